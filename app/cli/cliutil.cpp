@@ -1,0 +1,89 @@
+#include "cliutil.h"
+
+#include <QCommandLineParser>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QSaveFile>
+#include <cstdio>
+
+namespace parlab::cli {
+
+void printOut(const QString& text)
+{
+    const QByteArray bytes = text.toUtf8();
+    std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stdout);
+    std::fflush(stdout);
+}
+
+void printErr(const QString& text)
+{
+    const QByteArray bytes = text.toUtf8();
+    std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stderr);
+    std::fflush(stderr);
+}
+
+int usageError(const QString& command, const QString& message)
+{
+    printErr(QStringLiteral("parlab %1: error: %2\nTry 'parlab %1 --help'.\n").arg(command, message));
+    return ExitUsage;
+}
+
+bool parseArguments(
+    QCommandLineParser& parser, const QString& command, const QStringList& arguments, bool& handled, int& exitCode)
+{
+    handled = false;
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    const QCommandLineOption help({ QStringLiteral("h"), QStringLiteral("help") }, QStringLiteral("Show this help."));
+    parser.addOption(help);
+    QStringList argv = arguments;
+    argv.prepend(QStringLiteral("parlab ") + command);
+    if (!parser.parse(argv)) {
+        exitCode = usageError(command, parser.errorText());
+        handled = true;
+        return false;
+    }
+    if (parser.isSet(help)) {
+        // Qt names the program by its path; the help should name the command as it is typed.
+        QString text = parser.helpText();
+        const qsizetype usageEnd = text.indexOf(QStringLiteral(" [options]"));
+        if (text.startsWith(QStringLiteral("Usage: ")) && usageEnd > 0)
+            text.replace(0, usageEnd, QStringLiteral("Usage: parlab ") + command);
+        printOut(text);
+        exitCode = ExitOk;
+        handled = true;
+        return false;
+    }
+    return true;
+}
+
+QString checkWritable(const QString& path)
+{
+    const QFileInfo info(path);
+    if (info.isDir())
+        return QStringLiteral("'%1' is a folder, not a file").arg(path);
+    if (!info.absoluteDir().exists())
+        return QStringLiteral("cannot write '%1': the folder '%2' does not exist").arg(path, info.absolutePath());
+    const bool existed = info.exists();
+    QFile file(path);
+    // Append never truncates: an existing file keeps its contents until the run writes the new ones.
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Append))
+        return QStringLiteral("cannot write '%1': %2").arg(path, file.errorString());
+    file.close();
+    if (!existed)
+        file.remove();
+    return {};
+}
+
+QString writeFile(const QString& path, const QByteArray& data)
+{
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return QStringLiteral("cannot write '%1': %2").arg(path, file.errorString());
+    file.write(data);
+    if (!file.commit())
+        return QStringLiteral("cannot write '%1': %2").arg(path, file.errorString());
+    return {};
+}
+
+} // namespace parlab::cli

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <QString>
+
+class QCommandLineParser;
+
+namespace parlab::cli {
+
+// Exit codes of every command.
+enum ExitCode { ExitOk = 0, ExitRunFailed = 1, ExitUsage = 2, ExitCancelled = 130 };
+
+void printOut(const QString& text);
+void printErr(const QString& text);
+
+// Prints "parlab <command>: error: <message>" and a hint to --help; returns ExitUsage.
+int usageError(const QString& command, const QString& message);
+
+// Parses `arguments` (argv without the command word); on failure prints the error and returns false.
+// Handles --help itself (sets `handled`).
+bool parseArguments(
+    QCommandLineParser& parser, const QString& command, const QStringList& arguments, bool& handled, int& exitCode);
+
+// "" when `path` can be written (creating it if needed, nothing left behind), else why not.
+QString checkWritable(const QString& path);
+
+// Writes `data` to `path`; "" or why it failed.
+QString writeFile(const QString& path, const QByteArray& data);
+
+} // namespace parlab::cli

@@ -1,0 +1,116 @@
+#include "listcommand.h"
+
+#include "backends/backend.h"
+#include "backends/backendregistry.h"
+#include "cliutil.h"
+#include "kernels/kernel.h"
+#include "kernels/kernelregistry.h"
+
+#include <QCommandLineParser>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace parlab::cli {
+
+namespace {
+const QString kCommand = QStringLiteral("list");
+
+QString columns(const QList<QStringList>& rows)
+{
+    QList<qsizetype> widths;
+    for (const QStringList& row : rows) {
+        for (qsizetype c = 0; c < row.size(); ++c) {
+            if (c >= widths.size())
+                widths.append(0);
+            widths[c] = std::max(widths[c], row[c].size());
+        }
+    }
+    QString out;
+    for (const QStringList& row : rows) {
+        QStringList cells;
+        for (qsizetype c = 0; c < row.size(); ++c)
+            cells.append(c + 1 < row.size() ? row[c].leftJustified(widths[c]) : row[c]);
+        out += cells.join(QStringLiteral("  ")) + QLatin1Char('\n');
+    }
+    return out;
+}
+
+QString kernels(bool json)
+{
+    QJsonArray array;
+    QList<QStringList> rows { { QStringLiteral("KERNEL"), QStringLiteral("KIND"), QStringLiteral("INPUT"),
+        QStringLiteral("RANGE"), QStringLiteral("DESCRIPTION") } };
+    for (const QString& name : KernelRegistry::names()) {
+        const auto k = KernelRegistry::create(name);
+        const InputRange r = k->range();
+        array.append(QJsonObject {
+            { QStringLiteral("name"), name },
+            { QStringLiteral("description"), k->description() },
+            { QStringLiteral("kind"), kernelKindName(k->kind()) },
+            { QStringLiteral("input"), k->inputMeaning() },
+            { QStringLiteral("min"), r.min },
+            { QStringLiteral("max"), r.max },
+            { QStringLiteral("range_reason"), r.reason },
+        });
+        rows.append({ name, kernelKindName(k->kind()), k->inputMeaning(),
+            QStringLiteral("%1..%2").arg(r.min).arg(r.max), k->description() });
+    }
+    return json ? QString::fromUtf8(QJsonDocument(array).toJson()) : columns(rows);
+}
+
+QString backends(bool json)
+{
+    QJsonArray array;
+    QList<QStringList> rows { { QStringLiteral("BACKEND"), QStringLiteral("AVAILABLE"), QStringLiteral("WORKER"),
+        QStringLiteral("DESCRIPTION") } };
+    for (const QString& id : BackendRegistry::ids()) {
+        const auto b = BackendRegistry::create(id);
+        const Availability a = b->availability();
+        array.append(QJsonObject {
+            { QStringLiteral("id"), id },
+            { QStringLiteral("description"), b->description() },
+            { QStringLiteral("worker"), b->workerNoun() },
+            { QStringLiteral("available"), a.available },
+            { QStringLiteral("reason"), a.reason },
+        });
+        rows.append({ id, a.available ? QStringLiteral("yes") : QStringLiteral("no: ") + a.reason,
+            b->usesWorkers() ? b->workerNoun() : QStringLiteral("–"), b->description() });
+    }
+    return json ? QString::fromUtf8(QJsonDocument(array).toJson()) : columns(rows);
+}
+} // namespace
+
+int listCommand(const QStringList& arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("Lists what this build of ParLab can run: kernels (with input ranges) or backends (with "
+                       "availability here and the reason when one is not)."));
+    parser.addPositionalArgument(QStringLiteral("what"), QStringLiteral("kernels or backends"));
+    const QCommandLineOption format(QStringLiteral("format"), QStringLiteral("table or json. Default: table."),
+        QStringLiteral("format"), QStringLiteral("table"));
+    parser.addOption(format);
+
+    bool handled = false;
+    int exitCode = ExitOk;
+    if (!parseArguments(parser, kCommand, arguments, handled, exitCode))
+        return exitCode;
+    const QString fmt = parser.value(format).trimmed().toLower();
+    if (fmt != QStringLiteral("table") && fmt != QStringLiteral("json"))
+        return usageError(kCommand, QStringLiteral("--format: unknown format '%1' (use table or json)").arg(fmt));
+    const QStringList positional = parser.positionalArguments();
+    if (positional.size() != 1)
+        return usageError(kCommand, QStringLiteral("say what to list: kernels or backends"));
+    const bool json = fmt == QStringLiteral("json");
+    if (positional.first() == QStringLiteral("kernels"))
+        printOut(kernels(json));
+    else if (positional.first() == QStringLiteral("backends"))
+        printOut(backends(json));
+    else
+        return usageError(
+            kCommand, QStringLiteral("cannot list '%1': use kernels or backends").arg(positional.first()));
+    return ExitOk;
+}
+
+} // namespace parlab::cli

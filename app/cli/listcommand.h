@@ -1,0 +1,10 @@
+#pragma once
+
+#include <QStringList>
+
+namespace parlab::cli {
+
+// `parlab list kernels|backends`: what this build can run, with availability and reasons.
+int listCommand(const QStringList& arguments);
+
+} // namespace parlab::cli

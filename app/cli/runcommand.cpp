@@ -1,0 +1,254 @@
+#include "runcommand.h"
+
+#include "backends/backendregistry.h"
+#include "cliutil.h"
+#include "experimentspec.h"
+#include "export/csvexport.h"
+#include "export/jsonexport.h"
+#include "export/texttable.h"
+#include "inputparser.h"
+#include "kernels/kernelregistry.h"
+#include "results.h"
+#include "runner.h"
+#include "signalwatcher.h"
+#include "terminalprogress.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QThread>
+#include <optional>
+
+namespace parlab::cli {
+
+namespace {
+const QString kCommand = QStringLiteral("run");
+
+struct Exports {
+    QString json, csv, markdown;
+};
+
+std::optional<int> parseCount(const QString& option, const QString& text, QString& error)
+{
+    bool ok = false;
+    const int value = text.trimmed().toInt(&ok);
+    if (!ok) {
+        error = QStringLiteral("--%1: '%2' is not a whole number").arg(option, text);
+        return std::nullopt;
+    }
+    return value;
+}
+
+QByteArray render(const RunResult& result, const QString& format)
+{
+    if (format == QStringLiteral("json"))
+        return JsonExport::toJson(result);
+    if (format == QStringLiteral("csv"))
+        return CsvExport::toCsv(result);
+    if (format == QStringLiteral("markdown"))
+        return MarkdownExport::toMarkdown(result).toUtf8();
+    return Report::toText(result).toUtf8();
+}
+} // namespace
+
+int runCommand(const QStringList& arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Measures a kernel over a list of inputs on each backend and worker count, repeated, and prints wall "
+        "time, speedup against sequential (with a 95% bootstrap interval), efficiency and the speedup of the "
+        "longest-task-first schedule of these tasks (lpt bound). Progress goes to stderr, results to stdout.\n"
+        "Exit codes: 0 ok, 1 the run failed (a task failed or checksums differ), 2 bad usage or input, "
+        "130 cancelled (Ctrl+C)."));
+    const QCommandLineOption kernel(QStringLiteral("kernel"),
+        QStringLiteral("Kernel to run: %1.").arg(KernelRegistry::names().join(QStringLiteral(", "))),
+        QStringLiteral("name"));
+    const QCommandLineOption inputs(QStringLiteral("inputs"),
+        QStringLiteral("Inputs: comma-separated numbers, ranges a..b or a..b:step, repeats NxK (e.g. 38,37,36 or "
+                       "30..40:2 or 35x8)."),
+        QStringLiteral("spec"));
+    const QCommandLineOption backends(QStringLiteral("backends"),
+        QStringLiteral("Comma-separated backends: %1. Default: sequential,threads,qtconcurrent. sequential is "
+                       "always measured as the baseline.")
+            .arg(BackendRegistry::ids().join(QStringLiteral(", "))),
+        QStringLiteral("list"), QStringLiteral("sequential,threads,qtconcurrent"));
+    QStringList defaultWorkers;
+    for (int w : defaultWorkerCounts())
+        defaultWorkers.append(QString::number(w));
+    const QCommandLineOption workers(QStringLiteral("workers"),
+        QStringLiteral("Worker counts, same syntax as --inputs (e.g. 1,2,4 or 1..16). Default: %1 (powers of two "
+                       "up to the logical cores).")
+            .arg(defaultWorkers.join(QLatin1Char(','))),
+        QStringLiteral("spec"), defaultWorkers.join(QLatin1Char(',')));
+    const QCommandLineOption repeat(QStringLiteral("repeat"),
+        QStringLiteral("Measured repeats of each combination. Default: 5."), QStringLiteral("N"), QStringLiteral("5"));
+    const QCommandLineOption warmup(QStringLiteral("warmup"),
+        QStringLiteral("Unrecorded rounds before measuring. Default: 1."), QStringLiteral("N"), QStringLiteral("1"));
+    const QCommandLineOption format(QStringLiteral("format"),
+        QStringLiteral("Output on stdout: table, csv, json or markdown. Default: table."), QStringLiteral("format"),
+        QStringLiteral("table"));
+    const QCommandLineOption exportJson(QStringLiteral("export-json"),
+        QStringLiteral("Also write the JSON results to a file."), QStringLiteral("file"));
+    const QCommandLineOption exportCsv(QStringLiteral("export-csv"),
+        QStringLiteral("Also write one CSV row per sample to a file."), QStringLiteral("file"));
+    const QCommandLineOption exportMarkdown(QStringLiteral("export-markdown"),
+        QStringLiteral("Also write the Markdown table to a file."), QStringLiteral("file"));
+    const QCommandLineOption command(QStringLiteral("command"),
+        QStringLiteral("For --kernel command: the program to run for each input, {} replaced by the input, run "
+                       "through /bin/sh (e.g. 'python3 child.py --n {}')."),
+        QStringLiteral("line"));
+    const QCommandLineOption chunksize(QStringLiteral("chunksize"),
+        QStringLiteral("processes: inputs handed to a worker at once, as multiprocessing.Pool.map's chunksize. "
+                       "Default: 1."),
+        QStringLiteral("N"), QStringLiteral("1"));
+    const QCommandLineOption taskTimeout(QStringLiteral("task-timeout"),
+        QStringLiteral("Out-of-process backends: kill a task that runs longer than this and fail it. Default: no "
+                       "limit."),
+        QStringLiteral("seconds"));
+    const QCommandLineOption onError(QStringLiteral("on-error"),
+        QStringLiteral("When a task fails: stop (end the run, exit 1, keep what was measured) or continue (mark "
+                       "that repeat failed and go on; exit 1 at the end). Default: stop."),
+        QStringLiteral("policy"), QStringLiteral("stop"));
+    parser.addOptions({ kernel, inputs, backends, workers, repeat, warmup, format, exportJson, exportCsv,
+        exportMarkdown, command, chunksize, taskTimeout, onError });
+
+    bool handled = false;
+    int exitCode = ExitOk;
+    if (!parseArguments(parser, kCommand, arguments, handled, exitCode))
+        return exitCode;
+    if (!parser.positionalArguments().isEmpty())
+        return usageError(
+            kCommand, QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().first()));
+
+    // Everything is checked before anything runs.
+    ExperimentSpec spec;
+    if (!parser.isSet(kernel))
+        return usageError(kCommand,
+            QStringLiteral("--kernel is required (one of %1)").arg(KernelRegistry::names().join(QStringLiteral(", "))));
+    spec.kernel = parser.value(kernel).trimmed();
+    if (!parser.isSet(inputs))
+        return usageError(kCommand, QStringLiteral("--inputs is required, e.g. --inputs 38,37,36,35,34,33"));
+    const ParsedInputs parsedInputs = parseInputs(parser.value(inputs));
+    if (!parsedInputs.ok())
+        return usageError(kCommand, QStringLiteral("--inputs %1").arg(parsedInputs.error->message()));
+    spec.inputs = parsedInputs.values;
+    for (const QString& id : parser.value(backends).split(QLatin1Char(','))) {
+        if (!id.trimmed().isEmpty() && !spec.backends.contains(id.trimmed()))
+            spec.backends.append(id.trimmed());
+    }
+    const ParsedInputs parsedWorkers = parseInputs(parser.value(workers), ExperimentSpec::kMaxWorkers);
+    if (!parsedWorkers.ok())
+        return usageError(kCommand, QStringLiteral("--workers %1").arg(parsedWorkers.error->message()));
+    for (qint64 w : parsedWorkers.values) {
+        if (w < 1 || w > ExperimentSpec::kMaxWorkers)
+            return usageError(kCommand,
+                QStringLiteral("--workers: %1 is out of range, use 1 to %2").arg(w).arg(ExperimentSpec::kMaxWorkers));
+        if (!spec.workers.contains(int(w)))
+            spec.workers.append(int(w));
+    }
+    QString error;
+    const auto repeats = parseCount(QStringLiteral("repeat"), parser.value(repeat), error);
+    if (!repeats)
+        return usageError(kCommand, error);
+    spec.repeats = *repeats;
+    const auto warmups = parseCount(QStringLiteral("warmup"), parser.value(warmup), error);
+    if (!warmups)
+        return usageError(kCommand, error);
+    spec.warmup = *warmups;
+    if (parser.isSet(command))
+        spec.options.insert(QStringLiteral("command"), parser.value(command));
+    if (parser.isSet(chunksize)) {
+        const auto chunk = parseCount(QStringLiteral("chunksize"), parser.value(chunksize), error);
+        if (!chunk)
+            return usageError(kCommand, error);
+        spec.options.insert(QStringLiteral("chunksize"), *chunk);
+    }
+    if (parser.isSet(taskTimeout)) {
+        bool ok = false;
+        const double seconds = parser.value(taskTimeout).toDouble(&ok);
+        if (!ok || !(seconds > 0))
+            return usageError(kCommand,
+                QStringLiteral("--task-timeout: '%1' is not a positive number of seconds")
+                    .arg(parser.value(taskTimeout)));
+        spec.options.insert(QStringLiteral("task_timeout_s"), seconds);
+    }
+    spec.options.insert(QStringLiteral("on_error"), parser.value(onError).trimmed());
+    const QString outputFormat = parser.value(format).trimmed().toLower();
+    const QStringList formats { QStringLiteral("table"), QStringLiteral("csv"), QStringLiteral("json"),
+        QStringLiteral("markdown") };
+    if (!formats.contains(outputFormat))
+        return usageError(kCommand,
+            QStringLiteral("--format: unknown format '%1' (use %2)")
+                .arg(parser.value(format), formats.join(QStringLiteral(", "))));
+    if (const QString invalid = validateSpec(spec); !invalid.isEmpty())
+        return usageError(kCommand, invalid);
+
+    const Exports exports { parser.value(exportJson), parser.value(exportCsv), parser.value(exportMarkdown) };
+    for (const auto& [option, path] : { std::pair { exportJson, exports.json }, std::pair { exportCsv, exports.csv },
+             std::pair { exportMarkdown, exports.markdown } }) {
+        if (path.isEmpty() && parser.isSet(option))
+            return usageError(kCommand, QStringLiteral("--%1 needs a file name").arg(option.names().constFirst()));
+        if (!path.isEmpty()) {
+            if (const QString problem = checkWritable(path); !problem.isEmpty())
+                return usageError(kCommand, QStringLiteral("--%1: %2").arg(option.names().constFirst(), problem));
+        }
+    }
+
+    // Measure in a runner thread; this thread prints progress and reacts to Ctrl+C.
+    QThread thread;
+    thread.setObjectName(QStringLiteral("runner"));
+    auto* runner = new Runner;
+    runner->moveToThread(&thread);
+    QObject::connect(&thread, &QThread::finished, runner, &QObject::deleteLater);
+    thread.start();
+
+    TerminalProgress progressBar;
+    SignalWatcher interrupt;
+    QObject::connect(
+        &interrupt, &SignalWatcher::interrupted, runner,
+        [runner, &progressBar] {
+            progressBar.clear();
+            printErr(QStringLiteral("parlab run: cancelling (Ctrl+C again to abort at once)…\n"));
+            runner->cancel();
+        },
+        Qt::DirectConnection);
+    QObject::connect(runner, &Runner::progress, &interrupt,
+        [&progressBar](int, int done, int total, double eta, const QString& current) {
+            progressBar.update(done, total, eta, current);
+        });
+    int code = ExitOk;
+    QObject::connect(runner, &Runner::finished, &interrupt, [&](const RunResult& result) {
+        progressBar.clear();
+        printOut(QString::fromUtf8(render(result, outputFormat)));
+        for (const auto& [path, data] : { std::pair { exports.json, JsonExport::toJson(result) },
+                 std::pair { exports.csv, CsvExport::toCsv(result) },
+                 std::pair { exports.markdown, MarkdownExport::toMarkdown(result).toUtf8() } }) {
+            if (path.isEmpty())
+                continue;
+            if (const QString problem = writeFile(path, data); !problem.isEmpty()) {
+                printErr(QStringLiteral("parlab run: error: %1\n").arg(problem));
+                code = ExitRunFailed;
+            }
+        }
+        if (!result.error.isEmpty()) {
+            printErr(QStringLiteral("parlab run: error: %1\n").arg(result.error));
+            code = ExitRunFailed;
+        } else if (result.failedRuns() > 0) {
+            printErr(QStringLiteral("parlab run: error: %1 measurement%2 failed (see the warnings)\n")
+                         .arg(result.failedRuns())
+                         .arg(result.failedRuns() == 1 ? QString() : QStringLiteral("s")));
+            code = ExitRunFailed;
+        } else if (result.cancelled) {
+            printErr(QStringLiteral("parlab run: cancelled; the results above are what was measured before\n"));
+            code = ExitCancelled;
+        }
+        QCoreApplication::quit();
+    });
+    QMetaObject::invokeMethod(
+        runner, [runner, spec] { runner->start(spec); }, Qt::QueuedConnection);
+    QCoreApplication::exec();
+    thread.quit();
+    thread.wait();
+    return code;
+}
+
+} // namespace parlab::cli

@@ -1,0 +1,60 @@
+#include "workercommand.h"
+
+#include "cliutil.h"
+#include "kernels/kernel.h"
+#include "kernels/kernelregistry.h"
+#include "worker/workerloop.h"
+#include "worker/workerprotocol.h"
+
+#include <QCommandLineParser>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace parlab::cli {
+
+int workerCommand(const QStringList& arguments)
+{
+    const QString command = QStringLiteral("worker");
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "The worker process of the processes and process-per-task backends: reads task lines ('T <index> "
+        "<input>') on stdin and answers each on stdout. ParLab starts it; people need not."));
+    const QCommandLineOption kernelOption(
+        QStringLiteral("kernel"), QStringLiteral("Kernel to run."), QStringLiteral("name"));
+    const QCommandLineOption workerOption(QStringLiteral("worker"), QStringLiteral("Worker id reported in results."),
+        QStringLiteral("n"), QStringLiteral("0"));
+    const QCommandLineOption optionsOption(
+        QStringLiteral("options"), QStringLiteral("Experiment options as a JSON object."), QStringLiteral("json"));
+    parser.addOptions({ kernelOption, workerOption, optionsOption });
+    bool handled = false;
+    int exitCode = ExitOk;
+    if (!parseArguments(parser, command, arguments, handled, exitCode))
+        return exitCode;
+
+    // Problems are reported on the protocol too, so the parent can quote them.
+    auto fatal = [](const QString& message) {
+        printOut(QString::fromUtf8(WorkerProtocol::fatal(message)));
+        printErr(QStringLiteral("parlab worker: error: %1\n").arg(message));
+        return ExitUsage;
+    };
+    const auto kernel = KernelRegistry::create(parser.value(kernelOption));
+    if (!kernel)
+        return fatal(QStringLiteral("unknown kernel '%1'").arg(parser.value(kernelOption)));
+    QVariantMap options;
+    if (parser.isSet(optionsOption)) {
+        QJsonParseError error;
+        const QJsonDocument doc = QJsonDocument::fromJson(parser.value(optionsOption).toUtf8(), &error);
+        if (error.error != QJsonParseError::NoError || !doc.isObject())
+            return fatal(QStringLiteral("--options is not a JSON object: %1").arg(error.errorString()));
+        options = doc.object().toVariantMap();
+    }
+    if (const QString error = kernel->configure(options); !error.isEmpty())
+        return fatal(error);
+    bool ok = false;
+    const int worker = parser.value(workerOption).toInt(&ok);
+    if (!ok || worker < 0)
+        return fatal(QStringLiteral("--worker must be a whole number of at least 0"));
+    return runWorkerLoop(*kernel, worker);
+}
+
+} // namespace parlab::cli

@@ -1,0 +1,57 @@
+// parlab: the GUI, or with a command word the same engine headless.
+
+#include "cli/cliutil.h"
+#include "cli/listcommand.h"
+#include "cli/runcommand.h"
+#include "cli/workercommand.h"
+
+#include <QCoreApplication>
+
+namespace {
+const char* const kUsage = R"(Usage: parlab <command> [options]
+
+ParLab measures parallel speedup: a kernel over a list of inputs, on several backends and worker counts,
+repeated, with statistics and the best speedup any schedule could reach.
+
+Commands:
+  run      measure an experiment and print the results (parlab run --help)
+  list     list kernels or backends with availability (parlab list --help)
+
+Options:
+  -h, --help     show this help
+  --version      show the version
+
+Example:
+  parlab run --kernel fib --inputs 38,37,36,35,34,33 --backends sequential,threads,qtconcurrent --workers 1,2
+)";
+}
+
+int main(int argc, char* argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("parlab"));
+    QCoreApplication::setOrganizationName(QStringLiteral("ParLab"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(PARLAB_VERSION));
+
+    using namespace parlab::cli;
+    QStringList arguments = QCoreApplication::arguments().mid(1);
+    const QString command = arguments.isEmpty() ? QString() : arguments.takeFirst();
+    if (command.isEmpty() || command == QStringLiteral("--help") || command == QStringLiteral("-h")
+        || command == QStringLiteral("help")) {
+        printOut(QString::fromUtf8(kUsage));
+        return command.isEmpty() ? ExitUsage : ExitOk;
+    }
+    if (command == QStringLiteral("--version")) {
+        printOut(QStringLiteral("parlab %1\n").arg(QCoreApplication::applicationVersion()));
+        return ExitOk;
+    }
+    if (command == QStringLiteral("run"))
+        return runCommand(arguments);
+    if (command == QStringLiteral("list"))
+        return listCommand(arguments);
+    if (command == QStringLiteral("worker"))
+        return workerCommand(arguments);
+    printErr(QStringLiteral("parlab: error: unknown command '%1'\n").arg(command));
+    printErr(QString::fromUtf8(kUsage));
+    return ExitUsage;
+}

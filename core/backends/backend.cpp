@@ -1,0 +1,58 @@
+#include "backend.h"
+
+#include "clock.h"
+#include "context.h"
+#include "kernels/kernel.h"
+
+namespace parlab {
+
+Backend::~Backend() = default;
+
+TaskSpan runTask(const Kernel& kernel, const QList<qint64>& inputs, int index, Context& context, qint64 pid)
+{
+    TaskSpan span;
+    span.input = inputs[index];
+    span.index = index;
+    span.worker = context.worker();
+    span.pid = pid;
+    span.startNs = monotonicNs();
+    try {
+        span.checksum = kernel.run(span.input, context);
+    } catch (const Cancelled&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw BackendError(QStringLiteral("%1 failed on input %2 (#%3): %4")
+                               .arg(kernel.name())
+                               .arg(span.input)
+                               .arg(index + 1)
+                               .arg(QString::fromLocal8Bit(e.what())));
+    }
+    span.endNs = monotonicNs();
+    return span;
+}
+
+void FirstFailure::capture(std::exception_ptr failure)
+{
+    try {
+        std::rethrow_exception(failure);
+    } catch (const Cancelled&) {
+        return; // a consequence of a stop, not a cause
+    } catch (...) { }
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_failure)
+            m_failure = failure;
+    }
+    m_control.abortBatch();
+}
+
+void FirstFailure::rethrow() const
+{
+    std::lock_guard lock(m_mutex);
+    if (m_failure)
+        std::rethrow_exception(m_failure);
+    if (m_control.isCancelled())
+        throw Cancelled();
+}
+
+} // namespace parlab

@@ -1,0 +1,80 @@
+#pragma once
+
+#include "results.h"
+
+#include <QList>
+#include <QString>
+#include <QVariantMap>
+#include <exception>
+#include <mutex>
+#include <stdexcept>
+
+namespace parlab {
+
+class Context;
+class Kernel;
+class RunControl;
+
+struct Availability {
+    bool available = true;
+    QString reason; // why not, when not
+};
+
+// A task or backend failure with a message a user can act on.
+class BackendError final : public std::runtime_error {
+public:
+    explicit BackendError(const QString& message)
+        : std::runtime_error(message.toStdString())
+    { }
+    QString message() const { return QString::fromStdString(what()); }
+};
+
+// One way of running a list of inputs with a number of workers. `execute` runs every input once, fills one
+// span per input (in input order) and returns; it throws Cancelled when the run is cancelled and
+// BackendError when a task fails. The runner keeps one backend object per (backend, workers) combination
+// for a whole run, so a backend may keep costly resources (a process pool) between calls.
+class Backend {
+public:
+    virtual ~Backend();
+
+    virtual QString id() const = 0;
+    virtual QString description() const = 0;
+    // What one worker is: "thread", "process", "rank", ...
+    virtual QString workerNoun() const = 0;
+    // False for backends that ignore the worker count (sequential runs at 1).
+    virtual bool usesWorkers() const { return true; }
+    // The backend whose median is this one's speedup baseline.
+    virtual QString baseline() const { return QStringLiteral("sequential"); }
+    virtual Availability availability() const { return {}; }
+    // The experiment's options (chunksize, task_timeout_s, ...), once, before the first execute.
+    virtual void configure(const QVariantMap& options) { Q_UNUSED(options); }
+    // CPU seconds used so far by child processes that are still alive, which getrusage cannot see yet.
+    virtual double liveChildCpuSeconds() const { return 0; }
+
+    virtual void execute(
+        const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control, QList<TaskSpan>& spans)
+        = 0;
+};
+
+// Runs input #index through the kernel and times it: the one place every in-process backend calls the
+// kernel from. A kernel's own exception becomes a BackendError naming the input; Cancelled passes through.
+TaskSpan runTask(const Kernel& kernel, const QList<qint64>& inputs, int index, Context& context, qint64 pid);
+
+// Keeps the first failure of a multi-worker batch and stops the sibling workers at once.
+class FirstFailure final {
+public:
+    explicit FirstFailure(RunControl& control)
+        : m_control(control)
+    { }
+    // Call from a catch block.
+    void capture(std::exception_ptr failure);
+    // After the workers joined: rethrows the failure, else Cancelled when the run was cancelled.
+    void rethrow() const;
+
+private:
+    RunControl& m_control;
+    mutable std::mutex m_mutex;
+    std::exception_ptr m_failure;
+};
+
+} // namespace parlab

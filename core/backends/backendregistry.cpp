@@ -1,0 +1,48 @@
+#include "backendregistry.h"
+
+#include "processpertaskbackend.h"
+#include "processpoolbackend.h"
+#include "qtconcurrentbackend.h"
+#include "sequentialbackend.h"
+#include "threadpoolbackend.h"
+
+#include <functional>
+#include <vector>
+
+namespace parlab {
+
+namespace {
+using Factory = std::function<std::unique_ptr<Backend>()>;
+
+const std::vector<Factory>& factories()
+{
+    static const std::vector<Factory> all {
+        [] { return std::make_unique<SequentialBackend>(); },
+        [] { return std::make_unique<ThreadPoolBackend>(); },
+        [] { return std::make_unique<QtConcurrentBackend>(); },
+        [] { return std::make_unique<ProcessPoolBackend>(); },
+        [] { return std::make_unique<ProcessPerTaskBackend>(); },
+    };
+    return all;
+}
+} // namespace
+
+QStringList BackendRegistry::ids()
+{
+    QStringList result;
+    for (const auto& factory : factories())
+        result.append(factory()->id());
+    return result;
+}
+
+std::unique_ptr<Backend> BackendRegistry::create(const QString& id)
+{
+    for (const auto& factory : factories()) {
+        auto backend = factory();
+        if (backend->id() == id)
+            return backend;
+    }
+    return nullptr;
+}
+
+} // namespace parlab

@@ -1,0 +1,30 @@
+#pragma once
+
+#include "backend.h"
+#include "workerprocesses.h"
+
+namespace parlab {
+
+// One fresh `parlab worker` process per input, at most `workers` alive at once: the parent script that
+// starts `python child.py &` for each job. Pays process start-up on every task.
+class ProcessPerTaskBackend final : public Backend {
+public:
+    ProcessPerTaskBackend();
+
+    QString id() const override { return QStringLiteral("process-per-task"); }
+    QString description() const override
+    {
+        return QStringLiteral("a fresh worker process for every input, at most N at once (like os.system(\"... &\"))");
+    }
+    QString workerNoun() const override { return QStringLiteral("process slot"); }
+    Availability availability() const override { return WorkerLauncher::availability(); }
+    void configure(const QVariantMap& options) override;
+    void execute(const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
+        QList<TaskSpan>& spans) override;
+
+private:
+    ProcessOptions m_options;
+    WorkerProcesses m_processes;
+};
+
+} // namespace parlab

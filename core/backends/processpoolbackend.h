@@ -1,0 +1,32 @@
+#pragma once
+
+#include "backend.h"
+#include "workerprocesses.h"
+
+namespace parlab {
+
+// A pool of long-lived `parlab worker` processes fed over pipes, like multiprocessing.Pool.map: the next
+// chunk of inputs goes to whichever worker is free. The pool lives as long as this backend object (one
+// per combination in a run), so repeats measure dispatch, not process start-up.
+class ProcessPoolBackend final : public Backend {
+public:
+    ProcessPoolBackend();
+
+    QString id() const override { return QStringLiteral("processes"); }
+    QString description() const override
+    {
+        return QStringLiteral("a pool of long-lived worker processes fed over pipes (like multiprocessing.Pool)");
+    }
+    QString workerNoun() const override { return QStringLiteral("process"); }
+    Availability availability() const override { return WorkerLauncher::availability(); }
+    void configure(const QVariantMap& options) override;
+    void execute(const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
+        QList<TaskSpan>& spans) override;
+    double liveChildCpuSeconds() const override { return m_processes.liveCpuSeconds(); }
+
+private:
+    ProcessOptions m_options;
+    WorkerProcesses m_processes;
+};
+
+} // namespace parlab

@@ -1,0 +1,68 @@
+#include "qtconcurrentbackend.h"
+
+#include "context.h"
+
+#include <QCoreApplication>
+#include <QThreadPool>
+#include <QtConcurrent/QtConcurrentMap>
+#include <algorithm>
+#include <atomic>
+#include <numeric>
+#include <optional>
+
+namespace parlab {
+
+namespace {
+// Pool threads outlive a batch and are shared by whatever QtConcurrent hands them: each thread keeps
+// its worker id and Context for the batch it last served, keyed by a process-wide batch number.
+std::atomic<quint64> g_batches { 0 };
+
+struct ThreadSlot {
+    quint64 batch = 0;
+    std::optional<Context> context;
+};
+thread_local ThreadSlot t_slot;
+} // namespace
+
+void QtConcurrentBackend::execute(
+    const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control, QList<TaskSpan>& spans)
+{
+    const qint64 pid = QCoreApplication::applicationPid();
+    const quint64 batch = ++g_batches;
+    std::atomic<int> nextWorker { 0 };
+    FirstFailure failure(control);
+
+    QList<int> indices(inputs.size());
+    std::iota(indices.begin(), indices.end(), 0);
+
+    auto task = [&](int index) -> TaskSpan {
+        if (t_slot.batch != batch) {
+            t_slot.batch = batch;
+            t_slot.context.emplace(control, nextWorker.fetch_add(1, std::memory_order_relaxed));
+        }
+        if (control.shouldStop())
+            return TaskSpan { .index = -1 };
+        try {
+            return runTask(kernel, inputs, index, *t_slot.context, pid);
+        } catch (...) {
+            failure.capture(std::current_exception());
+            return TaskSpan { .index = -1 };
+        }
+    };
+
+    QThreadPool pool;
+    pool.setMaxThreadCount(workers);
+    QFuture<TaskSpan> future = QtConcurrent::mapped(&pool, indices, task);
+    // Wait on the pool, not the future: QFuture::waitForFinished() may steal a queued task and run it in
+    // this thread, which would add a worker the user did not ask for.
+    pool.waitForDone();
+    future.waitForFinished();
+
+    failure.rethrow();
+    spans = future.results();
+    if (spans.size() != inputs.size()
+        || std::any_of(spans.cbegin(), spans.cend(), [](const TaskSpan& s) { return s.index < 0; }))
+        throw Cancelled();
+}
+
+} // namespace parlab

@@ -1,0 +1,21 @@
+#pragma once
+
+#include "backend.h"
+
+namespace parlab {
+
+// A pool of std::threads with dynamic dispatch: each free thread takes the next input from a shared
+// atomic counter, so uneven tasks balance themselves.
+class ThreadPoolBackend final : public Backend {
+public:
+    QString id() const override { return QStringLiteral("threads"); }
+    QString description() const override
+    {
+        return QStringLiteral("a pool of std::threads taking the next input from a shared queue");
+    }
+    QString workerNoun() const override { return QStringLiteral("thread"); }
+    void execute(const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
+        QList<TaskSpan>& spans) override;
+};
+
+} // namespace parlab

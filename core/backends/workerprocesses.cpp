@@ -1,0 +1,296 @@
+#include "workerprocesses.h"
+
+#include "childprocess.h"
+#include "clock.h"
+#include "context.h"
+#include "kernels/kernel.h"
+#include "worker/workerprotocol.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <poll.h>
+#include <unistd.h>
+
+namespace parlab {
+
+namespace {
+constexpr int kPollMs = 20; // bounds cancel latency
+constexpr int kExitWaitMs = 1000; // how long a worker whose pipe closed gets to be reaped
+} // namespace
+
+QString WorkerLauncher::executable()
+{
+    const QString fromEnvironment = qEnvironmentVariable("PARLAB_WORKER_EXECUTABLE");
+    if (!fromEnvironment.isEmpty())
+        return fromEnvironment;
+    const QString self = QCoreApplication::applicationFilePath();
+    const QString sibling = QFileInfo(self).dir().filePath(QStringLiteral("parlab"));
+    return QFileInfo::exists(sibling) ? sibling : self;
+}
+
+QStringList WorkerLauncher::arguments(const QString& kernel, const QVariantMap& options, int worker)
+{
+    QStringList args { QStringLiteral("worker"), QStringLiteral("--kernel"), kernel, QStringLiteral("--worker"),
+        QString::number(worker) };
+    if (!options.isEmpty())
+        args << QStringLiteral("--options")
+             << QString::fromUtf8(QJsonDocument(QJsonObject::fromVariantMap(options)).toJson(QJsonDocument::Compact));
+    return args;
+}
+
+Availability WorkerLauncher::availability()
+{
+    const QFileInfo info(executable());
+    if (!info.exists())
+        return { false, QStringLiteral("the worker executable '%1' was not found").arg(info.filePath()) };
+    if (!info.isExecutable())
+        return { false, QStringLiteral("the worker executable '%1' is not executable").arg(info.filePath()) };
+    return {};
+}
+
+ProcessOptions ProcessOptions::from(const QVariantMap& options)
+{
+    ProcessOptions p;
+    p.chunkSize = std::max(1, options.value(QStringLiteral("chunksize"), 1).toInt());
+    p.taskTimeoutS = std::max(0.0, options.value(QStringLiteral("task_timeout_s"), 0.0).toDouble());
+    p.kernelOptions = options;
+    return p;
+}
+
+struct WorkerProcesses::Slot {
+    std::unique_ptr<ChildProcess> child;
+    int worker = 0;
+    QList<int> assigned; // indices sent and not yet answered, in order
+    qint64 taskStartNs = 0;
+};
+
+WorkerProcesses::WorkerProcesses(Mode mode)
+    : m_mode(mode)
+{ }
+
+WorkerProcesses::~WorkerProcesses()
+{
+    stopAll();
+}
+
+void WorkerProcesses::stopAll()
+{
+    for (auto& slot : m_slots) {
+        if (slot->child)
+            slot->child->stop();
+    }
+    m_slots.clear();
+}
+
+double WorkerProcesses::liveCpuSeconds() const
+{
+    static const double ticks = double(::sysconf(_SC_CLK_TCK));
+    double total = 0;
+    for (const auto& slot : m_slots) {
+        if (!slot->child || !slot->child->running())
+            continue;
+        QFile stat(QStringLiteral("/proc/%1/stat").arg(slot->child->pid()));
+        if (!stat.open(QIODevice::ReadOnly))
+            continue;
+        // Fields after the parenthesised command name; utime, stime, cutime, cstime are fields 14 to 17
+        // (the last two: programs the worker ran and reaped, as the command kernel does).
+        const QByteArray text = stat.readAll();
+        const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
+        if (fields.size() > 14) {
+            const qint64 clockTicks
+                = fields[11].toLongLong() + fields[12].toLongLong() + fields[13].toLongLong() + fields[14].toLongLong();
+            total += double(clockTicks) / ticks;
+        }
+    }
+    return total;
+}
+
+std::unique_ptr<ChildProcess> WorkerProcesses::spawn(const QString& kernel, const ProcessOptions& options, int worker)
+{
+    auto child = std::make_unique<ChildProcess>();
+    const QString program = WorkerLauncher::executable();
+    if (const QString error = child->start(program, WorkerLauncher::arguments(kernel, options.kernelOptions, worker));
+        !error.isEmpty())
+        throw BackendError(QStringLiteral("cannot start a worker process: %1").arg(error));
+    return child;
+}
+
+void WorkerProcesses::startPool(const QString& kernel, const ProcessOptions& options, int count)
+{
+    const bool reusable = int(m_slots.size()) == count && m_poolKernel == kernel
+        && m_poolOptions == options.kernelOptions
+        && std::all_of(m_slots.cbegin(), m_slots.cend(), [](const auto& s) { return s->child && !s->child->poll(); });
+    if (reusable)
+        return;
+    stopAll();
+    m_poolKernel = kernel;
+    m_poolOptions = options.kernelOptions;
+    for (int w = 0; w < count; ++w) {
+        auto slot = std::make_unique<Slot>();
+        slot->worker = w;
+        slot->child = spawn(kernel, options, w);
+        m_slots.push_back(std::move(slot));
+    }
+}
+
+void WorkerProcesses::run(const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
+    QList<TaskSpan>& spans, const ProcessOptions& options)
+{
+    const int count = int(inputs.size());
+    const int parallel = std::clamp(workers, 1, std::max(count, 1));
+    spans = QList<TaskSpan>(count);
+    int next = 0;
+    int done = 0;
+
+    // Any failure stops every worker first, so no child outlives the batch that went wrong.
+    auto failWith = [this](const QString& message) {
+        stopAll();
+        throw BackendError(message);
+    };
+    auto describeTask = [&](int index) { return QStringLiteral("input %1 (#%2)").arg(inputs[index]).arg(index + 1); };
+
+    if (m_mode == Mode::Pool) {
+        startPool(kernel.name(), options, parallel);
+    } else {
+        stopAll();
+        for (int w = 0; w < parallel; ++w) {
+            auto slot = std::make_unique<Slot>();
+            slot->worker = w;
+            m_slots.push_back(std::move(slot));
+        }
+    }
+
+    auto feed = [&](Slot& slot) {
+        if (!slot.assigned.isEmpty() || next >= count)
+            return;
+        if (m_mode == Mode::PerTask)
+            slot.child = spawn(kernel.name(), options, slot.worker);
+        const int chunk = m_mode == Mode::Pool ? std::min(options.chunkSize, count - next) : 1;
+        QByteArray lines;
+        for (int k = 0; k < chunk; ++k) {
+            slot.assigned.append(next);
+            lines += WorkerProtocol::task(next, inputs[next]);
+            ++next;
+        }
+        slot.taskStartNs = monotonicNs();
+        // A failed write means the worker died; its closed stdout reports that below.
+        slot.child->write(lines);
+        if (m_mode == Mode::PerTask)
+            slot.child->closeStdin();
+    };
+    for (auto& slot : m_slots)
+        feed(*slot);
+
+    std::vector<pollfd> fds;
+    while (done < count) {
+        if (control.shouldStop()) {
+            stopAll();
+            throw Cancelled();
+        }
+        fds.clear();
+        for (const auto& slot : m_slots) {
+            if (slot->child && slot->child->stdoutFd() >= 0) {
+                fds.push_back({ slot->child->stdoutFd(), POLLIN, 0 });
+                fds.push_back({ slot->child->stderrFd(), POLLIN, 0 });
+            }
+        }
+        ::poll(fds.data(), nfds_t(fds.size()), kPollMs);
+
+        const qint64 now = monotonicNs();
+        for (auto& slotPtr : m_slots) {
+            Slot& slot = *slotPtr;
+            if (!slot.child)
+                continue;
+            ChildProcess& child = *slot.child;
+            child.readStderr();
+            const bool open = child.readStdout();
+            QByteArray line;
+            while (child.takeLine(line)) {
+                QString error;
+                const auto message = WorkerProtocol::parse(line, error);
+                if (!message)
+                    failWith(QStringLiteral("protocol error from worker pid %1: %2").arg(child.pid()).arg(error));
+                switch (message->kind) {
+                case WorkerProtocol::Message::Kind::Ready:
+                    break;
+                case WorkerProtocol::Message::Kind::Fatal:
+                    failWith(QStringLiteral("worker pid %1 cannot run: %2").arg(child.pid()).arg(message->message));
+                    break;
+                case WorkerProtocol::Message::Kind::Failed:
+                    if (message->index >= 0 && message->index < count)
+                        failWith(QStringLiteral("%1 failed on %2 in worker pid %3: %4")
+                                     .arg(kernel.name(), describeTask(message->index))
+                                     .arg(child.pid())
+                                     .arg(message->message));
+                    failWith(QStringLiteral("protocol error from worker pid %1: failure for unknown task: %2")
+                                 .arg(child.pid())
+                                 .arg(WorkerProtocol::quote(line)));
+                    break;
+                case WorkerProtocol::Message::Kind::Done: {
+                    if (!slot.assigned.contains(message->index))
+                        failWith(QStringLiteral("protocol error from worker pid %1: result for a task it was not "
+                                                "given: %2")
+                                     .arg(child.pid())
+                                     .arg(WorkerProtocol::quote(line)));
+                    TaskSpan& span = spans[message->index];
+                    span.input = inputs[message->index];
+                    span.index = message->index;
+                    span.worker = slot.worker;
+                    span.pid = child.pid();
+                    span.startNs = message->startNs;
+                    span.endNs = message->endNs;
+                    span.checksum = message->checksum;
+                    slot.assigned.removeOne(message->index);
+                    slot.taskStartNs = now;
+                    ++done;
+                    if (m_mode == Mode::Pool)
+                        feed(slot);
+                    break;
+                }
+                }
+            }
+            if (!open) {
+                // The worker closed its stdout: it exited or was killed.
+                child.readStderr();
+                const bool exited = child.waitForExit(kExitWaitMs);
+                const QString tail = child.stderrTail().isEmpty()
+                    ? QString()
+                    : QStringLiteral("; its last words: %1").arg(child.stderrTail().right(300));
+                if (!child.stdoutBuffer().isEmpty())
+                    failWith(QStringLiteral("protocol error from worker pid %1: truncated line %2 before it %3%4")
+                                 .arg(child.pid())
+                                 .arg(WorkerProtocol::quote(child.stdoutBuffer()),
+                                     exited ? child.exitDescription() : QStringLiteral("closed its output"), tail));
+                if (!slot.assigned.isEmpty() || m_mode == Mode::Pool || !exited || !child.exitedNormally()
+                    || child.exitCode() != 0) {
+                    const QString what = slot.assigned.isEmpty()
+                        ? QStringLiteral("while idle")
+                        : QStringLiteral("while running %1").arg(describeTask(slot.assigned.first()));
+                    failWith(
+                        QStringLiteral("worker pid %1 %2 %3%4")
+                            .arg(child.pid())
+                            .arg(exited ? child.exitDescription() : QStringLiteral("closed its output"), what, tail));
+                }
+                // A per-task worker that finished its task and exited cleanly frees its slot.
+                slot.child.reset();
+                feed(slot);
+                continue;
+            }
+            if (options.taskTimeoutS > 0 && !slot.assigned.isEmpty()
+                && double(now - slot.taskStartNs) * 1e-9 > options.taskTimeoutS) {
+                failWith(QStringLiteral("%1 ran longer than the task timeout of %2 s; worker pid %3 was stopped")
+                             .arg(describeTask(slot.assigned.first()))
+                             .arg(options.taskTimeoutS)
+                             .arg(child.pid()));
+            }
+        }
+    }
+    if (m_mode == Mode::PerTask)
+        stopAll();
+}
+
+} // namespace parlab

@@ -1,0 +1,59 @@
+#pragma once
+
+#include "backend.h"
+
+#include <QVariantMap>
+#include <memory>
+#include <vector>
+
+namespace parlab {
+
+class ChildProcess;
+
+// Where the worker executable is and how to start one.
+namespace WorkerLauncher {
+// $PARLAB_WORKER_EXECUTABLE, else the `parlab` beside the running program, else the running program.
+QString executable();
+QStringList arguments(const QString& kernel, const QVariantMap& options, int worker);
+Availability availability();
+} // namespace WorkerLauncher
+
+// Settings the out-of-process backends share, from the experiment's options.
+struct ProcessOptions {
+    int chunkSize = 1; // tasks handed to a pool worker at once (multiprocessing's chunksize)
+    double taskTimeoutS = 0; // a task running longer is killed; 0 = no limit
+    QVariantMap kernelOptions; // the experiment's options, passed on to each worker's kernel
+
+    static ProcessOptions from(const QVariantMap& options);
+};
+
+// A set of `parlab worker` child processes and the loop that feeds them: either a long-lived pool (each
+// worker takes the next chunk when it is free) or one fresh worker per input. Never hangs on a dead or
+// misbehaving worker: end of file, a signal, garbage on the pipe, or a task past its timeout all end the
+// batch with a BackendError naming the input, the pid and what happened. Every child is stopped
+// (SIGTERM to its process group, 500 ms, SIGKILL) on cancel, on error and on destruction.
+class WorkerProcesses final {
+public:
+    enum class Mode { Pool, PerTask };
+
+    explicit WorkerProcesses(Mode mode);
+    ~WorkerProcesses();
+
+    void run(const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
+        QList<TaskSpan>& spans, const ProcessOptions& options);
+    // CPU seconds used so far by the workers that are still alive (not yet counted by getrusage).
+    double liveCpuSeconds() const;
+    void stopAll();
+
+private:
+    struct Slot;
+    void startPool(const QString& kernel, const ProcessOptions& options, int count);
+    std::unique_ptr<ChildProcess> spawn(const QString& kernel, const ProcessOptions& options, int worker);
+
+    Mode m_mode;
+    std::vector<std::unique_ptr<Slot>> m_slots;
+    QString m_poolKernel;
+    QVariantMap m_poolOptions;
+};
+
+} // namespace parlab

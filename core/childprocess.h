@@ -1,0 +1,70 @@
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+#include <QStringList>
+#include <sys/types.h>
+
+namespace parlab {
+
+// A child program with pipes on stdin, stdout and stderr, started with posix_spawn in a process group of
+// its own, so that stopping it stops everything it started too. Non-blocking I/O; the owner polls the
+// file descriptors. Used from one thread at a time. The destructor stops a child that still runs.
+class ChildProcess final {
+public:
+    ChildProcess() = default;
+    ~ChildProcess();
+    ChildProcess(const ChildProcess&) = delete;
+    ChildProcess& operator=(const ChildProcess&) = delete;
+
+    // Starts `program` with `arguments`; an empty string or why it could not start (not found, not
+    // executable, out of processes). `mergeStderr` is false: stderr is kept apart for error messages.
+    QString start(const QString& program, const QStringList& arguments);
+
+    pid_t pid() const { return m_pid; }
+    bool running() const { return m_pid > 0 && !m_exited; }
+    int stdoutFd() const { return m_out; }
+    int stderrFd() const { return m_err; }
+
+    // Writes all of `data` to the child's stdin (blocking until the pipe takes it); false when the child
+    // closed its stdin (it died).
+    bool write(const QByteArray& data);
+    void closeStdin();
+
+    // Reads what is available without blocking. Returns false at end of file.
+    bool readStdout();
+    bool readStderr();
+    // The next complete line of stdout (without '\n'), if one has arrived.
+    bool takeLine(QByteArray& line);
+    QByteArray& stdoutBuffer() { return m_outBuffer; }
+    // The last bytes the child wrote to stderr (at most 4 KiB).
+    QString stderrTail() const;
+
+    // Reaps the child if it has exited (non-blocking); true when it has.
+    bool poll();
+    // Waits up to `timeoutMs` for the child to exit; true when it has.
+    bool waitForExit(int timeoutMs);
+    // SIGTERM to the process group, up to `graceMs` to exit, then SIGKILL; always reaps.
+    void stop(int graceMs = 500);
+
+    // After exit: "exited with code 3" or "was killed by signal 9 (Killed)".
+    QString exitDescription() const;
+    bool exitedNormally() const { return m_exited && m_signal == 0; }
+    int exitCode() const { return m_exitCode; }
+    int exitSignal() const { return m_signal; }
+
+private:
+    void closeAll();
+
+    pid_t m_pid = -1;
+    int m_in = -1;
+    int m_out = -1;
+    int m_err = -1;
+    bool m_exited = false;
+    int m_exitCode = 0;
+    int m_signal = 0;
+    QByteArray m_outBuffer;
+    QByteArray m_errTail;
+};
+
+} // namespace parlab

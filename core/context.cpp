@@ -1,0 +1,51 @@
+#include "context.h"
+
+namespace parlab {
+
+void RunControl::cancel()
+{
+    m_cancelled.store(true, std::memory_order_relaxed);
+    wakeSleepers();
+}
+
+void RunControl::abortBatch()
+{
+    m_batchAborted.store(true, std::memory_order_relaxed);
+    wakeSleepers();
+}
+
+void RunControl::reset()
+{
+    m_cancelled.store(false, std::memory_order_relaxed);
+    m_batchAborted.store(false, std::memory_order_relaxed);
+}
+
+void RunControl::wakeSleepers()
+{
+    // Taking the lock orders the flag store before a sleeper's predicate check, so no wake-up is lost.
+    {
+        std::lock_guard lock(m_mutex);
+    }
+    m_wake.notify_all();
+}
+
+bool RunControl::sleepUntil(std::chrono::steady_clock::time_point deadline) const
+{
+    std::unique_lock lock(m_mutex);
+    return !m_wake.wait_until(lock, deadline, [this] { return shouldStop(); });
+}
+
+void Context::poll()
+{
+    m_ticks = 0;
+    if (m_control.shouldStop())
+        throw Cancelled();
+}
+
+void Context::sleepFor(std::chrono::nanoseconds duration)
+{
+    if (!m_control.sleepUntil(std::chrono::steady_clock::now() + duration))
+        throw Cancelled();
+}
+
+} // namespace parlab

@@ -1,0 +1,77 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+
+namespace parlab {
+
+// Thrown out of a kernel by Context when the run was cancelled or the batch aborted; backends catch it.
+class Cancelled final : public std::exception {
+public:
+    const char* what() const noexcept override { return "cancelled"; }
+};
+
+// The shared stop switches of one run: `cancel()` is the user's (thread-safe, any thread), `abortBatch()`
+// is a backend's way to stop its sibling workers after one task failed. Kernels see both through Context.
+class RunControl final {
+public:
+    void cancel();
+    bool isCancelled() const noexcept { return m_cancelled.load(std::memory_order_relaxed); }
+
+    void beginBatch() noexcept { m_batchAborted.store(false, std::memory_order_relaxed); }
+    void abortBatch();
+    bool shouldStop() const noexcept
+    {
+        return m_cancelled.load(std::memory_order_relaxed) || m_batchAborted.load(std::memory_order_relaxed);
+    }
+
+    // Sleeps until `deadline` or until the run stops, whichever comes first; returns false when stopped.
+    bool sleepUntil(std::chrono::steady_clock::time_point deadline) const;
+
+    void reset();
+
+private:
+    void wakeSleepers();
+
+    std::atomic<bool> m_cancelled { false };
+    std::atomic<bool> m_batchAborted { false };
+    mutable std::mutex m_mutex;
+    mutable std::condition_variable m_wake;
+};
+
+// What a kernel sees of the run it belongs to: one per worker, never shared between threads.
+// Cache-line aligned so that no two workers' tick counters ever share a line.
+// `tick()` is cheap enough for a kernel's innermost loop; every few thousand ticks its slow path checks
+// whether to stop. Kernels whose loop iterations are long call `poll()` instead.
+class alignas(64) Context final {
+public:
+    Context(const RunControl& control, int worker) noexcept
+        : m_control(control)
+        , m_worker(worker)
+    { }
+
+    void tick()
+    {
+        if (++m_ticks >= kSlowPathInterval) [[unlikely]]
+            poll();
+    }
+
+    // The slow path: throws Cancelled when the run should stop.
+    void poll();
+
+    // Sleeps for `duration`, waking at once when the run stops (then throws Cancelled).
+    void sleepFor(std::chrono::nanoseconds duration);
+
+    int worker() const noexcept { return m_worker; }
+
+private:
+    static constexpr unsigned kSlowPathInterval = 1u << 12;
+    unsigned m_ticks = 0;
+    const RunControl& m_control;
+    int m_worker;
+};
+
+} // namespace parlab

@@ -1,0 +1,133 @@
+#include "experimentspec.h"
+
+#include "backends/backend.h"
+#include "backends/backendregistry.h"
+#include "kernels/kernel.h"
+#include "kernels/kernelregistry.h"
+
+#include <QThread>
+#include <algorithm>
+#include <cmath>
+
+namespace parlab {
+
+QList<int> defaultWorkerCounts()
+{
+    const int cores = std::max(1, QThread::idealThreadCount());
+    QList<int> counts;
+    for (int p = 1; p < cores; p *= 2)
+        counts.append(p);
+    counts.append(cores);
+    return counts;
+}
+
+namespace {
+int editDistance(const QString& a, const QString& b)
+{
+    QList<int> previous(b.size() + 1), current(b.size() + 1);
+    for (qsizetype j = 0; j <= b.size(); ++j)
+        previous[j] = int(j);
+    for (qsizetype i = 1; i <= a.size(); ++i) {
+        current[0] = int(i);
+        for (qsizetype j = 1; j <= b.size(); ++j) {
+            const int substitution = previous[j - 1] + (a[i - 1].toLower() == b[j - 1].toLower() ? 0 : 1);
+            current[j] = std::min({ previous[j] + 1, current[j - 1] + 1, substitution });
+        }
+        std::swap(previous, current);
+    }
+    return previous[b.size()];
+}
+
+QString unknown(const QString& what, const QString& name, const QStringList& known)
+{
+    QString message = QStringLiteral("unknown %1 '%2'").arg(what, name);
+    if (const QString guess = closestName(name, known); !guess.isEmpty())
+        message += QStringLiteral(": did you mean '%1'?").arg(guess);
+    return message + QStringLiteral(" (known: %1)").arg(known.join(QStringLiteral(", ")));
+}
+} // namespace
+
+QString validateOptions(const QVariantMap& options)
+{
+    bool ok = true;
+    if (options.contains(QStringLiteral("chunksize"))) {
+        const int chunk = options.value(QStringLiteral("chunksize")).toInt(&ok);
+        if (!ok || chunk < 1)
+            return QStringLiteral("chunksize must be a whole number of at least 1, not '%1'")
+                .arg(options.value(QStringLiteral("chunksize")).toString());
+    }
+    if (options.contains(QStringLiteral("task_timeout_s"))) {
+        const double timeout = options.value(QStringLiteral("task_timeout_s")).toDouble(&ok);
+        if (!ok || timeout < 0 || !std::isfinite(timeout))
+            return QStringLiteral("the task timeout must be a number of seconds of at least 0, not '%1'")
+                .arg(options.value(QStringLiteral("task_timeout_s")).toString());
+    }
+    if (options.contains(QStringLiteral("on_error"))) {
+        const QString policy = options.value(QStringLiteral("on_error")).toString();
+        if (policy != QStringLiteral("stop") && policy != QStringLiteral("continue"))
+            return QStringLiteral("on-error must be 'stop' or 'continue', not '%1'").arg(policy);
+    }
+    return {};
+}
+
+QString closestName(const QString& name, const QStringList& candidates)
+{
+    QString best;
+    int bestDistance = std::numeric_limits<int>::max();
+    for (const QString& candidate : candidates) {
+        int distance = editDistance(name, candidate);
+        if (candidate.startsWith(name, Qt::CaseInsensitive) && !name.isEmpty())
+            distance = std::min(distance, 1);
+        if (distance < bestDistance) {
+            bestDistance = distance;
+            best = candidate;
+        }
+    }
+    // Close means at most a third of the name wrong (and at least one character right).
+    return bestDistance <= std::max<qsizetype>(1, name.size() / 3) ? best : QString();
+}
+
+QString validateSpec(const ExperimentSpec& spec)
+{
+    const auto kernel = KernelRegistry::create(spec.kernel);
+    if (!kernel)
+        return unknown(QStringLiteral("kernel"), spec.kernel, KernelRegistry::names());
+    if (const QString error = kernel->configure(spec.options); !error.isEmpty())
+        return error;
+    if (const QString error = validateOptions(spec.options); !error.isEmpty())
+        return error;
+    if (spec.inputs.isEmpty())
+        return QStringLiteral("the input list is empty: give at least one input");
+    for (qsizetype i = 0; i < spec.inputs.size(); ++i) {
+        if (const QString error = kernel->checkInput(spec.inputs[i]); !error.isEmpty())
+            return QStringLiteral("%1 (input #%2 of %3)").arg(error).arg(i + 1).arg(spec.inputs.size());
+    }
+    if (spec.backends.isEmpty())
+        return QStringLiteral("no backend chosen: give at least one");
+    for (const QString& id : spec.backends) {
+        const auto backend = BackendRegistry::create(id);
+        if (!backend)
+            return unknown(QStringLiteral("backend"), id, BackendRegistry::ids());
+        if (const Availability a = backend->availability(); !a.available)
+            return QStringLiteral("backend '%1' cannot run here: %2").arg(id, a.reason);
+    }
+    if (spec.workers.isEmpty())
+        return QStringLiteral("no worker count given: give at least one");
+    for (int w : spec.workers) {
+        if (w < 1 || w > ExperimentSpec::kMaxWorkers)
+            return QStringLiteral("worker count %1 is out of range: use 1 to %2")
+                .arg(w)
+                .arg(ExperimentSpec::kMaxWorkers);
+    }
+    if (spec.repeats < 1 || spec.repeats > ExperimentSpec::kMaxRepeats)
+        return QStringLiteral("repeat %1 is out of range: measure each combination 1 to %2 times")
+            .arg(spec.repeats)
+            .arg(ExperimentSpec::kMaxRepeats);
+    if (spec.warmup < 0 || spec.warmup > ExperimentSpec::kMaxRepeats)
+        return QStringLiteral("warmup %1 is out of range: use 0 to %2")
+            .arg(spec.warmup)
+            .arg(ExperimentSpec::kMaxRepeats);
+    return {};
+}
+
+} // namespace parlab

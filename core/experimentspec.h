@@ -1,0 +1,47 @@
+#pragma once
+
+#include <QList>
+#include <QMetaType>
+#include <QString>
+#include <QStringList>
+#include <QVariantMap>
+
+namespace parlab {
+
+// What to measure: a kernel over inputs, on backends x worker counts, each repeated.
+struct ExperimentSpec {
+    QString kernel;
+    QList<qint64> inputs;
+    QStringList backends;
+    QList<int> workers;
+    int repeats = 5;
+    int warmup = 1;
+    // chunksize, task_timeout_s, on_error ("stop" or "continue"), and kernel settings such as command.
+    QVariantMap options;
+
+    bool continueOnError() const
+    {
+        return options.value(QStringLiteral("on_error")).toString() == QStringLiteral("continue");
+    }
+
+    static constexpr int kMaxWorkers = 1024;
+    static constexpr int kMaxRepeats = 10'000;
+};
+
+// 1, 2, 4, ... up to the logical core count, which is always included.
+QList<int> defaultWorkerCounts();
+
+// Everything wrong with the spec that would stop it from running, as one message naming what and where;
+// an empty string when it can run. Checks names, ranges and every input against the kernel.
+QString validateSpec(const ExperimentSpec& spec);
+
+// Checks the options every run understands: chunksize (>= 1), task_timeout_s (>= 0), on_error
+// (stop|continue). Kernel-specific options are checked by the kernel's configure().
+QString validateOptions(const QVariantMap& options);
+
+// The closest of `candidates` to `name` (for "did you mean"), or an empty string when none is close.
+QString closestName(const QString& name, const QStringList& candidates);
+
+} // namespace parlab
+
+Q_DECLARE_METATYPE(parlab::ExperimentSpec)

@@ -1,0 +1,40 @@
+#include "formatting.h"
+
+#include <cmath>
+
+namespace parlab {
+
+QString Format::duration(double seconds)
+{
+    if (!std::isfinite(seconds))
+        return QStringLiteral("–");
+    const double magnitude = std::abs(seconds);
+    auto fixed = [](double value, const char* unit) {
+        const int decimals = value >= 100 ? 1 : value >= 10 ? 2 : 3;
+        return QString::number(value, 'f', decimals) + QLatin1Char(' ') + QString::fromUtf8(unit);
+    };
+    if (magnitude >= 1.0 || magnitude == 0.0)
+        return fixed(seconds, "s");
+    if (magnitude >= 1e-3)
+        return fixed(seconds * 1e3, "ms");
+    if (magnitude >= 1e-6)
+        return fixed(seconds * 1e6, "µs");
+    return QString::number(seconds * 1e9, 'f', 0) + QStringLiteral(" ns");
+}
+
+QString Format::ratio(double value, int decimals)
+{
+    return std::isfinite(value) ? QString::number(value, 'f', decimals) : QStringLiteral("–");
+}
+
+QString Format::percent(double fraction)
+{
+    return std::isfinite(fraction) ? QString::number(fraction * 100.0, 'f', 0) + QLatin1Char('%') : QStringLiteral("–");
+}
+
+QString Format::checksum(quint64 value)
+{
+    return QStringLiteral("%1").arg(value, 16, 16, QLatin1Char('0'));
+}
+
+} // namespace parlab

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <QString>
+
+namespace parlab {
+
+// Human-readable figures shared by the text, Markdown and (later) GUI views.
+namespace Format {
+// "1.234 s", "12.35 ms", "45.6 µs", "820 ns"; "–" for NaN.
+QString duration(double seconds);
+// "1.85", or "–" for NaN.
+QString ratio(double value, int decimals = 2);
+// "93%", or "–" for NaN.
+QString percent(double fraction);
+// Sixteen hex digits: checksums are 64-bit and must survive JSON readers that use doubles.
+QString checksum(quint64 value);
+} // namespace Format
+
+} // namespace parlab

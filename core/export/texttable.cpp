@@ -1,0 +1,147 @@
+#include "texttable.h"
+
+#include "formatting.h"
+#include "results.h"
+
+#include <cmath>
+
+namespace parlab {
+
+namespace {
+QString inputsSummary(const QList<qint64>& inputs)
+{
+    QStringList shown;
+    for (qsizetype i = 0; i < std::min<qsizetype>(inputs.size(), 8); ++i)
+        shown.append(QString::number(inputs[i]));
+    QString text = shown.join(QLatin1Char(','));
+    if (inputs.size() > 8)
+        text += QStringLiteral(",…");
+    return text;
+}
+} // namespace
+
+QString Report::title(const RunResult& result)
+{
+    const ExperimentSpec& spec = result.spec;
+    return QStringLiteral("%1 over %2 input%3 (%4) · %5 repeat%6, %7 warmup · %8 logical cores · %9")
+        .arg(spec.kernel)
+        .arg(spec.inputs.size())
+        .arg(spec.inputs.size() == 1 ? QString() : QStringLiteral("s"), inputsSummary(spec.inputs))
+        .arg(spec.repeats)
+        .arg(spec.repeats == 1 ? QString() : QStringLiteral("s"))
+        .arg(spec.warmup)
+        .arg(result.environment.logicalCores)
+        .arg(result.environment.cpu);
+}
+
+Report::Table Report::summary(const RunResult& result)
+{
+    Table table;
+    table.header = { QStringLiteral("backend"), QStringLiteral("workers"), QStringLiteral("median ± stddev"),
+        QStringLiteral("min … max"), QStringLiteral("cpu"), QStringLiteral("speedup [95% CI]"),
+        QStringLiteral("efficiency"), QStringLiteral("lpt bound") };
+    table.rightAligned = { false, true, true, true, true, true, true, true };
+    for (const Measurement& m : result.measurements) {
+        if (m.samplesS.isEmpty())
+            continue;
+        const double bound = result.bounds.lpt.value(m.workers, kUnknown);
+        QString speedup = Format::ratio(m.speedup) + QLatin1Char('x');
+        if (std::isfinite(m.speedupLow))
+            speedup += QStringLiteral(" [%1, %2]").arg(Format::ratio(m.speedupLow), Format::ratio(m.speedupHigh));
+        table.rows.append({
+            m.backend,
+            QString::number(m.workers),
+            Format::duration(m.wall.median) + QStringLiteral(" ± ") + Format::duration(m.wall.stddev),
+            Format::duration(m.wall.min) + QStringLiteral(" … ") + Format::duration(m.wall.max),
+            Format::duration(m.cpuMedianS),
+            speedup,
+            Format::percent(m.efficiency),
+            std::isfinite(bound) ? Format::ratio(bound) + QLatin1Char('x') : QStringLiteral("–"),
+        });
+    }
+    return table;
+}
+
+QStringList Report::notes(const RunResult& result)
+{
+    QStringList notes;
+    const Bounds& b = result.bounds;
+    if (std::isfinite(b.critical)) {
+        double sum = 0, longest = 0;
+        for (double c : b.taskCostsS) {
+            sum += c;
+            longest = std::max(longest, c);
+        }
+        notes << QStringLiteral("bounds: with unlimited workers at most %1x (all tasks %2, the longest %3); the lpt "
+                                "column is what the longest-task-first schedule reaches at that worker count")
+                     .arg(Format::ratio(b.critical), Format::duration(sum), Format::duration(longest));
+    }
+    for (auto it = result.amdahlSerialFraction.cbegin(); it != result.amdahlSerialFraction.cend(); ++it)
+        notes << QStringLiteral("Amdahl fit: %1 behaves as if %2 of its work were serial")
+                     .arg(it.key(), Format::percent(std::max(0.0, it.value())));
+    return notes;
+}
+
+QString Report::toText(const RunResult& result)
+{
+    const Table table = summary(result);
+    QList<qsizetype> widths;
+    for (const QString& h : table.header)
+        widths.append(h.size());
+    for (const QStringList& row : table.rows) {
+        for (qsizetype c = 0; c < row.size(); ++c)
+            widths[c] = std::max(widths[c], row[c].size());
+    }
+    auto line = [&](const QStringList& cells) {
+        QStringList padded;
+        for (qsizetype c = 0; c < cells.size(); ++c)
+            padded.append(
+                table.rightAligned[c] ? cells[c].rightJustified(widths[c]) : cells[c].leftJustified(widths[c]));
+        return padded.join(QStringLiteral("  ")).trimmed() + QLatin1Char('\n');
+    };
+
+    QString out = title(result) + QStringLiteral("\n\n") + line(table.header);
+    for (const QStringList& row : table.rows)
+        out += line(row);
+    const QStringList notesList = notes(result);
+    if (!notesList.isEmpty())
+        out += QLatin1Char('\n');
+    for (const QString& n : notesList)
+        out += n + QLatin1Char('\n');
+    if (!result.warnings.isEmpty()) {
+        out += QStringLiteral("\nwarnings:\n");
+        for (const QString& w : result.warnings)
+            out += QStringLiteral("  - ") + w + QLatin1Char('\n');
+    }
+    return out;
+}
+
+QString MarkdownExport::toMarkdown(const RunResult& result)
+{
+    const Report::Table table = Report::summary(result);
+    auto escape = [](QString cell) { return cell.replace(QLatin1Char('|'), QStringLiteral("\\|")); };
+    auto row = [&](const QStringList& cells) {
+        QStringList escaped;
+        for (const QString& c : cells)
+            escaped.append(escape(c));
+        return QStringLiteral("| ") + escaped.join(QStringLiteral(" | ")) + QStringLiteral(" |\n");
+    };
+    QString out = QStringLiteral("**") + escape(Report::title(result)) + QStringLiteral("**\n\n");
+    out += row(table.header);
+    QStringList rule;
+    for (bool right : table.rightAligned)
+        rule.append(right ? QStringLiteral("--:") : QStringLiteral(":--"));
+    out += QStringLiteral("|") + rule.join(QLatin1Char('|')) + QStringLiteral("|\n");
+    for (const QStringList& r : table.rows)
+        out += row(r);
+    const QStringList notes = Report::notes(result);
+    if (!notes.isEmpty() || !result.warnings.isEmpty())
+        out += QLatin1Char('\n');
+    for (const QString& n : notes)
+        out += QStringLiteral("- ") + escape(n) + QLatin1Char('\n');
+    for (const QString& w : result.warnings)
+        out += QStringLiteral("- ⚠ ") + escape(w) + QLatin1Char('\n');
+    return out;
+}
+
+} // namespace parlab

@@ -1,0 +1,86 @@
+#include "builtinkernels.h"
+#include "childprocess.h"
+#include "clock.h"
+#include "context.h"
+#include "kernel.h"
+
+#include <poll.h>
+#include <stdexcept>
+
+namespace parlab {
+
+namespace {
+// Runs the user's own program once per input (`{}` in the command line becomes the input), through
+// /bin/sh so quoting works as in a terminal. The checksum hashes the program's stdout and exit code,
+// so every backend must see the same output; a non-zero exit is a failed task.
+class CommandKernel final : public Kernel {
+public:
+    QString name() const override { return QStringLiteral("command"); }
+    QString description() const override
+    {
+        return QStringLiteral("runs your program for each input ({} in --command becomes the input)");
+    }
+    KernelKind kind() const override { return KernelKind::Mixed; }
+    QString inputMeaning() const override { return QStringLiteral("the value put in place of {}"); }
+    InputRange range() const override
+    {
+        return { -1'000'000'000'000'000LL, 1'000'000'000'000'000LL,
+            QStringLiteral("inputs are passed to the program as text") };
+    }
+    double cost(qint64) const override { return 1.0; }
+
+    QString configure(const QVariantMap& options) override
+    {
+        m_command = options.value(QStringLiteral("command")).toString().trimmed();
+        if (m_command.isEmpty())
+            return QStringLiteral("the command kernel needs a program to run: --command 'prog --n {}'");
+        return {};
+    }
+
+    quint64 run(qint64 input, Context& context) const override
+    {
+        QString line = m_command;
+        line.replace(QStringLiteral("{}"), QString::number(input));
+        ChildProcess child;
+        if (const QString error = child.start(QStringLiteral("/bin/sh"), { QStringLiteral("-c"), line });
+            !error.isEmpty())
+            throw std::runtime_error(error.toStdString());
+        child.closeStdin();
+        QByteArray output;
+        bool outOpen = true, errOpen = true;
+        while (outOpen || errOpen) {
+            pollfd fds[2] = { { child.stdoutFd(), POLLIN, 0 }, { child.stderrFd(), POLLIN, 0 } };
+            ::poll(fds, 2, 20);
+            context.poll(); // a cancel throws here; ~ChildProcess stops the program's whole group
+            if (outOpen)
+                outOpen = child.readStdout();
+            if (errOpen)
+                errOpen = child.readStderr();
+            output += child.stdoutBuffer();
+            child.stdoutBuffer().clear();
+        }
+        while (!child.waitForExit(20))
+            context.poll();
+        if (!child.exitedNormally() || child.exitCode() != 0) {
+            QString message = QStringLiteral("'%1' %2").arg(line, child.exitDescription());
+            if (!child.stderrTail().isEmpty())
+                message += QStringLiteral(": ") + child.stderrTail().right(500);
+            throw std::runtime_error(message.toStdString());
+        }
+        quint64 hash = 0xcbf29ce484222325ULL;
+        for (char c : std::as_const(output))
+            hash = (hash ^ quint8(c)) * 0x100000001b3ULL;
+        return mix64(hash ^ quint64(child.exitCode()));
+    }
+
+private:
+    QString m_command;
+};
+} // namespace
+
+std::unique_ptr<Kernel> makeCommandKernel()
+{
+    return std::make_unique<CommandKernel>();
+}
+
+} // namespace parlab

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <QString>
+#include <QVariantMap>
+
+namespace parlab {
+
+class Context;
+
+enum class KernelKind { Cpu, Io, Memory, Mixed };
+QString kernelKindName(KernelKind kind);
+
+// The inputs a kernel accepts, and why the limits are where they are.
+struct InputRange {
+    qint64 min = 0;
+    qint64 max = 0;
+    QString reason;
+};
+
+// A function of one integer input that every backend runs, the same compiled code in every one.
+// `run` returns a checksum that must not depend on the backend, the worker or the timing.
+class Kernel {
+public:
+    virtual ~Kernel();
+
+    virtual QString name() const = 0;
+    virtual QString description() const = 0;
+    virtual KernelKind kind() const = 0;
+    // What one input means, e.g. "n", "milliseconds", "MiB".
+    virtual QString inputMeaning() const = 0;
+    virtual InputRange range() const = 0;
+    // Relative cost of one input (any unit, only ratios matter): for ETAs before anything was measured.
+    virtual double cost(qint64 input) const = 0;
+    virtual quint64 run(qint64 input, Context& context) const = 0;
+
+    // Reads the kernel's own settings from the experiment's options (e.g. `command` for the command
+    // kernel); an error a user can act on, else an empty string.
+    virtual QString configure(const QVariantMap& options)
+    {
+        Q_UNUSED(options);
+        return {};
+    }
+
+    // An error a user can act on when `input` is outside the range, else an empty string.
+    QString checkInput(qint64 input) const;
+};
+
+} // namespace parlab

@@ -1,0 +1,95 @@
+#pragma once
+
+#include "environment.h"
+#include "experimentspec.h"
+
+#include <QDateTime>
+#include <QList>
+#include <QMap>
+#include <QMetaType>
+#include <QString>
+#include <limits>
+
+namespace parlab {
+
+inline constexpr double kUnknown = std::numeric_limits<double>::quiet_NaN();
+
+// One task as it ran: which input, on which worker, when (system-wide monotonic clock, ns).
+struct TaskSpan {
+    qint64 input = 0;
+    int index = 0; // position in the input list
+    int worker = 0; // thread, process slot or rank
+    qint64 pid = 0;
+    qint64 startNs = 0;
+    qint64 endNs = 0;
+    quint64 checksum = 0;
+
+    double seconds() const { return double(endNs - startNs) * 1e-9; }
+};
+
+// Summary statistics of one sample set (seconds).
+struct SampleStats {
+    double median = kUnknown;
+    double mean = kUnknown;
+    double stddev = kUnknown; // sample standard deviation (n - 1)
+    double mad = kUnknown; // median absolute deviation, unscaled
+    double min = kUnknown;
+    double max = kUnknown;
+    double cv = kUnknown; // stddev / mean
+    QList<int> outliers; // indices into the samples, modified z-score > 10
+};
+
+// Everything measured for one (backend, workers) combination so far.
+struct Measurement {
+    int generation = 0;
+    QString backend;
+    int workers = 1;
+    QList<double> samplesS; // wall time of each repeat
+    QList<double> cpuS; // CPU time (user + system, children included) of each repeat
+    SampleStats wall;
+    double cpuMedianS = kUnknown;
+    double speedup = kUnknown; // median(T_baseline) / median(T)
+    double speedupLow = kUnknown;
+    double speedupHigh = kUnknown;
+    double efficiency = kUnknown; // speedup / workers
+    double selfSpeedup = kUnknown; // T(this backend, 1 worker) / T(this backend, workers)
+    double karpFlatt = kUnknown; // experimentally determined serial fraction at this worker count
+    quint64 checksum = 0;
+    QList<TaskSpan> spans; // of the latest repeat
+    int failedRuns = 0; // repeats that failed (with on_error continue), not in samplesS
+    QString lastError;
+
+    QString label() const { return QStringLiteral("%1 x%2").arg(backend).arg(workers); }
+};
+
+// Speedup ceilings from the tasks' sequentially measured costs (see SpeedupBounds for what each means).
+struct Bounds {
+    QList<double> taskCostsS; // median sequential duration of each input, in input order
+    double critical = kUnknown; // sum / max: the bound with unlimited workers
+    QMap<int, double> lpt; // workers -> sum / makespan of longest-processing-time-first
+};
+
+struct RunResult {
+    int generation = 0;
+    ExperimentSpec spec;
+    Environment environment;
+    QDateTime created;
+    QList<Measurement> measurements;
+    Bounds bounds;
+    QMap<QString, double> amdahlSerialFraction; // backend -> fitted serial fraction
+    QStringList warnings;
+    quint64 referenceChecksum = 0;
+    bool cancelled = false;
+    QString error; // empty when the run succeeded (or was cancelled)
+    int completedRuns = 0;
+    int plannedRuns = 0;
+
+    bool succeeded() const { return !cancelled && error.isEmpty() && failedRuns() == 0; }
+    int failedRuns() const;
+    const Measurement* find(const QString& backend, int workers) const;
+};
+
+} // namespace parlab
+
+Q_DECLARE_METATYPE(parlab::Measurement)
+Q_DECLARE_METATYPE(parlab::RunResult)

@@ -1,0 +1,45 @@
+#pragma once
+
+#include "context.h"
+#include "results.h"
+
+#include <QObject>
+
+namespace parlab {
+
+// Runs an experiment: every (backend, workers) combination, `warmup` unrecorded rounds, then `repeats`
+// rounds. Each round visits every combination once (interleaved), so slow drift (thermal, other programs)
+// hits all combinations alike. Lives in its own thread; knows nothing of widgets. `cancel()` may be
+// called from any thread and stops running kernels within milliseconds.
+//
+// Signals, in order: measurementReady and progress as each repeat lands, then failed (on an error) and
+// always finished, whose RunResult says whether the run succeeded, failed or was cancelled and keeps
+// every measurement made before that.
+class Runner final : public QObject {
+    Q_OBJECT
+public:
+    explicit Runner(QObject* parent = nullptr);
+
+    // Thread-safe.
+    void cancel();
+
+    // The sequential baseline is added when missing: speedups and checksums need it.
+    static QList<QPair<QString, int>> plan(const ExperimentSpec& spec);
+
+public Q_SLOTS:
+    // Blocks the runner's thread until the run ends; call it through a queued connection or invokeMethod.
+    void start(const parlab::ExperimentSpec& spec, int generation = 0);
+
+Q_SIGNALS:
+    void started(int generation, int plannedRuns);
+    void measurementReady(const parlab::Measurement& measurement);
+    // done/total runs (warmup included); etaS < 0 while unknown.
+    void progress(int generation, int done, int total, double etaS, const QString& current);
+    void failed(int generation, const QString& error);
+    void finished(const parlab::RunResult& result);
+
+private:
+    RunControl m_control;
+};
+
+} // namespace parlab

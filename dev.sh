@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# ParLab's one entry point for developers and CI:
+#   ./dev.sh run [parlab arguments]   install what is missing, build, start ParLab
+#   ./dev.sh test                     install what is missing, build, run the whole test suite
+#   ./dev.sh bench                    build, then run the benchmarks (figures, not pass/fail)
+#   ./dev.sh build                    install what is missing and build
+# Environment: BUILD_DIR (default build), BUILD_TYPE (default RelWithDebInfo), JOBS (default nproc).
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")"
+
+BUILD_DIR=${BUILD_DIR:-build}
+BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo}
+JOBS=${JOBS:-$(nproc)}
+
+# Debian 12 packages the build, the tests and the backends need.
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config
+  qt6-base-dev qt6-base-dev-tools libqt6concurrent6 libqt6sql6-sqlite
+  qt6-charts-dev qt6-svg-dev libgl-dev
+  openmpi-bin libopenmpi-dev
+  python3
+  xvfb xauth
+)
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'dev.sh: error: %s\n' "$*" >&2; exit 1; }
+
+install_packages() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  say "installing missing packages: ${missing[*]}"
+  local sudo=()
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || die "packages missing (${missing[*]}) and not root without sudo: install them with apt-get as root"
+    sudo=(sudo)
+  fi
+  command -v apt-get >/dev/null || die "apt-get not found: this script sets up Debian 12; install ${missing[*]} yourself"
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq || die "apt-get update failed: is the Debian mirror reachable?"
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+    || die "apt-get install failed for: ${missing[*]}"
+}
+
+build() {
+  install_packages
+  if [[ ! -f "$BUILD_DIR/CMakeCache.txt" ]]; then
+    say "configuring ($BUILD_TYPE) in $BUILD_DIR"
+    cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DPARLAB_WERROR=ON >/dev/null
+  fi
+  say "building"
+  cmake --build "$BUILD_DIR" --parallel "$JOBS"
+}
+
+cmd=${1:-run}
+shift || true
+case "$cmd" in
+  build)
+    build ;;
+  run)
+    build
+    if (($# == 0)); then
+      # The default experiment: the classic fib example on the in-process backends.
+      set -- run --kernel fib --inputs 38,37,36,35,34,33 --backends sequential,threads,qtconcurrent
+    fi
+    exec "$BUILD_DIR/bin/parlab" "$@" ;;
+  test)
+    build
+    say "running the test suite"
+    ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 600 "$@" ;;
+  bench)
+    build
+    "$BUILD_DIR/bin/bench_dispatch" ;;
+  *)
+    die "unknown command '$cmd' (use run, test, bench or build)" ;;
+esac

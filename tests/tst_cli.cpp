@@ -1,0 +1,294 @@
+// `parlab` end to end through QProcess, as a user or a script meets it: help, listings, every output
+// format, exports, exit codes, bad input rejected before anything runs, and Ctrl+C.
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+#include <csignal>
+
+namespace {
+struct Result {
+    int code = -1;
+    QString out;
+    QString err;
+    qint64 ms = 0;
+};
+
+Result parlab(const QStringList& arguments, int timeoutMs = 60'000)
+{
+    QProcess process;
+    QElapsedTimer timer;
+    timer.start();
+    process.start(QStringLiteral(PARLAB_EXECUTABLE), arguments);
+    if (!process.waitForFinished(timeoutMs)) {
+        process.kill();
+        process.waitForFinished();
+        return { -1, QString::fromUtf8(process.readAllStandardOutput()), QStringLiteral("timed out"), timer.elapsed() };
+    }
+    return { process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
+        QString::fromUtf8(process.readAllStandardOutput()), QString::fromUtf8(process.readAllStandardError()),
+        timer.elapsed() };
+}
+
+QStringList smallRun(const QString& format)
+{
+    return { QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("fib"), QStringLiteral("--inputs"),
+        QStringLiteral("20,21,22"), QStringLiteral("--backends"), QStringLiteral("sequential,threads,qtconcurrent"),
+        QStringLiteral("--workers"), QStringLiteral("1,2"), QStringLiteral("--repeat"), QStringLiteral("2"),
+        QStringLiteral("--warmup"), QStringLiteral("0"), QStringLiteral("--format"), format };
+}
+} // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void topLevelHelp();
+    void commandHelpListsItsOwnOptions_data();
+    void commandHelpListsItsOwnOptions();
+    void listKernelsAndBackends();
+    void runPrintsJson();
+    void runPrintsTable();
+    void runPrintsCsvAndMarkdown();
+    void runWritesExports();
+    void badInputIsRejectedBeforeRunning_data();
+    void badInputIsRejectedBeforeRunning();
+    void ctrlCCancelsAndKeepsResults();
+};
+
+void TestCli::topLevelHelp()
+{
+    const Result r = parlab({ QStringLiteral("--help") });
+    QCOMPARE(r.code, 0);
+    QVERIFY(r.out.contains(QStringLiteral("run ")));
+    QVERIFY(r.out.contains(QStringLiteral("list ")));
+    const Result unknown = parlab({ QStringLiteral("frobnicate") });
+    QCOMPARE(unknown.code, 2);
+    QVERIFY(unknown.err.contains(QStringLiteral("unknown command 'frobnicate'")));
+}
+
+void TestCli::commandHelpListsItsOwnOptions_data()
+{
+    QTest::addColumn<QString>("command");
+    QTest::addColumn<QStringList>("mustList");
+    QTest::addColumn<QStringList>("mustNotList");
+    QTest::newRow("run") << QStringLiteral("run")
+                         << QStringList { QStringLiteral("--kernel"), QStringLiteral("--inputs"),
+                                QStringLiteral("--backends"), QStringLiteral("--workers"), QStringLiteral("--repeat"),
+                                QStringLiteral("--warmup"), QStringLiteral("--format"), QStringLiteral("--export-json"),
+                                QStringLiteral("--export-csv"), QStringLiteral("--export-markdown") }
+                         << QStringList {};
+    QTest::newRow("list") << QStringLiteral("list")
+                          << QStringList { QStringLiteral("--format"), QStringLiteral("kernels") }
+                          << QStringList { QStringLiteral("--kernel "), QStringLiteral("--repeat") };
+}
+
+void TestCli::commandHelpListsItsOwnOptions()
+{
+    QFETCH(QString, command);
+    QFETCH(QStringList, mustList);
+    QFETCH(QStringList, mustNotList);
+    const Result r = parlab({ command, QStringLiteral("--help") });
+    QCOMPARE(r.code, 0);
+    QVERIFY2(r.out.contains(QStringLiteral("Usage: parlab ") + command), qPrintable(r.out));
+    for (const QString& option : mustList)
+        QVERIFY2(r.out.contains(option), qPrintable(option));
+    for (const QString& option : mustNotList)
+        QVERIFY2(!r.out.contains(option), qPrintable(option));
+}
+
+void TestCli::listKernelsAndBackends()
+{
+    const Result kernels = parlab({ QStringLiteral("list"), QStringLiteral("kernels") });
+    QCOMPARE(kernels.code, 0);
+    for (const char* name : { "fib", "sleep", "spin", "primes", "mandelbrot", "sha256", "stream", "noop" })
+        QVERIFY2(kernels.out.contains(QLatin1String("\n") + QLatin1String(name) + QLatin1Char(' ')), name);
+
+    const Result backends = parlab(
+        { QStringLiteral("list"), QStringLiteral("backends"), QStringLiteral("--format"), QStringLiteral("json") });
+    QCOMPARE(backends.code, 0);
+    const QJsonArray array = QJsonDocument::fromJson(backends.out.toUtf8()).array();
+    QStringList ids;
+    for (const QJsonValue& v : array) {
+        ids.append(v.toObject().value(QStringLiteral("id")).toString());
+        QVERIFY(v.toObject().contains(QStringLiteral("available")));
+        QVERIFY(v.toObject().contains(QStringLiteral("reason")));
+    }
+    for (const char* id : { "sequential", "threads", "qtconcurrent" })
+        QVERIFY2(ids.contains(QLatin1String(id)), id);
+
+    const Result bad = parlab({ QStringLiteral("list"), QStringLiteral("colours") });
+    QCOMPARE(bad.code, 2);
+    QVERIFY(bad.err.contains(QStringLiteral("kernels or backends")));
+}
+
+void TestCli::runPrintsJson()
+{
+    const Result r = parlab(smallRun(QStringLiteral("json")));
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(r.err.isEmpty(), qPrintable(r.err)); // no progress bar when stderr is not a terminal
+    QJsonParseError error;
+    const QJsonObject top = QJsonDocument::fromJson(r.out.toUtf8(), &error).object();
+    QCOMPARE(error.error, QJsonParseError::NoError);
+    QCOMPARE(top.value(QStringLiteral("tool")).toString(), QStringLiteral("parlab"));
+    const QJsonArray results = top.value(QStringLiteral("results")).toArray();
+    QCOMPARE(results.size(), 5); // sequential once, two backends at two worker counts
+    const QString reference = top.value(QStringLiteral("reference_checksum")).toString();
+    QCOMPARE(reference.size(), 16);
+    for (const QJsonValue& v : results) {
+        const QJsonObject m = v.toObject();
+        QCOMPARE(m.value(QStringLiteral("samples_s")).toArray().size(), 2);
+        QVERIFY(m.value(QStringLiteral("speedup")).toDouble() > 0);
+        QCOMPARE(m.value(QStringLiteral("checksum")).toString(), reference);
+    }
+    QCOMPARE(results.at(0).toObject().value(QStringLiteral("backend")).toString(), QStringLiteral("sequential"));
+    QCOMPARE(
+        top.value(QStringLiteral("spec")).toObject().value(QStringLiteral("kernel")).toString(), QStringLiteral("fib"));
+}
+
+void TestCli::runPrintsTable()
+{
+    const Result r = parlab(smallRun(QStringLiteral("table")));
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY(r.out.startsWith(QStringLiteral("fib over 3 inputs (20,21,22)")));
+    for (const char* column :
+        { "backend", "workers", "median ± stddev", "min … max", "speedup [95% CI]", "efficiency", "lpt bound" })
+        QVERIFY2(r.out.contains(QString::fromUtf8(column)), column);
+    const QStringList lines = r.out.split(QLatin1Char('\n'));
+    QCOMPARE(std::count_if(lines.cbegin(), lines.cend(),
+                 [](const QString& l) {
+                     return l.startsWith(QStringLiteral("threads ")) || l.startsWith(QStringLiteral("qtconcurrent "));
+                 }),
+        4);
+    QVERIFY(r.out.contains(QStringLiteral("bounds: with unlimited workers at most")));
+}
+
+void TestCli::runPrintsCsvAndMarkdown()
+{
+    const Result csv = parlab(smallRun(QStringLiteral("csv")));
+    QCOMPARE(csv.code, 0);
+    const QStringList rows = csv.out.trimmed().split(QStringLiteral("\r\n"));
+    QCOMPARE(rows.size(), 1 + 5 * 2);
+    QVERIFY(rows.first().startsWith(QStringLiteral("kernel,backend,workers,repeat,wall_s")));
+
+    const Result md = parlab(smallRun(QStringLiteral("markdown")));
+    QCOMPARE(md.code, 0);
+    QVERIFY(md.out.contains(QStringLiteral("|:--|--:|")));
+    QCOMPARE(md.out.count(QStringLiteral("\n| threads |")), 2);
+}
+
+void TestCli::runWritesExports()
+{
+    QTemporaryDir dir;
+    const QString json = dir.filePath(QStringLiteral("r.json"));
+    const QString csv = dir.filePath(QStringLiteral("r.csv"));
+    const QString md = dir.filePath(QStringLiteral("r.md"));
+    QStringList args = smallRun(QStringLiteral("table"));
+    args << QStringLiteral("--export-json") << json << QStringLiteral("--export-csv") << csv
+         << QStringLiteral("--export-markdown") << md;
+    const Result r = parlab(args);
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QFile jsonFile(json);
+    QVERIFY(jsonFile.open(QIODevice::ReadOnly));
+    QCOMPARE(QJsonDocument::fromJson(jsonFile.readAll()).object().value(QStringLiteral("results")).toArray().size(), 5);
+    QFile csvFile(csv);
+    QVERIFY(csvFile.open(QIODevice::ReadOnly));
+    QCOMPARE(csvFile.readAll().count("\r\n"), 1 + 10);
+    QFile mdFile(md);
+    QVERIFY(mdFile.open(QIODevice::ReadOnly));
+    QVERIFY(mdFile.readAll().contains("| sequential | 1 |"));
+}
+
+void TestCli::badInputIsRejectedBeforeRunning_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("message");
+    // fib 45 would take many seconds per run: a quick exit proves nothing was measured.
+    const QStringList base { QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("fib"),
+        QStringLiteral("--inputs"), QStringLiteral("45,45") };
+    auto with = [&base](QStringList extra) { return base + extra; };
+    QTest::newRow("unknown kernel") << QStringList { QStringLiteral("run"), QStringLiteral("--kernel"),
+        QStringLiteral("fibb"), QStringLiteral("--inputs"), QStringLiteral("1") }
+                                    << QStringLiteral("unknown kernel 'fibb': did you mean 'fib'?");
+    QTest::newRow("unknown backend") << with({ QStringLiteral("--backends"), QStringLiteral("sequential,thread") })
+                                     << QStringLiteral("unknown backend 'thread': did you mean 'threads'?");
+    QTest::newRow("malformed inputs") << QStringList { QStringLiteral("run"), QStringLiteral("--kernel"),
+        QStringLiteral("fib"), QStringLiteral("--inputs"), QStringLiteral("38,37..") }
+                                      << QStringLiteral("at column 4 ('37..'): the range has no end");
+    QTest::newRow("empty inputs") << QStringList { QStringLiteral("run"), QStringLiteral("--kernel"),
+        QStringLiteral("fib"), QStringLiteral("--inputs"), QString() }
+                                  << QStringLiteral("the input list is empty");
+    QTest::newRow("input out of range") << QStringList { QStringLiteral("run"), QStringLiteral("--kernel"),
+        QStringLiteral("fib"), QStringLiteral("--inputs"), QStringLiteral("30,90") }
+                                        << QStringLiteral("fib: input 90 is above 50");
+    QTest::newRow("missing kernel") << QStringList { QStringLiteral("run"), QStringLiteral("--inputs"),
+        QStringLiteral("1") } << QStringLiteral("--kernel is required");
+    QTest::newRow("workers 0") << with({ QStringLiteral("--workers"), QStringLiteral("0,2") })
+                               << QStringLiteral("--workers: 0 is out of range");
+    QTest::newRow("workers 2000") << with({ QStringLiteral("--workers"), QStringLiteral("2000") })
+                                  << QStringLiteral("--workers: 2000 is out of range");
+    QTest::newRow("repeat 0") << with({ QStringLiteral("--repeat"), QStringLiteral("0") })
+                              << QStringLiteral("repeat 0 is out of range");
+    QTest::newRow("repeat text") << with({ QStringLiteral("--repeat"), QStringLiteral("five") })
+                                 << QStringLiteral("--repeat: 'five' is not a whole number");
+    QTest::newRow("negative warmup") << with({ QStringLiteral("--warmup"), QStringLiteral("-1") })
+                                     << QStringLiteral("warmup -1 is out of range");
+    QTest::newRow("format") << with({ QStringLiteral("--format"), QStringLiteral("xml") })
+                            << QStringLiteral("--format: unknown format 'xml'");
+    QTest::newRow("unknown option") << with({ QStringLiteral("--frobnicate") })
+                                    << QStringLiteral("Unknown option 'frobnicate'");
+    QTest::newRow("stray argument") << with({ QStringLiteral("extra") })
+                                    << QStringLiteral("unexpected argument 'extra'");
+    QTest::newRow("export folder missing")
+        << with({ QStringLiteral("--export-json"), QStringLiteral("/nonexistent-parlab/r.json") })
+        << QStringLiteral("--export-json: cannot write '/nonexistent-parlab/r.json': the folder");
+    QTest::newRow("export is a folder") << with({ QStringLiteral("--export-csv"), QDir::tempPath() })
+                                        << QStringLiteral("is a folder, not a file");
+}
+
+void TestCli::badInputIsRejectedBeforeRunning()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, message);
+    const Result r = parlab(arguments, 10'000);
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains(message), qPrintable(r.err));
+    QVERIFY2(r.out.isEmpty(), qPrintable(r.out));
+    QVERIFY2(r.ms < 5'000, "a rejected run must not measure anything");
+}
+
+void TestCli::ctrlCCancelsAndKeepsResults()
+{
+    // 20 ms tasks, many repeats: the run would take minutes; after a second some rounds are measured.
+    QProcess process;
+    process.start(QStringLiteral(PARLAB_EXECUTABLE),
+        { QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("spin"), QStringLiteral("--inputs"),
+            QStringLiteral("20x2"), QStringLiteral("--backends"), QStringLiteral("sequential,threads"),
+            QStringLiteral("--workers"), QStringLiteral("2"), QStringLiteral("--repeat"), QStringLiteral("2000"),
+            QStringLiteral("--format"), QStringLiteral("json") });
+    QVERIFY(process.waitForStarted());
+    QTest::qWait(1500);
+    QElapsedTimer timer;
+    timer.start();
+    ::kill(pid_t(process.processId()), SIGINT);
+    QVERIFY(process.waitForFinished(5'000));
+    const qint64 stopMs = timer.elapsed();
+    qInfo("exited %lld ms after SIGINT", stopMs);
+    QVERIFY2(stopMs < 1'000, "Ctrl+C must stop the run within a fraction of a second");
+    QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(process.exitCode(), 130);
+    const QJsonObject top = QJsonDocument::fromJson(process.readAllStandardOutput()).object();
+    const QJsonArray results = top.value(QStringLiteral("results")).toArray();
+    QCOMPARE(results.size(), 2);
+    QVERIFY(results.at(0).toObject().value(QStringLiteral("samples_s")).toArray().size() >= 3);
+    QVERIFY(top.value(QStringLiteral("warnings")).toArray().first().toString().contains(QStringLiteral("cancelled")));
+    QVERIFY(QString::fromUtf8(process.readAllStandardError()).contains(QStringLiteral("cancelled")));
+}
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"

@@ -1,0 +1,523 @@
+// The out-of-process backends against real child processes: same checksums as sequential, chunking,
+// and the faults a multiprocessing.Pool hangs on — a worker killed from outside, a task past its timeout,
+// garbage or a truncated line on the pipe, a missing worker executable — each reported clearly and fast,
+// with no child process left behind. Also the command kernel, in-process and out.
+
+#include "backends/backend.h"
+#include "backends/backendregistry.h"
+#include "backends/workerprocesses.h"
+#include "context.h"
+#include "kernels/kernel.h"
+#include "kernels/kernelregistry.h"
+#include "runner.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThread>
+#include <csignal>
+#include <thread>
+#include <unistd.h>
+
+using namespace parlab;
+
+namespace {
+// Every live process whose parent is `parent`, and theirs, from /proc.
+QList<qint64> descendants(qint64 parent)
+{
+    QMap<qint64, qint64> parentOf;
+    for (const QString& entry : QDir(QStringLiteral("/proc")).entryList(QDir::Dirs)) {
+        bool ok = false;
+        const qint64 pid = entry.toLongLong(&ok);
+        if (!ok)
+            continue;
+        QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+        if (!stat.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray text = stat.readAll();
+        const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
+        if (fields.size() > 1 && fields[0] != "Z")
+            parentOf.insert(pid, fields[1].toLongLong());
+    }
+    QList<qint64> result;
+    QList<qint64> frontier { parent };
+    while (!frontier.isEmpty()) {
+        const qint64 p = frontier.takeFirst();
+        for (auto it = parentOf.cbegin(); it != parentOf.cend(); ++it) {
+            if (it.value() == p) {
+                result.append(it.key());
+                frontier.append(it.key());
+            }
+        }
+    }
+    return result;
+}
+
+QList<qint64> workerChildren(qint64 parent)
+{
+    QList<qint64> workers;
+    for (qint64 pid : descendants(parent)) {
+        QFile cmdline(QStringLiteral("/proc/%1/cmdline").arg(pid));
+        if (cmdline.open(QIODevice::ReadOnly) && cmdline.readAll().contains(QByteArray("worker\0", 7)))
+            workers.append(pid);
+    }
+    return workers;
+}
+
+struct Outcome {
+    bool threw = false;
+    bool cancelled = false;
+    QString message;
+    qint64 ms = 0;
+};
+
+// Runs one batch on another thread (as the runner does) and reports how it ended.
+Outcome execute(Backend& backend, const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
+    QList<TaskSpan>& spans, const std::function<void()>& meanwhile = {})
+{
+    Outcome outcome;
+    QElapsedTimer timer;
+    std::atomic<bool> finished { false };
+    std::thread runner([&] {
+        timer.start();
+        try {
+            backend.execute(kernel, inputs, workers, control, spans);
+        } catch (const BackendError& e) {
+            outcome.threw = true;
+            outcome.message = e.message();
+        } catch (const Cancelled&) {
+            outcome.cancelled = true;
+        }
+        outcome.ms = timer.elapsed();
+        finished = true;
+    });
+    if (meanwhile)
+        meanwhile();
+    runner.join();
+    return outcome;
+}
+
+std::unique_ptr<Backend> backend(const QString& id, const QVariantMap& options = {})
+{
+    auto b = BackendRegistry::create(id);
+    b->configure(options);
+    return b;
+}
+
+std::unique_ptr<Kernel> kernel(const QString& name, const QVariantMap& options = {})
+{
+    auto k = KernelRegistry::create(name);
+    const QString error = k->configure(options);
+    Q_ASSERT(error.isEmpty());
+    return k;
+}
+
+QString writeScript(QTemporaryDir& dir, const QString& name, const QByteArray& body)
+{
+    const QString path = dir.filePath(name);
+    QFile file(path);
+    file.open(QIODevice::WriteOnly);
+    file.write("#!/bin/sh\n" + body);
+    file.close();
+    file.setPermissions(file.permissions() | QFileDevice::ExeOwner);
+    return path;
+}
+
+// Waits until `count` worker processes of this process exist.
+bool waitForWorkers(int count, int timeoutMs = 5000)
+{
+    QElapsedTimer timer;
+    timer.start();
+    while (timer.elapsed() < timeoutMs) {
+        if (workerChildren(::getpid()).size() >= count)
+            return true;
+        QThread::msleep(10);
+    }
+    return false;
+}
+} // namespace
+
+class TestProcesses : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void cleanup();
+    void checksumsMatchSequential_data();
+    void checksumsMatchSequential();
+    void poolReusesWorkersAndChunks();
+    void perTaskStartsOneProcessPerInput();
+    void killedWorkerIsReportedFast_data();
+    void killedWorkerIsReportedFast();
+    void taskTimeoutKillsTheTask();
+    void garbageAndTruncatedLinesAreProtocolErrors_data();
+    void garbageAndTruncatedLinesAreProtocolErrors();
+    void missingWorkerExecutable();
+    void cancelLeavesNoChild_data();
+    void cancelLeavesNoChild();
+    void commandKernel_data();
+    void commandKernel();
+    void commandFailureQuotesStderr();
+    void cliKilledWorkerStopsOrContinues_data();
+    void cliKilledWorkerStopsOrContinues();
+};
+
+void TestProcesses::cleanup()
+{
+    qunsetenv("PARLAB_WORKER_EXECUTABLE");
+    QVERIFY2(descendants(::getpid()).isEmpty(), "a child process outlived its test");
+}
+
+void TestProcesses::checksumsMatchSequential_data()
+{
+    QTest::addColumn<QString>("backendId");
+    QTest::addColumn<QString>("kernelName");
+    QTest::addColumn<QList<qint64>>("inputs");
+    QTest::addColumn<int>("workers");
+    for (const char* id : { "processes", "process-per-task" }) {
+        QTest::addRow("%s fib", id) << QString::fromLatin1(id) << QStringLiteral("fib")
+                                    << QList<qint64> { 25, 20, 22, 1 } << 2;
+        QTest::addRow("%s primes", id) << QString::fromLatin1(id) << QStringLiteral("primes")
+                                       << QList<qint64> { 1000, 20000, 5 } << 2;
+        QTest::addRow("%s mandelbrot", id)
+            << QString::fromLatin1(id) << QStringLiteral("mandelbrot") << QList<qint64> { 0, 31, 32, 63 } << 3;
+        QTest::addRow("%s sha256", id) << QString::fromLatin1(id) << QStringLiteral("sha256") << QList<qint64> { 1, 2 }
+                                       << 2;
+        QTest::addRow("%s stream", id) << QString::fromLatin1(id) << QStringLiteral("stream") << QList<qint64> { 1 }
+                                       << 4;
+        QTest::addRow("%s noop", id) << QString::fromLatin1(id) << QStringLiteral("noop") << QList<qint64> { 7, 8, 9 }
+                                     << 1;
+    }
+}
+
+void TestProcesses::checksumsMatchSequential()
+{
+    QFETCH(QString, backendId);
+    QFETCH(QString, kernelName);
+    QFETCH(QList<qint64>, inputs);
+    QFETCH(int, workers);
+    const auto k = kernel(kernelName);
+    RunControl control;
+    QList<TaskSpan> expected, spans;
+    backend(QStringLiteral("sequential"))->execute(*k, inputs, 1, control, expected);
+    auto b = backend(backendId);
+    b->execute(*k, inputs, workers, control, spans);
+    QCOMPARE(spans.size(), inputs.size());
+    for (int i = 0; i < inputs.size(); ++i) {
+        QCOMPARE(spans[i].index, i);
+        QCOMPARE(spans[i].input, inputs[i]);
+        QCOMPARE(spans[i].checksum, expected[i].checksum);
+        QVERIFY(spans[i].pid != ::getpid()); // really ran in another process
+        QVERIFY(spans[i].startNs <= spans[i].endNs);
+        QVERIFY(spans[i].worker >= 0 && spans[i].worker < workers);
+    }
+}
+
+void TestProcesses::poolReusesWorkersAndChunks()
+{
+    const auto k = kernel(QStringLiteral("noop"));
+    RunControl control;
+    auto b = backend(QStringLiteral("processes"), { { QStringLiteral("chunksize"), 3 } });
+    QList<TaskSpan> first, second;
+    const QList<qint64> inputs { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+    b->execute(*k, inputs, 2, control, first);
+    b->execute(*k, inputs, 2, control, second);
+    QSet<qint64> pids, pidsAgain;
+    for (const TaskSpan& s : std::as_const(first))
+        pids.insert(s.pid);
+    for (const TaskSpan& s : std::as_const(second))
+        pidsAgain.insert(s.pid);
+    QCOMPARE(pids.size(), 2);
+    QCOMPARE(pidsAgain, pids); // the same long-lived workers served both batches
+    QCOMPARE(workerChildren(::getpid()).size(), 2);
+    // Chunks of three consecutive inputs go to one worker.
+    for (int chunk = 0; chunk < 3; ++chunk) {
+        QCOMPARE(first[chunk * 3].pid, first[chunk * 3 + 1].pid);
+        QCOMPARE(first[chunk * 3].pid, first[chunk * 3 + 2].pid);
+    }
+    b.reset();
+    QVERIFY(workerChildren(::getpid()).isEmpty());
+}
+
+void TestProcesses::perTaskStartsOneProcessPerInput()
+{
+    const auto k = kernel(QStringLiteral("sleep"));
+    RunControl control;
+    QList<TaskSpan> spans;
+    const QList<qint64> inputs { 50, 50, 50, 50 };
+    auto b = backend(QStringLiteral("process-per-task"));
+    b->execute(*k, inputs, 2, control, spans);
+    QSet<qint64> pids;
+    for (const TaskSpan& s : std::as_const(spans))
+        pids.insert(s.pid);
+    QCOMPARE(pids.size(), 4);
+    // At most two at once: the third task starts after one of the first two ended.
+    QList<TaskSpan> byStart = spans;
+    std::sort(
+        byStart.begin(), byStart.end(), [](const TaskSpan& a, const TaskSpan& c) { return a.startNs < c.startNs; });
+    QVERIFY(byStart[2].startNs >= std::min(byStart[0].endNs, byStart[1].endNs));
+    QVERIFY(byStart[1].startNs < byStart[0].endNs); // and two really overlap
+}
+
+void TestProcesses::killedWorkerIsReportedFast_data()
+{
+    QTest::addColumn<QString>("backendId");
+    QTest::newRow("processes") << QStringLiteral("processes");
+    QTest::newRow("process-per-task") << QStringLiteral("process-per-task");
+}
+
+void TestProcesses::killedWorkerIsReportedFast()
+{
+    QFETCH(QString, backendId);
+    const auto k = kernel(QStringLiteral("spin"));
+    RunControl control;
+    QList<TaskSpan> spans;
+    auto b = backend(backendId);
+    qint64 victim = 0;
+    QElapsedTimer sinceKill;
+    const Outcome outcome = execute(*b, *k, { 60000, 60000 }, 2, control, spans, [&] {
+        QVERIFY(waitForWorkers(2));
+        QThread::msleep(100);
+        victim = workerChildren(::getpid()).first();
+        sinceKill.start();
+        ::kill(pid_t(victim), SIGKILL);
+    });
+    const qint64 reportMs = sinceKill.elapsed();
+    QVERIFY(outcome.threw);
+    qInfo("%s: reported %lld ms after SIGKILL: %s", qPrintable(backendId), reportMs, qPrintable(outcome.message));
+    QVERIFY2(reportMs < 1000, "a killed worker must be reported within 1 s");
+    QVERIFY2(outcome.message.contains(QStringLiteral("pid %1").arg(victim)), qPrintable(outcome.message));
+    QVERIFY2(outcome.message.contains(QStringLiteral("signal 9")), qPrintable(outcome.message));
+    QVERIFY2(outcome.message.contains(QStringLiteral("input 60000 (#")), qPrintable(outcome.message));
+}
+
+void TestProcesses::taskTimeoutKillsTheTask()
+{
+    const auto k = kernel(QStringLiteral("spin"));
+    RunControl control;
+    QList<TaskSpan> spans;
+    auto b = backend(QStringLiteral("processes"), { { QStringLiteral("task_timeout_s"), 0.3 } });
+    const Outcome outcome = execute(*b, *k, { 10, 60000, 10 }, 2, control, spans);
+    QVERIFY(outcome.threw);
+    QVERIFY2(outcome.message.contains(QStringLiteral("input 60000 (#2) ran longer than the task timeout of 0.3 s")),
+        qPrintable(outcome.message));
+    QVERIFY2(outcome.ms < 2000, "the timeout must end the batch promptly");
+}
+
+void TestProcesses::garbageAndTruncatedLinesAreProtocolErrors_data()
+{
+    QTest::addColumn<QByteArray>("script");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("garbage") << QByteArray("echo 'R 1 host'\nread line\necho 'hello from a confused worker'\n"
+                                           "sleep 60\n")
+                             << QStringLiteral("not a worker message: \"hello from a confused worker\"");
+    QTest::newRow("malformed result") << QByteArray("echo 'R 1 host'\nread line\necho 'D 0 zz'\nsleep 60\n")
+                                      << QStringLiteral("malformed result line: \"D 0 zz\"");
+    QTest::newRow("truncated") << QByteArray("echo 'R 1 host'\nread line\nprintf 'D 0 12'\nexit 0\n")
+                               << QStringLiteral("truncated line \"D 0 12\" before it exited with code 0");
+    QTest::newRow("binary") << QByteArray("echo 'R 1 host'\nread line\nprintf 'X\\001\\377\\n'\nsleep 60\n")
+                            << QStringLiteral("\"X\\x01\\xff\"");
+    QTest::newRow("fatal") << QByteArray("echo 'E no such kernel here'\nexit 2\n")
+                           << QStringLiteral("cannot run: no such kernel here");
+    // Dies before reading its task: the write to its stdin fails (SIGPIPE), which must not kill ParLab.
+    QTest::newRow("dies at once") << QByteArray("exec 0<&-\nexit 3\n") << QStringLiteral("exited with code 3");
+}
+
+void TestProcesses::garbageAndTruncatedLinesAreProtocolErrors()
+{
+    QFETCH(QByteArray, script);
+    QFETCH(QString, expected);
+    QTemporaryDir dir;
+    qputenv("PARLAB_WORKER_EXECUTABLE", QFile::encodeName(writeScript(dir, QStringLiteral("worker.sh"), script)));
+    const auto k = kernel(QStringLiteral("noop"));
+    RunControl control;
+    QList<TaskSpan> spans;
+    auto b = backend(QStringLiteral("processes"));
+    const Outcome outcome = execute(*b, *k, { 1 }, 1, control, spans);
+    QVERIFY(outcome.threw);
+    QVERIFY2(outcome.ms < 2000, "a misbehaving worker must not hang the batch");
+    QVERIFY2(outcome.message.startsWith(QStringLiteral("protocol error from worker pid "))
+            || outcome.message.startsWith(QStringLiteral("worker pid ")),
+        qPrintable(outcome.message));
+    QVERIFY2(outcome.message.contains(expected), qPrintable(outcome.message));
+}
+
+void TestProcesses::missingWorkerExecutable()
+{
+    qputenv("PARLAB_WORKER_EXECUTABLE", "/nonexistent/parlab");
+    const auto b = backend(QStringLiteral("processes"));
+    QVERIFY(!b->availability().available);
+    QVERIFY(b->availability().reason.contains(QStringLiteral("'/nonexistent/parlab' was not found")));
+
+    QProcess cli;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("PARLAB_WORKER_EXECUTABLE"), QStringLiteral("/nonexistent/parlab"));
+    cli.setProcessEnvironment(env);
+    cli.start(QStringLiteral(PARLAB_EXECUTABLE),
+        { QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("fib"), QStringLiteral("--inputs"),
+            QStringLiteral("20"), QStringLiteral("--backends"), QStringLiteral("processes") });
+    QVERIFY(cli.waitForFinished(10'000));
+    QCOMPARE(cli.exitCode(), 2);
+    QVERIFY(cli.readAllStandardError().contains("backend 'processes' cannot run here: the worker executable"));
+
+    cli.start(QStringLiteral(PARLAB_EXECUTABLE), { QStringLiteral("list"), QStringLiteral("backends") });
+    QVERIFY(cli.waitForFinished(10'000));
+    const QString listing = QString::fromUtf8(cli.readAllStandardOutput());
+    QVERIFY2(listing.contains(QStringLiteral("no: the worker executable '/nonexistent/parlab' was not found")),
+        qPrintable(listing));
+}
+
+void TestProcesses::cancelLeavesNoChild_data()
+{
+    QTest::addColumn<QString>("backendId");
+    QTest::addColumn<QString>("kernelName");
+    QTest::addColumn<QVariantMap>("options");
+    QTest::newRow("processes spin") << QStringLiteral("processes") << QStringLiteral("spin") << QVariantMap {};
+    QTest::newRow("process-per-task spin")
+        << QStringLiteral("process-per-task") << QStringLiteral("spin") << QVariantMap {};
+    QTest::newRow("processes command") << QStringLiteral("processes") << QStringLiteral("command")
+                                       << QVariantMap { { QStringLiteral("command"), QStringLiteral("sleep {}") } };
+    QTest::newRow("threads command") << QStringLiteral("threads") << QStringLiteral("command")
+                                     << QVariantMap { { QStringLiteral("command"), QStringLiteral("sleep {}") } };
+}
+
+void TestProcesses::cancelLeavesNoChild()
+{
+    QFETCH(QString, backendId);
+    QFETCH(QString, kernelName);
+    QFETCH(QVariantMap, options);
+    const auto k = kernel(kernelName, options);
+    RunControl control;
+    QList<TaskSpan> spans;
+    auto b = backend(backendId, options);
+    QElapsedTimer sinceCancel;
+    const Outcome outcome = execute(*b, *k, { 60, 60 }, 2, control, spans, [&] {
+        // Wait until the work really runs in children (two workers, or two sleeping programs).
+        QElapsedTimer timer;
+        timer.start();
+        while (descendants(::getpid()).size() < 2 && timer.elapsed() < 5000)
+            QThread::msleep(10);
+        QVERIFY(descendants(::getpid()).size() >= 2);
+        QThread::msleep(100);
+        sinceCancel.start();
+        control.cancel();
+    });
+    QVERIFY(outcome.cancelled);
+    qInfo("%s/%s: cancelled in %lld ms", qPrintable(backendId), qPrintable(kernelName), sinceCancel.elapsed());
+    QVERIFY2(sinceCancel.elapsed() < 1000, "cancel must stop the children within a fraction of a second");
+    b.reset();
+    QCOMPARE(descendants(::getpid()), QList<qint64> {});
+}
+
+void TestProcesses::commandKernel_data()
+{
+    QTest::addColumn<QString>("backendId");
+    for (const char* id : { "threads", "qtconcurrent", "processes", "process-per-task" })
+        QTest::newRow(id) << QString::fromLatin1(id);
+}
+
+void TestProcesses::commandKernel()
+{
+    QFETCH(QString, backendId);
+    const QVariantMap options { { QStringLiteral("command"), QStringLiteral("echo \"n={}\"; expr {} \\* 2") } };
+    const auto k = kernel(QStringLiteral("command"), options);
+    RunControl control;
+    QList<TaskSpan> expected, spans;
+    const QList<qint64> inputs { 1, 2, 3, 2 };
+    backend(QStringLiteral("sequential"))->execute(*k, inputs, 1, control, expected);
+    QCOMPARE(expected[1].checksum, expected[3].checksum); // same output, same checksum
+    QVERIFY(expected[0].checksum != expected[1].checksum);
+    backend(backendId, options)->execute(*k, inputs, 2, control, spans);
+    for (int i = 0; i < inputs.size(); ++i)
+        QCOMPARE(spans[i].checksum, expected[i].checksum);
+
+    QVERIFY(!KernelRegistry::create(QStringLiteral("command"))->configure({}).isEmpty());
+}
+
+void TestProcesses::commandFailureQuotesStderr()
+{
+    const QVariantMap options { { QStringLiteral("command"),
+        QStringLiteral("if [ {} -eq 3 ]; then echo 'disk on fire' >&2; exit 7; fi; echo ok") } };
+    const auto k = kernel(QStringLiteral("command"), options);
+    for (const char* id : { "sequential", "threads", "processes" }) {
+        RunControl control;
+        QList<TaskSpan> spans;
+        auto b = backend(QString::fromLatin1(id), options);
+        const Outcome outcome = execute(*b, *k, { 1, 2, 3, 4 }, 2, control, spans);
+        QVERIFY2(outcome.threw, id);
+        QVERIFY2(outcome.message.contains(QStringLiteral("input 3 (#3)")), qPrintable(outcome.message));
+        QVERIFY2(outcome.message.contains(QStringLiteral("exited with code 7")), qPrintable(outcome.message));
+        QVERIFY2(outcome.message.contains(QStringLiteral("disk on fire")), qPrintable(outcome.message));
+    }
+}
+
+void TestProcesses::cliKilledWorkerStopsOrContinues_data()
+{
+    QTest::addColumn<QString>("policy");
+    QTest::newRow("stop") << QStringLiteral("stop");
+    QTest::newRow("continue") << QStringLiteral("continue");
+}
+
+void TestProcesses::cliKilledWorkerStopsOrContinues()
+{
+    QFETCH(QString, policy);
+    // Round 1 (sequential, then processes) is quick; in round 2 the processes workers get a long task.
+    // The input list has a 1500 ms task so that there is time to kill a worker while it runs.
+    QProcess cli;
+    cli.start(QStringLiteral(PARLAB_EXECUTABLE),
+        { QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("spin"), QStringLiteral("--inputs"),
+            QStringLiteral("1500,10"), QStringLiteral("--backends"), QStringLiteral("sequential,processes"),
+            QStringLiteral("--workers"), QStringLiteral("2"), QStringLiteral("--repeat"), QStringLiteral("3"),
+            QStringLiteral("--warmup"), QStringLiteral("0"), QStringLiteral("--format"), QStringLiteral("json"),
+            QStringLiteral("--on-error"), policy });
+    QVERIFY(cli.waitForStarted());
+    // Wait for the first processes batch to be under way (after sequential's 1.5 s), then kill the
+    // worker that has the long task: the one using CPU.
+    QElapsedTimer timer;
+    timer.start();
+    qint64 victim = 0;
+    while (!victim && timer.elapsed() < 10'000) {
+        const QList<qint64> workers = workerChildren(cli.processId());
+        if (workers.size() == 2) {
+            QThread::msleep(300);
+            for (qint64 pid : workers) {
+                QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+                if (stat.open(QIODevice::ReadOnly) && stat.readAll().split(' ').value(2) == "R")
+                    victim = pid;
+            }
+        }
+        QThread::msleep(20);
+    }
+    QVERIFY(victim);
+    ::kill(pid_t(victim), SIGKILL);
+    QVERIFY(cli.waitForFinished(30'000));
+    QCOMPARE(cli.exitCode(), 1);
+    const QString err = QString::fromUtf8(cli.readAllStandardError());
+    QVERIFY2(err.contains(QStringLiteral("worker pid %1 was killed by signal 9").arg(victim))
+            || policy == QStringLiteral("continue"),
+        qPrintable(err));
+    const QJsonObject top = QJsonDocument::fromJson(cli.readAllStandardOutput()).object();
+    const QJsonArray results = top.value(QStringLiteral("results")).toArray();
+    const QString warnings = QString::fromUtf8(QJsonDocument(top.value(QStringLiteral("warnings")).toArray()).toJson());
+    QVERIFY2(warnings.contains(QStringLiteral("signal 9")), qPrintable(warnings));
+    QVERIFY2(warnings.contains(QStringLiteral("input 1500 (#1)")), qPrintable(warnings));
+    // Sequential's first sample was measured before the kill and is kept either way.
+    QVERIFY(!results.isEmpty());
+    QCOMPARE(results.at(0).toObject().value(QStringLiteral("backend")).toString(), QStringLiteral("sequential"));
+    if (policy == QStringLiteral("stop")) {
+        QVERIFY(results.at(0).toObject().value(QStringLiteral("samples_s")).toArray().size() >= 1);
+    } else {
+        // The run went on with a fresh pool: all three rounds of sequential, two good processes rounds.
+        QCOMPARE(results.at(0).toObject().value(QStringLiteral("samples_s")).toArray().size(), 3);
+        QCOMPARE(results.at(1).toObject().value(QStringLiteral("samples_s")).toArray().size(), 2);
+        QVERIFY(warnings.contains(QStringLiteral("processes x2: 1 repeat failed")));
+    }
+}
+
+QTEST_GUILESS_MAIN(TestProcesses)
+#include "tst_processes.moc"

@@ -377,13 +377,16 @@ void TestProcesses::cancelLeavesNoChild_data()
     QTest::addColumn<QString>("backendId");
     QTest::addColumn<QString>("kernelName");
     QTest::addColumn<QVariantMap>("options");
-    QTest::newRow("processes spin") << QStringLiteral("processes") << QStringLiteral("spin") << QVariantMap {};
+    QTest::addColumn<qint64>("input"); // a minute of work either way
+    const QVariantMap sleepCommand { { QStringLiteral("command"), QStringLiteral("sleep {}") } };
+    QTest::newRow("processes spin") << QStringLiteral("processes") << QStringLiteral("spin") << QVariantMap {}
+                                    << qint64(60000);
     QTest::newRow("process-per-task spin")
-        << QStringLiteral("process-per-task") << QStringLiteral("spin") << QVariantMap {};
-    QTest::newRow("processes command") << QStringLiteral("processes") << QStringLiteral("command")
-                                       << QVariantMap { { QStringLiteral("command"), QStringLiteral("sleep {}") } };
-    QTest::newRow("threads command") << QStringLiteral("threads") << QStringLiteral("command")
-                                     << QVariantMap { { QStringLiteral("command"), QStringLiteral("sleep {}") } };
+        << QStringLiteral("process-per-task") << QStringLiteral("spin") << QVariantMap {} << qint64(60000);
+    QTest::newRow("processes command") << QStringLiteral("processes") << QStringLiteral("command") << sleepCommand
+                                       << qint64(60);
+    QTest::newRow("threads command") << QStringLiteral("threads") << QStringLiteral("command") << sleepCommand
+                                     << qint64(60);
 }
 
 void TestProcesses::cancelLeavesNoChild()
@@ -391,12 +394,13 @@ void TestProcesses::cancelLeavesNoChild()
     QFETCH(QString, backendId);
     QFETCH(QString, kernelName);
     QFETCH(QVariantMap, options);
+    QFETCH(qint64, input);
     const auto k = kernel(kernelName, options);
     RunControl control;
     QList<TaskSpan> spans;
     auto b = backend(backendId, options);
     QElapsedTimer sinceCancel;
-    const Outcome outcome = execute(*b, *k, { 60, 60 }, 2, control, spans, [&] {
+    const Outcome outcome = execute(*b, *k, { input, input }, 2, control, spans, [&] {
         // Wait until the work really runs in children (two workers, or two sleeping programs).
         QElapsedTimer timer;
         timer.start();

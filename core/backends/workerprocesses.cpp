@@ -27,9 +27,8 @@ QString WorkerLauncher::executable()
     const QString fromEnvironment = qEnvironmentVariable("PARLAB_WORKER_EXECUTABLE");
     if (!fromEnvironment.isEmpty())
         return fromEnvironment;
-    const QString self = QCoreApplication::applicationFilePath();
-    const QString sibling = QFileInfo(self).dir().filePath(QStringLiteral("parlab"));
-    return QFileInfo::exists(sibling) ? sibling : self;
+    // Only the real parlab: a test binary or another host program must not be mistaken for a worker.
+    return QFileInfo(QCoreApplication::applicationFilePath()).dir().filePath(QStringLiteral("parlab"));
 }
 
 QStringList WorkerLauncher::arguments(const QString& kernel, const QVariantMap& options, int worker)

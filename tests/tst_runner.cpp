@@ -1,0 +1,413 @@
+// The Runner as the GUI and the CLI drive it: in its own thread, started through a queued call, watched only
+// through its signals. Checks the plan, the signal sequence, the result, validation, cancellation and reuse.
+
+#include "experimentspec.h"
+#include "results.h"
+#include "runner.h"
+
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QTest>
+#include <QThread>
+#include <cmath>
+#include <memory>
+
+using namespace parlab;
+
+namespace {
+
+// QSignalSpy (Qt 6.4) records with a direct connection and no lock, so it must not watch an object that emits
+// from another thread. This relay lives in the test thread: the runner's signals reach it queued, as they
+// reach the GUI, and the spies watch the relay.
+class RunnerSignals final : public QObject {
+    Q_OBJECT
+public:
+    explicit RunnerSignals(Runner* runner)
+    {
+        connect(runner, &Runner::started, this, &RunnerSignals::started);
+        connect(runner, &Runner::measurementReady, this, &RunnerSignals::measurementReady);
+        connect(runner, &Runner::progress, this, &RunnerSignals::progress);
+        connect(runner, &Runner::failed, this, &RunnerSignals::failed);
+        connect(runner, &Runner::finished, this, &RunnerSignals::finished);
+    }
+
+Q_SIGNALS:
+    void started(int generation, int plannedRuns);
+    void measurementReady(const parlab::Measurement& measurement);
+    void progress(int generation, int done, int total, double etaS, const QString& current);
+    void failed(int generation, const QString& error);
+    void finished(const parlab::RunResult& result);
+};
+
+// A Runner in its own thread with a spy on every signal; cancels and joins on destruction.
+class RunnerHarness final {
+public:
+    RunnerHarness()
+        : m_runner(new Runner)
+        , m_signals(m_runner)
+        , started(&m_signals, &RunnerSignals::started)
+        , measurementReady(&m_signals, &RunnerSignals::measurementReady)
+        , progress(&m_signals, &RunnerSignals::progress)
+        , failed(&m_signals, &RunnerSignals::failed)
+        , finished(&m_signals, &RunnerSignals::finished)
+    {
+        m_thread.setObjectName(QStringLiteral("runner"));
+        m_runner->moveToThread(&m_thread);
+        QObject::connect(&m_thread, &QThread::finished, m_runner, &QObject::deleteLater);
+        m_thread.start();
+    }
+
+    ~RunnerHarness()
+    {
+        m_runner->cancel();
+        m_thread.quit();
+        m_thread.wait();
+    }
+
+    Runner* runner() const { return m_runner; }
+
+    void start(const ExperimentSpec& spec, int generation)
+    {
+        Runner* runner = m_runner;
+        QMetaObject::invokeMethod(
+            runner, [runner, spec, generation] { runner->start(spec, generation); }, Qt::QueuedConnection);
+    }
+
+    RunResult result() const { return finished.isEmpty() ? RunResult {} : finished.last().at(0).value<RunResult>(); }
+    QList<Measurement> measurements() const
+    {
+        QList<Measurement> all;
+        for (const QList<QVariant>& args : measurementReady)
+            all.append(args.at(0).value<Measurement>());
+        return all;
+    }
+
+private:
+    QThread m_thread;
+    Runner* m_runner;
+    RunnerSignals m_signals;
+
+public:
+    QSignalSpy started;
+    QSignalSpy measurementReady;
+    QSignalSpy progress;
+    QSignalSpy failed;
+    QSignalSpy finished;
+};
+
+ExperimentSpec makeSpec(const QString& kernel, const QList<qint64>& inputs, const QStringList& backends,
+    const QList<int>& workers, int repeats, int warmup)
+{
+    ExperimentSpec s;
+    s.kernel = kernel;
+    s.inputs = inputs;
+    s.backends = backends;
+    s.workers = workers;
+    s.repeats = repeats;
+    s.warmup = warmup;
+    return s;
+}
+
+QString labelOf(const QPair<QString, int>& combination)
+{
+    return QStringLiteral("%1 x%2").arg(combination.first).arg(combination.second);
+}
+
+int totalSamples(const RunResult& result)
+{
+    int n = 0;
+    for (const Measurement& m : result.measurements)
+        n += int(m.samplesS.size());
+    return n;
+}
+
+} // namespace
+
+class TestRunner final : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void plan_data();
+    void plan();
+    void fullRun();
+    void invalidSpec_data();
+    void invalidSpec();
+    void cancelDuringTask();
+    void cancelKeepsMeasurements();
+    void runsAgainAfterCancel();
+};
+
+void TestRunner::initTestCase()
+{
+    Runner registersMetaTypes; // QSignalSpy needs the value types registered before it is built
+    Q_UNUSED(registersMetaTypes);
+}
+
+void TestRunner::plan_data()
+{
+    QTest::addColumn<QStringList>("backends");
+    QTest::addColumn<QList<int>>("workers");
+    QTest::addColumn<QStringList>("expected");
+
+    QTest::newRow("sequential added first")
+        << QStringList { QStringLiteral("threads"), QStringLiteral("qtconcurrent") } << QList<int> { 1, 2 }
+        << QStringList { QStringLiteral("sequential x1"), QStringLiteral("threads x1"), QStringLiteral("threads x2"),
+               QStringLiteral("qtconcurrent x1"), QStringLiteral("qtconcurrent x2") };
+    QTest::newRow("sequential moved first, once, at one worker")
+        << QStringList { QStringLiteral("threads"), QStringLiteral("sequential") } << QList<int> { 4, 2 }
+        << QStringList { QStringLiteral("sequential x1"), QStringLiteral("threads x4"), QStringLiteral("threads x2") };
+    QTest::newRow("repeated worker counts once")
+        << QStringList { QStringLiteral("qtconcurrent") } << QList<int> { 2, 2, 1 }
+        << QStringList { QStringLiteral("sequential x1"), QStringLiteral("qtconcurrent x2"),
+               QStringLiteral("qtconcurrent x1") };
+    QTest::newRow("sequential alone") << QStringList { QStringLiteral("sequential") } << QList<int> { 1, 2, 8 }
+                                      << QStringList { QStringLiteral("sequential x1") };
+}
+
+void TestRunner::plan()
+{
+    QFETCH(QStringList, backends);
+    QFETCH(QList<int>, workers);
+    QFETCH(QStringList, expected);
+    QStringList labels;
+    for (const auto& combination : Runner::plan(makeSpec(QStringLiteral("fib"), { 20 }, backends, workers, 1, 0)))
+        labels.append(labelOf(combination));
+    QCOMPARE(labels, expected);
+}
+
+void TestRunner::fullRun()
+{
+    RunnerHarness h;
+    const ExperimentSpec s = makeSpec(QStringLiteral("fib"), { 20, 21, 22 },
+        { QStringLiteral("threads"), QStringLiteral("qtconcurrent") }, { 1, 2 }, 3, 1);
+    const auto combinations = Runner::plan(s);
+    QCOMPARE(combinations.size(), 5);
+    QCOMPARE(combinations.first(), (QPair<QString, int>(QStringLiteral("sequential"), 1)));
+    constexpr int generation = 7;
+    h.start(s, generation);
+
+    QVERIFY(h.finished.wait(20'000));
+    QCOMPARE(h.finished.size(), 1);
+    QCOMPARE(h.failed.size(), 0);
+
+    // started: once, first, with (warmup + repeats) x combinations planned.
+    QCOMPARE(h.started.size(), 1);
+    QCOMPARE(h.started.first().at(0).toInt(), generation);
+    QCOMPARE(h.started.first().at(1).toInt(), (1 + 3) * 5);
+
+    // measurementReady: one per recorded run, each round visiting every combination in plan order.
+    const QList<Measurement> ready = h.measurements();
+    QCOMPARE(ready.size(), 3 * 5);
+    for (int i = 0; i < int(ready.size()); ++i) {
+        const Measurement& m = ready[i];
+        QCOMPARE(m.label(), labelOf(combinations[i % 5]));
+        QCOMPARE(m.generation, generation);
+        QCOMPARE(m.samplesS.size(), i / 5 + 1); // the measurement so far, growing by one sample per round
+        QCOMPARE(m.spans.size(), 3);
+    }
+
+    // progress: every run counts, warmup included, one step at a time up to done == total.
+    QCOMPARE(h.progress.size(), (1 + 3) * 5);
+    for (int i = 0; i < int(h.progress.size()); ++i) {
+        const QList<QVariant>& args = h.progress[i];
+        QCOMPARE(args.at(0).toInt(), generation);
+        QCOMPARE(args.at(1).toInt(), i + 1);
+        QCOMPARE(args.at(2).toInt(), (1 + 3) * 5);
+        QVERIFY(!args.at(4).toString().isEmpty());
+    }
+    QCOMPARE(h.progress.last().at(1).toInt(), h.progress.last().at(2).toInt());
+
+    const RunResult r = h.result();
+    QVERIFY2(r.succeeded(), qPrintable(r.error));
+    QVERIFY(!r.cancelled);
+    QVERIFY(r.error.isEmpty());
+    QCOMPARE(r.generation, generation);
+    QCOMPARE(r.spec.kernel, QStringLiteral("fib"));
+    QCOMPARE(r.plannedRuns, 20);
+    QCOMPARE(r.completedRuns, 20);
+    QCOMPARE(r.measurements.size(), 5);
+    for (int i = 0; i < int(r.measurements.size()); ++i) {
+        const Measurement& m = r.measurements[i];
+        QCOMPARE(m.label(), labelOf(combinations[i]));
+        QCOMPARE(m.samplesS.size(), 3);
+        QCOMPARE(m.cpuS.size(), 3);
+        for (double sample : m.samplesS)
+            QVERIFY(std::isfinite(sample) && sample > 0);
+        QVERIFY2(std::isfinite(m.speedup) && m.speedup > 0, qPrintable(m.label()));
+        QVERIFY2(std::isfinite(m.speedupLow) && std::isfinite(m.speedupHigh), qPrintable(m.label()));
+        QVERIFY(m.speedupLow <= m.speedupHigh);
+        QVERIFY(std::isfinite(m.efficiency));
+        QVERIFY2(m.checksum == r.referenceChecksum, qPrintable(m.label())); // every backend computed the same
+        QCOMPARE(m.spans.size(), 3);
+    }
+    QVERIFY(r.referenceChecksum != 0);
+
+    const Measurement* sequential = r.find(QStringLiteral("sequential"), 1);
+    QVERIFY(sequential);
+    QCOMPARE(sequential->speedup, 1.0);
+    QVERIFY2(sequential->speedupLow <= 1.0 && 1.0 <= sequential->speedupHigh,
+        qPrintable(QStringLiteral("[%1, %2]").arg(sequential->speedupLow).arg(sequential->speedupHigh)));
+
+    QCOMPARE(r.bounds.taskCostsS.size(), 3);
+    for (double cost : r.bounds.taskCostsS)
+        QVERIFY(std::isfinite(cost) && cost > 0);
+    QVERIFY(std::isfinite(r.bounds.critical) && r.bounds.critical >= 1.0);
+    QCOMPARE(r.bounds.lpt.keys(), (QList<int> { 1, 2 }));
+    QVERIFY(std::abs(r.bounds.lpt.value(1) - 1.0) < 1e-9); // one worker: no speedup possible
+    QVERIFY(r.bounds.lpt.value(2) >= 1.0);
+}
+
+void TestRunner::invalidSpec_data()
+{
+    QTest::addColumn<ExperimentSpec>("spec");
+    QTest::addColumn<QString>("expected"); // what the message must say
+
+    const ExperimentSpec good
+        = makeSpec(QStringLiteral("fib"), { 20, 21 }, { QStringLiteral("threads") }, { 1, 2 }, 3, 1);
+    ExperimentSpec s = good;
+    s.kernel = QStringLiteral("fibb");
+    QTest::newRow("unknown kernel") << s << QStringLiteral("did you mean 'fib'");
+    s = good;
+    s.backends = { QStringLiteral("thread") };
+    QTest::newRow("unknown backend") << s << QStringLiteral("did you mean 'threads'");
+    s = good;
+    s.workers = { 2, 0 };
+    QTest::newRow("workers 0") << s << QStringLiteral("worker count 0");
+    s = good;
+    s.workers = {};
+    QTest::newRow("no workers") << s << QStringLiteral("worker count");
+    s = good;
+    s.repeats = 0;
+    QTest::newRow("repeat 0") << s << QStringLiteral("repeat 0");
+    s = good;
+    s.warmup = -1;
+    QTest::newRow("warmup -1") << s << QStringLiteral("warmup -1");
+    s = good;
+    s.inputs = {};
+    QTest::newRow("empty inputs") << s << QStringLiteral("input list is empty");
+    s = good;
+    s.inputs = { 20, 90 };
+    QTest::newRow("fib input 90") << s << QStringLiteral("input 90 is above 50");
+    s = good;
+    s.backends = {};
+    QTest::newRow("no backends") << s << QStringLiteral("no backend");
+}
+
+void TestRunner::invalidSpec()
+{
+    QFETCH(ExperimentSpec, spec);
+    QFETCH(QString, expected);
+
+    RunnerHarness h;
+    h.start(spec, 3);
+    QVERIFY(h.finished.wait(5000));
+    QCOMPARE(h.failed.size(), 1);
+    QCOMPARE(h.failed.first().at(0).toInt(), 3);
+    const QString message = h.failed.first().at(1).toString();
+    QVERIFY2(message.contains(expected), qPrintable(message));
+
+    const RunResult r = h.result();
+    QCOMPARE(r.error, message);
+    QVERIFY(!r.succeeded());
+    QVERIFY(!r.cancelled);
+    QCOMPARE(r.generation, 3);
+    QCOMPARE(h.measurementReady.size(), 0);
+    QCOMPARE(h.progress.size(), 0);
+    QCOMPARE(totalSamples(r), 0);
+}
+
+void TestRunner::cancelDuringTask()
+{
+    RunnerHarness h;
+    h.start(makeSpec(
+                QStringLiteral("spin"), { 60'000, 60'000, 60'000, 60'000 }, { QStringLiteral("threads") }, { 2 }, 3, 1),
+        1);
+    QVERIFY(h.started.wait(5000));
+    QCOMPARE(h.started.first().at(1).toInt(), (1 + 3) * 2);
+    QTest::qWait(100); // let the first task get going
+
+    QElapsedTimer sinceCancel;
+    sinceCancel.start();
+    h.runner()->cancel();
+    QVERIFY(h.finished.wait(5000));
+    const qint64 latencyMs = sinceCancel.elapsed();
+    qInfo("finished arrived %lld ms after cancel()", latencyMs);
+    QVERIFY2(latencyMs < 500, qPrintable(QString::number(latencyMs)));
+
+    const RunResult r = h.result();
+    QVERIFY(r.cancelled);
+    QVERIFY(!r.succeeded());
+    QVERIFY2(r.error.isEmpty(), qPrintable(r.error)); // a cancel is not an error
+    QCOMPARE(h.failed.size(), 0);
+    QCOMPARE(h.measurementReady.size(), 0);
+    QCOMPARE(r.completedRuns, 0);
+    QCOMPARE(totalSamples(r), 0);
+}
+
+void TestRunner::cancelKeepsMeasurements()
+{
+    RunnerHarness h;
+    h.start(makeSpec(QStringLiteral("spin"), { 30, 30 }, { QStringLiteral("threads") }, { 2 }, 50, 0), 5);
+    QTRY_VERIFY_WITH_TIMEOUT(h.measurementReady.size() >= 3, 10'000);
+    QElapsedTimer sinceCancel;
+    sinceCancel.start();
+    h.runner()->cancel();
+    QVERIFY(h.finished.wait(5000));
+    qInfo("finished arrived %lld ms after cancel(), keeping %d measurements", sinceCancel.elapsed(),
+        int(h.measurementReady.size()));
+
+    const RunResult r = h.result();
+    QVERIFY(r.cancelled);
+    QVERIFY(r.error.isEmpty());
+    QCOMPARE(h.failed.size(), 0);
+    QCOMPARE(r.generation, 5);
+    // Queued signals arrive in order: every measurement announced before finished is in the result.
+    const QList<Measurement> ready = h.measurements();
+    QVERIFY(ready.size() >= 3);
+    QVERIFY2(ready.size() < 100, "the cancel did not stop the run");
+    QCOMPARE(totalSamples(r), int(ready.size()));
+    QCOMPARE(r.completedRuns, int(ready.size()));
+    for (const Measurement& announced : ready) {
+        const Measurement* kept = r.find(announced.backend, announced.workers);
+        QVERIFY(kept);
+        QVERIFY(kept->samplesS.size() >= announced.samplesS.size());
+        QCOMPARE(kept->samplesS.mid(0, announced.samplesS.size()), announced.samplesS);
+    }
+    const Measurement* sequential = r.find(QStringLiteral("sequential"), 1);
+    QVERIFY(sequential && sequential->samplesS.size() >= 2);
+    QVERIFY(std::isfinite(sequential->wall.median));
+    QCOMPARE(r.bounds.taskCostsS.size(), 2);
+    bool warned = false;
+    for (const QString& warning : r.warnings)
+        warned = warned || warning.contains(QStringLiteral("cancelled"));
+    QVERIFY2(warned, qPrintable(r.warnings.join(QLatin1Char('\n'))));
+}
+
+void TestRunner::runsAgainAfterCancel()
+{
+    RunnerHarness h;
+    h.start(makeSpec(QStringLiteral("sleep"), { 60'000, 60'000 }, { QStringLiteral("qtconcurrent") }, { 2 }, 1, 0), 1);
+    QVERIFY(h.started.wait(5000));
+    h.runner()->cancel();
+    QVERIFY(h.finished.wait(2000));
+    QVERIFY(h.result().cancelled);
+
+    h.start(makeSpec(QStringLiteral("fib"), { 20, 21 }, { QStringLiteral("threads"), QStringLiteral("qtconcurrent") },
+                { 2 }, 2, 0),
+        2);
+    QVERIFY(h.finished.wait(10'000));
+    QCOMPARE(h.finished.size(), 2);
+    const RunResult r = h.result();
+    QCOMPARE(r.generation, 2);
+    QVERIFY2(r.succeeded(), qPrintable(r.error));
+    QVERIFY(!r.cancelled);
+    QCOMPARE(r.measurements.size(), 3);
+    QCOMPARE(totalSamples(r), 3 * 2);
+    QCOMPARE(h.failed.size(), 0);
+    QCOMPARE(h.started.size(), 2);
+    QCOMPARE(h.started.last().at(0).toInt(), 2);
+}
+
+QTEST_GUILESS_MAIN(TestRunner)
+#include "tst_runner.moc"

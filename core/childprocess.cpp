@@ -4,6 +4,7 @@
 
 #include <QFileInfo>
 #include <QStandardPaths>
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -69,7 +70,7 @@ void ChildProcess::closeAll()
     closeFd(m_err);
 }
 
-QString ChildProcess::start(const QString& program, const QStringList& arguments)
+QString ChildProcess::start(const QString& program, const QStringList& arguments, const QStringList& extraEnvironment)
 {
     QString path = program;
     if (!program.contains(QLatin1Char('/')))
@@ -124,8 +125,24 @@ QString ChildProcess::start(const QString& program, const QStringList& arguments
         argv.push_back(s.data());
     argv.push_back(nullptr);
 
+    std::vector<QByteArray> environmentStorage;
+    for (char** e = environ; *e; ++e) {
+        const QByteArray entry(*e);
+        const QByteArray name = entry.left(entry.indexOf('=') + 1);
+        const bool overridden = std::any_of(extraEnvironment.cbegin(), extraEnvironment.cend(),
+            [&name](const QString& extra) { return extra.toLocal8Bit().startsWith(name); });
+        if (!overridden)
+            environmentStorage.push_back(entry);
+    }
+    for (const QString& extra : extraEnvironment)
+        environmentStorage.push_back(extra.toLocal8Bit());
+    std::vector<char*> envp;
+    for (QByteArray& s : environmentStorage)
+        envp.push_back(s.data());
+    envp.push_back(nullptr);
+
     pid_t pid = -1;
-    const int rc = posix_spawn(&pid, file.constData(), &actions, &attributes, argv.data(), environ);
+    const int rc = posix_spawn(&pid, file.constData(), &actions, &attributes, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attributes);
     ::close(in[0]);

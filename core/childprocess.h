@@ -17,9 +17,10 @@ public:
     ChildProcess(const ChildProcess&) = delete;
     ChildProcess& operator=(const ChildProcess&) = delete;
 
-    // Starts `program` with `arguments`; an empty string or why it could not start (not found, not
-    // executable, out of processes). `mergeStderr` is false: stderr is kept apart for error messages.
-    QString start(const QString& program, const QStringList& arguments);
+    // Starts `program` with `arguments` and this process's environment plus `extraEnvironment`
+    // ("NAME=value" entries, which win); an empty string or why it could not start (not found, not
+    // executable, out of processes). stderr is kept apart, for error messages.
+    QString start(const QString& program, const QStringList& arguments, const QStringList& extraEnvironment = {});
 
     pid_t pid() const { return m_pid; }
     bool running() const { return m_pid > 0 && !m_exited; }

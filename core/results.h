@@ -20,6 +20,7 @@ struct TaskSpan {
     int index = 0; // position in the input list
     int worker = 0; // thread, process slot or rank
     qint64 pid = 0;
+    QString host; // set where workers may run on other machines (MPI)
     qint64 startNs = 0;
     qint64 endNs = 0;
     quint64 checksum = 0;
@@ -56,6 +57,8 @@ struct Measurement {
     double karpFlatt = kUnknown; // experimentally determined serial fraction at this worker count
     quint64 checksum = 0;
     QList<TaskSpan> spans; // of the latest repeat
+    QList<double> launchS; // start-up before the first task of each repeat, where a backend reports it (mpirun)
+    double launchMedianS = kUnknown;
     int failedRuns = 0; // repeats that failed (with on_error continue), not in samplesS
     QString lastError;
 

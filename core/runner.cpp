@@ -9,6 +9,7 @@
 #include "stats/statistics.h"
 
 #include <QThread>
+#include <cmath>
 #include <memory>
 #include <vector>
 
@@ -207,6 +208,8 @@ void Runner::start(const ExperimentSpec& spec, int generation)
             if (!warmup) {
                 m.samplesS.append(wall);
                 m.cpuS.append(cpu);
+                if (const double launch = c.backend->lastLaunchSeconds(); std::isfinite(launch))
+                    m.launchS.append(launch);
                 m.checksum = combine(spans);
                 if (!c.backend->usesWorkers() && c.backend->id() == QStringLiteral("sequential")) {
                     for (const TaskSpan& s : std::as_const(spans))

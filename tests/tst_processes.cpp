@@ -5,6 +5,7 @@
 
 #include "backends/backend.h"
 #include "backends/backendregistry.h"
+#include "backends/mpibackend.h"
 #include "backends/workerprocesses.h"
 #include "context.h"
 #include "kernels/kernel.h"
@@ -163,6 +164,10 @@ private Q_SLOTS:
     void commandKernel_data();
     void commandKernel();
     void commandFailureQuotesStderr();
+    void mpiMatchesSequentialWithRanksAndHosts();
+    void mpiCancelLeavesNoRank();
+    void mpiLaunchFailureIsClear();
+    void mpiUnavailableSaysWhy();
     void cliKilledWorkerStopsOrContinues_data();
     void cliKilledWorkerStopsOrContinues();
 };
@@ -170,6 +175,7 @@ private Q_SLOTS:
 void TestProcesses::cleanup()
 {
     qunsetenv("PARLAB_WORKER_EXECUTABLE");
+    qunsetenv("PARLAB_MPIRUN");
     QVERIFY2(descendants(::getpid()).isEmpty(), "a child process outlived its test");
 }
 
@@ -521,6 +527,89 @@ void TestProcesses::cliKilledWorkerStopsOrContinues()
         QCOMPARE(results.at(1).toObject().value(QStringLiteral("samples_s")).toArray().size(), 2);
         QVERIFY(warnings.contains(QStringLiteral("processes x2: 1 repeat failed")));
     }
+}
+
+void TestProcesses::mpiMatchesSequentialWithRanksAndHosts()
+{
+    const auto k = kernel(QStringLiteral("mandelbrot"));
+    RunControl control;
+    QList<TaskSpan> expected, spans;
+    const QList<qint64> inputs { 0, 20, 31, 32, 40, 63 };
+    backend(QStringLiteral("sequential"))->execute(*k, inputs, 1, control, expected);
+    // Three ranks on two cores: oversubscribed on purpose, which the backend must allow by itself.
+    auto b = backend(QStringLiteral("mpi"));
+    b->execute(*k, inputs, 3, control, spans);
+    QSet<int> ranks;
+    for (int i = 0; i < inputs.size(); ++i) {
+        QCOMPARE(spans[i].checksum, expected[i].checksum);
+        QCOMPARE(spans[i].index, i);
+        QVERIFY(spans[i].worker >= 0 && spans[i].worker < 3);
+        QVERIFY(!spans[i].host.isEmpty());
+        QVERIFY(spans[i].pid != ::getpid() && spans[i].pid > 0);
+        ranks.insert(spans[i].worker);
+    }
+    QVERIFY2(ranks.size() >= 2, "self-scheduling must spread the tasks over the ranks");
+    const double launch = b->lastLaunchSeconds();
+    qInfo("mpirun launch %.1f ms", launch * 1e3);
+    QVERIFY(launch > 0 && launch < 10);
+}
+
+void TestProcesses::mpiCancelLeavesNoRank()
+{
+    const auto k = kernel(QStringLiteral("spin"));
+    RunControl control;
+    QList<TaskSpan> spans;
+    auto b = backend(QStringLiteral("mpi"));
+    QElapsedTimer sinceCancel;
+    const Outcome outcome = execute(*b, *k, { 60000, 60000 }, 2, control, spans, [&] {
+        QElapsedTimer timer;
+        timer.start();
+        // mpirun plus two ranks.
+        while (descendants(::getpid()).size() < 3 && timer.elapsed() < 10'000)
+            QThread::msleep(10);
+        QThread::msleep(300);
+        sinceCancel.start();
+        control.cancel();
+    });
+    QVERIFY(outcome.cancelled);
+    qInfo("mpi cancelled in %lld ms", sinceCancel.elapsed());
+    QVERIFY2(sinceCancel.elapsed() < 1000, "cancel must stop mpirun and its ranks within a fraction of a second");
+    QTRY_COMPARE_WITH_TIMEOUT(descendants(::getpid()), QList<qint64> {}, 2000);
+}
+
+void TestProcesses::mpiLaunchFailureIsClear()
+{
+    const auto k = kernel(QStringLiteral("noop"));
+    RunControl control;
+    QList<TaskSpan> spans;
+    auto b = backend(
+        QStringLiteral("mpi"), { { QStringLiteral("mpirun_args"), QStringLiteral("--no-such-mpirun-flag") } });
+    const Outcome outcome = execute(*b, *k, { 1, 2 }, 2, control, spans);
+    QVERIFY(outcome.threw);
+    QVERIFY2(outcome.message.startsWith(QStringLiteral("mpirun (pid ")), qPrintable(outcome.message));
+    QVERIFY2(outcome.message.contains(QStringLiteral("exited with code")), qPrintable(outcome.message));
+    QVERIFY2(outcome.message.contains(QStringLiteral("after 0 of 2 tasks")), qPrintable(outcome.message));
+    QVERIFY2(outcome.message.contains(QStringLiteral("no-such-mpirun-flag")), qPrintable(outcome.message));
+
+    qputenv("PARLAB_MPIRUN", "/nonexistent/mpirun");
+    auto missing = backend(QStringLiteral("mpi"));
+    QVERIFY(!missing->availability().available);
+    QVERIFY(missing->availability().reason.contains(QStringLiteral("mpirun was not found")));
+    const Outcome direct = execute(*missing, *k, { 1 }, 1, control, spans);
+    QVERIFY(direct.threw);
+    QVERIFY2(direct.message.contains(QStringLiteral("mpirun could not start: '/nonexistent/mpirun' was not found")),
+        qPrintable(direct.message));
+}
+
+void TestProcesses::mpiUnavailableSaysWhy()
+{
+    QProcess cli;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("PARLAB_MPIRUN"), QStringLiteral("/nonexistent/mpirun"));
+    cli.setProcessEnvironment(env);
+    cli.start(QStringLiteral(PARLAB_EXECUTABLE), { QStringLiteral("list"), QStringLiteral("backends") });
+    QVERIFY(cli.waitForFinished(10'000));
+    QVERIFY(cli.readAllStandardOutput().contains("no: mpirun was not found (install openmpi-bin)"));
 }
 
 QTEST_GUILESS_MAIN(TestProcesses)

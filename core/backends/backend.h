@@ -50,6 +50,9 @@ public:
     virtual void configure(const QVariantMap& options) { Q_UNUSED(options); }
     // CPU seconds used so far by child processes that are still alive, which getrusage cannot see yet.
     virtual double liveChildCpuSeconds() const { return 0; }
+    // Seconds the last execute spent starting up before any task ran (mpirun's launch), where that is a
+    // separate phase worth showing; NaN otherwise.
+    virtual double lastLaunchSeconds() const { return kUnknown; }
 
     virtual void execute(
         const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control, QList<TaskSpan>& spans)

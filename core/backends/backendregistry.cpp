@@ -1,5 +1,6 @@
 #include "backendregistry.h"
 
+#include "mpibackend.h"
 #include "processpertaskbackend.h"
 #include "processpoolbackend.h"
 #include "qtconcurrentbackend.h"
@@ -22,6 +23,7 @@ const std::vector<Factory>& factories()
         [] { return std::make_unique<QtConcurrentBackend>(); },
         [] { return std::make_unique<ProcessPoolBackend>(); },
         [] { return std::make_unique<ProcessPerTaskBackend>(); },
+        [] { return std::make_unique<MpiBackend>(); },
     };
     return all;
 }

@@ -35,18 +35,24 @@ void QtConcurrentBackend::execute(
     QList<int> indices(inputs.size());
     std::iota(indices.begin(), indices.end(), 0);
 
+    // Tasks that did not run come back with index -1.
+    const TaskSpan skipped = [] {
+        TaskSpan s;
+        s.index = -1;
+        return s;
+    }();
     auto task = [&](int index) -> TaskSpan {
         if (t_slot.batch != batch) {
             t_slot.batch = batch;
             t_slot.context.emplace(control, nextWorker.fetch_add(1, std::memory_order_relaxed));
         }
         if (control.shouldStop())
-            return TaskSpan { .index = -1 };
+            return skipped;
         try {
             return runTask(kernel, inputs, index, *t_slot.context, pid);
         } catch (...) {
             failure.capture(std::current_exception());
-            return TaskSpan { .index = -1 };
+            return skipped;
         }
     };
 

@@ -76,6 +76,13 @@ QStringList Report::notes(const RunResult& result)
                                 "column is what the longest-task-first schedule reaches at that worker count")
                      .arg(Format::ratio(b.critical), Format::duration(sum), Format::duration(longest));
     }
+    for (const Measurement& m : result.measurements) {
+        if (std::isfinite(m.launchMedianS))
+            notes << QStringLiteral("%1: %2 of its %3 median wall time went to launching before the first task ran, "
+                                    "%4 to the tasks")
+                         .arg(m.label(), Format::duration(m.launchMedianS), Format::duration(m.wall.median),
+                             Format::duration(m.wall.median - m.launchMedianS));
+    }
     for (auto it = result.amdahlSerialFraction.cbegin(); it != result.amdahlSerialFraction.cend(); ++it)
         notes << QStringLiteral("Amdahl fit: %1 behaves as if %2 of its work were serial")
                      .arg(it.key(), Format::percent(std::max(0.0, it.value())));

@@ -22,6 +22,7 @@ void describeMeasurements(RunResult& result)
     for (Measurement& m : result.measurements) {
         m.wall = Statistics::describe(m.samplesS);
         m.cpuMedianS = Statistics::median(m.cpuS);
+        m.launchMedianS = Statistics::median(m.launchS);
     }
 }
 

@@ -1,0 +1,170 @@
+// parlab-mpi-worker: the rank program of the mpi backend, started by `mpirun -np N`.
+// Rank 0 reads task lines (WorkerProtocol) from stdin, which mpirun forwards to it, and broadcasts them.
+// Every rank then takes the next task from a shared counter on rank 0 (MPI_Fetch_and_op on a window):
+// self-scheduling, so uneven tasks balance. At the end rank 0 gathers every rank's results and prints
+// one ready line per rank (pid, host) and one result line per task, with the rank as worker.
+
+#include "clock.h"
+#include "context.h"
+#include "kernels/kernel.h"
+#include "kernels/kernelregistry.h"
+#include "worker/workerprotocol.h"
+
+#include <QByteArray>
+#include <QCoreApplication>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <mpi.h>
+#include <string>
+#include <sys/prctl.h>
+#include <unistd.h>
+#include <vector>
+
+using namespace parlab;
+
+namespace {
+// Rank 0's stdin: every task line until end of input.
+void readTasks(std::vector<qint64>& indices, std::vector<qint64>& inputs, QString& error)
+{
+    std::string line;
+    while (std::getline(std::cin, line)) {
+        if (line.empty())
+            continue;
+        const auto task = WorkerProtocol::parseTask(QByteArray::fromStdString(line));
+        if (!task) {
+            error
+                = QStringLiteral("malformed task line: %1").arg(WorkerProtocol::quote(QByteArray::fromStdString(line)));
+            return;
+        }
+        indices.push_back(task->first);
+        inputs.push_back(task->second);
+    }
+}
+
+// Collects every rank's text on rank 0, in rank order.
+QByteArray gatherText(const QByteArray& mine, int rank, int size)
+{
+    int length = int(mine.size());
+    std::vector<int> lengths(static_cast<size_t>(size)), offsets(static_cast<size_t>(size));
+    MPI_Gather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
+    QByteArray all;
+    if (rank == 0) {
+        int total = 0;
+        for (int r = 0; r < size; ++r) {
+            offsets[size_t(r)] = total;
+            total += lengths[size_t(r)];
+        }
+        all.resize(total);
+    }
+    MPI_Gatherv(
+        mine.constData(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR, 0, MPI_COMM_WORLD);
+    return all;
+}
+
+QString option(const QStringList& args, const QString& name)
+{
+    const qsizetype i = args.indexOf(name);
+    return i >= 0 && i + 1 < args.size() ? args[i + 1] : QString();
+}
+} // namespace
+
+int main(int argc, char* argv[])
+{
+    // Ranks die with mpirun: a killed or cancelled run leaves no rank behind.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    MPI_Init(&argc, &argv);
+    QCoreApplication app(argc, argv);
+    int rank = 0, size = 1;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    char host[MPI_MAX_PROCESSOR_NAME] = {};
+    int hostLength = 0;
+    MPI_Get_processor_name(host, &hostLength);
+
+    // Every rank builds the kernel itself; a rank that cannot reports why on rank 0's output.
+    const QStringList args = QCoreApplication::arguments();
+    QString error;
+    auto kernel = KernelRegistry::create(option(args, QStringLiteral("--kernel")));
+    if (!kernel) {
+        error = QStringLiteral("unknown kernel '%1'").arg(option(args, QStringLiteral("--kernel")));
+    } else if (const QString json = option(args, QStringLiteral("--options")); !json.isEmpty()) {
+        const QJsonDocument doc = QJsonDocument::fromJson(json.toUtf8());
+        if (!doc.isObject())
+            error = QStringLiteral("--options is not a JSON object");
+        else
+            error = kernel->configure(doc.object().toVariantMap());
+    }
+
+    std::vector<qint64> indices, inputs;
+    if (rank == 0 && error.isEmpty())
+        readTasks(indices, inputs, error);
+    int failed = error.isEmpty() ? 0 : 1, anyFailed = 0;
+    MPI_Allreduce(&failed, &anyFailed, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    if (anyFailed) {
+        const QByteArray all = gatherText(
+            failed ? WorkerProtocol::fatal(QStringLiteral("rank %1: %2").arg(rank).arg(error)) : QByteArray(), rank,
+            size);
+        if (rank == 0)
+            std::fwrite(all.constData(), 1, size_t(all.size()), stdout);
+        MPI_Finalize();
+        return 2;
+    }
+
+    qint64 count = qint64(inputs.size());
+    MPI_Bcast(&count, 1, MPI_INT64_T, 0, MPI_COMM_WORLD);
+    indices.resize(size_t(count));
+    inputs.resize(size_t(count));
+    MPI_Bcast(indices.data(), int(count), MPI_INT64_T, 0, MPI_COMM_WORLD);
+    MPI_Bcast(inputs.data(), int(count), MPI_INT64_T, 0, MPI_COMM_WORLD);
+
+    // The shared "next task" counter lives on rank 0.
+    qint64* counter = nullptr;
+    MPI_Win window;
+    MPI_Win_allocate(
+        rank == 0 ? MPI_Aint(sizeof(qint64)) : 0, sizeof(qint64), MPI_INFO_NULL, MPI_COMM_WORLD, &counter, &window);
+    if (rank == 0)
+        *counter = 0;
+    MPI_Barrier(MPI_COMM_WORLD);
+
+    RunControl control;
+    Context context(control, rank);
+    QByteArray lines;
+    const qint64 one = 1;
+    for (;;) {
+        qint64 next = 0;
+        MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, window);
+        MPI_Fetch_and_op(&one, &next, MPI_INT64_T, 0, 0, MPI_SUM, window);
+        MPI_Win_unlock(0, window);
+        if (next >= count)
+            break;
+        const int index = int(indices[size_t(next)]);
+        const qint64 input = inputs[size_t(next)];
+        if (const QString problem = kernel->checkInput(input); !problem.isEmpty()) {
+            lines += WorkerProtocol::failed(index, problem);
+            continue;
+        }
+        const qint64 cpu0 = threadCpuNs();
+        const qint64 start = monotonicNs();
+        try {
+            const quint64 checksum = kernel->run(input, context);
+            lines += WorkerProtocol::done(index, checksum, start, monotonicNs(), threadCpuNs() - cpu0, rank);
+        } catch (const std::exception& e) {
+            lines += WorkerProtocol::failed(index, QString::fromLocal8Bit(e.what()));
+        }
+    }
+    MPI_Win_free(&window);
+
+    const QByteArray ready
+        = gatherText(WorkerProtocol::ready(::getpid(), QString::fromLocal8Bit(host, hostLength)), rank, size);
+    const QByteArray results = gatherText(lines, rank, size);
+    if (rank == 0) {
+        std::fwrite(ready.constData(), 1, size_t(ready.size()), stdout);
+        std::fwrite(results.constData(), 1, size_t(results.size()), stdout);
+        std::fflush(stdout);
+    }
+    MPI_Finalize();
+    return 0;
+}

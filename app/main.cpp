@@ -2,6 +2,7 @@
 
 #include "cli/cliutil.h"
 #include "cli/listcommand.h"
+#include "cli/overheadcommand.h"
 #include "cli/runcommand.h"
 #include "cli/workercommand.h"
 
@@ -11,11 +12,12 @@ namespace {
 const char* const kUsage = R"(Usage: parlab <command> [options]
 
 ParLab measures parallel speedup: a kernel over a list of inputs, on several backends and worker counts,
-repeated, with statistics and the best speedup any schedule could reach.
+repeated, with statistics and the speedup the best simple schedule of those tasks reaches.
 
 Commands:
   run      measure an experiment and print the results (parlab run --help)
   list     list kernels or backends with availability (parlab list --help)
+  overhead measure what threads, processes and MPI cost here, next to raw floors
 
 Options:
   -h, --help     show this help
@@ -49,6 +51,8 @@ int main(int argc, char* argv[])
         return runCommand(arguments);
     if (command == QStringLiteral("list"))
         return listCommand(arguments);
+    if (command == QStringLiteral("overhead"))
+        return overheadCommand(arguments);
     if (command == QStringLiteral("worker"))
         return workerCommand(arguments);
     printErr(QStringLiteral("parlab: error: unknown command '%1'\n").arg(command));

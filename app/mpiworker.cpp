@@ -84,8 +84,32 @@ int main(int argc, char* argv[])
     int hostLength = 0;
     MPI_Get_processor_name(host, &hostLength);
 
-    // Every rank builds the kernel itself; a rank that cannot reports why on rank 0's output.
     const QStringList args = QCoreApplication::arguments();
+    // --ring N: the classic token ring (PyPar's example) instead of tasks: rank 0 sends a token to rank 1,
+    // each rank passes it on, the last returns it to rank 0; N rounds. Prints "RING <hops> <ns>".
+    if (const QString rounds = option(args, QStringLiteral("--ring")); !rounds.isEmpty()) {
+        const int n = rounds.toInt();
+        long token = 0;
+        MPI_Barrier(MPI_COMM_WORLD);
+        const qint64 start = monotonicNs();
+        for (int round = 0; round < n && size > 1; ++round) {
+            if (rank == 0) {
+                MPI_Send(&token, 1, MPI_LONG, 1, 0, MPI_COMM_WORLD);
+                MPI_Recv(&token, 1, MPI_LONG, size - 1, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            } else {
+                MPI_Recv(&token, 1, MPI_LONG, rank - 1, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+                ++token;
+                MPI_Send(&token, 1, MPI_LONG, (rank + 1) % size, 0, MPI_COMM_WORLD);
+            }
+        }
+        if (rank == 0)
+            std::printf(
+                "RING %lld %lld\n", static_cast<long long>(n) * size, static_cast<long long>(monotonicNs() - start));
+        MPI_Finalize();
+        return 0;
+    }
+
+    // Every rank builds the kernel itself; a rank that cannot reports why on rank 0's output.
     QString error;
     auto kernel = KernelRegistry::create(option(args, QStringLiteral("--kernel")));
     if (!kernel) {

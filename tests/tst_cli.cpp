@@ -59,6 +59,7 @@ private Q_SLOTS:
     void badInputIsRejectedBeforeRunning_data();
     void badInputIsRejectedBeforeRunning();
     void ctrlCCancelsAndKeepsResults();
+    void overheadMeasuresEveryCostAgainstAFloor();
 };
 
 void TestCli::topLevelHelp()
@@ -249,6 +250,17 @@ void TestCli::badInputIsRejectedBeforeRunning_data()
         << QStringLiteral("--export-json: cannot write '/nonexistent-parlab/r.json': the folder");
     QTest::newRow("export is a folder") << with({ QStringLiteral("--export-csv"), QDir::tempPath() })
                                         << QStringLiteral("is a folder, not a file");
+    QTest::newRow("on-error") << with({ QStringLiteral("--on-error"), QStringLiteral("ignore") })
+                              << QStringLiteral("on-error must be 'stop' or 'continue', not 'ignore'");
+    QTest::newRow("task timeout") << with({ QStringLiteral("--task-timeout"), QStringLiteral("soon") })
+                                  << QStringLiteral("--task-timeout: 'soon' is not a positive number of seconds");
+    QTest::newRow("chunksize 0") << with({ QStringLiteral("--chunksize"), QStringLiteral("0") })
+                                 << QStringLiteral("chunksize must be a whole number of at least 1");
+    QTest::newRow("command without program") << QStringList { QStringLiteral("run"), QStringLiteral("--kernel"),
+        QStringLiteral("command"), QStringLiteral("--inputs"), QStringLiteral("1") }
+                                             << QStringLiteral("the command kernel needs a program to run");
+    QTest::newRow("hostfile missing") << with({ QStringLiteral("--hostfile"), QStringLiteral("/nonexistent/hosts") })
+                                      << QStringLiteral("--hostfile: cannot read '/nonexistent/hosts'");
 }
 
 void TestCli::badInputIsRejectedBeforeRunning()
@@ -288,6 +300,31 @@ void TestCli::ctrlCCancelsAndKeepsResults()
     QVERIFY(results.at(0).toObject().value(QStringLiteral("samples_s")).toArray().size() >= 3);
     QVERIFY(top.value(QStringLiteral("warnings")).toArray().first().toString().contains(QStringLiteral("cancelled")));
     QVERIFY(QString::fromUtf8(process.readAllStandardError()).contains(QStringLiteral("cancelled")));
+}
+
+void TestCli::overheadMeasuresEveryCostAgainstAFloor()
+{
+    const Result r
+        = parlab({ QStringLiteral("overhead"), QStringLiteral("--format"), QStringLiteral("json") }, 120'000);
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const QJsonArray rows = QJsonDocument::fromJson(r.out.toUtf8()).array();
+    QCOMPARE(rows.size(), 7);
+    QStringList what;
+    for (const QJsonValue& v : rows) {
+        const QJsonObject row = v.toObject();
+        what.append(row.value(QStringLiteral("what")).toString());
+        QVERIFY2(row.value(QStringLiteral("skipped")).toString().isEmpty(),
+            qPrintable(row.value(QStringLiteral("skipped")).toString()));
+        QVERIFY2(row.value(QStringLiteral("us")).toDouble() > 0, qPrintable(what.last()));
+        QVERIFY2(row.value(QStringLiteral("floor_us")).toDouble() > 0, qPrintable(what.last()));
+        QVERIFY(!row.value(QStringLiteral("floor")).toString().isEmpty());
+    }
+    QVERIFY(what.join(QLatin1Char('\n')).contains(QStringLiteral("processes worker")));
+    QVERIFY(what.join(QLatin1Char('\n')).contains(QStringLiteral("mpirun")));
+    QVERIFY(what.join(QLatin1Char('\n')).contains(QStringLiteral("ring")));
+    // Spawning a process costs far more than handing a task to a thread: the lesson the table teaches.
+    QVERIFY(rows.at(4).toObject().value(QStringLiteral("us")).toDouble()
+        > 10 * rows.at(1).toObject().value(QStringLiteral("us")).toDouble());
 }
 
 QTEST_GUILESS_MAIN(TestCli)

@@ -15,6 +15,7 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QFileInfo>
 #include <QThread>
 #include <optional>
 
@@ -108,8 +109,12 @@ int runCommand(const QStringList& arguments)
         QStringLiteral("When a task fails: stop (end the run, exit 1, keep what was measured) or continue (mark "
                        "that repeat failed and go on; exit 1 at the end). Default: stop."),
         QStringLiteral("policy"), QStringLiteral("stop"));
+    const QCommandLineOption hostfile(QStringLiteral("hostfile"),
+        QStringLiteral("mpi: an OpenMPI hostfile, to spread ranks over several machines."), QStringLiteral("file"));
+    const QCommandLineOption mpirunArgs(QStringLiteral("mpirun-args"),
+        QStringLiteral("mpi: extra arguments for mpirun, e.g. '--mca btl tcp,self'."), QStringLiteral("args"));
     parser.addOptions({ kernel, inputs, backends, workers, repeat, warmup, format, exportJson, exportCsv,
-        exportMarkdown, command, chunksize, taskTimeout, onError });
+        exportMarkdown, command, chunksize, taskTimeout, onError, hostfile, mpirunArgs });
 
     bool handled = false;
     int exitCode = ExitOk;
@@ -172,6 +177,14 @@ int runCommand(const QStringList& arguments)
         spec.options.insert(QStringLiteral("task_timeout_s"), seconds);
     }
     spec.options.insert(QStringLiteral("on_error"), parser.value(onError).trimmed());
+    if (parser.isSet(hostfile)) {
+        const QFileInfo info(parser.value(hostfile));
+        if (!info.isFile() || !info.isReadable())
+            return usageError(kCommand, QStringLiteral("--hostfile: cannot read '%1'").arg(parser.value(hostfile)));
+        spec.options.insert(QStringLiteral("hostfile"), info.absoluteFilePath());
+    }
+    if (parser.isSet(mpirunArgs))
+        spec.options.insert(QStringLiteral("mpirun_args"), parser.value(mpirunArgs));
     const QString outputFormat = parser.value(format).trimmed().toLower();
     const QStringList formats { QStringLiteral("table"), QStringLiteral("csv"), QStringLiteral("json"),
         QStringLiteral("markdown") };

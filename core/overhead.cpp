@@ -1,0 +1,253 @@
+#include "overhead.h"
+
+#include "backends/backend.h"
+#include "backends/backendregistry.h"
+#include "backends/mpibackend.h"
+#include "backends/workerprocesses.h"
+#include "childprocess.h"
+#include "clock.h"
+#include "context.h"
+#include "kernels/kernel.h"
+#include "kernels/kernelregistry.h"
+#include "stats/statistics.h"
+
+#include <QCoreApplication>
+#include <poll.h>
+#include <thread>
+#include <unistd.h>
+
+namespace parlab {
+
+namespace {
+// Median over `rounds` of the time `body` takes, divided by `perRound`, in microseconds.
+double medianMicroseconds(int rounds, int perRound, const std::function<void()>& body)
+{
+    QList<double> samples;
+    for (int r = 0; r < rounds; ++r) {
+        const qint64 t0 = monotonicNs();
+        body();
+        samples.append(double(monotonicNs() - t0) * 1e-3 / perRound);
+    }
+    return Statistics::median(samples);
+}
+
+QList<qint64> zeros(int n)
+{
+    return QList<qint64>(n, 0);
+}
+
+double backendMicroseconds(const QString& id, const Kernel& kernel, int tasks, int rounds, int workers = 1)
+{
+    auto backend = BackendRegistry::create(id);
+    RunControl control;
+    const QList<qint64> inputs = zeros(tasks);
+    QList<TaskSpan> spans;
+    backend->execute(kernel, inputs, workers, control, spans); // warm: a pool starts here
+    return medianMicroseconds(rounds, tasks, [&] {
+        control.beginBatch();
+        backend->execute(kernel, inputs, workers, control, spans);
+    });
+}
+
+bool readLineFrom(ChildProcess& child, QByteArray& line)
+{
+    while (!child.takeLine(line)) {
+        pollfd fd { child.stdoutFd(), POLLIN, 0 };
+        ::poll(&fd, 1, 1000);
+        if (!child.readStdout() && !child.takeLine(line))
+            return false;
+    }
+    return true;
+}
+
+// One line to /bin/cat and back through two pipes: what any pipe-fed worker pays per task at least.
+double pipeRoundTripMicroseconds(int lines)
+{
+    ChildProcess cat;
+    if (!cat.start(QStringLiteral("/bin/cat"), {}).isEmpty())
+        return kUnknown;
+    const QByteArray message = "T 0 0\n";
+    QByteArray line;
+    const double us = medianMicroseconds(5, lines, [&] {
+        for (int i = 0; i < lines; ++i) {
+            cat.write(message);
+            readLineFrom(cat, line);
+        }
+    });
+    cat.stop(0);
+    return us;
+}
+
+// Spawn and wait of `program` with stdin closed at once: the least a fresh process costs.
+double spawnMicroseconds(const QString& program, const QStringList& args, int rounds)
+{
+    return medianMicroseconds(rounds, 1, [&] {
+        ChildProcess child;
+        if (!child.start(program, args).isEmpty())
+            return;
+        child.closeStdin();
+        while (child.readStdout()) {
+            pollfd fd { child.stdoutFd(), POLLIN, 0 };
+            ::poll(&fd, 1, 100);
+        }
+        child.waitForExit(5000);
+    });
+}
+} // namespace
+
+QList<OverheadRow> measureOverhead(const std::function<void(const QString&)>& progress)
+{
+    auto say = [&](const QString& what) {
+        if (progress)
+            progress(what);
+    };
+    QList<OverheadRow> rows;
+    const auto noop = KernelRegistry::create(QStringLiteral("noop"));
+    RunControl control;
+
+    say(QStringLiteral("thread start and join"));
+    {
+        std::function<void()> empty = [] {};
+        OverheadRow row;
+        row.what = QStringLiteral("start + join a std::thread");
+        row.per = QStringLiteral("thread");
+        row.microseconds = medianMicroseconds(5, 200, [] {
+            for (int i = 0; i < 200; ++i)
+                std::thread([] {}).join();
+        });
+        row.floorWhat = QStringLiteral("calling the same empty function");
+        row.floorMicroseconds = medianMicroseconds(5, 200, [&] {
+            for (int i = 0; i < 200; ++i)
+                empty();
+        });
+        rows.append(row);
+    }
+
+    say(QStringLiteral("in-process dispatch"));
+    constexpr int kTasks = 100'000;
+    const QList<qint64> inputs = zeros(kTasks);
+    const qint64 pid = QCoreApplication::applicationPid();
+    const double loopFloor = medianMicroseconds(5, kTasks, [&] {
+        Context context(control, 0);
+        for (int i = 0; i < kTasks; ++i)
+            runTask(*noop, inputs, i, context, pid);
+    });
+    struct InProcess {
+        const char* id;
+        double targetUs;
+    };
+    for (const InProcess& b : { InProcess { "threads", 2.0 }, InProcess { "qtconcurrent", 10.0 } }) {
+        OverheadRow row;
+        row.what = QStringLiteral("hand a noop task to %1 (1 worker)").arg(QLatin1String(b.id));
+        row.per = QStringLiteral("task");
+        row.microseconds = backendMicroseconds(QString::fromLatin1(b.id), *noop, kTasks, 5);
+        row.floorWhat = QStringLiteral("a plain loop calling the kernel and timing it");
+        row.floorMicroseconds = loopFloor;
+        row.target = QStringLiteral("<= %1 us").arg(b.targetUs);
+        row.targetMet = row.microseconds <= b.targetUs;
+        rows.append(row);
+    }
+
+    const Availability workers = WorkerLauncher::availability();
+    say(QStringLiteral("process pool round trip"));
+    {
+        OverheadRow row;
+        row.what = QStringLiteral("round trip of a noop task through a processes worker");
+        row.per = QStringLiteral("task");
+        row.floorWhat = QStringLiteral("one line to /bin/cat and back through the same kind of pipes");
+        row.floorMicroseconds = pipeRoundTripMicroseconds(2000);
+        row.target = QStringLiteral("<= 100 us");
+        if (workers.available) {
+            row.microseconds = backendMicroseconds(QStringLiteral("processes"), *noop, 2000, 5);
+            row.targetMet = row.microseconds <= 100.0;
+        } else {
+            row.skipped = workers.reason;
+        }
+        rows.append(row);
+    }
+
+    say(QStringLiteral("process per task start-up"));
+    const double spawnFloor = workers.available
+        ? spawnMicroseconds(WorkerLauncher::executable(), WorkerLauncher::arguments(QStringLiteral("noop"), {}, 0), 15)
+        : kUnknown;
+    {
+        OverheadRow row;
+        row.what = QStringLiteral("a noop task in a fresh process-per-task worker");
+        row.per = QStringLiteral("task");
+        row.floorWhat = QStringLiteral("spawn + wait of the same executable doing nothing");
+        row.floorMicroseconds = spawnFloor;
+        row.target = QStringLiteral("<= 1.3x floor");
+        if (workers.available) {
+            row.microseconds = backendMicroseconds(QStringLiteral("process-per-task"), *noop, 15, 3);
+            row.targetMet = row.microseconds <= 1.3 * spawnFloor;
+        } else {
+            row.skipped = workers.reason;
+        }
+        rows.append(row);
+    }
+
+    const auto mpiBackend = BackendRegistry::create(QStringLiteral("mpi"));
+    const Availability mpi = mpiBackend->availability();
+    say(QStringLiteral("mpirun launch"));
+    {
+        OverheadRow row;
+        row.what = QStringLiteral("mpirun -np 2 launch, until the first task runs");
+        row.per = QStringLiteral("launch");
+        row.floorWhat = QStringLiteral("spawn + wait of parlab doing nothing");
+        row.floorMicroseconds = spawnFloor;
+        if (mpi.available) {
+            QList<double> launches;
+            QList<TaskSpan> spans;
+            try {
+                for (int r = 0; r < 3; ++r) {
+                    mpiBackend->execute(*noop, { 0, 0 }, 2, control, spans);
+                    launches.append(mpiBackend->lastLaunchSeconds() * 1e6);
+                }
+                row.microseconds = Statistics::median(launches);
+            } catch (const BackendError& e) {
+                row.skipped = e.message();
+            }
+        } else {
+            row.skipped = mpi.reason;
+        }
+        rows.append(row);
+    }
+
+    say(QStringLiteral("MPI token ring"));
+    {
+        OverheadRow row;
+        row.what = QStringLiteral("MPI token passed around a ring of 2 ranks");
+        row.per = QStringLiteral("hop");
+        row.floorWhat = QStringLiteral("one line one way through a pipe (half a /bin/cat round trip)");
+        row.floorMicroseconds = rows[3].floorMicroseconds / 2;
+        if (mpi.available) {
+            auto* b = static_cast<MpiBackend*>(mpiBackend.get());
+            ChildProcess child;
+            QStringList args = b->mpirunArguments(2);
+            args << MpiBackend::workerExecutable() << QStringLiteral("--ring") << QStringLiteral("5000");
+            QStringList environment;
+            if (::geteuid() == 0)
+                environment << QStringLiteral("OMPI_ALLOW_RUN_AS_ROOT=1")
+                            << QStringLiteral("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1");
+            QByteArray line;
+            if (const QString error = child.start(MpiBackend::mpirun(), args, environment); !error.isEmpty()) {
+                row.skipped = error;
+            } else {
+                child.closeStdin();
+                const bool got = readLineFrom(child, line);
+                child.waitForExit(10'000);
+                const QList<QByteArray> f = line.split(' ');
+                if (got && f.size() == 3 && f[0] == "RING" && f[1].toLongLong() > 0)
+                    row.microseconds = double(f[2].toLongLong()) * 1e-3 / double(f[1].toLongLong());
+                else
+                    row.skipped = QStringLiteral("the ring did not report: %1").arg(child.stderrTail().right(200));
+            }
+        } else {
+            row.skipped = mpi.reason;
+        }
+        rows.append(row);
+    }
+    return rows;
+}
+
+} // namespace parlab

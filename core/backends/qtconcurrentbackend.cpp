@@ -13,13 +13,13 @@
 namespace parlab {
 
 namespace {
-// Pool threads outlive a batch and are shared by whatever QtConcurrent hands them: each thread keeps
-// its worker id and Context for the batch it last served, keyed by a process-wide batch number.
+// QtConcurrent does not say which pool thread runs a task: each thread numbers itself the first time it
+// serves a batch, keyed by a process-wide batch number.
 std::atomic<quint64> g_batches { 0 };
 
 struct ThreadSlot {
     quint64 batch = 0;
-    std::optional<Context> context;
+    int worker = 0;
 };
 thread_local ThreadSlot t_slot;
 } // namespace
@@ -44,12 +44,14 @@ void QtConcurrentBackend::execute(
     auto task = [&](int index) -> TaskSpan {
         if (t_slot.batch != batch) {
             t_slot.batch = batch;
-            t_slot.context.emplace(control, nextWorker.fetch_add(1, std::memory_order_relaxed));
+            t_slot.worker = nextWorker.fetch_add(1, std::memory_order_relaxed);
         }
         if (control.shouldStop())
             return skipped;
+        // On this thread's stack, as in the other backends: the kernel's tick counter stays local.
+        Context context(control, t_slot.worker);
         try {
-            return runTask(kernel, inputs, index, *t_slot.context, pid);
+            return runTask(kernel, inputs, index, context, pid);
         } catch (...) {
             failure.capture(std::current_exception());
             return skipped;

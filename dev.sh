@@ -62,8 +62,13 @@ case "$cmd" in
   run)
     build
     if (($# == 0)); then
-      # The default experiment: the classic fib example on the in-process backends.
-      set -- run --kernel fib --inputs 38,37,36,35,34,33 --backends sequential,threads,qtconcurrent
+      if [[ -n ${DISPLAY:-}${WAYLAND_DISPLAY:-} ]]; then
+        # The window, with the classic experiment filled in.
+        set -- gui --preset classic
+      else
+        say "no display (DISPLAY and WAYLAND_DISPLAY are unset): running the classic experiment in the terminal instead"
+        set -- run --preset classic
+      fi
     fi
     exec "$BUILD_DIR/bin/parlab" "$@" ;;
   test)
@@ -72,7 +77,8 @@ case "$cmd" in
     ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 600 "$@" ;;
   bench)
     build
-    "$BUILD_DIR/bin/bench_dispatch" ;;
+    "$BUILD_DIR/bin/bench_dispatch"
+    QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen} "$BUILD_DIR/bin/bench_ui_stall" ;;
   *)
     die "unknown command '$cmd' (use run, test, bench or build)" ;;
 esac

@@ -5,31 +5,38 @@
 #include "cli/overheadcommand.h"
 #include "cli/runcommand.h"
 #include "cli/workercommand.h"
+#include "gui.h"
 
 #include <QCoreApplication>
 
 namespace {
-const char* const kUsage = R"(Usage: parlab <command> [options]
+const char* const kUsage = R"(Usage: parlab [<command>] [options]
 
 ParLab measures parallel speedup: a kernel over a list of inputs, on several backends and worker counts,
 repeated, with statistics and the speedup the best simple schedule of those tasks reaches.
 
 Commands:
+  gui      the window (also: parlab with no command); --preset NAME, --autorun
   run      measure an experiment and print the results (parlab run --help)
-  list     list kernels or backends with availability (parlab list --help)
+  list     list kernels, backends (with availability) or presets (parlab list --help)
   overhead measure what threads, processes and MPI cost here, next to raw floors
 
 Options:
   -h, --help     show this help
   --version      show the version
 
-Example:
+Examples:
   parlab run --kernel fib --inputs 38,37,36,35,34,33 --backends sequential,threads,qtconcurrent --workers 1,2
+  parlab run --preset classic --repeat 3
+  parlab gui --preset classic --autorun
 )";
 }
 
 int main(int argc, char* argv[])
 {
+    // The window needs a QApplication (and a display); every command runs headless on QCoreApplication.
+    if (argc < 2 || QByteArrayView(argv[1]) == "gui")
+        return parlab::runGui(argc, argv);
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("parlab"));
     QCoreApplication::setOrganizationName(QStringLiteral("ParLab"));
@@ -38,10 +45,9 @@ int main(int argc, char* argv[])
     using namespace parlab::cli;
     QStringList arguments = QCoreApplication::arguments().mid(1);
     const QString command = arguments.isEmpty() ? QString() : arguments.takeFirst();
-    if (command.isEmpty() || command == QStringLiteral("--help") || command == QStringLiteral("-h")
-        || command == QStringLiteral("help")) {
+    if (command == QStringLiteral("--help") || command == QStringLiteral("-h") || command == QStringLiteral("help")) {
         printOut(QString::fromUtf8(kUsage));
-        return command.isEmpty() ? ExitUsage : ExitOk;
+        return ExitOk;
     }
     if (command == QStringLiteral("--version")) {
         printOut(QStringLiteral("parlab %1\n").arg(QCoreApplication::applicationVersion()));

@@ -33,6 +33,8 @@ public Q_SLOTS:
 Q_SIGNALS:
     void started(int generation, int plannedRuns);
     void measurementReady(const parlab::Measurement& measurement);
+    // The whole result so far (bounds and every measurement, freshly analysed), after each repeat lands.
+    void resultChanged(const parlab::RunResult& result);
     // done/total runs (warmup included); etaS < 0 while unknown.
     void progress(int generation, int done, int total, double etaS, const QString& current);
     void failed(int generation, const QString& error);

@@ -5,6 +5,7 @@
 #include "cliutil.h"
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
+#include "presets.h"
 
 #include <QCommandLineParser>
 #include <QJsonArray>
@@ -79,6 +80,33 @@ QString backends(bool json)
     }
     return json ? QString::fromUtf8(QJsonDocument(array).toJson()) : columns(rows);
 }
+
+QString presets(bool json)
+{
+    QJsonArray array;
+    QList<QStringList> rows { { QStringLiteral("NAME"), QStringLiteral("TITLE"), QStringLiteral("KERNEL"),
+        QStringLiteral("BACKENDS") } };
+    for (const Preset& p : Presets::all()) {
+        QJsonArray workers;
+        for (int w : p.spec.workers)
+            workers.append(w);
+        array.append(QJsonObject {
+            { QStringLiteral("name"), p.name },
+            { QStringLiteral("title"), p.title },
+            { QStringLiteral("description"), p.description },
+            { QStringLiteral("kernel"), p.spec.kernel },
+            { QStringLiteral("inputs"), p.inputsText },
+            { QStringLiteral("backends"), QJsonArray::fromStringList(p.spec.backends) },
+            { QStringLiteral("workers"), p.workersText },
+            { QStringLiteral("worker_counts"), workers },
+            { QStringLiteral("repeats"), p.spec.repeats },
+            { QStringLiteral("warmup"), p.spec.warmup },
+            { QStringLiteral("options"), QJsonObject::fromVariantMap(p.spec.options) },
+        });
+        rows.append({ p.name, p.title, p.spec.kernel, p.spec.backends.join(QLatin1Char(',')) });
+    }
+    return json ? QString::fromUtf8(QJsonDocument(array).toJson()) : columns(rows);
+}
 } // namespace
 
 int listCommand(const QStringList& arguments)
@@ -86,8 +114,9 @@ int listCommand(const QStringList& arguments)
     QCommandLineParser parser;
     parser.setApplicationDescription(
         QStringLiteral("Lists what this build of ParLab can run: kernels (with input ranges) or backends (with "
-                       "availability here and the reason when one is not)."));
-    parser.addPositionalArgument(QStringLiteral("what"), QStringLiteral("kernels or backends"));
+                       "availability here and the reason when one is not), or the ready-made experiments (presets) "
+                       "that `parlab run --preset NAME` runs."));
+    parser.addPositionalArgument(QStringLiteral("what"), QStringLiteral("kernels, backends or presets"));
     const QCommandLineOption format(QStringLiteral("format"), QStringLiteral("table or json. Default: table."),
         QStringLiteral("format"), QStringLiteral("table"));
     parser.addOption(format);
@@ -101,15 +130,17 @@ int listCommand(const QStringList& arguments)
         return usageError(kCommand, QStringLiteral("--format: unknown format '%1' (use table or json)").arg(fmt));
     const QStringList positional = parser.positionalArguments();
     if (positional.size() != 1)
-        return usageError(kCommand, QStringLiteral("say what to list: kernels or backends"));
+        return usageError(kCommand, QStringLiteral("say what to list: kernels or backends, or presets"));
     const bool json = fmt == QStringLiteral("json");
     if (positional.first() == QStringLiteral("kernels"))
         printOut(kernels(json));
     else if (positional.first() == QStringLiteral("backends"))
         printOut(backends(json));
+    else if (positional.first() == QStringLiteral("presets"))
+        printOut(presets(json));
     else
         return usageError(
-            kCommand, QStringLiteral("cannot list '%1': use kernels or backends").arg(positional.first()));
+            kCommand, QStringLiteral("cannot list '%1': use kernels or backends, or presets").arg(positional.first()));
     return ExitOk;
 }
 

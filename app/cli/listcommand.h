@@ -4,7 +4,7 @@
 
 namespace parlab::cli {
 
-// `parlab list kernels|backends`: what this build can run, with availability and reasons.
+// `parlab list kernels|backends|presets`: what this build can run, with availability and reasons.
 int listCommand(const QStringList& arguments);
 
 } // namespace parlab::cli

@@ -8,6 +8,7 @@
 #include "export/texttable.h"
 #include "inputparser.h"
 #include "kernels/kernelregistry.h"
+#include "presets.h"
 #include "results.h"
 #include "runner.h"
 #include "signalwatcher.h"
@@ -59,7 +60,13 @@ int runCommand(const QStringList& arguments)
         "time, speedup against sequential (with a 95% bootstrap interval), efficiency and the speedup of the "
         "longest-task-first schedule of these tasks (lpt bound). Progress goes to stderr, results to stdout.\n"
         "Exit codes: 0 ok, 1 the run failed (a task failed or checksums differ), 2 bad usage or input, "
-        "130 cancelled (Ctrl+C)."));
+        "130 cancelled (Ctrl+C).\n"
+        "--preset NAME starts from a ready-made experiment (see `parlab list presets`); options given as well "
+        "override the preset's."));
+    const QCommandLineOption preset(QStringLiteral("preset"),
+        QStringLiteral("Start from a preset: %1. Other options override its settings.")
+            .arg(Presets::names().join(QStringLiteral(", "))),
+        QStringLiteral("name"));
     const QCommandLineOption kernel(QStringLiteral("kernel"),
         QStringLiteral("Kernel to run: %1.").arg(KernelRegistry::names().join(QStringLiteral(", "))),
         QStringLiteral("name"));
@@ -113,7 +120,7 @@ int runCommand(const QStringList& arguments)
         QStringLiteral("mpi: an OpenMPI hostfile, to spread ranks over several machines."), QStringLiteral("file"));
     const QCommandLineOption mpirunArgs(QStringLiteral("mpirun-args"),
         QStringLiteral("mpi: extra arguments for mpirun, e.g. '--mca btl tcp,self'."), QStringLiteral("args"));
-    parser.addOptions({ kernel, inputs, backends, workers, repeat, warmup, format, exportJson, exportCsv,
+    parser.addOptions({ preset, kernel, inputs, backends, workers, repeat, warmup, format, exportJson, exportCsv,
         exportMarkdown, command, chunksize, taskTimeout, onError, hostfile, mpirunArgs });
 
     bool handled = false;
@@ -124,41 +131,67 @@ int runCommand(const QStringList& arguments)
         return usageError(
             kCommand, QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().first()));
 
-    // Everything is checked before anything runs.
+    // Everything is checked before anything runs. A preset fills the spec; options given override it.
     ExperimentSpec spec;
-    if (!parser.isSet(kernel))
-        return usageError(kCommand,
-            QStringLiteral("--kernel is required (one of %1)").arg(KernelRegistry::names().join(QStringLiteral(", "))));
-    spec.kernel = parser.value(kernel).trimmed();
-    if (!parser.isSet(inputs))
-        return usageError(kCommand, QStringLiteral("--inputs is required, e.g. --inputs 38,37,36,35,34,33"));
-    const ParsedInputs parsedInputs = parseInputs(parser.value(inputs));
-    if (!parsedInputs.ok())
-        return usageError(kCommand, QStringLiteral("--inputs %1").arg(parsedInputs.error->message()));
-    spec.inputs = parsedInputs.values;
-    for (const QString& id : parser.value(backends).split(QLatin1Char(','))) {
-        if (!id.trimmed().isEmpty() && !spec.backends.contains(id.trimmed()))
-            spec.backends.append(id.trimmed());
-    }
-    const ParsedInputs parsedWorkers = parseInputs(parser.value(workers), ExperimentSpec::kMaxWorkers);
-    if (!parsedWorkers.ok())
-        return usageError(kCommand, QStringLiteral("--workers %1").arg(parsedWorkers.error->message()));
-    for (qint64 w : parsedWorkers.values) {
-        if (w < 1 || w > ExperimentSpec::kMaxWorkers)
-            return usageError(kCommand,
-                QStringLiteral("--workers: %1 is out of range, use 1 to %2").arg(w).arg(ExperimentSpec::kMaxWorkers));
-        if (!spec.workers.contains(int(w)))
-            spec.workers.append(int(w));
-    }
     QString error;
-    const auto repeats = parseCount(QStringLiteral("repeat"), parser.value(repeat), error);
-    if (!repeats)
-        return usageError(kCommand, error);
-    spec.repeats = *repeats;
-    const auto warmups = parseCount(QStringLiteral("warmup"), parser.value(warmup), error);
-    if (!warmups)
-        return usageError(kCommand, error);
-    spec.warmup = *warmups;
+    const bool fromPreset = parser.isSet(preset);
+    if (fromPreset) {
+        const auto found = Presets::find(parser.value(preset).trimmed(), &error);
+        if (!found)
+            return usageError(kCommand, error);
+        spec = found->spec;
+    }
+    // Without a preset every option counts, defaults included; with one only those given.
+    auto given = [&](const QCommandLineOption& option) { return !fromPreset || parser.isSet(option); };
+    if (given(kernel)) {
+        if (!parser.isSet(kernel))
+            return usageError(kCommand,
+                QStringLiteral("--kernel is required (one of %1)")
+                    .arg(KernelRegistry::names().join(QStringLiteral(", "))));
+        spec.kernel = parser.value(kernel).trimmed();
+    }
+    if (given(inputs)) {
+        if (!parser.isSet(inputs))
+            return usageError(kCommand, QStringLiteral("--inputs is required, e.g. --inputs 38,37,36,35,34,33"));
+        const ParsedInputs parsedInputs = parseInputs(parser.value(inputs));
+        if (!parsedInputs.ok())
+            return usageError(kCommand, QStringLiteral("--inputs %1").arg(parsedInputs.error->message()));
+        spec.inputs = parsedInputs.values;
+    }
+    if (given(backends)) {
+        spec.backends.clear();
+        for (const QString& id : parser.value(backends).split(QLatin1Char(','))) {
+            if (!id.trimmed().isEmpty() && !spec.backends.contains(id.trimmed()))
+                spec.backends.append(id.trimmed());
+        }
+    }
+    if (given(workers)) {
+        const ParsedInputs parsedWorkers = parseInputs(parser.value(workers), ExperimentSpec::kMaxWorkers);
+        if (!parsedWorkers.ok())
+            return usageError(kCommand, QStringLiteral("--workers %1").arg(parsedWorkers.error->message()));
+        spec.workers.clear();
+        for (qint64 w : parsedWorkers.values) {
+            if (w < 1 || w > ExperimentSpec::kMaxWorkers)
+                return usageError(kCommand,
+                    QStringLiteral("--workers: %1 is out of range, use 1 to %2")
+                        .arg(w)
+                        .arg(ExperimentSpec::kMaxWorkers));
+            if (!spec.workers.contains(int(w)))
+                spec.workers.append(int(w));
+        }
+    }
+    if (given(repeat)) {
+        const auto repeats = parseCount(QStringLiteral("repeat"), parser.value(repeat), error);
+        if (!repeats)
+            return usageError(kCommand, error);
+        spec.repeats = *repeats;
+    }
+    if (given(warmup)) {
+        const auto warmups = parseCount(QStringLiteral("warmup"), parser.value(warmup), error);
+        if (!warmups)
+            return usageError(kCommand, error);
+        spec.warmup = *warmups;
+    }
     if (parser.isSet(command))
         spec.options.insert(QStringLiteral("command"), parser.value(command));
     if (parser.isSet(chunksize)) {
@@ -176,7 +209,8 @@ int runCommand(const QStringList& arguments)
                     .arg(parser.value(taskTimeout)));
         spec.options.insert(QStringLiteral("task_timeout_s"), seconds);
     }
-    spec.options.insert(QStringLiteral("on_error"), parser.value(onError).trimmed());
+    if (given(onError) || !spec.options.contains(QStringLiteral("on_error")))
+        spec.options.insert(QStringLiteral("on_error"), parser.value(onError).trimmed());
     if (parser.isSet(hostfile)) {
         const QFileInfo info(parser.value(hostfile));
         if (!info.isFile() || !info.isReadable())

@@ -1,0 +1,41 @@
+#pragma once
+
+#include "experimentspec.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QString>
+#include <QStringList>
+#include <optional>
+
+namespace parlab {
+
+// A ready-made experiment shipped with ParLab (resources/presets/NAME.json, compiled in as
+// :/presets/NAME.json): what to run, and a title and description a teacher can read out.
+struct Preset {
+    QString name, title, description;
+    ExperimentSpec spec;
+    // The inputs and workers as written in the preset ("38,37,36", "auto"), for showing in a form.
+    QString inputsText, workersText;
+};
+
+namespace Presets {
+
+// The names of the shipped presets, sorted.
+QStringList names();
+
+// The preset `name`; nullopt with `error` set when there is none ("unknown preset 'x': did you mean ...")
+// or its file is broken (the message names the preset and the field).
+std::optional<Preset> find(const QString& name, QString* error = nullptr);
+
+// Every shipped preset that loads, in the order of names(); a broken one is skipped with a warning.
+QList<Preset> all();
+
+// Parses one preset file's text; `name` is the file's base name, which the "name" field must match.
+// Checks the file's shape, the names in it and its inputs against the kernel; not whether every backend
+// can run on this machine (validateSpec does that before a run).
+std::optional<Preset> fromJson(const QString& name, const QByteArray& json, QString* error = nullptr);
+
+} // namespace Presets
+
+} // namespace parlab

@@ -1,0 +1,322 @@
+// The real window on the offscreen platform, driven as a user drives it: fill the form, press Run, wait,
+// read the table and the charts; cancel; mistype; export; close mid-run; come back to the last session.
+
+#include "charts/speedupchart.h"
+#include "experimentpanel.h"
+#include "mainwindow.h"
+#include "models/resultsmodel.h"
+
+#include <QAbstractItemModelTester>
+#include <QAction>
+#include <QApplication>
+#include <QComboBox>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLineSeries>
+#include <QListWidget>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QXmlStreamReader>
+#include <unistd.h>
+
+using namespace parlab;
+
+namespace {
+struct Form {
+    QComboBox* kernel;
+    QLineEdit* inputs;
+    QLineEdit* workers;
+    QListWidget* backends;
+    QSpinBox* repeats;
+    QSpinBox* warmup;
+};
+
+Form form(MainWindow& window)
+{
+    ExperimentPanel* panel = window.experimentPanel();
+    return { panel->findChild<QComboBox*>(QStringLiteral("kernel")),
+        panel->findChild<QLineEdit*>(QStringLiteral("inputs")), panel->findChild<QLineEdit*>(QStringLiteral("workers")),
+        panel->findChild<QListWidget*>(QStringLiteral("backends")),
+        panel->findChild<QSpinBox*>(QStringLiteral("repeats")), panel->findChild<QSpinBox*>(QStringLiteral("warmup")) };
+}
+
+// Types into the form as a user would and ticks exactly `backends`.
+void fill(MainWindow& window, const QString& kernel, const QString& inputs, const QStringList& backends,
+    const QString& workers, int repeats, int warmup)
+{
+    Form f = form(window);
+    f.kernel->setCurrentIndex(f.kernel->findData(kernel));
+    f.inputs->selectAll();
+    QTest::keyClicks(f.inputs, inputs);
+    f.workers->selectAll();
+    QTest::keyClicks(f.workers, workers);
+    for (int i = 0; i < f.backends->count(); ++i) {
+        QListWidgetItem* item = f.backends->item(i);
+        item->setCheckState(backends.contains(item->text()) ? Qt::Checked : Qt::Unchecked);
+    }
+    f.repeats->setValue(repeats);
+    f.warmup->setValue(warmup);
+}
+
+QList<qint64> descendants()
+{
+    QList<qint64> result;
+    QList<qint64> frontier { ::getpid() };
+    while (!frontier.isEmpty()) {
+        const qint64 parent = frontier.takeFirst();
+        for (const QString& entry : QDir(QStringLiteral("/proc")).entryList(QDir::Dirs)) {
+            QFile stat(QStringLiteral("/proc/%1/stat").arg(entry));
+            if (!stat.open(QIODevice::ReadOnly))
+                continue;
+            const QByteArray text = stat.readAll();
+            const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
+            if (fields.size() > 1 && fields[0] != "Z" && fields[1].toLongLong() == parent) {
+                result.append(entry.toLongLong());
+                frontier.append(entry.toLongLong());
+            }
+        }
+    }
+    return result;
+}
+
+QLineSeries* seriesNamed(QChartView* view, const QString& name)
+{
+    for (QAbstractSeries* s : view->chart()->series()) {
+        if (s->name() == name)
+            return qobject_cast<QLineSeries*>(s);
+    }
+    return nullptr;
+}
+} // namespace
+
+class TestGui : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void runFillsTableAndCharts();
+    void invalidInputDisablesRun();
+    void cancelStopsFastAndKeepsResults();
+    void exportsWriteValidFiles();
+    void closingMidRunLeavesNoChild();
+    void lastExperimentIsRestored();
+    void presetsFillTheForm();
+};
+
+void TestGui::initTestCase()
+{
+    // The tests' own settings, away from a real user's.
+    QCoreApplication::setOrganizationName(QStringLiteral("ParLabTests"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_gui"));
+}
+
+void TestGui::init()
+{
+    QSettings().clear();
+}
+
+void TestGui::runFillsTableAndCharts()
+{
+    MainWindow window;
+    window.show();
+    fill(window, QStringLiteral("fib"), QStringLiteral("24,25,26"),
+        { QStringLiteral("sequential"), QStringLiteral("threads") }, QStringLiteral("1,2"), 3, 0);
+    QVERIFY(window.runAction()->isEnabled());
+    window.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+    QAbstractItemModelTester tester(
+        window.resultsView()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy ended(&window, &MainWindow::runEnded);
+    QTest::keyClick(&window, Qt::Key_R, Qt::ControlModifier);
+    QVERIFY(window.isRunning());
+    QVERIFY(!window.runAction()->isEnabled());
+    QVERIFY(ended.wait(60'000));
+    QVERIFY(!window.isRunning());
+
+    const RunResult& result = window.result();
+    QVERIFY(result.succeeded());
+    QCOMPARE(result.measurements.size(), 3);
+    QAbstractItemModel* table = window.resultsView()->model();
+    QCOMPARE(table->rowCount(), 3);
+    for (int row = 0; row < 3; ++row) {
+        const QString backend = table->index(row, ResultsModel::Backend).data(ResultsModel::SortRole).toString();
+        const int workers = table->index(row, ResultsModel::Workers).data(ResultsModel::SortRole).toInt();
+        const Measurement* m = result.find(backend, workers);
+        QVERIFY(m);
+        QCOMPARE(table->index(row, ResultsModel::Median).data(ResultsModel::SortRole).toDouble(), m->wall.median);
+        QCOMPARE(table->index(row, ResultsModel::Speedup).data(ResultsModel::SortRole).toDouble(), m->speedup);
+        QCOMPARE(table->index(row, ResultsModel::Samples).data(ResultsModel::SortRole).toInt(), 3);
+    }
+    // The speedup chart shows the threads points as measured.
+    QLineSeries* threads = seriesNamed(window.speedupChart(), QStringLiteral("threads"));
+    QVERIFY(threads);
+    QCOMPARE(threads->count(), 2);
+    for (const QPointF& p : threads->points())
+        QCOMPARE(p.y(), result.find(QStringLiteral("threads"), int(p.x()))->speedup);
+    QVERIFY(window.findChild<QLabel*>(QStringLiteral("status"))->text().startsWith(QStringLiteral("Finished")));
+}
+
+void TestGui::invalidInputDisablesRun()
+{
+    MainWindow window;
+    window.show();
+    Form f = form(window);
+    f.inputs->selectAll();
+    QTest::keyClicks(f.inputs, QStringLiteral("38,37.."));
+    QVERIFY(!window.runAction()->isEnabled());
+    const QString problem = window.experimentPanel()->findChild<QLabel*>(QStringLiteral("problem"))->text();
+    QVERIFY2(problem.contains(QStringLiteral("the range has no end")), qPrintable(problem));
+    const QString marked = window.experimentPanel()->findChild<QLabel*>(QStringLiteral("inputsProblem"))->text();
+    QVERIFY2(marked.contains(QStringLiteral(">37..</span>")), qPrintable(marked)); // the bad part highlighted
+    // Pressing Ctrl+R anyway does nothing.
+    QTest::keyClick(&window, Qt::Key_R, Qt::ControlModifier);
+    QVERIFY(!window.isRunning());
+
+    QTest::keyClick(f.inputs, Qt::Key_Backspace);
+    QTest::keyClick(f.inputs, Qt::Key_Backspace);
+    QTest::keyClick(f.inputs, Qt::Key_Backspace);
+    QVERIFY(window.runAction()->isEnabled());
+
+    f.inputs->setText(QStringLiteral("30,90"));
+    QVERIFY(!window.runAction()->isEnabled());
+    QVERIFY(window.experimentPanel()->error().contains(QStringLiteral("fib: input 90 is above 50")));
+    f.inputs->setText(QStringLiteral("30"));
+    f.workers->setText(QStringLiteral("0,2"));
+    QVERIFY(!window.runAction()->isEnabled());
+    QVERIFY(window.experimentPanel()->error().contains(QStringLiteral("0 is out of range")));
+}
+
+void TestGui::cancelStopsFastAndKeepsResults()
+{
+    MainWindow window;
+    window.show();
+    // 30 ms tasks, many repeats: a few rounds land, then Esc.
+    fill(window, QStringLiteral("spin"), QStringLiteral("30x2"),
+        { QStringLiteral("sequential"), QStringLiteral("threads") }, QStringLiteral("2"), 500, 0);
+    window.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+    QSignalSpy ended(&window, &MainWindow::runEnded);
+    window.runAction()->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(window.resultsView()->model()->rowCount() == 2, 10'000);
+    QElapsedTimer timer;
+    timer.start();
+    QTest::keyClick(&window, Qt::Key_Escape);
+    QVERIFY(ended.wait(5'000));
+    qInfo("run ended %lld ms after Esc", timer.elapsed());
+    QVERIFY(timer.elapsed() < 1000);
+    QVERIFY(window.result().cancelled);
+    QCOMPARE(window.resultsView()->model()->rowCount(), 2); // still on screen
+    QVERIFY(!window.result().measurements.first().samplesS.isEmpty());
+    QVERIFY(window.findChild<QLabel*>(QStringLiteral("warnings"))->text().contains(QStringLiteral("cancelled")));
+    QTemporaryDir dir;
+    QCOMPARE(window.exportData(dir.filePath(QStringLiteral("partial.json"))), QString()); // and exportable
+    QVERIFY(window.runAction()->isEnabled());
+}
+
+void TestGui::exportsWriteValidFiles()
+{
+    MainWindow window;
+    window.show();
+    fill(window, QStringLiteral("fib"), QStringLiteral("22,23"),
+        { QStringLiteral("sequential"), QStringLiteral("threads") }, QStringLiteral("1,2"), 2, 0);
+    QSignalSpy ended(&window, &MainWindow::runEnded);
+    window.runAction()->trigger();
+    QVERIFY(ended.wait(60'000));
+
+    QTemporaryDir dir;
+    auto read = [&](const QString& name) {
+        QFile file(dir.filePath(name));
+        return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+    };
+    QCOMPARE(window.exportData(dir.filePath(QStringLiteral("r.csv"))), QString());
+    QVERIFY(read(QStringLiteral("r.csv")).startsWith("kernel,backend,workers,repeat,wall_s"));
+    QCOMPARE(window.exportData(dir.filePath(QStringLiteral("r.json"))), QString());
+    QCOMPARE(QJsonDocument::fromJson(read(QStringLiteral("r.json"))).object().value(QStringLiteral("tool")).toString(),
+        QStringLiteral("parlab"));
+    QCOMPARE(window.exportData(dir.filePath(QStringLiteral("r.md"))), QString());
+    QVERIFY(read(QStringLiteral("r.md")).contains("| threads | 2 |"));
+    QVERIFY(!window.exportData(dir.filePath(QStringLiteral("r.xls"))).isEmpty());
+
+    QCOMPARE(window.exportCurrentChart(dir.filePath(QStringLiteral("c.png"))), QString());
+    QVERIFY(read(QStringLiteral("c.png")).startsWith("\x89PNG\r\n\x1a\n"));
+    QCOMPARE(window.exportCurrentChart(dir.filePath(QStringLiteral("c.svg"))), QString());
+    QXmlStreamReader svg(read(QStringLiteral("c.svg")));
+    bool sawSvg = false;
+    while (!svg.atEnd()) {
+        if (svg.readNext() == QXmlStreamReader::StartElement && svg.name() == QStringLiteral("svg"))
+            sawSvg = true;
+    }
+    QVERIFY2(!svg.hasError(), qPrintable(svg.errorString()));
+    QVERIFY(sawSvg);
+    QCOMPARE(window.exportCurrentChart(dir.filePath(QStringLiteral("c.pdf"))), QString());
+    QVERIFY(read(QStringLiteral("c.pdf")).startsWith("%PDF"));
+    QVERIFY(!window.exportCurrentChart(QStringLiteral("/nonexistent-parlab/c.png")).isEmpty());
+}
+
+void TestGui::closingMidRunLeavesNoChild()
+{
+    {
+        auto window = std::make_unique<MainWindow>();
+        window->show();
+        // Each task is a real child program (the command kernel), so a run in flight has children to end.
+        fill(*window, QStringLiteral("command"), QStringLiteral("60x2"),
+            { QStringLiteral("sequential"), QStringLiteral("threads") }, QStringLiteral("2"), 1, 0);
+        QLineEdit* command = window->experimentPanel()->findChild<QLineEdit*>(QStringLiteral("command"));
+        command->setText(QStringLiteral("sleep {}"));
+        QVERIFY(window->runAction()->isEnabled());
+        window->runAction()->trigger();
+        QTRY_VERIFY_WITH_TIMEOUT(!descendants().isEmpty(), 5000);
+        QElapsedTimer timer;
+        timer.start();
+        window->close();
+        window.reset();
+        qInfo("window closed and destroyed %lld ms into a running experiment", timer.elapsed());
+        QVERIFY(timer.elapsed() < 2000);
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(descendants(), QList<qint64> {}, 2000);
+}
+
+void TestGui::lastExperimentIsRestored()
+{
+    {
+        MainWindow window;
+        window.show();
+        fill(window, QStringLiteral("primes"), QStringLiteral("1000..1010:5"), { QStringLiteral("threads") },
+            QStringLiteral("1..2"), 7, 2);
+        window.resize(1000, 700);
+        window.close();
+    }
+    MainWindow again;
+    Form f = form(again);
+    QCOMPARE(f.kernel->currentData().toString(), QStringLiteral("primes"));
+    QCOMPARE(f.inputs->text(), QStringLiteral("1000..1010:5"));
+    QCOMPARE(f.workers->text(), QStringLiteral("1..2"));
+    QCOMPARE(f.repeats->value(), 7);
+    QCOMPARE(f.warmup->value(), 2);
+    QCOMPARE(again.experimentPanel()->spec().backends, QStringList { QStringLiteral("threads") });
+    QCOMPARE(again.size(), QSize(1000, 700));
+}
+
+void TestGui::presetsFillTheForm()
+{
+    MainWindow window;
+    QVERIFY(window.applyPreset(QStringLiteral("classic")));
+    const ExperimentSpec spec = window.experimentPanel()->spec();
+    QCOMPARE(spec.kernel, QStringLiteral("fib"));
+    QCOMPARE(spec.inputs, (QList<qint64> { 38, 37, 36, 35, 34, 33 }));
+    QVERIFY(spec.backends.contains(QStringLiteral("processes")));
+    QVERIFY(window.runAction()->isEnabled());
+    QVERIFY(!window.applyPreset(QStringLiteral("no-such-preset")));
+}
+
+QTEST_MAIN(TestGui)
+#include "tst_gui.moc"

@@ -1,0 +1,376 @@
+// The results table as a user sees it: rows appear as measurements land without the table resetting, figures
+// are formatted for reading but sort as numbers, and every change is a well-formed model signal.
+
+#include "export/formatting.h"
+#include "models/resultsmodel.h"
+#include "results.h"
+#include "stats/analysis.h"
+
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+#include <QSortFilterProxyModel>
+#include <QTest>
+#include <cmath>
+
+using namespace parlab;
+
+namespace {
+Measurement measurement(const QString& backend, int workers, const QList<double>& samples)
+{
+    Measurement m;
+    m.backend = backend;
+    m.workers = workers;
+    m.samplesS = samples;
+    for (double s : samples)
+        m.cpuS.append(s * workers);
+    return m;
+}
+
+RunResult baseResult(int generation = 1)
+{
+    RunResult r;
+    r.generation = generation;
+    r.spec.kernel = QStringLiteral("spin");
+    r.spec.inputs = { 100, 200, 300 };
+    r.spec.backends = { QStringLiteral("sequential"), QStringLiteral("threads") };
+    r.spec.workers = { 1, 2, 4 };
+    r.spec.repeats = 3;
+    r.bounds.taskCostsS = { 0.1, 0.2, 0.3 };
+    return r;
+}
+
+// The run as it streams in: the first `count` of sequential, threads x1, x2, x4.
+RunResult streamed(int count, int generation = 1)
+{
+    RunResult r = baseResult(generation);
+    const QList<Measurement> all {
+        measurement(QStringLiteral("sequential"), 1, { 0.60, 0.61, 0.59 }),
+        measurement(QStringLiteral("threads"), 1, { 0.60, 0.62, 0.61 }),
+        measurement(QStringLiteral("threads"), 2, { 0.33, 0.31, 0.32 }),
+        measurement(QStringLiteral("threads"), 4, { 0.31, 0.30, 0.32 }),
+    };
+    r.measurements = all.mid(0, count);
+    analyse(r);
+    return r;
+}
+
+int rowOf(const ResultsModel& model, const QString& backend, int workers)
+{
+    for (int row = 0; row < model.rowCount(); ++row) {
+        const Measurement* m = model.measurementAt(row);
+        if (m->backend == backend && m->workers == workers)
+            return row;
+    }
+    return -1;
+}
+} // namespace
+
+class TestResultsModel : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void growingRunAppendsRowsWithoutReset();
+    void sameRunUpdatesRowsInPlace();
+    void reorderedMeasurementsKeepTheirRows();
+    void vanishedMeasurementsAreRemoved();
+    void measurementsWithoutSamplesAreHidden();
+    void newGenerationResets();
+    void clearEmptiesTheTable();
+    void sortRoleGivesRawNumbers();
+    void displayStringsAreFormatted();
+    void speedupToolTipShowsTheInterval();
+    void numbersAreRightAligned();
+    void headersNameTheColumns();
+    void proxySortsSpeedupNumerically();
+};
+
+void TestResultsModel::growingRunAppendsRowsWithoutReset()
+{
+    ResultsModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+    QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+
+    for (int count = 1; count <= 4; ++count) {
+        model.setResult(streamed(count));
+        QCOMPARE(model.rowCount(), count);
+        QCOMPARE(inserted.size(), count);
+        QCOMPARE(inserted.last().at(1).toInt(), count - 1);
+        QCOMPARE(inserted.last().at(2).toInt(), count - 1);
+    }
+    QCOMPARE(reset.size(), 0);
+    QCOMPARE(removed.size(), 0);
+    QCOMPARE(model.columnCount(), int(ResultsModel::ColumnCount));
+    QCOMPARE(model.measurementAt(3)->workers, 4);
+    QVERIFY(!model.measurementAt(4));
+    QVERIFY(!model.measurementAt(-1));
+}
+
+void TestResultsModel::sameRunUpdatesRowsInPlace()
+{
+    ResultsModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    model.setResult(streamed(3));
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+
+    // Nothing new: no signal at all, so a 30 Hz refresh of an unchanged run costs the views nothing.
+    model.setResult(streamed(3));
+    QCOMPARE(changed.size(), 0);
+
+    // One more sample of threads x2 changes that row (and only that row).
+    RunResult more = streamed(3);
+    more.measurements[2].samplesS.append(0.20);
+    more.measurements[2].cpuS.append(0.40);
+    analyse(more);
+    model.setResult(more);
+    QCOMPARE(inserted.size(), 0);
+    QCOMPARE(reset.size(), 0);
+    QCOMPARE(changed.size(), 1);
+    const QModelIndex topLeft = changed.first().at(0).value<QModelIndex>();
+    const QModelIndex bottomRight = changed.first().at(1).value<QModelIndex>();
+    QCOMPARE(topLeft.row(), 2);
+    QCOMPARE(bottomRight.row(), 2);
+    QCOMPARE(bottomRight.column(), ResultsModel::ColumnCount - 1);
+    QCOMPARE(model.index(2, ResultsModel::Samples).data(ResultsModel::SortRole).toInt(), 4);
+    QCOMPARE(
+        model.index(2, ResultsModel::Median).data(ResultsModel::SortRole).toDouble(), more.measurements[2].wall.median);
+}
+
+void TestResultsModel::reorderedMeasurementsKeepTheirRows()
+{
+    ResultsModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    model.setResult(streamed(4));
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+    QSignalSpy moved(&model, &QAbstractItemModel::rowsMoved);
+    QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+
+    RunResult reordered = streamed(4);
+    std::reverse(reordered.measurements.begin(), reordered.measurements.end());
+    model.setResult(reordered);
+    QCOMPARE(model.rowCount(), 4);
+    QCOMPARE(inserted.size() + removed.size() + moved.size() + reset.size(), 0);
+    QCOMPARE(rowOf(model, QStringLiteral("sequential"), 1), 0);
+    QCOMPARE(rowOf(model, QStringLiteral("threads"), 4), 3);
+}
+
+void TestResultsModel::vanishedMeasurementsAreRemoved()
+{
+    ResultsModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    model.setResult(streamed(4));
+    QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+
+    RunResult fewer = streamed(4);
+    fewer.measurements.removeAt(2); // threads x2
+    fewer.measurements.removeAt(0); // sequential
+    analyse(fewer);
+    model.setResult(fewer);
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(removed.size(), 2);
+    QCOMPARE(rowOf(model, QStringLiteral("threads"), 1), 0);
+    QCOMPARE(rowOf(model, QStringLiteral("threads"), 4), 1);
+    QCOMPARE(rowOf(model, QStringLiteral("sequential"), 1), -1);
+}
+
+void TestResultsModel::measurementsWithoutSamplesAreHidden()
+{
+    ResultsModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    RunResult r = streamed(2);
+    Measurement failed = measurement(QStringLiteral("threads"), 2, {});
+    failed.failedRuns = 3;
+    failed.lastError = QStringLiteral("spin: input 300 failed");
+    r.measurements.append(failed);
+    model.setResult(r);
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(rowOf(model, QStringLiteral("threads"), 2), -1);
+}
+
+void TestResultsModel::newGenerationResets()
+{
+    ResultsModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    model.setResult(streamed(4, 1));
+    QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+    model.setResult(streamed(1, 2));
+    QCOMPARE(reset.size(), 1);
+    QCOMPARE(model.rowCount(), 1);
+    // And the new run then streams in with inserts again.
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    model.setResult(streamed(2, 2));
+    QCOMPARE(inserted.size(), 1);
+    QCOMPARE(reset.size(), 1);
+}
+
+void TestResultsModel::clearEmptiesTheTable()
+{
+    ResultsModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    model.setResult(streamed(4));
+    model.clear();
+    QCOMPARE(model.rowCount(), 0);
+    QVERIFY(!model.measurementAt(0));
+    model.clear();
+    model.setResult(streamed(2));
+    QCOMPARE(model.rowCount(), 2);
+}
+
+void TestResultsModel::sortRoleGivesRawNumbers()
+{
+    ResultsModel model;
+    const RunResult r = streamed(3);
+    model.setResult(r);
+    const Measurement& two = r.measurements.at(2);
+    auto raw = [&](int column) { return model.index(2, column).data(ResultsModel::SortRole); };
+    QCOMPARE(raw(ResultsModel::Backend).toString(), QStringLiteral("threads"));
+    QCOMPARE(raw(ResultsModel::Workers).typeId(), QMetaType::Int);
+    QCOMPARE(raw(ResultsModel::Workers).toInt(), 2);
+    QCOMPARE(raw(ResultsModel::Median).typeId(), QMetaType::Double);
+    QCOMPARE(raw(ResultsModel::Median).toDouble(), two.wall.median);
+    QCOMPARE(raw(ResultsModel::StdDev).toDouble(), two.wall.stddev);
+    QCOMPARE(raw(ResultsModel::Min).toDouble(), 0.31);
+    QCOMPARE(raw(ResultsModel::Max).toDouble(), 0.33);
+    QCOMPARE(raw(ResultsModel::Cpu).toDouble(), two.cpuMedianS);
+    QCOMPARE(raw(ResultsModel::Speedup).toDouble(), two.speedup);
+    QCOMPARE(raw(ResultsModel::SpeedupLow).toDouble(), two.speedupLow);
+    QCOMPARE(raw(ResultsModel::SpeedupHigh).toDouble(), two.speedupHigh);
+    QCOMPARE(raw(ResultsModel::Efficiency).toDouble(), two.efficiency);
+    QCOMPARE(raw(ResultsModel::LptBound).toDouble(), r.bounds.lpt.value(2));
+    QCOMPARE(raw(ResultsModel::Samples).toInt(), 3);
+
+    // Unknown figures are no number at all, not NaN and not zero.
+    RunResult unknown = r;
+    unknown.measurements[2].speedup = kUnknown;
+    unknown.measurements[2].speedupLow = kUnknown;
+    unknown.measurements[2].speedupHigh = kUnknown;
+    model.setResult(unknown);
+    QVERIFY(!raw(ResultsModel::Speedup).isValid());
+    QVERIFY(!raw(ResultsModel::SpeedupHigh).isValid());
+    QCOMPARE(model.index(2, ResultsModel::Speedup).data().toString(), QStringLiteral("–"));
+}
+
+void TestResultsModel::displayStringsAreFormatted()
+{
+    ResultsModel model;
+    RunResult r = baseResult();
+    Measurement m = measurement(QStringLiteral("threads"), 2, { 0.5, 0.55, 0.6 });
+    m.wall.median = 0.55;
+    m.wall.stddev = 0.05;
+    m.wall.min = 0.5;
+    m.wall.max = 0.6;
+    m.cpuMedianS = 1.1;
+    m.speedup = 1.8666;
+    m.speedupLow = 1.8;
+    m.speedupHigh = 1.95;
+    m.efficiency = 0.9333;
+    r.measurements = { m };
+    r.bounds.lpt = { { 2, 1.6667 } };
+    model.setResult(r);
+    auto text = [&](int column) { return model.index(0, column).data().toString(); };
+    QCOMPARE(text(ResultsModel::Backend), QStringLiteral("threads"));
+    QCOMPARE(text(ResultsModel::Workers), QStringLiteral("2"));
+    QCOMPARE(text(ResultsModel::Median), QStringLiteral("550.0 ms"));
+    QCOMPARE(text(ResultsModel::StdDev), QStringLiteral("50.00 ms"));
+    QCOMPARE(text(ResultsModel::Min), Format::duration(0.5));
+    QCOMPARE(text(ResultsModel::Cpu), QStringLiteral("1.100 s"));
+    QCOMPARE(text(ResultsModel::Speedup), QStringLiteral("1.87x"));
+    QCOMPARE(text(ResultsModel::SpeedupLow), QStringLiteral("1.80x"));
+    QCOMPARE(text(ResultsModel::SpeedupHigh), QStringLiteral("1.95x"));
+    QCOMPARE(text(ResultsModel::Efficiency), QStringLiteral("93%"));
+    QCOMPARE(text(ResultsModel::LptBound), QStringLiteral("1.67x"));
+    QCOMPARE(text(ResultsModel::Samples), QStringLiteral("3"));
+
+    r.measurements[0].failedRuns = 1;
+    r.measurements[0].lastError = QStringLiteral("spin: input 300 timed out");
+    model.setResult(r);
+    QCOMPARE(text(ResultsModel::Samples), QStringLiteral("3 (1 failed)"));
+    QVERIFY(model.index(0, ResultsModel::Samples)
+                .data(Qt::ToolTipRole)
+                .toString()
+                .contains(QStringLiteral("spin: input 300 timed out")));
+}
+
+void TestResultsModel::speedupToolTipShowsTheInterval()
+{
+    ResultsModel model;
+    const RunResult r = streamed(3);
+    model.setResult(r);
+    const Measurement& two = r.measurements.at(2);
+    const QString tip = model.index(2, ResultsModel::Speedup).data(Qt::ToolTipRole).toString();
+    QVERIFY2(tip.contains(QStringLiteral("95%")), qPrintable(tip));
+    QVERIFY2(tip.contains(Format::ratio(two.speedupLow) + QLatin1Char('x')), qPrintable(tip));
+    QVERIFY2(tip.contains(Format::ratio(two.speedupHigh) + QLatin1Char('x')), qPrintable(tip));
+}
+
+void TestResultsModel::numbersAreRightAligned()
+{
+    ResultsModel model;
+    model.setResult(streamed(2));
+    for (int column = 0; column < ResultsModel::ColumnCount; ++column) {
+        const auto alignment = Qt::Alignment(model.index(0, column).data(Qt::TextAlignmentRole).toInt());
+        QCOMPARE(bool(alignment & Qt::AlignRight), column != ResultsModel::Backend);
+    }
+}
+
+void TestResultsModel::headersNameTheColumns()
+{
+    ResultsModel model;
+    QStringList headers;
+    for (int column = 0; column < ResultsModel::ColumnCount; ++column)
+        headers.append(model.headerData(column, Qt::Horizontal).toString());
+    QCOMPARE(headers.removeDuplicates(), 0);
+    QVERIFY(!headers.contains(QString()));
+    QCOMPARE(model.headerData(ResultsModel::Speedup, Qt::Horizontal).toString(), QStringLiteral("Speedup (x)"));
+    QCOMPARE(model.headerData(ResultsModel::Efficiency, Qt::Horizontal).toString(), QStringLiteral("Efficiency (%)"));
+}
+
+void TestResultsModel::proxySortsSpeedupNumerically()
+{
+    RunResult r = baseResult();
+    // Text sorting would put "10.00x" before "2.00x" and "9.00x"; an unknown speedup must not land mid-list.
+    const QList<double> speedups { 9.0, 10.0, 2.0, kUnknown, 100.0 };
+    for (qsizetype i = 0; i < speedups.size(); ++i) {
+        Measurement m = measurement(QStringLiteral("threads"), int(i + 1), { 1.0 });
+        m.speedup = speedups.at(i);
+        r.measurements.append(m);
+    }
+    ResultsModel model;
+    model.setResult(r);
+    QSortFilterProxyModel proxy;
+    QAbstractItemModelTester tester(&proxy, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    proxy.setSourceModel(&model);
+    proxy.setSortRole(ResultsModel::SortRole);
+
+    auto column = [&] {
+        QStringList texts;
+        for (int row = 0; row < proxy.rowCount(); ++row)
+            texts.append(proxy.index(row, ResultsModel::Speedup).data().toString());
+        return texts;
+    };
+    proxy.sort(ResultsModel::Speedup, Qt::AscendingOrder);
+    QCOMPARE(column(),
+        (QStringList { QStringLiteral("2.00x"), QStringLiteral("9.00x"), QStringLiteral("10.00x"),
+            QStringLiteral("100.00x"), QStringLiteral("–") }));
+    // QSortFilterProxyModel ranks an invalid value above every number, so descending puts it first.
+    proxy.sort(ResultsModel::Speedup, Qt::DescendingOrder);
+    QCOMPARE(column(),
+        (QStringList { QStringLiteral("–"), QStringLiteral("100.00x"), QStringLiteral("10.00x"),
+            QStringLiteral("9.00x"), QStringLiteral("2.00x") }));
+
+    // Live updates through the sorted proxy keep it sorted and consistent (the tester checks every signal).
+    r.measurements[2].speedup = 50.0;
+    r.measurements.append(measurement(QStringLiteral("processes"), 2, { 0.5 }));
+    r.measurements.last().speedup = 3.0;
+    model.setResult(r);
+    proxy.setDynamicSortFilter(true);
+    QCOMPARE(column(),
+        (QStringList { QStringLiteral("–"), QStringLiteral("100.00x"), QStringLiteral("50.00x"),
+            QStringLiteral("10.00x"), QStringLiteral("9.00x"), QStringLiteral("3.00x") }));
+}
+
+QTEST_MAIN(TestResultsModel)
+#include "tst_resultsmodel.moc"

@@ -1,0 +1,221 @@
+#include "chartexport.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QChart>
+#include <QChartView>
+#include <QClipboard>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QGraphicsLayout>
+#include <QImage>
+#include <QMessageBox>
+#include <QPageLayout>
+#include <QPageSize>
+#include <QPainter>
+#include <QPdfWriter>
+#include <QSaveFile>
+#include <QStandardPaths>
+#include <QSvgGenerator>
+
+namespace parlab {
+
+namespace {
+// Lays the chart out for `size`, paints it, and restores the on-screen layout: labels, legend and tick counts
+// are computed for the exported shape, not stretched from the widget's. Large exports are laid out smaller
+// and scaled up, so text keeps the proportion it has on screen (a 1600 px slide still reads from the back).
+void paintChart(QChartView* view, QPainter& painter, QSizeF size)
+{
+    constexpr QSizeF kComfortable(1100, 700);
+    const double scale
+        = std::max(1.0, std::min(size.width() / kComfortable.width(), size.height() / kComfortable.height()));
+    const QSizeF layoutSize = size / scale;
+
+    QChart* chart = view->chart();
+    const QRectF onScreen = chart->geometry();
+    chart->resize(layoutSize);
+    if (chart->layout())
+        chart->layout()->activate();
+    painter.fillRect(QRectF(QPointF(0, 0), size), chart->backgroundBrush());
+    painter.setRenderHint(QPainter::Antialiasing);
+    painter.setRenderHint(QPainter::TextAntialiasing);
+    painter.save();
+    painter.scale(scale, scale);
+    view->scene()->render(
+        &painter, QRectF(QPointF(0, 0), layoutSize), chart->sceneBoundingRect(), Qt::IgnoreAspectRatio);
+    painter.restore();
+    chart->setGeometry(onScreen);
+    if (chart->layout())
+        chart->layout()->activate();
+}
+
+QImage renderImage(QChartView* view, QSize size, qreal devicePixelRatio)
+{
+    QImage image(size * devicePixelRatio, QImage::Format_ARGB32_Premultiplied);
+    image.setDevicePixelRatio(devicePixelRatio);
+    image.fill(view->chart()->backgroundBrush().color());
+    QPainter painter(&image);
+    paintChart(view, painter, size);
+    painter.end();
+    return image;
+}
+
+QString chartTitle(QChartView* view)
+{
+    const QString title = view->chart()->title();
+    return title.isEmpty() ? QStringLiteral("ParLab chart") : title;
+}
+
+QString failure(const QString& path, const QString& reason)
+{
+    return QApplication::translate("ChartExport", "Cannot save the chart to %1: %2")
+        .arg(QDir::toNativeSeparators(path), reason);
+}
+
+QString commit(QSaveFile& file, const QString& path)
+{
+    if (!file.commit())
+        return failure(path, file.errorString());
+    return {};
+}
+
+QString suggestedName(QChartView* view)
+{
+    // "Speedup vs workers: fib on 6 inputs" -> "speedup-vs-workers-fib-on-6-inputs.png"
+    QString name = chartTitle(view).toLower();
+    for (QChar& c : name) {
+        if (!c.isLetterOrNumber())
+            c = QLatin1Char('-');
+    }
+    const QStringList parts = name.split(QLatin1Char('-'), Qt::SkipEmptyParts);
+    return parts.join(QLatin1Char('-')) + QStringLiteral(".png");
+}
+
+void saveWithDialog(QChartView* view)
+{
+    static QString lastFolder = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
+    const QStringList filters = ChartExport::fileFilters();
+    QString selected = filters.constFirst();
+    QString path = QFileDialog::getSaveFileName(view, QApplication::translate("ChartExport", "Save chart as"),
+        QDir(lastFolder).filePath(suggestedName(view)), filters.join(QStringLiteral(";;")), &selected);
+    if (path.isEmpty())
+        return;
+    if (QFileInfo(path).suffix().isEmpty()) {
+        // Some platform dialogs return the name as typed; take the suffix from the chosen filter.
+        const qsizetype star = selected.indexOf(QStringLiteral("*."));
+        if (star >= 0)
+            path += selected.mid(star + 1, 4);
+    }
+    lastFolder = QFileInfo(path).absolutePath();
+    const QString error = ChartExport::save(view, path);
+    if (!error.isEmpty())
+        QMessageBox::warning(view, QApplication::translate("ChartExport", "Save chart"), error);
+}
+} // namespace
+
+QString ChartExport::save(QChartView* view, const QString& path, QSize size)
+{
+    if (!view || !view->chart())
+        return failure(path, QApplication::translate("ChartExport", "there is no chart"));
+    if (size.isEmpty())
+        size = kDefaultSize;
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    if (suffix != QLatin1String("png") && suffix != QLatin1String("svg") && suffix != QLatin1String("pdf")) {
+        return failure(path,
+            QApplication::translate("ChartExport", "unknown file type \"%1\" (use .png, .svg or .pdf)")
+                .arg(suffix.isEmpty() ? QStringLiteral("no suffix") : QLatin1Char('.') + suffix));
+    }
+    // QSaveFile: a failed export never leaves half a file over an older good one.
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return failure(path, file.errorString());
+
+    if (suffix == QLatin1String("png")) {
+        const QImage image = renderImage(view, size, 2.0);
+        if (!image.save(&file, "PNG")) {
+            file.cancelWriting();
+            return failure(path, QApplication::translate("ChartExport", "the PNG encoder failed"));
+        }
+        return commit(file, path);
+    }
+
+    if (suffix == QLatin1String("svg")) {
+        QSvgGenerator generator;
+        generator.setOutputDevice(&file);
+        generator.setSize(size);
+        generator.setViewBox(QRect(QPoint(0, 0), size));
+        // Text sizes are written in the generator's resolution; the chart measured its labels on screen.
+        generator.setResolution(view->logicalDpiY());
+        generator.setTitle(chartTitle(view));
+        generator.setDescription(QApplication::translate("ChartExport", "Exported from ParLab"));
+        QPainter painter;
+        if (!painter.begin(&generator)) {
+            file.cancelWriting();
+            return failure(path, QApplication::translate("ChartExport", "the SVG generator could not start"));
+        }
+        paintChart(view, painter, size);
+        painter.end();
+        return commit(file, path);
+    }
+
+    QPdfWriter writer(&file);
+    writer.setTitle(chartTitle(view));
+    writer.setCreator(QStringLiteral("ParLab"));
+    writer.setResolution(300);
+    // A page exactly the chart's shape (96 logical pixels per inch), so it drops into a document unpadded.
+    // QPageLayout turns the page size's portrait form sideways, so the size is given tall, then laid landscape.
+    const QSizeF points = QSizeF(size) * (72.0 / 96.0);
+    const bool wide = points.width() >= points.height();
+    const QSizeF portrait = wide ? points.transposed() : points;
+    writer.setPageLayout(QPageLayout(QPageSize(portrait, QPageSize::Point, QStringLiteral("ParLab chart")),
+        wide ? QPageLayout::Landscape : QPageLayout::Portrait, QMarginsF(0, 0, 0, 0)));
+    QPainter painter;
+    if (!painter.begin(&writer)) {
+        file.cancelWriting();
+        return failure(path, QApplication::translate("ChartExport", "the PDF writer could not start"));
+    }
+    const double scale = std::min(writer.width() / double(size.width()), writer.height() / double(size.height()));
+    painter.scale(scale, scale);
+    paintChart(view, painter, size);
+    painter.end();
+    return commit(file, path);
+}
+
+void ChartExport::copyToClipboard(QChartView* view)
+{
+    if (!view || !view->chart())
+        return;
+    // What the user sees, at twice the pixels so it stays sharp on a slide.
+    const QSize size = view->width() >= 200 && view->height() >= 150 ? view->size() : kDefaultSize;
+    QImage image = renderImage(view, size, 2.0);
+    image.setDevicePixelRatio(1.0);
+    QApplication::clipboard()->setImage(image);
+}
+
+QStringList ChartExport::fileFilters()
+{
+    return {
+        QApplication::translate("ChartExport", "PNG image (*.png)"),
+        QApplication::translate("ChartExport", "SVG drawing (*.svg)"),
+        QApplication::translate("ChartExport", "PDF document (*.pdf)"),
+    };
+}
+
+void ChartExport::installContextMenu(QChartView* view)
+{
+    // The charts install it themselves; a second call (a window that installs it on every view) adds nothing.
+    static constexpr char kInstalled[] = "parlabChartMenu";
+    if (view->property(kInstalled).toBool())
+        return;
+    view->setProperty(kInstalled, true);
+    view->setContextMenuPolicy(Qt::ActionsContextMenu);
+    auto* save = new QAction(QApplication::translate("ChartExport", "Save chart as…"), view);
+    QObject::connect(save, &QAction::triggered, view, [view] { saveWithDialog(view); });
+    auto* copy = new QAction(QApplication::translate("ChartExport", "Copy chart"), view);
+    QObject::connect(copy, &QAction::triggered, view, [view] { copyToClipboard(view); });
+    view->addAction(save);
+    view->addAction(copy);
+}
+
+} // namespace parlab

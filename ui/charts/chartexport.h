@@ -1,0 +1,29 @@
+#pragma once
+
+#include <QSize>
+#include <QString>
+#include <QStringList>
+
+class QChartView;
+
+namespace parlab {
+
+// Charts out of the window: PNG (2x pixels for high-DPI screens and slides), SVG and PDF (vector, for papers),
+// the clipboard, and the chart's right-click menu offering both. The chart is laid out at the export size
+// rather than scaled from the widget, so a small window still exports a well-proportioned picture.
+namespace ChartExport {
+// The size used when none is given, in logical pixels.
+inline constexpr QSize kDefaultSize { 1600, 1000 };
+
+// Writes the chart in the format named by the path's suffix (.png, .svg, .pdf). Returns an empty string on
+// success, else a message naming the path and the reason.
+QString save(QChartView* view, const QString& path, QSize size = {});
+void copyToClipboard(QChartView* view);
+// For QFileDialog: PNG, SVG and PDF, in that order.
+QStringList fileFilters();
+// Adds "Save chart as…" and "Copy chart" to the view's right-click menu, once however often it is called
+// (ParLab's charts already call it).
+void installContextMenu(QChartView* view);
+} // namespace ChartExport
+
+} // namespace parlab

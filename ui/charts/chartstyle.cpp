@@ -1,0 +1,350 @@
+#include "chartstyle.h"
+
+#include "backends/backend.h"
+#include "backends/backendregistry.h"
+#include "results.h"
+
+#include <QAbstractAxis>
+#include <QChart>
+#include <QCoreApplication>
+#include <QFontMetricsF>
+#include <QHash>
+#include <QLegend>
+#include <QLegendMarker>
+#include <QPalette>
+#include <QValueAxis>
+#include <algorithm>
+#include <cmath>
+
+namespace parlab {
+
+namespace {
+constexpr char kHiddenFromLegend[] = "parlabHiddenFromLegend";
+
+// Hues picked far apart for the backends a class compares side by side (sequential, threads, processes);
+// the Python family reuses its native sibling's hue at a different saturation so pairs read as related.
+struct Hue {
+    const char* id;
+    int hue;
+    int saturation;
+};
+constexpr Hue kKnownHues[] = {
+    { "sequential", 0, 0 },
+    { "threads", 212, 200 },
+    { "qtconcurrent", 180, 200 },
+    { "processes", 28, 230 },
+    { "process-per-task", 280, 150 },
+    { "gil-threads", 355, 200 },
+    { "mpi", 125, 170 },
+    { "python-sequential", 0, 0 },
+    { "python-threads", 45, 220 },
+    { "python-processes", 320, 170 },
+};
+// For ids not in the table; ordered so neighbours differ strongly.
+constexpr int kSpareHues[] = { 195, 60, 300, 15, 150, 250, 90, 340 };
+
+int stableHash(const QString& text)
+{
+    // qHash is seeded per process; a colour must not change between runs.
+    quint32 hash = 2166136261u;
+    for (QChar c : text) {
+        hash ^= c.unicode();
+        hash *= 16777619u;
+    }
+    return int(hash % std::size(kSpareHues));
+}
+
+QColor blend(const QColor& a, const QColor& b, double t)
+{
+    return QColor::fromRgbF(float(a.redF() * (1 - t) + b.redF() * t), float(a.greenF() * (1 - t) + b.greenF() * t),
+        float(a.blueF() * (1 - t) + b.blueF() * t));
+}
+} // namespace
+
+bool ChartStyle::isDark(const QPalette& palette)
+{
+    return palette.color(QPalette::Window).lightness() < 128;
+}
+
+QColor ChartStyle::backendColor(const QString& backendId, const QPalette& palette)
+{
+    int hue = kSpareHues[stableHash(backendId)];
+    int saturation = 190;
+    for (const Hue& known : kKnownHues) {
+        if (backendId == QLatin1String(known.id)) {
+            hue = known.hue;
+            saturation = known.saturation;
+            break;
+        }
+    }
+    // Lightness tuned so yellow-ish and blue hues are both readable: dark enough on white, light on black.
+    const bool dark = isDark(palette);
+    const int lightness = saturation == 0 ? (dark ? 190 : 90) : (dark ? 165 : 105);
+    return QColor::fromHsl(hue, saturation, lightness);
+}
+
+QColor ChartStyle::referenceColor(const QPalette& palette)
+{
+    return blend(palette.color(QPalette::Window), palette.color(QPalette::WindowText), 0.6);
+}
+
+QFont ChartStyle::titleFont()
+{
+    QFont font;
+    font.setPointSizeF(15);
+    font.setBold(true);
+    return font;
+}
+
+QFont ChartStyle::axisTitleFont()
+{
+    QFont font;
+    font.setPointSizeF(12);
+    return font;
+}
+
+QFont ChartStyle::labelFont()
+{
+    QFont font;
+    font.setPointSizeF(11);
+    return font;
+}
+
+void ChartStyle::applyPalette(QChart* chart, const QPalette& palette)
+{
+    const QColor window = palette.color(QPalette::Window);
+    const QColor text = palette.color(QPalette::WindowText);
+    const QColor grid = blend(window, text, 0.18);
+    const QColor axisLine = blend(window, text, 0.45);
+
+    chart->setBackgroundBrush(window);
+    chart->setBackgroundPen(Qt::NoPen);
+    chart->setBackgroundRoundness(0);
+    chart->setPlotAreaBackgroundVisible(false);
+    chart->setTitleBrush(text);
+    chart->setTitleFont(titleFont());
+
+    const auto axes = chart->axes();
+    for (QAbstractAxis* axis : axes) {
+        axis->setLabelsBrush(text);
+        axis->setLabelsColor(text);
+        axis->setLabelsFont(labelFont());
+        axis->setTitleBrush(text);
+        axis->setTitleFont(axisTitleFont());
+        axis->setGridLineColor(grid);
+        axis->setMinorGridLineColor(blend(window, text, 0.08));
+        axis->setLinePenColor(axisLine);
+    }
+
+    QLegend* legend = chart->legend();
+    legend->setLabelColor(text);
+    legend->setFont(labelFont());
+    legend->setBrush(Qt::NoBrush);
+    legend->setPen(Qt::NoPen);
+    // Line markers show dashes and dots, so the legend tells the reference lines apart.
+    legend->setMarkerShape(QLegend::MarkerShapeFromSeries);
+    if (!legend->isAttachedToChart())
+        placeLegend(chart); // the font may have changed its size
+}
+
+void ChartStyle::hideFromLegend(QChart* chart, QAbstractSeries* series)
+{
+    // Remembered on the series as well: a marker of a chart not yet shown reads as invisible either way.
+    series->setProperty(kHiddenFromLegend, true);
+    const auto markers = chart->legend()->markers(series);
+    for (QLegendMarker* marker : markers)
+        marker->setVisible(false);
+}
+
+void ChartStyle::detachLegend(QChart* chart)
+{
+    QLegend* legend = chart->legend();
+    legend->detachFromChart();
+    legend->setAlignment(Qt::AlignTop); // detached and top-aligned: rows that wrap, top to bottom
+    legend->setBackgroundVisible(false);
+}
+
+void ChartStyle::placeLegend(QChart* chart)
+{
+    QLegend* legend = chart->legend();
+    const QSizeF chartSize = chart->size();
+    if (chartSize.width() < 60 || chartSize.height() < 60)
+        return;
+
+    // QLegend's entry geometry (margins 3, spacing 4, a line sample, the label with its document margins),
+    // estimated a little wide: QLegend wraps on its own measure, and an entry that wraps where no row was
+    // reserved would be clipped.
+    const QFontMetricsF metrics(legend->font());
+    const qreal sampleWidth = std::max(metrics.height() * 0.75, kMarkerSize) + 2;
+    QList<qreal> widths;
+    const auto markers = legend->markers();
+    for (QLegendMarker* marker : markers) {
+        if (marker->series()->property(kHiddenFromLegend).toBool() || marker->label().isEmpty())
+            continue;
+        widths.append(metrics.horizontalAdvance(marker->label()) + sampleWidth + 3 + 4 + 3 + 3 + 6 + 8);
+    }
+    qreal left = 0;
+    qreal top = 0;
+    qreal right = 0;
+    qreal bottom = 0;
+    legend->getContentsMargins(&left, &top, &right, &bottom);
+    const QMargins chartMargins = chart->margins();
+    const qreal available = chartSize.width() - chartMargins.left() - chartMargins.right();
+
+    // The same rule QLegend applies: after an entry, wrap when one more of its width would not fit.
+    int rows = widths.isEmpty() ? 0 : 1;
+    qreal x = 0;
+    qreal widest = 0;
+    const qreal limit = available - left - 2 * right;
+    for (qsizetype i = 0; i < widths.size(); ++i) {
+        x += widths.at(i);
+        widest = std::max(widest, x);
+        if (x + widths.at(i) > limit && i + 1 < widths.size()) {
+            x = 0;
+            ++rows;
+        }
+    }
+    // The legend's minimum height is one entry's: the row height QLegend will use.
+    const qreal entryHeight
+        = std::max(metrics.height() + 12, legend->effectiveSizeHint(Qt::MinimumSize).height() - top - bottom);
+    const qreal height = rows * entryHeight + top + bottom;
+    // One row is centred like an attached legend; several start at the left edge, as QLegend fills them.
+    const qreal width = rows == 1 ? std::min(widest + left + right + 2, available) : available;
+    const qreal spaceBelow = rows > 0 ? height + 8 : 0;
+    const int bottomMargin = int(std::ceil(spaceBelow)) + 8;
+    if (chartMargins.bottom() != bottomMargin)
+        chart->setMargins(QMargins(chartMargins.left(), chartMargins.top(), chartMargins.right(), bottomMargin));
+    legend->setGeometry(QRectF(
+        chartMargins.left() + (available - width) / 2, chartSize.height() - spaceBelow, width, std::max(height, 1.0)));
+    legend->update();
+}
+
+namespace {
+constexpr char kWorkersMax[] = "parlabWorkersMax";
+constexpr char kValueMax[] = "parlabValueMax";
+
+// How many tick labels fit along the plot without QtCharts eliding them to "...".
+int tickBudget(const QChart* chart, const QValueAxis* axis, Qt::Orientation orientation)
+{
+    const QFontMetricsF metrics(axis->labelsFont());
+    const QRectF plot = chart->plotArea();
+    if (orientation == Qt::Vertical) {
+        const qreal length = plot.height() > 20 ? plot.height() : 400;
+        return std::clamp(int(length / (metrics.height() * 1.8)), 2, 10);
+    }
+    const qreal length = plot.width() > 20 ? plot.width() : 600;
+    return std::clamp(int(length / (metrics.horizontalAdvance(QStringLiteral("0000")) * 1.5)), 2, 12);
+}
+
+// Changes an axis's range and tick spacing without ever laying it out with the old interval over the new
+// range: from 0..10 ms in 1 ms steps to 0..1000 ms, QtCharts would otherwise build a thousand labels in
+// between, a UI stall of hundreds of milliseconds.
+void setTicks(QValueAxis* axis, double min, double max, double anchor, double interval)
+{
+    if (axis->tickType() == QValueAxis::TicksDynamic && axis->min() == min && axis->max() == max
+        && axis->tickAnchor() == anchor && axis->tickInterval() == interval)
+        return;
+    axis->setTickType(QValueAxis::TicksFixed);
+    axis->setRange(min, max);
+    axis->setTickAnchor(anchor);
+    axis->setTickInterval(interval);
+    axis->setTickType(QValueAxis::TicksDynamic);
+}
+
+void applyWorkersRange(const QChart* chart, QValueAxis* axis, int maxWorkers)
+{
+    // A single worker count still needs a width to draw lines over.
+    const int top = std::max(2, maxWorkers);
+    const int budget = tickBudget(chart, axis, Qt::Horizontal);
+    int step = 1;
+    while ((top - 1) / step > budget)
+        step *= 2;
+    // A little room either side so the first and last markers are not cut in half by the plot's edge.
+    const double pad = 0.03 * (top - 1);
+    // Anchored at 0 so wide ranges tick at 2, 4, 8, ..., the worker counts people pick.
+    setTicks(axis, 1 - pad, top + pad, step == 1 ? 1 : 0, step);
+    axis->setLabelFormat(QStringLiteral("%d"));
+    axis->setMinorTickCount(0);
+}
+
+void applyValueRange(const QChart* chart, QValueAxis* axis, double maxValue)
+{
+    if (!std::isfinite(maxValue) || maxValue <= 0)
+        maxValue = 1;
+    const double target = maxValue * 1.06;
+    const int budget = tickBudget(chart, axis, Qt::Vertical);
+    // Steps of 1, 2, 2.5 or 5 times a power of ten.
+    const double magnitude = std::pow(10.0, std::floor(std::log10(target / budget)));
+    double step = magnitude;
+    for (double factor : { 1.0, 2.0, 2.5, 5.0, 10.0 }) {
+        step = factor * magnitude;
+        if (target / step <= budget)
+            break;
+    }
+    const double top = std::ceil(target / step - 1e-9) * step;
+    setTicks(axis, 0, top, 0, step);
+    int decimals = 0;
+    while (
+        decimals < 6 && std::abs(step * std::pow(10.0, decimals) - std::round(step * std::pow(10.0, decimals))) > 1e-6)
+        ++decimals;
+    axis->setLabelFormat(QStringLiteral("%.%1f").arg(decimals));
+}
+} // namespace
+
+void ChartStyle::setWorkersRange(QChart* chart, QValueAxis* axis, int maxWorkers)
+{
+    axis->setProperty(kWorkersMax, maxWorkers);
+    applyWorkersRange(chart, axis, maxWorkers);
+}
+
+void ChartStyle::setValueRange(QChart* chart, QValueAxis* axis, double maxValue)
+{
+    axis->setProperty(kValueMax, maxValue);
+    applyValueRange(chart, axis, maxValue);
+}
+
+void ChartStyle::refitAxes(QChart* chart)
+{
+    // New tick labels can change the plot area again; one pass is enough, and must not recurse.
+    static bool refitting = false;
+    if (refitting)
+        return;
+    refitting = true;
+    const auto axes = chart->axes();
+    for (QAbstractAxis* abstractAxis : axes) {
+        auto* axis = qobject_cast<QValueAxis*>(abstractAxis);
+        if (!axis)
+            continue;
+        if (const QVariant workers = axis->property(kWorkersMax); workers.isValid())
+            applyWorkersRange(chart, axis, workers.toInt());
+        else if (const QVariant value = axis->property(kValueMax); value.isValid())
+            applyValueRange(chart, axis, value.toDouble());
+    }
+    refitting = false;
+}
+
+QString ChartStyle::title(const QString& subject, const RunResult& result)
+{
+    if (result.spec.kernel.isEmpty())
+        return subject;
+    const qsizetype inputs = result.spec.inputs.size();
+    return QCoreApplication::translate("ChartStyle", "%1: %2 on %3 %4")
+        .arg(subject, result.spec.kernel, QString::number(inputs),
+            inputs == 1 ? QCoreApplication::translate("ChartStyle", "input")
+                        : QCoreApplication::translate("ChartStyle", "inputs"));
+}
+
+bool ChartStyle::usesWorkers(const QString& backendId)
+{
+    // Creating a backend is cheap but not free, and charts ask on every redraw.
+    static QHash<QString, bool> cache;
+    const auto found = cache.constFind(backendId);
+    if (found != cache.constEnd())
+        return *found;
+    const auto backend = BackendRegistry::create(backendId);
+    const bool uses = backend ? backend->usesWorkers() : !backendId.endsWith(QLatin1String("sequential"));
+    cache.insert(backendId, uses);
+    return uses;
+}
+
+} // namespace parlab

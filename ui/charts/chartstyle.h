@@ -1,0 +1,57 @@
+#pragma once
+
+#include <QColor>
+#include <QFont>
+#include <QString>
+
+class QAbstractSeries;
+class QChart;
+class QPalette;
+class QValueAxis;
+
+namespace parlab {
+
+struct RunResult;
+
+// The look every ParLab chart shares: one colour per backend, projector-sized fonts and palette-following
+// backgrounds, axes and legends, so a dark theme looks right. Charts call applyPalette again on
+// QEvent::PaletteChange.
+namespace ChartStyle {
+// Point markers, in pixels: visible from the back of a room without hiding the CI whiskers.
+inline constexpr double kMarkerSize = 7;
+
+// A stable colour for a backend id, the same in every chart and in the results table; lighter on a dark
+// palette so it stays readable.
+QColor backendColor(const QString& backendId, const QPalette& palette);
+// For reference lines (ideal, bounds, 100%): visible but quieter than the data.
+QColor referenceColor(const QPalette& palette);
+bool isDark(const QPalette& palette);
+
+QFont titleFont();
+QFont axisTitleFont();
+QFont labelFont();
+
+// Background, title, axes (labels, titles, grid, lines) and legend from the palette.
+void applyPalette(QChart* chart, const QPalette& palette);
+// Data series drawn as helpers (CI whiskers, bands) stay out of the legend.
+void hideFromLegend(QChart* chart, QAbstractSeries* series);
+// Takes the legend out of QChart's one-row layout, which truncates long labels ("lpt bound (best schedule
+// of these tasks)") on a narrow chart. placeLegend then lays it out under the plot in as many centred rows
+// as the width needs; call it after series change and whenever the chart is resized.
+void detachLegend(QChart* chart);
+void placeLegend(QChart* chart);
+// Integer ticks for a worker axis covering 1 to maxWorkers (at least 2), with a sliver of padding.
+void setWorkersRange(QChart* chart, QValueAxis* axis, int maxWorkers);
+// A range from 0 to a round number a little above maxValue, with round tick steps.
+void setValueRange(QChart* chart, QValueAxis* axis, double maxValue);
+// Tick steps are chosen for the plot's size (labels QtCharts cannot fit become "..."): call again when the
+// plot area changes.
+void refitAxes(QChart* chart);
+// "Speedup vs workers: fib on 6 inputs": the chart's subject plus what ran, so an exported picture explains
+// itself.
+QString title(const QString& subject, const RunResult& result);
+// Whether the backend scales with workers (false for sequential baselines); unknown ids count as scaling.
+bool usesWorkers(const QString& backendId);
+} // namespace ChartStyle
+
+} // namespace parlab

@@ -1,0 +1,405 @@
+#include "mainwindow.h"
+
+#include "charts/chartexport.h"
+#include "charts/efficiencychart.h"
+#include "charts/speedupchart.h"
+#include "charts/walltimechart.h"
+#include "experimentpanel.h"
+#include "export/csvexport.h"
+#include "export/formatting.h"
+#include "export/jsonexport.h"
+#include "export/texttable.h"
+#include "models/resultsmodel.h"
+#include "presets.h"
+#include "runner.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QClipboard>
+#include <QCloseEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHeaderView>
+#include <QKeySequence>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QSaveFile>
+#include <QScrollArea>
+#include <QSettings>
+#include <QSortFilterProxyModel>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTimer>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+namespace parlab {
+
+namespace {
+constexpr int kRedrawIntervalMs = 33; // at most ~30 redraws a second, however fast results stream
+
+QString clockTime(double seconds)
+{
+    const auto total = qint64(std::ceil(std::max(0.0, seconds)));
+    return QStringLiteral("%1:%2").arg(total / 60).arg(total % 60, 2, 10, QLatin1Char('0'));
+}
+} // namespace
+
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent)
+{
+    setWindowTitle(tr("ParLab"));
+    setObjectName(QStringLiteral("mainWindow"));
+
+    m_panel = new ExperimentPanel;
+    auto* panelScroll = new QScrollArea;
+    panelScroll->setWidget(m_panel);
+    panelScroll->setWidgetResizable(true);
+    panelScroll->setMinimumWidth(320);
+
+    m_charts = new QTabWidget;
+    m_charts->setObjectName(QStringLiteral("charts"));
+    m_speedup = new SpeedupChart;
+    m_wallTime = new WallTimeChart;
+    m_efficiency = new EfficiencyChart;
+    m_charts->addTab(m_speedup, tr("&Speedup"));
+    m_charts->addTab(m_wallTime, tr("Wall &time"));
+    m_charts->addTab(m_efficiency, tr("&Efficiency"));
+    for (QChartView* view : { static_cast<QChartView*>(m_speedup), static_cast<QChartView*>(m_wallTime),
+             static_cast<QChartView*>(m_efficiency) })
+        ChartExport::installContextMenu(view);
+
+    m_warnings = new QLabel;
+    m_warnings->setObjectName(QStringLiteral("warnings"));
+    m_warnings->setWordWrap(true);
+    m_warnings->setTextFormat(Qt::PlainText);
+    m_warnings->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_warnings->setVisible(false);
+
+    m_model = new ResultsModel(this);
+    m_proxy = new QSortFilterProxyModel(this);
+    m_proxy->setSourceModel(m_model);
+    m_proxy->setSortRole(ResultsModel::SortRole);
+    m_table = new QTableView;
+    m_table->setObjectName(QStringLiteral("results"));
+    m_table->setModel(m_proxy);
+    m_table->setSortingEnabled(true);
+    m_table->sortByColumn(-1, Qt::AscendingOrder); // the run's own order until the user sorts
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setAlternatingRowColors(true);
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_table->verticalHeader()->setVisible(false);
+    auto* copyRows = new QAction(tr("&Copy"), m_table);
+    copyRows->setShortcut(QKeySequence::Copy);
+    copyRows->setShortcutContext(Qt::WidgetShortcut);
+    connect(copyRows, &QAction::triggered, this, [this] {
+        // Tab-separated, with a header row: pastes as a table into spreadsheets and documents.
+        QStringList lines;
+        QStringList header;
+        for (int c = 0; c < m_proxy->columnCount(); ++c)
+            header.append(m_proxy->headerData(c, Qt::Horizontal).toString());
+        lines.append(header.join(QLatin1Char('\t')));
+        QModelIndexList rows = m_table->selectionModel()->selectedRows();
+        std::sort(
+            rows.begin(), rows.end(), [](const QModelIndex& a, const QModelIndex& b) { return a.row() < b.row(); });
+        for (const QModelIndex& row : std::as_const(rows)) {
+            QStringList cells;
+            for (int c = 0; c < m_proxy->columnCount(); ++c)
+                cells.append(m_proxy->index(row.row(), c).data().toString());
+            lines.append(cells.join(QLatin1Char('\t')));
+        }
+        QApplication::clipboard()->setText(lines.join(QLatin1Char('\n')) + QLatin1Char('\n'));
+    });
+    m_table->addAction(copyRows);
+    m_table->setContextMenuPolicy(Qt::ActionsContextMenu);
+
+    auto* chartsAndWarnings = new QWidget;
+    auto* chartsLayout = new QVBoxLayout(chartsAndWarnings);
+    chartsLayout->setContentsMargins(0, 0, 0, 0);
+    chartsLayout->addWidget(m_warnings);
+    chartsLayout->addWidget(m_charts, 1);
+
+    m_rightSplitter = new QSplitter(Qt::Vertical);
+    m_rightSplitter->setObjectName(QStringLiteral("rightSplitter"));
+    m_rightSplitter->addWidget(chartsAndWarnings);
+    m_rightSplitter->addWidget(m_table);
+    m_rightSplitter->setStretchFactor(0, 3);
+    m_rightSplitter->setStretchFactor(1, 1);
+
+    m_splitter = new QSplitter(Qt::Horizontal);
+    m_splitter->setObjectName(QStringLiteral("mainSplitter"));
+    m_splitter->addWidget(panelScroll);
+    m_splitter->addWidget(m_rightSplitter);
+    m_splitter->setStretchFactor(1, 1);
+    setCentralWidget(m_splitter);
+
+    m_progress = new QProgressBar;
+    m_progress->setObjectName(QStringLiteral("progress"));
+    m_progress->setMaximumWidth(240);
+    m_progress->setVisible(false);
+    m_status = new QLabel;
+    m_status->setObjectName(QStringLiteral("status"));
+    statusBar()->addWidget(m_status, 1);
+    statusBar()->addPermanentWidget(m_progress);
+
+    m_redrawTimer = new QTimer(this);
+    m_redrawTimer->setSingleShot(true);
+    m_redrawTimer->setInterval(kRedrawIntervalMs);
+    connect(m_redrawTimer, &QTimer::timeout, this, &MainWindow::redraw);
+
+    createMenus();
+
+    // The runner lives on its own thread for the window's whole life.
+    m_thread.setObjectName(QStringLiteral("runner"));
+    m_runner = new Runner;
+    m_runner->moveToThread(&m_thread);
+    connect(&m_thread, &QThread::finished, m_runner, &QObject::deleteLater);
+    connect(m_runner, &Runner::resultChanged, this, &MainWindow::onResultChanged);
+    connect(m_runner, &Runner::progress, this, &MainWindow::onProgress);
+    connect(m_runner, &Runner::finished, this, &MainWindow::onFinished);
+    m_thread.start();
+
+    connect(m_panel, &ExperimentPanel::validityChanged, this, [this](bool valid, const QString& error) {
+        m_runAction->setEnabled(valid && !m_running);
+        m_runAction->setToolTip(valid ? tr("Run the experiment (Ctrl+R)") : error);
+    });
+
+    QSettings settings;
+    m_panel->restoreSettings(settings);
+    if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
+        resize(1400, 900);
+    m_splitter->restoreState(settings.value(QStringLiteral("window/splitter")).toByteArray());
+    m_rightSplitter->restoreState(settings.value(QStringLiteral("window/rightSplitter")).toByteArray());
+    m_runAction->setEnabled(m_panel->isValid());
+    m_status->setText(m_panel->isValid() ? tr("Ready: press Ctrl+R to run") : m_panel->error());
+}
+
+MainWindow::~MainWindow()
+{
+    m_runner->cancel();
+    m_thread.quit();
+    m_thread.wait();
+}
+
+void MainWindow::createMenus()
+{
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* exportChart = file->addAction(tr("Export &chart…"), this, &MainWindow::exportChartInteractively);
+    exportChart->setShortcut(QKeySequence(tr("Ctrl+Shift+S")));
+    QAction* copyChart
+        = file->addAction(tr("Cop&y chart"), this, [this] { ChartExport::copyToClipboard(currentChart()); });
+    copyChart->setShortcut(QKeySequence(tr("Ctrl+Shift+C")));
+    QAction* exportData = file->addAction(tr("Export &data…"), this, &MainWindow::exportDataInteractively);
+    exportData->setShortcut(QKeySequence::Save);
+    file->addSeparator();
+    QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+
+    QMenu* run = menuBar()->addMenu(tr("&Run"));
+    m_runAction = run->addAction(tr("&Run"), this, &MainWindow::startRun);
+    m_runAction->setObjectName(QStringLiteral("runAction"));
+    m_runAction->setShortcut(QKeySequence(tr("Ctrl+R")));
+    m_cancelAction = run->addAction(tr("&Cancel"), this, &MainWindow::cancelRun);
+    m_cancelAction->setObjectName(QStringLiteral("cancelAction"));
+    m_cancelAction->setShortcut(QKeySequence(Qt::Key_Escape));
+    m_cancelAction->setEnabled(false);
+
+    QMenu* presets = menuBar()->addMenu(tr("&Presets"));
+    for (const Preset& preset : Presets::all()) {
+        QAction* action = presets->addAction(preset.title, this, [this, name = preset.name] { applyPreset(name); });
+        action->setToolTip(preset.description);
+        action->setStatusTip(preset.description);
+    }
+
+    QToolBar* toolbar = addToolBar(tr("Run"));
+    toolbar->setObjectName(QStringLiteral("runToolbar"));
+    toolbar->addAction(m_runAction);
+    toolbar->addAction(m_cancelAction);
+    toolbar->addSeparator();
+    toolbar->addAction(exportChart);
+    toolbar->addAction(exportData);
+}
+
+bool MainWindow::applyPreset(const QString& name)
+{
+    QString error;
+    const auto preset = Presets::find(name, &error);
+    if (!preset) {
+        m_status->setText(error);
+        return false;
+    }
+    // "auto" (powers of two up to the cores) is shown as the counts it stands for here.
+    const bool autoWorkers = preset->workersText.trimmed() == QStringLiteral("auto");
+    m_panel->setExperiment(preset->spec, preset->inputsText, autoWorkers ? QString() : preset->workersText);
+    m_status->setText(tr("Preset %1: %2").arg(preset->title, preset->description));
+    return true;
+}
+
+void MainWindow::startRun()
+{
+    if (m_running || !m_panel->isValid())
+        return;
+    const ExperimentSpec spec = m_panel->spec();
+    const int generation = ++m_generation;
+    m_result = RunResult();
+    m_result.generation = generation;
+    m_result.spec = spec;
+    m_model->clear();
+    redraw();
+    setRunning(true);
+    m_status->setText(tr("Starting…"));
+    QMetaObject::invokeMethod(
+        m_runner, [runner = m_runner, spec, generation] { runner->start(spec, generation); }, Qt::QueuedConnection);
+}
+
+void MainWindow::cancelRun()
+{
+    if (!m_running)
+        return;
+    m_runner->cancel();
+    m_status->setText(tr("Cancelling…"));
+}
+
+void MainWindow::setRunning(bool running)
+{
+    m_running = running;
+    m_panel->setRunning(running);
+    m_runAction->setEnabled(!running && m_panel->isValid());
+    m_cancelAction->setEnabled(running);
+    m_progress->setVisible(running);
+    if (running)
+        m_progress->setRange(0, 0);
+}
+
+void MainWindow::onResultChanged(const RunResult& result)
+{
+    Q_ASSERT(QThread::currentThread() == thread());
+    if (result.generation != m_generation)
+        return; // a replaced run
+    m_result = result;
+    if (!m_redrawTimer->isActive())
+        m_redrawTimer->start();
+}
+
+void MainWindow::onProgress(int generation, int done, int total, double etaS, const QString& current)
+{
+    if (generation != m_generation || !m_running)
+        return;
+    m_progress->setRange(0, total);
+    m_progress->setValue(done);
+    m_status->setText(etaS >= 0
+            ? tr("%1 · %2 of %3 · about %4 left").arg(current).arg(done).arg(total).arg(clockTime(etaS))
+            : tr("%1 · %2 of %3").arg(current).arg(done).arg(total));
+}
+
+void MainWindow::onFinished(const RunResult& result)
+{
+    if (result.generation != m_generation)
+        return;
+    m_result = result;
+    m_redrawTimer->stop();
+    redraw();
+    setRunning(false);
+    if (!result.error.isEmpty())
+        m_status->setText(tr("Failed: %1").arg(result.error));
+    else if (result.cancelled)
+        m_status->setText(
+            tr("Cancelled: %1 of %2 measurements kept").arg(result.completedRuns).arg(result.plannedRuns));
+    else if (result.failedRuns() > 0)
+        m_status->setText(tr("Finished with %n failed measurement(s): see the warnings", nullptr, result.failedRuns()));
+    else
+        m_status->setText(tr("Finished: %n measurement(s)", nullptr, result.completedRuns));
+    Q_EMIT runEnded();
+}
+
+void MainWindow::redraw()
+{
+    m_model->setResult(m_result);
+    m_speedup->setResult(m_result);
+    m_wallTime->setResult(m_result);
+    m_efficiency->setResult(m_result);
+    showWarnings();
+}
+
+void MainWindow::showWarnings()
+{
+    QStringList lines;
+    for (const QString& w : m_result.warnings)
+        lines.append(QStringLiteral("⚠ ") + w);
+    m_warnings->setText(lines.join(QLatin1Char('\n')));
+    m_warnings->setVisible(!lines.isEmpty());
+    const bool bad = !m_result.error.isEmpty() || m_result.failedRuns() > 0;
+    m_warnings->setStyleSheet(bad ? QStringLiteral("QLabel { background: #f8d7da; color: #58151c; padding: 6px; }")
+                                  : QStringLiteral("QLabel { background: #fff3cd; color: #533f03; padding: 6px; }"));
+}
+
+QChartView* MainWindow::currentChart() const
+{
+    return qobject_cast<QChartView*>(m_charts->currentWidget());
+}
+
+QString MainWindow::exportData(const QString& path) const
+{
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    QByteArray bytes;
+    if (suffix == QStringLiteral("csv"))
+        bytes = CsvExport::toCsv(m_result);
+    else if (suffix == QStringLiteral("json"))
+        bytes = JsonExport::toJson(m_result);
+    else if (suffix == QStringLiteral("md") || suffix == QStringLiteral("markdown"))
+        bytes = MarkdownExport::toMarkdown(m_result).toUtf8();
+    else
+        return tr("cannot export '%1': use a .csv, .json or .md file name").arg(path);
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
+        return tr("cannot write '%1': %2").arg(path, file.errorString());
+    return {};
+}
+
+QString MainWindow::exportCurrentChart(const QString& path) const
+{
+    return ChartExport::save(currentChart(), path);
+}
+
+void MainWindow::exportDataInteractively()
+{
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export data"), QStringLiteral("parlab-results.csv"),
+        tr("CSV, one row per sample (*.csv);;JSON (*.json);;Markdown table (*.md)"));
+    if (path.isEmpty())
+        return;
+    if (const QString error = exportData(path); !error.isEmpty())
+        QMessageBox::warning(this, tr("Export data"), error);
+    else
+        m_status->setText(tr("Wrote %1").arg(path));
+}
+
+void MainWindow::exportChartInteractively()
+{
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export chart"), QStringLiteral("parlab-chart.png"),
+        ChartExport::fileFilters().join(QStringLiteral(";;")));
+    if (path.isEmpty())
+        return;
+    if (const QString error = exportCurrentChart(path); !error.isEmpty())
+        QMessageBox::warning(this, tr("Export chart"), error);
+    else
+        m_status->setText(tr("Wrote %1").arg(path));
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    QSettings settings;
+    m_panel->saveSettings(settings);
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/splitter"), m_splitter->saveState());
+    settings.setValue(QStringLiteral("window/rightSplitter"), m_rightSplitter->saveState());
+    // A run in flight is cancelled; its kernels stop within milliseconds and its children are ended.
+    if (m_running)
+        m_runner->cancel();
+    event->accept();
+}
+
+} // namespace parlab

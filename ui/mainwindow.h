@@ -1,0 +1,102 @@
+#pragma once
+
+#include "results.h"
+
+#include <QMainWindow>
+#include <QThread>
+
+class QAction;
+class QChartView;
+class QLabel;
+class QProgressBar;
+class QSortFilterProxyModel;
+class QSplitter;
+class QTabWidget;
+class QTableView;
+class QTimer;
+
+namespace parlab {
+
+class EfficiencyChart;
+class ExperimentPanel;
+class ResultsModel;
+class Runner;
+class SpeedupChart;
+class WallTimeChart;
+
+// ParLab's window: the experiment form on the left, live charts and the results table on the right.
+// Runs happen in a Runner on its own thread; results arrive by queued signals and are drawn at most
+// ~30 times a second. A cancelled or failed run keeps what it measured, on screen and exportable.
+class MainWindow final : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // Fills the form from a shipped preset; false (and a message in the status bar) if unknown.
+    bool applyPreset(const QString& name);
+    bool isRunning() const { return m_running; }
+    const RunResult& result() const { return m_result; }
+
+    ExperimentPanel* experimentPanel() const { return m_panel; }
+    QTableView* resultsView() const { return m_table; }
+    ResultsModel* resultsModel() const { return m_model; }
+    SpeedupChart* speedupChart() const { return m_speedup; }
+    WallTimeChart* wallTimeChart() const { return m_wallTime; }
+    EfficiencyChart* efficiencyChart() const { return m_efficiency; }
+    QAction* runAction() const { return m_runAction; }
+    QAction* cancelAction() const { return m_cancelAction; }
+
+    // Writes the current results in the format the suffix names (.csv, .json, .md); "" or why not.
+    QString exportData(const QString& path) const;
+    // Writes the chart on the visible tab (.png, .svg, .pdf); "" or why not.
+    QString exportCurrentChart(const QString& path) const;
+
+public Q_SLOTS:
+    void startRun();
+    void cancelRun();
+
+Q_SIGNALS:
+    // A run ended (finished, failed or cancelled); the result is in result().
+    void runEnded();
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void createMenus();
+    void onResultChanged(const RunResult& result);
+    void onProgress(int generation, int done, int total, double etaS, const QString& current);
+    void onFinished(const RunResult& result);
+    void redraw();
+    void showWarnings();
+    void setRunning(bool running);
+    void exportDataInteractively();
+    void exportChartInteractively();
+    QChartView* currentChart() const;
+
+    ExperimentPanel* m_panel = nullptr;
+    QSplitter* m_splitter = nullptr;
+    QSplitter* m_rightSplitter = nullptr;
+    QTabWidget* m_charts = nullptr;
+    SpeedupChart* m_speedup = nullptr;
+    WallTimeChart* m_wallTime = nullptr;
+    EfficiencyChart* m_efficiency = nullptr;
+    QLabel* m_warnings = nullptr;
+    QTableView* m_table = nullptr;
+    ResultsModel* m_model = nullptr;
+    QSortFilterProxyModel* m_proxy = nullptr;
+    QProgressBar* m_progress = nullptr;
+    QLabel* m_status = nullptr;
+    QAction* m_runAction = nullptr;
+    QAction* m_cancelAction = nullptr;
+    QTimer* m_redrawTimer = nullptr;
+
+    QThread m_thread;
+    Runner* m_runner = nullptr;
+    int m_generation = 0;
+    bool m_running = false;
+    RunResult m_result;
+};
+
+} // namespace parlab

@@ -1,0 +1,57 @@
+#pragma once
+
+#include "results.h"
+
+#include <QAbstractTableModel>
+#include <QList>
+#include <QMap>
+
+namespace parlab {
+
+// The results table: one row per (backend, workers) measurement that has samples. Rows are updated in
+// place as a run streams in, so selections and scroll positions survive; SortRole gives raw numbers so a
+// QSortFilterProxyModel sorts 10.0 after 9.0.
+class ResultsModel final : public QAbstractTableModel {
+    Q_OBJECT
+public:
+    enum Column {
+        Backend,
+        Workers,
+        Median,
+        StdDev,
+        Min,
+        Max,
+        Cpu,
+        Speedup,
+        SpeedupLow,
+        SpeedupHigh,
+        Efficiency,
+        LptBound,
+        Samples,
+        ColumnCount
+    };
+    static constexpr int SortRole = Qt::UserRole;
+
+    explicit ResultsModel(QObject* parent = nullptr);
+    ~ResultsModel() override;
+
+    void setResult(const RunResult& result);
+    void clear();
+    // nullptr for a row out of range; valid until the next setResult or clear.
+    const Measurement* measurementAt(int row) const;
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+private:
+    double rawValue(const Measurement& m, int column) const;
+    QString displayText(const Measurement& m, int column) const;
+
+    QList<Measurement> m_rows;
+    QMap<int, double> m_lpt; // workers -> lpt bound of the current result
+    int m_generation = 0;
+};
+
+} // namespace parlab

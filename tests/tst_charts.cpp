@@ -168,7 +168,7 @@ void TestCharts::speedupSeriesFollowTheResult()
     // Sequential is the baseline (always 1x), not a curve.
     QVERIFY(!lineNamed(chart, QStringLiteral("sequential")));
     QCOMPARE(legendEntries(chart),
-        (QStringList { QStringLiteral("ideal (y = x)"), QStringLiteral("lpt bound (best schedule of these tasks)"),
+        (QStringList { QStringLiteral("ideal (y = x)"), QStringLiteral("lpt bound (longest-first schedule of these tasks)"),
             QStringLiteral("threads"), QStringLiteral("processes") }));
     auto speedup = [](const Measurement& m) { return m.speedup; };
     for (const QString& backend : { QStringLiteral("threads"), QStringLiteral("processes") }) {
@@ -183,7 +183,7 @@ void TestCharts::speedupSeriesFollowTheResult()
     QCOMPARE(ideal->points(), (QList<QPointF> { QPointF(1, 1), QPointF(4, 4) }));
     QCOMPARE(ideal->pen().style(), Qt::DashLine);
 
-    QLineSeries* lpt = lineNamed(chart, QStringLiteral("lpt bound (best schedule of these tasks)"));
+    QLineSeries* lpt = lineNamed(chart, QStringLiteral("lpt bound (longest-first schedule of these tasks)"));
     QVERIFY(lpt);
     QCOMPARE(lpt->pen().style(), Qt::DotLine);
     QList<QPointF> expectedLpt;
@@ -394,7 +394,7 @@ void TestCharts::efficiencyInPercentUnderFullLine()
 
 void TestCharts::legendWrapsBelowThePlot()
 {
-    // QChart's own legend is one row that truncates "lpt bound (best schedule of these tasks)" on a narrow
+    // QChart's own legend is one row that truncates "lpt bound (longest-first schedule of these tasks)" on a narrow
     // chart; ParLab's wraps into rows under the plot instead, inside the chart.
     SpeedupChart chart;
     chart.setResult(classicResult());

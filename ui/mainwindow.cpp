@@ -128,7 +128,7 @@ MainWindow::MainWindow(QWidget* parent)
     m_rightSplitter->addWidget(chartsAndWarnings);
     m_rightSplitter->addWidget(m_table);
     m_rightSplitter->setStretchFactor(0, 3);
-    m_rightSplitter->setStretchFactor(1, 1);
+    m_rightSplitter->setStretchFactor(1, 2);
 
     m_splitter = new QSplitter(Qt::Horizontal);
     m_splitter->setObjectName(QStringLiteral("mainSplitter"));

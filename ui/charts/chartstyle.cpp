@@ -181,7 +181,9 @@ void ChartStyle::placeLegend(QChart* chart)
     for (QLegendMarker* marker : markers) {
         if (marker->series()->property(kHiddenFromLegend).toBool() || marker->label().isEmpty())
             continue;
-        widths.append(metrics.horizontalAdvance(marker->label()) + sampleWidth + 3 + 4 + 3 + 3 + 6 + 8);
+        // 15% wider than measured: QLegend's own measure of an entry runs wider than this estimate on
+        // some fonts, and a row it wraps that was not reserved here is clipped.
+        widths.append(1.15 * (metrics.horizontalAdvance(marker->label()) + sampleWidth + 3 + 4 + 3 + 3 + 6 + 8));
     }
     qreal left = 0;
     qreal top = 0;
@@ -194,11 +196,9 @@ void ChartStyle::placeLegend(QChart* chart)
     // The same rule QLegend applies: after an entry, wrap when one more of its width would not fit.
     int rows = widths.isEmpty() ? 0 : 1;
     qreal x = 0;
-    qreal widest = 0;
     const qreal limit = available - left - 2 * right;
     for (qsizetype i = 0; i < widths.size(); ++i) {
         x += widths.at(i);
-        widest = std::max(widest, x);
         if (x + widths.at(i) > limit && i + 1 < widths.size()) {
             x = 0;
             ++rows;
@@ -208,8 +208,8 @@ void ChartStyle::placeLegend(QChart* chart)
     const qreal entryHeight
         = std::max(metrics.height() + 12, legend->effectiveSizeHint(Qt::MinimumSize).height() - top - bottom);
     const qreal height = rows * entryHeight + top + bottom;
-    // One row is centred like an attached legend; several start at the left edge, as QLegend fills them.
-    const qreal width = rows == 1 ? std::min(widest + left + right + 2, available) : available;
+    // The full width in any case: a narrower box would make QLegend wrap where no row was reserved.
+    const qreal width = available;
     const qreal spaceBelow = rows > 0 ? height + 8 : 0;
     const int bottomMargin = int(std::ceil(spaceBelow)) + 8;
     if (chartMargins.bottom() != bottomMargin)

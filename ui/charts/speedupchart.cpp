@@ -45,7 +45,7 @@ SpeedupChart::SpeedupChart(QWidget* parent)
     m_chart->addAxis(m_y, Qt::AlignLeft);
 
     m_ideal->setName(tr("ideal (y = x)"));
-    m_lpt->setName(tr("lpt bound (best schedule of these tasks)"));
+    m_lpt->setName(tr("lpt bound (longest-first schedule of these tasks)"));
     for (QLineSeries* reference : { m_ideal, m_lpt }) {
         m_chart->addSeries(reference);
         reference->attachAxis(m_x);

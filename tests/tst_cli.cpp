@@ -1,6 +1,8 @@
 // `parlab` end to end through QProcess, as a user or a script meets it: help, listings, every output
 // format, exports, exit codes, bad input rejected before anything runs, and Ctrl+C.
 
+#include "testsupport.h"
+
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -13,28 +15,8 @@
 #include <csignal>
 
 namespace {
-struct Result {
-    int code = -1;
-    QString out;
-    QString err;
-    qint64 ms = 0;
-};
-
-Result parlab(const QStringList& arguments, int timeoutMs = 60'000)
-{
-    QProcess process;
-    QElapsedTimer timer;
-    timer.start();
-    process.start(QStringLiteral(PARLAB_EXECUTABLE), arguments);
-    if (!process.waitForFinished(timeoutMs)) {
-        process.kill();
-        process.waitForFinished();
-        return { -1, QString::fromUtf8(process.readAllStandardOutput()), QStringLiteral("timed out"), timer.elapsed() };
-    }
-    return { process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
-        QString::fromUtf8(process.readAllStandardOutput()), QString::fromUtf8(process.readAllStandardError()),
-        timer.elapsed() };
-}
+using testsupport::Result;
+using testsupport::runParlab;
 
 QStringList smallRun(const QString& format)
 {
@@ -64,11 +46,11 @@ private Q_SLOTS:
 
 void TestCli::topLevelHelp()
 {
-    const Result r = parlab({ QStringLiteral("--help") });
+    const Result r = runParlab({ QStringLiteral("--help") });
     QCOMPARE(r.code, 0);
     QVERIFY(r.out.contains(QStringLiteral("run ")));
     QVERIFY(r.out.contains(QStringLiteral("list ")));
-    const Result unknown = parlab({ QStringLiteral("frobnicate") });
+    const Result unknown = runParlab({ QStringLiteral("frobnicate") });
     QCOMPARE(unknown.code, 2);
     QVERIFY(unknown.err.contains(QStringLiteral("unknown command 'frobnicate'")));
 }
@@ -94,7 +76,7 @@ void TestCli::commandHelpListsItsOwnOptions()
     QFETCH(QString, command);
     QFETCH(QStringList, mustList);
     QFETCH(QStringList, mustNotList);
-    const Result r = parlab({ command, QStringLiteral("--help") });
+    const Result r = runParlab({ command, QStringLiteral("--help") });
     QCOMPARE(r.code, 0);
     QVERIFY2(r.out.contains(QStringLiteral("Usage: parlab ") + command), qPrintable(r.out));
     for (const QString& option : mustList)
@@ -105,12 +87,12 @@ void TestCli::commandHelpListsItsOwnOptions()
 
 void TestCli::listKernelsAndBackends()
 {
-    const Result kernels = parlab({ QStringLiteral("list"), QStringLiteral("kernels") });
+    const Result kernels = runParlab({ QStringLiteral("list"), QStringLiteral("kernels") });
     QCOMPARE(kernels.code, 0);
     for (const char* name : { "fib", "sleep", "spin", "primes", "mandelbrot", "sha256", "stream", "noop" })
         QVERIFY2(kernels.out.contains(QLatin1String("\n") + QLatin1String(name) + QLatin1Char(' ')), name);
 
-    const Result backends = parlab(
+    const Result backends = runParlab(
         { QStringLiteral("list"), QStringLiteral("backends"), QStringLiteral("--format"), QStringLiteral("json") });
     QCOMPARE(backends.code, 0);
     const QJsonArray array = QJsonDocument::fromJson(backends.out.toUtf8()).array();
@@ -123,14 +105,14 @@ void TestCli::listKernelsAndBackends()
     for (const char* id : { "sequential", "threads", "qtconcurrent" })
         QVERIFY2(ids.contains(QLatin1String(id)), id);
 
-    const Result bad = parlab({ QStringLiteral("list"), QStringLiteral("colours") });
+    const Result bad = runParlab({ QStringLiteral("list"), QStringLiteral("colours") });
     QCOMPARE(bad.code, 2);
     QVERIFY(bad.err.contains(QStringLiteral("kernels or backends")));
 }
 
 void TestCli::runPrintsJson()
 {
-    const Result r = parlab(smallRun(QStringLiteral("json")));
+    const Result r = runParlab(smallRun(QStringLiteral("json")));
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QVERIFY2(r.err.isEmpty(), qPrintable(r.err)); // no progress bar when stderr is not a terminal
     QJsonParseError error;
@@ -154,7 +136,7 @@ void TestCli::runPrintsJson()
 
 void TestCli::runPrintsTable()
 {
-    const Result r = parlab(smallRun(QStringLiteral("table")));
+    const Result r = runParlab(smallRun(QStringLiteral("table")));
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QVERIFY(r.out.startsWith(QStringLiteral("fib over 3 inputs (20,21,22)")));
     for (const char* column :
@@ -171,13 +153,13 @@ void TestCli::runPrintsTable()
 
 void TestCli::runPrintsCsvAndMarkdown()
 {
-    const Result csv = parlab(smallRun(QStringLiteral("csv")));
+    const Result csv = runParlab(smallRun(QStringLiteral("csv")));
     QCOMPARE(csv.code, 0);
     const QStringList rows = csv.out.trimmed().split(QStringLiteral("\r\n"));
     QCOMPARE(rows.size(), 1 + 5 * 2);
     QVERIFY(rows.first().startsWith(QStringLiteral("kernel,backend,workers,repeat,wall_s")));
 
-    const Result md = parlab(smallRun(QStringLiteral("markdown")));
+    const Result md = runParlab(smallRun(QStringLiteral("markdown")));
     QCOMPARE(md.code, 0);
     QVERIFY(md.out.contains(QStringLiteral("|:--|--:|")));
     QCOMPARE(md.out.count(QStringLiteral("\n| threads |")), 2);
@@ -192,7 +174,7 @@ void TestCli::runWritesExports()
     QStringList args = smallRun(QStringLiteral("table"));
     args << QStringLiteral("--export-json") << json << QStringLiteral("--export-csv") << csv
          << QStringLiteral("--export-markdown") << md;
-    const Result r = parlab(args);
+    const Result r = runParlab(args);
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QFile jsonFile(json);
     QVERIFY(jsonFile.open(QIODevice::ReadOnly));
@@ -267,7 +249,7 @@ void TestCli::badInputIsRejectedBeforeRunning()
 {
     QFETCH(QStringList, arguments);
     QFETCH(QString, message);
-    const Result r = parlab(arguments, 10'000);
+    const Result r = runParlab(arguments, 10'000);
     QCOMPARE(r.code, 2);
     QVERIFY2(r.err.contains(message), qPrintable(r.err));
     QVERIFY2(r.out.isEmpty(), qPrintable(r.out));
@@ -305,7 +287,7 @@ void TestCli::ctrlCCancelsAndKeepsResults()
 void TestCli::overheadMeasuresEveryCostAgainstAFloor()
 {
     const Result r
-        = parlab({ QStringLiteral("overhead"), QStringLiteral("--format"), QStringLiteral("json") }, 120'000);
+        = runParlab({ QStringLiteral("overhead"), QStringLiteral("--format"), QStringLiteral("json") }, 120'000);
     QVERIFY2(r.code == 0, qPrintable(r.err));
     const QJsonArray rows = QJsonDocument::fromJson(r.out.toUtf8()).array();
     QCOMPARE(rows.size(), 7);

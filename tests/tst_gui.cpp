@@ -5,6 +5,7 @@
 #include "experimentpanel.h"
 #include "mainwindow.h"
 #include "models/resultsmodel.h"
+#include "testsupport.h"
 
 #include <QAbstractItemModelTester>
 #include <QAction>
@@ -67,26 +68,7 @@ void fill(MainWindow& window, const QString& kernel, const QString& inputs, cons
     f.warmup->setValue(warmup);
 }
 
-QList<qint64> descendants()
-{
-    QList<qint64> result;
-    QList<qint64> frontier { ::getpid() };
-    while (!frontier.isEmpty()) {
-        const qint64 parent = frontier.takeFirst();
-        for (const QString& entry : QDir(QStringLiteral("/proc")).entryList(QDir::Dirs)) {
-            QFile stat(QStringLiteral("/proc/%1/stat").arg(entry));
-            if (!stat.open(QIODevice::ReadOnly))
-                continue;
-            const QByteArray text = stat.readAll();
-            const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
-            if (fields.size() > 1 && fields[0] != "Z" && fields[1].toLongLong() == parent) {
-                result.append(entry.toLongLong());
-                frontier.append(entry.toLongLong());
-            }
-        }
-    }
-    return result;
-}
+using testsupport::descendants;
 
 QLineSeries* seriesNamed(QChartView* view, const QString& name)
 {

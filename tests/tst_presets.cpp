@@ -5,6 +5,7 @@
 #include "backends/backendregistry.h"
 #include "experimentspec.h"
 #include "presets.h"
+#include "testsupport.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -19,28 +20,8 @@
 using namespace parlab;
 
 namespace {
-struct Result {
-    int code = -1;
-    QString out;
-    QString err;
-    qint64 ms = 0;
-};
-
-Result runParlab(const QStringList& arguments, int timeoutMs = 60'000)
-{
-    QProcess process;
-    QElapsedTimer timer;
-    timer.start();
-    process.start(QStringLiteral(PARLAB_EXECUTABLE), arguments);
-    if (!process.waitForFinished(timeoutMs)) {
-        process.kill();
-        process.waitForFinished();
-        return { -1, QString::fromUtf8(process.readAllStandardOutput()), QStringLiteral("timed out"), timer.elapsed() };
-    }
-    return { process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
-        QString::fromUtf8(process.readAllStandardOutput()), QString::fromUtf8(process.readAllStandardError()),
-        timer.elapsed() };
-}
+using testsupport::Result;
+using testsupport::runParlab;
 
 // The spec with the backends this machine cannot run (no mpirun, say) left out, and why they were.
 ExperimentSpec runnableHere(ExperimentSpec spec, QStringList& skipped)

@@ -11,6 +11,7 @@
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
 #include "runner.h"
+#include "testsupport.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -30,36 +31,7 @@
 using namespace parlab;
 
 namespace {
-// Every live process whose parent is `parent`, and theirs, from /proc.
-QList<qint64> descendants(qint64 parent)
-{
-    QMap<qint64, qint64> parentOf;
-    for (const QString& entry : QDir(QStringLiteral("/proc")).entryList(QDir::Dirs)) {
-        bool ok = false;
-        const qint64 pid = entry.toLongLong(&ok);
-        if (!ok)
-            continue;
-        QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-        if (!stat.open(QIODevice::ReadOnly))
-            continue;
-        const QByteArray text = stat.readAll();
-        const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
-        if (fields.size() > 1 && fields[0] != "Z")
-            parentOf.insert(pid, fields[1].toLongLong());
-    }
-    QList<qint64> result;
-    QList<qint64> frontier { parent };
-    while (!frontier.isEmpty()) {
-        const qint64 p = frontier.takeFirst();
-        for (auto it = parentOf.cbegin(); it != parentOf.cend(); ++it) {
-            if (it.value() == p) {
-                result.append(it.key());
-                frontier.append(it.key());
-            }
-        }
-    }
-    return result;
-}
+using testsupport::descendants;
 
 QList<qint64> workerChildren(qint64 parent)
 {

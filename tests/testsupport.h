@@ -1,0 +1,72 @@
+#pragma once
+
+// What several test binaries need: running the real parlab executable, and finding the child processes
+// a test must prove are gone.
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QMap>
+#include <QProcess>
+#include <QString>
+#include <QStringList>
+#include <unistd.h>
+
+namespace testsupport {
+
+struct Result {
+    int code = -1; // -1 when it crashed or timed out
+    QString out;
+    QString err;
+    qint64 ms = 0;
+};
+
+// Runs `parlab ARGUMENTS` to the end (or kills it after timeoutMs) and collects what it printed.
+inline Result runParlab(const QStringList& arguments, int timeoutMs = 60'000)
+{
+    QProcess process;
+    QElapsedTimer timer;
+    timer.start();
+    process.start(QStringLiteral(PARLAB_EXECUTABLE), arguments);
+    if (!process.waitForFinished(timeoutMs)) {
+        process.kill();
+        process.waitForFinished();
+        return { -1, QString::fromUtf8(process.readAllStandardOutput()), QStringLiteral("timed out"), timer.elapsed() };
+    }
+    return { process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
+        QString::fromUtf8(process.readAllStandardOutput()), QString::fromUtf8(process.readAllStandardError()),
+        timer.elapsed() };
+}
+
+// Every live (not zombie) process descended from `parent`, read from /proc.
+inline QList<qint64> descendants(qint64 parent = ::getpid())
+{
+    QMap<qint64, qint64> parentOf;
+    for (const QString& entry : QDir(QStringLiteral("/proc")).entryList(QDir::Dirs)) {
+        bool ok = false;
+        const qint64 pid = entry.toLongLong(&ok);
+        if (!ok)
+            continue;
+        QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+        if (!stat.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray text = stat.readAll();
+        const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
+        if (fields.size() > 1 && fields[0] != "Z")
+            parentOf.insert(pid, fields[1].toLongLong());
+    }
+    QList<qint64> result;
+    QList<qint64> frontier { parent };
+    while (!frontier.isEmpty()) {
+        const qint64 p = frontier.takeFirst();
+        for (auto it = parentOf.cbegin(); it != parentOf.cend(); ++it) {
+            if (it.value() == p) {
+                result.append(it.key());
+                frontier.append(it.key());
+            }
+        }
+    }
+    return result;
+}
+
+} // namespace testsupport

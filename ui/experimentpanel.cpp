@@ -16,6 +16,7 @@
 #include <QListWidget>
 #include <QSettings>
 #include <QSpinBox>
+#include <QThread>
 #include <QVBoxLayout>
 
 namespace parlab {
@@ -136,7 +137,8 @@ ExperimentPanel::ExperimentPanel(QWidget* parent)
     // Defaults: the classic example on the in-process backends.
     m_kernel->setCurrentIndex(m_kernel->findData(QStringLiteral("fib")));
     m_inputs->setText(QStringLiteral("38,37,36,35,34,33"));
-    m_workers->setText(joined(defaultWorkerCounts()));
+    // Every count from one to the logical cores: the whole speedup curve, not only powers of two.
+    m_workers->setText(QStringLiteral("1..%1").arg(std::max(1, QThread::idealThreadCount())));
     m_repeats->setValue(5);
     m_warmup->setValue(1);
     for (int i = 0; i < m_backends->count(); ++i) {

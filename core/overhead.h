@@ -2,7 +2,6 @@
 
 #include <QList>
 #include <QString>
-
 #include <functional>
 
 namespace parlab {
@@ -11,13 +10,13 @@ namespace parlab {
 // same run.
 struct OverheadRow {
     QString what;
-    QString per;         // "task", "thread", "hop", "launch"
+    QString per; // "task", "thread", "hop", "launch"
     double microseconds = 0;
-    QString floorWhat;   // what the floor is
+    QString floorWhat; // what the floor is
     double floorMicroseconds = 0;
-    QString target;      // e.g. "<= 100 us", "<= 1.3x floor"; empty when there is none
+    QString target; // e.g. "<= 100 us", "<= 1.3x floor"; empty when there is none
     bool targetMet = true;
-    QString skipped;     // why the row could not be measured here (its figures are then meaningless)
+    QString skipped; // why the row could not be measured here (its figures are then meaningless)
 };
 
 // What `parlab overhead` prints: starting threads, dispatching to each backend, starting processes,

@@ -224,7 +224,7 @@ void Runner::start(const ExperimentSpec& spec, int generation)
                 analyse(result);
                 Q_EMIT measurementReady(m);
                 Q_EMIT resultChanged(result);
-                }
+            }
             const double elapsed = double(monotonicNs() - startNs) * 1e-9;
             const double eta = doneWeight > 0 ? elapsed * (totalWeight - doneWeight) / doneWeight : -1.0;
             Q_EMIT progress(generation, done, result.plannedRuns, eta, current);

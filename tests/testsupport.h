@@ -1,7 +1,9 @@
 #pragma once
 
-// What several test binaries need: running the real parlab executable, and finding the child processes
-// a test must prove are gone.
+// What several test binaries need: running the real parlab executable, finding the child processes a
+// test must prove are gone, and hand-made measurements for the exports, models and charts.
+
+#include "results.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -67,6 +69,20 @@ inline QList<qint64> descendants(qint64 parent = ::getpid())
         }
     }
     return result;
+}
+
+// A measurement with the given wall-time samples, CPU time = wall x workers (all of them busy).
+inline parlab::Measurement measurement(
+    const QString& backend, int workers, const QList<double>& samples, quint64 checksum = 0)
+{
+    parlab::Measurement m;
+    m.backend = backend;
+    m.workers = workers;
+    m.samplesS = samples;
+    for (double s : samples)
+        m.cpuS.append(s * workers);
+    m.checksum = checksum;
+    return m;
 }
 
 } // namespace testsupport

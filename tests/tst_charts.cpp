@@ -9,6 +9,7 @@
 #include "charts/walltimechart.h"
 #include "results.h"
 #include "stats/analysis.h"
+#include "testsupport.h"
 
 #include <QAbstractAxis>
 #include <QAction>
@@ -31,16 +32,7 @@
 using namespace parlab;
 
 namespace {
-Measurement measurement(const QString& backend, int workers, const QList<double>& samples)
-{
-    Measurement m;
-    m.backend = backend;
-    m.workers = workers;
-    m.samplesS = samples;
-    for (double s : samples)
-        m.cpuS.append(s * workers);
-    return m;
-}
+using testsupport::measurement;
 
 // A classic run: sequential, then threads and processes at 1, 2 and 4 workers, three repeats each.
 RunResult classicResult(int generation = 1)
@@ -168,8 +160,9 @@ void TestCharts::speedupSeriesFollowTheResult()
     // Sequential is the baseline (always 1x), not a curve.
     QVERIFY(!lineNamed(chart, QStringLiteral("sequential")));
     QCOMPARE(legendEntries(chart),
-        (QStringList { QStringLiteral("ideal (y = x)"), QStringLiteral("lpt bound (longest-first schedule of these tasks)"),
-            QStringLiteral("threads"), QStringLiteral("processes") }));
+        (QStringList { QStringLiteral("ideal (y = x)"),
+            QStringLiteral("lpt bound (longest-first schedule of these tasks)"), QStringLiteral("threads"),
+            QStringLiteral("processes") }));
     auto speedup = [](const Measurement& m) { return m.speedup; };
     for (const QString& backend : { QStringLiteral("threads"), QStringLiteral("processes") }) {
         QLineSeries* series = lineNamed(chart, backend);

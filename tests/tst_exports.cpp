@@ -6,6 +6,7 @@
 #include "export/texttable.h"
 #include "results.h"
 #include "stats/analysis.h"
+#include "testsupport.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -29,18 +30,6 @@ QStringList sorted(QStringList list)
     return list;
 }
 
-Measurement measurement(const QString& backend, int workers, const QList<double>& samples)
-{
-    Measurement m;
-    m.backend = backend;
-    m.workers = workers;
-    m.samplesS = samples;
-    for (double s : samples)
-        m.cpuS.append(s * workers);
-    m.checksum = 0x0123456789abcdefULL;
-    return m;
-}
-
 // sequential median 1.0, threads x1 median 1.0, threads x2 median 0.55: speedups 1, 1, 1/0.55.
 RunResult sampleResult()
 {
@@ -56,9 +45,9 @@ RunResult sampleResult()
     r.environment.buildType = QStringLiteral("Release");
     r.created = QDateTime(QDate(2026, 11, 25), QTime(12, 0));
     r.measurements = {
-        measurement(QStringLiteral("sequential"), 1, { 1.0, 1.1, 0.9 }),
-        measurement(QStringLiteral("threads"), 1, { 1.0, 1.0, 1.0 }),
-        measurement(QStringLiteral("threads"), 2, { 0.5, 0.55, 0.6 }),
+        testsupport::measurement(QStringLiteral("sequential"), 1, { 1.0, 1.1, 0.9 }, 0x0123456789abcdefULL),
+        testsupport::measurement(QStringLiteral("threads"), 1, { 1.0, 1.0, 1.0 }, 0x0123456789abcdefULL),
+        testsupport::measurement(QStringLiteral("threads"), 2, { 0.5, 0.55, 0.6 }, 0x0123456789abcdefULL),
     };
     r.bounds.taskCostsS = { 0.4, 0.6 };
     r.referenceChecksum = 0x0123456789abcdefULL;

@@ -5,6 +5,7 @@
 #include "models/resultsmodel.h"
 #include "results.h"
 #include "stats/analysis.h"
+#include "testsupport.h"
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
@@ -15,16 +16,7 @@
 using namespace parlab;
 
 namespace {
-Measurement measurement(const QString& backend, int workers, const QList<double>& samples)
-{
-    Measurement m;
-    m.backend = backend;
-    m.workers = workers;
-    m.samplesS = samples;
-    for (double s : samples)
-        m.cpuS.append(s * workers);
-    return m;
-}
+using testsupport::measurement;
 
 RunResult baseResult(int generation = 1)
 {

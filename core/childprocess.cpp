@@ -162,6 +162,9 @@ QString ChildProcess::start(const QString& program, const QStringList& arguments
     m_exitCode = m_signal = 0;
     m_outBuffer.clear();
     m_errTail.clear();
+    m_inPending.clear();
+    m_closeRequested = false;
+    ::fcntl(m_in, F_SETFL, ::fcntl(m_in, F_GETFL) | O_NONBLOCK);
     ::fcntl(m_out, F_SETFL, ::fcntl(m_out, F_GETFL) | O_NONBLOCK);
     ::fcntl(m_err, F_SETFL, ::fcntl(m_err, F_GETFL) | O_NONBLOCK);
     return {};
@@ -171,35 +174,52 @@ bool ChildProcess::write(const QByteArray& data)
 {
     if (m_in < 0)
         return false;
+    m_inPending += data;
+    return flushStdin();
+}
+
+bool ChildProcess::flushStdin()
+{
+    if (m_in < 0)
+        return false;
     // Writing to a child that died raises SIGPIPE in this thread. Block it around the write and swallow
     // a pending one, so the write fails with EPIPE instead of killing the process, whatever its handlers.
     sigset_t pipeSignal, previous;
     sigemptyset(&pipeSignal);
     sigaddset(&pipeSignal, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &pipeSignal, &previous);
-    qsizetype written = 0;
     bool ok = true;
-    while (written < data.size()) {
-        const ssize_t n = ::write(m_in, data.constData() + written, size_t(data.size() - written));
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            ok = false;
-            if (errno == EPIPE) {
-                const timespec zero {};
-                sigtimedwait(&pipeSignal, nullptr, &zero);
-            }
-            break;
+    while (!m_inPending.isEmpty()) {
+        const ssize_t n = ::write(m_in, m_inPending.constData(), size_t(m_inPending.size()));
+        if (n >= 0) {
+            m_inPending.remove(0, n);
+            continue;
         }
-        written += n;
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            break; // the child is busy; the rest goes when the owner's poll says the pipe has room
+        ok = false;
+        m_inPending.clear();
+        if (errno == EPIPE) {
+            const timespec zero {};
+            sigtimedwait(&pipeSignal, nullptr, &zero);
+        }
+        break;
     }
     pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    if (m_inPending.isEmpty() && m_closeRequested)
+        closeFd(m_in);
     return ok;
 }
 
 void ChildProcess::closeStdin()
 {
-    closeFd(m_in);
+    // Whatever is still queued goes first; end of file follows it.
+    if (m_inPending.isEmpty())
+        closeFd(m_in);
+    else
+        m_closeRequested = true;
 }
 
 bool ChildProcess::readStdout()

@@ -27,9 +27,14 @@ public:
     int stdoutFd() const { return m_out; }
     int stderrFd() const { return m_err; }
 
-    // Writes all of `data` to the child's stdin (blocking until the pipe takes it); false when the child
-    // closed its stdin (it died).
+    // Queues `data` for the child's stdin and writes what the pipe takes now, never blocking: a child that
+    // is itself blocked writing its output must not deadlock with us. The owner polls stdinFd() for
+    // POLLOUT while wantsToWrite() and calls flushStdin(). False when the child closed its stdin (died).
     bool write(const QByteArray& data);
+    bool flushStdin();
+    bool wantsToWrite() const { return m_in >= 0 && !m_inPending.isEmpty(); }
+    int stdinFd() const { return m_in; }
+    // End of file for the child, after whatever is still queued.
     void closeStdin();
 
     // Reads what is available without blocking. Returns false at end of file.
@@ -64,6 +69,8 @@ private:
     bool m_exited = false;
     int m_exitCode = 0;
     int m_signal = 0;
+    QByteArray m_inPending;
+    bool m_closeRequested = false;
     QByteArray m_outBuffer;
     QByteArray m_errTail;
 };

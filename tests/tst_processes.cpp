@@ -25,6 +25,7 @@
 #include <QTest>
 #include <QThread>
 #include <csignal>
+#include <numeric>
 #include <thread>
 #include <unistd.h>
 
@@ -125,6 +126,7 @@ private Q_SLOTS:
     void checksumsMatchSequential();
     void poolReusesWorkersAndChunks();
     void perTaskStartsOneProcessPerInput();
+    void bigChunksDoNotDeadlock();
     void killedWorkerIsReportedFast_data();
     void killedWorkerIsReportedFast();
     void taskTimeoutKillsTheTask();
@@ -240,6 +242,39 @@ void TestProcesses::perTaskStartsOneProcessPerInput()
         byStart.begin(), byStart.end(), [](const TaskSpan& a, const TaskSpan& c) { return a.startNs < c.startNs; });
     QVERIFY(byStart[2].startNs >= std::min(byStart[0].endNs, byStart[1].endNs));
     QVERIFY(byStart[1].startNs < byStart[0].endNs); // and two really overlap
+}
+
+void TestProcesses::bigChunksDoNotDeadlock()
+{
+    // A chunk of 100,000 task lines (1.2 MB) is far more than a pipe holds, and the worker answers while it
+    // is still being fed: both sides would block on full pipes if ParLab wrote the chunk in one go.
+    const auto k = kernel(QStringLiteral("noop"));
+    RunControl control;
+    QList<qint64> inputs(200'000);
+    std::iota(inputs.begin(), inputs.end(), 0);
+    QList<TaskSpan> expected, spans;
+    backend(QStringLiteral("sequential"))->execute(*k, inputs, 1, control, expected);
+    auto b = backend(QStringLiteral("processes"), { { QStringLiteral("chunksize"), 100'000 } });
+    QElapsedTimer timer;
+    timer.start();
+    std::atomic<bool> finished { false };
+    std::thread watchdog([&] {
+        // Turns a deadlock into a failed test instead of a hung one.
+        while (!finished && timer.elapsed() < 30'000)
+            QThread::msleep(10);
+        if (!finished)
+            control.cancel();
+    });
+    try {
+        b->execute(*k, inputs, 2, control, spans);
+    } catch (const Cancelled&) { }
+    finished = true;
+    watchdog.join();
+    qInfo("200,000 tasks in chunks of 100,000: %lld ms", timer.elapsed());
+    QCOMPARE(spans.size(), inputs.size());
+    for (int i = 0; i < inputs.size(); i += 997)
+        QCOMPARE(spans[i].checksum, expected[i].checksum);
+    QCOMPARE(spans.last().checksum, expected.last().checksum);
 }
 
 void TestProcesses::killedWorkerIsReportedFast_data()

@@ -114,8 +114,11 @@ void MpiBackend::execute(
             child.stop();
             throw Cancelled();
         }
-        pollfd fds[2] = { { child.stdoutFd(), POLLIN, 0 }, { child.stderrFd(), POLLIN, 0 } };
-        ::poll(fds, 2, kPollMs);
+        // The task list goes to rank 0 as mpirun takes it: a long one must not block this loop (and cancel).
+        pollfd fds[3]
+            = { { child.stdoutFd(), POLLIN, 0 }, { child.stderrFd(), POLLIN, 0 }, { child.stdinFd(), POLLOUT, 0 } };
+        ::poll(fds, child.wantsToWrite() ? 3 : 2, kPollMs);
+        child.flushStdin();
         child.readStderr();
         open = child.readStdout();
         QByteArray line;

@@ -196,6 +196,8 @@ void WorkerProcesses::run(const Kernel& kernel, const QList<qint64>& inputs, int
                 fds.push_back({ slot->child->stdoutFd(), POLLIN, 0 });
                 fds.push_back({ slot->child->stderrFd(), POLLIN, 0 });
             }
+            if (slot->child && slot->child->wantsToWrite())
+                fds.push_back({ slot->child->stdinFd(), POLLOUT, 0 });
         }
         ::poll(fds.data(), nfds_t(fds.size()), kPollMs);
 
@@ -205,6 +207,7 @@ void WorkerProcesses::run(const Kernel& kernel, const QList<qint64>& inputs, int
             if (!slot.child)
                 continue;
             ChildProcess& child = *slot.child;
+            child.flushStdin(); // a large chunk goes in as the worker takes it
             child.readStderr();
             const bool open = child.readStdout();
             QByteArray line;

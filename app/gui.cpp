@@ -39,13 +39,13 @@ int runGui(int argc, char* argv[])
             QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().first()));
     if (parser.isSet(preset)) {
         QString error;
-        if (!Presets::find(parser.value(preset), &error))
+        if (!Presets::find(parser.value(preset).trimmed(), &error))
             return cli::usageError(QStringLiteral("gui"), error);
     }
 
     MainWindow window;
     if (parser.isSet(preset))
-        window.applyPreset(parser.value(preset));
+        window.applyPreset(parser.value(preset).trimmed());
     window.show();
     if (parser.isSet(autorun))
         QTimer::singleShot(0, &window, &MainWindow::startRun);

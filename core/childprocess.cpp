@@ -229,7 +229,13 @@ bool ChildProcess::readStdout()
 
 bool ChildProcess::readStderr()
 {
-    return m_err >= 0 && drain(m_err, m_errTail, kStderrTail);
+    if (m_err < 0)
+        return false;
+    if (drain(m_err, m_errTail, kStderrTail))
+        return true;
+    // Closed, so that poll loops stop waking on its hang-up while stdout is still open.
+    closeFd(m_err);
+    return false;
 }
 
 bool ChildProcess::takeLine(QByteArray& line)

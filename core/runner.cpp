@@ -49,6 +49,16 @@ void Runner::cancel()
     m_control.cancel();
 }
 
+void Runner::cancel(int generation)
+{
+    int previous = m_cancelledUpTo.load();
+    while (previous < generation && !m_cancelledUpTo.compare_exchange_weak(previous, generation)) { }
+    // Either start() already published this generation and sees nothing of the above (so cancel it here),
+    // or it reads m_cancelledUpTo after publishing and cancels itself.
+    if (m_activeGeneration.load() == generation)
+        m_control.cancel();
+}
+
 QList<QPair<QString, int>> Runner::plan(const ExperimentSpec& spec)
 {
     QList<QPair<QString, int>> combinations;
@@ -83,6 +93,9 @@ void Runner::start(const ExperimentSpec& spec, int generation)
 {
     Q_ASSERT(QThread::currentThread() == thread());
     m_control.reset();
+    m_activeGeneration.store(generation);
+    if (m_cancelledUpTo.load() >= generation)
+        m_control.cancel(); // cancelled while its start was still queued
 
     RunResult result;
     result.generation = generation;

@@ -4,6 +4,7 @@
 #include "results.h"
 
 #include <QObject>
+#include <atomic>
 
 namespace parlab {
 
@@ -22,6 +23,9 @@ public:
 
     // Thread-safe.
     void cancel();
+    // Cancels run `generation`, also when its queued start() has not begun yet (it then ends at once).
+    // Thread-safe. Generations must grow from one start() to the next for this to be meaningful.
+    void cancel(int generation);
 
     // The sequential baseline is added when missing: speedups and checksums need it.
     static QList<QPair<QString, int>> plan(const ExperimentSpec& spec);
@@ -42,6 +46,8 @@ Q_SIGNALS:
 
 private:
     RunControl m_control;
+    std::atomic<int> m_activeGeneration { -1 };
+    std::atomic<int> m_cancelledUpTo { -1 };
 };
 
 } // namespace parlab

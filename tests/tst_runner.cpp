@@ -134,6 +134,7 @@ private Q_SLOTS:
     void invalidSpec_data();
     void invalidSpec();
     void cancelDuringTask();
+    void cancelBeforeQueuedStartIsKept();
     void cancelKeepsMeasurements();
     void runsAgainAfterCancel();
 };
@@ -315,6 +316,27 @@ void TestRunner::invalidSpec()
     QCOMPARE(h.measurementReady.size(), 0);
     QCOMPARE(h.progress.size(), 0);
     QCOMPARE(totalSamples(r), 0);
+}
+
+void TestRunner::cancelBeforeQueuedStartIsKept()
+{
+    RunnerHarness h;
+    // Keep the runner thread busy, so that run 8's start is surely still queued when it is cancelled.
+    QMetaObject::invokeMethod(
+        h.runner(), [] { QThread::msleep(300); }, Qt::QueuedConnection);
+    h.start(makeSpec(QStringLiteral("spin"), { 60'000, 60'000 }, { QStringLiteral("threads") }, { 2 }, 3, 1), 8);
+    h.runner()->cancel(8);
+    QElapsedTimer timer;
+    timer.start();
+    QVERIFY(h.finished.wait(5000));
+    QVERIFY2(timer.elapsed() < 1000, "the run must end at once, not after a minute of spinning");
+    QVERIFY(h.result().cancelled);
+    QCOMPARE(h.result().generation, 8);
+
+    // The cancel belonged to run 8: run 9 on the same runner goes ahead.
+    h.start(makeSpec(QStringLiteral("fib"), { 20, 21 }, { QStringLiteral("threads") }, { 2 }, 1, 0), 9);
+    QVERIFY(h.finished.wait(10'000));
+    QVERIFY(h.result().succeeded());
 }
 
 void TestRunner::cancelDuringTask()

@@ -180,7 +180,7 @@ MainWindow::MainWindow(QWidget* parent)
 
 MainWindow::~MainWindow()
 {
-    m_runner->cancel();
+    m_runner->cancel(m_generation);
     m_thread.quit();
     m_thread.wait();
 }
@@ -260,7 +260,7 @@ void MainWindow::cancelRun()
 {
     if (!m_running)
         return;
-    m_runner->cancel();
+    m_runner->cancel(m_generation);
     m_status->setText(tr("Cancelling…"));
 }
 
@@ -398,7 +398,7 @@ void MainWindow::closeEvent(QCloseEvent* event)
     settings.setValue(QStringLiteral("window/rightSplitter"), m_rightSplitter->saveState());
     // A run in flight is cancelled; its kernels stop within milliseconds and its children are ended.
     if (m_running)
-        m_runner->cancel();
+        m_runner->cancel(m_generation);
     event->accept();
 }
 

@@ -255,7 +255,7 @@ int runCommand(const QStringList& arguments)
         [runner, &progressBar] {
             progressBar.clear();
             printErr(QStringLiteral("parlab run: cancelling (Ctrl+C again to abort at once)…\n"));
-            runner->cancel();
+            runner->cancel(0); // the one run, even before its start
         },
         Qt::DirectConnection);
     QObject::connect(runner, &Runner::progress, &interrupt,

@@ -13,6 +13,7 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QStandardPaths>
+#include <QSysInfo>
 #include <QThread>
 #include <poll.h>
 #include <unistd.h>
@@ -180,7 +181,11 @@ void MpiBackend::execute(
     qint64 firstStart = std::numeric_limits<qint64>::max();
     for (const TaskSpan& s : std::as_const(spans))
         firstStart = std::min(firstStart, s.startNs);
-    if (count > 0)
+    // Monotonic clocks of different machines share no origin: a launch time needs every rank here.
+    const QString here = QSysInfo::machineHostName();
+    const bool allLocal
+        = std::all_of(rankHosts.cbegin(), rankHosts.cend(), [&here](const QString& h) { return h == here; });
+    if (count > 0 && allLocal)
         m_lastLaunchS = double(firstStart - launchedNs) * 1e-9;
 }
 

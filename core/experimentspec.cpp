@@ -2,6 +2,7 @@
 
 #include "backends/backend.h"
 #include "backends/backendregistry.h"
+#include "inputparser.h"
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
 
@@ -46,6 +47,27 @@ QString unknown(const QString& what, const QString& name, const QStringList& kno
     return message + QStringLiteral(" (known: %1)").arg(known.join(QStringLiteral(", ")));
 }
 } // namespace
+
+QList<int> parseWorkerCounts(const QString& text, const QString& label, QString* error)
+{
+    auto fail = [&](const QString& separator, const QString& message) {
+        *error = label.isEmpty() ? message : label + separator + message;
+        return QList<int> {};
+    };
+    const ParsedInputs parsed = parseInputs(text, ExperimentSpec::kMaxWorkers);
+    if (!parsed.ok())
+        return fail(QStringLiteral(" "), parsed.error->message());
+    QList<int> counts;
+    for (qint64 w : parsed.values) {
+        if (w < 1 || w > ExperimentSpec::kMaxWorkers)
+            return fail(QStringLiteral(": "),
+                QStringLiteral("%1 is out of range, use 1 to %2").arg(w).arg(ExperimentSpec::kMaxWorkers));
+        if (!counts.contains(int(w)))
+            counts.append(int(w));
+    }
+    error->clear();
+    return counts;
+}
 
 QString validateOptions(const QVariantMap& options)
 {

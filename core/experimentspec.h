@@ -31,6 +31,11 @@ struct ExperimentSpec {
 // 1, 2, 4, ... up to the logical core count, which is always included.
 QList<int> defaultWorkerCounts();
 
+// Worker counts written in the input language ("1,2,4", "1..16"), duplicates dropped, each 1 to
+// kMaxWorkers. On a mistake: an empty list and `error` set, prefixed with `label` as the user typed it
+// ("--workers at column 3 ('x'): ..." for a parse error, "--workers: 0 is out of range, use 1 to 1024").
+QList<int> parseWorkerCounts(const QString& text, const QString& label, QString* error);
+
 // Everything wrong with the spec that would stop it from running, as one message naming what and where;
 // an empty string when it can run. Checks names, ranges and every input against the kernel.
 QString validateSpec(const ExperimentSpec& spec);

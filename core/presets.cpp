@@ -156,16 +156,10 @@ std::optional<Preset> fromJson(const QString& name, const QByteArray& json, QStr
     if (preset.workersText == QStringLiteral("auto")) {
         preset.spec.workers = defaultWorkerCounts();
     } else {
-        const ParsedInputs counts = parseInputs(preset.workersText, ExperimentSpec::kMaxWorkers);
-        if (!counts.ok())
-            return fieldError(QStringLiteral("workers"), counts.error->message());
-        for (qint64 w : counts.values) {
-            if (w < 1 || w > ExperimentSpec::kMaxWorkers)
-                return fieldError(QStringLiteral("workers"),
-                    QStringLiteral("%1 is out of range, use 1 to %2").arg(w).arg(ExperimentSpec::kMaxWorkers));
-            if (!preset.spec.workers.contains(int(w)))
-                preset.spec.workers.append(int(w));
-        }
+        QString problem;
+        preset.spec.workers = parseWorkerCounts(preset.workersText, QString(), &problem);
+        if (!problem.isEmpty())
+            return fieldError(QStringLiteral("workers"), problem);
     }
 
     for (const auto& [field, target, min] : { std::tuple { QStringLiteral("repeats"), &preset.spec.repeats, 1 },

@@ -191,10 +191,8 @@ ExperimentSpec ExperimentPanel::spec() const
     spec.kernel = m_kernel->currentData().toString();
     spec.inputs = parseInputs(m_inputs->text()).values;
     spec.backends = checkedBackends();
-    for (qint64 w : parseInputs(m_workers->text(), ExperimentSpec::kMaxWorkers).values) {
-        if (!spec.workers.contains(int(w)))
-            spec.workers.append(int(w));
-    }
+    QString workersError;
+    spec.workers = parseWorkerCounts(m_workers->text(), QString(), &workersError);
     spec.repeats = m_repeats->value();
     spec.warmup = m_warmup->value();
     if (spec.kernel == QStringLiteral("command"))
@@ -230,14 +228,8 @@ void ExperimentPanel::revalidate()
     // A red frame on the field that is wrong, as long as it is wrong.
     m_inputs->setStyleSheet(error.isEmpty() ? QString() : QStringLiteral("QLineEdit { border: 2px solid #e0484f; }"));
 
-    const ParsedInputs workers = parseInputs(m_workers->text(), ExperimentSpec::kMaxWorkers);
     QString workersError;
-    if (!workers.ok())
-        workersError = tr("Workers %1").arg(workers.error->message());
-    for (qint64 w : workers.values) {
-        if (workersError.isEmpty() && (w < 1 || w > ExperimentSpec::kMaxWorkers))
-            workersError = tr("Workers: %1 is out of range, use 1 to %2").arg(w).arg(ExperimentSpec::kMaxWorkers);
-    }
+    parseWorkerCounts(m_workers->text(), tr("Workers"), &workersError);
     m_workers->setStyleSheet(
         workersError.isEmpty() ? QString() : QStringLiteral("QLineEdit { border: 2px solid #e0484f; }"));
     if (error.isEmpty())

@@ -166,19 +166,9 @@ int runCommand(const QStringList& arguments)
         }
     }
     if (given(workers)) {
-        const ParsedInputs parsedWorkers = parseInputs(parser.value(workers), ExperimentSpec::kMaxWorkers);
-        if (!parsedWorkers.ok())
-            return usageError(kCommand, QStringLiteral("--workers %1").arg(parsedWorkers.error->message()));
-        spec.workers.clear();
-        for (qint64 w : parsedWorkers.values) {
-            if (w < 1 || w > ExperimentSpec::kMaxWorkers)
-                return usageError(kCommand,
-                    QStringLiteral("--workers: %1 is out of range, use 1 to %2")
-                        .arg(w)
-                        .arg(ExperimentSpec::kMaxWorkers));
-            if (!spec.workers.contains(int(w)))
-                spec.workers.append(int(w));
-        }
+        spec.workers = parseWorkerCounts(parser.value(workers), QStringLiteral("--workers"), &error);
+        if (!error.isEmpty())
+            return usageError(kCommand, error);
     }
     if (given(repeat)) {
         const auto repeats = parseCount(QStringLiteral("repeat"), parser.value(repeat), error);

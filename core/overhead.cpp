@@ -18,9 +18,7 @@
 
 namespace parlab {
 
-namespace {
-// Median over `rounds` of the time `body` takes, divided by `perRound`, in microseconds.
-double medianMicroseconds(int rounds, int perRound, const std::function<void()>& body)
+double OverheadTiming::medianMicroseconds(int rounds, int perRound, const std::function<void()>& body)
 {
     QList<double> samples;
     for (int r = 0; r < rounds; ++r) {
@@ -31,22 +29,37 @@ double medianMicroseconds(int rounds, int perRound, const std::function<void()>&
     return Statistics::median(samples);
 }
 
-QList<qint64> zeros(int n)
-{
-    return QList<qint64>(n, 0);
-}
-
-double backendMicroseconds(const QString& id, const Kernel& kernel, int tasks, int rounds, int workers = 1)
+double OverheadTiming::backendMicroseconds(
+    const QString& id, const Kernel& kernel, const QList<qint64>& inputs, int rounds, int workers)
 {
     auto backend = BackendRegistry::create(id);
     RunControl control;
-    const QList<qint64> inputs = zeros(tasks);
     QList<TaskSpan> spans;
     backend->execute(kernel, inputs, workers, control, spans); // warm: a pool starts here
-    return medianMicroseconds(rounds, tasks, [&] {
+    return medianMicroseconds(rounds, int(inputs.size()), [&] {
         control.beginBatch();
         backend->execute(kernel, inputs, workers, control, spans);
     });
+}
+
+double OverheadTiming::loopFloorMicroseconds(const Kernel& kernel, const QList<qint64>& inputs, int rounds)
+{
+    RunControl control;
+    const qint64 pid = QCoreApplication::applicationPid();
+    return medianMicroseconds(rounds, int(inputs.size()), [&] {
+        Context context(control, 0);
+        for (int i = 0; i < int(inputs.size()); ++i)
+            runTask(kernel, inputs, i, context, pid);
+    });
+}
+
+namespace {
+using OverheadTiming::backendMicroseconds;
+using OverheadTiming::medianMicroseconds;
+
+QList<qint64> zeros(int n)
+{
+    return QList<qint64>(n, 0);
 }
 
 bool readLineFrom(ChildProcess& child, QByteArray& line)
@@ -126,12 +139,7 @@ QList<OverheadRow> measureOverhead(const std::function<void(const QString&)>& pr
     say(QStringLiteral("in-process dispatch"));
     constexpr int kTasks = 100'000;
     const QList<qint64> inputs = zeros(kTasks);
-    const qint64 pid = QCoreApplication::applicationPid();
-    const double loopFloor = medianMicroseconds(5, kTasks, [&] {
-        Context context(control, 0);
-        for (int i = 0; i < kTasks; ++i)
-            runTask(*noop, inputs, i, context, pid);
-    });
+    const double loopFloor = OverheadTiming::loopFloorMicroseconds(*noop, inputs, 5);
     struct InProcess {
         const char* id;
         double targetUs;
@@ -140,7 +148,7 @@ QList<OverheadRow> measureOverhead(const std::function<void(const QString&)>& pr
         OverheadRow row;
         row.what = QStringLiteral("hand a noop task to %1 (1 worker)").arg(QLatin1String(b.id));
         row.per = QStringLiteral("task");
-        row.microseconds = backendMicroseconds(QString::fromLatin1(b.id), *noop, kTasks, 5);
+        row.microseconds = backendMicroseconds(QString::fromLatin1(b.id), *noop, inputs, 5);
         row.floorWhat = QStringLiteral("a plain loop calling the kernel and timing it");
         row.floorMicroseconds = loopFloor;
         row.target = QStringLiteral("<= %1 us").arg(b.targetUs);
@@ -158,7 +166,7 @@ QList<OverheadRow> measureOverhead(const std::function<void(const QString&)>& pr
         row.floorMicroseconds = pipeRoundTripMicroseconds(2000);
         row.target = QStringLiteral("<= 100 us");
         if (workers.available) {
-            row.microseconds = backendMicroseconds(QStringLiteral("processes"), *noop, 2000, 5);
+            row.microseconds = backendMicroseconds(QStringLiteral("processes"), *noop, zeros(2000), 5);
             row.targetMet = row.microseconds <= 100.0;
         } else {
             row.skipped = workers.reason;
@@ -178,7 +186,7 @@ QList<OverheadRow> measureOverhead(const std::function<void(const QString&)>& pr
         row.floorMicroseconds = spawnFloor;
         row.target = QStringLiteral("<= 1.3x floor");
         if (workers.available) {
-            row.microseconds = backendMicroseconds(QStringLiteral("process-per-task"), *noop, 15, 3);
+            row.microseconds = backendMicroseconds(QStringLiteral("process-per-task"), *noop, zeros(15), 3);
             row.targetMet = row.microseconds <= 1.3 * spawnFloor;
         } else {
             row.skipped = workers.reason;

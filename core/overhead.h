@@ -19,6 +19,20 @@ struct OverheadRow {
     QString skipped; // why the row could not be measured here (its figures are then meaningless)
 };
 
+class Kernel;
+
+// The timing both `parlab overhead` and the dispatch benchmark use.
+namespace OverheadTiming {
+// Median over `rounds` of the time `body` takes, divided by `perRound`, in microseconds.
+double medianMicroseconds(int rounds, int perRound, const std::function<void()>& body);
+// Microseconds per task of one batch of `inputs` on backend `id` (median of `rounds`, after one
+// unmeasured batch that starts whatever the backend keeps, such as a process pool).
+double backendMicroseconds(
+    const QString& id, const Kernel& kernel, const QList<qint64>& inputs, int rounds, int workers = 1);
+// The raw floor: a plain loop calling the kernel through the same span-recording code, no dispatch.
+double loopFloorMicroseconds(const Kernel& kernel, const QList<qint64>& inputs, int rounds);
+} // namespace OverheadTiming
+
 // What `parlab overhead` prints: starting threads, dispatching to each backend, starting processes,
 // launching mpirun, passing an MPI token around a ring. `progress` hears what is being measured.
 QList<OverheadRow> measureOverhead(const std::function<void(const QString&)>& progress = {});

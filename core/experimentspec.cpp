@@ -120,10 +120,8 @@ QString validateSpec(const ExperimentSpec& spec)
         return error;
     if (spec.inputs.isEmpty())
         return QStringLiteral("the input list is empty: give at least one input");
-    for (qsizetype i = 0; i < spec.inputs.size(); ++i) {
-        if (const QString error = kernel->checkInput(spec.inputs[i]); !error.isEmpty())
-            return QStringLiteral("%1 (input #%2 of %3)").arg(error).arg(i + 1).arg(spec.inputs.size());
-    }
+    if (const QString error = kernel->checkInputs(spec.inputs); !error.isEmpty())
+        return error;
     if (spec.backends.isEmpty())
         return QStringLiteral("no backend chosen: give at least one");
     for (const QString& id : spec.backends) {

@@ -217,13 +217,10 @@ void ExperimentPanel::revalidate()
             + inputs.error->reason.toHtmlEscaped());
     } else {
         m_inputsProblem->setText(tr("%n input(s)", nullptr, int(inputs.values.size())));
-        for (qsizetype i = 0; kernel && i < inputs.values.size(); ++i) {
-            if (const QString problem = kernel->checkInput(inputs.values[i]); !problem.isEmpty()) {
-                error = tr("%1 (input #%2)").arg(problem).arg(i + 1);
-                m_inputsProblem->setText(error.toHtmlEscaped());
-                break;
-            }
-        }
+        if (kernel)
+            error = kernel->checkInputs(inputs.values);
+        if (!error.isEmpty())
+            m_inputsProblem->setText(error.toHtmlEscaped());
     }
     // A red frame on the field that is wrong, as long as it is wrong.
     m_inputs->setStyleSheet(error.isEmpty() ? QString() : QStringLiteral("QLineEdit { border: 2px solid #e0484f; }"));

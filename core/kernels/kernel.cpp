@@ -29,4 +29,13 @@ QString Kernel::checkInput(qint64 input) const
     return {};
 }
 
+QString Kernel::checkInputs(const QList<qint64>& inputs) const
+{
+    for (qsizetype i = 0; i < inputs.size(); ++i) {
+        if (const QString error = checkInput(inputs[i]); !error.isEmpty())
+            return QStringLiteral("%1 (input #%2 of %3)").arg(error).arg(i + 1).arg(inputs.size());
+    }
+    return {};
+}
+
 } // namespace parlab

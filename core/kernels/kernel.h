@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QList>
 #include <QString>
 #include <QVariantMap>
 
@@ -43,6 +44,8 @@ public:
 
     // An error a user can act on when `input` is outside the range, else an empty string.
     QString checkInput(qint64 input) const;
+    // The same for a whole list: the first input out of range, named with its position ("(input #2 of 6)").
+    QString checkInputs(const QList<qint64>& inputs) const;
 };
 
 } // namespace parlab

@@ -40,11 +40,18 @@ void Context::poll()
     m_ticks = 0;
     if (m_control.shouldStop())
         throw Cancelled();
+    if (m_lock)
+        m_lock->checkpoint();
 }
 
 void Context::sleepFor(std::chrono::nanoseconds duration)
 {
-    if (!m_control.sleepUntil(std::chrono::steady_clock::now() + duration))
+    if (m_lock)
+        m_lock->releaseForWait(); // waiting for I/O does not hold the interpreter lock
+    const bool slept = m_control.sleepUntil(std::chrono::steady_clock::now() + duration);
+    if (m_lock && slept)
+        m_lock->reacquireAfterWait();
+    if (!slept)
         throw Cancelled();
 }
 

@@ -42,6 +42,22 @@ private:
     mutable std::condition_variable m_wake;
 };
 
+// A lock held around kernel code, the simulated GIL: a kernel's thread offers it at every poll() (the holder
+// drops it there when another thread asked for it) and lets it go during a blocking wait (sleepFor). The
+// GIL model implements it; every other backend runs kernels without one.
+class KernelLock {
+public:
+    // At a poll(): hand the lock over if asked to, and take it back before returning. Throws Cancelled when
+    // the run stops while waiting for it.
+    virtual void checkpoint() = 0;
+    // Around a blocking wait: let the lock go, then take it back (may throw Cancelled while waiting).
+    virtual void releaseForWait() = 0;
+    virtual void reacquireAfterWait() = 0;
+
+protected:
+    ~KernelLock() = default;
+};
+
 // What a kernel sees of the run it belongs to: one per worker, never shared between threads.
 // Cache-line aligned so that no two workers' tick counters ever share a line.
 // `tick()` is cheap enough for a kernel's innermost loop; every few thousand ticks its slow path checks
@@ -67,11 +83,15 @@ public:
 
     int worker() const noexcept { return m_worker; }
 
+    // The lock this worker's kernel code runs under (the GIL model), or none.
+    void setLock(KernelLock* lock) noexcept { m_lock = lock; }
+
 private:
     static constexpr unsigned kSlowPathInterval = 1u << 12;
     unsigned m_ticks = 0;
     const RunControl& m_control;
     int m_worker;
+    KernelLock* m_lock = nullptr;
 };
 
 } // namespace parlab

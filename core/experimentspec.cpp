@@ -89,6 +89,16 @@ QString validateOptions(const QVariantMap& options)
         if (policy != QStringLiteral("stop") && policy != QStringLiteral("continue"))
             return QStringLiteral("on-error must be 'stop' or 'continue', not '%1'").arg(policy);
     }
+    if (options.contains(QStringLiteral("switch_interval_ms"))) {
+        const double interval = options.value(QStringLiteral("switch_interval_ms")).toDouble(&ok);
+        if (!ok || !(interval > 0) || interval > 1000)
+            return QStringLiteral("the GIL switch interval must be more than 0 and at most 1000 milliseconds, not '%1'")
+                .arg(options.value(QStringLiteral("switch_interval_ms")).toString());
+    }
+    for (const QString& flag : { QStringLiteral("release_gil"), QStringLiteral("python_native") }) {
+        if (options.contains(flag) && options.value(flag).typeId() != QMetaType::Bool)
+            return QStringLiteral("%1 must be true or false, not '%2'").arg(flag, options.value(flag).toString());
+    }
     return {};
 }
 
@@ -128,6 +138,7 @@ QString validateSpec(const ExperimentSpec& spec)
         const auto backend = BackendRegistry::create(id);
         if (!backend)
             return unknown(QStringLiteral("backend"), id, BackendRegistry::ids());
+        backend->configure(spec.options); // availability may depend on options (--python)
         if (const Availability a = backend->availability(); !a.available)
             return QStringLiteral("backend '%1' cannot run here: %2").arg(id, a.reason);
     }

@@ -16,7 +16,10 @@ struct ExperimentSpec {
     QList<int> workers;
     int repeats = 5;
     int warmup = 1;
-    // chunksize, task_timeout_s, on_error ("stop" or "continue"), and kernel settings such as command.
+    // chunksize, task_timeout_s, on_error ("stop" or "continue"), kernel settings such as command, and
+    // backend settings: switch_interval_ms (double, gil-threads), release_gil (bool, gil-threads),
+    // python (interpreter path, python-*), python_native (bool, python-threads calls the C++ kernel via
+    // ctypes), hostfile and mpirun_args (mpi).
     QVariantMap options;
 
     bool continueOnError() const
@@ -41,7 +44,7 @@ QList<int> parseWorkerCounts(const QString& text, const QString& label, QString*
 QString validateSpec(const ExperimentSpec& spec);
 
 // Checks the options every run understands: chunksize (>= 1), task_timeout_s (>= 0), on_error
-// (stop|continue). Kernel-specific options are checked by the kernel's configure().
+// (stop|continue), switch_interval_ms (0 < ms <= 1000), release_gil and python_native (bools). Kernel-specific options are checked by the kernel's configure().
 QString validateOptions(const QVariantMap& options);
 
 // The closest of `candidates` to `name` (for "did you mean"), or an empty string when none is close.

@@ -28,6 +28,18 @@ struct TaskSpan {
     double seconds() const { return double(endNs - startNs) * 1e-9; }
 };
 
+// What a thread under the GIL model was doing (drawn green / red / grey in the timeline).
+enum class LockState : quint8 { Running, Waiting, Released };
+QString lockStateName(LockState state); // "running", "waiting", "released"
+
+// One interval of one worker's lock state (system-wide monotonic clock, ns).
+struct StateSpan {
+    int worker = 0;
+    LockState state = LockState::Running;
+    qint64 startNs = 0;
+    qint64 endNs = 0;
+};
+
 // Summary statistics of one sample set (seconds).
 struct SampleStats {
     double median = kUnknown;
@@ -57,6 +69,8 @@ struct Measurement {
     double karpFlatt = kUnknown; // experimentally determined serial fraction at this worker count
     quint64 checksum = 0;
     QList<TaskSpan> spans; // of the latest repeat
+    QList<StateSpan> states; // lock states of every worker in the latest repeat (gil-threads), else empty
+    QList<qint64> switches; // lock hand-overs of each repeat (gil-threads), else empty
     QList<double> launchS; // start-up before the first task of each repeat, where a backend reports it (mpirun)
     double launchMedianS = kUnknown;
     int failedRuns = 0; // repeats that failed (with on_error continue), not in samplesS
@@ -81,6 +95,8 @@ struct RunResult {
     Bounds bounds;
     QMap<QString, double> amdahlSerialFraction; // backend -> fitted serial fraction
     QStringList warnings;
+    // What ran a backend where it is not this program: "Python 3.11.2 (/usr/bin/python3)", by backend id.
+    QMap<QString, QString> runtimes;
     quint64 referenceChecksum = 0;
     bool cancelled = false;
     QString error; // empty when the run succeeded (or was cancelled)

@@ -127,6 +127,8 @@ void Runner::start(const ExperimentSpec& spec, int generation)
         Combination c;
         c.backend = BackendRegistry::create(id);
         c.backend->configure(spec.options);
+        if (const QString runtime = c.backend->runtime(); !runtime.isEmpty())
+            result.runtimes.insert(id, runtime);
         c.workers = workers;
         const int parallel = c.backend->usesWorkers() ? std::min({ workers, cores, int(spec.inputs.size()) }) : 1;
         c.weight = totalCost / parallel;
@@ -225,6 +227,9 @@ void Runner::start(const ExperimentSpec& spec, int generation)
                 if (const double launch = c.backend->lastLaunchSeconds(); std::isfinite(launch))
                     m.launchS.append(launch);
                 m.checksum = combine(spans);
+                if (const qint64 switches = c.backend->lastSwitches(); switches >= 0)
+                    m.switches.append(switches);
+                m.states = c.backend->lastStates();
                 if (!c.backend->usesWorkers() && c.backend->id() == QStringLiteral("sequential")) {
                     for (const TaskSpan& s : std::as_const(spans))
                         taskSamples[s.index].append(s.seconds());

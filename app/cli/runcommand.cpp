@@ -120,8 +120,23 @@ int runCommand(const QStringList& arguments)
         QStringLiteral("mpi: an OpenMPI hostfile, to spread ranks over several machines."), QStringLiteral("file"));
     const QCommandLineOption mpirunArgs(QStringLiteral("mpirun-args"),
         QStringLiteral("mpi: extra arguments for mpirun, e.g. '--mca btl tcp,self'."), QStringLiteral("args"));
+    const QCommandLineOption switchInterval(QStringLiteral("switch-interval"),
+        QStringLiteral("gil-threads: how long a thread waits for the simulated GIL before asking the holder to drop "
+                       "it, as sys.setswitchinterval. Default: 5."),
+        QStringLiteral("ms"));
+    const QCommandLineOption releaseGil(QStringLiteral("release-gil"),
+        QStringLiteral("gil-threads: run CPU kernels with the lock released, as a C extension between "
+                       "Py_BEGIN_ALLOW_THREADS and Py_END_ALLOW_THREADS does."));
+    const QCommandLineOption python(QStringLiteral("python"),
+        QStringLiteral("python-*: the interpreter to run (e.g. a free-threaded python3.13t). Default: python3 on "
+                       "the PATH."),
+        QStringLiteral("path"));
+    const QCommandLineOption pythonNative(QStringLiteral("python-native"),
+        QStringLiteral("python-threads: call ParLab's C++ kernel through ctypes, which releases the GIL during "
+                       "the call, instead of the pure-Python kernel."));
     parser.addOptions({ preset, kernel, inputs, backends, workers, repeat, warmup, format, exportJson, exportCsv,
-        exportMarkdown, command, chunksize, taskTimeout, onError, hostfile, mpirunArgs });
+        exportMarkdown, command, chunksize, taskTimeout, onError, hostfile, mpirunArgs, switchInterval, releaseGil,
+        python, pythonNative });
 
     bool handled = false;
     int exitCode = ExitOk;
@@ -209,6 +224,21 @@ int runCommand(const QStringList& arguments)
     }
     if (parser.isSet(mpirunArgs))
         spec.options.insert(QStringLiteral("mpirun_args"), parser.value(mpirunArgs));
+    if (parser.isSet(switchInterval)) {
+        bool ok = false;
+        const double ms = parser.value(switchInterval).toDouble(&ok);
+        if (!ok)
+            return usageError(kCommand,
+                QStringLiteral("--switch-interval: '%1' is not a number of milliseconds")
+                    .arg(parser.value(switchInterval)));
+        spec.options.insert(QStringLiteral("switch_interval_ms"), ms);
+    }
+    if (parser.isSet(releaseGil))
+        spec.options.insert(QStringLiteral("release_gil"), true);
+    if (parser.isSet(python))
+        spec.options.insert(QStringLiteral("python"), parser.value(python));
+    if (parser.isSet(pythonNative))
+        spec.options.insert(QStringLiteral("python_native"), true);
     const QString outputFormat = parser.value(format).trimmed().toLower();
     const QStringList formats { QStringLiteral("table"), QStringLiteral("csv"), QStringLiteral("json"),
         QStringLiteral("markdown") };

@@ -53,6 +53,13 @@ public:
     // Seconds the last execute spent starting up before any task ran (mpirun's launch), where that is a
     // separate phase worth showing; NaN otherwise.
     virtual double lastLaunchSeconds() const { return kUnknown; }
+    // The workers' lock states during the last execute and the number of lock hand-overs (the GIL model);
+    // empty and -1 for backends without a lock.
+    virtual QList<StateSpan> lastStates() const { return {}; }
+    virtual qint64 lastSwitches() const { return -1; }
+    // What runs the tasks when it is not this program (an interpreter and its version); empty otherwise.
+    // Called after configure().
+    virtual QString runtime() const { return {}; }
 
     virtual void execute(
         const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control, QList<TaskSpan>& spans)

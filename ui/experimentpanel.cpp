@@ -128,6 +128,32 @@ ExperimentPanel::ExperimentPanel(QWidget* parent)
     optionsLayout->addRow(m_continueOnError);
     layout->addWidget(options);
 
+    auto* interpreter = new QGroupBox(tr("GIL and Python"), this);
+    auto* interpreterLayout = new QFormLayout(interpreter);
+    m_switchInterval = new QDoubleSpinBox(interpreter);
+    m_switchInterval->setObjectName(QStringLiteral("switchInterval"));
+    m_switchInterval->setRange(0.1, 1000);
+    m_switchInterval->setDecimals(1);
+    m_switchInterval->setSuffix(tr(" ms"));
+    m_switchInterval->setValue(5);
+    m_switchInterval->setToolTip(tr("gil-threads: how long a waiting thread waits before asking the holder to drop "
+                                    "the lock (sys.setswitchinterval)"));
+    interpreterLayout->addRow(tr("&Switch interval:"), m_switchInterval);
+    m_releaseGil = new QCheckBox(tr("CPU kernels release the GIL (a C extension)"), interpreter);
+    m_releaseGil->setObjectName(QStringLiteral("releaseGil"));
+    m_releaseGil->setToolTip(tr("gil-threads: run kernels between Py_BEGIN_ALLOW_THREADS and Py_END_ALLOW_THREADS"));
+    interpreterLayout->addRow(m_releaseGil);
+    m_python = new QLineEdit(interpreter);
+    m_python->setObjectName(QStringLiteral("python"));
+    m_python->setPlaceholderText(tr("python3 on the PATH"));
+    m_python->setToolTip(tr("python-*: the interpreter to run, e.g. a free-threaded python3.13t"));
+    interpreterLayout->addRow(tr("&Python:"), m_python);
+    m_pythonNative = new QCheckBox(tr("Python threads call the C++ kernel (ctypes)"), interpreter);
+    m_pythonNative->setObjectName(QStringLiteral("pythonNative"));
+    m_pythonNative->setToolTip(tr("python-threads: ctypes releases the GIL during the foreign call"));
+    interpreterLayout->addRow(m_pythonNative);
+    layout->addWidget(interpreter);
+
     m_problem = new QLabel(this);
     m_problem->setObjectName(QStringLiteral("problem"));
     m_problem->setWordWrap(true);
@@ -155,6 +181,7 @@ ExperimentPanel::ExperimentPanel(QWidget* parent)
     connect(m_command, &QLineEdit::textChanged, this, &ExperimentPanel::revalidate);
     connect(m_workers, &QLineEdit::textChanged, this, &ExperimentPanel::revalidate);
     connect(m_backends, &QListWidget::itemChanged, this, &ExperimentPanel::revalidate);
+    connect(m_python, &QLineEdit::textChanged, this, &ExperimentPanel::revalidate);
     kernelChanged();
 }
 
@@ -203,6 +230,14 @@ ExperimentSpec ExperimentPanel::spec() const
         spec.options.insert(QStringLiteral("task_timeout_s"), m_taskTimeout->value());
     spec.options.insert(QStringLiteral("on_error"),
         m_continueOnError->isChecked() ? QStringLiteral("continue") : QStringLiteral("stop"));
+    if (m_switchInterval->value() != 5.0)
+        spec.options.insert(QStringLiteral("switch_interval_ms"), m_switchInterval->value());
+    if (m_releaseGil->isChecked())
+        spec.options.insert(QStringLiteral("release_gil"), true);
+    if (!m_python->text().trimmed().isEmpty())
+        spec.options.insert(QStringLiteral("python"), m_python->text().trimmed());
+    if (m_pythonNative->isChecked())
+        spec.options.insert(QStringLiteral("python_native"), true);
     return spec;
 }
 
@@ -255,6 +290,10 @@ void ExperimentPanel::setExperiment(const ExperimentSpec& spec, const QString& i
     m_chunksize->setValue(spec.options.value(QStringLiteral("chunksize"), 1).toInt());
     m_taskTimeout->setValue(spec.options.value(QStringLiteral("task_timeout_s"), 0.0).toDouble());
     m_continueOnError->setChecked(spec.continueOnError());
+    m_switchInterval->setValue(spec.options.value(QStringLiteral("switch_interval_ms"), 5.0).toDouble());
+    m_releaseGil->setChecked(spec.options.value(QStringLiteral("release_gil")).toBool());
+    m_python->setText(spec.options.value(QStringLiteral("python")).toString());
+    m_pythonNative->setChecked(spec.options.value(QStringLiteral("python_native")).toBool());
     for (int i = 0; i < m_backends->count(); ++i) {
         QListWidgetItem* item = m_backends->item(i);
         const bool wanted = spec.backends.contains(item->data(Qt::UserRole).toString());
@@ -285,6 +324,10 @@ void ExperimentPanel::saveSettings(QSettings& settings) const
     settings.setValue(QStringLiteral("experiment/chunksize"), m_chunksize->value());
     settings.setValue(QStringLiteral("experiment/taskTimeout"), m_taskTimeout->value());
     settings.setValue(QStringLiteral("experiment/continueOnError"), m_continueOnError->isChecked());
+    settings.setValue(QStringLiteral("experiment/switchInterval"), m_switchInterval->value());
+    settings.setValue(QStringLiteral("experiment/releaseGil"), m_releaseGil->isChecked());
+    settings.setValue(QStringLiteral("experiment/python"), m_python->text());
+    settings.setValue(QStringLiteral("experiment/pythonNative"), m_pythonNative->isChecked());
 }
 
 void ExperimentPanel::restoreSettings(const QSettings& settings)
@@ -303,6 +346,13 @@ void ExperimentPanel::restoreSettings(const QSettings& settings)
     spec.options.insert(QStringLiteral("on_error"),
         settings.value(QStringLiteral("experiment/continueOnError")).toBool() ? QStringLiteral("continue")
                                                                               : QStringLiteral("stop"));
+    spec.options.insert(QStringLiteral("switch_interval_ms"),
+        settings.value(QStringLiteral("experiment/switchInterval"), 5.0).toDouble());
+    if (settings.value(QStringLiteral("experiment/releaseGil")).toBool())
+        spec.options.insert(QStringLiteral("release_gil"), true);
+    spec.options.insert(QStringLiteral("python"), settings.value(QStringLiteral("experiment/python")).toString());
+    if (settings.value(QStringLiteral("experiment/pythonNative")).toBool())
+        spec.options.insert(QStringLiteral("python_native"), true);
     setExperiment(spec, settings.value(QStringLiteral("experiment/inputs")).toString(),
         settings.value(QStringLiteral("experiment/workers")).toString());
 }
@@ -312,7 +362,9 @@ void ExperimentPanel::setRunning(bool running)
     for (QWidget* w : { static_cast<QWidget*>(m_kernel), static_cast<QWidget*>(m_inputs),
              static_cast<QWidget*>(m_command), static_cast<QWidget*>(m_backends), static_cast<QWidget*>(m_workers),
              static_cast<QWidget*>(m_repeats), static_cast<QWidget*>(m_warmup), static_cast<QWidget*>(m_chunksize),
-             static_cast<QWidget*>(m_taskTimeout), static_cast<QWidget*>(m_continueOnError) })
+             static_cast<QWidget*>(m_taskTimeout), static_cast<QWidget*>(m_continueOnError),
+             static_cast<QWidget*>(m_switchInterval), static_cast<QWidget*>(m_releaseGil),
+             static_cast<QWidget*>(m_python), static_cast<QWidget*>(m_pythonNative) })
         w->setEnabled(!running);
 }
 

@@ -60,6 +60,10 @@ private:
     QSpinBox* m_chunksize = nullptr;
     QDoubleSpinBox* m_taskTimeout = nullptr;
     QCheckBox* m_continueOnError = nullptr;
+    QDoubleSpinBox* m_switchInterval = nullptr;
+    QCheckBox* m_releaseGil = nullptr;
+    QLineEdit* m_python = nullptr;
+    QCheckBox* m_pythonNative = nullptr;
     QLabel* m_problem = nullptr;
     QString m_error;
 };

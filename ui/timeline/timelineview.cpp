@@ -113,7 +113,7 @@ QString tickLabel(double relativeNs, const TickFormat& format)
     return QString::number(value, 'f', format.decimals) + QLatin1Char(' ') + format.unit;
 }
 
-// A steps of 1, 2 or 5 times a power of ten, at least `raw`.
+// A step of 1, 2 or 5 times a power of ten, at least `raw`.
 double niceStep(double raw)
 {
     const double magnitude = std::pow(10.0, std::floor(std::log10(std::max(raw, 1e-3))));

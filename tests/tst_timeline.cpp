@@ -1,0 +1,782 @@
+// The timeline a teacher points at: one row per worker, every task a bar where its times say, the GIL's
+// states under the bars, hover naming a task, zoom and pan that keep the user's place, exports other programs
+// open, a chosen measurement that survives live updates, a real run drawn as run, and 100,000 tasks drawn fast.
+
+#include "experimentspec.h"
+#include "export/formatting.h"
+#include "results.h"
+#include "runner.h"
+#include "timeline/timelinepanel.h"
+#include "timeline/timelineview.h"
+
+#include <QComboBox>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QImage>
+#include <QKeyEvent>
+#include <QScrollBar>
+#include <QSet>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QWheelEvent>
+#include <QXmlStreamReader>
+#include <cmath>
+
+using namespace parlab;
+
+namespace {
+constexpr qint64 kClock = 5'000'000'000; // an arbitrary point on the monotonic clock
+constexpr qint64 kMs = 1'000'000;
+
+TaskSpan task(int index, qint64 input, int worker, double startMs, double endMs, qint64 pid = 4242)
+{
+    TaskSpan span;
+    span.input = input;
+    span.index = index;
+    span.worker = worker;
+    span.pid = pid;
+    span.startNs = kClock + qint64(startMs * kMs);
+    span.endNs = kClock + qint64(endMs * kMs);
+    span.checksum = quint64(input);
+    return span;
+}
+
+StateSpan state(int worker, LockState lock, double startMs, double endMs)
+{
+    StateSpan s;
+    s.worker = worker;
+    s.state = lock;
+    s.startNs = kClock + qint64(startMs * kMs);
+    s.endNs = kClock + qint64(endMs * kMs);
+    return s;
+}
+
+// Two threads, six tasks (inputs 35..30); with states, each thread's lock states cross its task boundaries.
+Measurement handMade(bool withStates = false, const QString& backend = QStringLiteral("threads"), int workers = 2)
+{
+    Measurement m;
+    m.generation = 1;
+    m.backend = backend;
+    m.workers = workers;
+    m.samplesS = { 0.040 };
+    m.spans = {
+        task(0, 35, 0, 0, 10),
+        task(1, 34, 1, 0.5, 20),
+        task(2, 33, 0, 10, 25),
+        task(3, 32, 1, 20, 30),
+        task(4, 31, 0, 25, 40),
+        task(5, 30, 1, 30, 38),
+    };
+    if (withStates) {
+        m.states = {
+            state(0, LockState::Running, 0, 5),
+            state(0, LockState::Waiting, 5, 12), // task 0 -> task 2 at 10 ms
+            state(0, LockState::Running, 12, 30),
+            state(0, LockState::Released, 30, 40),
+            state(1, LockState::Waiting, 0, 3),
+            state(1, LockState::Running, 3, 22), // task 1 -> task 3 at 20 ms
+            state(1, LockState::Waiting, 22, 38),
+        };
+        m.switches = { 17, 23 };
+    }
+    return m;
+}
+
+RunResult resultOf(const QList<Measurement>& measurements, int generation = 1)
+{
+    RunResult r;
+    r.generation = generation;
+    r.spec.kernel = QStringLiteral("fib");
+    r.spec.inputs = { 35, 34, 33, 32, 31, 30 };
+    r.measurements = measurements;
+    for (Measurement& m : r.measurements)
+        m.generation = generation;
+    return r;
+}
+
+// A view shown at a known size, so its viewport has its final geometry.
+void showAt(QWidget& widget, QSize size)
+{
+    widget.resize(size);
+    widget.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&widget));
+}
+
+bool sameColour(QColor a, QColor b, int tolerance = 3)
+{
+    return std::abs(a.red() - b.red()) <= tolerance && std::abs(a.green() - b.green()) <= tolerance
+        && std::abs(a.blue() - b.blue()) <= tolerance;
+}
+
+QWheelEvent wheel(QPointF pos, QPoint angle, Qt::KeyboardModifiers modifiers)
+{
+    return QWheelEvent(pos, pos, QPoint(), angle, Qt::NoButton, modifiers, Qt::NoScrollPhase, false);
+}
+
+// The fill colour of every <rect> in an SVG file (inherited from the enclosing <g>, as QSvgGenerator writes).
+QList<QColor> svgRectFills(const QString& path, QString* error)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *error = file.errorString();
+        return {};
+    }
+    QXmlStreamReader xml(&file);
+    QList<QString> fills { QStringLiteral("none") };
+    QList<QColor> rects;
+    while (!xml.atEnd()) {
+        xml.readNext();
+        if (xml.isStartElement()) {
+            const auto attributes = xml.attributes();
+            const QString fill = attributes.hasAttribute(QStringLiteral("fill"))
+                ? attributes.value(QStringLiteral("fill")).toString()
+                : fills.last();
+            fills.append(fill);
+            if (xml.name() == QLatin1String("rect"))
+                rects.append(QColor(fill));
+        } else if (xml.isEndElement()) {
+            fills.removeLast();
+        }
+    }
+    if (xml.hasError())
+        *error = xml.errorString();
+    return rects;
+}
+} // namespace
+
+class TestTimeline final : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void emptyViewSaysWhatToDo();
+    void oneRowPerWorker();
+    void rowLabelsNameProcessesAndRanks();
+    void hitTestingFindsTasksAndStates();
+    void zoomKeepsTimeUnderCursor();
+    void panMovesTheWindow();
+    void fitRestoresEverything();
+    void liveUpdateKeepsZoom();
+    void pngExportDrawsBarsAndStates();
+    void svgExportHasRects();
+    void exportErrorsNameThePath();
+    void paletteChangeRestyles();
+    void captionSummarises();
+    void defaultPicksMostParallel();
+    void chosenMeasurementSurvivesNewResults();
+    void realRunHasOneRowPerWorker();
+    void hundredThousandSpansPaintFast();
+};
+
+void TestTimeline::initTestCase()
+{
+    Runner registersMetaTypes;
+    Q_UNUSED(registersMetaTypes);
+}
+
+void TestTimeline::emptyViewSaysWhatToDo()
+{
+    TimelineView view;
+    showAt(view, QSize(700, 300));
+    QVERIFY(view.isEmpty());
+    QCOMPARE(view.rowCount(), 0);
+    QCOMPARE(view.itemAt(QPoint(350, 150)).span, -1);
+    QVERIFY(view.toolTipAt(QPoint(350, 150)).isEmpty());
+    // Not a blank: the message is drawn in the middle.
+    const QImage image = view.grab().toImage();
+    const QColor background = view.palette().color(QPalette::Window);
+    int inked = 0;
+    for (int x = 0; x < image.width(); ++x) {
+        if (!sameColour(image.pixelColor(x, image.height() / 2), background, 20))
+            ++inked;
+    }
+    QVERIFY2(inked > 20, qPrintable(QStringLiteral("%1 inked pixels across the middle").arg(inked)));
+}
+
+void TestTimeline::oneRowPerWorker()
+{
+    TimelineView view;
+    showAt(view, QSize(900, 300));
+    view.setMeasurement(handMade());
+    QCOMPARE(view.rowCount(), 2);
+    QCOMPARE(view.rowWorker(0), 0);
+    QCOMPARE(view.rowWorker(1), 1);
+    // Threads of one program: no pid in the label, counted from 1.
+    QCOMPARE(view.rowLabel(0), QStringLiteral("thread 1"));
+    QCOMPARE(view.rowLabel(1), QStringLiteral("thread 2"));
+    QCOMPARE(view.originNs(), kClock);
+
+    // Each task's bar sits in its worker's row (worker 0 above worker 1), left to right in time.
+    const Measurement m = handMade();
+    for (int i = 0; i < m.spans.size(); ++i) {
+        const QRectF bar = view.taskRect(i);
+        QVERIFY2(!bar.isEmpty(), qPrintable(QString::number(i)));
+        QCOMPARE(bar.top(), view.taskRect(m.spans.at(i).worker == 0 ? 0 : 1).top());
+    }
+    QVERIFY(view.taskRect(1).top() >= view.taskRect(0).bottom());
+    QVERIFY(view.taskRect(2).left() >= view.taskRect(0).right() - 1);
+    QVERIFY(view.taskRect(4).left() >= view.taskRect(2).right() - 1);
+
+    // States of a worker without tasks still get a row.
+    Measurement withIdle = handMade(true);
+    withIdle.states.append(state(2, LockState::Waiting, 0, 38));
+    view.setMeasurement(withIdle);
+    QCOMPARE(view.rowCount(), 3);
+    QCOMPARE(view.rowWorker(2), 2);
+}
+
+void TestTimeline::rowLabelsNameProcessesAndRanks()
+{
+    TimelineView view;
+    showAt(view, QSize(900, 300));
+    Measurement processes = handMade(false, QStringLiteral("processes"));
+    for (TaskSpan& span : processes.spans)
+        span.pid = 1000 + span.worker;
+    view.setMeasurement(processes);
+    QCOMPARE(view.rowLabel(0), QStringLiteral("process 1 · pid 1000"));
+    QCOMPARE(view.rowLabel(1), QStringLiteral("process 2 · pid 1001"));
+
+    Measurement ranks = handMade(false, QStringLiteral("mpi"));
+    for (TaskSpan& span : ranks.spans) {
+        span.pid = 2000 + span.worker;
+        span.host = span.worker == 0 ? QStringLiteral("node-a") : QStringLiteral("node-b");
+    }
+    view.setMeasurement(ranks);
+    QCOMPARE(view.rowLabel(0), QStringLiteral("rank 0 · node-a"));
+    QCOMPARE(view.rowLabel(1), QStringLiteral("rank 1 · node-b"));
+
+    // One fresh process per task: the slot has many pids, so none goes in the label (the tooltip has each).
+    Measurement perTask = handMade(false, QStringLiteral("process-per-task"));
+    for (TaskSpan& span : perTask.spans)
+        span.pid = 3000 + span.index;
+    view.setMeasurement(perTask);
+    QCOMPARE(view.rowLabel(0), QStringLiteral("process slot 1"));
+    QVERIFY(view.toolTipAt(view.taskRect(2).center().toPoint()).contains(QStringLiteral("pid 3002")));
+}
+
+void TestTimeline::hitTestingFindsTasksAndStates()
+{
+    TimelineView view;
+    showAt(view, QSize(1000, 300));
+    const Measurement m = handMade(true);
+    view.setMeasurement(m);
+
+    for (int i = 0; i < m.spans.size(); ++i) {
+        const TaskSpan& span = m.spans.at(i);
+        // The point comes from the view's own time -> x mapping, in the middle of the task.
+        const double x = view.xForTime(double(span.startNs + span.endNs) / 2);
+        const QPoint point(int(std::round(x)), int(view.taskRect(i).center().y()));
+        const TimelineView::Item item = view.itemAt(point);
+        QCOMPARE(item.span, i);
+        QCOMPARE(view.rowWorker(item.row), span.worker);
+        const QString tip = view.toolTipAt(point);
+        QVERIFY2(tip.contains(QStringLiteral("input %1 (#%2)").arg(span.input).arg(span.index + 1)), qPrintable(tip));
+        QVERIFY2(tip.contains(QStringLiteral("start ") + Format::duration(double(span.startNs - kClock) * 1e-9)),
+            qPrintable(tip));
+        QVERIFY2(tip.contains(QStringLiteral("duration ") + Format::duration(span.seconds())), qPrintable(tip));
+        QVERIFY2(tip.contains(QStringLiteral("thread %1").arg(span.worker + 1)), qPrintable(tip));
+        QVERIFY2(tip.contains(QStringLiteral("pid 4242")), qPrintable(tip));
+    }
+
+    // A state crossing a task boundary: at 11 ms worker 0 is in task #3 (input 33) and waiting since 5 ms.
+    const QPoint inTask(int(std::round(view.xForTime(double(kClock + 11 * kMs)))), int(view.taskRect(2).center().y()));
+    QCOMPARE(view.itemAt(inTask).span, 2);
+    QCOMPARE(view.itemAt(inTask).state, 1);
+    const QString tip = view.toolTipAt(inTask);
+    QVERIFY2(tip.contains(QStringLiteral("lock waiting from 5.000 ms for 7.000 ms")), qPrintable(tip));
+
+    // On the strip itself: the state, and no task.
+    for (int j = 0; j < m.states.size(); ++j) {
+        const QRectF strip = view.stateRect(j);
+        QVERIFY2(!strip.isEmpty(), qPrintable(QString::number(j)));
+        const TimelineView::Item item = view.itemAt(strip.center().toPoint());
+        QCOMPARE(item.state, j);
+        QCOMPARE(item.span, -1);
+        QVERIFY(view.toolTipAt(strip.center().toPoint()).contains(lockStateName(m.states.at(j).state)));
+    }
+
+    // Off every item: the row labels, and past the last task.
+    QCOMPARE(view.itemAt(QPoint(5, int(view.taskRect(0).center().y()))).span, -1);
+    const QPoint late(int(view.xForTime(double(kClock + 39 * kMs))), int(view.taskRect(1).center().y()));
+    QCOMPARE(view.itemAt(late).row, 1);
+    QCOMPARE(view.itemAt(late).span, -1);
+    QCOMPARE(view.itemAt(late).state, -1); // worker 1's last state ended at 38 ms
+    QVERIFY(view.toolTipAt(late).isEmpty());
+}
+
+void TestTimeline::zoomKeepsTimeUnderCursor()
+{
+    TimelineView view;
+    showAt(view, QSize(1000, 300));
+    view.setMeasurement(handMade());
+    const double span = view.visibleEndNs() - view.visibleStartNs();
+    const double x = view.taskRect(2).center().x();
+    const double before = view.timeAtX(x);
+    view.zoomAt(x, 2);
+    QVERIFY(!view.isFitted());
+    QCOMPARE_LT(std::abs(view.timeAtX(x) - before), span * 1e-9);
+    QCOMPARE_LT(std::abs((view.visibleEndNs() - view.visibleStartNs()) - span / 2), span * 1e-9);
+    // The time that was under the cursor still maps to the same x.
+    QCOMPARE_LT(std::abs(view.xForTime(before) - x), 1e-6);
+
+    // Ctrl+wheel, two notches: twice as close again, around the pointer.
+    const double x2 = view.taskRect(3).center().x();
+    const double under = view.timeAtX(x2);
+    QWheelEvent event = wheel(QPointF(x2, 100), QPoint(0, 240), Qt::ControlModifier);
+    QApplication::sendEvent(view.viewport(), &event);
+    QCOMPARE_LT(std::abs((view.visibleEndNs() - view.visibleStartNs()) - span / 4), span * 1e-9);
+    QCOMPARE_LT(std::abs(view.timeAtX(x2) - under), span * 1e-9);
+
+    // + zooms in around the middle, - out.
+    QTest::keyClick(&view, Qt::Key_Plus);
+    QCOMPARE_LT(std::abs((view.visibleEndNs() - view.visibleStartNs()) - span / 8), span * 1e-9);
+    QTest::keyClick(&view, Qt::Key_Minus);
+    QCOMPARE_LT(std::abs((view.visibleEndNs() - view.visibleStartNs()) - span / 4), span * 1e-9);
+
+    // Zoomed in, a wide bar carries its input.
+    view.fit();
+    view.zoomAt(view.taskRect(0).center().x(), 4);
+    QVERIFY(view.taskRect(0).width() > 100);
+}
+
+void TestTimeline::panMovesTheWindow()
+{
+    TimelineView view;
+    showAt(view, QSize(1000, 300));
+    view.setMeasurement(handMade());
+    view.zoomAt(view.xForTime(double(kClock)), 4);
+    const double span = view.visibleEndNs() - view.visibleStartNs();
+    QVERIFY(view.horizontalScrollBar()->maximum() > 0);
+
+    const double start = view.visibleStartNs();
+    const double perPixel = span / (view.xForTime(view.visibleEndNs()) - view.xForTime(view.visibleStartNs()));
+    view.panByPixels(100);
+    QCOMPARE_LT(std::abs(view.visibleStartNs() - (start + 100 * perPixel)), span * 1e-9);
+    QCOMPARE_LT(std::abs((view.visibleEndNs() - view.visibleStartNs()) - span), span * 1e-9);
+
+    // Dragging left brings later times into view, by the distance dragged.
+    const double beforeDrag = view.visibleStartNs();
+    QTest::mousePress(view.viewport(), Qt::LeftButton, {}, QPoint(600, 80));
+    QTest::mouseMove(view.viewport(), QPoint(550, 80));
+    QTest::mouseRelease(view.viewport(), Qt::LeftButton, {}, QPoint(550, 80));
+    QCOMPARE_LT(std::abs(view.visibleStartNs() - (beforeDrag + 50 * perPixel)), span * 1e-6);
+
+    // The arrow keys move a tenth of the window.
+    const double beforeKey = view.visibleStartNs();
+    QTest::keyClick(&view, Qt::Key_Right);
+    QVERIFY(view.visibleStartNs() > beforeKey);
+    QTest::keyClick(&view, Qt::Key_Left);
+    QCOMPARE_LT(std::abs(view.visibleStartNs() - beforeKey), span * 1e-6);
+
+    // Shift+wheel pans too.
+    QWheelEvent event = wheel(QPointF(500, 80), QPoint(0, -120), Qt::ShiftModifier);
+    QApplication::sendEvent(view.viewport(), &event);
+    QVERIFY(view.visibleStartNs() > beforeKey);
+
+    // The scroll bar's end is the run's end; its start the run's start.
+    view.horizontalScrollBar()->setValue(view.horizontalScrollBar()->maximum());
+    QVERIFY(view.visibleEndNs() >= double(kClock + 40 * kMs));
+    view.horizontalScrollBar()->setValue(0);
+    QVERIFY(view.visibleStartNs() <= double(kClock));
+    // Panning stops at the ends.
+    view.panByPixels(-10'000);
+    QVERIFY(view.visibleStartNs() <= double(kClock));
+    QVERIFY(view.visibleStartNs() > double(kClock - 5 * kMs));
+}
+
+void TestTimeline::fitRestoresEverything()
+{
+    TimelineView view;
+    showAt(view, QSize(1000, 300));
+    view.setMeasurement(handMade());
+    QVERIFY(view.isFitted());
+    const double start = view.visibleStartNs();
+    const double end = view.visibleEndNs();
+    // Fitted, everything shows: the first task starts and the last ends inside the window.
+    QVERIFY(start < double(kClock));
+    QVERIFY(end > double(kClock + 40 * kMs));
+    QCOMPARE(view.horizontalScrollBar()->maximum(), 0);
+
+    view.zoomAt(300, 8);
+    view.panByPixels(200);
+    QTest::keyClick(&view, Qt::Key_0);
+    QVERIFY(view.isFitted());
+    QCOMPARE(view.visibleStartNs(), start);
+    QCOMPARE(view.visibleEndNs(), end);
+    // No zooming out past the whole run.
+    QTest::keyClick(&view, Qt::Key_Minus);
+    QCOMPARE(view.visibleStartNs(), start);
+    QCOMPARE(view.visibleEndNs(), end);
+}
+
+void TestTimeline::liveUpdateKeepsZoom()
+{
+    TimelineView view;
+    showAt(view, QSize(1000, 300));
+    view.setMeasurement(handMade());
+    view.zoomAt(view.taskRect(2).center().x(), 3);
+    const double relativeStart = view.visibleStartNs() - double(view.originNs());
+    const double span = view.visibleEndNs() - view.visibleStartNs();
+
+    // The next repeat of the same measurement: other absolute times, the same window relative to its start.
+    Measurement next = handMade();
+    for (TaskSpan& s : next.spans) {
+        s.startNs += 77 * kMs;
+        s.endNs += 77 * kMs;
+    }
+    view.setMeasurement(next);
+    QCOMPARE(view.originNs(), kClock + 77 * kMs);
+    QCOMPARE_LT(std::abs(view.visibleStartNs() - double(view.originNs()) - relativeStart), 1.0);
+    QCOMPARE_LT(std::abs(view.visibleEndNs() - view.visibleStartNs() - span), 1.0);
+
+    // Another measurement fits.
+    view.setMeasurement(handMade(false, QStringLiteral("threads"), 4));
+    QVERIFY(view.isFitted());
+}
+
+void TestTimeline::pngExportDrawsBarsAndStates()
+{
+    TimelinePanel panel;
+    showAt(panel, QSize(1000, 420));
+    panel.setResult(resultOf({ handMade(true) }));
+    TimelineView* view = panel.view();
+    QCOMPARE(view->rowCount(), 2);
+    QVERIFY(!view->title().isEmpty());
+
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("timeline.png"));
+    QCOMPARE(panel.exportTo(path), QString());
+    QImage image(path);
+    QVERIFY(!image.isNull());
+    // The viewport's width at twice the pixels, as tall as the two rows and the legend need.
+    QCOMPARE(view->pictureSize().width(), view->viewport()->width());
+    QVERIFY(view->pictureSize().height() <= view->viewport()->height());
+    QVERIFY(view->pictureSize().height() > view->taskRect(1).bottom());
+    QCOMPARE(image.size(), view->pictureSize() * 2);
+
+    const Measurement& m = view->measurement();
+    for (int i = 0; i < m.spans.size(); ++i) {
+        const QRectF bar = view->taskRect(i);
+        // Near the bar's top-left corner: clear of the centred label.
+        const QPoint pixel = ((bar.topLeft() + QPointF(3, 3)) * 2).toPoint();
+        const QColor colour = image.pixelColor(pixel);
+        QVERIFY2(sameColour(colour, view->taskColor(i)),
+            qPrintable(QStringLiteral("task %1 at %2,%3 is %4, expected %5")
+                           .arg(i)
+                           .arg(pixel.x())
+                           .arg(pixel.y())
+                           .arg(colour.name(), view->taskColor(i).name())));
+    }
+    QVERIFY(!sameColour(view->taskColor(0), view->palette().color(QPalette::Window), 30));
+    QVERIFY(!sameColour(view->taskColor(1), view->taskColor(0), 5)); // neighbours part
+    for (int j = 0; j < m.states.size(); ++j) {
+        const QPoint pixel = (view->stateRect(j).center() * 2).toPoint();
+        QVERIFY2(sameColour(image.pixelColor(pixel), TimelineView::stateColor(m.states.at(j).state)),
+            qPrintable(QStringLiteral("state %1 is %2").arg(j).arg(image.pixelColor(pixel).name())));
+    }
+    // Between the bars of a row (worker 1 idle from 38 to 40 ms... take the gap left of the first task): background.
+    const QRectF first = view->taskRect(0);
+    const QPoint gap = (QPointF(first.left() - 3, first.center().y()) * 2).toPoint();
+    QVERIFY(sameColour(image.pixelColor(gap), view->palette().color(QPalette::Window), 20));
+
+    // More rows than the window shows: the picture grows to hold them all, the last one drawn too.
+    Measurement many = handMade(false, QStringLiteral("threads"), 40);
+    for (int w = 2; w < 40; ++w)
+        many.spans.append(task(int(many.spans.size()), 20 + w, w, 1, 30));
+    panel.setResult(resultOf({ many }));
+    QCOMPARE(view->rowCount(), 40);
+    QVERIFY(view->verticalScrollBar()->maximum() > 0);
+    QVERIFY(view->pictureSize().height() > view->viewport()->height());
+    const QString tall = dir.filePath(QStringLiteral("tall.png"));
+    QCOMPARE(panel.exportTo(tall), QString());
+    const QImage tallImage(tall);
+    QCOMPARE(tallImage.size(), view->pictureSize() * 2);
+    const int last = int(many.spans.size()) - 1;
+    view->verticalScrollBar()->setValue(0);
+    const QRectF firstBar = view->taskRect(last - 37); // worker 2, on screen
+    const double rowStep = view->taskRect(last - 36).top() - firstBar.top();
+    const QPointF lastBar(firstBar.left() + 3, firstBar.top() + 37 * rowStep + 3);
+    QVERIFY2(sameColour(tallImage.pixelColor((lastBar * 2).toPoint()), view->taskColor(last)),
+        qPrintable(tallImage.pixelColor((lastBar * 2).toPoint()).name()));
+}
+
+void TestTimeline::svgExportHasRects()
+{
+    TimelinePanel panel;
+    showAt(panel, QSize(1000, 420));
+    const Measurement m = handMade(true);
+    panel.setResult(resultOf({ m }));
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("timeline.svg"));
+    QCOMPARE(panel.exportTo(path), QString());
+
+    QString error;
+    const QList<QColor> fills = svgRectFills(path, &error);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    TimelineView* view = panel.view();
+    auto count = [&fills](const QColor& colour) {
+        return std::count_if(
+            fills.begin(), fills.end(), [&colour](const QColor& c) { return sameColour(c, colour, 1); });
+    };
+    // Every task a rect in its fill (the legend adds a swatch of the base colour).
+    QCOMPARE_GE(count(view->taskColor(0)) + count(view->taskColor(1)), 6);
+    QCOMPARE_GE(count(TimelineView::stateColor(LockState::Running)), 3);
+    QCOMPARE_GE(count(TimelineView::stateColor(LockState::Waiting)), 3);
+    QCOMPARE_GE(count(TimelineView::stateColor(LockState::Released)), 1);
+
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray svg = file.readAll();
+    QVERIFY(svg.contains("<title>Timeline of threads x2"));
+    QVERIFY(svg.contains(">35<") || svg.contains("35</text>")); // the input on the first bar
+}
+
+void TestTimeline::exportErrorsNameThePath()
+{
+    TimelinePanel panel;
+    QTemporaryDir dir;
+    const QString empty = dir.filePath(QStringLiteral("nothing.png"));
+    const QString noData = panel.exportTo(empty);
+    QVERIFY2(noData.contains(QStringLiteral("run an experiment first")), qPrintable(noData));
+    QVERIFY(!QFile::exists(empty));
+
+    panel.setResult(resultOf({ handMade() }));
+    const QString bmp = panel.exportTo(dir.filePath(QStringLiteral("timeline.bmp")));
+    QVERIFY2(
+        bmp.contains(QStringLiteral("timeline.bmp")) && bmp.contains(QStringLiteral(".png or .svg")), qPrintable(bmp));
+    const QString folder = panel.exportTo(dir.filePath(QStringLiteral("missing/sub/timeline.png")));
+    QVERIFY2(folder.contains(QStringLiteral("missing")), qPrintable(folder));
+}
+
+void TestTimeline::paletteChangeRestyles()
+{
+    TimelineView view;
+    showAt(view, QSize(900, 300));
+    view.setMeasurement(handMade(true));
+    const QColor lightBar = view.taskColor(0);
+
+    QPalette dark = view.palette();
+    dark.setColor(QPalette::Window, QColor(0x20, 0x20, 0x24));
+    dark.setColor(QPalette::WindowText, QColor(0xe8, 0xe8, 0xe8));
+    dark.setColor(QPalette::Base, QColor(0x18, 0x18, 0x1c));
+    dark.setColor(QPalette::Text, QColor(0xe8, 0xe8, 0xe8));
+    dark.setColor(QPalette::Highlight, QColor(0x4a, 0x9e, 0xe8));
+    view.setPalette(dark);
+    QCOMPARE(view.taskColor(0), QColor(0x4a, 0x9e, 0xe8)); // the bars follow the palette's highlight
+    QVERIFY(view.taskColor(0) != lightBar);
+
+    const QImage image = view.grab().toImage();
+    const QRectF first = view.taskRect(0);
+    QVERIFY(sameColour(
+        image.pixelColor((QPointF(first.left() - 3, first.center().y())).toPoint()), QColor(0x20, 0x20, 0x24), 20));
+    QVERIFY(sameColour(image.pixelColor((first.topLeft() + QPointF(3, 3)).toPoint()), view.taskColor(0)));
+    // The state colours are the same on either palette and stand out from the dark window.
+    QVERIFY(sameColour(
+        image.pixelColor(view.stateRect(0).center().toPoint()), TimelineView::stateColor(LockState::Running)));
+}
+
+void TestTimeline::captionSummarises()
+{
+    TimelinePanel panel;
+    panel.setResult(resultOf({ handMade(true) }));
+    const QString caption = panel.caption();
+    QVERIFY2(caption.startsWith(QStringLiteral("threads x2: 6 tasks on 2 workers")), qPrintable(caption));
+    QVERIFY2(caption.contains(QStringLiteral("span 40.00 ms")), qPrintable(caption));
+    // Busy: (10 + 19.5 + 15 + 10 + 15 + 8) ms of 2 x 40 ms.
+    QVERIFY2(caption.contains(QStringLiteral("busy 97%")), qPrintable(caption));
+    QVERIFY2(caption.contains(QStringLiteral("23 lock switches")), qPrintable(caption));
+    // Waiting: (7 + 3 + 16) ms of (40 + 38) ms of thread time.
+    QVERIFY2(caption.contains(QStringLiteral("waiting for the lock 33%")), qPrintable(caption));
+
+    panel.setResult(resultOf({ handMade() }));
+    QVERIFY(!panel.caption().contains(QStringLiteral("lock")));
+    panel.clear();
+    QVERIFY(panel.view()->isEmpty());
+    QCOMPARE(panel.caption(), QStringLiteral("No measurement yet."));
+}
+
+void TestTimeline::defaultPicksMostParallel()
+{
+    TimelinePanel panel;
+    Measurement sequential = handMade(false, QStringLiteral("sequential"), 1);
+    for (TaskSpan& s : sequential.spans)
+        s.worker = 0;
+    panel.setResult(resultOf({ sequential, handMade(false, QStringLiteral("threads"), 2),
+        handMade(false, QStringLiteral("threads"), 4), handMade(false, QStringLiteral("processes"), 4) }));
+    QCOMPARE(panel.labels(),
+        (QStringList { QStringLiteral("sequential x1"), QStringLiteral("threads x2"), QStringLiteral("threads x4"),
+            QStringLiteral("processes x4") }));
+    // Most workers; of two with as many, the one measured last.
+    QCOMPARE(panel.currentLabel(), QStringLiteral("processes x4"));
+    QCOMPARE(panel.view()->measurement().label(), QStringLiteral("processes x4"));
+
+    // A measurement without tasks (all its repeats failed) is not the default.
+    Measurement failed = handMade(false, QStringLiteral("threads"), 8);
+    failed.spans.clear();
+    panel.setResult(resultOf({ sequential, handMade(false, QStringLiteral("threads"), 2), failed }));
+    QCOMPARE(panel.currentLabel(), QStringLiteral("threads x2"));
+    QVERIFY(panel.showMeasurement(QStringLiteral("threads x8")));
+    QVERIFY(panel.view()->isEmpty());
+    QVERIFY2(panel.caption().contains(QStringLiteral("no tasks")), qPrintable(panel.caption()));
+}
+
+void TestTimeline::chosenMeasurementSurvivesNewResults()
+{
+    TimelinePanel panel;
+    auto result = [](int generation) {
+        return resultOf(
+            { handMade(false, QStringLiteral("sequential"), 1), handMade(false, QStringLiteral("threads"), 2),
+                handMade(false, QStringLiteral("threads"), 4) },
+            generation);
+    };
+    panel.setResult(result(1));
+    QCOMPARE(panel.currentLabel(), QStringLiteral("threads x4"));
+
+    // Chosen in the combo box, as a user does.
+    auto* chooser = panel.findChild<QComboBox*>();
+    QVERIFY(chooser);
+    const int index = chooser->findText(QStringLiteral("threads x2"));
+    QVERIFY(index >= 0);
+    chooser->setCurrentIndex(index);
+    Q_EMIT chooser->activated(index);
+    QCOMPARE(panel.view()->measurement().workers, 2);
+
+    // The same run refreshed, and a new run: the choice stays.
+    panel.setResult(result(1));
+    QCOMPARE(panel.currentLabel(), QStringLiteral("threads x2"));
+    panel.setResult(result(2));
+    QCOMPARE(panel.currentLabel(), QStringLiteral("threads x2"));
+    QCOMPARE(panel.view()->measurement().generation, 2);
+
+    // A run without it shows the default; when it comes back, so does the choice.
+    panel.setResult(resultOf({ handMade(false, QStringLiteral("processes"), 3) }, 3));
+    QCOMPARE(panel.currentLabel(), QStringLiteral("processes x3"));
+    panel.setResult(result(4));
+    QCOMPARE(panel.currentLabel(), QStringLiteral("threads x2"));
+
+    // showMeasurement is the same choice made in code.
+    QVERIFY(panel.showMeasurement(QStringLiteral("sequential x1")));
+    panel.setResult(result(5));
+    QCOMPARE(panel.currentLabel(), QStringLiteral("sequential x1"));
+    QVERIFY(!panel.showMeasurement(QStringLiteral("mpi x16")));
+}
+
+void TestTimeline::realRunHasOneRowPerWorker()
+{
+    ExperimentSpec spec;
+    spec.kernel = QStringLiteral("fib");
+    spec.inputs = QList<qint64>(8, 20);
+    spec.backends = { QStringLiteral("threads") };
+    spec.workers = { 2 };
+    spec.repeats = 1;
+    spec.warmup = 0;
+
+    // Run in this thread: start() returns when the run has finished.
+    Runner runner;
+    QSignalSpy finished(&runner, &Runner::finished);
+    runner.start(spec, 1);
+    QCOMPARE(finished.size(), 1);
+    const RunResult result = finished.first().at(0).value<RunResult>();
+    QVERIFY2(result.succeeded(), qPrintable(result.error));
+
+    TimelinePanel panel;
+    showAt(panel, QSize(1000, 420));
+    panel.setResult(result);
+    QCOMPARE(panel.currentLabel(), QStringLiteral("threads x2"));
+    const Measurement* m = result.find(QStringLiteral("threads"), 2);
+    QVERIFY(m);
+    QCOMPARE(m->spans.size(), qsizetype(8));
+    QSet<int> workers;
+    for (const TaskSpan& span : m->spans)
+        workers.insert(span.worker);
+    TimelineView* view = panel.view();
+    QCOMPARE(qsizetype(view->rowCount()), workers.size());
+    for (int row = 0; row < view->rowCount(); ++row) {
+        QVERIFY(workers.contains(view->rowWorker(row)));
+        QCOMPARE(view->rowLabel(row), QStringLiteral("thread %1").arg(view->rowWorker(row) + 1));
+    }
+    // Every task can be found under its bar.
+    for (int i = 0; i < m->spans.size(); ++i) {
+        const QRectF bar = view->taskRect(i);
+        QVERIFY(!bar.isEmpty());
+        QCOMPARE(view->itemAt(QPoint(int(bar.left()), int(bar.center().y()))).row,
+            view->rowWorker(0) == m->spans.at(i).worker ? 0 : 1);
+    }
+    QVERIFY2(panel.caption().contains(QStringLiteral("8 tasks")), qPrintable(panel.caption()));
+
+    // The sequential baseline is there too, on one row.
+    QVERIFY(panel.showMeasurement(QStringLiteral("sequential x1")));
+    QCOMPARE(view->rowCount(), 1);
+}
+
+void TestTimeline::hundredThousandSpansPaintFast()
+{
+    constexpr int kTasks = 100'000;
+    constexpr int kWorkers = 4;
+    Measurement m;
+    m.backend = QStringLiteral("gil-threads");
+    m.workers = kWorkers;
+    m.spans.reserve(kTasks);
+    m.states.reserve(2 * kTasks);
+    QList<qint64> clock(kWorkers, kClock);
+    for (int i = 0; i < kTasks; ++i) {
+        const int worker = i % kWorkers;
+        TaskSpan span;
+        span.input = 20 + i % 7;
+        span.index = i;
+        span.worker = worker;
+        span.pid = 1;
+        span.startNs = clock[worker];
+        span.endNs = span.startNs + 20'000 + (i % 13) * 1'000;
+        clock[worker] = span.endNs + 500;
+        m.spans.append(span);
+        StateSpan waiting;
+        waiting.worker = worker;
+        waiting.state = LockState::Waiting;
+        waiting.startNs = span.startNs;
+        waiting.endNs = span.startNs + 5'000;
+        StateSpan running = waiting;
+        running.state = LockState::Running;
+        running.startNs = waiting.endNs;
+        running.endNs = span.endNs;
+        m.states.append(waiting);
+        m.states.append(running);
+    }
+
+    TimelineView view;
+    showAt(view, QSize(1200, 500));
+    QElapsedTimer timer;
+    timer.start();
+    view.setMeasurement(m);
+    const qint64 setMs = timer.restart();
+    const QImage fitted = view.grab().toImage();
+    const qint64 fitMs = timer.restart();
+    const int firstRowY = int(view.taskRect(0).center().y());
+    view.zoomAt(600, 1000);
+    const QImage zoomed = view.grab().toImage();
+    const qint64 zoomMs = timer.restart();
+    QTemporaryDir dir;
+    TimelinePanel panel;
+    panel.setResult(resultOf({ m }));
+    QCOMPARE(panel.exportTo(dir.filePath(QStringLiteral("big.svg"))), QString());
+    const qint64 svgMs = timer.elapsed();
+    qInfo("100,000 tasks and 200,000 states: setMeasurement %lld ms, paint fitted %lld ms, paint zoomed x1000 %lld "
+          "ms, SVG export %lld ms",
+        setMs, fitMs, zoomMs, svgMs);
+    QCOMPARE(view.rowCount(), kWorkers);
+    QVERIFY(!fitted.isNull() && !zoomed.isNull());
+    // Loose bounds on a shared, noisy machine: what matters is "well under a second" on a normal one.
+    QCOMPARE_LT(fitMs, 2000);
+    QCOMPARE_LT(zoomMs, 2000);
+    // Dense is still drawn: the bars' colour in the middle of the first row, and a task to hover there.
+    QVERIFY(sameColour(fitted.pixelColor(600, firstRowY), view.taskColor(0), 40));
+    const int hovered = view.itemAt(QPoint(600, firstRowY)).span;
+    QVERIFY(hovered >= 0);
+    QCOMPARE(m.spans.at(hovered).worker, 0);
+    QVERIFY(view.taskRect(hovered).width() > 10); // zoomed x1000: a task is tens of pixels wide
+}
+
+QTEST_MAIN(TestTimeline)
+#include "tst_timeline.moc"

@@ -1,0 +1,308 @@
+#include "timelinepanel.h"
+
+#include "charts/chartstyle.h"
+#include "export/formatting.h"
+#include "timelineview.h"
+
+#include <QComboBox>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QImage>
+#include <QLabel>
+#include <QMessageBox>
+#include <QPainter>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QSet>
+#include <QSignalBlocker>
+#include <QStandardPaths>
+#include <QSvgGenerator>
+#include <QVBoxLayout>
+#include <algorithm>
+#include <limits>
+
+namespace parlab {
+
+TimelinePanel::TimelinePanel(QWidget* parent)
+    : QWidget(parent)
+    , m_chooser(new QComboBox(this))
+    , m_view(new TimelineView(this))
+    , m_caption(new QLabel(this))
+    , m_exportPng(new QPushButton(tr("Export PNG…"), this))
+    , m_exportSvg(new QPushButton(tr("Export SVG…"), this))
+    , m_lastFolder(QStandardPaths::writableLocation(QStandardPaths::PicturesLocation))
+{
+    auto* chooserLabel = new QLabel(tr("&Measurement:"), this);
+    chooserLabel->setBuddy(m_chooser);
+    m_chooser->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_chooser->setToolTip(tr("Which backend and worker count to draw (its latest repeat)"));
+    m_exportPng->setToolTip(tr("Save the timeline as a PNG image"));
+    m_exportSvg->setToolTip(tr("Save the timeline as an SVG drawing"));
+
+    auto* top = new QHBoxLayout;
+    top->addWidget(chooserLabel);
+    top->addWidget(m_chooser);
+    top->addStretch(1);
+    top->addWidget(m_exportPng);
+    top->addWidget(m_exportSvg);
+
+    m_caption->setWordWrap(true);
+    m_caption->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto* hint = new QLabel(tr("Zoom: Ctrl+wheel or + / −, 0 fits · pan: drag, arrow keys or the scroll bar · "
+                               "hover a task for its input and times"),
+        this);
+    hint->setWordWrap(true);
+    hint->setEnabled(false); // the palette's quieter text
+
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(top);
+    layout->addWidget(m_view, 1);
+    layout->addWidget(m_caption);
+    layout->addWidget(hint);
+
+    connect(m_chooser, &QComboBox::activated, this, [this](int index) {
+        m_chosen = m_chooser->itemText(index);
+        showCurrent();
+    });
+    connect(m_exportPng, &QPushButton::clicked, this, [this] { exportWithDialog(QStringLiteral("png")); });
+    connect(m_exportSvg, &QPushButton::clicked, this, [this] { exportWithDialog(QStringLiteral("svg")); });
+
+    updateChooser();
+    showCurrent();
+}
+
+TimelinePanel::~TimelinePanel() = default;
+
+void TimelinePanel::setResult(const RunResult& result)
+{
+    m_result = result;
+    updateChooser();
+    showCurrent();
+}
+
+void TimelinePanel::clear()
+{
+    m_result = RunResult {};
+    updateChooser();
+    showCurrent();
+}
+
+bool TimelinePanel::showMeasurement(const QString& label)
+{
+    m_chosen = label;
+    updateChooser();
+    showCurrent();
+    return currentLabel() == label;
+}
+
+QString TimelinePanel::currentLabel() const
+{
+    return m_chooser->currentText();
+}
+
+QStringList TimelinePanel::labels() const
+{
+    QStringList all;
+    for (int i = 0; i < m_chooser->count(); ++i)
+        all.append(m_chooser->itemText(i));
+    return all;
+}
+
+QString TimelinePanel::caption() const
+{
+    return m_caption->text();
+}
+
+QString TimelinePanel::defaultLabel() const
+{
+    // Measurements with tasks to draw first; a result where none has any still names one.
+    const Measurement* best = nullptr;
+    for (const bool needSpans : { true, false }) {
+        for (const Measurement& m : m_result.measurements) {
+            if (needSpans && m.spans.isEmpty())
+                continue;
+            if (!best || m.workers >= best->workers)
+                best = &m;
+        }
+        if (best)
+            break;
+    }
+    return best ? best->label() : QString();
+}
+
+void TimelinePanel::updateChooser()
+{
+    QStringList wanted;
+    for (const Measurement& m : m_result.measurements)
+        wanted.append(m.label());
+    const QString pick = wanted.contains(m_chosen) ? m_chosen : defaultLabel();
+
+    const QSignalBlocker blocker(m_chooser);
+    if (labels() != wanted) {
+        // Rebuilt only when the list changes: a live run refreshes many times a second, and an open popup
+        // must not close under the user's pointer.
+        m_chooser->clear();
+        m_chooser->addItems(wanted);
+    }
+    m_chooser->setCurrentIndex(int(wanted.indexOf(pick)));
+    m_chooser->setEnabled(!wanted.isEmpty());
+}
+
+void TimelinePanel::showCurrent()
+{
+    const QString label = currentLabel();
+    const Measurement* shown = nullptr;
+    for (const Measurement& m : m_result.measurements) {
+        if (m.label() == label) {
+            shown = &m;
+            break;
+        }
+    }
+    if (shown) {
+        m_view->setTitle(ChartStyle::title(tr("Timeline of %1").arg(label), m_result));
+        m_view->setMeasurement(*shown);
+    } else {
+        m_view->setTitle({});
+        m_view->clear();
+    }
+    m_exportPng->setEnabled(!m_view->isEmpty());
+    m_exportSvg->setEnabled(!m_view->isEmpty());
+    updateCaption();
+}
+
+void TimelinePanel::updateCaption()
+{
+    const Measurement& m = m_view->measurement();
+    if (m_view->isEmpty()) {
+        m_caption->setText(m.backend.isEmpty() ? tr("No measurement yet.")
+                                               : tr("%1 has no tasks recorded in its latest repeat.").arg(m.label()));
+        return;
+    }
+    qint64 first = std::numeric_limits<qint64>::max();
+    qint64 last = std::numeric_limits<qint64>::min();
+    double busyNs = 0;
+    int tasks = 0;
+    QSet<int> workers;
+    for (const TaskSpan& span : m.spans) {
+        if (span.endNs < span.startNs || (span.startNs == 0 && span.endNs == 0))
+            continue;
+        first = std::min(first, span.startNs);
+        last = std::max(last, span.endNs);
+        busyNs += double(span.endNs - span.startNs);
+        workers.insert(span.worker);
+        ++tasks;
+    }
+    QStringList parts;
+    parts << tr("%1 on %2")
+                 .arg(tasks == 1 ? tr("1 task") : tr("%1 tasks").arg(tasks),
+                     workers.size() == 1 ? tr("1 worker") : tr("%1 workers").arg(workers.size()));
+    if (tasks > 0) {
+        const double spanNs = double(last - first);
+        parts << tr("span %1").arg(Format::duration(spanNs * 1e-9));
+        // Busy: the share of the workers' time (first task to last) spent in tasks.
+        if (spanNs > 0)
+            parts << tr("busy %1").arg(Format::percent(busyNs / (spanNs * double(workers.size()))));
+    }
+    if (!m.switches.isEmpty())
+        parts << tr("%1 lock switches").arg(m.switches.constLast());
+    if (!m.states.isEmpty()) {
+        double waitingNs = 0;
+        double allNs = 0;
+        for (const StateSpan& state : m.states) {
+            const double ns = double(std::max<qint64>(0, state.endNs - state.startNs));
+            allNs += ns;
+            if (state.state == LockState::Waiting)
+                waitingNs += ns;
+        }
+        if (allNs > 0)
+            parts << tr("waiting for the lock %1 of the threads' time").arg(Format::percent(waitingNs / allNs));
+    }
+    m_caption->setText(tr("%1: %2").arg(m.label(), parts.join(QStringLiteral(" · "))));
+}
+
+QStringList TimelinePanel::fileFilters()
+{
+    return { tr("PNG image (*.png)"), tr("SVG drawing (*.svg)") };
+}
+
+QString TimelinePanel::exportTo(const QString& path)
+{
+    auto failure = [&path](const QString& reason) {
+        return tr("Cannot save the timeline to %1: %2").arg(QDir::toNativeSeparators(path), reason);
+    };
+    if (m_view->isEmpty())
+        return failure(tr("there is no timeline to save yet (run an experiment first)"));
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    if (suffix != QLatin1String("png") && suffix != QLatin1String("svg")) {
+        return failure(tr("unknown file type \"%1\" (use .png or .svg)")
+                           .arg(suffix.isEmpty() ? tr("no suffix") : QLatin1Char('.') + suffix));
+    }
+    // QSaveFile: a failed export never leaves half a file over an older good one.
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return failure(file.errorString());
+
+    if (suffix == QLatin1String("png")) {
+        // Twice the pixels, as the charts export: sharp on high-DPI screens and slides.
+        const QImage image = m_view->renderImage(2.0);
+        if (!image.save(&file, "PNG")) {
+            file.cancelWriting();
+            return failure(tr("the PNG encoder failed"));
+        }
+    } else {
+        const QSize size = m_view->pictureSize();
+        QSvgGenerator generator;
+        generator.setOutputDevice(&file);
+        generator.setSize(size);
+        generator.setViewBox(QRect(QPoint(0, 0), size));
+        // Text sizes are written in the generator's resolution; the view measured its labels on screen.
+        generator.setResolution(m_view->logicalDpiY());
+        generator.setTitle(m_view->title().isEmpty() ? tr("ParLab timeline") : m_view->title());
+        generator.setDescription(tr("Exported from ParLab"));
+        QPainter painter;
+        if (!painter.begin(&generator)) {
+            file.cancelWriting();
+            return failure(tr("the SVG generator could not start"));
+        }
+        m_view->paintPicture(painter, size);
+        painter.end();
+    }
+    if (!file.commit())
+        return failure(file.errorString());
+    return {};
+}
+
+void TimelinePanel::exportWithDialog(const QString& suffix)
+{
+    if (m_view->isEmpty()) {
+        QMessageBox::information(
+            this, tr("Export timeline"), tr("There is no timeline to export yet: run an experiment first."));
+        return;
+    }
+    const QStringList filters = fileFilters();
+    QString selected = suffix == QLatin1String("svg") ? filters.at(1) : filters.at(0);
+    // "threads x2" -> "timeline-threads-x2.png"
+    QString name = QStringLiteral("timeline-") + currentLabel().toLower();
+    for (QChar& c : name) {
+        if (!c.isLetterOrNumber() && c != QLatin1Char('-'))
+            c = QLatin1Char('-');
+    }
+    const QString defaultSuffix = suffix == QLatin1String("svg") ? QStringLiteral("svg") : QStringLiteral("png");
+    QString path = QFileDialog::getSaveFileName(this, tr("Export timeline"),
+        QDir(m_lastFolder).filePath(name + QLatin1Char('.') + defaultSuffix), filters.join(QStringLiteral(";;")),
+        &selected);
+    if (path.isEmpty())
+        return;
+    if (QFileInfo(path).suffix().isEmpty()) {
+        // Some platform dialogs return the name as typed; take the suffix from the chosen filter.
+        path += selected == filters.at(1) ? QStringLiteral(".svg") : QStringLiteral(".png");
+    }
+    m_lastFolder = QFileInfo(path).absolutePath();
+    const QString error = exportTo(path);
+    if (!error.isEmpty())
+        QMessageBox::warning(this, tr("Export timeline"), error);
+}
+
+} // namespace parlab

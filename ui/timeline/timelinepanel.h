@@ -1,0 +1,66 @@
+#pragma once
+
+#include "results.h"
+
+#include <QString>
+#include <QStringList>
+#include <QWidget>
+
+class QComboBox;
+class QLabel;
+class QPushButton;
+
+namespace parlab {
+
+class TimelineView;
+
+// The Timeline tab: a chooser of the run's measurements ("threads x2"), the TimelineView of the chosen one, a
+// caption with what the picture shows in figures (tasks, workers, span, busy %, lock switches and waiting) and
+// the PNG / SVG export. Fed the whole result after every repeat of a live run; a measurement the user chose
+// stays shown for as long as new results hold it, otherwise the most parallel one is shown.
+class TimelinePanel final : public QWidget {
+    Q_OBJECT
+public:
+    explicit TimelinePanel(QWidget* parent = nullptr);
+    ~TimelinePanel() override;
+
+    void setResult(const RunResult& result);
+    void clear();
+    // Shows the measurement with this label and keeps it across new results; false when the result has none
+    // (the choice is still remembered for results to come).
+    bool showMeasurement(const QString& label);
+    QString currentLabel() const;
+    QStringList labels() const;
+    QString caption() const;
+    TimelineView* view() const { return m_view; }
+
+    // Writes the timeline in the format named by the suffix (.png at twice the pixels, .svg). Returns an empty
+    // string on success, else a message naming the path and the reason.
+    QString exportTo(const QString& path);
+    // "PNG image (*.png)", "SVG drawing (*.svg)", for QFileDialog.
+    static QStringList fileFilters();
+
+public Q_SLOTS:
+    // Asks for a file name (suggested: "timeline-threads-x2.<suffix>") and exports there; reports failure in a
+    // message box. For the buttons and the main window's File > Export timeline.
+    void exportWithDialog(const QString& suffix = QStringLiteral("png"));
+
+private:
+    // The measurement shown when the user has not chosen one, or their choice is not in the result: the most
+    // workers, ties going to the one measured last.
+    QString defaultLabel() const;
+    void updateChooser();
+    void showCurrent();
+    void updateCaption();
+
+    RunResult m_result;
+    QString m_chosen; // the user's choice, kept across results
+    QComboBox* m_chooser = nullptr;
+    TimelineView* m_view = nullptr;
+    QLabel* m_caption = nullptr;
+    QPushButton* m_exportPng = nullptr;
+    QPushButton* m_exportSvg = nullptr;
+    QString m_lastFolder;
+};
+
+} // namespace parlab

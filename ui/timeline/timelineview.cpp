@@ -1,0 +1,1006 @@
+#include "timelineview.h"
+
+#include "backends/backend.h"
+#include "backends/backendregistry.h"
+#include "charts/chartstyle.h"
+#include "export/formatting.h"
+
+#include <QFontMetricsF>
+#include <QHash>
+#include <QHelpEvent>
+#include <QKeyEvent>
+#include <QMouseEvent>
+#include <QPainter>
+#include <QResizeEvent>
+#include <QScrollBar>
+#include <QSet>
+#include <QToolTip>
+#include <QWheelEvent>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+namespace parlab {
+
+namespace {
+// The horizontal scroll bar counts in thousandths of the visible window, so its int range holds a million-fold
+// zoom.
+constexpr int kScrollPage = 1000;
+constexpr double kMaxZoom = 1e6;
+constexpr double kMinSpanNs = 100;
+constexpr double kMargin = 8;
+// How far from a bar the pointer may be, in pixels, and still hit it: tasks a pixel wide stay reachable.
+constexpr double kHitTolerance = 2;
+
+QColor mix(const QColor& from, const QColor& to, double t)
+{
+    return QColor::fromRgbF(float(from.redF() + (to.redF() - from.redF()) * t),
+        float(from.greenF() + (to.greenF() - from.greenF()) * t),
+        float(from.blueF() + (to.blueF() - from.blueF()) * t));
+}
+
+bool isValid(const TaskSpan& span)
+{
+    // A task that never ran (a cancelled or failed batch) keeps a zeroed span.
+    return span.endNs >= span.startNs && !(span.startNs == 0 && span.endNs == 0);
+}
+
+bool isValid(const StateSpan& state)
+{
+    return state.endNs >= state.startNs && !(state.startNs == 0 && state.endNs == 0);
+}
+
+// "thread", "process", "rank", ... as the backend names its workers; "worker" for ids this build does not know
+// (a result reopened from the history of another build).
+QString workerNoun(const QString& backendId)
+{
+    static QHash<QString, QString> cache; // creating a backend is cheap but not free
+    const auto found = cache.constFind(backendId);
+    if (found != cache.constEnd())
+        return *found;
+    const auto backend = BackendRegistry::create(backendId);
+    const QString noun = backend ? backend->workerNoun() : TimelineView::tr("worker");
+    cache.insert(backendId, noun);
+    return noun;
+}
+
+QFont barFont()
+{
+    QFont font = ChartStyle::labelFont();
+    font.setPointSizeF(font.pointSizeF() * 0.9);
+    return font;
+}
+
+QFont titleFont()
+{
+    QFont font = ChartStyle::labelFont();
+    font.setBold(true);
+    return font;
+}
+
+// Axis tick labels: the unit chosen from the largest value shown, decimals from the step.
+struct TickFormat {
+    double unitNs = 1;
+    QString unit;
+    int decimals = 0;
+};
+
+TickFormat tickFormat(double largestNs, double stepNs)
+{
+    TickFormat format;
+    if (largestNs >= 1e9) {
+        format.unitNs = 1e9;
+        format.unit = QStringLiteral("s");
+    } else if (largestNs >= 1e6) {
+        format.unitNs = 1e6;
+        format.unit = QStringLiteral("ms");
+    } else if (largestNs >= 1e3) {
+        format.unitNs = 1e3;
+        format.unit = QStringLiteral("µs");
+    } else {
+        format.unit = QStringLiteral("ns");
+    }
+    format.decimals = std::clamp(int(std::ceil(-std::log10(stepNs / format.unitNs) - 1e-9)), 0, 9);
+    return format;
+}
+
+QString tickLabel(double relativeNs, const TickFormat& format)
+{
+    double value = relativeNs / format.unitNs;
+    if (std::abs(value) < 0.5 * std::pow(10.0, -format.decimals))
+        value = 0; // no "-0.0 ms"
+    return QString::number(value, 'f', format.decimals) + QLatin1Char(' ') + format.unit;
+}
+
+// A step of 1, 2 or 5 times a power of ten, at least `raw`.
+double niceStep(double raw)
+{
+    const double magnitude = std::pow(10.0, std::floor(std::log10(std::max(raw, 1e-3))));
+    for (double factor : { 1.0, 2.0, 5.0 }) {
+        if (factor * magnitude >= raw)
+            return factor * magnitude;
+    }
+    return 10 * magnitude;
+}
+
+// Consecutive marks narrower than a pixel, merged into one rectangle so a dense stretch costs one fill per
+// pixel column at most. States keep the time spent in each, so the column shows the one that dominated it.
+struct PendingMark {
+    bool active = false;
+    double x0 = 0;
+    double x1 = 0;
+    double stateNs[3] = { 0, 0, 0 };
+};
+} // namespace
+
+TimelineView::TimelineView(QWidget* parent)
+    : QAbstractScrollArea(parent)
+{
+    setFrameShape(QFrame::NoFrame);
+    setFocusPolicy(Qt::StrongFocus);
+    setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
+    setVerticalScrollBarPolicy(Qt::ScrollBarAsNeeded);
+    viewport()->setMouseTracking(true);
+    viewport()->setAutoFillBackground(false);
+    setMinimumSize(320, 160);
+    updateScrollBars();
+}
+
+TimelineView::~TimelineView() = default;
+
+void TimelineView::setMeasurement(const Measurement& measurement)
+{
+    const bool sameLabel = !m_measurement.backend.isEmpty() && measurement.label() == m_measurement.label();
+    if (sameLabel && measurement.spans.size() == m_measurement.spans.size()
+        && measurement.spans.constData() == m_measurement.spans.constData()
+        && measurement.states.constData() == m_measurement.states.constData()) {
+        // The same repeat again (a result refreshed for another measurement): nothing moved.
+        m_measurement = measurement;
+        return;
+    }
+    const bool keepWindow = sameLabel && !m_rows.empty() && !isFitted();
+    const double relativeStart = m_viewStart - double(m_originNs);
+    const double span = m_viewSpan;
+
+    m_measurement = measurement;
+    m_hoverSpan = -1;
+    buildRows();
+    if (keepWindow)
+        setView(double(m_originNs) + relativeStart, span);
+    else
+        setView(m_fitStart, m_fitSpan);
+}
+
+void TimelineView::clear()
+{
+    m_measurement = Measurement {};
+    m_hoverSpan = -1;
+    buildRows();
+    setView(m_fitStart, m_fitSpan);
+}
+
+void TimelineView::setTitle(const QString& title)
+{
+    if (title == m_title)
+        return;
+    m_title = title;
+    updateScrollBars(); // the title band takes height from the rows
+    viewport()->update();
+}
+
+int TimelineView::rowWorker(int row) const
+{
+    return row >= 0 && row < rowCount() ? m_rows[size_t(row)].worker : -1;
+}
+
+QString TimelineView::rowLabel(int row) const
+{
+    return row >= 0 && row < rowCount() ? m_rows[size_t(row)].label : QString();
+}
+
+void TimelineView::buildRows()
+{
+    m_rows.clear();
+    const QList<TaskSpan>& spans = m_measurement.spans;
+    const QList<StateSpan>& states = m_measurement.states;
+
+    std::map<int, Row> byWorker;
+    qint64 first = std::numeric_limits<qint64>::max();
+    qint64 last = std::numeric_limits<qint64>::min();
+    qint64 firstTask = std::numeric_limits<qint64>::max();
+    QSet<qint64> pids;
+    for (int i = 0; i < int(spans.size()); ++i) {
+        const TaskSpan& span = spans.at(i);
+        if (!isValid(span))
+            continue;
+        byWorker[span.worker].spans.push_back(i);
+        first = std::min(first, span.startNs);
+        firstTask = std::min(firstTask, span.startNs);
+        last = std::max(last, span.endNs);
+        pids.insert(span.pid);
+    }
+    for (int i = 0; i < int(states.size()); ++i) {
+        const StateSpan& state = states.at(i);
+        if (!isValid(state))
+            continue;
+        byWorker[state.worker].states.push_back(i);
+        first = std::min(first, state.startNs);
+        last = std::max(last, state.endNs);
+    }
+
+    if (byWorker.empty()) {
+        m_originNs = m_dataStartNs = m_dataEndNs = 0;
+        m_fitStart = 0;
+        m_fitSpan = 1e9;
+        m_labelWidth = 0;
+        return;
+    }
+
+    const QString noun = workerNoun(m_measurement.backend);
+    // A pid in the label only where it tells rows apart (worker processes), not on every thread of one program.
+    const bool pidsTellApart = pids.size() > 1;
+    const QFontMetricsF metrics(ChartStyle::labelFont());
+    m_labelWidth = 0;
+    m_rows.reserve(byWorker.size());
+    for (auto& [worker, row] : byWorker) {
+        row.worker = worker;
+        std::stable_sort(row.spans.begin(), row.spans.end(),
+            [&spans](int a, int b) { return spans.at(a).startNs < spans.at(b).startNs; });
+        std::stable_sort(row.states.begin(), row.states.end(),
+            [&states](int a, int b) { return states.at(a).startNs < states.at(b).startNs; });
+        qint64 maxEnd = std::numeric_limits<qint64>::min();
+        row.spanMaxEnd.reserve(row.spans.size());
+        for (int index : row.spans) {
+            maxEnd = std::max(maxEnd, spans.at(index).endNs);
+            row.spanMaxEnd.push_back(maxEnd);
+        }
+        maxEnd = std::numeric_limits<qint64>::min();
+        row.stateMaxEnd.reserve(row.states.size());
+        for (int index : row.states) {
+            maxEnd = std::max(maxEnd, states.at(index).endNs);
+            row.stateMaxEnd.push_back(maxEnd);
+        }
+        row.label = workerLabel(worker, noun, QList<int>(row.spans.begin(), row.spans.end()), pidsTellApart);
+        m_labelWidth = std::max(m_labelWidth, metrics.horizontalAdvance(row.label));
+        m_rows.push_back(std::move(row));
+    }
+
+    m_originNs = firstTask != std::numeric_limits<qint64>::max() ? firstTask : first;
+    m_dataStartNs = first;
+    m_dataEndNs = last;
+    const double extent = std::max(double(last - first), 1000.0);
+    const double pad = extent * 0.015;
+    m_fitStart = double(first) - pad;
+    m_fitSpan = extent + 2 * pad;
+}
+
+QString TimelineView::workerLabel(int worker, const QString& noun, const QList<int>& rowSpans, bool pidsTellApart) const
+{
+    // MPI numbers its ranks from 0 and people say "rank 0"; threads and processes are counted from 1.
+    const int number = noun == QLatin1String("rank") ? worker : worker + 1;
+    QString label = QStringLiteral("%1 %2").arg(noun).arg(number);
+    QSet<QString> hosts;
+    QSet<qint64> pids;
+    for (int index : rowSpans) {
+        hosts.insert(m_measurement.spans.at(index).host);
+        pids.insert(m_measurement.spans.at(index).pid);
+    }
+    if (hosts.size() == 1 && !hosts.begin()->isEmpty())
+        label += QStringLiteral(" · ") + *hosts.begin();
+    else if (pidsTellApart && pids.size() == 1)
+        label += QStringLiteral(" · pid %1").arg(*pids.begin());
+    return label;
+}
+
+TimelineView::Layout TimelineView::layoutFor(QSize size, double scrollY) const
+{
+    Layout layout;
+    const QFontMetricsF metrics(ChartStyle::labelFont());
+    const double width = size.width();
+    const double height = size.height();
+    double top = 0;
+    if (!m_title.isEmpty()) {
+        const double titleHeight = QFontMetricsF(titleFont()).height() + 10;
+        layout.title = QRectF(kMargin, 4, width - 2 * kMargin, titleHeight - 4);
+        top = titleHeight;
+    }
+    const double axisHeight = metrics.height() + 12;
+    layout.axis = QRectF(0, top, width, axisHeight);
+    top += axisHeight;
+
+    const bool hasStates = !m_measurement.states.isEmpty();
+    layout.barHeight = std::round(QFontMetricsF(barFont()).height() + 8);
+    layout.stripHeight = hasStates ? std::max(6.0, std::round(metrics.height() * 0.45)) : 0;
+    layout.barTop = 4;
+    layout.stripTop = layout.barTop + layout.barHeight + 2;
+    layout.rowHeight = layout.barTop + layout.barHeight + (hasStates ? 2 + layout.stripHeight : 0) + 4;
+    layout.scrollY = scrollY;
+
+    // The legend right under the last row, where the eye leaves the rows; pinned to the bottom when they scroll.
+    const double legendHeight = metrics.height() + 14;
+    const double rowsHeight = std::min(rowCount() * layout.rowHeight, std::max(0.0, height - legendHeight - top));
+    layout.rows = QRectF(0, top, width, rowsHeight);
+    layout.legend = QRectF(0, top + rowsHeight, width, legendHeight);
+
+    const double gutter = std::clamp(m_labelWidth + 2 * kMargin, 60.0, std::max(60.0, width * 0.4));
+    // Room on the right for half of the last tick label.
+    const double right = metrics.horizontalAdvance(QStringLiteral("000.0 ms")) / 2 + kMargin;
+    layout.plot = QRectF(gutter, layout.rows.top(), std::max(10.0, width - gutter - right), layout.rows.height());
+    return layout;
+}
+
+TimelineView::Layout TimelineView::viewportLayout() const
+{
+    return layoutFor(viewport()->size(), verticalScrollBar()->value());
+}
+
+double TimelineView::xIn(const Layout& layout, double ns) const
+{
+    return layout.plot.left() + (ns - m_viewStart) / m_viewSpan * layout.plot.width();
+}
+
+double TimelineView::xForTime(double ns) const
+{
+    return xIn(viewportLayout(), ns);
+}
+
+double TimelineView::timeAtX(double x) const
+{
+    const Layout layout = viewportLayout();
+    return m_viewStart + (x - layout.plot.left()) / layout.plot.width() * m_viewSpan;
+}
+
+QRectF TimelineView::rowRectIn(const Layout& layout, int row) const
+{
+    return QRectF(layout.rows.left(), layout.rows.top() - layout.scrollY + row * layout.rowHeight, layout.rows.width(),
+        layout.rowHeight);
+}
+
+int TimelineView::rowAtY(const Layout& layout, double y) const
+{
+    if (y < layout.rows.top() || y >= layout.rows.bottom() || layout.rowHeight <= 0)
+        return -1;
+    const int row = int(std::floor((y - layout.rows.top() + layout.scrollY) / layout.rowHeight));
+    return row >= 0 && row < rowCount() ? row : -1;
+}
+
+size_t TimelineView::firstReaching(const std::vector<qint64>& maxEnd, double ns)
+{
+    return size_t(std::lower_bound(maxEnd.begin(), maxEnd.end(), ns, [](qint64 end, double t) {
+        return double(end) < t;
+    }) - maxEnd.begin());
+}
+
+QRectF TimelineView::taskRect(int span) const
+{
+    if (span < 0 || span >= int(m_measurement.spans.size()) || !isValid(m_measurement.spans.at(span)))
+        return {};
+    const TaskSpan& task = m_measurement.spans.at(span);
+    for (int row = 0; row < rowCount(); ++row) {
+        if (m_rows[size_t(row)].worker != task.worker)
+            continue;
+        const Layout layout = viewportLayout();
+        const QRectF rowRect = rowRectIn(layout, row);
+        const double x0 = xIn(layout, double(task.startNs));
+        const double x1 = std::max(xIn(layout, double(task.endNs)), x0 + 1);
+        const QRectF bar(x0, rowRect.top() + layout.barTop, x1 - x0, layout.barHeight);
+        return bar.intersected(layout.plot);
+    }
+    return {};
+}
+
+QRectF TimelineView::stateRect(int state) const
+{
+    if (state < 0 || state >= int(m_measurement.states.size()) || !isValid(m_measurement.states.at(state)))
+        return {};
+    const StateSpan& lock = m_measurement.states.at(state);
+    for (int row = 0; row < rowCount(); ++row) {
+        if (m_rows[size_t(row)].worker != lock.worker)
+            continue;
+        const Layout layout = viewportLayout();
+        const QRectF rowRect = rowRectIn(layout, row);
+        const double x0 = xIn(layout, double(lock.startNs));
+        const double x1 = std::max(xIn(layout, double(lock.endNs)), x0 + 1);
+        const QRectF strip(x0, rowRect.top() + layout.stripTop, x1 - x0, layout.stripHeight);
+        return strip.intersected(layout.plot);
+    }
+    return {};
+}
+
+TimelineView::Item TimelineView::itemAt(QPoint pos) const
+{
+    Item item;
+    const Layout layout = viewportLayout();
+    if (pos.x() < layout.plot.left() - kHitTolerance || pos.x() > layout.plot.right() + kHitTolerance)
+        return item;
+    const int row = rowAtY(layout, pos.y());
+    if (row < 0)
+        return item;
+    item.row = row;
+    const Row& rowData = m_rows[size_t(row)];
+    const double y = pos.y() - rowRectIn(layout, row).top();
+    const bool onBar = y >= layout.barTop - 1 && y <= layout.barTop + layout.barHeight + 1;
+    const bool onStrip
+        = layout.stripHeight > 0 && y >= layout.stripTop - 1 && y <= layout.stripTop + layout.stripHeight + 1;
+    const double t = timeAtX(pos.x());
+    const double tolerance = kHitTolerance * m_viewSpan / layout.plot.width();
+
+    // The item containing t, else the nearest one within the tolerance.
+    auto nearest = [t, tolerance](const std::vector<int>& indices, const std::vector<qint64>& maxEnd, auto interval) {
+        int best = -1;
+        double bestDistance = tolerance;
+        for (size_t k = firstReaching(maxEnd, t - tolerance); k < indices.size(); ++k) {
+            const auto [start, end] = interval(indices[k]);
+            if (double(start) > t + tolerance)
+                break;
+            const double distance = t < double(start) ? double(start) - t : t > double(end) ? t - double(end) : 0;
+            if (distance < bestDistance || (distance == 0 && best < 0)) {
+                best = indices[k];
+                bestDistance = distance;
+            }
+        }
+        return best;
+    };
+    if (onBar) {
+        item.span = nearest(rowData.spans, rowData.spanMaxEnd, [this](int index) {
+            const TaskSpan& span = m_measurement.spans.at(index);
+            return std::pair(span.startNs, span.endNs);
+        });
+    }
+    if (onBar || onStrip) {
+        item.state = nearest(rowData.states, rowData.stateMaxEnd, [this](int index) {
+            const StateSpan& state = m_measurement.states.at(index);
+            return std::pair(state.startNs, state.endNs);
+        });
+    }
+    return item;
+}
+
+QString TimelineView::toolTipAt(QPoint pos) const
+{
+    const Item item = itemAt(pos);
+    if (item.span < 0 && item.state < 0)
+        return {};
+    QStringList lines;
+    auto since = [this](qint64 ns) { return Format::duration(double(ns - m_originNs) * 1e-9); };
+    if (item.span >= 0) {
+        const TaskSpan& span = m_measurement.spans.at(item.span);
+        lines << tr("input %1 (#%2)").arg(span.input).arg(span.index + 1) << rowLabel(item.row);
+        if (!span.host.isEmpty())
+            lines << tr("host %1").arg(span.host);
+        lines << tr("pid %1").arg(span.pid) << tr("start %1").arg(since(span.startNs))
+              << tr("duration %1").arg(Format::duration(span.seconds()));
+    } else {
+        lines << rowLabel(item.row);
+    }
+    if (item.state >= 0) {
+        const StateSpan& state = m_measurement.states.at(item.state);
+        lines << tr("lock %1 from %2 for %3")
+                     .arg(lockStateName(state.state), since(state.startNs),
+                         Format::duration(double(state.endNs - state.startNs) * 1e-9));
+    }
+    return lines.join(QLatin1Char('\n'));
+}
+
+double TimelineView::minSpan() const
+{
+    return std::min(m_fitSpan, std::max(kMinSpanNs, m_fitSpan / kMaxZoom));
+}
+
+void TimelineView::setView(double start, double span)
+{
+    span = std::clamp(span, minSpan(), m_fitSpan);
+    start = std::clamp(start, m_fitStart, m_fitStart + m_fitSpan - span);
+    m_viewStart = start;
+    m_viewSpan = span;
+    updateScrollBars();
+    viewport()->update();
+}
+
+void TimelineView::zoomAt(double anchorX, double factor)
+{
+    if (m_rows.empty() || !(factor > 0))
+        return;
+    const Layout layout = viewportLayout();
+    const double fraction = std::clamp((anchorX - layout.plot.left()) / layout.plot.width(), 0.0, 1.0);
+    const double anchor = m_viewStart + fraction * m_viewSpan;
+    const double span = std::clamp(m_viewSpan / factor, minSpan(), m_fitSpan);
+    setView(anchor - fraction * span, span);
+}
+
+void TimelineView::panByPixels(double dx)
+{
+    if (m_rows.empty())
+        return;
+    setView(m_viewStart + dx * m_viewSpan / viewportLayout().plot.width(), m_viewSpan);
+}
+
+void TimelineView::fit()
+{
+    setView(m_fitStart, m_fitSpan);
+}
+
+bool TimelineView::isFitted() const
+{
+    return std::abs(m_viewSpan - m_fitSpan) <= 1e-9 * m_fitSpan
+        && std::abs(m_viewStart - m_fitStart) <= 1e-9 * m_fitSpan;
+}
+
+void TimelineView::updateScrollBars()
+{
+    m_syncingScrollBars = true;
+    QScrollBar* horizontal = horizontalScrollBar();
+    if (m_rows.empty() || isFitted()) {
+        horizontal->setRange(0, 0);
+    } else {
+        horizontal->setPageStep(kScrollPage);
+        horizontal->setSingleStep(kScrollPage / 10);
+        horizontal->setRange(0, int(std::lround((m_fitSpan - m_viewSpan) / m_viewSpan * kScrollPage)));
+        horizontal->setValue(int(std::lround((m_viewStart - m_fitStart) / m_viewSpan * kScrollPage)));
+    }
+    QScrollBar* vertical = verticalScrollBar();
+    const Layout layout = layoutFor(viewport()->size(), 0);
+    const double total = rowCount() * layout.rowHeight;
+    vertical->setPageStep(std::max(1, int(layout.rows.height())));
+    vertical->setSingleStep(std::max(1, int(layout.rowHeight)));
+    vertical->setRange(0, std::max(0, int(std::ceil(total - layout.rows.height()))));
+    m_syncingScrollBars = false;
+}
+
+void TimelineView::scrollContentsBy(int dx, int dy)
+{
+    Q_UNUSED(dy);
+    if (!m_syncingScrollBars && dx != 0 && !m_rows.empty()) {
+        // The user moved the horizontal bar: its value is the window's start in thousandths of the window.
+        m_viewStart = std::clamp(m_fitStart + horizontalScrollBar()->value() * m_viewSpan / kScrollPage, m_fitStart,
+            m_fitStart + m_fitSpan - m_viewSpan);
+    }
+    viewport()->update();
+}
+
+QSize TimelineView::pictureSize() const
+{
+    const QSize size = viewport()->size();
+    if (m_rows.empty())
+        return size;
+    // Laid out with room to spare, the legend ends where the picture should.
+    const Layout layout = layoutFor(QSize(size.width(), std::numeric_limits<int>::max() / 4), 0);
+    return QSize(size.width(), int(std::ceil(layout.legend.bottom())));
+}
+
+void TimelineView::paintPicture(QPainter& painter, QSize size) const
+{
+    paintAll(painter, layoutFor(size, 0), size, false);
+}
+
+QImage TimelineView::renderImage(qreal devicePixelRatio) const
+{
+    const QSize size = pictureSize();
+    QImage image(size * devicePixelRatio, QImage::Format_ARGB32_Premultiplied);
+    image.setDevicePixelRatio(devicePixelRatio);
+    image.fill(palette().color(QPalette::Window));
+    QPainter painter(&image);
+    paintPicture(painter, size);
+    painter.end();
+    return image;
+}
+
+QColor TimelineView::stateColor(LockState state)
+{
+    // Mid lightness: the green and red read on white and on near-black, the grey stays quieter than both.
+    switch (state) {
+    case LockState::Running:
+        return QColor(0x2e, 0xa0, 0x43);
+    case LockState::Waiting:
+        return QColor(0xd9, 0x3a, 0x30);
+    case LockState::Released:
+        return QColor(0x8c, 0x8c, 0x8c);
+    }
+    return QColor(0x8c, 0x8c, 0x8c);
+}
+
+QColor TimelineView::taskColor(int span) const
+{
+    const QColor base = palette().color(QPalette::Highlight);
+    const int index = span >= 0 && span < int(m_measurement.spans.size()) ? m_measurement.spans.at(span).index : 0;
+    return index % 2 == 0 ? base : mix(base, palette().color(QPalette::Window), 0.35);
+}
+
+void TimelineView::paintEvent(QPaintEvent* event)
+{
+    Q_UNUSED(event);
+    QPainter painter(viewport());
+    paintAll(painter, viewportLayout(), viewport()->size(), true);
+}
+
+void TimelineView::paintAll(QPainter& painter, const Layout& layout, QSize size, bool onScreen) const
+{
+    const QColor window = palette().color(QPalette::Window);
+    const QColor text = palette().color(QPalette::WindowText);
+    painter.fillRect(QRect(QPoint(0, 0), size), window);
+    if (m_rows.empty()) {
+        paintEmpty(painter, size);
+        return;
+    }
+    painter.setRenderHint(QPainter::TextAntialiasing);
+
+    if (!m_title.isEmpty()) {
+        painter.setFont(titleFont());
+        painter.setPen(text);
+        const QFontMetricsF metrics(painter.font());
+        painter.drawText(layout.title, Qt::AlignLeft | Qt::AlignVCenter,
+            metrics.elidedText(m_title, Qt::ElideRight, layout.title.width()));
+    }
+
+    // Zebra rows first, under the grid lines.
+    const QColor zebra = mix(window, text, 0.045);
+    const int firstRow = std::max(0, int(std::floor(layout.scrollY / layout.rowHeight)));
+    const int lastRow
+        = std::min(rowCount() - 1, int(std::ceil((layout.scrollY + layout.rows.height()) / layout.rowHeight)));
+    painter.save();
+    painter.setClipRect(layout.rows);
+    for (int row = firstRow; row <= lastRow; ++row) {
+        if (row % 2 == 1)
+            painter.fillRect(rowRectIn(layout, row), zebra);
+    }
+    painter.restore();
+
+    paintAxis(painter, layout);
+
+    painter.save();
+    painter.setClipRect(layout.rows);
+    for (int row = firstRow; row <= lastRow; ++row)
+        paintRow(painter, layout, row, onScreen);
+    painter.restore();
+
+    // The gutter's edge.
+    painter.setPen(QPen(mix(window, text, 0.45), 1));
+    painter.drawLine(QPointF(layout.plot.left() - 0.5, layout.rows.top()),
+        QPointF(layout.plot.left() - 0.5, std::min(layout.rows.bottom(), rowRectIn(layout, rowCount()).top())));
+
+    paintLegend(painter, layout);
+}
+
+void TimelineView::paintAxis(QPainter& painter, const Layout& layout) const
+{
+    const QColor window = palette().color(QPalette::Window);
+    const QColor text = palette().color(QPalette::WindowText);
+    painter.setFont(ChartStyle::labelFont());
+    const QFontMetricsF metrics(painter.font());
+
+    const double start = m_viewStart - double(m_originNs);
+    const double end = start + m_viewSpan;
+    const double largest = std::max(std::abs(start), std::abs(end));
+    // A first guess of the label width sets the step; the labels that step gives confirm it.
+    double step = niceStep(m_viewSpan / std::max(2.0, layout.plot.width() / 90));
+    TickFormat format = tickFormat(largest, step);
+    const double labelWidth = std::max(metrics.horizontalAdvance(tickLabel(start, format)),
+                                  metrics.horizontalAdvance(tickLabel(end, format)))
+        + 18;
+    step = niceStep(m_viewSpan / std::max(1.0, layout.plot.width() / labelWidth));
+    format = tickFormat(largest, step);
+
+    const QColor grid = mix(window, text, 0.14);
+    const double baseline = layout.axis.bottom() - 0.5;
+    painter.setPen(QPen(mix(window, text, 0.45), 1));
+    painter.drawLine(QPointF(layout.plot.left(), baseline), QPointF(layout.plot.right(), baseline));
+    const double rowsBottom = std::min(layout.rows.bottom(), rowRectIn(layout, rowCount()).top());
+    for (double tick = std::ceil(start / step) * step; tick <= end + step * 1e-9; tick += step) {
+        const double x = std::round(xIn(layout, double(m_originNs) + tick)) + 0.5;
+        painter.setPen(QPen(grid, 1));
+        painter.drawLine(QPointF(x, layout.rows.top()), QPointF(x, rowsBottom));
+        painter.setPen(QPen(mix(window, text, 0.45), 1));
+        painter.drawLine(QPointF(x, baseline - 5), QPointF(x, baseline));
+        const QString label = tickLabel(tick, format);
+        const double width = metrics.horizontalAdvance(label);
+        painter.setPen(text);
+        painter.drawText(QRectF(x - width / 2 - 2, layout.axis.top(), width + 4, layout.axis.height() - 6),
+            Qt::AlignHCenter | Qt::AlignVCenter, label);
+    }
+}
+
+void TimelineView::paintRow(QPainter& painter, const Layout& layout, int rowIndex, bool onScreen) const
+{
+    const Row& row = m_rows[size_t(rowIndex)];
+    const QRectF rowRect = rowRectIn(layout, rowIndex);
+    const QColor window = palette().color(QPalette::Window);
+    const QColor text = palette().color(QPalette::WindowText);
+
+    painter.setFont(ChartStyle::labelFont());
+    painter.setPen(text);
+    const QFontMetricsF labelMetrics(painter.font());
+    const QRectF labelRect(kMargin, rowRect.top() + layout.barTop, layout.plot.left() - 2 * kMargin, layout.barHeight);
+    painter.drawText(labelRect, Qt::AlignLeft | Qt::AlignVCenter,
+        labelMetrics.elidedText(row.label, Qt::ElideMiddle, labelRect.width()));
+
+    painter.save();
+    painter.setClipRect(layout.plot.intersected(layout.rows).intersected(rowRect));
+    // Coordinates clamped to just outside the plot: a deep zoom would otherwise hand QPainter values in the
+    // billions.
+    const double left = layout.plot.left() - 4;
+    const double right = layout.plot.right() + 4;
+    const double t0 = m_viewStart;
+    const double t1 = m_viewStart + m_viewSpan;
+
+    // Lock states: a strip under the bars.
+    if (layout.stripHeight > 0 && !row.states.empty()) {
+        const double y = rowRect.top() + layout.stripTop;
+        PendingMark pending;
+        auto flush = [&] {
+            if (!pending.active)
+                return;
+            const int dominant = int(
+                std::max_element(std::begin(pending.stateNs), std::end(pending.stateNs)) - std::begin(pending.stateNs));
+            painter.fillRect(QRectF(pending.x0, y, std::max(1.0, pending.x1 - pending.x0), layout.stripHeight),
+                stateColor(LockState(dominant)));
+            pending = PendingMark {};
+        };
+        for (size_t k = firstReaching(row.stateMaxEnd, t0); k < row.states.size(); ++k) {
+            const StateSpan& state = m_measurement.states.at(row.states[k]);
+            if (double(state.startNs) > t1)
+                break;
+            const double x0 = std::clamp(xIn(layout, double(state.startNs)), left, right);
+            const double x1 = std::clamp(xIn(layout, double(state.endNs)), left, right);
+            const double duration = double(state.endNs - state.startNs);
+            if (x1 - x0 < 1) {
+                // Within the pending pixel column: count its time there.
+                if (pending.active && x0 < pending.x0 + 1) {
+                    pending.x1 = std::max(pending.x1, x1);
+                    pending.stateNs[int(state.state)] += duration;
+                    continue;
+                }
+                flush();
+                pending.active = true;
+                pending.x0 = x0;
+                pending.x1 = x1;
+                pending.stateNs[int(state.state)] = duration;
+                continue;
+            }
+            flush();
+            painter.fillRect(QRectF(x0, y, x1 - x0, layout.stripHeight), stateColor(state.state));
+        }
+        flush();
+    }
+
+    // Tasks: bars, with the input written on those wide enough.
+    const double barY = rowRect.top() + layout.barTop;
+    const QColor base = palette().color(QPalette::Highlight);
+    const QColor shade = mix(base, window, 0.35);
+    painter.setFont(barFont());
+    const QFontMetricsF barMetrics(painter.font());
+    PendingMark pending;
+    auto flush = [&] {
+        if (!pending.active)
+            return;
+        painter.fillRect(QRectF(pending.x0, barY, std::max(1.0, pending.x1 - pending.x0), layout.barHeight), base);
+        pending.active = false;
+    };
+    QRectF hovered;
+    for (size_t k = firstReaching(row.spanMaxEnd, t0); k < row.spans.size(); ++k) {
+        const int index = row.spans[k];
+        const TaskSpan& span = m_measurement.spans.at(index);
+        if (double(span.startNs) > t1)
+            break;
+        const double x0 = std::clamp(xIn(layout, double(span.startNs)), left, right);
+        const double x1 = std::clamp(xIn(layout, double(span.endNs)), left, right);
+        const double width = x1 - x0;
+        if (onScreen && index == m_hoverSpan)
+            hovered = QRectF(x0, barY, std::max(1.0, width), layout.barHeight);
+        if (width < 2) {
+            // Touching the pending mark (gaps under half a pixel do not show anyway): extend it.
+            if (pending.active && x0 <= pending.x1 + 0.5) {
+                pending.x1 = std::max(pending.x1, std::max(x1, x0 + 1));
+                continue;
+            }
+            flush();
+            pending.active = true;
+            pending.x0 = x0;
+            pending.x1 = std::max(x1, x0 + 1);
+            continue;
+        }
+        flush();
+        // A one-pixel gap parts neighbours that touch.
+        const QRectF bar(x0, barY, width >= 4 ? width - 1 : width, layout.barHeight);
+        const QColor fill = span.index % 2 == 0 ? base : shade;
+        painter.fillRect(bar, fill);
+        const QString label = QString::number(span.input);
+        const QRectF visible = bar.intersected(layout.plot);
+        if (barMetrics.horizontalAdvance(label) + 6 <= visible.width()) {
+            painter.setPen(qGray(fill.rgb()) > 150 ? QColor(Qt::black) : QColor(Qt::white));
+            painter.drawText(visible, Qt::AlignCenter, label);
+        }
+    }
+    flush();
+    if (!hovered.isNull()) {
+        painter.setPen(QPen(text, 2));
+        painter.setBrush(Qt::NoBrush);
+        painter.drawRect(hovered.adjusted(1, 1, -1, -1));
+    }
+    painter.restore();
+}
+
+void TimelineView::paintLegend(QPainter& painter, const Layout& layout) const
+{
+    const QColor text = palette().color(QPalette::WindowText);
+    painter.setFont(ChartStyle::labelFont());
+    const QFontMetricsF metrics(painter.font());
+    QList<QPair<QColor, QString>> entries;
+    entries.append({ palette().color(QPalette::Highlight), tr("task (input on the bar)") });
+    if (!m_measurement.states.isEmpty()) {
+        entries.append({ stateColor(LockState::Running), tr("running (holds the lock)") });
+        entries.append({ stateColor(LockState::Waiting), tr("waiting for the lock") });
+        entries.append({ stateColor(LockState::Released), tr("released the lock") });
+    }
+    const double swatch = std::round(metrics.height() * 0.7);
+    double x = layout.plot.left();
+    const double centre = layout.legend.center().y();
+    for (const auto& [colour, label] : entries) {
+        const double width = swatch + 6 + metrics.horizontalAdvance(label);
+        if (x + width > layout.legend.right() - kMargin && x > layout.plot.left())
+            break; // a narrow view shows what fits
+        painter.fillRect(QRectF(x, centre - swatch / 2, swatch, swatch), colour);
+        painter.setPen(text);
+        painter.drawText(QRectF(x + swatch + 6, layout.legend.top(), width, layout.legend.height()),
+            Qt::AlignLeft | Qt::AlignVCenter, label);
+        x += width + 22;
+    }
+}
+
+void TimelineView::paintEmpty(QPainter& painter, QSize size) const
+{
+    const QColor window = palette().color(QPalette::Window);
+    const QColor text = palette().color(QPalette::WindowText);
+    QFont font = ChartStyle::labelFont();
+    font.setPointSizeF(font.pointSizeF() * 1.15);
+    painter.setFont(font);
+    painter.setPen(mix(window, text, 0.6));
+    const QString message = m_measurement.backend.isEmpty()
+        ? tr("Run an experiment to see its tasks here")
+        : tr("%1 recorded no tasks to show").arg(m_measurement.label());
+    painter.drawText(QRect(QPoint(0, 0), size).adjusted(16, 16, -16, -16), Qt::AlignCenter | Qt::TextWordWrap, message);
+}
+
+void TimelineView::resizeEvent(QResizeEvent* event)
+{
+    QAbstractScrollArea::resizeEvent(event);
+    updateScrollBars();
+}
+
+void TimelineView::changeEvent(QEvent* event)
+{
+    QAbstractScrollArea::changeEvent(event);
+    // Everything is drawn from the palette at paint time; a new one (a dark theme) needs only a repaint.
+    if (event->type() == QEvent::PaletteChange || event->type() == QEvent::FontChange)
+        viewport()->update();
+}
+
+bool TimelineView::viewportEvent(QEvent* event)
+{
+    if (event->type() == QEvent::ToolTip) {
+        auto* help = static_cast<QHelpEvent*>(event);
+        const QString text = toolTipAt(help->pos());
+        if (text.isEmpty()) {
+            QToolTip::hideText();
+            event->ignore();
+        } else {
+            QToolTip::showText(help->globalPos(), text, viewport());
+        }
+        return true;
+    }
+    if (event->type() == QEvent::Leave)
+        setHover(-1);
+    return QAbstractScrollArea::viewportEvent(event);
+}
+
+void TimelineView::wheelEvent(QWheelEvent* event)
+{
+    if (m_rows.empty()) {
+        event->ignore();
+        return;
+    }
+    const QPoint angle = event->angleDelta();
+    const Qt::KeyboardModifiers modifiers = event->modifiers();
+    const double plotWidth = viewportLayout().plot.width();
+    if (modifiers & Qt::ShiftModifier) {
+        // Shift turns the wheel sideways (some platforms already moved the delta to x).
+        const int delta = angle.y() != 0 ? angle.y() : angle.x();
+        panByPixels(-delta / 120.0 * plotWidth * 0.1);
+    } else if (angle.x() != 0 && angle.y() == 0) {
+        panByPixels(-angle.x() / 120.0 * plotWidth * 0.1); // a touchpad's sideways swipe
+    } else if ((modifiers & Qt::ControlModifier) || verticalScrollBar()->maximum() == 0) {
+        // One notch: 1.41x; two notches double.
+        zoomAt(event->position().x(), std::pow(2.0, angle.y() / 240.0));
+    } else {
+        QAbstractScrollArea::wheelEvent(event); // many rows: the wheel scrolls them, Ctrl zooms
+        return;
+    }
+    event->accept();
+}
+
+void TimelineView::keyPressEvent(QKeyEvent* event)
+{
+    if (m_rows.empty()) {
+        QAbstractScrollArea::keyPressEvent(event);
+        return;
+    }
+    const Layout layout = viewportLayout();
+    const double centre = layout.plot.center().x();
+    switch (event->key()) {
+    case Qt::Key_Plus:
+    case Qt::Key_Equal:
+        zoomAt(centre, 2);
+        break;
+    case Qt::Key_Minus:
+        zoomAt(centre, 0.5);
+        break;
+    case Qt::Key_0:
+        fit();
+        break;
+    case Qt::Key_Left:
+        panByPixels(-0.1 * layout.plot.width());
+        break;
+    case Qt::Key_Right:
+        panByPixels(0.1 * layout.plot.width());
+        break;
+    case Qt::Key_Home:
+        setView(m_fitStart, m_viewSpan);
+        break;
+    case Qt::Key_End:
+        setView(m_fitStart + m_fitSpan - m_viewSpan, m_viewSpan);
+        break;
+    default:
+        QAbstractScrollArea::keyPressEvent(event);
+        return;
+    }
+    event->accept();
+}
+
+void TimelineView::mousePressEvent(QMouseEvent* event)
+{
+    if (event->button() != Qt::LeftButton || m_rows.empty()) {
+        QAbstractScrollArea::mousePressEvent(event);
+        return;
+    }
+    m_dragging = true;
+    m_dragOrigin = event->position().toPoint();
+    m_dragViewStart = m_viewStart;
+    m_dragScrollY = verticalScrollBar()->value();
+    viewport()->setCursor(Qt::ClosedHandCursor);
+    QToolTip::hideText();
+    event->accept();
+}
+
+void TimelineView::mouseMoveEvent(QMouseEvent* event)
+{
+    const QPoint pos = event->position().toPoint();
+    if (m_dragging) {
+        const double plotWidth = viewportLayout().plot.width();
+        setView(m_dragViewStart - (pos.x() - m_dragOrigin.x()) * m_viewSpan / plotWidth, m_viewSpan);
+        verticalScrollBar()->setValue(m_dragScrollY - (pos.y() - m_dragOrigin.y()));
+    } else {
+        setHover(itemAt(pos).span);
+    }
+    event->accept();
+}
+
+void TimelineView::mouseReleaseEvent(QMouseEvent* event)
+{
+    if (event->button() == Qt::LeftButton && m_dragging) {
+        m_dragging = false;
+        viewport()->unsetCursor();
+        event->accept();
+        return;
+    }
+    QAbstractScrollArea::mouseReleaseEvent(event);
+}
+
+void TimelineView::setHover(int span)
+{
+    if (span == m_hoverSpan)
+        return;
+    m_hoverSpan = span;
+    viewport()->update();
+}
+
+} // namespace parlab

@@ -1,0 +1,163 @@
+#pragma once
+
+#include "results.h"
+
+#include <QAbstractScrollArea>
+#include <QColor>
+#include <QImage>
+#include <QList>
+#include <QPoint>
+#include <QRectF>
+#include <QSize>
+#include <QString>
+#include <vector>
+
+class QPainter;
+
+namespace parlab {
+
+// One measurement's tasks on a time axis: a row per worker (thread, process, rank), each task a bar labelled
+// with its input, and under it a strip of the worker's lock states (green running, red waiting, grey released)
+// where the GIL model recorded them. Paints itself with QPainter and visits only what is on screen, so a run
+// of 100,000 tiny tasks stays smooth: bars narrower than a pixel are merged into one mark per pixel column.
+//
+// Zoom: Ctrl+wheel (or the plain wheel while every row fits), +/- keys; 0 fits. Pan: drag, Shift+wheel, the
+// scroll bar, arrow keys. Coordinates given to and returned by the public functions are the viewport's.
+class TimelineView final : public QAbstractScrollArea {
+    Q_OBJECT
+public:
+    // What is under a point: indices into measurement().spans and .states, -1 for none.
+    struct Item {
+        int row = -1;
+        int span = -1;
+        int state = -1;
+    };
+
+    explicit TimelineView(QWidget* parent = nullptr);
+    ~TimelineView() override;
+
+    // Keeps the zoomed window (relative to the first task) when the same label arrives again with new data, as it
+    // does after every repeat of a live run; otherwise fits the whole run.
+    void setMeasurement(const Measurement& measurement);
+    void clear();
+    const Measurement& measurement() const { return m_measurement; }
+    bool isEmpty() const { return m_rows.empty(); }
+    // Drawn above the axis ("Timeline of threads x2: fib on 8 inputs"), on screen as in exported pictures, so a
+    // file explains itself.
+    void setTitle(const QString& title);
+    QString title() const { return m_title; }
+
+    int rowCount() const { return int(m_rows.size()); }
+    int rowWorker(int row) const;
+    QString rowLabel(int row) const; // "thread 1", "process 2 · pid 1234", "rank 0 · node7"
+
+    // The time axis: absolute nanoseconds on the measurement's clock; zero on the axis is the first task's start.
+    qint64 originNs() const { return m_originNs; }
+    double visibleStartNs() const { return m_viewStart; }
+    double visibleEndNs() const { return m_viewStart + m_viewSpan; }
+    double xForTime(double ns) const;
+    double timeAtX(double x) const;
+    // Where a task's bar and a lock state's strip are drawn now (empty when not on screen).
+    QRectF taskRect(int span) const;
+    QRectF stateRect(int state) const;
+
+    Item itemAt(QPoint pos) const;
+    // Input, #index, worker, pid, host, start, duration, and the lock state under the point; empty off any item.
+    QString toolTipAt(QPoint pos) const;
+
+    // Multiplies the magnification by `factor` (2 = twice as close) keeping the time at viewport x `anchorX`
+    // where it is.
+    void zoomAt(double anchorX, double factor);
+    // Moves the visible window by `dx` pixels' worth of time (positive: later).
+    void panByPixels(double dx);
+    void fit();
+    bool isFitted() const;
+
+    // The picture as exported: the viewport's width and layout from the first row, as tall as every row and the
+    // legend need (so a few rows make a short picture, many a tall one).
+    QSize pictureSize() const;
+    void paintPicture(QPainter& painter, QSize size) const;
+    QImage renderImage(qreal devicePixelRatio = 2.0) const;
+
+    // Fixed meaning, readable on light and dark palettes alike.
+    static QColor stateColor(LockState state);
+    // The fill of a task's bar: the palette's highlight (never the lock states' red or green), every other task
+    // a lighter shade so neighbours part.
+    QColor taskColor(int span) const;
+
+protected:
+    void paintEvent(QPaintEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
+    void changeEvent(QEvent* event) override;
+    bool viewportEvent(QEvent* event) override;
+    void scrollContentsBy(int dx, int dy) override;
+    void wheelEvent(QWheelEvent* event) override;
+    void keyPressEvent(QKeyEvent* event) override;
+    void mousePressEvent(QMouseEvent* event) override;
+    void mouseMoveEvent(QMouseEvent* event) override;
+    void mouseReleaseEvent(QMouseEvent* event) override;
+
+private:
+    struct Row {
+        int worker = 0;
+        QString label;
+        std::vector<int> spans; // indices, by start time
+        std::vector<qint64> spanMaxEnd; // running maximum of the end times, for binary search with overlaps
+        std::vector<int> states;
+        std::vector<qint64> stateMaxEnd;
+    };
+    // Where everything goes for a picture of `size` whose rows are scrolled up by `scrollY` pixels.
+    struct Layout {
+        QRectF title;
+        QRectF axis; // tick labels and ticks
+        QRectF rows; // the scrolling band of rows, labels included
+        QRectF plot; // the rows' time area (x) within `rows`
+        QRectF legend;
+        double rowHeight = 0;
+        double barTop = 0; // offsets inside a row
+        double barHeight = 0;
+        double stripTop = 0;
+        double stripHeight = 0;
+        double scrollY = 0;
+    };
+
+    Layout layoutFor(QSize size, double scrollY) const;
+    Layout viewportLayout() const;
+    void paintAll(QPainter& painter, const Layout& layout, QSize size, bool onScreen) const;
+    void paintAxis(QPainter& painter, const Layout& layout) const;
+    void paintRow(QPainter& painter, const Layout& layout, int row, bool onScreen) const;
+    void paintLegend(QPainter& painter, const Layout& layout) const;
+    void paintEmpty(QPainter& painter, QSize size) const;
+    double xIn(const Layout& layout, double ns) const;
+    QRectF rowRectIn(const Layout& layout, int row) const;
+    int rowAtY(const Layout& layout, double y) const;
+    // Indices into row.spans / row.states of the first item that may reach `ns` or later.
+    static size_t firstReaching(const std::vector<qint64>& maxEnd, double ns);
+
+    void buildRows();
+    QString workerLabel(int worker, const QString& noun, const QList<int>& rowSpans, bool pidsTellApart) const;
+    void setView(double start, double span);
+    void updateScrollBars();
+    double minSpan() const;
+    void setHover(int span);
+
+    Measurement m_measurement;
+    QString m_title;
+    std::vector<Row> m_rows;
+    double m_labelWidth = 0; // the widest row label
+    qint64 m_originNs = 0; // the first task's start: zero on the axis
+    qint64 m_dataStartNs = 0; // everything drawn, states included
+    qint64 m_dataEndNs = 0;
+    double m_fitStart = 0;
+    double m_fitSpan = 1;
+    double m_viewStart = 0;
+    double m_viewSpan = 1;
+    bool m_syncingScrollBars = false;
+    int m_hoverSpan = -1;
+    bool m_dragging = false;
+    QPoint m_dragOrigin;
+    double m_dragViewStart = 0;
+    int m_dragScrollY = 0;
+};
+
+} // namespace parlab

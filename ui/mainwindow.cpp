@@ -12,6 +12,8 @@
 #include "models/resultsmodel.h"
 #include "presets.h"
 #include "runner.h"
+#include "timeline/timelinepanel.h"
+#include "timeline/timelineview.h"
 
 #include <QAction>
 #include <QApplication>
@@ -20,6 +22,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHeaderView>
+#include <QImage>
 #include <QKeySequence>
 #include <QLabel>
 #include <QMenuBar>
@@ -69,6 +72,9 @@ MainWindow::MainWindow(QWidget* parent)
     m_charts->addTab(m_speedup, tr("&Speedup"));
     m_charts->addTab(m_wallTime, tr("Wall &time"));
     m_charts->addTab(m_efficiency, tr("&Efficiency"));
+    m_timeline = new TimelinePanel;
+    m_timeline->setObjectName(QStringLiteral("timeline"));
+    m_charts->addTab(m_timeline, tr("Time&line"));
     for (QChartView* view : { static_cast<QChartView*>(m_speedup), static_cast<QChartView*>(m_wallTime),
              static_cast<QChartView*>(m_efficiency) })
         ChartExport::installContextMenu(view);
@@ -190,8 +196,15 @@ void MainWindow::createMenus()
     QMenu* file = menuBar()->addMenu(tr("&File"));
     QAction* exportChart = file->addAction(tr("Export &chart…"), this, &MainWindow::exportChartInteractively);
     exportChart->setShortcut(QKeySequence(tr("Ctrl+Shift+S")));
-    QAction* copyChart
-        = file->addAction(tr("Cop&y chart"), this, [this] { ChartExport::copyToClipboard(currentChart()); });
+    QAction* copyChart = file->addAction(tr("Cop&y chart"), this, [this] {
+        if (m_charts->currentWidget() == m_timeline) {
+            QImage image = m_timeline->view()->renderImage(2.0);
+            image.setDevicePixelRatio(1.0);
+            QApplication::clipboard()->setImage(image);
+            return;
+        }
+        ChartExport::copyToClipboard(currentChart());
+    });
     copyChart->setShortcut(QKeySequence(tr("Ctrl+Shift+C")));
     QAction* exportData = file->addAction(tr("Export &data…"), this, &MainWindow::exportDataInteractively);
     exportData->setShortcut(QKeySequence::Save);
@@ -322,6 +335,7 @@ void MainWindow::redraw()
     m_speedup->setResult(m_result);
     m_wallTime->setResult(m_result);
     m_efficiency->setResult(m_result);
+    m_timeline->setResult(m_result);
     showWarnings();
 }
 
@@ -362,6 +376,8 @@ QString MainWindow::exportData(const QString& path) const
 
 QString MainWindow::exportCurrentChart(const QString& path) const
 {
+    if (m_charts->currentWidget() == m_timeline)
+        return m_timeline->exportTo(path);
     return ChartExport::save(currentChart(), path);
 }
 
@@ -379,6 +395,10 @@ void MainWindow::exportDataInteractively()
 
 void MainWindow::exportChartInteractively()
 {
+    if (m_charts->currentWidget() == m_timeline) {
+        m_timeline->exportWithDialog();
+        return;
+    }
     const QString path = QFileDialog::getSaveFileName(this, tr("Export chart"), QStringLiteral("parlab-chart.png"),
         ChartExport::fileFilters().join(QStringLiteral(";;")));
     if (path.isEmpty())

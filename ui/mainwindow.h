@@ -22,6 +22,7 @@ class ExperimentPanel;
 class ResultsModel;
 class Runner;
 class SpeedupChart;
+class TimelinePanel;
 class WallTimeChart;
 
 // ParLab's window: the experiment form on the left, live charts and the results table on the right.
@@ -44,12 +45,13 @@ public:
     SpeedupChart* speedupChart() const { return m_speedup; }
     WallTimeChart* wallTimeChart() const { return m_wallTime; }
     EfficiencyChart* efficiencyChart() const { return m_efficiency; }
+    TimelinePanel* timelinePanel() const { return m_timeline; }
     QAction* runAction() const { return m_runAction; }
     QAction* cancelAction() const { return m_cancelAction; }
 
     // Writes the current results in the format the suffix names (.csv, .json, .md); "" or why not.
     QString exportData(const QString& path) const;
-    // Writes the chart on the visible tab (.png, .svg, .pdf); "" or why not.
+    // Writes the chart on the visible tab (.png, .svg, .pdf; the timeline .png, .svg); "" or why not.
     QString exportCurrentChart(const QString& path) const;
 
 public Q_SLOTS:
@@ -82,6 +84,7 @@ private:
     SpeedupChart* m_speedup = nullptr;
     WallTimeChart* m_wallTime = nullptr;
     EfficiencyChart* m_efficiency = nullptr;
+    TimelinePanel* m_timeline = nullptr;
     QLabel* m_warnings = nullptr;
     QTableView* m_table = nullptr;
     ResultsModel* m_model = nullptr;

@@ -29,7 +29,8 @@ QString wallTimeChart(const RunResult& result);
 // under the bars where the backend records them. At most `maxTasks` bars (the earliest); empty without spans.
 QString timeline(const Measurement& measurement, const QString& kernel, int maxTasks = 1000);
 
-// CSS for the classes above, following prefers-color-scheme.
+// CSS for the classes above, following prefers-color-scheme; it expects the page to define --fg, --bg, --muted
+// and --rule (HtmlReport does).
 QString styleSheet();
 } // namespace SvgCharts
 

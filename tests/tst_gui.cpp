@@ -6,6 +6,7 @@
 #include "mainwindow.h"
 #include "models/resultsmodel.h"
 #include "testsupport.h"
+#include "timeline/timelinepanel.h"
 
 #include <QAbstractItemModelTester>
 #include <QAction>
@@ -14,6 +15,7 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
@@ -23,6 +25,7 @@
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
@@ -242,6 +245,28 @@ void TestGui::exportsWriteValidFiles()
     QCOMPARE(window.exportCurrentChart(dir.filePath(QStringLiteral("c.pdf"))), QString());
     QVERIFY(read(QStringLiteral("c.pdf")).startsWith("%PDF"));
     QVERIFY(!window.exportCurrentChart(QStringLiteral("/nonexistent-parlab/c.png")).isEmpty());
+
+    // File > Export trace: every task of the run as a Chrome trace event.
+    QCOMPARE(window.exportTrace(dir.filePath(QStringLiteral("t.json"))), QString());
+    const QJsonArray events = QJsonDocument::fromJson(read(QStringLiteral("t.json")))
+                                  .object()
+                                  .value(QStringLiteral("traceEvents"))
+                                  .toArray();
+    int tasks = 0;
+    for (const QJsonValue& event : events)
+        tasks += event.toObject().value(QStringLiteral("ph")).toString() == QStringLiteral("X");
+    QCOMPARE(tasks, 2 * 3); // sequential, threads x1, threads x2: two inputs each
+    // File > Export report: one HTML file with the charts inline.
+    QCOMPARE(window.exportReport(dir.filePath(QStringLiteral("r.html"))), QString());
+    const QByteArray html = read(QStringLiteral("r.html"));
+    QVERIFY(html.contains("<svg"));
+    QVERIFY(html.contains("threads"));
+    QVERIFY(!window.exportReport(QStringLiteral("/nonexistent-parlab/r.html")).isEmpty());
+
+    // The timeline tab exports through the same chart action.
+    window.findChild<QTabWidget*>(QStringLiteral("charts"))->setCurrentWidget(window.timelinePanel());
+    QCOMPARE(window.exportCurrentChart(dir.filePath(QStringLiteral("timeline.png"))), QString());
+    QVERIFY(read(QStringLiteral("timeline.png")).startsWith("\x89PNG\r\n\x1a\n"));
 }
 
 void TestGui::closingMidRunLeavesNoChild()

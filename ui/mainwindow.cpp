@@ -7,8 +7,10 @@
 #include "experimentpanel.h"
 #include "export/csvexport.h"
 #include "export/formatting.h"
+#include "export/htmlreport.h"
 #include "export/jsonexport.h"
 #include "export/texttable.h"
+#include "export/traceexport.h"
 #include "models/resultsmodel.h"
 #include "presets.h"
 #include "runner.h"
@@ -49,6 +51,14 @@ QString clockTime(double seconds)
 {
     const auto total = qint64(std::ceil(std::max(0.0, seconds)));
     return QStringLiteral("%1:%2").arg(total / 60).arg(total % 60, 2, 10, QLatin1Char('0'));
+}
+
+QString writeBytes(const QString& path, const QByteArray& bytes)
+{
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
+        return MainWindow::tr("cannot write '%1': %2").arg(path, file.errorString());
+    return {};
 }
 } // namespace
 
@@ -208,6 +218,16 @@ void MainWindow::createMenus()
     copyChart->setShortcut(QKeySequence(tr("Ctrl+Shift+C")));
     QAction* exportData = file->addAction(tr("Export &data…"), this, &MainWindow::exportDataInteractively);
     exportData->setShortcut(QKeySequence::Save);
+    QAction* exportTrace = file->addAction(tr("Export &trace…"), this, [this] {
+        exportInteractively(tr("Export trace"), QStringLiteral("parlab-trace.json"),
+            tr("Chrome trace event JSON, opens in Perfetto (*.json)"), &MainWindow::exportTrace);
+    });
+    exportTrace->setShortcut(QKeySequence(tr("Ctrl+Shift+T")));
+    QAction* exportReport = file->addAction(tr("Export &report…"), this, [this] {
+        exportInteractively(tr("Export report"), QStringLiteral("parlab-report.html"),
+            tr("Self-contained HTML report (*.html)"), &MainWindow::exportReport);
+    });
+    exportReport->setShortcut(QKeySequence(tr("Ctrl+Shift+R")));
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -368,10 +388,29 @@ QString MainWindow::exportData(const QString& path) const
         bytes = MarkdownExport::toMarkdown(m_result).toUtf8();
     else
         return tr("cannot export '%1': use a .csv, .json or .md file name").arg(path);
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
-        return tr("cannot write '%1': %2").arg(path, file.errorString());
-    return {};
+    return writeBytes(path, bytes);
+}
+
+QString MainWindow::exportTrace(const QString& path) const
+{
+    return writeBytes(path, TraceExport::toJson(m_result));
+}
+
+QString MainWindow::exportReport(const QString& path) const
+{
+    return writeBytes(path, HtmlReport::toHtml(m_result));
+}
+
+void MainWindow::exportInteractively(const QString& title, const QString& suggestedName, const QString& filter,
+    QString (MainWindow::*write)(const QString&) const)
+{
+    const QString path = QFileDialog::getSaveFileName(this, title, suggestedName, filter);
+    if (path.isEmpty())
+        return;
+    if (const QString error = (this->*write)(path); !error.isEmpty())
+        QMessageBox::warning(this, title, error);
+    else
+        m_status->setText(tr("Wrote %1").arg(path));
 }
 
 QString MainWindow::exportCurrentChart(const QString& path) const
@@ -383,14 +422,8 @@ QString MainWindow::exportCurrentChart(const QString& path) const
 
 void MainWindow::exportDataInteractively()
 {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export data"), QStringLiteral("parlab-results.csv"),
-        tr("CSV, one row per sample (*.csv);;JSON (*.json);;Markdown table (*.md)"));
-    if (path.isEmpty())
-        return;
-    if (const QString error = exportData(path); !error.isEmpty())
-        QMessageBox::warning(this, tr("Export data"), error);
-    else
-        m_status->setText(tr("Wrote %1").arg(path));
+    exportInteractively(tr("Export data"), QStringLiteral("parlab-results.csv"),
+        tr("CSV, one row per sample (*.csv);;JSON (*.json);;Markdown table (*.md)"), &MainWindow::exportData);
 }
 
 void MainWindow::exportChartInteractively()

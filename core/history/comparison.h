@@ -1,0 +1,52 @@
+#pragma once
+
+#include "results.h"
+
+#include <QList>
+#include <QString>
+
+namespace parlab {
+
+// What B's timing says against A's for one (backend, workers), or for the whole comparison.
+enum class Verdict {
+    Faster, // B's median is more than the noise below A's and the difference is significant
+    Slower, // B's median is more than the noise above A's and the difference is significant
+    NoChange, // medians within the noise band (1%)
+    Inconclusive, // beyond the noise band but not significant (too few samples or too much spread)
+    Mixed, // overall only: some combinations faster, others slower
+    Missing, // the combination was measured in only one of the runs
+};
+QString verdictName(Verdict verdict); // "faster", "slower", "no change", "inconclusive", "mixed", "missing"
+
+struct ComparisonRow {
+    QString backend;
+    int workers = 1;
+    int samplesA = 0;
+    int samplesB = 0;
+    double medianA = kUnknown; // seconds
+    double medianB = kUnknown;
+    double ratio = kUnknown; // medianB / medianA: below 1 means B is faster
+    double pValue = kUnknown; // two-sided Mann-Whitney U over the wall-time samples
+    bool exact = false; // p from the exact U distribution (else the normal approximation)
+    Verdict verdict = Verdict::Missing;
+};
+
+struct Comparison {
+    QList<ComparisonRow> rows; // A's measurements in order, then those only B has
+    int faster = 0;
+    int slower = 0;
+    int unchanged = 0; // NoChange
+    int inconclusive = 0;
+    int missing = 0;
+    double geometricMeanRatio = kUnknown; // over rows measured in both
+    Verdict overall = Verdict::NoChange;
+    QString summary; // one sentence: "B is faster on 3 of 4 combinations (geometric mean ratio 0.81)"
+};
+
+// Compares run B against run A, combination by combination. A row is Faster / Slower when its median ratio
+// is outside [1 - noise, 1 + noise] and the Mann-Whitney p-value is below alpha; NoChange when inside that
+// band; Inconclusive otherwise. Overall: Faster or Slower when every decided row agrees, Mixed when they
+// disagree, NoChange when none is decided either way (Inconclusive if some rows are).
+Comparison compareRuns(const RunResult& a, const RunResult& b, double noise = 0.01, double alpha = 0.05);
+
+} // namespace parlab

@@ -1,0 +1,115 @@
+#pragma once
+
+#include "results.h"
+
+#include <QDateTime>
+#include <QList>
+#include <QString>
+#include <QStringList>
+#include <optional>
+
+namespace parlab {
+
+// Where a stored run stands. A run is `Running` while the process that records it is alive; once that
+// process is gone without finishing it (kill -9, crash, power loss) it reads as `Interrupted`, with every
+// measurement that was appended before.
+enum class RunStatus { Running, Finished, Cancelled, Failed, Interrupted };
+QString runStatusName(RunStatus status); // "running", "finished", "cancelled", "failed", "interrupted"
+std::optional<RunStatus> runStatusFromName(const QString& name);
+
+// One line of the history list: enough to pick a run without loading its samples.
+struct RunSummary {
+    qint64 id = 0;
+    QDateTime created;
+    QString name; // empty until the user names the run
+    QString note;
+    QString kernel;
+    QString inputs; // compact text in the input language: "38..33", "35x8", "1,5,9"
+    QStringList backends; // as the spec lists them
+    QList<int> workers;
+    int measurements = 0; // (backend, workers) combinations with at least one sample
+    int samples = 0; // all recorded repeats
+    double bestSpeedup = kUnknown; // highest speedup of any measurement
+    QString bestLabel; // the measurement that reached it, "threads x4"
+    RunStatus status = RunStatus::Running;
+    QString error; // why a failed run failed
+    QString source; // "" for a run recorded here, else where it was imported from
+};
+
+// The run history: an SQLite database (QtSql, WAL journal, synchronous=FULL, foreign keys on) holding
+// every run's spec, environment, warnings, bounds, runtimes and every sample, plus the spans, lock states
+// and switches of each measurement's latest repeat, so a reopened run draws its timeline.
+//
+// Writes are one transaction each and durable when they return: a run killed mid-way keeps every
+// measurement appended before the kill.
+//
+// Threads: QSqlDatabase connections belong to the thread that made them. A HistoryStore uses one
+// connection of its own (a unique connection name), made by open(); call every method from the thread that
+// called open(). Several stores (in several threads or processes) may open the same file at once: SQLite
+// serialises the writers (busy timeout 5 s) and readers see the last committed state.
+//
+// Errors: methods that write return false / -1 and leave the reason in lastError(), naming the database.
+class HistoryStore final {
+public:
+    HistoryStore();
+    ~HistoryStore();
+    HistoryStore(const HistoryStore&) = delete;
+    HistoryStore& operator=(const HistoryStore&) = delete;
+
+    // $XDG_DATA_HOME/parlab/history.sqlite, i.e. ~/.local/share/parlab/history.sqlite: ParLab's data folder
+    // (QStandardPaths::GenericDataLocation + "/parlab", so XDG_DATA_HOME moves it). Fixed rather than derived
+    // from the organisation/application names, so the window, the CLI and tests name the same file.
+    static QString defaultPath();
+
+    // Opens the database at `path` (creating folders, file and schema as needed; migrating an older schema).
+    // Returns "" on success, else why history cannot be used there ("cannot create '/x/y': ..."); the store
+    // then stays closed and every other call fails harmlessly.
+    // A file that is not a database or fails SQLite's quick_check is moved aside to
+    // "<path>.corrupt-<yyyyMMdd-hhmmss>" and a fresh database started: open() succeeds and notice() says so.
+    QString open(const QString& path);
+    void close();
+    bool isOpen() const;
+    QString path() const; // as given to open()
+    // What open() did that a user should hear about (a damaged database moved aside), else "".
+    QString notice() const;
+    QString lastError() const;
+
+    // Starts a run: stores the spec and environment with status running, owned by this process. Returns the
+    // new run id, or -1 (see lastError()).
+    qint64 beginRun(const ExperimentSpec& spec, const Environment& environment, const QDateTime& created);
+    // Stores `measurement` as it stands now: upserts its (backend, workers) row (statistics, spans, lock
+    // states of the latest repeat) and inserts only the samples not stored yet, in one transaction. Call it
+    // at each measurementReady.
+    bool appendMeasurement(qint64 runId, const Measurement& measurement);
+    // Ends a run: status finished / cancelled / failed from the result; stores its warnings, bounds, Amdahl
+    // fits, runtimes, final statistics and any measurement not appended yet.
+    bool finishRun(qint64 runId, const RunResult& result);
+
+    // Every run, newest first. Runs whose recording process is gone are reported (and from then on stored)
+    // as interrupted.
+    QList<RunSummary> runs();
+    std::optional<RunSummary> summary(qint64 runId);
+    // The whole run as it was recorded. An interrupted run is re-analysed from its samples, so its speedups
+    // and bounds are those of the measurements it completed.
+    std::optional<RunResult> load(qint64 runId);
+
+    bool rename(qint64 runId, const QString& name);
+    bool setNote(qint64 runId, const QString& note);
+    bool remove(qint64 runId);
+
+    // Stores a complete result (e.g. read back from a JSON export) as a new run with status finished (or
+    // cancelled / failed as the result says); `source` says where it came from. Returns the id or -1.
+    qint64 importResult(const RunResult& result, const QString& source = {});
+    // Reads a JSON export (the schema of JsonExport) and imports it; on a bad file returns -1 with
+    // lastError() naming the field ("results[2].samples_s: expected an array of numbers").
+    qint64 importJson(const QByteArray& json, const QString& source = {});
+
+    // The schema version this build writes (PRAGMA user_version).
+    static int schemaVersion();
+
+private:
+    struct Private;
+    Private* d;
+};
+
+} // namespace parlab

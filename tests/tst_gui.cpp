@@ -3,6 +3,8 @@
 
 #include "charts/speedupchart.h"
 #include "experimentpanel.h"
+#include "history/historyrecorder.h"
+#include "history/historystore.h"
 #include "mainwindow.h"
 #include "models/resultsmodel.h"
 #include "testsupport.h"
@@ -95,6 +97,7 @@ private Q_SLOTS:
     void closingMidRunLeavesNoChild();
     void lastExperimentIsRestored();
     void presetsFillTheForm();
+    void runIsSavedInHistory();
 };
 
 void TestGui::initTestCase()
@@ -323,6 +326,32 @@ void TestGui::presetsFillTheForm()
     QVERIFY(spec.backends.contains(QStringLiteral("processes")));
     QVERIFY(window.runAction()->isEnabled());
     QVERIFY(!window.applyPreset(QStringLiteral("no-such-preset")));
+}
+
+void TestGui::runIsSavedInHistory()
+{
+    MainWindow window;
+    window.show();
+    QVERIFY(window.historyStore()->isOpen());
+    fill(window, QStringLiteral("fib"), QStringLiteral("21,22"),
+        { QStringLiteral("sequential"), QStringLiteral("threads") }, QStringLiteral("1,2"), 2, 0);
+    QSignalSpy saved(window.historyRecorder(), &HistoryRecorder::runSaved);
+    QSignalSpy ended(&window, &MainWindow::runEnded);
+    window.runAction()->trigger();
+    QVERIFY(ended.wait(60'000));
+    QVERIFY(saved.count() == 1 || saved.wait(10'000));
+    const qint64 id = saved.constFirst().constFirst().toLongLong();
+
+    // What the window shows is what the history holds.
+    const auto stored = window.historyStore()->load(id);
+    QVERIFY(stored.has_value());
+    QCOMPARE(stored->measurements.size(), window.result().measurements.size());
+    for (const Measurement& m : window.result().measurements) {
+        const Measurement* again = stored->find(m.backend, m.workers);
+        QVERIFY2(again, qPrintable(m.label()));
+        QCOMPARE(again->samplesS, m.samplesS);
+    }
+    QCOMPARE(window.historyStore()->summary(id)->status, RunStatus::Finished);
 }
 
 QTEST_MAIN(TestGui)

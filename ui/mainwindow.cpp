@@ -11,6 +11,8 @@
 #include "export/jsonexport.h"
 #include "export/texttable.h"
 #include "export/traceexport.h"
+#include "history/historyrecorder.h"
+#include "history/historystore.h"
 #include "models/resultsmodel.h"
 #include "presets.h"
 #include "runner.h"
@@ -179,6 +181,17 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_runner, &Runner::finished, this, &MainWindow::onFinished);
     m_thread.start();
 
+    // Every measurement is saved the moment it lands; without a usable database everything else still works.
+    m_history = std::make_unique<HistoryStore>();
+    if (const QString error = m_history->open(HistoryStore::defaultPath()); !error.isEmpty())
+        m_historyProblem = tr("Run history is off: %1").arg(error);
+    m_recorder = new HistoryRecorder(m_history.get(), this);
+    m_recorder->watch(m_runner);
+    connect(m_recorder, &HistoryRecorder::warning, this, [this](const QString& message) {
+        m_historyProblem = message;
+        showWarnings();
+    });
+
     connect(m_panel, &ExperimentPanel::validityChanged, this, [this](bool valid, const QString& error) {
         m_runAction->setEnabled(valid && !m_running);
         m_runAction->setToolTip(valid ? tr("Run the experiment (Ctrl+R)") : error);
@@ -192,6 +205,9 @@ MainWindow::MainWindow(QWidget* parent)
     m_rightSplitter->restoreState(settings.value(QStringLiteral("window/rightSplitter")).toByteArray());
     m_runAction->setEnabled(m_panel->isValid());
     m_status->setText(m_panel->isValid() ? tr("Ready: press Ctrl+R to run") : m_panel->error());
+    if (!m_history->notice().isEmpty())
+        m_status->setText(m_history->notice());
+    showWarnings();
 }
 
 MainWindow::~MainWindow()
@@ -284,6 +300,9 @@ void MainWindow::startRun()
     m_model->clear();
     redraw();
     setRunning(true);
+    if (m_history->isOpen())
+        m_historyProblem.clear(); // a write that failed last time may work now: the recorder warns again if not
+    m_recorder->expect(spec, generation);
     m_status->setText(tr("Starting…"));
     QMetaObject::invokeMethod(
         m_runner, [runner = m_runner, spec, generation] { runner->start(spec, generation); }, Qt::QueuedConnection);
@@ -364,6 +383,8 @@ void MainWindow::showWarnings()
     QStringList lines;
     for (const QString& w : m_result.warnings)
         lines.append(QStringLiteral("⚠ ") + w);
+    if (!m_historyProblem.isEmpty())
+        lines.append(QStringLiteral("⚠ ") + m_historyProblem);
     m_warnings->setText(lines.join(QLatin1Char('\n')));
     m_warnings->setVisible(!lines.isEmpty());
     const bool bad = !m_result.error.isEmpty() || m_result.failedRuns() > 0;

@@ -4,6 +4,7 @@
 
 #include <QMainWindow>
 #include <QThread>
+#include <memory>
 
 class QAction;
 class QChartView;
@@ -18,6 +19,8 @@ class QTimer;
 namespace parlab {
 
 class EfficiencyChart;
+class HistoryRecorder;
+class HistoryStore;
 class ExperimentPanel;
 class ResultsModel;
 class Runner;
@@ -46,6 +49,8 @@ public:
     WallTimeChart* wallTimeChart() const { return m_wallTime; }
     EfficiencyChart* efficiencyChart() const { return m_efficiency; }
     TimelinePanel* timelinePanel() const { return m_timeline; }
+    HistoryStore* historyStore() const { return m_history.get(); }
+    HistoryRecorder* historyRecorder() const { return m_recorder; }
     QAction* runAction() const { return m_runAction; }
     QAction* cancelAction() const { return m_cancelAction; }
 
@@ -101,6 +106,10 @@ private:
     QAction* m_runAction = nullptr;
     QAction* m_cancelAction = nullptr;
     QTimer* m_redrawTimer = nullptr;
+
+    std::unique_ptr<HistoryStore> m_history;
+    HistoryRecorder* m_recorder = nullptr;
+    QString m_historyProblem; // why runs are not being saved, shown with the warnings
 
     QThread m_thread;
     Runner* m_runner = nullptr;

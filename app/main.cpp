@@ -1,6 +1,7 @@
 // parlab: the GUI, or with a command word the same engine headless.
 
 #include "cli/cliutil.h"
+#include "cli/historycommand.h"
 #include "cli/listcommand.h"
 #include "cli/overheadcommand.h"
 #include "cli/runcommand.h"
@@ -20,6 +21,7 @@ Commands:
   run      measure an experiment and print the results (parlab run --help)
   list     list kernels, backends (with availability) or presets (parlab list --help)
   overhead measure what threads, processes and MPI cost here, next to raw floors
+  history  the saved runs: list, show, compare, export, delete, rename, note, import (parlab history --help)
 
 Options:
   -h, --help     show this help
@@ -29,6 +31,7 @@ Examples:
   parlab run --kernel fib --inputs 38,37,36,35,34,33 --backends sequential,threads,qtconcurrent --workers 1,2
   parlab run --preset classic --repeat 3
   parlab gui --preset classic --autorun
+  parlab history compare 3 last
 )";
 }
 
@@ -59,6 +62,8 @@ int main(int argc, char* argv[])
         return listCommand(arguments);
     if (command == QStringLiteral("overhead"))
         return overheadCommand(arguments);
+    if (command == QStringLiteral("history"))
+        return historyCommand(arguments);
     if (command == QStringLiteral("worker"))
         return workerCommand(arguments);
     printErr(QStringLiteral("parlab: error: unknown command '%1'\n").arg(command));

@@ -6,6 +6,8 @@
 #include "export/csvexport.h"
 #include "export/jsonexport.h"
 #include "export/texttable.h"
+#include "history/historyrecorder.h"
+#include "history/historystore.h"
 #include "inputparser.h"
 #include "kernels/kernelregistry.h"
 #include "presets.h"
@@ -134,9 +136,15 @@ int runCommand(const QStringList& arguments)
     const QCommandLineOption pythonNative(QStringLiteral("python-native"),
         QStringLiteral("python-threads: call ParLab's C++ kernel through ctypes, which releases the GIL during "
                        "the call, instead of the pure-Python kernel."));
+    const QCommandLineOption historyDb(QStringLiteral("history-db"),
+        QStringLiteral("Save the run in this history database instead of %1 (see `parlab history`).")
+            .arg(HistoryStore::defaultPath()),
+        QStringLiteral("path"));
+    const QCommandLineOption noHistory(
+        QStringLiteral("no-history"), QStringLiteral("Do not save the run in the history."));
     parser.addOptions({ preset, kernel, inputs, backends, workers, repeat, warmup, format, exportJson, exportCsv,
         exportMarkdown, command, chunksize, taskTimeout, onError, hostfile, mpirunArgs, switchInterval, releaseGil,
-        python, pythonNative });
+        python, pythonNative, historyDb, noHistory });
 
     bool handled = false;
     int exitCode = ExitOk;
@@ -260,6 +268,20 @@ int runCommand(const QStringList& arguments)
         }
     }
 
+    if (parser.isSet(historyDb) && parser.isSet(noHistory))
+        return usageError(kCommand, QStringLiteral("--history-db and --no-history contradict each other"));
+
+    // Each measurement is saved the moment it lands; history trouble is a warning, never a failed run.
+    HistoryStore history;
+    if (!parser.isSet(noHistory)) {
+        const QString historyPath = parser.isSet(historyDb) ? parser.value(historyDb) : HistoryStore::defaultPath();
+        if (const QString problem = history.open(historyPath); !problem.isEmpty())
+            printErr(QStringLiteral("parlab run: warning: %1; this run is not saved (--no-history silences this)\n")
+                         .arg(problem));
+        else if (!history.notice().isEmpty())
+            printErr(QStringLiteral("parlab run: warning: %1\n").arg(history.notice()));
+    }
+
     // Measure in a runner thread; this thread prints progress and reacts to Ctrl+C.
     QThread thread;
     thread.setObjectName(QStringLiteral("runner"));
@@ -269,6 +291,16 @@ int runCommand(const QStringList& arguments)
     thread.start();
 
     TerminalProgress progressBar;
+    // Connected before the printing below, so the run's end is stored by the time it is reported.
+    HistoryRecorder recorder(&history);
+    if (history.isOpen()) {
+        recorder.watch(runner);
+        recorder.expect(spec);
+        QObject::connect(&recorder, &HistoryRecorder::warning, &recorder, [&progressBar](const QString& message) {
+            progressBar.clear();
+            printErr(QStringLiteral("parlab run: warning: %1\n").arg(message));
+        });
+    }
     SignalWatcher interrupt;
     QObject::connect(
         &interrupt, &SignalWatcher::interrupted, runner,
@@ -308,6 +340,8 @@ int runCommand(const QStringList& arguments)
             printErr(QStringLiteral("parlab run: cancelled; the results above are what was measured before\n"));
             code = ExitCancelled;
         }
+        if (recorder.lastRunId() >= 0)
+            printErr(QStringLiteral("saved as run %1 in %2\n").arg(recorder.lastRunId()).arg(history.path()));
         QCoreApplication::quit();
     });
     QMetaObject::invokeMethod(

@@ -1,0 +1,428 @@
+#include "historycommand.h"
+
+#include "cliutil.h"
+#include "experimentspec.h"
+#include "export/formatting.h"
+#include "export/jsonexport.h"
+#include "export/texttable.h"
+#include "history/comparison.h"
+#include "history/historystore.h"
+#include "results.h"
+
+#include <QCommandLineParser>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <cmath>
+#include <optional>
+
+namespace parlab::cli {
+
+namespace {
+const QString kCommand = QStringLiteral("history");
+
+const char* const kDescription
+    = R"(The run history: every measurement of every `parlab run` (and of the window) is saved
+as it lands in an SQLite database, by default ~/.local/share/parlab/history.sqlite ($XDG_DATA_HOME/parlab).
+
+Actions:
+  list                 every run, newest first: id, date, status, kernel, inputs, backends, best speedup, name
+  show ID              one run's results (as `parlab run` prints them), with status, name and note
+  compare A B          B against A per backend x workers: ratio of medians B/A, Mann-Whitney U p-value and a
+                       verdict (faster / slower beyond 1% noise with p < 0.05, no change within 1%, inconclusive)
+  export ID            the run as JSON (the schema of `parlab run --format json`) on stdout or to --output FILE
+  delete ID...         remove runs and all their samples
+  rename ID NAME       give a run a name (an empty NAME clears it)
+  note ID TEXT         attach a note to a run (an empty TEXT clears it)
+  import FILE          add a JSON export (from `parlab run --export-json` or `history export`) as a new run
+
+ID is a run number from `list`, or `last` for the newest run.
+A run whose process was killed before it finished shows as interrupted, with every measurement it completed.
+Exit codes: 0 ok, 1 the action failed (no such run, the history cannot be read or written), 2 bad usage.)";
+
+// Aligned columns; `right` marks right-aligned ones. The last column is not padded.
+QString columns(const QList<QStringList>& rows, const QList<bool>& right = {})
+{
+    QList<qsizetype> widths;
+    for (const QStringList& row : rows) {
+        for (qsizetype c = 0; c < row.size(); ++c) {
+            if (c >= widths.size())
+                widths.append(0);
+            widths[c] = std::max(widths[c], row[c].size());
+        }
+    }
+    QString out;
+    for (const QStringList& row : rows) {
+        QStringList cells;
+        for (qsizetype c = 0; c < row.size(); ++c) {
+            const bool alignRight = c < right.size() && right[c];
+            cells.append(alignRight ? row[c].rightJustified(widths[c])
+                                    : (c + 1 < row.size() ? row[c].leftJustified(widths[c]) : row[c]));
+        }
+        QString line = cells.join(QStringLiteral("  "));
+        while (line.endsWith(QLatin1Char(' ')))
+            line.chop(1);
+        out += line + QLatin1Char('\n');
+    }
+    return out;
+}
+
+QJsonValue number(double value)
+{
+    return std::isfinite(value) ? QJsonValue(value) : QJsonValue(QJsonValue::Null);
+}
+
+QString pValueText(double p)
+{
+    if (!std::isfinite(p))
+        return QStringLiteral("–");
+    if (p < 0.0001)
+        return QStringLiteral("<0.0001");
+    return QString::number(p, 'f', 4);
+}
+
+QString speedupText(const RunSummary& s)
+{
+    if (!std::isfinite(s.bestSpeedup))
+        return QStringLiteral("–");
+    return QStringLiteral("%1x %2").arg(Format::ratio(s.bestSpeedup), s.bestLabel);
+}
+
+QJsonObject summaryJson(const RunSummary& s)
+{
+    QJsonArray workers;
+    for (int w : s.workers)
+        workers.append(w);
+    return {
+        { QStringLiteral("id"), s.id },
+        { QStringLiteral("created"), s.created.toString(Qt::ISODateWithMs) },
+        { QStringLiteral("name"), s.name },
+        { QStringLiteral("note"), s.note },
+        { QStringLiteral("status"), runStatusName(s.status) },
+        { QStringLiteral("kernel"), s.kernel },
+        { QStringLiteral("inputs"), s.inputs },
+        { QStringLiteral("backends"), QJsonArray::fromStringList(s.backends) },
+        { QStringLiteral("workers"), workers },
+        { QStringLiteral("measurements"), s.measurements },
+        { QStringLiteral("samples"), s.samples },
+        { QStringLiteral("best_speedup"), number(s.bestSpeedup) },
+        { QStringLiteral("best"), s.bestLabel },
+        { QStringLiteral("error"), s.error },
+        { QStringLiteral("source"), s.source },
+    };
+}
+
+QString listText(const QList<RunSummary>& runs)
+{
+    if (runs.isEmpty())
+        return QStringLiteral("no runs recorded yet (parlab run records each run here)\n");
+    QList<QStringList> rows { { QStringLiteral("ID"), QStringLiteral("CREATED"), QStringLiteral("STATUS"),
+        QStringLiteral("KERNEL"), QStringLiteral("INPUTS"), QStringLiteral("BACKENDS"), QStringLiteral("BEST SPEEDUP"),
+        QStringLiteral("NAME") } };
+    for (const RunSummary& s : runs) {
+        QString inputs = s.inputs;
+        if (inputs.size() > 24)
+            inputs = inputs.left(23) + QStringLiteral("…");
+        rows.append({ QString::number(s.id), s.created.toString(QStringLiteral("yyyy-MM-dd hh:mm:ss")),
+            runStatusName(s.status), s.kernel, inputs, s.backends.join(QLatin1Char(',')), speedupText(s), s.name });
+    }
+    return columns(rows, { true });
+}
+
+QString comparisonText(const Comparison& c, qint64 a, qint64 b)
+{
+    QList<QStringList> rows { { QStringLiteral("BACKEND"), QStringLiteral("WORKERS"),
+        QStringLiteral("MEDIAN A (#%1)").arg(a), QStringLiteral("MEDIAN B (#%1)").arg(b), QStringLiteral("B/A"),
+        QStringLiteral("P"), QStringLiteral("VERDICT") } };
+    for (const ComparisonRow& r : c.rows) {
+        rows.append({ r.backend, QString::number(r.workers), Format::duration(r.medianA), Format::duration(r.medianB),
+            Format::ratio(r.ratio, 3), pValueText(r.pValue), verdictName(r.verdict) });
+    }
+    return columns(rows, { false, true, true, true, true, true, false })
+        + QStringLiteral("\n%1\np: two-sided Mann-Whitney U over the wall-time samples (exact without ties and up to "
+                         "%2 samples, else normal approximation); faster/slower need |B/A - 1| > 1% and p < 0.05\n")
+              .arg(c.summary)
+              .arg(60);
+}
+
+QJsonObject comparisonJson(const Comparison& c, qint64 a, qint64 b)
+{
+    QJsonArray rows;
+    for (const ComparisonRow& r : c.rows) {
+        rows.append(QJsonObject {
+            { QStringLiteral("backend"), r.backend },
+            { QStringLiteral("workers"), r.workers },
+            { QStringLiteral("samples_a"), r.samplesA },
+            { QStringLiteral("samples_b"), r.samplesB },
+            { QStringLiteral("median_a_s"), number(r.medianA) },
+            { QStringLiteral("median_b_s"), number(r.medianB) },
+            { QStringLiteral("ratio"), number(r.ratio) },
+            { QStringLiteral("p_value"), number(r.pValue) },
+            { QStringLiteral("exact"), r.exact },
+            { QStringLiteral("verdict"), verdictName(r.verdict) },
+        });
+    }
+    return {
+        { QStringLiteral("a"), a },
+        { QStringLiteral("b"), b },
+        { QStringLiteral("rows"), rows },
+        { QStringLiteral("overall"), verdictName(c.overall) },
+        { QStringLiteral("geometric_mean_ratio"), number(c.geometricMeanRatio) },
+        { QStringLiteral("faster"), c.faster },
+        { QStringLiteral("slower"), c.slower },
+        { QStringLiteral("no_change"), c.unchanged },
+        { QStringLiteral("inconclusive"), c.inconclusive },
+        { QStringLiteral("missing"), c.missing },
+        { QStringLiteral("summary"), c.summary },
+    };
+}
+
+// The action failed: "parlab history: error: ..." and exit code 1.
+int failure(const QString& message)
+{
+    printErr(QStringLiteral("parlab %1: error: %2\n").arg(kCommand, message));
+    return ExitRunFailed;
+}
+
+class Session {
+public:
+    HistoryStore store;
+
+    // A run id as typed ("12", "#12" or "last"); prints the error and returns nullopt when there is none.
+    std::optional<qint64> resolve(const QString& text, int& code)
+    {
+        QString t = text.trimmed();
+        if (t == QStringLiteral("last") || t == QStringLiteral("latest")) {
+            const QList<RunSummary> all = store.runs();
+            if (all.isEmpty()) {
+                code = failure(QStringLiteral("there are no runs in '%1'").arg(store.path()));
+                return std::nullopt;
+            }
+            return all.first().id;
+        }
+        if (t.startsWith(QLatin1Char('#')))
+            t.remove(0, 1);
+        bool ok = false;
+        const qint64 id = t.toLongLong(&ok);
+        if (!ok || id <= 0) {
+            code = usageError(kCommand,
+                QStringLiteral("'%1' is not a run id (a number from `parlab history list`, "
+                               "or last)")
+                    .arg(text));
+            return std::nullopt;
+        }
+        return id;
+    }
+
+    std::optional<RunResult> load(qint64 id, int& code)
+    {
+        auto result = store.load(id);
+        if (!result)
+            code = failure(store.lastError());
+        return result;
+    }
+};
+} // namespace
+
+int historyCommand(const QStringList& arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QString::fromUtf8(kDescription));
+    parser.addPositionalArgument(QStringLiteral("action"),
+        QStringLiteral("list, show, compare, export, delete, rename, note or import"),
+        QStringLiteral("<action> [arguments]"));
+    const QCommandLineOption historyDb(QStringLiteral("history-db"),
+        QStringLiteral("The history database to use. Default: %1.").arg(HistoryStore::defaultPath()),
+        QStringLiteral("path"));
+    const QCommandLineOption format(QStringLiteral("format"),
+        QStringLiteral("list, show, compare: table or json. Default: table."), QStringLiteral("format"),
+        QStringLiteral("table"));
+    const QCommandLineOption output(QStringLiteral("output"),
+        QStringLiteral("export: write the JSON to this file instead of stdout."), QStringLiteral("file"));
+    parser.addOptions({ historyDb, format, output });
+
+    bool handled = false;
+    int exitCode = ExitOk;
+    if (!parseArguments(parser, kCommand, arguments, handled, exitCode))
+        return exitCode;
+    QStringList args = parser.positionalArguments();
+    if (args.isEmpty())
+        return usageError(kCommand,
+            QStringLiteral("which action? list, show, compare, export, delete, rename, note "
+                           "or import"));
+    const QString action = args.takeFirst();
+    const QString fmt = parser.value(format).trimmed().toLower();
+    if (fmt != QStringLiteral("table") && fmt != QStringLiteral("json"))
+        return usageError(kCommand, QStringLiteral("--format: unknown format '%1' (use table or json)").arg(fmt));
+    const bool json = fmt == QStringLiteral("json");
+
+    const QStringList actions { QStringLiteral("list"), QStringLiteral("show"), QStringLiteral("compare"),
+        QStringLiteral("export"), QStringLiteral("delete"), QStringLiteral("rename"), QStringLiteral("note"),
+        QStringLiteral("import") };
+    if (!actions.contains(action)) {
+        const QString close = closestName(action, actions);
+        return usageError(kCommand,
+            QStringLiteral("unknown action '%1'%2 (use %3)")
+                .arg(action, close.isEmpty() ? QString() : QStringLiteral("; did you mean '%1'?").arg(close),
+                    actions.join(QStringLiteral(", "))));
+    }
+    auto expect = [&](qsizetype min, qsizetype max, const QString& usage) -> bool {
+        if (args.size() >= min && args.size() <= max)
+            return true;
+        exitCode = usageError(kCommand, QStringLiteral("usage: parlab history %1").arg(usage));
+        return false;
+    };
+    if (action == QStringLiteral("list") && !expect(0, 0, QStringLiteral("list")))
+        return exitCode;
+    if ((action == QStringLiteral("show") || action == QStringLiteral("export"))
+        && !expect(1, 1, action + QStringLiteral(" ID")))
+        return exitCode;
+    if (action == QStringLiteral("compare") && !expect(2, 2, QStringLiteral("compare A B")))
+        return exitCode;
+    if (action == QStringLiteral("delete") && !expect(1, 1000, QStringLiteral("delete ID...")))
+        return exitCode;
+    if (action == QStringLiteral("rename") && !expect(1, 1000, QStringLiteral("rename ID NAME")))
+        return exitCode;
+    if (action == QStringLiteral("note") && !expect(1, 1000, QStringLiteral("note ID TEXT")))
+        return exitCode;
+    if (action == QStringLiteral("import") && !expect(1, 1, QStringLiteral("import FILE")))
+        return exitCode;
+    if (parser.isSet(output) && action != QStringLiteral("export"))
+        return usageError(kCommand, QStringLiteral("--output is for export"));
+    if (parser.isSet(output)) {
+        if (const QString problem = checkWritable(parser.value(output)); !problem.isEmpty())
+            return usageError(kCommand, QStringLiteral("--output: %1").arg(problem));
+    }
+
+    Session session;
+    const QString path = parser.isSet(historyDb) ? parser.value(historyDb) : HistoryStore::defaultPath();
+    if (const QString error = session.store.open(path); !error.isEmpty())
+        return failure(error);
+    if (!session.store.notice().isEmpty())
+        printErr(QStringLiteral("parlab %1: warning: %2\n").arg(kCommand, session.store.notice()));
+    HistoryStore& store = session.store;
+
+    if (action == QStringLiteral("list")) {
+        const QList<RunSummary> runs = store.runs();
+        if (!store.lastError().isEmpty())
+            return failure(store.lastError());
+        if (json) {
+            QJsonArray array;
+            for (const RunSummary& s : runs)
+                array.append(summaryJson(s));
+            printOut(QString::fromUtf8(QJsonDocument(array).toJson()));
+        } else {
+            printOut(listText(runs));
+        }
+        return ExitOk;
+    }
+
+    if (action == QStringLiteral("show")) {
+        const auto id = session.resolve(args[0], exitCode);
+        if (!id)
+            return exitCode;
+        const auto summary = store.summary(*id);
+        const auto result = session.load(*id, exitCode);
+        if (!summary || !result)
+            return summary ? exitCode : failure(store.lastError());
+        if (json) {
+            QJsonObject object = JsonExport::toObject(*result);
+            object.insert(QStringLiteral("history"), summaryJson(*summary));
+            printOut(QString::fromUtf8(QJsonDocument(object).toJson()));
+            return ExitOk;
+        }
+        QString head = QStringLiteral("run %1%2 · %3 · %4\n")
+                           .arg(summary->id)
+                           .arg(summary->name.isEmpty() ? QString() : QStringLiteral(" \"%1\"").arg(summary->name))
+                           .arg(runStatusName(summary->status),
+                               summary->created.toString(QStringLiteral("yyyy-MM-dd hh:mm:ss")));
+        if (!summary->note.isEmpty())
+            head += QStringLiteral("note: %1\n").arg(summary->note);
+        if (!summary->source.isEmpty())
+            head += QStringLiteral("imported from: %1\n").arg(summary->source);
+        if (!result->error.isEmpty())
+            head += QStringLiteral("%1: %2\n").arg(runStatusName(summary->status), result->error);
+        printOut(head + QLatin1Char('\n') + Report::toText(*result));
+        return ExitOk;
+    }
+
+    if (action == QStringLiteral("compare")) {
+        const auto a = session.resolve(args[0], exitCode);
+        if (!a)
+            return exitCode;
+        const auto b = session.resolve(args[1], exitCode);
+        if (!b)
+            return exitCode;
+        const auto resultA = session.load(*a, exitCode);
+        if (!resultA)
+            return exitCode;
+        const auto resultB = session.load(*b, exitCode);
+        if (!resultB)
+            return exitCode;
+        const Comparison c = compareRuns(*resultA, *resultB);
+        printOut(
+            json ? QString::fromUtf8(QJsonDocument(comparisonJson(c, *a, *b)).toJson()) : comparisonText(c, *a, *b));
+        return ExitOk;
+    }
+
+    if (action == QStringLiteral("export")) {
+        const auto id = session.resolve(args[0], exitCode);
+        if (!id)
+            return exitCode;
+        const auto result = session.load(*id, exitCode);
+        if (!result)
+            return exitCode;
+        const QByteArray data = JsonExport::toJson(*result);
+        if (!parser.isSet(output)) {
+            printOut(QString::fromUtf8(data));
+            return ExitOk;
+        }
+        if (const QString problem = writeFile(parser.value(output), data); !problem.isEmpty())
+            return failure(problem);
+        printErr(QStringLiteral("wrote run %1 to %2\n").arg(*id).arg(parser.value(output)));
+        return ExitOk;
+    }
+
+    if (action == QStringLiteral("delete")) {
+        QList<qint64> ids;
+        for (const QString& arg : std::as_const(args)) {
+            const auto id = session.resolve(arg, exitCode);
+            if (!id)
+                return exitCode;
+            ids.append(*id);
+        }
+        for (qint64 id : std::as_const(ids)) {
+            if (!store.remove(id))
+                return failure(store.lastError());
+            printErr(QStringLiteral("deleted run %1\n").arg(id));
+        }
+        return ExitOk;
+    }
+
+    if (action == QStringLiteral("rename") || action == QStringLiteral("note")) {
+        const auto id = session.resolve(args.takeFirst(), exitCode);
+        if (!id)
+            return exitCode;
+        const QString text = args.join(QLatin1Char(' '));
+        const bool ok = action == QStringLiteral("rename") ? store.rename(*id, text) : store.setNote(*id, text);
+        if (!ok)
+            return failure(store.lastError());
+        return ExitOk;
+    }
+
+    // import
+    const QString file = args[0];
+    QFile in(file);
+    if (!in.open(QIODevice::ReadOnly))
+        return failure(QStringLiteral("cannot read '%1': %2").arg(file, in.errorString()));
+    const qint64 id = store.importJson(in.readAll(), QFileInfo(file).absoluteFilePath());
+    if (id < 0)
+        return failure(store.lastError());
+    printErr(QStringLiteral("imported %1 as run %2\n").arg(file).arg(id));
+    printOut(QStringLiteral("%1\n").arg(id));
+    return ExitOk;
+}
+
+} // namespace parlab::cli

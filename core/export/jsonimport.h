@@ -1,0 +1,23 @@
+#pragma once
+
+#include "results.h"
+
+#include <QByteArray>
+#include <QJsonObject>
+#include <optional>
+
+namespace parlab {
+
+// Reads the JSON export (JsonExport's documented schema) back into a RunResult: spec, environment,
+// warnings, bounds and every measurement's samples and figures as the file states them. What the schema
+// does not carry (per-sample CPU times, spans, lock states) stays empty; figures it does not carry but the
+// samples determine (MAD, self-relative speedup, Karp-Flatt, Amdahl fits) are recomputed. Fields this
+// version does not know are ignored, so files from newer versions still import.
+namespace JsonImport {
+// On a bad file: std::nullopt and `error` naming the field and what is wrong with it
+// ("results[2].samples_s[0]: expected a number, got a string").
+std::optional<RunResult> fromJson(const QByteArray& json, QString* error);
+std::optional<RunResult> fromObject(const QJsonObject& object, QString* error);
+} // namespace JsonImport
+
+} // namespace parlab

@@ -1,0 +1,164 @@
+#include "comparison.h"
+
+#include "export/formatting.h"
+#include "stats/mannwhitney.h"
+#include "stats/statistics.h"
+
+#include <cmath>
+
+namespace parlab {
+
+QString verdictName(Verdict verdict)
+{
+    switch (verdict) {
+    case Verdict::Faster:
+        return QStringLiteral("faster");
+    case Verdict::Slower:
+        return QStringLiteral("slower");
+    case Verdict::NoChange:
+        return QStringLiteral("no change");
+    case Verdict::Inconclusive:
+        return QStringLiteral("inconclusive");
+    case Verdict::Mixed:
+        return QStringLiteral("mixed");
+    case Verdict::Missing:
+        return QStringLiteral("missing");
+    }
+    return {};
+}
+
+namespace {
+ComparisonRow compareOne(const Measurement* a, const Measurement* b, double noise, double alpha)
+{
+    ComparisonRow row;
+    const Measurement* any = a ? a : b;
+    row.backend = any->backend;
+    row.workers = any->workers;
+    if (a) {
+        row.samplesA = int(a->samplesS.size());
+        row.medianA = Statistics::median(a->samplesS);
+    }
+    if (b) {
+        row.samplesB = int(b->samplesS.size());
+        row.medianB = Statistics::median(b->samplesS);
+    }
+    if (!a || !b || a->samplesS.isEmpty() || b->samplesS.isEmpty()) {
+        row.verdict = Verdict::Missing;
+        return row;
+    }
+    row.ratio = row.medianA > 0 ? row.medianB / row.medianA : kUnknown;
+    const MannWhitney::Result test = MannWhitney::test(a->samplesS, b->samplesS);
+    row.pValue = test.pValue;
+    row.exact = test.exact;
+    if (!std::isfinite(row.ratio))
+        row.verdict = Verdict::Inconclusive;
+    else if (std::abs(row.ratio - 1.0) <= noise)
+        row.verdict = Verdict::NoChange;
+    else if (row.pValue < alpha)
+        row.verdict = row.ratio < 1.0 ? Verdict::Faster : Verdict::Slower;
+    else
+        row.verdict = Verdict::Inconclusive;
+    return row;
+}
+} // namespace
+
+Comparison compareRuns(const RunResult& a, const RunResult& b, double noise, double alpha)
+{
+    Comparison c;
+    for (const Measurement& m : a.measurements) {
+        if (!m.samplesS.isEmpty() || b.find(m.backend, m.workers))
+            c.rows.append(compareOne(&m, b.find(m.backend, m.workers), noise, alpha));
+    }
+    for (const Measurement& m : b.measurements) {
+        if (!a.find(m.backend, m.workers) && !m.samplesS.isEmpty())
+            c.rows.append(compareOne(nullptr, &m, noise, alpha));
+    }
+
+    double logSum = 0;
+    int compared = 0;
+    for (const ComparisonRow& row : std::as_const(c.rows)) {
+        switch (row.verdict) {
+        case Verdict::Faster:
+            ++c.faster;
+            break;
+        case Verdict::Slower:
+            ++c.slower;
+            break;
+        case Verdict::NoChange:
+            ++c.unchanged;
+            break;
+        case Verdict::Inconclusive:
+            ++c.inconclusive;
+            break;
+        case Verdict::Missing:
+        case Verdict::Mixed:
+            ++c.missing;
+            break;
+        }
+        if (std::isfinite(row.ratio) && row.ratio > 0) {
+            logSum += std::log(row.ratio);
+            ++compared;
+        }
+    }
+    if (compared > 0)
+        c.geometricMeanRatio = std::exp(logSum / compared);
+
+    if (c.faster > 0 && c.slower > 0)
+        c.overall = Verdict::Mixed;
+    else if (c.faster > 0)
+        c.overall = Verdict::Faster;
+    else if (c.slower > 0)
+        c.overall = Verdict::Slower;
+    else if (c.inconclusive > 0)
+        c.overall = Verdict::Inconclusive;
+    else if (compared > 0)
+        c.overall = Verdict::NoChange;
+    else
+        c.overall = Verdict::Missing;
+
+    const QString mean = std::isfinite(c.geometricMeanRatio)
+        ? QStringLiteral(" (geometric mean time ratio B/A %1)").arg(Format::ratio(c.geometricMeanRatio, 3))
+        : QString();
+    switch (c.overall) {
+    case Verdict::Faster:
+        c.summary = QStringLiteral("B is faster on %1 of %2 combinations, slower on none%3")
+                        .arg(c.faster)
+                        .arg(compared)
+                        .arg(mean);
+        break;
+    case Verdict::Slower:
+        c.summary = QStringLiteral("B is slower on %1 of %2 combinations, faster on none%3")
+                        .arg(c.slower)
+                        .arg(compared)
+                        .arg(mean);
+        break;
+    case Verdict::Mixed:
+        c.summary = QStringLiteral("mixed: B is faster on %1 and slower on %2 of %3 combinations%4")
+                        .arg(c.faster)
+                        .arg(c.slower)
+                        .arg(compared)
+                        .arg(mean);
+        break;
+    case Verdict::NoChange:
+        c.summary = QStringLiteral("no change: all %1 combinations within %2 noise%3")
+                        .arg(compared)
+                        .arg(Format::percent(noise))
+                        .arg(mean);
+        break;
+    case Verdict::Inconclusive:
+        c.summary = QStringLiteral("inconclusive: %1 of %2 combinations differ by more than %3 but not "
+                                   "significantly (p >= %4); measure more repeats%5")
+                        .arg(c.inconclusive)
+                        .arg(compared)
+                        .arg(Format::percent(noise))
+                        .arg(alpha)
+                        .arg(mean);
+        break;
+    case Verdict::Missing:
+        c.summary = QStringLiteral("nothing to compare: the runs share no measured combination");
+        break;
+    }
+    return c;
+}
+
+} // namespace parlab

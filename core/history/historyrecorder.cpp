@@ -1,0 +1,89 @@
+#include "historyrecorder.h"
+
+#include "historystore.h"
+#include "runner.h"
+
+#include <QThread>
+
+namespace parlab {
+
+HistoryRecorder::HistoryRecorder(HistoryStore* store, QObject* parent)
+    : QObject(parent)
+    , m_store(store)
+{ }
+
+void HistoryRecorder::watch(Runner* runner)
+{
+    // Queued: the runner's thread only posts; the writes happen here, in the store's thread.
+    connect(runner, &Runner::started, this, &HistoryRecorder::onStarted, Qt::QueuedConnection);
+    connect(runner, &Runner::measurementReady, this, &HistoryRecorder::onMeasurementReady, Qt::QueuedConnection);
+    connect(runner, &Runner::finished, this, &HistoryRecorder::onFinished, Qt::QueuedConnection);
+}
+
+void HistoryRecorder::expect(const ExperimentSpec& spec, int generation)
+{
+    m_spec = spec;
+    m_expected = generation;
+}
+
+void HistoryRecorder::warnOnce(const QString& message)
+{
+    if (m_warned)
+        return;
+    m_warned = true;
+    Q_EMIT warning(message);
+}
+
+void HistoryRecorder::onStarted(int generation, int plannedRuns)
+{
+    Q_UNUSED(plannedRuns);
+    Q_ASSERT(QThread::currentThread() == thread());
+    if (generation != m_expected)
+        return; // a run nobody asked to record
+    m_generation = generation;
+    m_runId = -1;
+    m_warned = false;
+    if (!m_store->isOpen()) {
+        warnOnce(QStringLiteral("run history not saved: %1").arg(m_store->lastError()));
+        return;
+    }
+    // The runner's own environment capture arrives with finished(); this one stands in until then.
+    m_runId = m_store->beginRun(m_spec, Environment::capture(), QDateTime::currentDateTime());
+    if (m_runId < 0) {
+        warnOnce(QStringLiteral("run history not saved: %1").arg(m_store->lastError()));
+        return;
+    }
+    Q_EMIT runStarted(m_runId);
+}
+
+void HistoryRecorder::onMeasurementReady(const Measurement& measurement)
+{
+    Q_ASSERT(QThread::currentThread() == thread());
+    if (m_runId < 0 || measurement.generation != m_generation)
+        return;
+    if (!m_store->appendMeasurement(m_runId, measurement)) {
+        warnOnce(QStringLiteral("run history: %1").arg(m_store->lastError()));
+        return;
+    }
+    Q_EMIT measurementSaved(m_runId, measurement.label());
+}
+
+void HistoryRecorder::onFinished(const RunResult& result)
+{
+    Q_ASSERT(QThread::currentThread() == thread());
+    if (result.generation != m_generation)
+        return;
+    const qint64 id = m_runId;
+    m_runId = -1;
+    m_generation = -1;
+    if (id < 0)
+        return;
+    if (!m_store->finishRun(id, result)) {
+        warnOnce(QStringLiteral("run history: %1").arg(m_store->lastError()));
+        return;
+    }
+    m_lastRunId = id;
+    Q_EMIT runSaved(id);
+}
+
+} // namespace parlab

@@ -1,0 +1,1132 @@
+// The run history end to end: the Mann-Whitney test against values derived by hand, run comparison, the JSON
+// import, the SQLite store (round trips, damaged files, unwritable places, schema versions), the recorder on a
+// real Runner, and `parlab history` / `parlab run --history-db` as a user types them, including a `parlab run`
+// killed with SIGKILL mid-way. Every database lives in a QTemporaryDir.
+
+#include "export/jsonexport.h"
+#include "export/jsonimport.h"
+#include "history/comparison.h"
+#include "history/historyrecorder.h"
+#include "history/historystore.h"
+#include "inputparser.h"
+#include "runner.h"
+#include "stats/analysis.h"
+#include "stats/mannwhitney.h"
+#include "testsupport.h"
+
+#include <QElapsedTimer>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSignalSpy>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThread>
+#include <cmath>
+#include <signal.h>
+#include <time.h>
+
+using namespace parlab;
+using testsupport::runParlab;
+
+namespace {
+
+// A finished two-backend result with everything the store keeps filled in.
+RunResult sampleResult(double scale = 1.0)
+{
+    RunResult r;
+    r.spec.kernel = QStringLiteral("spin");
+    r.spec.inputs = { 20, 19, 18, 17, 17, 17 };
+    r.spec.backends = { QStringLiteral("sequential"), QStringLiteral("threads") };
+    r.spec.workers = { 1, 2 };
+    r.spec.repeats = 5;
+    r.spec.warmup = 1;
+    r.spec.options.insert(QStringLiteral("chunksize"), 2);
+    r.environment.cpu = QStringLiteral("Test CPU");
+    r.environment.logicalCores = 2;
+    r.environment.os = QStringLiteral("Debian");
+    r.environment.governor = QStringLiteral("performance");
+    r.environment.loadAverage = 0.25;
+    r.created = QDateTime::fromString(QStringLiteral("2024-05-01T12:00:03.250+02:00"), Qt::ISODateWithMs);
+    r.measurements = {
+        testsupport::measurement(QStringLiteral("sequential"), 1,
+            { 0.100 * scale, 0.102 * scale, 0.101 * scale, 0.099 * scale, 0.103 * scale }, 0x1234),
+        testsupport::measurement(QStringLiteral("threads"), 1,
+            { 0.101 * scale, 0.104 * scale, 0.100 * scale, 0.102 * scale, 0.105 * scale }, 0x1234),
+        testsupport::measurement(QStringLiteral("threads"), 2,
+            { 0.055 * scale, 0.052 * scale, 0.051 * scale, 0.060 * scale, 0.054 * scale }, 0x1234),
+    };
+    Measurement& m = r.measurements[2];
+    m.spans = { { 20, 0, 0, 11, {}, 1000, 2000, 7 }, { 19, 1, 1, 12, QStringLiteral("node2"), 1500, 2600, 8 } };
+    m.states = { { 0, LockState::Running, 1000, 1500 }, { 1, LockState::Waiting, 1000, 1500 },
+        { 1, LockState::Released, 1500, 2600 } };
+    m.switches = { 10, 12, 11, 9, 13 };
+    m.launchS = { 0.01, 0.011, 0.012, 0.013, 0.014 };
+    m.failedRuns = 1;
+    m.lastError = QStringLiteral("threads x2: task 3 failed");
+    r.bounds.taskCostsS = { 0.02, 0.019, 0.018, 0.017, 0.017, 0.017 };
+    r.referenceChecksum = 0xfedcba9876543210ULL; // above 2^63: must survive a signed INTEGER column
+    r.runtimes.insert(QStringLiteral("python-threads"), QStringLiteral("Python 3.11.2 (/usr/bin/python3)"));
+    r.completedRuns = 18;
+    r.plannedRuns = 18;
+    analyse(r);
+    r.warnings.append(QStringLiteral("a warning of our own"));
+    return r;
+}
+
+void compareMeasurement(const Measurement& got, const Measurement& want)
+{
+    QCOMPARE(got.backend, want.backend);
+    QCOMPARE(got.workers, want.workers);
+    QCOMPARE(got.samplesS, want.samplesS);
+    QCOMPARE(got.cpuS, want.cpuS);
+    QCOMPARE(got.launchS, want.launchS);
+    QCOMPARE(got.switches, want.switches);
+    QCOMPARE(got.checksum, want.checksum);
+    QCOMPARE(got.wall.median, want.wall.median);
+    QCOMPARE(got.wall.outliers, want.wall.outliers);
+    QCOMPARE(got.speedup, want.speedup);
+    QCOMPARE(got.speedupLow, want.speedupLow);
+    QCOMPARE(got.failedRuns, want.failedRuns);
+    QCOMPARE(got.lastError, want.lastError);
+    QCOMPARE(got.spans.size(), want.spans.size());
+    for (qsizetype i = 0; i < got.spans.size(); ++i) {
+        QCOMPARE(got.spans[i].input, want.spans[i].input);
+        QCOMPARE(got.spans[i].worker, want.spans[i].worker);
+        QCOMPARE(got.spans[i].pid, want.spans[i].pid);
+        QCOMPARE(got.spans[i].host, want.spans[i].host);
+        QCOMPARE(got.spans[i].startNs, want.spans[i].startNs);
+        QCOMPARE(got.spans[i].endNs, want.spans[i].endNs);
+        QCOMPARE(got.spans[i].checksum, want.spans[i].checksum);
+    }
+    QCOMPARE(got.states.size(), want.states.size());
+    for (qsizetype i = 0; i < got.states.size(); ++i) {
+        QCOMPARE(got.states[i].worker, want.states[i].worker);
+        QCOMPARE(got.states[i].state, want.states[i].state);
+        QCOMPARE(got.states[i].endNs, want.states[i].endNs);
+    }
+}
+
+// Rows of a table in one of the store's files, read over a connection of the test's own.
+QVariantList column(const QString& path, const QString& sql)
+{
+    QVariantList values;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("peek"));
+        db.setDatabaseName(path);
+        if (db.open()) {
+            QSqlQuery q(db);
+            if (q.exec(sql)) {
+                while (q.next())
+                    values.append(q.value(0));
+            }
+        }
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("peek"));
+    return values;
+}
+
+// A path no process can create: its "folder" is a regular file (chmod does not stop root, this does).
+QString unwritablePath(const QTemporaryDir& dir)
+{
+    const QString blocker = dir.filePath(QStringLiteral("not-a-folder"));
+    QFile file(blocker);
+    if (file.open(QIODevice::WriteOnly))
+        file.write("a file where the history wants a folder\n");
+    return blocker + QStringLiteral("/history.sqlite");
+}
+
+class RecorderHarness final {
+public:
+    RecorderHarness(HistoryRecorder* recorder)
+        : m_runner(new Runner)
+    {
+        m_thread.setObjectName(QStringLiteral("runner"));
+        m_runner->moveToThread(&m_thread);
+        QObject::connect(&m_thread, &QThread::finished, m_runner, &QObject::deleteLater);
+        m_thread.start();
+        recorder->watch(m_runner);
+    }
+    ~RecorderHarness()
+    {
+        m_runner->cancel();
+        m_thread.quit();
+        m_thread.wait();
+    }
+    Runner* runner() const { return m_runner; }
+    void start(const ExperimentSpec& spec, int generation)
+    {
+        QMetaObject::invokeMethod(
+            m_runner, [r = m_runner, spec, generation] { r->start(spec, generation); }, Qt::QueuedConnection);
+    }
+
+private:
+    QThread m_thread;
+    Runner* m_runner;
+};
+
+ExperimentSpec quickSpec()
+{
+    ExperimentSpec spec;
+    spec.kernel = QStringLiteral("spin");
+    spec.inputs = { 2, 2, 2, 2 };
+    spec.backends = { QStringLiteral("sequential"), QStringLiteral("threads") };
+    spec.workers = { 1, 2 };
+    spec.repeats = 3;
+    spec.warmup = 0;
+    return spec;
+}
+
+QJsonDocument json(const QString& text)
+{
+    return QJsonDocument::fromJson(text.toUtf8());
+}
+
+} // namespace
+
+class TestHistory final : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+
+    void mannWhitneyExact();
+    void mannWhitneyNormalApproximation();
+    void mannWhitneyEdgeCases();
+    void compareVerdicts();
+
+    void jsonImportRoundTrip();
+    void jsonImportErrorsNameTheField();
+
+    void storeRoundTrip();
+    void appendInsertsOnlyNewSamples();
+    void listRenameNoteDelete();
+    void importStoresAFinishedRun();
+    void schemaIsVersionedAndWal();
+    void newerSchemaIsRefused();
+    void garbageFileIsMovedAside();
+    void damagedPagesAreMovedAside();
+    void unwritableLocation();
+    void deadOwnerReadsAsInterrupted();
+    void closingMidRunMarksInterrupted();
+    void appendCost();
+
+    void recorderRecordsARealRun();
+    void recorderWarnsWhenClosed();
+
+    void cliRunSavesAndHistoryCommands();
+    void cliImportAndCompare();
+    void cliUnwritableHistoryIsAWarning();
+    void cliNoHistory();
+    void cliUsageErrors();
+    void cliKilledRunIsInterrupted();
+
+private:
+    QTemporaryDir m_dir;
+};
+
+void TestHistory::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    // Nothing here may touch the user's real history, even through the default path.
+    qputenv("XDG_DATA_HOME", m_dir.filePath(QStringLiteral("xdg")).toUtf8());
+    QVERIFY(HistoryStore::defaultPath().startsWith(m_dir.path()));
+    QVERIFY(HistoryStore::defaultPath().endsWith(QStringLiteral("/parlab/history.sqlite")));
+}
+
+void TestHistory::mannWhitneyExact()
+{
+    // No overlap, 5 vs 5: U = 0, and only 1 of the C(10,5) = 252 equally likely rank splits is as extreme on
+    // each side, so p = 2/252 = 0.0079365 (scipy.stats.mannwhitneyu gives 0.007937).
+    auto r = MannWhitney::test({ 1, 2, 3, 4, 5 }, { 6, 7, 8, 9, 10 });
+    QVERIFY(r.exact);
+    QCOMPARE(r.u, 0.0);
+    QVERIFY(std::abs(r.pValue - 2.0 / 252.0) < 1e-12);
+    r = MannWhitney::test({ 6, 7, 8, 9, 10 }, { 1, 2, 3, 4, 5 });
+    QCOMPARE(r.u, 25.0);
+    QVERIFY(std::abs(r.pValue - 2.0 / 252.0) < 1e-12);
+
+    // Interleaved odds and evens: U = 0+1+2+3+4 = 10; counting the 252 splits, 87 have U <= 10 and 183 have
+    // U >= 10, so p = 2 * 87 / 252 = 0.690476.
+    r = MannWhitney::test({ 1, 3, 5, 7, 9 }, { 2, 4, 6, 8, 10 });
+    QVERIFY(r.exact);
+    QCOMPARE(r.u, 10.0);
+    QVERIFY(std::abs(r.pValue - 174.0 / 252.0) < 1e-12);
+
+    // 3 vs 2 without overlap: 1 of C(5,2) = 10 splits per side, p = 0.2: too few samples to ever be significant.
+    r = MannWhitney::test({ 1, 2, 3 }, { 4, 5 });
+    QVERIFY(std::abs(r.pValue - 0.2) < 1e-12);
+}
+
+void TestHistory::mannWhitneyNormalApproximation()
+{
+    // Ties force the normal approximation. Pooled: 1,1 | 2,2,2,2 | 3,3,3,3 | 4,4 with midranks 1.5, 4.5, 8.5,
+    // 11.5. R1 = 2(1.5) + 2(4.5) + 2(8.5) = 29, U1 = 29 - 6*7/2 = 8, mean n1 n2 / 2 = 18. Tie term
+    // sum(t^3 - t) = 6 + 60 + 60 + 6 = 132 = n(n - 1), so sigma^2 = 36/12 * (13 - 1) = 36, sigma = 6.
+    // z = (|8 - 18| - 0.5) / 6 = 1.583333, p = erfc(z / sqrt 2) = 0.1133455.
+    auto r = MannWhitney::test({ 1, 1, 2, 2, 3, 3 }, { 2, 2, 3, 3, 4, 4 });
+    QVERIFY(!r.exact);
+    QCOMPARE(r.u, 8.0);
+    QVERIFY(std::abs(r.z - 9.5 / 6.0) < 1e-12);
+    QVERIFY(std::abs(r.pValue - 0.11334550921952588) < 1e-9);
+
+    // 31 odd vs 31 even numbers (62 > the exact limit): U1 = 0+1+...+30 = 465, mean 480.5,
+    // sigma = sqrt(31*31*63/12) = 71.029923, z = (15.5 - 0.5) / sigma = 0.2111786, p = 0.8327479.
+    QList<double> odd, even;
+    for (int i = 1; i <= 31; ++i) {
+        odd.append(2 * i - 1);
+        even.append(2 * i);
+    }
+    r = MannWhitney::test(odd, even);
+    QVERIFY(!r.exact);
+    QCOMPARE(r.u, 465.0);
+    QVERIFY(std::abs(r.pValue - 0.8327479062272573) < 1e-9);
+    // Shifted apart: U = 0, z = 480 / 71.029923 = 6.7577, p = 1.4018e-11.
+    QList<double> high;
+    for (int i = 32; i <= 62; ++i)
+        high.append(i);
+    QList<double> low;
+    for (int i = 1; i <= 31; ++i)
+        low.append(i);
+    r = MannWhitney::test(low, high);
+    QVERIFY(std::abs(r.pValue / 1.4018463184347426e-11 - 1.0) < 1e-6);
+}
+
+void TestHistory::mannWhitneyEdgeCases()
+{
+    QVERIFY(std::isnan(MannWhitney::test({}, { 1, 2 }).pValue));
+    // Every value the same: no evidence either way.
+    QCOMPARE(MannWhitney::test({ 3, 3, 3 }, { 3, 3 }).pValue, 1.0);
+    QCOMPARE(MannWhitney::test({ 1 }, { 2 }).pValue, 1.0);
+}
+
+void TestHistory::compareVerdicts()
+{
+    RunResult a, b;
+    auto add = [](RunResult& r, const QString& backend, int workers, const QList<double>& samples) {
+        r.measurements.append(testsupport::measurement(backend, workers, samples));
+    };
+    add(a, QStringLiteral("sequential"), 1, { 1.00, 1.01, 1.02, 1.03, 1.04 });
+    add(b, QStringLiteral("sequential"), 1, { 1.001, 1.011, 1.021, 1.031, 1.041 }); // +0.1%: no change
+    add(a, QStringLiteral("threads"), 2, { 0.60, 0.61, 0.62, 0.63, 0.64 });
+    add(b, QStringLiteral("threads"), 2, { 0.50, 0.51, 0.52, 0.53, 0.54 }); // no overlap: p = 0.0079, faster
+    add(a, QStringLiteral("threads"), 4, { 0.40, 0.41 });
+    add(b, QStringLiteral("threads"), 4, { 0.30, 0.31 }); // 25% faster, but 2 vs 2 samples: p = 1/3
+    add(a, QStringLiteral("processes"), 2, { 0.5 });
+    add(b, QStringLiteral("qtconcurrent"), 2, { 0.5 });
+
+    Comparison c = compareRuns(a, b);
+    QCOMPARE(c.rows.size(), 5);
+    QCOMPARE(c.rows[0].verdict, Verdict::NoChange);
+    QCOMPARE(c.rows[1].verdict, Verdict::Faster);
+    QVERIFY(std::abs(c.rows[1].pValue - 2.0 / 252.0) < 1e-12);
+    QVERIFY(std::abs(c.rows[1].ratio - 0.52 / 0.62) < 1e-12);
+    QVERIFY(c.rows[1].exact);
+    QCOMPARE(c.rows[2].verdict, Verdict::Inconclusive);
+    QCOMPARE(c.rows[3].verdict, Verdict::Missing); // processes x2 only in A
+    QCOMPARE(c.rows[3].backend, QStringLiteral("processes"));
+    QCOMPARE(c.rows[4].verdict, Verdict::Missing); // qtconcurrent x2 only in B
+    QCOMPARE(c.overall, Verdict::Faster);
+    QCOMPARE(c.faster, 1);
+    QCOMPARE(c.unchanged, 1);
+    QCOMPARE(c.inconclusive, 1);
+    QCOMPARE(c.missing, 2);
+    QVERIFY(c.summary.contains(QStringLiteral("faster")));
+
+    // The other way round: slower. And A against itself: no change with ratio 1.
+    c = compareRuns(b, a);
+    QCOMPARE(c.rows[1].verdict, Verdict::Slower);
+    QCOMPARE(c.overall, Verdict::Slower);
+    c = compareRuns(a, a);
+    QCOMPARE(c.overall, Verdict::NoChange);
+    QCOMPARE(c.geometricMeanRatio, 1.0);
+
+    // Faster here, slower there: mixed.
+    add(a, QStringLiteral("threads"), 8, { 0.30, 0.31, 0.32, 0.33, 0.34 });
+    add(b, QStringLiteral("threads"), 8, { 0.40, 0.41, 0.42, 0.43, 0.44 });
+    QCOMPARE(compareRuns(a, b).overall, Verdict::Mixed);
+}
+
+void TestHistory::jsonImportRoundTrip()
+{
+    const RunResult original = sampleResult();
+    QString error;
+    const auto back = JsonImport::fromJson(JsonExport::toJson(original), &error);
+    QVERIFY2(back, qPrintable(error));
+    QCOMPARE(back->created, original.created);
+    QCOMPARE(back->spec.kernel, original.spec.kernel);
+    QCOMPARE(back->spec.inputs, original.spec.inputs);
+    QCOMPARE(back->spec.backends, original.spec.backends);
+    QCOMPARE(back->spec.workers, original.spec.workers);
+    QCOMPARE(back->spec.repeats, original.spec.repeats);
+    QCOMPARE(back->spec.options.value(QStringLiteral("chunksize")).toInt(), 2);
+    QCOMPARE(back->environment.cpu, original.environment.cpu);
+    QCOMPARE(back->environment.logicalCores, 2);
+    QCOMPARE(back->warnings, original.warnings);
+    QCOMPARE(back->bounds.critical, original.bounds.critical);
+    QCOMPARE(back->bounds.lpt, original.bounds.lpt);
+    QCOMPARE(back->referenceChecksum, original.referenceChecksum);
+    QCOMPARE(back->measurements.size(), original.measurements.size());
+    for (qsizetype i = 0; i < back->measurements.size(); ++i) {
+        const Measurement& g = back->measurements[i];
+        const Measurement& w = original.measurements[i];
+        QCOMPARE(g.label(), w.label());
+        QCOMPARE(g.samplesS, w.samplesS);
+        QCOMPARE(g.wall.median, w.wall.median);
+        QCOMPARE(g.wall.stddev, w.wall.stddev);
+        QCOMPARE(g.cpuMedianS, w.cpuMedianS);
+        QCOMPARE(g.speedup, w.speedup);
+        QCOMPARE(g.speedupLow, w.speedupLow);
+        QCOMPARE(g.efficiency, w.efficiency);
+        QCOMPARE(g.checksum, w.checksum);
+        // Not in the file but determined by the samples: recomputed.
+        QCOMPARE(g.wall.mad, w.wall.mad);
+        QCOMPARE(g.selfSpeedup, w.selfSpeedup);
+    }
+    QCOMPARE(back->amdahlSerialFraction.keys(), original.amdahlSerialFraction.keys());
+}
+
+void TestHistory::jsonImportErrorsNameTheField()
+{
+    const QJsonObject good = JsonExport::toObject(sampleResult());
+    auto errorFor = [](const QJsonObject& o) {
+        QString error;
+        const auto r = JsonImport::fromObject(o, &error);
+        return r ? QStringLiteral("(imported)") : error;
+    };
+    QJsonObject o = good;
+    QJsonObject spec = o.value(QStringLiteral("spec")).toObject();
+    spec.remove(QStringLiteral("kernel"));
+    o.insert(QStringLiteral("spec"), spec);
+    QCOMPARE(errorFor(o), QStringLiteral("spec.kernel: expected a string, got nothing (the field is missing)"));
+
+    o = good;
+    QJsonArray results = o.value(QStringLiteral("results")).toArray();
+    QJsonObject second = results[1].toObject();
+    second.insert(QStringLiteral("samples_s"), QJsonArray { 0.1, QStringLiteral("fast") });
+    results[1] = second;
+    o.insert(QStringLiteral("results"), results);
+    QCOMPARE(errorFor(o), QStringLiteral("results[1].samples_s[1]: expected a number of seconds, got a string"));
+
+    o = good;
+    o.insert(QStringLiteral("reference_checksum"), QStringLiteral("xyz"));
+    QCOMPARE(errorFor(o), QStringLiteral("reference_checksum: 'xyz' is not a checksum of hex digits"));
+
+    o = good;
+    o.insert(QStringLiteral("created"), QStringLiteral("yesterday"));
+    QVERIFY(errorFor(o).startsWith(QStringLiteral("created: 'yesterday'")));
+
+    o = good;
+    o.insert(QStringLiteral("tool"), QStringLiteral("hyperfine"));
+    QVERIFY(errorFor(o).contains(QStringLiteral("not a ParLab export")));
+
+    QString error;
+    QVERIFY(!JsonImport::fromJson("{ \"tool\": ", &error));
+    QVERIFY(error.startsWith(QStringLiteral("not valid JSON at byte")));
+    QVERIFY(!JsonImport::fromJson("[1, 2]", &error));
+    QVERIFY(error.contains(QStringLiteral("top level")));
+
+    // Unknown fields (a newer ParLab's) are ignored.
+    o = good;
+    o.insert(QStringLiteral("timeline"), QJsonArray { 1, 2, 3 });
+    QCOMPARE(errorFor(o), QStringLiteral("(imported)"));
+}
+
+void TestHistory::storeRoundTrip()
+{
+    const QString path = m_dir.filePath(QStringLiteral("roundtrip/history.sqlite"));
+    const RunResult original = sampleResult();
+    qint64 id = -1;
+    {
+        HistoryStore store;
+        QCOMPARE(store.open(path), QString());
+        QVERIFY(store.isOpen());
+        QVERIFY(store.notice().isEmpty());
+        id = store.beginRun(original.spec, original.environment, original.created);
+        QVERIFY2(id > 0, qPrintable(store.lastError()));
+        for (const Measurement& m : original.measurements)
+            QVERIFY2(store.appendMeasurement(id, m), qPrintable(store.lastError()));
+        QCOMPARE(store.summary(id)->status, RunStatus::Running); // this process is alive
+        QVERIFY(store.finishRun(id, original));
+    }
+    HistoryStore store; // reopened, as the next session would
+    QCOMPARE(store.open(path), QString());
+    const auto loaded = store.load(id);
+    QVERIFY2(loaded, qPrintable(store.lastError()));
+    QCOMPARE(loaded->created, original.created);
+    QCOMPARE(loaded->spec.kernel, original.spec.kernel);
+    QCOMPARE(loaded->spec.inputs, original.spec.inputs);
+    QCOMPARE(loaded->spec.backends, original.spec.backends);
+    QCOMPARE(loaded->spec.workers, original.spec.workers);
+    QCOMPARE(loaded->spec.warmup, original.spec.warmup);
+    QCOMPARE(loaded->spec.options.value(QStringLiteral("chunksize")).toInt(), 2);
+    QCOMPARE(loaded->environment.cpu, original.environment.cpu);
+    QCOMPARE(loaded->environment.governor, original.environment.governor);
+    QCOMPARE(loaded->environment.loadAverage, original.environment.loadAverage);
+    QCOMPARE(loaded->warnings, original.warnings);
+    QCOMPARE(loaded->bounds.taskCostsS, original.bounds.taskCostsS);
+    QCOMPARE(loaded->bounds.critical, original.bounds.critical);
+    QCOMPARE(loaded->bounds.lpt, original.bounds.lpt);
+    QCOMPARE(loaded->amdahlSerialFraction, original.amdahlSerialFraction);
+    QCOMPARE(loaded->runtimes, original.runtimes);
+    QCOMPARE(loaded->referenceChecksum, original.referenceChecksum);
+    QCOMPARE(loaded->completedRuns, original.completedRuns);
+    QCOMPARE(loaded->measurements.size(), original.measurements.size());
+    for (qsizetype i = 0; i < original.measurements.size(); ++i)
+        compareMeasurement(loaded->measurements[i], original.measurements[i]);
+
+    const auto summary = store.summary(id);
+    QVERIFY(summary);
+    QCOMPARE(summary->status, RunStatus::Failed); // one repeat of threads x2 failed
+    QCOMPARE(summary->kernel, QStringLiteral("spin"));
+    QCOMPARE(summary->inputs, QStringLiteral("20..18,17x3"));
+    QCOMPARE(parseInputs(summary->inputs).values, original.spec.inputs); // the input language, read back
+    QCOMPARE(summary->backends, original.spec.backends);
+    QCOMPARE(summary->workers, original.spec.workers);
+    QCOMPARE(summary->measurements, 3);
+    QCOMPARE(summary->samples, 15);
+    QCOMPARE(summary->bestLabel, QStringLiteral("threads x2"));
+    QCOMPARE(summary->bestSpeedup, original.measurements[2].speedup);
+
+    QVERIFY(!store.load(id + 100));
+    QVERIFY(store.lastError().contains(QStringLiteral("no run %1").arg(id + 100)));
+}
+
+void TestHistory::appendInsertsOnlyNewSamples()
+{
+    const QString path = m_dir.filePath(QStringLiteral("append.sqlite"));
+    HistoryStore store;
+    QCOMPARE(store.open(path), QString());
+    const RunResult r = sampleResult();
+    const qint64 id = store.beginRun(r.spec, r.environment, r.created);
+    // As the runner emits them: the same measurement, one more sample each time.
+    Measurement m = testsupport::measurement(QStringLiteral("threads"), 2, {});
+    for (int repeat = 0; repeat < 4; ++repeat) {
+        m.samplesS.append(0.1 + repeat);
+        m.cpuS.append(0.2 + repeat);
+        m.wall.median = double(repeat);
+        QVERIFY(store.appendMeasurement(id, m));
+    }
+    QCOMPARE(column(path, QStringLiteral("SELECT COUNT(*) FROM samples")).value(0).toInt(), 4);
+    QCOMPARE(column(path, QStringLiteral("SELECT COUNT(*) FROM measurements")).value(0).toInt(), 1);
+    QCOMPARE(column(path, QStringLiteral("SELECT median_s FROM measurements")).value(0).toDouble(), 3.0);
+    const auto loaded = store.load(id);
+    QVERIFY(loaded);
+    QCOMPARE(loaded->measurements.size(), 1);
+    QCOMPARE(loaded->measurements[0].samplesS, m.samplesS);
+    QCOMPARE(loaded->measurements[0].cpuS, m.cpuS);
+
+    QVERIFY(!store.appendMeasurement(id + 1000, m));
+    QVERIFY2(
+        store.lastError().contains(QStringLiteral("there is no run %1").arg(id + 1000)), qPrintable(store.lastError()));
+}
+
+void TestHistory::listRenameNoteDelete()
+{
+    const QString path = m_dir.filePath(QStringLiteral("list.sqlite"));
+    HistoryStore store;
+    QCOMPARE(store.open(path), QString());
+    const RunResult r = sampleResult();
+    const qint64 first = store.importResult(r);
+    const qint64 second = store.importResult(r);
+    QVERIFY(first > 0 && second > first);
+    QList<RunSummary> runs = store.runs();
+    QCOMPARE(runs.size(), 2);
+    QCOMPARE(runs[0].id, second); // newest first
+    QVERIFY(store.rename(first, QStringLiteral("  before the fix  ")));
+    QVERIFY(store.setNote(first, QStringLiteral("laptop on battery")));
+    QCOMPARE(store.summary(first)->name, QStringLiteral("before the fix"));
+    QCOMPARE(store.summary(first)->note, QStringLiteral("laptop on battery"));
+    QVERIFY(store.rename(first, QString()));
+    QCOMPARE(store.summary(first)->name, QString());
+    QVERIFY(!store.rename(999, QStringLiteral("x")));
+    QVERIFY(store.lastError().contains(QStringLiteral("no run 999")));
+
+    QVERIFY(store.remove(first));
+    QCOMPARE(store.runs().size(), 1);
+    QVERIFY(!store.summary(first));
+    // Its measurements and samples went with it.
+    QCOMPARE(column(path, QStringLiteral("SELECT COUNT(*) FROM measurements")).value(0).toInt(), 3);
+    QCOMPARE(column(path, QStringLiteral("SELECT COUNT(*) FROM samples")).value(0).toInt(), 15);
+    QVERIFY(!store.remove(first));
+}
+
+void TestHistory::importStoresAFinishedRun()
+{
+    HistoryStore store;
+    QCOMPARE(store.open(m_dir.filePath(QStringLiteral("import.sqlite"))), QString());
+    RunResult r = sampleResult();
+    r.measurements[2].failedRuns = 0;
+    const qint64 id = store.importJson(JsonExport::toJson(r), QStringLiteral("/tmp/run.json"));
+    QVERIFY2(id > 0, qPrintable(store.lastError()));
+    const auto s = store.summary(id);
+    QCOMPARE(s->status, RunStatus::Finished);
+    QCOMPARE(s->source, QStringLiteral("/tmp/run.json"));
+    QCOMPARE(s->samples, 15);
+    const auto loaded = store.load(id);
+    QCOMPARE(loaded->measurements[1].samplesS, r.measurements[1].samplesS);
+    QCOMPARE(loaded->measurements[2].speedup, r.measurements[2].speedup);
+
+    QCOMPARE(store.importJson("{}", QStringLiteral("empty.json")), -1);
+    QCOMPARE(store.lastError(),
+        QStringLiteral("empty.json: created: expected a string, got nothing (the field is missing)"));
+}
+
+void TestHistory::schemaIsVersionedAndWal()
+{
+    const QString path = m_dir.filePath(QStringLiteral("schema.sqlite"));
+    HistoryStore store;
+    QCOMPARE(store.open(path), QString());
+    QCOMPARE(column(path, QStringLiteral("PRAGMA user_version")).value(0).toInt(), HistoryStore::schemaVersion());
+    QCOMPARE(HistoryStore::schemaVersion(), 1);
+    QCOMPARE(column(path, QStringLiteral("PRAGMA journal_mode")).value(0).toString(), QStringLiteral("wal"));
+    const QVariantList tables
+        = column(path, QStringLiteral("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"));
+    QVERIFY(tables.contains(QStringLiteral("runs")));
+    QVERIFY(tables.contains(QStringLiteral("measurements")));
+    QVERIFY(tables.contains(QStringLiteral("samples")));
+    // Opening again migrates nothing and keeps the data.
+    store.importResult(sampleResult());
+    store.close();
+    QCOMPARE(store.open(path), QString());
+    QCOMPARE(store.runs().size(), 1);
+}
+
+void TestHistory::newerSchemaIsRefused()
+{
+    const QString path = m_dir.filePath(QStringLiteral("newer.sqlite"));
+    column(path, QStringLiteral("PRAGMA user_version = 99"));
+    HistoryStore store;
+    const QString error = store.open(path);
+    QVERIFY2(error.contains(QStringLiteral("newer ParLab (schema 99")), qPrintable(error));
+    QVERIFY(!store.isOpen());
+    QVERIFY(QFile::exists(path)); // left alone: it is not damaged
+}
+
+void TestHistory::garbageFileIsMovedAside()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("history.sqlite"));
+    const QByteArray garbage = QByteArray("this is not an SQLite database\n").repeated(200);
+    {
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(garbage);
+    }
+    HistoryStore store;
+    QCOMPARE(store.open(path), QString());
+    QVERIFY(store.isOpen());
+    QVERIFY2(store.notice().contains(QStringLiteral("was damaged")), qPrintable(store.notice()));
+    QVERIFY(store.notice().contains(QStringLiteral("a new one started")));
+    const QStringList aside = QDir(dir.path()).entryList({ QStringLiteral("history.sqlite.corrupt-*") });
+    QCOMPARE(aside.size(), 1);
+    QFile kept(dir.filePath(aside.first()));
+    QVERIFY(kept.open(QIODevice::ReadOnly));
+    QCOMPARE(kept.readAll(), garbage); // the user's file is kept as it was
+    QVERIFY(store.runs().isEmpty());
+    QVERIFY(store.importResult(sampleResult()) > 0); // and the new one works
+}
+
+void TestHistory::damagedPagesAreMovedAside()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("history.sqlite"));
+    {
+        HistoryStore store;
+        QCOMPARE(store.open(path), QString());
+        for (int i = 0; i < 20; ++i)
+            store.importResult(sampleResult());
+    }
+    // A valid header but scribbled-over pages after it (what a failing disk or a stray write leaves).
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadWrite));
+    QVERIFY(file.size() > 16384);
+    file.seek(4096);
+    file.write(QByteArray(file.size() - 4096, '\x5a'));
+    file.close();
+    HistoryStore store;
+    QCOMPARE(store.open(path), QString());
+    QVERIFY2(store.notice().contains(QStringLiteral("was damaged")), qPrintable(store.notice()));
+    QCOMPARE(QDir(dir.path()).entryList({ QStringLiteral("history.sqlite.corrupt-*") }).size(), 1);
+    QVERIFY(store.runs().isEmpty());
+}
+
+void TestHistory::unwritableLocation()
+{
+    QTemporaryDir dir;
+    const QString path = unwritablePath(dir);
+    HistoryStore store;
+    const QString error = store.open(path);
+    QVERIFY2(error.contains(QStringLiteral("cannot create the folder")), qPrintable(error));
+    QVERIFY(error.contains(dir.filePath(QStringLiteral("not-a-folder"))));
+    QVERIFY(!store.isOpen());
+    // Everything fails harmlessly, with a reason.
+    QCOMPARE(store.beginRun(quickSpec(), Environment {}, QDateTime::currentDateTime()), -1);
+    QVERIFY(!store.appendMeasurement(1, Measurement {}));
+    QVERIFY(store.runs().isEmpty());
+    QVERIFY(!store.load(1));
+    QVERIFY(store.lastError().contains(QStringLiteral("not open")));
+
+    // A read-only folder (meaningful only where permissions bind, i.e. not as root).
+    if (::geteuid() != 0) {
+        QTemporaryDir locked;
+        QFile::setPermissions(locked.path(), QFileDevice::ReadOwner | QFileDevice::ExeOwner);
+        HistoryStore readOnly;
+        const QString why = readOnly.open(locked.filePath(QStringLiteral("history.sqlite")));
+        QFile::setPermissions(locked.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+        QVERIFY2(why.contains(QStringLiteral("not writable")), qPrintable(why));
+    }
+}
+
+void TestHistory::deadOwnerReadsAsInterrupted()
+{
+    // A run recorded by a process that has ended: a real child that began a run through the CLI is not needed
+    // for this part; the owner columns of a run are pointed at a process that has exited.
+    const QString path = m_dir.filePath(QStringLiteral("dead.sqlite"));
+    qint64 id = -1;
+    {
+        HistoryStore store;
+        QCOMPARE(store.open(path), QString());
+        const RunResult r = sampleResult();
+        id = store.beginRun(r.spec, r.environment, r.created);
+        QVERIFY(store.appendMeasurement(id, r.measurements[0]));
+        QVERIFY(store.appendMeasurement(id, r.measurements[2]));
+        QProcess done;
+        done.start(QStringLiteral("/bin/true"));
+        QVERIFY(done.waitForFinished());
+        const qint64 deadPid = done.processId() > 0 ? done.processId() : 999999;
+        column(path, QStringLiteral("UPDATE runs SET owner_pid = %1 WHERE id = %2").arg(deadPid).arg(id));
+        QCOMPARE(store.summary(id)->status, RunStatus::Interrupted);
+        column(path,
+            QStringLiteral("UPDATE runs SET status = 'running', owner_pid = %1 WHERE id = %2").arg(::getpid()).arg(id));
+        QCOMPARE(store.summary(id)->status, RunStatus::Running); // alive again: this process
+        // Another boot: whatever its pid, it is gone.
+        column(path, QStringLiteral("UPDATE runs SET owner_boot = 'another-boot' WHERE id = %1").arg(id));
+        QCOMPARE(store.runs().first().status, RunStatus::Interrupted);
+    }
+    HistoryStore store;
+    QCOMPARE(store.open(path), QString());
+    const auto loaded = store.load(id);
+    QVERIFY(loaded);
+    QVERIFY(loaded->error.startsWith(QStringLiteral("interrupted")));
+    QCOMPARE(loaded->measurements.size(), 2);
+    QCOMPARE(loaded->measurements[1].samplesS.size(), 5);
+    // Re-analysed from what was saved: threads x2 against sequential.
+    QVERIFY(std::isfinite(loaded->measurements[1].speedup));
+    QCOMPARE(loaded->completedRuns, 10 + 1);
+}
+
+void TestHistory::closingMidRunMarksInterrupted()
+{
+    const QString path = m_dir.filePath(QStringLiteral("closed.sqlite"));
+    qint64 id = -1;
+    {
+        HistoryStore store;
+        QCOMPARE(store.open(path), QString());
+        id = store.beginRun(quickSpec(), Environment {}, QDateTime::currentDateTime());
+        QVERIFY(store.appendMeasurement(id, testsupport::measurement(QStringLiteral("sequential"), 1, { 0.1 })));
+    } // closed without finishRun (the window closed mid-run)
+    HistoryStore store;
+    QCOMPARE(store.open(path), QString());
+    QCOMPARE(store.summary(id)->status, RunStatus::Interrupted);
+    QCOMPARE(store.summary(id)->samples, 1);
+}
+
+void TestHistory::appendCost()
+{
+    // Figures, not thresholds: how long one durable append takes (fsync included) with 100 spans per
+    // measurement, the size of a typical run's latest repeat; on the build disk, and in memory (/dev/shm) where
+    // fsync costs nothing, which leaves SQLite's and QtSql's own share.
+    QStringList places { QDir::currentPath() };
+    if (QFileInfo(QStringLiteral("/dev/shm")).isWritable())
+        places.append(QStringLiteral("/dev/shm"));
+    for (const QString& place : std::as_const(places)) {
+        QTemporaryDir dir(place + QStringLiteral("/history-bench-XXXXXX"));
+        QVERIFY(dir.isValid());
+        HistoryStore store;
+        QCOMPARE(store.open(dir.filePath(QStringLiteral("bench.sqlite"))), QString());
+        const qint64 id = store.beginRun(quickSpec(), Environment {}, QDateTime::currentDateTime());
+        Measurement m = testsupport::measurement(QStringLiteral("threads"), 4, {});
+        for (int i = 0; i < 100; ++i)
+            m.spans.append({ i, i, i % 4, 1, {}, qint64(i) * 1000, qint64(i) * 1000 + 900, quint64(i) });
+        const int appends = 50;
+        QElapsedTimer timer;
+        timespec cpu0 {}, cpu1 {};
+        ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu0);
+        timer.start();
+        for (int i = 0; i < appends; ++i) {
+            m.samplesS.append(0.01 * i);
+            m.cpuS.append(0.04 * i);
+            QVERIFY(store.appendMeasurement(id, m));
+        }
+        const double perAppendUs = double(timer.nsecsElapsed()) / appends / 1000.0;
+        ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu1);
+        const double cpuUs
+            = (double(cpu1.tv_sec - cpu0.tv_sec) * 1e9 + double(cpu1.tv_nsec - cpu0.tv_nsec)) / appends / 1000.0;
+        timer.restart();
+        const auto loaded = store.load(id);
+        const double loadUs = double(timer.nsecsElapsed()) / 1000.0;
+        QVERIFY(loaded && loaded->measurements.first().samplesS.size() == appends);
+        qInfo("history in %s: %.0f µs wall (%.0f µs CPU) per appendMeasurement (one synchronous=FULL WAL "
+              "transaction, 100 spans); load of the %d-sample run %.0f µs",
+            qPrintable(place), perAppendUs, cpuUs, appends, loadUs);
+    }
+}
+
+void TestHistory::recorderRecordsARealRun()
+{
+    HistoryStore store;
+    QCOMPARE(store.open(m_dir.filePath(QStringLiteral("recorder.sqlite"))), QString());
+    HistoryRecorder recorder(&store);
+    QSignalSpy started(&recorder, &HistoryRecorder::runStarted);
+    QSignalSpy saved(&recorder, &HistoryRecorder::measurementSaved);
+    QSignalSpy done(&recorder, &HistoryRecorder::runSaved);
+    QSignalSpy warnings(&recorder, &HistoryRecorder::warning);
+    RecorderHarness harness(&recorder);
+    RunResult finished;
+    connect(harness.runner(), &Runner::finished, this, [&finished](const RunResult& r) { finished = r; });
+
+    const ExperimentSpec spec = quickSpec();
+    recorder.expect(spec, 7);
+    harness.start(spec, 7);
+    QVERIFY(done.wait(30'000));
+    QVERIFY2(warnings.isEmpty(), warnings.isEmpty() ? "" : qPrintable(warnings.first().first().toString()));
+    QCOMPARE(started.size(), 1);
+    const qint64 id = done.first().first().toLongLong();
+    QCOMPARE(started.first().first().toLongLong(), id);
+    QCOMPARE(recorder.lastRunId(), id);
+    QCOMPARE(recorder.currentRunId(), -1);
+    QCOMPARE(saved.size(), 3 * 3); // sequential, threads x1, threads x2, 3 repeats each
+
+    QTRY_VERIFY(!finished.measurements.isEmpty()); // the test's own copy arrives after the recorder's
+    const auto loaded = store.load(id);
+    QVERIFY(loaded);
+    QCOMPARE(store.summary(id)->status, RunStatus::Finished);
+    QCOMPARE(loaded->measurements.size(), finished.measurements.size());
+    for (qsizetype i = 0; i < finished.measurements.size(); ++i)
+        compareMeasurement(loaded->measurements[i], finished.measurements[i]);
+    QCOMPARE(loaded->environment.cpu, finished.environment.cpu);
+
+    // A run nobody asked to record (another generation) is left alone.
+    harness.start(spec, 8);
+    QVERIFY(!done.wait(2'000));
+    QCOMPARE(store.runs().size(), 1);
+}
+
+void TestHistory::recorderWarnsWhenClosed()
+{
+    QTemporaryDir dir;
+    HistoryStore store;
+    QVERIFY(!store.open(unwritablePath(dir)).isEmpty());
+    HistoryRecorder recorder(&store);
+    QSignalSpy warnings(&recorder, &HistoryRecorder::warning);
+    RecorderHarness harness(&recorder);
+    int finished = 0;
+    connect(harness.runner(), &Runner::finished, this, [&finished](const RunResult& r) {
+        if (r.error.isEmpty() && !r.cancelled)
+            ++finished;
+    });
+    recorder.expect(quickSpec(), 0);
+    harness.start(quickSpec(), 0);
+    QVERIFY(warnings.wait(30'000));
+    QCOMPARE(warnings.size(), 1);
+    QVERIFY(warnings.first().first().toString().startsWith(QStringLiteral("run history not saved: ")));
+    QTRY_COMPARE_WITH_TIMEOUT(finished, 1, 30'000); // the run goes on regardless
+    QCOMPARE(warnings.size(), 1); // once per run, not once per measurement
+}
+
+void TestHistory::cliRunSavesAndHistoryCommands()
+{
+    QTemporaryDir dir;
+    const QString db = dir.filePath(QStringLiteral("cli.sqlite"));
+    const QStringList run { QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("spin"),
+        QStringLiteral("--inputs"), QStringLiteral("2x4"), QStringLiteral("--backends"),
+        QStringLiteral("sequential,threads"), QStringLiteral("--workers"), QStringLiteral("1,2"),
+        QStringLiteral("--repeat"), QStringLiteral("3"), QStringLiteral("--warmup"), QStringLiteral("0"),
+        QStringLiteral("--history-db"), db };
+    auto r = runParlab(run);
+    QCOMPARE(r.code, 0);
+    QVERIFY2(r.err.contains(QStringLiteral("saved as run 1 in %1").arg(db)), qPrintable(r.err));
+    r = runParlab(run);
+    QVERIFY2(r.err.contains(QStringLiteral("saved as run 2 in")), qPrintable(r.err));
+
+    const QStringList dbArg { QStringLiteral("--history-db"), db };
+    r = runParlab(QStringList { QStringLiteral("history"), QStringLiteral("list") } + dbArg);
+    QCOMPARE(r.code, 0);
+    QVERIFY2(r.out.startsWith(QStringLiteral("ID")), qPrintable(r.out));
+    QVERIFY(r.out.contains(QStringLiteral("finished")));
+    QVERIFY(r.out.contains(QStringLiteral("spin")));
+    QVERIFY(r.out.contains(QStringLiteral("2x4")));
+
+    r = runParlab(QStringList { QStringLiteral("history"), QStringLiteral("list"), QStringLiteral("--format"),
+                      QStringLiteral("json") }
+        + dbArg);
+    QCOMPARE(r.code, 0);
+    const QJsonArray list = json(r.out).array();
+    QCOMPARE(list.size(), 2);
+    QCOMPARE(list[0].toObject().value(QStringLiteral("id")).toInt(), 2);
+    QCOMPARE(list[0].toObject().value(QStringLiteral("status")).toString(), QStringLiteral("finished"));
+    QCOMPARE(list[0].toObject().value(QStringLiteral("samples")).toInt(), 9);
+
+    QCOMPARE(runParlab(QStringList { QStringLiteral("history"), QStringLiteral("rename"), QStringLiteral("1"),
+                           QStringLiteral("first"), QStringLiteral("try") }
+                 + dbArg)
+                 .code,
+        0);
+    QCOMPARE(runParlab(QStringList { QStringLiteral("history"), QStringLiteral("note"), QStringLiteral("1"),
+                           QStringLiteral("busy machine") }
+                 + dbArg)
+                 .code,
+        0);
+    r = runParlab(QStringList { QStringLiteral("history"), QStringLiteral("show"), QStringLiteral("1") } + dbArg);
+    QCOMPARE(r.code, 0);
+    QVERIFY2(r.out.startsWith(QStringLiteral("run 1 \"first try\" · finished")), qPrintable(r.out));
+    QVERIFY(r.out.contains(QStringLiteral("note: busy machine")));
+    QVERIFY(r.out.contains(QStringLiteral("threads")));
+    QVERIFY(r.out.contains(QStringLiteral("speedup")));
+
+    r = runParlab(QStringList { QStringLiteral("history"), QStringLiteral("compare"), QStringLiteral("1"),
+                      QStringLiteral("last"), QStringLiteral("--format"), QStringLiteral("json") }
+        + dbArg);
+    QCOMPARE(r.code, 0);
+    const QJsonObject cmp = json(r.out).object();
+    QCOMPARE(cmp.value(QStringLiteral("a")).toInt(), 1);
+    QCOMPARE(cmp.value(QStringLiteral("b")).toInt(), 2);
+    const QJsonArray rows = cmp.value(QStringLiteral("rows")).toArray();
+    QCOMPARE(rows.size(), 3);
+    for (const QJsonValue& row : rows) {
+        const QJsonObject o = row.toObject();
+        QVERIFY(o.value(QStringLiteral("ratio")).toDouble() > 0);
+        QVERIFY(o.value(QStringLiteral("p_value")).toDouble() > 0);
+        QVERIFY(o.value(QStringLiteral("exact")).toBool()); // 3 vs 3 timings: no ties
+        QVERIFY(!o.value(QStringLiteral("verdict")).toString().isEmpty());
+    }
+    r = runParlab(
+        QStringList { QStringLiteral("history"), QStringLiteral("compare"), QStringLiteral("1"), QStringLiteral("2") }
+        + dbArg);
+    QCOMPARE(r.code, 0);
+    QVERIFY(r.out.contains(QStringLiteral("VERDICT")));
+    QVERIFY(r.out.contains(QStringLiteral("Mann-Whitney")));
+
+    // export on stdout and to a file: the JSON schema, with the run's samples
+    r = runParlab(QStringList { QStringLiteral("history"), QStringLiteral("export"), QStringLiteral("2") } + dbArg);
+    QCOMPARE(r.code, 0);
+    QJsonObject exported = json(r.out).object();
+    QCOMPARE(exported.value(QStringLiteral("tool")).toString(), QStringLiteral("parlab"));
+    QCOMPARE(exported.value(QStringLiteral("results")).toArray().size(), 3);
+    const QString file = dir.filePath(QStringLiteral("run2.json"));
+    r = runParlab(QStringList { QStringLiteral("history"), QStringLiteral("export"), QStringLiteral("2"),
+                      QStringLiteral("--output"), file }
+        + dbArg);
+    QCOMPARE(r.code, 0);
+    QFile f(file);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(QJsonDocument::fromJson(f.readAll()).object(), exported);
+
+    r = runParlab(QStringList { QStringLiteral("history"), QStringLiteral("delete"), QStringLiteral("1") } + dbArg);
+    QCOMPARE(r.code, 0);
+    QVERIFY(r.err.contains(QStringLiteral("deleted run 1")));
+    r = runParlab(QStringList { QStringLiteral("history"), QStringLiteral("show"), QStringLiteral("1") } + dbArg);
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains(QStringLiteral("there is no run 1")), qPrintable(r.err));
+    QCOMPARE(json(runParlab(QStringList { QStringLiteral("history"), QStringLiteral("list"), QStringLiteral("--format"),
+                                QStringLiteral("json") }
+                      + dbArg)
+                      .out)
+                 .array()
+                 .size(),
+        1);
+}
+
+void TestHistory::cliImportAndCompare()
+{
+    QTemporaryDir dir;
+    const QString db = dir.filePath(QStringLiteral("import.sqlite"));
+    const QString file = dir.filePath(QStringLiteral("result.json"));
+    RunResult r = sampleResult();
+    r.measurements[2].failedRuns = 0;
+    {
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(JsonExport::toJson(r));
+    }
+    const QStringList dbArg { QStringLiteral("--history-db"), db };
+    for (int i = 1; i <= 2; ++i) {
+        const auto out = runParlab(QStringList { QStringLiteral("history"), QStringLiteral("import"), file } + dbArg);
+        QCOMPARE(out.code, 0);
+        QCOMPARE(out.out.trimmed(), QString::number(i));
+        QVERIFY(out.err.contains(QStringLiteral("as run %1").arg(i)));
+    }
+    // The same samples twice: every combination unchanged, ratio exactly 1.
+    auto out = runParlab(QStringList { QStringLiteral("history"), QStringLiteral("compare"), QStringLiteral("1"),
+                             QStringLiteral("2"), QStringLiteral("--format"), QStringLiteral("json") }
+        + dbArg);
+    QCOMPARE(out.code, 0);
+    const QJsonObject cmp = json(out.out).object();
+    QCOMPARE(cmp.value(QStringLiteral("overall")).toString(), QStringLiteral("no change"));
+    QCOMPARE(cmp.value(QStringLiteral("geometric_mean_ratio")).toDouble(), 1.0);
+
+    // An export of the import is the file again (what the schema carries).
+    out = runParlab(QStringList { QStringLiteral("history"), QStringLiteral("export"), QStringLiteral("1") } + dbArg);
+    QJsonObject again = json(out.out).object();
+    QJsonObject original = JsonExport::toObject(r);
+    QCOMPARE(again.value(QStringLiteral("results")), original.value(QStringLiteral("results")));
+    QCOMPARE(again.value(QStringLiteral("spec")), original.value(QStringLiteral("spec")));
+    QCOMPARE(again.value(QStringLiteral("bounds")), original.value(QStringLiteral("bounds")));
+    QCOMPARE(again.value(QStringLiteral("created")), original.value(QStringLiteral("created")));
+
+    // A broken file: exit 1, the field named.
+    {
+        QJsonObject broken = original;
+        broken.insert(QStringLiteral("results"), QJsonArray { QJsonObject { { QStringLiteral("backend"), 3 } } });
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write(QJsonDocument(broken).toJson());
+    }
+    out = runParlab(QStringList { QStringLiteral("history"), QStringLiteral("import"), file } + dbArg);
+    QCOMPARE(out.code, 1);
+    QVERIFY2(
+        out.err.contains(QStringLiteral("results[0].backend: expected a string, got a number")), qPrintable(out.err));
+    out = runParlab(QStringList { QStringLiteral("history"), QStringLiteral("import"),
+                        dir.filePath(QStringLiteral("missing.json")) }
+        + dbArg);
+    QCOMPARE(out.code, 1);
+    QVERIFY(out.err.contains(QStringLiteral("cannot read")));
+}
+
+void TestHistory::cliUnwritableHistoryIsAWarning()
+{
+    QTemporaryDir dir;
+    const auto r = runParlab({ QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("spin"),
+        QStringLiteral("--inputs"), QStringLiteral("1,1"), QStringLiteral("--backends"), QStringLiteral("sequential"),
+        QStringLiteral("--repeat"), QStringLiteral("1"), QStringLiteral("--warmup"), QStringLiteral("0"),
+        QStringLiteral("--history-db"), unwritablePath(dir) });
+    QCOMPARE(r.code, 0); // the run itself is fine
+    QVERIFY(r.out.contains(QStringLiteral("sequential")));
+    QVERIFY2(r.err.contains(QStringLiteral("parlab run: warning: cannot create the folder")), qPrintable(r.err));
+    QVERIFY(r.err.contains(QStringLiteral("this run is not saved")));
+    QVERIFY(!r.err.contains(QStringLiteral("saved as run")));
+
+    // A damaged default database: moved aside with a message, the run saved in a fresh one.
+    const QString xdg = dir.filePath(QStringLiteral("xdg"));
+    QVERIFY(QDir().mkpath(xdg + QStringLiteral("/parlab")));
+    {
+        QFile f(xdg + QStringLiteral("/parlab/history.sqlite"));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QByteArray(8192, 'x'));
+    }
+    QProcess process;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("XDG_DATA_HOME"), xdg);
+    process.setProcessEnvironment(env);
+    process.start(QStringLiteral(PARLAB_EXECUTABLE),
+        { QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("spin"), QStringLiteral("--inputs"),
+            QStringLiteral("1"), QStringLiteral("--backends"), QStringLiteral("sequential"), QStringLiteral("--repeat"),
+            QStringLiteral("1"), QStringLiteral("--warmup"), QStringLiteral("0") });
+    QVERIFY(process.waitForFinished(60'000));
+    QCOMPARE(process.exitCode(), 0);
+    const QString err = QString::fromUtf8(process.readAllStandardError());
+    QVERIFY2(err.contains(QStringLiteral("was damaged")), qPrintable(err));
+    QVERIFY(err.contains(QStringLiteral("saved as run 1 in %1/parlab/history.sqlite").arg(xdg)));
+}
+
+void TestHistory::cliNoHistory()
+{
+    QTemporaryDir dir;
+    const QString db = dir.filePath(QStringLiteral("none.sqlite"));
+    auto r = runParlab(
+        { QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("spin"), QStringLiteral("--inputs"),
+            QStringLiteral("1"), QStringLiteral("--backends"), QStringLiteral("sequential"), QStringLiteral("--repeat"),
+            QStringLiteral("1"), QStringLiteral("--warmup"), QStringLiteral("0"), QStringLiteral("--no-history") });
+    QCOMPARE(r.code, 0);
+    QVERIFY(!r.err.contains(QStringLiteral("saved as run")));
+    r = runParlab(
+        { QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("spin"), QStringLiteral("--inputs"),
+            QStringLiteral("1"), QStringLiteral("--no-history"), QStringLiteral("--history-db"), db });
+    QCOMPARE(r.code, 2);
+    QVERIFY(!QFile::exists(db));
+}
+
+void TestHistory::cliUsageErrors()
+{
+    QTemporaryDir dir;
+    const QStringList dbArg { QStringLiteral("--history-db"), dir.filePath(QStringLiteral("u.sqlite")) };
+    auto r = runParlab(QStringList { QStringLiteral("history"), QStringLiteral("compre") } + dbArg);
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains(QStringLiteral("did you mean 'compare'")), qPrintable(r.err));
+    r = runParlab(QStringList { QStringLiteral("history") } + dbArg);
+    QCOMPARE(r.code, 2);
+    r = runParlab(QStringList { QStringLiteral("history"), QStringLiteral("compare"), QStringLiteral("1") } + dbArg);
+    QCOMPARE(r.code, 2);
+    QVERIFY(r.err.contains(QStringLiteral("compare A B")));
+    r = runParlab(QStringList { QStringLiteral("history"), QStringLiteral("show"), QStringLiteral("abc") } + dbArg);
+    QCOMPARE(r.code, 2);
+    QVERIFY(r.err.contains(QStringLiteral("'abc' is not a run id")));
+    r = runParlab(QStringList { QStringLiteral("history"), QStringLiteral("show"), QStringLiteral("last") } + dbArg);
+    QCOMPARE(r.code, 1);
+    QVERIFY(r.err.contains(QStringLiteral("there are no runs")));
+    r = runParlab(QStringList { QStringLiteral("history"), QStringLiteral("list"), QStringLiteral("--format"),
+                      QStringLiteral("xml") }
+        + dbArg);
+    QCOMPARE(r.code, 2);
+    r = runParlab({ QStringLiteral("history"), QStringLiteral("--help") });
+    QCOMPARE(r.code, 0);
+    QVERIFY(r.out.contains(QStringLiteral("compare A B")));
+    QVERIFY(r.out.contains(QStringLiteral("interrupted")));
+    r = runParlab({ QStringLiteral("--help") });
+    QVERIFY(r.out.contains(QStringLiteral("history")));
+}
+
+void TestHistory::cliKilledRunIsInterrupted()
+{
+    QTemporaryDir dir;
+    const QString db = dir.filePath(QStringLiteral("killed.sqlite"));
+    // Long enough to be killed mid-way: 30 repeats of three combinations of 4 x 20 ms of CPU.
+    QProcess process;
+    process.start(QStringLiteral(PARLAB_EXECUTABLE),
+        { QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("spin"), QStringLiteral("--inputs"),
+            QStringLiteral("20x4"), QStringLiteral("--backends"), QStringLiteral("sequential,threads"),
+            QStringLiteral("--workers"), QStringLiteral("1,2"), QStringLiteral("--repeat"), QStringLiteral("30"),
+            QStringLiteral("--warmup"), QStringLiteral("0"), QStringLiteral("--history-db"), db });
+    QVERIFY(process.waitForStarted());
+
+    // Watch the database from here, as the window or a second terminal would.
+    HistoryStore store;
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(db) && store.open(db).isEmpty(), 30'000);
+    QTRY_VERIFY_WITH_TIMEOUT(!store.runs().isEmpty() && store.runs().first().samples >= 4, 60'000);
+    QCOMPARE(store.runs().first().status, RunStatus::Running); // its process is alive
+    QCOMPARE(process.state(), QProcess::Running);
+
+    ::kill(pid_t(process.processId()), SIGKILL);
+    QVERIFY(process.waitForFinished(10'000));
+    QCOMPARE(process.exitStatus(), QProcess::CrashExit);
+    // Everything committed before the kill is there, and at least what we saw before it.
+    const RunSummary s = store.runs().first();
+    QCOMPARE(s.status, RunStatus::Interrupted);
+    QVERIFY(s.samples >= 4);
+    QVERIFY(s.samples < 90);
+    const auto loaded = store.load(s.id);
+    QVERIFY(loaded);
+    int samples = 0;
+    for (const Measurement& m : loaded->measurements) {
+        samples += int(m.samplesS.size());
+        QVERIFY(!m.spans.isEmpty()); // the timeline of its latest repeat
+    }
+    QCOMPARE(samples, s.samples);
+    QVERIFY(loaded->error.startsWith(QStringLiteral("interrupted")));
+    store.close();
+
+    // What a user sees next time.
+    auto r = runParlab({ QStringLiteral("history"), QStringLiteral("list"), QStringLiteral("--history-db"), db });
+    QCOMPARE(r.code, 0);
+    QVERIFY2(r.out.contains(QStringLiteral("interrupted")), qPrintable(r.out));
+    r = runParlab({ QStringLiteral("history"), QStringLiteral("show"), QString::number(s.id),
+        QStringLiteral("--history-db"), db });
+    QCOMPARE(r.code, 0);
+    QVERIFY2(r.out.contains(QStringLiteral("interrupted: the process that recorded this run")), qPrintable(r.out));
+    QVERIFY(r.out.contains(QStringLiteral("sequential")));
+}
+
+QTEST_GUILESS_MAIN(TestHistory)
+#include "tst_history.moc"

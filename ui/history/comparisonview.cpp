@@ -17,6 +17,8 @@
 #include <QFileInfo>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLegend>
+#include <QLegendMarker>
 #include <QLineSeries>
 #include <QMessageBox>
 #include <QPushButton>
@@ -155,7 +157,7 @@ ComparisonView::ComparisonView(
     m_chart = new QChart;
     m_x = new QBarCategoryAxis(m_chart);
     m_y = new QValueAxis(m_chart);
-    m_y->setTitleText(tr("median B / median A"));
+    m_y->setTitleText(tr("ratio B/A"));
     m_chart->addAxis(m_x, Qt::AlignBottom);
     m_chart->addAxis(m_y, Qt::AlignLeft);
     ChartStyle::detachLegend(m_chart);
@@ -281,7 +283,8 @@ void ComparisonView::fillChart()
     for (const ComparisonRow& row : std::as_const(m_comparison.rows)) {
         if (!std::isfinite(row.ratio))
             continue; // measured in one run only: nothing to draw, the table says so
-        categories.append(QStringLiteral("%1 x%2").arg(row.backend).arg(row.workers));
+        // Two lines, so "python-processes x16" fits under its bar instead of turning into "python-pr...".
+        categories.append(QStringLiteral("%1<br>x%2").arg(row.backend).arg(row.workers));
         drawn.append(row);
         maxRatio = std::max(maxRatio, row.ratio);
     }
@@ -380,6 +383,13 @@ void ComparisonView::restyle()
             pen.setCapStyle(Qt::FlatCap);
             line->setPen(pen);
         }
+    }
+    // Bar and band markers drawn as filled squares: QLegend's shape-from-series leaves them hollow.
+    const auto markers = m_chart->legend()->markers();
+    for (QLegendMarker* marker : markers) {
+        if (marker->type() == QLegendMarker::LegendMarkerTypeBar
+            || marker->type() == QLegendMarker::LegendMarkerTypeArea)
+            marker->setShape(QLegend::MarkerShapeRectangle);
     }
     for (int r = 0; r < m_table->rowCount() && r < m_comparison.rows.size(); ++r) {
         if (QTableWidgetItem* item = m_table->item(r, VerdictColumn))

@@ -242,8 +242,8 @@ void HistoryPanel::updateStatus()
     } else {
         const int total = m_model->rowCount();
         const int shown = m_proxy->rowCount();
-        const QString count
-            = shown == total ? tr("%n run(s)", nullptr, total) : tr("%1 of %n runs shown", nullptr, total).arg(shown);
+        const QString runs = total == 1 ? tr("1 run") : tr("%1 runs").arg(total);
+        const QString count = shown == total ? runs : tr("%1 of %2 shown").arg(QString::number(shown), runs);
         lines.append(tr("%1 · history at %2").arg(count, displayPath(m_store->path())));
         if (!m_store->notice().isEmpty())
             lines.append(m_store->notice());
@@ -336,9 +336,15 @@ QString HistoryPanel::importFile(const QString& path, qint64* id)
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
         return tr("Cannot import %1: %2").arg(fileName(path), file.errorString());
-    const qint64 newId = m_store->importJson(file.readAll(), QFileInfo(path).absoluteFilePath());
-    if (newId < 0)
-        return tr("Cannot import %1: %2").arg(fileName(path), m_store->lastError());
+    const QString source = QFileInfo(path).absoluteFilePath();
+    const qint64 newId = m_store->importJson(file.readAll(), source);
+    if (newId < 0) {
+        // The store names the source itself ("/x/run.json: results[2].samples_s: ..."); the file is named once.
+        QString why = m_store->lastError();
+        if (why.startsWith(source + QStringLiteral(": ")))
+            why = why.mid(source.size() + 2);
+        return tr("Cannot import %1: %2").arg(fileName(path), why);
+    }
     if (id)
         *id = newId;
     refresh();

@@ -34,6 +34,7 @@
 #include <QLineSeries>
 #include <QMessageBox>
 #include <QPalette>
+#include <QPointer>
 #include <QProcess>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -95,7 +96,7 @@ double bestSpeedup(const RunResult& r)
 
 // Acts on the first modal dialog of type D that opens (it opens inside exec(), after the caller's trigger()
 // call began); gives up after ten seconds so a dialog that never comes fails the test instead of hanging it.
-template<typename D> void onModal(std::function<void(D*)> act)
+template<typename D> QPointer<QTimer> onModal(std::function<void(D*)> act)
 {
     auto* timer = new QTimer;
     timer->setInterval(10);
@@ -112,6 +113,7 @@ template<typename D> void onModal(std::function<void(D*)> act)
         }
     });
     timer->start();
+    return timer;
 }
 
 // Clicks `button` in the next message box and returns (through `text`) what it said.
@@ -427,6 +429,28 @@ private Q_SLOTS:
         QTest::keyClick(panel.view(), Qt::Key_Return);
         QCOMPARE(opened.count(), 2);
         QCOMPARE(opened.at(1).at(0).toLongLong(), id);
+
+        // Del while typing in the filter edits the filter: it deletes no run and asks nothing.
+        auto asked = std::make_shared<QString>();
+        QPointer<QTimer> watcher = onModal<QMessageBox>([asked](QMessageBox* box) {
+            *asked = box->text();
+            box->button(QMessageBox::No)->click();
+        });
+        panel.filterEdit()->setFocus();
+        QTest::keyClicks(panel.filterEdit(), QStringLiteral("fibx"));
+        QTest::keyClick(panel.filterEdit(), Qt::Key_Left);
+        QTest::keyClick(panel.filterEdit(), Qt::Key_Delete);
+        QCOMPARE(panel.filterEdit()->text(), QStringLiteral("fib"));
+        QVERIFY2(asked->isEmpty(), qPrintable(*asked));
+        delete watcher;
+        panel.filterEdit()->clear();
+        panel.selectRuns({ id });
+        // ...while Del on the table asks to delete the selected run.
+        answerMessageBox(QMessageBox::No, asked);
+        panel.view()->setFocus();
+        QTest::keyClick(panel.view(), Qt::Key_Delete);
+        QVERIFY2(asked->contains(QStringLiteral("#%1").arg(id)), qPrintable(*asked));
+        QVERIFY(m_store->summary(id));
 
         // A double-click on the other row opens that one.
         const QModelIndex otherIndex = panel.proxy()->index(1, HistoryModel::Kernel);

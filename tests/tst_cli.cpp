@@ -12,6 +12,7 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QXmlStreamReader>
 #include <csignal>
 
 namespace {
@@ -38,6 +39,7 @@ private Q_SLOTS:
     void runPrintsTable();
     void runPrintsCsvAndMarkdown();
     void runWritesExports();
+    void runWritesTraceAndHtmlReport();
     void badInputIsRejectedBeforeRunning_data();
     void badInputIsRejectedBeforeRunning();
     void ctrlCCancelsAndKeepsResults();
@@ -64,7 +66,8 @@ void TestCli::commandHelpListsItsOwnOptions_data()
                          << QStringList { QStringLiteral("--kernel"), QStringLiteral("--inputs"),
                                 QStringLiteral("--backends"), QStringLiteral("--workers"), QStringLiteral("--repeat"),
                                 QStringLiteral("--warmup"), QStringLiteral("--format"), QStringLiteral("--export-json"),
-                                QStringLiteral("--export-csv"), QStringLiteral("--export-markdown") }
+                                QStringLiteral("--export-csv"), QStringLiteral("--export-markdown"),
+                                QStringLiteral("--export-trace"), QStringLiteral("--export-html") }
                          << QStringList {};
     QTest::newRow("list") << QStringLiteral("list")
                           << QStringList { QStringLiteral("--format"), QStringLiteral("kernels") }
@@ -187,6 +190,53 @@ void TestCli::runWritesExports()
     QVERIFY(mdFile.readAll().contains("| sequential | 1 |"));
 }
 
+void TestCli::runWritesTraceAndHtmlReport()
+{
+    QTemporaryDir dir;
+    const QString trace = dir.filePath(QStringLiteral("t.json"));
+    const QString html = dir.filePath(QStringLiteral("r.html"));
+    const Result r = runParlab({ QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("fib"),
+        QStringLiteral("--inputs"), QStringLiteral("20x4"), QStringLiteral("--backends"), QStringLiteral("threads"),
+        QStringLiteral("--workers"), QStringLiteral("1,2"), QStringLiteral("--repeat"), QStringLiteral("2"),
+        QStringLiteral("--export-trace"), trace, QStringLiteral("--export-html"), html });
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+
+    QFile traceFile(trace);
+    QVERIFY(traceFile.open(QIODevice::ReadOnly));
+    QJsonParseError error;
+    const QJsonObject top = QJsonDocument::fromJson(traceFile.readAll(), &error).object();
+    QCOMPARE(error.error, QJsonParseError::NoError);
+    QStringList processes;
+    int tasks = 0;
+    for (const QJsonValue& v : top.value(QStringLiteral("traceEvents")).toArray()) {
+        const QJsonObject e = v.toObject();
+        if (e.value(QStringLiteral("ph")).toString() == QStringLiteral("X")) {
+            ++tasks;
+            QCOMPARE(e.value(QStringLiteral("name")).toString(), QStringLiteral("fib(20)"));
+            QVERIFY(e.value(QStringLiteral("dur")).toDouble() > 0);
+        } else if (e.value(QStringLiteral("name")).toString() == QStringLiteral("process_name")) {
+            processes.append(e.value(QStringLiteral("args")).toObject().value(QStringLiteral("name")).toString());
+        }
+    }
+    // sequential x1, threads x1, threads x2: four tasks each.
+    QCOMPARE(processes,
+        (QStringList { QStringLiteral("sequential x1"), QStringLiteral("threads x1"), QStringLiteral("threads x2") }));
+    QCOMPARE(tasks, 3 * 4);
+    QCOMPARE(top.value(QStringLiteral("otherData")).toObject().value(QStringLiteral("kernel")).toString(),
+        QStringLiteral("fib"));
+
+    QFile htmlFile(html);
+    QVERIFY(htmlFile.open(QIODevice::ReadOnly));
+    const QByteArray page = htmlFile.readAll();
+    QXmlStreamReader xml(page);
+    while (!xml.atEnd())
+        xml.readNext();
+    QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
+    QVERIFY(page.contains("<title>fib on threads, "));
+    QVERIFY(page.contains("aria-label=\"Timeline of threads x2, latest repeat\""));
+    QVERIFY(page.contains("</span>threads</td>"));
+}
+
 void TestCli::badInputIsRejectedBeforeRunning_data()
 {
     QTest::addColumn<QStringList>("arguments");
@@ -230,6 +280,14 @@ void TestCli::badInputIsRejectedBeforeRunning_data()
     QTest::newRow("export folder missing")
         << with({ QStringLiteral("--export-json"), QStringLiteral("/nonexistent-parlab/r.json") })
         << QStringLiteral("--export-json: cannot write '/nonexistent-parlab/r.json': the folder");
+    QTest::newRow("trace folder missing")
+        << with({ QStringLiteral("--export-trace"), QStringLiteral("/nonexistent-parlab/t.json") })
+        << QStringLiteral("--export-trace: cannot write '/nonexistent-parlab/t.json'");
+    QTest::newRow("html folder missing") << with(
+        { QStringLiteral("--export-html"), QStringLiteral("/nonexistent-parlab/r.html") })
+                                         << QStringLiteral("--export-html: cannot write '/nonexistent-parlab/r.html'");
+    QTest::newRow("html is a folder") << with({ QStringLiteral("--export-html"), QDir::tempPath() })
+                                      << QStringLiteral("--export-html: ");
     QTest::newRow("export is a folder") << with({ QStringLiteral("--export-csv"), QDir::tempPath() })
                                         << QStringLiteral("is a folder, not a file");
     QTest::newRow("on-error") << with({ QStringLiteral("--on-error"), QStringLiteral("ignore") })

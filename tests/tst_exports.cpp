@@ -1,17 +1,23 @@
 // The export formats a user opens elsewhere: JSON keys exactly as DESIGN.md documents them, CSV one row
-// per sample, Markdown and the terminal table with the same rows.
+// per sample, Markdown and the terminal table with the same rows, a Chrome trace that Perfetto accepts
+// (every task, properly nested lock states) and a self-contained HTML report that parses as XML.
 
 #include "export/csvexport.h"
+#include "export/htmlreport.h"
 #include "export/jsonexport.h"
 #include "export/texttable.h"
+#include "export/traceexport.h"
 #include "results.h"
+#include "runner.h"
 #include "stats/analysis.h"
 #include "testsupport.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <QTest>
+#include <QXmlStreamReader>
 #include <cmath>
 
 using namespace parlab;
@@ -54,6 +60,145 @@ RunResult sampleResult()
     analyse(r);
     return r;
 }
+
+parlab::TaskSpan span(qint64 input, int index, int worker, qint64 startNs, qint64 endNs, qint64 pid = 4242)
+{
+    parlab::TaskSpan s;
+    s.input = input;
+    s.index = index;
+    s.worker = worker;
+    s.pid = pid;
+    s.startNs = startNs;
+    s.endNs = endNs;
+    s.checksum = 0xabcULL + quint64(index);
+    return s;
+}
+
+parlab::StateSpan state(int worker, LockState lock, qint64 startNs, qint64 endNs)
+{
+    parlab::StateSpan s;
+    s.worker = worker;
+    s.state = lock;
+    s.startNs = startNs;
+    s.endNs = endNs;
+    return s;
+}
+
+// sampleResult() with the latest repeat's tasks: two workers of threads x2 (one pid), two worker processes
+// of processes x2 (a pid each, one on another host), all on a clock that starts far from zero.
+constexpr qint64 kClock = 5'000'000'000'000;
+RunResult resultWithSpans()
+{
+    RunResult r = sampleResult();
+    r.measurements[0].spans
+        = { span(20, 0, 0, kClock + 0, kClock + 400'000), span(21, 1, 0, kClock + 400'000, kClock + 1'000'000) };
+    r.measurements[2].spans = { span(20, 0, 0, kClock + 2'000'000, kClock + 2'400'500),
+        span(21, 1, 1, kClock + 2'000'250, kClock + 2'600'750) };
+    Measurement processes
+        = testsupport::measurement(QStringLiteral("processes"), 2, { 0.7, 0.7, 0.7 }, 0x0123456789abcdefULL);
+    processes.spans = { span(20, 0, 1, kClock + 3'000'000, kClock + 3'400'000, 7001),
+        span(21, 1, 0, kClock + 3'000'100, kClock + 3'600'000, 7000) };
+    processes.spans[0].host = QStringLiteral("node7");
+    r.measurements.append(processes);
+    r.spec.backends.append(QStringLiteral("processes"));
+    analyse(r);
+    return r;
+}
+
+QJsonObject traceOf(const RunResult& r)
+{
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(TraceExport::toJson(r), &error);
+    if (error.error != QJsonParseError::NoError)
+        qWarning("trace is not JSON: %s", qPrintable(error.errorString()));
+    return doc.object();
+}
+
+QList<QJsonObject> eventsOf(const QJsonObject& trace, const QString& phase)
+{
+    QList<QJsonObject> events;
+    for (const QJsonValue& v : trace.value(QStringLiteral("traceEvents")).toArray()) {
+        if (v.toObject().value(QStringLiteral("ph")).toString() == phase)
+            events.append(v.toObject());
+    }
+    return events;
+}
+
+// Microseconds with nanosecond decimals back to integer nanoseconds, as Perfetto reads them.
+qint64 ns(const QJsonValue& micros)
+{
+    return qRound64(micros.toDouble() * 1000.0);
+}
+
+// The metadata name of a process (tid < 0) or thread track.
+QString trackName(const QJsonObject& trace, int pid, int tid = -1)
+{
+    const QString kind = tid < 0 ? QStringLiteral("process_name") : QStringLiteral("thread_name");
+    for (const QJsonObject& e : eventsOf(trace, QStringLiteral("M"))) {
+        if (e.value(QStringLiteral("name")).toString() == kind && e.value(QStringLiteral("pid")).toInt() == pid
+            && (tid < 0 || e.value(QStringLiteral("tid")).toInt() == tid))
+            return e.value(QStringLiteral("args")).toObject().value(QStringLiteral("name")).toString();
+    }
+    return {};
+}
+
+// Chrome's rule for X events on one thread: sorted by start, each one ends inside every one it starts in.
+// Returns the first violation, or an empty string.
+QString nestingProblem(const QJsonObject& trace)
+{
+    QMap<QPair<int, int>, QList<QJsonObject>> byThread;
+    for (const QJsonObject& e : eventsOf(trace, QStringLiteral("X")))
+        byThread[{ e.value(QStringLiteral("pid")).toInt(), e.value(QStringLiteral("tid")).toInt() }].append(e);
+    for (auto it = byThread.begin(); it != byThread.end(); ++it) {
+        QList<QJsonObject>& events = it.value();
+        std::stable_sort(events.begin(), events.end(), [](const QJsonObject& a, const QJsonObject& b) {
+            const qint64 sa = ns(a.value(QStringLiteral("ts"))), sb = ns(b.value(QStringLiteral("ts")));
+            if (sa != sb)
+                return sa < sb;
+            return ns(a.value(QStringLiteral("dur"))) > ns(b.value(QStringLiteral("dur")));
+        });
+        QList<qint64> openEnds;
+        for (const QJsonObject& e : std::as_const(events)) {
+            const qint64 start = ns(e.value(QStringLiteral("ts")));
+            const qint64 end = start + ns(e.value(QStringLiteral("dur")));
+            if (end < start)
+                return QStringLiteral("negative duration");
+            while (!openEnds.isEmpty() && openEnds.last() <= start)
+                openEnds.removeLast();
+            if (!openEnds.isEmpty() && end > openEnds.last())
+                return QStringLiteral("pid %1 tid %2: %3 at %4 ns ends at %5 ns, after its parent ends at %6 ns")
+                    .arg(it.key().first)
+                    .arg(it.key().second)
+                    .arg(e.value(QStringLiteral("name")).toString())
+                    .arg(start)
+                    .arg(end)
+                    .arg(openEnds.last());
+            openEnds.append(end);
+        }
+    }
+    return {};
+}
+
+bool parsesAsXml(const QByteArray& document, QString* error, QString* rootNamespace)
+{
+    QXmlStreamReader xml(document);
+    bool first = true;
+    while (!xml.atEnd()) {
+        xml.readNext();
+        if (xml.isStartElement() && first) {
+            *rootNamespace = xml.namespaceUri().toString() + QLatin1Char(' ') + xml.name().toString();
+            first = false;
+        }
+    }
+    if (xml.hasError()) {
+        *error = QStringLiteral("line %1, column %2: %3")
+                     .arg(xml.lineNumber())
+                     .arg(xml.columnNumber())
+                     .arg(xml.errorString());
+        return false;
+    }
+    return true;
+}
 } // namespace
 
 class TestExports : public QObject {
@@ -64,6 +209,14 @@ private Q_SLOTS:
     void jsonWritesNullForUnknownFigures();
     void csvHasOneRowPerSample();
     void markdownAndTextShowTheSameRows();
+    void traceHasEveryTaskOnItsWorkersTrack();
+    void traceNestsLockStatesInsideTasks();
+    void traceOfARealRunIsProperlyNested();
+    void htmlIsWellFormedAndSelfContained();
+    void htmlShowsTheTableChartsAndTimeline();
+    void htmlDrawsLockStates();
+    void htmlSaysWhenARunWasCancelledOrFailed();
+    void htmlStaysSmallForLargeRuns();
 };
 
 void TestExports::analysisFigures()
@@ -187,6 +340,317 @@ void TestExports::markdownAndTextShowTheSameRows()
     QVERIFY(row->contains(QStringLiteral("1.82x")));
     QVERIFY(row->contains(QStringLiteral("91%")));
     QVERIFY(text.contains(QStringLiteral("Amdahl fit: threads behaves as if 10% of its work were serial")));
+}
+
+void TestExports::traceHasEveryTaskOnItsWorkersTrack()
+{
+    const RunResult r = resultWithSpans();
+    const QJsonObject trace = traceOf(r);
+    QCOMPARE(trace.value(QStringLiteral("displayTimeUnit")).toString(), QStringLiteral("ms"));
+    const QJsonObject other = trace.value(QStringLiteral("otherData")).toObject();
+    QCOMPARE(other.value(QStringLiteral("tool")).toString(), QStringLiteral("parlab"));
+    QCOMPARE(other.value(QStringLiteral("kernel")).toString(), QStringLiteral("fib"));
+    QCOMPARE(other.value(QStringLiteral("inputs")).toString(), QStringLiteral("20,21"));
+    QVERIFY(!other.value(QStringLiteral("version")).toString().isEmpty());
+    QVERIFY(other.value(QStringLiteral("created")).toString().startsWith(QStringLiteral("2026-11-25T12:00")));
+    // Times start at the run's first task; the absolute origin is kept.
+    QCOMPARE(other.value(QStringLiteral("origin_monotonic_ns")).toString(), QString::number(kClock));
+
+    const QList<QJsonObject> tasks = eventsOf(trace, QStringLiteral("X"));
+    int expected = 0;
+    for (qsizetype i = 0; i < r.measurements.size(); ++i) {
+        const Measurement& m = r.measurements[i];
+        const int pid = int(i) + 1;
+        if (!m.spans.isEmpty())
+            QCOMPARE(trackName(trace, pid), m.label());
+        for (const TaskSpan& s : m.spans) {
+            ++expected;
+            const auto found = std::find_if(tasks.cbegin(), tasks.cend(), [&](const QJsonObject& e) {
+                return e.value(QStringLiteral("pid")).toInt() == pid
+                    && e.value(QStringLiteral("tid")).toInt() == s.worker + 1
+                    && e.value(QStringLiteral("args")).toObject().value(QStringLiteral("index")).toInt() == s.index;
+            });
+            QVERIFY2(found != tasks.cend(), qPrintable(m.label()));
+            QCOMPARE(found->value(QStringLiteral("name")).toString(), QStringLiteral("fib(%1)").arg(s.input));
+            QCOMPARE(ns(found->value(QStringLiteral("ts"))), s.startNs - kClock);
+            QCOMPARE(ns(found->value(QStringLiteral("dur"))), s.endNs - s.startNs);
+            const QJsonObject args = found->value(QStringLiteral("args")).toObject();
+            QCOMPARE(args.value(QStringLiteral("input")).toInteger(), s.input);
+            QCOMPARE(args.value(QStringLiteral("checksum")).toString(),
+                QStringLiteral("%1").arg(s.checksum, 16, 16, QLatin1Char('0')));
+            QCOMPARE(args.value(QStringLiteral("pid")).toInteger(), s.pid);
+            QCOMPARE(args.value(QStringLiteral("host")).toString(), s.host);
+        }
+    }
+    QCOMPARE(tasks.size(), expected);
+    // Sub-microsecond times survive: 250 ns after the first task of threads x2.
+    QVERIFY(std::any_of(tasks.cbegin(), tasks.cend(),
+        [](const QJsonObject& e) { return e.value(QStringLiteral("ts")).toDouble() == 2000.25; }));
+
+    QCOMPARE(trackName(trace, 1, 1), QStringLiteral("thread 1"));
+    QCOMPARE(trackName(trace, 3, 2), QStringLiteral("thread 2"));
+    QCOMPARE(trackName(trace, 4, 1), QStringLiteral("process 1 (pid 7000)"));
+    QCOMPARE(trackName(trace, 4, 2), QStringLiteral("process 2 on node7 (pid 7001)"));
+    QCOMPARE(TraceExport::workerName(r.measurements[3], 1), QStringLiteral("process 2 on node7 (pid 7001)"));
+    // A measurement without spans gets no track.
+    QCOMPARE(trackName(trace, 2), QString());
+    QVERIFY2(nestingProblem(trace).isEmpty(), qPrintable(nestingProblem(trace)));
+}
+
+void TestExports::traceNestsLockStatesInsideTasks()
+{
+    RunResult r = sampleResult();
+    Measurement& m = r.measurements[2];
+    m.spans = { span(20, 0, 0, 1'000, 5'000), span(21, 1, 0, 6'000, 9'000), span(21, 1, 1, 1'000, 2'000) };
+    // Text that JSON must escape survives the round trip.
+    const QString host = QStringLiteral("nœud \"7\"\\ \t😀");
+    m.spans[2].host = host;
+    // Every state crosses a task boundary; the first starts before any task.
+    m.states = { state(0, LockState::Running, 500, 2'000), state(0, LockState::Waiting, 2'000, 5'500),
+        state(0, LockState::Running, 5'500, 7'000), state(0, LockState::Released, 7'000, 9'500),
+        state(1, LockState::Waiting, 1'000, 2'000) };
+    const QJsonObject trace = traceOf(r);
+    QVERIFY2(nestingProblem(trace).isEmpty(), qPrintable(nestingProblem(trace)));
+
+    // Worker 0's states, cut at task edges: (name, start, end, inside a task).
+    struct Piece {
+        QString name;
+        qint64 start, end;
+        QString colour;
+    };
+    QList<Piece> pieces;
+    QList<std::pair<qint64, qint64>> taskTimes;
+    for (const QJsonObject& e : eventsOf(trace, QStringLiteral("X"))) {
+        if (e.value(QStringLiteral("tid")).toInt() != 1)
+            continue;
+        const qint64 start = ns(e.value(QStringLiteral("ts"))) + 500; // the origin is the first state
+        const qint64 end = start + ns(e.value(QStringLiteral("dur")));
+        if (e.value(QStringLiteral("name")).toString().startsWith(QStringLiteral("fib(")))
+            taskTimes.append({ start, end });
+        else
+            pieces.append({ e.value(QStringLiteral("name")).toString(), start, end,
+                e.value(QStringLiteral("cname")).toString() });
+    }
+    QCOMPARE(taskTimes, (QList<std::pair<qint64, qint64>> { { 1'000, 5'000 }, { 6'000, 9'000 } }));
+    std::sort(pieces.begin(), pieces.end(), [](const Piece& a, const Piece& b) { return a.start < b.start; });
+    const QList<std::pair<qint64, qint64>> expected { { 500, 1'000 }, { 1'000, 2'000 }, { 2'000, 5'000 },
+        { 5'000, 5'500 }, { 5'500, 6'000 }, { 6'000, 7'000 }, { 7'000, 9'000 }, { 9'000, 9'500 } };
+    const QStringList names { QStringLiteral("running"), QStringLiteral("running"), QStringLiteral("waiting"),
+        QStringLiteral("waiting"), QStringLiteral("running"), QStringLiteral("running"), QStringLiteral("released"),
+        QStringLiteral("released") };
+    QCOMPARE(pieces.size(), expected.size());
+    for (qsizetype i = 0; i < pieces.size(); ++i) {
+        QCOMPARE(pieces[i].name, names[i]);
+        QCOMPARE(std::make_pair(pieces[i].start, pieces[i].end), expected[i]);
+        // A piece lies inside one task or outside all of them.
+        const bool inside = std::any_of(taskTimes.cbegin(), taskTimes.cend(),
+            [&](const auto& t) { return t.first <= pieces[i].start && pieces[i].end <= t.second; });
+        const bool overlaps = std::any_of(taskTimes.cbegin(), taskTimes.cend(),
+            [&](const auto& t) { return t.first < pieces[i].end && pieces[i].start < t.second; });
+        QVERIFY(inside || !overlaps);
+    }
+    QCOMPARE(trackName(trace, 3, 2), QStringLiteral("thread 2 on ") + host);
+    const QList<QJsonObject> all = eventsOf(trace, QStringLiteral("X"));
+    QVERIFY(std::any_of(all.cbegin(), all.cend(), [&host](const QJsonObject& e) {
+        return e.value(QStringLiteral("args")).toObject().value(QStringLiteral("host")).toString() == host;
+    }));
+    QCOMPARE(pieces[0].colour, QStringLiteral("good"));
+    QCOMPARE(pieces[2].colour, QStringLiteral("terrible"));
+    QCOMPARE(pieces[6].colour, QStringLiteral("grey"));
+}
+
+void TestExports::traceOfARealRunIsProperlyNested()
+{
+    ExperimentSpec spec;
+    spec.kernel = QStringLiteral("fib");
+    spec.inputs = { 22, 21, 20, 19, 18, 17 };
+    spec.backends = { QStringLiteral("threads"), QStringLiteral("qtconcurrent") };
+    spec.workers = { 1, 2 };
+    spec.repeats = 2;
+    spec.warmup = 0;
+    Runner runner;
+    RunResult result;
+    connect(&runner, &Runner::finished, &runner, [&result](const RunResult& r) { result = r; });
+    runner.start(spec); // blocks until the run ends
+    QVERIFY2(result.succeeded(), qPrintable(result.error));
+    QCOMPARE(result.measurements.size(), 5);
+
+    const QJsonObject trace = traceOf(result);
+    QVERIFY2(nestingProblem(trace).isEmpty(), qPrintable(nestingProblem(trace)));
+    const QList<QJsonObject> tasks = eventsOf(trace, QStringLiteral("X"));
+    QCOMPARE(tasks.size(), 5 * 6);
+    qint64 earliest = std::numeric_limits<qint64>::max();
+    for (const QJsonObject& e : tasks)
+        earliest = std::min(earliest, ns(e.value(QStringLiteral("ts"))));
+    QCOMPARE(earliest, 0);
+    for (qsizetype i = 0; i < result.measurements.size(); ++i) {
+        QCOMPARE(trackName(trace, int(i) + 1), result.measurements[i].label());
+        for (const TaskSpan& s : result.measurements[i].spans)
+            QVERIFY(trackName(trace, int(i) + 1, s.worker + 1).contains(QStringLiteral("thread")));
+    }
+}
+
+void TestExports::htmlIsWellFormedAndSelfContained()
+{
+    RunResult r = resultWithSpans();
+    r.spec.options.insert(QStringLiteral("command"), QStringLiteral("python3 child.py <&> {} \"quoted\" 'single'"));
+    r.warnings.append(QStringLiteral("a <b> & c"));
+    r.runtimes.insert(QStringLiteral("python-threads"), QStringLiteral("Python 3.11.2 (/usr/bin/python3)"));
+    const QByteArray html = HtmlReport::toHtml(r);
+    QVERIFY(html.startsWith("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\""));
+    QString error, root;
+    QVERIFY2(parsesAsXml(html, &error, &root), qPrintable(error));
+    QCOMPARE(root, QStringLiteral("http://www.w3.org/1999/xhtml html"));
+
+    const QString text = QString::fromUtf8(html);
+    QVERIFY(text.contains(QStringLiteral("python3 child.py &lt;&amp;&gt; {} &quot;quoted&quot; &#39;single&#39;")));
+    QVERIFY(!text.contains(QStringLiteral("<&>")));
+    QVERIFY(text.contains(QStringLiteral("a &lt;b&gt; &amp; c")));
+    QVERIFY(text.contains(QStringLiteral("Python 3.11.2 (/usr/bin/python3)")));
+
+    // Nothing fetched: the only URIs are the two namespaces.
+    QString rest = text;
+    rest.remove(QStringLiteral("http://www.w3.org/1999/xhtml")).remove(QStringLiteral("http://www.w3.org/2000/svg"));
+    QVERIFY(!rest.contains(QStringLiteral("http://")));
+    QVERIFY(!rest.contains(QStringLiteral("https://")));
+    for (const char* fetching : { "<script", "<link", "<img", "<iframe", "url(", "@import", "src=", "href=" })
+        QVERIFY2(!rest.contains(QLatin1String(fetching)), fetching);
+    // Light and dark.
+    QVERIFY(text.contains(QStringLiteral("prefers-color-scheme: dark")));
+    // An HTML parser treats <div/> as an open tag: only void elements and SVG may close themselves.
+    static const QRegularExpression selfClosing(QStringLiteral("<(\\w+)[^<>]*/>"));
+    const QStringList allowed { QStringLiteral("meta"), QStringLiteral("br"), QStringLiteral("line"),
+        QStringLiteral("polyline"), QStringLiteral("rect"), QStringLiteral("circle"), QStringLiteral("path") };
+    for (auto it = selfClosing.globalMatch(text); it.hasNext();) {
+        const QString tag = it.next().captured(1);
+        QVERIFY2(allowed.contains(tag), qPrintable(tag));
+    }
+}
+
+void TestExports::htmlShowsTheTableChartsAndTimeline()
+{
+    const RunResult r = resultWithSpans();
+    const QString html = QString::fromUtf8(HtmlReport::toHtml(r));
+    QVERIFY(html.contains(QStringLiteral("<title>fib on sequential, threads, processes, 2026-11-25 12:00</title>")));
+    QVERIFY(html.contains(QStringLiteral("Created 2026-11-25 12:00:00")));
+    QVERIFY(HtmlReport::toHtml(r, QStringLiteral("My <run>")).contains("<h1>My &lt;run&gt;</h1>"));
+    // Every row of the terminal table, cell for cell.
+    const Report::Table table = Report::summary(r);
+    QCOMPARE(table.rows.size(), 4);
+    for (const QString& column : table.header)
+        QVERIFY2(html.contains(column.toHtmlEscaped()), qPrintable(column));
+    for (const QStringList& row : table.rows) {
+        for (const QString& cell : row)
+            QVERIFY2(html.contains(QStringLiteral(">%1</td>").arg(cell)), qPrintable(cell));
+    }
+    QVERIFY(html.contains(QStringLiteral(">550.0 ms ± 50.00 ms</td>")));
+    for (const Measurement& m : r.measurements)
+        QVERIFY2(html.contains(m.label()), qPrintable(m.label()));
+    // Speedup and wall-time charts, and a timeline for each measurement with more than one worker.
+    QCOMPARE(html.count(QStringLiteral("<svg ")), 2 + 2);
+    QVERIFY(html.contains(QStringLiteral("aria-label=\"Speedup against workers\"")));
+    QVERIFY(html.contains(QStringLiteral("aria-label=\"Wall time against workers\"")));
+    QVERIFY(html.contains(QStringLiteral("aria-label=\"Timeline of threads x2, latest repeat\"")));
+    QVERIFY(html.contains(QStringLiteral("aria-label=\"Timeline of processes x2, latest repeat\"")));
+    QVERIFY(html.contains(QStringLiteral("class=\"bound\""))); // the lpt bound, dashed
+    QVERIFY(html.contains(QStringLiteral("class=\"ideal\"")));
+    QVERIFY(html.contains(QStringLiteral("<title>threads x2: speedup 1.82x")));
+    QVERIFY(html.contains(QStringLiteral("<title>fib(21) on process 1 (pid 7000): 599.9 µs")));
+    QVERIFY(html.contains(QStringLiteral(">fib(20)</text>"))); // labels on bars wide enough for them
+    // Bounds and fits.
+    QVERIFY(html.contains(QStringLiteral("unlimited (critical)")));
+    QVERIFY(html.contains(QStringLiteral(">1.67x</td>")));
+    QVERIFY(html.contains(QStringLiteral("Amdahl fits")));
+    QVERIFY(html.contains(QStringLiteral("Test CPU, with a comma")));
+    QVERIFY(!html.contains(QStringLiteral("class=\"banner")));
+
+    // With only single-worker measurements, the best one still gets a timeline.
+    RunResult single = resultWithSpans();
+    single.measurements.removeAt(3);
+    single.measurements.removeAt(2);
+    analyse(single);
+    const QString singleHtml = QString::fromUtf8(HtmlReport::toHtml(single));
+    QCOMPARE(singleHtml.count(QStringLiteral("aria-label=\"Timeline of")), 1);
+}
+
+void TestExports::htmlDrawsLockStates()
+{
+    RunResult r = resultWithSpans();
+    Measurement& m = r.measurements[2];
+    m.states = { state(0, LockState::Running, kClock + 2'000'000, kClock + 2'200'000),
+        state(0, LockState::Waiting, kClock + 2'200'000, kClock + 2'400'500),
+        state(1, LockState::Released, kClock + 2'000'250, kClock + 2'600'750) };
+    m.switches = { 12 };
+    const QByteArray bytes = HtmlReport::toHtml(r);
+    QString error, root;
+    QVERIFY2(parsesAsXml(bytes, &error, &root), qPrintable(error));
+    const QString html = QString::fromUtf8(bytes);
+    for (const char* cls : { "state running", "state waiting", "state released" })
+        QVERIFY2(html.contains(QStringLiteral("<rect class=\"%1\" x=").arg(QLatin1String(cls))), cls);
+    QVERIFY(html.contains(QStringLiteral("<title>waiting: 200.5 µs</title>")));
+    QVERIFY(html.contains(QStringLiteral("12 lock hand-overs")));
+    QVERIFY(html.contains(QStringLiteral("green running, red waiting, grey released")));
+}
+
+void TestExports::htmlSaysWhenARunWasCancelledOrFailed()
+{
+    RunResult cancelled = resultWithSpans();
+    cancelled.cancelled = true;
+    cancelled.completedRuns = 3;
+    cancelled.plannedRuns = 12;
+    const QString html = QString::fromUtf8(HtmlReport::toHtml(cancelled));
+    QVERIFY(html.contains(
+        QStringLiteral("<p class=\"banner cancelled\"><strong>This run was cancelled</strong> after 3 of 12 runs")));
+    QVERIFY(html.contains(QStringLiteral(">550.0 ms ± 50.00 ms</td>"))); // what was measured is still there
+
+    RunResult failed = resultWithSpans();
+    failed.error = QStringLiteral("threads x2: fib failed on input 21 <oops>");
+    const QByteArray bytes = HtmlReport::toHtml(failed);
+    QString error, root;
+    QVERIFY2(parsesAsXml(bytes, &error, &root), qPrintable(error));
+    QVERIFY(bytes.contains("This run failed:</strong> threads x2: fib failed on input 21 &lt;oops&gt;"));
+
+    // Nothing measured at all: still a valid page that says so.
+    RunResult empty;
+    empty.spec.kernel = QStringLiteral("fib");
+    empty.cancelled = true;
+    const QByteArray nothing = HtmlReport::toHtml(empty);
+    QVERIFY2(parsesAsXml(nothing, &error, &root), qPrintable(error));
+    QVERIFY(nothing.contains("Nothing was measured."));
+    QVERIFY(!nothing.contains("<svg"));
+    QCOMPARE(eventsOf(traceOf(empty), QStringLiteral("X")).size(), 0);
+}
+
+void TestExports::htmlStaysSmallForLargeRuns()
+{
+    // 8 backends x 4 worker counts, 5,000 tasks each, lock states every 0.5 ms: timelines are capped.
+    RunResult r;
+    r.spec.kernel = QStringLiteral("noop");
+    r.measurements.append(testsupport::measurement(QStringLiteral("sequential"), 1, { 1.0 }));
+    for (int b = 0; b < 8; ++b) {
+        for (int workers : { 2, 4, 8, 16 }) {
+            Measurement m = testsupport::measurement(QStringLiteral("backend%1").arg(b), workers, { 1.0 / workers });
+            for (int i = 0; i < 5'000; ++i)
+                m.spans.append(span(i, i, i % workers, i / workers * 1'000'000, i / workers * 1'000'000 + 900'000));
+            for (int w = 0; w < workers; ++w) {
+                for (qint64 t = 0; t < 5'000 / workers * 1'000'000; t += 500'000)
+                    m.states.append(
+                        state(w, (t / 500'000 + w) % 3 ? LockState::Waiting : LockState::Running, t, t + 500'000));
+            }
+            r.measurements.append(m);
+        }
+    }
+    analyse(r);
+    const QByteArray html = HtmlReport::toHtml(r);
+    qInfo("report of %lld measurements: %lld KiB", qlonglong(r.measurements.size()), qlonglong(html.size() / 1024));
+    QString error, root;
+    QVERIFY2(parsesAsXml(html, &error, &root), qPrintable(error));
+    QCOMPARE(html.count("aria-label=\"Timeline of"), 6);
+    QVERIFY(html.contains("26 more measurements are left out"));
+    QCOMPARE(html.count("the first 1000 of 5000 tasks are drawn"), 6);
+    QVERIFY2(html.size() < 4 * 1024 * 1024, "the report must stay small enough to mail");
+    // The trace keeps everything.
+    QVERIFY(TraceExport::toJson(r).count("\"ph\":\"X\"") >= 32 * 5'000);
 }
 
 QTEST_GUILESS_MAIN(TestExports)

@@ -24,6 +24,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
+#include <QXmlStreamReader>
 #include <cmath>
 #include <signal.h>
 #include <time.h>
@@ -923,6 +924,25 @@ void TestHistory::cliRunSavesAndHistoryCommands()
     QFile f(file);
     QVERIFY(f.open(QIODevice::ReadOnly));
     QCOMPARE(QJsonDocument::fromJson(f.readAll()).object(), exported);
+
+    // --html: the HTML report of the stored run, well-formed XHTML naming its backends
+    const QString page = dir.filePath(QStringLiteral("run2.html"));
+    r = runParlab(QStringList { QStringLiteral("history"), QStringLiteral("export"), QStringLiteral("2"),
+                      QStringLiteral("--html"), page }
+        + dbArg);
+    QCOMPARE(r.code, 0);
+    QFile htmlFile(page);
+    QVERIFY(htmlFile.open(QIODevice::ReadOnly));
+    const QByteArray htmlText = htmlFile.readAll();
+    QVERIFY(htmlText.contains("<svg"));
+    QVERIFY(htmlText.contains("threads"));
+    QXmlStreamReader xml(htmlText);
+    while (!xml.atEnd())
+        xml.readNext();
+    QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
+    r = runParlab(
+        QStringList { QStringLiteral("history"), QStringLiteral("list"), QStringLiteral("--html"), page } + dbArg);
+    QCOMPARE(r.code, 2);
 
     r = runParlab(QStringList { QStringLiteral("history"), QStringLiteral("delete"), QStringLiteral("1") } + dbArg);
     QCOMPARE(r.code, 0);

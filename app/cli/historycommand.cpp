@@ -3,6 +3,7 @@
 #include "cliutil.h"
 #include "experimentspec.h"
 #include "export/formatting.h"
+#include "export/htmlreport.h"
 #include "export/jsonexport.h"
 #include "export/texttable.h"
 #include "history/comparison.h"
@@ -32,7 +33,8 @@ Actions:
   show ID              one run's results (as `parlab run` prints them), with status, name and note
   compare A B          B against A per backend x workers: ratio of medians B/A, Mann-Whitney U p-value and a
                        verdict (faster / slower beyond 1% noise with p < 0.05, no change within 1%, inconclusive)
-  export ID            the run as JSON (the schema of `parlab run --format json`) on stdout or to --output FILE
+  export ID            the run as JSON (the schema of `parlab run --format json`) on stdout or to --output FILE;
+                       --html FILE writes a self-contained HTML report (charts, timeline) instead
   delete ID...         remove runs and all their samples
   rename ID NAME       give a run a name (an empty NAME clears it)
   note ID TEXT         attach a note to a run (an empty TEXT clears it)
@@ -241,7 +243,9 @@ int historyCommand(const QStringList& arguments)
         QStringLiteral("table"));
     const QCommandLineOption output(QStringLiteral("output"),
         QStringLiteral("export: write the JSON to this file instead of stdout."), QStringLiteral("file"));
-    parser.addOptions({ historyDb, format, output });
+    const QCommandLineOption html(QStringLiteral("html"),
+        QStringLiteral("export: write a self-contained HTML report to this file."), QStringLiteral("file"));
+    parser.addOptions({ historyDb, format, output, html });
 
     bool handled = false;
     int exitCode = ExitOk;
@@ -289,11 +293,15 @@ int historyCommand(const QStringList& arguments)
         return exitCode;
     if (action == QStringLiteral("import") && !expect(1, 1, QStringLiteral("import FILE")))
         return exitCode;
-    if (parser.isSet(output) && action != QStringLiteral("export"))
-        return usageError(kCommand, QStringLiteral("--output is for export"));
-    if (parser.isSet(output)) {
-        if (const QString problem = checkWritable(parser.value(output)); !problem.isEmpty())
-            return usageError(kCommand, QStringLiteral("--output: %1").arg(problem));
+    if ((parser.isSet(output) || parser.isSet(html)) && action != QStringLiteral("export"))
+        return usageError(kCommand, QStringLiteral("--output and --html are for export"));
+    if (parser.isSet(output) && parser.isSet(html))
+        return usageError(kCommand, QStringLiteral("export: give --output (JSON) or --html, not both"));
+    for (const QCommandLineOption& option : { output, html }) {
+        if (parser.isSet(option)) {
+            if (const QString problem = checkWritable(parser.value(option)); !problem.isEmpty())
+                return usageError(kCommand, QStringLiteral("--%1: %2").arg(option.names().constFirst(), problem));
+        }
     }
 
     Session session;
@@ -374,6 +382,12 @@ int historyCommand(const QStringList& arguments)
         const auto result = session.load(*id, exitCode);
         if (!result)
             return exitCode;
+        if (parser.isSet(html)) {
+            if (const QString problem = writeFile(parser.value(html), HtmlReport::toHtml(*result)); !problem.isEmpty())
+                return failure(problem);
+            printErr(QStringLiteral("wrote run %1 to %2\n").arg(*id).arg(parser.value(html)));
+            return ExitOk;
+        }
         const QByteArray data = JsonExport::toJson(*result);
         if (!parser.isSet(output)) {
             printOut(QString::fromUtf8(data));

@@ -4,8 +4,10 @@
 #include "cliutil.h"
 #include "experimentspec.h"
 #include "export/csvexport.h"
+#include "export/htmlreport.h"
 #include "export/jsonexport.h"
 #include "export/texttable.h"
+#include "export/traceexport.h"
 #include "history/historyrecorder.h"
 #include "history/historystore.h"
 #include "inputparser.h"
@@ -28,7 +30,7 @@ namespace {
 const QString kCommand = QStringLiteral("run");
 
 struct Exports {
-    QString json, csv, markdown;
+    QString json, csv, markdown, trace, html;
 };
 
 std::optional<int> parseCount(const QString& option, const QString& text, QString& error)
@@ -102,6 +104,13 @@ int runCommand(const QStringList& arguments)
         QStringLiteral("Also write one CSV row per sample to a file."), QStringLiteral("file"));
     const QCommandLineOption exportMarkdown(QStringLiteral("export-markdown"),
         QStringLiteral("Also write the Markdown table to a file."), QStringLiteral("file"));
+    const QCommandLineOption exportTrace(QStringLiteral("export-trace"),
+        QStringLiteral("Also write the tasks of each measurement's latest repeat as a Chrome trace (JSON) to a file, "
+                       "to open in Perfetto or chrome://tracing."),
+        QStringLiteral("file"));
+    const QCommandLineOption exportHtml(QStringLiteral("export-html"),
+        QStringLiteral("Also write a self-contained HTML report (table, charts, timeline) to a file."),
+        QStringLiteral("file"));
     const QCommandLineOption command(QStringLiteral("command"),
         QStringLiteral("For --kernel command: the program to run for each input, {} replaced by the input, run "
                        "through /bin/sh (e.g. 'python3 child.py --n {}')."),
@@ -143,8 +152,8 @@ int runCommand(const QStringList& arguments)
     const QCommandLineOption noHistory(
         QStringLiteral("no-history"), QStringLiteral("Do not save the run in the history."));
     parser.addOptions({ preset, kernel, inputs, backends, workers, repeat, warmup, format, exportJson, exportCsv,
-        exportMarkdown, command, chunksize, taskTimeout, onError, hostfile, mpirunArgs, switchInterval, releaseGil,
-        python, pythonNative, historyDb, noHistory });
+        exportMarkdown, exportTrace, exportHtml, command, chunksize, taskTimeout, onError, hostfile, mpirunArgs,
+        switchInterval, releaseGil, python, pythonNative, historyDb, noHistory });
 
     bool handled = false;
     int exitCode = ExitOk;
@@ -257,9 +266,11 @@ int runCommand(const QStringList& arguments)
     if (const QString invalid = validateSpec(spec); !invalid.isEmpty())
         return usageError(kCommand, invalid);
 
-    const Exports exports { parser.value(exportJson), parser.value(exportCsv), parser.value(exportMarkdown) };
+    const Exports exports { parser.value(exportJson), parser.value(exportCsv), parser.value(exportMarkdown),
+        parser.value(exportTrace), parser.value(exportHtml) };
     for (const auto& [option, path] : { std::pair { exportJson, exports.json }, std::pair { exportCsv, exports.csv },
-             std::pair { exportMarkdown, exports.markdown } }) {
+             std::pair { exportMarkdown, exports.markdown }, std::pair { exportTrace, exports.trace },
+             std::pair { exportHtml, exports.html } }) {
         if (path.isEmpty() && parser.isSet(option))
             return usageError(kCommand, QStringLiteral("--%1 needs a file name").arg(option.names().constFirst()));
         if (!path.isEmpty()) {
@@ -320,7 +331,9 @@ int runCommand(const QStringList& arguments)
         printOut(QString::fromUtf8(render(result, outputFormat)));
         for (const auto& [path, data] : { std::pair { exports.json, JsonExport::toJson(result) },
                  std::pair { exports.csv, CsvExport::toCsv(result) },
-                 std::pair { exports.markdown, MarkdownExport::toMarkdown(result).toUtf8() } }) {
+                 std::pair { exports.markdown, MarkdownExport::toMarkdown(result).toUtf8() },
+                 std::pair { exports.trace, exports.trace.isEmpty() ? QByteArray() : TraceExport::toJson(result) },
+                 std::pair { exports.html, exports.html.isEmpty() ? QByteArray() : HtmlReport::toHtml(result) } }) {
             if (path.isEmpty())
                 continue;
             if (const QString problem = writeFile(path, data); !problem.isEmpty()) {

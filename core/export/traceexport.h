@@ -2,17 +2,22 @@
 
 #include <QByteArray>
 #include <QJsonObject>
+#include <QString>
 
 namespace parlab {
 
+struct Measurement;
 struct RunResult;
 
 // Chrome trace event JSON (opens in Perfetto and chrome://tracing): every task of the latest repeat of each
-// measurement as an "X" event in microseconds, one process track per measurement ("threads x2") or per worker
-// process, one thread track per worker, GIL states nested inside the tasks for gil-threads.
+// measurement as an "X" event in microseconds, one process track per measurement ("threads x2"), one thread
+// track per worker, GIL states nested inside the tasks for gil-threads.
 namespace TraceExport {
 QJsonObject toObject(const RunResult& result);
 QByteArray toJson(const RunResult& result);
+// What the trace and the report's timeline call a worker: "thread 1", "process 2 (pid 1234)", "rank 0 on
+// node7" (the backend's worker noun, ranks counted from 0 as MPI does, the others from 1).
+QString workerName(const Measurement& measurement, int worker);
 } // namespace TraceExport
 
 } // namespace parlab

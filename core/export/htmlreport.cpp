@@ -1,0 +1,425 @@
+#include "htmlreport.h"
+
+#include "formatting.h"
+#include "results.h"
+#include "svgcharts.h"
+#include "texttable.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace parlab {
+
+namespace {
+constexpr int kMaxTimelines = 6;
+constexpr int kMaxInputsShown = 64;
+
+using SvgCharts::escape;
+
+QString pageStyle()
+{
+    return QStringLiteral(
+               ":root{color-scheme:light dark;--bg:#ffffff;--fg:#1f2328;--muted:#636c76;--rule:#d8dee4;--panel:#f6f8fa;"
+               "--warn-bg:#fff8c5;--warn-border:#d4a72c;--bad-bg:#ffebe9;--bad-border:#cf222e}\n"
+               "@media (prefers-color-scheme: dark){:root{--bg:#0d1117;--fg:#e6edf3;--muted:#8d96a0;--rule:#30363d;"
+               "--panel:#161b22;--warn-bg:#3b2e00;--warn-border:#9e6a03;--bad-bg:#3c1618;--bad-border:#f85149}}\n"
+               "body{margin:0 auto;max-width:960px;padding:24px;background:var(--bg);color:var(--fg);"
+               "font:15px/1.5 system-ui,-apple-system,\"Segoe UI\",Roboto,\"Noto Sans\",sans-serif}\n"
+               "h1{font-size:1.6em;margin:0 0 .2em}\n"
+               "h2{font-size:1.25em;margin:1.8em 0 .6em;padding-bottom:.2em;border-bottom:1px solid var(--rule)}\n"
+               "h3{font-size:1.05em;margin:1.4em 0 .4em}\n"
+               ".subtitle{margin:0;color:var(--muted)}\n"
+               ".scroll{overflow-x:auto}\n"
+               "table{border-collapse:collapse;font-variant-numeric:tabular-nums;margin:.4em 0;font-size:14px}\n"
+               "th,td{padding:4px 8px;border-bottom:1px solid var(--rule);text-align:left;vertical-align:top;"
+               "white-space:nowrap}\n"
+               "th{background:var(--panel);font-weight:600}\n"
+               "td.num,th.num{text-align:right}\n"
+               "dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:.4em 0}\n"
+               "dl.facts dt{color:var(--muted)}\n"
+               "dl.facts dd{margin:0;overflow-wrap:anywhere}\n"
+               "code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.92em;"
+               "background:var(--panel);padding:1px 4px;border-radius:4px}\n"
+               ".banner{padding:10px 14px;border-radius:6px;border:1px solid;margin:1em 0}\n"
+               ".banner.cancelled{background:var(--warn-bg);border-color:var(--warn-border)}\n"
+               ".banner.failed{background:var(--bad-bg);border-color:var(--bad-border)}\n"
+               ".charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(400px,1fr));gap:16px}\n"
+               "figure{margin:0}\n"
+               "figcaption{color:var(--muted);font-size:.9em;margin-top:4px}\n"
+               ".swatch{display:inline-block;width:10px;height:10px;border-radius:2px;background:var(--s);"
+               "margin-right:6px}\n"
+               ".muted{color:var(--muted)}\n"
+               "footer{margin-top:3em;color:var(--muted);font-size:.85em}\n")
+        + SvgCharts::styleSheet();
+}
+
+QString defaultTitle(const RunResult& result)
+{
+    QString title = QStringLiteral("%1 on %2").arg(result.spec.kernel, result.spec.backends.join(QStringLiteral(", ")));
+    if (result.created.isValid())
+        title += QStringLiteral(", ") + result.created.toString(QStringLiteral("yyyy-MM-dd HH:mm"));
+    return title;
+}
+
+QString element(const QString& tag, const QString& content, const QString& cls = {})
+{
+    const QString attribute = cls.isEmpty() ? QString() : QStringLiteral(" class=\"%1\"").arg(cls);
+    return QStringLiteral("<%1%2>%3</%1>").arg(tag, attribute, content);
+}
+
+// A definition list of (label, already escaped HTML) pairs.
+QString facts(const QList<std::pair<QString, QString>>& rows)
+{
+    QString html = QStringLiteral("<dl class=\"facts\">\n");
+    for (const auto& [label, value] : rows)
+        html += element(QStringLiteral("dt"), escape(label)) + element(QStringLiteral("dd"), value) + QLatin1Char('\n');
+    return html + QStringLiteral("</dl>\n");
+}
+
+QString table(const QStringList& header, const QList<QStringList>& rows, const QList<bool>& rightAligned)
+{
+    auto cls = [&](qsizetype column) {
+        return column < rightAligned.size() && rightAligned[column] ? QStringLiteral("num") : QString();
+    };
+    QString html = QStringLiteral("<div class=\"scroll\"><table>\n<thead><tr>");
+    for (qsizetype c = 0; c < header.size(); ++c)
+        html += element(QStringLiteral("th"), escape(header[c]), cls(c));
+    html += QStringLiteral("</tr></thead>\n<tbody>\n");
+    // Cells arrive escaped: the results table puts a colour swatch into its first column.
+    for (const QStringList& row : rows) {
+        html += QStringLiteral("<tr>");
+        for (qsizetype c = 0; c < row.size(); ++c)
+            html += element(QStringLiteral("td"), row[c], cls(c));
+        html += QStringLiteral("</tr>\n");
+    }
+    return html + QStringLiteral("</tbody>\n</table></div>\n");
+}
+
+QString inputsText(const QList<qint64>& inputs)
+{
+    QStringList shown;
+    for (qsizetype i = 0; i < std::min<qsizetype>(inputs.size(), kMaxInputsShown); ++i)
+        shown.append(QString::number(inputs[i]));
+    QString text = shown.join(QLatin1Char(','));
+    if (inputs.size() > kMaxInputsShown)
+        text += QStringLiteral(",… (%1 in all)").arg(inputs.size());
+    return text;
+}
+
+QString optionsHtml(const QVariantMap& options)
+{
+    if (options.isEmpty())
+        return element(QStringLiteral("span"), QStringLiteral("none"), QStringLiteral("muted"));
+    QStringList parts;
+    for (auto it = options.cbegin(); it != options.cend(); ++it)
+        parts.append(element(QStringLiteral("code"), escape(it.key() + QStringLiteral(" = ") + it.value().toString())));
+    return parts.join(QStringLiteral(" "));
+}
+
+QString banner(const RunResult& result)
+{
+    QString html;
+    if (!result.error.isEmpty()) {
+        html += element(QStringLiteral("p"),
+            QStringLiteral("<strong>This run failed:</strong> %1 — the figures below are what was measured before "
+                           "the failure.")
+                .arg(escape(result.error)),
+            QStringLiteral("banner failed"));
+    } else if (result.failedRuns() > 0) {
+        html += element(QStringLiteral("p"),
+            QStringLiteral("<strong>%1 repeat%2 failed</strong> and %3 not in the figures; the warnings say which.")
+                .arg(result.failedRuns())
+                .arg(result.failedRuns() == 1 ? QString() : QStringLiteral("s"))
+                .arg(result.failedRuns() == 1 ? QStringLiteral("is") : QStringLiteral("are")),
+            QStringLiteral("banner failed"));
+    }
+    if (result.cancelled) {
+        html += element(QStringLiteral("p"),
+            QStringLiteral("<strong>This run was cancelled</strong> after %1 of %2 runs. The figures below are what "
+                           "was measured before; combinations that had not run are missing.")
+                .arg(result.completedRuns)
+                .arg(result.plannedRuns),
+            QStringLiteral("banner cancelled"));
+    }
+    return html + QLatin1Char('\n');
+}
+
+QString resultsSection(const RunResult& result)
+{
+    const Report::Table summary = Report::summary(result);
+    QString html = QStringLiteral("<h2 id=\"results\">Results</h2>\n");
+    if (summary.rows.isEmpty())
+        return html + element(QStringLiteral("p"), QStringLiteral("Nothing was measured."), QStringLiteral("muted"));
+    QList<QStringList> rows;
+    for (const QStringList& row : summary.rows) {
+        QStringList cells;
+        for (const QString& cell : row)
+            cells.append(escape(cell));
+        // Same colour as the backend's line in the charts.
+        cells[0] = QStringLiteral("<span class=\"swatch %1\"></span>").arg(SvgCharts::seriesClass(result, row[0]))
+            + cells[0];
+        rows.append(cells);
+    }
+    html += table(summary.header, rows, summary.rightAligned);
+    html += element(QStringLiteral("p"),
+                QStringLiteral("Medians of %1 repeat%2 each; speedup against the median of the baseline, its 95% "
+                               "interval by bootstrap; the lpt bound is the best any schedule of these tasks can "
+                               "reach at that worker count.")
+                    .arg(result.spec.repeats)
+                    .arg(result.spec.repeats == 1 ? QString() : QStringLiteral("s")),
+                QStringLiteral("muted"))
+        + QLatin1Char('\n');
+    return html;
+}
+
+QString chartsSection(const RunResult& result)
+{
+    const QString speedup = SvgCharts::speedupChart(result);
+    const QString wall = SvgCharts::wallTimeChart(result);
+    if (speedup.isEmpty() && wall.isEmpty())
+        return {};
+    QString html = QStringLiteral("<h2 id=\"charts\">Charts</h2>\n<div class=\"charts\">\n");
+    if (!speedup.isEmpty())
+        html += QStringLiteral("<figure>\n") + speedup
+            + element(QStringLiteral("figcaption"),
+                QStringLiteral("Speedup against workers with 95% intervals; dashed: the lpt bound; dotted: ideal "
+                               "(speedup = workers)."))
+            + QStringLiteral("\n</figure>\n");
+    if (!wall.isEmpty())
+        html += QStringLiteral("<figure>\n") + wall
+            + element(QStringLiteral("figcaption"),
+                QStringLiteral("Median wall time; whiskers from the fastest to "
+                               "the slowest repeat."))
+            + QStringLiteral("\n</figure>\n");
+    return html + QStringLiteral("</div>\n");
+}
+
+QString boundsSection(const RunResult& result)
+{
+    QString html;
+    const Bounds& bounds = result.bounds;
+    if (std::isfinite(bounds.critical) || !bounds.lpt.isEmpty()) {
+        QList<QStringList> rows;
+        for (auto it = bounds.lpt.cbegin(); it != bounds.lpt.cend(); ++it)
+            rows.append({ QString::number(it.key()), escape(Format::ratio(it.value()) + QLatin1Char('x')) });
+        rows.append(
+            { QStringLiteral("unlimited (critical)"), escape(Format::ratio(bounds.critical) + QLatin1Char('x')) });
+        html += QStringLiteral("<h3>Speedup bounds</h3>\n")
+            + table({ QStringLiteral("workers"), QStringLiteral("lpt bound") }, rows, { true, true });
+    }
+    if (!result.amdahlSerialFraction.isEmpty()) {
+        QList<QStringList> rows;
+        for (auto it = result.amdahlSerialFraction.cbegin(); it != result.amdahlSerialFraction.cend(); ++it) {
+            QStringList row {
+                QStringLiteral("<span class=\"swatch %1\"></span>").arg(SvgCharts::seriesClass(result, it.key()))
+                    + escape(it.key()),
+                escape(Format::percent(std::max(0.0, it.value())))
+            };
+            QStringList karpFlatt;
+            for (const Measurement& m : result.measurements) {
+                if (m.backend == it.key() && std::isfinite(m.karpFlatt))
+                    karpFlatt.append(QStringLiteral("%1: %2").arg(m.workers).arg(Format::percent(m.karpFlatt)));
+            }
+            row.append(escape(karpFlatt.isEmpty() ? QStringLiteral("–") : karpFlatt.join(QStringLiteral(", "))));
+            rows.append(row);
+        }
+        html += QStringLiteral("<h3>Amdahl fits</h3>\n")
+            + table({ QStringLiteral("backend"), QStringLiteral("serial fraction"),
+                        QStringLiteral("Karp–Flatt by workers") },
+                rows, { false, true, false });
+    }
+    const QStringList notes = Report::notes(result);
+    if (!notes.isEmpty()) {
+        html += QStringLiteral("<ul>\n");
+        for (const QString& note : notes)
+            html += element(QStringLiteral("li"), escape(note)) + QLatin1Char('\n');
+        html += QStringLiteral("</ul>\n");
+    }
+    return html.isEmpty() ? QString() : QStringLiteral("<h2 id=\"bounds\">Bounds and fits</h2>\n") + html;
+}
+
+// Measurements with more than one worker (the ones whose overlap is worth seeing), at most kMaxTimelines:
+// then the best speedup of each backend. With none, the best-speedup measurement alone.
+QList<const Measurement*> timelineChoice(const RunResult& result, qsizetype* leftOut)
+{
+    QList<const Measurement*> withSpans, parallel;
+    for (const Measurement& m : result.measurements) {
+        if (m.spans.isEmpty())
+            continue;
+        withSpans.append(&m);
+        if (m.workers > 1)
+            parallel.append(&m);
+    }
+    auto faster = [](const Measurement* a, const Measurement* b) {
+        const double sa = std::isfinite(a->speedup) ? a->speedup : -1, sb = std::isfinite(b->speedup) ? b->speedup : -1;
+        return sa > sb;
+    };
+    if (parallel.isEmpty()) {
+        *leftOut = std::max<qsizetype>(0, withSpans.size() - 1);
+        if (withSpans.isEmpty())
+            return {};
+        return { *std::min_element(withSpans.cbegin(), withSpans.cend(), faster) };
+    }
+    *leftOut = std::max<qsizetype>(0, parallel.size() - kMaxTimelines);
+    if (parallel.size() <= kMaxTimelines)
+        return parallel;
+    QList<const Measurement*> chosen;
+    QStringList backends;
+    QList<const Measurement*> byBackend = parallel;
+    std::stable_sort(byBackend.begin(), byBackend.end(), faster);
+    for (const Measurement* m : std::as_const(byBackend)) {
+        if (!backends.contains(m->backend)) {
+            backends.append(m->backend);
+            chosen.append(m);
+        }
+    }
+    for (const Measurement* m : std::as_const(byBackend)) {
+        if (chosen.size() >= kMaxTimelines)
+            break;
+        if (!chosen.contains(m))
+            chosen.append(m);
+    }
+    chosen.resize(std::min<qsizetype>(chosen.size(), kMaxTimelines));
+    // Back into run order.
+    QList<const Measurement*> ordered;
+    for (const Measurement* m : std::as_const(parallel)) {
+        if (chosen.contains(m))
+            ordered.append(m);
+    }
+    return ordered;
+}
+
+QString timelinesSection(const RunResult& result)
+{
+    qsizetype leftOut = 0;
+    const QList<const Measurement*> chosen = timelineChoice(result, &leftOut);
+    QString html;
+    for (const Measurement* m : chosen) {
+        const QString svg = SvgCharts::timeline(*m, result.spec.kernel);
+        if (svg.isEmpty())
+            continue;
+        QString caption = QStringLiteral("latest repeat, %1 task%2")
+                              .arg(m->spans.size())
+                              .arg(m->spans.size() == 1 ? QString() : QStringLiteral("s"));
+        if (std::isfinite(m->speedup))
+            caption += QStringLiteral(", speedup %1x").arg(Format::ratio(m->speedup));
+        if (!m->switches.isEmpty())
+            caption += QStringLiteral(", %1 lock hand-overs").arg(m->switches.last());
+        html += element(QStringLiteral("h3"), escape(m->label())) + QLatin1Char('\n');
+        html += QStringLiteral("<figure>\n") + svg
+            + element(QStringLiteral("figcaption"),
+                escape(caption
+                    + (m->states.isEmpty()
+                            ? QStringLiteral(".")
+                            : QStringLiteral("; the strip under each worker shows the lock: green running, red "
+                                             "waiting, grey released."))))
+            + QStringLiteral("\n</figure>\n");
+    }
+    if (html.isEmpty())
+        return {};
+    if (leftOut > 0)
+        html += element(QStringLiteral("p"),
+                    escape(QStringLiteral("%1 more measurement%2 left out to keep this file small; the trace export "
+                                          "(Perfetto) holds every one.")
+                               .arg(leftOut)
+                               .arg(leftOut == 1 ? QStringLiteral(" is") : QStringLiteral("s are"))),
+                    QStringLiteral("muted"))
+            + QLatin1Char('\n');
+    return QStringLiteral("<h2 id=\"timeline\">Timeline</h2>\n") + html;
+}
+
+QString specSection(const RunResult& result)
+{
+    const ExperimentSpec& spec = result.spec;
+    QStringList workers;
+    for (int w : spec.workers)
+        workers.append(QString::number(w));
+    return QStringLiteral("<h2 id=\"experiment\">Experiment</h2>\n")
+        + facts({
+            { QStringLiteral("kernel"), element(QStringLiteral("code"), escape(spec.kernel)) },
+            { QStringLiteral("inputs"),
+                escape(QStringLiteral("%1 (%2 in all)").arg(inputsText(spec.inputs)).arg(spec.inputs.size())) },
+            { QStringLiteral("backends"), escape(spec.backends.join(QStringLiteral(", "))) },
+            { QStringLiteral("workers"), escape(workers.join(QStringLiteral(", "))) },
+            { QStringLiteral("repeats"), QString::number(spec.repeats) },
+            { QStringLiteral("warmup"), QString::number(spec.warmup) },
+            { QStringLiteral("options"), optionsHtml(spec.options) },
+            { QStringLiteral("reference checksum"),
+                element(QStringLiteral("code"), Format::checksum(result.referenceChecksum)) },
+        });
+}
+
+QString runtimesSection(const RunResult& result)
+{
+    if (result.runtimes.isEmpty())
+        return {};
+    QList<QStringList> rows;
+    for (auto it = result.runtimes.cbegin(); it != result.runtimes.cend(); ++it)
+        rows.append({ escape(it.key()), escape(it.value()) });
+    return QStringLiteral("<h2 id=\"runtimes\">Runtimes</h2>\n")
+        + table({ QStringLiteral("backend"), QStringLiteral("runs on") }, rows, { false, false });
+}
+
+QString environmentSection(const RunResult& result)
+{
+    const Environment& env = result.environment;
+    QList<std::pair<QString, QString>> rows {
+        { QStringLiteral("CPU"), escape(env.cpu) },
+        { QStringLiteral("logical cores"), QString::number(env.logicalCores) },
+        { QStringLiteral("operating system"), escape(env.os) },
+        { QStringLiteral("Qt"), escape(env.qt) },
+        { QStringLiteral("compiler"), escape(env.compiler) },
+        { QStringLiteral("build type"), escape(env.buildType) },
+        { QStringLiteral("load average at start"), escape(Format::ratio(env.loadAverage)) },
+    };
+    if (!env.governor.isEmpty())
+        rows.append({ QStringLiteral("CPU governor"), escape(env.governor) });
+    return QStringLiteral("<h2 id=\"environment\">Environment</h2>\n") + facts(rows);
+}
+
+QString warningsSection(const RunResult& result)
+{
+    if (result.warnings.isEmpty())
+        return {};
+    QString html = QStringLiteral("<h2 id=\"warnings\">Warnings</h2>\n<ul>\n");
+    for (const QString& warning : result.warnings)
+        html += element(QStringLiteral("li"), escape(warning)) + QLatin1Char('\n');
+    return html + QStringLiteral("</ul>\n");
+}
+} // namespace
+
+QByteArray HtmlReport::toHtml(const RunResult& result, const QString& title)
+{
+    const QString heading = title.trimmed().isEmpty() ? defaultTitle(result) : title.trimmed();
+    const QString created = result.created.isValid() ? result.created.toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))
+                                                     : QStringLiteral("at an unknown time");
+    QString html = QStringLiteral("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n"
+                                  "<meta charset=\"utf-8\"/>\n"
+                                  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
+                                  "<meta name=\"color-scheme\" content=\"light dark\"/>\n"
+                                  "<meta name=\"generator\" content=\"ParLab %1\"/>\n")
+                       .arg(QStringLiteral(PARLAB_VERSION));
+    html += element(QStringLiteral("title"), escape(heading)) + QLatin1Char('\n');
+    html += QStringLiteral("<style>\n") + pageStyle() + QStringLiteral("</style>\n</head>\n<body>\n<header>\n");
+    html += element(QStringLiteral("h1"), escape(heading)) + QLatin1Char('\n');
+    html += element(QStringLiteral("p"), escape(Report::title(result)), QStringLiteral("subtitle")) + QLatin1Char('\n');
+    html += element(QStringLiteral("p"),
+                escape(QStringLiteral("Created %1 with ParLab %2").arg(created, QStringLiteral(PARLAB_VERSION))),
+                QStringLiteral("subtitle"))
+        + QStringLiteral("\n</header>\n");
+    html += banner(result);
+    html += specSection(result);
+    html += resultsSection(result);
+    html += warningsSection(result);
+    html += chartsSection(result);
+    html += boundsSection(result);
+    html += timelinesSection(result);
+    html += runtimesSection(result);
+    html += environmentSection(result);
+    html += QStringLiteral("<footer>ParLab %1 · self-contained report: no scripts, nothing fetched.</footer>\n")
+                .arg(QStringLiteral(PARLAB_VERSION));
+    html += QStringLiteral("</body>\n</html>\n");
+    return html.toUtf8();
+}
+
+} // namespace parlab

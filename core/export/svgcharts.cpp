@@ -1,0 +1,601 @@
+#include "svgcharts.h"
+
+#include "formatting.h"
+#include "results.h"
+#include "traceexport.h"
+
+#include <QMap>
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <limits>
+
+namespace parlab {
+
+namespace {
+constexpr int kSeriesColours = 8;
+constexpr double kCharWidth = 6.6; // average advance of the 12 px chart font, for laying out labels
+
+QString num(double value)
+{
+    return QString::number(value, 'f', 1);
+}
+
+QString svgOpen(double width, double height, const QString& label)
+{
+    return QStringLiteral("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 %1 %2\" "
+                          "width=\"%1\" height=\"%2\" role=\"img\" aria-label=\"%3\">\n")
+        .arg(num(width), num(height), SvgCharts::escape(label));
+}
+
+QString text(double x, double y, const QString& content, const QString& cls = {}, const QString& anchor = {})
+{
+    QString attributes;
+    if (!cls.isEmpty())
+        attributes += QStringLiteral(" class=\"%1\"").arg(cls);
+    if (!anchor.isEmpty())
+        attributes += QStringLiteral(" text-anchor=\"%1\"").arg(anchor);
+    return QStringLiteral("<text x=\"%1\" y=\"%2\"%3>%4</text>\n")
+        .arg(num(x), num(y), attributes, SvgCharts::escape(content));
+}
+
+QString line(double x1, double y1, double x2, double y2, const QString& cls)
+{
+    return QStringLiteral("<line x1=\"%1\" y1=\"%2\" x2=\"%3\" y2=\"%4\" class=\"%5\"/>\n")
+        .arg(num(x1), num(y1), num(x2), num(y2), cls);
+}
+
+QString tooltip(const QString& content)
+{
+    return QStringLiteral("<title>%1</title>").arg(SvgCharts::escape(content));
+}
+
+// 1, 2 or 5 times a power of ten, so that about `target` steps span `range`.
+double niceStep(double range, int target)
+{
+    if (!(range > 0))
+        return 1;
+    const double raw = range / target;
+    const double power = std::pow(10.0, std::floor(std::log10(raw)));
+    const double fraction = raw / power;
+    return (fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10) * power;
+}
+
+// A value axis from zero to a round number at or above `max`.
+struct ValueAxis {
+    double max = 1;
+    double step = 1;
+    double pixelBottom = 0;
+    double pixelTop = 0;
+
+    ValueAxis(double dataMax, double bottom, double top)
+        : pixelBottom(bottom)
+        , pixelTop(top)
+    {
+        if (!(dataMax > 0) || !std::isfinite(dataMax))
+            dataMax = 1;
+        step = niceStep(dataMax, 5);
+        max = std::ceil(dataMax / step - 1e-9) * step;
+    }
+    double map(double v) const { return pixelBottom - (pixelBottom - pixelTop) * (v / max); }
+    QList<double> ticks() const
+    {
+        QList<double> result;
+        for (int i = 0; i * step <= max * (1 + 1e-9); ++i)
+            result.append(i * step);
+        return result;
+    }
+};
+
+// Worker counts: logarithmic once they span a factor of 8 (1, 2, 4, ... 64 spread evenly), else linear.
+struct WorkerAxis {
+    QList<int> values;
+    bool logarithmic = false;
+    double lo = 0, hi = 1;
+    double pixelLeft = 0, pixelRight = 1;
+
+    WorkerAxis(QList<int> workers, double left, double right)
+        : values(std::move(workers))
+        , pixelLeft(left)
+        , pixelRight(right)
+    {
+        std::sort(values.begin(), values.end());
+        values.erase(std::unique(values.begin(), values.end()), values.end());
+        if (values.isEmpty())
+            values = { 1 };
+        logarithmic = values.first() > 0 && double(values.last()) / values.first() >= 8;
+        lo = position(values.first());
+        hi = position(values.last());
+        if (hi - lo < 1e-9) {
+            lo -= 0.5;
+            hi += 0.5;
+        }
+    }
+    double position(double w) const { return logarithmic ? std::log2(w) : w; }
+    double map(double w) const { return pixelLeft + (pixelRight - pixelLeft) * (position(w) - lo) / (hi - lo); }
+    // Labelled counts: all of them, or every k-th (first and last always) when they would crowd.
+    QList<int> ticks() const
+    {
+        const qsizetype room = std::max<qsizetype>(2, qsizetype((pixelRight - pixelLeft) / 36));
+        if (values.size() <= room)
+            return values;
+        const qsizetype every = (values.size() + room - 1) / room;
+        QList<int> result;
+        for (qsizetype i = 0; i < values.size(); i += every)
+            result.append(values[i]);
+        if (result.last() != values.last())
+            result.append(values.last());
+        return result;
+    }
+};
+
+struct LegendItem {
+    QString label;
+    QString seriesClass; // empty for the bound and ideal lines
+    QString lineClass;
+};
+
+// Legend rows under the plot; returns their height and appends the SVG.
+double legend(QString& svg, const QList<LegendItem>& items, double left, double right, double top)
+{
+    double x = left, y = top + 12;
+    for (const LegendItem& item : items) {
+        const double width = 30 + item.label.size() * kCharWidth + 18;
+        if (x + width > right && x > left) {
+            x = left;
+            y += 18;
+        }
+        svg += item.seriesClass.isEmpty() ? QStringLiteral("<g>")
+                                          : QStringLiteral("<g class=\"%1\">").arg(item.seriesClass);
+        svg += line(x, y - 4, x + 24, y - 4, item.lineClass);
+        svg += text(x + 30, y, item.label);
+        svg += QStringLiteral("</g>\n");
+        x += width;
+    }
+    return items.isEmpty() ? 0 : y - top + 8;
+}
+
+void valueGrid(
+    QString& svg, const ValueAxis& axis, double left, double right, const std::function<QString(double)>& label)
+{
+    for (double tick : axis.ticks()) {
+        const double y = axis.map(tick);
+        svg += line(left, y, right, y, QStringLiteral("grid"));
+        svg += text(left - 6, y + 4, label(tick), QStringLiteral("tick"), QStringLiteral("end"));
+    }
+}
+
+void workerTicks(QString& svg, const WorkerAxis& axis, double bottom)
+{
+    svg += line(axis.pixelLeft - 12, bottom, axis.pixelRight + 12, bottom, QStringLiteral("axis"));
+    for (int w : axis.ticks()) {
+        const double x = axis.map(w);
+        svg += line(x, bottom, x, bottom + 4, QStringLiteral("axis"));
+        svg += text(x, bottom + 17, QString::number(w), QStringLiteral("tick"), QStringLiteral("middle"));
+    }
+}
+
+QList<int> workerCounts(const RunResult& result)
+{
+    QList<int> counts;
+    for (const Measurement& m : result.measurements) {
+        if (!m.samplesS.isEmpty())
+            counts.append(m.workers);
+    }
+    return counts;
+}
+
+// Seconds as a tick label: "0", "250 ms", "1.5 s".
+QString timeTick(double seconds, double step)
+{
+    if (seconds == 0)
+        return QStringLiteral("0");
+    if (step >= 1.0)
+        return QString::number(seconds, 'g', 6) + QStringLiteral(" s");
+    if (step >= 1e-3)
+        return QString::number(seconds * 1e3, 'g', 6) + QStringLiteral(" ms");
+    return QString::number(seconds * 1e6, 'g', 6) + QStringLiteral(" µs");
+}
+
+// Plot frame shared by the two worker charts.
+// About the width a chart gets in the report's two-column grid, so that its text keeps its size.
+constexpr double kChartWidth = 480;
+constexpr double kPlotLeft = 66;
+constexpr double kPlotRight = kChartWidth - 14;
+constexpr double kPlotTop = 14;
+constexpr double kPlotBottom = 250;
+
+QString finishChart(const QString& body, const QString& label, const QList<LegendItem>& items, const QString& xTitle,
+    const QString& yTitle)
+{
+    QString tail;
+    tail += text(
+        (kPlotLeft + kPlotRight) / 2, kPlotBottom + 34, xTitle, QStringLiteral("title"), QStringLiteral("middle"));
+    tail += QStringLiteral(
+        "<text class=\"title\" text-anchor=\"middle\" transform=\"translate(14 %1) rotate(-90)\">%2</text>\n")
+                .arg(num((kPlotTop + kPlotBottom) / 2), SvgCharts::escape(yTitle));
+    const double legendHeight = legend(tail, items, kPlotLeft, kPlotRight, kPlotBottom + 44);
+    return svgOpen(kChartWidth, kPlotBottom + 48 + legendHeight, label) + body + tail + QStringLiteral("</svg>\n");
+}
+} // namespace
+
+QString SvgCharts::escape(const QString& text)
+{
+    QString out;
+    out.reserve(text.size() + text.size() / 8);
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const QChar c = text[i];
+        const char16_t u = c.unicode();
+        if (c.isHighSurrogate() && i + 1 < text.size() && text[i + 1].isLowSurrogate()) {
+            out += c;
+            out += text[++i];
+            continue;
+        }
+        if (c.isSurrogate() || u == 0xFFFE || u == 0xFFFF || (u < 0x20 && u != 0x09 && u != 0x0A && u != 0x0D))
+            continue; // XML 1.0 cannot hold these at all, not even as references
+        switch (u) {
+        case u'&':
+            out += QStringLiteral("&amp;");
+            break;
+        case u'<':
+            out += QStringLiteral("&lt;");
+            break;
+        case u'>':
+            out += QStringLiteral("&gt;");
+            break;
+        case u'"':
+            out += QStringLiteral("&quot;");
+            break;
+        case u'\'':
+            out += QStringLiteral("&#39;");
+            break;
+        default:
+            out += c;
+        }
+    }
+    return out;
+}
+
+QStringList SvgCharts::backendsInOrder(const RunResult& result)
+{
+    QStringList order;
+    for (const Measurement& m : result.measurements) {
+        if (!order.contains(m.backend))
+            order.append(m.backend);
+    }
+    return order;
+}
+
+QString SvgCharts::seriesClass(const RunResult& result, const QString& backend)
+{
+    const qsizetype index = std::max<qsizetype>(0, backendsInOrder(result).indexOf(backend));
+    return QStringLiteral("series%1").arg(index % kSeriesColours);
+}
+
+QString SvgCharts::speedupChart(const RunResult& result)
+{
+    double top = 1;
+    bool any = false;
+    for (const Measurement& m : result.measurements) {
+        if (std::isfinite(m.speedup)) {
+            any = true;
+            top = std::max({ top, m.speedup, std::isfinite(m.speedupHigh) ? m.speedupHigh : 0.0 });
+        }
+    }
+    if (!any)
+        return {};
+    QList<int> counts = workerCounts(result);
+    for (auto it = result.bounds.lpt.cbegin(); it != result.bounds.lpt.cend(); ++it) {
+        if (std::isfinite(it.value()) && counts.contains(it.key()))
+            top = std::max(top, it.value());
+    }
+    const WorkerAxis x(counts, kPlotLeft + 16, kPlotRight - 16);
+    const ValueAxis y(top * 1.08, kPlotBottom, kPlotTop);
+
+    QString body;
+    valueGrid(body, y, kPlotLeft, kPlotRight,
+        [](double v) { return Format::ratio(v, v == std::floor(v) ? 0 : 1) + QLatin1Char('x'); });
+    workerTicks(body, x, kPlotBottom);
+
+    // Ideal speedup (= workers), cut where it leaves the plot.
+    QStringList ideal;
+    const double first = x.values.first(), last = x.values.last();
+    for (int i = 0; i <= 48; ++i) {
+        const double w = x.logarithmic ? first * std::pow(last / first, i / 48.0) : first + (last - first) * i / 48.0;
+        if (w > y.max) {
+            ideal.append(num(x.map(y.max)) + QLatin1Char(',') + num(y.map(y.max)));
+            break;
+        }
+        ideal.append(num(x.map(w)) + QLatin1Char(',') + num(y.map(w)));
+    }
+    body += QStringLiteral("<polyline class=\"ideal\" points=\"%1\">%2</polyline>\n")
+                .arg(ideal.join(QLatin1Char(' ')), tooltip(QStringLiteral("ideal: speedup = workers")));
+
+    // The lpt bound at the measured worker counts.
+    QStringList bound;
+    QString boundDots;
+    for (int w : x.values) {
+        const double b = result.bounds.lpt.value(w, kUnknown);
+        if (!std::isfinite(b))
+            continue;
+        bound.append(num(x.map(w)) + QLatin1Char(',') + num(y.map(b)));
+        boundDots += QStringLiteral("<circle class=\"bounddot\" cx=\"%1\" cy=\"%2\" r=\"3\">%3</circle>\n")
+                         .arg(num(x.map(w)), num(y.map(b)),
+                             tooltip(QStringLiteral("lpt bound at %1 worker%2: %3x")
+                                         .arg(w)
+                                         .arg(w == 1 ? QString() : QStringLiteral("s"))
+                                         .arg(Format::ratio(b))));
+    }
+    QList<LegendItem> items;
+    if (!bound.isEmpty()) {
+        body += QStringLiteral("<polyline class=\"bound\" points=\"%1\"/>\n").arg(bound.join(QLatin1Char(' ')));
+        body += boundDots;
+    }
+
+    for (const QString& backend : backendsInOrder(result)) {
+        QList<const Measurement*> points;
+        for (const Measurement& m : result.measurements) {
+            if (m.backend == backend && std::isfinite(m.speedup))
+                points.append(&m);
+        }
+        if (points.isEmpty())
+            continue;
+        std::sort(points.begin(), points.end(),
+            [](const Measurement* a, const Measurement* b) { return a->workers < b->workers; });
+        const QString cls = seriesClass(result, backend);
+        body += QStringLiteral("<g class=\"%1\">\n").arg(cls);
+        QStringList polyline;
+        for (const Measurement* m : std::as_const(points))
+            polyline.append(num(x.map(m->workers)) + QLatin1Char(',') + num(y.map(m->speedup)));
+        if (points.size() > 1)
+            body += QStringLiteral("<polyline class=\"line\" points=\"%1\"/>\n").arg(polyline.join(QLatin1Char(' ')));
+        for (const Measurement* m : std::as_const(points)) {
+            const double px = x.map(m->workers);
+            QString tip = QStringLiteral("%1: speedup %2x").arg(m->label(), Format::ratio(m->speedup));
+            if (std::isfinite(m->speedupLow) && std::isfinite(m->speedupHigh)) {
+                body += line(px, y.map(m->speedupLow), px, y.map(m->speedupHigh), QStringLiteral("whisker"));
+                tip += QStringLiteral(" [95% CI %1, %2]")
+                           .arg(Format::ratio(m->speedupLow), Format::ratio(m->speedupHigh));
+            }
+            tip += QStringLiteral(", efficiency %1").arg(Format::percent(m->efficiency));
+            body += QStringLiteral("<circle class=\"dot\" cx=\"%1\" cy=\"%2\" r=\"4\">%3</circle>\n")
+                        .arg(num(px), num(y.map(m->speedup)), tooltip(tip));
+        }
+        body += QStringLiteral("</g>\n");
+        items.append({ backend, cls, QStringLiteral("line") });
+    }
+    if (!bound.isEmpty())
+        items.append({ QStringLiteral("lpt bound"), QString(), QStringLiteral("bound") });
+    items.append({ QStringLiteral("ideal"), QString(), QStringLiteral("ideal") });
+    return finishChart(
+        body, QStringLiteral("Speedup against workers"), items, QStringLiteral("workers"), QStringLiteral("speedup"));
+}
+
+QString SvgCharts::wallTimeChart(const RunResult& result)
+{
+    double top = 0;
+    for (const Measurement& m : result.measurements) {
+        for (double v : { m.wall.max, m.wall.median }) {
+            if (!m.samplesS.isEmpty() && std::isfinite(v))
+                top = std::max(top, v);
+        }
+    }
+    if (!(top > 0))
+        return {};
+    const WorkerAxis x(workerCounts(result), kPlotLeft + 16, kPlotRight - 16);
+    const ValueAxis y(top * 1.05, kPlotBottom, kPlotTop);
+    QString body;
+    valueGrid(body, y, kPlotLeft, kPlotRight, [&y](double v) { return timeTick(v, y.step); });
+    workerTicks(body, x, kPlotBottom);
+
+    const QStringList backends = backendsInOrder(result);
+    QList<LegendItem> items;
+    for (qsizetype b = 0; b < backends.size(); ++b) {
+        QList<const Measurement*> points;
+        for (const Measurement& m : result.measurements) {
+            if (m.backend == backends[b] && !m.samplesS.isEmpty() && std::isfinite(m.wall.median))
+                points.append(&m);
+        }
+        if (points.isEmpty())
+            continue;
+        std::sort(points.begin(), points.end(),
+            [](const Measurement* p, const Measurement* q) { return p->workers < q->workers; });
+        // Backends side by side at one worker count, so their whiskers do not hide each other.
+        const double offset = (double(b) - double(backends.size() - 1) / 2) * 5;
+        const QString cls = seriesClass(result, backends[b]);
+        body += QStringLiteral("<g class=\"%1\">\n").arg(cls);
+        QStringList polyline;
+        for (const Measurement* m : std::as_const(points))
+            polyline.append(num(x.map(m->workers) + offset) + QLatin1Char(',') + num(y.map(m->wall.median)));
+        if (points.size() > 1)
+            body += QStringLiteral("<polyline class=\"line\" points=\"%1\"/>\n").arg(polyline.join(QLatin1Char(' ')));
+        for (const Measurement* m : std::as_const(points)) {
+            const double px = x.map(m->workers) + offset;
+            if (std::isfinite(m->wall.min) && std::isfinite(m->wall.max)) {
+                body += line(px, y.map(m->wall.min), px, y.map(m->wall.max), QStringLiteral("whisker"));
+                body += line(px - 4, y.map(m->wall.min), px + 4, y.map(m->wall.min), QStringLiteral("whisker"));
+                body += line(px - 4, y.map(m->wall.max), px + 4, y.map(m->wall.max), QStringLiteral("whisker"));
+            }
+            const QString tip = QStringLiteral("%1: median %2 ± %3, min %4, max %5, %6 sample%7")
+                                    .arg(m->label(), Format::duration(m->wall.median), Format::duration(m->wall.stddev),
+                                        Format::duration(m->wall.min), Format::duration(m->wall.max))
+                                    .arg(m->samplesS.size())
+                                    .arg(m->samplesS.size() == 1 ? QString() : QStringLiteral("s"));
+            body += QStringLiteral("<circle class=\"dot\" cx=\"%1\" cy=\"%2\" r=\"4\">%3</circle>\n")
+                        .arg(num(px), num(y.map(m->wall.median)), tooltip(tip));
+        }
+        body += QStringLiteral("</g>\n");
+        items.append({ backends[b], cls, QStringLiteral("line") });
+    }
+    return finishChart(body, QStringLiteral("Wall time against workers"), items, QStringLiteral("workers"),
+        QStringLiteral("wall time (median, min … max)"));
+}
+
+QString SvgCharts::timeline(const Measurement& m, const QString& kernel, int maxTasks)
+{
+    QList<const TaskSpan*> tasks;
+    for (const TaskSpan& s : m.spans) {
+        if (s.endNs >= s.startNs && (s.startNs != 0 || s.endNs != 0))
+            tasks.append(&s);
+    }
+    if (tasks.isEmpty())
+        return {};
+    std::sort(tasks.begin(), tasks.end(), [](const TaskSpan* a, const TaskSpan* b) { return a->startNs < b->startNs; });
+    const qsizetype allTasks = tasks.size();
+    if (tasks.size() > maxTasks)
+        tasks.resize(std::max(1, maxTasks));
+
+    qint64 t0 = std::numeric_limits<qint64>::max(), t1 = std::numeric_limits<qint64>::min();
+    QList<int> workers;
+    for (const TaskSpan* s : std::as_const(tasks)) {
+        t0 = std::min(t0, s->startNs);
+        t1 = std::max(t1, s->endNs);
+        if (!workers.contains(s->worker))
+            workers.append(s->worker);
+    }
+    QMap<int, QList<StateSpan>> statesOf;
+    for (const StateSpan& s : m.states) {
+        if (s.endNs > s.startNs && s.endNs > t0 && s.startNs < t1)
+            statesOf[s.worker].append(s);
+    }
+    std::sort(workers.begin(), workers.end());
+
+    constexpr double width = 900, left = 170, right = width - 16, top = 8;
+    const bool withStates = !statesOf.isEmpty();
+    const double barHeight = 20, stripHeight = withStates ? 7 : 0, rowHeight = barHeight + stripHeight + 8;
+    const double bottom = top + rowHeight * double(workers.size());
+    const double span = double(std::max<qint64>(1, t1 - t0)) * 1e-9;
+    auto px = [&](qint64 ns) { return left + (right - left) * (double(ns - t0) * 1e-9) / span; };
+    auto rowTop = [&](int worker) { return top + rowHeight * double(workers.indexOf(worker)); };
+
+    QString body;
+    const ValueAxis time(span, right, left); // reused for its round steps; mapped by hand below
+    for (double tick : time.ticks()) {
+        if (tick > span * (1 + 1e-9))
+            break;
+        const double x = left + (right - left) * tick / span;
+        body += line(x, top, x, bottom, QStringLiteral("grid"));
+        body += text(x, bottom + 16, timeTick(tick, time.step), QStringLiteral("tick"), QStringLiteral("middle"));
+    }
+    QMap<int, QString> names;
+    for (int w : std::as_const(workers))
+        names.insert(w, TraceExport::workerName(m, w));
+    for (int w : std::as_const(workers))
+        body += text(
+            left - 8, rowTop(w) + barHeight / 2 + 4, names.value(w), QStringLiteral("rowlabel"), QStringLiteral("end"));
+
+    body += QStringLiteral("<g>\n");
+    int alternate = 0;
+    for (const TaskSpan* s : std::as_const(tasks)) {
+        const double x0 = px(s->startNs), x1 = std::max(px(s->endNs), x0 + 0.5);
+        const double y0 = rowTop(s->worker);
+        const QString name = QStringLiteral("%1(%2)").arg(kernel).arg(s->input);
+        QString tip
+            = QStringLiteral("%1 on %2: %3, from %4 to %5")
+                  .arg(name, names.value(s->worker), Format::duration(s->seconds()),
+                      Format::duration(double(s->startNs - t0) * 1e-9), Format::duration(double(s->endNs - t0) * 1e-9));
+        if (s->pid != 0)
+            tip += QStringLiteral(", pid %1").arg(s->pid);
+        if (!s->host.isEmpty())
+            tip += QStringLiteral(" on ") + s->host;
+        body += QStringLiteral("<rect class=\"bar%1\" x=\"%2\" y=\"%3\" width=\"%4\" height=\"%5\">%6</rect>\n")
+                    .arg(alternate++ % 2 ? QStringLiteral(" alt") : QString(), num(x0), num(y0), num(x1 - x0),
+                        num(barHeight), tooltip(tip));
+        if (x1 - x0 > name.size() * kCharWidth + 8)
+            body += text(
+                (x0 + x1) / 2, y0 + barHeight / 2 + 4, name, QStringLiteral("barlabel"), QStringLiteral("middle"));
+    }
+    body += QStringLiteral("</g>\n");
+
+    // Lock states as a strip under each row, snapped to whole pixels (coarser with many rows, at most about
+    // 4,000 pieces in all) and merged: thousands of hand-overs of a few milliseconds would otherwise make the
+    // file large without drawing anything more.
+    const double snap = std::max(1.0, double(workers.size()) * (right - left) / 4'000.0);
+    for (auto it = statesOf.begin(); it != statesOf.end(); ++it) {
+        if (!workers.contains(it.key()))
+            continue;
+        QList<StateSpan>& states = it.value();
+        std::sort(
+            states.begin(), states.end(), [](const StateSpan& a, const StateSpan& b) { return a.startNs < b.startNs; });
+        const double y0 = rowTop(it.key()) + barHeight + 1;
+        struct Piece {
+            LockState state;
+            double x0, x1;
+            qint64 ns;
+        };
+        QList<Piece> pieces;
+        for (const StateSpan& s : std::as_const(states)) {
+            const double x0 = left + std::round((std::max(px(s.startNs), left) - left) / snap) * snap;
+            const double x1 = left + std::round((std::min(px(s.endNs), right) - left) / snap) * snap;
+            if (x1 <= x0)
+                continue;
+            if (!pieces.isEmpty() && pieces.last().state == s.state && x0 - pieces.last().x1 < snap / 2) {
+                pieces.last().x1 = x1;
+                pieces.last().ns += s.endNs - s.startNs;
+            } else {
+                pieces.append({ s.state, x0, x1, s.endNs - s.startNs });
+            }
+        }
+        for (const Piece& p : std::as_const(pieces)) {
+            body += QStringLiteral("<rect class=\"state %1\" x=\"%2\" y=\"%3\" width=\"%4\" height=\"%5\">%6</rect>\n")
+                        .arg(lockStateName(p.state), num(p.x0), num(y0), num(p.x1 - p.x0), num(stripHeight - 1),
+                            tooltip(QStringLiteral("%1: %2").arg(
+                                lockStateName(p.state), Format::duration(double(p.ns) * 1e-9))));
+        }
+    }
+
+    double height = bottom + 26;
+    if (withStates) {
+        double x = left;
+        for (LockState state : { LockState::Running, LockState::Waiting, LockState::Released }) {
+            body += QStringLiteral("<rect class=\"state %1\" x=\"%2\" y=\"%3\" width=\"14\" height=\"8\"/>\n")
+                        .arg(lockStateName(state), num(x), num(height));
+            body += text(x + 20, height + 8, lockStateName(state));
+            x += 100;
+        }
+        height += 18;
+    }
+    if (allTasks > tasks.size()) {
+        body += text(left, height + 10,
+            QStringLiteral("the first %1 of %2 tasks are drawn").arg(tasks.size()).arg(allTasks),
+            QStringLiteral("note"));
+        height += 18;
+    }
+    return svgOpen(width, height, QStringLiteral("Timeline of %1, latest repeat").arg(m.label())) + body
+        + QStringLiteral("</svg>\n");
+}
+
+QString SvgCharts::styleSheet()
+{
+    QString css = QStringLiteral(
+        ":root{--c0:#1f6fc5;--c1:#d9730d;--c2:#178a5b;--c3:#b4469b;--c4:#5a9fd6;--c5:#c0392b;--c6:#7b6cd9;"
+        "--c7:#8a7a00;--running:#2ea043;--waiting:#d73a3a;--released:#9aa0a6;--onbar:#ffffff}\n"
+        "@media (prefers-color-scheme: dark){:root{--c0:#6cb0ff;--c1:#ffa657;--c2:#56d364;--c3:#f08fd8;"
+        "--c4:#a5d6ff;--c5:#ff7b72;--c6:#b8a9ff;--c7:#e3d04a;--running:#3fb950;--waiting:#f85149;"
+        "--released:#8b949e;--onbar:#0d1117}}\n"
+        "svg.chart{max-width:100%;height:auto;display:block;font-family:inherit}\n"
+        "svg.chart text{font-size:12px;fill:currentColor}\n"
+        "svg.chart text.tick{fill:var(--muted)}\n"
+        "svg.chart text.title{font-weight:600}\n"
+        "svg.chart text.barlabel{fill:var(--onbar);font-size:11px;pointer-events:none}\n"
+        "svg.chart text.note{fill:var(--muted);font-style:italic}\n"
+        "svg.chart .grid{stroke:var(--rule);stroke-width:1}\n"
+        "svg.chart .axis{stroke:var(--muted);stroke-width:1}\n"
+        "svg.chart .line{fill:none;stroke:var(--s);stroke-width:2}\n"
+        "svg.chart .whisker{stroke:var(--s);stroke-width:1.5}\n"
+        "svg.chart .dot{fill:var(--s);stroke:var(--bg);stroke-width:1}\n"
+        "svg.chart .bound{fill:none;stroke:var(--fg);stroke-width:1.5;stroke-dasharray:6 4}\n"
+        "svg.chart .bounddot{fill:var(--fg)}\n"
+        "svg.chart .ideal{fill:none;stroke:var(--muted);stroke-width:1.5;stroke-dasharray:2 3}\n"
+        "svg.chart .bar{fill:var(--c0);stroke:var(--bg);stroke-width:1}\n"
+        "svg.chart .bar.alt{fill-opacity:.8}\n"
+        "svg.chart .bar:hover,svg.chart .dot:hover{opacity:.75}\n"
+        "svg.chart .running{fill:var(--running)}\n"
+        "svg.chart .waiting{fill:var(--waiting)}\n"
+        "svg.chart .released{fill:var(--released)}\n");
+    for (int i = 0; i < kSeriesColours; ++i)
+        css += QStringLiteral(".series%1{--s:var(--c%1)}\n").arg(i);
+    return css;
+}
+
+} // namespace parlab

@@ -629,6 +629,22 @@ private Q_SLOTS:
             QStringLiteral("fib"));
         QVERIFY(!panel.exportRun(id, m_dir->filePath(QStringLiteral("run.xml"))).isEmpty());
 
+        // The HTML report: one well-formed file, titled with the run's name when it has one.
+        QCOMPARE(panel.renameRun(id, QStringLiteral("classroom demo")), QString());
+        const QString htmlPath = m_dir->filePath(QStringLiteral("run.html"));
+        QCOMPARE(panel.exportRun(id, htmlPath), QString());
+        QFile html(htmlPath);
+        QVERIFY(html.open(QIODevice::ReadOnly));
+        QXmlStreamReader xhtml(&html);
+        QString title;
+        while (!xhtml.atEnd()) {
+            if (xhtml.readNext() == QXmlStreamReader::StartElement && xhtml.name() == QLatin1String("title")
+                && title.isEmpty())
+                title = xhtml.readElementText();
+        }
+        QVERIFY2(!xhtml.hasError(), qPrintable(xhtml.errorString()));
+        QVERIFY2(title.startsWith(QStringLiteral("classroom demo")), qPrintable(title));
+
         // And a file written by JsonExport directly, as `parlab run --export-json` does.
         const QString direct = m_dir->filePath(QStringLiteral("primes.json"));
         QFile out(direct);

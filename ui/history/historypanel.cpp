@@ -1,6 +1,7 @@
 #include "historypanel.h"
 
 #include "comparisonview.h"
+#include "export/htmlreport.h"
 #include "export/jsonexport.h"
 #include "history/historystore.h"
 #include "models/historymodel.h"
@@ -109,7 +110,7 @@ HistoryPanel::HistoryPanel(HistoryStore* store, QWidget* parent)
     m_delete->setToolTip(tr("Delete the selected runs from the history, after a confirmation (Del)"));
     m_export = makeAction(
         tr("&Export…"), QStringLiteral("exportRun"), { QKeySequence(tr("Ctrl+E")) }, &HistoryPanel::exportSelected);
-    m_export->setToolTip(tr("Save the selected run as a JSON export (Ctrl+E)"));
+    m_export->setToolTip(tr("Save the selected run as a JSON export or a self-contained HTML report (Ctrl+E)"));
     m_import = makeAction(tr("&Import…"), QStringLiteral("importRuns"), {}, &HistoryPanel::importInteractively);
     m_import->setToolTip(tr("Add runs from JSON exports (parlab run --export-json, or Export here) to the history"));
     m_refresh = makeAction(tr("Re&fresh"), QStringLiteral("refreshHistory"), { QKeySequence(QKeySequence::Refresh) },
@@ -315,8 +316,9 @@ QString HistoryPanel::deleteRuns(const QList<qint64>& ids)
 QString HistoryPanel::exportRun(qint64 id, const QString& path)
 {
     const QString suffix = QFileInfo(path).suffix().toLower();
-    if (suffix != QLatin1String("json"))
-        return tr("Cannot export run %1 to %2: unknown file type \"%3\" (use .json)")
+    const bool html = suffix == QLatin1String("html") || suffix == QLatin1String("htm");
+    if (suffix != QLatin1String("json") && !html)
+        return tr("Cannot export run %1 to %2: unknown file type \"%3\" (use .json or .html)")
             .arg(describeRun(id), fileName(path), suffix.isEmpty() ? tr("no suffix") : QLatin1Char('.') + suffix);
     const std::optional<RunResult> result = m_store ? m_store->load(id) : std::nullopt;
     if (!result)
@@ -324,9 +326,21 @@ QString HistoryPanel::exportRun(qint64 id, const QString& path)
             .arg(describeRun(id), m_store ? m_store->lastError() : tr("no history store"));
     // QSaveFile: a failed export never leaves half a file over an older good one.
     QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(JsonExport::toJson(*result)) < 0 || !file.commit())
+    const QByteArray bytes = html ? HtmlReport::toHtml(*result, reportTitle(id, *result)) : JsonExport::toJson(*result);
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) < 0 || !file.commit())
         return tr("Cannot export run %1 to %2: %3").arg(describeRun(id), fileName(path), file.errorString());
     return {};
+}
+
+QString HistoryPanel::reportTitle(qint64 id, const RunResult& result) const
+{
+    // A named run keeps its name in the report's title; otherwise the report's own default title.
+    const RunSummary* run = m_model->runAt(m_model->rowOf(id));
+    if (!run || run->name.isEmpty())
+        return {};
+    return tr("%1: %2 on %3, %4")
+        .arg(run->name, result.spec.kernel, result.spec.backends.join(QStringLiteral(", ")),
+            HistoryModel::dateText(run->created));
 }
 
 QString HistoryPanel::importFile(const QString& path, qint64* id)
@@ -471,11 +485,16 @@ void HistoryPanel::exportSelected()
     const QString suggested
         = QDir(m_lastExportFolder)
               .filePath(QStringLiteral("parlab-run-%1-%2.json").arg(QString::number(id), run->kernel));
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export run"), suggested, tr("JSON export (*.json)"));
+    const QStringList filters { tr("JSON export (*.json)"), tr("HTML report (*.html)") };
+    QString selected = filters.constFirst();
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Export run"), suggested, filters.join(QStringLiteral(";;")), &selected);
     if (path.isEmpty())
         return;
     m_lastExportFolder = QFileInfo(path).absolutePath();
-    const QString target = QFileInfo(path).suffix().isEmpty() ? path + QStringLiteral(".json") : path;
+    QString target = path;
+    if (QFileInfo(path).suffix().isEmpty())
+        target += selected == filters.constLast() ? QStringLiteral(".html") : QStringLiteral(".json");
     const QString error = exportRun(id, target);
     if (!error.isEmpty())
         showError(tr("Export run"), error);

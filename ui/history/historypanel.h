@@ -15,6 +15,7 @@ class QTableView;
 namespace parlab {
 
 class ComparisonView;
+struct RunResult;
 class HistoryModel;
 class HistoryStore;
 
@@ -49,7 +50,7 @@ public:
     QString renameRun(qint64 id, const QString& name);
     QString setRunNote(qint64 id, const QString& note);
     QString deleteRuns(const QList<qint64>& ids);
-    // The format follows the suffix: .json (JsonExport's schema).
+    // The format follows the suffix: .json (JsonExport's schema) or .html (HtmlReport: one file, opens offline).
     QString exportRun(qint64 id, const QString& path);
     // Imports one JSON export; `id`, when given, receives the new run's id.
     QString importFile(const QString& path, qint64* id = nullptr);
@@ -99,6 +100,7 @@ private:
     void showError(const QString& title, const QString& message);
     qint64 singleSelectedId() const;
     QString describeRun(qint64 id) const;
+    QString reportTitle(qint64 id, const RunResult& result) const;
 
     HistoryStore* m_store;
     HistoryModel* m_model = nullptr;

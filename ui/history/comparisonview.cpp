@@ -283,8 +283,8 @@ void ComparisonView::fillChart()
     for (const ComparisonRow& row : std::as_const(m_comparison.rows)) {
         if (!std::isfinite(row.ratio))
             continue; // measured in one run only: nothing to draw, the table says so
-        // Two lines, so "python-processes x16" fits under its bar instead of turning into "python-pr...".
-        categories.append(QStringLiteral("%1<br>x%2").arg(row.backend).arg(row.workers));
+        // Two lines (axis labels are rich text), so "python-processes x16" fits under its bar, not "python-pr...".
+        categories.append(QStringLiteral("%1<br>x%2").arg(row.backend.toHtmlEscaped()).arg(row.workers));
         drawn.append(row);
         maxRatio = std::max(maxRatio, row.ratio);
     }

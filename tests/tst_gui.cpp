@@ -3,6 +3,7 @@
 
 #include "charts/speedupchart.h"
 #include "experimentpanel.h"
+#include "history/historypanel.h"
 #include "history/historyrecorder.h"
 #include "history/historystore.h"
 #include "mainwindow.h"
@@ -352,6 +353,21 @@ void TestGui::runIsSavedInHistory()
         QCOMPARE(again->samplesS, m.samplesS);
     }
     QCOMPARE(window.historyStore()->summary(id)->status, RunStatus::Finished);
+    window.close();
+
+    // Next session: the History tab lists it, and opening it brings back the table, charts and the form.
+    MainWindow later;
+    later.show();
+    later.historyPanel()->refresh();
+    QVERIFY(later.historyPanel()->findChild<QTableView*>()->model()->rowCount() >= 1);
+    QVERIFY(later.openHistoryRun(id));
+    QCOMPARE(later.resultsModel()->rowCount(), window.result().measurements.size());
+    QCOMPARE(later.result().find(QStringLiteral("threads"), 2)->samplesS,
+        window.result().find(QStringLiteral("threads"), 2)->samplesS);
+    QVERIFY(!later.timelinePanel()->labels().isEmpty());
+    QCOMPARE(later.experimentPanel()->spec().inputs, (QList<qint64> { 21, 22 }));
+    QVERIFY(!later.openHistoryRun(id + 1000)); // not there: a message, nothing replaced
+    QCOMPARE(later.resultsModel()->rowCount(), window.result().measurements.size());
 }
 
 QTEST_MAIN(TestGui)

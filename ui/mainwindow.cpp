@@ -11,6 +11,7 @@
 #include "export/jsonexport.h"
 #include "export/texttable.h"
 #include "export/traceexport.h"
+#include "history/historypanel.h"
 #include "history/historyrecorder.h"
 #include "history/historystore.h"
 #include "models/resultsmodel.h"
@@ -29,6 +30,7 @@
 #include <QImage>
 #include <QKeySequence>
 #include <QLabel>
+#include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QProgressBar>
@@ -153,7 +155,11 @@ MainWindow::MainWindow(QWidget* parent)
     m_splitter->addWidget(panelScroll);
     m_splitter->addWidget(m_rightSplitter);
     m_splitter->setStretchFactor(1, 1);
-    setCentralWidget(m_splitter);
+    m_pages = new QTabWidget;
+    m_pages->setObjectName(QStringLiteral("pages"));
+    m_pages->setDocumentMode(true);
+    m_pages->addTab(m_splitter, tr("&Lab"));
+    setCentralWidget(m_pages);
 
     m_progress = new QProgressBar;
     m_progress->setObjectName(QStringLiteral("progress"));
@@ -187,10 +193,19 @@ MainWindow::MainWindow(QWidget* parent)
         m_historyProblem = tr("Run history is off: %1").arg(error);
     m_recorder = new HistoryRecorder(m_history.get(), this);
     m_recorder->watch(m_runner);
+    m_historyPanel = new HistoryPanel(m_history.get());
+    m_historyPanel->setObjectName(QStringLiteral("history"));
+    if (!m_historyProblem.isEmpty())
+        m_historyPanel->setWarning(m_historyProblem);
+    m_pages->addTab(m_historyPanel, tr("&History"));
     connect(m_recorder, &HistoryRecorder::warning, this, [this](const QString& message) {
         m_historyProblem = message;
+        m_historyPanel->setWarning(message);
         showWarnings();
     });
+    connect(m_recorder, &HistoryRecorder::runStarted, m_historyPanel, &HistoryPanel::refresh);
+    connect(m_recorder, &HistoryRecorder::runSaved, m_historyPanel, &HistoryPanel::refresh);
+    connect(m_historyPanel, &HistoryPanel::openRequested, this, &MainWindow::openHistoryRun);
 
     connect(m_panel, &ExperimentPanel::validityChanged, this, [this](bool valid, const QString& error) {
         m_runAction->setEnabled(valid && !m_running);
@@ -244,6 +259,12 @@ void MainWindow::createMenus()
             tr("Self-contained HTML report (*.html)"), &MainWindow::exportReport);
     });
     exportReport->setShortcut(QKeySequence(tr("Ctrl+Shift+R")));
+    file->addSeparator();
+    QAction* importRun = file->addAction(tr("&Import run into history…"), this, [this] {
+        m_pages->setCurrentWidget(m_historyPanel);
+        m_historyPanel->importInteractively();
+    });
+    importRun->setShortcut(QKeySequence(tr("Ctrl+I")));
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -306,6 +327,33 @@ void MainWindow::startRun()
     m_status->setText(tr("Starting…"));
     QMetaObject::invokeMethod(
         m_runner, [runner = m_runner, spec, generation] { runner->start(spec, generation); }, Qt::QueuedConnection);
+}
+
+bool MainWindow::openHistoryRun(qint64 id)
+{
+    if (m_running) {
+        m_status->setText(tr("A run is in flight: cancel it (Esc) before opening run #%1").arg(id));
+        return false;
+    }
+    auto loaded = m_history->load(id);
+    if (!loaded) {
+        m_status->setText(tr("Cannot open run #%1: %2").arg(id).arg(m_history->lastError()));
+        return false;
+    }
+    const auto summary = m_history->summary(id);
+    m_result = std::move(*loaded);
+    m_result.generation = ++m_generation; // a fresh generation: the table and charts start over
+    for (Measurement& m : m_result.measurements)
+        m.generation = m_result.generation;
+    m_model->clear();
+    redraw();
+    // Its experiment in the form, so that Ctrl+R measures it again on this machine.
+    m_panel->setExperiment(m_result.spec, summary ? summary->inputs : QString(), QString());
+    m_pages->setCurrentWidget(m_splitter);
+    m_status->setText(tr("Run #%1 from the history, measured %2")
+                          .arg(id)
+                          .arg(QLocale().toString(m_result.created, QLocale::ShortFormat)));
+    return true;
 }
 
 void MainWindow::cancelRun()

@@ -19,6 +19,7 @@ class QTimer;
 namespace parlab {
 
 class EfficiencyChart;
+class HistoryPanel;
 class HistoryRecorder;
 class HistoryStore;
 class ExperimentPanel;
@@ -51,6 +52,10 @@ public:
     TimelinePanel* timelinePanel() const { return m_timeline; }
     HistoryStore* historyStore() const { return m_history.get(); }
     HistoryRecorder* historyRecorder() const { return m_recorder; }
+    HistoryPanel* historyPanel() const { return m_historyPanel; }
+    // Shows a run from the history (charts, table, timeline, and its experiment in the form); false and a
+    // message in the status bar when it cannot be loaded. Refused while a run is in flight.
+    bool openHistoryRun(qint64 id);
     QAction* runAction() const { return m_runAction; }
     QAction* cancelAction() const { return m_cancelAction; }
 
@@ -90,6 +95,7 @@ private:
     QChartView* currentChart() const;
 
     ExperimentPanel* m_panel = nullptr;
+    QTabWidget* m_pages = nullptr; // the lab (form, charts, table) and the history
     QSplitter* m_splitter = nullptr;
     QSplitter* m_rightSplitter = nullptr;
     QTabWidget* m_charts = nullptr;
@@ -109,6 +115,7 @@ private:
 
     std::unique_ptr<HistoryStore> m_history;
     HistoryRecorder* m_recorder = nullptr;
+    HistoryPanel* m_historyPanel = nullptr;
     QString m_historyProblem; // why runs are not being saved, shown with the warnings
 
     QThread m_thread;

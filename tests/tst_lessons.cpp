@@ -304,6 +304,13 @@ void TestLessons::verdicts_data()
                                                { sequential(0.6), measured(processes, 2, 0.39, 1.52, 1.40, 1.70) })
                                         << I << QStringList { QStringLiteral("1.52x") }
                                         << QStringList { QStringLiteral("contains the threshold 1.50") };
+        RunResult busy = base;
+        busy.environment.loadAverage = 4.6;
+        QTest::newRow("2 inconclusive, and the machine was busy")
+            << id << with(busy, { sequential(0.6), measured(processes, 2, 0.6, 1.0, 0.9, 1.55) }) << I
+            << QStringList { QStringLiteral("50% of the lpt bound 2.00x") }
+            << QStringList { QStringLiteral("contains the threshold 1.50"),
+                   QStringLiteral("the machine was busy when the run started (load average 4.60 on 2 logical cores)") };
         RunResult failed = with(base, { sequential(0.6) });
         failed.error = QStringLiteral("processes x2: worker 1 exited with code 1");
         QTest::newRow("2 not run: the run failed")

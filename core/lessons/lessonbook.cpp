@@ -228,8 +228,15 @@ Verdict notMeasured(const QString& why)
     return v;
 }
 
-Verdict finish(Outcome outcome, const QString& numbers, const QStringList& whys)
+Verdict finish(Outcome outcome, const QString& numbers, QStringList whys, const RunResult& result)
 {
+    // A busy machine explains most verdicts against a claim about parallelism; say so once.
+    if (outcome == Outcome::Contradicted || outcome == Outcome::Inconclusive) {
+        for (const QString& reason : machineReasons(result, 0, false)) {
+            if (!whys.contains(reason))
+                whys << reason;
+        }
+    }
     Verdict v;
     v.outcome = outcome;
     switch (outcome) {
@@ -297,7 +304,7 @@ Verdict gilThreadsRule(const Lesson&, const RunResult& result)
                 whys << QStringLiteral("%1 lock hand-overs per run").arg(sorted.at(sorted.size() / 2));
         }
     }
-    return finish(outcome, numbers, whys);
+    return finish(outcome, numbers, whys, result);
 }
 
 // 2. Processes do scale: the classic Pool().map(fib, [38..33]).
@@ -333,7 +340,7 @@ Verdict processesRule(const Lesson&, const RunResult& result)
         if (const QString turns = turnTakingReason(*p, QStringLiteral("processes")); !turns.isEmpty())
             whys << turns;
     }
-    return finish(j.outcome, numbers, whys);
+    return finish(j.outcome, numbers, whys, result);
 }
 
 // 3. I/O-bound threads scale even under the GIL.
@@ -371,7 +378,7 @@ Verdict ioThreadsRule(const Lesson&, const RunResult& result)
                         .arg(Format::percent(released));
         whys << machineReasons(result, w, false);
     }
-    return finish(j.outcome, numbers, whys);
+    return finish(j.outcome, numbers, whys, result);
 }
 
 // 4. A C extension that releases the GIL scales: in the model, and in CPython through ctypes.
@@ -410,11 +417,11 @@ Verdict releaseGilRule(const Lesson&, const RunResult& result)
         numbers += QStringLiteral("; real CPython not measured: %1")
                        .arg(missingReason(
                            result, QStringLiteral("python-threads"), QStringLiteral("at 2 or more workers")));
-        return finish(outcome, numbers, whys);
+        return finish(outcome, numbers, whys, result);
     }
     if (!std::isfinite(py->speedup)) {
         numbers += QStringLiteral("; real CPython not judged: %1").arg(noSpeedupReason(*py));
-        return finish(outcome, numbers, whys);
+        return finish(outcome, numbers, whys, result);
     }
     const int pw = py->workers;
     const double pythonThreshold = kScalingShare * taskCount(result, pw);
@@ -435,7 +442,7 @@ Verdict releaseGilRule(const Lesson&, const RunResult& result)
     }
     outcome = worst(outcome, real.outcome);
     whys.removeDuplicates();
-    return finish(outcome, numbers, whys);
+    return finish(outcome, numbers, whys, result);
 }
 
 // 5. Real CPython agrees with the model: threads do not scale, processes do.
@@ -493,7 +500,7 @@ Verdict realPythonRule(const Lesson&, const RunResult& result)
         outcome = Outcome::Inconclusive;
         whys << QStringLiteral("this machine has 1 logical core, where no backend can scale");
     }
-    return finish(outcome, numbers, whys);
+    return finish(outcome, numbers, whys, result);
 }
 
 // 6. Load imbalance: six uneven tasks cannot use sixteen cores.
@@ -555,7 +562,7 @@ Verdict loadImbalanceRule(const Lesson&, const RunResult& result)
                                "vary by %1)")
                     .arg(Format::percent(cvOf(result.find(QStringLiteral("sequential"), 1))));
     }
-    return finish(outcome, numbers, whys);
+    return finish(outcome, numbers, whys, result);
 }
 
 // 7. Start-up cost: one process per task against a pool, on many small tasks.
@@ -608,7 +615,7 @@ Verdict startupCostRule(const Lesson&, const RunResult& result)
                         .arg(Format::duration(perTask), Format::duration(pool->wall.median / tasks));
         whys << machineReasons(result, pool->workers, false);
     }
-    return finish(j.outcome, numbers, whys);
+    return finish(j.outcome, numbers, whys, result);
 }
 
 struct Rule {

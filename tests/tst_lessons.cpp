@@ -730,6 +730,13 @@ void TestLessons::panelRendersTheVerdict()
     panel.setPalette(dark);
     QVERIFY(panel.verdictHeadline()->palette().color(QPalette::WindowText).lightness() > light.lightness());
 
+    // A result that lacks what the rule needs says why there is no verdict.
+    panel.showResult(
+        QStringLiteral("processes-scale"), with(resultOf(QStringLiteral("processes-scale")), { sequential(0.6) }));
+    QCOMPARE(panel.verdictHeadline()->text(), QStringLiteral("No verdict from this run"));
+    QVERIFY2(panel.whyLabel()->text().contains(QStringLiteral("no measurement of processes at 2 or more workers")),
+        qPrintable(panel.whyLabel()->text()));
+
     // Not run yet, before any result.
     QVERIFY(panel.selectLesson(QStringLiteral("startup-cost")));
     QCOMPARE(panel.verdictHeadline()->text(), QStringLiteral("Not run yet"));

@@ -66,9 +66,9 @@ QStyle::StandardPixmap iconFor(Verdict::Outcome outcome)
     return QStyle::SP_MessageBoxInformation;
 }
 
-QString headlineFor(Verdict::Outcome outcome)
+QString headlineFor(const Verdict& verdict)
 {
-    switch (outcome) {
+    switch (verdict.outcome) {
     case Verdict::Outcome::Holds:
         return LessonPanel::tr("The claim holds on this machine");
     case Verdict::Outcome::Contradicted:
@@ -78,7 +78,8 @@ QString headlineFor(Verdict::Outcome outcome)
     case Verdict::Outcome::NotRun:
         break;
     }
-    return LessonPanel::tr("Not run yet");
+    // A result that lacked what the rule needs is not the same as no result at all.
+    return verdict.why.isEmpty() ? LessonPanel::tr("Not run yet") : LessonPanel::tr("No verdict from this run");
 }
 
 // Green, red and amber that stay readable on the current palette's background.
@@ -296,7 +297,7 @@ void LessonPanel::showVerdict()
         return; // a palette change during construction
     const Verdict v = verdict(currentLessonId());
     m_verdictIcon->setPixmap(style()->standardIcon(iconFor(v.outcome)).pixmap(20, 20));
-    m_verdictHeadline->setText(headlineFor(v.outcome));
+    m_verdictHeadline->setText(headlineFor(v));
     QPalette palette = m_verdictHeadline->palette();
     palette.setColor(QPalette::WindowText, colourFor(v.outcome, this->palette()));
     m_verdictHeadline->setPalette(palette);
@@ -340,7 +341,7 @@ void LessonPanel::updateListItem(const QString& id)
             tip << plan->blockedReason;
         if (const auto v = m_verdicts.constFind(id); v != m_verdicts.cend()) {
             item->setIcon(style()->standardIcon(iconFor(v->outcome)));
-            tip << QStringLiteral("%1: %2").arg(headlineFor(v->outcome), v->text);
+            tip << QStringLiteral("%1: %2").arg(headlineFor(*v), v->text);
         }
         item->setToolTip(tip.join(QStringLiteral("\n\n")));
     }

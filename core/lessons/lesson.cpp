@@ -1,0 +1,248 @@
+#include "lesson.h"
+
+#include "backends/backendregistry.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <cmath>
+
+namespace parlab {
+
+namespace {
+std::optional<Lesson> failure(QString* error, const QString& message)
+{
+    if (error)
+        *error = message;
+    return std::nullopt;
+}
+
+Verdict notRun(const QString& text, const QString& why)
+{
+    Verdict v;
+    v.outcome = Verdict::Outcome::NotRun;
+    v.text = text;
+    v.why = why;
+    return v;
+}
+
+QString onOff(bool value)
+{
+    return value ? QStringLiteral("on") : QStringLiteral("off");
+}
+} // namespace
+
+QString outcomeName(Verdict::Outcome outcome)
+{
+    switch (outcome) {
+    case Verdict::Outcome::Holds:
+        return QStringLiteral("holds");
+    case Verdict::Outcome::Contradicted:
+        return QStringLiteral("contradicted");
+    case Verdict::Outcome::Inconclusive:
+        return QStringLiteral("inconclusive");
+    case Verdict::Outcome::NotRun:
+        return QStringLiteral("not run");
+    }
+    return {};
+}
+
+Availability backendAvailability(const QString& backendId, const QVariantMap& options)
+{
+    const auto backend = BackendRegistry::create(backendId);
+    if (!backend) {
+        QString reason = QStringLiteral("backend '%1' is not part of this build").arg(backendId);
+        if (const QString guess = closestName(backendId, BackendRegistry::ids()); !guess.isEmpty())
+            reason += QStringLiteral(" (did you mean '%1'?)").arg(guess);
+        return { false, reason };
+    }
+    backend->configure(options); // availability may depend on options (the python path)
+    return backend->availability();
+}
+
+LessonPlan Lesson::planHere(const AvailabilityCheck& check) const
+{
+    LessonPlan plan;
+    plan.spec = experiment.spec;
+    QStringList kept;
+    for (const QString& backend : std::as_const(experiment.spec.backends)) {
+        const Availability a
+            = check ? check(backend, experiment.spec.options) : backendAvailability(backend, experiment.spec.options);
+        if (a.available) {
+            kept.append(backend);
+        } else if (optionalBackends.contains(backend)) {
+            plan.notes.append(QStringLiteral("%1 left out: %2").arg(backend, a.reason));
+        } else {
+            kept.append(backend);
+            if (plan.runnable) {
+                plan.runnable = false;
+                plan.blockedReason = QStringLiteral("%1 cannot run here: %2").arg(backend, a.reason);
+            }
+        }
+    }
+    plan.spec.backends = kept;
+    return plan;
+}
+
+Verdict Lesson::verdict(const RunResult& result) const
+{
+    bool measured = false;
+    int measuredCount = 0;
+    for (const Measurement& m : result.measurements) {
+        if (!m.samplesS.isEmpty()) {
+            measured = true;
+            ++measuredCount;
+        }
+    }
+    if (!measured) {
+        if (result.cancelled)
+            return notRun(
+                QStringLiteral("Not run yet"), QStringLiteral("the run was cancelled before anything was measured"));
+        if (!result.error.isEmpty())
+            return notRun(QStringLiteral("Not run yet"), QStringLiteral("the run failed: %1").arg(result.error));
+        return notRun(QStringLiteral("Not run yet"), {});
+    }
+
+    // A verdict on another experiment would be a verdict on the wrong claim.
+    if (result.spec.kernel != experiment.spec.kernel)
+        return notRun(QStringLiteral("Cannot judge this result"),
+            QStringLiteral("it measured kernel '%1', while this lesson's experiment runs '%2': run the lesson's own "
+                           "experiment")
+                .arg(result.spec.kernel, experiment.spec.kernel));
+    for (const QString& flag : { QStringLiteral("release_gil"), QStringLiteral("python_native") }) {
+        const bool wanted = experiment.spec.options.value(flag, false).toBool();
+        const bool got = result.spec.options.value(flag, false).toBool();
+        if (wanted != got)
+            return notRun(QStringLiteral("Cannot judge this result"),
+                QStringLiteral("it was measured with %1 %2, while this lesson's experiment has it %3: run the "
+                               "lesson's own experiment")
+                    .arg(flag, onOff(got), onOff(wanted)));
+    }
+    if (!judge)
+        return notRun(QStringLiteral("Cannot judge this result"),
+            QStringLiteral("lesson '%1' has no verdict rule in this build").arg(id));
+
+    Verdict v = judge(*this, result);
+    if (v.outcome != Verdict::Outcome::NotRun) {
+        if (result.cancelled)
+            v.text += QStringLiteral(" (from a cancelled run: %1 of %2 measurements)")
+                          .arg(measuredCount)
+                          .arg(result.measurements.size());
+        else if (!result.error.isEmpty())
+            v.text += QStringLiteral(" (the run then failed: %1)").arg(result.error);
+    }
+    return v;
+}
+
+std::optional<Lesson> Lesson::fromJson(const QString& id, const QByteArray& json, QString* error)
+{
+    const QString where = QStringLiteral("lesson '%1'").arg(id);
+    auto fieldError = [&](const QString& field, const QString& why) {
+        return failure(error, QStringLiteral("%1: field '%2': %3").arg(where, field, why));
+    };
+
+    QJsonParseError parseError;
+    const QJsonDocument document = QJsonDocument::fromJson(json, &parseError);
+    if (parseError.error != QJsonParseError::NoError)
+        return failure(error,
+            QStringLiteral("%1: not valid JSON at byte %2: %3")
+                .arg(where)
+                .arg(parseError.offset)
+                .arg(parseError.errorString()));
+    if (!document.isObject())
+        return failure(error, QStringLiteral("%1: the file must hold one JSON object").arg(where));
+    const QJsonObject object = document.object();
+
+    const QStringList known { QStringLiteral("id"), QStringLiteral("number"), QStringLiteral("title"),
+        QStringLiteral("claim"), QStringLiteral("look_at"), QStringLiteral("optional_backends"),
+        QStringLiteral("experiment") };
+    for (const QString& key : object.keys()) {
+        if (!known.contains(key)) {
+            QString message = QStringLiteral("%1: unknown field '%2'").arg(where, key);
+            if (const QString guess = closestName(key, known); !guess.isEmpty())
+                message += QStringLiteral(": did you mean '%1'?").arg(guess);
+            return failure(error, message);
+        }
+    }
+
+    Lesson lesson;
+    for (const auto& [field, target] : { std::pair { QStringLiteral("id"), &lesson.id },
+             std::pair { QStringLiteral("title"), &lesson.title }, std::pair { QStringLiteral("claim"), &lesson.claim },
+             std::pair { QStringLiteral("look_at"), &lesson.lookAt } }) {
+        const QJsonValue value = object.value(field);
+        if (!value.isString() || value.toString().trimmed().isEmpty())
+            return fieldError(field, QStringLiteral("missing, or not a non-empty string"));
+        *target = value.toString().trimmed();
+    }
+    if (lesson.id != id)
+        return fieldError(
+            QStringLiteral("id"), QStringLiteral("'%1' differs from the file name '%2.json'").arg(lesson.id, id));
+
+    const QJsonValue number = object.value(QStringLiteral("number"));
+    if (!number.isDouble() || number.toDouble() != std::floor(number.toDouble()) || number.toDouble() < 1
+        || number.toDouble() > 99)
+        return fieldError(QStringLiteral("number"), QStringLiteral("must be a whole number from 1 to 99"));
+    lesson.number = number.toInt();
+
+    QJsonValue experimentValue = object.value(QStringLiteral("experiment"));
+    if (!experimentValue.isObject())
+        return fieldError(QStringLiteral("experiment"),
+            QStringLiteral("missing, or not an object in the preset format (title, description, kernel, inputs, "
+                           "backends, workers, repeats, warmup, options)"));
+    QJsonObject experiment = experimentValue.toObject();
+    if (!experiment.contains(QStringLiteral("name")))
+        experiment.insert(QStringLiteral("name"), id); // the preset's name is the lesson's id
+
+    // The preset parser rejects backends this build does not have; a lesson keeps them and lets planHere()
+    // say they cannot run, so the parser sees only the known ones (or the plain baseline, to check the rest).
+    const QJsonValue backendsValue = experiment.value(QStringLiteral("backends"));
+    QStringList backends;
+    if (backendsValue.isArray()) {
+        for (const QJsonValue& backend : backendsValue.toArray()) {
+            if (!backend.isString() || backend.toString().trimmed().isEmpty())
+                return fieldError(
+                    QStringLiteral("experiment.backends"), QStringLiteral("every backend must be a non-empty name"));
+            if (!backends.contains(backend.toString().trimmed()))
+                backends.append(backend.toString().trimmed());
+        }
+        QJsonArray knownHere;
+        for (const QString& backend : std::as_const(backends)) {
+            if (BackendRegistry::ids().contains(backend))
+                knownHere.append(backend);
+        }
+        if (knownHere.isEmpty() && !backends.isEmpty())
+            knownHere.append(QStringLiteral("sequential"));
+        experiment.insert(QStringLiteral("backends"), knownHere);
+    }
+
+    QString presetError;
+    auto preset = Presets::fromJson(id, QJsonDocument(experiment).toJson(QJsonDocument::Compact), &presetError);
+    if (!preset)
+        return failure(error, QStringLiteral("%1, experiment: %2").arg(where, presetError));
+    preset->spec.backends = backends;
+    lesson.experiment = *preset;
+
+    const QJsonValue optional = object.value(QStringLiteral("optional_backends"));
+    if (!optional.isUndefined()) {
+        if (!optional.isArray())
+            return fieldError(
+                QStringLiteral("optional_backends"), QStringLiteral("must be a list of backends of the experiment"));
+        for (const QJsonValue& backend : optional.toArray()) {
+            const QString name = backend.toString().trimmed();
+            if (!backend.isString() || !backends.contains(name))
+                return fieldError(QStringLiteral("optional_backends"),
+                    QStringLiteral("'%1' is not one of the experiment's backends (%2)")
+                        .arg(backend.toVariant().toString(), backends.join(QStringLiteral(", "))));
+            lesson.optionalBackends.append(name);
+        }
+        if (lesson.optionalBackends.size() == backends.size())
+            return fieldError(QStringLiteral("optional_backends"),
+                QStringLiteral("at least one backend must be required, or the lesson could run nothing"));
+    }
+
+    if (error)
+        error->clear();
+    return lesson;
+}
+
+} // namespace parlab

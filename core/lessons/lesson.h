@@ -1,0 +1,79 @@
+#pragma once
+
+#include "backends/backend.h"
+#include "presets.h"
+#include "results.h"
+
+#include <QByteArray>
+#include <QString>
+#include <QStringList>
+#include <QVariantMap>
+#include <functional>
+#include <optional>
+
+namespace parlab {
+
+// What a lesson's experiment showed on this machine, worked out from the measured numbers (never canned).
+struct Verdict {
+    enum class Outcome { Holds, Contradicted, Inconclusive, NotRun };
+    Outcome outcome = Outcome::NotRun;
+    // The numbers the verdict used and what they say: "gil-threads: 0.97x at 2 workers (95% CI 0.95–0.99),
+    // at most 1.15 expected; native threads: 1.92x at 2 — the claim holds on this machine".
+    QString text;
+    // Why the claim did not hold, could not be decided or could not be judged (one core, noisy timings, a
+    // cancelled run, a backend that was left out, ...); empty when it holds.
+    QString why;
+};
+
+// "holds", "contradicted", "inconclusive", "not run".
+QString outcomeName(Verdict::Outcome outcome);
+
+struct Lesson;
+// A lesson's verdict rule, applied to a result of its own experiment (Lesson::verdict checks that first).
+using VerdictRule = std::function<Verdict(const Lesson& lesson, const RunResult& result)>;
+
+// Whether a backend can run here, with the experiment's options (the python path changes the answer).
+using AvailabilityCheck = std::function<Availability(const QString& backendId, const QVariantMap& options)>;
+
+// Asks the backend itself (BackendRegistry); an id this build does not have is unavailable, with a reason.
+Availability backendAvailability(const QString& backendId, const QVariantMap& options);
+
+// What a lesson runs on this machine.
+struct LessonPlan {
+    ExperimentSpec spec; // the lesson's experiment without the optional backends that cannot run here
+    bool runnable = true;
+    QString blockedReason; // when not runnable: which backend cannot run here, and why
+    QStringList notes; // optional backends left out, each with its reason
+};
+
+// One guided experiment: a claim about parallelism, the experiment that tests it, what to look at while it
+// runs, and a rule that turns the measured numbers into a verdict. The texts and the experiment come from
+// resources/lessons/ID.json; the rule is code (lessonbook.cpp), so its thresholds are written once.
+struct Lesson {
+    QString id;
+    int number = 0;
+    QString title; // the claim in a few words, for the list
+    QString claim; // the claim in full, as a teacher would state it
+    QString lookAt; // what to look at in the charts, table and timeline
+    Preset experiment; // in the preset format; experiment.spec is what runs
+    // Backends left out (with a note) where they cannot run, instead of blocking the whole lesson.
+    QStringList optionalBackends;
+    QString rule; // the verdict rule in words, with its thresholds
+    VerdictRule judge;
+
+    // The verdict on `result`. NotRun when the result is empty, of another experiment (kernel, release_gil,
+    // python_native differ) or lacks the measurements the rule needs.
+    Verdict verdict(const RunResult& result) const;
+
+    // The experiment as it can run here, asking `check` (backendAvailability when empty) about each backend.
+    LessonPlan planHere(const AvailabilityCheck& check = {}) const;
+
+    // Parses one lesson file (`id` is its base name, which the "id" field must match); no rule attached.
+    // The experiment is checked by the preset parser, except that backends this build lacks are allowed:
+    // they show as unavailable in planHere() rather than hiding the lesson.
+    static std::optional<Lesson> fromJson(const QString& id, const QByteArray& json, QString* error = nullptr);
+};
+
+} // namespace parlab
+
+Q_DECLARE_METATYPE(parlab::Verdict)

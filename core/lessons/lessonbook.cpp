@@ -1,0 +1,790 @@
+#include "lessonbook.h"
+
+#include "backends/backend.h"
+#include "backends/backendregistry.h"
+#include "export/formatting.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QHash>
+#include <algorithm>
+#include <cmath>
+
+// The lessons live in a static library: nothing else references rcc's object file, so register it by hand.
+static void initLessonResources()
+{
+    Q_INIT_RESOURCE(lessons);
+}
+
+namespace parlab {
+
+namespace {
+const QString kFolder = QStringLiteral(":/lessons");
+
+using Outcome = Verdict::Outcome;
+
+// The thresholds of the rules, in one place. Each is where the classic notes' claim, measured on a quiet
+// two-core machine, clearly lands on one side.
+constexpr double kNoisyCv = 0.10; // wall times varying more than this are noisy (the runner warns too)
+constexpr double kFlatSpeedup = 1.15; // CPU-bound work under one lock stays at or below this
+constexpr double kScalingShare = 0.75; // "scales": at least this share of the ideal (1.5x on 2 workers)
+constexpr double kReleasedShare = 0.80; // the lock-released model has no interpreter overhead: 1.6x on 2
+constexpr double kBoundSlack = 1.10; // a measured speedup above sum / max by more than this is impossible
+constexpr double kStartupRatio = 2.0; // a process per task takes at least this many times the pool's time
+constexpr double kTurnTaking = 1.2; // CPU time / wall time below this: the workers took turns on one core
+
+bool isMeasured(const Measurement* m)
+{
+    return m && !m->samplesS.isEmpty() && std::isfinite(m->wall.median) && m->wall.median > 0;
+}
+
+QString workersPhrase(int workers)
+{
+    return workers == 1 ? QStringLiteral("1 worker") : QStringLiteral("%1 workers").arg(workers);
+}
+
+QString times(double value)
+{
+    return Format::ratio(value) + QLatin1Char('x');
+}
+
+// The backend whose median is `backend`'s speedup baseline; known here even for ids this build lacks.
+QString baselineOf(const QString& backend)
+{
+    if (const auto b = BackendRegistry::create(backend))
+        return b->baseline();
+    return backend.startsWith(QStringLiteral("python-")) ? QStringLiteral("python-sequential")
+                                                         : QStringLiteral("sequential");
+}
+
+// The measured (backend, workers) combinations of `backend`, fewest workers first.
+QList<const Measurement*> measuredOf(const RunResult& result, const QString& backend)
+{
+    QList<const Measurement*> found;
+    for (const Measurement& m : result.measurements) {
+        if (m.backend == backend && isMeasured(&m))
+            found.append(&m);
+    }
+    std::sort(
+        found.begin(), found.end(), [](const Measurement* a, const Measurement* b) { return a->workers < b->workers; });
+    return found;
+}
+
+// The measurement of `backend` that shows parallelism best: the most workers (at least 2); where the cores
+// matter, the most that fit the machine's cores, or failing that the fewest above them.
+const Measurement* pickParallel(const RunResult& result, const QString& backend, bool fitCores)
+{
+    QList<const Measurement*> candidates;
+    for (const Measurement* m : measuredOf(result, backend)) {
+        if (m->workers >= 2)
+            candidates.append(m);
+    }
+    if (candidates.isEmpty())
+        return nullptr;
+    const int cores = result.environment.logicalCores;
+    if (!fitCores || cores <= 0)
+        return candidates.last();
+    const Measurement* best = nullptr;
+    for (const Measurement* m : std::as_const(candidates)) {
+        if (m->workers <= cores)
+            best = m;
+    }
+    return best ? best : candidates.first();
+}
+
+double cvOf(const Measurement* m)
+{
+    return isMeasured(m) && m->samplesS.size() >= 2 && std::isfinite(m->wall.cv) ? m->wall.cv : 0.0;
+}
+
+// The largest coefficient of variation behind a speedup: the measurement's own and its baseline's.
+double noiseOf(const RunResult& result, const Measurement& m)
+{
+    return std::max(cvOf(&m), cvOf(result.find(baselineOf(m.backend), 1)));
+}
+
+// Why `backend` (`which`: "at 2 or more workers") has no measurement to judge.
+QString missingReason(const RunResult& result, const QString& backend, const QString& which = {})
+{
+    const QString what = which.isEmpty() ? backend : QStringLiteral("%1 %2").arg(backend, which);
+    if (!result.spec.backends.contains(backend) && measuredOf(result, backend).isEmpty())
+        return QStringLiteral("%1 was not part of this run").arg(backend);
+    if (result.cancelled)
+        return QStringLiteral("the run was cancelled before %1 was measured").arg(what);
+    if (!result.error.isEmpty())
+        return QStringLiteral("the run failed before %1 was measured: %2").arg(what, result.error);
+    return QStringLiteral("there is no measurement of %1 in this run").arg(what);
+}
+
+QString noSpeedupReason(const Measurement& m)
+{
+    return QStringLiteral("%1 has no speedup: its baseline %2 was not measured").arg(m.label(), baselineOf(m.backend));
+}
+
+// "1.83x at 2 workers (95% CI 1.80–1.86)".
+QString speedupText(const Measurement& m)
+{
+    QString text = QStringLiteral("%1 at %2").arg(times(m.speedup), workersPhrase(m.workers));
+    if (std::isfinite(m.speedupLow) && std::isfinite(m.speedupHigh))
+        text += QStringLiteral(" (95% CI %1–%2)").arg(Format::ratio(m.speedupLow), Format::ratio(m.speedupHigh));
+    return text;
+}
+
+// One comparison of a measured figure with a rule's threshold.
+struct Check {
+    QString what; // "gil-threads x2"
+    double value = kUnknown;
+    double low = kUnknown; // its 95% interval, where known
+    double high = kUnknown;
+    double cv = 0; // the largest coefficient of variation of the wall times behind it
+    double threshold = kUnknown;
+    bool atLeast = true; // the claim holds when value >= threshold, else when value <= threshold
+};
+
+struct Judged {
+    Outcome outcome = Outcome::NotRun;
+    QString why;
+};
+
+Judged judge(const Check& c)
+{
+    const bool claimSide = c.atLeast ? c.value >= c.threshold : c.value <= c.threshold;
+    if (std::isfinite(c.low) && std::isfinite(c.high) && c.low < c.threshold && c.threshold < c.high)
+        return { Outcome::Inconclusive,
+            QStringLiteral("the 95% interval of %1, %2–%3, contains the threshold %4: run it again with more repeats")
+                .arg(c.what, Format::ratio(c.low), Format::ratio(c.high), Format::ratio(c.threshold)) };
+    // Noise scales a time, so it stretches a ratio by a factor either way (a difference could go below zero).
+    const double stretch = 1 + 2 * c.cv;
+    if (c.cv > kNoisyCv && c.value / stretch < c.threshold && c.threshold < c.value * stretch)
+        return { Outcome::Inconclusive,
+            QStringLiteral("the wall times behind %1 vary by %2 (coefficient of variation): with that much noise %3 "
+                           "cannot be told apart from %4; close other programs and run it again")
+                .arg(c.what, Format::percent(c.cv), Format::ratio(c.value), Format::ratio(c.threshold)) };
+    return { claimSide ? Outcome::Holds : Outcome::Contradicted, {} };
+}
+
+// Contradicted outranks inconclusive, which outranks holds.
+Outcome worst(Outcome a, Outcome b)
+{
+    auto rank = [](Outcome o) { return o == Outcome::Contradicted ? 2 : o == Outcome::Inconclusive ? 1 : 0; };
+    return rank(a) >= rank(b) ? a : b;
+}
+
+// What about this machine and this run can hold parallel workers back.
+QStringList machineReasons(const RunResult& result, int workers, bool coresMatter)
+{
+    QStringList reasons;
+    const Environment& env = result.environment;
+    if (coresMatter && env.logicalCores > 0 && env.logicalCores < workers)
+        reasons << QStringLiteral("this machine has %1 logical core%2, fewer than the %3 workers: they take turns "
+                                  "on the cores instead of running at once")
+                       .arg(env.logicalCores)
+                       .arg(env.logicalCores == 1 ? QString() : QStringLiteral("s"))
+                       .arg(workers);
+    if (env.logicalCores > 0 && env.loadAverage > 0.5 * env.logicalCores)
+        reasons << QStringLiteral("the machine was busy when the run started (load average %1 on %2 logical "
+                                  "cores): other programs took cores")
+                       .arg(env.loadAverage, 0, 'f', 2)
+                       .arg(env.logicalCores);
+    return reasons;
+}
+
+// Why parallel workers whose CPU time is about their wall time did not run at once.
+QString turnTakingReason(const Measurement& m, const QString& who)
+{
+    if (!std::isfinite(m.cpuMedianS) || m.cpuMedianS >= kTurnTaking * m.wall.median)
+        return {};
+    return QStringLiteral("the %1 used %2 of CPU time in %3 of wall time: they took turns on one core rather than "
+                          "running at once")
+        .arg(who, Format::duration(m.cpuMedianS), Format::duration(m.wall.median));
+}
+
+// The share of the workers' time with the lock released, from the lock states of the latest repeat.
+double releasedShare(const Measurement& m)
+{
+    double total = 0;
+    double released = 0;
+    for (const StateSpan& s : m.states) {
+        const double length = double(s.endNs - s.startNs);
+        total += length;
+        if (s.state == LockState::Released)
+            released += length;
+    }
+    return total > 0 ? released / total : kUnknown;
+}
+
+int taskCount(const RunResult& result, int workers)
+{
+    return result.spec.inputs.isEmpty() ? workers : std::min<int>(workers, int(result.spec.inputs.size()));
+}
+
+Verdict notMeasured(const QString& why)
+{
+    Verdict v;
+    v.outcome = Outcome::NotRun;
+    v.text = QStringLiteral("Not measured");
+    v.why = why;
+    return v;
+}
+
+Verdict finish(Outcome outcome, const QString& numbers, QStringList whys, const RunResult& result)
+{
+    // A busy machine explains most verdicts against a claim about parallelism; say so once.
+    if (outcome == Outcome::Contradicted || outcome == Outcome::Inconclusive) {
+        for (const QString& reason : machineReasons(result, 0, false)) {
+            if (!whys.contains(reason))
+                whys << reason;
+        }
+    }
+    Verdict v;
+    v.outcome = outcome;
+    switch (outcome) {
+    case Outcome::Holds:
+        v.text = numbers + QStringLiteral(" — the claim holds on this machine");
+        return v;
+    case Outcome::Contradicted:
+        v.text = numbers + QStringLiteral(" — the claim does not hold on this machine");
+        break;
+    case Outcome::Inconclusive:
+        v.text = numbers + QStringLiteral(" — inconclusive on this machine");
+        break;
+    case Outcome::NotRun:
+        v.text = numbers;
+        break;
+    }
+    v.why = whys.isEmpty() ? QStringLiteral("see the run's warnings") : whys.join(QStringLiteral("; "));
+    return v;
+}
+
+// 1. CPU-bound threads under the GIL do not scale.
+Verdict gilThreadsRule(const Lesson&, const RunResult& result)
+{
+    const Measurement* gil = pickParallel(result, QStringLiteral("gil-threads"), true);
+    if (!gil)
+        return notMeasured(
+            missingReason(result, QStringLiteral("gil-threads"), QStringLiteral("at 2 or more workers")));
+    if (!std::isfinite(gil->speedup))
+        return notMeasured(noSpeedupReason(*gil));
+    const int w = gil->workers;
+    QString numbers = QStringLiteral("threads under the GIL (gil-threads): %1 against sequential, at most %2 expected")
+                          .arg(speedupText(*gil), Format::ratio(kFlatSpeedup));
+    const Measurement* native = result.find(QStringLiteral("threads"), w);
+    const bool contrast = isMeasured(native) && std::isfinite(native->speedup);
+    if (contrast)
+        numbers += QStringLiteral("; native threads: %1 at %2").arg(times(native->speedup)).arg(w);
+
+    auto [outcome, why] = judge(
+        { gil->label(), gil->speedup, gil->speedupLow, gil->speedupHigh, noiseOf(result, *gil), kFlatSpeedup, false });
+    QStringList whys;
+    if (!why.isEmpty())
+        whys << why;
+    if (outcome == Outcome::Holds && result.environment.logicalCores == 1) {
+        outcome = Outcome::Inconclusive;
+        whys << QStringLiteral("this machine has 1 logical core, where no backend can scale: a flat speedup here says "
+                               "nothing about the lock, so the lesson cannot show a contrast; run it on 2 or more "
+                               "cores");
+    } else if (outcome == Outcome::Holds && contrast && native->speedup <= kFlatSpeedup) {
+        outcome = Outcome::Inconclusive;
+        whys << QStringLiteral("native threads did not scale either (%1 at %2), so something other than the lock "
+                               "held the threads back")
+                    .arg(times(native->speedup))
+                    .arg(w);
+        whys << machineReasons(result, w, true);
+    } else if (outcome == Outcome::Contradicted) {
+        whys << QStringLiteral("under the lock only one thread runs at a time, so %1 at %2 means the lock did not "
+                               "serialise the work")
+                    .arg(times(gil->speedup), workersPhrase(w));
+        if (!gil->switches.isEmpty()) {
+            QList<qint64> sorted = gil->switches;
+            std::sort(sorted.begin(), sorted.end());
+            if (sorted.last() == 0)
+                whys << QStringLiteral("no lock hand-overs were counted, so the threads never waited for the lock");
+            else
+                whys << QStringLiteral("%1 lock hand-overs per run").arg(sorted.at(sorted.size() / 2));
+        }
+    }
+    return finish(outcome, numbers, whys, result);
+}
+
+// 2. Processes do scale: the classic Pool().map(fib, [38..33]).
+Verdict processesRule(const Lesson&, const RunResult& result)
+{
+    const Measurement* p = pickParallel(result, QStringLiteral("processes"), true);
+    if (!p)
+        return notMeasured(missingReason(result, QStringLiteral("processes"), QStringLiteral("at 2 or more workers")));
+    if (!std::isfinite(p->speedup))
+        return notMeasured(noSpeedupReason(*p));
+    const int w = p->workers;
+    const double lpt = result.bounds.lpt.value(w, kUnknown);
+    const double ideal = taskCount(result, w);
+    const double ceiling = std::isfinite(lpt) && lpt > 0 ? std::min(lpt, ideal) : ideal;
+    const double threshold = kScalingShare * ceiling;
+
+    QString numbers = QStringLiteral("processes: %1 against sequential").arg(speedupText(*p));
+    if (std::isfinite(lpt) && lpt > 0)
+        numbers += QStringLiteral(", %1 of the lpt bound %2 for these tasks on %3")
+                       .arg(Format::percent(p->speedup / lpt), times(lpt), workersPhrase(w));
+    numbers += QStringLiteral("; at least %1 expected").arg(times(threshold));
+    if (const Measurement* gil = result.find(QStringLiteral("gil-threads"), w);
+        isMeasured(gil) && std::isfinite(gil->speedup))
+        numbers += QStringLiteral("; threads under the GIL: %1 at %2").arg(times(gil->speedup)).arg(w);
+
+    const Judged j
+        = judge({ p->label(), p->speedup, p->speedupLow, p->speedupHigh, noiseOf(result, *p), threshold, true });
+    QStringList whys;
+    if (j.outcome == Outcome::Inconclusive)
+        whys << j.why;
+    if (j.outcome == Outcome::Contradicted) {
+        whys << machineReasons(result, w, true);
+        if (const QString turns = turnTakingReason(*p, QStringLiteral("processes")); !turns.isEmpty())
+            whys << turns;
+    }
+    return finish(j.outcome, numbers, whys, result);
+}
+
+// 3. I/O-bound threads scale even under the GIL.
+Verdict ioThreadsRule(const Lesson&, const RunResult& result)
+{
+    // Waiting needs no core, so the most workers count, however many cores there are.
+    const Measurement* gil = pickParallel(result, QStringLiteral("gil-threads"), false);
+    if (!gil)
+        return notMeasured(
+            missingReason(result, QStringLiteral("gil-threads"), QStringLiteral("at 2 or more workers")));
+    if (!std::isfinite(gil->speedup))
+        return notMeasured(noSpeedupReason(*gil));
+    const int w = gil->workers;
+    const double threshold = kScalingShare * taskCount(result, w);
+    const int cores = result.environment.logicalCores;
+
+    QString numbers
+        = QStringLiteral("threads under the GIL (gil-threads) waiting: %1 against sequential").arg(speedupText(*gil));
+    if (cores > 0 && w > cores)
+        numbers += QStringLiteral(", more workers than the %1 logical cores").arg(cores);
+    numbers += QStringLiteral("; at least %1 expected").arg(times(threshold));
+    const double released = releasedShare(*gil);
+    if (std::isfinite(released))
+        numbers += QStringLiteral("; the workers had the lock released %1 of the time").arg(Format::percent(released));
+
+    const Judged j = judge(
+        { gil->label(), gil->speedup, gil->speedupLow, gil->speedupHigh, noiseOf(result, *gil), threshold, true });
+    QStringList whys;
+    if (j.outcome == Outcome::Inconclusive)
+        whys << j.why;
+    if (j.outcome == Outcome::Contradicted) {
+        if (std::isfinite(released) && released < 0.5)
+            whys << QStringLiteral("the workers had the lock released only %1 of the time, though a sleeping thread "
+                                   "should release it")
+                        .arg(Format::percent(released));
+        whys << machineReasons(result, w, false);
+    }
+    return finish(j.outcome, numbers, whys, result);
+}
+
+// 4. A C extension that releases the GIL scales: in the model, and in CPython through ctypes.
+Verdict releaseGilRule(const Lesson&, const RunResult& result)
+{
+    const Measurement* gil = pickParallel(result, QStringLiteral("gil-threads"), true);
+    if (!gil)
+        return notMeasured(
+            missingReason(result, QStringLiteral("gil-threads"), QStringLiteral("at 2 or more workers")));
+    if (!std::isfinite(gil->speedup))
+        return notMeasured(noSpeedupReason(*gil));
+    const int w = gil->workers;
+    const double threshold = kReleasedShare * taskCount(result, w);
+    QString numbers = QStringLiteral("gil-threads with the lock released: %1 against sequential, at least %2 expected")
+                          .arg(speedupText(*gil), times(threshold));
+
+    const Judged model = judge(
+        { gil->label(), gil->speedup, gil->speedupLow, gil->speedupHigh, noiseOf(result, *gil), threshold, true });
+    Outcome outcome = model.outcome;
+    QStringList whys;
+    if (model.outcome == Outcome::Inconclusive)
+        whys << model.why;
+    if (model.outcome == Outcome::Contradicted) {
+        const double released = releasedShare(*gil);
+        if (std::isfinite(released) && released < 0.5)
+            whys << QStringLiteral("the model's workers had the lock released only %1 of the time")
+                        .arg(Format::percent(released));
+        whys << machineReasons(result, w, true);
+        if (const QString turns = turnTakingReason(*gil, QStringLiteral("gil-threads")); !turns.isEmpty())
+            whys << turns;
+    }
+
+    // Real CPython, where it ran: its threads calling the C++ kernel through ctypes, which drops the GIL.
+    const Measurement* py = pickParallel(result, QStringLiteral("python-threads"), true);
+    if (!py) {
+        numbers += QStringLiteral("; real CPython not measured: %1")
+                       .arg(missingReason(
+                           result, QStringLiteral("python-threads"), QStringLiteral("at 2 or more workers")));
+        return finish(outcome, numbers, whys, result);
+    }
+    if (!std::isfinite(py->speedup)) {
+        numbers += QStringLiteral("; real CPython not judged: %1").arg(noSpeedupReason(*py));
+        return finish(outcome, numbers, whys, result);
+    }
+    const int pw = py->workers;
+    const double pythonThreshold = kScalingShare * taskCount(result, pw);
+    numbers += QStringLiteral("; python-threads calling the C++ kernel through ctypes: %1 against python-sequential, "
+                              "at least %2 expected")
+                   .arg(speedupText(*py), times(pythonThreshold));
+    if (const QString runtime = result.runtimes.value(QStringLiteral("python-threads")); !runtime.isEmpty())
+        numbers += QStringLiteral(" (%1)").arg(runtime);
+    const Judged real = judge(
+        { py->label(), py->speedup, py->speedupLow, py->speedupHigh, noiseOf(result, *py), pythonThreshold, true });
+    if (real.outcome == Outcome::Inconclusive)
+        whys << real.why;
+    if (real.outcome == Outcome::Contradicted) {
+        whys << QStringLiteral("python-threads reached only %1 at %2, though ctypes releases the GIL during the C "
+                               "call")
+                    .arg(times(py->speedup), workersPhrase(pw));
+        whys << machineReasons(result, pw, true);
+    }
+    outcome = worst(outcome, real.outcome);
+    whys.removeDuplicates();
+    return finish(outcome, numbers, whys, result);
+}
+
+// 5. Real CPython agrees with the model: threads do not scale, processes do.
+Verdict realPythonRule(const Lesson&, const RunResult& result)
+{
+    const Measurement* threads = pickParallel(result, QStringLiteral("python-threads"), true);
+    const Measurement* processes = pickParallel(result, QStringLiteral("python-processes"), true);
+    QStringList missing;
+    if (!threads)
+        missing << missingReason(result, QStringLiteral("python-threads"), QStringLiteral("at 2 or more workers"));
+    if (!processes)
+        missing << missingReason(result, QStringLiteral("python-processes"), QStringLiteral("at 2 or more workers"));
+    if (!missing.isEmpty())
+        return notMeasured(missing.join(QStringLiteral("; ")));
+    if (!std::isfinite(threads->speedup))
+        return notMeasured(noSpeedupReason(*threads));
+    if (!std::isfinite(processes->speedup))
+        return notMeasured(noSpeedupReason(*processes));
+
+    const double threshold = kScalingShare * taskCount(result, processes->workers);
+    QString numbers
+        = QStringLiteral("python-threads: %1, at most %2 expected; python-processes: %3, at least %4 "
+                         "expected; both against python-sequential")
+              .arg(speedupText(*threads), Format::ratio(kFlatSpeedup), speedupText(*processes), times(threshold));
+    const QString runtime = result.runtimes.value(
+        QStringLiteral("python-threads"), result.runtimes.value(QStringLiteral("python-processes")));
+    if (!runtime.isEmpty())
+        numbers += QStringLiteral(" on %1").arg(runtime);
+
+    const Judged t = judge({ threads->label(), threads->speedup, threads->speedupLow, threads->speedupHigh,
+        noiseOf(result, *threads), kFlatSpeedup, false });
+    const Judged p = judge({ processes->label(), processes->speedup, processes->speedupLow, processes->speedupHigh,
+        noiseOf(result, *processes), threshold, true });
+    QStringList whys;
+    for (const Judged* j : { &t, &p }) {
+        if (j->outcome == Outcome::Inconclusive)
+            whys << j->why;
+    }
+    if (t.outcome == Outcome::Contradicted)
+        whys << QStringLiteral("python-threads reached %1 at %2: pure-Python threads run at once only in an "
+                               "interpreter without a GIL (a free-threaded build)%3")
+                    .arg(times(threads->speedup), workersPhrase(threads->workers),
+                        runtime.isEmpty() ? QString() : QStringLiteral("; this one is %1").arg(runtime));
+    if (p.outcome == Outcome::Contradicted) {
+        whys << QStringLiteral("python-processes reached only %1 at %2")
+                    .arg(times(processes->speedup), workersPhrase(processes->workers));
+        whys << machineReasons(result, processes->workers, true);
+        if (const QString turns = turnTakingReason(*processes, QStringLiteral("processes")); !turns.isEmpty())
+            whys << turns;
+    }
+    Outcome outcome = worst(t.outcome, p.outcome);
+    if (outcome == Outcome::Holds && result.environment.logicalCores == 1) {
+        // Cannot happen honestly (two processes on one core do not reach 1.5x), but a flat thread result on one
+        // core would prove nothing.
+        outcome = Outcome::Inconclusive;
+        whys << QStringLiteral("this machine has 1 logical core, where no backend can scale");
+    }
+    return finish(outcome, numbers, whys, result);
+}
+
+// 6. Load imbalance: six uneven tasks cannot use sixteen cores.
+Verdict loadImbalanceRule(const Lesson&, const RunResult& result)
+{
+    QList<const Measurement*> runs;
+    for (const Measurement* m : measuredOf(result, QStringLiteral("threads"))) {
+        if (std::isfinite(m->speedup))
+            runs.append(m);
+    }
+    if (runs.isEmpty())
+        return notMeasured(missingReason(result, QStringLiteral("threads")));
+    const double critical = result.bounds.critical;
+    if (!std::isfinite(critical) || critical <= 0)
+        return notMeasured(QStringLiteral("the sequential run's task costs are missing, so the bound sum / max cannot "
+                                          "be computed"));
+    const Measurement* best = *std::max_element(
+        runs.cbegin(), runs.cend(), [](const Measurement* a, const Measurement* b) { return a->speedup < b->speedup; });
+    const Measurement* most = runs.last();
+    const int cores = result.environment.logicalCores;
+
+    QString numbers = QStringLiteral("threads: best %1 over %2–%3 workers; the longest task is %4 of the total: at "
+                                     "most %5 however many cores")
+                          .arg(speedupText(*best))
+                          .arg(runs.first()->workers)
+                          .arg(most->workers)
+                          .arg(Format::percent(1.0 / critical), times(critical));
+    if (most != best)
+        numbers += QStringLiteral("; at %1: %2, efficiency %3")
+                       .arg(workersPhrase(most->workers), times(most->speedup), Format::percent(most->efficiency));
+
+    const double threshold = kBoundSlack * critical;
+    auto [outcome, why] = judge({ best->label(), best->speedup, best->speedupLow, best->speedupHigh,
+        noiseOf(result, *best), threshold, false });
+    QStringList whys;
+    if (!why.isEmpty())
+        whys << why;
+    const int usable = cores > 0 ? std::min(most->workers, cores) : most->workers;
+    const double reachable = std::min(critical, double(usable));
+    if (outcome == Outcome::Holds && usable <= critical) {
+        outcome = Outcome::Inconclusive;
+        whys << QStringLiteral("with %1 usable cores (%2 logical, up to %3 workers) the cores run out before the task "
+                               "sizes do: the bound %4 only shows with more cores than that")
+                    .arg(usable)
+                    .arg(cores)
+                    .arg(most->workers)
+                    .arg(times(critical));
+    } else if (outcome == Outcome::Holds && best->speedup < kScalingShare * reachable) {
+        // Staying under the bound proves nothing when the threads did not get near it.
+        outcome = Outcome::Inconclusive;
+        whys << QStringLiteral("threads reached only %1, well below the %2 the task sizes allow on %3 usable cores, so "
+                               "something other than the task sizes held them back")
+                    .arg(times(best->speedup), times(reachable))
+                    .arg(usable);
+        whys << machineReasons(result, usable, false);
+    } else if (outcome == Outcome::Contradicted) {
+        whys << QStringLiteral("no schedule beats sum / max without splitting a task, which no backend does, so the "
+                               "sequential task costs behind the bound were measured low (the sequential wall times "
+                               "vary by %1)")
+                    .arg(Format::percent(cvOf(result.find(QStringLiteral("sequential"), 1))));
+    }
+    return finish(outcome, numbers, whys, result);
+}
+
+// 7. Start-up cost: one process per task against a pool, on many small tasks.
+Verdict startupCostRule(const Lesson&, const RunResult& result)
+{
+    const Measurement* pool = nullptr;
+    const Measurement* fresh = nullptr;
+    for (const Measurement* m : measuredOf(result, QStringLiteral("processes"))) {
+        if (const Measurement* f = result.find(QStringLiteral("process-per-task"), m->workers); isMeasured(f)) {
+            pool = m;
+            fresh = f;
+            break;
+        }
+    }
+    if (!pool) {
+        QStringList missing;
+        if (measuredOf(result, QStringLiteral("processes")).isEmpty())
+            missing << missingReason(result, QStringLiteral("processes"));
+        if (measuredOf(result, QStringLiteral("process-per-task")).isEmpty())
+            missing << missingReason(result, QStringLiteral("process-per-task"));
+        if (missing.isEmpty())
+            missing << QStringLiteral("processes and process-per-task share no worker count in this run");
+        return notMeasured(missing.join(QStringLiteral("; ")));
+    }
+    const int tasks = int(result.spec.inputs.size());
+    if (tasks == 0)
+        return notMeasured(QStringLiteral("the run lists no inputs, so there is no cost per task"));
+
+    const double perTask = (fresh->wall.median - pool->wall.median) / tasks;
+    const double ratio = fresh->wall.median / pool->wall.median;
+    const QString numbers = QStringLiteral("process-per-task: %1 for %2 tasks at %3, the processes pool: %4; a fresh "
+                                           "process costs %5 more per task, %6 the pool's time; at least %7 expected")
+                                .arg(Format::duration(fresh->wall.median))
+                                .arg(tasks)
+                                .arg(workersPhrase(pool->workers), Format::duration(pool->wall.median),
+                                    Format::duration(perTask), times(ratio), times(kStartupRatio));
+    const Judged j = judge({ QStringLiteral("process-per-task against processes"), ratio, kUnknown, kUnknown,
+        std::max(cvOf(pool), cvOf(fresh)), kStartupRatio, true });
+    QStringList whys;
+    if (j.outcome == Outcome::Inconclusive)
+        whys << j.why;
+    if (j.outcome == Outcome::Contradicted) {
+        if (perTask <= 0)
+            whys << QStringLiteral("the pool took longer than a process per task: starting the pool's workers (paid "
+                                   "in every run) outweighed %1 fresh processes")
+                        .arg(tasks);
+        else
+            whys << QStringLiteral("starting a process cost only %1 more per task here than handing a task to the pool "
+                                   "(%2 per task)")
+                        .arg(Format::duration(perTask), Format::duration(pool->wall.median / tasks));
+        whys << machineReasons(result, pool->workers, false);
+    }
+    return finish(j.outcome, numbers, whys, result);
+}
+
+struct Rule {
+    VerdictRule judge;
+    QString text;
+};
+
+const QHash<QString, Rule>& rules()
+{
+    const QString inconclusive
+        = QStringLiteral(" Inconclusive when the 95% interval contains the threshold, or when the wall times vary by "
+                         "more than %1 and the threshold lies within a factor of 1 + 2 × that variation of the "
+                         "figure.")
+              .arg(Format::percent(kNoisyCv));
+    static const QHash<QString, Rule> table {
+        { QStringLiteral("gil-threads"),
+            { gilThreadsRule,
+                QStringLiteral("Holds when gil-threads at the most workers (from 2, within the cores) stays at or "
+                               "below %1x against sequential. Inconclusive on one core, or when native threads in the "
+                               "same run did not scale either.")
+                        .arg(Format::ratio(kFlatSpeedup))
+                    + inconclusive } },
+        { QStringLiteral("processes-scale"),
+            { processesRule,
+                QStringLiteral("Holds when processes at the most workers (from 2, within the cores) reach at least "
+                               "%1 of the lpt bound of these tasks (or of the worker count without one): %2x for the "
+                               "six classic tasks on 2 workers.")
+                        .arg(Format::percent(kScalingShare), Format::ratio(kScalingShare * 2))
+                    + inconclusive } },
+        { QStringLiteral("io-threads"),
+            { ioThreadsRule,
+                QStringLiteral("Holds when gil-threads at the most workers reach at least %1 of the worker count "
+                               "against sequential (%2x at 4), whatever the number of cores.")
+                        .arg(Format::percent(kScalingShare), Format::ratio(kScalingShare * 4))
+                    + inconclusive } },
+        { QStringLiteral("release-gil"),
+            { releaseGilRule,
+                QStringLiteral("Holds when gil-threads with release_gil reach at least %1 of the worker count (%2x at "
+                               "2), and, where python-threads ran with python_native, it reaches at least %3 of the "
+                               "worker count against python-sequential (%4x at 2).")
+                        .arg(Format::percent(kReleasedShare), Format::ratio(kReleasedShare * 2),
+                            Format::percent(kScalingShare), Format::ratio(kScalingShare * 2))
+                    + inconclusive } },
+        { QStringLiteral("real-python"),
+            { realPythonRule,
+                QStringLiteral("Holds when python-threads stays at or below %1x and python-processes reaches at least "
+                               "%2 of the worker count (%3x at 2), both against python-sequential.")
+                        .arg(Format::ratio(kFlatSpeedup), Format::percent(kScalingShare),
+                            Format::ratio(kScalingShare * 2))
+                    + inconclusive } },
+        { QStringLiteral("load-imbalance"),
+            { loadImbalanceRule,
+                QStringLiteral("Holds when the best threads speedup over all worker counts stays at or below %1x the "
+                               "bound sum / max of the sequentially measured task costs. Inconclusive when the run "
+                               "had no more usable cores than that bound, or when the threads stayed below %2 of it.")
+                        .arg(Format::ratio(kBoundSlack), Format::percent(kScalingShare))
+                    + inconclusive } },
+        { QStringLiteral("startup-cost"),
+            { startupCostRule,
+                QStringLiteral("Holds when process-per-task takes at least %1x the wall time of the processes pool at "
+                               "the same worker count; the start-up cost per task is (T process-per-task − T "
+                               "processes) / tasks.")
+                        .arg(Format::ratio(kStartupRatio, 1))
+                    + inconclusive } },
+    };
+    return table;
+}
+
+void ensureResources()
+{
+    static const bool once = [] {
+        initLessonResources();
+        return true;
+    }();
+    Q_UNUSED(once);
+}
+} // namespace
+
+namespace Lessons {
+
+QStringList ids()
+{
+    ensureResources();
+    QStringList result;
+    const QStringList files = QDir(kFolder).entryList({ QStringLiteral("*.json") }, QDir::Files, QDir::Name);
+    for (const QString& file : files)
+        result.append(QFileInfo(file).completeBaseName());
+    return result;
+}
+
+std::optional<Lesson> fromJson(const QString& id, const QByteArray& json, QString* error)
+{
+    auto lesson = Lesson::fromJson(id, json, error);
+    if (!lesson)
+        return std::nullopt;
+    const auto rule = rules().constFind(id);
+    if (rule == rules().cend()) {
+        if (error)
+            *error = QStringLiteral("lesson '%1': no verdict rule for this id (rules exist for: %2)")
+                         .arg(id, QStringList(rules().keys()).join(QStringLiteral(", ")));
+        return std::nullopt;
+    }
+    lesson->judge = rule->judge;
+    lesson->rule = rule->text;
+    return lesson;
+}
+
+std::optional<Lesson> load(const QString& id, QString* error)
+{
+    ensureResources();
+    QFile file(QStringLiteral("%1/%2.json").arg(kFolder, id));
+    if (!file.open(QIODevice::ReadOnly)) {
+        if (error)
+            *error = QStringLiteral("lesson '%1': cannot read %2 (known: %3)")
+                         .arg(id, file.fileName(), ids().join(QStringLiteral(", ")));
+        return std::nullopt;
+    }
+    return fromJson(id, file.readAll(), error);
+}
+
+const QList<Lesson>& all()
+{
+    static const QList<Lesson> lessons = [] {
+        QList<Lesson> loaded;
+        for (const QString& id : ids()) {
+            QString error;
+            if (auto lesson = load(id, &error))
+                loaded.append(*lesson);
+            else
+                qWarning("%s", qPrintable(error));
+        }
+        std::sort(loaded.begin(), loaded.end(), [](const Lesson& a, const Lesson& b) { return a.number < b.number; });
+        return loaded;
+    }();
+    return lessons;
+}
+
+const Lesson* find(const QString& id)
+{
+    for (const Lesson& lesson : all()) {
+        if (lesson.id == id)
+            return &lesson;
+    }
+    return nullptr;
+}
+
+QString ruleText(const QString& id)
+{
+    return rules().value(id).text;
+}
+
+QString verdictText(const QString& lessonId, const RunResult& result)
+{
+    const Lesson* lesson = find(lessonId);
+    if (!lesson) {
+        QStringList known;
+        for (const Lesson& l : all())
+            known << l.id;
+        return QStringLiteral("unknown lesson '%1' (known: %2)").arg(lessonId, known.join(QStringLiteral(", ")));
+    }
+    const Verdict v = lesson->verdict(result);
+    QString text = QStringLiteral("Lesson %1, %2: %3.").arg(lesson->number).arg(lesson->title, outcomeName(v.outcome));
+    if (!v.text.isEmpty())
+        text += QLatin1Char(' ') + v.text + QLatin1Char('.');
+    if (!v.why.isEmpty())
+        text += QStringLiteral(" Why: %1.").arg(v.why);
+    return text;
+}
+
+} // namespace Lessons
+
+} // namespace parlab

@@ -1,0 +1,40 @@
+#pragma once
+
+#include "lesson.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QString>
+#include <optional>
+
+namespace parlab {
+
+// The shipped lessons (resources/lessons/ID.json, compiled in as :/lessons/ID.json), each with its verdict
+// rule attached.
+namespace Lessons {
+
+// Every lesson that loads, by number; a broken file is skipped with a warning (tst_lessons loads each).
+const QList<Lesson>& all();
+
+// The lesson `id`, or nullptr.
+const Lesson* find(const QString& id);
+
+// The ids of the lesson files shipped, sorted.
+QStringList ids();
+
+// Loads lesson `id` from its file, rule attached; nullopt with `error` naming the file and field.
+std::optional<Lesson> load(const QString& id, QString* error = nullptr);
+
+// Parses one lesson file's text and attaches the rule for its id; an id without a rule is an error.
+std::optional<Lesson> fromJson(const QString& id, const QByteArray& json, QString* error = nullptr);
+
+// The verdict rule of lesson `id` in words, with its thresholds; empty for an unknown id.
+QString ruleText(const QString& id);
+
+// The verdict of lesson `lessonId` on `result` as one paragraph, for a terminal or a report:
+// "Lesson 1, CPU-bound threads under the GIL do not scale: holds. gil-threads: 0.97x at 2 workers ..."
+QString verdictText(const QString& lessonId, const RunResult& result);
+
+} // namespace Lessons
+
+} // namespace parlab

@@ -1,5 +1,6 @@
 #include "backendregistry.h"
 
+#include "gilthreadsbackend.h"
 #include "mpibackend.h"
 #include "processpertaskbackend.h"
 #include "processpoolbackend.h"
@@ -21,6 +22,7 @@ const std::vector<Factory>& factories()
         [] { return std::make_unique<SequentialBackend>(); },
         [] { return std::make_unique<ThreadPoolBackend>(); },
         [] { return std::make_unique<QtConcurrentBackend>(); },
+        [] { return std::make_unique<GilThreadsBackend>(); },
         [] { return std::make_unique<ProcessPoolBackend>(); },
         [] { return std::make_unique<ProcessPerTaskBackend>(); },
         [] { return std::make_unique<MpiBackend>(); },

@@ -1,0 +1,92 @@
+#include "gilthreadsbackend.h"
+
+#include "context.h"
+#include "gil/gilthreadstate.h"
+#include "gil/interpreterlock.h"
+
+#include <QCoreApplication>
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <thread>
+#include <vector>
+
+namespace parlab {
+
+QString GilThreadsBackend::description() const
+{
+    return QStringLiteral("threads under a simulated GIL (CPython's new GIL): one runs kernel code at a time, a "
+                          "waiter asks for the lock after each switch interval, sleeps release it");
+}
+
+void GilThreadsBackend::configure(const QVariantMap& options)
+{
+    // validateOptions rejects a bad interval before a run; a value that never went through it keeps the
+    // default rather than making a lock that switches never or constantly.
+    bool ok = false;
+    const double ms = options.value(QStringLiteral("switch_interval_ms")).toDouble(&ok);
+    m_switchInterval = ok && ms > 0 && ms <= 1000 ? std::chrono::nanoseconds(std::llround(ms * 1e6))
+                                                  : std::chrono::nanoseconds(std::chrono::milliseconds(5));
+    m_releaseGil = options.value(QStringLiteral("release_gil"), false).toBool();
+}
+
+void GilThreadsBackend::execute(
+    const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control, QList<TaskSpan>& spans)
+{
+    const qint64 pid = QCoreApplication::applicationPid();
+    const int count = int(inputs.size());
+    spans.resize(count);
+    m_states.clear();
+    m_switches = 0;
+    m_dropRequests = 0;
+
+    InterpreterLock lock(control, m_switchInterval);
+    std::atomic<int> next { 0 };
+    std::atomic<int> done { 0 };
+    FirstFailure failure(control);
+    const int threads = std::clamp(workers, 1, std::max(count, 1));
+    std::vector<QList<StateSpan>> states(size_t(threads), QList<StateSpan> {});
+    const int maxSpansPerThread = std::max(64, kMaxStates / threads);
+
+    auto work = [&](int worker) {
+        GilThreadState thread(lock, worker, maxSpansPerThread);
+        Context context(control, worker);
+        if (!m_releaseGil)
+            context.setLock(&thread);
+        try {
+            // Picking up a task and finishing it are interpreter code: both happen under the lock.
+            thread.acquire();
+            for (int i = next.fetch_add(1, std::memory_order_relaxed); i < count && !control.shouldStop();
+                 i = next.fetch_add(1, std::memory_order_relaxed)) {
+                if (m_releaseGil)
+                    thread.release(); // Py_BEGIN_ALLOW_THREADS
+                spans[i] = runTask(kernel, inputs, i, context, pid);
+                if (m_releaseGil)
+                    thread.acquire(); // Py_END_ALLOW_THREADS
+                done.fetch_add(1, std::memory_order_relaxed);
+            }
+            thread.release();
+        } catch (...) {
+            thread.release(); // first, so the siblings can go on to see the stop
+            failure.capture(std::current_exception());
+        }
+        states[size_t(worker)] = thread.finish();
+    };
+
+    std::vector<std::jthread> pool;
+    pool.reserve(size_t(threads));
+    for (int w = 0; w < threads; ++w)
+        pool.emplace_back(work, w);
+    pool.clear(); // joins
+
+    for (const QList<StateSpan>& perThread : states)
+        m_states.append(perThread);
+    m_switches = lock.switches();
+    m_dropRequests = lock.dropRequests();
+
+    failure.rethrow();
+    if (done.load() < count)
+        throw Cancelled();
+}
+
+} // namespace parlab

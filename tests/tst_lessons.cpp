@@ -20,7 +20,7 @@
 #include <QTest>
 
 using namespace parlab;
-using Outcome = Verdict::Outcome;
+using Outcome = LessonVerdict::Outcome;
 
 namespace {
 
@@ -506,7 +506,7 @@ void TestLessons::verdicts()
 
     const Lesson* lesson = Lessons::find(id);
     QVERIFY(lesson);
-    const Verdict v = lesson->verdict(result);
+    const LessonVerdict v = lesson->verdict(result);
     const QString shown = QStringLiteral("%1 | %2 | %3").arg(outcomeName(v.outcome), v.text, v.why);
     QVERIFY2(int(v.outcome) == outcome, qPrintable(shown));
     for (const QString& part : inText)
@@ -788,7 +788,7 @@ void TestLessons::realRunIsJudgedFromItsNumbers()
         connect(&runner, &Runner::finished, &runner, [&](const RunResult& r) { result = r; });
         runner.start(spec, 1); // in this thread: returns when the run is over
         QVERIFY2(result.error.isEmpty(), qPrintable(result.error));
-        const Verdict v = lesson->verdict(result);
+        const LessonVerdict v = lesson->verdict(result);
         qInfo("%s", qPrintable(Lessons::verdictText(id, result)));
         QVERIFY2(v.outcome != Outcome::NotRun, qPrintable(v.why));
         if (id == QStringLiteral("load-imbalance")) {

@@ -14,6 +14,8 @@
 #include "history/historypanel.h"
 #include "history/historyrecorder.h"
 #include "history/historystore.h"
+#include "lessons/lessonbook.h"
+#include "lessons/lessonpanel.h"
 #include "models/resultsmodel.h"
 #include "presets.h"
 #include "runner.h"
@@ -77,6 +79,12 @@ MainWindow::MainWindow(QWidget* parent)
     panelScroll->setWidget(m_panel);
     panelScroll->setWidgetResizable(true);
     panelScroll->setMinimumWidth(320);
+    m_lessons = new LessonPanel;
+    m_lessons->setObjectName(QStringLiteral("lessons"));
+    m_leftTabs = new QTabWidget;
+    m_leftTabs->setObjectName(QStringLiteral("leftTabs"));
+    m_leftTabs->addTab(panelScroll, tr("E&xperiment"));
+    m_leftTabs->addTab(m_lessons, tr("Less&ons"));
 
     m_charts = new QTabWidget;
     m_charts->setObjectName(QStringLiteral("charts"));
@@ -152,7 +160,7 @@ MainWindow::MainWindow(QWidget* parent)
 
     m_splitter = new QSplitter(Qt::Horizontal);
     m_splitter->setObjectName(QStringLiteral("mainSplitter"));
-    m_splitter->addWidget(panelScroll);
+    m_splitter->addWidget(m_leftTabs);
     m_splitter->addWidget(m_rightSplitter);
     m_splitter->setStretchFactor(1, 1);
     m_pages = new QTabWidget;
@@ -207,6 +215,7 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_recorder, &HistoryRecorder::runSaved, m_historyPanel, &HistoryPanel::refresh);
     connect(m_historyPanel, &HistoryPanel::openRequested, this, &MainWindow::openHistoryRun);
 
+    connect(m_lessons, &LessonPanel::runRequested, this, &MainWindow::startLesson);
     connect(m_panel, &ExperimentPanel::validityChanged, this, [this](bool valid, const QString& error) {
         m_runAction->setEnabled(valid && !m_running);
         m_runAction->setToolTip(valid ? tr("Run the experiment (Ctrl+R)") : error);
@@ -313,7 +322,28 @@ void MainWindow::startRun()
 {
     if (m_running || !m_panel->isValid())
         return;
-    const ExperimentSpec spec = m_panel->spec();
+    m_lessonId.clear();
+    run(m_panel->spec());
+}
+
+void MainWindow::startLesson(const QString& lessonId, const ExperimentSpec& spec)
+{
+    if (m_running)
+        return;
+    if (const QString error = validateSpec(spec); !error.isEmpty()) {
+        m_status->setText(tr("Lesson cannot run: %1").arg(error));
+        return;
+    }
+    // The form shows what runs, so the user can change it and run it again.
+    const Lesson* lesson = Lessons::find(lessonId);
+    m_panel->setExperiment(spec, lesson ? lesson->experiment.inputsText : QString(), QString());
+    m_lessonId = lessonId;
+    run(spec);
+    m_lessonGeneration = m_generation;
+}
+
+void MainWindow::run(const ExperimentSpec& spec)
+{
     const int generation = ++m_generation;
     m_result = RunResult();
     m_result.generation = generation;
@@ -324,7 +354,7 @@ void MainWindow::startRun()
     if (m_history->isOpen())
         m_historyProblem.clear(); // a write that failed last time may work now: the recorder warns again if not
     m_recorder->expect(spec, generation);
-    m_status->setText(tr("Starting…"));
+    m_status->setText(m_lessonId.isEmpty() ? tr("Starting…") : tr("Starting the lesson's experiment…"));
     QMetaObject::invokeMethod(
         m_runner, [runner = m_runner, spec, generation] { runner->start(spec, generation); }, Qt::QueuedConnection);
 }
@@ -368,6 +398,7 @@ void MainWindow::setRunning(bool running)
 {
     m_running = running;
     m_panel->setRunning(running);
+    m_lessons->setRunning(running);
     m_runAction->setEnabled(!running && m_panel->isValid());
     m_cancelAction->setEnabled(running);
     m_progress->setVisible(running);
@@ -413,6 +444,10 @@ void MainWindow::onFinished(const RunResult& result)
         m_status->setText(tr("Finished with %n failed measurement(s): see the warnings", nullptr, result.failedRuns()));
     else
         m_status->setText(tr("Finished: %n measurement(s)", nullptr, result.completedRuns));
+    if (!m_lessonId.isEmpty() && m_lessonGeneration == result.generation) {
+        m_lessons->showResult(m_lessonId, result);
+        m_leftTabs->setCurrentWidget(m_lessons);
+    }
     Q_EMIT runEnded();
 }
 

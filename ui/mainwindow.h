@@ -20,6 +20,7 @@ namespace parlab {
 
 class EfficiencyChart;
 class HistoryPanel;
+class LessonPanel;
 class HistoryRecorder;
 class HistoryStore;
 class ExperimentPanel;
@@ -53,6 +54,7 @@ public:
     HistoryStore* historyStore() const { return m_history.get(); }
     HistoryRecorder* historyRecorder() const { return m_recorder; }
     HistoryPanel* historyPanel() const { return m_historyPanel; }
+    LessonPanel* lessonPanel() const { return m_lessons; }
     // Shows a run from the history (charts, table, timeline, and its experiment in the form); false and a
     // message in the status bar when it cannot be loaded. Refused while a run is in flight.
     bool openHistoryRun(qint64 id);
@@ -70,6 +72,8 @@ public:
 
 public Q_SLOTS:
     void startRun();
+    // Runs a lesson's experiment (shown in the form too); its verdict appears in the lesson panel at the end.
+    void startLesson(const QString& lessonId, const ExperimentSpec& spec);
     void cancelRun();
 
 Q_SIGNALS:
@@ -81,6 +85,7 @@ protected:
 
 private:
     void createMenus();
+    void run(const ExperimentSpec& spec);
     void onResultChanged(const RunResult& result);
     void onProgress(int generation, int done, int total, double etaS, const QString& current);
     void onFinished(const RunResult& result);
@@ -95,6 +100,10 @@ private:
     QChartView* currentChart() const;
 
     ExperimentPanel* m_panel = nullptr;
+    QTabWidget* m_leftTabs = nullptr; // the experiment form and the lessons
+    LessonPanel* m_lessons = nullptr;
+    QString m_lessonId; // the lesson whose experiment is running, if any
+    int m_lessonGeneration = -1;
     QTabWidget* m_pages = nullptr; // the lab (form, charts, table) and the history
     QSplitter* m_splitter = nullptr;
     QSplitter* m_rightSplitter = nullptr;

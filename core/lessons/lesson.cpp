@@ -17,10 +17,10 @@ std::optional<Lesson> failure(QString* error, const QString& message)
     return std::nullopt;
 }
 
-Verdict notRun(const QString& text, const QString& why)
+LessonVerdict notRun(const QString& text, const QString& why)
 {
-    Verdict v;
-    v.outcome = Verdict::Outcome::NotRun;
+    LessonVerdict v;
+    v.outcome = LessonVerdict::Outcome::NotRun;
     v.text = text;
     v.why = why;
     return v;
@@ -32,16 +32,16 @@ QString onOff(bool value)
 }
 } // namespace
 
-QString outcomeName(Verdict::Outcome outcome)
+QString outcomeName(LessonVerdict::Outcome outcome)
 {
     switch (outcome) {
-    case Verdict::Outcome::Holds:
+    case LessonVerdict::Outcome::Holds:
         return QStringLiteral("holds");
-    case Verdict::Outcome::Contradicted:
+    case LessonVerdict::Outcome::Contradicted:
         return QStringLiteral("contradicted");
-    case Verdict::Outcome::Inconclusive:
+    case LessonVerdict::Outcome::Inconclusive:
         return QStringLiteral("inconclusive");
-    case Verdict::Outcome::NotRun:
+    case LessonVerdict::Outcome::NotRun:
         return QStringLiteral("not run");
     }
     return {};
@@ -84,7 +84,7 @@ LessonPlan Lesson::planHere(const AvailabilityCheck& check) const
     return plan;
 }
 
-Verdict Lesson::verdict(const RunResult& result) const
+LessonVerdict Lesson::verdict(const RunResult& result) const
 {
     bool measured = false;
     int measuredCount = 0;
@@ -122,8 +122,8 @@ Verdict Lesson::verdict(const RunResult& result) const
         return notRun(QStringLiteral("Cannot judge this result"),
             QStringLiteral("lesson '%1' has no verdict rule in this build").arg(id));
 
-    Verdict v = judge(*this, result);
-    if (v.outcome != Verdict::Outcome::NotRun) {
+    LessonVerdict v = judge(*this, result);
+    if (v.outcome != LessonVerdict::Outcome::NotRun) {
         if (result.cancelled)
             v.text += QStringLiteral(" (from a cancelled run: %1 of %2 measurements)")
                           .arg(measuredCount)

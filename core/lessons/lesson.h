@@ -14,7 +14,7 @@
 namespace parlab {
 
 // What a lesson's experiment showed on this machine, worked out from the measured numbers (never canned).
-struct Verdict {
+struct LessonVerdict {
     enum class Outcome { Holds, Contradicted, Inconclusive, NotRun };
     Outcome outcome = Outcome::NotRun;
     // The numbers the verdict used and what they say: "gil-threads: 0.97x at 2 workers (95% CI 0.95–0.99),
@@ -26,11 +26,11 @@ struct Verdict {
 };
 
 // "holds", "contradicted", "inconclusive", "not run".
-QString outcomeName(Verdict::Outcome outcome);
+QString outcomeName(LessonVerdict::Outcome outcome);
 
 struct Lesson;
 // A lesson's verdict rule, applied to a result of its own experiment (Lesson::verdict checks that first).
-using VerdictRule = std::function<Verdict(const Lesson& lesson, const RunResult& result)>;
+using VerdictRule = std::function<LessonVerdict(const Lesson& lesson, const RunResult& result)>;
 
 // Whether a backend can run here, with the experiment's options (the python path changes the answer).
 using AvailabilityCheck = std::function<Availability(const QString& backendId, const QVariantMap& options)>;
@@ -63,7 +63,7 @@ struct Lesson {
 
     // The verdict on `result`. NotRun when the result is empty, of another experiment (kernel, release_gil,
     // python_native differ) or lacks the measurements the rule needs.
-    Verdict verdict(const RunResult& result) const;
+    LessonVerdict verdict(const RunResult& result) const;
 
     // The experiment as it can run here, asking `check` (backendAvailability when empty) about each backend.
     LessonPlan planHere(const AvailabilityCheck& check = {}) const;
@@ -76,4 +76,4 @@ struct Lesson {
 
 } // namespace parlab
 
-Q_DECLARE_METATYPE(parlab::Verdict)
+Q_DECLARE_METATYPE(parlab::LessonVerdict)

@@ -22,7 +22,7 @@ namespace parlab {
 namespace {
 const QString kFolder = QStringLiteral(":/lessons");
 
-using Outcome = Verdict::Outcome;
+using Outcome = LessonVerdict::Outcome;
 
 // The thresholds of the rules, in one place. Each is where the classic notes' claim, measured on a quiet
 // two-core machine, clearly lands on one side.
@@ -219,16 +219,16 @@ int taskCount(const RunResult& result, int workers)
     return result.spec.inputs.isEmpty() ? workers : std::min<int>(workers, int(result.spec.inputs.size()));
 }
 
-Verdict notMeasured(const QString& why)
+LessonVerdict notMeasured(const QString& why)
 {
-    Verdict v;
+    LessonVerdict v;
     v.outcome = Outcome::NotRun;
     v.text = QStringLiteral("Not measured");
     v.why = why;
     return v;
 }
 
-Verdict finish(Outcome outcome, const QString& numbers, QStringList whys, const RunResult& result)
+LessonVerdict finish(Outcome outcome, const QString& numbers, QStringList whys, const RunResult& result)
 {
     // A busy machine explains most verdicts against a claim about parallelism; say so once.
     if (outcome == Outcome::Contradicted || outcome == Outcome::Inconclusive) {
@@ -237,7 +237,7 @@ Verdict finish(Outcome outcome, const QString& numbers, QStringList whys, const 
                 whys << reason;
         }
     }
-    Verdict v;
+    LessonVerdict v;
     v.outcome = outcome;
     switch (outcome) {
     case Outcome::Holds:
@@ -258,7 +258,7 @@ Verdict finish(Outcome outcome, const QString& numbers, QStringList whys, const 
 }
 
 // 1. CPU-bound threads under the GIL do not scale.
-Verdict gilThreadsRule(const Lesson&, const RunResult& result)
+LessonVerdict gilThreadsRule(const Lesson&, const RunResult& result)
 {
     const Measurement* gil = pickParallel(result, QStringLiteral("gil-threads"), true);
     if (!gil)
@@ -308,7 +308,7 @@ Verdict gilThreadsRule(const Lesson&, const RunResult& result)
 }
 
 // 2. Processes do scale: the classic Pool().map(fib, [38..33]).
-Verdict processesRule(const Lesson&, const RunResult& result)
+LessonVerdict processesRule(const Lesson&, const RunResult& result)
 {
     const Measurement* p = pickParallel(result, QStringLiteral("processes"), true);
     if (!p)
@@ -344,7 +344,7 @@ Verdict processesRule(const Lesson&, const RunResult& result)
 }
 
 // 3. I/O-bound threads scale even under the GIL.
-Verdict ioThreadsRule(const Lesson&, const RunResult& result)
+LessonVerdict ioThreadsRule(const Lesson&, const RunResult& result)
 {
     // Waiting needs no core, so the most workers count, however many cores there are.
     const Measurement* gil = pickParallel(result, QStringLiteral("gil-threads"), false);
@@ -382,7 +382,7 @@ Verdict ioThreadsRule(const Lesson&, const RunResult& result)
 }
 
 // 4. A C extension that releases the GIL scales: in the model, and in CPython through ctypes.
-Verdict releaseGilRule(const Lesson&, const RunResult& result)
+LessonVerdict releaseGilRule(const Lesson&, const RunResult& result)
 {
     const Measurement* gil = pickParallel(result, QStringLiteral("gil-threads"), true);
     if (!gil)
@@ -446,7 +446,7 @@ Verdict releaseGilRule(const Lesson&, const RunResult& result)
 }
 
 // 5. Real CPython agrees with the model: threads do not scale, processes do.
-Verdict realPythonRule(const Lesson&, const RunResult& result)
+LessonVerdict realPythonRule(const Lesson&, const RunResult& result)
 {
     const Measurement* threads = pickParallel(result, QStringLiteral("python-threads"), true);
     const Measurement* processes = pickParallel(result, QStringLiteral("python-processes"), true);
@@ -504,7 +504,7 @@ Verdict realPythonRule(const Lesson&, const RunResult& result)
 }
 
 // 6. Load imbalance: six uneven tasks cannot use sixteen cores.
-Verdict loadImbalanceRule(const Lesson&, const RunResult& result)
+LessonVerdict loadImbalanceRule(const Lesson&, const RunResult& result)
 {
     QList<const Measurement*> runs;
     for (const Measurement* m : measuredOf(result, QStringLiteral("threads"))) {
@@ -566,7 +566,7 @@ Verdict loadImbalanceRule(const Lesson&, const RunResult& result)
 }
 
 // 7. Start-up cost: one process per task against a pool, on many small tasks.
-Verdict startupCostRule(const Lesson&, const RunResult& result)
+LessonVerdict startupCostRule(const Lesson&, const RunResult& result)
 {
     const Measurement* pool = nullptr;
     const Measurement* fresh = nullptr;
@@ -776,7 +776,7 @@ QString verdictText(const QString& lessonId, const RunResult& result)
             known << l.id;
         return QStringLiteral("unknown lesson '%1' (known: %2)").arg(lessonId, known.join(QStringLiteral(", ")));
     }
-    const Verdict v = lesson->verdict(result);
+    const LessonVerdict v = lesson->verdict(result);
     QString text = QStringLiteral("Lesson %1, %2: %3.").arg(lesson->number).arg(lesson->title, outcomeName(v.outcome));
     if (!v.text.isEmpty())
         text += QLatin1Char(' ') + v.text + QLatin1Char('.');

@@ -51,31 +51,31 @@ QString optionsText(const QVariantMap& options)
     return parts.join(QStringLiteral(", "));
 }
 
-QStyle::StandardPixmap iconFor(Verdict::Outcome outcome)
+QStyle::StandardPixmap iconFor(LessonVerdict::Outcome outcome)
 {
     switch (outcome) {
-    case Verdict::Outcome::Holds:
+    case LessonVerdict::Outcome::Holds:
         return QStyle::SP_DialogApplyButton;
-    case Verdict::Outcome::Contradicted:
+    case LessonVerdict::Outcome::Contradicted:
         return QStyle::SP_MessageBoxCritical;
-    case Verdict::Outcome::Inconclusive:
+    case LessonVerdict::Outcome::Inconclusive:
         return QStyle::SP_MessageBoxWarning;
-    case Verdict::Outcome::NotRun:
+    case LessonVerdict::Outcome::NotRun:
         break;
     }
     return QStyle::SP_MessageBoxInformation;
 }
 
-QString headlineFor(const Verdict& verdict)
+QString headlineFor(const LessonVerdict& verdict)
 {
     switch (verdict.outcome) {
-    case Verdict::Outcome::Holds:
+    case LessonVerdict::Outcome::Holds:
         return LessonPanel::tr("The claim holds on this machine");
-    case Verdict::Outcome::Contradicted:
+    case LessonVerdict::Outcome::Contradicted:
         return LessonPanel::tr("The claim does not hold on this machine");
-    case Verdict::Outcome::Inconclusive:
+    case LessonVerdict::Outcome::Inconclusive:
         return LessonPanel::tr("Inconclusive on this machine");
-    case Verdict::Outcome::NotRun:
+    case LessonVerdict::Outcome::NotRun:
         break;
     }
     // A result that lacked what the rule needs is not the same as no result at all.
@@ -83,17 +83,17 @@ QString headlineFor(const Verdict& verdict)
 }
 
 // Green, red and amber that stay readable on the current palette's background.
-QColor colourFor(Verdict::Outcome outcome, const QPalette& palette)
+QColor colourFor(LessonVerdict::Outcome outcome, const QPalette& palette)
 {
     const bool dark = palette.color(QPalette::Window).lightness() < 128;
     switch (outcome) {
-    case Verdict::Outcome::Holds:
+    case LessonVerdict::Outcome::Holds:
         return dark ? QColor(0x81, 0xc7, 0x84) : QColor(0x2e, 0x7d, 0x32);
-    case Verdict::Outcome::Contradicted:
+    case LessonVerdict::Outcome::Contradicted:
         return dark ? QColor(0xef, 0x9a, 0x9a) : QColor(0xc6, 0x28, 0x28);
-    case Verdict::Outcome::Inconclusive:
+    case LessonVerdict::Outcome::Inconclusive:
         return dark ? QColor(0xff, 0xcc, 0x80) : QColor(0xb2, 0x6a, 0x00);
-    case Verdict::Outcome::NotRun:
+    case LessonVerdict::Outcome::NotRun:
         break;
     }
     return palette.color(QPalette::WindowText);
@@ -193,11 +193,11 @@ bool LessonPanel::selectLesson(const QString& id)
     return false;
 }
 
-Verdict LessonPanel::verdict(const QString& lessonId) const
+LessonVerdict LessonPanel::verdict(const QString& lessonId) const
 {
     if (const auto it = m_verdicts.constFind(lessonId); it != m_verdicts.cend())
         return *it;
-    Verdict v;
+    LessonVerdict v;
     v.text = tr("Not run yet");
     return v;
 }
@@ -295,13 +295,13 @@ void LessonPanel::showVerdict()
 {
     if (!m_verdictHeadline)
         return; // a palette change during construction
-    const Verdict v = verdict(currentLessonId());
+    const LessonVerdict v = verdict(currentLessonId());
     m_verdictIcon->setPixmap(style()->standardIcon(iconFor(v.outcome)).pixmap(20, 20));
     m_verdictHeadline->setText(headlineFor(v));
     QPalette palette = m_verdictHeadline->palette();
     palette.setColor(QPalette::WindowText, colourFor(v.outcome, this->palette()));
     m_verdictHeadline->setPalette(palette);
-    const bool notRunYet = v.outcome == Verdict::Outcome::NotRun && v.why.isEmpty();
+    const bool notRunYet = v.outcome == LessonVerdict::Outcome::NotRun && v.why.isEmpty();
     m_verdictText->setText(
         notRunYet ? tr("Run the experiment: the verdict is worked out from what it measures.") : v.text);
     m_why->setText(v.why.isEmpty() ? QString() : tr("Why: %1.").arg(v.why));

@@ -28,7 +28,7 @@ public:
     bool selectLesson(const QString& id);
 
     // The verdict last shown for `lessonId`; NotRun ("Not run yet") until showResult() was called for it.
-    Verdict verdict(const QString& lessonId) const;
+    LessonVerdict verdict(const QString& lessonId) const;
     // What Run would start for lesson `id` on this machine (optional backends that cannot run left out).
     LessonPlan plan(const QString& id);
 
@@ -68,7 +68,7 @@ private:
 
     AvailabilityCheck m_check;
     QHash<QString, LessonPlan> m_plans; // asked lazily: asking a python backend starts the interpreter
-    QHash<QString, Verdict> m_verdicts;
+    QHash<QString, LessonVerdict> m_verdicts;
     bool m_running = false;
 
     QListWidget* m_list = nullptr;

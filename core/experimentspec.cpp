@@ -141,6 +141,8 @@ QString validateSpec(const ExperimentSpec& spec)
         backend->configure(spec.options); // availability may depend on options (--python)
         if (const Availability a = backend->availability(); !a.available)
             return QStringLiteral("backend '%1' cannot run here: %2").arg(id, a.reason);
+        if (const QString error = backend->checkKernel(*kernel); !error.isEmpty())
+            return error;
     }
     if (spec.workers.isEmpty())
         return QStringLiteral("no worker count given: give at least one");

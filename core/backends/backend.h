@@ -46,6 +46,13 @@ public:
     // The backend whose median is this one's speedup baseline.
     virtual QString baseline() const { return QStringLiteral("sequential"); }
     virtual Availability availability() const { return {}; }
+    // Why this backend cannot run `kernel` (a message naming both), or an empty string when it can.
+    // Called after configure().
+    virtual QString checkKernel(const Kernel& kernel) const
+    {
+        Q_UNUSED(kernel);
+        return {};
+    }
     // The experiment's options (chunksize, task_timeout_s, ...), once, before the first execute.
     virtual void configure(const QVariantMap& options) { Q_UNUSED(options); }
     // CPU seconds used so far by child processes that are still alive, which getrusage cannot see yet.

@@ -4,6 +4,7 @@
 #include "mpibackend.h"
 #include "processpertaskbackend.h"
 #include "processpoolbackend.h"
+#include "pythonbackend.h"
 #include "qtconcurrentbackend.h"
 #include "sequentialbackend.h"
 #include "threadpoolbackend.h"
@@ -26,6 +27,9 @@ const std::vector<Factory>& factories()
         [] { return std::make_unique<ProcessPoolBackend>(); },
         [] { return std::make_unique<ProcessPerTaskBackend>(); },
         [] { return std::make_unique<MpiBackend>(); },
+        [] { return std::make_unique<PythonBackend>(PythonBackend::Mode::Sequential); },
+        [] { return std::make_unique<PythonBackend>(PythonBackend::Mode::Threads); },
+        [] { return std::make_unique<PythonBackend>(PythonBackend::Mode::Processes); },
     };
     return all;
 }

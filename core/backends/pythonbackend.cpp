@@ -1,0 +1,490 @@
+#include "pythonbackend.h"
+
+#include "childprocess.h"
+#include "clock.h"
+#include "context.h"
+#include "kernels/kernel.h"
+#include "kernels/kernelregistry.h"
+#include "worker/workerprotocol.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QVersionNumber>
+#include <mutex>
+#include <poll.h>
+#include <unistd.h>
+
+// The worker script lives in a static library: nothing else references rcc's object file, so register it by hand.
+static void initPythonResources()
+{
+    Q_INIT_RESOURCE(python);
+}
+
+namespace parlab {
+
+namespace {
+constexpr int kPollMs = 20; // bounds cancel latency
+constexpr int kExitWaitMs = 1000; // how long an interpreter whose pipe closed gets to be reaped
+constexpr int kProbeTimeoutMs = 10'000;
+const QVersionNumber kMinimumVersion(3, 7); // time.thread_time_ns, time.monotonic_ns
+
+// What the interpreter at a path is, asked once: it costs an interpreter start-up.
+struct Interpreter {
+    QString error; // why it cannot run the worker; empty when it can
+    QString version;
+    QString executable;
+    bool freeThreaded = false;
+};
+
+// Runs in any Python, 2 included, so that a too-old one is named rather than failing with a syntax error.
+constexpr char kProbe[] = "import sys\n"
+                          "print(sys.version.split()[0])\n"
+                          "print(sys.executable)\n"
+                          "g = getattr(sys, '_is_gil_enabled', None)\n"
+                          "print('free-threaded' if g is not None and not g() else 'gil')\n";
+
+Interpreter probe(const QString& path)
+{
+    Interpreter result;
+    ChildProcess child;
+    if (const QString error = child.start(path, { QStringLiteral("-c"), QString::fromLatin1(kProbe) });
+        !error.isEmpty()) {
+        result.error = QStringLiteral("the Python interpreter %1").arg(error);
+        return result;
+    }
+    child.closeStdin();
+    const qint64 deadline = monotonicNs() + qint64(kProbeTimeoutMs) * 1'000'000;
+    bool open = true;
+    while (open && monotonicNs() < deadline) {
+        pollfd fds[2] = { { child.stdoutFd(), POLLIN, 0 }, { child.stderrFd(), POLLIN, 0 } };
+        ::poll(fds, 2, 50);
+        child.readStderr();
+        open = child.readStdout();
+    }
+    if (open) {
+        child.stop();
+        result.error = QStringLiteral("the Python interpreter '%1' did not say its version within %2 s")
+                           .arg(path)
+                           .arg(kProbeTimeoutMs / 1000);
+        return result;
+    }
+    child.waitForExit(kExitWaitMs);
+    const QStringList lines = QString::fromLocal8Bit(child.stdoutBuffer()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    if (!child.exitedNormally() || child.exitCode() != 0 || lines.size() < 3) {
+        const QString tail
+            = child.stderrTail().isEmpty() ? QString() : QStringLiteral(": %1").arg(child.stderrTail().right(300));
+        result.error = QStringLiteral("'%1' is not a working Python interpreter: asked for its version, it %2%3")
+                           .arg(path, child.exitDescription(), tail);
+        return result;
+    }
+    result.version = lines[0].trimmed();
+    result.executable = lines[1].trimmed().isEmpty() ? path : lines[1].trimmed();
+    result.freeThreaded = lines[2].trimmed() == QStringLiteral("free-threaded");
+    if (QVersionNumber::fromString(result.version) < kMinimumVersion)
+        result.error = QStringLiteral("'%1' is Python %2, too old: the python-* backends need Python %3 or newer")
+                           .arg(path, result.version, kMinimumVersion.toString());
+    return result;
+}
+
+// Probes once per path for the life of the program; a failed probe is repeated next time (the user may
+// install the interpreter meanwhile), which is cheap when the file is not there at all.
+Interpreter interpreter(const QString& path)
+{
+    static std::mutex mutex;
+    static QHash<QString, Interpreter> known;
+    {
+        std::lock_guard lock(mutex);
+        if (const auto it = known.constFind(path); it != known.cend())
+            return *it;
+    }
+    const Interpreter result = probe(path);
+    if (result.error.isEmpty()) {
+        std::lock_guard lock(mutex);
+        known.insert(path, result);
+    }
+    return result;
+}
+
+// The worker script, written once per program run from the resource into a private temporary folder (the
+// interpreter needs a file: multiprocessing's spawn start method re-imports it by path).
+QString workerScript(QString& error)
+{
+    static std::mutex mutex;
+    static std::unique_ptr<QTemporaryDir> folder;
+    static QString path;
+    std::lock_guard lock(mutex);
+    if (!path.isEmpty() && QFileInfo::exists(path))
+        return path;
+    static const bool once = [] {
+        initPythonResources();
+        return true;
+    }();
+    Q_UNUSED(once);
+    folder = std::make_unique<QTemporaryDir>(QDir::tempPath() + QStringLiteral("/parlab-python-XXXXXX"));
+    if (!folder->isValid()) {
+        error = QStringLiteral("cannot create a folder for the Python worker script in %1: %2")
+                    .arg(QDir::tempPath(), folder->errorString());
+        return {};
+    }
+    QFile resource(QStringLiteral(":/python/parlab_worker.py"));
+    if (!resource.open(QIODevice::ReadOnly)) {
+        error = QStringLiteral("the Python worker script is missing from this build (:/python/parlab_worker.py)");
+        return {};
+    }
+    QFile file(folder->filePath(QStringLiteral("parlab_worker.py")));
+    if (!file.open(QIODevice::WriteOnly) || file.write(resource.readAll()) < 0 || !file.flush()) {
+        error
+            = QStringLiteral("cannot write the Python worker script '%1': %2").arg(file.fileName(), file.errorString());
+        return {};
+    }
+    path = file.fileName();
+    return path;
+}
+
+QString lastLine(const QString& text)
+{
+    const QStringList lines = text.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    return lines.isEmpty() ? QString() : lines.last().trimmed();
+}
+} // namespace
+
+PythonBackend::PythonBackend(Mode mode)
+    : m_mode(mode)
+{
+    configure({});
+}
+
+PythonBackend::~PythonBackend()
+{
+    stopInterpreter();
+}
+
+QString PythonBackend::id() const
+{
+    switch (m_mode) {
+    case Mode::Sequential:
+        return QStringLiteral("python-sequential");
+    case Mode::Threads:
+        return QStringLiteral("python-threads");
+    case Mode::Processes:
+        return QStringLiteral("python-processes");
+    }
+    Q_UNREACHABLE();
+}
+
+QString PythonBackend::description() const
+{
+    switch (m_mode) {
+    case Mode::Sequential:
+        return QStringLiteral("real CPython (python3): the inputs one after another in a plain loop; the python-* "
+                              "baseline");
+    case Mode::Threads:
+        return QStringLiteral("real CPython: concurrent.futures.ThreadPoolExecutor.map; the GIL lets one thread run "
+                              "Python at a time");
+    case Mode::Processes:
+        return QStringLiteral("real CPython: multiprocessing.Pool.map, an interpreter (and a GIL) per process");
+    }
+    Q_UNREACHABLE();
+}
+
+QString PythonBackend::workerNoun() const
+{
+    return m_mode == Mode::Processes ? QStringLiteral("process") : QStringLiteral("thread");
+}
+
+QStringList PythonBackend::pythonKernels()
+{
+    return { QStringLiteral("fib"), QStringLiteral("sleep"), QStringLiteral("spin"), QStringLiteral("primes") };
+}
+
+QString PythonBackend::kernelLibrary()
+{
+    const QString fromEnvironment = qEnvironmentVariable("PARLAB_KERNEL_LIBRARY");
+    if (!fromEnvironment.isEmpty())
+        return fromEnvironment;
+    return QFileInfo(QCoreApplication::applicationFilePath()).dir().filePath(QStringLiteral("libparlab_kernels.so"));
+}
+
+void PythonBackend::configure(const QVariantMap& options)
+{
+    stopInterpreter(); // a running interpreter was started with the old settings
+    const QString given = options.value(QStringLiteral("python")).toString().trimmed();
+    m_python.clear();
+    m_pythonProblem.clear();
+    if (given.isEmpty()) {
+        m_python = QStandardPaths::findExecutable(QStringLiteral("python3"));
+        if (m_python.isEmpty())
+            m_pythonProblem = QStringLiteral("no Python interpreter: python3 is not on the PATH (install Python 3, or "
+                                             "name an interpreter with --python PATH)");
+    } else if (given.contains(QLatin1Char('/'))) {
+        m_python = given; // the probe says what is wrong with it, naming the path
+    } else {
+        m_python = QStandardPaths::findExecutable(given);
+        if (m_python.isEmpty())
+            m_pythonProblem = QStringLiteral("the Python interpreter '%1' is not on the PATH").arg(given);
+    }
+    m_native = options.value(QStringLiteral("python_native")).toBool();
+    m_chunkSize = std::max(1, options.value(QStringLiteral("chunksize"), 1).toInt());
+    const double intervalMs = options.value(QStringLiteral("switch_interval_ms"), 0.0).toDouble();
+    m_switchIntervalS = intervalMs > 0 ? intervalMs / 1000.0 : 0.0;
+}
+
+Availability PythonBackend::availability() const
+{
+    if (m_python.isEmpty())
+        return { false, m_pythonProblem };
+    if (const Interpreter i = interpreter(m_python); !i.error.isEmpty())
+        return { false, i.error };
+    if (m_native) {
+        const QFileInfo library(kernelLibrary());
+        if (!library.isFile())
+            return { false,
+                QStringLiteral("python_native needs ParLab's kernel library '%1', which was not found (build the "
+                               "parlab_kernels target, or set PARLAB_KERNEL_LIBRARY)")
+                    .arg(library.filePath()) };
+    }
+    return {};
+}
+
+QString PythonBackend::checkKernel(const Kernel& kernel) const
+{
+    if (m_native) {
+        // The library makes kernels with default settings; one that needs settings cannot come through it.
+        const auto fresh = KernelRegistry::create(kernel.name());
+        if (const QString why = fresh ? fresh->configure({}) : QString(); !why.isEmpty())
+            return QStringLiteral("%1: the kernel '%2' cannot run through ParLab's kernel library with "
+                                  "python_native, which takes no settings")
+                .arg(id(), kernel.name());
+        return {};
+    }
+    if (!pythonKernels().contains(kernel.name()))
+        return QStringLiteral("%1: the kernel '%2' has no Python version (python-* run %3; with python_native "
+                              "they call the C++ kernel instead)")
+            .arg(id(), kernel.name(), pythonKernels().join(QStringLiteral(", ")));
+    return {};
+}
+
+QString PythonBackend::runtime() const
+{
+    if (m_python.isEmpty())
+        return {};
+    const Interpreter i = interpreter(m_python);
+    if (!i.error.isEmpty())
+        return {};
+    QString text = QStringLiteral("Python %1 (%2)").arg(i.version, i.executable);
+    if (i.freeThreaded)
+        text += QStringLiteral(", free-threaded: no GIL");
+    if (m_native)
+        text += QStringLiteral(", kernels in C++ through ctypes");
+    return text;
+}
+
+double PythonBackend::liveChildCpuSeconds() const
+{
+    if (!m_child || !m_child->running())
+        return 0;
+    // Every process of the interpreter's group: the interpreter and its pool processes, which getrusage
+    // cannot see until they are reaped. cutime/cstime cover pool processes the interpreter already reaped.
+    static const double ticks = double(::sysconf(_SC_CLK_TCK));
+    const qint64 group = m_child->pid();
+    qint64 clockTicks = 0;
+    const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    for (const QString& entry : entries) {
+        bool numeric = false;
+        entry.toLongLong(&numeric);
+        if (!numeric)
+            continue;
+        QFile stat(QStringLiteral("/proc/%1/stat").arg(entry));
+        if (!stat.open(QIODevice::ReadOnly))
+            continue;
+        // Fields after the parenthesised command name: state, ppid, pgrp, ...; utime, stime, cutime, cstime
+        // are fields 14 to 17.
+        const QByteArray text = stat.readAll();
+        const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
+        if (fields.size() > 14 && fields[2].toLongLong() == group)
+            clockTicks += fields[11].toLongLong() + fields[12].toLongLong() + fields[13].toLongLong()
+                + fields[14].toLongLong();
+    }
+    return double(clockTicks) / ticks;
+}
+
+void PythonBackend::stopInterpreter()
+{
+    if (m_child)
+        m_child->stop();
+    m_child.reset();
+    m_childWorkers = 0;
+    m_childEof = false;
+}
+
+void PythonBackend::fail(const QString& message)
+{
+    stopInterpreter();
+    throw BackendError(message);
+}
+
+void PythonBackend::startInterpreter(int workers, RunControl& control)
+{
+    QString error;
+    const QString script = workerScript(error);
+    if (script.isEmpty())
+        throw BackendError(error);
+    const QString mode = m_mode == Mode::Sequential ? QStringLiteral("sequential")
+        : m_mode == Mode::Threads                   ? QStringLiteral("threads")
+                                                    : QStringLiteral("processes");
+    QStringList arguments { QStringLiteral("-u"), script, QStringLiteral("--mode"), mode, QStringLiteral("--workers"),
+        QString::number(workers) };
+    if (m_native)
+        arguments << QStringLiteral("--native") << kernelLibrary();
+    if (m_switchIntervalS > 0)
+        arguments << QStringLiteral("--switch-interval") << QString::number(m_switchIntervalS, 'g', 17);
+    m_child = std::make_unique<ChildProcess>();
+    m_childEof = false;
+    if (const QString why = m_child->start(m_python, arguments, { QStringLiteral("PYTHONDONTWRITEBYTECODE=1") });
+        !why.isEmpty()) {
+        m_child.reset();
+        throw BackendError(QStringLiteral("cannot start the Python interpreter: %1").arg(why));
+    }
+    m_childWorkers = workers;
+    const QJsonObject ready = nextMessage(control, QStringLiteral("starting"));
+    if (!ready.contains(QStringLiteral("ready")))
+        fail(QStringLiteral("protocol error from the Python worker (pid %1): expected its ready message, got %2")
+                 .arg(m_child->pid())
+                 .arg(WorkerProtocol::quote(QJsonDocument(ready).toJson(QJsonDocument::Compact))));
+}
+
+QJsonObject PythonBackend::nextMessage(RunControl& control, const QString& doing)
+{
+    ChildProcess& child = *m_child;
+    for (;;) {
+        QByteArray line;
+        while (child.takeLine(line)) {
+            if (line.trimmed().isEmpty())
+                continue;
+            QJsonParseError error;
+            const QJsonDocument document = QJsonDocument::fromJson(line, &error);
+            if (error.error != QJsonParseError::NoError || !document.isObject())
+                fail(QStringLiteral("protocol error from the Python worker (pid %1) while %2: %3")
+                         .arg(child.pid())
+                         .arg(doing, WorkerProtocol::quote(line)));
+            const QJsonObject message = document.object();
+            if (message.contains(QStringLiteral("fatal")))
+                fail(QStringLiteral("the Python worker (pid %1) gave up while %2: %3")
+                         .arg(child.pid())
+                         .arg(doing, message.value(QStringLiteral("fatal")).toString()));
+            return message;
+        }
+        if (m_childEof) {
+            // The interpreter closed its output: it exited or was killed.
+            child.readStderr();
+            const bool exited = child.waitForExit(kExitWaitMs);
+            const QString tail = child.stderrTail().isEmpty()
+                ? QString()
+                : QStringLiteral("; its last words: %1").arg(child.stderrTail().right(600));
+            const QString pending = child.stdoutBuffer().isEmpty()
+                ? QString()
+                : QStringLiteral(" after a truncated line %1").arg(WorkerProtocol::quote(child.stdoutBuffer()));
+            fail(
+                QStringLiteral("the Python interpreter (pid %1) %2 while %3%4%5")
+                    .arg(child.pid())
+                    .arg(exited ? child.exitDescription() : QStringLiteral("closed its output"), doing, pending, tail));
+        }
+        if (control.shouldStop()) {
+            stopInterpreter();
+            throw Cancelled();
+        }
+        pollfd fds[3] = { { child.stdoutFd(), POLLIN, 0 }, { child.stderrFd(), POLLIN, 0 },
+            { child.wantsToWrite() ? child.stdinFd() : -1, POLLOUT, 0 } };
+        ::poll(fds, 3, kPollMs);
+        child.flushStdin(); // a long input list goes in as the interpreter takes it
+        child.readStderr();
+        if (!child.readStdout())
+            m_childEof = true;
+    }
+}
+
+void PythonBackend::execute(
+    const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control, QList<TaskSpan>& spans)
+{
+    if (const QString problem = checkKernel(kernel); !problem.isEmpty())
+        throw BackendError(problem);
+    if (const Availability a = availability(); !a.available)
+        throw BackendError(QStringLiteral("%1 cannot run here: %2").arg(id(), a.reason));
+    const int count = int(inputs.size());
+    spans = QList<TaskSpan>(count);
+    if (count == 0)
+        return;
+    const int parallel = m_mode == Mode::Sequential ? 1 : std::clamp(workers, 1, count);
+    if (!m_child || m_child->poll() || m_childWorkers != parallel) {
+        stopInterpreter();
+        startInterpreter(parallel, control);
+    }
+
+    QJsonArray list;
+    for (qint64 input : inputs)
+        list.append(input);
+    const QJsonObject batch { { QStringLiteral("kernel"), kernel.name() }, { QStringLiteral("inputs"), list },
+        { QStringLiteral("chunksize"), m_chunkSize } };
+    // A failed write means the interpreter died; its closed output reports that below.
+    m_child->write(QJsonDocument(batch).toJson(QJsonDocument::Compact) + '\n');
+
+    const QString doing = QStringLiteral("running %1 on %2 input(s)").arg(kernel.name()).arg(count);
+    auto protocolError = [&](const QJsonObject& message, const QString& why) {
+        fail(QStringLiteral("protocol error from the Python worker (pid %1) while %2: %3: %4")
+                 .arg(m_child->pid())
+                 .arg(doing, why, WorkerProtocol::quote(QJsonDocument(message).toJson(QJsonDocument::Compact))));
+    };
+    QList<bool> seen(count, false);
+    int done = 0;
+    for (;;) {
+        const QJsonObject message = nextMessage(control, doing);
+        if (message.contains(QStringLiteral("done"))) {
+            const int index = message.value(QStringLiteral("done")).toInt(-1);
+            bool ok = false;
+            const quint64 checksum = message.value(QStringLiteral("checksum")).toString().toULongLong(&ok, 16);
+            const QJsonValue start = message.value(QStringLiteral("start"));
+            const QJsonValue end = message.value(QStringLiteral("end"));
+            if (index < 0 || index >= count || !ok || !start.isDouble() || !end.isDouble())
+                protocolError(message, QStringLiteral("malformed result"));
+            if (seen[index])
+                protocolError(message, QStringLiteral("a second result for the same task"));
+            TaskSpan& span = spans[index];
+            span.input = inputs[index];
+            span.index = index;
+            span.worker = message.value(QStringLiteral("worker")).toInt();
+            span.pid = message.value(QStringLiteral("pid")).toInteger();
+            span.startNs = start.toInteger();
+            span.endNs = end.toInteger();
+            span.checksum = checksum;
+            seen[index] = true;
+            ++done;
+        } else if (message.contains(QStringLiteral("failed"))) {
+            const int index = message.value(QStringLiteral("failed")).toInt(-1);
+            if (index < 0 || index >= count)
+                protocolError(message, QStringLiteral("a failure of a task it was not given"));
+            // The kernel failed, not the interpreter: it stays up for the next batch.
+            const QString traceback = message.value(QStringLiteral("error")).toString().trimmed();
+            throw BackendError(QStringLiteral("%1 failed on input %2 (#%3) in Python (pid %4): %5\n%6")
+                                   .arg(kernel.name())
+                                   .arg(inputs[index])
+                                   .arg(index + 1)
+                                   .arg(message.value(QStringLiteral("pid")).toInteger())
+                                   .arg(lastLine(traceback), traceback.right(2000)));
+        } else if (message.contains(QStringLiteral("end"))) {
+            if (done != count)
+                protocolError(message, QStringLiteral("the batch ended with %1 of %2 results").arg(done).arg(count));
+            return;
+        } else {
+            protocolError(message, QStringLiteral("not a message of the protocol"));
+        }
+    }
+}
+
+} // namespace parlab

@@ -1,0 +1,70 @@
+#pragma once
+
+#include "backend.h"
+
+#include <QJsonObject>
+#include <QStringList>
+#include <memory>
+
+namespace parlab {
+
+class ChildProcess;
+
+// Real CPython running the kernel: `python-sequential` (a plain loop), `python-threads`
+// (concurrent.futures.ThreadPoolExecutor.map) and `python-processes` (multiprocessing.Pool.map), each a
+// long-lived interpreter running resources/python/parlab_worker.py, started on the first execute and kept
+// for the life of this object, as a program keeps its Pool: warmup pays the start-up, repeats measure the
+// map. The script runs pure-Python fib, sleep, spin and primes with the C++ kernels' checksums and reports
+// per-task spans on CLOCK_MONOTONIC. With python_native every python-* backend calls ParLab's own C++
+// kernel through ctypes (libparlab_kernels.so) instead, which releases the GIL during the call: the C
+// extension lesson, in real CPython. The interpreter runs in a process group of its own, so a cancel stops
+// its pool processes too.
+class PythonBackend final : public Backend {
+public:
+    enum class Mode { Sequential, Threads, Processes };
+
+    explicit PythonBackend(Mode mode);
+    ~PythonBackend() override;
+
+    QString id() const override;
+    QString description() const override;
+    QString workerNoun() const override;
+    bool usesWorkers() const override { return m_mode != Mode::Sequential; }
+    QString baseline() const override { return QStringLiteral("python-sequential"); }
+    // Needs a working Python 3.7+ (option python, else python3 on the PATH) and, with python_native, the
+    // kernel library.
+    Availability availability() const override;
+    // python (interpreter), python_native, chunksize (Pool.map's), switch_interval_ms (sys.setswitchinterval).
+    void configure(const QVariantMap& options) override;
+    QString checkKernel(const Kernel& kernel) const override;
+    // "Python 3.11.2 (/usr/bin/python3)", plus whether it is free-threaded and whether kernels are native.
+    QString runtime() const override;
+    double liveChildCpuSeconds() const override;
+    void execute(const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
+        QList<TaskSpan>& spans) override;
+
+    // The kernels the worker script has in pure Python.
+    static QStringList pythonKernels();
+    // $PARLAB_KERNEL_LIBRARY, else libparlab_kernels.so beside the running program.
+    static QString kernelLibrary();
+
+private:
+    void startInterpreter(int workers, RunControl& control);
+    void stopInterpreter();
+    // The next JSON message from the interpreter; throws Cancelled, or BackendError (after stopping it) when
+    // it died, gave up or wrote something that is not the protocol. `doing` completes "... while %1".
+    QJsonObject nextMessage(RunControl& control, const QString& doing);
+    [[noreturn]] void fail(const QString& message);
+
+    Mode m_mode;
+    QString m_python; // the interpreter to run; empty when there is none
+    QString m_pythonProblem; // why there is none
+    bool m_native = false;
+    int m_chunkSize = 1;
+    double m_switchIntervalS = 0; // 0: the interpreter's default
+    std::unique_ptr<ChildProcess> m_child;
+    int m_childWorkers = 0;
+    bool m_childEof = false;
+};
+
+} // namespace parlab

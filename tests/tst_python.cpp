@@ -1,0 +1,517 @@
+// The python-* backends against real CPython (python3 on the PATH): the pure-Python kernels and the C++ kernels
+// called through ctypes give the C++ checksums task by task, with spans on our clock; the runner measures them
+// against python-sequential and records the interpreter; and every way it can go wrong says what happened —
+// no interpreter, a kernel with no Python version, a Python exception, a killed interpreter or pool process,
+// a missing kernel library — and a cancel leaves no process behind.
+
+#include "backends/backend.h"
+#include "backends/backendregistry.h"
+#include "backends/pythonbackend.h"
+#include "clock.h"
+#include "context.h"
+#include "experimentspec.h"
+#include "kernels/kernel.h"
+#include "kernels/kernelregistry.h"
+#include "runner.h"
+#include "testsupport.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThread>
+#include <csignal>
+#include <functional>
+#include <thread>
+#include <unistd.h>
+
+using namespace parlab;
+
+namespace {
+using testsupport::descendants;
+
+struct Outcome {
+    bool threw = false;
+    bool cancelled = false;
+    QString message;
+    qint64 ms = 0;
+};
+
+// Runs one batch on another thread (as the runner does), while `meanwhile` runs on this one.
+Outcome execute(Backend& backend, const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
+    QList<TaskSpan>& spans, const std::function<void()>& meanwhile = {})
+{
+    Outcome outcome;
+    std::thread runner([&] {
+        QElapsedTimer timer;
+        timer.start();
+        try {
+            backend.execute(kernel, inputs, workers, control, spans);
+        } catch (const BackendError& e) {
+            outcome.threw = true;
+            outcome.message = e.message();
+        } catch (const Cancelled&) {
+            outcome.cancelled = true;
+        }
+        outcome.ms = timer.elapsed();
+    });
+    if (meanwhile)
+        meanwhile();
+    runner.join();
+    return outcome;
+}
+
+std::unique_ptr<Backend> backend(const QString& id, const QVariantMap& options = {})
+{
+    auto b = BackendRegistry::create(id);
+    b->configure(options);
+    return b;
+}
+
+// The C++ kernel's checksum, in this process.
+quint64 cppChecksum(const Kernel& kernel, qint64 input)
+{
+    const RunControl control;
+    Context context(control, 0);
+    return kernel.run(input, context);
+}
+
+// Waits until this process has at least `count` descendants (the interpreter and its pool processes).
+bool waitForDescendants(int count, int timeoutMs = 15'000)
+{
+    QElapsedTimer timer;
+    timer.start();
+    while (timer.elapsed() < timeoutMs) {
+        if (descendants().size() >= count)
+            return true;
+        QThread::msleep(10);
+    }
+    return false;
+}
+
+// The children of the interpreter: multiprocessing's pool processes.
+QList<qint64> poolProcesses()
+{
+    QList<qint64> pool;
+    const QList<qint64> all = descendants();
+    for (qint64 pid : all) {
+        if (!descendants(pid).isEmpty() || pool.contains(pid))
+            continue;
+        // A leaf whose parent is one of our descendants, not us.
+        QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+        if (!stat.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray text = stat.readAll();
+        const qint64 parent = text.mid(text.lastIndexOf(')') + 2).split(' ').value(1).toLongLong();
+        if (parent != ::getpid())
+            pool.append(pid);
+    }
+    return pool;
+}
+
+// Sets an environment variable for the life of the object.
+class ScopedEnvironment final {
+public:
+    ScopedEnvironment(const char* name, const QByteArray& value)
+        : m_name(name)
+        , m_had(qEnvironmentVariableIsSet(name))
+        , m_old(qgetenv(name))
+    {
+        qputenv(name, value);
+    }
+    ~ScopedEnvironment()
+    {
+        if (m_had)
+            qputenv(m_name, m_old);
+        else
+            qunsetenv(m_name);
+    }
+
+private:
+    const char* m_name;
+    bool m_had;
+    QByteArray m_old;
+};
+} // namespace
+
+class TestPython final : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void cleanup();
+    void checksumsMatchCpp_data();
+    void checksumsMatchCpp();
+    void runnerMeasuresAgainstPythonSequential();
+    void missingInterpreterIsUnavailable_data();
+    void missingInterpreterIsUnavailable();
+    void kernelWithoutPythonVersionIsRefused();
+    void pythonExceptionIsClearError();
+    void killedInterpreterIsReported();
+    void killedPoolProcessIsReportedNotAwaited();
+    void cancelLeavesNoProcess_data();
+    void cancelLeavesNoProcess();
+    void missingKernelLibrary();
+};
+
+void TestPython::initTestCase()
+{
+    const auto b = backend(QStringLiteral("python-sequential"));
+    if (!b->availability().available)
+        QFAIL(
+            qPrintable(QStringLiteral("these tests need python3 3.7+ on the PATH: %1").arg(b->availability().reason)));
+    QVERIFY2(QFileInfo::exists(PythonBackend::kernelLibrary()), qPrintable(PythonBackend::kernelLibrary()));
+}
+
+void TestPython::cleanup()
+{
+    // Whatever a test did, it must not leave an interpreter or a pool process behind.
+    QTRY_VERIFY2_WITH_TIMEOUT(descendants().isEmpty(), "a child process outlived its test", 3000);
+}
+
+void TestPython::checksumsMatchCpp_data()
+{
+    QTest::addColumn<QString>("backend");
+    QTest::addColumn<bool>("native");
+    QTest::addColumn<QString>("kernel");
+    QTest::addColumn<QList<qint64>>("inputs");
+
+    const QList<QPair<QString, QList<qint64>>> kernels {
+        { QStringLiteral("fib"), { 20, 0, 1, 24, 21, 2 } },
+        { QStringLiteral("sleep"), { 5, 0, 20, 10 } },
+        { QStringLiteral("spin"), { 10, 0, 30, 5 } },
+        { QStringLiteral("primes"), { 3000, 0, 2, 3, 10007 } },
+    };
+    for (const QString& id :
+        { QStringLiteral("python-sequential"), QStringLiteral("python-threads"), QStringLiteral("python-processes") }) {
+        for (const auto& [kernel, inputs] : kernels)
+            QTest::addRow("%s %s", qPrintable(id), qPrintable(kernel)) << id << false << kernel << inputs;
+    }
+    for (const auto& [kernel, inputs] : kernels)
+        QTest::addRow("python-threads native %s", qPrintable(kernel))
+            << QStringLiteral("python-threads") << true << kernel << inputs;
+    // Through the library every kernel runs, not only those with a Python version.
+    QTest::addRow("python-threads native mandelbrot")
+        << QStringLiteral("python-threads") << true << QStringLiteral("mandelbrot") << QList<qint64> { 0, 7, 31 };
+    QTest::addRow("python-processes native sha256")
+        << QStringLiteral("python-processes") << true << QStringLiteral("sha256") << QList<qint64> { 1, 2 };
+}
+
+void TestPython::checksumsMatchCpp()
+{
+    QFETCH(QString, backend);
+    QFETCH(bool, native);
+    QFETCH(QString, kernel);
+    QFETCH(QList<qint64>, inputs);
+
+    const auto k = KernelRegistry::create(kernel);
+    QVariantMap options;
+    if (native)
+        options.insert(QStringLiteral("python_native"), true);
+    const auto b = ::backend(backend, options);
+    QVERIFY(b->availability().available);
+    QCOMPARE(b->checkKernel(*k), QString());
+    const int workers = 2;
+
+    // Twice on one backend object: the second batch reuses the interpreter, as repeats do.
+    qint64 interpreterPid = 0;
+    for (int batch = 0; batch < 2; ++batch) {
+        RunControl control;
+        QList<TaskSpan> spans;
+        const qint64 before = monotonicNs();
+        b->execute(*k, inputs, workers, control, spans);
+        const qint64 after = monotonicNs();
+        QCOMPARE(spans.size(), inputs.size());
+        for (int i = 0; i < spans.size(); ++i) {
+            const TaskSpan& s = spans[i];
+            QCOMPARE(s.index, i);
+            QCOMPARE(s.input, inputs[i]);
+            QCOMPARE(s.checksum, cppChecksum(*k, inputs[i]));
+            // Timed in the interpreter on the same clock, inside the window this process saw.
+            QVERIFY2(before <= s.startNs && s.startNs <= s.endNs && s.endNs <= after,
+                qPrintable(
+                    QStringLiteral("span %1..%2 outside %3..%4").arg(s.startNs).arg(s.endNs).arg(before).arg(after)));
+            QVERIFY(s.worker >= 0);
+            QVERIFY(s.pid > 0 && s.pid != ::getpid());
+        }
+        // The sleep spans say how long each task waited: Python's clock is ours.
+        if (kernel == QStringLiteral("sleep")) {
+            for (const TaskSpan& s : std::as_const(spans))
+                QVERIFY(s.endNs - s.startNs >= s.input * 1'000'000 - 1'000'000);
+        }
+        if (backend != QStringLiteral("python-processes")) {
+            QCOMPARE(spans.first().pid, spans.last().pid); // one interpreter runs them all
+            if (batch == 0)
+                interpreterPid = spans.first().pid;
+            else
+                QCOMPARE(spans.first().pid, interpreterPid);
+        }
+        if (backend == QStringLiteral("python-sequential")) {
+            for (const TaskSpan& s : std::as_const(spans))
+                QCOMPARE(s.worker, 0);
+        } else {
+            for (const TaskSpan& s : std::as_const(spans))
+                QVERIFY(s.worker < workers);
+        }
+    }
+}
+
+void TestPython::runnerMeasuresAgainstPythonSequential()
+{
+    ExperimentSpec spec;
+    spec.kernel = QStringLiteral("fib");
+    spec.inputs = { 18, 19, 18, 19 };
+    spec.backends = { QStringLiteral("python-threads"), QStringLiteral("python-processes") };
+    spec.workers = { 1, 2 };
+    spec.repeats = 2;
+    spec.warmup = 1;
+    QCOMPARE(validateSpec(spec), QString());
+
+    Runner runner;
+    QSignalSpy finished(&runner, &Runner::finished);
+    runner.start(spec, 1);
+    QCOMPARE(finished.size(), 1);
+    const RunResult result = finished.first().first().value<RunResult>();
+    QVERIFY2(result.succeeded(), qPrintable(result.error));
+    // The baseline of the family was added and measured first.
+    QCOMPARE(result.measurements.first().backend, QStringLiteral("python-sequential"));
+    QCOMPARE(result.measurements.size(), 5);
+    for (const Measurement& m : result.measurements) {
+        QCOMPARE(m.samplesS.size(), 2);
+        QVERIFY2(std::isfinite(m.speedup) && m.speedup > 0, qPrintable(m.label()));
+        QCOMPARE(m.spans.size(), spec.inputs.size());
+    }
+    QCOMPARE(result.measurements.first().speedup, 1.0);
+    for (const QString& id :
+        { QStringLiteral("python-sequential"), QStringLiteral("python-threads"), QStringLiteral("python-processes") }) {
+        QVERIFY2(result.runtimes.value(id).startsWith(QStringLiteral("Python 3.")), qPrintable(id));
+        QVERIFY(result.runtimes.value(id).contains(QStringLiteral("(/")));
+    }
+    // Pool processes' CPU time is counted: python-processes at 2 workers did the work somewhere.
+    for (const Measurement& m : result.measurements)
+        QVERIFY2(m.cpuS.first() > 0, qPrintable(m.label()));
+}
+
+void TestPython::missingInterpreterIsUnavailable_data()
+{
+    QTest::addColumn<QString>("python");
+    QTest::addColumn<QString>("reason");
+    QTest::newRow("no such path") << QStringLiteral("/nonexistent/bin/python3")
+                                  << QStringLiteral("the Python interpreter '/nonexistent/bin/python3' was not found");
+    QTest::newRow("not on the PATH") << QStringLiteral("python3-parlab-missing")
+                                     << QStringLiteral("the Python interpreter 'python3-parlab-missing' is not on the "
+                                                       "PATH");
+    QTest::newRow("not a Python") << QStringLiteral("/bin/false")
+                                  << QStringLiteral("'/bin/false' is not a working Python interpreter");
+}
+
+void TestPython::missingInterpreterIsUnavailable()
+{
+    QFETCH(QString, python);
+    QFETCH(QString, reason);
+    QVariantMap options { { QStringLiteral("python"), python } };
+    for (const QString& id :
+        { QStringLiteral("python-sequential"), QStringLiteral("python-threads"), QStringLiteral("python-processes") }) {
+        const auto b = backend(id, options);
+        const Availability a = b->availability();
+        QVERIFY(!a.available);
+        QVERIFY2(a.reason.contains(reason), qPrintable(a.reason));
+        QCOMPARE(b->runtime(), QString());
+    }
+    ExperimentSpec spec;
+    spec.kernel = QStringLiteral("fib");
+    spec.inputs = { 10 };
+    spec.backends = { QStringLiteral("python-processes") };
+    spec.workers = { 2 };
+    spec.options = options;
+    const QString error = validateSpec(spec);
+    QVERIFY2(error.startsWith(QStringLiteral("backend 'python-processes' cannot run here: ")), qPrintable(error));
+    QVERIFY2(error.contains(reason), qPrintable(error));
+}
+
+void TestPython::kernelWithoutPythonVersionIsRefused()
+{
+    ExperimentSpec spec;
+    spec.kernel = QStringLiteral("mandelbrot");
+    spec.inputs = { 1, 2 };
+    spec.backends = { QStringLiteral("sequential"), QStringLiteral("python-threads") };
+    spec.workers = { 2 };
+    QCOMPARE(validateSpec(spec),
+        QStringLiteral("python-threads: the kernel 'mandelbrot' has no Python version (python-* run fib, sleep, spin, "
+                       "primes; with python_native they call the C++ kernel instead)"));
+
+    // With the C++ kernel through ctypes it runs; the command kernel, which needs its settings, still cannot.
+    spec.options.insert(QStringLiteral("python_native"), true);
+    QCOMPARE(validateSpec(spec), QString());
+    spec.kernel = QStringLiteral("command");
+    spec.options.insert(QStringLiteral("command"), QStringLiteral("true"));
+    QVERIFY(validateSpec(spec).startsWith(QStringLiteral("python-threads: the kernel 'command' cannot run")));
+
+    // execute refuses it as well, before starting anything.
+    const auto b = backend(QStringLiteral("python-sequential"));
+    const auto k = KernelRegistry::create(QStringLiteral("stream"));
+    RunControl control;
+    QList<TaskSpan> spans;
+    const Outcome o = execute(*b, *k, { 1 }, 1, control, spans);
+    QVERIFY(o.threw);
+    QVERIFY2(o.message.startsWith(QStringLiteral("python-sequential: the kernel 'stream' has no Python version")),
+        qPrintable(o.message));
+}
+
+void TestPython::pythonExceptionIsClearError()
+{
+    // time.sleep(-0.005) raises ValueError: a Python exception inside a task, in every mode.
+    const auto k = KernelRegistry::create(QStringLiteral("sleep"));
+    for (const QString& id :
+        { QStringLiteral("python-sequential"), QStringLiteral("python-threads"), QStringLiteral("python-processes") }) {
+        const auto b = backend(id);
+        RunControl control;
+        QList<TaskSpan> spans;
+        const Outcome o = execute(*b, *k, { 1, -5, 2 }, 2, control, spans);
+        QVERIFY2(o.threw, qPrintable(id));
+        QVERIFY2(o.message.startsWith(QStringLiteral("sleep failed on input -5 (#2) in Python (pid ")),
+            qPrintable(o.message));
+        QVERIFY2(
+            o.message.contains(QStringLiteral("ValueError: sleep length must be non-negative")), qPrintable(o.message));
+        QVERIFY2(o.message.contains(QStringLiteral("Traceback (most recent call last)")), qPrintable(o.message));
+        // The interpreter survives a failed task: the next batch runs.
+        const Outcome next = execute(*b, *k, { 1, 2 }, 2, control, spans);
+        QVERIFY2(!next.threw && !next.cancelled, qPrintable(next.message));
+        QCOMPARE(spans.size(), 2);
+    }
+
+    // The C++ kernel's own refusal through ctypes comes back as a Python RuntimeError.
+    const auto b = backend(QStringLiteral("python-threads"), { { QStringLiteral("python_native"), true } });
+    const auto fib = KernelRegistry::create(QStringLiteral("fib"));
+    RunControl control;
+    QList<TaskSpan> spans;
+    const Outcome o = execute(*b, *fib, { 10, 99 }, 2, control, spans);
+    QVERIFY(o.threw);
+    QVERIFY2(o.message.contains(QStringLiteral("RuntimeError: fib: input 99 is above 50")), qPrintable(o.message));
+}
+
+void TestPython::killedInterpreterIsReported()
+{
+    const auto b = backend(QStringLiteral("python-threads"));
+    const auto k = KernelRegistry::create(QStringLiteral("spin"));
+    RunControl control;
+    QList<TaskSpan> spans;
+    // A first batch starts the interpreter, so that the kill lands in the second one.
+    QVERIFY(!execute(*b, *k, { 1, 1 }, 2, control, spans).threw);
+    qint64 victim = 0;
+    const Outcome o = execute(*b, *k, { 5000, 5000 }, 2, control, spans, [&] {
+        QThread::msleep(300);
+        victim = descendants().value(0);
+        ::kill(pid_t(victim), SIGKILL);
+    });
+    QVERIFY(o.threw);
+    QVERIFY2(o.message.contains(QStringLiteral("the Python interpreter (pid %1) was killed by signal 9").arg(victim)),
+        qPrintable(o.message));
+    QVERIFY2(o.message.contains(QStringLiteral("while running spin on 2 input(s)")), qPrintable(o.message));
+    QVERIFY2(o.ms < 4000, qPrintable(QString::number(o.ms)));
+}
+
+void TestPython::killedPoolProcessIsReportedNotAwaited()
+{
+    // multiprocessing.Pool replaces a dead worker and waits for its task forever; ParLab says what happened.
+    const auto b = backend(QStringLiteral("python-processes"));
+    const auto k = KernelRegistry::create(QStringLiteral("spin"));
+    RunControl control;
+    QList<TaskSpan> spans;
+    // A first batch starts the interpreter and its pool, so that the kill lands in the second one.
+    QVERIFY(!execute(*b, *k, { 1, 1 }, 2, control, spans).threw);
+    QCOMPARE(poolProcesses().size(), 2);
+    qint64 victim = 0;
+    const Outcome o = execute(*b, *k, { 5000, 5000 }, 2, control, spans, [&] {
+        QThread::msleep(300);
+        victim = poolProcesses().value(0);
+        QVERIFY(victim > 0);
+        ::kill(pid_t(victim), SIGKILL);
+    });
+    QVERIFY(o.threw);
+    QVERIFY2(o.message.contains(QStringLiteral("pool worker pid %1 was killed by signal 9").arg(victim)),
+        qPrintable(o.message));
+    QVERIFY2(o.ms < 4000, qPrintable(QString::number(o.ms)));
+}
+
+void TestPython::cancelLeavesNoProcess_data()
+{
+    QTest::addColumn<QString>("backend");
+    QTest::addColumn<int>("processes"); // the interpreter and its pool
+    QTest::newRow("python-processes") << QStringLiteral("python-processes") << 3;
+    QTest::newRow("python-threads") << QStringLiteral("python-threads") << 1;
+}
+
+void TestPython::cancelLeavesNoProcess()
+{
+    QFETCH(QString, backend);
+    QFETCH(int, processes);
+    const auto b = ::backend(backend);
+    const auto k = KernelRegistry::create(QStringLiteral("fib"));
+    RunControl control;
+    QList<TaskSpan> spans;
+    QElapsedTimer sinceCancel;
+    const Outcome o = execute(*b, *k, { 32, 32, 32, 32 }, 2, control, spans, [&] {
+        QVERIFY(waitForDescendants(processes));
+        QThread::msleep(300);
+        sinceCancel.start();
+        control.cancel();
+    });
+    const qint64 stopMs = sinceCancel.elapsed();
+    QVERIFY2(o.cancelled, qPrintable(o.message));
+    QVERIFY2(stopMs < 1500, qPrintable(QString::number(stopMs)));
+    QVERIFY2(descendants().isEmpty(), "the interpreter or a pool process outlived the cancel");
+
+    // The backend starts afresh for the next batch.
+    RunControl again;
+    QList<qint64> small { 10, 11, 12 };
+    const Outcome next = execute(*b, *k, small, 2, again, spans);
+    QVERIFY2(!next.threw && !next.cancelled, qPrintable(next.message));
+    QCOMPARE(spans.size(), small.size());
+}
+
+void TestPython::missingKernelLibrary()
+{
+    const QVariantMap native { { QStringLiteral("python_native"), true } };
+    {
+        ScopedEnvironment library("PARLAB_KERNEL_LIBRARY", "/nonexistent/libparlab_kernels.so");
+        const auto b = backend(QStringLiteral("python-threads"), native);
+        const Availability a = b->availability();
+        QVERIFY(!a.available);
+        QVERIFY2(a.reason.contains(QStringLiteral("'/nonexistent/libparlab_kernels.so', which was not found")),
+            qPrintable(a.reason));
+        ExperimentSpec spec;
+        spec.kernel = QStringLiteral("fib");
+        spec.inputs = { 10 };
+        spec.backends = { QStringLiteral("python-threads") };
+        spec.workers = { 2 };
+        spec.options = native;
+        QVERIFY2(validateSpec(spec).contains(QStringLiteral("python_native needs ParLab's kernel library")),
+            qPrintable(validateSpec(spec)));
+        // Without python_native the library is not needed.
+        QVERIFY(backend(QStringLiteral("python-threads"))->availability().available);
+    }
+    {
+        // A file that is there but is no library: the interpreter's load fails, and says so.
+        QTemporaryDir folder;
+        const QString fake = folder.filePath(QStringLiteral("libparlab_kernels.so"));
+        QFile file(fake);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("not a shared library\n");
+        file.close();
+        ScopedEnvironment library("PARLAB_KERNEL_LIBRARY", fake.toLocal8Bit());
+        const auto b = backend(QStringLiteral("python-threads"), native);
+        QVERIFY(b->availability().available);
+        const auto k = KernelRegistry::create(QStringLiteral("fib"));
+        RunControl control;
+        QList<TaskSpan> spans;
+        const Outcome o = execute(*b, *k, { 10 }, 2, control, spans);
+        QVERIFY(o.threw);
+        QVERIFY2(o.message.contains(QStringLiteral("cannot load the ParLab kernel library '%1': OSError").arg(fake)),
+            qPrintable(o.message));
+    }
+}
+
+QTEST_GUILESS_MAIN(TestPython)
+#include "tst_python.moc"

@@ -209,6 +209,7 @@ private Q_SLOTS:
     void jsonWritesNullForUnknownFigures();
     void csvHasOneRowPerSample();
     void markdownAndTextShowTheSameRows();
+    void notesNameLockHandOversAndInterpreters();
     void traceHasEveryTaskOnItsWorkersTrack();
     void traceNestsLockStatesInsideTasks();
     void traceOfARealRunIsProperlyNested();
@@ -340,6 +341,28 @@ void TestExports::markdownAndTextShowTheSameRows()
     QVERIFY(row->contains(QStringLiteral("1.82x")));
     QVERIFY(row->contains(QStringLiteral("91%")));
     QVERIFY(text.contains(QStringLiteral("Amdahl fit: threads behaves as if 10% of its work were serial")));
+}
+
+void TestExports::notesNameLockHandOversAndInterpreters()
+{
+    RunResult r = sampleResult();
+    Measurement gil = testsupport::measurement(QStringLiteral("gil-threads"), 2, { 1.0, 1.1, 1.2 });
+    gil.switches = { 180, 200, 250 };
+    // Thread 0 runs 3 ms then waits 1 ms; thread 1 waits 3 ms then runs 1 ms: 4 of 8 ms waiting.
+    gil.states = { { 0, LockState::Running, 0, 3'000'000 }, { 0, LockState::Waiting, 3'000'000, 4'000'000 },
+        { 1, LockState::Waiting, 0, 3'000'000 }, { 1, LockState::Running, 3'000'000, 4'000'000 } };
+    r.measurements.append(gil);
+    r.runtimes.insert(QStringLiteral("python-sequential"), QStringLiteral("Python 3.11.2 (/usr/bin/python3)"));
+    r.runtimes.insert(QStringLiteral("python-threads"), QStringLiteral("Python 3.11.2 (/usr/bin/python3)"));
+    const QStringList notes = Report::notes(r);
+    QVERIFY2(notes.contains(QStringLiteral("gil-threads x2: the lock changed hands 200 times per repeat (median); its "
+                                           "threads spent 50% of their time waiting for it")),
+        qPrintable(notes.join(QLatin1Char('\n'))));
+    QVERIFY(
+        notes.contains(QStringLiteral("python-sequential, python-threads ran on Python 3.11.2 (/usr/bin/python3)")));
+    // Backends without a lock say nothing about one.
+    for (const QString& note : notes)
+        QVERIFY2(!note.startsWith(QStringLiteral("threads x2: the lock")), qPrintable(note));
 }
 
 void TestExports::traceHasEveryTaskOnItsWorkersTrack()

@@ -86,7 +86,10 @@ ExperimentPanel::ExperimentPanel(QWidget* parent)
         const Availability availability = backend->availability();
         if (availability.available) {
             item->setFlags(Qt::ItemIsUserCheckable | Qt::ItemIsEnabled);
-            item->setToolTip(backend->description());
+            backend->configure({});
+            const QString runtime = backend->runtime(); // the interpreter python-* run on, and its version
+            item->setToolTip(
+                runtime.isEmpty() ? backend->description() : tr("%1\nRuns on %2").arg(backend->description(), runtime));
         } else {
             item->setFlags(Qt::ItemIsUserCheckable); // shown, greyed out, not checkable
             item->setToolTip(tr("Not available here: %1").arg(availability.reason));

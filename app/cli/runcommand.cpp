@@ -116,12 +116,12 @@ int runCommand(const QStringList& arguments)
                        "through /bin/sh (e.g. 'python3 child.py --n {}')."),
         QStringLiteral("line"));
     const QCommandLineOption chunksize(QStringLiteral("chunksize"),
-        QStringLiteral("processes: inputs handed to a worker at once, as multiprocessing.Pool.map's chunksize. "
-                       "Default: 1."),
+        QStringLiteral("processes, python-processes: inputs handed to a worker at once, as "
+                       "multiprocessing.Pool.map's chunksize. Default: 1."),
         QStringLiteral("N"), QStringLiteral("1"));
     const QCommandLineOption taskTimeout(QStringLiteral("task-timeout"),
-        QStringLiteral("Out-of-process backends: kill a task that runs longer than this and fail it. Default: no "
-                       "limit."),
+        QStringLiteral("processes, process-per-task: kill a task that runs longer than this and fail it (mpi and "
+                       "python-* do not time single tasks; Esc/Ctrl+C still stops them). Default: no limit."),
         QStringLiteral("seconds"));
     const QCommandLineOption onError(QStringLiteral("on-error"),
         QStringLiteral("When a task fails: stop (end the run, exit 1, keep what was measured) or continue (mark "
@@ -133,7 +133,7 @@ int runCommand(const QStringList& arguments)
         QStringLiteral("mpi: extra arguments for mpirun, e.g. '--mca btl tcp,self'."), QStringLiteral("args"));
     const QCommandLineOption switchInterval(QStringLiteral("switch-interval"),
         QStringLiteral("gil-threads: how long a thread waits for the simulated GIL before asking the holder to drop "
-                       "it, as sys.setswitchinterval. Default: 5."),
+                       "it; python-*: passed to sys.setswitchinterval. Default: 5."),
         QStringLiteral("ms"));
     const QCommandLineOption releaseGil(QStringLiteral("release-gil"),
         QStringLiteral("gil-threads: run CPU kernels with the lock released, as a C extension between "
@@ -143,8 +143,9 @@ int runCommand(const QStringList& arguments)
                        "the PATH."),
         QStringLiteral("path"));
     const QCommandLineOption pythonNative(QStringLiteral("python-native"),
-        QStringLiteral("python-threads: call ParLab's C++ kernel through ctypes, which releases the GIL during "
-                       "the call, instead of the pure-Python kernel."));
+        QStringLiteral("python-*: call ParLab's C++ kernel through ctypes (any kernel but command), which releases "
+                       "the GIL during the call, instead of the pure-Python kernel; the python-sequential baseline "
+                       "does too."));
     const QCommandLineOption historyDb(QStringLiteral("history-db"),
         QStringLiteral("Save the run in this history database instead of %1 (see `parlab history`).")
             .arg(HistoryStore::defaultPath()),

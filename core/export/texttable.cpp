@@ -2,7 +2,9 @@
 
 #include "formatting.h"
 #include "results.h"
+#include "stats/statistics.h"
 
+#include <QMap>
 #include <cmath>
 
 namespace parlab {
@@ -83,6 +85,32 @@ QStringList Report::notes(const RunResult& result)
                          .arg(m.label(), Format::duration(m.launchMedianS), Format::duration(m.wall.median),
                              Format::duration(m.wall.median - m.launchMedianS));
     }
+    for (const Measurement& m : result.measurements) {
+        if (m.switches.isEmpty())
+            continue;
+        QList<double> switches;
+        for (qint64 n : m.switches)
+            switches.append(double(n));
+        // Of all the time the threads lived, the share they spent waiting for the lock (latest repeat).
+        double waiting = 0, total = 0;
+        for (const StateSpan& s : m.states) {
+            total += double(s.endNs - s.startNs);
+            if (s.state == LockState::Waiting)
+                waiting += double(s.endNs - s.startNs);
+        }
+        notes << QStringLiteral("%1: the lock changed hands %2 times per repeat (median)%3")
+                     .arg(m.label())
+                     .arg(qRound64(Statistics::median(switches)))
+                     .arg(total > 0 ? QStringLiteral("; its threads spent %1 of their time waiting for it")
+                                          .arg(Format::percent(waiting / total))
+                                    : QString());
+    }
+    // Who ran the tasks where it was not this program, one line per interpreter.
+    QMap<QString, QStringList> byRuntime;
+    for (auto it = result.runtimes.cbegin(); it != result.runtimes.cend(); ++it)
+        byRuntime[it.value()].append(it.key());
+    for (auto it = byRuntime.cbegin(); it != byRuntime.cend(); ++it)
+        notes << QStringLiteral("%1 ran on %2").arg(it.value().join(QStringLiteral(", ")), it.key());
     for (auto it = result.amdahlSerialFraction.cbegin(); it != result.amdahlSerialFraction.cend(); ++it)
         notes << QStringLiteral("Amdahl fit: %1 behaves as if %2 of its work were serial")
                      .arg(it.key(), Format::percent(std::max(0.0, it.value())));

@@ -6,6 +6,7 @@
 #include "history/historypanel.h"
 #include "history/historyrecorder.h"
 #include "history/historystore.h"
+#include "lessons/lessonpanel.h"
 #include "mainwindow.h"
 #include "models/resultsmodel.h"
 #include "testsupport.h"
@@ -25,6 +26,7 @@
 #include <QLineEdit>
 #include <QLineSeries>
 #include <QListWidget>
+#include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -99,6 +101,7 @@ private Q_SLOTS:
     void lastExperimentIsRestored();
     void presetsFillTheForm();
     void runIsSavedInHistory();
+    void lessonRunShowsItsVerdict();
 };
 
 void TestGui::initTestCase()
@@ -368,6 +371,30 @@ void TestGui::runIsSavedInHistory()
     QCOMPARE(later.experimentPanel()->spec().inputs, (QList<qint64> { 21, 22 }));
     QVERIFY(!later.openHistoryRun(id + 1000)); // not there: a message, nothing replaced
     QCOMPARE(later.resultsModel()->rowCount(), window.result().measurements.size());
+}
+
+void TestGui::lessonRunShowsItsVerdict()
+{
+    MainWindow window;
+    window.show();
+    LessonPanel* lessons = window.lessonPanel();
+    QVERIFY(lessons->selectLesson(QStringLiteral("startup-cost")));
+    QVERIFY(lessons->runButton()->isEnabled());
+    QSignalSpy ended(&window, &MainWindow::runEnded);
+    QTest::mouseClick(lessons->runButton(), Qt::LeftButton);
+    QVERIFY(window.isRunning());
+    QVERIFY(!lessons->runButton()->isEnabled()); // one run at a time
+    // The form shows the lesson's experiment while it runs.
+    QCOMPARE(window.experimentPanel()->spec().kernel, QStringLiteral("noop"));
+    QVERIFY(ended.wait(120'000));
+
+    // The verdict is worked out from this run's numbers: both backends measured, the per-task cost quoted.
+    QVERIFY(window.result().find(QStringLiteral("process-per-task"), 1));
+    const LessonVerdict verdict = lessons->verdict(QStringLiteral("startup-cost"));
+    QVERIFY2(verdict.outcome != LessonVerdict::Outcome::NotRun, qPrintable(verdict.text));
+    QVERIFY2(verdict.text.contains(QStringLiteral(" ms")), qPrintable(verdict.text));
+    QCOMPARE(lessons->verdictLabel()->text(), verdict.text);
+    QVERIFY(lessons->runButton()->isEnabled());
 }
 
 QTEST_MAIN(TestGui)

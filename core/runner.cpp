@@ -123,7 +123,13 @@ void Runner::start(const ExperimentSpec& spec, int generation)
     const int cores = std::max(1, result.environment.logicalCores);
 
     std::vector<Combination> combinations;
-    for (const auto& [id, workers] : plan(spec)) {
+    const QList<QPair<QString, int>> planned = plan(spec);
+    // The bounds come from the tasks' costs in sequential, or, in a run of the python-* family alone, in
+    // python-sequential: the costs of the tasks the parallel runs are compared with.
+    QString boundsBackend = QStringLiteral("sequential");
+    if (!planned.isEmpty() && !planned.contains(QPair<QString, int>(boundsBackend, 1)))
+        boundsBackend = planned.constFirst().first;
+    for (const auto& [id, workers] : planned) {
         Combination c;
         c.backend = BackendRegistry::create(id);
         c.backend->configure(spec.options);
@@ -230,7 +236,7 @@ void Runner::start(const ExperimentSpec& spec, int generation)
                 if (const qint64 switches = c.backend->lastSwitches(); switches >= 0)
                     m.switches.append(switches);
                 m.states = c.backend->lastStates();
-                if (!c.backend->usesWorkers() && c.backend->id() == QStringLiteral("sequential")) {
+                if (!c.backend->usesWorkers() && c.backend->id() == boundsBackend) {
                     for (const TaskSpan& s : std::as_const(spans))
                         taskSamples[s.index].append(s.seconds());
                     result.bounds.taskCostsS.clear();

@@ -291,6 +291,10 @@ void TestPython::runnerMeasuresAgainstPythonSequential()
     // Pool processes' CPU time is counted: python-processes at 2 workers did the work somewhere.
     for (const Measurement& m : result.measurements)
         QVERIFY2(m.cpuS.first() > 0, qPrintable(m.label()));
+    // Without C++ sequential in the run the bounds come from python-sequential's task costs.
+    QCOMPARE(result.bounds.taskCostsS.size(), spec.inputs.size());
+    QVERIFY(std::isfinite(result.bounds.critical) && result.bounds.critical > 1);
+    QVERIFY(result.bounds.lpt.contains(2));
 }
 
 void TestPython::missingInterpreterIsUnavailable_data()

@@ -1,6 +1,7 @@
 #include "gui.h"
 
 #include "cli/cliutil.h"
+#include "lessons/lessonbook.h"
 #include "mainwindow.h"
 #include "presets.h"
 
@@ -12,6 +13,14 @@ namespace parlab {
 
 int runGui(int argc, char* argv[])
 {
+    // Without a display Qt would abort with a plugin error: say what to do instead.
+    if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")
+        && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) {
+        cli::printErr(QStringLiteral("parlab: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are not "
+                                     "set). Use the command line instead, e.g. `parlab run --preset classic` (see "
+                                     "`parlab --help`), or set QT_QPA_PLATFORM=offscreen.\n"));
+        return cli::ExitUsage;
+    }
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("parlab"));
     QApplication::setOrganizationName(QStringLiteral("ParLab"));
@@ -28,8 +37,12 @@ int runGui(int argc, char* argv[])
         "and watch wall time and speedup charted live."));
     const QCommandLineOption preset(QStringLiteral("preset"),
         QStringLiteral("Fill the form from a shipped preset (parlab list presets)."), QStringLiteral("name"));
-    const QCommandLineOption autorun(QStringLiteral("autorun"), QStringLiteral("Start the experiment at once."));
-    parser.addOptions({ preset, autorun });
+    const QCommandLineOption lesson(QStringLiteral("lesson"),
+        QStringLiteral("Open a guided lesson in the Lessons tab: %1.").arg(Lessons::ids().join(QStringLiteral(", "))),
+        QStringLiteral("id"));
+    const QCommandLineOption autorun(
+        QStringLiteral("autorun"), QStringLiteral("Start the experiment (or the lesson's) at once."));
+    parser.addOptions({ preset, lesson, autorun });
     bool handled = false;
     int exitCode = cli::ExitOk;
     if (!cli::parseArguments(parser, QStringLiteral("gui"), arguments, handled, exitCode))
@@ -43,12 +56,22 @@ int runGui(int argc, char* argv[])
             return cli::usageError(QStringLiteral("gui"), error);
     }
 
+    if (parser.isSet(lesson) && !Lessons::find(parser.value(lesson).trimmed()))
+        return cli::usageError(QStringLiteral("gui"),
+            QStringLiteral("no lesson '%1' (there are %2)")
+                .arg(parser.value(lesson), Lessons::ids().join(QStringLiteral(", "))));
+
     MainWindow window;
     if (parser.isSet(preset))
         window.applyPreset(parser.value(preset).trimmed());
     window.show();
-    if (parser.isSet(autorun))
+    if (parser.isSet(lesson)) {
+        const QString id = parser.value(lesson).trimmed();
+        const bool run = parser.isSet(autorun);
+        QTimer::singleShot(0, &window, [&window, id, run] { window.openLesson(id, run); });
+    } else if (parser.isSet(autorun)) {
         QTimer::singleShot(0, &window, &MainWindow::startRun);
+    }
     return QApplication::exec();
 }
 

@@ -44,6 +44,7 @@ private Q_SLOTS:
     void badInputIsRejectedBeforeRunning();
     void ctrlCCancelsAndKeepsResults();
     void overheadMeasuresEveryCostAgainstAFloor();
+    void guiExplainsBadStarts();
 };
 
 void TestCli::topLevelHelp()
@@ -368,6 +369,29 @@ void TestCli::overheadMeasuresEveryCostAgainstAFloor()
     // Spawning a process costs far more than handing a task to a thread: the lesson the table teaches.
     QVERIFY(rows.at(4).toObject().value(QStringLiteral("us")).toDouble()
         > 10 * rows.at(1).toObject().value(QStringLiteral("us")).toDouble());
+}
+
+void TestCli::guiExplainsBadStarts()
+{
+    // An unknown lesson is a usage error naming the lessons there are (offscreen: the tests' platform).
+    const Result lesson = runParlab({ QStringLiteral("gui"), QStringLiteral("--lesson"), QStringLiteral("nope") });
+    QCOMPARE(lesson.code, 2);
+    QVERIFY2(
+        lesson.err.contains(QStringLiteral("no lesson 'nope'")) && lesson.err.contains(QStringLiteral("gil-threads")),
+        qPrintable(lesson.err));
+
+    // Without any display the window cannot open: a message saying what to do, not Qt's abort.
+    QProcess process;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    for (const QString& name :
+        { QStringLiteral("DISPLAY"), QStringLiteral("WAYLAND_DISPLAY"), QStringLiteral("QT_QPA_PLATFORM") })
+        env.remove(name);
+    process.setProcessEnvironment(env);
+    process.start(QStringLiteral(PARLAB_EXECUTABLE), { QStringLiteral("gui") });
+    QVERIFY(process.waitForFinished(30'000));
+    QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(process.exitCode(), 2);
+    QVERIFY(QString::fromUtf8(process.readAllStandardError()).contains(QStringLiteral("parlab run --preset classic")));
 }
 
 QTEST_GUILESS_MAIN(TestCli)

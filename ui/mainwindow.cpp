@@ -386,6 +386,24 @@ bool MainWindow::openHistoryRun(qint64 id)
     return true;
 }
 
+bool MainWindow::openLesson(const QString& id, bool run)
+{
+    if (!m_lessons->selectLesson(id)) {
+        m_status->setText(tr("No lesson '%1': there are %2").arg(id, Lessons::ids().join(QStringLiteral(", "))));
+        return false;
+    }
+    m_leftTabs->setCurrentWidget(m_lessons);
+    if (!run)
+        return true;
+    const LessonPlan plan = m_lessons->plan(id);
+    if (!plan.runnable) {
+        m_status->setText(tr("Lesson %1 cannot run here: %2").arg(id, plan.blockedReason));
+        return false;
+    }
+    startLesson(id, plan.spec);
+    return m_running;
+}
+
 void MainWindow::cancelRun()
 {
     if (!m_running)

@@ -58,6 +58,9 @@ public:
     // Shows a run from the history (charts, table, timeline, and its experiment in the form); false and a
     // message in the status bar when it cannot be loaded. Refused while a run is in flight.
     bool openHistoryRun(qint64 id);
+    // Shows lesson `id` in the Lessons tab; with `run`, also starts its experiment. False (and a message in
+    // the status bar) when there is no such lesson or it cannot run here.
+    bool openLesson(const QString& id, bool run = false);
     QAction* runAction() const { return m_runAction; }
     QAction* cancelAction() const { return m_cancelAction; }
 

@@ -166,7 +166,7 @@ MainWindow::MainWindow(QWidget* parent)
     m_pages = new QTabWidget;
     m_pages->setObjectName(QStringLiteral("pages"));
     m_pages->setDocumentMode(true);
-    m_pages->addTab(m_splitter, tr("&Lab"));
+    m_pages->addTab(m_splitter, tr("La&b"));
     setCentralWidget(m_pages);
 
     m_progress = new QProgressBar;

@@ -339,12 +339,15 @@ void TestGui::runIsSavedInHistory()
     QVERIFY(window.historyStore()->isOpen());
     fill(window, QStringLiteral("fib"), QStringLiteral("21,22"),
         { QStringLiteral("sequential"), QStringLiteral("threads") }, QStringLiteral("1,2"), 2, 0);
-    QSignalSpy saved(window.historyRecorder(), &HistoryRecorder::runSaved);
     QSignalSpy ended(&window, &MainWindow::runEnded);
     window.runAction()->trigger();
     QVERIFY(ended.wait(60'000));
-    QVERIFY(saved.count() == 1 || saved.wait(10'000));
-    const qint64 id = saved.constFirst().constFirst().toLongLong();
+    // The history thread stores the last measurement and the final state right after.
+    HistoryStore* store = window.historyStore();
+    QTRY_VERIFY_WITH_TIMEOUT(!store->runs().isEmpty() && store->runs().constFirst().status == RunStatus::Finished
+            && store->runs().constFirst().measurements == window.result().measurements.size(),
+        10'000);
+    const qint64 id = store->runs().constFirst().id;
 
     // What the window shows is what the history holds.
     const auto stored = window.historyStore()->load(id);

@@ -47,6 +47,8 @@
 #include <QTimer>
 #include <QToolBar>
 #include <QVBoxLayout>
+#include <sys/resource.h>
+#include <unistd.h>
 
 namespace parlab {
 
@@ -197,10 +199,26 @@ MainWindow::MainWindow(QWidget* parent)
 
     // Every measurement is saved the moment it lands; without a usable database everything else still works.
     m_history = std::make_unique<HistoryStore>();
-    if (const QString error = m_history->open(HistoryStore::defaultPath()); !error.isEmpty())
+    const QString historyPath = HistoryStore::defaultPath();
+    if (const QString error = m_history->open(historyPath); !error.isEmpty())
         m_historyProblem = tr("Run history is off: %1").arg(error);
-    m_recorder = new HistoryRecorder(m_history.get(), this);
+    m_writer = std::make_unique<HistoryStore>();
+    m_recorder = new HistoryRecorder(m_writer.get());
+    m_historyThread.setObjectName(QStringLiteral("history"));
+    m_recorder->moveToThread(&m_historyThread);
+    m_historyThread.start();
     m_recorder->watch(m_runner);
+    // The writer's connection is made in its own thread (the UI's open above already moved a damaged file
+    // aside and migrated the schema); if it fails, each run warns that it was not saved, and why.
+    QMetaObject::invokeMethod(
+        m_recorder,
+        [writer = m_writer.get(), historyPath] {
+            // Nice 10 for this thread alone: storing a large measurement (compressing its spans) then yields
+            // to the window and to the measurement in flight instead of competing with them for the cores.
+            setpriority(PRIO_PROCESS, id_t(gettid()), 10);
+            writer->open(historyPath);
+        },
+        Qt::QueuedConnection);
     m_historyPanel = new HistoryPanel(m_history.get());
     m_historyPanel->setObjectName(QStringLiteral("history"));
     if (!m_historyProblem.isEmpty())
@@ -239,6 +257,16 @@ MainWindow::~MainWindow()
     m_runner->cancel(m_generation);
     m_thread.quit();
     m_thread.wait();
+    // The runner's last results are queued to the recorder by now: store them, close, then stop the thread.
+    QMetaObject::invokeMethod(
+        m_recorder,
+        [writer = m_writer.get()] {
+            writer->close();
+            QThread::currentThread()->quit();
+        },
+        Qt::QueuedConnection);
+    m_historyThread.wait();
+    delete m_recorder;
 }
 
 void MainWindow::createMenus()
@@ -353,7 +381,10 @@ void MainWindow::run(const ExperimentSpec& spec)
     setRunning(true);
     if (m_history->isOpen())
         m_historyProblem.clear(); // a write that failed last time may work now: the recorder warns again if not
-    m_recorder->expect(spec, generation);
+    // Queued ahead of the runner's start, so the recorder knows the run before its first signal arrives.
+    QMetaObject::invokeMethod(
+        m_recorder, [recorder = m_recorder, spec, generation] { recorder->expect(spec, generation); },
+        Qt::QueuedConnection);
     m_status->setText(m_lessonId.isEmpty() ? tr("Starting…") : tr("Starting the lesson's experiment…"));
     QMetaObject::invokeMethod(
         m_runner, [runner = m_runner, spec, generation] { runner->start(spec, generation); }, Qt::QueuedConnection);

@@ -52,6 +52,7 @@ public:
     EfficiencyChart* efficiencyChart() const { return m_efficiency; }
     TimelinePanel* timelinePanel() const { return m_timeline; }
     HistoryStore* historyStore() const { return m_history.get(); }
+    // Lives in the history writer thread: connect to its signals, do not call it.
     HistoryRecorder* historyRecorder() const { return m_recorder; }
     HistoryPanel* historyPanel() const { return m_historyPanel; }
     LessonPanel* lessonPanel() const { return m_lessons; }
@@ -125,8 +126,12 @@ private:
     QAction* m_cancelAction = nullptr;
     QTimer* m_redrawTimer = nullptr;
 
-    std::unique_ptr<HistoryStore> m_history;
-    HistoryRecorder* m_recorder = nullptr;
+    std::unique_ptr<HistoryStore> m_history; // the UI thread's connection: the History page, opening runs
+    // Writes happen on their own thread with their own connection to the same file: a measurement of
+    // 100,000 tasks takes a while to store, and the window must not wait for it.
+    QThread m_historyThread;
+    std::unique_ptr<HistoryStore> m_writer;
+    HistoryRecorder* m_recorder = nullptr; // lives in m_historyThread
     HistoryPanel* m_historyPanel = nullptr;
     QString m_historyProblem; // why runs are not being saved, shown with the warnings
 

@@ -55,6 +55,7 @@ private:
 
     RunResult m_result;
     QString m_chosen; // the user's choice, kept across results
+    QString m_shownKey; // which repeat of which measurement the view holds
     QComboBox* m_chooser = nullptr;
     TimelineView* m_view = nullptr;
     QLabel* m_caption = nullptr;

@@ -10,11 +10,7 @@
 namespace parlab {
 
 namespace {
-// JSON has no NaN: unknown figures are null.
-QJsonValue number(double value)
-{
-    return std::isfinite(value) ? QJsonValue(value) : QJsonValue(QJsonValue::Null);
-}
+using JsonExport::number;
 
 QJsonArray numbers(const QList<double>& values)
 {
@@ -22,37 +18,6 @@ QJsonArray numbers(const QList<double>& values)
     for (double v : values)
         array.append(number(v));
     return array;
-}
-
-QJsonObject environment(const Environment& env)
-{
-    return {
-        { QStringLiteral("cpu"), env.cpu },
-        { QStringLiteral("logical_cores"), env.logicalCores },
-        { QStringLiteral("os"), env.os },
-        { QStringLiteral("qt"), env.qt },
-        { QStringLiteral("compiler"), env.compiler },
-        { QStringLiteral("build_type"), env.buildType },
-        { QStringLiteral("load_avg"), number(env.loadAverage) },
-    };
-}
-
-QJsonObject spec(const ExperimentSpec& s)
-{
-    QJsonArray inputs, workers;
-    for (qint64 input : s.inputs)
-        inputs.append(input);
-    for (int w : s.workers)
-        workers.append(w);
-    return {
-        { QStringLiteral("kernel"), s.kernel },
-        { QStringLiteral("inputs"), inputs },
-        { QStringLiteral("backends"), QJsonArray::fromStringList(s.backends) },
-        { QStringLiteral("workers"), workers },
-        { QStringLiteral("repeats"), s.repeats },
-        { QStringLiteral("warmup"), s.warmup },
-        { QStringLiteral("options"), QJsonObject::fromVariantMap(s.options) },
-    };
 }
 
 QJsonObject measurement(const Measurement& m)
@@ -80,11 +45,52 @@ QJsonObject measurement(const Measurement& m)
 }
 } // namespace
 
-QJsonObject JsonExport::toObject(const RunResult& result)
+QJsonValue JsonExport::number(double value)
+{
+    return std::isfinite(value) ? QJsonValue(value) : QJsonValue(QJsonValue::Null);
+}
+
+QJsonObject JsonExport::environmentObject(const Environment& env)
+{
+    return {
+        { QStringLiteral("cpu"), env.cpu },
+        { QStringLiteral("logical_cores"), env.logicalCores },
+        { QStringLiteral("os"), env.os },
+        { QStringLiteral("qt"), env.qt },
+        { QStringLiteral("compiler"), env.compiler },
+        { QStringLiteral("build_type"), env.buildType },
+        { QStringLiteral("load_avg"), number(env.loadAverage) },
+    };
+}
+
+QJsonObject JsonExport::specObject(const ExperimentSpec& s)
+{
+    QJsonArray inputs, workers;
+    for (qint64 input : s.inputs)
+        inputs.append(input);
+    for (int w : s.workers)
+        workers.append(w);
+    return {
+        { QStringLiteral("kernel"), s.kernel },
+        { QStringLiteral("inputs"), inputs },
+        { QStringLiteral("backends"), QJsonArray::fromStringList(s.backends) },
+        { QStringLiteral("workers"), workers },
+        { QStringLiteral("repeats"), s.repeats },
+        { QStringLiteral("warmup"), s.warmup },
+        { QStringLiteral("options"), QJsonObject::fromVariantMap(s.options) },
+    };
+}
+
+QJsonObject JsonExport::boundsObject(const Bounds& bounds)
 {
     QJsonObject lpt;
-    for (auto it = result.bounds.lpt.cbegin(); it != result.bounds.lpt.cend(); ++it)
+    for (auto it = bounds.lpt.cbegin(); it != bounds.lpt.cend(); ++it)
         lpt.insert(QString::number(it.key()), number(it.value()));
+    return { { QStringLiteral("critical"), number(bounds.critical) }, { QStringLiteral("lpt"), lpt } };
+}
+
+QJsonObject JsonExport::toObject(const RunResult& result)
+{
     QJsonArray results;
     for (const Measurement& m : result.measurements) {
         if (!m.samplesS.isEmpty())
@@ -94,12 +100,10 @@ QJsonObject JsonExport::toObject(const RunResult& result)
         { QStringLiteral("tool"), QStringLiteral("parlab") },
         { QStringLiteral("version"), QStringLiteral(PARLAB_VERSION) },
         { QStringLiteral("created"), result.created.toString(Qt::ISODateWithMs) },
-        { QStringLiteral("environment"), environment(result.environment) },
-        { QStringLiteral("spec"), spec(result.spec) },
+        { QStringLiteral("environment"), environmentObject(result.environment) },
+        { QStringLiteral("spec"), specObject(result.spec) },
         { QStringLiteral("warnings"), QJsonArray::fromStringList(result.warnings) },
-        { QStringLiteral("bounds"),
-            QJsonObject {
-                { QStringLiteral("critical"), number(result.bounds.critical) }, { QStringLiteral("lpt"), lpt } } },
+        { QStringLiteral("bounds"), boundsObject(result.bounds) },
         { QStringLiteral("results"), results },
         { QStringLiteral("reference_checksum"), Format::checksum(result.referenceChecksum) },
     };

@@ -153,6 +153,25 @@ ExperimentSpec spec(const QJsonObject& o)
     return s;
 }
 
+Bounds bounds(const QJsonObject& o)
+{
+    Bounds b;
+    b.critical = number(o, QStringLiteral("bounds"), QStringLiteral("critical"));
+    if (o.contains(QStringLiteral("lpt"))) {
+        const QJsonObject lpt = object(o.value(QStringLiteral("lpt")), QStringLiteral("bounds.lpt"));
+        for (auto it = lpt.constBegin(); it != lpt.constEnd(); ++it) {
+            bool ok = false;
+            const int workers = it.key().toInt(&ok);
+            if (!ok || workers < 1)
+                throw ImportError { QStringLiteral("bounds.lpt: key '%1' is not a worker count").arg(it.key()) };
+            if (!it.value().isDouble() && !it.value().isNull())
+                fail(QStringLiteral("bounds.lpt.%1").arg(it.key()), QStringLiteral("a number or null"), it.value());
+            b.lpt.insert(workers, it.value().isNull() ? kUnknown : it.value().toDouble());
+        }
+    }
+    return b;
+}
+
 Measurement measurement(const QJsonObject& o, const QString& path)
 {
     Measurement m;
@@ -228,22 +247,8 @@ RunResult read(const QJsonObject& root)
             result.warnings.append(warnings.at(i).toString());
         }
     }
-    if (root.contains(QStringLiteral("bounds"))) {
-        const QJsonObject bounds = object(root.value(QStringLiteral("bounds")), QStringLiteral("bounds"));
-        result.bounds.critical = number(bounds, QStringLiteral("bounds"), QStringLiteral("critical"));
-        if (bounds.contains(QStringLiteral("lpt"))) {
-            const QJsonObject lpt = object(bounds.value(QStringLiteral("lpt")), QStringLiteral("bounds.lpt"));
-            for (auto it = lpt.constBegin(); it != lpt.constEnd(); ++it) {
-                bool ok = false;
-                const int workers = it.key().toInt(&ok);
-                if (!ok || workers < 1)
-                    throw ImportError { QStringLiteral("bounds.lpt: key '%1' is not a worker count").arg(it.key()) };
-                if (!it.value().isDouble() && !it.value().isNull())
-                    fail(QStringLiteral("bounds.lpt.%1").arg(it.key()), QStringLiteral("a number or null"), it.value());
-                result.bounds.lpt.insert(workers, it.value().isNull() ? kUnknown : it.value().toDouble());
-            }
-        }
-    }
+    if (root.contains(QStringLiteral("bounds")))
+        result.bounds = bounds(object(root.value(QStringLiteral("bounds")), QStringLiteral("bounds")));
     if (root.contains(QStringLiteral("runtimes"))) {
         const QJsonObject runtimes = object(root.value(QStringLiteral("runtimes")), QStringLiteral("runtimes"));
         for (auto it = runtimes.constBegin(); it != runtimes.constEnd(); ++it) {
@@ -278,17 +283,38 @@ RunResult read(const QJsonObject& root)
     result.plannedRuns = result.completedRuns;
     return result;
 }
-} // namespace
 
-std::optional<RunResult> JsonImport::fromObject(const QJsonObject& object, QString* error)
+// Runs one of the readers above: its value, or nullopt with `error` set to what it threw.
+template<typename Read> auto caught(Read read, QString* error) -> std::optional<decltype(read())>
 {
     try {
-        return read(object);
+        return read();
     } catch (const ImportError& e) {
         if (error)
             *error = e.message;
         return std::nullopt;
     }
+}
+} // namespace
+
+std::optional<RunResult> JsonImport::fromObject(const QJsonObject& object, QString* error)
+{
+    return caught([&] { return read(object); }, error);
+}
+
+std::optional<ExperimentSpec> JsonImport::specFromObject(const QJsonObject& object, QString* error)
+{
+    return caught([&] { return spec(object); }, error);
+}
+
+std::optional<Environment> JsonImport::environmentFromObject(const QJsonObject& object, QString* error)
+{
+    return caught([&] { return environment(object); }, error);
+}
+
+std::optional<Bounds> JsonImport::boundsFromObject(const QJsonObject& object, QString* error)
+{
+    return caught([&] { return bounds(object); }, error);
 }
 
 std::optional<RunResult> JsonImport::fromJson(const QByteArray& json, QString* error)

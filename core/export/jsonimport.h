@@ -18,6 +18,12 @@ namespace JsonImport {
 // ("results[2].samples_s[0]: expected a number, got a string").
 std::optional<RunResult> fromJson(const QByteArray& json, QString* error);
 std::optional<RunResult> fromObject(const QJsonObject& object, QString* error);
+
+// The parts of the schema alone (JsonExport::specObject and the rest), for what else stores them as JSON;
+// the bounds' task costs, which the schema does not carry, stay empty.
+std::optional<ExperimentSpec> specFromObject(const QJsonObject& object, QString* error);
+std::optional<Environment> environmentFromObject(const QJsonObject& object, QString* error);
+std::optional<Bounds> boundsFromObject(const QJsonObject& object, QString* error);
 } // namespace JsonImport
 
 } // namespace parlab

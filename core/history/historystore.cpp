@@ -1,5 +1,6 @@
 #include "historystore.h"
 
+#include "export/jsonexport.h"
 #include "export/jsonimport.h"
 #include "runner.h"
 #include "stats/analysis.h"
@@ -171,11 +172,6 @@ double real(const QVariant& value)
     return value.isNull() ? kUnknown : value.toDouble();
 }
 
-QJsonValue jsonNumber(double value)
-{
-    return std::isfinite(value) ? QJsonValue(value) : QJsonValue(QJsonValue::Null);
-}
-
 double jsonNumber(const QJsonValue& value)
 {
     return value.isDouble() ? value.toDouble() : kUnknown;
@@ -201,90 +197,23 @@ QJsonArray arrayFrom(const QString& text)
     return QJsonDocument::fromJson(text.toUtf8()).array();
 }
 
-QJsonObject specJson(const ExperimentSpec& s)
-{
-    QJsonArray inputs, workers;
-    for (qint64 input : s.inputs)
-        inputs.append(input);
-    for (int w : s.workers)
-        workers.append(w);
-    return {
-        { QStringLiteral("kernel"), s.kernel },
-        { QStringLiteral("inputs"), inputs },
-        { QStringLiteral("backends"), QJsonArray::fromStringList(s.backends) },
-        { QStringLiteral("workers"), workers },
-        { QStringLiteral("repeats"), s.repeats },
-        { QStringLiteral("warmup"), s.warmup },
-        { QStringLiteral("options"), QJsonObject::fromVariantMap(s.options) },
-    };
-}
-
-ExperimentSpec specFrom(const QJsonObject& o)
-{
-    ExperimentSpec s;
-    s.kernel = o.value(QStringLiteral("kernel")).toString();
-    for (const QJsonValue& v : o.value(QStringLiteral("inputs")).toArray())
-        s.inputs.append(v.toInteger());
-    for (const QJsonValue& v : o.value(QStringLiteral("backends")).toArray())
-        s.backends.append(v.toString());
-    for (const QJsonValue& v : o.value(QStringLiteral("workers")).toArray())
-        s.workers.append(v.toInt());
-    s.repeats = o.value(QStringLiteral("repeats")).toInt(s.repeats);
-    s.warmup = o.value(QStringLiteral("warmup")).toInt(s.warmup);
-    s.options = o.value(QStringLiteral("options")).toObject().toVariantMap();
-    return s;
-}
-
+// The spec, environment and bounds are stored in the JSON export's shapes and read back by its reader, plus
+// what the export schema leaves out: the environment's governor and the bounds' task costs.
 QJsonObject environmentJson(const Environment& env)
 {
-    return {
-        { QStringLiteral("cpu"), env.cpu },
-        { QStringLiteral("logical_cores"), env.logicalCores },
-        { QStringLiteral("os"), env.os },
-        { QStringLiteral("qt"), env.qt },
-        { QStringLiteral("compiler"), env.compiler },
-        { QStringLiteral("build_type"), env.buildType },
-        { QStringLiteral("load_avg"), jsonNumber(env.loadAverage) },
-        { QStringLiteral("governor"), env.governor },
-    };
-}
-
-Environment environmentFrom(const QJsonObject& o)
-{
-    Environment env;
-    env.cpu = o.value(QStringLiteral("cpu")).toString();
-    env.logicalCores = o.value(QStringLiteral("logical_cores")).toInt();
-    env.os = o.value(QStringLiteral("os")).toString();
-    env.qt = o.value(QStringLiteral("qt")).toString();
-    env.compiler = o.value(QStringLiteral("compiler")).toString();
-    env.buildType = o.value(QStringLiteral("build_type")).toString();
-    env.loadAverage = o.value(QStringLiteral("load_avg")).toDouble();
-    env.governor = o.value(QStringLiteral("governor")).toString();
-    return env;
+    QJsonObject object = JsonExport::environmentObject(env);
+    object.insert(QStringLiteral("governor"), env.governor);
+    return object;
 }
 
 QJsonObject boundsJson(const Bounds& b)
 {
-    QJsonObject lpt;
-    for (auto it = b.lpt.cbegin(); it != b.lpt.cend(); ++it)
-        lpt.insert(QString::number(it.key()), jsonNumber(it.value()));
     QJsonArray costs;
     for (double c : b.taskCostsS)
-        costs.append(jsonNumber(c));
-    return { { QStringLiteral("critical"), jsonNumber(b.critical) }, { QStringLiteral("lpt"), lpt },
-        { QStringLiteral("task_costs_s"), costs } };
-}
-
-Bounds boundsFrom(const QJsonObject& o)
-{
-    Bounds b;
-    b.critical = jsonNumber(o.value(QStringLiteral("critical")));
-    const QJsonObject lpt = o.value(QStringLiteral("lpt")).toObject();
-    for (auto it = lpt.constBegin(); it != lpt.constEnd(); ++it)
-        b.lpt.insert(it.key().toInt(), jsonNumber(it.value()));
-    for (const QJsonValue& v : o.value(QStringLiteral("task_costs_s")).toArray())
-        b.taskCostsS.append(jsonNumber(v));
-    return b;
+        costs.append(JsonExport::number(c));
+    QJsonObject object = JsonExport::boundsObject(b);
+    object.insert(QStringLiteral("task_costs_s"), costs);
+    return object;
 }
 
 QString joinInts(const QList<int>& values)
@@ -434,6 +363,14 @@ RunStatus statusOf(const RunResult& result)
 struct SqlFailure {
     QString message;
 };
+
+// A stored value that JsonImport's reader rejects: the row was damaged after it was written.
+template<typename T> T storedOrThrow(std::optional<T> value, const QString& column, const QString& error)
+{
+    if (!value)
+        throw SqlFailure { QStringLiteral("its stored %1 is damaged: %2").arg(column, error) };
+    return *std::move(value);
+}
 
 // BEGIN IMMEDIATE takes the write lock at once (waiting up to the busy timeout), so a transaction never
 // fails half-way for a lock another process holds. Rolled back unless committed.
@@ -592,8 +529,8 @@ qint64 HistoryStore::Private::insertRun(const ExperimentSpec& spec, const Enviro
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
         { created.toString(Qt::ISODateWithMs), runStatusName(status), text(spec.kernel),
             text(compactInputs(spec.inputs)), text(spec.backends.join(QLatin1Char(','))), text(joinInts(spec.workers)),
-            toJsonText(specJson(spec)), toJsonText(environmentJson(env)), planned, QStringLiteral(PARLAB_VERSION),
-            text(source), text(owner.host), text(owner.boot), owner.pid, owner.start });
+            toJsonText(JsonExport::specObject(spec)), toJsonText(environmentJson(env)), planned,
+            QStringLiteral(PARLAB_VERSION), text(source), text(owner.host), text(owner.boot), owner.pid, owner.start });
     return q.lastInsertId().toLongLong();
 }
 
@@ -668,7 +605,7 @@ void HistoryStore::Private::storeEnd(qint64 runId, const RunResult& result, RunS
     }
     QJsonObject amdahl;
     for (auto it = result.amdahlSerialFraction.cbegin(); it != result.amdahlSerialFraction.cend(); ++it)
-        amdahl.insert(it.key(), jsonNumber(it.value()));
+        amdahl.insert(it.key(), JsonExport::number(it.value()));
     QJsonObject runtimes;
     for (auto it = result.runtimes.cbegin(); it != result.runtimes.cend(); ++it)
         runtimes.insert(it.key(), it.value());
@@ -1015,12 +952,21 @@ std::optional<RunResult> HistoryStore::load(qint64 runId)
             }
             result.created = QDateTime::fromString(q.value(0).toString(), Qt::ISODateWithMs);
             status = runStatusFromName(q.value(1).toString()).value_or(RunStatus::Failed);
-            result.spec = specFrom(objectFrom(q.value(2).toString()));
-            result.environment = environmentFrom(objectFrom(q.value(3).toString()));
+            QString error;
+            result.spec = storedOrThrow(
+                JsonImport::specFromObject(objectFrom(q.value(2).toString()), &error), QStringLiteral("spec"), error);
+            result.environment
+                = storedOrThrow(JsonImport::environmentFromObject(objectFrom(q.value(3).toString()), &error),
+                    QStringLiteral("environment"), error);
             for (const QJsonValue& w : arrayFrom(q.value(4).toString()))
                 result.warnings.append(w.toString());
-            if (!q.value(5).isNull())
-                result.bounds = boundsFrom(objectFrom(q.value(5).toString()));
+            if (!q.value(5).isNull()) {
+                const QJsonObject bounds = objectFrom(q.value(5).toString());
+                result.bounds
+                    = storedOrThrow(JsonImport::boundsFromObject(bounds, &error), QStringLiteral("bounds"), error);
+                for (const QJsonValue& v : bounds.value(QStringLiteral("task_costs_s")).toArray())
+                    result.bounds.taskCostsS.append(jsonNumber(v));
+            }
             const QJsonObject amdahl = objectFrom(q.value(6).toString());
             for (auto it = amdahl.constBegin(); it != amdahl.constEnd(); ++it)
                 result.amdahlSerialFraction.insert(it.key(), jsonNumber(it.value()));

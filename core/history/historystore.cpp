@@ -271,81 +271,77 @@ QString compactInputs(const QList<qint64>& inputs)
 constexpr quint32 kSpansMagic = 0x504c5331; // "PLS1"
 constexpr quint32 kStatesMagic = 0x504c4c31; // "PLL1"
 
-QByteArray spansBlob(const QList<TaskSpan>& spans)
+// The framing both blobs share: magic, count, the records, compressed. A blob with another magic, or one cut
+// short, reads as no records.
+template<typename T, typename Write> QByteArray encodeBlob(quint32 magic, const QList<T>& records, Write write)
 {
-    if (spans.isEmpty())
+    if (records.isEmpty())
         return {};
     QByteArray raw;
     QDataStream out(&raw, QIODevice::WriteOnly);
     out.setVersion(QDataStream::Qt_6_4);
-    out << kSpansMagic << quint32(spans.size());
-    for (const TaskSpan& s : spans)
-        out << s.input << qint32(s.index) << qint32(s.worker) << s.pid << s.host << s.startNs << s.endNs << s.checksum;
+    out << magic << quint32(records.size());
+    for (const T& record : records)
+        write(out, record);
     return qCompress(raw, 1); // fast: it runs at every append
+}
+
+template<typename T, typename Read> QList<T> decodeBlob(quint32 magic, const QByteArray& blob, Read read)
+{
+    QList<T> records;
+    if (blob.isEmpty())
+        return records;
+    QDataStream in(qUncompress(blob));
+    in.setVersion(QDataStream::Qt_6_4);
+    quint32 stored = 0, count = 0;
+    in >> stored >> count;
+    if (stored != magic)
+        return records;
+    records.reserve(count);
+    for (quint32 i = 0; i < count && in.status() == QDataStream::Ok; ++i)
+        records.append(read(in));
+    if (in.status() != QDataStream::Ok)
+        records.clear();
+    return records;
+}
+
+QByteArray spansBlob(const QList<TaskSpan>& spans)
+{
+    return encodeBlob(kSpansMagic, spans, [](QDataStream& out, const TaskSpan& s) {
+        out << s.input << qint32(s.index) << qint32(s.worker) << s.pid << s.host << s.startNs << s.endNs << s.checksum;
+    });
 }
 
 QList<TaskSpan> spansFrom(const QByteArray& blob)
 {
-    QList<TaskSpan> spans;
-    if (blob.isEmpty())
-        return spans;
-    QDataStream in(qUncompress(blob));
-    in.setVersion(QDataStream::Qt_6_4);
-    quint32 magic = 0, count = 0;
-    in >> magic >> count;
-    if (magic != kSpansMagic)
-        return spans;
-    spans.reserve(count);
-    for (quint32 i = 0; i < count && in.status() == QDataStream::Ok; ++i) {
+    return decodeBlob<TaskSpan>(kSpansMagic, blob, [](QDataStream& in) {
         TaskSpan s;
         qint32 index = 0, worker = 0;
         in >> s.input >> index >> worker >> s.pid >> s.host >> s.startNs >> s.endNs >> s.checksum;
         s.index = index;
         s.worker = worker;
-        spans.append(s);
-    }
-    if (in.status() != QDataStream::Ok)
-        spans.clear();
-    return spans;
+        return s;
+    });
 }
 
 QByteArray statesBlob(const QList<StateSpan>& states)
 {
-    if (states.isEmpty())
-        return {};
-    QByteArray raw;
-    QDataStream out(&raw, QIODevice::WriteOnly);
-    out.setVersion(QDataStream::Qt_6_4);
-    out << kStatesMagic << quint32(states.size());
-    for (const StateSpan& s : states)
+    return encodeBlob(kStatesMagic, states, [](QDataStream& out, const StateSpan& s) {
         out << qint32(s.worker) << quint8(s.state) << s.startNs << s.endNs;
-    return qCompress(raw, 1); // fast: it runs at every append
+    });
 }
 
 QList<StateSpan> statesFrom(const QByteArray& blob)
 {
-    QList<StateSpan> states;
-    if (blob.isEmpty())
-        return states;
-    QDataStream in(qUncompress(blob));
-    in.setVersion(QDataStream::Qt_6_4);
-    quint32 magic = 0, count = 0;
-    in >> magic >> count;
-    if (magic != kStatesMagic)
-        return states;
-    states.reserve(count);
-    for (quint32 i = 0; i < count && in.status() == QDataStream::Ok; ++i) {
+    return decodeBlob<StateSpan>(kStatesMagic, blob, [](QDataStream& in) {
         StateSpan s;
         qint32 worker = 0;
         quint8 state = 0;
         in >> worker >> state >> s.startNs >> s.endNs;
         s.worker = worker;
         s.state = state <= quint8(LockState::Released) ? LockState(state) : LockState::Running;
-        states.append(s);
-    }
-    if (in.status() != QDataStream::Ok)
-        states.clear();
-    return states;
+        return s;
+    });
 }
 
 RunStatus statusOf(const RunResult& result)

@@ -5,6 +5,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QSaveFile>
+#include <algorithm>
 #include <cstdio>
 
 namespace parlab::cli {
@@ -84,6 +85,32 @@ QString writeFile(const QString& path, const QByteArray& data)
     if (!file.commit())
         return QStringLiteral("cannot write '%1': %2").arg(path, file.errorString());
     return {};
+}
+
+QString columns(const QList<QStringList>& rows, const QList<bool>& right)
+{
+    QList<qsizetype> widths;
+    for (const QStringList& row : rows) {
+        for (qsizetype c = 0; c < row.size(); ++c) {
+            if (c >= widths.size())
+                widths.append(0);
+            widths[c] = std::max(widths[c], row[c].size());
+        }
+    }
+    QString out;
+    for (const QStringList& row : rows) {
+        QStringList cells;
+        for (qsizetype c = 0; c < row.size(); ++c) {
+            const bool alignRight = c < right.size() && right[c];
+            cells.append(alignRight ? row[c].rightJustified(widths[c])
+                                    : (c + 1 < row.size() ? row[c].leftJustified(widths[c]) : row[c]));
+        }
+        QString line = cells.join(QStringLiteral("  "));
+        while (line.endsWith(QLatin1Char(' ')))
+            line.chop(1);
+        out += line + QLatin1Char('\n');
+    }
+    return out;
 }
 
 } // namespace parlab::cli

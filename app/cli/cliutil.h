@@ -1,6 +1,8 @@
 #pragma once
 
+#include <QList>
 #include <QString>
+#include <QStringList>
 
 class QCommandLineParser;
 
@@ -25,5 +27,9 @@ QString checkWritable(const QString& path);
 
 // Writes `data` to `path`; "" or why it failed.
 QString writeFile(const QString& path, const QByteArray& data);
+
+// Rows as aligned columns, two spaces apart, for a terminal; `right` marks the right-aligned columns. The last
+// column is not padded and no line ends in spaces.
+QString columns(const QList<QStringList>& rows, const QList<bool>& right = {});
 
 } // namespace parlab::cli

@@ -44,33 +44,6 @@ ID is a run number from `list`, or `last` for the newest run.
 A run whose process was killed before it finished shows as interrupted, with every measurement it completed.
 Exit codes: 0 ok, 1 the action failed (no such run, the history cannot be read or written), 2 bad usage.)";
 
-// Aligned columns; `right` marks right-aligned ones. The last column is not padded.
-QString columns(const QList<QStringList>& rows, const QList<bool>& right = {})
-{
-    QList<qsizetype> widths;
-    for (const QStringList& row : rows) {
-        for (qsizetype c = 0; c < row.size(); ++c) {
-            if (c >= widths.size())
-                widths.append(0);
-            widths[c] = std::max(widths[c], row[c].size());
-        }
-    }
-    QString out;
-    for (const QStringList& row : rows) {
-        QStringList cells;
-        for (qsizetype c = 0; c < row.size(); ++c) {
-            const bool alignRight = c < right.size() && right[c];
-            cells.append(alignRight ? row[c].rightJustified(widths[c])
-                                    : (c + 1 < row.size() ? row[c].leftJustified(widths[c]) : row[c]));
-        }
-        QString line = cells.join(QStringLiteral("  "));
-        while (line.endsWith(QLatin1Char(' ')))
-            line.chop(1);
-        out += line + QLatin1Char('\n');
-    }
-    return out;
-}
-
 QJsonValue number(double value)
 {
     return std::isfinite(value) ? QJsonValue(value) : QJsonValue(QJsonValue::Null);

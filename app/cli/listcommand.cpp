@@ -17,26 +17,6 @@ namespace parlab::cli {
 namespace {
 const QString kCommand = QStringLiteral("list");
 
-QString columns(const QList<QStringList>& rows)
-{
-    QList<qsizetype> widths;
-    for (const QStringList& row : rows) {
-        for (qsizetype c = 0; c < row.size(); ++c) {
-            if (c >= widths.size())
-                widths.append(0);
-            widths[c] = std::max(widths[c], row[c].size());
-        }
-    }
-    QString out;
-    for (const QStringList& row : rows) {
-        QStringList cells;
-        for (qsizetype c = 0; c < row.size(); ++c)
-            cells.append(c + 1 < row.size() ? row[c].leftJustified(widths[c]) : row[c]);
-        out += cells.join(QStringLiteral("  ")) + QLatin1Char('\n');
-    }
-    return out;
-}
-
 QString kernels(bool json)
 {
     QJsonArray array;

@@ -44,10 +44,7 @@ ID is a run number from `list`, or `last` for the newest run.
 A run whose process was killed before it finished shows as interrupted, with every measurement it completed.
 Exit codes: 0 ok, 1 the action failed (no such run, the history cannot be read or written), 2 bad usage.)";
 
-QJsonValue number(double value)
-{
-    return std::isfinite(value) ? QJsonValue(value) : QJsonValue(QJsonValue::Null);
-}
+using JsonExport::number;
 
 QString pValueText(double p)
 {

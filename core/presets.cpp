@@ -4,12 +4,10 @@
 #include "inputparser.h"
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
+#include "resourcejson.h"
 
-#include <QDir>
 #include <QFile>
-#include <QFileInfo>
 #include <QJsonArray>
-#include <QJsonDocument>
 #include <QJsonObject>
 #include <cmath>
 #include <tuple>
@@ -59,11 +57,7 @@ namespace Presets {
 QStringList names()
 {
     ensureResources();
-    QStringList result;
-    const QStringList files = QDir(kFolder).entryList({ QStringLiteral("*.json") }, QDir::Files, QDir::Name);
-    for (const QString& file : files)
-        result.append(QFileInfo(file).completeBaseName());
-    return result;
+    return ResourceJson::ids(kFolder);
 }
 
 std::optional<Preset> fromJson(const QString& name, const QByteArray& json, QString* error)
@@ -73,30 +67,14 @@ std::optional<Preset> fromJson(const QString& name, const QByteArray& json, QStr
         return failure(error, QStringLiteral("%1: field '%2': %3").arg(where, field, why));
     };
 
-    QJsonParseError parseError;
-    const QJsonDocument document = QJsonDocument::fromJson(json, &parseError);
-    if (parseError.error != QJsonParseError::NoError)
-        return failure(error,
-            QStringLiteral("%1: not valid JSON at byte %2: %3")
-                .arg(where)
-                .arg(parseError.offset)
-                .arg(parseError.errorString()));
-    if (!document.isObject())
-        return failure(error, QStringLiteral("%1: the file must hold one JSON object").arg(where));
-    const QJsonObject object = document.object();
-
-    // A misspelt field would otherwise be ignored in silence and its default used.
-    const QStringList known { QStringLiteral("name"), QStringLiteral("title"), QStringLiteral("description"),
-        QStringLiteral("kernel"), QStringLiteral("inputs"), QStringLiteral("backends"), QStringLiteral("workers"),
-        QStringLiteral("repeats"), QStringLiteral("warmup"), QStringLiteral("options") };
-    for (const QString& key : object.keys()) {
-        if (!known.contains(key)) {
-            QString message = QStringLiteral("%1: unknown field '%2'").arg(where, key);
-            if (const QString guess = closestName(key, known); !guess.isEmpty())
-                message += QStringLiteral(": did you mean '%1'?").arg(guess);
-            return failure(error, message);
-        }
-    }
+    const auto parsed = ResourceJson::object(where, json,
+        { QStringLiteral("name"), QStringLiteral("title"), QStringLiteral("description"), QStringLiteral("kernel"),
+            QStringLiteral("inputs"), QStringLiteral("backends"), QStringLiteral("workers"), QStringLiteral("repeats"),
+            QStringLiteral("warmup"), QStringLiteral("options") },
+        error);
+    if (!parsed)
+        return std::nullopt;
+    const QJsonObject& object = *parsed;
 
     Preset preset;
     for (const auto& [field, target] :

@@ -1,6 +1,7 @@
 #include "lesson.h"
 
 #include "backends/backendregistry.h"
+#include "resourcejson.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -141,29 +142,13 @@ std::optional<Lesson> Lesson::fromJson(const QString& id, const QByteArray& json
         return failure(error, QStringLiteral("%1: field '%2': %3").arg(where, field, why));
     };
 
-    QJsonParseError parseError;
-    const QJsonDocument document = QJsonDocument::fromJson(json, &parseError);
-    if (parseError.error != QJsonParseError::NoError)
-        return failure(error,
-            QStringLiteral("%1: not valid JSON at byte %2: %3")
-                .arg(where)
-                .arg(parseError.offset)
-                .arg(parseError.errorString()));
-    if (!document.isObject())
-        return failure(error, QStringLiteral("%1: the file must hold one JSON object").arg(where));
-    const QJsonObject object = document.object();
-
-    const QStringList known { QStringLiteral("id"), QStringLiteral("number"), QStringLiteral("title"),
-        QStringLiteral("claim"), QStringLiteral("look_at"), QStringLiteral("optional_backends"),
-        QStringLiteral("experiment") };
-    for (const QString& key : object.keys()) {
-        if (!known.contains(key)) {
-            QString message = QStringLiteral("%1: unknown field '%2'").arg(where, key);
-            if (const QString guess = closestName(key, known); !guess.isEmpty())
-                message += QStringLiteral(": did you mean '%1'?").arg(guess);
-            return failure(error, message);
-        }
-    }
+    const auto parsed = ResourceJson::object(where, json,
+        { QStringLiteral("id"), QStringLiteral("number"), QStringLiteral("title"), QStringLiteral("claim"),
+            QStringLiteral("look_at"), QStringLiteral("optional_backends"), QStringLiteral("experiment") },
+        error);
+    if (!parsed)
+        return std::nullopt;
+    const QJsonObject& object = *parsed;
 
     Lesson lesson;
     for (const auto& [field, target] : { std::pair { QStringLiteral("id"), &lesson.id },

@@ -3,10 +3,9 @@
 #include "backends/backend.h"
 #include "backends/backendregistry.h"
 #include "export/formatting.h"
+#include "resourcejson.h"
 
-#include <QDir>
 #include <QFile>
-#include <QFileInfo>
 #include <QHash>
 #include <algorithm>
 #include <cmath>
@@ -699,11 +698,7 @@ namespace Lessons {
 QStringList ids()
 {
     ensureResources();
-    QStringList result;
-    const QStringList files = QDir(kFolder).entryList({ QStringLiteral("*.json") }, QDir::Files, QDir::Name);
-    for (const QString& file : files)
-        result.append(QFileInfo(file).completeBaseName());
-    return result;
+    return ResourceJson::ids(kFolder);
 }
 
 std::optional<Lesson> fromJson(const QString& id, const QByteArray& json, QString* error)

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <QByteArray>
+#include <QJsonObject>
+#include <QString>
+#include <QStringList>
+#include <optional>
+
+namespace parlab {
+
+// The JSON files ParLab ships as Qt resources (presets, lessons): listing a folder of them, and the checks every
+// such file gets before its own fields are read, with the same messages for each kind.
+namespace ResourceJson {
+
+// The base names of the *.json files in `folder` (":/presets"), sorted. The folder's resources must be
+// registered already.
+QStringList ids(const QString& folder);
+
+// The one JSON object in `json`, every key of which is in `known`: a misspelt field would otherwise be ignored
+// in silence and its default used. Otherwise nullopt, and `error` starts with `where` ("preset 'x'") and says
+// what is wrong ("not valid JSON at byte 12: ...", "unknown field 'titel': did you mean 'title'?").
+std::optional<QJsonObject> object(
+    const QString& where, const QByteArray& json, const QStringList& known, QString* error = nullptr);
+
+} // namespace ResourceJson
+
+} // namespace parlab

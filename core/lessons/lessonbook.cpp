@@ -163,6 +163,12 @@ Judged judge(const Check& c)
     return { claimSide ? Outcome::Holds : Outcome::Contradicted, {} };
 }
 
+// A measurement's speedup against sequential, with its interval and noise, judged against `threshold`.
+Judged judgeSpeedup(const RunResult& result, const Measurement& m, double threshold, bool atLeast)
+{
+    return judge({ m.label(), m.speedup, m.speedupLow, m.speedupHigh, noiseOf(result, m), threshold, atLeast });
+}
+
 // Contradicted outranks inconclusive, which outranks holds.
 Outcome worst(Outcome a, Outcome b)
 {
@@ -273,8 +279,7 @@ LessonVerdict gilThreadsRule(const Lesson&, const RunResult& result)
     if (contrast)
         numbers += QStringLiteral("; native threads: %1 at %2").arg(times(native->speedup)).arg(w);
 
-    auto [outcome, why] = judge(
-        { gil->label(), gil->speedup, gil->speedupLow, gil->speedupHigh, noiseOf(result, *gil), kFlatSpeedup, false });
+    auto [outcome, why] = judgeSpeedup(result, *gil, kFlatSpeedup, false);
     QStringList whys;
     if (!why.isEmpty())
         whys << why;
@@ -329,8 +334,7 @@ LessonVerdict processesRule(const Lesson&, const RunResult& result)
         isMeasured(gil) && std::isfinite(gil->speedup))
         numbers += QStringLiteral("; threads under the GIL: %1 at %2").arg(times(gil->speedup)).arg(w);
 
-    const Judged j
-        = judge({ p->label(), p->speedup, p->speedupLow, p->speedupHigh, noiseOf(result, *p), threshold, true });
+    const Judged j = judgeSpeedup(result, *p, threshold, true);
     QStringList whys;
     if (j.outcome == Outcome::Inconclusive)
         whys << j.why;
@@ -365,8 +369,7 @@ LessonVerdict ioThreadsRule(const Lesson&, const RunResult& result)
     if (std::isfinite(released))
         numbers += QStringLiteral("; the workers had the lock released %1 of the time").arg(Format::percent(released));
 
-    const Judged j = judge(
-        { gil->label(), gil->speedup, gil->speedupLow, gil->speedupHigh, noiseOf(result, *gil), threshold, true });
+    const Judged j = judgeSpeedup(result, *gil, threshold, true);
     QStringList whys;
     if (j.outcome == Outcome::Inconclusive)
         whys << j.why;
@@ -394,8 +397,7 @@ LessonVerdict releaseGilRule(const Lesson&, const RunResult& result)
     QString numbers = QStringLiteral("gil-threads with the lock released: %1 against sequential, at least %2 expected")
                           .arg(speedupText(*gil), times(threshold));
 
-    const Judged model = judge(
-        { gil->label(), gil->speedup, gil->speedupLow, gil->speedupHigh, noiseOf(result, *gil), threshold, true });
+    const Judged model = judgeSpeedup(result, *gil, threshold, true);
     Outcome outcome = model.outcome;
     QStringList whys;
     if (model.outcome == Outcome::Inconclusive)
@@ -429,8 +431,7 @@ LessonVerdict releaseGilRule(const Lesson&, const RunResult& result)
                    .arg(speedupText(*py), times(pythonThreshold));
     if (const QString runtime = result.runtimes.value(QStringLiteral("python-threads")); !runtime.isEmpty())
         numbers += QStringLiteral(" (%1)").arg(runtime);
-    const Judged real = judge(
-        { py->label(), py->speedup, py->speedupLow, py->speedupHigh, noiseOf(result, *py), pythonThreshold, true });
+    const Judged real = judgeSpeedup(result, *py, pythonThreshold, true);
     if (real.outcome == Outcome::Inconclusive)
         whys << real.why;
     if (real.outcome == Outcome::Contradicted) {
@@ -471,10 +472,8 @@ LessonVerdict realPythonRule(const Lesson&, const RunResult& result)
     if (!runtime.isEmpty())
         numbers += QStringLiteral(" on %1").arg(runtime);
 
-    const Judged t = judge({ threads->label(), threads->speedup, threads->speedupLow, threads->speedupHigh,
-        noiseOf(result, *threads), kFlatSpeedup, false });
-    const Judged p = judge({ processes->label(), processes->speedup, processes->speedupLow, processes->speedupHigh,
-        noiseOf(result, *processes), threshold, true });
+    const Judged t = judgeSpeedup(result, *threads, kFlatSpeedup, false);
+    const Judged p = judgeSpeedup(result, *processes, threshold, true);
     QStringList whys;
     for (const Judged* j : { &t, &p }) {
         if (j->outcome == Outcome::Inconclusive)
@@ -532,8 +531,7 @@ LessonVerdict loadImbalanceRule(const Lesson&, const RunResult& result)
                        .arg(workersPhrase(most->workers), times(most->speedup), Format::percent(most->efficiency));
 
     const double threshold = kBoundSlack * critical;
-    auto [outcome, why] = judge({ best->label(), best->speedup, best->speedupLow, best->speedupHigh,
-        noiseOf(result, *best), threshold, false });
+    auto [outcome, why] = judgeSpeedup(result, *best, threshold, false);
     QStringList whys;
     if (!why.isEmpty())
         whys << why;

@@ -95,24 +95,31 @@ QString suggestedName(QChartView* view)
 void saveWithDialog(QChartView* view)
 {
     static QString lastFolder = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
-    const QStringList filters = ChartExport::fileFilters();
-    QString selected = filters.constFirst();
-    QString path = QFileDialog::getSaveFileName(view, QApplication::translate("ChartExport", "Save chart as"),
-        QDir(lastFolder).filePath(suggestedName(view)), filters.join(QStringLiteral(";;")), &selected);
+    const QString path = ChartExport::askSavePath(
+        view, QApplication::translate("ChartExport", "Save chart as"), QDir(lastFolder).filePath(suggestedName(view)));
     if (path.isEmpty())
         return;
-    if (QFileInfo(path).suffix().isEmpty()) {
-        // Some platform dialogs return the name as typed; take the suffix from the chosen filter.
-        const qsizetype star = selected.indexOf(QStringLiteral("*."));
-        if (star >= 0)
-            path += selected.mid(star + 1, 4);
-    }
     lastFolder = QFileInfo(path).absolutePath();
     const QString error = ChartExport::save(view, path);
     if (!error.isEmpty())
         QMessageBox::warning(view, QApplication::translate("ChartExport", "Save chart"), error);
 }
 } // namespace
+
+QString ChartExport::askSavePath(QWidget* parent, const QString& title, const QString& suggestedPath)
+{
+    const QStringList filters = fileFilters();
+    QString selected = filters.constFirst();
+    QString path
+        = QFileDialog::getSaveFileName(parent, title, suggestedPath, filters.join(QStringLiteral(";;")), &selected);
+    if (!path.isEmpty() && QFileInfo(path).suffix().isEmpty()) {
+        // Some platform dialogs return the name as typed; take the suffix from the chosen filter.
+        const qsizetype star = selected.indexOf(QStringLiteral("*."));
+        if (star >= 0)
+            path += selected.mid(star + 1, 4);
+    }
+    return path;
+}
 
 QString ChartExport::save(QChartView* view, const QString& path, QSize size)
 {

@@ -5,6 +5,7 @@
 #include <QStringList>
 
 class QChartView;
+class QWidget;
 
 namespace parlab {
 
@@ -21,6 +22,9 @@ QString save(QChartView* view, const QString& path, QSize size = {});
 void copyToClipboard(QChartView* view);
 // For QFileDialog: PNG, SVG and PDF, in that order.
 QStringList fileFilters();
+// Asks where to save a chart: the save dialog with fileFilters(), starting at `suggestedPath`. A name typed
+// without a suffix gets the chosen filter's. Empty when the user cancels.
+QString askSavePath(QWidget* parent, const QString& title, const QString& suggestedPath);
 // Adds "Save chart as…" and "Copy chart" to the view's right-click menu, once however often it is called
 // (ParLab's charts already call it).
 void installContextMenu(QChartView* view);

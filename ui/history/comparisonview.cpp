@@ -489,17 +489,10 @@ void ComparisonView::exportTableInteractively()
 
 void ComparisonView::saveChartInteractively()
 {
-    const QStringList filters = ChartExport::fileFilters();
-    QString selected = filters.constFirst();
-    QString path = QFileDialog::getSaveFileName(this, tr("Save comparison chart"),
-        QStringLiteral("parlab-comparison.png"), filters.join(QStringLiteral(";;")), &selected);
+    const QString path
+        = ChartExport::askSavePath(this, tr("Save comparison chart"), QStringLiteral("parlab-comparison.png"));
     if (path.isEmpty())
         return;
-    if (QFileInfo(path).suffix().isEmpty()) {
-        const qsizetype star = selected.indexOf(QStringLiteral("*."));
-        if (star >= 0)
-            path += selected.mid(star + 1, 4);
-    }
     const QString error = saveChart(path);
     if (!error.isEmpty())
         QMessageBox::warning(this, tr("Save comparison chart"), error);

@@ -472,6 +472,14 @@ struct HistoryStore::Private {
                                    : QStringLiteral("the run history '%1' is not open").arg(path);
         return false;
     }
+    // Open, and used from the thread that opened it (asserted); false with lastError set when not open.
+    bool ready()
+    {
+        if (!open)
+            return notOpen();
+        Q_ASSERT(QThread::currentThread() == thread);
+        return true;
+    }
 
     void markInterrupted(const QList<qint64>& ids);
     void refreshInterrupted(qint64 onlyRun = -1);
@@ -826,11 +834,8 @@ QString HistoryStore::lastError() const
 
 qint64 HistoryStore::beginRun(const ExperimentSpec& spec, const Environment& environment, const QDateTime& created)
 {
-    if (!d->open) {
-        d->notOpen();
+    if (!d->ready())
         return -1;
-    }
-    Q_ASSERT(QThread::currentThread() == d->thread);
     try {
         Transaction transaction(d->db());
         const qint64 id = d->insertRun(spec, environment, created, RunStatus::Running, {}, true);
@@ -845,9 +850,8 @@ qint64 HistoryStore::beginRun(const ExperimentSpec& spec, const Environment& env
 
 bool HistoryStore::appendMeasurement(qint64 runId, const Measurement& measurement)
 {
-    if (!d->open)
-        return d->notOpen();
-    Q_ASSERT(QThread::currentThread() == d->thread);
+    if (!d->ready())
+        return false;
     try {
         Transaction transaction(d->db());
         int position = 0;
@@ -870,9 +874,8 @@ bool HistoryStore::appendMeasurement(qint64 runId, const Measurement& measuremen
 
 bool HistoryStore::finishRun(qint64 runId, const RunResult& result)
 {
-    if (!d->open)
-        return d->notOpen();
-    Q_ASSERT(QThread::currentThread() == d->thread);
+    if (!d->ready())
+        return false;
     try {
         Transaction transaction(d->db());
         d->storeEnd(runId, result, statusOf(result));
@@ -887,11 +890,8 @@ bool HistoryStore::finishRun(qint64 runId, const RunResult& result)
 QList<RunSummary> HistoryStore::runs()
 {
     QList<RunSummary> list;
-    if (!d->open) {
-        d->notOpen();
+    if (!d->ready())
         return list;
-    }
-    Q_ASSERT(QThread::currentThread() == d->thread);
     d->refreshInterrupted();
     try {
         QSqlQuery q = run(d->db(), kSummarySelect + QStringLiteral(" ORDER BY r.id DESC"));
@@ -907,11 +907,8 @@ QList<RunSummary> HistoryStore::runs()
 
 std::optional<RunSummary> HistoryStore::summary(qint64 runId)
 {
-    if (!d->open) {
-        d->notOpen();
+    if (!d->ready())
         return std::nullopt;
-    }
-    Q_ASSERT(QThread::currentThread() == d->thread);
     d->refreshInterrupted(runId);
     try {
         QSqlQuery q = run(d->db(), kSummarySelect + QStringLiteral(" WHERE r.id = ?"), { runId });
@@ -926,11 +923,8 @@ std::optional<RunSummary> HistoryStore::summary(qint64 runId)
 
 std::optional<RunResult> HistoryStore::load(qint64 runId)
 {
-    if (!d->open) {
-        d->notOpen();
+    if (!d->ready())
         return std::nullopt;
-    }
-    Q_ASSERT(QThread::currentThread() == d->thread);
     d->refreshInterrupted(runId);
     RunResult result;
     RunStatus status = RunStatus::Finished;
@@ -1063,9 +1057,8 @@ std::optional<RunResult> HistoryStore::load(qint64 runId)
 
 bool HistoryStore::rename(qint64 runId, const QString& name)
 {
-    if (!d->open)
-        return d->notOpen();
-    Q_ASSERT(QThread::currentThread() == d->thread);
+    if (!d->ready())
+        return false;
     try {
         QSqlQuery q
             = run(d->db(), QStringLiteral("UPDATE runs SET name = ? WHERE id = ?"), { text(name.trimmed()), runId });
@@ -1079,9 +1072,8 @@ bool HistoryStore::rename(qint64 runId, const QString& name)
 
 bool HistoryStore::setNote(qint64 runId, const QString& note)
 {
-    if (!d->open)
-        return d->notOpen();
-    Q_ASSERT(QThread::currentThread() == d->thread);
+    if (!d->ready())
+        return false;
     try {
         QSqlQuery q = run(d->db(), QStringLiteral("UPDATE runs SET note = ? WHERE id = ?"), { text(note), runId });
         if (q.numRowsAffected() != 1)
@@ -1094,9 +1086,8 @@ bool HistoryStore::setNote(qint64 runId, const QString& note)
 
 bool HistoryStore::remove(qint64 runId)
 {
-    if (!d->open)
-        return d->notOpen();
-    Q_ASSERT(QThread::currentThread() == d->thread);
+    if (!d->ready())
+        return false;
     try {
         Transaction transaction(d->db());
         QSqlQuery q = run(d->db(), QStringLiteral("DELETE FROM runs WHERE id = ?"), { runId });
@@ -1112,11 +1103,8 @@ bool HistoryStore::remove(qint64 runId)
 
 qint64 HistoryStore::importResult(const RunResult& result, const QString& source)
 {
-    if (!d->open) {
-        d->notOpen();
+    if (!d->ready())
         return -1;
-    }
-    Q_ASSERT(QThread::currentThread() == d->thread);
     try {
         Transaction transaction(d->db());
         const RunStatus status = statusOf(result);

@@ -320,8 +320,13 @@ int historyCommand(const QStringList& arguments)
             head += QStringLiteral("note: %1\n").arg(summary->note);
         if (!summary->source.isEmpty())
             head += QStringLiteral("imported from: %1\n").arg(summary->source);
-        if (!result->error.isEmpty())
-            head += QStringLiteral("%1: %2\n").arg(runStatusName(summary->status), result->error);
+        if (!result->error.isEmpty()) {
+            // An interrupted run's error already starts with "interrupted: ".
+            const QString status = runStatusName(summary->status);
+            head += result->error.startsWith(status + QLatin1Char(':'))
+                ? result->error + QLatin1Char('\n')
+                : QStringLiteral("%1: %2\n").arg(status, result->error);
+        }
         printOut(head + QLatin1Char('\n') + Report::toText(*result));
         return ExitOk;
     }

@@ -44,7 +44,8 @@ QList<int> parseWorkerCounts(const QString& text, const QString& label, QString*
 QString validateSpec(const ExperimentSpec& spec);
 
 // Checks the options every run understands: chunksize (>= 1), task_timeout_s (>= 0), on_error
-// (stop|continue), switch_interval_ms (0 < ms <= 1000), release_gil and python_native (bools). Kernel-specific options are checked by the kernel's configure().
+// (stop|continue), switch_interval_ms (0 < ms <= 1000), release_gil and python_native (bools). Kernel-specific options
+// are checked by the kernel's configure().
 QString validateOptions(const QVariantMap& options);
 
 // The closest of `candidates` to `name` (for "did you mean"), or an empty string when none is close.

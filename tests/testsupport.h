@@ -1,8 +1,12 @@
 #pragma once
 
-// What several test binaries need: running the real parlab executable, finding the child processes a
-// test must prove are gone, and hand-made measurements for the exports, models and charts.
+// What several test binaries need: running the real parlab executable, running one backend batch on a
+// thread of its own, finding the child processes a test must prove are gone, and hand-made measurements
+// for the exports, models and charts.
 
+#include "backends/backend.h"
+#include "backends/backendregistry.h"
+#include "context.h"
 #include "results.h"
 
 #include <QDir>
@@ -12,9 +16,52 @@
 #include <QProcess>
 #include <QString>
 #include <QStringList>
+#include <functional>
+#include <memory>
+#include <thread>
 #include <unistd.h>
 
 namespace testsupport {
+
+// How one backend batch ended.
+struct Outcome {
+    bool threw = false;
+    bool cancelled = false;
+    QString message;
+    qint64 ms = 0;
+};
+
+// Runs one batch on another thread (as the runner does), while `meanwhile` runs on this one.
+inline Outcome execute(parlab::Backend& backend, const parlab::Kernel& kernel, const QList<qint64>& inputs, int workers,
+    parlab::RunControl& control, QList<parlab::TaskSpan>& spans, const std::function<void()>& meanwhile = {})
+{
+    Outcome outcome;
+    std::thread runner([&] {
+        QElapsedTimer timer;
+        timer.start();
+        try {
+            backend.execute(kernel, inputs, workers, control, spans);
+        } catch (const parlab::BackendError& e) {
+            outcome.threw = true;
+            outcome.message = e.message();
+        } catch (const parlab::Cancelled&) {
+            outcome.cancelled = true;
+        }
+        outcome.ms = timer.elapsed();
+    });
+    if (meanwhile)
+        meanwhile();
+    runner.join();
+    return outcome;
+}
+
+// The backend `id`, configured with `options` as the runner would.
+inline std::unique_ptr<parlab::Backend> backend(const QString& id, const QVariantMap& options = {})
+{
+    auto b = parlab::BackendRegistry::create(id);
+    b->configure(options);
+    return b;
+}
 
 struct Result {
     int code = -1; // -1 when it crashed or timed out

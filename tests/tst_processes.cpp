@@ -32,7 +32,10 @@
 using namespace parlab;
 
 namespace {
+using testsupport::backend;
 using testsupport::descendants;
+using testsupport::execute;
+using testsupport::Outcome;
 
 QList<qint64> workerChildren(qint64 parent)
 {
@@ -43,46 +46,6 @@ QList<qint64> workerChildren(qint64 parent)
             workers.append(pid);
     }
     return workers;
-}
-
-struct Outcome {
-    bool threw = false;
-    bool cancelled = false;
-    QString message;
-    qint64 ms = 0;
-};
-
-// Runs one batch on another thread (as the runner does) and reports how it ended.
-Outcome execute(Backend& backend, const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
-    QList<TaskSpan>& spans, const std::function<void()>& meanwhile = {})
-{
-    Outcome outcome;
-    QElapsedTimer timer;
-    std::atomic<bool> finished { false };
-    std::thread runner([&] {
-        timer.start();
-        try {
-            backend.execute(kernel, inputs, workers, control, spans);
-        } catch (const BackendError& e) {
-            outcome.threw = true;
-            outcome.message = e.message();
-        } catch (const Cancelled&) {
-            outcome.cancelled = true;
-        }
-        outcome.ms = timer.elapsed();
-        finished = true;
-    });
-    if (meanwhile)
-        meanwhile();
-    runner.join();
-    return outcome;
-}
-
-std::unique_ptr<Backend> backend(const QString& id, const QVariantMap& options = {})
-{
-    auto b = BackendRegistry::create(id);
-    b->configure(options);
-    return b;
 }
 
 std::unique_ptr<Kernel> kernel(const QString& name, const QVariantMap& options = {})

@@ -29,45 +29,10 @@
 using namespace parlab;
 
 namespace {
+using testsupport::backend;
 using testsupport::descendants;
-
-struct Outcome {
-    bool threw = false;
-    bool cancelled = false;
-    QString message;
-    qint64 ms = 0;
-};
-
-// Runs one batch on another thread (as the runner does), while `meanwhile` runs on this one.
-Outcome execute(Backend& backend, const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
-    QList<TaskSpan>& spans, const std::function<void()>& meanwhile = {})
-{
-    Outcome outcome;
-    std::thread runner([&] {
-        QElapsedTimer timer;
-        timer.start();
-        try {
-            backend.execute(kernel, inputs, workers, control, spans);
-        } catch (const BackendError& e) {
-            outcome.threw = true;
-            outcome.message = e.message();
-        } catch (const Cancelled&) {
-            outcome.cancelled = true;
-        }
-        outcome.ms = timer.elapsed();
-    });
-    if (meanwhile)
-        meanwhile();
-    runner.join();
-    return outcome;
-}
-
-std::unique_ptr<Backend> backend(const QString& id, const QVariantMap& options = {})
-{
-    auto b = BackendRegistry::create(id);
-    b->configure(options);
-    return b;
-}
+using testsupport::execute;
+using testsupport::Outcome;
 
 // The C++ kernel's checksum, in this process.
 quint64 cppChecksum(const Kernel& kernel, qint64 input)

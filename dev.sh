@@ -16,7 +16,7 @@ JOBS=${JOBS:-$(nproc)}
 PACKAGES=(
   build-essential cmake ninja-build pkg-config
   qt6-base-dev qt6-base-dev-tools libqt6concurrent6 libqt6sql6-sqlite
-  qt6-charts-dev qt6-svg-dev libgl-dev
+  qt6-charts-dev qt6-svg-dev libqt6opengl6-dev libgl-dev
   openmpi-bin libopenmpi-dev
   python3
   xvfb xauth

@@ -3,11 +3,10 @@
 #include "childprocess.h"
 #include "clock.h"
 #include "context.h"
+#include "installlayout.h"
 #include "kernels/kernel.h"
 #include "worker/workerprotocol.h"
 
-#include <QCoreApplication>
-#include <QDir>
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -33,10 +32,7 @@ QString MpiBackend::mpirun()
 
 QString MpiBackend::workerExecutable()
 {
-    const QString fromEnvironment = qEnvironmentVariable("PARLAB_MPI_WORKER");
-    if (!fromEnvironment.isEmpty())
-        return fromEnvironment;
-    return QFileInfo(QCoreApplication::applicationFilePath()).dir().filePath(QStringLiteral("parlab-mpi-worker"));
+    return helperPath(Helper::MpiWorker);
 }
 
 Availability MpiBackend::availability() const

@@ -23,7 +23,7 @@ public:
         QList<TaskSpan>& spans) override;
     double lastLaunchSeconds() const override { return m_lastLaunchS; }
 
-    // $PARLAB_MPIRUN or mpirun on the PATH; $PARLAB_MPI_WORKER or parlab-mpi-worker beside this program.
+    // $PARLAB_MPIRUN or mpirun on the PATH; helperPath(Helper::MpiWorker).
     static QString mpirun();
     static QString workerExecutable();
     // mpirun's arguments before the program: root and oversubscription handled, user's extras appended.

@@ -3,11 +3,11 @@
 #include "childprocess.h"
 #include "clock.h"
 #include "context.h"
+#include "installlayout.h"
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
 #include "worker/workerprotocol.h"
 
-#include <QCoreApplication>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -206,10 +206,7 @@ QStringList PythonBackend::pythonKernels()
 
 QString PythonBackend::kernelLibrary()
 {
-    const QString fromEnvironment = qEnvironmentVariable("PARLAB_KERNEL_LIBRARY");
-    if (!fromEnvironment.isEmpty())
-        return fromEnvironment;
-    return QFileInfo(QCoreApplication::applicationFilePath()).dir().filePath(QStringLiteral("libparlab_kernels.so"));
+    return helperPath(Helper::KernelLibrary);
 }
 
 void PythonBackend::configure(const QVariantMap& options)

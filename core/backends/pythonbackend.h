@@ -45,7 +45,7 @@ public:
 
     // The kernels the worker script has in pure Python.
     static QStringList pythonKernels();
-    // $PARLAB_KERNEL_LIBRARY, else libparlab_kernels.so beside the running program.
+    // helperPath(Helper::KernelLibrary): $PARLAB_KERNEL_LIBRARY, else the installed or built library.
     static QString kernelLibrary();
 
 private:

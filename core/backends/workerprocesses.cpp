@@ -3,11 +3,10 @@
 #include "childprocess.h"
 #include "clock.h"
 #include "context.h"
+#include "installlayout.h"
 #include "kernels/kernel.h"
 #include "worker/workerprotocol.h"
 
-#include <QCoreApplication>
-#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
@@ -24,11 +23,8 @@ constexpr int kExitWaitMs = 1000; // how long a worker whose pipe closed gets to
 
 QString WorkerLauncher::executable()
 {
-    const QString fromEnvironment = qEnvironmentVariable("PARLAB_WORKER_EXECUTABLE");
-    if (!fromEnvironment.isEmpty())
-        return fromEnvironment;
     // Only the real parlab: a test binary or another host program must not be mistaken for a worker.
-    return QFileInfo(QCoreApplication::applicationFilePath()).dir().filePath(QStringLiteral("parlab"));
+    return helperPath(Helper::Worker);
 }
 
 QStringList WorkerLauncher::arguments(const QString& kernel, const QVariantMap& options, int worker)

@@ -12,7 +12,7 @@ class ChildProcess;
 
 // Where the worker executable is and how to start one.
 namespace WorkerLauncher {
-// $PARLAB_WORKER_EXECUTABLE, else the `parlab` beside the running program.
+// helperPath(Helper::Worker): $PARLAB_WORKER_EXECUTABLE, else the `parlab` beside the running program.
 QString executable();
 QStringList arguments(const QString& kernel, const QVariantMap& options, int worker);
 Availability availability();

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ParLab's one entry point for developers and CI:
 #   ./dev.sh run [parlab arguments]   install what is missing, build, start ParLab
-#   ./dev.sh test                     install what is missing, build, run the whole test suite
+#   ./dev.sh test [--quick] [ctest args]  install what is missing, build, run the whole test suite
+#                                     (--quick: only the unit tests, seconds instead of minutes)
 #   ./dev.sh bench                    build, then run the benchmarks (figures, not pass/fail)
 #   ./dev.sh build                    install what is missing and build
 # Environment: BUILD_DIR (default build), BUILD_TYPE (default RelWithDebInfo), JOBS (default nproc).
@@ -12,14 +13,16 @@ BUILD_DIR=${BUILD_DIR:-build}
 BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo}
 JOBS=${JOBS:-$(nproc)}
 
-# Debian 12 packages the build, the tests and the backends need.
+# Debian 12 packages the build, the tests and the backends need. The suite's dev_packages test checks,
+# from dpkg's database, that every file a build used comes from these or what they depend on.
 PACKAGES=(
-  build-essential cmake ninja-build pkg-config
+  build-essential cmake ninja-build pkg-config lld ccache
   qt6-base-dev qt6-base-dev-tools libqt6concurrent6 libqt6sql6-sqlite
   qt6-charts-dev qt6-svg-dev libqt6opengl6-dev libgl-dev
   openmpi-bin libopenmpi-dev
   python3
   xvfb xauth
+  desktop-file-utils appstream groff-base dpkg-dev
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -46,7 +49,8 @@ install_packages() {
 
 build() {
   install_packages
-  if [[ ! -f "$BUILD_DIR/CMakeCache.txt" ]]; then
+  # build.ninja, not CMakeCache.txt: a configure that failed (a package missing) leaves the cache behind.
+  if [[ ! -f "$BUILD_DIR/build.ninja" ]]; then
     say "configuring ($BUILD_TYPE) in $BUILD_DIR"
     cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DPARLAB_WERROR=ON >/dev/null
   fi
@@ -73,7 +77,13 @@ case "$cmd" in
     exec "$BUILD_DIR/bin/parlab" "$@" ;;
   test)
     build
-    say "running the test suite"
+    if [[ ${1:-} == --quick ]]; then
+      shift
+      say "running the unit tests (ctest -L unit)"
+      set -- -L unit "$@"
+    else
+      say "running the test suite"
+    fi
     ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 600 "$@" ;;
   bench)
     build

@@ -7,6 +7,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QIcon>
 #include <QTimer>
 
 namespace parlab {
@@ -26,7 +27,8 @@ int runGui(int argc, char* argv[])
     QApplication::setOrganizationName(QStringLiteral("ParLab"));
     QApplication::setApplicationDisplayName(QStringLiteral("ParLab"));
     QApplication::setApplicationVersion(QStringLiteral(PARLAB_VERSION));
-    QApplication::setDesktopFileName(QStringLiteral("parlab"));
+    QApplication::setDesktopFileName(QStringLiteral(PARLAB_APP_ID));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/parlab.svg")));
 
     QStringList arguments = QApplication::arguments().mid(1);
     if (!arguments.isEmpty() && arguments.first() == QStringLiteral("gui"))

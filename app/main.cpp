@@ -17,7 +17,7 @@ ParLab measures parallel speedup: a kernel over a list of inputs, on several bac
 repeated, with statistics and the speedup the best simple schedule of those tasks reaches.
 
 Commands:
-  gui      the window (also: parlab with no command); --preset NAME, --autorun
+  gui      the window (also: parlab with no command); --preset NAME, --lesson ID, --autorun
   run      measure an experiment and print the results (parlab run --help)
   list     list kernels, backends (with availability) or presets (parlab list --help)
   overhead measure what threads, processes and MPI cost here, next to raw floors

@@ -296,6 +296,11 @@ def command_inputs(build, ninja):
             if token.startswith("/usr/"):
                 if (is_library(token) or starts_command) and os.path.isfile(token):
                     found.add(token)
+            elif token.startswith("-fuse-ld="):
+                # The compiler driver runs ld.<name> from the PATH: a linker named by a flag, not a path.
+                linker = shutil.which("ld." + token.split("=", 1)[1])
+                if linker:
+                    found.add(linker)
             starts_command = token in ("&&", "||", ";", "|")
     return found
 

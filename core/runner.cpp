@@ -30,10 +30,239 @@ struct Combination {
     double weight = 1; // expected cost, for the ETA
     int measurementIndex = -1;
 };
+
+// One run from its first round to its last: Runner::start makes one and calls exec(). Every way a run ends
+// (success, failure, cancel) goes through finish(), so `finished` is emitted exactly once.
+class Run final {
+public:
+    Run(Runner& runner, RunControl& control, const BackendFactory& factory, const ExperimentSpec& spec, int generation)
+        : m_runner(runner)
+        , m_control(control)
+        , m_factory(factory)
+        , m_spec(spec)
+        , m_generation(generation)
+    {
+        m_result.generation = generation;
+        m_result.spec = spec;
+        m_result.created = QDateTime::currentDateTime();
+        m_result.environment = Environment::capture();
+    }
+
+    void exec()
+    {
+        if (const QString error = prepare(); !error.isEmpty())
+            return fail(error);
+        Q_EMIT m_runner.started(m_generation, m_result.plannedRuns);
+        m_startNs = monotonicNs();
+        const int rounds = m_spec.warmup + m_spec.repeats;
+        for (int round = 0; round < rounds; ++round) {
+            for (Combination& c : m_combinations) {
+                if (!runOnce(c, round))
+                    return; // finish() ran
+            }
+        }
+        finish();
+    }
+
+private:
+    // The kernel and one backend per (backend, workers) combination, in plan order; an error ends the run.
+    QString prepare()
+    {
+        if (const QString error = validateSpec(m_spec); !error.isEmpty())
+            return error;
+        m_kernel = KernelRegistry::create(m_spec.kernel);
+        m_kernel->configure(m_spec.options);
+
+        double totalCost = 0;
+        for (qint64 input : m_spec.inputs)
+            totalCost += m_kernel->cost(input);
+        const int cores = std::max(1, m_result.environment.logicalCores);
+
+        const QList<QPair<QString, int>> planned = Runner::plan(m_spec);
+        // The bounds come from the tasks' costs in sequential, or, in a run of the python-* family alone, in
+        // python-sequential: the costs of the tasks the parallel runs are compared with.
+        m_boundsBackend = QStringLiteral("sequential");
+        if (!planned.isEmpty() && !planned.contains(QPair<QString, int>(m_boundsBackend, 1)))
+            m_boundsBackend = planned.constFirst().first;
+        for (const auto& [id, workers] : planned) {
+            Combination c;
+            c.backend = m_factory(id);
+            if (!c.backend)
+                return QStringLiteral("no backend '%1' to run").arg(id);
+            c.backend->configure(m_spec.options);
+            if (const QString runtime = c.backend->runtime(); !runtime.isEmpty())
+                m_result.runtimes.insert(id, runtime);
+            c.workers = workers;
+            const int parallel = c.backend->usesWorkers() ? std::min({ workers, cores, int(m_spec.inputs.size()) }) : 1;
+            c.weight = totalCost / parallel;
+            c.measurementIndex = int(m_result.measurements.size());
+            Measurement m;
+            m.generation = m_generation;
+            m.backend = id;
+            m.workers = workers;
+            m_result.measurements.append(m);
+            m_combinations.push_back(std::move(c));
+        }
+
+        const int rounds = m_spec.warmup + m_spec.repeats;
+        m_result.plannedRuns = rounds * int(m_combinations.size());
+        for (const Combination& c : m_combinations)
+            m_totalWeight += c.weight * rounds;
+        m_taskSamples.resize(m_spec.inputs.size());
+        return {};
+    }
+
+    // One execute of one combination. False when the run ended (failed or cancelled).
+    bool runOnce(Combination& c, int round)
+    {
+        const bool warmup = round < m_spec.warmup;
+        Measurement& m = m_result.measurements[c.measurementIndex];
+        const int rounds = m_spec.warmup + m_spec.repeats;
+        const QString current = QStringLiteral("%1%2, round %3 of %4")
+                                    .arg(m.label(), warmup ? QStringLiteral(" (warmup)") : QString())
+                                    .arg(round + 1)
+                                    .arg(rounds);
+        QList<TaskSpan> spans;
+        m_control.beginBatch();
+        const double cpuBefore = processCpuSeconds() + c.backend->liveChildCpuSeconds();
+        const qint64 t0 = monotonicNs();
+        QString error;
+        try {
+            c.backend->execute(*m_kernel, m_spec.inputs, c.workers, m_control, spans);
+        } catch (const Cancelled&) {
+            m_result.cancelled = true;
+        } catch (const BackendError& e) {
+            error = QStringLiteral("%1: %2").arg(m.label(), e.message());
+        } catch (const std::exception& e) {
+            error = QStringLiteral("%1: %2").arg(m.label(), QString::fromLocal8Bit(e.what()));
+        }
+        if (m_result.cancelled || m_control.isCancelled()) {
+            m_result.cancelled = true;
+            finish();
+            return false;
+        }
+        if (!error.isEmpty()) {
+            if (!m_spec.continueOnError()) {
+                fail(error);
+                return false;
+            }
+            // Keep going: this repeat is marked failed, the backend starts afresh next time.
+            countDone(c);
+            ++m.failedRuns;
+            m.lastError = error;
+            analyse(m_result);
+            Q_EMIT m_runner.measurementReady(m);
+            Q_EMIT m_runner.resultChanged(m_result);
+            Q_EMIT m_runner.progress(m_generation, m_done, m_result.plannedRuns, -1.0, current);
+            return true;
+        }
+        const double wall = double(monotonicNs() - t0) * 1e-9;
+        const double cpu = processCpuSeconds() + c.backend->liveChildCpuSeconds() - cpuBefore;
+        if (const QString mismatch = checkChecksums(m, spans); !mismatch.isEmpty()) {
+            fail(mismatch);
+            return false;
+        }
+        countDone(c);
+        if (!warmup)
+            record(c, m, std::move(spans), wall, cpu);
+        const double elapsed = double(monotonicNs() - m_startNs) * 1e-9;
+        const double eta = m_doneWeight > 0 ? elapsed * (m_totalWeight - m_doneWeight) / m_doneWeight : -1.0;
+        Q_EMIT m_runner.progress(m_generation, m_done, m_result.plannedRuns, eta, current);
+        return true;
+    }
+
+    // Every run of every backend must reproduce the first run's checksums (the baseline's), task by task.
+    QString checkChecksums(const Measurement& m, const QList<TaskSpan>& spans)
+    {
+        if (m_referenceTasks.isEmpty()) {
+            for (const TaskSpan& s : spans)
+                m_referenceTasks.append(s.checksum);
+            m_result.referenceChecksum = combine(spans);
+            return {};
+        }
+        for (const TaskSpan& s : spans) {
+            if (s.checksum != m_referenceTasks[s.index])
+                return QStringLiteral("checksum mismatch: %1 gave %2 for input %3 (#%4), sequential gave %5: the "
+                                      "backend computed something else")
+                    .arg(m.label(), QString::number(s.checksum, 16))
+                    .arg(s.input)
+                    .arg(s.index + 1)
+                    .arg(QString::number(m_referenceTasks[s.index], 16));
+        }
+        return {};
+    }
+
+    // A measured (not warm-up) repeat: its samples, and the bounds when it is the bounds' backend.
+    void record(const Combination& c, Measurement& m, QList<TaskSpan> spans, double wall, double cpu)
+    {
+        m.samplesS.append(wall);
+        m.cpuS.append(cpu);
+        if (const double launch = c.backend->lastLaunchSeconds(); std::isfinite(launch))
+            m.launchS.append(launch);
+        m.checksum = combine(spans);
+        if (const qint64 switches = c.backend->lastSwitches(); switches >= 0)
+            m.switches.append(switches);
+        m.states = c.backend->lastStates();
+        if (!c.backend->usesWorkers() && c.backend->id() == m_boundsBackend) {
+            for (const TaskSpan& s : std::as_const(spans))
+                m_taskSamples[s.index].append(s.seconds());
+            m_result.bounds.taskCostsS.clear();
+            for (const QList<double>& samples : std::as_const(m_taskSamples))
+                m_result.bounds.taskCostsS.append(Statistics::median(samples));
+        }
+        m.spans = std::move(spans);
+        m_result.completedRuns = m_done;
+        analyse(m_result);
+        Q_EMIT m_runner.measurementReady(m);
+        Q_EMIT m_runner.resultChanged(m_result);
+    }
+
+    void countDone(const Combination& c)
+    {
+        ++m_done;
+        m_doneWeight += c.weight;
+        m_result.completedRuns = m_done;
+    }
+
+    void fail(const QString& error)
+    {
+        m_result.error = error;
+        Q_EMIT m_runner.failed(m_generation, error);
+        finish();
+    }
+
+    void finish()
+    {
+        m_result.completedRuns = m_done;
+        analyse(m_result);
+        Q_EMIT m_runner.finished(m_result);
+    }
+
+    Runner& m_runner;
+    RunControl& m_control;
+    const BackendFactory& m_factory;
+    const ExperimentSpec& m_spec;
+    const int m_generation;
+    RunResult m_result;
+    std::unique_ptr<Kernel> m_kernel;
+    std::vector<Combination> m_combinations;
+    QString m_boundsBackend;
+    QList<QList<double>> m_taskSamples; // sequential per-task durations of every recorded round, for the bounds
+    QList<quint64> m_referenceTasks;
+    qint64 m_startNs = 0;
+    int m_done = 0;
+    double m_doneWeight = 0;
+    double m_totalWeight = 0;
+};
 } // namespace
 
 Runner::Runner(QObject* parent)
+    : Runner(&BackendRegistry::create, parent)
+{ }
+
+Runner::Runner(BackendFactory factory, QObject* parent)
     : QObject(parent)
+    , m_factory(std::move(factory))
 {
     static const int registered = [] {
         qRegisterMetaType<ExperimentSpec>();
@@ -96,167 +325,7 @@ void Runner::start(const ExperimentSpec& spec, int generation)
     m_activeGeneration.store(generation);
     if (m_cancelledUpTo.load() >= generation)
         m_control.cancel(); // cancelled while its start was still queued
-
-    RunResult result;
-    result.generation = generation;
-    result.spec = spec;
-    result.created = QDateTime::currentDateTime();
-    result.environment = Environment::capture();
-
-    int done = 0;
-    auto fail = [&](const QString& error) {
-        result.error = error;
-        result.completedRuns = done;
-        analyse(result);
-        Q_EMIT failed(generation, error);
-        Q_EMIT finished(result);
-    };
-
-    if (const QString error = validateSpec(spec); !error.isEmpty())
-        return fail(error);
-    const auto kernel = KernelRegistry::create(spec.kernel);
-    kernel->configure(spec.options);
-
-    double totalCost = 0;
-    for (qint64 input : spec.inputs)
-        totalCost += kernel->cost(input);
-    const int cores = std::max(1, result.environment.logicalCores);
-
-    std::vector<Combination> combinations;
-    const QList<QPair<QString, int>> planned = plan(spec);
-    // The bounds come from the tasks' costs in sequential, or, in a run of the python-* family alone, in
-    // python-sequential: the costs of the tasks the parallel runs are compared with.
-    QString boundsBackend = QStringLiteral("sequential");
-    if (!planned.isEmpty() && !planned.contains(QPair<QString, int>(boundsBackend, 1)))
-        boundsBackend = planned.constFirst().first;
-    for (const auto& [id, workers] : planned) {
-        Combination c;
-        c.backend = BackendRegistry::create(id);
-        c.backend->configure(spec.options);
-        if (const QString runtime = c.backend->runtime(); !runtime.isEmpty())
-            result.runtimes.insert(id, runtime);
-        c.workers = workers;
-        const int parallel = c.backend->usesWorkers() ? std::min({ workers, cores, int(spec.inputs.size()) }) : 1;
-        c.weight = totalCost / parallel;
-        c.measurementIndex = int(result.measurements.size());
-        Measurement m;
-        m.generation = generation;
-        m.backend = id;
-        m.workers = workers;
-        result.measurements.append(m);
-        combinations.push_back(std::move(c));
-    }
-
-    const int rounds = spec.warmup + spec.repeats;
-    result.plannedRuns = rounds * int(combinations.size());
-    double totalWeight = 0;
-    for (const Combination& c : combinations)
-        totalWeight += c.weight * rounds;
-
-    Q_EMIT started(generation, result.plannedRuns);
-
-    // Sequential per-task durations of every recorded round, for the bounds.
-    QList<QList<double>> taskSamples(spec.inputs.size());
-    QList<quint64> referenceTasks;
-    const qint64 startNs = monotonicNs();
-    double doneWeight = 0;
-
-    for (int round = 0; round < rounds; ++round) {
-        const bool warmup = round < spec.warmup;
-        for (Combination& c : combinations) {
-            Measurement& m = result.measurements[c.measurementIndex];
-            const QString current = QStringLiteral("%1%2, round %3 of %4")
-                                        .arg(m.label(), warmup ? QStringLiteral(" (warmup)") : QString())
-                                        .arg(round + 1)
-                                        .arg(rounds);
-            QList<TaskSpan> spans;
-            m_control.beginBatch();
-            const double cpuBefore = processCpuSeconds() + c.backend->liveChildCpuSeconds();
-            const qint64 t0 = monotonicNs();
-            QString error;
-            try {
-                c.backend->execute(*kernel, spec.inputs, c.workers, m_control, spans);
-            } catch (const Cancelled&) {
-                result.cancelled = true;
-            } catch (const BackendError& e) {
-                error = QStringLiteral("%1: %2").arg(m.label(), e.message());
-            } catch (const std::exception& e) {
-                error = QStringLiteral("%1: %2").arg(m.label(), QString::fromLocal8Bit(e.what()));
-            }
-            if (!error.isEmpty() && !result.cancelled && !m_control.isCancelled()) {
-                if (!spec.continueOnError())
-                    return fail(error);
-                // Keep going: this repeat is marked failed, the backend starts afresh next time.
-                ++done;
-                doneWeight += c.weight;
-                ++m.failedRuns;
-                m.lastError = error;
-                result.completedRuns = done;
-                analyse(result);
-                Q_EMIT measurementReady(m);
-                Q_EMIT resultChanged(result);
-                Q_EMIT progress(generation, done, result.plannedRuns, -1.0, current);
-                continue;
-            }
-            if (result.cancelled || m_control.isCancelled()) {
-                result.cancelled = true;
-                result.completedRuns = done;
-                analyse(result);
-                Q_EMIT finished(result);
-                return;
-            }
-            const double wall = double(monotonicNs() - t0) * 1e-9;
-            const double cpu = processCpuSeconds() + c.backend->liveChildCpuSeconds() - cpuBefore;
-
-            // Every run of every backend must reproduce the sequential checksums, task by task.
-            if (referenceTasks.isEmpty()) {
-                for (const TaskSpan& s : spans)
-                    referenceTasks.append(s.checksum);
-                result.referenceChecksum = combine(spans);
-            } else {
-                for (const TaskSpan& s : std::as_const(spans)) {
-                    if (s.checksum != referenceTasks[s.index])
-                        return fail(QStringLiteral("checksum mismatch: %1 gave %2 for input %3 (#%4), sequential "
-                                                   "gave %5: the backend computed something else")
-                                        .arg(m.label(), QString::number(s.checksum, 16))
-                                        .arg(s.input)
-                                        .arg(s.index + 1)
-                                        .arg(QString::number(referenceTasks[s.index], 16)));
-                }
-            }
-
-            ++done;
-            doneWeight += c.weight;
-            if (!warmup) {
-                m.samplesS.append(wall);
-                m.cpuS.append(cpu);
-                if (const double launch = c.backend->lastLaunchSeconds(); std::isfinite(launch))
-                    m.launchS.append(launch);
-                m.checksum = combine(spans);
-                if (const qint64 switches = c.backend->lastSwitches(); switches >= 0)
-                    m.switches.append(switches);
-                m.states = c.backend->lastStates();
-                if (!c.backend->usesWorkers() && c.backend->id() == boundsBackend) {
-                    for (const TaskSpan& s : std::as_const(spans))
-                        taskSamples[s.index].append(s.seconds());
-                    result.bounds.taskCostsS.clear();
-                    for (const QList<double>& samples : std::as_const(taskSamples))
-                        result.bounds.taskCostsS.append(Statistics::median(samples));
-                }
-                m.spans = std::move(spans);
-                result.completedRuns = done;
-                analyse(result);
-                Q_EMIT measurementReady(m);
-                Q_EMIT resultChanged(result);
-            }
-            const double elapsed = double(monotonicNs() - startNs) * 1e-9;
-            const double eta = doneWeight > 0 ? elapsed * (totalWeight - doneWeight) / doneWeight : -1.0;
-            Q_EMIT progress(generation, done, result.plannedRuns, eta, current);
-        }
-    }
-    result.completedRuns = done;
-    analyse(result);
-    Q_EMIT finished(result);
+    Run(*this, m_control, m_factory, spec, generation).exec();
 }
 
 } // namespace parlab

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "backends/backendregistry.h"
 #include "context.h"
 #include "results.h"
 
@@ -16,10 +17,14 @@ namespace parlab {
 // Signals, in order: measurementReady and progress as each repeat lands, then failed (on an error) and
 // always finished, whose RunResult says whether the run succeeded, failed or was cancelled and keeps
 // every measurement made before that.
+//
+// The backends come from a factory: the registry's, or one a test passes in to reach the failure paths.
 class Runner final : public QObject {
     Q_OBJECT
 public:
+    // With the registry's backends.
     explicit Runner(QObject* parent = nullptr);
+    explicit Runner(BackendFactory factory, QObject* parent = nullptr);
 
     // Thread-safe.
     void cancel();
@@ -45,6 +50,7 @@ Q_SIGNALS:
     void finished(const parlab::RunResult& result);
 
 private:
+    const BackendFactory m_factory;
     RunControl m_control;
     std::atomic<int> m_activeGeneration { -1 };
     std::atomic<int> m_cancelledUpTo { -1 };

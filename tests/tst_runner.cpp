@@ -1,6 +1,9 @@
 // The Runner as the GUI and the CLI drive it: in its own thread, started through a queued call, watched only
-// through its signals. Checks the plan, the signal sequence, the result, validation, cancellation and reuse.
+// through its signals. Checks the plan, the signal sequence, the result, validation, cancellation and reuse,
+// and, through a backend factory that hands out a faulty backend, every way a backend can fail a run.
 
+#include "backends/backend.h"
+#include "backends/backendregistry.h"
 #include "experimentspec.h"
 #include "results.h"
 #include "runner.h"
@@ -39,11 +42,59 @@ Q_SIGNALS:
     void finished(const parlab::RunResult& result);
 };
 
+// The real backend `id`, except that from its `faultyFrom`-th execute on it does `fault` after running:
+// corrupts a checksum, throws a BackendError or another exception. What a broken backend looks like to the
+// runner, without breaking a real one.
+class FaultyBackend final : public Backend {
+public:
+    enum class Fault { WrongChecksum, BackendError, OtherException };
+
+    FaultyBackend(const QString& id, Fault fault, int faultyFrom)
+        : m_real(BackendRegistry::create(id))
+        , m_fault(fault)
+        , m_faultyFrom(faultyFrom)
+    { }
+
+    QString id() const override { return m_real->id(); }
+    QString description() const override { return m_real->description(); }
+    QString workerNoun() const override { return m_real->workerNoun(); }
+    bool usesWorkers() const override { return m_real->usesWorkers(); }
+    void configure(const QVariantMap& options) override { m_real->configure(options); }
+    void execute(const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
+        QList<TaskSpan>& spans) override
+    {
+        m_real->execute(kernel, inputs, workers, control, spans);
+        if (++m_calls < m_faultyFrom)
+            return;
+        switch (m_fault) {
+        case Fault::WrongChecksum:
+            spans[1].checksum ^= 0x10; // the second task computed something else
+            return;
+        case Fault::BackendError:
+            throw BackendError(QStringLiteral("task 2 (input %1) failed: the worker vanished").arg(inputs.at(1)));
+        case Fault::OtherException:
+            throw std::runtime_error("out of something");
+        }
+    }
+
+private:
+    std::unique_ptr<Backend> m_real;
+    Fault m_fault;
+    int m_faultyFrom;
+    int m_calls = 0;
+};
+
+// The registry's backends, but `faulty` (at any worker count) made by `make`.
+BackendFactory factoryWith(const QString& faulty, std::function<std::unique_ptr<Backend>()> make)
+{
+    return [faulty, make](const QString& id) { return id == faulty ? make() : BackendRegistry::create(id); };
+}
+
 // A Runner in its own thread with a spy on every signal; cancels and joins on destruction.
 class RunnerHarness final {
 public:
-    RunnerHarness()
-        : m_runner(new Runner)
+    explicit RunnerHarness(BackendFactory factory = &BackendRegistry::create)
+        : m_runner(new Runner(std::move(factory)))
         , m_signals(m_runner)
         , started(&m_signals, &RunnerSignals::started)
         , measurementReady(&m_signals, &RunnerSignals::measurementReady)
@@ -137,6 +188,11 @@ private Q_SLOTS:
     void cancelBeforeQueuedStartIsKept();
     void cancelKeepsMeasurements();
     void runsAgainAfterCancel();
+    void checksumMismatchFailsTheRun();
+    void backendFailureStopsTheRun_data();
+    void backendFailureStopsTheRun();
+    void backendFailureWithContinueGoesOn();
+    void factoryWithoutTheBackendFails();
 };
 
 void TestRunner::initTestCase()
@@ -429,6 +485,100 @@ void TestRunner::runsAgainAfterCancel()
     QCOMPARE(h.failed.size(), 0);
     QCOMPARE(h.started.size(), 2);
     QCOMPARE(h.started.last().at(0).toInt(), 2);
+}
+
+void TestRunner::checksumMismatchFailsTheRun()
+{
+    // threads x2 computes right in round 1 and wrong from round 2 on: the run stops there, says which
+    // backend, input and checksums, and keeps what was measured before.
+    RunnerHarness h(factoryWith(QStringLiteral("threads"), [] {
+        return std::make_unique<FaultyBackend>(QStringLiteral("threads"), FaultyBackend::Fault::WrongChecksum, 2);
+    }));
+    h.start(makeSpec(QStringLiteral("fib"), { 20, 21, 22 }, { QStringLiteral("threads") }, { 2 }, 3, 0), 4);
+    QVERIFY(h.finished.wait(10'000));
+    QCOMPARE(h.failed.size(), 1);
+    const QString message = h.failed.first().at(1).toString();
+    QVERIFY2(message.startsWith(QStringLiteral("checksum mismatch: threads x2 gave ")), qPrintable(message));
+    QVERIFY2(message.contains(QStringLiteral(" for input 21 (#2), sequential gave ")), qPrintable(message));
+
+    const RunResult r = h.result();
+    QVERIFY(!r.succeeded());
+    QVERIFY(!r.cancelled);
+    QCOMPARE(r.error, message);
+    // Round 1 (sequential, threads) and round 2's sequential were measured; round 2's threads was not kept.
+    QCOMPARE(r.completedRuns, 3);
+    QCOMPARE(r.find(QStringLiteral("sequential"), 1)->samplesS.size(), 2);
+    QCOMPARE(r.find(QStringLiteral("threads"), 2)->samplesS.size(), 1);
+    QCOMPARE(r.find(QStringLiteral("threads"), 2)->checksum, r.referenceChecksum);
+    QCOMPARE(h.measurementReady.size(), 3);
+}
+
+void TestRunner::backendFailureStopsTheRun_data()
+{
+    QTest::addColumn<int>("fault");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("BackendError") << int(FaultyBackend::Fault::BackendError)
+                                  << QStringLiteral("threads x2: task 2 (input 21) failed: the worker vanished");
+    QTest::newRow("another exception") << int(FaultyBackend::Fault::OtherException)
+                                       << QStringLiteral("threads x2: out of something");
+}
+
+void TestRunner::backendFailureStopsTheRun()
+{
+    QFETCH(int, fault);
+    QFETCH(QString, expected);
+    RunnerHarness h(factoryWith(QStringLiteral("threads"), [fault] {
+        return std::make_unique<FaultyBackend>(QStringLiteral("threads"), FaultyBackend::Fault(fault), 1);
+    }));
+    h.start(makeSpec(QStringLiteral("fib"), { 20, 21, 22 }, { QStringLiteral("threads") }, { 1, 2 }, 3, 0), 6);
+    QVERIFY(h.finished.wait(10'000));
+    QCOMPARE(h.failed.size(), 1);
+    QCOMPARE(h.failed.first().at(0).toInt(), 6);
+    // threads x1 fails first (plan order): the message names the combination that failed.
+    QString wanted = expected;
+    wanted.replace(QStringLiteral("threads x2"), QStringLiteral("threads x1"));
+    QCOMPARE(h.failed.first().at(1).toString(), wanted);
+    const RunResult r = h.result();
+    QCOMPARE(r.error, wanted);
+    QVERIFY(!r.succeeded());
+    QCOMPARE(r.completedRuns, 1); // the sequential baseline's first round
+    QCOMPARE(r.find(QStringLiteral("sequential"), 1)->samplesS.size(), 1);
+    QCOMPARE(r.find(QStringLiteral("threads"), 1)->samplesS.size(), 0);
+}
+
+void TestRunner::backendFailureWithContinueGoesOn()
+{
+    // on_error=continue: every repeat of the faulty combination is marked failed with its message, the others
+    // are measured in full, and the run ends normally with the failures on record.
+    RunnerHarness h(factoryWith(QStringLiteral("qtconcurrent"), [] {
+        return std::make_unique<FaultyBackend>(QStringLiteral("qtconcurrent"), FaultyBackend::Fault::BackendError, 1);
+    }));
+    ExperimentSpec spec = makeSpec(
+        QStringLiteral("fib"), { 20, 21 }, { QStringLiteral("threads"), QStringLiteral("qtconcurrent") }, { 2 }, 3, 1);
+    spec.options.insert(QStringLiteral("on_error"), QStringLiteral("continue"));
+    h.start(spec, 2);
+    QVERIFY(h.finished.wait(10'000));
+    QCOMPARE(h.failed.size(), 0);
+    const RunResult r = h.result();
+    QVERIFY(r.error.isEmpty());
+    QCOMPARE(r.completedRuns, (1 + 3) * 3);
+    const Measurement* faulty = r.find(QStringLiteral("qtconcurrent"), 2);
+    QCOMPARE(faulty->failedRuns, 1 + 3); // warm-up round included: it failed too
+    QCOMPARE(faulty->samplesS.size(), 0);
+    QCOMPARE(faulty->lastError, QStringLiteral("qtconcurrent x2: task 2 (input 21) failed: the worker vanished"));
+    QCOMPARE(r.find(QStringLiteral("threads"), 2)->samplesS.size(), 3);
+    QCOMPARE(r.find(QStringLiteral("threads"), 2)->failedRuns, 0);
+    QCOMPARE(h.progress.last().at(1).toInt(), (1 + 3) * 3);
+}
+
+void TestRunner::factoryWithoutTheBackendFails()
+{
+    RunnerHarness h(
+        [](const QString& id) { return id == QStringLiteral("threads") ? nullptr : BackendRegistry::create(id); });
+    h.start(makeSpec(QStringLiteral("fib"), { 20 }, { QStringLiteral("threads") }, { 2 }, 1, 0), 1);
+    QVERIFY(h.finished.wait(5000));
+    QCOMPARE(h.result().error, QStringLiteral("no backend 'threads' to run"));
+    QCOMPARE(h.started.size(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestRunner)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QStringList>
+#include <functional>
 #include <memory>
 
 namespace parlab {
@@ -13,5 +14,8 @@ QStringList ids();
 // nullptr for an unknown id.
 std::unique_ptr<Backend> create(const QString& id);
 } // namespace BackendRegistry
+
+// Makes the backend for an id (nullptr for an unknown one): BackendRegistry::create, or a test's own.
+using BackendFactory = std::function<std::unique_ptr<Backend>(const QString& id)>;
 
 } // namespace parlab

@@ -22,7 +22,7 @@ PACKAGES=(
   openmpi-bin libopenmpi-dev
   python3
   xvfb xauth
-  desktop-file-utils appstream groff-base dpkg-dev
+  desktop-file-utils appstream groff-base dpkg-dev file
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -63,6 +63,10 @@ hide="mount -t tmpfs parlab-hidden '$source'"
 [[ $build == "$source"/* ]] || hide+=" && mount -t tmpfs parlab-hidden '$build'"
 unshare_args=(--mount)
 (($(id -u) == 0)) || unshare_args=(--user --map-root-user --mount)
+if ! why=$(unshare "${unshare_args[@]}" true 2>&1); then
+  fail "cannot make a private mount namespace to hide the build in (unshare ${unshare_args[*]}: $why); in a chroot, \
+bind-mount its root onto itself first (mount --bind ROOT ROOT) so that / is a mount point"
+fi
 run="$hide && cd / && export XDG_DATA_HOME='$scratch/data' && test ! -e '$build/CMakeCache.txt' &&
   '$prefix/bin/parlab' --version &&
   '$prefix/bin/parlab' run --kernel fib --inputs 30x4 --backends processes,process-per-task,python-threads,mpi \

@@ -23,6 +23,7 @@ PACKAGES=(
   python3
   xvfb xauth
   desktop-file-utils appstream groff-base dpkg-dev file
+  clang-format
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -41,6 +41,7 @@ public:
         , m_factory(factory)
         , m_spec(spec)
         , m_generation(generation)
+        , m_rounds(spec.warmup + spec.repeats)
     {
         m_result.generation = generation;
         m_result.spec = spec;
@@ -54,8 +55,7 @@ public:
             return fail(error);
         Q_EMIT m_runner.started(m_generation, m_result.plannedRuns);
         m_startNs = monotonicNs();
-        const int rounds = m_spec.warmup + m_spec.repeats;
-        for (int round = 0; round < rounds; ++round) {
+        for (int round = 0; round < m_rounds; ++round) {
             for (Combination& c : m_combinations) {
                 if (!runOnce(c, round))
                     return; // finish() ran
@@ -104,10 +104,9 @@ private:
             m_combinations.push_back(std::move(c));
         }
 
-        const int rounds = m_spec.warmup + m_spec.repeats;
-        m_result.plannedRuns = rounds * int(m_combinations.size());
+        m_result.plannedRuns = m_rounds * int(m_combinations.size());
         for (const Combination& c : m_combinations)
-            m_totalWeight += c.weight * rounds;
+            m_totalWeight += c.weight * m_rounds;
         m_taskSamples.resize(m_spec.inputs.size());
         return {};
     }
@@ -117,11 +116,10 @@ private:
     {
         const bool warmup = round < m_spec.warmup;
         Measurement& m = m_result.measurements[c.measurementIndex];
-        const int rounds = m_spec.warmup + m_spec.repeats;
         const QString current = QStringLiteral("%1%2, round %3 of %4")
                                     .arg(m.label(), warmup ? QStringLiteral(" (warmup)") : QString())
                                     .arg(round + 1)
-                                    .arg(rounds);
+                                    .arg(m_rounds);
         QList<TaskSpan> spans;
         m_control.beginBatch();
         const double cpuBefore = processCpuSeconds() + c.backend->liveChildCpuSeconds();
@@ -243,6 +241,7 @@ private:
     const BackendFactory& m_factory;
     const ExperimentSpec& m_spec;
     const int m_generation;
+    const int m_rounds; // warm-up rounds, then measured ones
     RunResult m_result;
     std::unique_ptr<Kernel> m_kernel;
     std::vector<Combination> m_combinations;

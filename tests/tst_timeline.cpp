@@ -4,6 +4,7 @@
 
 #include "experimentspec.h"
 #include "export/formatting.h"
+#include "palette.h"
 #include "results.h"
 #include "runner.h"
 #include "timeline/timelinepanel.h"
@@ -234,8 +235,9 @@ void TestTimeline::rowLabelsNameProcessesAndRanks()
     for (TaskSpan& span : processes.spans)
         span.pid = 1000 + span.worker;
     view.setMeasurement(processes);
-    QCOMPARE(view.rowLabel(0), QStringLiteral("process 1 · pid 1000"));
-    QCOMPARE(view.rowLabel(1), QStringLiteral("process 2 · pid 1001"));
+    // The report's and the trace's wording (TimelineModel::workerLabel), the same in the window.
+    QCOMPARE(view.rowLabel(0), QStringLiteral("process 1 (pid 1000)"));
+    QCOMPARE(view.rowLabel(1), QStringLiteral("process 2 (pid 1001)"));
 
     Measurement ranks = handMade(false, QStringLiteral("mpi"));
     for (TaskSpan& span : ranks.spans) {
@@ -243,8 +245,8 @@ void TestTimeline::rowLabelsNameProcessesAndRanks()
         span.host = span.worker == 0 ? QStringLiteral("node-a") : QStringLiteral("node-b");
     }
     view.setMeasurement(ranks);
-    QCOMPARE(view.rowLabel(0), QStringLiteral("rank 0 · node-a"));
-    QCOMPARE(view.rowLabel(1), QStringLiteral("rank 1 · node-b"));
+    QCOMPARE(view.rowLabel(0), QStringLiteral("rank 0 on node-a (pid 2000)"));
+    QCOMPARE(view.rowLabel(1), QStringLiteral("rank 1 on node-b (pid 2001)"));
 
     // One fresh process per task: the slot has many pids, so none goes in the label (the tooltip has each).
     Measurement perTask = handMade(false, QStringLiteral("process-per-task"));
@@ -473,7 +475,7 @@ void TestTimeline::pngExportDrawsBarsAndStates()
     QVERIFY(!sameColour(view->taskColor(1), view->taskColor(0), 5)); // neighbours part
     for (int j = 0; j < m.states.size(); ++j) {
         const QPoint pixel = (view->stateRect(j).center() * 2).toPoint();
-        QVERIFY2(sameColour(image.pixelColor(pixel), TimelineView::stateColor(m.states.at(j).state)),
+        QVERIFY2(sameColour(image.pixelColor(pixel), view->stateColor(m.states.at(j).state)),
             qPrintable(QStringLiteral("state %1 is %2").arg(j).arg(image.pixelColor(pixel).name())));
     }
     // Between the bars of a row (worker 1 idle from 38 to 40 ms... take the gap left of the first task): background.
@@ -522,9 +524,9 @@ void TestTimeline::svgExportHasRects()
     };
     // Every task a rect in its fill (the legend adds a swatch of the base colour).
     QCOMPARE_GE(count(view->taskColor(0)) + count(view->taskColor(1)), 6);
-    QCOMPARE_GE(count(TimelineView::stateColor(LockState::Running)), 3);
-    QCOMPARE_GE(count(TimelineView::stateColor(LockState::Waiting)), 3);
-    QCOMPARE_GE(count(TimelineView::stateColor(LockState::Released)), 1);
+    QCOMPARE_GE(count(view->stateColor(LockState::Running)), 3);
+    QCOMPARE_GE(count(view->stateColor(LockState::Waiting)), 3);
+    QCOMPARE_GE(count(view->stateColor(LockState::Released)), 1);
 
     QFile file(path);
     QVERIFY(file.open(QIODevice::ReadOnly));
@@ -564,7 +566,9 @@ void TestTimeline::paletteChangeRestyles()
     dark.setColor(QPalette::Text, QColor(0xe8, 0xe8, 0xe8));
     dark.setColor(QPalette::Highlight, QColor(0x4a, 0x9e, 0xe8));
     view.setPalette(dark);
-    QCOMPARE(view.taskColor(0), QColor(0x4a, 0x9e, 0xe8)); // the bars follow the palette's highlight
+    // The bars take the Palette's dark shade on a dark window, as the report does in a dark scheme.
+    QCOMPARE(view.taskColor(0), QColor(QRgb(Palette::task(false).dark)));
+    QCOMPARE(lightBar, QColor(QRgb(Palette::task(false).light)));
     QVERIFY(view.taskColor(0) != lightBar);
 
     const QImage image = view.grab().toImage();
@@ -572,9 +576,9 @@ void TestTimeline::paletteChangeRestyles()
     QVERIFY(sameColour(
         image.pixelColor((QPointF(first.left() - 3, first.center().y())).toPoint()), QColor(0x20, 0x20, 0x24), 20));
     QVERIFY(sameColour(image.pixelColor((first.topLeft() + QPointF(3, 3)).toPoint()), view.taskColor(0)));
-    // The state colours are the same on either palette and stand out from the dark window.
-    QVERIFY(sameColour(
-        image.pixelColor(view.stateRect(0).center().toPoint()), TimelineView::stateColor(LockState::Running)));
+    // The state colours take their dark shades too, and stand out from the dark window.
+    QCOMPARE(view.stateColor(LockState::Running), QColor(QRgb(Palette::lockState(LockState::Running).dark)));
+    QVERIFY(sameColour(image.pixelColor(view.stateRect(0).center().toPoint()), view.stateColor(LockState::Running)));
 }
 
 void TestTimeline::captionSummarises()

@@ -122,6 +122,18 @@ TimelineModel::TimelineModel(const Measurement& measurement, int maxTasks)
     m_extent = { double(first), double(last) };
 }
 
+bool TimelineModel::refresh(const Measurement& measurement)
+{
+    // QList shares its data between copies: the same pointers are the same spans, not merely equal ones.
+    if (measurement.spans.constData() != m_measurement.spans.constData()
+        || measurement.spans.size() != m_measurement.spans.size()
+        || measurement.states.constData() != m_measurement.states.constData()
+        || measurement.states.size() != m_measurement.states.size())
+        return false;
+    m_measurement = measurement;
+    return true;
+}
+
 int TimelineModel::rowOf(int worker) const
 {
     // Rows are ordered by worker.

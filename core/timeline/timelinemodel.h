@@ -33,6 +33,9 @@ public:
     explicit TimelineModel(const Measurement& measurement, int maxTasks = -1);
 
     const Measurement& measurement() const { return m_measurement; }
+    // Takes `measurement` in place of the one held when it shares the same spans and states (the same repeat,
+    // its figures refreshed), without indexing them again; false, and nothing changed, otherwise.
+    bool refresh(const Measurement& measurement);
     bool isEmpty() const { return m_rows.empty(); }
     int rowCount() const { return int(m_rows.size()); }
     const Row& row(int index) const { return m_rows[size_t(index)]; }

@@ -44,10 +44,18 @@ Result<void> AtomicFile::write(const QString& path, const Writer& writer, const 
 
 Result<void> AtomicFile::writeByType(const QString& path, const QList<FileType>& types, const QString& what)
 {
+    const Result<qsizetype> type = typeOf(path, types, what);
+    if (!type)
+        return fail(type.error());
+    return write(path, types[*type].write, what);
+}
+
+Result<qsizetype> AtomicFile::typeOf(const QString& path, const QList<FileType>& types, const QString& what)
+{
     const QString suffix = QFileInfo(path).suffix().toLower();
-    for (const FileType& type : types) {
-        if (type.suffixes.contains(suffix))
-            return write(path, type.write, what);
+    for (qsizetype i = 0; i < types.size(); ++i) {
+        if (types[i].suffixes.contains(suffix))
+            return i;
     }
     return fail(heading(path, what)
         + QStringLiteral(": unknown file type \"%1\" (%2)")

@@ -36,6 +36,9 @@ Writer bytes(std::function<QByteArray()> make);
 Result<void> write(const QString& path, const QByteArray& data, const QString& what = {});
 Result<void> write(const QString& path, const Writer& writer, const QString& what = {});
 Result<void> writeByType(const QString& path, const QList<FileType>& types, const QString& what = {});
+// The index in `types` of the path's type, or the unknown-type error writeByType gives: for callers with work
+// to do between choosing the type and writing (loading a run only for a name it can be written to).
+Result<qsizetype> typeOf(const QString& path, const QList<FileType>& types, const QString& what = {});
 
 // "use .png, .svg or .pdf": the choices of a table, for messages and tests.
 QString choices(const QList<FileType>& types);

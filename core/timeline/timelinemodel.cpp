@@ -233,6 +233,24 @@ QString TimelineModel::workerLabel(const Measurement& measurement, int worker)
     return workerLabel(workerNoun(measurement.backend), worker, spans);
 }
 
+QStringList TimelineModel::rowLabelsOf(const Measurement& measurement)
+{
+    std::map<int, QList<const TaskSpan*>> byWorker;
+    for (const TaskSpan& span : measurement.spans) {
+        if (isRecorded(span))
+            byWorker[span.worker].append(&span);
+    }
+    for (const StateSpan& state : measurement.states) {
+        if (isRecorded(state))
+            byWorker[state.worker]; // a row of its own, without tasks
+    }
+    const QString noun = workerNoun(measurement.backend);
+    QStringList labels;
+    for (const auto& [worker, spans] : byWorker)
+        labels.append(workerLabel(noun, worker, spans));
+    return labels;
+}
+
 TimeRange TimelineModel::relativeExtentOf(const Measurement& measurement)
 {
     qint64 first = kNone;

@@ -78,6 +78,9 @@ public:
     // The relative extent of a measurement without building its model (a pass over its spans), for a scale
     // shared by every measurement of a run.
     static TimeRange relativeExtentOf(const Measurement& measurement);
+    // The row labels a model of `measurement` would have, likewise (a shared scale keeps the label gutter as
+    // wide as the widest of the run, so the plot has the same width for every measurement).
+    static QStringList rowLabelsOf(const Measurement& measurement);
 
 private:
     Measurement m_measurement;

@@ -105,16 +105,28 @@ void TimelineView::clear()
     resetWindow(false);
 }
 
-void TimelineView::setSharedScale(std::optional<TimeRange> relativeExtent)
+void TimelineView::setSharedScale(std::optional<TimeRange> relativeExtent, const QStringList& rowLabels)
 {
     if (relativeExtent && relativeExtent->isEmpty())
         relativeExtent.reset();
-    if (relativeExtent.has_value() == m_sharedScale.has_value()
+    double labelWidth = 0;
+    if (relativeExtent) {
+        const QFontMetricsF metrics(ChartStyle::labelFont());
+        for (const QString& label : rowLabels)
+            labelWidth = std::max(labelWidth, metrics.horizontalAdvance(label));
+    }
+    if (relativeExtent.has_value() == m_sharedScale.has_value() && labelWidth == m_sharedLabelWidth
         && (!relativeExtent
             || (relativeExtent->startNs == m_sharedScale->startNs && relativeExtent->endNs == m_sharedScale->endNs)))
         return;
     m_sharedScale = relativeExtent;
+    m_sharedLabelWidth = labelWidth;
     resetWindow(true);
+}
+
+double TimelineView::gutterLabelWidth() const
+{
+    return m_sharedScale ? std::max(m_labelWidth, m_sharedLabelWidth) : m_labelWidth;
 }
 
 void TimelineView::resetWindow(bool keepWindow)
@@ -188,7 +200,7 @@ TimelineView::Layout TimelineView::layoutFor(QSize size, double scrollY) const
     layout.rows = QRectF(0, top, width, rowsHeight);
     layout.legend = QRectF(0, top + rowsHeight, width, legendHeight);
 
-    const double gutter = std::clamp(m_labelWidth + 2 * kMargin, 60.0, std::max(60.0, width * 0.4));
+    const double gutter = std::clamp(gutterLabelWidth() + 2 * kMargin, 60.0, std::max(60.0, width * 0.4));
     // Room on the right for half of the last tick label.
     const double right = metrics.horizontalAdvance(QStringLiteral("000.0 ms")) / 2 + kMargin;
     layout.plot = QRectF(gutter, layout.rows.top(), std::max(10.0, width - gutter - right), layout.rows.height());

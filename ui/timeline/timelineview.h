@@ -50,8 +50,9 @@ public:
     bool isEmpty() const { return m_model.isEmpty(); }
     // A time scale shared with other measurements: the bounds hold `relativeExtent` (relative to each one's first
     // task, as TimelineModel::relativeExtent gives it) so that one pixel is as many nanoseconds whichever
-    // measurement is shown and their bars compare by length. std::nullopt: fitted to this measurement alone.
-    void setSharedScale(std::optional<TimeRange> relativeExtent);
+    // measurement is shown and their bars compare by length; the label gutter fits the widest of `rowLabels`
+    // (every measurement's), so the plot keeps its width too. std::nullopt: fitted to this measurement alone.
+    void setSharedScale(std::optional<TimeRange> relativeExtent, const QStringList& rowLabels = {});
     std::optional<TimeRange> sharedScale() const { return m_sharedScale; }
     // Drawn above the axis ("Timeline of threads x2: fib on 8 inputs"), on screen as in exported pictures, so a
     // file explains itself.
@@ -137,6 +138,7 @@ private:
 
     // New bounds for the model and the shared scale, keeping the window relative to the origin when asked.
     void resetWindow(bool keepWindow);
+    double gutterLabelWidth() const;
     void setView(double start, double span);
     void updateScrollBars();
     void setHover(int span);
@@ -146,6 +148,7 @@ private:
     std::optional<TimeRange> m_sharedScale;
     QString m_title;
     double m_labelWidth = 0; // the widest row label
+    double m_sharedLabelWidth = 0; // the widest of every measurement's, under a shared scale
     bool m_syncingScrollBars = false;
     int m_hoverSpan = -1;
     bool m_dragging = false;

@@ -190,8 +190,9 @@ bool TimelineModel::isRecorded(const StateSpan& state)
 
 QString TimelineModel::workerNoun(const QString& backendId)
 {
-    // Creating a backend is cheap but not free, and a live run asks on every repeat. The SVG writer runs on
-    // worker threads too (exports off the UI thread), hence the lock.
+    // Creating a backend is cheap but not free, and a live run asks on every repeat. Core code may run on any
+    // thread (the trace and the report are also written by the command line, tests build models on several),
+    // hence the lock.
     static QMutex mutex;
     static QHash<QString, QString> cache;
     const QMutexLocker locker(&mutex);

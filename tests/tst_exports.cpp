@@ -584,7 +584,7 @@ void TestExports::htmlShowsTheTableChartsAndTimeline()
     QVERIFY(html.contains(QStringLiteral("aria-label=\"Wall time against workers\"")));
     QVERIFY(html.contains(QStringLiteral("aria-label=\"Timeline of threads x2, latest repeat\"")));
     QVERIFY(html.contains(QStringLiteral("aria-label=\"Timeline of processes x2, latest repeat\"")));
-    QVERIFY(html.contains(QStringLiteral("class=\"bound\""))); // the lpt bound, dashed
+    QVERIFY(html.contains(QStringLiteral("class=\"bound\""))); // the lpt bound (tst_palette checks its look)
     QVERIFY(html.contains(QStringLiteral("class=\"ideal\"")));
     QVERIFY(html.contains(QStringLiteral("<title>threads x2: speedup 1.82x")));
     QVERIFY(html.contains(QStringLiteral("<title>fib(21) on process 1 (pid 7000): 599.9 µs")));

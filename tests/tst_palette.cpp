@@ -448,13 +448,24 @@ void TestPalette::windowAndReportDrawBackendsAlike()
                     m_css->value(plotted, QStringLiteral("stroke-width"), dark), QString::number(line->pen().widthF()));
             }
         }
-        // The baseline has no speedup line in the window; its wall-time colour is the palette's in both.
+        // The baseline: no speedup line in either; in the wall-time charts a flat line at its median, in its
+        // colour and the palette's baseline style, in both.
+        QVERIFY(!lineNamed(speedup, QStringLiteral("sequential")));
+        QVERIFY(legendClass(*speedupSvg, QStringLiteral("sequential")).isEmpty());
         const QColor sequential(QRgb(Palette::backend(QStringLiteral("sequential")).on(dark)));
-        QCOMPARE(lineNamed(wall, QStringLiteral("sequential (median)"))->pen().color(), sequential);
-        const QString cls = legendClass(*wallSvg, QStringLiteral("sequential"));
-        const QList<const Node*> dots = wallSvg->find(QStringLiteral("g"), cls).first()->find(QStringLiteral("circle"));
-        QVERIFY(!dots.isEmpty());
-        QCOMPARE(cssColour(m_css->value(dots.first(), QStringLiteral("fill"), dark)), sequential);
+        const QPen baselinePen = lineNamed(wall, QStringLiteral("sequential (median)"))->pen();
+        QCOMPARE(baselinePen.color(), sequential);
+        QCOMPARE(baselinePen.style(), ChartStyle::penStyle(Palette::baseline(QStringLiteral("sequential")).style));
+        const QString cls = legendClass(*wallSvg, QStringLiteral("sequential (median)"));
+        QVERIFY(!cls.isEmpty());
+        const QList<const Node*> baselines = wallSvg->find(QStringLiteral("g"), cls)
+                                                 .first()
+                                                 ->find(QStringLiteral("polyline"), QStringLiteral("baseline"));
+        QCOMPARE(baselines.size(), qsizetype(1));
+        QCOMPARE(cssColour(m_css->value(baselines.first(), QStringLiteral("stroke"), dark)), sequential);
+        QCOMPARE(m_css->value(baselines.first(), QStringLiteral("stroke-dasharray"), dark), dashArray(baselinePen));
+        QCOMPARE(m_css->value(baselines.first(), QStringLiteral("stroke-width"), dark),
+            QString::number(baselinePen.widthF()));
     }
 
     // The results table's swatch beside a backend is its chart colour.

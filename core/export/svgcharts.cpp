@@ -1,5 +1,6 @@
 #include "svgcharts.h"
 
+#include "backends/backendregistry.h"
 #include "formatting.h"
 #include "palette.h"
 #include "results.h"
@@ -336,6 +337,9 @@ QString SvgCharts::speedupChart(const RunResult& result)
     }
 
     for (const QString& backend : backendsInOrder(result)) {
+        // A baseline's speedup is 1 by definition: the window leaves it out of this chart too.
+        if (!BackendRegistry::usesWorkers(backend))
+            continue;
         QList<const Measurement*> points;
         for (const Measurement& m : result.measurements) {
             if (m.backend == backend && std::isfinite(m.speedup))
@@ -403,9 +407,23 @@ QString SvgCharts::wallTimeChart(const RunResult& result)
             continue;
         std::sort(points.begin(), points.end(),
             [](const Measurement* p, const Measurement* q) { return p->workers < q->workers; });
+        const QString cls = seriesClass(result, backends[b]);
+        if (!BackendRegistry::usesWorkers(backends[b])) {
+            // A baseline runs at one worker whatever the axis says: its median across the whole range, as the
+            // window draws it.
+            const Measurement* m = points.constFirst();
+            const double y0 = y.map(m->wall.median);
+            body += QStringLiteral(
+                "<g class=\"%1\">\n<polyline class=\"baseline\" points=\"%2,%3 %4,%3\">%5</polyline>\n</g>\n")
+                        .arg(cls, num(x.pixelLeft), num(y0), num(x.pixelRight),
+                            tooltip(QStringLiteral("%1: median %2 ± %3")
+                                        .arg(m->label(), Format::duration(m->wall.median),
+                                            Format::duration(m->wall.stddev))));
+            items.append({ QStringLiteral("%1 (median)").arg(backends[b]), cls, QStringLiteral("baseline") });
+            continue;
+        }
         // Backends side by side at one worker count, so their whiskers do not hide each other.
         const double offset = (double(b) - double(backends.size() - 1) / 2) * 5;
-        const QString cls = seriesClass(result, backends[b]);
         body += QStringLiteral("<g class=\"%1\">\n").arg(cls);
         QStringList polyline;
         for (const Measurement* m : std::as_const(points))
@@ -589,6 +607,8 @@ QString SvgCharts::styleSheet(const RunResult& result)
                           "svg.chart .grid{stroke:var(--rule);stroke-width:1}\n"
                           "svg.chart .axis{stroke:var(--muted);stroke-width:1}\n");
     css += cssLine(QStringLiteral(".line"), series, QStringLiteral("var(--s)"));
+    // A baseline in its backend's colour, in the palette's baseline style (the same for every backend).
+    css += cssLine(QStringLiteral(".baseline"), Palette::baseline(QString()), QStringLiteral("var(--s)"));
     css += QStringLiteral("svg.chart .whisker{stroke:var(--s);stroke-width:%1}\n")
                .arg(QString::number(Palette::whiskerWidth()));
     css += QStringLiteral("svg.chart .dot{fill:var(--s);stroke:var(--bg);stroke-width:1}\n");

@@ -21,10 +21,11 @@ QString escape(const QString& text);
 QStringList backendsInOrder(const RunResult& result);
 QString seriesClass(const RunResult& result, const QString& backend);
 
-// Speedup against workers: one line per backend with its 95% interval, the lpt bound and ideal linear speedup
-// in the palette's reference styles. Empty when no speedup is known.
+// Speedup against workers: one line per backend that scales with workers, with its 95% interval, the lpt bound
+// and ideal linear speedup in the palette's reference styles. Empty when no speedup is known.
 QString speedupChart(const RunResult& result);
-// Median wall time against workers, min..max as whiskers. Empty when nothing was measured.
+// Median wall time against workers, min..max as whiskers; a baseline (sequential) as a flat line at its median
+// in the palette's baseline style, as the window draws it. Empty when nothing was measured.
 QString wallTimeChart(const RunResult& result);
 // The TimelineModel of the latest repeat drawn: one row per worker under the same label as in the window, a bar
 // per task labelled "kernel(input)", lock states as a strip under the bars where the backend records them, the

@@ -1,6 +1,5 @@
 #include "chartstyle.h"
 
-#include "backends/backend.h"
 #include "backends/backendregistry.h"
 #include "results.h"
 
@@ -8,7 +7,6 @@
 #include <QChart>
 #include <QCoreApplication>
 #include <QFontMetricsF>
-#include <QHash>
 #include <QLegend>
 #include <QLegendMarker>
 #include <QPalette>
@@ -316,15 +314,7 @@ QString ChartStyle::title(const QString& subject, const RunResult& result)
 
 bool ChartStyle::usesWorkers(const QString& backendId)
 {
-    // Creating a backend is cheap but not free, and charts ask on every redraw.
-    static QHash<QString, bool> cache;
-    const auto found = cache.constFind(backendId);
-    if (found != cache.constEnd())
-        return *found;
-    const auto backend = BackendRegistry::create(backendId);
-    const bool uses = backend ? backend->usesWorkers() : !backendId.endsWith(QLatin1String("sequential"));
-    cache.insert(backendId, uses);
-    return uses;
+    return BackendRegistry::usesWorkers(backendId);
 }
 
 } // namespace parlab

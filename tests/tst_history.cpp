@@ -941,6 +941,16 @@ void TestHistory::appendCost()
         qInfo("history in %s: %.0f µs wall (%.0f µs CPU) per appendMeasurement (one synchronous=FULL WAL "
               "transaction, 100 spans); load of the %d-sample run %.0f µs",
             qPrintable(place), perAppendUs, cpuUs, appends, loadUs);
+        // The list derives each run's best speedup from its samples (no intervals): its cost grows with the runs.
+        const RunResult run = sampleResult();
+        for (int i = 0; i < 100; ++i)
+            QVERIFY(store.importResult(run) > 0);
+        timer.restart();
+        const QList<RunSummary> list = store.runs();
+        const double listMs = double(timer.nsecsElapsed()) / 1e6;
+        QCOMPARE(list.size(), 101);
+        QCOMPARE(list.first().bestLabel, QStringLiteral("threads x2"));
+        qInfo("history in %s: runs() of 101 runs (3 measurements, 15 samples each) %.1f ms", qPrintable(place), listMs);
     }
 }
 

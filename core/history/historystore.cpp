@@ -539,10 +539,18 @@ int updateRow(
         .numRowsAffected();
 }
 
-int userVersion(const QSqlDatabase& db)
+// The schema version of the file; a newer one than this build writes is refused (the file is not damaged: a
+// newer ParLab reads it).
+int knownVersion(const QSqlDatabase& db)
 {
     QSqlQuery q = run(db, QStringLiteral("PRAGMA user_version"));
-    return q.next() ? q.value(0).toInt() : 0;
+    const int version = q.next() ? q.value(0).toInt() : 0;
+    if (version > kSchemaVersion)
+        throw SqlFailure { QStringLiteral("it was written by a newer ParLab (schema %1; this one knows up to %2); use "
+                                          "that version, or another file with --history-db")
+                               .arg(version)
+                               .arg(kSchemaVersion) };
+    return version;
 }
 
 bool isCorruption(const QSqlError& error)
@@ -621,7 +629,7 @@ RunResult figuresOf(StoredRun stored)
                       .arg(r.completedRuns)
                       .arg(r.plannedRuns);
     }
-    return r;
+    return std::move(stored.result);
 }
 
 // What a run's figures, as a user was shown them, state beyond what analyse() derives from the run's data:
@@ -749,12 +757,7 @@ Result<void> HistoryStore::Private::prepareSchema(const QSqlDatabase& db)
         // Read under the write lock: two processes opening a new file at once must not both create the schema.
         // A failure here also shows a location we cannot write (BEGIN IMMEDIATE needs the write lock).
         Transaction transaction(db);
-        const int version = userVersion(db);
-        if (version > kSchemaVersion)
-            throw SqlFailure { QStringLiteral("it was written by a newer ParLab (schema %1; this one knows up to %2); "
-                                              "use that version, or another file with --history-db")
-                                   .arg(version)
-                                   .arg(kSchemaVersion) };
+        const int version = knownVersion(db);
         if (version == kSchemaVersion)
             return;
         if (version == 0) {
@@ -1217,14 +1220,13 @@ QString HistoryStore::open(const QString& path)
                 damage = check.value(0).toString();
             }
             check.finish();
-            // A newer ParLab's file is refused before anything is written to it, journal mode included; the
-            // schema step checks again under the write lock.
-            if (damage.isEmpty() && userVersion(db) <= kSchemaVersion) {
+            if (damage.isEmpty()) {
+                // A newer ParLab's file is refused before anything is written to it, journal mode included;
+                // prepareSchema() checks again under the write lock.
+                knownVersion(db);
                 run(db, QStringLiteral("PRAGMA journal_mode = WAL"));
                 run(db, QStringLiteral("PRAGMA synchronous = FULL"));
                 run(db, QStringLiteral("PRAGMA foreign_keys = OFF"));
-            }
-            if (damage.isEmpty()) {
                 if (const Result<void> schema = d->prepareSchema(db); !schema)
                     failure = schema.error();
                 else

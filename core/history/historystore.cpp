@@ -2,6 +2,7 @@
 
 #include "export/jsonexport.h"
 #include "export/jsonimport.h"
+#include "procfs.h"
 #include "result.h"
 #include "runner.h"
 #include "stats/analysis.h"
@@ -188,25 +189,11 @@ struct Owner {
     qint64 start = 0;
 };
 
-QByteArray readProcFile(const QString& path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return {};
-    return file.readAll(); // /proc files report size 0: read them whole
-}
-
-// Field 22 (starttime) of /proc/PID/stat, or -1 when the process is gone or a zombie (killed, not reaped).
+// The start time of a live process, or -1 when it is gone or a zombie (killed, not reaped).
 qint64 processStartTime(qint64 pid)
 {
-    const QByteArray text = readProcFile(QStringLiteral("/proc/%1/stat").arg(pid));
-    const qsizetype close = text.lastIndexOf(')'); // the command name may hold spaces and parentheses
-    if (close < 0)
-        return -1;
-    const QList<QByteArray> fields = text.mid(close + 2).split(' '); // fields[0] is field 3 (state)
-    if (fields.size() < 20 || fields[0] == "Z" || fields[0] == "X")
-        return -1;
-    return fields[19].toLongLong();
+    const auto stat = procfs::stat(pid);
+    return stat && !stat->gone() ? stat->startTicks : -1;
 }
 
 const Owner& thisProcess()
@@ -214,7 +201,7 @@ const Owner& thisProcess()
     static const Owner owner = [] {
         Owner o;
         o.host = QSysInfo::machineHostName();
-        o.boot = QString::fromLatin1(readProcFile(QStringLiteral("/proc/sys/kernel/random/boot_id"))).trimmed();
+        o.boot = procfs::bootId();
         o.pid = ::getpid();
         o.start = processStartTime(o.pid);
         return o;

@@ -13,11 +13,6 @@
 namespace parlab {
 
 namespace {
-bool sameNumber(double a, double b)
-{
-    return a == b || (std::isnan(a) && std::isnan(b));
-}
-
 bool sameSummary(const RunSummary& a, const RunSummary& b)
 {
     return a.id == b.id && a.created == b.created && a.name == b.name && a.note == b.note && a.kernel == b.kernel
@@ -48,11 +43,6 @@ QColor statusColor(RunStatus status, const QPalette& palette)
         return dark ? QColor(0xff, 0xa0, 0x40) : QColor(0xc4, 0x4e, 0x00);
     }
     return palette.color(QPalette::Text);
-}
-
-QString times(double value)
-{
-    return Format::speedup(value);
 }
 
 QString workersText(const QList<int>& workers)
@@ -94,7 +84,7 @@ QString toolTip(const RunSummary& run)
     lines.append(HistoryModel::describe(run));
     lines.append(statusExplanation(run));
     if (std::isfinite(run.bestSpeedup))
-        lines.append(HistoryModel::tr("Best speedup %1 (%2)").arg(times(run.bestSpeedup), run.bestLabel));
+        lines.append(HistoryModel::tr("Best speedup %1 (%2)").arg(Format::speedup(run.bestSpeedup), run.bestLabel));
     lines.append(
         HistoryModel::tr("Workers %1; %n combination(s)", nullptr, run.measurements).arg(workersText(run.workers))
         + HistoryModel::tr(", %n sample(s)", nullptr, run.samples));
@@ -105,7 +95,7 @@ QString toolTip(const RunSummary& run)
     return lines.join(QLatin1Char('\n'));
 }
 
-bool isNumeric(int column)
+bool isNumericHistoryColumn(int column)
 {
     return column == HistoryModel::Id || column == HistoryModel::BestSpeedup;
 }
@@ -247,7 +237,7 @@ QVariant HistoryModel::data(const QModelIndex& index, int role) const
         case Backends:
             return run.backends.join(QStringLiteral(", "));
         case BestSpeedup:
-            return times(run.bestSpeedup);
+            return Format::speedup(run.bestSpeedup);
         case Status:
             return runStatusName(run.status);
         case Note:
@@ -288,8 +278,8 @@ QVariant HistoryModel::data(const QModelIndex& index, int role) const
     case Qt::ToolTipRole:
         return toolTip(run);
     case Qt::TextAlignmentRole:
-        return isNumeric(column) ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
-                                 : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
+        return isNumericHistoryColumn(column) ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
+                                              : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
     case Qt::DecorationRole:
         if (column == Status)
             return statusColor(run.status, QGuiApplication::palette());
@@ -315,8 +305,8 @@ QVariant HistoryModel::headerData(int section, Qt::Orientation orientation, int 
     if (orientation != Qt::Horizontal)
         return QAbstractTableModel::headerData(section, orientation, role);
     if (role == Qt::TextAlignmentRole)
-        return isNumeric(section) ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
-                                  : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
+        return isNumericHistoryColumn(section) ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
+                                               : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
     if (role == Qt::DisplayRole) {
         switch (section) {
         case Id:

@@ -17,11 +17,6 @@ bool keep(const Measurement& m)
     return !m.samplesS.isEmpty();
 }
 
-bool sameNumber(double a, double b)
-{
-    return a == b || (std::isnan(a) && std::isnan(b));
-}
-
 // Whether a row's visible figures changed; samples decide most of them, analysis the rest (a new baseline
 // sample changes every speedup).
 bool sameFigures(const Measurement& a, const Measurement& b)
@@ -50,12 +45,7 @@ bool sameLpt(const QMap<int, double>& a, const QMap<int, double>& b)
     return true;
 }
 
-QString times(double value)
-{
-    return Format::speedup(value);
-}
-
-bool isNumeric(int column)
+bool isNumericResultsColumn(int column)
 {
     return column != ResultsModel::Backend;
 }
@@ -217,7 +207,7 @@ QString ResultsModel::displayText(const Measurement& m, int column) const
     case SpeedupLow:
     case SpeedupHigh:
     case LptBound:
-        return times(rawValue(m, column));
+        return Format::speedup(rawValue(m, column));
     case Efficiency:
         return Format::percent(m.efficiency);
     case Samples:
@@ -247,8 +237,8 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const
         return std::isfinite(value) ? QVariant(value) : QVariant();
     }
     case Qt::TextAlignmentRole:
-        return isNumeric(column) ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
-                                 : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
+        return isNumericResultsColumn(column) ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
+                                              : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
     case Qt::DecorationRole:
         // The same colour as the backend's lines in the charts, so table and charts read together.
         if (column == Backend)
@@ -257,9 +247,10 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const
     case Qt::ToolTipRole:
         if (column == Speedup || column == SpeedupLow || column == SpeedupHigh) {
             if (!std::isfinite(m.speedupLow) || !std::isfinite(m.speedupHigh))
-                return tr("Speedup %1; no confidence interval yet (needs more samples)").arg(times(m.speedup));
+                return tr("Speedup %1; no confidence interval yet (needs more samples)")
+                    .arg(Format::speedup(m.speedup));
             return tr("Speedup %1, 95% confidence interval %2 – %3 (bootstrap over both sample sets)")
-                .arg(times(m.speedup), times(m.speedupLow), times(m.speedupHigh));
+                .arg(Format::speedup(m.speedup), Format::speedup(m.speedupLow), Format::speedup(m.speedupHigh));
         }
         if (column == Samples && m.failedRuns > 0)
             return tr("%n repeat(s) failed: %1", nullptr, m.failedRuns).arg(m.lastError);
@@ -276,8 +267,8 @@ QVariant ResultsModel::headerData(int section, Qt::Orientation orientation, int 
     if (orientation != Qt::Horizontal)
         return QAbstractTableModel::headerData(section, orientation, role);
     if (role == Qt::TextAlignmentRole)
-        return isNumeric(section) ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
-                                  : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
+        return isNumericResultsColumn(section) ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
+                                               : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
     if (role == Qt::DisplayRole) {
         switch (section) {
         case Backend:

@@ -1,6 +1,5 @@
 #include "traceexport.h"
 
-#include "backends/backend.h"
 #include "backends/backendregistry.h"
 #include "formatting.h"
 #include "results.h"
@@ -141,20 +140,6 @@ QString describeWorker(const QString& noun, int worker, const QList<const TaskSp
     if (pids.size() == 1 && *pids.cbegin() != 0 && !noun.contains(QStringLiteral("thread")))
         name += QStringLiteral(" (pid %1)").arg(*pids.cbegin());
     return name;
-}
-
-QString nounOf(const QString& backend)
-{
-    const std::unique_ptr<Backend> created = BackendRegistry::create(backend);
-    return created ? created->workerNoun() : QStringLiteral("worker");
-}
-
-QString nounFor(const QString& backend, QMap<QString, QString>& cache)
-{
-    auto it = cache.find(backend);
-    if (it == cache.end())
-        it = cache.insert(backend, nounOf(backend));
-    return it.value();
 }
 
 class Writer {
@@ -334,10 +319,9 @@ QByteArray TraceExport::toJson(const RunResult& result)
     QByteArray& out = writer.events;
     out.reserve(slices * 110 + 4096); // about the size of one event
     out += "{\"traceEvents\":[\n";
-    QMap<QString, QString> nouns;
     for (qsizetype i = 0; i < result.measurements.size(); ++i) {
         const Measurement& m = result.measurements[i];
-        writer.addMeasurement(m, int(i) + 1, int(i), nounFor(m.backend, nouns));
+        writer.addMeasurement(m, int(i) + 1, int(i), BackendRegistry::factsOf(m.backend).workerNoun);
     }
     if (out.endsWith(",\n"))
         out.chop(2);
@@ -378,7 +362,7 @@ QString TraceExport::workerName(const Measurement& measurement, int worker)
         if (s.worker == worker && recorded(s))
             spans.append(&s);
     }
-    return describeWorker(nounOf(measurement.backend), worker, spans);
+    return describeWorker(BackendRegistry::factsOf(measurement.backend).workerNoun, worker, spans);
 }
 
 } // namespace parlab

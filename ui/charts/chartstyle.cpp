@@ -336,15 +336,7 @@ QString ChartStyle::title(const QString& subject, const RunResult& result)
 
 bool ChartStyle::usesWorkers(const QString& backendId)
 {
-    // Creating a backend is cheap but not free, and charts ask on every redraw.
-    static QHash<QString, bool> cache;
-    const auto found = cache.constFind(backendId);
-    if (found != cache.constEnd())
-        return *found;
-    const auto backend = BackendRegistry::create(backendId);
-    const bool uses = backend ? backend->usesWorkers() : !backendId.endsWith(QLatin1String("sequential"));
-    cache.insert(backendId, uses);
-    return uses;
+    return BackendRegistry::factsOf(backendId).usesWorkers;
 }
 
 } // namespace parlab

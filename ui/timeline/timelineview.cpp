@@ -55,14 +55,8 @@ bool isValid(const StateSpan& state)
 // (a result reopened from the history of another build).
 QString workerNoun(const QString& backendId)
 {
-    static QHash<QString, QString> cache; // creating a backend is cheap but not free
-    const auto found = cache.constFind(backendId);
-    if (found != cache.constEnd())
-        return *found;
-    const auto backend = BackendRegistry::create(backendId);
-    const QString noun = backend ? backend->workerNoun() : TimelineView::tr("worker");
-    cache.insert(backendId, noun);
-    return noun;
+    const BackendFacts* facts = BackendRegistry::find(backendId);
+    return facts ? facts->workerNoun : TimelineView::tr("worker");
 }
 
 QFont barFont()

@@ -88,6 +88,11 @@ QStringList BackendRegistry::idsUsing(Option option)
     return result;
 }
 
+bool BackendRegistry::usesWorkers(const QString& id)
+{
+    return factsOf(id).usesWorkers;
+}
+
 std::unique_ptr<Backend> BackendRegistry::create(const QString& id)
 {
     const BackendFacts* facts = find(id);

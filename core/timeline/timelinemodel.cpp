@@ -3,7 +3,6 @@
 #include "backends/backend.h"
 #include "backends/backendregistry.h"
 
-#include <QHash>
 #include <QSet>
 #include <algorithm>
 #include <limits>

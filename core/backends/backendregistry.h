@@ -60,9 +60,9 @@ QString checkKernel(const QString& id, const Kernel& kernel, const RunOptions& o
 QStringList idsUsing(Option option);
 // nullptr for an unknown id.
 std::unique_ptr<Backend> create(const QString& id);
-// Whether the backend scales with workers (false for the sequential baselines): factsOf(id).usesWorkers, so an id this build does
-// not know counts as scaling unless its name says "sequential". The window's charts and the report's SVG
-// charts both draw a backend that does not as a flat baseline.
+// Whether the backend scales with workers (false for the sequential baselines): factsOf(id).usesWorkers, so an
+// id this build does not know counts as scaling unless its name says "sequential". The window's charts and the
+// report's SVG charts both draw a backend that does not as a flat baseline.
 bool usesWorkers(const QString& id);
 } // namespace BackendRegistry
 

@@ -73,6 +73,9 @@ struct Measurement {
     double efficiency = kUnknown; // speedup / workers
     double selfSpeedup = kUnknown; // T(this backend, 1 worker) / T(this backend, workers)
     double karpFlatt = kUnknown; // experimentally determined serial fraction at this worker count
+    // Worker-seconds idle after each worker's last task until the repeat's last task ended, as a fraction of
+    // workers x wall time, in the latest repeat (the one whose spans are kept): what uneven tasks cost.
+    double imbalance = kUnknown;
     quint64 checksum = 0;
     QList<TaskSpan> spans; // of the latest repeat
     QList<StateSpan> states; // lock states of every worker in the latest repeat (gil-threads), else empty

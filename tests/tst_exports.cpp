@@ -282,7 +282,7 @@ void TestExports::jsonFollowsTheSchema()
                 QStringLiteral("median_s"), QStringLiteral("mean_s"), QStringLiteral("stddev_s"),
                 QStringLiteral("min_s"), QStringLiteral("max_s"), QStringLiteral("cv"), QStringLiteral("cpu_s"),
                 QStringLiteral("speedup"), QStringLiteral("speedup_ci"), QStringLiteral("efficiency"),
-                QStringLiteral("checksum"), QStringLiteral("outliers") }));
+                QStringLiteral("imbalance"), QStringLiteral("checksum"), QStringLiteral("outliers") }));
     }
     const QJsonObject two = results.at(2).toObject();
     QCOMPARE(two.value(QStringLiteral("backend")).toString(), QStringLiteral("threads"));

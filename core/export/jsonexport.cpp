@@ -19,8 +19,9 @@ QJsonArray numbers(const QList<double>& values)
         array.append(number(v));
     return array;
 }
+} // namespace
 
-QJsonObject measurement(const Measurement& m)
+QJsonObject JsonExport::measurementObject(const Measurement& m)
 {
     QJsonArray outliers;
     for (int i : m.wall.outliers)
@@ -39,11 +40,11 @@ QJsonObject measurement(const Measurement& m)
         { QStringLiteral("speedup"), number(m.speedup) },
         { QStringLiteral("speedup_ci"), QJsonArray { number(m.speedupLow), number(m.speedupHigh) } },
         { QStringLiteral("efficiency"), number(m.efficiency) },
+        { QStringLiteral("imbalance"), number(m.imbalance) },
         { QStringLiteral("checksum"), Format::checksum(m.checksum) },
         { QStringLiteral("outliers"), outliers },
     };
 }
-} // namespace
 
 QJsonValue JsonExport::number(double value)
 {
@@ -94,7 +95,7 @@ QJsonObject JsonExport::toObject(const RunResult& result)
     QJsonArray results;
     for (const Measurement& m : result.measurements) {
         if (!m.samplesS.isEmpty())
-            results.append(measurement(m));
+            results.append(measurementObject(m));
     }
     return {
         { QStringLiteral("tool"), QStringLiteral("parlab") },

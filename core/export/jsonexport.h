@@ -8,6 +8,7 @@ namespace parlab {
 struct Bounds;
 struct Environment;
 struct ExperimentSpec;
+struct Measurement;
 struct RunResult;
 
 // The documented JSON schema (DESIGN.md, "Export formats"): the same file from the CLI and the GUI.
@@ -20,6 +21,8 @@ QByteArray toJson(const RunResult& result);
 QJsonObject specObject(const ExperimentSpec& spec);
 QJsonObject environmentObject(const Environment& environment); // without the governor, as the schema has it
 QJsonObject boundsObject(const Bounds& bounds); // critical and lpt, without the task costs
+// One entry of `results`: a measurement's samples and figures.
+QJsonObject measurementObject(const Measurement& measurement);
 // JSON has no NaN: an unknown figure is null.
 QJsonValue number(double value);
 } // namespace JsonExport

@@ -176,9 +176,9 @@ Bounds bounds(const QJsonObject& o)
     return b;
 }
 
-Measurement measurement(const QJsonObject& o, const QString& path)
+// Reads over `m`, which keeps what the schema does not carry (spans, states, per-repeat CPU times).
+Measurement measurement(const QJsonObject& o, const QString& path, Measurement m = {})
 {
-    Measurement m;
     m.backend = string(o, path, QStringLiteral("backend"));
     m.workers = int(integer(o.value(QStringLiteral("workers")), join(path, QStringLiteral("workers"))));
     if (m.workers < 1)
@@ -187,6 +187,8 @@ Measurement measurement(const QJsonObject& o, const QString& path)
                                 .arg(m.workers) };
     const QString samplesPath = join(path, QStringLiteral("samples_s"));
     const QJsonArray samples = array(o.value(QStringLiteral("samples_s")), samplesPath);
+    m.samplesS.clear();
+    m.wall.outliers.clear();
     for (qsizetype i = 0; i < samples.size(); ++i) {
         if (!samples.at(i).isDouble())
             fail(indexed(samplesPath, i), QStringLiteral("a number of seconds"), samples.at(i));
@@ -213,6 +215,7 @@ Measurement measurement(const QJsonObject& o, const QString& path)
         m.speedupHigh = ci.at(1).isNull() ? kUnknown : ci.at(1).toDouble();
     }
     m.efficiency = number(o, path, QStringLiteral("efficiency"));
+    m.imbalance = number(o, path, QStringLiteral("imbalance")); // since 0.2; else derived from the spans below
     m.checksum = checksum(o, path, QStringLiteral("checksum"));
     if (o.contains(QStringLiteral("outliers"))) {
         const QString outliersPath = join(path, QStringLiteral("outliers"));
@@ -280,6 +283,8 @@ RunResult read(const QJsonObject& root)
         m.wall.mad = d.wall.mad;
         m.selfSpeedup = d.selfSpeedup;
         m.karpFlatt = d.karpFlatt;
+        if (!std::isfinite(m.imbalance))
+            m.imbalance = d.imbalance;
     }
     result.amdahlSerialFraction = derived.amdahlSerialFraction;
     for (const Measurement& m : std::as_const(result.measurements))
@@ -314,6 +319,12 @@ std::optional<ExperimentSpec> JsonImport::specFromObject(const QJsonObject& obje
 std::optional<Environment> JsonImport::environmentFromObject(const QJsonObject& object, QString* error)
 {
     return caught([&] { return environment(object); }, error);
+}
+
+std::optional<Measurement> JsonImport::measurementFromObject(
+    const QJsonObject& object, const Measurement& over, QString* error)
+{
+    return caught([&] { return measurement(object, QStringLiteral("result"), over); }, error);
 }
 
 std::optional<Bounds> JsonImport::boundsFromObject(const QJsonObject& object, QString* error)

@@ -26,6 +26,9 @@ std::optional<RunResult> fromObject(const QJsonObject& object, QString* error);
 std::optional<ExperimentSpec> specFromObject(const QJsonObject& object, QString* error);
 std::optional<Environment> environmentFromObject(const QJsonObject& object, QString* error);
 std::optional<Bounds> boundsFromObject(const QJsonObject& object, QString* error);
+// One entry of `results` read over `over`, which keeps what the schema does not carry (spans, states, per-repeat
+// CPU times); every figure the schema has is the object's.
+std::optional<Measurement> measurementFromObject(const QJsonObject& object, const Measurement& over, QString* error);
 } // namespace JsonImport
 
 } // namespace parlab

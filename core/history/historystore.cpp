@@ -82,7 +82,8 @@ const Column TaskCosts = column("task_costs", "TEXT");
 // JSON array: the warnings analyse() does not derive, i.e. an imported file's own; the runner raises none.
 const Column ExtraWarnings = column("extra_warnings", "TEXT NOT NULL DEFAULT '[]'");
 // JSON object, imports only: figures the file states without the data they come from (the export carries no
-// CPU samples and no task costs): {"cpu_s": {"threads x2": seconds}, "bounds": {"critical": .., "lpt": {..}}}.
+// CPU samples, spans or task costs), in the export's own shapes: {"results": {"threads x2": {"cpu_s": ..}},
+// "bounds": {"critical": .., "lpt": {..}}}.
 const Column Stated = column("stated", "TEXT");
 const Column Runtimes = column("runtimes", "TEXT"); // JSON {backend: "Python 3.11.2 (/usr/bin/python3)"}
 const Column ReferenceChecksum = column("reference_checksum", "INTEGER NOT NULL DEFAULT 0");
@@ -556,14 +557,33 @@ struct StoredRun {
     QJsonObject stated;
 };
 
+// Unknown in JSON: null, or an array of nulls (a confidence interval without data).
+bool unknownJson(const QJsonValue& value)
+{
+    if (value.isArray()) {
+        const QJsonArray array = value.toArray();
+        return std::all_of(array.begin(), array.end(), [](const QJsonValue& v) { return v.isNull(); });
+    }
+    return value.isNull() || value.isUndefined();
+}
+
 // What an imported file states that its own data cannot give (see Runs::Stated), applied where analyse() had
-// nothing to derive a figure from.
+// nothing to derive a figure from. Figures go through the export's own writer and reader, so the store names
+// none of them: a figure added to the export is kept for imported runs with no change here.
 void applyStated(RunResult& result, const QJsonObject& stated)
 {
-    const QJsonObject cpu = stated.value(QStringLiteral("cpu_s")).toObject();
+    const QJsonObject results = stated.value(QStringLiteral("results")).toObject();
     for (Measurement& m : result.measurements) {
-        if (!std::isfinite(m.cpuMedianS) && cpu.contains(m.label()))
-            m.cpuMedianS = jsonNumber(cpu.value(m.label()));
+        const QJsonObject given = results.value(m.label()).toObject();
+        if (given.isEmpty())
+            continue;
+        QJsonObject merged = JsonExport::measurementObject(m);
+        for (auto it = given.begin(); it != given.end(); ++it) {
+            if (unknownJson(merged.value(it.key())))
+                merged.insert(it.key(), it.value());
+        }
+        if (auto read = JsonImport::measurementFromObject(merged, m, nullptr))
+            m = std::move(*read);
     }
     if (stated.contains(QStringLiteral("bounds")) && !std::isfinite(result.bounds.critical)) {
         if (const auto bounds
@@ -629,20 +649,26 @@ struct Beyond {
 Beyond beyondAnalysis(const RunResult& shown)
 {
     RunResult derived = shown;
-    analyse(derived, Intervals::Skip);
+    analyse(derived); // with intervals: a confidence interval the samples give is not "beyond"
     Beyond beyond;
     for (const QString& w : shown.warnings) {
         if (!derived.warnings.contains(w))
             beyond.warnings.append(w);
     }
-    QJsonObject cpu;
+    QJsonObject results; // by measurement: the figures shown that analyse() leaves unknown
     for (qsizetype i = 0; i < shown.measurements.size(); ++i) {
-        const Measurement& m = shown.measurements[i];
-        if (!std::isfinite(derived.measurements[i].cpuMedianS) && std::isfinite(m.cpuMedianS))
-            cpu.insert(m.label(), m.cpuMedianS);
+        const QJsonObject has = JsonExport::measurementObject(derived.measurements[i]);
+        const QJsonObject was = JsonExport::measurementObject(shown.measurements[i]);
+        QJsonObject only;
+        for (auto it = was.begin(); it != was.end(); ++it) {
+            if (unknownJson(has.value(it.key())) && !unknownJson(it.value()))
+                only.insert(it.key(), it.value());
+        }
+        if (!only.isEmpty())
+            results.insert(shown.measurements[i].label(), only);
     }
-    if (!cpu.isEmpty())
-        beyond.stated.insert(QStringLiteral("cpu_s"), cpu);
+    if (!results.isEmpty())
+        beyond.stated.insert(QStringLiteral("results"), results);
     if (!std::isfinite(derived.bounds.critical) && std::isfinite(shown.bounds.critical))
         beyond.stated.insert(QStringLiteral("bounds"), JsonExport::boundsObject(shown.bounds));
     return beyond;

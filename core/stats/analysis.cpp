@@ -6,6 +6,8 @@
 #include "scaling.h"
 #include "statistics.h"
 
+#include <QMap>
+#include <algorithm>
 #include <cmath>
 
 namespace parlab {
@@ -16,9 +18,29 @@ QString percent(double fraction)
     return QString::number(fraction * 100.0, 'f', 0) + QLatin1Char('%');
 }
 
+double imbalance(const Measurement& m)
+{
+    if (m.spans.isEmpty() || m.samplesS.isEmpty() || !(m.samplesS.last() > 0))
+        return kUnknown;
+    qint64 firstStart = m.spans.first().startNs;
+    qint64 lastEnd = m.spans.first().endNs;
+    QMap<int, qint64> workerEnd; // each worker's last task end
+    for (const TaskSpan& span : m.spans) {
+        firstStart = std::min(firstStart, span.startNs);
+        lastEnd = std::max(lastEnd, span.endNs);
+        workerEnd[span.worker] = std::max(workerEnd.value(span.worker, span.endNs), span.endNs);
+    }
+    const qsizetype workers = std::max<qsizetype>(m.workers, workerEnd.size());
+    double idleNs = double(workers - workerEnd.size()) * double(lastEnd - firstStart); // workers that got no task
+    for (const qint64 end : std::as_const(workerEnd))
+        idleNs += double(lastEnd - end);
+    return idleNs * 1e-9 / (double(workers) * m.samplesS.last());
+}
+
 void describeMeasurements(RunResult& result)
 {
     for (Measurement& m : result.measurements) {
+        m.imbalance = imbalance(m);
         m.wall = Statistics::describe(m.samplesS);
         m.cpuMedianS = Statistics::median(m.cpuS);
         m.launchMedianS = Statistics::median(m.launchS);

@@ -26,7 +26,7 @@ bool sameFigures(const Measurement& a, const Measurement& b)
         && sameNumber(a.wall.min, b.wall.min) && sameNumber(a.wall.max, b.wall.max)
         && sameNumber(a.cpuMedianS, b.cpuMedianS) && sameNumber(a.speedup, b.speedup)
         && sameNumber(a.speedupLow, b.speedupLow) && sameNumber(a.speedupHigh, b.speedupHigh)
-        && sameNumber(a.efficiency, b.efficiency);
+        && sameNumber(a.efficiency, b.efficiency) && sameNumber(a.imbalance, b.imbalance);
 }
 
 bool sameKey(const Measurement& a, const Measurement& b)
@@ -181,6 +181,8 @@ double ResultsModel::rawValue(const Measurement& m, int column) const
         return m.speedupHigh;
     case Efficiency:
         return m.efficiency;
+    case Imbalance:
+        return m.imbalance;
     case LptBound:
         return m_lpt.value(m.workers, kUnknown);
     case Samples:
@@ -210,6 +212,8 @@ QString ResultsModel::displayText(const Measurement& m, int column) const
         return Format::speedup(rawValue(m, column));
     case Efficiency:
         return Format::percent(m.efficiency);
+    case Imbalance:
+        return Format::percent(m.imbalance);
     case Samples:
         return m.failedRuns > 0 ? QStringLiteral("%1 (%2 failed)").arg(m.samplesS.size()).arg(m.failedRuns)
                                 : QString::number(m.samplesS.size());
@@ -293,6 +297,8 @@ QVariant ResultsModel::headerData(int section, Qt::Orientation orientation, int 
             return tr("CI high (x)");
         case Efficiency:
             return tr("Efficiency (%)");
+        case Imbalance:
+            return tr("Imbalance (%)");
         case LptBound:
             return tr("LPT bound (x)");
         case Samples:
@@ -317,6 +323,9 @@ QVariant ResultsModel::headerData(int section, Qt::Orientation orientation, int 
             return tr("95% confidence interval of the speedup (bootstrap)");
         case Efficiency:
             return tr("Speedup / workers, in percent");
+        case Imbalance:
+            return tr("Worker time idle after each worker's last task until the last one ended, in percent of "
+                      "workers × wall time (latest repeat): what uneven tasks cost");
         case LptBound:
             return tr("Best speedup any schedule of these tasks could reach (longest task first)");
         case Samples:

@@ -26,6 +26,7 @@ public:
         SpeedupLow,
         SpeedupHigh,
         Efficiency,
+        Imbalance,
         LptBound,
         Samples,
         ColumnCount

@@ -1,5 +1,7 @@
 #include "environment.h"
 
+#include "procfs.h"
+
 #include <QFile>
 #include <QSysInfo>
 #include <QThread>
@@ -18,14 +20,10 @@ QString readFirstLine(const QString& path)
 
 QString cpuModel()
 {
-    // /proc files report size 0, so read them whole rather than line by line until atEnd().
-    QFile file(QStringLiteral("/proc/cpuinfo"));
-    if (file.open(QIODevice::ReadOnly)) {
-        const QList<QByteArray> lines = file.readAll().split('\n');
-        for (const QByteArray& line : lines) {
-            if (line.startsWith("model name"))
-                return QString::fromUtf8(line.mid(line.indexOf(':') + 1)).trimmed();
-        }
+    const QList<QByteArray> lines = procfs::readFile(QStringLiteral("/proc/cpuinfo")).split('\n');
+    for (const QByteArray& line : lines) {
+        if (line.startsWith("model name"))
+            return QString::fromUtf8(line.mid(line.indexOf(':') + 1)).trimmed();
     }
     return QSysInfo::currentCpuArchitecture();
 }

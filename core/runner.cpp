@@ -101,7 +101,8 @@ private:
             m_combinations.push_back(std::move(c));
         }
 
-        m_result.plannedRuns = m_rounds * int(m_combinations.size());
+        m_result.plannedRuns = Runner::plannedRuns(m_spec);
+        Q_ASSERT(m_result.plannedRuns == m_rounds * int(m_combinations.size()));
         for (const Combination& c : m_combinations)
             m_totalWeight += c.weight * m_rounds;
         m_taskSamples.resize(m_spec.inputs.size());
@@ -301,6 +302,11 @@ QList<QPair<QString, int>> Runner::plan(const ExperimentSpec& spec)
         }
     }
     return combinations;
+}
+
+int Runner::plannedRuns(const ExperimentSpec& spec)
+{
+    return (spec.warmup + spec.repeats) * int(plan(spec).size());
 }
 
 void Runner::start(const ExperimentSpec& spec)

@@ -34,6 +34,9 @@ public:
 
     // The sequential baseline is added when missing: speedups and checksums need it.
     static QList<QPair<QString, int>> plan(const ExperimentSpec& spec);
+    // How many executes a run of `spec` makes, warm-up rounds included: (warmup + repeats) x plan(spec).size().
+    // The one definition of a run's planned count: the runner's progress and result and the history use it.
+    static int plannedRuns(const ExperimentSpec& spec);
 
 public Q_SLOTS:
     // Blocks the runner's thread until the run ends; call it through a queued connection or invokeMethod.

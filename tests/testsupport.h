@@ -7,6 +7,7 @@
 #include "backends/backend.h"
 #include "backends/backendregistry.h"
 #include "context.h"
+#include "procfs.h"
 #include "results.h"
 
 #include <QDir>
@@ -90,32 +91,7 @@ inline Result runParlab(const QStringList& arguments, int timeoutMs = 60'000)
 // Every live (not zombie) process descended from `parent`, read from /proc.
 inline QList<qint64> descendants(qint64 parent = ::getpid())
 {
-    QMap<qint64, qint64> parentOf;
-    for (const QString& entry : QDir(QStringLiteral("/proc")).entryList(QDir::Dirs)) {
-        bool ok = false;
-        const qint64 pid = entry.toLongLong(&ok);
-        if (!ok)
-            continue;
-        QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-        if (!stat.open(QIODevice::ReadOnly))
-            continue;
-        const QByteArray text = stat.readAll();
-        const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
-        if (fields.size() > 1 && fields[0] != "Z")
-            parentOf.insert(pid, fields[1].toLongLong());
-    }
-    QList<qint64> result;
-    QList<qint64> frontier { parent };
-    while (!frontier.isEmpty()) {
-        const qint64 p = frontier.takeFirst();
-        for (auto it = parentOf.cbegin(); it != parentOf.cend(); ++it) {
-            if (it.value() == p) {
-                result.append(it.key());
-                frontier.append(it.key());
-            }
-        }
-    }
-    return result;
+    return parlab::procfs::descendants(parent);
 }
 
 // A measurement with the given wall-time samples, CPU time = wall x workers (all of them busy).

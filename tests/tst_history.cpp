@@ -14,6 +14,7 @@
 #include "stats/mannwhitney.h"
 #include "testsupport.h"
 
+#include <QCryptographicHash>
 #include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -139,6 +140,160 @@ QString unwritablePath(const QTemporaryDir& dir)
     return blocker + QStringLiteral("/history.sqlite");
 }
 
+// A run's figures and raw data in the shape of tests/fixtures/history-schema1.json (what
+// history-schema1-dump.cpp writes), so a loaded run compares against that file and against a live run alike.
+QJsonValue number(double value)
+{
+    return std::isfinite(value) ? QJsonValue(value) : QJsonValue(QJsonValue::Null);
+}
+
+QJsonArray numbers(const QList<double>& values)
+{
+    QJsonArray array;
+    for (double v : values)
+        array.append(number(v));
+    return array;
+}
+
+QJsonObject figures(const RunResult& r)
+{
+    const auto hex = [](quint64 value) { return QString::number(value, 16); };
+    QJsonArray measurements;
+    for (const Measurement& m : r.measurements) {
+        QJsonArray outliers, switches, spans, states;
+        for (int i : m.wall.outliers)
+            outliers.append(i);
+        for (qint64 s : m.switches)
+            switches.append(s);
+        for (const TaskSpan& s : m.spans)
+            spans.append(QJsonObject { { QStringLiteral("input"), s.input }, { QStringLiteral("index"), s.index },
+                { QStringLiteral("worker"), s.worker }, { QStringLiteral("pid"), s.pid },
+                { QStringLiteral("host"), s.host }, { QStringLiteral("start_ns"), QString::number(s.startNs) },
+                { QStringLiteral("end_ns"), QString::number(s.endNs) },
+                { QStringLiteral("checksum"), hex(s.checksum) } });
+        for (const StateSpan& s : m.states)
+            states.append(QJsonObject { { QStringLiteral("worker"), s.worker },
+                { QStringLiteral("state"), int(s.state) }, { QStringLiteral("start_ns"), QString::number(s.startNs) },
+                { QStringLiteral("end_ns"), QString::number(s.endNs) } });
+        measurements.append(QJsonObject {
+            { QStringLiteral("backend"), m.backend },
+            { QStringLiteral("workers"), m.workers },
+            { QStringLiteral("samples_s"), numbers(m.samplesS) },
+            { QStringLiteral("cpu_samples_s"), numbers(m.cpuS) },
+            { QStringLiteral("launch_samples_s"), numbers(m.launchS) },
+            { QStringLiteral("switches"), switches },
+            { QStringLiteral("median_s"), number(m.wall.median) },
+            { QStringLiteral("mean_s"), number(m.wall.mean) },
+            { QStringLiteral("stddev_s"), number(m.wall.stddev) },
+            { QStringLiteral("mad_s"), number(m.wall.mad) },
+            { QStringLiteral("min_s"), number(m.wall.min) },
+            { QStringLiteral("max_s"), number(m.wall.max) },
+            { QStringLiteral("cv"), number(m.wall.cv) },
+            { QStringLiteral("outliers"), outliers },
+            { QStringLiteral("cpu_median_s"), number(m.cpuMedianS) },
+            { QStringLiteral("speedup"), number(m.speedup) },
+            { QStringLiteral("speedup_low"), number(m.speedupLow) },
+            { QStringLiteral("speedup_high"), number(m.speedupHigh) },
+            { QStringLiteral("efficiency"), number(m.efficiency) },
+            { QStringLiteral("self_speedup"), number(m.selfSpeedup) },
+            { QStringLiteral("karp_flatt"), number(m.karpFlatt) },
+            { QStringLiteral("launch_median_s"), number(m.launchMedianS) },
+            { QStringLiteral("checksum"), hex(m.checksum) },
+            { QStringLiteral("failed_runs"), m.failedRuns },
+            { QStringLiteral("last_error"), m.lastError },
+            { QStringLiteral("spans"), spans },
+            { QStringLiteral("states"), states },
+        });
+    }
+    QJsonObject lpt, amdahl, runtimes;
+    for (auto it = r.bounds.lpt.cbegin(); it != r.bounds.lpt.cend(); ++it)
+        lpt.insert(QString::number(it.key()), number(it.value()));
+    for (auto it = r.amdahlSerialFraction.cbegin(); it != r.amdahlSerialFraction.cend(); ++it)
+        amdahl.insert(it.key(), number(it.value()));
+    for (auto it = r.runtimes.cbegin(); it != r.runtimes.cend(); ++it)
+        runtimes.insert(it.key(), it.value());
+    return {
+        { QStringLiteral("created"), r.created.toString(Qt::ISODateWithMs) },
+        { QStringLiteral("warnings"), QJsonArray::fromStringList(r.warnings) },
+        { QStringLiteral("task_costs_s"), numbers(r.bounds.taskCostsS) },
+        { QStringLiteral("critical"), number(r.bounds.critical) },
+        { QStringLiteral("lpt"), lpt },
+        { QStringLiteral("amdahl"), amdahl },
+        { QStringLiteral("runtimes"), runtimes },
+        { QStringLiteral("reference_checksum"), hex(r.referenceChecksum) },
+        { QStringLiteral("cancelled"), r.cancelled },
+        { QStringLiteral("error"), r.error },
+        { QStringLiteral("completed_runs"), r.completedRuns },
+        { QStringLiteral("planned_runs"), r.plannedRuns },
+        { QStringLiteral("measurements"), measurements },
+    };
+}
+
+// Where `got` differs from `want` ("measurements[2].speedup: 1.5 instead of 1.25"), or "" when every value
+// is equal, numbers within a relative 1e-9 (they pass through JSON text and SQLite REAL columns).
+QString difference(const QJsonValue& got, const QJsonValue& want, const QString& path = QStringLiteral("run"))
+{
+    const auto shown = [](const QJsonValue& v) {
+        return v.isObject() || v.isArray()
+            ? QStringLiteral("(%1)").arg(v.type())
+            : v.toVariant().toString() + (v.isNull() ? QStringLiteral("null") : QString());
+    };
+    if (got.isDouble() && want.isDouble()) {
+        const double a = got.toDouble(), b = want.toDouble();
+        if (std::abs(a - b) <= 1e-9 * std::max({ 1.0, std::abs(a), std::abs(b) }))
+            return {};
+        return QStringLiteral("%1: %2 instead of %3").arg(path).arg(a, 0, 'g', 17).arg(b, 0, 'g', 17);
+    }
+    if (got.type() != want.type())
+        return QStringLiteral("%1: %2 instead of %3").arg(path, shown(got), shown(want));
+    if (got.isArray()) {
+        const QJsonArray a = got.toArray(), b = want.toArray();
+        if (a.size() != b.size())
+            return QStringLiteral("%1: %2 values instead of %3").arg(path).arg(a.size()).arg(b.size());
+        for (qsizetype i = 0; i < a.size(); ++i) {
+            if (QString d = difference(a[i], b[i], QStringLiteral("%1[%2]").arg(path).arg(i)); !d.isEmpty())
+                return d;
+        }
+        return {};
+    }
+    if (got.isObject()) {
+        const QJsonObject a = got.toObject(), b = want.toObject();
+        if (a.keys() != b.keys())
+            return QStringLiteral("%1: keys %2 instead of %3")
+                .arg(path, a.keys().join(QLatin1Char(',')), b.keys().join(QLatin1Char(',')));
+        for (auto it = b.constBegin(); it != b.constEnd(); ++it) {
+            if (QString d = difference(a.value(it.key()), it.value(), path + QLatin1Char('.') + it.key()); !d.isEmpty())
+                return d;
+        }
+        return {};
+    }
+    return got == want ? QString() : QStringLiteral("%1: %2 instead of %3").arg(path, shown(got), shown(want));
+}
+
+QByteArray fileHash(const QString& path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    return QCryptographicHash::hash(file.readAll(), QCryptographicHash::Sha256);
+}
+
+QString fixture(const QString& name)
+{
+    return QStringLiteral(PARLAB_SOURCE_DIR "/tests/fixtures/") + name;
+}
+
+// A copy of the schema-1 fixture in `dir`: a test must never open (and so migrate) the committed file.
+QString schema1Copy(const QTemporaryDir& dir)
+{
+    const QString copy = dir.filePath(QStringLiteral("history.sqlite"));
+    QFile::remove(copy);
+    if (!QFile::copy(fixture(QStringLiteral("history-schema1.sqlite")), copy))
+        return {};
+    QFile::setPermissions(copy, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    return copy;
+}
+
 class RecorderHarness final {
 public:
     RecorderHarness(HistoryRecorder* recorder)
@@ -212,6 +367,10 @@ private Q_SLOTS:
     void deadOwnerReadsAsInterrupted();
     void closingMidRunMarksInterrupted();
     void appendCost();
+
+    void storesOnlyWhatWasMeasured();
+    void migratesASchema1History();
+    void failedMigrationLeavesTheFileAsItWas();
 
     void recorderRecordsARealRun();
     void recorderWarnsWhenClosed();
@@ -506,17 +665,18 @@ void TestHistory::appendInsertsOnlyNewSamples()
     for (int repeat = 0; repeat < 4; ++repeat) {
         m.samplesS.append(0.1 + repeat);
         m.cpuS.append(0.2 + repeat);
-        m.wall.median = double(repeat);
+        m.wall.median = double(repeat); // a figure: not stored, derived again on load
         QVERIFY(store.appendMeasurement(id, m));
     }
     QCOMPARE(column(path, QStringLiteral("SELECT COUNT(*) FROM samples")).value(0).toInt(), 4);
     QCOMPARE(column(path, QStringLiteral("SELECT COUNT(*) FROM measurements")).value(0).toInt(), 1);
-    QCOMPARE(column(path, QStringLiteral("SELECT median_s FROM measurements")).value(0).toDouble(), 3.0);
     const auto loaded = store.load(id);
     QVERIFY(loaded);
     QCOMPARE(loaded->measurements.size(), 1);
     QCOMPARE(loaded->measurements[0].samplesS, m.samplesS);
     QCOMPARE(loaded->measurements[0].cpuS, m.cpuS);
+    QCOMPARE(loaded->measurements[0].wall.median, 1.6); // of 0.1, 1.1, 2.1, 3.1; not the 3.0 it was given
+    QCOMPARE(loaded->measurements[0].cpuMedianS, 1.7);
 
     QVERIFY(!store.appendMeasurement(id + 1000, m));
     QVERIFY2(
@@ -580,7 +740,7 @@ void TestHistory::schemaIsVersionedAndWal()
     HistoryStore store;
     QCOMPARE(store.open(path), QString());
     QCOMPARE(column(path, QStringLiteral("PRAGMA user_version")).value(0).toInt(), HistoryStore::schemaVersion());
-    QCOMPARE(HistoryStore::schemaVersion(), 1);
+    QCOMPARE(HistoryStore::schemaVersion(), 2);
     QCOMPARE(column(path, QStringLiteral("PRAGMA journal_mode")).value(0).toString(), QStringLiteral("wal"));
     const QVariantList tables
         = column(path, QStringLiteral("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"));
@@ -598,11 +758,15 @@ void TestHistory::newerSchemaIsRefused()
 {
     const QString path = m_dir.filePath(QStringLiteral("newer.sqlite"));
     column(path, QStringLiteral("PRAGMA user_version = 99"));
+    const QByteArray before = fileHash(path);
+    QVERIFY(!before.isEmpty());
     HistoryStore store;
     const QString error = store.open(path);
     QVERIFY2(error.contains(QStringLiteral("newer ParLab (schema 99")), qPrintable(error));
     QVERIFY(!store.isOpen());
-    QVERIFY(QFile::exists(path)); // left alone: it is not damaged
+    QCOMPARE(fileHash(path), before); // left alone, not even switched to WAL: it is not damaged
+    QVERIFY(!QFile::exists(path + QStringLiteral("-wal")));
+    QCOMPARE(column(path, QStringLiteral("PRAGMA user_version")).value(0).toInt(), 99);
 }
 
 void TestHistory::garbageFileIsMovedAside()
@@ -715,7 +879,12 @@ void TestHistory::deadOwnerReadsAsInterrupted()
     QCOMPARE(loaded->measurements[1].samplesS.size(), 5);
     // Re-analysed from what was saved: threads x2 against sequential.
     QVERIFY(std::isfinite(loaded->measurements[1].speedup));
-    QCOMPARE(loaded->completedRuns, 10 + 1);
+    // Counted as the runner counts them: (1 warm-up + 5 repeats) x 3 combinations planned; done, the 3 warm-up
+    // runs (a sample means they all ran), 10 samples and 1 failed repeat.
+    QCOMPARE(loaded->plannedRuns, Runner::plannedRuns(loaded->spec));
+    QCOMPARE(loaded->plannedRuns, 18);
+    QCOMPARE(loaded->completedRuns, 3 + 10 + 1);
+    QVERIFY2(loaded->error.contains(QStringLiteral("after 14 of 18 runs")), qPrintable(loaded->error));
 }
 
 void TestHistory::closingMidRunMarksInterrupted()
@@ -772,6 +941,199 @@ void TestHistory::appendCost()
         qInfo("history in %s: %.0f µs wall (%.0f µs CPU) per appendMeasurement (one synchronous=FULL WAL "
               "transaction, 100 spans); load of the %d-sample run %.0f µs",
             qPrintable(place), perAppendUs, cpuUs, appends, loadUs);
+        // The list derives each run's best speedup from its samples (no intervals): its cost grows with the runs.
+        const RunResult run = sampleResult();
+        for (int i = 0; i < 100; ++i)
+            QVERIFY(store.importResult(run) > 0);
+        timer.restart();
+        const QList<RunSummary> list = store.runs();
+        const double listMs = double(timer.nsecsElapsed()) / 1e6;
+        QCOMPARE(list.size(), 101);
+        QCOMPARE(list.first().bestLabel, QStringLiteral("threads x2"));
+        qInfo("history in %s: runs() of 101 runs (3 measurements, 15 samples each) %.1f ms", qPrintable(place), listMs);
+    }
+}
+
+void TestHistory::storesOnlyWhatWasMeasured()
+{
+    const QString path = m_dir.filePath(QStringLiteral("measured.sqlite"));
+    HistoryStore store;
+    QCOMPARE(store.open(path), QString());
+    // The columns, exactly: a derived figure added to a table (a median, a speedup, a bound) fails here.
+    const auto columnsOf = [&path](const QString& table) {
+        QStringList names;
+        for (const QVariant& v : column(path, QStringLiteral("SELECT name FROM pragma_table_info('%1')").arg(table)))
+            names.append(v.toString());
+        return names;
+    };
+    QCOMPARE(columnsOf(QStringLiteral("samples")),
+        QStringList({ QStringLiteral("measurement_id"), QStringLiteral("repeat"), QStringLiteral("wall_s"),
+            QStringLiteral("cpu_s"), QStringLiteral("launch_s"), QStringLiteral("switches") }));
+    QCOMPARE(columnsOf(QStringLiteral("measurements")),
+        QStringList(
+            { QStringLiteral("id"), QStringLiteral("run_id"), QStringLiteral("position"), QStringLiteral("backend"),
+                QStringLiteral("workers"), QStringLiteral("checksum"), QStringLiteral("failed_runs"),
+                QStringLiteral("last_error"), QStringLiteral("spans"), QStringLiteral("states") }));
+    QCOMPARE(columnsOf(QStringLiteral("runs")),
+        QStringList({ QStringLiteral("id"), QStringLiteral("created"), QStringLiteral("name"), QStringLiteral("note"),
+            QStringLiteral("status"), QStringLiteral("kernel"), QStringLiteral("inputs"), QStringLiteral("backends"),
+            QStringLiteral("workers"), QStringLiteral("spec"), QStringLiteral("environment"),
+            QStringLiteral("task_costs"), QStringLiteral("extra_warnings"), QStringLiteral("stated"),
+            QStringLiteral("runtimes"), QStringLiteral("reference_checksum"), QStringLiteral("error"),
+            QStringLiteral("completed_runs"), QStringLiteral("planned_runs"), QStringLiteral("finished"),
+            QStringLiteral("version"), QStringLiteral("source"), QStringLiteral("owner_host"),
+            QStringLiteral("owner_boot"), QStringLiteral("owner_pid"), QStringLiteral("owner_start") }));
+
+    // A recorded run keeps nothing beyond its data: no extra warning, no stated figure.
+    const RunResult original = [] {
+        RunResult r = sampleResult();
+        r.warnings.removeAll(QStringLiteral("a warning of our own"));
+        return r;
+    }();
+    const qint64 id = store.beginRun(original.spec, original.environment, original.created);
+    for (const Measurement& m : original.measurements)
+        QVERIFY(store.appendMeasurement(id, m));
+    QVERIFY(store.finishRun(id, original));
+    QCOMPARE(column(path, QStringLiteral("SELECT extra_warnings FROM runs")).value(0).toString(), QStringLiteral("[]"));
+    QVERIFY(column(path, QStringLiteral("SELECT stated FROM runs")).value(0).isNull());
+
+    // The figures follow the data they come from: double threads x2's wall times and give every task one second.
+    column(path,
+        QStringLiteral("UPDATE samples SET wall_s = 2 * wall_s WHERE measurement_id = (SELECT id FROM measurements "
+                       "WHERE backend = 'threads' AND workers = 2)"));
+    column(path, QStringLiteral("UPDATE runs SET task_costs = '[1, 1, 1, 1, 1, 1]'"));
+    const auto loaded = store.load(id);
+    QVERIFY(loaded);
+    const Measurement& before = original.measurements[2];
+    const Measurement& after = loaded->measurements[2];
+    QCOMPARE(after.wall.median, 2 * before.wall.median);
+    QCOMPARE(after.wall.min, 2 * before.wall.min);
+    QVERIFY(qFuzzyCompare(after.speedup, before.speedup / 2));
+    QVERIFY(qFuzzyCompare(after.efficiency, before.efficiency / 2));
+    QVERIFY(after.speedupHigh < before.speedupLow); // the interval moved with them
+    QCOMPARE(loaded->measurements[0].wall.median, original.measurements[0].wall.median); // the others did not
+    QCOMPARE(loaded->bounds.critical, 6.0);
+    QCOMPARE(loaded->bounds.lpt.value(2), 2.0);
+    QVERIFY(loaded->amdahlSerialFraction.value(QStringLiteral("threads"))
+        > original.amdahlSerialFraction.value(QStringLiteral("threads")));
+    // And so does the list: threads x2 (about 1.9x before) is no longer the best.
+    QCOMPARE(store.summary(id)->bestLabel, QStringLiteral("sequential x1"));
+    QCOMPARE(store.summary(id)->bestSpeedup, 1.0);
+}
+
+void TestHistory::migratesASchema1History()
+{
+    // The fixture: a history ParLab 6db55ca (schema 1) recorded, and every run as that release showed it.
+    const QString committed = fixture(QStringLiteral("history-schema1.sqlite"));
+    const QByteArray committedHash = fileHash(committed);
+    QVERIFY(!committedHash.isEmpty());
+    QFile shownFile(fixture(QStringLiteral("history-schema1.json")));
+    QVERIFY(shownFile.open(QIODevice::ReadOnly));
+    const QJsonObject shown = QJsonDocument::fromJson(shownFile.readAll()).object();
+    QCOMPARE(shown.value(QStringLiteral("schema")).toInt(), 1);
+    const QJsonArray runs = shown.value(QStringLiteral("runs")).toArray();
+    QCOMPARE(runs.size(), 9);
+
+    QTemporaryDir dir;
+    const QString path = schema1Copy(dir);
+    QVERIFY(!path.isEmpty());
+    QCOMPARE(column(path, QStringLiteral("PRAGMA user_version")).value(0).toInt(), 1);
+    {
+        HistoryStore store;
+        QCOMPARE(store.open(path), QString());
+        QVERIFY(store.notice().isEmpty());
+        QCOMPARE(column(path, QStringLiteral("PRAGMA user_version")).value(0).toInt(), 2);
+        const QList<RunSummary> summaries = store.runs();
+        QCOMPARE(summaries.size(), runs.size());
+        for (const QJsonValue& value : runs) {
+            const QJsonObject want = value.toObject();
+            const QJsonObject wantSummary = want.value(QStringLiteral("summary")).toObject();
+            const qint64 id = wantSummary.value(QStringLiteral("id")).toInteger();
+            const QString run = QStringLiteral("run %1").arg(id);
+            const auto summary = store.summary(id);
+            QVERIFY2(summary, qPrintable(run));
+            QCOMPARE(summary->name, wantSummary.value(QStringLiteral("name")).toString());
+            QCOMPARE(summary->note, wantSummary.value(QStringLiteral("note")).toString());
+            QCOMPARE(runStatusName(summary->status), wantSummary.value(QStringLiteral("status")).toString());
+            QCOMPARE(summary->source, wantSummary.value(QStringLiteral("source")).toString());
+            QCOMPARE(summary->kernel, wantSummary.value(QStringLiteral("kernel")).toString());
+            QCOMPARE(summary->inputs, wantSummary.value(QStringLiteral("inputs")).toString());
+            QCOMPARE(summary->measurements, wantSummary.value(QStringLiteral("measurements")).toInt());
+            QCOMPARE(summary->samples, wantSummary.value(QStringLiteral("samples")).toInt());
+            QCOMPARE(summary->error, wantSummary.value(QStringLiteral("error")).toString());
+            QCOMPARE(
+                summary->created.toString(Qt::ISODateWithMs), wantSummary.value(QStringLiteral("created")).toString());
+
+            const auto loaded = store.load(id);
+            QVERIFY2(loaded, qPrintable(store.lastError()));
+            QJsonObject got = figures(*loaded);
+            QJsonObject expected = want;
+            expected.remove(QStringLiteral("summary"));
+            if (summary->status == RunStatus::Interrupted) {
+                // The one change on purpose: 0.1 reloaded an unfinished run's counts without its warm-up round
+                // (50 repeats x 3 = 150 planned, 4 done), where the runner had announced (1 + 50) x 3 = 153.
+                QCOMPARE(loaded->plannedRuns, (1 + 50) * 3);
+                QCOMPARE(loaded->plannedRuns, Runner::plannedRuns(loaded->spec));
+                QCOMPARE(loaded->completedRuns, 3 + 4);
+                QVERIFY(
+                    loaded->error.startsWith(QStringLiteral("interrupted: the process that recorded this run (pid ")));
+                for (const QString& key :
+                    { QStringLiteral("planned_runs"), QStringLiteral("completed_runs"), QStringLiteral("error") }) {
+                    got.remove(key);
+                    expected.remove(key);
+                }
+            }
+            const QString differs = difference(got, expected, run);
+            QVERIFY2(differs.isEmpty(), qPrintable(differs));
+            // The list's best speedup is the one the run shows (0.1's list could disagree for an unfinished run).
+            double best = kUnknown;
+            for (const Measurement& m : loaded->measurements) {
+                if (std::isfinite(m.speedup) && !(m.speedup <= best))
+                    best = m.speedup;
+            }
+            QCOMPARE(summary->bestSpeedup, best);
+        }
+        // The imported run (9) keeps the figures its file states without their data: CPU medians and bounds.
+        const auto imported = store.load(9);
+        QVERIFY(imported->measurements.first().cpuS.isEmpty());
+        QVERIFY(std::isfinite(imported->measurements.first().cpuMedianS));
+        QVERIFY(imported->bounds.taskCostsS.isEmpty());
+        QVERIFY(std::isfinite(imported->bounds.critical));
+        // Everything else works on the migrated file: a new run takes the next id.
+        QCOMPARE(store.importResult(sampleResult()), 10);
+        QVERIFY(store.remove(10));
+    }
+    QCOMPARE(fileHash(committed), committedHash); // the committed fixture itself was never opened
+}
+
+void TestHistory::failedMigrationLeavesTheFileAsItWas()
+{
+    // A schema-1 file whose measurements table lost a column (a hand edit, a tool's "cleanup"): the migration
+    // cannot move the spans over, so nothing is changed and the message says why.
+    QTemporaryDir dir;
+    const QString path = schema1Copy(dir);
+    QVERIFY(!path.isEmpty());
+    column(path, QStringLiteral("ALTER TABLE measurements DROP COLUMN spans"));
+    const QByteArray before = fileHash(path);
+    const auto counts = [&path] {
+        QList<int> n;
+        for (const QString& table :
+            { QStringLiteral("runs"), QStringLiteral("measurements"), QStringLiteral("samples") })
+            n.append(column(path, QStringLiteral("SELECT COUNT(*) FROM %1").arg(table)).value(0).toInt());
+        return n;
+    };
+    QCOMPARE(counts(), QList<int>({ 9, 28, 75 }));
+    for (int attempt = 0; attempt < 2; ++attempt) { // and it stays so: not half migrated
+        HistoryStore store;
+        const QString error = store.open(path);
+        QVERIFY2(error.contains(QStringLiteral("could not be updated from schema 1 to 2, so it was left as it was")),
+            qPrintable(error));
+        QVERIFY2(error.contains(QStringLiteral("spans")), qPrintable(error));
+        QVERIFY(error.contains(path));
+        QVERIFY(!store.isOpen());
+        QCOMPARE(fileHash(path), before);
+        QCOMPARE(column(path, QStringLiteral("PRAGMA user_version")).value(0).toInt(), 1);
+        QCOMPARE(counts(), QList<int>({ 9, 28, 75 }));
     }
 }
 
@@ -788,7 +1150,8 @@ void TestHistory::recorderRecordsARealRun()
     RunResult finished;
     connect(harness.runner(), &Runner::finished, this, [&finished](const RunResult& r) { finished = r; });
 
-    const ExperimentSpec spec = quickSpec();
+    ExperimentSpec spec = quickSpec();
+    spec.warmup = 1; // counted in the planned and completed runs, live and after a reload alike
     recorder.expect(spec);
     harness.start(spec);
     QVERIFY(done.wait(30'000));
@@ -798,7 +1161,7 @@ void TestHistory::recorderRecordsARealRun()
     QCOMPARE(started.first().first().toLongLong(), id);
     QCOMPARE(recorder.lastRunId(), id);
     QCOMPARE(recorder.currentRunId(), -1);
-    QCOMPARE(saved.size(), 3 * 3); // sequential, threads x1, threads x2, 3 repeats each
+    QCOMPARE(saved.size(), 3 * 3); // sequential, threads x1, threads x2, 3 repeats each (not the warm-ups)
 
     QTRY_VERIFY(!finished.measurements.isEmpty()); // the test's own copy arrives after the recorder's
     const auto loaded = store.load(id);
@@ -808,6 +1171,16 @@ void TestHistory::recorderRecordsARealRun()
     for (qsizetype i = 0; i < finished.measurements.size(); ++i)
         compareMeasurement(loaded->measurements[i], finished.measurements[i]);
     QCOMPARE(loaded->environment.cpu, finished.environment.cpu);
+    // Every figure the reload derives is the one the live run showed, counts included.
+    QCOMPARE(finished.plannedRuns, (1 + 3) * 3);
+    QCOMPARE(loaded->plannedRuns, finished.plannedRuns);
+    QCOMPARE(loaded->completedRuns, finished.completedRuns);
+    QJsonObject live = figures(finished);
+    QJsonObject reloaded = figures(*loaded);
+    live.remove(QStringLiteral("created")); // the recorder's clock started the record, not the runner's
+    reloaded.remove(QStringLiteral("created"));
+    const QString differs = difference(reloaded, live);
+    QVERIFY2(differs.isEmpty(), qPrintable(differs));
 
     // A run nobody asked to record (no expect() for it) is left alone.
     harness.start(spec);
@@ -1102,13 +1475,13 @@ void TestHistory::cliKilledRunIsInterrupted()
 {
     QTemporaryDir dir;
     const QString db = dir.filePath(QStringLiteral("killed.sqlite"));
-    // Long enough to be killed mid-way: 30 repeats of three combinations of 4 x 20 ms of CPU.
+    // Long enough to be killed mid-way: a warm-up round, then 30 repeats of three combinations of 4 x 20 ms of CPU.
     QProcess process;
     process.start(QStringLiteral(PARLAB_EXECUTABLE),
         { QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("spin"), QStringLiteral("--inputs"),
             QStringLiteral("20x4"), QStringLiteral("--backends"), QStringLiteral("sequential,threads"),
             QStringLiteral("--workers"), QStringLiteral("1,2"), QStringLiteral("--repeat"), QStringLiteral("30"),
-            QStringLiteral("--warmup"), QStringLiteral("0"), QStringLiteral("--history-db"), db });
+            QStringLiteral("--warmup"), QStringLiteral("1"), QStringLiteral("--history-db"), db });
     QVERIFY(process.waitForStarted());
 
     // Watch the database from here, as the window or a second terminal would.
@@ -1135,6 +1508,10 @@ void TestHistory::cliKilledRunIsInterrupted()
     }
     QCOMPARE(samples, s.samples);
     QVERIFY(loaded->error.startsWith(QStringLiteral("interrupted")));
+    // What the runner planned, warm-up round included (0.1 reloaded an unfinished run as 30 x 3 = 90), and what
+    // it had done: the 3 warm-up runs and every saved repeat.
+    QCOMPARE(loaded->plannedRuns, (1 + 30) * 3);
+    QCOMPARE(loaded->completedRuns, 3 + s.samples);
     store.close();
 
     // What a user sees next time.

@@ -26,6 +26,7 @@
 #include <QThread>
 #include <csignal>
 #include <numeric>
+#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 
@@ -102,6 +103,8 @@ private Q_SLOTS:
     void commandKernel();
     void commandFailureQuotesStderr();
     void mpiMatchesSequentialWithRanksAndHosts();
+    void procStatParsesAnyCommandName();
+    void procStatSeesZombiesAndDescendants();
     void mpiCancelLeavesNoRank();
     void mpiLaunchFailureIsClear();
     void mpiUnavailableSaysWhy();
@@ -466,8 +469,7 @@ void TestProcesses::cliKilledWorkerStopsOrContinues()
         if (workers.size() == 2) {
             QThread::msleep(300);
             for (qint64 pid : workers) {
-                QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-                if (stat.open(QIODevice::ReadOnly) && stat.readAll().split(' ').value(2) == "R")
+                if (const auto stat = procfs::stat(pid); stat && stat->state == 'R')
                     victim = pid;
             }
         }
@@ -497,6 +499,79 @@ void TestProcesses::cliKilledWorkerStopsOrContinues()
         QCOMPARE(results.at(1).toObject().value(QStringLiteral("samples_s")).toArray().size(), 2);
         QVERIFY(warnings.contains(QStringLiteral("processes x2: 1 repeat failed")));
     }
+}
+
+void TestProcesses::procStatParsesAnyCommandName()
+{
+    // A command name may hold spaces and parentheses; the fields are counted after the last ')'.
+    const QByteArray text = "4242 (my (odd) prog) S 17 4242 4242 0 -1 4194560 1 0 0 0 "
+                            "700 300 20 10 20 0 1 0 987654 1000000 100 18446744073709551615\n";
+    const auto stat = procfs::parseStat(text);
+    QVERIFY(stat);
+    QCOMPARE(stat->pid, 4242);
+    QCOMPARE(stat->state, 'S');
+    QCOMPARE(stat->parent, 17);
+    QCOMPARE(stat->group, 4242);
+    QCOMPARE(stat->userTicks, 700);
+    QCOMPARE(stat->systemTicks, 300);
+    QCOMPARE(stat->childUserTicks, 20);
+    QCOMPARE(stat->childSystemTicks, 10);
+    QCOMPARE(stat->startTicks, 987654);
+    QCOMPARE(stat->cpuSeconds(), 1030.0 / double(::sysconf(_SC_CLK_TCK)));
+    QVERIFY(!stat->gone());
+    QVERIFY(!procfs::parseStat(""));
+    QVERIFY(!procfs::parseStat("12 (cut short) S 1 2"));
+    QVERIFY(!procfs::parseStat(text.left(text.indexOf(")")) + ") S 17 x 4242 0 -1 0 1 0 0 0 7 3 2 1 20 0 1 0 9 1 1 1"));
+    // This process, read for real: our own pid, parent and a start time that does not change.
+    const auto self = procfs::stat(::getpid());
+    QVERIFY(self);
+    QCOMPARE(self->pid, qint64(::getpid()));
+    QCOMPARE(self->parent, qint64(::getppid()));
+    QCOMPARE(procfs::stat(::getpid())->startTicks, self->startTicks);
+    QVERIFY(!procfs::stat(-1));
+}
+
+void TestProcesses::procStatSeesZombiesAndDescendants()
+{
+    // sh -> sleep, two deep; then the shell is killed and not reaped: a zombie, which is not live.
+    QProcess shell;
+    shell.start(QStringLiteral("sh"), { QStringLiteral("-c"), QStringLiteral("sleep 30 & wait") });
+    QVERIFY(shell.waitForStarted());
+    const qint64 shellPid = shell.processId();
+    QElapsedTimer timer;
+    timer.start();
+    QList<qint64> below;
+    while (below.size() < 2 && timer.elapsed() < 10'000) {
+        below = procfs::descendants(::getpid());
+        QThread::msleep(20);
+    }
+    QVERIFY2(below.contains(shellPid), "the shell is a descendant");
+    const QList<qint64> grandchildren = procfs::descendants(shellPid);
+    QCOMPARE(grandchildren.size(), 1);
+    QVERIFY(below.indexOf(shellPid) < below.indexOf(grandchildren.first())); // parents first
+    const auto sleeper = procfs::stat(grandchildren.first());
+    QVERIFY(sleeper);
+    QCOMPARE(sleeper->parent, shellPid);
+    // Kill the sleeper first so nothing outlives the test; the shell reaps it and exits.
+    ::kill(pid_t(grandchildren.first()), SIGKILL);
+    QVERIFY(shell.waitForFinished(10'000));
+    QVERIFY(!procfs::descendants(::getpid()).contains(shellPid));
+
+    // A zombie: a child that exited and was not waited for yet.
+    const pid_t child = ::fork();
+    if (child == 0)
+        ::_exit(0);
+    QVERIFY(child > 0);
+    std::optional<procfs::ProcessStat> zombie;
+    timer.restart();
+    while (timer.elapsed() < 10'000 && !(zombie && zombie->gone())) {
+        zombie = procfs::stat(child);
+        QThread::msleep(10);
+    }
+    QVERIFY(zombie && zombie->gone());
+    QVERIFY(!procfs::descendants(::getpid()).contains(child));
+    ::waitpid(child, nullptr, 0);
+    QVERIFY(!procfs::stat(child));
 }
 
 void TestProcesses::mpiMatchesSequentialWithRanksAndHosts()

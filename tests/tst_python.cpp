@@ -64,12 +64,7 @@ QList<qint64> poolProcesses()
         if (!descendants(pid).isEmpty() || pool.contains(pid))
             continue;
         // A leaf whose parent is one of our descendants, not us.
-        QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-        if (!stat.open(QIODevice::ReadOnly))
-            continue;
-        const QByteArray text = stat.readAll();
-        const qint64 parent = text.mid(text.lastIndexOf(')') + 2).split(' ').value(1).toLongLong();
-        if (parent != ::getpid())
+        if (const auto stat = procfs::stat(pid); stat && stat->parent != ::getpid())
             pool.append(pid);
     }
     return pool;

@@ -6,6 +6,7 @@
 #include "installlayout.h"
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
+#include "procfs.h"
 #include "worker/workerprotocol.h"
 
 #include <QDir>
@@ -289,27 +290,10 @@ double PythonBackend::liveChildCpuSeconds() const
         return 0;
     // Every process of the interpreter's group: the interpreter and its pool processes, which getrusage
     // cannot see until they are reaped. cutime/cstime cover pool processes the interpreter already reaped.
-    static const double ticks = double(::sysconf(_SC_CLK_TCK));
-    const qint64 group = m_child->pid();
-    qint64 clockTicks = 0;
-    const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
-    for (const QString& entry : entries) {
-        bool numeric = false;
-        entry.toLongLong(&numeric);
-        if (!numeric)
-            continue;
-        QFile stat(QStringLiteral("/proc/%1/stat").arg(entry));
-        if (!stat.open(QIODevice::ReadOnly))
-            continue;
-        // Fields after the parenthesised command name: state, ppid, pgrp, ...; utime, stime, cutime, cstime
-        // are fields 14 to 17.
-        const QByteArray text = stat.readAll();
-        const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
-        if (fields.size() > 14 && fields[2].toLongLong() == group)
-            clockTicks += fields[11].toLongLong() + fields[12].toLongLong() + fields[13].toLongLong()
-                + fields[14].toLongLong();
-    }
-    return double(clockTicks) / ticks;
+    double total = 0;
+    for (const procfs::ProcessStat& stat : procfs::processesInGroup(m_child->pid()))
+        total += stat.cpuSeconds();
+    return total;
 }
 
 void PythonBackend::stopInterpreter()

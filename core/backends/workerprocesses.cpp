@@ -5,6 +5,7 @@
 #include "context.h"
 #include "installlayout.h"
 #include "kernels/kernel.h"
+#include "procfs.h"
 #include "worker/workerprotocol.h"
 
 #include <QFile>
@@ -83,23 +84,13 @@ void WorkerProcesses::stopAll()
 
 double WorkerProcesses::liveCpuSeconds() const
 {
-    static const double ticks = double(::sysconf(_SC_CLK_TCK));
+    // cutime/cstime included: programs the worker ran and reaped, as the command kernel does.
     double total = 0;
     for (const auto& slot : m_slots) {
         if (!slot->child || !slot->child->running())
             continue;
-        QFile stat(QStringLiteral("/proc/%1/stat").arg(slot->child->pid()));
-        if (!stat.open(QIODevice::ReadOnly))
-            continue;
-        // Fields after the parenthesised command name; utime, stime, cutime, cstime are fields 14 to 17
-        // (the last two: programs the worker ran and reaped, as the command kernel does).
-        const QByteArray text = stat.readAll();
-        const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
-        if (fields.size() > 14) {
-            const qint64 clockTicks
-                = fields[11].toLongLong() + fields[12].toLongLong() + fields[13].toLongLong() + fields[14].toLongLong();
-            total += double(clockTicks) / ticks;
-        }
+        if (const auto stat = procfs::stat(slot->child->pid()))
+            total += stat->cpuSeconds();
     }
     return total;
 }

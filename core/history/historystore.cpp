@@ -2,6 +2,8 @@
 
 #include "export/jsonexport.h"
 #include "export/jsonimport.h"
+#include "procfs.h"
+#include "result.h"
 #include "runner.h"
 #include "stats/analysis.h"
 
@@ -9,6 +11,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QHash>
 #include <QIODevice>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -23,73 +26,156 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <type_traits>
 #include <unistd.h>
+#include <utility>
 
 namespace parlab {
 
 namespace {
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
-// Schema version 1. Every run is one `runs` row; each (backend, workers) of it one `measurements` row
-// (statistics, and the spans / lock states of its latest repeat as compact blobs); each recorded repeat one
-// `samples` row. Deleting a run deletes the rest (foreign keys, ON DELETE CASCADE).
-const char* const kSchemaV1[] = {
-    R"sql(CREATE TABLE runs (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        created TEXT NOT NULL,            -- ISO 8601 with milliseconds and UTC offset
-        name TEXT NOT NULL DEFAULT '',
-        note TEXT NOT NULL DEFAULT '',
-        status TEXT NOT NULL,             -- running, finished, cancelled, failed, interrupted
-        kernel TEXT NOT NULL,
-        inputs TEXT NOT NULL,             -- compact input-language text, for the list
-        backends TEXT NOT NULL,           -- comma-separated, for the list
-        workers TEXT NOT NULL,            -- comma-separated, for the list
-        spec TEXT NOT NULL,               -- JSON
-        environment TEXT NOT NULL,        -- JSON
-        warnings TEXT NOT NULL DEFAULT '[]',
-        bounds TEXT,                      -- JSON {critical, lpt {workers: x}, task_costs_s []}
-        amdahl TEXT,                      -- JSON {backend: serial fraction}
-        runtimes TEXT,                    -- JSON {backend: "Python 3.11.2 (/usr/bin/python3)"}
-        reference_checksum INTEGER NOT NULL DEFAULT 0,
-        error TEXT NOT NULL DEFAULT '',
-        completed_runs INTEGER NOT NULL DEFAULT 0,
-        planned_runs INTEGER NOT NULL DEFAULT 0,
-        finished TEXT,                    -- when finishRun stored the end
-        version TEXT NOT NULL,            -- ParLab version that recorded it
-        source TEXT NOT NULL DEFAULT '',  -- '' recorded here, else the file it was imported from
-        owner_host TEXT NOT NULL DEFAULT '',
-        owner_boot TEXT NOT NULL DEFAULT '',
-        owner_pid INTEGER NOT NULL DEFAULT 0,
-        owner_start INTEGER NOT NULL DEFAULT 0)
-    )sql",
-    R"sql(CREATE TABLE measurements (
-        id INTEGER PRIMARY KEY,
-        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-        position INTEGER NOT NULL,
-        backend TEXT NOT NULL,
-        workers INTEGER NOT NULL,
-        median_s REAL, mean_s REAL, stddev_s REAL, mad_s REAL, min_s REAL, max_s REAL, cv REAL,
-        outliers TEXT NOT NULL DEFAULT '',
-        cpu_median_s REAL,
-        speedup REAL, speedup_low REAL, speedup_high REAL, efficiency REAL, self_speedup REAL, karp_flatt REAL,
-        checksum INTEGER NOT NULL DEFAULT 0,
-        launch_median_s REAL,
-        failed_runs INTEGER NOT NULL DEFAULT 0,
-        last_error TEXT NOT NULL DEFAULT '',
-        spans BLOB,
-        states BLOB,
-        UNIQUE (run_id, backend, workers))
-    )sql",
-    R"sql(CREATE TABLE samples (
-        measurement_id INTEGER NOT NULL REFERENCES measurements(id) ON DELETE CASCADE,
-        repeat INTEGER NOT NULL,
-        wall_s REAL NOT NULL,
-        cpu_s REAL,
-        launch_s REAL,
-        switches INTEGER,
-        PRIMARY KEY (measurement_id, repeat)) WITHOUT ROWID
-    )sql",
+// One column of a table, named once. CREATE TABLE, INSERT, UPDATE and SELECT are built from these, values are
+// bound to named placeholders and read back by name (as qBittorrent's dbresumedatastorage does), so adding a
+// column is one line here plus the code that writes and reads its value.
+struct Column {
+    QString name;
+    QString definition; // type and constraints, as CREATE TABLE writes them
+
+    QString placeholder() const { return QLatin1Char(':') + name; }
+    bool operator==(const Column& other) const { return name == other.name; }
 };
+
+Column column(const char* name, const char* definition)
+{
+    return { QString::fromLatin1(name), QString::fromLatin1(definition) };
+}
+
+struct Table {
+    QString name;
+    QList<Column> columns;
+    QString constraints; // table constraints over several columns, after the columns
+    QString options; // after the closing parenthesis
+};
+
+// Schema 2 keeps what a run measured; every figure (statistics, speedups and their intervals, efficiencies,
+// Karp-Flatt, bounds, Amdahl fits, derived warnings) is derived on load by analyse(), the code the live run
+// uses, so a reopened run cannot drift from what it showed and a new figure needs nothing here. Every run is
+// one `runs` row; each (backend, workers) of it one `measurements` row, with the spans and lock states of its
+// latest repeat as compact blobs; each recorded repeat one `samples` row. Deleting a run deletes the rest
+// (foreign keys, ON DELETE CASCADE).
+namespace Runs {
+const QString name = QStringLiteral("runs");
+const Column Id = column("id", "INTEGER PRIMARY KEY AUTOINCREMENT");
+const Column Created = column("created", "TEXT NOT NULL"); // ISO 8601 with milliseconds and UTC offset
+const Column Name = column("name", "TEXT NOT NULL DEFAULT ''");
+const Column Note = column("note", "TEXT NOT NULL DEFAULT ''");
+const Column Status = column("status", "TEXT NOT NULL"); // running, finished, cancelled, failed, interrupted
+const Column Kernel = column("kernel", "TEXT NOT NULL");
+const Column Inputs = column("inputs", "TEXT NOT NULL"); // compact input-language text, for the list
+const Column Backends = column("backends", "TEXT NOT NULL"); // comma-separated, for the list
+const Column Workers = column("workers", "TEXT NOT NULL"); // comma-separated, for the list
+const Column Spec = column("spec", "TEXT NOT NULL"); // JSON, the export's shape
+const Column Env = column("environment", "TEXT NOT NULL"); // JSON, the export's shape plus the governor
+// JSON array: the median sequential duration of each input (measured), which the bounds are computed from.
+const Column TaskCosts = column("task_costs", "TEXT");
+// JSON array: the warnings analyse() does not derive, i.e. an imported file's own; the runner raises none.
+const Column ExtraWarnings = column("extra_warnings", "TEXT NOT NULL DEFAULT '[]'");
+// JSON object, imports only: figures the file states without the data they come from (the export carries no
+// CPU samples and no task costs): {"cpu_s": {"threads x2": seconds}, "bounds": {"critical": .., "lpt": {..}}}.
+const Column Stated = column("stated", "TEXT");
+const Column Runtimes = column("runtimes", "TEXT"); // JSON {backend: "Python 3.11.2 (/usr/bin/python3)"}
+const Column ReferenceChecksum = column("reference_checksum", "INTEGER NOT NULL DEFAULT 0");
+const Column Error = column("error", "TEXT NOT NULL DEFAULT ''");
+const Column CompletedRuns = column("completed_runs", "INTEGER NOT NULL DEFAULT 0"); // warm-ups included
+const Column PlannedRuns = column("planned_runs", "INTEGER NOT NULL DEFAULT 0"); // Runner::plannedRuns
+const Column Finished = column("finished", "TEXT"); // when finishRun stored the end
+const Column Version = column("version", "TEXT NOT NULL"); // ParLab version that recorded it
+const Column Source = column("source", "TEXT NOT NULL DEFAULT ''"); // '' recorded here, else the imported file
+const Column OwnerHost = column("owner_host", "TEXT NOT NULL DEFAULT ''");
+const Column OwnerBoot = column("owner_boot", "TEXT NOT NULL DEFAULT ''");
+const Column OwnerPid = column("owner_pid", "INTEGER NOT NULL DEFAULT 0");
+const Column OwnerStart = column("owner_start", "INTEGER NOT NULL DEFAULT 0");
+const Table table { name,
+    { Id, Created, Name, Note, Status, Kernel, Inputs, Backends, Workers, Spec, Env, TaskCosts, ExtraWarnings, Stated,
+        Runtimes, ReferenceChecksum, Error, CompletedRuns, PlannedRuns, Finished, Version, Source, OwnerHost, OwnerBoot,
+        OwnerPid, OwnerStart },
+    {}, {} };
+} // namespace Runs
+
+namespace Measurements {
+const QString name = QStringLiteral("measurements");
+const Column Id = column("id", "INTEGER PRIMARY KEY");
+const Column RunId { QStringLiteral("run_id"),
+    QStringLiteral("INTEGER NOT NULL REFERENCES %1(%2) ON DELETE CASCADE").arg(Runs::name, Runs::Id.name) };
+const Column Position = column("position", "INTEGER NOT NULL"); // in the run's plan
+const Column Backend = column("backend", "TEXT NOT NULL");
+const Column Workers = column("workers", "INTEGER NOT NULL");
+const Column Checksum = column("checksum", "INTEGER NOT NULL DEFAULT 0"); // of the latest repeat's tasks
+const Column FailedRuns = column("failed_runs", "INTEGER NOT NULL DEFAULT 0");
+const Column LastError = column("last_error", "TEXT NOT NULL DEFAULT ''");
+const Column Spans = column("spans", "BLOB"); // the latest repeat's tasks
+const Column States = column("states", "BLOB"); // the latest repeat's lock states (gil-threads)
+const Table table { name, { Id, RunId, Position, Backend, Workers, Checksum, FailedRuns, LastError, Spans, States },
+    QStringLiteral("UNIQUE (%1, %2, %3)").arg(RunId.name, Backend.name, Workers.name), {} };
+} // namespace Measurements
+
+namespace Samples {
+const QString name = QStringLiteral("samples");
+const Column MeasurementId { QStringLiteral("measurement_id"),
+    QStringLiteral("INTEGER NOT NULL REFERENCES %1(%2) ON DELETE CASCADE")
+        .arg(Measurements::name, Measurements::Id.name) };
+const Column Repeat = column("repeat", "INTEGER NOT NULL");
+const Column Wall = column("wall_s", "REAL NOT NULL");
+const Column Cpu = column("cpu_s", "REAL"); // user + system, children included
+const Column Launch = column("launch_s", "REAL"); // start-up before the first task, where a backend reports it
+const Column Switches = column("switches", "INTEGER"); // lock hand-overs (gil-threads)
+const Table table { name, { MeasurementId, Repeat, Wall, Cpu, Launch, Switches },
+    QStringLiteral("PRIMARY KEY (%1, %2)").arg(MeasurementId.name, Repeat.name), QStringLiteral("WITHOUT ROWID") };
+} // namespace Samples
+
+// In creation order: each table refers only to those before it.
+const QList<const Table*> kSchema { &Runs::table, &Measurements::table, &Samples::table };
+
+QStringList namesOf(const QList<Column>& columns)
+{
+    QStringList names;
+    for (const Column& c : columns)
+        names.append(c.name);
+    return names;
+}
+
+QString createStatement(const Table& table)
+{
+    QStringList parts;
+    for (const Column& c : table.columns)
+        parts.append(c.name + QLatin1Char(' ') + c.definition);
+    if (!table.constraints.isEmpty())
+        parts.append(table.constraints);
+    return QStringLiteral("CREATE TABLE %1 (%2) %3").arg(table.name, parts.join(QStringLiteral(", ")), table.options);
+}
+
+QString selectStatement(const Table& table, const QList<Column>& columns, const QString& rest = {})
+{
+    return QStringLiteral("SELECT %1 FROM %2 %3").arg(namesOf(columns).join(QStringLiteral(", ")), table.name, rest);
+}
+
+// "name = :name", for WHERE and SET clauses.
+QString equals(const Column& c)
+{
+    return c.name + QStringLiteral(" = ") + c.placeholder();
+}
+
+// Values of some columns of one row, bound by name.
+using Row = QList<std::pair<Column, QVariant>>;
+
+QList<Column> columnsOf(const Row& row)
+{
+    QList<Column> columns;
+    for (const auto& [c, value] : row)
+        columns.append(c);
+    return columns;
+}
 
 std::atomic<int> g_connectionCounter { 0 };
 
@@ -103,25 +189,11 @@ struct Owner {
     qint64 start = 0;
 };
 
-QByteArray readProcFile(const QString& path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return {};
-    return file.readAll(); // /proc files report size 0: read them whole
-}
-
-// Field 22 (starttime) of /proc/PID/stat, or -1 when the process is gone or a zombie (killed, not reaped).
+// The start time of a live process, or -1 when it is gone or a zombie (killed, not reaped).
 qint64 processStartTime(qint64 pid)
 {
-    const QByteArray text = readProcFile(QStringLiteral("/proc/%1/stat").arg(pid));
-    const qsizetype close = text.lastIndexOf(')'); // the command name may hold spaces and parentheses
-    if (close < 0)
-        return -1;
-    const QList<QByteArray> fields = text.mid(close + 2).split(' '); // fields[0] is field 3 (state)
-    if (fields.size() < 20 || fields[0] == "Z" || fields[0] == "X")
-        return -1;
-    return fields[19].toLongLong();
+    const auto stat = procfs::stat(pid);
+    return stat && !stat->gone() ? stat->startTicks : -1;
 }
 
 const Owner& thisProcess()
@@ -129,7 +201,7 @@ const Owner& thisProcess()
     static const Owner owner = [] {
         Owner o;
         o.host = QSysInfo::machineHostName();
-        o.boot = QString::fromLatin1(readProcFile(QStringLiteral("/proc/sys/kernel/random/boot_id"))).trimmed();
+        o.boot = procfs::bootId();
         o.pid = ::getpid();
         o.start = processStartTime(o.pid);
         return o;
@@ -167,11 +239,6 @@ QString sqlMessage(const QSqlError& error)
     return error.databaseText().isEmpty() ? error.text() : error.databaseText();
 }
 
-double real(const QVariant& value)
-{
-    return value.isNull() ? kUnknown : value.toDouble();
-}
-
 double jsonNumber(const QJsonValue& value)
 {
     return value.isDouble() ? value.toDouble() : kUnknown;
@@ -187,18 +254,18 @@ QString toJsonText(const QJsonArray& array)
     return QString::fromUtf8(QJsonDocument(array).toJson(QJsonDocument::Compact));
 }
 
-QJsonObject objectFrom(const QString& text)
+QJsonObject objectFrom(const QVariant& text)
 {
-    return QJsonDocument::fromJson(text.toUtf8()).object();
+    return QJsonDocument::fromJson(text.toString().toUtf8()).object();
 }
 
-QJsonArray arrayFrom(const QString& text)
+QJsonArray arrayFrom(const QVariant& text)
 {
-    return QJsonDocument::fromJson(text.toUtf8()).array();
+    return QJsonDocument::fromJson(text.toString().toUtf8()).array();
 }
 
-// The spec, environment and bounds are stored in the JSON export's shapes and read back by its reader, plus
-// what the export schema leaves out: the environment's governor and the bounds' task costs.
+// The spec and environment are stored in the JSON export's shapes and read back by its reader, plus what the
+// export schema leaves out: the environment's governor.
 QJsonObject environmentJson(const Environment& env)
 {
     QJsonObject object = JsonExport::environmentObject(env);
@@ -206,14 +273,15 @@ QJsonObject environmentJson(const Environment& env)
     return object;
 }
 
-QJsonObject boundsJson(const Bounds& b)
+// NULL when the run has none (it never ran its bounds' backend, or it was imported).
+QVariant taskCostsJson(const QList<double>& costs)
 {
-    QJsonArray costs;
-    for (double c : b.taskCostsS)
-        costs.append(JsonExport::number(c));
-    QJsonObject object = JsonExport::boundsObject(b);
-    object.insert(QStringLiteral("task_costs_s"), costs);
-    return object;
+    if (costs.isEmpty())
+        return QVariant(QMetaType(QMetaType::QString));
+    QJsonArray array;
+    for (double c : costs)
+        array.append(JsonExport::number(c));
+    return toJsonText(array);
 }
 
 QString joinInts(const QList<int>& values)
@@ -355,7 +423,8 @@ RunStatus statusOf(const RunResult& result)
     return RunStatus::Finished;
 }
 
-// Thrown inside a write and caught where its transaction is rolled back.
+// Thrown inside a transaction (by the helpers below, several calls deep) and turned into a Result where the
+// transaction is rolled back.
 struct SqlFailure {
     QString message;
 };
@@ -401,18 +470,74 @@ private:
     bool m_done = false;
 };
 
-// Prepares and runs `sql` with `values` bound in order; throws with SQLite's message on failure.
-QSqlQuery run(const QSqlDatabase& db, const QString& sql, const QVariantList& values = {})
+QSqlQuery prepare(const QSqlDatabase& db, const QString& sql)
 {
     QSqlQuery q(db);
     q.setForwardOnly(true);
     if (!q.prepare(sql))
         throw SqlFailure { sqlMessage(q.lastError()) };
-    for (const QVariant& v : values)
-        q.addBindValue(v);
+    return q;
+}
+
+void execute(QSqlQuery& q, const Row& values)
+{
+    for (const auto& [c, value] : values)
+        q.bindValue(c.placeholder(), value);
     if (!q.exec())
         throw SqlFailure { sqlMessage(q.lastError()) };
+}
+
+// Prepares and runs `sql` with `values` bound to their columns' placeholders; throws with SQLite's message.
+QSqlQuery run(const QSqlDatabase& db, const QString& sql, const Row& values = {})
+{
+    QSqlQuery q = prepare(db, sql);
+    execute(q, values);
     return q;
+}
+
+QString insertStatement(const Table& table, const QList<Column>& columns)
+{
+    QStringList placeholders;
+    for (const Column& c : columns)
+        placeholders.append(c.placeholder());
+    return QStringLiteral("INSERT INTO %1 (%2) VALUES (%3)")
+        .arg(table.name, namesOf(columns).join(QStringLiteral(", ")), placeholders.join(QStringLiteral(", ")));
+}
+
+// Inserts one row of `values`; returns its id.
+qint64 insertRow(const QSqlDatabase& db, const Table& table, const Row& values)
+{
+    return run(db, insertStatement(table, columnsOf(values)), values).lastInsertId().toLongLong();
+}
+
+// Sets `values` in the row whose `key` column is `keyValue`; returns how many rows changed.
+int updateRow(
+    const QSqlDatabase& db, const Table& table, const Row& values, const Column& key, const QVariant& keyValue)
+{
+    QStringList assignments;
+    for (const auto& [c, value] : values)
+        assignments.append(equals(c));
+    Row bound = values;
+    bound.append({ key, keyValue });
+    return run(db,
+        QStringLiteral("UPDATE %1 SET %2 WHERE %3")
+            .arg(table.name, assignments.join(QStringLiteral(", ")), equals(key)),
+        bound)
+        .numRowsAffected();
+}
+
+// The schema version of the file; a newer one than this build writes is refused (the file is not damaged: a
+// newer ParLab reads it).
+int knownVersion(const QSqlDatabase& db)
+{
+    QSqlQuery q = run(db, QStringLiteral("PRAGMA user_version"));
+    const int version = q.next() ? q.value(0).toInt() : 0;
+    if (version > kSchemaVersion)
+        throw SqlFailure { QStringLiteral("it was written by a newer ParLab (schema %1; this one knows up to %2); use "
+                                          "that version, or another file with --history-db")
+                               .arg(version)
+                               .arg(kSchemaVersion) };
+    return version;
 }
 
 bool isCorruption(const QSqlError& error)
@@ -420,6 +545,122 @@ bool isCorruption(const QSqlError& error)
     // SQLITE_CORRUPT (11) and SQLITE_NOTADB (26); a locked or busy database is not damaged.
     const int code = error.nativeErrorCode().toInt() & 0xff;
     return code == 11 || code == 26;
+}
+
+// A run as stored: what it measured, and nothing derived from that yet.
+struct StoredRun {
+    RunResult result; // spec, environment, counts, task costs, samples, spans, states; no figure
+    RunStatus status = RunStatus::Finished;
+    qint64 ownerPid = 0;
+    QStringList extraWarnings;
+    QJsonObject stated;
+};
+
+// What an imported file states that its own data cannot give (see Runs::Stated), applied where analyse() had
+// nothing to derive a figure from.
+void applyStated(RunResult& result, const QJsonObject& stated)
+{
+    const QJsonObject cpu = stated.value(QStringLiteral("cpu_s")).toObject();
+    for (Measurement& m : result.measurements) {
+        if (!std::isfinite(m.cpuMedianS) && cpu.contains(m.label()))
+            m.cpuMedianS = jsonNumber(cpu.value(m.label()));
+    }
+    if (stated.contains(QStringLiteral("bounds")) && !std::isfinite(result.bounds.critical)) {
+        if (const auto bounds
+            = JsonImport::boundsFromObject(stated.value(QStringLiteral("bounds")).toObject(), nullptr)) {
+            result.bounds.critical = bounds->critical;
+            result.bounds.lpt = bounds->lpt;
+        }
+    }
+}
+
+// Every figure of a stored run, derived from what it measured by analyse(): the same code, on the same
+// inputs, as the run that recorded it, for finished and unfinished runs alike.
+RunResult figuresOf(StoredRun stored)
+{
+    RunResult& r = stored.result;
+    if (stored.status == RunStatus::Running || stored.status == RunStatus::Interrupted) {
+        // The completed count and the task costs are stored when a run ends; until then they follow from what
+        // was appended. Warm-up rounds come first and record nothing, so a sample means they all ran.
+        int measured = 0;
+        bool sampled = false;
+        for (const Measurement& m : std::as_const(r.measurements)) {
+            measured += int(m.samplesS.size()) + m.failedRuns;
+            sampled = sampled || !m.samplesS.isEmpty();
+        }
+        const int rounds = r.spec.warmup + r.spec.repeats;
+        const int warmups = sampled && rounds > 0 ? r.plannedRuns * r.spec.warmup / rounds : 0;
+        r.completedRuns = std::min(warmups + measured, std::max(r.plannedRuns, measured));
+        // The runner takes the median of every sequential round; only the latest round's spans are stored.
+        if (const Measurement* sequential = r.find(QStringLiteral("sequential"), 1);
+            sequential && r.bounds.taskCostsS.isEmpty() && !sequential->spans.isEmpty()) {
+            QList<double> costs(r.spec.inputs.size(), kUnknown);
+            for (const TaskSpan& s : sequential->spans) {
+                if (s.index >= 0 && s.index < costs.size())
+                    costs[s.index] = s.seconds();
+            }
+            if (std::all_of(costs.cbegin(), costs.cend(), [](double c) { return std::isfinite(c); }))
+                r.bounds.taskCostsS = costs;
+        }
+    }
+    analyse(r);
+    applyStated(r, stored.stated);
+    for (const QString& w : std::as_const(stored.extraWarnings)) {
+        if (!r.warnings.contains(w))
+            r.warnings.append(w);
+    }
+    if (stored.status == RunStatus::Interrupted) {
+        r.error = QStringLiteral("interrupted: the process that recorded this run (pid %1) ended before it finished, "
+                                 "after %2 of %3 runs (warm-up rounds included); every repeat it measured was saved")
+                      .arg(stored.ownerPid)
+                      .arg(r.completedRuns)
+                      .arg(r.plannedRuns);
+    }
+    return std::move(stored.result);
+}
+
+// What a run's figures, as a user was shown them, state beyond what analyse() derives from the run's data:
+// the warnings it does not raise and the figures it has no data for. Empty for a run recorded here.
+struct Beyond {
+    QStringList warnings;
+    QJsonObject stated;
+};
+
+Beyond beyondAnalysis(const RunResult& shown)
+{
+    RunResult derived = shown;
+    analyse(derived, Intervals::Skip);
+    Beyond beyond;
+    for (const QString& w : shown.warnings) {
+        if (!derived.warnings.contains(w))
+            beyond.warnings.append(w);
+    }
+    QJsonObject cpu;
+    for (qsizetype i = 0; i < shown.measurements.size(); ++i) {
+        const Measurement& m = shown.measurements[i];
+        if (!std::isfinite(derived.measurements[i].cpuMedianS) && std::isfinite(m.cpuMedianS))
+            cpu.insert(m.label(), m.cpuMedianS);
+    }
+    if (!cpu.isEmpty())
+        beyond.stated.insert(QStringLiteral("cpu_s"), cpu);
+    if (!std::isfinite(derived.bounds.critical) && std::isfinite(shown.bounds.critical))
+        beyond.stated.insert(QStringLiteral("bounds"), JsonExport::boundsObject(shown.bounds));
+    return beyond;
+}
+
+// Runs `body`, which throws SqlFailure on a database error, and returns its value or why it failed.
+template<typename Body> auto attempt(Body body) -> Result<decltype(body())>
+{
+    try {
+        if constexpr (std::is_void_v<decltype(body())>) {
+            body();
+            return {};
+        } else {
+            return body();
+        }
+    } catch (const SqlFailure& e) {
+        return fail(e.message);
+    }
 }
 } // namespace
 
@@ -481,21 +722,152 @@ struct HistoryStore::Private {
         return true;
     }
 
+    // These throw SqlFailure; the public methods run them through attempt() inside a transaction.
+    Result<void> prepareSchema(const QSqlDatabase& db);
+    void migrateFrom1(const QSqlDatabase& db);
     void markInterrupted(const QList<qint64>& ids);
     void refreshInterrupted(qint64 onlyRun = -1);
     qint64 insertRun(const ExperimentSpec& spec, const Environment& env, const QDateTime& created, RunStatus status,
         const QString& source, bool owned);
     void upsertMeasurement(qint64 runId, int position, const Measurement& m);
     void storeEnd(qint64 runId, const RunResult& result, RunStatus status);
-    std::optional<RunSummary> summaryFrom(QSqlQuery& q);
+    StoredRun readRun(qint64 runId);
+    QList<RunSummary> readSummaries(qint64 onlyRun = -1);
 };
+
+// Creates the current schema in an empty database, or brings an older one up to it; all in one transaction
+// with the version bump, so a failure leaves the file as it was. Foreign keys are off meanwhile (set by the
+// caller: SQLite ignores that pragma inside a transaction), as a migration swaps whole tables.
+Result<void> HistoryStore::Private::prepareSchema(const QSqlDatabase& db)
+{
+    return attempt([&] {
+        // Read under the write lock: two processes opening a new file at once must not both create the schema.
+        // A failure here also shows a location we cannot write (BEGIN IMMEDIATE needs the write lock).
+        Transaction transaction(db);
+        const int version = knownVersion(db);
+        if (version == kSchemaVersion)
+            return;
+        if (version == 0) {
+            for (const Table* table : kSchema)
+                run(db, createStatement(*table));
+        } else {
+            try {
+                migrateFrom1(db);
+            } catch (const SqlFailure& e) {
+                throw SqlFailure { QStringLiteral("it could not be updated from schema %1 to %2, so it was left as it "
+                                                  "was: %3")
+                                       .arg(version)
+                                       .arg(kSchemaVersion)
+                                       .arg(e.message) };
+            }
+        }
+        run(db, QStringLiteral("PRAGMA user_version = %1").arg(kSchemaVersion));
+        transaction.commit();
+    });
+}
+
+// Schema 1 (ParLab 0.1) stored every derived figure beside the samples, so a finished run showed figures that
+// a later analysis could not change. Its tables step aside, schema 2 is made as for a new file, and every row
+// moves over with what it measured; the figures are derived on load from then on. What a schema-1 run showed
+// that its data cannot give (an imported file's own warnings, CPU medians and bounds) is kept as stated. The
+// schema-1 column names below are that schema's, frozen: they are not the Column constants.
+void HistoryStore::Private::migrateFrom1(const QSqlDatabase& db)
+{
+    for (const Table* table : kSchema)
+        run(db, QStringLiteral("ALTER TABLE %1 RENAME TO %1_v1").arg(table->name));
+    for (const Table* table : kSchema)
+        run(db, createStatement(*table));
+    // Every schema-2 column was a schema-1 column of the same name and meaning, but for three of runs.
+    const QList<Column> added { Runs::TaskCosts, Runs::ExtraWarnings, Runs::Stated };
+    for (const Table* table : kSchema) {
+        QList<Column> kept = table->columns;
+        kept.removeIf([&added](const Column& c) { return added.contains(c); });
+        run(db,
+            QStringLiteral("INSERT INTO %1 (%2) SELECT %2 FROM %1_v1")
+                .arg(table->name, namesOf(kept).join(QStringLiteral(", "))));
+    }
+    // AUTOINCREMENT's high-water mark moves too, so the id of a deleted run is not handed out again.
+    run(db, QStringLiteral("DELETE FROM sqlite_sequence WHERE name = '%1'").arg(Runs::name));
+    run(db,
+        QStringLiteral("INSERT INTO sqlite_sequence (name, seq) SELECT '%1', seq FROM sqlite_sequence WHERE name = "
+                       "'%1_v1'")
+            .arg(Runs::name));
+
+    struct OldRun {
+        qint64 id;
+        QString status;
+        QString warnings;
+        QString bounds;
+    };
+    QList<OldRun> old;
+    {
+        QSqlQuery q = run(db, QStringLiteral("SELECT id, status, warnings, bounds FROM runs_v1"));
+        while (q.next())
+            old.append(
+                { q.value(0).toLongLong(), q.value(1).toString(), q.value(2).toString(), q.value(3).toString() });
+    }
+    QSqlQuery cpuMedians = prepare(db,
+        QStringLiteral("SELECT backend, workers, cpu_median_s FROM measurements_v1 WHERE run_id = ")
+            + Runs::Id.placeholder());
+    for (const OldRun& o : std::as_const(old)) {
+        const QJsonObject bounds = objectFrom(o.bounds);
+        QList<double> costs;
+        for (const QJsonValue& v : bounds.value(QStringLiteral("task_costs_s")).toArray())
+            costs.append(jsonNumber(v));
+        updateRow(db, Runs::table, { { Runs::TaskCosts, taskCostsJson(costs) } }, Runs::Id, o.id);
+        // Schema 1 stored the figures of a run that ended; one that never did showed figures derived on load.
+        const auto status = runStatusFromName(o.status);
+        if (status == RunStatus::Running || status == RunStatus::Interrupted)
+            continue;
+        StoredRun stored;
+        try {
+            stored = readRun(o.id);
+        } catch (const SqlFailure&) {
+            // A row damaged since it was written moves over as it is: it fails to load as it did before.
+            updateRow(db, Runs::table, { { Runs::ExtraWarnings, o.warnings } }, Runs::Id, o.id);
+            continue;
+        }
+        RunResult shown = stored.result;
+        shown.warnings.clear();
+        for (const QJsonValue& w : QJsonDocument::fromJson(o.warnings.toUtf8()).array())
+            shown.warnings.append(w.toString());
+        if (const auto stated = JsonImport::boundsFromObject(bounds, nullptr)) {
+            shown.bounds.critical = stated->critical;
+            shown.bounds.lpt = stated->lpt;
+        }
+        execute(cpuMedians, { { Runs::Id, o.id } });
+        while (cpuMedians.next()) {
+            for (Measurement& m : shown.measurements) {
+                if (m.backend == cpuMedians.value(0).toString() && m.workers == cpuMedians.value(1).toInt())
+                    m.cpuMedianS = cpuMedians.value(2).isNull() ? kUnknown : cpuMedians.value(2).toDouble();
+            }
+        }
+        const Beyond beyond = beyondAnalysis(shown);
+        updateRow(db, Runs::table,
+            { { Runs::ExtraWarnings, toJsonText(QJsonArray::fromStringList(beyond.warnings)) },
+                { Runs::Stated,
+                    beyond.stated.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : toJsonText(beyond.stated) } },
+            Runs::Id, o.id);
+    }
+    cpuMedians.finish();
+    for (auto it = kSchema.crbegin(); it != kSchema.crend(); ++it)
+        run(db, QStringLiteral("DROP TABLE %1_v1").arg((*it)->name));
+    // Foreign keys were off while the tables were swapped: every reference must still hold.
+    QSqlQuery check = run(db, QStringLiteral("PRAGMA foreign_key_check"));
+    if (check.next())
+        throw SqlFailure { QStringLiteral("row %1 of %2 refers to a missing row of %3")
+                               .arg(check.value(1).toString(), check.value(0).toString(), check.value(2).toString()) };
+}
 
 void HistoryStore::Private::markInterrupted(const QList<qint64>& ids)
 {
     for (qint64 id : ids) {
         try {
-            run(db(), QStringLiteral("UPDATE runs SET status = 'interrupted' WHERE id = ? AND status = 'running'"),
-                { id });
+            run(db(),
+                QStringLiteral("UPDATE %1 SET %2 = '%3' WHERE %4 AND %2 = '%5'")
+                    .arg(Runs::name, Runs::Status.name, runStatusName(RunStatus::Interrupted), equals(Runs::Id),
+                        runStatusName(RunStatus::Running)),
+                { { Runs::Id, id } });
         } catch (const SqlFailure&) {
             // Read-only access or a lock held elsewhere: the run still reads as interrupted next time.
         }
@@ -506,15 +878,19 @@ void HistoryStore::Private::refreshInterrupted(qint64 onlyRun)
 {
     QList<qint64> dead;
     try {
+        const bool one = onlyRun >= 0;
         QSqlQuery q = run(db(),
-            QStringLiteral("SELECT id, owner_host, owner_boot, owner_pid, owner_start FROM runs WHERE status = "
-                           "'running'%1")
-                .arg(onlyRun >= 0 ? QStringLiteral(" AND id = %1").arg(onlyRun) : QString()));
+            selectStatement(Runs::table,
+                { Runs::Id, Runs::OwnerHost, Runs::OwnerBoot, Runs::OwnerPid, Runs::OwnerStart },
+                QStringLiteral("WHERE %1 = '%2'%3")
+                    .arg(Runs::Status.name, runStatusName(RunStatus::Running),
+                        one ? QStringLiteral(" AND ") + equals(Runs::Id) : QString())),
+            one ? Row { { Runs::Id, onlyRun } } : Row {});
         while (q.next()) {
-            const Owner owner { q.value(1).toString(), q.value(2).toString(), q.value(3).toLongLong(),
-                q.value(4).toLongLong() };
+            const Owner owner { q.value(Runs::OwnerHost.name).toString(), q.value(Runs::OwnerBoot.name).toString(),
+                q.value(Runs::OwnerPid.name).toLongLong(), q.value(Runs::OwnerStart.name).toLongLong() };
             if (!ownerAlive(owner))
-                dead.append(q.value(0).toLongLong());
+                dead.append(q.value(Runs::Id.name).toLongLong());
         }
     } catch (const SqlFailure&) {
         return;
@@ -526,139 +902,231 @@ qint64 HistoryStore::Private::insertRun(const ExperimentSpec& spec, const Enviro
     RunStatus status, const QString& source, bool owned)
 {
     const Owner owner = owned ? thisProcess() : Owner {};
-    const int planned = (spec.warmup + spec.repeats) * int(Runner::plan(spec).size());
-    QSqlQuery q = run(db(),
-        QStringLiteral("INSERT INTO runs (created, status, kernel, inputs, backends, workers, spec, environment, "
-                       "planned_runs, version, source, owner_host, owner_boot, owner_pid, owner_start) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-        { created.toString(Qt::ISODateWithMs), runStatusName(status), text(spec.kernel),
-            text(compactInputs(spec.inputs)), text(spec.backends.join(QLatin1Char(','))), text(joinInts(spec.workers)),
-            toJsonText(JsonExport::specObject(spec)), toJsonText(environmentJson(env)), planned,
-            QStringLiteral(PARLAB_VERSION), text(source), text(owner.host), text(owner.boot), owner.pid, owner.start });
-    return q.lastInsertId().toLongLong();
+    return insertRow(db(), Runs::table,
+        { { Runs::Created, created.toString(Qt::ISODateWithMs) }, { Runs::Status, runStatusName(status) },
+            { Runs::Kernel, text(spec.kernel) }, { Runs::Inputs, text(compactInputs(spec.inputs)) },
+            { Runs::Backends, text(spec.backends.join(QLatin1Char(','))) },
+            { Runs::Workers, text(joinInts(spec.workers)) }, { Runs::Spec, toJsonText(JsonExport::specObject(spec)) },
+            { Runs::Env, toJsonText(environmentJson(env)) }, { Runs::PlannedRuns, Runner::plannedRuns(spec) },
+            { Runs::Version, QStringLiteral(PARLAB_VERSION) }, { Runs::Source, text(source) },
+            { Runs::OwnerHost, text(owner.host) }, { Runs::OwnerBoot, text(owner.boot) }, { Runs::OwnerPid, owner.pid },
+            { Runs::OwnerStart, owner.start } });
 }
 
 void HistoryStore::Private::upsertMeasurement(qint64 runId, int position, const Measurement& m)
 {
-    QStringList outliers;
-    for (int i : m.wall.outliers)
-        outliers.append(QString::number(i));
-    const QVariantList figures { real(m.wall.median), real(m.wall.mean), real(m.wall.stddev), real(m.wall.mad),
-        real(m.wall.min), real(m.wall.max), real(m.wall.cv), text(outliers.join(QLatin1Char(','))), real(m.cpuMedianS),
-        real(m.speedup), real(m.speedupLow), real(m.speedupHigh), real(m.efficiency), real(m.selfSpeedup),
-        real(m.karpFlatt), qint64(m.checksum), real(m.launchMedianS), m.failedRuns, text(m.lastError),
-        spansBlob(m.spans), statesBlob(m.states) };
-
+    const Row key { { Measurements::RunId, runId }, { Measurements::Backend, text(m.backend) },
+        { Measurements::Workers, m.workers } };
+    const Row facts { { Measurements::Checksum, qint64(m.checksum) }, { Measurements::FailedRuns, m.failedRuns },
+        { Measurements::LastError, text(m.lastError) }, { Measurements::Spans, spansBlob(m.spans) },
+        { Measurements::States, statesBlob(m.states) } };
     qint64 id = -1;
     int stored = 0;
     {
         QSqlQuery q = run(db(),
-            QStringLiteral("SELECT id, (SELECT COUNT(*) FROM samples WHERE measurement_id = measurements.id) FROM "
-                           "measurements WHERE run_id = ? AND backend = ? AND workers = ?"),
-            { runId, text(m.backend), m.workers });
+            QStringLiteral(
+                "SELECT %1, (SELECT COUNT(*) FROM %2 WHERE %3 = %4.%1) AS stored FROM %4 WHERE %5 AND %6 AND %7")
+                .arg(Measurements::Id.name, Samples::name, Samples::MeasurementId.name, Measurements::name,
+                    equals(Measurements::RunId), equals(Measurements::Backend), equals(Measurements::Workers)),
+            key);
         if (q.next()) {
-            id = q.value(0).toLongLong();
-            stored = q.value(1).toInt();
+            id = q.value(Measurements::Id.name).toLongLong();
+            stored = q.value(QStringLiteral("stored")).toInt();
         }
     }
     if (id < 0) {
-        QVariantList values { runId, position, text(m.backend), m.workers };
-        values.append(figures);
-        QSqlQuery q = run(db(),
-            QStringLiteral("INSERT INTO measurements (run_id, position, backend, workers, median_s, mean_s, "
-                           "stddev_s, mad_s, min_s, max_s, cv, outliers, cpu_median_s, speedup, speedup_low, "
-                           "speedup_high, efficiency, self_speedup, karp_flatt, checksum, launch_median_s, "
-                           "failed_runs, last_error, spans, states) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-            values);
-        id = q.lastInsertId().toLongLong();
+        Row values = key;
+        values.append({ Measurements::Position, position });
+        values.append(facts);
+        id = insertRow(db(), Measurements::table, values);
     } else {
-        QVariantList values = figures;
-        values.append(id);
-        run(db(),
-            QStringLiteral("UPDATE measurements SET median_s = ?, mean_s = ?, stddev_s = ?, mad_s = ?, min_s = ?, "
-                           "max_s = ?, cv = ?, outliers = ?, cpu_median_s = ?, speedup = ?, speedup_low = ?, "
-                           "speedup_high = ?, efficiency = ?, self_speedup = ?, karp_flatt = ?, checksum = ?, "
-                           "launch_median_s = ?, failed_runs = ?, last_error = ?, spans = ?, states = ? WHERE id = ?"),
-            values);
+        updateRow(db(), Measurements::table, facts, Measurements::Id, id);
     }
     if (stored >= m.samplesS.size())
         return;
-    QSqlQuery insert(db());
-    if (!insert.prepare(QStringLiteral("INSERT INTO samples (measurement_id, repeat, wall_s, cpu_s, launch_s, "
-                                       "switches) VALUES (?, ?, ?, ?, ?, ?)")))
-        throw SqlFailure { sqlMessage(insert.lastError()) };
+    QSqlQuery insert = prepare(db(), insertStatement(Samples::table, Samples::table.columns));
     for (qsizetype i = stored; i < m.samplesS.size(); ++i) {
-        insert.bindValue(0, id);
-        insert.bindValue(1, qint64(i));
-        insert.bindValue(2, m.samplesS[i]);
-        insert.bindValue(3, i < m.cpuS.size() ? real(m.cpuS[i]) : real(kUnknown));
-        insert.bindValue(4, i < m.launchS.size() ? real(m.launchS[i]) : real(kUnknown));
-        insert.bindValue(5, i < m.switches.size() ? QVariant(m.switches[i]) : QVariant(QMetaType(QMetaType::LongLong)));
-        if (!insert.exec())
-            throw SqlFailure { sqlMessage(insert.lastError()) };
+        execute(insert,
+            { { Samples::MeasurementId, id }, { Samples::Repeat, qint64(i) }, { Samples::Wall, m.samplesS[i] },
+                { Samples::Cpu, real(i < m.cpuS.size() ? m.cpuS[i] : kUnknown) },
+                { Samples::Launch, real(i < m.launchS.size() ? m.launchS[i] : kUnknown) },
+                { Samples::Switches,
+                    i < m.switches.size() ? QVariant(m.switches[i]) : QVariant(QMetaType(QMetaType::LongLong)) } });
     }
 }
 
 void HistoryStore::Private::storeEnd(qint64 runId, const RunResult& result, RunStatus status)
 {
+    // A combination the run never reached is not stored; what is stored is what a load analyses.
+    RunResult stored = result;
+    stored.measurements.clear();
     for (qsizetype i = 0; i < result.measurements.size(); ++i) {
         const Measurement& m = result.measurements[i];
-        if (!m.samplesS.isEmpty() || m.failedRuns > 0)
+        if (!m.samplesS.isEmpty() || m.failedRuns > 0) {
             upsertMeasurement(runId, int(i), m);
+            stored.measurements.append(m);
+        }
     }
-    QJsonObject amdahl;
-    for (auto it = result.amdahlSerialFraction.cbegin(); it != result.amdahlSerialFraction.cend(); ++it)
-        amdahl.insert(it.key(), JsonExport::number(it.value()));
+    const Beyond beyond = beyondAnalysis(stored);
     QJsonObject runtimes;
     for (auto it = result.runtimes.cbegin(); it != result.runtimes.cend(); ++it)
         runtimes.insert(it.key(), it.value());
-    QSqlQuery q = run(db(),
-        QStringLiteral("UPDATE runs SET status = ?, environment = ?, warnings = ?, bounds = ?, amdahl = ?, runtimes "
-                       "= ?, reference_checksum = ?, error = ?, completed_runs = ?, planned_runs = ?, finished = ? "
-                       "WHERE id = ?"),
-        { runStatusName(status), toJsonText(environmentJson(result.environment)),
-            toJsonText(QJsonArray::fromStringList(result.warnings)), toJsonText(boundsJson(result.bounds)),
-            toJsonText(amdahl), toJsonText(runtimes), qint64(result.referenceChecksum), text(result.error),
-            result.completedRuns, result.plannedRuns, QDateTime::currentDateTime().toString(Qt::ISODateWithMs),
-            runId });
-    if (q.numRowsAffected() != 1)
+    const Row values { { Runs::Status, runStatusName(status) },
+        { Runs::Env, toJsonText(environmentJson(result.environment)) },
+        { Runs::TaskCosts, taskCostsJson(result.bounds.taskCostsS) },
+        { Runs::ExtraWarnings, toJsonText(QJsonArray::fromStringList(beyond.warnings)) },
+        { Runs::Stated, beyond.stated.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : toJsonText(beyond.stated) },
+        { Runs::Runtimes, toJsonText(runtimes) }, { Runs::ReferenceChecksum, qint64(result.referenceChecksum) },
+        { Runs::Error, text(result.error) }, { Runs::CompletedRuns, result.completedRuns },
+        { Runs::PlannedRuns, result.plannedRuns },
+        { Runs::Finished, QDateTime::currentDateTime().toString(Qt::ISODateWithMs) } };
+    if (updateRow(db(), Runs::table, values, Runs::Id, runId) != 1)
         throw SqlFailure { QStringLiteral("there is no run %1").arg(runId) };
 }
 
-std::optional<RunSummary> HistoryStore::Private::summaryFrom(QSqlQuery& q)
+StoredRun HistoryStore::Private::readRun(qint64 runId)
 {
-    RunSummary s;
-    s.id = q.value(0).toLongLong();
-    s.created = QDateTime::fromString(q.value(1).toString(), Qt::ISODateWithMs);
-    s.name = q.value(2).toString();
-    s.note = q.value(3).toString();
-    s.kernel = q.value(4).toString();
-    s.inputs = q.value(5).toString();
-    s.backends = q.value(6).toString().split(QLatin1Char(','), Qt::SkipEmptyParts);
-    s.workers = splitInts(q.value(7).toString());
-    s.status = runStatusFromName(q.value(8).toString()).value_or(RunStatus::Failed);
-    s.error = q.value(9).toString();
-    s.source = q.value(10).toString();
-    s.measurements = q.value(11).toInt();
-    s.samples = q.value(12).toInt();
-    s.bestSpeedup = real(q.value(13));
-    s.bestLabel = q.value(14).toString();
-    return s;
+    StoredRun stored;
+    RunResult& r = stored.result;
+    {
+        QSqlQuery q = run(db(),
+            selectStatement(Runs::table,
+                { Runs::Created, Runs::Status, Runs::Spec, Runs::Env, Runs::TaskCosts, Runs::ExtraWarnings,
+                    Runs::Stated, Runs::Runtimes, Runs::ReferenceChecksum, Runs::Error, Runs::CompletedRuns,
+                    Runs::PlannedRuns, Runs::OwnerPid },
+                QStringLiteral("WHERE ") + equals(Runs::Id)),
+            { { Runs::Id, runId } });
+        if (!q.next())
+            throw SqlFailure { QStringLiteral("there is no run %1").arg(runId) };
+        r.created = QDateTime::fromString(q.value(Runs::Created.name).toString(), Qt::ISODateWithMs);
+        stored.status = runStatusFromName(q.value(Runs::Status.name).toString()).value_or(RunStatus::Failed);
+        QString error;
+        r.spec = storedOrThrow(
+            JsonImport::specFromObject(objectFrom(q.value(Runs::Spec.name)), &error), QStringLiteral("spec"), error);
+        r.environment = storedOrThrow(JsonImport::environmentFromObject(objectFrom(q.value(Runs::Env.name)), &error),
+            QStringLiteral("environment"), error);
+        for (const QJsonValue& v : arrayFrom(q.value(Runs::TaskCosts.name)))
+            r.bounds.taskCostsS.append(jsonNumber(v));
+        for (const QJsonValue& w : arrayFrom(q.value(Runs::ExtraWarnings.name)))
+            stored.extraWarnings.append(w.toString());
+        stored.stated = objectFrom(q.value(Runs::Stated.name));
+        const QJsonObject runtimes = objectFrom(q.value(Runs::Runtimes.name));
+        for (auto it = runtimes.constBegin(); it != runtimes.constEnd(); ++it)
+            r.runtimes.insert(it.key(), it.value().toString());
+        r.referenceChecksum = quint64(q.value(Runs::ReferenceChecksum.name).toLongLong());
+        r.error = q.value(Runs::Error.name).toString();
+        r.completedRuns = q.value(Runs::CompletedRuns.name).toInt();
+        r.plannedRuns = q.value(Runs::PlannedRuns.name).toInt();
+        stored.ownerPid = q.value(Runs::OwnerPid.name).toLongLong();
+        r.cancelled = stored.status == RunStatus::Cancelled;
+    }
+    QSqlQuery q = run(db(),
+        selectStatement(Measurements::table,
+            { Measurements::Id, Measurements::Backend, Measurements::Workers, Measurements::Checksum,
+                Measurements::FailedRuns, Measurements::LastError, Measurements::Spans, Measurements::States },
+            QStringLiteral("WHERE %1 ORDER BY %2, %3")
+                .arg(equals(Measurements::RunId), Measurements::Position.name, Measurements::Id.name)),
+        { { Measurements::RunId, runId } });
+    QSqlQuery samples = prepare(db(),
+        selectStatement(Samples::table, { Samples::Wall, Samples::Cpu, Samples::Launch, Samples::Switches },
+            QStringLiteral("WHERE %1 ORDER BY %2").arg(equals(Samples::MeasurementId), Samples::Repeat.name)));
+    while (q.next()) {
+        Measurement m;
+        m.backend = q.value(Measurements::Backend.name).toString();
+        m.workers = q.value(Measurements::Workers.name).toInt();
+        m.checksum = quint64(q.value(Measurements::Checksum.name).toLongLong());
+        m.failedRuns = q.value(Measurements::FailedRuns.name).toInt();
+        m.lastError = q.value(Measurements::LastError.name).toString();
+        m.spans = spansFrom(q.value(Measurements::Spans.name).toByteArray());
+        m.states = statesFrom(q.value(Measurements::States.name).toByteArray());
+        execute(samples, { { Samples::MeasurementId, q.value(Measurements::Id.name) } });
+        while (samples.next()) {
+            m.samplesS.append(samples.value(Samples::Wall.name).toDouble());
+            if (const QVariant cpu = samples.value(Samples::Cpu.name); !cpu.isNull())
+                m.cpuS.append(cpu.toDouble());
+            if (const QVariant launch = samples.value(Samples::Launch.name); !launch.isNull())
+                m.launchS.append(launch.toDouble());
+            if (const QVariant switches = samples.value(Samples::Switches.name); !switches.isNull())
+                m.switches.append(switches.toLongLong());
+        }
+        r.measurements.append(m);
+    }
+    return stored;
 }
 
-namespace {
-const QString kSummarySelect = QStringLiteral(
-    "SELECT r.id, r.created, r.name, r.note, r.kernel, r.inputs, r.backends, r.workers, r.status, r.error, r.source, "
-    "(SELECT COUNT(*) FROM measurements m WHERE m.run_id = r.id AND EXISTS (SELECT 1 FROM samples s WHERE "
-    "s.measurement_id = m.id)), "
-    "(SELECT COUNT(*) FROM samples s JOIN measurements m ON s.measurement_id = m.id WHERE m.run_id = r.id), "
-    "(SELECT m.speedup FROM measurements m WHERE m.run_id = r.id AND m.speedup IS NOT NULL ORDER BY m.speedup DESC, "
-    "m.position LIMIT 1), "
-    "(SELECT m.backend || ' x' || m.workers FROM measurements m WHERE m.run_id = r.id AND m.speedup IS NOT NULL "
-    "ORDER BY m.speedup DESC, m.position LIMIT 1) "
-    "FROM runs r");
-} // namespace
+QList<RunSummary> HistoryStore::Private::readSummaries(qint64 onlyRun)
+{
+    const bool one = onlyRun >= 0;
+    QList<RunSummary> list;
+    {
+        QSqlQuery q = run(db(),
+            selectStatement(Runs::table,
+                { Runs::Id, Runs::Created, Runs::Name, Runs::Note, Runs::Kernel, Runs::Inputs, Runs::Backends,
+                    Runs::Workers, Runs::Status, Runs::Error, Runs::Source },
+                (one ? QStringLiteral("WHERE ") + equals(Runs::Id) : QString()) + QStringLiteral(" ORDER BY ")
+                    + Runs::Id.name + QStringLiteral(" DESC")),
+            one ? Row { { Runs::Id, onlyRun } } : Row {});
+        while (q.next()) {
+            RunSummary s;
+            s.id = q.value(Runs::Id.name).toLongLong();
+            s.created = QDateTime::fromString(q.value(Runs::Created.name).toString(), Qt::ISODateWithMs);
+            s.name = q.value(Runs::Name.name).toString();
+            s.note = q.value(Runs::Note.name).toString();
+            s.kernel = q.value(Runs::Kernel.name).toString();
+            s.inputs = q.value(Runs::Inputs.name).toString();
+            s.backends = q.value(Runs::Backends.name).toString().split(QLatin1Char(','), Qt::SkipEmptyParts);
+            s.workers = splitInts(q.value(Runs::Workers.name).toString());
+            s.status = runStatusFromName(q.value(Runs::Status.name).toString()).value_or(RunStatus::Failed);
+            s.error = q.value(Runs::Error.name).toString();
+            s.source = q.value(Runs::Source.name).toString();
+            list.append(s);
+        }
+    }
+    // The best speedup, like every figure, is derived from the samples (point figures only: no intervals).
+    QHash<qint64, RunResult> measured;
+    {
+        const auto of
+            = [](const QString& table, const Column& c) { return QStringLiteral("%1.%2 AS %2").arg(table, c.name); };
+        const QString m = Measurements::name;
+        const QString s = Samples::name;
+        const QStringList columns { of(m, Measurements::RunId), of(m, Measurements::Id), of(m, Measurements::Backend),
+            of(m, Measurements::Workers), of(s, Samples::Wall) };
+        const QString sql
+            = QStringLiteral("SELECT %1 FROM %2 LEFT JOIN %3 ON %3.%4 = %2.%5")
+                  .arg(columns.join(QStringLiteral(", ")), m, s, Samples::MeasurementId.name, Measurements::Id.name)
+            + (one ? QStringLiteral(" WHERE %1.%2").arg(m, equals(Measurements::RunId)) : QString())
+            + QStringLiteral(" ORDER BY %1.%2, %1.%3, %1.%4, %5.%6")
+                  .arg(m, Measurements::RunId.name, Measurements::Position.name, Measurements::Id.name, s,
+                      Samples::Repeat.name);
+        QSqlQuery q = run(db(), sql, one ? Row { { Measurements::RunId, onlyRun } } : Row {});
+        qint64 current = -1;
+        while (q.next()) {
+            RunResult& r = measured[q.value(Measurements::RunId.name).toLongLong()];
+            if (const qint64 id = q.value(Measurements::Id.name).toLongLong(); id != current) {
+                current = id;
+                Measurement measurement;
+                measurement.backend = q.value(Measurements::Backend.name).toString();
+                measurement.workers = q.value(Measurements::Workers.name).toInt();
+                r.measurements.append(measurement);
+            }
+            if (const QVariant wall = q.value(Samples::Wall.name); !wall.isNull())
+                r.measurements.last().samplesS.append(wall.toDouble());
+        }
+    }
+    for (RunSummary& s : list) {
+        RunResult r = measured.value(s.id);
+        analyse(r, Intervals::Skip);
+        for (const Measurement& m : std::as_const(r.measurements)) {
+            s.measurements += m.samplesS.isEmpty() ? 0 : 1;
+            s.samples += int(m.samplesS.size());
+            if (std::isfinite(m.speedup) && !(m.speedup <= s.bestSpeedup)) {
+                s.bestSpeedup = m.speedup;
+                s.bestLabel = m.label();
+            }
+        }
+    }
+    return list;
+}
 
 HistoryStore::HistoryStore()
     : d(new Private)
@@ -740,32 +1208,16 @@ QString HistoryStore::open(const QString& path)
             }
             check.finish();
             if (damage.isEmpty()) {
+                // A newer ParLab's file is refused before anything is written to it, journal mode included;
+                // prepareSchema() checks again under the write lock.
+                knownVersion(db);
                 run(db, QStringLiteral("PRAGMA journal_mode = WAL"));
                 run(db, QStringLiteral("PRAGMA synchronous = FULL"));
-                run(db, QStringLiteral("PRAGMA foreign_keys = ON"));
-                // Read inside the write transaction: two processes opening a new file at once must not both
-                // create the schema.
-                Transaction transaction(db);
-                int version = 0;
-                {
-                    QSqlQuery q = run(db, QStringLiteral("PRAGMA user_version"));
-                    if (q.next())
-                        version = q.value(0).toInt();
-                }
-                if (version > kSchemaVersion)
-                    throw SqlFailure { QStringLiteral("it was written by a newer ParLab (schema %1; this one knows up "
-                                                      "to %2); use that version, or another file with --history-db")
-                                           .arg(version)
-                                           .arg(kSchemaVersion) };
-                // Migrations (version N -> N + 1, in order) run in this one transaction with the version bump.
-                // A failure here also shows a location we cannot write (BEGIN IMMEDIATE needs the write lock).
-                if (version < 1) {
-                    for (const char* statement : kSchemaV1)
-                        run(db, QString::fromUtf8(statement));
-                }
-                if (version < kSchemaVersion)
-                    run(db, QStringLiteral("PRAGMA user_version = %1").arg(kSchemaVersion));
-                transaction.commit();
+                run(db, QStringLiteral("PRAGMA foreign_keys = OFF"));
+                if (const Result<void> schema = d->prepareSchema(db); !schema)
+                    failure = schema.error();
+                else
+                    run(db, QStringLiteral("PRAGMA foreign_keys = ON"));
             }
         } catch (const SqlFailure& e) {
             failure = e.message;
@@ -836,73 +1288,69 @@ qint64 HistoryStore::beginRun(const ExperimentSpec& spec, const Environment& env
 {
     if (!d->ready())
         return -1;
-    try {
+    const Result<qint64> id = attempt([&] {
         Transaction transaction(d->db());
-        const qint64 id = d->insertRun(spec, environment, created, RunStatus::Running, {}, true);
+        const qint64 runId = d->insertRun(spec, environment, created, RunStatus::Running, {}, true);
         transaction.commit();
-        d->unfinished.append(id);
-        return id;
-    } catch (const SqlFailure& e) {
-        d->fail(QStringLiteral("cannot start a run record"), e.message);
+        return runId;
+    });
+    if (!id) {
+        d->fail(QStringLiteral("cannot start a run record"), id.error());
         return -1;
     }
+    d->unfinished.append(*id);
+    return *id;
 }
 
 bool HistoryStore::appendMeasurement(qint64 runId, const Measurement& measurement)
 {
     if (!d->ready())
         return false;
-    try {
+    const Result<void> appended = attempt([&] {
         Transaction transaction(d->db());
-        int position = 0;
-        {
-            QSqlQuery q = run(d->db(),
-                QStringLiteral("SELECT (SELECT COUNT(*) FROM measurements WHERE run_id = runs.id) FROM runs WHERE id "
-                               "= ?"),
-                { runId });
-            if (!q.next())
-                throw SqlFailure { QStringLiteral("there is no run %1").arg(runId) };
-            position = q.value(0).toInt();
-        }
+        QSqlQuery q = run(d->db(),
+            QStringLiteral("SELECT (SELECT COUNT(*) FROM %1 WHERE %2 = %3.%4) AS position FROM %3 WHERE %5")
+                .arg(Measurements::name, Measurements::RunId.name, Runs::name, Runs::Id.name, equals(Runs::Id)),
+            { { Runs::Id, runId } });
+        if (!q.next())
+            throw SqlFailure { QStringLiteral("there is no run %1").arg(runId) };
+        const int position = q.value(QStringLiteral("position")).toInt();
+        q.finish();
         d->upsertMeasurement(runId, position, measurement);
         transaction.commit();
-        return true;
-    } catch (const SqlFailure& e) {
-        return d->fail(QStringLiteral("cannot store %1 of run %2").arg(measurement.label()).arg(runId), e.message);
-    }
+    });
+    if (!appended)
+        return d->fail(
+            QStringLiteral("cannot store %1 of run %2").arg(measurement.label()).arg(runId), appended.error());
+    return true;
 }
 
 bool HistoryStore::finishRun(qint64 runId, const RunResult& result)
 {
     if (!d->ready())
         return false;
-    try {
+    const Result<void> finished = attempt([&] {
         Transaction transaction(d->db());
         d->storeEnd(runId, result, statusOf(result));
         transaction.commit();
-        d->unfinished.removeAll(runId);
-        return true;
-    } catch (const SqlFailure& e) {
-        return d->fail(QStringLiteral("cannot store the end of run %1").arg(runId), e.message);
-    }
+    });
+    if (!finished)
+        return d->fail(QStringLiteral("cannot store the end of run %1").arg(runId), finished.error());
+    d->unfinished.removeAll(runId);
+    return true;
 }
 
 QList<RunSummary> HistoryStore::runs()
 {
-    QList<RunSummary> list;
     if (!d->ready())
-        return list;
+        return {};
     d->refreshInterrupted();
-    try {
-        QSqlQuery q = run(d->db(), kSummarySelect + QStringLiteral(" ORDER BY r.id DESC"));
-        while (q.next()) {
-            if (auto s = d->summaryFrom(q))
-                list.append(*s);
-        }
-    } catch (const SqlFailure& e) {
-        d->fail(QStringLiteral("cannot list the runs"), e.message);
+    const Result<QList<RunSummary>> list = attempt([&] { return d->readSummaries(); });
+    if (!list) {
+        d->fail(QStringLiteral("cannot list the runs"), list.error());
+        return {};
     }
-    return list;
+    return *list;
 }
 
 std::optional<RunSummary> HistoryStore::summary(qint64 runId)
@@ -910,15 +1358,16 @@ std::optional<RunSummary> HistoryStore::summary(qint64 runId)
     if (!d->ready())
         return std::nullopt;
     d->refreshInterrupted(runId);
-    try {
-        QSqlQuery q = run(d->db(), kSummarySelect + QStringLiteral(" WHERE r.id = ?"), { runId });
-        if (q.next())
-            return d->summaryFrom(q);
-        d->lastError = QStringLiteral("there is no run %1 in the history '%2'").arg(runId).arg(d->path);
-    } catch (const SqlFailure& e) {
-        d->fail(QStringLiteral("cannot read run %1").arg(runId), e.message);
+    const Result<QList<RunSummary>> list = attempt([&] { return d->readSummaries(runId); });
+    if (!list) {
+        d->fail(QStringLiteral("cannot read run %1").arg(runId), list.error());
+        return std::nullopt;
     }
-    return std::nullopt;
+    if (list->isEmpty()) {
+        d->lastError = QStringLiteral("there is no run %1 in the history '%2'").arg(runId).arg(d->path);
+        return std::nullopt;
+    }
+    return list->constFirst();
 }
 
 std::optional<RunResult> HistoryStore::load(qint64 runId)
@@ -926,197 +1375,72 @@ std::optional<RunResult> HistoryStore::load(qint64 runId)
     if (!d->ready())
         return std::nullopt;
     d->refreshInterrupted(runId);
-    RunResult result;
-    RunStatus status = RunStatus::Finished;
-    qint64 ownerPid = 0;
-    try {
-        {
-            QSqlQuery q = run(d->db(),
-                QStringLiteral("SELECT created, status, spec, environment, warnings, bounds, amdahl, runtimes, "
-                               "reference_checksum, error, completed_runs, planned_runs, owner_pid FROM runs WHERE id "
-                               "= ?"),
-                { runId });
-            if (!q.next()) {
-                d->lastError = QStringLiteral("there is no run %1 in the history '%2'").arg(runId).arg(d->path);
-                return std::nullopt;
-            }
-            result.created = QDateTime::fromString(q.value(0).toString(), Qt::ISODateWithMs);
-            status = runStatusFromName(q.value(1).toString()).value_or(RunStatus::Failed);
-            QString error;
-            result.spec = storedOrThrow(
-                JsonImport::specFromObject(objectFrom(q.value(2).toString()), &error), QStringLiteral("spec"), error);
-            result.environment
-                = storedOrThrow(JsonImport::environmentFromObject(objectFrom(q.value(3).toString()), &error),
-                    QStringLiteral("environment"), error);
-            for (const QJsonValue& w : arrayFrom(q.value(4).toString()))
-                result.warnings.append(w.toString());
-            if (!q.value(5).isNull()) {
-                const QJsonObject bounds = objectFrom(q.value(5).toString());
-                result.bounds
-                    = storedOrThrow(JsonImport::boundsFromObject(bounds, &error), QStringLiteral("bounds"), error);
-                for (const QJsonValue& v : bounds.value(QStringLiteral("task_costs_s")).toArray())
-                    result.bounds.taskCostsS.append(jsonNumber(v));
-            }
-            const QJsonObject amdahl = objectFrom(q.value(6).toString());
-            for (auto it = amdahl.constBegin(); it != amdahl.constEnd(); ++it)
-                result.amdahlSerialFraction.insert(it.key(), jsonNumber(it.value()));
-            const QJsonObject runtimes = objectFrom(q.value(7).toString());
-            for (auto it = runtimes.constBegin(); it != runtimes.constEnd(); ++it)
-                result.runtimes.insert(it.key(), it.value().toString());
-            result.referenceChecksum = quint64(q.value(8).toLongLong());
-            result.error = q.value(9).toString();
-            result.completedRuns = q.value(10).toInt();
-            result.plannedRuns = q.value(11).toInt();
-            ownerPid = q.value(12).toLongLong();
-            result.cancelled = status == RunStatus::Cancelled;
-        }
-        QSqlQuery q = run(d->db(),
-            QStringLiteral("SELECT id, backend, workers, median_s, mean_s, stddev_s, mad_s, min_s, max_s, cv, "
-                           "outliers, cpu_median_s, speedup, speedup_low, speedup_high, efficiency, self_speedup, "
-                           "karp_flatt, checksum, launch_median_s, failed_runs, last_error, spans, states FROM "
-                           "measurements WHERE run_id = ? ORDER BY position, id"),
-            { runId });
-        QSqlQuery samples(d->db());
-        samples.setForwardOnly(true);
-        if (!samples.prepare(QStringLiteral(
-                "SELECT wall_s, cpu_s, launch_s, switches FROM samples WHERE measurement_id = ? ORDER BY repeat")))
-            throw SqlFailure { sqlMessage(samples.lastError()) };
-        while (q.next()) {
-            Measurement m;
-            m.backend = q.value(1).toString();
-            m.workers = q.value(2).toInt();
-            m.wall.median = real(q.value(3));
-            m.wall.mean = real(q.value(4));
-            m.wall.stddev = real(q.value(5));
-            m.wall.mad = real(q.value(6));
-            m.wall.min = real(q.value(7));
-            m.wall.max = real(q.value(8));
-            m.wall.cv = real(q.value(9));
-            m.wall.outliers = splitInts(q.value(10).toString());
-            m.cpuMedianS = real(q.value(11));
-            m.speedup = real(q.value(12));
-            m.speedupLow = real(q.value(13));
-            m.speedupHigh = real(q.value(14));
-            m.efficiency = real(q.value(15));
-            m.selfSpeedup = real(q.value(16));
-            m.karpFlatt = real(q.value(17));
-            m.checksum = quint64(q.value(18).toLongLong());
-            m.launchMedianS = real(q.value(19));
-            m.failedRuns = q.value(20).toInt();
-            m.lastError = q.value(21).toString();
-            m.spans = spansFrom(q.value(22).toByteArray());
-            m.states = statesFrom(q.value(23).toByteArray());
-            samples.bindValue(0, q.value(0));
-            if (!samples.exec())
-                throw SqlFailure { sqlMessage(samples.lastError()) };
-            while (samples.next()) {
-                m.samplesS.append(samples.value(0).toDouble());
-                if (!samples.value(1).isNull())
-                    m.cpuS.append(samples.value(1).toDouble());
-                if (!samples.value(2).isNull())
-                    m.launchS.append(samples.value(2).toDouble());
-                if (!samples.value(3).isNull())
-                    m.switches.append(samples.value(3).toLongLong());
-            }
-            result.measurements.append(m);
-        }
-    } catch (const SqlFailure& e) {
-        d->fail(QStringLiteral("cannot read run %1").arg(runId), e.message);
+    Result<StoredRun> stored = attempt([&] { return d->readRun(runId); });
+    if (!stored) {
+        d->fail(QStringLiteral("cannot read run %1").arg(runId), stored.error());
         return std::nullopt;
     }
-
-    if (status == RunStatus::Running || status == RunStatus::Interrupted) {
-        // Only the samples are final: derive the rest as for a partial run. Task costs come from the latest
-        // sequential repeat's spans, the bounds' input while a run is unfinished.
-        int measured = 0;
-        for (const Measurement& m : std::as_const(result.measurements))
-            measured += int(m.samplesS.size()) + m.failedRuns;
-        if (const Measurement* sequential = result.find(QStringLiteral("sequential"), 1);
-            sequential && result.bounds.taskCostsS.isEmpty() && !sequential->spans.isEmpty()) {
-            QList<double> costs(result.spec.inputs.size(), kUnknown);
-            for (const TaskSpan& s : sequential->spans) {
-                if (s.index >= 0 && s.index < costs.size())
-                    costs[s.index] = s.seconds();
-            }
-            if (std::all_of(costs.cbegin(), costs.cend(), [](double c) { return std::isfinite(c); }))
-                result.bounds.taskCostsS = costs;
-        }
-        analyse(result);
-        result.completedRuns = measured;
-        result.plannedRuns = result.spec.repeats * int(Runner::plan(result.spec).size());
-        if (status == RunStatus::Interrupted) {
-            result.error = QStringLiteral("interrupted: the process that recorded this run (pid %1) ended before it "
-                                          "finished; %2 of %3 measured repeats were saved")
-                               .arg(ownerPid)
-                               .arg(measured)
-                               .arg(result.plannedRuns);
-        }
-    }
-    return result;
+    return figuresOf(std::move(stored).value());
 }
 
 bool HistoryStore::rename(qint64 runId, const QString& name)
 {
     if (!d->ready())
         return false;
-    try {
-        QSqlQuery q
-            = run(d->db(), QStringLiteral("UPDATE runs SET name = ? WHERE id = ?"), { text(name.trimmed()), runId });
-        if (q.numRowsAffected() != 1)
+    const Result<void> renamed = attempt([&] {
+        if (updateRow(d->db(), Runs::table, { { Runs::Name, text(name.trimmed()) } }, Runs::Id, runId) != 1)
             throw SqlFailure { QStringLiteral("there is no run %1").arg(runId) };
-        return true;
-    } catch (const SqlFailure& e) {
-        return d->fail(QStringLiteral("cannot rename run %1").arg(runId), e.message);
-    }
+    });
+    return renamed || d->fail(QStringLiteral("cannot rename run %1").arg(runId), renamed.error());
 }
 
 bool HistoryStore::setNote(qint64 runId, const QString& note)
 {
     if (!d->ready())
         return false;
-    try {
-        QSqlQuery q = run(d->db(), QStringLiteral("UPDATE runs SET note = ? WHERE id = ?"), { text(note), runId });
-        if (q.numRowsAffected() != 1)
+    const Result<void> noted = attempt([&] {
+        if (updateRow(d->db(), Runs::table, { { Runs::Note, text(note) } }, Runs::Id, runId) != 1)
             throw SqlFailure { QStringLiteral("there is no run %1").arg(runId) };
-        return true;
-    } catch (const SqlFailure& e) {
-        return d->fail(QStringLiteral("cannot set the note of run %1").arg(runId), e.message);
-    }
+    });
+    return noted || d->fail(QStringLiteral("cannot set the note of run %1").arg(runId), noted.error());
 }
 
 bool HistoryStore::remove(qint64 runId)
 {
     if (!d->ready())
         return false;
-    try {
+    const Result<void> removed = attempt([&] {
         Transaction transaction(d->db());
-        QSqlQuery q = run(d->db(), QStringLiteral("DELETE FROM runs WHERE id = ?"), { runId });
+        QSqlQuery q = run(d->db(), QStringLiteral("DELETE FROM %1 WHERE %2").arg(Runs::name, equals(Runs::Id)),
+            { { Runs::Id, runId } });
         if (q.numRowsAffected() != 1)
             throw SqlFailure { QStringLiteral("there is no run %1").arg(runId) };
         transaction.commit();
-        d->unfinished.removeAll(runId);
-        return true;
-    } catch (const SqlFailure& e) {
-        return d->fail(QStringLiteral("cannot delete run %1").arg(runId), e.message);
-    }
+    });
+    if (!removed)
+        return d->fail(QStringLiteral("cannot delete run %1").arg(runId), removed.error());
+    d->unfinished.removeAll(runId);
+    return true;
 }
 
 qint64 HistoryStore::importResult(const RunResult& result, const QString& source)
 {
     if (!d->ready())
         return -1;
-    try {
+    const Result<qint64> id = attempt([&] {
         Transaction transaction(d->db());
         const RunStatus status = statusOf(result);
         const QDateTime created = result.created.isValid() ? result.created : QDateTime::currentDateTime();
-        const qint64 id = d->insertRun(result.spec, result.environment, created, status, source, false);
-        d->storeEnd(id, result, status);
+        const qint64 runId = d->insertRun(result.spec, result.environment, created, status, source, false);
+        d->storeEnd(runId, result, status);
         transaction.commit();
-        return id;
-    } catch (const SqlFailure& e) {
-        d->fail(QStringLiteral("cannot import a run"), e.message);
+        return runId;
+    });
+    if (!id) {
+        d->fail(QStringLiteral("cannot import a run"), id.error());
         return -1;
     }
+    return *id;
 }
 
 qint64 HistoryStore::importJson(const QByteArray& json, const QString& source)

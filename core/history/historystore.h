@@ -36,9 +36,14 @@ struct RunSummary {
     QString source; // "" for a run recorded here, else where it was imported from
 };
 
-// The run history: an SQLite database (QtSql, WAL journal, synchronous=FULL, foreign keys on) holding
-// every run's spec, environment, warnings, bounds, runtimes and every sample, plus the spans, lock states
-// and switches of each measurement's latest repeat, so a reopened run draws its timeline.
+// The run history: an SQLite database (QtSql, WAL journal, synchronous=FULL, foreign keys on) holding what
+// each run measured: its spec, environment, runtimes, counts, the bounds' task costs, every sample (wall, CPU,
+// launch time, lock switches), and the spans and lock states of each measurement's latest repeat, so a
+// reopened run draws its timeline. No figure is stored: load() derives every one (statistics, speedups and
+// intervals, bounds, fits, warnings) through analyse(), the code the live run uses, so a reopened run shows
+// what the run showed, and a new figure needs no change here. An imported file keeps what it states without
+// the data behind it (its own warnings, CPU medians, bounds). Schema 2; a schema-1 file (0.1) is migrated on
+// open, in one transaction that leaves the file as it was if it fails.
 //
 // Writes are one transaction each and durable when they return: a run killed mid-way keeps every
 // measurement appended before the kill.
@@ -77,20 +82,22 @@ public:
     // Starts a run: stores the spec and environment with status running, owned by this process. Returns the
     // new run id, or -1 (see lastError()).
     qint64 beginRun(const ExperimentSpec& spec, const Environment& environment, const QDateTime& created);
-    // Stores `measurement` as it stands now: upserts its (backend, workers) row (statistics, spans, lock
-    // states of the latest repeat) and inserts only the samples not stored yet, in one transaction. Call it
-    // at each measurementReady.
+    // Stores `measurement` as it stands now: upserts its (backend, workers) row (checksum, failures, spans and
+    // lock states of the latest repeat) and inserts only the samples not stored yet, in one transaction. Call
+    // it at each measurementReady.
     bool appendMeasurement(qint64 runId, const Measurement& measurement);
-    // Ends a run: status finished / cancelled / failed from the result; stores its warnings, bounds, Amdahl
-    // fits, runtimes, final statistics and any measurement not appended yet.
+    // Ends a run: status finished / cancelled / failed from the result; stores its environment, runtimes,
+    // counts, task costs and any measurement not appended yet (its figures are derived again on load).
     bool finishRun(qint64 runId, const RunResult& result);
 
     // Every run, newest first. Runs whose recording process is gone are reported (and from then on stored)
     // as interrupted.
     QList<RunSummary> runs();
     std::optional<RunSummary> summary(qint64 runId);
-    // The whole run as it was recorded. An interrupted run is re-analysed from its samples, so its speedups
-    // and bounds are those of the measurements it completed.
+    // The whole run, every figure derived from what it measured. For a run that never finished (running or
+    // interrupted) the completed count follows from what was appended and the bounds from the latest
+    // sequential repeat's tasks, as its end was never stored; the planned count is the runner's
+    // (Runner::plannedRuns, warm-up rounds included).
     std::optional<RunResult> load(qint64 runId);
 
     bool rename(qint64 runId, const QString& name);

@@ -26,7 +26,7 @@ void describeMeasurements(RunResult& result)
     }
 }
 
-void computeSpeedups(RunResult& result)
+void computeSpeedups(RunResult& result, Intervals intervals)
 {
     for (Measurement& m : result.measurements) {
         const auto backend = BackendRegistry::create(m.backend);
@@ -35,9 +35,11 @@ void computeSpeedups(RunResult& result)
         m.speedup = m.speedupLow = m.speedupHigh = m.efficiency = m.selfSpeedup = m.karpFlatt = kUnknown;
         if (baseline && !baseline->samplesS.isEmpty() && !m.samplesS.isEmpty() && m.wall.median > 0) {
             m.speedup = baseline->wall.median / m.wall.median;
-            const auto ci = Statistics::bootstrapSpeedupCi(baseline->samplesS, m.samplesS);
-            m.speedupLow = ci.low;
-            m.speedupHigh = ci.high;
+            if (intervals == Intervals::Bootstrap) {
+                const auto ci = Statistics::bootstrapSpeedupCi(baseline->samplesS, m.samplesS);
+                m.speedupLow = ci.low;
+                m.speedupHigh = ci.high;
+            }
             m.efficiency = m.speedup / m.workers;
             m.karpFlatt = Scaling::karpFlatt(m.speedup, m.workers);
         }
@@ -131,10 +133,10 @@ QStringList warningsFor(const RunResult& result)
 }
 } // namespace
 
-void analyse(RunResult& result)
+void analyse(RunResult& result, Intervals intervals)
 {
     describeMeasurements(result);
-    computeSpeedups(result);
+    computeSpeedups(result, intervals);
     computeBounds(result);
     fitAmdahl(result);
     result.warnings = warningsFor(result);

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <QByteArray>
+#include <QList>
+#include <QString>
+#include <QtGlobal>
+#include <optional>
+
+namespace parlab::procfs {
+
+// Linux's /proc, read in one place: the per-process figures ParLab needs to tell a live process from a
+// gone one and to count CPU time a child has used before it is reaped.
+
+// A file under /proc, whole: /proc files report size 0, so they cannot be read by size or line by line until
+// atEnd(). Empty when it cannot be read (the process is gone).
+QByteArray readFile(const QString& path);
+
+// The fields of /proc/PID/stat that ParLab uses (proc(5) numbers them from 1).
+struct ProcessStat {
+    qint64 pid = 0;
+    char state = '?'; // field 3: R, S, D, Z (zombie: exited, not yet reaped), X, ...
+    qint64 parent = 0; // field 4
+    qint64 group = 0; // field 5, the process group
+    qint64 userTicks = 0; // field 14, utime
+    qint64 systemTicks = 0; // field 15, stime
+    qint64 childUserTicks = 0; // field 16, cutime: children it waited for
+    qint64 childSystemTicks = 0; // field 17, cstime
+    qint64 startTicks = 0; // field 22, starttime: clock ticks after boot
+
+    bool gone() const { return state == 'Z' || state == 'X'; }
+    // CPU seconds of the process and of the children it already reaped.
+    double cpuSeconds() const;
+};
+
+// Parses the text of a /proc/PID/stat file; nullopt when it is not one. The command name (field 2) is in
+// parentheses and may itself hold spaces and parentheses, so fields are counted after its last ')'.
+std::optional<ProcessStat> parseStat(const QByteArray& text);
+
+// /proc/PID/stat of a running process; nullopt when there is no such process.
+std::optional<ProcessStat> stat(qint64 pid);
+
+// Every process there is now; zombies included (see ProcessStat::gone).
+QList<ProcessStat> processes();
+
+// Every process now in process group `group`.
+QList<ProcessStat> processesInGroup(qint64 group);
+
+// Every live (not zombie) process descended from `ancestor`, at any depth, parents before their children.
+QList<qint64> descendants(qint64 ancestor);
+
+// This boot's id (/proc/sys/kernel/random/boot_id), or an empty string where the kernel has none.
+QString bootId();
+
+} // namespace parlab::procfs

@@ -5,6 +5,8 @@
 #                                     (--quick: only the unit tests, seconds instead of minutes)
 #   ./dev.sh bench                    build, then run the benchmarks (figures, not pass/fail)
 #   ./dev.sh build                    install what is missing and build
+#   ./dev.sh coverage [ctest args]    build with --coverage in build-coverage, run the suite, print line
+#                                     coverage of core/, ui/ and app/ (gcovr; report in build-coverage/coverage)
 # Environment: BUILD_DIR (default build), BUILD_TYPE (default RelWithDebInfo), JOBS (default nproc).
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
@@ -23,15 +25,18 @@ PACKAGES=(
   python3
   xvfb xauth
   desktop-file-utils appstream groff-base dpkg-dev file
-  clang-format
+  clang-format clang-tidy
 )
+
+# Only `./dev.sh coverage` needs these.
+COVERAGE_PACKAGES=(gcovr)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'dev.sh: error: %s\n' "$*" >&2; exit 1; }
 
 install_packages() {
   local missing=()
-  for p in "${PACKAGES[@]}"; do
+  for p in "${PACKAGES[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   ((${#missing[@]} == 0)) && return 0
@@ -49,11 +54,11 @@ install_packages() {
 }
 
 build() {
-  install_packages
+  install_packages "$@"
   # build.ninja, not CMakeCache.txt: a configure that failed (a package missing) leaves the cache behind.
   if [[ ! -f "$BUILD_DIR/build.ninja" ]]; then
     say "configuring ($BUILD_TYPE) in $BUILD_DIR"
-    cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DPARLAB_WERROR=ON >/dev/null
+    cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DPARLAB_WERROR=ON ${CONFIGURE_ARGS:-} >/dev/null
   fi
   say "building"
   cmake --build "$BUILD_DIR" --parallel "$JOBS"
@@ -86,10 +91,24 @@ case "$cmd" in
       say "running the test suite"
     fi
     ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 600 "$@" ;;
+  coverage)
+    BUILD_DIR=build-coverage BUILD_TYPE=Debug CONFIGURE_ARGS=-DPARLAB_COVERAGE=ON
+    build "${COVERAGE_PACKAGES[@]}"
+    find "$BUILD_DIR" -name '*.gcda' -delete
+    say "running the test suite with coverage"
+    status=0
+    ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 900 "$@" || status=$?
+    mkdir -p "$BUILD_DIR/coverage"
+    say "line coverage of core/, ui/ and app/"
+    gcovr --root . --object-directory "$BUILD_DIR" --filter 'core/' --filter 'ui/' --filter 'app/' \
+      --exclude-unreachable-branches --print-summary --html-details "$BUILD_DIR/coverage/index.html" \
+      --txt "$BUILD_DIR/coverage/summary.txt" | grep -E '^(lines|functions):'
+    say "per file: $BUILD_DIR/coverage/summary.txt, annotated source: $BUILD_DIR/coverage/index.html"
+    exit "$status" ;;
   bench)
     build
     "$BUILD_DIR/bin/bench_dispatch"
     QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen} "$BUILD_DIR/bin/bench_ui_stall" ;;
   *)
-    die "unknown command '$cmd' (use run, test, bench or build)" ;;
+    die "unknown command '$cmd' (use run, test, coverage, bench or build)" ;;
 esac

@@ -1,8 +1,11 @@
 // The export formats a user opens elsewhere: JSON keys exactly as DESIGN.md documents them, CSV one row
 // per sample, Markdown and the terminal table with the same rows, a Chrome trace that Perfetto accepts
-// (every task, properly nested lock states) and a self-contained HTML report that parses as XML.
+// (every task, properly nested lock states) and a self-contained HTML report that parses as XML; files written
+// whole or not at all, their type from the suffix; speedups printed one way everywhere.
 
+#include "atomicfile.h"
 #include "export/csvexport.h"
+#include "export/formatting.h"
 #include "export/htmlreport.h"
 #include "export/jsonexport.h"
 #include "export/texttable.h"
@@ -12,10 +15,13 @@
 #include "stats/analysis.h"
 #include "testsupport.h"
 
+#include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRegularExpression>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QXmlStreamReader>
 #include <cmath>
@@ -218,6 +224,9 @@ private Q_SLOTS:
     void htmlDrawsLockStates();
     void htmlSaysWhenARunWasCancelledOrFailed();
     void htmlStaysSmallForLargeRuns();
+    void speedupsPrintOneWay();
+    void atomicWriteKeepsTheOldFileOnFailure();
+    void fileTypeComesFromTheSuffix();
 };
 
 void TestExports::analysisFigures()
@@ -575,7 +584,7 @@ void TestExports::htmlShowsTheTableChartsAndTimeline()
     QVERIFY(html.contains(QStringLiteral("aria-label=\"Wall time against workers\"")));
     QVERIFY(html.contains(QStringLiteral("aria-label=\"Timeline of threads x2, latest repeat\"")));
     QVERIFY(html.contains(QStringLiteral("aria-label=\"Timeline of processes x2, latest repeat\"")));
-    QVERIFY(html.contains(QStringLiteral("class=\"bound\""))); // the lpt bound, dashed
+    QVERIFY(html.contains(QStringLiteral("class=\"bound\""))); // the lpt bound (tst_palette checks its look)
     QVERIFY(html.contains(QStringLiteral("class=\"ideal\"")));
     QVERIFY(html.contains(QStringLiteral("<title>threads x2: speedup 1.82x")));
     QVERIFY(html.contains(QStringLiteral("<title>fib(21) on process 1 (pid 7000): 599.9 µs")));
@@ -674,6 +683,101 @@ void TestExports::htmlStaysSmallForLargeRuns()
     QVERIFY2(html.size() < 4 * 1024 * 1024, "the report must stay small enough to mail");
     // The trace keeps everything.
     QVERIFY(TraceExport::toJson(r).count("\"ph\":\"X\"") >= 32 * 5'000);
+}
+
+void TestExports::speedupsPrintOneWay()
+{
+    QCOMPARE(Format::speedup(1.0 / 0.55), QStringLiteral("1.82x"));
+    QCOMPARE(Format::speedup(3.0, 0), QStringLiteral("3x"));
+    QCOMPARE(Format::speedup(kUnknown), QStringLiteral("–")); // no "–x"
+    // The table, the report's bounds and the notes print through it.
+    const RunResult r = sampleResult();
+    const Report::Table table = Report::summary(r);
+    bool found = false;
+    for (const QStringList& row : table.rows) {
+        if (row[0] == QStringLiteral("threads") && row[1] == QStringLiteral("2")) {
+            QVERIFY2(
+                row[5].startsWith(Format::speedup(r.find(QStringLiteral("threads"), 2)->speedup)), qPrintable(row[5]));
+            QCOMPARE(row[7], Format::speedup(r.bounds.lpt.value(2)));
+            found = true;
+        }
+    }
+    QVERIFY(found);
+    const QString html = QString::fromUtf8(HtmlReport::toHtml(r));
+    QVERIFY(html.contains(Format::speedup(r.bounds.critical)));
+}
+
+void TestExports::atomicWriteKeepsTheOldFileOnFailure()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("results.json"));
+    const Result<void> first = AtomicFile::write(path, QByteArrayLiteral("old and good"));
+    QVERIFY2(first, qPrintable(first.error()));
+
+    // A writer that fails half way (an encoder, a full disk): the old file stays as it was, nothing beside it.
+    const Result<void> failed = AtomicFile::write(path, [](QIODevice& file) -> Result<void> {
+        file.write("half of the new");
+        return fail(QStringLiteral("the encoder failed"));
+    });
+    QVERIFY(!failed);
+    QCOMPARE(failed.error(), QStringLiteral("cannot write '%1': the encoder failed").arg(path));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QCOMPARE(file.readAll(), QByteArrayLiteral("old and good"));
+    file.close();
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden), QStringList { QStringLiteral("results.json") });
+
+    // A folder that does not exist: the message names the path, in the caller's words when it gives them.
+    const QString missing = dir.filePath(QStringLiteral("no/such/folder/r.json"));
+    const Result<void> noFolder = AtomicFile::write(missing, QByteArrayLiteral("x"));
+    QVERIFY(!noFolder);
+    QVERIFY2(
+        noFolder.error().startsWith(QStringLiteral("cannot write '%1': ").arg(missing)), qPrintable(noFolder.error()));
+    const Result<void> worded = AtomicFile::write(missing, QByteArrayLiteral("x"), QStringLiteral("Cannot save it"));
+    QVERIFY2(worded.error().startsWith(QStringLiteral("Cannot save it: ")), qPrintable(worded.error()));
+
+    // Success replaces the contents whole.
+    QVERIFY(AtomicFile::write(path, QByteArrayLiteral("new")));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QCOMPARE(file.readAll(), QByteArrayLiteral("new"));
+}
+
+void TestExports::fileTypeComesFromTheSuffix()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QStringList written;
+    const QList<AtomicFile::FileType> types {
+        { { QStringLiteral("csv") }, AtomicFile::bytes([&written] {
+             written.append(QStringLiteral("csv"));
+             return QByteArrayLiteral("a,b\n");
+         }) },
+        { { QStringLiteral("md"), QStringLiteral("markdown") }, AtomicFile::bytes([&written] {
+             written.append(QStringLiteral("md"));
+             return QByteArrayLiteral("| a |\n");
+         }) },
+    };
+    QCOMPARE(AtomicFile::choices(types), QStringLiteral("use .csv or .md"));
+    // Case does not matter; an alias picks its type; only the chosen type's bytes are made.
+    QVERIFY(AtomicFile::writeByType(dir.filePath(QStringLiteral("T.CSV")), types));
+    QVERIFY(AtomicFile::writeByType(dir.filePath(QStringLiteral("t.markdown")), types));
+    QCOMPARE(written, (QStringList { QStringLiteral("csv"), QStringLiteral("md") }));
+    QCOMPARE(*AtomicFile::typeOf(QStringLiteral("x.Md"), types), qsizetype(1));
+
+    // An unknown suffix or none: an error naming it and the choices, no file, nothing made.
+    const QString xls = dir.filePath(QStringLiteral("t.xls"));
+    const Result<void> unknown = AtomicFile::writeByType(xls, types);
+    QCOMPARE(
+        unknown.error(), QStringLiteral("cannot write '%1': unknown file type \".xls\" (use .csv or .md)").arg(xls));
+    QVERIFY(!QFileInfo::exists(xls));
+    QVERIFY(AtomicFile::writeByType(dir.filePath(QStringLiteral("noname")), types)
+                .error()
+                .contains(QStringLiteral("unknown file type \"no suffix\"")));
+    QCOMPARE(written.size(), 2);
+    QCOMPARE(AtomicFile::choices({ { { QStringLiteral("png") }, {} }, { { QStringLiteral("svg") }, {} },
+                 { { QStringLiteral("pdf") }, {} } }),
+        QStringLiteral("use .png, .svg or .pdf"));
 }
 
 QTEST_GUILESS_MAIN(TestExports)

@@ -4,11 +4,13 @@
 
 #include "experimentspec.h"
 #include "export/formatting.h"
+#include "palette.h"
 #include "results.h"
 #include "runner.h"
 #include "timeline/timelinepanel.h"
 #include "timeline/timelineview.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QElapsedTimer>
 #include <QFile>
@@ -161,6 +163,7 @@ private Q_SLOTS:
     void captionSummarises();
     void defaultPicksMostParallel();
     void chosenMeasurementSurvivesNewResults();
+    void sharedScaleComparesBarAgainstBar();
     void realRunHasOneRowPerWorker();
     void hundredThousandSpansPaintFast();
 };
@@ -230,8 +233,9 @@ void TestTimeline::rowLabelsNameProcessesAndRanks()
     for (TaskSpan& span : processes.spans)
         span.pid = 1000 + span.worker;
     view.setMeasurement(processes);
-    QCOMPARE(view.rowLabel(0), QStringLiteral("process 1 · pid 1000"));
-    QCOMPARE(view.rowLabel(1), QStringLiteral("process 2 · pid 1001"));
+    // The report's and the trace's wording (TimelineModel::workerLabel), the same in the window.
+    QCOMPARE(view.rowLabel(0), QStringLiteral("process 1 (pid 1000)"));
+    QCOMPARE(view.rowLabel(1), QStringLiteral("process 2 (pid 1001)"));
 
     Measurement ranks = handMade(false, QStringLiteral("mpi"));
     for (TaskSpan& span : ranks.spans) {
@@ -239,8 +243,8 @@ void TestTimeline::rowLabelsNameProcessesAndRanks()
         span.host = span.worker == 0 ? QStringLiteral("node-a") : QStringLiteral("node-b");
     }
     view.setMeasurement(ranks);
-    QCOMPARE(view.rowLabel(0), QStringLiteral("rank 0 · node-a"));
-    QCOMPARE(view.rowLabel(1), QStringLiteral("rank 1 · node-b"));
+    QCOMPARE(view.rowLabel(0), QStringLiteral("rank 0 on node-a (pid 2000)"));
+    QCOMPARE(view.rowLabel(1), QStringLiteral("rank 1 on node-b (pid 2001)"));
 
     // One fresh process per task: the slot has many pids, so none goes in the label (the tooltip has each).
     Measurement perTask = handMade(false, QStringLiteral("process-per-task"));
@@ -469,7 +473,7 @@ void TestTimeline::pngExportDrawsBarsAndStates()
     QVERIFY(!sameColour(view->taskColor(1), view->taskColor(0), 5)); // neighbours part
     for (int j = 0; j < m.states.size(); ++j) {
         const QPoint pixel = (view->stateRect(j).center() * 2).toPoint();
-        QVERIFY2(sameColour(image.pixelColor(pixel), TimelineView::stateColor(m.states.at(j).state)),
+        QVERIFY2(sameColour(image.pixelColor(pixel), view->stateColor(m.states.at(j).state)),
             qPrintable(QStringLiteral("state %1 is %2").arg(j).arg(image.pixelColor(pixel).name())));
     }
     // Between the bars of a row (worker 1 idle from 38 to 40 ms... take the gap left of the first task): background.
@@ -518,9 +522,9 @@ void TestTimeline::svgExportHasRects()
     };
     // Every task a rect in its fill (the legend adds a swatch of the base colour).
     QCOMPARE_GE(count(view->taskColor(0)) + count(view->taskColor(1)), 6);
-    QCOMPARE_GE(count(TimelineView::stateColor(LockState::Running)), 3);
-    QCOMPARE_GE(count(TimelineView::stateColor(LockState::Waiting)), 3);
-    QCOMPARE_GE(count(TimelineView::stateColor(LockState::Released)), 1);
+    QCOMPARE_GE(count(view->stateColor(LockState::Running)), 3);
+    QCOMPARE_GE(count(view->stateColor(LockState::Waiting)), 3);
+    QCOMPARE_GE(count(view->stateColor(LockState::Released)), 1);
 
     QFile file(path);
     QVERIFY(file.open(QIODevice::ReadOnly));
@@ -560,7 +564,9 @@ void TestTimeline::paletteChangeRestyles()
     dark.setColor(QPalette::Text, QColor(0xe8, 0xe8, 0xe8));
     dark.setColor(QPalette::Highlight, QColor(0x4a, 0x9e, 0xe8));
     view.setPalette(dark);
-    QCOMPARE(view.taskColor(0), QColor(0x4a, 0x9e, 0xe8)); // the bars follow the palette's highlight
+    // The bars take the Palette's dark shade on a dark window, as the report does in a dark scheme.
+    QCOMPARE(view.taskColor(0), QColor(QRgb(Palette::task(false).dark)));
+    QCOMPARE(lightBar, QColor(QRgb(Palette::task(false).light)));
     QVERIFY(view.taskColor(0) != lightBar);
 
     const QImage image = view.grab().toImage();
@@ -568,9 +574,9 @@ void TestTimeline::paletteChangeRestyles()
     QVERIFY(sameColour(
         image.pixelColor((QPointF(first.left() - 3, first.center().y())).toPoint()), QColor(0x20, 0x20, 0x24), 20));
     QVERIFY(sameColour(image.pixelColor((first.topLeft() + QPointF(3, 3)).toPoint()), view.taskColor(0)));
-    // The state colours are the same on either palette and stand out from the dark window.
-    QVERIFY(sameColour(
-        image.pixelColor(view.stateRect(0).center().toPoint()), TimelineView::stateColor(LockState::Running)));
+    // The state colours take their dark shades too, and stand out from the dark window.
+    QCOMPARE(view.stateColor(LockState::Running), QColor(QRgb(Palette::lockState(LockState::Running).dark)));
+    QVERIFY(sameColour(image.pixelColor(view.stateRect(0).center().toPoint()), view.stateColor(LockState::Running)));
 }
 
 void TestTimeline::captionSummarises()
@@ -659,6 +665,92 @@ void TestTimeline::chosenMeasurementSurvivesNewResults()
     panel.setResult(result(5));
     QCOMPARE(panel.currentLabel(), QStringLiteral("sequential x1"));
     QVERIFY(!panel.showMeasurement(QStringLiteral("mpi x16")));
+}
+
+void TestTimeline::sharedScaleComparesBarAgainstBar()
+{
+    TimelinePanel panel;
+    showAt(panel, QSize(1000, 420));
+    QVERIFY(panel.sharesTimeScale()); // the default: measurements of a run compare bar against bar
+    // threads x2 takes 40 ms; gil-threads x2 the same tasks at half speed, 80 ms, with lock states and longer
+    // row labels ("process" would be longer still; "thread" is as long, the gutter is checked below anyway).
+    Measurement gil = handMade(true, QStringLiteral("gil-threads"), 2);
+    for (TaskSpan& span : gil.spans) {
+        span.startNs = kClock + 2 * (span.startNs - kClock);
+        span.endNs = kClock + 2 * (span.endNs - kClock);
+    }
+    for (StateSpan& lock : gil.states) {
+        lock.startNs = kClock + 2 * (lock.startNs - kClock);
+        lock.endNs = kClock + 2 * (lock.endNs - kClock);
+    }
+    Measurement processes = handMade(false, QStringLiteral("processes"), 2);
+    for (TaskSpan& span : processes.spans)
+        span.pid = 91'000 + span.worker; // "process 1 (pid 91000)": a wider label than any thread's
+    panel.setResult(resultOf({ handMade(false, QStringLiteral("threads"), 2), gil, processes }));
+    TimelineView* view = panel.view();
+
+    struct Scale {
+        double pixelsPerMs;
+        double originX;
+        double firstBar;
+    };
+    auto scale = [view] {
+        const double origin = double(view->originNs());
+        return Scale { view->xForTime(origin + double(kMs)) - view->xForTime(origin), view->xForTime(origin),
+            view->taskRect(0).width() };
+    };
+    QVERIFY(panel.showMeasurement(QStringLiteral("threads x2")));
+    const Scale threads = scale();
+    QVERIFY(panel.showMeasurement(QStringLiteral("gil-threads x2")));
+    const Scale gilShared = scale();
+    // One scale: as many pixels a millisecond, zero at the same x (the gutter fits every row label of the run),
+    // and the first task, twice as long under the lock, draws twice as wide.
+    QCOMPARE_LT(std::abs(gilShared.pixelsPerMs - threads.pixelsPerMs), 1e-9);
+    QCOMPARE_LT(std::abs(gilShared.originX - threads.originX), 1e-9);
+    QCOMPARE_LT(std::abs(gilShared.firstBar - 2 * threads.firstBar), 2.0);
+    // processes x2 names its pids, the widest labels of the run: the gutter was already that wide for threads.
+    QVERIFY(panel.showMeasurement(QStringLiteral("processes x2")));
+    QCOMPARE(view->rowLabel(0), QStringLiteral("process 1 (pid 91000)"));
+    QCOMPARE_LT(std::abs(scale().originX - threads.originX), 1e-9);
+    QCOMPARE_LT(std::abs(scale().pixelsPerMs - threads.pixelsPerMs), 1e-9);
+    QVERIFY(panel.showMeasurement(QStringLiteral("gil-threads x2")));
+    // The longest measurement fills the width; the shorter one half of it.
+    QVERIFY(view->isFitted());
+    QVERIFY(view->taskRect(4).right() > 0.9 * view->viewport()->width());
+
+    // One zoom, too: zoomed in on threads, gil-threads opens on the same window relative to its first task.
+    QVERIFY(panel.showMeasurement(QStringLiteral("threads x2")));
+    view->zoomAt(view->xForTime(double(kClock + 10 * kMs)), 4);
+    const double relativeStart = view->visibleStartNs() - double(view->originNs());
+    const double span = view->visibleEndNs() - view->visibleStartNs();
+    QVERIFY(panel.showMeasurement(QStringLiteral("gil-threads x2")));
+    QVERIFY(!view->isFitted());
+    QCOMPARE_LT(std::abs(view->visibleStartNs() - double(view->originNs()) - relativeStart), 1.0);
+    QCOMPARE_LT(std::abs(view->visibleEndNs() - view->visibleStartNs() - span), 1.0);
+
+    // The toggle is a check box a keyboard reaches (Tab, its Alt mnemonic) and flips with Space; off, each
+    // measurement fills the width on its own.
+    auto* toggle = panel.findChild<QCheckBox*>();
+    QVERIFY(toggle);
+    QVERIFY(toggle->text().contains(QLatin1Char('&')));
+    QVERIFY(toggle->focusPolicy() & Qt::TabFocus);
+    toggle->setFocus();
+    QTest::keyClick(toggle, Qt::Key_Space);
+    QVERIFY(!panel.sharesTimeScale());
+    QVERIFY(!view->sharedScale().has_value());
+    view->fit();
+    const Scale gilAlone = scale();
+    QVERIFY(panel.showMeasurement(QStringLiteral("threads x2")));
+    QVERIFY(view->isFitted());
+    const Scale threadsAlone = scale();
+    // threads, half as long, now spreads over the whole width too: twice the pixels a millisecond, and its
+    // first bar as wide as gil-threads' twice-as-long one.
+    QCOMPARE_LT(std::abs(threadsAlone.pixelsPerMs - 2 * gilAlone.pixelsPerMs), gilAlone.pixelsPerMs * 0.05);
+    QCOMPARE_LT(std::abs(threadsAlone.firstBar - gilAlone.firstBar), 2.0);
+
+    QTest::keyClick(toggle, Qt::Key_Space);
+    QVERIFY(panel.sharesTimeScale());
+    QVERIFY(view->sharedScale().has_value());
 }
 
 void TestTimeline::realRunHasOneRowPerWorker()

@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "atomicfile.h"
 #include "charts/chartexport.h"
 #include "charts/efficiencychart.h"
 #include "charts/speedupchart.h"
@@ -35,7 +36,6 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QProgressBar>
-#include <QSaveFile>
 #include <QScrollArea>
 #include <QSettings>
 #include <QSortFilterProxyModel>
@@ -62,10 +62,7 @@ QString clockTime(double seconds)
 
 QString writeBytes(const QString& path, const QByteArray& bytes)
 {
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
-        return MainWindow::tr("cannot write '%1': %2").arg(path, file.errorString());
-    return {};
+    return AtomicFile::write(path, bytes).error();
 }
 } // namespace
 
@@ -518,17 +515,12 @@ QChartView* MainWindow::currentChart() const
 
 QString MainWindow::exportData(const QString& path) const
 {
-    const QString suffix = QFileInfo(path).suffix().toLower();
-    QByteArray bytes;
-    if (suffix == QStringLiteral("csv"))
-        bytes = CsvExport::toCsv(m_result);
-    else if (suffix == QStringLiteral("json"))
-        bytes = JsonExport::toJson(m_result);
-    else if (suffix == QStringLiteral("md") || suffix == QStringLiteral("markdown"))
-        bytes = MarkdownExport::toMarkdown(m_result).toUtf8();
-    else
-        return tr("cannot export '%1': use a .csv, .json or .md file name").arg(path);
-    return writeBytes(path, bytes);
+    return AtomicFile::writeByType(path,
+        { { { QStringLiteral("csv") }, AtomicFile::bytes([this] { return CsvExport::toCsv(m_result); }) },
+            { { QStringLiteral("json") }, AtomicFile::bytes([this] { return JsonExport::toJson(m_result); }) },
+            { { QStringLiteral("md"), QStringLiteral("markdown") },
+                AtomicFile::bytes([this] { return MarkdownExport::toMarkdown(m_result).toUtf8(); }) } })
+        .error();
 }
 
 QString MainWindow::exportTrace(const QString& path) const

@@ -1,10 +1,11 @@
 #include "cliutil.h"
 
+#include "atomicfile.h"
+
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QSaveFile>
 #include <algorithm>
 #include <cstdio>
 
@@ -78,13 +79,7 @@ QString checkWritable(const QString& path)
 
 QString writeFile(const QString& path, const QByteArray& data)
 {
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly))
-        return QStringLiteral("cannot write '%1': %2").arg(path, file.errorString());
-    file.write(data);
-    if (!file.commit())
-        return QStringLiteral("cannot write '%1': %2").arg(path, file.errorString());
-    return {};
+    return AtomicFile::write(path, data).error();
 }
 
 QString columns(const QList<QStringList>& rows, const QList<bool>& right)

@@ -59,7 +59,7 @@ QString speedupText(const RunSummary& s)
 {
     if (!std::isfinite(s.bestSpeedup))
         return QStringLiteral("–");
-    return QStringLiteral("%1x %2").arg(Format::ratio(s.bestSpeedup), s.bestLabel);
+    return QStringLiteral("%1 %2").arg(Format::speedup(s.bestSpeedup), s.bestLabel);
 }
 
 QJsonObject summaryJson(const RunSummary& s)

@@ -9,6 +9,8 @@
 #include "sequentialbackend.h"
 #include "threadpoolbackend.h"
 
+#include <QHash>
+#include <QMutex>
 #include <functional>
 #include <vector>
 
@@ -41,6 +43,21 @@ QStringList BackendRegistry::ids()
     for (const auto& factory : factories())
         result.append(factory()->id());
     return result;
+}
+
+bool BackendRegistry::usesWorkers(const QString& id)
+{
+    // Charts ask on every redraw; creating a backend is cheap but not free.
+    static QMutex mutex;
+    static QHash<QString, bool> cache;
+    const QMutexLocker locker(&mutex);
+    const auto found = cache.constFind(id);
+    if (found != cache.constEnd())
+        return *found;
+    const auto backend = create(id);
+    const bool uses = backend ? backend->usesWorkers() : !id.endsWith(QLatin1String("sequential"));
+    cache.insert(id, uses);
+    return uses;
 }
 
 std::unique_ptr<Backend> BackendRegistry::create(const QString& id)

@@ -27,6 +27,11 @@ QString Format::ratio(double value, int decimals)
     return std::isfinite(value) ? QString::number(value, 'f', decimals) : QStringLiteral("–");
 }
 
+QString Format::speedup(double value, int decimals)
+{
+    return std::isfinite(value) ? ratio(value, decimals) + QLatin1Char('x') : ratio(value, decimals);
+}
+
 QString Format::percent(double fraction)
 {
     return std::isfinite(fraction) ? QString::number(fraction * 100.0, 'f', 0) + QLatin1Char('%') : QStringLiteral("–");

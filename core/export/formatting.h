@@ -4,12 +4,14 @@
 
 namespace parlab {
 
-// Human-readable figures shared by the text, Markdown and (later) GUI views.
+// Human-readable figures shared by the text, Markdown, HTML and SVG exports, the CLI and the window.
 namespace Format {
 // "1.234 s", "12.35 ms", "45.6 µs", "820 ns"; "–" for NaN.
 QString duration(double seconds);
 // "1.85", or "–" for NaN.
 QString ratio(double value, int decimals = 2);
+// A speedup or a bound: "1.85x", or "–" for NaN (no "x" after a dash).
+QString speedup(double value, int decimals = 2);
 // "93%", or "–" for NaN.
 QString percent(double fraction);
 // Sixteen hex digits: checksums are 64-bit and must survive JSON readers that use doubles.

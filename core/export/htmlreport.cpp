@@ -1,6 +1,7 @@
 #include "htmlreport.h"
 
 #include "formatting.h"
+#include "palette.h"
 #include "results.h"
 #include "svgcharts.h"
 #include "texttable.h"
@@ -16,7 +17,7 @@ constexpr int kMaxInputsShown = 64;
 
 using SvgCharts::escape;
 
-QString pageStyle()
+QString pageStyle(const RunResult& result)
 {
     return QStringLiteral(
                ":root{color-scheme:light dark;--bg:#ffffff;--fg:#1f2328;--muted:#636c76;--rule:#d8dee4;--panel:#f6f8fa;"
@@ -50,7 +51,7 @@ QString pageStyle()
                "margin-right:6px}\n"
                ".muted{color:var(--muted)}\n"
                "footer{margin-top:3em;color:var(--muted);font-size:.85em}\n")
-        + SvgCharts::styleSheet();
+        + SvgCharts::styleSheet(result);
 }
 
 QString defaultTitle(const RunResult& result)
@@ -182,8 +183,10 @@ QString chartsSection(const RunResult& result)
     if (!speedup.isEmpty())
         html += QStringLiteral("<figure>\n") + speedup
             + element(QStringLiteral("figcaption"),
-                QStringLiteral("Speedup against workers with 95% intervals; dashed: the lpt bound; dotted: ideal "
-                               "(speedup = workers)."))
+                QStringLiteral("Speedup against workers with 95% intervals; %1: the lpt bound; %2: ideal "
+                               "(speedup = workers).")
+                    .arg(Palette::styleName(Palette::reference(Palette::Reference::LptBound).style),
+                        Palette::styleName(Palette::reference(Palette::Reference::Ideal).style)))
             + QStringLiteral("\n</figure>\n");
     if (!wall.isEmpty())
         html += QStringLiteral("<figure>\n") + wall
@@ -201,9 +204,8 @@ QString boundsSection(const RunResult& result)
     if (std::isfinite(bounds.critical) || !bounds.lpt.isEmpty()) {
         QList<QStringList> rows;
         for (auto it = bounds.lpt.cbegin(); it != bounds.lpt.cend(); ++it)
-            rows.append({ QString::number(it.key()), escape(Format::ratio(it.value()) + QLatin1Char('x')) });
-        rows.append(
-            { QStringLiteral("unlimited (critical)"), escape(Format::ratio(bounds.critical) + QLatin1Char('x')) });
+            rows.append({ QString::number(it.key()), escape(Format::speedup(it.value())) });
+        rows.append({ QStringLiteral("unlimited (critical)"), escape(Format::speedup(bounds.critical)) });
         html += QStringLiteral("<h3>Speedup bounds</h3>\n")
             + table({ QStringLiteral("workers"), QStringLiteral("lpt bound") }, rows, { true, true });
     }
@@ -302,7 +304,7 @@ QString timelinesSection(const RunResult& result)
                               .arg(m->spans.size())
                               .arg(m->spans.size() == 1 ? QString() : QStringLiteral("s"));
         if (std::isfinite(m->speedup))
-            caption += QStringLiteral(", speedup %1x").arg(Format::ratio(m->speedup));
+            caption += QStringLiteral(", speedup %1").arg(Format::speedup(m->speedup));
         if (!m->switches.isEmpty())
             caption += QStringLiteral(", %1 lock hand-overs").arg(m->switches.last());
         html += element(QStringLiteral("h3"), escape(m->label())) + QLatin1Char('\n');
@@ -400,7 +402,7 @@ QByteArray HtmlReport::toHtml(const RunResult& result, const QString& title)
                                   "<meta name=\"generator\" content=\"ParLab %1\"/>\n")
                        .arg(QStringLiteral(PARLAB_VERSION));
     html += element(QStringLiteral("title"), escape(heading)) + QLatin1Char('\n');
-    html += QStringLiteral("<style>\n") + pageStyle() + QStringLiteral("</style>\n</head>\n<body>\n<header>\n");
+    html += QStringLiteral("<style>\n") + pageStyle(result) + QStringLiteral("</style>\n</head>\n<body>\n<header>\n");
     html += element(QStringLiteral("h1"), escape(heading)) + QLatin1Char('\n');
     html += element(QStringLiteral("p"), escape(Report::title(result)), QStringLiteral("subtitle")) + QLatin1Char('\n');
     html += element(QStringLiteral("p"),

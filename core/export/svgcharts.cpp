@@ -1,8 +1,12 @@
 #include "svgcharts.h"
 
+#include "backends/backendregistry.h"
 #include "formatting.h"
+#include "palette.h"
 #include "results.h"
-#include "traceexport.h"
+#include "timeline/timeaxis.h"
+#include "timeline/timelinemodel.h"
+#include "timeline/timewindow.h"
 
 #include <QMap>
 #include <algorithm>
@@ -13,7 +17,6 @@
 namespace parlab {
 
 namespace {
-constexpr int kSeriesColours = 8;
 constexpr double kCharWidth = 6.6; // average advance of the 12 px chart font, for laying out labels
 
 QString num(double value)
@@ -268,8 +271,10 @@ QStringList SvgCharts::backendsInOrder(const RunResult& result)
 
 QString SvgCharts::seriesClass(const RunResult& result, const QString& backend)
 {
+    // An index into this document's backends, not a colour: styleSheet(result) gives each the palette's colour
+    // of its id, so a backend has the same colour in the report as in the window whatever ran before it.
     const qsizetype index = std::max<qsizetype>(0, backendsInOrder(result).indexOf(backend));
-    return QStringLiteral("series%1").arg(index % kSeriesColours);
+    return QStringLiteral("series%1").arg(index);
 }
 
 QString SvgCharts::speedupChart(const RunResult& result)
@@ -293,8 +298,7 @@ QString SvgCharts::speedupChart(const RunResult& result)
     const ValueAxis y(top * 1.08, kPlotBottom, kPlotTop);
 
     QString body;
-    valueGrid(body, y, kPlotLeft, kPlotRight,
-        [](double v) { return Format::ratio(v, v == std::floor(v) ? 0 : 1) + QLatin1Char('x'); });
+    valueGrid(body, y, kPlotLeft, kPlotRight, [](double v) { return Format::speedup(v, v == std::floor(v) ? 0 : 1); });
     workerTicks(body, x, kPlotBottom);
 
     // Ideal speedup (= workers), cut where it leaves the plot.
@@ -321,10 +325,10 @@ QString SvgCharts::speedupChart(const RunResult& result)
         bound.append(num(x.map(w)) + QLatin1Char(',') + num(y.map(b)));
         boundDots += QStringLiteral("<circle class=\"bounddot\" cx=\"%1\" cy=\"%2\" r=\"3\">%3</circle>\n")
                          .arg(num(x.map(w)), num(y.map(b)),
-                             tooltip(QStringLiteral("lpt bound at %1 worker%2: %3x")
+                             tooltip(QStringLiteral("lpt bound at %1 worker%2: %3")
                                          .arg(w)
                                          .arg(w == 1 ? QString() : QStringLiteral("s"))
-                                         .arg(Format::ratio(b))));
+                                         .arg(Format::speedup(b))));
     }
     QList<LegendItem> items;
     if (!bound.isEmpty()) {
@@ -333,6 +337,9 @@ QString SvgCharts::speedupChart(const RunResult& result)
     }
 
     for (const QString& backend : backendsInOrder(result)) {
+        // A baseline's speedup is 1 by definition: the window leaves it out of this chart too.
+        if (!BackendRegistry::usesWorkers(backend))
+            continue;
         QList<const Measurement*> points;
         for (const Measurement& m : result.measurements) {
             if (m.backend == backend && std::isfinite(m.speedup))
@@ -351,7 +358,7 @@ QString SvgCharts::speedupChart(const RunResult& result)
             body += QStringLiteral("<polyline class=\"line\" points=\"%1\"/>\n").arg(polyline.join(QLatin1Char(' ')));
         for (const Measurement* m : std::as_const(points)) {
             const double px = x.map(m->workers);
-            QString tip = QStringLiteral("%1: speedup %2x").arg(m->label(), Format::ratio(m->speedup));
+            QString tip = QStringLiteral("%1: speedup %2").arg(m->label(), Format::speedup(m->speedup));
             if (std::isfinite(m->speedupLow) && std::isfinite(m->speedupHigh)) {
                 body += line(px, y.map(m->speedupLow), px, y.map(m->speedupHigh), QStringLiteral("whisker"));
                 tip += QStringLiteral(" [95% CI %1, %2]")
@@ -400,9 +407,23 @@ QString SvgCharts::wallTimeChart(const RunResult& result)
             continue;
         std::sort(points.begin(), points.end(),
             [](const Measurement* p, const Measurement* q) { return p->workers < q->workers; });
+        const QString cls = seriesClass(result, backends[b]);
+        if (!BackendRegistry::usesWorkers(backends[b])) {
+            // A baseline runs at one worker whatever the axis says: its median across the whole range, as the
+            // window draws it.
+            const Measurement* m = points.constFirst();
+            const double y0 = y.map(m->wall.median);
+            body += QStringLiteral(
+                "<g class=\"%1\">\n<polyline class=\"baseline\" points=\"%2,%3 %4,%3\">%5</polyline>\n</g>\n")
+                        .arg(cls, num(x.pixelLeft), num(y0), num(x.pixelRight),
+                            tooltip(QStringLiteral("%1: median %2 ± %3")
+                                        .arg(m->label(), Format::duration(m->wall.median),
+                                            Format::duration(m->wall.stddev))));
+            items.append({ QStringLiteral("%1 (median)").arg(backends[b]), cls, QStringLiteral("baseline") });
+            continue;
+        }
         // Backends side by side at one worker count, so their whiskers do not hide each other.
         const double offset = (double(b) - double(backends.size() - 1) / 2) * 5;
-        const QString cls = seriesClass(result, backends[b]);
         body += QStringLiteral("<g class=\"%1\">\n").arg(cls);
         QStringList polyline;
         for (const Measurement* m : std::as_const(points))
@@ -433,98 +454,71 @@ QString SvgCharts::wallTimeChart(const RunResult& result)
 
 QString SvgCharts::timeline(const Measurement& m, const QString& kernel, int maxTasks)
 {
-    QList<const TaskSpan*> tasks;
-    for (const TaskSpan& s : m.spans) {
-        if (s.endNs >= s.startNs && (s.startNs != 0 || s.endNs != 0))
-            tasks.append(&s);
-    }
-    if (tasks.isEmpty())
+    const TimelineModel model(m, std::max(1, maxTasks));
+    if (model.taskCount() == 0)
         return {};
-    std::sort(tasks.begin(), tasks.end(), [](const TaskSpan* a, const TaskSpan* b) { return a->startNs < b->startNs; });
-    const qsizetype allTasks = tasks.size();
-    if (tasks.size() > maxTasks)
-        tasks.resize(std::max(1, maxTasks));
-
-    qint64 t0 = std::numeric_limits<qint64>::max(), t1 = std::numeric_limits<qint64>::min();
-    QList<int> workers;
-    for (const TaskSpan* s : std::as_const(tasks)) {
-        t0 = std::min(t0, s->startNs);
-        t1 = std::max(t1, s->endNs);
-        if (!workers.contains(s->worker))
-            workers.append(s->worker);
-    }
-    QMap<int, QList<StateSpan>> statesOf;
-    for (const StateSpan& s : m.states) {
-        if (s.endNs > s.startNs && s.endNs > t0 && s.startNs < t1)
-            statesOf[s.worker].append(s);
-    }
-    std::sort(workers.begin(), workers.end());
 
     constexpr double width = 900, left = 170, right = width - 16, top = 8;
-    const bool withStates = !statesOf.isEmpty();
+    const bool withStates = model.hasStates();
     const double barHeight = 20, stripHeight = withStates ? 7 : 0, rowHeight = barHeight + stripHeight + 8;
-    const double bottom = top + rowHeight * double(workers.size());
-    const double span = double(std::max<qint64>(1, t1 - t0)) * 1e-9;
-    auto px = [&](qint64 ns) { return left + (right - left) * (double(ns - t0) * 1e-9) / span; };
-    auto rowTop = [&](int worker) { return top + rowHeight * double(workers.indexOf(worker)); };
+    const double bottom = top + rowHeight * model.rowCount();
+    // The same window the view opens with: everything drawn, a little room either side.
+    const TimeWindow window(TimeWindow::padded(model.extent().startNs, model.extent().endNs));
+    const double origin = double(model.originNs());
+    auto px = [&](qint64 ns) { return window.xFor(double(ns), left, right - left); };
+    auto rowTop = [&](int row) { return top + rowHeight * row; };
+    auto since = [&](qint64 ns) { return Format::duration((double(ns) - origin) * 1e-9); };
 
     QString body;
-    const ValueAxis time(span, right, left); // reused for its round steps; mapped by hand below
-    for (double tick : time.ticks()) {
-        if (tick > span * (1 + 1e-9))
-            break;
-        const double x = left + (right - left) * tick / span;
+    const TimeAxis axis(window.start() - origin, window.end() - origin, right - left,
+        [](const QString& label) { return double(label.size()) * kCharWidth; });
+    for (double tick : axis.ticks()) {
+        const double x = window.xFor(origin + tick, left, right - left);
         body += line(x, top, x, bottom, QStringLiteral("grid"));
-        body += text(x, bottom + 16, timeTick(tick, time.step), QStringLiteral("tick"), QStringLiteral("middle"));
+        body += text(x, bottom + 16, axis.label(tick), QStringLiteral("tick"), QStringLiteral("middle"));
     }
-    QMap<int, QString> names;
-    for (int w : std::as_const(workers))
-        names.insert(w, TraceExport::workerName(m, w));
-    for (int w : std::as_const(workers))
-        body += text(
-            left - 8, rowTop(w) + barHeight / 2 + 4, names.value(w), QStringLiteral("rowlabel"), QStringLiteral("end"));
+    for (int row = 0; row < model.rowCount(); ++row)
+        body += text(left - 8, rowTop(row) + barHeight / 2 + 4, model.row(row).label, QStringLiteral("rowlabel"),
+            QStringLiteral("end"));
 
     body += QStringLiteral("<g>\n");
-    int alternate = 0;
-    for (const TaskSpan* s : std::as_const(tasks)) {
-        const double x0 = px(s->startNs), x1 = std::max(px(s->endNs), x0 + 0.5);
-        const double y0 = rowTop(s->worker);
-        const QString name = QStringLiteral("%1(%2)").arg(kernel).arg(s->input);
-        QString tip
-            = QStringLiteral("%1 on %2: %3, from %4 to %5")
-                  .arg(name, names.value(s->worker), Format::duration(s->seconds()),
-                      Format::duration(double(s->startNs - t0) * 1e-9), Format::duration(double(s->endNs - t0) * 1e-9));
-        if (s->pid != 0)
-            tip += QStringLiteral(", pid %1").arg(s->pid);
-        if (!s->host.isEmpty())
-            tip += QStringLiteral(" on ") + s->host;
-        body += QStringLiteral("<rect class=\"bar%1\" x=\"%2\" y=\"%3\" width=\"%4\" height=\"%5\">%6</rect>\n")
-                    .arg(alternate++ % 2 ? QStringLiteral(" alt") : QString(), num(x0), num(y0), num(x1 - x0),
-                        num(barHeight), tooltip(tip));
-        if (x1 - x0 > name.size() * kCharWidth + 8)
-            body += text(
-                (x0 + x1) / 2, y0 + barHeight / 2 + 4, name, QStringLiteral("barlabel"), QStringLiteral("middle"));
+    for (int row = 0; row < model.rowCount(); ++row) {
+        const double y0 = rowTop(row);
+        for (int index : model.row(row).tasks) {
+            const TaskSpan& s = m.spans.at(index);
+            const double x0 = px(s.startNs), x1 = std::max(px(s.endNs), x0 + 0.5);
+            const QString name = QStringLiteral("%1(%2)").arg(kernel).arg(s.input);
+            QString tip
+                = QStringLiteral("%1 on %2: %3, from %4 to %5")
+                      .arg(name, model.row(row).label, Format::duration(s.seconds()), since(s.startNs), since(s.endNs));
+            if (s.pid != 0)
+                tip += QStringLiteral(", pid %1").arg(s.pid);
+            if (!s.host.isEmpty())
+                tip += QStringLiteral(" on ") + s.host;
+            body += QStringLiteral("<rect class=\"bar%1\" x=\"%2\" y=\"%3\" width=\"%4\" height=\"%5\">%6</rect>\n")
+                        .arg(TimelineModel::isAlternate(s) ? QStringLiteral(" alt") : QString(), num(x0), num(y0),
+                            num(x1 - x0), num(barHeight), tooltip(tip));
+            if (x1 - x0 > name.size() * kCharWidth + 8)
+                body += text(
+                    (x0 + x1) / 2, y0 + barHeight / 2 + 4, name, QStringLiteral("barlabel"), QStringLiteral("middle"));
+        }
     }
     body += QStringLiteral("</g>\n");
 
     // Lock states as a strip under each row, snapped to whole pixels (coarser with many rows, at most about
     // 4,000 pieces in all) and merged: thousands of hand-overs of a few milliseconds would otherwise make the
     // file large without drawing anything more.
-    const double snap = std::max(1.0, double(workers.size()) * (right - left) / 4'000.0);
-    for (auto it = statesOf.begin(); it != statesOf.end(); ++it) {
-        if (!workers.contains(it.key()))
-            continue;
-        QList<StateSpan>& states = it.value();
-        std::sort(
-            states.begin(), states.end(), [](const StateSpan& a, const StateSpan& b) { return a.startNs < b.startNs; });
-        const double y0 = rowTop(it.key()) + barHeight + 1;
+    const double snap = std::max(1.0, double(model.rowCount()) * (right - left) / 4'000.0);
+    for (int row = 0; row < model.rowCount(); ++row) {
+        const double y0 = rowTop(row) + barHeight + 1;
         struct Piece {
             LockState state;
             double x0, x1;
             qint64 ns;
         };
         QList<Piece> pieces;
-        for (const StateSpan& s : std::as_const(states)) {
+        for (int index : model.row(row).states) {
+            const StateSpan& s = m.states.at(index);
             const double x0 = left + std::round((std::max(px(s.startNs), left) - left) / snap) * snap;
             const double x1 = left + std::round((std::min(px(s.endNs), right) - left) / snap) * snap;
             if (x1 <= x0)
@@ -555,9 +549,9 @@ QString SvgCharts::timeline(const Measurement& m, const QString& kernel, int max
         }
         height += 18;
     }
-    if (allTasks > tasks.size()) {
+    if (model.allTaskCount() > model.taskCount()) {
         body += text(left, height + 10,
-            QStringLiteral("the first %1 of %2 tasks are drawn").arg(tasks.size()).arg(allTasks),
+            QStringLiteral("the first %1 of %2 tasks are drawn").arg(model.taskCount()).arg(model.allTaskCount()),
             QStringLiteral("note"));
         height += 18;
     }
@@ -565,36 +559,72 @@ QString SvgCharts::timeline(const Measurement& m, const QString& kernel, int max
         + QStringLiteral("</svg>\n");
 }
 
-QString SvgCharts::styleSheet()
+namespace {
+QString cssLine(const QString& selector, const Palette::Line& look, const QString& colour)
 {
-    QString css = QStringLiteral(
-        ":root{--c0:#1f6fc5;--c1:#d9730d;--c2:#178a5b;--c3:#b4469b;--c4:#5a9fd6;--c5:#c0392b;--c6:#7b6cd9;"
-        "--c7:#8a7a00;--running:#2ea043;--waiting:#d73a3a;--released:#9aa0a6;--onbar:#ffffff}\n"
-        "@media (prefers-color-scheme: dark){:root{--c0:#6cb0ff;--c1:#ffa657;--c2:#56d364;--c3:#f08fd8;"
-        "--c4:#a5d6ff;--c5:#ff7b72;--c6:#b8a9ff;--c7:#e3d04a;--running:#3fb950;--waiting:#f85149;"
-        "--released:#8b949e;--onbar:#0d1117}}\n"
-        "svg.chart{max-width:100%;height:auto;display:block;font-family:inherit}\n"
-        "svg.chart text{font-size:12px;fill:currentColor}\n"
-        "svg.chart text.tick{fill:var(--muted)}\n"
-        "svg.chart text.title{font-weight:600}\n"
-        "svg.chart text.barlabel{fill:var(--onbar);font-size:11px;pointer-events:none}\n"
-        "svg.chart text.note{fill:var(--muted);font-style:italic}\n"
-        "svg.chart .grid{stroke:var(--rule);stroke-width:1}\n"
-        "svg.chart .axis{stroke:var(--muted);stroke-width:1}\n"
-        "svg.chart .line{fill:none;stroke:var(--s);stroke-width:2}\n"
-        "svg.chart .whisker{stroke:var(--s);stroke-width:1.5}\n"
-        "svg.chart .dot{fill:var(--s);stroke:var(--bg);stroke-width:1}\n"
-        "svg.chart .bound{fill:none;stroke:var(--fg);stroke-width:1.5;stroke-dasharray:6 4}\n"
-        "svg.chart .bounddot{fill:var(--fg)}\n"
-        "svg.chart .ideal{fill:none;stroke:var(--muted);stroke-width:1.5;stroke-dasharray:2 3}\n"
-        "svg.chart .bar{fill:var(--c0);stroke:var(--bg);stroke-width:1}\n"
-        "svg.chart .bar.alt{fill-opacity:.8}\n"
-        "svg.chart .bar:hover,svg.chart .dot:hover{opacity:.75}\n"
-        "svg.chart .running{fill:var(--running)}\n"
-        "svg.chart .waiting{fill:var(--waiting)}\n"
-        "svg.chart .released{fill:var(--released)}\n");
-    for (int i = 0; i < kSeriesColours; ++i)
-        css += QStringLiteral(".series%1{--s:var(--c%1)}\n").arg(i);
+    QString dashes;
+    const QList<double> pattern = Palette::dashPattern(look.style);
+    if (!pattern.isEmpty()) {
+        QStringList lengths;
+        for (double length : pattern)
+            lengths.append(QString::number(length * look.width));
+        dashes = QStringLiteral(";stroke-dasharray:") + lengths.join(QLatin1Char(' '));
+    }
+    return QStringLiteral("svg.chart %1{fill:none;stroke:%2;stroke-width:%3%4}\n")
+        .arg(selector, colour, QString::number(look.width), dashes);
+}
+
+// The palette's colours as custom properties of one scheme: --b0.. for the run's backends, the rest by name.
+QString paletteProperties(const QStringList& backends, bool dark)
+{
+    QStringList properties;
+    for (qsizetype i = 0; i < backends.size(); ++i)
+        properties.append(QStringLiteral("--b%1:%2").arg(i).arg(Palette::hex(Palette::backend(backends[i]).on(dark))));
+    properties.append(QStringLiteral("--ref:") + Palette::hex(Palette::referenceColour().on(dark)));
+    for (LockState state : { LockState::Running, LockState::Waiting, LockState::Released })
+        properties.append(
+            QStringLiteral("--%1:%2").arg(lockStateName(state), Palette::hex(Palette::lockState(state).on(dark))));
+    properties.append(QStringLiteral("--task:") + Palette::hex(Palette::task(false).on(dark)));
+    properties.append(QStringLiteral("--task-alt:") + Palette::hex(Palette::task(true).on(dark)));
+    properties.append(dark ? QStringLiteral("--onbar:#0d1117") : QStringLiteral("--onbar:#ffffff"));
+    return QStringLiteral(":root{") + properties.join(QLatin1Char(';')) + QStringLiteral("}");
+}
+} // namespace
+
+QString SvgCharts::styleSheet(const RunResult& result)
+{
+    const QStringList backends = backendsInOrder(result);
+    const Palette::Line series = Palette::series(QString());
+    QString css = paletteProperties(backends, false) + QLatin1Char('\n');
+    css += QStringLiteral("@media (prefers-color-scheme: dark){") + paletteProperties(backends, true)
+        + QStringLiteral("}\n");
+    css += QStringLiteral("svg.chart{max-width:100%;height:auto;display:block;font-family:inherit}\n"
+                          "svg.chart text{font-size:12px;fill:currentColor}\n"
+                          "svg.chart text.tick{fill:var(--muted)}\n"
+                          "svg.chart text.title{font-weight:600}\n"
+                          "svg.chart text.barlabel{fill:var(--onbar);font-size:11px;pointer-events:none}\n"
+                          "svg.chart text.note{fill:var(--muted);font-style:italic}\n"
+                          "svg.chart .grid{stroke:var(--rule);stroke-width:1}\n"
+                          "svg.chart .axis{stroke:var(--muted);stroke-width:1}\n");
+    css += cssLine(QStringLiteral(".line"), series, QStringLiteral("var(--s)"));
+    // A baseline in its backend's colour, in the palette's baseline style (the same for every backend).
+    css += cssLine(QStringLiteral(".baseline"), Palette::baseline(QString()), QStringLiteral("var(--s)"));
+    css += QStringLiteral("svg.chart .whisker{stroke:var(--s);stroke-width:%1}\n")
+               .arg(QString::number(Palette::whiskerWidth()));
+    css += QStringLiteral("svg.chart .dot{fill:var(--s);stroke:var(--bg);stroke-width:1}\n");
+    css += cssLine(
+        QStringLiteral(".ideal"), Palette::reference(Palette::Reference::Ideal), QStringLiteral("var(--ref)"));
+    css += cssLine(
+        QStringLiteral(".bound"), Palette::reference(Palette::Reference::LptBound), QStringLiteral("var(--ref)"));
+    css += QStringLiteral("svg.chart .bounddot{fill:var(--ref)}\n"
+                          "svg.chart .bar{fill:var(--task);stroke:var(--bg);stroke-width:1}\n"
+                          "svg.chart .bar.alt{fill:var(--task-alt)}\n"
+                          "svg.chart .bar:hover,svg.chart .dot:hover{opacity:.75}\n"
+                          "svg.chart .running{fill:var(--running)}\n"
+                          "svg.chart .waiting{fill:var(--waiting)}\n"
+                          "svg.chart .released{fill:var(--released)}\n");
+    for (qsizetype i = 0; i < backends.size(); ++i)
+        css += QStringLiteral(".series%1{--s:var(--b%1)}\n").arg(i);
     return css;
 }
 

@@ -47,7 +47,7 @@ Report::Table Report::summary(const RunResult& result)
         if (m.samplesS.isEmpty())
             continue;
         const double bound = result.bounds.lpt.value(m.workers, kUnknown);
-        QString speedup = Format::ratio(m.speedup) + QLatin1Char('x');
+        QString speedup = Format::speedup(m.speedup);
         if (std::isfinite(m.speedupLow))
             speedup += QStringLiteral(" [%1, %2]").arg(Format::ratio(m.speedupLow), Format::ratio(m.speedupHigh));
         table.rows.append({
@@ -58,7 +58,7 @@ Report::Table Report::summary(const RunResult& result)
             Format::duration(m.cpuMedianS),
             speedup,
             Format::percent(m.efficiency),
-            std::isfinite(bound) ? Format::ratio(bound) + QLatin1Char('x') : QStringLiteral("–"),
+            Format::speedup(bound),
         });
     }
     return table;
@@ -74,9 +74,9 @@ QStringList Report::notes(const RunResult& result)
             sum += c;
             longest = std::max(longest, c);
         }
-        notes << QStringLiteral("bounds: with unlimited workers at most %1x (all tasks %2, the longest %3); the lpt "
+        notes << QStringLiteral("bounds: with unlimited workers at most %1 (all tasks %2, the longest %3); the lpt "
                                 "column is what the longest-task-first schedule reaches at that worker count")
-                     .arg(Format::ratio(b.critical), Format::duration(sum), Format::duration(longest));
+                     .arg(Format::speedup(b.critical), Format::duration(sum), Format::duration(longest));
     }
     for (const Measurement& m : result.measurements) {
         if (std::isfinite(m.launchMedianS))

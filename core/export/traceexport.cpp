@@ -1,13 +1,11 @@
 #include "traceexport.h"
 
-#include "backends/backend.h"
-#include "backends/backendregistry.h"
 #include "formatting.h"
 #include "results.h"
+#include "timeline/timelinemodel.h"
 
 #include <QJsonDocument>
 #include <QMap>
-#include <QSet>
 #include <algorithm>
 #include <charconv>
 #include <limits>
@@ -122,41 +120,6 @@ const char* stateColour(LockState state)
     return "grey";
 }
 
-// "thread 1", "process 2 (pid 1234)", "rank 0 on node7": what the backend calls a worker, numbered as a user
-// counts them (ranks from 0, as MPI does), with the process where one worker is one process.
-QString describeWorker(const QString& noun, int worker, const QList<const TaskSpan*>& spans)
-{
-    const bool rank = noun == QStringLiteral("rank");
-    QString name = QStringLiteral("%1 %2").arg(noun).arg(rank ? worker : worker + 1);
-    QSet<qint64> pids;
-    QString host;
-    for (const TaskSpan* s : spans) {
-        pids.insert(s->pid);
-        if (!s->host.isEmpty())
-            host = s->host;
-    }
-    if (!host.isEmpty())
-        name += QStringLiteral(" on ") + host;
-    // Threads share the program's pid, a process slot runs a new process per task: neither names one.
-    if (pids.size() == 1 && *pids.cbegin() != 0 && !noun.contains(QStringLiteral("thread")))
-        name += QStringLiteral(" (pid %1)").arg(*pids.cbegin());
-    return name;
-}
-
-QString nounOf(const QString& backend)
-{
-    const std::unique_ptr<Backend> created = BackendRegistry::create(backend);
-    return created ? created->workerNoun() : QStringLiteral("worker");
-}
-
-QString nounFor(const QString& backend, QMap<QString, QString>& cache)
-{
-    auto it = cache.find(backend);
-    if (it == cache.end())
-        it = cache.insert(backend, nounOf(backend));
-    return it.value();
-}
-
 class Writer {
 public:
     Writer(qint64 originNs, const QString& kernel)
@@ -195,7 +158,7 @@ public:
                 return a->startNs < b->startNs || (a->startNs == b->startNs && a->endNs > b->endNs);
             });
             const int tid = worker + 1;
-            appendMetadata(events, "thread_name", pid, tid, "name", describeWorker(noun, worker, tasks), 0);
+            appendMetadata(events, "thread_name", pid, tid, "name", TimelineModel::workerLabel(noun, worker, tasks), 0);
             appendMetadata(events, "thread_sort_index", pid, tid, "sort_index", QString(), tid);
             addWorker(pid, tid, tasks, statesOf.value(worker));
         }
@@ -334,10 +297,9 @@ QByteArray TraceExport::toJson(const RunResult& result)
     QByteArray& out = writer.events;
     out.reserve(slices * 110 + 4096); // about the size of one event
     out += "{\"traceEvents\":[\n";
-    QMap<QString, QString> nouns;
     for (qsizetype i = 0; i < result.measurements.size(); ++i) {
         const Measurement& m = result.measurements[i];
-        writer.addMeasurement(m, int(i) + 1, int(i), nounFor(m.backend, nouns));
+        writer.addMeasurement(m, int(i) + 1, int(i), TimelineModel::workerNoun(m.backend));
     }
     if (out.endsWith(",\n"))
         out.chop(2);
@@ -373,12 +335,7 @@ QJsonObject TraceExport::toObject(const RunResult& result)
 
 QString TraceExport::workerName(const Measurement& measurement, int worker)
 {
-    QList<const TaskSpan*> spans;
-    for (const TaskSpan& s : measurement.spans) {
-        if (s.worker == worker && recorded(s))
-            spans.append(&s);
-    }
-    return describeWorker(nounOf(measurement.backend), worker, spans);
+    return TimelineModel::workerLabel(measurement, worker);
 }
 
 } // namespace parlab

@@ -45,7 +45,7 @@ QString workersPhrase(int workers)
 
 QString times(double value)
 {
-    return Format::ratio(value) + QLatin1Char('x');
+    return Format::speedup(value);
 }
 
 // The backend whose median is `backend`'s speedup baseline; known here even for ids this build lacks.
@@ -631,51 +631,51 @@ const QHash<QString, Rule>& rules()
         { QStringLiteral("gil-threads"),
             { gilThreadsRule,
                 QStringLiteral("Holds when gil-threads at the most workers (from 2, within the cores) stays at or "
-                               "below %1x against sequential. Inconclusive on one core, or when native threads in the "
+                               "below %1 against sequential. Inconclusive on one core, or when native threads in the "
                                "same run did not scale either.")
-                        .arg(Format::ratio(kFlatSpeedup))
+                        .arg(Format::speedup(kFlatSpeedup))
                     + inconclusive } },
         { QStringLiteral("processes-scale"),
             { processesRule,
                 QStringLiteral("Holds when processes at the most workers (from 2, within the cores) reach at least "
-                               "%1 of the lpt bound of these tasks (or of the worker count without one): %2x for the "
+                               "%1 of the lpt bound of these tasks (or of the worker count without one): %2 for the "
                                "six classic tasks on 2 workers.")
-                        .arg(Format::percent(kScalingShare), Format::ratio(kScalingShare * 2))
+                        .arg(Format::percent(kScalingShare), Format::speedup(kScalingShare * 2))
                     + inconclusive } },
         { QStringLiteral("io-threads"),
             { ioThreadsRule,
                 QStringLiteral("Holds when gil-threads at the most workers reach at least %1 of the worker count "
-                               "against sequential (%2x at 4), whatever the number of cores.")
-                        .arg(Format::percent(kScalingShare), Format::ratio(kScalingShare * 4))
+                               "against sequential (%2 at 4), whatever the number of cores.")
+                        .arg(Format::percent(kScalingShare), Format::speedup(kScalingShare * 4))
                     + inconclusive } },
         { QStringLiteral("release-gil"),
             { releaseGilRule,
-                QStringLiteral("Holds when gil-threads with release_gil reach at least %1 of the worker count (%2x at "
+                QStringLiteral("Holds when gil-threads with release_gil reach at least %1 of the worker count (%2 at "
                                "2), and, where python-threads ran with python_native, it reaches at least %3 of the "
-                               "worker count against python-sequential (%4x at 2).")
-                        .arg(Format::percent(kReleasedShare), Format::ratio(kReleasedShare * 2),
-                            Format::percent(kScalingShare), Format::ratio(kScalingShare * 2))
+                               "worker count against python-sequential (%4 at 2).")
+                        .arg(Format::percent(kReleasedShare), Format::speedup(kReleasedShare * 2),
+                            Format::percent(kScalingShare), Format::speedup(kScalingShare * 2))
                     + inconclusive } },
         { QStringLiteral("real-python"),
             { realPythonRule,
-                QStringLiteral("Holds when python-threads stays at or below %1x and python-processes reaches at least "
-                               "%2 of the worker count (%3x at 2), both against python-sequential.")
-                        .arg(Format::ratio(kFlatSpeedup), Format::percent(kScalingShare),
-                            Format::ratio(kScalingShare * 2))
+                QStringLiteral("Holds when python-threads stays at or below %1 and python-processes reaches at least "
+                               "%2 of the worker count (%3 at 2), both against python-sequential.")
+                        .arg(Format::speedup(kFlatSpeedup), Format::percent(kScalingShare),
+                            Format::speedup(kScalingShare * 2))
                     + inconclusive } },
         { QStringLiteral("load-imbalance"),
             { loadImbalanceRule,
-                QStringLiteral("Holds when the best threads speedup over all worker counts stays at or below %1x the "
+                QStringLiteral("Holds when the best threads speedup over all worker counts stays at or below %1 the "
                                "bound sum / max of the sequentially measured task costs. Inconclusive when the run "
                                "had no more usable cores than that bound, or when the threads stayed below %2 of it.")
-                        .arg(Format::ratio(kBoundSlack), Format::percent(kScalingShare))
+                        .arg(Format::speedup(kBoundSlack), Format::percent(kScalingShare))
                     + inconclusive } },
         { QStringLiteral("startup-cost"),
             { startupCostRule,
-                QStringLiteral("Holds when process-per-task takes at least %1x the wall time of the processes pool at "
+                QStringLiteral("Holds when process-per-task takes at least %1 the wall time of the processes pool at "
                                "the same worker count; the start-up cost per task is (T process-per-task − T "
                                "processes) / tasks.")
-                        .arg(Format::ratio(kStartupRatio, 1))
+                        .arg(Format::speedup(kStartupRatio, 1))
                     + inconclusive } },
     };
     return table;

@@ -1,5 +1,7 @@
 #include "chartexport.h"
 
+#include "atomicfile.h"
+
 #include <QAction>
 #include <QApplication>
 #include <QChart>
@@ -15,7 +17,6 @@
 #include <QPageSize>
 #include <QPainter>
 #include <QPdfWriter>
-#include <QSaveFile>
 #include <QStandardPaths>
 #include <QSvgGenerator>
 
@@ -67,19 +68,6 @@ QString chartTitle(QChartView* view)
     return title.isEmpty() ? QStringLiteral("ParLab chart") : title;
 }
 
-QString failure(const QString& path, const QString& reason)
-{
-    return QApplication::translate("ChartExport", "Cannot save the chart to %1: %2")
-        .arg(QDir::toNativeSeparators(path), reason);
-}
-
-QString commit(QSaveFile& file, const QString& path)
-{
-    if (!file.commit())
-        return failure(path, file.errorString());
-    return {};
-}
-
 QString suggestedName(QChartView* view)
 {
     // "Speedup vs workers: fib on 6 inputs" -> "speedup-vs-workers-fib-on-6-inputs.png"
@@ -123,31 +111,19 @@ QString ChartExport::askSavePath(QWidget* parent, const QString& title, const QS
 
 QString ChartExport::save(QChartView* view, const QString& path, QSize size)
 {
+    const QString what
+        = QApplication::translate("ChartExport", "Cannot save the chart to %1").arg(QDir::toNativeSeparators(path));
     if (!view || !view->chart())
-        return failure(path, QApplication::translate("ChartExport", "there is no chart"));
+        return what + QStringLiteral(": ") + QApplication::translate("ChartExport", "there is no chart");
     if (size.isEmpty())
         size = kDefaultSize;
-    const QString suffix = QFileInfo(path).suffix().toLower();
-    if (suffix != QLatin1String("png") && suffix != QLatin1String("svg") && suffix != QLatin1String("pdf")) {
-        return failure(path,
-            QApplication::translate("ChartExport", "unknown file type \"%1\" (use .png, .svg or .pdf)")
-                .arg(suffix.isEmpty() ? QStringLiteral("no suffix") : QLatin1Char('.') + suffix));
-    }
-    // QSaveFile: a failed export never leaves half a file over an older good one.
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly))
-        return failure(path, file.errorString());
 
-    if (suffix == QLatin1String("png")) {
-        const QImage image = renderImage(view, size, 2.0);
-        if (!image.save(&file, "PNG")) {
-            file.cancelWriting();
-            return failure(path, QApplication::translate("ChartExport", "the PNG encoder failed"));
-        }
-        return commit(file, path);
-    }
-
-    if (suffix == QLatin1String("svg")) {
+    const AtomicFile::Writer png = [view, size](QIODevice& file) -> Result<void> {
+        if (!renderImage(view, size, 2.0).save(&file, "PNG"))
+            return fail(QApplication::translate("ChartExport", "the PNG encoder failed"));
+        return {};
+    };
+    const AtomicFile::Writer svg = [view, size](QIODevice& file) -> Result<void> {
         QSvgGenerator generator;
         generator.setOutputDevice(&file);
         generator.setSize(size);
@@ -157,36 +133,38 @@ QString ChartExport::save(QChartView* view, const QString& path, QSize size)
         generator.setTitle(chartTitle(view));
         generator.setDescription(QApplication::translate("ChartExport", "Exported from ParLab"));
         QPainter painter;
-        if (!painter.begin(&generator)) {
-            file.cancelWriting();
-            return failure(path, QApplication::translate("ChartExport", "the SVG generator could not start"));
-        }
+        if (!painter.begin(&generator))
+            return fail(QApplication::translate("ChartExport", "the SVG generator could not start"));
         paintChart(view, painter, size);
         painter.end();
-        return commit(file, path);
-    }
-
-    QPdfWriter writer(&file);
-    writer.setTitle(chartTitle(view));
-    writer.setCreator(QStringLiteral("ParLab"));
-    writer.setResolution(300);
-    // A page exactly the chart's shape (96 logical pixels per inch), so it drops into a document unpadded.
-    // QPageLayout turns the page size's portrait form sideways, so the size is given tall, then laid landscape.
-    const QSizeF points = QSizeF(size) * (72.0 / 96.0);
-    const bool wide = points.width() >= points.height();
-    const QSizeF portrait = wide ? points.transposed() : points;
-    writer.setPageLayout(QPageLayout(QPageSize(portrait, QPageSize::Point, QStringLiteral("ParLab chart")),
-        wide ? QPageLayout::Landscape : QPageLayout::Portrait, QMarginsF(0, 0, 0, 0)));
-    QPainter painter;
-    if (!painter.begin(&writer)) {
-        file.cancelWriting();
-        return failure(path, QApplication::translate("ChartExport", "the PDF writer could not start"));
-    }
-    const double scale = std::min(writer.width() / double(size.width()), writer.height() / double(size.height()));
-    painter.scale(scale, scale);
-    paintChart(view, painter, size);
-    painter.end();
-    return commit(file, path);
+        return {};
+    };
+    const AtomicFile::Writer pdf = [view, size](QIODevice& file) -> Result<void> {
+        QPdfWriter writer(&file);
+        writer.setTitle(chartTitle(view));
+        writer.setCreator(QStringLiteral("ParLab"));
+        writer.setResolution(300);
+        // A page exactly the chart's shape (96 logical pixels per inch), so it drops into a document unpadded.
+        // QPageLayout turns the page size's portrait form sideways, so the size is given tall, then laid
+        // landscape.
+        const QSizeF points = QSizeF(size) * (72.0 / 96.0);
+        const bool wide = points.width() >= points.height();
+        const QSizeF portrait = wide ? points.transposed() : points;
+        writer.setPageLayout(QPageLayout(QPageSize(portrait, QPageSize::Point, QStringLiteral("ParLab chart")),
+            wide ? QPageLayout::Landscape : QPageLayout::Portrait, QMarginsF(0, 0, 0, 0)));
+        QPainter painter;
+        if (!painter.begin(&writer))
+            return fail(QApplication::translate("ChartExport", "the PDF writer could not start"));
+        const double scale = std::min(writer.width() / double(size.width()), writer.height() / double(size.height()));
+        painter.scale(scale, scale);
+        paintChart(view, painter, size);
+        painter.end();
+        return {};
+    };
+    return AtomicFile::writeByType(path,
+        { { { QStringLiteral("png") }, png }, { { QStringLiteral("svg") }, svg }, { { QStringLiteral("pdf") }, pdf } },
+        what)
+        .error();
 }
 
 void ChartExport::copyToClipboard(QChartView* view)

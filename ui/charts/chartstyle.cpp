@@ -1,6 +1,5 @@
 #include "chartstyle.h"
 
-#include "backends/backend.h"
 #include "backends/backendregistry.h"
 #include "results.h"
 
@@ -8,7 +7,6 @@
 #include <QChart>
 #include <QCoreApplication>
 #include <QFontMetricsF>
-#include <QHash>
 #include <QLegend>
 #include <QLegendMarker>
 #include <QPalette>
@@ -20,39 +18,6 @@ namespace parlab {
 
 namespace {
 constexpr char kHiddenFromLegend[] = "parlabHiddenFromLegend";
-
-// Hues picked far apart for the backends a class compares side by side (sequential, threads, processes);
-// the Python family reuses its native sibling's hue at a different saturation so pairs read as related.
-struct Hue {
-    const char* id;
-    int hue;
-    int saturation;
-};
-constexpr Hue kKnownHues[] = {
-    { "sequential", 0, 0 },
-    { "threads", 212, 200 },
-    { "qtconcurrent", 180, 200 },
-    { "processes", 28, 230 },
-    { "process-per-task", 280, 150 },
-    { "gil-threads", 355, 200 },
-    { "mpi", 125, 170 },
-    { "python-sequential", 0, 0 },
-    { "python-threads", 45, 220 },
-    { "python-processes", 320, 170 },
-};
-// For ids not in the table; ordered so neighbours differ strongly.
-constexpr int kSpareHues[] = { 195, 60, 300, 15, 150, 250, 90, 340 };
-
-int stableHash(const QString& text)
-{
-    // qHash is seeded per process; a colour must not change between runs.
-    quint32 hash = 2166136261u;
-    for (QChar c : text) {
-        hash ^= c.unicode();
-        hash *= 16777619u;
-    }
-    return int(hash % std::size(kSpareHues));
-}
 
 QColor blend(const QColor& a, const QColor& b, double t)
 {
@@ -66,26 +31,39 @@ bool ChartStyle::isDark(const QPalette& palette)
     return palette.color(QPalette::Window).lightness() < 128;
 }
 
+QColor ChartStyle::color(const Palette::Colour& colour, const QPalette& palette)
+{
+    return QColor(QRgb(colour.on(isDark(palette))));
+}
+
+Qt::PenStyle ChartStyle::penStyle(Palette::LineStyle style)
+{
+    switch (style) {
+    case Palette::LineStyle::Solid:
+        return Qt::SolidLine;
+    case Palette::LineStyle::Dashed:
+        return Qt::DashLine;
+    case Palette::LineStyle::Dotted:
+        return Qt::DotLine;
+    }
+    return Qt::SolidLine;
+}
+
+QPen ChartStyle::pen(const Palette::Line& line, const QPalette& palette)
+{
+    QPen pen(color(line.colour, palette), line.width, penStyle(line.style));
+    pen.setCapStyle(Qt::FlatCap);
+    return pen;
+}
+
 QColor ChartStyle::backendColor(const QString& backendId, const QPalette& palette)
 {
-    int hue = kSpareHues[stableHash(backendId)];
-    int saturation = 190;
-    for (const Hue& known : kKnownHues) {
-        if (backendId == QLatin1String(known.id)) {
-            hue = known.hue;
-            saturation = known.saturation;
-            break;
-        }
-    }
-    // Lightness tuned so yellow-ish and blue hues are both readable: dark enough on white, light on black.
-    const bool dark = isDark(palette);
-    const int lightness = saturation == 0 ? (dark ? 190 : 90) : (dark ? 165 : 105);
-    return QColor::fromHsl(hue, saturation, lightness);
+    return color(Palette::backend(backendId), palette);
 }
 
 QColor ChartStyle::referenceColor(const QPalette& palette)
 {
-    return blend(palette.color(QPalette::Window), palette.color(QPalette::WindowText), 0.6);
+    return color(Palette::referenceColour(), palette);
 }
 
 QFont ChartStyle::titleFont()
@@ -336,15 +314,7 @@ QString ChartStyle::title(const QString& subject, const RunResult& result)
 
 bool ChartStyle::usesWorkers(const QString& backendId)
 {
-    // Creating a backend is cheap but not free, and charts ask on every redraw.
-    static QHash<QString, bool> cache;
-    const auto found = cache.constFind(backendId);
-    if (found != cache.constEnd())
-        return *found;
-    const auto backend = BackendRegistry::create(backendId);
-    const bool uses = backend ? backend->usesWorkers() : !backendId.endsWith(QLatin1String("sequential"));
-    cache.insert(backendId, uses);
-    return uses;
+    return BackendRegistry::usesWorkers(backendId);
 }
 
 } // namespace parlab

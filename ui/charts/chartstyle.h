@@ -1,7 +1,10 @@
 #pragma once
 
+#include "palette.h"
+
 #include <QColor>
 #include <QFont>
+#include <QPen>
 #include <QString>
 
 class QAbstractSeries;
@@ -13,15 +16,21 @@ namespace parlab {
 
 struct RunResult;
 
-// The look every ParLab chart shares: one colour per backend, projector-sized fonts and palette-following
-// backgrounds, axes and legends, so a dark theme looks right. Charts call applyPalette again on
-// QEvent::PaletteChange.
+// The look every ParLab chart shares: the colours and line styles of core's Palette (the HTML report draws from
+// the same one) turned into QColor and QPen, projector-sized fonts, and backgrounds, axes and legends that
+// follow the QPalette, so a dark theme looks right. Charts call applyPalette again on QEvent::PaletteChange.
 namespace ChartStyle {
 // Point markers, in pixels: visible from the back of a room without hiding the CI whiskers.
 inline constexpr double kMarkerSize = 7;
 
-// A stable colour for a backend id, the same in every chart and in the results table; lighter on a dark
-// palette so it stays readable.
+// The palette's colour in the shade for this QPalette's background (Palette::Colour::dark on a dark window).
+QColor color(const Palette::Colour& colour, const QPalette& palette);
+// A pen drawing `line` on this QPalette: its colour, width and style (flat caps, so dashes and dots keep the
+// pattern the report's SVG draws).
+QPen pen(const Palette::Line& line, const QPalette& palette);
+Qt::PenStyle penStyle(Palette::LineStyle style);
+// A stable colour for a backend id, the same in every chart, the results table and the report; lighter on a
+// dark palette so it stays readable.
 QColor backendColor(const QString& backendId, const QPalette& palette);
 // For reference lines (ideal, bounds, 100%): visible but quieter than the data.
 QColor referenceColor(const QPalette& palette);

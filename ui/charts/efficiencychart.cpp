@@ -113,7 +113,7 @@ QLineSeries* EfficiencyChart::seriesFor(const QString& backend)
     series->setPointsVisible(true);
     series->setMarkerSize(ChartStyle::kMarkerSize);
     const QColor colour = ChartStyle::backendColor(backend, palette());
-    series->setPen(QPen(colour, 2.5));
+    series->setPen(ChartStyle::pen(Palette::series(backend), palette()));
     series->setColor(colour);
     m_chart->addSeries(series);
     series->attachAxis(m_x);
@@ -137,10 +137,10 @@ void EfficiencyChart::restyle()
 {
     const QPalette pal = palette();
     ChartStyle::applyPalette(m_chart, pal);
-    m_full->setPen(QPen(ChartStyle::referenceColor(pal), 2, Qt::DashLine));
+    m_full->setPen(ChartStyle::pen(Palette::reference(Palette::Reference::FullEfficiency), pal));
     for (auto it = m_backends.cbegin(); it != m_backends.cend(); ++it) {
         const QColor colour = ChartStyle::backendColor(it.key(), pal);
-        it.value()->setPen(QPen(colour, 2.5));
+        it.value()->setPen(ChartStyle::pen(Palette::series(it.key()), pal));
         it.value()->setColor(colour);
     }
 }

@@ -14,15 +14,6 @@
 
 namespace parlab {
 
-namespace {
-QPen referencePen(const QPalette& palette, Qt::PenStyle style)
-{
-    QPen pen(ChartStyle::referenceColor(palette), 2, style);
-    pen.setCapStyle(Qt::FlatCap);
-    return pen;
-}
-} // namespace
-
 SpeedupChart::SpeedupChart(QWidget* parent)
     : QChartView(parent)
     , m_chart(new QChart)
@@ -156,7 +147,7 @@ SpeedupChart::BackendSeries& SpeedupChart::seriesFor(const QString& backend)
     series.line->setPointsVisible(true);
     series.line->setMarkerSize(ChartStyle::kMarkerSize);
     const QColor colour = ChartStyle::backendColor(backend, palette());
-    series.line->setPen(QPen(colour, 2.5));
+    series.line->setPen(ChartStyle::pen(Palette::series(backend), palette()));
     series.line->setColor(colour);
     m_chart->addSeries(series.line);
     series.line->attachAxis(m_x);
@@ -194,7 +185,7 @@ void SpeedupChart::updateWhiskers(
 {
     while (series.whiskers.size() < lows.size()) {
         QLineSeries* whisker = addHelperSeries();
-        whisker->setPen(QPen(series.line->color(), 1.5));
+        whisker->setPen(QPen(series.line->color(), Palette::whiskerWidth()));
         series.whiskers.append(whisker);
     }
     while (series.whiskers.size() > lows.size()) {
@@ -216,14 +207,14 @@ void SpeedupChart::restyle()
 {
     const QPalette pal = palette();
     ChartStyle::applyPalette(m_chart, pal);
-    m_ideal->setPen(referencePen(pal, Qt::DashLine));
-    m_lpt->setPen(referencePen(pal, Qt::DotLine));
+    m_ideal->setPen(ChartStyle::pen(Palette::reference(Palette::Reference::Ideal), pal));
+    m_lpt->setPen(ChartStyle::pen(Palette::reference(Palette::Reference::LptBound), pal));
     for (auto it = m_backends.begin(); it != m_backends.end(); ++it) {
         const QColor colour = ChartStyle::backendColor(it.key(), pal);
-        it->line->setPen(QPen(colour, 2.5));
+        it->line->setPen(ChartStyle::pen(Palette::series(it.key()), pal));
         it->line->setColor(colour);
         for (QLineSeries* whisker : std::as_const(it->whiskers))
-            whisker->setPen(QPen(colour, 1.5));
+            whisker->setPen(QPen(colour, Palette::whiskerWidth()));
     }
     ChartStyle::placeLegend(m_chart);
 }

@@ -192,10 +192,10 @@ void WallTimeChart::styleSeries(const QString& backend, BackendSeries& series)
 {
     const QColor colour = ChartStyle::backendColor(backend, palette());
     if (series.reference) {
-        series.median->setPen(QPen(colour, 2.5, Qt::DashLine));
+        series.median->setPen(ChartStyle::pen(Palette::baseline(backend), palette()));
         return;
     }
-    series.median->setPen(QPen(colour, 2.5));
+    series.median->setPen(ChartStyle::pen(Palette::series(backend), palette()));
     series.median->setColor(colour);
     QColor fill = colour;
     fill.setAlphaF(0.22f);

@@ -1,5 +1,6 @@
 #include "comparisonview.h"
 
+#include "atomicfile.h"
 #include "charts/chartexport.h"
 #include "charts/chartstyle.h"
 #include "export/formatting.h"
@@ -22,7 +23,6 @@
 #include <QLineSeries>
 #include <QMessageBox>
 #include <QPushButton>
-#include <QSaveFile>
 #include <QSplitter>
 #include <QStackedBarSeries>
 #include <QTableWidget>
@@ -452,19 +452,12 @@ QString ComparisonView::tableAsMarkdown() const
 
 QString ComparisonView::saveTable(const QString& path) const
 {
-    const QString suffix = QFileInfo(path).suffix().toLower();
-    QString text;
-    if (suffix == QLatin1String("csv"))
-        text = tableAsCsv();
-    else if (suffix == QLatin1String("md") || suffix == QLatin1String("markdown"))
-        text = tableAsMarkdown();
-    else
-        return tr("Cannot save the comparison to %1: unknown file type \"%2\" (use .csv or .md)")
-            .arg(QDir::toNativeSeparators(path), suffix.isEmpty() ? tr("no suffix") : QLatin1Char('.') + suffix);
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(text.toUtf8()) < 0 || !file.commit())
-        return tr("Cannot save the comparison to %1: %2").arg(QDir::toNativeSeparators(path), file.errorString());
-    return {};
+    return AtomicFile::writeByType(path,
+        { { { QStringLiteral("csv") }, AtomicFile::bytes([this] { return tableAsCsv().toUtf8(); }) },
+            { { QStringLiteral("md"), QStringLiteral("markdown") },
+                AtomicFile::bytes([this] { return tableAsMarkdown().toUtf8(); }) } },
+        tr("Cannot save the comparison to %1").arg(QDir::toNativeSeparators(path)))
+        .error();
 }
 
 QString ComparisonView::saveChart(const QString& path) const

@@ -1,5 +1,6 @@
 #include "historypanel.h"
 
+#include "atomicfile.h"
 #include "comparisonview.h"
 #include "export/htmlreport.h"
 #include "export/jsonexport.h"
@@ -18,7 +19,6 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
-#include <QSaveFile>
 #include <QSortFilterProxyModel>
 #include <QStandardPaths>
 #include <QTableView>
@@ -315,21 +315,22 @@ QString HistoryPanel::deleteRuns(const QList<qint64>& ids)
 
 QString HistoryPanel::exportRun(qint64 id, const QString& path)
 {
-    const QString suffix = QFileInfo(path).suffix().toLower();
-    const bool html = suffix == QLatin1String("html") || suffix == QLatin1String("htm");
-    if (suffix != QLatin1String("json") && !html)
-        return tr("Cannot export run %1 to %2: unknown file type \"%3\" (use .json or .html)")
-            .arg(describeRun(id), fileName(path), suffix.isEmpty() ? tr("no suffix") : QLatin1Char('.') + suffix);
-    const std::optional<RunResult> result = m_store ? m_store->load(id) : std::nullopt;
+    const QString what = tr("Cannot export run %1 to %2").arg(describeRun(id), fileName(path));
+    std::optional<RunResult> result;
+    const QList<AtomicFile::FileType> types {
+        { { QStringLiteral("json") }, AtomicFile::bytes([&result] { return JsonExport::toJson(*result); }) },
+        { { QStringLiteral("html"), QStringLiteral("htm") },
+            AtomicFile::bytes([&] { return HtmlReport::toHtml(*result, reportTitle(id, *result)); }) },
+    };
+    // The type first: a name that cannot be written costs no database read.
+    const Result<qsizetype> type = AtomicFile::typeOf(path, types, what);
+    if (!type)
+        return type.error();
+    result = m_store ? m_store->load(id) : std::nullopt;
     if (!result)
         return tr("Cannot export run %1: %2")
             .arg(describeRun(id), m_store ? m_store->lastError() : tr("no history store"));
-    // QSaveFile: a failed export never leaves half a file over an older good one.
-    QSaveFile file(path);
-    const QByteArray bytes = html ? HtmlReport::toHtml(*result, reportTitle(id, *result)) : JsonExport::toJson(*result);
-    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) < 0 || !file.commit())
-        return tr("Cannot export run %1 to %2: %3").arg(describeRun(id), fileName(path), file.errorString());
-    return {};
+    return AtomicFile::write(path, types[*type].write, what).error();
 }
 
 QString HistoryPanel::reportTitle(qint64 id, const RunResult& result) const

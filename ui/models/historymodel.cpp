@@ -52,7 +52,7 @@ QColor statusColor(RunStatus status, const QPalette& palette)
 
 QString times(double value)
 {
-    return std::isfinite(value) ? Format::ratio(value) + QLatin1Char('x') : Format::ratio(value);
+    return Format::speedup(value);
 }
 
 QString workersText(const QList<int>& workers)

@@ -52,7 +52,7 @@ bool sameLpt(const QMap<int, double>& a, const QMap<int, double>& b)
 
 QString times(double value)
 {
-    return std::isfinite(value) ? Format::ratio(value) + QLatin1Char('x') : Format::ratio(value);
+    return Format::speedup(value);
 }
 
 bool isNumeric(int column)

@@ -1,9 +1,12 @@
 #include "timelinepanel.h"
 
+#include "atomicfile.h"
 #include "charts/chartstyle.h"
 #include "export/formatting.h"
+#include "timeline/timelinemodel.h"
 #include "timelineview.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
 #include <QFileDialog>
@@ -14,7 +17,6 @@
 #include <QMessageBox>
 #include <QPainter>
 #include <QPushButton>
-#include <QSaveFile>
 #include <QSet>
 #include <QSignalBlocker>
 #include <QStandardPaths>
@@ -28,6 +30,7 @@ namespace parlab {
 TimelinePanel::TimelinePanel(QWidget* parent)
     : QWidget(parent)
     , m_chooser(new QComboBox(this))
+    , m_sameScale(new QCheckBox(tr("Same time &scale for all measurements"), this))
     , m_view(new TimelineView(this))
     , m_caption(new QLabel(this))
     , m_exportPng(new QPushButton(tr("Export PNG…"), this))
@@ -38,12 +41,16 @@ TimelinePanel::TimelinePanel(QWidget* parent)
     chooserLabel->setBuddy(m_chooser);
     m_chooser->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     m_chooser->setToolTip(tr("Which backend and worker count to draw (its latest repeat)"));
+    m_sameScale->setChecked(true);
+    m_sameScale->setToolTip(tr("Draw every measurement of this run on one time scale and zoom, so their bars "
+                               "compare by length (threads against gil-threads); off, each one fills the width"));
     m_exportPng->setToolTip(tr("Save the timeline as a PNG image"));
     m_exportSvg->setToolTip(tr("Save the timeline as an SVG drawing"));
 
     auto* top = new QHBoxLayout;
     top->addWidget(chooserLabel);
     top->addWidget(m_chooser);
+    top->addWidget(m_sameScale);
     top->addStretch(1);
     top->addWidget(m_exportPng);
     top->addWidget(m_exportSvg);
@@ -66,6 +73,7 @@ TimelinePanel::TimelinePanel(QWidget* parent)
         m_chosen = m_chooser->itemText(index);
         showCurrent();
     });
+    connect(m_sameScale, &QCheckBox::toggled, this, [this] { updateSharedScale(); });
     connect(m_exportPng, &QPushButton::clicked, this, [this] { exportWithDialog(QStringLiteral("png")); });
     connect(m_exportSvg, &QPushButton::clicked, this, [this] { exportWithDialog(QStringLiteral("svg")); });
 
@@ -79,6 +87,7 @@ void TimelinePanel::setResult(const RunResult& result)
 {
     m_result = result;
     updateChooser();
+    updateSharedScale();
     showCurrent();
 }
 
@@ -86,7 +95,47 @@ void TimelinePanel::clear()
 {
     m_result = RunResult {};
     updateChooser();
+    updateSharedScale();
     showCurrent();
+}
+
+bool TimelinePanel::sharesTimeScale() const
+{
+    return m_sameScale->isChecked();
+}
+
+void TimelinePanel::setSharesTimeScale(bool shared)
+{
+    m_sameScale->setChecked(shared);
+}
+
+void TimelinePanel::updateSharedScale()
+{
+    if (!m_sameScale->isChecked()) {
+        m_view->setSharedScale(std::nullopt);
+        return;
+    }
+    // Every measurement's extent relative to its first task: a scale that holds the longest. A pass over the
+    // spans, cheap next to drawing them, and done only when a result arrives.
+    TimeRange shared;
+    QStringList labels;
+    bool any = false;
+    QHash<QString, ScaleShare> shares;
+    for (const Measurement& m : std::as_const(m_result.measurements)) {
+        ScaleShare share = m_scaleShares.value(m.label());
+        if (share.spans.constData() != m.spans.constData() || share.spans.size() != m.spans.size()
+            || share.states.constData() != m.states.constData() || share.states.size() != m.states.size())
+            share = { m.spans, m.states, TimelineModel::relativeExtentOf(m), TimelineModel::rowLabelsOf(m) };
+        shares.insert(m.label(), share);
+        if (share.extent.isEmpty())
+            continue;
+        shared.startNs = any ? std::min(shared.startNs, share.extent.startNs) : share.extent.startNs;
+        shared.endNs = any ? std::max(shared.endNs, share.extent.endNs) : share.extent.endNs;
+        labels += share.labels;
+        any = true;
+    }
+    m_scaleShares = shares;
+    m_view->setSharedScale(any ? std::optional<TimeRange>(shared) : std::nullopt, labels);
 }
 
 bool TimelinePanel::showMeasurement(const QString& label)
@@ -243,29 +292,16 @@ QStringList TimelinePanel::fileFilters()
 
 QString TimelinePanel::exportTo(const QString& path)
 {
-    auto failure = [&path](const QString& reason) {
-        return tr("Cannot save the timeline to %1: %2").arg(QDir::toNativeSeparators(path), reason);
-    };
+    const QString what = tr("Cannot save the timeline to %1").arg(QDir::toNativeSeparators(path));
     if (m_view->isEmpty())
-        return failure(tr("there is no timeline to save yet (run an experiment first)"));
-    const QString suffix = QFileInfo(path).suffix().toLower();
-    if (suffix != QLatin1String("png") && suffix != QLatin1String("svg")) {
-        return failure(tr("unknown file type \"%1\" (use .png or .svg)")
-                           .arg(suffix.isEmpty() ? tr("no suffix") : QLatin1Char('.') + suffix));
-    }
-    // QSaveFile: a failed export never leaves half a file over an older good one.
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly))
-        return failure(file.errorString());
-
-    if (suffix == QLatin1String("png")) {
+        return what + QStringLiteral(": ") + tr("there is no timeline to save yet (run an experiment first)");
+    const AtomicFile::Writer png = [this](QIODevice& file) -> Result<void> {
         // Twice the pixels, as the charts export: sharp on high-DPI screens and slides.
-        const QImage image = m_view->renderImage(2.0);
-        if (!image.save(&file, "PNG")) {
-            file.cancelWriting();
-            return failure(tr("the PNG encoder failed"));
-        }
-    } else {
+        if (!m_view->renderImage(2.0).save(&file, "PNG"))
+            return fail(tr("the PNG encoder failed"));
+        return {};
+    };
+    const AtomicFile::Writer svg = [this](QIODevice& file) -> Result<void> {
         const QSize size = m_view->pictureSize();
         QSvgGenerator generator;
         generator.setOutputDevice(&file);
@@ -276,16 +312,15 @@ QString TimelinePanel::exportTo(const QString& path)
         generator.setTitle(m_view->title().isEmpty() ? tr("ParLab timeline") : m_view->title());
         generator.setDescription(tr("Exported from ParLab"));
         QPainter painter;
-        if (!painter.begin(&generator)) {
-            file.cancelWriting();
-            return failure(tr("the SVG generator could not start"));
-        }
+        if (!painter.begin(&generator))
+            return fail(tr("the SVG generator could not start"));
         m_view->paintPicture(painter, size);
         painter.end();
-    }
-    if (!file.commit())
-        return failure(file.errorString());
-    return {};
+        return {};
+    };
+    return AtomicFile::writeByType(
+        path, { { { QStringLiteral("png") }, png }, { { QStringLiteral("svg") }, svg } }, what)
+        .error();
 }
 
 void TimelinePanel::exportWithDialog(const QString& suffix)

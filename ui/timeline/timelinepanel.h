@@ -1,11 +1,14 @@
 #pragma once
 
 #include "results.h"
+#include "timeline/timewindow.h"
 
+#include <QHash>
 #include <QString>
 #include <QStringList>
 #include <QWidget>
 
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QPushButton;
@@ -18,6 +21,10 @@ class TimelineView;
 // caption with what the picture shows in figures (tasks, workers, span, busy %, lock switches and waiting) and
 // the PNG / SVG export. Fed the whole result after every repeat of a live run; a measurement the user chose
 // stays shown for as long as new results hold it, otherwise the most parallel one is shown.
+//
+// "Same time scale" (on by default) gives every measurement of the run one scale and one zoom, so switching
+// from threads to gil-threads compares them bar against bar: a run that took twice as long draws twice as wide.
+// Off, each measurement fills the width.
 class TimelinePanel final : public QWidget {
     Q_OBJECT
 public:
@@ -33,6 +40,8 @@ public:
     QStringList labels() const;
     QString caption() const;
     TimelineView* view() const { return m_view; }
+    bool sharesTimeScale() const;
+    void setSharesTimeScale(bool shared);
 
     // Writes the timeline in the format named by the suffix (.png at twice the pixels, .svg). Returns an empty
     // string on success, else a message naming the path and the reason.
@@ -52,11 +61,24 @@ private:
     void updateChooser();
     void showCurrent();
     void updateCaption();
+    void updateSharedScale();
+
+    // What one measurement adds to a shared scale, kept while its spans are the same (a live run hands the
+    // panel the same lists many times a second). The lists are held, not just their addresses, so that an
+    // address cannot be reused by other spans while it is remembered here.
+    struct ScaleShare {
+        QList<TaskSpan> spans;
+        QList<StateSpan> states;
+        TimeRange extent;
+        QStringList labels;
+    };
 
     RunResult m_result;
+    QHash<QString, ScaleShare> m_scaleShares;
     QString m_chosen; // the user's choice, kept across results
     QString m_shownKey; // which repeat of which measurement the view holds
     QComboBox* m_chooser = nullptr;
+    QCheckBox* m_sameScale = nullptr;
     TimelineView* m_view = nullptr;
     QLabel* m_caption = nullptr;
     QPushButton* m_exportPng = nullptr;

@@ -1,25 +1,22 @@
 #include "timelineview.h"
 
-#include "backends/backend.h"
-#include "backends/backendregistry.h"
 #include "charts/chartstyle.h"
 #include "export/formatting.h"
+#include "palette.h"
+#include "timeline/timeaxis.h"
 
 #include <QFontMetricsF>
-#include <QHash>
 #include <QHelpEvent>
 #include <QKeyEvent>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QResizeEvent>
 #include <QScrollBar>
-#include <QSet>
 #include <QToolTip>
 #include <QWheelEvent>
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <map>
 
 namespace parlab {
 
@@ -27,8 +24,6 @@ namespace {
 // The horizontal scroll bar counts in thousandths of the visible window, so its int range holds a million-fold
 // zoom.
 constexpr int kScrollPage = 1000;
-constexpr double kMaxZoom = 1e6;
-constexpr double kMinSpanNs = 100;
 constexpr double kMargin = 8;
 // How far from a bar the pointer may be, in pixels, and still hit it: tasks a pixel wide stay reachable.
 constexpr double kHitTolerance = 2;
@@ -38,31 +33,6 @@ QColor mix(const QColor& from, const QColor& to, double t)
     return QColor::fromRgbF(float(from.redF() + (to.redF() - from.redF()) * t),
         float(from.greenF() + (to.greenF() - from.greenF()) * t),
         float(from.blueF() + (to.blueF() - from.blueF()) * t));
-}
-
-bool isValid(const TaskSpan& span)
-{
-    // A task that never ran (a cancelled or failed batch) keeps a zeroed span.
-    return span.endNs >= span.startNs && !(span.startNs == 0 && span.endNs == 0);
-}
-
-bool isValid(const StateSpan& state)
-{
-    return state.endNs >= state.startNs && !(state.startNs == 0 && state.endNs == 0);
-}
-
-// "thread", "process", "rank", ... as the backend names its workers; "worker" for ids this build does not know
-// (a result reopened from the history of another build).
-QString workerNoun(const QString& backendId)
-{
-    static QHash<QString, QString> cache; // creating a backend is cheap but not free
-    const auto found = cache.constFind(backendId);
-    if (found != cache.constEnd())
-        return *found;
-    const auto backend = BackendRegistry::create(backendId);
-    const QString noun = backend ? backend->workerNoun() : TimelineView::tr("worker");
-    cache.insert(backendId, noun);
-    return noun;
 }
 
 QFont barFont()
@@ -77,51 +47,6 @@ QFont titleFont()
     QFont font = ChartStyle::labelFont();
     font.setBold(true);
     return font;
-}
-
-// Axis tick labels: the unit chosen from the largest value shown, decimals from the step.
-struct TickFormat {
-    double unitNs = 1;
-    QString unit;
-    int decimals = 0;
-};
-
-TickFormat tickFormat(double largestNs, double stepNs)
-{
-    TickFormat format;
-    if (largestNs >= 1e9) {
-        format.unitNs = 1e9;
-        format.unit = QStringLiteral("s");
-    } else if (largestNs >= 1e6) {
-        format.unitNs = 1e6;
-        format.unit = QStringLiteral("ms");
-    } else if (largestNs >= 1e3) {
-        format.unitNs = 1e3;
-        format.unit = QStringLiteral("µs");
-    } else {
-        format.unit = QStringLiteral("ns");
-    }
-    format.decimals = std::clamp(int(std::ceil(-std::log10(stepNs / format.unitNs) - 1e-9)), 0, 9);
-    return format;
-}
-
-QString tickLabel(double relativeNs, const TickFormat& format)
-{
-    double value = relativeNs / format.unitNs;
-    if (std::abs(value) < 0.5 * std::pow(10.0, -format.decimals))
-        value = 0; // no "-0.0 ms"
-    return QString::number(value, 'f', format.decimals) + QLatin1Char(' ') + format.unit;
-}
-
-// A step of 1, 2 or 5 times a power of ten, at least `raw`.
-double niceStep(double raw)
-{
-    const double magnitude = std::pow(10.0, std::floor(std::log10(std::max(raw, 1e-3))));
-    for (double factor : { 1.0, 2.0, 5.0 }) {
-        if (factor * magnitude >= raw)
-            return factor * magnitude;
-    }
-    return 10 * magnitude;
 }
 
 // Consecutive marks narrower than a pixel, merged into one rectangle so a dense stretch costs one fill per
@@ -151,33 +76,79 @@ TimelineView::~TimelineView() = default;
 
 void TimelineView::setMeasurement(const Measurement& measurement)
 {
-    const bool sameLabel = !m_measurement.backend.isEmpty() && measurement.label() == m_measurement.label();
-    if (sameLabel && measurement.spans.size() == m_measurement.spans.size()
-        && measurement.spans.constData() == m_measurement.spans.constData()
-        && measurement.states.constData() == m_measurement.states.constData()) {
-        // The same repeat again (a result refreshed for another measurement): nothing moved.
-        m_measurement = measurement;
+    const Measurement& shown = m_model.measurement();
+    const bool sameLabel = !shown.backend.isEmpty() && measurement.label() == shown.label();
+    // The same repeat again (a result refreshed for another measurement): nothing moved.
+    if (sameLabel && m_model.refresh(measurement))
         return;
-    }
-    const bool keepWindow = sameLabel && !m_rows.empty() && !isFitted();
-    const double relativeStart = m_viewStart - double(m_originNs);
-    const double span = m_viewSpan;
+    // A new repeat of the same measurement, or any measurement under a shared scale: the same window.
+    const bool keepWindow = (sameLabel || m_sharedScale) && !isEmpty() && !isFitted();
+    const double relativeStart = m_window.start() - double(originNs());
+    const double span = m_window.span();
 
-    m_measurement = measurement;
+    m_model = TimelineModel(measurement);
     m_hoverSpan = -1;
-    buildRows();
+    const QFontMetricsF metrics(ChartStyle::labelFont());
+    m_labelWidth = 0;
+    for (int row = 0; row < rowCount(); ++row)
+        m_labelWidth = std::max(m_labelWidth, metrics.horizontalAdvance(m_model.row(row).label));
+    resetWindow(false);
     if (keepWindow)
-        setView(double(m_originNs) + relativeStart, span);
-    else
-        setView(m_fitStart, m_fitSpan);
+        setView(double(originNs()) + relativeStart, span);
 }
 
 void TimelineView::clear()
 {
-    m_measurement = Measurement {};
+    m_model = TimelineModel();
     m_hoverSpan = -1;
-    buildRows();
-    setView(m_fitStart, m_fitSpan);
+    m_labelWidth = 0;
+    resetWindow(false);
+}
+
+void TimelineView::setSharedScale(std::optional<TimeRange> relativeExtent, const QStringList& rowLabels)
+{
+    if (relativeExtent && relativeExtent->isEmpty())
+        relativeExtent.reset();
+    double labelWidth = 0;
+    if (relativeExtent) {
+        const QFontMetricsF metrics(ChartStyle::labelFont());
+        for (const QString& label : rowLabels)
+            labelWidth = std::max(labelWidth, metrics.horizontalAdvance(label));
+    }
+    if (relativeExtent.has_value() == m_sharedScale.has_value() && labelWidth == m_sharedLabelWidth
+        && (!relativeExtent
+            || (relativeExtent->startNs == m_sharedScale->startNs && relativeExtent->endNs == m_sharedScale->endNs)))
+        return;
+    m_sharedScale = relativeExtent;
+    m_sharedLabelWidth = labelWidth;
+    resetWindow(true);
+}
+
+double TimelineView::gutterLabelWidth() const
+{
+    return m_sharedScale ? std::max(m_labelWidth, m_sharedLabelWidth) : m_labelWidth;
+}
+
+void TimelineView::resetWindow(bool keepWindow)
+{
+    keepWindow = keepWindow && !isEmpty() && !isFitted();
+    const double relativeStart = m_window.start() - double(originNs());
+    const double span = m_window.span();
+    if (isEmpty()) {
+        m_window = TimeWindow(TimeRange { 0, 1e9 });
+    } else {
+        TimeRange relative = m_model.relativeExtent();
+        if (m_sharedScale) {
+            relative.startNs = std::min(relative.startNs, m_sharedScale->startNs);
+            relative.endNs = std::max(relative.endNs, m_sharedScale->endNs);
+        }
+        const double origin = double(originNs());
+        m_window = TimeWindow(TimeWindow::padded(origin + relative.startNs, origin + relative.endNs));
+    }
+    if (keepWindow)
+        setView(double(originNs()) + relativeStart, span);
+    else
+        setView(m_window.bounds().startNs, m_window.bounds().spanNs());
 }
 
 void TimelineView::setTitle(const QString& title)
@@ -191,106 +162,12 @@ void TimelineView::setTitle(const QString& title)
 
 int TimelineView::rowWorker(int row) const
 {
-    return row >= 0 && row < rowCount() ? m_rows[size_t(row)].worker : -1;
+    return row >= 0 && row < rowCount() ? m_model.row(row).worker : -1;
 }
 
 QString TimelineView::rowLabel(int row) const
 {
-    return row >= 0 && row < rowCount() ? m_rows[size_t(row)].label : QString();
-}
-
-void TimelineView::buildRows()
-{
-    m_rows.clear();
-    const QList<TaskSpan>& spans = m_measurement.spans;
-    const QList<StateSpan>& states = m_measurement.states;
-
-    std::map<int, Row> byWorker;
-    qint64 first = std::numeric_limits<qint64>::max();
-    qint64 last = std::numeric_limits<qint64>::min();
-    qint64 firstTask = std::numeric_limits<qint64>::max();
-    QSet<qint64> pids;
-    for (int i = 0; i < int(spans.size()); ++i) {
-        const TaskSpan& span = spans.at(i);
-        if (!isValid(span))
-            continue;
-        byWorker[span.worker].spans.push_back(i);
-        first = std::min(first, span.startNs);
-        firstTask = std::min(firstTask, span.startNs);
-        last = std::max(last, span.endNs);
-        pids.insert(span.pid);
-    }
-    for (int i = 0; i < int(states.size()); ++i) {
-        const StateSpan& state = states.at(i);
-        if (!isValid(state))
-            continue;
-        byWorker[state.worker].states.push_back(i);
-        first = std::min(first, state.startNs);
-        last = std::max(last, state.endNs);
-    }
-
-    if (byWorker.empty()) {
-        m_originNs = m_dataStartNs = m_dataEndNs = 0;
-        m_fitStart = 0;
-        m_fitSpan = 1e9;
-        m_labelWidth = 0;
-        return;
-    }
-
-    const QString noun = workerNoun(m_measurement.backend);
-    // A pid in the label only where it tells rows apart (worker processes), not on every thread of one program.
-    const bool pidsTellApart = pids.size() > 1;
-    const QFontMetricsF metrics(ChartStyle::labelFont());
-    m_labelWidth = 0;
-    m_rows.reserve(byWorker.size());
-    for (auto& [worker, row] : byWorker) {
-        row.worker = worker;
-        std::stable_sort(row.spans.begin(), row.spans.end(),
-            [&spans](int a, int b) { return spans.at(a).startNs < spans.at(b).startNs; });
-        std::stable_sort(row.states.begin(), row.states.end(),
-            [&states](int a, int b) { return states.at(a).startNs < states.at(b).startNs; });
-        qint64 maxEnd = std::numeric_limits<qint64>::min();
-        row.spanMaxEnd.reserve(row.spans.size());
-        for (int index : row.spans) {
-            maxEnd = std::max(maxEnd, spans.at(index).endNs);
-            row.spanMaxEnd.push_back(maxEnd);
-        }
-        maxEnd = std::numeric_limits<qint64>::min();
-        row.stateMaxEnd.reserve(row.states.size());
-        for (int index : row.states) {
-            maxEnd = std::max(maxEnd, states.at(index).endNs);
-            row.stateMaxEnd.push_back(maxEnd);
-        }
-        row.label = workerLabel(worker, noun, QList<int>(row.spans.begin(), row.spans.end()), pidsTellApart);
-        m_labelWidth = std::max(m_labelWidth, metrics.horizontalAdvance(row.label));
-        m_rows.push_back(std::move(row));
-    }
-
-    m_originNs = firstTask != std::numeric_limits<qint64>::max() ? firstTask : first;
-    m_dataStartNs = first;
-    m_dataEndNs = last;
-    const double extent = std::max(double(last - first), 1000.0);
-    const double pad = extent * 0.015;
-    m_fitStart = double(first) - pad;
-    m_fitSpan = extent + 2 * pad;
-}
-
-QString TimelineView::workerLabel(int worker, const QString& noun, const QList<int>& rowSpans, bool pidsTellApart) const
-{
-    // MPI numbers its ranks from 0 and people say "rank 0"; threads and processes are counted from 1.
-    const int number = noun == QLatin1String("rank") ? worker : worker + 1;
-    QString label = QStringLiteral("%1 %2").arg(noun).arg(number);
-    QSet<QString> hosts;
-    QSet<qint64> pids;
-    for (int index : rowSpans) {
-        hosts.insert(m_measurement.spans.at(index).host);
-        pids.insert(m_measurement.spans.at(index).pid);
-    }
-    if (hosts.size() == 1 && !hosts.begin()->isEmpty())
-        label += QStringLiteral(" · ") + *hosts.begin();
-    else if (pidsTellApart && pids.size() == 1)
-        label += QStringLiteral(" · pid %1").arg(*pids.begin());
-    return label;
+    return row >= 0 && row < rowCount() ? m_model.row(row).label : QString();
 }
 
 TimelineView::Layout TimelineView::layoutFor(QSize size, double scrollY) const
@@ -309,7 +186,7 @@ TimelineView::Layout TimelineView::layoutFor(QSize size, double scrollY) const
     layout.axis = QRectF(0, top, width, axisHeight);
     top += axisHeight;
 
-    const bool hasStates = !m_measurement.states.isEmpty();
+    const bool hasStates = m_model.hasStates();
     layout.barHeight = std::round(QFontMetricsF(barFont()).height() + 8);
     layout.stripHeight = hasStates ? std::max(6.0, std::round(metrics.height() * 0.45)) : 0;
     layout.barTop = 4;
@@ -323,7 +200,7 @@ TimelineView::Layout TimelineView::layoutFor(QSize size, double scrollY) const
     layout.rows = QRectF(0, top, width, rowsHeight);
     layout.legend = QRectF(0, top + rowsHeight, width, legendHeight);
 
-    const double gutter = std::clamp(m_labelWidth + 2 * kMargin, 60.0, std::max(60.0, width * 0.4));
+    const double gutter = std::clamp(gutterLabelWidth() + 2 * kMargin, 60.0, std::max(60.0, width * 0.4));
     // Room on the right for half of the last tick label.
     const double right = metrics.horizontalAdvance(QStringLiteral("000.0 ms")) / 2 + kMargin;
     layout.plot = QRectF(gutter, layout.rows.top(), std::max(10.0, width - gutter - right), layout.rows.height());
@@ -337,7 +214,7 @@ TimelineView::Layout TimelineView::viewportLayout() const
 
 double TimelineView::xIn(const Layout& layout, double ns) const
 {
-    return layout.plot.left() + (ns - m_viewStart) / m_viewSpan * layout.plot.width();
+    return m_window.xFor(ns, layout.plot.left(), layout.plot.width());
 }
 
 double TimelineView::xForTime(double ns) const
@@ -348,7 +225,7 @@ double TimelineView::xForTime(double ns) const
 double TimelineView::timeAtX(double x) const
 {
     const Layout layout = viewportLayout();
-    return m_viewStart + (x - layout.plot.left()) / layout.plot.width() * m_viewSpan;
+    return m_window.timeAt(x, layout.plot.left(), layout.plot.width());
 }
 
 QRectF TimelineView::rowRectIn(const Layout& layout, int row) const
@@ -365,21 +242,13 @@ int TimelineView::rowAtY(const Layout& layout, double y) const
     return row >= 0 && row < rowCount() ? row : -1;
 }
 
-size_t TimelineView::firstReaching(const std::vector<qint64>& maxEnd, double ns)
-{
-    return size_t(std::lower_bound(maxEnd.begin(), maxEnd.end(), ns, [](qint64 end, double t) {
-        return double(end) < t;
-    }) - maxEnd.begin());
-}
-
 QRectF TimelineView::taskRect(int span) const
 {
-    if (span < 0 || span >= int(m_measurement.spans.size()) || !isValid(m_measurement.spans.at(span)))
+    const QList<TaskSpan>& spans = measurement().spans;
+    if (span < 0 || span >= int(spans.size()) || !TimelineModel::isRecorded(spans.at(span)))
         return {};
-    const TaskSpan& task = m_measurement.spans.at(span);
-    for (int row = 0; row < rowCount(); ++row) {
-        if (m_rows[size_t(row)].worker != task.worker)
-            continue;
+    const TaskSpan& task = spans.at(span);
+    if (const int row = m_model.rowOf(task.worker); row >= 0) {
         const Layout layout = viewportLayout();
         const QRectF rowRect = rowRectIn(layout, row);
         const double x0 = xIn(layout, double(task.startNs));
@@ -392,12 +261,11 @@ QRectF TimelineView::taskRect(int span) const
 
 QRectF TimelineView::stateRect(int state) const
 {
-    if (state < 0 || state >= int(m_measurement.states.size()) || !isValid(m_measurement.states.at(state)))
+    const QList<StateSpan>& states = measurement().states;
+    if (state < 0 || state >= int(states.size()) || !TimelineModel::isRecorded(states.at(state)))
         return {};
-    const StateSpan& lock = m_measurement.states.at(state);
-    for (int row = 0; row < rowCount(); ++row) {
-        if (m_rows[size_t(row)].worker != lock.worker)
-            continue;
+    const StateSpan& lock = states.at(state);
+    if (const int row = m_model.rowOf(lock.worker); row >= 0) {
         const Layout layout = viewportLayout();
         const QRectF rowRect = rowRectIn(layout, row);
         const double x0 = xIn(layout, double(lock.startNs));
@@ -418,42 +286,16 @@ TimelineView::Item TimelineView::itemAt(QPoint pos) const
     if (row < 0)
         return item;
     item.row = row;
-    const Row& rowData = m_rows[size_t(row)];
     const double y = pos.y() - rowRectIn(layout, row).top();
     const bool onBar = y >= layout.barTop - 1 && y <= layout.barTop + layout.barHeight + 1;
     const bool onStrip
         = layout.stripHeight > 0 && y >= layout.stripTop - 1 && y <= layout.stripTop + layout.stripHeight + 1;
     const double t = timeAtX(pos.x());
-    const double tolerance = kHitTolerance * m_viewSpan / layout.plot.width();
-
-    // The item containing t, else the nearest one within the tolerance.
-    auto nearest = [t, tolerance](const std::vector<int>& indices, const std::vector<qint64>& maxEnd, auto interval) {
-        int best = -1;
-        double bestDistance = tolerance;
-        for (size_t k = firstReaching(maxEnd, t - tolerance); k < indices.size(); ++k) {
-            const auto [start, end] = interval(indices[k]);
-            if (double(start) > t + tolerance)
-                break;
-            const double distance = t < double(start) ? double(start) - t : t > double(end) ? t - double(end) : 0;
-            if (distance < bestDistance || (distance == 0 && best < 0)) {
-                best = indices[k];
-                bestDistance = distance;
-            }
-        }
-        return best;
-    };
-    if (onBar) {
-        item.span = nearest(rowData.spans, rowData.spanMaxEnd, [this](int index) {
-            const TaskSpan& span = m_measurement.spans.at(index);
-            return std::pair(span.startNs, span.endNs);
-        });
-    }
-    if (onBar || onStrip) {
-        item.state = nearest(rowData.states, rowData.stateMaxEnd, [this](int index) {
-            const StateSpan& state = m_measurement.states.at(index);
-            return std::pair(state.startNs, state.endNs);
-        });
-    }
+    const double tolerance = kHitTolerance * m_window.nsPerPixel(layout.plot.width());
+    if (onBar)
+        item.span = m_model.taskNear(row, t, tolerance);
+    if (onBar || onStrip)
+        item.state = m_model.stateNear(row, t, tolerance);
     return item;
 }
 
@@ -463,9 +305,9 @@ QString TimelineView::toolTipAt(QPoint pos) const
     if (item.span < 0 && item.state < 0)
         return {};
     QStringList lines;
-    auto since = [this](qint64 ns) { return Format::duration(double(ns - m_originNs) * 1e-9); };
+    auto since = [this](qint64 ns) { return Format::duration(double(ns - originNs()) * 1e-9); };
     if (item.span >= 0) {
-        const TaskSpan& span = m_measurement.spans.at(item.span);
+        const TaskSpan& span = measurement().spans.at(item.span);
         lines << tr("input %1 (#%2)").arg(span.input).arg(span.index + 1) << rowLabel(item.row);
         if (!span.host.isEmpty())
             lines << tr("host %1").arg(span.host);
@@ -475,7 +317,7 @@ QString TimelineView::toolTipAt(QPoint pos) const
         lines << rowLabel(item.row);
     }
     if (item.state >= 0) {
-        const StateSpan& state = m_measurement.states.at(item.state);
+        const StateSpan& state = measurement().states.at(item.state);
         lines << tr("lock %1 from %2 for %3")
                      .arg(lockStateName(state.state), since(state.startNs),
                          Format::duration(double(state.endNs - state.startNs) * 1e-9));
@@ -483,61 +325,52 @@ QString TimelineView::toolTipAt(QPoint pos) const
     return lines.join(QLatin1Char('\n'));
 }
 
-double TimelineView::minSpan() const
-{
-    return std::min(m_fitSpan, std::max(kMinSpanNs, m_fitSpan / kMaxZoom));
-}
-
 void TimelineView::setView(double start, double span)
 {
-    span = std::clamp(span, minSpan(), m_fitSpan);
-    start = std::clamp(start, m_fitStart, m_fitStart + m_fitSpan - span);
-    m_viewStart = start;
-    m_viewSpan = span;
+    m_window.setView(start, span);
     updateScrollBars();
     viewport()->update();
 }
 
 void TimelineView::zoomAt(double anchorX, double factor)
 {
-    if (m_rows.empty() || !(factor > 0))
+    if (isEmpty() || !(factor > 0))
         return;
     const Layout layout = viewportLayout();
-    const double fraction = std::clamp((anchorX - layout.plot.left()) / layout.plot.width(), 0.0, 1.0);
-    const double anchor = m_viewStart + fraction * m_viewSpan;
-    const double span = std::clamp(m_viewSpan / factor, minSpan(), m_fitSpan);
-    setView(anchor - fraction * span, span);
+    m_window.zoomAround((anchorX - layout.plot.left()) / layout.plot.width(), factor);
+    updateScrollBars();
+    viewport()->update();
 }
 
 void TimelineView::panByPixels(double dx)
 {
-    if (m_rows.empty())
+    if (isEmpty())
         return;
-    setView(m_viewStart + dx * m_viewSpan / viewportLayout().plot.width(), m_viewSpan);
+    setView(m_window.start() + dx * m_window.nsPerPixel(viewportLayout().plot.width()), m_window.span());
 }
 
 void TimelineView::fit()
 {
-    setView(m_fitStart, m_fitSpan);
+    setView(m_window.bounds().startNs, m_window.bounds().spanNs());
 }
 
 bool TimelineView::isFitted() const
 {
-    return std::abs(m_viewSpan - m_fitSpan) <= 1e-9 * m_fitSpan
-        && std::abs(m_viewStart - m_fitStart) <= 1e-9 * m_fitSpan;
+    return m_window.isFitted();
 }
 
 void TimelineView::updateScrollBars()
 {
     m_syncingScrollBars = true;
     QScrollBar* horizontal = horizontalScrollBar();
-    if (m_rows.empty() || isFitted()) {
+    const TimeRange bounds = m_window.bounds();
+    if (isEmpty() || isFitted()) {
         horizontal->setRange(0, 0);
     } else {
         horizontal->setPageStep(kScrollPage);
         horizontal->setSingleStep(kScrollPage / 10);
-        horizontal->setRange(0, int(std::lround((m_fitSpan - m_viewSpan) / m_viewSpan * kScrollPage)));
-        horizontal->setValue(int(std::lround((m_viewStart - m_fitStart) / m_viewSpan * kScrollPage)));
+        horizontal->setRange(0, int(std::lround((bounds.spanNs() - m_window.span()) / m_window.span() * kScrollPage)));
+        horizontal->setValue(int(std::lround((m_window.start() - bounds.startNs) / m_window.span() * kScrollPage)));
     }
     QScrollBar* vertical = verticalScrollBar();
     const Layout layout = layoutFor(viewport()->size(), 0);
@@ -551,10 +384,10 @@ void TimelineView::updateScrollBars()
 void TimelineView::scrollContentsBy(int dx, int dy)
 {
     Q_UNUSED(dy);
-    if (!m_syncingScrollBars && dx != 0 && !m_rows.empty()) {
+    if (!m_syncingScrollBars && dx != 0 && !isEmpty()) {
         // The user moved the horizontal bar: its value is the window's start in thousandths of the window.
-        m_viewStart = std::clamp(m_fitStart + horizontalScrollBar()->value() * m_viewSpan / kScrollPage, m_fitStart,
-            m_fitStart + m_fitSpan - m_viewSpan);
+        m_window.setView(m_window.bounds().startNs + horizontalScrollBar()->value() * m_window.span() / kScrollPage,
+            m_window.span());
     }
     viewport()->update();
 }
@@ -562,7 +395,7 @@ void TimelineView::scrollContentsBy(int dx, int dy)
 QSize TimelineView::pictureSize() const
 {
     const QSize size = viewport()->size();
-    if (m_rows.empty())
+    if (isEmpty())
         return size;
     // Laid out with room to spare, the legend ends where the picture should.
     const Layout layout = layoutFor(QSize(size.width(), std::numeric_limits<int>::max() / 4), 0);
@@ -586,25 +419,16 @@ QImage TimelineView::renderImage(qreal devicePixelRatio) const
     return image;
 }
 
-QColor TimelineView::stateColor(LockState state)
+QColor TimelineView::stateColor(LockState state) const
 {
-    // Mid lightness: the green and red read on white and on near-black, the grey stays quieter than both.
-    switch (state) {
-    case LockState::Running:
-        return QColor(0x2e, 0xa0, 0x43);
-    case LockState::Waiting:
-        return QColor(0xd9, 0x3a, 0x30);
-    case LockState::Released:
-        return QColor(0x8c, 0x8c, 0x8c);
-    }
-    return QColor(0x8c, 0x8c, 0x8c);
+    return ChartStyle::color(Palette::lockState(state), palette());
 }
 
 QColor TimelineView::taskColor(int span) const
 {
-    const QColor base = palette().color(QPalette::Highlight);
-    const int index = span >= 0 && span < int(m_measurement.spans.size()) ? m_measurement.spans.at(span).index : 0;
-    return index % 2 == 0 ? base : mix(base, palette().color(QPalette::Window), 0.35);
+    const QList<TaskSpan>& spans = measurement().spans;
+    const bool alternate = span >= 0 && span < int(spans.size()) && TimelineModel::isAlternate(spans.at(span));
+    return ChartStyle::color(Palette::task(alternate), palette());
 }
 
 void TimelineView::paintEvent(QPaintEvent* event)
@@ -619,7 +443,7 @@ void TimelineView::paintAll(QPainter& painter, const Layout& layout, QSize size,
     const QColor window = palette().color(QPalette::Window);
     const QColor text = palette().color(QPalette::WindowText);
     painter.fillRect(QRect(QPoint(0, 0), size), window);
-    if (m_rows.empty()) {
+    if (isEmpty()) {
         paintEmpty(painter, size);
         return;
     }
@@ -669,30 +493,23 @@ void TimelineView::paintAxis(QPainter& painter, const Layout& layout) const
     painter.setFont(ChartStyle::labelFont());
     const QFontMetricsF metrics(painter.font());
 
-    const double start = m_viewStart - double(m_originNs);
-    const double end = start + m_viewSpan;
-    const double largest = std::max(std::abs(start), std::abs(end));
-    // A first guess of the label width sets the step; the labels that step gives confirm it.
-    double step = niceStep(m_viewSpan / std::max(2.0, layout.plot.width() / 90));
-    TickFormat format = tickFormat(largest, step);
-    const double labelWidth = std::max(metrics.horizontalAdvance(tickLabel(start, format)),
-                                  metrics.horizontalAdvance(tickLabel(end, format)))
-        + 18;
-    step = niceStep(m_viewSpan / std::max(1.0, layout.plot.width() / labelWidth));
-    format = tickFormat(largest, step);
+    const double origin = double(originNs());
+    const TimeAxis axis(m_window.start() - origin, m_window.end() - origin, layout.plot.width(),
+        [&metrics](const QString& label) { return metrics.horizontalAdvance(label); });
 
     const QColor grid = mix(window, text, 0.14);
     const double baseline = layout.axis.bottom() - 0.5;
     painter.setPen(QPen(mix(window, text, 0.45), 1));
     painter.drawLine(QPointF(layout.plot.left(), baseline), QPointF(layout.plot.right(), baseline));
     const double rowsBottom = std::min(layout.rows.bottom(), rowRectIn(layout, rowCount()).top());
-    for (double tick = std::ceil(start / step) * step; tick <= end + step * 1e-9; tick += step) {
-        const double x = std::round(xIn(layout, double(m_originNs) + tick)) + 0.5;
+    const QList<double> ticks = axis.ticks();
+    for (double tick : ticks) {
+        const double x = std::round(xIn(layout, origin + tick)) + 0.5;
         painter.setPen(QPen(grid, 1));
         painter.drawLine(QPointF(x, layout.rows.top()), QPointF(x, rowsBottom));
         painter.setPen(QPen(mix(window, text, 0.45), 1));
         painter.drawLine(QPointF(x, baseline - 5), QPointF(x, baseline));
-        const QString label = tickLabel(tick, format);
+        const QString label = axis.label(tick);
         const double width = metrics.horizontalAdvance(label);
         painter.setPen(text);
         painter.drawText(QRectF(x - width / 2 - 2, layout.axis.top(), width + 4, layout.axis.height() - 6),
@@ -702,9 +519,8 @@ void TimelineView::paintAxis(QPainter& painter, const Layout& layout) const
 
 void TimelineView::paintRow(QPainter& painter, const Layout& layout, int rowIndex, bool onScreen) const
 {
-    const Row& row = m_rows[size_t(rowIndex)];
+    const TimelineModel::Row& row = m_model.row(rowIndex);
     const QRectF rowRect = rowRectIn(layout, rowIndex);
-    const QColor window = palette().color(QPalette::Window);
     const QColor text = palette().color(QPalette::WindowText);
 
     painter.setFont(ChartStyle::labelFont());
@@ -720,8 +536,8 @@ void TimelineView::paintRow(QPainter& painter, const Layout& layout, int rowInde
     // billions.
     const double left = layout.plot.left() - 4;
     const double right = layout.plot.right() + 4;
-    const double t0 = m_viewStart;
-    const double t1 = m_viewStart + m_viewSpan;
+    const double t0 = m_window.start();
+    const double t1 = m_window.end();
 
     // Lock states: a strip under the bars.
     if (layout.stripHeight > 0 && !row.states.empty()) {
@@ -736,8 +552,8 @@ void TimelineView::paintRow(QPainter& painter, const Layout& layout, int rowInde
                 stateColor(LockState(dominant)));
             pending = PendingMark {};
         };
-        for (size_t k = firstReaching(row.stateMaxEnd, t0); k < row.states.size(); ++k) {
-            const StateSpan& state = m_measurement.states.at(row.states[k]);
+        for (size_t k = TimelineModel::firstReaching(row.stateMaxEnd, t0); k < row.states.size(); ++k) {
+            const StateSpan& state = measurement().states.at(row.states[k]);
             if (double(state.startNs) > t1)
                 break;
             const double x0 = std::clamp(xIn(layout, double(state.startNs)), left, right);
@@ -765,8 +581,8 @@ void TimelineView::paintRow(QPainter& painter, const Layout& layout, int rowInde
 
     // Tasks: bars, with the input written on those wide enough.
     const double barY = rowRect.top() + layout.barTop;
-    const QColor base = palette().color(QPalette::Highlight);
-    const QColor shade = mix(base, window, 0.35);
+    const QColor base = ChartStyle::color(Palette::task(false), palette());
+    const QColor shade = ChartStyle::color(Palette::task(true), palette());
     painter.setFont(barFont());
     const QFontMetricsF barMetrics(painter.font());
     PendingMark pending;
@@ -777,9 +593,9 @@ void TimelineView::paintRow(QPainter& painter, const Layout& layout, int rowInde
         pending.active = false;
     };
     QRectF hovered;
-    for (size_t k = firstReaching(row.spanMaxEnd, t0); k < row.spans.size(); ++k) {
-        const int index = row.spans[k];
-        const TaskSpan& span = m_measurement.spans.at(index);
+    for (size_t k = TimelineModel::firstReaching(row.taskMaxEnd, t0); k < row.tasks.size(); ++k) {
+        const int index = row.tasks[k];
+        const TaskSpan& span = measurement().spans.at(index);
         if (double(span.startNs) > t1)
             break;
         const double x0 = std::clamp(xIn(layout, double(span.startNs)), left, right);
@@ -802,7 +618,7 @@ void TimelineView::paintRow(QPainter& painter, const Layout& layout, int rowInde
         flush();
         // A one-pixel gap parts neighbours that touch.
         const QRectF bar(x0, barY, width >= 4 ? width - 1 : width, layout.barHeight);
-        const QColor fill = span.index % 2 == 0 ? base : shade;
+        const QColor fill = TimelineModel::isAlternate(span) ? shade : base;
         painter.fillRect(bar, fill);
         const QString label = QString::number(span.input);
         const QRectF visible = bar.intersected(layout.plot);
@@ -826,8 +642,8 @@ void TimelineView::paintLegend(QPainter& painter, const Layout& layout) const
     painter.setFont(ChartStyle::labelFont());
     const QFontMetricsF metrics(painter.font());
     QList<QPair<QColor, QString>> entries;
-    entries.append({ palette().color(QPalette::Highlight), tr("task (input on the bar)") });
-    if (!m_measurement.states.isEmpty()) {
+    entries.append({ ChartStyle::color(Palette::task(false), palette()), tr("task (input on the bar)") });
+    if (m_model.hasStates()) {
         entries.append({ stateColor(LockState::Running), tr("running (holds the lock)") });
         entries.append({ stateColor(LockState::Waiting), tr("waiting for the lock") });
         entries.append({ stateColor(LockState::Released), tr("released the lock") });
@@ -855,9 +671,9 @@ void TimelineView::paintEmpty(QPainter& painter, QSize size) const
     font.setPointSizeF(font.pointSizeF() * 1.15);
     painter.setFont(font);
     painter.setPen(mix(window, text, 0.6));
-    const QString message = m_measurement.backend.isEmpty()
+    const QString message = measurement().backend.isEmpty()
         ? tr("Run an experiment to see its tasks here")
-        : tr("%1 recorded no tasks to show").arg(m_measurement.label());
+        : tr("%1 recorded no tasks to show").arg(measurement().label());
     painter.drawText(QRect(QPoint(0, 0), size).adjusted(16, 16, -16, -16), Qt::AlignCenter | Qt::TextWordWrap, message);
 }
 
@@ -895,7 +711,7 @@ bool TimelineView::viewportEvent(QEvent* event)
 
 void TimelineView::wheelEvent(QWheelEvent* event)
 {
-    if (m_rows.empty()) {
+    if (isEmpty()) {
         event->ignore();
         return;
     }
@@ -920,7 +736,7 @@ void TimelineView::wheelEvent(QWheelEvent* event)
 
 void TimelineView::keyPressEvent(QKeyEvent* event)
 {
-    if (m_rows.empty()) {
+    if (isEmpty()) {
         QAbstractScrollArea::keyPressEvent(event);
         return;
     }
@@ -944,10 +760,10 @@ void TimelineView::keyPressEvent(QKeyEvent* event)
         panByPixels(0.1 * layout.plot.width());
         break;
     case Qt::Key_Home:
-        setView(m_fitStart, m_viewSpan);
+        setView(m_window.bounds().startNs, m_window.span());
         break;
     case Qt::Key_End:
-        setView(m_fitStart + m_fitSpan - m_viewSpan, m_viewSpan);
+        setView(m_window.bounds().endNs - m_window.span(), m_window.span());
         break;
     default:
         QAbstractScrollArea::keyPressEvent(event);
@@ -958,13 +774,13 @@ void TimelineView::keyPressEvent(QKeyEvent* event)
 
 void TimelineView::mousePressEvent(QMouseEvent* event)
 {
-    if (event->button() != Qt::LeftButton || m_rows.empty()) {
+    if (event->button() != Qt::LeftButton || isEmpty()) {
         QAbstractScrollArea::mousePressEvent(event);
         return;
     }
     m_dragging = true;
     m_dragOrigin = event->position().toPoint();
-    m_dragViewStart = m_viewStart;
+    m_dragViewStart = m_window.start();
     m_dragScrollY = verticalScrollBar()->value();
     viewport()->setCursor(Qt::ClosedHandCursor);
     QToolTip::hideText();
@@ -976,7 +792,7 @@ void TimelineView::mouseMoveEvent(QMouseEvent* event)
     const QPoint pos = event->position().toPoint();
     if (m_dragging) {
         const double plotWidth = viewportLayout().plot.width();
-        setView(m_dragViewStart - (pos.x() - m_dragOrigin.x()) * m_viewSpan / plotWidth, m_viewSpan);
+        setView(m_dragViewStart - (pos.x() - m_dragOrigin.x()) * m_window.nsPerPixel(plotWidth), m_window.span());
         verticalScrollBar()->setValue(m_dragScrollY - (pos.y() - m_dragOrigin.y()));
     } else {
         setHover(itemAt(pos).span);

@@ -1,6 +1,8 @@
 #pragma once
 
 #include "results.h"
+#include "timeline/timelinemodel.h"
+#include "timeline/timewindow.h"
 
 #include <QAbstractScrollArea>
 #include <QColor>
@@ -10,16 +12,17 @@
 #include <QRectF>
 #include <QSize>
 #include <QString>
-#include <vector>
+#include <optional>
 
 class QPainter;
 
 namespace parlab {
 
-// One measurement's tasks on a time axis: a row per worker (thread, process, rank), each task a bar labelled
-// with its input, and under it a strip of the worker's lock states (green running, red waiting, grey released)
-// where the GIL model recorded them. Paints itself with QPainter and visits only what is on screen, so a run
-// of 100,000 tiny tasks stays smooth: bars narrower than a pixel are merged into one mark per pixel column.
+// The window's painter of a TimelineModel: a row per worker (thread, process, rank), each task a bar labelled
+// with its input, and under it a strip of the worker's lock states where the GIL model recorded them, in the
+// Palette's colours (the report's SVG timeline draws the same model in the same colours). Paints with QPainter
+// and visits only what is on screen, so a run of 100,000 tiny tasks stays smooth: bars narrower than a pixel
+// are merged into one mark per pixel column. What it shows of the time axis is a TimeWindow.
 //
 // Zoom: Ctrl+wheel (or the plain wheel while every row fits), +/- keys; 0 fits. Pan: drag, Shift+wheel, the
 // scroll bar, arrow keys. Coordinates given to and returned by the public functions are the viewport's.
@@ -37,24 +40,33 @@ public:
     ~TimelineView() override;
 
     // Keeps the zoomed window (relative to the first task) when the same label arrives again with new data, as it
-    // does after every repeat of a live run; otherwise fits the whole run.
+    // does after every repeat of a live run, and under a shared scale, where every measurement of a run is
+    // looked at through the same window; otherwise fits the whole run.
     void setMeasurement(const Measurement& measurement);
     void clear();
-    const Measurement& measurement() const { return m_measurement; }
-    bool isEmpty() const { return m_rows.empty(); }
+    const Measurement& measurement() const { return m_model.measurement(); }
+    const TimelineModel& model() const { return m_model; }
+    const TimeWindow& window() const { return m_window; }
+    bool isEmpty() const { return m_model.isEmpty(); }
+    // A time scale shared with other measurements: the bounds hold `relativeExtent` (relative to each one's first
+    // task, as TimelineModel::relativeExtent gives it) so that one pixel is as many nanoseconds whichever
+    // measurement is shown and their bars compare by length; the label gutter fits the widest of `rowLabels`
+    // (every measurement's), so the plot keeps its width too. std::nullopt: fitted to this measurement alone.
+    void setSharedScale(std::optional<TimeRange> relativeExtent, const QStringList& rowLabels = {});
+    std::optional<TimeRange> sharedScale() const { return m_sharedScale; }
     // Drawn above the axis ("Timeline of threads x2: fib on 8 inputs"), on screen as in exported pictures, so a
     // file explains itself.
     void setTitle(const QString& title);
     QString title() const { return m_title; }
 
-    int rowCount() const { return int(m_rows.size()); }
+    int rowCount() const { return m_model.rowCount(); }
     int rowWorker(int row) const;
-    QString rowLabel(int row) const; // "thread 1", "process 2 · pid 1234", "rank 0 · node7"
+    QString rowLabel(int row) const; // TimelineModel::workerLabel: "thread 1", "process 2 (pid 1234)"
 
     // The time axis: absolute nanoseconds on the measurement's clock; zero on the axis is the first task's start.
-    qint64 originNs() const { return m_originNs; }
-    double visibleStartNs() const { return m_viewStart; }
-    double visibleEndNs() const { return m_viewStart + m_viewSpan; }
+    qint64 originNs() const { return m_model.originNs(); }
+    double visibleStartNs() const { return m_window.start(); }
+    double visibleEndNs() const { return m_window.end(); }
     double xForTime(double ns) const;
     double timeAtX(double x) const;
     // Where a task's bar and a lock state's strip are drawn now (empty when not on screen).
@@ -79,9 +91,9 @@ public:
     void paintPicture(QPainter& painter, QSize size) const;
     QImage renderImage(qreal devicePixelRatio = 2.0) const;
 
-    // Fixed meaning, readable on light and dark palettes alike.
-    static QColor stateColor(LockState state);
-    // The fill of a task's bar: the palette's highlight (never the lock states' red or green), every other task
+    // The Palette's lock-state colour in the shade for this widget's QPalette.
+    QColor stateColor(LockState state) const;
+    // The fill of a task's bar: the Palette's task blue (never the lock states' red or green), every other task
     // a lighter shade so neighbours part.
     QColor taskColor(int span) const;
 
@@ -98,14 +110,6 @@ protected:
     void mouseReleaseEvent(QMouseEvent* event) override;
 
 private:
-    struct Row {
-        int worker = 0;
-        QString label;
-        std::vector<int> spans; // indices, by start time
-        std::vector<qint64> spanMaxEnd; // running maximum of the end times, for binary search with overlaps
-        std::vector<int> states;
-        std::vector<qint64> stateMaxEnd;
-    };
     // Where everything goes for a picture of `size` whose rows are scrolled up by `scrollY` pixels.
     struct Layout {
         QRectF title;
@@ -131,27 +135,20 @@ private:
     double xIn(const Layout& layout, double ns) const;
     QRectF rowRectIn(const Layout& layout, int row) const;
     int rowAtY(const Layout& layout, double y) const;
-    // Indices into row.spans / row.states of the first item that may reach `ns` or later.
-    static size_t firstReaching(const std::vector<qint64>& maxEnd, double ns);
 
-    void buildRows();
-    QString workerLabel(int worker, const QString& noun, const QList<int>& rowSpans, bool pidsTellApart) const;
+    // New bounds for the model and the shared scale, keeping the window relative to the origin when asked.
+    void resetWindow(bool keepWindow);
+    double gutterLabelWidth() const;
     void setView(double start, double span);
     void updateScrollBars();
-    double minSpan() const;
     void setHover(int span);
 
-    Measurement m_measurement;
+    TimelineModel m_model;
+    TimeWindow m_window;
+    std::optional<TimeRange> m_sharedScale;
     QString m_title;
-    std::vector<Row> m_rows;
     double m_labelWidth = 0; // the widest row label
-    qint64 m_originNs = 0; // the first task's start: zero on the axis
-    qint64 m_dataStartNs = 0; // everything drawn, states included
-    qint64 m_dataEndNs = 0;
-    double m_fitStart = 0;
-    double m_fitSpan = 1;
-    double m_viewStart = 0;
-    double m_viewSpan = 1;
+    double m_sharedLabelWidth = 0; // the widest of every measurement's, under a shared scale
     bool m_syncingScrollBars = false;
     int m_hoverSpan = -1;
     bool m_dragging = false;

@@ -1,0 +1,78 @@
+#include "atomicfile.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QSaveFile>
+
+namespace parlab {
+
+namespace {
+QString heading(const QString& path, const QString& what)
+{
+    return what.isEmpty() ? QStringLiteral("cannot write '%1'").arg(QDir::toNativeSeparators(path)) : what;
+}
+} // namespace
+
+AtomicFile::Writer AtomicFile::bytes(std::function<QByteArray()> make)
+{
+    return [make = std::move(make)](QIODevice& device) -> Result<void> {
+        const QByteArray data = make();
+        if (device.write(data) != data.size())
+            return fail(device.errorString());
+        return {};
+    };
+}
+
+Result<void> AtomicFile::write(const QString& path, const QByteArray& data, const QString& what)
+{
+    return write(path, bytes([&data] { return data; }), what);
+}
+
+Result<void> AtomicFile::write(const QString& path, const Writer& writer, const QString& what)
+{
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return fail(heading(path, what) + QStringLiteral(": ") + file.errorString());
+    if (const Result<void> written = writer(file); !written) {
+        file.cancelWriting();
+        return fail(heading(path, what) + QStringLiteral(": ") + written.error());
+    }
+    if (!file.commit())
+        return fail(heading(path, what) + QStringLiteral(": ") + file.errorString());
+    return {};
+}
+
+Result<void> AtomicFile::writeByType(const QString& path, const QList<FileType>& types, const QString& what)
+{
+    const Result<qsizetype> type = typeOf(path, types, what);
+    if (!type)
+        return fail(type.error());
+    return write(path, types[*type].write, what);
+}
+
+Result<qsizetype> AtomicFile::typeOf(const QString& path, const QList<FileType>& types, const QString& what)
+{
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    for (qsizetype i = 0; i < types.size(); ++i) {
+        if (types[i].suffixes.contains(suffix))
+            return i;
+    }
+    return fail(heading(path, what)
+        + QStringLiteral(": unknown file type \"%1\" (%2)")
+              .arg(suffix.isEmpty() ? QStringLiteral("no suffix") : QLatin1Char('.') + suffix, choices(types)));
+}
+
+QString AtomicFile::choices(const QList<FileType>& types)
+{
+    QStringList names;
+    for (const FileType& type : types) {
+        if (!type.suffixes.isEmpty())
+            names.append(QLatin1Char('.') + type.suffixes.constFirst());
+    }
+    if (names.size() <= 1)
+        return QStringLiteral("use ") + names.join(QString());
+    const QString last = names.takeLast();
+    return QStringLiteral("use %1 or %2").arg(names.join(QStringLiteral(", ")), last);
+}
+
+} // namespace parlab

@@ -1,0 +1,152 @@
+#include "palette.h"
+
+#include "results.h"
+
+#include <iterator>
+
+namespace parlab {
+
+namespace {
+struct KnownBackend {
+    const char* id;
+    Palette::Colour colour;
+};
+
+// Hues far apart for the backends a class compares side by side (sequential, threads, processes). The light
+// shades are dark enough to read on white, the dark ones light enough on near-black (HSL lightness 105 and
+// 165 of 255 at the saturations 0.1 used, so the window looks as it did).
+constexpr KnownBackend kKnown[] = {
+    { "sequential", { 0x5a5a5a, 0xbebebe } },
+    { "threads", { 0x1764bb, 0x5ea0ec } },
+    { "qtconcurrent", { 0x17bbbb, 0x5eecec } },
+    { "processes", { 0xc8630a, 0xf6a054 } },
+    { "process-per-task", { 0x7e2ba7, 0xb770da } },
+    { "gil-threads", { 0xbb1724, 0xec5e6a } },
+    { "mpi", { 0x23af2f, 0x69e173 } },
+    { "python-sequential", { 0x5a5a5a, 0xbebebe } },
+    { "python-threads", { 0xc4960e, 0xf3cc57 } },
+    { "python-processes", { 0xaf2380, 0xe169b9 } },
+};
+
+// For ids not in the table (a backend added later, a result from another build); ordered so neighbours
+// differ strongly.
+constexpr Palette::Colour kSpare[] = {
+    { 0x1b90b7, 0x62c7e8 },
+    { 0xb7b71b, 0xe8e862 },
+    { 0xb71bb7, 0xe862e8 },
+    { 0xb7421b, 0xe88362 },
+    { 0x1bb769, 0x62e8a5 },
+    { 0x351bb7, 0x7862e8 },
+    { 0x69b71b, 0xa5e862 },
+    { 0xb71b4f, 0xe8628f },
+};
+
+constexpr Palette::Colour kReference { 0x636c76, 0x8d96a0 };
+
+size_t stableHash(const QString& text)
+{
+    // qHash is seeded per process; a colour must not change between runs.
+    quint32 hash = 2166136261u;
+    for (QChar c : text) {
+        hash ^= c.unicode();
+        hash *= 16777619u;
+    }
+    return hash % std::size(kSpare);
+}
+} // namespace
+
+Palette::Colour Palette::backend(const QString& backendId)
+{
+    for (const KnownBackend& known : kKnown) {
+        if (backendId == QLatin1String(known.id))
+            return known.colour;
+    }
+    return kSpare[stableHash(backendId)];
+}
+
+Palette::Line Palette::series(const QString& backendId)
+{
+    return { backend(backendId), LineStyle::Solid, 2.5 };
+}
+
+Palette::Line Palette::baseline(const QString& backendId)
+{
+    return { backend(backendId), LineStyle::Dashed, 2.5 };
+}
+
+double Palette::whiskerWidth()
+{
+    return 1.5;
+}
+
+Palette::Line Palette::reference(Reference which)
+{
+    switch (which) {
+    case Reference::Ideal:
+        return { kReference, LineStyle::Dashed, 2 };
+    case Reference::LptBound:
+        // Dotted: the bound is known only at the measured worker counts, a line of points.
+        return { kReference, LineStyle::Dotted, 2 };
+    case Reference::FullEfficiency:
+        return { kReference, LineStyle::Dashed, 2 };
+    }
+    return { kReference, LineStyle::Dashed, 2 };
+}
+
+Palette::Colour Palette::referenceColour()
+{
+    return kReference;
+}
+
+Palette::Colour Palette::lockState(LockState state)
+{
+    // Mid lightness on light backgrounds, brighter on dark ones; the grey stays quieter than both.
+    switch (state) {
+    case LockState::Running:
+        return { 0x2ea043, 0x3fb950 };
+    case LockState::Waiting:
+        return { 0xd93a30, 0xf85149 };
+    case LockState::Released:
+        return { 0x8c8c8c, 0x8b949e };
+    }
+    return { 0x8c8c8c, 0x8b949e };
+}
+
+Palette::Colour Palette::task(bool alternate)
+{
+    // The alternate shade is the base 35% of the way to the background, as the window drew it before.
+    return alternate ? Colour { 0x6da1d9, 0x4b78ae } : Colour { 0x1f6fc5, 0x6cb0ff };
+}
+
+QString Palette::hex(Rgb rgb)
+{
+    return QStringLiteral("#%1").arg(rgb & 0xffffff, 6, 16, QLatin1Char('0'));
+}
+
+QList<double> Palette::dashPattern(LineStyle style)
+{
+    switch (style) {
+    case LineStyle::Solid:
+        return {};
+    case LineStyle::Dashed:
+        return { 4, 2 };
+    case LineStyle::Dotted:
+        return { 1, 2 };
+    }
+    return {};
+}
+
+QString Palette::styleName(LineStyle style)
+{
+    switch (style) {
+    case LineStyle::Solid:
+        return QStringLiteral("solid");
+    case LineStyle::Dashed:
+        return QStringLiteral("dashed");
+    case LineStyle::Dotted:
+        return QStringLiteral("dotted");
+    }
+    return QStringLiteral("solid");
+}
+
+} // namespace parlab

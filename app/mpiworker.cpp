@@ -8,6 +8,7 @@
 #include "context.h"
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
+#include "runoptions.h"
 #include "worker/workerprotocol.h"
 
 #include <QByteArray>
@@ -116,10 +117,13 @@ int main(int argc, char* argv[])
         error = QStringLiteral("unknown kernel '%1'").arg(option(args, QStringLiteral("--kernel")));
     } else if (const QString json = option(args, QStringLiteral("--options")); !json.isEmpty()) {
         const QJsonDocument doc = QJsonDocument::fromJson(json.toUtf8());
-        if (!doc.isObject())
+        if (!doc.isObject()) {
             error = QStringLiteral("--options is not a JSON object");
-        else
-            error = kernel->configure(doc.object().toVariantMap());
+        } else if (auto options = RunOptions::fromJson(doc.object(), QStringLiteral("--options")); !options) {
+            error = options.error();
+        } else if (const Result<void> configured = kernel->configure(*options); !configured) {
+            error = configured.error();
+        }
     }
 
     std::vector<qint64> indices, inputs;

@@ -1,6 +1,5 @@
 #include "experimentspec.h"
 
-#include "backends/backend.h"
 #include "backends/backendregistry.h"
 #include "inputparser.h"
 #include "kernels/kernel.h"
@@ -69,39 +68,6 @@ QList<int> parseWorkerCounts(const QString& text, const QString& label, QString*
     return counts;
 }
 
-QString validateOptions(const QVariantMap& options)
-{
-    bool ok = true;
-    if (options.contains(QStringLiteral("chunksize"))) {
-        const int chunk = options.value(QStringLiteral("chunksize")).toInt(&ok);
-        if (!ok || chunk < 1)
-            return QStringLiteral("chunksize must be a whole number of at least 1, not '%1'")
-                .arg(options.value(QStringLiteral("chunksize")).toString());
-    }
-    if (options.contains(QStringLiteral("task_timeout_s"))) {
-        const double timeout = options.value(QStringLiteral("task_timeout_s")).toDouble(&ok);
-        if (!ok || timeout < 0 || !std::isfinite(timeout))
-            return QStringLiteral("the task timeout must be a number of seconds of at least 0, not '%1'")
-                .arg(options.value(QStringLiteral("task_timeout_s")).toString());
-    }
-    if (options.contains(QStringLiteral("on_error"))) {
-        const QString policy = options.value(QStringLiteral("on_error")).toString();
-        if (policy != QStringLiteral("stop") && policy != QStringLiteral("continue"))
-            return QStringLiteral("on-error must be 'stop' or 'continue', not '%1'").arg(policy);
-    }
-    if (options.contains(QStringLiteral("switch_interval_ms"))) {
-        const double interval = options.value(QStringLiteral("switch_interval_ms")).toDouble(&ok);
-        if (!ok || !(interval > 0) || interval > 1000)
-            return QStringLiteral("the GIL switch interval must be more than 0 and at most 1000 milliseconds, not '%1'")
-                .arg(options.value(QStringLiteral("switch_interval_ms")).toString());
-    }
-    for (const QString& flag : { QStringLiteral("release_gil"), QStringLiteral("python_native") }) {
-        if (options.contains(flag) && options.value(flag).typeId() != QMetaType::Bool)
-            return QStringLiteral("%1 must be true or false, not '%2'").arg(flag, options.value(flag).toString());
-    }
-    return {};
-}
-
 QString closestName(const QString& name, const QStringList& candidates)
 {
     QString best;
@@ -124,10 +90,10 @@ QString validateSpec(const ExperimentSpec& spec)
     const auto kernel = KernelRegistry::create(spec.kernel);
     if (!kernel)
         return unknown(QStringLiteral("kernel"), spec.kernel, KernelRegistry::names());
-    if (const QString error = kernel->configure(spec.options); !error.isEmpty())
-        return error;
-    if (const QString error = validateOptions(spec.options); !error.isEmpty())
-        return error;
+    if (const Result<void> valid = spec.options.validate(); !valid)
+        return valid.error();
+    if (const Result<void> configured = kernel->configure(spec.options); !configured)
+        return configured.error();
     if (spec.inputs.isEmpty())
         return QStringLiteral("the input list is empty: give at least one input");
     if (const QString error = kernel->checkInputs(spec.inputs); !error.isEmpty())
@@ -135,13 +101,11 @@ QString validateSpec(const ExperimentSpec& spec)
     if (spec.backends.isEmpty())
         return QStringLiteral("no backend chosen: give at least one");
     for (const QString& id : spec.backends) {
-        const auto backend = BackendRegistry::create(id);
-        if (!backend)
+        if (!BackendRegistry::find(id))
             return unknown(QStringLiteral("backend"), id, BackendRegistry::ids());
-        backend->configure(spec.options); // availability may depend on options (--python)
-        if (const Availability a = backend->availability(); !a.available)
+        if (const Availability a = BackendRegistry::availability(id, spec.options); !a.available)
             return QStringLiteral("backend '%1' cannot run here: %2").arg(id, a.reason);
-        if (const QString error = backend->checkKernel(*kernel); !error.isEmpty())
+        if (const QString error = BackendRegistry::checkKernel(id, *kernel, spec.options); !error.isEmpty())
             return error;
     }
     if (spec.workers.isEmpty())

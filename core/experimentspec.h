@@ -1,10 +1,11 @@
 #pragma once
 
+#include "runoptions.h"
+
 #include <QList>
 #include <QMetaType>
 #include <QString>
 #include <QStringList>
-#include <QVariantMap>
 
 namespace parlab {
 
@@ -16,16 +17,10 @@ struct ExperimentSpec {
     QList<int> workers;
     int repeats = 5;
     int warmup = 1;
-    // chunksize, task_timeout_s, on_error ("stop" or "continue"), kernel settings such as command, and
-    // backend settings: switch_interval_ms (double, gil-threads), release_gil (bool, gil-threads),
-    // python (interpreter path, python-*), python_native (bool, python-threads calls the C++ kernel via
-    // ctypes), hostfile and mpirun_args (mpi).
-    QVariantMap options;
+    // How it runs: the failure policy, backend settings and the kernel's own settings (runoptions.h).
+    RunOptions options;
 
-    bool continueOnError() const
-    {
-        return options.value(QStringLiteral("on_error")).toString() == QStringLiteral("continue");
-    }
+    bool continueOnError() const { return options.continueOnError(); }
 
     static constexpr int kMaxWorkers = 1024;
     static constexpr int kMaxRepeats = 10'000;
@@ -42,11 +37,6 @@ QList<int> parseWorkerCounts(const QString& text, const QString& label, QString*
 // Everything wrong with the spec that would stop it from running, as one message naming what and where;
 // an empty string when it can run. Checks names, ranges and every input against the kernel.
 QString validateSpec(const ExperimentSpec& spec);
-
-// Checks the options every run understands: chunksize (>= 1), task_timeout_s (>= 0), on_error
-// (stop|continue), switch_interval_ms (0 < ms <= 1000), release_gil and python_native (bools). Kernel-specific options
-// are checked by the kernel's configure().
-QString validateOptions(const QVariantMap& options);
 
 // The closest of `candidates` to `name` (for "did you mean"), or an empty string when none is close.
 QString closestName(const QString& name, const QStringList& candidates);

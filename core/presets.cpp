@@ -152,14 +152,13 @@ std::optional<Preset> fromJson(const QString& name, const QByteArray& json, QStr
         *target = *number;
     }
 
-    const QJsonValue options = object.value(QStringLiteral("options"));
-    if (!options.isUndefined() && !options.isObject())
-        return fieldError(QStringLiteral("options"), QStringLiteral("must be an object, e.g. {\"chunksize\": 4}"));
-    preset.spec.options = options.toObject().toVariantMap();
-    if (const QString problem = validateOptions(preset.spec.options); !problem.isEmpty())
-        return fieldError(QStringLiteral("options"), problem);
-    if (const QString problem = kernel->configure(preset.spec.options); !problem.isEmpty())
-        return fieldError(QStringLiteral("options"), problem);
+    const QString optionsWhere = QStringLiteral("%1: field 'options'").arg(where);
+    auto options = RunOptions::fromJson(object.value(QStringLiteral("options")), optionsWhere);
+    if (!options)
+        return failure(error, options.error());
+    preset.spec.options = *options;
+    if (const Result<void> configured = kernel->configure(preset.spec.options); !configured)
+        return fieldError(QStringLiteral("options"), configured.error());
 
     if (error)
         error->clear();

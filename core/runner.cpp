@@ -26,6 +26,7 @@ quint64 combine(const QList<TaskSpan>& spans)
 
 struct Combination {
     std::unique_ptr<Backend> backend;
+    bool usesWorkers = true; // the backend's facts
     int workers = 1;
     double weight = 1; // expected cost, for the ETA
     int measurementIndex = -1;
@@ -69,7 +70,8 @@ private:
         if (const QString error = validateSpec(m_spec); !error.isEmpty())
             return error;
         m_kernel = KernelRegistry::create(m_spec.kernel);
-        m_kernel->configure(m_spec.options);
+        if (const Result<void> configured = m_kernel->configure(m_spec.options); !configured)
+            return configured.error();
 
         double totalCost = 0;
         for (qint64 input : m_spec.inputs)
@@ -91,7 +93,8 @@ private:
             if (const QString runtime = c.backend->runtime(); !runtime.isEmpty())
                 m_result.runtimes.insert(id, runtime);
             c.workers = workers;
-            const int parallel = c.backend->usesWorkers() ? std::min({ workers, cores, int(m_spec.inputs.size()) }) : 1;
+            c.usesWorkers = BackendRegistry::factsOf(id).usesWorkers;
+            const int parallel = c.usesWorkers ? std::min({ workers, cores, int(m_spec.inputs.size()) }) : 1;
             c.weight = totalCost / parallel;
             c.measurementIndex = int(m_result.measurements.size());
             Measurement m;
@@ -199,7 +202,7 @@ private:
         if (const qint64 switches = c.backend->lastSwitches(); switches >= 0)
             m.switches.append(switches);
         m.states = c.backend->lastStates();
-        if (!c.backend->usesWorkers() && c.backend->id() == m_boundsBackend) {
+        if (!c.usesWorkers && c.backend->id() == m_boundsBackend) {
             for (const TaskSpan& s : std::as_const(spans))
                 m_taskSamples[s.index].append(s.seconds());
             m_result.bounds.taskCostsS.clear();
@@ -280,8 +283,8 @@ QList<QPair<QString, int>> Runner::plan(const ExperimentSpec& spec)
     QStringList backends = spec.backends;
     QStringList baselines;
     for (const QString& id : backends) {
-        if (const auto backend = BackendRegistry::create(id); backend && !baselines.contains(backend->baseline()))
-            baselines.append(backend->baseline());
+        if (const BackendFacts* facts = BackendRegistry::find(id); facts && !baselines.contains(facts->baseline))
+            baselines.append(facts->baseline);
     }
     // Baselines first, so each round's speedups have their reference from the same round.
     for (const QString& id : baselines) {
@@ -289,10 +292,10 @@ QList<QPair<QString, int>> Runner::plan(const ExperimentSpec& spec)
         backends.prepend(id);
     }
     for (const QString& id : std::as_const(backends)) {
-        const auto backend = BackendRegistry::create(id);
-        if (!backend)
+        const BackendFacts* facts = BackendRegistry::find(id);
+        if (!facts)
             continue;
-        if (!backend->usesWorkers()) {
+        if (!facts->usesWorkers) {
             combinations.append({ id, 1 });
             continue;
         }

@@ -9,10 +9,12 @@
 #include "context.h"
 #include "procfs.h"
 #include "results.h"
+#include "runoptions.h"
 
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QJsonObject>
 #include <QMap>
 #include <QProcess>
 #include <QString>
@@ -56,8 +58,17 @@ inline Outcome execute(parlab::Backend& backend, const parlab::Kernel& kernel, c
     return outcome;
 }
 
+// Options as a file writes them ({"chunksize": 3}), read through the one codec, so the keys are checked too.
+inline parlab::RunOptions runOptions(const QJsonObject& json)
+{
+    auto options = parlab::RunOptions::fromJson(json, QStringLiteral("test options"));
+    if (!options)
+        qFatal("%s", qPrintable(options.error()));
+    return *options;
+}
+
 // The backend `id`, configured with `options` as the runner would.
-inline std::unique_ptr<parlab::Backend> backend(const QString& id, const QVariantMap& options = {})
+inline std::unique_ptr<parlab::Backend> backend(const QString& id, const parlab::RunOptions& options = {})
 {
     auto b = parlab::BackendRegistry::create(id);
     b->configure(options);

@@ -113,22 +113,43 @@ void TestBackends::registry()
 {
     const QStringList ids = BackendRegistry::ids();
     QCOMPARE(QSet<QString>(ids.cbegin(), ids.cend()).size(), ids.size());
-    for (const QString& id : ids) {
-        const auto backend = BackendRegistry::create(id);
+    for (const BackendFacts& facts : BackendRegistry::all()) {
+        // The table and the class it makes agree on the id, so a fact is never read for the wrong backend.
+        const auto backend = BackendRegistry::create(facts.id);
         QVERIFY(backend);
-        QCOMPARE(backend->id(), id);
-        QVERIFY(!backend->description().isEmpty());
-        QVERIFY(!backend->workerNoun().isEmpty());
+        QCOMPARE(backend->id(), facts.id);
+        QVERIFY(!facts.description.isEmpty());
+        QVERIFY(!facts.workerNoun.isEmpty());
+        QVERIFY2(ids.contains(facts.baseline), qPrintable(facts.id));
+        QVERIFY2(!BackendRegistry::find(facts.baseline)->usesWorkers, qPrintable(facts.baseline));
+        // Every option a backend lists is a declared backend option.
+        for (const Option option : facts.options)
+            QVERIFY2(RunOptions::descriptor(option).scope == OptionDescriptor::Scope::Backend, qPrintable(facts.id));
     }
     for (const QString& id : inProcessBackends()) {
         QVERIFY2(ids.contains(id), qPrintable(id));
-        QVERIFY(backendNamed(id)->availability().available); // nothing outside this process is needed
-        QCOMPARE(backendNamed(id)->baseline(), QStringLiteral("sequential"));
+        QVERIFY(BackendRegistry::availability(id, RunOptions()).available); // nothing outside this process is needed
+        QCOMPARE(BackendRegistry::find(id)->baseline, QStringLiteral("sequential"));
     }
-    QVERIFY(!backendNamed(QStringLiteral("sequential"))->usesWorkers());
-    QVERIFY(backendNamed(QStringLiteral("threads"))->usesWorkers());
-    QVERIFY(backendNamed(QStringLiteral("qtconcurrent"))->usesWorkers());
+    QVERIFY(!BackendRegistry::find(QStringLiteral("sequential"))->usesWorkers);
+    QVERIFY(BackendRegistry::find(QStringLiteral("threads"))->usesWorkers);
+    QVERIFY(BackendRegistry::find(QStringLiteral("qtconcurrent"))->usesWorkers);
+    QCOMPARE(BackendRegistry::find(QStringLiteral("gil-threads"))->options,
+        (QList<Option> { Option::SwitchInterval, Option::ReleaseGil }));
     QVERIFY(!BackendRegistry::create(QStringLiteral("thread")));
+    QVERIFY(!BackendRegistry::find(QStringLiteral("thread")));
+    const Availability unknown = BackendRegistry::availability(QStringLiteral("thread"), RunOptions());
+    QVERIFY(!unknown.available);
+    QVERIFY2(unknown.reason.contains(QStringLiteral("did you mean 'threads'?")), qPrintable(unknown.reason));
+
+    // An id from another build's history: a guess from its name, marked as one.
+    const BackendFacts guessed = BackendRegistry::factsOf(QStringLiteral("python-asyncio"));
+    QVERIFY(!guessed.known);
+    QCOMPARE(guessed.workerNoun, QStringLiteral("worker"));
+    QVERIFY(guessed.usesWorkers);
+    QCOMPARE(guessed.baseline, QStringLiteral("python-sequential"));
+    QVERIFY(!BackendRegistry::factsOf(QStringLiteral("gpu-sequential")).usesWorkers);
+    QVERIFY(BackendRegistry::factsOf(QStringLiteral("threads")).known);
 }
 
 void TestBackends::checksumsAndSpans_data()
@@ -150,7 +171,7 @@ void TestBackends::checksumsAndSpans_data()
         { QStringLiteral("sleep"), { 20, 10, 5, 0 } },
     };
     for (const QString& backend : inProcessBackends()) {
-        const bool usesWorkers = backendNamed(backend)->usesWorkers();
+        const bool usesWorkers = BackendRegistry::find(backend)->usesWorkers;
         for (const auto& [kernel, inputs] : kernels) {
             for (int workers : { 1, 2, 3 }) {
                 if (!usesWorkers && workers > 1)

@@ -36,6 +36,7 @@ private Q_SLOTS:
     void commandHelpListsItsOwnOptions_data();
     void commandHelpListsItsOwnOptions();
     void listKernelsAndBackends();
+    void runHelpShowsEachOptionsDefaultAndRange();
     void runPrintsJson();
     void runPrintsTable();
     void runPrintsCsvAndMarkdown();
@@ -113,6 +114,38 @@ void TestCli::listKernelsAndBackends()
     const Result bad = runParlab({ QStringLiteral("list"), QStringLiteral("colours") });
     QCOMPARE(bad.code, 2);
     QVERIFY(bad.err.contains(QStringLiteral("kernels or backends")));
+}
+
+void TestCli::runHelpShowsEachOptionsDefaultAndRange()
+{
+    // The flags and their help come from the option descriptors: what --help says is what the codec and the
+    // window enforce. QCommandLineParser wraps the text, so compare with the white space folded.
+    const Result r = runParlab({ QStringLiteral("run"), QStringLiteral("--help") });
+    QCOMPARE(r.code, 0);
+    const QString help = r.out.simplified();
+    for (const parlab::OptionDescriptor& d : parlab::RunOptions::descriptors()) {
+        QVERIFY2(help.contains(QStringLiteral("--%1").arg(d.flag)), qPrintable(d.flag));
+        QVERIFY2(help.contains(d.helpText().simplified()), qPrintable(d.helpText()));
+        if (d.type == parlab::OptionDescriptor::Type::Integer || d.type == parlab::OptionDescriptor::Type::Number)
+            QVERIFY2(help.contains(d.expected()), qPrintable(d.expected())); // the range
+    }
+    QVERIFY(help.contains(QStringLiteral("--switch-interval <ms> gil-threads, python-threads: how long a thread "
+                                         "waits for the GIL")));
+    QVERIFY(help.contains(QStringLiteral("Default: 5 ms; a number from 0.01 to 1000 ms.")));
+
+    // `parlab list options` prints the same table.
+    const Result list = runParlab(
+        { QStringLiteral("list"), QStringLiteral("options"), QStringLiteral("--format"), QStringLiteral("json") });
+    QCOMPARE(list.code, 0);
+    const QJsonArray array = QJsonDocument::fromJson(list.out.toUtf8()).array();
+    QCOMPARE(array.size(), parlab::RunOptions::descriptors().size());
+    for (const QJsonValue& v : array) {
+        const parlab::OptionDescriptor* d
+            = parlab::RunOptions::find(v.toObject().value(QStringLiteral("key")).toString());
+        QVERIFY(d);
+        QCOMPARE(v.toObject().value(QStringLiteral("default")).toVariant(), d->defaultValue);
+        QCOMPARE(v.toObject().value(QStringLiteral("values")).toString(), d->expected());
+    }
 }
 
 void TestCli::runPrintsJson()
@@ -296,11 +329,15 @@ void TestCli::badInputIsRejectedBeforeRunning_data()
     QTest::newRow("export is a folder") << with({ QStringLiteral("--export-csv"), QDir::tempPath() })
                                         << QStringLiteral("is a folder, not a file");
     QTest::newRow("on-error") << with({ QStringLiteral("--on-error"), QStringLiteral("ignore") })
-                              << QStringLiteral("on-error must be 'stop' or 'continue', not 'ignore'");
+                              << QStringLiteral("--on-error must be 'stop' or 'continue', not 'ignore'");
     QTest::newRow("task timeout") << with({ QStringLiteral("--task-timeout"), QStringLiteral("soon") })
-                                  << QStringLiteral("--task-timeout: 'soon' is not a positive number of seconds");
+                                  << QStringLiteral("--task-timeout must be a number from 0 to 86400 s (0: no limit), "
+                                                    "not 'soon'");
     QTest::newRow("chunksize 0") << with({ QStringLiteral("--chunksize"), QStringLiteral("0") })
-                                 << QStringLiteral("chunksize must be a whole number of at least 1");
+                                 << QStringLiteral("--chunksize must be a whole number from 1 to 1000000, not 0");
+    QTest::newRow("switch interval out of range")
+        << with({ QStringLiteral("--switch-interval"), QStringLiteral("0") })
+        << QStringLiteral("--switch-interval must be a number from 0.01 to 1000 ms, not 0");
     QTest::newRow("command without program") << QStringList { QStringLiteral("run"), QStringLiteral("--kernel"),
         QStringLiteral("command"), QStringLiteral("--inputs"), QStringLiteral("1") }
                                              << QStringLiteral("the command kernel needs a program to run");

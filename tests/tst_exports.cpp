@@ -525,7 +525,8 @@ void TestExports::traceOfARealRunIsProperlyNested()
 void TestExports::htmlIsWellFormedAndSelfContained()
 {
     RunResult r = resultWithSpans();
-    r.spec.options.insert(QStringLiteral("command"), QStringLiteral("python3 child.py <&> {} \"quoted\" 'single'"));
+    r.spec.options.kernelSettings.insert(
+        QStringLiteral("command"), QStringLiteral("python3 child.py <&> {} \"quoted\" 'single'"));
     r.warnings.append(QStringLiteral("a <b> & c"));
     r.runtimes.insert(QStringLiteral("python-threads"), QStringLiteral("Python 3.11.2 (/usr/bin/python3)"));
     const QByteArray html = HtmlReport::toHtml(r);

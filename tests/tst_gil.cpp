@@ -42,8 +42,10 @@ std::unique_ptr<Kernel> kernelNamed(const QString& name)
 std::unique_ptr<GilThreadsBackend> gilBackend(double switchIntervalMs = 5, bool releaseGil = false)
 {
     auto backend = std::make_unique<GilThreadsBackend>();
-    backend->configure(
-        { { QStringLiteral("switch_interval_ms"), switchIntervalMs }, { QStringLiteral("release_gil"), releaseGil } });
+    RunOptions options;
+    options.switchIntervalMs = switchIntervalMs;
+    options.releaseGil = releaseGil;
+    backend->configure(options);
     return backend;
 }
 
@@ -524,16 +526,17 @@ void TestGil::registered()
 {
     const auto backend = BackendRegistry::create(QStringLiteral("gil-threads"));
     QVERIFY(backend);
-    QCOMPARE(backend->workerNoun(), QStringLiteral("thread"));
-    QVERIFY(backend->description().contains(QStringLiteral("GIL")));
-    QVERIFY(backend->usesWorkers());
-    QCOMPARE(backend->baseline(), QStringLiteral("sequential"));
+    const BackendFacts* facts = BackendRegistry::find(QStringLiteral("gil-threads"));
+    QCOMPARE(facts->workerNoun, QStringLiteral("thread"));
+    QVERIFY(facts->description.contains(QStringLiteral("GIL")));
+    QVERIFY(facts->usesWorkers);
+    QCOMPARE(facts->baseline, QStringLiteral("sequential"));
     QVERIFY(backend->availability().available);
     QVERIFY(backend->runtime().isEmpty());
     QCOMPARE(backend->lastSwitches(), qint64(-1)); // nothing ran yet
 
     GilThreadsBackend defaults;
-    defaults.configure({});
+    defaults.configure(RunOptions());
     QCOMPARE(defaults.switchInterval(), std::chrono::nanoseconds(5ms));
     QVERIFY(!defaults.releasesGil());
     const auto configured = gilBackend(12.5, true);
@@ -815,16 +818,29 @@ void TestGil::badOptionsRejected()
     spec.backends = { QStringLiteral("sequential"), QStringLiteral("gil-threads") };
     spec.workers = { 1, 2 };
     QCOMPARE(validateSpec(spec), QString());
-    for (const QVariant& bad : { QVariant(0.0), QVariant(-5.0), QVariant(1001.0), QVariant(QStringLiteral("fast")) }) {
-        spec.options.insert(QStringLiteral("switch_interval_ms"), bad);
+    // Out of the declared range: the option, the value and the range are named.
+    for (const double bad : { 0.0, -5.0, 1001.0 }) {
+        spec.options.switchIntervalMs = bad;
         const QString error = validateSpec(spec);
-        QVERIFY2(error.contains(QStringLiteral("switch interval")), qPrintable(error));
-        QVERIFY2(error.contains(bad.toString()), qPrintable(error));
+        QVERIFY2(error.contains(QStringLiteral("switch_interval_ms must be a number from 0.01 to 1000 ms, not %1")
+                                    .arg(QString::number(bad))),
+            qPrintable(error));
     }
-    spec.options.insert(QStringLiteral("switch_interval_ms"), 0.5);
+    spec.options.switchIntervalMs = 0.5;
     QCOMPARE(validateSpec(spec), QString());
-    spec.options.insert(QStringLiteral("release_gil"), QStringLiteral("yes"));
-    QVERIFY(validateSpec(spec).contains(QStringLiteral("release_gil")));
+    // A wrong type cannot get into the struct; the codec turns it away as it reads.
+    const auto fast
+        = RunOptions::fromJson(QJsonObject { { QStringLiteral("switch_interval_ms"), QStringLiteral("fast") } },
+            QStringLiteral("spec.options"));
+    QVERIFY(!fast);
+    QVERIFY2(
+        fast.error().contains(QStringLiteral("switch_interval_ms must be a number from 0.01 to 1000 ms, not 'fast'")),
+        qPrintable(fast.error()));
+    const auto yes = RunOptions::fromJson(
+        QJsonObject { { QStringLiteral("release_gil"), QStringLiteral("yes") } }, QStringLiteral("spec.options"));
+    QVERIFY(!yes);
+    QVERIFY2(
+        yes.error().contains(QStringLiteral("release_gil must be true or false, not 'yes'")), qPrintable(yes.error()));
 }
 
 QTEST_GUILESS_MAIN(TestGil)

@@ -45,7 +45,7 @@ RunResult sampleResult(double scale = 1.0)
     r.spec.workers = { 1, 2 };
     r.spec.repeats = 5;
     r.spec.warmup = 1;
-    r.spec.options.insert(QStringLiteral("chunksize"), 2);
+    r.spec.options.chunksize = 2;
     r.environment.cpu = QStringLiteral("Test CPU");
     r.environment.logicalCores = 2;
     r.environment.os = QStringLiteral("Debian");
@@ -520,7 +520,8 @@ void TestHistory::jsonImportRoundTrip()
     QCOMPARE(back->spec.backends, original.spec.backends);
     QCOMPARE(back->spec.workers, original.spec.workers);
     QCOMPARE(back->spec.repeats, original.spec.repeats);
-    QCOMPARE(back->spec.options.value(QStringLiteral("chunksize")).toInt(), 2);
+    QCOMPARE(back->spec.options, original.spec.options);
+    QCOMPARE(back->spec.options.chunksize, 2);
     QCOMPARE(back->environment.cpu, original.environment.cpu);
     QCOMPARE(back->environment.logicalCores, 2);
     QCOMPARE(back->warnings, original.warnings);
@@ -620,7 +621,8 @@ void TestHistory::storeRoundTrip()
     QCOMPARE(loaded->spec.backends, original.spec.backends);
     QCOMPARE(loaded->spec.workers, original.spec.workers);
     QCOMPARE(loaded->spec.warmup, original.spec.warmup);
-    QCOMPARE(loaded->spec.options.value(QStringLiteral("chunksize")).toInt(), 2);
+    QCOMPARE(loaded->spec.options, original.spec.options);
+    QCOMPARE(loaded->spec.options.chunksize, 2);
     QCOMPARE(loaded->environment.cpu, original.environment.cpu);
     QCOMPARE(loaded->environment.governor, original.environment.governor);
     QCOMPARE(loaded->environment.loadAverage, original.environment.loadAverage);

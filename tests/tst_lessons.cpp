@@ -97,7 +97,7 @@ Measurement withStates(Measurement m, const QList<StateSpan>& spans)
     return m;
 }
 
-Availability everythingRuns(const QString&, const QVariantMap&)
+Availability everythingRuns(const QString&, const RunOptions&)
 {
     return {};
 }
@@ -168,7 +168,7 @@ void TestLessons::experimentNamesWhatExists()
     QVERIFY(!spec.workers.isEmpty());
     QVERIFY(spec.workers.contains(1) || spec.kernel == QStringLiteral("noop"));
     QVERIFY(spec.repeats >= 3); // a median and a spread
-    QVERIFY(validateOptions(spec.options).isEmpty());
+    QVERIFY2(spec.options.validate(), qPrintable(spec.options.validate().error()));
     QVERIFY(!lesson->experiment.inputsText.isEmpty());
     QVERIFY(!lesson->experiment.description.isEmpty());
     // With every backend this build has, the experiment is a valid run as written (availability aside).
@@ -268,7 +268,7 @@ void TestLessons::verdicts_data()
             << id << otherKernel << N << QStringList { QStringLiteral("Cannot judge") }
             << QStringList { QStringLiteral("kernel 'sleep', while this lesson's experiment runs 'fib'") };
         RunResult released = with(base, { sequential(), measured(gil, 2, 0.15, 1.9, 1.8, 2.0) });
-        released.spec.options.insert(QStringLiteral("release_gil"), true);
+        released.spec.options.releaseGil = true;
         QTest::newRow("1 not run: released lock")
             << id << released << N << QStringList {}
             << QStringList { QStringLiteral("release_gil on, while this lesson's experiment has it off") };
@@ -384,7 +384,7 @@ void TestLessons::verdicts_data()
                                         << I << QStringList {}
                                         << QStringList { QStringLiteral("contains the threshold 1.60") };
         RunResult locked = with(modelOnly, { sequential(), model });
-        locked.spec.options.insert(QStringLiteral("release_gil"), false);
+        locked.spec.options.releaseGil = false;
         QTest::newRow("4 not run: lock not released")
             << id << locked << N << QStringList {}
             << QStringList { QStringLiteral("release_gil off, while this lesson's experiment has it on") };
@@ -601,7 +601,7 @@ void TestLessons::brokenLessonFileNamesField()
 
 void TestLessons::planLeavesOutOptionalBackendsAndBlocksRequiredOnes()
 {
-    const AvailabilityCheck noPython = [](const QString& id, const QVariantMap&) -> Availability {
+    const AvailabilityCheck noPython = [](const QString& id, const RunOptions&) -> Availability {
         if (id.startsWith(QStringLiteral("python-")))
             return { false, QStringLiteral("no python3 on the PATH") };
         return {};
@@ -612,20 +612,20 @@ void TestLessons::planLeavesOutOptionalBackendsAndBlocksRequiredOnes()
     QCOMPARE(release.notes.size(), 2);
     QVERIFY2(release.notes.join(u'|').contains(QStringLiteral("python-threads left out: no python3 on the PATH")),
         qPrintable(release.notes.join(u'|')));
-    QCOMPARE(release.spec.options.value(QStringLiteral("release_gil")).toBool(), true);
+    QCOMPARE(release.spec.options.releaseGil, true);
 
     const LessonPlan real = Lessons::find(QStringLiteral("real-python"))->planHere(noPython);
     QVERIFY(!real.runnable);
     QCOMPARE(real.blockedReason, QStringLiteral("python-sequential cannot run here: no python3 on the PATH"));
 
     // Asking the real backends: an id this build lacks is unavailable with a reason, never silently dropped.
-    const Availability missing = backendAvailability(QStringLiteral("gil-thread"), {});
+    const Availability missing = backendAvailability(QStringLiteral("gil-thread"), RunOptions());
     if (!BackendRegistry::ids().contains(QStringLiteral("gil-thread"))) {
         QVERIFY(!missing.available);
         QVERIFY2(missing.reason.contains(QStringLiteral("backend 'gil-thread' is not part of this build")),
             qPrintable(missing.reason));
     }
-    QVERIFY(backendAvailability(QStringLiteral("threads"), {}).available);
+    QVERIFY(backendAvailability(QStringLiteral("threads"), RunOptions()).available);
 }
 
 void TestLessons::panelShowsTheSelectedLessonsClaim()
@@ -676,7 +676,7 @@ void TestLessons::panelRunEmitsTheLessonsSpec()
     QVERIFY(panel.runButton()->isEnabled());
 
     // Where python is missing, lesson 4 runs without its optional python backends.
-    LessonPanel noPython(nullptr, [](const QString& id, const QVariantMap&) -> Availability {
+    LessonPanel noPython(nullptr, [](const QString& id, const RunOptions&) -> Availability {
         return id.startsWith(QStringLiteral("python-")) ? Availability { false, QStringLiteral("no python3") }
                                                         : Availability {};
     });
@@ -745,7 +745,7 @@ void TestLessons::panelRendersTheVerdict()
 void TestLessons::panelDisablesRunForAnUnavailableBackend()
 {
     const QString reason = QStringLiteral("the worker program /opt/parlab/bin/parlab is missing");
-    LessonPanel panel(nullptr, [&](const QString& id, const QVariantMap&) -> Availability {
+    LessonPanel panel(nullptr, [&](const QString& id, const RunOptions&) -> Availability {
         return id == QStringLiteral("processes") ? Availability { false, reason } : Availability {};
     });
     QSignalSpy spy(&panel, &LessonPanel::runRequested);

@@ -20,7 +20,6 @@
 using namespace parlab;
 
 namespace {
-using testsupport::Result;
 using testsupport::runParlab;
 
 // The spec with the backends this machine cannot run (no mpirun, say) left out, and why they were.
@@ -28,9 +27,8 @@ ExperimentSpec runnableHere(ExperimentSpec spec, QStringList& skipped)
 {
     QStringList backends;
     for (const QString& id : std::as_const(spec.backends)) {
-        const auto backend = BackendRegistry::create(id);
-        if (backend && !backend->availability().available)
-            skipped.append(QStringLiteral("%1 (%2)").arg(id, backend->availability().reason));
+        if (const Availability a = BackendRegistry::availability(id, spec.options); !a.available)
+            skipped.append(QStringLiteral("%1 (%2)").arg(id, a.reason));
         else
             backends.append(id);
     }
@@ -156,7 +154,7 @@ void TestPresets::parsesAFile()
     QCOMPARE(p->spec.workers, (QList<int> { 1, 2 }));
     QCOMPARE(p->spec.repeats, 2);
     QCOMPARE(p->spec.warmup, 0);
-    QCOMPARE(p->spec.options.value(QStringLiteral("chunksize")).toInt(), 2);
+    QCOMPARE(p->spec.options.chunksize, 2);
     QCOMPARE(p->inputsText, QStringLiteral("30..32"));
 
     // Only the essentials are required: workers auto, ExperimentSpec's repeats and warmup.
@@ -205,8 +203,17 @@ void TestPresets::brokenFileNamesPresetAndField_data()
                                   << QStringLiteral("preset 'demo': field 'repeats'");
     QTest::newRow("warmup fraction") << with(R"("warmup": 0)", R"("warmup": 0.5)")
                                      << QStringLiteral("preset 'demo': field 'warmup'");
-    QTest::newRow("bad option") << with(R"({"chunksize": 2})", R"({"chunksize": 0})")
-                                << QStringLiteral("preset 'demo': field 'options': chunksize must be");
+    QTest::newRow("option out of range")
+        << with(R"({"chunksize": 2})", R"({"chunksize": 0})")
+        << QStringLiteral("preset 'demo': field 'options': chunksize must be a whole number from 1 to 1000000, not 0");
+    QTest::newRow("misspelt option") << with(R"({"chunksize": 2})", R"({"chunksze": 2})")
+                                     << QStringLiteral("preset 'demo': field 'options': unknown option 'chunksze': did "
+                                                       "you mean 'chunksize'?");
+    QTest::newRow("option of the wrong type")
+        << with(R"({"chunksize": 2})", R"({"release_gil": "yes"})")
+        << QStringLiteral("preset 'demo': field 'options': release_gil must be true or false, not 'yes'");
+    QTest::newRow("options not an object") << with(R"({"chunksize": 2})", R"(["chunksize"])")
+                                           << QStringLiteral("preset 'demo': field 'options': must be an object");
     QTest::newRow("misspelt field") << with(R"("warmup")", R"("warmups")")
                                     << QStringLiteral("preset 'demo': unknown field 'warmups': did you mean 'warmup'?");
 }
@@ -232,7 +239,7 @@ void TestPresets::unknownPresetSuggestsTheClosest()
 
 void TestPresets::cliListsPresets()
 {
-    const Result table = runParlab({ QStringLiteral("list"), QStringLiteral("presets") });
+    const testsupport::Result table = runParlab({ QStringLiteral("list"), QStringLiteral("presets") });
     QVERIFY2(table.code == 0, qPrintable(table.err));
     QVERIFY(table.out.startsWith(QStringLiteral("NAME ")));
     for (const char* column : { "TITLE", "KERNEL", "BACKENDS" })
@@ -244,7 +251,7 @@ void TestPresets::cliListsPresets()
     QVERIFY(table.out.contains(QStringLiteral("fib")));
     QVERIFY(table.out.contains(QStringLiteral("sequential,threads,processes")));
 
-    const Result json = runParlab(
+    const testsupport::Result json = runParlab(
         { QStringLiteral("list"), QStringLiteral("presets"), QStringLiteral("--format"), QStringLiteral("json") });
     QVERIFY2(json.code == 0, qPrintable(json.err));
     QJsonParseError error;
@@ -261,7 +268,7 @@ void TestPresets::cliListsPresets()
     }
     QCOMPARE(names, Presets::names());
 
-    const Result bad = runParlab({ QStringLiteral("list"), QStringLiteral("colours") });
+    const testsupport::Result bad = runParlab({ QStringLiteral("list"), QStringLiteral("colours") });
     QCOMPARE(bad.code, 2);
     QVERIFY2(bad.err.contains(QStringLiteral("presets")), qPrintable(bad.err));
 }
@@ -271,10 +278,10 @@ void TestPresets::cliRunsAPresetWithOverrides()
     const auto preset = Presets::find(QStringLiteral("balanced-spin"));
     QVERIFY(preset);
     // Options given override the preset's; shorter inputs keep the run quick.
-    const Result r = runParlab({ QStringLiteral("run"), QStringLiteral("--preset"), QStringLiteral("balanced-spin"),
-        QStringLiteral("--repeat"), QStringLiteral("1"), QStringLiteral("--warmup"), QStringLiteral("0"),
-        QStringLiteral("--workers"), QStringLiteral("1,2"), QStringLiteral("--inputs"), QStringLiteral("20x4"),
-        QStringLiteral("--format"), QStringLiteral("json") });
+    const testsupport::Result r = runParlab({ QStringLiteral("run"), QStringLiteral("--preset"),
+        QStringLiteral("balanced-spin"), QStringLiteral("--repeat"), QStringLiteral("1"), QStringLiteral("--warmup"),
+        QStringLiteral("0"), QStringLiteral("--workers"), QStringLiteral("1,2"), QStringLiteral("--inputs"),
+        QStringLiteral("20x4"), QStringLiteral("--format"), QStringLiteral("json") });
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QJsonParseError error;
     const QJsonObject top = QJsonDocument::fromJson(r.out.toUtf8(), &error).object();
@@ -296,7 +303,8 @@ void TestPresets::cliRunsAPresetWithOverrides()
 
 void TestPresets::cliRejectsAnUnknownPreset()
 {
-    const Result r = runParlab({ QStringLiteral("run"), QStringLiteral("--preset"), QStringLiteral("clasic") }, 10'000);
+    const testsupport::Result r
+        = runParlab({ QStringLiteral("run"), QStringLiteral("--preset"), QStringLiteral("clasic") }, 10'000);
     QCOMPARE(r.code, 2);
     QVERIFY2(r.err.contains(QStringLiteral("unknown preset 'clasic': did you mean 'classic'?")), qPrintable(r.err));
     for (const QString& name : Presets::names())
@@ -305,9 +313,10 @@ void TestPresets::cliRejectsAnUnknownPreset()
     QVERIFY2(r.ms < 5'000, "a rejected run must not measure anything");
 
     // A preset's own values are checked like typed ones: a bad override is still a usage error.
-    const Result bad = runParlab({ QStringLiteral("run"), QStringLiteral("--preset"), QStringLiteral("classic"),
-                                     QStringLiteral("--inputs"), QStringLiteral("30,90") },
-        10'000);
+    const testsupport::Result bad
+        = runParlab({ QStringLiteral("run"), QStringLiteral("--preset"), QStringLiteral("classic"),
+                        QStringLiteral("--inputs"), QStringLiteral("30,90") },
+            10'000);
     QCOMPARE(bad.code, 2);
     QVERIFY2(bad.err.contains(QStringLiteral("fib: input 90 is above 50")), qPrintable(bad.err));
 }

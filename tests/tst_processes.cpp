@@ -49,11 +49,11 @@ QList<qint64> workerChildren(qint64 parent)
     return workers;
 }
 
-std::unique_ptr<Kernel> kernel(const QString& name, const QVariantMap& options = {})
+std::unique_ptr<Kernel> kernel(const QString& name, const RunOptions& options = {})
 {
     auto k = KernelRegistry::create(name);
-    const QString error = k->configure(options);
-    Q_ASSERT(error.isEmpty());
+    const Result<void> configured = k->configure(options);
+    Q_ASSERT(configured);
     return k;
 }
 
@@ -168,7 +168,7 @@ void TestProcesses::poolReusesWorkersAndChunks()
 {
     const auto k = kernel(QStringLiteral("noop"));
     RunControl control;
-    auto b = backend(QStringLiteral("processes"), { { QStringLiteral("chunksize"), 3 } });
+    auto b = backend(QStringLiteral("processes"), testsupport::runOptions({ { QStringLiteral("chunksize"), 3 } }));
     QList<TaskSpan> first, second;
     const QList<qint64> inputs { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 };
     b->execute(*k, inputs, 2, control, first);
@@ -220,7 +220,8 @@ void TestProcesses::bigChunksDoNotDeadlock()
     std::iota(inputs.begin(), inputs.end(), 0);
     QList<TaskSpan> expected, spans;
     backend(QStringLiteral("sequential"))->execute(*k, inputs, 1, control, expected);
-    auto b = backend(QStringLiteral("processes"), { { QStringLiteral("chunksize"), 100'000 } });
+    auto b
+        = backend(QStringLiteral("processes"), testsupport::runOptions({ { QStringLiteral("chunksize"), 100'000 } }));
     QElapsedTimer timer;
     timer.start();
     std::atomic<bool> finished { false };
@@ -280,7 +281,8 @@ void TestProcesses::taskTimeoutKillsTheTask()
     const auto k = kernel(QStringLiteral("spin"));
     RunControl control;
     QList<TaskSpan> spans;
-    auto b = backend(QStringLiteral("processes"), { { QStringLiteral("task_timeout_s"), 0.3 } });
+    auto b
+        = backend(QStringLiteral("processes"), testsupport::runOptions({ { QStringLiteral("task_timeout_s"), 0.3 } }));
     const Outcome outcome = execute(*b, *k, { 10, 60000, 10 }, 2, control, spans);
     QVERIFY(outcome.threw);
     QVERIFY2(outcome.message.contains(QStringLiteral("input 60000 (#2) ran longer than the task timeout of 0.3 s")),
@@ -355,13 +357,13 @@ void TestProcesses::cancelLeavesNoChild_data()
 {
     QTest::addColumn<QString>("backendId");
     QTest::addColumn<QString>("kernelName");
-    QTest::addColumn<QVariantMap>("options");
+    QTest::addColumn<QJsonObject>("json");
     QTest::addColumn<qint64>("input"); // a minute of work either way
-    const QVariantMap sleepCommand { { QStringLiteral("command"), QStringLiteral("sleep {}") } };
-    QTest::newRow("processes spin") << QStringLiteral("processes") << QStringLiteral("spin") << QVariantMap {}
+    const QJsonObject sleepCommand { { QStringLiteral("command"), QStringLiteral("sleep {}") } };
+    QTest::newRow("processes spin") << QStringLiteral("processes") << QStringLiteral("spin") << QJsonObject {}
                                     << qint64(60000);
     QTest::newRow("process-per-task spin")
-        << QStringLiteral("process-per-task") << QStringLiteral("spin") << QVariantMap {} << qint64(60000);
+        << QStringLiteral("process-per-task") << QStringLiteral("spin") << QJsonObject {} << qint64(60000);
     QTest::newRow("processes command") << QStringLiteral("processes") << QStringLiteral("command") << sleepCommand
                                        << qint64(60);
     QTest::newRow("threads command") << QStringLiteral("threads") << QStringLiteral("command") << sleepCommand
@@ -372,8 +374,9 @@ void TestProcesses::cancelLeavesNoChild()
 {
     QFETCH(QString, backendId);
     QFETCH(QString, kernelName);
-    QFETCH(QVariantMap, options);
+    QFETCH(QJsonObject, json);
     QFETCH(qint64, input);
+    const RunOptions options = testsupport::runOptions(json);
     const auto k = kernel(kernelName, options);
     RunControl control;
     QList<TaskSpan> spans;
@@ -407,7 +410,8 @@ void TestProcesses::commandKernel_data()
 void TestProcesses::commandKernel()
 {
     QFETCH(QString, backendId);
-    const QVariantMap options { { QStringLiteral("command"), QStringLiteral("echo \"n={}\"; expr {} \\* 2") } };
+    const RunOptions options
+        = testsupport::runOptions({ { QStringLiteral("command"), QStringLiteral("echo \"n={}\"; expr {} \\* 2") } });
     const auto k = kernel(QStringLiteral("command"), options);
     RunControl control;
     QList<TaskSpan> expected, spans;
@@ -419,13 +423,13 @@ void TestProcesses::commandKernel()
     for (int i = 0; i < inputs.size(); ++i)
         QCOMPARE(spans[i].checksum, expected[i].checksum);
 
-    QVERIFY(!KernelRegistry::create(QStringLiteral("command"))->configure({}).isEmpty());
+    QVERIFY(!KernelRegistry::create(QStringLiteral("command"))->configure(RunOptions()));
 }
 
 void TestProcesses::commandFailureQuotesStderr()
 {
-    const QVariantMap options { { QStringLiteral("command"),
-        QStringLiteral("if [ {} -eq 3 ]; then echo 'disk on fire' >&2; exit 7; fi; echo ok") } };
+    const RunOptions options = testsupport::runOptions({ { QStringLiteral("command"),
+        QStringLiteral("if [ {} -eq 3 ]; then echo 'disk on fire' >&2; exit 7; fi; echo ok") } });
     const auto k = kernel(QStringLiteral("command"), options);
     for (const char* id : { "sequential", "threads", "processes" }) {
         RunControl control;
@@ -627,8 +631,8 @@ void TestProcesses::mpiLaunchFailureIsClear()
     const auto k = kernel(QStringLiteral("noop"));
     RunControl control;
     QList<TaskSpan> spans;
-    auto b = backend(
-        QStringLiteral("mpi"), { { QStringLiteral("mpirun_args"), QStringLiteral("--no-such-mpirun-flag") } });
+    auto b = backend(QStringLiteral("mpi"),
+        testsupport::runOptions({ { QStringLiteral("mpirun_args"), QStringLiteral("--no-such-mpirun-flag") } }));
     const Outcome outcome = execute(*b, *k, { 1, 2 }, 2, control, spans);
     QVERIFY(outcome.threw);
     QVERIFY2(outcome.message.startsWith(QStringLiteral("mpirun (pid ")), qPrintable(outcome.message));

@@ -166,12 +166,11 @@ void TestPython::checksumsMatchCpp()
     QFETCH(QList<qint64>, inputs);
 
     const auto k = KernelRegistry::create(kernel);
-    QVariantMap options;
-    if (native)
-        options.insert(QStringLiteral("python_native"), true);
+    RunOptions options;
+    options.pythonNative = native;
     const auto b = ::backend(backend, options);
     QVERIFY(b->availability().available);
-    QCOMPARE(b->checkKernel(*k), QString());
+    QCOMPARE(BackendRegistry::checkKernel(backend, *k, options), QString());
     const int workers = 2;
 
     // Twice on one backend object: the second batch reuses the interpreter, as repeats do.
@@ -274,7 +273,8 @@ void TestPython::missingInterpreterIsUnavailable()
 {
     QFETCH(QString, python);
     QFETCH(QString, reason);
-    QVariantMap options { { QStringLiteral("python"), python } };
+    RunOptions options;
+    options.python = python;
     for (const QString& id :
         { QStringLiteral("python-sequential"), QStringLiteral("python-threads"), QStringLiteral("python-processes") }) {
         const auto b = backend(id, options);
@@ -282,6 +282,8 @@ void TestPython::missingInterpreterIsUnavailable()
         QVERIFY(!a.available);
         QVERIFY2(a.reason.contains(reason), qPrintable(a.reason));
         QCOMPARE(b->runtime(), QString());
+        // The table asks the same question without making a backend.
+        QCOMPARE(BackendRegistry::availability(id, options).reason, a.reason);
     }
     ExperimentSpec spec;
     spec.kernel = QStringLiteral("fib");
@@ -306,10 +308,10 @@ void TestPython::kernelWithoutPythonVersionIsRefused()
                        "primes; with python_native they call the C++ kernel instead)"));
 
     // With the C++ kernel through ctypes it runs; the command kernel, which needs its settings, still cannot.
-    spec.options.insert(QStringLiteral("python_native"), true);
+    spec.options.pythonNative = true;
     QCOMPARE(validateSpec(spec), QString());
     spec.kernel = QStringLiteral("command");
-    spec.options.insert(QStringLiteral("command"), QStringLiteral("true"));
+    spec.options.kernelSettings.insert(QStringLiteral("command"), QStringLiteral("true"));
     QVERIFY(validateSpec(spec).startsWith(QStringLiteral("python-threads: the kernel 'command' cannot run")));
 
     // execute refuses it as well, before starting anything.
@@ -346,7 +348,9 @@ void TestPython::pythonExceptionIsClearError()
     }
 
     // The C++ kernel's own refusal through ctypes comes back as a Python RuntimeError.
-    const auto b = backend(QStringLiteral("python-threads"), { { QStringLiteral("python_native"), true } });
+    RunOptions nativeOptions;
+    nativeOptions.pythonNative = true;
+    const auto b = backend(QStringLiteral("python-threads"), nativeOptions);
     const auto fib = KernelRegistry::create(QStringLiteral("fib"));
     RunControl control;
     QList<TaskSpan> spans;
@@ -437,7 +441,8 @@ void TestPython::cancelLeavesNoProcess()
 
 void TestPython::missingKernelLibrary()
 {
-    const QVariantMap native { { QStringLiteral("python_native"), true } };
+    RunOptions native;
+    native.pythonNative = true;
     {
         ScopedEnvironment library("PARLAB_KERNEL_LIBRARY", "/nonexistent/libparlab_kernels.so");
         const auto b = backend(QStringLiteral("python-threads"), native);

@@ -56,10 +56,7 @@ public:
     { }
 
     QString id() const override { return m_real->id(); }
-    QString description() const override { return m_real->description(); }
-    QString workerNoun() const override { return m_real->workerNoun(); }
-    bool usesWorkers() const override { return m_real->usesWorkers(); }
-    void configure(const QVariantMap& options) override { m_real->configure(options); }
+    void configure(const RunOptions& options) override { m_real->configure(options); }
     void execute(const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
         QList<TaskSpan>& spans) override
     {
@@ -542,7 +539,7 @@ void TestRunner::backendFailureWithContinueGoesOn()
     }));
     ExperimentSpec spec = makeSpec(
         QStringLiteral("fib"), { 20, 21 }, { QStringLiteral("threads"), QStringLiteral("qtconcurrent") }, { 2 }, 3, 1);
-    spec.options.insert(QStringLiteral("on_error"), QStringLiteral("continue"));
+    spec.options.onError = OnError::Continue;
     h.start(spec);
     QVERIFY(h.finished.wait(10'000));
     QCOMPARE(h.failed.size(), 0);

@@ -247,7 +247,7 @@ void TestRunSession::failingRunRecordsItsMessage()
     QSignalSpy finished(&session, &RunSession::finished);
     // A real program that fails for input 9: the baseline's first round fails on its second task.
     ExperimentSpec spec = makeSpec(QStringLiteral("command"), { 1, 9 }, { QStringLiteral("sequential") }, { 1 }, 2, 0);
-    spec.options.insert(QStringLiteral("command"), QStringLiteral("test {} -lt 5"));
+    spec.options.kernelSettings.insert(QStringLiteral("command"), QStringLiteral("test {} -lt 5"));
     QVERIFY(session.start(spec).has_value());
     QVERIFY(finished.wait(10'000));
     QCOMPARE(failed.size(), 1);

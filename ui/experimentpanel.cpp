@@ -1,16 +1,17 @@
 #include "experimentpanel.h"
 
-#include "backends/backend.h"
 #include "backends/backendregistry.h"
 #include "inputparser.h"
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
+#include "runoptions.h"
 
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QGroupBox>
+#include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -39,6 +40,125 @@ QString markedText(const QString& text, const InputError& error)
         + (start < text.size() ? text.mid(start, length).toHtmlEscaped() : QStringLiteral("&nbsp;"))
         + QStringLiteral("</span>") + text.mid(start + length).toHtmlEscaped();
 }
+
+// The widget for an option, set up from its descriptor: a spin box with the declared range, unit and special
+// "unset" text, a check box, a list of the choices or a line edit; its tooltip the option's help.
+QWidget* makeEditor(const OptionDescriptor& d, QWidget* parent)
+{
+    using Type = OptionDescriptor::Type;
+    QWidget* widget = nullptr;
+    switch (d.type) {
+    case Type::Integer: {
+        auto* box = new QSpinBox(parent);
+        box->setRange(int(d.minimum), int(d.maximum));
+        if (!d.unit.isEmpty())
+            box->setSuffix(QLatin1Char(' ') + d.unit);
+        if (d.minimum == 0 && !d.unsetMeans.isEmpty())
+            box->setSpecialValueText(d.unsetMeans);
+        widget = box;
+        break;
+    }
+    case Type::Number: {
+        auto* box = new QDoubleSpinBox(parent);
+        box->setDecimals(d.decimals);
+        box->setRange(d.minimum, d.maximum);
+        if (!d.unit.isEmpty())
+            box->setSuffix(QLatin1Char(' ') + d.unit);
+        if (d.minimum == 0 && !d.unsetMeans.isEmpty())
+            box->setSpecialValueText(d.unsetMeans);
+        widget = box;
+        break;
+    }
+    case Type::Boolean:
+        widget = new QCheckBox(d.label, parent);
+        break;
+    case Type::Choice: {
+        auto* box = new QComboBox(parent);
+        for (const QString& choice : d.choices)
+            box->addItem(choice, choice);
+        widget = box;
+        break;
+    }
+    case Type::Text:
+    case Type::File: {
+        auto* edit = new QLineEdit(parent);
+        edit->setPlaceholderText(d.unsetMeans);
+        widget = edit;
+        break;
+    }
+    }
+    widget->setObjectName(d.key);
+    widget->setToolTip(d.helpText());
+    return widget;
+}
+
+QVariant editorValue(const OptionDescriptor& d, const QWidget* widget)
+{
+    using Type = OptionDescriptor::Type;
+    switch (d.type) {
+    case Type::Integer:
+        return static_cast<const QSpinBox*>(widget)->value();
+    case Type::Number:
+        return static_cast<const QDoubleSpinBox*>(widget)->value();
+    case Type::Boolean:
+        return static_cast<const QCheckBox*>(widget)->isChecked();
+    case Type::Choice:
+        return static_cast<const QComboBox*>(widget)->currentData();
+    case Type::Text:
+    case Type::File:
+        return static_cast<const QLineEdit*>(widget)->text().trimmed();
+    }
+    return {};
+}
+
+void setEditorValue(const OptionDescriptor& d, QWidget* widget, const QVariant& value)
+{
+    using Type = OptionDescriptor::Type;
+    switch (d.type) {
+    case Type::Integer:
+        static_cast<QSpinBox*>(widget)->setValue(value.toInt());
+        return;
+    case Type::Number:
+        static_cast<QDoubleSpinBox*>(widget)->setValue(value.toDouble());
+        return;
+    case Type::Boolean:
+        static_cast<QCheckBox*>(widget)->setChecked(value.toBool());
+        return;
+    case Type::Choice: {
+        auto* box = static_cast<QComboBox*>(widget);
+        box->setCurrentIndex(std::max(0, box->findData(value)));
+        return;
+    }
+    case Type::Text:
+    case Type::File:
+        static_cast<QLineEdit*>(widget)->setText(value.toString());
+        return;
+    }
+}
+
+// Where the form shows each option: a layout choice, so it is made here; what the options are is not.
+enum class Group { Kernel, Process, Interpreter, Mpi };
+
+Group groupOf(const OptionDescriptor& d)
+{
+    switch (d.option) {
+    case Option::Chunksize:
+    case Option::TaskTimeout:
+    case Option::OnError:
+        return Group::Process;
+    case Option::SwitchInterval:
+    case Option::ReleaseGil:
+    case Option::Python:
+    case Option::PythonNative:
+        return Group::Interpreter;
+    case Option::Hostfile:
+    case Option::MpirunArgs:
+        return Group::Mpi;
+    case Option::KernelSetting:
+        return Group::Kernel;
+    }
+    return Group::Process;
+}
 } // namespace
 
 ExperimentPanel::ExperimentPanel(QWidget* parent)
@@ -57,13 +177,6 @@ ExperimentPanel::ExperimentPanel(QWidget* parent)
     m_kernelInfo->setWordWrap(true);
     m_kernelInfo->setObjectName(QStringLiteral("kernelInfo"));
     form->addRow(m_kernelInfo);
-    m_commandLabel = new QLabel(tr("Co&mmand:"), what);
-    m_command = new QLineEdit(what);
-    m_command->setObjectName(QStringLiteral("command"));
-    m_command->setPlaceholderText(tr("python3 child.py --n {}"));
-    m_command->setToolTip(tr("Run through /bin/sh for each input; {} becomes the input"));
-    m_commandLabel->setBuddy(m_command);
-    form->addRow(m_commandLabel, m_command);
     m_inputs = new QLineEdit(what);
     m_inputs->setObjectName(QStringLiteral("inputs"));
     m_inputs->setToolTip(tr("Comma-separated numbers, ranges a..b or a..b:step, repeats NxK"));
@@ -79,17 +192,16 @@ ExperimentPanel::ExperimentPanel(QWidget* parent)
     auto* howLayout = new QFormLayout(how);
     m_backends = new QListWidget(how);
     m_backends->setObjectName(QStringLiteral("backends"));
-    for (const QString& id : BackendRegistry::ids()) {
-        const auto backend = BackendRegistry::create(id);
-        auto* item = new QListWidgetItem(id, m_backends);
-        item->setData(Qt::UserRole, id);
-        const Availability availability = backend->availability();
+    for (const BackendFacts& backend : BackendRegistry::all()) {
+        auto* item = new QListWidgetItem(backend.id, m_backends);
+        item->setData(Qt::UserRole, backend.id);
+        const Availability availability = BackendRegistry::availability(backend.id, RunOptions());
         if (availability.available) {
             item->setFlags(Qt::ItemIsUserCheckable | Qt::ItemIsEnabled);
-            backend->configure({});
-            const QString runtime = backend->runtime(); // the interpreter python-* run on, and its version
+            // the interpreter python-* run on, and its version
+            const QString runtime = backend.runtime ? backend.runtime(RunOptions()) : QString();
             item->setToolTip(
-                runtime.isEmpty() ? backend->description() : tr("%1\nRuns on %2").arg(backend->description(), runtime));
+                runtime.isEmpty() ? backend.description : tr("%1\nRuns on %2").arg(backend.description, runtime));
         } else {
             item->setFlags(Qt::ItemIsUserCheckable); // shown, greyed out, not checkable
             item->setToolTip(tr("Not available here: %1").arg(availability.reason));
@@ -112,50 +224,33 @@ ExperimentPanel::ExperimentPanel(QWidget* parent)
     howLayout->addRow(tr("W&armup rounds:"), m_warmup);
     layout->addWidget(how);
 
-    auto* options = new QGroupBox(tr("Process options"), this);
-    auto* optionsLayout = new QFormLayout(options);
-    m_chunksize = new QSpinBox(options);
-    m_chunksize->setObjectName(QStringLiteral("chunksize"));
-    m_chunksize->setRange(1, 1'000'000);
-    m_chunksize->setToolTip(tr("processes: inputs handed to a worker at once (multiprocessing's chunksize)"));
-    optionsLayout->addRow(tr("&Chunk size:"), m_chunksize);
-    m_taskTimeout = new QDoubleSpinBox(options);
-    m_taskTimeout->setObjectName(QStringLiteral("taskTimeout"));
-    m_taskTimeout->setRange(0, 86'400);
-    m_taskTimeout->setDecimals(1);
-    m_taskTimeout->setSuffix(tr(" s"));
-    m_taskTimeout->setSpecialValueText(tr("no limit"));
-    optionsLayout->addRow(tr("Task &timeout:"), m_taskTimeout);
-    m_continueOnError = new QCheckBox(tr("Keep going when a task fails"), options);
-    m_continueOnError->setObjectName(QStringLiteral("continueOnError"));
-    optionsLayout->addRow(m_continueOnError);
-    layout->addWidget(options);
-
-    auto* interpreter = new QGroupBox(tr("GIL and Python"), this);
-    auto* interpreterLayout = new QFormLayout(interpreter);
-    m_switchInterval = new QDoubleSpinBox(interpreter);
-    m_switchInterval->setObjectName(QStringLiteral("switchInterval"));
-    m_switchInterval->setRange(0.1, 1000);
-    m_switchInterval->setDecimals(1);
-    m_switchInterval->setSuffix(tr(" ms"));
-    m_switchInterval->setValue(5);
-    m_switchInterval->setToolTip(tr("gil-threads: how long a waiting thread waits before asking the holder to drop "
-                                    "the lock (sys.setswitchinterval)"));
-    interpreterLayout->addRow(tr("&Switch interval:"), m_switchInterval);
-    m_releaseGil = new QCheckBox(tr("CPU kernels release the GIL (a C extension)"), interpreter);
-    m_releaseGil->setObjectName(QStringLiteral("releaseGil"));
-    m_releaseGil->setToolTip(tr("gil-threads: run kernels between Py_BEGIN_ALLOW_THREADS and Py_END_ALLOW_THREADS"));
-    interpreterLayout->addRow(m_releaseGil);
-    m_python = new QLineEdit(interpreter);
-    m_python->setObjectName(QStringLiteral("python"));
-    m_python->setPlaceholderText(tr("python3 on the PATH"));
-    m_python->setToolTip(tr("python-*: the interpreter to run, e.g. a free-threaded python3.13t"));
-    interpreterLayout->addRow(tr("&Python:"), m_python);
-    m_pythonNative = new QCheckBox(tr("Python threads call the C++ kernel (ctypes)"), interpreter);
-    m_pythonNative->setObjectName(QStringLiteral("pythonNative"));
-    m_pythonNative->setToolTip(tr("python-threads: ctypes releases the GIL during the foreign call"));
-    interpreterLayout->addRow(m_pythonNative);
-    layout->addWidget(interpreter);
+    auto* processGroup = new QGroupBox(tr("Process options"), this);
+    auto* interpreterGroup = new QGroupBox(tr("GIL and Python"), this);
+    auto* mpiGroup = new QGroupBox(tr("MPI"), this);
+    int kernelRow = form->rowCount() - 2; // after the kernel's description, before the inputs
+    auto* optionsLayout = new QFormLayout(processGroup);
+    auto* interpreterLayout = new QFormLayout(interpreterGroup);
+    auto* mpiLayout = new QFormLayout(mpiGroup);
+    for (const OptionDescriptor& d : RunOptions::descriptors()) {
+        switch (groupOf(d)) {
+        case Group::Kernel:
+            // Kernel settings go right after the kernel, before the inputs they often shape.
+            addOptionEditor(d, form, kernelRow++);
+            break;
+        case Group::Process:
+            addOptionEditor(d, optionsLayout, -1);
+            break;
+        case Group::Interpreter:
+            addOptionEditor(d, interpreterLayout, -1);
+            break;
+        case Group::Mpi:
+            addOptionEditor(d, mpiLayout, -1);
+            break;
+        }
+    }
+    layout->addWidget(processGroup);
+    layout->addWidget(interpreterGroup);
+    layout->addWidget(mpiGroup);
 
     m_problem = new QLabel(this);
     m_problem->setObjectName(QStringLiteral("problem"));
@@ -181,10 +276,8 @@ ExperimentPanel::ExperimentPanel(QWidget* parent)
 
     connect(m_kernel, &QComboBox::currentIndexChanged, this, &ExperimentPanel::kernelChanged);
     connect(m_inputs, &QLineEdit::textChanged, this, &ExperimentPanel::revalidate);
-    connect(m_command, &QLineEdit::textChanged, this, &ExperimentPanel::revalidate);
     connect(m_workers, &QLineEdit::textChanged, this, &ExperimentPanel::revalidate);
     connect(m_backends, &QListWidget::itemChanged, this, &ExperimentPanel::revalidate);
-    connect(m_python, &QLineEdit::textChanged, this, &ExperimentPanel::revalidate);
     kernelChanged();
 }
 
@@ -199,10 +292,60 @@ void ExperimentPanel::kernelChanged()
                                   .arg(r.max)
                                   .arg(r.reason));
     }
-    const bool isCommand = m_kernel->currentData().toString() == QStringLiteral("command");
-    m_command->setVisible(isCommand);
-    m_commandLabel->setVisible(isCommand);
+    for (const OptionEditor& editor : std::as_const(m_optionEditors)) {
+        if (editor.descriptor->scope != OptionDescriptor::Scope::Kernel)
+            continue;
+        const bool shown = editor.descriptor->kernel == m_kernel->currentData().toString();
+        editor.widget->setVisible(shown);
+        if (editor.label)
+            editor.label->setVisible(shown);
+    }
     revalidate();
+}
+
+void ExperimentPanel::addOptionEditor(const OptionDescriptor& descriptor, QFormLayout* form, int row)
+{
+    OptionEditor editor;
+    editor.descriptor = &descriptor;
+    editor.widget = makeEditor(descriptor, form->parentWidget());
+    setEditorValue(descriptor, editor.widget, descriptor.defaultValue);
+    if (descriptor.type == OptionDescriptor::Type::Boolean) {
+        form->insertRow(row, editor.widget);
+    } else {
+        editor.label = new QLabel(descriptor.label + QLatin1Char(':'), form->parentWidget());
+        editor.label->setBuddy(editor.widget);
+        form->insertRow(row, editor.label, editor.widget);
+    }
+    // Any option can change whether the experiment runs (the python path decides whether python-* can).
+    if (auto* edit = qobject_cast<QLineEdit*>(editor.widget))
+        connect(edit, &QLineEdit::textChanged, this, &ExperimentPanel::revalidate);
+    else if (auto* check = qobject_cast<QCheckBox*>(editor.widget))
+        connect(check, &QCheckBox::toggled, this, &ExperimentPanel::revalidate);
+    else if (auto* combo = qobject_cast<QComboBox*>(editor.widget))
+        connect(combo, &QComboBox::currentIndexChanged, this, &ExperimentPanel::revalidate);
+    else if (auto* spin = qobject_cast<QSpinBox*>(editor.widget))
+        connect(spin, &QSpinBox::valueChanged, this, &ExperimentPanel::revalidate);
+    else if (auto* number = qobject_cast<QDoubleSpinBox*>(editor.widget))
+        connect(number, &QDoubleSpinBox::valueChanged, this, &ExperimentPanel::revalidate);
+    m_optionEditors.append(editor);
+}
+
+RunOptions ExperimentPanel::options(const QString& kernel) const
+{
+    RunOptions options;
+    for (const OptionEditor& editor : m_optionEditors) {
+        const OptionDescriptor& d = *editor.descriptor;
+        if (d.scope == OptionDescriptor::Scope::Kernel && !kernel.isEmpty() && d.kernel != kernel)
+            continue; // another kernel's setting: not part of this experiment
+        options.setValue(d, editorValue(d, editor.widget));
+    }
+    return options;
+}
+
+void ExperimentPanel::setOptions(const RunOptions& options)
+{
+    for (const OptionEditor& editor : std::as_const(m_optionEditors))
+        setEditorValue(*editor.descriptor, editor.widget, options.value(*editor.descriptor));
 }
 
 QStringList ExperimentPanel::checkedBackends() const
@@ -225,22 +368,7 @@ ExperimentSpec ExperimentPanel::spec() const
     spec.workers = parseWorkerCounts(m_workers->text(), QString(), &workersError);
     spec.repeats = m_repeats->value();
     spec.warmup = m_warmup->value();
-    if (spec.kernel == QStringLiteral("command"))
-        spec.options.insert(QStringLiteral("command"), m_command->text());
-    if (m_chunksize->value() != 1)
-        spec.options.insert(QStringLiteral("chunksize"), m_chunksize->value());
-    if (m_taskTimeout->value() > 0)
-        spec.options.insert(QStringLiteral("task_timeout_s"), m_taskTimeout->value());
-    spec.options.insert(QStringLiteral("on_error"),
-        m_continueOnError->isChecked() ? QStringLiteral("continue") : QStringLiteral("stop"));
-    if (m_switchInterval->value() != 5.0)
-        spec.options.insert(QStringLiteral("switch_interval_ms"), m_switchInterval->value());
-    if (m_releaseGil->isChecked())
-        spec.options.insert(QStringLiteral("release_gil"), true);
-    if (!m_python->text().trimmed().isEmpty())
-        spec.options.insert(QStringLiteral("python"), m_python->text().trimmed());
-    if (m_pythonNative->isChecked())
-        spec.options.insert(QStringLiteral("python_native"), true);
+    spec.options = options(spec.kernel);
     return spec;
 }
 
@@ -285,18 +413,11 @@ void ExperimentPanel::setExperiment(const ExperimentSpec& spec, const QString& i
     const int kernelIndex = m_kernel->findData(spec.kernel);
     if (kernelIndex >= 0)
         m_kernel->setCurrentIndex(kernelIndex);
-    m_command->setText(spec.options.value(QStringLiteral("command")).toString());
     m_inputs->setText(inputsText);
     m_workers->setText(workersText.isEmpty() ? joined(spec.workers) : workersText);
     m_repeats->setValue(spec.repeats);
     m_warmup->setValue(spec.warmup);
-    m_chunksize->setValue(spec.options.value(QStringLiteral("chunksize"), 1).toInt());
-    m_taskTimeout->setValue(spec.options.value(QStringLiteral("task_timeout_s"), 0.0).toDouble());
-    m_continueOnError->setChecked(spec.continueOnError());
-    m_switchInterval->setValue(spec.options.value(QStringLiteral("switch_interval_ms"), 5.0).toDouble());
-    m_releaseGil->setChecked(spec.options.value(QStringLiteral("release_gil")).toBool());
-    m_python->setText(spec.options.value(QStringLiteral("python")).toString());
-    m_pythonNative->setChecked(spec.options.value(QStringLiteral("python_native")).toBool());
+    setOptions(spec.options);
     for (int i = 0; i < m_backends->count(); ++i) {
         QListWidgetItem* item = m_backends->item(i);
         const bool wanted = spec.backends.contains(item->data(Qt::UserRole).toString());
@@ -319,18 +440,13 @@ void ExperimentPanel::saveSettings(QSettings& settings) const
 {
     settings.setValue(QStringLiteral("experiment/kernel"), m_kernel->currentData().toString());
     settings.setValue(QStringLiteral("experiment/inputs"), m_inputs->text());
-    settings.setValue(QStringLiteral("experiment/command"), m_command->text());
     settings.setValue(QStringLiteral("experiment/backends"), checkedBackends());
     settings.setValue(QStringLiteral("experiment/workers"), m_workers->text());
     settings.setValue(QStringLiteral("experiment/repeats"), m_repeats->value());
     settings.setValue(QStringLiteral("experiment/warmup"), m_warmup->value());
-    settings.setValue(QStringLiteral("experiment/chunksize"), m_chunksize->value());
-    settings.setValue(QStringLiteral("experiment/taskTimeout"), m_taskTimeout->value());
-    settings.setValue(QStringLiteral("experiment/continueOnError"), m_continueOnError->isChecked());
-    settings.setValue(QStringLiteral("experiment/switchInterval"), m_switchInterval->value());
-    settings.setValue(QStringLiteral("experiment/releaseGil"), m_releaseGil->isChecked());
-    settings.setValue(QStringLiteral("experiment/python"), m_python->text());
-    settings.setValue(QStringLiteral("experiment/pythonNative"), m_pythonNative->isChecked());
+    // Through the files' codec, with every kernel's settings, so switching kernels next session keeps them.
+    settings.setValue(QStringLiteral("experiment/options"),
+        QString::fromUtf8(QJsonDocument(options(QString()).toJson()).toJson(QJsonDocument::Compact)));
 }
 
 void ExperimentPanel::restoreSettings(const QSettings& settings)
@@ -342,33 +458,27 @@ void ExperimentPanel::restoreSettings(const QSettings& settings)
     spec.backends = settings.value(QStringLiteral("experiment/backends")).toStringList();
     spec.repeats = settings.value(QStringLiteral("experiment/repeats"), 5).toInt();
     spec.warmup = settings.value(QStringLiteral("experiment/warmup"), 1).toInt();
-    spec.options.insert(QStringLiteral("command"), settings.value(QStringLiteral("experiment/command")).toString());
-    spec.options.insert(QStringLiteral("chunksize"), settings.value(QStringLiteral("experiment/chunksize"), 1).toInt());
-    spec.options.insert(
-        QStringLiteral("task_timeout_s"), settings.value(QStringLiteral("experiment/taskTimeout"), 0.0).toDouble());
-    spec.options.insert(QStringLiteral("on_error"),
-        settings.value(QStringLiteral("experiment/continueOnError")).toBool() ? QStringLiteral("continue")
-                                                                              : QStringLiteral("stop"));
-    spec.options.insert(QStringLiteral("switch_interval_ms"),
-        settings.value(QStringLiteral("experiment/switchInterval"), 5.0).toDouble());
-    if (settings.value(QStringLiteral("experiment/releaseGil")).toBool())
-        spec.options.insert(QStringLiteral("release_gil"), true);
-    spec.options.insert(QStringLiteral("python"), settings.value(QStringLiteral("experiment/python")).toString());
-    if (settings.value(QStringLiteral("experiment/pythonNative")).toBool())
-        spec.options.insert(QStringLiteral("python_native"), true);
+    const QByteArray stored = settings.value(QStringLiteral("experiment/options")).toString().toUtf8();
+    if (!stored.isEmpty()) {
+        // Settings another version wrote may not decode here; the form then keeps the defaults.
+        auto restored = RunOptions::fromJson(QJsonDocument::fromJson(stored).object(), QStringLiteral("settings"));
+        if (restored)
+            spec.options = *restored;
+        else
+            qWarning("the last experiment's options were not restored: %s", qPrintable(restored.error()));
+    }
     setExperiment(spec, settings.value(QStringLiteral("experiment/inputs")).toString(),
         settings.value(QStringLiteral("experiment/workers")).toString());
 }
 
 void ExperimentPanel::setRunning(bool running)
 {
-    for (QWidget* w : { static_cast<QWidget*>(m_kernel), static_cast<QWidget*>(m_inputs),
-             static_cast<QWidget*>(m_command), static_cast<QWidget*>(m_backends), static_cast<QWidget*>(m_workers),
-             static_cast<QWidget*>(m_repeats), static_cast<QWidget*>(m_warmup), static_cast<QWidget*>(m_chunksize),
-             static_cast<QWidget*>(m_taskTimeout), static_cast<QWidget*>(m_continueOnError),
-             static_cast<QWidget*>(m_switchInterval), static_cast<QWidget*>(m_releaseGil),
-             static_cast<QWidget*>(m_python), static_cast<QWidget*>(m_pythonNative) })
+    for (QWidget* w :
+        { static_cast<QWidget*>(m_kernel), static_cast<QWidget*>(m_inputs), static_cast<QWidget*>(m_backends),
+            static_cast<QWidget*>(m_workers), static_cast<QWidget*>(m_repeats), static_cast<QWidget*>(m_warmup) })
         w->setEnabled(!running);
+    for (const OptionEditor& editor : std::as_const(m_optionEditors))
+        editor.widget->setEnabled(!running);
 }
 
 } // namespace parlab

@@ -4,19 +4,22 @@
 
 #include <QWidget>
 
-class QCheckBox;
 class QComboBox;
+class QFormLayout;
 class QLabel;
 class QLineEdit;
 class QListWidget;
 class QSettings;
 class QSpinBox;
-class QDoubleSpinBox;
 
 namespace parlab {
 
+struct OptionDescriptor;
+
 // The left-hand form: what to measure. Validates as the user types (the bad part of the inputs shown
-// and the reason given) and says whether the experiment can run; it never runs anything itself.
+// and the reason given) and says whether the experiment can run; it never runs anything itself. Each run
+// option's widget is made from its OptionDescriptor (range, default, unit, tooltip), named by the option's key;
+// a kernel's own settings show while that kernel is chosen.
 class ExperimentPanel final : public QWidget {
     Q_OBJECT
 public:
@@ -43,27 +46,30 @@ Q_SIGNALS:
     void validityChanged(bool valid, const QString& error);
 
 private:
+    // One run option's widget and its label (none for a check box, whose text is the label).
+    struct OptionEditor {
+        const OptionDescriptor* descriptor = nullptr;
+        QWidget* widget = nullptr;
+        QLabel* label = nullptr;
+    };
+
     void kernelChanged();
     void revalidate();
     QStringList checkedBackends() const;
+    void addOptionEditor(const OptionDescriptor& descriptor, QFormLayout* form, int row);
+    // Every option as the form shows it; kernel settings for `kernel` only, or for every kernel when empty.
+    RunOptions options(const QString& kernel) const;
+    void setOptions(const RunOptions& options);
 
     QComboBox* m_kernel = nullptr;
     QLabel* m_kernelInfo = nullptr;
     QLineEdit* m_inputs = nullptr;
     QLabel* m_inputsProblem = nullptr;
-    QLineEdit* m_command = nullptr;
-    QLabel* m_commandLabel = nullptr;
     QListWidget* m_backends = nullptr;
     QLineEdit* m_workers = nullptr;
     QSpinBox* m_repeats = nullptr;
     QSpinBox* m_warmup = nullptr;
-    QSpinBox* m_chunksize = nullptr;
-    QDoubleSpinBox* m_taskTimeout = nullptr;
-    QCheckBox* m_continueOnError = nullptr;
-    QDoubleSpinBox* m_switchInterval = nullptr;
-    QCheckBox* m_releaseGil = nullptr;
-    QLineEdit* m_python = nullptr;
-    QCheckBox* m_pythonNative = nullptr;
+    QList<OptionEditor> m_optionEditors; // in the order of RunOptions::descriptors()
     QLabel* m_problem = nullptr;
     QString m_error;
 };

@@ -1,11 +1,11 @@
 #include "listcommand.h"
 
-#include "backends/backend.h"
 #include "backends/backendregistry.h"
 #include "cliutil.h"
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
 #include "presets.h"
+#include "runoptions.h"
 
 #include <QCommandLineParser>
 #include <QJsonArray>
@@ -44,19 +44,25 @@ QString backends(bool json)
 {
     QJsonArray array;
     QList<QStringList> rows { { QStringLiteral("BACKEND"), QStringLiteral("AVAILABLE"), QStringLiteral("WORKER"),
-        QStringLiteral("DESCRIPTION") } };
-    for (const QString& id : BackendRegistry::ids()) {
-        const auto b = BackendRegistry::create(id);
-        const Availability a = b->availability();
+        QStringLiteral("OPTIONS"), QStringLiteral("DESCRIPTION") } };
+    for (const BackendFacts& b : BackendRegistry::all()) {
+        const Availability a = BackendRegistry::availability(b.id, RunOptions());
+        QStringList optionKeys;
+        for (const Option option : b.options)
+            optionKeys.append(RunOptions::descriptor(option).key);
         array.append(QJsonObject {
-            { QStringLiteral("id"), id },
-            { QStringLiteral("description"), b->description() },
-            { QStringLiteral("worker"), b->workerNoun() },
+            { QStringLiteral("id"), b.id },
+            { QStringLiteral("description"), b.description },
+            { QStringLiteral("worker"), b.workerNoun },
+            { QStringLiteral("uses_workers"), b.usesWorkers },
+            { QStringLiteral("baseline"), b.baseline },
+            { QStringLiteral("options"), QJsonArray::fromStringList(optionKeys) },
             { QStringLiteral("available"), a.available },
             { QStringLiteral("reason"), a.reason },
         });
-        rows.append({ id, a.available ? QStringLiteral("yes") : QStringLiteral("no: ") + a.reason,
-            b->usesWorkers() ? b->workerNoun() : QStringLiteral("–"), b->description() });
+        rows.append({ b.id, a.available ? QStringLiteral("yes") : QStringLiteral("no: ") + a.reason,
+            b.usesWorkers ? b.workerNoun : QStringLiteral("–"),
+            optionKeys.isEmpty() ? QStringLiteral("–") : optionKeys.join(QLatin1Char(',')), b.description });
     }
     return json ? QString::fromUtf8(QJsonDocument(array).toJson()) : columns(rows);
 }
@@ -81,9 +87,30 @@ QString presets(bool json)
             { QStringLiteral("worker_counts"), workers },
             { QStringLiteral("repeats"), p.spec.repeats },
             { QStringLiteral("warmup"), p.spec.warmup },
-            { QStringLiteral("options"), QJsonObject::fromVariantMap(p.spec.options) },
+            { QStringLiteral("options"), p.spec.options.toJson() },
         });
         rows.append({ p.name, p.title, p.spec.kernel, p.spec.backends.join(QLatin1Char(',')) });
+    }
+    return json ? QString::fromUtf8(QJsonDocument(array).toJson()) : columns(rows);
+}
+
+QString options(bool json)
+{
+    QJsonArray array;
+    QList<QStringList> rows { { QStringLiteral("OPTION"), QStringLiteral("FLAG"), QStringLiteral("DEFAULT"),
+        QStringLiteral("VALUES"), QStringLiteral("APPLIES TO") } };
+    for (const OptionDescriptor& d : RunOptions::descriptors()) {
+        const QStringList where = d.appliesTo();
+        array.append(QJsonObject {
+            { QStringLiteral("key"), d.key },
+            { QStringLiteral("flag"), QStringLiteral("--") + d.flag },
+            { QStringLiteral("default"), QJsonValue::fromVariant(d.defaultValue) },
+            { QStringLiteral("values"), d.expected() },
+            { QStringLiteral("applies_to"), QJsonArray::fromStringList(where) },
+            { QStringLiteral("help"), d.help },
+        });
+        rows.append({ d.key, QStringLiteral("--") + d.flag, d.valueText(d.defaultValue), d.expected(),
+            where.isEmpty() ? QStringLiteral("every run") : where.join(QLatin1Char(',')) });
     }
     return json ? QString::fromUtf8(QJsonDocument(array).toJson()) : columns(rows);
 }
@@ -94,9 +121,10 @@ int listCommand(const QStringList& arguments)
     QCommandLineParser parser;
     parser.setApplicationDescription(
         QStringLiteral("Lists what this build of ParLab can run: kernels (with input ranges) or backends (with "
-                       "availability here and the reason when one is not), or the ready-made experiments (presets) "
-                       "that `parlab run --preset NAME` runs."));
-    parser.addPositionalArgument(QStringLiteral("what"), QStringLiteral("kernels, backends or presets"));
+                       "availability here, the reason when one is not, and the options each reads), the ready-made "
+                       "experiments (presets) that `parlab run --preset NAME` runs, or the run options (with "
+                       "defaults, values and what each applies to)."));
+    parser.addPositionalArgument(QStringLiteral("what"), QStringLiteral("kernels, backends, presets or options"));
     const QCommandLineOption format(QStringLiteral("format"), QStringLiteral("table or json. Default: table."),
         QStringLiteral("format"), QStringLiteral("table"));
     parser.addOption(format);
@@ -110,7 +138,7 @@ int listCommand(const QStringList& arguments)
         return usageError(kCommand, QStringLiteral("--format: unknown format '%1' (use table or json)").arg(fmt));
     const QStringList positional = parser.positionalArguments();
     if (positional.size() != 1)
-        return usageError(kCommand, QStringLiteral("say what to list: kernels or backends, or presets"));
+        return usageError(kCommand, QStringLiteral("say what to list: kernels or backends, presets or options"));
     const bool json = fmt == QStringLiteral("json");
     if (positional.first() == QStringLiteral("kernels"))
         printOut(kernels(json));
@@ -118,9 +146,11 @@ int listCommand(const QStringList& arguments)
         printOut(backends(json));
     else if (positional.first() == QStringLiteral("presets"))
         printOut(presets(json));
+    else if (positional.first() == QStringLiteral("options"))
+        printOut(options(json));
     else
-        return usageError(
-            kCommand, QStringLiteral("cannot list '%1': use kernels or backends, or presets").arg(positional.first()));
+        return usageError(kCommand,
+            QStringLiteral("cannot list '%1': use kernels or backends, presets or options").arg(positional.first()));
     return ExitOk;
 }
 

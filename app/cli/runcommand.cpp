@@ -11,6 +11,7 @@
 #include "history/historystore.h"
 #include "inputparser.h"
 #include "kernels/kernelregistry.h"
+#include "optionflags.h"
 #include "presets.h"
 #include "results.h"
 #include "runsession.h"
@@ -109,41 +110,6 @@ int runCommand(const QStringList& arguments)
     const QCommandLineOption exportHtml(QStringLiteral("export-html"),
         QStringLiteral("Also write a self-contained HTML report (table, charts, timeline) to a file."),
         QStringLiteral("file"));
-    const QCommandLineOption command(QStringLiteral("command"),
-        QStringLiteral("For --kernel command: the program to run for each input, {} replaced by the input, run "
-                       "through /bin/sh (e.g. 'python3 child.py --n {}')."),
-        QStringLiteral("line"));
-    const QCommandLineOption chunksize(QStringLiteral("chunksize"),
-        QStringLiteral("processes, python-processes: inputs handed to a worker at once, as "
-                       "multiprocessing.Pool.map's chunksize. Default: 1."),
-        QStringLiteral("N"), QStringLiteral("1"));
-    const QCommandLineOption taskTimeout(QStringLiteral("task-timeout"),
-        QStringLiteral("processes, process-per-task: kill a task that runs longer than this and fail it (mpi and "
-                       "python-* do not time single tasks; Esc/Ctrl+C still stops them). Default: no limit."),
-        QStringLiteral("seconds"));
-    const QCommandLineOption onError(QStringLiteral("on-error"),
-        QStringLiteral("When a task fails: stop (end the run, exit 1, keep what was measured) or continue (mark "
-                       "that repeat failed and go on; exit 1 at the end). Default: stop."),
-        QStringLiteral("policy"), QStringLiteral("stop"));
-    const QCommandLineOption hostfile(QStringLiteral("hostfile"),
-        QStringLiteral("mpi: an OpenMPI hostfile, to spread ranks over several machines."), QStringLiteral("file"));
-    const QCommandLineOption mpirunArgs(QStringLiteral("mpirun-args"),
-        QStringLiteral("mpi: extra arguments for mpirun, e.g. '--mca btl tcp,self'."), QStringLiteral("args"));
-    const QCommandLineOption switchInterval(QStringLiteral("switch-interval"),
-        QStringLiteral("gil-threads: how long a thread waits for the simulated GIL before asking the holder to drop "
-                       "it; python-*: passed to sys.setswitchinterval. Default: 5."),
-        QStringLiteral("ms"));
-    const QCommandLineOption releaseGil(QStringLiteral("release-gil"),
-        QStringLiteral("gil-threads: run CPU kernels with the lock released, as a C extension between "
-                       "Py_BEGIN_ALLOW_THREADS and Py_END_ALLOW_THREADS does."));
-    const QCommandLineOption python(QStringLiteral("python"),
-        QStringLiteral("python-*: the interpreter to run (e.g. a free-threaded python3.13t). Default: python3 on "
-                       "the PATH."),
-        QStringLiteral("path"));
-    const QCommandLineOption pythonNative(QStringLiteral("python-native"),
-        QStringLiteral("python-*: call ParLab's C++ kernel through ctypes (any kernel but command), which releases "
-                       "the GIL during the call, instead of the pure-Python kernel; the python-sequential baseline "
-                       "does too."));
     const QCommandLineOption historyDb(QStringLiteral("history-db"),
         QStringLiteral("Save the run in this history database instead of %1 (see `parlab history`).")
             .arg(HistoryStore::defaultPath()),
@@ -151,8 +117,11 @@ int runCommand(const QStringList& arguments)
     const QCommandLineOption noHistory(
         QStringLiteral("no-history"), QStringLiteral("Do not save the run in the history."));
     parser.addOptions({ preset, kernel, inputs, backends, workers, repeat, warmup, format, exportJson, exportCsv,
-        exportMarkdown, exportTrace, exportHtml, command, chunksize, taskTimeout, onError, hostfile, mpirunArgs,
-        switchInterval, releaseGil, python, pythonNative, historyDb, noHistory });
+        exportMarkdown, exportTrace, exportHtml });
+    // The run options' flags (--chunksize, --switch-interval, --command, ...), declared in RunOptions.
+    const OptionFlags optionFlags;
+    parser.addOptions(optionFlags.flags());
+    parser.addOptions({ historyDb, noHistory });
 
     bool handled = false;
     int exitCode = ExitOk;
@@ -213,48 +182,8 @@ int runCommand(const QStringList& arguments)
             return usageError(kCommand, error);
         spec.warmup = *warmups;
     }
-    if (parser.isSet(command))
-        spec.options.insert(QStringLiteral("command"), parser.value(command));
-    if (parser.isSet(chunksize)) {
-        const auto chunk = parseCount(QStringLiteral("chunksize"), parser.value(chunksize), error);
-        if (!chunk)
-            return usageError(kCommand, error);
-        spec.options.insert(QStringLiteral("chunksize"), *chunk);
-    }
-    if (parser.isSet(taskTimeout)) {
-        bool ok = false;
-        const double seconds = parser.value(taskTimeout).toDouble(&ok);
-        if (!ok || !(seconds > 0))
-            return usageError(kCommand,
-                QStringLiteral("--task-timeout: '%1' is not a positive number of seconds")
-                    .arg(parser.value(taskTimeout)));
-        spec.options.insert(QStringLiteral("task_timeout_s"), seconds);
-    }
-    if (given(onError) || !spec.options.contains(QStringLiteral("on_error")))
-        spec.options.insert(QStringLiteral("on_error"), parser.value(onError).trimmed());
-    if (parser.isSet(hostfile)) {
-        const QFileInfo info(parser.value(hostfile));
-        if (!info.isFile() || !info.isReadable())
-            return usageError(kCommand, QStringLiteral("--hostfile: cannot read '%1'").arg(parser.value(hostfile)));
-        spec.options.insert(QStringLiteral("hostfile"), info.absoluteFilePath());
-    }
-    if (parser.isSet(mpirunArgs))
-        spec.options.insert(QStringLiteral("mpirun_args"), parser.value(mpirunArgs));
-    if (parser.isSet(switchInterval)) {
-        bool ok = false;
-        const double ms = parser.value(switchInterval).toDouble(&ok);
-        if (!ok)
-            return usageError(kCommand,
-                QStringLiteral("--switch-interval: '%1' is not a number of milliseconds")
-                    .arg(parser.value(switchInterval)));
-        spec.options.insert(QStringLiteral("switch_interval_ms"), ms);
-    }
-    if (parser.isSet(releaseGil))
-        spec.options.insert(QStringLiteral("release_gil"), true);
-    if (parser.isSet(python))
-        spec.options.insert(QStringLiteral("python"), parser.value(python));
-    if (parser.isSet(pythonNative))
-        spec.options.insert(QStringLiteral("python_native"), true);
+    if (const Result<void> applied = optionFlags.apply(parser, spec.options); !applied)
+        return usageError(kCommand, applied.error());
     const QString outputFormat = parser.value(format).trimmed().toLower();
     const QStringList formats { QStringLiteral("table"), QStringLiteral("csv"), QStringLiteral("json"),
         QStringLiteral("markdown") };

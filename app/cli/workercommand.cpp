@@ -3,6 +3,7 @@
 #include "cliutil.h"
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
+#include "runoptions.h"
 #include "worker/workerloop.h"
 #include "worker/workerprotocol.h"
 
@@ -40,16 +41,19 @@ int workerCommand(const QStringList& arguments)
     const auto kernel = KernelRegistry::create(parser.value(kernelOption));
     if (!kernel)
         return fatal(QStringLiteral("unknown kernel '%1'").arg(parser.value(kernelOption)));
-    QVariantMap options;
+    RunOptions options;
     if (parser.isSet(optionsOption)) {
         QJsonParseError error;
         const QJsonDocument doc = QJsonDocument::fromJson(parser.value(optionsOption).toUtf8(), &error);
         if (error.error != QJsonParseError::NoError || !doc.isObject())
             return fatal(QStringLiteral("--options is not a JSON object: %1").arg(error.errorString()));
-        options = doc.object().toVariantMap();
+        auto decoded = RunOptions::fromJson(doc.object(), QStringLiteral("--options"));
+        if (!decoded)
+            return fatal(decoded.error());
+        options = *decoded;
     }
-    if (const QString error = kernel->configure(options); !error.isEmpty())
-        return fatal(error);
+    if (const Result<void> configured = kernel->configure(options); !configured)
+        return fatal(configured.error());
     bool ok = false;
     const int worker = parser.value(workerOption).toInt(&ok);
     if (!ok || worker < 0)

@@ -1,10 +1,10 @@
 #pragma once
 
+#include "backendregistry.h"
 #include "results.h"
 
 #include <QList>
 #include <QString>
-#include <QVariantMap>
 #include <exception>
 #include <mutex>
 #include <stdexcept>
@@ -14,11 +14,7 @@ namespace parlab {
 class Context;
 class Kernel;
 class RunControl;
-
-struct Availability {
-    bool available = true;
-    QString reason; // why not, when not
-};
+struct RunOptions;
 
 // A task or backend failure with a message a user can act on.
 class BackendError final : public std::runtime_error {
@@ -32,29 +28,19 @@ public:
 // One way of running a list of inputs with a number of workers. `execute` runs every input once, fills one
 // span per input (in input order) and returns; it throws Cancelled when the run is cancelled and
 // BackendError when a task fails. The runner keeps one backend object per (backend, workers) combination
-// for a whole run, so a backend may keep costly resources (a process pool) between calls.
+// for a whole run, so a backend may keep costly resources (a process pool) between calls. What a backend is
+// (description, worker noun, baseline, the options it reads) is in its static facts() (BackendFacts), which the
+// registry lists without making one.
 class Backend {
 public:
     virtual ~Backend();
 
     virtual QString id() const = 0;
-    virtual QString description() const = 0;
-    // What one worker is: "thread", "process", "rank", ...
-    virtual QString workerNoun() const = 0;
-    // False for backends that ignore the worker count (sequential runs at 1).
-    virtual bool usesWorkers() const { return true; }
-    // The backend whose median is this one's speedup baseline.
-    virtual QString baseline() const { return QStringLiteral("sequential"); }
+    // Whether it can run here as configured: its facts' availability check with the options it was given.
     virtual Availability availability() const { return {}; }
-    // Why this backend cannot run `kernel` (a message naming both), or an empty string when it can.
-    // Called after configure().
-    virtual QString checkKernel(const Kernel& kernel) const
-    {
-        Q_UNUSED(kernel);
-        return {};
-    }
-    // The experiment's options (chunksize, task_timeout_s, ...), once, before the first execute.
-    virtual void configure(const QVariantMap& options) { Q_UNUSED(options); }
+    // The experiment's options (chunksize, task_timeout_s, ...), once, before the first execute. The codec and
+    // validateSpec have checked their ranges already.
+    virtual void configure(const RunOptions& options) { Q_UNUSED(options); }
     // CPU seconds used so far by child processes that are still alive, which getrusage cannot see yet.
     virtual double liveChildCpuSeconds() const { return 0; }
     // Seconds the last execute spent starting up before any task ran (mpirun's launch), where that is a

@@ -1,5 +1,6 @@
 #include "backendregistry.h"
 
+#include "experimentspec.h"
 #include "gilthreadsbackend.h"
 #include "mpibackend.h"
 #include "processpertaskbackend.h"
@@ -9,65 +10,93 @@
 #include "sequentialbackend.h"
 #include "threadpoolbackend.h"
 
-#include <QHash>
-#include <QMutex>
-#include <functional>
-#include <vector>
-
 namespace parlab {
 
-namespace {
-using Factory = std::function<std::unique_ptr<Backend>()>;
-
-const std::vector<Factory>& factories()
+const QList<BackendFacts>& BackendRegistry::all()
 {
-    static const std::vector<Factory> all {
-        [] { return std::make_unique<SequentialBackend>(); },
-        [] { return std::make_unique<ThreadPoolBackend>(); },
-        [] { return std::make_unique<QtConcurrentBackend>(); },
-        [] { return std::make_unique<GilThreadsBackend>(); },
-        [] { return std::make_unique<ProcessPoolBackend>(); },
-        [] { return std::make_unique<ProcessPerTaskBackend>(); },
-        [] { return std::make_unique<MpiBackend>(); },
-        [] { return std::make_unique<PythonBackend>(PythonBackend::Mode::Sequential); },
-        [] { return std::make_unique<PythonBackend>(PythonBackend::Mode::Threads); },
-        [] { return std::make_unique<PythonBackend>(PythonBackend::Mode::Processes); },
+    static const QList<BackendFacts> table {
+        SequentialBackend::facts(),
+        ThreadPoolBackend::facts(),
+        QtConcurrentBackend::facts(),
+        GilThreadsBackend::facts(),
+        ProcessPoolBackend::facts(),
+        ProcessPerTaskBackend::facts(),
+        MpiBackend::facts(),
+        PythonBackend::facts(PythonBackend::Mode::Sequential),
+        PythonBackend::facts(PythonBackend::Mode::Threads),
+        PythonBackend::facts(PythonBackend::Mode::Processes),
     };
-    return all;
+    return table;
 }
-} // namespace
 
 QStringList BackendRegistry::ids()
 {
     QStringList result;
-    for (const auto& factory : factories())
-        result.append(factory()->id());
+    for (const BackendFacts& facts : all())
+        result.append(facts.id);
+    return result;
+}
+
+const BackendFacts* BackendRegistry::find(const QString& id)
+{
+    for (const BackendFacts& facts : all()) {
+        if (facts.id == id)
+            return &facts;
+    }
+    return nullptr;
+}
+
+BackendFacts BackendRegistry::factsOf(const QString& id)
+{
+    if (const BackendFacts* facts = find(id))
+        return *facts;
+    BackendFacts guess;
+    guess.id = id;
+    guess.workerNoun = QStringLiteral("worker");
+    guess.usesWorkers = !id.endsWith(QLatin1String("sequential"));
+    guess.baseline
+        = id.startsWith(QLatin1String("python-")) ? QStringLiteral("python-sequential") : QStringLiteral("sequential");
+    guess.known = false;
+    return guess;
+}
+
+Availability BackendRegistry::availability(const QString& id, const RunOptions& options)
+{
+    const BackendFacts* facts = find(id);
+    if (!facts) {
+        QString reason = QStringLiteral("backend '%1' is not part of this build").arg(id);
+        if (const QString guess = closestName(id, ids()); !guess.isEmpty())
+            reason += QStringLiteral(" (did you mean '%1'?)").arg(guess);
+        return { false, reason };
+    }
+    return facts->availability ? facts->availability(options) : Availability {};
+}
+
+QString BackendRegistry::checkKernel(const QString& id, const Kernel& kernel, const RunOptions& options)
+{
+    const BackendFacts* facts = find(id);
+    return facts && facts->checkKernel ? facts->checkKernel(id, kernel, options) : QString();
+}
+
+QStringList BackendRegistry::idsUsing(Option option)
+{
+    QStringList result;
+    for (const BackendFacts& facts : all()) {
+        if (facts.options.contains(option))
+            result.append(facts.id);
+    }
     return result;
 }
 
 bool BackendRegistry::usesWorkers(const QString& id)
 {
-    // Charts ask on every redraw; creating a backend is cheap but not free.
-    static QMutex mutex;
-    static QHash<QString, bool> cache;
-    const QMutexLocker locker(&mutex);
-    const auto found = cache.constFind(id);
-    if (found != cache.constEnd())
-        return *found;
-    const auto backend = create(id);
-    const bool uses = backend ? backend->usesWorkers() : !id.endsWith(QLatin1String("sequential"));
-    cache.insert(id, uses);
-    return uses;
+    return factsOf(id).usesWorkers;
 }
 
 std::unique_ptr<Backend> BackendRegistry::create(const QString& id)
 {
-    for (const auto& factory : factories()) {
-        auto backend = factory();
-        if (backend->id() == id)
-            return backend;
-    }
-    return nullptr;
+    const BackendFacts* facts = find(id);
+    return facts ? facts->create() : nullptr;
 }
 
 } // namespace parlab

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <QList>
+#include <QString>
 #include <QStringList>
 #include <functional>
 #include <memory>
@@ -7,15 +9,60 @@
 namespace parlab {
 
 class Backend;
+class Kernel;
+struct RunOptions;
+enum class Option; // runoptions.h
+
+struct Availability {
+    bool available = true;
+    QString reason; // why not, when not
+};
+
+// What ParLab knows about a backend without making one: each backend declares its facts in its own file
+// (static facts()), and the registry lists them once. Charts, the timeline, the CLI's lists, validation, the
+// runner's plan and the lessons read these instead of constructing backends to ask them.
+struct BackendFacts {
+    QString id {};
+    QString description {};
+    QString workerNoun {}; // what one worker is: "thread", "process", "rank", ...
+    bool usesWorkers = true; // false for backends that ignore the worker count (sequential runs at 1)
+    QString baseline = QStringLiteral("sequential"); // the backend whose median is this one's speedup baseline
+    QList<Option> options {}; // the RunOptions it reads (their descriptors' Scope::Backend)
+    // Whether it can run here with `options` (the python path changes the answer); null when it always can.
+    // Cheap, except that python-* start each interpreter once per program to ask its version.
+    Availability (*availability)(const RunOptions& options) = nullptr;
+    // Why backend `id` cannot run `kernel` with `options` (a message naming both), or an empty string when it
+    // can; null when it runs every kernel.
+    QString (*checkKernel)(const QString& id, const Kernel& kernel, const RunOptions& options) = nullptr;
+    // What runs the tasks when it is not this program, with `options` ("Python 3.11.2 (/usr/bin/python3)");
+    // null, or an empty string, otherwise.
+    QString (*runtime)(const RunOptions& options) = nullptr;
+    std::unique_ptr<Backend> (*create)() = nullptr;
+    bool known = true; // false for BackendRegistry::factsOf's guess about an id this build does not have
+};
 
 // The backends ParLab knows, by id.
 namespace BackendRegistry {
+// Every backend's facts, in the order the lists show them.
+const QList<BackendFacts>& all();
 QStringList ids();
 // nullptr for an unknown id.
+const BackendFacts* find(const QString& id);
+// The facts of `id`; for an id this build does not have (a result reopened from the history of another build)
+// a guess from its name: worker noun "worker", no workers when it ends in "sequential", python-* against
+// python-sequential; `known` false.
+BackendFacts factsOf(const QString& id);
+// Whether `id` can run here with `options`; an unknown id cannot, with a "did you mean".
+Availability availability(const QString& id, const RunOptions& options);
+// Why `id` cannot run `kernel` with `options`, or an empty string.
+QString checkKernel(const QString& id, const Kernel& kernel, const RunOptions& options);
+// The backends whose facts list `option`, in registry order.
+QStringList idsUsing(Option option);
+// nullptr for an unknown id.
 std::unique_ptr<Backend> create(const QString& id);
-// Whether the backend scales with workers (false for the sequential baselines), cached; an id this build does
-// not know counts as scaling unless its name says "sequential". The window's charts and the report's SVG
-// charts both draw a backend that does not as a flat baseline.
+// Whether the backend scales with workers (false for the sequential baselines): factsOf(id).usesWorkers, so an
+// id this build does not know counts as scaling unless its name says "sequential". The window's charts and the
+// report's SVG charts both draw a backend that does not as a flat baseline.
 bool usesWorkers(const QString& id);
 } // namespace BackendRegistry
 

@@ -3,6 +3,7 @@
 #include "context.h"
 #include "gil/gilthreadstate.h"
 #include "gil/interpreterlock.h"
+#include "runoptions.h"
 
 #include <QCoreApplication>
 #include <algorithm>
@@ -13,21 +14,22 @@
 
 namespace parlab {
 
-QString GilThreadsBackend::description() const
+BackendFacts GilThreadsBackend::facts()
 {
-    return QStringLiteral("threads under a simulated GIL (CPython's new GIL): one runs kernel code at a time, a "
-                          "waiter asks for the lock after each switch interval, sleeps release it");
+    return { .id = QStringLiteral("gil-threads"),
+        .description = QStringLiteral("threads under a simulated GIL (CPython's new GIL): one runs kernel code at a "
+                                      "time, a waiter asks for the lock after each switch interval, sleeps release it"),
+        .workerNoun = QStringLiteral("thread"),
+        .options = { Option::SwitchInterval, Option::ReleaseGil },
+        .create = [] { return std::unique_ptr<Backend>(std::make_unique<GilThreadsBackend>()); } };
 }
 
-void GilThreadsBackend::configure(const QVariantMap& options)
+void GilThreadsBackend::configure(const RunOptions& options)
 {
-    // validateOptions rejects a bad interval before a run; a value that never went through it keeps the
-    // default rather than making a lock that switches never or constantly.
-    bool ok = false;
-    const double ms = options.value(QStringLiteral("switch_interval_ms")).toDouble(&ok);
-    m_switchInterval = ok && ms > 0 && ms <= 1000 ? std::chrono::nanoseconds(std::llround(ms * 1e6))
-                                                  : std::chrono::nanoseconds(std::chrono::milliseconds(5));
-    m_releaseGil = options.value(QStringLiteral("release_gil"), false).toBool();
+    // The codec and validateSpec keep the interval in its declared range, so the lock never switches never or
+    // constantly.
+    m_switchInterval = std::chrono::nanoseconds(std::llround(options.switchIntervalMs * 1e6));
+    m_releaseGil = options.releaseGil;
 }
 
 void GilThreadsBackend::execute(

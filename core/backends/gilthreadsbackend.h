@@ -15,10 +15,10 @@ public:
     // At most this many lock-state intervals are kept per run, shared between the threads.
     static constexpr int kMaxStates = 200'000;
 
+    static BackendFacts facts();
+
     QString id() const override { return QStringLiteral("gil-threads"); }
-    QString description() const override;
-    QString workerNoun() const override { return QStringLiteral("thread"); }
-    void configure(const QVariantMap& options) override;
+    void configure(const RunOptions& options) override;
     QList<StateSpan> lastStates() const override { return m_states; }
     qint64 lastSwitches() const override { return m_switches; }
     void execute(const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,

@@ -5,6 +5,7 @@
 #include "context.h"
 #include "installlayout.h"
 #include "kernels/kernel.h"
+#include "runoptions.h"
 #include "worker/workerprotocol.h"
 
 #include <QFileInfo>
@@ -35,7 +36,17 @@ QString MpiBackend::workerExecutable()
     return helperPath(Helper::MpiWorker);
 }
 
-Availability MpiBackend::availability() const
+BackendFacts MpiBackend::facts()
+{
+    return { .id = QStringLiteral("mpi"),
+        .description = QStringLiteral("OpenMPI ranks (mpirun -np N) taking tasks from a shared counter"),
+        .workerNoun = QStringLiteral("rank"),
+        .options = { Option::Hostfile, Option::MpirunArgs },
+        .availability = [](const RunOptions&) { return availabilityHere(); },
+        .create = [] { return std::unique_ptr<Backend>(std::make_unique<MpiBackend>()); } };
+}
+
+Availability MpiBackend::availabilityHere()
 {
     const QString launcher = mpirun();
     if (launcher.isEmpty() || !QFileInfo(launcher).isExecutable())
@@ -47,11 +58,11 @@ Availability MpiBackend::availability() const
     return {};
 }
 
-void MpiBackend::configure(const QVariantMap& options)
+void MpiBackend::configure(const RunOptions& options)
 {
-    m_options = options;
-    m_hostfile = options.value(QStringLiteral("hostfile")).toString();
-    m_extraArguments = QProcess::splitCommand(options.value(QStringLiteral("mpirun_args")).toString());
+    m_kernelSettings = QJsonObject::fromVariantMap(options.kernelSettings);
+    m_hostfile = options.hostfile;
+    m_extraArguments = QProcess::splitCommand(options.mpirunArgs);
 }
 
 QStringList MpiBackend::mpirunArguments(int workers) const
@@ -80,9 +91,9 @@ void MpiBackend::execute(
 
     QStringList args = mpirunArguments(workers);
     args << workerExecutable() << QStringLiteral("--kernel") << kernel.name();
-    if (!m_options.isEmpty())
+    if (!m_kernelSettings.isEmpty())
         args << QStringLiteral("--options")
-             << QString::fromUtf8(QJsonDocument(QJsonObject::fromVariantMap(m_options)).toJson(QJsonDocument::Compact));
+             << QString::fromUtf8(QJsonDocument(m_kernelSettings).toJson(QJsonDocument::Compact));
     QStringList environment;
     if (::geteuid() == 0)
         environment << QStringLiteral("OMPI_ALLOW_RUN_AS_ROOT=1") << QStringLiteral("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1");

@@ -2,6 +2,7 @@
 
 #include "backend.h"
 
+#include <QJsonObject>
 #include <QStringList>
 
 namespace parlab {
@@ -11,14 +12,13 @@ namespace parlab {
 // through for runs over several machines. mpirun's launch is timed apart from the tasks.
 class MpiBackend final : public Backend {
 public:
+    static BackendFacts facts();
+    // mpirun and parlab-mpi-worker are there (the options do not change the answer).
+    static Availability availabilityHere();
+
     QString id() const override { return QStringLiteral("mpi"); }
-    QString description() const override
-    {
-        return QStringLiteral("OpenMPI ranks (mpirun -np N) taking tasks from a shared counter");
-    }
-    QString workerNoun() const override { return QStringLiteral("rank"); }
-    Availability availability() const override;
-    void configure(const QVariantMap& options) override;
+    Availability availability() const override { return availabilityHere(); }
+    void configure(const RunOptions& options) override;
     void execute(const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
         QList<TaskSpan>& spans) override;
     double lastLaunchSeconds() const override { return m_lastLaunchS; }
@@ -30,7 +30,7 @@ public:
     QStringList mpirunArguments(int workers) const;
 
 private:
-    QVariantMap m_options;
+    QJsonObject m_kernelSettings;
     QString m_hostfile;
     QStringList m_extraArguments;
     double m_lastLaunchS = kUnknown;

@@ -1,12 +1,25 @@
 #include "processpertaskbackend.h"
 
+#include "runoptions.h"
+
 namespace parlab {
+
+BackendFacts ProcessPerTaskBackend::facts()
+{
+    return { .id = QStringLiteral("process-per-task"),
+        .description
+        = QStringLiteral("a fresh worker process for every input, at most N at once (like os.system(\"... &\"))"),
+        .workerNoun = QStringLiteral("process slot"),
+        .options = { Option::TaskTimeout },
+        .availability = [](const RunOptions&) { return WorkerLauncher::availability(); },
+        .create = [] { return std::unique_ptr<Backend>(std::make_unique<ProcessPerTaskBackend>()); } };
+}
 
 ProcessPerTaskBackend::ProcessPerTaskBackend()
     : m_processes(WorkerProcesses::Mode::PerTask)
 { }
 
-void ProcessPerTaskBackend::configure(const QVariantMap& options)
+void ProcessPerTaskBackend::configure(const RunOptions& options)
 {
     m_options = ProcessOptions::from(options);
 }

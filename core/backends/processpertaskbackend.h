@@ -11,14 +11,11 @@ class ProcessPerTaskBackend final : public Backend {
 public:
     ProcessPerTaskBackend();
 
+    static BackendFacts facts();
+
     QString id() const override { return QStringLiteral("process-per-task"); }
-    QString description() const override
-    {
-        return QStringLiteral("a fresh worker process for every input, at most N at once (like os.system(\"... &\"))");
-    }
-    QString workerNoun() const override { return QStringLiteral("process slot"); }
     Availability availability() const override { return WorkerLauncher::availability(); }
-    void configure(const QVariantMap& options) override;
+    void configure(const RunOptions& options) override;
     void execute(const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
         QList<TaskSpan>& spans) override;
 

@@ -1,12 +1,25 @@
 #include "processpoolbackend.h"
 
+#include "runoptions.h"
+
 namespace parlab {
+
+BackendFacts ProcessPoolBackend::facts()
+{
+    return { .id = QStringLiteral("processes"),
+        .description
+        = QStringLiteral("a pool of long-lived worker processes fed over pipes (like multiprocessing.Pool)"),
+        .workerNoun = QStringLiteral("process"),
+        .options = { Option::Chunksize, Option::TaskTimeout },
+        .availability = [](const RunOptions&) { return WorkerLauncher::availability(); },
+        .create = [] { return std::unique_ptr<Backend>(std::make_unique<ProcessPoolBackend>()); } };
+}
 
 ProcessPoolBackend::ProcessPoolBackend()
     : m_processes(WorkerProcesses::Mode::Pool)
 { }
 
-void ProcessPoolBackend::configure(const QVariantMap& options)
+void ProcessPoolBackend::configure(const RunOptions& options)
 {
     m_options = ProcessOptions::from(options);
 }

@@ -12,14 +12,11 @@ class ProcessPoolBackend final : public Backend {
 public:
     ProcessPoolBackend();
 
+    static BackendFacts facts();
+
     QString id() const override { return QStringLiteral("processes"); }
-    QString description() const override
-    {
-        return QStringLiteral("a pool of long-lived worker processes fed over pipes (like multiprocessing.Pool)");
-    }
-    QString workerNoun() const override { return QStringLiteral("process"); }
     Availability availability() const override { return WorkerLauncher::availability(); }
-    void configure(const QVariantMap& options) override;
+    void configure(const RunOptions& options) override;
     void execute(const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
         QList<TaskSpan>& spans) override;
     double liveChildCpuSeconds() const override { return m_processes.liveCpuSeconds(); }

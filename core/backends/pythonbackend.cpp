@@ -5,8 +5,8 @@
 #include "context.h"
 #include "installlayout.h"
 #include "kernels/kernel.h"
-#include "kernels/kernelregistry.h"
 #include "procfs.h"
+#include "runoptions.h"
 #include "worker/workerprotocol.h"
 
 #include <QDir>
@@ -159,7 +159,7 @@ QString lastLine(const QString& text)
 PythonBackend::PythonBackend(Mode mode)
     : m_mode(mode)
 {
-    configure({});
+    configure(RunOptions());
 }
 
 PythonBackend::~PythonBackend()
@@ -180,24 +180,40 @@ QString PythonBackend::id() const
     Q_UNREACHABLE();
 }
 
-QString PythonBackend::description() const
+BackendFacts PythonBackend::facts(Mode mode)
 {
-    switch (m_mode) {
+    BackendFacts facts { .options = { Option::Python, Option::PythonNative },
+        .availability = &PythonBackend::availabilityWith,
+        .checkKernel = &PythonBackend::checkKernel,
+        .runtime = &PythonBackend::runtimeWith };
+    facts.baseline = QStringLiteral("python-sequential");
+    switch (mode) {
     case Mode::Sequential:
-        return QStringLiteral("real CPython (python3): the inputs one after another in a plain loop; the python-* "
-                              "baseline");
+        facts.id = QStringLiteral("python-sequential");
+        facts.description = QStringLiteral("real CPython (python3): the inputs one after another in a plain loop; "
+                                           "the python-* baseline");
+        facts.workerNoun = QStringLiteral("thread");
+        facts.usesWorkers = false;
+        facts.create = [] { return std::unique_ptr<Backend>(std::make_unique<PythonBackend>(Mode::Sequential)); };
+        break;
     case Mode::Threads:
-        return QStringLiteral("real CPython: concurrent.futures.ThreadPoolExecutor.map; the GIL lets one thread run "
-                              "Python at a time");
+        facts.id = QStringLiteral("python-threads");
+        facts.description = QStringLiteral("real CPython: concurrent.futures.ThreadPoolExecutor.map; the GIL lets "
+                                           "one thread run Python at a time");
+        facts.workerNoun = QStringLiteral("thread");
+        facts.options.append(Option::SwitchInterval);
+        facts.create = [] { return std::unique_ptr<Backend>(std::make_unique<PythonBackend>(Mode::Threads)); };
+        break;
     case Mode::Processes:
-        return QStringLiteral("real CPython: multiprocessing.Pool.map, an interpreter (and a GIL) per process");
+        facts.id = QStringLiteral("python-processes");
+        facts.description
+            = QStringLiteral("real CPython: multiprocessing.Pool.map, an interpreter (and a GIL) per process");
+        facts.workerNoun = QStringLiteral("process");
+        facts.options.append(Option::Chunksize);
+        facts.create = [] { return std::unique_ptr<Backend>(std::make_unique<PythonBackend>(Mode::Processes)); };
+        break;
     }
-    Q_UNREACHABLE();
-}
-
-QString PythonBackend::workerNoun() const
-{
-    return m_mode == Mode::Processes ? QStringLiteral("process") : QStringLiteral("thread");
+    return facts;
 }
 
 QStringList PythonBackend::pythonKernels()
@@ -210,38 +226,35 @@ QString PythonBackend::kernelLibrary()
     return helperPath(Helper::KernelLibrary);
 }
 
-void PythonBackend::configure(const QVariantMap& options)
+namespace {
+// The interpreter the option `python` names (empty: python3 on the PATH), or an empty path and why not.
+QString resolvePython(const QString& option, QString& problem)
 {
-    stopInterpreter(); // a running interpreter was started with the old settings
-    const QString given = options.value(QStringLiteral("python")).toString().trimmed();
-    m_python.clear();
-    m_pythonProblem.clear();
+    const QString given = option.trimmed();
+    problem.clear();
     if (given.isEmpty()) {
-        m_python = QStandardPaths::findExecutable(QStringLiteral("python3"));
-        if (m_python.isEmpty())
-            m_pythonProblem = QStringLiteral("no Python interpreter: python3 is not on the PATH (install Python 3, or "
-                                             "name an interpreter with --python PATH)");
-    } else if (given.contains(QLatin1Char('/'))) {
-        m_python = given; // the probe says what is wrong with it, naming the path
-    } else {
-        m_python = QStandardPaths::findExecutable(given);
-        if (m_python.isEmpty())
-            m_pythonProblem = QStringLiteral("the Python interpreter '%1' is not on the PATH").arg(given);
+        const QString found = QStandardPaths::findExecutable(QStringLiteral("python3"));
+        if (found.isEmpty())
+            problem = QStringLiteral("no Python interpreter: python3 is not on the PATH (install Python 3, or name an "
+                                     "interpreter with --python PATH)");
+        return found;
     }
-    m_native = options.value(QStringLiteral("python_native")).toBool();
-    m_chunkSize = std::max(1, options.value(QStringLiteral("chunksize"), 1).toInt());
-    const double intervalMs = options.value(QStringLiteral("switch_interval_ms"), 0.0).toDouble();
-    m_switchIntervalS = intervalMs > 0 ? intervalMs / 1000.0 : 0.0;
+    if (given.contains(QLatin1Char('/')))
+        return given; // the probe says what is wrong with it, naming the path
+    const QString found = QStandardPaths::findExecutable(given);
+    if (found.isEmpty())
+        problem = QStringLiteral("the Python interpreter '%1' is not on the PATH").arg(given);
+    return found;
 }
 
-Availability PythonBackend::availability() const
+Availability pythonAvailability(const QString& python, const QString& problem, bool native)
 {
-    if (m_python.isEmpty())
-        return { false, m_pythonProblem };
-    if (const Interpreter i = interpreter(m_python); !i.error.isEmpty())
+    if (python.isEmpty())
+        return { false, problem };
+    if (const Interpreter i = interpreter(python); !i.error.isEmpty())
         return { false, i.error };
-    if (m_native) {
-        const QFileInfo library(kernelLibrary());
+    if (native) {
+        const QFileInfo library(PythonBackend::kernelLibrary());
         if (!library.isFile())
             return { false,
                 QStringLiteral("python_native needs ParLab's kernel library '%1', which was not found (build the "
@@ -250,36 +263,60 @@ Availability PythonBackend::availability() const
     }
     return {};
 }
+} // namespace
 
-QString PythonBackend::checkKernel(const Kernel& kernel) const
+void PythonBackend::configure(const RunOptions& options)
 {
-    if (m_native) {
+    stopInterpreter(); // a running interpreter was started with the old settings
+    m_options = options;
+    m_python = resolvePython(options.python, m_pythonProblem);
+    m_native = options.pythonNative;
+    m_chunkSize = options.chunksize;
+    m_switchIntervalS = options.switchIntervalMs / 1000.0;
+}
+
+Availability PythonBackend::availabilityWith(const RunOptions& options)
+{
+    QString problem;
+    const QString python = resolvePython(options.python, problem);
+    return pythonAvailability(python, problem, options.pythonNative);
+}
+
+Availability PythonBackend::availability() const
+{
+    return pythonAvailability(m_python, m_pythonProblem, m_native);
+}
+
+QString PythonBackend::checkKernel(const QString& id, const Kernel& kernel, const RunOptions& options)
+{
+    if (options.pythonNative) {
         // The library makes kernels with default settings; one that needs settings cannot come through it.
-        const auto fresh = KernelRegistry::create(kernel.name());
-        if (const QString why = fresh ? fresh->configure({}) : QString(); !why.isEmpty())
+        if (!kernel.settings().isEmpty())
             return QStringLiteral("%1: the kernel '%2' cannot run through ParLab's kernel library with "
                                   "python_native, which takes no settings")
-                .arg(id(), kernel.name());
+                .arg(id, kernel.name());
         return {};
     }
     if (!pythonKernels().contains(kernel.name()))
         return QStringLiteral("%1: the kernel '%2' has no Python version (python-* run %3; with python_native "
                               "they call the C++ kernel instead)")
-            .arg(id(), kernel.name(), pythonKernels().join(QStringLiteral(", ")));
+            .arg(id, kernel.name(), pythonKernels().join(QStringLiteral(", ")));
     return {};
 }
 
-QString PythonBackend::runtime() const
+QString PythonBackend::runtimeWith(const RunOptions& options)
 {
-    if (m_python.isEmpty())
+    QString problem;
+    const QString python = resolvePython(options.python, problem);
+    if (python.isEmpty())
         return {};
-    const Interpreter i = interpreter(m_python);
+    const Interpreter i = interpreter(python);
     if (!i.error.isEmpty())
         return {};
     QString text = QStringLiteral("Python %1 (%2)").arg(i.version, i.executable);
     if (i.freeThreaded)
         text += QStringLiteral(", free-threaded: no GIL");
-    if (m_native)
+    if (options.pythonNative)
         text += QStringLiteral(", kernels in C++ through ctypes");
     return text;
 }
@@ -324,7 +361,7 @@ void PythonBackend::startInterpreter(int workers, RunControl& control)
         QString::number(workers) };
     if (m_native)
         arguments << QStringLiteral("--native") << kernelLibrary();
-    if (m_switchIntervalS > 0)
+    if (m_mode == Mode::Threads)
         arguments << QStringLiteral("--switch-interval") << QString::number(m_switchIntervalS, 'g', 17);
     m_child = std::make_unique<ChildProcess>();
     m_childEof = false;
@@ -394,7 +431,7 @@ QJsonObject PythonBackend::nextMessage(RunControl& control, const QString& doing
 void PythonBackend::execute(
     const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control, QList<TaskSpan>& spans)
 {
-    if (const QString problem = checkKernel(kernel); !problem.isEmpty())
+    if (const QString problem = checkKernel(id(), kernel, m_options); !problem.isEmpty())
         throw BackendError(problem);
     if (const Availability a = availability(); !a.available)
         throw BackendError(QStringLiteral("%1 cannot run here: %2").arg(id(), a.reason));

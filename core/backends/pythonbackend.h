@@ -1,6 +1,7 @@
 #pragma once
 
 #include "backend.h"
+#include "runoptions.h"
 
 #include <QJsonObject>
 #include <QStringList>
@@ -26,19 +27,23 @@ public:
     explicit PythonBackend(Mode mode);
     ~PythonBackend() override;
 
-    QString id() const override;
-    QString description() const override;
-    QString workerNoun() const override;
-    bool usesWorkers() const override { return m_mode != Mode::Sequential; }
-    QString baseline() const override { return QStringLiteral("python-sequential"); }
+    static BackendFacts facts(Mode mode);
     // Needs a working Python 3.7+ (option python, else python3 on the PATH) and, with python_native, the
-    // kernel library.
+    // kernel library. Asks each interpreter its version once per program.
+    static Availability availabilityWith(const RunOptions& options);
+    // Why python-* backend `id` cannot run `kernel`: one without a Python version, or with python_native one
+    // that has settings (the library makes kernels with default settings).
+    static QString checkKernel(const QString& id, const Kernel& kernel, const RunOptions& options);
+    // "Python 3.11.2 (/usr/bin/python3)", plus whether it is free-threaded and whether kernels are native;
+    // empty when there is no working interpreter.
+    static QString runtimeWith(const RunOptions& options);
+
+    QString id() const override;
     Availability availability() const override;
     // python (interpreter), python_native, chunksize (Pool.map's), switch_interval_ms (sys.setswitchinterval).
-    void configure(const QVariantMap& options) override;
-    QString checkKernel(const Kernel& kernel) const override;
-    // "Python 3.11.2 (/usr/bin/python3)", plus whether it is free-threaded and whether kernels are native.
-    QString runtime() const override;
+    void configure(const RunOptions& options) override;
+
+    QString runtime() const override { return runtimeWith(m_options); }
     double liveChildCpuSeconds() const override;
     void execute(const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
         QList<TaskSpan>& spans) override;
@@ -57,11 +62,12 @@ private:
     [[noreturn]] void fail(const QString& message);
 
     Mode m_mode;
+    RunOptions m_options;
     QString m_python; // the interpreter to run; empty when there is none
     QString m_pythonProblem; // why there is none
     bool m_native = false;
     int m_chunkSize = 1;
-    double m_switchIntervalS = 0; // 0: the interpreter's default
+    double m_switchIntervalS = 0.005;
     std::unique_ptr<ChildProcess> m_child;
     int m_childWorkers = 0;
     bool m_childEof = false;

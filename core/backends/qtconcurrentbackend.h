@@ -7,12 +7,15 @@ namespace parlab {
 // QtConcurrent::mapped over the inputs on a private QThreadPool whose maxThreadCount is the worker count.
 class QtConcurrentBackend final : public Backend {
 public:
-    QString id() const override { return QStringLiteral("qtconcurrent"); }
-    QString description() const override
+    static BackendFacts facts()
     {
-        return QStringLiteral("QtConcurrent::mapped on a private QThreadPool of N threads");
+        return { .id = QStringLiteral("qtconcurrent"),
+            .description = QStringLiteral("QtConcurrent::mapped on a private QThreadPool of N threads"),
+            .workerNoun = QStringLiteral("pool thread"),
+            .create = [] { return std::unique_ptr<Backend>(std::make_unique<QtConcurrentBackend>()); } };
     }
-    QString workerNoun() const override { return QStringLiteral("pool thread"); }
+
+    QString id() const override { return QStringLiteral("qtconcurrent"); }
     void execute(const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
         QList<TaskSpan>& spans) override;
 };

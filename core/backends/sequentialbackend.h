@@ -7,13 +7,16 @@ namespace parlab {
 // The baseline: every input one after another, in the calling (runner) thread.
 class SequentialBackend final : public Backend {
 public:
-    QString id() const override { return QStringLiteral("sequential"); }
-    QString description() const override
+    static BackendFacts facts()
     {
-        return QStringLiteral("the baseline: inputs one after another in the runner thread");
+        return { .id = QStringLiteral("sequential"),
+            .description = QStringLiteral("the baseline: inputs one after another in the runner thread"),
+            .workerNoun = QStringLiteral("thread"),
+            .usesWorkers = false,
+            .create = [] { return std::unique_ptr<Backend>(std::make_unique<SequentialBackend>()); } };
     }
-    QString workerNoun() const override { return QStringLiteral("thread"); }
-    bool usesWorkers() const override { return false; }
+
+    QString id() const override { return QStringLiteral("sequential"); }
     void execute(const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
         QList<TaskSpan>& spans) override;
 };

@@ -8,12 +8,15 @@ namespace parlab {
 // atomic counter, so uneven tasks balance themselves.
 class ThreadPoolBackend final : public Backend {
 public:
-    QString id() const override { return QStringLiteral("threads"); }
-    QString description() const override
+    static BackendFacts facts()
     {
-        return QStringLiteral("a pool of std::threads taking the next input from a shared queue");
+        return { .id = QStringLiteral("threads"),
+            .description = QStringLiteral("a pool of std::threads taking the next input from a shared queue"),
+            .workerNoun = QStringLiteral("thread"),
+            .create = [] { return std::unique_ptr<Backend>(std::make_unique<ThreadPoolBackend>()); } };
     }
-    QString workerNoun() const override { return QStringLiteral("thread"); }
+
+    QString id() const override { return QStringLiteral("threads"); }
     void execute(const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
         QList<TaskSpan>& spans) override;
 };

@@ -6,6 +6,7 @@
 #include "installlayout.h"
 #include "kernels/kernel.h"
 #include "procfs.h"
+#include "runoptions.h"
 #include "worker/workerprotocol.h"
 
 #include <QFile>
@@ -28,13 +29,13 @@ QString WorkerLauncher::executable()
     return helperPath(Helper::Worker);
 }
 
-QStringList WorkerLauncher::arguments(const QString& kernel, const QVariantMap& options, int worker)
+QStringList WorkerLauncher::arguments(const QString& kernel, const QJsonObject& kernelSettings, int worker)
 {
     QStringList args { QStringLiteral("worker"), QStringLiteral("--kernel"), kernel, QStringLiteral("--worker"),
         QString::number(worker) };
-    if (!options.isEmpty())
+    if (!kernelSettings.isEmpty())
         args << QStringLiteral("--options")
-             << QString::fromUtf8(QJsonDocument(QJsonObject::fromVariantMap(options)).toJson(QJsonDocument::Compact));
+             << QString::fromUtf8(QJsonDocument(kernelSettings).toJson(QJsonDocument::Compact));
     return args;
 }
 
@@ -48,12 +49,12 @@ Availability WorkerLauncher::availability()
     return {};
 }
 
-ProcessOptions ProcessOptions::from(const QVariantMap& options)
+ProcessOptions ProcessOptions::from(const RunOptions& options)
 {
     ProcessOptions p;
-    p.chunkSize = std::max(1, options.value(QStringLiteral("chunksize"), 1).toInt());
-    p.taskTimeoutS = std::max(0.0, options.value(QStringLiteral("task_timeout_s"), 0.0).toDouble());
-    p.kernelOptions = options;
+    p.chunkSize = options.chunksize;
+    p.taskTimeoutS = options.taskTimeoutS;
+    p.kernelSettings = QJsonObject::fromVariantMap(options.kernelSettings);
     return p;
 }
 
@@ -99,7 +100,7 @@ std::unique_ptr<ChildProcess> WorkerProcesses::spawn(const QString& kernel, cons
 {
     auto child = std::make_unique<ChildProcess>();
     const QString program = WorkerLauncher::executable();
-    if (const QString error = child->start(program, WorkerLauncher::arguments(kernel, options.kernelOptions, worker));
+    if (const QString error = child->start(program, WorkerLauncher::arguments(kernel, options.kernelSettings, worker));
         !error.isEmpty())
         throw BackendError(QStringLiteral("cannot start a worker process: %1").arg(error));
     return child;
@@ -108,13 +109,13 @@ std::unique_ptr<ChildProcess> WorkerProcesses::spawn(const QString& kernel, cons
 void WorkerProcesses::startPool(const QString& kernel, const ProcessOptions& options, int count)
 {
     const bool reusable = int(m_slots.size()) == count && m_poolKernel == kernel
-        && m_poolOptions == options.kernelOptions
+        && m_poolSettings == options.kernelSettings
         && std::all_of(m_slots.cbegin(), m_slots.cend(), [](const auto& s) { return s->child && !s->child->poll(); });
     if (reusable)
         return;
     stopAll();
     m_poolKernel = kernel;
-    m_poolOptions = options.kernelOptions;
+    m_poolSettings = options.kernelSettings;
     for (int w = 0; w < count; ++w) {
         auto slot = std::make_unique<Slot>();
         slot->worker = w;

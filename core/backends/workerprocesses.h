@@ -2,7 +2,7 @@
 
 #include "backend.h"
 
-#include <QVariantMap>
+#include <QJsonObject>
 #include <memory>
 #include <vector>
 
@@ -14,7 +14,8 @@ class ChildProcess;
 namespace WorkerLauncher {
 // helperPath(Helper::Worker): $PARLAB_WORKER_EXECUTABLE, else the `parlab` beside the running program.
 QString executable();
-QStringList arguments(const QString& kernel, const QVariantMap& options, int worker);
+// `kernelSettings`: RunOptions' kernel settings in JSON, which the worker reads with the same codec.
+QStringList arguments(const QString& kernel, const QJsonObject& kernelSettings, int worker);
 Availability availability();
 } // namespace WorkerLauncher
 
@@ -22,9 +23,9 @@ Availability availability();
 struct ProcessOptions {
     int chunkSize = 1; // tasks handed to a pool worker at once (multiprocessing's chunksize)
     double taskTimeoutS = 0; // a task running longer is killed; 0 = no limit
-    QVariantMap kernelOptions; // the experiment's options, passed on to each worker's kernel
+    QJsonObject kernelSettings; // the kernel's settings (RunOptions::kernelSettings), passed on to each worker
 
-    static ProcessOptions from(const QVariantMap& options);
+    static ProcessOptions from(const RunOptions& options);
 };
 
 // A set of `parlab worker` child processes and the loop that feeds them: either a long-lived pool (each
@@ -53,7 +54,7 @@ private:
     Mode m_mode;
     std::vector<std::unique_ptr<Slot>> m_slots;
     QString m_poolKernel;
-    QVariantMap m_poolOptions;
+    QJsonObject m_poolSettings;
 };
 
 } // namespace parlab

@@ -107,13 +107,14 @@ QString inputsText(const QList<qint64>& inputs)
     return text;
 }
 
-QString optionsHtml(const QVariantMap& options)
+QString optionsHtml(const RunOptions& options)
 {
-    if (options.isEmpty())
+    const auto changed = options.changed(); // the defaults go without saying
+    if (changed.isEmpty())
         return element(QStringLiteral("span"), QStringLiteral("none"), QStringLiteral("muted"));
     QStringList parts;
-    for (auto it = options.cbegin(); it != options.cend(); ++it)
-        parts.append(element(QStringLiteral("code"), escape(it.key() + QStringLiteral(" = ") + it.value().toString())));
+    for (const auto& [key, value] : changed)
+        parts.append(element(QStringLiteral("code"), escape(key + QStringLiteral(" = ") + value)));
     return parts.join(QStringLiteral(" "));
 }
 

@@ -77,7 +77,7 @@ QJsonObject JsonExport::specObject(const ExperimentSpec& s)
         { QStringLiteral("workers"), workers },
         { QStringLiteral("repeats"), s.repeats },
         { QStringLiteral("warmup"), s.warmup },
-        { QStringLiteral("options"), QJsonObject::fromVariantMap(s.options) },
+        { QStringLiteral("options"), s.options.toJson() },
     };
 }
 

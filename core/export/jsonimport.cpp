@@ -148,8 +148,12 @@ ExperimentSpec spec(const QJsonObject& o)
         s.repeats = int(integer(o.value(QStringLiteral("repeats")), join(path, QStringLiteral("repeats"))));
     if (o.contains(QStringLiteral("warmup")))
         s.warmup = int(integer(o.value(QStringLiteral("warmup")), join(path, QStringLiteral("warmup"))));
-    if (o.contains(QStringLiteral("options")))
-        s.options = object(o.value(QStringLiteral("options")), join(path, QStringLiteral("options"))).toVariantMap();
+    // Options are strict where the rest of the schema is lenient: a misspelt option read as its default would
+    // change what the stored run claims to have measured.
+    auto options = RunOptions::fromJson(o.value(QStringLiteral("options")), join(path, QStringLiteral("options")));
+    if (!options)
+        throw ImportError { options.error() };
+    s.options = *options;
     return s;
 }
 

@@ -12,7 +12,9 @@ namespace parlab {
 // warnings, bounds and every measurement's samples and figures as the file states them. What the schema
 // does not carry (per-sample CPU times, spans, lock states) stays empty; figures it does not carry but the
 // samples determine (MAD, self-relative speedup, Karp-Flatt, Amdahl fits) are recomputed. Fields this
-// version does not know are ignored, so files from newer versions still import.
+// version does not know are ignored, so files from newer versions still import; spec.options is the
+// exception (RunOptions::fromJson): an unknown option is an error naming it, as a misspelt one would otherwise
+// be read as its default.
 namespace JsonImport {
 // On a bad file: std::nullopt and `error` naming the field and what is wrong with it
 // ("results[2].samples_s[0]: expected a number, got a string").

@@ -3,6 +3,7 @@
 #include "clock.h"
 #include "context.h"
 #include "kernel.h"
+#include "runoptions.h"
 
 #include <poll.h>
 #include <stdexcept>
@@ -10,12 +11,14 @@
 namespace parlab {
 
 namespace {
+const QString kCommand = QStringLiteral("command");
+
 // Runs the user's own program once per input (`{}` in the command line becomes the input), through
 // /bin/sh so quoting works as in a terminal. The checksum hashes the program's stdout and exit code,
 // so every backend must see the same output; a non-zero exit is a failed task.
 class CommandKernel final : public Kernel {
 public:
-    QString name() const override { return QStringLiteral("command"); }
+    QString name() const override { return kCommand; }
     QString description() const override
     {
         return QStringLiteral("runs your program for each input ({} in --command becomes the input)");
@@ -29,11 +32,23 @@ public:
     }
     double cost(qint64) const override { return 1.0; }
 
-    QString configure(const QVariantMap& options) override
+    QList<OptionDescriptor> settings() const override
     {
-        m_command = options.value(QStringLiteral("command")).toString().trimmed();
+        return { { .key = kCommand,
+            .flag = kCommand,
+            .label = QStringLiteral("Co&mmand"),
+            .type = OptionDescriptor::Type::Text,
+            .defaultValue = QString(),
+            .valueName = QStringLiteral("line"),
+            .help = QStringLiteral("the program to run for each input, {} replaced by the input, run through /bin/sh "
+                                   "(e.g. 'python3 child.py --n {}').") } };
+    }
+
+    Result<void> configure(const RunOptions& options) override
+    {
+        m_command = options.kernelSetting(kCommand).toString().trimmed();
         if (m_command.isEmpty())
-            return QStringLiteral("the command kernel needs a program to run: --command 'prog --n {}'");
+            return fail(QStringLiteral("the command kernel needs a program to run: --command 'prog --n {}'"));
         return {};
     }
 

@@ -1,8 +1,15 @@
 #include "kernel.h"
 
+#include "runoptions.h"
+
 namespace parlab {
 
 Kernel::~Kernel() = default;
+
+QList<OptionDescriptor> Kernel::settings() const
+{
+    return {};
+}
 
 QString kernelKindName(KernelKind kind)
 {

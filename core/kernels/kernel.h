@@ -1,12 +1,15 @@
 #pragma once
 
+#include "result.h"
+
 #include <QList>
 #include <QString>
-#include <QVariantMap>
 
 namespace parlab {
 
 class Context;
+struct OptionDescriptor;
+struct RunOptions;
 
 enum class KernelKind { Cpu, Io, Memory, Mixed };
 QString kernelKindName(KernelKind kind);
@@ -34,9 +37,13 @@ public:
     virtual double cost(qint64 input) const = 0;
     virtual quint64 run(qint64 input, Context& context) const = 0;
 
-    // Reads the kernel's own settings from the experiment's options (e.g. `command` for the command
-    // kernel); an error a user can act on, else an empty string.
-    virtual QString configure(const QVariantMap& options)
+    // The settings this kernel reads, declared here so that a kernel with settings stays one file: each
+    // becomes an option in files (RunOptions::kernelSettings), on the command line and in the window. Only
+    // key, flag, label, type, defaultValue, valueName and help need filling; the registry adds the rest.
+    virtual QList<OptionDescriptor> settings() const;
+    // Reads the kernel's own settings (RunOptions::kernelSetting); an error a user can act on when they cannot
+    // run ("the command kernel needs a program to run").
+    virtual Result<void> configure(const RunOptions& options)
     {
         Q_UNUSED(options);
         return {};

@@ -48,17 +48,9 @@ QString outcomeName(LessonVerdict::Outcome outcome)
     return {};
 }
 
-Availability backendAvailability(const QString& backendId, const QVariantMap& options)
+Availability backendAvailability(const QString& backendId, const RunOptions& options)
 {
-    const auto backend = BackendRegistry::create(backendId);
-    if (!backend) {
-        QString reason = QStringLiteral("backend '%1' is not part of this build").arg(backendId);
-        if (const QString guess = closestName(backendId, BackendRegistry::ids()); !guess.isEmpty())
-            reason += QStringLiteral(" (did you mean '%1'?)").arg(guess);
-        return { false, reason };
-    }
-    backend->configure(options); // availability may depend on options (the python path)
-    return backend->availability();
+    return BackendRegistry::availability(backendId, options);
 }
 
 LessonPlan Lesson::planHere(const AvailabilityCheck& check) const
@@ -110,14 +102,15 @@ LessonVerdict Lesson::verdict(const RunResult& result) const
             QStringLiteral("it measured kernel '%1', while this lesson's experiment runs '%2': run the lesson's own "
                            "experiment")
                 .arg(result.spec.kernel, experiment.spec.kernel));
-    for (const QString& flag : { QStringLiteral("release_gil"), QStringLiteral("python_native") }) {
-        const bool wanted = experiment.spec.options.value(flag, false).toBool();
-        const bool got = result.spec.options.value(flag, false).toBool();
+    for (const Option flag : { Option::ReleaseGil, Option::PythonNative }) {
+        const OptionDescriptor& d = RunOptions::descriptor(flag);
+        const bool wanted = experiment.spec.options.value(d).toBool();
+        const bool got = result.spec.options.value(d).toBool();
         if (wanted != got)
             return notRun(QStringLiteral("Cannot judge this result"),
                 QStringLiteral("it was measured with %1 %2, while this lesson's experiment has it %3: run the "
                                "lesson's own experiment")
-                    .arg(flag, onOff(got), onOff(wanted)));
+                    .arg(d.key, onOff(got), onOff(wanted)));
     }
     if (!judge)
         return notRun(QStringLiteral("Cannot judge this result"),

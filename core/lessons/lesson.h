@@ -1,13 +1,12 @@
 #pragma once
 
-#include "backends/backend.h"
+#include "backends/backendregistry.h"
 #include "presets.h"
 #include "results.h"
 
 #include <QByteArray>
 #include <QString>
 #include <QStringList>
-#include <QVariantMap>
 #include <functional>
 #include <optional>
 
@@ -33,10 +32,11 @@ struct Lesson;
 using VerdictRule = std::function<LessonVerdict(const Lesson& lesson, const RunResult& result)>;
 
 // Whether a backend can run here, with the experiment's options (the python path changes the answer).
-using AvailabilityCheck = std::function<Availability(const QString& backendId, const QVariantMap& options)>;
+using AvailabilityCheck = std::function<Availability(const QString& backendId, const RunOptions& options)>;
 
-// Asks the backend itself (BackendRegistry); an id this build does not have is unavailable, with a reason.
-Availability backendAvailability(const QString& backendId, const QVariantMap& options);
+// Asks the backend table (BackendRegistry::availability); an id this build does not have is unavailable, with a
+// reason.
+Availability backendAvailability(const QString& backendId, const RunOptions& options);
 
 // What a lesson runs on this machine.
 struct LessonPlan {

@@ -1,6 +1,5 @@
 #include "lessonbook.h"
 
-#include "backends/backend.h"
 #include "backends/backendregistry.h"
 #include "export/formatting.h"
 #include "resourcejson.h"
@@ -51,10 +50,7 @@ QString times(double value)
 // The backend whose median is `backend`'s speedup baseline; known here even for ids this build lacks.
 QString baselineOf(const QString& backend)
 {
-    if (const auto b = BackendRegistry::create(backend))
-        return b->baseline();
-    return backend.startsWith(QStringLiteral("python-")) ? QStringLiteral("python-sequential")
-                                                         : QStringLiteral("sequential");
+    return BackendRegistry::factsOf(backend).baseline;
 }
 
 // The measured (backend, workers) combinations of `backend`, fewest workers first.

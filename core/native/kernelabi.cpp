@@ -3,6 +3,7 @@
 #include "context.h"
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
+#include "runoptions.h"
 
 #include <QString>
 #include <cstring>
@@ -39,9 +40,9 @@ const parlab::Kernel* kernelNamed(const char* name, QString& error)
         return nullptr;
     }
     // Settings only ParLab's options can give (the command kernel's command) cannot come through this ABI.
-    if (const QString why = kernel->configure({}); !why.isEmpty()) {
+    if (const parlab::Result<void> configured = kernel->configure(parlab::RunOptions()); !configured) {
         error = QStringLiteral("the kernel '%1' needs settings the native library cannot take: %2")
-                    .arg(QString::fromUtf8(name), why);
+                    .arg(QString::fromUtf8(name), configured.error());
         return nullptr;
     }
     return kernels.emplace(name, std::move(kernel)).first->second.get();

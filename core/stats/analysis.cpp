@@ -1,6 +1,5 @@
 #include "analysis.h"
 
-#include "backends/backend.h"
 #include "backends/backendregistry.h"
 #include "bounds.h"
 #include "results.h"
@@ -29,8 +28,7 @@ void describeMeasurements(RunResult& result)
 void computeSpeedups(RunResult& result, Intervals intervals)
 {
     for (Measurement& m : result.measurements) {
-        const auto backend = BackendRegistry::create(m.backend);
-        const QString baselineId = backend ? backend->baseline() : QStringLiteral("sequential");
+        const QString baselineId = BackendRegistry::factsOf(m.backend).baseline;
         const Measurement* baseline = result.find(baselineId, 1);
         m.speedup = m.speedupLow = m.speedupHigh = m.efficiency = m.selfSpeedup = m.karpFlatt = kUnknown;
         if (baseline && !baseline->samplesS.isEmpty() && !m.samplesS.isEmpty() && m.wall.median > 0) {
@@ -105,8 +103,8 @@ QStringList warningsFor(const RunResult& result)
                             .arg(m.failedRuns)
                             .arg(m.failedRuns == 1 ? QString() : QStringLiteral("s"),
                                 m.failedRuns == 1 ? QStringLiteral("is") : QStringLiteral("are"), m.lastError);
-        const auto backend = BackendRegistry::create(m.backend);
-        if (backend && backend->usesWorkers() && env.logicalCores > 0 && m.workers > env.logicalCores)
+        const BackendFacts* facts = BackendRegistry::find(m.backend);
+        if (facts && facts->usesWorkers && env.logicalCores > 0 && m.workers > env.logicalCores)
             warnings << QStringLiteral("%1: %2 workers on %3 logical cores is oversubscribed: CPU-bound speedup "
                                        "cannot exceed %3")
                             .arg(m.label())

@@ -3,8 +3,6 @@
 #include "backends/backend.h"
 #include "backends/backendregistry.h"
 
-#include <QHash>
-#include <QMutex>
 #include <QSet>
 #include <algorithm>
 #include <limits>
@@ -190,19 +188,8 @@ bool TimelineModel::isRecorded(const StateSpan& state)
 
 QString TimelineModel::workerNoun(const QString& backendId)
 {
-    // Creating a backend is cheap but not free, and a live run asks on every repeat. Core code may run on any
-    // thread (the trace and the report are also written by the command line, tests build models on several),
-    // hence the lock.
-    static QMutex mutex;
-    static QHash<QString, QString> cache;
-    const QMutexLocker locker(&mutex);
-    const auto found = cache.constFind(backendId);
-    if (found != cache.constEnd())
-        return *found;
-    const auto backend = BackendRegistry::create(backendId);
-    const QString noun = backend ? backend->workerNoun() : QStringLiteral("worker");
-    cache.insert(backendId, noun);
-    return noun;
+    // The backend table, read without making a backend; "worker" for an id another build recorded.
+    return BackendRegistry::factsOf(backendId).workerNoun;
 }
 
 QString TimelineModel::workerLabel(const QString& noun, int worker, const QList<const TaskSpan*>& spans)

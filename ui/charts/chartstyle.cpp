@@ -18,13 +18,14 @@ namespace parlab {
 
 namespace {
 constexpr char kHiddenFromLegend[] = "parlabHiddenFromLegend";
-
-QColor blend(const QColor& a, const QColor& b, double t)
-{
-    return QColor::fromRgbF(float(a.redF() * (1 - t) + b.redF() * t), float(a.greenF() * (1 - t) + b.greenF() * t),
-        float(a.blueF() * (1 - t) + b.blueF() * t));
-}
 } // namespace
+
+QColor ChartStyle::mix(const QColor& from, const QColor& to, double t)
+{
+    return QColor::fromRgbF(float(from.redF() + (to.redF() - from.redF()) * t),
+        float(from.greenF() + (to.greenF() - from.greenF()) * t),
+        float(from.blueF() + (to.blueF() - from.blueF()) * t));
+}
 
 bool ChartStyle::isDark(const QPalette& palette)
 {
@@ -92,8 +93,8 @@ void ChartStyle::applyPalette(QChart* chart, const QPalette& palette)
 {
     const QColor window = palette.color(QPalette::Window);
     const QColor text = palette.color(QPalette::WindowText);
-    const QColor grid = blend(window, text, 0.18);
-    const QColor axisLine = blend(window, text, 0.45);
+    const QColor grid = mix(window, text, 0.18);
+    const QColor axisLine = mix(window, text, 0.45);
 
     chart->setBackgroundBrush(window);
     chart->setBackgroundPen(Qt::NoPen);
@@ -110,7 +111,7 @@ void ChartStyle::applyPalette(QChart* chart, const QPalette& palette)
         axis->setTitleBrush(text);
         axis->setTitleFont(axisTitleFont());
         axis->setGridLineColor(grid);
-        axis->setMinorGridLineColor(blend(window, text, 0.08));
+        axis->setMinorGridLineColor(mix(window, text, 0.08));
         axis->setLinePenColor(axisLine);
     }
 

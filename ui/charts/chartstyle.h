@@ -35,6 +35,8 @@ QColor backendColor(const QString& backendId, const QPalette& palette);
 // For reference lines (ideal, bounds, 100%): visible but quieter than the data.
 QColor referenceColor(const QPalette& palette);
 bool isDark(const QPalette& palette);
+// `t` of the way from one colour to another: grid lines, axes and zebra rows from the window and text colours.
+QColor mix(const QColor& from, const QColor& to, double t);
 
 QFont titleFont();
 QFont axisTitleFont();

@@ -38,15 +38,15 @@ QLabel* caption(const QString& text, QWidget* parent)
     return label;
 }
 
-QString optionsText(const QVariantMap& options)
+QString optionsText(const RunOptions& options)
 {
     QStringList parts;
-    for (auto it = options.cbegin(); it != options.cend(); ++it) {
-        if (it.value().typeId() == QMetaType::Bool)
+    for (const auto& [key, value] : options.changed()) {
+        if (value == QStringLiteral("true") || value == QStringLiteral("false"))
             parts << QStringLiteral("%1 %2").arg(
-                it.key(), it.value().toBool() ? QStringLiteral("on") : QStringLiteral("off"));
+                key, value == QStringLiteral("true") ? QStringLiteral("on") : QStringLiteral("off"));
         else
-            parts << QStringLiteral("%1 %2").arg(it.key(), it.value().toString());
+            parts << QStringLiteral("%1 %2").arg(key, value);
     }
     return parts.join(QStringLiteral(", "));
 }
@@ -274,8 +274,8 @@ void LessonPanel::showLesson()
                                  spec.repeats == 1 ? tr("1 repeat") : tr("%1 repeats").arg(spec.repeats));
     if (spec.warmup > 0)
         experiment += spec.warmup == 1 ? tr(" after 1 warm-up run") : tr(" after %1 warm-up runs").arg(spec.warmup);
-    if (!spec.options.isEmpty())
-        experiment += tr("; %1").arg(optionsText(spec.options));
+    if (const QString options = optionsText(spec.options); !options.isEmpty())
+        experiment += tr("; %1").arg(options);
     m_experiment->setText(QStringLiteral("%1. %2").arg(experiment, lesson->experiment.description));
 
     QStringList availability;

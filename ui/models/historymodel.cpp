@@ -50,11 +50,6 @@ QColor statusColor(RunStatus status, const QPalette& palette)
     return palette.color(QPalette::Text);
 }
 
-QString times(double value)
-{
-    return Format::speedup(value);
-}
-
 QString workersText(const QList<int>& workers)
 {
     QStringList parts;
@@ -94,7 +89,7 @@ QString toolTip(const RunSummary& run)
     lines.append(HistoryModel::describe(run));
     lines.append(statusExplanation(run));
     if (std::isfinite(run.bestSpeedup))
-        lines.append(HistoryModel::tr("Best speedup %1 (%2)").arg(times(run.bestSpeedup), run.bestLabel));
+        lines.append(HistoryModel::tr("Best speedup %1 (%2)").arg(Format::speedup(run.bestSpeedup), run.bestLabel));
     lines.append(
         HistoryModel::tr("Workers %1; %n combination(s)", nullptr, run.measurements).arg(workersText(run.workers))
         + HistoryModel::tr(", %n sample(s)", nullptr, run.samples));
@@ -247,7 +242,7 @@ QVariant HistoryModel::data(const QModelIndex& index, int role) const
         case Backends:
             return run.backends.join(QStringLiteral(", "));
         case BestSpeedup:
-            return times(run.bestSpeedup);
+            return Format::speedup(run.bestSpeedup);
         case Status:
             return runStatusName(run.status);
         case Note:

@@ -50,11 +50,6 @@ bool sameLpt(const QMap<int, double>& a, const QMap<int, double>& b)
     return true;
 }
 
-QString times(double value)
-{
-    return Format::speedup(value);
-}
-
 bool isNumeric(int column)
 {
     return column != ResultsModel::Backend;
@@ -206,7 +201,7 @@ QString ResultsModel::displayText(const Measurement& m, int column) const
     case SpeedupLow:
     case SpeedupHigh:
     case LptBound:
-        return times(rawValue(m, column));
+        return Format::speedup(rawValue(m, column));
     case Efficiency:
         return Format::percent(m.efficiency);
     case Samples:
@@ -246,9 +241,10 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const
     case Qt::ToolTipRole:
         if (column == Speedup || column == SpeedupLow || column == SpeedupHigh) {
             if (!std::isfinite(m.speedupLow) || !std::isfinite(m.speedupHigh))
-                return tr("Speedup %1; no confidence interval yet (needs more samples)").arg(times(m.speedup));
+                return tr("Speedup %1; no confidence interval yet (needs more samples)")
+                    .arg(Format::speedup(m.speedup));
             return tr("Speedup %1, 95% confidence interval %2 – %3 (bootstrap over both sample sets)")
-                .arg(times(m.speedup), times(m.speedupLow), times(m.speedupHigh));
+                .arg(Format::speedup(m.speedup), Format::speedup(m.speedupLow), Format::speedup(m.speedupHigh));
         }
         if (column == Samples && m.failedRuns > 0)
             return tr("%n repeat(s) failed: %1", nullptr, m.failedRuns).arg(m.lastError);

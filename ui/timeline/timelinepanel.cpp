@@ -249,7 +249,7 @@ void TimelinePanel::updateCaption()
     int tasks = 0;
     QSet<int> workers;
     for (const TaskSpan& span : m.spans) {
-        if (span.endNs < span.startNs || (span.startNs == 0 && span.endNs == 0))
+        if (!TimelineModel::isRecorded(span))
             continue;
         first = std::min(first, span.startNs);
         last = std::max(last, span.endNs);

@@ -28,13 +28,6 @@ constexpr double kMargin = 8;
 // How far from a bar the pointer may be, in pixels, and still hit it: tasks a pixel wide stay reachable.
 constexpr double kHitTolerance = 2;
 
-QColor mix(const QColor& from, const QColor& to, double t)
-{
-    return QColor::fromRgbF(float(from.redF() + (to.redF() - from.redF()) * t),
-        float(from.greenF() + (to.greenF() - from.greenF()) * t),
-        float(from.blueF() + (to.blueF() - from.blueF()) * t));
-}
-
 QFont barFont()
 {
     QFont font = ChartStyle::labelFont();
@@ -458,7 +451,7 @@ void TimelineView::paintAll(QPainter& painter, const Layout& layout, QSize size,
     }
 
     // Zebra rows first, under the grid lines.
-    const QColor zebra = mix(window, text, 0.045);
+    const QColor zebra = ChartStyle::mix(window, text, 0.045);
     const int firstRow = std::max(0, int(std::floor(layout.scrollY / layout.rowHeight)));
     const int lastRow
         = std::min(rowCount() - 1, int(std::ceil((layout.scrollY + layout.rows.height()) / layout.rowHeight)));
@@ -479,7 +472,7 @@ void TimelineView::paintAll(QPainter& painter, const Layout& layout, QSize size,
     painter.restore();
 
     // The gutter's edge.
-    painter.setPen(QPen(mix(window, text, 0.45), 1));
+    painter.setPen(QPen(ChartStyle::mix(window, text, 0.45), 1));
     painter.drawLine(QPointF(layout.plot.left() - 0.5, layout.rows.top()),
         QPointF(layout.plot.left() - 0.5, std::min(layout.rows.bottom(), rowRectIn(layout, rowCount()).top())));
 
@@ -497,9 +490,9 @@ void TimelineView::paintAxis(QPainter& painter, const Layout& layout) const
     const TimeAxis axis(m_window.start() - origin, m_window.end() - origin, layout.plot.width(),
         [&metrics](const QString& label) { return metrics.horizontalAdvance(label); });
 
-    const QColor grid = mix(window, text, 0.14);
+    const QColor grid = ChartStyle::mix(window, text, 0.14);
     const double baseline = layout.axis.bottom() - 0.5;
-    painter.setPen(QPen(mix(window, text, 0.45), 1));
+    painter.setPen(QPen(ChartStyle::mix(window, text, 0.45), 1));
     painter.drawLine(QPointF(layout.plot.left(), baseline), QPointF(layout.plot.right(), baseline));
     const double rowsBottom = std::min(layout.rows.bottom(), rowRectIn(layout, rowCount()).top());
     const QList<double> ticks = axis.ticks();
@@ -507,7 +500,7 @@ void TimelineView::paintAxis(QPainter& painter, const Layout& layout) const
         const double x = std::round(xIn(layout, origin + tick)) + 0.5;
         painter.setPen(QPen(grid, 1));
         painter.drawLine(QPointF(x, layout.rows.top()), QPointF(x, rowsBottom));
-        painter.setPen(QPen(mix(window, text, 0.45), 1));
+        painter.setPen(QPen(ChartStyle::mix(window, text, 0.45), 1));
         painter.drawLine(QPointF(x, baseline - 5), QPointF(x, baseline));
         const QString label = axis.label(tick);
         const double width = metrics.horizontalAdvance(label);
@@ -670,7 +663,7 @@ void TimelineView::paintEmpty(QPainter& painter, QSize size) const
     QFont font = ChartStyle::labelFont();
     font.setPointSizeF(font.pointSizeF() * 1.15);
     painter.setFont(font);
-    painter.setPen(mix(window, text, 0.6));
+    painter.setPen(ChartStyle::mix(window, text, 0.6));
     const QString message = measurement().backend.isEmpty()
         ? tr("Run an experiment to see its tasks here")
         : tr("%1 recorded no tasks to show").arg(measurement().label());

@@ -46,7 +46,7 @@ public:
     void clear();
     const Measurement& measurement() const { return m_model.measurement(); }
     const TimelineModel& model() const { return m_model; }
-    const TimeWindow& window() const { return m_window; }
+    const TimeWindow& timeWindow() const { return m_window; }
     bool isEmpty() const { return m_model.isEmpty(); }
     // A time scale shared with other measurements: the bounds hold `relativeExtent` (relative to each one's first
     // task, as TimelineModel::relativeExtent gives it) so that one pixel is as many nanoseconds whichever

@@ -1,0 +1,502 @@
+#include "runoptions.h"
+
+#include "backends/backendregistry.h"
+#include "experimentspec.h"
+#include "kernels/kernel.h"
+#include "kernels/kernelregistry.h"
+
+#include <QJsonValue>
+#include <cmath>
+
+namespace parlab {
+
+namespace {
+using Type = OptionDescriptor::Type;
+using Scope = OptionDescriptor::Scope;
+
+// The table: every option of RunOptions, once. Defaults are filled in from RunOptions' member initialisers.
+QList<OptionDescriptor> runDescriptors()
+{
+    QList<OptionDescriptor> table {
+        { .option = Option::Chunksize,
+            .key = QStringLiteral("chunksize"),
+            .flag = QStringLiteral("chunksize"),
+            .label = QStringLiteral("&Chunk size"),
+            .type = Type::Integer,
+            .minimum = 1,
+            .maximum = 1'000'000,
+            .valueName = QStringLiteral("N"),
+            .help = QStringLiteral("inputs handed to a worker at once, as multiprocessing.Pool.map's chunksize."),
+            .scope = Scope::Backend },
+        { .option = Option::TaskTimeout,
+            .key = QStringLiteral("task_timeout_s"),
+            .flag = QStringLiteral("task-timeout"),
+            .label = QStringLiteral("Task &timeout"),
+            .type = Type::Number,
+            .minimum = 0,
+            .maximum = 86'400,
+            .decimals = 1,
+            .unsetMeans = QStringLiteral("no limit"),
+            .unit = QStringLiteral("s"),
+            .valueName = QStringLiteral("seconds"),
+            .help = QStringLiteral("kill a task that runs longer than this and fail it (mpi and python-* do not time "
+                                   "single tasks; cancelling still stops them)."),
+            .scope = Scope::Backend },
+        { .option = Option::OnError,
+            .key = QStringLiteral("on_error"),
+            .flag = QStringLiteral("on-error"),
+            .label = QStringLiteral("When a task &fails"),
+            .type = Type::Choice,
+            .choices = { QStringLiteral("stop"), QStringLiteral("continue") },
+            .valueName = QStringLiteral("policy"),
+            .help = QStringLiteral("stop ends the run and keeps what was measured; continue marks that repeat "
+                                   "failed and goes on. Either way the run counts as failed."),
+            .scope = Scope::Run },
+        { .option = Option::SwitchInterval,
+            .key = QStringLiteral("switch_interval_ms"),
+            .flag = QStringLiteral("switch-interval"),
+            .label = QStringLiteral("&Switch interval"),
+            .type = Type::Number,
+            // 0.1's command line took any interval above 0; 0.01 ms keeps the fast-switching experiments it
+            // allowed, where the window stopped at 0.1.
+            .minimum = 0.01,
+            .maximum = 1000,
+            .decimals = 2,
+            .unit = QStringLiteral("ms"),
+            .valueName = QStringLiteral("ms"),
+            .help = QStringLiteral("how long a thread waits for the GIL before asking the holder to drop it "
+                                   "(python-threads passes it to sys.setswitchinterval)."),
+            .scope = Scope::Backend },
+        { .option = Option::ReleaseGil,
+            .key = QStringLiteral("release_gil"),
+            .flag = QStringLiteral("release-gil"),
+            .label = QStringLiteral("CPU kernels release the GIL (a C extension)"),
+            .type = Type::Boolean,
+            .help = QStringLiteral("run CPU kernels with the lock released, as a C extension between "
+                                   "Py_BEGIN_ALLOW_THREADS and Py_END_ALLOW_THREADS does."),
+            .scope = Scope::Backend },
+        { .option = Option::Python,
+            .key = QStringLiteral("python"),
+            .flag = QStringLiteral("python"),
+            .label = QStringLiteral("&Python"),
+            .type = Type::Text,
+            .unsetMeans = QStringLiteral("python3 on the PATH"),
+            .valueName = QStringLiteral("path"),
+            .help = QStringLiteral("the interpreter to run (e.g. a free-threaded python3.13t)."),
+            .scope = Scope::Backend },
+        { .option = Option::PythonNative,
+            .key = QStringLiteral("python_native"),
+            .flag = QStringLiteral("python-native"),
+            .label = QStringLiteral("Python calls the C++ kernel (ctypes)"),
+            .type = Type::Boolean,
+            .help = QStringLiteral("call ParLab's C++ kernel through ctypes (any kernel without settings), which "
+                                   "releases the GIL during the call, instead of the pure-Python kernel; the "
+                                   "python-sequential baseline does too."),
+            .scope = Scope::Backend },
+        { .option = Option::Hostfile,
+            .key = QStringLiteral("hostfile"),
+            .flag = QStringLiteral("hostfile"),
+            .label = QStringLiteral("&Hostfile"),
+            .type = Type::File,
+            .unsetMeans = QStringLiteral("ranks on this machine"),
+            .valueName = QStringLiteral("file"),
+            .help = QStringLiteral("an OpenMPI hostfile, to spread ranks over several machines."),
+            .scope = Scope::Backend },
+        { .option = Option::MpirunArgs,
+            .key = QStringLiteral("mpirun_args"),
+            .flag = QStringLiteral("mpirun-args"),
+            .label = QStringLiteral("mpirun &arguments"),
+            .type = Type::Text,
+            .valueName = QStringLiteral("args"),
+            .help = QStringLiteral("extra arguments for mpirun, e.g. '--mca btl tcp,self'."),
+            .scope = Scope::Backend },
+    };
+    const RunOptions defaults;
+    for (OptionDescriptor& d : table)
+        d.defaultValue = defaults.value(d);
+    return table;
+}
+
+QString number(double value)
+{
+    return QString::number(value, 'g', 12);
+}
+
+// A value as a message quotes it: text in quotes, numbers and booleans bare.
+QString quoted(const QVariant& value)
+{
+    switch (value.typeId()) {
+    case QMetaType::Bool:
+        return value.toBool() ? QStringLiteral("true") : QStringLiteral("false");
+    case QMetaType::Int:
+    case QMetaType::LongLong:
+    case QMetaType::Double:
+        return number(value.toDouble());
+    case QMetaType::QString:
+        return QStringLiteral("'%1'").arg(value.toString());
+    case QMetaType::QVariantList:
+        return QStringLiteral("a list");
+    case QMetaType::QVariantMap:
+        return QStringLiteral("an object");
+    case QMetaType::Nullptr:
+    case QMetaType::UnknownType:
+        return QStringLiteral("null");
+    default:
+        return QStringLiteral("'%1'").arg(value.toString());
+    }
+}
+
+bool isNumber(const QVariant& value)
+{
+    switch (value.typeId()) {
+    case QMetaType::Int:
+    case QMetaType::LongLong:
+    case QMetaType::UInt:
+    case QMetaType::ULongLong:
+    case QMetaType::Double:
+    case QMetaType::Float:
+        return true;
+    default:
+        return false;
+    }
+}
+} // namespace
+
+QString OptionDescriptor::expected() const
+{
+    const QString unitText = unit.isEmpty() ? QString() : QLatin1Char(' ') + unit;
+    const QString zero = unsetMeans.isEmpty() ? QString() : QStringLiteral(" (0: %1)").arg(unsetMeans);
+    switch (type) {
+    case Type::Integer:
+        return QStringLiteral("a whole number from %1 to %2%3%4").arg(number(minimum), number(maximum), unitText, zero);
+    case Type::Number:
+        return QStringLiteral("a number from %1 to %2%3%4").arg(number(minimum), number(maximum), unitText, zero);
+    case Type::Boolean:
+        return QStringLiteral("true or false");
+    case Type::Text:
+        return QStringLiteral("text");
+    case Type::File:
+        return QStringLiteral("a file name");
+    case Type::Choice: {
+        QStringList quotedChoices;
+        for (const QString& c : choices)
+            quotedChoices.append(QStringLiteral("'%1'").arg(c));
+        const QString last = quotedChoices.isEmpty() ? QString() : quotedChoices.takeLast();
+        return quotedChoices.isEmpty() ? last
+                                       : quotedChoices.join(QStringLiteral(", ")) + QStringLiteral(" or ") + last;
+    }
+    }
+    return {};
+}
+
+QString OptionDescriptor::valueText(const QVariant& value) const
+{
+    switch (type) {
+    case Type::Integer:
+    case Type::Number:
+        if (value.toDouble() == 0 && !unsetMeans.isEmpty())
+            return unsetMeans;
+        return number(value.toDouble());
+    case Type::Boolean:
+        return value.toBool() ? QStringLiteral("true") : QStringLiteral("false");
+    case Type::Text:
+    case Type::File:
+        if (value.toString().isEmpty() && !unsetMeans.isEmpty())
+            return unsetMeans;
+        return value.toString();
+    case Type::Choice:
+        return value.toString();
+    }
+    return {};
+}
+
+QStringList OptionDescriptor::appliesTo() const
+{
+    switch (scope) {
+    case Scope::Run:
+        return {};
+    case Scope::Kernel:
+        return { kernel };
+    case Scope::Backend:
+        return BackendRegistry::idsUsing(option);
+    }
+    return {};
+}
+
+QString OptionDescriptor::helpText() const
+{
+    QStringList where = appliesTo();
+    // python-sequential, python-threads, python-processes read as one family.
+    QStringList python;
+    for (const QString& id : std::as_const(where)) {
+        if (id.startsWith(QStringLiteral("python-")))
+            python.append(id);
+    }
+    if (python.size() > 1) {
+        const qsizetype at = where.indexOf(python.first());
+        for (const QString& id : python)
+            where.removeAll(id);
+        where.insert(at, QStringLiteral("python-*"));
+    }
+    QString text = where.isEmpty() ? QString() : where.join(QStringLiteral(", ")) + QStringLiteral(": ");
+    if (scope == Scope::Kernel)
+        text = QStringLiteral("for --kernel %1: ").arg(kernel);
+    text += help;
+    if (type == Type::Boolean)
+        return text + QStringLiteral(" Default: %1.").arg(valueText(defaultValue));
+    QString shown = valueText(defaultValue);
+    if (type == Type::Text || type == Type::File)
+        return shown.isEmpty() ? text : text + QStringLiteral(" Default: %1.").arg(shown);
+    if ((type == Type::Integer || type == Type::Number) && defaultValue.toDouble() != 0 && !unit.isEmpty())
+        shown += QLatin1Char(' ') + unit;
+    return text + QStringLiteral(" Default: %1; %2.").arg(shown, expected());
+}
+
+Result<QVariant> OptionDescriptor::check(const QVariant& value, const QString& name) const
+{
+    auto wrong = [&] { return fail(QStringLiteral("%1 must be %2, not %3").arg(name, expected(), quoted(value))); };
+    switch (type) {
+    case Type::Integer: {
+        if (!isNumber(value))
+            return wrong();
+        const double d = value.toDouble();
+        if (!std::isfinite(d) || d != std::floor(d) || d < minimum || d > maximum)
+            return wrong();
+        return QVariant(int(d));
+    }
+    case Type::Number: {
+        if (!isNumber(value))
+            return wrong();
+        const double d = value.toDouble();
+        if (!std::isfinite(d) || d < minimum || d > maximum)
+            return wrong();
+        return QVariant(d);
+    }
+    case Type::Boolean:
+        if (value.typeId() != QMetaType::Bool)
+            return wrong();
+        return value;
+    case Type::Text:
+    case Type::File:
+        if (value.typeId() != QMetaType::QString)
+            return wrong();
+        return value;
+    case Type::Choice:
+        if (value.typeId() != QMetaType::QString || !choices.contains(value.toString()))
+            return wrong();
+        return value;
+    }
+    return wrong();
+}
+
+Result<QVariant> OptionDescriptor::parse(const QString& text, const QString& name) const
+{
+    const QString trimmed = text.trimmed();
+    bool ok = false;
+    switch (type) {
+    case Type::Integer: {
+        const qlonglong n = trimmed.toLongLong(&ok);
+        if (!ok)
+            return fail(QStringLiteral("%1 must be %2, not '%3'").arg(name, expected(), text));
+        return check(QVariant(double(n)), name);
+    }
+    case Type::Number: {
+        const double d = trimmed.toDouble(&ok);
+        if (!ok)
+            return fail(QStringLiteral("%1 must be %2, not '%3'").arg(name, expected(), text));
+        return check(QVariant(d), name);
+    }
+    case Type::Boolean:
+        if (trimmed == QStringLiteral("true") || trimmed == QStringLiteral("false"))
+            return QVariant(trimmed == QStringLiteral("true"));
+        return fail(QStringLiteral("%1 must be %2, not '%3'").arg(name, expected(), text));
+    case Type::Choice:
+        return check(QVariant(trimmed.toLower()), name);
+    case Type::Text:
+    case Type::File:
+        return QVariant(text);
+    }
+    return fail(QStringLiteral("%1: cannot read '%2'").arg(name, text));
+}
+
+QVariant RunOptions::value(const OptionDescriptor& d) const
+{
+    switch (d.option) {
+    case Option::Chunksize:
+        return chunksize;
+    case Option::TaskTimeout:
+        return taskTimeoutS;
+    case Option::OnError:
+        return onError == OnError::Continue ? QStringLiteral("continue") : QStringLiteral("stop");
+    case Option::SwitchInterval:
+        return switchIntervalMs;
+    case Option::ReleaseGil:
+        return releaseGil;
+    case Option::Python:
+        return python;
+    case Option::PythonNative:
+        return pythonNative;
+    case Option::Hostfile:
+        return hostfile;
+    case Option::MpirunArgs:
+        return mpirunArgs;
+    case Option::KernelSetting:
+        return kernelSettings.value(d.key, d.defaultValue);
+    }
+    return {};
+}
+
+void RunOptions::setValue(const OptionDescriptor& d, const QVariant& v)
+{
+    switch (d.option) {
+    case Option::Chunksize:
+        chunksize = v.toInt();
+        return;
+    case Option::TaskTimeout:
+        taskTimeoutS = v.toDouble();
+        return;
+    case Option::OnError:
+        onError = v.toString() == QStringLiteral("continue") ? OnError::Continue : OnError::Stop;
+        return;
+    case Option::SwitchInterval:
+        switchIntervalMs = v.toDouble();
+        return;
+    case Option::ReleaseGil:
+        releaseGil = v.toBool();
+        return;
+    case Option::Python:
+        python = v.toString();
+        return;
+    case Option::PythonNative:
+        pythonNative = v.toBool();
+        return;
+    case Option::Hostfile:
+        hostfile = v.toString();
+        return;
+    case Option::MpirunArgs:
+        mpirunArgs = v.toString();
+        return;
+    case Option::KernelSetting:
+        kernelSettings.insert(d.key, v);
+        return;
+    }
+}
+
+QVariant RunOptions::kernelSetting(const QString& key) const
+{
+    const OptionDescriptor* d = find(key);
+    Q_ASSERT_X(d && d->scope == OptionDescriptor::Scope::Kernel, "RunOptions::kernelSetting", qPrintable(key));
+    return d ? value(*d) : QVariant();
+}
+
+Result<void> RunOptions::validate() const
+{
+    for (const OptionDescriptor& d : descriptors()) {
+        if (d.option == Option::KernelSetting && !kernelSettings.contains(d.key))
+            continue;
+        if (auto checked = d.check(value(d), d.key); !checked)
+            return fail(checked.error());
+    }
+    for (auto it = kernelSettings.cbegin(); it != kernelSettings.cend(); ++it) {
+        if (const OptionDescriptor* d = find(it.key()); !d || d->scope != OptionDescriptor::Scope::Kernel)
+            return fail(QStringLiteral("unknown kernel setting '%1'").arg(it.key()));
+    }
+    return {};
+}
+
+QJsonObject RunOptions::toJson() const
+{
+    QJsonObject json;
+    for (const OptionDescriptor& d : descriptors()) {
+        if (d.option == Option::KernelSetting && !kernelSettings.contains(d.key))
+            continue;
+        json.insert(d.key, QJsonValue::fromVariant(value(d)));
+    }
+    return json;
+}
+
+Result<RunOptions> RunOptions::fromJson(const QJsonObject& json, const QString& where)
+{
+    const QString prefix = where.isEmpty() ? QString() : where + QStringLiteral(": ");
+    RunOptions options;
+    for (auto it = json.constBegin(); it != json.constEnd(); ++it) {
+        const OptionDescriptor* d = find(it.key());
+        if (!d) {
+            QString message = QStringLiteral("%1unknown option '%2'").arg(prefix, it.key());
+            if (const QString guess = closestName(it.key(), keys()); !guess.isEmpty())
+                message += QStringLiteral(": did you mean '%1'?").arg(guess);
+            return fail(message + QStringLiteral(" (known: %1)").arg(keys().join(QStringLiteral(", "))));
+        }
+        auto checked = d->check(it.value().toVariant(), d->key);
+        if (!checked)
+            return fail(prefix + checked.error());
+        options.setValue(*d, *checked);
+    }
+    return options;
+}
+
+Result<RunOptions> RunOptions::fromJson(const QJsonValue& json, const QString& where)
+{
+    if (json.isUndefined() || json.isNull())
+        return RunOptions();
+    if (!json.isObject())
+        return fail(QStringLiteral("%1: must be an object, e.g. {\"chunksize\": 4}").arg(where));
+    return fromJson(json.toObject(), where);
+}
+
+QList<QPair<QString, QString>> RunOptions::changed() const
+{
+    QList<QPair<QString, QString>> result;
+    for (const OptionDescriptor& d : descriptors()) {
+        const QVariant v = value(d);
+        if (v != d.defaultValue)
+            result.append({ d.key, d.valueText(v) });
+    }
+    return result;
+}
+
+const QList<OptionDescriptor>& RunOptions::descriptors()
+{
+    static const QList<OptionDescriptor> all = [] {
+        QList<OptionDescriptor> list = runDescriptors();
+        for (const QString& name : KernelRegistry::names()) {
+            for (OptionDescriptor d : KernelRegistry::create(name)->settings()) {
+                d.option = Option::KernelSetting;
+                d.scope = OptionDescriptor::Scope::Kernel;
+                d.kernel = name;
+                list.append(d);
+            }
+        }
+        return list;
+    }();
+    return all;
+}
+
+const OptionDescriptor& RunOptions::descriptor(Option option)
+{
+    Q_ASSERT(option != Option::KernelSetting);
+    for (const OptionDescriptor& d : descriptors()) {
+        if (d.option == option)
+            return d;
+    }
+    Q_UNREACHABLE();
+}
+
+const OptionDescriptor* RunOptions::find(const QString& key)
+{
+    for (const OptionDescriptor& d : descriptors()) {
+        if (d.key == key)
+            return &d;
+    }
+    return nullptr;
+}
+
+QStringList RunOptions::keys()
+{
+    QStringList result;
+    for (const OptionDescriptor& d : descriptors())
+        result.append(d.key);
+    return result;
+}
+
+} // namespace parlab

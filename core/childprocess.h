@@ -12,6 +12,11 @@ namespace parlab {
 // file descriptors. Used from one thread at a time. The destructor stops a child that still runs.
 class ChildProcess final {
 public:
+    // How often an owner polls a child's pipes, in ms: what bounds the latency of a cancel.
+    static constexpr int kPollMs = 20;
+    // How long a child whose pipe closed gets to exit and be reaped before it counts as hung, in ms.
+    static constexpr int kExitWaitMs = 1000;
+
     ChildProcess() = default;
     ~ChildProcess();
     ChildProcess(const ChildProcess&) = delete;

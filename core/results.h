@@ -14,6 +14,12 @@ namespace parlab {
 
 inline constexpr double kUnknown = std::numeric_limits<double>::quiet_NaN();
 
+// Two figures are the same when equal or both unknown (a view asking whether a figure changed).
+inline bool sameNumber(double a, double b)
+{
+    return a == b || (a != a && b != b);
+}
+
 // One task as it ran: which input, on which worker, when (system-wide monotonic clock, ns).
 struct TaskSpan {
     qint64 input = 0;

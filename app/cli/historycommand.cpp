@@ -22,7 +22,7 @@
 namespace parlab::cli {
 
 namespace {
-const QString kCommand = QStringLiteral("history");
+const QString kHistoryCommand = QStringLiteral("history");
 
 const char* const kDescription
     = R"(The run history: every measurement of every `parlab run` (and of the window) is saved
@@ -154,7 +154,7 @@ QJsonObject comparisonJson(const Comparison& c, qint64 a, qint64 b)
 // The action failed: "parlab history: error: ..." and exit code 1.
 int failure(const QString& message)
 {
-    printErr(QStringLiteral("parlab %1: error: %2\n").arg(kCommand, message));
+    printErr(QStringLiteral("parlab %1: error: %2\n").arg(kHistoryCommand, message));
     return ExitRunFailed;
 }
 
@@ -179,7 +179,7 @@ public:
         bool ok = false;
         const qint64 id = t.toLongLong(&ok);
         if (!ok || id <= 0) {
-            code = usageError(kCommand,
+            code = usageError(kHistoryCommand,
                 QStringLiteral("'%1' is not a run id (a number from `parlab history list`, "
                                "or last)")
                     .arg(text));
@@ -219,17 +219,18 @@ int historyCommand(const QStringList& arguments)
 
     bool handled = false;
     int exitCode = ExitOk;
-    if (!parseArguments(parser, kCommand, arguments, handled, exitCode))
+    if (!parseArguments(parser, kHistoryCommand, arguments, handled, exitCode))
         return exitCode;
     QStringList args = parser.positionalArguments();
     if (args.isEmpty())
-        return usageError(kCommand,
+        return usageError(kHistoryCommand,
             QStringLiteral("which action? list, show, compare, export, delete, rename, note "
                            "or import"));
     const QString action = args.takeFirst();
     const QString fmt = parser.value(format).trimmed().toLower();
     if (fmt != QStringLiteral("table") && fmt != QStringLiteral("json"))
-        return usageError(kCommand, QStringLiteral("--format: unknown format '%1' (use table or json)").arg(fmt));
+        return usageError(
+            kHistoryCommand, QStringLiteral("--format: unknown format '%1' (use table or json)").arg(fmt));
     const bool json = fmt == QStringLiteral("json");
 
     const QStringList actions { QStringLiteral("list"), QStringLiteral("show"), QStringLiteral("compare"),
@@ -237,7 +238,7 @@ int historyCommand(const QStringList& arguments)
         QStringLiteral("import") };
     if (!actions.contains(action)) {
         const QString close = closestName(action, actions);
-        return usageError(kCommand,
+        return usageError(kHistoryCommand,
             QStringLiteral("unknown action '%1'%2 (use %3)")
                 .arg(action, close.isEmpty() ? QString() : QStringLiteral("; did you mean '%1'?").arg(close),
                     actions.join(QStringLiteral(", "))));
@@ -245,7 +246,7 @@ int historyCommand(const QStringList& arguments)
     auto expect = [&](qsizetype min, qsizetype max, const QString& usage) -> bool {
         if (args.size() >= min && args.size() <= max)
             return true;
-        exitCode = usageError(kCommand, QStringLiteral("usage: parlab history %1").arg(usage));
+        exitCode = usageError(kHistoryCommand, QStringLiteral("usage: parlab history %1").arg(usage));
         return false;
     };
     if (action == QStringLiteral("list") && !expect(0, 0, QStringLiteral("list")))
@@ -264,13 +265,14 @@ int historyCommand(const QStringList& arguments)
     if (action == QStringLiteral("import") && !expect(1, 1, QStringLiteral("import FILE")))
         return exitCode;
     if ((parser.isSet(output) || parser.isSet(html)) && action != QStringLiteral("export"))
-        return usageError(kCommand, QStringLiteral("--output and --html are for export"));
+        return usageError(kHistoryCommand, QStringLiteral("--output and --html are for export"));
     if (parser.isSet(output) && parser.isSet(html))
-        return usageError(kCommand, QStringLiteral("export: give --output (JSON) or --html, not both"));
+        return usageError(kHistoryCommand, QStringLiteral("export: give --output (JSON) or --html, not both"));
     for (const QCommandLineOption& option : { output, html }) {
         if (parser.isSet(option)) {
             if (const QString problem = checkWritable(parser.value(option)); !problem.isEmpty())
-                return usageError(kCommand, QStringLiteral("--%1: %2").arg(option.names().constFirst(), problem));
+                return usageError(
+                    kHistoryCommand, QStringLiteral("--%1: %2").arg(option.names().constFirst(), problem));
         }
     }
 
@@ -279,7 +281,7 @@ int historyCommand(const QStringList& arguments)
     if (const QString error = session.store.open(path); !error.isEmpty())
         return failure(error);
     if (!session.store.notice().isEmpty())
-        printErr(QStringLiteral("parlab %1: warning: %2\n").arg(kCommand, session.store.notice()));
+        printErr(QStringLiteral("parlab %1: warning: %2\n").arg(kHistoryCommand, session.store.notice()));
     HistoryStore& store = session.store;
 
     if (action == QStringLiteral("list")) {

@@ -15,7 +15,7 @@
 namespace parlab::cli {
 
 namespace {
-const QString kCommand = QStringLiteral("list");
+const QString kListCommand = QStringLiteral("list");
 
 QString kernels(bool json)
 {
@@ -131,14 +131,14 @@ int listCommand(const QStringList& arguments)
 
     bool handled = false;
     int exitCode = ExitOk;
-    if (!parseArguments(parser, kCommand, arguments, handled, exitCode))
+    if (!parseArguments(parser, kListCommand, arguments, handled, exitCode))
         return exitCode;
     const QString fmt = parser.value(format).trimmed().toLower();
     if (fmt != QStringLiteral("table") && fmt != QStringLiteral("json"))
-        return usageError(kCommand, QStringLiteral("--format: unknown format '%1' (use table or json)").arg(fmt));
+        return usageError(kListCommand, QStringLiteral("--format: unknown format '%1' (use table or json)").arg(fmt));
     const QStringList positional = parser.positionalArguments();
     if (positional.size() != 1)
-        return usageError(kCommand, QStringLiteral("say what to list: kernels or backends, presets or options"));
+        return usageError(kListCommand, QStringLiteral("say what to list: kernels or backends, presets or options"));
     const bool json = fmt == QStringLiteral("json");
     if (positional.first() == QStringLiteral("kernels"))
         printOut(kernels(json));
@@ -149,7 +149,7 @@ int listCommand(const QStringList& arguments)
     else if (positional.first() == QStringLiteral("options"))
         printOut(options(json));
     else
-        return usageError(kCommand,
+        return usageError(kListCommand,
             QStringLiteral("cannot list '%1': use kernels or backends, presets or options").arg(positional.first()));
     return ExitOk;
 }

@@ -2,6 +2,7 @@
 
 #include "cliutil.h"
 #include "export/formatting.h"
+#include "export/jsonexport.h"
 #include "overhead.h"
 
 #include <QCommandLineParser>
@@ -20,11 +21,6 @@ QString micro(double us)
     if (!std::isfinite(us))
         return QStringLiteral("–");
     return QString::number(us, 'f', us >= 100 ? 0 : us >= 1 ? 2 : 3) + QStringLiteral(" µs");
-}
-
-QJsonValue number(double v)
-{
-    return std::isfinite(v) ? QJsonValue(v) : QJsonValue();
 }
 } // namespace
 
@@ -62,9 +58,9 @@ int overheadCommand(const QStringList& arguments)
             array.append(QJsonObject {
                 { QStringLiteral("what"), r.what },
                 { QStringLiteral("per"), r.per },
-                { QStringLiteral("us"), r.skipped.isEmpty() ? number(r.microseconds) : QJsonValue() },
+                { QStringLiteral("us"), r.skipped.isEmpty() ? JsonExport::number(r.microseconds) : QJsonValue() },
                 { QStringLiteral("floor"), r.floorWhat },
-                { QStringLiteral("floor_us"), number(r.floorMicroseconds) },
+                { QStringLiteral("floor_us"), JsonExport::number(r.floorMicroseconds) },
                 { QStringLiteral("target"), r.target },
                 { QStringLiteral("target_met"), r.skipped.isEmpty() ? QJsonValue(r.targetMet) : QJsonValue() },
                 { QStringLiteral("skipped"), r.skipped },

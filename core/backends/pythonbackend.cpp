@@ -31,8 +31,6 @@ static void initPythonResources()
 namespace parlab {
 
 namespace {
-constexpr int kPollMs = 20; // bounds cancel latency
-constexpr int kExitWaitMs = 1000; // how long an interpreter whose pipe closed gets to be reaped
 constexpr int kProbeTimeoutMs = 10'000;
 const QVersionNumber kMinimumVersion(3, 7); // time.thread_time_ns, time.monotonic_ns
 
@@ -76,7 +74,7 @@ Interpreter probe(const QString& path)
                            .arg(kProbeTimeoutMs / 1000);
         return result;
     }
-    child.waitForExit(kExitWaitMs);
+    child.waitForExit(ChildProcess::kExitWaitMs);
     const QStringList lines = QString::fromLocal8Bit(child.stdoutBuffer()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
     if (!child.exitedNormally() || child.exitCode() != 0 || lines.size() < 3) {
         const QString tail
@@ -402,7 +400,7 @@ QJsonObject PythonBackend::nextMessage(RunControl& control, const QString& doing
         if (m_childEof) {
             // The interpreter closed its output: it exited or was killed.
             child.readStderr();
-            const bool exited = child.waitForExit(kExitWaitMs);
+            const bool exited = child.waitForExit(ChildProcess::kExitWaitMs);
             const QString tail = child.stderrTail().isEmpty()
                 ? QString()
                 : QStringLiteral("; its last words: %1").arg(child.stderrTail().right(600));
@@ -420,7 +418,7 @@ QJsonObject PythonBackend::nextMessage(RunControl& control, const QString& doing
         }
         pollfd fds[3] = { { child.stdoutFd(), POLLIN, 0 }, { child.stderrFd(), POLLIN, 0 },
             { child.wantsToWrite() ? child.stdinFd() : -1, POLLOUT, 0 } };
-        ::poll(fds, 3, kPollMs);
+        ::poll(fds, 3, ChildProcess::kPollMs);
         child.flushStdin(); // a long input list goes in as the interpreter takes it
         child.readStderr();
         if (!child.readStdout())

@@ -18,11 +18,6 @@
 
 namespace parlab {
 
-namespace {
-constexpr int kPollMs = 20; // bounds cancel latency
-constexpr int kExitWaitMs = 1000; // how long a worker whose pipe closed gets to be reaped
-} // namespace
-
 QString WorkerLauncher::executable()
 {
     // Only the real parlab: a test binary or another host program must not be mistaken for a worker.
@@ -187,7 +182,7 @@ void WorkerProcesses::run(const Kernel& kernel, const QList<qint64>& inputs, int
             if (slot->child && slot->child->wantsToWrite())
                 fds.push_back({ slot->child->stdinFd(), POLLOUT, 0 });
         }
-        ::poll(fds.data(), nfds_t(fds.size()), kPollMs);
+        ::poll(fds.data(), nfds_t(fds.size()), ChildProcess::kPollMs);
 
         const qint64 now = monotonicNs();
         for (auto& slotPtr : m_slots) {
@@ -246,7 +241,7 @@ void WorkerProcesses::run(const Kernel& kernel, const QList<qint64>& inputs, int
             if (!open) {
                 // The worker closed its stdout: it exited or was killed.
                 child.readStderr();
-                const bool exited = child.waitForExit(kExitWaitMs);
+                const bool exited = child.waitForExit(ChildProcess::kExitWaitMs);
                 const QString tail = child.stderrTail().isEmpty()
                     ? QString()
                     : QStringLiteral("; its last words: %1").arg(child.stderrTail().right(300));

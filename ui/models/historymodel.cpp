@@ -13,11 +13,6 @@
 namespace parlab {
 
 namespace {
-bool sameNumber(double a, double b)
-{
-    return a == b || (std::isnan(a) && std::isnan(b));
-}
-
 bool sameSummary(const RunSummary& a, const RunSummary& b)
 {
     return a.id == b.id && a.created == b.created && a.name == b.name && a.note == b.note && a.kernel == b.kernel
@@ -100,7 +95,7 @@ QString toolTip(const RunSummary& run)
     return lines.join(QLatin1Char('\n'));
 }
 
-bool isNumeric(int column)
+bool isNumericHistoryColumn(int column)
 {
     return column == HistoryModel::Id || column == HistoryModel::BestSpeedup;
 }
@@ -283,8 +278,8 @@ QVariant HistoryModel::data(const QModelIndex& index, int role) const
     case Qt::ToolTipRole:
         return toolTip(run);
     case Qt::TextAlignmentRole:
-        return isNumeric(column) ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
-                                 : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
+        return isNumericHistoryColumn(column) ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
+                                              : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
     case Qt::DecorationRole:
         if (column == Status)
             return statusColor(run.status, QGuiApplication::palette());
@@ -310,8 +305,8 @@ QVariant HistoryModel::headerData(int section, Qt::Orientation orientation, int 
     if (orientation != Qt::Horizontal)
         return QAbstractTableModel::headerData(section, orientation, role);
     if (role == Qt::TextAlignmentRole)
-        return isNumeric(section) ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
-                                  : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
+        return isNumericHistoryColumn(section) ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
+                                               : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
     if (role == Qt::DisplayRole) {
         switch (section) {
         case Id:

@@ -17,11 +17,6 @@ bool keep(const Measurement& m)
     return !m.samplesS.isEmpty();
 }
 
-bool sameNumber(double a, double b)
-{
-    return a == b || (std::isnan(a) && std::isnan(b));
-}
-
 // Whether a row's visible figures changed; samples decide most of them, analysis the rest (a new baseline
 // sample changes every speedup).
 bool sameFigures(const Measurement& a, const Measurement& b)
@@ -50,7 +45,7 @@ bool sameLpt(const QMap<int, double>& a, const QMap<int, double>& b)
     return true;
 }
 
-bool isNumeric(int column)
+bool isNumericResultsColumn(int column)
 {
     return column != ResultsModel::Backend;
 }
@@ -231,8 +226,8 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const
         return std::isfinite(value) ? QVariant(value) : QVariant();
     }
     case Qt::TextAlignmentRole:
-        return isNumeric(column) ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
-                                 : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
+        return isNumericResultsColumn(column) ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
+                                              : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
     case Qt::DecorationRole:
         // The same colour as the backend's lines in the charts, so table and charts read together.
         if (column == Backend)
@@ -261,8 +256,8 @@ QVariant ResultsModel::headerData(int section, Qt::Orientation orientation, int 
     if (orientation != Qt::Horizontal)
         return QAbstractTableModel::headerData(section, orientation, role);
     if (role == Qt::TextAlignmentRole)
-        return isNumeric(section) ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
-                                  : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
+        return isNumericResultsColumn(section) ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
+                                               : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
     if (role == Qt::DisplayRole) {
         switch (section) {
         case Backend:

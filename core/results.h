@@ -60,7 +60,6 @@ struct SampleStats {
 
 // Everything measured for one (backend, workers) combination so far.
 struct Measurement {
-    int generation = 0;
     QString backend;
     int workers = 1;
     QList<double> samplesS; // wall time of each repeat
@@ -95,8 +94,9 @@ struct Bounds {
     QMap<int, double> lpt; // workers -> sum / makespan of longest-processing-time-first
 };
 
+// One run as measured so far. It carries no run number: a result reaches the window or the CLI only through
+// the RunSession of its run, so results of an old run cannot be taken for a new one's.
 struct RunResult {
-    int generation = 0;
     ExperimentSpec spec;
     Environment environment;
     QDateTime created;

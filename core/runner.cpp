@@ -36,15 +36,13 @@ struct Combination {
 // (success, failure, cancel) goes through finish(), so `finished` is emitted exactly once.
 class Run final {
 public:
-    Run(Runner& runner, RunControl& control, const BackendFactory& factory, const ExperimentSpec& spec, int generation)
+    Run(Runner& runner, RunControl& control, const BackendFactory& factory, const ExperimentSpec& spec)
         : m_runner(runner)
         , m_control(control)
         , m_factory(factory)
         , m_spec(spec)
-        , m_generation(generation)
         , m_rounds(spec.warmup + spec.repeats)
     {
-        m_result.generation = generation;
         m_result.spec = spec;
         m_result.created = QDateTime::currentDateTime();
         m_result.environment = Environment::capture();
@@ -54,7 +52,7 @@ public:
     {
         if (const QString error = prepare(); !error.isEmpty())
             return fail(error);
-        Q_EMIT m_runner.started(m_generation, m_result.plannedRuns);
+        Q_EMIT m_runner.started(m_result.plannedRuns);
         m_startNs = monotonicNs();
         for (int round = 0; round < m_rounds; ++round) {
             for (Combination& c : m_combinations) {
@@ -100,7 +98,6 @@ private:
             c.weight = totalCost / parallel;
             c.measurementIndex = int(m_result.measurements.size());
             Measurement m;
-            m.generation = m_generation;
             m.backend = id;
             m.workers = workers;
             m_result.measurements.append(m);
@@ -155,7 +152,7 @@ private:
             analyse(m_result);
             Q_EMIT m_runner.measurementReady(m);
             Q_EMIT m_runner.resultChanged(m_result);
-            Q_EMIT m_runner.progress(m_generation, m_done, m_result.plannedRuns, -1.0, current);
+            Q_EMIT m_runner.progress(m_done, m_result.plannedRuns, -1.0, current);
             return true;
         }
         const double wall = double(monotonicNs() - t0) * 1e-9;
@@ -169,7 +166,7 @@ private:
             record(c, m, std::move(spans), wall, cpu);
         const double elapsed = double(monotonicNs() - m_startNs) * 1e-9;
         const double eta = m_doneWeight > 0 ? elapsed * (m_totalWeight - m_doneWeight) / m_doneWeight : -1.0;
-        Q_EMIT m_runner.progress(m_generation, m_done, m_result.plannedRuns, eta, current);
+        Q_EMIT m_runner.progress(m_done, m_result.plannedRuns, eta, current);
         return true;
     }
 
@@ -229,7 +226,7 @@ private:
     void fail(const QString& error)
     {
         m_result.error = error;
-        Q_EMIT m_runner.failed(m_generation, error);
+        Q_EMIT m_runner.failed(error);
         finish();
     }
 
@@ -244,7 +241,6 @@ private:
     RunControl& m_control;
     const BackendFactory& m_factory;
     const ExperimentSpec& m_spec;
-    const int m_generation;
     const int m_rounds; // warm-up rounds, then measured ones
     RunResult m_result;
     std::unique_ptr<Kernel> m_kernel;
@@ -279,16 +275,6 @@ Runner::Runner(BackendFactory factory, QObject* parent)
 void Runner::cancel()
 {
     m_control.cancel();
-}
-
-void Runner::cancel(int generation)
-{
-    int previous = m_cancelledUpTo.load();
-    while (previous < generation && !m_cancelledUpTo.compare_exchange_weak(previous, generation)) { }
-    // Either start() already published this generation and sees nothing of the above (so cancel it here),
-    // or it reads m_cancelledUpTo after publishing and cancels itself.
-    if (m_activeGeneration.load() == generation)
-        m_control.cancel();
 }
 
 QList<QPair<QString, int>> Runner::plan(const ExperimentSpec& spec)
@@ -326,14 +312,13 @@ int Runner::plannedRuns(const ExperimentSpec& spec)
     return (spec.warmup + spec.repeats) * int(plan(spec).size());
 }
 
-void Runner::start(const ExperimentSpec& spec, int generation)
+void Runner::start(const ExperimentSpec& spec)
 {
     Q_ASSERT(QThread::currentThread() == thread());
+    // The switches are cleared after a run, not before: a cancel() made while this start() was still queued
+    // is kept, and the run ends at once.
+    Run(*this, m_control, m_factory, spec).exec();
     m_control.reset();
-    m_activeGeneration.store(generation);
-    if (m_cancelledUpTo.load() >= generation)
-        m_control.cancel(); // cancelled while its start was still queued
-    Run(*this, m_control, m_factory, spec, generation).exec();
 }
 
 } // namespace parlab

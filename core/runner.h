@@ -5,14 +5,14 @@
 #include "results.h"
 
 #include <QObject>
-#include <atomic>
 
 namespace parlab {
 
 // Runs an experiment: every (backend, workers) combination, `warmup` unrecorded rounds, then `repeats`
 // rounds. Each round visits every combination once (interleaved), so slow drift (thermal, other programs)
 // hits all combinations alike. Lives in its own thread; knows nothing of widgets. `cancel()` may be
-// called from any thread and stops running kernels within milliseconds.
+// called from any thread and stops running kernels within milliseconds. RunSession drives one Runner per run
+// (thread, history, cancel); use a Runner directly only where no session fits (tests, one-off measurements).
 //
 // Signals, in order: measurementReady and progress as each repeat lands, then failed (on an error) and
 // always finished, whose RunResult says whether the run succeeded, failed or was cancelled and keeps
@@ -26,11 +26,11 @@ public:
     explicit Runner(QObject* parent = nullptr);
     explicit Runner(BackendFactory factory, QObject* parent = nullptr);
 
-    // Thread-safe.
+    // Thread-safe. Stops the run in progress; called while a queued start() has not begun yet, that run ends
+    // at once instead (cancelled, nothing measured). The switch is cleared when a run ends, so a Runner can run
+    // again; a cancel() that lands between two runs stops the next one, which is why RunSession gives each run
+    // a Runner of its own rather than telling runs apart by number.
     void cancel();
-    // Cancels run `generation`, also when its queued start() has not begun yet (it then ends at once).
-    // Thread-safe. Generations must grow from one start() to the next for this to be meaningful.
-    void cancel(int generation);
 
     // The sequential baseline is added when missing: speedups and checksums need it.
     static QList<QPair<QString, int>> plan(const ExperimentSpec& spec);
@@ -40,23 +40,21 @@ public:
 
 public Q_SLOTS:
     // Blocks the runner's thread until the run ends; call it through a queued connection or invokeMethod.
-    void start(const parlab::ExperimentSpec& spec, int generation = 0);
+    void start(const parlab::ExperimentSpec& spec);
 
 Q_SIGNALS:
-    void started(int generation, int plannedRuns);
+    void started(int plannedRuns);
     void measurementReady(const parlab::Measurement& measurement);
     // The whole result so far (bounds and every measurement, freshly analysed), after each repeat lands.
     void resultChanged(const parlab::RunResult& result);
     // done/total runs (warmup included); etaS < 0 while unknown.
-    void progress(int generation, int done, int total, double etaS, const QString& current);
-    void failed(int generation, const QString& error);
+    void progress(int done, int total, double etaS, const QString& current);
+    void failed(const QString& error);
     void finished(const parlab::RunResult& result);
 
 private:
     const BackendFactory m_factory;
     RunControl m_control;
-    std::atomic<int> m_activeGeneration { -1 };
-    std::atomic<int> m_cancelledUpTo { -1 };
 };
 
 } // namespace parlab

@@ -35,10 +35,9 @@ namespace {
 using testsupport::measurement;
 
 // A classic run: sequential, then threads and processes at 1, 2 and 4 workers, three repeats each.
-RunResult classicResult(int generation = 1)
+RunResult classicResult()
 {
     RunResult r;
-    r.generation = generation;
     r.spec.kernel = QStringLiteral("fib");
     r.spec.inputs = { 38, 37, 36, 35, 34, 33 };
     r.spec.backends = { QStringLiteral("sequential"), QStringLiteral("threads"), QStringLiteral("processes") };
@@ -270,8 +269,8 @@ void TestCharts::newRunReplacesBackends()
     SpeedupChart speedup;
     WallTimeChart wall;
     EfficiencyChart efficiency;
-    const RunResult first = classicResult(1);
-    RunResult second = classicResult(2);
+    const RunResult first = classicResult();
+    RunResult second = classicResult();
     second.measurements.removeIf([](const Measurement& m) { return m.backend == QLatin1String("processes"); });
     analyse(second);
     for (QChartView* view : std::initializer_list<QChartView*> { &speedup, &wall, &efficiency }) {

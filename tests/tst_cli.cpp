@@ -1,6 +1,7 @@
 // `parlab` end to end through QProcess, as a user or a script meets it: help, listings, every output
 // format, exports, exit codes, bad input rejected before anything runs, and Ctrl+C.
 
+#include "history/historystore.h"
 #include "testsupport.h"
 
 #include <QDir>
@@ -358,12 +359,14 @@ void TestCli::badInputIsRejectedBeforeRunning()
 void TestCli::ctrlCCancelsAndKeepsResults()
 {
     // 20 ms tasks, many repeats: the run would take minutes; after a second some rounds are measured.
+    QTemporaryDir dir;
+    const QString db = dir.filePath(QStringLiteral("history.sqlite"));
     QProcess process;
     process.start(QStringLiteral(PARLAB_EXECUTABLE),
         { QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("spin"), QStringLiteral("--inputs"),
             QStringLiteral("20x2"), QStringLiteral("--backends"), QStringLiteral("sequential,threads"),
             QStringLiteral("--workers"), QStringLiteral("2"), QStringLiteral("--repeat"), QStringLiteral("2000"),
-            QStringLiteral("--format"), QStringLiteral("json") });
+            QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--history-db"), db });
     QVERIFY(process.waitForStarted());
     QTest::qWait(1500);
     QElapsedTimer timer;
@@ -380,7 +383,19 @@ void TestCli::ctrlCCancelsAndKeepsResults()
     QCOMPARE(results.size(), 2);
     QVERIFY(results.at(0).toObject().value(QStringLiteral("samples_s")).toArray().size() >= 3);
     QVERIFY(top.value(QStringLiteral("warnings")).toArray().first().toString().contains(QStringLiteral("cancelled")));
-    QVERIFY(QString::fromUtf8(process.readAllStandardError()).contains(QStringLiteral("cancelled")));
+    const QString err = QString::fromUtf8(process.readAllStandardError());
+    QVERIFY2(err.contains(QStringLiteral("cancelled")), qPrintable(err));
+    // Stored before the exit, as cancelled, with every sample printed.
+    QVERIFY2(err.contains(QStringLiteral("saved as run 1 in %1").arg(db)), qPrintable(err));
+    parlab::HistoryStore history;
+    QCOMPARE(history.open(db), QString());
+    const auto summary = history.summary(1);
+    QVERIFY(summary);
+    QCOMPARE(summary->status, parlab::RunStatus::Cancelled);
+    int printed = 0;
+    for (const QJsonValue& r : results)
+        printed += int(r.toObject().value(QStringLiteral("samples_s")).toArray().size());
+    QCOMPARE(summary->samples, printed);
 }
 
 void TestCli::overheadMeasuresEveryCostAgainstAFloor()

@@ -9,6 +9,7 @@
 #include "lessons/lessonpanel.h"
 #include "mainwindow.h"
 #include "models/resultsmodel.h"
+#include "runsession.h"
 #include "testsupport.h"
 #include "timeline/timelinepanel.h"
 
@@ -96,6 +97,7 @@ private Q_SLOTS:
     void runFillsTableAndCharts();
     void invalidInputDisablesRun();
     void cancelStopsFastAndKeepsResults();
+    void nextRunShowsOnlyItsOwnResults();
     void exportsWriteValidFiles();
     void closingMidRunLeavesNoChild();
     void lastExperimentIsRestored();
@@ -214,6 +216,44 @@ void TestGui::cancelStopsFastAndKeepsResults()
     QVERIFY(window.runAction()->isEnabled());
 }
 
+void TestGui::nextRunShowsOnlyItsOwnResults()
+{
+    MainWindow window;
+    window.show();
+    QAbstractItemModelTester tester(
+        window.resultsView()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    fill(window, QStringLiteral("spin"), QStringLiteral("30x2"),
+        { QStringLiteral("sequential"), QStringLiteral("threads") }, QStringLiteral("2"), 500, 0);
+    QSignalSpy ended(&window, &MainWindow::runEnded);
+    window.runAction()->trigger();
+    RunSession* first = window.session();
+    QVERIFY(first && first->isRunning());
+    QTRY_VERIFY_WITH_TIMEOUT(window.resultsView()->model()->rowCount() == 2, 10'000);
+    // Run again while it runs: nothing new starts (the action is off, and the slot refuses too).
+    QVERIFY(!window.runAction()->isEnabled());
+    window.startRun();
+    QCOMPARE(window.session(), first);
+    QVERIFY(first->isRunning());
+
+    // Cancel, and at once run something else: the table and the result are the new run's alone, whatever
+    // the cancelled run still had on its way.
+    window.cancelRun();
+    QVERIFY(ended.wait(5'000));
+    QVERIFY(window.result().cancelled);
+    fill(window, QStringLiteral("fib"), QStringLiteral("20,21"), { QStringLiteral("sequential") }, QStringLiteral("1"),
+        2, 0);
+    window.runAction()->trigger();
+    QVERIFY(window.session() != first);
+    QVERIFY(ended.wait(30'000));
+    QVERIFY(window.result().succeeded());
+    QCOMPARE(window.result().spec.kernel, QStringLiteral("fib"));
+    QCOMPARE(window.result().measurements.size(), 1);
+    QCOMPARE(window.resultsView()->model()->rowCount(), 1);
+    QCOMPARE(window.resultsView()->model()->index(0, ResultsModel::Backend).data(ResultsModel::SortRole).toString(),
+        QStringLiteral("sequential"));
+    QCOMPARE(window.resultsView()->model()->index(0, ResultsModel::Samples).data(ResultsModel::SortRole).toInt(), 2);
+}
+
 void TestGui::exportsWriteValidFiles()
 {
     MainWindow window;
@@ -297,6 +337,13 @@ void TestGui::closingMidRunLeavesNoChild()
         QVERIFY(timer.elapsed() < 2000);
     }
     QTRY_COMPARE_WITH_TIMEOUT(descendants(), QList<qint64> {}, 2000);
+    // The history keeps the run as cancelled (the window ended it), not as interrupted (a crash).
+    HistoryStore history;
+    QCOMPARE(history.open(HistoryStore::defaultPath()), QString());
+    const QList<RunSummary> runs = history.runs();
+    QVERIFY(!runs.isEmpty());
+    QCOMPARE(runs.constFirst().kernel, QStringLiteral("command"));
+    QCOMPARE(runs.constFirst().status, RunStatus::Cancelled);
 }
 
 void TestGui::lastExperimentIsRestored()

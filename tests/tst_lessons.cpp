@@ -52,7 +52,6 @@ Measurement measured(const QString& backend, int workers, double medianS, double
 RunResult resultOf(const QString& id, int cores = 2)
 {
     RunResult r;
-    r.generation = 1;
     const Lesson* lesson = Lessons::find(id);
     if (lesson)
         r.spec = lesson->experiment.spec;
@@ -786,7 +785,7 @@ void TestLessons::realRunIsJudgedFromItsNumbers()
         Runner runner;
         RunResult result;
         connect(&runner, &Runner::finished, &runner, [&](const RunResult& r) { result = r; });
-        runner.start(spec, 1); // in this thread: returns when the run is over
+        runner.start(spec); // in this thread: returns when the run is over
         QVERIFY2(result.error.isEmpty(), qPrintable(result.error));
         const LessonVerdict v = lesson->verdict(result);
         qInfo("%s", qPrintable(Lessons::verdictText(id, result)));

@@ -38,7 +38,6 @@ RunResult oneRun()
 {
     using testsupport::measurement;
     RunResult r;
-    r.generation = 1;
     r.spec.kernel = QStringLiteral("fib");
     r.spec.inputs = { 30, 29, 28, 27 };
     r.spec.backends = { QStringLiteral("gil-threads"), QStringLiteral("sequential"), QStringLiteral("threads"),

@@ -229,7 +229,7 @@ void TestPython::runnerMeasuresAgainstPythonSequential()
 
     Runner runner;
     QSignalSpy finished(&runner, &Runner::finished);
-    runner.start(spec, 1);
+    runner.start(spec);
     QCOMPARE(finished.size(), 1);
     const RunResult result = finished.first().first().value<RunResult>();
     QVERIFY2(result.succeeded(), qPrintable(result.error));

@@ -18,10 +18,9 @@ using namespace parlab;
 namespace {
 using testsupport::measurement;
 
-RunResult baseResult(int generation = 1)
+RunResult baseResult()
 {
     RunResult r;
-    r.generation = generation;
     r.spec.kernel = QStringLiteral("spin");
     r.spec.inputs = { 100, 200, 300 };
     r.spec.backends = { QStringLiteral("sequential"), QStringLiteral("threads") };
@@ -32,9 +31,9 @@ RunResult baseResult(int generation = 1)
 }
 
 // The run as it streams in: the first `count` of sequential, threads x1, x2, x4.
-RunResult streamed(int count, int generation = 1)
+RunResult streamed(int count)
 {
-    RunResult r = baseResult(generation);
+    RunResult r = baseResult();
     const QList<Measurement> all {
         measurement(QStringLiteral("sequential"), 1, { 0.60, 0.61, 0.59 }),
         measurement(QStringLiteral("threads"), 1, { 0.60, 0.62, 0.61 }),
@@ -65,7 +64,7 @@ private Q_SLOTS:
     void reorderedMeasurementsKeepTheirRows();
     void vanishedMeasurementsAreRemoved();
     void measurementsWithoutSamplesAreHidden();
-    void newGenerationResets();
+    void newRunAfterClearResets();
     void clearEmptiesTheTable();
     void sortRoleGivesRawNumbers();
     void displayStringsAreFormatted();
@@ -182,18 +181,20 @@ void TestResultsModel::measurementsWithoutSamplesAreHidden()
     QCOMPARE(rowOf(model, QStringLiteral("threads"), 2), -1);
 }
 
-void TestResultsModel::newGenerationResets()
+void TestResultsModel::newRunAfterClearResets()
 {
+    // The window clears the table when another run starts (a new run, or one opened from the history).
     ResultsModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
-    model.setResult(streamed(4, 1));
+    model.setResult(streamed(4));
     QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
-    model.setResult(streamed(1, 2));
+    model.clear();
+    model.setResult(streamed(1));
     QCOMPARE(reset.size(), 1);
     QCOMPARE(model.rowCount(), 1);
     // And the new run then streams in with inserts again.
     QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
-    model.setResult(streamed(2, 2));
+    model.setResult(streamed(2));
     QCOMPARE(inserted.size(), 1);
     QCOMPARE(reset.size(), 1);
 }

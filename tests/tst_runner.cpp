@@ -35,10 +35,10 @@ public:
     }
 
 Q_SIGNALS:
-    void started(int generation, int plannedRuns);
+    void started(int plannedRuns);
     void measurementReady(const parlab::Measurement& measurement);
-    void progress(int generation, int done, int total, double etaS, const QString& current);
-    void failed(int generation, const QString& error);
+    void progress(int done, int total, double etaS, const QString& current);
+    void failed(const QString& error);
     void finished(const parlab::RunResult& result);
 };
 
@@ -114,11 +114,11 @@ public:
 
     Runner* runner() const { return m_runner; }
 
-    void start(const ExperimentSpec& spec, int generation)
+    void start(const ExperimentSpec& spec)
     {
         Runner* runner = m_runner;
         QMetaObject::invokeMethod(
-            runner, [runner, spec, generation] { runner->start(spec, generation); }, Qt::QueuedConnection);
+            runner, [runner, spec] { runner->start(spec); }, Qt::QueuedConnection);
     }
 
     RunResult result() const { return finished.isEmpty() ? RunResult {} : finished.last().at(0).value<RunResult>(); }
@@ -238,8 +238,7 @@ void TestRunner::fullRun()
     const auto combinations = Runner::plan(s);
     QCOMPARE(combinations.size(), 5);
     QCOMPARE(combinations.first(), (QPair<QString, int>(QStringLiteral("sequential"), 1)));
-    constexpr int generation = 7;
-    h.start(s, generation);
+    h.start(s);
 
     QVERIFY(h.finished.wait(20'000));
     QCOMPARE(h.finished.size(), 1);
@@ -247,8 +246,7 @@ void TestRunner::fullRun()
 
     // started: once, first, with (warmup + repeats) x combinations planned.
     QCOMPARE(h.started.size(), 1);
-    QCOMPARE(h.started.first().at(0).toInt(), generation);
-    QCOMPARE(h.started.first().at(1).toInt(), (1 + 3) * 5);
+    QCOMPARE(h.started.first().at(0).toInt(), (1 + 3) * 5);
 
     // measurementReady: one per recorded run, each round visiting every combination in plan order.
     const QList<Measurement> ready = h.measurements();
@@ -256,7 +254,6 @@ void TestRunner::fullRun()
     for (int i = 0; i < int(ready.size()); ++i) {
         const Measurement& m = ready[i];
         QCOMPARE(m.label(), labelOf(combinations[i % 5]));
-        QCOMPARE(m.generation, generation);
         QCOMPARE(m.samplesS.size(), i / 5 + 1); // the measurement so far, growing by one sample per round
         QCOMPARE(m.spans.size(), 3);
     }
@@ -265,18 +262,16 @@ void TestRunner::fullRun()
     QCOMPARE(h.progress.size(), (1 + 3) * 5);
     for (int i = 0; i < int(h.progress.size()); ++i) {
         const QList<QVariant>& args = h.progress[i];
-        QCOMPARE(args.at(0).toInt(), generation);
-        QCOMPARE(args.at(1).toInt(), i + 1);
-        QCOMPARE(args.at(2).toInt(), (1 + 3) * 5);
-        QVERIFY(!args.at(4).toString().isEmpty());
+        QCOMPARE(args.at(0).toInt(), i + 1);
+        QCOMPARE(args.at(1).toInt(), (1 + 3) * 5);
+        QVERIFY(!args.at(3).toString().isEmpty());
     }
-    QCOMPARE(h.progress.last().at(1).toInt(), h.progress.last().at(2).toInt());
+    QCOMPARE(h.progress.last().at(0).toInt(), h.progress.last().at(1).toInt());
 
     const RunResult r = h.result();
     QVERIFY2(r.succeeded(), qPrintable(r.error));
     QVERIFY(!r.cancelled);
     QVERIFY(r.error.isEmpty());
-    QCOMPARE(r.generation, generation);
     QCOMPARE(r.spec.kernel, QStringLiteral("fib"));
     QCOMPARE(r.plannedRuns, 20);
     QCOMPARE(r.completedRuns, 20);
@@ -354,18 +349,16 @@ void TestRunner::invalidSpec()
     QFETCH(QString, expected);
 
     RunnerHarness h;
-    h.start(spec, 3);
+    h.start(spec);
     QVERIFY(h.finished.wait(5000));
     QCOMPARE(h.failed.size(), 1);
-    QCOMPARE(h.failed.first().at(0).toInt(), 3);
-    const QString message = h.failed.first().at(1).toString();
+    const QString message = h.failed.first().at(0).toString();
     QVERIFY2(message.contains(expected), qPrintable(message));
 
     const RunResult r = h.result();
     QCOMPARE(r.error, message);
     QVERIFY(!r.succeeded());
     QVERIFY(!r.cancelled);
-    QCOMPARE(r.generation, 3);
     QCOMPARE(h.measurementReady.size(), 0);
     QCOMPARE(h.progress.size(), 0);
     QCOMPARE(totalSamples(r), 0);
@@ -374,20 +367,19 @@ void TestRunner::invalidSpec()
 void TestRunner::cancelBeforeQueuedStartIsKept()
 {
     RunnerHarness h;
-    // Keep the runner thread busy, so that run 8's start is surely still queued when it is cancelled.
+    // Keep the runner thread busy, so that the run's start is surely still queued when it is cancelled.
     QMetaObject::invokeMethod(
         h.runner(), [] { QThread::msleep(300); }, Qt::QueuedConnection);
-    h.start(makeSpec(QStringLiteral("spin"), { 60'000, 60'000 }, { QStringLiteral("threads") }, { 2 }, 3, 1), 8);
-    h.runner()->cancel(8);
+    h.start(makeSpec(QStringLiteral("spin"), { 60'000, 60'000 }, { QStringLiteral("threads") }, { 2 }, 3, 1));
+    h.runner()->cancel();
     QElapsedTimer timer;
     timer.start();
     QVERIFY(h.finished.wait(5000));
     QVERIFY2(timer.elapsed() < 1000, "the run must end at once, not after a minute of spinning");
     QVERIFY(h.result().cancelled);
-    QCOMPARE(h.result().generation, 8);
 
-    // The cancel belonged to run 8: run 9 on the same runner goes ahead.
-    h.start(makeSpec(QStringLiteral("fib"), { 20, 21 }, { QStringLiteral("threads") }, { 2 }, 1, 0), 9);
+    // The cancel was spent on that run: the next one on the same runner goes ahead.
+    h.start(makeSpec(QStringLiteral("fib"), { 20, 21 }, { QStringLiteral("threads") }, { 2 }, 1, 0));
     QVERIFY(h.finished.wait(10'000));
     QVERIFY(h.result().succeeded());
 }
@@ -396,10 +388,9 @@ void TestRunner::cancelDuringTask()
 {
     RunnerHarness h;
     h.start(makeSpec(
-                QStringLiteral("spin"), { 60'000, 60'000, 60'000, 60'000 }, { QStringLiteral("threads") }, { 2 }, 3, 1),
-        1);
+        QStringLiteral("spin"), { 60'000, 60'000, 60'000, 60'000 }, { QStringLiteral("threads") }, { 2 }, 3, 1));
     QVERIFY(h.started.wait(5000));
-    QCOMPARE(h.started.first().at(1).toInt(), (1 + 3) * 2);
+    QCOMPARE(h.started.first().at(0).toInt(), (1 + 3) * 2);
     QTest::qWait(100); // let the first task get going
 
     QElapsedTimer sinceCancel;
@@ -423,7 +414,7 @@ void TestRunner::cancelDuringTask()
 void TestRunner::cancelKeepsMeasurements()
 {
     RunnerHarness h;
-    h.start(makeSpec(QStringLiteral("spin"), { 30, 30 }, { QStringLiteral("threads") }, { 2 }, 50, 0), 5);
+    h.start(makeSpec(QStringLiteral("spin"), { 30, 30 }, { QStringLiteral("threads") }, { 2 }, 50, 0));
     QTRY_VERIFY_WITH_TIMEOUT(h.measurementReady.size() >= 3, 10'000);
     QElapsedTimer sinceCancel;
     sinceCancel.start();
@@ -436,7 +427,6 @@ void TestRunner::cancelKeepsMeasurements()
     QVERIFY(r.cancelled);
     QVERIFY(r.error.isEmpty());
     QCOMPARE(h.failed.size(), 0);
-    QCOMPARE(r.generation, 5);
     // Queued signals arrive in order: every measurement announced before finished is in the result.
     const QList<Measurement> ready = h.measurements();
     QVERIFY(ready.size() >= 3);
@@ -462,26 +452,24 @@ void TestRunner::cancelKeepsMeasurements()
 void TestRunner::runsAgainAfterCancel()
 {
     RunnerHarness h;
-    h.start(makeSpec(QStringLiteral("sleep"), { 60'000, 60'000 }, { QStringLiteral("qtconcurrent") }, { 2 }, 1, 0), 1);
+    h.start(makeSpec(QStringLiteral("sleep"), { 60'000, 60'000 }, { QStringLiteral("qtconcurrent") }, { 2 }, 1, 0));
     QVERIFY(h.started.wait(5000));
     h.runner()->cancel();
     QVERIFY(h.finished.wait(2000));
     QVERIFY(h.result().cancelled);
 
-    h.start(makeSpec(QStringLiteral("fib"), { 20, 21 }, { QStringLiteral("threads"), QStringLiteral("qtconcurrent") },
-                { 2 }, 2, 0),
-        2);
+    h.start(makeSpec(
+        QStringLiteral("fib"), { 20, 21 }, { QStringLiteral("threads"), QStringLiteral("qtconcurrent") }, { 2 }, 2, 0));
     QVERIFY(h.finished.wait(10'000));
     QCOMPARE(h.finished.size(), 2);
     const RunResult r = h.result();
-    QCOMPARE(r.generation, 2);
     QVERIFY2(r.succeeded(), qPrintable(r.error));
     QVERIFY(!r.cancelled);
     QCOMPARE(r.measurements.size(), 3);
     QCOMPARE(totalSamples(r), 3 * 2);
     QCOMPARE(h.failed.size(), 0);
     QCOMPARE(h.started.size(), 2);
-    QCOMPARE(h.started.last().at(0).toInt(), 2);
+    QCOMPARE(h.started.last().at(0).toInt(), 2 * 3); // the second run's own plan
 }
 
 void TestRunner::checksumMismatchFailsTheRun()
@@ -491,10 +479,10 @@ void TestRunner::checksumMismatchFailsTheRun()
     RunnerHarness h(factoryWith(QStringLiteral("threads"), [] {
         return std::make_unique<FaultyBackend>(QStringLiteral("threads"), FaultyBackend::Fault::WrongChecksum, 2);
     }));
-    h.start(makeSpec(QStringLiteral("fib"), { 20, 21, 22 }, { QStringLiteral("threads") }, { 2 }, 3, 0), 4);
+    h.start(makeSpec(QStringLiteral("fib"), { 20, 21, 22 }, { QStringLiteral("threads") }, { 2 }, 3, 0));
     QVERIFY(h.finished.wait(10'000));
     QCOMPARE(h.failed.size(), 1);
-    const QString message = h.failed.first().at(1).toString();
+    const QString message = h.failed.first().at(0).toString();
     QVERIFY2(message.startsWith(QStringLiteral("checksum mismatch: threads x2 gave ")), qPrintable(message));
     QVERIFY2(message.contains(QStringLiteral(" for input 21 (#2), sequential gave ")), qPrintable(message));
 
@@ -527,14 +515,13 @@ void TestRunner::backendFailureStopsTheRun()
     RunnerHarness h(factoryWith(QStringLiteral("threads"), [fault] {
         return std::make_unique<FaultyBackend>(QStringLiteral("threads"), FaultyBackend::Fault(fault), 1);
     }));
-    h.start(makeSpec(QStringLiteral("fib"), { 20, 21, 22 }, { QStringLiteral("threads") }, { 1, 2 }, 3, 0), 6);
+    h.start(makeSpec(QStringLiteral("fib"), { 20, 21, 22 }, { QStringLiteral("threads") }, { 1, 2 }, 3, 0));
     QVERIFY(h.finished.wait(10'000));
     QCOMPARE(h.failed.size(), 1);
-    QCOMPARE(h.failed.first().at(0).toInt(), 6);
     // threads x1 fails first (plan order): the message names the combination that failed.
     QString wanted = expected;
     wanted.replace(QStringLiteral("threads x2"), QStringLiteral("threads x1"));
-    QCOMPARE(h.failed.first().at(1).toString(), wanted);
+    QCOMPARE(h.failed.first().at(0).toString(), wanted);
     const RunResult r = h.result();
     QCOMPARE(r.error, wanted);
     QVERIFY(!r.succeeded());
@@ -553,7 +540,7 @@ void TestRunner::backendFailureWithContinueGoesOn()
     ExperimentSpec spec = makeSpec(
         QStringLiteral("fib"), { 20, 21 }, { QStringLiteral("threads"), QStringLiteral("qtconcurrent") }, { 2 }, 3, 1);
     spec.options.onError = OnError::Continue;
-    h.start(spec, 2);
+    h.start(spec);
     QVERIFY(h.finished.wait(10'000));
     QCOMPARE(h.failed.size(), 0);
     const RunResult r = h.result();
@@ -565,14 +552,14 @@ void TestRunner::backendFailureWithContinueGoesOn()
     QCOMPARE(faulty->lastError, QStringLiteral("qtconcurrent x2: task 2 (input 21) failed: the worker vanished"));
     QCOMPARE(r.find(QStringLiteral("threads"), 2)->samplesS.size(), 3);
     QCOMPARE(r.find(QStringLiteral("threads"), 2)->failedRuns, 0);
-    QCOMPARE(h.progress.last().at(1).toInt(), (1 + 3) * 3);
+    QCOMPARE(h.progress.last().at(0).toInt(), (1 + 3) * 3);
 }
 
 void TestRunner::factoryWithoutTheBackendFails()
 {
     RunnerHarness h(
         [](const QString& id) { return id == QStringLiteral("threads") ? nullptr : BackendRegistry::create(id); });
-    h.start(makeSpec(QStringLiteral("fib"), { 20 }, { QStringLiteral("threads") }, { 2 }, 1, 0), 1);
+    h.start(makeSpec(QStringLiteral("fib"), { 20 }, { QStringLiteral("threads") }, { 2 }, 1, 0));
     QVERIFY(h.finished.wait(5000));
     QCOMPARE(h.result().error, QStringLiteral("no backend 'threads' to run"));
     QCOMPARE(h.started.size(), 0);

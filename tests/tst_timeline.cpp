@@ -58,7 +58,6 @@ StateSpan state(int worker, LockState lock, double startMs, double endMs)
 Measurement handMade(bool withStates = false, const QString& backend = QStringLiteral("threads"), int workers = 2)
 {
     Measurement m;
-    m.generation = 1;
     m.backend = backend;
     m.workers = workers;
     m.samplesS = { 0.040 };
@@ -85,15 +84,12 @@ Measurement handMade(bool withStates = false, const QString& backend = QStringLi
     return m;
 }
 
-RunResult resultOf(const QList<Measurement>& measurements, int generation = 1)
+RunResult resultOf(const QList<Measurement>& measurements)
 {
     RunResult r;
-    r.generation = generation;
     r.spec.kernel = QStringLiteral("fib");
     r.spec.inputs = { 35, 34, 33, 32, 31, 30 };
     r.measurements = measurements;
-    for (Measurement& m : r.measurements)
-        m.generation = generation;
     return r;
 }
 
@@ -631,11 +627,13 @@ void TestTimeline::defaultPicksMostParallel()
 void TestTimeline::chosenMeasurementSurvivesNewResults()
 {
     TimelinePanel panel;
-    auto result = [](int generation) {
-        return resultOf(
-            { handMade(false, QStringLiteral("sequential"), 1), handMade(false, QStringLiteral("threads"), 2),
-                handMade(false, QStringLiteral("threads"), 4) },
-            generation);
+    // Runs told apart by their samples: a new run's measurement must reach the view.
+    auto result = [](int run) {
+        RunResult r = resultOf({ handMade(false, QStringLiteral("sequential"), 1),
+            handMade(false, QStringLiteral("threads"), 2), handMade(false, QStringLiteral("threads"), 4) });
+        for (Measurement& m : r.measurements)
+            m.samplesS = { 0.040 * run };
+        return r;
     };
     panel.setResult(result(1));
     QCOMPARE(panel.currentLabel(), QStringLiteral("threads x4"));
@@ -654,10 +652,10 @@ void TestTimeline::chosenMeasurementSurvivesNewResults()
     QCOMPARE(panel.currentLabel(), QStringLiteral("threads x2"));
     panel.setResult(result(2));
     QCOMPARE(panel.currentLabel(), QStringLiteral("threads x2"));
-    QCOMPARE(panel.view()->measurement().generation, 2);
+    QCOMPARE(panel.view()->measurement().samplesS, QList<double> { 0.080 });
 
     // A run without it shows the default; when it comes back, so does the choice.
-    panel.setResult(resultOf({ handMade(false, QStringLiteral("processes"), 3) }, 3));
+    panel.setResult(resultOf({ handMade(false, QStringLiteral("processes"), 3) }));
     QCOMPARE(panel.currentLabel(), QStringLiteral("processes x3"));
     panel.setResult(result(4));
     QCOMPARE(panel.currentLabel(), QStringLiteral("threads x2"));
@@ -768,7 +766,7 @@ void TestTimeline::realRunHasOneRowPerWorker()
     // Run in this thread: start() returns when the run has finished.
     Runner runner;
     QSignalSpy finished(&runner, &Runner::finished);
-    runner.start(spec, 1);
+    runner.start(spec);
     QCOMPARE(finished.size(), 1);
     const RunResult result = finished.first().at(0).value<RunResult>();
     QVERIFY2(result.succeeded(), qPrintable(result.error));

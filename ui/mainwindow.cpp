@@ -13,13 +13,12 @@
 #include "export/texttable.h"
 #include "export/traceexport.h"
 #include "history/historypanel.h"
-#include "history/historyrecorder.h"
 #include "history/historystore.h"
 #include "lessons/lessonbook.h"
 #include "lessons/lessonpanel.h"
 #include "models/resultsmodel.h"
 #include "presets.h"
-#include "runner.h"
+#include "runsession.h"
 #include "timeline/timelinepanel.h"
 #include "timeline/timelineview.h"
 
@@ -184,31 +183,20 @@ MainWindow::MainWindow(QWidget* parent)
 
     createMenus();
 
-    // The runner lives on its own thread for the window's whole life.
-    m_thread.setObjectName(QStringLiteral("runner"));
-    m_runner = new Runner;
-    m_runner->moveToThread(&m_thread);
-    connect(&m_thread, &QThread::finished, m_runner, &QObject::deleteLater);
-    connect(m_runner, &Runner::resultChanged, this, &MainWindow::onResultChanged);
-    connect(m_runner, &Runner::progress, this, &MainWindow::onProgress);
-    connect(m_runner, &Runner::finished, this, &MainWindow::onFinished);
-    m_thread.start();
-
     // Every measurement is saved the moment it lands; without a usable database everything else still works.
     m_history = std::make_unique<HistoryStore>();
     const QString historyPath = HistoryStore::defaultPath();
     if (const QString error = m_history->open(historyPath); !error.isEmpty())
         m_historyProblem = tr("Run history is off: %1").arg(error);
     m_writer = std::make_unique<HistoryStore>();
-    m_recorder = new HistoryRecorder(m_writer.get());
     m_historyThread.setObjectName(QStringLiteral("history"));
-    m_recorder->moveToThread(&m_historyThread);
+    m_historyAnchor = new QObject;
+    m_historyAnchor->moveToThread(&m_historyThread);
     m_historyThread.start();
-    m_recorder->watch(m_runner);
     // The writer's connection is made in its own thread (the UI's open above already moved a damaged file
     // aside and migrated the schema); if it fails, each run warns that it was not saved, and why.
     QMetaObject::invokeMethod(
-        m_recorder,
+        m_historyAnchor,
         [writer = m_writer.get(), historyPath] {
             // Nice 10 for this thread alone: storing a large measurement (compressing its spans) then yields
             // to the window and to the measurement in flight instead of competing with them for the cores.
@@ -221,13 +209,6 @@ MainWindow::MainWindow(QWidget* parent)
     if (!m_historyProblem.isEmpty())
         m_historyPanel->setWarning(m_historyProblem);
     m_pages->addTab(m_historyPanel, tr("&History"));
-    connect(m_recorder, &HistoryRecorder::warning, this, [this](const QString& message) {
-        m_historyProblem = message;
-        m_historyPanel->setWarning(message);
-        showWarnings();
-    });
-    connect(m_recorder, &HistoryRecorder::runStarted, m_historyPanel, &HistoryPanel::refresh);
-    connect(m_recorder, &HistoryRecorder::runSaved, m_historyPanel, &HistoryPanel::refresh);
     connect(m_historyPanel, &HistoryPanel::openRequested, this, &MainWindow::openHistoryRun);
 
     connect(m_lessons, &LessonPanel::runRequested, this, &MainWindow::startLesson);
@@ -251,19 +232,18 @@ MainWindow::MainWindow(QWidget* parent)
 
 MainWindow::~MainWindow()
 {
-    m_runner->cancel(m_generation);
-    m_thread.quit();
-    m_thread.wait();
-    // The runner's last results are queued to the recorder by now: store them, close, then stop the thread.
+    // A run in flight is cancelled and its thread joined; its last results are queued to its recorder by then.
+    m_session.reset();
+    // Store them, close, then stop the thread.
     QMetaObject::invokeMethod(
-        m_recorder,
+        m_historyAnchor,
         [writer = m_writer.get()] {
             writer->close();
             QThread::currentThread()->quit();
         },
         Qt::QueuedConnection);
     m_historyThread.wait();
-    delete m_recorder;
+    delete m_historyAnchor;
 }
 
 void MainWindow::createMenus()
@@ -348,7 +328,8 @@ void MainWindow::startRun()
     if (m_running || !m_panel->isValid())
         return;
     m_lessonId.clear();
-    run(m_panel->spec());
+    if (const Result<void> started = run(m_panel->spec()); !started)
+        m_status->setText(tr("Cannot run: %1").arg(started.error()));
 }
 
 void MainWindow::startLesson(const QString& lessonId, const ExperimentSpec& spec)
@@ -363,28 +344,40 @@ void MainWindow::startLesson(const QString& lessonId, const ExperimentSpec& spec
     const Lesson* lesson = Lessons::find(lessonId);
     m_panel->setExperiment(spec, lesson ? lesson->experiment.inputsText : QString(), QString());
     m_lessonId = lessonId;
-    run(spec);
-    m_lessonGeneration = m_generation;
+    if (const Result<void> started = run(spec); !started) {
+        m_lessonId.clear();
+        m_status->setText(tr("Lesson cannot run: %1").arg(started.error()));
+    }
 }
 
-void MainWindow::run(const ExperimentSpec& spec)
+Result<void> MainWindow::run(const ExperimentSpec& spec)
 {
-    const int generation = ++m_generation;
+    auto session = std::make_unique<RunSession>();
+    session->setHistory(m_writer.get(), &m_historyThread);
+    connect(session.get(), &RunSession::resultChanged, this, &MainWindow::onResultChanged);
+    connect(session.get(), &RunSession::progress, this, &MainWindow::onProgress);
+    connect(session.get(), &RunSession::finished, this, &MainWindow::onFinished);
+    connect(session.get(), &RunSession::historyWarning, this, [this](const QString& message) {
+        m_historyProblem = message;
+        m_historyPanel->setWarning(message);
+        showWarnings();
+    });
+    connect(session.get(), &RunSession::historyRunStarted, m_historyPanel, &HistoryPanel::refresh);
+    connect(session.get(), &RunSession::historyRunSaved, m_historyPanel, &HistoryPanel::refresh);
+    if (Result<void> started = session->start(spec); !started)
+        return started;
+    // The last run's session (ended: one run at a time) goes, and with it anything it still had queued.
+    m_session = std::move(session);
+
     m_result = RunResult();
-    m_result.generation = generation;
     m_result.spec = spec;
     m_model->clear();
     redraw();
     setRunning(true);
     if (m_history->isOpen())
         m_historyProblem.clear(); // a write that failed last time may work now: the recorder warns again if not
-    // Queued ahead of the runner's start, so the recorder knows the run before its first signal arrives.
-    QMetaObject::invokeMethod(
-        m_recorder, [recorder = m_recorder, spec, generation] { recorder->expect(spec, generation); },
-        Qt::QueuedConnection);
     m_status->setText(m_lessonId.isEmpty() ? tr("Starting…") : tr("Starting the lesson's experiment…"));
-    QMetaObject::invokeMethod(
-        m_runner, [runner = m_runner, spec, generation] { runner->start(spec, generation); }, Qt::QueuedConnection);
+    return {};
 }
 
 bool MainWindow::openHistoryRun(qint64 id)
@@ -400,10 +393,7 @@ bool MainWindow::openHistoryRun(qint64 id)
     }
     const auto summary = m_history->summary(id);
     m_result = std::move(*loaded);
-    m_result.generation = ++m_generation; // a fresh generation: the table and charts start over
-    for (Measurement& m : m_result.measurements)
-        m.generation = m_result.generation;
-    m_model->clear();
+    m_model->clear(); // another run: the table starts over
     redraw();
     // Its experiment in the form, so that Ctrl+R measures it again on this machine.
     m_panel->setExperiment(m_result.spec, summary ? summary->inputs : QString(), QString());
@@ -436,7 +426,7 @@ void MainWindow::cancelRun()
 {
     if (!m_running)
         return;
-    m_runner->cancel(m_generation);
+    m_session->cancel();
     m_status->setText(tr("Cancelling…"));
 }
 
@@ -455,16 +445,14 @@ void MainWindow::setRunning(bool running)
 void MainWindow::onResultChanged(const RunResult& result)
 {
     Q_ASSERT(QThread::currentThread() == thread());
-    if (result.generation != m_generation)
-        return; // a replaced run
     m_result = result;
     if (!m_redrawTimer->isActive())
         m_redrawTimer->start();
 }
 
-void MainWindow::onProgress(int generation, int done, int total, double etaS, const QString& current)
+void MainWindow::onProgress(int done, int total, double etaS, const QString& current)
 {
-    if (generation != m_generation || !m_running)
+    if (!m_running)
         return;
     m_progress->setRange(0, total);
     m_progress->setValue(done);
@@ -475,8 +463,7 @@ void MainWindow::onProgress(int generation, int done, int total, double etaS, co
 
 void MainWindow::onFinished(const RunResult& result)
 {
-    if (result.generation != m_generation)
-        return;
+    Q_ASSERT(QThread::currentThread() == thread());
     m_result = result;
     m_redrawTimer->stop();
     redraw();
@@ -490,7 +477,7 @@ void MainWindow::onFinished(const RunResult& result)
         m_status->setText(tr("Finished with %n failed measurement(s): see the warnings", nullptr, result.failedRuns()));
     else
         m_status->setText(tr("Finished: %n measurement(s)", nullptr, result.completedRuns));
-    if (!m_lessonId.isEmpty() && m_lessonGeneration == result.generation) {
+    if (!m_lessonId.isEmpty()) {
         m_lessons->showResult(m_lessonId, result);
         m_leftTabs->setCurrentWidget(m_lessons);
     }
@@ -596,7 +583,7 @@ void MainWindow::closeEvent(QCloseEvent* event)
     settings.setValue(QStringLiteral("window/rightSplitter"), m_rightSplitter->saveState());
     // A run in flight is cancelled; its kernels stop within milliseconds and its children are ended.
     if (m_running)
-        m_runner->cancel(m_generation);
+        m_session->cancel();
     event->accept();
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "result.h"
 #include "results.h"
 
 #include <QMainWindow>
@@ -21,18 +22,19 @@ namespace parlab {
 class EfficiencyChart;
 class HistoryPanel;
 class LessonPanel;
-class HistoryRecorder;
 class HistoryStore;
 class ExperimentPanel;
 class ResultsModel;
-class Runner;
+class RunSession;
 class SpeedupChart;
 class TimelinePanel;
 class WallTimeChart;
 
 // ParLab's window: the experiment form on the left, live charts and the results table on the right.
-// Runs happen in a Runner on its own thread; results arrive by queued signals and are drawn at most
-// ~30 times a second. A cancelled or failed run keeps what it measured, on screen and exportable.
+// Each run is a RunSession (its runner on its own thread, its history record); results arrive by its signals
+// and are drawn at most ~30 times a second. A cancelled or failed run keeps what it measured, on screen and
+// exportable. One run at a time: the next run is a new session, and the old one goes with whatever it had
+// still queued.
 class MainWindow final : public QMainWindow {
     Q_OBJECT
 public:
@@ -52,8 +54,8 @@ public:
     EfficiencyChart* efficiencyChart() const { return m_efficiency; }
     TimelinePanel* timelinePanel() const { return m_timeline; }
     HistoryStore* historyStore() const { return m_history.get(); }
-    // Lives in the history writer thread: connect to its signals, do not call it.
-    HistoryRecorder* historyRecorder() const { return m_recorder; }
+    // The session of the run in flight or of the last run, or nullptr before the first run.
+    RunSession* session() const { return m_session.get(); }
     HistoryPanel* historyPanel() const { return m_historyPanel; }
     LessonPanel* lessonPanel() const { return m_lessons; }
     // Shows a run from the history (charts, table, timeline, and its experiment in the form); false and a
@@ -89,9 +91,10 @@ protected:
 
 private:
     void createMenus();
-    void run(const ExperimentSpec& spec);
+    // Starts `spec` in a new session; the reason when it cannot start (nothing changes then).
+    Result<void> run(const ExperimentSpec& spec);
     void onResultChanged(const RunResult& result);
-    void onProgress(int generation, int done, int total, double etaS, const QString& current);
+    void onProgress(int done, int total, double etaS, const QString& current);
     void onFinished(const RunResult& result);
     void redraw();
     void showWarnings();
@@ -107,7 +110,6 @@ private:
     QTabWidget* m_leftTabs = nullptr; // the experiment form and the lessons
     LessonPanel* m_lessons = nullptr;
     QString m_lessonId; // the lesson whose experiment is running, if any
-    int m_lessonGeneration = -1;
     QTabWidget* m_pages = nullptr; // the lab (form, charts, table) and the history
     QSplitter* m_splitter = nullptr;
     QSplitter* m_rightSplitter = nullptr;
@@ -130,14 +132,12 @@ private:
     // Writes happen on their own thread with their own connection to the same file: a measurement of
     // 100,000 tasks takes a while to store, and the window must not wait for it.
     QThread m_historyThread;
-    std::unique_ptr<HistoryStore> m_writer;
-    HistoryRecorder* m_recorder = nullptr; // lives in m_historyThread
+    QObject* m_historyAnchor = nullptr; // lives in m_historyThread: the target of calls that must run there
+    std::unique_ptr<HistoryStore> m_writer; // used only in m_historyThread, by each session's recorder
     HistoryPanel* m_historyPanel = nullptr;
     QString m_historyProblem; // why runs are not being saved, shown with the warnings
 
-    QThread m_thread;
-    Runner* m_runner = nullptr;
-    int m_generation = 0;
+    std::unique_ptr<RunSession> m_session;
     bool m_running = false;
     RunResult m_result;
 };

@@ -8,21 +8,19 @@
 #include "export/jsonexport.h"
 #include "export/texttable.h"
 #include "export/traceexport.h"
-#include "history/historyrecorder.h"
 #include "history/historystore.h"
 #include "inputparser.h"
 #include "kernels/kernelregistry.h"
 #include "optionflags.h"
 #include "presets.h"
 #include "results.h"
-#include "runner.h"
+#include "runsession.h"
 #include "signalwatcher.h"
 #include "terminalprogress.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QFileInfo>
-#include <QThread>
 #include <optional>
 
 namespace parlab::cli {
@@ -223,40 +221,27 @@ int runCommand(const QStringList& arguments)
             printErr(QStringLiteral("parlab run: warning: %1\n").arg(history.notice()));
     }
 
-    // Measure in a runner thread; this thread prints progress and reacts to Ctrl+C.
-    QThread thread;
-    thread.setObjectName(QStringLiteral("runner"));
-    auto* runner = new Runner;
-    runner->moveToThread(&thread);
-    QObject::connect(&thread, &QThread::finished, runner, &QObject::deleteLater);
-    thread.start();
-
+    // The session measures off this thread; this thread prints progress and reacts to Ctrl+C.
     TerminalProgress progressBar;
-    // Connected before the printing below, so the run's end is stored by the time it is reported.
-    HistoryRecorder recorder(&history);
-    if (history.isOpen()) {
-        recorder.watch(runner);
-        recorder.expect(spec);
-        QObject::connect(&recorder, &HistoryRecorder::warning, &recorder, [&progressBar](const QString& message) {
-            progressBar.clear();
-            printErr(QStringLiteral("parlab run: warning: %1\n").arg(message));
-        });
-    }
+    RunSession session;
+    if (history.isOpen())
+        session.setHistory(&history); // written here, in this thread: the run's end is stored before it is reported
+    QObject::connect(&session, &RunSession::historyWarning, &session, [&progressBar](const QString& message) {
+        progressBar.clear();
+        printErr(QStringLiteral("parlab run: warning: %1\n").arg(message));
+    });
     SignalWatcher interrupt;
-    QObject::connect(
-        &interrupt, &SignalWatcher::interrupted, runner,
-        [runner, &progressBar] {
-            progressBar.clear();
-            printErr(QStringLiteral("parlab run: cancelling (Ctrl+C again to abort at once)…\n"));
-            runner->cancel(0); // the one run, even before its start
-        },
-        Qt::DirectConnection);
-    QObject::connect(runner, &Runner::progress, &interrupt,
-        [&progressBar](int, int done, int total, double eta, const QString& current) {
+    QObject::connect(&interrupt, &SignalWatcher::interrupted, &session, [&session, &progressBar] {
+        progressBar.clear();
+        printErr(QStringLiteral("parlab run: cancelling (Ctrl+C again to abort at once)…\n"));
+        session.cancel();
+    });
+    QObject::connect(&session, &RunSession::progress, &session,
+        [&progressBar](int done, int total, double eta, const QString& current) {
             progressBar.update(done, total, eta, current);
         });
     int code = ExitOk;
-    QObject::connect(runner, &Runner::finished, &interrupt, [&](const RunResult& result) {
+    QObject::connect(&session, &RunSession::finished, &session, [&](const RunResult& result) {
         progressBar.clear();
         printOut(QString::fromUtf8(render(result, outputFormat)));
         for (const auto& [path, data] : { std::pair { exports.json, JsonExport::toJson(result) },
@@ -283,15 +268,13 @@ int runCommand(const QStringList& arguments)
             printErr(QStringLiteral("parlab run: cancelled; the results above are what was measured before\n"));
             code = ExitCancelled;
         }
-        if (recorder.lastRunId() >= 0)
-            printErr(QStringLiteral("saved as run %1 in %2\n").arg(recorder.lastRunId()).arg(history.path()));
+        if (session.savedRunId() >= 0)
+            printErr(QStringLiteral("saved as run %1 in %2\n").arg(session.savedRunId()).arg(history.path()));
         QCoreApplication::quit();
     });
-    QMetaObject::invokeMethod(
-        runner, [runner, spec] { runner->start(spec); }, Qt::QueuedConnection);
+    if (const Result<void> started = session.start(spec); !started)
+        return usageError(kCommand, started.error());
     QCoreApplication::exec();
-    thread.quit();
-    thread.wait();
     return code;
 }
 

@@ -36,7 +36,9 @@ QString typeName(const QJsonValue& value)
     return QStringLiteral("something else");
 }
 
-[[noreturn]] void fail(const QString& field, const QString& expected, const QJsonValue& got)
+// Not named fail: that is parlab::fail (result.h), which a helper of that name here would hide from the files
+// batched with this one in a unity build.
+[[noreturn]] void throwMismatch(const QString& field, const QString& expected, const QJsonValue& got)
 {
     throw ImportError { QStringLiteral("%1: expected %2, got %3").arg(field, expected, typeName(got)) };
 }
@@ -54,14 +56,14 @@ QString indexed(const QString& parent, qsizetype i)
 QJsonObject object(const QJsonValue& value, const QString& field)
 {
     if (!value.isObject())
-        fail(field, QStringLiteral("an object"), value);
+        throwMismatch(field, QStringLiteral("an object"), value);
     return value.toObject();
 }
 
 QJsonArray array(const QJsonValue& value, const QString& field)
 {
     if (!value.isArray())
-        fail(field, QStringLiteral("an array"), value);
+        throwMismatch(field, QStringLiteral("an array"), value);
     return value.toArray();
 }
 
@@ -71,7 +73,7 @@ QString string(const QJsonObject& parent, const QString& path, const QString& ke
     if (value.isUndefined() && !required)
         return {};
     if (!value.isString())
-        fail(join(path, key), QStringLiteral("a string"), value);
+        throwMismatch(join(path, key), QStringLiteral("a string"), value);
     return value.toString();
 }
 
@@ -82,14 +84,14 @@ double number(const QJsonObject& parent, const QString& path, const QString& key
     if (value.isNull() || (value.isUndefined() && !required))
         return kUnknown;
     if (!value.isDouble())
-        fail(join(path, key), QStringLiteral("a number or null"), value);
+        throwMismatch(join(path, key), QStringLiteral("a number or null"), value);
     return value.toDouble();
 }
 
 qint64 integer(const QJsonValue& value, const QString& field)
 {
     if (!value.isDouble() || value.toDouble() != std::floor(value.toDouble()))
-        fail(field, QStringLiteral("a whole number"), value);
+        throwMismatch(field, QStringLiteral("a whole number"), value);
     return qint64(value.toDouble());
 }
 
@@ -99,7 +101,7 @@ quint64 checksum(const QJsonObject& parent, const QString& path, const QString& 
     if (value.isUndefined())
         return 0;
     if (!value.isString())
-        fail(join(path, key), QStringLiteral("a checksum of hex digits"), value);
+        throwMismatch(join(path, key), QStringLiteral("a checksum of hex digits"), value);
     bool ok = false;
     const quint64 parsed = value.toString().toULongLong(&ok, 16);
     if (!ok)
@@ -138,7 +140,8 @@ ExperimentSpec spec(const QJsonObject& o)
     const QJsonArray backends = array(o.value(QStringLiteral("backends")), join(path, QStringLiteral("backends")));
     for (qsizetype i = 0; i < backends.size(); ++i) {
         if (!backends.at(i).isString())
-            fail(indexed(join(path, QStringLiteral("backends")), i), QStringLiteral("a backend id"), backends.at(i));
+            throwMismatch(
+                indexed(join(path, QStringLiteral("backends")), i), QStringLiteral("a backend id"), backends.at(i));
         s.backends.append(backends.at(i).toString());
     }
     const QJsonArray workers = array(o.value(QStringLiteral("workers")), join(path, QStringLiteral("workers")));
@@ -169,7 +172,8 @@ Bounds bounds(const QJsonObject& o)
             if (!ok || workers < 1)
                 throw ImportError { QStringLiteral("bounds.lpt: key '%1' is not a worker count").arg(it.key()) };
             if (!it.value().isDouble() && !it.value().isNull())
-                fail(QStringLiteral("bounds.lpt.%1").arg(it.key()), QStringLiteral("a number or null"), it.value());
+                throwMismatch(
+                    QStringLiteral("bounds.lpt.%1").arg(it.key()), QStringLiteral("a number or null"), it.value());
             b.lpt.insert(workers, it.value().isNull() ? kUnknown : it.value().toDouble());
         }
     }
@@ -191,7 +195,7 @@ Measurement measurement(const QJsonObject& o, const QString& path, Measurement m
     m.wall.outliers.clear();
     for (qsizetype i = 0; i < samples.size(); ++i) {
         if (!samples.at(i).isDouble())
-            fail(indexed(samplesPath, i), QStringLiteral("a number of seconds"), samples.at(i));
+            throwMismatch(indexed(samplesPath, i), QStringLiteral("a number of seconds"), samples.at(i));
         m.samplesS.append(samples.at(i).toDouble());
     }
     m.wall.median = number(o, path, QStringLiteral("median_s"));
@@ -209,7 +213,7 @@ Measurement measurement(const QJsonObject& o, const QString& path, Measurement m
             throw ImportError { QStringLiteral("%1: expected [low, high], got %2 values").arg(ciPath).arg(ci.size()) };
         for (qsizetype i = 0; i < 2; ++i) {
             if (!ci.at(i).isDouble() && !ci.at(i).isNull())
-                fail(indexed(ciPath, i), QStringLiteral("a number or null"), ci.at(i));
+                throwMismatch(indexed(ciPath, i), QStringLiteral("a number or null"), ci.at(i));
         }
         m.speedupLow = ci.at(0).isNull() ? kUnknown : ci.at(0).toDouble();
         m.speedupHigh = ci.at(1).isNull() ? kUnknown : ci.at(1).toDouble();
@@ -250,7 +254,7 @@ RunResult read(const QJsonObject& root)
         const QJsonArray warnings = array(root.value(QStringLiteral("warnings")), QStringLiteral("warnings"));
         for (qsizetype i = 0; i < warnings.size(); ++i) {
             if (!warnings.at(i).isString())
-                fail(indexed(QStringLiteral("warnings"), i), QStringLiteral("a string"), warnings.at(i));
+                throwMismatch(indexed(QStringLiteral("warnings"), i), QStringLiteral("a string"), warnings.at(i));
             result.warnings.append(warnings.at(i).toString());
         }
     }
@@ -260,7 +264,7 @@ RunResult read(const QJsonObject& root)
         const QJsonObject runtimes = object(root.value(QStringLiteral("runtimes")), QStringLiteral("runtimes"));
         for (auto it = runtimes.constBegin(); it != runtimes.constEnd(); ++it) {
             if (!it.value().isString())
-                fail(QStringLiteral("runtimes.%1").arg(it.key()), QStringLiteral("a string"), it.value());
+                throwMismatch(QStringLiteral("runtimes.%1").arg(it.key()), QStringLiteral("a string"), it.value());
             result.runtimes.insert(it.key(), it.value().toString());
         }
     }

@@ -20,10 +20,10 @@ void HistoryRecorder::watch(Runner* runner)
     connect(runner, &Runner::finished, this, &HistoryRecorder::onFinished, Qt::QueuedConnection);
 }
 
-void HistoryRecorder::expect(const ExperimentSpec& spec, int generation)
+void HistoryRecorder::expect(const ExperimentSpec& spec)
 {
     m_spec = spec;
-    m_expected = generation;
+    m_expected = true;
 }
 
 void HistoryRecorder::warnOnce(const QString& message)
@@ -34,13 +34,14 @@ void HistoryRecorder::warnOnce(const QString& message)
     Q_EMIT warning(message);
 }
 
-void HistoryRecorder::onStarted(int generation, int plannedRuns)
+void HistoryRecorder::onStarted(int plannedRuns)
 {
     Q_UNUSED(plannedRuns);
     Q_ASSERT(QThread::currentThread() == thread());
-    if (generation != m_expected)
+    if (!m_expected)
         return; // a run nobody asked to record
-    m_generation = generation;
+    m_expected = false;
+    m_recording = true;
     m_runId = -1;
     m_warned = false;
     if (!m_store->isOpen()) {
@@ -59,7 +60,7 @@ void HistoryRecorder::onStarted(int generation, int plannedRuns)
 void HistoryRecorder::onMeasurementReady(const Measurement& measurement)
 {
     Q_ASSERT(QThread::currentThread() == thread());
-    if (m_runId < 0 || measurement.generation != m_generation)
+    if (m_runId < 0 || !m_recording)
         return;
     if (!m_store->appendMeasurement(m_runId, measurement)) {
         warnOnce(QStringLiteral("run history: %1").arg(m_store->lastError()));
@@ -71,11 +72,11 @@ void HistoryRecorder::onMeasurementReady(const Measurement& measurement)
 void HistoryRecorder::onFinished(const RunResult& result)
 {
     Q_ASSERT(QThread::currentThread() == thread());
-    if (result.generation != m_generation)
+    if (!m_recording)
         return;
     const qint64 id = m_runId;
     m_runId = -1;
-    m_generation = -1;
+    m_recording = false;
     if (id < 0)
         return;
     if (!m_store->finishRun(id, result)) {

@@ -16,7 +16,8 @@ class Runner;
 // the runner's signals reach it queued, so history writes never stall the run. A failed write never stops
 // the run either: it is reported once per run through warning().
 //
-// Use: watch(runner) once, then before each runner->start(spec, generation) call expect(spec, generation).
+// Use: watch(runner) once, then before each runner->start(spec) call expect(spec). RunSession does this, with
+// one recorder per run.
 class HistoryRecorder final : public QObject {
     Q_OBJECT
 public:
@@ -25,8 +26,8 @@ public:
 
     // Connects to the runner's started, measurementReady and finished signals.
     void watch(Runner* runner);
-    // The next run of generation `generation` runs `spec`: record it. A later expect() replaces it.
-    void expect(const ExperimentSpec& spec, int generation = 0);
+    // The next run the runner starts runs `spec`: record it (that run only). A later expect() replaces it.
+    void expect(const ExperimentSpec& spec);
 
     // The id of the run being recorded (from started to finished), or -1.
     qint64 currentRunId() const { return m_runId; }
@@ -34,7 +35,7 @@ public:
     qint64 lastRunId() const { return m_lastRunId; }
 
     // Direct entry points (the slots the runner's signals reach); usable without a Runner.
-    void onStarted(int generation, int plannedRuns);
+    void onStarted(int plannedRuns);
     void onMeasurementReady(const parlab::Measurement& measurement);
     void onFinished(const parlab::RunResult& result);
 
@@ -50,8 +51,8 @@ private:
 
     HistoryStore* m_store;
     ExperimentSpec m_spec;
-    int m_expected = -1; // generation expect() named
-    int m_generation = -1; // generation being recorded
+    bool m_expected = false; // expect() named the next run
+    bool m_recording = false; // from that run's start to its end
     qint64 m_runId = -1;
     qint64 m_lastRunId = -1;
     bool m_warned = false;

@@ -66,17 +66,6 @@ void ResultsModel::setResult(const RunResult& result)
             incoming.append(m);
     }
 
-    if (result.generation != m_generation && !m_rows.isEmpty()) {
-        // A different run: nothing on screen relates to the new rows, so a reset is the honest signal.
-        beginResetModel();
-        m_rows = incoming;
-        m_lpt = result.bounds.lpt;
-        m_generation = result.generation;
-        endResetModel();
-        return;
-    }
-    m_generation = result.generation;
-
     auto indexIn = [](const QList<Measurement>& list, const Measurement& m) {
         for (qsizetype i = 0; i < list.size(); ++i) {
             if (sameKey(list.at(i), m))

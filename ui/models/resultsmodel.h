@@ -36,6 +36,8 @@ public:
     explicit ResultsModel(QObject* parent = nullptr);
     ~ResultsModel() override;
 
+    // The run as it stands now: rows are matched by (backend, workers) and updated, inserted or removed in
+    // place. Another run is not detected here: call clear() first, as the window does, so the view resets.
     void setResult(const RunResult& result);
     void clear();
     // nullptr for a row out of range; valid until the next setResult or clear.
@@ -52,7 +54,6 @@ private:
 
     QList<Measurement> m_rows;
     QMap<int, double> m_lpt; // workers -> lpt bound of the current result
-    int m_generation = 0;
 };
 
 } // namespace parlab

@@ -212,9 +212,8 @@ void TimelinePanel::showCurrent()
     // Redraws during a run repeat the same result many times over: handing the view the same repeat of the
     // same measurement again would re-index up to 100,000 spans (~50 ms) for nothing.
     // (The lists are shared, not copied, between results of the same repeat; the view keeps its copy, so the
-    // addresses of the lists it shows cannot be reused for new ones.)
-    const QString key = shown ? QStringLiteral("%1|%2|%3|%4|%5|%6")
-                                    .arg(m_result.generation)
+    // addresses of the lists it shows cannot be reused for new ones: another run's tasks make another key.)
+    const QString key = shown ? QStringLiteral("%1|%2|%3|%4|%5")
                                     .arg(label)
                                     .arg(shown->samplesS.size() + shown->failedRuns)
                                     .arg(quintptr(shown->spans.constData()))

@@ -1,0 +1,121 @@
+#include "runsession.h"
+
+#include "backends/backend.h"
+#include "history/historyrecorder.h"
+#include "history/historystore.h"
+#include "runner.h"
+
+#include <QCoreApplication>
+
+namespace parlab {
+
+RunSession::RunSession(QObject* parent)
+    : RunSession(&BackendRegistry::create, parent)
+{ }
+
+RunSession::RunSession(BackendFactory factory, QObject* parent)
+    : QObject(parent)
+    , m_factory(std::move(factory))
+{
+    m_thread.setObjectName(QStringLiteral("runner"));
+}
+
+RunSession::~RunSession()
+{
+    Q_ASSERT(QThread::currentThread() == thread());
+    if (m_state == State::Running)
+        m_runner->cancel(); // alive until m_thread ends, which only onFinished() and this destructor ask for
+    m_thread.quit();
+    m_thread.wait(); // at once after the end; within milliseconds of cancel() mid-run
+    if (m_recorder) {
+        // Every runner signal is posted by now: the recorder stores them all, then goes, so a run ended by the
+        // session's end (a window closed mid-run) is recorded as cancelled, not left to read as interrupted.
+        m_recorder->disconnect(this);
+        if (m_recorder->thread() == thread()) {
+            QCoreApplication::sendPostedEvents(m_recorder);
+            delete m_recorder;
+        } else {
+            m_recorder->deleteLater(); // after what is queued before it, in the store's thread
+        }
+    }
+}
+
+void RunSession::setHistory(HistoryStore* store, QThread* storeThread)
+{
+    Q_ASSERT(m_state == State::Idle);
+    m_store = store;
+    m_storeThread = storeThread;
+}
+
+Result<void> RunSession::start(const ExperimentSpec& spec)
+{
+    Q_ASSERT(QThread::currentThread() == thread());
+    if (m_state != State::Idle)
+        return fail(m_state == State::Running ? QStringLiteral("a run is already going: cancel it or wait for its end")
+                                              : QStringLiteral("this session has run its experiment: start a new one"));
+    if (const QString invalid = validateSpec(spec); !invalid.isEmpty())
+        return fail(invalid);
+
+    m_state = State::Running;
+    m_result = RunResult();
+    m_result.spec = spec;
+
+    m_runner = new Runner(m_factory);
+    m_runner->moveToThread(&m_thread);
+    connect(&m_thread, &QThread::finished, m_runner, &QObject::deleteLater);
+
+    // The recorder first: its queued slots then run before the session's, so where it shares the session's
+    // thread (the CLI) the run's end is stored by the time finished() is emitted.
+    if (m_store) {
+        m_recorder = new HistoryRecorder(m_store);
+        m_recorder->expect(spec); // before it moves: nothing else touches it yet
+        connect(m_recorder, &HistoryRecorder::runStarted, this, [this](qint64 id) {
+            m_historyRunId = id;
+            Q_EMIT historyRunStarted(id);
+        });
+        connect(m_recorder, &HistoryRecorder::runSaved, this, [this](qint64 id) {
+            m_savedRunId = id;
+            Q_EMIT historyRunSaved(id);
+        });
+        connect(m_recorder, &HistoryRecorder::warning, this, &RunSession::historyWarning);
+        if (m_storeThread && m_storeThread != thread())
+            m_recorder->moveToThread(m_storeThread);
+        m_recorder->watch(m_runner);
+    }
+
+    // Queued (the runner lives in another thread): everything arrives here, in order, in this thread.
+    connect(m_runner, &Runner::started, this, &RunSession::started);
+    connect(m_runner, &Runner::progress, this, &RunSession::progress);
+    connect(m_runner, &Runner::measurementReady, this, &RunSession::measurementReady);
+    connect(m_runner, &Runner::resultChanged, this, [this](const RunResult& result) {
+        Q_ASSERT(QThread::currentThread() == thread());
+        m_result = result;
+        Q_EMIT resultChanged(result);
+    });
+    connect(m_runner, &Runner::failed, this, &RunSession::failed);
+    connect(m_runner, &Runner::finished, this, &RunSession::onFinished);
+
+    m_thread.start();
+    QMetaObject::invokeMethod(
+        m_runner, [runner = m_runner, spec] { runner->start(spec); }, Qt::QueuedConnection);
+    return {};
+}
+
+void RunSession::cancel()
+{
+    Q_ASSERT(QThread::currentThread() == thread());
+    // Also when start()'s queued call has not begun: the runner keeps the cancel and the run ends at once.
+    if (m_state == State::Running)
+        m_runner->cancel();
+}
+
+void RunSession::onFinished(const RunResult& result)
+{
+    Q_ASSERT(QThread::currentThread() == thread());
+    m_result = result;
+    m_state = State::Ended;
+    m_thread.quit(); // the runner is done with it; it is deleted as the thread ends
+    Q_EMIT finished(result);
+}
+
+} // namespace parlab

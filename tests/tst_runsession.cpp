@@ -1,0 +1,367 @@
+// RunSession as the window and the CLI drive it: one session per run, a real Runner with real backends (threads,
+// worker processes, child programs), a real history database. Checks the signal sequence and the history row of
+// a run that succeeds, is cancelled (every child process ended) or fails; that a bad spec or a second start is
+// refused with the reason and leaves nothing behind; and that an old session's results never reach a new one.
+
+#include "experimentspec.h"
+#include "history/historystore.h"
+#include "results.h"
+#include "runsession.h"
+#include "testsupport.h"
+
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThread>
+
+using namespace parlab;
+using testsupport::descendants;
+
+namespace {
+
+ExperimentSpec makeSpec(const QString& kernel, const QList<qint64>& inputs, const QStringList& backends,
+    const QList<int>& workers, int repeats, int warmup)
+{
+    ExperimentSpec s;
+    s.kernel = kernel;
+    s.inputs = inputs;
+    s.backends = backends;
+    s.workers = workers;
+    s.repeats = repeats;
+    s.warmup = warmup;
+    return s;
+}
+
+// Long enough that a run is surely still going when the test acts on it.
+ExperimentSpec longSpec(const QString& backend)
+{
+    return makeSpec(QStringLiteral("sleep"), { 60'000, 60'000 }, { backend }, { 2 }, 3, 0);
+}
+
+int totalSamples(const RunResult& r)
+{
+    int n = 0;
+    for (const Measurement& m : r.measurements)
+        n += int(m.samplesS.size());
+    return n;
+}
+
+} // namespace
+
+class TestRunSession final : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void init();
+    void runToTheEndIsRecorded();
+    void invalidSpecIsRefusedAndLeavesNothing();
+    void secondStartIsRefused();
+    void cancelEndsEveryProcess_data();
+    void cancelEndsEveryProcess();
+    void failingRunRecordsItsMessage();
+    void oldSessionNeverReachesTheNewOne();
+    void historyInAnotherThread();
+
+private:
+    QString dbPath() const { return m_dir->filePath(QStringLiteral("history.sqlite")); }
+    std::unique_ptr<QTemporaryDir> m_dir;
+};
+
+void TestRunSession::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+}
+
+void TestRunSession::runToTheEndIsRecorded()
+{
+    HistoryStore store;
+    QCOMPARE(store.open(dbPath()), QString());
+    RunSession session;
+    session.setHistory(&store);
+    QSignalSpy started(&session, &RunSession::started);
+    QSignalSpy progress(&session, &RunSession::progress);
+    QSignalSpy ready(&session, &RunSession::measurementReady);
+    QSignalSpy changed(&session, &RunSession::resultChanged);
+    QSignalSpy failed(&session, &RunSession::failed);
+    QSignalSpy finished(&session, &RunSession::finished);
+    QSignalSpy historyStarted(&session, &RunSession::historyRunStarted);
+    QSignalSpy historySaved(&session, &RunSession::historyRunSaved);
+    QSignalSpy warnings(&session, &RunSession::historyWarning);
+    // What the CLI reads when the run ends: the run is stored by then.
+    qint64 savedAtFinish = -2;
+    connect(&session, &RunSession::finished, this, [&] { savedAtFinish = session.savedRunId(); });
+
+    const ExperimentSpec spec = makeSpec(QStringLiteral("spin"), { 2, 2, 2, 2 },
+        { QStringLiteral("sequential"), QStringLiteral("threads") }, { 1, 2 }, 2, 1);
+    const Result<void> start = session.start(spec);
+    QVERIFY2(start.has_value(), qPrintable(start.error()));
+    QVERIFY(session.isRunning());
+    QCOMPARE(session.result().spec.kernel, QStringLiteral("spin")); // the spec at once, before anything lands
+    QVERIFY(finished.wait(30'000));
+    QVERIFY(!session.isRunning());
+    QVERIFY(session.hasEnded());
+
+    // 3 combinations (sequential, threads x1, x2), 1 warm-up + 2 measured rounds.
+    QCOMPARE(started.size(), 1);
+    QCOMPARE(started.first().at(0).toInt(), 3 * 3);
+    QCOMPARE(progress.size(), 3 * 3);
+    for (int i = 0; i < int(progress.size()); ++i) {
+        QCOMPARE(progress[i].at(0).toInt(), i + 1);
+        QCOMPARE(progress[i].at(1).toInt(), 3 * 3);
+    }
+    QCOMPARE(ready.size(), 3 * 2);
+    QCOMPARE(changed.size(), 3 * 2);
+    QCOMPARE(failed.size(), 0);
+    QCOMPARE(finished.size(), 1);
+
+    const RunResult result = finished.first().at(0).value<RunResult>();
+    QVERIFY2(result.succeeded(), qPrintable(result.error));
+    QCOMPARE(result.measurements.size(), 3);
+    QCOMPARE(totalSamples(result), 3 * 2);
+    QCOMPARE(session.result().measurements.size(), 3);
+    QCOMPARE(session.result().completedRuns, result.completedRuns);
+
+    // The history row: begun when the run started, finished with every sample, stored before finished().
+    QVERIFY2(warnings.isEmpty(), warnings.isEmpty() ? "" : qPrintable(warnings.first().first().toString()));
+    QCOMPARE(historyStarted.size(), 1);
+    QCOMPARE(historySaved.size(), 1);
+    const qint64 id = historySaved.first().first().toLongLong();
+    QCOMPARE(historyStarted.first().first().toLongLong(), id);
+    QCOMPARE(session.historyRunId(), id);
+    QCOMPARE(savedAtFinish, id);
+    QCOMPARE(store.runs().size(), 1);
+    const auto summary = store.summary(id);
+    QVERIFY(summary);
+    QCOMPARE(summary->status, RunStatus::Finished);
+    QCOMPARE(summary->samples, 3 * 2);
+    const auto loaded = store.load(id);
+    QVERIFY(loaded);
+    for (const Measurement& m : result.measurements)
+        QCOMPARE(loaded->find(m.backend, m.workers)->samplesS, m.samplesS);
+}
+
+void TestRunSession::invalidSpecIsRefusedAndLeavesNothing()
+{
+    HistoryStore store;
+    QCOMPARE(store.open(dbPath()), QString());
+    RunSession session;
+    session.setHistory(&store);
+    QSignalSpy started(&session, &RunSession::started);
+    QSignalSpy finished(&session, &RunSession::finished);
+    ExperimentSpec spec = makeSpec(QStringLiteral("fibb"), { 20 }, { QStringLiteral("threads") }, { 2 }, 1, 0);
+    const Result<void> start = session.start(spec);
+    QVERIFY(!start.has_value());
+    QVERIFY2(start.error().contains(QStringLiteral("did you mean 'fib'")), qPrintable(start.error()));
+    QVERIFY(!session.isRunning());
+    QVERIFY(!session.hasEnded());
+    QTest::qWait(200);
+    QCOMPARE(started.size() + finished.size(), 0);
+    QCOMPARE(store.runs().size(), 0);
+    QCOMPARE(descendants(), QList<qint64> {});
+
+    // The same session can still run a good spec: a refused start did not use it up.
+    spec.kernel = QStringLiteral("fib");
+    QVERIFY(session.start(spec).has_value());
+    QVERIFY(finished.wait(10'000));
+    QVERIFY(finished.first().at(0).value<RunResult>().succeeded());
+}
+
+void TestRunSession::secondStartIsRefused()
+{
+    RunSession session;
+    QSignalSpy started(&session, &RunSession::started);
+    QSignalSpy finished(&session, &RunSession::finished);
+    QVERIFY(session.start(longSpec(QStringLiteral("threads"))).has_value());
+    QVERIFY(started.wait(5000));
+
+    // While it runs: refused, and the run goes on untouched.
+    const ExperimentSpec other = makeSpec(QStringLiteral("fib"), { 20 }, { QStringLiteral("sequential") }, { 1 }, 1, 0);
+    const Result<void> again = session.start(other);
+    QVERIFY(!again.has_value());
+    QVERIFY2(again.error().contains(QStringLiteral("already going")), qPrintable(again.error()));
+    QVERIFY(session.isRunning());
+    QCOMPARE(session.result().spec.kernel, QStringLiteral("sleep"));
+
+    session.cancel();
+    QVERIFY(finished.wait(5000));
+    QVERIFY(finished.first().at(0).value<RunResult>().cancelled);
+    // After its end a session stays what it was: the next run is a new session.
+    const Result<void> afterEnd = session.start(other);
+    QVERIFY(!afterEnd.has_value());
+    QVERIFY2(afterEnd.error().contains(QStringLiteral("start a new one")), qPrintable(afterEnd.error()));
+    QTest::qWait(200);
+    QCOMPARE(finished.size(), 1);
+    QCOMPARE(session.result().spec.kernel, QStringLiteral("sleep"));
+}
+
+void TestRunSession::cancelEndsEveryProcess_data()
+{
+    QTest::addColumn<QString>("backend");
+    QTest::newRow("processes") << QStringLiteral("processes");
+    QTest::newRow("process-per-task") << QStringLiteral("process-per-task");
+}
+
+void TestRunSession::cancelEndsEveryProcess()
+{
+    QFETCH(QString, backend);
+    HistoryStore store;
+    QCOMPARE(store.open(dbPath()), QString());
+    RunSession session;
+    session.setHistory(&store);
+    QSignalSpy finished(&session, &RunSession::finished);
+    QSignalSpy failed(&session, &RunSession::failed);
+    // Short tasks, many rounds: each round runs the in-process sequential baseline, then the backend's child
+    // processes; the test cancels the moment it sees them.
+    QVERIFY(session.start(makeSpec(QStringLiteral("sleep"), { 400, 400 }, { backend }, { 2 }, 100, 0)).has_value());
+    QTRY_VERIFY_WITH_TIMEOUT(!descendants().isEmpty(), 10'000);
+    QVERIFY(session.isRunning());
+    QElapsedTimer timer;
+    timer.start();
+    session.cancel();
+    QVERIFY(finished.wait(5000));
+    qInfo("%s: finished %lld ms after cancel()", qPrintable(backend), timer.elapsed());
+    QVERIFY2(timer.elapsed() < 2000, qPrintable(QString::number(timer.elapsed())));
+    QTRY_COMPARE_WITH_TIMEOUT(descendants(), QList<qint64> {}, 2000);
+
+    const RunResult result = finished.first().at(0).value<RunResult>();
+    QVERIFY(result.cancelled);
+    QVERIFY2(result.error.isEmpty(), qPrintable(result.error)); // a cancel is not a failure
+    QCOMPARE(failed.size(), 0);
+    QVERIFY2(totalSamples(result) < 2 * 100, "the cancel did not stop the run");
+    // Stored as cancelled, with what was measured before the cancel.
+    QVERIFY(session.savedRunId() >= 0);
+    const auto summary = store.summary(session.savedRunId());
+    QVERIFY(summary);
+    QCOMPARE(summary->status, RunStatus::Cancelled);
+    QCOMPARE(summary->samples, totalSamples(result));
+}
+
+void TestRunSession::failingRunRecordsItsMessage()
+{
+    HistoryStore store;
+    QCOMPARE(store.open(dbPath()), QString());
+    RunSession session;
+    session.setHistory(&store);
+    QSignalSpy failed(&session, &RunSession::failed);
+    QSignalSpy finished(&session, &RunSession::finished);
+    // A real program that fails for input 9: the baseline's first round fails on its second task.
+    ExperimentSpec spec = makeSpec(QStringLiteral("command"), { 1, 9 }, { QStringLiteral("sequential") }, { 1 }, 2, 0);
+    spec.options.kernelSettings.insert(QStringLiteral("command"), QStringLiteral("test {} -lt 5"));
+    QVERIFY(session.start(spec).has_value());
+    QVERIFY(finished.wait(10'000));
+    QCOMPARE(failed.size(), 1);
+    const QString message = failed.first().at(0).toString();
+    QVERIFY2(message.startsWith(QStringLiteral("sequential x1: ")), qPrintable(message));
+    QVERIFY2(message.contains(QStringLiteral("test 9 -lt 5")), qPrintable(message));
+    const RunResult result = finished.first().at(0).value<RunResult>();
+    QCOMPARE(result.error, message);
+    QVERIFY(!result.succeeded());
+    QVERIFY(!result.cancelled);
+
+    const auto summary = store.summary(session.savedRunId());
+    QVERIFY(summary);
+    QCOMPARE(summary->status, RunStatus::Failed);
+    QCOMPARE(summary->error, message);
+}
+
+void TestRunSession::oldSessionNeverReachesTheNewOne()
+{
+    // A receiver as the window is one: it shows whatever the session it is connected to delivers. An old
+    // session goes (mid-run, with results still queued for it) and a new one starts; from then on the
+    // receiver sees the new run only. The runs are told apart by kernel (spin, then fib).
+    HistoryStore store;
+    QCOMPARE(store.open(dbPath()), QString());
+    QStringList kernels; // of every result the receiver got
+    QStringList backends; // of every measurement it got
+    auto watch = [&](RunSession* session) {
+        connect(session, &RunSession::resultChanged, this,
+            [&kernels](const RunResult& r) { kernels.append(r.spec.kernel); });
+        connect(
+            session, &RunSession::finished, this, [&kernels](const RunResult& r) { kernels.append(r.spec.kernel); });
+        connect(session, &RunSession::measurementReady, this,
+            [&backends](const Measurement& m) { backends.append(m.backend); });
+    };
+
+    auto old = std::make_unique<RunSession>();
+    old->setHistory(&store);
+    watch(old.get());
+    QSignalSpy oldChanged(old.get(), &RunSession::resultChanged);
+    QVERIFY(old->start(makeSpec(QStringLiteral("spin"), { 5, 5 }, { QStringLiteral("threads") }, { 2 }, 10'000, 0))
+                .has_value());
+    QVERIFY(oldChanged.wait(10'000));
+    QThread::msleep(200); // the old run goes on, its results queue up undelivered
+    const qsizetype kernelsBefore = kernels.size();
+    const qsizetype backendsBefore = backends.size();
+    QVERIFY(kernelsBefore > 0 && backendsBefore > 0);
+    const qint64 oldId = old->historyRunId();
+    QVERIFY(oldId >= 0);
+    old.reset(); // cancels and joins its run; what was queued for it goes with it
+
+    RunSession fresh;
+    fresh.setHistory(&store);
+    watch(&fresh);
+    QSignalSpy finished(&fresh, &RunSession::finished);
+    QVERIFY(fresh.start(makeSpec(QStringLiteral("fib"), { 20 }, { QStringLiteral("sequential") }, { 1 }, 3, 0))
+                .has_value());
+    QVERIFY(finished.wait(10'000));
+    QTest::qWait(100); // anything still in flight would land now
+    const QStringList kernelsAfter = kernels.mid(kernelsBefore);
+    QCOMPARE(kernelsAfter.size(), 3 + 1); // the new run's three results and its end
+    QCOMPARE(kernelsAfter, QStringList(4, QStringLiteral("fib")));
+    QCOMPARE(backends.mid(backendsBefore), QStringList(3, QStringLiteral("sequential")));
+
+    // The old run, ended by its session's end (a window closed mid-run), is stored as cancelled with
+    // everything it measured, not left to read as interrupted.
+    const auto summary = store.summary(oldId);
+    QVERIFY(summary);
+    QCOMPARE(summary->status, RunStatus::Cancelled);
+    QVERIFY(summary->samples >= int(backendsBefore));
+    QCOMPARE(store.summary(fresh.savedRunId())->status, RunStatus::Finished);
+}
+
+void TestRunSession::historyInAnotherThread()
+{
+    // The window's arrangement: the store lives in a history thread of its own, so that storing a large
+    // measurement never stalls the window; the session records through it all the same.
+    QThread historyThread;
+    historyThread.setObjectName(QStringLiteral("history"));
+    auto* anchor = new QObject;
+    anchor->moveToThread(&historyThread);
+    historyThread.start();
+    HistoryStore writer;
+    QString opened = QStringLiteral("not run");
+    QMetaObject::invokeMethod(
+        anchor, [&] { opened = writer.open(dbPath()); }, Qt::BlockingQueuedConnection);
+    QCOMPARE(opened, QString());
+
+    qint64 savedId = -1;
+    {
+        RunSession session;
+        session.setHistory(&writer, &historyThread);
+        QSignalSpy finished(&session, &RunSession::finished);
+        QSignalSpy saved(&session, &RunSession::historyRunSaved);
+        QVERIFY(session.start(makeSpec(QStringLiteral("spin"), { 2, 2 }, { QStringLiteral("threads") }, { 2 }, 2, 0))
+                    .has_value());
+        QVERIFY(finished.wait(10'000));
+        QVERIFY(finished.first().at(0).value<RunResult>().succeeded());
+        QVERIFY(saved.size() == 1 || saved.wait(10'000));
+        savedId = saved.first().first().toLongLong();
+        QCOMPARE(session.savedRunId(), savedId);
+    }
+    QMetaObject::invokeMethod(
+        anchor, [&] { writer.close(); }, Qt::BlockingQueuedConnection);
+    historyThread.quit();
+    historyThread.wait();
+    delete anchor;
+
+    HistoryStore reader;
+    QCOMPARE(reader.open(dbPath()), QString());
+    const auto summary = reader.summary(savedId);
+    QVERIFY(summary);
+    QCOMPARE(summary->status, RunStatus::Finished);
+    QCOMPARE(summary->samples, 2 * 2); // sequential and threads x2, two repeats each
+}
+
+QTEST_GUILESS_MAIN(TestRunSession)
+#include "tst_runsession.moc"

@@ -117,10 +117,12 @@ QString ChildProcess::start(const QString& program, const QStringList& arguments
 
     const QByteArray file = QFile::encodeName(path);
     std::vector<QByteArray> storage;
+    storage.reserve(size_t(arguments.size()) + 1);
     storage.push_back(file);
     for (const QString& a : arguments)
         storage.push_back(a.toLocal8Bit());
     std::vector<char*> argv;
+    argv.reserve(storage.size() + 1);
     for (QByteArray& s : storage)
         argv.push_back(s.data());
     argv.push_back(nullptr);
@@ -137,6 +139,7 @@ QString ChildProcess::start(const QString& program, const QStringList& arguments
     for (const QString& extra : extraEnvironment)
         environmentStorage.push_back(extra.toLocal8Bit());
     std::vector<char*> envp;
+    envp.reserve(environmentStorage.size() + 1);
     for (QByteArray& s : environmentStorage)
         envp.push_back(s.data());
     envp.push_back(nullptr);

@@ -96,7 +96,7 @@ QString validateSpec(const ExperimentSpec& spec)
         return configured.error();
     if (spec.inputs.isEmpty())
         return QStringLiteral("the input list is empty: give at least one input");
-    if (const QString error = kernel->checkInputs(spec.inputs); !error.isEmpty())
+    if (QString error = kernel->checkInputs(spec.inputs); !error.isEmpty())
         return error;
     if (spec.backends.isEmpty())
         return QStringLiteral("no backend chosen: give at least one");
@@ -105,7 +105,7 @@ QString validateSpec(const ExperimentSpec& spec)
             return unknown(QStringLiteral("backend"), id, BackendRegistry::ids());
         if (const Availability a = BackendRegistry::availability(id, spec.options); !a.available)
             return QStringLiteral("backend '%1' cannot run here: %2").arg(id, a.reason);
-        if (const QString error = BackendRegistry::checkKernel(id, *kernel, spec.options); !error.isEmpty())
+        if (QString error = BackendRegistry::checkKernel(id, *kernel, spec.options); !error.isEmpty())
             return error;
     }
     if (spec.workers.isEmpty())

@@ -8,7 +8,7 @@ namespace parlab {
 
 namespace {
 struct KnownBackend {
-    const char* id;
+    const char* id = nullptr;
     Palette::Colour colour;
 };
 

@@ -112,7 +112,7 @@ std::optional<Preset> fromJson(const QString& name, const QByteArray& json, QStr
     const QJsonValue backends = object.value(QStringLiteral("backends"));
     if (!backends.isArray() || backends.toArray().isEmpty())
         return fieldError(QStringLiteral("backends"), QStringLiteral("missing, or not a non-empty list"));
-    for (const QJsonValue& id : backends.toArray()) {
+    for (const auto& id : backends.toArray()) {
         if (!id.isString() || id.toString().trimmed().isEmpty())
             return fieldError(QStringLiteral("backends"), QStringLiteral("every backend must be a non-empty name"));
         const QString backend = id.toString().trimmed();

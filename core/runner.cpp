@@ -67,7 +67,7 @@ private:
     // The kernel and one backend per (backend, workers) combination, in plan order; an error ends the run.
     QString prepare()
     {
-        if (const QString error = validateSpec(m_spec); !error.isEmpty())
+        if (QString error = validateSpec(m_spec); !error.isEmpty())
             return error;
         m_kernel = KernelRegistry::create(m_spec.kernel);
         if (const Result<void> configured = m_kernel->configure(m_spec.options); !configured)

@@ -103,7 +103,7 @@ void TestCli::listKernelsAndBackends()
     QCOMPARE(backends.code, 0);
     const QJsonArray array = QJsonDocument::fromJson(backends.out.toUtf8()).array();
     QStringList ids;
-    for (const QJsonValue& v : array) {
+    for (const auto& v : array) {
         ids.append(v.toObject().value(QStringLiteral("id")).toString());
         QVERIFY(v.toObject().contains(QStringLiteral("available")));
         QVERIFY(v.toObject().contains(QStringLiteral("reason")));
@@ -139,7 +139,7 @@ void TestCli::runHelpShowsEachOptionsDefaultAndRange()
     QCOMPARE(list.code, 0);
     const QJsonArray array = QJsonDocument::fromJson(list.out.toUtf8()).array();
     QCOMPARE(array.size(), parlab::RunOptions::descriptors().size());
-    for (const QJsonValue& v : array) {
+    for (const auto& v : array) {
         const parlab::OptionDescriptor* d
             = parlab::RunOptions::find(v.toObject().value(QStringLiteral("key")).toString());
         QVERIFY(d);
@@ -164,7 +164,7 @@ void TestCli::runPrintsJson()
     QCOMPARE(results.size(), 5); // sequential once, two backends at two worker counts
     const QString reference = top.value(QStringLiteral("reference_checksum")).toString();
     QCOMPARE(reference.size(), 16);
-    for (const QJsonValue& v : results) {
+    for (const auto& v : results) {
         const QJsonObject m = v.toObject();
         QCOMPARE(m.value(QStringLiteral("samples_s")).toArray().size(), 2);
         QVERIFY(m.value(QStringLiteral("speedup")).toDouble() > 0);
@@ -246,7 +246,7 @@ void TestCli::runWritesTraceAndHtmlReport()
     QCOMPARE(error.error, QJsonParseError::NoError);
     QStringList processes;
     int tasks = 0;
-    for (const QJsonValue& v : top.value(QStringLiteral("traceEvents")).toArray()) {
+    for (const auto& v : top.value(QStringLiteral("traceEvents")).toArray()) {
         const QJsonObject e = v.toObject();
         if (e.value(QStringLiteral("ph")).toString() == QStringLiteral("X")) {
             ++tasks;
@@ -282,7 +282,7 @@ void TestCli::badInputIsRejectedBeforeRunning_data()
     // fib 45 would take many seconds per run: a quick exit proves nothing was measured.
     const QStringList base { QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("fib"),
         QStringLiteral("--inputs"), QStringLiteral("45,45") };
-    auto with = [&base](QStringList extra) { return base + extra; };
+    auto with = [&base](const QStringList& extra) { return base + extra; };
     QTest::newRow("unknown kernel") << QStringList { QStringLiteral("run"), QStringLiteral("--kernel"),
         QStringLiteral("fibb"), QStringLiteral("--inputs"), QStringLiteral("1") }
                                     << QStringLiteral("unknown kernel 'fibb': did you mean 'fib'?");
@@ -393,7 +393,7 @@ void TestCli::ctrlCCancelsAndKeepsResults()
     QVERIFY(summary);
     QCOMPARE(summary->status, parlab::RunStatus::Cancelled);
     int printed = 0;
-    for (const QJsonValue& r : results)
+    for (const auto& r : results)
         printed += int(r.toObject().value(QStringLiteral("samples_s")).toArray().size());
     QCOMPARE(summary->samples, printed);
 }
@@ -406,7 +406,7 @@ void TestCli::overheadMeasuresEveryCostAgainstAFloor()
     const QJsonArray rows = QJsonDocument::fromJson(r.out.toUtf8()).array();
     QCOMPARE(rows.size(), 7);
     QStringList what;
-    for (const QJsonValue& v : rows) {
+    for (const auto& v : rows) {
         const QJsonObject row = v.toObject();
         what.append(row.value(QStringLiteral("what")).toString());
         QVERIFY2(row.value(QStringLiteral("skipped")).toString().isEmpty(),

@@ -123,7 +123,7 @@ QJsonObject traceOf(const RunResult& r)
 QList<QJsonObject> eventsOf(const QJsonObject& trace, const QString& phase)
 {
     QList<QJsonObject> events;
-    for (const QJsonValue& v : trace.value(QStringLiteral("traceEvents")).toArray()) {
+    for (const auto& v : trace.value(QStringLiteral("traceEvents")).toArray()) {
         if (v.toObject().value(QStringLiteral("ph")).toString() == phase)
             events.append(v.toObject());
     }
@@ -276,7 +276,7 @@ void TestExports::jsonFollowsTheSchema()
 
     const QJsonArray results = top.value(QStringLiteral("results")).toArray();
     QCOMPARE(results.size(), 3);
-    for (const QJsonValue& value : results) {
+    for (const auto& value : results) {
         QCOMPARE(sortedKeys(value.toObject()),
             sorted({ QStringLiteral("backend"), QStringLiteral("workers"), QStringLiteral("samples_s"),
                 QStringLiteral("median_s"), QStringLiteral("mean_s"), QStringLiteral("stddev_s"),
@@ -664,9 +664,10 @@ void TestExports::htmlStaysSmallForLargeRuns()
         for (int workers : { 2, 4, 8, 16 }) {
             Measurement m = testsupport::measurement(QStringLiteral("backend%1").arg(b), workers, { 1.0 / workers });
             for (int i = 0; i < 5'000; ++i)
-                m.spans.append(span(i, i, i % workers, i / workers * 1'000'000, i / workers * 1'000'000 + 900'000));
+                m.spans.append(span(
+                    i, i, i % workers, qint64(i / workers) * 1'000'000, qint64(i / workers) * 1'000'000 + 900'000));
             for (int w = 0; w < workers; ++w) {
-                for (qint64 t = 0; t < 5'000 / workers * 1'000'000; t += 500'000)
+                for (qint64 t = 0; t < qint64(5'000 / workers) * 1'000'000; t += 500'000)
                     m.states.append(
                         state(w, (t / 500'000 + w) % 3 ? LockState::Waiting : LockState::Running, t, t + 500'000));
             }
@@ -681,9 +682,9 @@ void TestExports::htmlStaysSmallForLargeRuns()
     QCOMPARE(html.count("aria-label=\"Timeline of"), 6);
     QVERIFY(html.contains("26 more measurements are left out"));
     QCOMPARE(html.count("the first 1000 of 5000 tasks are drawn"), 6);
-    QVERIFY2(html.size() < 4 * 1024 * 1024, "the report must stay small enough to mail");
+    QVERIFY2(html.size() < qsizetype(4) * 1024 * 1024, "the report must stay small enough to mail");
     // The trace keeps everything.
-    QVERIFY(TraceExport::toJson(r).count("\"ph\":\"X\"") >= 32 * 5'000);
+    QVERIFY(TraceExport::toJson(r).count("\"ph\":\"X\"") >= qsizetype(32) * 5'000);
 }
 
 void TestExports::speedupsPrintOneWay()

@@ -250,6 +250,7 @@ void TestGil::mutualExclusion()
     const qint64 before = monotonicNs();
     {
         std::vector<std::jthread> threads;
+        threads.reserve(kThreads);
         for (int w = 0; w < kThreads; ++w) {
             threads.emplace_back([&, w] {
                 GilThreadState thread(lock, w);
@@ -392,6 +393,7 @@ void TestGil::noLostWakeups()
     timer.start();
     {
         std::vector<std::jthread> threads;
+        threads.reserve(kThreads);
         for (int w = 0; w < kThreads; ++w) {
             threads.emplace_back([&, w] {
                 GilThreadState thread(lock, w, 1000);
@@ -456,6 +458,7 @@ void TestGil::cancelWakesWaiters()
     while (!holding.load())
         std::this_thread::sleep_for(1ms);
     std::vector<std::thread> waiters;
+    waiters.reserve(kWaiters);
     for (int w = 0; w < kWaiters; ++w) {
         waiters.emplace_back([&, w] {
             GilThreadState thread(lock, w);

@@ -233,7 +233,7 @@ void TestGui::nextRunShowsOnlyItsOwnResults()
     QVERIFY(!window.runAction()->isEnabled());
     window.startRun();
     QCOMPARE(window.session(), first);
-    QVERIFY(first->isRunning());
+    QVERIFY(first && first->isRunning());
 
     // Cancel, and at once run something else: the table and the result are the new run's alone, whatever
     // the cancelled run still had on its way.
@@ -300,7 +300,7 @@ void TestGui::exportsWriteValidFiles()
                                   .value(QStringLiteral("traceEvents"))
                                   .toArray();
     int tasks = 0;
-    for (const QJsonValue& event : events)
+    for (const auto& event : events)
         tasks += event.toObject().value(QStringLiteral("ph")).toString() == QStringLiteral("X");
     QCOMPARE(tasks, 2 * 3); // sequential, threads x1, threads x2: two inputs each
     // File > Export report: one HTML file with the charts inline.

@@ -287,7 +287,7 @@ QString fixture(const QString& name)
 // A copy of the schema-1 fixture in `dir`: a test must never open (and so migrate) the committed file.
 QString schema1Copy(const QTemporaryDir& dir)
 {
-    const QString copy = dir.filePath(QStringLiteral("history.sqlite"));
+    QString copy = dir.filePath(QStringLiteral("history.sqlite"));
     QFile::remove(copy);
     if (!QFile::copy(fixture(QStringLiteral("history-schema1.sqlite")), copy))
         return {};
@@ -1048,7 +1048,7 @@ void TestHistory::migratesASchema1History()
         QCOMPARE(column(path, QStringLiteral("PRAGMA user_version")).value(0).toInt(), 2);
         const QList<RunSummary> summaries = store.runs();
         QCOMPARE(summaries.size(), runs.size());
-        for (const QJsonValue& value : runs) {
+        for (const auto& value : runs) {
             const QJsonObject want = value.toObject();
             const QJsonObject wantSummary = want.value(QStringLiteral("summary")).toObject();
             const qint64 id = wantSummary.value(QStringLiteral("id")).toInteger();
@@ -1272,7 +1272,7 @@ void TestHistory::cliRunSavesAndHistoryCommands()
     QCOMPARE(cmp.value(QStringLiteral("b")).toInt(), 2);
     const QJsonArray rows = cmp.value(QStringLiteral("rows")).toArray();
     QCOMPARE(rows.size(), 3);
-    for (const QJsonValue& row : rows) {
+    for (const auto& row : rows) {
         const QJsonObject o = row.toObject();
         QVERIFY(o.value(QStringLiteral("ratio")).toDouble() > 0);
         QVERIFY(o.value(QStringLiteral("p_value")).toDouble() > 0);

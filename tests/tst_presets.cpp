@@ -258,7 +258,7 @@ void TestPresets::cliListsPresets()
     const QJsonArray array = QJsonDocument::fromJson(json.out.toUtf8(), &error).array();
     QCOMPARE(error.error, QJsonParseError::NoError);
     QStringList names;
-    for (const QJsonValue& v : array) {
+    for (const auto& v : array) {
         const QJsonObject o = v.toObject();
         names.append(o.value(QStringLiteral("name")).toString());
         for (const char* key :
@@ -292,12 +292,12 @@ void TestPresets::cliRunsAPresetWithOverrides()
     QCOMPARE(spec.value(QStringLiteral("warmup")).toInt(), 0);
     // What was not overridden comes from the preset: its backends, each at the two worker counts given.
     QStringList backends;
-    for (const QJsonValue& v : spec.value(QStringLiteral("backends")).toArray())
+    for (const auto& v : spec.value(QStringLiteral("backends")).toArray())
         backends.append(v.toString());
     QCOMPARE(backends, preset->spec.backends);
     const QJsonArray results = top.value(QStringLiteral("results")).toArray();
     QCOMPARE(results.size(), 1 + 2 * (preset->spec.backends.size() - 1));
-    for (const QJsonValue& v : results)
+    for (const auto& v : results)
         QCOMPARE(v.toObject().value(QStringLiteral("samples_s")).toArray().size(), 1);
 }
 

@@ -59,7 +59,7 @@ std::unique_ptr<Kernel> kernel(const QString& name, const RunOptions& options = 
 
 QString writeScript(QTemporaryDir& dir, const QString& name, const QByteArray& body)
 {
-    const QString path = dir.filePath(name);
+    QString path = dir.filePath(name);
     QFile file(path);
     file.open(QIODevice::WriteOnly);
     file.write("#!/bin/sh\n" + body);
@@ -183,8 +183,8 @@ void TestProcesses::poolReusesWorkersAndChunks()
     QCOMPARE(workerChildren(::getpid()).size(), 2);
     // Chunks of three consecutive inputs go to one worker.
     for (int chunk = 0; chunk < 3; ++chunk) {
-        QCOMPARE(first[chunk * 3].pid, first[chunk * 3 + 1].pid);
-        QCOMPARE(first[chunk * 3].pid, first[chunk * 3 + 2].pid);
+        QCOMPARE(first[qsizetype(chunk) * 3].pid, first[qsizetype(chunk) * 3 + 1].pid);
+        QCOMPARE(first[qsizetype(chunk) * 3].pid, first[qsizetype(chunk) * 3 + 2].pid);
     }
     b.reset();
     QVERIFY(workerChildren(::getpid()).isEmpty());
@@ -496,7 +496,7 @@ void TestProcesses::cliKilledWorkerStopsOrContinues()
     QVERIFY(!results.isEmpty());
     QCOMPARE(results.at(0).toObject().value(QStringLiteral("backend")).toString(), QStringLiteral("sequential"));
     if (policy == QStringLiteral("stop")) {
-        QVERIFY(results.at(0).toObject().value(QStringLiteral("samples_s")).toArray().size() >= 1);
+        QVERIFY(!results.at(0).toObject().value(QStringLiteral("samples_s")).toArray().isEmpty());
     } else {
         // The run went on with a fresh pool: all three rounds of sequential, two good processes rounds.
         QCOMPARE(results.at(0).toObject().value(QStringLiteral("samples_s")).toArray().size(), 3);

@@ -82,7 +82,7 @@ private:
 };
 
 // The registry's backends, but `faulty` (at any worker count) made by `make`.
-BackendFactory factoryWith(const QString& faulty, std::function<std::unique_ptr<Backend>()> make)
+BackendFactory factoryWith(const QString& faulty, const std::function<std::unique_ptr<Backend>()>& make)
 {
     return [faulty, make](const QString& id) { return id == faulty ? make() : BackendRegistry::create(id); };
 }

@@ -809,7 +809,7 @@ void TestTimeline::hundredThousandSpansPaintFast()
     m.backend = QStringLiteral("gil-threads");
     m.workers = kWorkers;
     m.spans.reserve(kTasks);
-    m.states.reserve(2 * kTasks);
+    m.states.reserve(qsizetype(2) * kTasks);
     QList<qint64> clock(kWorkers, kClock);
     for (int i = 0; i < kTasks; ++i) {
         const int worker = i % kWorkers;
@@ -819,7 +819,7 @@ void TestTimeline::hundredThousandSpansPaintFast()
         span.worker = worker;
         span.pid = 1;
         span.startNs = clock[worker];
-        span.endNs = span.startNs + 20'000 + (i % 13) * 1'000;
+        span.endNs = span.startNs + 20'000 + qint64(i % 13) * 1'000;
         clock[worker] = span.endNs + 500;
         m.spans.append(span);
         StateSpan waiting;

@@ -31,7 +31,7 @@ TaskSpan runTask(const Kernel& kernel, const QList<qint64>& inputs, int index, C
     return span;
 }
 
-void FirstFailure::capture(std::exception_ptr failure)
+void FirstFailure::capture(const std::exception_ptr& failure)
 {
     try {
         std::rethrow_exception(failure);

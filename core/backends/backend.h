@@ -70,7 +70,7 @@ public:
         : m_control(control)
     { }
     // Call from a catch block.
-    void capture(std::exception_ptr failure);
+    void capture(const std::exception_ptr& failure);
     // After the workers joined: rethrows the failure, else Cancelled when the run was cancelled.
     void rethrow() const;
 

@@ -103,7 +103,7 @@ Interpreter interpreter(const QString& path)
         if (const auto it = known.constFind(path); it != known.cend())
             return *it;
     }
-    const Interpreter result = probe(path);
+    Interpreter result = probe(path);
     if (result.error.isEmpty()) {
         std::lock_guard lock(mutex);
         known.insert(path, result);
@@ -228,10 +228,10 @@ namespace {
 // The interpreter the option `python` names (empty: python3 on the PATH), or an empty path and why not.
 QString resolvePython(const QString& option, QString& problem)
 {
-    const QString given = option.trimmed();
+    QString given = option.trimmed();
     problem.clear();
     if (given.isEmpty()) {
-        const QString found = QStandardPaths::findExecutable(QStringLiteral("python3"));
+        QString found = QStandardPaths::findExecutable(QStringLiteral("python3"));
         if (found.isEmpty())
             problem = QStringLiteral("no Python interpreter: python3 is not on the PATH (install Python 3, or name an "
                                      "interpreter with --python PATH)");
@@ -239,7 +239,7 @@ QString resolvePython(const QString& option, QString& problem)
     }
     if (given.contains(QLatin1Char('/')))
         return given; // the probe says what is wrong with it, naming the path
-    const QString found = QStandardPaths::findExecutable(given);
+    QString found = QStandardPaths::findExecutable(given);
     if (found.isEmpty())
         problem = QStringLiteral("the Python interpreter '%1' is not on the PATH").arg(given);
     return found;
@@ -390,7 +390,7 @@ QJsonObject PythonBackend::nextMessage(RunControl& control, const QString& doing
                 fail(QStringLiteral("protocol error from the Python worker (pid %1) while %2: %3")
                          .arg(child.pid())
                          .arg(doing, WorkerProtocol::quote(line)));
-            const QJsonObject message = document.object();
+            QJsonObject message = document.object();
             if (message.contains(QStringLiteral("fatal")))
                 fail(QStringLiteral("the Python worker (pid %1) gave up while %2: %3")
                          .arg(child.pid())

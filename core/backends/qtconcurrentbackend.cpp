@@ -36,7 +36,7 @@ void QtConcurrentBackend::execute(
     std::iota(indices.begin(), indices.end(), 0);
 
     // Tasks that did not run come back with index -1.
-    const TaskSpan skipped = [] {
+    TaskSpan skipped = [] {
         TaskSpan s;
         s.index = -1;
         return s;

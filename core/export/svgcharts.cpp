@@ -143,7 +143,7 @@ double legend(QString& svg, const QList<LegendItem>& items, double left, double 
 {
     double x = left, y = top + 12;
     for (const LegendItem& item : items) {
-        const double width = 30 + item.label.size() * kCharWidth + 18;
+        const double width = 30 + double(item.label.size()) * kCharWidth + 18;
         if (x + width > right && x > left) {
             x = left;
             y += 18;
@@ -498,7 +498,7 @@ QString SvgCharts::timeline(const Measurement& m, const QString& kernel, int max
             body += QStringLiteral("<rect class=\"bar%1\" x=\"%2\" y=\"%3\" width=\"%4\" height=\"%5\">%6</rect>\n")
                         .arg(TimelineModel::isAlternate(s) ? QStringLiteral(" alt") : QString(), num(x0), num(y0),
                             num(x1 - x0), num(barHeight), tooltip(tip));
-            if (x1 - x0 > name.size() * kCharWidth + 8)
+            if (x1 - x0 > double(name.size()) * kCharWidth + 8)
                 body += text(
                     (x0 + x1) / 2, y0 + barHeight / 2 + 4, name, QStringLiteral("barlabel"), QStringLiteral("middle"));
         }

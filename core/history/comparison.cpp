@@ -50,11 +50,10 @@ ComparisonRow compareOne(const Measurement* a, const Measurement* b, double nois
     const MannWhitney::Result test = MannWhitney::test(a->samplesS, b->samplesS);
     row.pValue = test.pValue;
     row.exact = test.exact;
-    if (!std::isfinite(row.ratio))
-        row.verdict = Verdict::Inconclusive;
-    else if (std::abs(row.ratio - 1.0) <= noise)
+    // Faster or slower only when the change is beyond the noise and significant; no ratio is inconclusive too.
+    if (std::isfinite(row.ratio) && std::abs(row.ratio - 1.0) <= noise)
         row.verdict = Verdict::NoChange;
-    else if (row.pValue < alpha)
+    else if (std::isfinite(row.ratio) && row.pValue < alpha)
         row.verdict = row.ratio < 1.0 ? Verdict::Faster : Verdict::Slower;
     else
         row.verdict = Verdict::Inconclusive;

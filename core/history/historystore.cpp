@@ -838,7 +838,7 @@ void HistoryStore::Private::migrateFrom1(const QSqlDatabase& db)
     for (const OldRun& o : std::as_const(old)) {
         const QJsonObject bounds = objectFrom(o.bounds);
         QList<double> costs;
-        for (const QJsonValue& v : bounds.value(QStringLiteral("task_costs_s")).toArray())
+        for (const auto& v : bounds.value(QStringLiteral("task_costs_s")).toArray())
             costs.append(jsonNumber(v));
         updateRow(db, Runs::table, { { Runs::TaskCosts, taskCostsJson(costs) } }, Runs::Id, o.id);
         // Schema 1 stored the figures of a run that ended; one that never did showed figures derived on load.
@@ -855,7 +855,7 @@ void HistoryStore::Private::migrateFrom1(const QSqlDatabase& db)
         }
         RunResult shown = stored.result;
         shown.warnings.clear();
-        for (const QJsonValue& w : QJsonDocument::fromJson(o.warnings.toUtf8()).array())
+        for (const auto& w : QJsonDocument::fromJson(o.warnings.toUtf8()).array())
             shown.warnings.append(w.toString());
         if (const auto stated = JsonImport::boundsFromObject(bounds, nullptr)) {
             shown.bounds.critical = stated->critical;
@@ -1031,9 +1031,9 @@ StoredRun HistoryStore::Private::readRun(qint64 runId)
             JsonImport::specFromObject(objectFrom(q.value(Runs::Spec.name)), &error), QStringLiteral("spec"), error);
         r.environment = storedOrThrow(JsonImport::environmentFromObject(objectFrom(q.value(Runs::Env.name)), &error),
             QStringLiteral("environment"), error);
-        for (const QJsonValue& v : arrayFrom(q.value(Runs::TaskCosts.name)))
+        for (const auto& v : arrayFrom(q.value(Runs::TaskCosts.name)))
             r.bounds.taskCostsS.append(jsonNumber(v));
-        for (const QJsonValue& w : arrayFrom(q.value(Runs::ExtraWarnings.name)))
+        for (const auto& w : arrayFrom(q.value(Runs::ExtraWarnings.name)))
             stored.extraWarnings.append(w.toString());
         stored.stated = objectFrom(q.value(Runs::Stated.name));
         const QJsonObject runtimes = objectFrom(q.value(Runs::Runtimes.name));

@@ -176,7 +176,7 @@ std::optional<Lesson> Lesson::fromJson(const QString& id, const QByteArray& json
     const QJsonValue backendsValue = experiment.value(QStringLiteral("backends"));
     QStringList backends;
     if (backendsValue.isArray()) {
-        for (const QJsonValue& backend : backendsValue.toArray()) {
+        for (const auto& backend : backendsValue.toArray()) {
             if (!backend.isString() || backend.toString().trimmed().isEmpty())
                 return fieldError(
                     QStringLiteral("experiment.backends"), QStringLiteral("every backend must be a non-empty name"));
@@ -205,7 +205,7 @@ std::optional<Lesson> Lesson::fromJson(const QString& id, const QByteArray& json
         if (!optional.isArray())
             return fieldError(
                 QStringLiteral("optional_backends"), QStringLiteral("must be a list of backends of the experiment"));
-        for (const QJsonValue& backend : optional.toArray()) {
+        for (const auto& backend : optional.toArray()) {
             const QString name = backend.toString().trimmed();
             if (!backend.isString() || !backends.contains(name))
                 return fieldError(QStringLiteral("optional_backends"),

@@ -446,13 +446,15 @@ LessonVerdict realPythonRule(const Lesson&, const RunResult& result)
 {
     const Measurement* threads = pickParallel(result, QStringLiteral("python-threads"), true);
     const Measurement* processes = pickParallel(result, QStringLiteral("python-processes"), true);
-    QStringList missing;
-    if (!threads)
-        missing << missingReason(result, QStringLiteral("python-threads"), QStringLiteral("at 2 or more workers"));
-    if (!processes)
-        missing << missingReason(result, QStringLiteral("python-processes"), QStringLiteral("at 2 or more workers"));
-    if (!missing.isEmpty())
+    if (!threads || !processes) {
+        QStringList missing;
+        if (!threads)
+            missing << missingReason(result, QStringLiteral("python-threads"), QStringLiteral("at 2 or more workers"));
+        if (!processes)
+            missing << missingReason(
+                result, QStringLiteral("python-processes"), QStringLiteral("at 2 or more workers"));
         return notMeasured(missing.join(QStringLiteral("; ")));
+    }
     if (!std::isfinite(threads->speedup))
         return notMeasured(noSpeedupReason(*threads));
     if (!std::isfinite(processes->speedup))

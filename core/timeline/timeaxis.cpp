@@ -40,8 +40,14 @@ void TimeAxis::chooseFormat(double largestNs)
 QList<double> TimeAxis::ticks() const
 {
     QList<double> result;
-    for (double tick = std::ceil(m_startNs / m_stepNs) * m_stepNs; tick <= m_endNs + m_stepNs * 1e-9; tick += m_stepNs)
+    // Counted in whole steps, so that ticks do not drift by the rounding of repeated additions.
+    const double first = std::ceil(m_startNs / m_stepNs);
+    for (qint64 i = 0;; ++i) {
+        const double tick = (first + double(i)) * m_stepNs;
+        if (tick > m_endNs + m_stepNs * 1e-9)
+            break;
         result.append(tick);
+    }
     return result;
 }
 

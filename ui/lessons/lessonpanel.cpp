@@ -213,7 +213,7 @@ LessonPlan LessonPanel::plan(const QString& id)
         none.blockedReason = tr("there is no lesson '%1'").arg(id);
         return none;
     }
-    const LessonPlan p = lesson->planHere(m_check);
+    LessonPlan p = lesson->planHere(m_check);
     m_plans.insert(id, p);
     updateListItem(id);
     return p;

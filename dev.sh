@@ -101,7 +101,7 @@ case "$cmd" in
     mkdir -p "$BUILD_DIR/coverage"
     say "line coverage of core/, ui/ and app/"
     gcovr --root . --object-directory "$BUILD_DIR" --filter 'core/' --filter 'ui/' --filter 'app/' \
-      --exclude-unreachable-branches --print-summary --html-details "$BUILD_DIR/coverage/index.html" \
+      --exclude-unreachable-branches --gcov-ignore-parse-errors --print-summary --html-details "$BUILD_DIR/coverage/index.html" \
       --txt "$BUILD_DIR/coverage/summary.txt" | grep -E '^(lines|functions):'
     say "per file: $BUILD_DIR/coverage/summary.txt, annotated source: $BUILD_DIR/coverage/index.html"
     exit "$status" ;;

@@ -105,6 +105,15 @@ inline QList<qint64> descendants(qint64 parent = ::getpid())
     return parlab::procfs::descendants(parent);
 }
 
+// Successful repeats across every measurement of a run.
+inline int totalSamples(const parlab::RunResult& result)
+{
+    int n = 0;
+    for (const parlab::Measurement& m : result.measurements)
+        n += int(m.samplesS.size());
+    return n;
+}
+
 // A measurement with the given wall-time samples, CPU time = wall x workers (all of them busy).
 inline parlab::Measurement measurement(
     const QString& backend, int workers, const QList<double>& samples, quint64 checksum = 0)

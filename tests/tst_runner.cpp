@@ -7,6 +7,7 @@
 #include "experimentspec.h"
 #include "results.h"
 #include "runner.h"
+#include "testsupport.h"
 
 #include <QElapsedTimer>
 #include <QSignalSpy>
@@ -16,6 +17,7 @@
 #include <memory>
 
 using namespace parlab;
+using testsupport::totalSamples;
 
 namespace {
 
@@ -159,14 +161,6 @@ ExperimentSpec makeSpec(const QString& kernel, const QList<qint64>& inputs, cons
 QString labelOf(const QPair<QString, int>& combination)
 {
     return QStringLiteral("%1 x%2").arg(combination.first).arg(combination.second);
-}
-
-int totalSamples(const RunResult& result)
-{
-    int n = 0;
-    for (const Measurement& m : result.measurements)
-        n += int(m.samplesS.size());
-    return n;
 }
 
 } // namespace

@@ -17,6 +17,7 @@
 
 using namespace parlab;
 using testsupport::descendants;
+using testsupport::totalSamples;
 
 namespace {
 
@@ -37,14 +38,6 @@ ExperimentSpec makeSpec(const QString& kernel, const QList<qint64>& inputs, cons
 ExperimentSpec longSpec(const QString& backend)
 {
     return makeSpec(QStringLiteral("sleep"), { 60'000, 60'000 }, { backend }, { 2 }, 3, 0);
-}
-
-int totalSamples(const RunResult& r)
-{
-    int n = 0;
-    for (const Measurement& m : r.measurements)
-        n += int(m.samplesS.size());
-    return n;
 }
 
 } // namespace

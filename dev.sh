@@ -3,7 +3,7 @@
 #   ./dev.sh run [parlab arguments]   install what is missing, build, start ParLab
 #   ./dev.sh test [--quick] [ctest args]  install what is missing, build, run the whole test suite
 #                                     (--quick: only the unit tests, seconds instead of minutes)
-#   ./dev.sh bench                    build, then run the benchmarks (figures, not pass/fail)
+#   ./dev.sh bench                    build, then run the benchmarks (figures, not pass/fail; a few minutes)
 #   ./dev.sh build                    install what is missing and build
 #   ./dev.sh coverage [ctest args]    build with --coverage in build-coverage, run the suite, print line
 #                                     coverage of core/, ui/ and app/ (gcovr; report in build-coverage/coverage)
@@ -108,6 +108,7 @@ case "$cmd" in
   bench)
     build
     "$BUILD_DIR/bin/bench_dispatch"
+    "$BUILD_DIR/bin/bench_analysis"
     QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen} "$BUILD_DIR/bin/bench_ui_stall" ;;
   *)
     die "unknown command '$cmd' (use run, test, coverage, bench or build)" ;;

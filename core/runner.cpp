@@ -149,7 +149,7 @@ private:
             countDone(c);
             ++m.failedRuns;
             m.lastError = error;
-            analyse(m_result);
+            m_analysis.update(m_result, c.measurementIndex);
             Q_EMIT m_runner.measurementReady(m);
             Q_EMIT m_runner.resultChanged(m_result);
             Q_EMIT m_runner.progress(m_done, m_result.plannedRuns, -1.0, current);
@@ -211,7 +211,7 @@ private:
         }
         m.spans = std::move(spans);
         m_result.completedRuns = m_done;
-        analyse(m_result);
+        m_analysis.update(m_result, c.measurementIndex);
         Q_EMIT m_runner.measurementReady(m);
         Q_EMIT m_runner.resultChanged(m_result);
     }
@@ -233,7 +233,7 @@ private:
     void finish()
     {
         m_result.completedRuns = m_done;
-        analyse(m_result);
+        m_analysis.finish(m_result);
         Q_EMIT m_runner.finished(m_result);
     }
 
@@ -243,6 +243,7 @@ private:
     const ExperimentSpec& m_spec;
     const int m_rounds; // warm-up rounds, then measured ones
     RunResult m_result;
+    LiveAnalysis m_analysis; // after each repeat, what it changed; every figure exact at the end
     std::unique_ptr<Kernel> m_kernel;
     std::vector<Combination> m_combinations;
     QString m_boundsBackend;

@@ -1,6 +1,7 @@
 // Tests the descriptive statistics, the bootstrap speedup interval and the scaling models against values
 // worked out by hand (the arithmetic is in the comments).
 
+#include "bench/sortingbootstrap.h"
 #include "results.h"
 #include "stats/analysis.h"
 #include "stats/scaling.h"
@@ -9,6 +10,8 @@
 #include <QTest>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <random>
 
 using namespace parlab;
 
@@ -40,6 +43,12 @@ private Q_SLOTS:
     void bootstrapIsDeterministic();
     void bootstrapContainsPointEstimate();
     void bootstrapWithoutData();
+    void selectionMatchesSorting();
+    void bootstrapMatchesSortingReference_data();
+    void bootstrapMatchesSortingReference();
+    void bootstrapKnownCase();
+    void bootstrapAgainstExactDistribution();
+    void liveAnalysisMatchesFullAnalysis();
 
     void amdahlSpeedup();
     void amdahlRecoversSerialFraction_data();
@@ -54,7 +63,40 @@ private Q_SLOTS:
 
 namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// n seeded samples around `centre`, with ties and a few slow outliers, as timings look.
+QList<double> timings(qsizetype n, double centre, quint64 seed)
+{
+    std::mt19937_64 random(seed);
+    std::lognormal_distribution<double> noise(0.0, 0.05);
+    QList<double> samples;
+    for (qsizetype i = 0; i < n; ++i) {
+        const double x = i % 17 == 5 ? centre * 3 : centre * noise(random);
+        samples.append(std::round(x * 1e4) / 1e4); // rounded to 0.1 ms: ties
+    }
+    return samples;
 }
+
+// The exact bootstrap distribution of the median of a small set: every one of the n^n equally likely resamples.
+std::map<double, double> exactMedianDistribution(const QList<double>& set)
+{
+    const auto n = set.size();
+    qsizetype resamples = 1;
+    for (qsizetype i = 0; i < n; ++i)
+        resamples *= n;
+    std::map<double, double> probability;
+    QList<double> resample(n);
+    for (qsizetype code = 0; code < resamples; ++code) {
+        qsizetype digits = code;
+        for (double& x : resample) {
+            x = set[digits % n];
+            digits /= n;
+        }
+        probability[reference::sortedQuantile(resample, 0.5)] += 1.0 / double(resamples);
+    }
+    return probability;
+}
+} // namespace
 
 // Idle worker time after each worker's last task, as a fraction of workers x the latest repeat's wall time.
 void TestStatistics::imbalanceFromSpans()
@@ -365,6 +407,156 @@ void TestStatistics::bootstrapWithoutData()
     // A zero time has no finite speedup: no interval rather than infinity.
     const auto zeroTimes = Statistics::bootstrapSpeedupCi({ 1, 2 }, { 0, 0 });
     QVERIFY(std::isnan(zeroTimes.low) && std::isnan(zeroTimes.high));
+}
+
+void TestStatistics::selectionMatchesSorting()
+{
+    // Medians and quantiles come from selection, not sorting: the same values to the bit, ties and all.
+    for (const qsizetype n : { 1, 2, 3, 4, 7, 8, 100, 101, 1000 }) {
+        const QList<double> samples = timings(n, 1.0, quint64(n));
+        for (const double q : { 0.0, 0.025, 0.25, 0.5, 0.75, 0.975, 1.0 })
+            QCOMPARE(Statistics::quantile(samples, q), reference::sortedQuantile(samples, q));
+        QCOMPARE(Statistics::median(samples), reference::sortedQuantile(samples, 0.5));
+    }
+}
+
+void TestStatistics::bootstrapMatchesSortingReference_data()
+{
+    QTest::addColumn<qsizetype>("baselineSize");
+    QTest::addColumn<qsizetype>("samplesSize");
+    QTest::newRow("1 and 1") << qsizetype(1) << qsizetype(1);
+    QTest::newRow("odd and even") << qsizetype(5) << qsizetype(8);
+    QTest::newRow("even and odd") << qsizetype(10) << qsizetype(7);
+    QTest::newRow("100 and 101") << qsizetype(100) << qsizetype(101);
+}
+
+void TestStatistics::bootstrapMatchesSortingReference()
+{
+    // Selection instead of a sort per resample changes the cost, not the estimator: the very same interval.
+    QFETCH(qsizetype, baselineSize);
+    QFETCH(qsizetype, samplesSize);
+    const QList<double> baseline = timings(baselineSize, 2.0, 1);
+    const QList<double> samples = timings(samplesSize, 1.1, 2);
+    const auto expected = reference::sortingBootstrap(baseline, samples);
+    const auto ci = Statistics::bootstrapSpeedupCi(baseline, samples);
+    QCOMPARE(ci.low, expected.low);
+    QCOMPARE(ci.high, expected.high);
+}
+
+void TestStatistics::bootstrapKnownCase()
+{
+    // Three samples each, so the bootstrap distribution can be worked out by hand. A resample of {9, 10, 12}
+    // has median 9 when at least two of its three draws are 9: 3 (1/3)^2 (2/3) + (1/3)^3 = 7/27; likewise
+    // 12: 7/27; else 10: 13/27. The same for {4, 5, 7}. The smallest ratio, 9/7, has probability
+    // (7/27)^2 = 6.7% and the largest, 12/4, as much: both are beyond the 2.5% tails, so the exact 95%
+    // interval is [9/7, 3]. With 2000 resamples about 134 ratios are 9/7 and 134 are 3, so the estimate's
+    // 50th smallest and 50th largest ratios are those exactly.
+    const auto ci = Statistics::bootstrapSpeedupCi({ 9, 10, 12 }, { 4, 5, 7 });
+    QCOMPARE(ci.low, 9.0 / 7.0);
+    QCOMPARE(ci.high, 3.0);
+}
+
+void TestStatistics::bootstrapAgainstExactDistribution()
+{
+    // Five samples each: the exact distribution of the resampled median ratio over all 5^5 x 5^5 resample
+    // pairs, against which the 2000-resample interval must sit at the 2.5% and 97.5% points. With 2000
+    // resamples a quantile's probability is off by 0.0035 (one standard error); 0.015 allows four of them.
+    const QList<double> baseline { 9.6, 10.0, 10.1, 10.5, 11.9 };
+    const QList<double> samples { 4.7, 5.0, 5.2, 5.3, 6.4 };
+    std::map<double, double> ratios;
+    for (const auto& [numerator, p] : exactMedianDistribution(baseline)) {
+        for (const auto& [denominator, q] : exactMedianDistribution(samples))
+            ratios[numerator / denominator] += p * q;
+    }
+    const auto below = [&ratios](double x, bool inclusive) {
+        double p = 0;
+        for (const auto& [ratio, probability] : ratios) {
+            if (ratio < x || (inclusive && ratio == x))
+                p += probability;
+        }
+        return p;
+    };
+    const auto ci = Statistics::bootstrapSpeedupCi(baseline, samples);
+    constexpr double tolerance = 0.015;
+    const QString where = QStringLiteral("[%1, %2]: P(< low) %3, P(<= low) %4, P(< high) %5, P(<= high) %6")
+                              .arg(ci.low)
+                              .arg(ci.high)
+                              .arg(below(ci.low, false))
+                              .arg(below(ci.low, true))
+                              .arg(below(ci.high, false))
+                              .arg(below(ci.high, true));
+    QVERIFY2(below(ci.low, false) <= 0.025 + tolerance && below(ci.low, true) >= 0.025 - tolerance, qPrintable(where));
+    QVERIFY2(
+        below(ci.high, false) <= 0.975 + tolerance && below(ci.high, true) >= 0.975 - tolerance, qPrintable(where));
+    QVERIFY2(ci.low < ci.high, qPrintable(where)); // an interval, not a point: the data vary
+}
+
+void TestStatistics::liveAnalysisMatchesFullAnalysis()
+{
+    // A run as the runner drives it, repeat by repeat: the baseline, then each other measurement. After each
+    // repeat every figure but the interval is exactly analyse()'s; the interval is the bootstrap of the samples
+    // at some earlier repeat with at least 8/9 of them (all of them up to kExactSamples), it is computed about
+    // 9 times per run length beyond that, and at the end every figure is exactly analyse()'s.
+    constexpr int repeats = 160;
+    const QList<double> sequential = timings(repeats, 2.0, 3);
+    const QList<double> threads = timings(repeats, 1.1, 4);
+    QList<Statistics::Interval> exact { {} }; // by repeat: the interval from the first k samples of each
+    for (int k = 1; k <= repeats; ++k)
+        exact.append(Statistics::bootstrapSpeedupCi(sequential.first(k), threads.first(k)));
+
+    RunResult live;
+    live.spec.kernel = QStringLiteral("spin");
+    live.environment.logicalCores = 1; // threads x2 is oversubscribed: a warning from the first repeat on
+    Measurement m;
+    m.backend = QStringLiteral("sequential");
+    live.measurements.append(m);
+    m.backend = QStringLiteral("threads");
+    m.workers = 2;
+    live.measurements.append(m);
+    LiveAnalysis analysis;
+    int recomputed = 0;
+    double lastLow = kUnknown;
+    for (int r = 0; r < repeats; ++r) {
+        live.measurements[0].samplesS.append(sequential[r]);
+        analysis.update(live, 0);
+        live.measurements[1].samplesS.append(threads[r]);
+        analysis.update(live, 1);
+
+        RunResult full = live;
+        analyse(full, Intervals::Skip); // the interval is checked against `exact`, analyse()'s own
+        const Measurement& got = live.measurements[1];
+        const Measurement& want = full.measurements[1];
+        QCOMPARE(got.wall.median, want.wall.median);
+        QCOMPARE(got.wall.outliers, want.wall.outliers);
+        QCOMPARE(got.speedup, want.speedup);
+        QCOMPARE(got.efficiency, want.efficiency);
+        QCOMPARE(live.warnings, full.warnings);
+        const int n = r + 1;
+        bool fromPrefix = false;
+        for (int k = n; k >= 1 && 9 * k >= 8 * n; --k)
+            fromPrefix = fromPrefix || (got.speedupLow == exact[k].low && got.speedupHigh == exact[k].high);
+        QVERIFY2(fromPrefix, qPrintable(QStringLiteral("after repeat %1: [%2, %3]").arg(n).arg(got.speedupLow)));
+        if (n <= LiveAnalysis::kExactSamples) {
+            QCOMPARE(got.speedupLow, exact[n].low);
+            QCOMPARE(got.speedupHigh, exact[n].high);
+        }
+        if (!sameNumber(got.speedupLow, lastLow))
+            ++recomputed;
+        lastLow = got.speedupLow;
+    }
+    // 64 exact, then growth by an eighth from 64 to 160: log(160/64) / log(9/8) = 7.8 more.
+    QVERIFY2(recomputed <= LiveAnalysis::kExactSamples + 8, qPrintable(QString::number(recomputed)));
+    QVERIFY2(recomputed > LiveAnalysis::kExactSamples / 2, qPrintable(QString::number(recomputed)));
+
+    analysis.finish(live);
+    RunResult full = live;
+    analyse(full);
+    for (int i = 0; i < 2; ++i) {
+        QCOMPARE(live.measurements[i].speedupLow, full.measurements[i].speedupLow);
+        QCOMPARE(live.measurements[i].speedupHigh, full.measurements[i].speedupHigh);
+    }
+    QCOMPARE(live.measurements[1].speedupLow, exact[repeats].low);
+    QCOMPARE(live.warnings, full.warnings);
 }
 
 void TestStatistics::amdahlSpeedup()

@@ -37,34 +37,47 @@ double imbalance(const Measurement& m)
     return idleNs * 1e-9 / (double(workers) * m.samplesS.last());
 }
 
-void describeMeasurements(RunResult& result)
+void describe(Measurement& m)
 {
-    for (Measurement& m : result.measurements) {
-        m.imbalance = imbalance(m);
-        m.wall = Statistics::describe(m.samplesS);
-        m.cpuMedianS = Statistics::median(m.cpuS);
-        m.launchMedianS = Statistics::median(m.launchS);
-    }
+    m.imbalance = imbalance(m);
+    m.wall = Statistics::describe(m.samplesS);
+    m.cpuMedianS = Statistics::median(m.cpuS);
+    m.launchMedianS = Statistics::median(m.launchS);
 }
 
-void computeSpeedups(RunResult& result, Intervals intervals)
+// The measurement m's speedup is against, when both have samples to compare; else null.
+const Measurement* baselineOf(const RunResult& result, const Measurement& m)
+{
+    const Measurement* baseline = result.find(BackendRegistry::factsOf(m.backend).baseline, 1);
+    if (baseline && !baseline->samplesS.isEmpty() && !m.samplesS.isEmpty() && m.wall.median > 0)
+        return baseline;
+    return nullptr;
+}
+
+// Every measurement's point figures that read other measurements: O(measurements), no sample is read.
+void computeSpeedups(RunResult& result)
 {
     for (Measurement& m : result.measurements) {
-        const QString baselineId = BackendRegistry::factsOf(m.backend).baseline;
-        const Measurement* baseline = result.find(baselineId, 1);
-        m.speedup = m.speedupLow = m.speedupHigh = m.efficiency = m.selfSpeedup = m.karpFlatt = kUnknown;
-        if (baseline && !baseline->samplesS.isEmpty() && !m.samplesS.isEmpty() && m.wall.median > 0) {
+        m.speedup = m.efficiency = m.selfSpeedup = m.karpFlatt = kUnknown;
+        if (const Measurement* baseline = baselineOf(result, m)) {
             m.speedup = baseline->wall.median / m.wall.median;
-            if (intervals == Intervals::Bootstrap) {
-                const auto ci = Statistics::bootstrapSpeedupCi(baseline->samplesS, m.samplesS);
-                m.speedupLow = ci.low;
-                m.speedupHigh = ci.high;
-            }
             m.efficiency = m.speedup / m.workers;
             m.karpFlatt = Scaling::karpFlatt(m.speedup, m.workers);
         }
         if (const Measurement* one = result.find(m.backend, 1); one && m.wall.median > 0)
             m.selfSpeedup = one->wall.median / m.wall.median;
+    }
+}
+
+void computeIntervals(RunResult& result, Intervals intervals)
+{
+    for (Measurement& m : result.measurements) {
+        m.speedupLow = m.speedupHigh = kUnknown;
+        if (const Measurement* baseline = baselineOf(result, m); baseline && intervals == Intervals::Bootstrap) {
+            const auto ci = Statistics::bootstrapSpeedupCi(baseline->samplesS, m.samplesS);
+            m.speedupLow = ci.low;
+            m.speedupHigh = ci.high;
+        }
     }
 }
 
@@ -95,7 +108,8 @@ void fitAmdahl(RunResult& result)
     }
 }
 
-QStringList warningsFor(const RunResult& result)
+// What concerns the run as a whole: how it ended, the build and the machine.
+QStringList runWarnings(const RunResult& result)
 {
     QStringList warnings;
     const Environment& env = result.environment;
@@ -118,48 +132,119 @@ QStringList warningsFor(const RunResult& result)
     if (!env.governor.isEmpty() && env.governor != QStringLiteral("performance"))
         warnings << QStringLiteral("the CPU frequency governor is '%1', not 'performance': clock changes add noise")
                         .arg(env.governor);
-    for (const Measurement& m : result.measurements) {
-        if (m.failedRuns > 0)
-            warnings << QStringLiteral("%1: %2 repeat%3 failed and %4 not in the figures; the last: %5")
-                            .arg(m.label())
-                            .arg(m.failedRuns)
-                            .arg(m.failedRuns == 1 ? QString() : QStringLiteral("s"),
-                                m.failedRuns == 1 ? QStringLiteral("is") : QStringLiteral("are"), m.lastError);
-        const BackendFacts* facts = BackendRegistry::find(m.backend);
-        if (facts && facts->usesWorkers && env.logicalCores > 0 && m.workers > env.logicalCores)
-            warnings << QStringLiteral("%1: %2 workers on %3 logical cores is oversubscribed: CPU-bound speedup "
-                                       "cannot exceed %3")
-                            .arg(m.label())
-                            .arg(m.workers)
-                            .arg(env.logicalCores);
-        if (m.samplesS.size() >= 2 && m.wall.cv > 0.10)
-            warnings << QStringLiteral("%1: noisy, the coefficient of variation is %2 (above 10%)")
-                            .arg(m.label(), percent(m.wall.cv));
-        if (m.samplesS.size() >= 3) {
-            const double restMedian = Statistics::median(m.samplesS.mid(1));
-            if (m.samplesS.first() > 1.5 * restMedian)
-                warnings << QStringLiteral("%1: the first measured run was %2x slower than the rest (caches, page "
-                                           "faults or frequency ramp-up): consider more --warmup")
-                                .arg(m.label())
-                                .arg(m.samplesS.first() / restMedian, 0, 'f', 1);
-        }
-        for (int index : m.wall.outliers)
-            warnings << QStringLiteral("%1: repeat %2 (%3 s) is an outlier (modified z-score above 10); kept")
-                            .arg(m.label())
-                            .arg(index + 1)
-                            .arg(m.samplesS[index], 0, 'g', 4);
-    }
     return warnings;
+}
+
+// What one measurement's own figures show: failed repeats, oversubscription, noise, a slow first run, outliers.
+QStringList measurementWarnings(const Measurement& m, const Environment& env)
+{
+    QStringList warnings;
+    if (m.failedRuns > 0)
+        warnings << QStringLiteral("%1: %2 repeat%3 failed and %4 not in the figures; the last: %5")
+                        .arg(m.label())
+                        .arg(m.failedRuns)
+                        .arg(m.failedRuns == 1 ? QString() : QStringLiteral("s"),
+                            m.failedRuns == 1 ? QStringLiteral("is") : QStringLiteral("are"), m.lastError);
+    const BackendFacts* facts = BackendRegistry::find(m.backend);
+    if (facts && facts->usesWorkers && env.logicalCores > 0 && m.workers > env.logicalCores)
+        warnings << QStringLiteral("%1: %2 workers on %3 logical cores is oversubscribed: CPU-bound speedup "
+                                   "cannot exceed %3")
+                        .arg(m.label())
+                        .arg(m.workers)
+                        .arg(env.logicalCores);
+    if (m.samplesS.size() >= 2 && m.wall.cv > 0.10)
+        warnings << QStringLiteral("%1: noisy, the coefficient of variation is %2 (above 10%)")
+                        .arg(m.label(), percent(m.wall.cv));
+    if (m.samplesS.size() >= 3) {
+        const double restMedian = Statistics::median(m.samplesS.mid(1));
+        if (m.samplesS.first() > 1.5 * restMedian)
+            warnings << QStringLiteral("%1: the first measured run was %2x slower than the rest (caches, page "
+                                       "faults or frequency ramp-up): consider more --warmup")
+                            .arg(m.label())
+                            .arg(m.samplesS.first() / restMedian, 0, 'f', 1);
+    }
+    for (int index : m.wall.outliers)
+        warnings << QStringLiteral("%1: repeat %2 (%3 s) is an outlier (modified z-score above 10); kept")
+                        .arg(m.label())
+                        .arg(index + 1)
+                        .arg(m.samplesS[index], 0, 'g', 4);
+    return warnings;
+}
+
+QStringList warningsFor(const RunResult& result)
+{
+    QStringList warnings = runWarnings(result);
+    for (const Measurement& m : result.measurements)
+        warnings << measurementWarnings(m, result.environment);
+    return warnings;
+}
+
+bool intervalDue(qsizetype baselineSamples, qsizetype samples, qsizetype lastBaselineSamples, qsizetype lastSamples)
+{
+    if (lastSamples < 0)
+        return true;
+    if (baselineSamples == lastBaselineSamples && samples == lastSamples)
+        return false;
+    if (std::max(baselineSamples, samples) <= LiveAnalysis::kExactSamples)
+        return true;
+    // Grown by an eighth (or shrunk: another run's result).
+    const auto grown = [](qsizetype now, qsizetype then) { return now < then || 8 * now >= 9 * then; };
+    return grown(samples, lastSamples) || grown(baselineSamples, lastBaselineSamples);
 }
 } // namespace
 
 void analyse(RunResult& result, Intervals intervals)
 {
-    describeMeasurements(result);
-    computeSpeedups(result, intervals);
+    for (Measurement& m : result.measurements)
+        describe(m);
+    computeSpeedups(result);
+    computeIntervals(result, intervals);
     computeBounds(result);
     fitAmdahl(result);
     result.warnings = warningsFor(result);
+}
+
+void LiveAnalysis::update(RunResult& result, qsizetype index)
+{
+    Q_ASSERT(index >= 0 && index < result.measurements.size());
+    const qsizetype count = result.measurements.size();
+    if (m_warnings.size() != count) { // the first repeat of a run: every measurement once
+        m_intervals = QList<Interval>(count);
+        m_warnings.clear();
+        for (Measurement& m : result.measurements) {
+            describe(m);
+            m_warnings.append(measurementWarnings(m, result.environment));
+        }
+    }
+    Measurement& changed = result.measurements[index];
+    describe(changed);
+    m_warnings[index] = measurementWarnings(changed, result.environment);
+    computeSpeedups(result);
+    for (qsizetype i = 0; i < count; ++i) {
+        Measurement& m = result.measurements[i];
+        Interval& interval = m_intervals[i];
+        const Measurement* baseline = baselineOf(result, m);
+        if (baseline && i == index
+            && intervalDue(baseline->samplesS.size(), m.samplesS.size(), interval.baselineSamples, interval.samples)) {
+            const auto ci = Statistics::bootstrapSpeedupCi(baseline->samplesS, m.samplesS);
+            interval = { ci.low, ci.high, baseline->samplesS.size(), m.samplesS.size() };
+        }
+        const bool known = baseline && interval.samples >= 0;
+        m.speedupLow = known ? interval.low : kUnknown;
+        m.speedupHigh = known ? interval.high : kUnknown;
+    }
+    computeBounds(result);
+    fitAmdahl(result);
+    result.warnings = runWarnings(result);
+    for (const QStringList& warnings : std::as_const(m_warnings))
+        result.warnings << warnings;
+}
+
+void LiveAnalysis::finish(RunResult& result)
+{
+    m_intervals.clear();
+    m_warnings.clear();
+    analyse(result);
 }
 
 } // namespace parlab

@@ -1,11 +1,16 @@
 #pragma once
 
+#include <QList>
+#include <QStringList>
+#include <QtGlobal>
+
 namespace parlab {
 
 struct RunResult;
 
-// Whether analyse() computes the speedups' bootstrap intervals (about 10 ms a measurement). A list of many
-// stored runs shows point figures only and skips them; everything else is computed the same either way.
+// Whether analyse() computes the speedups' bootstrap intervals (linear in the samples: about 3 ms a measurement
+// of 100 samples, 0.3 s of 10,000). A list of many stored runs shows point figures only and skips them;
+// everything else is computed the same either way.
 enum class Intervals { Bootstrap, Skip };
 
 // Derives everything that follows from the raw samples of a (possibly partial) run: per-measurement
@@ -13,5 +18,37 @@ enum class Intervals { Bootstrap, Skip };
 // Pure: it reads samples, the task costs in `bounds.taskCostsS`, the spec, the environment, the counts and
 // how the run ended. The live run and the history (on every load) call it alike, so their figures agree.
 void analyse(RunResult& result, Intervals intervals = Intervals::Bootstrap);
+
+// analyse() for a run in progress, at a cost that does not grow with the number of repeats so far: after a
+// repeat of one measurement it derives again only what that repeat changed. analyse() after every repeat
+// recomputed every measurement's statistics and interval, so a run's analysis grew with the square of
+// --repeat (500 repeats: over two minutes). Here, after measurement i's repeat:
+// - i's statistics and warnings are derived again; every other measurement's stay as they are (their
+//   samples did not change);
+// - every point figure that reads several measurements (speedups, efficiencies, Karp-Flatt, bounds, Amdahl)
+//   is derived again: O(measurements), no sample is touched;
+// - i's interval is computed again while it has at most kExactSamples samples, then whenever its samples or
+//   its baseline's have grown by an eighth since it was last computed. Over a run of R repeats that is
+//   about 9 intervals of R samples: linear in R. A live interval thus rests on at least 8/9 of the samples.
+// finish() is analyse(): the figures a run ends with are exact and the same as the history's.
+class LiveAnalysis final {
+public:
+    static constexpr qsizetype kExactSamples = 64;
+
+    // After measurement `index` of `result` recorded a repeat (a sample, or a failure).
+    void update(RunResult& result, qsizetype index);
+    void finish(RunResult& result);
+
+private:
+    struct Interval {
+        double low = 0;
+        double high = 0;
+        qsizetype baselineSamples = -1; // what it was computed from; -1: not computed
+        qsizetype samples = -1;
+    };
+
+    QList<Interval> m_intervals; // by measurement
+    QList<QStringList> m_warnings; // each measurement's own warnings, by measurement
+};
 
 } // namespace parlab

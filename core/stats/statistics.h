@@ -12,7 +12,7 @@ double median(QList<double> samples);
 double mean(const QList<double>& samples);
 double stddev(const QList<double>& samples); // sample standard deviation (n - 1); 0 for one sample
 double mad(const QList<double>& samples); // median absolute deviation from the median, unscaled
-// Linear interpolation between closest ranks of the sorted samples, q in [0, 1].
+// Linear interpolation between closest ranks of the sorted samples, q in [0, 1]. Linear time (by selection).
 double quantile(QList<double> samples, double q);
 
 // Modified z-score of each sample: 0.6745 (x - median) / MAD. With MAD = 0, a sample off the median
@@ -28,7 +28,9 @@ struct Interval {
     double high = kUnknown;
 };
 // 95% percentile-bootstrap interval of median(baseline) / median(samples), resampling both sets.
-// Deterministic for a given seed, so a report reproduces.
+// Deterministic for a given seed, so a report reproduces. Each resample's median is found by selection, so an
+// interval costs O(resamples x (baseline + samples)): linear in the samples, with the number of resamples
+// fixed whatever their count (2000 give the 2.5% and 97.5% quantiles to about +-0.35 percentage points).
 Interval bootstrapSpeedupCi(
     const QList<double>& baseline, const QList<double>& samples, int resamples = 2000, quint64 seed = 42);
 } // namespace Statistics

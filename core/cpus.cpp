@@ -116,8 +116,9 @@ Result<CpuCalibration> calibrateCpus(int rounds)
         }
         QList<double> typical;
         for (std::vector<double>& t : times) {
-            std::nth_element(t.begin(), t.begin() + t.size() / 2, t.end());
-            typical.append(t[t.size() / 2]);
+            const auto middle = t.begin() + std::ptrdiff_t(t.size() / 2);
+            std::nth_element(t.begin(), middle, t.end());
+            typical.append(*middle);
         }
         const double fastest = *std::min_element(typical.begin(), typical.end());
         for (qsizetype i = 0; i < cpus.size(); ++i)

@@ -128,7 +128,7 @@ private Q_SLOTS:
         const QJsonArray cores = QJsonDocument::fromJson(json.out.toUtf8()).array();
         QCOMPARE(cores.size(), allowedCpus().size());
         bool sawFastest = false;
-        for (const QJsonValue& value : cores) {
+        for (const auto& value : cores) {
             const QJsonObject core = value.toObject();
             QVERIFY(allowedCpus().contains(core.value(QStringLiteral("cpu")).toInt(-1)));
             QVERIFY(core.value(QStringLiteral("loop_s")).toDouble() > 0);

@@ -117,7 +117,7 @@ template<typename D> QPointer<QTimer> onModal(std::function<void(D*)> act)
 }
 
 // Clicks `button` in the next message box and returns (through `text`) what it said.
-void answerMessageBox(QMessageBox::StandardButton button, std::shared_ptr<QString> text = {})
+void answerMessageBox(QMessageBox::StandardButton button, const std::shared_ptr<QString>& text = {})
 {
     onModal<QMessageBox>([button, text](QMessageBox* box) {
         if (text)

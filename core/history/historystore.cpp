@@ -1195,7 +1195,7 @@ Result<void> HistoryStore::open(const QString& path)
     d->notice.clear();
     d->openError.clear();
     d->thread = QThread::currentThread();
-    const Result<void> opened = d->openAt();
+    Result<void> opened = d->openAt();
     if (!opened)
         d->openError = opened.error();
     return opened;

@@ -5,6 +5,8 @@
 #                                     (--quick: only the unit tests, seconds instead of minutes)
 #   ./dev.sh bench                    build, then run the benchmarks (figures, not pass/fail; a few minutes)
 #   ./dev.sh build                    install what is missing and build
+#   ./dev.sh sanitize asan|ubsan|tsan [ctest args]  build the sanitizer preset in build/NAME and run the suite
+#                                     under it, with the preset's sanitizer options and suppressions (long)
 #   ./dev.sh coverage [ctest args]    build with --coverage in build-coverage, run the suite, print line
 #                                     coverage of core/, ui/ and app/ (gcovr; report in build-coverage/coverage)
 # Environment: BUILD_DIR (default build), BUILD_TYPE (default RelWithDebInfo), JOBS (default nproc).
@@ -105,11 +107,21 @@ case "$cmd" in
       --txt "$BUILD_DIR/coverage/summary.txt" | grep -E '^(lines|functions):'
     say "per file: $BUILD_DIR/coverage/summary.txt, annotated source: $BUILD_DIR/coverage/index.html"
     exit "$status" ;;
+  sanitize)
+    preset=${1:-}
+    [[ $preset == asan || $preset == ubsan || $preset == tsan ]] || die "usage: ./dev.sh sanitize asan|ubsan|tsan [ctest args]"
+    shift
+    install_packages
+    say "building the $preset preset in build/$preset (everything instrumented: long the first time)"
+    [[ -f build/$preset/build.ninja ]] || cmake --preset "$preset" >/dev/null
+    cmake --build --preset "$preset" --parallel "$JOBS"
+    say "running the suite under $preset"
+    ctest --preset "$preset" "$@" ;;
   bench)
     build
     "$BUILD_DIR/bin/bench_dispatch"
     "$BUILD_DIR/bin/bench_analysis"
     QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen} "$BUILD_DIR/bin/bench_ui_stall" ;;
   *)
-    die "unknown command '$cmd' (use run, test, coverage, bench or build)" ;;
+    die "unknown command '$cmd' (use run, test, sanitize, coverage, bench or build)" ;;
 esac

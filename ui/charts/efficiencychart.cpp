@@ -14,14 +14,15 @@
 
 namespace parlab {
 
+// Constructed with its chart: QChartView(parent) makes a default chart of its own, which setChart() would
+// replace without deleting.
 EfficiencyChart::EfficiencyChart(QWidget* parent)
-    : QChartView(parent)
-    , m_chart(new QChart)
+    : QChartView(new QChart, parent)
+    , m_chart(chart())
     , m_x(new QValueAxis(m_chart))
     , m_y(new QValueAxis(m_chart))
     , m_full(new QLineSeries(m_chart))
 {
-    setChart(m_chart);
     setRenderHint(QPainter::Antialiasing);
     setMinimumSize(420, 300);
 

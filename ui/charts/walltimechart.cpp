@@ -31,13 +31,14 @@ Unit unitFor(double maxSeconds)
 }
 } // namespace
 
+// Constructed with its chart: QChartView(parent) makes a default chart of its own, which setChart() would
+// replace without deleting.
 WallTimeChart::WallTimeChart(QWidget* parent)
-    : QChartView(parent)
-    , m_chart(new QChart)
+    : QChartView(new QChart, parent)
+    , m_chart(chart())
     , m_x(new QValueAxis(m_chart))
     , m_y(new QValueAxis(m_chart))
 {
-    setChart(m_chart);
     setRenderHint(QPainter::Antialiasing);
     setMinimumSize(420, 300);
 

@@ -1,0 +1,26 @@
+// Fuzzes the lesson reader (core/lessons): every file is a lesson or an error that says what is wrong.
+
+#include "fuzzdriver.h"
+#include "lessons/lessonbook.h"
+
+#include <QDir>
+
+using namespace parlab;
+
+int main(int argc, char* argv[])
+{
+    fuzz::Target target;
+    target.name = "fuzz_lessons";
+    target.json = true;
+    const QDir shipped(QStringLiteral(PARLAB_SOURCE_DIR "/resources/lessons"));
+    for (const QString& file : shipped.entryList({ QStringLiteral("*.json") }, QDir::Files, QDir::Name))
+        target.corpus.append(fuzz::readFile(shipped.filePath(file)));
+    target.dictionary = { "title", "claim", "experiment", "verdict", "backend", "workers", "threshold", "kernel", "\"",
+        "{", "}", "[", "]", ":", ",", "null", "-1", "1e400" };
+    target.check = [](const QByteArray& bytes) -> QString {
+        QString error;
+        const auto lesson = Lessons::fromJson(QStringLiteral("fuzzed"), bytes, &error);
+        return !lesson && error.isEmpty() ? QStringLiteral("a rejected lesson without an error") : QString();
+    };
+    return fuzz::run(argc, argv, target);
+}

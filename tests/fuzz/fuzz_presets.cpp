@@ -1,0 +1,26 @@
+// Fuzzes the preset reader (core/presets): every file is a preset or an error that says what is wrong.
+
+#include "fuzzdriver.h"
+#include "presets.h"
+
+#include <QDir>
+
+using namespace parlab;
+
+int main(int argc, char* argv[])
+{
+    fuzz::Target target;
+    target.name = "fuzz_presets";
+    target.json = true;
+    const QDir shipped(QStringLiteral(PARLAB_SOURCE_DIR "/resources/presets"));
+    for (const QString& file : shipped.entryList({ QStringLiteral("*.json") }, QDir::Files, QDir::Name))
+        target.corpus.append(fuzz::readFile(shipped.filePath(file)));
+    target.dictionary = { "kernel", "inputs", "backends", "workers", "repeat", "warmup", "options", "fib", "mpi",
+        "1..64", "38x8", "\"", "{", "}", "[", "]", ":", ",", "null", "-1" };
+    target.check = [](const QByteArray& bytes) -> QString {
+        QString error;
+        const auto preset = Presets::fromJson(QStringLiteral("fuzzed"), bytes, &error);
+        return !preset && error.isEmpty() ? QStringLiteral("a rejected preset without an error") : QString();
+    };
+    return fuzz::run(argc, argv, target);
+}

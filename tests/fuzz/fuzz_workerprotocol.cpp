@@ -1,0 +1,77 @@
+// Fuzzes the worker protocol's parser (core/worker/workerprotocol): every line is a message or an error that
+// quotes it; a message written back out by the protocol's own writer parses to the same message.
+
+#include "fuzzdriver.h"
+#include "worker/workerprotocol.h"
+
+using namespace parlab;
+
+namespace {
+QByteArray line(const QByteArray& written)
+{
+    return written.endsWith('\n') ? written.chopped(1) : written;
+}
+
+// The text a failure or fatal message carries after a round trip: the writer keeps messages to one line.
+QString oneLine(QString text)
+{
+    return text.replace(QLatin1Char('\n'), QStringLiteral(" | ")).remove(QLatin1Char('\r'));
+}
+
+QString hostOf(const QString& host)
+{
+    return host.isEmpty() ? QStringLiteral("-") : host; // the writer's word for no host
+}
+} // namespace
+
+int main(int argc, char* argv[])
+{
+    using WorkerProtocol::Message;
+    fuzz::Target target;
+    target.name = "fuzz_workerprotocol";
+    target.corpus = { line(WorkerProtocol::task(3, 38)), line(WorkerProtocol::ready(4242, QStringLiteral("node1"))),
+        line(WorkerProtocol::ready(7, QString())),
+        line(WorkerProtocol::done(5, 0xdeadbeefcafeULL, 1'000'000'000, 1'500'000'000, 480'000'000, 1)),
+        line(WorkerProtocol::failed(2, QStringLiteral("fib: input 90 is above 50"))),
+        line(WorkerProtocol::fatal(QStringLiteral("unknown kernel 'fob'"))) };
+    target.dictionary = { "T ", "R ", "D ", "F ", "E ", " ", "-", "0", "ffffffffffffffff", "\n", "\r", "\xff" };
+    target.check = [](const QByteArray& bytes) -> QString {
+        const QString quoted = WorkerProtocol::quote(bytes);
+        if (quoted.size() > 2 + 80 * 4 + 1)
+            return QStringLiteral("a quote of %1 characters").arg(quoted.size());
+        if (const auto task = WorkerProtocol::parseTask(bytes)) {
+            const auto again = WorkerProtocol::parseTask(line(WorkerProtocol::task(task->first, task->second)));
+            if (!again || *again != *task)
+                return QStringLiteral("a task line does not survive a round trip");
+        }
+        QString error;
+        const std::optional<Message> m = WorkerProtocol::parse(bytes, error);
+        if (!m)
+            return error.isEmpty() ? QStringLiteral("a rejected line without an error") : QString();
+        QByteArray written;
+        switch (m->kind) {
+        case Message::Kind::Ready:
+            written = WorkerProtocol::ready(m->pid, m->host);
+            break;
+        case Message::Kind::Done:
+            written = WorkerProtocol::done(m->index, m->checksum, m->startNs, m->endNs, m->cpuNs, m->worker);
+            break;
+        case Message::Kind::Failed:
+            written = WorkerProtocol::failed(m->index, m->message);
+            break;
+        case Message::Kind::Fatal:
+            written = WorkerProtocol::fatal(m->message);
+            break;
+        }
+        QString againError;
+        const std::optional<Message> again = WorkerProtocol::parse(line(written), againError);
+        if (!again)
+            return QStringLiteral("the writer's own line is rejected: %1").arg(againError);
+        const bool same = again->kind == m->kind && again->index == m->index && again->checksum == m->checksum
+            && again->startNs == m->startNs && again->endNs == m->endNs && again->cpuNs == m->cpuNs
+            && again->worker == m->worker && again->pid == m->pid && hostOf(again->host) == hostOf(m->host)
+            && again->message == oneLine(m->message);
+        return same ? QString() : QStringLiteral("a message does not survive a round trip: %1").arg(quoted);
+    };
+    return fuzz::run(argc, argv, target);
+}

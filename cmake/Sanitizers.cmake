@@ -1,8 +1,10 @@
 # Sanitizer builds: the asan, ubsan and tsan presets (CMakePresets.json), run by `./dev.sh sanitize NAME`.
 #
 # PARLAB_SANITIZE lists GCC's -fsanitize= values, comma-separated: address,undefined (asan), undefined (ubsan),
-# thread (tsan). Every ParLab target gets them through parlab_settings, with -fno-sanitize-recover=all so that a
-# finding fails the program that made it (UBSan otherwise prints and carries on, and a test would pass).
+# thread (tsan). Every ParLab target gets them through parlab_settings. The test presets set
+# UBSAN_OPTIONS=halt_on_error=1 so that an UBSan finding fails the program that made it (UBSan otherwise prints
+# and carries on, and a test would pass); the environment, not -fno-sanitize-recover, so that the same objects
+# serve both and the python3 that loads the kernel library follows it too.
 #
 # PARLAB_SANITIZE_LOADABLE is the part of it that a library loaded into a program built without sanitizers may
 # carry: ASan's and TSan's runtimes must be the first library of the process (their interceptors replace
@@ -22,8 +24,7 @@ if(PARLAB_SANITIZE)
   if("address" IN_LIST parlab_sanitizers AND "thread" IN_LIST parlab_sanitizers)
     message(FATAL_ERROR "PARLAB_SANITIZE: address and thread cannot be combined (use the asan or the tsan preset)")
   endif()
-  target_compile_options(parlab_settings INTERFACE -fsanitize=${PARLAB_SANITIZE} -fno-sanitize-recover=all
-    -fno-omit-frame-pointer)
+  target_compile_options(parlab_settings INTERFACE -fsanitize=${PARLAB_SANITIZE} -fno-omit-frame-pointer)
   target_link_options(parlab_settings INTERFACE -fsanitize=${PARLAB_SANITIZE})
   if("undefined" IN_LIST parlab_sanitizers)
     set(PARLAB_SANITIZE_LOADABLE undefined)

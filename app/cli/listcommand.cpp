@@ -4,6 +4,7 @@
 #include "cliutil.h"
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
+#include "optiondescriptor.h"
 #include "presets.h"
 #include "runoptions.h"
 

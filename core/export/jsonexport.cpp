@@ -1,7 +1,10 @@
 #include "jsonexport.h"
 
+#include "environment.h"
+#include "experimentspec.h"
 #include "formatting.h"
-#include "results.h"
+#include "measurement.h"
+#include "runresult.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -1,7 +1,9 @@
 #include "traceexport.h"
 
 #include "formatting.h"
-#include "results.h"
+#include "measurement.h"
+#include "runresult.h"
+#include "taskspan.h"
 #include "timeline/timelinemodel.h"
 
 #include <QJsonDocument>

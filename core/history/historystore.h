@@ -1,6 +1,10 @@
 #pragma once
 
-#include "results.h"
+#include "environment.h"
+#include "experimentspec.h"
+#include "measurement.h"
+#include "runresult.h"
+#include "unknown.h"
 
 #include <QDateTime>
 #include <QList>

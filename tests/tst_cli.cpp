@@ -2,6 +2,8 @@
 // format, exports, exit codes, bad input rejected before anything runs, and Ctrl+C.
 
 #include "history/historystore.h"
+#include "optiondescriptor.h"
+#include "runoptions.h"
 #include "testsupport.h"
 
 #include <QDir>
@@ -113,7 +115,7 @@ void TestCli::listKernelsAndBackends()
 
     const Result bad = runParlab({ QStringLiteral("list"), QStringLiteral("colours") });
     QCOMPARE(bad.code, 2);
-    QVERIFY(bad.err.contains(QStringLiteral("kernels or backends")));
+    QVERIFY2(bad.err.contains(QStringLiteral("use kernels, backends, presets, options or cpus")), qPrintable(bad.err));
 }
 
 void TestCli::runHelpShowsEachOptionsDefaultAndRange()

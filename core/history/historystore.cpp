@@ -1456,7 +1456,7 @@ Result<void> HistoryStore::Private::openAt(HistoryStore::Access access)
 // works as on a file without runs; nothing is created on disk.
 Result<void> HistoryStore::Private::openEmpty()
 {
-    if (const Result<void> connected = connect(QStringLiteral(":memory:"), {}); !connected)
+    if (Result<void> connected = connect(QStringLiteral(":memory:"), {}); !connected)
         return connected;
     const Result<void> made = attempt([&] { prepareSchema(db()); });
     if (!made) {
@@ -1472,7 +1472,7 @@ Result<void> HistoryStore::Private::openEmpty()
 Result<void> HistoryStore::Private::openReadOnly(int userVersion)
 {
     const QString options = QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=%1").arg(kBusyTimeoutMs);
-    if (const Result<void> connected = connect(path, options); !connected)
+    if (Result<void> connected = connect(path, options); !connected)
         return connected;
     int code = 0;
     QString damage;
@@ -1487,7 +1487,7 @@ Result<void> HistoryStore::Private::openReadOnly(int userVersion)
         disconnect();
         const QString uri = QUrl::fromLocalFile(QFileInfo(path).absoluteFilePath()).toString(QUrl::FullyEncoded)
             + QStringLiteral("?immutable=1");
-        if (const Result<void> connected = connect(uri, options + QStringLiteral(";QSQLITE_OPEN_URI")); !connected)
+        if (Result<void> connected = connect(uri, options + QStringLiteral(";QSQLITE_OPEN_URI")); !connected)
             return connected;
         version = patiently(inspect, &code);
     }
@@ -1527,7 +1527,7 @@ Result<void> HistoryStore::Private::openReadWrite(int userVersion)
     for (int tries = 0; tries < 3; ++tries) {
         struct stat checked { };
         const bool existed = ::stat(QFile::encodeName(path).constData(), &checked) == 0;
-        if (const Result<void> connected = connect(path, QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(kBusyTimeoutMs));
+        if (Result<void> connected = connect(path, QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(kBusyTimeoutMs));
             !connected)
             return connected;
         QString damage;
@@ -1628,7 +1628,7 @@ void HistoryStore::close()
 // schema of JsonExport) with one more member, "history_recovery": {database, run_id, pid, reason, raw}.
 namespace {
 const QString kReservedSuffix = QStringLiteral(".reserved");
-constexpr qint64 kReservedBytes = 1024 * 1024;
+constexpr qint64 kReservedBytes = qint64(1024) * 1024;
 
 QString recoveryPrefix(const QString& path)
 {
@@ -1788,7 +1788,7 @@ void HistoryStore::Private::reserve()
     // Blocks taken now, while there is room: a run that fills the disk can still leave its recovery file. On a
     // nearly full disk, what there is (halving down to 32 KiB, a run's figures without its timeline).
     qint64 bytes = kReservedBytes;
-    while (::posix_fallocate(file.handle(), 0, bytes) != 0 && bytes > 32 * 1024)
+    while (::posix_fallocate(file.handle(), 0, bytes) != 0 && bytes > qint64(32) * 1024)
         bytes /= 2;
     if (::posix_fallocate(file.handle(), 0, bytes) != 0) {
         file.close();

@@ -2,10 +2,12 @@
 // worked out by hand (the arithmetic is in the comments).
 
 #include "bench/sortingbootstrap.h"
-#include "results.h"
+#include "measurement.h"
+#include "runresult.h"
 #include "stats/analysis.h"
 #include "stats/scaling.h"
 #include "stats/statistics.h"
+#include "taskspan.h"
 
 #include <QTest>
 #include <cmath>

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "result.h"
-#include "results.h"
+#include "runresult.h"
 
 #include <QMainWindow>
 #include <QThread>
@@ -20,6 +20,7 @@ class QTimer;
 namespace parlab {
 
 class EfficiencyChart;
+struct ExperimentSpec;
 class HistoryPanel;
 class LessonPanel;
 class HistoryStore;
@@ -136,6 +137,7 @@ private:
     std::unique_ptr<HistoryStore> m_writer; // used only in m_historyThread, by each session's recorder
     HistoryPanel* m_historyPanel = nullptr;
     QString m_historyProblem; // why runs are not being saved, shown with the warnings
+    bool m_historyLost = false; // the last run could not be stored: m_historyProblem says where it went
 
     std::unique_ptr<RunSession> m_session;
     bool m_running = false;

@@ -9,7 +9,8 @@
 // exits 0.
 
 #include "clock.h"
-#include "results.h"
+#include "measurement.h"
+#include "runresult.h"
 #include "sortingbootstrap.h"
 #include "stats/analysis.h"
 

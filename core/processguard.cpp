@@ -22,7 +22,7 @@ constexpr int kReapWaitMs = 1000; // a process killed with SIGKILL is gone withi
 std::mutex g_registryMutex;
 bool g_installed = false;
 
-QSet<qint64>& registry()
+QSet<qint64>& registeredChildren()
 {
     static QSet<qint64> children; // guarded by g_registryMutex
     return children;
@@ -153,13 +153,13 @@ std::unique_lock<std::mutex> lockRegistry()
 
 void adopt(pid_t pid)
 {
-    registry().insert(pid);
+    registeredChildren().insert(pid);
 }
 
 void release(pid_t pid)
 {
     std::lock_guard lock(g_registryMutex);
-    registry().remove(pid);
+    registeredChildren().remove(pid);
 }
 
 int endStrays()
@@ -172,7 +172,7 @@ int endStrays()
         std::lock_guard lock(g_registryMutex);
         const QList<procfs::ProcessStat> all = procfs::processes();
         QSet<qint64> spared { self };
-        for (qint64 child : std::as_const(registry())) {
+        for (qint64 child : std::as_const(registeredChildren())) {
             spared.insert(child);
             for (qint64 below : procfs::descendantsIn(all, child))
                 spared.insert(below);

@@ -13,7 +13,7 @@
 namespace parlab {
 
 namespace {
-constexpr qint64 kMiB = 1024 * 1024;
+constexpr qint64 kBytesPerMiB = 1024 * 1024;
 // Files ParLab keeps for itself beyond those open now: the history database and its journal, an export, Qt's own.
 constexpr qint64 kReservedFiles = 64;
 // cgroup v1 writes "no limit" as a number near 2^63.
@@ -134,9 +134,9 @@ ProcessLimits::Cap ProcessLimits::cap(const WorkerFootprint& footprint)
         if (available)
             consider(cap, *available / (footprint.memoryBytes * footprint.processes),
                 QStringLiteral("%1 MiB of memory is %2 and each worker needs about %3 MiB")
-                    .arg(*available / kMiB)
+                    .arg(*available / kBytesPerMiB)
                     .arg(where)
-                    .arg(footprint.memoryBytes * footprint.processes / kMiB));
+                    .arg(footprint.memoryBytes * footprint.processes / kBytesPerMiB));
     }
 
     rlimit files {};

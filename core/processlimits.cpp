@@ -13,7 +13,7 @@
 namespace parlab {
 
 namespace {
-constexpr qint64 kBytesPerMiB = 1024 * 1024;
+constexpr qint64 kBytesPerMiB = qint64(1) << 20;
 // Files ParLab keeps for itself beyond those open now: the history database and its journal, an export, Qt's own.
 constexpr qint64 kReservedFiles = 64;
 // cgroup v1 writes "no limit" as a number near 2^63.

@@ -518,7 +518,7 @@ void TestProcesses::commandHashesItsOutputAsItArrives()
     done = true;
     sampler.join();
     qInfo("%lld MiB of output: resident memory grew by %lld KiB at most", kOutput >> 20, peak - before);
-    QVERIFY2(peak - before < 32 * 1024, "the output must not be kept in memory");
+    QVERIFY2(peak - before < 32LL * 1024, "the output must not be kept in memory");
     quint64 hash = 0xcbf29ce484222325ULL;
     for (qint64 i = 0; i < kOutput; ++i)
         hash = hash * 0x100000001b3ULL; // a zero byte: xor changes nothing

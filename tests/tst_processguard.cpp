@@ -392,8 +392,8 @@ void TestProcessGuard::hugeCommandOutputKeepsMemorySmall()
     qInfo("%lld MiB of output: peak resident memory %lld MiB in parlab, %lld MiB in its worker", mib, parlabPeak / 1024,
         workerPeak / 1024);
     QVERIFY(parlabPeak > 0);
-    QVERIFY2(parlabPeak < 60 * 1024, "ParLab kept the program's output in memory");
-    QVERIFY2(workerPeak < 60 * 1024, "the worker kept the program's output in memory");
+    QVERIFY2(parlabPeak < 60LL * 1024, "ParLab kept the program's output in memory");
+    QVERIFY2(workerPeak < 60LL * 1024, "the worker kept the program's output in memory");
 }
 
 QTEST_GUILESS_MAIN(TestProcessGuard)

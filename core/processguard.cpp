@@ -107,6 +107,15 @@ void install()
     const QByteArray entry = ownerEntry();
     int pipe[2];
     if (::pipe2(pipe, O_CLOEXEC) == 0) {
+        // Started with stdin, stdout or stderr closed, the pipe could take their numbers, which the watchdog
+        // points at /dev/null.
+        for (int& fd : pipe) {
+            if (fd <= STDERR_FILENO) {
+                const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+                ::close(fd);
+                fd = moved;
+            }
+        }
         const pid_t first = ::fork();
         if (first == 0) {
             // Forked twice, so that the watchdog is nobody's child here: not among ParLab's descendants, not a

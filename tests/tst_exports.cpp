@@ -4,16 +4,20 @@
 // whole or not at all, their type from the suffix; speedups printed one way everywhere.
 
 #include "atomicfile.h"
+#include "experimentspec.h"
 #include "export/csvexport.h"
 #include "export/formatting.h"
 #include "export/htmlreport.h"
 #include "export/jsonexport.h"
 #include "export/texttable.h"
 #include "export/traceexport.h"
-#include "results.h"
+#include "measurement.h"
 #include "runner.h"
+#include "runresult.h"
 #include "stats/analysis.h"
+#include "taskspan.h"
 #include "testsupport.h"
+#include "unknown.h"
 
 #include <QFile>
 #include <QFileInfo>

@@ -15,6 +15,8 @@
 #include "kernels/kernelregistry.h"
 #include "processguard.h"
 #include "runner.h"
+#include "runoptions.h"
+#include "taskspan.h"
 #include "testsupport.h"
 
 #include <QDir>

@@ -3,6 +3,7 @@
 #include "experimentspec.h"
 #include "gilthreadsbackend.h"
 #include "mpibackend.h"
+#include "optiondescriptor.h"
 #include "processpertaskbackend.h"
 #include "processpoolbackend.h"
 #include "pythonbackend.h"

@@ -1,6 +1,7 @@
 #include "sequentialbackend.h"
 
 #include "context.h"
+#include "optiondescriptor.h"
 #include "runoptions.h"
 
 #include <QCoreApplication>

@@ -1,6 +1,8 @@
 #include "jsonimport.h"
 
+#include "runoptions.h"
 #include "stats/analysis.h"
+#include "unknown.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

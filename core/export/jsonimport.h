@@ -1,6 +1,9 @@
 #pragma once
 
-#include "results.h"
+#include "environment.h"
+#include "experimentspec.h"
+#include "measurement.h"
+#include "runresult.h"
 
 #include <QByteArray>
 #include <QJsonObject>

@@ -1,7 +1,11 @@
 #include "lesson.h"
 
 #include "backends/backendregistry.h"
+#include "measurement.h"
+#include "optiondescriptor.h"
 #include "resourcejson.h"
+#include "runoptions.h"
+#include "runresult.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

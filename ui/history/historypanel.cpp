@@ -6,6 +6,7 @@
 #include "export/jsonexport.h"
 #include "history/historystore.h"
 #include "models/historymodel.h"
+#include "runresult.h"
 
 #include <QAction>
 #include <QDir>

@@ -70,7 +70,7 @@ void TestRunSession::init()
 void TestRunSession::runToTheEndIsRecorded()
 {
     HistoryStore store;
-    QCOMPARE(store.open(dbPath()), QString());
+    QCOMPARE(store.open(dbPath()).error(), QString());
     RunSession session;
     session.setHistory(&store);
     QSignalSpy started(&session, &RunSession::started);
@@ -124,7 +124,7 @@ void TestRunSession::runToTheEndIsRecorded()
     QCOMPARE(historyStarted.first().first().toLongLong(), id);
     QCOMPARE(session.historyRunId(), id);
     QCOMPARE(savedAtFinish, id);
-    QCOMPARE(store.runs().size(), 1);
+    QCOMPARE(store.runs().value_or({}).size(), 1);
     const auto summary = store.summary(id);
     QVERIFY(summary);
     QCOMPARE(summary->status, RunStatus::Finished);
@@ -138,7 +138,7 @@ void TestRunSession::runToTheEndIsRecorded()
 void TestRunSession::invalidSpecIsRefusedAndLeavesNothing()
 {
     HistoryStore store;
-    QCOMPARE(store.open(dbPath()), QString());
+    QCOMPARE(store.open(dbPath()).error(), QString());
     RunSession session;
     session.setHistory(&store);
     QSignalSpy started(&session, &RunSession::started);
@@ -151,7 +151,7 @@ void TestRunSession::invalidSpecIsRefusedAndLeavesNothing()
     QVERIFY(!session.hasEnded());
     QTest::qWait(200);
     QCOMPARE(started.size() + finished.size(), 0);
-    QCOMPARE(store.runs().size(), 0);
+    QCOMPARE(store.runs().value_or({}).size(), 0);
     QCOMPARE(descendants(), QList<qint64> {});
 
     // The same session can still run a good spec: a refused start did not use it up.
@@ -200,7 +200,7 @@ void TestRunSession::cancelEndsEveryProcess()
 {
     QFETCH(QString, backend);
     HistoryStore store;
-    QCOMPARE(store.open(dbPath()), QString());
+    QCOMPARE(store.open(dbPath()).error(), QString());
     RunSession session;
     session.setHistory(&store);
     QSignalSpy finished(&session, &RunSession::finished);
@@ -234,7 +234,7 @@ void TestRunSession::cancelEndsEveryProcess()
 void TestRunSession::failingRunRecordsItsMessage()
 {
     HistoryStore store;
-    QCOMPARE(store.open(dbPath()), QString());
+    QCOMPARE(store.open(dbPath()).error(), QString());
     RunSession session;
     session.setHistory(&store);
     QSignalSpy failed(&session, &RunSession::failed);
@@ -265,7 +265,7 @@ void TestRunSession::oldSessionNeverReachesTheNewOne()
     // session goes (mid-run, with results still queued for it) and a new one starts; from then on the
     // receiver sees the new run only. The runs are told apart by kernel (spin, then fib).
     HistoryStore store;
-    QCOMPARE(store.open(dbPath()), QString());
+    QCOMPARE(store.open(dbPath()).error(), QString());
     QStringList kernels; // of every result the receiver got
     QStringList backends; // of every measurement it got
     auto watch = [&](RunSession* session) {
@@ -326,7 +326,7 @@ void TestRunSession::historyInAnotherThread()
     HistoryStore writer;
     QString opened = QStringLiteral("not run");
     QMetaObject::invokeMethod(
-        anchor, [&] { opened = writer.open(dbPath()); }, Qt::BlockingQueuedConnection);
+        anchor, [&] { opened = writer.open(dbPath()).error(); }, Qt::BlockingQueuedConnection);
     QCOMPARE(opened, QString());
 
     qint64 savedId = -1;
@@ -350,7 +350,7 @@ void TestRunSession::historyInAnotherThread()
     delete anchor;
 
     HistoryStore reader;
-    QCOMPARE(reader.open(dbPath()), QString());
+    QCOMPARE(reader.open(dbPath()).error(), QString());
     const auto summary = reader.summary(savedId);
     QVERIFY(summary);
     QCOMPARE(summary->status, RunStatus::Finished);

@@ -1,7 +1,11 @@
 #pragma once
 
 #include <QByteArray>
-#include <QJsonObject>
+
+QT_BEGIN_NAMESPACE
+class QJsonObject;
+class QJsonValue;
+QT_END_NAMESPACE
 
 namespace parlab {
 

@@ -7,6 +7,7 @@
 #include "timeline/timelinemodel.h"
 
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QMap>
 #include <algorithm>
 #include <charconv>

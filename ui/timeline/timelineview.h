@@ -7,7 +7,6 @@
 
 #include <QAbstractScrollArea>
 #include <QColor>
-#include <QImage>
 #include <QList>
 #include <QPoint>
 #include <QRectF>
@@ -15,6 +14,7 @@
 #include <QString>
 #include <optional>
 
+class QImage;
 class QPainter;
 
 namespace parlab {

@@ -62,13 +62,13 @@ using Lpt = QMap<int, double>;
 // tooltip repaints the row; keys and the bound, which comes from the run's bounds, are not figures). Adding a
 // column is its name in ResultsModel::Column and one entry in kColumns.
 struct ColumnInfo {
-    ResultsModel::Column column;
-    const char* header;
-    const char* toolTip;
-    Shown shown;
+    ResultsModel::Column column = ResultsModel::Backend;
+    Shown shown = Shown::Text;
+    const char* header = nullptr;
+    const char* toolTip = nullptr;
     // The raw value, also the SortRole: a QString (Text), an int (Count), else a double, NaN while unknown.
-    QVariant (*value)(const Measurement& m, const Lpt& lpt);
-    bool figure;
+    QVariant (*value)(const Measurement& m, const Lpt& lpt) = nullptr;
+    bool figure = false;
     // The cell's text where the format alone does not say it all; nullptr: the value as `shown`.
     QString (*text)(const Measurement& m) = nullptr;
     // The cell's tooltip; nullptr: none.
@@ -77,99 +77,99 @@ struct ColumnInfo {
 
 constexpr ColumnInfo kColumns[] = {
     { .column = ResultsModel::Backend,
+        .shown = Shown::Text,
         .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Backend"),
         .toolTip = QT_TRANSLATE_NOOP("parlab::ResultsModel",
             "How the tasks ran (threads, processes, MPI ranks, ...), in the colour of its lines in the charts"),
-        .shown = Shown::Text,
         .value = [](const Measurement& m, const Lpt&) { return QVariant(m.backend); },
         .figure = false },
     { .column = ResultsModel::Workers,
+        .shown = Shown::Count,
         .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Workers"),
         .toolTip = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Threads, processes or ranks the tasks were spread over"),
-        .shown = Shown::Count,
         .value = [](const Measurement& m, const Lpt&) { return QVariant(m.workers); },
         .figure = false },
     { .column = ResultsModel::Median,
+        .shown = Shown::Duration,
         .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Median (wall)"),
         .toolTip
         = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Median wall-clock time of one repeat (s, ms or µs as shown)"),
-        .shown = Shown::Duration,
         .value = [](const Measurement& m, const Lpt&) { return QVariant(m.wall.median); },
         .figure = true },
     { .column = ResultsModel::StdDev,
+        .shown = Shown::Duration,
         .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Std dev (wall)"),
         .toolTip = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Standard deviation of the repeats' wall-clock times"),
-        .shown = Shown::Duration,
         .value = [](const Measurement& m, const Lpt&) { return QVariant(m.wall.stddev); },
         .figure = true },
     { .column = ResultsModel::Min,
+        .shown = Shown::Duration,
         .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Min (wall)"),
         .toolTip = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Fastest repeat's wall-clock time"),
-        .shown = Shown::Duration,
         .value = [](const Measurement& m, const Lpt&) { return QVariant(m.wall.min); },
         .figure = true },
     { .column = ResultsModel::Max,
+        .shown = Shown::Duration,
         .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Max (wall)"),
         .toolTip = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Slowest repeat's wall-clock time"),
-        .shown = Shown::Duration,
         .value = [](const Measurement& m, const Lpt&) { return QVariant(m.wall.max); },
         .figure = true },
     { .column = ResultsModel::Cpu,
+        .shown = Shown::Duration,
         .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "CPU (median)"),
         .toolTip = QT_TRANSLATE_NOOP(
             "parlab::ResultsModel", "Median CPU time (user + system, child processes included) of one repeat"),
-        .shown = Shown::Duration,
         .value = [](const Measurement& m, const Lpt&) { return QVariant(m.cpuMedianS); },
         .figure = true },
     { .column = ResultsModel::Speedup,
+        .shown = Shown::Speedup,
         .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Speedup (x)"),
         .toolTip = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Median sequential time / median time (times faster)"),
-        .shown = Shown::Speedup,
         .value = [](const Measurement& m, const Lpt&) { return QVariant(m.speedup); },
         .figure = true,
         .cellToolTip = speedupToolTip },
     { .column = ResultsModel::SpeedupLow,
+        .shown = Shown::Speedup,
         .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "CI low (x)"),
         .toolTip
         = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Lower end of the speedup's 95% confidence interval (bootstrap)"),
-        .shown = Shown::Speedup,
         .value = [](const Measurement& m, const Lpt&) { return QVariant(m.speedupLow); },
         .figure = true,
         .cellToolTip = speedupToolTip },
     { .column = ResultsModel::SpeedupHigh,
+        .shown = Shown::Speedup,
         .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "CI high (x)"),
         .toolTip
         = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Upper end of the speedup's 95% confidence interval (bootstrap)"),
-        .shown = Shown::Speedup,
         .value = [](const Measurement& m, const Lpt&) { return QVariant(m.speedupHigh); },
         .figure = true,
         .cellToolTip = speedupToolTip },
     { .column = ResultsModel::Efficiency,
+        .shown = Shown::Percent,
         .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Efficiency (%)"),
         .toolTip = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Speedup / workers, in percent"),
-        .shown = Shown::Percent,
         .value = [](const Measurement& m, const Lpt&) { return QVariant(m.efficiency); },
         .figure = true },
     { .column = ResultsModel::Imbalance,
+        .shown = Shown::Percent,
         .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Imbalance (%)"),
         .toolTip = QT_TRANSLATE_NOOP("parlab::ResultsModel",
             "Worker time idle after each worker's last task until the last one ended, in percent of "
             "workers × wall time (latest repeat): what uneven tasks cost"),
-        .shown = Shown::Percent,
         .value = [](const Measurement& m, const Lpt&) { return QVariant(m.imbalance); },
         .figure = true },
     { .column = ResultsModel::LptBound,
+        .shown = Shown::Speedup,
         .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "LPT bound (x)"),
         .toolTip = QT_TRANSLATE_NOOP(
             "parlab::ResultsModel", "Best speedup any schedule of these tasks could reach (longest task first)"),
-        .shown = Shown::Speedup,
         .value = [](const Measurement& m, const Lpt& lpt) { return QVariant(lpt.value(m.workers, kUnknown)); },
         .figure = false,
         .cellToolTip = lptToolTip },
     { .column = ResultsModel::Samples,
+        .shown = Shown::Count,
         .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Samples"),
         .toolTip = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Successful repeats measured"),
-        .shown = Shown::Count,
         .value = [](const Measurement& m, const Lpt&) { return QVariant(int(m.samplesS.size())); },
         .figure = true,
         .text = samplesText,
@@ -360,7 +360,7 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const
     case Qt::DisplayRole:
         return cellText(c, m, m_lpt);
     case SortRole: {
-        const QVariant value = c.value(m, m_lpt);
+        QVariant value = c.value(m, m_lpt);
         if (value.typeId() == QMetaType::Double && !std::isfinite(value.toDouble()))
             return {};
         return value;

@@ -20,15 +20,19 @@ namespace {
 char g_crashNote[256];
 QByteArray g_current;
 
+// write(2) alone: the only output that is safe in a signal handler. A failed write has nowhere to be reported.
+void say(const char* data, size_t size)
+{
+    if (::write(STDERR_FILENO, data, size) < 0)
+        return;
+}
+
 void onCrash(int signal)
 {
-    const ssize_t ignored = ::write(STDERR_FILENO, g_crashNote, std::strlen(g_crashNote));
-    static const char inputIs[] = "input: ";
-    ssize_t more = ::write(STDERR_FILENO, inputIs, sizeof inputIs - 1);
-    more = ::write(STDERR_FILENO, g_current.constData(), size_t(std::min<qsizetype>(g_current.size(), 4096)));
-    more = ::write(STDERR_FILENO, "\n", 1);
-    (void)ignored;
-    (void)more;
+    say(g_crashNote, std::strlen(g_crashNote));
+    say("input: ", 7);
+    say(g_current.constData(), size_t(std::min<qsizetype>(g_current.size(), 4096)));
+    say("\n", 1);
     std::signal(signal, SIG_DFL);
     std::raise(signal);
 }

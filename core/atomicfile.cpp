@@ -28,6 +28,21 @@ Result<void> AtomicFile::write(const QString& path, const QByteArray& data, cons
     return write(path, bytes([&data] { return data; }), what);
 }
 
+Result<void> AtomicFile::check(const QString& path, const QString& what)
+{
+    const QFileInfo info(path);
+    if (info.isDir())
+        return fail(heading(path, what) + QStringLiteral(": it is a folder, not a file"));
+    if (!info.absoluteDir().exists())
+        return fail(heading(path, what)
+            + QStringLiteral(": the folder '%1' does not exist").arg(QDir::toNativeSeparators(info.absolutePath())));
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return fail(heading(path, what) + QStringLiteral(": ") + file.errorString());
+    file.cancelWriting(); // the temporary file goes with `file`; the target stays as it was
+    return {};
+}
+
 Result<void> AtomicFile::write(const QString& path, const Writer& writer, const QString& what)
 {
     QSaveFile file(path);

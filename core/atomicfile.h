@@ -34,6 +34,10 @@ struct FileType {
 Writer bytes(std::function<QByteArray()> make);
 
 Result<void> write(const QString& path, const QByteArray& data, const QString& what = {});
+// Whether write() could write `path`, found by doing what it does up to the writing: a temporary file made
+// beside the target, in its folder, then removed; the target is not touched. A writable file in a folder that
+// takes no new files fails here as write() would, so a caller can refuse before it measures anything.
+Result<void> check(const QString& path, const QString& what = {});
 Result<void> write(const QString& path, const Writer& writer, const QString& what = {});
 Result<void> writeByType(const QString& path, const QList<FileType>& types, const QString& what = {});
 // The index in `types` of the path's type, or the unknown-type error writeByType gives: for callers with work

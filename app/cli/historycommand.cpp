@@ -5,6 +5,7 @@
 #include "export/formatting.h"
 #include "export/htmlreport.h"
 #include "export/jsonexport.h"
+#include "export/jsonimport.h"
 #include "export/texttable.h"
 #include "history/comparison.h"
 #include "history/historystore.h"
@@ -270,9 +271,9 @@ int historyCommand(const QStringList& arguments)
         return usageError(kHistoryCommand, QStringLiteral("export: give --output (JSON) or --html, not both"));
     for (const QCommandLineOption& option : { output, html }) {
         if (parser.isSet(option)) {
-            if (const QString problem = checkWritable(parser.value(option)); !problem.isEmpty())
+            if (const Result<void> writable = checkWritable(parser.value(option)); !writable)
                 return usageError(
-                    kHistoryCommand, QStringLiteral("--%1: %2").arg(option.names().constFirst(), problem));
+                    kHistoryCommand, QStringLiteral("--%1: %2").arg(option.names().constFirst(), writable.error()));
         }
     }
 
@@ -360,8 +361,8 @@ int historyCommand(const QStringList& arguments)
         if (!result)
             return exitCode;
         if (parser.isSet(html)) {
-            if (const QString problem = writeFile(parser.value(html), HtmlReport::toHtml(*result)); !problem.isEmpty())
-                return failure(problem);
+            if (const Result<void> written = writeFile(parser.value(html), HtmlReport::toHtml(*result)); !written)
+                return failure(written.error());
             printErr(QStringLiteral("wrote run %1 to %2\n").arg(*id).arg(parser.value(html)));
             return ExitOk;
         }
@@ -370,8 +371,8 @@ int historyCommand(const QStringList& arguments)
             printOut(QString::fromUtf8(data));
             return ExitOk;
         }
-        if (const QString problem = writeFile(parser.value(output), data); !problem.isEmpty())
-            return failure(problem);
+        if (const Result<void> written = writeFile(parser.value(output), data); !written)
+            return failure(written.error());
         printErr(QStringLiteral("wrote run %1 to %2\n").arg(*id).arg(parser.value(output)));
         return ExitOk;
     }
@@ -405,10 +406,10 @@ int historyCommand(const QStringList& arguments)
 
     // import
     const QString file = args[0];
-    QFile in(file);
-    if (!in.open(QIODevice::ReadOnly))
-        return failure(QStringLiteral("cannot read '%1': %2").arg(file, in.errorString()));
-    const qint64 id = store.importJson(in.readAll(), QFileInfo(file).absoluteFilePath());
+    const Result<QByteArray> exported = JsonImport::readFile(file);
+    if (!exported)
+        return failure(exported.error());
+    const qint64 id = store.importJson(*exported, QFileInfo(file).absoluteFilePath());
     if (id < 0)
         return failure(store.lastError());
     printErr(QStringLiteral("imported %1 as run %2\n").arg(file).arg(id));

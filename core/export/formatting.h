@@ -16,6 +16,10 @@ QString speedup(double value, int decimals = 2);
 QString percent(double fraction);
 // Sixteen hex digits: checksums are 64-bit and must survive JSON readers that use doubles.
 QString checksum(quint64 value);
+// `text` safe to print on a terminal: every control character (C0, DEL, C1) but newline, tab and the carriage
+// return of a CRLF written as \xHH, so that a name, note or error read from a file cannot move the cursor,
+// recolour, retitle or clear the terminal it is printed on. The CLI's printers put all they print through this.
+QString printable(const QString& text);
 } // namespace Format
 
 } // namespace parlab

@@ -388,7 +388,7 @@ void TestCli::ctrlCCancelsAndKeepsResults()
     // Stored before the exit, as cancelled, with every sample printed.
     QVERIFY2(err.contains(QStringLiteral("saved as run 1 in %1").arg(db)), qPrintable(err));
     parlab::HistoryStore history;
-    QCOMPARE(history.open(db), QString());
+    QCOMPARE(history.open(db).error(), QString());
     const auto summary = history.summary(1);
     QVERIFY(summary);
     QCOMPARE(summary->status, parlab::RunStatus::Cancelled);

@@ -339,8 +339,8 @@ void TestGui::closingMidRunLeavesNoChild()
     QTRY_COMPARE_WITH_TIMEOUT(descendants(), QList<qint64> {}, 2000);
     // The history keeps the run as cancelled (the window ended it), not as interrupted (a crash).
     HistoryStore history;
-    QCOMPARE(history.open(HistoryStore::defaultPath()), QString());
-    const QList<RunSummary> runs = history.runs();
+    QCOMPARE(history.open(HistoryStore::defaultPath()).error(), QString());
+    const QList<RunSummary> runs = history.runs().value_or({});
     QVERIFY(!runs.isEmpty());
     QCOMPARE(runs.constFirst().kernel, QStringLiteral("command"));
     QCOMPARE(runs.constFirst().status, RunStatus::Cancelled);
@@ -391,10 +391,11 @@ void TestGui::runIsSavedInHistory()
     QVERIFY(ended.wait(60'000));
     // The history thread stores the last measurement and the final state right after.
     HistoryStore* store = window.historyStore();
-    QTRY_VERIFY_WITH_TIMEOUT(!store->runs().isEmpty() && store->runs().constFirst().status == RunStatus::Finished
-            && store->runs().constFirst().measurements == window.result().measurements.size(),
+    QTRY_VERIFY_WITH_TIMEOUT(!store->runs().value_or({}).isEmpty()
+            && store->runs().value_or({}).constFirst().status == RunStatus::Finished
+            && store->runs().value_or({}).constFirst().measurements == window.result().measurements.size(),
         10'000);
-    const qint64 id = store->runs().constFirst().id;
+    const qint64 id = store->runs().value_or({}).constFirst().id;
 
     // What the window shows is what the history holds.
     const auto stored = window.historyStore()->load(id);

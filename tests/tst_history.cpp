@@ -597,20 +597,22 @@ void TestHistory::storeRoundTrip()
     qint64 id = -1;
     {
         HistoryStore store;
-        QCOMPARE(store.open(path), QString());
+        QCOMPARE(store.open(path).error(), QString());
         QVERIFY(store.isOpen());
         QVERIFY(store.notice().isEmpty());
-        id = store.beginRun(original.spec, original.environment, original.created);
-        QVERIFY2(id > 0, qPrintable(store.lastError()));
-        for (const Measurement& m : original.measurements)
-            QVERIFY2(store.appendMeasurement(id, m), qPrintable(store.lastError()));
+        id = store.beginRun(original.spec, original.environment, original.created).value_or(-1);
+        QVERIFY(id > 0);
+        for (const Measurement& m : original.measurements) {
+            const Result<void> stored = store.appendMeasurement(id, m);
+            QVERIFY2(stored, qPrintable(stored.error()));
+        }
         QCOMPARE(store.summary(id)->status, RunStatus::Running); // this process is alive
         QVERIFY(store.finishRun(id, original));
     }
     HistoryStore store; // reopened, as the next session would
-    QCOMPARE(store.open(path), QString());
+    QCOMPARE(store.open(path).error(), QString());
     const auto loaded = store.load(id);
-    QVERIFY2(loaded, qPrintable(store.lastError()));
+    QVERIFY2(loaded, qPrintable(loaded.error()));
     QCOMPARE(loaded->created, original.created);
     QCOMPARE(loaded->spec.kernel, original.spec.kernel);
     QCOMPARE(loaded->spec.inputs, original.spec.inputs);
@@ -647,17 +649,18 @@ void TestHistory::storeRoundTrip()
     QCOMPARE(summary->bestLabel, QStringLiteral("threads x2"));
     QCOMPARE(summary->bestSpeedup, original.measurements[2].speedup);
 
-    QVERIFY(!store.load(id + 100));
-    QVERIFY(store.lastError().contains(QStringLiteral("no run %1").arg(id + 100)));
+    const Result<RunResult> missing = store.load(id + 100);
+    QVERIFY(!missing);
+    QVERIFY(missing.error().contains(QStringLiteral("no run %1").arg(id + 100)));
 }
 
 void TestHistory::appendInsertsOnlyNewSamples()
 {
     const QString path = m_dir.filePath(QStringLiteral("append.sqlite"));
     HistoryStore store;
-    QCOMPARE(store.open(path), QString());
+    QCOMPARE(store.open(path).error(), QString());
     const RunResult r = sampleResult();
-    const qint64 id = store.beginRun(r.spec, r.environment, r.created);
+    const qint64 id = store.beginRun(r.spec, r.environment, r.created).value_or(-1);
     // As the runner emits them: the same measurement, one more sample each time.
     Measurement m = testsupport::measurement(QStringLiteral("threads"), 2, {});
     for (int repeat = 0; repeat < 4; ++repeat) {
@@ -676,21 +679,21 @@ void TestHistory::appendInsertsOnlyNewSamples()
     QCOMPARE(loaded->measurements[0].wall.median, 1.6); // of 0.1, 1.1, 2.1, 3.1; not the 3.0 it was given
     QCOMPARE(loaded->measurements[0].cpuMedianS, 1.7);
 
-    QVERIFY(!store.appendMeasurement(id + 1000, m));
-    QVERIFY2(
-        store.lastError().contains(QStringLiteral("there is no run %1").arg(id + 1000)), qPrintable(store.lastError()));
+    const Result<void> orphan = store.appendMeasurement(id + 1000, m);
+    QVERIFY(!orphan);
+    QVERIFY2(orphan.error().contains(QStringLiteral("there is no run %1").arg(id + 1000)), qPrintable(orphan.error()));
 }
 
 void TestHistory::listRenameNoteDelete()
 {
     const QString path = m_dir.filePath(QStringLiteral("list.sqlite"));
     HistoryStore store;
-    QCOMPARE(store.open(path), QString());
+    QCOMPARE(store.open(path).error(), QString());
     const RunResult r = sampleResult();
-    const qint64 first = store.importResult(r);
-    const qint64 second = store.importResult(r);
+    const qint64 first = store.importResult(r).value_or(-1);
+    const qint64 second = store.importResult(r).value_or(-1);
     QVERIFY(first > 0 && second > first);
-    QList<RunSummary> runs = store.runs();
+    QList<RunSummary> runs = store.runs().value_or({});
     QCOMPARE(runs.size(), 2);
     QCOMPARE(runs[0].id, second); // newest first
     QVERIFY(store.rename(first, QStringLiteral("  before the fix  ")));
@@ -699,11 +702,12 @@ void TestHistory::listRenameNoteDelete()
     QCOMPARE(store.summary(first)->note, QStringLiteral("laptop on battery"));
     QVERIFY(store.rename(first, QString()));
     QCOMPARE(store.summary(first)->name, QString());
-    QVERIFY(!store.rename(999, QStringLiteral("x")));
-    QVERIFY(store.lastError().contains(QStringLiteral("no run 999")));
+    const Result<void> renamed = store.rename(999, QStringLiteral("x"));
+    QVERIFY(!renamed);
+    QVERIFY(renamed.error().contains(QStringLiteral("no run 999")));
 
     QVERIFY(store.remove(first));
-    QCOMPARE(store.runs().size(), 1);
+    QCOMPARE(store.runs().value_or({}).size(), 1);
     QVERIFY(!store.summary(first));
     // Its measurements and samples went with it.
     QCOMPARE(column(path, QStringLiteral("SELECT COUNT(*) FROM measurements")).value(0).toInt(), 3);
@@ -714,11 +718,12 @@ void TestHistory::listRenameNoteDelete()
 void TestHistory::importStoresAFinishedRun()
 {
     HistoryStore store;
-    QCOMPARE(store.open(m_dir.filePath(QStringLiteral("import.sqlite"))), QString());
+    QCOMPARE(store.open(m_dir.filePath(QStringLiteral("import.sqlite"))).error(), QString());
     RunResult r = sampleResult();
     r.measurements[2].failedRuns = 0;
-    const qint64 id = store.importJson(JsonExport::toJson(r), QStringLiteral("/tmp/run.json"));
-    QVERIFY2(id > 0, qPrintable(store.lastError()));
+    const Result<qint64> imported = store.importJson(JsonExport::toJson(r), QStringLiteral("/tmp/run.json"));
+    QVERIFY2(imported, qPrintable(imported.error()));
+    const qint64 id = *imported;
     const auto s = store.summary(id);
     QCOMPARE(s->status, RunStatus::Finished);
     QCOMPARE(s->source, QStringLiteral("/tmp/run.json"));
@@ -727,16 +732,17 @@ void TestHistory::importStoresAFinishedRun()
     QCOMPARE(loaded->measurements[1].samplesS, r.measurements[1].samplesS);
     QCOMPARE(loaded->measurements[2].speedup, r.measurements[2].speedup);
 
-    QCOMPARE(store.importJson("{}", QStringLiteral("empty.json")), -1);
-    QCOMPARE(store.lastError(),
-        QStringLiteral("empty.json: created: expected a string, got nothing (the field is missing)"));
+    const Result<qint64> empty = store.importJson("{}", QStringLiteral("empty.json"));
+    QVERIFY(!empty);
+    QCOMPARE(
+        empty.error(), QStringLiteral("empty.json: created: expected a string, got nothing (the field is missing)"));
 }
 
 void TestHistory::schemaIsVersionedAndWal()
 {
     const QString path = m_dir.filePath(QStringLiteral("schema.sqlite"));
     HistoryStore store;
-    QCOMPARE(store.open(path), QString());
+    QCOMPARE(store.open(path).error(), QString());
     QCOMPARE(column(path, QStringLiteral("PRAGMA user_version")).value(0).toInt(), HistoryStore::schemaVersion());
     QCOMPARE(HistoryStore::schemaVersion(), 2);
     QCOMPARE(column(path, QStringLiteral("PRAGMA journal_mode")).value(0).toString(), QStringLiteral("wal"));
@@ -746,10 +752,10 @@ void TestHistory::schemaIsVersionedAndWal()
     QVERIFY(tables.contains(QStringLiteral("measurements")));
     QVERIFY(tables.contains(QStringLiteral("samples")));
     // Opening again migrates nothing and keeps the data.
-    store.importResult(sampleResult());
+    QVERIFY(store.importResult(sampleResult()));
     store.close();
-    QCOMPARE(store.open(path), QString());
-    QCOMPARE(store.runs().size(), 1);
+    QCOMPARE(store.open(path).error(), QString());
+    QCOMPARE(store.runs().value_or({}).size(), 1);
 }
 
 void TestHistory::newerSchemaIsRefused()
@@ -759,7 +765,7 @@ void TestHistory::newerSchemaIsRefused()
     const QByteArray before = fileHash(path);
     QVERIFY(!before.isEmpty());
     HistoryStore store;
-    const QString error = store.open(path);
+    const QString error = store.open(path).error();
     QVERIFY2(error.contains(QStringLiteral("newer ParLab (schema 99")), qPrintable(error));
     QVERIFY(!store.isOpen());
     QCOMPARE(fileHash(path), before); // left alone, not even switched to WAL: it is not damaged
@@ -778,7 +784,7 @@ void TestHistory::garbageFileIsMovedAside()
         file.write(garbage);
     }
     HistoryStore store;
-    QCOMPARE(store.open(path), QString());
+    QCOMPARE(store.open(path).error(), QString());
     QVERIFY(store.isOpen());
     QVERIFY2(store.notice().contains(QStringLiteral("was damaged")), qPrintable(store.notice()));
     QVERIFY(store.notice().contains(QStringLiteral("a new one started")));
@@ -787,8 +793,8 @@ void TestHistory::garbageFileIsMovedAside()
     QFile kept(dir.filePath(aside.first()));
     QVERIFY(kept.open(QIODevice::ReadOnly));
     QCOMPARE(kept.readAll(), garbage); // the user's file is kept as it was
-    QVERIFY(store.runs().isEmpty());
-    QVERIFY(store.importResult(sampleResult()) > 0); // and the new one works
+    QVERIFY(store.runs().value_or({}).isEmpty());
+    QVERIFY(store.importResult(sampleResult()).value_or(-1) > 0); // and the new one works
 }
 
 void TestHistory::damagedPagesAreMovedAside()
@@ -797,9 +803,9 @@ void TestHistory::damagedPagesAreMovedAside()
     const QString path = dir.filePath(QStringLiteral("history.sqlite"));
     {
         HistoryStore store;
-        QCOMPARE(store.open(path), QString());
+        QCOMPARE(store.open(path).error(), QString());
         for (int i = 0; i < 20; ++i)
-            store.importResult(sampleResult());
+            QVERIFY(store.importResult(sampleResult()));
     }
     // A valid header but scribbled-over pages after it (what a failing disk or a stray write leaves).
     QFile file(path);
@@ -809,10 +815,10 @@ void TestHistory::damagedPagesAreMovedAside()
     file.write(QByteArray(file.size() - 4096, '\x5a'));
     file.close();
     HistoryStore store;
-    QCOMPARE(store.open(path), QString());
+    QCOMPARE(store.open(path).error(), QString());
     QVERIFY2(store.notice().contains(QStringLiteral("was damaged")), qPrintable(store.notice()));
     QCOMPARE(QDir(dir.path()).entryList({ QStringLiteral("history.sqlite.corrupt-*") }).size(), 1);
-    QVERIFY(store.runs().isEmpty());
+    QVERIFY(store.runs().value_or({}).isEmpty());
 }
 
 void TestHistory::unwritableLocation()
@@ -820,23 +826,24 @@ void TestHistory::unwritableLocation()
     QTemporaryDir dir;
     const QString path = unwritablePath(dir);
     HistoryStore store;
-    const QString error = store.open(path);
+    const QString error = store.open(path).error();
     QVERIFY2(error.contains(QStringLiteral("cannot create the folder")), qPrintable(error));
     QVERIFY(error.contains(dir.filePath(QStringLiteral("not-a-folder"))));
     QVERIFY(!store.isOpen());
     // Everything fails harmlessly, with a reason.
-    QCOMPARE(store.beginRun(quickSpec(), Environment {}, QDateTime::currentDateTime()), -1);
+    QVERIFY(!store.beginRun(quickSpec(), Environment {}, QDateTime::currentDateTime()));
     QVERIFY(!store.appendMeasurement(1, Measurement {}));
-    QVERIFY(store.runs().isEmpty());
-    QVERIFY(!store.load(1));
-    QVERIFY(store.lastError().contains(QStringLiteral("not open")));
+    QVERIFY(!store.runs());
+    const Result<RunResult> notLoaded = store.load(1);
+    QVERIFY(!notLoaded);
+    QCOMPARE(notLoaded.error(), error); // the reason open() gave
 
     // A read-only folder (meaningful only where permissions bind, i.e. not as root).
     if (::geteuid() != 0) {
         QTemporaryDir locked;
         QFile::setPermissions(locked.path(), QFileDevice::ReadOwner | QFileDevice::ExeOwner);
         HistoryStore readOnly;
-        const QString why = readOnly.open(locked.filePath(QStringLiteral("history.sqlite")));
+        const QString why = readOnly.open(locked.filePath(QStringLiteral("history.sqlite"))).error();
         QFile::setPermissions(locked.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
         QVERIFY2(why.contains(QStringLiteral("not writable")), qPrintable(why));
     }
@@ -850,9 +857,9 @@ void TestHistory::deadOwnerReadsAsInterrupted()
     qint64 id = -1;
     {
         HistoryStore store;
-        QCOMPARE(store.open(path), QString());
+        QCOMPARE(store.open(path).error(), QString());
         const RunResult r = sampleResult();
-        id = store.beginRun(r.spec, r.environment, r.created);
+        id = store.beginRun(r.spec, r.environment, r.created).value_or(-1);
         QVERIFY(store.appendMeasurement(id, r.measurements[0]));
         QVERIFY(store.appendMeasurement(id, r.measurements[2]));
         QProcess done;
@@ -866,10 +873,10 @@ void TestHistory::deadOwnerReadsAsInterrupted()
         QCOMPARE(store.summary(id)->status, RunStatus::Running); // alive again: this process
         // Another boot: whatever its pid, it is gone.
         column(path, QStringLiteral("UPDATE runs SET owner_boot = 'another-boot' WHERE id = %1").arg(id));
-        QCOMPARE(store.runs().first().status, RunStatus::Interrupted);
+        QCOMPARE(store.runs().value_or({}).first().status, RunStatus::Interrupted);
     }
     HistoryStore store;
-    QCOMPARE(store.open(path), QString());
+    QCOMPARE(store.open(path).error(), QString());
     const auto loaded = store.load(id);
     QVERIFY(loaded);
     QVERIFY(loaded->error.startsWith(QStringLiteral("interrupted")));
@@ -891,12 +898,12 @@ void TestHistory::closingMidRunMarksInterrupted()
     qint64 id = -1;
     {
         HistoryStore store;
-        QCOMPARE(store.open(path), QString());
-        id = store.beginRun(quickSpec(), Environment {}, QDateTime::currentDateTime());
+        QCOMPARE(store.open(path).error(), QString());
+        id = store.beginRun(quickSpec(), Environment {}, QDateTime::currentDateTime()).value_or(-1);
         QVERIFY(store.appendMeasurement(id, testsupport::measurement(QStringLiteral("sequential"), 1, { 0.1 })));
     } // closed without finishRun (the window closed mid-run)
     HistoryStore store;
-    QCOMPARE(store.open(path), QString());
+    QCOMPARE(store.open(path).error(), QString());
     QCOMPARE(store.summary(id)->status, RunStatus::Interrupted);
     QCOMPARE(store.summary(id)->samples, 1);
 }
@@ -913,8 +920,8 @@ void TestHistory::appendCost()
         QTemporaryDir dir(place + QStringLiteral("/history-bench-XXXXXX"));
         QVERIFY(dir.isValid());
         HistoryStore store;
-        QCOMPARE(store.open(dir.filePath(QStringLiteral("bench.sqlite"))), QString());
-        const qint64 id = store.beginRun(quickSpec(), Environment {}, QDateTime::currentDateTime());
+        QCOMPARE(store.open(dir.filePath(QStringLiteral("bench.sqlite"))).error(), QString());
+        const qint64 id = store.beginRun(quickSpec(), Environment {}, QDateTime::currentDateTime()).value_or(-1);
         Measurement m = testsupport::measurement(QStringLiteral("threads"), 4, {});
         for (int i = 0; i < 100; ++i)
             m.spans.append({ i, i, i % 4, 1, {}, qint64(i) * 1000, qint64(i) * 1000 + 900, quint64(i) });
@@ -942,9 +949,9 @@ void TestHistory::appendCost()
         // The list derives each run's best speedup from its samples (no intervals): its cost grows with the runs.
         const RunResult run = sampleResult();
         for (int i = 0; i < 100; ++i)
-            QVERIFY(store.importResult(run) > 0);
+            QVERIFY(store.importResult(run).value_or(-1) > 0);
         timer.restart();
-        const QList<RunSummary> list = store.runs();
+        const QList<RunSummary> list = store.runs().value_or({});
         const double listMs = double(timer.nsecsElapsed()) / 1e6;
         QCOMPARE(list.size(), 101);
         QCOMPARE(list.first().bestLabel, QStringLiteral("threads x2"));
@@ -956,7 +963,7 @@ void TestHistory::storesOnlyWhatWasMeasured()
 {
     const QString path = m_dir.filePath(QStringLiteral("measured.sqlite"));
     HistoryStore store;
-    QCOMPARE(store.open(path), QString());
+    QCOMPARE(store.open(path).error(), QString());
     // The columns, exactly: a derived figure added to a table (a median, a speedup, a bound) fails here.
     const auto columnsOf = [&path](const QString& table) {
         QStringList names;
@@ -988,7 +995,7 @@ void TestHistory::storesOnlyWhatWasMeasured()
         r.warnings.removeAll(QStringLiteral("a warning of our own"));
         return r;
     }();
-    const qint64 id = store.beginRun(original.spec, original.environment, original.created);
+    const qint64 id = store.beginRun(original.spec, original.environment, original.created).value_or(-1);
     for (const Measurement& m : original.measurements)
         QVERIFY(store.appendMeasurement(id, m));
     QVERIFY(store.finishRun(id, original));
@@ -1038,10 +1045,10 @@ void TestHistory::migratesASchema1History()
     QCOMPARE(column(path, QStringLiteral("PRAGMA user_version")).value(0).toInt(), 1);
     {
         HistoryStore store;
-        QCOMPARE(store.open(path), QString());
+        QCOMPARE(store.open(path).error(), QString());
         QVERIFY(store.notice().isEmpty());
         QCOMPARE(column(path, QStringLiteral("PRAGMA user_version")).value(0).toInt(), 2);
-        const QList<RunSummary> summaries = store.runs();
+        const QList<RunSummary> summaries = store.runs().value_or({});
         QCOMPARE(summaries.size(), runs.size());
         for (const auto& value : runs) {
             const QJsonObject want = value.toObject();
@@ -1063,7 +1070,7 @@ void TestHistory::migratesASchema1History()
                 summary->created.toString(Qt::ISODateWithMs), wantSummary.value(QStringLiteral("created")).toString());
 
             const auto loaded = store.load(id);
-            QVERIFY2(loaded, qPrintable(store.lastError()));
+            QVERIFY2(loaded, qPrintable(loaded.error()));
             QJsonObject got = figures(*loaded);
             QJsonObject expected = want;
             expected.remove(QStringLiteral("summary"));
@@ -1098,7 +1105,7 @@ void TestHistory::migratesASchema1History()
         QVERIFY(imported->bounds.taskCostsS.isEmpty());
         QVERIFY(std::isfinite(imported->bounds.critical));
         // Everything else works on the migrated file: a new run takes the next id.
-        QCOMPARE(store.importResult(sampleResult()), 10);
+        QCOMPARE(store.importResult(sampleResult()).value_or(-1), 10);
         QVERIFY(store.remove(10));
     }
     QCOMPARE(fileHash(committed), committedHash); // the committed fixture itself was never opened
@@ -1123,7 +1130,7 @@ void TestHistory::failedMigrationLeavesTheFileAsItWas()
     QCOMPARE(counts(), QList<int>({ 9, 28, 75 }));
     for (int attempt = 0; attempt < 2; ++attempt) { // and it stays so: not half migrated
         HistoryStore store;
-        const QString error = store.open(path);
+        const QString error = store.open(path).error();
         QVERIFY2(error.contains(QStringLiteral("could not be updated from schema 1 to 2, so it was left as it was")),
             qPrintable(error));
         QVERIFY2(error.contains(QStringLiteral("spans")), qPrintable(error));
@@ -1138,7 +1145,7 @@ void TestHistory::failedMigrationLeavesTheFileAsItWas()
 void TestHistory::recorderRecordsARealRun()
 {
     HistoryStore store;
-    QCOMPARE(store.open(m_dir.filePath(QStringLiteral("recorder.sqlite"))), QString());
+    QCOMPARE(store.open(m_dir.filePath(QStringLiteral("recorder.sqlite"))).error(), QString());
     HistoryRecorder recorder(&store);
     QSignalSpy started(&recorder, &HistoryRecorder::runStarted);
     QSignalSpy saved(&recorder, &HistoryRecorder::measurementSaved);
@@ -1183,14 +1190,14 @@ void TestHistory::recorderRecordsARealRun()
     // A run nobody asked to record (no expect() for it) is left alone.
     harness.start(spec);
     QVERIFY(!done.wait(2'000));
-    QCOMPARE(store.runs().size(), 1);
+    QCOMPARE(store.runs().value_or({}).size(), 1);
 }
 
 void TestHistory::recorderWarnsWhenClosed()
 {
     QTemporaryDir dir;
     HistoryStore store;
-    QVERIFY(!store.open(unwritablePath(dir)).isEmpty());
+    QVERIFY(!store.open(unwritablePath(dir)));
     HistoryRecorder recorder(&store);
     QSignalSpy warnings(&recorder, &HistoryRecorder::warning);
     RecorderHarness harness(&recorder);
@@ -1485,16 +1492,17 @@ void TestHistory::cliKilledRunIsInterrupted()
 
     // Watch the database from here, as the window or a second terminal would.
     HistoryStore store;
-    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(db) && store.open(db).isEmpty(), 30'000);
-    QTRY_VERIFY_WITH_TIMEOUT(!store.runs().isEmpty() && store.runs().first().samples >= 4, 60'000);
-    QCOMPARE(store.runs().first().status, RunStatus::Running); // its process is alive
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(db) && store.open(db).has_value(), 30'000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        !store.runs().value_or({}).isEmpty() && store.runs().value_or({}).first().samples >= 4, 60'000);
+    QCOMPARE(store.runs().value_or({}).first().status, RunStatus::Running); // its process is alive
     QCOMPARE(process.state(), QProcess::Running);
 
     ::kill(pid_t(process.processId()), SIGKILL);
     QVERIFY(process.waitForFinished(10'000));
     QCOMPARE(process.exitStatus(), QProcess::CrashExit);
     // Everything committed before the kill is there, and at least what we saw before it.
-    const RunSummary s = store.runs().first();
+    const RunSummary s = store.runs().value_or({}).first();
     QCOMPARE(s.status, RunStatus::Interrupted);
     QVERIFY(s.samples >= 4);
     QVERIFY(s.samples < 90);

@@ -117,7 +117,7 @@ template<typename D> QPointer<QTimer> onModal(std::function<void(D*)> act)
 }
 
 // Clicks `button` in the next message box and returns (through `text`) what it said.
-void answerMessageBox(QMessageBox::StandardButton button, std::shared_ptr<QString> text = {})
+void answerMessageBox(QMessageBox::StandardButton button, const std::shared_ptr<QString>& text = {})
 {
     onModal<QMessageBox>([button, text](QMessageBox* box) {
         if (text)
@@ -130,13 +130,13 @@ void answerMessageBox(QMessageBox::StandardButton button, std::shared_ptr<QStrin
 int recordAndDie(const QString& path)
 {
     HistoryStore store;
-    if (!store.open(path).isEmpty())
+    if (!store.open(path))
         return 3;
     const RunResult r = makeResult(
         QStringLiteral("spin"), { QStringLiteral("threads") }, 1.0, QDateTime::currentDateTime().addSecs(-60));
-    const qint64 id = store.beginRun(r.spec, r.environment, r.created);
-    if (id < 0 || !store.appendMeasurement(id, r.measurements.at(0))
-        || !store.appendMeasurement(id, r.measurements.at(1)))
+    const Result<qint64> id = store.beginRun(r.spec, r.environment, r.created);
+    if (!id || !store.appendMeasurement(*id, r.measurements.at(0))
+        || !store.appendMeasurement(*id, r.measurements.at(1)))
         return 4;
     ::_exit(0); // no finishRun, no close: as if killed
 }
@@ -152,10 +152,10 @@ private:
 
     qint64 importRun(const RunResult& r, const QString& source = {})
     {
-        const qint64 id = m_store->importResult(r, source);
-        if (id < 0)
-            qWarning() << m_store->lastError();
-        return id;
+        const Result<qint64> id = m_store->importResult(r, source);
+        if (!id)
+            qWarning() << id.error();
+        return id.value_or(-1);
     }
 
     RunResult older() const
@@ -187,7 +187,7 @@ private Q_SLOTS:
         QVERIFY(m_dir->isValid());
         m_path = m_dir->filePath(QStringLiteral("history.sqlite"));
         m_store = std::make_unique<HistoryStore>();
-        QCOMPARE(m_store->open(m_path), QString());
+        QCOMPARE(m_store->open(m_path).error(), QString());
     }
 
     void cleanup()
@@ -352,8 +352,8 @@ private Q_SLOTS:
 
         // What another reader of the same file sees: both were stored.
         HistoryStore reader;
-        QCOMPARE(reader.open(m_path), QString());
-        const std::optional<RunSummary> stored = reader.summary(id);
+        QCOMPARE(reader.open(m_path).error(), QString());
+        const Result<RunSummary> stored = reader.summary(id);
         QVERIFY(stored);
         QCOMPARE(stored->name, QStringLiteral("before the fix"));
         QCOMPARE(stored->note, QStringLiteral("laptop on battery\nturbo off"));
@@ -390,7 +390,7 @@ private Q_SLOTS:
         QCOMPARE(panel.model()->rowCount(), 1);
         QCOMPARE(rowOf(panel, id), -1);
         HistoryStore reader;
-        QCOMPARE(reader.open(m_path), QString());
+        QCOMPARE(reader.open(m_path).error(), QString());
         QVERIFY(!reader.summary(id));
         QVERIFY(!reader.load(id));
         QVERIFY(reader.summary(keep));
@@ -404,7 +404,7 @@ private Q_SLOTS:
         QVERIFY(asked->contains(QStringLiteral("2 runs")));
         QVERIFY(asked->contains(QStringLiteral("#%1").arg(keep)) && asked->contains(QStringLiteral("#%1").arg(more)));
         QCOMPARE(panel.model()->rowCount(), 0);
-        QVERIFY(m_store->runs().isEmpty());
+        QVERIFY(m_store->runs().value_or({}).isEmpty());
     }
 
     void openEmitsTheRunId()
@@ -670,7 +670,7 @@ private Q_SLOTS:
         QCOMPARE(selected.size(), 1);
         QCOMPARE(cell(panel, selected.constFirst(), HistoryModel::Kernel), QStringLiteral("primes"));
         QVERIFY(changed.count() >= 2);
-        QCOMPARE(m_store->runs().size(), 3);
+        QCOMPARE(m_store->runs().value_or({}).size(), 3);
     }
 
     void badJsonNamesTheFileAndTheField()
@@ -703,7 +703,7 @@ private Q_SLOTS:
         QVERIFY2(shown->contains(QStringLiteral("broken-export.json")) && shown->contains(QStringLiteral("samples_s")),
             qPrintable(*shown));
         QVERIFY2(shown->contains(QStringLiteral("not-there.json")), qPrintable(*shown));
-        QCOMPARE(m_store->runs().size(), 1);
+        QCOMPARE(m_store->runs().value_or({}).size(), 1);
     }
 
     void closedStoreDisablesActionsAndSaysWhy()
@@ -714,7 +714,7 @@ private Q_SLOTS:
         QVERIFY(file.open(QIODevice::WriteOnly));
         file.close();
         HistoryStore closed;
-        const QString reason = closed.open(blocker + QStringLiteral("/history.sqlite"));
+        const QString reason = closed.open(blocker + QStringLiteral("/history.sqlite")).error();
         QVERIFY(!reason.isEmpty());
         QVERIFY(!closed.isOpen());
 
@@ -743,7 +743,7 @@ private Q_SLOTS:
         file.write(QByteArray(8192, 'x'));
         file.close();
         HistoryStore store;
-        QCOMPARE(store.open(path), QString());
+        QCOMPARE(store.open(path).error(), QString());
         QVERIFY(!store.notice().isEmpty());
         HistoryPanel panel(&store);
         QVERIFY2(panel.statusLabel()->text().contains(store.notice()), qPrintable(panel.statusLabel()->text()));

@@ -69,7 +69,7 @@ void TestRunSession::init()
 void TestRunSession::runToTheEndIsRecorded()
 {
     HistoryStore store;
-    QCOMPARE(store.open(dbPath()), QString());
+    QCOMPARE(store.open(dbPath()).error(), QString());
     RunSession session;
     session.setHistory(&store);
     QSignalSpy started(&session, &RunSession::started);
@@ -123,7 +123,7 @@ void TestRunSession::runToTheEndIsRecorded()
     QCOMPARE(historyStarted.first().first().toLongLong(), id);
     QCOMPARE(session.historyRunId(), id);
     QCOMPARE(savedAtFinish, id);
-    QCOMPARE(store.runs().size(), 1);
+    QCOMPARE(store.runs().value_or({}).size(), 1);
     const auto summary = store.summary(id);
     QVERIFY(summary);
     QCOMPARE(summary->status, RunStatus::Finished);
@@ -137,7 +137,7 @@ void TestRunSession::runToTheEndIsRecorded()
 void TestRunSession::invalidSpecIsRefusedAndLeavesNothing()
 {
     HistoryStore store;
-    QCOMPARE(store.open(dbPath()), QString());
+    QCOMPARE(store.open(dbPath()).error(), QString());
     RunSession session;
     session.setHistory(&store);
     QSignalSpy started(&session, &RunSession::started);
@@ -150,7 +150,7 @@ void TestRunSession::invalidSpecIsRefusedAndLeavesNothing()
     QVERIFY(!session.hasEnded());
     QTest::qWait(200);
     QCOMPARE(started.size() + finished.size(), 0);
-    QCOMPARE(store.runs().size(), 0);
+    QCOMPARE(store.runs().value_or({}).size(), 0);
     QCOMPARE(descendants(), QList<qint64> {});
 
     // The same session can still run a good spec: a refused start did not use it up.
@@ -199,7 +199,7 @@ void TestRunSession::cancelEndsEveryProcess()
 {
     QFETCH(QString, backend);
     HistoryStore store;
-    QCOMPARE(store.open(dbPath()), QString());
+    QCOMPARE(store.open(dbPath()).error(), QString());
     RunSession session;
     session.setHistory(&store);
     QSignalSpy finished(&session, &RunSession::finished);
@@ -233,7 +233,7 @@ void TestRunSession::cancelEndsEveryProcess()
 void TestRunSession::failingRunRecordsItsMessage()
 {
     HistoryStore store;
-    QCOMPARE(store.open(dbPath()), QString());
+    QCOMPARE(store.open(dbPath()).error(), QString());
     RunSession session;
     session.setHistory(&store);
     QSignalSpy failed(&session, &RunSession::failed);
@@ -264,7 +264,7 @@ void TestRunSession::oldSessionNeverReachesTheNewOne()
     // session goes (mid-run, with results still queued for it) and a new one starts; from then on the
     // receiver sees the new run only. The runs are told apart by kernel (spin, then fib).
     HistoryStore store;
-    QCOMPARE(store.open(dbPath()), QString());
+    QCOMPARE(store.open(dbPath()).error(), QString());
     QStringList kernels; // of every result the receiver got
     QStringList backends; // of every measurement it got
     auto watch = [&](RunSession* session) {
@@ -325,7 +325,7 @@ void TestRunSession::historyInAnotherThread()
     HistoryStore writer;
     QString opened = QStringLiteral("not run");
     QMetaObject::invokeMethod(
-        anchor, [&] { opened = writer.open(dbPath()); }, Qt::BlockingQueuedConnection);
+        anchor, [&] { opened = writer.open(dbPath()).error(); }, Qt::BlockingQueuedConnection);
     QCOMPARE(opened, QString());
 
     qint64 savedId = -1;
@@ -349,7 +349,7 @@ void TestRunSession::historyInAnotherThread()
     delete anchor;
 
     HistoryStore reader;
-    QCOMPARE(reader.open(dbPath()), QString());
+    QCOMPARE(reader.open(dbPath()).error(), QString());
     const auto summary = reader.summary(savedId);
     QVERIFY(summary);
     QCOMPARE(summary->status, RunStatus::Finished);

@@ -186,8 +186,8 @@ MainWindow::MainWindow(QWidget* parent)
     // Every measurement is saved the moment it lands; without a usable database everything else still works.
     m_history = std::make_unique<HistoryStore>();
     const QString historyPath = HistoryStore::defaultPath();
-    if (const QString error = m_history->open(historyPath); !error.isEmpty())
-        m_historyProblem = tr("Run history is off: %1").arg(error);
+    if (const Result<void> opened = m_history->open(historyPath); !opened)
+        m_historyProblem = tr("Run history is off: %1").arg(opened.error());
     m_writer = std::make_unique<HistoryStore>();
     m_historyThread.setObjectName(QStringLiteral("history"));
     m_historyAnchor = new QObject;
@@ -201,7 +201,8 @@ MainWindow::MainWindow(QWidget* parent)
             // Nice 10 for this thread alone: storing a large measurement (compressing its spans) then yields
             // to the window and to the measurement in flight instead of competing with them for the cores.
             setpriority(PRIO_PROCESS, id_t(gettid()), 10);
-            writer->open(historyPath);
+            // A failure is kept by the store: each run's recorder then warns that it was not saved, and why.
+            (void)writer->open(historyPath);
         },
         Qt::QueuedConnection);
     m_historyPanel = new HistoryPanel(m_history.get());
@@ -385,12 +386,12 @@ bool MainWindow::openHistoryRun(qint64 id)
         m_status->setText(tr("A run is in flight: cancel it (Esc) before opening run #%1").arg(id));
         return false;
     }
-    auto loaded = m_history->load(id);
+    Result<RunResult> loaded = m_history->load(id);
     if (!loaded) {
-        m_status->setText(tr("Cannot open run #%1: %2").arg(id).arg(m_history->lastError()));
+        m_status->setText(tr("Cannot open run #%1: %2").arg(id).arg(loaded.error()));
         return false;
     }
-    const auto summary = m_history->summary(id);
+    const Result<RunSummary> summary = m_history->summary(id);
     m_result = std::move(*loaded);
     m_model->clear(); // another run: the table starts over
     redraw();

@@ -168,12 +168,16 @@ public:
     {
         QString t = text.trimmed();
         if (t == QStringLiteral("last") || t == QStringLiteral("latest")) {
-            const QList<RunSummary> all = store.runs();
-            if (all.isEmpty()) {
+            const Result<QList<RunSummary>> all = store.runs();
+            if (!all) {
+                code = failure(all.error());
+                return std::nullopt;
+            }
+            if (all->isEmpty()) {
                 code = failure(QStringLiteral("there are no runs in '%1'").arg(store.path()));
                 return std::nullopt;
             }
-            return all.first().id;
+            return all->constFirst().id;
         }
         if (t.startsWith(QLatin1Char('#')))
             t.remove(0, 1);
@@ -191,9 +195,10 @@ public:
 
     std::optional<RunResult> load(qint64 id, int& code)
     {
-        auto result = store.load(id);
+        QString error;
+        auto result = store.load(id).toOptional(&error);
         if (!result)
-            code = failure(store.lastError());
+            code = failure(error);
         return result;
     }
 };
@@ -279,23 +284,23 @@ int historyCommand(const QStringList& arguments)
 
     Session session;
     const QString path = parser.isSet(historyDb) ? parser.value(historyDb) : HistoryStore::defaultPath();
-    if (const QString error = session.store.open(path); !error.isEmpty())
-        return failure(error);
+    if (const Result<void> opened = session.store.open(path); !opened)
+        return failure(opened.error());
     if (!session.store.notice().isEmpty())
         printErr(QStringLiteral("parlab %1: warning: %2\n").arg(kHistoryCommand, session.store.notice()));
     HistoryStore& store = session.store;
 
     if (action == QStringLiteral("list")) {
-        const QList<RunSummary> runs = store.runs();
-        if (!store.lastError().isEmpty())
-            return failure(store.lastError());
+        const Result<QList<RunSummary>> runs = store.runs();
+        if (!runs)
+            return failure(runs.error());
         if (json) {
             QJsonArray array;
-            for (const RunSummary& s : runs)
+            for (const RunSummary& s : *runs)
                 array.append(summaryJson(s));
             printOut(QString::fromUtf8(QJsonDocument(array).toJson()));
         } else {
-            printOut(listText(runs));
+            printOut(listText(*runs));
         }
         return ExitOk;
     }
@@ -304,10 +309,12 @@ int historyCommand(const QStringList& arguments)
         const auto id = session.resolve(args[0], exitCode);
         if (!id)
             return exitCode;
-        const auto summary = store.summary(*id);
+        const Result<RunSummary> summary = store.summary(*id);
+        if (!summary)
+            return failure(summary.error());
         const auto result = session.load(*id, exitCode);
-        if (!summary || !result)
-            return summary ? exitCode : failure(store.lastError());
+        if (!result)
+            return exitCode;
         if (json) {
             QJsonObject object = JsonExport::toObject(*result);
             object.insert(QStringLiteral("history"), summaryJson(*summary));
@@ -386,8 +393,8 @@ int historyCommand(const QStringList& arguments)
             ids.append(*id);
         }
         for (qint64 id : std::as_const(ids)) {
-            if (!store.remove(id))
-                return failure(store.lastError());
+            if (const Result<void> removed = store.remove(id); !removed)
+                return failure(removed.error());
             printErr(QStringLiteral("deleted run %1\n").arg(id));
         }
         return ExitOk;
@@ -398,9 +405,10 @@ int historyCommand(const QStringList& arguments)
         if (!id)
             return exitCode;
         const QString text = args.join(QLatin1Char(' '));
-        const bool ok = action == QStringLiteral("rename") ? store.rename(*id, text) : store.setNote(*id, text);
-        if (!ok)
-            return failure(store.lastError());
+        const Result<void> done
+            = action == QStringLiteral("rename") ? store.rename(*id, text) : store.setNote(*id, text);
+        if (!done)
+            return failure(done.error());
         return ExitOk;
     }
 
@@ -409,11 +417,11 @@ int historyCommand(const QStringList& arguments)
     const Result<QByteArray> exported = JsonImport::readFile(file);
     if (!exported)
         return failure(exported.error());
-    const qint64 id = store.importJson(*exported, QFileInfo(file).absoluteFilePath());
-    if (id < 0)
-        return failure(store.lastError());
-    printErr(QStringLiteral("imported %1 as run %2\n").arg(file).arg(id));
-    printOut(QStringLiteral("%1\n").arg(id));
+    const Result<qint64> id = store.importJson(*exported, QFileInfo(file).absoluteFilePath());
+    if (!id)
+        return failure(id.error());
+    printErr(QStringLiteral("imported %1 as run %2\n").arg(file).arg(*id));
+    printOut(QStringLiteral("%1\n").arg(*id));
     return ExitOk;
 }
 

@@ -215,9 +215,9 @@ int runCommand(const QStringList& arguments)
     HistoryStore history;
     if (!parser.isSet(noHistory)) {
         const QString historyPath = parser.isSet(historyDb) ? parser.value(historyDb) : HistoryStore::defaultPath();
-        if (const QString problem = history.open(historyPath); !problem.isEmpty())
+        if (const Result<void> opened = history.open(historyPath); !opened)
             printErr(QStringLiteral("parlab run: warning: %1; this run is not saved (--no-history silences this)\n")
-                         .arg(problem));
+                         .arg(opened.error()));
         else if (!history.notice().isEmpty())
             printErr(QStringLiteral("parlab run: warning: %1\n").arg(history.notice()));
     }

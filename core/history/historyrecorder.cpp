@@ -44,16 +44,13 @@ void HistoryRecorder::onStarted(int plannedRuns)
     m_recording = true;
     m_runId = -1;
     m_warned = false;
-    if (!m_store->isOpen()) {
-        warnOnce(QStringLiteral("run history not saved: %1").arg(m_store->lastError()));
-        return;
-    }
     // The runner's own environment capture arrives with finished(); this one stands in until then.
-    m_runId = m_store->beginRun(m_spec, Environment::capture(), QDateTime::currentDateTime());
-    if (m_runId < 0) {
-        warnOnce(QStringLiteral("run history not saved: %1").arg(m_store->lastError()));
+    const Result<qint64> id = m_store->beginRun(m_spec, Environment::capture(), QDateTime::currentDateTime());
+    if (!id) {
+        warnOnce(QStringLiteral("run history not saved: %1").arg(id.error()));
         return;
     }
+    m_runId = *id;
     Q_EMIT runStarted(m_runId);
 }
 
@@ -62,8 +59,8 @@ void HistoryRecorder::onMeasurementReady(const Measurement& measurement)
     Q_ASSERT(QThread::currentThread() == thread());
     if (m_runId < 0 || !m_recording)
         return;
-    if (!m_store->appendMeasurement(m_runId, measurement)) {
-        warnOnce(QStringLiteral("run history: %1").arg(m_store->lastError()));
+    if (const Result<void> stored = m_store->appendMeasurement(m_runId, measurement); !stored) {
+        warnOnce(QStringLiteral("run history: %1").arg(stored.error()));
         return;
     }
     Q_EMIT measurementSaved(m_runId, measurement.label());
@@ -79,8 +76,8 @@ void HistoryRecorder::onFinished(const RunResult& result)
     m_recording = false;
     if (id < 0)
         return;
-    if (!m_store->finishRun(id, result)) {
-        warnOnce(QStringLiteral("run history: %1").arg(m_store->lastError()));
+    if (const Result<void> stored = m_store->finishRun(id, result); !stored) {
+        warnOnce(QStringLiteral("run history: %1").arg(stored.error()));
         return;
     }
     m_lastRunId = id;

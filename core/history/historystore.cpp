@@ -721,33 +721,42 @@ struct HistoryStore::Private {
     QString connection;
     QString path;
     QString notice;
-    QString lastError;
+    QString openError; // why the last open() failed
     bool open = false;
     QThread* thread = nullptr;
     QList<qint64> unfinished; // runs this store began and has not finished
 
     QSqlDatabase db() const { return QSqlDatabase::database(connection, false); }
 
-    bool fail(const QString& what, const QString& why)
+    Error fail(const QString& what, const QString& why) const
     {
-        lastError = QStringLiteral("history database '%1': %2: %3").arg(path, what, why);
-        return false;
+        return parlab::fail(QStringLiteral("history database '%1': %2: %3").arg(path, what, why));
     }
-    bool notOpen()
+    // Open, and used from the thread that opened it (asserted); else why not.
+    Result<void> ready() const
     {
-        lastError = path.isEmpty() ? QStringLiteral("the run history is not open")
-                                   : QStringLiteral("the run history '%1' is not open").arg(path);
-        return false;
-    }
-    // Open, and used from the thread that opened it (asserted); false with lastError set when not open.
-    bool ready()
-    {
-        if (!open)
-            return notOpen();
+        if (!open) {
+            if (!openError.isEmpty())
+                return parlab::fail(openError);
+            return parlab::fail(path.isEmpty() ? QStringLiteral("the run history is not open")
+                                               : QStringLiteral("the run history '%1' is not open").arg(path));
+        }
         Q_ASSERT(QThread::currentThread() == thread);
-        return true;
+        return {};
+    }
+    // Runs `body` (which throws SqlFailure) on an open store; a failure reads "history database '...': <what>:
+    // <why>".
+    template<typename Body> auto perform(const QString& what, Body body) -> Result<decltype(body())>
+    {
+        if (const Result<void> usable = ready(); !usable)
+            return parlab::fail(usable.error());
+        auto result = attempt(body);
+        if (!result)
+            return fail(what, result.error());
+        return result;
     }
 
+    Result<void> openAt(); // opens `path`
     // These throw SqlFailure; the public methods run them through attempt() inside a transaction.
     Result<void> prepareSchema(const QSqlDatabase& db);
     void migrateFrom1(const QSqlDatabase& db);
@@ -1178,50 +1187,56 @@ int HistoryStore::schemaVersion()
     return kSchemaVersion;
 }
 
-QString HistoryStore::open(const QString& path)
+Result<void> HistoryStore::open(const QString& path)
 {
     close();
     d->path = path;
     d->notice.clear();
-    d->lastError.clear();
+    d->openError.clear();
     d->thread = QThread::currentThread();
+    Result<void> opened = d->openAt();
+    if (!opened)
+        d->openError = opened.error();
+    return opened;
+}
+
+Result<void> HistoryStore::Private::openAt()
+{
     if (path.isEmpty())
-        return d->lastError
-            = QStringLiteral("no folder for the run history (is HOME set?); give one with --history-db");
+        return parlab::fail(QStringLiteral("no folder for the run history (is HOME set?); give one with --history-db"));
     if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QSQLITE")))
-        return d->lastError
-            = QStringLiteral("cannot keep a run history: Qt's SQLite driver (QSQLITE) is not installed");
+        return parlab::fail(QStringLiteral("cannot keep a run history: Qt's SQLite driver (QSQLITE) is not installed"));
 
     const QFileInfo info(path);
     if (info.exists() && !info.isFile())
-        return d->lastError = QStringLiteral("cannot keep the run history in '%1': it is not a file").arg(path);
+        return parlab::fail(QStringLiteral("cannot keep the run history in '%1': it is not a file").arg(path));
     const QString folder = info.absolutePath();
     if (!QDir().mkpath(folder))
-        return d->lastError = QStringLiteral("cannot create the folder '%1' for the run history").arg(folder);
+        return parlab::fail(QStringLiteral("cannot create the folder '%1' for the run history").arg(folder));
     if (!QFileInfo(folder).isWritable())
-        return d->lastError
-            = QStringLiteral("cannot write the run history: the folder '%1' is not writable").arg(folder);
+        return parlab::fail(
+            QStringLiteral("cannot write the run history: the folder '%1' is not writable").arg(folder));
     if (info.exists() && !info.isWritable())
-        return d->lastError = QStringLiteral("cannot write the run history: '%1' is read-only").arg(path);
+        return parlab::fail(QStringLiteral("cannot write the run history: '%1' is read-only").arg(path));
 
     // Up to two attempts: if the file is damaged it is moved aside and a fresh one made.
     for (int attempt = 0; attempt < 2; ++attempt) {
         {
-            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), d->connection);
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connection);
             db.setDatabaseName(path);
             db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
             if (!db.open()) {
-                d->lastError
+                const QString error
                     = QStringLiteral("cannot open the run history '%1': %2").arg(path, sqlMessage(db.lastError()));
                 db = {};
-                QSqlDatabase::removeDatabase(d->connection);
-                return d->lastError;
+                QSqlDatabase::removeDatabase(connection);
+                return parlab::fail(error);
             }
         }
         QString damage;
         QString failure;
         try {
-            const QSqlDatabase db = d->db();
+            const QSqlDatabase db = this->db();
             QSqlQuery check(db);
             if (!check.exec(QStringLiteral("PRAGMA quick_check"))) {
                 if (isCorruption(check.lastError()))
@@ -1239,7 +1254,7 @@ QString HistoryStore::open(const QString& path)
                 run(db, QStringLiteral("PRAGMA journal_mode = WAL"));
                 run(db, QStringLiteral("PRAGMA synchronous = FULL"));
                 run(db, QStringLiteral("PRAGMA foreign_keys = OFF"));
-                if (const Result<void> schema = d->prepareSchema(db); !schema)
+                if (const Result<void> schema = prepareSchema(db); !schema)
                     failure = schema.error();
                 else
                     run(db, QStringLiteral("PRAGMA foreign_keys = ON"));
@@ -1248,30 +1263,27 @@ QString HistoryStore::open(const QString& path)
             failure = e.message;
         }
         if (damage.isEmpty() && failure.isEmpty()) {
-            d->open = true;
-            d->refreshInterrupted();
+            open = true;
+            refreshInterrupted();
             return {};
         }
-        QSqlDatabase::removeDatabase(d->connection);
-        if (damage.isEmpty() || attempt > 0) {
-            d->lastError
-                = QStringLiteral("cannot use the run history '%1': %2").arg(path, damage.isEmpty() ? failure : damage);
-            return d->lastError;
-        }
+        QSqlDatabase::removeDatabase(connection);
+        if (damage.isEmpty() || attempt > 0)
+            return parlab::fail(
+                QStringLiteral("cannot use the run history '%1': %2").arg(path, damage.isEmpty() ? failure : damage));
         // Keep the damaged file (and its journal) for whoever wants to rescue it, and start afresh.
         const QString aside = QStringLiteral("%1.corrupt-%2")
                                   .arg(path, QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-hhmmss")));
-        if (!QFile::rename(path, aside)) {
-            d->lastError = QStringLiteral("the run history '%1' is damaged (%2) and could not be moved aside to '%3'")
-                               .arg(path, damage, aside);
-            return d->lastError;
-        }
+        if (!QFile::rename(path, aside))
+            return parlab::fail(
+                QStringLiteral("the run history '%1' is damaged (%2) and could not be moved aside to '%3'")
+                    .arg(path, damage, aside));
         QFile::rename(path + QStringLiteral("-wal"), aside + QStringLiteral("-wal"));
         QFile::remove(path + QStringLiteral("-shm"));
-        d->notice = QStringLiteral("the run history '%1' was damaged (%2); it was moved to '%3' and a new one started")
-                        .arg(path, damage, aside);
+        notice = QStringLiteral("the run history '%1' was damaged (%2); it was moved to '%3' and a new one started")
+                     .arg(path, damage, aside);
     }
-    return d->lastError;
+    return parlab::fail(QStringLiteral("cannot use the run history '%1'").arg(path));
 }
 
 void HistoryStore::close()
@@ -1294,6 +1306,11 @@ bool HistoryStore::isOpen() const
     return d->open;
 }
 
+Result<void> HistoryStore::usable() const
+{
+    return d->ready();
+}
+
 QString HistoryStore::path() const
 {
     return d->path;
@@ -1304,34 +1321,23 @@ QString HistoryStore::notice() const
     return d->notice;
 }
 
-QString HistoryStore::lastError() const
+Result<qint64> HistoryStore::beginRun(
+    const ExperimentSpec& spec, const Environment& environment, const QDateTime& created)
 {
-    return d->lastError;
-}
-
-qint64 HistoryStore::beginRun(const ExperimentSpec& spec, const Environment& environment, const QDateTime& created)
-{
-    if (!d->ready())
-        return -1;
-    const Result<qint64> id = attempt([&] {
+    Result<qint64> id = d->perform(QStringLiteral("cannot start a run record"), [&] {
         Transaction transaction(d->db());
         const qint64 runId = d->insertRun(spec, environment, created, RunStatus::Running, {}, true);
         transaction.commit();
         return runId;
     });
-    if (!id) {
-        d->fail(QStringLiteral("cannot start a run record"), id.error());
-        return -1;
-    }
-    d->unfinished.append(*id);
-    return *id;
+    if (id)
+        d->unfinished.append(*id);
+    return id;
 }
 
-bool HistoryStore::appendMeasurement(qint64 runId, const Measurement& measurement)
+Result<void> HistoryStore::appendMeasurement(qint64 runId, const Measurement& measurement)
 {
-    if (!d->ready())
-        return false;
-    const Result<void> appended = attempt([&] {
+    return d->perform(QStringLiteral("cannot store %1 of run %2").arg(measurement.label()).arg(runId), [&] {
         Transaction transaction(d->db());
         QSqlQuery q = run(d->db(),
             QStringLiteral("SELECT (SELECT COUNT(*) FROM %1 WHERE %2 = %3.%4) AS position FROM %3 WHERE %5")
@@ -1344,97 +1350,65 @@ bool HistoryStore::appendMeasurement(qint64 runId, const Measurement& measuremen
         d->upsertMeasurement(runId, position, measurement);
         transaction.commit();
     });
-    if (!appended)
-        return d->fail(
-            QStringLiteral("cannot store %1 of run %2").arg(measurement.label()).arg(runId), appended.error());
-    return true;
 }
 
-bool HistoryStore::finishRun(qint64 runId, const RunResult& result)
+Result<void> HistoryStore::finishRun(qint64 runId, const RunResult& result)
 {
-    if (!d->ready())
-        return false;
-    const Result<void> finished = attempt([&] {
+    Result<void> finished = d->perform(QStringLiteral("cannot store the end of run %1").arg(runId), [&] {
         Transaction transaction(d->db());
         d->storeEnd(runId, result, statusOf(result));
         transaction.commit();
     });
-    if (!finished)
-        return d->fail(QStringLiteral("cannot store the end of run %1").arg(runId), finished.error());
-    d->unfinished.removeAll(runId);
-    return true;
+    if (finished)
+        d->unfinished.removeAll(runId);
+    return finished;
 }
 
-QList<RunSummary> HistoryStore::runs()
+Result<QList<RunSummary>> HistoryStore::runs()
 {
-    if (!d->ready())
-        return {};
-    d->refreshInterrupted();
-    const Result<QList<RunSummary>> list = attempt([&] { return d->readSummaries(); });
-    if (!list) {
-        d->fail(QStringLiteral("cannot list the runs"), list.error());
-        return {};
-    }
-    return *list;
+    if (d->open)
+        d->refreshInterrupted();
+    return d->perform(QStringLiteral("cannot list the runs"), [&] { return d->readSummaries(); });
 }
 
-std::optional<RunSummary> HistoryStore::summary(qint64 runId)
+Result<RunSummary> HistoryStore::summary(qint64 runId)
 {
-    if (!d->ready())
-        return std::nullopt;
-    d->refreshInterrupted(runId);
-    const Result<QList<RunSummary>> list = attempt([&] { return d->readSummaries(runId); });
-    if (!list) {
-        d->fail(QStringLiteral("cannot read run %1").arg(runId), list.error());
-        return std::nullopt;
-    }
-    if (list->isEmpty()) {
-        d->lastError = QStringLiteral("there is no run %1 in the history '%2'").arg(runId).arg(d->path);
-        return std::nullopt;
-    }
-    return list->constFirst();
+    if (d->open)
+        d->refreshInterrupted(runId);
+    return d->perform(QStringLiteral("cannot read run %1").arg(runId), [&] {
+        const QList<RunSummary> list = d->readSummaries(runId);
+        if (list.isEmpty())
+            throw SqlFailure { QStringLiteral("there is no run %1").arg(runId) };
+        return list.constFirst();
+    });
 }
 
-std::optional<RunResult> HistoryStore::load(qint64 runId)
+Result<RunResult> HistoryStore::load(qint64 runId)
 {
-    if (!d->ready())
-        return std::nullopt;
-    d->refreshInterrupted(runId);
-    Result<StoredRun> stored = attempt([&] { return d->readRun(runId); });
-    if (!stored) {
-        d->fail(QStringLiteral("cannot read run %1").arg(runId), stored.error());
-        return std::nullopt;
-    }
-    return figuresOf(std::move(stored).value());
+    if (d->open)
+        d->refreshInterrupted(runId);
+    return d->perform(QStringLiteral("cannot read run %1").arg(runId), [&] { return figuresOf(d->readRun(runId)); });
 }
 
-bool HistoryStore::rename(qint64 runId, const QString& name)
+Result<void> HistoryStore::rename(qint64 runId, const QString& name)
 {
-    if (!d->ready())
-        return false;
-    const Result<void> renamed = attempt([&] {
+    return d->perform(QStringLiteral("cannot rename run %1").arg(runId), [&] {
         if (updateRow(d->db(), Runs::table, { { Runs::Name, text(name.trimmed()) } }, Runs::Id, runId) != 1)
             throw SqlFailure { QStringLiteral("there is no run %1").arg(runId) };
     });
-    return renamed || d->fail(QStringLiteral("cannot rename run %1").arg(runId), renamed.error());
 }
 
-bool HistoryStore::setNote(qint64 runId, const QString& note)
+Result<void> HistoryStore::setNote(qint64 runId, const QString& note)
 {
-    if (!d->ready())
-        return false;
-    const Result<void> noted = attempt([&] {
+    return d->perform(QStringLiteral("cannot set the note of run %1").arg(runId), [&] {
         if (updateRow(d->db(), Runs::table, { { Runs::Note, text(note) } }, Runs::Id, runId) != 1)
             throw SqlFailure { QStringLiteral("there is no run %1").arg(runId) };
     });
-    return noted || d->fail(QStringLiteral("cannot set the note of run %1").arg(runId), noted.error());
 }
 
-bool HistoryStore::remove(qint64 runId)
+Result<void> HistoryStore::remove(qint64 runId)
 {
-    if (!d->ready())
-        return false;
-    const Result<void> removed = attempt([&] {
+    Result<void> removed = d->perform(QStringLiteral("cannot delete run %1").arg(runId), [&] {
         Transaction transaction(d->db());
         QSqlQuery q = run(d->db(), QStringLiteral("DELETE FROM %1 WHERE %2").arg(Runs::name, equals(Runs::Id)),
             { { Runs::Id, runId } });
@@ -1442,17 +1416,14 @@ bool HistoryStore::remove(qint64 runId)
             throw SqlFailure { QStringLiteral("there is no run %1").arg(runId) };
         transaction.commit();
     });
-    if (!removed)
-        return d->fail(QStringLiteral("cannot delete run %1").arg(runId), removed.error());
-    d->unfinished.removeAll(runId);
-    return true;
+    if (removed)
+        d->unfinished.removeAll(runId);
+    return removed;
 }
 
-qint64 HistoryStore::importResult(const RunResult& result, const QString& source)
+Result<qint64> HistoryStore::importResult(const RunResult& result, const QString& source)
 {
-    if (!d->ready())
-        return -1;
-    const Result<qint64> id = attempt([&] {
+    return d->perform(QStringLiteral("cannot import a run"), [&] {
         Transaction transaction(d->db());
         const RunStatus status = statusOf(result);
         const QDateTime created = result.created.isValid() ? result.created : QDateTime::currentDateTime();
@@ -1461,20 +1432,13 @@ qint64 HistoryStore::importResult(const RunResult& result, const QString& source
         transaction.commit();
         return runId;
     });
-    if (!id) {
-        d->fail(QStringLiteral("cannot import a run"), id.error());
-        return -1;
-    }
-    return *id;
 }
 
-qint64 HistoryStore::importJson(const QByteArray& json, const QString& source)
+Result<qint64> HistoryStore::importJson(const QByteArray& json, const QString& source)
 {
     const Result<RunResult> result = JsonImport::fromJson(json);
-    if (!result) {
-        d->lastError = source.isEmpty() ? result.error() : QStringLiteral("%1: %2").arg(source, result.error());
-        return -1;
-    }
+    if (!result)
+        return fail(source.isEmpty() ? result.error() : QStringLiteral("%1: %2").arg(source, result.error()));
     return importResult(*result, source);
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "result.h"
 #include "results.h"
 
 #include <QDateTime>
@@ -53,7 +54,8 @@ struct RunSummary {
 // called open(). Several stores (in several threads or processes) may open the same file at once: SQLite
 // serialises the writers (busy timeout 5 s) and readers see the last committed state.
 //
-// Errors: methods that write return false / -1 and leave the reason in lastError(), naming the database.
+// Errors: every call that can fail returns a Result whose message names the database and what failed
+// ("history database '/x/h.sqlite': cannot store threads x2 of run 7: disk I/O error"); nothing throws.
 class HistoryStore final {
 public:
     HistoryStore();
@@ -67,49 +69,51 @@ public:
     static QString defaultPath();
 
     // Opens the database at `path` (creating folders, file and schema as needed; migrating an older schema).
-    // Returns "" on success, else why history cannot be used there ("cannot create '/x/y': ..."); the store
-    // then stays closed and every other call fails harmlessly.
+    // On failure the error says why history cannot be used there ("cannot create '/x/y': ..."); the store
+    // then stays closed and every other call fails harmlessly, naming that reason.
     // A file that is not a database or fails SQLite's quick_check is moved aside to
     // "<path>.corrupt-<yyyyMMdd-hhmmss>" and a fresh database started: open() succeeds and notice() says so.
-    QString open(const QString& path);
+    Result<void> open(const QString& path);
     void close();
     bool isOpen() const;
+    // Nothing when open; else why not (what open() failed with, or that it was never opened).
+    Result<void> usable() const;
     QString path() const; // as given to open()
     // What open() did that a user should hear about (a damaged database moved aside), else "".
     QString notice() const;
-    QString lastError() const;
 
     // Starts a run: stores the spec and environment with status running, owned by this process. Returns the
-    // new run id, or -1 (see lastError()).
-    qint64 beginRun(const ExperimentSpec& spec, const Environment& environment, const QDateTime& created);
+    // new run id.
+    Result<qint64> beginRun(const ExperimentSpec& spec, const Environment& environment, const QDateTime& created);
     // Stores `measurement` as it stands now: upserts its (backend, workers) row (checksum, failures, spans and
     // lock states of the latest repeat) and inserts only the samples not stored yet, in one transaction. Call
     // it at each measurementReady.
-    bool appendMeasurement(qint64 runId, const Measurement& measurement);
+    Result<void> appendMeasurement(qint64 runId, const Measurement& measurement);
     // Ends a run: status finished / cancelled / failed from the result; stores its environment, runtimes,
     // counts, task costs and any measurement not appended yet (its figures are derived again on load).
-    bool finishRun(qint64 runId, const RunResult& result);
+    Result<void> finishRun(qint64 runId, const RunResult& result);
 
     // Every run, newest first. Runs whose recording process is gone are reported (and from then on stored)
     // as interrupted.
-    QList<RunSummary> runs();
-    std::optional<RunSummary> summary(qint64 runId);
+    Result<QList<RunSummary>> runs();
+    // One run's line; an error when there is no such run.
+    Result<RunSummary> summary(qint64 runId);
     // The whole run, every figure derived from what it measured. For a run that never finished (running or
     // interrupted) the completed count follows from what was appended and the bounds from the latest
     // sequential repeat's tasks, as its end was never stored; the planned count is the runner's
     // (Runner::plannedRuns, warm-up rounds included).
-    std::optional<RunResult> load(qint64 runId);
+    Result<RunResult> load(qint64 runId);
 
-    bool rename(qint64 runId, const QString& name);
-    bool setNote(qint64 runId, const QString& note);
-    bool remove(qint64 runId);
+    Result<void> rename(qint64 runId, const QString& name);
+    Result<void> setNote(qint64 runId, const QString& note);
+    Result<void> remove(qint64 runId);
 
     // Stores a complete result (e.g. read back from a JSON export) as a new run with status finished (or
-    // cancelled / failed as the result says); `source` says where it came from. Returns the id or -1.
-    qint64 importResult(const RunResult& result, const QString& source = {});
-    // Reads a JSON export (the schema of JsonExport) and imports it; on a bad file returns -1 with
-    // lastError() naming the field ("results[2].samples_s: expected an array of numbers").
-    qint64 importJson(const QByteArray& json, const QString& source = {});
+    // cancelled / failed as the result says); `source` says where it came from. Returns the new id.
+    Result<qint64> importResult(const RunResult& result, const QString& source = {});
+    // Reads a JSON export (the schema of JsonExport) and imports it; a bad file's error names the source and
+    // the field ("/x/run.json: results[2].samples_s: expected an array of numbers").
+    Result<qint64> importJson(const QByteArray& json, const QString& source = {});
 
     // The schema version this build writes (PRAGMA user_version).
     static int schemaVersion();

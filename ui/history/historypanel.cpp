@@ -166,7 +166,7 @@ QAction* HistoryPanel::makeAction(
 void HistoryPanel::refresh()
 {
     const QList<qint64> selected = selectedRunIds();
-    m_model->refresh(m_store);
+    m_readError = m_model->refresh(m_store).error();
     // Rows updated in place keep their selection; after a reset (first load) the old one is restored.
     if (!selected.isEmpty() && selectedRunIds().isEmpty())
         selectRuns(selected);
@@ -237,7 +237,7 @@ void HistoryPanel::updateStatus()
     if (!m_store || !m_store->isOpen()) {
         QString reason = m_warning;
         if (reason.isEmpty() && m_store)
-            reason = m_store->lastError();
+            reason = m_store->usable().error();
         if (reason.isEmpty())
             reason = tr("the history database is not open");
         lines.append(tr("Run history is not available: %1").arg(reason));
@@ -249,6 +249,8 @@ void HistoryPanel::updateStatus()
         lines.append(tr("%1 · history at %2").arg(count, displayPath(m_store->path())));
         if (!m_store->notice().isEmpty())
             lines.append(m_store->notice());
+        if (!m_readError.isEmpty())
+            lines.append(m_readError);
         if (!m_warning.isEmpty())
             lines.append(m_warning);
     }
@@ -283,9 +285,9 @@ QString HistoryPanel::describeRun(qint64 id) const
 
 QString HistoryPanel::renameRun(qint64 id, const QString& name)
 {
-    if (!m_store || !m_store->rename(id, name.trimmed()))
-        return tr("Cannot rename run %1: %2")
-            .arg(describeRun(id), m_store ? m_store->lastError() : tr("no history store"));
+    const Result<void> renamed = m_store ? m_store->rename(id, name.trimmed()) : fail(tr("no history store"));
+    if (!renamed)
+        return tr("Cannot rename run %1: %2").arg(describeRun(id), renamed.error());
     refresh();
     Q_EMIT runsChanged();
     return {};
@@ -293,9 +295,9 @@ QString HistoryPanel::renameRun(qint64 id, const QString& name)
 
 QString HistoryPanel::setRunNote(qint64 id, const QString& note)
 {
-    if (!m_store || !m_store->setNote(id, note.trimmed()))
-        return tr("Cannot save the note of run %1: %2")
-            .arg(describeRun(id), m_store ? m_store->lastError() : tr("no history store"));
+    const Result<void> noted = m_store ? m_store->setNote(id, note.trimmed()) : fail(tr("no history store"));
+    if (!noted)
+        return tr("Cannot save the note of run %1: %2").arg(describeRun(id), noted.error());
     refresh();
     Q_EMIT runsChanged();
     return {};
@@ -305,9 +307,9 @@ QString HistoryPanel::deleteRuns(const QList<qint64>& ids)
 {
     QStringList errors;
     for (qint64 id : ids) {
-        if (!m_store || !m_store->remove(id))
-            errors.append(tr("Cannot delete run %1: %2")
-                              .arg(describeRun(id), m_store ? m_store->lastError() : tr("no history store")));
+        const Result<void> removed = m_store ? m_store->remove(id) : fail(tr("no history store"));
+        if (!removed)
+            errors.append(tr("Cannot delete run %1: %2").arg(describeRun(id), removed.error()));
     }
     refresh();
     Q_EMIT runsChanged();
@@ -327,10 +329,10 @@ QString HistoryPanel::exportRun(qint64 id, const QString& path)
     const Result<qsizetype> type = AtomicFile::typeOf(path, types, what);
     if (!type)
         return type.error();
-    result = m_store ? m_store->load(id) : std::nullopt;
+    QString error;
+    result = m_store ? m_store->load(id).toOptional(&error) : std::nullopt;
     if (!result)
-        return tr("Cannot export run %1: %2")
-            .arg(describeRun(id), m_store ? m_store->lastError() : tr("no history store"));
+        return tr("Cannot export run %1: %2").arg(describeRun(id), m_store ? error : tr("no history store"));
     return AtomicFile::write(path, types[*type].write, what).error();
 }
 
@@ -354,16 +356,16 @@ QString HistoryPanel::importFile(const QString& path, qint64* id)
     if (!json)
         return tr("Cannot import %1: %2").arg(fileName(path), json.error());
     const QString source = QFileInfo(path).absoluteFilePath();
-    const qint64 newId = m_store->importJson(*json, source);
-    if (newId < 0) {
+    const Result<qint64> newId = m_store->importJson(*json, source);
+    if (!newId) {
         // The store names the source itself ("/x/run.json: results[2].samples_s: ..."); the file is named once.
-        QString why = m_store->lastError();
+        QString why = newId.error();
         if (why.startsWith(source + QStringLiteral(": ")))
             why = why.mid(source.size() + 2);
         return tr("Cannot import %1: %2").arg(fileName(path), why);
     }
     if (id)
-        *id = newId;
+        *id = *newId;
     refresh();
     Q_EMIT runsChanged();
     return {};
@@ -378,22 +380,23 @@ ComparisonView* HistoryPanel::compareRuns(qint64 first, qint64 second, QString* 
     };
     if (!m_store || !m_store->isOpen())
         return fail(tr("Cannot compare runs: run history is not available"));
-    const std::optional<RunSummary> summaryFirst = m_store->summary(first);
-    const std::optional<RunSummary> summarySecond = m_store->summary(second);
+    const Result<RunSummary> summaryFirst = m_store->summary(first);
+    const Result<RunSummary> summarySecond = m_store->summary(second);
     if (!summaryFirst || !summarySecond)
-        return fail(
-            tr("Cannot compare runs %1 and %2: %3").arg(describeRun(first), describeRun(second), m_store->lastError()));
+        return fail(tr("Cannot compare runs %1 and %2: %3")
+                        .arg(describeRun(first), describeRun(second),
+                            summaryFirst ? summarySecond.error() : summaryFirst.error()));
     // The older run is the reference: "is the newer one faster?" is the question people ask.
     const bool firstIsOlder = summaryFirst->created < summarySecond->created
         || (summaryFirst->created == summarySecond->created && first < second);
     const RunSummary& a = firstIsOlder ? *summaryFirst : *summarySecond;
     const RunSummary& b = firstIsOlder ? *summarySecond : *summaryFirst;
-    const std::optional<RunResult> resultA = m_store->load(a.id);
+    const Result<RunResult> resultA = m_store->load(a.id);
     if (!resultA)
-        return fail(tr("Cannot load run %1: %2").arg(HistoryModel::describe(a), m_store->lastError()));
-    const std::optional<RunResult> resultB = m_store->load(b.id);
+        return fail(tr("Cannot load run %1: %2").arg(HistoryModel::describe(a), resultA.error()));
+    const Result<RunResult> resultB = m_store->load(b.id);
     if (!resultB)
-        return fail(tr("Cannot load run %1: %2").arg(HistoryModel::describe(b), m_store->lastError()));
+        return fail(tr("Cannot load run %1: %2").arg(HistoryModel::describe(b), resultB.error()));
 
     auto* view = new ComparisonView(*resultA, HistoryModel::describe(a), *resultB, HistoryModel::describe(b), this);
     view->setAttribute(Qt::WA_DeleteOnClose);

@@ -109,6 +109,7 @@ private:
     QLineEdit* m_filter = nullptr;
     QLabel* m_status = nullptr;
     QString m_warning;
+    QString m_readError; // why the last refresh could not read the runs, else ""
     QString m_lastImportFolder;
     QString m_lastExportFolder;
 

@@ -107,9 +107,17 @@ HistoryModel::HistoryModel(QObject* parent)
 
 HistoryModel::~HistoryModel() = default;
 
-void HistoryModel::refresh(HistoryStore* store)
+Result<void> HistoryModel::refresh(HistoryStore* store)
 {
-    setRuns(store && store->isOpen() ? store->runs() : QList<RunSummary> {});
+    if (!store || !store->isOpen()) {
+        setRuns({});
+        return {};
+    }
+    const Result<QList<RunSummary>> runs = store->runs();
+    if (!runs)
+        return fail(runs.error());
+    setRuns(*runs);
+    return {};
 }
 
 void HistoryModel::setRuns(const QList<RunSummary>& runs)

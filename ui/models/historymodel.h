@@ -23,8 +23,9 @@ public:
     explicit HistoryModel(QObject* parent = nullptr);
     ~HistoryModel() override;
 
-    // Re-reads the store's runs (none when it is closed).
-    void refresh(HistoryStore* store);
+    // Re-reads the store's runs (none when it is closed). When they cannot be read the rows stay as they were
+    // and the error says why.
+    Result<void> refresh(HistoryStore* store);
     void setRuns(const QList<RunSummary>& runs);
 
     // nullptr for a row out of range; valid until the next refresh.

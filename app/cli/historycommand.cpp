@@ -39,11 +39,13 @@ Actions:
   delete ID...         remove runs and all their samples
   rename ID NAME       give a run a name (an empty NAME clears it)
   note ID TEXT         attach a note to a run (an empty TEXT clears it)
-  import FILE          add a JSON export (from `parlab run --export-json` or `history export`) as a new run
+  import FILE          add a JSON export (from `parlab run --export-json` or `history export`) as a new run: a
+                       regular file of at most %1 MiB, every value checked with the ranges `parlab run` uses
 
 ID is a run number from `list`, or `last` for the newest run.
 A run whose process was killed before it finished shows as interrupted, with every measurement it completed.
-Exit codes: 0 ok, 1 the action failed (no such run, the history cannot be read or written), 2 bad usage.)";
+Exit codes: 0 ok, 1 the action failed (no such run, the history cannot be read or written, a file cannot be
+imported, stdout cannot be written), 2 bad usage.)";
 
 using JsonExport::number;
 
@@ -207,7 +209,7 @@ public:
 int historyCommand(const QStringList& arguments)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QString::fromUtf8(kDescription));
+    parser.setApplicationDescription(QString::fromUtf8(kDescription).arg(JsonImport::kMaxFileBytes / (1024 * 1024)));
     parser.addPositionalArgument(QStringLiteral("action"),
         QStringLiteral("list, show, compare, export, delete, rename, note or import"),
         QStringLiteral("<action> [arguments]"));

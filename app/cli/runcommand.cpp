@@ -62,7 +62,8 @@ int runCommand(const QStringList& arguments)
         "Measures a kernel over a list of inputs on each backend and worker count, repeated, and prints wall "
         "time, speedup against sequential (with a 95% bootstrap interval), efficiency and the speedup of the "
         "longest-task-first schedule of these tasks (lpt bound). Progress goes to stderr, results to stdout.\n"
-        "Exit codes: 0 ok, 1 the run failed (a task failed or checksums differ), 2 bad usage or input, "
+        "Exit codes: 0 ok, 1 the run failed (a task failed or checksums differ, an export or stdout could not be "
+        "written), 2 bad usage or input, "
         "130 cancelled (Ctrl+C).\n"
         "--preset NAME starts from a ready-made experiment (see `parlab list presets`); options given as well "
         "override the preset's."));

@@ -110,27 +110,27 @@ QString closestName(const QString& name, const QStringList& candidates)
 
 Result<void> validateSpec(const ExperimentSpec& spec, SpecCheck check)
 {
-    if (const Result<void> known = checkKernelName(spec.kernel); !known)
+    if (Result<void> known = checkKernelName(spec.kernel); !known)
         return known;
     const auto kernel = KernelRegistry::create(spec.kernel);
-    if (const Result<void> valid = spec.options.validate(); !valid)
+    if (Result<void> valid = spec.options.validate(); !valid)
         return valid;
-    if (const Result<void> configured = kernel->configure(spec.options); !configured)
+    if (Result<void> configured = kernel->configure(spec.options); !configured)
         return configured;
     if (spec.inputs.isEmpty())
         return fail(QStringLiteral("the input list is empty: give at least one input"));
-    if (const Result<void> inputs = kernel->checkInputs(spec.inputs); !inputs)
+    if (Result<void> inputs = kernel->checkInputs(spec.inputs); !inputs)
         return inputs;
     if (spec.backends.isEmpty())
         return fail(QStringLiteral("no backend chosen: give at least one"));
     for (const QString& id : spec.backends) {
-        if (const Result<void> known = checkBackendId(id); !known)
+        if (Result<void> known = checkBackendId(id); !known)
             return known;
         if (check == SpecCheck::RunHere) {
             if (const Availability a = BackendRegistry::availability(id, spec.options); !a.available)
                 return fail(QStringLiteral("backend '%1' cannot run here: %2").arg(id, a.reason));
         }
-        if (const Result<void> runs = BackendRegistry::checkKernel(id, *kernel, spec.options); !runs)
+        if (Result<void> runs = BackendRegistry::checkKernel(id, *kernel, spec.options); !runs)
             return runs;
     }
     if (spec.workers.isEmpty())

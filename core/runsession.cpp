@@ -53,7 +53,7 @@ Result<void> RunSession::start(const ExperimentSpec& spec)
     if (m_state != State::Idle)
         return fail(m_state == State::Running ? QStringLiteral("a run is already going: cancel it or wait for its end")
                                               : QStringLiteral("this session has run its experiment: start a new one"));
-    if (const Result<void> valid = validateSpec(spec); !valid)
+    if (Result<void> valid = validateSpec(spec); !valid)
         return valid;
 
     m_state = State::Running;

@@ -209,7 +209,7 @@ public:
 int historyCommand(const QStringList& arguments)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QString::fromUtf8(kDescription).arg(JsonImport::kMaxFileBytes / (1024 * 1024)));
+    parser.setApplicationDescription(QString::fromUtf8(kDescription).arg(JsonImport::kMaxFileMiB));
     parser.addPositionalArgument(QStringLiteral("action"),
         QStringLiteral("list, show, compare, export, delete, rename, note or import"),
         QStringLiteral("<action> [arguments]"));

@@ -58,7 +58,7 @@ QString Format::printable(const QString& text)
         if (!control(i))
             continue;
         safe += QStringView(text).mid(copied, i - copied);
-        safe += QStringLiteral("\\x%1").arg(int(text[i].unicode()), 2, 16, QLatin1Char('0'));
+        safe += QStringLiteral("\\u%1").arg(int(text[i].unicode()), 4, 16, QLatin1Char('0'));
         copied = i + 1;
     }
     if (copied == 0)

@@ -30,7 +30,7 @@ QJsonObject measurementObject(const Measurement& measurement);
 // measurementObject writes and JsonImport reads, so that a new figure is one line here besides the struct and
 // the analysis that derives it. Every one is 0 or more.
 struct Figure {
-    const char* key; // "median_s"
+    const char* key = nullptr; // "median_s"
     double SampleStats::*wall = nullptr; // one of the wall-time statistics (Measurement::wall), or
     double Measurement::*own = nullptr; // a figure of the measurement itself
 

@@ -134,10 +134,8 @@ Environment environment(const QJsonObject& o)
     env.qt = string(o, path, QStringLiteral("qt"), false);
     env.compiler = string(o, path, QStringLiteral("compiler"), false);
     env.buildType = string(o, path, QStringLiteral("build_type"), false);
-    if (o.contains(QStringLiteral("load_avg"))) {
-        const double load = figure(o.value(QStringLiteral("load_avg")), join(path, QStringLiteral("load_avg")));
-        env.loadAverage = std::isfinite(load) ? load : 0.0;
-    }
+    if (o.contains(QStringLiteral("load_avg"))) // null: not known where the run was measured
+        env.loadAverage = figure(o.value(QStringLiteral("load_avg")), join(path, QStringLiteral("load_avg")));
     env.governor = string(o, path, QStringLiteral("governor"), false);
     return env;
 }
@@ -153,7 +151,7 @@ ExperimentSpec spec(const QJsonObject& o, Names names)
         kernel = KernelRegistry::create(s.kernel);
     }
     auto list = [&](const QString& key, const QString& what) {
-        const QJsonArray values = array(o.value(key), join(path, key));
+        QJsonArray values = array(o.value(key), join(path, key));
         if (values.isEmpty() && names == Names::Checked)
             refuse(join(path, key), QStringLiteral("expected at least one %1, got none").arg(what));
         return values;
@@ -189,7 +187,10 @@ ExperimentSpec spec(const QJsonObject& o, Names names)
         s.warmup = int(count(o.value(QStringLiteral("warmup")), join(path, QStringLiteral("warmup")), kWarmupRange));
     // Options are strict where the rest of the schema is lenient: a misspelt option read as its default would
     // change what the stored run claims to have measured.
-    // RunOptions' messages start with the field ("spec.options: unknown option 'chunksze' ...").
+    // RunOptions' messages start with the field ("spec.options: unknown option 'chunksze' ..."). Missing, they
+    // are the defaults (0.1 wrote only what was set); null is no object of options.
+    if (o.value(QStringLiteral("options")).isNull())
+        throwMismatch(join(path, QStringLiteral("options")), QStringLiteral("an object"), QJsonValue::Null);
     const Result<RunOptions> options
         = RunOptions::fromJson(o.value(QStringLiteral("options")), join(path, QStringLiteral("options")));
     if (!options)
@@ -232,6 +233,9 @@ void measured(const QJsonObject& o, const QString& path, Measurement& m, Names n
     m.workers = int(count(o.value(QStringLiteral("workers")), join(path, QStringLiteral("workers")), kWorkerRange));
     const QString samplesPath = join(path, QStringLiteral("samples_s"));
     const QJsonArray samples = array(o.value(QStringLiteral("samples_s")), samplesPath);
+    // The export leaves out what measured nothing; the history keeps a measurement whose every repeat failed.
+    if (samples.isEmpty() && names == Names::Checked)
+        refuse(samplesPath, QStringLiteral("expected at least one sample, got none"));
     m.samplesS.clear();
     for (qsizetype i = 0; i < samples.size(); ++i) {
         const QString field = indexed(samplesPath, i);
@@ -348,7 +352,8 @@ template<typename Read> auto caught(Read read) -> Result<decltype(read())>
 
 QString mebibytes(qint64 bytes)
 {
-    return QStringLiteral("%1 MiB").arg(double(bytes) / (1024.0 * 1024.0), 0, 'f', bytes % (1024 * 1024) ? 1 : 0);
+    return QStringLiteral("%1 MiB").arg(
+        double(bytes) / (1024.0 * 1024.0), 0, 'f', bytes % (qint64(1024) * 1024) != 0 ? 1 : 0);
 }
 } // namespace
 

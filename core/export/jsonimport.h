@@ -26,7 +26,8 @@ namespace JsonImport {
 
 // The largest file readFile reads: an export of about 1.7 million samples (a sample is about 38 bytes of
 // indented JSON), far beyond any run a person waits for; a larger file is not an export.
-inline constexpr qint64 kMaxFileBytes = 64 * 1024 * 1024;
+inline constexpr qint64 kMaxFileMiB = 64;
+inline constexpr qint64 kMaxFileBytes = kMaxFileMiB * 1024 * 1024;
 
 // The bytes of the export at `path`, refused before reading when it is not a regular file (a folder, a FIFO,
 // /dev/zero) or is larger than kMaxFileBytes; the message names the path and, for size, the cap.

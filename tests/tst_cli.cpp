@@ -113,7 +113,7 @@ void TestCli::listKernelsAndBackends()
 
     const Result bad = runParlab({ QStringLiteral("list"), QStringLiteral("colours") });
     QCOMPARE(bad.code, 2);
-    QVERIFY(bad.err.contains(QStringLiteral("kernels or backends")));
+    QVERIFY2(bad.err.contains(QStringLiteral("use kernels, backends, presets, options or cpus")), qPrintable(bad.err));
 }
 
 void TestCli::runHelpShowsEachOptionsDefaultAndRange()

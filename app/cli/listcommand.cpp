@@ -2,6 +2,8 @@
 
 #include "backends/backendregistry.h"
 #include "cliutil.h"
+#include "cpus.h"
+#include "export/formatting.h"
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
 #include "presets.h"
@@ -94,6 +96,37 @@ QString presets(bool json)
     return json ? QString::fromUtf8(QJsonDocument(array).toJson()) : columns(rows);
 }
 
+// Each core's speed, measured now (cpus.h): whether a baseline's core matters on this machine.
+Result<QString> cpus(bool json)
+{
+    const Result<CpuCalibration> calibration = calibrateCpus();
+    if (!calibration)
+        return fail(calibration.error());
+    const int fastest = calibration->fastest();
+    QJsonArray array;
+    QList<QStringList> rows { { QStringLiteral("CPU"), QStringLiteral("LOOP"), QStringLiteral("RELATIVE SPEED") } };
+    for (const CoreSpeed& core : calibration->cores) {
+        array.append(QJsonObject {
+            { QStringLiteral("cpu"), core.cpu },
+            { QStringLiteral("loop_s"), core.loopS },
+            { QStringLiteral("relative_speed"), core.relative },
+        });
+        rows.append({ QString::number(core.cpu), Format::duration(core.loopS),
+            Format::ratio(core.relative) + (core.cpu == fastest ? QStringLiteral(" (fastest)") : QString()) });
+    }
+    if (json)
+        return QString::fromUtf8(QJsonDocument(array).toJson());
+    QString text = columns(rows);
+    const double spread = calibration->spread();
+    text += spread > 0.05
+        ? QStringLiteral(
+            "The slowest core is %1 slower than the fastest: a baseline measured there overstates speedups "
+            "by up to %2.\n")
+              .arg(Format::percent(spread), Format::percent(1 / (1 - spread) - 1))
+        : QStringLiteral("The cores are within 5% of each other (median of %1 rounds).\n").arg(calibration->rounds);
+    return text;
+}
+
 QString options(bool json)
 {
     QJsonArray array;
@@ -122,9 +155,10 @@ int listCommand(const QStringList& arguments)
     parser.setApplicationDescription(
         QStringLiteral("Lists what this build of ParLab can run: kernels (with input ranges) or backends (with "
                        "availability here, the reason when one is not, and the options each reads), the ready-made "
-                       "experiments (presets) that `parlab run --preset NAME` runs, or the run options (with "
-                       "defaults, values and what each applies to)."));
-    parser.addPositionalArgument(QStringLiteral("what"), QStringLiteral("kernels, backends, presets or options"));
+                       "experiments (presets) that `parlab run --preset NAME` runs, the run options (with "
+                       "defaults, values and what each applies to), or each CPU core's speed relative to the fastest "
+                       "(measured now, about 8 ms a core and round)."));
+    parser.addPositionalArgument(QStringLiteral("what"), QStringLiteral("kernels, backends, presets, options or cpus"));
     const QCommandLineOption format(QStringLiteral("format"), QStringLiteral("table or json. Default: table."),
         QStringLiteral("format"), QStringLiteral("table"));
     parser.addOption(format);
@@ -138,7 +172,8 @@ int listCommand(const QStringList& arguments)
         return usageError(kListCommand, QStringLiteral("--format: unknown format '%1' (use table or json)").arg(fmt));
     const QStringList positional = parser.positionalArguments();
     if (positional.size() != 1)
-        return usageError(kListCommand, QStringLiteral("say what to list: kernels or backends, presets or options"));
+        return usageError(
+            kListCommand, QStringLiteral("say what to list: kernels, backends, presets, options or cpus"));
     const bool json = fmt == QStringLiteral("json");
     if (positional.first() == QStringLiteral("kernels"))
         printOut(kernels(json));
@@ -148,9 +183,17 @@ int listCommand(const QStringList& arguments)
         printOut(presets(json));
     else if (positional.first() == QStringLiteral("options"))
         printOut(options(json));
-    else
+    else if (positional.first() == QStringLiteral("cpus")) {
+        const Result<QString> text = cpus(json);
+        if (!text) {
+            printErr(QStringLiteral("parlab list: error: %1\n").arg(text.error()));
+            return ExitRunFailed;
+        }
+        printOut(*text);
+    } else
         return usageError(kListCommand,
-            QStringLiteral("cannot list '%1': use kernels or backends, presets or options").arg(positional.first()));
+            QStringLiteral("cannot list '%1': use kernels, backends, presets, options or cpus")
+                .arg(positional.first()));
     return ExitOk;
 }
 

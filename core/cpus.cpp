@@ -1,0 +1,133 @@
+#include "cpus.h"
+
+#include "clock.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <pthread.h>
+#include <sched.h>
+#include <thread>
+#include <vector>
+
+namespace parlab {
+
+namespace {
+// 2^23 multiply-adds, each waiting for the one before: about 8 ms on a 3 GHz core, long against the
+// clock's resolution and short enough to repeat on every core at the start of a run.
+constexpr quint64 kLoopIterations = quint64(1) << 23;
+
+double timeLoop()
+{
+    const qint64 start = threadCpuNs();
+    quint64 x = 1;
+    for (quint64 i = 0; i < kLoopIterations; ++i) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        asm volatile("" : "+r"(x));
+    }
+    return double(threadCpuNs() - start) * 1e-9;
+}
+} // namespace
+
+int CpuCalibration::fastest() const
+{
+    const auto best = std::max_element(
+        cores.begin(), cores.end(), [](const CoreSpeed& a, const CoreSpeed& b) { return a.relative < b.relative; });
+    return best == cores.end() ? -1 : best->cpu;
+}
+
+double CpuCalibration::spread() const
+{
+    if (cores.isEmpty())
+        return 0;
+    const auto slowest = std::min_element(
+        cores.begin(), cores.end(), [](const CoreSpeed& a, const CoreSpeed& b) { return a.relative < b.relative; });
+    return 1 - slowest->relative;
+}
+
+const CoreSpeed* CpuCalibration::find(int cpu) const
+{
+    for (const CoreSpeed& core : cores) {
+        if (core.cpu == cpu)
+            return &core;
+    }
+    return nullptr;
+}
+
+QList<int> allowedCpus()
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    QList<int> cpus;
+    if (sched_getaffinity(0, sizeof set, &set) != 0)
+        return cpus;
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+        if (CPU_ISSET(cpu, &set))
+            cpus.append(cpu);
+    }
+    return cpus;
+}
+
+Result<void> pinCurrentThread(int cpu)
+{
+    if (cpu < 0 || cpu >= CPU_SETSIZE)
+        return fail(
+            QStringLiteral("CPU %1 does not exist (CPU numbers run from 0 to %2)").arg(cpu).arg(CPU_SETSIZE - 1));
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    const int error = pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+    if (error != 0) {
+        return fail(QStringLiteral("cannot run on CPU %1: %2 (this process may use CPUs %3)")
+                        .arg(cpu)
+                        .arg(QString::fromLocal8Bit(strerror(error)))
+                        .arg([] {
+                            QStringList names;
+                            for (int allowed : allowedCpus())
+                                names.append(QString::number(allowed));
+                            return names.join(QLatin1Char(','));
+                        }()));
+    }
+    return {};
+}
+
+Result<CpuCalibration> calibrateCpus(int rounds)
+{
+    rounds = std::max(1, rounds);
+    const QList<int> cpus = allowedCpus();
+    if (cpus.isEmpty())
+        return fail(QStringLiteral("cannot read which CPUs this process may use: %1")
+                        .arg(QString::fromLocal8Bit(strerror(errno))));
+
+    CpuCalibration calibration;
+    calibration.rounds = rounds;
+    QString error;
+    // A thread of its own: pinning it leaves the caller's affinity as it was.
+    std::thread worker([&] {
+        std::vector<std::vector<double>> times(size_t(cpus.size()));
+        for (int round = 0; round < rounds; ++round) {
+            for (qsizetype i = 0; i < cpus.size(); ++i) {
+                if (const Result<void> pinned = pinCurrentThread(cpus[i]); !pinned) {
+                    error = pinned.error();
+                    return;
+                }
+                times[size_t(i)].push_back(timeLoop());
+            }
+        }
+        QList<double> typical;
+        for (std::vector<double>& t : times) {
+            const auto middle = t.begin() + std::ptrdiff_t(t.size() / 2);
+            std::nth_element(t.begin(), middle, t.end());
+            typical.append(*middle);
+        }
+        const double fastest = *std::min_element(typical.begin(), typical.end());
+        for (qsizetype i = 0; i < cpus.size(); ++i)
+            calibration.cores.append({ cpus[i], typical[i], typical[i] > 0 ? fastest / typical[i] : 1.0 });
+    });
+    worker.join();
+    if (!error.isEmpty())
+        return fail(error);
+    return calibration;
+}
+
+} // namespace parlab

@@ -14,7 +14,9 @@ namespace parlab {
 
 // The one way ParLab writes a file a user asked for (exports, reports, charts, the CLI's --export-*): whole or
 // not at all. QSaveFile writes beside the target and renames over it on success, so a failed or cancelled
-// export never leaves half a file over an older good one. Where the format follows the file name
+// export never leaves half a file over an older good one. A target that exists and is no regular file (/dev/null,
+// /dev/stdout, a FIFO) is a stream, written in place: whole-or-nothing has no meaning there, and a file renamed
+// over it would replace the device or pipe (as root, /dev/null itself). Where the format follows the file name
 // (.png/.svg/.pdf, .csv/.json/.md, .json/.html), writeByType picks the writer from a table the caller gives,
 // and an unknown suffix is an error that names it and the choices.
 //

@@ -289,6 +289,7 @@ private Q_SLOTS:
     void refusesAFileOverTheCap();
     void exportIntoAReadOnlyFolderIsRefusedBeforeMeasuring();
     void exportCheckLeavesNothingBehind();
+    void exportToAFifoStaysAFifo();
     void outputThatCannotBeWrittenFails();
     void printableEscapesControlCharacters();
     void textFromFilesCannotDriveTheTerminal();
@@ -512,6 +513,46 @@ void TestImports::exportCheckLeavesNothingBehind()
     const Result<void> folder = AtomicFile::check(dir.path());
     QVERIFY(!folder);
     QVERIFY2(folder.error().endsWith(QStringLiteral("it is a folder, not a file")), qPrintable(folder.error()));
+}
+
+// A stream target (a FIFO here, /dev/null or /dev/stdout for a user) is written in place: a temporary file renamed
+// over it would have replaced the FIFO with a plain file, and, as root, /dev/null with one.
+void TestImports::exportToAFifoStaysAFifo()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString fifo = dir.filePath(QStringLiteral("results.fifo"));
+    QCOMPARE(::mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
+    const QString link = dir.filePath(QStringLiteral("link.json"));
+    QVERIFY(QFile::link(fifo, link));
+    for (const QString& target : { fifo, link }) {
+        // The reader in a process of its own: a test blocked opening the FIFO could not fail, only hang.
+        QProcess reader;
+        reader.start(QStringLiteral("cat"), { fifo });
+        QVERIFY(reader.waitForStarted());
+        QProcess run;
+        run.start(QStringLiteral(PARLAB_EXECUTABLE),
+            { QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("noop"), QStringLiteral("--inputs"),
+                QStringLiteral("1,2"), QStringLiteral("--backends"), QStringLiteral("sequential"),
+                QStringLiteral("--workers"), QStringLiteral("1"), QStringLiteral("--repeat"), QStringLiteral("1"),
+                QStringLiteral("--warmup"), QStringLiteral("0"), QStringLiteral("--no-history"),
+                QStringLiteral("--export-json"), target });
+        QVERIFY(run.waitForFinished(60'000));
+        QVERIFY2(run.exitCode() == 0, run.readAllStandardError().constData());
+        if (!reader.waitForFinished(10'000)) {
+            reader.kill();
+            reader.waitForFinished();
+        }
+        const QByteArray json = reader.readAllStandardOutput();
+        const Result<RunResult> exported = JsonImport::fromJson(json);
+        QVERIFY2(exported, qPrintable(exported.error()));
+        QCOMPARE(exported->spec.inputs, (QList<qint64> { 1, 2 }));
+        struct stat info { };
+        QCOMPARE(::stat(QFile::encodeName(fifo).constData(), &info), 0);
+        QVERIFY(S_ISFIFO(info.st_mode));
+        QCOMPARE(QDir(dir.path()).entryList(QDir::AllEntries | QDir::Hidden | QDir::System | QDir::NoDotAndDotDot),
+            (QStringList { QStringLiteral("link.json"), QStringLiteral("results.fifo") }));
+    }
 }
 
 // `--format json > /dev/full` printed nothing and exited 0.

@@ -10,6 +10,8 @@
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
 #include "stats/statistics.h"
+#include "taskspan.h"
+#include "unknown.h"
 
 #include <QCoreApplication>
 #include <poll.h>

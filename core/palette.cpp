@@ -1,6 +1,6 @@
 #include "palette.h"
 
-#include "results.h"
+#include "taskspan.h"
 
 #include <iterator>
 

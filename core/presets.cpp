@@ -5,6 +5,7 @@
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
 #include "resourcejson.h"
+#include "runoptions.h"
 
 #include <QFile>
 #include <QJsonArray>

@@ -3,10 +3,15 @@
 #include "backends/backend.h"
 #include "backends/backendregistry.h"
 #include "clock.h"
+#include "environment.h"
+#include "experimentspec.h"
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
+#include "measurement.h"
+#include "runresult.h"
 #include "stats/analysis.h"
 #include "stats/statistics.h"
+#include "taskspan.h"
 
 #include <QThread>
 #include <cmath>

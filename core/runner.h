@@ -2,11 +2,14 @@
 
 #include "backends/backendregistry.h"
 #include "context.h"
-#include "results.h"
 
 #include <QObject>
 
 namespace parlab {
+
+struct ExperimentSpec;
+struct Measurement;
+struct RunResult;
 
 // Runs an experiment: every (backend, workers) combination, `warmup` unrecorded rounds, then `repeats`
 // rounds. Each round visits every combination once (interleaved), so slow drift (thermal, other programs)

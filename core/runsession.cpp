@@ -1,6 +1,7 @@
 #include "runsession.h"
 
 #include "backends/backend.h"
+#include "experimentspec.h"
 #include "history/historyrecorder.h"
 #include "history/historystore.h"
 #include "runner.h"

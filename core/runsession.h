@@ -1,8 +1,10 @@
 #pragma once
 
 #include "backends/backendregistry.h"
+#include "experimentspec.h"
+#include "measurement.h"
 #include "result.h"
-#include "results.h"
+#include "runresult.h"
 
 #include <QObject>
 #include <QThread>

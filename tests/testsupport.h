@@ -7,9 +7,11 @@
 #include "backends/backend.h"
 #include "backends/backendregistry.h"
 #include "context.h"
+#include "measurement.h"
 #include "procfs.h"
-#include "results.h"
 #include "runoptions.h"
+#include "runresult.h"
+#include "taskspan.h"
 
 #include <QDir>
 #include <QElapsedTimer>

@@ -7,6 +7,9 @@
 #include "context.h"
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
+#include "optiondescriptor.h"
+#include "runoptions.h"
+#include "taskspan.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

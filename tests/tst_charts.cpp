@@ -7,7 +7,8 @@
 #include "charts/efficiencychart.h"
 #include "charts/speedupchart.h"
 #include "charts/walltimechart.h"
-#include "results.h"
+#include "measurement.h"
+#include "runresult.h"
 #include "stats/analysis.h"
 #include "testsupport.h"
 

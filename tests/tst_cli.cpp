@@ -2,6 +2,8 @@
 // format, exports, exit codes, bad input rejected before anything runs, and Ctrl+C.
 
 #include "history/historystore.h"
+#include "optiondescriptor.h"
+#include "runoptions.h"
 #include "testsupport.h"
 
 #include <QDir>

@@ -4,6 +4,7 @@
 // whole or not at all, their type from the suffix; speedups printed one way everywhere.
 
 #include "atomicfile.h"
+#include "experimentspec.h"
 #include "export/csvexport.h"
 #include "export/formatting.h"
 #include "export/htmlreport.h"
@@ -11,10 +12,13 @@
 #include "export/jsonimport.h"
 #include "export/texttable.h"
 #include "export/traceexport.h"
-#include "results.h"
+#include "measurement.h"
 #include "runner.h"
+#include "runresult.h"
 #include "stats/analysis.h"
+#include "taskspan.h"
 #include "testsupport.h"
+#include "unknown.h"
 
 #include <QFile>
 #include <QFileInfo>

@@ -13,9 +13,12 @@
 #include "gil/interpreterlock.h"
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
+#include "runoptions.h"
+#include "taskspan.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QJsonObject>
 #include <QTest>
 #include <algorithm>
 #include <atomic>

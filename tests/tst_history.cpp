@@ -3,16 +3,22 @@
 // real Runner, and `parlab history` / `parlab run --history-db` as a user types them, including a `parlab run`
 // killed with SIGKILL mid-way. Every database lives in a QTemporaryDir.
 
+#include "environment.h"
+#include "experimentspec.h"
 #include "export/jsonexport.h"
 #include "export/jsonimport.h"
 #include "history/comparison.h"
 #include "history/historyrecorder.h"
 #include "history/historystore.h"
 #include "inputparser.h"
+#include "measurement.h"
 #include "runner.h"
+#include "runresult.h"
 #include "stats/analysis.h"
 #include "stats/mannwhitney.h"
+#include "taskspan.h"
 #include "testsupport.h"
+#include "unknown.h"
 
 #include <QCryptographicHash>
 #include <QElapsedTimer>

@@ -8,8 +8,9 @@
 #include "history/comparisonview.h"
 #include "history/historypanel.h"
 #include "history/historystore.h"
+#include "measurement.h"
 #include "models/historymodel.h"
-#include "results.h"
+#include "runresult.h"
 #include "stats/analysis.h"
 #include "testsupport.h"
 

@@ -8,7 +8,7 @@
 #include "export/formatting.h"
 #include "export/jsonexport.h"
 #include "export/jsonimport.h"
-#include "results.h"
+#include "runresult.h"
 #include "testsupport.h"
 
 #include <QDir>

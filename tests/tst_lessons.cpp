@@ -4,13 +4,18 @@
 // refuses to run what this machine cannot. One real run at the end judges measured numbers.
 
 #include "backends/backendregistry.h"
+#include "experimentspec.h"
 #include "export/formatting.h"
 #include "kernels/kernelregistry.h"
 #include "lessons/lessonbook.h"
 #include "lessons/lessonpanel.h"
-#include "results.h"
+#include "measurement.h"
 #include "runner.h"
+#include "runoptions.h"
+#include "runresult.h"
+#include "taskspan.h"
 #include "testsupport.h"
+#include "unknown.h"
 
 #include <QLabel>
 #include <QListWidget>

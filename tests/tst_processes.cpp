@@ -11,6 +11,8 @@
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
 #include "runner.h"
+#include "runoptions.h"
+#include "taskspan.h"
 #include "testsupport.h"
 
 #include <QDir>

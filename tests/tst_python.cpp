@@ -12,7 +12,11 @@
 #include "experimentspec.h"
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
+#include "measurement.h"
 #include "runner.h"
+#include "runoptions.h"
+#include "runresult.h"
+#include "taskspan.h"
 #include "testsupport.h"
 
 #include <QElapsedTimer>

@@ -2,10 +2,12 @@
 // are formatted for reading but sort as numbers, and every change is a well-formed model signal.
 
 #include "export/formatting.h"
+#include "measurement.h"
 #include "models/resultsmodel.h"
-#include "results.h"
+#include "runresult.h"
 #include "stats/analysis.h"
 #include "testsupport.h"
+#include "unknown.h"
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>

@@ -5,8 +5,11 @@
 #include "backends/backend.h"
 #include "backends/backendregistry.h"
 #include "experimentspec.h"
-#include "results.h"
+#include "measurement.h"
 #include "runner.h"
+#include "runoptions.h"
+#include "runresult.h"
+#include "taskspan.h"
 #include "testsupport.h"
 
 #include <QElapsedTimer>

@@ -7,6 +7,7 @@
 #include "experimentspec.h"
 #include "export/jsonexport.h"
 #include "export/jsonimport.h"
+#include "optiondescriptor.h"
 #include "runoptions.h"
 
 #include <QApplication>

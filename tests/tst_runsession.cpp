@@ -5,7 +5,8 @@
 
 #include "experimentspec.h"
 #include "history/historystore.h"
-#include "results.h"
+#include "measurement.h"
+#include "runresult.h"
 #include "runsession.h"
 #include "testsupport.h"
 

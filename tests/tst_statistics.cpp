@@ -1,10 +1,12 @@
 // Tests the descriptive statistics, the bootstrap speedup interval and the scaling models against values
 // worked out by hand (the arithmetic is in the comments).
 
-#include "results.h"
+#include "measurement.h"
+#include "runresult.h"
 #include "stats/analysis.h"
 #include "stats/scaling.h"
 #include "stats/statistics.h"
+#include "taskspan.h"
 
 #include <QTest>
 #include <cmath>

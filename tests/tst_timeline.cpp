@@ -4,9 +4,11 @@
 
 #include "experimentspec.h"
 #include "export/formatting.h"
+#include "measurement.h"
 #include "palette.h"
-#include "results.h"
 #include "runner.h"
+#include "runresult.h"
+#include "taskspan.h"
 #include "timeline/timelinepanel.h"
 #include "timeline/timelineview.h"
 

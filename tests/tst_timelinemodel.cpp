@@ -2,7 +2,8 @@
 // window, the report and the trace use), the time window's pixel maths, zoom and pan limits, and the axis ticks
 // both renderers draw. Pure core: no QApplication with a screen, no painting.
 
-#include "results.h"
+#include "measurement.h"
+#include "taskspan.h"
 #include "timeline/timeaxis.h"
 #include "timeline/timelinemodel.h"
 #include "timeline/timewindow.h"

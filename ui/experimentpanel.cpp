@@ -1,9 +1,11 @@
 #include "experimentpanel.h"
 
 #include "backends/backendregistry.h"
+#include "experimentspec.h"
 #include "inputparser.h"
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
+#include "optiondescriptor.h"
 #include "runoptions.h"
 
 #include <QCheckBox>
@@ -12,6 +14,7 @@
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>

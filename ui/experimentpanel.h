@@ -1,7 +1,5 @@
 #pragma once
 
-#include "experimentspec.h"
-
 #include <QWidget>
 
 class QComboBox;
@@ -14,7 +12,9 @@ class QSpinBox;
 
 namespace parlab {
 
+struct ExperimentSpec;
 struct OptionDescriptor;
+struct RunOptions;
 
 // The left-hand form: what to measure. Validates as the user types (the bad part of the inputs shown
 // and the reason given) and says whether the experiment can run; it never runs anything itself. Each run

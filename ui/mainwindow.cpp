@@ -6,6 +6,7 @@
 #include "charts/speedupchart.h"
 #include "charts/walltimechart.h"
 #include "experimentpanel.h"
+#include "experimentspec.h"
 #include "export/csvexport.h"
 #include "export/formatting.h"
 #include "export/htmlreport.h"

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "result.h"
-#include "results.h"
+#include "runresult.h"
 
 #include <QMainWindow>
 #include <QThread>
@@ -20,6 +20,7 @@ class QTimer;
 namespace parlab {
 
 class EfficiencyChart;
+struct ExperimentSpec;
 class HistoryPanel;
 class LessonPanel;
 class HistoryStore;

@@ -9,7 +9,7 @@
 #include "export/texttable.h"
 #include "history/comparison.h"
 #include "history/historystore.h"
-#include "results.h"
+#include "runresult.h"
 
 #include <QCommandLineParser>
 #include <QFile>

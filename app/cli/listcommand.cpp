@@ -6,6 +6,7 @@
 #include "export/formatting.h"
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
+#include "optiondescriptor.h"
 #include "presets.h"
 #include "runoptions.h"
 

@@ -1,5 +1,6 @@
 #include "optionflags.h"
 
+#include "optiondescriptor.h"
 #include "runoptions.h"
 
 #include <QCommandLineParser>

@@ -13,7 +13,7 @@
 #include "kernels/kernelregistry.h"
 #include "optionflags.h"
 #include "presets.h"
-#include "results.h"
+#include "runresult.h"
 #include "runsession.h"
 #include "signalwatcher.h"
 #include "terminalprogress.h"

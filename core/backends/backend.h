@@ -1,7 +1,8 @@
 #pragma once
 
 #include "backendregistry.h"
-#include "results.h"
+#include "taskspan.h"
+#include "unknown.h"
 
 #include <QList>
 #include <QString>

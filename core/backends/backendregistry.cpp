@@ -3,10 +3,12 @@
 #include "experimentspec.h"
 #include "gilthreadsbackend.h"
 #include "mpibackend.h"
+#include "optiondescriptor.h"
 #include "processpertaskbackend.h"
 #include "processpoolbackend.h"
 #include "pythonbackend.h"
 #include "qtconcurrentbackend.h"
+#include "runoptions.h"
 #include "sequentialbackend.h"
 #include "threadpoolbackend.h"
 

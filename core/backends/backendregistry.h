@@ -13,7 +13,7 @@ namespace parlab {
 class Backend;
 class Kernel;
 struct RunOptions;
-enum class Option; // runoptions.h
+enum class Option; // optiondescriptor.h
 
 struct Availability {
     bool available = true;

@@ -3,6 +3,7 @@
 #include "context.h"
 #include "gil/gilthreadstate.h"
 #include "gil/interpreterlock.h"
+#include "optiondescriptor.h"
 #include "runoptions.h"
 
 #include <QCoreApplication>

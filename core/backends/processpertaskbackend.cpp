@@ -1,5 +1,6 @@
 #include "processpertaskbackend.h"
 
+#include "optiondescriptor.h"
 #include "runoptions.h"
 
 namespace parlab {

@@ -1,5 +1,6 @@
 #include "processpoolbackend.h"
 
+#include "optiondescriptor.h"
 #include "runoptions.h"
 
 namespace parlab {

@@ -5,6 +5,7 @@
 #include "context.h"
 #include "installlayout.h"
 #include "kernels/kernel.h"
+#include "optiondescriptor.h"
 #include "procfs.h"
 #include "runoptions.h"
 #include "worker/workerprotocol.h"

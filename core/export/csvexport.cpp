@@ -1,7 +1,8 @@
 #include "csvexport.h"
 
 #include "formatting.h"
-#include "results.h"
+#include "measurement.h"
+#include "runresult.h"
 
 #include <QStringList>
 #include <cmath>

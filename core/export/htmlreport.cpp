@@ -1,8 +1,12 @@
 #include "htmlreport.h"
 
+#include "environment.h"
+#include "experimentspec.h"
 #include "formatting.h"
+#include "measurement.h"
 #include "palette.h"
-#include "results.h"
+#include "runoptions.h"
+#include "runresult.h"
 #include "svgcharts.h"
 #include "texttable.h"
 

@@ -1,10 +1,15 @@
 #include "jsonexport.h"
 
+#include "environment.h"
+#include "experimentspec.h"
 #include "formatting.h"
-#include "results.h"
+#include "measurement.h"
+#include "runresult.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
+#include <QJsonValue>
 #include <cmath>
 
 namespace parlab {

@@ -1,8 +1,12 @@
 #pragma once
 
 #include <QByteArray>
-#include <QJsonObject>
 #include <QList>
+
+QT_BEGIN_NAMESPACE
+class QJsonObject;
+class QJsonValue;
+QT_END_NAMESPACE
 
 namespace parlab {
 

@@ -4,7 +4,9 @@
 #include "jsonfield.h"
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
+#include "runoptions.h"
 #include "stats/analysis.h"
+#include "unknown.h"
 
 #include <QFile>
 #include <QJsonArray>

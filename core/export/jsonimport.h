@@ -1,7 +1,10 @@
 #pragma once
 
+#include "environment.h"
+#include "experimentspec.h"
+#include "measurement.h"
 #include "result.h"
-#include "results.h"
+#include "runresult.h"
 
 #include <QByteArray>
 #include <QJsonObject>

@@ -2,11 +2,14 @@
 
 #include "backends/backendregistry.h"
 #include "formatting.h"
+#include "measurement.h"
 #include "palette.h"
-#include "results.h"
+#include "runresult.h"
+#include "taskspan.h"
 #include "timeline/timeaxis.h"
 #include "timeline/timelinemodel.h"
 #include "timeline/timewindow.h"
+#include "unknown.h"
 
 #include <QMap>
 #include <algorithm>

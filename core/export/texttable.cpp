@@ -1,8 +1,12 @@
 #include "texttable.h"
 
+#include "experimentspec.h"
 #include "formatting.h"
-#include "results.h"
+#include "measurement.h"
+#include "runresult.h"
 #include "stats/statistics.h"
+#include "taskspan.h"
+#include "unknown.h"
 
 #include <QMap>
 #include <cmath>

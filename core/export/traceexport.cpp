@@ -1,10 +1,13 @@
 #include "traceexport.h"
 
 #include "formatting.h"
-#include "results.h"
+#include "measurement.h"
+#include "runresult.h"
+#include "taskspan.h"
 #include "timeline/timelinemodel.h"
 
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QMap>
 #include <algorithm>
 #include <charconv>

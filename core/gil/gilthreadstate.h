@@ -1,7 +1,7 @@
 #pragma once
 
 #include "context.h"
-#include "results.h"
+#include "taskspan.h"
 
 #include <QList>
 

@@ -1,6 +1,7 @@
 #include "comparison.h"
 
 #include "export/formatting.h"
+#include "measurement.h"
 #include "stats/mannwhitney.h"
 #include "stats/statistics.h"
 

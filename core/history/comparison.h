@@ -1,6 +1,7 @@
 #pragma once
 
-#include "results.h"
+#include "runresult.h"
+#include "unknown.h"
 
 #include <QList>
 #include <QString>

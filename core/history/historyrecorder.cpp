@@ -1,5 +1,6 @@
 #include "historyrecorder.h"
 
+#include "environment.h"
 #include "historystore.h"
 #include "runner.h"
 

@@ -1,7 +1,8 @@
 #pragma once
 
 #include "experimentspec.h"
-#include "results.h"
+#include "measurement.h"
+#include "runresult.h"
 
 #include <QObject>
 

@@ -6,6 +6,7 @@
 #include "result.h"
 #include "runner.h"
 #include "stats/analysis.h"
+#include "taskspan.h"
 
 #include <QDataStream>
 #include <QDir>

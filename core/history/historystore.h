@@ -1,7 +1,11 @@
 #pragma once
 
+#include "environment.h"
+#include "experimentspec.h"
+#include "measurement.h"
 #include "result.h"
-#include "results.h"
+#include "runresult.h"
+#include "unknown.h"
 
 #include <QDateTime>
 #include <QList>

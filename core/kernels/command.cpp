@@ -3,6 +3,7 @@
 #include "clock.h"
 #include "context.h"
 #include "kernel.h"
+#include "optiondescriptor.h"
 #include "runoptions.h"
 
 #include <poll.h>

@@ -1,6 +1,6 @@
 #include "kernel.h"
 
-#include "runoptions.h"
+#include "optiondescriptor.h"
 
 namespace parlab {
 

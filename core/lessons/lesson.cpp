@@ -2,7 +2,11 @@
 
 #include "backends/backendregistry.h"
 #include "jsonfield.h"
+#include "measurement.h"
+#include "optiondescriptor.h"
 #include "resourcejson.h"
+#include "runoptions.h"
+#include "runresult.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -1,8 +1,8 @@
 #pragma once
 
 #include "backends/backendregistry.h"
+#include "experimentspec.h"
 #include "presets.h"
-#include "results.h"
 
 #include <QByteArray>
 #include <QString>
@@ -27,6 +27,8 @@ struct LessonVerdict {
 QString outcomeName(LessonVerdict::Outcome outcome);
 
 struct Lesson;
+struct RunOptions;
+struct RunResult;
 // A lesson's verdict rule, applied to a result of its own experiment (Lesson::verdict checks that first).
 using VerdictRule = std::function<LessonVerdict(const Lesson& lesson, const RunResult& result)>;
 

@@ -1,8 +1,13 @@
 #include "lessonbook.h"
 
 #include "backends/backendregistry.h"
+#include "environment.h"
 #include "export/formatting.h"
+#include "measurement.h"
 #include "resourcejson.h"
+#include "runresult.h"
+#include "taskspan.h"
+#include "unknown.h"
 
 #include <QFile>
 #include <QHash>

@@ -8,6 +8,8 @@
 
 namespace parlab {
 
+struct RunResult;
+
 // The shipped lessons (resources/lessons/ID.json, compiled in as :/lessons/ID.json), each with its verdict
 // rule attached.
 namespace Lessons {

@@ -2,9 +2,13 @@
 
 #include "backends/backendregistry.h"
 #include "bounds.h"
-#include "results.h"
+#include "environment.h"
+#include "measurement.h"
+#include "runresult.h"
 #include "scaling.h"
 #include "statistics.h"
+#include "taskspan.h"
+#include "unknown.h"
 
 #include <QMap>
 #include <algorithm>

@@ -1,6 +1,6 @@
 #include "bounds.h"
 
-#include "results.h"
+#include "unknown.h"
 
 #include <algorithm>
 #include <functional>

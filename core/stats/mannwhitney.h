@@ -1,6 +1,6 @@
 #pragma once
 
-#include "results.h"
+#include "unknown.h"
 
 #include <QList>
 

@@ -1,6 +1,6 @@
 #include "scaling.h"
 
-#include "results.h"
+#include "unknown.h"
 
 #include <cmath>
 

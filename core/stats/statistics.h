@@ -1,6 +1,7 @@
 #pragma once
 
-#include "results.h"
+#include "measurement.h"
+#include "unknown.h"
 
 #include <QList>
 

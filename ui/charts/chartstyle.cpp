@@ -1,7 +1,7 @@
 #include "chartstyle.h"
 
 #include "backends/backendregistry.h"
-#include "results.h"
+#include "runresult.h"
 
 #include <QAbstractAxis>
 #include <QChart>

@@ -2,7 +2,8 @@
 
 #include "chartexport.h"
 #include "chartstyle.h"
-#include "results.h"
+#include "measurement.h"
+#include "runresult.h"
 
 #include <QEvent>
 #include <QLegend>

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "history/comparison.h"
-#include "results.h"
+#include "runresult.h"
 
 #include <QDialog>
 #include <QString>

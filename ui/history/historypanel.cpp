@@ -7,6 +7,7 @@
 #include "export/jsonimport.h"
 #include "history/historystore.h"
 #include "models/historymodel.h"
+#include "runresult.h"
 
 #include <QAction>
 #include <QDir>

@@ -1,6 +1,9 @@
 #include "lessonpanel.h"
 
+#include "experimentspec.h"
 #include "lessons/lessonbook.h"
+#include "runoptions.h"
+#include "runresult.h"
 
 #include <QEvent>
 #include <QFrame>

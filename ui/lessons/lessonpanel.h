@@ -1,8 +1,6 @@
 #pragma once
 
-#include "experimentspec.h"
 #include "lessons/lesson.h"
-#include "results.h"
 
 #include <QHash>
 #include <QWidget>
@@ -12,6 +10,9 @@ class QListWidget;
 class QPushButton;
 
 namespace parlab {
+
+struct ExperimentSpec;
+struct RunResult;
 
 // The guided lessons: a numbered list; for the selected one its claim, what to look at, its experiment and
 // a "Run this experiment" button; and, once a result of it is shown, the verdict worked out from the

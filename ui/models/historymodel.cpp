@@ -2,6 +2,7 @@
 
 #include "charts/chartstyle.h"
 #include "export/formatting.h"
+#include "unknown.h"
 
 #include <QColor>
 #include <QFont>

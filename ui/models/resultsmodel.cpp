@@ -2,6 +2,8 @@
 
 #include "charts/chartstyle.h"
 #include "export/formatting.h"
+#include "runresult.h"
+#include "unknown.h"
 
 #include <QColor>
 #include <QGuiApplication>

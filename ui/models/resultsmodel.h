@@ -1,12 +1,14 @@
 #pragma once
 
-#include "results.h"
+#include "measurement.h"
 
 #include <QAbstractTableModel>
 #include <QList>
 #include <QMap>
 
 namespace parlab {
+
+struct RunResult;
 
 // The results table: one row per (backend, workers) measurement that has samples. Rows are updated in
 // place as a run streams in, so selections and scroll positions survive; SortRole gives raw numbers so a

@@ -3,6 +3,7 @@
 #include "atomicfile.h"
 #include "charts/chartstyle.h"
 #include "export/formatting.h"
+#include "measurement.h"
 #include "timeline/timelinemodel.h"
 #include "timelineview.h"
 

@@ -1,6 +1,7 @@
 #pragma once
 
-#include "results.h"
+#include "runresult.h"
+#include "taskspan.h"
 #include "timeline/timewindow.h"
 
 #include <QHash>

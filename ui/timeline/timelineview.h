@@ -1,12 +1,12 @@
 #pragma once
 
-#include "results.h"
+#include "measurement.h"
+#include "taskspan.h"
 #include "timeline/timelinemodel.h"
 #include "timeline/timewindow.h"
 
 #include <QAbstractScrollArea>
 #include <QColor>
-#include <QImage>
 #include <QList>
 #include <QPoint>
 #include <QRectF>
@@ -14,6 +14,7 @@
 #include <QString>
 #include <optional>
 
+class QImage;
 class QPainter;
 
 namespace parlab {

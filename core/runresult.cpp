@@ -1,19 +1,6 @@
-#include "results.h"
+#include "runresult.h"
 
 namespace parlab {
-
-QString lockStateName(LockState state)
-{
-    switch (state) {
-    case LockState::Running:
-        return QStringLiteral("running");
-    case LockState::Waiting:
-        return QStringLiteral("waiting");
-    case LockState::Released:
-        return QStringLiteral("released");
-    }
-    return {};
-}
 
 const Measurement* RunResult::find(const QString& backend, int workers) const
 {

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <QString>
+#include <QtGlobal>
+
+namespace parlab {
+
+// One task as it ran: which input, on which worker, when (system-wide monotonic clock, ns). Backends record
+// these; the timeline, the trace export and the imbalance figure read them.
+struct TaskSpan {
+    qint64 input = 0;
+    int index = 0; // position in the input list
+    int worker = 0; // thread, process slot or rank
+    qint64 pid = 0;
+    QString host; // set where workers may run on other machines (MPI)
+    qint64 startNs = 0;
+    qint64 endNs = 0;
+    quint64 checksum = 0;
+
+    double seconds() const { return double(endNs - startNs) * 1e-9; }
+};
+
+// What a thread under the GIL model was doing (drawn green / red / grey in the timeline).
+enum class LockState : quint8 { Running, Waiting, Released };
+QString lockStateName(LockState state); // "running", "waiting", "released"
+
+// One interval of one worker's lock state (system-wide monotonic clock, ns).
+struct StateSpan {
+    int worker = 0;
+    LockState state = LockState::Running;
+    qint64 startNs = 0;
+    qint64 endNs = 0;
+};
+
+} // namespace parlab

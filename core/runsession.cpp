@@ -78,7 +78,7 @@ Result<void> RunSession::start(const ExperimentSpec& spec)
             m_savedRunId = id;
             Q_EMIT historyRunSaved(id);
         });
-        connect(m_recorder, &HistoryRecorder::warning, this, &RunSession::historyWarning);
+        connect(m_recorder, &HistoryRecorder::saveFailed, this, &RunSession::historyFailed);
         if (m_storeThread && m_storeThread != thread())
             m_recorder->moveToThread(m_storeThread);
         m_recorder->watch(m_runner);

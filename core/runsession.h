@@ -38,8 +38,7 @@ public:
 
     // Records the run in `store`, which lives in `storeThread` (the thread that opened it and runs its event
     // loop; nullptr: this session's thread). The store must outlive the session's last write; it may be closed,
-    // then the run warns once (historyWarning) that it is not saved. Call before start(); without it nothing
-    // is recorded.
+    // then the run goes to a recovery file (historyFailed). Call before start(); without it nothing is recorded.
     void setHistory(HistoryStore* store, QThread* storeThread = nullptr);
 
     // Starts the run off this thread and returns at once. Refused, with the reason and nothing started (no
@@ -76,8 +75,9 @@ Q_SIGNALS:
     // stored before finished() is emitted; elsewhere (the window) historyRunSaved may come after it.
     void historyRunStarted(qint64 runId);
     void historyRunSaved(qint64 runId);
-    // History could not be written ("run history not saved: ..."); the run goes on.
-    void historyWarning(const QString& message);
+    // The run's end could not be stored in the history: why, and where the run went instead (a recovery file
+    // beside the database, added to it at its next open). The run itself is not affected.
+    void historyFailed(const QString& message);
 
 private:
     enum class State { Idle, Running, Ended };

@@ -368,8 +368,9 @@ private Q_SLOTS:
     void importStoresAFinishedRun();
     void schemaIsVersionedAndWal();
     void newerSchemaIsRefused();
-    void garbageFileIsMovedAside();
+    void otherFilesAreLeftAlone();
     void damagedPagesAreMovedAside();
+    void extremeStoredValuesLoad();
     void unwritableLocation();
     void deadOwnerReadsAsInterrupted();
     void closingMidRunMarksInterrupted();
@@ -380,11 +381,11 @@ private Q_SLOTS:
     void failedMigrationLeavesTheFileAsItWas();
 
     void recorderRecordsARealRun();
-    void recorderWarnsWhenClosed();
+    void recorderRecoversWhatItCannotStore();
 
     void cliRunSavesAndHistoryCommands();
     void cliImportAndCompare();
-    void cliUnwritableHistoryIsAWarning();
+    void cliUnusableHistoryStopsTheRun();
     void cliNoHistory();
     void cliUsageErrors();
     void cliKilledRunIsInterrupted();
@@ -779,52 +780,122 @@ void TestHistory::newerSchemaIsRefused()
     QCOMPARE(column(path, QStringLiteral("PRAGMA user_version")).value(0).toInt(), 99);
 }
 
-void TestHistory::garbageFileIsMovedAside()
+void TestHistory::otherFilesAreLeftAlone()
 {
+    // Three files a user may name by mistake: none is a run history, so none is written to, renamed or joined
+    // by a -wal/-shm file, whether opened to record or to read.
     QTemporaryDir dir;
-    const QString path = dir.filePath(QStringLiteral("history.sqlite"));
-    const QByteArray garbage = QByteArray("this is not an SQLite database\n").repeated(200);
+    const QString notes = dir.filePath(QStringLiteral("notes.txt"));
     {
-        QFile file(path);
+        QFile file(notes);
         QVERIFY(file.open(QIODevice::WriteOnly));
-        file.write(garbage);
+        file.write(QByteArray("this is not an SQLite database\n").repeated(200));
     }
-    HistoryStore store;
-    QCOMPARE(store.open(path).error(), QString());
-    QVERIFY(store.isOpen());
-    QVERIFY2(store.notice().contains(QStringLiteral("was damaged")), qPrintable(store.notice()));
-    QVERIFY(store.notice().contains(QStringLiteral("a new one started")));
-    const QStringList aside = QDir(dir.path()).entryList({ QStringLiteral("history.sqlite.corrupt-*") });
-    QCOMPARE(aside.size(), 1);
-    QFile kept(dir.filePath(aside.first()));
-    QVERIFY(kept.open(QIODevice::ReadOnly));
-    QCOMPARE(kept.readAll(), garbage); // the user's file is kept as it was
-    QVERIFY(store.runs().value_or({}).isEmpty());
-    QVERIFY(store.importResult(sampleResult()).value_or(-1) > 0); // and the new one works
+    const QString other = dir.filePath(QStringLiteral("addresses.db")); // another program's database
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("other"));
+        db.setDatabaseName(other);
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        QVERIFY(q.exec(QStringLiteral("CREATE TABLE people (name TEXT)")));
+        QVERIFY(q.exec(QStringLiteral("INSERT INTO people VALUES ('Ada')")));
+        q.finish();
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("other"));
+    const QString damaged = dir.filePath(QStringLiteral("damaged-other.db")); // SQLite, damaged, not ParLab's
+    QVERIFY(QFile::copy(other, damaged));
+    {
+        QFile file(damaged);
+        QVERIFY(file.open(QIODevice::ReadWrite));
+        file.seek(100);
+        file.write(QByteArray(file.size() - 100, '\x5a'));
+    }
+    const QStringList before = QDir(dir.path()).entryList(QDir::Files);
+    for (const QString& path : { notes, other, damaged }) {
+        const QByteArray hash = fileHash(path);
+        for (const HistoryStore::Access access : { HistoryStore::Access::ReadWrite, HistoryStore::Access::ReadOnly }) {
+            HistoryStore store;
+            const QString error = store.open(path, access).error();
+            QVERIFY2(error.contains(path) && error.contains(QStringLiteral("left as it is")), qPrintable(error));
+            QVERIFY(!store.isOpen());
+            QCOMPARE(fileHash(path), hash);
+        }
+    }
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files), before);
 }
 
 void TestHistory::damagedPagesAreMovedAside()
 {
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("history.sqlite"));
-    {
+    // Twice in a row (within the same second, mostly): each damaged file keeps a name of its own.
+    QList<QByteArray> damaged;
+    for (int round = 0; round < 2; ++round) {
+        {
+            HistoryStore store;
+            QCOMPARE(store.open(path).error(), QString());
+            for (int i = 0; i < 20; ++i)
+                QVERIFY(store.importResult(sampleResult()));
+        }
+        // A valid header but scribbled-over pages after it (what a failing disk or a stray write leaves).
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadWrite));
+        QVERIFY(file.size() > 16384);
+        file.seek(4096);
+        file.write(QByteArray(file.size() - 4096, char('\x5a' + round)));
+        file.close();
+        damaged.append(fileHash(path));
+        // Reading never moves it; it says what is wrong.
+        HistoryStore reader;
+        const QString error = reader.open(path, HistoryStore::Access::ReadOnly).error();
+        QVERIFY2(error.contains(QStringLiteral("damaged")), qPrintable(error));
+        QCOMPARE(fileHash(path), damaged.last());
+
         HistoryStore store;
         QCOMPARE(store.open(path).error(), QString());
-        for (int i = 0; i < 20; ++i)
-            QVERIFY(store.importResult(sampleResult()));
+        QVERIFY2(store.notice().contains(QStringLiteral("was damaged")), qPrintable(store.notice()));
+        QVERIFY(store.runs().value_or({}).isEmpty());
     }
-    // A valid header but scribbled-over pages after it (what a failing disk or a stray write leaves).
-    QFile file(path);
-    QVERIFY(file.open(QIODevice::ReadWrite));
-    QVERIFY(file.size() > 16384);
-    file.seek(4096);
-    file.write(QByteArray(file.size() - 4096, '\x5a'));
-    file.close();
+    const QStringList aside = QDir(dir.path()).entryList({ QStringLiteral("history.sqlite.corrupt-*") });
+    QCOMPARE(aside.size(), 2);
+    QList<QByteArray> kept;
+    for (const QString& name : aside)
+        kept.append(fileHash(dir.filePath(name)));
+    QVERIFY(kept.contains(damaged[0]) && kept.contains(damaged[1])); // neither overwrote the other
+}
+
+void TestHistory::extremeStoredValuesLoad()
+{
+    // Values at the ends of their types, as an import or a damaged row may leave them: listed and loaded
+    // without overflow (the asan preset's UBSan checks this arithmetic).
+    const QString path = m_dir.filePath(QStringLiteral("extreme.sqlite"));
     HistoryStore store;
     QCOMPARE(store.open(path).error(), QString());
-    QVERIFY2(store.notice().contains(QStringLiteral("was damaged")), qPrintable(store.notice()));
-    QCOMPARE(QDir(dir.path()).entryList({ QStringLiteral("history.sqlite.corrupt-*") }).size(), 1);
-    QVERIFY(store.runs().value_or({}).isEmpty());
+    ExperimentSpec spec = quickSpec();
+    spec.inputs = { std::numeric_limits<qint64>::min(), std::numeric_limits<qint64>::max(), 0, 1, 2 };
+    const qint64 id = store.beginRun(spec, Environment {}, QDateTime::currentDateTime()).value_or(-1);
+    QVERIFY(id > 0);
+    QVERIFY(store.appendMeasurement(id, testsupport::measurement(QStringLiteral("sequential"), 1, { 0.1, 0.2 })));
+    QCOMPARE(store.summary(id)->inputs,
+        QStringLiteral("%1,%2,0..2").arg(std::numeric_limits<qint64>::min()).arg(std::numeric_limits<qint64>::max()));
+    store.close();
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("poke"));
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        QVERIFY(q.exec(QStringLiteral("UPDATE runs SET planned_runs = 2147483647, status = 'running'")));
+        QVERIFY(q.exec(QStringLiteral("UPDATE measurements SET failed_runs = 2147483647")));
+        q.finish();
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("poke"));
+    QCOMPARE(store.open(path, HistoryStore::Access::ReadOnly).error(), QString());
+    const Result<RunResult> loaded = store.load(id);
+    QVERIFY2(loaded, qPrintable(loaded.error()));
+    QVERIFY(loaded->completedRuns >= 0);
+    QCOMPARE(loaded->plannedRuns, std::numeric_limits<int>::max());
 }
 
 void TestHistory::unwritableLocation()
@@ -1156,7 +1227,7 @@ void TestHistory::recorderRecordsARealRun()
     QSignalSpy started(&recorder, &HistoryRecorder::runStarted);
     QSignalSpy saved(&recorder, &HistoryRecorder::measurementSaved);
     QSignalSpy done(&recorder, &HistoryRecorder::runSaved);
-    QSignalSpy warnings(&recorder, &HistoryRecorder::warning);
+    QSignalSpy notSaved(&recorder, &HistoryRecorder::saveFailed);
     RecorderHarness harness(&recorder);
     RunResult finished;
     connect(harness.runner(), &Runner::finished, this, [&finished](const RunResult& r) { finished = r; });
@@ -1166,7 +1237,7 @@ void TestHistory::recorderRecordsARealRun()
     recorder.expect(spec);
     harness.start(spec);
     QVERIFY(done.wait(30'000));
-    QVERIFY2(warnings.isEmpty(), warnings.isEmpty() ? "" : qPrintable(warnings.first().first().toString()));
+    QVERIFY2(notSaved.isEmpty(), notSaved.isEmpty() ? "" : qPrintable(notSaved.first().first().toString()));
     QCOMPARE(started.size(), 1);
     const qint64 id = done.first().first().toLongLong();
     QCOMPARE(started.first().first().toLongLong(), id);
@@ -1199,26 +1270,51 @@ void TestHistory::recorderRecordsARealRun()
     QCOMPARE(store.runs().value_or({}).size(), 1);
 }
 
-void TestHistory::recorderWarnsWhenClosed()
+void TestHistory::recorderRecoversWhatItCannotStore()
 {
+    // A history that cannot be used (the user's notes where the file should be): the run still ends, goes to
+    // a recovery file beside it, and is added, every figure as the run showed it, once the history works.
     QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("history.sqlite"));
+    {
+        QFile notes(path);
+        QVERIFY(notes.open(QIODevice::WriteOnly));
+        notes.write("my notes, not a database\n");
+    }
     HistoryStore store;
-    QVERIFY(!store.open(unwritablePath(dir)));
+    QVERIFY(!store.open(path));
     HistoryRecorder recorder(&store);
-    QSignalSpy warnings(&recorder, &HistoryRecorder::warning);
+    QSignalSpy notSaved(&recorder, &HistoryRecorder::saveFailed);
+    QSignalSpy saved(&recorder, &HistoryRecorder::runSaved);
     RecorderHarness harness(&recorder);
-    int finished = 0;
-    connect(harness.runner(), &Runner::finished, this, [&finished](const RunResult& r) {
-        if (r.error.isEmpty() && !r.cancelled)
-            ++finished;
-    });
+    RunResult finished;
+    connect(harness.runner(), &Runner::finished, this, [&finished](const RunResult& r) { finished = r; });
     recorder.expect(quickSpec());
     harness.start(quickSpec());
-    QVERIFY(warnings.wait(30'000));
-    QCOMPARE(warnings.size(), 1);
-    QVERIFY(warnings.first().first().toString().startsWith(QStringLiteral("run history not saved: ")));
-    QTRY_COMPARE_WITH_TIMEOUT(finished, 1, 30'000); // the run goes on regardless
-    QCOMPARE(warnings.size(), 1); // once per run, not once per measurement
+    QVERIFY(notSaved.wait(30'000));
+    QCOMPARE(notSaved.size(), 1); // once per run, at its end
+    QCOMPARE(saved.size(), 0);
+    const QString message = notSaved.first().first().toString();
+    QVERIFY2(message.startsWith(QStringLiteral("run not saved in the history: ")), qPrintable(message));
+    const QStringList files = QDir(dir.path()).entryList({ QStringLiteral("history.sqlite.unsaved-*.json") });
+    QCOMPARE(files.size(), 1);
+    QVERIFY2(message.contains(dir.filePath(files.first())), qPrintable(message));
+    QCOMPARE(store.pendingRecoveries(), QStringList { dir.filePath(files.first()) });
+    QTRY_VERIFY(!finished.measurements.isEmpty());
+
+    // The history works again: its next open adds the run and removes the recovery file.
+    QVERIFY(QFile::remove(path));
+    HistoryStore next;
+    QCOMPARE(next.open(path).error(), QString());
+    QVERIFY2(next.notice().contains(QStringLiteral("was added from")), qPrintable(next.notice()));
+    QVERIFY(QDir(dir.path()).entryList({ QStringLiteral("history.sqlite.unsaved-*") }).isEmpty());
+    const QList<RunSummary> runs = next.runs().value_or({});
+    QCOMPARE(runs.size(), 1);
+    QCOMPARE(runs.first().status, RunStatus::Finished);
+    const Result<RunResult> loaded = next.load(runs.first().id);
+    QVERIFY2(loaded, qPrintable(loaded.error()));
+    const QString differs = difference(figures(*loaded), figures(finished));
+    QVERIFY2(differs.isEmpty(), qPrintable(differs));
 }
 
 void TestHistory::cliRunSavesAndHistoryCommands()
@@ -1400,26 +1496,34 @@ void TestHistory::cliImportAndCompare()
     QVERIFY(out.err.contains(QStringLiteral("cannot read")));
 }
 
-void TestHistory::cliUnwritableHistoryIsAWarning()
+void TestHistory::cliUnusableHistoryStopsTheRun()
 {
     QTemporaryDir dir;
     const auto r = runParlab({ QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("spin"),
         QStringLiteral("--inputs"), QStringLiteral("1,1"), QStringLiteral("--backends"), QStringLiteral("sequential"),
         QStringLiteral("--repeat"), QStringLiteral("1"), QStringLiteral("--warmup"), QStringLiteral("0"),
         QStringLiteral("--history-db"), unwritablePath(dir) });
-    QCOMPARE(r.code, 0); // the run itself is fine
-    QVERIFY(r.out.contains(QStringLiteral("sequential")));
-    QVERIFY2(r.err.contains(QStringLiteral("parlab run: warning: cannot create the folder")), qPrintable(r.err));
-    QVERIFY(r.err.contains(QStringLiteral("this run is not saved")));
+    QCOMPARE(r.code, 3); // refused before measuring anything: nothing is lost
+    QVERIFY(r.out.isEmpty());
+    QVERIFY2(r.err.contains(QStringLiteral("parlab run: error: cannot create the folder")), qPrintable(r.err));
+    QVERIFY(r.err.contains(QStringLiteral("nothing was run")));
     QVERIFY(!r.err.contains(QStringLiteral("saved as run")));
 
     // A damaged default database: moved aside with a message, the run saved in a fresh one.
     const QString xdg = dir.filePath(QStringLiteral("xdg"));
     QVERIFY(QDir().mkpath(xdg + QStringLiteral("/parlab")));
+    const QString defaultDb = xdg + QStringLiteral("/parlab/history.sqlite");
     {
-        QFile f(xdg + QStringLiteral("/parlab/history.sqlite"));
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(QByteArray(8192, 'x'));
+        HistoryStore store;
+        QCOMPARE(store.open(defaultDb).error(), QString());
+        for (int i = 0; i < 20; ++i)
+            QVERIFY(store.importResult(sampleResult()));
+    }
+    {
+        QFile f(defaultDb);
+        QVERIFY(f.open(QIODevice::ReadWrite));
+        f.seek(4096);
+        f.write(QByteArray(f.size() - 4096, 'x'));
     }
     QProcess process;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();

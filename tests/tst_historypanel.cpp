@@ -738,10 +738,19 @@ private Q_SLOTS:
     void noticeAfterACorruptFileIsShown()
     {
         m_store->close();
+        // A run history whose pages were scribbled over (its header, with ParLab's schema version, intact).
         const QString path = m_dir->filePath(QStringLiteral("damaged.sqlite"));
+        {
+            HistoryStore filled;
+            QCOMPARE(filled.open(path).error(), QString());
+            for (int i = 0; i < 20; ++i)
+                QVERIFY(filled.importResult(makeResult(
+                    QStringLiteral("spin"), { QStringLiteral("threads") }, 1.0, QDateTime::currentDateTime())));
+        }
         QFile file(path);
-        QVERIFY(file.open(QIODevice::WriteOnly));
-        file.write(QByteArray(8192, 'x'));
+        QVERIFY(file.open(QIODevice::ReadWrite));
+        file.seek(4096);
+        file.write(QByteArray(file.size() - 4096, 'x'));
         file.close();
         HistoryStore store;
         QCOMPARE(store.open(path).error(), QString());

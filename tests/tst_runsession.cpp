@@ -81,7 +81,7 @@ void TestRunSession::runToTheEndIsRecorded()
     QSignalSpy finished(&session, &RunSession::finished);
     QSignalSpy historyStarted(&session, &RunSession::historyRunStarted);
     QSignalSpy historySaved(&session, &RunSession::historyRunSaved);
-    QSignalSpy warnings(&session, &RunSession::historyWarning);
+    QSignalSpy notSaved(&session, &RunSession::historyFailed);
     // What the CLI reads when the run ends: the run is stored by then.
     qint64 savedAtFinish = -2;
     connect(&session, &RunSession::finished, this, [&] { savedAtFinish = session.savedRunId(); });
@@ -117,7 +117,7 @@ void TestRunSession::runToTheEndIsRecorded()
     QCOMPARE(session.result().completedRuns, result.completedRuns);
 
     // The history row: begun when the run started, finished with every sample, stored before finished().
-    QVERIFY2(warnings.isEmpty(), warnings.isEmpty() ? "" : qPrintable(warnings.first().first().toString()));
+    QVERIFY2(notSaved.isEmpty(), notSaved.isEmpty() ? "" : qPrintable(notSaved.first().first().toString()));
     QCOMPARE(historyStarted.size(), 1);
     QCOMPARE(historySaved.size(), 1);
     const qint64 id = historySaved.first().first().toLongLong();

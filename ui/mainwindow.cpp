@@ -187,8 +187,14 @@ MainWindow::MainWindow(QWidget* parent)
     // Every measurement is saved the moment it lands; without a usable database everything else still works.
     m_history = std::make_unique<HistoryStore>();
     const QString historyPath = HistoryStore::defaultPath();
-    if (const Result<void> opened = m_history->open(historyPath); !opened)
-        m_historyProblem = tr("Run history is off: %1").arg(opened.error());
+    if (const Result<void> opened = m_history->open(historyPath); !opened) {
+        // A history the user cannot write (a read-only file) can still be browsed.
+        if (m_history->open(historyPath, HistoryStore::Access::ReadOnly))
+            m_historyProblem = tr("Run history is read-only (%1): it can be browsed, but runs are not saved in it")
+                                   .arg(opened.error());
+        else
+            m_historyProblem = tr("Run history is off: %1").arg(opened.error());
+    }
     m_writer = std::make_unique<HistoryStore>();
     m_historyThread.setObjectName(QStringLiteral("history"));
     m_historyAnchor = new QObject;
@@ -358,10 +364,17 @@ Result<void> MainWindow::run(const ExperimentSpec& spec)
     connect(session.get(), &RunSession::resultChanged, this, &MainWindow::onResultChanged);
     connect(session.get(), &RunSession::progress, this, &MainWindow::onProgress);
     connect(session.get(), &RunSession::finished, this, &MainWindow::onFinished);
-    connect(session.get(), &RunSession::historyWarning, this, [this](const QString& message) {
+    connect(session.get(), &RunSession::historyFailed, this, [this](const QString& message) {
+        // Not a status-bar line: the run is not in the history, and the user must learn where it is.
         m_historyProblem = message;
+        m_historyLost = true;
         m_historyPanel->setWarning(message);
         showWarnings();
+        auto* box = new QMessageBox(QMessageBox::Warning, tr("Run not saved"), message, QMessageBox::Ok, this);
+        box->setObjectName(QStringLiteral("historyNotSaved"));
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->setModal(false);
+        box->show();
     });
     connect(session.get(), &RunSession::historyRunStarted, m_historyPanel, &HistoryPanel::refresh);
     connect(session.get(), &RunSession::historyRunSaved, m_historyPanel, &HistoryPanel::refresh);
@@ -375,8 +388,10 @@ Result<void> MainWindow::run(const ExperimentSpec& spec)
     m_model->clear();
     redraw();
     setRunning(true);
-    if (m_history->isOpen())
-        m_historyProblem.clear(); // a write that failed last time may work now: the recorder warns again if not
+    if (m_history->isOpen() && !m_history->isReadOnly()) {
+        m_historyProblem.clear(); // a write that failed last time may work now: the recorder says again if not
+        m_historyLost = false;
+    }
     m_status->setText(m_lessonId.isEmpty() ? tr("Starting…") : tr("Starting the lesson's experiment…"));
     return {};
 }
@@ -504,7 +519,7 @@ void MainWindow::showWarnings()
         lines.append(QStringLiteral("⚠ ") + m_historyProblem);
     m_warnings->setText(lines.join(QLatin1Char('\n')));
     m_warnings->setVisible(!lines.isEmpty());
-    const bool bad = !m_result.error.isEmpty() || m_result.failedRuns() > 0;
+    const bool bad = !m_result.error.isEmpty() || m_result.failedRuns() > 0 || m_historyLost;
     m_warnings->setStyleSheet(bad ? QStringLiteral("QLabel { background: #f8d7da; color: #58151c; padding: 6px; }")
                                   : QStringLiteral("QLabel { background: #fff3cd; color: #533f03; padding: 6px; }"));
 }

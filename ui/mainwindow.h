@@ -137,6 +137,7 @@ private:
     std::unique_ptr<HistoryStore> m_writer; // used only in m_historyThread, by each session's recorder
     HistoryPanel* m_historyPanel = nullptr;
     QString m_historyProblem; // why runs are not being saved, shown with the warnings
+    bool m_historyLost = false; // the last run could not be stored: m_historyProblem says where it went
 
     std::unique_ptr<RunSession> m_session;
     bool m_running = false;

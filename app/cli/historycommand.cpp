@@ -44,6 +44,8 @@ Actions:
 
 ID is a run number from `list`, or `last` for the newest run.
 A run whose process was killed before it finished shows as interrupted, with every measurement it completed.
+list, show, compare and export only read: they open the history read-only (a read-only copy works) and never
+create, rewrite or move a file. A file that is not a ParLab run history is refused and left as it is.
 Exit codes: 0 ok, 1 the action failed (no such run, the history cannot be read or written, a file cannot be
 imported, stdout cannot be written), 2 bad usage.)";
 
@@ -286,11 +288,22 @@ int historyCommand(const QStringList& arguments)
 
     Session session;
     const QString path = parser.isSet(historyDb) ? parser.value(historyDb) : HistoryStore::defaultPath();
-    if (const Result<void> opened = session.store.open(path); !opened)
+    // What only reads opens read-only: it never creates, rewrites or moves a file, and reads a read-only copy.
+    const bool reads = action == QStringLiteral("list") || action == QStringLiteral("show")
+        || action == QStringLiteral("compare") || action == QStringLiteral("export");
+    if (const Result<void> opened
+        = session.store.open(path, reads ? HistoryStore::Access::ReadOnly : HistoryStore::Access::ReadWrite);
+        !opened)
         return failure(opened.error());
     if (!session.store.notice().isEmpty())
         printErr(QStringLiteral("parlab %1: warning: %2\n").arg(kHistoryCommand, session.store.notice()));
     HistoryStore& store = session.store;
+    if (const QStringList waiting = store.pendingRecoveries(); reads && !waiting.isEmpty())
+        printErr(QStringLiteral("parlab %1: note: %2 run(s) that could not be saved wait in %3; the next run recorded "
+                                "into this history adds them\n")
+                     .arg(kHistoryCommand)
+                     .arg(waiting.size())
+                     .arg(waiting.join(QStringLiteral(", "))));
 
     if (action == QStringLiteral("list")) {
         const Result<QList<RunSummary>> runs = store.runs();

@@ -64,7 +64,8 @@ int runCommand(const QStringList& arguments)
         "longest-task-first schedule of these tasks (lpt bound). Progress goes to stderr, results to stdout.\n"
         "Exit codes: 0 ok, 1 the run failed (a task failed or checksums differ, an export or stdout could not be "
         "written), 2 bad usage or input, "
-        "130 cancelled (Ctrl+C).\n"
+        "3 the run is not in the history (the history cannot be used, so nothing ran; or the run could not be "
+        "stored and went to a recovery file beside it, added at its next open), 130 cancelled (Ctrl+C).\n"
         "--preset NAME starts from a ready-made experiment (see `parlab list presets`); options given as well "
         "override the preset's."));
     const QCommandLineOption preset(QStringLiteral("preset"),
@@ -212,14 +213,18 @@ int runCommand(const QStringList& arguments)
     if (parser.isSet(historyDb) && parser.isSet(noHistory))
         return usageError(kCommand, QStringLiteral("--history-db and --no-history contradict each other"));
 
-    // Each measurement is saved the moment it lands; history trouble is a warning, never a failed run.
+    // Each measurement is saved the moment it lands. A history that cannot be used stops the run before it
+    // starts (nothing measured is lost); a run that cannot be stored goes to a recovery file and exits 3.
     HistoryStore history;
     if (!parser.isSet(noHistory)) {
         const QString historyPath = parser.isSet(historyDb) ? parser.value(historyDb) : HistoryStore::defaultPath();
-        if (const Result<void> opened = history.open(historyPath); !opened)
-            printErr(QStringLiteral("parlab run: warning: %1; this run is not saved (--no-history silences this)\n")
+        if (const Result<void> opened = history.open(historyPath); !opened) {
+            printErr(QStringLiteral("parlab run: error: %1; nothing was run (--history-db names another history, "
+                                    "--no-history runs without one)\n")
                          .arg(opened.error()));
-        else if (!history.notice().isEmpty())
+            return ExitNotSaved;
+        }
+        if (!history.notice().isEmpty())
             printErr(QStringLiteral("parlab run: warning: %1\n").arg(history.notice()));
     }
 
@@ -228,9 +233,9 @@ int runCommand(const QStringList& arguments)
     RunSession session;
     if (history.isOpen())
         session.setHistory(&history); // written here, in this thread: the run's end is stored before it is reported
-    QObject::connect(&session, &RunSession::historyWarning, &session, [&progressBar](const QString& message) {
-        progressBar.clear();
-        printErr(QStringLiteral("parlab run: warning: %1\n").arg(message));
+    QString notSaved; // why the run is not in the history, where it went instead
+    QObject::connect(&session, &RunSession::historyFailed, &session, [&notSaved](const QString& message) {
+        notSaved = message; // reported after the results, with the exit code
     });
     SignalWatcher interrupt;
     QObject::connect(&interrupt, &SignalWatcher::interrupted, &session, [&session, &progressBar] {
@@ -272,6 +277,11 @@ int runCommand(const QStringList& arguments)
         }
         if (session.savedRunId() >= 0)
             printErr(QStringLiteral("saved as run %1 in %2\n").arg(session.savedRunId()).arg(history.path()));
+        if (!notSaved.isEmpty()) {
+            printErr(QStringLiteral("parlab run: error: %1\n").arg(notSaved));
+            if (code == ExitOk)
+                code = ExitNotSaved;
+        }
         QCoreApplication::quit();
     });
     if (const Result<void> started = session.start(spec); !started)

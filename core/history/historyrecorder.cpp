@@ -27,14 +27,6 @@ void HistoryRecorder::expect(const ExperimentSpec& spec)
     m_expected = true;
 }
 
-void HistoryRecorder::warnOnce(const QString& message)
-{
-    if (m_warned)
-        return;
-    m_warned = true;
-    Q_EMIT warning(message);
-}
-
 void HistoryRecorder::onStarted(int plannedRuns)
 {
     Q_UNUSED(plannedRuns);
@@ -44,13 +36,11 @@ void HistoryRecorder::onStarted(int plannedRuns)
     m_expected = false;
     m_recording = true;
     m_runId = -1;
-    m_warned = false;
-    // The runner's own environment capture arrives with finished(); this one stands in until then.
+    // The runner's own environment capture arrives with finished(); this one stands in until then. If the
+    // start cannot be stored, the end stores the whole run as one record.
     const Result<qint64> id = m_store->beginRun(m_spec, Environment::capture(), QDateTime::currentDateTime());
-    if (!id) {
-        warnOnce(QStringLiteral("run history not saved: %1").arg(id.error()));
+    if (!id)
         return;
-    }
     m_runId = *id;
     Q_EMIT runStarted(m_runId);
 }
@@ -60,11 +50,9 @@ void HistoryRecorder::onMeasurementReady(const Measurement& measurement)
     Q_ASSERT(QThread::currentThread() == thread());
     if (m_runId < 0 || !m_recording)
         return;
-    if (const Result<void> stored = m_store->appendMeasurement(m_runId, measurement); !stored) {
-        warnOnce(QStringLiteral("run history: %1").arg(stored.error()));
-        return;
-    }
-    Q_EMIT measurementSaved(m_runId, measurement.label());
+    // A measurement whose write fails is stored with the run's end, which stores every measurement.
+    if (m_store->appendMeasurement(m_runId, measurement))
+        Q_EMIT measurementSaved(m_runId, measurement.label());
 }
 
 void HistoryRecorder::onFinished(const RunResult& result)
@@ -72,17 +60,30 @@ void HistoryRecorder::onFinished(const RunResult& result)
     Q_ASSERT(QThread::currentThread() == thread());
     if (!m_recording)
         return;
-    const qint64 id = m_runId;
+    const qint64 began = m_runId;
     m_runId = -1;
     m_recording = false;
-    if (id < 0)
-        return;
-    if (const Result<void> stored = m_store->finishRun(id, result); !stored) {
-        warnOnce(QStringLiteral("run history: %1").arg(stored.error()));
+    Result<qint64> stored = began;
+    if (began < 0)
+        stored = m_store->importResult(result);
+    else if (const Result<void> finished = m_store->finishRun(began, result); !finished)
+        stored = fail(finished.error());
+    if (stored) {
+        m_lastRunId = *stored;
+        Q_EMIT runSaved(m_lastRunId);
         return;
     }
-    m_lastRunId = id;
-    Q_EMIT runSaved(id);
+    const QString where = m_store->path();
+    const Result<QString> recovery = m_store->saveRecovery(result, began, stored.error());
+    if (recovery) {
+        Q_EMIT saveFailed(QStringLiteral("run not saved in the history: %1; it was written to '%2', which is added "
+                                         "to the history the next time a run is recorded into '%3'")
+                              .arg(stored.error(), *recovery, where));
+    } else {
+        Q_EMIT saveFailed(QStringLiteral("run not saved in the history: %1; nor could it be written to a recovery file "
+                                         "(%2): what was printed or shown is all that is left of it")
+                              .arg(stored.error(), recovery.error()));
+    }
 }
 
 } // namespace parlab

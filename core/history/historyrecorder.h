@@ -15,14 +15,17 @@ class Runner;
 // measurement the moment it is ready (one durable transaction), the final result when it finishes.
 // Lives in (and writes from) the thread of the store it is given, which must be the thread that opened it;
 // the runner's signals reach it queued, so history writes never stall the run. A failed write never stops
-// the run either: it is reported once per run through warning().
+// the run either, and never loses it: the end stores the whole run (every measurement, also those whose own
+// write failed; the whole run as a new record when even its start could not be stored), and a run that still
+// cannot be stored goes to a recovery file beside the database (HistoryStore::saveRecovery), which the next
+// open adds. saveFailed() then says so: the run is not in the history now.
 //
 // Use: watch(runner) once, then before each runner->start(spec) call expect(spec). RunSession does this, with
 // one recorder per run.
 class HistoryRecorder final : public QObject {
     Q_OBJECT
 public:
-    // `store` must outlive the recorder; it may be closed (then each run warns that it is not saved).
+    // `store` must outlive the recorder; it may be closed (then each run goes to a recovery file).
     explicit HistoryRecorder(HistoryStore* store, QObject* parent = nullptr);
 
     // Connects to the runner's started, measurementReady and finished signals.
@@ -44,19 +47,18 @@ Q_SIGNALS:
     void runStarted(qint64 runId);
     void measurementSaved(qint64 runId, const QString& label);
     void runSaved(qint64 runId); // the run's final state is stored
-    // History could not be written: a message for the user ("run history not saved: ..."); the run goes on.
-    void warning(const QString& message);
+    // The run's end could not be stored: a message for the user that says why and where the run went instead
+    // ("run not saved in the history '/x/h.sqlite': ...; it was written to '...unsaved-....json', which is added
+    // to the history the next time a run is recorded into it"), or that it is lost beyond what was printed.
+    void saveFailed(const QString& message);
 
 private:
-    void warnOnce(const QString& message);
-
     HistoryStore* m_store;
     ExperimentSpec m_spec;
     bool m_expected = false; // expect() named the next run
     bool m_recording = false; // from that run's start to its end
     qint64 m_runId = -1;
     qint64 m_lastRunId = -1;
-    bool m_warned = false;
 };
 
 } // namespace parlab

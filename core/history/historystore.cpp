@@ -9,6 +9,7 @@
 #include "taskspan.h"
 
 #include <QDataStream>
+#include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -17,16 +18,23 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRandomGenerator>
+#include <QSet>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QStandardPaths>
 #include <QSysInfo>
 #include <QThread>
+#include <QUrl>
 #include <QVariant>
+#include <QtEndian>
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <fcntl.h>
+#include <limits>
+#include <sys/stat.h>
 #include <type_traits>
 #include <unistd.h>
 #include <utility>
@@ -316,11 +324,17 @@ QString compactInputs(const QList<qint64>& inputs)
             i = j;
             continue;
         }
-        if (i + 2 < inputs.size()) {
-            const qint64 step = inputs[i + 1] - inputs[i];
+        // Differences of stored inputs may not fit in 64 bits (-2^63, 2^63-1): such a pair starts no run.
+        const auto difference = [&inputs](qsizetype at, qint64* step) {
+            return !__builtin_sub_overflow(inputs[at + 1], inputs[at], step)
+                && *step != std::numeric_limits<qint64>::min();
+        };
+        qint64 step = 0;
+        if (i + 2 < inputs.size() && difference(i, &step)) {
             j = i + 1;
             // A value that repeats right after is left to its NxK group: 20,19,18,17,17,17 -> 20..18,17x3.
-            while (j + 1 < inputs.size() && inputs[j + 1] - inputs[j] == step
+            qint64 next = 0;
+            while (j + 1 < inputs.size() && difference(j, &next) && next == step
                 && !(j + 2 < inputs.size() && inputs[j + 2] == inputs[j + 1]))
                 ++j;
             if (j - i >= 2 && step != 0) {
@@ -425,10 +439,60 @@ RunStatus statusOf(const RunResult& result)
     return RunStatus::Finished;
 }
 
+// SQLite's primary result codes that ParLab treats apart (the low byte of an extended code).
+enum SqliteCode {
+    SqliteBusy = 5,
+    SqliteLocked = 6,
+    SqliteReadOnly = 8,
+    SqliteCorrupt = 11,
+    SqliteFull = 13,
+    SqliteCantOpen = 14,
+    SqliteNotADb = 26
+};
+
+int primaryCode(const QSqlError& error)
+{
+    return error.nativeErrorCode().toInt() & 0xff;
+}
+
 // Thrown inside a transaction (by the helpers below, several calls deep) and turned into a Result where the
-// transaction is rolled back.
+// transaction is rolled back. Exceptions, not Results, inside: a failure unwinds from any depth of the helpers
+// to the one place that rolls back (attempt()); none crosses the public API.
 struct SqlFailure {
     QString message;
+    int code = 0; // SQLite's primary result code, 0 when the failure is ParLab's own
+
+    // Another connection holds the lock: worth trying again (Backoff), as nothing is wrong with the file.
+    bool busy() const { return code == SqliteBusy || code == SqliteLocked; }
+};
+
+SqlFailure sqlFailure(const QSqlError& error)
+{
+    return SqlFailure { sqlMessage(error), primaryCode(error) };
+}
+
+// Waits between tries of a transaction that another process keeps locked past SQLite's own busy timeout: many
+// ParLab processes (a lab, a script running experiments in parallel, the window and the CLI) write to one
+// history, and a run must not be lost for a lock that is held a few seconds. Exponential with jitter, so
+// writers that collided do not collide again in step.
+class Backoff final {
+public:
+    static constexpr int kPatienceMs = 60'000; // then the failure stands (and the run goes to a recovery file)
+
+    // False once the patience is spent; else sleeps a while and returns true.
+    bool wait()
+    {
+        if (m_deadline.hasExpired())
+            return false;
+        const qint64 jitter = QRandomGenerator::global()->bounded(m_delayMs / 2 + 1);
+        QThread::msleep(std::min<qint64>(m_delayMs + jitter, std::max<qint64>(m_deadline.remainingTime(), 1)));
+        m_delayMs = std::min(m_delayMs * 2, 400);
+        return true;
+    }
+
+private:
+    QDeadlineTimer m_deadline { kPatienceMs };
+    int m_delayMs = 5;
 };
 
 // A stored value that JsonImport's reader rejects: the row was damaged after it was written.
@@ -448,7 +512,7 @@ public:
     {
         QSqlQuery q(m_db);
         if (!q.exec(QStringLiteral("BEGIN IMMEDIATE")))
-            throw SqlFailure { sqlMessage(q.lastError()) };
+            throw sqlFailure(q.lastError());
     }
     ~Transaction()
     {
@@ -463,7 +527,7 @@ public:
     {
         QSqlQuery q(m_db);
         if (!q.exec(QStringLiteral("COMMIT")))
-            throw SqlFailure { sqlMessage(q.lastError()) };
+            throw sqlFailure(q.lastError());
         m_done = true;
     }
 
@@ -477,7 +541,7 @@ QSqlQuery prepare(const QSqlDatabase& db, const QString& sql)
     QSqlQuery q(db);
     q.setForwardOnly(true);
     if (!q.prepare(sql))
-        throw SqlFailure { sqlMessage(q.lastError()) };
+        throw sqlFailure(q.lastError());
     return q;
 }
 
@@ -486,7 +550,7 @@ void execute(QSqlQuery& q, const Row& values)
     for (const auto& [c, value] : values)
         q.bindValue(c.placeholder(), value);
     if (!q.exec())
-        throw SqlFailure { sqlMessage(q.lastError()) };
+        throw sqlFailure(q.lastError());
 }
 
 // Prepares and runs `sql` with `values` bound to their columns' placeholders; throws with SQLite's message.
@@ -544,9 +608,82 @@ int knownVersion(const QSqlDatabase& db)
 
 bool isCorruption(const QSqlError& error)
 {
-    // SQLITE_CORRUPT (11) and SQLITE_NOTADB (26); a locked or busy database is not damaged.
-    const int code = error.nativeErrorCode().toInt() & 0xff;
-    return code == 11 || code == 26;
+    // A locked or busy database is not damaged.
+    const int code = primaryCode(error);
+    return code == SqliteCorrupt || code == SqliteNotADb;
+}
+
+// SQLite's own wait for a lock, per statement; Backoff tries again beyond it.
+constexpr int kBusyTimeoutMs = 2000;
+
+// What a file's first bytes say it is, read before SQLite touches it.
+struct FileHeader {
+    qint64 size = 0; // 0 also when there is no file
+    bool sqlite = false; // starts with SQLite's magic string
+    int userVersion = 0; // PRAGMA user_version, from the header: readable even when the rest is damaged
+};
+
+Result<FileHeader> readHeader(const QString& path)
+{
+    FileHeader header;
+    QFile file(path);
+    if (!file.exists())
+        return header;
+    if (!file.open(QIODevice::ReadOnly))
+        return fail(QStringLiteral("cannot read the run history '%1': %2").arg(path, file.errorString()));
+    const QByteArray head = file.read(100);
+    header.size = file.size();
+    static const QByteArray magic("SQLite format 3\0", 16);
+    header.sqlite = head.startsWith(magic);
+    if (header.sqlite && head.size() >= 64)
+        header.userVersion = qFromBigEndian<qint32>(head.constData() + 60);
+    return header;
+}
+
+// A file whose header carries a schema version ParLab wrote: a run history, even when damaged.
+bool ours(int userVersion)
+{
+    return userVersion >= 1 && userVersion <= kSchemaVersion;
+}
+
+QString notOurs(const QString& damage, int userVersion)
+{
+    return QStringLiteral("it is a damaged SQLite database (%1) and not recognisably a ParLab run history (schema "
+                          "version %2), so it was left as it is")
+        .arg(damage)
+        .arg(userVersion);
+}
+
+QString foreign(const QStringList& tables)
+{
+    return QStringLiteral("it is an SQLite database of another program (tables %1, no ParLab schema version), so it "
+                          "was left as it is")
+        .arg(tables.join(QStringLiteral(", ")));
+}
+
+// "" when SQLite's quick_check passes, else the first thing it found; throws for what is not damage (a lock).
+QString damageOf(const QSqlDatabase& db)
+{
+    QSqlQuery check(db);
+    if (!check.exec(QStringLiteral("PRAGMA quick_check"))) {
+        if (isCorruption(check.lastError()))
+            return sqlMessage(check.lastError());
+        throw sqlFailure(check.lastError());
+    }
+    if (check.next() && check.value(0).toString() != QStringLiteral("ok"))
+        return check.value(0).toString();
+    return {};
+}
+
+QStringList tablesOf(const QSqlDatabase& db)
+{
+    QStringList tables;
+    QSqlQuery q = run(db,
+        QStringLiteral(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"));
+    while (q.next())
+        tables.append(q.value(0).toString());
+    return tables;
 }
 
 // A run as stored: what it measured, and nothing derived from that yet.
@@ -603,15 +740,18 @@ RunResult figuresOf(StoredRun stored)
     if (stored.status == RunStatus::Running || stored.status == RunStatus::Interrupted) {
         // The completed count and the task costs are stored when a run ends; until then they follow from what
         // was appended. Warm-up rounds come first and record nothing, so a sample means they all ran.
-        int measured = 0;
+        // In 64 bits: the counts are read from the file, where any value may stand.
+        qint64 measured = 0;
         bool sampled = false;
         for (const Measurement& m : std::as_const(r.measurements)) {
-            measured += int(m.samplesS.size()) + m.failedRuns;
+            measured += qint64(m.samplesS.size()) + std::max(m.failedRuns, 0);
             sampled = sampled || !m.samplesS.isEmpty();
         }
-        const int rounds = r.spec.warmup + r.spec.repeats;
-        const int warmups = sampled && rounds > 0 ? r.plannedRuns * r.spec.warmup / rounds : 0;
-        r.completedRuns = std::min(warmups + measured, std::max(r.plannedRuns, measured));
+        const qint64 rounds = qint64(r.spec.warmup) + r.spec.repeats;
+        const qint64 warmups = sampled && rounds > 0 ? qint64(r.plannedRuns) * r.spec.warmup / rounds : 0;
+        r.completedRuns
+            = int(std::clamp<qint64>(std::min(warmups + measured, std::max<qint64>(r.plannedRuns, measured)), 0,
+                std::numeric_limits<int>::max()));
         // The runner takes the median of every sequential round; only the latest round's spans are stored.
         if (const Measurement* sequential = r.find(QStringLiteral("sequential"), 1);
             sequential && r.bounds.taskCostsS.isEmpty() && !sequential->spans.isEmpty()) {
@@ -675,8 +815,9 @@ Beyond beyondAnalysis(const RunResult& shown)
     return beyond;
 }
 
-// Runs `body`, which throws SqlFailure on a database error, and returns its value or why it failed.
-template<typename Body> auto attempt(Body body) -> Result<decltype(body())>
+// Runs `body`, which throws SqlFailure on a database error, and returns its value or why it failed; `code`
+// (when given) gets the failure's SQLite code.
+template<typename Body> auto attempt(Body body, int* code = nullptr) -> Result<decltype(body())>
 {
     try {
         if constexpr (std::is_void_v<decltype(body())>) {
@@ -686,7 +827,28 @@ template<typename Body> auto attempt(Body body) -> Result<decltype(body())>
             return body();
         }
     } catch (const SqlFailure& e) {
+        if (code)
+            *code = e.code;
         return fail(e.message);
+    }
+}
+
+// attempt(), tried again with Backoff while another connection holds the lock.
+template<typename Body> auto patiently(Body body, int* code = nullptr) -> Result<decltype(body())>
+{
+    Backoff backoff;
+    while (true) {
+        int failure = 0;
+        auto result = attempt(body, &failure);
+        if (result || (failure != SqliteBusy && failure != SqliteLocked) || !backoff.wait()) {
+            if (code)
+                *code = failure;
+            if (!result && (failure == SqliteBusy || failure == SqliteLocked))
+                return fail(QStringLiteral("%1 (another process held the lock for over %2 s)")
+                                .arg(result.error())
+                                .arg(Backoff::kPatienceMs / 1000));
+            return result;
+        }
     }
 }
 } // namespace
@@ -724,8 +886,10 @@ struct HistoryStore::Private {
     QString notice;
     QString openError; // why the last open() failed
     bool open = false;
+    bool readOnly = false;
     QThread* thread = nullptr;
     QList<qint64> unfinished; // runs this store began and has not finished
+    QSet<qint64> deadRuns; // read-only: runs stored as running whose process is gone (reported as interrupted)
 
     QSqlDatabase db() const { return QSqlDatabase::database(connection, false); }
 
@@ -747,19 +911,40 @@ struct HistoryStore::Private {
     }
     // Runs `body` (which throws SqlFailure) on an open store; a failure reads "history database '...': <what>:
     // <why>".
+    // Tried again while another process holds the lock (patiently()).
     template<typename Body> auto perform(const QString& what, Body body) -> Result<decltype(body())>
     {
         if (const Result<void> usable = ready(); !usable)
             return parlab::fail(usable.error());
-        auto result = attempt(body);
+        auto result = patiently(body);
         if (!result)
             return fail(what, result.error());
         return result;
     }
+    // perform() for what changes the file: refused on a store opened read-only.
+    template<typename Body> auto change(const QString& what, Body body) -> Result<decltype(body())>
+    {
+        if (open && readOnly)
+            return fail(what, QStringLiteral("it was opened read-only"));
+        return perform(what, body);
+    }
 
-    Result<void> openAt(); // opens `path`
+    Result<void> openAt(HistoryStore::Access access); // opens `path`
+    Result<void> connect(const QString& name, const QString& options);
+    void disconnect();
+    Result<void> openReadOnly(int userVersion);
+    Result<void> openEmpty();
+    Result<void> openReadWrite(int userVersion);
+    Result<QString> moveAside(const struct stat* checked);
+    void importRecoveries();
+    // Room for a recovery file, set aside as a run begins (reserve) and given back once it is stored (release).
+    QString reservation;
+    QString recoveryBase() const; // "<folder>/<file>.unsaved-<time>-<pid>"
+    void reserve();
+    void release();
+    Result<qint64> importRecovery(const QString& claimed, const QString& file);
     // These throw SqlFailure; the public methods run them through attempt() inside a transaction.
-    Result<void> prepareSchema(const QSqlDatabase& db);
+    void prepareSchema(const QSqlDatabase& db);
     void migrateFrom1(const QSqlDatabase& db);
     void markInterrupted(const QList<qint64>& ids);
     void refreshInterrupted(qint64 onlyRun = -1);
@@ -774,9 +959,9 @@ struct HistoryStore::Private {
 // Creates the current schema in an empty database, or brings an older one up to it; all in one transaction
 // with the version bump, so a failure leaves the file as it was. Foreign keys are off meanwhile (set by the
 // caller: SQLite ignores that pragma inside a transaction), as a migration swaps whole tables.
-Result<void> HistoryStore::Private::prepareSchema(const QSqlDatabase& db)
+void HistoryStore::Private::prepareSchema(const QSqlDatabase& db)
 {
-    return attempt([&] {
+    {
         // Read under the write lock: two processes opening a new file at once must not both create the schema.
         // A failure here also shows a location we cannot write (BEGIN IMMEDIATE needs the write lock).
         Transaction transaction(db);
@@ -799,7 +984,7 @@ Result<void> HistoryStore::Private::prepareSchema(const QSqlDatabase& db)
         }
         run(db, QStringLiteral("PRAGMA user_version = %1").arg(kSchemaVersion));
         transaction.commit();
-    });
+    }
 }
 
 // Schema 1 (ParLab 0.1) stored every derived figure beside the samples, so a finished run showed figures that
@@ -931,7 +1116,12 @@ void HistoryStore::Private::refreshInterrupted(qint64 onlyRun)
     } catch (const SqlFailure&) {
         return;
     }
-    markInterrupted(dead);
+    if (readOnly) {
+        for (qint64 id : std::as_const(dead))
+            deadRuns.insert(id); // reported as interrupted, not stored: reading never writes
+    } else {
+        markInterrupted(dead);
+    }
 }
 
 qint64 HistoryStore::Private::insertRun(const ExperimentSpec& spec, const Environment& env, const QDateTime& created,
@@ -1036,6 +1226,8 @@ StoredRun HistoryStore::Private::readRun(qint64 runId)
             throw SqlFailure { QStringLiteral("there is no run %1").arg(runId) };
         r.created = QDateTime::fromString(q.value(Runs::Created.name).toString(), Qt::ISODateWithMs);
         stored.status = runStatusFromName(q.value(Runs::Status.name).toString()).value_or(RunStatus::Failed);
+        if (stored.status == RunStatus::Running && deadRuns.contains(runId))
+            stored.status = RunStatus::Interrupted;
         r.spec
             = storedOrThrow(JsonImport::specFromObject(objectFrom(q.value(Runs::Spec.name))), QStringLiteral("spec"));
         r.environment = storedOrThrow(
@@ -1112,6 +1304,8 @@ QList<RunSummary> HistoryStore::Private::readSummaries(qint64 onlyRun)
             s.backends = q.value(Runs::Backends.name).toString().split(QLatin1Char(','), Qt::SkipEmptyParts);
             s.workers = splitInts(q.value(Runs::Workers.name).toString());
             s.status = runStatusFromName(q.value(Runs::Status.name).toString()).value_or(RunStatus::Failed);
+            if (s.status == RunStatus::Running && deadRuns.contains(s.id))
+                s.status = RunStatus::Interrupted;
             s.error = q.value(Runs::Error.name).toString();
             s.source = q.value(Runs::Source.name).toString();
             list.append(s);
@@ -1188,29 +1382,64 @@ int HistoryStore::schemaVersion()
     return kSchemaVersion;
 }
 
-Result<void> HistoryStore::open(const QString& path)
+Result<void> HistoryStore::open(const QString& path, Access access)
 {
     close();
     d->path = path;
     d->notice.clear();
     d->openError.clear();
+    d->readOnly = false;
+    d->deadRuns.clear();
     d->thread = QThread::currentThread();
-    Result<void> opened = d->openAt();
+    Result<void> opened = d->openAt(access);
     if (!opened)
         d->openError = opened.error();
     return opened;
 }
 
-Result<void> HistoryStore::Private::openAt()
+Result<void> HistoryStore::Private::connect(const QString& name, const QString& options)
+{
+    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connection);
+    db.setDatabaseName(name);
+    db.setConnectOptions(options);
+    if (db.open())
+        return {};
+    const QString error = QStringLiteral("cannot open the run history '%1': %2").arg(path, sqlMessage(db.lastError()));
+    db = {};
+    QSqlDatabase::removeDatabase(connection);
+    return parlab::fail(error);
+}
+
+void HistoryStore::Private::disconnect()
+{
+    {
+        QSqlDatabase db = this->db();
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(connection);
+}
+
+Result<void> HistoryStore::Private::openAt(HistoryStore::Access access)
 {
     if (path.isEmpty())
         return parlab::fail(QStringLiteral("no folder for the run history (is HOME set?); give one with --history-db"));
     if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QSQLITE")))
         return parlab::fail(QStringLiteral("cannot keep a run history: Qt's SQLite driver (QSQLITE) is not installed"));
-
     const QFileInfo info(path);
     if (info.exists() && !info.isFile())
         return parlab::fail(QStringLiteral("cannot keep the run history in '%1': it is not a file").arg(path));
+    const Result<FileHeader> header = readHeader(path);
+    if (!header)
+        return parlab::fail(header.error());
+    // Only what is recognisably a run history is ever written to or moved: anything else is the user's.
+    if (header->size > 0 && !header->sqlite)
+        return parlab::fail(QStringLiteral("cannot use the run history '%1': it is not an SQLite database, so not a "
+                                           "ParLab run history; it was left as it is (name another file)")
+                                .arg(path));
+    readOnly = access == HistoryStore::Access::ReadOnly;
+    if (readOnly)
+        return header->size == 0 ? openEmpty() : openReadOnly(header->userVersion);
+
     const QString folder = info.absolutePath();
     if (!QDir().mkpath(folder))
         return parlab::fail(QStringLiteral("cannot create the folder '%1' for the run history").arg(folder));
@@ -1219,76 +1448,168 @@ Result<void> HistoryStore::Private::openAt()
             QStringLiteral("cannot write the run history: the folder '%1' is not writable").arg(folder));
     if (info.exists() && !info.isWritable())
         return parlab::fail(QStringLiteral("cannot write the run history: '%1' is read-only").arg(path));
+    return openReadWrite(header->userVersion);
+}
 
-    // Up to two attempts: if the file is damaged it is moved aside and a fresh one made.
-    for (int attempt = 0; attempt < 2; ++attempt) {
-        {
-            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connection);
-            db.setDatabaseName(path);
-            db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
-            if (!db.open()) {
-                const QString error
-                    = QStringLiteral("cannot open the run history '%1': %2").arg(path, sqlMessage(db.lastError()));
-                db = {};
-                QSqlDatabase::removeDatabase(connection);
-                return parlab::fail(error);
-            }
-        }
+// No file yet (or an empty one) and only reading: an empty history in memory, with the schema, so every read
+// works as on a file without runs; nothing is created on disk.
+Result<void> HistoryStore::Private::openEmpty()
+{
+    if (Result<void> connected = connect(QStringLiteral(":memory:"), {}); !connected)
+        return connected;
+    const Result<void> made = attempt([&] { prepareSchema(db()); });
+    if (!made) {
+        disconnect();
+        return parlab::fail(QStringLiteral("cannot read the run history '%1': %2").arg(path, made.error()));
+    }
+    open = true;
+    return {};
+}
+
+// Read-only access never writes: no journal mode, no schema, no interrupted runs stored, no file moved. A file
+// or folder the user cannot write (a read-only copy) is read as it stands.
+Result<void> HistoryStore::Private::openReadOnly(int userVersion)
+{
+    const QString options = QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=%1").arg(kBusyTimeoutMs);
+    if (Result<void> connected = connect(path, options); !connected)
+        return connected;
+    int code = 0;
+    QString damage;
+    auto inspect = [&] {
+        damage = damageOf(db());
+        return damage.isEmpty() ? knownVersion(db()) : 0;
+    };
+    Result<int> version = patiently(inspect, &code);
+    if (!version && (code == SqliteCantOpen || code == SqliteReadOnly)) {
+        // A WAL database in a folder we cannot write: SQLite cannot make its shared-memory file beside it.
+        // Read it as immutable, as it stands: nothing that could change it can write there either.
+        disconnect();
+        const QString uri = QUrl::fromLocalFile(QFileInfo(path).absoluteFilePath()).toString(QUrl::FullyEncoded)
+            + QStringLiteral("?immutable=1");
+        if (Result<void> connected = connect(uri, options + QStringLiteral(";QSQLITE_OPEN_URI")); !connected)
+            return connected;
+        version = patiently(inspect, &code);
+    }
+    auto refuse = [&](const QString& why) {
+        disconnect();
+        return parlab::fail(QStringLiteral("cannot read the run history '%1': %2").arg(path, why));
+    };
+    if (!version)
+        return refuse(version.error());
+    if (!damage.isEmpty())
+        return refuse(ours(userVersion)
+                ? QStringLiteral("it is damaged (%1); it was left as it is (recording a run moves it aside and starts "
+                                 "a new one)")
+                      .arg(damage)
+                : notOurs(damage, userVersion));
+    if (*version == 0) {
+        const Result<QStringList> tables = attempt([&] { return tablesOf(db()); });
+        if (!tables)
+            return refuse(tables.error());
+        if (!tables->isEmpty())
+            return refuse(foreign(*tables));
+        disconnect();
+        return openEmpty(); // an empty SQLite file: no runs
+    }
+    if (*version < kSchemaVersion)
+        return refuse(QStringLiteral("it has schema %1 of an older ParLab; record a run into it once (parlab run, or "
+                                     "the window) to update it")
+                          .arg(*version));
+    open = true;
+    refreshInterrupted();
+    return {};
+}
+
+Result<void> HistoryStore::Private::openReadWrite(int userVersion)
+{
+    // Three tries: a damaged file is moved aside and a fresh one made; another process may do that first.
+    for (int tries = 0; tries < 3; ++tries) {
+        struct stat checked { };
+        const bool existed = ::stat(QFile::encodeName(path).constData(), &checked) == 0;
+        if (Result<void> connected = connect(path, QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(kBusyTimeoutMs));
+            !connected)
+            return connected;
         QString damage;
-        QString failure;
-        try {
-            const QSqlDatabase db = this->db();
-            QSqlQuery check(db);
-            if (!check.exec(QStringLiteral("PRAGMA quick_check"))) {
-                if (isCorruption(check.lastError()))
-                    damage = sqlMessage(check.lastError());
-                else
-                    throw SqlFailure { sqlMessage(check.lastError()) };
-            } else if (check.next() && check.value(0).toString() != QStringLiteral("ok")) {
-                damage = check.value(0).toString();
+        const Result<void> setUp = patiently([&] {
+            damage = damageOf(db());
+            if (!damage.isEmpty())
+                return;
+            // A newer ParLab's file, or another program's, is refused before anything is written to it, journal
+            // mode included; prepareSchema() checks the version again under the write lock.
+            if (knownVersion(db()) == 0) {
+                if (const QStringList tables = tablesOf(db()); !tables.isEmpty())
+                    throw SqlFailure { foreign(tables) };
             }
-            check.finish();
-            if (damage.isEmpty()) {
-                // A newer ParLab's file is refused before anything is written to it, journal mode included;
-                // prepareSchema() checks again under the write lock.
-                knownVersion(db);
-                run(db, QStringLiteral("PRAGMA journal_mode = WAL"));
-                run(db, QStringLiteral("PRAGMA synchronous = FULL"));
-                run(db, QStringLiteral("PRAGMA foreign_keys = OFF"));
-                if (const Result<void> schema = prepareSchema(db); !schema)
-                    failure = schema.error();
-                else
-                    run(db, QStringLiteral("PRAGMA foreign_keys = ON"));
-            }
-        } catch (const SqlFailure& e) {
-            failure = e.message;
-        }
-        if (damage.isEmpty() && failure.isEmpty()) {
+            // WAL: readers never block the writer nor it them, and SQLite's automatic checkpoints are passive
+            // (they copy what no reader still needs and never wait for a lock), so no writer waits on them.
+            run(db(), QStringLiteral("PRAGMA journal_mode = WAL"));
+            run(db(), QStringLiteral("PRAGMA synchronous = FULL"));
+            // The WAL file is cut back to this after a checkpoint resets it, so one busy day leaves no giant file.
+            run(db(), QStringLiteral("PRAGMA journal_size_limit = %1").arg(8 * 1024 * 1024));
+            run(db(), QStringLiteral("PRAGMA foreign_keys = OFF"));
+            prepareSchema(db());
+            run(db(), QStringLiteral("PRAGMA foreign_keys = ON"));
+        });
+        if (setUp && damage.isEmpty()) {
             open = true;
             refreshInterrupted();
+            importRecoveries();
             return {};
         }
-        QSqlDatabase::removeDatabase(connection);
-        if (damage.isEmpty() || attempt > 0)
+        disconnect();
+        if (!setUp)
+            return parlab::fail(QStringLiteral("cannot use the run history '%1': %2").arg(path, setUp.error()));
+        if (!ours(userVersion))
             return parlab::fail(
-                QStringLiteral("cannot use the run history '%1': %2").arg(path, damage.isEmpty() ? failure : damage));
+                QStringLiteral("cannot use the run history '%1': %2").arg(path, notOurs(damage, userVersion)));
+        if (!notice.isEmpty())
+            break; // damaged again right after a fresh start: moving files does not fix that
         // Keep the damaged file (and its journal) for whoever wants to rescue it, and start afresh.
-        const QString aside = QStringLiteral("%1.corrupt-%2")
-                                  .arg(path, QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-hhmmss")));
-        if (!QFile::rename(path, aside))
+        const Result<QString> aside = moveAside(existed ? &checked : nullptr);
+        if (!aside)
             return parlab::fail(
-                QStringLiteral("the run history '%1' is damaged (%2) and could not be moved aside to '%3'")
-                    .arg(path, damage, aside));
-        QFile::rename(path + QStringLiteral("-wal"), aside + QStringLiteral("-wal"));
-        QFile::remove(path + QStringLiteral("-shm"));
-        notice = QStringLiteral("the run history '%1' was damaged (%2); it was moved to '%3' and a new one started")
-                     .arg(path, damage, aside);
+                QStringLiteral("the run history '%1' is damaged (%2) and %3").arg(path, damage, aside.error()));
+        if (!aside->isEmpty())
+            notice = QStringLiteral("the run history '%1' was damaged (%2); it was moved to '%3' and a new one started")
+                         .arg(path, damage, *aside);
+        userVersion = 0; // a fresh file now (or another process's fresh one)
     }
-    return parlab::fail(QStringLiteral("cannot use the run history '%1'").arg(path));
+    return parlab::fail(
+        QStringLiteral("cannot use the run history '%1': it is still damaged after a fresh start").arg(path));
+}
+
+// Moves the damaged file (the one `checked` describes) and its WAL to "<path>.corrupt-<time>[-n]", a name no
+// earlier moved-aside file has. Returns that name, or "" when the file is no longer there to move (another
+// process moved it first and started afresh).
+Result<QString> HistoryStore::Private::moveAside(const struct stat* checked)
+{
+    const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-hhmmss"));
+    for (int n = 1; n <= 1000; ++n) {
+        const QString aside = n == 1 ? QStringLiteral("%1.corrupt-%2").arg(path, stamp)
+                                     : QStringLiteral("%1.corrupt-%2-%3").arg(path, stamp).arg(n);
+        if (QFileInfo::exists(aside) || QFileInfo::exists(aside + QStringLiteral("-wal")))
+            continue;
+        struct stat now { };
+        if (::stat(QFile::encodeName(path).constData(), &now) != 0)
+            return QString();
+        if (checked && (now.st_ino != checked->st_ino || now.st_dev != checked->st_dev))
+            return QString(); // not the file found damaged: someone else's fresh start
+        // QFile::rename never replaces an existing file, so a name taken meanwhile is skipped, not overwritten.
+        if (QFile::rename(path, aside)) {
+            QFile::rename(path + QStringLiteral("-wal"), aside + QStringLiteral("-wal"));
+            QFile::remove(path + QStringLiteral("-shm"));
+            return aside;
+        }
+        if (!QFileInfo::exists(path))
+            return QString();
+    }
+    return parlab::fail(
+        QStringLiteral("could not be moved aside beside it (no free name '%1.corrupt-%2-N')").arg(path, stamp));
 }
 
 void HistoryStore::close()
 {
+    d->release();
     if (!d->open)
         return;
     // A run this store began and never finished did not end normally (the window closed mid-run, say).
@@ -1302,9 +1623,267 @@ void HistoryStore::close()
     d->open = false;
 }
 
+// Recovery files: "<history file>.unsaved-<yyyyMMdd-hhmmss-zzz>-<pid>.json" beside it, a JSON export (the
+// schema of JsonExport) with one more member, "history_recovery": {database, run_id, pid, reason, raw}.
+namespace {
+const QString kReservedSuffix = QStringLiteral(".reserved");
+constexpr qint64 kReservedBytes = qint64(1024) * 1024;
+
+QString recoveryPrefix(const QString& path)
+{
+    return QFileInfo(path).fileName() + QStringLiteral(".unsaved-");
+}
+
+// What a run measured beyond the export's schema (per-sample CPU and launch times, lock switches, the latest
+// repeat's spans and lock states, the bounds' task costs), so a recovered run is the run, timeline included.
+QJsonObject rawOf(const RunResult& result)
+{
+    const auto numbers = [](const QList<double>& values) {
+        QJsonArray array;
+        for (double v : values)
+            array.append(JsonExport::number(v));
+        return array;
+    };
+    QJsonObject measurements;
+    for (const Measurement& m : result.measurements) {
+        QJsonArray switches;
+        for (qint64 s : m.switches)
+            switches.append(s);
+        measurements.insert(m.label(),
+            QJsonObject { { QStringLiteral("cpu_samples_s"), numbers(m.cpuS) },
+                { QStringLiteral("launch_samples_s"), numbers(m.launchS) }, { QStringLiteral("switches"), switches },
+                { QStringLiteral("spans"), QString::fromLatin1(spansBlob(m.spans).toBase64()) },
+                { QStringLiteral("states"), QString::fromLatin1(statesBlob(m.states).toBase64()) } });
+    }
+    return { { QStringLiteral("measurements"), measurements },
+        { QStringLiteral("task_costs_s"), numbers(result.bounds.taskCostsS) } };
+}
+
+void applyRaw(RunResult& result, const QJsonObject& raw)
+{
+    const auto numbers = [](const QJsonValue& value) {
+        QList<double> values;
+        for (const auto& v : value.toArray())
+            values.append(jsonNumber(v));
+        return values;
+    };
+    const QJsonObject measurements = raw.value(QStringLiteral("measurements")).toObject();
+    for (Measurement& m : result.measurements) {
+        const QJsonObject given = measurements.value(m.label()).toObject();
+        m.cpuS = numbers(given.value(QStringLiteral("cpu_samples_s")));
+        m.launchS = numbers(given.value(QStringLiteral("launch_samples_s")));
+        m.switches.clear();
+        for (const auto& v : given.value(QStringLiteral("switches")).toArray())
+            m.switches.append(v.toInteger());
+        m.spans = spansFrom(QByteArray::fromBase64(given.value(QStringLiteral("spans")).toString().toLatin1()));
+        m.states = statesFrom(QByteArray::fromBase64(given.value(QStringLiteral("states")).toString().toLatin1()));
+    }
+    result.bounds.taskCostsS = numbers(raw.value(QStringLiteral("task_costs_s")));
+}
+
+QStringList recoveryFiles(const QString& path, const QString& suffix = QStringLiteral(".json"))
+{
+    const QFileInfo db(path);
+    QStringList files;
+    const QDir folder = db.absoluteDir();
+    for (const QString& name :
+        folder.entryList({ recoveryPrefix(path) + QLatin1Char('*') + suffix }, QDir::Files, QDir::Name))
+        files.append(folder.filePath(name));
+    return files;
+}
+} // namespace
+
+void HistoryStore::Private::importRecoveries()
+{
+    const QString claimMark = QStringLiteral(".claimed-");
+    // A file claimed by a process that died while importing it goes back for this one to take.
+    for (const QString& claimed : recoveryFiles(path, QStringLiteral(".json") + claimMark + QLatin1Char('*'))) {
+        const qint64 pid = claimed.mid(claimed.lastIndexOf(claimMark) + claimMark.size()).toLongLong();
+        if (pid > 0 && processStartTime(pid) < 0)
+            QFile::rename(claimed, claimed.left(claimed.lastIndexOf(claimMark)));
+    }
+    // Room set aside by a process that ended without needing it.
+    for (const QString& reserved : recoveryFiles(path, QStringLiteral(".json") + kReservedSuffix)) {
+        const QString stem = reserved.chopped(QStringLiteral(".json").size() + kReservedSuffix.size());
+        const qint64 pid = stem.mid(stem.lastIndexOf(QLatin1Char('-')) + 1).toLongLong();
+        if (pid > 0 && pid != ::getpid() && processStartTime(pid) < 0)
+            QFile::remove(reserved);
+    }
+    QStringList notes;
+    for (const QString& file : recoveryFiles(path)) {
+        // Renaming claims it: of several processes opening the history at once, one imports each file.
+        const QString claimed = file + claimMark + QString::number(::getpid());
+        if (!QFile::rename(file, claimed))
+            continue;
+        const Result<qint64> id = importRecovery(claimed, file);
+        if (id) {
+            QFile::remove(claimed);
+            notes.append(QStringLiteral("a run that could not be saved before was added from '%1' as run %2")
+                             .arg(file)
+                             .arg(*id));
+        } else {
+            QFile::rename(claimed, file);
+            notes.append(QStringLiteral(
+                "'%1' (a run that could not be saved before) was not added: %2; it is tried again at the "
+                "next start")
+                             .arg(file, id.error()));
+        }
+    }
+    if (!notes.isEmpty())
+        notice += (notice.isEmpty() ? QString() : QStringLiteral("; ")) + notes.join(QStringLiteral("; "));
+}
+
+Result<qint64> HistoryStore::Private::importRecovery(const QString& claimed, const QString& file)
+{
+    QFile in(claimed);
+    if (!in.open(QIODevice::ReadOnly))
+        return parlab::fail(in.errorString());
+    QJsonParseError parseError {};
+    const QJsonDocument document = QJsonDocument::fromJson(in.readAll(), &parseError);
+    if (!document.isObject())
+        return parlab::fail(QStringLiteral("not a JSON object (%1)").arg(parseError.errorString()));
+    Result<RunResult> result = JsonImport::fromObject(document.object());
+    if (!result)
+        return parlab::fail(result.error());
+    const QJsonObject recovery = document.object().value(QStringLiteral("history_recovery")).toObject();
+    applyRaw(*result, recovery.value(QStringLiteral("raw")).toObject());
+    const qint64 partial = recovery.value(QStringLiteral("run_id")).toInteger(-1);
+    const qint64 pid = recovery.value(QStringLiteral("pid")).toInteger(0);
+    return patiently([&] {
+        Transaction transaction(db());
+        // The record the run began before it could not go on replaces it: one run, whole, not two.
+        if (partial > 0) {
+            run(db(),
+                QStringLiteral("DELETE FROM %1 WHERE %2 AND %3 AND %4 IN ('%5', '%6')")
+                    .arg(Runs::name, equals(Runs::Id), equals(Runs::OwnerPid), Runs::Status.name,
+                        runStatusName(RunStatus::Running), runStatusName(RunStatus::Interrupted)),
+                { { Runs::Id, partial }, { Runs::OwnerPid, pid } });
+        }
+        const RunStatus status = statusOf(*result);
+        const QDateTime created = result->created.isValid() ? result->created : QDateTime::currentDateTime();
+        const qint64 runId = insertRun(result->spec, result->environment, created, status, file, false);
+        storeEnd(runId, *result, status);
+        transaction.commit();
+        return runId;
+    });
+}
+
+QString HistoryStore::Private::recoveryBase() const
+{
+    const QFileInfo db(path);
+    return db.absoluteDir().filePath(recoveryPrefix(path))
+        + QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-hhmmss-zzz")) + QLatin1Char('-')
+        + QString::number(::getpid());
+}
+
+void HistoryStore::Private::reserve()
+{
+    release();
+    const QString name = recoveryBase() + QStringLiteral(".json") + kReservedSuffix;
+    QFile file(name);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly))
+        return;
+    // Blocks taken now, while there is room: a run that fills the disk can still leave its recovery file. On a
+    // nearly full disk, what there is (halving down to 32 KiB, a run's figures without its timeline).
+    qint64 bytes = kReservedBytes;
+    while (::posix_fallocate(file.handle(), 0, bytes) != 0 && bytes > qint64(32) * 1024)
+        bytes /= 2;
+    if (::posix_fallocate(file.handle(), 0, bytes) != 0) {
+        file.close();
+        file.remove();
+        return;
+    }
+    file.close();
+    reservation = name;
+}
+
+void HistoryStore::Private::release()
+{
+    if (!reservation.isEmpty())
+        QFile::remove(std::exchange(reservation, QString()));
+}
+
+Result<QString> HistoryStore::saveRecovery(const RunResult& result, qint64 partialRunId, const QString& reason)
+{
+    if (d->path.isEmpty())
+        return fail(QStringLiteral("there is no history file to write it beside"));
+    if (d->open && !d->readOnly) {
+        // After a full disk: the failed transaction's pages still fill the WAL file; a checkpoint that truncates
+        // it gives that space back. Harmless otherwise.
+        QSqlQuery q(d->db());
+        q.exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));
+    }
+    const QJsonObject raw = rawOf(result);
+    const auto document = [&](bool timeline) {
+        QJsonObject kept = raw;
+        if (!timeline) {
+            // The spans and lock states are most of the bytes; every figure stays without them.
+            QJsonObject measurements = kept.value(QStringLiteral("measurements")).toObject();
+            for (auto it = measurements.begin(); it != measurements.end(); ++it) {
+                QJsonObject m = it.value().toObject();
+                m.remove(QStringLiteral("spans"));
+                m.remove(QStringLiteral("states"));
+                it.value() = m;
+            }
+            kept.insert(QStringLiteral("measurements"), measurements);
+        }
+        QJsonObject object = JsonExport::toObject(result);
+        object.insert(QStringLiteral("history_recovery"),
+            QJsonObject { { QStringLiteral("database"), QFileInfo(d->path).absoluteFilePath() },
+                { QStringLiteral("run_id"), partialRunId > 0 ? QJsonValue(partialRunId) : QJsonValue() },
+                { QStringLiteral("pid"), qint64(::getpid()) }, { QStringLiteral("reason"), reason },
+                { QStringLiteral("raw"), kept } });
+        return QJsonDocument(object).toJson();
+    };
+    // The room set aside when the run began first (on a full disk it is all there is), then a new file.
+    const QString reserved = std::exchange(d->reservation, QString());
+    QString why;
+    for (const bool timeline : { true, false }) {
+        const QByteArray data = document(timeline);
+        if (!reserved.isEmpty() && QFileInfo::exists(reserved)) {
+            QFile file(reserved);
+            const QString name = reserved.chopped(kReservedSuffix.size());
+            if (file.open(QIODevice::ReadWrite) && file.write(data) == data.size() && file.resize(data.size())
+                && file.flush() && ::fsync(file.handle()) == 0) {
+                file.close();
+                if (QFile::rename(reserved, name))
+                    return name;
+            }
+            why = QStringLiteral("cannot write '%1': %2").arg(name, file.errorString());
+            continue;
+        }
+        // Written under another name and renamed when whole: the next open never imports half a file.
+        const QString name = d->recoveryBase() + QStringLiteral(".json");
+        QFile part(name + QStringLiteral(".part"));
+        if (!part.open(QIODevice::WriteOnly | QIODevice::NewOnly)) {
+            why = QStringLiteral("cannot write '%1': %2").arg(name, part.errorString());
+            continue;
+        }
+        const bool written = part.write(data) == data.size() && part.flush() && ::fsync(part.handle()) == 0;
+        why = QStringLiteral("cannot write '%1': %2").arg(name, part.errorString());
+        part.close();
+        if (written && QFile::rename(part.fileName(), name))
+            return name;
+        part.remove();
+    }
+    if (!reserved.isEmpty())
+        QFile::remove(reserved);
+    return fail(why);
+}
+
+QStringList HistoryStore::pendingRecoveries() const
+{
+    return d->path.isEmpty() ? QStringList() : recoveryFiles(d->path);
+}
+
 bool HistoryStore::isOpen() const
 {
     return d->open;
+}
+
+bool HistoryStore::isReadOnly() const
+{
+    return d->readOnly;
 }
 
 Result<void> HistoryStore::usable() const
@@ -1325,7 +1904,9 @@ QString HistoryStore::notice() const
 Result<qint64> HistoryStore::beginRun(
     const ExperimentSpec& spec, const Environment& environment, const QDateTime& created)
 {
-    Result<qint64> id = d->perform(QStringLiteral("cannot start a run record"), [&] {
+    if (d->open && !d->readOnly)
+        d->reserve();
+    Result<qint64> id = d->change(QStringLiteral("cannot start a run record"), [&] {
         Transaction transaction(d->db());
         const qint64 runId = d->insertRun(spec, environment, created, RunStatus::Running, {}, true);
         transaction.commit();
@@ -1338,7 +1919,7 @@ Result<qint64> HistoryStore::beginRun(
 
 Result<void> HistoryStore::appendMeasurement(qint64 runId, const Measurement& measurement)
 {
-    return d->perform(QStringLiteral("cannot store %1 of run %2").arg(measurement.label()).arg(runId), [&] {
+    return d->change(QStringLiteral("cannot store %1 of run %2").arg(measurement.label()).arg(runId), [&] {
         Transaction transaction(d->db());
         QSqlQuery q = run(d->db(),
             QStringLiteral("SELECT (SELECT COUNT(*) FROM %1 WHERE %2 = %3.%4) AS position FROM %3 WHERE %5")
@@ -1355,13 +1936,15 @@ Result<void> HistoryStore::appendMeasurement(qint64 runId, const Measurement& me
 
 Result<void> HistoryStore::finishRun(qint64 runId, const RunResult& result)
 {
-    Result<void> finished = d->perform(QStringLiteral("cannot store the end of run %1").arg(runId), [&] {
+    Result<void> finished = d->change(QStringLiteral("cannot store the end of run %1").arg(runId), [&] {
         Transaction transaction(d->db());
         d->storeEnd(runId, result, statusOf(result));
         transaction.commit();
     });
-    if (finished)
+    if (finished) {
         d->unfinished.removeAll(runId);
+        d->release();
+    }
     return finished;
 }
 
@@ -1393,7 +1976,7 @@ Result<RunResult> HistoryStore::load(qint64 runId)
 
 Result<void> HistoryStore::rename(qint64 runId, const QString& name)
 {
-    return d->perform(QStringLiteral("cannot rename run %1").arg(runId), [&] {
+    return d->change(QStringLiteral("cannot rename run %1").arg(runId), [&] {
         if (updateRow(d->db(), Runs::table, { { Runs::Name, text(name.trimmed()) } }, Runs::Id, runId) != 1)
             throw SqlFailure { QStringLiteral("there is no run %1").arg(runId) };
     });
@@ -1401,7 +1984,7 @@ Result<void> HistoryStore::rename(qint64 runId, const QString& name)
 
 Result<void> HistoryStore::setNote(qint64 runId, const QString& note)
 {
-    return d->perform(QStringLiteral("cannot set the note of run %1").arg(runId), [&] {
+    return d->change(QStringLiteral("cannot set the note of run %1").arg(runId), [&] {
         if (updateRow(d->db(), Runs::table, { { Runs::Note, text(note) } }, Runs::Id, runId) != 1)
             throw SqlFailure { QStringLiteral("there is no run %1").arg(runId) };
     });
@@ -1409,7 +1992,7 @@ Result<void> HistoryStore::setNote(qint64 runId, const QString& note)
 
 Result<void> HistoryStore::remove(qint64 runId)
 {
-    Result<void> removed = d->perform(QStringLiteral("cannot delete run %1").arg(runId), [&] {
+    Result<void> removed = d->change(QStringLiteral("cannot delete run %1").arg(runId), [&] {
         Transaction transaction(d->db());
         QSqlQuery q = run(d->db(), QStringLiteral("DELETE FROM %1 WHERE %2").arg(Runs::name, equals(Runs::Id)),
             { { Runs::Id, runId } });
@@ -1424,7 +2007,7 @@ Result<void> HistoryStore::remove(qint64 runId)
 
 Result<qint64> HistoryStore::importResult(const RunResult& result, const QString& source)
 {
-    return d->perform(QStringLiteral("cannot import a run"), [&] {
+    return d->change(QStringLiteral("cannot import a run"), [&] {
         Transaction transaction(d->db());
         const RunStatus status = statusOf(result);
         const QDateTime created = result.created.isValid() ? result.created : QDateTime::currentDateTime();

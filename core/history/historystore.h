@@ -55,8 +55,9 @@ struct RunSummary {
 //
 // Threads: QSqlDatabase connections belong to the thread that made them. A HistoryStore uses one
 // connection of its own (a unique connection name), made by open(); call every method from the thread that
-// called open(). Several stores (in several threads or processes) may open the same file at once: SQLite
-// serialises the writers (busy timeout 5 s) and readers see the last committed state.
+// called open(). Any number of stores (in several threads or processes) may open the same file at once: SQLite
+// serialises the writers, each transaction is short, and a transaction that finds the lock taken past SQLite's
+// busy timeout is tried again with growing pauses for up to a minute; readers see the last committed state.
 //
 // Errors: every call that can fail returns a Result whose message names the database and what failed
 // ("history database '/x/h.sqlite': cannot store threads x2 of run 7: disk I/O error"); nothing throws.
@@ -72,19 +73,39 @@ public:
     // from the organisation/application names, so the window, the CLI and tests name the same file.
     static QString defaultPath();
 
-    // Opens the database at `path` (creating folders, file and schema as needed; migrating an older schema).
-    // On failure the error says why history cannot be used there ("cannot create '/x/y': ..."); the store
-    // then stays closed and every other call fails harmlessly, naming that reason.
-    // A file that is not a database or fails SQLite's quick_check is moved aside to
-    // "<path>.corrupt-<yyyyMMdd-hhmmss>" and a fresh database started: open() succeeds and notice() says so.
-    Result<void> open(const QString& path);
+    enum class Access {
+        ReadWrite, // recording runs, renaming, deleting, importing
+        ReadOnly, // listing, showing, exporting: never writes, creates or moves a file
+    };
+
+    // Opens the database at `path`. On failure the error says why history cannot be used there ("cannot create
+    // '/x/y': ..."); the store then stays closed and every other call fails harmlessly, naming that reason.
+    // Only a file that is recognisably a run history is ever written to or moved: any other file (not SQLite,
+    // another program's SQLite database, a damaged SQLite file without ParLab's schema version) is refused,
+    // named, and left as it is.
+    // ReadWrite creates folders, file and schema as needed and migrates an older schema. A run history that
+    // fails SQLite's quick_check is moved aside to "<path>.corrupt-<yyyyMMdd-hhmmss>[-n]" (never over an earlier
+    // one) and a fresh one started. Runs waiting in recovery files beside it (saveRecovery) are added. notice()
+    // says what of this happened.
+    // ReadOnly reads the file as it stands, also a read-only file in a read-only folder; a missing or empty file
+    // reads as a history without runs. Methods that write fail, saying so.
+    Result<void> open(const QString& path, Access access = Access::ReadWrite);
     void close();
     bool isOpen() const;
+    bool isReadOnly() const; // opened with Access::ReadOnly
     // Nothing when open; else why not (what open() failed with, or that it was never opened).
     Result<void> usable() const;
     QString path() const; // as given to open()
-    // What open() did that a user should hear about (a damaged database moved aside), else "".
+    // What open() did that a user should hear about (a damaged database moved aside, runs recovered), else "".
     QString notice() const;
+
+    // When a run cannot be stored (the disk is full, the lock stays taken past every retry), it is not lost: it
+    // goes, as a JSON export, to a recovery file beside the database, "<path>.unsaved-<time>-<pid>.json", which
+    // the next ReadWrite open() adds to the history, replacing the partial record `partialRunId` (if any) that
+    // the run began. Works on a closed store too (beside the path it was given). Returns the file's path.
+    Result<QString> saveRecovery(const RunResult& result, qint64 partialRunId, const QString& reason);
+    // Recovery files beside the database that wait for the next ReadWrite open().
+    QStringList pendingRecoveries() const;
 
     // Starts a run: stores the spec and environment with status running, owned by this process. Returns the
     // new run id.

@@ -41,7 +41,7 @@ public:
     QList<qint64> selectedRunIds() const;
     // Selects exactly these runs (those shown) and makes the first one current.
     void selectRuns(const QList<qint64>& ids);
-    // A problem with history to show under the table (the reason open() gave, HistoryRecorder::warning);
+    // A problem with history to show under the table (the reason open() gave, RunSession::historyFailed);
     // "" clears it.
     void setWarning(const QString& message);
 

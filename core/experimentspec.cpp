@@ -139,6 +139,15 @@ Result<void> validateSpec(const ExperimentSpec& spec, SpecCheck check)
         if (const Result<void> inRange = kWorkerRange.check(w); !inRange)
             return fail(QStringLiteral("workers: ") + inRange.error());
     }
+    // This machine's process limits bind a run here, not one recorded elsewhere.
+    if (check == SpecCheck::RunHere) {
+        const int mostWorkers = *std::max_element(spec.workers.cbegin(), spec.workers.cend());
+        for (const QString& id : spec.backends) {
+            if (QString error = BackendRegistry::checkWorkers(id, mostWorkers, int(spec.inputs.size()), spec.options);
+                !error.isEmpty())
+                return fail(error);
+        }
+    }
     if (const Result<void> inRange = kRepeatRange.check(spec.repeats); !inRange)
         return fail(QStringLiteral("repeats: ") + inRange.error());
     if (const Result<void> inRange = kWarmupRange.check(spec.warmup); !inRange)

@@ -7,6 +7,7 @@
 #include "cli/runcommand.h"
 #include "cli/workercommand.h"
 #include "gui.h"
+#include "processguard.h"
 
 #include <QCoreApplication>
 
@@ -37,6 +38,10 @@ Examples:
 
 int main(int argc, char* argv[])
 {
+    // While this process has one thread: the watchdog that ends a run's processes however parlab ends. A worker
+    // passes its parlab's mark on instead.
+    if (argc < 2 || QByteArrayView(argv[1]) != "worker")
+        parlab::ProcessGuard::install();
     // The window needs a QApplication (and a display); every command runs headless on QCoreApplication.
     if (argc < 2 || QByteArrayView(argv[1]) == "gui")
         return parlab::runGui(argc, argv);

@@ -21,6 +21,7 @@
 #include <mpi.h>
 #include <string>
 #include <sys/prctl.h>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -74,8 +75,18 @@ QString option(const QStringList& args, const QString& name)
 
 int main(int argc, char* argv[])
 {
-    // Ranks die with mpirun: a killed or cancelled run leaves no rank behind.
+    // Ranks die with mpirun: a killed or cancelled run leaves no rank behind. A parent that died before the
+    // signal was set is caught by the check after it, one that goes unnoticed (another thread of mpirun's started
+    // us and lives on) by the watch on our parent's pid.
+    const pid_t launcher = ::getppid();
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != launcher)
+        return 1;
+    std::thread([launcher] {
+        while (::getppid() == launcher)
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        ::_exit(1);
+    }).detach();
     MPI_Init(&argc, &argv);
     QCoreApplication app(argc, argv);
     int rank = 0, size = 1;

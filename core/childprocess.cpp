@@ -1,6 +1,8 @@
 #include "childprocess.h"
 
 #include "clock.h"
+#include "processguard.h"
+#include "procfs.h"
 
 #include <QFileInfo>
 #include <QStandardPaths>
@@ -11,7 +13,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
@@ -35,13 +37,15 @@ void closeFd(int& fd)
     fd = -1;
 }
 
-// Reads everything available from a non-blocking fd; false at end of file.
+// Reads what is available from a non-blocking fd, at most about kReadCap at a time, so that a child writing
+// faster than its owner consumes cannot grow the buffer without bound; false at end of file.
 bool drain(int fd, QByteArray& into, qsizetype keepLast = -1)
 {
     char buffer[65536];
-    for (;;) {
+    for (qsizetype taken = 0; taken < ChildProcess::kReadCap;) {
         const ssize_t n = ::read(fd, buffer, sizeof buffer);
         if (n > 0) {
+            taken += n;
             into.append(buffer, n);
             if (keepLast > 0 && into.size() > keepLast)
                 into.remove(0, into.size() - keepLast);
@@ -53,6 +57,7 @@ bool drain(int fd, QByteArray& into, qsizetype keepLast = -1)
             continue;
         return errno == EAGAIN || errno == EWOULDBLOCK;
     }
+    return true;
 }
 } // namespace
 
@@ -81,40 +86,8 @@ QString ChildProcess::start(const QString& program, const QStringList& arguments
     if (!info.isFile() || !info.isExecutable())
         return QStringLiteral("'%1' is not an executable file").arg(path);
 
-    int in[2], out[2], err[2];
-    if (!makePipe(in))
-        return QStringLiteral("cannot create a pipe: %1").arg(QString::fromLocal8Bit(std::strerror(errno)));
-    if (!makePipe(out)) {
-        ::close(in[0]);
-        ::close(in[1]);
-        return QStringLiteral("cannot create a pipe: %1").arg(QString::fromLocal8Bit(std::strerror(errno)));
-    }
-    if (!makePipe(err)) {
-        for (int fd : { in[0], in[1], out[0], out[1] })
-            ::close(fd);
-        return QStringLiteral("cannot create a pipe: %1").arg(QString::fromLocal8Bit(std::strerror(errno)));
-    }
-
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
-    posix_spawnattr_t attributes;
-    posix_spawnattr_init(&attributes);
-    // A group of its own: stop() signals the group, reaching whatever the child started.
-    posix_spawnattr_setpgroup(&attributes, 0);
-    sigset_t defaults;
-    sigemptyset(&defaults);
-    sigaddset(&defaults, SIGINT);
-    sigaddset(&defaults, SIGTERM);
-    sigaddset(&defaults, SIGPIPE);
-    posix_spawnattr_setsigdefault(&attributes, &defaults);
-    sigset_t none;
-    sigemptyset(&none);
-    posix_spawnattr_setsigmask(&attributes, &none);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-
+    // Everything the child needs is built before fork(): between fork and exec a child of a threaded program
+    // may only make async-signal-safe calls.
     const QByteArray file = QFile::encodeName(path);
     std::vector<QByteArray> storage;
     storage.reserve(size_t(arguments.size()) + 1);
@@ -127,41 +100,123 @@ QString ChildProcess::start(const QString& program, const QStringList& arguments
         argv.push_back(s.data());
     argv.push_back(nullptr);
 
+    // The owner's mark goes last and wins: it is how the watchdog finds this child's descendants too.
+    QList<QByteArray> extras;
+    for (const QString& extra : extraEnvironment)
+        extras.append(extra.toLocal8Bit());
+    extras.append(ProcessGuard::ownerEntry());
     std::vector<QByteArray> environmentStorage;
     for (char** e = environ; *e; ++e) {
         const QByteArray entry(*e);
         const QByteArray name = entry.left(entry.indexOf('=') + 1);
-        const bool overridden = std::any_of(extraEnvironment.cbegin(), extraEnvironment.cend(),
-            [&name](const QString& extra) { return extra.toLocal8Bit().startsWith(name); });
+        const bool overridden = std::any_of(
+            extras.cbegin(), extras.cend(), [&name](const QByteArray& extra) { return extra.startsWith(name); });
         if (!overridden)
             environmentStorage.push_back(entry);
     }
-    for (const QString& extra : extraEnvironment)
-        environmentStorage.push_back(extra.toLocal8Bit());
+    for (const QByteArray& extra : std::as_const(extras))
+        environmentStorage.push_back(extra);
     std::vector<char*> envp;
     envp.reserve(environmentStorage.size() + 1);
     for (QByteArray& s : environmentStorage)
         envp.push_back(s.data());
     envp.push_back(nullptr);
 
-    pid_t pid = -1;
-    const int rc = posix_spawn(&pid, file.constData(), &actions, &attributes, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attributes);
-    ::close(in[0]);
-    ::close(out[1]);
-    ::close(err[1]);
-    if (rc != 0) {
-        ::close(in[1]);
-        ::close(out[0]);
-        ::close(err[0]);
-        return QStringLiteral("cannot start '%1': %2").arg(path, QString::fromLocal8Bit(std::strerror(rc)));
+    int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 }, status[2] = { -1, -1 };
+    auto closeAllOf = [&] {
+        for (int* p : { in, out, err, status }) {
+            closeFd(p[0]);
+            closeFd(p[1]);
+        }
+    };
+    if (!makePipe(in) || !makePipe(out) || !makePipe(err) || !makePipe(status)) {
+        const int error = errno;
+        closeAllOf();
+        return QStringLiteral("cannot create a pipe: %1").arg(QString::fromLocal8Bit(std::strerror(error)));
     }
+
+    // No handler of ours may run in the child before exec: block every signal around fork, and let the child
+    // reset the ones we catch before it unblocks them.
+    sigset_t all, previous;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &previous);
+    const pid_t parent = ::getpid();
+    const int deathSignal = m_parentDeathSignal;
+    auto registry = ProcessGuard::lockRegistry();
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        // A group of its own: stop() signals the group, reaching whatever the child started.
+        ::setpgid(0, 0);
+        // Dies with the thread that started it, SIGKILL of ParLab included; a parent that died already is caught
+        // by the check after it.
+        if (deathSignal != 0) {
+            ::prctl(PR_SET_PDEATHSIG, deathSignal);
+            if (::getppid() != parent)
+                ::_exit(127);
+        }
+        ::dup2(in[0], STDIN_FILENO);
+        ::dup2(out[1], STDOUT_FILENO);
+        ::dup2(err[1], STDERR_FILENO);
+        struct sigaction defaults { };
+        defaults.sa_handler = SIG_DFL;
+        sigemptyset(&defaults.sa_mask);
+        for (int signal = 1; signal < NSIG; ++signal) {
+            struct sigaction current { };
+            if (::sigaction(signal, nullptr, &current) != 0)
+                continue;
+            // Caught ones (exec would reset them anyway, but not before a pending signal ran our handler here),
+            // and the ones a terminal or ParLab may have told us to ignore.
+            if (current.sa_handler != SIG_DFL
+                && (current.sa_handler != SIG_IGN || signal == SIGINT || signal == SIGTERM || signal == SIGPIPE))
+                ::sigaction(signal, &defaults, nullptr);
+        }
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        ::execve(file.constData(), argv.data(), envp.data());
+        const int error = errno;
+        [[maybe_unused]] const auto written = ::write(status[1], &error, sizeof error);
+        ::_exit(127);
+    }
+    const int forkError = errno;
+    if (pid > 0) {
+        ::setpgid(pid, pid); // also here, so that a stop() right after start() reaches the group
+        ProcessGuard::adopt(pid);
+    }
+    registry.unlock();
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    closeFd(in[0]);
+    closeFd(out[1]);
+    closeFd(err[1]);
+    closeFd(status[1]);
+    if (pid < 0) {
+        closeAllOf();
+        if (forkError == EAGAIN)
+            return QStringLiteral("cannot start '%1': the system refused a new process (the process limit, ulimit "
+                                  "-u, or memory is exhausted)")
+                .arg(path);
+        return QStringLiteral("cannot start '%1': %2").arg(path, QString::fromLocal8Bit(std::strerror(forkError)));
+    }
+    // The status pipe closes on exec (close-on-exec); before that, a failed exec writes its errno there.
+    int execError = 0;
+    ssize_t n = 0;
+    do {
+        n = ::read(status[0], &execError, sizeof execError);
+    } while (n < 0 && errno == EINTR);
+    closeFd(status[0]);
+    if (n == sizeof execError) {
+        ::waitpid(pid, nullptr, 0);
+        ProcessGuard::release(pid);
+        closeAllOf();
+        return QStringLiteral("cannot start '%1': %2").arg(path, QString::fromLocal8Bit(std::strerror(execError)));
+    }
+
     m_pid = pid;
     m_in = in[1];
     m_out = out[0];
     m_err = err[0];
     m_exited = false;
+    m_groupEnded = false;
     m_exitCode = m_signal = 0;
     m_outBuffer.clear();
     m_errTail.clear();
@@ -267,6 +322,7 @@ bool ChildProcess::poll()
     if (r != m_pid)
         return false;
     m_exited = true;
+    ProcessGuard::release(m_pid);
     if (WIFSIGNALED(status))
         m_signal = WTERMSIG(status);
     else if (WIFEXITED(status))
@@ -288,22 +344,67 @@ bool ChildProcess::waitForExit(int timeoutMs)
 
 void ChildProcess::stop(int graceMs)
 {
-    if (m_pid <= 0 || poll()) {
-        // The child is gone, but whatever it started may still run in its group.
-        if (m_pid > 0)
-            ::kill(-m_pid, SIGKILL);
+    stopAll({ this }, graceMs);
+}
+
+void ChildProcess::stopAll(const QList<ChildProcess*>& children, int graceMs)
+{
+    QList<ChildProcess*> running;
+    for (ChildProcess* child : children) {
+        if (!child || child->m_pid <= 0)
+            continue;
+        closeFd(child->m_in);
+        if (!child->poll())
+            running.append(child);
+    }
+    // One grace period for all of them: a pool of 200 workers stops in 500 ms, not 100 s.
+    if (graceMs > 0 && !running.isEmpty()) {
+        for (ChildProcess* child : std::as_const(running))
+            ::kill(-child->m_pid, SIGTERM);
+        const qint64 deadline = monotonicNs() + qint64(graceMs) * 1'000'000;
+        for (ChildProcess* child : std::as_const(running))
+            child->waitForExit(int(std::max<qint64>(0, deadline - monotonicNs()) / 1'000'000));
+    }
+    for (ChildProcess* child : std::as_const(running)) {
+        if (!child->m_exited)
+            ::kill(-child->m_pid, SIGKILL);
+    }
+    for (ChildProcess* child : std::as_const(running))
+        child->waitForExit(5000);
+    // The children are gone, but whatever they started may still run: in their groups, or elsewhere with the mark.
+    for (ChildProcess* child : children) {
+        if (child && child->m_pid > 0)
+            child->endGroup();
+    }
+    ProcessGuard::endStrays();
+}
+
+void ChildProcess::endGroup()
+{
+    if (m_pid <= 0 || m_groupEnded)
         return;
-    }
-    closeFd(m_in);
-    if (graceMs > 0) {
-        ::kill(-m_pid, SIGTERM);
-        if (waitForExit(graceMs)) {
-            ::kill(-m_pid, SIGKILL);
-            return;
+    // Once only: long after, the group's number could be a new process's.
+    m_groupEnded = true;
+    if (::kill(-m_pid, SIGKILL) != 0)
+        return; // nobody left in the group
+    // Until no member lives (one that forks meanwhile is killed by the next round). Zombies are the business of
+    // whoever they belong to: a subreaper (a worker) adopts the group's orphans and reaps them here; elsewhere an
+    // ancestor does, in its own time.
+    const qint64 self = ::getpid();
+    const qint64 deadline = monotonicNs() + qint64(kExitWaitMs) * 1'000'000;
+    for (;;) {
+        bool live = false;
+        for (const procfs::ProcessStat& s : procfs::processesInGroup(m_pid)) {
+            if (s.parent == self && s.pid != m_pid && s.gone())
+                ::waitpid(pid_t(s.pid), nullptr, WNOHANG);
+            else if (!s.gone())
+                live = true;
         }
+        if (!live || monotonicNs() >= deadline)
+            return;
+        ::usleep(1000);
+        ::kill(-m_pid, SIGKILL);
     }
-    ::kill(-m_pid, SIGKILL);
-    waitForExit(5000);
 }
 
 QString ChildProcess::exitDescription() const

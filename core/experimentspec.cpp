@@ -116,6 +116,12 @@ QString validateSpec(const ExperimentSpec& spec)
                 .arg(w)
                 .arg(ExperimentSpec::kMaxWorkers);
     }
+    const int mostWorkers = *std::max_element(spec.workers.cbegin(), spec.workers.cend());
+    for (const QString& id : spec.backends) {
+        if (QString error = BackendRegistry::checkWorkers(id, mostWorkers, int(spec.inputs.size()), spec.options);
+            !error.isEmpty())
+            return error;
+    }
     if (spec.repeats < 1 || spec.repeats > ExperimentSpec::kMaxRepeats)
         return QStringLiteral("repeat %1 is out of range: measure each combination 1 to %2 times")
             .arg(spec.repeats)

@@ -86,8 +86,13 @@ QList<ProcessStat> processesInGroup(qint64 group)
 
 QList<qint64> descendants(qint64 ancestor)
 {
+    return descendantsIn(processes(), ancestor);
+}
+
+QList<qint64> descendantsIn(const QList<ProcessStat>& all, qint64 ancestor)
+{
     QMultiHash<qint64, qint64> childrenOf;
-    for (const ProcessStat& s : processes()) {
+    for (const ProcessStat& s : all) {
         if (!s.gone())
             childrenOf.insert(s.parent, s.pid);
     }
@@ -99,6 +104,26 @@ QList<qint64> descendants(qint64 ancestor)
         frontier.append(children);
     }
     return result;
+}
+
+QByteArray environment(qint64 pid)
+{
+    if (pid <= 0)
+        return {};
+    return readFile(QStringLiteral("/proc/%1/environ").arg(pid));
+}
+
+bool carries(const QByteArray& environment, const QByteArray& entry)
+{
+    if (entry.isEmpty())
+        return false;
+    // Whole entries only: PARLAB_OWNER=12.3 must not match PARLAB_OWNER=12.34 or XPARLAB_OWNER=12.3.
+    for (qsizetype at = environment.indexOf(entry); at >= 0; at = environment.indexOf(entry, at + 1)) {
+        const qsizetype end = at + entry.size();
+        if ((at == 0 || environment[at - 1] == '\0') && (end == environment.size() || environment[end] == '\0'))
+            return true;
+    }
+    return false;
 }
 
 QString bootId()

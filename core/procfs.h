@@ -48,6 +48,16 @@ QList<ProcessStat> processesInGroup(qint64 group);
 // Every live (not zombie) process descended from `ancestor`, at any depth, parents before their children.
 QList<qint64> descendants(qint64 ancestor);
 
+// The environment process `pid` started with (/proc/PID/environ: NUL-separated NAME=value entries); empty when
+// it is gone, a zombie, or not ours to read.
+QByteArray environment(qint64 pid);
+
+// Whether `environment` (as environment() returns it) holds exactly the entry `entry` ("NAME=value").
+bool carries(const QByteArray& environment, const QByteArray& entry);
+
+// Every live process descended from `ancestor` in the snapshot `all`, at any depth, parents before children.
+QList<qint64> descendantsIn(const QList<ProcessStat>& all, qint64 ancestor);
+
 // This boot's id (/proc/sys/kernel/random/boot_id), or an empty string where the kernel has none.
 QString bootId();
 

@@ -8,6 +8,7 @@
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
 #include "measurement.h"
+#include "processguard.h"
 #include "runresult.h"
 #include "stats/analysis.h"
 #include "stats/statistics.h"
@@ -323,6 +324,8 @@ void Runner::start(const ExperimentSpec& spec)
     // The switches are cleared after a run, not before: a cancel() made while this start() was still queued
     // is kept, and the run ends at once.
     Run(*this, m_control, m_factory, spec).exec();
+    // The run's backends are gone; anything they started that still runs is a stray.
+    ProcessGuard::endStrays();
     m_control.reset();
 }
 

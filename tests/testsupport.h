@@ -107,6 +107,18 @@ inline QList<qint64> descendants(qint64 parent = ::getpid())
     return parlab::procfs::descendants(parent);
 }
 
+// Every live (not zombie) process whose environment holds exactly `entry` ("NAME=value"), wherever it was
+// reparented to: how a test finds the processes of its own run, and only those.
+inline QList<qint64> processesCarrying(const QByteArray& entry)
+{
+    QList<qint64> found;
+    for (const parlab::procfs::ProcessStat& s : parlab::procfs::processes()) {
+        if (s.pid != ::getpid() && !s.gone() && parlab::procfs::carries(parlab::procfs::environment(s.pid), entry))
+            found.append(s.pid);
+    }
+    return found;
+}
+
 // Successful repeats across every measurement of a run.
 inline int totalSamples(const parlab::RunResult& result)
 {

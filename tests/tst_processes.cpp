@@ -1,15 +1,19 @@
 // The out-of-process backends against real child processes: same checksums as sequential, chunking,
 // and the faults a multiprocessing.Pool hangs on — a worker killed from outside, a task past its timeout,
 // garbage or a truncated line on the pipe, a missing worker executable — each reported clearly and fast,
-// with no child process left behind. Also the command kernel, in-process and out.
+// with no child process left behind. Also the command kernel, in-process and out, and what its programs start
+// in the background: a cancel, a timeout or a killed worker ends them too, found by ParLab's owner mark.
 
 #include "backends/backend.h"
 #include "backends/backendregistry.h"
 #include "backends/mpibackend.h"
 #include "backends/workerprocesses.h"
+#include "childprocess.h"
+#include "clock.h"
 #include "context.h"
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
+#include "processguard.h"
 #include "runner.h"
 #include "runoptions.h"
 #include "taskspan.h"
@@ -101,6 +105,12 @@ private Q_SLOTS:
     void missingWorkerExecutable();
     void cancelLeavesNoChild_data();
     void cancelLeavesNoChild();
+    void taskTimeoutEndsTheProgramsToo_data();
+    void taskTimeoutEndsTheProgramsToo();
+    void killedWorkerLeavesNoProgram_data();
+    void killedWorkerLeavesNoProgram();
+    void commandHashesItsOutputAsItArrives();
+    void childrenCarryTheOwnerMark();
     void commandKernel_data();
     void commandKernel();
     void commandFailureQuotesStderr();
@@ -119,6 +129,8 @@ void TestProcesses::cleanup()
     qunsetenv("PARLAB_WORKER_EXECUTABLE");
     qunsetenv("PARLAB_MPIRUN");
     QVERIFY2(descendants(::getpid()).isEmpty(), "a child process outlived its test");
+    // Wherever they were reparented to: a program's background children carry the mark too.
+    QTRY_COMPARE_WITH_TIMEOUT(testsupport::processesCarrying(ProcessGuard::ownerEntry()), QList<qint64> {}, 1000);
 }
 
 void TestProcesses::checksumsMatchSequential_data()
@@ -370,6 +382,12 @@ void TestProcesses::cancelLeavesNoChild_data()
                                        << qint64(60);
     QTest::newRow("threads command") << QStringLiteral("threads") << QStringLiteral("command") << sleepCommand
                                      << qint64(60);
+    // A program that leaves a child running in the background, its own or in a session of its own.
+    const QJsonObject background { { QStringLiteral("command"),
+        QStringLiteral("sleep {} & setsid sleep {} & sleep {}") } };
+    for (const char* id : { "sequential", "threads", "processes", "process-per-task" })
+        QTest::addRow("%s command in the background", id)
+            << QString::fromLatin1(id) << QStringLiteral("command") << background << qint64(60);
 }
 
 void TestProcesses::cancelLeavesNoChild()
@@ -400,6 +418,138 @@ void TestProcesses::cancelLeavesNoChild()
     QVERIFY2(sinceCancel.elapsed() < 1000, "cancel must stop the children within a fraction of a second");
     b.reset();
     QCOMPARE(descendants(::getpid()), QList<qint64> {});
+}
+
+void TestProcesses::taskTimeoutEndsTheProgramsToo_data()
+{
+    QTest::addColumn<QString>("backendId");
+    QTest::addColumn<QString>("kernelName");
+    QTest::addColumn<qint64>("input");
+    // The baseline times tasks too: a program that never exits cannot hang the run before the parallel backends.
+    QTest::newRow("sequential spin") << QStringLiteral("sequential") << QStringLiteral("spin") << qint64(60000);
+    for (const char* id : { "sequential", "processes", "process-per-task" })
+        QTest::addRow("%s command", id) << QString::fromLatin1(id) << QStringLiteral("command") << qint64(60);
+}
+
+void TestProcesses::taskTimeoutEndsTheProgramsToo()
+{
+    QFETCH(QString, backendId);
+    QFETCH(QString, kernelName);
+    QFETCH(qint64, input);
+    const RunOptions options = testsupport::runOptions({ { QStringLiteral("task_timeout_s"), 0.5 },
+        { QStringLiteral("command"), QStringLiteral("sleep {} & setsid sleep {} & sleep {}") } });
+    const auto k = kernel(kernelName, options);
+    RunControl control;
+    QList<TaskSpan> spans;
+    auto b = backend(backendId, options);
+    const Outcome outcome = execute(*b, *k, { 0, input, 0 }, 2, control, spans);
+    QVERIFY(outcome.threw);
+    QVERIFY2(
+        outcome.message.contains(QStringLiteral("input %1 (#2) ran longer than the task timeout of 0.5 s").arg(input)),
+        qPrintable(outcome.message));
+    qInfo(
+        "%s/%s: the timeout ended the batch after %lld ms", qPrintable(backendId), qPrintable(kernelName), outcome.ms);
+    QVERIFY2(outcome.ms < 5000, "the timeout must end the batch promptly");
+    // The batch failed without a cancel: the next one runs (the baseline's watchdog stopped only its batch).
+    control.beginBatch();
+    const Outcome next = execute(*b, *k, { 0 }, 1, control, spans);
+    QVERIFY2(!next.threw && !next.cancelled, qPrintable(next.message));
+}
+
+void TestProcesses::killedWorkerLeavesNoProgram_data()
+{
+    QTest::addColumn<QString>("backendId");
+    QTest::newRow("processes") << QStringLiteral("processes");
+    QTest::newRow("process-per-task") << QStringLiteral("process-per-task");
+}
+
+void TestProcesses::killedWorkerLeavesNoProgram()
+{
+    // The worker dies with SIGKILL, so it cannot end its program: the shell dies with it (its parent-death
+    // signal), and what the shell started in the background is found by its mark when ParLab stops the batch.
+    QFETCH(QString, backendId);
+    const RunOptions options = testsupport::runOptions(
+        { { QStringLiteral("command"), QStringLiteral("sleep {} & setsid sleep {} & sleep {}") } });
+    const auto k = kernel(QStringLiteral("command"), options);
+    RunControl control;
+    QList<TaskSpan> spans;
+    auto b = backend(backendId, options);
+    const QByteArray mark = ProcessGuard::ownerEntry();
+    const Outcome outcome = execute(*b, *k, { 60, 60 }, 2, control, spans, [&] {
+        QElapsedTimer timer;
+        timer.start();
+        // Two workers, each with a shell and three sleeps.
+        while (testsupport::processesCarrying(mark).size() < 10 && timer.elapsed() < 10'000)
+            QThread::msleep(10);
+        QVERIFY(testsupport::processesCarrying(mark).size() >= 10);
+        ::kill(pid_t(workerChildren(::getpid()).first()), SIGKILL);
+    });
+    QVERIFY(outcome.threw);
+    QVERIFY2(outcome.message.contains(QStringLiteral("signal 9")), qPrintable(outcome.message));
+    b.reset();
+}
+
+void TestProcesses::commandHashesItsOutputAsItArrives()
+{
+    // 256 MiB of output through the command kernel in this process: hashed as it arrives, so this process's
+    // memory grows by a pipe's worth of buffer, not by the output. The checksum is the FNV-1a of every byte,
+    // whichever way the output was cut into reads.
+    constexpr qint64 kOutput = 256LL << 20;
+    const auto residentKiB = [] {
+        for (const QByteArray& line : procfs::readFile(QStringLiteral("/proc/self/status")).split('\n')) {
+            if (line.startsWith("VmRSS:"))
+                return line.mid(6).trimmed().split(' ').constFirst().toLongLong();
+        }
+        return qint64(-1);
+    };
+    const RunOptions options = testsupport::runOptions(
+        { { QStringLiteral("command"), QStringLiteral("head -c %1 /dev/zero; echo {}").arg(kOutput) } });
+    const auto k = kernel(QStringLiteral("command"), options);
+    RunControl control;
+    Context context(control, 0);
+    const qint64 before = residentKiB();
+    qint64 peak = before;
+    std::atomic<bool> done { false };
+    std::thread sampler([&] {
+        while (!done) {
+            peak = std::max(peak, residentKiB());
+            QThread::msleep(5);
+        }
+    });
+    const quint64 checksum = k->run(7, context);
+    done = true;
+    sampler.join();
+    qInfo("%lld MiB of output: resident memory grew by %lld KiB at most", kOutput >> 20, peak - before);
+    QVERIFY2(peak - before < 32LL * 1024, "the output must not be kept in memory");
+    quint64 hash = 0xcbf29ce484222325ULL;
+    for (qint64 i = 0; i < kOutput; ++i)
+        hash = hash * 0x100000001b3ULL; // a zero byte: xor changes nothing
+    for (char c : QByteArray("7\n"))
+        hash = (hash ^ quint8(c)) * 0x100000001b3ULL;
+    QCOMPARE(checksum, mix64(hash));
+}
+
+void TestProcesses::childrenCarryTheOwnerMark()
+{
+    // A child, and a child it starts in a session of its own, both carry this process's mark; an unrelated
+    // process (this test's own QProcess) does not.
+    ChildProcess child;
+    QCOMPARE(
+        child.start(QStringLiteral("/bin/sh"), { QStringLiteral("-c"), QStringLiteral("setsid sleep 30 & sleep 30") }),
+        QString());
+    QTRY_COMPARE_WITH_TIMEOUT(testsupport::processesCarrying(ProcessGuard::ownerEntry()).size(), 3, 5000);
+    QCOMPARE(ProcessGuard::ownerEntry(), QByteArray("PARLAB_OWNER=") + ProcessGuard::ownToken());
+    QVERIFY(ProcessGuard::ownToken().startsWith(QByteArray::number(::getpid()) + '.'));
+    QProcess unrelated;
+    unrelated.start(QStringLiteral("sleep"), { QStringLiteral("30") });
+    QVERIFY(unrelated.waitForStarted());
+    QVERIFY(!testsupport::processesCarrying(ProcessGuard::ownerEntry()).contains(unrelated.processId()));
+    // Stopping the child ends its group, and the one in a session of its own by its mark.
+    child.stop();
+    QVERIFY(testsupport::processesCarrying(ProcessGuard::ownerEntry()).isEmpty());
+    QCOMPARE(procfs::stat(unrelated.processId())->state == 'Z', false); // left alone
+    unrelated.kill();
+    QVERIFY(unrelated.waitForFinished());
 }
 
 void TestProcesses::commandKernel_data()

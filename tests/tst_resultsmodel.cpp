@@ -73,6 +73,8 @@ private Q_SLOTS:
     void speedupToolTipShowsTheInterval();
     void numbersAreRightAligned();
     void headersNameTheColumns();
+    void everyColumnHasHeaderToolTipAndValue();
+    void everyColumnSortsByItsValue();
     void proxySortsSpeedupNumerically();
 };
 
@@ -321,6 +323,89 @@ void TestResultsModel::headersNameTheColumns()
     QVERIFY(!headers.contains(QString()));
     QCOMPARE(model.headerData(ResultsModel::Speedup, Qt::Horizontal).toString(), QStringLiteral("Speedup (x)"));
     QCOMPARE(model.headerData(ResultsModel::Efficiency, Qt::Horizontal).toString(), QStringLiteral("Efficiency (%)"));
+}
+
+void TestResultsModel::everyColumnHasHeaderToolTipAndValue()
+{
+    // A fully measured row (threads x4 of a streamed run: samples, CPU time, speedup with its interval, bound).
+    RunResult r = streamed(4);
+    r.measurements[3].imbalance = 0.125;
+    ResultsModel model;
+    model.setResult(r);
+    const int row = rowOf(model, QStringLiteral("threads"), 4);
+    QVERIFY(row >= 0);
+    for (int column = 0; column < ResultsModel::ColumnCount; ++column) {
+        const QString header = model.headerData(column, Qt::Horizontal).toString();
+        QVERIFY2(!header.isEmpty(), qPrintable(QStringLiteral("column %1 has no header").arg(column)));
+        const QString tip = model.headerData(column, Qt::Horizontal, Qt::ToolTipRole).toString();
+        QVERIFY2(!tip.isEmpty(), qPrintable(header + QStringLiteral(": no tooltip")));
+        const QString text = model.index(row, column).data().toString();
+        QVERIFY2(!text.isEmpty() && text != QStringLiteral("–"), qPrintable(header + QStringLiteral(": ") + text));
+        const QVariant raw = model.index(row, column).data(ResultsModel::SortRole);
+        QVERIFY2(raw.isValid(), qPrintable(header + QStringLiteral(": no sort value")));
+        // Numbers sort as numbers: only the backend is text.
+        QCOMPARE(raw.typeId() == QMetaType::QString, column == ResultsModel::Backend);
+    }
+    QCOMPARE(model.index(row, ResultsModel::Imbalance).data().toString(), Format::percent(0.125));
+}
+
+void TestResultsModel::everyColumnSortsByItsValue()
+{
+    // Rows whose figures differ in every column, in an order that no column's sort keeps.
+    RunResult r = baseResult();
+    r.bounds.lpt = { { 1, 1.0 }, { 2, 1.9 }, { 3, 2.7 }, { 4, 3.4 } };
+    const QList<int> workers { 3, 1, 4, 2 };
+    const QStringList backends { QStringLiteral("threads"), QStringLiteral("processes"), QStringLiteral("mpi"),
+        QStringLiteral("qtconcurrent") };
+    for (int i = 0; i < workers.size(); ++i) {
+        QList<double> samples;
+        for (int s = 0; s <= (i * 3) % 4; ++s)
+            samples.append(0.1 * (i + 1) + 0.01 * s);
+        Measurement m = measurement(backends.at(i), workers.at(i), samples);
+        m.wall.median = 0.1 * ((i * 3) % 4 + 1);
+        m.wall.stddev = 0.01 * ((i + 2) % 4 + 1);
+        m.wall.min = 0.05 * ((i + 1) % 4 + 1);
+        m.wall.max = 0.2 * ((i * 3 + 1) % 4 + 1);
+        m.cpuMedianS = 0.3 * ((i + 3) % 4 + 1);
+        m.speedup = 1.5 * ((i + 1) % 4 + 1);
+        m.speedupLow = m.speedup - 0.1 * (i + 1);
+        m.speedupHigh = m.speedup + 0.1 * (4 - i);
+        m.efficiency = 0.2 * ((i + 2) % 4 + 1);
+        m.imbalance = 0.05 * ((i * 3 + 2) % 4 + 1);
+        r.measurements.append(m);
+    }
+    ResultsModel model;
+    model.setResult(r);
+    QSortFilterProxyModel proxy;
+    QAbstractItemModelTester tester(&proxy, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    proxy.setSourceModel(&model);
+    proxy.setSortRole(ResultsModel::SortRole);
+    for (int column = 0; column < ResultsModel::ColumnCount; ++column) {
+        const QString header = model.headerData(column, Qt::Horizontal).toString();
+        for (const Qt::SortOrder order : { Qt::AscendingOrder, Qt::DescendingOrder }) {
+            proxy.sort(column, order);
+            QList<QVariant> values;
+            for (int row = 0; row < proxy.rowCount(); ++row)
+                values.append(proxy.index(row, column).data(ResultsModel::SortRole));
+            for (int row = 1; row < values.size(); ++row) {
+                const QVariant& a = values.at(row - 1);
+                const QVariant& b = values.at(row);
+                const bool inOrder = column == ResultsModel::Backend
+                    ? (order == Qt::AscendingOrder ? a.toString() <= b.toString() : a.toString() >= b.toString())
+                    : (order == Qt::AscendingOrder ? a.toDouble() <= b.toDouble() : a.toDouble() >= b.toDouble());
+                QVERIFY2(inOrder,
+                    qPrintable(
+                        QStringLiteral("%1 sorted %2: %3 then %4")
+                            .arg(header, order == Qt::AscendingOrder ? QStringLiteral("up") : QStringLiteral("down"),
+                                a.toString(), b.toString())));
+            }
+            // The sort moved rows: the source order is not sorted by any column.
+            QList<int> sourceRows;
+            for (int row = 0; row < proxy.rowCount(); ++row)
+                sourceRows.append(proxy.mapToSource(proxy.index(row, 0)).row());
+            QVERIFY2(sourceRows != (QList<int> { 0, 1, 2, 3 }), qPrintable(header));
+        }
+    }
 }
 
 void TestResultsModel::proxySortsSpeedupNumerically()

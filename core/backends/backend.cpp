@@ -31,6 +31,14 @@ TaskSpan runTask(const Kernel& kernel, const QList<qint64>& inputs, int index, C
     return span;
 }
 
+QString taskTimeoutMessage(qint64 input, int index, double timeoutS)
+{
+    return QStringLiteral("input %1 (#%2) ran longer than the task timeout of %3 s")
+        .arg(input)
+        .arg(index + 1)
+        .arg(timeoutS);
+}
+
 void FirstFailure::capture(const std::exception_ptr& failure)
 {
     try {

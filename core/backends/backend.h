@@ -64,6 +64,9 @@ public:
 // kernel from. A kernel's own exception becomes a BackendError naming the input; Cancelled passes through.
 TaskSpan runTask(const Kernel& kernel, const QList<qint64>& inputs, int index, Context& context, qint64 pid);
 
+// "input 60000 (#2) ran longer than the task timeout of 0.3 s": how every backend that times tasks says so.
+QString taskTimeoutMessage(qint64 input, int index, double timeoutS);
+
 // Keeps the first failure of a multi-worker batch and stops the sibling workers at once.
 class FirstFailure final {
 public:

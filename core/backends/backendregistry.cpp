@@ -80,6 +80,26 @@ QString BackendRegistry::checkKernel(const QString& id, const Kernel& kernel, co
     return facts && facts->checkKernel ? facts->checkKernel(id, kernel, options) : QString();
 }
 
+QString BackendRegistry::checkWorkers(const QString& id, int workers, int inputs, const RunOptions& options)
+{
+    const BackendFacts* facts = find(id);
+    if (!facts || facts->footprint.processes <= 0 || !facts->usesWorkers)
+        return {};
+    if (facts->options.contains(Option::Hostfile) && !options.hostfile.isEmpty())
+        return {};
+    const int started = facts->footprint.onePerInput ? std::min(workers, std::max(inputs, 1)) : workers;
+    const ProcessLimits::Cap cap = ProcessLimits::cap(facts->footprint);
+    if (started <= cap.workers)
+        return {};
+    return QStringLiteral(
+        "backend '%1' cannot start %2 workers here: at most %3 fit now, because %4 (use %3 workers or "
+        "fewer, or raise that limit)")
+        .arg(id)
+        .arg(started)
+        .arg(cap.workers)
+        .arg(cap.reason);
+}
+
 QStringList BackendRegistry::idsUsing(Option option)
 {
     QStringList result;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "processlimits.h"
+
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -37,6 +39,8 @@ struct BackendFacts {
     // What runs the tasks when it is not this program, with `options` ("Python 3.11.2 (/usr/bin/python3)");
     // null, or an empty string, otherwise.
     QString (*runtime)(const RunOptions& options) = nullptr;
+    // What each worker costs when workers are processes: the cap on workers derives from it. None for threads.
+    WorkerFootprint footprint {};
     std::unique_ptr<Backend> (*create)() = nullptr;
     bool known = true; // false for BackendRegistry::factsOf's guess about an id this build does not have
 };
@@ -56,6 +60,10 @@ BackendFacts factsOf(const QString& id);
 Availability availability(const QString& id, const RunOptions& options);
 // Why `id` cannot run `kernel` with `options`, or an empty string.
 QString checkKernel(const QString& id, const Kernel& kernel, const RunOptions& options);
+// Why `id` cannot start `workers` workers for `inputs` inputs here (a message naming the cap and the limit
+// behind it), or an empty string: ProcessLimits::cap of its footprint. Ranks on the hosts of a hostfile are not
+// capped by this machine.
+QString checkWorkers(const QString& id, int workers, int inputs, const RunOptions& options);
 // The backends whose facts list `option`, in registry order.
 QStringList idsUsing(Option option);
 // nullptr for an unknown id.

@@ -44,6 +44,9 @@ BackendFacts MpiBackend::facts()
         .workerNoun = QStringLiteral("rank"),
         .options = { Option::Hostfile, Option::MpirunArgs },
         .availability = [](const RunOptions&) { return availabilityHere(); },
+        // A rank with OpenMPI's shared-memory transport holds tens of MiB of its own; mpirun keeps a few pipes
+        // and sockets per local rank. -np N starts N ranks whatever the number of inputs.
+        .footprint = { .processes = 1, .memoryBytes = 32 << 20, .launcherFiles = 4, .onePerInput = false },
         .create = [] { return std::unique_ptr<Backend>(std::make_unique<MpiBackend>()); } };
 }
 

@@ -13,6 +13,7 @@ BackendFacts ProcessPerTaskBackend::facts()
         .workerNoun = QStringLiteral("process slot"),
         .options = { Option::TaskTimeout },
         .availability = [](const RunOptions&) { return WorkerLauncher::availability(); },
+        .footprint = WorkerLauncher::footprint(),
         .create = [] { return std::unique_ptr<Backend>(std::make_unique<ProcessPerTaskBackend>()); } };
 }
 

@@ -13,6 +13,7 @@ BackendFacts ProcessPoolBackend::facts()
         .workerNoun = QStringLiteral("process"),
         .options = { Option::Chunksize, Option::TaskTimeout },
         .availability = [](const RunOptions&) { return WorkerLauncher::availability(); },
+        .footprint = WorkerLauncher::footprint(),
         .create = [] { return std::unique_ptr<Backend>(std::make_unique<ProcessPoolBackend>()); } };
 }
 

@@ -6,6 +6,7 @@
 #include "installlayout.h"
 #include "kernels/kernel.h"
 #include "optiondescriptor.h"
+#include "processguard.h"
 #include "procfs.h"
 #include "runoptions.h"
 #include "worker/workerprotocol.h"
@@ -127,7 +128,9 @@ QString workerScript(QString& error)
         return true;
     }();
     Q_UNUSED(once);
-    folder = std::make_unique<QTemporaryDir>(QDir::tempPath() + QStringLiteral("/parlab-python-XXXXXX"));
+    // Named after this process, so that the watchdog, or a later ParLab, removes it if this one is killed.
+    ProcessGuard::removeStaleTempFolders();
+    folder = std::make_unique<QTemporaryDir>(ProcessGuard::tempFolderTemplate(QStringLiteral("python")));
     if (!folder->isValid()) {
         error = QStringLiteral("cannot create a folder for the Python worker script in %1: %2")
                     .arg(QDir::tempPath(), folder->errorString());
@@ -209,6 +212,9 @@ BackendFacts PythonBackend::facts(Mode mode)
             = QStringLiteral("real CPython: multiprocessing.Pool.map, an interpreter (and a GIL) per process");
         facts.workerNoun = QStringLiteral("process");
         facts.options.append(Option::Chunksize);
+        // A pool process: an interpreter of its own (about 5 MiB not shared with the others; 10 MiB allowed) and
+        // its pipes in the parent interpreter.
+        facts.footprint = { .processes = 1, .memoryBytes = 10 << 20, .launcherFiles = 3 };
         facts.create = [] { return std::unique_ptr<Backend>(std::make_unique<PythonBackend>(Mode::Processes)); };
         break;
     }
@@ -363,6 +369,9 @@ void PythonBackend::startInterpreter(int workers, RunControl& control)
     if (m_mode == Mode::Threads)
         arguments << QStringLiteral("--switch-interval") << QString::number(m_switchIntervalS, 'g', 17);
     m_child = std::make_unique<ChildProcess>();
+    // Kept between batches, which different threads may run; it watches its parent itself, and the watchdog
+    // ends it with ParLab.
+    m_child->setParentDeathSignal(0);
     m_childEof = false;
     if (const QString why = m_child->start(m_python, arguments, { QStringLiteral("PYTHONDONTWRITEBYTECODE=1") });
         !why.isEmpty()) {

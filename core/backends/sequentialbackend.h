@@ -4,21 +4,20 @@
 
 namespace parlab {
 
-// The baseline: every input one after another, in the calling (runner) thread.
+// The baseline: every input one after another, in the calling (runner) thread. With task_timeout_s, a task
+// running longer is stopped (at the kernel's next poll; a command's program is killed) and fails the batch, so a
+// program that never exits cannot hang a run before the parallel backends get their turn.
 class SequentialBackend final : public Backend {
 public:
-    static BackendFacts facts()
-    {
-        return { .id = QStringLiteral("sequential"),
-            .description = QStringLiteral("the baseline: inputs one after another in the runner thread"),
-            .workerNoun = QStringLiteral("thread"),
-            .usesWorkers = false,
-            .create = [] { return std::unique_ptr<Backend>(std::make_unique<SequentialBackend>()); } };
-    }
+    static BackendFacts facts();
 
     QString id() const override { return QStringLiteral("sequential"); }
+    void configure(const RunOptions& options) override;
     void execute(const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
         QList<TaskSpan>& spans) override;
+
+private:
+    double m_taskTimeoutS = 0;
 };
 
 } // namespace parlab

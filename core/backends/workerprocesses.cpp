@@ -71,10 +71,10 @@ WorkerProcesses::~WorkerProcesses()
 
 void WorkerProcesses::stopAll()
 {
-    for (auto& slot : m_slots) {
-        if (slot->child)
-            slot->child->stop();
-    }
+    QList<ChildProcess*> children;
+    for (auto& slot : m_slots)
+        children.append(slot->child.get());
+    ChildProcess::stopAll(children);
     m_slots.clear();
 }
 
@@ -267,9 +267,9 @@ void WorkerProcesses::run(const Kernel& kernel, const QList<qint64>& inputs, int
             }
             if (options.taskTimeoutS > 0 && !slot.assigned.isEmpty()
                 && double(now - slot.taskStartNs) * 1e-9 > options.taskTimeoutS) {
-                failWith(QStringLiteral("%1 ran longer than the task timeout of %2 s; worker pid %3 was stopped")
-                             .arg(describeTask(slot.assigned.first()))
-                             .arg(options.taskTimeoutS)
+                const int late = slot.assigned.first();
+                failWith(QStringLiteral("%1; worker pid %2 was stopped")
+                             .arg(taskTimeoutMessage(inputs[late], late, options.taskTimeoutS))
                              .arg(child.pid()));
             }
         }

@@ -17,6 +17,12 @@ QString executable();
 // `kernelSettings`: RunOptions' kernel settings in JSON, which the worker reads with the same codec.
 QStringList arguments(const QString& kernel, const QJsonObject& kernelSettings, int worker);
 Availability availability();
+// A `parlab worker`: one process, about 2 MiB of its own beside the libraries all workers share (8 MiB allowed,
+// for page tables, pipe buffers and the kernel's heap), three pipes in ParLab.
+constexpr WorkerFootprint footprint()
+{
+    return { .processes = 1, .memoryBytes = 8 << 20, .launcherFiles = 3 };
+}
 } // namespace WorkerLauncher
 
 // Settings the out-of-process backends share, from the experiment's options.

@@ -16,7 +16,8 @@ const QString kCommand = QStringLiteral("command");
 
 // Runs the user's own program once per input (`{}` in the command line becomes the input), through
 // /bin/sh so quoting works as in a terminal. The checksum hashes the program's stdout and exit code,
-// so every backend must see the same output; a non-zero exit is a failed task.
+// so every backend must see the same output; a non-zero exit is a failed task. Whatever the program leaves
+// running in its process group when it exits is ended with the task.
 class CommandKernel final : public Kernel {
 public:
     QString name() const override { return kCommand; }
@@ -62,7 +63,8 @@ public:
             !error.isEmpty())
             throw std::runtime_error(error.toStdString());
         child.closeStdin();
-        QByteArray output;
+        // Hashed as it arrives: the output may be far larger than memory (FNV-1a, byte by byte, as before).
+        quint64 hash = 0xcbf29ce484222325ULL;
         bool outOpen = true, errOpen = true;
         while (outOpen || errOpen) {
             pollfd fds[2] = { { child.stdoutFd(), POLLIN, 0 }, { child.stderrFd(), POLLIN, 0 } };
@@ -72,20 +74,20 @@ public:
                 outOpen = child.readStdout();
             if (errOpen)
                 errOpen = child.readStderr();
-            output += child.stdoutBuffer();
+            for (char c : std::as_const(child.stdoutBuffer()))
+                hash = (hash ^ quint8(c)) * 0x100000001b3ULL;
             child.stdoutBuffer().clear();
         }
         while (!child.waitForExit(20))
             context.poll();
+        // The task ends with its program: what it left running in the background ends too.
+        child.endGroup();
         if (!child.exitedNormally() || child.exitCode() != 0) {
             QString message = QStringLiteral("'%1' %2").arg(line, child.exitDescription());
             if (!child.stderrTail().isEmpty())
                 message += QStringLiteral(": ") + child.stderrTail().right(500);
             throw std::runtime_error(message.toStdString());
         }
-        quint64 hash = 0xcbf29ce484222325ULL;
-        for (char c : std::as_const(output))
-            hash = (hash ^ quint8(c)) * 0x100000001b3ULL;
         return mix64(hash ^ quint64(child.exitCode()));
     }
 

@@ -3,6 +3,7 @@
 #include "clock.h"
 #include "context.h"
 #include "kernels/kernel.h"
+#include "processguard.h"
 #include "workerprotocol.h"
 
 #include <QCoreApplication>
@@ -10,7 +11,9 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <pthread.h>
 #include <sys/prctl.h>
+#include <thread>
 #include <unistd.h>
 
 namespace parlab {
@@ -56,14 +59,48 @@ bool readLine(QByteArray& line)
         buffer.append(chunk, n);
     }
 }
+
+// Ends the worker and everything it started when ParLab stops it (SIGTERM), a terminal hangs up, or ParLab dies
+// (the parent-death signal, or, should that be missed, a changed parent). A thread of its own: the main thread
+// is busy in a kernel and only async-signal-safe code may run in a signal handler.
+void watchParent(pid_t parent, const sigset_t& stopSignals)
+{
+    for (;;) {
+        const timespec interval { 0, 100'000'000 };
+        const int signal = ::sigtimedwait(&stopSignals, nullptr, &interval);
+        if (signal > 0 || ::getppid() != parent) {
+            ProcessGuard::endDescendants();
+            if (signal > 0) {
+                // Dies of the signal itself, so that ParLab reads "killed by signal 15" as before.
+                std::signal(signal, SIG_DFL);
+                sigset_t just;
+                sigemptyset(&just);
+                sigaddset(&just, signal);
+                pthread_sigmask(SIG_UNBLOCK, &just, nullptr);
+                ::raise(signal);
+            }
+            ::_exit(1);
+        }
+    }
+}
 } // namespace
 
 int runWorkerLoop(const Kernel& kernel, int worker)
 {
+    sigset_t stopSignals;
+    sigemptyset(&stopSignals);
+    for (int signal : { SIGTERM, SIGINT, SIGHUP })
+        sigaddset(&stopSignals, signal);
+    // Blocked before any other thread exists, so that only the watcher takes them.
+    pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
     const pid_t parent = ::getppid();
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (::getppid() != parent)
         return 1; // the parent died before the line above took effect
+    // Orphans of the programs a kernel starts (a command's background children) stay below this worker, where
+    // the watcher finds them.
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+    std::thread(watchParent, parent, stopSignals).detach();
 
     if (!writeAll(WorkerProtocol::ready(QCoreApplication::applicationPid(), QSysInfo::machineHostName())))
         return 1;
@@ -96,6 +133,7 @@ int runWorkerLoop(const Kernel& kernel, int worker)
         if (!writeAll(reply))
             return 1;
     }
+    ProcessGuard::endDescendants();
     return 0;
 }
 

@@ -141,6 +141,21 @@ def run_task(job):
     return (index, os.getpid(), threading.get_ident(), start, time.monotonic_ns(), checksum & MASK, None)
 
 
+def die_with_parent(parent):
+    """Pool initializer: a pool process dies with the interpreter that started it (Linux's parent-death signal),
+    as every process ParLab starts does, so that a killed run leaves none behind."""
+    try:
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, int(signal.SIGKILL))
+    except (OSError, AttributeError):
+        return  # not Linux: ParLab's watchdog still ends it
+    if os.getppid() != parent:
+        os._exit(1)  # the interpreter died before the signal was set
+
+
 class Worker:
     def __init__(self, mode, workers, native):
         self.mode = mode
@@ -152,7 +167,7 @@ class Worker:
         if mode == "threads":
             self.executor = ThreadPoolExecutor(max_workers=workers)
         elif mode == "processes":
-            self.pool = multiprocessing.Pool(processes=workers)
+            self.pool = multiprocessing.Pool(processes=workers, initializer=die_with_parent, initargs=(os.getpid(),))
 
     def worker_id(self, pid, thread):
         key = (pid, thread)
@@ -193,6 +208,19 @@ class PoolWorkerDied(Exception):
     pass
 
 
+def watch_parent(parent):
+    """Ends this interpreter (and with it, by their parent-death signal, its pool processes) within 0.2 s of
+    ParLab's death, should ParLab's watchdog not have done so already. ParLab cannot give the interpreter a
+    parent-death signal: it outlives the thread that starts it."""
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parlab-parent-watch", daemon=True).start()
+
+
 def main():
     parser = argparse.ArgumentParser(description="ParLab's CPython worker (started by ParLab).")
     parser.add_argument("--mode", choices=["sequential", "threads", "processes"], required=True)
@@ -213,6 +241,7 @@ def main():
 
     if args.switch_interval > 0:
         sys.setswitchinterval(args.switch_interval)
+    watch_parent(os.getppid())
     try:
         if args.native:
             load_native(args.native)

@@ -9,6 +9,7 @@
 #include <QGuiApplication>
 #include <QPalette>
 #include <cmath>
+#include <iterator>
 
 namespace parlab {
 
@@ -19,16 +20,220 @@ bool keep(const Measurement& m)
     return !m.samplesS.isEmpty();
 }
 
-// Whether a row's visible figures changed; samples decide most of them, analysis the rest (a new baseline
-// sample changes every speedup).
+// How a column's value reads; its display format, the type of its sort value and its alignment follow.
+enum class Shown {
+    Text, // a QString, left-aligned
+    Count, // an int
+    Duration, // seconds, as "550.0 ms"
+    Speedup, // times faster, as "1.87x"
+    Percent, // a fraction, as "93%"
+};
+
+QString speedupToolTip(const Measurement& m)
+{
+    if (!std::isfinite(m.speedupLow) || !std::isfinite(m.speedupHigh))
+        return ResultsModel::tr("Speedup %1; no confidence interval yet (needs more samples)")
+            .arg(Format::speedup(m.speedup));
+    return ResultsModel::tr("Speedup %1, 95% confidence interval %2 – %3 (bootstrap over both sample sets)")
+        .arg(Format::speedup(m.speedup), Format::speedup(m.speedupLow), Format::speedup(m.speedupHigh));
+}
+
+QString lptToolTip(const Measurement& m)
+{
+    return ResultsModel::tr("No schedule of these tasks on %n worker(s) can beat this speedup", nullptr, m.workers);
+}
+
+QString samplesText(const Measurement& m)
+{
+    return m.failedRuns > 0 ? ResultsModel::tr("%1 (%2 failed)").arg(m.samplesS.size()).arg(m.failedRuns)
+                            : QString::number(m.samplesS.size());
+}
+
+QString samplesToolTip(const Measurement& m)
+{
+    return m.failedRuns > 0 ? ResultsModel::tr("%n repeat(s) failed: %1", nullptr, m.failedRuns).arg(m.lastError)
+                            : QString();
+}
+
+using Lpt = QMap<int, double>;
+
+// One column of the table, declared once: its header and the header's tooltip, how a row's value is read from
+// its measurement, how it is shown, and whether it is a figure (a change of it, of its text or of its cell's
+// tooltip repaints the row; keys and the bound, which comes from the run's bounds, are not figures). Adding a
+// column is its name in ResultsModel::Column and one entry in kColumns.
+struct ColumnInfo {
+    ResultsModel::Column column = ResultsModel::Backend;
+    Shown shown = Shown::Text;
+    const char* header = nullptr;
+    const char* toolTip = nullptr;
+    // The raw value, also the SortRole: a QString (Text), an int (Count), else a double, NaN while unknown.
+    QVariant (*value)(const Measurement& m, const Lpt& lpt) = nullptr;
+    bool figure = false;
+    // The cell's text where the format alone does not say it all; nullptr: the value as `shown`.
+    QString (*text)(const Measurement& m) = nullptr;
+    // The cell's tooltip; nullptr: none.
+    QString (*cellToolTip)(const Measurement& m) = nullptr;
+};
+
+constexpr ColumnInfo kColumns[] = {
+    { .column = ResultsModel::Backend,
+        .shown = Shown::Text,
+        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Backend"),
+        .toolTip = QT_TRANSLATE_NOOP("parlab::ResultsModel",
+            "How the tasks ran (threads, processes, MPI ranks, ...), in the colour of its lines in the charts"),
+        .value = [](const Measurement& m, const Lpt&) { return QVariant(m.backend); },
+        .figure = false },
+    { .column = ResultsModel::Workers,
+        .shown = Shown::Count,
+        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Workers"),
+        .toolTip = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Threads, processes or ranks the tasks were spread over"),
+        .value = [](const Measurement& m, const Lpt&) { return QVariant(m.workers); },
+        .figure = false },
+    { .column = ResultsModel::Median,
+        .shown = Shown::Duration,
+        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Median (wall)"),
+        .toolTip
+        = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Median wall-clock time of one repeat (s, ms or µs as shown)"),
+        .value = [](const Measurement& m, const Lpt&) { return QVariant(m.wall.median); },
+        .figure = true },
+    { .column = ResultsModel::StdDev,
+        .shown = Shown::Duration,
+        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Std dev (wall)"),
+        .toolTip = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Standard deviation of the repeats' wall-clock times"),
+        .value = [](const Measurement& m, const Lpt&) { return QVariant(m.wall.stddev); },
+        .figure = true },
+    { .column = ResultsModel::Min,
+        .shown = Shown::Duration,
+        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Min (wall)"),
+        .toolTip = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Fastest repeat's wall-clock time"),
+        .value = [](const Measurement& m, const Lpt&) { return QVariant(m.wall.min); },
+        .figure = true },
+    { .column = ResultsModel::Max,
+        .shown = Shown::Duration,
+        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Max (wall)"),
+        .toolTip = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Slowest repeat's wall-clock time"),
+        .value = [](const Measurement& m, const Lpt&) { return QVariant(m.wall.max); },
+        .figure = true },
+    { .column = ResultsModel::Cpu,
+        .shown = Shown::Duration,
+        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "CPU (median)"),
+        .toolTip = QT_TRANSLATE_NOOP(
+            "parlab::ResultsModel", "Median CPU time (user + system, child processes included) of one repeat"),
+        .value = [](const Measurement& m, const Lpt&) { return QVariant(m.cpuMedianS); },
+        .figure = true },
+    { .column = ResultsModel::Speedup,
+        .shown = Shown::Speedup,
+        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Speedup (x)"),
+        .toolTip = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Median sequential time / median time (times faster)"),
+        .value = [](const Measurement& m, const Lpt&) { return QVariant(m.speedup); },
+        .figure = true,
+        .cellToolTip = speedupToolTip },
+    { .column = ResultsModel::SpeedupLow,
+        .shown = Shown::Speedup,
+        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "CI low (x)"),
+        .toolTip
+        = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Lower end of the speedup's 95% confidence interval (bootstrap)"),
+        .value = [](const Measurement& m, const Lpt&) { return QVariant(m.speedupLow); },
+        .figure = true,
+        .cellToolTip = speedupToolTip },
+    { .column = ResultsModel::SpeedupHigh,
+        .shown = Shown::Speedup,
+        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "CI high (x)"),
+        .toolTip
+        = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Upper end of the speedup's 95% confidence interval (bootstrap)"),
+        .value = [](const Measurement& m, const Lpt&) { return QVariant(m.speedupHigh); },
+        .figure = true,
+        .cellToolTip = speedupToolTip },
+    { .column = ResultsModel::Efficiency,
+        .shown = Shown::Percent,
+        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Efficiency (%)"),
+        .toolTip = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Speedup / workers, in percent"),
+        .value = [](const Measurement& m, const Lpt&) { return QVariant(m.efficiency); },
+        .figure = true },
+    { .column = ResultsModel::Imbalance,
+        .shown = Shown::Percent,
+        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Imbalance (%)"),
+        .toolTip = QT_TRANSLATE_NOOP("parlab::ResultsModel",
+            "Worker time idle after each worker's last task until the last one ended, in percent of "
+            "workers × wall time (latest repeat): what uneven tasks cost"),
+        .value = [](const Measurement& m, const Lpt&) { return QVariant(m.imbalance); },
+        .figure = true },
+    { .column = ResultsModel::LptBound,
+        .shown = Shown::Speedup,
+        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "LPT bound (x)"),
+        .toolTip = QT_TRANSLATE_NOOP(
+            "parlab::ResultsModel", "Best speedup any schedule of these tasks could reach (longest task first)"),
+        .value = [](const Measurement& m, const Lpt& lpt) { return QVariant(lpt.value(m.workers, kUnknown)); },
+        .figure = false,
+        .cellToolTip = lptToolTip },
+    { .column = ResultsModel::Samples,
+        .shown = Shown::Count,
+        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Samples"),
+        .toolTip = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Successful repeats measured"),
+        .value = [](const Measurement& m, const Lpt&) { return QVariant(int(m.samplesS.size())); },
+        .figure = true,
+        .text = samplesText,
+        .cellToolTip = samplesToolTip },
+};
+
+constexpr bool inColumnOrder()
+{
+    for (int i = 0; i < int(std::size(kColumns)); ++i) {
+        if (kColumns[i].column != i)
+            return false;
+    }
+    return true;
+}
+static_assert(std::size(kColumns) == ResultsModel::ColumnCount && inColumnOrder(),
+    "kColumns has one entry per ResultsModel::Column, in its order");
+
+const ColumnInfo& columnInfo(int column)
+{
+    return kColumns[column];
+}
+
+QString cellText(const ColumnInfo& c, const Measurement& m, const Lpt& lpt)
+{
+    if (c.text)
+        return c.text(m);
+    const QVariant value = c.value(m, lpt);
+    switch (c.shown) {
+    case Shown::Text:
+        return value.toString();
+    case Shown::Count:
+        return QString::number(value.toInt());
+    case Shown::Duration:
+        return Format::duration(value.toDouble());
+    case Shown::Speedup:
+        return Format::speedup(value.toDouble());
+    case Shown::Percent:
+        return Format::percent(value.toDouble());
+    }
+    return {};
+}
+
+QVariant columnAlignment(const ColumnInfo& c)
+{
+    return c.shown == Shown::Text ? QVariant(Qt::AlignLeft | Qt::AlignVCenter)
+                                  : QVariant(Qt::AlignRight | Qt::AlignVCenter);
+}
+
+// Whether a row's visible figures changed (a new baseline sample changes every speedup): each figure column's
+// value, and its text and cell tooltip where the value alone does not decide them (the Samples cell's failures).
 bool sameFigures(const Measurement& a, const Measurement& b)
 {
-    return a.samplesS == b.samplesS && a.cpuS == b.cpuS && a.failedRuns == b.failedRuns && a.lastError == b.lastError
-        && sameNumber(a.wall.median, b.wall.median) && sameNumber(a.wall.stddev, b.wall.stddev)
-        && sameNumber(a.wall.min, b.wall.min) && sameNumber(a.wall.max, b.wall.max)
-        && sameNumber(a.cpuMedianS, b.cpuMedianS) && sameNumber(a.speedup, b.speedup)
-        && sameNumber(a.speedupLow, b.speedupLow) && sameNumber(a.speedupHigh, b.speedupHigh)
-        && sameNumber(a.efficiency, b.efficiency) && sameNumber(a.imbalance, b.imbalance);
+    const Lpt none;
+    for (const ColumnInfo& c : kColumns) {
+        if (!c.figure)
+            continue;
+        if (!sameNumber(c.value(a, none).toDouble(), c.value(b, none).toDouble()))
+            return false;
+        if (c.text && c.text(a) != c.text(b))
+            return false;
+        if (c.cellToolTip && c.cellToolTip(a) != c.cellToolTip(b))
+            return false;
+    }
+    return true;
 }
 
 bool sameKey(const Measurement& a, const Measurement& b)
@@ -36,7 +241,7 @@ bool sameKey(const Measurement& a, const Measurement& b)
     return a.workers == b.workers && a.backend == b.backend;
 }
 
-bool sameLpt(const QMap<int, double>& a, const QMap<int, double>& b)
+bool sameLpt(const Lpt& a, const Lpt& b)
 {
     if (a.size() != b.size())
         return false;
@@ -45,11 +250,6 @@ bool sameLpt(const QMap<int, double>& a, const QMap<int, double>& b)
             return false;
     }
     return true;
-}
-
-bool isNumericResultsColumn(int column)
-{
-    return column != ResultsModel::Backend;
 }
 } // namespace
 
@@ -149,109 +349,33 @@ int ResultsModel::columnCount(const QModelIndex& parent) const
     return parent.isValid() ? 0 : ColumnCount;
 }
 
-double ResultsModel::rawValue(const Measurement& m, int column) const
-{
-    switch (column) {
-    case Workers:
-        return m.workers;
-    case Median:
-        return m.wall.median;
-    case StdDev:
-        return m.wall.stddev;
-    case Min:
-        return m.wall.min;
-    case Max:
-        return m.wall.max;
-    case Cpu:
-        return m.cpuMedianS;
-    case Speedup:
-        return m.speedup;
-    case SpeedupLow:
-        return m.speedupLow;
-    case SpeedupHigh:
-        return m.speedupHigh;
-    case Efficiency:
-        return m.efficiency;
-    case Imbalance:
-        return m.imbalance;
-    case LptBound:
-        return m_lpt.value(m.workers, kUnknown);
-    case Samples:
-        return double(m.samplesS.size());
-    default:
-        return kUnknown;
-    }
-}
-
-QString ResultsModel::displayText(const Measurement& m, int column) const
-{
-    switch (column) {
-    case Backend:
-        return m.backend;
-    case Workers:
-        return QString::number(m.workers);
-    case Median:
-    case StdDev:
-    case Min:
-    case Max:
-    case Cpu:
-        return Format::duration(rawValue(m, column));
-    case Speedup:
-    case SpeedupLow:
-    case SpeedupHigh:
-    case LptBound:
-        return Format::speedup(rawValue(m, column));
-    case Efficiency:
-        return Format::percent(m.efficiency);
-    case Imbalance:
-        return Format::percent(m.imbalance);
-    case Samples:
-        return m.failedRuns > 0 ? QStringLiteral("%1 (%2 failed)").arg(m.samplesS.size()).arg(m.failedRuns)
-                                : QString::number(m.samplesS.size());
-    default:
-        return {};
-    }
-}
-
 QVariant ResultsModel::data(const QModelIndex& index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
     const Measurement& m = m_rows.at(index.row());
-    const int column = index.column();
+    const ColumnInfo& c = columnInfo(index.column());
 
     switch (role) {
     case Qt::DisplayRole:
-        return displayText(m, column);
+        return cellText(c, m, m_lpt);
     case SortRole: {
-        if (column == Backend)
-            return m.backend;
-        if (column == Workers || column == Samples)
-            return int(rawValue(m, column));
-        const double value = rawValue(m, column);
-        return std::isfinite(value) ? QVariant(value) : QVariant();
+        QVariant value = c.value(m, m_lpt);
+        if (value.typeId() == QMetaType::Double && !std::isfinite(value.toDouble()))
+            return {};
+        return value;
     }
     case Qt::TextAlignmentRole:
-        return isNumericResultsColumn(column) ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
-                                              : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
+        return columnAlignment(c);
     case Qt::DecorationRole:
         // The same colour as the backend's lines in the charts, so table and charts read together.
-        if (column == Backend)
+        if (c.column == Backend)
             return ChartStyle::backendColor(m.backend, QGuiApplication::palette());
         return {};
-    case Qt::ToolTipRole:
-        if (column == Speedup || column == SpeedupLow || column == SpeedupHigh) {
-            if (!std::isfinite(m.speedupLow) || !std::isfinite(m.speedupHigh))
-                return tr("Speedup %1; no confidence interval yet (needs more samples)")
-                    .arg(Format::speedup(m.speedup));
-            return tr("Speedup %1, 95% confidence interval %2 – %3 (bootstrap over both sample sets)")
-                .arg(Format::speedup(m.speedup), Format::speedup(m.speedupLow), Format::speedup(m.speedupHigh));
-        }
-        if (column == Samples && m.failedRuns > 0)
-            return tr("%n repeat(s) failed: %1", nullptr, m.failedRuns).arg(m.lastError);
-        if (column == LptBound)
-            return tr("No schedule of these tasks on %n worker(s) can beat this speedup", nullptr, m.workers);
-        return {};
+    case Qt::ToolTipRole: {
+        const QString tip = c.cellToolTip ? c.cellToolTip(m) : QString();
+        return tip.isEmpty() ? QVariant() : QVariant(tip);
+    }
     default:
         return {};
     }
@@ -259,73 +383,19 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const
 
 QVariant ResultsModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
-    if (orientation != Qt::Horizontal)
+    if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount)
         return QAbstractTableModel::headerData(section, orientation, role);
-    if (role == Qt::TextAlignmentRole)
-        return isNumericResultsColumn(section) ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
-                                               : QVariant(Qt::AlignLeft | Qt::AlignVCenter);
-    if (role == Qt::DisplayRole) {
-        switch (section) {
-        case Backend:
-            return tr("Backend");
-        case Workers:
-            return tr("Workers");
-        case Median:
-            return tr("Median (wall)");
-        case StdDev:
-            return tr("Std dev (wall)");
-        case Min:
-            return tr("Min (wall)");
-        case Max:
-            return tr("Max (wall)");
-        case Cpu:
-            return tr("CPU (median)");
-        case Speedup:
-            return tr("Speedup (x)");
-        case SpeedupLow:
-            return tr("CI low (x)");
-        case SpeedupHigh:
-            return tr("CI high (x)");
-        case Efficiency:
-            return tr("Efficiency (%)");
-        case Imbalance:
-            return tr("Imbalance (%)");
-        case LptBound:
-            return tr("LPT bound (x)");
-        case Samples:
-            return tr("Samples");
-        default:
-            return {};
-        }
+    const ColumnInfo& c = columnInfo(section);
+    switch (role) {
+    case Qt::DisplayRole:
+        return tr(c.header);
+    case Qt::ToolTipRole:
+        return tr(c.toolTip);
+    case Qt::TextAlignmentRole:
+        return columnAlignment(c);
+    default:
+        return {};
     }
-    if (role == Qt::ToolTipRole) {
-        switch (section) {
-        case Median:
-        case StdDev:
-        case Min:
-        case Max:
-            return tr("Wall-clock time of one repeat (s, ms or µs as shown)");
-        case Cpu:
-            return tr("Median CPU time (user + system, child processes included) of one repeat");
-        case Speedup:
-            return tr("Median sequential time / median time (times faster)");
-        case SpeedupLow:
-        case SpeedupHigh:
-            return tr("95% confidence interval of the speedup (bootstrap)");
-        case Efficiency:
-            return tr("Speedup / workers, in percent");
-        case Imbalance:
-            return tr("Worker time idle after each worker's last task until the last one ended, in percent of "
-                      "workers × wall time (latest repeat): what uneven tasks cost");
-        case LptBound:
-            return tr("Best speedup any schedule of these tasks could reach (longest task first)");
-        case Samples:
-            return tr("Successful repeats measured");
-        default:
-            return {};
-        }
-    }
-    return {};
 }
 
 } // namespace parlab

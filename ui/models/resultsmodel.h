@@ -16,6 +16,7 @@ struct RunResult;
 class ResultsModel final : public QAbstractTableModel {
     Q_OBJECT
 public:
+    // Each column's header, tooltip, value and format are one entry of the column table in resultsmodel.cpp.
     enum Column {
         Backend,
         Workers,
@@ -51,9 +52,6 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
 private:
-    double rawValue(const Measurement& m, int column) const;
-    QString displayText(const Measurement& m, int column) const;
-
     QList<Measurement> m_rows;
     QMap<int, double> m_lpt; // workers -> lpt bound of the current result
 };

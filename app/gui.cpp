@@ -53,9 +53,8 @@ int runGui(int argc, char* argv[])
         return cli::usageError(QStringLiteral("gui"),
             QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().first()));
     if (parser.isSet(preset)) {
-        QString error;
-        if (!Presets::find(parser.value(preset).trimmed(), &error))
-            return cli::usageError(QStringLiteral("gui"), error);
+        if (const Result<Preset> found = Presets::find(parser.value(preset).trimmed()); !found)
+            return cli::usageError(QStringLiteral("gui"), found.error());
     }
 
     if (parser.isSet(lesson) && !Lessons::find(parser.value(lesson).trimmed()))

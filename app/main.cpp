@@ -34,25 +34,10 @@ Examples:
   parlab gui --preset classic --autorun
   parlab history compare 3 last
 )";
-}
 
-int main(int argc, char* argv[])
+int dispatch(const QString& command, const QStringList& arguments)
 {
-    // While this process has one thread: the watchdog that ends a run's processes however parlab ends. A worker
-    // passes its parlab's mark on instead.
-    if (argc < 2 || QByteArrayView(argv[1]) != "worker")
-        parlab::ProcessGuard::install();
-    // The window needs a QApplication (and a display); every command runs headless on QCoreApplication.
-    if (argc < 2 || QByteArrayView(argv[1]) == "gui")
-        return parlab::runGui(argc, argv);
-    QCoreApplication app(argc, argv);
-    QCoreApplication::setApplicationName(QStringLiteral("parlab"));
-    QCoreApplication::setOrganizationName(QStringLiteral("ParLab"));
-    QCoreApplication::setApplicationVersion(QStringLiteral(PARLAB_VERSION));
-
     using namespace parlab::cli;
-    QStringList arguments = QCoreApplication::arguments().mid(1);
-    const QString command = arguments.isEmpty() ? QString() : arguments.takeFirst();
     if (command == QStringLiteral("--help") || command == QStringLiteral("-h") || command == QStringLiteral("help")) {
         printOut(QString::fromUtf8(kUsage));
         return ExitOk;
@@ -74,4 +59,31 @@ int main(int argc, char* argv[])
     printErr(QStringLiteral("parlab: error: unknown command '%1'\n").arg(command));
     printErr(QString::fromUtf8(kUsage));
     return ExitUsage;
+}
+} // namespace
+
+int main(int argc, char* argv[])
+{
+    // While this process has one thread: the watchdog that ends a run's processes however parlab ends. A worker
+    // passes its parlab's mark on instead.
+    if (argc < 2 || QByteArrayView(argv[1]) != "worker")
+        parlab::ProcessGuard::install();
+    // The window needs a QApplication (and a display); every command runs headless on QCoreApplication.
+    if (argc < 2 || QByteArrayView(argv[1]) == "gui")
+        return parlab::runGui(argc, argv);
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("parlab"));
+    QCoreApplication::setOrganizationName(QStringLiteral("ParLab"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(PARLAB_VERSION));
+
+    QStringList arguments = QCoreApplication::arguments().mid(1);
+    const QString command = arguments.isEmpty() ? QString() : arguments.takeFirst();
+    const int code = dispatch(command, arguments);
+    // What a command printed on stdout is its result: output that did not arrive is a failure, whatever the
+    // command's own exit code said.
+    if (const parlab::Result<void> output = parlab::cli::finishOutput(); !output) {
+        parlab::cli::printErr(QStringLiteral("parlab: error: %1\n").arg(output.error()));
+        return code == parlab::cli::ExitOk ? parlab::cli::ExitRunFailed : code;
+    }
+    return code;
 }

@@ -191,8 +191,8 @@ int main(int argc, char* argv[])
             break;
         const int index = int(indices[size_t(next)]);
         const qint64 input = inputs[size_t(next)];
-        if (const QString problem = kernel->checkInput(input); !problem.isEmpty()) {
-            lines += WorkerProtocol::failed(index, problem);
+        if (const Result<void> valid = kernel->checkInput(input); !valid) {
+            lines += WorkerProtocol::failed(index, valid.error());
             continue;
         }
         const qint64 cpu0 = threadCpuNs();

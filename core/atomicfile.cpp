@@ -1,6 +1,7 @@
 #include "atomicfile.h"
 
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QSaveFile>
 
@@ -10,6 +11,15 @@ namespace {
 QString heading(const QString& path, const QString& what)
 {
     return what.isEmpty() ? QStringLiteral("cannot write '%1'").arg(QDir::toNativeSeparators(path)) : what;
+}
+
+// A target that exists and is no regular file or folder (/dev/null, /dev/stdout, a FIFO, through symlinks too):
+// a stream, written in place. A temporary file renamed over it would replace the device or pipe with a plain
+// file (as root, /dev/null itself).
+bool isStream(const QString& path)
+{
+    const QFileInfo info(path);
+    return info.exists() && !info.isFile() && !info.isDir();
 }
 } // namespace
 
@@ -28,8 +38,39 @@ Result<void> AtomicFile::write(const QString& path, const QByteArray& data, cons
     return write(path, bytes([&data] { return data; }), what);
 }
 
+Result<void> AtomicFile::check(const QString& path, const QString& what)
+{
+    const QFileInfo info(path);
+    if (info.isDir())
+        return fail(heading(path, what) + QStringLiteral(": it is a folder, not a file"));
+    if (!info.absoluteDir().exists())
+        return fail(heading(path, what)
+            + QStringLiteral(": the folder '%1' does not exist").arg(QDir::toNativeSeparators(info.absolutePath())));
+    if (isStream(path)) {
+        // Opening would wait for a FIFO's reader, which may come only when the data does.
+        if (!info.isWritable())
+            return fail(heading(path, what) + QStringLiteral(": permission denied"));
+        return {};
+    }
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return fail(heading(path, what) + QStringLiteral(": ") + file.errorString());
+    file.cancelWriting(); // the temporary file goes with `file`; the target stays as it was
+    return {};
+}
+
 Result<void> AtomicFile::write(const QString& path, const Writer& writer, const QString& what)
 {
+    if (isStream(path)) {
+        QFile stream(path);
+        if (!stream.open(QIODevice::WriteOnly))
+            return fail(heading(path, what) + QStringLiteral(": ") + stream.errorString());
+        if (const Result<void> written = writer(stream); !written)
+            return fail(heading(path, what) + QStringLiteral(": ") + written.error());
+        if (!stream.flush() || stream.error() != QFileDevice::NoError)
+            return fail(heading(path, what) + QStringLiteral(": ") + stream.errorString());
+        return {};
+    }
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))
         return fail(heading(path, what) + QStringLiteral(": ") + file.errorString());

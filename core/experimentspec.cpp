@@ -47,24 +47,47 @@ QString unknown(const QString& what, const QString& name, const QStringList& kno
 }
 } // namespace
 
-QList<int> parseWorkerCounts(const QString& text, const QString& label, QString* error)
+Result<void> CountRange::check(qint64 value) const
 {
-    auto fail = [&](const QString& separator, const QString& message) {
-        *error = label.isEmpty() ? message : label + separator + message;
-        return QList<int> {};
+    if (value < min || value > max)
+        return fail(outOfRange(QString::number(value)));
+    return {};
+}
+
+QString CountRange::outOfRange(const QString& value) const
+{
+    return QStringLiteral("%1 is out of range, use %2 to %3").arg(value).arg(min).arg(max);
+}
+
+Result<void> checkKernelName(const QString& name)
+{
+    if (!KernelRegistry::names().contains(name))
+        return fail(unknown(QStringLiteral("kernel"), name, KernelRegistry::names()));
+    return {};
+}
+
+Result<void> checkBackendId(const QString& id)
+{
+    if (!BackendRegistry::find(id))
+        return fail(unknown(QStringLiteral("backend"), id, BackendRegistry::ids()));
+    return {};
+}
+
+Result<QList<int>> parseWorkerCounts(const QString& text, const QString& label)
+{
+    auto failure = [&](const QString& separator, const QString& message) {
+        return fail(label.isEmpty() ? message : label + separator + message);
     };
     const ParsedInputs parsed = parseInputs(text, ExperimentSpec::kMaxWorkers);
     if (!parsed.ok())
-        return fail(QStringLiteral(" "), parsed.error->message());
+        return failure(QStringLiteral(" "), parsed.error->message());
     QList<int> counts;
     for (qint64 w : parsed.values) {
-        if (w < 1 || w > ExperimentSpec::kMaxWorkers)
-            return fail(QStringLiteral(": "),
-                QStringLiteral("%1 is out of range, use 1 to %2").arg(w).arg(ExperimentSpec::kMaxWorkers));
+        if (const Result<void> inRange = kWorkerRange.check(w); !inRange)
+            return failure(QStringLiteral(": "), inRange.error());
         if (!counts.contains(int(w)))
             counts.append(int(w));
     }
-    error->clear();
     return counts;
 }
 
@@ -85,51 +108,50 @@ QString closestName(const QString& name, const QStringList& candidates)
     return bestDistance <= std::max<qsizetype>(1, name.size() / 3) ? best : QString();
 }
 
-QString validateSpec(const ExperimentSpec& spec)
+Result<void> validateSpec(const ExperimentSpec& spec, SpecCheck check)
 {
+    if (Result<void> known = checkKernelName(spec.kernel); !known)
+        return known;
     const auto kernel = KernelRegistry::create(spec.kernel);
-    if (!kernel)
-        return unknown(QStringLiteral("kernel"), spec.kernel, KernelRegistry::names());
-    if (const Result<void> valid = spec.options.validate(); !valid)
-        return valid.error();
-    if (const Result<void> configured = kernel->configure(spec.options); !configured)
-        return configured.error();
+    if (Result<void> valid = spec.options.validate(); !valid)
+        return valid;
+    if (Result<void> configured = kernel->configure(spec.options); !configured)
+        return configured;
     if (spec.inputs.isEmpty())
-        return QStringLiteral("the input list is empty: give at least one input");
-    if (QString error = kernel->checkInputs(spec.inputs); !error.isEmpty())
-        return error;
+        return fail(QStringLiteral("the input list is empty: give at least one input"));
+    if (Result<void> inputs = kernel->checkInputs(spec.inputs); !inputs)
+        return inputs;
     if (spec.backends.isEmpty())
-        return QStringLiteral("no backend chosen: give at least one");
+        return fail(QStringLiteral("no backend chosen: give at least one"));
     for (const QString& id : spec.backends) {
-        if (!BackendRegistry::find(id))
-            return unknown(QStringLiteral("backend"), id, BackendRegistry::ids());
-        if (const Availability a = BackendRegistry::availability(id, spec.options); !a.available)
-            return QStringLiteral("backend '%1' cannot run here: %2").arg(id, a.reason);
-        if (QString error = BackendRegistry::checkKernel(id, *kernel, spec.options); !error.isEmpty())
-            return error;
+        if (Result<void> known = checkBackendId(id); !known)
+            return known;
+        if (check == SpecCheck::RunHere) {
+            if (const Availability a = BackendRegistry::availability(id, spec.options); !a.available)
+                return fail(QStringLiteral("backend '%1' cannot run here: %2").arg(id, a.reason));
+        }
+        if (Result<void> runs = BackendRegistry::checkKernel(id, *kernel, spec.options); !runs)
+            return runs;
     }
     if (spec.workers.isEmpty())
-        return QStringLiteral("no worker count given: give at least one");
+        return fail(QStringLiteral("no worker count given: give at least one"));
     for (int w : spec.workers) {
-        if (w < 1 || w > ExperimentSpec::kMaxWorkers)
-            return QStringLiteral("worker count %1 is out of range: use 1 to %2")
-                .arg(w)
-                .arg(ExperimentSpec::kMaxWorkers);
+        if (const Result<void> inRange = kWorkerRange.check(w); !inRange)
+            return fail(QStringLiteral("workers: ") + inRange.error());
     }
-    const int mostWorkers = *std::max_element(spec.workers.cbegin(), spec.workers.cend());
-    for (const QString& id : spec.backends) {
-        if (QString error = BackendRegistry::checkWorkers(id, mostWorkers, int(spec.inputs.size()), spec.options);
-            !error.isEmpty())
-            return error;
+    // This machine's process limits bind a run here, not one recorded elsewhere.
+    if (check == SpecCheck::RunHere) {
+        const int mostWorkers = *std::max_element(spec.workers.cbegin(), spec.workers.cend());
+        for (const QString& id : spec.backends) {
+            if (QString error = BackendRegistry::checkWorkers(id, mostWorkers, int(spec.inputs.size()), spec.options);
+                !error.isEmpty())
+                return fail(error);
+        }
     }
-    if (spec.repeats < 1 || spec.repeats > ExperimentSpec::kMaxRepeats)
-        return QStringLiteral("repeat %1 is out of range: measure each combination 1 to %2 times")
-            .arg(spec.repeats)
-            .arg(ExperimentSpec::kMaxRepeats);
-    if (spec.warmup < 0 || spec.warmup > ExperimentSpec::kMaxRepeats)
-        return QStringLiteral("warmup %1 is out of range: use 0 to %2")
-            .arg(spec.warmup)
-            .arg(ExperimentSpec::kMaxRepeats);
+    if (const Result<void> inRange = kRepeatRange.check(spec.repeats); !inRange)
+        return fail(QStringLiteral("repeats: ") + inRange.error());
+    if (const Result<void> inRange = kWarmupRange.check(spec.warmup); !inRange)
+        return fail(QStringLiteral("warmup: ") + inRange.error());
     return {};
 }
 

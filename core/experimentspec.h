@@ -1,5 +1,6 @@
 #pragma once
 
+#include "result.h"
 #include "runoptions.h"
 
 #include <QList>
@@ -26,17 +27,42 @@ struct ExperimentSpec {
     static constexpr int kMaxRepeats = 10'000;
 };
 
+// The range of one whole-number field, declared once for `parlab run`'s flags, presets, the window and imported
+// files; each caller puts the field's name as its user knows it before the message ("--workers",
+// "spec.workers[2]", "preset 'x': field 'repeats'").
+struct CountRange {
+    qint64 min = 0;
+    qint64 max = 0;
+
+    // "0 is out of range, use 1 to 1024".
+    Result<void> check(qint64 value) const;
+    // The same message for a value as text (one that no qint64 holds: "1e+300").
+    QString outOfRange(const QString& value) const;
+};
+inline constexpr CountRange kWorkerRange { 1, ExperimentSpec::kMaxWorkers };
+inline constexpr CountRange kRepeatRange { 1, ExperimentSpec::kMaxRepeats };
+inline constexpr CountRange kWarmupRange { 0, ExperimentSpec::kMaxRepeats };
+
+// A name the registry knows, else "unknown kernel 'fibb': did you mean 'fib'? (known: ...)"; the same for backends.
+Result<void> checkKernelName(const QString& name);
+Result<void> checkBackendId(const QString& id);
+
 // 1, 2, 4, ... up to the logical core count, which is always included.
 QList<int> defaultWorkerCounts();
 
-// Worker counts written in the input language ("1,2,4", "1..16"), duplicates dropped, each 1 to
-// kMaxWorkers. On a mistake: an empty list and `error` set, prefixed with `label` as the user typed it
-// ("--workers at column 3 ('x'): ..." for a parse error, "--workers: 0 is out of range, use 1 to 1024").
-QList<int> parseWorkerCounts(const QString& text, const QString& label, QString* error);
+// Worker counts written in the input language ("1,2,4", "1..16"), duplicates dropped, each in kWorkerRange.
+// A mistake's message starts with `label` as the user typed it ("--workers at column 3 ('x'): ..." for a parse
+// error, "--workers: 0 is out of range, use 1 to 1024").
+Result<QList<int>> parseWorkerCounts(const QString& text, const QString& label);
 
-// Everything wrong with the spec that would stop it from running, as one message naming what and where;
-// an empty string when it can run. Checks names, ranges and every input against the kernel.
-QString validateSpec(const ExperimentSpec& spec);
+// What validateSpec asks of a spec: that it can run here (before a run), or only that it could have run
+// somewhere (a run recorded elsewhere, read from a file: a backend this machine lacks, such as mpi, is fine).
+enum class SpecCheck { RunHere, Recorded };
+
+// Everything wrong with the spec that would stop it from running, as one message naming what and where
+// ("workers: 0 is out of range, use 1 to 1024"). Checks names, ranges, the options, every input against the
+// kernel, each backend against the kernel and, for RunHere, that each backend is available.
+Result<void> validateSpec(const ExperimentSpec& spec, SpecCheck check = SpecCheck::RunHere);
 
 // The closest of `candidates` to `name` (for "did you mean"), or an empty string when none is close.
 QString closestName(const QString& name, const QStringList& candidates);

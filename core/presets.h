@@ -1,12 +1,12 @@
 #pragma once
 
 #include "experimentspec.h"
+#include "result.h"
 
 #include <QByteArray>
 #include <QList>
 #include <QString>
 #include <QStringList>
-#include <optional>
 
 namespace parlab {
 
@@ -24,9 +24,9 @@ namespace Presets {
 // The names of the shipped presets, sorted.
 QStringList names();
 
-// The preset `name`; nullopt with `error` set when there is none ("unknown preset 'x': did you mean ...")
-// or its file is broken (the message names the preset and the field).
-std::optional<Preset> find(const QString& name, QString* error = nullptr);
+// The preset `name`, or why there is none ("unknown preset 'x': did you mean ...") or its file is broken (the
+// message names the preset and the field).
+Result<Preset> find(const QString& name);
 
 // Every shipped preset that loads, in the order of names(); a broken one is skipped with a warning.
 QList<Preset> all();
@@ -34,7 +34,7 @@ QList<Preset> all();
 // Parses one preset file's text; `name` is the file's base name, which the "name" field must match.
 // Checks the file's shape, the names in it and its inputs against the kernel; not whether every backend
 // can run on this machine (validateSpec does that before a run).
-std::optional<Preset> fromJson(const QString& name, const QByteArray& json, QString* error = nullptr);
+Result<Preset> fromJson(const QString& name, const QByteArray& json);
 
 } // namespace Presets
 

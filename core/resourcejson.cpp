@@ -19,30 +19,24 @@ QStringList ResourceJson::ids(const QString& folder)
     return result;
 }
 
-std::optional<QJsonObject> ResourceJson::object(
-    const QString& where, const QByteArray& json, const QStringList& known, QString* error)
+Result<QJsonObject> ResourceJson::object(const QString& where, const QByteArray& json, const QStringList& known)
 {
-    auto failure = [error](const QString& message) -> std::optional<QJsonObject> {
-        if (error)
-            *error = message;
-        return std::nullopt;
-    };
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(json, &parseError);
     if (parseError.error != QJsonParseError::NoError)
-        return failure(QStringLiteral("%1: not valid JSON at byte %2: %3")
-                           .arg(where)
-                           .arg(parseError.offset)
-                           .arg(parseError.errorString()));
+        return fail(QStringLiteral("%1: not valid JSON at byte %2: %3")
+                        .arg(where)
+                        .arg(parseError.offset)
+                        .arg(parseError.errorString()));
     if (!document.isObject())
-        return failure(QStringLiteral("%1: the file must hold one JSON object").arg(where));
+        return fail(QStringLiteral("%1: the file must hold one JSON object").arg(where));
     const QJsonObject object = document.object();
     for (const QString& key : object.keys()) {
         if (!known.contains(key)) {
             QString message = QStringLiteral("%1: unknown field '%2'").arg(where, key);
             if (const QString guess = closestName(key, known); !guess.isEmpty())
                 message += QStringLiteral(": did you mean '%1'?").arg(guess);
-            return failure(message);
+            return fail(message);
         }
     }
     return object;

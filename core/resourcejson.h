@@ -1,9 +1,10 @@
 #pragma once
 
+#include "result.h"
+
 #include <QByteArray>
 #include <QString>
 #include <QStringList>
-#include <optional>
 
 QT_BEGIN_NAMESPACE
 class QJsonObject;
@@ -20,10 +21,9 @@ namespace ResourceJson {
 QStringList ids(const QString& folder);
 
 // The one JSON object in `json`, every key of which is in `known`: a misspelt field would otherwise be ignored
-// in silence and its default used. Otherwise nullopt, and `error` starts with `where` ("preset 'x'") and says
-// what is wrong ("not valid JSON at byte 12: ...", "unknown field 'titel': did you mean 'title'?").
-std::optional<QJsonObject> object(
-    const QString& where, const QByteArray& json, const QStringList& known, QString* error = nullptr);
+// in silence and its default used. Otherwise an error that starts with `where` ("preset 'x'") and says what is
+// wrong ("not valid JSON at byte 12: ...", "unknown field 'titel': did you mean 'title'?").
+Result<QJsonObject> object(const QString& where, const QByteArray& json, const QStringList& known);
 
 } // namespace ResourceJson
 

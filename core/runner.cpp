@@ -73,8 +73,8 @@ private:
     // The kernel and one backend per (backend, workers) combination, in plan order; an error ends the run.
     QString prepare()
     {
-        if (QString error = validateSpec(m_spec); !error.isEmpty())
-            return error;
+        if (const Result<void> valid = validateSpec(m_spec); !valid)
+            return valid.error();
         m_kernel = KernelRegistry::create(m_spec.kernel);
         if (const Result<void> configured = m_kernel->configure(m_spec.options); !configured)
             return configured.error();

@@ -54,8 +54,8 @@ Result<void> RunSession::start(const ExperimentSpec& spec)
     if (m_state != State::Idle)
         return fail(m_state == State::Running ? QStringLiteral("a run is already going: cancel it or wait for its end")
                                               : QStringLiteral("this session has run its experiment: start a new one"));
-    if (const QString invalid = validateSpec(spec); !invalid.isEmpty())
-        return fail(invalid);
+    if (Result<void> valid = validateSpec(spec); !valid)
+        return valid;
 
     m_state = State::Running;
     m_result = RunResult();

@@ -306,11 +306,11 @@ void TestCli::badInputIsRejectedBeforeRunning_data()
     QTest::newRow("workers 2000") << with({ QStringLiteral("--workers"), QStringLiteral("2000") })
                                   << QStringLiteral("--workers: 2000 is out of range");
     QTest::newRow("repeat 0") << with({ QStringLiteral("--repeat"), QStringLiteral("0") })
-                              << QStringLiteral("repeat 0 is out of range");
+                              << QStringLiteral("--repeat: 0 is out of range, use 1 to 10000");
     QTest::newRow("repeat text") << with({ QStringLiteral("--repeat"), QStringLiteral("five") })
                                  << QStringLiteral("--repeat: 'five' is not a whole number");
     QTest::newRow("negative warmup") << with({ QStringLiteral("--warmup"), QStringLiteral("-1") })
-                                     << QStringLiteral("warmup -1 is out of range");
+                                     << QStringLiteral("--warmup: -1 is out of range, use 0 to 10000");
     QTest::newRow("format") << with({ QStringLiteral("--format"), QStringLiteral("xml") })
                             << QStringLiteral("--format: unknown format 'xml'");
     QTest::newRow("unknown option") << with({ QStringLiteral("--frobnicate") })

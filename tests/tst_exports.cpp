@@ -9,6 +9,7 @@
 #include "export/formatting.h"
 #include "export/htmlreport.h"
 #include "export/jsonexport.h"
+#include "export/jsonimport.h"
 #include "export/texttable.h"
 #include "export/traceexport.h"
 #include "measurement.h"
@@ -217,6 +218,8 @@ private Q_SLOTS:
     void analysisFigures();
     void jsonFollowsTheSchema();
     void jsonWritesNullForUnknownFigures();
+    void everyFigureRoundTripsByItsKey();
+    void importKeepsStatedFiguresAndDerivesTheRest();
     void csvHasOneRowPerSample();
     void markdownAndTextShowTheSameRows();
     void notesNameLockHandOversAndInterpreters();
@@ -298,6 +301,63 @@ void TestExports::jsonFollowsTheSchema()
     // 64-bit checksums survive as hex strings (a double would round them).
     QCOMPARE(two.value(QStringLiteral("checksum")).toString(), QStringLiteral("0123456789abcdef"));
     QCOMPARE(top.value(QStringLiteral("reference_checksum")).toString(), QStringLiteral("0123456789abcdef"));
+}
+
+// The one list of figures: each is written under its key and read back into the same member, so a figure added
+// to the list needs nothing more in the exporter or the importer.
+void TestExports::everyFigureRoundTripsByItsKey()
+{
+    const QList<JsonExport::Figure>& figures = JsonExport::figures();
+    QVERIFY(figures.size() >= 10);
+    Measurement m = testsupport::measurement(QStringLiteral("threads"), 2, { 0.5, 0.6 });
+    for (qsizetype i = 0; i < figures.size(); ++i)
+        figures[i].of(m) = 0.25 + double(i); // a distinct value for each
+    const QJsonObject object = JsonExport::measurementObject(m);
+    QStringList keys;
+    for (const JsonExport::Figure& f : figures) {
+        keys.append(QLatin1String(f.key));
+        QCOMPARE(object.value(QLatin1String(f.key)).toDouble(), f.of(m));
+    }
+    keys.removeDuplicates();
+    QCOMPARE(keys.size(), figures.size());
+    const Result<Measurement> back = JsonImport::measurementFromObject(object, Measurement {});
+    QVERIFY2(back, qPrintable(back.error()));
+    for (const JsonExport::Figure& f : figures)
+        QCOMPARE(f.of(*back), f.of(m));
+    // A figure the object does not state keeps the value it is read over; one stated as null is unknown.
+    QJsonObject partial = object;
+    partial.remove(QLatin1String(figures.first().key));
+    partial.insert(QLatin1String(figures.last().key), QJsonValue::Null);
+    Measurement over;
+    figures.first().of(over) = 42.0;
+    const Result<Measurement> merged = JsonImport::measurementFromObject(partial, over);
+    QVERIFY2(merged, qPrintable(merged.error()));
+    QCOMPARE(figures.first().of(*merged), 42.0);
+    QVERIFY(std::isnan(figures.last().of(*merged)));
+}
+
+// An import takes the history's path: every figure derived from the samples, then the file's over them. A file
+// that states a median other than its samples' keeps its own; what the schema lacks (MAD, self-relative
+// speedup) comes from the samples.
+void TestExports::importKeepsStatedFiguresAndDerivesTheRest()
+{
+    const RunResult r = sampleResult();
+    QJsonObject top = JsonExport::toObject(r);
+    QJsonArray results = top.value(QStringLiteral("results")).toArray();
+    QJsonObject two = results.at(2).toObject();
+    two.insert(QStringLiteral("median_s"), 0.7);
+    two.remove(QStringLiteral("cv"));
+    results[2] = two;
+    top.insert(QStringLiteral("results"), results);
+    const Result<RunResult> back = JsonImport::fromObject(top);
+    QVERIFY2(back, qPrintable(back.error()));
+    const Measurement& m = back->measurements.at(2);
+    QCOMPARE(m.wall.median, 0.7);
+    QCOMPARE(m.wall.cv, r.measurements.at(2).wall.cv); // not stated: derived from the samples again
+    QCOMPARE(m.wall.mad, r.measurements.at(2).wall.mad);
+    QCOMPARE(m.selfSpeedup, r.measurements.at(2).selfSpeedup);
+    QCOMPARE(m.speedup, r.measurements.at(2).speedup);
+    QCOMPARE(m.speedupLow, r.measurements.at(2).speedupLow);
 }
 
 void TestExports::jsonWritesNullForUnknownFigures()

@@ -823,17 +823,17 @@ void TestGil::badOptionsRejected()
     spec.inputs = { 20, 21 };
     spec.backends = { QStringLiteral("sequential"), QStringLiteral("gil-threads") };
     spec.workers = { 1, 2 };
-    QCOMPARE(validateSpec(spec), QString());
+    QCOMPARE(validateSpec(spec).error(), QString());
     // Out of the declared range: the option, the value and the range are named.
     for (const double bad : { 0.0, -5.0, 1001.0 }) {
         spec.options.switchIntervalMs = bad;
-        const QString error = validateSpec(spec);
+        const QString error = validateSpec(spec).error();
         QVERIFY2(error.contains(QStringLiteral("switch_interval_ms must be a number from 0.01 to 1000 ms, not %1")
                                     .arg(QString::number(bad))),
             qPrintable(error));
     }
     spec.options.switchIntervalMs = 0.5;
-    QCOMPARE(validateSpec(spec), QString());
+    QCOMPARE(validateSpec(spec).error(), QString());
     // A wrong type cannot get into the struct; the codec turns it away as it reads.
     const auto fast
         = RunOptions::fromJson(QJsonObject { { QStringLiteral("switch_interval_ms"), QStringLiteral("fast") } },

@@ -519,9 +519,8 @@ void TestHistory::compareVerdicts()
 void TestHistory::jsonImportRoundTrip()
 {
     const RunResult original = sampleResult();
-    QString error;
-    const auto back = JsonImport::fromJson(JsonExport::toJson(original), &error);
-    QVERIFY2(back, qPrintable(error));
+    const auto back = JsonImport::fromJson(JsonExport::toJson(original));
+    QVERIFY2(back, qPrintable(back.error()));
     QCOMPARE(back->created, original.created);
     QCOMPARE(back->spec.kernel, original.spec.kernel);
     QCOMPARE(back->spec.inputs, original.spec.inputs);
@@ -560,9 +559,8 @@ void TestHistory::jsonImportErrorsNameTheField()
 {
     const QJsonObject good = JsonExport::toObject(sampleResult());
     auto errorFor = [](const QJsonObject& o) {
-        QString error;
-        const auto r = JsonImport::fromObject(o, &error);
-        return r ? QStringLiteral("(imported)") : error;
+        const auto r = JsonImport::fromObject(o);
+        return r ? QStringLiteral("(imported)") : r.error();
     };
     QJsonObject o = good;
     QJsonObject spec = o.value(QStringLiteral("spec")).toObject();
@@ -590,11 +588,8 @@ void TestHistory::jsonImportErrorsNameTheField()
     o.insert(QStringLiteral("tool"), QStringLiteral("hyperfine"));
     QVERIFY(errorFor(o).contains(QStringLiteral("not a ParLab export")));
 
-    QString error;
-    QVERIFY(!JsonImport::fromJson("{ \"tool\": ", &error));
-    QVERIFY(error.startsWith(QStringLiteral("not valid JSON at byte")));
-    QVERIFY(!JsonImport::fromJson("[1, 2]", &error));
-    QVERIFY(error.contains(QStringLiteral("top level")));
+    QVERIFY(JsonImport::fromJson("{ \"tool\": ").error().startsWith(QStringLiteral("not valid JSON at byte")));
+    QVERIFY(JsonImport::fromJson("[1, 2]").error().contains(QStringLiteral("top level")));
 
     // Unknown fields (a newer ParLab's) are ignored.
     o = good;

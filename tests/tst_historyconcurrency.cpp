@@ -4,6 +4,7 @@
 
 #include <QCryptographicHash>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -81,6 +82,7 @@ private Q_SLOTS:
     void manyParallelRuns(); // slow: 370 runs
     void diskFullGoesToARecoveryFile();
     void readOnlyCopyLists();
+    void waitsOutALockHeldPastTheBusyTimeout();
 };
 
 void TestHistoryConcurrency::staggeredRuns()
@@ -214,6 +216,52 @@ void TestHistoryConcurrency::readOnlyCopyLists()
     QCOMPARE(fileHash(copy), hash);
     QCOMPARE(QDir(folder).entryList(QDir::Files), QStringList { QStringLiteral("history.sqlite") });
     QFile::setPermissions(folder, readAndEnter | QFileDevice::WriteOwner);
+}
+
+void TestHistoryConcurrency::waitsOutALockHeldPastTheBusyTimeout()
+{
+    // Another program (here CPython's sqlite3, as a user's script would) holds the history's write lock for
+    // 4 s, twice SQLite's busy timeout: the run waits it out and is saved, rather than lost to "database is
+    // locked".
+    QTemporaryDir dir;
+    const QString db = dir.filePath(QStringLiteral("history.sqlite"));
+    const QStringList run { QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("noop"),
+        QStringLiteral("--inputs"), QStringLiteral("1,2"), QStringLiteral("--backends"), QStringLiteral("sequential"),
+        QStringLiteral("--repeat"), QStringLiteral("2"), QStringLiteral("--warmup"), QStringLiteral("0"),
+        QStringLiteral("--format"), QStringLiteral("csv"), QStringLiteral("--history-db"), db };
+    const Ran first = parlab(run);
+    QVERIFY2(first.code == 0, qPrintable(first.err));
+
+    QProcess holder;
+    holder.start(QStringLiteral("python3"),
+        { QStringLiteral("-c"),
+            QStringLiteral("import sqlite3, sys, time\n"
+                           "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+                           "c.execute('BEGIN IMMEDIATE')\n"
+                           "print('locked', flush=True)\n"
+                           "time.sleep(4)\n"
+                           "c.execute('COMMIT')\n"),
+            db });
+    QVERIFY(holder.waitForReadyRead(10'000));
+    QCOMPARE(holder.readLine().trimmed(), QByteArray("locked"));
+    QElapsedTimer timer;
+    timer.start();
+    const Ran second = parlab(run);
+    const qint64 waitedMs = timer.elapsed();
+    QVERIFY(holder.waitForFinished(10'000));
+    QCOMPARE(holder.exitCode(), 0);
+    QVERIFY2(second.code == 0, qPrintable(second.err));
+    // It did meet the lock (the run itself takes milliseconds), and said nothing alarming about it.
+    QVERIFY2(waitedMs >= 2'000, qPrintable(QString::number(waitedMs)));
+    QVERIFY2(!second.err.contains(QStringLiteral("locked")), qPrintable(second.err));
+
+    const Ran list = parlab({ QStringLiteral("history"), QStringLiteral("list"), QStringLiteral("--format"),
+        QStringLiteral("json"), QStringLiteral("--history-db"), db });
+    QVERIFY2(list.code == 0, qPrintable(list.err));
+    const QJsonArray runs = QJsonDocument::fromJson(list.out.toUtf8()).array();
+    QCOMPARE(runs.size(), 2);
+    for (const auto& r : runs)
+        QCOMPARE(r.toObject().value(QStringLiteral("status")).toString(), QStringLiteral("finished"));
 }
 
 QTEST_GUILESS_MAIN(TestHistoryConcurrency)

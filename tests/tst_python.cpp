@@ -174,7 +174,7 @@ void TestPython::checksumsMatchCpp()
     options.pythonNative = native;
     const auto b = ::backend(backend, options);
     QVERIFY(b->availability().available);
-    QCOMPARE(BackendRegistry::checkKernel(backend, *k, options), QString());
+    QCOMPARE(BackendRegistry::checkKernel(backend, *k, options).error(), QString());
     const int workers = 2;
 
     // Twice on one backend object: the second batch reuses the interpreter, as repeats do.
@@ -229,7 +229,7 @@ void TestPython::runnerMeasuresAgainstPythonSequential()
     spec.workers = { 1, 2 };
     spec.repeats = 2;
     spec.warmup = 1;
-    QCOMPARE(validateSpec(spec), QString());
+    QCOMPARE(validateSpec(spec).error(), QString());
 
     Runner runner;
     QSignalSpy finished(&runner, &Runner::finished);
@@ -295,7 +295,7 @@ void TestPython::missingInterpreterIsUnavailable()
     spec.backends = { QStringLiteral("python-processes") };
     spec.workers = { 2 };
     spec.options = options;
-    const QString error = validateSpec(spec);
+    const QString error = validateSpec(spec).error();
     QVERIFY2(error.startsWith(QStringLiteral("backend 'python-processes' cannot run here: ")), qPrintable(error));
     QVERIFY2(error.contains(reason), qPrintable(error));
 }
@@ -307,16 +307,16 @@ void TestPython::kernelWithoutPythonVersionIsRefused()
     spec.inputs = { 1, 2 };
     spec.backends = { QStringLiteral("sequential"), QStringLiteral("python-threads") };
     spec.workers = { 2 };
-    QCOMPARE(validateSpec(spec),
+    QCOMPARE(validateSpec(spec).error(),
         QStringLiteral("python-threads: the kernel 'mandelbrot' has no Python version (python-* run fib, sleep, spin, "
                        "primes; with python_native they call the C++ kernel instead)"));
 
     // With the C++ kernel through ctypes it runs; the command kernel, which needs its settings, still cannot.
     spec.options.pythonNative = true;
-    QCOMPARE(validateSpec(spec), QString());
+    QCOMPARE(validateSpec(spec).error(), QString());
     spec.kernel = QStringLiteral("command");
     spec.options.kernelSettings.insert(QStringLiteral("command"), QStringLiteral("true"));
-    QVERIFY(validateSpec(spec).startsWith(QStringLiteral("python-threads: the kernel 'command' cannot run")));
+    QVERIFY(validateSpec(spec).error().startsWith(QStringLiteral("python-threads: the kernel 'command' cannot run")));
 
     // execute refuses it as well, before starting anything.
     const auto b = backend(QStringLiteral("python-sequential"));
@@ -460,8 +460,8 @@ void TestPython::missingKernelLibrary()
         spec.backends = { QStringLiteral("python-threads") };
         spec.workers = { 2 };
         spec.options = native;
-        QVERIFY2(validateSpec(spec).contains(QStringLiteral("python_native needs ParLab's kernel library")),
-            qPrintable(validateSpec(spec)));
+        QVERIFY2(validateSpec(spec).error().contains(QStringLiteral("python_native needs ParLab's kernel library")),
+            qPrintable(validateSpec(spec).error()));
         // Without python_native the library is not needed.
         QVERIFY(backend(QStringLiteral("python-threads"))->availability().available);
     }

@@ -110,9 +110,8 @@ void TestRunOptions::everyOptionRoundTrips()
     ExperimentSpec spec;
     spec.kernel = QStringLiteral("fib");
     spec.options = options;
-    QString error;
-    const auto specBack = JsonImport::specFromObject(JsonExport::specObject(spec), &error);
-    QVERIFY2(specBack, qPrintable(error));
+    const auto specBack = JsonImport::specFromObject(JsonExport::specObject(spec));
+    QVERIFY2(specBack, qPrintable(specBack.error()));
     QVERIFY(specBack->options == options);
 }
 
@@ -234,7 +233,7 @@ void TestRunOptions::validateCatchesValuesSetInCode()
     spec.backends = { QStringLiteral("sequential") };
     spec.workers = { 1 };
     spec.options.chunksize = 0;
-    QCOMPARE(validateSpec(spec), QStringLiteral("chunksize must be a whole number from 1 to 1000000, not 0"));
+    QCOMPARE(validateSpec(spec).error(), QStringLiteral("chunksize must be a whole number from 1 to 1000000, not 0"));
 }
 
 void TestRunOptions::exportWithMisspeltOptionFailsToLoad()
@@ -245,8 +244,7 @@ void TestRunOptions::exportWithMisspeltOptionFailsToLoad()
     options.insert(QStringLiteral("relase_gil"), options.take(QStringLiteral("release_gil")));
     spec.insert(QStringLiteral("options"), options);
     file.insert(QStringLiteral("spec"), spec);
-    QString error;
-    QVERIFY(!JsonImport::fromJson(QJsonDocument(file).toJson(), &error));
+    QString error = JsonImport::fromJson(QJsonDocument(file).toJson()).error();
     QVERIFY2(error.startsWith(
                  QStringLiteral("spec.options: unknown option 'relase_gil': did you mean 'release_gil'? (known: ")),
         qPrintable(error));
@@ -255,16 +253,15 @@ void TestRunOptions::exportWithMisspeltOptionFailsToLoad()
     options.insert(QStringLiteral("chunksize"), -2);
     spec.insert(QStringLiteral("options"), options);
     file.insert(QStringLiteral("spec"), spec);
-    QVERIFY(!JsonImport::fromJson(QJsonDocument(file).toJson(), &error));
+    error = JsonImport::fromJson(QJsonDocument(file).toJson()).error();
     QCOMPARE(error, QStringLiteral("spec.options: chunksize must be a whole number from 1 to 1000000, not -2"));
 }
 
 void TestRunOptions::exportFrom01StillLoads()
 {
     // Written by `parlab run ... --format json` of 0.1.0, with every option of that release given.
-    QString error;
-    const auto result = JsonImport::fromJson(readFixture(QStringLiteral("export-0.1.json")), &error);
-    QVERIFY2(result, qPrintable(error));
+    const auto result = JsonImport::fromJson(readFixture(QStringLiteral("export-0.1.json")));
+    QVERIFY2(result, qPrintable(result.error()));
     const RunOptions& o = result->spec.options;
     QCOMPARE(o.chunksize, 2);
     QCOMPARE(o.taskTimeoutS, 30.0);

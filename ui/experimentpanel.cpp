@@ -367,8 +367,7 @@ ExperimentSpec ExperimentPanel::spec() const
     spec.kernel = m_kernel->currentData().toString();
     spec.inputs = parseInputs(m_inputs->text()).values;
     spec.backends = checkedBackends();
-    QString workersError;
-    spec.workers = parseWorkerCounts(m_workers->text(), QString(), &workersError);
+    spec.workers = parseWorkerCounts(m_workers->text(), QString()).value_or({});
     spec.repeats = m_repeats->value();
     spec.warmup = m_warmup->value();
     spec.options = options(spec.kernel);
@@ -387,21 +386,20 @@ void ExperimentPanel::revalidate()
     } else {
         m_inputsProblem->setText(tr("%n input(s)", nullptr, int(inputs.values.size())));
         if (kernel)
-            error = kernel->checkInputs(inputs.values);
+            error = kernel->checkInputs(inputs.values).error();
         if (!error.isEmpty())
             m_inputsProblem->setText(error.toHtmlEscaped());
     }
     // A red frame on the field that is wrong, as long as it is wrong.
     m_inputs->setStyleSheet(error.isEmpty() ? QString() : QStringLiteral("QLineEdit { border: 2px solid #e0484f; }"));
 
-    QString workersError;
-    parseWorkerCounts(m_workers->text(), tr("Workers"), &workersError);
+    const QString workersError = parseWorkerCounts(m_workers->text(), tr("Workers")).error();
     m_workers->setStyleSheet(
         workersError.isEmpty() ? QString() : QStringLiteral("QLineEdit { border: 2px solid #e0484f; }"));
     if (error.isEmpty())
         error = workersError;
     if (error.isEmpty())
-        error = validateSpec(spec());
+        error = validateSpec(spec()).error();
 
     m_problem->setText(error.isEmpty() ? QString() : QStringLiteral("⚠ ") + error);
     m_problem->setStyleSheet(error.isEmpty() ? QString() : QStringLiteral("color: #e0484f;"));

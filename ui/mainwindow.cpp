@@ -318,10 +318,9 @@ void MainWindow::createMenus()
 
 bool MainWindow::applyPreset(const QString& name)
 {
-    QString error;
-    const auto preset = Presets::find(name, &error);
+    const Result<Preset> preset = Presets::find(name);
     if (!preset) {
-        m_status->setText(error);
+        m_status->setText(preset.error());
         return false;
     }
     // "auto" (powers of two up to the cores) is shown as the counts it stands for here.
@@ -344,8 +343,8 @@ void MainWindow::startLesson(const QString& lessonId, const ExperimentSpec& spec
 {
     if (m_running)
         return;
-    if (const QString error = validateSpec(spec); !error.isEmpty()) {
-        m_status->setText(tr("Lesson cannot run: %1").arg(error));
+    if (const Result<void> valid = validateSpec(spec); !valid) {
+        m_status->setText(tr("Lesson cannot run: %1").arg(valid.error()));
         return;
     }
     // The form shows what runs, so the user can change it and run it again.

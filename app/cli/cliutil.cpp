@@ -1,28 +1,55 @@
 #include "cliutil.h"
 
 #include "atomicfile.h"
+#include "export/formatting.h"
 
 #include <QCommandLineParser>
-#include <QDir>
-#include <QFile>
-#include <QFileInfo>
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 namespace parlab::cli {
 
-void printOut(const QString& text)
+namespace {
+// The first error writing stdout (an errno), 0 while every write arrived.
+int outputError = 0;
+
+void write(std::FILE* stream, const QString& text)
 {
     const QByteArray bytes = text.toUtf8();
-    std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stdout);
-    std::fflush(stdout);
+    const bool written = std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stream) == size_t(bytes.size())
+        && std::fflush(stream) == 0;
+    if (!written && stream == stdout && outputError == 0)
+        outputError = errno != 0 ? errno : EIO;
+}
+} // namespace
+
+void printOut(const QString& text)
+{
+    write(stdout, Format::printable(text));
 }
 
 void printErr(const QString& text)
 {
-    const QByteArray bytes = text.toUtf8();
-    std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stderr);
-    std::fflush(stderr);
+    write(stderr, Format::printable(text));
+}
+
+void printControl(const QString& sequence)
+{
+    write(stderr, sequence);
+}
+
+Result<void> finishOutput()
+{
+    if (std::fflush(stdout) != 0 && outputError == 0)
+        outputError = errno != 0 ? errno : EIO;
+    if (std::ferror(stdout) && outputError == 0)
+        outputError = EIO;
+    if (outputError != 0)
+        return fail(
+            QStringLiteral("cannot write the output: %1").arg(QString::fromLocal8Bit(std::strerror(outputError))));
+    return {};
 }
 
 int usageError(const QString& command, const QString& message)
@@ -59,27 +86,14 @@ bool parseArguments(
     return true;
 }
 
-QString checkWritable(const QString& path)
+Result<void> checkWritable(const QString& path)
 {
-    const QFileInfo info(path);
-    if (info.isDir())
-        return QStringLiteral("'%1' is a folder, not a file").arg(path);
-    if (!info.absoluteDir().exists())
-        return QStringLiteral("cannot write '%1': the folder '%2' does not exist").arg(path, info.absolutePath());
-    const bool existed = info.exists();
-    QFile file(path);
-    // Append never truncates: an existing file keeps its contents until the run writes the new ones.
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Append))
-        return QStringLiteral("cannot write '%1': %2").arg(path, file.errorString());
-    file.close();
-    if (!existed)
-        file.remove();
-    return {};
+    return AtomicFile::check(path);
 }
 
-QString writeFile(const QString& path, const QByteArray& data)
+Result<void> writeFile(const QString& path, const QByteArray& data)
 {
-    return AtomicFile::write(path, data).error();
+    return AtomicFile::write(path, data);
 }
 
 QString columns(const QList<QStringList>& rows, const QList<bool>& right)

@@ -5,6 +5,7 @@
 #include "export/formatting.h"
 #include "export/htmlreport.h"
 #include "export/jsonexport.h"
+#include "export/jsonimport.h"
 #include "export/texttable.h"
 #include "history/comparison.h"
 #include "history/historystore.h"
@@ -38,13 +39,15 @@ Actions:
   delete ID...         remove runs and all their samples
   rename ID NAME       give a run a name (an empty NAME clears it)
   note ID TEXT         attach a note to a run (an empty TEXT clears it)
-  import FILE          add a JSON export (from `parlab run --export-json` or `history export`) as a new run
+  import FILE          add a JSON export (from `parlab run --export-json` or `history export`) as a new run: a
+                       regular file of at most %1 MiB, every value checked with the ranges `parlab run` uses
 
 ID is a run number from `list`, or `last` for the newest run.
 A run whose process was killed before it finished shows as interrupted, with every measurement it completed.
 list, show, compare and export only read: they open the history read-only (a read-only copy works) and never
 create, rewrite or move a file. A file that is not a ParLab run history is refused and left as it is.
-Exit codes: 0 ok, 1 the action failed (no such run, the history cannot be read or written), 2 bad usage.)";
+Exit codes: 0 ok, 1 the action failed (no such run, the history cannot be read or written, a file cannot be
+imported, stdout cannot be written), 2 bad usage.)";
 
 using JsonExport::number;
 
@@ -208,7 +211,7 @@ public:
 int historyCommand(const QStringList& arguments)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QString::fromUtf8(kDescription));
+    parser.setApplicationDescription(QString::fromUtf8(kDescription).arg(JsonImport::kMaxFileMiB));
     parser.addPositionalArgument(QStringLiteral("action"),
         QStringLiteral("list, show, compare, export, delete, rename, note or import"),
         QStringLiteral("<action> [arguments]"));
@@ -277,9 +280,9 @@ int historyCommand(const QStringList& arguments)
         return usageError(kHistoryCommand, QStringLiteral("export: give --output (JSON) or --html, not both"));
     for (const QCommandLineOption& option : { output, html }) {
         if (parser.isSet(option)) {
-            if (const QString problem = checkWritable(parser.value(option)); !problem.isEmpty())
+            if (const Result<void> writable = checkWritable(parser.value(option)); !writable)
                 return usageError(
-                    kHistoryCommand, QStringLiteral("--%1: %2").arg(option.names().constFirst(), problem));
+                    kHistoryCommand, QStringLiteral("--%1: %2").arg(option.names().constFirst(), writable.error()));
         }
     }
 
@@ -380,8 +383,8 @@ int historyCommand(const QStringList& arguments)
         if (!result)
             return exitCode;
         if (parser.isSet(html)) {
-            if (const QString problem = writeFile(parser.value(html), HtmlReport::toHtml(*result)); !problem.isEmpty())
-                return failure(problem);
+            if (const Result<void> written = writeFile(parser.value(html), HtmlReport::toHtml(*result)); !written)
+                return failure(written.error());
             printErr(QStringLiteral("wrote run %1 to %2\n").arg(*id).arg(parser.value(html)));
             return ExitOk;
         }
@@ -390,8 +393,8 @@ int historyCommand(const QStringList& arguments)
             printOut(QString::fromUtf8(data));
             return ExitOk;
         }
-        if (const QString problem = writeFile(parser.value(output), data); !problem.isEmpty())
-            return failure(problem);
+        if (const Result<void> written = writeFile(parser.value(output), data); !written)
+            return failure(written.error());
         printErr(QStringLiteral("wrote run %1 to %2\n").arg(*id).arg(parser.value(output)));
         return ExitOk;
     }
@@ -426,10 +429,10 @@ int historyCommand(const QStringList& arguments)
 
     // import
     const QString file = args[0];
-    QFile in(file);
-    if (!in.open(QIODevice::ReadOnly))
-        return failure(QStringLiteral("cannot read '%1': %2").arg(file, in.errorString()));
-    const Result<qint64> id = store.importJson(in.readAll(), QFileInfo(file).absoluteFilePath());
+    const Result<QByteArray> exported = JsonImport::readFile(file);
+    if (!exported)
+        return failure(exported.error());
+    const Result<qint64> id = store.importJson(*exported, QFileInfo(file).absoluteFilePath());
     if (!id)
         return failure(id.error());
     printErr(QStringLiteral("imported %1 as run %2\n").arg(file).arg(*id));

@@ -21,7 +21,6 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QFileInfo>
-#include <optional>
 
 namespace parlab::cli {
 
@@ -32,15 +31,16 @@ struct Exports {
     QString json, csv, markdown, trace, html;
 };
 
-std::optional<int> parseCount(const QString& option, const QString& text, QString& error)
+// A count flag's value, in the range the spec allows: "--repeat: 0 is out of range, use 1 to 10000".
+Result<int> parseCount(const QString& option, const QString& text, const CountRange& range)
 {
     bool ok = false;
-    const int value = text.trimmed().toInt(&ok);
-    if (!ok) {
-        error = QStringLiteral("--%1: '%2' is not a whole number").arg(option, text);
-        return std::nullopt;
-    }
-    return value;
+    const qint64 value = text.trimmed().toLongLong(&ok);
+    if (!ok)
+        return fail(QStringLiteral("--%1: '%2' is not a whole number").arg(option, text));
+    if (const Result<void> inRange = range.check(value); !inRange)
+        return fail(QStringLiteral("--%1: %2").arg(option, inRange.error()));
+    return int(value);
 }
 
 QByteArray render(const RunResult& result, const QString& format)
@@ -62,7 +62,8 @@ int runCommand(const QStringList& arguments)
         "Measures a kernel over a list of inputs on each backend and worker count, repeated, and prints wall "
         "time, speedup against sequential (with a 95% bootstrap interval), efficiency and the speedup of the "
         "longest-task-first schedule of these tasks (lpt bound). Progress goes to stderr, results to stdout.\n"
-        "Exit codes: 0 ok, 1 the run failed (a task failed or checksums differ), 2 bad usage or input, "
+        "Exit codes: 0 ok, 1 the run failed (a task failed or checksums differ, an export or stdout could not be "
+        "written), 2 bad usage or input, "
         "3 the run is not in the history (the history cannot be used, so nothing ran; or the run could not be "
         "stored and went to a recovery file beside it, added at its next open), 130 cancelled (Ctrl+C).\n"
         "--preset NAME starts from a ready-made experiment (see `parlab list presets`); options given as well "
@@ -134,12 +135,11 @@ int runCommand(const QStringList& arguments)
 
     // Everything is checked before anything runs. A preset fills the spec; options given override it.
     ExperimentSpec spec;
-    QString error;
     const bool fromPreset = parser.isSet(preset);
     if (fromPreset) {
-        const auto found = Presets::find(parser.value(preset).trimmed(), &error);
+        const Result<Preset> found = Presets::find(parser.value(preset).trimmed());
         if (!found)
-            return usageError(kCommand, error);
+            return usageError(kCommand, found.error());
         spec = found->spec;
     }
     // Without a preset every option counts, defaults included; with one only those given.
@@ -167,20 +167,21 @@ int runCommand(const QStringList& arguments)
         }
     }
     if (given(workers)) {
-        spec.workers = parseWorkerCounts(parser.value(workers), QStringLiteral("--workers"), &error);
-        if (!error.isEmpty())
-            return usageError(kCommand, error);
+        const Result<QList<int>> counts = parseWorkerCounts(parser.value(workers), QStringLiteral("--workers"));
+        if (!counts)
+            return usageError(kCommand, counts.error());
+        spec.workers = *counts;
     }
     if (given(repeat)) {
-        const auto repeats = parseCount(QStringLiteral("repeat"), parser.value(repeat), error);
+        const Result<int> repeats = parseCount(QStringLiteral("repeat"), parser.value(repeat), kRepeatRange);
         if (!repeats)
-            return usageError(kCommand, error);
+            return usageError(kCommand, repeats.error());
         spec.repeats = *repeats;
     }
     if (given(warmup)) {
-        const auto warmups = parseCount(QStringLiteral("warmup"), parser.value(warmup), error);
+        const Result<int> warmups = parseCount(QStringLiteral("warmup"), parser.value(warmup), kWarmupRange);
         if (!warmups)
-            return usageError(kCommand, error);
+            return usageError(kCommand, warmups.error());
         spec.warmup = *warmups;
     }
     if (const Result<void> applied = optionFlags.apply(parser, spec.options); !applied)
@@ -192,8 +193,8 @@ int runCommand(const QStringList& arguments)
         return usageError(kCommand,
             QStringLiteral("--format: unknown format '%1' (use %2)")
                 .arg(parser.value(format), formats.join(QStringLiteral(", "))));
-    if (const QString invalid = validateSpec(spec); !invalid.isEmpty())
-        return usageError(kCommand, invalid);
+    if (const Result<void> valid = validateSpec(spec); !valid)
+        return usageError(kCommand, valid.error());
 
     const Exports exports { parser.value(exportJson), parser.value(exportCsv), parser.value(exportMarkdown),
         parser.value(exportTrace), parser.value(exportHtml) };
@@ -203,8 +204,9 @@ int runCommand(const QStringList& arguments)
         if (path.isEmpty() && parser.isSet(option))
             return usageError(kCommand, QStringLiteral("--%1 needs a file name").arg(option.names().constFirst()));
         if (!path.isEmpty()) {
-            if (const QString problem = checkWritable(path); !problem.isEmpty())
-                return usageError(kCommand, QStringLiteral("--%1: %2").arg(option.names().constFirst(), problem));
+            if (const Result<void> writable = checkWritable(path); !writable)
+                return usageError(
+                    kCommand, QStringLiteral("--%1: %2").arg(option.names().constFirst(), writable.error()));
         }
     }
 
@@ -256,8 +258,8 @@ int runCommand(const QStringList& arguments)
                  std::pair { exports.html, exports.html.isEmpty() ? QByteArray() : HtmlReport::toHtml(result) } }) {
             if (path.isEmpty())
                 continue;
-            if (const QString problem = writeFile(path, data); !problem.isEmpty()) {
-                printErr(QStringLiteral("parlab run: error: %1\n").arg(problem));
+            if (const Result<void> written = writeFile(path, data); !written) {
+                printErr(QStringLiteral("parlab run: error: %1\n").arg(written.error()));
                 code = ExitRunFailed;
             }
         }

@@ -1,6 +1,7 @@
 #include "terminalprogress.h"
 
 #include "cliutil.h"
+#include "export/formatting.h"
 
 #include <cmath>
 #include <unistd.h>
@@ -35,14 +36,14 @@ void TerminalProgress::update(int done, int total, double etaS, const QString& c
     QString text = QStringLiteral("[%1] %2/%3  %4  %5").arg(bar).arg(done).arg(total).arg(eta, current);
     if (text.size() > 100)
         text = text.left(99) + QStringLiteral("…");
-    printErr(QStringLiteral("\r\x1b[2K") + text);
+    printControl(QStringLiteral("\r\x1b[2K") + Format::printable(text));
     m_drawn = true;
 }
 
 void TerminalProgress::clear()
 {
     if (m_drawn)
-        printErr(QStringLiteral("\r\x1b[2K"));
+        printControl(QStringLiteral("\r\x1b[2K"));
     m_drawn = false;
 }
 

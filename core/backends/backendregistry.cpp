@@ -74,10 +74,10 @@ Availability BackendRegistry::availability(const QString& id, const RunOptions& 
     return facts->availability ? facts->availability(options) : Availability {};
 }
 
-QString BackendRegistry::checkKernel(const QString& id, const Kernel& kernel, const RunOptions& options)
+Result<void> BackendRegistry::checkKernel(const QString& id, const Kernel& kernel, const RunOptions& options)
 {
     const BackendFacts* facts = find(id);
-    return facts && facts->checkKernel ? facts->checkKernel(id, kernel, options) : QString();
+    return facts && facts->checkKernel ? facts->checkKernel(id, kernel, options) : Result<void>();
 }
 
 QString BackendRegistry::checkWorkers(const QString& id, int workers, int inputs, const RunOptions& options)

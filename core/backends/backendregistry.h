@@ -1,6 +1,7 @@
 #pragma once
 
 #include "processlimits.h"
+#include "result.h"
 
 #include <QList>
 #include <QString>
@@ -33,9 +34,9 @@ struct BackendFacts {
     // Whether it can run here with `options` (the python path changes the answer); null when it always can.
     // Cheap, except that python-* start each interpreter once per program to ask its version.
     Availability (*availability)(const RunOptions& options) = nullptr;
-    // Why backend `id` cannot run `kernel` with `options` (a message naming both), or an empty string when it
-    // can; null when it runs every kernel.
-    QString (*checkKernel)(const QString& id, const Kernel& kernel, const RunOptions& options) = nullptr;
+    // Why backend `id` cannot run `kernel` with `options` (a message naming both), when it cannot; null when it
+    // runs every kernel.
+    Result<void> (*checkKernel)(const QString& id, const Kernel& kernel, const RunOptions& options) = nullptr;
     // What runs the tasks when it is not this program, with `options` ("Python 3.11.2 (/usr/bin/python3)");
     // null, or an empty string, otherwise.
     QString (*runtime)(const RunOptions& options) = nullptr;
@@ -58,8 +59,8 @@ const BackendFacts* find(const QString& id);
 BackendFacts factsOf(const QString& id);
 // Whether `id` can run here with `options`; an unknown id cannot, with a "did you mean".
 Availability availability(const QString& id, const RunOptions& options);
-// Why `id` cannot run `kernel` with `options`, or an empty string.
-QString checkKernel(const QString& id, const Kernel& kernel, const RunOptions& options);
+// Why `id` cannot run `kernel` with `options`, when it cannot.
+Result<void> checkKernel(const QString& id, const Kernel& kernel, const RunOptions& options);
 // Why `id` cannot start `workers` workers for `inputs` inputs here (a message naming the cap and the limit
 // behind it), or an empty string: ProcessLimits::cap of its footprint. Ranks on the hosts of a hostfile are not
 // capped by this machine.

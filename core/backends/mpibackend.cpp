@@ -135,10 +135,9 @@ void MpiBackend::execute(
         open = child.readStdout();
         QByteArray line;
         while (child.takeLine(line)) {
-            QString error;
-            const auto message = WorkerProtocol::parse(line, error);
+            const Result<WorkerProtocol::Message> message = WorkerProtocol::parse(line);
             if (!message)
-                fail(QStringLiteral("protocol error from mpirun (pid %1): %2").arg(child.pid()).arg(error));
+                fail(QStringLiteral("protocol error from mpirun (pid %1): %2").arg(child.pid()).arg(message.error()));
             switch (message->kind) {
             case WorkerProtocol::Message::Kind::Ready:
                 rankPids.append(message->pid);

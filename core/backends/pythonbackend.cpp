@@ -292,20 +292,21 @@ Availability PythonBackend::availability() const
     return pythonAvailability(m_python, m_pythonProblem, m_native);
 }
 
-QString PythonBackend::checkKernel(const QString& id, const Kernel& kernel, const RunOptions& options)
+Result<void> PythonBackend::checkKernel(const QString& id, const Kernel& kernel, const RunOptions& options)
 {
     if (options.pythonNative) {
         // The library makes kernels with default settings; one that needs settings cannot come through it.
         if (!kernel.settings().isEmpty())
-            return QStringLiteral("%1: the kernel '%2' cannot run through ParLab's kernel library with "
-                                  "python_native, which takes no settings")
-                .arg(id, kernel.name());
+            return parlab::fail(QStringLiteral("%1: the kernel '%2' cannot run through ParLab's kernel library with "
+                                               "python_native, which takes no settings")
+                                    .arg(id, kernel.name()));
         return {};
     }
     if (!pythonKernels().contains(kernel.name()))
-        return QStringLiteral("%1: the kernel '%2' has no Python version (python-* run %3; with python_native "
-                              "they call the C++ kernel instead)")
-            .arg(id, kernel.name(), pythonKernels().join(QStringLiteral(", ")));
+        return parlab::fail(
+            QStringLiteral("%1: the kernel '%2' has no Python version (python-* run %3; with python_native "
+                           "they call the C++ kernel instead)")
+                .arg(id, kernel.name(), pythonKernels().join(QStringLiteral(", "))));
     return {};
 }
 
@@ -439,8 +440,8 @@ QJsonObject PythonBackend::nextMessage(RunControl& control, const QString& doing
 void PythonBackend::execute(
     const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control, QList<TaskSpan>& spans)
 {
-    if (const QString problem = checkKernel(id(), kernel, m_options); !problem.isEmpty())
-        throw BackendError(problem);
+    if (const Result<void> runs = checkKernel(id(), kernel, m_options); !runs)
+        throw BackendError(runs.error());
     if (const Availability a = availability(); !a.available)
         throw BackendError(QStringLiteral("%1 cannot run here: %2").arg(id(), a.reason));
     const int count = int(inputs.size());

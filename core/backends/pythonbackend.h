@@ -33,7 +33,7 @@ public:
     static Availability availabilityWith(const RunOptions& options);
     // Why python-* backend `id` cannot run `kernel`: one without a Python version, or with python_native one
     // that has settings (the library makes kernels with default settings).
-    static QString checkKernel(const QString& id, const Kernel& kernel, const RunOptions& options);
+    static Result<void> checkKernel(const QString& id, const Kernel& kernel, const RunOptions& options);
     // "Python 3.11.2 (/usr/bin/python3)", plus whether it is free-threaded and whether kernels are native;
     // empty when there is no working interpreter.
     static QString runtimeWith(const RunOptions& options);

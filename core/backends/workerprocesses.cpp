@@ -195,10 +195,10 @@ void WorkerProcesses::run(const Kernel& kernel, const QList<qint64>& inputs, int
             const bool open = child.readStdout();
             QByteArray line;
             while (child.takeLine(line)) {
-                QString error;
-                const auto message = WorkerProtocol::parse(line, error);
+                const Result<WorkerProtocol::Message> message = WorkerProtocol::parse(line);
                 if (!message)
-                    failWith(QStringLiteral("protocol error from worker pid %1: %2").arg(child.pid()).arg(error));
+                    failWith(
+                        QStringLiteral("protocol error from worker pid %1: %2").arg(child.pid()).arg(message.error()));
                 switch (message->kind) {
                 case WorkerProtocol::Message::Kind::Ready:
                     break;

@@ -42,4 +42,29 @@ QString Format::checksum(quint64 value)
     return QStringLiteral("%1").arg(value, 16, 16, QLatin1Char('0'));
 }
 
+QString Format::printable(const QString& text)
+{
+    // A carriage return before a newline ends a line (CSV's CRLF); alone it would return to the line's start and
+    // let what follows overwrite what came before.
+    auto control = [&text](qsizetype i) {
+        const char16_t c = text[i].unicode();
+        if (c == u'\r')
+            return i + 1 >= text.size() || text[i + 1] != u'\n';
+        return (c < 0x20 && c != u'\n' && c != u'\t') || (c >= 0x7f && c <= 0x9f);
+    };
+    QString safe;
+    qsizetype copied = 0; // the text before this index is in `safe`
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        if (!control(i))
+            continue;
+        safe += QStringView(text).mid(copied, i - copied);
+        safe += QStringLiteral("\\u%1").arg(int(text[i].unicode()), 4, 16, QLatin1Char('0'));
+        copied = i + 1;
+    }
+    if (copied == 0)
+        return text;
+    safe += QStringView(text).mid(copied);
+    return safe;
+}
+
 } // namespace parlab

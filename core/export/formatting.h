@@ -16,6 +16,12 @@ QString speedup(double value, int decimals = 2);
 QString percent(double fraction);
 // Sixteen hex digits: checksums are 64-bit and must survive JSON readers that use doubles.
 QString checksum(quint64 value);
+// `text` safe to print on a terminal: every control character (C0, DEL, C1) but newline, tab and the carriage
+// return of a CRLF written as \u00XX, so that a name, note or error read from a file cannot move the cursor,
+// recolour, retitle or clear the terminal it is printed on. The CLI's printers put all they print through this.
+// JSON's own escape, so JSON output stays JSON that reads back to the same text (QJsonDocument escapes C0 itself
+// but writes DEL and C1 as they are).
+QString printable(const QString& text);
 } // namespace Format
 
 } // namespace parlab

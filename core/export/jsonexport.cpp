@@ -26,29 +26,49 @@ QJsonArray numbers(const QList<double>& values)
 }
 } // namespace
 
+const QList<JsonExport::Figure>& JsonExport::figures()
+{
+    static const QList<Figure> list {
+        { "median_s", &SampleStats::median },
+        { "mean_s", &SampleStats::mean },
+        { "stddev_s", &SampleStats::stddev },
+        { "min_s", &SampleStats::min },
+        { "max_s", &SampleStats::max },
+        { "cv", &SampleStats::cv },
+        { "cpu_s", nullptr, &Measurement::cpuMedianS },
+        { "speedup", nullptr, &Measurement::speedup },
+        { "efficiency", nullptr, &Measurement::efficiency },
+        { "imbalance", nullptr, &Measurement::imbalance },
+    };
+    return list;
+}
+
+double& JsonExport::Figure::of(Measurement& m) const
+{
+    return wall ? m.wall.*wall : m.*own;
+}
+
+double JsonExport::Figure::of(const Measurement& m) const
+{
+    return wall ? m.wall.*wall : m.*own;
+}
+
 QJsonObject JsonExport::measurementObject(const Measurement& m)
 {
     QJsonArray outliers;
     for (int i : m.wall.outliers)
         outliers.append(i);
-    return {
+    QJsonObject object {
         { QStringLiteral("backend"), m.backend },
         { QStringLiteral("workers"), m.workers },
         { QStringLiteral("samples_s"), numbers(m.samplesS) },
-        { QStringLiteral("median_s"), number(m.wall.median) },
-        { QStringLiteral("mean_s"), number(m.wall.mean) },
-        { QStringLiteral("stddev_s"), number(m.wall.stddev) },
-        { QStringLiteral("min_s"), number(m.wall.min) },
-        { QStringLiteral("max_s"), number(m.wall.max) },
-        { QStringLiteral("cv"), number(m.wall.cv) },
-        { QStringLiteral("cpu_s"), number(m.cpuMedianS) },
-        { QStringLiteral("speedup"), number(m.speedup) },
         { QStringLiteral("speedup_ci"), QJsonArray { number(m.speedupLow), number(m.speedupHigh) } },
-        { QStringLiteral("efficiency"), number(m.efficiency) },
-        { QStringLiteral("imbalance"), number(m.imbalance) },
         { QStringLiteral("checksum"), Format::checksum(m.checksum) },
         { QStringLiteral("outliers"), outliers },
     };
+    for (const Figure& figure : figures())
+        object.insert(QLatin1String(figure.key), number(figure.of(m)));
+    return object;
 }
 
 QJsonValue JsonExport::number(double value)

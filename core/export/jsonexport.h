@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QList>
 
 QT_BEGIN_NAMESPACE
 class QJsonObject;
@@ -14,6 +15,7 @@ struct Environment;
 struct ExperimentSpec;
 struct Measurement;
 struct RunResult;
+struct SampleStats;
 
 // The documented JSON schema (DESIGN.md, "Export formats"): the same file from the CLI and the GUI.
 namespace JsonExport {
@@ -27,6 +29,19 @@ QJsonObject environmentObject(const Environment& environment); // without the go
 QJsonObject boundsObject(const Bounds& bounds); // critical and lpt, without the task costs
 // One entry of `results`: a measurement's samples and figures.
 QJsonObject measurementObject(const Measurement& measurement);
+
+// A figure of a measurement that an entry of `results` carries as one number (null when unknown): the list
+// measurementObject writes and JsonImport reads, so that a new figure is one line here besides the struct and
+// the analysis that derives it. Every one is 0 or more.
+struct Figure {
+    const char* key = nullptr; // "median_s"
+    double SampleStats::*wall = nullptr; // one of the wall-time statistics (Measurement::wall), or
+    double Measurement::*own = nullptr; // a figure of the measurement itself
+
+    double& of(Measurement& measurement) const;
+    double of(const Measurement& measurement) const;
+};
+const QList<Figure>& figures();
 // JSON has no NaN: an unknown figure is null.
 QJsonValue number(double value);
 } // namespace JsonExport

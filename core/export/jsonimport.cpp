@@ -1,13 +1,26 @@
 #include "jsonimport.h"
 
+#include "jsonexport.h"
+#include "jsonfield.h"
+#include "kernels/kernel.h"
+#include "kernels/kernelregistry.h"
 #include "runoptions.h"
 #include "stats/analysis.h"
 #include "unknown.h"
 
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonParseError>
+#include <QRegularExpression>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
+#include <fcntl.h>
+#include <limits>
+#include <memory>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace parlab {
 
@@ -17,32 +30,38 @@ struct ImportError {
     QString message;
 };
 
-QString typeName(const QJsonValue& value)
-{
-    switch (value.type()) {
-    case QJsonValue::Null:
-        return QStringLiteral("null");
-    case QJsonValue::Bool:
-        return QStringLiteral("a boolean");
-    case QJsonValue::Double:
-        return QStringLiteral("a number");
-    case QJsonValue::String:
-        return QStringLiteral("a string");
-    case QJsonValue::Array:
-        return QStringLiteral("an array");
-    case QJsonValue::Object:
-        return QStringLiteral("an object");
-    case QJsonValue::Undefined:
-        return QStringLiteral("nothing (the field is missing)");
-    }
-    return QStringLiteral("something else");
-}
+// How much a reader checks: the schema's types and ranges (what the history stores), or also that the names are
+// ones this build has and the spec could have run (a file a user hands ParLab).
+enum class Names { Unchecked, Checked };
+
+// Every qint64: the range of a field whose only limit is its type.
+constexpr CountRange kAnyInteger { std::numeric_limits<qint64>::min(), std::numeric_limits<qint64>::max() };
+// A count stored in an int with no range of its own, 0 for unknown (environment.logical_cores).
+constexpr CountRange kCountInInt { 0, std::numeric_limits<int>::max() };
 
 // Not named fail: that is parlab::fail (result.h), which a helper of that name here would hide from the files
 // batched with this one in a unity build.
+[[noreturn]] void refuse(const QString& field, const QString& why)
+{
+    throw ImportError { QStringLiteral("%1: %2").arg(field, why) };
+}
+
 [[noreturn]] void throwMismatch(const QString& field, const QString& expected, const QJsonValue& got)
 {
-    throw ImportError { QStringLiteral("%1: expected %2, got %3").arg(field, expected, typeName(got)) };
+    refuse(field, QStringLiteral("expected %1, got %2").arg(expected, JsonField::typeName(got)));
+}
+
+template<typename T> T orRefuse(Result<T> read, const QString& field)
+{
+    if (!read)
+        refuse(field, read.error());
+    return std::move(read).value();
+}
+
+void orRefuse(const Result<void>& check, const QString& field)
+{
+    if (!check)
+        refuse(field, check.error());
 }
 
 QString join(const QString& parent, const QString& key)
@@ -79,38 +98,30 @@ QString string(const QJsonObject& parent, const QString& path, const QString& ke
     return value.toString();
 }
 
-// A number, or null (written for unknown figures) read as NaN. Missing optional fields are NaN too.
-double number(const QJsonObject& parent, const QString& path, const QString& key, bool required = false)
+qint64 count(const QJsonValue& value, const QString& field, const CountRange& range)
 {
-    const QJsonValue value = parent.value(key);
-    if (value.isNull() || (value.isUndefined() && !required))
+    return orRefuse(JsonField::count(value, range), field);
+}
+
+// A figure: a finite number of 0 or more, or null (written for an unknown figure) read as unknown.
+double figure(const QJsonValue& value, const QString& field)
+{
+    if (value.isNull())
         return kUnknown;
     if (!value.isDouble())
-        throwMismatch(join(path, key), QStringLiteral("a number or null"), value);
-    return value.toDouble();
+        throwMismatch(field, QStringLiteral("a number or null"), value);
+    return orRefuse(JsonField::number(value, 0), field);
 }
 
-qint64 integer(const QJsonValue& value, const QString& field)
+// Format::checksum's form: up to 16 hex digits.
+quint64 checksum(const QJsonValue& value, const QString& field)
 {
-    if (!value.isDouble() || value.toDouble() != std::floor(value.toDouble()))
-        throwMismatch(field, QStringLiteral("a whole number"), value);
-    return qint64(value.toDouble());
-}
-
-quint64 checksum(const QJsonObject& parent, const QString& path, const QString& key)
-{
-    const QJsonValue value = parent.value(key);
-    if (value.isUndefined())
-        return 0;
     if (!value.isString())
-        throwMismatch(join(path, key), QStringLiteral("a checksum of hex digits"), value);
-    bool ok = false;
-    const quint64 parsed = value.toString().toULongLong(&ok, 16);
-    if (!ok)
-        throw ImportError {
-            QStringLiteral("%1: '%2' is not a checksum of hex digits").arg(join(path, key), value.toString())
-        };
-    return parsed;
+        throwMismatch(field, QStringLiteral("a checksum of hex digits"), value);
+    static const QRegularExpression hex(QStringLiteral("^[0-9a-fA-F]{1,16}$"));
+    if (!hex.match(value.toString()).hasMatch())
+        refuse(field, QStringLiteral("'%1' is not a checksum of hex digits").arg(value.toString()));
+    return value.toString().toULongLong(nullptr, 16);
 }
 
 Environment environment(const QJsonObject& o)
@@ -119,139 +130,170 @@ Environment environment(const QJsonObject& o)
     Environment env;
     env.cpu = string(o, path, QStringLiteral("cpu"), false);
     if (o.contains(QStringLiteral("logical_cores")))
-        env.logicalCores
-            = int(integer(o.value(QStringLiteral("logical_cores")), join(path, QStringLiteral("logical_cores"))));
+        env.logicalCores = int(
+            count(o.value(QStringLiteral("logical_cores")), join(path, QStringLiteral("logical_cores")), kCountInInt));
     env.os = string(o, path, QStringLiteral("os"), false);
     env.qt = string(o, path, QStringLiteral("qt"), false);
     env.compiler = string(o, path, QStringLiteral("compiler"), false);
     env.buildType = string(o, path, QStringLiteral("build_type"), false);
-    const double load = number(o, path, QStringLiteral("load_avg"));
-    env.loadAverage = std::isfinite(load) ? load : 0.0;
+    if (o.contains(QStringLiteral("load_avg"))) // null: not known where the run was measured
+        env.loadAverage = figure(o.value(QStringLiteral("load_avg")), join(path, QStringLiteral("load_avg")));
     env.governor = string(o, path, QStringLiteral("governor"), false);
     return env;
 }
 
-ExperimentSpec spec(const QJsonObject& o)
+ExperimentSpec spec(const QJsonObject& o, Names names)
 {
     const QString path = QStringLiteral("spec");
     ExperimentSpec s;
     s.kernel = string(o, path, QStringLiteral("kernel"));
-    const QJsonArray inputs = array(o.value(QStringLiteral("inputs")), join(path, QStringLiteral("inputs")));
-    for (qsizetype i = 0; i < inputs.size(); ++i)
-        s.inputs.append(integer(inputs.at(i), indexed(join(path, QStringLiteral("inputs")), i)));
-    const QJsonArray backends = array(o.value(QStringLiteral("backends")), join(path, QStringLiteral("backends")));
+    std::unique_ptr<Kernel> kernel;
+    if (names == Names::Checked) {
+        orRefuse(checkKernelName(s.kernel), join(path, QStringLiteral("kernel")));
+        kernel = KernelRegistry::create(s.kernel);
+    }
+    auto list = [&](const QString& key, const QString& what) {
+        QJsonArray values = array(o.value(key), join(path, key));
+        if (values.isEmpty() && names == Names::Checked)
+            refuse(join(path, key), QStringLiteral("expected at least one %1, got none").arg(what));
+        return values;
+    };
+
+    const QJsonArray inputs = list(QStringLiteral("inputs"), QStringLiteral("input"));
+    for (qsizetype i = 0; i < inputs.size(); ++i) {
+        const QString field = indexed(join(path, QStringLiteral("inputs")), i);
+        const Result<qint64> input = JsonField::count(inputs.at(i), kAnyInteger);
+        if (!input && kernel) // no qint64 holds it: named with the kernel's range
+            orRefuse(JsonField::count(inputs.at(i), { kernel->range().min, kernel->range().max }), field);
+        s.inputs.append(orRefuse(input, field));
+        if (kernel) // the words of `parlab run --inputs`
+            orRefuse(kernel->checkInput(s.inputs.constLast()), field);
+    }
+
+    const QJsonArray backends = list(QStringLiteral("backends"), QStringLiteral("backend"));
     for (qsizetype i = 0; i < backends.size(); ++i) {
+        const QString field = indexed(join(path, QStringLiteral("backends")), i);
         if (!backends.at(i).isString())
-            throwMismatch(
-                indexed(join(path, QStringLiteral("backends")), i), QStringLiteral("a backend id"), backends.at(i));
+            throwMismatch(field, QStringLiteral("a backend id"), backends.at(i));
+        if (names == Names::Checked)
+            orRefuse(checkBackendId(backends.at(i).toString()), field);
         s.backends.append(backends.at(i).toString());
     }
-    const QJsonArray workers = array(o.value(QStringLiteral("workers")), join(path, QStringLiteral("workers")));
+
+    const QJsonArray workers = list(QStringLiteral("workers"), QStringLiteral("worker count"));
     for (qsizetype i = 0; i < workers.size(); ++i)
-        s.workers.append(int(integer(workers.at(i), indexed(join(path, QStringLiteral("workers")), i))));
+        s.workers.append(int(count(workers.at(i), indexed(join(path, QStringLiteral("workers")), i), kWorkerRange)));
     if (o.contains(QStringLiteral("repeats")))
-        s.repeats = int(integer(o.value(QStringLiteral("repeats")), join(path, QStringLiteral("repeats"))));
+        s.repeats = int(count(o.value(QStringLiteral("repeats")), join(path, QStringLiteral("repeats")), kRepeatRange));
     if (o.contains(QStringLiteral("warmup")))
-        s.warmup = int(integer(o.value(QStringLiteral("warmup")), join(path, QStringLiteral("warmup"))));
+        s.warmup = int(count(o.value(QStringLiteral("warmup")), join(path, QStringLiteral("warmup")), kWarmupRange));
     // Options are strict where the rest of the schema is lenient: a misspelt option read as its default would
     // change what the stored run claims to have measured.
-    auto options = RunOptions::fromJson(o.value(QStringLiteral("options")), join(path, QStringLiteral("options")));
+    // RunOptions' messages start with the field ("spec.options: unknown option 'chunksze' ..."). Missing, they
+    // are the defaults (0.1 wrote only what was set); null is no object of options.
+    if (o.value(QStringLiteral("options")).isNull())
+        throwMismatch(join(path, QStringLiteral("options")), QStringLiteral("an object"), QJsonValue::Null);
+    const Result<RunOptions> options
+        = RunOptions::fromJson(o.value(QStringLiteral("options")), join(path, QStringLiteral("options")));
     if (!options)
         throw ImportError { options.error() };
     s.options = *options;
+    // What no single field shows: the kernel's settings, a backend that cannot run the kernel.
+    if (names == Names::Checked)
+        orRefuse(validateSpec(s, SpecCheck::Recorded), path);
     return s;
 }
 
 Bounds bounds(const QJsonObject& o)
 {
+    const QString path = QStringLiteral("bounds");
     Bounds b;
-    b.critical = number(o, QStringLiteral("bounds"), QStringLiteral("critical"));
+    if (o.contains(QStringLiteral("critical")))
+        b.critical = figure(o.value(QStringLiteral("critical")), join(path, QStringLiteral("critical")));
     if (o.contains(QStringLiteral("lpt"))) {
-        const QJsonObject lpt = object(o.value(QStringLiteral("lpt")), QStringLiteral("bounds.lpt"));
+        const QString lptPath = join(path, QStringLiteral("lpt"));
+        const QJsonObject lpt = object(o.value(QStringLiteral("lpt")), lptPath);
         for (auto it = lpt.constBegin(); it != lpt.constEnd(); ++it) {
-            bool ok = false;
-            const int workers = it.key().toInt(&ok);
-            if (!ok || workers < 1)
-                throw ImportError { QStringLiteral("bounds.lpt: key '%1' is not a worker count").arg(it.key()) };
-            if (!it.value().isDouble() && !it.value().isNull())
-                throwMismatch(
-                    QStringLiteral("bounds.lpt.%1").arg(it.key()), QStringLiteral("a number or null"), it.value());
-            b.lpt.insert(workers, it.value().isNull() ? kUnknown : it.value().toDouble());
+            const QString field = join(lptPath, it.key());
+            bool whole = false;
+            const qint64 workers = it.key().toLongLong(&whole);
+            if (!whole)
+                refuse(field, QStringLiteral("the key '%1' is not a worker count").arg(it.key()));
+            orRefuse(kWorkerRange.check(workers), field);
+            b.lpt.insert(int(workers), figure(it.value(), field));
         }
     }
     return b;
 }
 
-// Reads over `m`, which keeps what the schema does not carry (spans, states, per-repeat CPU times).
-Measurement measurement(const QJsonObject& o, const QString& path, Measurement m = {})
+// What one entry of `results` measured, into `m`: backend, workers, samples and checksum.
+void measured(const QJsonObject& o, const QString& path, Measurement& m, Names names)
 {
     m.backend = string(o, path, QStringLiteral("backend"));
-    m.workers = int(integer(o.value(QStringLiteral("workers")), join(path, QStringLiteral("workers"))));
-    if (m.workers < 1)
-        throw ImportError { QStringLiteral("%1: %2 is not a worker count (1 or more)")
-                                .arg(join(path, QStringLiteral("workers")))
-                                .arg(m.workers) };
+    if (names == Names::Checked)
+        orRefuse(checkBackendId(m.backend), join(path, QStringLiteral("backend")));
+    m.workers = int(count(o.value(QStringLiteral("workers")), join(path, QStringLiteral("workers")), kWorkerRange));
     const QString samplesPath = join(path, QStringLiteral("samples_s"));
     const QJsonArray samples = array(o.value(QStringLiteral("samples_s")), samplesPath);
+    // The export leaves out what measured nothing; the history keeps a measurement whose every repeat failed.
+    if (samples.isEmpty() && names == Names::Checked)
+        refuse(samplesPath, QStringLiteral("expected at least one sample, got none"));
     m.samplesS.clear();
-    m.wall.outliers.clear();
     for (qsizetype i = 0; i < samples.size(); ++i) {
+        const QString field = indexed(samplesPath, i);
         if (!samples.at(i).isDouble())
-            throwMismatch(indexed(samplesPath, i), QStringLiteral("a number of seconds"), samples.at(i));
-        m.samplesS.append(samples.at(i).toDouble());
+            throwMismatch(field, QStringLiteral("a number of seconds"), samples.at(i));
+        m.samplesS.append(orRefuse(JsonField::number(samples.at(i), 0), field));
     }
-    m.wall.median = number(o, path, QStringLiteral("median_s"));
-    m.wall.mean = number(o, path, QStringLiteral("mean_s"));
-    m.wall.stddev = number(o, path, QStringLiteral("stddev_s"));
-    m.wall.min = number(o, path, QStringLiteral("min_s"));
-    m.wall.max = number(o, path, QStringLiteral("max_s"));
-    m.wall.cv = number(o, path, QStringLiteral("cv"));
-    m.cpuMedianS = number(o, path, QStringLiteral("cpu_s"));
-    m.speedup = number(o, path, QStringLiteral("speedup"));
+    if (o.contains(QStringLiteral("checksum")))
+        m.checksum = checksum(o.value(QStringLiteral("checksum")), join(path, QStringLiteral("checksum")));
+}
+
+// The figures one entry of `results` states, over those `m` has: each one present replaces m's.
+void stated(const QJsonObject& o, const QString& path, Measurement& m)
+{
+    for (const JsonExport::Figure& f : JsonExport::figures()) {
+        const QString key = QLatin1String(f.key);
+        if (o.contains(key))
+            f.of(m) = figure(o.value(key), join(path, key));
+    }
     if (o.contains(QStringLiteral("speedup_ci"))) {
         const QString ciPath = join(path, QStringLiteral("speedup_ci"));
         const QJsonArray ci = array(o.value(QStringLiteral("speedup_ci")), ciPath);
         if (ci.size() != 2)
-            throw ImportError { QStringLiteral("%1: expected [low, high], got %2 values").arg(ciPath).arg(ci.size()) };
-        for (qsizetype i = 0; i < 2; ++i) {
-            if (!ci.at(i).isDouble() && !ci.at(i).isNull())
-                throwMismatch(indexed(ciPath, i), QStringLiteral("a number or null"), ci.at(i));
-        }
-        m.speedupLow = ci.at(0).isNull() ? kUnknown : ci.at(0).toDouble();
-        m.speedupHigh = ci.at(1).isNull() ? kUnknown : ci.at(1).toDouble();
+            refuse(ciPath, QStringLiteral("expected [low, high], got %1 values").arg(ci.size()));
+        m.speedupLow = figure(ci.at(0), indexed(ciPath, 0));
+        m.speedupHigh = figure(ci.at(1), indexed(ciPath, 1));
     }
-    m.efficiency = number(o, path, QStringLiteral("efficiency"));
-    m.imbalance = number(o, path, QStringLiteral("imbalance")); // since 0.2; else derived from the spans below
-    m.checksum = checksum(o, path, QStringLiteral("checksum"));
     if (o.contains(QStringLiteral("outliers"))) {
         const QString outliersPath = join(path, QStringLiteral("outliers"));
         const QJsonArray outliers = array(o.value(QStringLiteral("outliers")), outliersPath);
+        m.wall.outliers.clear();
         for (qsizetype i = 0; i < outliers.size(); ++i) {
-            const qint64 index = integer(outliers.at(i), indexed(outliersPath, i));
+            const QString field = indexed(outliersPath, i);
+            const qint64 index = count(outliers.at(i), field, kAnyInteger);
             if (index < 0 || index >= m.samplesS.size())
-                throw ImportError { QStringLiteral("%1: sample %2 does not exist (there are %3)")
-                                        .arg(indexed(outliersPath, i))
-                                        .arg(index)
-                                        .arg(m.samplesS.size()) };
+                refuse(
+                    field, QStringLiteral("sample %1 does not exist (there are %2)").arg(index).arg(m.samplesS.size()));
             m.wall.outliers.append(int(index));
         }
     }
-    return m;
 }
 
 RunResult read(const QJsonObject& root)
 {
     if (root.contains(QStringLiteral("tool"))
         && root.value(QStringLiteral("tool")).toString() != QStringLiteral("parlab"))
-        throw ImportError { QStringLiteral("tool: '%1' is not parlab; this is not a ParLab export")
-                                .arg(root.value(QStringLiteral("tool")).toVariant().toString()) };
+        refuse(QStringLiteral("tool"),
+            QStringLiteral("'%1' is not parlab; this is not a ParLab export")
+                .arg(root.value(QStringLiteral("tool")).toVariant().toString()));
     RunResult result;
     const QString created = string(root, {}, QStringLiteral("created"));
     result.created = QDateTime::fromString(created, Qt::ISODateWithMs);
     if (!result.created.isValid())
-        throw ImportError { QStringLiteral("created: '%1' is not an ISO 8601 date and time").arg(created) };
+        refuse(QStringLiteral("created"), QStringLiteral("'%1' is not an ISO 8601 date and time").arg(created));
     result.environment = environment(object(root.value(QStringLiteral("environment")), QStringLiteral("environment")));
-    result.spec = spec(object(root.value(QStringLiteral("spec")), QStringLiteral("spec")));
+    result.spec = spec(object(root.value(QStringLiteral("spec")), QStringLiteral("spec")), Names::Checked);
     if (root.contains(QStringLiteral("warnings"))) {
         const QJsonArray warnings = array(root.value(QStringLiteral("warnings")), QStringLiteral("warnings"));
         for (qsizetype i = 0; i < warnings.size(); ++i) {
@@ -271,26 +313,27 @@ RunResult read(const QJsonObject& root)
         }
     }
     const QJsonArray results = array(root.value(QStringLiteral("results")), QStringLiteral("results"));
+    QList<QJsonObject> entries;
     for (qsizetype i = 0; i < results.size(); ++i) {
         const QString path = indexed(QStringLiteral("results"), i);
-        Measurement m = measurement(object(results.at(i), path), path);
+        entries.append(object(results.at(i), path));
+        Measurement m;
+        measured(entries.constLast(), path, m, Names::Checked);
         if (result.find(m.backend, m.workers))
-            throw ImportError { QStringLiteral("%1: %2 appears twice").arg(path, m.label()) };
+            refuse(path, QStringLiteral("%1 appears twice").arg(m.label()));
         result.measurements.append(m);
     }
-    result.referenceChecksum = checksum(root, {}, QStringLiteral("reference_checksum"));
+    if (root.contains(QStringLiteral("reference_checksum")))
+        result.referenceChecksum
+            = checksum(root.value(QStringLiteral("reference_checksum")), QStringLiteral("reference_checksum"));
 
-    // What the schema leaves out but the samples determine; the figures the file states are kept as stated.
+    // The history's path: every figure derived from the samples, then the file's stated figures over them.
     RunResult derived = result;
-    analyse(derived);
+    analyse(derived, Intervals::Skip);
     for (qsizetype i = 0; i < result.measurements.size(); ++i) {
-        Measurement& m = result.measurements[i];
-        const Measurement& d = derived.measurements.at(i);
-        m.wall.mad = d.wall.mad;
-        m.selfSpeedup = d.selfSpeedup;
-        m.karpFlatt = d.karpFlatt;
-        if (!std::isfinite(m.imbalance))
-            m.imbalance = d.imbalance;
+        Measurement m = derived.measurements.at(i);
+        stated(entries.at(i), indexed(QStringLiteral("results"), i), m);
+        result.measurements[i] = std::move(m);
     }
     result.amdahlSerialFraction = derived.amdahlSerialFraction;
     for (const Measurement& m : std::as_const(result.measurements))
@@ -299,61 +342,102 @@ RunResult read(const QJsonObject& root)
     return result;
 }
 
-// Runs one of the readers above: its value, or nullopt with `error` set to what it threw.
-template<typename Read> auto caught(Read read, QString* error) -> std::optional<decltype(read())>
+// Runs one of the readers above: its value, or the message it threw.
+template<typename Read> auto caught(Read read) -> Result<decltype(read())>
 {
     try {
         return read();
     } catch (const ImportError& e) {
-        if (error)
-            *error = e.message;
-        return std::nullopt;
+        return fail(e.message);
     }
+}
+
+QString mebibytes(qint64 bytes)
+{
+    return QStringLiteral("%1 MiB").arg(
+        double(bytes) / (1024.0 * 1024.0), 0, 'f', bytes % (qint64(1024) * 1024) != 0 ? 1 : 0);
 }
 } // namespace
 
-std::optional<RunResult> JsonImport::fromObject(const QJsonObject& object, QString* error)
+Result<QByteArray> JsonImport::readFile(const QString& path)
 {
-    return caught([&] { return read(object); }, error);
+    const QString what = QStringLiteral("cannot read '%1'").arg(path);
+    // Opened without blocking and checked on the open descriptor: a FIFO would block the open itself, and a file
+    // swapped between a check by name and the open would slip through.
+    const int fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return fail(QStringLiteral("%1: %2").arg(what, QString::fromLocal8Bit(std::strerror(errno))));
+    struct stat info { };
+    if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+        const bool folder = S_ISDIR(info.st_mode);
+        ::close(fd);
+        return fail(what
+            + (folder
+                    ? QStringLiteral(": it is a folder; give an export file (parlab run --export-json, history export)")
+                    : QStringLiteral(": not a regular file (a device, FIFO or socket); give an export file "
+                                     "(parlab run --export-json, history export)")));
+    }
+    if (info.st_size > kMaxFileBytes) {
+        ::close(fd);
+        return fail(QStringLiteral("%1: it is %2, more than the %3 an export can be")
+                        .arg(what, mebibytes(info.st_size), mebibytes(kMaxFileBytes)));
+    }
+    QFile file;
+    if (!file.open(fd, QIODevice::ReadOnly, QFileDevice::AutoCloseHandle)) {
+        ::close(fd);
+        return fail(QStringLiteral("%1: %2").arg(what, file.errorString()));
+    }
+    // One byte beyond the cap tells a file that grew after the check.
+    QByteArray data = file.read(kMaxFileBytes + 1);
+    if (file.error() != QFileDevice::NoError)
+        return fail(QStringLiteral("%1: %2").arg(what, file.errorString()));
+    if (data.size() > kMaxFileBytes)
+        return fail(QStringLiteral("%1: it grew past the %2 an export can be while it was read")
+                        .arg(what, mebibytes(kMaxFileBytes)));
+    return data;
 }
 
-std::optional<ExperimentSpec> JsonImport::specFromObject(const QJsonObject& object, QString* error)
+Result<RunResult> JsonImport::fromObject(const QJsonObject& object)
 {
-    return caught([&] { return spec(object); }, error);
+    return caught([&] { return read(object); });
 }
 
-std::optional<Environment> JsonImport::environmentFromObject(const QJsonObject& object, QString* error)
+Result<ExperimentSpec> JsonImport::specFromObject(const QJsonObject& object)
 {
-    return caught([&] { return environment(object); }, error);
+    return caught([&] { return spec(object, Names::Unchecked); });
 }
 
-std::optional<Measurement> JsonImport::measurementFromObject(
-    const QJsonObject& object, const Measurement& over, QString* error)
+Result<Environment> JsonImport::environmentFromObject(const QJsonObject& object)
 {
-    return caught([&] { return measurement(object, QStringLiteral("result"), over); }, error);
+    return caught([&] { return environment(object); });
 }
 
-std::optional<Bounds> JsonImport::boundsFromObject(const QJsonObject& object, QString* error)
+Result<Measurement> JsonImport::measurementFromObject(const QJsonObject& object, const Measurement& over)
 {
-    return caught([&] { return bounds(object); }, error);
+    return caught([&] {
+        const QString path = QStringLiteral("result");
+        Measurement m = over;
+        measured(object, path, m, Names::Unchecked);
+        stated(object, path, m);
+        return m;
+    });
 }
 
-std::optional<RunResult> JsonImport::fromJson(const QByteArray& json, QString* error)
+Result<Bounds> JsonImport::boundsFromObject(const QJsonObject& object)
+{
+    return caught([&] { return bounds(object); });
+}
+
+Result<RunResult> JsonImport::fromJson(const QByteArray& json)
 {
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(json, &parseError);
-    if (parseError.error != QJsonParseError::NoError) {
-        if (error)
-            *error
-                = QStringLiteral("not valid JSON at byte %1: %2").arg(parseError.offset).arg(parseError.errorString());
-        return std::nullopt;
-    }
-    if (!document.isObject()) {
-        if (error)
-            *error = QStringLiteral("expected a JSON object at the top level (a ParLab export)");
-        return std::nullopt;
-    }
-    return fromObject(document.object(), error);
+    if (parseError.error != QJsonParseError::NoError)
+        return fail(
+            QStringLiteral("not valid JSON at byte %1: %2").arg(parseError.offset).arg(parseError.errorString()));
+    if (!document.isObject())
+        return fail(QStringLiteral("expected a JSON object at the top level (a ParLab export)"));
+    return fromObject(document.object());
 }
 
 } // namespace parlab

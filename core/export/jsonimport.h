@@ -3,35 +3,54 @@
 #include "environment.h"
 #include "experimentspec.h"
 #include "measurement.h"
+#include "result.h"
 #include "runresult.h"
 
 #include <QByteArray>
 #include <QJsonObject>
-#include <optional>
 
 namespace parlab {
 
-// Reads the JSON export (JsonExport's documented schema) back into a RunResult: spec, environment,
-// warnings, bounds and every measurement's samples and figures as the file states them. What the schema
-// does not carry (per-sample CPU times, spans, lock states) stays empty; figures it does not carry but the
-// samples determine (MAD, self-relative speedup, Karp-Flatt, Amdahl fits) are recomputed. Fields this
-// version does not know are ignored, so files from newer versions still import; spec.options is the
-// exception (RunOptions::fromJson): an unknown option is an error naming it, as a misspelt one would otherwise
-// be read as its default.
+// Reads the JSON export (JsonExport's documented schema) back into a RunResult: spec, environment, warnings,
+// bounds and every measurement's samples and figures. What the schema does not carry (per-sample CPU times,
+// spans, lock states) stays empty. The figures follow one path, the one the history takes for stored runs:
+// analyse() derives every figure from the samples (without bootstrap intervals, which are random), then each
+// figure the file states replaces the derived one (JsonExport::figures(), read by key), so a figure the schema
+// lacks (MAD, self-relative speedup, Karp-Flatt, Amdahl) is derived and one it has is as the file states it.
+//
+// Nothing is read into a value it does not fit: a whole-number field takes only an exact whole number in its
+// range, the same range `parlab run` checks (validateSpec, CountRange, RunOptions' descriptors); figures are
+// finite and 0 or more. An error names the field and what is wrong with it: "results[2].workers: 4294967297 is
+// out of range, use 1 to 1024", "spec.kernel: unknown kernel 'fibb': did you mean 'fib'? (known: ...)".
+// Fields this version does not know are ignored, so files from newer versions still import; spec.options is the
+// exception (RunOptions::fromJson): an unknown option is an error naming it, as a misspelt one would otherwise be
+// read as its default.
 namespace JsonImport {
-// On a bad file: std::nullopt and `error` naming the field and what is wrong with it
-// ("results[2].samples_s[0]: expected a number, got a string").
-std::optional<RunResult> fromJson(const QByteArray& json, QString* error);
-std::optional<RunResult> fromObject(const QJsonObject& object, QString* error);
 
-// The parts of the schema alone (JsonExport::specObject and the rest), for what else stores them as JSON;
-// the bounds' task costs, which the schema does not carry, stay empty.
-std::optional<ExperimentSpec> specFromObject(const QJsonObject& object, QString* error);
-std::optional<Environment> environmentFromObject(const QJsonObject& object, QString* error);
-std::optional<Bounds> boundsFromObject(const QJsonObject& object, QString* error);
+// The largest file readFile reads: an export of about 1.7 million samples (a sample is about 38 bytes of
+// indented JSON), far beyond any run a person waits for; a larger file is not an export.
+inline constexpr qint64 kMaxFileMiB = 64;
+inline constexpr qint64 kMaxFileBytes = kMaxFileMiB * 1024 * 1024;
+
+// The bytes of the export at `path`, refused before reading when it is not a regular file (a folder, a FIFO,
+// /dev/zero) or is larger than kMaxFileBytes; the message names the path and, for size, the cap.
+Result<QByteArray> readFile(const QString& path);
+
+// A file a user hands ParLab: besides the schema, the kernel and every backend must be ones this build has, and
+// the spec must pass validateSpec(SpecCheck::Recorded).
+Result<RunResult> fromJson(const QByteArray& json);
+Result<RunResult> fromObject(const QJsonObject& object);
+
+// The parts of the schema alone (JsonExport::specObject and the rest), for what else stores them as JSON (the
+// history); the bounds' task costs, which the schema does not carry, stay empty. These check types and ranges
+// but not names: a run stored by a build with another kernel or backend still reads.
+Result<ExperimentSpec> specFromObject(const QJsonObject& object);
+Result<Environment> environmentFromObject(const QJsonObject& object);
+Result<Bounds> boundsFromObject(const QJsonObject& object);
 // One entry of `results` read over `over`, which keeps what the schema does not carry (spans, states, per-repeat
-// CPU times); every figure the schema has is the object's.
-std::optional<Measurement> measurementFromObject(const QJsonObject& object, const Measurement& over, QString* error);
+// CPU times) and every figure the object does not state; a figure stated as null is unknown.
+Result<Measurement> measurementFromObject(const QJsonObject& object, const Measurement& over);
+
 } // namespace JsonImport
 
 } // namespace parlab

@@ -496,11 +496,11 @@ private:
 };
 
 // A stored value that JsonImport's reader rejects: the row was damaged after it was written.
-template<typename T> T storedOrThrow(std::optional<T> value, const QString& column, const QString& error)
+template<typename T> T storedOrThrow(Result<T> value, const QString& column)
 {
     if (!value)
-        throw SqlFailure { QStringLiteral("its stored %1 is damaged: %2").arg(column, error) };
-    return *std::move(value);
+        throw SqlFailure { QStringLiteral("its stored %1 is damaged: %2").arg(column, value.error()) };
+    return std::move(value).value();
 }
 
 // BEGIN IMMEDIATE takes the write lock at once (waiting up to the busy timeout), so a transaction never
@@ -720,12 +720,12 @@ void applyStated(RunResult& result, const QJsonObject& stated)
             if (unknownJson(merged.value(it.key())))
                 merged.insert(it.key(), it.value());
         }
-        if (auto read = JsonImport::measurementFromObject(merged, m, nullptr))
-            m = std::move(*read);
+        if (Result<Measurement> read = JsonImport::measurementFromObject(merged, m))
+            m = std::move(read).value();
     }
     if (stated.contains(QStringLiteral("bounds")) && !std::isfinite(result.bounds.critical)) {
-        if (const auto bounds
-            = JsonImport::boundsFromObject(stated.value(QStringLiteral("bounds")).toObject(), nullptr)) {
+        if (const Result<Bounds> bounds
+            = JsonImport::boundsFromObject(stated.value(QStringLiteral("bounds")).toObject())) {
             result.bounds.critical = bounds->critical;
             result.bounds.lpt = bounds->lpt;
         }
@@ -1052,7 +1052,7 @@ void HistoryStore::Private::migrateFrom1(const QSqlDatabase& db)
         shown.warnings.clear();
         for (const auto& w : QJsonDocument::fromJson(o.warnings.toUtf8()).array())
             shown.warnings.append(w.toString());
-        if (const auto stated = JsonImport::boundsFromObject(bounds, nullptr)) {
+        if (const Result<Bounds> stated = JsonImport::boundsFromObject(bounds)) {
             shown.bounds.critical = stated->critical;
             shown.bounds.lpt = stated->lpt;
         }
@@ -1228,11 +1228,10 @@ StoredRun HistoryStore::Private::readRun(qint64 runId)
         stored.status = runStatusFromName(q.value(Runs::Status.name).toString()).value_or(RunStatus::Failed);
         if (stored.status == RunStatus::Running && deadRuns.contains(runId))
             stored.status = RunStatus::Interrupted;
-        QString error;
-        r.spec = storedOrThrow(
-            JsonImport::specFromObject(objectFrom(q.value(Runs::Spec.name)), &error), QStringLiteral("spec"), error);
-        r.environment = storedOrThrow(JsonImport::environmentFromObject(objectFrom(q.value(Runs::Env.name)), &error),
-            QStringLiteral("environment"), error);
+        r.spec
+            = storedOrThrow(JsonImport::specFromObject(objectFrom(q.value(Runs::Spec.name))), QStringLiteral("spec"));
+        r.environment = storedOrThrow(
+            JsonImport::environmentFromObject(objectFrom(q.value(Runs::Env.name))), QStringLiteral("environment"));
         for (const auto& v : arrayFrom(q.value(Runs::TaskCosts.name)))
             r.bounds.taskCostsS.append(jsonNumber(v));
         for (const auto& w : arrayFrom(q.value(Runs::ExtraWarnings.name)))
@@ -1743,10 +1742,9 @@ Result<qint64> HistoryStore::Private::importRecovery(const QString& claimed, con
     const QJsonDocument document = QJsonDocument::fromJson(in.readAll(), &parseError);
     if (!document.isObject())
         return parlab::fail(QStringLiteral("not a JSON object (%1)").arg(parseError.errorString()));
-    QString error;
-    std::optional<RunResult> result = JsonImport::fromObject(document.object(), &error);
+    Result<RunResult> result = JsonImport::fromObject(document.object());
     if (!result)
-        return parlab::fail(error);
+        return parlab::fail(result.error());
     const QJsonObject recovery = document.object().value(QStringLiteral("history_recovery")).toObject();
     applyRaw(*result, recovery.value(QStringLiteral("raw")).toObject());
     const qint64 partial = recovery.value(QStringLiteral("run_id")).toInteger(-1);
@@ -2022,10 +2020,9 @@ Result<qint64> HistoryStore::importResult(const RunResult& result, const QString
 
 Result<qint64> HistoryStore::importJson(const QByteArray& json, const QString& source)
 {
-    QString error;
-    const auto result = JsonImport::fromJson(json, &error);
+    const Result<RunResult> result = JsonImport::fromJson(json);
     if (!result)
-        return fail(source.isEmpty() ? error : QStringLiteral("%1: %2").arg(source, error));
+        return fail(source.isEmpty() ? result.error() : QStringLiteral("%1: %2").arg(source, result.error()));
     return importResult(*result, source);
 }
 

@@ -26,21 +26,21 @@ QString kernelKindName(KernelKind kind)
     return {};
 }
 
-QString Kernel::checkInput(qint64 input) const
+Result<void> Kernel::checkInput(qint64 input) const
 {
     const InputRange r = range();
     if (input < r.min)
-        return QStringLiteral("%1: input %2 is below %3 (%4)").arg(name()).arg(input).arg(r.min).arg(r.reason);
+        return fail(QStringLiteral("%1: input %2 is below %3 (%4)").arg(name()).arg(input).arg(r.min).arg(r.reason));
     if (input > r.max)
-        return QStringLiteral("%1: input %2 is above %3 (%4)").arg(name()).arg(input).arg(r.max).arg(r.reason);
+        return fail(QStringLiteral("%1: input %2 is above %3 (%4)").arg(name()).arg(input).arg(r.max).arg(r.reason));
     return {};
 }
 
-QString Kernel::checkInputs(const QList<qint64>& inputs) const
+Result<void> Kernel::checkInputs(const QList<qint64>& inputs) const
 {
     for (qsizetype i = 0; i < inputs.size(); ++i) {
-        if (const QString error = checkInput(inputs[i]); !error.isEmpty())
-            return QStringLiteral("%1 (input #%2 of %3)").arg(error).arg(i + 1).arg(inputs.size());
+        if (const Result<void> valid = checkInput(inputs[i]); !valid)
+            return fail(QStringLiteral("%1 (input #%2 of %3)").arg(valid.error()).arg(i + 1).arg(inputs.size()));
     }
     return {};
 }

@@ -49,10 +49,10 @@ public:
         return {};
     }
 
-    // An error a user can act on when `input` is outside the range, else an empty string.
-    QString checkInput(qint64 input) const;
+    // An error a user can act on when `input` is outside the range.
+    Result<void> checkInput(qint64 input) const;
     // The same for a whole list: the first input out of range, named with its position ("(input #2 of 6)").
-    QString checkInputs(const QList<qint64>& inputs) const;
+    Result<void> checkInputs(const QList<qint64>& inputs) const;
 };
 
 } // namespace parlab

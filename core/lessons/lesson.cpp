@@ -1,6 +1,7 @@
 #include "lesson.h"
 
 #include "backends/backendregistry.h"
+#include "jsonfield.h"
 #include "measurement.h"
 #include "optiondescriptor.h"
 #include "resourcejson.h"
@@ -15,12 +16,8 @@
 namespace parlab {
 
 namespace {
-std::optional<Lesson> failure(QString* error, const QString& message)
-{
-    if (error)
-        *error = message;
-    return std::nullopt;
-}
+// Lessons are numbered 1 to 99 in the list.
+constexpr CountRange kLessonNumbers { 1, 99 };
 
 LessonVerdict notRun(const QString& text, const QString& why)
 {
@@ -132,19 +129,18 @@ LessonVerdict Lesson::verdict(const RunResult& result) const
     return v;
 }
 
-std::optional<Lesson> Lesson::fromJson(const QString& id, const QByteArray& json, QString* error)
+Result<Lesson> Lesson::fromJson(const QString& id, const QByteArray& json)
 {
     const QString where = QStringLiteral("lesson '%1'").arg(id);
     auto fieldError = [&](const QString& field, const QString& why) {
-        return failure(error, QStringLiteral("%1: field '%2': %3").arg(where, field, why));
+        return fail(QStringLiteral("%1: field '%2': %3").arg(where, field, why));
     };
 
-    const auto parsed = ResourceJson::object(where, json,
+    const Result<QJsonObject> parsed = ResourceJson::object(where, json,
         { QStringLiteral("id"), QStringLiteral("number"), QStringLiteral("title"), QStringLiteral("claim"),
-            QStringLiteral("look_at"), QStringLiteral("optional_backends"), QStringLiteral("experiment") },
-        error);
+            QStringLiteral("look_at"), QStringLiteral("optional_backends"), QStringLiteral("experiment") });
     if (!parsed)
-        return std::nullopt;
+        return fail(parsed.error());
     const QJsonObject& object = *parsed;
 
     Lesson lesson;
@@ -160,11 +156,10 @@ std::optional<Lesson> Lesson::fromJson(const QString& id, const QByteArray& json
         return fieldError(
             QStringLiteral("id"), QStringLiteral("'%1' differs from the file name '%2.json'").arg(lesson.id, id));
 
-    const QJsonValue number = object.value(QStringLiteral("number"));
-    if (!number.isDouble() || number.toDouble() != std::floor(number.toDouble()) || number.toDouble() < 1
-        || number.toDouble() > 99)
-        return fieldError(QStringLiteral("number"), QStringLiteral("must be a whole number from 1 to 99"));
-    lesson.number = number.toInt();
+    const Result<qint64> number = JsonField::count(object.value(QStringLiteral("number")), kLessonNumbers);
+    if (!number)
+        return fieldError(QStringLiteral("number"), number.error());
+    lesson.number = int(*number);
 
     QJsonValue experimentValue = object.value(QStringLiteral("experiment"));
     if (!experimentValue.isObject())
@@ -197,10 +192,9 @@ std::optional<Lesson> Lesson::fromJson(const QString& id, const QByteArray& json
         experiment.insert(QStringLiteral("backends"), knownHere);
     }
 
-    QString presetError;
-    auto preset = Presets::fromJson(id, QJsonDocument(experiment).toJson(QJsonDocument::Compact), &presetError);
+    Result<Preset> preset = Presets::fromJson(id, QJsonDocument(experiment).toJson(QJsonDocument::Compact));
     if (!preset)
-        return failure(error, QStringLiteral("%1, experiment: %2").arg(where, presetError));
+        return fail(QStringLiteral("%1, experiment: %2").arg(where, preset.error()));
     preset->spec.backends = backends;
     lesson.experiment = *preset;
 
@@ -222,8 +216,6 @@ std::optional<Lesson> Lesson::fromJson(const QString& id, const QByteArray& json
                 QStringLiteral("at least one backend must be required, or the lesson could run nothing"));
     }
 
-    if (error)
-        error->clear();
     return lesson;
 }
 

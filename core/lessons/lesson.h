@@ -8,7 +8,6 @@
 #include <QString>
 #include <QStringList>
 #include <functional>
-#include <optional>
 
 namespace parlab {
 
@@ -73,7 +72,7 @@ struct Lesson {
     // Parses one lesson file (`id` is its base name, which the "id" field must match); no rule attached.
     // The experiment is checked by the preset parser, except that backends this build lacks are allowed:
     // they show as unavailable in planHere() rather than hiding the lesson.
-    static std::optional<Lesson> fromJson(const QString& id, const QByteArray& json, QString* error = nullptr);
+    static Result<Lesson> fromJson(const QString& id, const QByteArray& json);
 };
 
 } // namespace parlab

@@ -702,34 +702,28 @@ QStringList ids()
     return ResourceJson::ids(kFolder);
 }
 
-std::optional<Lesson> fromJson(const QString& id, const QByteArray& json, QString* error)
+Result<Lesson> fromJson(const QString& id, const QByteArray& json)
 {
-    auto lesson = Lesson::fromJson(id, json, error);
+    Result<Lesson> lesson = Lesson::fromJson(id, json);
     if (!lesson)
-        return std::nullopt;
+        return lesson;
     const auto rule = rules().constFind(id);
-    if (rule == rules().cend()) {
-        if (error)
-            *error = QStringLiteral("lesson '%1': no verdict rule for this id (rules exist for: %2)")
-                         .arg(id, QStringList(rules().keys()).join(QStringLiteral(", ")));
-        return std::nullopt;
-    }
+    if (rule == rules().cend())
+        return fail(QStringLiteral("lesson '%1': no verdict rule for this id (rules exist for: %2)")
+                        .arg(id, QStringList(rules().keys()).join(QStringLiteral(", "))));
     lesson->judge = rule->judge;
     lesson->rule = rule->text;
     return lesson;
 }
 
-std::optional<Lesson> load(const QString& id, QString* error)
+Result<Lesson> load(const QString& id)
 {
     ensureResources();
     QFile file(QStringLiteral("%1/%2.json").arg(kFolder, id));
-    if (!file.open(QIODevice::ReadOnly)) {
-        if (error)
-            *error = QStringLiteral("lesson '%1': cannot read %2 (known: %3)")
-                         .arg(id, file.fileName(), ids().join(QStringLiteral(", ")));
-        return std::nullopt;
-    }
-    return fromJson(id, file.readAll(), error);
+    if (!file.open(QIODevice::ReadOnly))
+        return fail(QStringLiteral("lesson '%1': cannot read %2 (known: %3)")
+                        .arg(id, file.fileName(), ids().join(QStringLiteral(", "))));
+    return fromJson(id, file.readAll());
 }
 
 const QList<Lesson>& all()
@@ -737,11 +731,10 @@ const QList<Lesson>& all()
     static const QList<Lesson> lessons = [] {
         QList<Lesson> loaded;
         for (const QString& id : ids()) {
-            QString error;
-            if (auto lesson = load(id, &error))
+            if (const Result<Lesson> lesson = load(id))
                 loaded.append(*lesson);
             else
-                qWarning("%s", qPrintable(error));
+                qWarning("%s", qPrintable(lesson.error()));
         }
         std::sort(loaded.begin(), loaded.end(), [](const Lesson& a, const Lesson& b) { return a.number < b.number; });
         return loaded;

@@ -5,7 +5,6 @@
 #include <QByteArray>
 #include <QList>
 #include <QString>
-#include <optional>
 
 namespace parlab {
 
@@ -24,11 +23,11 @@ const Lesson* find(const QString& id);
 // The ids of the lesson files shipped, sorted.
 QStringList ids();
 
-// Loads lesson `id` from its file, rule attached; nullopt with `error` naming the file and field.
-std::optional<Lesson> load(const QString& id, QString* error = nullptr);
+// Loads lesson `id` from its file, rule attached; an error names the file and field.
+Result<Lesson> load(const QString& id);
 
 // Parses one lesson file's text and attaches the rule for its id; an id without a rule is an error.
-std::optional<Lesson> fromJson(const QString& id, const QByteArray& json, QString* error = nullptr);
+Result<Lesson> fromJson(const QString& id, const QByteArray& json);
 
 // The verdict rule of lesson `id` in words, with its thresholds; empty for an unknown id.
 QString ruleText(const QString& id);

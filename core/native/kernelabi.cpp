@@ -64,8 +64,8 @@ extern "C" uint64_t parlab_run_kernel(const char* kernel, int64_t input, char* e
             setError(error, errorSize, why);
             return 0;
         }
-        if (const QString bad = k->checkInput(input); !bad.isEmpty()) {
-            setError(error, errorSize, bad);
+        if (const parlab::Result<void> valid = k->checkInput(input); !valid) {
+            setError(error, errorSize, valid.error());
             return 0;
         }
         // Nothing cancels a call from outside; the caller's process is stopped as a whole instead.

@@ -115,8 +115,8 @@ int runWorkerLoop(const Kernel& kernel, int worker)
             return 2;
         }
         const auto [index, input] = *task;
-        if (const QString problem = kernel.checkInput(input); !problem.isEmpty()) {
-            if (!writeAll(WorkerProtocol::failed(index, problem)))
+        if (const Result<void> valid = kernel.checkInput(input); !valid) {
+            if (!writeAll(WorkerProtocol::failed(index, valid.error())))
                 return 1;
             continue;
         }

@@ -76,12 +76,9 @@ QString WorkerProtocol::quote(const QByteArray& bytes)
     return QLatin1Char('"') + out + QLatin1Char('"');
 }
 
-std::optional<WorkerProtocol::Message> WorkerProtocol::parse(const QByteArray& line, QString& error)
+Result<WorkerProtocol::Message> WorkerProtocol::parse(const QByteArray& line)
 {
-    auto bad = [&](const char* what) {
-        error = QStringLiteral("%1: %2").arg(QLatin1String(what), quote(line));
-        return std::nullopt;
-    };
+    auto bad = [&](const char* what) { return fail(QStringLiteral("%1: %2").arg(QLatin1String(what), quote(line))); };
     if (line.size() < 2 || line[1] != ' ')
         return bad("not a worker message");
     Message m;

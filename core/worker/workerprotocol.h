@@ -1,5 +1,7 @@
 #pragma once
 
+#include "result.h"
+
 #include <QByteArray>
 #include <QString>
 #include <optional>
@@ -38,7 +40,7 @@ QByteArray failed(int index, const QString& message);
 QByteArray fatal(const QString& message);
 
 // A message, or an error that quotes the offending bytes.
-std::optional<Message> parse(const QByteArray& line, QString& error);
+Result<Message> parse(const QByteArray& line);
 
 // The bytes shown in a protocol error: printable ASCII as is, the rest escaped, at most 80 of them.
 QString quote(const QByteArray& bytes);

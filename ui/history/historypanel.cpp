@@ -4,6 +4,7 @@
 #include "comparisonview.h"
 #include "export/htmlreport.h"
 #include "export/jsonexport.h"
+#include "export/jsonimport.h"
 #include "history/historystore.h"
 #include "models/historymodel.h"
 #include "runresult.h"
@@ -351,11 +352,12 @@ QString HistoryPanel::importFile(const QString& path, qint64* id)
 {
     if (!m_store || !m_store->isOpen())
         return tr("Cannot import %1: run history is not available").arg(fileName(path));
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return tr("Cannot import %1: %2").arg(fileName(path), file.errorString());
+    // Refuses a FIFO, a device or an oversized file before reading it, which would hang or exhaust the window.
+    const Result<QByteArray> json = JsonImport::readFile(path);
+    if (!json)
+        return tr("Cannot import %1: %2").arg(fileName(path), json.error());
     const QString source = QFileInfo(path).absoluteFilePath();
-    const Result<qint64> newId = m_store->importJson(file.readAll(), source);
+    const Result<qint64> newId = m_store->importJson(*json, source);
     if (!newId) {
         // The store names the source itself ("/x/run.json: results[2].samples_s: ..."); the file is named once.
         QString why = newId.error();

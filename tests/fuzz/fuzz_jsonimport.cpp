@@ -13,19 +13,16 @@ int main(int argc, char* argv[])
     target.name = "fuzz_jsonimport";
     target.json = true;
     target.corpus = { fuzz::readFile(QStringLiteral(PARLAB_SOURCE_DIR "/tests/fixtures/export-0.1.json")) };
-    QString error;
-    if (const auto imported = JsonImport::fromJson(target.corpus.first(), &error))
+    if (const auto imported = JsonImport::fromJson(target.corpus.first()))
         target.corpus.append(JsonExport::toJson(*imported)); // today's writer's shape too
     target.dictionary = { "samples_s", "results", "workers", "backend", "spec", "speedup_ci", "sequential", "threads",
         "outliers", "lpt", "options", "\"", "{", "}", "[", "]", ":", ",", "null", "-1", "1e400" };
     target.check = [](const QByteArray& bytes) -> QString {
-        QString importError;
-        const auto run = JsonImport::fromJson(bytes, &importError);
+        const auto run = JsonImport::fromJson(bytes);
         if (!run)
-            return importError.isEmpty() ? QStringLiteral("a rejected file without an error") : QString();
-        QString againError;
-        if (!JsonImport::fromJson(JsonExport::toJson(*run), &againError))
-            return QStringLiteral("an imported run, exported again, does not import: %1").arg(againError);
+            return run.error().isEmpty() ? QStringLiteral("a rejected file without an error") : QString();
+        if (const auto again = JsonImport::fromJson(JsonExport::toJson(*run)); !again)
+            return QStringLiteral("an imported run, exported again, does not import: %1").arg(again.error());
         return {};
     };
     return fuzz::run(argc, argv, target);

@@ -18,9 +18,8 @@ int main(int argc, char* argv[])
     target.dictionary = { "title", "claim", "experiment", "verdict", "backend", "workers", "threshold", "kernel", "\"",
         "{", "}", "[", "]", ":", ",", "null", "-1", "1e400" };
     target.check = [](const QByteArray& bytes) -> QString {
-        QString error;
-        const auto lesson = Lessons::fromJson(QStringLiteral("fuzzed"), bytes, &error);
-        return !lesson && error.isEmpty() ? QStringLiteral("a rejected lesson without an error") : QString();
+        const auto lesson = Lessons::fromJson(QStringLiteral("fuzzed"), bytes);
+        return !lesson && lesson.error().isEmpty() ? QStringLiteral("a rejected lesson without an error") : QString();
     };
     return fuzz::run(argc, argv, target);
 }

@@ -18,9 +18,8 @@ int main(int argc, char* argv[])
     target.dictionary = { "kernel", "inputs", "backends", "workers", "repeat", "warmup", "options", "fib", "mpi",
         "1..64", "38x8", "\"", "{", "}", "[", "]", ":", ",", "null", "-1" };
     target.check = [](const QByteArray& bytes) -> QString {
-        QString error;
-        const auto preset = Presets::fromJson(QStringLiteral("fuzzed"), bytes, &error);
-        return !preset && error.isEmpty() ? QStringLiteral("a rejected preset without an error") : QString();
+        const auto preset = Presets::fromJson(QStringLiteral("fuzzed"), bytes);
+        return !preset && preset.error().isEmpty() ? QStringLiteral("a rejected preset without an error") : QString();
     };
     return fuzz::run(argc, argv, target);
 }

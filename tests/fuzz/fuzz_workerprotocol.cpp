@@ -44,10 +44,9 @@ int main(int argc, char* argv[])
             if (!again || *again != *task)
                 return QStringLiteral("a task line does not survive a round trip");
         }
-        QString error;
-        const std::optional<Message> m = WorkerProtocol::parse(bytes, error);
+        const Result<Message> m = WorkerProtocol::parse(bytes);
         if (!m)
-            return error.isEmpty() ? QStringLiteral("a rejected line without an error") : QString();
+            return m.error().isEmpty() ? QStringLiteral("a rejected line without an error") : QString();
         QByteArray written;
         switch (m->kind) {
         case Message::Kind::Ready:
@@ -63,10 +62,9 @@ int main(int argc, char* argv[])
             written = WorkerProtocol::fatal(m->message);
             break;
         }
-        QString againError;
-        const std::optional<Message> again = WorkerProtocol::parse(line(written), againError);
+        const Result<Message> again = WorkerProtocol::parse(line(written));
         if (!again)
-            return QStringLiteral("the writer's own line is rejected: %1").arg(againError);
+            return QStringLiteral("the writer's own line is rejected: %1").arg(again.error());
         const bool same = again->kind == m->kind && again->index == m->index && again->checksum == m->checksum
             && again->startNs == m->startNs && again->endNs == m->endNs && again->cpuNs == m->cpuNs
             && again->worker == m->worker && again->pid == m->pid && hostOf(again->host) == hostOf(m->host)

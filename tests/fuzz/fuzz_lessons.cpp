@@ -3,8 +3,6 @@
 #include "fuzzdriver.h"
 #include "lessons/lessonbook.h"
 
-#include <QDir>
-
 using namespace parlab;
 
 int main(int argc, char* argv[])
@@ -12,9 +10,7 @@ int main(int argc, char* argv[])
     fuzz::Target target;
     target.name = "fuzz_lessons";
     target.json = true;
-    const QDir shipped(QStringLiteral(PARLAB_SOURCE_DIR "/resources/lessons"));
-    for (const QString& file : shipped.entryList({ QStringLiteral("*.json") }, QDir::Files, QDir::Name))
-        target.corpus.append(fuzz::readFile(shipped.filePath(file)));
+    target.corpus = fuzz::readJsonFiles(QStringLiteral(PARLAB_SOURCE_DIR "/resources/lessons"));
     target.dictionary = { "title", "claim", "experiment", "verdict", "backend", "workers", "threshold", "kernel", "\"",
         "{", "}", "[", "]", ":", ",", "null", "-1", "1e400" };
     target.check = [](const QByteArray& bytes) -> QString {

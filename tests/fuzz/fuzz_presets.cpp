@@ -3,8 +3,6 @@
 #include "fuzzdriver.h"
 #include "presets.h"
 
-#include <QDir>
-
 using namespace parlab;
 
 int main(int argc, char* argv[])
@@ -12,9 +10,7 @@ int main(int argc, char* argv[])
     fuzz::Target target;
     target.name = "fuzz_presets";
     target.json = true;
-    const QDir shipped(QStringLiteral(PARLAB_SOURCE_DIR "/resources/presets"));
-    for (const QString& file : shipped.entryList({ QStringLiteral("*.json") }, QDir::Files, QDir::Name))
-        target.corpus.append(fuzz::readFile(shipped.filePath(file)));
+    target.corpus = fuzz::readJsonFiles(QStringLiteral(PARLAB_SOURCE_DIR "/resources/presets"));
     target.dictionary = { "kernel", "inputs", "backends", "workers", "repeat", "warmup", "options", "fib", "mpi",
         "1..64", "38x8", "\"", "{", "}", "[", "]", ":", ",", "null", "-1" };
     target.check = [](const QByteArray& bytes) -> QString {

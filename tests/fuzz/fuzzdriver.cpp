@@ -1,5 +1,6 @@
 #include "fuzzdriver.h"
 
+#include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -208,6 +209,19 @@ QByteArray readFile(const QString& path)
         std::exit(2);
     }
     return file.readAll();
+}
+
+QList<QByteArray> readJsonFiles(const QString& folder)
+{
+    const QDir dir(folder);
+    QList<QByteArray> files;
+    for (const QString& name : dir.entryList({ QStringLiteral("*.json") }, QDir::Files, QDir::Name))
+        files.append(readFile(dir.filePath(name)));
+    if (files.isEmpty()) {
+        std::fprintf(stderr, "no corpus: %s holds no .json file\n", qPrintable(folder));
+        std::exit(2);
+    }
+    return files;
 }
 
 int run(int argc, char** argv, const Target& target)

@@ -25,6 +25,9 @@ struct Target {
 };
 
 QByteArray readFile(const QString& path); // the whole file; aborts with a message when it cannot be read
+// Every *.json file in `folder`, by name; aborts with a message when there is none (a corpus that silently
+// came out empty would leave only the dictionary to fuzz with).
+QList<QByteArray> readJsonFiles(const QString& folder);
 int run(int argc, char** argv, const Target& target);
 
 } // namespace parlab::fuzz

@@ -60,13 +60,23 @@ int dispatch(const QString& command, const QStringList& arguments)
     printErr(QString::fromUtf8(kUsage));
     return ExitUsage;
 }
+// Whether the command runs experiments or measurements, whose workers, programs, interpreters and ranks, with
+// what they start in turn, must not outlive parlab: the window (also no command), run and overhead.
+bool startsRunProcesses(int argc, char* argv[])
+{
+    if (argc < 2)
+        return true;
+    const QByteArrayView command(argv[1]);
+    return command == "gui" || command == "run" || command == "overhead";
+}
 } // namespace
 
 int main(int argc, char* argv[])
 {
-    // While this process has one thread: the watchdog that ends a run's processes however parlab ends. A worker
-    // passes its parlab's mark on instead.
-    if (argc < 2 || QByteArrayView(argv[1]) != "worker")
+    // While this process has one thread: the watchdog that ends a run's processes however parlab ends, for the
+    // commands that start any. A worker passes its parlab's mark on instead; the others start none, or only a
+    // program that dies with them (`list backends` asks python3 its version: its parent-death signal ends it).
+    if (startsRunProcesses(argc, argv))
         parlab::ProcessGuard::install();
     // The window needs a QApplication (and a display); every command runs headless on QCoreApplication.
     if (argc < 2 || QByteArrayView(argv[1]) == "gui")

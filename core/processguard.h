@@ -22,9 +22,10 @@ namespace parlab::ProcessGuard {
 
 inline constexpr char kOwnerVariable[] = "PARLAB_OWNER";
 
-// First thing in main() of the window and the command line, while the process has a single thread: forks the
-// watchdog, and removes the temporary folders of ParLab processes that were killed while no watchdog ran.
-// Not for `parlab worker`, which passes on its ParLab's token instead.
+// First thing in main() of the window and of the commands that start a run's processes (run, overhead), while the
+// process has a single thread: forks the watchdog, and removes the temporary folders of ParLab processes that were
+// killed while no watchdog ran. Not for `parlab worker`, which passes on its ParLab's token instead, nor for
+// commands that start nothing (list, history, --version): they would pay a fork for no process to end.
 void install();
 
 // This process's own token: "<pid>.<start time in clock ticks>".

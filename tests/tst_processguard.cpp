@@ -20,6 +20,8 @@
 #include <QUuid>
 #include <climits>
 #include <csignal>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 using namespace parlab;
@@ -148,6 +150,8 @@ private Q_SLOTS:
     void tooManyWorkersAreRefusedWithTheCap();
     void capFollowsTheMachine();
     void staleTemporaryFoldersAreRemoved();
+    void watchdogOnlyWhereProcessesStart_data();
+    void watchdogOnlyWhereProcessesStart();
     void hugeCommandOutputKeepsMemorySmall();
 };
 
@@ -360,13 +364,67 @@ void TestProcessGuard::staleTemporaryFoldersAreRemoved()
         QFile file(temp.filePath(name + QStringLiteral("/parlab_worker.py")));
         QVERIFY(file.open(QIODevice::WriteOnly));
     }
-    const testsupport::Result listed = testsupport::runParlab({ QStringLiteral("list"), QStringLiteral("kernels") });
-    QCOMPARE(listed.code, 0);
+    // Only the commands that start a run's processes (and so Python's folders) look for stale ones.
+    const testsupport::Result listed = testsupport::runParlab(
+        { QStringLiteral("run"), QStringLiteral("--no-history"), QStringLiteral("--kernel"), QStringLiteral("noop"),
+            QStringLiteral("--inputs"), QStringLiteral("1"), QStringLiteral("--backends"), QStringLiteral("sequential"),
+            QStringLiteral("--repeat"), QStringLiteral("1"), QStringLiteral("--warmup"), QStringLiteral("0") });
+    QVERIFY2(listed.code == 0, qPrintable(listed.err));
     QVERIFY(!temp.exists(stale));
     QVERIFY(temp.exists(live));
     QVERIFY(temp.exists(other));
     QVERIFY(QDir(temp.filePath(live)).removeRecursively());
     QVERIFY(QDir(temp.filePath(other)).removeRecursively());
+}
+
+void TestProcessGuard::watchdogOnlyWhereProcessesStart_data()
+{
+    // Commands that start no process of a run pay no fork for a watchdog: --version, list (whose python3 probe dies
+    // with parlab by its parent-death signal) and history. The window, run and overhead start one.
+    QTest::addColumn<QStringList>("arguments"); // @DB@: a fresh history in a temporary folder
+    QTest::addColumn<bool>("watchdog");
+    QTest::newRow("--version") << QStringList { QStringLiteral("--version") } << false;
+    QTest::newRow("--help") << QStringList { QStringLiteral("--help") } << false;
+    QTest::newRow("list kernels") << QStringList { QStringLiteral("list"), QStringLiteral("kernels") } << false;
+    QTest::newRow("list backends") << QStringList { QStringLiteral("list"), QStringLiteral("backends") } << false;
+    QTest::newRow("history list") << QStringList { QStringLiteral("history"), QStringLiteral("list"),
+        QStringLiteral("--history-db"), QStringLiteral("@DB@") }
+                                  << false;
+    QTest::newRow("run") << QStringList { QStringLiteral("run"), QStringLiteral("--history-db"), QStringLiteral("@DB@"),
+        QStringLiteral("--kernel"), QStringLiteral("noop"), QStringLiteral("--inputs"), QStringLiteral("1"),
+        QStringLiteral("--backends"), QStringLiteral("sequential"), QStringLiteral("--repeat"), QStringLiteral("1"),
+        QStringLiteral("--warmup"), QStringLiteral("0") }
+                         << true;
+    QTest::newRow("overhead --help") << QStringList { QStringLiteral("overhead"), QStringLiteral("--help") } << true;
+    QTest::newRow("gui --help") << QStringList { QStringLiteral("gui"), QStringLiteral("--help") } << true;
+}
+
+void TestProcessGuard::watchdogOnlyWhereProcessesStart()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(bool, watchdog);
+    QTemporaryDir dir;
+    arguments.replaceInStrings(QStringLiteral("@DB@"), dir.filePath(QStringLiteral("history.sqlite")));
+    // The watchdog is forked twice so that it is nobody's child: orphaned at once, it falls to the nearest child
+    // subreaper, which this test makes itself while parlab runs. parlab reaps its own children (the python3
+    // probe of `list backends`), so what is this test's child afterwards is what parlab orphaned.
+    QVERIFY(::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
+    const testsupport::Result r = testsupport::runParlab(arguments);
+    QVERIFY(::prctl(PR_SET_CHILD_SUBREAPER, 0) == 0);
+    QStringList adopted;
+    const qint64 self = ::getpid();
+    for (const procfs::ProcessStat& s : procfs::processes()) {
+        if (s.parent != self)
+            continue;
+        // The watchdog names itself before it waits for parlab's end, and exits once it came: its name is
+        // final once it is a zombie, read before it is reaped.
+        siginfo_t info {};
+        QCOMPARE(::waitid(P_PID, id_t(s.pid), &info, WEXITED | WNOWAIT), 0);
+        adopted.append(QString::fromUtf8(procfs::readFile(QStringLiteral("/proc/%1/comm").arg(s.pid)).trimmed()));
+        QCOMPARE(::waitpid(pid_t(s.pid), nullptr, 0), pid_t(s.pid));
+    }
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QCOMPARE(adopted, watchdog ? QStringList { QStringLiteral("parlab-guard") } : QStringList {});
 }
 
 void TestProcessGuard::hugeCommandOutputKeepsMemorySmall()

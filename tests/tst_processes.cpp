@@ -74,6 +74,34 @@ QString writeScript(QTemporaryDir& dir, const QString& name, const QByteArray& b
     return path;
 }
 
+// "Promptly", measured on this machine now rather than assumed: a fixed second failed on a loaded machine, and
+// under a coverage build (whose every exit writes its counters) a cancel took 1.1 to 1.5 s. The yardstick is how
+// long a batch of the same backend and kernel takes with nothing to do (input 0 for each worker): it starts the
+// children, runs them and sees them exit, as a stop does. A stop is prompt within a second plus ten of those, never
+// more than kPromptCapMs: every test that uses it gives its children a minute of work (kWorkMs), so a stop that
+// waited for the work, or for a child that ignored it, still fails on any machine.
+constexpr qint64 kWorkMs = 60'000;
+constexpr qint64 kPromptCapMs = kWorkMs / 3;
+
+qint64 quickBatchMs(
+    const QString& backendId, const QString& kernelName, const RunOptions& options = {}, int workers = 2)
+{
+    const auto k = kernel(kernelName, options);
+    RunControl control;
+    QList<TaskSpan> spans;
+    auto b = backend(backendId, options);
+    const Outcome outcome = execute(*b, *k, QList<qint64>(workers, 0), workers, control, spans);
+    if (outcome.threw || outcome.cancelled)
+        qFatal("the yardstick batch (%s/%s) failed: %s", qPrintable(backendId), qPrintable(kernelName),
+            qPrintable(outcome.message));
+    return outcome.ms;
+}
+
+qint64 promptMs(qint64 quickMs)
+{
+    return std::min(1000 + 10 * quickMs, kPromptCapMs);
+}
+
 // Waits until `count` worker processes of this process exist.
 bool waitForWorkers(int count, int timeoutMs = 5000)
 {
@@ -268,6 +296,7 @@ void TestProcesses::killedWorkerIsReportedFast_data()
 void TestProcesses::killedWorkerIsReportedFast()
 {
     QFETCH(QString, backendId);
+    const qint64 boundMs = promptMs(quickBatchMs(backendId, QStringLiteral("spin")));
     const auto k = kernel(QStringLiteral("spin"));
     RunControl control;
     QList<TaskSpan> spans;
@@ -283,8 +312,9 @@ void TestProcesses::killedWorkerIsReportedFast()
     });
     const qint64 reportMs = sinceKill.elapsed();
     QVERIFY(outcome.threw);
-    qInfo("%s: reported %lld ms after SIGKILL: %s", qPrintable(backendId), reportMs, qPrintable(outcome.message));
-    QVERIFY2(reportMs < 1000, "a killed worker must be reported within 1 s");
+    qInfo("%s: reported %lld ms after SIGKILL (bound here %lld ms): %s", qPrintable(backendId), reportMs, boundMs,
+        qPrintable(outcome.message));
+    QVERIFY2(reportMs < boundMs, "a killed worker must be reported promptly, not when its work would have ended");
     QVERIFY2(outcome.message.contains(QStringLiteral("pid %1").arg(victim)), qPrintable(outcome.message));
     QVERIFY2(outcome.message.contains(QStringLiteral("signal 9")), qPrintable(outcome.message));
     QVERIFY2(outcome.message.contains(QStringLiteral("input 60000 (#")), qPrintable(outcome.message));
@@ -292,6 +322,7 @@ void TestProcesses::killedWorkerIsReportedFast()
 
 void TestProcesses::taskTimeoutKillsTheTask()
 {
+    const qint64 boundMs = promptMs(quickBatchMs(QStringLiteral("processes"), QStringLiteral("spin")));
     const auto k = kernel(QStringLiteral("spin"));
     RunControl control;
     QList<TaskSpan> spans;
@@ -301,7 +332,8 @@ void TestProcesses::taskTimeoutKillsTheTask()
     QVERIFY(outcome.threw);
     QVERIFY2(outcome.message.contains(QStringLiteral("input 60000 (#2) ran longer than the task timeout of 0.3 s")),
         qPrintable(outcome.message));
-    QVERIFY2(outcome.ms < 2000, "the timeout must end the batch promptly");
+    qInfo("the timeout ended the batch after %lld ms (bound here 300 + %lld ms)", outcome.ms, boundMs);
+    QVERIFY2(outcome.ms < 300 + boundMs, "the timeout must end the batch promptly");
 }
 
 void TestProcesses::garbageAndTruncatedLinesAreProtocolErrors_data()
@@ -328,6 +360,7 @@ void TestProcesses::garbageAndTruncatedLinesAreProtocolErrors()
     QFETCH(QByteArray, script);
     QFETCH(QString, expected);
     QTemporaryDir dir;
+    const qint64 boundMs = 1000 + promptMs(quickBatchMs(QStringLiteral("processes"), QStringLiteral("noop"), {}, 1));
     qputenv("PARLAB_WORKER_EXECUTABLE", QFile::encodeName(writeScript(dir, QStringLiteral("worker.sh"), script)));
     const auto k = kernel(QStringLiteral("noop"));
     RunControl control;
@@ -335,7 +368,7 @@ void TestProcesses::garbageAndTruncatedLinesAreProtocolErrors()
     auto b = backend(QStringLiteral("processes"));
     const Outcome outcome = execute(*b, *k, { 1 }, 1, control, spans);
     QVERIFY(outcome.threw);
-    QVERIFY2(outcome.ms < 2000, "a misbehaving worker must not hang the batch");
+    QVERIFY2(outcome.ms < boundMs, "a misbehaving worker must not hang the batch");
     QVERIFY2(outcome.message.startsWith(QStringLiteral("protocol error from worker pid "))
             || outcome.message.startsWith(QStringLiteral("worker pid ")),
         qPrintable(outcome.message));
@@ -397,6 +430,7 @@ void TestProcesses::cancelLeavesNoChild()
     QFETCH(QJsonObject, json);
     QFETCH(qint64, input);
     const RunOptions options = testsupport::runOptions(json);
+    const qint64 boundMs = promptMs(quickBatchMs(backendId, kernelName, options));
     const auto k = kernel(kernelName, options);
     RunControl control;
     QList<TaskSpan> spans;
@@ -414,8 +448,10 @@ void TestProcesses::cancelLeavesNoChild()
         control.cancel();
     });
     QVERIFY(outcome.cancelled);
-    qInfo("%s/%s: cancelled in %lld ms", qPrintable(backendId), qPrintable(kernelName), sinceCancel.elapsed());
-    QVERIFY2(sinceCancel.elapsed() < 1000, "cancel must stop the children within a fraction of a second");
+    const qint64 cancelMs = sinceCancel.elapsed();
+    qInfo("%s/%s: cancelled in %lld ms (bound here %lld ms)", qPrintable(backendId), qPrintable(kernelName), cancelMs,
+        boundMs);
+    QVERIFY2(cancelMs < boundMs, "cancel must stop the children promptly, not when their work would have ended");
     b.reset();
     QCOMPARE(descendants(::getpid()), QList<qint64> {});
 }
@@ -436,20 +472,34 @@ void TestProcesses::taskTimeoutEndsTheProgramsToo()
     QFETCH(QString, backendId);
     QFETCH(QString, kernelName);
     QFETCH(qint64, input);
-    const RunOptions options = testsupport::runOptions({ { QStringLiteral("task_timeout_s"), 0.5 },
-        { QStringLiteral("command"), QStringLiteral("sleep {} & setsid sleep {} & sleep {}") } });
+    const QJsonObject command { { QStringLiteral("command"),
+        QStringLiteral("sleep {} & setsid sleep {} & sleep {}") } };
+    const qint64 quickMs = quickBatchMs(backendId, kernelName, testsupport::runOptions(command));
+    // The quick tasks beside the endless one must finish within the timeout, on a loaded machine too (at 0.5 s, the
+    // first one once outran it): from 0.5 s up, at least five quick batches. At most 10 s, so that the timeout and
+    // the stop after it stay well inside the minute the endless task would run.
+    double timeoutS = 0.5;
+    for (double t : { 0.5, 1.0, 2.0, 5.0, 10.0 }) {
+        timeoutS = t;
+        if (t * 1000 >= 5.0 * double(quickMs))
+            break;
+    }
+    QJsonObject json = command;
+    json.insert(QStringLiteral("task_timeout_s"), timeoutS);
+    const RunOptions options = testsupport::runOptions(json);
     const auto k = kernel(kernelName, options);
     RunControl control;
     QList<TaskSpan> spans;
     auto b = backend(backendId, options);
     const Outcome outcome = execute(*b, *k, { 0, input, 0 }, 2, control, spans);
     QVERIFY(outcome.threw);
-    QVERIFY2(
-        outcome.message.contains(QStringLiteral("input %1 (#2) ran longer than the task timeout of 0.5 s").arg(input)),
+    QVERIFY2(outcome.message.contains(
+                 QStringLiteral("input %1 (#2) ran longer than the task timeout of %2 s").arg(input).arg(timeoutS)),
         qPrintable(outcome.message));
-    qInfo(
-        "%s/%s: the timeout ended the batch after %lld ms", qPrintable(backendId), qPrintable(kernelName), outcome.ms);
-    QVERIFY2(outcome.ms < 5000, "the timeout must end the batch promptly");
+    const qint64 boundMs = qint64(timeoutS * 1000) + promptMs(quickMs);
+    qInfo("%s/%s: the timeout of %g s ended the batch after %lld ms (bound here %lld ms)", qPrintable(backendId),
+        qPrintable(kernelName), timeoutS, outcome.ms, boundMs);
+    QVERIFY2(outcome.ms < boundMs, "the timeout must end the batch promptly");
     // The batch failed without a cancel: the next one runs (the baseline's watchdog stopped only its batch).
     control.beginBatch();
     const Outcome next = execute(*b, *k, { 0 }, 1, control, spans);
@@ -757,6 +807,7 @@ void TestProcesses::mpiMatchesSequentialWithRanksAndHosts()
 
 void TestProcesses::mpiCancelLeavesNoRank()
 {
+    const qint64 boundMs = promptMs(quickBatchMs(QStringLiteral("mpi"), QStringLiteral("spin")));
     const auto k = kernel(QStringLiteral("spin"));
     RunControl control;
     QList<TaskSpan> spans;
@@ -773,8 +824,9 @@ void TestProcesses::mpiCancelLeavesNoRank()
         control.cancel();
     });
     QVERIFY(outcome.cancelled);
-    qInfo("mpi cancelled in %lld ms", sinceCancel.elapsed());
-    QVERIFY2(sinceCancel.elapsed() < 1000, "cancel must stop mpirun and its ranks within a fraction of a second");
+    const qint64 cancelMs = sinceCancel.elapsed();
+    qInfo("mpi cancelled in %lld ms (bound here %lld ms)", cancelMs, boundMs);
+    QVERIFY2(cancelMs < boundMs, "cancel must stop mpirun and its ranks promptly, not when their work would end");
     QTRY_COMPARE_WITH_TIMEOUT(descendants(::getpid()), QList<qint64> {}, 2000);
 }
 

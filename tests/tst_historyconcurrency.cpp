@@ -1,6 +1,7 @@
 // The run history under the load a user puts on it: many `parlab run`s into one file at once (a lab, a script
 // running experiments in parallel, the window and the CLI together), a disk that fills mid-run, a read-only
-// copy. Real processes, real SQLite, a real full disk (a tmpfs in a private mount namespace).
+// copy. Real processes, real SQLite, a real full disk (a tmpfs in a private mount namespace, where one can be made)
+// and, needing no privileges, a database capped at its size (SQLite's max_page_count), which fails the same way.
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -80,6 +81,7 @@ private Q_SLOTS:
     void staggeredRuns();
     void parallelRuns();
     void manyParallelRuns(); // slow: 370 runs
+    void diskFullGoesToARecoveryFile_data();
     void diskFullGoesToARecoveryFile();
     void readOnlyCopyLists();
     void waitsOutALockHeldPastTheBusyTimeout();
@@ -113,21 +115,31 @@ void TestHistoryConcurrency::manyParallelRuns()
     QCOMPARE(lastLine(r.out), QStringLiteral("started 370 saved 370 exit-codes 0:370"));
 }
 
+void TestHistoryConcurrency::diskFullGoesToARecoveryFile_data()
+{
+    QTest::addColumn<QString>("mode"); // history-diskfull.sh's
+    QTest::newRow("tmpfs") << QStringLiteral("tmpfs");
+    QTest::newRow("page limit") << QStringLiteral("pages");
+}
+
 void TestHistoryConcurrency::diskFullGoesToARecoveryFile()
 {
+    QFETCH(QString, mode);
     QTemporaryDir dir;
     const QString script = QStringLiteral(PARLAB_SOURCE_DIR "/tests/history-diskfull.sh");
-    // A private mount namespace: as any user where user namespaces are allowed, else as root.
-    QStringList unshare { QStringLiteral("-rm") };
-    Ran r = runProgram(QStringLiteral("unshare"),
-        unshare + QStringList { QStringLiteral("bash"), script, QStringLiteral(PARLAB_EXECUTABLE), dir.path() });
-    if (r.code != 0 && ::geteuid() == 0) {
-        unshare = { QStringLiteral("-m") };
-        r = runProgram(QStringLiteral("unshare"),
-            unshare + QStringList { QStringLiteral("bash"), script, QStringLiteral(PARLAB_EXECUTABLE), dir.path() });
+    const QStringList command { QStringLiteral("bash"), script, QStringLiteral(PARLAB_EXECUTABLE), dir.path(), mode };
+    Ran r;
+    if (mode == QStringLiteral("tmpfs")) {
+        // A private mount namespace: as any user where user namespaces are allowed, else as root. Where neither
+        // is, the page limit below still runs the same checks.
+        r = runProgram(QStringLiteral("unshare"), QStringList { QStringLiteral("-rm") } + command);
+        if (r.code != 0 && ::geteuid() == 0)
+            r = runProgram(QStringLiteral("unshare"), QStringList { QStringLiteral("-m") } + command);
+        if (r.code != 0 && !QFile::exists(dir.filePath(QStringLiteral("codes"))))
+            QSKIP(qPrintable(QStringLiteral("no private mount namespace for a tmpfs here (unshare: %1)").arg(r.err)));
+    } else {
+        r = runProgram(command.first(), command.mid(1));
     }
-    if (r.code != 0 && !QFile::exists(dir.filePath(QStringLiteral("codes"))))
-        QSKIP(qPrintable(QStringLiteral("no private mount namespace for a tmpfs here (unshare: %1)").arg(r.err)));
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QFile codes(dir.filePath(QStringLiteral("codes")));
     QVERIFY(codes.open(QIODevice::ReadOnly));

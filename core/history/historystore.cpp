@@ -1546,6 +1546,11 @@ Result<void> HistoryStore::Private::openReadWrite(int userVersion)
             run(db(), QStringLiteral("PRAGMA synchronous = FULL"));
             // The WAL file is cut back to this after a checkpoint resets it, so one busy day leaves no giant file.
             run(db(), QStringLiteral("PRAGMA journal_size_limit = %1").arg(8 * 1024 * 1024));
+            // A disk that fills up at a chosen size, where no small filesystem can be mounted (the tests of a full
+            // disk without privileges): SQLite then fails a write that would grow the file past it exactly as on a
+            // full disk, with SQLITE_FULL.
+            if (const int pages = qEnvironmentVariableIntValue(kMaxPagesVariable); pages > 0)
+                run(db(), QStringLiteral("PRAGMA max_page_count = %1").arg(pages));
             run(db(), QStringLiteral("PRAGMA foreign_keys = OFF"));
             prepareSchema(db());
             run(db(), QStringLiteral("PRAGMA foreign_keys = ON"));

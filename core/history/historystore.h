@@ -89,7 +89,11 @@ public:
     // says what of this happened.
     // ReadOnly reads the file as it stands, also a read-only file in a read-only folder; a missing or empty file
     // reads as a history without runs. Methods that write fail, saying so.
+    // The environment variable PARLAB_HISTORY_MAX_PAGES=N caps a ReadWrite database at N pages of 4 KiB (SQLite's
+    // max_page_count): a write that would grow it further fails as on a full disk. For testing a full disk where no
+    // small filesystem can be mounted.
     Result<void> open(const QString& path, Access access = Access::ReadWrite);
+    static constexpr char kMaxPagesVariable[] = "PARLAB_HISTORY_MAX_PAGES";
     void close();
     bool isOpen() const;
     bool isReadOnly() const; // opened with Access::ReadOnly

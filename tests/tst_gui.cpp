@@ -30,10 +30,14 @@
 #include <QLineEdit>
 #include <QLineSeries>
 #include <QListWidget>
+#include <QMessageBox>
 #include <QPushButton>
+#include <QScopeGuard>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -106,6 +110,7 @@ private Q_SLOTS:
     void lastExperimentIsRestored();
     void presetsFillTheForm();
     void runIsSavedInHistory();
+    void unsavedRunSaysWhereItWent();
     void lessonRunShowsItsVerdict();
 };
 
@@ -425,6 +430,72 @@ void TestGui::runIsSavedInHistory()
     QCOMPARE(later.experimentPanel()->spec().inputs, (QList<qint64> { 21, 22 }));
     QVERIFY(!later.openHistoryRun(id + 1000)); // not there: a message, nothing replaced
     QCOMPARE(later.resultsModel()->rowCount(), window.result().measurements.size());
+}
+
+void TestGui::unsavedRunSaysWhereItWent()
+{
+    // A history that opened but cannot take the run (its disk is full: the database capped at the size it has): the
+    // run still shows every result, and the window says that it is not saved and names the file it went to instead
+    // (which the next start adds), in red above the results, in the History tab and in a dialog.
+    QTemporaryDir dir;
+    const QByteArray xdg = qgetenv("XDG_DATA_HOME");
+    qputenv("XDG_DATA_HOME", QFile::encodeName(dir.path()));
+    const auto restore = qScopeGuard([&xdg] {
+        qputenv("XDG_DATA_HOME", xdg);
+        qunsetenv(HistoryStore::kMaxPagesVariable);
+    });
+    const QString path = HistoryStore::defaultPath();
+    QVERIFY2(path.startsWith(dir.path()), qPrintable(path));
+    {
+        HistoryStore store;
+        QCOMPARE(store.open(path).error(), QString());
+    }
+    int pages = 0;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("pages"));
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        QSqlQuery count(db);
+        QVERIFY(count.exec(QStringLiteral("PRAGMA page_count")) && count.next());
+        pages = count.value(0).toInt();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("pages"));
+    QVERIFY(pages > 0);
+    qputenv(HistoryStore::kMaxPagesVariable, QByteArray::number(pages));
+
+    MainWindow window;
+    window.show();
+    QVERIFY(window.historyStore()->isOpen());
+    // 300 tasks: their timelines need pages the database cannot grow by.
+    fill(window, QStringLiteral("noop"), QStringLiteral("1..300"),
+        { QStringLiteral("sequential"), QStringLiteral("threads") }, QStringLiteral("1,2"), 2, 0);
+    QSignalSpy ended(&window, &MainWindow::runEnded);
+    window.runAction()->trigger();
+    QVERIFY(ended.wait(60'000));
+    QMessageBox* box = nullptr;
+    QTRY_VERIFY_WITH_TIMEOUT((box = window.findChild<QMessageBox*>(QStringLiteral("historyNotSaved"))), 30'000);
+    const QDir folder = QFileInfo(path).dir();
+    const QStringList files = folder.entryList({ QStringLiteral("history.sqlite.unsaved-*.json") });
+    QCOMPARE(files.size(), 1);
+    const QString recovery = folder.filePath(files.first());
+
+    QVERIFY(box->isVisible());
+    QCOMPARE(box->windowTitle(), QStringLiteral("Run not saved"));
+    QVERIFY2(box->text().contains(recovery), qPrintable(box->text()));
+    QVERIFY2(box->text().contains(QStringLiteral("disk is full")), qPrintable(box->text())); // and why
+    const auto* warnings = window.findChild<QLabel*>(QStringLiteral("warnings"));
+    QVERIFY(warnings && warnings->isVisible());
+    QVERIFY2(warnings->text().contains(recovery), qPrintable(warnings->text()));
+    // Red, as for a failed run, not the yellow of a warning about the measurement.
+    QVERIFY2(warnings->styleSheet().contains(QStringLiteral("#f8d7da")), qPrintable(warnings->styleSheet()));
+    const auto* status = window.historyPanel()->findChild<QLabel*>(QStringLiteral("historyStatus"));
+    QVERIFY(status);
+    QVERIFY2(status->text().contains(recovery), qPrintable(status->text()));
+    // Every result is still in the window.
+    QCOMPARE(window.result().measurements.size(), 3);
+    QCOMPARE(window.resultsModel()->rowCount(), 3);
+    QVERIFY(window.result().error.isEmpty());
+    box->close();
 }
 
 void TestGui::lessonRunShowsItsVerdict()

@@ -739,6 +739,31 @@ void TestHistory::importStoresAFinishedRun()
     QCOMPARE(loaded->measurements[1].samplesS, r.measurements[1].samplesS);
     QCOMPARE(loaded->measurements[2].speedup, r.measurements[2].speedup);
 
+    // One analysis per imported run, the one it is read with (bootstrap intervals included): the store takes that
+    // rather than analysing the run again, and keeps exactly what a second analysis would find beyond it (the
+    // file's own warning, the figures its data cannot give).
+    const QString path = m_dir.filePath(QStringLiteral("import.sqlite"));
+    const QByteArray json = JsonExport::toJson(r);
+    const qint64 before = analyseCalls();
+    const Result<qint64> once = store.importJson(json);
+    QVERIFY2(once, qPrintable(once.error()));
+    QCOMPARE(analyseCalls() - before, 1);
+    const Result<RunResult> read = JsonImport::fromJson(json);
+    QVERIFY2(read, qPrintable(read.error()));
+    const Result<qint64> twice = store.importResult(*read); // analyses the run anew
+    QVERIFY2(twice, qPrintable(twice.error()));
+    for (const QString& field : { QStringLiteral("stated"), QStringLiteral("extra_warnings") }) {
+        const auto stored = [&](qint64 run) {
+            return column(path, QStringLiteral("SELECT %1 FROM runs WHERE id = %2").arg(field).arg(run));
+        };
+        QCOMPARE(stored(*once), stored(*twice));
+    }
+    QVERIFY(column(path, QStringLiteral("SELECT extra_warnings FROM runs WHERE id = %1").arg(*once))
+                .value(0)
+                .toString()
+                .contains(QStringLiteral("a warning of our own")));
+    QCOMPARE(store.load(*once)->warnings, store.load(*twice)->warnings);
+
     const Result<qint64> empty = store.importJson("{}", QStringLiteral("empty.json"));
     QVERIFY(!empty);
     QCOMPARE(
@@ -1445,8 +1470,7 @@ void TestHistory::cliImportAndCompare()
     const QString db = dir.filePath(QStringLiteral("import.sqlite"));
     const QString file = dir.filePath(QStringLiteral("result.json"));
     RunResult r = sampleResult();
-    r.measurements[2].failedRuns = 0;
-    analyse(r); // a file as ParLab writes it: every figure it states is the analysis's
+    r.measurements[2].failedRuns = 0; // a file as ParLab writes it: every figure it states is the analysis's
     {
         QFile f(file);
         QVERIFY(f.open(QIODevice::WriteOnly));

@@ -280,7 +280,9 @@ void stated(const QJsonObject& o, const QString& path, Measurement& m)
     }
 }
 
-RunResult read(const QJsonObject& root)
+// The file's run; `derivedOut`, when given, gets what analyse() derived from its data before the file's figures
+// were laid over it.
+RunResult read(const QJsonObject& root, Intervals intervals = Intervals::Skip, RunResult* derivedOut = nullptr)
 {
     if (root.contains(QStringLiteral("tool"))
         && root.value(QStringLiteral("tool")).toString() != QStringLiteral("parlab"))
@@ -327,18 +329,23 @@ RunResult read(const QJsonObject& root)
         result.referenceChecksum
             = checksum(root.value(QStringLiteral("reference_checksum")), QStringLiteral("reference_checksum"));
 
+    // The counts first: analyse() reads them (a failed run's warning quotes them), and `derived` must be what it
+    // derives from the run as returned.
+    for (const Measurement& m : std::as_const(result.measurements))
+        result.completedRuns += int(m.samplesS.size());
+    result.plannedRuns = result.completedRuns;
+
     // The history's path: every figure derived from the samples, then the file's stated figures over them.
     RunResult derived = result;
-    analyse(derived, Intervals::Skip);
+    analyse(derived, intervals);
     for (qsizetype i = 0; i < result.measurements.size(); ++i) {
         Measurement m = derived.measurements.at(i);
         stated(entries.at(i), indexed(QStringLiteral("results"), i), m);
         result.measurements[i] = std::move(m);
     }
     result.amdahlSerialFraction = derived.amdahlSerialFraction;
-    for (const Measurement& m : std::as_const(result.measurements))
-        result.completedRuns += int(m.samplesS.size());
-    result.plannedRuns = result.completedRuns;
+    if (derivedOut)
+        *derivedOut = std::move(derived);
     return result;
 }
 
@@ -350,6 +357,19 @@ template<typename Read> auto caught(Read read) -> Result<decltype(read())>
     } catch (const ImportError& e) {
         return fail(e.message);
     }
+}
+
+// The top-level object of a JSON document, or why there is none.
+Result<QJsonObject> topObject(const QByteArray& json)
+{
+    QJsonParseError parseError;
+    const QJsonDocument document = QJsonDocument::fromJson(json, &parseError);
+    if (parseError.error != QJsonParseError::NoError)
+        return fail(
+            QStringLiteral("not valid JSON at byte %1: %2").arg(parseError.offset).arg(parseError.errorString()));
+    if (!document.isObject())
+        return fail(QStringLiteral("expected a JSON object at the top level (a ParLab export)"));
+    return document.object();
 }
 
 QString mebibytes(qint64 bytes)
@@ -430,14 +450,22 @@ Result<Bounds> JsonImport::boundsFromObject(const QJsonObject& object)
 
 Result<RunResult> JsonImport::fromJson(const QByteArray& json)
 {
-    QJsonParseError parseError;
-    const QJsonDocument document = QJsonDocument::fromJson(json, &parseError);
-    if (parseError.error != QJsonParseError::NoError)
-        return fail(
-            QStringLiteral("not valid JSON at byte %1: %2").arg(parseError.offset).arg(parseError.errorString()));
-    if (!document.isObject())
-        return fail(QStringLiteral("expected a JSON object at the top level (a ParLab export)"));
-    return fromObject(document.object());
+    const Result<QJsonObject> root = topObject(json);
+    if (!root)
+        return fail(root.error());
+    return fromObject(*root);
+}
+
+Result<JsonImport::Analysed> JsonImport::analysedFromJson(const QByteArray& json)
+{
+    const Result<QJsonObject> root = topObject(json);
+    if (!root)
+        return fail(root.error());
+    return caught([&] {
+        Analysed analysed;
+        analysed.result = read(*root, Intervals::Bootstrap, &analysed.derived);
+        return analysed;
+    });
 }
 
 } // namespace parlab

@@ -41,6 +41,16 @@ Result<QByteArray> readFile(const QString& path);
 Result<RunResult> fromJson(const QByteArray& json);
 Result<RunResult> fromObject(const QJsonObject& object);
 
+// fromJson() for the history, which stores a run's data and what the file states beyond what analyse() derives
+// from that data: with the derivation itself, bootstrap intervals included, so that an import analyses the run
+// once. `result` is fromJson()'s, except that an interval the file does not state is derived; `derived` is the
+// run as analyse() left it, before the file's figures were laid over it.
+struct Analysed {
+    RunResult result;
+    RunResult derived;
+};
+Result<Analysed> analysedFromJson(const QByteArray& json);
+
 // The parts of the schema alone (JsonExport::specObject and the rest), for what else stores them as JSON (the
 // history); the bounds' task costs, which the schema does not carry, stay empty. These check types and ranges
 // but not names: a run stored by a build with another kernel or backend still reads.

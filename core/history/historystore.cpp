@@ -787,10 +787,18 @@ struct Beyond {
     QJsonObject stated;
 };
 
-Beyond beyondAnalysis(const RunResult& shown)
+// `analysed`, when given, is analyse() of `shown`'s data already done (an import's): taken instead of a second
+// analysis when it covers the same measurements (a file with combinations its run never reached, which are not
+// stored, is analysed again without them).
+Beyond beyondAnalysis(const RunResult& shown, const RunResult* analysed = nullptr)
 {
-    RunResult derived = shown;
-    analyse(derived); // with intervals: a confidence interval the samples give is not "beyond"
+    RunResult derived;
+    if (analysed && analysed->measurements.size() == shown.measurements.size()) {
+        derived = *analysed;
+    } else {
+        derived = shown;
+        analyse(derived); // with intervals: a confidence interval the samples give is not "beyond"
+    }
     Beyond beyond;
     for (const QString& w : shown.warnings) {
         if (!derived.warnings.contains(w))
@@ -951,7 +959,9 @@ struct HistoryStore::Private {
     qint64 insertRun(const ExperimentSpec& spec, const Environment& env, const QDateTime& created, RunStatus status,
         const QString& source, bool owned);
     void upsertMeasurement(qint64 runId, int position, const Measurement& m);
-    void storeEnd(qint64 runId, const RunResult& result, RunStatus status);
+    // `analysed`: see beyondAnalysis().
+    void storeEnd(qint64 runId, const RunResult& result, RunStatus status, const RunResult* analysed = nullptr);
+    qint64 importRun(const RunResult& result, const QString& source, const RunResult* analysed = nullptr);
     StoredRun readRun(qint64 runId);
     QList<RunSummary> readSummaries(qint64 onlyRun = -1);
 };
@@ -1181,7 +1191,7 @@ void HistoryStore::Private::upsertMeasurement(qint64 runId, int position, const 
     }
 }
 
-void HistoryStore::Private::storeEnd(qint64 runId, const RunResult& result, RunStatus status)
+void HistoryStore::Private::storeEnd(qint64 runId, const RunResult& result, RunStatus status, const RunResult* analysed)
 {
     // A combination the run never reached is not stored; what is stored is what a load analyses.
     RunResult stored = result;
@@ -1193,7 +1203,7 @@ void HistoryStore::Private::storeEnd(qint64 runId, const RunResult& result, RunS
             stored.measurements.append(m);
         }
     }
-    const Beyond beyond = beyondAnalysis(stored);
+    const Beyond beyond = beyondAnalysis(stored, analysed);
     QJsonObject runtimes;
     for (auto it = result.runtimes.cbegin(); it != result.runtimes.cend(); ++it)
         runtimes.insert(it.key(), it.value());
@@ -2010,25 +2020,30 @@ Result<void> HistoryStore::remove(qint64 runId)
     return removed;
 }
 
+qint64 HistoryStore::Private::importRun(const RunResult& result, const QString& source, const RunResult* analysed)
+{
+    Transaction transaction(db());
+    const RunStatus status = statusOf(result);
+    const QDateTime created = result.created.isValid() ? result.created : QDateTime::currentDateTime();
+    const qint64 runId = insertRun(result.spec, result.environment, created, status, source, false);
+    storeEnd(runId, result, status, analysed);
+    transaction.commit();
+    return runId;
+}
+
 Result<qint64> HistoryStore::importResult(const RunResult& result, const QString& source)
 {
-    return d->change(QStringLiteral("cannot import a run"), [&] {
-        Transaction transaction(d->db());
-        const RunStatus status = statusOf(result);
-        const QDateTime created = result.created.isValid() ? result.created : QDateTime::currentDateTime();
-        const qint64 runId = d->insertRun(result.spec, result.environment, created, status, source, false);
-        d->storeEnd(runId, result, status);
-        transaction.commit();
-        return runId;
-    });
+    return d->change(QStringLiteral("cannot import a run"), [&] { return d->importRun(result, source); });
 }
 
 Result<qint64> HistoryStore::importJson(const QByteArray& json, const QString& source)
 {
-    const Result<RunResult> result = JsonImport::fromJson(json);
-    if (!result)
-        return fail(source.isEmpty() ? result.error() : QStringLiteral("%1: %2").arg(source, result.error()));
-    return importResult(*result, source);
+    // The file is analysed once, as it is read; storing takes that analysis, also when a busy lock makes it retry.
+    const Result<JsonImport::Analysed> read = JsonImport::analysedFromJson(json);
+    if (!read)
+        return fail(source.isEmpty() ? read.error() : QStringLiteral("%1: %2").arg(source, read.error()));
+    return d->change(
+        QStringLiteral("cannot import a run"), [&] { return d->importRun(read->result, source, &read->derived); });
 }
 
 } // namespace parlab

@@ -12,6 +12,7 @@
 
 #include <QMap>
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 
 namespace parlab {
@@ -195,10 +196,18 @@ bool intervalDue(qsizetype baselineSamples, qsizetype samples, qsizetype lastBas
     const auto grown = [](qsizetype now, qsizetype then) { return now < then || 8 * now >= 9 * then; };
     return grown(samples, lastSamples) || grown(baselineSamples, lastBaselineSamples);
 }
+
+std::atomic<qint64> g_analyseCalls { 0 };
 } // namespace
+
+qint64 analyseCalls()
+{
+    return g_analyseCalls.load(std::memory_order_relaxed);
+}
 
 void analyse(RunResult& result, Intervals intervals)
 {
+    g_analyseCalls.fetch_add(1, std::memory_order_relaxed);
     for (Measurement& m : result.measurements)
         describe(m);
     computeSpeedups(result);

@@ -18,6 +18,9 @@ enum class Intervals { Bootstrap, Skip };
 // Pure: it reads samples, the task costs in `bounds.taskCostsS`, the spec, the environment, the counts and
 // how the run ended. The live run and the history (on every load) call it alike, so their figures agree.
 void analyse(RunResult& result, Intervals intervals = Intervals::Bootstrap);
+// How many times analyse() ran in this process: its cost is the largest of loading or importing a run, and the
+// tests hold each path to one analysis per run with it.
+qint64 analyseCalls();
 
 // analyse() for a run in progress, at a cost that does not grow with the number of repeats so far: after a
 // repeat of one measurement it derives again only what that repeat changed. analyse() after every repeat

@@ -18,8 +18,6 @@
 namespace parlab {
 
 namespace {
-// The share of the workers' time spent waiting for a core above which the machine counts as busy.
-constexpr double kBusyShare = 0.10;
 // Tasks that needed this much less CPU than the baseline's (a share of the workers' time) ran on a faster core.
 constexpr double kFasterShare = 0.02;
 // A slowdown above this share is worth telling apart from the machine's drift.
@@ -142,15 +140,8 @@ QStringList runWarnings(const RunResult& result)
 QStringList lossWarnings(const RunResult& result)
 {
     QStringList warnings;
-    const Environment& env = result.environment;
-    const Measurement* busiest = nullptr; // the most waiting where the workers alone would not fill the cores
-    for (const Measurement& m : result.measurements) {
-        const bool fits
-            = !BackendRegistry::usesWorkers(m.backend) || env.logicalCores <= 0 || m.workers <= env.logicalCores;
-        if (fits && std::isfinite(m.losses.waited) && (!busiest || m.losses.waited > busiest->losses.waited))
-            busiest = &m;
-    }
-    if (busiest && busiest->losses.waited > kBusyShare)
+    const Measurement* busiest = Accounting::busiest(result.measurements, result.environment.logicalCores);
+    if (busiest && busiest->losses.waited > Accounting::kBusyShare)
         warnings << QStringLiteral("the machine was busy during the run: other programs kept the workers waiting "
                                    "for a core %1 of their time (%2); run again on a quiet machine")
                         .arg(percent(busiest->losses.waited), busiest->label());
@@ -194,7 +185,7 @@ QStringList measurementWarnings(const Measurement& m, const Environment& env)
     if (m.samplesS.size() >= 2 && m.wall.cv > 0.10)
         warnings << QStringLiteral("%1: noisy, the coefficient of variation is %2 (above 10%)%3")
                         .arg(m.label(), percent(m.wall.cv),
-                            m.losses.waited > kBusyShare / 2
+                            m.losses.waited > Accounting::kBusyShare / 2
                                 ? QStringLiteral("; its tasks waited for a core %1 of the workers' time")
                                       .arg(percent(m.losses.waited))
                                 : QString());

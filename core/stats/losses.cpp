@@ -186,6 +186,17 @@ QString summary(const Losses& losses, double minimum)
     return named.isEmpty() ? lost : lost + QStringLiteral(": ") + named.join(QStringLiteral(", "));
 }
 
+const Measurement* busiest(const QList<Measurement>& measurements, int logicalCores)
+{
+    const Measurement* most = nullptr;
+    for (const Measurement& m : measurements) {
+        const bool fits = !BackendRegistry::usesWorkers(m.backend) || logicalCores <= 0 || m.workers <= logicalCores;
+        if (fits && std::isfinite(m.losses.waited) && (!most || m.losses.waited > most->losses.waited))
+            most = &m;
+    }
+    return most;
+}
+
 } // namespace Accounting
 
 } // namespace parlab

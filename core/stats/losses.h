@@ -19,6 +19,10 @@ enum class TaskLock;
 // median, against the baseline's median repeat.
 namespace Accounting {
 
+// Tasks that waited for a core more than this share of the workers' time, where the workers alone fit the cores,
+// ran on a busy machine: the run's warnings and the lessons' verdicts say so.
+constexpr double kBusyShare = 0.10;
+
 // Where the worker-seconds of one repeat went: the repeat ran from startNs to endNs (the runner's clock, the
 // spans' clock) with `workers` workers. A task whose CPU time or run-queue delay was not measured (too short to
 // sample) counts as running all its wall time; a repeat with no measured task at all has neither figure.
@@ -45,6 +49,10 @@ const QList<Part>& parts();
 // "lost 19%: waiting for a core 12%, imbalance 5%, slowdown 2%": the parts above `minimum`, largest first; empty
 // when nothing is known.
 QString summary(const Losses& losses, double minimum = 0.01);
+
+// The measurement whose tasks waited longest for a core where its workers alone fit `logicalCores` (or a
+// backend without workers): what other programs took. Null when none has a known split.
+const Measurement* busiest(const QList<Measurement>& measurements, int logicalCores);
 
 } // namespace Accounting
 

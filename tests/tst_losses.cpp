@@ -2,11 +2,13 @@
 // spans, the split against the baseline (useful + the parts = 1) worked out by hand, its JSON, its warnings, and
 // one real run whose loss has a known cause.
 
+#include "backends/backendregistry.h"
 #include "experimentspec.h"
 #include "export/jsonexport.h"
 #include "export/jsonimport.h"
 #include "measurement.h"
 #include "runner.h"
+#include "runoptions.h"
 #include "runresult.h"
 #include "stats/analysis.h"
 #include "stats/losses.h"
@@ -93,6 +95,7 @@ private Q_SLOTS:
     void waitingForACoreWarnsOfABusyMachine();
     void slowdownThatVariesIsTheMachine();
     void realRunPutsUnevenTasksInImbalance();
+    void everyBackendAccountsForEveryWorkerSecond();
 };
 
 // Repeat 0..10 s with 3 workers (30 worker-seconds). Worker 0: tasks 1-4 and 5-9 (start-up 1, gap 1, tail 1);
@@ -353,6 +356,43 @@ void TestLosses::realRunPutsUnevenTasksInImbalance()
     for (const Accounting::Part& part : Accounting::parts())
         QVERIFY2(part.share == &Losses::imbalance || !(l.*part.share > l.imbalance), qPrintable(summary));
     QVERIFY(near(partsAndUseful(l), 1));
+}
+
+// On real runs of every backend that runs here: each repeat's account covers exactly its workers x wall time (no
+// worker beyond the count, no task outside the repeat), and the split adds up.
+void TestLosses::everyBackendAccountsForEveryWorkerSecond()
+{
+    for (const BackendFacts& facts : BackendRegistry::all()) {
+        if (!BackendRegistry::availability(facts.id, RunOptions {}).available)
+            continue;
+        ExperimentSpec spec;
+        spec.kernel = QStringLiteral("fib");
+        spec.inputs = { 24, 23, 22, 21, 24 };
+        spec.backends = { facts.id };
+        spec.workers = { 2 };
+        spec.repeats = 2;
+        spec.warmup = 0;
+        Runner runner;
+        RunResult result;
+        connect(&runner, &Runner::finished, this, [&result](const RunResult& r) { result = r; });
+        runner.start(spec);
+        QVERIFY2(result.error.isEmpty(), qPrintable(facts.id + QStringLiteral(": ") + result.error));
+        const Measurement* m = result.find(facts.id, facts.usesWorkers ? 2 : 1);
+        QVERIFY2(m, qPrintable(facts.id));
+        QCOMPARE(m->accounts.size(), m->samplesS.size());
+        for (qsizetype i = 0; i < m->accounts.size(); ++i) {
+            const RepeatAccount& a = m->accounts[i];
+            const double workerSeconds = m->workers * m->samplesS[i];
+            const double accounted = a.startupS + a.dispatchS + a.tailS + a.taskS;
+            QVERIFY2(std::abs(accounted - workerSeconds) <= 1e-6 * std::max(1.0, workerSeconds),
+                qPrintable(QStringLiteral("%1: accounted %2 s of %3 worker-seconds")
+                               .arg(m->label())
+                               .arg(accounted)
+                               .arg(workerSeconds)));
+        }
+        QVERIFY2(std::isfinite(m->losses.useful), qPrintable(m->label()));
+        QVERIFY2(near(partsAndUseful(m->losses), 1), qPrintable(m->label()));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestLosses)

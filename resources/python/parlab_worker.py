@@ -161,9 +161,10 @@ class SchedstatFile:
         except (OSError, ValueError, IndexError):
             return -1
 
-    def __del__(self):
+    def __del__(self, close=os.close):
+        # os.close bound early: at interpreter exit the module's globals may already be gone.
         if self.fd >= 0:
-            os.close(self.fd)
+            close(self.fd)
 
 
 class ThreadCounters(threading.local):

@@ -449,7 +449,7 @@ void TestTimeline::pngExportDrawsBarsAndStates()
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     const QString path = dir.filePath(QStringLiteral("timeline.png"));
-    QCOMPARE(panel.exportTo(path), QString());
+    QCOMPARE(panel.exportTo(path).error(), QString());
     QImage image(path);
     QVERIFY(!image.isNull());
     // The viewport's width at twice the pixels, as tall as the two rows and the legend need.
@@ -492,7 +492,7 @@ void TestTimeline::pngExportDrawsBarsAndStates()
     QVERIFY(view->verticalScrollBar()->maximum() > 0);
     QVERIFY(view->pictureSize().height() > view->viewport()->height());
     const QString tall = dir.filePath(QStringLiteral("tall.png"));
-    QCOMPARE(panel.exportTo(tall), QString());
+    QCOMPARE(panel.exportTo(tall).error(), QString());
     const QImage tallImage(tall);
     QCOMPARE(tallImage.size(), view->pictureSize() * 2);
     const int last = int(many.spans.size()) - 1;
@@ -512,7 +512,7 @@ void TestTimeline::svgExportHasRects()
     panel.setResult(resultOf({ m }));
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("timeline.svg"));
-    QCOMPARE(panel.exportTo(path), QString());
+    QCOMPARE(panel.exportTo(path).error(), QString());
 
     QString error;
     const QList<QColor> fills = svgRectFills(path, &error);
@@ -540,15 +540,15 @@ void TestTimeline::exportErrorsNameThePath()
     TimelinePanel panel;
     QTemporaryDir dir;
     const QString empty = dir.filePath(QStringLiteral("nothing.png"));
-    const QString noData = panel.exportTo(empty);
+    const QString noData = panel.exportTo(empty).error();
     QVERIFY2(noData.contains(QStringLiteral("run an experiment first")), qPrintable(noData));
     QVERIFY(!QFile::exists(empty));
 
     panel.setResult(resultOf({ handMade() }));
-    const QString bmp = panel.exportTo(dir.filePath(QStringLiteral("timeline.bmp")));
+    const QString bmp = panel.exportTo(dir.filePath(QStringLiteral("timeline.bmp"))).error();
     QVERIFY2(
         bmp.contains(QStringLiteral("timeline.bmp")) && bmp.contains(QStringLiteral(".png or .svg")), qPrintable(bmp));
-    const QString folder = panel.exportTo(dir.filePath(QStringLiteral("missing/sub/timeline.png")));
+    const QString folder = panel.exportTo(dir.filePath(QStringLiteral("missing/sub/timeline.png"))).error();
     QVERIFY2(folder.contains(QStringLiteral("missing")), qPrintable(folder));
 }
 
@@ -852,7 +852,7 @@ void TestTimeline::hundredThousandSpansPaintFast()
     QTemporaryDir dir;
     TimelinePanel panel;
     panel.setResult(resultOf({ m }));
-    QCOMPARE(panel.exportTo(dir.filePath(QStringLiteral("big.svg"))), QString());
+    QCOMPARE(panel.exportTo(dir.filePath(QStringLiteral("big.svg"))).error(), QString());
     const qint64 svgMs = timer.elapsed();
     qInfo("100,000 tasks and 200,000 states: setMeasurement %lld ms, paint fitted %lld ms, paint zoomed x1000 %lld "
           "ms, SVG export %lld ms",

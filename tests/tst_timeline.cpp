@@ -4,6 +4,7 @@
 
 #include "experimentspec.h"
 #include "export/formatting.h"
+#include "export/svgcharts.h"
 #include "measurement.h"
 #include "palette.h"
 #include "runner.h"
@@ -160,6 +161,7 @@ private Q_SLOTS:
     void liveUpdateKeepsZoom();
     void pngExportDrawsBarsAndStates();
     void svgExportHasRects();
+    void barLabelsMatchTheReport();
     void exportErrorsNameThePath();
     void paletteChangeRestyles();
     void captionSummarises();
@@ -532,7 +534,26 @@ void TestTimeline::svgExportHasRects()
     QVERIFY(file.open(QIODevice::ReadOnly));
     const QByteArray svg = file.readAll();
     QVERIFY(svg.contains("<title>Timeline of threads x2"));
-    QVERIFY(svg.contains(">35<") || svg.contains("35</text>")); // the input on the first bar
+    QVERIFY(svg.contains("fib(35)")); // the kernel and input on the first bar
+}
+
+void TestTimeline::barLabelsMatchTheReport()
+{
+    // A task bar's text comes from one place (TimelineModel::taskLabel): the window writes what the report's SVG
+    // timeline writes, "fib(35)" on the first task's bar.
+    TimelinePanel panel;
+    showAt(panel, QSize(1000, 420));
+    const Measurement m = handMade();
+    panel.setResult(resultOf({ m }));
+    const QString label = panel.view()->taskLabel(0);
+    QCOMPARE(label, QStringLiteral("fib(35)"));
+    const QString report = SvgCharts::timeline(m, QStringLiteral("fib"));
+    QVERIFY2(report.contains(QStringLiteral(">%1</text>").arg(label)), qPrintable(report.left(3000)));
+    // A view not told the kernel writes the input alone, as both did before they shared the text.
+    TimelineView bare;
+    bare.setMeasurement(m);
+    QCOMPARE(bare.taskLabel(0), QStringLiteral("35"));
+    QCOMPARE(TimelineModel::taskLabel(QString(), m.spans.at(0)), QStringLiteral("35"));
 }
 
 void TestTimeline::exportErrorsNameThePath()

@@ -226,6 +226,7 @@ void TimelinePanel::showCurrent()
     m_shownKey = key;
     if (shown) {
         m_view->setTitle(ChartStyle::title(tr("Timeline of %1").arg(label), m_result));
+        m_view->setKernel(m_result.spec.kernel);
         m_view->setMeasurement(*shown);
     } else {
         m_view->setTitle({});

@@ -16,6 +16,10 @@ struct TaskSpan {
     qint64 startNs = 0;
     qint64 endNs = 0;
     quint64 checksum = 0;
+    // Measured by the worker that ran the task, in its own thread (threads, child processes, ranks, CPython),
+    // for the accounting of lost speedup; -1 where not measured (older records, tasks too short to sample):
+    qint64 cpuNs = -1; // CPU time the task's thread used between startNs and endNs
+    qint64 waitNs = -1; // time it was runnable but waited for a core (run-queue delay, schedstat field 2)
 
     double seconds() const { return double(endNs - startNs) * 1e-9; }
 };

@@ -484,7 +484,9 @@ private Q_SLOTS:
         // A run that is not there: no view, and the message names both runs.
         const Result<ComparisonView*> missing = panel.compareRuns(idA, idA + 1000);
         QVERIFY(!missing);
-        QVERIFY2(missing.error().startsWith(QStringLiteral("Cannot compare runs #%1")), qPrintable(missing.error()));
+        QVERIFY2(missing.error().startsWith(QStringLiteral("Cannot compare runs #%1 ").arg(idA))
+                && missing.error().contains(QStringLiteral(" and #%1: ").arg(idA + 1000)),
+            qPrintable(missing.error()));
         QCOMPARE(panel.findChildren<ComparisonView*>().size(), 1);
         QVERIFY(view->labelA().startsWith(QStringLiteral("#%1").arg(idA)));
         QVERIFY(view->labelB().startsWith(QStringLiteral("#%1").arg(idB)));

@@ -8,6 +8,7 @@
 #include "context.h"
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
+#include "result.h"
 #include "runoptions.h"
 #include "taskclock.h"
 #include "worker/workerprotocol.h"
@@ -40,21 +41,20 @@ using namespace parlab;
 
 namespace {
 // Rank 0's stdin: every task line until end of input.
-void readTasks(std::vector<qint64>& indices, std::vector<qint64>& inputs, QString& error)
+Result<void> readTasks(std::vector<qint64>& indices, std::vector<qint64>& inputs)
 {
     std::string line;
     while (std::getline(std::cin, line)) {
         if (line.empty())
             continue;
         const auto task = WorkerProtocol::parseTask(QByteArray::fromStdString(line));
-        if (!task) {
-            error
-                = QStringLiteral("malformed task line: %1").arg(WorkerProtocol::quote(QByteArray::fromStdString(line)));
-            return;
-        }
+        if (!task)
+            return fail(
+                QStringLiteral("malformed task line: %1").arg(WorkerProtocol::quote(QByteArray::fromStdString(line))));
         indices.push_back(task->first);
         inputs.push_back(task->second);
     }
+    return {};
 }
 
 // Collects every rank's text on rank 0, in rank order.
@@ -149,8 +149,10 @@ int main(int argc, char* argv[])
     }
 
     std::vector<qint64> indices, inputs;
-    if (rank == 0 && error.isEmpty())
-        readTasks(indices, inputs, error);
+    if (rank == 0 && error.isEmpty()) {
+        if (const Result<void> read = readTasks(indices, inputs); !read)
+            error = read.error();
+    }
     int failed = error.isEmpty() ? 0 : 1, anyFailed = 0;
     MPI_Allreduce(&failed, &anyFailed, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
     if (anyFailed) {

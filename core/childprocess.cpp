@@ -75,16 +75,17 @@ void ChildProcess::closeAll()
     closeFd(m_err);
 }
 
-QString ChildProcess::start(const QString& program, const QStringList& arguments, const QStringList& extraEnvironment)
+Result<void> ChildProcess::start(
+    const QString& program, const QStringList& arguments, const QStringList& extraEnvironment)
 {
     QString path = program;
     if (!program.contains(QLatin1Char('/')))
         path = QStandardPaths::findExecutable(program);
     const QFileInfo info(path);
     if (path.isEmpty() || !info.exists())
-        return QStringLiteral("'%1' was not found").arg(program);
+        return fail(QStringLiteral("'%1' was not found").arg(program));
     if (!info.isFile() || !info.isExecutable())
-        return QStringLiteral("'%1' is not an executable file").arg(path);
+        return fail(QStringLiteral("'%1' is not an executable file").arg(path));
 
     // Everything the child needs is built before fork(): between fork and exec a child of a threaded program
     // may only make async-signal-safe calls.
@@ -132,7 +133,7 @@ QString ChildProcess::start(const QString& program, const QStringList& arguments
     if (!makePipe(in) || !makePipe(out) || !makePipe(err) || !makePipe(status)) {
         const int error = errno;
         closeAllOf();
-        return QStringLiteral("cannot create a pipe: %1").arg(QString::fromLocal8Bit(std::strerror(error)));
+        return fail(QStringLiteral("cannot create a pipe: %1").arg(QString::fromLocal8Bit(std::strerror(error))));
     }
 
     // No handler of ours may run in the child before exec: block every signal around fork, and let the child
@@ -192,10 +193,11 @@ QString ChildProcess::start(const QString& program, const QStringList& arguments
     if (pid < 0) {
         closeAllOf();
         if (forkError == EAGAIN)
-            return QStringLiteral("cannot start '%1': the system refused a new process (the process limit, ulimit "
-                                  "-u, or memory is exhausted)")
-                .arg(path);
-        return QStringLiteral("cannot start '%1': %2").arg(path, QString::fromLocal8Bit(std::strerror(forkError)));
+            return fail(QStringLiteral("cannot start '%1': the system refused a new process (the process limit, "
+                                       "ulimit -u, or memory is exhausted)")
+                            .arg(path));
+        return fail(
+            QStringLiteral("cannot start '%1': %2").arg(path, QString::fromLocal8Bit(std::strerror(forkError))));
     }
     // The status pipe closes on exec (close-on-exec); before that, a failed exec writes its errno there.
     int execError = 0;
@@ -208,7 +210,8 @@ QString ChildProcess::start(const QString& program, const QStringList& arguments
         ::waitpid(pid, nullptr, 0);
         ProcessGuard::release(pid);
         closeAllOf();
-        return QStringLiteral("cannot start '%1': %2").arg(path, QString::fromLocal8Bit(std::strerror(execError)));
+        return fail(
+            QStringLiteral("cannot start '%1': %2").arg(path, QString::fromLocal8Bit(std::strerror(execError))));
     }
 
     m_pid = pid;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "result.h"
+
 #include <QByteArray>
 #include <QList>
 #include <QString>
@@ -30,9 +32,9 @@ public:
     ChildProcess& operator=(const ChildProcess&) = delete;
 
     // Starts `program` with `arguments` and this process's environment plus `extraEnvironment`
-    // ("NAME=value" entries, which win); an empty string or why it could not start (not found, not
-    // executable, out of processes). stderr is kept apart, for error messages.
-    QString start(const QString& program, const QStringList& arguments, const QStringList& extraEnvironment = {});
+    // ("NAME=value" entries, which win); fails with why it could not start (not found, not executable, out of
+    // processes). stderr is kept apart, for error messages.
+    Result<void> start(const QString& program, const QStringList& arguments, const QStringList& extraEnvironment = {});
     // The signal the child gets when the thread that started it ends (PR_SET_PDEATHSIG), for the next start();
     // SIGKILL unless set. 0 for a child that outlives the thread starting it (an interpreter kept between
     // batches that different threads may run): ProcessGuard's watchdog still ends it with ParLab.

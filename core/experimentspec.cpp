@@ -143,9 +143,10 @@ Result<void> validateSpec(const ExperimentSpec& spec, SpecCheck check)
     if (check == SpecCheck::RunHere) {
         const int mostWorkers = *std::max_element(spec.workers.cbegin(), spec.workers.cend());
         for (const QString& id : spec.backends) {
-            if (QString error = BackendRegistry::checkWorkers(id, mostWorkers, int(spec.inputs.size()), spec.options);
-                !error.isEmpty())
-                return fail(error);
+            if (Result<void> fits
+                = BackendRegistry::checkWorkers(id, mostWorkers, int(spec.inputs.size()), spec.options);
+                !fits)
+                return fits;
         }
     }
     if (const Result<void> inRange = kRepeatRange.check(spec.repeats); !inRange)

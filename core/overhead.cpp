@@ -79,7 +79,7 @@ bool readLineFrom(ChildProcess& child, QByteArray& line)
 double pipeRoundTripMicroseconds(int lines)
 {
     ChildProcess cat;
-    if (!cat.start(QStringLiteral("/bin/cat"), {}).isEmpty())
+    if (!cat.start(QStringLiteral("/bin/cat"), {}))
         return kUnknown;
     const QByteArray message = "T 0 0\n";
     QByteArray line;
@@ -98,7 +98,7 @@ double spawnMicroseconds(const QString& program, const QStringList& args, int ro
 {
     return medianMicroseconds(rounds, 1, [&] {
         ChildProcess child;
-        if (!child.start(program, args).isEmpty())
+        if (!child.start(program, args))
             return;
         child.closeStdin();
         while (child.readStdout()) {
@@ -240,8 +240,8 @@ QList<OverheadRow> measureOverhead(const std::function<void(const QString&)>& pr
                 environment << QStringLiteral("OMPI_ALLOW_RUN_AS_ROOT=1")
                             << QStringLiteral("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1");
             QByteArray line;
-            if (const QString error = child.start(MpiBackend::mpirun(), args, environment); !error.isEmpty()) {
-                row.skipped = error;
+            if (const Result<void> started = child.start(MpiBackend::mpirun(), args, environment); !started) {
+                row.skipped = started.error();
             } else {
                 child.closeStdin();
                 const bool got = readLineFrom(child, line);

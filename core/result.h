@@ -1,7 +1,6 @@
 #pragma once
 
 #include <QString>
-#include <optional>
 #include <utility>
 #include <variant>
 
@@ -51,16 +50,6 @@ public:
 
     // The value, or `fallback` when there is none (for callers that have a sensible default).
     T value_or(T fallback) const& { return has_value() ? value() : std::move(fallback); }
-
-    // Bridges to 0.1's optional + out-parameter callers while they are converted.
-    std::optional<T> toOptional(QString* error = nullptr) &&
-    {
-        if (has_value())
-            return std::move(*this).value();
-        if (error)
-            *error = this->error();
-        return std::nullopt;
-    }
 
 private:
     std::variant<T, Error> m_value;

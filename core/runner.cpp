@@ -9,6 +9,7 @@
 #include "kernels/kernelregistry.h"
 #include "measurement.h"
 #include "processguard.h"
+#include "result.h"
 #include "runresult.h"
 #include "stats/analysis.h"
 #include "stats/losses.h"
@@ -57,8 +58,8 @@ public:
 
     void exec()
     {
-        if (const QString error = prepare(); !error.isEmpty())
-            return fail(error);
+        if (const Result<void> prepared = prepare(); !prepared)
+            return failRun(prepared.error());
         Q_EMIT m_runner.started(m_result.plannedRuns);
         m_startNs = monotonicNs();
         for (int round = 0; round < m_rounds; ++round) {
@@ -72,13 +73,13 @@ public:
 
 private:
     // The kernel and one backend per (backend, workers) combination, in plan order; an error ends the run.
-    QString prepare()
+    Result<void> prepare()
     {
         if (const Result<void> valid = validateSpec(m_spec); !valid)
-            return valid.error();
+            return valid;
         m_kernel = KernelRegistry::create(m_spec.kernel);
         if (const Result<void> configured = m_kernel->configure(m_spec.options); !configured)
-            return configured.error();
+            return configured;
 
         double totalCost = 0;
         for (qint64 input : m_spec.inputs)
@@ -95,7 +96,7 @@ private:
             Combination c;
             c.backend = m_factory(id);
             if (!c.backend)
-                return QStringLiteral("no backend '%1' to run").arg(id);
+                return fail(QStringLiteral("no backend '%1' to run").arg(id));
             c.backend->configure(m_spec.options);
             if (const QString runtime = c.backend->runtime(); !runtime.isEmpty())
                 m_result.runtimes.insert(id, runtime);
@@ -149,7 +150,7 @@ private:
         }
         if (!error.isEmpty()) {
             if (!m_spec.continueOnError()) {
-                fail(error);
+                failRun(error);
                 return false;
             }
             // Keep going: this repeat is marked failed, the backend starts afresh next time.
@@ -164,8 +165,8 @@ private:
         }
         const qint64 t1 = monotonicNs();
         const double cpu = processCpuSeconds() + c.backend->liveChildCpuSeconds() - cpuBefore;
-        if (const QString mismatch = checkChecksums(m, spans); !mismatch.isEmpty()) {
-            fail(mismatch);
+        if (const Result<void> same = checkChecksums(m, spans); !same) {
+            failRun(same.error());
             return false;
         }
         countDone(c);
@@ -178,7 +179,7 @@ private:
     }
 
     // Every run of every backend must reproduce the first run's checksums (the baseline's), task by task.
-    QString checkChecksums(const Measurement& m, const QList<TaskSpan>& spans)
+    Result<void> checkChecksums(const Measurement& m, const QList<TaskSpan>& spans)
     {
         if (m_referenceTasks.isEmpty()) {
             for (const TaskSpan& s : spans)
@@ -188,12 +189,12 @@ private:
         }
         for (const TaskSpan& s : spans) {
             if (s.checksum != m_referenceTasks[s.index])
-                return QStringLiteral("checksum mismatch: %1 gave %2 for input %3 (#%4), sequential gave %5: the "
-                                      "backend computed something else")
-                    .arg(m.label(), QString::number(s.checksum, 16))
-                    .arg(s.input)
-                    .arg(s.index + 1)
-                    .arg(QString::number(m_referenceTasks[s.index], 16));
+                return fail(QStringLiteral("checksum mismatch: %1 gave %2 for input %3 (#%4), sequential gave %5: "
+                                           "the backend computed something else")
+                                .arg(m.label(), QString::number(s.checksum, 16))
+                                .arg(s.input)
+                                .arg(s.index + 1)
+                                .arg(QString::number(m_referenceTasks[s.index], 16)));
         }
         return {};
     }
@@ -231,7 +232,8 @@ private:
         m_result.completedRuns = m_done;
     }
 
-    void fail(const QString& error)
+    // Ends the run with `error` (named apart from parlab::fail, which makes an Error value).
+    void failRun(const QString& error)
     {
         m_result.error = error;
         Q_EMIT m_runner.failed(error);

@@ -476,8 +476,8 @@ void TestCharts::exportsWriteValidFiles()
     const QString path = dir.filePath(QStringLiteral("speedup.") + suffix);
     const QSizeF onScreen = chart.chart()->size();
     const QRectF plotOnScreen = chart.chart()->plotArea();
-    const QString error = ChartExport::save(&chart, path);
-    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const Result<void> saved = ChartExport::save(&chart, path);
+    QVERIFY2(saved, qPrintable(saved.error()));
     QFile file(path);
     QVERIFY(file.open(QIODevice::ReadOnly));
     const QByteArray bytes = file.readAll();
@@ -509,7 +509,7 @@ void TestCharts::exportsWriteValidFiles()
 
     // A size given is the size written.
     if (suffix == QLatin1String("png")) {
-        QVERIFY(ChartExport::save(&chart, path, QSize(400, 300)).isEmpty());
+        QVERIFY(ChartExport::save(&chart, path, QSize(400, 300)));
         QImage image(path);
         QCOMPARE(image.size(), QSize(800, 600));
     }
@@ -520,13 +520,14 @@ void TestCharts::exportErrorsNameThePath()
     SpeedupChart chart;
     chart.setResult(classicResult());
     const QString missingFolder = QStringLiteral("/nonexistent-parlab-folder/chart.png");
-    const QString error = ChartExport::save(&chart, missingFolder);
-    QVERIFY(!error.isEmpty());
+    const Result<void> refused = ChartExport::save(&chart, missingFolder);
+    QVERIFY(!refused);
+    const QString error = refused.error();
     QVERIFY2(error.contains(missingFolder), qPrintable(error));
 
     QTemporaryDir dir;
     const QString unknown = dir.filePath(QStringLiteral("chart.bmpx"));
-    const QString unknownError = ChartExport::save(&chart, unknown);
+    const QString unknownError = ChartExport::save(&chart, unknown).error();
     QVERIFY2(unknownError.contains(QStringLiteral(".bmpx")), qPrintable(unknownError));
     QVERIFY(!QFile::exists(unknown));
     QCOMPARE(ChartExport::fileFilters().size(), 3);

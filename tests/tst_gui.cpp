@@ -220,7 +220,7 @@ void TestGui::cancelStopsFastAndKeepsResults()
     QVERIFY(!window.result().measurements.first().samplesS.isEmpty());
     QVERIFY(window.findChild<QLabel*>(QStringLiteral("warnings"))->text().contains(QStringLiteral("cancelled")));
     QTemporaryDir dir;
-    QCOMPARE(window.exportData(dir.filePath(QStringLiteral("partial.json"))), QString()); // and exportable
+    QCOMPARE(window.exportData(dir.filePath(QStringLiteral("partial.json"))).error(), QString()); // and exportable
     QVERIFY(window.runAction()->isEnabled());
 }
 
@@ -277,18 +277,18 @@ void TestGui::exportsWriteValidFiles()
         QFile file(dir.filePath(name));
         return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
     };
-    QCOMPARE(window.exportData(dir.filePath(QStringLiteral("r.csv"))), QString());
+    QCOMPARE(window.exportData(dir.filePath(QStringLiteral("r.csv"))).error(), QString());
     QVERIFY(read(QStringLiteral("r.csv")).startsWith("kernel,backend,workers,repeat,wall_s"));
-    QCOMPARE(window.exportData(dir.filePath(QStringLiteral("r.json"))), QString());
+    QCOMPARE(window.exportData(dir.filePath(QStringLiteral("r.json"))).error(), QString());
     QCOMPARE(QJsonDocument::fromJson(read(QStringLiteral("r.json"))).object().value(QStringLiteral("tool")).toString(),
         QStringLiteral("parlab"));
-    QCOMPARE(window.exportData(dir.filePath(QStringLiteral("r.md"))), QString());
+    QCOMPARE(window.exportData(dir.filePath(QStringLiteral("r.md"))).error(), QString());
     QVERIFY(read(QStringLiteral("r.md")).contains("| threads | 2 |"));
-    QVERIFY(!window.exportData(dir.filePath(QStringLiteral("r.xls"))).isEmpty());
+    QVERIFY(!window.exportData(dir.filePath(QStringLiteral("r.xls"))).error().isEmpty());
 
-    QCOMPARE(window.exportCurrentChart(dir.filePath(QStringLiteral("c.png"))), QString());
+    QCOMPARE(window.exportCurrentChart(dir.filePath(QStringLiteral("c.png"))).error(), QString());
     QVERIFY(read(QStringLiteral("c.png")).startsWith("\x89PNG\r\n\x1a\n"));
-    QCOMPARE(window.exportCurrentChart(dir.filePath(QStringLiteral("c.svg"))), QString());
+    QCOMPARE(window.exportCurrentChart(dir.filePath(QStringLiteral("c.svg"))).error(), QString());
     QXmlStreamReader svg(read(QStringLiteral("c.svg")));
     bool sawSvg = false;
     while (!svg.atEnd()) {
@@ -297,12 +297,15 @@ void TestGui::exportsWriteValidFiles()
     }
     QVERIFY2(!svg.hasError(), qPrintable(svg.errorString()));
     QVERIFY(sawSvg);
-    QCOMPARE(window.exportCurrentChart(dir.filePath(QStringLiteral("c.pdf"))), QString());
+    QCOMPARE(window.exportCurrentChart(dir.filePath(QStringLiteral("c.pdf"))).error(), QString());
     QVERIFY(read(QStringLiteral("c.pdf")).startsWith("%PDF"));
-    QVERIFY(!window.exportCurrentChart(QStringLiteral("/nonexistent-parlab/c.png")).isEmpty());
+    QVERIFY(!window.exportCurrentChart(QStringLiteral("/nonexistent-parlab/c.png")).error().isEmpty());
 
     // File > Export trace: every task of the run as a Chrome trace event.
-    QCOMPARE(window.exportTrace(dir.filePath(QStringLiteral("t.json"))), QString());
+    QCOMPARE(window.exportTrace(dir.filePath(QStringLiteral("t.json"))).error(), QString());
+    const Result<void> noFolder = window.exportTrace(QStringLiteral("/nonexistent-parlab/t.json"));
+    QVERIFY2(!noFolder && noFolder.error().contains(QStringLiteral("/nonexistent-parlab/t.json")),
+        qPrintable(noFolder.error()));
     const QJsonArray events = QJsonDocument::fromJson(read(QStringLiteral("t.json")))
                                   .object()
                                   .value(QStringLiteral("traceEvents"))
@@ -312,15 +315,15 @@ void TestGui::exportsWriteValidFiles()
         tasks += event.toObject().value(QStringLiteral("ph")).toString() == QStringLiteral("X");
     QCOMPARE(tasks, 2 * 3); // sequential, threads x1, threads x2: two inputs each
     // File > Export report: one HTML file with the charts inline.
-    QCOMPARE(window.exportReport(dir.filePath(QStringLiteral("r.html"))), QString());
+    QCOMPARE(window.exportReport(dir.filePath(QStringLiteral("r.html"))).error(), QString());
     const QByteArray html = read(QStringLiteral("r.html"));
     QVERIFY(html.contains("<svg"));
     QVERIFY(html.contains("threads"));
-    QVERIFY(!window.exportReport(QStringLiteral("/nonexistent-parlab/r.html")).isEmpty());
+    QVERIFY(!window.exportReport(QStringLiteral("/nonexistent-parlab/r.html")).error().isEmpty());
 
     // The timeline tab exports through the same chart action.
     window.findChild<QTabWidget*>(QStringLiteral("charts"))->setCurrentWidget(window.timelinePanel());
-    QCOMPARE(window.exportCurrentChart(dir.filePath(QStringLiteral("timeline.png"))), QString());
+    QCOMPARE(window.exportCurrentChart(dir.filePath(QStringLiteral("timeline.png"))).error(), QString());
     QVERIFY(read(QStringLiteral("timeline.png")).startsWith("\x89PNG\r\n\x1a\n"));
 }
 

@@ -316,7 +316,7 @@ private Q_SLOTS:
         panel.filterEdit()->setText(QStringLiteral("processes")); // a backend
         QCOMPARE(panel.proxy()->rowCount(), 2);
 
-        QCOMPARE(panel.renameRun(idA, QStringLiteral("baseline on battery")), QString());
+        QCOMPARE(panel.renameRun(idA, QStringLiteral("baseline on battery")).error(), QString());
         panel.filterEdit()->setText(QStringLiteral("battery")); // a name
         QCOMPARE(panel.proxy()->rowCount(), 1);
         QCOMPARE(panel.proxy()->index(0, 0).data(HistoryModel::IdRole).toLongLong(), idA);
@@ -481,6 +481,13 @@ private Q_SLOTS:
         auto* view = panel.findChild<ComparisonView*>();
         QVERIFY(view);
         QVERIFY(view->isVisible());
+        // A run that is not there: no view, and the message names both runs.
+        const Result<ComparisonView*> missing = panel.compareRuns(idA, idA + 1000);
+        QVERIFY(!missing);
+        QVERIFY2(missing.error().startsWith(QStringLiteral("Cannot compare runs #%1 ").arg(idA))
+                && missing.error().contains(QStringLiteral(" and #%1: ").arg(idA + 1000)),
+            qPrintable(missing.error()));
+        QCOMPARE(panel.findChildren<ComparisonView*>().size(), 1);
         QVERIFY(view->labelA().startsWith(QStringLiteral("#%1").arg(idA)));
         QVERIFY(view->labelB().startsWith(QStringLiteral("#%1").arg(idB)));
         QVERIFY(view->headingLabel()->text().contains(view->labelA()));
@@ -578,7 +585,7 @@ private Q_SLOTS:
 
         // Exports: CSV with raw numbers, Markdown with the figures as shown, the chart as PNG and SVG.
         const QString csvPath = m_dir->filePath(QStringLiteral("comparison.csv"));
-        QCOMPARE(view->saveTable(csvPath), QString());
+        QCOMPARE(view->saveTable(csvPath).error(), QString());
         QFile csv(csvPath);
         QVERIFY(csv.open(QIODevice::ReadOnly));
         const QStringList lines = QString::fromUtf8(csv.readAll()).trimmed().split(QLatin1Char('\n'));
@@ -586,19 +593,19 @@ private Q_SLOTS:
         QVERIFY(lines.constFirst().startsWith(QStringLiteral("backend,workers")));
         QCOMPARE(lines.at(1).section(QLatin1Char(','), 6, 6).toDouble(), expected.rows.at(0).ratio);
         const QString mdPath = m_dir->filePath(QStringLiteral("comparison.md"));
-        QCOMPARE(view->saveTable(mdPath), QString());
+        QCOMPARE(view->saveTable(mdPath).error(), QString());
         QFile md(mdPath);
         QVERIFY(md.open(QIODevice::ReadOnly));
         const QString markdown = QString::fromUtf8(md.readAll());
         QVERIFY(markdown.contains(QStringLiteral("| Backend | Workers |")));
         QVERIFY(markdown.contains(expected.summary));
-        QVERIFY(!view->saveTable(m_dir->filePath(QStringLiteral("comparison.txt"))).isEmpty());
+        QVERIFY(!view->saveTable(m_dir->filePath(QStringLiteral("comparison.txt"))).error().isEmpty());
 
         const QString pngPath = m_dir->filePath(QStringLiteral("comparison.png"));
-        QCOMPARE(view->saveChart(pngPath), QString());
+        QCOMPARE(view->saveChart(pngPath).error(), QString());
         QVERIFY(!QImage(pngPath).isNull());
         const QString svgPath = m_dir->filePath(QStringLiteral("comparison.svg"));
-        QCOMPARE(view->saveChart(svgPath), QString());
+        QCOMPARE(view->saveChart(svgPath).error(), QString());
         QFile svg(svgPath);
         QVERIFY(svg.open(QIODevice::ReadOnly));
         QXmlStreamReader xml(&svg);
@@ -622,18 +629,18 @@ private Q_SLOTS:
 
         // Export the stored run, then import the file: a second row with the same kernel and figures.
         const QString path = m_dir->filePath(QStringLiteral("run.json"));
-        QCOMPARE(panel.exportRun(id, path), QString());
+        QCOMPARE(panel.exportRun(id, path).error(), QString());
         QFile file(path);
         QVERIFY(file.open(QIODevice::ReadOnly));
         const QJsonObject exported = QJsonDocument::fromJson(file.readAll()).object();
         QCOMPARE(exported.value(QStringLiteral("spec")).toObject().value(QStringLiteral("kernel")).toString(),
             QStringLiteral("fib"));
-        QVERIFY(!panel.exportRun(id, m_dir->filePath(QStringLiteral("run.xml"))).isEmpty());
+        QVERIFY(!panel.exportRun(id, m_dir->filePath(QStringLiteral("run.xml"))).error().isEmpty());
 
         // The HTML report: one well-formed file, titled with the run's name when it has one.
-        QCOMPARE(panel.renameRun(id, QStringLiteral("classroom demo")), QString());
+        QCOMPARE(panel.renameRun(id, QStringLiteral("classroom demo")).error(), QString());
         const QString htmlPath = m_dir->filePath(QStringLiteral("run.html"));
-        QCOMPARE(panel.exportRun(id, htmlPath), QString());
+        QCOMPARE(panel.exportRun(id, htmlPath).error(), QString());
         QFile html(htmlPath);
         QVERIFY(html.open(QIODevice::ReadOnly));
         QXmlStreamReader xhtml(&html);
@@ -653,8 +660,9 @@ private Q_SLOTS:
         out.write(JsonExport::toJson(primes()));
         out.close();
 
-        qint64 imported = -1;
-        QCOMPARE(panel.importFile(path, &imported), QString());
+        const Result<qint64> importedRun = panel.importFile(path);
+        QCOMPARE(importedRun.error(), QString());
+        const qint64 imported = *importedRun;
         QVERIFY(imported > 0 && imported != id);
         QCOMPARE(panel.model()->rowCount(), 2);
         QCOMPARE(cell(panel, imported, HistoryModel::Kernel), QStringLiteral("fib"));
@@ -690,7 +698,9 @@ private Q_SLOTS:
         file.write(QJsonDocument(json).toJson());
         file.close();
 
-        const QString error = panel.importFile(path);
+        const Result<qint64> refused = panel.importFile(path);
+        QVERIFY(!refused);
+        const QString error = refused.error();
         QVERIFY2(error.contains(QStringLiteral("broken-export.json")), qPrintable(error));
         QVERIFY2(error.contains(QStringLiteral("samples_s")), qPrintable(error));
         QCOMPARE(error.count(QStringLiteral("broken-export.json")), 1);
@@ -728,7 +738,22 @@ private Q_SLOTS:
         QVERIFY(!panel.view()->isEnabled());
         QVERIFY2(panel.statusLabel()->text().contains(reason), qPrintable(panel.statusLabel()->text()));
         QVERIFY(panel.statusLabel()->text().contains(QStringLiteral("not available")));
-        QVERIFY(!panel.importFile(m_dir->filePath(QStringLiteral("x.json"))).isEmpty());
+        QCOMPARE(panel.importFile(m_dir->filePath(QStringLiteral("x.json"))).error(),
+            QStringLiteral("Cannot import %1: run history is not available")
+                .arg(QDir::toNativeSeparators(m_dir->filePath(QStringLiteral("x.json")))));
+        // Every operation fails with a message naming the run, not silently.
+        QCOMPARE(panel.compareRuns(7, 8).error(), QStringLiteral("Cannot compare runs: run history is not available"));
+        const Result<void> renamed = panel.renameRun(7, QStringLiteral("x"));
+        QVERIFY2(!renamed && renamed.error().startsWith(QStringLiteral("Cannot rename run #7: ")),
+            qPrintable(renamed.error()));
+        const Result<void> noted = panel.setRunNote(7, QStringLiteral("x"));
+        QVERIFY2(!noted && noted.error().startsWith(QStringLiteral("Cannot save the note of run #7: ")),
+            qPrintable(noted.error()));
+        const Result<void> deleted = panel.deleteRuns({ 7, 8 });
+        QVERIFY(!deleted);
+        QVERIFY2(deleted.error().startsWith(QStringLiteral("Cannot delete run #7: "))
+                && deleted.error().contains(QStringLiteral("\nCannot delete run #8: ")),
+            qPrintable(deleted.error()));
 
         // Without being told, the panel still says history is unavailable.
         HistoryPanel untold(&closed);

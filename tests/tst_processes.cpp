@@ -411,6 +411,14 @@ void TestProcesses::garbageAndTruncatedLinesAreProtocolErrors()
 
 void TestProcesses::missingWorkerExecutable()
 {
+    // ChildProcess itself says why a program cannot start, before it forks anything.
+    ChildProcess direct;
+    QCOMPARE(direct.start(QStringLiteral("/nonexistent/parlab"), {}).error(),
+        QStringLiteral("'/nonexistent/parlab' was not found"));
+    QCOMPARE(
+        direct.start(QStringLiteral("/dev/null"), {}).error(), QStringLiteral("'/dev/null' is not an executable file"));
+    QVERIFY(!direct.running());
+
     qputenv("PARLAB_WORKER_EXECUTABLE", "/nonexistent/parlab");
     const auto b = backend(QStringLiteral("processes"));
     QVERIFY(!b->availability().available);
@@ -619,7 +627,8 @@ void TestProcesses::childrenCarryTheOwnerMark()
     // process (this test's own QProcess) does not.
     ChildProcess child;
     QCOMPARE(
-        child.start(QStringLiteral("/bin/sh"), { QStringLiteral("-c"), QStringLiteral("setsid sleep 30 & sleep 30") }),
+        child.start(QStringLiteral("/bin/sh"), { QStringLiteral("-c"), QStringLiteral("setsid sleep 30 & sleep 30") })
+            .error(),
         QString());
     QTRY_COMPARE_WITH_TIMEOUT(testsupport::processesCarrying(ProcessGuard::ownerEntry()).size(), 3, 5000);
     QCOMPARE(ProcessGuard::ownerEntry(), QByteArray("PARLAB_OWNER=") + ProcessGuard::ownToken());

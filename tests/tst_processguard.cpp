@@ -344,6 +344,19 @@ void TestProcessGuard::capFollowsTheMachine()
         QVERIFY(cap.workers >= 1);
         QVERIFY(cap.workers == INT_MAX || !cap.reason.isEmpty());
     }
+    // The registry's check reads that cap: threads are never capped, a fresh process per input starts no more
+    // processes than inputs, and a pool far past the cap is refused with the cap named.
+    QVERIFY(BackendRegistry::checkWorkers(QStringLiteral("threads"), 1'000'000, 1'000'000, {}));
+    QVERIFY(BackendRegistry::checkWorkers(QStringLiteral("process-per-task"), 1'000'000, 1, {}));
+    const ProcessLimits::Cap pool = ProcessLimits::cap(BackendRegistry::find(QStringLiteral("processes"))->footprint);
+    if (pool.workers < INT_MAX / 4) {
+        const Result<void> tooMany
+            = BackendRegistry::checkWorkers(QStringLiteral("processes"), pool.workers * 2 + 10, 1'000'000, {});
+        QVERIFY(!tooMany);
+        QVERIFY2(tooMany.error().startsWith(QStringLiteral("backend 'processes' cannot start %1 workers here: at most ")
+                                                .arg(pool.workers * 2 + 10)),
+            qPrintable(tooMany.error()));
+    }
 }
 
 void TestProcessGuard::staleTemporaryFoldersAreRemoved()

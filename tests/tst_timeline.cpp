@@ -4,6 +4,7 @@
 
 #include "experimentspec.h"
 #include "export/formatting.h"
+#include "export/svgcharts.h"
 #include "measurement.h"
 #include "palette.h"
 #include "runner.h"
@@ -160,6 +161,7 @@ private Q_SLOTS:
     void liveUpdateKeepsZoom();
     void pngExportDrawsBarsAndStates();
     void svgExportHasRects();
+    void barLabelsMatchTheReport();
     void exportErrorsNameThePath();
     void paletteChangeRestyles();
     void captionSummarises();
@@ -449,7 +451,7 @@ void TestTimeline::pngExportDrawsBarsAndStates()
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     const QString path = dir.filePath(QStringLiteral("timeline.png"));
-    QCOMPARE(panel.exportTo(path), QString());
+    QCOMPARE(panel.exportTo(path).error(), QString());
     QImage image(path);
     QVERIFY(!image.isNull());
     // The viewport's width at twice the pixels, as tall as the two rows and the legend need.
@@ -492,7 +494,7 @@ void TestTimeline::pngExportDrawsBarsAndStates()
     QVERIFY(view->verticalScrollBar()->maximum() > 0);
     QVERIFY(view->pictureSize().height() > view->viewport()->height());
     const QString tall = dir.filePath(QStringLiteral("tall.png"));
-    QCOMPARE(panel.exportTo(tall), QString());
+    QCOMPARE(panel.exportTo(tall).error(), QString());
     const QImage tallImage(tall);
     QCOMPARE(tallImage.size(), view->pictureSize() * 2);
     const int last = int(many.spans.size()) - 1;
@@ -512,7 +514,7 @@ void TestTimeline::svgExportHasRects()
     panel.setResult(resultOf({ m }));
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("timeline.svg"));
-    QCOMPARE(panel.exportTo(path), QString());
+    QCOMPARE(panel.exportTo(path).error(), QString());
 
     QString error;
     const QList<QColor> fills = svgRectFills(path, &error);
@@ -532,7 +534,26 @@ void TestTimeline::svgExportHasRects()
     QVERIFY(file.open(QIODevice::ReadOnly));
     const QByteArray svg = file.readAll();
     QVERIFY(svg.contains("<title>Timeline of threads x2"));
-    QVERIFY(svg.contains(">35<") || svg.contains("35</text>")); // the input on the first bar
+    QVERIFY(svg.contains("fib(35)")); // the kernel and input on the first bar
+}
+
+void TestTimeline::barLabelsMatchTheReport()
+{
+    // A task bar's text comes from one place (TimelineModel::taskLabel): the window writes what the report's SVG
+    // timeline writes, "fib(35)" on the first task's bar.
+    TimelinePanel panel;
+    showAt(panel, QSize(1000, 420));
+    const Measurement m = handMade();
+    panel.setResult(resultOf({ m }));
+    const QString label = panel.view()->taskLabel(0);
+    QCOMPARE(label, QStringLiteral("fib(35)"));
+    const QString report = SvgCharts::timeline(m, QStringLiteral("fib"));
+    QVERIFY2(report.contains(QStringLiteral(">%1</text>").arg(label)), qPrintable(report.left(3000)));
+    // A view not told the kernel writes the input alone, as both did before they shared the text.
+    TimelineView bare;
+    bare.setMeasurement(m);
+    QCOMPARE(bare.taskLabel(0), QStringLiteral("35"));
+    QCOMPARE(TimelineModel::taskLabel(QString(), m.spans.at(0)), QStringLiteral("35"));
 }
 
 void TestTimeline::exportErrorsNameThePath()
@@ -540,15 +561,15 @@ void TestTimeline::exportErrorsNameThePath()
     TimelinePanel panel;
     QTemporaryDir dir;
     const QString empty = dir.filePath(QStringLiteral("nothing.png"));
-    const QString noData = panel.exportTo(empty);
+    const QString noData = panel.exportTo(empty).error();
     QVERIFY2(noData.contains(QStringLiteral("run an experiment first")), qPrintable(noData));
     QVERIFY(!QFile::exists(empty));
 
     panel.setResult(resultOf({ handMade() }));
-    const QString bmp = panel.exportTo(dir.filePath(QStringLiteral("timeline.bmp")));
+    const QString bmp = panel.exportTo(dir.filePath(QStringLiteral("timeline.bmp"))).error();
     QVERIFY2(
         bmp.contains(QStringLiteral("timeline.bmp")) && bmp.contains(QStringLiteral(".png or .svg")), qPrintable(bmp));
-    const QString folder = panel.exportTo(dir.filePath(QStringLiteral("missing/sub/timeline.png")));
+    const QString folder = panel.exportTo(dir.filePath(QStringLiteral("missing/sub/timeline.png"))).error();
     QVERIFY2(folder.contains(QStringLiteral("missing")), qPrintable(folder));
 }
 
@@ -852,7 +873,7 @@ void TestTimeline::hundredThousandSpansPaintFast()
     QTemporaryDir dir;
     TimelinePanel panel;
     panel.setResult(resultOf({ m }));
-    QCOMPARE(panel.exportTo(dir.filePath(QStringLiteral("big.svg"))), QString());
+    QCOMPARE(panel.exportTo(dir.filePath(QStringLiteral("big.svg"))).error(), QString());
     const qint64 svgMs = timer.elapsed();
     qInfo("100,000 tasks and 200,000 states: setMeasurement %lld ms, paint fitted %lld ms, paint zoomed x1000 %lld "
           "ms, SVG export %lld ms",

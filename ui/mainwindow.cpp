@@ -60,11 +60,6 @@ QString clockTime(double seconds)
     const auto total = qint64(std::ceil(std::max(0.0, seconds)));
     return QStringLiteral("%1:%2").arg(total / 60).arg(total % 60, 2, 10, QLatin1Char('0'));
 }
-
-QString writeBytes(const QString& path, const QByteArray& bytes)
-{
-    return AtomicFile::write(path, bytes).error();
-}
 } // namespace
 
 MainWindow::MainWindow(QWidget* parent)
@@ -529,39 +524,38 @@ QChartView* MainWindow::currentChart() const
     return qobject_cast<QChartView*>(m_charts->currentWidget());
 }
 
-QString MainWindow::exportData(const QString& path) const
+Result<void> MainWindow::exportData(const QString& path) const
 {
     return AtomicFile::writeByType(path,
         { { { QStringLiteral("csv") }, AtomicFile::bytes([this] { return CsvExport::toCsv(m_result); }) },
             { { QStringLiteral("json") }, AtomicFile::bytes([this] { return JsonExport::toJson(m_result); }) },
             { { QStringLiteral("md"), QStringLiteral("markdown") },
-                AtomicFile::bytes([this] { return MarkdownExport::toMarkdown(m_result).toUtf8(); }) } })
-        .error();
+                AtomicFile::bytes([this] { return MarkdownExport::toMarkdown(m_result).toUtf8(); }) } });
 }
 
-QString MainWindow::exportTrace(const QString& path) const
+Result<void> MainWindow::exportTrace(const QString& path) const
 {
-    return writeBytes(path, TraceExport::toJson(m_result));
+    return AtomicFile::write(path, TraceExport::toJson(m_result));
 }
 
-QString MainWindow::exportReport(const QString& path) const
+Result<void> MainWindow::exportReport(const QString& path) const
 {
-    return writeBytes(path, HtmlReport::toHtml(m_result));
+    return AtomicFile::write(path, HtmlReport::toHtml(m_result));
 }
 
 void MainWindow::exportInteractively(const QString& title, const QString& suggestedName, const QString& filter,
-    QString (MainWindow::*write)(const QString&) const)
+    Result<void> (MainWindow::*write)(const QString&) const)
 {
     const QString path = QFileDialog::getSaveFileName(this, title, suggestedName, filter);
     if (path.isEmpty())
         return;
-    if (const QString error = (this->*write)(path); !error.isEmpty())
-        QMessageBox::warning(this, title, error);
+    if (const Result<void> written = (this->*write)(path); !written)
+        QMessageBox::warning(this, title, written.error());
     else
         m_status->setText(tr("Wrote %1").arg(path));
 }
 
-QString MainWindow::exportCurrentChart(const QString& path) const
+Result<void> MainWindow::exportCurrentChart(const QString& path) const
 {
     if (m_charts->currentWidget() == m_timeline)
         return m_timeline->exportTo(path);
@@ -584,8 +578,8 @@ void MainWindow::exportChartInteractively()
         ChartExport::fileFilters().join(QStringLiteral(";;")));
     if (path.isEmpty())
         return;
-    if (const QString error = exportCurrentChart(path); !error.isEmpty())
-        QMessageBox::warning(this, tr("Export chart"), error);
+    if (const Result<void> exported = exportCurrentChart(path); !exported)
+        QMessageBox::warning(this, tr("Export chart"), exported.error());
     else
         m_status->setText(tr("Wrote %1").arg(path));
 }

@@ -68,14 +68,14 @@ public:
     QAction* runAction() const { return m_runAction; }
     QAction* cancelAction() const { return m_cancelAction; }
 
-    // Writes the current results in the format the suffix names (.csv, .json, .md); "" or why not.
-    QString exportData(const QString& path) const;
-    // Writes the tasks of every measurement as Chrome trace event JSON (opens in Perfetto); "" or why not.
-    QString exportTrace(const QString& path) const;
-    // Writes a self-contained HTML report (charts as inline SVG, table, bounds, timeline); "" or why not.
-    QString exportReport(const QString& path) const;
-    // Writes the chart on the visible tab (.png, .svg, .pdf; the timeline .png, .svg); "" or why not.
-    QString exportCurrentChart(const QString& path) const;
+    // Writes the current results in the format the suffix names (.csv, .json, .md); on failure, why not.
+    Result<void> exportData(const QString& path) const;
+    // Writes the tasks of every measurement as Chrome trace event JSON (opens in Perfetto); on failure, why not.
+    Result<void> exportTrace(const QString& path) const;
+    // Writes a self-contained HTML report (charts as inline SVG, table, bounds, timeline); on failure, why not.
+    Result<void> exportReport(const QString& path) const;
+    // Writes the chart on the visible tab (.png, .svg, .pdf; the timeline .png, .svg); on failure, why not.
+    Result<void> exportCurrentChart(const QString& path) const;
 
 public Q_SLOTS:
     void startRun();
@@ -104,7 +104,7 @@ private:
     void exportChartInteractively();
     // Asks for a file name, then writes it with `write`; the outcome goes to the status bar or a message box.
     void exportInteractively(const QString& title, const QString& suggestedName, const QString& filter,
-        QString (MainWindow::*write)(const QString&) const);
+        Result<void> (MainWindow::*write)(const QString&) const);
     QChartView* currentChart() const;
 
     ExperimentPanel* m_panel = nullptr;

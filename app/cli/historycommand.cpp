@@ -199,11 +199,12 @@ public:
 
     std::optional<RunResult> load(qint64 id, int& code)
     {
-        QString error;
-        auto result = store.load(id).toOptional(&error);
-        if (!result)
-            code = failure(error);
-        return result;
+        Result<RunResult> result = store.load(id);
+        if (!result) {
+            code = failure(result.error());
+            return std::nullopt;
+        }
+        return std::move(result).value();
     }
 };
 } // namespace

@@ -80,7 +80,7 @@ Result<void> BackendRegistry::checkKernel(const QString& id, const Kernel& kerne
     return facts && facts->checkKernel ? facts->checkKernel(id, kernel, options) : Result<void>();
 }
 
-QString BackendRegistry::checkWorkers(const QString& id, int workers, int inputs, const RunOptions& options)
+Result<void> BackendRegistry::checkWorkers(const QString& id, int workers, int inputs, const RunOptions& options)
 {
     const BackendFacts* facts = find(id);
     if (!facts || facts->footprint.processes <= 0 || !facts->usesWorkers)
@@ -91,13 +91,12 @@ QString BackendRegistry::checkWorkers(const QString& id, int workers, int inputs
     const ProcessLimits::Cap cap = ProcessLimits::cap(facts->footprint);
     if (started <= cap.workers)
         return {};
-    return QStringLiteral(
-        "backend '%1' cannot start %2 workers here: at most %3 fit now, because %4 (use %3 workers or "
-        "fewer, or raise that limit)")
-        .arg(id)
-        .arg(started)
-        .arg(cap.workers)
-        .arg(cap.reason);
+    return fail(QStringLiteral("backend '%1' cannot start %2 workers here: at most %3 fit now, because %4 (use %3 "
+                               "workers or fewer, or raise that limit)")
+                    .arg(id)
+                    .arg(started)
+                    .arg(cap.workers)
+                    .arg(cap.reason));
 }
 
 QStringList BackendRegistry::idsUsing(Option option)

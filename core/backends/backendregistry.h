@@ -67,9 +67,9 @@ Availability availability(const QString& id, const RunOptions& options);
 // Why `id` cannot run `kernel` with `options`, when it cannot.
 Result<void> checkKernel(const QString& id, const Kernel& kernel, const RunOptions& options);
 // Why `id` cannot start `workers` workers for `inputs` inputs here (a message naming the cap and the limit
-// behind it), or an empty string: ProcessLimits::cap of its footprint. Ranks on the hosts of a hostfile are not
+// behind it), when it cannot: ProcessLimits::cap of its footprint. Ranks on the hosts of a hostfile are not
 // capped by this machine.
-QString checkWorkers(const QString& id, int workers, int inputs, const RunOptions& options);
+Result<void> checkWorkers(const QString& id, int workers, int inputs, const RunOptions& options);
 // The backends whose facts list `option`, in registry order.
 QStringList idsUsing(Option option);
 // nullptr for an unknown id.

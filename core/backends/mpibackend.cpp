@@ -104,8 +104,8 @@ void MpiBackend::execute(
 
     ChildProcess child;
     const qint64 launchedNs = monotonicNs();
-    if (const QString error = child.start(mpirun(), args, environment); !error.isEmpty())
-        throw BackendError(QStringLiteral("mpirun could not start: %1").arg(error));
+    if (const Result<void> started = child.start(mpirun(), args, environment); !started)
+        throw BackendError(QStringLiteral("mpirun could not start: %1").arg(started.error()));
     QByteArray tasks;
     for (int i = 0; i < count; ++i)
         tasks += WorkerProtocol::task(i, inputs[i]);

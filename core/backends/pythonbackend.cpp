@@ -41,7 +41,6 @@ const QVersionNumber kMinimumVersion(3, 7); // time.thread_time_ns, time.monoton
 
 // What the interpreter at a path is, asked once: it costs an interpreter start-up.
 struct Interpreter {
-    QString error; // why it cannot run the worker; empty when it can
     QString version;
     QString executable;
     bool freeThreaded = false;
@@ -54,15 +53,13 @@ constexpr char kProbe[] = "import sys\n"
                           "g = getattr(sys, '_is_gil_enabled', None)\n"
                           "print('free-threaded' if g is not None and not g() else 'gil')\n";
 
-Interpreter probe(const QString& path)
+// The interpreter at `path`, or why it cannot run the worker.
+Result<Interpreter> probe(const QString& path)
 {
     Interpreter result;
     ChildProcess child;
-    if (const QString error = child.start(path, { QStringLiteral("-c"), QString::fromLatin1(kProbe) });
-        !error.isEmpty()) {
-        result.error = QStringLiteral("the Python interpreter %1").arg(error);
-        return result;
-    }
+    if (const Result<void> started = child.start(path, { QStringLiteral("-c"), QString::fromLatin1(kProbe) }); !started)
+        return fail(QStringLiteral("the Python interpreter %1").arg(started.error()));
     child.closeStdin();
     const qint64 deadline = monotonicNs() + qint64(kProbeTimeoutMs) * 1'000'000;
     bool open = true;
@@ -74,32 +71,30 @@ Interpreter probe(const QString& path)
     }
     if (open) {
         child.stop();
-        result.error = QStringLiteral("the Python interpreter '%1' did not say its version within %2 s")
-                           .arg(path)
-                           .arg(kProbeTimeoutMs / 1000);
-        return result;
+        return fail(QStringLiteral("the Python interpreter '%1' did not say its version within %2 s")
+                        .arg(path)
+                        .arg(kProbeTimeoutMs / 1000));
     }
     child.waitForExit(ChildProcess::kExitWaitMs);
     const QStringList lines = QString::fromLocal8Bit(child.stdoutBuffer()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
     if (!child.exitedNormally() || child.exitCode() != 0 || lines.size() < 3) {
         const QString tail
             = child.stderrTail().isEmpty() ? QString() : QStringLiteral(": %1").arg(child.stderrTail().right(300));
-        result.error = QStringLiteral("'%1' is not a working Python interpreter: asked for its version, it %2%3")
-                           .arg(path, child.exitDescription(), tail);
-        return result;
+        return fail(QStringLiteral("'%1' is not a working Python interpreter: asked for its version, it %2%3")
+                        .arg(path, child.exitDescription(), tail));
     }
     result.version = lines[0].trimmed();
     result.executable = lines[1].trimmed().isEmpty() ? path : lines[1].trimmed();
     result.freeThreaded = lines[2].trimmed() == QStringLiteral("free-threaded");
     if (QVersionNumber::fromString(result.version) < kMinimumVersion)
-        result.error = QStringLiteral("'%1' is Python %2, too old: the python-* backends need Python %3 or newer")
-                           .arg(path, result.version, kMinimumVersion.toString());
+        return fail(QStringLiteral("'%1' is Python %2, too old: the python-* backends need Python %3 or newer")
+                        .arg(path, result.version, kMinimumVersion.toString()));
     return result;
 }
 
 // Probes once per path for the life of the program; a failed probe is repeated next time (the user may
 // install the interpreter meanwhile), which is cheap when the file is not there at all.
-Interpreter interpreter(const QString& path)
+Result<Interpreter> interpreter(const QString& path)
 {
     static std::mutex mutex;
     static QHash<QString, Interpreter> known;
@@ -108,17 +103,17 @@ Interpreter interpreter(const QString& path)
         if (const auto it = known.constFind(path); it != known.cend())
             return *it;
     }
-    Interpreter result = probe(path);
-    if (result.error.isEmpty()) {
+    Result<Interpreter> result = probe(path);
+    if (result) {
         std::lock_guard lock(mutex);
-        known.insert(path, result);
+        known.insert(path, *result);
     }
     return result;
 }
 
 // The worker script, written once per program run from the resource into a private temporary folder (the
 // interpreter needs a file: multiprocessing's spawn start method re-imports it by path).
-QString workerScript(QString& error)
+Result<QString> workerScript()
 {
     static std::mutex mutex;
     static std::unique_ptr<QTemporaryDir> folder;
@@ -135,20 +130,17 @@ QString workerScript(QString& error)
     ProcessGuard::removeStaleTempFolders();
     folder = std::make_unique<QTemporaryDir>(ProcessGuard::tempFolderTemplate(QStringLiteral("python")));
     if (!folder->isValid()) {
-        error = QStringLiteral("cannot create a folder for the Python worker script in %1: %2")
-                    .arg(QDir::tempPath(), folder->errorString());
-        return {};
+        return fail(QStringLiteral("cannot create a folder for the Python worker script in %1: %2")
+                        .arg(QDir::tempPath(), folder->errorString()));
     }
     QFile resource(QStringLiteral(":/python/parlab_worker.py"));
     if (!resource.open(QIODevice::ReadOnly)) {
-        error = QStringLiteral("the Python worker script is missing from this build (:/python/parlab_worker.py)");
-        return {};
+        return fail(QStringLiteral("the Python worker script is missing from this build (:/python/parlab_worker.py)"));
     }
     QFile file(folder->filePath(QStringLiteral("parlab_worker.py")));
     if (!file.open(QIODevice::WriteOnly) || file.write(resource.readAll()) < 0 || !file.flush()) {
-        error
-            = QStringLiteral("cannot write the Python worker script '%1': %2").arg(file.fileName(), file.errorString());
-        return {};
+        return fail(
+            QStringLiteral("cannot write the Python worker script '%1': %2").arg(file.fileName(), file.errorString()));
     }
     path = file.fileName();
     return path;
@@ -236,32 +228,31 @@ QString PythonBackend::kernelLibrary()
 }
 
 namespace {
-// The interpreter the option `python` names (empty: python3 on the PATH), or an empty path and why not.
-QString resolvePython(const QString& option, QString& problem)
+// The interpreter the option `python` names (empty: python3 on the PATH), or why there is none.
+Result<QString> resolvePython(const QString& option)
 {
     QString given = option.trimmed();
-    problem.clear();
     if (given.isEmpty()) {
         QString found = QStandardPaths::findExecutable(QStringLiteral("python3"));
         if (found.isEmpty())
-            problem = QStringLiteral("no Python interpreter: python3 is not on the PATH (install Python 3, or name an "
-                                     "interpreter with --python PATH)");
+            return fail(QStringLiteral("no Python interpreter: python3 is not on the PATH (install Python 3, or name "
+                                       "an interpreter with --python PATH)"));
         return found;
     }
     if (given.contains(QLatin1Char('/')))
         return given; // the probe says what is wrong with it, naming the path
     QString found = QStandardPaths::findExecutable(given);
     if (found.isEmpty())
-        problem = QStringLiteral("the Python interpreter '%1' is not on the PATH").arg(given);
+        return fail(QStringLiteral("the Python interpreter '%1' is not on the PATH").arg(given));
     return found;
 }
 
-Availability pythonAvailability(const QString& python, const QString& problem, bool native)
+Availability pythonAvailability(const Result<QString>& python, bool native)
 {
-    if (python.isEmpty())
-        return { false, problem };
-    if (const Interpreter i = interpreter(python); !i.error.isEmpty())
-        return { false, i.error };
+    if (!python)
+        return { false, python.error() };
+    if (const Result<Interpreter> i = interpreter(*python); !i)
+        return { false, i.error() };
     if (native) {
         const QFileInfo library(PythonBackend::kernelLibrary());
         if (!library.isFile())
@@ -278,7 +269,7 @@ void PythonBackend::configure(const RunOptions& options)
 {
     stopInterpreter(); // a running interpreter was started with the old settings
     m_options = options;
-    m_python = resolvePython(options.python, m_pythonProblem);
+    m_python = resolvePython(options.python);
     m_native = options.pythonNative;
     m_chunkSize = options.chunksize;
     m_switchIntervalS = options.switchIntervalMs / 1000.0;
@@ -286,14 +277,12 @@ void PythonBackend::configure(const RunOptions& options)
 
 Availability PythonBackend::availabilityWith(const RunOptions& options)
 {
-    QString problem;
-    const QString python = resolvePython(options.python, problem);
-    return pythonAvailability(python, problem, options.pythonNative);
+    return pythonAvailability(resolvePython(options.python), options.pythonNative);
 }
 
 Availability PythonBackend::availability() const
 {
-    return pythonAvailability(m_python, m_pythonProblem, m_native);
+    return pythonAvailability(m_python, m_native);
 }
 
 Result<void> PythonBackend::checkKernel(const QString& id, const Kernel& kernel, const RunOptions& options)
@@ -316,15 +305,14 @@ Result<void> PythonBackend::checkKernel(const QString& id, const Kernel& kernel,
 
 QString PythonBackend::runtimeWith(const RunOptions& options)
 {
-    QString problem;
-    const QString python = resolvePython(options.python, problem);
-    if (python.isEmpty())
+    const Result<QString> python = resolvePython(options.python);
+    if (!python)
         return {};
-    const Interpreter i = interpreter(python);
-    if (!i.error.isEmpty())
+    const Result<Interpreter> i = interpreter(*python);
+    if (!i)
         return {};
-    QString text = QStringLiteral("Python %1 (%2)").arg(i.version, i.executable);
-    if (i.freeThreaded)
+    QString text = QStringLiteral("Python %1 (%2)").arg(i->version, i->executable);
+    if (i->freeThreaded)
         text += QStringLiteral(", free-threaded: no GIL");
     if (options.pythonNative)
         text += QStringLiteral(", kernels in C++ through ctypes");
@@ -360,14 +348,13 @@ void PythonBackend::fail(const QString& message)
 
 void PythonBackend::startInterpreter(int workers, RunControl& control)
 {
-    QString error;
-    const QString script = workerScript(error);
-    if (script.isEmpty())
-        throw BackendError(error);
+    const Result<QString> script = workerScript();
+    if (!script)
+        throw BackendError(script.error());
     const QString mode = m_mode == Mode::Sequential ? QStringLiteral("sequential")
         : m_mode == Mode::Threads                   ? QStringLiteral("threads")
                                                     : QStringLiteral("processes");
-    QStringList arguments { QStringLiteral("-u"), script, QStringLiteral("--mode"), mode, QStringLiteral("--workers"),
+    QStringList arguments { QStringLiteral("-u"), *script, QStringLiteral("--mode"), mode, QStringLiteral("--workers"),
         QString::number(workers) };
     if (m_native)
         arguments << QStringLiteral("--native") << kernelLibrary();
@@ -378,10 +365,11 @@ void PythonBackend::startInterpreter(int workers, RunControl& control)
     // ends it with ParLab.
     m_child->setParentDeathSignal(0);
     m_childEof = false;
-    if (const QString why = m_child->start(m_python, arguments, { QStringLiteral("PYTHONDONTWRITEBYTECODE=1") });
-        !why.isEmpty()) {
+    if (const Result<void> started
+        = m_child->start(m_python.value_or({}), arguments, { QStringLiteral("PYTHONDONTWRITEBYTECODE=1") });
+        !started) {
         m_child.reset();
-        throw BackendError(QStringLiteral("cannot start the Python interpreter: %1").arg(why));
+        throw BackendError(QStringLiteral("cannot start the Python interpreter: %1").arg(started.error()));
     }
     m_childWorkers = workers;
     const QJsonObject ready = nextMessage(control, QStringLiteral("starting"));

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "backend.h"
+#include "result.h"
 #include "runoptions.h"
 
 #include <QJsonObject>
@@ -63,8 +64,7 @@ private:
 
     Mode m_mode;
     RunOptions m_options;
-    QString m_python; // the interpreter to run; empty when there is none
-    QString m_pythonProblem; // why there is none
+    Result<QString> m_python = QString(); // the interpreter to run, or why there is none (configure() sets it)
     bool m_native = false;
     int m_chunkSize = 1;
     double m_switchIntervalS = 0.005;

@@ -95,9 +95,10 @@ std::unique_ptr<ChildProcess> WorkerProcesses::spawn(const QString& kernel, cons
 {
     auto child = std::make_unique<ChildProcess>();
     const QString program = WorkerLauncher::executable();
-    if (const QString error = child->start(program, WorkerLauncher::arguments(kernel, options.kernelSettings, worker));
-        !error.isEmpty())
-        throw BackendError(QStringLiteral("cannot start a worker process: %1").arg(error));
+    if (const Result<void> started
+        = child->start(program, WorkerLauncher::arguments(kernel, options.kernelSettings, worker));
+        !started)
+        throw BackendError(QStringLiteral("cannot start a worker process: %1").arg(started.error()));
     return child;
 }
 

@@ -490,7 +490,7 @@ QString SvgCharts::timeline(const Measurement& m, const QString& kernel, int max
         for (int index : model.row(row).tasks) {
             const TaskSpan& s = m.spans.at(index);
             const double x0 = px(s.startNs), x1 = std::max(px(s.endNs), x0 + 0.5);
-            const QString name = QStringLiteral("%1(%2)").arg(kernel).arg(s.input);
+            const QString name = TimelineModel::taskLabel(kernel, s);
             QString tip
                 = QStringLiteral("%1 on %2: %3, from %4 to %5")
                       .arg(name, model.row(row).label, Format::duration(s.seconds()), since(s.startNs), since(s.endNs));

@@ -690,17 +690,18 @@ QString foreign(const QStringList& tables)
         .arg(tables.join(QStringLiteral(", ")));
 }
 
-// "" when SQLite's quick_check passes, else the first thing it found; throws for what is not damage (a lock).
-QString damageOf(const QSqlDatabase& db)
+// Nothing when SQLite's quick_check passes, else the first damage it found; throws for what is not damage (a
+// lock).
+Result<void> checkIntact(const QSqlDatabase& db)
 {
     QSqlQuery check(db);
     if (!check.exec(QStringLiteral("PRAGMA quick_check"))) {
         if (isCorruption(check.lastError()))
-            return sqlMessage(check.lastError());
+            return parlab::fail(sqlMessage(check.lastError()));
         throw sqlFailure(check.lastError());
     }
     if (check.next() && check.value(0).toString() != QStringLiteral("ok"))
-        return check.value(0).toString();
+        return parlab::fail(check.value(0).toString());
     return {};
 }
 
@@ -1545,7 +1546,7 @@ Result<void> HistoryStore::Private::openReadOnly(int userVersion)
     int code = 0;
     QString damage;
     auto inspect = [&] {
-        damage = damageOf(db());
+        damage = checkIntact(db()).error();
         return damage.isEmpty() ? knownVersion(db()) : 0;
     };
     Result<int> version = patiently(inspect, &code);
@@ -1602,7 +1603,7 @@ Result<void> HistoryStore::Private::openReadWrite(int userVersion)
             return connected;
         QString damage;
         const Result<void> setUp = patiently([&] {
-            damage = damageOf(db());
+            damage = checkIntact(db()).error();
             if (!damage.isEmpty())
                 return;
             // A newer ParLab's file, or another program's, is refused before anything is written to it, journal

@@ -59,9 +59,9 @@ public:
         QString line = m_command;
         line.replace(QStringLiteral("{}"), QString::number(input));
         ChildProcess child;
-        if (const QString error = child.start(QStringLiteral("/bin/sh"), { QStringLiteral("-c"), line });
-            !error.isEmpty())
-            throw std::runtime_error(error.toStdString());
+        if (const Result<void> started = child.start(QStringLiteral("/bin/sh"), { QStringLiteral("-c"), line });
+            !started)
+            throw std::runtime_error(started.error().toStdString());
         child.closeStdin();
         // Hashed as it arrives: the output may be far larger than memory (FNV-1a, byte by byte, as before).
         quint64 hash = 0xcbf29ce484222325ULL;

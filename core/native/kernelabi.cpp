@@ -3,6 +3,7 @@
 #include "context.h"
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
+#include "result.h"
 #include "runoptions.h"
 
 #include <QString>
@@ -25,7 +26,7 @@ void setError(char* error, size_t errorSize, const QString& message)
 }
 
 // One kernel object per name for the life of the library: run() is const, so threads share them.
-const parlab::Kernel* kernelNamed(const char* name, QString& error)
+parlab::Result<const parlab::Kernel*> kernelNamed(const char* name)
 {
     static std::mutex mutex;
     static std::map<std::string, std::unique_ptr<parlab::Kernel>> kernels;
@@ -34,17 +35,14 @@ const parlab::Kernel* kernelNamed(const char* name, QString& error)
     if (it != kernels.end())
         return it->second.get();
     auto kernel = parlab::KernelRegistry::create(QString::fromUtf8(name));
-    if (!kernel) {
-        error = QStringLiteral("unknown kernel '%1' (known: %2)")
-                    .arg(QString::fromUtf8(name), parlab::KernelRegistry::names().join(QStringLiteral(", ")));
-        return nullptr;
-    }
+    if (!kernel)
+        return parlab::fail(
+            QStringLiteral("unknown kernel '%1' (known: %2)")
+                .arg(QString::fromUtf8(name), parlab::KernelRegistry::names().join(QStringLiteral(", "))));
     // Settings only ParLab's options can give (the command kernel's command) cannot come through this ABI.
-    if (const parlab::Result<void> configured = kernel->configure(parlab::RunOptions()); !configured) {
-        error = QStringLiteral("the kernel '%1' needs settings the native library cannot take: %2")
-                    .arg(QString::fromUtf8(name), configured.error());
-        return nullptr;
-    }
+    if (const parlab::Result<void> configured = kernel->configure(parlab::RunOptions()); !configured)
+        return parlab::fail(QStringLiteral("the kernel '%1' needs settings the native library cannot take: %2")
+                                .arg(QString::fromUtf8(name), configured.error()));
     return kernels.emplace(name, std::move(kernel)).first->second.get();
 }
 
@@ -58,12 +56,12 @@ extern "C" uint64_t parlab_run_kernel(const char* kernel, int64_t input, char* e
         return 0;
     }
     try {
-        QString why;
-        const parlab::Kernel* k = kernelNamed(kernel, why);
-        if (!k) {
-            setError(error, errorSize, why);
+        const parlab::Result<const parlab::Kernel*> named = kernelNamed(kernel);
+        if (!named) {
+            setError(error, errorSize, named.error());
             return 0;
         }
+        const parlab::Kernel* k = *named;
         if (const parlab::Result<void> valid = k->checkInput(input); !valid) {
             setError(error, errorSize, valid.error());
             return 0;

@@ -221,6 +221,12 @@ QString TimelineModel::workerLabel(const Measurement& measurement, int worker)
     return workerLabel(workerNoun(measurement.backend), worker, spans);
 }
 
+QString TimelineModel::taskLabel(const QString& kernel, const TaskSpan& span)
+{
+    const QString input = QString::number(span.input);
+    return kernel.isEmpty() ? input : QStringLiteral("%1(%2)").arg(kernel, input);
+}
+
 QStringList TimelineModel::rowLabelsOf(const Measurement& measurement)
 {
     std::map<int, QList<const TaskSpan*>> byWorker;

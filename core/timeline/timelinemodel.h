@@ -75,6 +75,9 @@ public:
     // program's, nor for a process slot, whose tasks each ran in a new one).
     static QString workerLabel(const QString& noun, int worker, const QList<const TaskSpan*>& spans);
     static QString workerLabel(const Measurement& measurement, int worker);
+    // The text on a task's bar, in the window and the report alike: the kernel called on the input ("fib(35)"),
+    // the input alone ("35") where the kernel is not known.
+    static QString taskLabel(const QString& kernel, const TaskSpan& span);
 
     // The relative extent of a measurement without building its model (a pass over its spans), for a scale
     // shared by every measurement of a run.

@@ -88,9 +88,8 @@ void saveWithDialog(QChartView* view)
     if (path.isEmpty())
         return;
     lastFolder = QFileInfo(path).absolutePath();
-    const QString error = ChartExport::save(view, path);
-    if (!error.isEmpty())
-        QMessageBox::warning(view, QApplication::translate("ChartExport", "Save chart"), error);
+    if (const Result<void> saved = ChartExport::save(view, path); !saved)
+        QMessageBox::warning(view, QApplication::translate("ChartExport", "Save chart"), saved.error());
 }
 } // namespace
 
@@ -109,12 +108,12 @@ QString ChartExport::askSavePath(QWidget* parent, const QString& title, const QS
     return path;
 }
 
-QString ChartExport::save(QChartView* view, const QString& path, QSize size)
+Result<void> ChartExport::save(QChartView* view, const QString& path, QSize size)
 {
     const QString what
         = QApplication::translate("ChartExport", "Cannot save the chart to %1").arg(QDir::toNativeSeparators(path));
     if (!view || !view->chart())
-        return what + QStringLiteral(": ") + QApplication::translate("ChartExport", "there is no chart");
+        return fail(what + QStringLiteral(": ") + QApplication::translate("ChartExport", "there is no chart"));
     if (size.isEmpty())
         size = kDefaultSize;
 
@@ -163,8 +162,7 @@ QString ChartExport::save(QChartView* view, const QString& path, QSize size)
     };
     return AtomicFile::writeByType(path,
         { { { QStringLiteral("png") }, png }, { { QStringLiteral("svg") }, svg }, { { QStringLiteral("pdf") }, pdf } },
-        what)
-        .error();
+        what);
 }
 
 void ChartExport::copyToClipboard(QChartView* view)

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "result.h"
+
 #include <QSize>
 #include <QString>
 #include <QStringList>
@@ -16,9 +18,9 @@ namespace ChartExport {
 // The size used when none is given, in logical pixels.
 inline constexpr QSize kDefaultSize { 1600, 1000 };
 
-// Writes the chart in the format named by the path's suffix (.png, .svg, .pdf). Returns an empty string on
-// success, else a message naming the path and the reason.
-QString save(QChartView* view, const QString& path, QSize size = {});
+// Writes the chart in the format named by the path's suffix (.png, .svg, .pdf); on failure a message naming
+// the path and the reason.
+Result<void> save(QChartView* view, const QString& path, QSize size = {});
 void copyToClipboard(QChartView* view);
 // For QFileDialog: PNG, SVG and PDF, in that order.
 QStringList fileFilters();

@@ -450,17 +450,16 @@ QString ComparisonView::tableAsMarkdown() const
     return lines.join(QLatin1Char('\n')) + QLatin1Char('\n');
 }
 
-QString ComparisonView::saveTable(const QString& path) const
+Result<void> ComparisonView::saveTable(const QString& path) const
 {
     return AtomicFile::writeByType(path,
         { { { QStringLiteral("csv") }, AtomicFile::bytes([this] { return tableAsCsv().toUtf8(); }) },
             { { QStringLiteral("md"), QStringLiteral("markdown") },
                 AtomicFile::bytes([this] { return tableAsMarkdown().toUtf8(); }) } },
-        tr("Cannot save the comparison to %1").arg(QDir::toNativeSeparators(path)))
-        .error();
+        tr("Cannot save the comparison to %1").arg(QDir::toNativeSeparators(path)));
 }
 
-QString ComparisonView::saveChart(const QString& path) const
+Result<void> ComparisonView::saveChart(const QString& path) const
 {
     return ChartExport::save(m_chartView, path);
 }
@@ -475,9 +474,8 @@ void ComparisonView::exportTableInteractively()
         return;
     if (QFileInfo(path).suffix().isEmpty())
         path += selected == filters.constLast() ? QStringLiteral(".md") : QStringLiteral(".csv");
-    const QString error = saveTable(path);
-    if (!error.isEmpty())
-        QMessageBox::warning(this, tr("Export comparison table"), error);
+    if (const Result<void> saved = saveTable(path); !saved)
+        QMessageBox::warning(this, tr("Export comparison table"), saved.error());
 }
 
 void ComparisonView::saveChartInteractively()
@@ -486,9 +484,8 @@ void ComparisonView::saveChartInteractively()
         = ChartExport::askSavePath(this, tr("Save comparison chart"), QStringLiteral("parlab-comparison.png"));
     if (path.isEmpty())
         return;
-    const QString error = saveChart(path);
-    if (!error.isEmpty())
-        QMessageBox::warning(this, tr("Save comparison chart"), error);
+    if (const Result<void> saved = saveChart(path); !saved)
+        QMessageBox::warning(this, tr("Save comparison chart"), saved.error());
 }
 
 } // namespace parlab

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "history/comparison.h"
+#include "result.h"
 #include "runresult.h"
 
 #include <QDialog>
@@ -42,10 +43,10 @@ public:
     // The table as CSV (raw numbers: seconds, ratio, p) or as a Markdown table (the figures as shown).
     QString tableAsCsv() const;
     QString tableAsMarkdown() const;
-    // Writes the table in the format the path's suffix names (.csv, .md). "" on success, else why not.
-    QString saveTable(const QString& path) const;
-    // Writes the chart (.png, .svg, .pdf) through ChartExport. "" on success, else why not.
-    QString saveChart(const QString& path) const;
+    // Writes the table in the format the path's suffix names (.csv, .md); on failure, why not.
+    Result<void> saveTable(const QString& path) const;
+    // Writes the chart (.png, .svg, .pdf) through ChartExport; on failure, why not.
+    Result<void> saveChart(const QString& path) const;
 
     // The figures as shown, for formatting tables elsewhere the same way.
     static QString ratioText(double ratio);

@@ -284,27 +284,27 @@ QString HistoryPanel::describeRun(qint64 id) const
     return tr("#%1").arg(id);
 }
 
-QString HistoryPanel::renameRun(qint64 id, const QString& name)
+Result<void> HistoryPanel::renameRun(qint64 id, const QString& name)
 {
     const Result<void> renamed = m_store ? m_store->rename(id, name.trimmed()) : fail(tr("no history store"));
     if (!renamed)
-        return tr("Cannot rename run %1: %2").arg(describeRun(id), renamed.error());
+        return fail(tr("Cannot rename run %1: %2").arg(describeRun(id), renamed.error()));
     refresh();
     Q_EMIT runsChanged();
     return {};
 }
 
-QString HistoryPanel::setRunNote(qint64 id, const QString& note)
+Result<void> HistoryPanel::setRunNote(qint64 id, const QString& note)
 {
     const Result<void> noted = m_store ? m_store->setNote(id, note.trimmed()) : fail(tr("no history store"));
     if (!noted)
-        return tr("Cannot save the note of run %1: %2").arg(describeRun(id), noted.error());
+        return fail(tr("Cannot save the note of run %1: %2").arg(describeRun(id), noted.error()));
     refresh();
     Q_EMIT runsChanged();
     return {};
 }
 
-QString HistoryPanel::deleteRuns(const QList<qint64>& ids)
+Result<void> HistoryPanel::deleteRuns(const QList<qint64>& ids)
 {
     QStringList errors;
     for (qint64 id : ids) {
@@ -314,10 +314,12 @@ QString HistoryPanel::deleteRuns(const QList<qint64>& ids)
     }
     refresh();
     Q_EMIT runsChanged();
-    return errors.join(QLatin1Char('\n'));
+    if (!errors.isEmpty())
+        return fail(errors.join(QLatin1Char('\n')));
+    return {};
 }
 
-QString HistoryPanel::exportRun(qint64 id, const QString& path)
+Result<void> HistoryPanel::exportRun(qint64 id, const QString& path)
 {
     const QString what = tr("Cannot export run %1 to %2").arg(describeRun(id), fileName(path));
     std::optional<RunResult> result;
@@ -329,12 +331,12 @@ QString HistoryPanel::exportRun(qint64 id, const QString& path)
     // The type first: a name that cannot be written costs no database read.
     const Result<qsizetype> type = AtomicFile::typeOf(path, types, what);
     if (!type)
-        return type.error();
-    QString error;
-    result = m_store ? m_store->load(id).toOptional(&error) : std::nullopt;
-    if (!result)
-        return tr("Cannot export run %1: %2").arg(describeRun(id), m_store ? error : tr("no history store"));
-    return AtomicFile::write(path, types[*type].write, what).error();
+        return fail(type.error());
+    Result<RunResult> loaded = m_store ? m_store->load(id) : fail(tr("no history store"));
+    if (!loaded)
+        return fail(tr("Cannot export run %1: %2").arg(describeRun(id), loaded.error()));
+    result = std::move(loaded).value();
+    return AtomicFile::write(path, types[*type].write, what);
 }
 
 QString HistoryPanel::reportTitle(qint64 id, const RunResult& result) const
@@ -348,14 +350,14 @@ QString HistoryPanel::reportTitle(qint64 id, const RunResult& result) const
             HistoryModel::dateText(run->created));
 }
 
-QString HistoryPanel::importFile(const QString& path, qint64* id)
+Result<qint64> HistoryPanel::importFile(const QString& path)
 {
     if (!m_store || !m_store->isOpen())
-        return tr("Cannot import %1: run history is not available").arg(fileName(path));
+        return fail(tr("Cannot import %1: run history is not available").arg(fileName(path)));
     // Refuses a FIFO, a device or an oversized file before reading it, which would hang or exhaust the window.
     const Result<QByteArray> json = JsonImport::readFile(path);
     if (!json)
-        return tr("Cannot import %1: %2").arg(fileName(path), json.error());
+        return fail(tr("Cannot import %1: %2").arg(fileName(path), json.error()));
     const QString source = QFileInfo(path).absoluteFilePath();
     const Result<qint64> newId = m_store->importJson(*json, source);
     if (!newId) {
@@ -363,22 +365,15 @@ QString HistoryPanel::importFile(const QString& path, qint64* id)
         QString why = newId.error();
         if (why.startsWith(source + QStringLiteral(": ")))
             why = why.mid(source.size() + 2);
-        return tr("Cannot import %1: %2").arg(fileName(path), why);
+        return fail(tr("Cannot import %1: %2").arg(fileName(path), why));
     }
-    if (id)
-        *id = *newId;
     refresh();
     Q_EMIT runsChanged();
-    return {};
+    return *newId;
 }
 
-ComparisonView* HistoryPanel::compareRuns(qint64 first, qint64 second, QString* error)
+Result<ComparisonView*> HistoryPanel::compareRuns(qint64 first, qint64 second)
 {
-    auto fail = [error](const QString& message) -> ComparisonView* {
-        if (error)
-            *error = message;
-        return nullptr;
-    };
     if (!m_store || !m_store->isOpen())
         return fail(tr("Cannot compare runs: run history is not available"));
     const Result<RunSummary> summaryFirst = m_store->summary(first);
@@ -417,9 +412,8 @@ void HistoryPanel::compareSelected()
     const QList<qint64> ids = selectedRunIds();
     if (ids.size() != 2)
         return;
-    QString error;
-    if (!compareRuns(ids.at(0), ids.at(1), &error))
-        showError(tr("Compare runs"), error);
+    if (const Result<ComparisonView*> view = compareRuns(ids.at(0), ids.at(1)); !view)
+        showError(tr("Compare runs"), view.error());
 }
 
 void HistoryPanel::renameSelected()
@@ -434,9 +428,8 @@ void HistoryPanel::renameSelected()
         run->name, &ok);
     if (!ok)
         return;
-    const QString error = renameRun(id, name);
-    if (!error.isEmpty())
-        showError(tr("Rename run"), error);
+    if (const Result<void> done = renameRun(id, name); !done)
+        showError(tr("Rename run"), done.error());
 }
 
 void HistoryPanel::editNoteOfSelected()
@@ -450,9 +443,8 @@ void HistoryPanel::editNoteOfSelected()
         this, tr("Note"), tr("Note on run %1:").arg(HistoryModel::describe(*run)), run->note, &ok);
     if (!ok)
         return;
-    const QString error = setRunNote(id, note);
-    if (!error.isEmpty())
-        showError(tr("Note"), error);
+    if (const Result<void> done = setRunNote(id, note); !done)
+        showError(tr("Note"), done.error());
 }
 
 void HistoryPanel::deleteSelected()
@@ -478,9 +470,8 @@ void HistoryPanel::deleteSelected()
         = QMessageBox::question(this, tr("Delete runs"), question, QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
     if (answer != QMessageBox::Yes)
         return;
-    const QString error = deleteRuns(ids);
-    if (!error.isEmpty())
-        showError(tr("Delete runs"), error);
+    if (const Result<void> done = deleteRuns(ids); !done)
+        showError(tr("Delete runs"), done.error());
 }
 
 void HistoryPanel::exportSelected()
@@ -502,9 +493,8 @@ void HistoryPanel::exportSelected()
     QString target = path;
     if (QFileInfo(path).suffix().isEmpty())
         target += selected == filters.constLast() ? QStringLiteral(".html") : QStringLiteral(".json");
-    const QString error = exportRun(id, target);
-    if (!error.isEmpty())
-        showError(tr("Export run"), error);
+    if (const Result<void> done = exportRun(id, target); !done)
+        showError(tr("Export run"), done.error());
 }
 
 void HistoryPanel::importInteractively()
@@ -522,12 +512,11 @@ void HistoryPanel::importFiles(const QStringList& paths)
     QStringList errors;
     QList<qint64> imported;
     for (const QString& path : paths) {
-        qint64 id = -1;
-        const QString error = importFile(path, &id);
-        if (error.isEmpty())
-            imported.append(id);
+        const Result<qint64> id = importFile(path);
+        if (id)
+            imported.append(*id);
         else
-            errors.append(error);
+            errors.append(id.error());
     }
     if (!imported.isEmpty())
         selectRuns(imported);

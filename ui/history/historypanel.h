@@ -1,5 +1,7 @@
 #pragma once
 
+#include "result.h"
+
 #include <QKeySequence>
 #include <QList>
 #include <QString>
@@ -45,18 +47,19 @@ public:
     // "" clears it.
     void setWarning(const QString& message);
 
-    // The operations behind the actions, without dialogs. Each returns "" on success, else a message naming
-    // the run or file and the reason.
-    QString renameRun(qint64 id, const QString& name);
-    QString setRunNote(qint64 id, const QString& note);
-    QString deleteRuns(const QList<qint64>& ids);
+    // The operations behind the actions, without dialogs. Each fails with a message naming the run or file and
+    // the reason.
+    Result<void> renameRun(qint64 id, const QString& name);
+    Result<void> setRunNote(qint64 id, const QString& note);
+    // Deletes what it can; the error names every run that could not be deleted, one per line.
+    Result<void> deleteRuns(const QList<qint64>& ids);
     // The format follows the suffix: .json (JsonExport's schema) or .html (HtmlReport: one file, opens offline).
-    QString exportRun(qint64 id, const QString& path);
-    // Imports one JSON export; `id`, when given, receives the new run's id.
-    QString importFile(const QString& path, qint64* id = nullptr);
-    // Opens (and shows) a comparison of the two runs, the older one as A. nullptr, with `error` set, when a
-    // run cannot be loaded. The view is a child window of the panel and deletes itself when closed.
-    ComparisonView* compareRuns(qint64 first, qint64 second, QString* error = nullptr);
+    Result<void> exportRun(qint64 id, const QString& path);
+    // Imports one JSON export; the new run's id.
+    Result<qint64> importFile(const QString& path);
+    // Opens (and shows) a comparison of the two runs, the older one as A; fails when a run cannot be loaded.
+    // The view is a child window of the panel and deletes itself when closed.
+    Result<ComparisonView*> compareRuns(qint64 first, qint64 second);
 
     // What the actions do: the dialogs around the operations above.
     void openSelected(); // emits openRequested for the one selected run

@@ -226,6 +226,7 @@ void TimelinePanel::showCurrent()
     m_shownKey = key;
     if (shown) {
         m_view->setTitle(ChartStyle::title(tr("Timeline of %1").arg(label), m_result));
+        m_view->setKernel(m_result.spec.kernel);
         m_view->setMeasurement(*shown);
     } else {
         m_view->setTitle({});
@@ -291,11 +292,11 @@ QStringList TimelinePanel::fileFilters()
     return { tr("PNG image (*.png)"), tr("SVG drawing (*.svg)") };
 }
 
-QString TimelinePanel::exportTo(const QString& path)
+Result<void> TimelinePanel::exportTo(const QString& path)
 {
     const QString what = tr("Cannot save the timeline to %1").arg(QDir::toNativeSeparators(path));
     if (m_view->isEmpty())
-        return what + QStringLiteral(": ") + tr("there is no timeline to save yet (run an experiment first)");
+        return fail(what + QStringLiteral(": ") + tr("there is no timeline to save yet (run an experiment first)"));
     const AtomicFile::Writer png = [this](QIODevice& file) -> Result<void> {
         // Twice the pixels, as the charts export: sharp on high-DPI screens and slides.
         if (!m_view->renderImage(2.0).save(&file, "PNG"))
@@ -320,8 +321,7 @@ QString TimelinePanel::exportTo(const QString& path)
         return {};
     };
     return AtomicFile::writeByType(
-        path, { { { QStringLiteral("png") }, png }, { { QStringLiteral("svg") }, svg } }, what)
-        .error();
+        path, { { { QStringLiteral("png") }, png }, { { QStringLiteral("svg") }, svg } }, what);
 }
 
 void TimelinePanel::exportWithDialog(const QString& suffix)
@@ -350,9 +350,8 @@ void TimelinePanel::exportWithDialog(const QString& suffix)
         path += selected == filters.at(1) ? QStringLiteral(".svg") : QStringLiteral(".png");
     }
     m_lastFolder = QFileInfo(path).absolutePath();
-    const QString error = exportTo(path);
-    if (!error.isEmpty())
-        QMessageBox::warning(this, tr("Export timeline"), error);
+    if (const Result<void> exported = exportTo(path); !exported)
+        QMessageBox::warning(this, tr("Export timeline"), exported.error());
 }
 
 } // namespace parlab

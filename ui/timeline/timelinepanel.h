@@ -1,5 +1,6 @@
 #pragma once
 
+#include "result.h"
 #include "runresult.h"
 #include "taskspan.h"
 #include "timeline/timewindow.h"
@@ -44,9 +45,9 @@ public:
     bool sharesTimeScale() const;
     void setSharesTimeScale(bool shared);
 
-    // Writes the timeline in the format named by the suffix (.png at twice the pixels, .svg). Returns an empty
-    // string on success, else a message naming the path and the reason.
-    QString exportTo(const QString& path);
+    // Writes the timeline in the format named by the suffix (.png at twice the pixels, .svg); on failure a
+    // message naming the path and the reason.
+    Result<void> exportTo(const QString& path);
     // "PNG image (*.png)", "SVG drawing (*.svg)", for QFileDialog.
     static QStringList fileFilters();
 

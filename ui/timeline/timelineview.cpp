@@ -145,6 +145,19 @@ void TimelineView::resetWindow(bool keepWindow)
         setView(m_window.bounds().startNs, m_window.bounds().spanNs());
 }
 
+void TimelineView::setKernel(const QString& kernel)
+{
+    if (kernel == m_kernel)
+        return;
+    m_kernel = kernel;
+    viewport()->update();
+}
+
+QString TimelineView::taskLabel(int index) const
+{
+    return TimelineModel::taskLabel(m_kernel, measurement().spans.at(index));
+}
+
 void TimelineView::setTitle(const QString& title)
 {
     if (title == m_title)
@@ -573,7 +586,7 @@ void TimelineView::paintRow(QPainter& painter, const Layout& layout, int rowInde
         flush();
     }
 
-    // Tasks: bars, with the input written on those wide enough.
+    // Tasks: bars, with the kernel and input written on those wide enough.
     const double barY = rowRect.top() + layout.barTop;
     const QColor base = ChartStyle::color(Palette::task(false), palette());
     const QColor shade = ChartStyle::color(Palette::task(true), palette());
@@ -614,7 +627,7 @@ void TimelineView::paintRow(QPainter& painter, const Layout& layout, int rowInde
         const QRectF bar(x0, barY, width >= 4 ? width - 1 : width, layout.barHeight);
         const QColor fill = TimelineModel::isAlternate(span) ? shade : base;
         painter.fillRect(bar, fill);
-        const QString label = QString::number(span.input);
+        const QString label = taskLabel(index);
         const QRectF visible = bar.intersected(layout.plot);
         if (barMetrics.horizontalAdvance(label) + 6 <= visible.width()) {
             painter.setPen(qGray(fill.rgb()) > 150 ? QColor(Qt::black) : QColor(Qt::white));
@@ -636,7 +649,7 @@ void TimelineView::paintLegend(QPainter& painter, const Layout& layout) const
     painter.setFont(ChartStyle::labelFont());
     const QFontMetricsF metrics(painter.font());
     QList<QPair<QColor, QString>> entries;
-    entries.append({ ChartStyle::color(Palette::task(false), palette()), tr("task (input on the bar)") });
+    entries.append({ ChartStyle::color(Palette::task(false), palette()), tr("task (kernel and input on the bar)") });
     if (m_model.hasStates()) {
         entries.append({ stateColor(LockState::Running), tr("running (holds the lock)") });
         entries.append({ stateColor(LockState::Waiting), tr("waiting for the lock") });

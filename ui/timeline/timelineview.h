@@ -59,6 +59,12 @@ public:
     // file explains itself.
     void setTitle(const QString& title);
     QString title() const { return m_title; }
+    // The kernel the tasks ran, named on their bars ("fib(35)"); "" writes the input alone.
+    void setKernel(const QString& kernel);
+    QString kernel() const { return m_kernel; }
+    // The text on the bar of the measurement's span `index` (where it fits): TimelineModel::taskLabel, which the
+    // report's SVG timeline writes too.
+    QString taskLabel(int index) const;
 
     int rowCount() const { return m_model.rowCount(); }
     int rowWorker(int row) const;
@@ -148,6 +154,7 @@ private:
     TimeWindow m_window;
     std::optional<TimeRange> m_sharedScale;
     QString m_title;
+    QString m_kernel;
     double m_labelWidth = 0; // the widest row label
     double m_sharedLabelWidth = 0; // the widest of every measurement's, under a shared scale
     bool m_syncingScrollBars = false;

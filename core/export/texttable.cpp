@@ -1,5 +1,6 @@
 #include "texttable.h"
 
+#include "environment.h"
 #include "experimentspec.h"
 #include "formatting.h"
 #include "measurement.h"
@@ -139,7 +140,8 @@ QString Report::toText(const RunResult& result)
         return padded.join(QStringLiteral("  ")).trimmed() + QLatin1Char('\n');
     };
 
-    QString out = title(result) + QStringLiteral("\n\n") + line(table.header);
+    QString out = title(result) + QStringLiteral("\ncores: ") + result.environment.coresText() + QStringLiteral("\n\n")
+        + line(table.header);
     for (const QStringList& row : table.rows)
         out += line(row);
     const QStringList notesList = notes(result);

@@ -121,6 +121,7 @@ case "$cmd" in
     build
     "$BUILD_DIR/bin/bench_dispatch"
     "$BUILD_DIR/bin/bench_analysis"
+    "$BUILD_DIR/bin/bench_losses"
     QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen} "$BUILD_DIR/bin/bench_ui_stall" ;;
   *)
     die "unknown command '$cmd' (use run, test, sanitize, coverage, bench or build)" ;;

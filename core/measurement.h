@@ -21,6 +21,38 @@ struct SampleStats {
     QList<int> outliers; // indices into the samples, modified z-score > 10
 };
 
+// How one repeat's worker-seconds (workers x its wall time) were spent, summed over its workers, in seconds:
+// raw data, recorded by the runner from the repeat's spans, stored with its sample. The accounting of lost
+// speedup (Losses, derived by analyse()) splits a repeat's time with it. NaN where not measured.
+struct RepeatAccount {
+    double startupS = kUnknown; // before each worker's first task
+    double dispatchS = kUnknown; // between one task's end and the same worker's next start
+    double tailS = kUnknown; // after each worker's last task until the repeat ended; a worker with no task: all
+    double taskS = kUnknown; // inside tasks (wall)
+    double taskCpuS = kUnknown; // inside tasks, on a core (the tasks' own thread CPU time)
+    double taskWaitS = kUnknown; // inside tasks, runnable but waiting for a core (run-queue delay)
+    double lockWaitS = kUnknown; // inside tasks, waiting for the simulated GIL (gil-threads' lock states)
+};
+
+// Where a measurement's lost speedup went, as fractions of its workers x wall time (N.W) in the repeat whose wall
+// time is the median: useful + the parts = 1, `unexplained` being what the named parts do not cover. The parts
+// that compare with the baseline (slowdown, cpuWait, lockWait for CPython, blocked) count what this backend's
+// tasks spent beyond what the same tasks spent in the baseline. NaN where not known.
+struct Losses {
+    double useful = kUnknown; // the baseline's time over N.W: the efficiency of this repeat
+    double startup = kUnknown;
+    double dispatch = kUnknown;
+    double imbalance = kUnknown;
+    double slowdown = kUnknown; // tasks needed more CPU than in the baseline (negative: less)
+    double lockWait = kUnknown;
+    double cpuWait = kUnknown; // runnable, waiting for a core, beyond the baseline's own wait
+    double blocked = kUnknown; // other off-CPU time in tasks beyond the baseline's
+    double unexplained = kUnknown;
+    // Beside the parts, not one of them:
+    double waited = kUnknown; // all the time tasks waited for a core, over N.W (other programs, oversubscription)
+    double slowdownSpread = kUnknown; // how much the slowdown varies between repeats (IQR over N.W)
+};
+
 // Everything measured for one (backend, workers) combination so far.
 struct Measurement {
     QString backend;
@@ -35,14 +67,15 @@ struct Measurement {
     double efficiency = kUnknown; // speedup / workers
     double selfSpeedup = kUnknown; // T(this backend, 1 worker) / T(this backend, workers)
     double karpFlatt = kUnknown; // experimentally determined serial fraction at this worker count
-    // Worker-seconds idle after each worker's last task until the repeat's last task ended, as a fraction of
-    // workers x wall time, in the latest repeat (the one whose spans are kept): what uneven tasks cost.
-    double imbalance = kUnknown;
+    Losses losses; // where the time beyond the baseline's went (the median repeat)
+    qsizetype medianRepeat = -1; // the repeat whose wall time is the median: the one the losses explain
+    double taskCpuIqrS = kUnknown; // interquartile range of the repeats' in-task CPU time (machine drift)
     quint64 checksum = 0;
     QList<TaskSpan> spans; // of the latest repeat
     QList<StateSpan> states; // lock states of every worker in the latest repeat (gil-threads), else empty
     QList<qint64> switches; // lock hand-overs of each repeat (gil-threads), else empty
     QList<double> launchS; // start-up before the first task of each repeat, where a backend reports it (mpirun)
+    QList<RepeatAccount> accounts; // of each repeat, beside samplesS (empty for runs recorded before 0.2)
     double launchMedianS = kUnknown;
     int failedRuns = 0; // repeats that failed (with on_error continue), not in samplesS
     QString lastError;

@@ -13,6 +13,7 @@
 #include "runoptions.h"
 #include "runresult.h"
 #include "stats/analysis.h"
+#include "stats/losses.h"
 #include "stats/statistics.h"
 #include "taskspan.h"
 
@@ -187,7 +188,7 @@ private:
             Q_EMIT m_runner.progress(m_done, m_result.plannedRuns, -1.0, current);
             return true;
         }
-        const double wall = double(monotonicNs() - t0) * 1e-9;
+        const qint64 t1 = monotonicNs();
         const double cpu = processCpuSeconds() + c.backend->liveChildCpuSeconds() - cpuBefore;
         if (const QString mismatch = checkChecksums(m, spans); !mismatch.isEmpty()) {
             fail(mismatch);
@@ -195,7 +196,7 @@ private:
         }
         countDone(c);
         if (!warmup)
-            record(c, m, std::move(spans), wall, cpu);
+            record(c, m, std::move(spans), t0, t1, cpu);
         const double elapsed = double(monotonicNs() - m_startNs) * 1e-9;
         const double eta = m_doneWeight > 0 ? elapsed * (m_totalWeight - m_doneWeight) / m_doneWeight : -1.0;
         Q_EMIT m_runner.progress(m_done, m_result.plannedRuns, eta, current);
@@ -224,9 +225,9 @@ private:
     }
 
     // A measured (not warm-up) repeat: its samples, and the bounds when it is the bounds' backend.
-    void record(const Combination& c, Measurement& m, QList<TaskSpan> spans, double wall, double cpu)
+    void record(const Combination& c, Measurement& m, QList<TaskSpan> spans, qint64 t0, qint64 t1, double cpu)
     {
-        m.samplesS.append(wall);
+        m.samplesS.append(double(t1 - t0) * 1e-9);
         m.cpuS.append(cpu);
         if (const double launch = c.backend->lastLaunchSeconds(); std::isfinite(launch))
             m.launchS.append(launch);
@@ -234,6 +235,7 @@ private:
         if (const qint64 switches = c.backend->lastSwitches(); switches >= 0)
             m.switches.append(switches);
         m.states = c.backend->lastStates();
+        m.accounts.append(Accounting::account(spans, m.states, t0, t1, c.usesWorkers ? c.workers : 1));
         if (!c.usesWorkers && c.backend->id() == m_boundsBackend) {
             for (const TaskSpan& s : std::as_const(spans))
                 m_taskSamples[s.index].append(s.seconds());

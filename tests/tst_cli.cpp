@@ -190,7 +190,9 @@ void TestCli::runPrintsTable()
     const QStringList lines = r.out.split(QLatin1Char('\n'));
     QCOMPARE(std::count_if(lines.cbegin(), lines.cend(),
                  [](const QString& l) {
-                     return l.startsWith(QStringLiteral("threads ")) || l.startsWith(QStringLiteral("qtconcurrent "));
+                     const bool note = l.contains(QStringLiteral(": ")); // "threads x2: 1.61x of 2 — lost 19%: …"
+                     return !note
+                         && (l.startsWith(QStringLiteral("threads ")) || l.startsWith(QStringLiteral("qtconcurrent ")));
                  }),
         4);
     QVERIFY(r.out.contains(QStringLiteral("bounds: with unlimited workers at most")));
@@ -200,6 +202,20 @@ void TestCli::runPrintsTable()
             || lines.value(1).contains(QStringLiteral("% slower than core "))
             || lines.value(1).contains(QStringLiteral("one core")),
         qPrintable(lines.value(1)));
+    QVERIFY(!r.out.contains(QStringLiteral("where the time went")));
+
+    // --explain adds the whole accounting of lost speedup: a row per measurement, a column per part.
+    const Result explained = runParlab(smallRun(QStringLiteral("table")) << QStringLiteral("--explain"));
+    QVERIFY2(explained.code == 0, qPrintable(explained.err));
+    const qsizetype at = explained.out.indexOf(QStringLiteral("where the time went"));
+    QVERIFY2(at > 0, qPrintable(explained.out));
+    const QStringList table = explained.out.mid(at).split(QLatin1Char('\n'));
+    QVERIFY2(table.at(1).simplified()
+            == QStringLiteral("backend workers useful startup dispatch imbalance slowdown lock_wait cpu_wait blocked "
+                              "unexplained"),
+        qPrintable(table.at(1)));
+    QVERIFY2(table.at(2).simplified().startsWith(QStringLiteral("sequential 1 100% ")), qPrintable(table.at(2)));
+    QCOMPARE(table.at(2).simplified().split(QLatin1Char(' ')).size(), 11);
 }
 
 void TestCli::baselineCorePinsTheSequentialTasks_data()
@@ -272,7 +288,10 @@ void TestCli::runPrintsCsvAndMarkdown()
     const Result md = runParlab(smallRun(QStringLiteral("markdown")));
     QCOMPARE(md.code, 0);
     QVERIFY(md.out.contains(QStringLiteral("|:--|--:|")));
-    QCOMPARE(md.out.count(QStringLiteral("\n| threads |")), 2);
+    const qsizetype losses = md.out.indexOf(QStringLiteral("Where the time went"));
+    QVERIFY(losses > 0);
+    QCOMPARE(md.out.left(losses).count(QStringLiteral("\n| threads |")), 2); // the results table
+    QCOMPARE(md.out.mid(losses).count(QStringLiteral("\n| threads |")), 2); // where each one's time went
 }
 
 void TestCli::runWritesExports()

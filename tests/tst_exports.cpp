@@ -295,7 +295,12 @@ void TestExports::jsonFollowsTheSchema()
                 QStringLiteral("median_s"), QStringLiteral("mean_s"), QStringLiteral("stddev_s"),
                 QStringLiteral("min_s"), QStringLiteral("max_s"), QStringLiteral("cv"), QStringLiteral("cpu_s"),
                 QStringLiteral("speedup"), QStringLiteral("speedup_ci"), QStringLiteral("efficiency"),
-                QStringLiteral("imbalance"), QStringLiteral("checksum"), QStringLiteral("outliers") }));
+                QStringLiteral("useful"), QStringLiteral("losses"), QStringLiteral("checksum"),
+                QStringLiteral("outliers") }));
+        QCOMPARE(sortedKeys(value.toObject().value(QStringLiteral("losses")).toObject()),
+            sorted({ QStringLiteral("startup"), QStringLiteral("dispatch"), QStringLiteral("imbalance"),
+                QStringLiteral("slowdown"), QStringLiteral("lock_wait"), QStringLiteral("cpu_wait"),
+                QStringLiteral("blocked"), QStringLiteral("unexplained") }));
     }
     const QJsonObject two = results.at(2).toObject();
     QCOMPARE(two.value(QStringLiteral("backend")).toString(), QStringLiteral("threads"));
@@ -319,10 +324,14 @@ void TestExports::everyFigureRoundTripsByItsKey()
     for (qsizetype i = 0; i < figures.size(); ++i)
         figures[i].of(m) = 0.25 + double(i); // a distinct value for each
     const QJsonObject object = JsonExport::measurementObject(m);
+    // Where a figure sits: in the entry, or in its group (the losses) within the entry.
+    const auto holder = [](const QJsonObject& entry, const JsonExport::Figure& f) {
+        return f.group ? entry.value(QLatin1String(f.group)).toObject() : entry;
+    };
     QStringList keys;
     for (const JsonExport::Figure& f : figures) {
-        keys.append(QLatin1String(f.key));
-        QCOMPARE(object.value(QLatin1String(f.key)).toDouble(), f.of(m));
+        keys.append(QLatin1String(f.group) + QLatin1Char('.') + QLatin1String(f.key));
+        QCOMPARE(holder(object, f).value(QLatin1String(f.key)).toDouble(), f.of(m));
     }
     keys.removeDuplicates();
     QCOMPARE(keys.size(), figures.size());
@@ -333,7 +342,12 @@ void TestExports::everyFigureRoundTripsByItsKey()
     // A figure the object does not state keeps the value it is read over; one stated as null is unknown.
     QJsonObject partial = object;
     partial.remove(QLatin1String(figures.first().key));
-    partial.insert(QLatin1String(figures.last().key), QJsonValue::Null);
+    QJsonObject lastHolder = holder(partial, figures.last());
+    lastHolder.insert(QLatin1String(figures.last().key), QJsonValue::Null);
+    if (figures.last().group)
+        partial.insert(QLatin1String(figures.last().group), lastHolder);
+    else
+        partial = lastHolder;
     Measurement over;
     figures.first().of(over) = 42.0;
     const Result<Measurement> merged = JsonImport::measurementFromObject(partial, over);
@@ -512,10 +526,13 @@ void TestExports::csvHasOneRowPerSample()
     const QString csv = QString::fromUtf8(CsvExport::toCsv(sampleResult()));
     QStringList lines = csv.split(QStringLiteral("\r\n"));
     QCOMPARE(lines.takeLast(), QString()); // ends with a line break
-    QCOMPARE(lines.first(), QStringLiteral("kernel,backend,workers,repeat,wall_s,cpu_s,outlier,speedup,checksum"));
+    QCOMPARE(lines.first(),
+        QStringLiteral("kernel,backend,workers,repeat,wall_s,cpu_s,outlier,speedup,checksum,useful,loss_startup,"
+                       "loss_dispatch,loss_imbalance,loss_slowdown,loss_lock_wait,loss_cpu_wait,loss_blocked,"
+                       "loss_unexplained"));
     QCOMPARE(lines.size(), 1 + 9);
     const QStringList row = lines.at(8).split(QLatin1Char(','));
-    QCOMPARE(row.size(), 9);
+    QCOMPARE(row.size(), 18);
     QCOMPARE(row.at(1), QStringLiteral("threads"));
     QCOMPARE(row.at(2), QStringLiteral("2"));
     QCOMPARE(row.at(3), QStringLiteral("2"));

@@ -72,6 +72,15 @@ RunResult sampleResult(double scale = 1.0)
         { 1, LockState::Released, 1500, 2600 } };
     m.switches = { 10, 12, 11, 9, 13 };
     m.launchS = { 0.01, 0.011, 0.012, 0.013, 0.014 };
+    // Where each repeat's worker-seconds went, the lock waits of the third unknown (a NaN must stay one).
+    for (int i = 0; i < 5; ++i)
+        m.accounts.append({ 0.001 * i, 0.002, 0.003, 0.09 + 0.001 * i, 0.08, 0.004 * i, i == 2 ? kUnknown : 0.001 });
+    for (Measurement& each : r.measurements) {
+        if (each.accounts.isEmpty()) {
+            for (double wall : each.samplesS)
+                each.accounts.append({ 0, 0, 0, wall * each.workers, wall * each.workers * 0.9, 0.0, kUnknown });
+        }
+    }
     m.failedRuns = 1;
     m.lastError = QStringLiteral("threads x2: task 3 failed");
     r.bounds.taskCostsS = { 0.02, 0.019, 0.018, 0.017, 0.017, 0.017 };
@@ -97,7 +106,20 @@ void compareMeasurement(const Measurement& got, const Measurement& want)
     QCOMPARE(got.wall.outliers, want.wall.outliers);
     QCOMPARE(got.speedup, want.speedup);
     QCOMPARE(got.speedupLow, want.speedupLow);
-    QCOMPARE(got.imbalance, want.imbalance); // derived on load from the stored spans, like every figure
+    QCOMPARE(got.accounts.size(), want.accounts.size());
+    for (qsizetype i = 0; i < got.accounts.size(); ++i) {
+        const RepeatAccount& g = got.accounts[i];
+        const RepeatAccount& w = want.accounts[i];
+        for (double RepeatAccount::*member :
+            { &RepeatAccount::startupS, &RepeatAccount::dispatchS, &RepeatAccount::tailS, &RepeatAccount::taskS,
+                &RepeatAccount::taskCpuS, &RepeatAccount::taskWaitS, &RepeatAccount::lockWaitS })
+            QVERIFY(g.*member == w.*member || (std::isnan(g.*member) && std::isnan(w.*member)));
+    }
+    // Derived on load from the stored accounts, like every figure.
+    for (double Losses::*part : { &Losses::useful, &Losses::startup, &Losses::imbalance, &Losses::slowdown,
+             &Losses::cpuWait, &Losses::lockWait, &Losses::blocked, &Losses::unexplained })
+        QVERIFY(
+            got.losses.*part == want.losses.*part || (std::isnan(got.losses.*part) && std::isnan(want.losses.*part)));
     QCOMPARE(got.failedRuns, want.failedRuns);
     QCOMPARE(got.lastError, want.lastError);
     QCOMPARE(got.spans.size(), want.spans.size());
@@ -379,6 +401,7 @@ private Q_SLOTS:
     void storesOnlyWhatWasMeasured();
     void migratesASchema1History();
     void failedMigrationLeavesTheFileAsItWas();
+    void migratesASchema2History();
 
     void recorderRecordsARealRun();
     void recorderRecoversWhatItCannotStore();
@@ -597,6 +620,48 @@ void TestHistory::jsonImportErrorsNameTheField()
     QCOMPARE(errorFor(o), QStringLiteral("(imported)"));
 }
 
+// Schema 2 (before the accounting of lost speedup) had no accounts in its samples: a read-only open reads it as it
+// stands, with the losses unknown; recording into it adds the columns, every run and sample kept.
+void TestHistory::migratesASchema2History()
+{
+    const QString path = m_dir.filePath(QStringLiteral("schema2/history.sqlite"));
+    const RunResult original = sampleResult();
+    qint64 id = -1;
+    {
+        HistoryStore store;
+        QCOMPARE(store.open(path).error(), QString());
+        id = store.importResult(original, QStringLiteral("made.json")).value_or(-1);
+        QVERIFY(id > 0);
+    }
+    for (const char* name :
+        { "startup_s", "dispatch_s", "tail_s", "task_s", "task_cpu_s", "task_wait_s", "lock_wait_s" })
+        column(path, QStringLiteral("ALTER TABLE samples DROP COLUMN %1").arg(QLatin1String(name)));
+    column(path, QStringLiteral("PRAGMA user_version = 2"));
+    const auto check = [&](HistoryStore& store) {
+        const auto loaded = store.load(id);
+        QVERIFY2(loaded, qPrintable(loaded.error()));
+        const Measurement* threads = loaded->find(QStringLiteral("threads"), 2);
+        QVERIFY(threads);
+        QCOMPARE(threads->samplesS, original.find(QStringLiteral("threads"), 2)->samplesS);
+        QCOMPARE(threads->speedup, original.find(QStringLiteral("threads"), 2)->speedup);
+        QCOMPARE(threads->accounts.size(), threads->samplesS.size());
+        QVERIFY(std::isnan(threads->accounts.first().taskS));
+        QVERIFY(std::isnan(threads->losses.useful)); // unknown, not made up
+    };
+    {
+        HistoryStore store;
+        QCOMPARE(store.open(path, HistoryStore::Access::ReadOnly).error(), QString());
+        check(store);
+        QCOMPARE(column(path, QStringLiteral("PRAGMA user_version")).value(0).toInt(), 2); // read-only: untouched
+    }
+    {
+        HistoryStore store;
+        QCOMPARE(store.open(path).error(), QString());
+        QCOMPARE(column(path, QStringLiteral("PRAGMA user_version")).value(0).toInt(), 3);
+        check(store);
+    }
+}
+
 void TestHistory::storeRoundTrip()
 {
     const QString path = m_dir.filePath(QStringLiteral("roundtrip/history.sqlite"));
@@ -761,7 +826,7 @@ void TestHistory::schemaIsVersionedAndWal()
     HistoryStore store;
     QCOMPARE(store.open(path).error(), QString());
     QCOMPARE(column(path, QStringLiteral("PRAGMA user_version")).value(0).toInt(), HistoryStore::schemaVersion());
-    QCOMPARE(HistoryStore::schemaVersion(), 2);
+    QCOMPARE(HistoryStore::schemaVersion(), 3);
     QCOMPARE(column(path, QStringLiteral("PRAGMA journal_mode")).value(0).toString(), QStringLiteral("wal"));
     const QVariantList tables
         = column(path, QStringLiteral("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"));
@@ -1060,7 +1125,10 @@ void TestHistory::storesOnlyWhatWasMeasured()
     };
     QCOMPARE(columnsOf(QStringLiteral("samples")),
         QStringList({ QStringLiteral("measurement_id"), QStringLiteral("repeat"), QStringLiteral("wall_s"),
-            QStringLiteral("cpu_s"), QStringLiteral("launch_s"), QStringLiteral("switches") }));
+            QStringLiteral("cpu_s"), QStringLiteral("launch_s"), QStringLiteral("switches"),
+            QStringLiteral("startup_s"), QStringLiteral("dispatch_s"), QStringLiteral("tail_s"),
+            QStringLiteral("task_s"), QStringLiteral("task_cpu_s"), QStringLiteral("task_wait_s"),
+            QStringLiteral("lock_wait_s") }));
     QCOMPARE(columnsOf(QStringLiteral("measurements")),
         QStringList(
             { QStringLiteral("id"), QStringLiteral("run_id"), QStringLiteral("position"), QStringLiteral("backend"),
@@ -1134,7 +1202,7 @@ void TestHistory::migratesASchema1History()
         HistoryStore store;
         QCOMPARE(store.open(path).error(), QString());
         QVERIFY(store.notice().isEmpty());
-        QCOMPARE(column(path, QStringLiteral("PRAGMA user_version")).value(0).toInt(), 2);
+        QCOMPARE(column(path, QStringLiteral("PRAGMA user_version")).value(0).toInt(), 3);
         const QList<RunSummary> summaries = store.runs().value_or({});
         QCOMPARE(summaries.size(), runs.size());
         for (const auto& value : runs) {
@@ -1179,6 +1247,22 @@ void TestHistory::migratesASchema1History()
                     expected.remove(key);
                 }
             }
+            // The other change on purpose: a speedup above the worker count now carries the unequal-cores warning
+            // (0.2's accounting of lost speedup), which 0.1 did not give.
+            QJsonArray warnings;
+            for (const auto& w : got.value(QStringLiteral("warnings")).toArray()) {
+                if (!w.toString().contains(QStringLiteral("the baseline ran on a slower core"))) {
+                    warnings.append(w);
+                    continue;
+                }
+                const Measurement* superlinear = nullptr;
+                for (const Measurement& m : loaded->measurements) {
+                    if (w.toString().startsWith(m.label() + QStringLiteral(": ")))
+                        superlinear = &m;
+                }
+                QVERIFY2(superlinear && superlinear->speedup > superlinear->workers, qPrintable(w.toString()));
+            }
+            got.insert(QStringLiteral("warnings"), warnings);
             const QString differs = difference(got, expected, run);
             QVERIFY2(differs.isEmpty(), qPrintable(differs));
             // The list's best speedup is the one the run shows (0.1's list could disagree for an unfinished run).
@@ -1222,7 +1306,7 @@ void TestHistory::failedMigrationLeavesTheFileAsItWas()
     for (int attempt = 0; attempt < 2; ++attempt) { // and it stays so: not half migrated
         HistoryStore store;
         const QString error = store.open(path).error();
-        QVERIFY2(error.contains(QStringLiteral("could not be updated from schema 1 to 2, so it was left as it was")),
+        QVERIFY2(error.contains(QStringLiteral("could not be updated from schema 1 to 3, so it was left as it was")),
             qPrintable(error));
         QVERIFY2(error.contains(QStringLiteral("spans")), qPrintable(error));
         QVERIFY(error.contains(path));

@@ -91,6 +91,16 @@ Measurement sequential(double s = 0.28, double cv = 0.01)
     return measured(QStringLiteral("sequential"), 1, s, 1.0, 1.0, 1.0, cv);
 }
 
+// The accounting's split of a measurement (the parts the lessons quote), as analyse() would have left it.
+Measurement withLosses(Measurement m, double lockWait, double waited, double imbalance = kUnknown)
+{
+    m.losses.useful = m.efficiency;
+    m.losses.lockWait = lockWait;
+    m.losses.waited = waited;
+    m.losses.imbalance = imbalance;
+    return m;
+}
+
 Measurement withSwitches(Measurement m, const QList<qint64>& switches)
 {
     m.switches = switches;
@@ -237,6 +247,19 @@ void TestLessons::verdicts_data()
             << id << with(base, { sequential(), native2, measured(gil, 2, 0.25, 1.10, 1.02, 1.25) }) << I
             << QStringList { QStringLiteral("1.10x"), QStringLiteral("inconclusive on this machine") }
             << QStringList { QStringLiteral("1.02–1.25, contains the threshold 1.15") };
+        QTest::newRow("1 holds: quotes the lock wait")
+            << id
+            << with(base, { sequential(), native2, withLosses(measured(gil, 2, 0.289, 0.97, 0.95, 0.99), 0.48, 0.02) })
+            << H << QStringList { QStringLiteral("the threads waited for the lock 48% of their time") }
+            << QStringList {};
+        QTest::newRow("1 inconclusive: other programs took the cores")
+            << id
+            << with(base,
+                   { withLosses(sequential(), 0, 0.31),
+                       withLosses(measured(gil, 2, 0.25, 1.10, 1.02, 1.25), 0.40, 0.12) })
+            << I << QStringList { QStringLiteral("inconclusive on this machine") }
+            << QStringList { QStringLiteral("other programs took 31% of the workers' time during the run (sequential "
+                                            "x1 waited that long for a core): run again on a quiet machine") };
         QTest::newRow("1 inconclusive: noisy")
             << id << with(base, { sequential(), native2, measured(gil, 2, 0.27, 1.05, kUnknown, kUnknown, 0.20) }) << I
             << QStringList { QStringLiteral("1.05x") }
@@ -433,14 +456,17 @@ void TestLessons::verdicts_data()
             return QList<Measurement> { sequential(0.36), measured(threads, 1, 0.36, 1.0, 0.98, 1.02),
                 measured(threads, 2, 0.237, 1.52, 1.50, 1.54),
                 measured(threads, 4, 0.36 / best, best, best - 0.02, best + 0.02),
-                measured(threads, 8, 0.239, 1.51, 1.49, 1.53), measured(threads, 16, 0.24, 1.50, 1.48, 1.52) };
+                measured(threads, 8, 0.239, 1.51, 1.49, 1.53),
+                withLosses(measured(threads, 16, 0.24, 1.50, 1.48, 1.52), 0, 0, 0.88) };
         };
         QTest::newRow("6 holds") << id << with(base, curve(1.53)) << H
                                  << QStringList { QStringLiteral("best 1.53x at 4 workers"),
                                         QStringLiteral("over 1–16"),
                                         QStringLiteral("the longest task is 64% of the total: at most 1.56x however "
                                                        "many cores"),
-                                        QStringLiteral("at 16 workers: 1.50x, efficiency 9%") }
+                                        QStringLiteral("at 16 workers: 1.50x, efficiency 9%"),
+                                        QStringLiteral("88% of the workers' time at 16 workers went idle after their "
+                                                       "last task (imbalance)") }
                                  << QStringList {};
         QTest::newRow("6 contradicted: above the bound")
             << id << with(base, curve(2.3)) << C << QStringList { QStringLiteral("best 2.30x") }

@@ -329,7 +329,9 @@ void TestResultsModel::everyColumnHasHeaderToolTipAndValue()
 {
     // A fully measured row (threads x4 of a streamed run: samples, CPU time, speedup with its interval, bound).
     RunResult r = streamed(4);
-    r.measurements[3].imbalance = 0.125;
+    r.measurements[3].losses.useful = 0.8;
+    r.measurements[3].losses.imbalance = 0.125;
+    r.measurements[3].losses.unexplained = 0.075;
     ResultsModel model;
     model.setResult(r);
     const int row = rowOf(model, QStringLiteral("threads"), 4);
@@ -346,7 +348,11 @@ void TestResultsModel::everyColumnHasHeaderToolTipAndValue()
         // Numbers sort as numbers: only the backend is text.
         QCOMPARE(raw.typeId() == QMetaType::QString, column == ResultsModel::Backend);
     }
-    QCOMPARE(model.index(row, ResultsModel::Imbalance).data().toString(), Format::percent(0.125));
+    QCOMPARE(model.index(row, ResultsModel::Lost).data().toString(), Format::percent(0.2));
+    // Where it went, in the cell's tooltip: the summary line, then every part with its meaning.
+    const QString where = model.index(row, ResultsModel::Lost).data(Qt::ToolTipRole).toString();
+    QVERIFY2(where.startsWith(QStringLiteral("lost 20%: imbalance 13%, unexplained 8%")), qPrintable(where));
+    QVERIFY2(where.contains(QStringLiteral("waiting for a core: –")), qPrintable(where));
 }
 
 void TestResultsModel::everyColumnSortsByItsValue()
@@ -371,7 +377,7 @@ void TestResultsModel::everyColumnSortsByItsValue()
         m.speedupLow = m.speedup - 0.1 * (i + 1);
         m.speedupHigh = m.speedup + 0.1 * (4 - i);
         m.efficiency = 0.2 * ((i + 2) % 4 + 1);
-        m.imbalance = 0.05 * ((i * 3 + 2) % 4 + 1);
+        m.losses.useful = 1.0 - 0.05 * ((i * 3 + 2) % 4 + 1);
         r.measurements.append(m);
     }
     ResultsModel model;

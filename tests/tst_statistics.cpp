@@ -21,7 +21,6 @@ class TestStatistics final : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
-    void imbalanceFromSpans();
     void median_data();
     void median();
     void mean();
@@ -99,40 +98,6 @@ std::map<double, double> exactMedianDistribution(const QList<double>& set)
     return probability;
 }
 } // namespace
-
-// Idle worker time after each worker's last task, as a fraction of workers x the latest repeat's wall time.
-void TestStatistics::imbalanceFromSpans()
-{
-    const auto span = [](int worker, double startS, double endS) {
-        TaskSpan s;
-        s.worker = worker;
-        s.startNs = qint64(startS * 1e9);
-        s.endNs = qint64(endS * 1e9);
-        return s;
-    };
-    RunResult r;
-    r.spec.kernel = QStringLiteral("sleep");
-    Measurement two;
-    two.backend = QStringLiteral("threads");
-    two.workers = 2;
-    two.samplesS = { 9.0, 2.0 }; // the spans are of the latest repeat, 2 s
-    // Worker 0 busy until 2 s, worker 1 done at 0.5 s: 1.5 idle worker-seconds of 2 x 2.
-    two.spans = { span(0, 0, 1), span(1, 0, 0.5), span(0, 1, 2) };
-    Measurement three = two;
-    three.workers = 3; // the third worker got no task: idle the whole 2 s
-    Measurement one = two;
-    one.backend = QStringLiteral("sequential");
-    one.workers = 1;
-    one.spans = { span(0, 0, 1), span(0, 1, 2) };
-    Measurement none = two;
-    none.spans.clear();
-    r.measurements = { one, two, three, none };
-    analyse(r);
-    QCOMPARE(r.measurements[0].imbalance, 0.0);
-    QCOMPARE(r.measurements[1].imbalance, 1.5 / (2 * 2.0));
-    QCOMPARE(r.measurements[2].imbalance, (1.5 + 2.0) / (3 * 2.0));
-    QVERIFY(std::isnan(r.measurements[3].imbalance)); // no spans: unknown, not 0
-}
 
 void TestStatistics::median_data()
 {

@@ -43,7 +43,7 @@ Result<int> parseCount(const QString& option, const QString& text, const CountRa
     return int(value);
 }
 
-QByteArray render(const RunResult& result, const QString& format)
+QByteArray render(const RunResult& result, const QString& format, bool explain)
 {
     if (format == QStringLiteral("json"))
         return JsonExport::toJson(result);
@@ -51,7 +51,7 @@ QByteArray render(const RunResult& result, const QString& format)
         return CsvExport::toCsv(result);
     if (format == QStringLiteral("markdown"))
         return MarkdownExport::toMarkdown(result).toUtf8();
-    return Report::toText(result).toUtf8();
+    return Report::toText(result, explain).toUtf8();
 }
 } // namespace
 
@@ -99,6 +99,9 @@ int runCommand(const QStringList& arguments)
     const QCommandLineOption format(QStringLiteral("format"),
         QStringLiteral("Output on stdout: table, csv, json or markdown. Default: table."), QStringLiteral("format"),
         QStringLiteral("table"));
+    const QCommandLineOption explain(QStringLiteral("explain"),
+        QStringLiteral("With the table format, also print where each measurement's lost speedup went: start-up, "
+                       "dispatch, imbalance, slowdown, lock and core waits, blocked, unexplained."));
     const QCommandLineOption exportJson(QStringLiteral("export-json"),
         QStringLiteral("Also write the JSON results to a file."), QStringLiteral("file"));
     const QCommandLineOption exportCsv(QStringLiteral("export-csv"),
@@ -118,8 +121,8 @@ int runCommand(const QStringList& arguments)
         QStringLiteral("path"));
     const QCommandLineOption noHistory(
         QStringLiteral("no-history"), QStringLiteral("Do not save the run in the history."));
-    parser.addOptions({ preset, kernel, inputs, backends, workers, repeat, warmup, format, exportJson, exportCsv,
-        exportMarkdown, exportTrace, exportHtml });
+    parser.addOptions({ preset, kernel, inputs, backends, workers, repeat, warmup, format, explain, exportJson,
+        exportCsv, exportMarkdown, exportTrace, exportHtml });
     // The run options' flags (--chunksize, --switch-interval, --command, ...), declared in RunOptions.
     const OptionFlags optionFlags;
     parser.addOptions(optionFlags.flags());
@@ -250,7 +253,7 @@ int runCommand(const QStringList& arguments)
     int code = ExitOk;
     QObject::connect(&session, &RunSession::finished, &session, [&](const RunResult& result) {
         progressBar.clear();
-        printOut(QString::fromUtf8(render(result, outputFormat)));
+        printOut(QString::fromUtf8(render(result, outputFormat, parser.isSet(explain))));
         for (const auto& [path, data] : { std::pair { exports.json, JsonExport::toJson(result) },
                  std::pair { exports.csv, CsvExport::toCsv(result) },
                  std::pair { exports.markdown, MarkdownExport::toMarkdown(result).toUtf8() },

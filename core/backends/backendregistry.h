@@ -16,6 +16,10 @@ class Kernel;
 struct RunOptions;
 enum class Option; // optiondescriptor.h
 
+// Which lock a backend's tasks may wait for inside a task: none, the GIL model's (its waits are recorded as lock
+// states), or a real interpreter's (CPython's GIL: its waits are the tasks' off-CPU time beyond the baseline's).
+enum class TaskLock { None, Simulated, Interpreter };
+
 struct Availability {
     bool available = true;
     QString reason; // why not, when not
@@ -31,6 +35,7 @@ struct BackendFacts {
     bool usesWorkers = true; // false for backends that ignore the worker count (sequential runs at 1)
     QString baseline = QStringLiteral("sequential"); // the backend whose median is this one's speedup baseline
     QList<Option> options {}; // the RunOptions it reads (their descriptors' Scope::Backend)
+    TaskLock lock = TaskLock::None; // what its tasks may wait for, for the accounting of lost speedup
     // Whether it can run here with `options` (the python path changes the answer); null when it always can.
     // Cheap, except that python-* start each interpreter once per program to ask its version.
     Availability (*availability)(const RunOptions& options) = nullptr;

@@ -22,6 +22,7 @@ BackendFacts GilThreadsBackend::facts()
                                       "time, a waiter asks for the lock after each switch interval, sleeps release it"),
         .workerNoun = QStringLiteral("thread"),
         .options = { Option::SwitchInterval, Option::ReleaseGil },
+        .lock = TaskLock::Simulated,
         .create = [] { return std::unique_ptr<Backend>(std::make_unique<GilThreadsBackend>()); } };
 }
 

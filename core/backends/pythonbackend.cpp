@@ -205,6 +205,7 @@ BackendFacts PythonBackend::facts(Mode mode)
                                            "one thread run Python at a time");
         facts.workerNoun = QStringLiteral("thread");
         facts.options.append(Option::SwitchInterval);
+        facts.lock = TaskLock::Interpreter;
         facts.create = [] { return std::unique_ptr<Backend>(std::make_unique<PythonBackend>(Mode::Threads)); };
         break;
     case Mode::Processes:

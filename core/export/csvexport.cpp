@@ -3,6 +3,7 @@
 #include "formatting.h"
 #include "measurement.h"
 #include "runresult.h"
+#include "stats/losses.h"
 
 #include <QStringList>
 #include <cmath>
@@ -26,10 +27,14 @@ QString exact(double value)
 
 QByteArray CsvExport::toCsv(const RunResult& result)
 {
-    QString out = QStringLiteral("kernel,backend,workers,repeat,wall_s,cpu_s,outlier,speedup,checksum\r\n");
+    // The measurement's figures (speedup, the accounting of lost speedup) repeat on each of its samples' rows.
+    QString out = QStringLiteral("kernel,backend,workers,repeat,wall_s,cpu_s,outlier,speedup,checksum,useful");
+    for (const Accounting::Part& part : Accounting::parts())
+        out += QStringLiteral(",loss_") + QLatin1String(part.key);
+    out += QStringLiteral("\r\n");
     for (const Measurement& m : result.measurements) {
         for (int i = 0; i < m.samplesS.size(); ++i) {
-            const QStringList row {
+            QStringList row {
                 field(result.spec.kernel),
                 field(m.backend),
                 QString::number(m.workers),
@@ -40,6 +45,10 @@ QByteArray CsvExport::toCsv(const RunResult& result)
                 std::isfinite(m.speedup) ? exact(m.speedup) : QString(),
                 Format::checksum(m.checksum),
             };
+            QStringList losses { std::isfinite(m.losses.useful) ? exact(m.losses.useful) : QString() };
+            for (const Accounting::Part& part : Accounting::parts())
+                losses.append(std::isfinite(m.losses.*part.share) ? exact(m.losses.*part.share) : QString());
+            row += losses;
             out += row.join(QLatin1Char(',')) + QStringLiteral("\r\n");
         }
     }

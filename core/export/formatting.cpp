@@ -34,7 +34,10 @@ QString Format::speedup(double value, int decimals)
 
 QString Format::percent(double fraction)
 {
-    return std::isfinite(fraction) ? QString::number(fraction * 100.0, 'f', 0) + QLatin1Char('%') : QStringLiteral("–");
+    if (!std::isfinite(fraction))
+        return QStringLiteral("–");
+    const double rounded = std::round(fraction * 100.0);
+    return QString::number(rounded == 0 ? 0.0 : rounded, 'f', 0) + QLatin1Char('%'); // never "-0%"
 }
 
 QString Format::checksum(quint64 value)

@@ -175,6 +175,25 @@ QString resultsSection(const RunResult& result)
                     .arg(result.spec.repeats == 1 ? QString() : QStringLiteral("s")),
                 QStringLiteral("muted"))
         + QLatin1Char('\n');
+    if (const Report::Table lost = Report::losses(result); !lost.rows.isEmpty()) {
+        QList<QStringList> lostRows;
+        for (const QStringList& row : lost.rows) {
+            QStringList cells;
+            for (const QString& cell : row)
+                cells.append(escape(cell));
+            lostRows.append(cells);
+        }
+        html += QStringLiteral("<h3 id=\"losses\">Where the time went</h3>\n")
+            + table(lost.header, lostRows, lost.rightAligned)
+            + element(QStringLiteral("p"),
+                QStringLiteral("Of each measurement's workers × wall time in its median repeat: the share that did "
+                               "the baseline's work (useful) and where the rest went. Each part beyond the "
+                               "baseline's own: slowdown is extra CPU time in tasks, cpu_wait time runnable without "
+                               "a core, lock_wait time waiting for the GIL; unexplained is what the parts do not "
+                               "cover."),
+                QStringLiteral("muted"))
+            + QLatin1Char('\n');
+    }
     return html;
 }
 

@@ -5,12 +5,15 @@
 #include "formatting.h"
 #include "measurement.h"
 #include "runresult.h"
+#include "stats/losses.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QJsonValue>
+#include <QMap>
 #include <cmath>
+#include <limits>
 
 namespace parlab {
 
@@ -38,19 +41,26 @@ const QList<JsonExport::Figure>& JsonExport::figures()
         { "cpu_s", nullptr, &Measurement::cpuMedianS },
         { "speedup", nullptr, &Measurement::speedup },
         { "efficiency", nullptr, &Measurement::efficiency },
-        { "imbalance", nullptr, &Measurement::imbalance },
     };
-    return list;
+    static const QList<Figure> withLosses = [] {
+        QList<Figure> all = list;
+        constexpr double kAnyShare = -std::numeric_limits<double>::infinity();
+        all.append({ "useful", nullptr, nullptr, &Losses::useful });
+        for (const Accounting::Part& part : Accounting::parts())
+            all.append({ part.key, nullptr, nullptr, part.share, "losses", kAnyShare });
+        return all;
+    }();
+    return withLosses;
 }
 
 double& JsonExport::Figure::of(Measurement& m) const
 {
-    return wall ? m.wall.*wall : m.*own;
+    return wall ? m.wall.*wall : loss ? m.losses.*loss : m.*own;
 }
 
 double JsonExport::Figure::of(const Measurement& m) const
 {
-    return wall ? m.wall.*wall : m.*own;
+    return wall ? m.wall.*wall : loss ? m.losses.*loss : m.*own;
 }
 
 QJsonObject JsonExport::measurementObject(const Measurement& m)
@@ -66,8 +76,15 @@ QJsonObject JsonExport::measurementObject(const Measurement& m)
         { QStringLiteral("checksum"), Format::checksum(m.checksum) },
         { QStringLiteral("outliers"), outliers },
     };
-    for (const Figure& figure : figures())
-        object.insert(QLatin1String(figure.key), number(figure.of(m)));
+    QMap<QString, QJsonObject> groups;
+    for (const Figure& figure : figures()) {
+        if (figure.group)
+            groups[QLatin1String(figure.group)].insert(QLatin1String(figure.key), number(figure.of(m)));
+        else
+            object.insert(QLatin1String(figure.key), number(figure.of(m)));
+    }
+    for (auto it = groups.cbegin(); it != groups.cend(); ++it)
+        object.insert(it.key(), it.value());
     return object;
 }
 

@@ -13,6 +13,7 @@ namespace parlab {
 struct Bounds;
 struct Environment;
 struct ExperimentSpec;
+struct Losses;
 struct Measurement;
 struct RunResult;
 struct SampleStats;
@@ -32,11 +33,15 @@ QJsonObject measurementObject(const Measurement& measurement);
 
 // A figure of a measurement that an entry of `results` carries as one number (null when unknown): the list
 // measurementObject writes and JsonImport reads, so that a new figure is one line here besides the struct and
-// the analysis that derives it. Every one is 0 or more.
+// the analysis that derives it. Every one is `minimum` or more (0: a time, a ratio; -inf: a share of lost time,
+// which can be negative).
 struct Figure {
     const char* key = nullptr; // "median_s"
     double SampleStats::*wall = nullptr; // one of the wall-time statistics (Measurement::wall), or
-    double Measurement::*own = nullptr; // a figure of the measurement itself
+    double Measurement::*own = nullptr; // a figure of the measurement itself, or
+    double Losses::*loss = nullptr; // a share of the accounting of lost speedup (Measurement::losses)
+    const char* group = nullptr; // the object it sits in within the entry ("losses"); null: the entry itself
+    double minimum = 0;
 
     double& of(Measurement& measurement) const;
     double of(const Measurement& measurement) const;

@@ -108,13 +108,13 @@ qint64 count(const QJsonValue& value, const QString& field, const CountRange& ra
 }
 
 // A figure: a finite number of 0 or more, or null (written for an unknown figure) read as unknown.
-double figure(const QJsonValue& value, const QString& field)
+double figure(const QJsonValue& value, const QString& field, double minimum = 0)
 {
     if (value.isNull())
         return kUnknown;
     if (!value.isDouble())
         throwMismatch(field, QStringLiteral("a number or null"), value);
-    return orRefuse(JsonField::number(value, 0), field);
+    return orRefuse(JsonField::number(value, minimum), field);
 }
 
 // Format::checksum's form: up to 16 hex digits.
@@ -320,8 +320,13 @@ void stated(const QJsonObject& o, const QString& path, Measurement& m)
 {
     for (const JsonExport::Figure& f : JsonExport::figures()) {
         const QString key = QLatin1String(f.key);
-        if (o.contains(key))
-            f.of(m) = figure(o.value(key), join(path, key));
+        const QString groupKey = f.group ? QLatin1String(f.group) : QString();
+        if (f.group && !o.contains(groupKey))
+            continue;
+        const QString groupPath = f.group ? join(path, groupKey) : path;
+        const QJsonObject in = f.group ? object(o.value(groupKey), groupPath) : o;
+        if (in.contains(key))
+            f.of(m) = figure(in.value(key), join(groupPath, key), f.minimum);
     }
     if (o.contains(QStringLiteral("speedup_ci"))) {
         const QString ciPath = join(path, QStringLiteral("speedup_ci"));

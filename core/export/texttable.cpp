@@ -5,6 +5,7 @@
 #include "formatting.h"
 #include "measurement.h"
 #include "runresult.h"
+#include "stats/losses.h"
 #include "stats/statistics.h"
 #include "taskspan.h"
 #include "unknown.h"
@@ -69,9 +70,37 @@ Report::Table Report::summary(const RunResult& result)
     return table;
 }
 
+Report::Table Report::losses(const RunResult& result)
+{
+    Table table;
+    table.header = { QStringLiteral("backend"), QStringLiteral("workers"), QStringLiteral("useful") };
+    for (const Accounting::Part& part : Accounting::parts())
+        table.header.append(QLatin1String(part.key));
+    table.rightAligned = QList<bool>(table.header.size(), true);
+    table.rightAligned[0] = false;
+    for (const Measurement& m : result.measurements) {
+        if (!std::isfinite(m.losses.useful))
+            continue;
+        QStringList row { m.backend, QString::number(m.workers), Format::percent(m.losses.useful) };
+        for (const Accounting::Part& part : Accounting::parts())
+            row.append(Format::percent(m.losses.*part.share));
+        table.rows.append(row);
+    }
+    return table;
+}
+
 QStringList Report::notes(const RunResult& result)
 {
     QStringList notes;
+    // What each measurement that lost more than this share of its workers' time lost it to.
+    constexpr double kWorthExplaining = 0.10;
+    for (const Measurement& m : result.measurements) {
+        if (std::isfinite(m.losses.useful) && 1.0 - m.losses.useful > kWorthExplaining)
+            notes << QStringLiteral("%1: %2 of %3 — %4")
+                         .arg(m.label(), Format::speedup(m.speedup))
+                         .arg(m.workers)
+                         .arg(Accounting::summary(m.losses));
+    }
     const Bounds& b = result.bounds;
     if (std::isfinite(b.critical)) {
         double sum = 0, longest = 0;
@@ -122,9 +151,8 @@ QStringList Report::notes(const RunResult& result)
     return notes;
 }
 
-QString Report::toText(const RunResult& result)
+QString Report::alignedText(const Table& table)
 {
-    const Table table = summary(result);
     QList<qsizetype> widths;
     for (const QString& h : table.header)
         widths.append(h.size());
@@ -139,11 +167,19 @@ QString Report::toText(const RunResult& result)
                 table.rightAligned[c] ? cells[c].rightJustified(widths[c]) : cells[c].leftJustified(widths[c]));
         return padded.join(QStringLiteral("  ")).trimmed() + QLatin1Char('\n');
     };
-
-    QString out = title(result) + QStringLiteral("\ncores: ") + result.environment.coresText() + QStringLiteral("\n\n")
-        + line(table.header);
+    QString out = line(table.header);
     for (const QStringList& row : table.rows)
         out += line(row);
+    return out;
+}
+
+QString Report::toText(const RunResult& result, bool explain)
+{
+    QString out = title(result) + QStringLiteral("\ncores: ") + result.environment.coresText() + QStringLiteral("\n\n")
+        + alignedText(summary(result));
+    if (const Table lost = losses(result); explain && !lost.rows.isEmpty())
+        out += QStringLiteral("\nwhere the time went (% of workers x wall time, the median repeat):\n")
+            + alignedText(lost);
     const QStringList notesList = notes(result);
     if (!notesList.isEmpty())
         out += QLatin1Char('\n');
@@ -159,7 +195,6 @@ QString Report::toText(const RunResult& result)
 
 QString MarkdownExport::toMarkdown(const RunResult& result)
 {
-    const Report::Table table = Report::summary(result);
     auto escape = [](QString cell) { return cell.replace(QLatin1Char('|'), QStringLiteral("\\|")); };
     auto row = [&](const QStringList& cells) {
         QStringList escaped;
@@ -167,14 +202,19 @@ QString MarkdownExport::toMarkdown(const RunResult& result)
             escaped.append(escape(c));
         return QStringLiteral("| ") + escaped.join(QStringLiteral(" | ")) + QStringLiteral(" |\n");
     };
+    auto table = [&](const Report::Table& t) {
+        QStringList rule;
+        for (bool right : t.rightAligned)
+            rule.append(right ? QStringLiteral("--:") : QStringLiteral(":--"));
+        QString text = row(t.header) + QStringLiteral("|") + rule.join(QLatin1Char('|')) + QStringLiteral("|\n");
+        for (const QStringList& r : t.rows)
+            text += row(r);
+        return text;
+    };
     QString out = QStringLiteral("**") + escape(Report::title(result)) + QStringLiteral("**\n\n");
-    out += row(table.header);
-    QStringList rule;
-    for (bool right : table.rightAligned)
-        rule.append(right ? QStringLiteral("--:") : QStringLiteral(":--"));
-    out += QStringLiteral("|") + rule.join(QLatin1Char('|')) + QStringLiteral("|\n");
-    for (const QStringList& r : table.rows)
-        out += row(r);
+    out += table(Report::summary(result));
+    if (const Report::Table lost = Report::losses(result); !lost.rows.isEmpty())
+        out += QStringLiteral("\nWhere the time went (% of workers × wall time, the median repeat):\n\n") + table(lost);
     const QStringList notes = Report::notes(result);
     if (!notes.isEmpty() || !result.warnings.isEmpty())
         out += QLatin1Char('\n');

@@ -19,10 +19,15 @@ struct Table {
 // One line naming the experiment and the machine.
 QString title(const RunResult& result);
 Table summary(const RunResult& result);
-// Bounds and scaling fits, one sentence each.
+// Where each measurement's lost speedup went: useful and every part of the accounting, in percent of its
+// workers x wall time (Accounting::parts(), in their order); the measurements with a known split.
+Table losses(const RunResult& result);
+// Bounds and scaling fits, one sentence each; a line per measurement that lost more than 10%.
 QStringList notes(const RunResult& result);
-// Aligned columns for a terminal.
-QString toText(const RunResult& result);
+// Aligned columns for a terminal; with `explain`, the whole losses table too (parlab run --explain).
+QString toText(const RunResult& result, bool explain = false);
+// A table as aligned columns, a line each.
+QString alignedText(const Table& table);
 } // namespace Report
 
 namespace MarkdownExport {

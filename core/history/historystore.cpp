@@ -42,7 +42,9 @@
 namespace parlab {
 
 namespace {
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
+// The oldest schema a read-only open reads as it is (its missing columns read as unknown).
+constexpr int kOldestReadable = 2;
 
 // One column of a table, named once. CREATE TABLE, INSERT, UPDATE and SELECT are built from these, values are
 // bound to named placeholders and read back by name (as qBittorrent's dbresumedatastorage does), so adding a
@@ -140,7 +142,24 @@ const Column Wall = column("wall_s", "REAL NOT NULL");
 const Column Cpu = column("cpu_s", "REAL"); // user + system, children included
 const Column Launch = column("launch_s", "REAL"); // start-up before the first task, where a backend reports it
 const Column Switches = column("switches", "INTEGER"); // lock hand-overs (gil-threads)
-const Table table { name, { MeasurementId, Repeat, Wall, Cpu, Launch, Switches },
+// Where the repeat's worker-seconds went (RepeatAccount), added in schema 3: null in older rows.
+const QList<std::pair<Column, double RepeatAccount::*>> accounts {
+    { column("startup_s", "REAL"), &RepeatAccount::startupS },
+    { column("dispatch_s", "REAL"), &RepeatAccount::dispatchS },
+    { column("tail_s", "REAL"), &RepeatAccount::tailS },
+    { column("task_s", "REAL"), &RepeatAccount::taskS },
+    { column("task_cpu_s", "REAL"), &RepeatAccount::taskCpuS },
+    { column("task_wait_s", "REAL"), &RepeatAccount::taskWaitS },
+    { column("lock_wait_s", "REAL"), &RepeatAccount::lockWaitS },
+};
+QList<Column> accountColumns()
+{
+    QList<Column> columns;
+    for (const auto& [c, member] : accounts)
+        columns.append(c);
+    return columns;
+}
+const Table table { name, QList<Column> { MeasurementId, Repeat, Wall, Cpu, Launch, Switches } + accountColumns(),
     QStringLiteral("PRIMARY KEY (%1, %2)").arg(MeasurementId.name, Repeat.name), QStringLiteral("WITHOUT ROWID") };
 } // namespace Samples
 
@@ -695,12 +714,16 @@ struct StoredRun {
     QJsonObject stated;
 };
 
-// Unknown in JSON: null, or an array of nulls (a confidence interval without data).
+// Unknown in JSON: null, or an array or object of nulls (a confidence interval, the losses, without data).
 bool unknownJson(const QJsonValue& value)
 {
     if (value.isArray()) {
         const QJsonArray array = value.toArray();
         return std::all_of(array.begin(), array.end(), [](const QJsonValue& v) { return v.isNull(); });
+    }
+    if (value.isObject()) { // a group of figures (losses): unknown when every one is
+        const QJsonObject object = value.toObject();
+        return std::all_of(object.begin(), object.end(), [](const QJsonValue& v) { return v.isNull(); });
     }
     return value.isNull() || value.isUndefined();
 }
@@ -946,6 +969,8 @@ struct HistoryStore::Private {
     // These throw SqlFailure; the public methods run them through attempt() inside a transaction.
     void prepareSchema(const QSqlDatabase& db);
     void migrateFrom1(const QSqlDatabase& db);
+    void migrateFrom2(const QSqlDatabase& db);
+    bool accountsStored = true; // false for a schema-2 file opened read-only: its samples have no accounts
     void markInterrupted(const QList<qint64>& ids);
     void refreshInterrupted(qint64 onlyRun = -1);
     qint64 insertRun(const ExperimentSpec& spec, const Environment& env, const QDateTime& created, RunStatus status,
@@ -973,7 +998,10 @@ void HistoryStore::Private::prepareSchema(const QSqlDatabase& db)
                 run(db, createStatement(*table));
         } else {
             try {
-                migrateFrom1(db);
+                if (version == 1)
+                    migrateFrom1(db);
+                else
+                    migrateFrom2(db);
             } catch (const SqlFailure& e) {
                 throw SqlFailure { QStringLiteral("it could not be updated from schema %1 to %2, so it was left as it "
                                                   "was: %3")
@@ -987,6 +1015,13 @@ void HistoryStore::Private::prepareSchema(const QSqlDatabase& db)
     }
 }
 
+// Schema 3 adds where each repeat's worker-seconds went (Samples::accounts), unknown for the repeats before it.
+void HistoryStore::Private::migrateFrom2(const QSqlDatabase& db)
+{
+    for (const Column& c : Samples::accountColumns())
+        run(db, QStringLiteral("ALTER TABLE %1 ADD COLUMN %2 %3").arg(Samples::name, c.name, c.definition));
+}
+
 // Schema 1 (ParLab 0.1) stored every derived figure beside the samples, so a finished run showed figures that
 // a later analysis could not change. Its tables step aside, schema 2 is made as for a new file, and every row
 // moves over with what it measured; the figures are derived on load from then on. What a schema-1 run showed
@@ -998,8 +1033,10 @@ void HistoryStore::Private::migrateFrom1(const QSqlDatabase& db)
         run(db, QStringLiteral("ALTER TABLE %1 RENAME TO %1_v1").arg(table->name));
     for (const Table* table : kSchema)
         run(db, createStatement(*table));
-    // Every schema-2 column was a schema-1 column of the same name and meaning, but for three of runs.
-    const QList<Column> added { Runs::TaskCosts, Runs::ExtraWarnings, Runs::Stated };
+    // Every later column was a schema-1 column of the same name and meaning, but for three of runs and the
+    // accounts of samples.
+    const QList<Column> added
+        = QList<Column> { Runs::TaskCosts, Runs::ExtraWarnings, Runs::Stated } + Samples::accountColumns();
     for (const Table* table : kSchema) {
         QList<Column> kept = table->columns;
         kept.removeIf([&added](const Column& c) { return added.contains(c); });
@@ -1172,12 +1209,15 @@ void HistoryStore::Private::upsertMeasurement(qint64 runId, int position, const 
         return;
     QSqlQuery insert = prepare(db(), insertStatement(Samples::table, Samples::table.columns));
     for (qsizetype i = stored; i < m.samplesS.size(); ++i) {
-        execute(insert,
-            { { Samples::MeasurementId, id }, { Samples::Repeat, qint64(i) }, { Samples::Wall, m.samplesS[i] },
-                { Samples::Cpu, real(i < m.cpuS.size() ? m.cpuS[i] : kUnknown) },
-                { Samples::Launch, real(i < m.launchS.size() ? m.launchS[i] : kUnknown) },
-                { Samples::Switches,
-                    i < m.switches.size() ? QVariant(m.switches[i]) : QVariant(QMetaType(QMetaType::LongLong)) } });
+        Row values { { Samples::MeasurementId, id }, { Samples::Repeat, qint64(i) }, { Samples::Wall, m.samplesS[i] },
+            { Samples::Cpu, real(i < m.cpuS.size() ? m.cpuS[i] : kUnknown) },
+            { Samples::Launch, real(i < m.launchS.size() ? m.launchS[i] : kUnknown) },
+            { Samples::Switches,
+                i < m.switches.size() ? QVariant(m.switches[i]) : QVariant(QMetaType(QMetaType::LongLong)) } };
+        const RepeatAccount account = i < m.accounts.size() ? m.accounts[i] : RepeatAccount {};
+        for (const auto& [c, member] : Samples::accounts)
+            values.append({ c, real(account.*member) });
+        execute(insert, values);
     }
 }
 
@@ -1254,8 +1294,11 @@ StoredRun HistoryStore::Private::readRun(qint64 runId)
             QStringLiteral("WHERE %1 ORDER BY %2, %3")
                 .arg(equals(Measurements::RunId), Measurements::Position.name, Measurements::Id.name)),
         { { Measurements::RunId, runId } });
+    QList<Column> sampleColumns { Samples::Wall, Samples::Cpu, Samples::Launch, Samples::Switches };
+    if (accountsStored)
+        sampleColumns += Samples::accountColumns();
     QSqlQuery samples = prepare(db(),
-        selectStatement(Samples::table, { Samples::Wall, Samples::Cpu, Samples::Launch, Samples::Switches },
+        selectStatement(Samples::table, sampleColumns,
             QStringLiteral("WHERE %1 ORDER BY %2").arg(equals(Samples::MeasurementId), Samples::Repeat.name)));
     while (q.next()) {
         Measurement m;
@@ -1275,6 +1318,12 @@ StoredRun HistoryStore::Private::readRun(qint64 runId)
                 m.launchS.append(launch.toDouble());
             if (const QVariant switches = samples.value(Samples::Switches.name); !switches.isNull())
                 m.switches.append(switches.toLongLong());
+            RepeatAccount account;
+            for (const auto& [c, member] : Samples::accounts) {
+                if (const QVariant value = accountsStored ? samples.value(c.name) : QVariant(); !value.isNull())
+                    account.*member = value.toDouble();
+            }
+            m.accounts.append(account);
         }
         r.measurements.append(m);
     }
@@ -1511,7 +1560,8 @@ Result<void> HistoryStore::Private::openReadOnly(int userVersion)
         disconnect();
         return openEmpty(); // an empty SQLite file: no runs
     }
-    if (*version < kSchemaVersion)
+    accountsStored = *version >= 3;
+    if (*version < kOldestReadable)
         return refuse(QStringLiteral("it has schema %1 of an older ParLab; record a run into it once (parlab run, or "
                                      "the window) to update it")
                           .arg(*version));
@@ -1522,6 +1572,7 @@ Result<void> HistoryStore::Private::openReadOnly(int userVersion)
 
 Result<void> HistoryStore::Private::openReadWrite(int userVersion)
 {
+    accountsStored = true; // brought up to the current schema, or refused
     // Three tries: a damaged file is moved aside and a fresh one made; another process may do that first.
     for (int tries = 0; tries < 3; ++tries) {
         struct stat checked { };
@@ -1649,9 +1700,17 @@ QJsonObject rawOf(const RunResult& result)
         QJsonArray switches;
         for (qint64 s : m.switches)
             switches.append(s);
+        QJsonArray accounts;
+        for (const RepeatAccount& a : m.accounts) {
+            QJsonObject account;
+            for (const auto& [c, member] : Samples::accounts)
+                account.insert(c.name, JsonExport::number(a.*member));
+            accounts.append(account);
+        }
         measurements.insert(m.label(),
             QJsonObject { { QStringLiteral("cpu_samples_s"), numbers(m.cpuS) },
-                { QStringLiteral("launch_samples_s"), numbers(m.launchS) }, { QStringLiteral("switches"), switches },
+                { QStringLiteral("accounts"), accounts }, { QStringLiteral("launch_samples_s"), numbers(m.launchS) },
+                { QStringLiteral("switches"), switches },
                 { QStringLiteral("spans"), QString::fromLatin1(spansBlob(m.spans).toBase64()) },
                 { QStringLiteral("states"), QString::fromLatin1(statesBlob(m.states).toBase64()) } });
     }
@@ -1675,6 +1734,13 @@ void applyRaw(RunResult& result, const QJsonObject& raw)
         m.switches.clear();
         for (const auto& v : given.value(QStringLiteral("switches")).toArray())
             m.switches.append(v.toInteger());
+        m.accounts.clear();
+        for (const auto& v : given.value(QStringLiteral("accounts")).toArray()) {
+            RepeatAccount account;
+            for (const auto& [c, member] : Samples::accounts)
+                account.*member = jsonNumber(v.toObject().value(c.name));
+            m.accounts.append(account);
+        }
         m.spans = spansFrom(QByteArray::fromBase64(given.value(QStringLiteral("spans")).toString().toLatin1()));
         m.states = statesFrom(QByteArray::fromBase64(given.value(QStringLiteral("states")).toString().toLatin1()));
     }

@@ -6,6 +6,7 @@
 #include "measurement.h"
 #include "resourcejson.h"
 #include "runresult.h"
+#include "stats/losses.h"
 #include "taskspan.h"
 #include "unknown.h"
 
@@ -188,7 +189,14 @@ QStringList machineReasons(const RunResult& result, int workers, bool coresMatte
                        .arg(env.logicalCores)
                        .arg(env.logicalCores == 1 ? QString() : QStringLiteral("s"))
                        .arg(workers);
-    if (env.logicalCores > 0 && env.loadAverage > 0.5 * env.logicalCores)
+    // Measured during the run: the share of the workers' time their tasks waited for a core that other programs
+    // had. It names the cause where the load average at the start can only hint at it.
+    if (const Measurement* busiest = Accounting::busiest(result.measurements, env.logicalCores);
+        busiest && busiest->losses.waited > Accounting::kBusyShare)
+        reasons << QStringLiteral("other programs took %1 of the workers' time during the run (%2 waited that long "
+                                  "for a core): run again on a quiet machine")
+                       .arg(Format::percent(busiest->losses.waited), busiest->label());
+    else if (env.logicalCores > 0 && env.loadAverage > 0.5 * env.logicalCores)
         reasons << QStringLiteral("the machine was busy when the run started (load average %1 on %2 logical "
                                   "cores): other programs took cores")
                        .arg(env.loadAverage, 0, 'f', 2)
@@ -275,6 +283,9 @@ LessonVerdict gilThreadsRule(const Lesson&, const RunResult& result)
     const int w = gil->workers;
     QString numbers = QStringLiteral("threads under the GIL (gil-threads): %1 against sequential, at most %2 expected")
                           .arg(speedupText(*gil), Format::ratio(kFlatSpeedup));
+    if (std::isfinite(gil->losses.lockWait))
+        numbers += QStringLiteral(" (the threads waited for the lock %1 of their time)")
+                       .arg(Format::percent(gil->losses.lockWait));
     const Measurement* native = result.find(QStringLiteral("threads"), w);
     const bool contrast = isMeasured(native) && std::isfinite(native->speedup);
     if (contrast)
@@ -532,6 +543,9 @@ LessonVerdict loadImbalanceRule(const Lesson&, const RunResult& result)
     if (most != best)
         numbers += QStringLiteral("; at %1: %2, efficiency %3")
                        .arg(workersPhrase(most->workers), times(most->speedup), Format::percent(most->efficiency));
+    if (std::isfinite(most->losses.imbalance))
+        numbers += QStringLiteral("; %1 of the workers' time at %2 went idle after their last task (imbalance)")
+                       .arg(Format::percent(most->losses.imbalance), workersPhrase(most->workers));
 
     const double threshold = kBoundSlack * critical;
     auto [outcome, why] = judgeSpeedup(result, *best, threshold, false);

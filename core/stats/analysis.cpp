@@ -3,6 +3,7 @@
 #include "backends/backendregistry.h"
 #include "bounds.h"
 #include "environment.h"
+#include "losses.h"
 #include "measurement.h"
 #include "runresult.h"
 #include "scaling.h"
@@ -17,34 +18,27 @@
 namespace parlab {
 
 namespace {
+// Tasks that needed this much less CPU than the baseline's (a share of the workers' time) ran on a faster core.
+constexpr double kFasterShare = 0.02;
+// A slowdown above this share is worth telling apart from the machine's drift.
+constexpr double kDriftShare = 0.05;
+
 QString percent(double fraction)
 {
     return QString::number(fraction * 100.0, 'f', 0) + QLatin1Char('%');
 }
 
-double imbalance(const Measurement& m)
-{
-    if (m.spans.isEmpty() || m.samplesS.isEmpty() || !(m.samplesS.last() > 0))
-        return kUnknown;
-    qint64 firstStart = m.spans.first().startNs;
-    qint64 lastEnd = m.spans.first().endNs;
-    QMap<int, qint64> workerEnd; // each worker's last task end
-    for (const TaskSpan& span : m.spans) {
-        firstStart = std::min(firstStart, span.startNs);
-        lastEnd = std::max(lastEnd, span.endNs);
-        workerEnd[span.worker] = std::max(workerEnd.value(span.worker, span.endNs), span.endNs);
-    }
-    const qsizetype workers = std::max<qsizetype>(m.workers, workerEnd.size());
-    double idleNs = double(workers - workerEnd.size()) * double(lastEnd - firstStart); // workers that got no task
-    for (const qint64 end : std::as_const(workerEnd))
-        idleNs += double(lastEnd - end);
-    return idleNs * 1e-9 / (double(workers) * m.samplesS.last());
-}
-
 void describe(Measurement& m)
 {
-    m.imbalance = imbalance(m);
     m.wall = Statistics::describe(m.samplesS);
+    m.medianRepeat = Accounting::medianRepeat(m.samplesS);
+    QList<double> taskCpu;
+    for (const RepeatAccount& a : std::as_const(m.accounts)) {
+        if (std::isfinite(a.taskCpuS))
+            taskCpu.append(a.taskCpuS);
+    }
+    m.taskCpuIqrS
+        = taskCpu.size() >= 3 ? Statistics::quantile(taskCpu, 0.75) - Statistics::quantile(taskCpu, 0.25) : kUnknown;
     m.cpuMedianS = Statistics::median(m.cpuS);
     m.launchMedianS = Statistics::median(m.launchS);
 }
@@ -63,10 +57,12 @@ void computeSpeedups(RunResult& result)
 {
     for (Measurement& m : result.measurements) {
         m.speedup = m.efficiency = m.selfSpeedup = m.karpFlatt = kUnknown;
+        m.losses = {};
         if (const Measurement* baseline = baselineOf(result, m)) {
             m.speedup = baseline->wall.median / m.wall.median;
             m.efficiency = m.speedup / m.workers;
             m.karpFlatt = Scaling::karpFlatt(m.speedup, m.workers);
+            m.losses = Accounting::losses(m, *baseline, BackendRegistry::factsOf(m.backend).lock);
         }
         if (const Measurement* one = result.find(m.backend, 1); one && m.wall.median > 0)
             m.selfSpeedup = one->wall.median / m.wall.median;
@@ -139,6 +135,36 @@ QStringList runWarnings(const RunResult& result)
     return warnings;
 }
 
+// What the accounting of lost speedup shows about the machine rather than the backends: other programs taking
+// the cores, a baseline on a slower core, a machine whose speed drifted between repeats.
+QStringList lossWarnings(const RunResult& result)
+{
+    QStringList warnings;
+    const Measurement* busiest = Accounting::busiest(result.measurements, result.environment.logicalCores);
+    if (busiest && busiest->losses.waited > Accounting::kBusyShare)
+        warnings << QStringLiteral("the machine was busy during the run: other programs kept the workers waiting "
+                                   "for a core %1 of their time (%2); run again on a quiet machine")
+                        .arg(percent(busiest->losses.waited), busiest->label());
+    for (const Measurement& m : result.measurements) {
+        const Losses& l = m.losses;
+        const bool superlinear = BackendRegistry::usesWorkers(m.backend) && m.speedup > m.workers;
+        if (superlinear || l.slowdown < -kFasterShare) {
+            // How much faster the tasks ran than in the baseline: what the speedup is overstated by.
+            const double overstated = l.slowdown < 0 && l.useful + l.slowdown > 0
+                ? l.useful / (l.useful + l.slowdown) - 1.0
+                : m.speedup / m.workers - 1.0;
+            warnings << QStringLiteral("%1: the baseline ran on a slower core: speedups are overstated by up to %2 "
+                                       "(its tasks needed %3 less CPU than the baseline's)")
+                            .arg(m.label(), percent(overstated), percent(std::max(0.0, -l.slowdown)));
+        }
+        if (std::abs(l.slowdown) > kDriftShare && l.slowdownSpread > std::abs(l.slowdown))
+            warnings << QStringLiteral("%1: its slowdown (%2 of the workers' time) varies between repeats by more than "
+                                       "itself (%3): the machine's speed drifted, not the backend")
+                            .arg(m.label(), percent(l.slowdown), percent(l.slowdownSpread));
+    }
+    return warnings;
+}
+
 // What one measurement's own figures show: failed repeats, oversubscription, noise, a slow first run, outliers.
 QStringList measurementWarnings(const Measurement& m, const Environment& env)
 {
@@ -157,8 +183,12 @@ QStringList measurementWarnings(const Measurement& m, const Environment& env)
                         .arg(m.workers)
                         .arg(env.logicalCores);
     if (m.samplesS.size() >= 2 && m.wall.cv > 0.10)
-        warnings << QStringLiteral("%1: noisy, the coefficient of variation is %2 (above 10%)")
-                        .arg(m.label(), percent(m.wall.cv));
+        warnings << QStringLiteral("%1: noisy, the coefficient of variation is %2 (above 10%)%3")
+                        .arg(m.label(), percent(m.wall.cv),
+                            m.losses.waited > Accounting::kBusyShare / 2
+                                ? QStringLiteral("; its tasks waited for a core %1 of the workers' time")
+                                      .arg(percent(m.losses.waited))
+                                : QString());
     if (m.samplesS.size() >= 3) {
         const double restMedian = Statistics::median(m.samplesS.mid(1));
         if (m.samplesS.first() > 1.5 * restMedian)
@@ -180,6 +210,7 @@ QStringList warningsFor(const RunResult& result)
     QStringList warnings = runWarnings(result);
     for (const Measurement& m : result.measurements)
         warnings << measurementWarnings(m, result.environment);
+    warnings << lossWarnings(result);
     return warnings;
 }
 
@@ -212,18 +243,21 @@ void LiveAnalysis::update(RunResult& result, qsizetype index)
 {
     Q_ASSERT(index >= 0 && index < result.measurements.size());
     const qsizetype count = result.measurements.size();
-    if (m_warnings.size() != count) { // the first repeat of a run: every measurement once
+    const bool first = m_warnings.size() != count; // the first repeat of a run: every measurement once
+    if (first) {
         m_intervals = QList<Interval>(count);
-        m_warnings.clear();
-        for (Measurement& m : result.measurements) {
+        for (Measurement& m : result.measurements)
             describe(m);
-            m_warnings.append(measurementWarnings(m, result.environment));
-        }
     }
     Measurement& changed = result.measurements[index];
     describe(changed);
-    m_warnings[index] = measurementWarnings(changed, result.environment);
     computeSpeedups(result);
+    if (first) {
+        m_warnings.clear();
+        for (const Measurement& m : std::as_const(result.measurements))
+            m_warnings.append(measurementWarnings(m, result.environment));
+    }
+    m_warnings[index] = measurementWarnings(changed, result.environment);
     for (qsizetype i = 0; i < count; ++i) {
         Measurement& m = result.measurements[i];
         Interval& interval = m_intervals[i];
@@ -242,6 +276,7 @@ void LiveAnalysis::update(RunResult& result, qsizetype index)
     result.warnings = runWarnings(result);
     for (const QStringList& warnings : std::as_const(m_warnings))
         result.warnings << warnings;
+    result.warnings << lossWarnings(result);
 }
 
 void LiveAnalysis::finish(RunResult& result)

@@ -2,12 +2,15 @@
 
 #include "charts/chartstyle.h"
 #include "export/formatting.h"
+#include "measurement.h"
 #include "runresult.h"
+#include "stats/losses.h"
 #include "unknown.h"
 
 #include <QColor>
 #include <QGuiApplication>
 #include <QPalette>
+#include <QStringList>
 #include <cmath>
 #include <iterator>
 
@@ -47,6 +50,21 @@ QString samplesText(const Measurement& m)
 {
     return m.failedRuns > 0 ? ResultsModel::tr("%1 (%2 failed)").arg(m.samplesS.size()).arg(m.failedRuns)
                             : QString::number(m.samplesS.size());
+}
+
+QString lostToolTip(const Measurement& m)
+{
+    if (!std::isfinite(m.losses.useful))
+        return {};
+    QStringList lines { Accounting::summary(m.losses) };
+    for (const Accounting::Part& part : Accounting::parts()) {
+        const double share = m.losses.*part.share;
+        lines << ResultsModel::tr("%1: %2 — %3")
+                     .arg(QLatin1String(part.label),
+                         std::isfinite(share) ? Format::percent(share) : QStringLiteral("–"),
+                         QLatin1String(part.meaning));
+    }
+    return lines.join(QLatin1Char('\n'));
 }
 
 QString samplesToolTip(const Measurement& m)
@@ -150,14 +168,15 @@ constexpr ColumnInfo kColumns[] = {
         .toolTip = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Speedup / workers, in percent"),
         .value = [](const Measurement& m, const Lpt&) { return QVariant(m.efficiency); },
         .figure = true },
-    { .column = ResultsModel::Imbalance,
+    { .column = ResultsModel::Lost,
         .shown = Shown::Percent,
-        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Imbalance (%)"),
+        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Lost (%)"),
         .toolTip = QT_TRANSLATE_NOOP("parlab::ResultsModel",
-            "Worker time idle after each worker's last task until the last one ended, in percent of "
-            "workers × wall time (latest repeat): what uneven tasks cost"),
-        .value = [](const Measurement& m, const Lpt&) { return QVariant(m.imbalance); },
-        .figure = true },
+            "Share of workers × wall time that did not do the baseline's work, in the median repeat; the cell's "
+            "tooltip says where it went"),
+        .value = [](const Measurement& m, const Lpt&) { return QVariant(1.0 - m.losses.useful); },
+        .figure = true,
+        .cellToolTip = lostToolTip },
     { .column = ResultsModel::LptBound,
         .shown = Shown::Speedup,
         .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "LPT bound (x)"),

@@ -29,7 +29,7 @@ public:
         SpeedupLow,
         SpeedupHigh,
         Efficiency,
-        Imbalance,
+        Lost,
         LptBound,
         Samples,
         ColumnCount

@@ -1,0 +1,202 @@
+#include "losses.h"
+
+#include "backends/backendregistry.h"
+#include "export/formatting.h"
+#include "measurement.h"
+#include "taskspan.h"
+#include "unknown.h"
+
+#include <QStringList>
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+#include <vector>
+
+namespace parlab {
+
+namespace Accounting {
+
+RepeatAccount account(
+    const QList<TaskSpan>& spans, const QList<StateSpan>& states, qint64 startNs, qint64 endNs, int workers)
+{
+    RepeatAccount a;
+    if (endNs <= startNs)
+        return a;
+    const auto clamp = [startNs, endNs](qint64 t) { return std::clamp(t, startNs, endNs); };
+    std::map<int, std::vector<const TaskSpan*>> byWorker;
+    for (const TaskSpan& s : spans)
+        byWorker[s.worker].push_back(&s);
+
+    qint64 startup = 0, dispatch = 0, tail = 0, task = 0, cpu = 0, wait = 0;
+    bool cpuMeasured = false, waitMeasured = false;
+    for (auto& [worker, tasks] : byWorker) {
+        std::sort(
+            tasks.begin(), tasks.end(), [](const TaskSpan* x, const TaskSpan* y) { return x->startNs < y->startNs; });
+        qint64 cursor = startNs; // where this worker's accounted time has got to
+        bool first = true;
+        for (const TaskSpan* t : tasks) {
+            const qint64 start = std::max(clamp(t->startNs), cursor); // tasks of one worker never overlap
+            const qint64 end = std::max(clamp(t->endNs), start);
+            (first ? startup : dispatch) += start - cursor;
+            first = false;
+            const qint64 wall = end - start;
+            task += wall;
+            // What the worker measured, within the task's wall time; a task too short to sample ran all of it.
+            const qint64 onCpu = t->cpuNs >= 0 ? std::min(t->cpuNs, wall) : wall;
+            cpu += onCpu;
+            cpuMeasured = cpuMeasured || t->cpuNs >= 0;
+            wait += t->waitNs >= 0 ? std::min(t->waitNs, wall - onCpu) : 0;
+            waitMeasured = waitMeasured || t->waitNs >= 0;
+            cursor = end;
+        }
+        tail += endNs - cursor;
+    }
+    const qsizetype idle = std::max<qsizetype>(0, qsizetype(workers) - qsizetype(byWorker.size()));
+    tail += qint64(idle) * (endNs - startNs);
+
+    a.startupS = double(startup) * 1e-9;
+    a.dispatchS = double(dispatch) * 1e-9;
+    a.tailS = double(tail) * 1e-9;
+    a.taskS = double(task) * 1e-9;
+    a.taskCpuS = cpuMeasured ? double(cpu) * 1e-9 : kUnknown;
+    a.taskWaitS = waitMeasured ? double(wait) * 1e-9 : kUnknown;
+    if (!states.isEmpty()) {
+        qint64 lockWait = 0;
+        for (const StateSpan& s : states) {
+            if (s.state == LockState::Waiting)
+                lockWait += std::max<qint64>(0, clamp(s.endNs) - clamp(s.startNs));
+        }
+        a.lockWaitS = double(lockWait) * 1e-9;
+    }
+    return a;
+}
+
+qsizetype medianRepeat(const QList<double>& samplesS)
+{
+    if (samplesS.isEmpty())
+        return -1;
+    std::vector<qsizetype> order(samplesS.size());
+    std::iota(order.begin(), order.end(), 0);
+    const auto middle = order.begin() + (order.size() - 1) / 2;
+    std::nth_element(order.begin(), middle, order.end(), [&samplesS](qsizetype x, qsizetype y) {
+        return samplesS[x] < samplesS[y] || (samplesS[x] == samplesS[y] && x < y);
+    });
+    return *middle;
+}
+
+namespace {
+double difference(double x, double y)
+{
+    return std::isfinite(x) && std::isfinite(y) ? x - y : kUnknown;
+}
+
+// Time inside tasks off the CPU and not waiting for a core or the simulated lock.
+double offCpu(const RepeatAccount& a)
+{
+    return a.taskS - a.taskCpuS - a.taskWaitS - (std::isfinite(a.lockWaitS) ? a.lockWaitS : 0.0);
+}
+} // namespace
+
+Losses losses(const Measurement& m, const Measurement& baseline, TaskLock lock)
+{
+    Losses l;
+    const qsizetype r = m.medianRepeat;
+    const qsizetype rb = baseline.medianRepeat;
+    if (r < 0 || rb < 0 || m.accounts.size() != m.samplesS.size() || r >= m.accounts.size()
+        || baseline.accounts.size() != baseline.samplesS.size() || rb >= baseline.accounts.size())
+        return l;
+    const RepeatAccount& a = m.accounts[r];
+    const RepeatAccount& b = baseline.accounts[rb];
+    const double nw = double(std::max(1, m.workers)) * m.samplesS[r];
+    if (!(nw > 0) || !std::isfinite(a.taskS))
+        return l;
+    l.useful = baseline.samplesS[rb] / nw;
+    l.startup = a.startupS / nw;
+    l.dispatch = a.dispatchS / nw;
+    l.imbalance = a.tailS / nw;
+    l.slowdown = difference(a.taskCpuS, b.taskCpuS) / nw;
+    l.cpuWait = difference(a.taskWaitS, b.taskWaitS) / nw;
+    l.waited = a.taskWaitS / nw;
+    l.slowdownSpread = m.taskCpuIqrS / nw;
+    const double off = difference(offCpu(a), offCpu(b)) / nw;
+    switch (lock) {
+    case TaskLock::None:
+        l.lockWait = 0;
+        l.blocked = off;
+        break;
+    case TaskLock::Simulated:
+        l.lockWait = std::isfinite(a.lockWaitS) ? (a.lockWaitS - (std::isfinite(b.lockWaitS) ? b.lockWaitS : 0.0)) / nw
+                                                : kUnknown;
+        l.blocked = off;
+        break;
+    case TaskLock::Interpreter: // CPython's own lock: a thread off the CPU inside a task waits for the GIL
+        l.lockWait = off;
+        l.blocked = std::isfinite(off) ? 0.0 : kUnknown;
+        break;
+    }
+    double covered = l.useful;
+    for (const Part& part : parts()) {
+        if (part.share != &Losses::unexplained && std::isfinite(l.*part.share))
+            covered += l.*part.share;
+    }
+    l.unexplained = 1.0 - covered;
+    return l;
+}
+
+const QList<Part>& parts()
+{
+    static const QList<Part> list {
+        { "startup", &Losses::startup, "start-up",
+            "before each worker's first task: spawning, interpreter start, pool or MPI launch (span starts)" },
+        { "dispatch", &Losses::dispatch, "dispatch",
+            "idle between one task's end and the same worker's next start: handing out tasks (span gaps)" },
+        { "imbalance", &Losses::imbalance, "imbalance",
+            "after each worker's last task until the repeat ended: uneven tasks (span ends)" },
+        { "slowdown", &Losses::slowdown, "slowdown",
+            "tasks needed more CPU than in the baseline: shared caches, memory bandwidth, frequency, SMT "
+            "(task thread CPU time)" },
+        { "lock_wait", &Losses::lockWait, "waiting for the lock",
+            "tasks waited for the GIL: the model's lock states, or CPython's off-CPU time in tasks" },
+        { "cpu_wait", &Losses::cpuWait, "waiting for a core",
+            "tasks were runnable but had no core: other programs, or more workers than cores (schedstat "
+            "run-queue delay)" },
+        { "blocked", &Losses::blocked, "blocked",
+            "other time off the CPU in tasks beyond the baseline's: I/O, page faults" },
+        { "unexplained", &Losses::unexplained, "unexplained", "what the parts above do not cover" },
+    };
+    return list;
+}
+
+QString summary(const Losses& losses, double minimum)
+{
+    if (!std::isfinite(losses.useful))
+        return {};
+    QList<const Part*> shown;
+    for (const Part& part : parts()) {
+        if (std::isfinite(losses.*part.share) && std::abs(losses.*part.share) >= minimum)
+            shown.append(&part);
+    }
+    std::stable_sort(shown.begin(), shown.end(),
+        [&losses](const Part* x, const Part* y) { return losses.*x->share > losses.*y->share; });
+    QStringList named;
+    for (const Part* part : std::as_const(shown))
+        named << QStringLiteral("%1 %2").arg(QLatin1String(part->label), Format::percent(losses.*part->share));
+    const QString lost = QStringLiteral("lost %1").arg(Format::percent(1.0 - losses.useful));
+    return named.isEmpty() ? lost : lost + QStringLiteral(": ") + named.join(QStringLiteral(", "));
+}
+
+const Measurement* busiest(const QList<Measurement>& measurements, int logicalCores)
+{
+    const Measurement* most = nullptr;
+    for (const Measurement& m : measurements) {
+        const bool fits = !BackendRegistry::usesWorkers(m.backend) || logicalCores <= 0 || m.workers <= logicalCores;
+        if (fits && std::isfinite(m.losses.waited) && (!most || m.losses.waited > most->losses.waited))
+            most = &m;
+    }
+    return most;
+}
+
+} // namespace Accounting
+
+} // namespace parlab

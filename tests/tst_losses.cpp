@@ -1,0 +1,399 @@
+// Tests the accounting of lost speedup: where a repeat's worker-seconds went (Accounting::account) on hand-made
+// spans, the split against the baseline (useful + the parts = 1) worked out by hand, its JSON, its warnings, and
+// one real run whose loss has a known cause.
+
+#include "backends/backendregistry.h"
+#include "experimentspec.h"
+#include "export/jsonexport.h"
+#include "export/jsonimport.h"
+#include "measurement.h"
+#include "runner.h"
+#include "runoptions.h"
+#include "runresult.h"
+#include "stats/analysis.h"
+#include "stats/losses.h"
+#include "taskspan.h"
+
+#include <QJsonObject>
+#include <QTest>
+#include <cmath>
+
+using namespace parlab;
+
+namespace {
+constexpr qint64 kS = 1'000'000'000; // ns per second
+
+TaskSpan span(int worker, double startS, double endS, double cpuS = -1, double waitS = -1)
+{
+    TaskSpan s;
+    s.worker = worker;
+    s.startNs = qint64(startS * kS);
+    s.endNs = qint64(endS * kS);
+    s.cpuNs = cpuS < 0 ? -1 : qint64(cpuS * kS);
+    s.waitNs = waitS < 0 ? -1 : qint64(waitS * kS);
+    return s;
+}
+
+RepeatAccount account(
+    double startup, double dispatch, double tail, double task, double cpu, double wait, double lockWait = std::nan(""))
+{
+    return { startup, dispatch, tail, task, cpu, wait, lockWait };
+}
+
+Measurement measurement(const QString& backend, int workers, double wallS, const RepeatAccount& a)
+{
+    Measurement m;
+    m.backend = backend;
+    m.workers = workers;
+    m.samplesS = { wallS };
+    m.cpuS = { wallS };
+    m.accounts = { a };
+    return m;
+}
+
+double partsAndUseful(const Losses& l)
+{
+    double sum = l.useful;
+    for (const Accounting::Part& part : Accounting::parts())
+        sum += std::isfinite(l.*part.share) ? l.*part.share : 0.0;
+    return sum;
+}
+
+bool near(double got, double want)
+{
+    return std::abs(got - want) < 1e-9;
+}
+
+RunResult analysed(QList<Measurement> measurements)
+{
+    RunResult r;
+    r.spec.kernel = QStringLiteral("fib");
+    r.spec.inputs = { 30, 30 };
+    r.environment.logicalCores = 2;
+    r.measurements = std::move(measurements);
+    analyse(r);
+    return r;
+}
+} // namespace
+
+class TestLosses final : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void accountSplitsEveryWorkerSecond();
+    void accountWithoutMeasuredCpuLeavesItUnknown();
+    void accountCountsTheModelsLockWaits();
+    void medianRepeat();
+    void partsAgainstTheBaseline();
+    void interpreterLockIsOffCpuTime();
+    void simulatedLockComesFromLockStates();
+    void unknownWithoutAccounts();
+    void explainsTheMedianRepeat();
+    void jsonCarriesEveryPart();
+    void summaryNamesTheLargestFirst();
+    void fasterTasksWarnOfASlowerBaselineCore();
+    void waitingForACoreWarnsOfABusyMachine();
+    void slowdownThatVariesIsTheMachine();
+    void realRunPutsUnevenTasksInImbalance();
+    void everyBackendAccountsForEveryWorkerSecond();
+};
+
+// Repeat 0..10 s with 3 workers (30 worker-seconds). Worker 0: tasks 1-4 and 5-9 (start-up 1, gap 1, tail 1);
+// worker 1: task 2-3 (start-up 2, tail 7); worker 2: no task (all 10 idle at the end).
+void TestLosses::accountSplitsEveryWorkerSecond()
+{
+    const QList<TaskSpan> spans {
+        span(0, 1, 4, 2.0, 0.5), // measured
+        span(0, 5, 9), // too short to sample: counts as running all 4 s
+        span(1, 2, 3, 0.5, 0.75), // wait beyond the wall time left after the CPU time: 0.5
+    };
+    const RepeatAccount a = Accounting::account(spans, {}, 0, 10 * kS, 3);
+    QVERIFY(near(a.startupS, 3));
+    QVERIFY(near(a.dispatchS, 1));
+    QVERIFY(near(a.tailS, 1 + 7 + 10));
+    QVERIFY(near(a.taskS, 3 + 4 + 1));
+    QVERIFY(near(a.startupS + a.dispatchS + a.tailS + a.taskS, 30)); // every worker-second, once
+    QVERIFY(near(a.taskCpuS, 2 + 4 + 0.5));
+    QVERIFY(near(a.taskWaitS, 0.5 + 0 + 0.5));
+    QVERIFY(std::isnan(a.lockWaitS)); // no lock states: not a locking backend
+
+    // A span reaching past the repeat (another clock, a late report) is cut at its ends.
+    const RepeatAccount cut = Accounting::account({ span(0, -1, 12, 13, 0) }, {}, 0, 10 * kS, 1);
+    QVERIFY(near(cut.startupS, 0));
+    QVERIFY(near(cut.tailS, 0));
+    QVERIFY(near(cut.taskS, 10));
+    QVERIFY(near(cut.taskCpuS, 10));
+}
+
+void TestLosses::accountWithoutMeasuredCpuLeavesItUnknown()
+{
+    const RepeatAccount a = Accounting::account({ span(0, 0, 1), span(1, 0, 2) }, {}, 0, 2 * kS, 2);
+    QVERIFY(near(a.taskS, 3));
+    QVERIFY(near(a.tailS, 1));
+    QVERIFY(std::isnan(a.taskCpuS)); // a backend that measured none: unknown, not "all running"
+    QVERIFY(std::isnan(a.taskWaitS));
+    QVERIFY(std::isnan(Accounting::account({}, {}, 5, 5, 1).taskS)); // an empty repeat
+}
+
+void TestLosses::accountCountsTheModelsLockWaits()
+{
+    const QList<StateSpan> states {
+        { 0, LockState::Running, 0, 1 * kS },
+        { 0, LockState::Waiting, 1 * kS, 3 * kS },
+        { 1, LockState::Waiting, 0, kS / 2 },
+        { 1, LockState::Released, kS / 2, 2 * kS },
+    };
+    const RepeatAccount a = Accounting::account({ span(0, 0, 4, 1), span(1, 0, 4, 0.5) }, states, 0, 4 * kS, 2);
+    QVERIFY(near(a.lockWaitS, 2.5));
+}
+
+void TestLosses::medianRepeat()
+{
+    QCOMPARE(Accounting::medianRepeat({ 3.0, 1.0, 2.0 }), 2);
+    QCOMPARE(Accounting::medianRepeat({ 4.0, 1.0, 3.0, 2.0 }), 3); // the lower middle of an even count
+    QCOMPARE(Accounting::medianRepeat({ 2.0, 2.0, 2.0 }), 1);
+    QCOMPARE(Accounting::medianRepeat({}), -1);
+}
+
+// Baseline: 4 s, its task 3.6 s on a core and 0.4 s waiting for one. Threads x2: 3 s (6 worker-seconds), of which
+// start-up 0.2, gaps 0.3, tails 0.5, tasks 5.0 (CPU 4.0, waiting 0.8, off the CPU 0.2).
+void TestLosses::partsAgainstTheBaseline()
+{
+    const RunResult r = analysed({ measurement(QStringLiteral("sequential"), 1, 4.0, account(0, 0, 0, 4, 3.6, 0.4)),
+        measurement(QStringLiteral("threads"), 2, 3.0, account(0.2, 0.3, 0.5, 5.0, 4.0, 0.8)) });
+    const Losses& base = r.measurements[0].losses;
+    QVERIFY(near(base.useful, 1));
+    QVERIFY(near(base.slowdown, 0));
+    QVERIFY(near(base.unexplained, 0));
+    const Losses& l = r.measurements[1].losses;
+    QVERIFY(near(l.useful, 4.0 / 6));
+    QVERIFY(near(l.useful, r.measurements[1].efficiency)); // one repeat: its efficiency
+    QVERIFY(near(l.startup, 0.2 / 6));
+    QVERIFY(near(l.dispatch, 0.3 / 6));
+    QVERIFY(near(l.imbalance, 0.5 / 6));
+    QVERIFY(near(l.slowdown, 0.4 / 6));
+    QVERIFY(near(l.cpuWait, 0.4 / 6)); // beyond the baseline's own 0.4 s
+    QVERIFY(near(l.waited, 0.8 / 6)); // all of it, for the busy-machine warning
+    QVERIFY(near(l.lockWait, 0)); // threads have no lock
+    QVERIFY(near(l.blocked, 0.2 / 6));
+    QVERIFY(near(l.unexplained, 0));
+    QVERIFY(near(partsAndUseful(l), 1));
+}
+
+void TestLosses::interpreterLockIsOffCpuTime()
+{
+    // python-threads x2 against python-sequential: 1 s off the CPU inside tasks is waiting for the GIL.
+    const RunResult r
+        = analysed({ measurement(QStringLiteral("python-sequential"), 1, 4.0, account(0.1, 0, 0, 3.9, 3.9, 0)),
+            measurement(QStringLiteral("python-threads"), 2, 3.0, account(0.2, 0, 0, 5.8, 4.0, 0.3)) });
+    const Losses& l = r.measurements[1].losses;
+    QVERIFY(near(l.lockWait, 1.5 / 6));
+    QVERIFY(near(l.blocked, 0));
+    QVERIFY(near(l.cpuWait, 0.3 / 6));
+    QVERIFY(near(l.slowdown, 0.1 / 6));
+    QVERIFY(near(partsAndUseful(l), 1));
+    QVERIFY(near(l.unexplained, -0.1 / 6)); // the baseline's own start-up: T1 is more than its tasks
+}
+
+void TestLosses::simulatedLockComesFromLockStates()
+{
+    const RunResult r = analysed({ measurement(QStringLiteral("sequential"), 1, 4.0, account(0, 0, 0, 4, 4, 0)),
+        measurement(QStringLiteral("gil-threads"), 2, 4.0, account(0, 0, 0, 8, 4.2, 0.2, 3.5)) });
+    const Losses& l = r.measurements[1].losses;
+    QVERIFY(near(l.lockWait, 3.5 / 8));
+    QVERIFY(near(l.blocked, 0.1 / 8)); // 8 - 4.2 - 0.2 - 3.5
+    QVERIFY(near(partsAndUseful(l), 1));
+}
+
+void TestLosses::unknownWithoutAccounts()
+{
+    Measurement old = measurement(QStringLiteral("threads"), 2, 3.0, {});
+    old.accounts.clear(); // recorded before the accounting, or imported without it
+    const RunResult r = analysed({ measurement(QStringLiteral("sequential"), 1, 4.0, account(0, 0, 0, 4, 4, 0)), old });
+    QVERIFY(std::isfinite(r.measurements[1].speedup));
+    QVERIFY(std::isnan(r.measurements[1].losses.useful));
+    QVERIFY(std::isnan(r.measurements[1].losses.unexplained));
+    const QJsonObject json = JsonExport::measurementObject(r.measurements[1]);
+    QVERIFY(json.value(QStringLiteral("losses")).toObject().value(QStringLiteral("cpu_wait")).isNull());
+    QVERIFY(json.value(QStringLiteral("useful")).isNull());
+    QVERIFY(Accounting::summary(r.measurements[1].losses).isEmpty());
+}
+
+void TestLosses::explainsTheMedianRepeat()
+{
+    Measurement threads = measurement(QStringLiteral("threads"), 2, 0, {});
+    threads.samplesS = { 5.0, 2.0, 3.0 }; // the median is the third repeat
+    threads.accounts = { account(0, 0, 5, 5, 5, 0), account(0, 0, 0, 4, 4, 0), account(0, 0, 1, 5, 4, 0) };
+    const RunResult r
+        = analysed({ measurement(QStringLiteral("sequential"), 1, 4.0, account(0, 0, 0, 4, 4, 0)), threads });
+    QCOMPARE(r.measurements[1].medianRepeat, 2);
+    QVERIFY(near(r.measurements[1].losses.imbalance, 1.0 / 6));
+    QVERIFY(near(r.measurements[1].losses.slowdown, 0));
+    QVERIFY(near(r.measurements[1].losses.blocked, 1.0 / 6));
+}
+
+void TestLosses::jsonCarriesEveryPart()
+{
+    const RunResult r = analysed({ measurement(QStringLiteral("sequential"), 1, 4.0, account(0, 0, 0, 4, 3.6, 0.4)),
+        measurement(QStringLiteral("threads"), 2, 3.0, account(0.2, 0.3, 0.5, 5.0, 3.0, 0.8)) });
+    const Measurement& m = r.measurements[1];
+    const QJsonObject json = JsonExport::measurementObject(m);
+    const QJsonObject losses = json.value(QStringLiteral("losses")).toObject();
+    QCOMPARE(losses.keys(),
+        QStringList({ QStringLiteral("blocked"), QStringLiteral("cpu_wait"), QStringLiteral("dispatch"),
+            QStringLiteral("imbalance"), QStringLiteral("lock_wait"), QStringLiteral("slowdown"),
+            QStringLiteral("startup"), QStringLiteral("unexplained") }));
+    QCOMPARE(losses.value(QStringLiteral("slowdown")).toDouble(), m.losses.slowdown);
+    QVERIFY(m.losses.slowdown < 0); // a negative part is kept as it is
+    QCOMPARE(json.value(QStringLiteral("useful")).toDouble(), m.losses.useful);
+
+    // An import takes the stated parts, negative ones too, and refuses a part that is not a number.
+    Measurement bare;
+    bare.backend = m.backend;
+    bare.workers = m.workers;
+    bare.samplesS = m.samplesS;
+    const Result<Measurement> read = JsonImport::measurementFromObject(json, bare);
+    QVERIFY2(read.has_value(), qPrintable(read ? QString() : read.error()));
+    for (const Accounting::Part& part : Accounting::parts())
+        QCOMPARE(read->losses.*part.share, m.losses.*part.share);
+    QCOMPARE(read->losses.useful, m.losses.useful);
+    QJsonObject wrong = json;
+    QJsonObject wrongLosses = losses;
+    wrongLosses.insert(QStringLiteral("cpu_wait"), QStringLiteral("12%"));
+    wrong.insert(QStringLiteral("losses"), wrongLosses);
+    const Result<Measurement> refused = JsonImport::measurementFromObject(wrong, bare);
+    QVERIFY(!refused.has_value());
+    QVERIFY2(refused.error().contains(QStringLiteral("losses.cpu_wait")), qPrintable(refused.error()));
+}
+
+void TestLosses::summaryNamesTheLargestFirst()
+{
+    Losses l;
+    l.useful = 0.81;
+    l.startup = 0.0;
+    l.dispatch = 0.004;
+    l.imbalance = 0.05;
+    l.slowdown = 0.02;
+    l.lockWait = 0;
+    l.cpuWait = 0.12;
+    l.blocked = 0.006;
+    l.unexplained = 0.0;
+    QCOMPARE(Accounting::summary(l), QStringLiteral("lost 19%: waiting for a core 12%, imbalance 5%, slowdown 2%"));
+}
+
+void TestLosses::fasterTasksWarnOfASlowerBaselineCore()
+{
+    // The tasks needed 3.0 s of CPU on 2 threads, 4.0 s alone: the baseline's core was about a third slower.
+    const RunResult r = analysed({ measurement(QStringLiteral("sequential"), 1, 4.0, account(0, 0, 0, 4, 4, 0)),
+        measurement(QStringLiteral("threads"), 2, 1.6, account(0, 0, 0.2, 3.0, 3.0, 0)) });
+    QVERIFY(r.measurements[1].speedup > 2);
+    const QStringList found = r.warnings.filter(QStringLiteral("the baseline ran on a slower core"));
+    QCOMPARE(found.size(), 1);
+    QVERIFY2(found.first().startsWith(QStringLiteral("threads x2: ")), qPrintable(found.first()));
+    QVERIFY2(found.first().contains(QStringLiteral("overstated by up to 33%")), qPrintable(found.first()));
+
+    const RunResult fair = analysed({ measurement(QStringLiteral("sequential"), 1, 4.0, account(0, 0, 0, 4, 4, 0)),
+        measurement(QStringLiteral("threads"), 2, 2.2, account(0, 0, 0.4, 4.0, 4.0, 0)) });
+    QVERIFY(fair.warnings.filter(QStringLiteral("slower core")).isEmpty());
+}
+
+void TestLosses::waitingForACoreWarnsOfABusyMachine()
+{
+    const RunResult busy = analysed({ measurement(QStringLiteral("sequential"), 1, 4.0, account(0, 0, 0, 4, 2.8, 1.2)),
+        measurement(QStringLiteral("threads"), 2, 3.0, account(0, 0, 0, 6, 4, 2)) });
+    const QStringList found = busy.warnings.filter(QStringLiteral("the machine was busy during the run"));
+    QCOMPARE(found.size(), 1);
+    QVERIFY2(found.first().contains(QStringLiteral("33% of their time (threads x2)")), qPrintable(found.first()));
+    const RunResult quiet = analysed({ measurement(QStringLiteral("sequential"), 1, 4.0, account(0, 0, 0, 4, 3.9, 0.1)),
+        measurement(QStringLiteral("threads"), 2, 2.1, account(0, 0, 0, 4.2, 4, 0.2)) });
+    QVERIFY(quiet.warnings.filter(QStringLiteral("busy during the run")).isEmpty());
+}
+
+void TestLosses::slowdownThatVariesIsTheMachine()
+{
+    Measurement threads = measurement(QStringLiteral("threads"), 2, 0, {});
+    threads.samplesS = { 3.0, 2.6, 3.4, 2.8, 3.2 };
+    // In-task CPU 4.0 .. 7.6 s against the baseline's 4.0: the median repeat's (the first) slowdown is 20% of the
+    // 6 worker-seconds, the interquartile range of the repeats' CPU time 43%.
+    threads.accounts = { account(0, 0, 0, 6.0, 5.2, 0), account(0, 0, 0, 4.8, 4.0, 0), account(0, 0, 0, 8.4, 7.6, 0),
+        account(0, 0, 0, 5.0, 4.2, 0), account(0, 0, 0, 7.6, 6.8, 0) };
+    const RunResult r
+        = analysed({ measurement(QStringLiteral("sequential"), 1, 4.0, account(0, 0, 0, 4, 4, 0)), threads });
+    QVERIFY(r.measurements[1].losses.slowdown > 0.05);
+    QVERIFY(r.measurements[1].losses.slowdownSpread > r.measurements[1].losses.slowdown);
+    QCOMPARE(r.warnings.filter(QStringLiteral("the machine's speed drifted, not the backend")).size(), 1);
+
+    for (RepeatAccount& a : threads.accounts)
+        a.taskCpuS = 5.2; // the same slowdown every repeat: the backend's own
+    const RunResult steady
+        = analysed({ measurement(QStringLiteral("sequential"), 1, 4.0, account(0, 0, 0, 4, 4, 0)), threads });
+    QVERIFY(steady.warnings.filter(QStringLiteral("drifted")).isEmpty());
+}
+
+// sleep 400, 100, 100 ms on 2 threads: one thread sleeps 400 ms while the other is done after 200, so 200 of the
+// 800 worker-milliseconds are the idle tail. Sleeping is useful work by definition (the baseline sleeps as long).
+// On a loaded machine sleeps overrun by tens of milliseconds, which moves the other parts a little, not this one.
+void TestLosses::realRunPutsUnevenTasksInImbalance()
+{
+    ExperimentSpec spec;
+    spec.kernel = QStringLiteral("sleep");
+    spec.inputs = { 400, 100, 100 };
+    spec.backends = { QStringLiteral("sequential"), QStringLiteral("threads") };
+    spec.workers = { 2 };
+    spec.repeats = 3;
+    spec.warmup = 0;
+    Runner runner;
+    RunResult result;
+    connect(&runner, &Runner::finished, this, [&result](const RunResult& r) { result = r; });
+    runner.start(spec);
+    QVERIFY2(result.error.isEmpty(), qPrintable(result.error));
+    const Measurement* threads = result.find(QStringLiteral("threads"), 2);
+    QVERIFY(threads);
+    QCOMPARE(threads->accounts.size(), threads->samplesS.size());
+    const Losses& l = threads->losses;
+    const QString summary = Accounting::summary(l);
+    QVERIFY2(l.imbalance > 0.15 && l.imbalance < 0.35, qPrintable(summary));
+    for (const Accounting::Part& part : Accounting::parts())
+        QVERIFY2(part.share == &Losses::imbalance || !(l.*part.share > l.imbalance), qPrintable(summary));
+    QVERIFY(near(partsAndUseful(l), 1));
+}
+
+// On real runs of every backend that runs here: each repeat's account covers exactly its workers x wall time (no
+// worker beyond the count, no task outside the repeat), and the split adds up.
+void TestLosses::everyBackendAccountsForEveryWorkerSecond()
+{
+    for (const BackendFacts& facts : BackendRegistry::all()) {
+        if (!BackendRegistry::availability(facts.id, RunOptions {}).available)
+            continue;
+        ExperimentSpec spec;
+        spec.kernel = QStringLiteral("fib");
+        spec.inputs = { 24, 23, 22, 21, 24 };
+        spec.backends = { facts.id };
+        spec.workers = { 2 };
+        spec.repeats = 2;
+        spec.warmup = 0;
+        Runner runner;
+        RunResult result;
+        connect(&runner, &Runner::finished, this, [&result](const RunResult& r) { result = r; });
+        runner.start(spec);
+        QVERIFY2(result.error.isEmpty(), qPrintable(facts.id + QStringLiteral(": ") + result.error));
+        const Measurement* m = result.find(facts.id, facts.usesWorkers ? 2 : 1);
+        QVERIFY2(m, qPrintable(facts.id));
+        QCOMPARE(m->accounts.size(), m->samplesS.size());
+        for (qsizetype i = 0; i < m->accounts.size(); ++i) {
+            const RepeatAccount& a = m->accounts[i];
+            const double workerSeconds = m->workers * m->samplesS[i];
+            const double accounted = a.startupS + a.dispatchS + a.tailS + a.taskS;
+            QVERIFY2(std::abs(accounted - workerSeconds) <= 1e-6 * std::max(1.0, workerSeconds),
+                qPrintable(QStringLiteral("%1: accounted %2 s of %3 worker-seconds")
+                               .arg(m->label())
+                               .arg(accounted)
+                               .arg(workerSeconds)));
+        }
+        QVERIFY2(std::isfinite(m->losses.useful), qPrintable(m->label()));
+        QVERIFY2(near(partsAndUseful(m->losses), 1), qPrintable(m->label()));
+    }
+}
+
+QTEST_GUILESS_MAIN(TestLosses)
+#include "tst_losses.moc"

@@ -9,6 +9,7 @@
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
 #include "runoptions.h"
+#include "taskclock.h"
 #include "worker/workerprotocol.h"
 
 #include <QByteArray>
@@ -195,11 +196,12 @@ int main(int argc, char* argv[])
             lines += WorkerProtocol::failed(index, valid.error());
             continue;
         }
-        const qint64 cpu0 = threadCpuNs();
         const qint64 start = monotonicNs();
+        const std::optional<TaskClock::Reading> begun = TaskClock::begin(start);
         try {
             const quint64 checksum = kernel->run(input, context);
-            lines += WorkerProtocol::done(index, checksum, start, monotonicNs(), threadCpuNs() - cpu0, rank);
+            const TaskClock::Usage used = TaskClock::since(begun);
+            lines += WorkerProtocol::done(index, checksum, start, monotonicNs(), used.cpuNs, used.waitNs, rank);
         } catch (const std::exception& e) {
             lines += WorkerProtocol::failed(index, QString::fromLocal8Bit(e.what()));
         }

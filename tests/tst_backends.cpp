@@ -1,5 +1,6 @@
 // The in-process backends: every one must reproduce the kernel's own checksums, report one well-formed span
-// per input, really run in parallel, stop its siblings when a task fails and stop at once when cancelled.
+// per input with the CPU time and run-queue delay its thread spent on it, really run in parallel, stop its
+// siblings when a task fails and stop at once when cancelled.
 
 #include "backends/backend.h"
 #include "backends/backendregistry.h"
@@ -9,7 +10,9 @@
 #include "kernels/kernelregistry.h"
 #include "optiondescriptor.h"
 #include "runoptions.h"
+#include "taskclock.h"
 #include "taskspan.h"
+#include "testsupport.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -96,6 +99,9 @@ private Q_SLOTS:
     void checksumsAndSpans();
     void runsInParallel_data();
     void runsInParallel();
+    void tasksRecordTheirCpuAndWait_data();
+    void tasksRecordTheirCpuAndWait();
+    void shortTasksAreSampledSparingly();
     void moreWorkersThanTasks_data();
     void moreWorkersThanTasks();
     void emptyInputList_data();
@@ -254,6 +260,78 @@ void TestBackends::runsInParallel()
     const qint64 overlapNs = std::min(a.endNs, b.endNs) - std::max(a.startNs, b.startNs);
     QVERIFY2(overlapNs > 50'000'000, qPrintable(describe(a) + QStringLiteral("; ") + describe(b)));
     QVERIFY2(wallMs < 190, qPrintable(QString::number(wallMs)));
+}
+
+void TestBackends::tasksRecordTheirCpuAndWait_data()
+{
+    QTest::addColumn<QString>("backend");
+    QTest::addColumn<int>("workers");
+    QTest::addColumn<QString>("kernel");
+    QTest::addColumn<QList<qint64>>("inputs");
+    QTest::addColumn<QString>("expect"); // computing, sleeping or locked (testsupport)
+    // fib 31 takes a few ms: every task is longer than the sampling interval, so each one is measured.
+    const QList<qint64> fib { 31, 31, 31, 31, 31, 31 };
+    // Under the lock, tasks of several switch intervals (5 ms), so that each one waits for it about half the time.
+    const QList<qint64> lockedFib { 34, 34, 34, 34 };
+    const QList<qint64> sleep { 15, 15, 15, 15 };
+    for (const QString& id : inProcessBackends() + QStringList { QStringLiteral("gil-threads") }) {
+        for (int workers : { 1, 2 }) {
+            if (id == QStringLiteral("sequential") && workers > 1)
+                continue;
+            const bool locked = id == QStringLiteral("gil-threads") && workers > 1;
+            QTest::addRow("%s/x%d/fib", qPrintable(id), workers)
+                << id << workers << QStringLiteral("fib") << (locked ? lockedFib : fib)
+                << (locked ? QStringLiteral("locked") : QStringLiteral("computing"));
+            QTest::addRow("%s/x%d/sleep", qPrintable(id), workers)
+                << id << workers << QStringLiteral("sleep") << sleep << QStringLiteral("sleeping");
+        }
+    }
+}
+
+// What the accounting of lost time splits each task's wall time with, measured in the thread that ran it.
+void TestBackends::tasksRecordTheirCpuAndWait()
+{
+    QFETCH(QString, backend);
+    QFETCH(int, workers);
+    QFETCH(QString, kernel);
+    QFETCH(QList<qint64>, inputs);
+    QFETCH(QString, expect);
+
+    RunControl control;
+    control.beginBatch();
+    QList<TaskSpan> spans;
+    backendNamed(backend)->execute(*kernelNamed(kernel), inputs, workers, control, spans);
+    QCOMPARE(spans.size(), inputs.size());
+    const QString problem = expect == QStringLiteral("computing") ? testsupport::computingTaskProblem(spans)
+        : expect == QStringLiteral("sleeping")                    ? testsupport::sleepingTaskProblem(spans)
+                                                                  : testsupport::lockedTaskProblem(spans);
+    QVERIFY2(problem.isEmpty(), qPrintable(problem));
+}
+
+// Reading a thread's counters costs as much as a noop task: a thread samples at most one task per interval, so
+// noop batches stay as fast as before, yet some of their tasks are measured.
+void TestBackends::shortTasksAreSampledSparingly()
+{
+    const auto noop = kernelNamed(QStringLiteral("noop"));
+    const QList<qint64> inputs(20'000, 0);
+    RunControl control;
+    control.beginBatch();
+    QList<TaskSpan> spans;
+    const qint64 before = monotonicNs();
+    backendNamed(QStringLiteral("threads"))->execute(*noop, inputs, 2, control, spans);
+    const qint64 wall = monotonicNs() - before;
+    const auto measured = std::count_if(spans.cbegin(), spans.cend(), [](const TaskSpan& s) { return s.cpuNs >= 0; });
+    QVERIFY(measured >= 1); // each thread's first task
+    QVERIFY2(measured <= 2 * (wall / TaskClock::kSampleIntervalNs + 1),
+        qPrintable(QStringLiteral("%1 of %2 tasks measured in %3 ms").arg(measured).arg(spans.size()).arg(wall / 1e6)));
+    for (const TaskSpan& s : std::as_const(spans)) {
+        if (s.cpuNs < 0) {
+            QCOMPARE(s.waitNs, -1); // unmeasured means both
+            continue;
+        }
+        QVERIFY2(s.waitNs >= 0 && s.cpuNs + s.waitNs <= s.endNs - s.startNs + 200'000,
+            qPrintable(testsupport::describeSpan(s)));
+    }
 }
 
 void TestBackends::moreWorkersThanTasks_data()

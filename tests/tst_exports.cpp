@@ -110,6 +110,9 @@ RunResult resultWithSpans()
     processes.spans = { span(20, 0, 1, kClock + 3'000'000, kClock + 3'400'000, 7001),
         span(21, 1, 0, kClock + 3'000'100, kClock + 3'600'000, 7000) };
     processes.spans[0].host = QStringLiteral("node7");
+    // One task its worker sampled, one it did not.
+    processes.spans[0].cpuNs = 300'000;
+    processes.spans[0].waitNs = 90'000;
     r.measurements.append(processes);
     r.spec.backends.append(QStringLiteral("processes"));
     analyse(r);
@@ -624,6 +627,9 @@ void TestExports::traceHasEveryTaskOnItsWorkersTrack()
                 QStringLiteral("%1").arg(s.checksum, 16, 16, QLatin1Char('0')));
             QCOMPARE(args.value(QStringLiteral("pid")).toInteger(), s.pid);
             QCOMPARE(args.value(QStringLiteral("host")).toString(), s.host);
+            // The task's thread CPU time and run-queue delay where measured, nothing where not.
+            QCOMPARE(args.value(QStringLiteral("cpu_ns")).toInteger(-1), s.cpuNs);
+            QCOMPARE(args.value(QStringLiteral("wait_ns")).toInteger(-1), s.waitNs);
         }
     }
     QCOMPARE(tasks.size(), expected);

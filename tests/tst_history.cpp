@@ -67,7 +67,9 @@ RunResult sampleResult(double scale = 1.0)
             { 0.055 * scale, 0.052 * scale, 0.051 * scale, 0.060 * scale, 0.054 * scale }, 0x1234),
     };
     Measurement& m = r.measurements[2];
-    m.spans = { { 20, 0, 0, 11, {}, 1000, 2000, 7 }, { 19, 1, 1, 12, QStringLiteral("node2"), 1500, 2600, 8 } };
+    // The first task's worker sampled its CPU time and run-queue delay, the second's did not (-1).
+    m.spans
+        = { { 20, 0, 0, 11, {}, 1000, 2000, 7, 700, 250 }, { 19, 1, 1, 12, QStringLiteral("node2"), 1500, 2600, 8 } };
     m.states = { { 0, LockState::Running, 1000, 1500 }, { 1, LockState::Waiting, 1000, 1500 },
         { 1, LockState::Released, 1500, 2600 } };
     m.switches = { 10, 12, 11, 9, 13 };
@@ -131,6 +133,8 @@ void compareMeasurement(const Measurement& got, const Measurement& want)
         QCOMPARE(got.spans[i].startNs, want.spans[i].startNs);
         QCOMPARE(got.spans[i].endNs, want.spans[i].endNs);
         QCOMPARE(got.spans[i].checksum, want.spans[i].checksum);
+        QCOMPARE(got.spans[i].cpuNs, want.spans[i].cpuNs);
+        QCOMPARE(got.spans[i].waitNs, want.spans[i].waitNs);
     }
     QCOMPARE(got.states.size(), want.states.size());
     for (qsizetype i = 0; i < got.states.size(); ++i) {
@@ -1230,6 +1234,11 @@ void TestHistory::migratesASchema1History()
             QVERIFY(loaded->environment.cores.cores.isEmpty());
             QCOMPARE(loaded->environment.baselineCpu, -1);
             QCOMPARE(loaded->environment.coresText(), QStringLiteral("core speeds not measured"));
+            // Schema 1 kept no task's CPU time or run-queue delay: its spans read back as not measured.
+            for (const Measurement& m : loaded->measurements) {
+                for (const TaskSpan& s : m.spans)
+                    QVERIFY2(s.cpuNs == -1 && s.waitNs == -1, qPrintable(run));
+            }
             QJsonObject got = figures(*loaded);
             QJsonObject expected = want;
             expected.remove(QStringLiteral("summary"));

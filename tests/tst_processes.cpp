@@ -1,4 +1,5 @@
-// The out-of-process backends against real child processes: same checksums as sequential, chunking,
+// The out-of-process backends against real child processes: same checksums as sequential, each task's CPU time
+// and run-queue delay measured in the worker, chunking,
 // and the faults a multiprocessing.Pool hangs on — a worker killed from outside, a task past its timeout,
 // garbage or a truncated line on the pipe, a missing worker executable — each reported clearly and fast,
 // with no child process left behind. Also the command kernel, in-process and out, and what its programs start
@@ -97,6 +98,8 @@ private Q_SLOTS:
     void poolReusesWorkersAndChunks();
     void perTaskStartsOneProcessPerInput();
     void bigChunksDoNotDeadlock();
+    void tasksRecordTheirCpuAndWait_data();
+    void tasksRecordTheirCpuAndWait();
     void killedWorkerIsReportedFast_data();
     void killedWorkerIsReportedFast();
     void taskTimeoutKillsTheTask();
@@ -222,6 +225,37 @@ void TestProcesses::perTaskStartsOneProcessPerInput()
         byStart.begin(), byStart.end(), [](const TaskSpan& a, const TaskSpan& c) { return a.startNs < c.startNs; });
     QVERIFY(byStart[2].startNs >= std::min(byStart[0].endNs, byStart[1].endNs));
     QVERIFY(byStart[1].startNs < byStart[0].endNs); // and two really overlap
+}
+
+void TestProcesses::tasksRecordTheirCpuAndWait_data()
+{
+    QTest::addColumn<QString>("backendId");
+    QTest::addColumn<QString>("kernelName");
+    QTest::addColumn<QList<qint64>>("inputs");
+    for (const char* id : { "processes", "process-per-task", "mpi" }) {
+        // fib 31 takes a few ms: longer than the sampling interval, so every task is measured.
+        QTest::addRow("%s fib", id) << QString::fromLatin1(id) << QStringLiteral("fib")
+                                    << QList<qint64> { 31, 31, 31, 31, 31, 31 };
+        QTest::addRow("%s sleep", id) << QString::fromLatin1(id) << QStringLiteral("sleep")
+                                      << QList<qint64> { 15, 15, 15, 15 };
+    }
+}
+
+// Each worker process or rank measures, in its own thread, the CPU time and run-queue delay of every task it
+// runs, and the result line brings them to the span.
+void TestProcesses::tasksRecordTheirCpuAndWait()
+{
+    QFETCH(QString, backendId);
+    QFETCH(QString, kernelName);
+    QFETCH(QList<qint64>, inputs);
+    RunControl control;
+    QList<TaskSpan> spans;
+    auto b = backend(backendId);
+    b->execute(*kernel(kernelName), inputs, 2, control, spans);
+    QCOMPARE(spans.size(), inputs.size());
+    const QString problem = kernelName == QStringLiteral("fib") ? testsupport::computingTaskProblem(spans)
+                                                                : testsupport::sleepingTaskProblem(spans);
+    QVERIFY2(problem.isEmpty(), qPrintable(problem));
 }
 
 void TestProcesses::bigChunksDoNotDeadlock()

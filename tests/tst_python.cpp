@@ -1,5 +1,6 @@
 // The python-* backends against real CPython (python3 on the PATH): the pure-Python kernels and the C++ kernels
-// called through ctypes give the C++ checksums task by task, with spans on our clock; the runner measures them
+// called through ctypes give the C++ checksums task by task, with spans on our clock and each task's CPU time and
+// run-queue delay measured in its thread; the runner measures them
 // against python-sequential and records the interpreter; and every way it can go wrong says what happened —
 // no interpreter, a kernel with no Python version, a Python exception, a killed interpreter or pool process,
 // a missing kernel library — and a cancel leaves no process behind.
@@ -108,6 +109,8 @@ private Q_SLOTS:
     void cleanup();
     void checksumsMatchCpp_data();
     void checksumsMatchCpp();
+    void tasksRecordTheirCpuAndWait_data();
+    void tasksRecordTheirCpuAndWait();
     void runnerMeasuresAgainstPythonSequential();
     void missingInterpreterIsUnavailable_data();
     void missingInterpreterIsUnavailable();
@@ -220,6 +223,61 @@ void TestPython::checksumsMatchCpp()
                 QVERIFY(s.worker < workers);
         }
     }
+}
+
+void TestPython::tasksRecordTheirCpuAndWait_data()
+{
+    QTest::addColumn<QString>("backend");
+    QTest::addColumn<int>("workers");
+    QTest::addColumn<bool>("native");
+    QTest::addColumn<QString>("kernel");
+    QTest::addColumn<QList<qint64>>("inputs");
+    QTest::addColumn<QString>("expect"); // computing, sleeping or locked (testsupport)
+    // fib 22 takes a few ms in CPython, fib 31 in C++: every task is longer than the sampling interval.
+    const QList<qint64> fib { 22, 22, 22, 22, 22, 22 };
+    const QList<qint64> sleep { 15, 15, 15, 15 };
+    QTest::newRow("python-sequential fib") << QStringLiteral("python-sequential") << 1 << false << QStringLiteral("fib")
+                                           << fib << QStringLiteral("computing");
+    QTest::newRow("python-threads x1 fib") << QStringLiteral("python-threads") << 1 << false << QStringLiteral("fib")
+                                           << fib << QStringLiteral("computing");
+    QTest::newRow("python-processes x2 fib") << QStringLiteral("python-processes") << 2 << false
+                                             << QStringLiteral("fib") << fib << QStringLiteral("computing");
+    // Two threads of pure Python take turns holding the real GIL: the waits for it are neither CPU nor run queue.
+    QTest::newRow("python-threads x2 fib")
+        << QStringLiteral("python-threads") << 2 << false << QStringLiteral("fib") << fib << QStringLiteral("locked");
+    // C++ through ctypes releases the GIL: both threads compute.
+    QTest::newRow("python-threads x2 native fib")
+        << QStringLiteral("python-threads") << 2 << true << QStringLiteral("fib") << QList<qint64>(6, 31)
+        << QStringLiteral("computing");
+    for (const QString& id :
+        { QStringLiteral("python-sequential"), QStringLiteral("python-threads"), QStringLiteral("python-processes") })
+        QTest::addRow("%s sleep", qPrintable(id))
+            << id << 2 << false << QStringLiteral("sleep") << sleep << QStringLiteral("sleeping");
+}
+
+// The interpreter measures each task in the thread that ran it: time.thread_time_ns() and the thread's own
+// schedstat, on the result line.
+void TestPython::tasksRecordTheirCpuAndWait()
+{
+    QFETCH(QString, backend);
+    QFETCH(int, workers);
+    QFETCH(bool, native);
+    QFETCH(QString, kernel);
+    QFETCH(QList<qint64>, inputs);
+    QFETCH(QString, expect);
+    RunOptions options;
+    options.pythonNative = native;
+    const auto b = ::backend(backend, options);
+    RunControl control;
+    QList<TaskSpan> spans;
+    b->execute(*KernelRegistry::create(kernel), inputs, workers, control, spans);
+    QCOMPARE(spans.size(), inputs.size());
+    // The interpreter's parent-watch thread takes the GIL every 0.2 s, which can make a task block once: summed.
+    const QString problem = expect == QStringLiteral("computing")
+        ? testsupport::computingTaskProblem(spans, testsupport::Check::Batch)
+        : expect == QStringLiteral("sleeping") ? testsupport::sleepingTaskProblem(spans)
+                                               : testsupport::lockedTaskProblem(spans);
+    QVERIFY2(problem.isEmpty(), qPrintable(problem));
 }
 
 void TestPython::runnerMeasuresAgainstPythonSequential()

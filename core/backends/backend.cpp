@@ -3,6 +3,7 @@
 #include "clock.h"
 #include "context.h"
 #include "kernels/kernel.h"
+#include "taskclock.h"
 
 namespace parlab {
 
@@ -16,6 +17,7 @@ TaskSpan runTask(const Kernel& kernel, const QList<qint64>& inputs, int index, C
     span.worker = context.worker();
     span.pid = pid;
     span.startNs = monotonicNs();
+    const std::optional<TaskClock::Reading> begun = TaskClock::begin(span.startNs);
     try {
         span.checksum = kernel.run(span.input, context);
     } catch (const Cancelled&) {
@@ -27,7 +29,10 @@ TaskSpan runTask(const Kernel& kernel, const QList<qint64>& inputs, int index, C
                                .arg(index + 1)
                                .arg(QString::fromLocal8Bit(e.what())));
     }
+    const TaskClock::Usage used = TaskClock::since(begun);
     span.endNs = monotonicNs();
+    span.cpuNs = used.cpuNs;
+    span.waitNs = used.waitNs;
     return span;
 }
 

@@ -66,7 +66,8 @@ public:
 };
 
 // Runs input #index through the kernel and times it: the one place every in-process backend calls the
-// kernel from. A kernel's own exception becomes a BackendError naming the input; Cancelled passes through.
+// kernel from. The span gets the task's thread CPU time and run-queue delay where TaskClock samples it.
+// A kernel's own exception becomes a BackendError naming the input; Cancelled passes through.
 TaskSpan runTask(const Kernel& kernel, const QList<qint64>& inputs, int index, Context& context, qint64 pid);
 
 // "input 60000 (#2) ran longer than the task timeout of 0.3 s": how every backend that times tasks says so.

@@ -167,6 +167,8 @@ void MpiBackend::execute(
                 span.host = rankHosts[message->worker];
                 span.startNs = message->startNs;
                 span.endNs = message->endNs;
+                span.cpuNs = message->cpuNs;
+                span.waitNs = message->waitNs;
                 span.checksum = message->checksum;
                 ++done;
                 break;

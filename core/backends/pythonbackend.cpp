@@ -4,6 +4,7 @@
 #include "clock.h"
 #include "context.h"
 #include "installlayout.h"
+#include "jsonfield.h"
 #include "kernels/kernel.h"
 #include "optiondescriptor.h"
 #include "processguard.h"
@@ -20,7 +21,9 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QVersionNumber>
+#include <limits>
 #include <mutex>
+#include <optional>
 #include <poll.h>
 #include <unistd.h>
 
@@ -494,7 +497,19 @@ void PythonBackend::execute(
             const quint64 checksum = message.value(QStringLiteral("checksum")).toString().toULongLong(&ok, 16);
             const QJsonValue start = message.value(QStringLiteral("start"));
             const QJsonValue end = message.value(QStringLiteral("end"));
-            if (index < 0 || index >= count || !ok || !start.isDouble() || !end.isDouble())
+            // The task's thread CPU time and run-queue delay: -1 where it was not sampled, absent from older
+            // scripts.
+            constexpr CountRange kMeasuredNs { -1, std::numeric_limits<qint64>::max() };
+            const auto measured = [&](const QString& key) -> std::optional<qint64> {
+                const QJsonValue value = message.value(key);
+                if (value.isUndefined())
+                    return -1;
+                const Result<qint64> ns = JsonField::count(value, kMeasuredNs);
+                return ns ? std::optional<qint64>(*ns) : std::nullopt;
+            };
+            const std::optional<qint64> cpu = measured(QStringLiteral("cpu"));
+            const std::optional<qint64> wait = measured(QStringLiteral("wait"));
+            if (index < 0 || index >= count || !ok || !start.isDouble() || !end.isDouble() || !cpu || !wait)
                 protocolError(message, QStringLiteral("malformed result"));
             if (seen[index])
                 protocolError(message, QStringLiteral("a second result for the same task"));
@@ -505,6 +520,8 @@ void PythonBackend::execute(
             span.pid = message.value(QStringLiteral("pid")).toInteger();
             span.startNs = start.toInteger();
             span.endNs = end.toInteger();
+            span.cpuNs = *cpu;
+            span.waitNs = *wait;
             span.checksum = checksum;
             seen[index] = true;
             ++done;

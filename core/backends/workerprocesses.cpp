@@ -228,6 +228,8 @@ void WorkerProcesses::run(const Kernel& kernel, const QList<qint64>& inputs, int
                     span.pid = child.pid();
                     span.startNs = message->startNs;
                     span.endNs = message->endNs;
+                    span.cpuNs = message->cpuNs;
+                    span.waitNs = message->waitNs;
                     span.checksum = message->checksum;
                     slot.assigned.removeOne(message->index);
                     slot.taskStartNs = now;

@@ -241,6 +241,15 @@ private:
                     events += ",\"host\":";
                     appendString(events, t.host);
                 }
+                // What the task cost its thread, where its worker sampled it.
+                if (t.cpuNs >= 0) {
+                    events += ",\"cpu_ns\":";
+                    appendNumber(events, t.cpuNs);
+                }
+                if (t.waitNs >= 0) {
+                    events += ",\"wait_ns\":";
+                    appendNumber(events, t.waitNs);
+                }
                 events += '}';
             }
             events += "},\n";

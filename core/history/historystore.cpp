@@ -371,11 +371,13 @@ QString compactInputs(const QList<qint64>& inputs)
 }
 
 // Spans and lock states as compact blobs: many thousands of rows per repeat would make every append slow.
-constexpr quint32 kSpansMagic = 0x504c5331; // "PLS1"
+// PLS2 added each task's CPU time and run-queue delay; PLS1 blobs (older runs) read with both -1, not measured.
+constexpr quint32 kSpansMagicV1 = 0x504c5331; // "PLS1"
+constexpr quint32 kSpansMagic = 0x504c5332; // "PLS2"
 constexpr quint32 kStatesMagic = 0x504c4c31; // "PLL1"
 
-// The framing both blobs share: magic, count, the records, compressed. A blob with another magic, or one cut
-// short, reads as no records.
+// The framing both blobs share: magic, count, the records, compressed. A blob with a magic its reader does not
+// know, or one cut short, reads as no records.
 template<typename T, typename Write> QByteArray encodeBlob(quint32 magic, const QList<T>& records, Write write)
 {
     if (records.isEmpty())
@@ -389,7 +391,8 @@ template<typename T, typename Write> QByteArray encodeBlob(quint32 magic, const 
     return qCompress(raw, 1); // fast: it runs at every append
 }
 
-template<typename T, typename Read> QList<T> decodeBlob(quint32 magic, const QByteArray& blob, Read read)
+// `read(in, magic)` reads one record of the format `magic` names; `knows(magic)` says which it can.
+template<typename T, typename Knows, typename Read> QList<T> decodeBlob(const QByteArray& blob, Knows knows, Read read)
 {
     QList<T> records;
     if (blob.isEmpty())
@@ -398,11 +401,11 @@ template<typename T, typename Read> QList<T> decodeBlob(quint32 magic, const QBy
     in.setVersion(QDataStream::Qt_6_4);
     quint32 stored = 0, count = 0;
     in >> stored >> count;
-    if (stored != magic)
+    if (!knows(stored))
         return records;
     records.reserve(count);
     for (quint32 i = 0; i < count && in.status() == QDataStream::Ok; ++i)
-        records.append(read(in));
+        records.append(read(in, stored));
     if (in.status() != QDataStream::Ok)
         records.clear();
     return records;
@@ -411,20 +414,25 @@ template<typename T, typename Read> QList<T> decodeBlob(quint32 magic, const QBy
 QByteArray spansBlob(const QList<TaskSpan>& spans)
 {
     return encodeBlob(kSpansMagic, spans, [](QDataStream& out, const TaskSpan& s) {
-        out << s.input << qint32(s.index) << qint32(s.worker) << s.pid << s.host << s.startNs << s.endNs << s.checksum;
+        out << s.input << qint32(s.index) << qint32(s.worker) << s.pid << s.host << s.startNs << s.endNs << s.checksum
+            << s.cpuNs << s.waitNs;
     });
 }
 
 QList<TaskSpan> spansFrom(const QByteArray& blob)
 {
-    return decodeBlob<TaskSpan>(kSpansMagic, blob, [](QDataStream& in) {
-        TaskSpan s;
-        qint32 index = 0, worker = 0;
-        in >> s.input >> index >> worker >> s.pid >> s.host >> s.startNs >> s.endNs >> s.checksum;
-        s.index = index;
-        s.worker = worker;
-        return s;
-    });
+    return decodeBlob<TaskSpan>(
+        blob, [](quint32 magic) { return magic == kSpansMagic || magic == kSpansMagicV1; },
+        [](QDataStream& in, quint32 magic) {
+            TaskSpan s;
+            qint32 index = 0, worker = 0;
+            in >> s.input >> index >> worker >> s.pid >> s.host >> s.startNs >> s.endNs >> s.checksum;
+            if (magic == kSpansMagic)
+                in >> s.cpuNs >> s.waitNs;
+            s.index = index;
+            s.worker = worker;
+            return s;
+        });
 }
 
 QByteArray statesBlob(const QList<StateSpan>& states)
@@ -436,15 +444,17 @@ QByteArray statesBlob(const QList<StateSpan>& states)
 
 QList<StateSpan> statesFrom(const QByteArray& blob)
 {
-    return decodeBlob<StateSpan>(kStatesMagic, blob, [](QDataStream& in) {
-        StateSpan s;
-        qint32 worker = 0;
-        quint8 state = 0;
-        in >> worker >> state >> s.startNs >> s.endNs;
-        s.worker = worker;
-        s.state = state <= quint8(LockState::Released) ? LockState(state) : LockState::Running;
-        return s;
-    });
+    return decodeBlob<StateSpan>(
+        blob, [](quint32 magic) { return magic == kStatesMagic; },
+        [](QDataStream& in, quint32) {
+            StateSpan s;
+            qint32 worker = 0;
+            quint8 state = 0;
+            in >> worker >> state >> s.startNs >> s.endNs;
+            s.worker = worker;
+            s.state = state <= quint8(LockState::Released) ? LockState(state) : LockState::Running;
+            return s;
+        });
 }
 
 RunStatus statusOf(const RunResult& result)

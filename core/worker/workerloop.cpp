@@ -4,6 +4,7 @@
 #include "context.h"
 #include "kernels/kernel.h"
 #include "processguard.h"
+#include "taskclock.h"
 #include "workerprotocol.h"
 
 #include <QCoreApplication>
@@ -121,12 +122,13 @@ int runWorkerLoop(const Kernel& kernel, int worker)
             continue;
         }
         QByteArray reply;
-        const qint64 cpu0 = threadCpuNs();
         const qint64 start = monotonicNs();
+        const std::optional<TaskClock::Reading> begun = TaskClock::begin(start);
         try {
             const quint64 checksum = kernel.run(input, context);
+            const TaskClock::Usage used = TaskClock::since(begun);
             const qint64 end = monotonicNs();
-            reply = WorkerProtocol::done(index, checksum, start, end, threadCpuNs() - cpu0, worker);
+            reply = WorkerProtocol::done(index, checksum, start, end, used.cpuNs, used.waitNs, worker);
         } catch (const std::exception& e) {
             reply = WorkerProtocol::failed(index, QString::fromLocal8Bit(e.what()));
         }

@@ -45,10 +45,12 @@ QByteArray WorkerProtocol::ready(qint64 pid, const QString& host)
     return "R " + QByteArray::number(pid) + ' ' + (host.isEmpty() ? QByteArray("-") : host.toUtf8()) + '\n';
 }
 
-QByteArray WorkerProtocol::done(int index, quint64 checksum, qint64 startNs, qint64 endNs, qint64 cpuNs, int worker)
+QByteArray WorkerProtocol::done(
+    int index, quint64 checksum, qint64 startNs, qint64 endNs, qint64 cpuNs, qint64 waitNs, int worker)
 {
     return "D " + QByteArray::number(index) + ' ' + QByteArray::number(checksum, 16) + ' ' + QByteArray::number(startNs)
-        + ' ' + QByteArray::number(endNs) + ' ' + QByteArray::number(cpuNs) + ' ' + QByteArray::number(worker) + '\n';
+        + ' ' + QByteArray::number(endNs) + ' ' + QByteArray::number(cpuNs) + ' ' + QByteArray::number(waitNs) + ' '
+        + QByteArray::number(worker) + '\n';
 }
 
 QByteArray WorkerProtocol::failed(int index, const QString& message)
@@ -95,8 +97,9 @@ Result<WorkerProtocol::Message> WorkerProtocol::parse(const QByteArray& line)
     case 'D': {
         const QList<QByteArray> f = rest.split(' ');
         m.kind = Message::Kind::Done;
-        if (f.size() != 6 || !number(f[0], m.index) || !number(f[1], m.checksum, 16) || !number(f[2], m.startNs)
-            || !number(f[3], m.endNs) || !number(f[4], m.cpuNs) || !number(f[5], m.worker) || m.index < 0)
+        if (f.size() != 7 || !number(f[0], m.index) || !number(f[1], m.checksum, 16) || !number(f[2], m.startNs)
+            || !number(f[3], m.endNs) || !number(f[4], m.cpuNs) || !number(f[5], m.waitNs) || !number(f[6], m.worker)
+            || m.index < 0 || m.cpuNs < -1 || m.waitNs < -1)
             return bad("malformed result line");
         return m;
     }

@@ -7,13 +7,18 @@ One long-lived interpreter per backend, started by core/backends/pythonbackend.c
 
 It runs each batch of inputs the way a Python programmer would: a plain loop, ThreadPoolExecutor.map, or
 multiprocessing.Pool.map, and times every task with time.monotonic_ns() (CLOCK_MONOTONIC, the clock ParLab
-uses) in the thread or process that ran it.
+uses) in the thread or process that ran it. There it also samples, as ParLab's C++ workers do (core/taskclock.h),
+what the task cost its thread: CPU time (time.thread_time_ns()) and run-queue delay (wall minus CPU for a task
+that never blocked, else the growth of field 2 of the thread's own /proc/thread-self/schedstat), at most once per
+SAMPLE_INTERVAL_NS per thread, so that tasks of a few microseconds do not pay for it; a task that was not sampled
+reports -1 for both.
 
 The protocol, one JSON object per line:
   parent -> worker  {"kernel": "fib", "inputs": [27, 26], "chunksize": 1}     run one batch
   worker -> parent  {"ready": PID}                          once, when the executor or pool is up
-                    {"done": INDEX, "worker": W, "pid": P, "start": NS, "end": NS, "checksum": "HEX"}
-                                                            one per task, after the batch's map returned
+                    {"done": INDEX, "worker": W, "pid": P, "start": NS, "end": NS, "checksum": "HEX",
+                     "cpu": NS, "wait": NS}                 one per task, after the batch's map returned; cpu and
+                                                            wait are -1 where the task was not sampled
                     {"failed": INDEX, "pid": P, "error": TRACEBACK}   the first failed task, instead
                     {"end": COUNT}                          the batch is complete
                     {"fatal": MESSAGE}                      the worker cannot go on; it exits with code 2
@@ -30,6 +35,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import resource
 import sys
 import threading
 import time
@@ -130,15 +136,96 @@ def run_native(path, kernel, n):
     return checksum
 
 
+# A thread samples its counters at most this often (core/taskclock.h: kSampleIntervalNs): reading them costs a
+# few microseconds, as much as a short task.
+SAMPLE_INTERVAL_NS = 1000000
+
+
+class SchedstatFile:
+    """One thread's /proc/thread-self/schedstat, open while the thread lives: its __del__ closes the file when the
+    thread ends and its threading.local goes with it."""
+
+    def __init__(self):
+        self.pid = os.getpid()
+        try:
+            self.fd = os.open("/proc/thread-self/schedstat", os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        except OSError:
+            self.fd = -1  # a kernel without CONFIG_SCHED_INFO
+
+    def wait_ns(self):
+        """The thread's run-queue delay so far in ns (schedstat field 2), or -1 where the kernel does not keep it."""
+        if self.fd < 0:
+            return -1
+        try:
+            return int(os.pread(self.fd, 96, 0).split()[1])
+        except (OSError, ValueError, IndexError):
+            return -1
+
+    def __del__(self, close=os.close):
+        # os.close bound early: at interpreter exit the module's globals may already be gone.
+        if self.fd >= 0:
+            close(self.fd)
+
+
+class ThreadCounters(threading.local):
+    """Per thread: its schedstat file and when it last sampled a task."""
+
+    def __init__(self):
+        self.file = None
+        self.last_sample = None
+
+    def wait_ns(self):
+        if self.file is None or self.file.pid != os.getpid():
+            # First use, or a pool process forked from a thread that had its file open: that is the parent's.
+            self.file = SchedstatFile()
+        return self.file.wait_ns()
+
+
+_counters = ThreadCounters()
+
+
+def voluntary_switches():
+    """How often this thread has blocked (slept, waited for I/O or a lock) so far."""
+    return resource.getrusage(resource.RUSAGE_THREAD).ru_nvcsw
+
+
+def sample_begin(start):
+    """At a task's start: this thread's counters when the task is to be sampled, else None."""
+    counters = _counters
+    if counters.last_sample is not None and start - counters.last_sample < SAMPLE_INTERVAL_NS:
+        return None
+    counters.last_sample = start
+    switches = voluntary_switches()
+    wait = counters.wait_ns()
+    return (time.monotonic_ns(), time.thread_time_ns(), wait, switches)
+
+
+def sample_since(begun):
+    """At a task's end: (cpu, wait) in ns since sample_begin, -1 for what was not measured. As in ParLab's C++
+    workers (core/taskclock.h): a task that never blocked was runnable whenever it was not running, so its wait is
+    its wall time minus its CPU time; one that blocked reports the growth of its schedstat run-queue delay."""
+    if begun is None:
+        return (-1, -1)
+    cpu = time.thread_time_ns() - begun[1]
+    wall = time.monotonic_ns() - begun[0]
+    if voluntary_switches() == begun[3]:
+        return (cpu, max(0, wall - cpu))
+    wait = _counters.wait_ns() if begun[2] >= 0 else -1
+    return (cpu, -1 if wait < 0 else wait - begun[2])
+
+
 def run_task(job):
     """One task, timed where it runs. Returns a tuple (picklable, for Pool.map); never raises."""
     index, kernel, n, native = job
     start = time.monotonic_ns()
+    begun = sample_begin(start)
     try:
         checksum = run_native(native, kernel, n) if native else KERNELS[kernel](n)
     except Exception:
-        return (index, os.getpid(), threading.get_ident(), start, time.monotonic_ns(), 0, traceback.format_exc())
-    return (index, os.getpid(), threading.get_ident(), start, time.monotonic_ns(), checksum & MASK, None)
+        failure = traceback.format_exc()
+        return (index, os.getpid(), threading.get_ident(), start, time.monotonic_ns(), 0, failure, -1, -1)
+    cpu, wait = sample_since(begun)
+    return (index, os.getpid(), threading.get_ident(), start, time.monotonic_ns(), checksum & MASK, None, cpu, wait)
 
 
 def die_with_parent(parent):
@@ -277,7 +364,7 @@ def main():
                 index, pid = failures[0][0], failures[0][1]
                 send({"failed": index, "pid": pid, "error": failures[0][6]})
                 continue
-            for index, pid, thread, start, end, checksum, _ in results:
+            for index, pid, thread, start, end, checksum, _, cpu, wait in results:
                 send(
                     {
                         "done": index,
@@ -286,6 +373,8 @@ def main():
                         "start": start,
                         "end": end,
                         "checksum": "%x" % checksum,
+                        "cpu": cpu,
+                        "wait": wait,
                     }
                 )
             send({"end": len(results)})

@@ -31,7 +31,8 @@ int main(int argc, char* argv[])
     target.name = "fuzz_workerprotocol";
     target.corpus = { line(WorkerProtocol::task(3, 38)), line(WorkerProtocol::ready(4242, QStringLiteral("node1"))),
         line(WorkerProtocol::ready(7, QString())),
-        line(WorkerProtocol::done(5, 0xdeadbeefcafeULL, 1'000'000'000, 1'500'000'000, 480'000'000, 1)),
+        line(WorkerProtocol::done(5, 0xdeadbeefcafeULL, 1'000'000'000, 1'500'000'000, 480'000'000, 12'000'000, 1)),
+        line(WorkerProtocol::done(6, 0x1ULL, 1'000'000'000, 1'000'000'400, -1, -1, 0)),
         line(WorkerProtocol::failed(2, QStringLiteral("fib: input 90 is above 50"))),
         line(WorkerProtocol::fatal(QStringLiteral("unknown kernel 'fob'"))) };
     target.dictionary = { "T ", "R ", "D ", "F ", "E ", " ", "-", "0", "ffffffffffffffff", "\n", "\r", "\xff" };
@@ -53,7 +54,7 @@ int main(int argc, char* argv[])
             written = WorkerProtocol::ready(m->pid, m->host);
             break;
         case Message::Kind::Done:
-            written = WorkerProtocol::done(m->index, m->checksum, m->startNs, m->endNs, m->cpuNs, m->worker);
+            written = WorkerProtocol::done(m->index, m->checksum, m->startNs, m->endNs, m->cpuNs, m->waitNs, m->worker);
             break;
         case Message::Kind::Failed:
             written = WorkerProtocol::failed(m->index, m->message);
@@ -67,8 +68,8 @@ int main(int argc, char* argv[])
             return QStringLiteral("the writer's own line is rejected: %1").arg(again.error());
         const bool same = again->kind == m->kind && again->index == m->index && again->checksum == m->checksum
             && again->startNs == m->startNs && again->endNs == m->endNs && again->cpuNs == m->cpuNs
-            && again->worker == m->worker && again->pid == m->pid && hostOf(again->host) == hostOf(m->host)
-            && again->message == oneLine(m->message);
+            && again->waitNs == m->waitNs && again->worker == m->worker && again->pid == m->pid
+            && hostOf(again->host) == hostOf(m->host) && again->message == oneLine(m->message);
         return same ? QString() : QStringLiteral("a message does not survive a round trip: %1").arg(quoted);
     };
     return fuzz::run(argc, argv, target);

@@ -2,6 +2,7 @@
 
 #include "clock.h"
 
+#include <QStringList>
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -12,10 +13,12 @@
 
 namespace parlab {
 
+static_assert(kCpuSetSize == CPU_SETSIZE, "kCpuSetSize is the CPU numbers a cpu_set_t holds");
+
 namespace {
-// 2^23 multiply-adds, each waiting for the one before: about 8 ms on a 3 GHz core, long against the
+// 2^22 multiply-adds, each waiting for the one before: about 4 ms on a 3 GHz core, long against the
 // clock's resolution and short enough to repeat on every core at the start of a run.
-constexpr quint64 kLoopIterations = quint64(1) << 23;
+constexpr quint64 kLoopIterations = quint64(1) << 22;
 
 double timeLoop()
 {
@@ -26,6 +29,14 @@ double timeLoop()
         asm volatile("" : "+r"(x));
     }
     return double(threadCpuNs() - start) * 1e-9;
+}
+
+QString cpuList(const QList<int>& cpus)
+{
+    QStringList names;
+    for (int cpu : cpus)
+        names.append(QString::number(cpu));
+    return names.join(QLatin1Char(','));
 }
 } // namespace
 
@@ -43,6 +54,23 @@ double CpuCalibration::spread() const
     const auto slowest = std::min_element(
         cores.begin(), cores.end(), [](const CoreSpeed& a, const CoreSpeed& b) { return a.relative < b.relative; });
     return 1 - slowest->relative;
+}
+
+int CpuCalibration::slowest() const
+{
+    const auto worst = std::min_element(
+        cores.begin(), cores.end(), [](const CoreSpeed& a, const CoreSpeed& b) { return a.relative < b.relative; });
+    return worst == cores.end() ? -1 : worst->cpu;
+}
+
+QString CpuCalibration::unequalText() const
+{
+    if (!unequal())
+        return {};
+    return QStringLiteral("core %1 is %2% slower than core %3")
+        .arg(slowest())
+        .arg(qRound(100 * spread()))
+        .arg(fastest());
 }
 
 const CoreSpeed* CpuCalibration::find(int cpu) const
@@ -81,18 +109,73 @@ Result<void> pinCurrentThread(int cpu)
         return fail(QStringLiteral("cannot run on CPU %1: %2 (this process may use CPUs %3)")
                         .arg(cpu)
                         .arg(QString::fromLocal8Bit(strerror(error)))
-                        .arg([] {
-                            QStringList names;
-                            for (int allowed : allowedCpus())
-                                names.append(QString::number(allowed));
-                            return names.join(QLatin1Char(','));
-                        }()));
+                        .arg(cpuList(allowedCpus())));
     }
     return {};
 }
 
-Result<CpuCalibration> calibrateCpus(int rounds)
+Result<void> setThreadAffinity(qint64 tid, const QList<int>& cpus)
 {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (int cpu : cpus) {
+        if (cpu < 0 || cpu >= CPU_SETSIZE)
+            return fail(
+                QStringLiteral("CPU %1 does not exist (CPU numbers run from 0 to %2)").arg(cpu).arg(CPU_SETSIZE - 1));
+        CPU_SET(cpu, &set);
+    }
+    if (sched_setaffinity(pid_t(tid), sizeof set, &set) != 0) {
+        const int error = errno;
+        return fail(QStringLiteral("cannot run %1 on CPU %2: %3 (this process may use CPUs %4)")
+                        .arg(tid == 0 ? QStringLiteral("this thread") : QStringLiteral("thread %1").arg(tid),
+                            cpuList(cpus), QString::fromLocal8Bit(strerror(error)), cpuList(allowedCpus())));
+    }
+    return {};
+}
+
+QList<int> threadAffinity(qint64 tid)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    QList<int> cpus;
+    if (sched_getaffinity(pid_t(tid), sizeof set, &set) != 0)
+        return cpus;
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+        if (CPU_ISSET(cpu, &set))
+            cpus.append(cpu);
+    }
+    return cpus;
+}
+
+Result<void> ScopedPin::pin(qint64 tid, int cpu)
+{
+    release();
+    QList<int> previous = threadAffinity(tid);
+    if (previous.isEmpty())
+        return fail(QStringLiteral("cannot read which CPUs %1 may use: %2")
+                        .arg(tid == 0 ? QStringLiteral("this thread") : QStringLiteral("thread %1").arg(tid),
+                            QString::fromLocal8Bit(strerror(errno))));
+    if (const Result<void> pinned = setThreadAffinity(tid, { cpu }); !pinned)
+        return pinned;
+    m_tid = tid;
+    m_previous = std::move(previous);
+    return {};
+}
+
+void ScopedPin::release()
+{
+    if (m_tid < 0)
+        return;
+    // A thread that has gone (a child that died) has nothing to give back; any other failure leaves the thread
+    // on one core, which only slows what runs there next: not worth failing a run that measured correctly.
+    (void)setThreadAffinity(m_tid, m_previous);
+    m_tid = -1;
+    m_previous.clear();
+}
+
+Result<CpuCalibration> calibrateCpus(int rounds, double budgetS)
+{
+    const qint64 startNs = monotonicNs();
     rounds = std::max(1, rounds);
     const QList<int> cpus = allowedCpus();
     if (cpus.isEmpty())
@@ -106,6 +189,10 @@ Result<CpuCalibration> calibrateCpus(int rounds)
     std::thread worker([&] {
         std::vector<std::vector<double>> times(size_t(cpus.size()));
         for (int round = 0; round < rounds; ++round) {
+            if (round > 0 && budgetS > 0 && double(monotonicNs() - startNs) * 1e-9 > budgetS) {
+                calibration.rounds = round;
+                break;
+            }
             for (qsizetype i = 0; i < cpus.size(); ++i) {
                 if (const Result<void> pinned = pinCurrentThread(cpus[i]); !pinned) {
                     error = pinned.error();
@@ -127,6 +214,7 @@ Result<CpuCalibration> calibrateCpus(int rounds)
     worker.join();
     if (!error.isEmpty())
         return fail(error);
+    calibration.wallS = double(monotonicNs() - startNs) * 1e-9;
     return calibration;
 }
 

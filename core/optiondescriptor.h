@@ -20,6 +20,7 @@ enum class Option {
     PythonNative,
     Hostfile,
     MpirunArgs,
+    BaselineCore,
     KernelSetting,
 };
 

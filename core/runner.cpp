@@ -8,8 +8,10 @@
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
 #include "measurement.h"
+#include "optiondescriptor.h"
 #include "processguard.h"
 #include "result.h"
+#include "runoptions.h"
 #include "runresult.h"
 #include "stats/analysis.h"
 #include "stats/losses.h"
@@ -53,7 +55,9 @@ public:
     {
         m_result.spec = spec;
         m_result.created = QDateTime::currentDateTime();
-        m_result.environment = Environment::capture();
+        // With the cores' speeds: what option baseline_core pins to, and what tells a speedup from a slow
+        // baseline core.
+        m_result.environment = Environment::captureWithCores();
     }
 
     void exec()
@@ -112,11 +116,33 @@ private:
             m_combinations.push_back(std::move(c));
         }
 
+        if (const QString error = pinBaselines(); !error.isEmpty())
+            return error;
+
         m_result.plannedRuns = Runner::plannedRuns(m_spec);
         Q_ASSERT(m_result.plannedRuns == m_rounds * int(m_combinations.size()));
         for (const Combination& c : m_combinations)
             m_totalWeight += c.weight * m_rounds;
         m_taskSamples.resize(m_spec.inputs.size());
+        return {};
+    }
+
+    // Option baseline_core fastest: the baselines' tasks run on the fastest core of the run's calibration, and
+    // the environment records which.
+    QString pinBaselines()
+    {
+        if (m_spec.options.baselineCore != BaselineCore::Fastest)
+            return {};
+        const int fastest = m_result.environment.cores.fastest();
+        if (fastest < 0)
+            return QStringLiteral("baseline_core fastest: the cores' speeds could not be measured, so there is no "
+                                  "fastest core to pin the baseline to (run with baseline_core any)");
+        for (Combination& c : m_combinations) {
+            if (BackendRegistry::factsOf(c.backend->id()).options.contains(Option::BaselineCore)) {
+                c.backend->pinTasks(fastest);
+                m_result.environment.baselineCpu = fastest;
+            }
+        }
         return {};
     }
 

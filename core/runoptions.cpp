@@ -110,6 +110,17 @@ QList<OptionDescriptor> runDescriptors()
             .valueName = QStringLiteral("args"),
             .help = QStringLiteral("extra arguments for mpirun, e.g. '--mca btl tcp,self'."),
             .scope = Scope::Backend },
+        { .option = Option::BaselineCore,
+            .key = QStringLiteral("baseline_core"),
+            .flag = QStringLiteral("baseline-core"),
+            .label = QStringLiteral("Baseline core"),
+            .type = Type::Choice,
+            .choices = { QStringLiteral("any"), QStringLiteral("fastest") },
+            .valueName = QStringLiteral("core"),
+            .help = QStringLiteral("fastest pins the baseline's tasks to the core the run's calibration found "
+                                   "fastest, so that unequal cores (a slow core, an efficiency core) cannot "
+                                   "inflate speedups; any lets them run where the scheduler puts them."),
+            .scope = Scope::Backend },
     };
     const RunOptions defaults;
     for (OptionDescriptor& d : table)
@@ -139,6 +150,8 @@ QVariant RunOptions::value(const OptionDescriptor& d) const
         return hostfile;
     case Option::MpirunArgs:
         return mpirunArgs;
+    case Option::BaselineCore:
+        return baselineCore == BaselineCore::Fastest ? QStringLiteral("fastest") : QStringLiteral("any");
     case Option::KernelSetting:
         return kernelSettings.value(d.key, d.defaultValue);
     }
@@ -174,6 +187,9 @@ void RunOptions::setValue(const OptionDescriptor& d, const QVariant& v)
         return;
     case Option::MpirunArgs:
         mpirunArgs = v.toString();
+        return;
+    case Option::BaselineCore:
+        baselineCore = v.toString() == QStringLiteral("fastest") ? BaselineCore::Fastest : BaselineCore::Any;
         return;
     case Option::KernelSetting:
         kernelSettings.insert(d.key, v);

@@ -23,6 +23,10 @@ struct OptionDescriptor;
 // What a failed task does to the run: end it, or mark that repeat failed and go on.
 enum class OnError { Stop, Continue };
 
+// Where the baselines (sequential, python-sequential) run their tasks: wherever the scheduler puts them, or
+// pinned to the core the run's calibration found fastest, so that speedups are against the best single core.
+enum class BaselineCore { Any, Fastest };
+
 // How a run runs, beyond what it measures (ExperimentSpec): the options every run, backend and kernel reads,
 // typed. Defaults are the member initialisers; names, ranges and help are in descriptors(). The JSON codec keeps
 // 0.1's keys, so presets, exports and history written by 0.1 still load.
@@ -36,6 +40,7 @@ struct RunOptions {
     bool pythonNative = false; // python-*: call the C++ kernel through ctypes
     QString hostfile; // mpi: an OpenMPI hostfile
     QString mpirunArgs; // mpi: extra arguments for mpirun, as a shell would split them
+    BaselineCore baselineCore = BaselineCore::Any; // sequential, python-sequential: the core they run on
     // The settings kernels declare (Kernel::settings()), by key, each checked against its descriptor by the
     // codec: e.g. the command kernel's "command". Kept apart from the fields above so that a kernel with a
     // setting stays one new file plus one registry line.

@@ -42,6 +42,8 @@ private Q_SLOTS:
     void runPrintsJson();
     void runPrintsTable();
     void runPrintsCsvAndMarkdown();
+    void baselineCorePinsTheSequentialTasks_data();
+    void baselineCorePinsTheSequentialTasks();
     void runWritesExports();
     void runWritesTraceAndHtmlReport();
     void badInputIsRejectedBeforeRunning_data();
@@ -194,6 +196,12 @@ void TestCli::runPrintsTable()
                  }),
         4);
     QVERIFY(r.out.contains(QStringLiteral("bounds: with unlimited workers at most")));
+    // The header's second line: the cores the run measured at its start.
+    QVERIFY2(lines.value(1).startsWith(QStringLiteral("cores: ")), qPrintable(lines.value(1)));
+    QVERIFY2(lines.value(1).contains(QStringLiteral("within 5% of each other"))
+            || lines.value(1).contains(QStringLiteral("% slower than core "))
+            || lines.value(1).contains(QStringLiteral("one core")),
+        qPrintable(lines.value(1)));
     QVERIFY(!r.out.contains(QStringLiteral("where the time went")));
 
     // --explain adds the whole accounting of lost speedup: a row per measurement, a column per part.
@@ -208,6 +216,65 @@ void TestCli::runPrintsTable()
         qPrintable(table.at(1)));
     QVERIFY2(table.at(2).simplified().startsWith(QStringLiteral("sequential 1 100% ")), qPrintable(table.at(2)));
     QCOMPARE(table.at(2).simplified().split(QLatin1Char(' ')).size(), 11);
+}
+
+void TestCli::baselineCorePinsTheSequentialTasks_data()
+{
+    QTest::addColumn<QString>("core");
+    QTest::newRow("fastest") << QStringLiteral("fastest");
+    QTest::newRow("any") << QStringLiteral("any");
+}
+
+// What the sequential baseline's tasks may run on, as the tasks themselves see it: each runs a program (the
+// command kernel), which inherits the CPUs of the thread that starts it and writes them down.
+void TestCli::baselineCorePinsTheSequentialTasks()
+{
+    QFETCH(QString, core);
+    QTemporaryDir dir;
+    const QString seen = dir.filePath(QStringLiteral("cpus.txt"));
+    const Result r = runParlab({ QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("command"),
+        QStringLiteral("--command"), QStringLiteral("grep Cpus_allowed_list: /proc/self/status >> '%1'").arg(seen),
+        QStringLiteral("--inputs"), QStringLiteral("1x3"), QStringLiteral("--backends"), QStringLiteral("sequential"),
+        QStringLiteral("--repeat"), QStringLiteral("2"), QStringLiteral("--warmup"), QStringLiteral("1"),
+        QStringLiteral("--baseline-core"), core, QStringLiteral("--no-history"), QStringLiteral("--format"),
+        QStringLiteral("json") });
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const QJsonObject env
+        = QJsonDocument::fromJson(r.out.toUtf8()).object().value(QStringLiteral("environment")).toObject();
+    const QJsonArray cores
+        = env.value(QStringLiteral("core_speeds")).toObject().value(QStringLiteral("cores")).toArray();
+    QVERIFY(!cores.isEmpty());
+    int fastest = -1;
+    QStringList all;
+    for (const auto& value : cores) {
+        all.append(QString::number(value.toObject().value(QStringLiteral("cpu")).toInt()));
+        if (value.toObject().value(QStringLiteral("relative_speed")).toDouble() == 1.0 && fastest < 0)
+            fastest = value.toObject().value(QStringLiteral("cpu")).toInt();
+    }
+    QVERIFY(fastest >= 0);
+
+    QFile file(seen);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QStringList lines = QString::fromUtf8(file.readAll()).trimmed().split(QLatin1Char('\n'));
+    QCOMPARE(lines.size(), 9); // 3 tasks x (1 warm-up + 2 repeats)
+    if (core == QStringLiteral("fastest")) {
+        QCOMPARE(env.value(QStringLiteral("baseline_cpu")).toInt(-1), fastest);
+        for (const QString& line : lines)
+            QCOMPARE(line.section(QLatin1Char('\t'), 1), QString::number(fastest));
+    } else {
+        QVERIFY(env.value(QStringLiteral("baseline_cpu")).isNull());
+        // Every core the run could use, written as the kernel lists them ("0-1", "0,2", "3").
+        const QString expected = all.size() == 1 ? all.first()
+            : all.size() == 2 && all.last().toInt() == all.first().toInt() + 1
+            ? all.first() + QLatin1Char('-') + all.last()
+            : QString();
+        for (const QString& line : lines) {
+            QVERIFY2(
+                line.section(QLatin1Char('\t'), 1) != QString::number(fastest) || all.size() == 1, qPrintable(line));
+            if (!expected.isEmpty())
+                QCOMPARE(line.section(QLatin1Char('\t'), 1), expected);
+        }
+    }
 }
 
 void TestCli::runPrintsCsvAndMarkdown()
@@ -354,6 +421,8 @@ void TestCli::badInputIsRejectedBeforeRunning_data()
     QTest::newRow("task timeout") << with({ QStringLiteral("--task-timeout"), QStringLiteral("soon") })
                                   << QStringLiteral("--task-timeout must be a number from 0 to 86400 s (0: no limit), "
                                                     "not 'soon'");
+    QTest::newRow("baseline core") << with({ QStringLiteral("--baseline-core"), QStringLiteral("7x") })
+                                   << QStringLiteral("--baseline-core must be 'any' or 'fastest', not '7x'");
     QTest::newRow("chunksize 0") << with({ QStringLiteral("--chunksize"), QStringLiteral("0") })
                                  << QStringLiteral("--chunksize must be a whole number from 1 to 1000000, not 0");
     QTest::newRow("switch interval out of range")

@@ -2,6 +2,7 @@
 // and a calibration that covers every one of them.
 
 #include "cpus.h"
+#include "environment.h"
 #include "testsupport.h"
 
 #include <QFile>
@@ -10,6 +11,7 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QTest>
+#include <cmath>
 #include <sched.h>
 #include <thread>
 
@@ -118,6 +120,139 @@ private Q_SLOTS:
         CPU_ZERO(&after);
         sched_getaffinity(0, sizeof after, &after);
         QVERIFY(CPU_EQUAL(&before, &after));
+    }
+
+    void scopedPinPinsAThreadAndGivesItBack()
+    {
+        const QList<int> cpus = allowedCpus();
+        std::thread worker([&] {
+            const QList<int> before = threadAffinity(0);
+            QCOMPARE(before, cpus);
+            {
+                ScopedPin pin;
+                const Result<void> pinned = pin.pin(0, cpus.last());
+                QVERIFY2(pinned, qPrintable(pinned.error()));
+                QCOMPARE(threadAffinity(0), QList<int> { cpus.last() });
+                sched_yield();
+                QCOMPARE(sched_getcpu(), cpus.last());
+                // A second pin gives the first back before it takes its own, so the end restores the original.
+                QVERIFY(pin.pin(0, cpus.first()));
+                QCOMPARE(threadAffinity(0), QList<int> { cpus.first() });
+            }
+            QCOMPARE(threadAffinity(0), before);
+
+            ScopedPin refused;
+            const Result<void> outside = refused.pin(0, cpus.last() + 1);
+            QVERIFY(!outside);
+            QVERIFY2(
+                outside.error().startsWith(QStringLiteral("cannot run this thread on CPU %1").arg(cpus.last() + 1)),
+                qPrintable(outside.error()));
+            QCOMPARE(threadAffinity(0), before);
+        });
+        worker.join();
+    }
+
+    void scopedPinPinsAChildProcess()
+    {
+        // What python-sequential does to its interpreter: another process's main thread, by its pid.
+        QProcess child;
+        child.start(QStringLiteral("sleep"), { QStringLiteral("30") });
+        QVERIFY(child.waitForStarted());
+        const qint64 pid = child.processId();
+        const QList<int> before = threadAffinity(pid);
+        QCOMPARE(before, allowedCpus());
+        {
+            ScopedPin pin;
+            QVERIFY(pin.pin(pid, before.last()));
+            QCOMPARE(threadAffinity(pid), QList<int> { before.last() });
+        }
+        QCOMPARE(threadAffinity(pid), before);
+        child.kill();
+        QVERIFY(child.waitForFinished());
+        // Gone: nothing to read, and giving back a pin on it is no error.
+        QVERIFY(threadAffinity(pid).isEmpty());
+    }
+
+    void unequalCoresAreNamedAboveTheThreshold()
+    {
+        CpuCalibration calibration;
+        calibration.cores = { { 0, 1.0, 1.0 }, { 1, 1.0 / 0.88, 0.88 } };
+        QVERIFY(calibration.unequal());
+        QCOMPARE(calibration.fastest(), 0);
+        QCOMPARE(calibration.slowest(), 1);
+        QCOMPARE(calibration.unequalText(), QStringLiteral("core 1 is 12% slower than core 0"));
+        calibration.cores = { { 0, 1.0 / 0.97, 0.97 }, { 1, 1.0, 1.0 } };
+        QVERIFY(!calibration.unequal());
+        QCOMPARE(calibration.unequalText(), QString());
+        calibration.cores
+            = { { 0, 1.0 / (1 - kUnequalCoresThreshold - 0.01), 1 - kUnequalCoresThreshold - 0.01 }, { 1, 1.0, 1.0 } };
+        QCOMPARE(calibration.unequalText(), QStringLiteral("core 0 is 6% slower than core 1"));
+        QVERIFY(CpuCalibration().unequalText().isEmpty());
+    }
+
+    void environmentSaysWhatTheCoresCostASpeedup()
+    {
+        Environment env;
+        QVERIFY(std::isnan(env.coreSpeedRatio()));
+        QVERIFY(std::isnan(env.baselineCoreSpeed()));
+        QVERIFY(std::isnan(env.maxSpeedupInflation()));
+        QCOMPARE(env.coresText(), QStringLiteral("core speeds not measured"));
+
+        env.cores.cores = { { 0, 1.0, 1.0 }, { 1, 1.25, 0.8 } };
+        QCOMPARE(env.coreSpeedRatio(), 1.25);
+        QVERIFY(std::isnan(env.baselineCoreSpeed())); // not pinned
+        QCOMPARE(env.maxSpeedupInflation(), 1.25); // it may have run on the slow core
+        QCOMPARE(env.coresText(), QStringLiteral("core 1 is 20% slower than core 0 (relative speeds 1.00, 0.80)"));
+        env.baselineCpu = 0;
+        QCOMPARE(env.baselineCoreSpeed(), 1.0);
+        QCOMPARE(env.maxSpeedupInflation(), 1.0);
+        QCOMPARE(env.coresText(),
+            QStringLiteral("core 1 is 20% slower than core 0 (relative speeds 1.00, 0.80); baseline pinned to core 0 "
+                           "(fastest)"));
+        env.baselineCpu = 1;
+        QCOMPARE(env.baselineCoreSpeed(), 0.8);
+        QCOMPARE(env.maxSpeedupInflation(), 1.25);
+        QVERIFY(env.coresText().endsWith(QStringLiteral("; baseline pinned to core 1")));
+
+        env.baselineCpu = -1;
+        env.cores.cores = { { 2, 1.0, 1.0 }, { 3, 1.02, 1 / 1.02 } };
+        QCOMPARE(env.coresText(), QStringLiteral("2 cores within 5% of each other (relative speeds 1.00, 0.98)"));
+        env.cores.cores = { { 5, 1.0, 1.0 } };
+        QCOMPARE(env.coreSpeedRatio(), 1.0);
+        QCOMPARE(env.coresText(), QStringLiteral("one core (5)"));
+    }
+
+    void aRunsEnvironmentMeasuresEveryCore()
+    {
+        const Environment plain = Environment::capture();
+        QVERIFY(plain.cores.cores.isEmpty()); // cheap: no calibration
+        const Environment env = Environment::captureWithCores();
+        QVERIFY(env.cores.rounds >= 1 && env.cores.rounds <= Environment::kRunCalibrationRounds);
+        QList<int> measured;
+        for (const CoreSpeed& core : env.cores.cores)
+            measured.append(core.cpu);
+        QCOMPARE(measured, allowedCpus());
+        QCOMPARE(env.cores.find(env.cores.fastest())->relative, 1.0);
+        // Its wall time holds at least every round's loop on every core.
+        double loops = 0;
+        for (const CoreSpeed& core : env.cores.cores)
+            loops += core.loopS * env.cores.rounds;
+        QVERIFY2(env.cores.wallS >= 0.5 * loops,
+            qPrintable(QStringLiteral("%1 s for %2 s of loops").arg(env.cores.wallS).arg(loops)));
+        QCOMPARE(env.baselineCpu, -1);
+        qInfo("calibration at a run's start: %.1f ms wall for %lld cores", env.cores.wallS * 1e3,
+            qlonglong(env.cores.cores.size()));
+    }
+
+    void aCalibrationPastItsBudgetStopsAfterAFullRound()
+    {
+        // Past its budget before the second round: one round, and still every core measured.
+        const Result<CpuCalibration> quick = calibrateCpus(50, 1e-6);
+        QVERIFY2(quick, qPrintable(quick.error()));
+        QCOMPARE(quick->rounds, 1);
+        QCOMPARE(quick->cores.size(), allowedCpus().size());
+        for (const CoreSpeed& core : quick->cores)
+            QVERIFY(core.loopS > 0 && core.relative > 0 && core.relative <= 1);
     }
 
     void listCpusPrintsEachCore()

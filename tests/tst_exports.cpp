@@ -223,6 +223,9 @@ private Q_SLOTS:
     void jsonWritesNullForUnknownFigures();
     void everyFigureRoundTripsByItsKey();
     void importKeepsStatedFiguresAndDerivesTheRest();
+    void coreSpeedsRoundTrip();
+    void coreSpeedsAreRangeChecked_data();
+    void coreSpeedsAreRangeChecked();
     void csvHasOneRowPerSample();
     void markdownAndTextShowTheSameRows();
     void notesNameLockHandOversAndInterpreters();
@@ -272,7 +275,10 @@ void TestExports::jsonFollowsTheSchema()
     QCOMPARE(top.value(QStringLiteral("tool")).toString(), QStringLiteral("parlab"));
     QCOMPARE(sortedKeys(top.value(QStringLiteral("environment")).toObject()),
         sorted({ QStringLiteral("cpu"), QStringLiteral("logical_cores"), QStringLiteral("os"), QStringLiteral("qt"),
-            QStringLiteral("compiler"), QStringLiteral("build_type"), QStringLiteral("load_avg") }));
+            QStringLiteral("compiler"), QStringLiteral("build_type"), QStringLiteral("load_avg"),
+            QStringLiteral("baseline_cpu") }));
+    // Neither pinned nor measured: null, and no core_speeds (as 0.1 wrote it, which reads back as unknown).
+    QVERIFY(top.value(QStringLiteral("environment")).toObject().value(QStringLiteral("baseline_cpu")).isNull());
     const QJsonObject spec = top.value(QStringLiteral("spec")).toObject();
     QCOMPARE(sortedKeys(spec),
         sorted(
@@ -375,6 +381,131 @@ void TestExports::importKeepsStatedFiguresAndDerivesTheRest()
     QCOMPARE(m.selfSpeedup, r.measurements.at(2).selfSpeedup);
     QCOMPARE(m.speedup, r.measurements.at(2).speedup);
     QCOMPARE(m.speedupLow, r.measurements.at(2).speedupLow);
+}
+
+namespace {
+RunResult withCores()
+{
+    RunResult r = sampleResult();
+    r.environment.cores.rounds = 3;
+    r.environment.cores.wallS = 0.052;
+    r.environment.cores.cores = { { 0, 0.0081, 1.0 }, { 1, 0.0092, 0.0081 / 0.0092 } };
+    r.environment.baselineCpu = 0;
+    return r;
+}
+} // namespace
+
+void TestExports::coreSpeedsRoundTrip()
+{
+    const RunResult r = withCores();
+    const QJsonObject env = JsonExport::toObject(r).value(QStringLiteral("environment")).toObject();
+    QCOMPARE(env.value(QStringLiteral("baseline_cpu")).toInt(-1), 0);
+    const QJsonObject speeds = env.value(QStringLiteral("core_speeds")).toObject();
+    QCOMPARE(
+        sortedKeys(speeds), sorted({ QStringLiteral("rounds"), QStringLiteral("wall_s"), QStringLiteral("cores") }));
+    QCOMPARE(speeds.value(QStringLiteral("cores"))
+                 .toArray()
+                 .at(1)
+                 .toObject()
+                 .value(QStringLiteral("relative_speed"))
+                 .toDouble(),
+        0.0081 / 0.0092);
+
+    const Result<RunResult> back = JsonImport::fromJson(JsonExport::toJson(r));
+    QVERIFY2(back, qPrintable(back.error()));
+    QCOMPARE(back->environment.cores, r.environment.cores);
+    QCOMPARE(back->environment.baselineCpu, 0);
+    QCOMPARE(back->environment.coresText(), r.environment.coresText());
+    QVERIFY(back->environment.coresText().startsWith(QStringLiteral("core 1 is 12% slower than core 0")));
+
+    // A file without them (0.1's, or a run whose cores were not measured) reads as unknown and not pinned.
+    QJsonObject top = JsonExport::toObject(r);
+    QJsonObject old = top.value(QStringLiteral("environment")).toObject();
+    old.remove(QStringLiteral("core_speeds"));
+    old.remove(QStringLiteral("baseline_cpu"));
+    top.insert(QStringLiteral("environment"), old);
+    const Result<RunResult> unknown = JsonImport::fromObject(top);
+    QVERIFY2(unknown, qPrintable(unknown.error()));
+    QVERIFY(unknown->environment.cores.cores.isEmpty());
+    QCOMPARE(unknown->environment.baselineCpu, -1);
+    QVERIFY(std::isnan(unknown->environment.coreSpeedRatio()));
+    QCOMPARE(unknown->environment.coresText(), QStringLiteral("core speeds not measured"));
+
+    // relative_speed left out: derived from the loop times.
+    QJsonObject speedsWithout = speeds;
+    QJsonArray cores = speeds.value(QStringLiteral("cores")).toArray();
+    for (qsizetype i = 0; i < cores.size(); ++i) {
+        QJsonObject core = cores.at(i).toObject();
+        core.remove(QStringLiteral("relative_speed"));
+        cores[i] = core;
+    }
+    speedsWithout.insert(QStringLiteral("cores"), cores);
+    QJsonObject envWithout = env;
+    envWithout.insert(QStringLiteral("core_speeds"), speedsWithout);
+    const Result<Environment> derived = JsonImport::environmentFromObject(envWithout);
+    QVERIFY2(derived, qPrintable(derived.error()));
+    QCOMPARE(derived->cores.cores.at(0).relative, 1.0);
+    QCOMPARE(derived->cores.cores.at(1).relative, 0.0081 / 0.0092);
+}
+
+void TestExports::coreSpeedsAreRangeChecked_data()
+{
+    QTest::addColumn<QString>("key"); // in environment, or core_speeds.KEY, or cores[1].KEY
+    QTest::addColumn<QJsonValue>("value");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("baseline_cpu -1") << QStringLiteral("baseline_cpu") << QJsonValue(-1)
+                                     << QStringLiteral("environment.baseline_cpu: -1 is out of range, use 0 to 1023");
+    QTest::newRow("baseline_cpu 0.5") << QStringLiteral("baseline_cpu") << QJsonValue(0.5)
+                                      << QStringLiteral("environment.baseline_cpu: 0.5 is not a whole number");
+    QTest::newRow("baseline_cpu \"7x\"") << QStringLiteral("baseline_cpu") << QJsonValue(QStringLiteral("7x"))
+                                         << QStringLiteral("environment.baseline_cpu: expected a whole number");
+    QTest::newRow("baseline_cpu not measured")
+        << QStringLiteral("baseline_cpu") << QJsonValue(5)
+        << QStringLiteral("environment: baseline_cpu 5 is not one of the cores measured in core_speeds");
+    QTest::newRow("rounds 0") << QStringLiteral("core_speeds.rounds") << QJsonValue(0)
+                              << QStringLiteral("environment.core_speeds.rounds: 0 is out of range");
+    QTest::newRow("no cores") << QStringLiteral("core_speeds.cores") << QJsonValue(QJsonArray {})
+                              << QStringLiteral("environment.core_speeds.cores: expected at least one core");
+    QTest::newRow("cpu 4096") << QStringLiteral("cores[1].cpu") << QJsonValue(4096)
+                              << QStringLiteral(
+                                     "environment.core_speeds.cores[1].cpu: 4096 is out of range, use 0 to 1023");
+    QTest::newRow("cpu twice") << QStringLiteral("cores[1].cpu") << QJsonValue(0)
+                               << QStringLiteral("environment.core_speeds.cores: CPU 0 appears twice");
+    QTest::newRow("loop 0") << QStringLiteral("cores[1].loop_s") << QJsonValue(0)
+                            << QStringLiteral("environment.core_speeds.cores[1].loop_s: 0 is out of range");
+    QTest::newRow("loop null") << QStringLiteral("cores[1].loop_s") << QJsonValue()
+                               << QStringLiteral("environment.core_speeds.cores[1].loop_s: expected a number");
+    QTest::newRow("relative 1.5") << QStringLiteral("cores[1].relative_speed") << QJsonValue(1.5)
+                                  << QStringLiteral(
+                                         "environment.core_speeds.cores[1].relative_speed: 1.5 is out of range");
+    QTest::newRow("relative 0") << QStringLiteral("cores[1].relative_speed") << QJsonValue(0)
+                                << QStringLiteral("environment.core_speeds.cores[1].relative_speed: 0 is out of range");
+}
+
+void TestExports::coreSpeedsAreRangeChecked()
+{
+    QFETCH(QString, key);
+    QFETCH(QJsonValue, value);
+    QFETCH(QString, message);
+    QJsonObject top = JsonExport::toObject(withCores());
+    QJsonObject env = top.value(QStringLiteral("environment")).toObject();
+    QJsonObject speeds = env.value(QStringLiteral("core_speeds")).toObject();
+    if (key.startsWith(QStringLiteral("cores[1]."))) {
+        QJsonArray cores = speeds.value(QStringLiteral("cores")).toArray();
+        QJsonObject core = cores.at(1).toObject();
+        core.insert(key.mid(int(strlen("cores[1]."))), value);
+        cores[1] = core;
+        speeds.insert(QStringLiteral("cores"), cores);
+    } else if (key.startsWith(QStringLiteral("core_speeds."))) {
+        speeds.insert(key.mid(int(strlen("core_speeds."))), value);
+    } else {
+        env.insert(key, value);
+    }
+    env.insert(QStringLiteral("core_speeds"), speeds);
+    top.insert(QStringLiteral("environment"), env);
+    const Result<RunResult> read = JsonImport::fromObject(top);
+    QVERIFY(!read);
+    QVERIFY2(read.error().startsWith(message), qPrintable(read.error()));
 }
 
 void TestExports::jsonWritesNullForUnknownFigures()

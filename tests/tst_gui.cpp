@@ -165,6 +165,9 @@ void TestGui::runFillsTableAndCharts()
     for (const QPointF& p : threads->points())
         QCOMPARE(p.y(), result.find(QStringLiteral("threads"), int(p.x()))->speedup);
     QVERIFY(window.findChild<QLabel*>(QStringLiteral("status"))->text().startsWith(QStringLiteral("Finished")));
+    // The environment line: the cores the run measured at its start, as the report and the terminal say it.
+    QVERIFY(!result.environment.cores.cores.isEmpty());
+    QCOMPARE(window.findChild<QLabel*>(QStringLiteral("environment"))->text(), result.environment.coresText());
 }
 
 void TestGui::invalidInputDisablesRun()

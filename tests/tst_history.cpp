@@ -669,7 +669,14 @@ void TestHistory::migratesASchema2History()
 void TestHistory::storeRoundTrip()
 {
     const QString path = m_dir.filePath(QStringLiteral("roundtrip/history.sqlite"));
-    const RunResult original = sampleResult();
+    const RunResult original = [] {
+        RunResult r = sampleResult();
+        r.environment.cores.rounds = 3;
+        r.environment.cores.wallS = 0.05;
+        r.environment.cores.cores = { { 0, 0.009, 0.9 }, { 1, 0.0081, 1.0 } };
+        r.environment.baselineCpu = 1;
+        return r;
+    }();
     qint64 id = -1;
     {
         HistoryStore store;
@@ -700,6 +707,9 @@ void TestHistory::storeRoundTrip()
     QCOMPARE(loaded->environment.cpu, original.environment.cpu);
     QCOMPARE(loaded->environment.governor, original.environment.governor);
     QCOMPARE(loaded->environment.loadAverage, original.environment.loadAverage);
+    QCOMPARE(loaded->environment.cores, original.environment.cores);
+    QCOMPARE(loaded->environment.baselineCpu, 1);
+    QCOMPARE(loaded->environment.maxSpeedupInflation(), 1.0);
     QCOMPARE(loaded->warnings, original.warnings);
     QCOMPARE(loaded->bounds.taskCostsS, original.bounds.taskCostsS);
     QCOMPARE(loaded->bounds.critical, original.bounds.critical);
@@ -1245,6 +1255,10 @@ void TestHistory::migratesASchema1History()
 
             const auto loaded = store.load(id);
             QVERIFY2(loaded, qPrintable(loaded.error()));
+            // Recorded before ParLab measured its cores: their speeds read back unknown, the baseline unpinned.
+            QVERIFY(loaded->environment.cores.cores.isEmpty());
+            QCOMPARE(loaded->environment.baselineCpu, -1);
+            QCOMPARE(loaded->environment.coresText(), QStringLiteral("core speeds not measured"));
             // Schema 1 kept no task's CPU time or run-queue delay: its spans read back as not measured.
             for (const Measurement& m : loaded->measurements) {
                 for (const TaskSpan& s : m.spans)

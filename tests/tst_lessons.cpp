@@ -4,6 +4,7 @@
 // refuses to run what this machine cannot. One real run at the end judges measured numbers.
 
 #include "backends/backendregistry.h"
+#include "cpus.h"
 #include "experimentspec.h"
 #include "export/formatting.h"
 #include "kernels/kernelregistry.h"
@@ -183,6 +184,8 @@ void TestLessons::experimentNamesWhatExists()
     QVERIFY(spec.workers.contains(1) || spec.kernel == QStringLiteral("noop"));
     QVERIFY(spec.repeats >= 3); // a median and a spread
     QVERIFY2(spec.options.validate(), qPrintable(spec.options.validate().error()));
+    // Against the best single core: a baseline on a slow core would make a lesson's speedups look superlinear.
+    QVERIFY(spec.options.baselineCore == BaselineCore::Fastest);
     QVERIFY(!lesson->experiment.inputsText.isEmpty());
     QVERIFY(!lesson->experiment.description.isEmpty());
     // With every backend this build has, the experiment is a valid run as written (availability aside).
@@ -817,6 +820,10 @@ void TestLessons::realRunIsJudgedFromItsNumbers()
         connect(&runner, &Runner::finished, &runner, [&](const RunResult& r) { result = r; });
         runner.start(spec); // in this thread: returns when the run is over
         QVERIFY2(result.error.isEmpty(), qPrintable(result.error));
+        // The baseline ran pinned to the calibration's fastest core, in this thread, which has its CPUs back.
+        QVERIFY(result.environment.baselineCpu >= 0);
+        QCOMPARE(result.environment.baselineCpu, result.environment.cores.fastest());
+        QCOMPARE(threadAffinity(0), allowedCpus());
         const LessonVerdict v = lesson->verdict(result);
         qInfo("%s", qPrintable(Lessons::verdictText(id, result)));
         QVERIFY2(v.outcome != Outcome::NotRun, qPrintable(v.why));

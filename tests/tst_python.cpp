@@ -10,6 +10,7 @@
 #include "backends/pythonbackend.h"
 #include "clock.h"
 #include "context.h"
+#include "cpus.h"
 #include "experimentspec.h"
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
@@ -116,6 +117,7 @@ private Q_SLOTS:
     void kernelWithoutPythonVersionIsRefused();
     void pythonExceptionIsClearError();
     void killedInterpreterIsReported();
+    void baselineCorePinsTheInterpreterDuringEachBatch();
     void killedPoolProcessIsReportedNotAwaited();
     void cancelLeavesNoProcess_data();
     void cancelLeavesNoProcess();
@@ -419,6 +421,39 @@ void TestPython::pythonExceptionIsClearError()
     const Outcome o = execute(*b, *fib, { 10, 99 }, 2, control, spans);
     QVERIFY(o.threw);
     QVERIFY2(o.message.contains(QStringLiteral("RuntimeError: fib: input 99 is above 50")), qPrintable(o.message));
+}
+
+void TestPython::baselineCorePinsTheInterpreterDuringEachBatch()
+{
+    const QList<int> cpus = allowedCpus();
+    const auto b = backend(QStringLiteral("python-sequential"));
+    const auto k = KernelRegistry::create(QStringLiteral("spin"));
+    RunControl control;
+    QList<TaskSpan> spans;
+    // A first batch starts the interpreter (unpinned: nothing asked yet).
+    QVERIFY(!execute(*b, *k, { 1 }, 1, control, spans).threw);
+    const qint64 interpreter = descendants().value(0);
+    QVERIFY(interpreter > 0);
+    QCOMPARE(threadAffinity(interpreter), cpus);
+
+    b->pinTasks(cpus.last());
+    QList<int> during;
+    const Outcome o = execute(*b, *k, { 400 }, 1, control, spans, [&] {
+        QThread::msleep(200); // the task spins 400 ms
+        during = threadAffinity(interpreter);
+    });
+    QVERIFY2(!o.threw, qPrintable(o.message));
+    QCOMPARE(descendants().value(0), interpreter); // the same interpreter, kept between batches
+    QCOMPARE(during, QList<int> { cpus.last() });
+    QCOMPARE(threadAffinity(interpreter), cpus); // given back when the batch ended
+
+    b->pinTasks(-1);
+    const Outcome unpinned = execute(*b, *k, { 400 }, 1, control, spans, [&] {
+        QThread::msleep(200);
+        during = threadAffinity(interpreter);
+    });
+    QVERIFY(!unpinned.threw);
+    QCOMPARE(during, cpus);
 }
 
 void TestPython::killedInterpreterIsReported()

@@ -148,6 +148,7 @@ Group groupOf(const OptionDescriptor& d)
     case Option::Chunksize:
     case Option::TaskTimeout:
     case Option::OnError:
+    case Option::BaselineCore:
         return Group::Process;
     case Option::SwitchInterval:
     case Option::ReleaseGil:

@@ -5,6 +5,7 @@
 #include "charts/efficiencychart.h"
 #include "charts/speedupchart.h"
 #include "charts/walltimechart.h"
+#include "environment.h"
 #include "experimentpanel.h"
 #include "experimentspec.h"
 #include "export/csvexport.h"
@@ -170,6 +171,9 @@ MainWindow::MainWindow(QWidget* parent)
     m_status = new QLabel;
     m_status->setObjectName(QStringLiteral("status"));
     statusBar()->addWidget(m_status, 1);
+    m_environment = new QLabel;
+    m_environment->setObjectName(QStringLiteral("environment"));
+    statusBar()->addPermanentWidget(m_environment);
     statusBar()->addPermanentWidget(m_progress);
 
     m_redrawTimer = new QTimer(this);
@@ -503,6 +507,24 @@ void MainWindow::redraw()
     m_efficiency->setResult(m_result);
     m_timeline->setResult(m_result);
     showWarnings();
+    showEnvironment();
+}
+
+void MainWindow::showEnvironment()
+{
+    // Nothing before the first run: there is no measured machine to describe yet.
+    const Environment& env = m_result.environment;
+    if (env.logicalCores <= 0) {
+        m_environment->clear();
+        m_environment->setToolTip({});
+        return;
+    }
+    m_environment->setText(env.coresText());
+    m_environment->setToolTip(tr("%1 · %n logical core(s) · measured at the run's start: a fixed loop timed on each "
+                                 "core; cores more than %2% apart are called unequal",
+        nullptr, env.logicalCores)
+                                  .arg(env.cpu)
+                                  .arg(qRound(100 * kUnequalCoresThreshold)));
 }
 
 void MainWindow::showWarnings()

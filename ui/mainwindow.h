@@ -99,6 +99,7 @@ private:
     void onFinished(const RunResult& result);
     void redraw();
     void showWarnings();
+    void showEnvironment();
     void setRunning(bool running);
     void exportDataInteractively();
     void exportChartInteractively();
@@ -125,6 +126,7 @@ private:
     QSortFilterProxyModel* m_proxy = nullptr;
     QProgressBar* m_progress = nullptr;
     QLabel* m_status = nullptr;
+    QLabel* m_environment = nullptr; // the shown run's cores: their speeds, where the baseline ran
     QAction* m_runAction = nullptr;
     QAction* m_cancelAction = nullptr;
     QTimer* m_redrawTimer = nullptr;

@@ -119,12 +119,14 @@ Result<QString> cpus(bool json)
         return QString::fromUtf8(QJsonDocument(array).toJson());
     QString text = columns(rows);
     const double spread = calibration->spread();
-    text += spread > 0.05
-        ? QStringLiteral(
-            "The slowest core is %1 slower than the fastest: a baseline measured there overstates speedups "
-            "by up to %2.\n")
-              .arg(Format::percent(spread), Format::percent(1 / (1 - spread) - 1))
-        : QStringLiteral("The cores are within 5% of each other (median of %1 rounds).\n").arg(calibration->rounds);
+    text += calibration->unequal() ? QStringLiteral(
+                "The slowest core is %1 slower than the fastest: a baseline measured there overstates speedups "
+                "by up to %2 (parlab run --baseline-core fastest pins the baseline to core %3).\n")
+                                         .arg(Format::percent(spread), Format::percent(1 / (1 - spread) - 1))
+                                         .arg(fastest)
+                                   : QStringLiteral("The cores are within %1% of each other (median of %2 rounds).\n")
+                                         .arg(qRound(100 * kUnequalCoresThreshold))
+                                         .arg(calibration->rounds);
     return text;
 }
 

@@ -54,6 +54,11 @@ public:
     // What runs the tasks when it is not this program (an interpreter and its version); empty otherwise.
     // Called after configure().
     virtual QString runtime() const { return {}; }
+    // Runs the tasks of every following execute on CPU `cpu` alone and lets them run anywhere again when that
+    // execute ends (option baseline_core `fastest`: a baseline measured on the fastest core); -1 lifts the pin.
+    // The runner asks only the backends whose facts list Option::BaselineCore; an execute that cannot pin throws
+    // BackendError naming the CPU.
+    virtual void pinTasks(int cpu) { Q_UNUSED(cpu); }
 
     virtual void execute(
         const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control, QList<TaskSpan>& spans)

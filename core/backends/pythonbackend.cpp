@@ -191,6 +191,7 @@ BackendFacts PythonBackend::facts(Mode mode)
                                            "the python-* baseline");
         facts.workerNoun = QStringLiteral("thread");
         facts.usesWorkers = false;
+        facts.options.append(Option::BaselineCore);
         facts.create = [] { return std::unique_ptr<Backend>(std::make_unique<PythonBackend>(Mode::Sequential)); };
         break;
     case Mode::Threads:
@@ -333,6 +334,7 @@ double PythonBackend::liveChildCpuSeconds() const
 
 void PythonBackend::stopInterpreter()
 {
+    m_pin.release(); // while the pid is still the interpreter's
     if (m_child)
         m_child->stop();
     m_child.reset();
@@ -444,6 +446,19 @@ void PythonBackend::execute(
     if (!m_child || m_child->poll() || m_childWorkers != parallel) {
         stopInterpreter();
         startInterpreter(parallel, control);
+    }
+
+    // Given back however the batch ends; where the interpreter stops, stopInterpreter() gave it back already.
+    struct Unpin {
+        ScopedPin& pin;
+        ~Unpin() { pin.release(); }
+    } unpin { m_pin };
+    if (m_taskCpu >= 0) {
+        if (const Result<void> pinned = m_pin.pin(m_child->pid(), m_taskCpu); !pinned)
+            fail(QStringLiteral("cannot pin the Python interpreter (pid %1) to core %2: %3")
+                     .arg(m_child->pid())
+                     .arg(m_taskCpu)
+                     .arg(pinned.error()));
     }
 
     QJsonArray list;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "backend.h"
+#include "cpus.h"
 #include "result.h"
 #include "runoptions.h"
 
@@ -45,6 +46,8 @@ public:
     void configure(const RunOptions& options) override;
 
     QString runtime() const override { return runtimeWith(m_options); }
+    // python-sequential: pins the interpreter's main thread, which runs its loop, for each execute.
+    void pinTasks(int cpu) override { m_taskCpu = cpu; }
     double liveChildCpuSeconds() const override;
     void execute(const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
         QList<TaskSpan>& spans) override;
@@ -71,6 +74,10 @@ private:
     std::unique_ptr<ChildProcess> m_child;
     int m_childWorkers = 0;
     bool m_childEof = false;
+    int m_taskCpu = -1;
+    // The interpreter's pin during a batch, given back at its end and before the interpreter stops (so a pid
+    // reused after it cannot be touched).
+    ScopedPin m_pin;
 };
 
 } // namespace parlab

@@ -1,6 +1,7 @@
 #include "sequentialbackend.h"
 
 #include "context.h"
+#include "cpus.h"
 #include "optiondescriptor.h"
 #include "runoptions.h"
 
@@ -94,7 +95,7 @@ BackendFacts SequentialBackend::facts()
         .description = QStringLiteral("the baseline: inputs one after another in the runner thread"),
         .workerNoun = QStringLiteral("thread"),
         .usesWorkers = false,
-        .options = { Option::TaskTimeout },
+        .options = { Option::TaskTimeout, Option::BaselineCore },
         .create = [] { return std::unique_ptr<Backend>(std::make_unique<SequentialBackend>()); } };
 }
 
@@ -110,6 +111,13 @@ void SequentialBackend::execute(
     Context context(control, 0);
     spans.resize(inputs.size());
     TaskWatchdog watchdog(control, m_taskTimeoutS);
+    // After the watchdog started: a thread inherits its starter's CPUs, and the watchdog need not share the core.
+    ScopedPin pin;
+    if (m_taskCpu >= 0) {
+        if (const Result<void> pinned = pin.pin(0, m_taskCpu); !pinned)
+            throw BackendError(
+                QStringLiteral("cannot pin the baseline to core %1: %2").arg(m_taskCpu).arg(pinned.error()));
+    }
     for (int i = 0; i < inputs.size(); ++i) {
         if (control.shouldStop())
             throw Cancelled();

@@ -13,11 +13,14 @@ public:
 
     QString id() const override { return QStringLiteral("sequential"); }
     void configure(const RunOptions& options) override;
+    // Pins the calling (runner) thread, which runs the tasks, for each execute.
+    void pinTasks(int cpu) override { m_taskCpu = cpu; }
     void execute(const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
         QList<TaskSpan>& spans) override;
 
 private:
     double m_taskTimeoutS = 0;
+    int m_taskCpu = -1;
 };
 
 } // namespace parlab

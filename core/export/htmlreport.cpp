@@ -400,6 +400,12 @@ QString environmentSection(const RunResult& result)
     };
     if (!env.governor.isEmpty())
         rows.append({ QStringLiteral("CPU governor"), escape(env.governor) });
+    rows.append({ QStringLiteral("core speeds"), escape(env.coresText()) });
+    for (const CoreSpeed& core : env.cores.cores)
+        rows.append({ QStringLiteral("core %1").arg(core.cpu),
+            escape(QStringLiteral("%1 relative speed, %2 per calibration loop%3")
+                       .arg(QString::number(core.relative, 'f', 3), Format::duration(core.loopS),
+                           core.cpu == env.baselineCpu ? QStringLiteral(" (the baselines ran here)") : QString())) });
     return QStringLiteral("<h2 id=\"environment\">Environment</h2>\n") + facts(rows);
 }
 

@@ -95,7 +95,7 @@ QJsonValue JsonExport::number(double value)
 
 QJsonObject JsonExport::environmentObject(const Environment& env)
 {
-    return {
+    QJsonObject object {
         { QStringLiteral("cpu"), env.cpu },
         { QStringLiteral("logical_cores"), env.logicalCores },
         { QStringLiteral("os"), env.os },
@@ -103,7 +103,19 @@ QJsonObject JsonExport::environmentObject(const Environment& env)
         { QStringLiteral("compiler"), env.compiler },
         { QStringLiteral("build_type"), env.buildType },
         { QStringLiteral("load_avg"), number(env.loadAverage) },
+        { QStringLiteral("baseline_cpu"), env.baselineCpu >= 0 ? QJsonValue(env.baselineCpu) : QJsonValue() },
     };
+    // Left out when not measured, as in an export of 0.1: a reader then knows the speeds are unknown.
+    if (!env.cores.cores.isEmpty()) {
+        QJsonArray cores;
+        for (const CoreSpeed& core : env.cores.cores)
+            cores.append(QJsonObject { { QStringLiteral("cpu"), core.cpu }, { QStringLiteral("loop_s"), core.loopS },
+                { QStringLiteral("relative_speed"), core.relative } });
+        object.insert(QStringLiteral("core_speeds"),
+            QJsonObject { { QStringLiteral("rounds"), env.cores.rounds },
+                { QStringLiteral("wall_s"), number(env.cores.wallS) }, { QStringLiteral("cores"), cores } });
+    }
+    return object;
 }
 
 QJsonObject JsonExport::specObject(const ExperimentSpec& s)

@@ -38,6 +38,10 @@ enum class Names { Unchecked, Checked };
 constexpr CountRange kAnyInteger { std::numeric_limits<qint64>::min(), std::numeric_limits<qint64>::max() };
 // A count stored in an int with no range of its own, 0 for unknown (environment.logical_cores).
 constexpr CountRange kCountInInt { 0, std::numeric_limits<int>::max() };
+// A CPU number (environment.core_speeds, environment.baseline_cpu).
+constexpr CountRange kCpuNumber { 0, kCpuSetSize - 1 };
+// Rounds of a core calibration: at least one.
+constexpr CountRange kCalibrationRounds { 1, std::numeric_limits<int>::max() };
 
 // Not named fail: that is parlab::fail (result.h), which a helper of that name here would hide from the files
 // batched with this one in a unity build.
@@ -124,6 +128,55 @@ quint64 checksum(const QJsonValue& value, const QString& field)
     return value.toString().toULongLong(nullptr, 16);
 }
 
+// environment.core_speeds: each core's loop time and speed relative to the fastest, as measured; a file that
+// leaves relative_speed out gets it from the loop times.
+CpuCalibration coreSpeeds(const QJsonObject& o, const QString& path)
+{
+    CpuCalibration calibration;
+    calibration.rounds
+        = int(count(o.value(QStringLiteral("rounds")), join(path, QStringLiteral("rounds")), kCalibrationRounds));
+    if (o.contains(QStringLiteral("wall_s")))
+        calibration.wallS = figure(o.value(QStringLiteral("wall_s")), join(path, QStringLiteral("wall_s")));
+    const QString coresPath = join(path, QStringLiteral("cores"));
+    const QJsonArray cores = array(o.value(QStringLiteral("cores")), coresPath);
+    if (cores.isEmpty())
+        refuse(coresPath,
+            QStringLiteral("expected at least one core, got none (leave core_speeds out when the cores "
+                           "were not measured)"));
+    double fastest = std::numeric_limits<double>::infinity();
+    QList<bool> stated;
+    for (qsizetype i = 0; i < cores.size(); ++i) {
+        const QString field = indexed(coresPath, i);
+        const QJsonObject core = object(cores.at(i), field);
+        CoreSpeed speed;
+        speed.cpu = int(count(core.value(QStringLiteral("cpu")), join(field, QStringLiteral("cpu")), kCpuNumber));
+        // Named by the list: either of the two may be the wrong one.
+        if (calibration.find(speed.cpu))
+            refuse(coresPath, QStringLiteral("CPU %1 appears twice").arg(speed.cpu));
+        const QString loopField = join(field, QStringLiteral("loop_s"));
+        speed.loopS = orRefuse(JsonField::number(core.value(QStringLiteral("loop_s")), 0), loopField);
+        if (speed.loopS <= 0)
+            refuse(loopField, QStringLiteral("0 is out of range, use a number above 0"));
+        stated.append(core.contains(QStringLiteral("relative_speed")));
+        if (stated.constLast()) {
+            const QString relativeField = join(field, QStringLiteral("relative_speed"));
+            speed.relative
+                = orRefuse(JsonField::number(core.value(QStringLiteral("relative_speed")), 0), relativeField);
+            if (speed.relative <= 0 || speed.relative > 1)
+                refuse(relativeField,
+                    QStringLiteral("%1 is out of range, use a number above 0 and at most 1 (the fastest core)")
+                        .arg(JsonField::numberText(speed.relative)));
+        }
+        fastest = std::min(fastest, speed.loopS);
+        calibration.cores.append(speed);
+    }
+    for (qsizetype i = 0; i < calibration.cores.size(); ++i) {
+        if (!stated[i])
+            calibration.cores[i].relative = fastest / calibration.cores[i].loopS;
+    }
+    return calibration;
+}
+
 Environment environment(const QJsonObject& o)
 {
     const QString path = QStringLiteral("environment");
@@ -139,6 +192,19 @@ Environment environment(const QJsonObject& o)
     if (o.contains(QStringLiteral("load_avg"))) // null: not known where the run was measured
         env.loadAverage = figure(o.value(QStringLiteral("load_avg")), join(path, QStringLiteral("load_avg")));
     env.governor = string(o, path, QStringLiteral("governor"), false);
+    if (o.contains(QStringLiteral("core_speeds")))
+        env.cores
+            = coreSpeeds(object(o.value(QStringLiteral("core_speeds")), join(path, QStringLiteral("core_speeds"))),
+                join(path, QStringLiteral("core_speeds")));
+    // null: not pinned; absent: written before ParLab pinned baselines, which ran unpinned.
+    if (const QJsonValue pinned = o.value(QStringLiteral("baseline_cpu")); !pinned.isNull() && !pinned.isUndefined()) {
+        const QString field = join(path, QStringLiteral("baseline_cpu"));
+        env.baselineCpu = int(count(pinned, field, kCpuNumber));
+        // Named by the environment: the pin or the list of cores may be the wrong one.
+        if (!env.cores.cores.isEmpty() && !env.cores.find(env.baselineCpu))
+            refuse(path,
+                QStringLiteral("baseline_cpu %1 is not one of the cores measured in core_speeds").arg(env.baselineCpu));
+    }
     return env;
 }
 

@@ -1,5 +1,6 @@
 #include "texttable.h"
 
+#include "environment.h"
 #include "experimentspec.h"
 #include "formatting.h"
 #include "measurement.h"
@@ -174,7 +175,8 @@ QString Report::alignedText(const Table& table)
 
 QString Report::toText(const RunResult& result, bool explain)
 {
-    QString out = title(result) + QStringLiteral("\n\n") + alignedText(summary(result));
+    QString out = title(result) + QStringLiteral("\ncores: ") + result.environment.coresText() + QStringLiteral("\n\n")
+        + alignedText(summary(result));
     if (const Table lost = losses(result); explain && !lost.rows.isEmpty())
         out += QStringLiteral("\nwhere the time went (% of workers x wall time, the median repeat):\n")
             + alignedText(lost);

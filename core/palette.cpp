@@ -43,6 +43,31 @@ constexpr Palette::Colour kSpare[] = {
 
 constexpr Palette::Colour kReference { 0x636c76, 0x8d96a0 };
 
+constexpr Palette::Colour kRunning { 0x2ea043, 0x3fb950 };
+constexpr Palette::Colour kWaiting { 0xd93a30, 0xf85149 };
+constexpr Palette::Colour kReleased { 0x8c8c8c, 0x8b949e };
+
+struct KnownPart {
+    const char* key = nullptr;
+    Palette::Colour colour;
+};
+
+// Useful, then the parts of lost time in Accounting::parts() order. Brown, gold, sky blue, violet, red, orange, teal:
+// each far from its neighbours in a bar, and lighter or darker than the backend hue it comes nearest to (the bars are
+// coloured by part, never by backend, so the two sets only have to read as different kinds of thing).
+constexpr KnownPart kParts[] = {
+    { "useful", kRunning },
+    { "startup", { 0x8d5524, 0xc8905a } },
+    { "dispatch", { 0xc9a100, 0xf2d04c } },
+    { "imbalance", { 0x4c9bd6, 0x86c2f2 } },
+    { "slowdown", { 0x7b5fc7, 0xab96ee } },
+    { "lock_wait", kWaiting },
+    { "cpu_wait", { 0xe8710a, 0xffa24f } },
+    { "blocked", { 0x0f8b8d, 0x40c9cb } },
+};
+// What the named parts do not cover: present, but quieter than any of them.
+constexpr Palette::Colour kUnexplained { 0xb3b8bd, 0x5f666e };
+
 size_t stableHash(const QString& text)
 {
     // qHash is seeded per process; a colour must not change between runs.
@@ -103,13 +128,22 @@ Palette::Colour Palette::lockState(LockState state)
     // Mid lightness on light backgrounds, brighter on dark ones; the grey stays quieter than both.
     switch (state) {
     case LockState::Running:
-        return { 0x2ea043, 0x3fb950 };
+        return kRunning;
     case LockState::Waiting:
-        return { 0xd93a30, 0xf85149 };
+        return kWaiting;
     case LockState::Released:
-        return { 0x8c8c8c, 0x8b949e };
+        return kReleased;
     }
-    return { 0x8c8c8c, 0x8b949e };
+    return kReleased;
+}
+
+Palette::Colour Palette::lossPart(const QString& key)
+{
+    for (const KnownPart& part : kParts) {
+        if (key == QLatin1String(part.key))
+            return part.colour;
+    }
+    return kUnexplained;
 }
 
 Palette::Colour Palette::task(bool alternate)

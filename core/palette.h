@@ -9,9 +9,9 @@ namespace parlab {
 enum class LockState : quint8;
 
 // ParLab's one palette: the colour of every backend, of the three lock states and of the reference lines
-// (ideal speedup, lpt bound, 100% efficiency, a baseline's median), with the line style and width each is
-// drawn in. The window's charts and timeline (ui/, through ChartStyle) and the HTML report's SVG charts and
-// timeline (core/export/) both read it, so one run looks the same in both.
+// (ideal speedup, lpt bound, 100% efficiency, a baseline's median) and of the parts of the time lost, with the line
+// style and width each is drawn in. The window's charts and timeline (ui/, through ChartStyle) and the HTML report's
+// SVG charts and timeline (core/export/) both read it, so one run looks the same in both.
 //
 // Core cannot link QtGui, so colours are plain 0xRRGGBB values; ChartStyle turns them into QColor and QPen,
 // SvgCharts into CSS. Every colour comes in two shades, one for light backgrounds and one for dark ones: the
@@ -61,6 +61,13 @@ Colour referenceColour();
 Colour lockState(LockState state);
 // Task bars in a timeline: a blue that neither lock colour is, and a lighter one so neighbours part.
 Colour task(bool alternate);
+
+// The accounting of lost speedup ("where the time went"): by key, "useful" (Accounting::useful()) and each of
+// Accounting::parts() ("startup", "cpu_wait", ...). Hues far apart from each other so that a stacked bar reads
+// part by part; useful is the green of a running lock state and lock_wait the red of a waiting one, so the bar and
+// the timeline agree; unexplained is a neutral grey, quieter than every named part. A key that is no part gets
+// the neutral too.
+Colour lossPart(const QString& key);
 
 // "#1764bb" for CSS and SVG.
 QString hex(Rgb rgb);

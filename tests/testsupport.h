@@ -218,4 +218,22 @@ inline QString lockedTaskProblem(const QList<parlab::TaskSpan>& spans)
     return {};
 }
 
+// Gives every repeat of `m` an account of where its workers x wall time went: the given seconds of start-up,
+// dispatch, idle tail and runnable-without-a-core inside tasks, the rest of it on the CPU in tasks. A baseline
+// accounted with zeros ran its tasks on the CPU all its wall time.
+inline void account(parlab::Measurement& m, double startupS, double dispatchS, double tailS, double waitS)
+{
+    m.accounts.clear();
+    for (double wallS : std::as_const(m.samplesS)) {
+        parlab::RepeatAccount a;
+        a.startupS = startupS;
+        a.dispatchS = dispatchS;
+        a.tailS = tailS;
+        a.taskS = double(m.workers) * wallS - startupS - dispatchS - tailS;
+        a.taskWaitS = waitS;
+        a.taskCpuS = a.taskS - waitS;
+        m.accounts.append(a);
+    }
+}
+
 } // namespace testsupport

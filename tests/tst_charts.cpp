@@ -5,16 +5,22 @@
 #include "charts/chartexport.h"
 #include "charts/chartstyle.h"
 #include "charts/efficiencychart.h"
+#include "charts/losschart.h"
 #include "charts/speedupchart.h"
 #include "charts/walltimechart.h"
+#include "export/formatting.h"
 #include "measurement.h"
+#include "palette.h"
 #include "runresult.h"
 #include "stats/analysis.h"
+#include "stats/losses.h"
 #include "testsupport.h"
 
 #include <QAbstractAxis>
 #include <QAction>
+#include <QApplication>
 #include <QAreaSeries>
+#include <QBarSet>
 #include <QChart>
 #include <QElapsedTimer>
 #include <QFile>
@@ -22,8 +28,10 @@
 #include <QLegend>
 #include <QLegendMarker>
 #include <QLineSeries>
+#include <QStackedBarSeries>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolTip>
 #include <QValueAxis>
 #include <QXmlStreamReader>
 #include <algorithm>
@@ -58,6 +66,44 @@ RunResult classicResult()
     r.bounds.taskCostsS = { 0.304, 0.188, 0.116, 0.072, 0.044, 0.028 };
     analyse(r);
     return r;
+}
+
+// The classic run with every repeat accounted, so that each measurement knows where its time went. threads x2
+// (median repeat 0.46 s, 0.92 worker-seconds) had 0.01 s start-up, 0.01 s dispatch, a 0.05 s idle tail and
+// 0.1 s runnable without a core; the rest of it, 0.75 s, on the CPU: less than the baseline's 0.80 s, a negative
+// slowdown.
+RunResult accountedResult()
+{
+    RunResult r = classicResult();
+    for (Measurement& m : r.measurements) {
+        if (m.backend == QStringLiteral("sequential"))
+            testsupport::account(m, 0, 0, 0, 0);
+        else if (m.backend == QStringLiteral("threads") && m.workers == 2)
+            testsupport::account(m, 0.01, 0.01, 0.05, 0.1);
+        else
+            testsupport::account(m, 0.02, 0.01 * m.workers, 0.02 * m.workers, 0.01);
+    }
+    analyse(r);
+    return r;
+}
+
+// Useful, then the parts: the order the loss chart stacks them in.
+QList<const Accounting::Part*> lossSegments()
+{
+    QList<const Accounting::Part*> segments { &Accounting::useful() };
+    for (const Accounting::Part& part : Accounting::parts())
+        segments.append(&part);
+    return segments;
+}
+
+int segmentOf(const char* key)
+{
+    const QList<const Accounting::Part*> segments = lossSegments();
+    for (int s = 0; s < int(segments.size()); ++s) {
+        if (qstrcmp(segments[s]->key, key) == 0)
+            return s;
+    }
+    return -1;
 }
 
 QLineSeries* lineNamed(QChartView& view, const QString& name)
@@ -142,6 +188,10 @@ private Q_SLOTS:
     void wallTimeUnitFollowsTheData();
     void efficiencyInPercentUnderFullLine();
     void legendWrapsBelowThePlot();
+    void lossBarsStackEachMeasurementsAccount();
+    void lossBarsHangNegativePartsBelowZero();
+    void lossBarHoverNamesThePartInPercentAndSeconds();
+    void lossChartSaysWhatItNeedsBeforeASplit();
     void chartsFollowADarkPalette();
     void backendColoursAreStableAndDistinct();
     void exportsWriteValidFiles_data();
@@ -596,6 +646,166 @@ void TestCharts::setResultIsCheap()
     }
     // Generous: a figure printed for humans, a bound only against pathological slowness.
     QVERIFY(setOnly[0] / rounds < 50'000'000);
+}
+
+void TestCharts::lossBarsStackEachMeasurementsAccount()
+{
+    RunResult r = accountedResult();
+    LossChart chart;
+    chart.setPalette(lightPalette());
+    chart.setResult(r);
+
+    // One bar per measurement with a split, in the run's order; the baseline is the yardstick and has none.
+    QStringList labels;
+    QList<const Measurement*> shown;
+    for (const Measurement& m : r.measurements) {
+        QVERIFY2(std::isfinite(m.losses.useful), qPrintable(m.label()));
+        if (m.backend != QStringLiteral("sequential")) {
+            labels.append(m.label());
+            shown.append(&m);
+        }
+    }
+    QCOMPARE(chart.barLabels(), labels);
+    QVERIFY(chart.emptyText().isEmpty());
+
+    // A segment per part, useful first, in the palette's colour; each bar's segments are the measurement's
+    // Losses in percent, and add up to 100.
+    const QList<const Accounting::Part*> segments = lossSegments();
+    QCOMPARE(chart.segmentCount(), int(segments.size()));
+    for (int s = 0; s < chart.segmentCount(); ++s) {
+        QBarSet* set = chart.segment(s);
+        QCOMPARE(set->label(), QLatin1String(segments[s]->label));
+        QCOMPARE(set->color(), QColor(QRgb(Palette::lossPart(QLatin1String(segments[s]->key)).light)));
+        QCOMPARE(set->count(), int(shown.size()));
+    }
+    for (int bar = 0; bar < int(shown.size()); ++bar) {
+        double total = 0;
+        for (int s = 0; s < chart.segmentCount(); ++s) {
+            const double want = shown[bar]->losses.*segments[s]->share * 100.0;
+            QVERIFY2(std::abs(chart.segment(s)->at(bar) - want) < 1e-9, qPrintable(shown[bar]->label()));
+            total += chart.segment(s)->at(bar);
+        }
+        QVERIFY2(std::abs(total - 100.0) < 1e-6, qPrintable(QString::number(total)));
+    }
+    // Worked by hand for threads x2: 0.80 s of the baseline's work in 0.92 worker-seconds, 0.1 s waiting for a core.
+    QCOMPARE(labels.at(1), QStringLiteral("threads x2"));
+    QVERIFY(std::abs(chart.segment(segmentOf("useful"))->at(1) - 80.0 / 0.92) < 1e-9);
+    QVERIFY(std::abs(chart.segment(segmentOf("cpu_wait"))->at(1) - 10.0 / 0.92) < 1e-9);
+
+    // The ideal: a line at 100% across every bar.
+    QLineSeries* ideal = lineNamed(chart, QStringLiteral("ideal (100%: every worker-second useful)"));
+    QVERIFY(ideal);
+    QCOMPARE(ideal->points(), (QList<QPointF> { QPointF(-0.5, 100), QPointF(double(shown.size()) - 0.5, 100) }));
+
+    // Live: a repeat more for threads x4 changes its bar, in the same sets; a dark palette restyles them.
+    QBarSet* useful = chart.segment(0);
+    Measurement& four = r.measurements[3];
+    QCOMPARE(four.label(), QStringLiteral("threads x4"));
+    four.samplesS = { 0.26, 0.26, 0.26, 0.26, 0.26 };
+    testsupport::account(four, 0.02, 0.04, 0.08, 0.01);
+    analyse(r);
+    chart.setResult(r);
+    QCOMPARE(chart.segment(0), useful);
+    QVERIFY(std::abs(useful->at(2) - 80.0 / (4 * 0.26)) < 1e-9);
+    chart.setPalette(darkPalette());
+    for (int s = 0; s < chart.segmentCount(); ++s)
+        QCOMPARE(chart.segment(s)->color(), QColor(QRgb(Palette::lossPart(QLatin1String(segments[s]->key)).dark)));
+}
+
+void TestCharts::lossBarsHangNegativePartsBelowZero()
+{
+    const RunResult r = accountedResult();
+    const Measurement& two = r.measurements[2];
+    QCOMPARE(two.label(), QStringLiteral("threads x2"));
+    // Its tasks ran 0.05 s less on the CPU than the baseline's: a slowdown of -0.05 / 0.92.
+    QVERIFY(std::abs(two.losses.slowdown + 0.05 / 0.92) < 1e-9);
+
+    LossChart chart;
+    chart.setPalette(lightPalette());
+    chart.resize(900, 600);
+    chart.setResult(r);
+    chart.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&chart));
+    const int slowdown = segmentOf("slowdown");
+    QCOMPARE(chart.segment(slowdown)->at(1), two.losses.slowdown * 100.0);
+    auto* value = qobject_cast<QValueAxis*>(chart.chart()->axes(Qt::Vertical).value(0));
+    QVERIFY(value);
+    QVERIFY2(value->min() <= two.losses.slowdown * 100.0, qPrintable(QString::number(value->min())));
+
+    // Drawn: the slowdown hangs from the zero line down, in its colour; useful stands on the zero line; the bar
+    // above zero reaches past 100% by what hangs below, its top being the last part above zero.
+    QApplication::processEvents();
+    const QImage image = chart.grab().toImage();
+    auto* series = qobject_cast<QStackedBarSeries*>(chart.chart()->series().value(0));
+    QVERIFY(series);
+    auto pixel = [&](double percent) {
+        const QPointF scene = chart.chart()->mapToPosition(QPointF(1, percent), series);
+        return image.pixelColor(chart.mapFromScene(scene));
+    };
+    auto colourOf = [](const char* key) { return QColor(QRgb(Palette::lossPart(QLatin1String(key)).light)); };
+    QCOMPARE(pixel(two.losses.slowdown * 100.0 / 2), colourOf("slowdown"));
+    QCOMPARE(pixel(two.losses.useful * 100.0 / 2), colourOf("useful"));
+    double above = 0;
+    for (const Accounting::Part* part : lossSegments())
+        above += std::max(0.0, two.losses.*part->share * 100.0);
+    QVERIFY(std::abs(above - 100.0 + two.losses.slowdown * 100.0) < 1e-6);
+    QCOMPARE(pixel(above - 2), colourOf("cpu_wait"));
+}
+
+void TestCharts::lossBarHoverNamesThePartInPercentAndSeconds()
+{
+    const RunResult r = accountedResult();
+    const Measurement& two = r.measurements[2];
+    LossChart chart;
+    chart.resize(900, 600);
+    chart.setResult(r);
+    chart.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&chart));
+
+    const int cpuWait = segmentOf("cpu_wait");
+    const QString text = chart.segmentText(1, cpuWait);
+    // The part, its share and its seconds: the 0.1 s the account says threads x2's tasks waited for a core.
+    const double seconds = two.losses.cpuWait * (2 * two.samplesS[two.medianRepeat]);
+    QVERIFY(std::abs(seconds - 0.1) < 1e-9);
+    QVERIFY2(text.startsWith(QStringLiteral("threads x2 — waiting for a core: ")), qPrintable(text));
+    QVERIFY2(text.contains(Format::percent(two.losses.cpuWait)), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("= ") + Format::duration(0.1)), qPrintable(text));
+    QVERIFY2(text.contains(QLatin1String(Accounting::parts().at(cpuWait - 1).meaning)), qPrintable(text));
+    // A negative part says what below zero means.
+    QVERIFY2(chart.segmentText(1, segmentOf("slowdown")).contains(QStringLiteral("below zero")),
+        qPrintable(chart.segmentText(1, segmentOf("slowdown"))));
+    QVERIFY(chart.segmentText(99, 0).isEmpty());
+
+    // Hovering the segment shows that text as the tooltip.
+    auto* series = qobject_cast<QStackedBarSeries*>(chart.chart()->series().value(0));
+    QVERIFY(series);
+    Q_EMIT series->hovered(true, 1, chart.segment(cpuWait));
+    QTRY_COMPARE(QToolTip::text(), text);
+    Q_EMIT series->hovered(false, 1, chart.segment(cpuWait));
+    QTRY_VERIFY(!QToolTip::isVisible());
+}
+
+void TestCharts::lossChartSaysWhatItNeedsBeforeASplit()
+{
+    LossChart chart;
+    const QString needs
+        = QStringLiteral("No split yet: it needs a measured repeat of the baseline and of the backend.");
+    QCOMPARE(chart.emptyText(), needs);
+    // A run recorded without accounts: measured, but nothing to split.
+    chart.setResult(classicResult());
+    QVERIFY(chart.barLabels().isEmpty());
+    QCOMPARE(chart.emptyText(), needs);
+    auto* series = qobject_cast<QStackedBarSeries*>(chart.chart()->series().value(0));
+    QVERIFY(series);
+    QVERIFY(!series->isVisible());
+    QVERIFY(!chart.chart()->axes(Qt::Vertical).value(0)->isVisible());
+
+    chart.setResult(accountedResult());
+    QVERIFY(chart.emptyText().isEmpty());
+    QVERIFY(series->isVisible());
+    chart.clear();
+    QCOMPARE(chart.emptyText(), needs);
+    QVERIFY(chart.barLabels().isEmpty());
 }
 
 QTEST_MAIN(TestCharts)

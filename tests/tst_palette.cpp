@@ -6,19 +6,24 @@
 
 #include "charts/chartstyle.h"
 #include "charts/efficiencychart.h"
+#include "charts/losschart.h"
 #include "charts/speedupchart.h"
 #include "charts/walltimechart.h"
+#include "export/formatting.h"
 #include "export/htmlreport.h"
+#include "export/svgcharts.h"
 #include "measurement.h"
 #include "palette.h"
 #include "runresult.h"
 #include "stats/analysis.h"
+#include "stats/losses.h"
 #include "taskspan.h"
 #include "testsupport.h"
 #include "timeline/timelinepanel.h"
 #include "timeline/timelineview.h"
 
 #include <QAbstractSeries>
+#include <QBarSet>
 #include <QChart>
 #include <QImage>
 #include <QLineSeries>
@@ -84,6 +89,14 @@ RunResult oneRun()
         lock(0, LockState::Released, 500, 600), lock(1, LockState::Waiting, 0, 300),
         lock(1, LockState::Running, 300, 850) };
     gil.switches = { 40, 41 };
+    // Where the time went, for the baseline and threads: a split for each threads measurement, threads x2's with
+    // a negative slowdown (its tasks ran less on the CPU than the baseline's).
+    for (Measurement& m : r.measurements) {
+        if (m.backend == QStringLiteral("sequential"))
+            testsupport::account(m, 0, 0, 0, 0);
+        else if (m.backend == QStringLiteral("threads"))
+            testsupport::account(m, 0.01, 0.005 * m.workers, 0.02 * m.workers, m.workers == 2 ? 0.03 : 0.0);
+    }
     analyse(r);
     return r;
 }
@@ -356,6 +369,7 @@ private Q_SLOTS:
     void windowAndReportDrawBackendsAlike();
     void windowAndReportDrawReferenceLinesAlike();
     void windowAndReportDrawTheTimelineAlike();
+    void windowAndReportColourTheLossPartsAlike();
 
 private:
     RunResult m_run;
@@ -580,6 +594,88 @@ void TestPalette::windowAndReportDrawTheTimelineAlike()
             QVERIFY(!strips.isEmpty());
             for (const Node* strip : strips)
                 QCOMPARE(cssColour(m_css->value(strip, QStringLiteral("fill"), dark)), expected);
+        }
+    }
+}
+
+void TestPalette::windowAndReportColourTheLossPartsAlike()
+{
+    LossChart chart;
+    chart.setResult(m_run);
+    const Node* svg = svgLabelled(*m_report, QStringLiteral("Where the time went"));
+    QVERIFY(svg);
+    QList<const Accounting::Part*> segments { &Accounting::useful() };
+    for (const Accounting::Part& part : Accounting::parts())
+        segments.append(&part);
+    QCOMPARE(chart.segmentCount(), int(segments.size()));
+
+    // The same bars: threads at each worker count, in the run's order (the baseline and the accountless
+    // backends have none), each a stack of the segments in one order, bottom up, with the same values.
+    const QList<const Node*> bars = svg->find(QStringLiteral("g"), QStringLiteral("lossbar"));
+    QCOMPARE(chart.barLabels(),
+        (QStringList { QStringLiteral("threads x1"), QStringLiteral("threads x2"), QStringLiteral("threads x4") }));
+    QCOMPARE(bars.size(), qsizetype(chart.barLabels().size()));
+    bool negative = false;
+    const int workers[] = { 1, 2, 4 };
+    for (int bar = 0; bar < int(bars.size()); ++bar) {
+        const Measurement* m = m_run.find(QStringLiteral("threads"), workers[bar]);
+        QVERIFY(m);
+        int previous = -1;
+        double zero = -1; // the zero line: where useful stands
+        for (const Node* rect : bars[bar]->find(QStringLiteral("rect"))) {
+            const QString key = rect->attributes.value(QStringLiteral("data-part"));
+            int s = 0;
+            while (s < int(segments.size()) && QLatin1String(segments[s]->key) != key)
+                ++s;
+            QVERIFY2(s < int(segments.size()), qPrintable(key));
+            QVERIFY2(s > previous, qPrintable(key)); // stacking order
+            previous = s;
+            const double share = m->losses.*segments[s]->share;
+            QCOMPARE(chart.segment(s)->at(bar), share * 100.0);
+            const QString title = rect->find(QStringLiteral("title")).value(0)->allText();
+            QVERIFY2(title.startsWith(QStringLiteral("%1 — %2: %3")
+                                          .arg(m->label(), QLatin1String(segments[s]->label), Format::percent(share))),
+                qPrintable(title));
+            // Up from the zero line for a positive share, down from it for a negative one.
+            const double y = rect->attributes.value(QStringLiteral("y")).toDouble();
+            const double height = rect->attributes.value(QStringLiteral("height")).toDouble();
+            if (s == 0)
+                zero = y + height;
+            QVERIFY(zero > 0);
+            if (share < 0) {
+                negative = true;
+                QVERIFY2(y >= zero - 0.2, qPrintable(title));
+                QVERIFY2(title.contains(QStringLiteral("below zero")), qPrintable(title));
+            } else {
+                QVERIFY2(y + height <= zero + 0.2, qPrintable(title));
+            }
+        }
+    }
+    QVERIFY(negative); // threads x2's slowdown
+
+    for (const bool dark : { false, true }) {
+        chart.setPalette(dark ? darkPalette() : lightPalette());
+        QList<QColor> seen;
+        for (int s = 0; s < int(segments.size()); ++s) {
+            const QString key = QLatin1String(segments[s]->key);
+            const QColor expected(QRgb(Palette::lossPart(key).on(dark)));
+            // The window's bar set and every segment and legend swatch of the part in the report.
+            QCOMPARE(chart.segment(s)->color(), expected);
+            const QList<const Node*> rects = svg->find(QStringLiteral("rect"), SvgCharts::partClass(key));
+            QVERIFY2(!rects.isEmpty(), qPrintable(key));
+            for (const Node* rect : rects)
+                QCOMPARE(cssColour(m_css->value(rect, QStringLiteral("fill"), dark)), expected);
+            // Told apart: no two parts share a colour, and unexplained is the quietest (least saturated).
+            for (const QColor& other : std::as_const(seen))
+                QVERIFY2(std::abs(other.red() - expected.red()) + std::abs(other.green() - expected.green())
+                            + std::abs(other.blue() - expected.blue())
+                        > 60,
+                    qPrintable(key));
+            seen.append(expected);
+            if (key != QStringLiteral("unexplained"))
+                QVERIFY2(expected.hslSaturation()
+                        > QColor(QRgb(Palette::lossPart(QStringLiteral("unexplained")).on(dark))).hslSaturation(),
+                    qPrintable(key));
         }
     }
 }

@@ -3,6 +3,7 @@
 #include "atomicfile.h"
 #include "charts/chartexport.h"
 #include "charts/efficiencychart.h"
+#include "charts/losschart.h"
 #include "charts/speedupchart.h"
 #include "charts/walltimechart.h"
 #include "environment.h"
@@ -89,11 +90,15 @@ MainWindow::MainWindow(QWidget* parent)
     m_charts->addTab(m_speedup, tr("&Speedup"));
     m_charts->addTab(m_wallTime, tr("Wall &time"));
     m_charts->addTab(m_efficiency, tr("&Efficiency"));
+    m_losses = new LossChart;
+    m_losses->setObjectName(QStringLiteral("lossChart"));
+    // Alt+N: every other letter of the name already opens something in the Lab page.
+    m_charts->addTab(m_losses, tr("Where the time we&nt"));
     m_timeline = new TimelinePanel;
     m_timeline->setObjectName(QStringLiteral("timeline"));
     m_charts->addTab(m_timeline, tr("Time&line"));
     for (QChartView* view : { static_cast<QChartView*>(m_speedup), static_cast<QChartView*>(m_wallTime),
-             static_cast<QChartView*>(m_efficiency) })
+             static_cast<QChartView*>(m_efficiency), static_cast<QChartView*>(m_losses) })
         ChartExport::installContextMenu(view);
 
     m_warnings = new QLabel;
@@ -505,6 +510,7 @@ void MainWindow::redraw()
     m_speedup->setResult(m_result);
     m_wallTime->setResult(m_result);
     m_efficiency->setResult(m_result);
+    m_losses->setResult(m_result);
     m_timeline->setResult(m_result);
     showWarnings();
     showEnvironment();

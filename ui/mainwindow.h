@@ -20,6 +20,7 @@ class QTimer;
 namespace parlab {
 
 class EfficiencyChart;
+class LossChart;
 struct ExperimentSpec;
 class HistoryPanel;
 class LessonPanel;
@@ -53,6 +54,7 @@ public:
     SpeedupChart* speedupChart() const { return m_speedup; }
     WallTimeChart* wallTimeChart() const { return m_wallTime; }
     EfficiencyChart* efficiencyChart() const { return m_efficiency; }
+    LossChart* lossChart() const { return m_losses; }
     TimelinePanel* timelinePanel() const { return m_timeline; }
     HistoryStore* historyStore() const { return m_history.get(); }
     // The session of the run in flight or of the last run, or nullptr before the first run.
@@ -119,6 +121,7 @@ private:
     SpeedupChart* m_speedup = nullptr;
     WallTimeChart* m_wallTime = nullptr;
     EfficiencyChart* m_efficiency = nullptr;
+    LossChart* m_losses = nullptr;
     TimelinePanel* m_timeline = nullptr;
     QLabel* m_warnings = nullptr;
     QTableView* m_table = nullptr;

@@ -193,6 +193,15 @@ QString resultsSection(const RunResult& result)
                                "cover."),
                 QStringLiteral("muted"))
             + QLatin1Char('\n');
+        if (const QString chart = SvgCharts::lossChart(result); !chart.isEmpty())
+            html += QStringLiteral("<figure>\n") + chart
+                + element(QStringLiteral("figcaption"),
+                    QStringLiteral("The table as bars: useful at the bottom, then the parts in the table's order; %1: "
+                                   "ideal (100%). A part below zero (less than the baseline's own) hangs under the "
+                                   "zero line, so the parts above it minus those below make 100%. The baseline has "
+                                   "no bar: it is the yardstick. Hover a segment for its seconds.")
+                        .arg(Palette::styleName(Palette::reference(Palette::Reference::Ideal).style)))
+                + QStringLiteral("\n</figure>\n");
     }
     return html;
 }

@@ -5,6 +5,7 @@
 #include "measurement.h"
 #include "palette.h"
 #include "runresult.h"
+#include "stats/losses.h"
 #include "taskspan.h"
 #include "timeline/timeaxis.h"
 #include "timeline/timelinemodel.h"
@@ -455,6 +456,161 @@ QString SvgCharts::wallTimeChart(const RunResult& result)
         QStringLiteral("wall time (median, min … max)"));
 }
 
+namespace {
+// Useful, then the parts: the stacking order, bottom to top.
+QList<const Accounting::Part*> lossSegments()
+{
+    QList<const Accounting::Part*> segments { &Accounting::useful() };
+    for (const Accounting::Part& part : Accounting::parts())
+        segments.append(&part);
+    return segments;
+}
+} // namespace
+
+QString SvgCharts::partClass(const QString& key)
+{
+    return QStringLiteral("p-") + key;
+}
+
+QString SvgCharts::lossChart(const RunResult& result)
+{
+    struct Segment {
+        QString key;
+        QString label;
+        QString meaning;
+        double Losses::*share = nullptr;
+    };
+    QList<Segment> segments;
+    for (const Accounting::Part* part : lossSegments())
+        segments.append(
+            { QLatin1String(part->key), QLatin1String(part->label), QLatin1String(part->meaning), part->share });
+
+    QList<const Measurement*> bars;
+    double top = 1, bottom = 0;
+    for (const Measurement& m : result.measurements) {
+        // A baseline is the yardstick, 100% useful by definition: the window leaves it out too.
+        if (!BackendRegistry::usesWorkers(m.backend) || !std::isfinite(m.losses.useful))
+            continue;
+        bars.append(&m);
+        double above = 0, below = 0;
+        for (const Segment& s : std::as_const(segments)) {
+            const double v = m.losses.*s.share;
+            if (std::isfinite(v))
+                (v < 0 ? below : above) += v;
+        }
+        top = std::max(top, above);
+        bottom = std::min(bottom, below);
+    }
+    if (bars.isEmpty())
+        return {};
+
+    // Bars of one backend side by side, a gap between backends.
+    int groups = 0;
+    for (qsizetype i = 0; i < bars.size(); ++i)
+        groups += i == 0 || bars[i]->backend != bars[i - 1]->backend ? 1 : 0;
+    constexpr double groupGap = 0.5; // in bar widths
+    const double slots = double(bars.size()) + groupGap * (groups - 1);
+    const double band = std::clamp(760.0 / slots, 14.0, 46.0);
+    const double width = std::max(kChartWidth, kPlotLeft + 16 + slots * band + 16 + 14);
+    const double left = kPlotLeft, right = width - 14;
+    // Few bars stand in the middle of the plot rather than crowd its left.
+    const double indent = (right - left - 32 - slots * band) / 2;
+
+    // A value axis in percent that also reaches below zero when a part does.
+    const double step = niceStep((top - bottom) * 100 * 1.06, 6);
+    const double hi = std::ceil(top * 100 * 1.04 / step - 1e-9) * step;
+    const double lo = bottom < 0 ? std::floor(bottom * 100 * 1.04 / step + 1e-9) * step : 0.0;
+    auto y = [&](double percent) { return kPlotBottom - (kPlotBottom - kPlotTop) * (percent - lo) / (hi - lo); };
+
+    QString body;
+    for (double tick = lo; tick <= hi + step * 1e-6; tick += step) {
+        const double at = std::abs(tick) < step * 1e-6 ? 0.0 : tick;
+        body += line(left, y(at), right, y(at), QStringLiteral("grid"));
+        body += text(left - 6, y(at) + 4, QString::number(at, 'g', 6) + QLatin1Char('%'), QStringLiteral("tick"),
+            QStringLiteral("end"));
+    }
+
+    double x = left + 16 + indent;
+    QString groupLabels;
+    qsizetype groupStart = 0;
+    double groupX0 = x;
+    for (qsizetype i = 0; i < bars.size(); ++i) {
+        const Measurement& m = *bars[i];
+        if (i > 0 && m.backend != bars[i - 1]->backend) {
+            groupLabels += text((groupX0 + x) / 2, kPlotBottom + 32, bars[groupStart]->backend, QStringLiteral("group"),
+                QStringLiteral("middle"));
+            x += groupGap * band;
+            groupStart = i;
+            groupX0 = x;
+        }
+        const double x0 = x + band * 0.12, w = band * 0.76;
+        const double wallS
+            = m.medianRepeat >= 0 && m.medianRepeat < m.samplesS.size() ? m.samplesS[m.medianRepeat] : kUnknown;
+        const int workers = std::max(1, m.workers);
+        body += QStringLiteral("<g class=\"lossbar\">\n");
+        double up = 0, down = 0; // percent stacked so far above and below zero
+        for (const Segment& s : std::as_const(segments)) {
+            const double share = m.losses.*s.share;
+            if (!std::isfinite(share) || share == 0)
+                continue;
+            const double percent = share * 100;
+            const double from = share < 0 ? down : up;
+            const double to = from + percent;
+            (share < 0 ? down : up) = to;
+            QString tip = QStringLiteral("%1 — %2: %3").arg(m.label(), s.label, Format::percent(share));
+            if (std::isfinite(wallS))
+                tip += QStringLiteral(" of %1 workers × %2 = %3")
+                           .arg(workers)
+                           .arg(Format::duration(wallS), Format::duration(share * workers * wallS));
+            if (share < 0)
+                tip += QStringLiteral(" (below zero: less than in the baseline)");
+            tip += QStringLiteral("\n") + s.meaning;
+            const double yTop = y(std::max(from, to)), yBottom = y(std::min(from, to));
+            body += QStringLiteral("<rect class=\"part %1\" data-part=\"%2\" x=\"%3\" y=\"%4\" width=\"%5\" "
+                                   "height=\"%6\">%7</rect>\n")
+                        .arg(partClass(s.key), s.key, num(x0), num(yTop), num(w), num(std::max(0.1, yBottom - yTop)),
+                            tooltip(tip));
+        }
+        body += QStringLiteral("</g>\n");
+        body += text(x + band / 2, kPlotBottom + 16, QStringLiteral("x%1").arg(m.workers), QStringLiteral("tick"),
+            QStringLiteral("middle"));
+        x += band;
+    }
+    groupLabels += text((groupX0 + x) / 2, kPlotBottom + 32, bars[groupStart]->backend, QStringLiteral("group"),
+        QStringLiteral("middle"));
+    body += groupLabels;
+    body += line(left, y(0), right, y(0), QStringLiteral("axis"));
+    body += QStringLiteral("<polyline class=\"ideal\" points=\"%1,%2 %3,%2\">%4</polyline>\n")
+                .arg(num(left), num(y(100)), num(right),
+                    tooltip(QStringLiteral("ideal: 100%, every worker-second useful")));
+
+    // Legend: a swatch per segment in stacking order, then the ideal.
+    QString tail;
+    tail += QStringLiteral(
+        "<text class=\"title\" text-anchor=\"middle\" transform=\"translate(14 %1) rotate(-90)\">%2</text>\n")
+                .arg(num((kPlotTop + kPlotBottom) / 2), SvgCharts::escape(QStringLiteral("% of workers × wall time")));
+    double lx = left, ly = kPlotBottom + 56;
+    auto room = [&](double itemWidth) {
+        if (lx + itemWidth > right && lx > left) {
+            lx = left;
+            ly += 18;
+        }
+    };
+    for (const Segment& s : std::as_const(segments)) {
+        const double itemWidth = 18 + double(s.label.size()) * kCharWidth + 16;
+        room(itemWidth);
+        tail += QStringLiteral("<rect class=\"part %1\" x=\"%2\" y=\"%3\" width=\"12\" height=\"10\"/>\n")
+                    .arg(partClass(s.key), num(lx), num(ly - 9));
+        tail += text(lx + 18, ly, s.label);
+        lx += itemWidth;
+    }
+    const QString idealLabel = QStringLiteral("ideal (100%)");
+    room(30 + double(idealLabel.size()) * kCharWidth + 16);
+    tail += line(lx, ly - 4, lx + 24, ly - 4, QStringLiteral("ideal"));
+    tail += text(lx + 30, ly, idealLabel);
+    return svgOpen(width, ly + 10, QStringLiteral("Where the time went")) + body + tail + QStringLiteral("</svg>\n");
+}
+
 QString SvgCharts::timeline(const Measurement& m, const QString& kernel, int maxTasks)
 {
     const TimelineModel model(m, std::max(1, maxTasks));
@@ -587,6 +743,10 @@ QString paletteProperties(const QStringList& backends, bool dark)
     for (LockState state : { LockState::Running, LockState::Waiting, LockState::Released })
         properties.append(
             QStringLiteral("--%1:%2").arg(lockStateName(state), Palette::hex(Palette::lockState(state).on(dark))));
+    for (const Accounting::Part* part : lossSegments())
+        properties.append(
+            QStringLiteral("--p-%1:%2")
+                .arg(QLatin1String(part->key), Palette::hex(Palette::lossPart(QLatin1String(part->key)).on(dark))));
     properties.append(QStringLiteral("--task:") + Palette::hex(Palette::task(false).on(dark)));
     properties.append(QStringLiteral("--task-alt:") + Palette::hex(Palette::task(true).on(dark)));
     properties.append(dark ? QStringLiteral("--onbar:#0d1117") : QStringLiteral("--onbar:#ffffff"));
@@ -626,6 +786,13 @@ QString SvgCharts::styleSheet(const RunResult& result)
                           "svg.chart .running{fill:var(--running)}\n"
                           "svg.chart .waiting{fill:var(--waiting)}\n"
                           "svg.chart .released{fill:var(--released)}\n");
+    // The parts of lost time: each in its palette colour, parted from its neighbours by the background.
+    css += QStringLiteral("svg.chart .part{stroke:var(--bg);stroke-width:1}\n"
+                          "svg.chart .part:hover{opacity:.75}\n"
+                          "svg.chart text.group{fill:currentColor}\n");
+    for (const Accounting::Part* part : lossSegments())
+        css += QStringLiteral("svg.chart .%1{fill:var(--p-%2)}\n")
+                   .arg(partClass(QLatin1String(part->key)), QLatin1String(part->key));
     for (qsizetype i = 0; i < backends.size(); ++i)
         css += QStringLiteral(".series%1{--s:var(--b%1)}\n").arg(i);
     return css;

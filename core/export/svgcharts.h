@@ -27,6 +27,14 @@ QString speedupChart(const RunResult& result);
 // Median wall time against workers, min..max as whiskers; a baseline (sequential) as a flat line at its median
 // in the palette's baseline style, as the window draws it. Empty when nothing was measured.
 QString wallTimeChart(const RunResult& result);
+// Where the time went: one stacked bar per backend x workers whose split of lost speedup is known (baselines have
+// none: they are the yardstick), useful at the bottom, then Accounting::parts() in order, each a <rect
+// class="part p-KEY" data-part="KEY"> with a <title> naming the part, its share in % and in seconds, and its
+// meaning; a dashed line at 100%. A negative part hangs below the zero line, as in the window: the parts above
+// zero minus those below are 100%. Empty when no split is known.
+QString lossChart(const RunResult& result);
+// The class of a part's segments ("p-cpu_wait", "p-useful"): the stylesheet fills it with the palette's colour.
+QString partClass(const QString& key);
 // The TimelineModel of the latest repeat drawn: one row per worker under the same label as in the window, a bar
 // per task labelled "kernel(input)", lock states as a strip under the bars where the backend records them, the
 // time axis as the window's TimeAxis ticks it. At most `maxTasks` bars (the earliest); empty without spans.

@@ -187,6 +187,13 @@ const QList<Part>& parts()
     return list;
 }
 
+const Part& useful()
+{
+    static const Part part { "useful", &Losses::useful, "useful",
+        "the baseline's own time: the work itself, done once (baseline wall time over workers x wall time)" };
+    return part;
+}
+
 QString summary(const Losses& losses, double minimum)
 {
     if (!std::isfinite(losses.useful))

@@ -45,6 +45,8 @@ struct Part {
 // startup, dispatch, imbalance, slowdown, lock_wait, cpu_wait, blocked, unexplained: the order of every table,
 // chart and line that shows them.
 const QList<Part>& parts();
+// The share that did the baseline's work, as a Part for the charts that stack it under the parts.
+const Part& useful();
 
 // "lost 19%: waiting for a core 12%, imbalance 5%, slowdown 2%": the parts above `minimum`, largest first; empty
 // when nothing is known.

@@ -201,6 +201,7 @@ void ChartStyle::placeLegend(QChart* chart)
 namespace {
 constexpr char kWorkersMax[] = "parlabWorkersMax";
 constexpr char kValueMax[] = "parlabValueMax";
+constexpr char kValueMin[] = "parlabValueMin";
 
 // How many tick labels fit along the plot without QtCharts eliding them to "...".
 int tickBudget(const QChart* chart, const QValueAxis* axis, Qt::Orientation orientation)
@@ -246,22 +247,27 @@ void applyWorkersRange(const QChart* chart, QValueAxis* axis, int maxWorkers)
     axis->setMinorTickCount(0);
 }
 
-void applyValueRange(const QChart* chart, QValueAxis* axis, double maxValue)
+void applyValueRange(const QChart* chart, QValueAxis* axis, double maxValue, double minValue)
 {
     if (!std::isfinite(maxValue) || maxValue <= 0)
         maxValue = 1;
+    if (!std::isfinite(minValue) || minValue > 0)
+        minValue = 0;
     const double target = maxValue * 1.06;
+    const double floor = minValue * 1.06;
     const int budget = tickBudget(chart, axis, Qt::Vertical);
     // Steps of 1, 2, 2.5 or 5 times a power of ten.
-    const double magnitude = std::pow(10.0, std::floor(std::log10(target / budget)));
+    const double span = target - floor;
+    const double magnitude = std::pow(10.0, std::floor(std::log10(span / budget)));
     double step = magnitude;
     for (double factor : { 1.0, 2.0, 2.5, 5.0, 10.0 }) {
         step = factor * magnitude;
-        if (target / step <= budget)
+        if (span / step <= budget)
             break;
     }
     const double top = std::ceil(target / step - 1e-9) * step;
-    setTicks(axis, 0, top, 0, step);
+    const double bottom = std::floor(floor / step + 1e-9) * step;
+    setTicks(axis, bottom, top, 0, step);
     int decimals = 0;
     while (
         decimals < 6 && std::abs(step * std::pow(10.0, decimals) - std::round(step * std::pow(10.0, decimals))) > 1e-6)
@@ -276,10 +282,11 @@ void ChartStyle::setWorkersRange(QChart* chart, QValueAxis* axis, int maxWorkers
     applyWorkersRange(chart, axis, maxWorkers);
 }
 
-void ChartStyle::setValueRange(QChart* chart, QValueAxis* axis, double maxValue)
+void ChartStyle::setValueRange(QChart* chart, QValueAxis* axis, double maxValue, double minValue)
 {
     axis->setProperty(kValueMax, maxValue);
-    applyValueRange(chart, axis, maxValue);
+    axis->setProperty(kValueMin, minValue);
+    applyValueRange(chart, axis, maxValue, minValue);
 }
 
 void ChartStyle::refitAxes(QChart* chart)
@@ -297,7 +304,7 @@ void ChartStyle::refitAxes(QChart* chart)
         if (const QVariant workers = axis->property(kWorkersMax); workers.isValid())
             applyWorkersRange(chart, axis, workers.toInt());
         else if (const QVariant value = axis->property(kValueMax); value.isValid())
-            applyValueRange(chart, axis, value.toDouble());
+            applyValueRange(chart, axis, value.toDouble(), axis->property(kValueMin).toDouble());
     }
     refitting = false;
 }

@@ -53,8 +53,9 @@ void detachLegend(QChart* chart);
 void placeLegend(QChart* chart);
 // Integer ticks for a worker axis covering 1 to maxWorkers (at least 2), with a sliver of padding.
 void setWorkersRange(QChart* chart, QValueAxis* axis, int maxWorkers);
-// A range from 0 to a round number a little above maxValue, with round tick steps.
-void setValueRange(QChart* chart, QValueAxis* axis, double maxValue);
+// A range from 0 (or a round number a little below a negative minValue) to a round number a little above
+// maxValue, with round tick steps.
+void setValueRange(QChart* chart, QValueAxis* axis, double maxValue, double minValue = 0);
 // Tick steps are chosen for the plot's size (labels QtCharts cannot fit become "..."): call again when the
 // plot area changes.
 void refitAxes(QChart* chart);

@@ -91,10 +91,28 @@ double difference(double x, double y)
     return std::isfinite(x) && std::isfinite(y) ? x - y : kUnknown;
 }
 
-// Time inside tasks off the CPU and not waiting for a core or the simulated lock.
-double offCpu(const RepeatAccount& a)
+// A repeat's time inside tasks split into on a core, waiting for a core, waiting for the simulated lock and the
+// rest off the CPU. A thread woken to take the lock may wait for a core while its lock state still says
+// "waiting": the lock states and the run-queue delay then count the same moments twice. The lock comes first
+// (the thread could not have run without it), so the overlap, the amount by which the parts exceed the task
+// time, is taken off the core wait.
+struct InTask {
+    double cpu = kUnknown;
+    double coreWait = kUnknown;
+    double lockWait = 0;
+    double off = kUnknown;
+};
+
+InTask inTask(const RepeatAccount& a)
 {
-    return a.taskS - a.taskCpuS - a.taskWaitS - (std::isfinite(a.lockWaitS) ? a.lockWaitS : 0.0);
+    InTask t;
+    t.cpu = a.taskCpuS;
+    t.lockWait = std::isfinite(a.lockWaitS) ? a.lockWaitS : 0.0;
+    const double off = a.taskS - a.taskCpuS - a.taskWaitS - t.lockWait;
+    const double overlap = std::isfinite(off) ? std::max(0.0, -off) : 0.0;
+    t.coreWait = a.taskWaitS - overlap;
+    t.off = std::isfinite(off) ? std::max(off, 0.0) : kUnknown;
+    return t;
 }
 } // namespace
 
@@ -115,19 +133,20 @@ Losses losses(const Measurement& m, const Measurement& baseline, TaskLock lock)
     l.startup = a.startupS / nw;
     l.dispatch = a.dispatchS / nw;
     l.imbalance = a.tailS / nw;
-    l.slowdown = difference(a.taskCpuS, b.taskCpuS) / nw;
-    l.cpuWait = difference(a.taskWaitS, b.taskWaitS) / nw;
+    const InTask here = inTask(a);
+    const InTask there = inTask(b);
+    l.slowdown = difference(here.cpu, there.cpu) / nw;
+    l.cpuWait = difference(here.coreWait, there.coreWait) / nw;
     l.waited = a.taskWaitS / nw;
     l.slowdownSpread = m.taskCpuIqrS / nw;
-    const double off = difference(offCpu(a), offCpu(b)) / nw;
+    const double off = difference(here.off, there.off) / nw;
     switch (lock) {
     case TaskLock::None:
         l.lockWait = 0;
         l.blocked = off;
         break;
     case TaskLock::Simulated:
-        l.lockWait = std::isfinite(a.lockWaitS) ? (a.lockWaitS - (std::isfinite(b.lockWaitS) ? b.lockWaitS : 0.0)) / nw
-                                                : kUnknown;
+        l.lockWait = std::isfinite(a.lockWaitS) ? (here.lockWait - there.lockWait) / nw : kUnknown;
         l.blocked = off;
         break;
     case TaskLock::Interpreter: // CPython's own lock: a thread off the CPU inside a task waits for the GIL

@@ -36,11 +36,18 @@ public:
             ::close(m_fd);
     }
 
-    // Run-queue delay so far in ns (schedstat field 2), -1 where the file cannot be read.
-    qint64 waitNs()
+    // Opens the thread's schedstat file, once. Only a thread whose task blocked does: a thread that has a /proc
+    // entry looked up takes ~0.6 ms longer to exit (measured on this VM), which a batch of noop tasks on fresh
+    // threads would pay every time.
+    void open()
     {
         if (m_fd == kUnopened)
             m_fd = ::open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+    }
+
+    // Run-queue delay so far in ns (schedstat field 2), -1 where the file is not open or cannot be read.
+    qint64 waitNs()
+    {
         if (m_fd < 0)
             return -1;
         // "<on-cpu ns> <run-queue ns> <timeslices>\n"
@@ -112,7 +119,12 @@ TaskClock::Usage TaskClock::since(const std::optional<Reading>& begun)
     const qint64 wall = monotonicNs() - begun->monotonicNs;
     if (voluntarySwitches() == begun->voluntarySwitches) // never blocked: off the CPU only while runnable
         return { cpu, std::max<qint64>(0, wall - cpu) };
-    const qint64 wait = begun->waitNs < 0 ? -1 : counters().waitNs();
+    ThreadCounters& c = counters();
+    if (begun->waitNs < 0) {
+        c.open(); // the thread's first task that blocked: its later ones can be measured
+        return { cpu, -1 };
+    }
+    const qint64 wait = c.waitNs();
     return { cpu, wait < 0 ? -1 : wait - begun->waitNs };
 }
 

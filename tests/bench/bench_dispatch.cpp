@@ -4,7 +4,9 @@
 //  - spin at 1 worker: each backend's wall time against sequential on identical CPU work;
 //  - what sampling each task's CPU time and run-queue delay (TaskClock) costs: noop over 100,000 inputs on
 //    threads and processes with the sampling on and off, in interleaved pairs (on off, off on, on off, ...), so
-//    that the machine's drift falls on both alike; the median ratio, target <= 1.02 (issue 13).
+//    that the machine's drift falls on both alike; the median ratio, target <= 1.02 (issue 13). On a loaded
+//    2-core VM the same batch twice differs by +-10%, so these ratios are noise there; the line before them
+//    bounds the cost without it: one sampled task's readings against the sampling interval.
 // Prints figures and whether the targets hold; a benchmark, not a test: it always exits 0.
 
 #include "backends/backend.h"
@@ -22,6 +24,7 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <thread>
 
 using namespace parlab;
 
@@ -126,6 +129,23 @@ int main(int argc, char* argv[])
                 "thread) on vs off, noop x %d tasks, median of interleaved rounds\n",
         double(TaskClock::kSampleIntervalNs) * 1e-6, kTasks);
     TaskClock::setEnabled(true); // reads PARLAB_BENCH_TASK_CLOCK here, before the benchmark sets it for a pool
+    // The bound that does not depend on the machine's noise: what one sampled task's readings cost, against the
+    // interval in which a thread samples at most one task. In a thread of its own, whose clock of last sampling
+    // this leaves in the future.
+    double readingsUs = 0;
+    std::thread([&] {
+        constexpr int kSampled = 2000;
+        qint64 startNs = monotonicNs();
+        readingsUs = OverheadTiming::medianMicroseconds(kRounds, kSampled, [&] {
+            for (int i = 0; i < kSampled; ++i) {
+                startNs += TaskClock::kSampleIntervalNs; // far enough apart that every one is sampled
+                TaskClock::since(TaskClock::begin(startNs));
+            }
+        });
+    }).join();
+    std::printf("  one sampled task's readings %.2f us: at most %.2f%% of a busy thread's time (target <= 2%%: %s)\n",
+        readingsUs, 100.0 * readingsUs * 1e3 / double(TaskClock::kSampleIntervalNs),
+        readingsUs * 1e3 <= 0.02 * double(TaskClock::kSampleIntervalNs) ? "met" : "MISSED");
     samplingCost("threads", true, *noop, inputs, 2, 40);
     samplingCost("threads", true, *noop, inputs, 1, 40);
     samplingCost("processes", false, *noop, inputs, 2, 6);

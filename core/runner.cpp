@@ -116,8 +116,8 @@ private:
             m_combinations.push_back(std::move(c));
         }
 
-        if (const QString error = pinBaselines(); !error.isEmpty())
-            return error;
+        if (Result<void> pinned = pinBaselines(); !pinned)
+            return pinned;
 
         m_result.plannedRuns = Runner::plannedRuns(m_spec);
         Q_ASSERT(m_result.plannedRuns == m_rounds * int(m_combinations.size()));
@@ -129,14 +129,14 @@ private:
 
     // Option baseline_core fastest: the baselines' tasks run on the fastest core of the run's calibration, and
     // the environment records which.
-    QString pinBaselines()
+    Result<void> pinBaselines()
     {
         if (m_spec.options.baselineCore != BaselineCore::Fastest)
             return {};
         const int fastest = m_result.environment.cores.fastest();
         if (fastest < 0)
-            return QStringLiteral("baseline_core fastest: the cores' speeds could not be measured, so there is no "
-                                  "fastest core to pin the baseline to (run with baseline_core any)");
+            return fail(QStringLiteral("baseline_core fastest: the cores' speeds could not be measured, so there is no "
+                                       "fastest core to pin the baseline to (run with baseline_core any)"));
         for (Combination& c : m_combinations) {
             if (BackendRegistry::factsOf(c.backend->id()).options.contains(Option::BaselineCore)) {
                 c.backend->pinTasks(fastest);

@@ -155,7 +155,7 @@ Result<void> ScopedPin::pin(qint64 tid, int cpu)
         return fail(QStringLiteral("cannot read which CPUs %1 may use: %2")
                         .arg(tid == 0 ? QStringLiteral("this thread") : QStringLiteral("thread %1").arg(tid),
                             QString::fromLocal8Bit(strerror(errno))));
-    if (const Result<void> pinned = setThreadAffinity(tid, { cpu }); !pinned)
+    if (Result<void> pinned = setThreadAffinity(tid, { cpu }); !pinned)
         return pinned;
     m_tid = tid;
     m_previous = std::move(previous);

@@ -79,10 +79,10 @@ private:
     // The kernel and one backend per (backend, workers) combination, in plan order; an error ends the run.
     Result<void> prepare()
     {
-        if (const Result<void> valid = validateSpec(m_spec); !valid)
+        if (Result<void> valid = validateSpec(m_spec); !valid)
             return valid;
         m_kernel = KernelRegistry::create(m_spec.kernel);
-        if (const Result<void> configured = m_kernel->configure(m_spec.options); !configured)
+        if (Result<void> configured = m_kernel->configure(m_spec.options); !configured)
             return configured;
 
         double totalCost = 0;

@@ -10,7 +10,11 @@ QString Format::duration(double seconds)
         return QStringLiteral("–");
     const double magnitude = std::abs(seconds);
     auto fixed = [](double value, const char* unit) {
-        const int decimals = value >= 100 ? 1 : value >= 10 ? 2 : 3;
+        // Four significant digits, counted on the value as it rounds: 99.9999 is "100.0", not "100.00".
+        const auto decimalsFor = [](double v) { return v >= 100 ? 1 : v >= 10 ? 2 : 3; };
+        const int first = decimalsFor(std::abs(value));
+        const double scale = std::pow(10.0, first);
+        const int decimals = decimalsFor(std::abs(std::round(value * scale) / scale));
         return QString::number(value, 'f', decimals) + QLatin1Char(' ') + QString::fromUtf8(unit);
     };
     if (magnitude >= 1.0 || magnitude == 0.0)

@@ -523,7 +523,9 @@ QString SvgCharts::lossChart(const RunResult& result)
     auto y = [&](double percent) { return kPlotBottom - (kPlotBottom - kPlotTop) * (percent - lo) / (hi - lo); };
 
     QString body;
-    for (double tick = lo; tick <= hi + step * 1e-6; tick += step) {
+    const int ticks = int(std::lround((hi - lo) / step));
+    for (int i = 0; i <= ticks; ++i) {
+        const double tick = lo + step * i; // counted, not summed: no drift
         const double at = std::abs(tick) < step * 1e-6 ? 0.0 : tick;
         body += line(left, y(at), right, y(at), QStringLiteral("grid"));
         body += text(left - 6, y(at) + 4, QString::number(at, 'g', 6) + QLatin1Char('%'), QStringLiteral("tick"),

@@ -78,7 +78,7 @@ qsizetype medianRepeat(const QList<double>& samplesS)
         return -1;
     std::vector<qsizetype> order(samplesS.size());
     std::iota(order.begin(), order.end(), 0);
-    const auto middle = order.begin() + (order.size() - 1) / 2;
+    const auto middle = order.begin() + qsizetype(order.size() - 1) / 2;
     std::nth_element(order.begin(), middle, order.end(), [&samplesS](qsizetype x, qsizetype y) {
         return samplesS[x] < samplesS[y] || (samplesS[x] == samplesS[y] && x < y);
     });

@@ -146,6 +146,14 @@ void TestLosses::accountCountsTheModelsLockWaits()
     };
     const RepeatAccount a = Accounting::account({ span(0, 0, 4, 1), span(1, 0, 4, 0.5) }, states, 0, 4 * kS, 2);
     QVERIFY(near(a.lockWaitS, 2.5));
+
+    // Waiting outside the worker's tasks is idle time already (a gap, the tail, a worker with no task at all):
+    // not counted again as lock wait. Worker 0 waits 1-3 s but its tasks are 0-1.5 and 2.5-4: 1 s inside them.
+    const QList<StateSpan> between { { 0, LockState::Waiting, 1 * kS, 3 * kS }, { 1, LockState::Waiting, 0, 4 * kS } };
+    const RepeatAccount b = Accounting::account({ span(0, 0, 1.5, 1), span(0, 2.5, 4, 1) }, between, 0, 4 * kS, 2);
+    QVERIFY(near(b.lockWaitS, 1.0));
+    QVERIFY(near(b.dispatchS, 1.0));
+    QVERIFY(near(b.tailS, 4.0)); // worker 1 ran no task
 }
 
 void TestLosses::medianRepeat()

@@ -62,10 +62,18 @@ RepeatAccount account(
     a.taskCpuS = cpuMeasured ? double(cpu) * 1e-9 : kUnknown;
     a.taskWaitS = waitMeasured ? double(wait) * 1e-9 : kUnknown;
     if (!states.isEmpty()) {
+        // Waiting for the lock inside the worker's own tasks: the part of the task time the lock took. A worker
+        // that waits for the lock between tasks or before its first one is idle there; that time stays in
+        // start-up, dispatch or the tail, so each worker-second is counted once.
         qint64 lockWait = 0;
         for (const StateSpan& s : states) {
-            if (s.state == LockState::Waiting)
-                lockWait += std::max<qint64>(0, clamp(s.endNs) - clamp(s.startNs));
+            const auto found = byWorker.find(s.worker);
+            if (s.state != LockState::Waiting || found == byWorker.end())
+                continue;
+            const qint64 from = clamp(s.startNs);
+            const qint64 to = clamp(s.endNs);
+            for (const TaskSpan* t : found->second) // in start order
+                lockWait += std::max<qint64>(0, std::min(to, clamp(t->endNs)) - std::max(from, clamp(t->startNs)));
         }
         a.lockWaitS = double(lockWait) * 1e-9;
     }

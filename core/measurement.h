@@ -32,6 +32,9 @@ struct RepeatAccount {
     double taskCpuS = kUnknown; // inside tasks, on a core (the tasks' own thread CPU time)
     double taskWaitS = kUnknown; // inside tasks, runnable but waiting for a core (run-queue delay)
     double lockWaitS = kUnknown; // inside tasks, waiting for the simulated GIL (gil-threads' lock states)
+    // Outside tasks (before a worker's first, between two, after its last, or a worker with none), waiting for the
+    // simulated GIL: taken out of startupS, dispatchS and tailS, so those hold only idle time of other causes.
+    double lockIdleS = kUnknown;
 };
 
 // Where a measurement's lost speedup went, as fractions of its workers x wall time (N.W) in the repeat whose wall

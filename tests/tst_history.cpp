@@ -112,9 +112,9 @@ void compareMeasurement(const Measurement& got, const Measurement& want)
     for (qsizetype i = 0; i < got.accounts.size(); ++i) {
         const RepeatAccount& g = got.accounts[i];
         const RepeatAccount& w = want.accounts[i];
-        for (double RepeatAccount::*member :
-            { &RepeatAccount::startupS, &RepeatAccount::dispatchS, &RepeatAccount::tailS, &RepeatAccount::taskS,
-                &RepeatAccount::taskCpuS, &RepeatAccount::taskWaitS, &RepeatAccount::lockWaitS })
+        for (double RepeatAccount::*member : { &RepeatAccount::startupS, &RepeatAccount::dispatchS,
+                 &RepeatAccount::tailS, &RepeatAccount::taskS, &RepeatAccount::taskCpuS, &RepeatAccount::taskWaitS,
+                 &RepeatAccount::lockWaitS, &RepeatAccount::lockIdleS })
             QVERIFY(g.*member == w.*member || (std::isnan(g.*member) && std::isnan(w.*member)));
     }
     // Derived on load from the stored accounts, like every figure.
@@ -638,7 +638,7 @@ void TestHistory::migratesASchema2History()
         QVERIFY(id > 0);
     }
     for (const char* name :
-        { "startup_s", "dispatch_s", "tail_s", "task_s", "task_cpu_s", "task_wait_s", "lock_wait_s" })
+        { "startup_s", "dispatch_s", "tail_s", "task_s", "task_cpu_s", "task_wait_s", "lock_wait_s", "lock_idle_s" })
         column(path, QStringLiteral("ALTER TABLE samples DROP COLUMN %1").arg(QLatin1String(name)));
     column(path, QStringLiteral("PRAGMA user_version = 2"));
     const auto check = [&](HistoryStore& store) {
@@ -1157,7 +1157,7 @@ void TestHistory::storesOnlyWhatWasMeasured()
             QStringLiteral("cpu_s"), QStringLiteral("launch_s"), QStringLiteral("switches"),
             QStringLiteral("startup_s"), QStringLiteral("dispatch_s"), QStringLiteral("tail_s"),
             QStringLiteral("task_s"), QStringLiteral("task_cpu_s"), QStringLiteral("task_wait_s"),
-            QStringLiteral("lock_wait_s") }));
+            QStringLiteral("lock_wait_s"), QStringLiteral("lock_idle_s") }));
     QCOMPARE(columnsOf(QStringLiteral("measurements")),
         QStringList(
             { QStringLiteral("id"), QStringLiteral("run_id"), QStringLiteral("position"), QStringLiteral("backend"),

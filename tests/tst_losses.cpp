@@ -147,13 +147,19 @@ void TestLosses::accountCountsTheModelsLockWaits()
     const RepeatAccount a = Accounting::account({ span(0, 0, 4, 1), span(1, 0, 4, 0.5) }, states, 0, 4 * kS, 2);
     QVERIFY(near(a.lockWaitS, 2.5));
 
-    // Waiting outside the worker's tasks is idle time already (a gap, the tail, a worker with no task at all):
-    // not counted again as lock wait. Worker 0 waits 1-3 s but its tasks are 0-1.5 and 2.5-4: 1 s inside them.
-    const QList<StateSpan> between { { 0, LockState::Waiting, 1 * kS, 3 * kS }, { 1, LockState::Waiting, 0, 4 * kS } };
+    QVERIFY(near(a.lockIdleS, 0));
+
+    // Waiting outside the worker's tasks is idle time the lock took: it leaves the gap, start-up or tail it fell
+    // in and counts apart, once. Worker 0 waits 1-3 s; its tasks are 0-1.5 and 2.5-4, so 1 s of that is inside
+    // them and the 1 s gap is all the lock's. Worker 1 ran no task and waited 0-3 s of its 4.
+    const QList<StateSpan> between { { 0, LockState::Waiting, 1 * kS, 3 * kS }, { 1, LockState::Waiting, 0, 3 * kS } };
     const RepeatAccount b = Accounting::account({ span(0, 0, 1.5, 1), span(0, 2.5, 4, 1) }, between, 0, 4 * kS, 2);
     QVERIFY(near(b.lockWaitS, 1.0));
-    QVERIFY(near(b.dispatchS, 1.0));
-    QVERIFY(near(b.tailS, 4.0)); // worker 1 ran no task
+    QVERIFY(near(b.lockIdleS, 1.0 + 3.0));
+    QVERIFY(near(b.dispatchS, 0));
+    QVERIFY(near(b.startupS, 0));
+    QVERIFY(near(b.tailS, 1.0)); // worker 1's last second, when it no longer waited
+    QVERIFY(near(b.startupS + b.dispatchS + b.tailS + b.taskS + b.lockIdleS, 8.0)); // every worker-second, once
 }
 
 void TestLosses::medianRepeat()
@@ -407,7 +413,8 @@ void TestLosses::everyBackendAccountsForEveryWorkerSecond()
         for (qsizetype i = 0; i < m->accounts.size(); ++i) {
             const RepeatAccount& a = m->accounts[i];
             const double workerSeconds = m->workers * m->samplesS[i];
-            const double accounted = a.startupS + a.dispatchS + a.tailS + a.taskS;
+            const double accounted
+                = a.startupS + a.dispatchS + a.tailS + a.taskS + (std::isfinite(a.lockIdleS) ? a.lockIdleS : 0.0);
             QVERIFY2(std::abs(accounted - workerSeconds) <= 1e-6 * std::max(1.0, workerSeconds),
                 qPrintable(QStringLiteral("%1: accounted %2 s of %3 worker-seconds")
                                .arg(m->label())

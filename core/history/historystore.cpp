@@ -151,6 +151,7 @@ const QList<std::pair<Column, double RepeatAccount::*>> accounts {
     { column("task_cpu_s", "REAL"), &RepeatAccount::taskCpuS },
     { column("task_wait_s", "REAL"), &RepeatAccount::taskWaitS },
     { column("lock_wait_s", "REAL"), &RepeatAccount::lockWaitS },
+    { column("lock_idle_s", "REAL"), &RepeatAccount::lockIdleS },
 };
 QList<Column> accountColumns()
 {

@@ -17,6 +17,25 @@ namespace parlab {
 
 namespace Accounting {
 
+namespace {
+struct Interval {
+    qint64 from = 0;
+    qint64 to = 0;
+};
+
+// The total overlap of two lists of intervals, each sorted and without overlaps of its own: one sweep.
+qint64 overlap(const std::vector<Interval>& xs, const std::vector<Interval>& ys)
+{
+    qint64 total = 0;
+    size_t i = 0, j = 0;
+    while (i < xs.size() && j < ys.size()) {
+        total += std::max<qint64>(0, std::min(xs[i].to, ys[j].to) - std::max(xs[i].from, ys[j].from));
+        (xs[i].to < ys[j].to ? i : j)++;
+    }
+    return total;
+}
+} // namespace
+
 RepeatAccount account(
     const QList<TaskSpan>& spans, const QList<StateSpan>& states, qint64 startNs, qint64 endNs, int workers)
 {
@@ -27,19 +46,31 @@ RepeatAccount account(
     std::map<int, std::vector<const TaskSpan*>> byWorker;
     for (const TaskSpan& s : spans)
         byWorker[s.worker].push_back(&s);
+    std::map<int, std::vector<Interval>> lockWaits; // each worker's waits for the lock, in time order
+    for (const StateSpan& s : states) {
+        if (s.state == LockState::Waiting && clamp(s.endNs) > clamp(s.startNs))
+            lockWaits[s.worker].push_back({ clamp(s.startNs), clamp(s.endNs) });
+    }
+    for (auto& [worker, waits] : lockWaits)
+        std::sort(waits.begin(), waits.end(), [](const Interval& x, const Interval& y) { return x.from < y.from; });
+    static const std::vector<Interval> kNone;
+    const auto waitsOf = [&lockWaits](int worker) -> const std::vector<Interval>& {
+        const auto found = lockWaits.find(worker);
+        return found == lockWaits.end() ? kNone : found->second;
+    };
 
-    qint64 startup = 0, dispatch = 0, tail = 0, task = 0, cpu = 0, wait = 0;
+    qint64 startup = 0, dispatch = 0, tail = 0, task = 0, cpu = 0, wait = 0, lockInTasks = 0, lockOutside = 0;
     bool cpuMeasured = false, waitMeasured = false;
     for (auto& [worker, tasks] : byWorker) {
         std::sort(
             tasks.begin(), tasks.end(), [](const TaskSpan* x, const TaskSpan* y) { return x->startNs < y->startNs; });
+        std::vector<Interval> inTasks, before, gaps, after;
         qint64 cursor = startNs; // where this worker's accounted time has got to
-        bool first = true;
         for (const TaskSpan* t : tasks) {
             const qint64 start = std::max(clamp(t->startNs), cursor); // tasks of one worker never overlap
             const qint64 end = std::max(clamp(t->endNs), start);
-            (first ? startup : dispatch) += start - cursor;
-            first = false;
+            (inTasks.empty() ? before : gaps).push_back({ cursor, start });
+            inTasks.push_back({ start, end });
             const qint64 wall = end - start;
             task += wall;
             // What the worker measured, within the task's wall time; a task too short to sample ran all of it.
@@ -50,10 +81,35 @@ RepeatAccount account(
             waitMeasured = waitMeasured || t->waitNs >= 0;
             cursor = end;
         }
+        after.push_back({ cursor, endNs });
+        // Idle time spent waiting for the lock is the lock's, not start-up's, dispatch's or the tail's.
+        const std::vector<Interval>& waits = waitsOf(worker);
+        const qint64 lockBefore = overlap(before, waits);
+        const qint64 lockGaps = overlap(gaps, waits);
+        const qint64 lockAfter = overlap(after, waits);
+        for (const Interval& i : before)
+            startup += i.to - i.from;
+        for (const Interval& i : gaps)
+            dispatch += i.to - i.from;
         tail += endNs - cursor;
+        startup -= lockBefore;
+        dispatch -= lockGaps;
+        tail -= lockAfter;
+        lockOutside += lockBefore + lockGaps + lockAfter;
+        lockInTasks += overlap(inTasks, waits);
     }
+    // Workers that ran no task: idle all the repeat, but for the time their states say they waited for the lock.
     const qsizetype idle = std::max<qsizetype>(0, qsizetype(workers) - qsizetype(byWorker.size()));
     tail += qint64(idle) * (endNs - startNs);
+    qsizetype idleWithStates = 0;
+    for (const auto& [worker, waits] : lockWaits) {
+        if (byWorker.count(worker) || idleWithStates == idle)
+            continue;
+        ++idleWithStates;
+        const qint64 waited = overlap({ { startNs, endNs } }, waits);
+        tail -= waited;
+        lockOutside += waited;
+    }
 
     a.startupS = double(startup) * 1e-9;
     a.dispatchS = double(dispatch) * 1e-9;
@@ -62,20 +118,8 @@ RepeatAccount account(
     a.taskCpuS = cpuMeasured ? double(cpu) * 1e-9 : kUnknown;
     a.taskWaitS = waitMeasured ? double(wait) * 1e-9 : kUnknown;
     if (!states.isEmpty()) {
-        // Waiting for the lock inside the worker's own tasks: the part of the task time the lock took. A worker
-        // that waits for the lock between tasks or before its first one is idle there; that time stays in
-        // start-up, dispatch or the tail, so each worker-second is counted once.
-        qint64 lockWait = 0;
-        for (const StateSpan& s : states) {
-            const auto found = byWorker.find(s.worker);
-            if (s.state != LockState::Waiting || found == byWorker.end())
-                continue;
-            const qint64 from = clamp(s.startNs);
-            const qint64 to = clamp(s.endNs);
-            for (const TaskSpan* t : found->second) // in start order
-                lockWait += std::max<qint64>(0, std::min(to, clamp(t->endNs)) - std::max(from, clamp(t->startNs)));
-        }
-        a.lockWaitS = double(lockWait) * 1e-9;
+        a.lockWaitS = double(lockInTasks) * 1e-9;
+        a.lockIdleS = double(lockOutside) * 1e-9;
     }
     return a;
 }
@@ -110,6 +154,11 @@ struct InTask {
     double lockWait = 0;
     double off = kUnknown;
 };
+
+double idleLock(const RepeatAccount& a)
+{
+    return std::isfinite(a.lockIdleS) ? a.lockIdleS : 0.0;
+}
 
 InTask inTask(const RepeatAccount& a)
 {
@@ -154,7 +203,9 @@ Losses losses(const Measurement& m, const Measurement& baseline, TaskLock lock)
         l.blocked = off;
         break;
     case TaskLock::Simulated:
-        l.lockWait = std::isfinite(a.lockWaitS) ? (here.lockWait - there.lockWait) / nw : kUnknown;
+        // In tasks and between them: a thread idle because it waits for the lock lost that time to the lock.
+        l.lockWait
+            = std::isfinite(a.lockWaitS) ? (here.lockWait + idleLock(a) - there.lockWait - idleLock(b)) / nw : kUnknown;
         l.blocked = off;
         break;
     case TaskLock::Interpreter: // CPython's own lock: a thread off the CPU inside a task waits for the GIL

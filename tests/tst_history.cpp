@@ -628,41 +628,50 @@ void TestHistory::jsonImportErrorsNameTheField()
 // stands, with the losses unknown; recording into it adds the columns, every run and sample kept.
 void TestHistory::migratesASchema2History()
 {
-    const QString path = m_dir.filePath(QStringLiteral("schema2/history.sqlite"));
-    const RunResult original = sampleResult();
-    qint64 id = -1;
-    {
-        HistoryStore store;
-        QCOMPARE(store.open(path).error(), QString());
-        id = store.importResult(original, QStringLiteral("made.json")).value_or(-1);
-        QVERIFY(id > 0);
-    }
-    for (const char* name :
-        { "startup_s", "dispatch_s", "tail_s", "task_s", "task_cpu_s", "task_wait_s", "lock_wait_s", "lock_idle_s" })
-        column(path, QStringLiteral("ALTER TABLE samples DROP COLUMN %1").arg(QLatin1String(name)));
-    column(path, QStringLiteral("PRAGMA user_version = 2"));
-    const auto check = [&](HistoryStore& store) {
-        const auto loaded = store.load(id);
-        QVERIFY2(loaded, qPrintable(loaded.error()));
-        const Measurement* threads = loaded->find(QStringLiteral("threads"), 2);
-        QVERIFY(threads);
-        QCOMPARE(threads->samplesS, original.find(QStringLiteral("threads"), 2)->samplesS);
-        QCOMPARE(threads->speedup, original.find(QStringLiteral("threads"), 2)->speedup);
-        QCOMPARE(threads->accounts.size(), threads->samplesS.size());
-        QVERIFY(std::isnan(threads->accounts.first().taskS));
-        QVERIFY(std::isnan(threads->losses.useful)); // unknown, not made up
+    // Schema 2 had no account columns; schema 3 had all but the lock waits outside tasks.
+    const QList<std::pair<int, QStringList>> olders {
+        { 2,
+            { QStringLiteral("startup_s"), QStringLiteral("dispatch_s"), QStringLiteral("tail_s"),
+                QStringLiteral("task_s"), QStringLiteral("task_cpu_s"), QStringLiteral("task_wait_s"),
+                QStringLiteral("lock_wait_s"), QStringLiteral("lock_idle_s") } },
+        { 3, { QStringLiteral("lock_idle_s") } },
     };
-    {
-        HistoryStore store;
-        QCOMPARE(store.open(path, HistoryStore::Access::ReadOnly).error(), QString());
-        check(store);
-        QCOMPARE(column(path, QStringLiteral("PRAGMA user_version")).value(0).toInt(), 2); // read-only: untouched
-    }
-    {
-        HistoryStore store;
-        QCOMPARE(store.open(path).error(), QString());
-        QCOMPARE(column(path, QStringLiteral("PRAGMA user_version")).value(0).toInt(), 3);
-        check(store);
+    for (const auto& [version, missing] : olders) {
+        const QString path = m_dir.filePath(QStringLiteral("schema%1/history.sqlite").arg(version));
+        const RunResult original = sampleResult();
+        qint64 id = -1;
+        {
+            HistoryStore store;
+            QCOMPARE(store.open(path).error(), QString());
+            id = store.importResult(original, QStringLiteral("made.json")).value_or(-1);
+            QVERIFY(id > 0);
+        }
+        for (const QString& name : missing)
+            column(path, QStringLiteral("ALTER TABLE samples DROP COLUMN %1").arg(name));
+        column(path, QStringLiteral("PRAGMA user_version = %1").arg(version));
+        const auto check = [&](HistoryStore& store) {
+            const auto loaded = store.load(id);
+            QVERIFY2(loaded, qPrintable(loaded.error()));
+            const Measurement* threads = loaded->find(QStringLiteral("threads"), 2);
+            QVERIFY(threads);
+            QCOMPARE(threads->samplesS, original.find(QStringLiteral("threads"), 2)->samplesS);
+            QCOMPARE(threads->speedup, original.find(QStringLiteral("threads"), 2)->speedup);
+            QCOMPARE(threads->accounts.size(), threads->samplesS.size());
+            QVERIFY(std::isnan(threads->accounts.first().lockIdleS)); // missing: unknown, not made up
+            QCOMPARE(std::isnan(threads->accounts.first().taskS), version == 2);
+        };
+        {
+            HistoryStore store;
+            QCOMPARE(store.open(path, HistoryStore::Access::ReadOnly).error(), QString());
+            check(store);
+            QCOMPARE(column(path, QStringLiteral("PRAGMA user_version")).value(0).toInt(), version); // untouched
+        }
+        {
+            HistoryStore store;
+            QCOMPARE(store.open(path).error(), QString());
+            QCOMPARE(column(path, QStringLiteral("PRAGMA user_version")).value(0).toInt(), 4);
+            check(store);
+        }
     }
 }
 
@@ -855,7 +864,7 @@ void TestHistory::schemaIsVersionedAndWal()
     HistoryStore store;
     QCOMPARE(store.open(path).error(), QString());
     QCOMPARE(column(path, QStringLiteral("PRAGMA user_version")).value(0).toInt(), HistoryStore::schemaVersion());
-    QCOMPARE(HistoryStore::schemaVersion(), 3);
+    QCOMPARE(HistoryStore::schemaVersion(), 4);
     QCOMPARE(column(path, QStringLiteral("PRAGMA journal_mode")).value(0).toString(), QStringLiteral("wal"));
     const QVariantList tables
         = column(path, QStringLiteral("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"));
@@ -1231,7 +1240,7 @@ void TestHistory::migratesASchema1History()
         HistoryStore store;
         QCOMPARE(store.open(path).error(), QString());
         QVERIFY(store.notice().isEmpty());
-        QCOMPARE(column(path, QStringLiteral("PRAGMA user_version")).value(0).toInt(), 3);
+        QCOMPARE(column(path, QStringLiteral("PRAGMA user_version")).value(0).toInt(), 4);
         const QList<RunSummary> summaries = store.runs().value_or({});
         QCOMPARE(summaries.size(), runs.size());
         for (const auto& value : runs) {
@@ -1340,7 +1349,7 @@ void TestHistory::failedMigrationLeavesTheFileAsItWas()
     for (int attempt = 0; attempt < 2; ++attempt) { // and it stays so: not half migrated
         HistoryStore store;
         const QString error = store.open(path).error();
-        QVERIFY2(error.contains(QStringLiteral("could not be updated from schema 1 to 3, so it was left as it was")),
+        QVERIFY2(error.contains(QStringLiteral("could not be updated from schema 1 to 4, so it was left as it was")),
             qPrintable(error));
         QVERIFY2(error.contains(QStringLiteral("spans")), qPrintable(error));
         QVERIFY(error.contains(path));

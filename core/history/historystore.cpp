@@ -42,7 +42,7 @@
 namespace parlab {
 
 namespace {
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
 // The oldest schema a read-only open reads as it is (its missing columns read as unknown).
 constexpr int kOldestReadable = 2;
 
@@ -989,8 +989,11 @@ struct HistoryStore::Private {
     // These throw SqlFailure; the public methods run them through attempt() inside a transaction.
     void prepareSchema(const QSqlDatabase& db);
     void migrateFrom1(const QSqlDatabase& db);
-    void migrateFrom2(const QSqlDatabase& db);
-    bool accountsStored = true; // false for a schema-2 file opened read-only: its samples have no accounts
+    void addAccountColumns(const QSqlDatabase& db);
+    // The account columns the open file's samples have: all of them once it is at the current schema; fewer in an
+    // older file opened read-only, whose missing ones read as unknown.
+    QList<Column> storedAccounts = Samples::accountColumns();
+    QList<Column> accountColumnsIn(const QSqlDatabase& db) const;
     void markInterrupted(const QList<qint64>& ids);
     void refreshInterrupted(qint64 onlyRun = -1);
     qint64 insertRun(const ExperimentSpec& spec, const Environment& env, const QDateTime& created, RunStatus status,
@@ -1023,7 +1026,7 @@ void HistoryStore::Private::prepareSchema(const QSqlDatabase& db)
                 if (version == 1)
                     migrateFrom1(db);
                 else
-                    migrateFrom2(db);
+                    addAccountColumns(db);
             } catch (const SqlFailure& e) {
                 throw SqlFailure { QStringLiteral("it could not be updated from schema %1 to %2, so it was left as it "
                                                   "was: %3")
@@ -1037,11 +1040,26 @@ void HistoryStore::Private::prepareSchema(const QSqlDatabase& db)
     }
 }
 
-// Schema 3 adds where each repeat's worker-seconds went (Samples::accounts), unknown for the repeats before it.
-void HistoryStore::Private::migrateFrom2(const QSqlDatabase& db)
+QList<Column> HistoryStore::Private::accountColumnsIn(const QSqlDatabase& db) const
 {
-    for (const Column& c : Samples::accountColumns())
-        run(db, QStringLiteral("ALTER TABLE %1 ADD COLUMN %2 %3").arg(Samples::name, c.name, c.definition));
+    QStringList present;
+    QSqlQuery q = run(db, QStringLiteral("SELECT name FROM pragma_table_info('%1')").arg(Samples::name));
+    while (q.next())
+        present.append(q.value(0).toString());
+    QList<Column> columns = Samples::accountColumns();
+    columns.removeIf([&present](const Column& c) { return !present.contains(c.name); });
+    return columns;
+}
+
+// Schemas 3 and 4 add where each repeat's worker-seconds went (Samples::accounts: 3 the first seven, 4 the lock
+// waits outside tasks), unknown for the repeats before them: each missing column is added, nothing else moves.
+void HistoryStore::Private::addAccountColumns(const QSqlDatabase& db)
+{
+    const QList<Column> present = accountColumnsIn(db);
+    for (const Column& c : Samples::accountColumns()) {
+        if (!present.contains(c))
+            run(db, QStringLiteral("ALTER TABLE %1 ADD COLUMN %2 %3").arg(Samples::name, c.name, c.definition));
+    }
 }
 
 // Schema 1 (ParLab 0.1) stored every derived figure beside the samples, so a finished run showed figures that
@@ -1317,8 +1335,7 @@ StoredRun HistoryStore::Private::readRun(qint64 runId)
                 .arg(equals(Measurements::RunId), Measurements::Position.name, Measurements::Id.name)),
         { { Measurements::RunId, runId } });
     QList<Column> sampleColumns { Samples::Wall, Samples::Cpu, Samples::Launch, Samples::Switches };
-    if (accountsStored)
-        sampleColumns += Samples::accountColumns();
+    sampleColumns += storedAccounts;
     QSqlQuery samples = prepare(db(),
         selectStatement(Samples::table, sampleColumns,
             QStringLiteral("WHERE %1 ORDER BY %2").arg(equals(Samples::MeasurementId), Samples::Repeat.name)));
@@ -1342,7 +1359,8 @@ StoredRun HistoryStore::Private::readRun(qint64 runId)
                 m.switches.append(switches.toLongLong());
             RepeatAccount account;
             for (const auto& [c, member] : Samples::accounts) {
-                if (const QVariant value = accountsStored ? samples.value(c.name) : QVariant(); !value.isNull())
+                if (const QVariant value = storedAccounts.contains(c) ? samples.value(c.name) : QVariant();
+                    !value.isNull())
                     account.*member = value.toDouble();
             }
             m.accounts.append(account);
@@ -1582,7 +1600,12 @@ Result<void> HistoryStore::Private::openReadOnly(int userVersion)
         disconnect();
         return openEmpty(); // an empty SQLite file: no runs
     }
-    accountsStored = *version >= 3;
+    if (*version >= kOldestReadable) {
+        const Result<QList<Column>> columns = attempt([&] { return accountColumnsIn(db()); });
+        if (!columns)
+            return refuse(columns.error());
+        storedAccounts = *columns;
+    }
     if (*version < kOldestReadable)
         return refuse(QStringLiteral("it has schema %1 of an older ParLab; record a run into it once (parlab run, or "
                                      "the window) to update it")
@@ -1594,7 +1617,7 @@ Result<void> HistoryStore::Private::openReadOnly(int userVersion)
 
 Result<void> HistoryStore::Private::openReadWrite(int userVersion)
 {
-    accountsStored = true; // brought up to the current schema, or refused
+    storedAccounts = Samples::accountColumns(); // brought up to the current schema, or refused
     // Three tries: a damaged file is moved aside and a fresh one made; another process may do that first.
     for (int tries = 0; tries < 3; ++tries) {
         struct stat checked { };

@@ -636,7 +636,9 @@ void TestHistory::migratesASchema2History()
                 QStringLiteral("lock_wait_s"), QStringLiteral("lock_idle_s") } },
         { 3, { QStringLiteral("lock_idle_s") } },
     };
-    for (const auto& [version, missing] : olders) {
+    for (const auto& older : olders) {
+        const int version = older.first; // a plain variable: lambdas may not capture a structured binding
+        const QStringList& missing = older.second;
         const QString path = m_dir.filePath(QStringLiteral("schema%1/history.sqlite").arg(version));
         const RunResult original = sampleResult();
         qint64 id = -1;

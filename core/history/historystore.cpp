@@ -636,6 +636,18 @@ int knownVersion(const QSqlDatabase& db)
     return version;
 }
 
+// The names of the account columns (Samples::accounts) the file's samples table has.
+QStringList accountColumnsIn(const QSqlDatabase& db)
+{
+    QStringList present;
+    QSqlQuery q = run(db, QStringLiteral("SELECT name FROM pragma_table_info('%1')").arg(Samples::name));
+    while (q.next())
+        present.append(q.value(0).toString());
+    QStringList names = namesOf(Samples::accountColumns());
+    names.removeIf([&present](const QString& name) { return !present.contains(name); });
+    return names;
+}
+
 bool isCorruption(const QSqlError& error)
 {
     // A locked or busy database is not damaged.
@@ -992,8 +1004,7 @@ struct HistoryStore::Private {
     void addAccountColumns(const QSqlDatabase& db);
     // The account columns the open file's samples have: all of them once it is at the current schema; fewer in an
     // older file opened read-only, whose missing ones read as unknown.
-    QList<Column> storedAccounts = Samples::accountColumns();
-    QList<Column> accountColumnsIn(const QSqlDatabase& db) const;
+    QStringList storedAccounts = namesOf(Samples::accountColumns()); // their names
     void markInterrupted(const QList<qint64>& ids);
     void refreshInterrupted(qint64 onlyRun = -1);
     qint64 insertRun(const ExperimentSpec& spec, const Environment& env, const QDateTime& created, RunStatus status,
@@ -1040,24 +1051,13 @@ void HistoryStore::Private::prepareSchema(const QSqlDatabase& db)
     }
 }
 
-QList<Column> HistoryStore::Private::accountColumnsIn(const QSqlDatabase& db) const
-{
-    QStringList present;
-    QSqlQuery q = run(db, QStringLiteral("SELECT name FROM pragma_table_info('%1')").arg(Samples::name));
-    while (q.next())
-        present.append(q.value(0).toString());
-    QList<Column> columns = Samples::accountColumns();
-    columns.removeIf([&present](const Column& c) { return !present.contains(c.name); });
-    return columns;
-}
-
 // Schemas 3 and 4 add where each repeat's worker-seconds went (Samples::accounts: 3 the first seven, 4 the lock
 // waits outside tasks), unknown for the repeats before them: each missing column is added, nothing else moves.
 void HistoryStore::Private::addAccountColumns(const QSqlDatabase& db)
 {
-    const QList<Column> present = accountColumnsIn(db);
+    const QStringList present = accountColumnsIn(db);
     for (const Column& c : Samples::accountColumns()) {
-        if (!present.contains(c))
+        if (!present.contains(c.name))
             run(db, QStringLiteral("ALTER TABLE %1 ADD COLUMN %2 %3").arg(Samples::name, c.name, c.definition));
     }
 }
@@ -1335,7 +1335,10 @@ StoredRun HistoryStore::Private::readRun(qint64 runId)
                 .arg(equals(Measurements::RunId), Measurements::Position.name, Measurements::Id.name)),
         { { Measurements::RunId, runId } });
     QList<Column> sampleColumns { Samples::Wall, Samples::Cpu, Samples::Launch, Samples::Switches };
-    sampleColumns += storedAccounts;
+    for (const Column& c : Samples::accountColumns()) {
+        if (storedAccounts.contains(c.name))
+            sampleColumns.append(c);
+    }
     QSqlQuery samples = prepare(db(),
         selectStatement(Samples::table, sampleColumns,
             QStringLiteral("WHERE %1 ORDER BY %2").arg(equals(Samples::MeasurementId), Samples::Repeat.name)));
@@ -1359,7 +1362,7 @@ StoredRun HistoryStore::Private::readRun(qint64 runId)
                 m.switches.append(switches.toLongLong());
             RepeatAccount account;
             for (const auto& [c, member] : Samples::accounts) {
-                if (const QVariant value = storedAccounts.contains(c) ? samples.value(c.name) : QVariant();
+                if (const QVariant value = storedAccounts.contains(c.name) ? samples.value(c.name) : QVariant();
                     !value.isNull())
                     account.*member = value.toDouble();
             }
@@ -1601,7 +1604,7 @@ Result<void> HistoryStore::Private::openReadOnly(int userVersion)
         return openEmpty(); // an empty SQLite file: no runs
     }
     if (*version >= kOldestReadable) {
-        const Result<QList<Column>> columns = attempt([&] { return accountColumnsIn(db()); });
+        const Result<QStringList> columns = attempt([&] { return accountColumnsIn(db()); });
         if (!columns)
             return refuse(columns.error());
         storedAccounts = *columns;
@@ -1617,7 +1620,7 @@ Result<void> HistoryStore::Private::openReadOnly(int userVersion)
 
 Result<void> HistoryStore::Private::openReadWrite(int userVersion)
 {
-    storedAccounts = Samples::accountColumns(); // brought up to the current schema, or refused
+    storedAccounts = namesOf(Samples::accountColumns()); // brought up to the current schema, or refused
     // Three tries: a damaged file is moved aside and a fresh one made; another process may do that first.
     for (int tries = 0; tries < 3; ++tries) {
         struct stat checked { };

@@ -150,21 +150,31 @@ QString banner(const RunResult& result)
     return html + QLatin1Char('\n');
 }
 
+// A table's cells as HTML text.
+QList<QStringList> escapedRows(const QList<QStringList>& rows)
+{
+    QList<QStringList> escaped;
+    for (const QStringList& row : rows) {
+        QStringList cells;
+        for (const QString& cell : row)
+            cells.append(escape(cell));
+        escaped.append(cells);
+    }
+    return escaped;
+}
+
 QString resultsSection(const RunResult& result)
 {
     const Report::Table summary = Report::summary(result);
     QString html = QStringLiteral("<h2 id=\"results\">Results</h2>\n");
     if (summary.rows.isEmpty())
         return html + element(QStringLiteral("p"), QStringLiteral("Nothing was measured."), QStringLiteral("muted"));
-    QList<QStringList> rows;
-    for (const QStringList& row : summary.rows) {
-        QStringList cells;
-        for (const QString& cell : row)
-            cells.append(escape(cell));
+    QList<QStringList> rows = escapedRows(summary.rows);
+    for (qsizetype i = 0; i < rows.size(); ++i) {
         // Same colour as the backend's line in the charts.
-        cells[0] = QStringLiteral("<span class=\"swatch %1\"></span>").arg(SvgCharts::seriesClass(result, row[0]))
-            + cells[0];
-        rows.append(cells);
+        rows[i][0] = QStringLiteral("<span class=\"swatch %1\"></span>")
+                         .arg(SvgCharts::seriesClass(result, summary.rows[i][0]))
+            + rows[i][0];
     }
     html += table(summary.header, rows, summary.rightAligned);
     html += element(QStringLiteral("p"),
@@ -176,15 +186,8 @@ QString resultsSection(const RunResult& result)
                 QStringLiteral("muted"))
         + QLatin1Char('\n');
     if (const Report::Table lost = Report::losses(result); !lost.rows.isEmpty()) {
-        QList<QStringList> lostRows;
-        for (const QStringList& row : lost.rows) {
-            QStringList cells;
-            for (const QString& cell : row)
-                cells.append(escape(cell));
-            lostRows.append(cells);
-        }
         html += QStringLiteral("<h3 id=\"losses\">Where the time went</h3>\n")
-            + table(lost.header, lostRows, lost.rightAligned)
+            + table(lost.header, escapedRows(lost.rows), lost.rightAligned)
             + element(QStringLiteral("p"),
                 QStringLiteral("Of each measurement's workers × wall time in its median repeat: the share that did "
                                "the baseline's work (useful) and where the rest went. Each part beyond the "

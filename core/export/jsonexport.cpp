@@ -31,26 +31,26 @@ QJsonArray numbers(const QList<double>& values)
 
 const QList<JsonExport::Figure>& JsonExport::figures()
 {
-    static const QList<Figure> list {
-        { "median_s", &SampleStats::median },
-        { "mean_s", &SampleStats::mean },
-        { "stddev_s", &SampleStats::stddev },
-        { "min_s", &SampleStats::min },
-        { "max_s", &SampleStats::max },
-        { "cv", &SampleStats::cv },
-        { "cpu_s", nullptr, &Measurement::cpuMedianS },
-        { "speedup", nullptr, &Measurement::speedup },
-        { "efficiency", nullptr, &Measurement::efficiency },
-    };
-    static const QList<Figure> withLosses = [] {
-        QList<Figure> all = list;
+    static const QList<Figure> list = [] {
+        QList<Figure> all {
+            { "median_s", &SampleStats::median },
+            { "mean_s", &SampleStats::mean },
+            { "stddev_s", &SampleStats::stddev },
+            { "min_s", &SampleStats::min },
+            { "max_s", &SampleStats::max },
+            { "cv", &SampleStats::cv },
+            { "cpu_s", nullptr, &Measurement::cpuMedianS },
+            { "speedup", nullptr, &Measurement::speedup },
+            { "efficiency", nullptr, &Measurement::efficiency },
+            { "useful", nullptr, nullptr, &Losses::useful },
+        };
+        // The accounting's parts, in its order, grouped under "losses"; a share of lost time may be negative.
         constexpr double kAnyShare = -std::numeric_limits<double>::infinity();
-        all.append({ "useful", nullptr, nullptr, &Losses::useful });
         for (const Accounting::Part& part : Accounting::parts())
             all.append({ part.key, nullptr, nullptr, part.share, "losses", kAnyShare });
         return all;
     }();
-    return withLosses;
+    return list;
 }
 
 double& JsonExport::Figure::of(Measurement& m) const

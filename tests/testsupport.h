@@ -29,6 +29,10 @@
 
 namespace testsupport {
 
+// How many times slower this build runs than a plain one (1, or more under sanitizers: tests/CMakeLists.txt):
+// a latency bound a test asserts is the plain build's bound times this.
+inline constexpr int kSlowdown = PARLAB_TEST_SLOWDOWN;
+
 // How one backend batch ended.
 struct Outcome {
     bool threw = false;

@@ -474,7 +474,7 @@ void TestBackends::cancelMidBatch()
                              .arg(latencyMs, 0, 'f', 2);
     m_latencies.append(line);
     qInfo("%s", qPrintable(line));
-    QVERIFY2(latencyMs < 150, qPrintable(line));
+    QVERIFY2(latencyMs < 150 * testsupport::kSlowdown, qPrintable(line));
 }
 
 void TestBackends::runsAgainAfterCancel_data()

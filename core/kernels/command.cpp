@@ -76,7 +76,8 @@ public:
                 errOpen = child.readStderr();
             for (char c : std::as_const(child.stdoutBuffer()))
                 hash = (hash ^ quint8(c)) * 0x100000001b3ULL;
-            child.stdoutBuffer().clear();
+            // resize, not clear: the buffer keeps its capacity, one allocation for the whole output, not one per read.
+            child.stdoutBuffer().resize(0);
         }
         while (!child.waitForExit(20))
             context.poll();

@@ -57,6 +57,16 @@ for f in "$prefix/bin/parlab" "$libexec" "$kernels" "$prefix/share/applications/
 done
 echo "installed under $prefix: $(cd "$prefix" && find . -type f | wc -l) files"
 
+# A sanitizer preset's suppression files live in the source folder, which the run cannot see: they go along as
+# copies in the scratch folder (else the sanitizer runtime aborts on a file it cannot read).
+for var in LSAN_OPTIONS TSAN_OPTIONS UBSAN_OPTIONS; do
+  value=${!var:-}
+  [[ $value =~ (^|:)suppressions=([^:]+) ]] || continue
+  copy="$scratch/$(basename "${BASH_REMATCH[2]}")"
+  cp "${BASH_REMATCH[2]}" "$copy" || fail "cannot copy $var's suppressions file ${BASH_REMATCH[2]}"
+  export "$var=${value/suppressions=${BASH_REMATCH[2]}/suppressions=$copy}"
+done
+
 # The run, with the source and the build folder out of reach (a private mount namespace; root inside a user
 # namespace where this user is not root already). Its history goes to the scratch folder.
 hide="mount -t tmpfs parlab-hidden '$source'"

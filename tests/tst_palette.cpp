@@ -651,7 +651,10 @@ void TestPalette::windowAndReportSplitTheTasksAlike()
             continue;
         }
         ++strips;
-        const double reportBar = bar->attributes.value(QStringLiteral("width")).toDouble() - 1;
+        // Each less its outline (the report) or the pixel that parts neighbours (the window), and the inset.
+        const double reportBar
+            = bar->attributes.value(QStringLiteral("width")).toDouble() - 1 - 2 * TaskStates::kStripInset;
+        const double windowStrip = windowBar.width() - 1 - 2 * TaskStates::kStripInset;
         qsizetype k = 0;
         for (TaskStates::Part part : parts) {
             if (states.ns(part) == 0)
@@ -660,7 +663,7 @@ void TestPalette::windowAndReportSplitTheTasksAlike()
             const Node* piece = pieces[k++];
             QCOMPARE(piece->attributes.value(QStringLiteral("data-part")), TaskStates::lossKey(part));
             const double inReport = piece->attributes.value(QStringLiteral("width")).toDouble() / reportBar;
-            const double inWindow = view->taskStateRect(i, part).width() / (windowBar.width() - 1);
+            const double inWindow = view->taskStateRect(i, part).width() / windowStrip;
             QVERIFY2(std::abs(inReport - inWindow) < 0.01,
                 qPrintable(QStringLiteral("%1 %2: report %3, window %4")
                                .arg(title, TaskStates::label(part))

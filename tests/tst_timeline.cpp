@@ -600,17 +600,18 @@ void TestTimeline::taskStripsSplitEachBar()
         // Task 4 ran while its worker held the lock and then released it; the others waited for it at times.
         QCOMPARE(states.ns(TaskStates::LockWait) > 0, i != 4);
         // Left to right in the strip's order, along the bar's bottom edge, each as wide as its share of the bar.
-        double x = bar.left();
+        double x = bar.left() + TaskStates::kStripInset;
         for (TaskStates::Part part : parts) {
             const QRectF piece = view->taskStateRect(i, part);
-            const double expected = states.share(part) * (bar.width() - 1);
+            // The bar less the pixel that parts neighbours, less the inset either side.
+            const double expected = states.share(part) * (bar.width() - 1 - 2 * TaskStates::kStripInset);
             if (expected < 0.5)
                 continue;
             QVERIFY2(!piece.isEmpty(), qPrintable(what + TaskStates::label(part)));
             QVERIFY2(std::abs(piece.width() - expected) < 1, qPrintable(what + TaskStates::label(part)));
             QVERIFY2(std::abs(piece.left() - x) < 1, qPrintable(what + TaskStates::label(part)));
             x = piece.right();
-            QVERIFY(std::abs(piece.bottom() - bar.bottom()) < 1);
+            QVERIFY(std::abs(piece.bottom() + TaskStates::kStripInset - bar.bottom()) < 1);
             QVERIFY(piece.height() >= 4 && piece.height() < bar.height() / 3);
             // Painted in the colour of the loss part it feeds, as the "where the time went" chart paints it.
             const QColor colour = ChartStyle::color(Palette::lossPart(TaskStates::lossKey(part)), view->palette());
@@ -658,7 +659,8 @@ void TestTimeline::taskStripsSplitEachBar()
             if (input < 0)
                 legend << piece.captured(2); // the legend's swatches, after the bars
             else
-                strips[input].append({ piece.captured(2), piece.captured(4).toDouble() / (barWidth - 1) });
+                strips[input].append(
+                    { piece.captured(2), piece.captured(4).toDouble() / (barWidth - 1 - 2 * TaskStates::kStripInset) });
         } else if (line.startsWith(QStringLiteral("</g>"))) {
             input = -1;
         }
@@ -675,7 +677,7 @@ void TestTimeline::taskStripsSplitEachBar()
         }
         QStringList keys;
         for (TaskStates::Part part : parts) {
-            if (states.share(part) * (barWidth - 1) >= 0.05)
+            if (states.share(part) * (barWidth - 1 - 2 * TaskStates::kStripInset) >= 0.05)
                 keys << TaskStates::lossKey(part);
         }
         QCOMPARE(qsizetype(pieces.size()), keys.size());

@@ -666,7 +666,9 @@ QString SvgCharts::timeline(const Measurement& m, const QString& kernel, int max
             // How the task's time split, along the bar's bottom edge inside its outline, as the window draws it.
             const bool strip = states.isMeasured() && x1 - x0 >= TaskStates::kMinBarWidth;
             if (strip) {
-                const double from = x0 + 0.5, inside = x1 - x0 - 1;
+                // Inside the bar's outline (half a pixel of background) and its inset.
+                const double inset = TaskStates::kStripInset;
+                const double from = x0 + 0.5 + inset, inside = x1 - x0 - 1 - 2 * inset;
                 double done = 0;
                 for (TaskStates::Part part : TaskStates::parts(states.lock())) {
                     const double a = from + inside * done;
@@ -676,12 +678,13 @@ QString SvgCharts::timeline(const Measurement& m, const QString& kernel, int max
                         body += QStringLiteral(
                             "<rect class=\"ts %1\" data-part=\"%2\" x=\"%3\" y=\"%4\" width=\"%5\" height=\"%6\"/>\n")
                                     .arg(partClass(TaskStates::lossKey(part)), TaskStates::lossKey(part), num(a),
-                                        num(y0 + barHeight - 0.5 - taskStrip), num(b - a), num(taskStrip));
+                                        num(y0 + barHeight - 0.5 - inset - taskStrip), num(b - a), num(taskStrip));
                 }
             }
             if (x1 - x0 > double(name.size()) * kCharWidth + 8)
-                body += text((x0 + x1) / 2, y0 + (barHeight - (strip ? taskStrip : 0)) / 2 + 4, name,
-                    QStringLiteral("barlabel"), QStringLiteral("middle"));
+                body
+                    += text((x0 + x1) / 2, y0 + (barHeight - (strip ? taskStrip + TaskStates::kStripInset : 0)) / 2 + 4,
+                        name, QStringLiteral("barlabel"), QStringLiteral("middle"));
         }
     }
     body += QStringLiteral("</g>\n");

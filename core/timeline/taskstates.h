@@ -68,6 +68,9 @@ public:
 
     // The narrowest bar, in pixels, that gets a strip in either renderer: below it the parts would be specks.
     static constexpr double kMinBarWidth = 6;
+    // Pixels of the bar's own colour left around the strip (but on top), so that it reads as part of the bar and not
+    // as the timeline of lock states drawn under gil-threads' bars in the same colours.
+    static constexpr double kStripInset = 1;
 
 private:
     bool m_measured = false;

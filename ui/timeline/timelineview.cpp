@@ -296,17 +296,18 @@ QList<QPair<TaskStates::Part, QRectF>> TimelineView::stripPieces(const Layout& l
     const TaskStates states = m_model.taskStates(span);
     if (!states.isMeasured())
         return {};
-    // Over the whole bar (less the pixel that parts neighbours), whatever of it is on screen.
-    const double width = x1 - x0 - 1;
+    // Over the whole bar (less the pixel that parts neighbours, and the inset), whatever of it is on screen.
+    const double inset = TaskStates::kStripInset;
+    const double width = x1 - x0 - 1 - 2 * inset;
     const double left = layout.plot.left() - 4;
     const double right = layout.plot.right() + 4;
-    const double y = rowTop + layout.barTop + layout.barHeight - layout.taskStripHeight;
+    const double y = rowTop + layout.barTop + layout.barHeight - layout.taskStripHeight - inset;
     QList<QPair<TaskStates::Part, QRectF>> pieces;
     double done = 0;
     for (TaskStates::Part part : TaskStates::parts(states.lock())) {
-        const double from = x0 + width * done;
+        const double from = x0 + inset + width * done;
         done += states.share(part);
-        const double to = x0 + width * done;
+        const double to = x0 + inset + width * done;
         const double a = std::clamp(from, left, right);
         const double b = std::clamp(to, left, right);
         if (b > a)
@@ -686,7 +687,8 @@ void TimelineView::paintRow(QPainter& painter, const Layout& layout, int rowInde
         const QString label = taskLabel(index);
         // The label centred over the strip, not on it.
         const QRectF visible
-            = bar.adjusted(0, 0, 0, strip.isEmpty() ? 0 : -layout.taskStripHeight).intersected(layout.plot);
+            = bar.adjusted(0, 0, 0, strip.isEmpty() ? 0 : -layout.taskStripHeight - TaskStates::kStripInset)
+                  .intersected(layout.plot);
         if (barMetrics.horizontalAdvance(label) + 6 <= visible.width()) {
             painter.setPen(qGray(fill.rgb()) > 150 ? QColor(Qt::black) : QColor(Qt::white));
             painter.drawText(visible, Qt::AlignCenter, label);

@@ -1,5 +1,6 @@
 // One run, two faces: the window's charts and timeline (offscreen) and the HTML report draw it, and every colour
-// and line style the report's SVG gives a backend, a reference line, a task bar or a lock state is the one the
+// and line style the report's SVG gives a backend, a reference line, a task bar, a task's states or a lock state
+// is the one the
 // window's pens and pixels use, and the Palette's, on a light and on a dark background. The report is read as a
 // reader's browser would: its XHTML parsed, each element's colour resolved through the page's CSS classes and
 // custom properties, for the light scheme and for prefers-color-scheme: dark.
@@ -19,6 +20,7 @@
 #include "stats/losses.h"
 #include "taskspan.h"
 #include "testsupport.h"
+#include "timeline/taskstates.h"
 #include "timeline/timelinepanel.h"
 #include "timeline/timelineview.h"
 
@@ -85,6 +87,12 @@ RunResult oneRun()
         return s;
     };
     gil.spans = { span(0, 0, 0, 400), span(1, 1, 0, 380), span(2, 0, 400, 600), span(3, 1, 380, 850) };
+    // What each thread measured of its tasks (the last one not: no strip).
+    const qint64 measured[][2] = { { 250, 30 }, { 70, 10 }, { 80, 5 } };
+    for (int i = 0; i < 3; ++i) {
+        gil.spans[i].cpuNs = measured[i][0] * kMs;
+        gil.spans[i].waitNs = measured[i][1] * kMs;
+    }
     gil.states = { lock(0, LockState::Running, 0, 300), lock(0, LockState::Waiting, 300, 500),
         lock(0, LockState::Released, 500, 600), lock(1, LockState::Waiting, 0, 300),
         lock(1, LockState::Running, 300, 850) };
@@ -369,6 +377,7 @@ private Q_SLOTS:
     void windowAndReportDrawBackendsAlike();
     void windowAndReportDrawReferenceLinesAlike();
     void windowAndReportDrawTheTimelineAlike();
+    void windowAndReportSplitTheTasksAlike();
     void windowAndReportColourTheLossPartsAlike();
 
 private:
@@ -596,6 +605,109 @@ void TestPalette::windowAndReportDrawTheTimelineAlike()
                 QCOMPARE(cssColour(m_css->value(strip, QStringLiteral("fill"), dark)), expected);
         }
     }
+}
+
+void TestPalette::windowAndReportSplitTheTasksAlike()
+{
+    const Measurement& gil = m_run.measurements[1];
+    TimelinePanel panel;
+    panel.resize(1000, 420);
+    panel.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&panel));
+    panel.setResult(m_run);
+    QVERIFY(panel.showMeasurement(gil.label()));
+    TimelineView* view = panel.view();
+    const TimelineModel& model = view->model();
+    const Node* svg = svgLabelled(*m_report, QStringLiteral("Timeline of gil-threads x2"));
+    QVERIFY(svg);
+    const QList<TaskStates::Part> parts = TaskStates::parts(TaskLock::Simulated);
+
+    // The same split: after each bar of the report, the pieces of its strip, each as wide a share of the bar as
+    // the window draws it.
+    const QList<const Node*> bars = svg->find(QStringLiteral("rect"), QStringLiteral("bar"));
+    QCOMPARE(bars.size(), gil.spans.size());
+    int strips = 0;
+    for (const Node* bar : bars) {
+        const QString title = bar->find(QStringLiteral("title")).value(0)->allText();
+        int i = 0;
+        while (i < int(gil.spans.size())
+            && !title.startsWith(TimelineModel::taskLabel(m_run.spec.kernel, gil.spans[i]) + QStringLiteral(" on ")))
+            ++i;
+        QVERIFY2(i < int(gil.spans.size()), qPrintable(title));
+        const TaskStates states = model.taskStates(i);
+        QVERIFY2(title.endsWith(states.summary()), qPrintable(title));
+        QList<const Node*> pieces;
+        const auto& siblings = bar->parent->children;
+        auto at = std::find_if(siblings.begin(), siblings.end(), [bar](const auto& n) { return n.get() == bar; });
+        for (++at; at != siblings.end() && !(*at)->classes.contains(QStringLiteral("bar")); ++at) {
+            if ((*at)->classes.contains(QStringLiteral("ts")))
+                pieces.append(at->get());
+        }
+        const QRectF windowBar = view->taskRect(i);
+        if (!states.isMeasured()) {
+            QVERIFY(pieces.isEmpty());
+            for (TaskStates::Part part : parts)
+                QVERIFY(view->taskStateRect(i, part).isEmpty());
+            continue;
+        }
+        ++strips;
+        // Each less its outline (the report) or the pixel that parts neighbours (the window), and the inset.
+        const double reportBar
+            = bar->attributes.value(QStringLiteral("width")).toDouble() - 1 - 2 * TaskStates::kStripInset;
+        const double windowStrip = windowBar.width() - 1 - 2 * TaskStates::kStripInset;
+        qsizetype k = 0;
+        for (TaskStates::Part part : parts) {
+            if (states.ns(part) == 0)
+                continue;
+            QVERIFY2(k < pieces.size(), qPrintable(title));
+            const Node* piece = pieces[k++];
+            QCOMPARE(piece->attributes.value(QStringLiteral("data-part")), TaskStates::lossKey(part));
+            const double inReport = piece->attributes.value(QStringLiteral("width")).toDouble() / reportBar;
+            const double inWindow = view->taskStateRect(i, part).width() / windowStrip;
+            QVERIFY2(std::abs(inReport - inWindow) < 0.01,
+                qPrintable(QStringLiteral("%1 %2: report %3, window %4")
+                               .arg(title, TaskStates::label(part))
+                               .arg(inReport)
+                               .arg(inWindow)));
+            QVERIFY(std::abs(inReport - states.share(part)) < 0.01);
+        }
+        QCOMPARE(k, pieces.size());
+    }
+    QCOMPARE(strips, 3);
+
+    // The same colours: the window's pixels, the report's fills and the loss chart's parts, light and dark.
+    QList<const Node*> legend;
+    for (const Node* rect : svg->find(QStringLiteral("rect"), QStringLiteral("ts"))) {
+        if (rect->parent == svg)
+            legend.append(rect);
+    }
+    QCOMPARE(legend.size(), parts.size());
+    for (const bool dark : { false, true }) {
+        view->setPalette(dark ? darkPalette() : lightPalette());
+        const QImage image = view->grab().toImage();
+        for (TaskStates::Part part : parts) {
+            const QColor expected(QRgb(Palette::lossPart(TaskStates::lossKey(part)).on(dark)));
+            QCOMPARE(view->taskStateColor(part), expected);
+            bool painted = false;
+            for (int i = 0; i < int(gil.spans.size()); ++i) {
+                const QRectF piece = view->taskStateRect(i, part);
+                if (piece.width() < 3)
+                    continue;
+                painted = true;
+                QVERIFY2(sameColour(image.pixelColor(piece.center().toPoint()), expected),
+                    qPrintable(TaskStates::label(part)));
+            }
+            QVERIFY2(painted, qPrintable(TaskStates::label(part)));
+        }
+        for (const Node* rect : svg->find(QStringLiteral("rect"), QStringLiteral("ts"))) {
+            const QString key = rect->attributes.value(QStringLiteral("data-part"));
+            QCOMPARE(cssColour(m_css->value(rect, QStringLiteral("fill"), dark)),
+                QColor(QRgb(Palette::lossPart(key).on(dark))));
+        }
+    }
+    // Both legends name the strip's parts in the strip's order.
+    for (qsizetype k = 0; k < parts.size(); ++k)
+        QCOMPARE(legend[k]->attributes.value(QStringLiteral("data-part")), TaskStates::lossKey(parts[k]));
 }
 
 void TestPalette::windowAndReportColourTheLossPartsAlike()

@@ -1,7 +1,9 @@
 // The timeline a teacher points at: one row per worker, every task a bar where its times say, the GIL's
 // states under the bars, hover naming a task, zoom and pan that keep the user's place, exports other programs
 // open, a chosen measurement that survives live updates, a real run drawn as run, and 100,000 tasks drawn fast.
+// Along each bar a strip shows how its task's time split, in the window and in the report alike.
 
+#include "charts/chartstyle.h"
 #include "experimentspec.h"
 #include "export/formatting.h"
 #include "export/svgcharts.h"
@@ -10,6 +12,7 @@
 #include "runner.h"
 #include "runresult.h"
 #include "taskspan.h"
+#include "timeline/taskstates.h"
 #include "timeline/timelinepanel.h"
 #include "timeline/timelineview.h"
 
@@ -19,6 +22,7 @@
 #include <QFile>
 #include <QImage>
 #include <QKeyEvent>
+#include <QRegularExpression>
 #include <QScrollBar>
 #include <QSet>
 #include <QSignalSpy>
@@ -162,6 +166,7 @@ private Q_SLOTS:
     void pngExportDrawsBarsAndStates();
     void svgExportHasRects();
     void barLabelsMatchTheReport();
+    void taskStripsSplitEachBar();
     void exportErrorsNameThePath();
     void paletteChangeRestyles();
     void captionSummarises();
@@ -554,6 +559,148 @@ void TestTimeline::barLabelsMatchTheReport()
     bare.setMeasurement(m);
     QCOMPARE(bare.taskLabel(0), QStringLiteral("35"));
     QCOMPARE(TimelineModel::taskLabel(QString(), m.spans.at(0)), QStringLiteral("35"));
+}
+
+void TestTimeline::taskStripsSplitEachBar()
+{
+    // gil-threads with every task but the last measured: half its time on a CPU, a fifth waiting for a core, the
+    // lock waits its worker's states record during it, the rest other.
+    Measurement m = handMade(true, QStringLiteral("gil-threads"));
+    for (int i = 0; i < 5; ++i) {
+        const qint64 wall = m.spans[i].endNs - m.spans[i].startNs;
+        m.spans[i].cpuNs = wall / 2;
+        m.spans[i].waitNs = wall / 5;
+    }
+    TimelinePanel panel;
+    showAt(panel, QSize(1000, 420));
+    panel.setResult(resultOf({ m }));
+    TimelineView* view = panel.view();
+    QVERIFY(view->model().hasTaskStates());
+    const QImage image = view->grab().toImage();
+    const QList<TaskStates::Part> parts = TaskStates::parts(TaskLock::Simulated);
+
+    for (int i = 0; i < int(m.spans.size()); ++i) {
+        const TaskStates states = view->model().taskStates(i);
+        QCOMPARE(states.isMeasured(), i < 5);
+        const QRectF bar = view->taskRect(i);
+        const QString what = QStringLiteral("task %1").arg(i);
+        // Hovering the bar says how its time split, or that it was not measured.
+        const QString tip = view->toolTipAt(bar.center().toPoint());
+        QVERIFY2(tip.contains(states.summary()), qPrintable(tip));
+        if (!states.isMeasured()) {
+            QVERIFY2(tip.contains(QStringLiteral("not measured")), qPrintable(tip));
+            for (TaskStates::Part part : parts)
+                QVERIFY(view->taskStateRect(i, part).isEmpty());
+            // The bar's bottom edge is the bar's own colour.
+            const QPoint edge = (bar.bottomLeft() + QPointF(3, -2)).toPoint();
+            QVERIFY2(sameColour(image.pixelColor(edge), view->taskColor(i)), qPrintable(what));
+            continue;
+        }
+        QVERIFY2(tip.contains(QStringLiteral("(totals over the task, not when)")), qPrintable(tip));
+        // Task 4 ran while its worker held the lock and then released it; the others waited for it at times.
+        QCOMPARE(states.ns(TaskStates::LockWait) > 0, i != 4);
+        // Left to right in the strip's order, along the bar's bottom edge, each as wide as its share of the bar.
+        double x = bar.left() + TaskStates::kStripInset;
+        for (TaskStates::Part part : parts) {
+            const QRectF piece = view->taskStateRect(i, part);
+            // The bar less the pixel that parts neighbours, less the inset either side.
+            const double expected = states.share(part) * (bar.width() - 1 - 2 * TaskStates::kStripInset);
+            if (expected < 0.5)
+                continue;
+            QVERIFY2(!piece.isEmpty(), qPrintable(what + TaskStates::label(part)));
+            QVERIFY2(std::abs(piece.width() - expected) < 1, qPrintable(what + TaskStates::label(part)));
+            QVERIFY2(std::abs(piece.left() - x) < 1, qPrintable(what + TaskStates::label(part)));
+            x = piece.right();
+            QVERIFY(std::abs(piece.bottom() + TaskStates::kStripInset - bar.bottom()) < 1);
+            QVERIFY(piece.height() >= 4 && piece.height() < bar.height() / 3);
+            // Painted in the colour of the loss part it feeds, as the "where the time went" chart paints it.
+            const QColor colour = ChartStyle::color(Palette::lossPart(TaskStates::lossKey(part)), view->palette());
+            QCOMPARE(view->taskStateColor(part), colour);
+            if (piece.width() >= 3)
+                QVERIFY2(sameColour(image.pixelColor(piece.center().toPoint()), colour),
+                    qPrintable(what + TaskStates::label(part) + image.pixelColor(piece.center().toPoint()).name()));
+        }
+        // The bar above the strip keeps its colour.
+        QVERIFY2(sameColour(image.pixelColor((bar.topLeft() + QPointF(3, 3)).toPoint()), view->taskColor(i)),
+            qPrintable(what));
+    }
+
+    // The legend gains a line for the strip's colours, only where some task has them.
+    TimelineView measured, unmeasured;
+    measured.resize(1000, 420);
+    unmeasured.resize(1000, 420);
+    measured.setMeasurement(m);
+    unmeasured.setMeasurement(handMade(true, QStringLiteral("gil-threads")));
+    QVERIFY(!unmeasured.model().hasTaskStates());
+    QCOMPARE_GT(measured.pictureSize().height(), unmeasured.pictureSize().height());
+
+    // The report: after each measured bar its strip, the same parts in the same proportions; none after the
+    // unmeasured one. Its legend names the parts as the window's does.
+    const QString svg = SvgCharts::timeline(m, QStringLiteral("fib"));
+    static const QRegularExpression barRect(
+        QStringLiteral("^<rect class=\"bar(?: alt)?\" x=\"([\\d.]+)\" y=\"[\\d.]+\" "
+                       "width=\"([\\d.]+)\"[^>]*><title>fib\\((\\d+)\\) on "
+                       "([^<]*)</title>"));
+    static const QRegularExpression stripRect(QStringLiteral(
+        "^<rect class=\"ts p-(\\w+)\" data-part=\"(\\w+)\" x=\"([\\d.]+)\" y=\"[\\d.]+\" width=\"([\\d.]+)\""));
+    QMap<qint64, QList<std::pair<QString, double>>> strips; // input -> (part key, width as a share of the bar)
+    QMap<qint64, QString> tips;
+    qint64 input = -1;
+    double barWidth = 0;
+    QStringList legend;
+    for (const QString& line : svg.split(QLatin1Char('\n'))) {
+        if (const QRegularExpressionMatch bar = barRect.match(line); bar.hasMatch()) {
+            input = bar.captured(3).toLongLong();
+            barWidth = bar.captured(2).toDouble();
+            strips[input];
+            tips[input] = bar.captured(4);
+        } else if (const QRegularExpressionMatch piece = stripRect.match(line); piece.hasMatch()) {
+            QCOMPARE(piece.captured(1), piece.captured(2));
+            if (input < 0)
+                legend << piece.captured(2); // the legend's swatches, after the bars
+            else
+                strips[input].append(
+                    { piece.captured(2), piece.captured(4).toDouble() / (barWidth - 1 - 2 * TaskStates::kStripInset) });
+        } else if (line.startsWith(QStringLiteral("</g>"))) {
+            input = -1;
+        }
+    }
+    QCOMPARE(strips.size(), m.spans.size());
+    for (int i = 0; i < int(m.spans.size()); ++i) {
+        const TaskStates states = TimelineModel(m).taskStates(i);
+        const auto& pieces = strips.value(m.spans[i].input);
+        QVERIFY2(tips.value(m.spans[i].input).contains(SvgCharts::escape(states.summary())),
+            qPrintable(tips.value(m.spans[i].input)));
+        if (!states.isMeasured()) {
+            QVERIFY(pieces.isEmpty());
+            continue;
+        }
+        QStringList keys;
+        for (TaskStates::Part part : parts) {
+            if (states.share(part) * (barWidth - 1 - 2 * TaskStates::kStripInset) >= 0.05)
+                keys << TaskStates::lossKey(part);
+        }
+        QCOMPARE(qsizetype(pieces.size()), keys.size());
+        for (qsizetype k = 0; k < pieces.size(); ++k) {
+            QCOMPARE(pieces[k].first, keys[k]);
+            const TaskStates::Part part
+                = parts[qsizetype(std::find_if(parts.begin(), parts.end(), [&](TaskStates::Part p) {
+                      return TaskStates::lossKey(p) == keys[k];
+                  }) - parts.begin())];
+            QVERIFY2(std::abs(pieces[k].second - states.share(part)) < 0.01, qPrintable(keys[k]));
+        }
+    }
+    QStringList keys;
+    for (TaskStates::Part part : parts) {
+        keys << TaskStates::lossKey(part);
+        QVERIFY(svg.contains(QStringLiteral(">%1</text>").arg(TaskStates::legendLabel(part))));
+    }
+    QCOMPARE(legend, keys);
+    QVERIFY(svg.contains(SvgCharts::escape(TaskStates::legendTitle())));
+    // Without a measured task: no strip, no legend for it.
+    const QString plain = SvgCharts::timeline(handMade(true, QStringLiteral("gil-threads")), QStringLiteral("fib"));
+    QVERIFY(!plain.contains(QStringLiteral("class=\"ts ")));
+    QVERIFY(!plain.contains(SvgCharts::escape(TaskStates::legendTitle())));
 }
 
 void TestTimeline::exportErrorsNameThePath()

@@ -1,20 +1,31 @@
 // The timeline without a widget: the rows one measurement makes and what they are called (the one name the
-// window, the report and the trace use), the time window's pixel maths, zoom and pan limits, and the axis ticks
-// both renderers draw. Pure core: no QApplication with a screen, no painting.
+// window, the report and the trace use), how each task's time split (the strip both renderers draw, on hand-made
+// spans and on real thread and GIL batches), the time window's pixel maths, zoom and pan limits, and the axis
+// ticks both renderers draw. Pure core: no QApplication with a screen, no painting.
 
+#include "backends/backend.h"
+#include "backends/backendregistry.h"
+#include "clock.h"
+#include "context.h"
+#include "kernels/kernel.h"
+#include "kernels/kernelregistry.h"
 #include "measurement.h"
+#include "stats/losses.h"
 #include "taskspan.h"
+#include "timeline/taskstates.h"
 #include "timeline/timeaxis.h"
 #include "timeline/timelinemodel.h"
 #include "timeline/timewindow.h"
 
 #include <QTest>
 #include <cmath>
+#include <numeric>
 
 using namespace parlab;
 
 // QTest data columns hold spans; the library declares only the types its signals carry.
 Q_DECLARE_METATYPE(QList<parlab::TaskSpan>)
+Q_DECLARE_METATYPE(parlab::TaskSpan)
 
 namespace {
 constexpr qint64 kClock = 7'000'000'000; // far from zero, as the monotonic clock is
@@ -43,6 +54,25 @@ StateSpan state(int worker, LockState lock, double startMs, double endMs)
     return s;
 }
 
+// A task of `wallMs` that its worker measured: `cpuMs` on a CPU and `waitMs` waiting for a core (-1: not
+// measured).
+TaskSpan measured(double wallMs, double cpuMs, double waitMs, int worker = 0, double startMs = 0)
+{
+    TaskSpan span = task(0, worker, startMs, startMs + wallMs);
+    span.cpuNs = cpuMs < 0 ? qint64(cpuMs) : qint64(cpuMs * kMs);
+    span.waitNs = waitMs < 0 ? qint64(waitMs) : qint64(waitMs * kMs);
+    return span;
+}
+
+// The parts of a split in ms, in TaskStates::Part order.
+QList<double> partsMs(const TaskStates& states)
+{
+    QList<double> ms;
+    for (int p = 0; p < TaskStates::PartCount; ++p)
+        ms.append(double(states.ns(TaskStates::Part(p))) / double(kMs));
+    return ms;
+}
+
 Measurement measurementOf(const QString& backend, const QList<TaskSpan>& spans, const QList<StateSpan>& states = {})
 {
     Measurement m;
@@ -64,6 +94,12 @@ private Q_SLOTS:
     void maxTasksKeepsTheEarliest();
     void nearestItemsAndBinarySearch();
     void relativeExtentHoldsStatesBeforeTheFirstTask();
+    void taskStatesSplitTheWallTime_data();
+    void taskStatesSplitTheWallTime();
+    void taskStatesPercentsAddUpAndSay();
+    void taskStatesUnderTheModelsLock();
+    void taskStatesOfARealBatch_data();
+    void taskStatesOfARealBatch();
     void windowMapsTimeAndPixelsBothWays();
     void zoomKeepsTheAnchorAndStopsAtTheLimits();
     void panStaysInsideTheBounds();
@@ -209,6 +245,198 @@ void TestTimelineModel::relativeExtentHoldsStatesBeforeTheFirstTask()
     // The cheap pass says the same as the model.
     QCOMPARE(TimelineModel::relativeExtentOf(m).startNs, model.relativeExtent().startNs);
     QCOMPARE(TimelineModel::relativeExtentOf(m).endNs, model.relativeExtent().endNs);
+}
+
+void TestTimelineModel::taskStatesSplitTheWallTime_data()
+{
+    QTest::addColumn<QString>("backend");
+    QTest::addColumn<TaskSpan>("span");
+    QTest::addColumn<bool>("isMeasured");
+    // ran, waited for a core, waited for the lock, other (ms)
+    QTest::addColumn<QList<double>>("expected");
+
+    using L = QList<double>;
+    const QString threads = QStringLiteral("threads");
+    const QString python = QStringLiteral("python-threads");
+    QTest::newRow("threads") << threads << measured(100, 62, 30) << true << L { 62, 30, 0, 8 };
+    QTest::newRow("threads, never off the CPU") << threads << measured(100, 100, 0) << true << L { 100, 0, 0, 0 };
+    // Impossible readings are cut to what the wall time holds, CPU first.
+    QTest::newRow("cpu above wall") << threads << measured(100, 150, 20) << true << L { 100, 0, 0, 0 };
+    QTest::newRow("cpu + wait above wall") << threads << measured(100, 80, 50) << true << L { 80, 20, 0, 0 };
+    // The run-queue delay of a thread's first blocking task is not known: counted as none.
+    QTest::newRow("wait not measured") << threads << measured(100, 40, -1) << true << L { 40, 0, 0, 60 };
+    QTest::newRow("cpu not measured") << threads << measured(0.3, -1, -1) << false << L { 0, 0, 0, 0 };
+    QTest::newRow("cpu below -1") << threads << measured(100, -5, 3) << false << L { 0, 0, 0, 0 };
+    QTest::newRow("no wall time") << threads << measured(0, 0, 0) << false << L { 0, 0, 0, 0 };
+    // CPython's own lock: a thread off the CPU and not waiting for a core waits for the GIL (the accounting's
+    // in-task estimate, wall - cpu - wait), so nothing is left for other.
+    QTest::newRow("python-threads") << python << measured(100, 30, 20) << true << L { 30, 20, 50, 0 };
+    QTest::newRow("python-threads, cpu above wall") << python << measured(100, 120, 10) << true << L { 100, 0, 0, 0 };
+    // A backend another build recorded: no lock known.
+    QTest::newRow("unknown backend") << QStringLiteral("my-backend") << measured(10, 5, 1) << true << L { 5, 1, 0, 4 };
+}
+
+void TestTimelineModel::taskStatesSplitTheWallTime()
+{
+    QFETCH(QString, backend);
+    QFETCH(TaskSpan, span);
+    QFETCH(bool, isMeasured);
+    QFETCH(QList<double>, expected);
+
+    // Through the model, as the renderers get it.
+    const TimelineModel model(measurementOf(backend, { span }));
+    const TaskStates states = model.taskStates(0);
+    QCOMPARE(states.isMeasured(), isMeasured);
+    QCOMPARE(states.lock(), BackendRegistry::factsOf(backend).lock);
+    QCOMPARE(partsMs(states), expected);
+    QCOMPARE(model.hasTaskStates(), isMeasured);
+    QCOMPARE(states.wallNs(), span.endNs - span.startNs);
+    if (!isMeasured) {
+        QVERIFY(std::isnan(states.share(TaskStates::Running)));
+        QCOMPARE(states.percents(), (std::array<int, TaskStates::PartCount> {}));
+        QVERIFY2(states.summary().startsWith(QStringLiteral("time on a CPU not measured (tasks under 1 ms")),
+            qPrintable(states.summary()));
+        return;
+    }
+    // The parts hold the wall time exactly, none negative, whatever the worker reported.
+    qint64 sum = 0;
+    double shares = 0;
+    for (int p = 0; p < TaskStates::PartCount; ++p) {
+        QVERIFY(states.ns(TaskStates::Part(p)) >= 0);
+        sum += states.ns(TaskStates::Part(p));
+        shares += states.share(TaskStates::Part(p));
+    }
+    QCOMPARE(sum, states.wallNs());
+    QCOMPARE(shares, 1.0);
+    // The same split without the model, for a backend without lock states.
+    const TaskStates direct = TaskStates::of(span, BackendRegistry::factsOf(backend).lock);
+    QCOMPARE(partsMs(direct), expected);
+}
+
+void TestTimelineModel::taskStatesPercentsAddUpAndSay()
+{
+    // Thirds: rounded one by one they make 99; the tooltip's whole percentages make 100.
+    const TaskStates thirds = TaskStates::of(measured(3, 1, 1), TaskLock::None);
+    QCOMPARE(thirds.percents(), (std::array<int, TaskStates::PartCount> { 34, 33, 0, 33 }));
+    for (const TaskSpan& span : { measured(7, 1.234, 2.345), measured(9.99, 0.001, 0.002), measured(100, 99.5, 0.4) }) {
+        const std::array<int, TaskStates::PartCount> p = TaskStates::of(span, TaskLock::Simulated, 0).percents();
+        QCOMPARE(std::accumulate(p.begin(), p.end(), 0), 100);
+    }
+
+    // What the tooltip says: every part the backend's tasks can have, in the strip's order.
+    QCOMPARE(TaskStates::of(measured(100, 62, 30), TaskLock::Simulated, 0).summary(),
+        QStringLiteral("ran 62% · waited for a core 30% · waited for the lock 0% · other 8% (totals over the task, "
+                       "not when)"));
+    QCOMPARE(TaskStates::of(measured(100, 62, 30), TaskLock::None).summary(),
+        QStringLiteral("ran 62% · waited for a core 30% · other 8% (totals over the task, not when)"));
+    QCOMPARE(TaskStates::of(measured(100, 30, 20), TaskLock::Interpreter).summary(),
+        QStringLiteral("ran 30% · waited for a core 20% · waited for the lock 50% (totals over the task, not when)"));
+    QVERIFY(TaskStates::of(measured(100, 30, -1), TaskLock::None)
+                .summary()
+                .endsWith(QStringLiteral("; the wait for a core was not measured")));
+    QCOMPARE(TaskStates::of(measured(0.4, -1, -1), TaskLock::None).summary(),
+        QStringLiteral("time on a CPU not measured (tasks under 1 ms are sampled only now and then)"));
+
+    // Each state is drawn in the colour of the loss part it feeds, keyed as the accounting keys them.
+    QCOMPARE(TaskStates::lossKey(TaskStates::Running), QLatin1String(Accounting::useful().key));
+    QCOMPARE(TaskStates::lossKey(TaskStates::CoreWait), QStringLiteral("cpu_wait"));
+    QCOMPARE(TaskStates::lossKey(TaskStates::LockWait), QStringLiteral("lock_wait"));
+    QCOMPARE(TaskStates::lossKey(TaskStates::Other), QStringLiteral("blocked"));
+    QCOMPARE(TaskStates::parts(TaskLock::None),
+        (QList<TaskStates::Part> { TaskStates::Running, TaskStates::CoreWait, TaskStates::Other }));
+}
+
+void TestTimelineModel::taskStatesUnderTheModelsLock()
+{
+    // gil-threads: the lock part is how long the worker's own states said waiting during the task; the other
+    // worker's waits and waits outside the task do not count.
+    QList<TaskSpan> spans { measured(40, 10, 4, 0, 0), measured(40, 30, 2, 0, 50), measured(40, 10, 30, 1, 0) };
+    const QList<StateSpan> states {
+        state(0, LockState::Waiting, -5, 5), // 5 ms inside task 0
+        state(0, LockState::Running, 5, 20),
+        state(0, LockState::Waiting, 20, 42), // 20 ms inside task 0, 2 between the tasks
+        state(0, LockState::Waiting, 42, 55), // 5 ms inside task 1
+        state(0, LockState::Released, 55, 90),
+        state(1, LockState::Waiting, 0, 35), // worker 1: 35 ms inside task 2
+        state(1, LockState::Running, 35, 40),
+    };
+    const TimelineModel model(measurementOf(QStringLiteral("gil-threads"), spans, states));
+    QCOMPARE(model.lock(), TaskLock::Simulated);
+    // Task 0: 10 on a CPU, 25 for the lock, the core wait cut to the 5 left, nothing other.
+    QCOMPARE(partsMs(model.taskStates(0)), (QList<double> { 10, 4, 25, 1 }));
+    QCOMPARE(partsMs(model.taskStates(1)), (QList<double> { 30, 2, 5, 3 }));
+    // Task 2: 35 ms waiting for the lock, but only 30 off the CPU: the lock takes those, the core wait nothing.
+    QCOMPARE(partsMs(model.taskStates(2)), (QList<double> { 10, 0, 30, 0 }));
+    for (int i = 0; i < int(spans.size()); ++i) {
+        const TaskStates t = model.taskStates(i);
+        const std::array<int, TaskStates::PartCount> p = t.percents();
+        QCOMPARE(std::accumulate(p.begin(), p.end(), 0), 100);
+        QCOMPARE(t.ns(TaskStates::Running) + t.ns(TaskStates::CoreWait) + t.ns(TaskStates::LockWait)
+                + t.ns(TaskStates::Other),
+            t.wallNs());
+    }
+    // A model cut to its first tasks keeps the states those need.
+    const TimelineModel cut(measurementOf(QStringLiteral("gil-threads"), spans, states), 2);
+    QCOMPARE(partsMs(cut.taskStates(0)), partsMs(model.taskStates(0)));
+    QCOMPARE(partsMs(cut.taskStates(2)), partsMs(model.taskStates(2)));
+}
+
+void TestTimelineModel::taskStatesOfARealBatch_data()
+{
+    QTest::addColumn<QString>("backend");
+    QTest::newRow("threads") << QStringLiteral("threads");
+    QTest::newRow("gil-threads") << QStringLiteral("gil-threads");
+}
+
+void TestTimelineModel::taskStatesOfARealBatch()
+{
+    // Four 25 ms busy loops on two workers, as the runner runs them: every task is longer than the sampling
+    // interval, so every one is measured and has a strip.
+    QFETCH(QString, backend);
+    const auto kernel = KernelRegistry::create(QStringLiteral("spin"));
+    const auto b = BackendRegistry::create(backend);
+    RunControl control;
+    control.beginBatch();
+    Measurement m;
+    m.backend = backend;
+    m.workers = 2;
+    const qint64 before = monotonicNs();
+    b->execute(*kernel, { 25, 25, 25, 25 }, 2, control, m.spans);
+    const qint64 after = monotonicNs();
+    m.states = b->lastStates();
+
+    const TimelineModel model(m);
+    QCOMPARE(model.taskCount(), 4);
+    QVERIFY(model.hasTaskStates());
+    qint64 wall = 0, cpu = 0, lock = 0, other = 0;
+    for (int i = 0; i < int(m.spans.size()); ++i) {
+        const TaskStates t = model.taskStates(i);
+        QVERIFY2(t.isMeasured(), qPrintable(t.summary()));
+        QCOMPARE(t.ns(TaskStates::Running) + t.ns(TaskStates::CoreWait) + t.ns(TaskStates::LockWait)
+                + t.ns(TaskStates::Other),
+            m.spans[i].endNs - m.spans[i].startNs);
+        QVERIFY2(t.summary().contains(QStringLiteral("(totals over the task, not when)")), qPrintable(t.summary()));
+        wall += t.wallNs();
+        cpu += t.ns(TaskStates::Running);
+        lock += t.ns(TaskStates::LockWait);
+        other += t.ns(TaskStates::Other);
+    }
+    // The strip and the "where the time went" bar agree: the tasks' parts sum to the repeat's account.
+    const RepeatAccount a = Accounting::account(m.spans, m.states, before, after, 2);
+    QCOMPARE(double(cpu) * 1e-9, a.taskCpuS);
+    if (backend == QStringLiteral("threads")) {
+        QCOMPARE(lock, 0);
+        // A busy loop without a lock never blocks: on a CPU or waiting for one, nothing else, within clock reads.
+        // (Under the lock it blocks, and some kernels leave waits after a preemption out of the run-queue delay.)
+        QVERIFY2(other <= wall / 20 + 1'000'000, qPrintable(QStringLiteral("other %1 of %2 ns").arg(other).arg(wall)));
+    } else {
+        // Two threads under one lock: about half of the tasks' time waiting for it, a fifth at the very least on a
+        // loaded machine, and all the lock waits inside tasks that the account counts.
+        QVERIFY2(double(lock) > 0.2 * double(wall), qPrintable(QStringLiteral("lock %1 of %2 ns").arg(lock).arg(wall)));
+        QVERIFY(double(lock) * 1e-9 <= a.lockWaitS + 1e-9);
+        QVERIFY2(double(lock) * 1e-9 >= 0.9 * a.lockWaitS,
+            qPrintable(QStringLiteral("%1 s of %2 s").arg(double(lock) * 1e-9).arg(a.lockWaitS)));
+    }
 }
 
 void TestTimelineModel::windowMapsTimeAndPixelsBothWays()

@@ -7,6 +7,7 @@
 #include "runresult.h"
 #include "stats/losses.h"
 #include "taskspan.h"
+#include "timeline/taskstates.h"
 #include "timeline/timeaxis.h"
 #include "timeline/timelinemodel.h"
 #include "timeline/timewindow.h"
@@ -622,6 +623,7 @@ QString SvgCharts::timeline(const Measurement& m, const QString& kernel, int max
     constexpr double width = 900, left = 170, right = width - 16, top = 8;
     const bool withStates = model.hasStates();
     const double barHeight = 20, stripHeight = withStates ? 7 : 0, rowHeight = barHeight + stripHeight + 8;
+    const double taskStrip = 4; // a task's states along its bar's bottom edge
     const double bottom = top + rowHeight * model.rowCount();
     // The same window the view opens with: everything drawn, a little room either side.
     const TimeWindow window(TimeWindow::padded(model.extent().startNs, model.extent().endNs));
@@ -649,6 +651,7 @@ QString SvgCharts::timeline(const Measurement& m, const QString& kernel, int max
             const TaskSpan& s = m.spans.at(index);
             const double x0 = px(s.startNs), x1 = std::max(px(s.endNs), x0 + 0.5);
             const QString name = TimelineModel::taskLabel(kernel, s);
+            const TaskStates states = model.taskStates(index);
             QString tip
                 = QStringLiteral("%1 on %2: %3, from %4 to %5")
                       .arg(name, model.row(row).label, Format::duration(s.seconds()), since(s.startNs), since(s.endNs));
@@ -656,12 +659,32 @@ QString SvgCharts::timeline(const Measurement& m, const QString& kernel, int max
                 tip += QStringLiteral(", pid %1").arg(s.pid);
             if (!s.host.isEmpty())
                 tip += QStringLiteral(" on ") + s.host;
+            tip += QStringLiteral("; ") + states.summary();
             body += QStringLiteral("<rect class=\"bar%1\" x=\"%2\" y=\"%3\" width=\"%4\" height=\"%5\">%6</rect>\n")
                         .arg(TimelineModel::isAlternate(s) ? QStringLiteral(" alt") : QString(), num(x0), num(y0),
                             num(x1 - x0), num(barHeight), tooltip(tip));
+            // How the task's time split, along the bar's bottom edge inside its outline, as the window draws it.
+            const bool strip = states.isMeasured() && x1 - x0 >= TaskStates::kMinBarWidth;
+            if (strip) {
+                // Inside the bar's outline (half a pixel of background) and its inset.
+                const double inset = TaskStates::kStripInset;
+                const double from = x0 + 0.5 + inset, inside = x1 - x0 - 1 - 2 * inset;
+                double done = 0;
+                for (TaskStates::Part part : TaskStates::parts(states.lock())) {
+                    const double a = from + inside * done;
+                    done += states.share(part);
+                    const double b = from + inside * done;
+                    if (b - a >= 0.05)
+                        body += QStringLiteral(
+                            "<rect class=\"ts %1\" data-part=\"%2\" x=\"%3\" y=\"%4\" width=\"%5\" height=\"%6\"/>\n")
+                                    .arg(partClass(TaskStates::lossKey(part)), TaskStates::lossKey(part), num(a),
+                                        num(y0 + barHeight - 0.5 - inset - taskStrip), num(b - a), num(taskStrip));
+                }
+            }
             if (x1 - x0 > double(name.size()) * kCharWidth + 8)
-                body += text(
-                    (x0 + x1) / 2, y0 + barHeight / 2 + 4, name, QStringLiteral("barlabel"), QStringLiteral("middle"));
+                body
+                    += text((x0 + x1) / 2, y0 + (barHeight - (strip ? taskStrip + TaskStates::kStripInset : 0)) / 2 + 4,
+                        name, QStringLiteral("barlabel"), QStringLiteral("middle"));
         }
     }
     body += QStringLiteral("</g>\n");
@@ -707,6 +730,19 @@ QString SvgCharts::timeline(const Measurement& m, const QString& kernel, int max
                         .arg(lockStateName(state), num(x), num(height));
             body += text(x + 20, height + 8, lockStateName(state));
             x += 100;
+        }
+        height += 18;
+    }
+    if (model.hasTaskStates()) {
+        // The lead-in from the picture's left edge: the gutter under the row labels is free there.
+        body += text(8, height + 8, TaskStates::legendTitle());
+        double x = std::max(left, 8 + double(TaskStates::legendTitle().size()) * kCharWidth + 12);
+        for (TaskStates::Part part : TaskStates::parts(model.lock())) {
+            body += QStringLiteral(
+                "<rect class=\"ts %1\" data-part=\"%2\" x=\"%3\" y=\"%4\" width=\"14\" height=\"8\"/>\n")
+                        .arg(partClass(TaskStates::lossKey(part)), TaskStates::lossKey(part), num(x), num(height));
+            body += text(x + 20, height + 8, TaskStates::legendLabel(part));
+            x += 20 + double(TaskStates::legendLabel(part).size()) * kCharWidth + 16;
         }
         height += 18;
     }
@@ -787,7 +823,8 @@ QString SvgCharts::styleSheet(const RunResult& result)
                           "svg.chart .bar:hover,svg.chart .dot:hover{opacity:.75}\n"
                           "svg.chart .running{fill:var(--running)}\n"
                           "svg.chart .waiting{fill:var(--waiting)}\n"
-                          "svg.chart .released{fill:var(--released)}\n");
+                          "svg.chart .released{fill:var(--released)}\n"
+                          "svg.chart .ts{pointer-events:none}\n");
     // The parts of lost time: each in its palette colour, parted from its neighbours by the background.
     css += QStringLiteral("svg.chart .part{stroke:var(--bg);stroke-width:1}\n"
                           "svg.chart .part:hover{opacity:.75}\n"

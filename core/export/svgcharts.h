@@ -36,7 +36,9 @@ QString lossChart(const RunResult& result);
 // The class of a part's segments ("p-cpu_wait", "p-useful"): the stylesheet fills it with the palette's colour.
 QString partClass(const QString& key);
 // The TimelineModel of the latest repeat drawn: one row per worker under the same label as in the window, a bar
-// per task labelled "kernel(input)", lock states as a strip under the bars where the backend records them, the
+// per task labelled "kernel(input)", along its bottom edge the shares of its time (TimelineModel::taskStates:
+// <rect class="ts p-KEY" data-part="KEY">, the loss parts' classes) where it was measured and the bar is at least
+// TaskStates::kMinBarWidth wide, lock states as a strip under the bars where the backend records them, the
 // time axis as the window's TimeAxis ticks it. At most `maxTasks` bars (the earliest); empty without spans.
 QString timeline(const Measurement& measurement, const QString& kernel, int maxTasks = 1000);
 

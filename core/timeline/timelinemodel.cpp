@@ -76,6 +76,9 @@ TimelineModel::TimelineModel(const Measurement& measurement, int maxTasks)
         last = std::max(last, span.endNs);
     }
     m_taskCount = int(tasks.size());
+    m_lock = BackendRegistry::factsOf(m_measurement.backend).lock;
+    m_measuredTaskCount = int(std::count_if(tasks.begin(), tasks.end(),
+        [this, &spans](int index) { return TaskStates::of(spans.at(index), m_lock).isMeasured(); }));
     for (int i = 0; i < int(states.size()); ++i) {
         const StateSpan& state = states.at(i);
         if (!isRecorded(state))
@@ -167,6 +170,24 @@ int TimelineModel::stateNear(int rowIndex, double ns, double toleranceNs) const
         const StateSpan& state = m_measurement.states.at(index);
         return std::pair(state.startNs, state.endNs);
     });
+}
+
+TaskStates TimelineModel::taskStates(int index) const
+{
+    const TaskSpan& span = m_measurement.spans.at(index);
+    qint64 lockWait = 0;
+    if (const int r = rowOf(span.worker); r >= 0 && m_lock == TaskLock::Simulated) {
+        const Row& lockRow = row(r);
+        for (size_t k = firstReaching(lockRow.stateMaxEnd, double(span.startNs)); k < lockRow.states.size(); ++k) {
+            const StateSpan& state = m_measurement.states.at(lockRow.states[k]);
+            if (state.startNs >= span.endNs)
+                break;
+            if (state.state == LockState::Waiting)
+                lockWait
+                    += std::max<qint64>(0, std::min(state.endNs, span.endNs) - std::max(state.startNs, span.startNs));
+        }
+    }
+    return TaskStates::of(span, m_lock, lockWait);
 }
 
 size_t TimelineModel::firstReaching(const std::vector<qint64>& maxEnd, double ns)

@@ -2,6 +2,7 @@
 
 #include "measurement.h"
 #include "taskspan.h"
+#include "timeline/taskstates.h"
 #include "timeline/timewindow.h"
 
 #include <QList>
@@ -44,6 +45,10 @@ public:
     int rowOf(int worker) const;
     bool hasStates() const { return m_stateCount > 0; }
     int taskCount() const { return m_taskCount; }
+    // Whether any task drawn has a measured split (its CPU time): the renderers' legends name the strip then.
+    bool hasTaskStates() const { return m_measuredTaskCount > 0; }
+    // What the backend's tasks may wait for (BackendRegistry's facts; TaskLock::None for an id not known here).
+    TaskLock lock() const { return m_lock; }
     // Recorded tasks before `maxTasks` cut them.
     int allTaskCount() const { return m_allTaskCount; }
 
@@ -57,6 +62,11 @@ public:
     // The task of a row at time `ns`, else the nearest within `toleranceNs`; -1 for none. Likewise states.
     int taskNear(int row, double ns, double toleranceNs) const;
     int stateNear(int row, double ns, double toleranceNs) const;
+    // How the task measurement().spans[index] spent its wall time, by the accounting's rules for the backend's
+    // lock; under the simulated GIL the lock part is how long the worker's lock states said waiting during the
+    // task. The one split both renderers draw.
+    TaskStates taskStates(int index) const;
+
     // Index into row.tasks / row.states (through their maxEnd) of the first item that may reach `ns` or later.
     static size_t firstReaching(const std::vector<qint64>& maxEnd, double ns);
 
@@ -92,6 +102,8 @@ private:
     qint64 m_originNs = 0;
     TimeRange m_extent;
     int m_taskCount = 0;
+    int m_measuredTaskCount = 0;
+    TaskLock m_lock {};
     int m_allTaskCount = 0;
     int m_stateCount = 0;
 };

@@ -59,7 +59,7 @@ TimelinePanel::TimelinePanel(QWidget* parent)
     m_caption->setWordWrap(true);
     m_caption->setTextInteractionFlags(Qt::TextSelectableByMouse);
     auto* hint = new QLabel(tr("Zoom: Ctrl+wheel or + / −, 0 fits · pan: drag, arrow keys or the scroll bar · "
-                               "hover a task for its input and times"),
+                               "hover a task for its input, times and how its time split"),
         this);
     hint->setWordWrap(true);
     hint->setEnabled(false); // the palette's quieter text

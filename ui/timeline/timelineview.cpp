@@ -199,10 +199,13 @@ TimelineView::Layout TimelineView::layoutFor(QSize size, double scrollY) const
     layout.barTop = 4;
     layout.stripTop = layout.barTop + layout.barHeight + 2;
     layout.rowHeight = layout.barTop + layout.barHeight + (hasStates ? 2 + layout.stripHeight : 0) + 4;
+    // Thick enough to tell its colours apart, thin enough to leave the bar's label room above it.
+    layout.taskStripHeight = std::max(4.0, std::round(layout.barHeight * 0.22));
     layout.scrollY = scrollY;
 
     // The legend right under the last row, where the eye leaves the rows; pinned to the bottom when they scroll.
-    const double legendHeight = metrics.height() + 14;
+    layout.legendLineHeight = metrics.height() + 8;
+    const double legendHeight = double(legendLines().size()) * layout.legendLineHeight + 6;
     const double rowsHeight = std::min(rowCount() * layout.rowHeight, std::max(0.0, height - legendHeight - top));
     layout.rows = QRectF(0, top, width, rowsHeight);
     layout.legend = QRectF(0, top + rowsHeight, width, legendHeight);
@@ -283,6 +286,52 @@ QRectF TimelineView::stateRect(int state) const
     return {};
 }
 
+QList<QPair<TaskStates::Part, QRectF>> TimelineView::stripPieces(const Layout& layout, int span, double rowTop) const
+{
+    const TaskSpan& task = measurement().spans.at(span);
+    const double x0 = xIn(layout, double(task.startNs));
+    const double x1 = xIn(layout, double(task.endNs));
+    if (x1 - x0 < TaskStates::kMinBarWidth)
+        return {};
+    const TaskStates states = m_model.taskStates(span);
+    if (!states.isMeasured())
+        return {};
+    // Over the whole bar (less the pixel that parts neighbours, and the inset), whatever of it is on screen.
+    const double inset = TaskStates::kStripInset;
+    const double width = x1 - x0 - 1 - 2 * inset;
+    const double left = layout.plot.left() - 4;
+    const double right = layout.plot.right() + 4;
+    const double y = rowTop + layout.barTop + layout.barHeight - layout.taskStripHeight - inset;
+    QList<QPair<TaskStates::Part, QRectF>> pieces;
+    double done = 0;
+    for (TaskStates::Part part : TaskStates::parts(states.lock())) {
+        const double from = x0 + inset + width * done;
+        done += states.share(part);
+        const double to = x0 + inset + width * done;
+        const double a = std::clamp(from, left, right);
+        const double b = std::clamp(to, left, right);
+        if (b > a)
+            pieces.append({ part, QRectF(a, y, b - a, layout.taskStripHeight) });
+    }
+    return pieces;
+}
+
+QRectF TimelineView::taskStateRect(int span, TaskStates::Part part) const
+{
+    const QList<TaskSpan>& spans = measurement().spans;
+    if (span < 0 || span >= int(spans.size()) || !TimelineModel::isRecorded(spans.at(span)))
+        return {};
+    const int row = m_model.rowOf(spans.at(span).worker);
+    if (row < 0)
+        return {};
+    const Layout layout = viewportLayout();
+    for (const auto& [shown, rect] : stripPieces(layout, span, rowRectIn(layout, row).top())) {
+        if (shown == part)
+            return rect.intersected(layout.plot);
+    }
+    return {};
+}
+
 TimelineView::Item TimelineView::itemAt(QPoint pos) const
 {
     Item item;
@@ -319,7 +368,7 @@ QString TimelineView::toolTipAt(QPoint pos) const
         if (!span.host.isEmpty())
             lines << tr("host %1").arg(span.host);
         lines << tr("pid %1").arg(span.pid) << tr("start %1").arg(since(span.startNs))
-              << tr("duration %1").arg(Format::duration(span.seconds()));
+              << tr("duration %1").arg(Format::duration(span.seconds())) << m_model.taskStates(item.span).summary();
     } else {
         lines << rowLabel(item.row);
     }
@@ -429,6 +478,11 @@ QImage TimelineView::renderImage(qreal devicePixelRatio) const
 QColor TimelineView::stateColor(LockState state) const
 {
     return ChartStyle::color(Palette::lockState(state), palette());
+}
+
+QColor TimelineView::taskStateColor(TaskStates::Part part) const
+{
+    return ChartStyle::color(Palette::lossPart(TaskStates::lossKey(part)), palette());
 }
 
 QColor TimelineView::taskColor(int span) const
@@ -627,8 +681,14 @@ void TimelineView::paintRow(QPainter& painter, const Layout& layout, int rowInde
         const QRectF bar(x0, barY, width >= 4 ? width - 1 : width, layout.barHeight);
         const QColor fill = TimelineModel::isAlternate(span) ? shade : base;
         painter.fillRect(bar, fill);
+        const QList<QPair<TaskStates::Part, QRectF>> strip = stripPieces(layout, index, rowRect.top());
+        for (const auto& [part, piece] : strip)
+            painter.fillRect(piece, taskStateColor(part));
         const QString label = taskLabel(index);
-        const QRectF visible = bar.intersected(layout.plot);
+        // The label centred over the strip, not on it.
+        const QRectF visible
+            = bar.adjusted(0, 0, 0, strip.isEmpty() ? 0 : -layout.taskStripHeight - TaskStates::kStripInset)
+                  .intersected(layout.plot);
         if (barMetrics.horizontalAdvance(label) + 6 <= visible.width()) {
             painter.setPen(qGray(fill.rgb()) > 150 ? QColor(Qt::black) : QColor(Qt::white));
             painter.drawText(visible, Qt::AlignCenter, label);
@@ -643,30 +703,57 @@ void TimelineView::paintRow(QPainter& painter, const Layout& layout, int rowInde
     painter.restore();
 }
 
+QList<TimelineView::LegendLine> TimelineView::legendLines() const
+{
+    QList<LegendLine> lines;
+    LegendLine first;
+    first.entries.append(
+        { ChartStyle::color(Palette::task(false), palette()), tr("task (kernel and input on the bar)") });
+    if (m_model.hasStates()) {
+        first.entries.append({ stateColor(LockState::Running), tr("running (holds the lock)") });
+        first.entries.append({ stateColor(LockState::Waiting), tr("waiting for the lock") });
+        first.entries.append({ stateColor(LockState::Released), tr("released the lock") });
+    }
+    lines.append(first);
+    if (m_model.hasTaskStates()) {
+        LegendLine strip;
+        strip.lead = TaskStates::legendTitle();
+        for (TaskStates::Part part : TaskStates::parts(m_model.lock()))
+            strip.entries.append({ taskStateColor(part), TaskStates::legendLabel(part) });
+        lines.append(strip);
+    }
+    return lines;
+}
+
 void TimelineView::paintLegend(QPainter& painter, const Layout& layout) const
 {
     const QColor text = palette().color(QPalette::WindowText);
     painter.setFont(ChartStyle::labelFont());
     const QFontMetricsF metrics(painter.font());
-    QList<QPair<QColor, QString>> entries;
-    entries.append({ ChartStyle::color(Palette::task(false), palette()), tr("task (kernel and input on the bar)") });
-    if (m_model.hasStates()) {
-        entries.append({ stateColor(LockState::Running), tr("running (holds the lock)") });
-        entries.append({ stateColor(LockState::Waiting), tr("waiting for the lock") });
-        entries.append({ stateColor(LockState::Released), tr("released the lock") });
-    }
     const double swatch = std::round(metrics.height() * 0.7);
-    double x = layout.plot.left();
-    const double centre = layout.legend.center().y();
-    for (const auto& [colour, label] : entries) {
-        const double width = swatch + 6 + metrics.horizontalAdvance(label);
-        if (x + width > layout.legend.right() - kMargin && x > layout.plot.left())
-            break; // a narrow view shows what fits
-        painter.fillRect(QRectF(x, centre - swatch / 2, swatch, swatch), colour);
+    const QList<LegendLine> lines = legendLines();
+    for (int n = 0; n < int(lines.size()); ++n) {
+        const QRectF band(layout.legend.left(), layout.legend.top() + 3 + n * layout.legendLineHeight,
+            layout.legend.width(), layout.legendLineHeight);
+        const double centre = band.center().y();
+        double x = layout.plot.left();
         painter.setPen(text);
-        painter.drawText(QRectF(x + swatch + 6, layout.legend.top(), width, layout.legend.height()),
-            Qt::AlignLeft | Qt::AlignVCenter, label);
-        x += width + 22;
+        if (!lines[n].lead.isEmpty()) {
+            const double width = metrics.horizontalAdvance(lines[n].lead);
+            painter.drawText(
+                QRectF(x, band.top(), width + 2, band.height()), Qt::AlignLeft | Qt::AlignVCenter, lines[n].lead);
+            x += width + 12;
+        }
+        for (const auto& [colour, label] : lines[n].entries) {
+            const double width = swatch + 6 + metrics.horizontalAdvance(label);
+            if (x + width > band.right() - kMargin && x > layout.plot.left())
+                break; // a narrow view shows what fits
+            painter.fillRect(QRectF(x, centre - swatch / 2, swatch, swatch), colour);
+            painter.setPen(text);
+            painter.drawText(
+                QRectF(x + swatch + 6, band.top(), width, band.height()), Qt::AlignLeft | Qt::AlignVCenter, label);
+            x += width + 22;
+        }
     }
 }
 

@@ -21,7 +21,9 @@ namespace parlab {
 
 // The window's painter of a TimelineModel: a row per worker (thread, process, rank), each task a bar labelled
 // with its input, and under it a strip of the worker's lock states where the GIL model recorded them, in the
-// Palette's colours (the report's SVG timeline draws the same model in the same colours). Paints with QPainter
+// Palette's colours (the report's SVG timeline draws the same model in the same colours). Along each task bar's
+// bottom edge a strip shows how the task's wall time split (TimelineModel::taskStates: ran, waited for a core,
+// waited for the lock, other), as proportions, in the colours of the "where the time went" parts. Paints with QPainter
 // and visits only what is on screen, so a run of 100,000 tiny tasks stays smooth: bars narrower than a pixel
 // are merged into one mark per pixel column. What it shows of the time axis is a TimeWindow.
 //
@@ -79,9 +81,13 @@ public:
     // Where a task's bar and a lock state's strip are drawn now (empty when not on screen).
     QRectF taskRect(int span) const;
     QRectF stateRect(int state) const;
+    // Where one part of a task's strip is drawn now (empty when the task has no strip, the part no time, or it is
+    // not on screen).
+    QRectF taskStateRect(int span, TaskStates::Part part) const;
 
     Item itemAt(QPoint pos) const;
-    // Input, #index, worker, pid, host, start, duration, and the lock state under the point; empty off any item.
+    // Input, #index, worker, pid, host, start, duration, how the task's time split (TaskStates::summary) and the
+    // lock state under the point; empty off any item.
     QString toolTipAt(QPoint pos) const;
 
     // Multiplies the magnification by `factor` (2 = twice as close) keeping the time at viewport x `anchorX`
@@ -103,6 +109,9 @@ public:
     // The fill of a task's bar: the Palette's task blue (never the lock states' red or green), every other task
     // a lighter shade so neighbours part.
     QColor taskColor(int span) const;
+    // A part of a task's strip: the Palette's colour of the loss part it feeds (TaskStates::lossPart), as the loss
+    // chart draws it.
+    QColor taskStateColor(TaskStates::Part part) const;
 
 protected:
     void paintEvent(QPaintEvent* event) override;
@@ -129,7 +138,14 @@ private:
         double barHeight = 0;
         double stripTop = 0;
         double stripHeight = 0;
+        double taskStripHeight = 0; // the strip of a task's states, inside the bar along its bottom edge
+        double legendLineHeight = 0;
         double scrollY = 0;
+    };
+    // One line of the legend: what it is about, then swatches and what they mean.
+    struct LegendLine {
+        QString lead;
+        QList<QPair<QColor, QString>> entries;
     };
 
     Layout layoutFor(QSize size, double scrollY) const;
@@ -138,6 +154,10 @@ private:
     void paintAxis(QPainter& painter, const Layout& layout) const;
     void paintRow(QPainter& painter, const Layout& layout, int row, bool onScreen) const;
     void paintLegend(QPainter& painter, const Layout& layout) const;
+    QList<LegendLine> legendLines() const;
+    // The pieces of the strip of task `span` in the row whose top is `rowTop`, clamped to just outside the plot;
+    // none where its bar is narrower than TaskStates::kMinBarWidth or the task was not measured.
+    QList<QPair<TaskStates::Part, QRectF>> stripPieces(const Layout& layout, int span, double rowTop) const;
     void paintEmpty(QPainter& painter, QSize size) const;
     double xIn(const Layout& layout, double ns) const;
     QRectF rowRectIn(const Layout& layout, int row) const;

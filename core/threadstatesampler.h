@@ -19,8 +19,10 @@ namespace parlab {
 // A change between two readings is put half-way between them, so the intervals are right within half an interval
 // on average. The python-threads backend draws CPython's GIL with it (PythonBackend::lockStates).
 //
-// Cost: a few microseconds of this process's CPU per reading of all threads (bench: tst_python prints it);
-// nothing in the watched process.
+// Cost: about 6-12 us of this process's CPU per thread per reading on a 2-core VM, 1-3% of a core for two
+// threads (tst_python's samplerSeesLockSleepAndRun and stateSamplingCost print it); nothing in the watched
+// process, whose threads it never preempts (SCHED_BATCH). On a machine with no core to spare it reads when it gets
+// one, so readings come less often there.
 class ThreadStateSampler final {
 public:
     // `threads` are thread ids of process `pid`; the intervals of threads[i] carry worker i. A thread that cannot

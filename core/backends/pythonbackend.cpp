@@ -391,7 +391,7 @@ void PythonBackend::startInterpreter(int workers, RunControl& control)
     if (const QJsonValue threads = ready.value(QStringLiteral("threads")); !threads.isUndefined()) {
         constexpr CountRange kThreadId { 1, std::numeric_limits<qint32>::max() };
         const QJsonArray ids = threads.toArray();
-        for (const QJsonValue& id : ids) {
+        for (const auto& id : ids) {
             const Result<qint64> tid = JsonField::count(id, kThreadId);
             if (!tid)
                 break;

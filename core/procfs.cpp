@@ -3,7 +3,9 @@
 #include <QDir>
 #include <QFile>
 #include <QMultiHash>
+#include <fcntl.h>
 #include <unistd.h>
+#include <utility>
 
 namespace parlab::procfs {
 
@@ -21,19 +23,40 @@ double ProcessStat::cpuSeconds() const
     return double(userTicks + systemTicks + childUserTicks + childSystemTicks) / ticksPerSecond;
 }
 
-std::optional<ProcessStat> parseStat(const QByteArray& text)
+namespace {
+// Where field 3 (the state) starts in the text of a stat file: after the command name (field 2), which is in
+// parentheses and may itself hold spaces and parentheses; -1 when the text is not one.
+qsizetype stateAt(QByteArrayView text)
 {
     const qsizetype open = text.indexOf('(');
     const qsizetype close = text.lastIndexOf(')');
-    if (open <= 0 || close < open || close + 2 > text.size())
+    if (open <= 0 || close < open || close + 3 > text.size() || text[close + 1] != ' ')
+        return -1;
+    return close + 2;
+}
+} // namespace
+
+char parseState(QByteArrayView text)
+{
+    const qsizetype at = stateAt(text);
+    if (at < 0 || (at + 1 < text.size() && text[at + 1] != ' '))
+        return 0;
+    return text[at];
+}
+
+std::optional<ProcessStat> parseStat(const QByteArray& text)
+{
+    const qsizetype at = stateAt(text);
+    if (at < 0)
         return std::nullopt;
+    const qsizetype open = text.indexOf('(');
     bool ok = false;
     ProcessStat stat;
     stat.pid = text.left(open).trimmed().toLongLong(&ok);
     if (!ok)
         return std::nullopt;
     // fields[0] is field 3 (state), so field N is fields[N - 3].
-    const QList<QByteArray> fields = text.mid(close + 2).trimmed().split(' ');
+    const QList<QByteArray> fields = text.mid(at).trimmed().split(' ');
     if (fields.size() < 20 || fields[0].size() != 1)
         return std::nullopt;
     const auto field = [&](int number) {
@@ -124,6 +147,38 @@ bool carries(const QByteArray& environment, const QByteArray& entry)
             return true;
     }
     return false;
+}
+
+OpenFile::OpenFile(const QString& path)
+    : m_fd(::open(QFile::encodeName(path).constData(), O_RDONLY | O_CLOEXEC))
+{ }
+
+OpenFile::OpenFile(OpenFile&& other) noexcept
+    : m_fd(std::exchange(other.m_fd, -1))
+{ }
+
+OpenFile& OpenFile::operator=(OpenFile&& other) noexcept
+{
+    if (this != &other) {
+        if (m_fd >= 0)
+            ::close(m_fd);
+        m_fd = std::exchange(other.m_fd, -1);
+    }
+    return *this;
+}
+
+OpenFile::~OpenFile()
+{
+    if (m_fd >= 0)
+        ::close(m_fd);
+}
+
+QByteArrayView OpenFile::read(char* buffer, qsizetype size) const noexcept
+{
+    if (m_fd < 0 || size <= 0)
+        return {};
+    const ssize_t got = ::pread(m_fd, buffer, size_t(size), 0);
+    return got > 0 ? QByteArrayView(buffer, qsizetype(got)) : QByteArrayView();
 }
 
 QString bootId()

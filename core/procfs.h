@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QByteArrayView>
 #include <QList>
 #include <QString>
 #include <QtGlobal>
@@ -36,6 +37,10 @@ struct ProcessStat {
 // parentheses and may itself hold spaces and parentheses, so fields are counted after its last ')'.
 std::optional<ProcessStat> parseStat(const QByteArray& text);
 
+// The state letter (field 3) of a /proc/PID/stat or /proc/PID/task/TID/stat text, without the other fields: what a
+// sampler reading a thread's state a thousand times a second needs. 0 when the text is not one.
+char parseState(QByteArrayView text);
+
 // /proc/PID/stat of a running process; nullopt when there is no such process.
 std::optional<ProcessStat> stat(qint64 pid);
 
@@ -57,6 +62,28 @@ bool carries(const QByteArray& environment, const QByteArray& entry);
 
 // Every live process descended from `ancestor` in the snapshot `all`, at any depth, parents before children.
 QList<qint64> descendantsIn(const QList<ProcessStat>& all, qint64 ancestor);
+
+// A /proc file held open and read again from its start at each read(): one system call per reading, for files
+// read often (a thread's stat and wchan, a thousand times a second). The kernel makes the text afresh at each
+// read from offset 0. Move-only; closes the file when it goes.
+class OpenFile final {
+public:
+    OpenFile() = default;
+    explicit OpenFile(const QString& path);
+    OpenFile(OpenFile&& other) noexcept;
+    OpenFile& operator=(OpenFile&& other) noexcept;
+    OpenFile(const OpenFile&) = delete;
+    OpenFile& operator=(const OpenFile&) = delete;
+    ~OpenFile();
+
+    bool isOpen() const noexcept { return m_fd >= 0; }
+    // The file's text now, at most `size` bytes of it, into `buffer`; empty when it cannot be read (the process or
+    // thread is gone, or the file was not opened).
+    QByteArrayView read(char* buffer, qsizetype size) const noexcept;
+
+private:
+    int m_fd = -1;
+};
 
 // This boot's id (/proc/sys/kernel/random/boot_id), or an empty string where the kernel has none.
 QString bootId();

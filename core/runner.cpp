@@ -37,6 +37,7 @@ quint64 combine(const QList<TaskSpan>& spans)
 struct Combination {
     std::unique_ptr<Backend> backend;
     bool usesWorkers = true; // the backend's facts
+    TaskLock lock = TaskLock::None;
     int workers = 1;
     double weight = 1; // expected cost, for the ETA
     int measurementIndex = -1;
@@ -106,6 +107,7 @@ private:
                 m_result.runtimes.insert(id, runtime);
             c.workers = workers;
             c.usesWorkers = BackendRegistry::factsOf(id).usesWorkers;
+            c.lock = BackendRegistry::factsOf(id).lock;
             const int parallel = c.usesWorkers ? std::min({ workers, cores, int(m_spec.inputs.size()) }) : 1;
             c.weight = totalCost / parallel;
             c.measurementIndex = int(m_result.measurements.size());
@@ -236,7 +238,10 @@ private:
         if (const qint64 switches = c.backend->lastSwitches(); switches >= 0)
             m.switches.append(switches);
         m.states = c.backend->lastStates();
-        m.accounts.append(Accounting::account(spans, m.states, t0, t1, c.usesWorkers ? c.workers : 1));
+        // Only the simulated lock's states are accounted: python-threads' measured ones are a picture of waits its
+        // tasks already measured (their off-CPU time), which would otherwise count twice.
+        m.accounts.append(Accounting::account(spans, c.lock == TaskLock::Simulated ? m.states : QList<StateSpan>(), t0,
+            t1, c.usesWorkers ? c.workers : 1));
         if (!c.usesWorkers && c.backend->id() == m_boundsBackend) {
             for (const TaskSpan& s : std::as_const(spans))
                 m_taskSamples[s.index].append(s.seconds());

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QList>
 #include <QString>
 #include <QtGlobal>
 
@@ -35,5 +36,14 @@ struct StateSpan {
     qint64 startNs = 0;
     qint64 endNs = 0;
 };
+
+// The most lock states a backend records for one repeat, all workers together: what the timeline draws and the
+// history stores stays bounded however long a repeat runs.
+constexpr int kMaxStateSpans = 200'000;
+
+// One worker's states (in time order, without gaps) at half the resolution: each pair of neighbours becomes one
+// interval in the state that filled more of it, and neighbours of one state merge. The record still covers the
+// same time, as a timeline drawn at a coarser scale would: how a long record is kept within a cap.
+QList<StateSpan> coarsened(const QList<StateSpan>& spans);
 
 } // namespace parlab

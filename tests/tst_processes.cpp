@@ -779,6 +779,18 @@ void TestProcesses::procStatParsesAnyCommandName()
     QCOMPARE(self->parent, qint64(::getppid()));
     QCOMPARE(procfs::stat(::getpid())->startTicks, self->startTicks);
     QVERIFY(!procfs::stat(-1));
+    // The state alone, as a sampler reads it: from the same text, from a thread of this process, and none from junk.
+    QCOMPARE(procfs::parseState(text), 'S');
+    QCOMPARE(procfs::parseState("4242 (a) R 1"), 'R');
+    QCOMPARE(procfs::parseState(""), '\0');
+    QCOMPARE(procfs::parseState("4242 (a)"), '\0');
+    QCOMPARE(procfs::parseState("4242 (a) RS 1"), '\0');
+    char buffer[512];
+    const procfs::OpenFile own(QStringLiteral("/proc/thread-self/stat"));
+    QVERIFY(own.isOpen());
+    QCOMPARE(procfs::parseState(own.read(buffer, sizeof buffer)), 'R'); // this thread, reading: running
+    QCOMPARE(procfs::parseState(own.read(buffer, sizeof buffer)), 'R'); // read again from the start
+    QVERIFY(procfs::OpenFile(QStringLiteral("/proc/-1/stat")).read(buffer, sizeof buffer).isEmpty());
 }
 
 void TestProcesses::procStatSeesZombiesAndDescendants()

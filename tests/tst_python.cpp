@@ -3,7 +3,9 @@
 // run-queue delay measured in its thread; the runner measures them
 // against python-sequential and records the interpreter; and every way it can go wrong says what happened —
 // no interpreter, a kernel with no Python version, a Python exception, a killed interpreter or pool process,
-// a missing kernel library — and a cancel leaves no process behind.
+// a missing kernel library — and a cancel leaves no process behind. python-threads' measured lock strip: the
+// sampler reads the right states from real threads, the strip agrees with what the tasks measured and leaves the
+// accounting as it was, and it stops with its batch.
 
 #include "backends/backend.h"
 #include "backends/backendregistry.h"
@@ -18,17 +20,25 @@
 #include "runner.h"
 #include "runoptions.h"
 #include "runresult.h"
+#include "stats/losses.h"
 #include "taskspan.h"
 #include "testsupport.h"
+#include "threadstatesampler.h"
 
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <condition_variable>
 #include <csignal>
 #include <functional>
+#include <mutex>
 #include <thread>
 #include <unistd.h>
 
@@ -74,6 +84,29 @@ QList<qint64> poolProcesses()
             pool.append(pid);
     }
     return pool;
+}
+
+// How many threads this process has now.
+qsizetype threadCount()
+{
+    return QDir(QStringLiteral("/proc/self/task")).entryList(QDir::Dirs | QDir::NoDotAndDotDot).size();
+}
+
+// The time in `states` in `state`, in ns.
+qint64 timeIn(const QList<StateSpan>& states, LockState state, int worker = -1)
+{
+    qint64 total = 0;
+    for (const StateSpan& s : states) {
+        if (s.state == state && (worker < 0 || s.worker == worker))
+            total += s.endNs - s.startNs;
+    }
+    return total;
+}
+
+double median(QList<double> values)
+{
+    std::sort(values.begin(), values.end());
+    return values.isEmpty() ? 0.0 : values[values.size() / 2];
 }
 
 // Sets an environment variable for the life of the object.
@@ -122,6 +155,13 @@ private Q_SLOTS:
     void cancelLeavesNoProcess_data();
     void cancelLeavesNoProcess();
     void missingKernelLibrary();
+    void lockStatesKeepWaitsInsideTasks();
+    void samplerSeesLockSleepAndRun();
+    void threadsRecordMeasuredLockStates_data();
+    void threadsRecordMeasuredLockStates();
+    void samplerStopsWithTheBatch();
+    void measuredStatesLeaveTheAccountingAsItWas();
+    void stateSamplingCost();
 };
 
 void TestPython::initTestCase()
@@ -576,6 +616,357 @@ void TestPython::missingKernelLibrary()
         QVERIFY(o.threw);
         QVERIFY2(o.message.contains(QStringLiteral("cannot load the ParLab kernel library '%1': OSError").arg(fake)),
             qPrintable(o.message));
+    }
+}
+
+void TestPython::lockStatesKeepWaitsInsideTasks()
+{
+    // Worker 0 ran tasks 10..20 and 30..40 (ms), worker 1 one task 0..50; the sampler saw worker 0 asleep on a
+    // lock from 5 to 35 and running after it, worker 1 asleep otherwise (a timer) from 10 to 20.
+    const qint64 ms = 1'000'000;
+    const auto task = [](int worker, qint64 startNs, qint64 endNs) {
+        TaskSpan t;
+        t.worker = worker;
+        t.startNs = startNs;
+        t.endNs = endNs;
+        return t;
+    };
+    const QList<TaskSpan> spans { task(0, 10 * ms, 20 * ms), task(0, 30 * ms, 40 * ms), task(1, 0, 50 * ms) };
+    const QList<StateSpan> seen {
+        { 0, LockState::Running, 0, 5 * ms },
+        { 0, LockState::Waiting, 5 * ms, 35 * ms },
+        { 0, LockState::Running, 35 * ms, 50 * ms },
+        { 1, LockState::Running, 0, 10 * ms },
+        { 1, LockState::Released, 10 * ms, 20 * ms },
+        { 1, LockState::Waiting, 20 * ms, 22 * ms },
+        { 1, LockState::Running, 22 * ms, 50 * ms },
+    };
+    const QList<StateSpan> states = PythonBackend::lockStates(seen, spans, 1000);
+    // Asleep on a lock counts as waiting for the GIL only inside the worker's own tasks; between them the thread
+    // may wait for work as well, and is shown released. Sleeping elsewhere stays released.
+    const QList<StateSpan> expected {
+        { 0, LockState::Running, 0, 5 * ms },
+        { 0, LockState::Released, 5 * ms, 10 * ms },
+        { 0, LockState::Waiting, 10 * ms, 20 * ms },
+        { 0, LockState::Released, 20 * ms, 30 * ms },
+        { 0, LockState::Waiting, 30 * ms, 35 * ms },
+        { 0, LockState::Running, 35 * ms, 50 * ms },
+        { 1, LockState::Running, 0, 10 * ms },
+        { 1, LockState::Released, 10 * ms, 20 * ms },
+        { 1, LockState::Waiting, 20 * ms, 22 * ms },
+        { 1, LockState::Running, 22 * ms, 50 * ms },
+    };
+    QCOMPARE(states.size(), expected.size());
+    for (qsizetype i = 0; i < expected.size(); ++i) {
+        QCOMPARE(states[i].worker, expected[i].worker);
+        QCOMPARE(int(states[i].state), int(expected[i].state));
+        QCOMPARE(states[i].startNs, expected[i].startNs);
+        QCOMPARE(states[i].endNs, expected[i].endNs);
+    }
+
+    // A long record is coarsened to the cap, still covering the same time without gaps.
+    QList<StateSpan> many;
+    for (int i = 0; i < 1000; ++i)
+        many.append({ 0, i % 2 ? LockState::Waiting : LockState::Running, i * ms, (i + 1) * ms });
+    const QList<StateSpan> capped = PythonBackend::lockStates(many, { task(0, 0, 1000 * ms) }, 100);
+    QVERIFY2(capped.size() <= 100, qPrintable(QString::number(capped.size())));
+    QCOMPARE(capped.first().startNs, 0);
+    QCOMPARE(capped.last().endNs, 1000 * ms);
+    for (qsizetype i = 1; i < capped.size(); ++i)
+        QCOMPARE(capped[i].startNs, capped[i - 1].endNs);
+}
+
+void TestPython::samplerSeesLockSleepAndRun()
+{
+    // Three real threads of this process: one blocked on a mutex (a futex wait, as a thread waiting for the GIL),
+    // one in a timer sleep, one computing.
+    std::mutex held;
+    std::unique_lock hold(held);
+    std::atomic<bool> stop { false };
+    std::atomic<int> ready { 0 };
+    std::array<std::atomic<qint64>, 3> tids {};
+    std::thread locked([&] {
+        tids[0] = ::gettid();
+        ready.fetch_add(1);
+        const std::lock_guard wait(held);
+    });
+    std::thread sleeping([&] {
+        tids[1] = ::gettid();
+        ready.fetch_add(1);
+        while (!stop.load())
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    });
+    std::thread computing([&] {
+        tids[2] = ::gettid();
+        ready.fetch_add(1);
+        while (!stop.load(std::memory_order_relaxed)) { } // spinning is computing
+    });
+    while (ready.load() < 3)
+        std::this_thread::yield();
+    QThread::msleep(20);
+    const qint64 from = monotonicNs();
+    ThreadStateSampler sampler(::getpid(), { tids[0], tids[1], tids[2] }, 1'000'000, 1000);
+    QThread::msleep(150);
+    sampler.stop();
+    const qint64 to = monotonicNs();
+    stop = true;
+    hold.unlock();
+    locked.join();
+    sleeping.join();
+    computing.join();
+
+    const QList<StateSpan> states = sampler.states();
+    // Every millisecond on a quiet machine; on a busy one the sampler (SCHED_BATCH) reads when it gets a core.
+    QVERIFY2(sampler.rounds() >= 20, qPrintable(QString::number(sampler.rounds())));
+    for (const StateSpan& s : states)
+        QVERIFY(from <= s.startNs && s.startNs < s.endNs && s.endNs <= to);
+    const auto share = [&](int worker, LockState state) {
+        qint64 all = 0;
+        for (LockState any : { LockState::Running, LockState::Waiting, LockState::Released })
+            all += timeIn(states, any, worker);
+        return all > 0 ? double(timeIn(states, state, worker)) / double(all) : 0.0;
+    };
+    const QString shares = QStringLiteral("lock %1 sleep %2 compute %3")
+                               .arg(share(0, LockState::Waiting))
+                               .arg(share(1, LockState::Released))
+                               .arg(share(2, LockState::Running));
+    QVERIFY2(share(0, LockState::Waiting) > 0.95, qPrintable(shares));
+    QVERIFY2(share(1, LockState::Released) > 0.9, qPrintable(shares));
+    QVERIFY2(share(2, LockState::Running) > 0.95, qPrintable(shares));
+    qInfo("sampler: %lld rounds of 3 threads in 150 ms, %.1f us of CPU per round", qlonglong(sampler.rounds()),
+        double(sampler.cpuNs()) * 1e-3 / double(std::max<qint64>(1, sampler.rounds())));
+}
+
+void TestPython::threadsRecordMeasuredLockStates_data()
+{
+    QTest::addColumn<QString>("backend");
+    QTest::addColumn<int>("workers");
+    QTest::newRow("python-threads x2") << QStringLiteral("python-threads") << 2;
+    QTest::newRow("python-threads x1") << QStringLiteral("python-threads") << 1;
+    QTest::newRow("python-sequential") << QStringLiteral("python-sequential") << 1;
+    QTest::newRow("python-processes x2") << QStringLiteral("python-processes") << 2;
+}
+
+// The strip python-threads measures agrees with what its tasks measured themselves: the time a thread slept in
+// its tasks is the time its task was neither on the CPU nor waiting for a core.
+void TestPython::threadsRecordMeasuredLockStates()
+{
+    QFETCH(QString, backend);
+    QFETCH(int, workers);
+    const auto b = ::backend(backend);
+    const auto k = KernelRegistry::create(QStringLiteral("fib"));
+    // fib 24 takes about 20 ms in CPython: each task is many sampling intervals long.
+    const QList<qint64> inputs(8, 24);
+    RunControl control;
+    QList<TaskSpan> spans;
+    b->execute(*k, { 10 }, workers, control, spans); // starts the interpreter, as a warm-up round does
+    QThread::msleep(5); // so that a thread samples its next task (at most one task per ms is: parlab_worker.py)
+    const qint64 before = monotonicNs();
+    b->execute(*k, inputs, workers, control, spans);
+    const qint64 after = monotonicNs();
+    const QList<StateSpan> states = b->lastStates();
+    if (backend != QStringLiteral("python-threads")) {
+        QVERIFY2(states.isEmpty(), "only python-threads measures its threads' states");
+        QCOMPARE(BackendRegistry::factsOf(backend).lockStrip, QString());
+        return;
+    }
+    QVERIFY(BackendRegistry::factsOf(backend).lockStrip.startsWith(QStringLiteral("measured")));
+    QVERIFY(BackendRegistry::factsOf(QStringLiteral("gil-threads")).lockStrip.startsWith(QStringLiteral("simulated")));
+
+    // Every worker has states, inside the batch, each worker's in time order without gaps.
+    for (int w = 0; w < workers; ++w) {
+        QList<StateSpan> own;
+        for (const StateSpan& s : states) {
+            if (s.worker == w)
+                own.append(s);
+        }
+        QVERIFY2(!own.isEmpty(), qPrintable(QStringLiteral("worker %1 has no states").arg(w)));
+        for (qsizetype i = 0; i < own.size(); ++i) {
+            QVERIFY(before <= own[i].startNs && own[i].startNs < own[i].endNs && own[i].endNs <= after);
+            if (i > 0)
+                QCOMPARE(own[i].startNs, own[i - 1].endNs);
+        }
+        // The strip covers the worker's tasks from the sampler's first reading to its last: a thread started with
+        // the batch, which on a busy machine may wait a few milliseconds for a core before it reads.
+        qint64 inTasks = 0, covered = 0;
+        for (const TaskSpan& t : std::as_const(spans)) {
+            if (t.worker != w)
+                continue;
+            inTasks += t.endNs - t.startNs;
+            covered
+                += std::max<qint64>(0, std::min(t.endNs, own.last().endNs) - std::max(t.startNs, own.first().startNs));
+        }
+        QVERIFY2(covered >= inTasks * 8 / 10,
+            qPrintable(QStringLiteral("worker %1: states %2..%3 ms into the batch cover %4 of %5 ms in tasks")
+                           .arg(w)
+                           .arg(double(own.first().startNs - before) * 1e-6)
+                           .arg(double(own.last().endNs - before) * 1e-6)
+                           .arg(double(covered) * 1e-6)
+                           .arg(double(inTasks) * 1e-6)));
+    }
+    for (const StateSpan& s : states)
+        QVERIFY(s.worker >= 0 && s.worker < workers);
+
+    qint64 wall = 0, offCpu = 0, coreWait = 0;
+    for (const TaskSpan& t : std::as_const(spans)) {
+        QVERIFY(t.cpuNs >= 0);
+        wall += t.endNs - t.startNs;
+        coreWait += std::max<qint64>(t.waitNs, 0);
+        offCpu += t.endNs - t.startNs - t.cpuNs - std::max<qint64>(t.waitNs, 0);
+    }
+    const qint64 waiting = timeIn(states, LockState::Waiting);
+    const QString figures
+        = QStringLiteral("%1 ms waiting in the strip, %2 ms off the CPU in tasks, %3 ms waiting for a core, %4 ms "
+                         "in tasks")
+              .arg(double(waiting) * 1e-6, 0, 'f', 1)
+              .arg(double(offCpu) * 1e-6, 0, 'f', 1)
+              .arg(double(coreWait) * 1e-6, 0, 'f', 1)
+              .arg(double(wall) * 1e-6, 0, 'f', 1);
+    qInfo("%s x%d: %s", qPrintable(backend), workers, qPrintable(figures));
+    if (workers == 1) {
+        // Alone, a thread waits for the GIL only while the main thread collects a result or the parent-watch
+        // thread looks up (microseconds, every 0.2 s): at most a stray sample.
+        QVERIFY2(waiting <= std::max<qint64>(3'000'000, wall / 50), qPrintable(figures));
+        return;
+    }
+    // The strip and the tasks' own counters measure the same waits two ways: the strip never sees a thread asleep
+    // for longer than its task was off the CPU (beyond the sampling's own error, below).
+    QVERIFY2(waiting > 0 && waiting <= offCpu + wall / 10, qPrintable(figures));
+    // On a machine with cores to spare they agree. Tolerance 20% of the tasks' time: 1 ms sampling places each
+    // change within half an interval (random, so it averages out over the ~50 hand-overs), and a thread preempted
+    // or handed the GIL without a core is runnable ("R", running in the strip) while the counters can count that
+    // time as off the CPU (this kernel's schedstat misses waits after a preemption: core/taskclock.h). On a busy
+    // machine (other programs made the tasks wait for a core over 10% of their time) that second part grows
+    // without bound, so there only the bound above holds.
+    if (coreWait > wall / 10) {
+        qInfo("busy machine: the strip's waits are compared with the counters' only as a bound");
+        return;
+    }
+    // Two threads of pure Python take turns: each waits for the GIL about half the time.
+    QVERIFY2(waiting > wall / 5, qPrintable(figures));
+    QVERIFY2(std::abs(waiting - offCpu) <= wall / 5, qPrintable(figures));
+}
+
+void TestPython::samplerStopsWithTheBatch()
+{
+    const auto b = backend(QStringLiteral("python-threads"));
+    const auto k = KernelRegistry::create(QStringLiteral("fib"));
+    RunControl control;
+    QList<TaskSpan> spans;
+    b->execute(*k, { 10, 10 }, 2, control, spans); // starts the interpreter
+    const qsizetype threads = threadCount();
+    const qint64 before = monotonicNs();
+    b->execute(*k, { 22, 22 }, 2, control, spans);
+    const qint64 after = monotonicNs();
+    QVERIFY(!b->lastStates().isEmpty());
+    QCOMPARE(threadCount(), threads); // the sampler's thread is gone with the batch
+    for (const StateSpan& s : b->lastStates())
+        QVERIFY(before <= s.startNs && s.endNs <= after);
+
+    // A cancel stops it too, and leaves no states of the stopped batch.
+    RunControl cancelled;
+    const Outcome o = execute(*b, *k, { 32, 32, 32, 32 }, 2, cancelled, spans, [&] {
+        QThread::msleep(300);
+        cancelled.cancel();
+    });
+    QVERIFY(o.cancelled);
+    QCOMPARE(threadCount(), threads);
+    QVERIFY(b->lastStates().isEmpty());
+
+    // As does a failed batch.
+    const Outcome failed = execute(*b, *KernelRegistry::create(QStringLiteral("sleep")), { 1, -5 }, 2, control, spans);
+    QVERIFY(failed.threw);
+    QCOMPARE(threadCount(), threads);
+    QVERIFY(b->lastStates().isEmpty());
+}
+
+// python-threads' lock_wait is its tasks' off-CPU time beyond the baseline's, as before the strip: the measured
+// states are kept for the timeline and not counted a second time.
+void TestPython::measuredStatesLeaveTheAccountingAsItWas()
+{
+    ExperimentSpec spec;
+    spec.kernel = QStringLiteral("fib");
+    spec.inputs = QList<qint64>(8, 25);
+    spec.backends = { QStringLiteral("python-threads") };
+    spec.workers = { 2 };
+    spec.repeats = 5;
+    spec.warmup = 1;
+    QCOMPARE(validateSpec(spec).error(), QString());
+    Runner runner;
+    QSignalSpy finished(&runner, &Runner::finished);
+    runner.start(spec);
+    QCOMPARE(finished.size(), 1);
+    const RunResult result = finished.first().first().value<RunResult>();
+    QVERIFY2(result.succeeded(), qPrintable(result.error));
+    const Measurement* threads = nullptr;
+    for (const Measurement& m : result.measurements) {
+        if (m.backend == QStringLiteral("python-threads"))
+            threads = &m;
+    }
+    QVERIFY(threads);
+    QSet<int> workers;
+    for (const StateSpan& s : threads->states)
+        workers.insert(s.worker);
+    QCOMPARE(workers, (QSet<int> { 0, 1 }));
+    QVERIFY(timeIn(threads->states, LockState::Waiting) > 0);
+    // The account took no lock states: lock_wait comes from the tasks' own counters.
+    for (const RepeatAccount& a : threads->accounts) {
+        QVERIFY(std::isnan(a.lockWaitS));
+        QVERIFY(std::isnan(a.lockIdleS));
+    }
+    const Losses& l = threads->losses;
+    QVERIFY(std::isfinite(l.lockWait));
+    const QString split = Accounting::summary(l);
+    // Beside it, what the strip of the latest repeat says: its waiting time over N.W.
+    const double strip = double(timeIn(threads->states, LockState::Waiting)) * 1e-9 / (2 * threads->samplesS.last());
+    qInfo("python-threads x2 fib 25x8: %s; the strip of the latest repeat waited %.0f%% of N.W", qPrintable(split),
+        strip * 100);
+    // The GIL is what the two threads lost most to, but for what other programs took (cpu_wait, measured apart),
+    // which on a busy machine can be more; on a quiet one it is the largest part of all.
+    QVERIFY2(l.lockWait > 0.05, qPrintable(split));
+    for (const Accounting::Part& part : Accounting::parts()) {
+        const bool others = part.share == &Losses::cpuWait && l.cpuWait > Accounting::kBusyShare;
+        if (part.share != &Losses::lockWait && !others && std::isfinite(l.*part.share))
+            QVERIFY2(l.lockWait > l.*part.share, qPrintable(split));
+    }
+}
+
+// A benchmark line, not a timed test: python-threads with and without its state sampling, alternating, on noop
+// (through ctypes: dispatch only) and on fib (the GIL at work).
+void TestPython::stateSamplingCost()
+{
+    struct Case {
+        const char* kernel;
+        bool native;
+        QList<qint64> inputs;
+    };
+    const QList<Case> cases { { "noop", true, QList<qint64>(2000, 0) }, { "fib", false, QList<qint64>(8, 22) } };
+    for (const Case& c : cases) {
+        RunOptions options;
+        options.pythonNative = c.native;
+        const auto b = backend(QStringLiteral("python-threads"), options);
+        auto* python = dynamic_cast<PythonBackend*>(b.get());
+        QVERIFY(python);
+        const auto k = KernelRegistry::create(QString::fromLatin1(c.kernel));
+        RunControl control;
+        QList<TaskSpan> spans;
+        b->execute(*k, c.inputs, 2, control, spans); // the interpreter's start
+        QList<double> on, off, cpuPerRound;
+        for (int round = 0; round < 7; ++round) {
+            for (bool sampling : { true, false }) {
+                python->setSampleStates(sampling);
+                const qint64 t0 = monotonicNs();
+                b->execute(*k, c.inputs, 2, control, spans);
+                const double seconds = double(monotonicNs() - t0) * 1e-9;
+                (sampling ? on : off).append(seconds);
+                if (sampling)
+                    cpuPerRound.append(double(python->lastSamplingCpuNs()) * 1e-9 / seconds);
+                QCOMPARE(b->lastStates().isEmpty(), !sampling);
+            }
+        }
+        qInfo("bench python-threads x2 %s: %.2f ms with the sampler, %.2f ms without (median of 7): ratio %.3f; "
+              "the sampler used %.2f%% of a core",
+            c.kernel, median(on) * 1e3, median(off) * 1e3, median(on) / median(off), median(cpuPerRound) * 100);
     }
 }
 

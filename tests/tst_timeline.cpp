@@ -3,6 +3,7 @@
 // open, a chosen measurement that survives live updates, a real run drawn as run, and 100,000 tasks drawn fast.
 // Along each bar a strip shows how its task's time split, in the window and in the report alike.
 
+#include "backends/backendregistry.h"
 #include "charts/chartstyle.h"
 #include "experimentspec.h"
 #include "export/formatting.h"
@@ -175,6 +176,7 @@ private Q_SLOTS:
     void sharedScaleComparesBarAgainstBar();
     void realRunHasOneRowPerWorker();
     void hundredThousandSpansPaintFast();
+    void lockStripSaysHowItWasMade();
 };
 
 void TestTimeline::initTestCase()
@@ -1036,6 +1038,28 @@ void TestTimeline::hundredThousandSpansPaintFast()
     QVERIFY(hovered >= 0);
     QCOMPARE(m.spans.at(hovered).worker, 0);
     QVERIFY(view.taskRect(hovered).width() > 10); // zoomed x1000: a task is tens of pixels wide
+}
+
+// gil-threads' strip is the model's record, python-threads' a measurement: the tooltip, the legend's text and the
+// report's SVG say which, from the backend's facts.
+void TestTimeline::lockStripSaysHowItWasMade()
+{
+    for (const QString& id : { QStringLiteral("gil-threads"), QStringLiteral("python-threads") }) {
+        const QString how = BackendRegistry::factsOf(id).lockStrip;
+        QVERIFY(how.startsWith(
+            id == QStringLiteral("gil-threads") ? QStringLiteral("simulated (") : QStringLiteral("measured (")));
+        const Measurement m = handMade(true, id, 2);
+        TimelineView view;
+        view.resize(1000, 300);
+        view.setMeasurement(m);
+        const QString tip = view.toolTipAt(view.stateRect(0).center().toPoint());
+        QVERIFY2(tip.contains(how), qPrintable(tip));
+        QVERIFY(
+            SvgCharts::timeline(m, QStringLiteral("fib")).contains(SvgCharts::escape(QStringLiteral("lock ") + how)));
+    }
+    // Without states there is nothing to say.
+    QVERIFY(!SvgCharts::timeline(handMade(false, QStringLiteral("threads"), 2), QStringLiteral("fib"))
+                 .contains(QStringLiteral("lock ")));
 }
 
 QTEST_MAIN(TestTimeline)

@@ -36,6 +36,9 @@ struct BackendFacts {
     QString baseline = QStringLiteral("sequential"); // the backend whose median is this one's speedup baseline
     QList<Option> options {}; // the RunOptions it reads (their descriptors' Scope::Backend)
     TaskLock lock = TaskLock::None; // what its tasks may wait for, for the accounting of lost speedup
+    // How the lock states it records (the timeline's strip under each worker) are made, for the timeline's legend,
+    // tooltips and caption: "simulated (...)" or "measured (...)"; empty where it records none.
+    QString lockStrip {};
     // Whether it can run here with `options` (the python path changes the answer); null when it always can.
     // Cheap, except that python-* start each interpreter once per program to ask its version.
     Availability (*availability)(const RunOptions& options) = nullptr;

@@ -23,6 +23,7 @@ BackendFacts GilThreadsBackend::facts()
         .workerNoun = QStringLiteral("thread"),
         .options = { Option::SwitchInterval, Option::ReleaseGil },
         .lock = TaskLock::Simulated,
+        .lockStrip = QStringLiteral("simulated (the GIL model's own record)"),
         .create = [] { return std::unique_ptr<Backend>(std::make_unique<GilThreadsBackend>()); } };
 }
 

@@ -13,7 +13,7 @@ namespace parlab {
 class GilThreadsBackend final : public Backend {
 public:
     // At most this many lock-state intervals are kept per run, shared between the threads.
-    static constexpr int kMaxStates = 200'000;
+    static constexpr int kMaxStates = kMaxStateSpans;
 
     static BackendFacts facts();
 

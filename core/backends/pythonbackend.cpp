@@ -10,6 +10,7 @@
 #include "processguard.h"
 #include "procfs.h"
 #include "runoptions.h"
+#include "threadstatesampler.h"
 #include "worker/workerprotocol.h"
 
 #include <QDir>
@@ -22,6 +23,7 @@
 #include <QTemporaryDir>
 #include <QVersionNumber>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <poll.h>
@@ -201,6 +203,8 @@ BackendFacts PythonBackend::facts(Mode mode)
         facts.workerNoun = QStringLiteral("thread");
         facts.options.append(Option::SwitchInterval);
         facts.lock = TaskLock::Interpreter;
+        facts.lockStrip
+            = QStringLiteral("measured (each thread's state, sampled every %1 ms)").arg(double(kStateSampleNs) * 1e-6);
         facts.create = [] { return std::unique_ptr<Backend>(std::make_unique<PythonBackend>(Mode::Threads)); };
         break;
     case Mode::Processes:
@@ -340,6 +344,7 @@ void PythonBackend::stopInterpreter()
     m_child.reset();
     m_childWorkers = 0;
     m_childEof = false;
+    m_threadIds.clear();
 }
 
 void PythonBackend::fail(const QString& message)
@@ -375,10 +380,26 @@ void PythonBackend::startInterpreter(int workers, RunControl& control)
     }
     m_childWorkers = workers;
     const QJsonObject ready = nextMessage(control, QStringLiteral("starting"));
-    if (!ready.contains(QStringLiteral("ready")))
-        fail(QStringLiteral("protocol error from the Python worker (pid %1): expected its ready message, got %2")
+    const auto protocolError = [&](const QString& expected) {
+        fail(QStringLiteral("protocol error from the Python worker (pid %1): expected %2, got %3")
                  .arg(m_child->pid())
-                 .arg(WorkerProtocol::quote(QJsonDocument(ready).toJson(QJsonDocument::Compact))));
+                 .arg(expected, WorkerProtocol::quote(QJsonDocument(ready).toJson(QJsonDocument::Compact))));
+    };
+    if (!ready.contains(QStringLiteral("ready")))
+        protocolError(QStringLiteral("its ready message"));
+    // python-threads: its workers' thread ids, in worker order (absent from a Python without them).
+    if (const QJsonValue threads = ready.value(QStringLiteral("threads")); !threads.isUndefined()) {
+        constexpr CountRange kThreadId { 1, std::numeric_limits<qint32>::max() };
+        const QJsonArray ids = threads.toArray();
+        for (const auto& id : ids) {
+            const Result<qint64> tid = JsonField::count(id, kThreadId);
+            if (!tid)
+                break;
+            m_threadIds.append(*tid);
+        }
+        if (!threads.isArray() || m_threadIds.size() != workers || m_threadIds.size() != ids.size())
+            protocolError(QStringLiteral("%1 thread id(s) in its ready message").arg(workers));
+    }
 }
 
 QJsonObject PythonBackend::nextMessage(RunControl& control, const QString& doing)
@@ -440,6 +461,8 @@ void PythonBackend::execute(
         throw BackendError(QStringLiteral("%1 cannot run here: %2").arg(id(), a.reason));
     const int count = int(inputs.size());
     spans = QList<TaskSpan>(count);
+    m_states.clear();
+    m_samplingCpuNs = 0;
     if (count == 0)
         return;
     const int parallel = m_mode == Mode::Sequential ? 1 : std::clamp(workers, 1, count);
@@ -466,6 +489,11 @@ void PythonBackend::execute(
         list.append(input);
     const QJsonObject batch { { QStringLiteral("kernel"), kernel.name() }, { QStringLiteral("inputs"), list },
         { QStringLiteral("chunksize"), m_chunkSize } };
+    // Watches the threads from before the batch to its end message; however the batch ends otherwise, it stops
+    // when it goes.
+    std::optional<ThreadStateSampler> sampler;
+    if (m_mode == Mode::Threads && m_sampleStates && m_threadIds.size() == parallel)
+        sampler.emplace(m_child->pid(), m_threadIds, kStateSampleNs, kMaxStateSpans / parallel);
     // A failed write means the interpreter died; its closed output reports that below.
     m_child->write(QJsonDocument(batch).toJson(QJsonDocument::Compact) + '\n');
 
@@ -528,11 +556,72 @@ void PythonBackend::execute(
         } else if (message.contains(QStringLiteral("end"))) {
             if (done != count)
                 protocolError(message, QStringLiteral("the batch ended with %1 of %2 results").arg(done).arg(count));
+            if (sampler) {
+                sampler->stop();
+                m_states = lockStates(sampler->states(), spans, kMaxStateSpans / parallel);
+                m_samplingCpuNs = sampler->cpuNs();
+            }
             return;
         } else {
             protocolError(message, QStringLiteral("not a message of the protocol"));
         }
     }
+}
+
+QList<StateSpan> PythonBackend::lockStates(const QList<StateSpan>& seen, const QList<TaskSpan>& spans, int maxPerWorker)
+{
+    struct Interval {
+        qint64 from = 0;
+        qint64 to = 0;
+    };
+    std::map<int, std::vector<Interval>> tasks; // each worker's tasks in time order
+    for (const TaskSpan& s : spans)
+        tasks[s.worker].push_back({ s.startNs, s.endNs });
+    for (auto& [worker, intervals] : tasks)
+        std::sort(
+            intervals.begin(), intervals.end(), [](const Interval& x, const Interval& y) { return x.from < y.from; });
+
+    std::map<int, QList<StateSpan>> byWorker;
+    const auto append = [&byWorker](const StateSpan& span) {
+        if (span.endNs <= span.startNs)
+            return;
+        QList<StateSpan>& list = byWorker[span.worker];
+        if (!list.isEmpty() && list.last().state == span.state && list.last().endNs == span.startNs)
+            list.last().endNs = span.endNs;
+        else
+            list.append(span);
+    };
+    static const std::vector<Interval> kNone;
+    for (const StateSpan& s : seen) {
+        if (s.state != LockState::Waiting) {
+            append(s);
+            continue;
+        }
+        // Waiting inside the worker's tasks, released between them.
+        const auto found = tasks.find(s.worker);
+        const std::vector<Interval>& own = found == tasks.end() ? kNone : found->second;
+        auto task
+            = std::upper_bound(own.begin(), own.end(), s.startNs, [](qint64 t, const Interval& i) { return t < i.to; });
+        for (qint64 at = s.startNs; at < s.endNs;) {
+            if (task != own.end() && task->from <= at) {
+                const qint64 to = std::max(at, std::min(task->to, s.endNs));
+                append({ s.worker, LockState::Waiting, at, to });
+                at = to;
+                ++task;
+            } else {
+                const qint64 to = task != own.end() ? std::min(task->from, s.endNs) : s.endNs;
+                append({ s.worker, LockState::Released, at, to });
+                at = to;
+            }
+        }
+    }
+    QList<StateSpan> result;
+    for (auto& [worker, list] : byWorker) {
+        while (list.size() > std::max(2, maxPerWorker))
+            list = coarsened(list);
+        result.append(list);
+    }
+    return result;
 }
 
 } // namespace parlab

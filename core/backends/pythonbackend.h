@@ -22,9 +22,17 @@ class ChildProcess;
 // kernel through ctypes (libparlab_kernels.so) instead, which releases the GIL during the call: the C
 // extension lesson, in real CPython. The interpreter runs in a process group of its own, so a cancel stops
 // its pool processes too.
+//
+// python-threads records its threads' lock states, measured: the interpreter starts its executor's threads
+// before it says it is ready and names their thread ids, and while a batch runs a ThreadStateSampler reads each
+// one's state from /proc every kStateSampleNs, from outside the interpreter (lockStates() says what they mean).
+// They are a picture: the accounting's lock_wait for CPython stays the tasks' measured off-CPU time.
 class PythonBackend final : public Backend {
 public:
     enum class Mode { Sequential, Threads, Processes };
+
+    // How often python-threads reads its threads' states: the measured lock strip's resolution.
+    static constexpr qint64 kStateSampleNs = 1'000'000;
 
     explicit PythonBackend(Mode mode);
     ~PythonBackend() override;
@@ -49,8 +57,25 @@ public:
     // python-sequential: pins the interpreter's main thread, which runs its loop, for each execute.
     void pinTasks(int cpu) override { m_taskCpu = cpu; }
     double liveChildCpuSeconds() const override;
+    // python-threads: its threads' states in the latest batch (see lockStates()); empty for the others, and where
+    // the interpreter did not name its threads (Python 3.7).
+    QList<StateSpan> lastStates() const override { return m_states; }
     void execute(const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
         QList<TaskSpan>& spans) override;
+
+    // The measured states `seen` of the threads (ThreadStateSampler: running, asleep on a lock, asleep otherwise)
+    // as lock states, with the tasks `spans` of the same batch: inside a task of its worker, a thread asleep on a
+    // lock waits for the GIL (a pure-Python task blocks on nothing else; time.sleep and C code that releases the
+    // GIL sleep elsewhere or run); outside its tasks it is shown released, since waiting for work and waiting for
+    // the GIL to take work look alike there. Running stays running: it holds the GIL, or it is runnable (waiting
+    // for a core or for the GIL it was just handed). At most `maxPerWorker` states per worker (coarsened()).
+    static QList<StateSpan> lockStates(const QList<StateSpan>& seen, const QList<TaskSpan>& spans, int maxPerWorker);
+
+    // For the benchmark in tst_python only, to time python-threads with its state sampling against without: off,
+    // it records no states. Not a user option: ParLab always samples.
+    void setSampleStates(bool on) { m_sampleStates = on; }
+    // CPU time the latest batch's state sampling used in this process (0 without one).
+    qint64 lastSamplingCpuNs() const { return m_samplingCpuNs; }
 
     // The kernels the worker script has in pure Python.
     static QStringList pythonKernels();
@@ -73,6 +98,10 @@ private:
     double m_switchIntervalS = 0.005;
     std::unique_ptr<ChildProcess> m_child;
     int m_childWorkers = 0;
+    QList<qint64> m_threadIds; // python-threads: worker k's thread id, from the interpreter's ready message
+    bool m_sampleStates = true;
+    QList<StateSpan> m_states;
+    qint64 m_samplingCpuNs = 0;
     bool m_childEof = false;
     int m_taskCpu = -1;
     // The interpreter's pin during a batch, given back at its end and before the interpreter stops (so a pid

@@ -731,6 +731,8 @@ QString SvgCharts::timeline(const Measurement& m, const QString& kernel, int max
             body += text(x + 20, height + 8, lockStateName(state));
             x += 100;
         }
+        if (const QString how = BackendRegistry::factsOf(m.backend).lockStrip; !how.isEmpty())
+            body += text(x, height + 8, QStringLiteral("lock ") + how, QStringLiteral("note"));
         height += 18;
     }
     if (model.hasTaskStates()) {

@@ -116,26 +116,7 @@ void GilThreadState::append(const StateSpan& span)
 
 void GilThreadState::coarsen()
 {
-    // Halve the resolution: each pair of neighbours becomes one interval in the state that filled more of it.
-    // The record still covers the same time without gaps, as a timeline drawn at a coarser scale would.
-    QList<StateSpan> merged;
-    merged.reserve(m_spans.size() / 2 + 1);
-    auto push = [&merged](const StateSpan& span) {
-        if (!merged.isEmpty() && merged.last().state == span.state)
-            merged.last().endNs = span.endNs;
-        else
-            merged.append(span);
-    };
-    qsizetype i = 0;
-    for (; i + 1 < m_spans.size(); i += 2) {
-        const StateSpan& a = m_spans[i];
-        const StateSpan& b = m_spans[i + 1];
-        const LockState state = a.endNs - a.startNs >= b.endNs - b.startNs ? a.state : b.state;
-        push({ m_thread, state, a.startNs, b.endNs });
-    }
-    if (i < m_spans.size())
-        push(m_spans[i]);
-    m_spans = std::move(merged);
+    m_spans = coarsened(m_spans);
 }
 
 } // namespace parlab

@@ -25,7 +25,9 @@ constexpr double kBusyShare = 0.10;
 
 // Where the worker-seconds of one repeat went: the repeat ran from startNs to endNs (the runner's clock, the
 // spans' clock) with `workers` workers. A task whose CPU time or run-queue delay was not measured (too short to
-// sample) counts as running all its wall time; a repeat with no measured task at all has neither figure.
+// sample) counts as running all its wall time; a repeat with no measured task at all has neither figure. `states`
+// are the simulated lock's (gil-threads); the runner passes none for python-threads, whose measured states picture
+// waits its tasks' off-CPU time already holds.
 RepeatAccount account(
     const QList<TaskSpan>& spans, const QList<StateSpan>& states, qint64 startNs, qint64 endNs, int workers);
 

@@ -15,7 +15,12 @@ reports -1 for both.
 
 The protocol, one JSON object per line:
   parent -> worker  {"kernel": "fib", "inputs": [27, 26], "chunksize": 1}     run one batch
-  worker -> parent  {"ready": PID}                          once, when the executor or pool is up
+  worker -> parent  {"ready": PID, "threads": [TID, ...]}  once, when the executor or pool is up; in threads mode
+                                                            every executor thread is started by then, and
+                                                            "threads" gives their native (Linux) thread ids, of
+                                                            worker 0, 1, ...: ParLab samples their states from
+                                                            /proc (absent where Python has no
+                                                            threading.get_native_id, before 3.8)
                     {"done": INDEX, "worker": W, "pid": P, "start": NS, "end": NS, "checksum": "HEX",
                      "cpu": NS, "wait": NS}                 one per task, after the batch's map returned; cpu and
                                                             wait are -1 where the task was not sampled
@@ -249,12 +254,30 @@ class Worker:
         self.native = native
         self.executor = None
         self.pool = None
-        # Stable, dense worker numbers: (pid, thread) in order of first appearance.
+        # Stable, dense worker numbers: (pid, thread) in order of first appearance (threads: start order).
         self.worker_ids = {}
+        self.native_ids = []  # threads mode: each worker's native thread id
         if mode == "threads":
             self.executor = ThreadPoolExecutor(max_workers=workers)
+            for ident, native_id in self.start_threads(workers):
+                self.worker_id(os.getpid(), ident)
+                self.native_ids.append(native_id)
         elif mode == "processes":
             self.pool = multiprocessing.Pool(processes=workers, initializer=die_with_parent, initargs=(os.getpid(),))
+
+    def start_threads(self, workers):
+        """Starts all the executor's threads now, as multiprocessing.Pool starts its processes, and returns their
+        (ident, native id) in start order: each of `workers` calls waits at a barrier until all have arrived, so
+        the executor must give every call a thread of its own. Thread k is then worker k, and ParLab knows every
+        worker's thread before the first batch."""
+        barrier = threading.Barrier(workers)
+        native_id = getattr(threading, "get_native_id", lambda: 0)
+
+        def hello(_):
+            barrier.wait(timeout=60)
+            return (threading.get_ident(), native_id())
+
+        return list(self.executor.map(hello, range(workers)))
 
     def worker_id(self, pid, thread):
         key = (pid, thread)
@@ -337,7 +360,10 @@ def main():
         what = "cannot load the ParLab kernel library %r" % args.native if args.native else "cannot start"
         send({"fatal": "%s: %s: %s" % (what, type(e).__name__, e)})
         sys.exit(2)
-    send({"ready": os.getpid()})
+    ready = {"ready": os.getpid()}
+    if worker.native_ids and all(worker.native_ids):
+        ready["threads"] = worker.native_ids
+    send(ready)
 
     try:
         for line in iter(sys.stdin.readline, ""):

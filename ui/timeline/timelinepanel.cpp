@@ -1,6 +1,7 @@
 #include "timelinepanel.h"
 
 #include "atomicfile.h"
+#include "backends/backendregistry.h"
 #include "charts/chartstyle.h"
 #include "export/formatting.h"
 #include "measurement.h"
@@ -281,8 +282,11 @@ void TimelinePanel::updateCaption()
             if (state.state == LockState::Waiting)
                 waitingNs += ns;
         }
+        const QString how = BackendRegistry::factsOf(m.backend).lockStrip;
         if (allNs > 0)
-            parts << tr("waiting for the lock %1 of the threads' time").arg(Format::percent(waitingNs / allNs));
+            parts << tr("waiting for the lock %1 of the threads' time%2")
+                         .arg(Format::percent(waitingNs / allNs),
+                             how.isEmpty() ? QString() : QStringLiteral(", ") + how);
     }
     m_caption->setText(tr("%1: %2").arg(m.label(), parts.join(QStringLiteral(" · "))));
 }

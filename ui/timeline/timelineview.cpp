@@ -1,5 +1,6 @@
 #include "timelineview.h"
 
+#include "backends/backendregistry.h"
 #include "charts/chartstyle.h"
 #include "export/formatting.h"
 #include "palette.h"
@@ -377,6 +378,8 @@ QString TimelineView::toolTipAt(QPoint pos) const
         lines << tr("lock %1 from %2 for %3")
                      .arg(lockStateName(state.state), since(state.startNs),
                          Format::duration(double(state.endNs - state.startNs) * 1e-9));
+        if (const QString how = BackendRegistry::factsOf(measurement().backend).lockStrip; !how.isEmpty())
+            lines << how;
     }
     return lines.join(QLatin1Char('\n'));
 }
@@ -713,6 +716,9 @@ QList<TimelineView::LegendLine> TimelineView::legendLines() const
         first.entries.append({ stateColor(LockState::Running), tr("running (holds the lock)") });
         first.entries.append({ stateColor(LockState::Waiting), tr("waiting for the lock") });
         first.entries.append({ stateColor(LockState::Released), tr("released the lock") });
+        // Whether the strip is the model's record or a measurement (python-threads), without a swatch.
+        if (const QString how = BackendRegistry::factsOf(measurement().backend).lockStrip; !how.isEmpty())
+            first.entries.append({ Qt::transparent, tr("lock %1").arg(how) });
     }
     lines.append(first);
     if (m_model.hasTaskStates()) {

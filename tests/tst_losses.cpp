@@ -64,12 +64,15 @@ bool near(double got, double want)
     return std::abs(got - want) < 1e-9;
 }
 
-RunResult analysed(QList<Measurement> measurements)
+// `cores`: the calibration's speeds; `baselineCpu`: the core the baseline was pinned to, -1 for none.
+RunResult analysed(QList<Measurement> measurements, const QList<CoreSpeed>& cores = {}, int baselineCpu = -1)
 {
     RunResult r;
     r.spec.kernel = QStringLiteral("fib");
     r.spec.inputs = { 30, 30 };
     r.environment.logicalCores = 2;
+    r.environment.cores.cores = cores;
+    r.environment.baselineCpu = baselineCpu;
     r.measurements = std::move(measurements);
     analyse(r);
     return r;
@@ -321,6 +324,27 @@ void TestLosses::fasterTasksWarnOfASlowerBaselineCore()
     QCOMPARE(found.size(), 1);
     QVERIFY2(found.first().startsWith(QStringLiteral("threads x2: ")), qPrintable(found.first()));
     QVERIFY2(found.first().contains(QStringLiteral("overstated by up to 33%")), qPrintable(found.first()));
+    QVERIFY2(found.first().contains(QStringLiteral("--baseline-core fastest")), qPrintable(found.first()));
+
+    // With the cores measured, the warning says how far apart the calibration found them.
+    const QList<Measurement> faster { measurement(QStringLiteral("sequential"), 1, 4.0, account(0, 0, 0, 4, 4, 0)),
+        measurement(QStringLiteral("threads"), 2, 1.6, account(0, 0, 0.2, 3.0, 3.0, 0)) };
+    const QList<CoreSpeed> cores { { 0, 0.5, 1.0 }, { 1, 0.625, 0.8 } };
+    const QStringList calibrated = analysed(faster, cores).warnings.filter(QStringLiteral("slower core"));
+    QCOMPARE(calibrated.size(), 1);
+    QVERIFY2(calibrated.first().contains(QStringLiteral("the calibration found the cores up to 25% apart")),
+        qPrintable(calibrated.first()));
+    // Pinned to the slower core (a calibration that erred), it is still the slower core's doing, and the option
+    // is already in use.
+    const QStringList slowPin = analysed(faster, cores, 1).warnings.filter(QStringLiteral("slower core"));
+    QCOMPARE(slowPin.size(), 1);
+    QVERIFY2(!slowPin.first().contains(QStringLiteral("--baseline-core")), qPrintable(slowPin.first()));
+    // Pinned to the fastest core, the baseline's core is not to blame, and the warning does not say it is.
+    const QStringList pinned = analysed(faster, cores, 0).warnings.filter(QStringLiteral("threads x2: "));
+    QCOMPARE(pinned.size(), 1);
+    QVERIFY2(pinned.first().contains(QStringLiteral("although the baseline ran on the fastest core (0)")),
+        qPrintable(pinned.first()));
+    QVERIFY2(!pinned.first().contains(QStringLiteral("slower core")), qPrintable(pinned.first()));
 
     const RunResult fair = analysed({ measurement(QStringLiteral("sequential"), 1, 4.0, account(0, 0, 0, 4, 4, 0)),
         measurement(QStringLiteral("threads"), 2, 2.2, account(0, 0, 0.4, 4.0, 4.0, 0)) });

@@ -154,9 +154,30 @@ QStringList lossWarnings(const RunResult& result)
             const double overstated = l.slowdown < 0 && l.useful + l.slowdown > 0
                 ? l.useful / (l.useful + l.slowdown) - 1.0
                 : m.speedup / m.workers - 1.0;
-            warnings << QStringLiteral("%1: the baseline ran on a slower core: speedups are overstated by up to %2 "
-                                       "(its tasks needed %3 less CPU than the baseline's)")
-                            .arg(m.label(), percent(overstated), percent(std::max(0.0, -l.slowdown)));
+            const Environment& env = result.environment;
+            const QString lessCpu = QStringLiteral("its tasks needed %1 less CPU than the baseline's")
+                                        .arg(percent(std::max(0.0, -l.slowdown)));
+            if (env.baselineCpu >= 0 && env.baselineCpu == env.cores.fastest()) {
+                // Pinned to the fastest core, the baseline's core is not what made the tasks faster.
+                warnings << QStringLiteral("%1: above the worker count although the baseline ran on the fastest "
+                                           "core (%2): %3 (caches the workers share, or the machine's speed "
+                                           "drifted); speedups may be overstated by up to %4")
+                                .arg(m.label())
+                                .arg(env.baselineCpu)
+                                .arg(lessCpu, percent(overstated));
+            } else {
+                // What the calibration says the cores can account for, and the option that takes it away.
+                const double inflation = env.maxSpeedupInflation();
+                const QString cores = std::isfinite(inflation) && inflation > 1.0
+                    ? QStringLiteral("; the calibration found the cores up to %1 apart").arg(percent(inflation - 1.0))
+                    : QString();
+                warnings << QStringLiteral("%1: the baseline ran on a slower core: speedups are overstated by up to %2 "
+                                           "(%3%4)%5")
+                                .arg(m.label(), percent(overstated), lessCpu, cores,
+                                    env.baselineCpu < 0
+                                        ? QStringLiteral("; --baseline-core fastest measures against the fastest core")
+                                        : QString());
+            }
         }
         if (std::abs(l.slowdown) > kDriftShare && l.slowdownSpread > std::abs(l.slowdown))
             warnings << QStringLiteral("%1: its slowdown (%2 of the workers' time) varies between repeats by more than "

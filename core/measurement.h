@@ -38,14 +38,14 @@ struct RepeatAccount {
 };
 
 // Where a measurement's lost speedup went, as fractions of its workers x wall time (N.W) in the repeat whose wall
-// time is the median: useful + the parts = 1, `unexplained` being what the named parts do not cover. The parts
-// that compare with the baseline (slowdown, cpuWait, lockWait for CPython, blocked) count what this backend's
-// tasks spent beyond what the same tasks spent in the baseline. NaN where not known.
+// time is the median: useful + the parts = 1, `unexplained` being what the named parts do not cover. Each part
+// counts what this repeat spent beyond what the baseline's median repeat spent in it (the baseline's own time is
+// all useful), so the baseline's own parts are 0 and a backend with no loss has none. NaN where not known.
 struct Losses {
     double useful = kUnknown; // the baseline's time over N.W: the efficiency of this repeat
-    double startup = kUnknown;
-    double dispatch = kUnknown;
-    double imbalance = kUnknown;
+    double startup = kUnknown; // before each worker's first task, beyond the baseline's
+    double dispatch = kUnknown; // gaps between a worker's tasks, beyond the baseline's
+    double imbalance = kUnknown; // after each worker's last task, beyond the baseline's
     double slowdown = kUnknown; // tasks needed more CPU than in the baseline (negative: less)
     double lockWait = kUnknown;
     double cpuWait = kUnknown; // runnable, waiting for a core, beyond the baseline's own wait

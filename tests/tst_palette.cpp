@@ -367,6 +367,18 @@ bool sameColour(QColor a, QColor b, int tolerance = 2)
     return std::abs(a.red() - b.red()) <= tolerance && std::abs(a.green() - b.green()) <= tolerance
         && std::abs(a.blue() - b.blue()) <= tolerance;
 }
+
+// The timeline panel on screen, showing `m` of `run` as a user opens it; false where it could not.
+bool showTimeline(TimelinePanel& panel, const RunResult& run, const Measurement& m)
+{
+    panel.resize(1000, 420);
+    panel.show();
+    if (!QTest::qWaitForWindowExposed(&panel))
+        return false;
+    panel.setResult(run);
+    return panel.showMeasurement(m.label());
+}
+
 } // namespace
 
 class TestPalette final : public QObject {
@@ -556,11 +568,7 @@ void TestPalette::windowAndReportDrawTheTimelineAlike()
 {
     const Measurement& gil = m_run.measurements[1];
     TimelinePanel panel;
-    panel.resize(1000, 420);
-    panel.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&panel));
-    panel.setResult(m_run);
-    QVERIFY(panel.showMeasurement(gil.label()));
+    QVERIFY(showTimeline(panel, m_run, gil));
     TimelineView* view = panel.view();
 
     // The report's timeline of the same measurement: the <svg> after its heading.
@@ -611,11 +619,7 @@ void TestPalette::windowAndReportSplitTheTasksAlike()
 {
     const Measurement& gil = m_run.measurements[1];
     TimelinePanel panel;
-    panel.resize(1000, 420);
-    panel.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&panel));
-    panel.setResult(m_run);
-    QVERIFY(panel.showMeasurement(gil.label()));
+    QVERIFY(showTimeline(panel, m_run, gil));
     TimelineView* view = panel.view();
     const TimelineModel& model = view->model();
     const Node* svg = svgLabelled(*m_report, QStringLiteral("Timeline of gil-threads x2"));

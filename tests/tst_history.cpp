@@ -686,6 +686,9 @@ void TestHistory::storeRoundTrip()
         r.environment.cores.wallS = 0.05;
         r.environment.cores.cores = { { 0, 0.009, 0.9 }, { 1, 0.0081, 1.0 } };
         r.environment.baselineCpu = 1;
+        // Analysed again with the cores it ran on, as a run is (the warnings quote them).
+        analyse(r);
+        r.warnings.append(QStringLiteral("a warning of our own"));
         return r;
     }();
     qint64 id = -1;

@@ -367,6 +367,18 @@ void TestLosses::fasterTasksWarnOfASlowerBaselineCore()
     QVERIFY2(pinned.first().contains(QStringLiteral("although the baseline ran on the fastest core (0)")),
         qPrintable(pinned.first()));
     QVERIFY2(!pinned.first().contains(QStringLiteral("slower core")), qPrintable(pinned.first()));
+    QVERIFY2(pinned.first().contains(QStringLiteral("its speedup is above the worker count and its tasks needed")),
+        qPrintable(pinned.first()));
+    // Faster tasks below the worker count (1.82x of 2): the warning does not say the speedup is above it.
+    const RunResult below
+        = analysed({ measurement(QStringLiteral("sequential"), 1, 4.0, account(0, 0, 0, 4, 4, 0)),
+                       measurement(QStringLiteral("threads"), 2, 2.2, account(0, 0, 1.4, 3.0, 3.0, 0)) },
+            cores, 0);
+    QVERIFY(below.measurements[1].speedup < 2);
+    const QStringList belowWarned = below.warnings.filter(QStringLiteral("threads x2: "));
+    QCOMPARE(belowWarned.size(), 1);
+    QVERIFY2(belowWarned.first().startsWith(QStringLiteral("threads x2: its tasks needed 23% less CPU")),
+        qPrintable(belowWarned.first()));
 
     const RunResult fair = analysed({ measurement(QStringLiteral("sequential"), 1, 4.0, account(0, 0, 0, 4, 4, 0)),
         measurement(QStringLiteral("threads"), 2, 2.2, account(0, 0, 0.4, 4.0, 4.0, 0)) });

@@ -155,16 +155,21 @@ QStringList lossWarnings(const RunResult& result)
                 ? l.useful / (l.useful + l.slowdown) - 1.0
                 : m.speedup / m.workers - 1.0;
             const Environment& env = result.environment;
-            const QString lessCpu = QStringLiteral("its tasks needed %1 less CPU than the baseline's")
-                                        .arg(percent(std::max(0.0, -l.slowdown)));
+            // What was seen, stated only where true: a speedup at 0.92x is not above the worker count.
+            QStringList seen;
+            if (superlinear)
+                seen << QStringLiteral("its speedup is above the worker count");
+            if (l.slowdown < -kFasterShare)
+                seen << QStringLiteral("its tasks needed %1 less CPU than the baseline's").arg(percent(-l.slowdown));
+            const QString what = seen.join(QStringLiteral(" and "));
             if (env.baselineCpu >= 0 && env.baselineCpu == env.cores.fastest()) {
                 // Pinned to the fastest core, the baseline's core is not what made the tasks faster.
-                warnings << QStringLiteral("%1: above the worker count although the baseline ran on the fastest "
-                                           "core (%2): %3 (caches the workers share, or the machine's speed "
-                                           "drifted); speedups may be overstated by up to %4")
-                                .arg(m.label())
+                warnings << QStringLiteral("%1: %2 although the baseline ran on the fastest core (%3): caches the "
+                                           "workers share, or the machine's speed drifted; speedups may be overstated "
+                                           "by up to %4")
+                                .arg(m.label(), what)
                                 .arg(env.baselineCpu)
-                                .arg(lessCpu, percent(overstated));
+                                .arg(percent(overstated));
             } else {
                 // What the calibration says the cores can account for, and the option that takes it away.
                 const double inflation = env.maxSpeedupInflation();
@@ -173,7 +178,7 @@ QStringList lossWarnings(const RunResult& result)
                     : QString();
                 warnings << QStringLiteral("%1: the baseline ran on a slower core: speedups are overstated by up to %2 "
                                            "(%3%4)%5")
-                                .arg(m.label(), percent(overstated), lessCpu, cores,
+                                .arg(m.label(), percent(overstated), what, cores,
                                     env.baselineCpu < 0
                                         ? QStringLiteral("; --baseline-core fastest measures against the fastest core")
                                         : QString());

@@ -23,6 +23,7 @@
 #include <QFile>
 #include <QImage>
 #include <QKeyEvent>
+#include <QPainter>
 #include <QRegularExpression>
 #include <QScrollBar>
 #include <QSet>
@@ -168,6 +169,7 @@ private Q_SLOTS:
     void svgExportHasRects();
     void barLabelsMatchTheReport();
     void taskStripsSplitEachBar();
+    void narrowLegendWrapsInsteadOfDropping();
     void exportErrorsNameThePath();
     void paletteChangeRestyles();
     void captionSummarises();
@@ -703,6 +705,51 @@ void TestTimeline::taskStripsSplitEachBar()
     const QString plain = SvgCharts::timeline(handMade(true, QStringLiteral("gil-threads")), QStringLiteral("fib"));
     QVERIFY(!plain.contains(QStringLiteral("class=\"ts ")));
     QVERIFY(!plain.contains(SvgCharts::escape(TaskStates::legendTitle())));
+}
+
+// A view too narrow for a legend line (a projector at 1024 wide, the timeline beside the form) wraps it: every
+// colour keeps its swatch, where before the entries past the edge were left out.
+void TestTimeline::narrowLegendWrapsInsteadOfDropping()
+{
+    Measurement m = handMade(true, QStringLiteral("gil-threads"));
+    for (TaskSpan& span : m.spans) {
+        span.cpuNs = (span.endNs - span.startNs) / 2;
+        span.waitNs = (span.endNs - span.startNs) / 5;
+    }
+    int wide = 0;
+    for (const int width : { 1200, 420 }) {
+        TimelineView view;
+        showAt(view, QSize(width, 600));
+        view.setMeasurement(m);
+        QVERIFY(view.model().hasTaskStates());
+        QList<QColor> swatches { view.stateColor(LockState::Running), view.stateColor(LockState::Waiting),
+            view.stateColor(LockState::Released) };
+        for (TaskStates::Part part : TaskStates::parts(TaskLock::Simulated))
+            swatches << view.taskStateColor(part);
+        const QSize size = view.pictureSize();
+        if (width == 1200)
+            wide = size.height();
+        else
+            QVERIFY2(size.height() > wide, "the narrow view's legend has no more lines than the wide one's");
+        // Every swatch is in the picture's legend (the bars above have the same colours: only the legend counts).
+        QImage image(size, QImage::Format_ARGB32);
+        image.fill(view.palette().color(QPalette::Base));
+        {
+            QPainter painter(&image);
+            view.paintPicture(painter, size);
+        }
+        const QRect legend = view.pictureLegend().toAlignedRect().intersected(image.rect());
+        QVERIFY(!legend.isEmpty());
+        for (const QColor& colour : std::as_const(swatches)) {
+            bool found = false;
+            for (int y = legend.top(); y <= legend.bottom() && !found; ++y) {
+                for (int x = legend.left(); x <= legend.right() && !found; ++x)
+                    found = image.pixelColor(x, y) == colour;
+            }
+            QVERIFY2(found,
+                qPrintable(QStringLiteral("%1 px wide: no swatch of %2 in the legend").arg(width).arg(colour.name())));
+        }
+    }
 }
 
 void TestTimeline::exportErrorsNameThePath()

@@ -204,16 +204,17 @@ TimelineView::Layout TimelineView::layoutFor(QSize size, double scrollY) const
     layout.taskStripHeight = std::max(4.0, std::round(layout.barHeight * 0.22));
     layout.scrollY = scrollY;
 
-    // The legend right under the last row, where the eye leaves the rows; pinned to the bottom when they scroll.
-    layout.legendLineHeight = metrics.height() + 8;
-    const double legendHeight = double(legendLines().size()) * layout.legendLineHeight + 6;
-    const double rowsHeight = std::min(rowCount() * layout.rowHeight, std::max(0.0, height - legendHeight - top));
-    layout.rows = QRectF(0, top, width, rowsHeight);
-    layout.legend = QRectF(0, top + rowsHeight, width, legendHeight);
-
     const double gutter = std::clamp(gutterLabelWidth() + 2 * kMargin, 60.0, std::max(60.0, width * 0.4));
     // Room on the right for half of the last tick label.
     const double right = metrics.horizontalAdvance(QStringLiteral("000.0 ms")) / 2 + kMargin;
+
+    // The legend right under the last row, where the eye leaves the rows; pinned to the bottom when they scroll.
+    // A narrow view wraps its lines rather than leave entries out.
+    layout.legendLineHeight = metrics.height() + 8;
+    const double legendHeight = double(wrappedLegend(gutter, width - kMargin).size()) * layout.legendLineHeight + 6;
+    const double rowsHeight = std::min(rowCount() * layout.rowHeight, std::max(0.0, height - legendHeight - top));
+    layout.rows = QRectF(0, top, width, rowsHeight);
+    layout.legend = QRectF(0, top + rowsHeight, width, legendHeight);
     layout.plot = QRectF(gutter, layout.rows.top(), std::max(10.0, width - gutter - right), layout.rows.height());
     return layout;
 }
@@ -459,6 +460,11 @@ QSize TimelineView::pictureSize() const
     // Laid out with room to spare, the legend ends where the picture should.
     const Layout layout = layoutFor(QSize(size.width(), std::numeric_limits<int>::max() / 4), 0);
     return QSize(size.width(), int(std::ceil(layout.legend.bottom())));
+}
+
+QRectF TimelineView::pictureLegend() const
+{
+    return isEmpty() ? QRectF() : layoutFor(pictureSize(), 0).legend;
 }
 
 void TimelineView::paintPicture(QPainter& painter, QSize size) const
@@ -731,18 +737,44 @@ QList<TimelineView::LegendLine> TimelineView::legendLines() const
     return lines;
 }
 
+QList<TimelineView::LegendLine> TimelineView::wrappedLegend(double left, double right) const
+{
+    const QFontMetricsF metrics(ChartStyle::labelFont());
+    const double swatch = std::round(metrics.height() * 0.7);
+    QList<LegendLine> wrapped;
+    for (const LegendLine& line : legendLines()) {
+        LegendLine current;
+        current.lead = line.lead;
+        const double start = left + (line.lead.isEmpty() ? 0 : metrics.horizontalAdvance(line.lead) + 12);
+        double x = start;
+        for (const auto& entry : line.entries) {
+            const double width = swatch + 6 + metrics.horizontalAdvance(entry.second);
+            if (x + width > right && !current.entries.isEmpty()) {
+                wrapped.append(current);
+                current = LegendLine();
+                current.indent = start - left;
+                x = start;
+            }
+            current.entries.append(entry);
+            x += width + 22;
+        }
+        wrapped.append(current);
+    }
+    return wrapped;
+}
+
 void TimelineView::paintLegend(QPainter& painter, const Layout& layout) const
 {
     const QColor text = palette().color(QPalette::WindowText);
     painter.setFont(ChartStyle::labelFont());
     const QFontMetricsF metrics(painter.font());
     const double swatch = std::round(metrics.height() * 0.7);
-    const QList<LegendLine> lines = legendLines();
+    const QList<LegendLine> lines = wrappedLegend(layout.plot.left(), layout.legend.right() - kMargin);
     for (int n = 0; n < int(lines.size()); ++n) {
         const QRectF band(layout.legend.left(), layout.legend.top() + 3 + n * layout.legendLineHeight,
             layout.legend.width(), layout.legendLineHeight);
         const double centre = band.center().y();
-        double x = layout.plot.left();
+        double x = layout.plot.left() + lines[n].indent;
         painter.setPen(text);
         if (!lines[n].lead.isEmpty()) {
             const double width = metrics.horizontalAdvance(lines[n].lead);
@@ -752,8 +784,8 @@ void TimelineView::paintLegend(QPainter& painter, const Layout& layout) const
         }
         for (const auto& [colour, label] : lines[n].entries) {
             const double width = swatch + 6 + metrics.horizontalAdvance(label);
-            if (x + width > band.right() - kMargin && x > layout.plot.left())
-                break; // a narrow view shows what fits
+            if (x + width > band.right() - kMargin && x > layout.plot.left() + lines[n].indent)
+                break; // wrapped already: only an entry wider than the view itself is cut
             painter.fillRect(QRectF(x, centre - swatch / 2, swatch, swatch), colour);
             painter.setPen(text);
             painter.drawText(

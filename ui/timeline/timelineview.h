@@ -101,6 +101,8 @@ public:
     // The picture as exported: the viewport's width and layout from the first row, as tall as every row and the
     // legend need (so a few rows make a short picture, many a tall one).
     QSize pictureSize() const;
+    // Where the legend lies in that picture.
+    QRectF pictureLegend() const;
     void paintPicture(QPainter& painter, QSize size) const;
     QImage renderImage(qreal devicePixelRatio = 2.0) const;
 
@@ -142,10 +144,12 @@ private:
         double legendLineHeight = 0;
         double scrollY = 0;
     };
-    // One line of the legend: what it is about, then swatches and what they mean.
+    // One line of the legend: what it is about, then swatches and what they mean. A line too long for the view
+    // goes on under itself, `indent` pixels in (under its first entry).
     struct LegendLine {
         QString lead;
         QList<QPair<QColor, QString>> entries;
+        double indent = 0;
     };
 
     Layout layoutFor(QSize size, double scrollY) const;
@@ -155,6 +159,8 @@ private:
     void paintRow(QPainter& painter, const Layout& layout, int row, bool onScreen) const;
     void paintLegend(QPainter& painter, const Layout& layout) const;
     QList<LegendLine> legendLines() const;
+    // legendLines() wrapped to fit from x = `left` to `right`, as painted.
+    QList<LegendLine> wrappedLegend(double left, double right) const;
     // The pieces of the strip of task `span` in the row whose top is `rowTop`, clamped to just outside the plot;
     // none where its bar is narrower than TaskStates::kMinBarWidth or the task was not measured.
     QList<QPair<TaskStates::Part, QRectF>> stripPieces(const Layout& layout, int span, double rowTop) const;

@@ -240,7 +240,10 @@ void TestProcesses::perTaskStartsOneProcessPerInput()
     const auto k = kernel(QStringLiteral("sleep"));
     RunControl control;
     QList<TaskSpan> spans;
-    const QList<qint64> inputs { 50, 50, 50, 50 };
+    // Long enough that the second process has started before the first task ends, however slowly a process
+    // starts (a sanitizer build's start-up took more than 50 ms).
+    const qint64 ms = 100 * testsupport::kSlowdown;
+    const QList<qint64> inputs { ms, ms, ms, ms };
     auto b = backend(QStringLiteral("process-per-task"));
     b->execute(*k, inputs, 2, control, spans);
     QSet<qint64> pids;

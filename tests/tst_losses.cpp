@@ -90,6 +90,7 @@ private Q_SLOTS:
     void partsAgainstTheBaseline();
     void interpreterLockIsOffCpuTime();
     void baselinesOwnGapsAreUseful();
+    void scheduleImbalanceIsWhatLptIdles();
     void simulatedLockComesFromLockStates();
     void lockWaitAndCoreWaitAreNotCountedTwice();
     void unknownWithoutAccounts();
@@ -233,6 +234,17 @@ void TestLosses::baselinesOwnGapsAreUseful()
     QVERIFY(near(l.imbalance, 0.1 / 10));
     QVERIFY(near(l.slowdown, 0.1 / 10));
     QVERIFY(near(l.unexplained, 0));
+}
+
+void TestLosses::scheduleImbalanceIsWhatLptIdles()
+{
+    // spin 300,100,100 on 2 workers: the longest-first schedule takes 300 ms for 500 ms of work, 1.67x, so it
+    // leaves 1 - 1.67 / 2 = 17% of the workers' time idle: the imbalance no schedule of these tasks avoids.
+    Bounds b;
+    b.lpt = { { 1, 1.0 }, { 2, 500.0 / 300.0 } };
+    QVERIFY(near(Accounting::scheduleImbalance(b, 1), 0));
+    QVERIFY(near(Accounting::scheduleImbalance(b, 2), 1.0 / 6));
+    QVERIFY(!std::isfinite(Accounting::scheduleImbalance(b, 4))); // not computed for 4 workers
 }
 
 void TestLosses::simulatedLockComesFromLockStates()

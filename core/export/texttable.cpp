@@ -74,16 +74,24 @@ Report::Table Report::losses(const RunResult& result)
 {
     Table table;
     table.header = { QStringLiteral("backend"), QStringLiteral("workers"), QStringLiteral("useful") };
-    for (const Accounting::Part& part : Accounting::parts())
+    // Beside imbalance, what the longest-first schedule of these tasks would itself leave idle.
+    const auto besideImbalance = [](const Accounting::Part& part) { return part.share == &Losses::imbalance; };
+    for (const Accounting::Part& part : Accounting::parts()) {
         table.header.append(QLatin1String(part.key));
+        if (besideImbalance(part))
+            table.header.append(QStringLiteral("(lpt)"));
+    }
     table.rightAligned = QList<bool>(table.header.size(), true);
     table.rightAligned[0] = false;
     for (const Measurement& m : result.measurements) {
         if (!std::isfinite(m.losses.useful))
             continue;
         QStringList row { m.backend, QString::number(m.workers), Format::percent(m.losses.useful) };
-        for (const Accounting::Part& part : Accounting::parts())
+        for (const Accounting::Part& part : Accounting::parts()) {
             row.append(Format::percent(m.losses.*part.share));
+            if (besideImbalance(part))
+                row.append(Format::percent(Accounting::scheduleImbalance(result.bounds, m.workers)));
+        }
         table.rows.append(row);
     }
     return table;
@@ -95,11 +103,18 @@ QStringList Report::notes(const RunResult& result)
     // What each measurement that lost more than this share of its workers' time lost it to.
     constexpr double kWorthExplaining = 0.10;
     for (const Measurement& m : result.measurements) {
-        if (std::isfinite(m.losses.useful) && 1.0 - m.losses.useful > kWorthExplaining)
-            notes << QStringLiteral("%1: %2 of %3 — %4")
+        if (std::isfinite(m.losses.useful) && 1.0 - m.losses.useful > kWorthExplaining) {
+            // Uneven tasks: how much of that even the best simple schedule of them could not avoid.
+            const double schedule = Accounting::scheduleImbalance(result.bounds, m.workers);
+            const QString lpt = m.losses.imbalance >= 0.01 && std::isfinite(schedule)
+                ? QStringLiteral(" (the longest-first schedule of these tasks itself idles %1)")
+                      .arg(Format::percent(schedule))
+                : QString();
+            notes << QStringLiteral("%1: %2 of %3 — %4%5")
                          .arg(m.label(), Format::speedup(m.speedup))
                          .arg(m.workers)
-                         .arg(Accounting::summary(m.losses));
+                         .arg(Accounting::summary(m.losses), lpt);
+        }
     }
     const Bounds& b = result.bounds;
     if (std::isfinite(b.critical)) {

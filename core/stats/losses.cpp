@@ -3,6 +3,7 @@
 #include "backends/backendregistry.h"
 #include "export/formatting.h"
 #include "measurement.h"
+#include "runresult.h"
 #include "taskspan.h"
 #include "unknown.h"
 
@@ -274,6 +275,12 @@ QString summary(const Losses& losses, double minimum)
         named << QStringLiteral("%1 %2").arg(QLatin1String(part->label), Format::percent(losses.*part->share));
     const QString lost = QStringLiteral("lost %1").arg(Format::percent(1.0 - losses.useful));
     return named.isEmpty() ? lost : lost + QStringLiteral(": ") + named.join(QStringLiteral(", "));
+}
+
+double scheduleImbalance(const Bounds& bounds, int workers)
+{
+    const double lpt = bounds.lpt.value(workers, kUnknown);
+    return std::isfinite(lpt) && workers > 0 ? 1.0 - lpt / workers : kUnknown;
 }
 
 const Measurement* busiest(const QList<Measurement>& measurements, int logicalCores)

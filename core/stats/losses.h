@@ -6,6 +6,7 @@
 
 namespace parlab {
 
+struct Bounds;
 struct Losses;
 struct Measurement;
 struct RepeatAccount;
@@ -53,6 +54,11 @@ const Part& useful();
 // "lost 19%: waiting for a core 12%, imbalance 5%, slowdown 2%": the parts above `minimum`, largest first; empty
 // when nothing is known.
 QString summary(const Losses& losses, double minimum = 0.01);
+
+// The share of N.W that the longest-task-first schedule of these tasks leaves idle on `workers` workers (1 - its
+// speedup / N): the imbalance these tasks cost even when handed out that well, shown beside `imbalance`; NaN when
+// the bound is not known.
+double scheduleImbalance(const Bounds& bounds, int workers);
 
 // The measurement whose tasks waited longest for a core where its workers alone fit `logicalCores` (or a
 // backend without workers): what other programs took. Null when none has a known split.

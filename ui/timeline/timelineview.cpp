@@ -52,6 +52,20 @@ struct PendingMark {
     double x1 = 0;
     double stateNs[3] = { 0, 0, 0 };
 };
+
+// The legend's geometry, in one place for placing its entries and drawing them.
+double legendSwatch(const QFontMetricsF& metrics)
+{
+    return std::round(metrics.height() * 0.7);
+}
+constexpr double kSwatchGap = 6; // from a swatch to its text
+constexpr double kEntryGap = 22; // from one entry's text to the next swatch
+constexpr double kLeadGap = 12; // from a line's lead-in to its first swatch
+
+double legendEntryWidth(const QFontMetricsF& metrics, const QString& label)
+{
+    return legendSwatch(metrics) + kSwatchGap + metrics.horizontalAdvance(label);
+}
 } // namespace
 
 TimelineView::TimelineView(QWidget* parent)
@@ -740,23 +754,22 @@ QList<TimelineView::LegendLine> TimelineView::legendLines() const
 QList<TimelineView::LegendLine> TimelineView::wrappedLegend(double left, double right) const
 {
     const QFontMetricsF metrics(ChartStyle::labelFont());
-    const double swatch = std::round(metrics.height() * 0.7);
     QList<LegendLine> wrapped;
     for (const LegendLine& line : legendLines()) {
         LegendLine current;
         current.lead = line.lead;
-        const double start = left + (line.lead.isEmpty() ? 0 : metrics.horizontalAdvance(line.lead) + 12);
+        const double start = left + (line.lead.isEmpty() ? 0 : metrics.horizontalAdvance(line.lead) + kLeadGap);
         double x = start;
         for (const auto& entry : line.entries) {
-            const double width = swatch + 6 + metrics.horizontalAdvance(entry.second);
+            const double width = legendEntryWidth(metrics, entry.second);
             if (x + width > right && !current.entries.isEmpty()) {
                 wrapped.append(current);
                 current = LegendLine();
-                current.indent = start - left;
                 x = start;
             }
             current.entries.append(entry);
-            x += width + 22;
+            current.entryX.append(x);
+            x += width + kEntryGap;
         }
         wrapped.append(current);
     }
@@ -768,29 +781,27 @@ void TimelineView::paintLegend(QPainter& painter, const Layout& layout) const
     const QColor text = palette().color(QPalette::WindowText);
     painter.setFont(ChartStyle::labelFont());
     const QFontMetricsF metrics(painter.font());
-    const double swatch = std::round(metrics.height() * 0.7);
+    const double swatch = legendSwatch(metrics);
     const QList<LegendLine> lines = wrappedLegend(layout.plot.left(), layout.legend.right() - kMargin);
     for (int n = 0; n < int(lines.size()); ++n) {
+        const LegendLine& line = lines[n];
         const QRectF band(layout.legend.left(), layout.legend.top() + 3 + n * layout.legendLineHeight,
             layout.legend.width(), layout.legendLineHeight);
         const double centre = band.center().y();
-        double x = layout.plot.left() + lines[n].indent;
         painter.setPen(text);
-        if (!lines[n].lead.isEmpty()) {
-            const double width = metrics.horizontalAdvance(lines[n].lead);
+        if (!line.lead.isEmpty())
             painter.drawText(
-                QRectF(x, band.top(), width + 2, band.height()), Qt::AlignLeft | Qt::AlignVCenter, lines[n].lead);
-            x += width + 12;
-        }
-        for (const auto& [colour, label] : lines[n].entries) {
-            const double width = swatch + 6 + metrics.horizontalAdvance(label);
-            if (x + width > band.right() - kMargin && x > layout.plot.left() + lines[n].indent)
-                break; // wrapped already: only an entry wider than the view itself is cut
+                QRectF(layout.plot.left(), band.top(), metrics.horizontalAdvance(line.lead) + 2, band.height()),
+                Qt::AlignLeft | Qt::AlignVCenter, line.lead);
+        for (qsizetype i = 0; i < line.entries.size(); ++i) {
+            const auto& [colour, label] = line.entries[i];
+            const double x = line.entryX[i];
             painter.fillRect(QRectF(x, centre - swatch / 2, swatch, swatch), colour);
             painter.setPen(text);
+            // An entry wider than the view itself is cut at its edge.
             painter.drawText(
-                QRectF(x + swatch + 6, band.top(), width, band.height()), Qt::AlignLeft | Qt::AlignVCenter, label);
-            x += width + 22;
+                QRectF(x + swatch + kSwatchGap, band.top(), legendEntryWidth(metrics, label), band.height()),
+                Qt::AlignLeft | Qt::AlignVCenter, label);
         }
     }
 }

@@ -145,11 +145,11 @@ private:
         double scrollY = 0;
     };
     // One line of the legend: what it is about, then swatches and what they mean. A line too long for the view
-    // goes on under itself, `indent` pixels in (under its first entry).
+    // goes on under itself, under its first entry.
     struct LegendLine {
         QString lead;
         QList<QPair<QColor, QString>> entries;
-        double indent = 0;
+        QList<double> entryX; // where each entry's swatch starts, set by wrappedLegend()
     };
 
     Layout layoutFor(QSize size, double scrollY) const;
@@ -159,7 +159,7 @@ private:
     void paintRow(QPainter& painter, const Layout& layout, int row, bool onScreen) const;
     void paintLegend(QPainter& painter, const Layout& layout) const;
     QList<LegendLine> legendLines() const;
-    // legendLines() wrapped to fit from x = `left` to `right`, as painted.
+    // legendLines() wrapped to fit from x = `left` to `right`, each entry placed: what paintLegend() draws.
     QList<LegendLine> wrappedLegend(double left, double right) const;
     // The pieces of the strip of task `span` in the row whose top is `rowTop`, clamped to just outside the plot;
     // none where its bar is narrower than TaskStates::kMinBarWidth or the task was not measured.

@@ -77,7 +77,7 @@ struct Measurement {
     QList<TaskSpan> spans; // of the latest repeat
     QList<StateSpan> states; // lock states of every worker in the latest repeat (gil-threads), else empty
     QList<qint64> switches; // lock hand-overs of each repeat (gil-threads), else empty
-    QList<double> launchS; // start-up before the first task of each repeat, where a backend reports it (mpirun)
+    QList<double> launchS; // each launch of what the backend keeps for all repeats (mpirun's job), apart from them
     QList<RepeatAccount> accounts; // of each repeat, beside samplesS (empty for runs recorded before 0.2)
     double launchMedianS = kUnknown;
     int failedRuns = 0; // repeats that failed (with on_error continue), not in samplesS

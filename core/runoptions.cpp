@@ -39,8 +39,8 @@ QList<OptionDescriptor> runDescriptors()
             .unsetMeans = QStringLiteral("no limit"),
             .unit = QStringLiteral("s"),
             .valueName = QStringLiteral("seconds"),
-            .help = QStringLiteral("kill a task that runs longer than this and fail it (mpi and python-* do not time "
-                                   "single tasks; cancelling still stops them)."),
+            .help = QStringLiteral("kill a task that runs longer than this and fail it (python-* do not time single "
+                                   "tasks; cancelling still stops them)."),
             .scope = Scope::Backend },
         { .option = Option::OnError,
             .key = QStringLiteral("on_error"),

@@ -21,6 +21,9 @@ struct TaskSpan {
     // for the accounting of lost speedup; -1 where not measured (older records, tasks too short to sample):
     qint64 cpuNs = -1; // CPU time the task's thread used between startNs and endNs
     qint64 waitNs = -1; // time it was runnable but waited for a core (run-queue delay, schedstat field 2)
+    // How far startNs/endNs may be off ParLab's clock: a task that ran on another machine's clock was moved onto
+    // this one by an offset measured at launch (MPI ranks); 0 where one clock timed it.
+    qint64 clockUncertaintyNs = 0;
 
     double seconds() const { return double(endNs - startNs) * 1e-9; }
 };

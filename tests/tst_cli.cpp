@@ -13,6 +13,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QXmlStreamReader>
@@ -41,6 +42,7 @@ private Q_SLOTS:
     void runHelpShowsEachOptionsDefaultAndRange();
     void runPrintsJson();
     void runPrintsTable();
+    void mpiLaunchesOnceAndSaysWhereItRan();
     void runPrintsCsvAndMarkdown();
     void baselineCorePinsTheSequentialTasks_data();
     void baselineCorePinsTheSequentialTasks();
@@ -177,6 +179,36 @@ void TestCli::runPrintsJson()
     QCOMPARE(results.at(0).toObject().value(QStringLiteral("backend")).toString(), QStringLiteral("sequential"));
     QCOMPARE(
         top.value(QStringLiteral("spec")).toObject().value(QStringLiteral("kernel")).toString(), QStringLiteral("fib"));
+}
+
+void TestCli::mpiLaunchesOnceAndSaysWhereItRan()
+{
+    // No warm-up: the job's launch must still stay out of the first repeat's time, and be reported apart.
+    QStringList args { QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("sleep"),
+        QStringLiteral("--inputs"), QStringLiteral("50,50,50,50"), QStringLiteral("--backends"),
+        QStringLiteral("sequential,mpi"), QStringLiteral("--workers"), QStringLiteral("2"), QStringLiteral("--repeat"),
+        QStringLiteral("3"), QStringLiteral("--warmup"), QStringLiteral("0"), QStringLiteral("--format") };
+    const Result json = runParlab(args + QStringList { QStringLiteral("json") });
+    QVERIFY2(json.code == 0, qPrintable(json.err));
+    const QJsonArray results
+        = QJsonDocument::fromJson(json.out.toUtf8()).object().value(QStringLiteral("results")).toArray();
+    QCOMPARE(results.size(), 2);
+    const QJsonObject mpi = results.at(1).toObject();
+    QCOMPARE(mpi.value(QStringLiteral("backend")).toString(), QStringLiteral("mpi"));
+    const double launch = mpi.value(QStringLiteral("launch_s")).toDouble();
+    QVERIFY2(launch > 0, "the launch is measured");
+    QVERIFY(results.at(0).toObject().value(QStringLiteral("launch_s")).isNull()); // sequential launches nothing
+    // Two ranks sleep 50 ms twice each: a repeat takes about 100 ms, and every one of them far less than the launch
+    // plus the tasks, so no repeat carries the launch.
+    for (const auto& sample : mpi.value(QStringLiteral("samples_s")).toArray())
+        QVERIFY2(sample.toDouble() < 0.1 + launch * 0.9,
+            qPrintable(QStringLiteral("a repeat of %1 s with a launch of %2 s").arg(sample.toDouble()).arg(launch)));
+
+    const Result table = runParlab(args + QStringList { QStringLiteral("table") });
+    QVERIFY2(table.code == 0, qPrintable(table.err));
+    static const QRegularExpression note(QStringLiteral(
+        R"(mpi x2: 2 ranks on 1 host \([^)]+\); its launch took [0-9.]+ m?s, once, apart from the repeats' times)"));
+    QVERIFY2(note.match(table.out).hasMatch(), qPrintable(table.out));
 }
 
 void TestCli::runPrintsTable()

@@ -297,9 +297,9 @@ void TestExports::jsonFollowsTheSchema()
             sorted({ QStringLiteral("backend"), QStringLiteral("workers"), QStringLiteral("samples_s"),
                 QStringLiteral("median_s"), QStringLiteral("mean_s"), QStringLiteral("stddev_s"),
                 QStringLiteral("min_s"), QStringLiteral("max_s"), QStringLiteral("cv"), QStringLiteral("cpu_s"),
-                QStringLiteral("speedup"), QStringLiteral("speedup_ci"), QStringLiteral("efficiency"),
-                QStringLiteral("useful"), QStringLiteral("losses"), QStringLiteral("checksum"),
-                QStringLiteral("outliers") }));
+                QStringLiteral("launch_s"), QStringLiteral("speedup"), QStringLiteral("speedup_ci"),
+                QStringLiteral("efficiency"), QStringLiteral("useful"), QStringLiteral("losses"),
+                QStringLiteral("checksum"), QStringLiteral("outliers") }));
         QCOMPARE(sortedKeys(value.toObject().value(QStringLiteral("losses")).toObject()),
             sorted({ QStringLiteral("startup"), QStringLiteral("dispatch"), QStringLiteral("imbalance"),
                 QStringLiteral("slowdown"), QStringLiteral("lock_wait"), QStringLiteral("cpu_wait"),
@@ -640,8 +640,8 @@ void TestExports::traceHasEveryTaskOnItsWorkersTrack()
     QCOMPARE(trackName(trace, 1, 1), QStringLiteral("thread 1"));
     QCOMPARE(trackName(trace, 3, 2), QStringLiteral("thread 2"));
     QCOMPARE(trackName(trace, 4, 1), QStringLiteral("process 1 (pid 7000)"));
-    QCOMPARE(trackName(trace, 4, 2), QStringLiteral("process 2 on node7 (pid 7001)"));
-    QCOMPARE(TraceExport::workerName(r.measurements[3], 1), QStringLiteral("process 2 on node7 (pid 7001)"));
+    QCOMPARE(trackName(trace, 4, 2), QStringLiteral("process 2 @ node7 (pid 7001)"));
+    QCOMPARE(TraceExport::workerName(r.measurements[3], 1), QStringLiteral("process 2 @ node7 (pid 7001)"));
     // A measurement without spans gets no track.
     QCOMPARE(trackName(trace, 2), QString());
     QVERIFY2(nestingProblem(trace).isEmpty(), qPrintable(nestingProblem(trace)));
@@ -699,7 +699,7 @@ void TestExports::traceNestsLockStatesInsideTasks()
             [&](const auto& t) { return t.first < pieces[i].end && pieces[i].start < t.second; });
         QVERIFY(inside || !overlaps);
     }
-    QCOMPARE(trackName(trace, 3, 2), QStringLiteral("thread 2 on ") + host);
+    QCOMPARE(trackName(trace, 3, 2), QStringLiteral("thread 2 @ ") + host);
     const QList<QJsonObject> all = eventsOf(trace, QStringLiteral("X"));
     QVERIFY(std::any_of(all.cbegin(), all.cend(), [&host](const QJsonObject& e) {
         return e.value(QStringLiteral("args")).toObject().value(QStringLiteral("host")).toString() == host;

@@ -256,8 +256,8 @@ void TestTimeline::rowLabelsNameProcessesAndRanks()
         span.host = span.worker == 0 ? QStringLiteral("node-a") : QStringLiteral("node-b");
     }
     view.setMeasurement(ranks);
-    QCOMPARE(view.rowLabel(0), QStringLiteral("rank 0 on node-a (pid 2000)"));
-    QCOMPARE(view.rowLabel(1), QStringLiteral("rank 1 on node-b (pid 2001)"));
+    QCOMPARE(view.rowLabel(0), QStringLiteral("rank 0 @ node-a (pid 2000)"));
+    QCOMPARE(view.rowLabel(1), QStringLiteral("rank 1 @ node-b (pid 2001)"));
 
     // One fresh process per task: the slot has many pids, so none goes in the label (the tooltip has each).
     Measurement perTask = handMade(false, QStringLiteral("process-per-task"));

@@ -156,8 +156,8 @@ void TestTimelineModel::rowLabelsNameWorkersOnce_data()
     QTest::newRow("mpi") << QStringLiteral("mpi")
                          << QList<TaskSpan> { task(0, 0, 0, 1, 7000, QStringLiteral("node-a")),
                                 task(1, 1, 0, 1, 7001, QStringLiteral("node7")) }
-                         << QStringList { QStringLiteral("rank 0 on node-a (pid 7000)"),
-                                QStringLiteral("rank 1 on node7 (pid 7001)") };
+                         << QStringList { QStringLiteral("rank 0 @ node-a (pid 7000)"),
+                                QStringLiteral("rank 1 @ node7 (pid 7001)") };
     // An id this build does not know (a result from another build's history).
     QTest::newRow("unknown") << QStringLiteral("someone-elses") << QList<TaskSpan> { task(0, 0, 0, 1, 0) }
                              << QStringList { QStringLiteral("worker 1") };

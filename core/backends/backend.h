@@ -44,8 +44,17 @@ public:
     virtual void configure(const RunOptions& options) { Q_UNUSED(options); }
     // CPU seconds used so far by child processes that are still alive, which getrusage cannot see yet.
     virtual double liveChildCpuSeconds() const { return 0; }
-    // Seconds the last execute spent starting up before any task ran (mpirun's launch), where that is a
-    // separate phase worth showing; NaN otherwise.
+    // Starts what every following execute with these workers reuses (mpirun's job), so that the repeats time the
+    // work and not the launch. The runner calls it before each timed execute, outside the timing; a backend whose
+    // resources are up returns at once. Throws like execute. Backends without such a phase do nothing.
+    virtual void start(const Kernel& kernel, int workers, RunControl& control)
+    {
+        Q_UNUSED(kernel);
+        Q_UNUSED(workers);
+        Q_UNUSED(control);
+    }
+    // Seconds the last start() spent launching (mpirun until every rank was ready), measured once per launch and
+    // shown apart from the repeats; NaN when it launched nothing.
     virtual double lastLaunchSeconds() const { return kUnknown; }
     // The workers' lock states during the last execute and the number of lock hand-overs (the GIL model);
     // empty and -1 for backends without a lock.

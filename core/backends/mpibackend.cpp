@@ -6,6 +6,8 @@
 #include "installlayout.h"
 #include "kernels/kernel.h"
 #include "optiondescriptor.h"
+#include "processguard.h"
+#include "procfs.h"
 #include "runoptions.h"
 #include "worker/workerprotocol.h"
 
@@ -13,9 +15,10 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QStandardPaths>
-#include <QSysInfo>
 #include <QThread>
+#include <limits>
 #include <poll.h>
 #include <unistd.h>
 
@@ -24,7 +27,38 @@ namespace parlab {
 namespace {
 constexpr int kPollMs = 20;
 constexpr int kExitWaitMs = 5000; // mpirun tears its ranks down before it exits
+constexpr int kClockProbes = 5; // round trips to rank 0 through mpirun; the shortest gives the offset
+constexpr qint64 kSilenceSlackNs = 5'000'000'000; // beyond the task timeout, a batch that says nothing is hung
+
+// The rank whose death ends the job, from mpirun's report of it ("mpirun noticed that process rank 1 with PID
+// 4242 on node node-b exited on signal 9 (Killed)."): "rank 1 @ node-b (pid 4242) was killed by signal 9 (Killed)",
+// with the pid the rank itself reported (mpirun may say 0); empty when mpirun said no such thing.
+QString deadRank(const QString& mpirunSays, const QList<MpiBackend::Rank>& ranks)
+{
+    static const QRegularExpression report(
+        QStringLiteral(R"(process rank (\d+) with PID (\d+) on node (\S+) exited on signal (\d+)(?: \(([^)]*)\))?)"));
+    const QRegularExpressionMatch m = report.match(mpirunSays);
+    if (!m.hasMatch())
+        return {};
+    const int rank = m.captured(1).toInt();
+    const QString pid = rank >= 0 && rank < ranks.size() ? QString::number(ranks[rank].pid) : m.captured(2);
+    return QStringLiteral("rank %1 @ %2 (pid %3) was killed by signal %4%5")
+        .arg(m.captured(1), m.captured(3), pid, m.captured(4),
+            m.captured(5).isEmpty() ? QString() : QStringLiteral(" (%1)").arg(m.captured(5)));
+}
+
+QByteArray bootId()
+{
+    return procfs::readFile(QStringLiteral("/proc/sys/kernel/random/boot_id")).trimmed();
+}
 } // namespace
+
+MpiBackend::MpiBackend() = default;
+
+MpiBackend::~MpiBackend()
+{
+    endJob();
+}
 
 QString MpiBackend::mpirun()
 {
@@ -40,9 +74,9 @@ QString MpiBackend::workerExecutable()
 BackendFacts MpiBackend::facts()
 {
     return { .id = QStringLiteral("mpi"),
-        .description = QStringLiteral("OpenMPI ranks (mpirun -np N) taking tasks from a shared counter"),
+        .description = QStringLiteral("OpenMPI ranks (mpirun -np N, one job for all repeats) asking rank 0 for tasks"),
         .workerNoun = QStringLiteral("rank"),
-        .options = { Option::Hostfile, Option::MpirunArgs },
+        .options = { Option::Hostfile, Option::MpirunArgs, Option::TaskTimeout },
         .availability = [](const RunOptions&) { return availabilityHere(); },
         // A rank with OpenMPI's shared-memory transport holds tens of MiB of its own; mpirun keeps a few pipes
         // and sockets per local rank. -np N starts N ranks whatever the number of inputs.
@@ -67,6 +101,7 @@ void MpiBackend::configure(const RunOptions& options)
     m_kernelSettings = QJsonObject::fromVariantMap(options.kernelSettings);
     m_hostfile = options.hostfile;
     m_extraArguments = QProcess::splitCommand(options.mpirunArgs);
+    m_taskTimeoutS = options.taskTimeoutS;
 }
 
 QStringList MpiBackend::mpirunArguments(int workers) const
@@ -86,119 +121,251 @@ QStringList MpiBackend::mpirunArguments(int workers) const
     return args;
 }
 
-void MpiBackend::execute(
-    const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control, QList<TaskSpan>& spans)
+QStringList MpiBackend::environment()
 {
-    const int count = int(inputs.size());
-    spans = QList<TaskSpan>(count);
-    m_lastLaunchS = kUnknown;
+    if (::geteuid() == 0)
+        return { QStringLiteral("OMPI_ALLOW_RUN_AS_ROOT=1"), QStringLiteral("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1") };
+    return {};
+}
 
+double MpiBackend::liveChildCpuSeconds() const
+{
+    // mpirun and what it started here (ranks, an rsh agent's daemons); ranks on other machines are not counted.
+    if (!m_job || !m_job->running())
+        return 0;
+    double total = 0;
+    QList<qint64> pids = procfs::descendants(m_job->pid());
+    pids.prepend(m_job->pid());
+    for (qint64 pid : std::as_const(pids))
+        if (const auto stat = procfs::stat(pid))
+            total += stat->cpuSeconds();
+    return total;
+}
+
+void MpiBackend::start(const Kernel& kernel, int workers, RunControl& control)
+{
+    m_lastLaunchS = kUnknown;
+    if (m_job && m_job->running() && m_jobKernel == kernel.name() && m_jobWorkers == workers)
+        return;
+    endJob();
+    launch(kernel, workers, control);
+}
+
+void MpiBackend::launch(const Kernel& kernel, int workers, RunControl& control)
+{
     QStringList args = mpirunArguments(workers);
     args << workerExecutable() << QStringLiteral("--kernel") << kernel.name();
     if (!m_kernelSettings.isEmpty())
         args << QStringLiteral("--options")
              << QString::fromUtf8(QJsonDocument(m_kernelSettings).toJson(QJsonDocument::Compact));
-    QStringList environment;
-    if (::geteuid() == 0)
-        environment << QStringLiteral("OMPI_ALLOW_RUN_AS_ROOT=1") << QStringLiteral("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1");
+    if (m_taskTimeoutS > 0)
+        args << QStringLiteral("--task-timeout") << QString::number(m_taskTimeoutS, 'g', 17);
 
-    ChildProcess child;
+    m_job = std::make_unique<ChildProcess>();
+    m_failure.clear();
+    m_ranks.clear();
     const qint64 launchedNs = monotonicNs();
-    if (const Result<void> started = child.start(mpirun(), args, environment); !started)
+    if (const Result<void> started = m_job->start(mpirun(), args, environment()); !started) {
+        m_job.reset();
         throw BackendError(QStringLiteral("mpirun could not start: %1").arg(started.error()));
-    QByteArray tasks;
-    for (int i = 0; i < count; ++i)
-        tasks += WorkerProtocol::task(i, inputs[i]);
-    child.write(tasks);
-    child.closeStdin();
+    }
+    m_jobKernel = kernel.name();
+    m_jobWorkers = workers;
+    pump(control, [&](const WorkerProtocol::Message& m) {
+        if (m.kind == WorkerProtocol::Message::Kind::Ready)
+            m_ranks.append({ m.pid, m.host, m.clockOffsetNs, std::max<qint64>(0, m.clockUncertaintyNs) });
+        return m_ranks.size() == workers;
+    });
+    m_lastLaunchS = double(monotonicNs() - launchedNs) * 1e-9;
+    // Ranks on this machine (another network namespace of it included) are watched directly: mpirun takes a second
+    // or more to notice a dead rank and end the job.
+    for (Rank& rank : m_ranks)
+        rank.watched = procfs::carries(procfs::environment(rank.pid), ProcessGuard::ownerEntry());
 
-    auto fail = [&child](const QString& message) {
-        child.stop();
-        throw BackendError(message);
-    };
-    QList<qint64> rankPids;
-    QStringList rankHosts;
-    QString failure;
-    int done = 0;
-    bool open = true;
-    while (open) {
-        if (control.shouldStop()) {
-            child.stop();
-            throw Cancelled();
+    // Rank 0's clock against ours. On the same kernel (this machine, or a container or network namespace of it)
+    // CLOCK_MONOTONIC is one clock: the offset is 0 exactly. Elsewhere, the shortest of a few round trips through
+    // mpirun's forwarding bounds it.
+    const QByteArray here = bootId();
+    qint64 offset = 0, uncertainty = 0, best = std::numeric_limits<qint64>::max();
+    for (int probe = 0; probe < kClockProbes; ++probe) {
+        const qint64 sent = monotonicNs();
+        m_job->write(WorkerProtocol::clockProbe());
+        qint64 theirs = 0;
+        QByteArray theirBoot;
+        pump(control, [&](const WorkerProtocol::Message& m) {
+            if (m.kind != WorkerProtocol::Message::Kind::Clock)
+                return false;
+            theirs = m.nowNs;
+            theirBoot = m.bootId;
+            return true;
+        });
+        const qint64 back = monotonicNs();
+        if (!here.isEmpty() && theirBoot == here) {
+            offset = uncertainty = 0;
+            break;
         }
-        // The task list goes to rank 0 as mpirun takes it: a long one must not block this loop (and cancel).
-        pollfd fds[3]
-            = { { child.stdoutFd(), POLLIN, 0 }, { child.stderrFd(), POLLIN, 0 }, { child.stdinFd(), POLLOUT, 0 } };
-        ::poll(fds, child.wantsToWrite() ? 3 : 2, kPollMs);
-        child.flushStdin();
-        child.readStderr();
-        open = child.readStdout();
-        QByteArray line;
-        while (child.takeLine(line)) {
-            const Result<WorkerProtocol::Message> message = WorkerProtocol::parse(line);
-            if (!message)
-                fail(QStringLiteral("protocol error from mpirun (pid %1): %2").arg(child.pid()).arg(message.error()));
-            switch (message->kind) {
-            case WorkerProtocol::Message::Kind::Ready:
-                rankPids.append(message->pid);
-                rankHosts.append(message->host);
-                break;
-            case WorkerProtocol::Message::Kind::Fatal:
-                failure += (failure.isEmpty() ? QString() : QStringLiteral("; ")) + message->message;
-                break;
-            case WorkerProtocol::Message::Kind::Failed:
-                if (failure.isEmpty() && message->index >= 0 && message->index < count)
-                    failure = QStringLiteral("%1 failed on input %2 (#%3): %4")
-                                  .arg(kernel.name())
-                                  .arg(inputs[message->index])
-                                  .arg(message->index + 1)
-                                  .arg(message->message);
-                break;
-            case WorkerProtocol::Message::Kind::Done: {
-                if (message->index < 0 || message->index >= count || message->worker < 0
-                    || message->worker >= rankPids.size())
-                    fail(QStringLiteral("protocol error from mpirun: result for an unknown task or rank: %1")
-                             .arg(WorkerProtocol::quote(line)));
-                TaskSpan& span = spans[message->index];
-                span.input = inputs[message->index];
-                span.index = message->index;
-                span.worker = message->worker;
-                span.pid = rankPids[message->worker];
-                span.host = rankHosts[message->worker];
-                span.startNs = message->startNs;
-                span.endNs = message->endNs;
-                span.cpuNs = message->cpuNs;
-                span.waitNs = message->waitNs;
-                span.checksum = message->checksum;
-                ++done;
-                break;
-            }
-            }
+        if (back - sent < best) {
+            best = back - sent;
+            offset = theirs - (sent + back) / 2;
+            uncertainty = (back - sent + 1) / 2;
         }
     }
-    const bool exited = child.waitForExit(kExitWaitMs);
-    if (!exited)
-        child.stop();
-    const QString tail
-        = child.stderrTail().isEmpty() ? QString() : QStringLiteral(": ") + child.stderrTail().right(600);
-    if (!failure.isEmpty())
-        throw BackendError(failure);
-    if (!exited || !child.exitedNormally() || child.exitCode() != 0 || done != count)
-        throw BackendError(QStringLiteral("mpirun (pid %1) %2 after %3 of %4 tasks%5")
-                               .arg(child.pid())
-                               .arg(exited ? child.exitDescription() : QStringLiteral("did not exit"))
-                               .arg(done)
-                               .arg(count)
-                               .arg(tail));
-    qint64 firstStart = std::numeric_limits<qint64>::max();
-    for (const TaskSpan& s : std::as_const(spans))
-        firstStart = std::min(firstStart, s.startNs);
-    // Monotonic clocks of different machines share no origin: a launch time needs every rank here.
-    const QString here = QSysInfo::machineHostName();
-    const bool allLocal
-        = std::all_of(rankHosts.cbegin(), rankHosts.cend(), [&here](const QString& h) { return h == here; });
-    if (count > 0 && allLocal)
-        m_lastLaunchS = double(firstStart - launchedNs) * 1e-9;
+    for (Rank& rank : m_ranks) {
+        rank.clockOffsetNs += offset;
+        rank.clockUncertaintyNs += uncertainty;
+    }
+}
+
+void MpiBackend::execute(
+    const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control, QList<TaskSpan>& spans)
+{
+    start(kernel, workers, control);
+    const int count = int(inputs.size());
+    spans = QList<TaskSpan>(count);
+    QByteArray batch;
+    for (int i = 0; i < count; ++i)
+        batch += WorkerProtocol::task(i, inputs[i]);
+    batch += WorkerProtocol::go();
+    m_failure.clear();
+    m_job->write(batch);
+
+    const qint64 rank0OffsetNs = m_ranks.isEmpty() ? 0 : m_ranks.first().clockOffsetNs;
+    const qint64 rank0UncertaintyNs = m_ranks.isEmpty() ? 0 : m_ranks.first().clockUncertaintyNs;
+    int done = 0;
+    pump(control, [&](const WorkerProtocol::Message& m) {
+        if (m.kind == WorkerProtocol::Message::Kind::BatchEnd)
+            return true;
+        if (m.kind == WorkerProtocol::Message::Kind::Failed) {
+            if (m_failure.isEmpty() && m.index >= 0 && m.index < count)
+                m_failure = QStringLiteral("%1 failed on input %2 (#%3): %4")
+                                .arg(kernel.name())
+                                .arg(inputs[m.index])
+                                .arg(m.index + 1)
+                                .arg(m.message);
+            return false;
+        }
+        if (m.kind != WorkerProtocol::Message::Kind::Done)
+            return false;
+        if (m.index < 0 || m.index >= count || m.worker < 0 || m.worker >= m_ranks.size())
+            abandon(QStringLiteral("protocol error from mpirun: a result for an unknown task or rank (task #%1, "
+                                   "rank %2)")
+                        .arg(m.index + 1)
+                        .arg(m.worker));
+        const Rank& rank = m_ranks[m.worker];
+        TaskSpan& span = spans[m.index];
+        span.input = inputs[m.index];
+        span.index = m.index;
+        span.worker = m.worker;
+        span.pid = rank.pid;
+        span.host = rank.host;
+        // Rank 0 moved the times onto its clock already; this moves them onto ours.
+        span.startNs = m.startNs - rank0OffsetNs;
+        span.endNs = m.endNs - rank0OffsetNs;
+        span.clockUncertaintyNs = rank.clockUncertaintyNs + (m.worker == 0 ? 0 : rank0UncertaintyNs);
+        span.cpuNs = m.cpuNs;
+        span.waitNs = m.waitNs;
+        span.checksum = m.checksum;
+        ++done;
+        return false;
+    });
+    if (!m_failure.isEmpty())
+        throw BackendError(m_failure); // the job is fine: a task failed, the next batch may run
+    if (done != count)
+        abandon(QStringLiteral("mpirun (pid %1) ended a batch after %2 of %3 tasks")
+                    .arg(m_job->pid())
+                    .arg(done)
+                    .arg(count));
+}
+
+void MpiBackend::pump(RunControl& control, const std::function<bool(const WorkerProtocol::Message&)>& take)
+{
+    qint64 heardNs = monotonicNs();
+    const qint64 silenceLimitNs = m_taskTimeoutS > 0 ? qint64(m_taskTimeoutS * 1e9) + kSilenceSlackNs : 0;
+    for (;;) {
+        if (control.shouldStop()) {
+            // Now, not after the running tasks: SIGTERM to mpirun's group ends every rank and daemon.
+            m_job->stop();
+            m_job.reset();
+            m_ranks.clear();
+            throw Cancelled();
+        }
+        // The batch goes to rank 0 as mpirun takes it: a long one must not block this loop (and cancel).
+        pollfd fds[3]
+            = { { m_job->stdoutFd(), POLLIN, 0 }, { m_job->stderrFd(), POLLIN, 0 }, { m_job->stdinFd(), POLLOUT, 0 } };
+        ::poll(fds, m_job->wantsToWrite() ? 3 : 2, kPollMs);
+        m_job->flushStdin();
+        m_job->readStderr();
+        // A dead rank ends the job now, not when mpirun has ended the others (which takes it a second or more).
+        if (const QString rank = deadRank(m_job->stderrTail(), m_ranks); !rank.isEmpty())
+            abandon(QStringLiteral("%1; mpirun (pid %2) ends the job").arg(rank).arg(m_job->pid()));
+        for (int r = 0; r < m_ranks.size(); ++r) {
+            const Rank& rank = m_ranks[r];
+            if (!rank.watched)
+                continue;
+            if (const auto stat = procfs::stat(rank.pid); !stat || stat->gone())
+                abandon(QStringLiteral("rank %1 @ %2 (pid %3) died; the job was ended")
+                            .arg(r)
+                            .arg(rank.host)
+                            .arg(rank.pid));
+        }
+        const bool open = m_job->readStdout();
+        QByteArray line;
+        while (m_job->takeLine(line)) {
+            heardNs = monotonicNs();
+            const Result<WorkerProtocol::Message> message = WorkerProtocol::parse(line);
+            if (!message)
+                abandon(
+                    QStringLiteral("protocol error from mpirun (pid %1): %2").arg(m_job->pid()).arg(message.error()));
+            if (message->kind == WorkerProtocol::Message::Kind::Fatal) {
+                m_failure += (m_failure.isEmpty() ? QString() : QStringLiteral("; ")) + message->message;
+                // While it launches, every rank that cannot start says why before the job ends; once it runs, rank 0
+                // says it once (a task past the timeout) and the job is ended at once.
+                if (m_ranks.size() == m_jobWorkers)
+                    abandon(m_failure);
+                continue;
+            }
+            if (take(*message))
+                return;
+        }
+        if (!open) {
+            const bool exited = m_job->waitForExit(kExitWaitMs);
+            const QString tail = m_job->stderrTail().trimmed();
+            const QString ended = QStringLiteral("mpirun (pid %1) %2")
+                                      .arg(m_job->pid())
+                                      .arg(exited ? m_job->exitDescription() : QStringLiteral("closed its output"));
+            if (const QString rank = deadRank(tail, m_ranks); !rank.isEmpty())
+                abandon(QStringLiteral("%1; %2").arg(rank, ended));
+            abandon(tail.isEmpty() ? ended : QStringLiteral("%1: %2").arg(ended, tail.right(600)));
+        }
+        if (silenceLimitNs > 0 && monotonicNs() - heardNs > silenceLimitNs)
+            abandon(QStringLiteral("mpirun (pid %1) sent nothing for %2 s, beyond the task timeout")
+                        .arg(m_job->pid())
+                        .arg(double(monotonicNs() - heardNs) * 1e-9, 0, 'f', 1));
+    }
+}
+
+void MpiBackend::abandon(const QString& message)
+{
+    // What the job said first (a task past its timeout, a rank that could not start) explains its end best.
+    const QString why = m_failure.isEmpty() ? message : m_failure;
+    if (m_job)
+        m_job->stop();
+    m_job.reset();
+    m_ranks.clear();
+    throw BackendError(why);
+}
+
+void MpiBackend::endJob()
+{
+    if (!m_job)
+        return;
+    // End of input ends the job: rank 0 stops every rank and they finalize.
+    m_job->closeStdin();
+    m_job->flushStdin();
+    if (!m_job->waitForExit(kExitWaitMs))
+        m_job->stop();
+    m_job.reset();
+    m_ranks.clear();
 }
 
 } // namespace parlab

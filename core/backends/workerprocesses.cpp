@@ -203,6 +203,12 @@ void WorkerProcesses::run(const Kernel& kernel, const QList<qint64>& inputs, int
                 switch (message->kind) {
                 case WorkerProtocol::Message::Kind::Ready:
                     break;
+                case WorkerProtocol::Message::Kind::BatchEnd:
+                case WorkerProtocol::Message::Kind::Clock:
+                    failWith(QStringLiteral("protocol error from worker pid %1: an mpi job's line: %2")
+                                 .arg(child.pid())
+                                 .arg(WorkerProtocol::quote(line)));
+                    break;
                 case WorkerProtocol::Message::Kind::Fatal:
                     failWith(QStringLiteral("worker pid %1 cannot run: %2").arg(child.pid()).arg(message->message));
                     break;

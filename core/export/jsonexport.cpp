@@ -40,6 +40,7 @@ const QList<JsonExport::Figure>& JsonExport::figures()
             { "max_s", &SampleStats::max },
             { "cv", &SampleStats::cv },
             { "cpu_s", nullptr, &Measurement::cpuMedianS },
+            { "launch_s", nullptr, &Measurement::launchMedianS },
             { "speedup", nullptr, &Measurement::speedup },
             { "efficiency", nullptr, &Measurement::efficiency },
             { "useful", nullptr, nullptr, &Losses::useful },

@@ -658,7 +658,9 @@ QString SvgCharts::timeline(const Measurement& m, const QString& kernel, int max
             if (s.pid != 0)
                 tip += QStringLiteral(", pid %1").arg(s.pid);
             if (!s.host.isEmpty())
-                tip += QStringLiteral(" on ") + s.host;
+                tip += QStringLiteral(" @ ") + s.host;
+            if (const QString clock = TimelineModel::clockNote(s); !clock.isEmpty())
+                tip += QStringLiteral(", ") + clock;
             tip += QStringLiteral("; ") + states.summary();
             body += QStringLiteral("<rect class=\"bar%1\" x=\"%2\" y=\"%3\" width=\"%4\" height=\"%5\">%6</rect>\n")
                         .arg(TimelineModel::isAlternate(s) ? QStringLiteral(" alt") : QString(), num(x0), num(y0),

@@ -1,5 +1,6 @@
 #include "texttable.h"
 
+#include "backends/backendregistry.h"
 #include "environment.h"
 #include "experimentspec.h"
 #include "formatting.h"
@@ -11,6 +12,7 @@
 #include "unknown.h"
 
 #include <QMap>
+#include <QSet>
 #include <cmath>
 
 namespace parlab {
@@ -97,6 +99,32 @@ Report::Table Report::losses(const RunResult& result)
     return table;
 }
 
+QString Report::placement(const Measurement& m)
+{
+    QStringList hosts;
+    QSet<int> workers;
+    for (const TaskSpan& s : m.spans) {
+        workers.insert(s.worker);
+        if (!s.host.isEmpty() && !hosts.contains(s.host))
+            hosts.append(s.host);
+    }
+    QStringList parts;
+    if (!hosts.isEmpty()) {
+        const QString noun = BackendRegistry::factsOf(m.backend).workerNoun;
+        parts << QStringLiteral("%1 %2%3 on %4 host%5 (%6)")
+                     .arg(workers.size())
+                     .arg(noun, workers.size() == 1 ? QString() : QStringLiteral("s"))
+                     .arg(hosts.size())
+                     .arg(hosts.size() == 1 ? QString() : QStringLiteral("s"), hosts.join(QStringLiteral(", ")));
+    }
+    if (std::isfinite(m.launchMedianS))
+        parts << QStringLiteral("its launch took %1%2, apart from the repeats' times")
+                     .arg(Format::duration(m.launchMedianS))
+                     .arg(m.launchS.size() > 1 ? QStringLiteral(" (median of %1 launches)").arg(m.launchS.size())
+                                               : QStringLiteral(", once"));
+    return parts.isEmpty() ? QString() : QStringLiteral("%1: %2").arg(m.label(), parts.join(QStringLiteral("; ")));
+}
+
 QStringList Report::notes(const RunResult& result)
 {
     QStringList notes;
@@ -128,11 +156,8 @@ QStringList Report::notes(const RunResult& result)
                      .arg(Format::speedup(b.critical), Format::duration(sum), Format::duration(longest));
     }
     for (const Measurement& m : result.measurements) {
-        if (std::isfinite(m.launchMedianS))
-            notes << QStringLiteral("%1: %2 of its %3 median wall time went to launching before the first task ran, "
-                                    "%4 to the tasks")
-                         .arg(m.label(), Format::duration(m.launchMedianS), Format::duration(m.wall.median),
-                             Format::duration(m.wall.median - m.launchMedianS));
+        if (const QString where = placement(m); !where.isEmpty())
+            notes << where;
     }
     for (const Measurement& m : result.measurements) {
         if (m.switches.isEmpty())

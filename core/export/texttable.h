@@ -6,6 +6,7 @@
 
 namespace parlab {
 
+struct Measurement;
 struct RunResult;
 
 // The summary a person reads: one row per backend x workers, then bounds, fits and warnings. The terminal
@@ -22,6 +23,10 @@ Table summary(const RunResult& result);
 // Where each measurement's lost speedup went: useful and every part of the accounting, in percent of its
 // workers x wall time (Accounting::parts(), in their order); the measurements with a known split.
 Table losses(const RunResult& result);
+// Where a measurement's workers ran and what launching them took, where a backend reports either (MPI ranks on
+// hosts, mpirun's launch): "mpi x3: 3 ranks on 3 hosts (a, b, c); its launch took 412 ms, once,
+// apart from the repeats' times". Empty otherwise.
+QString placement(const Measurement& m);
 // Bounds and scaling fits, one sentence each; a line per measurement that lost more than 10%.
 QStringList notes(const RunResult& result);
 // Aligned columns for a terminal; with `explain`, the whole losses table too (parlab run --explain).

@@ -19,7 +19,7 @@ namespace TraceExport {
 QJsonObject toObject(const RunResult& result);
 QByteArray toJson(const RunResult& result);
 // What the trace, the window and the report call a worker (TimelineModel::workerLabel): "thread 1", "process 2 (pid
-// 1234)", "rank 0 on node7" (the backend's worker noun, ranks counted from 0 as MPI does, the others from 1).
+// 1234)", "rank 0 @ node7" (the backend's worker noun, ranks counted from 0 as MPI does, the others from 1).
 QString workerName(const Measurement& measurement, int worker);
 } // namespace TraceExport
 

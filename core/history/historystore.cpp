@@ -373,8 +373,10 @@ QString compactInputs(const QList<qint64>& inputs)
 
 // Spans and lock states as compact blobs: many thousands of rows per repeat would make every append slow.
 // PLS2 added each task's CPU time and run-queue delay; PLS1 blobs (older runs) read with both -1, not measured.
+// PLS3 added the clock uncertainty of tasks timed on another machine (0 in older blobs: one clock).
 constexpr quint32 kSpansMagicV1 = 0x504c5331; // "PLS1"
-constexpr quint32 kSpansMagic = 0x504c5332; // "PLS2"
+constexpr quint32 kSpansMagicV2 = 0x504c5332; // "PLS2"
+constexpr quint32 kSpansMagic = 0x504c5333; // "PLS3"
 constexpr quint32 kStatesMagic = 0x504c4c31; // "PLL1"
 
 // The framing both blobs share: magic, count, the records, compressed. A blob with a magic its reader does not
@@ -416,20 +418,22 @@ QByteArray spansBlob(const QList<TaskSpan>& spans)
 {
     return encodeBlob(kSpansMagic, spans, [](QDataStream& out, const TaskSpan& s) {
         out << s.input << qint32(s.index) << qint32(s.worker) << s.pid << s.host << s.startNs << s.endNs << s.checksum
-            << s.cpuNs << s.waitNs;
+            << s.cpuNs << s.waitNs << s.clockUncertaintyNs;
     });
 }
 
 QList<TaskSpan> spansFrom(const QByteArray& blob)
 {
     return decodeBlob<TaskSpan>(
-        blob, [](quint32 magic) { return magic == kSpansMagic || magic == kSpansMagicV1; },
+        blob, [](quint32 magic) { return magic == kSpansMagic || magic == kSpansMagicV2 || magic == kSpansMagicV1; },
         [](QDataStream& in, quint32 magic) {
             TaskSpan s;
             qint32 index = 0, worker = 0;
             in >> s.input >> index >> worker >> s.pid >> s.host >> s.startNs >> s.endNs >> s.checksum;
-            if (magic == kSpansMagic)
+            if (magic != kSpansMagicV1)
                 in >> s.cpuNs >> s.waitNs;
+            if (magic == kSpansMagic)
+                in >> s.clockUncertaintyNs;
             s.index = index;
             s.worker = worker;
             return s;

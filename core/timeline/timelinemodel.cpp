@@ -2,6 +2,7 @@
 
 #include "backends/backend.h"
 #include "backends/backendregistry.h"
+#include "export/formatting.h"
 
 #include <QSet>
 #include <algorithm>
@@ -225,7 +226,7 @@ QString TimelineModel::workerLabel(const QString& noun, int worker, const QList<
             host = span->host;
     }
     if (!host.isEmpty())
-        label += QStringLiteral(" on ") + host;
+        label += QStringLiteral(" @ ") + host;
     // Threads share the program's pid, a process slot runs a new process per task: neither names one.
     if (pids.size() == 1 && *pids.cbegin() != 0 && !noun.contains(QLatin1String("thread")))
         label += QStringLiteral(" (pid %1)").arg(*pids.cbegin());
@@ -246,6 +247,14 @@ QString TimelineModel::taskLabel(const QString& kernel, const TaskSpan& span)
 {
     const QString input = QString::number(span.input);
     return kernel.isEmpty() ? input : QStringLiteral("%1(%2)").arg(kernel, input);
+}
+
+QString TimelineModel::clockNote(const TaskSpan& span)
+{
+    if (span.clockUncertaintyNs <= 0)
+        return {};
+    return QStringLiteral("placed on this machine's clock to within \u00b1%1")
+        .arg(Format::duration(double(span.clockUncertaintyNs) * 1e-9));
 }
 
 QStringList TimelineModel::rowLabelsOf(const Measurement& measurement)

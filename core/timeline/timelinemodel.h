@@ -80,7 +80,7 @@ public:
     // know (a result reopened from the history of another build).
     static QString workerNoun(const QString& backendId);
     // The one name of a worker, in the window, the report and the trace: "thread 1", "process 2 (pid 1234)",
-    // "rank 0 on node7 (pid 7001)". Ranks are counted from 0 as MPI does, the others from 1; the host where the
+    // "rank 0 @ node7 (pid 7001)". Ranks are counted from 0 as MPI does, the others from 1; the host where the
     // worker ran on a named one; the pid where one worker is one process (not for threads, which share the
     // program's, nor for a process slot, whose tasks each ran in a new one).
     static QString workerLabel(const QString& noun, int worker, const QList<const TaskSpan*>& spans);
@@ -88,6 +88,10 @@ public:
     // The text on a task's bar, in the window and the report alike: the kernel called on the input ("fib(35)"),
     // the input alone ("35") where the kernel is not known.
     static QString taskLabel(const QString& kernel, const TaskSpan& span);
+    // For a task timed on another machine's clock and placed on this one by an offset measured at launch (MPI
+    // ranks): "placed on this machine's clock to within ±40 µs", in the window's and the report's tooltips alike;
+    // empty for a task timed here.
+    static QString clockNote(const TaskSpan& span);
 
     // The relative extent of a measurement without building its model (a pass over its spans), for a scale
     // shared by every measurement of a run.

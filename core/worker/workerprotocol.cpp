@@ -45,6 +45,45 @@ QByteArray WorkerProtocol::ready(qint64 pid, const QString& host)
     return "R " + QByteArray::number(pid) + ' ' + (host.isEmpty() ? QByteArray("-") : host.toUtf8()) + '\n';
 }
 
+QByteArray WorkerProtocol::ready(qint64 pid, const QString& host, qint64 clockOffsetNs, qint64 clockUncertaintyNs)
+{
+    QByteArray line = ready(pid, host);
+    line.chop(1);
+    return line + ' ' + QByteArray::number(clockOffsetNs) + ' ' + QByteArray::number(clockUncertaintyNs) + '\n';
+}
+
+QByteArray WorkerProtocol::go()
+{
+    return "G\n";
+}
+
+QByteArray WorkerProtocol::clockProbe()
+{
+    return "C\n";
+}
+
+QByteArray WorkerProtocol::clockReply(qint64 nowNs, const QByteArray& bootId)
+{
+    return "K " + QByteArray::number(nowNs) + ' ' + (bootId.isEmpty() ? QByteArray("-") : bootId) + '\n';
+}
+
+QByteArray WorkerProtocol::batchEnd()
+{
+    return "B\n";
+}
+
+std::optional<WorkerProtocol::Command> WorkerProtocol::parseCommand(const QByteArray& line)
+{
+    const QByteArray trimmed = line.trimmed();
+    if (trimmed == "G")
+        return Command { .kind = Command::Kind::Go };
+    if (trimmed == "C")
+        return Command { .kind = Command::Kind::ClockProbe };
+    if (const auto task = parseTask(trimmed))
+        return Command { .kind = Command::Kind::Task, .index = task->first, .input = task->second };
+    return std::nullopt;
+}
+
 QByteArray WorkerProtocol::done(
     int index, quint64 checksum, qint64 startNs, qint64 endNs, qint64 cpuNs, qint64 waitNs, int worker)
 {
@@ -81,6 +120,11 @@ QString WorkerProtocol::quote(const QByteArray& bytes)
 Result<WorkerProtocol::Message> WorkerProtocol::parse(const QByteArray& line)
 {
     auto bad = [&](const char* what) { return fail(QStringLiteral("%1: %2").arg(QLatin1String(what), quote(line))); };
+    if (line == "B") {
+        Message end;
+        end.kind = Message::Kind::BatchEnd;
+        return end;
+    }
     if (line.size() < 2 || line[1] != ' ')
         return bad("not a worker message");
     Message m;
@@ -89,9 +133,19 @@ Result<WorkerProtocol::Message> WorkerProtocol::parse(const QByteArray& line)
     case 'R': {
         const QList<QByteArray> f = rest.split(' ');
         m.kind = Message::Kind::Ready;
-        if (f.size() != 2 || !number(f[0], m.pid))
+        if ((f.size() != 2 && f.size() != 4) || !number(f[0], m.pid)
+            || (f.size() == 4
+                && (!number(f[2], m.clockOffsetNs) || !number(f[3], m.clockUncertaintyNs) || m.clockUncertaintyNs < 0)))
             return bad("malformed ready line");
         m.host = QString::fromUtf8(f[1]);
+        return m;
+    }
+    case 'K': {
+        const QList<QByteArray> f = rest.split(' ');
+        m.kind = Message::Kind::Clock;
+        if (f.size() != 2 || !number(f[0], m.nowNs) || f[1].isEmpty())
+            return bad("malformed clock line");
+        m.bootId = f[1];
         return m;
     }
     case 'D': {

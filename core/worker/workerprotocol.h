@@ -11,16 +11,24 @@ namespace parlab {
 // The line protocol between ParLab and its worker processes (`parlab worker`, `parlab-mpi-worker`).
 // One line per message, ASCII, space-separated, flushed after each:
 //   parent -> worker   T <index> <input>                         run one task
-//   worker -> parent   R <pid> <host>                            ready (sent once, at start)
+//   parent -> rank 0   T ... lines, then G                       run this batch (the mpi job, which stays up)
+//                      C                                         clock probe
+//   worker -> parent   R <pid> <host> [<offset> <uncertainty>]   ready (sent once, at start); from the mpi job one
+//                                                  per rank, with the rank's clock offset against rank 0 in ns
+//                                                  (subtracted from its times already) and half the round trip
+//                                                  that measured it
 //                      D <index> <checksum> <start> <end> <cpu> <wait> <worker>   done: checksum in hex,
 //                                                  start/end on CLOCK_MONOTONIC in ns; the task's thread CPU
 //                                                  time and run-queue delay in ns, -1 where not sampled
 //                      F <index> <message>                       the task failed (message to end of line)
 //                      E <message>                               the worker cannot run at all
+//   rank 0 -> parent   B                                         every task of the batch reported
+//                      K <now> <boot id>                         clock reply: rank 0's CLOCK_MONOTONIC, and the
+//                                                  kernel's boot id (equal ids share that clock)
 // End of stdin tells a worker to exit.
 namespace WorkerProtocol {
 struct Message {
-    enum class Kind { Ready, Done, Failed, Fatal } kind = Kind::Done;
+    enum class Kind { Ready, Done, Failed, Fatal, BatchEnd, Clock } kind = Kind::Done;
     int index = -1;
     quint64 checksum = 0;
     qint64 startNs = 0;
@@ -30,13 +38,30 @@ struct Message {
     int worker = 0;
     qint64 pid = 0;
     QString host;
+    qint64 clockOffsetNs = 0; // ready: the rank's clock minus rank 0's
+    qint64 clockUncertaintyNs = -1; // ready: how far that offset may be off; -1 when not measured
+    qint64 nowNs = 0; // clock reply
+    QByteArray bootId; // clock reply
     QString message;
+};
+
+// What ParLab sends the mpi job's rank 0.
+struct Command {
+    enum class Kind { Task, Go, ClockProbe } kind = Kind::Task;
+    int index = -1;
+    qint64 input = 0;
 };
 
 QByteArray task(int index, qint64 input);
 std::optional<std::pair<int, qint64>> parseTask(const QByteArray& line);
 
 QByteArray ready(qint64 pid, const QString& host);
+QByteArray ready(qint64 pid, const QString& host, qint64 clockOffsetNs, qint64 clockUncertaintyNs);
+QByteArray go();
+QByteArray clockProbe();
+QByteArray clockReply(qint64 nowNs, const QByteArray& bootId);
+QByteArray batchEnd();
+std::optional<Command> parseCommand(const QByteArray& line);
 QByteArray done(int index, quint64 checksum, qint64 startNs, qint64 endNs, qint64 cpuNs, qint64 waitNs, int worker);
 QByteArray failed(int index, const QString& message);
 QByteArray fatal(const QString& message);

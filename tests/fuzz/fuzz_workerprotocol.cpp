@@ -34,8 +34,12 @@ int main(int argc, char* argv[])
         line(WorkerProtocol::done(5, 0xdeadbeefcafeULL, 1'000'000'000, 1'500'000'000, 480'000'000, 12'000'000, 1)),
         line(WorkerProtocol::done(6, 0x1ULL, 1'000'000'000, 1'000'000'400, -1, -1, 0)),
         line(WorkerProtocol::failed(2, QStringLiteral("fib: input 90 is above 50"))),
-        line(WorkerProtocol::fatal(QStringLiteral("unknown kernel 'fob'"))) };
-    target.dictionary = { "T ", "R ", "D ", "F ", "E ", " ", "-", "0", "ffffffffffffffff", "\n", "\r", "\xff" };
+        line(WorkerProtocol::fatal(QStringLiteral("unknown kernel 'fob'"))),
+        line(WorkerProtocol::ready(4243, QStringLiteral("node-b"), -1'500, 42'000)), line(WorkerProtocol::go()),
+        line(WorkerProtocol::clockProbe()), line(WorkerProtocol::batchEnd()),
+        line(WorkerProtocol::clockReply(123'456'789, "0f8e7d6c-5b4a-3928-1706-f5e4d3c2b1a0")) };
+    target.dictionary
+        = { "T ", "R ", "D ", "F ", "E ", "G", "C", "B", "K ", " ", "-", "0", "ffffffffffffffff", "\n", "\r", "\xff" };
     target.check = [](const QByteArray& bytes) -> QString {
         const QString quoted = WorkerProtocol::quote(bytes);
         if (quoted.size() > 2 + 80 * 4 + 1)
@@ -45,13 +49,31 @@ int main(int argc, char* argv[])
             if (!again || *again != *task)
                 return QStringLiteral("a task line does not survive a round trip");
         }
+        if (const auto command = WorkerProtocol::parseCommand(bytes)) {
+            using Command = WorkerProtocol::Command;
+            const QByteArray written = command->kind == Command::Kind::Go ? WorkerProtocol::go()
+                : command->kind == Command::Kind::ClockProbe              ? WorkerProtocol::clockProbe()
+                                                             : WorkerProtocol::task(command->index, command->input);
+            const auto again = WorkerProtocol::parseCommand(line(written));
+            if (!again || again->kind != command->kind || again->index != command->index
+                || again->input != command->input)
+                return QStringLiteral("a command line does not survive a round trip");
+        }
         const Result<Message> m = WorkerProtocol::parse(bytes);
         if (!m)
             return m.error().isEmpty() ? QStringLiteral("a rejected line without an error") : QString();
         QByteArray written;
         switch (m->kind) {
         case Message::Kind::Ready:
-            written = WorkerProtocol::ready(m->pid, m->host);
+            written = m->clockUncertaintyNs >= 0
+                ? WorkerProtocol::ready(m->pid, m->host, m->clockOffsetNs, m->clockUncertaintyNs)
+                : WorkerProtocol::ready(m->pid, m->host);
+            break;
+        case Message::Kind::BatchEnd:
+            written = WorkerProtocol::batchEnd();
+            break;
+        case Message::Kind::Clock:
+            written = WorkerProtocol::clockReply(m->nowNs, m->bootId);
             break;
         case Message::Kind::Done:
             written = WorkerProtocol::done(m->index, m->checksum, m->startNs, m->endNs, m->cpuNs, m->waitNs, m->worker);
@@ -69,7 +91,9 @@ int main(int argc, char* argv[])
         const bool same = again->kind == m->kind && again->index == m->index && again->checksum == m->checksum
             && again->startNs == m->startNs && again->endNs == m->endNs && again->cpuNs == m->cpuNs
             && again->waitNs == m->waitNs && again->worker == m->worker && again->pid == m->pid
-            && hostOf(again->host) == hostOf(m->host) && again->message == oneLine(m->message);
+            && hostOf(again->host) == hostOf(m->host) && again->message == oneLine(m->message)
+            && again->clockOffsetNs == m->clockOffsetNs && again->clockUncertaintyNs == m->clockUncertaintyNs
+            && again->nowNs == m->nowNs && again->bootId == m->bootId;
         return same ? QString() : QStringLiteral("a message does not survive a round trip: %1").arg(quoted);
     };
     return fuzz::run(argc, argv, target);

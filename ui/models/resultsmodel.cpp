@@ -2,6 +2,7 @@
 
 #include "charts/chartstyle.h"
 #include "export/formatting.h"
+#include "export/texttable.h"
 #include "measurement.h"
 #include "runresult.h"
 #include "stats/losses.h"
@@ -100,7 +101,9 @@ constexpr ColumnInfo kColumns[] = {
         .toolTip = QT_TRANSLATE_NOOP("parlab::ResultsModel",
             "How the tasks ran (threads, processes, MPI ranks, ...), in the colour of its lines in the charts"),
         .value = [](const Measurement& m, const Lpt&) { return QVariant(m.backend); },
-        .figure = false },
+        .figure = false,
+        // Where its workers ran and what launching them took (MPI), as the report's notes say it.
+        .cellToolTip = Report::placement },
     { .column = ResultsModel::Workers,
         .shown = Shown::Count,
         .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Workers"),

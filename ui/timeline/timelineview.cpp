@@ -383,6 +383,8 @@ QString TimelineView::toolTipAt(QPoint pos) const
         lines << tr("input %1 (#%2)").arg(span.input).arg(span.index + 1) << rowLabel(item.row);
         if (!span.host.isEmpty())
             lines << tr("host %1").arg(span.host);
+        if (const QString clock = TimelineModel::clockNote(span); !clock.isEmpty())
+            lines << clock;
         lines << tr("pid %1").arg(span.pid) << tr("start %1").arg(since(span.startNs))
               << tr("duration %1").arg(Format::duration(span.seconds())) << m_model.taskStates(item.span).summary();
     } else {

@@ -227,7 +227,7 @@ void TestClusterRuns::rankKilledOnASecondHostFailsTheRunNamingIt()
     const qint64 ms = timer.elapsed();
     qInfo("parlab exited with %d %lld ms after rank pid %lld on %s was killed:\n%s", run.code(), ms, rank,
         qPrintable(second.name), qPrintable(run.err()));
-    QVERIFY2(ms < 5000 * testsupport::kSlowdown, "a rank lost must fail the run within seconds");
+    QVERIFY2(ms < qint64(5000) * testsupport::kSlowdown, "a rank lost must fail the run within seconds");
     QCOMPARE(run.code(), 1);
     QVERIFY2(run.err().contains(second.address) || run.err().contains(second.name)
             || run.err().contains(QStringLiteral("rank 1")),

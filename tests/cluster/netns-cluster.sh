@@ -30,7 +30,10 @@ die() {
 }
 
 readonly PREFIX=parlab-cluster
-readonly LOCK=/run/lock/parlab-test-cluster.lock
+# Held while clusters are made or cleaned, so that two test runs never pick the same subnet.
+LOCK=/run/lock/parlab-test-cluster.lock
+[[ -d /run/lock ]] || LOCK=${TMPDIR:-/tmp}/parlab-test-cluster.lock
+readonly LOCK
 self=$(readlink -f "$0")
 
 # The start time of process $1 in clock ticks (field 22 of /proc/PID/stat), empty when it is gone.

@@ -9,11 +9,17 @@
 #include "context.h"
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
+#include "processguard.h"
+#include "runoptions.h"
 #include "stats/statistics.h"
 #include "taskspan.h"
 #include "unknown.h"
 
 #include <QCoreApplication>
+#include <QFile>
+#include <QFileInfo>
+#include <QRegularExpression>
+#include <QTemporaryDir>
 #include <poll.h>
 #include <thread>
 #include <unistd.h>
@@ -108,9 +114,108 @@ double spawnMicroseconds(const QString& program, const QStringList& args, int ro
         child.waitForExit(5000);
     });
 }
+
+// Microseconds per hop of a token passed around a ring of the 2 ranks `backend` launches (the classic PyPar
+// example, in parlab-mpi-worker --ring); unknown, with `skipped` saying why, when the ring did not report (within
+// a minute: a host that never answers must not hang the command).
+double ringHopMicroseconds(const MpiBackend& backend, QString& skipped)
+{
+    constexpr qint64 kLimitNs = 60'000'000'000;
+    ChildProcess child;
+    QStringList args = backend.mpirunArguments(2);
+    args << MpiBackend::workerExecutable() << QStringLiteral("--ring") << QStringLiteral("5000");
+    if (const Result<void> started = child.start(MpiBackend::mpirun(), args, MpiBackend::environment()); !started) {
+        skipped = started.error();
+        return kUnknown;
+    }
+    child.closeStdin();
+    QByteArray line;
+    bool got = false;
+    bool open = true;
+    for (const qint64 deadline = monotonicNs() + kLimitNs; !got && open && monotonicNs() < deadline;) {
+        pollfd fds[2] = { { child.stdoutFd(), POLLIN, 0 }, { child.stderrFd(), POLLIN, 0 } };
+        ::poll(fds, 2, 100);
+        child.readStderr();
+        open = child.readStdout();
+        got = child.takeLine(line);
+    }
+    if (!got) {
+        child.stop();
+        skipped = open ? QStringLiteral("the ring did not report within %1 s").arg(kLimitNs / 1'000'000'000)
+                       : QStringLiteral("the ring did not report: %1").arg(child.stderrTail().right(300));
+        return kUnknown;
+    }
+    child.waitForExit(10'000);
+    const QList<QByteArray> f = line.split(' ');
+    if (f.size() == 3 && f[0] == "RING" && f[1].toLongLong() > 0)
+        return double(f[2].toLongLong()) * 1e-3 / double(f[1].toLongLong());
+    skipped = QStringLiteral("the ring reported '%1': %2")
+                  .arg(QString::fromUtf8(line.trimmed()), child.stderrTail().right(300));
+    return kUnknown;
+}
+
+// The hosts an OpenMPI hostfile names, in its order, each once: the first word of each line, comments and blank
+// lines aside ("node-a slots=4 # fast" names node-a).
+QStringList hostfileHosts(const QByteArray& text)
+{
+    QStringList hosts;
+    static const QRegularExpression space(QStringLiteral("\\s+"));
+    for (const QByteArray& line : text.split('\n')) {
+        const qsizetype comment = line.indexOf('#');
+        const QString host = QString::fromUtf8(comment < 0 ? line : line.left(comment)).trimmed().section(space, 0, 0);
+        if (!host.isEmpty() && !hosts.contains(host))
+            hosts.append(host);
+    }
+    return hosts;
+}
+
+// The token's hop between the first two hosts of cluster's hostfile, one rank on each (a hostfile of those two
+// with one slot each, so mpirun has no other place for the second rank), beside `oneHost`, the same ring here.
+OverheadRow ringBetweenHosts(const RunOptions& cluster, double oneHostMicroseconds, const Availability& mpi)
+{
+    const QString file = QFileInfo(cluster.hostfile).fileName();
+    OverheadRow row;
+    row.what = QStringLiteral("MPI token passed around a ring of 2 ranks on 2 hosts (from %1)").arg(file);
+    row.per = QStringLiteral("hop");
+    row.floorWhat = QStringLiteral("the same ring with both ranks on this machine");
+    row.floorMicroseconds = oneHostMicroseconds;
+    if (!mpi.available) {
+        row.skipped = mpi.reason;
+        return row;
+    }
+    QFile hostfile(cluster.hostfile);
+    if (!hostfile.open(QIODevice::ReadOnly)) {
+        row.skipped = QStringLiteral("cannot read the hostfile %1: %2").arg(cluster.hostfile, hostfile.errorString());
+        return row;
+    }
+    const QStringList hosts = hostfileHosts(hostfile.readAll());
+    if (hosts.size() < 2) {
+        row.skipped = QStringLiteral("%1 names %2 host%3; a hop between hosts needs two")
+                          .arg(cluster.hostfile)
+                          .arg(hosts.size())
+                          .arg(hosts.size() == 1 ? QString() : QStringLiteral("s"));
+        return row;
+    }
+    row.what = QStringLiteral("MPI token passed around a ring of 2 ranks on 2 hosts (%1 and %2 from %3)")
+                   .arg(hosts[0], hosts[1], file);
+    QTemporaryDir dir(ProcessGuard::tempFolderTemplate(QStringLiteral("overhead")));
+    QFile two(dir.filePath(QStringLiteral("hostfile")));
+    if (!dir.isValid() || !two.open(QIODevice::WriteOnly)
+        || two.write(QStringLiteral("%1 slots=1\n%2 slots=1\n").arg(hosts[0], hosts[1]).toUtf8()) < 0 || !two.flush()) {
+        row.skipped = QStringLiteral("cannot write a hostfile of the two hosts in %1").arg(dir.path());
+        return row;
+    }
+    two.close();
+    MpiBackend backend;
+    RunOptions options = cluster;
+    options.hostfile = two.fileName();
+    backend.configure(options);
+    row.microseconds = ringHopMicroseconds(backend, row.skipped);
+    return row;
+}
 } // namespace
 
-QList<OverheadRow> measureOverhead(const std::function<void(const QString&)>& progress)
+QList<OverheadRow> measureOverhead(const RunOptions& cluster, const std::function<void(const QString&)>& progress)
 {
     auto say = [&](const QString& what) {
         if (progress)
@@ -231,29 +336,17 @@ QList<OverheadRow> measureOverhead(const std::function<void(const QString&)>& pr
         row.per = QStringLiteral("hop");
         row.floorWhat = QStringLiteral("one line one way through a pipe (half a /bin/cat round trip)");
         row.floorMicroseconds = rows[3].floorMicroseconds / 2;
-        if (mpi.available) {
-            auto* b = static_cast<MpiBackend*>(mpiBackend.get());
-            ChildProcess child;
-            QStringList args = b->mpirunArguments(2);
-            args << MpiBackend::workerExecutable() << QStringLiteral("--ring") << QStringLiteral("5000");
-            QByteArray line;
-            if (const Result<void> started = child.start(MpiBackend::mpirun(), args, MpiBackend::environment());
-                !started) {
-                row.skipped = started.error();
-            } else {
-                child.closeStdin();
-                const bool got = readLineFrom(child, line);
-                child.waitForExit(10'000);
-                const QList<QByteArray> f = line.split(' ');
-                if (got && f.size() == 3 && f[0] == "RING" && f[1].toLongLong() > 0)
-                    row.microseconds = double(f[2].toLongLong()) * 1e-3 / double(f[1].toLongLong());
-                else
-                    row.skipped = QStringLiteral("the ring did not report: %1").arg(child.stderrTail().right(200));
-            }
-        } else {
+        if (mpi.available)
+            row.microseconds = ringHopMicroseconds(*static_cast<MpiBackend*>(mpiBackend.get()), row.skipped);
+        else
             row.skipped = mpi.reason;
-        }
         rows.append(row);
+    }
+
+    if (!cluster.hostfile.isEmpty()) {
+        say(QStringLiteral("MPI token ring between hosts"));
+        const OverheadRow& oneHost = rows.last();
+        rows.append(ringBetweenHosts(cluster, oneHost.skipped.isEmpty() ? oneHost.microseconds : kUnknown, mpi));
     }
     return rows;
 }

@@ -33,8 +33,12 @@ double backendMicroseconds(
 double loopFloorMicroseconds(const Kernel& kernel, const QList<qint64>& inputs, int rounds);
 } // namespace OverheadTiming
 
+struct RunOptions;
+
 // What `parlab overhead` prints: starting threads, dispatching to each backend, starting processes,
-// launching mpirun, passing an MPI token around a ring. `progress` hears what is being measured.
-QList<OverheadRow> measureOverhead(const std::function<void(const QString&)>& progress = {});
+// launching mpirun, passing an MPI token around a ring. With a hostfile in `cluster`, also the token's hop
+// between the first two hosts it names (one rank on each, launched with cluster's mpirun arguments) beside the
+// hop on this machine. `progress` hears what is being measured.
+QList<OverheadRow> measureOverhead(const RunOptions& cluster, const std::function<void(const QString&)>& progress = {});
 
 } // namespace parlab

@@ -52,6 +52,7 @@ private Q_SLOTS:
     void badInputIsRejectedBeforeRunning();
     void ctrlCCancelsAndKeepsResults();
     void overheadMeasuresEveryCostAgainstAFloor();
+    void overheadRejectsBadClusterOptions();
     void guiExplainsBadStarts();
 };
 
@@ -545,6 +546,22 @@ void TestCli::overheadMeasuresEveryCostAgainstAFloor()
     // Spawning a process costs far more than handing a task to a thread: the lesson the table teaches.
     QVERIFY(rows.at(4).toObject().value(QStringLiteral("us")).toDouble()
         > 10 * rows.at(1).toObject().value(QStringLiteral("us")).toDouble());
+}
+
+void TestCli::overheadRejectsBadClusterOptions()
+{
+    // Refused before anything is measured: a hostfile that cannot be read, and mpirun arguments for a ring between
+    // hosts that no hostfile names (tst_cluster measures the hop between hosts).
+    const Result missing
+        = runParlab({ QStringLiteral("overhead"), QStringLiteral("--hostfile"), QStringLiteral("/nonexistent/hosts") });
+    QCOMPARE(missing.code, 2);
+    QVERIFY2(
+        missing.err.contains(QStringLiteral("--hostfile: cannot read '/nonexistent/hosts'")), qPrintable(missing.err));
+    const Result alone = runParlab(
+        { QStringLiteral("overhead"), QStringLiteral("--mpirun-args"), QStringLiteral("--mca btl tcp,self") });
+    QCOMPARE(alone.code, 2);
+    QVERIFY2(alone.err.contains(QStringLiteral("give --hostfile too")), qPrintable(alone.err));
+    QVERIFY(missing.out.isEmpty() && alone.out.isEmpty());
 }
 
 void TestCli::guiExplainsBadStarts()

@@ -9,8 +9,17 @@
 namespace parlab::cli {
 
 OptionFlags::OptionFlags()
+    : OptionFlags(QList<Option> {})
+{ }
+
+OptionFlags::OptionFlags(const QList<Option>& only)
 {
-    for (const OptionDescriptor& d : RunOptions::descriptors()) {
+    const QList<OptionDescriptor>& descriptors = RunOptions::descriptors();
+    for (qsizetype i = 0; i < descriptors.size(); ++i) {
+        const OptionDescriptor& d = descriptors[i];
+        if (!only.isEmpty() && !only.contains(d.option))
+            continue;
+        m_descriptors.append(i);
         if (d.type == OptionDescriptor::Type::Boolean)
             m_flags.append(QCommandLineOption(d.flag, d.helpText()));
         else
@@ -21,8 +30,8 @@ OptionFlags::OptionFlags()
 Result<void> OptionFlags::apply(const QCommandLineParser& parser, RunOptions& options) const
 {
     const QList<OptionDescriptor>& descriptors = RunOptions::descriptors();
-    for (qsizetype i = 0; i < descriptors.size(); ++i) {
-        const OptionDescriptor& d = descriptors[i];
+    for (qsizetype i = 0; i < m_flags.size(); ++i) {
+        const OptionDescriptor& d = descriptors[m_descriptors[i]];
         const QCommandLineOption& flag = m_flags[i];
         if (!parser.isSet(flag))
             continue;

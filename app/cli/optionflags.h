@@ -1,5 +1,6 @@
 #pragma once
 
+#include "optiondescriptor.h"
 #include "result.h"
 
 #include <QCommandLineOption>
@@ -19,6 +20,8 @@ namespace parlab::cli {
 class OptionFlags final {
 public:
     OptionFlags();
+    // Only the flags of `only` (in the order of RunOptions::descriptors()): a command that needs a few of them.
+    explicit OptionFlags(const QList<Option>& only);
 
     const QList<QCommandLineOption>& flags() const { return m_flags; }
 
@@ -29,6 +32,7 @@ public:
 
 private:
     QList<QCommandLineOption> m_flags; // in the order of RunOptions::descriptors()
+    QList<qsizetype> m_descriptors; // the index in RunOptions::descriptors() of each flag
 };
 
 } // namespace parlab::cli

@@ -3,7 +3,9 @@
 #include "cliutil.h"
 #include "export/formatting.h"
 #include "export/jsonexport.h"
+#include "optionflags.h"
 #include "overhead.h"
+#include "runoptions.h"
 
 #include <QCommandLineParser>
 #include <QJsonArray>
@@ -32,10 +34,13 @@ int overheadCommand(const QStringList& arguments)
         "Measures what parallelism costs on this machine, each figure next to the raw floor it cannot go below, "
         "measured in the same run: starting a thread, handing a task to each backend, a round trip through a "
         "worker process's pipes, starting a process per task, launching mpirun, and an MPI token around a ring. "
-        "Takes about half a minute."));
+        "With --hostfile, also the token's hop between the first two hosts it names (one rank on each, launched "
+        "with --mpirun-args), beside the hop on this machine. Takes about half a minute."));
     const QCommandLineOption format(QStringLiteral("format"), QStringLiteral("table or json. Default: table."),
         QStringLiteral("format"), QStringLiteral("table"));
     parser.addOption(format);
+    const OptionFlags clusterFlags({ Option::Hostfile, Option::MpirunArgs });
+    parser.addOptions(clusterFlags.flags());
     bool handled = false;
     int exitCode = ExitOk;
     if (!parseArguments(parser, command, arguments, handled, exitCode))
@@ -43,9 +48,15 @@ int overheadCommand(const QStringList& arguments)
     const QString fmt = parser.value(format).trimmed().toLower();
     if (fmt != QStringLiteral("table") && fmt != QStringLiteral("json"))
         return usageError(command, QStringLiteral("--format: unknown format '%1' (use table or json)").arg(fmt));
+    RunOptions cluster;
+    if (const Result<void> applied = clusterFlags.apply(parser, cluster); !applied)
+        return usageError(command, applied.error());
+    if (cluster.hostfile.isEmpty() && !cluster.mpirunArgs.isEmpty())
+        return usageError(
+            command, QStringLiteral("--mpirun-args launches the ring between hosts: give --hostfile too"));
 
     const bool terminal = isatty(STDERR_FILENO) != 0;
-    const QList<OverheadRow> rows = measureOverhead([terminal](const QString& what) {
+    const QList<OverheadRow> rows = measureOverhead(cluster, [terminal](const QString& what) {
         if (terminal)
             printErr(QStringLiteral("\r\x1b[2Kmeasuring %1…").arg(what));
     });

@@ -145,7 +145,8 @@ double MpiBackend::liveChildCpuSeconds() const
 void MpiBackend::start(const Kernel& kernel, int workers, RunControl& control)
 {
     m_lastLaunchS = kUnknown;
-    if (m_job && m_job->running() && m_jobKernel == kernel.name() && m_jobWorkers == workers)
+    // poll() reaps a job that ended between repeats (a rank killed while it waited), which is then launched again.
+    if (m_job && !m_job->poll() && m_jobKernel == kernel.name() && m_jobWorkers == workers)
         return;
     endJob();
     launch(kernel, workers, control);

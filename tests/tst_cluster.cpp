@@ -1,0 +1,325 @@
+// ParLab across hosts, as a user with a cluster meets it: three hosts made on this machine (testcluster.h, network
+// namespaces with hostnames of their own, reached by mpirun through an rsh agent as through ssh), the real parlab
+// executable running the mpi backend over them from a hostfile. Checked: the run succeeds with every host's
+// checksums equal and tasks on every host, a rank killed on one host fails the run within seconds naming it, the
+// token ring's hop between two hosts is measured beside the one on this machine, and no process is left on any host
+// or here. The fixture itself: a cluster is removed with its processes, and one whose test was killed is removed by
+// the next. Skips where namespaces cannot be made (not root, no `ip`) or the mpi backend is unavailable.
+
+#include "backends/backendregistry.h"
+#include "procfs.h"
+#include "testcluster.h"
+#include "testsupport.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QSet>
+#include <QTemporaryDir>
+#include <QTest>
+#include <csignal>
+#include <memory>
+
+using testsupport::TestCluster;
+
+namespace {
+constexpr char kWorker[] = "parlab-mpi-worker";
+
+// A run of the parlab executable, and the processes it started, found by the PARLAB_OWNER entry they carry (its
+// pid and start time, as ProcessGuard writes it) wherever they were reparented to.
+class ParlabProcess final {
+public:
+    explicit ParlabProcess(const QStringList& arguments)
+    {
+        m_process.start(QStringLiteral(PARLAB_EXECUTABLE), arguments);
+        if (!m_process.waitForStarted())
+            return;
+        const auto stat = parlab::procfs::stat(m_process.processId());
+        if (stat)
+            m_owner = "PARLAB_OWNER=" + QByteArray::number(stat->pid) + '.' + QByteArray::number(stat->startTicks);
+    }
+    ~ParlabProcess()
+    {
+        if (m_process.state() != QProcess::NotRunning) {
+            m_process.kill();
+            m_process.waitForFinished();
+        }
+    }
+    ParlabProcess(const ParlabProcess&) = delete;
+    ParlabProcess& operator=(const ParlabProcess&) = delete;
+
+    bool started() const { return !m_owner.isEmpty(); }
+    // Waits for the end; false if it is still running after `timeoutMs`.
+    bool finish(int timeoutMs)
+    {
+        if (!m_process.waitForFinished(timeoutMs))
+            return false;
+        m_out = QString::fromUtf8(m_process.readAllStandardOutput());
+        m_err = QString::fromUtf8(m_process.readAllStandardError());
+        return true;
+    }
+    int code() const { return m_process.exitStatus() == QProcess::NormalExit ? m_process.exitCode() : -1; }
+    const QString& out() const { return m_out; }
+    const QString& err() const { return m_err; }
+    // The run's processes still alive here (parlab's own children carry its marker; those on the hosts do not,
+    // as ssh would not pass it on: TestCluster::processes() finds them).
+    QList<qint64> processesLeft() const { return testsupport::processesCarrying(m_owner); }
+
+private:
+    QProcess m_process;
+    QByteArray m_owner;
+    QString m_out;
+    QString m_err;
+};
+
+QString describe(const QList<qint64>& pids)
+{
+    QStringList lines;
+    for (qint64 pid : pids) {
+        QByteArray cmdline = parlab::procfs::readFile(QStringLiteral("/proc/%1/cmdline").arg(pid));
+        cmdline.replace('\0', ' ');
+        lines.append(QStringLiteral("%1 %2").arg(pid).arg(QString::fromLocal8Bit(cmdline.left(120))));
+    }
+    return lines.join(QStringLiteral("; "));
+}
+
+bool exists(const QString& path)
+{
+    return QFileInfo::exists(path);
+}
+} // namespace
+
+class TestClusterRuns : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void runSpreadsTasksOverEveryHost();
+    void rankKilledOnASecondHostFailsTheRunNamingIt();
+    void overheadMeasuresAHopBetweenHosts();
+    void clusterOfAKilledTestIsRemovedByTheNext();
+
+private:
+    QStringList onCluster(const QStringList& arguments) const
+    {
+        return arguments
+            + QStringList { QStringLiteral("--hostfile"), m_cluster->hostfile(), QStringLiteral("--mpirun-args"),
+                  m_cluster->mpirunArgs() };
+    }
+    // Nothing of a run left on the hosts or here (a moment allowed for mpirun's teardown to reach every host).
+    void verifyNothingLeft(const ParlabProcess& run) const
+    {
+        const QList<qint64> onHosts = m_cluster->processesLeftAfter(5000 * testsupport::kSlowdown);
+        QVERIFY2(onHosts.isEmpty(), qPrintable(QStringLiteral("left on the hosts: ") + describe(onHosts)));
+        const QList<qint64> here = run.processesLeft();
+        QVERIFY2(here.isEmpty(), qPrintable(QStringLiteral("left here: ") + describe(here)));
+    }
+
+    std::unique_ptr<TestCluster> m_cluster;
+};
+
+void TestClusterRuns::initTestCase()
+{
+    const auto mpi = parlab::BackendRegistry::create(QStringLiteral("mpi"));
+    if (const parlab::Availability a = mpi->availability(); !a.available)
+        QSKIP(qPrintable(QStringLiteral("the mpi backend is unavailable: ") + a.reason));
+    QElapsedTimer timer;
+    timer.start();
+    m_cluster = std::make_unique<TestCluster>(3);
+    if (!m_cluster->isUp())
+        QSKIP(qPrintable(m_cluster->whyNot()));
+    qInfo("3 hosts up in %lld ms: %s", timer.elapsed(), qPrintable(m_cluster->mpirunArgs()));
+}
+
+void TestClusterRuns::cleanupTestCase()
+{
+    m_cluster.reset();
+}
+
+void TestClusterRuns::runSpreadsTasksOverEveryHost()
+{
+    // The classic inputs twice: the mpi backend's shared counter (an MPI window) serves the other ranks' requests
+    // only when rank 0 calls into MPI, between its own tasks, so with six tasks one host went without any in a
+    // quarter of the runs; with twelve, none did in 12 runs.
+    QTemporaryDir dir;
+    const QString trace = dir.filePath(QStringLiteral("trace.json"));
+    ParlabProcess run(onCluster({ QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("fib"),
+        QStringLiteral("--inputs"), QStringLiteral("30,29,28,27,26,25,30,29,28,27,26,25"), QStringLiteral("--backends"),
+        QStringLiteral("sequential,mpi"), QStringLiteral("--workers"), QStringLiteral("3"), QStringLiteral("--repeat"),
+        QStringLiteral("3"), QStringLiteral("--warmup"), QStringLiteral("0"), QStringLiteral("--no-history"),
+        QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--export-trace"), trace }));
+    QVERIFY(run.started());
+    QVERIFY2(run.finish(120'000 * testsupport::kSlowdown), "parlab run did not finish within two minutes");
+    QVERIFY2(run.code() == 0, qPrintable(run.err()));
+
+    // Every backend's checksum is the reference (parlab fails the run on a mismatch; the figures say so too).
+    const QJsonObject top = QJsonDocument::fromJson(run.out().toUtf8()).object();
+    const QString reference = top.value(QStringLiteral("reference_checksum")).toString();
+    QCOMPARE(reference.size(), 16);
+    const QJsonArray results = top.value(QStringLiteral("results")).toArray();
+    QCOMPARE(results.size(), 2);
+    for (const auto& v : results) {
+        const QJsonObject m = v.toObject();
+        QCOMPARE(m.value(QStringLiteral("checksum")).toString(), reference);
+        QCOMPARE(m.value(QStringLiteral("samples_s")).toArray().size(), 3);
+    }
+    QCOMPARE(results.at(1).toObject().value(QStringLiteral("backend")).toString(), QStringLiteral("mpi"));
+
+    // The trace names the host of every mpi task: each host ran some, and no task ran anywhere else.
+    QFile file(trace);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QJsonArray events
+        = QJsonDocument::fromJson(file.readAll()).object().value(QStringLiteral("traceEvents")).toArray();
+    int mpiTrack = -1;
+    for (const auto& v : events) {
+        const QJsonObject e = v.toObject();
+        if (e.value(QStringLiteral("name")).toString() == QStringLiteral("process_name")
+            && e.value(QStringLiteral("args")).toObject().value(QStringLiteral("name")).toString()
+                == QStringLiteral("mpi x3"))
+            mpiTrack = e.value(QStringLiteral("pid")).toInt();
+    }
+    QVERIFY2(mpiTrack >= 0, "the trace has no track for mpi x3");
+    QSet<QString> hosts;
+    QList<qint64> inputs;
+    for (const auto& v : events) {
+        const QJsonObject e = v.toObject();
+        const QJsonObject args = e.value(QStringLiteral("args")).toObject();
+        if (e.value(QStringLiteral("ph")).toString() != QStringLiteral("X")
+            || e.value(QStringLiteral("pid")).toInt() != mpiTrack || !args.contains(QStringLiteral("input")))
+            continue;
+        hosts.insert(args.value(QStringLiteral("host")).toString());
+        inputs.append(args.value(QStringLiteral("input")).toInteger());
+    }
+    std::sort(inputs.begin(), inputs.end());
+    QCOMPARE(inputs, (QList<qint64> { 25, 25, 26, 26, 27, 27, 28, 28, 29, 29, 30, 30 }));
+    QSet<QString> names;
+    for (const TestCluster::Host& h : m_cluster->hosts())
+        names.insert(h.name);
+    QCOMPARE(hosts, names);
+
+    verifyNothingLeft(run);
+}
+
+void TestClusterRuns::rankKilledOnASecondHostFailsTheRunNamingIt()
+{
+    // Twelve tasks of about half a second on three ranks: seconds of run, for a rank to be killed in the middle.
+    ParlabProcess run(onCluster({ QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("fib"),
+        QStringLiteral("--inputs"), QStringLiteral("35x12"), QStringLiteral("--backends"), QStringLiteral("mpi"),
+        QStringLiteral("--workers"), QStringLiteral("3"), QStringLiteral("--repeat"), QStringLiteral("1"),
+        QStringLiteral("--warmup"), QStringLiteral("0"), QStringLiteral("--no-history") }));
+    QVERIFY(run.started());
+    const TestCluster::Host& second = m_cluster->hosts().at(1);
+    QList<qint64> ranks;
+    QTRY_VERIFY_WITH_TIMEOUT(!(ranks = m_cluster->processesOn(second, QString::fromLatin1(kWorker))).isEmpty(),
+        30'000 * testsupport::kSlowdown);
+    // Killed once it has computed for a while: mid-run, past MPI's start-up.
+    const qint64 rank = ranks.first();
+    QTRY_VERIFY_WITH_TIMEOUT(parlab::procfs::stat(rank).value_or(parlab::procfs::ProcessStat {}).cpuSeconds() > 0.3,
+        20'000 * testsupport::kSlowdown);
+    QVERIFY2(::kill(pid_t(rank), SIGKILL) == 0, "the rank ended before it could be killed");
+    QElapsedTimer timer;
+    timer.start();
+    QVERIFY2(run.finish(30'000 * testsupport::kSlowdown), "parlab still runs 30 s after a rank was killed");
+    const qint64 ms = timer.elapsed();
+    qInfo("parlab exited with %d %lld ms after rank pid %lld on %s was killed:\n%s", run.code(), ms, rank,
+        qPrintable(second.name), qPrintable(run.err()));
+    QVERIFY2(ms < qint64(5000) * testsupport::kSlowdown, "a rank lost must fail the run within seconds");
+    QCOMPARE(run.code(), 1);
+    QVERIFY2(run.err().contains(second.address) || run.err().contains(second.name)
+            || run.err().contains(QStringLiteral("rank 1")),
+        qPrintable(run.err()));
+    verifyNothingLeft(run);
+}
+
+void TestClusterRuns::overheadMeasuresAHopBetweenHosts()
+{
+    ParlabProcess run(onCluster({ QStringLiteral("overhead"), QStringLiteral("--format"), QStringLiteral("json") }));
+    QVERIFY(run.started());
+    QVERIFY2(run.finish(180'000 * testsupport::kSlowdown), "parlab overhead did not finish within three minutes");
+    QVERIFY2(run.code() == 0, qPrintable(run.err()));
+    const QJsonArray rows = QJsonDocument::fromJson(run.out().toUtf8()).array();
+    QCOMPARE(rows.size(), 8);
+    const QJsonObject here = rows.at(6).toObject();
+    const QJsonObject between = rows.at(7).toObject();
+    QCOMPARE(
+        here.value(QStringLiteral("what")).toString(), QStringLiteral("MPI token passed around a ring of 2 ranks"));
+    const QList<TestCluster::Host>& hosts = m_cluster->hosts();
+    QCOMPARE(between.value(QStringLiteral("what")).toString(),
+        QStringLiteral("MPI token passed around a ring of 2 ranks on 2 hosts (%1 and %2 from hostfile)")
+            .arg(hosts[0].address, hosts[1].address));
+    QVERIFY2(between.value(QStringLiteral("skipped")).toString().isEmpty(),
+        qPrintable(between.value(QStringLiteral("skipped")).toString()));
+    QCOMPARE(between.value(QStringLiteral("per")).toString(), QStringLiteral("hop"));
+    const double hopUs = between.value(QStringLiteral("us")).toDouble();
+    QVERIFY(hopUs > 0);
+    // Its floor is the ring on this machine, measured in the same run.
+    QCOMPARE(between.value(QStringLiteral("floor_us")).toDouble(), here.value(QStringLiteral("us")).toDouble());
+    qInfo("token ring hop: %.1f us between two hosts, %.1f us on this machine", hopUs,
+        here.value(QStringLiteral("us")).toDouble());
+    verifyNothingLeft(run);
+}
+
+void TestClusterRuns::clusterOfAKilledTestIsRemovedByTheNext()
+{
+    // A cluster owned by a process that then dies without removing it, as a test killed by a timeout would, with a
+    // process still running on one of its hosts.
+    QProcess owner;
+    owner.start(QStringLiteral("sleep"), { QStringLiteral("600") });
+    QVERIFY(owner.waitForStarted());
+    const qint64 ownerPid = owner.processId();
+    QTemporaryDir dir;
+    QProcess up;
+    up.start(
+        TestCluster::script(), { QStringLiteral("up"), dir.path(), QStringLiteral("2"), QString::number(ownerPid) });
+    QVERIFY(up.waitForFinished(60'000));
+    QVERIFY2(up.exitCode() == 0, up.readAllStandardError().constData());
+    QFile hostsFile(dir.filePath(QStringLiteral("hosts")));
+    QVERIFY(hostsFile.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = hostsFile.readAll().trimmed().split('\n');
+    QCOMPARE(lines.size(), 2);
+    QStringList namespaces;
+    for (const QByteArray& line : lines)
+        namespaces.append(QString::fromUtf8(line.split(' ').value(1)));
+    QFile state(dir.filePath(QStringLiteral("state")));
+    QVERIFY(state.open(QIODevice::ReadOnly));
+    const QByteArray bridgeLine = state.readLine().trimmed();
+    QVERIFY2(bridgeLine.startsWith("bridge "), bridgeLine.constData());
+    const QString bridge = QStringLiteral("/sys/class/net/") + QString::fromUtf8(bridgeLine.mid(7));
+    QVERIFY(exists(bridge));
+    QProcess stray;
+    stray.start(QStringLiteral("ip"),
+        { QStringLiteral("netns"), QStringLiteral("exec"), namespaces[1], QStringLiteral("sleep"),
+            QStringLiteral("600") });
+    QVERIFY(stray.waitForStarted());
+    owner.kill();
+    owner.waitForFinished();
+
+    {
+        // The next cluster removes it first, the stray process too, and its own when it goes.
+        TestCluster next(2);
+        QVERIFY2(next.isUp(), qPrintable(next.whyNot()));
+        for (const QString& ns : std::as_const(namespaces))
+            QVERIFY2(!exists(QStringLiteral("/run/netns/") + ns), qPrintable(ns));
+        QVERIFY(!exists(bridge));
+        QVERIFY(stray.waitForFinished(5000));
+        QCOMPARE(stray.exitStatus(), QProcess::CrashExit);
+        for (const TestCluster::Host& h : next.hosts())
+            QVERIFY(exists(QStringLiteral("/run/netns/") + h.netns));
+        namespaces.clear();
+        for (const TestCluster::Host& h : next.hosts())
+            namespaces.append(h.netns);
+    }
+    for (const QString& ns : std::as_const(namespaces))
+        QVERIFY2(!exists(QStringLiteral("/run/netns/") + ns), qPrintable(ns));
+    // This test's own cluster, owned by the same process, is still whole.
+    for (const TestCluster::Host& h : m_cluster->hosts())
+        QVERIFY2(exists(QStringLiteral("/run/netns/") + h.netns), qPrintable(h.netns));
+    QCOMPARE(m_cluster->processes(), QList<qint64> {});
+}
+
+QTEST_GUILESS_MAIN(TestClusterRuns)
+#include "tst_cluster.moc"

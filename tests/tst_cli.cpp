@@ -23,6 +23,15 @@ namespace {
 using testsupport::Result;
 using testsupport::runParlab;
 
+// A hostfile in `dir` with `text`, by its absolute path (as `parlab run` hands it on).
+QString writeHostfile(const QTemporaryDir& dir, const QString& name, const QByteArray& text)
+{
+    QFile file(dir.filePath(name));
+    if (!file.open(QIODevice::WriteOnly) || file.write(text) != text.size())
+        qFatal("cannot write %s", qPrintable(file.fileName()));
+    return file.fileName();
+}
+
 QStringList smallRun(const QString& format)
 {
     return { QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("fib"), QStringLiteral("--inputs"),
@@ -50,6 +59,8 @@ private Q_SLOTS:
     void runWritesTraceAndHtmlReport();
     void badInputIsRejectedBeforeRunning_data();
     void badInputIsRejectedBeforeRunning();
+    void hostfileIsCheckedBeforeRunning();
+    void listBackendsSaysWhatTheHostfileGives();
     void ctrlCCancelsAndKeepsResults();
     void overheadMeasuresEveryCostAgainstAFloor();
     void overheadRejectsBadClusterOptions();
@@ -479,6 +490,96 @@ void TestCli::badInputIsRejectedBeforeRunning()
     QVERIFY2(r.err.contains(message), qPrintable(r.err));
     QVERIFY2(r.out.isEmpty(), qPrintable(r.out));
     QVERIFY2(r.ms < 5'000, "a rejected run must not measure anything");
+}
+
+void TestCli::hostfileIsCheckedBeforeRunning()
+{
+    // The hostfile is checked where the run's options are, after whether mpi can run here at all.
+    const Result list = runParlab(
+        { QStringLiteral("list"), QStringLiteral("backends"), QStringLiteral("--format"), QStringLiteral("json") });
+    QCOMPARE(list.code, 0);
+    for (const auto& v : QJsonDocument::fromJson(list.out.toUtf8()).array()) {
+        const QJsonObject backend = v.toObject();
+        if (backend.value(QStringLiteral("id")).toString() == QStringLiteral("mpi")
+            && !backend.value(QStringLiteral("available")).toBool())
+            QSKIP(qPrintable(
+                QStringLiteral("mpi cannot run here: ") + backend.value(QStringLiteral("reason")).toString()));
+    }
+    QTemporaryDir dir;
+    struct Case {
+        QByteArray text;
+        QString workers;
+        QString mpirunArgs;
+        QString message; // after the file's path
+    };
+    const QList<Case> cases {
+        { "192.0.2.1 slots=2\n\n192.0.2.2 slots=abc\n", QStringLiteral("1"), QString(),
+            QStringLiteral(":3: slots=abc is not a number") },
+        { "localhost slots=1\nnosuchhost.invalid slots=1\n", QStringLiteral("1"), QString(),
+            QStringLiteral(":2: host 'nosuchhost.invalid' does not resolve") },
+        { "192.0.2.1 slots=2\n192.0.2.2 slots=2\n", QStringLiteral("1,6"), QStringLiteral("--mca btl tcp,self"),
+            QStringLiteral("' (192.0.2.1 2, 192.0.2.2 2), and mpirun starts one rank a slot: use 4 workers or "
+                           "fewer") },
+    };
+    int n = 0;
+    for (const Case& c : cases) {
+        const QString path = writeHostfile(dir, QStringLiteral("hosts%1").arg(++n), c.text);
+        QStringList arguments { QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("spin"),
+            QStringLiteral("--inputs"), QStringLiteral("5000x4"), QStringLiteral("--backends"),
+            QStringLiteral("sequential,mpi"), QStringLiteral("--workers"), c.workers, QStringLiteral("--hostfile"),
+            path, QStringLiteral("--no-history") };
+        if (!c.mpirunArgs.isEmpty())
+            arguments << QStringLiteral("--mpirun-args") << c.mpirunArgs;
+        const Result r = runParlab(arguments, 10'000);
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains(QStringLiteral("parlab run: error: backend 'mpi': ")), qPrintable(r.err));
+        QVERIFY2(r.err.contains(path + c.message), qPrintable(r.err));
+        QVERIFY2(r.out.isEmpty(), qPrintable(r.out));
+        QVERIFY2(r.ms < 5'000, "a refused hostfile must not measure anything (spin 5000 takes 5 s a task)");
+        qInfo("%s", qPrintable(r.err.section(QLatin1Char('\n'), 0, 0)));
+    }
+}
+
+void TestCli::listBackendsSaysWhatTheHostfileGives()
+{
+    QTemporaryDir dir;
+    const QString good
+        = writeHostfile(dir, QStringLiteral("hosts"), "# two machines\n192.0.2.1 slots=2\n192.0.2.2 slots=2\n");
+    const Result table
+        = runParlab({ QStringLiteral("list"), QStringLiteral("backends"), QStringLiteral("--hostfile"), good });
+    QCOMPARE(table.code, 0);
+    QVERIFY2(table.out.contains(
+                 QStringLiteral("Hostfile %1: 2 hosts, 4 slots (192.0.2.1 2, 192.0.2.2 2), for mpi.").arg(good)),
+        qPrintable(table.out));
+    qInfo("%s", qPrintable(table.out.section(QLatin1Char('\n'), -2, -2)));
+
+    const Result json = runParlab({ QStringLiteral("list"), QStringLiteral("backends"), QStringLiteral("--format"),
+        QStringLiteral("json"), QStringLiteral("--hostfile"), good });
+    QCOMPARE(json.code, 0);
+    QJsonObject hostfile;
+    for (const auto& v : QJsonDocument::fromJson(json.out.toUtf8()).array()) {
+        const QJsonObject backend = v.toObject();
+        if (backend.value(QStringLiteral("id")).toString() == QStringLiteral("mpi"))
+            hostfile = backend.value(QStringLiteral("hostfile")).toObject();
+        else
+            QVERIFY2(!backend.contains(QStringLiteral("hostfile")),
+                qPrintable(backend.value(QStringLiteral("id")).toString()));
+    }
+    QCOMPARE(hostfile.value(QStringLiteral("path")).toString(), good);
+    QCOMPARE(hostfile.value(QStringLiteral("host_count")).toInt(), 2);
+    QCOMPARE(hostfile.value(QStringLiteral("slots")).toInt(), 4);
+    QCOMPARE(
+        hostfile.value(QStringLiteral("hosts")).toArray().at(1).toObject().value(QStringLiteral("name")).toString(),
+        QStringLiteral("192.0.2.2"));
+
+    const QString bad = writeHostfile(dir, QStringLiteral("bad"), "localhost slots=2\nnodeb slots=two\n");
+    const Result refused
+        = runParlab({ QStringLiteral("list"), QStringLiteral("backends"), QStringLiteral("--hostfile"), bad });
+    QCOMPARE(refused.code, 2);
+    QVERIFY2(refused.err.contains(
+                 QStringLiteral("parlab list: error: --hostfile: %1:2: slots=two is not a number").arg(bad)),
+        qPrintable(refused.err));
+    QVERIFY(refused.out.isEmpty());
 }
 
 void TestCli::ctrlCCancelsAndKeepsResults()

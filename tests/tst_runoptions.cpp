@@ -18,7 +18,10 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
+#include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
 #include <QTemporaryDir>
@@ -73,6 +76,7 @@ private Q_SLOTS:
     void windowWidgetsShowDeclaredDefaultsAndRanges();
     void windowSpecCarriesEveryOption();
     void windowSettingsKeepOptions();
+    void windowChecksTheHostfileAsItChanges();
 };
 
 void TestRunOptions::everyOptionRoundTrips_data()
@@ -414,6 +418,53 @@ void TestRunOptions::windowSettingsKeepOptions()
     QCOMPARE(restored.onError, OnError::Continue);
     QCOMPARE(restored.switchIntervalMs, 12.5);
     QCOMPARE(restored.kernelSetting(QStringLiteral("command")).toString(), QStringLiteral("sleep {}"));
+}
+
+void TestRunOptions::windowChecksTheHostfileAsItChanges()
+{
+    QTemporaryDir dir;
+    auto write = [&dir](const QString& name, const QByteArray& text) {
+        QFile file(dir.filePath(name));
+        if (!file.open(QIODevice::WriteOnly) || file.write(text) != text.size())
+            qFatal("cannot write %s", qPrintable(file.fileName()));
+        return file.fileName();
+    };
+    const QString good = write(QStringLiteral("hosts"), "192.0.2.1 slots=2\n192.0.2.2 slots=2\n");
+    const QString bad = write(QStringLiteral("bad"), "localhost slots=2\n# the second machine\nnosuchhost.invalid\n");
+
+    ExperimentPanel panel;
+    auto* edit = panel.findChild<QLineEdit*>(QStringLiteral("hostfile"));
+    auto* check = panel.findChild<QLabel*>(QStringLiteral("hostfileCheck"));
+    auto* browse = panel.findChild<QPushButton*>(QStringLiteral("hostfileBrowse"));
+    QVERIFY(edit && check && browse);
+    // The picker is reached from the keyboard: its text carries a mnemonic, shown beside the field.
+    QCOMPARE(browse->text(), QStringLiteral("Br&owse…"));
+    QCOMPARE(browse->parentWidget(), edit->parentWidget());
+    QCOMPARE(check->text(), RunOptions::descriptor(Option::Hostfile).unsetMeans);
+
+    edit->setText(good);
+    QTRY_COMPARE(check->text(), QStringLiteral("2 hosts, 4 slots"));
+    QVERIFY(check->styleSheet().isEmpty());
+
+    edit->setText(bad);
+    const QString unresolved = bad + QStringLiteral(":3: host 'nosuchhost.invalid' does not resolve");
+    QTRY_VERIFY2(check->text().startsWith(unresolved), qPrintable(check->text()));
+    QVERIFY(check->styleSheet().contains(QStringLiteral("color")));
+
+    // With mpi chosen, the same check keeps the run from starting.
+    auto* backends = panel.findChild<QListWidget*>(QStringLiteral("backends"));
+    const QList<QListWidgetItem*> mpi = backends->findItems(QStringLiteral("mpi"), Qt::MatchExactly);
+    QCOMPARE(mpi.size(), 1);
+    if (!(mpi.first()->flags() & Qt::ItemIsEnabled))
+        QSKIP("mpi cannot run here: the run's own check is not reached");
+    panel.findChild<QLineEdit*>(QStringLiteral("workers"))->setText(QStringLiteral("1,2"));
+    mpi.first()->setCheckState(Qt::Checked);
+    QVERIFY(!panel.isValid());
+    QVERIFY2(panel.error().contains(unresolved), qPrintable(panel.error()));
+    edit->setText(good);
+    QTRY_VERIFY2(panel.isValid(), qPrintable(panel.error()));
+    edit->clear();
+    QCOMPARE(check->text(), RunOptions::descriptor(Option::Hostfile).unsetMeans);
 }
 
 QTEST_MAIN(TestRunOptions)

@@ -2,6 +2,7 @@
 
 #include "backends/backendregistry.h"
 #include "experimentspec.h"
+#include "hostfile.h"
 #include "inputparser.h"
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
@@ -11,17 +12,23 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
+#include <QFutureWatcher>
 #include <QGroupBox>
+#include <QHBoxLayout>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
 #include <QThread>
 #include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
 
 namespace parlab {
 
@@ -318,10 +325,48 @@ void ExperimentPanel::addOptionEditor(const OptionDescriptor& descriptor, QFormL
     } else {
         editor.label = new QLabel(descriptor.label + QLatin1Char(':'), form->parentWidget());
         editor.label->setBuddy(editor.widget);
-        form->insertRow(row, editor.label, editor.widget);
+        QWidget* field = editor.widget;
+        if (descriptor.type == OptionDescriptor::Type::File) {
+            // The path can be typed or picked; the line edit stays the option's widget (named by its key).
+            field = new QWidget(form->parentWidget());
+            auto* fieldLayout = new QHBoxLayout(field);
+            fieldLayout->setContentsMargins(0, 0, 0, 0);
+            editor.widget->setParent(field);
+            fieldLayout->addWidget(editor.widget, 1);
+            auto* browse = new QPushButton(tr("Br&owse…"), field);
+            browse->setObjectName(descriptor.key + QStringLiteral("Browse"));
+            const QString title = QString(descriptor.label).remove(QLatin1Char('&')).toLower();
+            browse->setToolTip(tr("Choose the %1 in a file dialog").arg(title));
+            fieldLayout->addWidget(browse);
+            editor.browse = browse;
+            auto* edit = static_cast<QLineEdit*>(editor.widget);
+            connect(browse, &QPushButton::clicked, this, [this, edit, title] {
+                const QString current = edit->text().trimmed();
+                const QString chosen = QFileDialog::getOpenFileName(
+                    this, tr("Choose the %1").arg(title), current.isEmpty() ? QString() : QFileInfo(current).path());
+                if (!chosen.isEmpty())
+                    edit->setText(chosen);
+            });
+        }
+        form->insertRow(row, editor.label, field);
+        if (descriptor.option == Option::Hostfile) {
+            editor.check = new QLabel(form->parentWidget());
+            editor.check->setObjectName(descriptor.key + QStringLiteral("Check"));
+            editor.check->setWordWrap(true);
+            editor.check->setTextInteractionFlags(Qt::TextSelectableByMouse);
+            // Under the field, in its column: the check reads as part of it.
+            form->insertRow(row < 0 ? -1 : row + 1, static_cast<QWidget*>(nullptr), editor.check);
+        }
     }
     // Any option can change whether the experiment runs (the python path decides whether python-* can).
-    if (auto* edit = qobject_cast<QLineEdit*>(editor.widget))
+    if (editor.check) {
+        // Revalidated when its check is done, so that the check's resolving happens off this thread first.
+        connect(static_cast<QLineEdit*>(editor.widget), &QLineEdit::textChanged, this, [this, editor] {
+            if (!checkHostfile(editor))
+                revalidate();
+        });
+        (void)checkHostfile(editor);
+    } else if (auto* edit = qobject_cast<QLineEdit*>(editor.widget))
         connect(edit, &QLineEdit::textChanged, this, &ExperimentPanel::revalidate);
     else if (auto* check = qobject_cast<QCheckBox*>(editor.widget))
         connect(check, &QCheckBox::toggled, this, &ExperimentPanel::revalidate);
@@ -332,6 +377,40 @@ void ExperimentPanel::addOptionEditor(const OptionDescriptor& descriptor, QFormL
     else if (auto* number = qobject_cast<QDoubleSpinBox*>(editor.widget))
         connect(number, &QDoubleSpinBox::valueChanged, this, &ExperimentPanel::revalidate);
     m_optionEditors.append(editor);
+}
+
+bool ExperimentPanel::checkHostfile(const OptionEditor& editor)
+{
+    // What the label says once the check is done: the file's hosts and slots, or its problem.
+    struct Outcome {
+        bool ok = true;
+        QString text;
+    };
+    const quint64 generation = ++m_hostfileCheck;
+    const QString path = editorValue(*editor.descriptor, editor.widget).toString();
+    QLabel* label = editor.check;
+    auto show = [label](const Outcome& outcome) {
+        label->setText(outcome.text);
+        label->setStyleSheet(outcome.ok ? QString() : QStringLiteral("color: #e0484f;"));
+    };
+    if (path.isEmpty()) {
+        show({ true, editor.descriptor->unsetMeans });
+        return false;
+    }
+    show({ true, tr("Checking %1…").arg(path) });
+    auto* watcher = new QFutureWatcher<Outcome>(this);
+    connect(watcher, &QFutureWatcher<Outcome>::finished, this, [this, watcher, generation, show] {
+        watcher->deleteLater();
+        if (generation != m_hostfileCheck)
+            return; // the field changed since: a newer check is on its way
+        show(watcher->result());
+        revalidate();
+    });
+    watcher->setFuture(QtConcurrent::run([path] {
+        const Result<Hostfile> hosts = Hostfile::check(path);
+        return hosts ? Outcome { true, hosts->summary() } : Outcome { false, hosts.error() };
+    }));
+    return true;
 }
 
 RunOptions ExperimentPanel::options(const QString& kernel) const
@@ -479,8 +558,11 @@ void ExperimentPanel::setRunning(bool running)
         { static_cast<QWidget*>(m_kernel), static_cast<QWidget*>(m_inputs), static_cast<QWidget*>(m_backends),
             static_cast<QWidget*>(m_workers), static_cast<QWidget*>(m_repeats), static_cast<QWidget*>(m_warmup) })
         w->setEnabled(!running);
-    for (const OptionEditor& editor : std::as_const(m_optionEditors))
+    for (const OptionEditor& editor : std::as_const(m_optionEditors)) {
         editor.widget->setEnabled(!running);
+        if (editor.browse)
+            editor.browse->setEnabled(!running);
+    }
 }
 
 } // namespace parlab

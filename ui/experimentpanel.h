@@ -51,6 +51,8 @@ private:
         const OptionDescriptor* descriptor = nullptr;
         QWidget* widget = nullptr;
         QLabel* label = nullptr;
+        QWidget* browse = nullptr; // File: the button that opens a file picker
+        QLabel* check = nullptr; // Hostfile: what the file gives, or what is wrong with it, checked as it changes
     };
 
     void kernelChanged();
@@ -60,6 +62,10 @@ private:
     // Every option as the form shows it; kernel settings for `kernel` only, or for every kernel when empty.
     RunOptions options(const QString& kernel) const;
     void setOptions(const RunOptions& options);
+    // Reads and resolves the hostfile off the UI thread (a DNS server may take seconds) and shows the outcome
+    // beside the field, then revalidates; a newer edit drops an older check's outcome. False when there was
+    // nothing to check (no hostfile): the caller revalidates.
+    [[nodiscard]] bool checkHostfile(const OptionEditor& editor);
 
     QComboBox* m_kernel = nullptr;
     QLabel* m_kernelInfo = nullptr;
@@ -72,6 +78,7 @@ private:
     QList<OptionEditor> m_optionEditors; // in the order of RunOptions::descriptors()
     QLabel* m_problem = nullptr;
     QString m_error;
+    quint64 m_hostfileCheck = 0; // the latest hostfile check started
 };
 
 } // namespace parlab

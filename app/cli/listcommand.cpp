@@ -4,6 +4,7 @@
 #include "cliutil.h"
 #include "cpus.h"
 #include "export/formatting.h"
+#include "hostfile.h"
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
 #include "optiondescriptor.h"
@@ -11,9 +12,11 @@
 #include "runoptions.h"
 
 #include <QCommandLineParser>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <optional>
 
 namespace parlab::cli {
 
@@ -43,17 +46,44 @@ QString kernels(bool json)
     return json ? QString::fromUtf8(QJsonDocument(array).toJson()) : columns(rows);
 }
 
-QString backends(bool json)
+// The hosts and slots a hostfile gives, for the backends that read one: per host its slots, or null where mpirun
+// finds them at launch (one per core).
+QJsonObject hostfileJson(const Hostfile& hosts)
 {
+    QJsonArray list;
+    for (const HostfileHost& host : hosts.hosts()) {
+        list.append(QJsonObject {
+            { QStringLiteral("name"), host.name },
+            { QStringLiteral("line"), host.line },
+            { QStringLiteral("slots"), host.slotsGiven ? QJsonValue(host.slots) : QJsonValue() },
+        });
+    }
+    return QJsonObject {
+        { QStringLiteral("path"), hosts.name() },
+        { QStringLiteral("hosts"), list },
+        { QStringLiteral("host_count"), int(hosts.hosts().size()) },
+        { QStringLiteral("slots"), hosts.givenSlots() },
+        { QStringLiteral("slots_per_core_on"), QJsonArray::fromStringList(hosts.hostsCountingCores()) },
+        { QStringLiteral("summary"), hosts.summary() },
+    };
+}
+
+// `hosts`: the checked hostfile given with --hostfile, if any.
+QString backends(bool json, const std::optional<Hostfile>& hosts)
+{
+    RunOptions options;
+    if (hosts)
+        options.hostfile = hosts->name();
     QJsonArray array;
     QList<QStringList> rows { { QStringLiteral("BACKEND"), QStringLiteral("AVAILABLE"), QStringLiteral("WORKER"),
         QStringLiteral("OPTIONS"), QStringLiteral("DESCRIPTION") } };
+    QStringList readers;
     for (const BackendFacts& b : BackendRegistry::all()) {
-        const Availability a = BackendRegistry::availability(b.id, RunOptions());
+        const Availability a = BackendRegistry::availability(b.id, options);
         QStringList optionKeys;
         for (const Option option : b.options)
             optionKeys.append(RunOptions::descriptor(option).key);
-        array.append(QJsonObject {
+        QJsonObject entry {
             { QStringLiteral("id"), b.id },
             { QStringLiteral("description"), b.description },
             { QStringLiteral("worker"), b.workerNoun },
@@ -62,12 +92,32 @@ QString backends(bool json)
             { QStringLiteral("options"), QJsonArray::fromStringList(optionKeys) },
             { QStringLiteral("available"), a.available },
             { QStringLiteral("reason"), a.reason },
-        });
+        };
+        if (hosts && b.options.contains(Option::Hostfile)) {
+            entry.insert(QStringLiteral("hostfile"), hostfileJson(*hosts));
+            readers.append(b.id);
+        }
+        array.append(entry);
         rows.append({ b.id, a.available ? QStringLiteral("yes") : QStringLiteral("no: ") + a.reason,
             b.usesWorkers ? b.workerNoun : QStringLiteral("–"),
             optionKeys.isEmpty() ? QStringLiteral("–") : optionKeys.join(QLatin1Char(',')), b.description });
     }
-    return json ? QString::fromUtf8(QJsonDocument(array).toJson()) : columns(rows);
+    if (json)
+        return QString::fromUtf8(QJsonDocument(array).toJson());
+    QString text = columns(rows);
+    if (hosts) {
+        // Each host's slots, where all are known; otherwise the summary names the hosts that count their cores.
+        QStringList each;
+        for (const HostfileHost& host : hosts->hosts())
+            each.append(QStringLiteral("%1 %2").arg(host.name).arg(host.slots));
+        text += QStringLiteral("\nHostfile %1: %2%3, for %4.\n")
+                    .arg(hosts->name(), hosts->summary(),
+                        hosts->hostsCountingCores().isEmpty()
+                            ? QStringLiteral(" (%1)").arg(each.join(QStringLiteral(", ")))
+                            : QString(),
+                        readers.join(QStringLiteral(", ")));
+    }
+    return text;
 }
 
 QString presets(bool json)
@@ -165,6 +215,13 @@ int listCommand(const QStringList& arguments)
     const QCommandLineOption format(QStringLiteral("format"), QStringLiteral("table or json. Default: table."),
         QStringLiteral("format"), QStringLiteral("table"));
     parser.addOption(format);
+    const OptionDescriptor& hostfileOption = RunOptions::descriptor(Option::Hostfile);
+    const QCommandLineOption hostfile(hostfileOption.flag,
+        QStringLiteral("with backends: check this OpenMPI hostfile as a run would (syntax, hosts resolve) and say "
+                       "how many hosts and slots it gives %1.")
+            .arg(BackendRegistry::idsUsing(Option::Hostfile).join(QStringLiteral(", "))),
+        hostfileOption.valueName);
+    parser.addOption(hostfile);
 
     bool handled = false;
     int exitCode = ExitOk;
@@ -178,10 +235,21 @@ int listCommand(const QStringList& arguments)
         return usageError(
             kListCommand, QStringLiteral("say what to list: kernels, backends, presets, options or cpus"));
     const bool json = fmt == QStringLiteral("json");
+    std::optional<Hostfile> hosts;
+    if (parser.isSet(hostfile)) {
+        if (positional.first() != QStringLiteral("backends"))
+            return usageError(kListCommand, QStringLiteral("--hostfile goes with 'list backends'"));
+        // Absolute, as `parlab run` makes it: the path a run would hand to mpirun.
+        const QString given = parser.value(hostfile);
+        Result<Hostfile> checked = Hostfile::check(given.isEmpty() ? given : QFileInfo(given).absoluteFilePath());
+        if (!checked)
+            return usageError(kListCommand, QStringLiteral("--hostfile: ") + checked.error());
+        hosts = std::move(*checked);
+    }
     if (positional.first() == QStringLiteral("kernels"))
         printOut(kernels(json));
     else if (positional.first() == QStringLiteral("backends"))
-        printOut(backends(json));
+        printOut(backends(json, hosts));
     else if (positional.first() == QStringLiteral("presets"))
         printOut(presets(json));
     else if (positional.first() == QStringLiteral("options"))

@@ -2,6 +2,7 @@
 
 #include "experimentspec.h"
 #include "gilthreadsbackend.h"
+#include "hostfile.h"
 #include "mpibackend.h"
 #include "optiondescriptor.h"
 #include "processpertaskbackend.h"
@@ -85,8 +86,15 @@ Result<void> BackendRegistry::checkWorkers(const QString& id, int workers, int i
     const BackendFacts* facts = find(id);
     if (!facts || facts->footprint.processes <= 0 || !facts->usesWorkers)
         return {};
-    if (facts->options.contains(Option::Hostfile) && !options.hostfile.isEmpty())
+    if (facts->options.contains(Option::Hostfile) && !options.hostfile.isEmpty()) {
+        // Ranks go to the hosts of the hostfile, not this machine: the file decides where they fit.
+        const Result<Hostfile> hosts = Hostfile::check(options.hostfile);
+        if (!hosts)
+            return fail(QStringLiteral("backend '%1': %2").arg(id, hosts.error()));
+        if (Result<void> fits = hosts->fits(workers, options.mpirunArgs); !fits)
+            return fail(QStringLiteral("backend '%1': %2").arg(id, fits.error()));
         return {};
+    }
     const int started = facts->footprint.onePerInput ? std::min(workers, std::max(inputs, 1)) : workers;
     const ProcessLimits::Cap cap = ProcessLimits::cap(facts->footprint);
     if (started <= cap.workers)

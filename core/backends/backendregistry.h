@@ -71,7 +71,9 @@ Availability availability(const QString& id, const RunOptions& options);
 Result<void> checkKernel(const QString& id, const Kernel& kernel, const RunOptions& options);
 // Why `id` cannot start `workers` workers for `inputs` inputs here (a message naming the cap and the limit
 // behind it), when it cannot: ProcessLimits::cap of its footprint. Ranks on the hosts of a hostfile are not
-// capped by this machine.
+// capped by this machine but by the file (Hostfile::check, then fits): one that cannot be read, is malformed or
+// names a host that does not resolve, or too few slots for `workers` without --oversubscribe, is refused with
+// the file and line named. Resolving hosts may block while a DNS server answers.
 Result<void> checkWorkers(const QString& id, int workers, int inputs, const RunOptions& options);
 // The backends whose facts list `option`, in registry order.
 QStringList idsUsing(Option option);

@@ -94,7 +94,9 @@ private:
 };
 
 constexpr qint64 kIdleCapNs = 500'000; // longest sleep of a waiting rank: what an idle job costs, what a batch waits
-constexpr qint64 kBusyCapNs = 100'000; // the scheduler's longest sleep while a batch runs: a request's latency
+constexpr qint64 kBusyCapNs = 100'000; // the scheduler's longest poll interval before it knows how long tasks take
+constexpr qint64 kQuietNs = 50'000'000; // the scheduler's sleep when no message can come (ParLab's lines wake it)
+constexpr qint64 kExpectedSleepCapNs = 2'000'000; // its longest sleep towards a remote task's expected end
 constexpr int kClockRounds = 8; // ping-pongs per rank; the shortest round trip gives the offset
 
 QString option(const QStringList& args, const QString& name)
@@ -243,6 +245,7 @@ public:
         , m_clocks(std::move(clocks))
         , m_timeoutNs(taskTimeoutS > 0 ? qint64(taskTimeoutS * 1e9) : 0)
         , m_bootId(procfs::readFile(QStringLiteral("/proc/sys/kernel/random/boot_id")).trimmed())
+        , m_busySince(size_t(size), -1)
     {
         ::fcntl(STDIN_FILENO, F_SETFL, ::fcntl(STDIN_FILENO, F_GETFL) | O_NONBLOCK);
         m_thread = std::thread([this] { compute(); });
@@ -260,8 +263,7 @@ public:
     // Until ParLab closes stdin with no batch running; false when a task ran past the timeout.
     bool run()
     {
-        Backoff backoff(kIdleCapNs);
-        Backoff busy(kBusyCapNs);
+        Backoff untimed(kBusyCapNs); // until a task duration is known
         for (;;) {
             bool progressed = readCommands();
             progressed |= takeRequests();
@@ -271,23 +273,22 @@ public:
                 m_batchActive = false;
                 print(WorkerProtocol::batchEnd());
             }
-            if (const int late = lateTask(); late >= 0) {
+            if (const int overdue = lateTask(); overdue >= 0) {
                 // Not a failure of the task's own (F): the job ends for it, as a worker process is killed.
                 print(WorkerProtocol::fatal(
-                    taskTimeoutMessage(m_inputs[size_t(late)], late, double(m_timeoutNs) * 1e-9)));
+                    taskTimeoutMessage(m_inputs[size_t(overdue)], overdue, double(m_timeoutNs) * 1e-9)));
                 return false;
             }
             if (m_endOfInput && !m_batchActive)
                 break;
             if (progressed) {
-                backoff.reset();
-                busy.reset();
+                untimed.reset();
                 continue;
             }
             // Sleep in poll, so that a command from ParLab or a result of rank 0's own thread wakes it at once.
-            const qint64 ns = m_batchActive ? busy.nextNs() : backoff.nextNs();
+            const qint64 ns = sleepNs(untimed);
             pollfd fds[2] = { { m_endOfInput ? -1 : STDIN_FILENO, POLLIN, 0 }, { m_doorbell.fd(), POLLIN, 0 } };
-            const timespec ts { .tv_sec = 0, .tv_nsec = long(ns) };
+            const timespec ts { .tv_sec = time_t(ns / 1'000'000'000), .tv_nsec = long(ns % 1'000'000'000) };
             ::ppoll(fds, 2, &ts, nullptr);
         }
         // Every other rank has a request waiting by now (none is working): answer each with stop.
@@ -302,6 +303,28 @@ public:
     }
 
 private:
+    // How long to sleep before looking for requests again. Only a rank working on a task can send one (when that task
+    // ends): with none working, nothing can come but ParLab's lines and rank 0's own results, which wake the poll.
+    // Otherwise it sleeps towards the soonest end expected from the task durations seen so far, then looks often, so
+    // that a request waits microseconds while the task-long wait costs no CPU (polling MPI every 100 us took an eighth
+    // of a core here, from the ranks' own cores).
+    qint64 sleepNs(Backoff& untimed) const
+    {
+        qint64 soonest = std::numeric_limits<qint64>::max();
+        for (qint64 since : m_busySince)
+            if (since >= 0)
+                soonest = std::min(soonest, since + m_estimateNs);
+        if (!m_batchActive || soonest == std::numeric_limits<qint64>::max())
+            return kQuietNs;
+        if (m_estimateNs <= 0)
+            return untimed.nextNs();
+        const qint64 until = soonest - m_estimateNs / 16 - monotonicNs();
+        if (until > 0)
+            return std::min(until, kExpectedSleepCapNs);
+        // Past it (or nearly): look every 1/64 of a task, so a request waits about 1% of one.
+        return std::clamp<qint64>(m_estimateNs / 64, 20'000, 500'000);
+    }
+
     void compute()
     {
         RunControl control;
@@ -310,7 +333,6 @@ private:
             std::pair<int, qint64> task;
             {
                 std::unique_lock lock(m_local.mutex);
-                m_local.idle = true;
                 m_local.wake.wait(lock, [this] { return m_local.stop || !m_local.tasks.empty(); });
                 if (m_local.stop)
                     return;
@@ -320,8 +342,11 @@ private:
             }
             const QByteArray line = runOne(m_kernel, context, task.first, task.second, 0);
             {
+                // Idle from here on, in the same step as the result: the scheduler woken by it hands the next task
+                // at once (set later, it could find this thread still busy and sleep while it waits).
                 std::lock_guard lock(m_local.mutex);
                 m_local.results.push_back(line);
+                m_local.idle = true;
             }
             m_doorbell.ring();
         }
@@ -404,6 +429,7 @@ private:
             MPI_Recv(line.data(), length, MPI_CHAR, status.MPI_SOURCE, TagRequest, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
             if (!line.isEmpty())
                 report(line, status.MPI_SOURCE);
+            m_busySince[size_t(status.MPI_SOURCE)] = -1;
             m_waiting.push_back(status.MPI_SOURCE);
             progressed = true;
         }
@@ -429,6 +455,9 @@ private:
         text.chop(1);
         const Result<WorkerProtocol::Message> message = WorkerProtocol::parse(text);
         if (message && message->kind == WorkerProtocol::Message::Kind::Done) {
+            // How long tasks take, for sleepNs(): a moving average that follows a change within a few tasks.
+            const qint64 took = std::max<qint64>(0, message->endNs - message->startNs);
+            m_estimateNs = m_estimateNs <= 0 ? took : m_estimateNs + (took - m_estimateNs) / 4;
             const qint64 offset = m_clocks[size_t(rank)].offsetNs;
             print(WorkerProtocol::done(message->index, message->checksum, message->startNs - offset,
                 message->endNs - offset, message->cpuNs, message->waitNs, rank));
@@ -449,7 +478,7 @@ private:
             const auto [index, input] = m_pending.front();
             m_pending.pop_front();
             const qint64 task[2] = { index, input };
-            m_handedAt[index] = monotonicNs();
+            m_handedAt[index] = m_busySince[size_t(rank)] = monotonicNs();
             MPI_Send(task, 2, MPI_INT64_T, rank, TagTask, MPI_COMM_WORLD);
         }
         if (m_pending.empty())
@@ -490,6 +519,8 @@ private:
     std::deque<std::pair<int, qint64>> m_pending; // the running batch's tasks not handed out yet
     std::deque<int> m_waiting; // ranks that asked for a task and got none yet
     std::map<int, qint64> m_handedAt; // tasks running, by index: when they were handed out
+    std::vector<qint64> m_busySince; // by rank: when the task it works on was sent, -1 when it waits (rank 0: -1)
+    qint64 m_estimateNs = 0; // how long a task takes, lately; 0 before the first
     std::vector<qint64> m_inputs; // by index, for messages
     qsizetype m_batchSize = 0;
     qsizetype m_reported = 0;

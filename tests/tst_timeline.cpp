@@ -258,6 +258,17 @@ void TestTimeline::rowLabelsNameProcessesAndRanks()
     view.setMeasurement(ranks);
     QCOMPARE(view.rowLabel(0), QStringLiteral("rank 0 @ node-a (pid 2000)"));
     QCOMPARE(view.rowLabel(1), QStringLiteral("rank 1 @ node-b (pid 2001)"));
+    // A task timed on another host's clock says how far its place on this one may be off; one timed here does not.
+    for (TaskSpan& span : ranks.spans)
+        span.clockUncertaintyNs = span.worker == 0 ? 0 : 40'000;
+    view.setMeasurement(ranks);
+    for (int i = 0; i < ranks.spans.size(); ++i) {
+        const QString tip = view.toolTipAt(view.taskRect(i).center().toPoint());
+        QVERIFY2(tip.contains(QStringLiteral("host %1").arg(ranks.spans[i].host)), qPrintable(tip));
+        QCOMPARE(
+            tip.contains(QStringLiteral("placed on this machine's clock to within \u00b1") + Format::duration(40e-6)),
+            ranks.spans[i].worker != 0);
+    }
 
     // One fresh process per task: the slot has many pids, so none goes in the label (the tooltip has each).
     Measurement perTask = handMade(false, QStringLiteral("process-per-task"));

@@ -108,6 +108,7 @@ QString Report::placement(const Measurement& m)
         if (!s.host.isEmpty() && !hosts.contains(s.host))
             hosts.append(s.host);
     }
+    hosts.sort();
     QStringList parts;
     if (!hosts.isEmpty()) {
         const QString noun = BackendRegistry::factsOf(m.backend).workerNoun;

@@ -85,7 +85,7 @@ public:
     QString mpirunArgs() const { return m_mpirunArgs; }
 
     // Every live process on `host`, found by the network namespace it runs in.
-    QList<qint64> processesOn(const Host& host) const
+    static QList<qint64> processesOn(const Host& host)
     {
         QList<qint64> found;
         struct stat ns { };

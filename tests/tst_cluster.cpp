@@ -295,6 +295,9 @@ void TestClusterRuns::clusterOfAKilledTestIsRemovedByTheNext()
         { QStringLiteral("netns"), QStringLiteral("exec"), namespaces[1], QStringLiteral("sleep"),
             QStringLiteral("600") });
     QVERIFY(stray.waitForStarted());
+    // ip enters the namespace after it starts: the process must be on the host before the owner dies.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        TestCluster::processesOn({ QString(), namespaces[1], QString() }).contains(stray.processId()), 10'000);
     owner.kill();
     owner.waitForFinished();
 

@@ -111,7 +111,7 @@ public:
     }
 
     // The processes on `host` running `program` (the basename of their executable).
-    QList<qint64> processesOn(const Host& host, const QString& program) const
+    static QList<qint64> processesOn(const Host& host, const QString& program)
     {
         QList<qint64> found;
         for (qint64 pid : processesOn(host)) {

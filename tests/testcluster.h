@@ -85,7 +85,7 @@ public:
     QString mpirunArgs() const { return m_mpirunArgs; }
 
     // Every live process on `host`, found by the network namespace it runs in.
-    QList<qint64> processesOn(const Host& host) const
+    static QList<qint64> processesOn(const Host& host)
     {
         QList<qint64> found;
         struct stat ns { };
@@ -111,7 +111,7 @@ public:
     }
 
     // The processes on `host` running `program` (the basename of their executable).
-    QList<qint64> processesOn(const Host& host, const QString& program) const
+    static QList<qint64> processesOn(const Host& host, const QString& program)
     {
         QList<qint64> found;
         for (qint64 pid : processesOn(host)) {

@@ -26,6 +26,7 @@ PACKAGES=(
   openmpi-bin libopenmpi-dev
   python3
   xvfb xauth
+  iproute2 util-linux # tst_cluster's hosts: ip netns, unshare
   desktop-file-utils appstream groff-base dpkg-dev file
   clang-format clang-tidy
 )

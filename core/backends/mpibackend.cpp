@@ -31,8 +31,8 @@ constexpr int kClockProbes = 5; // round trips to rank 0 through mpirun; the sho
 constexpr qint64 kSilenceSlackNs = 5'000'000'000; // beyond the task timeout, a batch that says nothing is hung
 
 // The rank whose death ends the job, from mpirun's report of it ("mpirun noticed that process rank 1 with PID
-// 4242 on node node-b exited on signal 9 (Killed)."): "rank 1 @ node-b (pid 4242) was killed by signal 9 (Killed)",
-// with the pid the rank itself reported (mpirun may say 0); empty when mpirun said no such thing.
+// 4242 on node 10.0.0.2 exited on signal 9 (Killed)."): "rank 1 @ node-b (pid 4242) was killed by signal 9 (Killed)",
+// with the host and pid the rank itself reported; empty when mpirun said no such thing.
 QString deadRank(const QString& mpirunSays, const QList<MpiBackend::Rank>& ranks)
 {
     static const QRegularExpression report(
@@ -40,10 +40,13 @@ QString deadRank(const QString& mpirunSays, const QList<MpiBackend::Rank>& ranks
     const QRegularExpressionMatch m = report.match(mpirunSays);
     if (!m.hasMatch())
         return {};
+    // The rank's own name for its host and its pid (mpirun names the host as the hostfile does, and may say pid 0).
     const int rank = m.captured(1).toInt();
-    const QString pid = rank >= 0 && rank < ranks.size() ? QString::number(ranks[rank].pid) : m.captured(2);
+    const bool known = rank >= 0 && rank < ranks.size();
+    const QString host = known && !ranks[rank].host.isEmpty() ? ranks[rank].host : m.captured(3);
+    const QString pid = known ? QString::number(ranks[rank].pid) : m.captured(2);
     return QStringLiteral("rank %1 @ %2 (pid %3) was killed by signal %4%5")
-        .arg(m.captured(1), m.captured(3), pid, m.captured(4),
+        .arg(m.captured(1), host, pid, m.captured(4),
             m.captured(5).isEmpty() ? QString() : QStringLiteral(" (%1)").arg(m.captured(5)));
 }
 

@@ -193,6 +193,9 @@ void serve(const Kernel& kernel, int rank)
         MPI_Send(result.constData(), int(result.size()), MPI_CHAR, 0, TagRequest, MPI_COMM_WORLD);
         qint64 task[2] = { 0, 0 };
         MPI_Request request = MPI_REQUEST_NULL;
+        // Completed by the MPI_Test loop, which sleeps between tests where MPI_Wait would spin a core; MPI-Checker
+        // looks for a wait and misses the test that completes it.
+        // NOLINTBEGIN(clang-analyzer-optin.mpi.MPI-Checker)
         MPI_Irecv(task, 2, MPI_INT64_T, 0, MPI_ANY_TAG, MPI_COMM_WORLD, &request);
         MPI_Status status {};
         int arrived = 0;
@@ -201,6 +204,7 @@ void serve(const Kernel& kernel, int rank)
             backoff.wait();
         if (status.MPI_TAG == TagStop)
             return;
+        // NOLINTEND(clang-analyzer-optin.mpi.MPI-Checker)
         result = runOne(kernel, context, int(task[0]), task[1], rank);
     }
 }

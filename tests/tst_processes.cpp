@@ -247,7 +247,7 @@ void TestProcesses::perTaskStartsOneProcessPerInput()
     QList<TaskSpan> spans;
     // Long enough that the second process has started before the first task ends, however slowly a process
     // starts (a sanitizer build's start-up took more than 50 ms).
-    const qint64 ms = 100 * testsupport::kSlowdown;
+    const qint64 ms = qint64(100) * testsupport::kSlowdown;
     const QList<qint64> inputs { ms, ms, ms, ms };
     auto b = backend(QStringLiteral("process-per-task"));
     b->execute(*k, inputs, 2, control, spans);
@@ -923,7 +923,7 @@ void TestProcesses::mpiJobStaysUpAcrossBatches()
 void TestProcesses::mpiUnevenTasksBalance()
 {
     // Self-scheduling: while one rank runs the long task, the other takes every short one.
-    const qint64 ms = 100 * testsupport::kSlowdown;
+    const qint64 ms = qint64(100) * testsupport::kSlowdown;
     const auto k = kernel(QStringLiteral("sleep"));
     RunControl control;
     QList<TaskSpan> spans;

@@ -693,8 +693,10 @@ void TestPython::samplerSeesLockSleepAndRun()
     std::thread sleeping([&] {
         tids[1] = ::gettid();
         ready.fetch_add(1);
+        // One sleep past the whole sampled window: a thread woken every 20 ms waited for a core after each wake on
+        // a busy machine, which the sampler rightly saw as runnable (sleep share 0.84 to 0.89 under load).
         while (!stop.load())
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            std::this_thread::sleep_for(std::chrono::milliseconds(400));
     });
     std::thread computing([&] {
         tids[2] = ::gettid();

@@ -2,6 +2,11 @@
 
 namespace parlab {
 
+RunControl::~RunControl()
+{
+    std::lock_guard lock(m_mutex); // see the header
+}
+
 void RunControl::cancel()
 {
     m_cancelled.store(true, std::memory_order_relaxed);
@@ -22,10 +27,9 @@ void RunControl::reset()
 
 void RunControl::wakeSleepers()
 {
-    // Taking the lock orders the flag store before a sleeper's predicate check, so no wake-up is lost.
-    {
-        std::lock_guard lock(m_mutex);
-    }
+    // Taking the lock orders the flag store before a sleeper's predicate check, so no wake-up is lost; notifying
+    // under it keeps the condition variable in use only while the lock is held, which ~RunControl() waits for.
+    std::lock_guard lock(m_mutex);
     m_wake.notify_all();
 }
 

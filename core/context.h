@@ -18,6 +18,14 @@ public:
 // is a backend's way to stop its sibling workers after one task failed. Kernels see both through Context.
 class RunControl final {
 public:
+    RunControl() = default;
+    // Takes the lock once: a cancel() from another thread is over by then, and a thread checker sees it ordered
+    // before the end (otherwise that thread and the one deleting the runner meet only in Qt's event queue,
+    // whose locks ThreadSanitizer cannot see in an uninstrumented Qt).
+    ~RunControl();
+    RunControl(const RunControl&) = delete;
+    RunControl& operator=(const RunControl&) = delete;
+
     void cancel();
     bool isCancelled() const noexcept { return m_cancelled.load(std::memory_order_relaxed); }
 

@@ -96,9 +96,11 @@ Result<void> RunSession::start(const ExperimentSpec& spec)
     connect(m_runner, &Runner::failed, this, &RunSession::failed);
     connect(m_runner, &Runner::finished, this, &RunSession::onFinished);
 
-    m_thread.start();
+    // Posted before the thread starts (it runs once the thread's event loop does): the spec then reaches the
+    // runner through the thread's start, an order ThreadSanitizer sees, not only through Qt's event queue.
     QMetaObject::invokeMethod(
         m_runner, [runner = m_runner, spec] { runner->start(spec); }, Qt::QueuedConnection);
+    m_thread.start();
     return {};
 }
 

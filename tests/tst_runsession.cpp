@@ -15,6 +15,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
+#include <functional>
+#include <future>
 
 using namespace parlab;
 using testsupport::descendants;
@@ -318,15 +320,30 @@ void TestRunSession::historyInAnotherThread()
 {
     // The window's arrangement: the store lives in a history thread of its own, so that storing a large
     // measurement never stalls the window; the session records through it all the same.
+    // As the window does, the writer is made and its opening posted before the thread starts, and each step in
+    // the thread is waited for through a future: orders ThreadSanitizer sees, where a BlockingQueuedConnection
+    // (a QSemaphore in an uninstrumented Qt) is not.
     QThread historyThread;
     historyThread.setObjectName(QStringLiteral("history"));
     auto* anchor = new QObject;
     anchor->moveToThread(&historyThread);
-    historyThread.start();
     HistoryStore writer;
+    const auto inHistoryThread = [anchor](const std::function<void()>& work) {
+        std::promise<void> done;
+        std::future<void> doneFuture = done.get_future();
+        QMetaObject::invokeMethod(
+            anchor,
+            [&work, &done] {
+                work();
+                done.set_value();
+            },
+            Qt::QueuedConnection);
+        if (!anchor->thread()->isRunning())
+            anchor->thread()->start();
+        doneFuture.wait();
+    };
     QString opened = QStringLiteral("not run");
-    QMetaObject::invokeMethod(
-        anchor, [&] { opened = writer.open(dbPath()).error(); }, Qt::BlockingQueuedConnection);
+    inHistoryThread([&] { opened = writer.open(dbPath()).error(); });
     QCOMPARE(opened, QString());
 
     qint64 savedId = -1;
@@ -343,8 +360,7 @@ void TestRunSession::historyInAnotherThread()
         savedId = saved.first().first().toLongLong();
         QCOMPARE(session.savedRunId(), savedId);
     }
-    QMetaObject::invokeMethod(
-        anchor, [&] { writer.close(); }, Qt::BlockingQueuedConnection);
+    inHistoryThread([&] { writer.close(); });
     historyThread.quit();
     historyThread.wait();
     delete anchor;

@@ -49,6 +49,7 @@
 #include <QTimer>
 #include <QToolBar>
 #include <QVBoxLayout>
+#include <future>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -203,9 +204,9 @@ MainWindow::MainWindow(QWidget* parent)
     m_historyThread.setObjectName(QStringLiteral("history"));
     m_historyAnchor = new QObject;
     m_historyAnchor->moveToThread(&m_historyThread);
-    m_historyThread.start();
     // The writer's connection is made in its own thread (the UI's open above already moved a damaged file
-    // aside and migrated the schema); if it fails, each run warns that it was not saved, and why.
+    // aside and migrated the schema); if it fails, each run warns that it was not saved, and why. Posted before
+    // the thread starts, so the writer reaches it through the start, an order ThreadSanitizer sees.
     QMetaObject::invokeMethod(
         m_historyAnchor,
         [writer = m_writer.get(), historyPath] {
@@ -216,6 +217,7 @@ MainWindow::MainWindow(QWidget* parent)
             (void)writer->open(historyPath);
         },
         Qt::QueuedConnection);
+    m_historyThread.start();
     m_historyPanel = new HistoryPanel(m_history.get());
     m_historyPanel->setObjectName(QStringLiteral("history"));
     if (!m_historyProblem.isEmpty())
@@ -246,14 +248,18 @@ MainWindow::~MainWindow()
 {
     // A run in flight is cancelled and its thread joined; its last results are queued to its recorder by then.
     m_session.reset();
-    // Store them, close, then stop the thread.
+    // Store them, close, then stop the thread. The writer is deleted here once its thread says it is closed,
+    // through a future: an order ThreadSanitizer sees, where QThread::wait() on a thread already ended is not.
+    std::promise<void> closed;
     QMetaObject::invokeMethod(
         m_historyAnchor,
-        [writer = m_writer.get()] {
+        [writer = m_writer.get(), &closed] {
             writer->close();
+            closed.set_value();
             QThread::currentThread()->quit();
         },
         Qt::QueuedConnection);
+    closed.get_future().wait();
     m_historyThread.wait();
     delete m_historyAnchor;
 }

@@ -733,6 +733,23 @@ QStringList tablesOf(const QSqlDatabase& db)
     return tables;
 }
 
+// The schema version and, when it is 0, the tables, read in one snapshot: a file another process is giving its schema
+// (tables and version in one transaction) reads as before or after that, never as tables without a version, which
+// two separate reads could see (one run in 40 parallel ones was refused as "another program's database").
+std::pair<int, QStringList> versionAndTables(const QSqlDatabase& db)
+{
+    run(db, QStringLiteral("BEGIN")); // deferred: one read snapshot from the first read to the end
+    try {
+        const int version = knownVersion(db);
+        QStringList tables = version == 0 ? tablesOf(db) : QStringList();
+        run(db, QStringLiteral("COMMIT"));
+        return { version, tables };
+    } catch (...) {
+        QSqlQuery(db).exec(QStringLiteral("ROLLBACK"));
+        throw;
+    }
+}
+
 // A run as stored: what it measured, and nothing derived from that yet.
 struct StoredRun {
     RunResult result; // spec, environment, counts, task costs, samples, spans, states; no figure
@@ -1599,13 +1616,16 @@ Result<void> HistoryStore::Private::openReadOnly(int userVersion)
                       .arg(damage)
                 : notOurs(damage, userVersion));
     if (*version == 0) {
-        const Result<QStringList> tables = attempt([&] { return tablesOf(db()); });
-        if (!tables)
-            return refuse(tables.error());
-        if (!tables->isEmpty())
-            return refuse(foreign(*tables));
-        disconnect();
-        return openEmpty(); // an empty SQLite file: no runs
+        const Result<std::pair<int, QStringList>> now = attempt([&] { return versionAndTables(db()); });
+        if (!now)
+            return refuse(now.error());
+        if (now->first == 0 && !now->second.isEmpty())
+            return refuse(foreign(now->second));
+        if (now->first == 0) {
+            disconnect();
+            return openEmpty(); // an empty SQLite file: no runs
+        }
+        version = now->first; // another process gave it its schema meanwhile
     }
     if (*version >= kOldestReadable) {
         const Result<QStringList> columns = attempt([&] { return accountColumnsIn(db()); });
@@ -1639,10 +1659,8 @@ Result<void> HistoryStore::Private::openReadWrite(int userVersion)
                 return;
             // A newer ParLab's file, or another program's, is refused before anything is written to it, journal
             // mode included; prepareSchema() checks the version again under the write lock.
-            if (knownVersion(db()) == 0) {
-                if (const QStringList tables = tablesOf(db()); !tables.isEmpty())
-                    throw SqlFailure { foreign(tables) };
-            }
+            if (const auto [version, tables] = versionAndTables(db()); version == 0 && !tables.isEmpty())
+                throw SqlFailure { foreign(tables) };
             // WAL: readers never block the writer nor it them, and SQLite's automatic checkpoints are passive
             // (they copy what no reader still needs and never wait for a lock), so no writer waits on them.
             run(db(), QStringLiteral("PRAGMA journal_mode = WAL"));

@@ -18,7 +18,7 @@
 #include "procfs.h"
 #include "result.h"
 #include "runoptions.h"
-#include "taskclock.h"
+#include "worker/workerloop.h"
 #include "worker/workerprotocol.h"
 
 #include <QByteArray>
@@ -131,22 +131,6 @@ void print(const QByteArray& text)
     std::fflush(stdout);
 }
 
-// Runs one task on this rank: the result line (times on this rank's clock, worker = rank).
-QByteArray runOne(const Kernel& kernel, Context& context, int index, qint64 input, int rank)
-{
-    if (const Result<void> valid = kernel.checkInput(input); !valid)
-        return WorkerProtocol::failed(index, valid.error());
-    const qint64 start = monotonicNs();
-    const std::optional<TaskClock::Reading> begun = TaskClock::begin(start);
-    try {
-        const quint64 checksum = kernel.run(input, context);
-        const TaskClock::Usage used = TaskClock::since(begun);
-        return WorkerProtocol::done(index, checksum, start, monotonicNs(), used.cpuNs, used.waitNs, rank);
-    } catch (const std::exception& e) {
-        return WorkerProtocol::failed(index, QString::fromLocal8Bit(e.what()));
-    }
-}
-
 // Rank r's clock minus rank 0's, from the shortest of kClockRounds round trips, and half that round trip (how far
 // the estimate may be off). Collective: every rank calls it.
 struct ClockOffset {
@@ -205,7 +189,7 @@ void serve(const Kernel& kernel, int rank)
         if (status.MPI_TAG == TagStop)
             return;
         // NOLINTEND(clang-analyzer-optin.mpi.MPI-Checker)
-        result = runOne(kernel, context, int(task[0]), task[1], rank);
+        result = runTaskLine(kernel, context, int(task[0]), task[1], rank);
     }
 }
 
@@ -248,7 +232,7 @@ public:
         , m_size(size)
         , m_clocks(std::move(clocks))
         , m_timeoutNs(taskTimeoutS > 0 ? qint64(taskTimeoutS * 1e9) : 0)
-        , m_bootId(procfs::readFile(QStringLiteral("/proc/sys/kernel/random/boot_id")).trimmed())
+        , m_bootId(procfs::bootId().toLatin1())
         , m_busySince(size_t(size), -1)
     {
         ::fcntl(STDIN_FILENO, F_SETFL, ::fcntl(STDIN_FILENO, F_GETFL) | O_NONBLOCK);
@@ -344,7 +328,7 @@ private:
                 m_local.tasks.pop_front();
                 m_local.idle = false;
             }
-            const QByteArray line = runOne(m_kernel, context, task.first, task.second, 0);
+            const QByteArray line = runTaskLine(m_kernel, context, task.first, task.second, 0);
             {
                 // Idle from here on, in the same step as the result: the scheduler woken by it hands the next task
                 // at once (set later, it could find this thread still busy and sleep while it waits).

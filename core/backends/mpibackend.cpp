@@ -49,11 +49,6 @@ QString deadRank(const QString& mpirunSays, const QList<MpiBackend::Rank>& ranks
         .arg(m.captured(1), host, pid, m.captured(4),
             m.captured(5).isEmpty() ? QString() : QStringLiteral(" (%1)").arg(m.captured(5)));
 }
-
-QByteArray bootId()
-{
-    return procfs::readFile(QStringLiteral("/proc/sys/kernel/random/boot_id")).trimmed();
-}
 } // namespace
 
 MpiBackend::MpiBackend() = default;
@@ -189,7 +184,7 @@ void MpiBackend::launch(const Kernel& kernel, int workers, RunControl& control)
     // Rank 0's clock against ours. On the same kernel (this machine, or a container or network namespace of it)
     // CLOCK_MONOTONIC is one clock: the offset is 0 exactly. Elsewhere, the shortest of a few round trips through
     // mpirun's forwarding bounds it.
-    const QByteArray here = bootId();
+    const QByteArray here = procfs::bootId().toLatin1();
     qint64 offset = 0, uncertainty = 0, best = std::numeric_limits<qint64>::max();
     for (int probe = 0; probe < kClockProbes; ++probe) {
         const qint64 sent = monotonicNs();
@@ -287,10 +282,7 @@ void MpiBackend::pump(RunControl& control, const std::function<bool(const Worker
     const qint64 silenceLimitNs = m_taskTimeoutS > 0 ? qint64(m_taskTimeoutS * 1e9) + kSilenceSlackNs : 0;
     for (;;) {
         if (control.shouldStop()) {
-            // Now, not after the running tasks: SIGTERM to mpirun's group ends every rank and daemon.
-            m_job->stop();
-            m_job.reset();
-            m_ranks.clear();
+            dropJob(); // now, not after the running tasks
             throw Cancelled();
         }
         // The batch goes to rank 0 as mpirun takes it: a long one must not block this loop (and cancel).
@@ -352,11 +344,17 @@ void MpiBackend::abandon(const QString& message)
 {
     // What the job said first (a task past its timeout, a rank that could not start) explains its end best.
     const QString why = m_failure.isEmpty() ? message : m_failure;
+    dropJob();
+    throw BackendError(why);
+}
+
+void MpiBackend::dropJob()
+{
+    // SIGTERM to mpirun's group ends every rank and daemon it started.
     if (m_job)
         m_job->stop();
     m_job.reset();
     m_ranks.clear();
-    throw BackendError(why);
 }
 
 void MpiBackend::endJob()

@@ -63,6 +63,8 @@ private:
     // silence past the task timeout end the job and throw (the first failure the job reported, if any).
     void pump(RunControl& control, const std::function<bool(const WorkerProtocol::Message&)>& take);
     [[noreturn]] void abandon(const QString& message);
+    // Ends the job at once (cancel, failure); endJob() lets it finish and exit.
+    void dropJob();
     void endJob();
 
     QJsonObject m_kernelSettings;

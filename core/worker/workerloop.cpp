@@ -86,6 +86,21 @@ void watchParent(pid_t parent, const sigset_t& stopSignals)
 }
 } // namespace
 
+QByteArray runTaskLine(const Kernel& kernel, Context& context, int index, qint64 input, int worker)
+{
+    if (const Result<void> valid = kernel.checkInput(input); !valid)
+        return WorkerProtocol::failed(index, valid.error());
+    const qint64 start = monotonicNs();
+    const std::optional<TaskClock::Reading> begun = TaskClock::begin(start);
+    try {
+        const quint64 checksum = kernel.run(input, context);
+        const TaskClock::Usage used = TaskClock::since(begun);
+        return WorkerProtocol::done(index, checksum, start, monotonicNs(), used.cpuNs, used.waitNs, worker);
+    } catch (const std::exception& e) {
+        return WorkerProtocol::failed(index, QString::fromLocal8Bit(e.what()));
+    }
+}
+
 int runWorkerLoop(const Kernel& kernel, int worker)
 {
     sigset_t stopSignals;
@@ -116,23 +131,7 @@ int runWorkerLoop(const Kernel& kernel, int worker)
             return 2;
         }
         const auto [index, input] = *task;
-        if (const Result<void> valid = kernel.checkInput(input); !valid) {
-            if (!writeAll(WorkerProtocol::failed(index, valid.error())))
-                return 1;
-            continue;
-        }
-        QByteArray reply;
-        const qint64 start = monotonicNs();
-        const std::optional<TaskClock::Reading> begun = TaskClock::begin(start);
-        try {
-            const quint64 checksum = kernel.run(input, context);
-            const TaskClock::Usage used = TaskClock::since(begun);
-            const qint64 end = monotonicNs();
-            reply = WorkerProtocol::done(index, checksum, start, end, used.cpuNs, used.waitNs, worker);
-        } catch (const std::exception& e) {
-            reply = WorkerProtocol::failed(index, QString::fromLocal8Bit(e.what()));
-        }
-        if (!writeAll(reply))
+        if (!writeAll(runTaskLine(kernel, context, index, input, worker)))
             return 1;
     }
     ProcessGuard::endDescendants();

@@ -7,6 +7,7 @@
 #include "childprocess.h"
 #include "clock.h"
 #include "context.h"
+#include "hostfile.h"
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
 #include "processguard.h"
@@ -18,7 +19,6 @@
 #include <QCoreApplication>
 #include <QFile>
 #include <QFileInfo>
-#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <poll.h>
 #include <thread>
@@ -154,21 +154,6 @@ double ringHopMicroseconds(const MpiBackend& backend, QString& skipped)
     return kUnknown;
 }
 
-// The hosts an OpenMPI hostfile names, in its order, each once: the first word of each line, comments and blank
-// lines aside ("node-a slots=4 # fast" names node-a).
-QStringList hostfileHosts(const QByteArray& text)
-{
-    QStringList hosts;
-    static const QRegularExpression space(QStringLiteral("\\s+"));
-    for (const QByteArray& line : text.split('\n')) {
-        const qsizetype comment = line.indexOf('#');
-        const QString host = QString::fromUtf8(comment < 0 ? line : line.left(comment)).trimmed().section(space, 0, 0);
-        if (!host.isEmpty() && !hosts.contains(host))
-            hosts.append(host);
-    }
-    return hosts;
-}
-
 // The token's hop between the first two hosts of cluster's hostfile, one rank on each (a hostfile of those two
 // with one slot each, so mpirun has no other place for the second rank), beside `oneHost`, the same ring here.
 OverheadRow ringBetweenHosts(const RunOptions& cluster, double oneHostMicroseconds, const Availability& mpi)
@@ -183,12 +168,15 @@ OverheadRow ringBetweenHosts(const RunOptions& cluster, double oneHostMicrosecon
         row.skipped = mpi.reason;
         return row;
     }
-    QFile hostfile(cluster.hostfile);
-    if (!hostfile.open(QIODevice::ReadOnly)) {
-        row.skipped = QStringLiteral("cannot read the hostfile %1: %2").arg(cluster.hostfile, hostfile.errorString());
+    // Read as a run reads it (Hostfile), so a file mpirun would refuse is refused here with its line named.
+    const Result<Hostfile> hostfile = Hostfile::read(cluster.hostfile);
+    if (!hostfile) {
+        row.skipped = hostfile.error();
         return row;
     }
-    const QStringList hosts = hostfileHosts(hostfile.readAll());
+    QStringList hosts;
+    for (const HostfileHost& host : hostfile->hosts())
+        hosts.append(host.name);
     if (hosts.size() < 2) {
         row.skipped = QStringLiteral("%1 names %2 host%3; a hop between hosts needs two")
                           .arg(cluster.hostfile)

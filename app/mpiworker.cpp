@@ -15,6 +15,7 @@
 #include "context.h"
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
+#include "lifeline.h"
 #include "procfs.h"
 #include "result.h"
 #include "runoptions.h"
@@ -98,6 +99,7 @@ constexpr qint64 kBusyCapNs = 100'000; // the scheduler's longest poll interval 
 constexpr qint64 kQuietNs = 50'000'000; // the scheduler's sleep when no message can come (ParLab's lines wake it)
 constexpr qint64 kExpectedSleepCapNs = 2'000'000; // its longest sleep towards a remote task's expected end
 constexpr int kClockRounds = 8; // ping-pongs per rank; the shortest round trip gives the offset
+constexpr int kLifelineTimeoutMs = 1000; // how long a rank tries to reach ParLab before it goes without a lifeline
 
 QString option(const QStringList& args, const QString& name)
 {
@@ -227,12 +229,13 @@ private:
 // Rank 0: the scheduler (this thread, the only one calling MPI) and a computing thread.
 class Scheduler {
 public:
-    Scheduler(const Kernel& kernel, int size, std::vector<ClockOffset> clocks, double taskTimeoutS)
+    Scheduler(const Kernel& kernel, int size, std::vector<ClockOffset> clocks, double taskTimeoutS, int lifeline)
         : m_kernel(kernel)
         , m_size(size)
         , m_clocks(std::move(clocks))
         , m_timeoutNs(taskTimeoutS > 0 ? qint64(taskTimeoutS * 1e9) : 0)
         , m_bootId(procfs::bootId().toLatin1())
+        , m_lifeline(lifeline)
         , m_busySince(size_t(size), -1)
     {
         ::fcntl(STDIN_FILENO, F_SETFL, ::fcntl(STDIN_FILENO, F_GETFL) | O_NONBLOCK);
@@ -262,9 +265,12 @@ public:
                 print(WorkerProtocol::batchEnd());
             }
             if (const int overdue = lateTask(); overdue >= 0) {
-                // Not a failure of the task's own (F): the job ends for it, as a worker process is killed.
-                print(WorkerProtocol::fatal(
-                    taskTimeoutMessage(m_inputs[size_t(overdue)], overdue, double(m_timeoutNs) * 1e-9)));
+                // Not a failure of the task's own (F): the job ends for it, as a worker process is killed. Said on the
+                // lifeline too, which ParLab reads before the deaths the abort causes (mpirun forwards late).
+                const QByteArray fatal = WorkerProtocol::fatal(
+                    taskTimeoutMessage(m_inputs[size_t(overdue)], overdue, double(m_timeoutNs) * 1e-9));
+                lifeline::say(m_lifeline, fatal);
+                print(fatal);
                 return false;
             }
             if (m_endOfInput && !m_batchActive)
@@ -498,6 +504,7 @@ private:
     const std::vector<ClockOffset> m_clocks;
     const qint64 m_timeoutNs;
     const QByteArray m_bootId;
+    const int m_lifeline; // this rank's connection to ParLab, -1 without one
     LocalQueue m_local;
     Doorbell m_doorbell;
     std::thread m_thread;
@@ -605,6 +612,20 @@ int main(int argc, char* argv[])
         return 2;
     }
 
+    // Each rank connects to ParLab, which then sees its death at once, on whatever host. Before the ready lines, so
+    // that ParLab holds every lifeline there is once it has them.
+    int lifelineFd = -1;
+    if (const QString argument = option(args, QStringLiteral("--lifeline")); !argument.isEmpty()) {
+        const Result<lifeline::Invitation> invitation = lifeline::Invitation::fromArgument(argument);
+        const Result<int> joined = invitation ? lifeline::join(*invitation, rank, kLifelineTimeoutMs)
+                                              : Result<int>(fail(invitation.error()));
+        if (joined)
+            lifelineFd = *joined;
+        else
+            std::fprintf(stderr, "parlab-mpi-worker: rank %d on %s goes without a lifeline: %s\n", rank, host,
+                qPrintable(joined.error()));
+    }
+
     const std::vector<ClockOffset> clocks = measureClocks(rank, size);
     // Every rank's ready line, printed by rank 0 once all are up, with the clock offset rank 0 measured.
     const QByteArray ready
@@ -617,7 +638,7 @@ int main(int argc, char* argv[])
                 print(WorkerProtocol::ready(
                     m->pid, m->host, clocks[size_t(r)].offsetNs, clocks[size_t(r)].uncertaintyNs));
         }
-        Scheduler scheduler(*kernel, size, clocks, taskTimeoutS);
+        Scheduler scheduler(*kernel, size, clocks, taskTimeoutS, lifelineFd);
         if (!scheduler.run()) {
             // A task ran past the timeout: it cannot be interrupted, so the job ends, every rank with it.
             MPI_Abort(MPI_COMM_WORLD, 3);

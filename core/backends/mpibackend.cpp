@@ -5,8 +5,8 @@
 #include "context.h"
 #include "installlayout.h"
 #include "kernels/kernel.h"
+#include "lifeline.h"
 #include "optiondescriptor.h"
-#include "processguard.h"
 #include "procfs.h"
 #include "runoptions.h"
 #include "worker/workerprotocol.h"
@@ -160,6 +160,14 @@ void MpiBackend::launch(const Kernel& kernel, int workers, RunControl& control)
     if (m_taskTimeoutS > 0)
         args << QStringLiteral("--task-timeout") << QString::number(m_taskTimeoutS, 'g', 17);
 
+    // Every rank connects back to ParLab, so that the death of one on any host is seen at once. Without a socket the
+    // ranks go unwatched, and a dead one is known when mpirun reports it.
+    m_lifelines = std::make_unique<lifeline::Listener>();
+    if (m_lifelines->listen())
+        args << QStringLiteral("--lifeline") << m_lifelines->invitation().toArgument();
+    else
+        m_lifelines.reset();
+
     m_job = std::make_unique<ChildProcess>();
     m_failure.clear();
     m_ranks.clear();
@@ -176,10 +184,6 @@ void MpiBackend::launch(const Kernel& kernel, int workers, RunControl& control)
         return m_ranks.size() == workers;
     });
     m_lastLaunchS = double(monotonicNs() - launchedNs) * 1e-9;
-    // Ranks on this machine (another network namespace of it included) are watched directly: mpirun takes a second
-    // or more to notice a dead rank and end the job.
-    for (Rank& rank : m_ranks)
-        rank.watched = procfs::carries(procfs::environment(rank.pid), ProcessGuard::ownerEntry());
 
     // Rank 0's clock against ours. On the same kernel (this machine, or a container or network namespace of it)
     // CLOCK_MONOTONIC is one clock: the offset is 0 exactly. Elsewhere, the shortest of a few round trips through
@@ -286,24 +290,20 @@ void MpiBackend::pump(RunControl& control, const std::function<bool(const Worker
             throw Cancelled();
         }
         // The batch goes to rank 0 as mpirun takes it: a long one must not block this loop (and cancel).
-        pollfd fds[3]
+        std::vector<pollfd> fds
             = { { m_job->stdoutFd(), POLLIN, 0 }, { m_job->stderrFd(), POLLIN, 0 }, { m_job->stdinFd(), POLLOUT, 0 } };
-        ::poll(fds, m_job->wantsToWrite() ? 3 : 2, kPollMs);
+        if (!m_job->wantsToWrite())
+            fds[2].fd = -1;
+        if (m_lifelines)
+            m_lifelines->addPollFds(fds);
+        ::poll(fds.data(), fds.size(), kPollMs);
         m_job->flushStdin();
         m_job->readStderr();
-        // A dead rank ends the job now, not when mpirun has ended the others (which takes it a second or more).
+        if (m_lifelines)
+            takeLifelines(m_lifelines->service(fds.data() + 3, fds.size() - 3));
+        // A rank without a lifeline: mpirun's report of its death, before mpirun has ended the others.
         if (const QString rank = deadRank(m_job->stderrTail(), m_ranks); !rank.isEmpty())
             abandon(QStringLiteral("%1; mpirun (pid %2) ends the job").arg(rank).arg(m_job->pid()));
-        for (int r = 0; r < m_ranks.size(); ++r) {
-            const Rank& rank = m_ranks[r];
-            if (!rank.watched)
-                continue;
-            if (const auto stat = procfs::stat(rank.pid); !stat || stat->gone())
-                abandon(QStringLiteral("rank %1 @ %2 (pid %3) died; the job was ended")
-                            .arg(r)
-                            .arg(rank.host)
-                            .arg(rank.pid));
-        }
         const bool open = m_job->readStdout();
         QByteArray line;
         while (m_job->takeLine(line)) {
@@ -340,6 +340,27 @@ void MpiBackend::pump(RunControl& control, const std::function<bool(const Worker
     }
 }
 
+void MpiBackend::takeLifelines(const QList<lifeline::Listener::Event>& events)
+{
+    for (const lifeline::Listener::Event& event : events) {
+        if (event.kind == lifeline::Listener::Event::Kind::Line) {
+            // Rank 0's last words (a task past its timeout) before it aborts the job.
+            if (const auto message = WorkerProtocol::parse(event.line);
+                message && message->kind == WorkerProtocol::Message::Kind::Fatal)
+                abandon(message->message);
+        } else if (event.kind == lifeline::Listener::Event::Kind::Lost) {
+            const QString who = event.member < m_ranks.size() ? QStringLiteral("rank %1 @ %2 (pid %3)")
+                                                                    .arg(event.member)
+                                                                    .arg(m_ranks[event.member].host)
+                                                                    .arg(m_ranks[event.member].pid)
+                                                              : QStringLiteral("rank %1").arg(event.member);
+            abandon(QStringLiteral("%1 died (its connection to ParLab closed); mpirun (pid %2) ends the job")
+                        .arg(who)
+                        .arg(m_job->pid()));
+        }
+    }
+}
+
 void MpiBackend::abandon(const QString& message)
 {
     // What the job said first (a task past its timeout, a rank that could not start) explains its end best.
@@ -354,6 +375,7 @@ void MpiBackend::dropJob()
     if (m_job)
         m_job->stop();
     m_job.reset();
+    m_lifelines.reset();
     m_ranks.clear();
 }
 
@@ -367,6 +389,7 @@ void MpiBackend::endJob()
     if (!m_job->waitForExit(kExitWaitMs))
         m_job->stop();
     m_job.reset();
+    m_lifelines.reset();
     m_ranks.clear();
 }
 

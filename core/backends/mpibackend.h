@@ -1,6 +1,7 @@
 #pragma once
 
 #include "backend.h"
+#include "lifeline.h"
 
 #include <QJsonObject>
 #include <QStringList>
@@ -53,7 +54,6 @@ public:
         QString host;
         qint64 clockOffsetNs = 0;
         qint64 clockUncertaintyNs = 0;
-        bool watched = false; // a process of this machine carrying ParLab's owner mark, whose death is seen at once
     };
     const QList<Rank>& ranks() const { return m_ranks; }
 
@@ -62,6 +62,8 @@ private:
     // Reads the job's messages into `take` until it returns true. Cancel, the job's end, a protocol error or
     // silence past the task timeout end the job and throw (the first failure the job reported, if any).
     void pump(RunControl& control, const std::function<bool(const WorkerProtocol::Message&)>& take);
+    // A rank's lifeline closed (it died, on whatever host) or rank 0 sent its fatal message on it: the job ends.
+    void takeLifelines(const QList<lifeline::Listener::Event>& events);
     [[noreturn]] void abandon(const QString& message);
     // Ends the job at once (cancel, failure); endJob() lets it finish and exit.
     void dropJob();
@@ -72,6 +74,7 @@ private:
     QStringList m_extraArguments;
     double m_taskTimeoutS = 0;
     std::unique_ptr<ChildProcess> m_job;
+    std::unique_ptr<lifeline::Listener> m_lifelines; // the job's ranks' connections to ParLab
     QString m_jobKernel;
     int m_jobWorkers = 0;
     QList<Rank> m_ranks;

@@ -126,7 +126,7 @@ Result<void> validateSpec(const ExperimentSpec& spec, SpecCheck check)
     for (const QString& id : spec.backends) {
         if (Result<void> known = checkBackendId(id); !known)
             return known;
-        if (check == SpecCheck::RunHere) {
+        if (check != SpecCheck::Recorded) {
             if (const Availability a = BackendRegistry::availability(id, spec.options); !a.available)
                 return fail(QStringLiteral("backend '%1' cannot run here: %2").arg(id, a.reason));
         }
@@ -140,11 +140,11 @@ Result<void> validateSpec(const ExperimentSpec& spec, SpecCheck check)
             return fail(QStringLiteral("workers: ") + inRange.error());
     }
     // This machine's process limits bind a run here, not one recorded elsewhere.
-    if (check == SpecCheck::RunHere) {
+    if (check != SpecCheck::Recorded) {
         const int mostWorkers = *std::max_element(spec.workers.cbegin(), spec.workers.cend());
         for (const QString& id : spec.backends) {
-            if (Result<void> fits
-                = BackendRegistry::checkWorkers(id, mostWorkers, int(spec.inputs.size()), spec.options);
+            if (Result<void> fits = BackendRegistry::checkWorkers(
+                    id, mostWorkers, int(spec.inputs.size()), spec.options, check == SpecCheck::RunHere);
                 !fits)
                 return fits;
         }

@@ -55,9 +55,11 @@ QList<int> defaultWorkerCounts();
 // error, "--workers: 0 is out of range, use 1 to 1024").
 Result<QList<int>> parseWorkerCounts(const QString& text, const QString& label);
 
-// What validateSpec asks of a spec: that it can run here (before a run), or only that it could have run
-// somewhere (a run recorded elsewhere, read from a file: a backend this machine lacks, such as mpi, is fine).
-enum class SpecCheck { RunHere, Recorded };
+// What validateSpec asks of a spec: that it can run here (before a run); the same without looking up the
+// hostfile's hosts, which may wait seconds on a DNS server (on a window's thread: the run's own check, on the
+// runner's thread, looks them up); or only that it could have run somewhere (a run recorded elsewhere, read from
+// a file: a backend this machine lacks, such as mpi, is fine).
+enum class SpecCheck { RunHere, RunHereWithoutLookups, Recorded };
 
 // Everything wrong with the spec that would stop it from running, as one message naming what and where
 // ("workers: 0 is out of range, use 1 to 1024"). Checks names, ranges, the options, every input against the

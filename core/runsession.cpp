@@ -54,7 +54,8 @@ Result<void> RunSession::start(const ExperimentSpec& spec)
     if (m_state != State::Idle)
         return fail(m_state == State::Running ? QStringLiteral("a run is already going: cancel it or wait for its end")
                                               : QStringLiteral("this session has run its experiment: start a new one"));
-    if (Result<void> valid = validateSpec(spec); !valid)
+    // On the caller's thread (a window's): the runner checks again on its own, the hostfile's hosts looked up too.
+    if (Result<void> valid = validateSpec(spec, SpecCheck::RunHereWithoutLookups); !valid)
         return valid;
 
     m_state = State::Running;

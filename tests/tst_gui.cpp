@@ -1,6 +1,7 @@
 // The real window on the offscreen platform, driven as a user drives it: fill the form, press Run, wait,
 // read the table and the charts; cancel; mistype; export; close mid-run; come back to the last session.
 
+#include "backends/mpibackend.h"
 #include "charts/speedupchart.h"
 #include "experimentpanel.h"
 #include "experimentspec.h"
@@ -104,6 +105,7 @@ private Q_SLOTS:
     void init();
     void runFillsTableAndCharts();
     void invalidInputDisablesRun();
+    void hostfileIsCheckedOffTheWindowsThread();
     void cancelStopsFastAndKeepsResults();
     void nextRunShowsOnlyItsOwnResults();
     void exportsWriteValidFiles();
@@ -199,6 +201,55 @@ void TestGui::invalidInputDisablesRun()
     f.workers->setText(QStringLiteral("0,2"));
     QVERIFY(!window.runAction()->isEnabled());
     QVERIFY(window.experimentPanel()->error().contains(QStringLiteral("0 is out of range")));
+}
+
+void TestGui::hostfileIsCheckedOffTheWindowsThread()
+{
+    if (!MpiBackend::availabilityHere().available)
+        QSKIP(qPrintable(MpiBackend::availabilityHere().reason));
+    MainWindow window;
+    window.show();
+    fill(window, QStringLiteral("noop"), QStringLiteral("1,2"), { QStringLiteral("mpi") }, QStringLiteral("2"), 1, 0);
+    QVERIFY(window.runAction()->isEnabled());
+    QTemporaryDir dir;
+    auto write = [&](const QString& name, const QByteArray& text) {
+        QFile file(dir.filePath(name));
+        file.open(QIODevice::WriteOnly);
+        file.write(text);
+        return file.fileName();
+    };
+    auto* hostfile = window.experimentPanel()->findChild<QLineEdit*>(QStringLiteral("hostfile"));
+    auto* check = window.experimentPanel()->findChild<QLabel*>(QStringLiteral("hostfileCheck"));
+    auto* problem = window.experimentPanel()->findChild<QLabel*>(QStringLiteral("problem"));
+    QVERIFY(hostfile && check && problem);
+
+    // A host that does not resolve: found by the check on a pool thread, and then Run is off, the reason shown.
+    hostfile->setText(write(QStringLiteral("bad"), "localhost slots=1\nnosuchhost.invalid slots=1\n"));
+    QTRY_VERIFY_WITH_TIMEOUT(check->text().contains(QStringLiteral("does not resolve")), 30'000);
+    QVERIFY(!window.runAction()->isEnabled());
+    QVERIFY2(problem->text().contains(QStringLiteral("backend 'mpi': %1:2: host 'nosuchhost.invalid' does not "
+                                                     "resolve")
+                                          .arg(hostfile->text())),
+        qPrintable(problem->text()));
+    // Another field edited meanwhile keeps the check's finding (it is not looked up again on this thread).
+    Form f = form(window);
+    f.inputs->selectAll();
+    QTest::keyClicks(f.inputs, QStringLiteral("1,2,3"));
+    QVERIFY(!window.runAction()->isEnabled());
+    // Unticking mpi frees the run from the hostfile.
+    for (int i = 0; i < f.backends->count(); ++i)
+        f.backends->item(i)->setCheckState(
+            f.backends->item(i)->text() == QStringLiteral("threads") ? Qt::Checked : Qt::Unchecked);
+    QVERIFY(window.runAction()->isEnabled());
+    for (int i = 0; i < f.backends->count(); ++i)
+        f.backends->item(i)->setCheckState(
+            f.backends->item(i)->text() == QStringLiteral("mpi") ? Qt::Checked : Qt::Unchecked);
+    QVERIFY(!window.runAction()->isEnabled());
+
+    // A good file: Run comes back once it is checked, the label saying what it gives.
+    hostfile->setText(write(QStringLiteral("good"), "localhost slots=2\n"));
+    QTRY_VERIFY_WITH_TIMEOUT(window.runAction()->isEnabled(), 30'000);
+    QVERIFY2(check->text().contains(QStringLiteral("2 slots")), qPrintable(check->text()));
 }
 
 void TestGui::cancelStopsFastAndKeepsResults()

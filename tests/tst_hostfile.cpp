@@ -6,6 +6,7 @@
 // and are never this machine.
 
 #include "backends/backendregistry.h"
+#include "backends/mpibackend.h"
 #include "experimentspec.h"
 #include "hostfile.h"
 #include "runoptions.h"
@@ -254,6 +255,21 @@ void TestHostfile::runIsRefusedBeforeItStarts()
     spec.workers = { 8 };
     spec.options = options;
     QVERIFY2(validateSpec(spec, SpecCheck::Recorded), qPrintable(validateSpec(spec, SpecCheck::Recorded).error()));
+
+    // The window's check on every edit reads the file but looks up no host (a DNS server may take seconds); the
+    // slots still count, and the run's own check looks the hosts up.
+    options.mpirunArgs.clear();
+    spec.options = options;
+    spec.workers = { 2 };
+    if (MpiBackend::availabilityHere().available) {
+        QVERIFY(!validateSpec(spec, SpecCheck::RunHere));
+        const Result<void> noLookup = validateSpec(spec, SpecCheck::RunHereWithoutLookups);
+        QVERIFY2(noLookup, qPrintable(noLookup.error()));
+        spec.workers = { 6 };
+        QVERIFY(!validateSpec(spec, SpecCheck::RunHereWithoutLookups));
+    }
+    QVERIFY(!BackendRegistry::checkWorkers(QStringLiteral("mpi"), 6, 8, options, false));
+    QVERIFY(BackendRegistry::checkWorkers(QStringLiteral("mpi"), 2, 8, options, false));
 }
 
 QTEST_GUILESS_MAIN(TestHostfile)

@@ -387,6 +387,7 @@ bool ExperimentPanel::checkHostfile(const OptionEditor& editor)
         QString text;
     };
     const quint64 generation = ++m_hostfileCheck;
+    m_hostfileProblem.clear(); // until this check says otherwise
     const QString path = editorValue(*editor.descriptor, editor.widget).toString();
     QLabel* label = editor.check;
     auto show = [label](const Outcome& outcome) {
@@ -403,7 +404,9 @@ bool ExperimentPanel::checkHostfile(const OptionEditor& editor)
         watcher->deleteLater();
         if (generation != m_hostfileCheck)
             return; // the field changed since: a newer check is on its way
-        show(watcher->result());
+        const Outcome outcome = watcher->result();
+        show(outcome);
+        m_hostfileProblem = outcome.ok ? QString() : outcome.text;
         revalidate();
     });
     watcher->setFuture(QtConcurrent::run([path] {
@@ -479,7 +482,16 @@ void ExperimentPanel::revalidate()
     if (error.isEmpty())
         error = workersError;
     if (error.isEmpty())
-        error = validateSpec(spec()).error();
+        error = validateSpec(spec(), SpecCheck::RunHereWithoutLookups).error();
+    // The hostfile's hosts, looked up off this thread (checkHostfile), bind the backends that use it.
+    if (error.isEmpty() && !m_hostfileProblem.isEmpty()) {
+        for (const QString& id : BackendRegistry::idsUsing(Option::Hostfile)) {
+            if (checkedBackends().contains(id)) {
+                error = tr("backend '%1': %2").arg(id, m_hostfileProblem);
+                break;
+            }
+        }
+    }
 
     m_problem->setText(error.isEmpty() ? QString() : QStringLiteral("⚠ ") + error);
     m_problem->setStyleSheet(error.isEmpty() ? QString() : QStringLiteral("color: #e0484f;"));

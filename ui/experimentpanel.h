@@ -79,6 +79,7 @@ private:
     QLabel* m_problem = nullptr;
     QString m_error;
     quint64 m_hostfileCheck = 0; // the latest hostfile check started
+    QString m_hostfileProblem; // what the latest finished check of the hostfile found wrong (its hosts resolved)
 };
 
 } // namespace parlab

@@ -353,7 +353,7 @@ void MainWindow::startLesson(const QString& lessonId, const ExperimentSpec& spec
 {
     if (m_running)
         return;
-    if (const Result<void> valid = validateSpec(spec); !valid) {
+    if (const Result<void> valid = validateSpec(spec, SpecCheck::RunHereWithoutLookups); !valid) {
         m_status->setText(tr("Lesson cannot run: %1").arg(valid.error()));
         return;
     }

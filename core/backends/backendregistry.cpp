@@ -81,14 +81,16 @@ Result<void> BackendRegistry::checkKernel(const QString& id, const Kernel& kerne
     return facts && facts->checkKernel ? facts->checkKernel(id, kernel, options) : Result<void>();
 }
 
-Result<void> BackendRegistry::checkWorkers(const QString& id, int workers, int inputs, const RunOptions& options)
+Result<void> BackendRegistry::checkWorkers(
+    const QString& id, int workers, int inputs, const RunOptions& options, bool resolveHosts)
 {
     const BackendFacts* facts = find(id);
     if (!facts || facts->footprint.processes <= 0 || !facts->usesWorkers)
         return {};
     if (facts->options.contains(Option::Hostfile) && !options.hostfile.isEmpty()) {
         // Ranks go to the hosts of the hostfile, not this machine: the file decides where they fit.
-        const Result<Hostfile> hosts = Hostfile::check(options.hostfile);
+        const Result<Hostfile> hosts
+            = resolveHosts ? Hostfile::check(options.hostfile) : Hostfile::read(options.hostfile);
         if (!hosts)
             return fail(QStringLiteral("backend '%1': %2").arg(id, hosts.error()));
         if (Result<void> fits = hosts->fits(workers, options.mpirunArgs); !fits)

@@ -73,8 +73,10 @@ Result<void> checkKernel(const QString& id, const Kernel& kernel, const RunOptio
 // behind it), when it cannot: ProcessLimits::cap of its footprint. Ranks on the hosts of a hostfile are not
 // capped by this machine but by the file (Hostfile::check, then fits): one that cannot be read, is malformed or
 // names a host that does not resolve, or too few slots for `workers` without --oversubscribe, is refused with
-// the file and line named. Resolving hosts may block while a DNS server answers.
-Result<void> checkWorkers(const QString& id, int workers, int inputs, const RunOptions& options);
+// the file and line named. Resolving hosts may block while a DNS server answers: with `resolveHosts` false the
+// file is only read (the window checks on every edit, and resolves the hosts off its thread).
+Result<void> checkWorkers(
+    const QString& id, int workers, int inputs, const RunOptions& options, bool resolveHosts = true);
 // The backends whose facts list `option`, in registry order.
 QStringList idsUsing(Option option);
 // nullptr for an unknown id.

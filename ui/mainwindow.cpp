@@ -21,6 +21,7 @@
 #include "lessons/lessonpanel.h"
 #include "models/resultsmodel.h"
 #include "presets.h"
+#include "queuedcall.h"
 #include "runsession.h"
 #include "timeline/timelinepanel.h"
 #include "timeline/timelineview.h"
@@ -251,14 +252,11 @@ MainWindow::~MainWindow()
     // Store them, close, then stop the thread. The writer is deleted here once its thread says it is closed,
     // through a future: an order ThreadSanitizer sees, where QThread::wait() on a thread already ended is not.
     std::promise<void> closed;
-    QMetaObject::invokeMethod(
-        m_historyAnchor,
-        [writer = m_writer.get(), &closed] {
-            writer->close();
-            closed.set_value();
-            QThread::currentThread()->quit();
-        },
-        Qt::QueuedConnection);
+    postCall(m_historyAnchor, [writer = m_writer.get(), &closed] {
+        writer->close();
+        closed.set_value();
+        QThread::currentThread()->quit();
+    });
     closed.get_future().wait();
     m_historyThread.wait();
     delete m_historyAnchor;

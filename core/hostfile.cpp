@@ -302,6 +302,11 @@ Result<void> Hostfile::fits(int ranks, const QString& mpirunArgs) const
                     .arg(slots));
 }
 
+bool Hostfile::inSlurmAllocation()
+{
+    return !qEnvironmentVariableIsEmpty("SLURM_JOB_ID");
+}
+
 bool Hostfile::oversubscribes(const QStringList& mpirunArgs)
 {
     for (qsizetype i = 0; i < mpirunArgs.size(); ++i) {

@@ -65,6 +65,9 @@ public:
     // Whether mpirun arguments let ranks outnumber slots (--oversubscribe, or a --map-by policy with
     // :OVERSUBSCRIBE).
     static bool oversubscribes(const QStringList& mpirunArgs);
+    // Whether this process runs inside a Slurm allocation (SLURM_JOB_ID is set): mpirun then takes its hosts and
+    // slots from the allocation, as from a hostfile, and refuses more ranks than it gives.
+    static bool inSlurmAllocation();
 
 private:
     QString m_name;

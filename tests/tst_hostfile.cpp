@@ -13,8 +13,10 @@
 
 #include <QFile>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 
 using parlab::Hostfile;
 using parlab::HostfileHost;
@@ -33,6 +35,7 @@ private Q_SLOTS:
     void oversubscribeIsFoundInMpirunArguments_data();
     void oversubscribeIsFoundInMpirunArguments();
     void runIsRefusedBeforeItStarts();
+    void slurmAllocationGivesTheSlots();
 };
 
 namespace {
@@ -270,6 +273,24 @@ void TestHostfile::runIsRefusedBeforeItStarts()
     }
     QVERIFY(!BackendRegistry::checkWorkers(QStringLiteral("mpi"), 6, 8, options, false));
     QVERIFY(BackendRegistry::checkWorkers(QStringLiteral("mpi"), 2, 8, options, false));
+}
+
+void TestHostfile::slurmAllocationGivesTheSlots()
+{
+    using namespace parlab;
+    const int cores = QThread::idealThreadCount();
+    MpiBackend mpi;
+    mpi.configure(RunOptions());
+    // On one machine, more ranks than cores share them; in an allocation mpirun keeps to its slots.
+    QVERIFY(mpi.mpirunArguments(cores + 1).contains(QStringLiteral("--oversubscribe")));
+    QVERIFY(!BackendRegistry::checkWorkers(QStringLiteral("mpi"), 100000, 8, RunOptions()));
+    qputenv("SLURM_JOB_ID", "4242");
+    const auto unset = qScopeGuard([] { qunsetenv("SLURM_JOB_ID"); });
+    QVERIFY(Hostfile::inSlurmAllocation());
+    QVERIFY(!mpi.mpirunArguments(cores + 1).contains(QStringLiteral("--oversubscribe")));
+    // Its nodes, not this machine's limits, decide how many ranks fit (mpirun refuses what they cannot take).
+    QVERIFY(BackendRegistry::checkWorkers(QStringLiteral("mpi"), 100000, 8, RunOptions()));
+    QVERIFY(!BackendRegistry::checkWorkers(QStringLiteral("processes"), 100000, 100000, RunOptions()));
 }
 
 QTEST_GUILESS_MAIN(TestHostfile)

@@ -97,6 +97,9 @@ Result<void> BackendRegistry::checkWorkers(
             return fail(QStringLiteral("backend '%1': %2").arg(id, fits.error()));
         return {};
     }
+    // In a Slurm allocation the ranks go to its nodes, which mpirun knows and this machine does not.
+    if (facts->options.contains(Option::Hostfile) && Hostfile::inSlurmAllocation())
+        return {};
     const int started = facts->footprint.onePerInput ? std::min(workers, std::max(inputs, 1)) : workers;
     const ProcessLimits::Cap cap = ProcessLimits::cap(facts->footprint);
     if (started <= cap.workers)

@@ -3,6 +3,7 @@
 #include "childprocess.h"
 #include "clock.h"
 #include "context.h"
+#include "hostfile.h"
 #include "installlayout.h"
 #include "kernels/kernel.h"
 #include "lifeline.h"
@@ -110,9 +111,11 @@ QStringList MpiBackend::mpirunArguments(int workers) const
     if (::geteuid() == 0)
         args << QStringLiteral("--allow-run-as-root");
     args << QStringLiteral("--bind-to") << QStringLiteral("none");
+    // On one machine, more ranks than cores share them, as the other backends' workers do; the hosts of a hostfile
+    // or a Slurm allocation give the slots, which mpirun keeps to unless the user's arguments say otherwise.
     if (!m_hostfile.isEmpty())
         args << QStringLiteral("--hostfile") << m_hostfile;
-    else if (workers > QThread::idealThreadCount())
+    else if (workers > QThread::idealThreadCount() && !Hostfile::inSlurmAllocation())
         args << QStringLiteral("--oversubscribe");
     args << m_extraArguments;
     args << QStringLiteral("-np") << QString::number(workers);

@@ -16,6 +16,7 @@
 #include "runner.h"
 #include "runresult.h"
 #include "stats/analysis.h"
+#include "stats/scaling.h"
 #include "taskspan.h"
 #include "testsupport.h"
 #include "unknown.h"
@@ -228,6 +229,7 @@ private Q_SLOTS:
     void coreSpeedsAreRangeChecked();
     void csvHasOneRowPerSample();
     void markdownAndTextShowTheSameRows();
+    void amdahlFitOutsideAFractionIsNoFit();
     void notesNameLockHandOversAndInterpreters();
     void traceHasEveryTaskOnItsWorkersTrack();
     void traceNestsLockStatesInsideTasks();
@@ -565,6 +567,30 @@ void TestExports::markdownAndTextShowTheSameRows()
     QVERIFY(row->contains(QStringLiteral("1.82x")));
     QVERIFY(row->contains(QStringLiteral("91%")));
     QVERIFY(text.contains(QStringLiteral("Amdahl fit: threads behaves as if 10% of its work were serial")));
+}
+
+void TestExports::amdahlFitOutsideAFractionIsNoFit()
+{
+    // Seen in 0.1's report: "serial fraction 171%" for a backend that only ever slowed down. Speedups of 0.5 at
+    // 2 and 0.4 at 4 workers fit f > 1; 2.5 at 2 workers fits f < 0.
+    RunResult r = sampleResult();
+    r.amdahlSerialFraction.clear();
+    r.amdahlSerialFraction.insert(QStringLiteral("threads"), Scaling::amdahlSerialFraction({ { 2, 0.5 }, { 4, 0.4 } }));
+    r.amdahlSerialFraction.insert(QStringLiteral("processes"), Scaling::amdahlSerialFraction({ { 2, 2.5 } }));
+    r.amdahlSerialFraction.insert(QStringLiteral("qtconcurrent"), Scaling::amdahlSerialFraction({ { 2, 1.6 } }));
+    QVERIFY(r.amdahlSerialFraction.value(QStringLiteral("threads")) > 1);
+    QVERIFY(r.amdahlSerialFraction.value(QStringLiteral("processes")) < 0);
+    const QString text = Report::toText(r);
+    QVERIFY2(text.contains(QStringLiteral("Amdahl fit: threads has no Amdahl fit: it ran slower than its baseline")),
+        qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("Amdahl fit: processes has no Amdahl fit: it sped up more than its workers")),
+        qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("Amdahl fit: qtconcurrent behaves as if 25% of its work were serial")),
+        qPrintable(text));
+    QVERIFY(!text.contains(QStringLiteral("behaves as if 0% of")));
+    const QString html = QString::fromUtf8(HtmlReport::toHtml(r));
+    QVERIFY(html.contains(QStringLiteral("none (see below)")));
+    QVERIFY(!html.contains(QStringLiteral(">0%<")));
 }
 
 void TestExports::notesNameLockHandOversAndInterpreters()

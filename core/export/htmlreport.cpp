@@ -251,7 +251,8 @@ QString boundsSection(const RunResult& result)
             QStringList row {
                 QStringLiteral("<span class=\"swatch %1\"></span>").arg(SvgCharts::seriesClass(result, it.key()))
                     + escape(it.key()),
-                escape(Format::percent(std::max(0.0, it.value())))
+                escape(
+                    Report::amdahlFits(it.value()) ? Format::percent(it.value()) : QStringLiteral("none (see below)"))
             };
             QStringList karpFlatt;
             for (const Measurement& m : result.measurements) {

@@ -187,9 +187,25 @@ QStringList Report::notes(const RunResult& result)
     for (auto it = byRuntime.cbegin(); it != byRuntime.cend(); ++it)
         notes << QStringLiteral("%1 ran on %2").arg(it.value().join(QStringLiteral(", ")), it.key());
     for (auto it = result.amdahlSerialFraction.cbegin(); it != result.amdahlSerialFraction.cend(); ++it)
-        notes << QStringLiteral("Amdahl fit: %1 behaves as if %2 of its work were serial")
-                     .arg(it.key(), Format::percent(std::max(0.0, it.value())));
+        notes << QStringLiteral("Amdahl fit: %1 %2").arg(it.key(), amdahlFit(it.value()));
     return notes;
+}
+
+QString Report::amdahlFit(double serialFraction)
+{
+    if (amdahlFits(serialFraction))
+        return QStringLiteral("behaves as if %1 of its work were serial").arg(Format::percent(serialFraction));
+    // 1/S = f + (1 - f)/p: f above 1 means speedups below 1, f below 0 speedups above p.
+    return QStringLiteral("has no Amdahl fit: it %1 (a fitted serial fraction of %2 is no fraction)")
+        .arg(serialFraction > 1 ? QStringLiteral("ran slower than its baseline")
+                                : QStringLiteral("sped up more than its workers, superlinearly"),
+            Format::percent(serialFraction));
+}
+
+bool Report::amdahlFits(double serialFraction)
+{
+    // A fraction is 0-100%: beyond, the speedups do not have Amdahl's shape.
+    return serialFraction >= 0 && serialFraction <= 1;
 }
 
 QString Report::alignedText(const Table& table)

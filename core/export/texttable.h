@@ -27,6 +27,10 @@ Table losses(const RunResult& result);
 // hosts, mpirun's launch): "mpi x3: 3 ranks on 3 hosts (a, b, c); its launch took 412 ms, once,
 // apart from the repeats' times". Empty otherwise.
 QString placement(const Measurement& m);
+// What the Amdahl fit of `backend` says: "behaves as if 12% of its work were serial", or, for a fitted fraction
+// outside 0-100% (speedups below 1, or above the worker count), why no serial fraction describes it.
+QString amdahlFit(double serialFraction);
+bool amdahlFits(double serialFraction);
 // Bounds and scaling fits, one sentence each; a line per measurement that lost more than 10%.
 QStringList notes(const RunResult& result);
 // Aligned columns for a terminal; with `explain`, the whole losses table too (parlab run --explain).

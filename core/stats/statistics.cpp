@@ -45,11 +45,12 @@ QList<double> zScores(const QList<double>& samples, double median, double mad)
     return scores;
 }
 
-QList<int> outliersOf(const QList<double>& scores)
+QList<int> outliersOf(const QList<double>& samples, const QList<double>& scores, double median)
 {
     QList<int> result;
     for (int i = 0; i < scores.size(); ++i) {
-        if (std::abs(scores[i]) > Statistics::kOutlierThreshold)
+        if (std::abs(scores[i]) > Statistics::kOutlierThreshold
+            && std::abs(samples[i] - median) >= Statistics::kOutlierFloor * std::abs(median))
             result.append(i);
     }
     return result;
@@ -105,7 +106,7 @@ QList<double> Statistics::modifiedZScores(const QList<double>& samples)
 
 QList<int> Statistics::outliers(const QList<double>& samples)
 {
-    return outliersOf(modifiedZScores(samples));
+    return samples.isEmpty() ? QList<int>() : outliersOf(samples, modifiedZScores(samples), median(samples));
 }
 
 SampleStats Statistics::describe(const QList<double>& samples)
@@ -122,7 +123,7 @@ SampleStats Statistics::describe(const QList<double>& samples)
     s.min = *lo;
     s.max = *hi;
     s.cv = s.mean > 0 ? s.stddev / s.mean : kUnknown;
-    s.outliers = outliersOf(zScores(samples, s.median, s.mad));
+    s.outliers = outliersOf(samples, zScores(samples, s.median, s.mad), s.median);
     return s;
 }
 

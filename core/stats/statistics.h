@@ -20,6 +20,10 @@ double quantile(QList<double> samples, double q);
 // scores infinity (it is an outlier among identical values) and one on it scores 0.
 QList<double> modifiedZScores(const QList<double>& samples);
 inline constexpr double kOutlierThreshold = 10.0;
+// An outlier is also this far from the median, relatively: repeats of a steady kernel (a sleep) cluster so tightly
+// that one 0.5% off scores far above the threshold, and is no outlier a person would care about.
+inline constexpr double kOutlierFloor = 0.05;
+// The samples scoring above kOutlierThreshold and at least kOutlierFloor of the median away from it.
 QList<int> outliers(const QList<double>& samples);
 
 SampleStats describe(const QList<double>& samples);

@@ -128,6 +128,7 @@ private Q_SLOTS:
     void experimentNamesWhatExists();
     void verdicts_data();
     void verdicts();
+    void noiseDoesNotOverruleAClearInterval();
     void verdictTextNamesLessonAndNumbers();
     void brokenLessonFileNamesField_data();
     void brokenLessonFileNamesField();
@@ -549,6 +550,19 @@ void TestLessons::verdicts()
         QVERIFY2(v.why.isEmpty(), qPrintable(shown));
     if (v.outcome == Outcome::Contradicted || v.outcome == Outcome::Inconclusive)
         QVERIFY2(!v.why.isEmpty(), qPrintable(shown)); // a verdict against the claim always says why
+}
+
+void TestLessons::noiseDoesNotOverruleAClearInterval()
+{
+    // 0.1: "1.74x cannot be told apart from 1.15" beside its own 95% interval of 1.24-2.38. Noisy wall times
+    // (20%), but the interval, which weighed them, lies wholly above the threshold: the verdict follows it.
+    const RunResult r = with(resultOf(QStringLiteral("gil-threads")),
+        { sequential(), measured(QStringLiteral("threads"), 2, 0.146, 1.92, 1.88, 1.95),
+            measured(QStringLiteral("gil-threads"), 2, 0.17, 1.74, 1.24, 2.38, 0.20) });
+    const LessonVerdict v = Lessons::find(QStringLiteral("gil-threads"))->verdict(r);
+    QCOMPARE(v.outcome, Outcome::Contradicted);
+    QVERIFY2(!v.why.contains(QStringLiteral("cannot be told apart")), qPrintable(v.why));
+    QVERIFY2(v.text.contains(QStringLiteral("1.74x at 2 workers (95% CI 1.24–2.38)")), qPrintable(v.text));
 }
 
 void TestLessons::verdictTextNamesLessonAndNumbers()

@@ -11,6 +11,23 @@ const Measurement* RunResult::find(const QString& backend, int workers) const
     return nullptr;
 }
 
+QString RunResult::keptSummary() const
+{
+    int kept = 0, measured = 0;
+    for (const Measurement& m : measurements) {
+        kept += int(m.samplesS.size());
+        measured += m.samplesS.isEmpty() ? 0 : 1;
+    }
+    const int planned = spec.repeats * int(measurements.size());
+    return QStringLiteral("%1 timed %2 of %3, in %4 of %5 %6")
+        .arg(kept)
+        .arg(kept == 1 ? QStringLiteral("repeat") : QStringLiteral("repeats"))
+        .arg(planned)
+        .arg(measured)
+        .arg(measurements.size())
+        .arg(measurements.size() == 1 ? QStringLiteral("measurement") : QStringLiteral("measurements"));
+}
+
 int RunResult::failedRuns() const
 {
     int failed = 0;

@@ -41,6 +41,9 @@ struct RunResult {
 
     bool succeeded() const { return !cancelled && error.isEmpty() && failedRuns() == 0; }
     int failedRuns() const;
+    // What a cancelled or failed run kept, in the units its table shows: "2 timed repeats of 30, in 1 of 6
+    // measurements" (warm-ups are never kept, so they are not counted).
+    QString keptSummary() const;
     const Measurement* find(const QString& backend, int workers) const;
 };
 

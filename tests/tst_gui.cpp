@@ -256,9 +256,9 @@ void TestGui::cancelStopsFastAndKeepsResults()
 {
     MainWindow window;
     window.show();
-    // 30 ms tasks, many repeats: a few rounds land, then Esc.
+    // 30 ms tasks, many repeats after a warm-up: a few rounds land, then Esc.
     fill(window, QStringLiteral("spin"), QStringLiteral("30x2"),
-        { QStringLiteral("sequential"), QStringLiteral("threads") }, QStringLiteral("2"), 500, 0);
+        { QStringLiteral("sequential"), QStringLiteral("threads") }, QStringLiteral("2"), 500, 1);
     window.activateWindow();
     QVERIFY(QTest::qWaitForWindowActive(&window));
     QSignalSpy ended(&window, &MainWindow::runEnded);
@@ -274,6 +274,14 @@ void TestGui::cancelStopsFastAndKeepsResults()
     QCOMPARE(window.resultsView()->model()->rowCount(), 2); // still on screen
     QVERIFY(!window.result().measurements.first().samplesS.isEmpty());
     QVERIFY(window.findChild<QLabel*>(QStringLiteral("warnings"))->text().contains(QStringLiteral("cancelled")));
+    // The status counts what the table shows: its samples, of the timed repeats planned (warm-ups are not kept).
+    QAbstractItemModel* table = window.resultsView()->model();
+    const int samples = table->index(0, ResultsModel::Samples).data(ResultsModel::SortRole).toInt()
+        + table->index(1, ResultsModel::Samples).data(ResultsModel::SortRole).toInt();
+    const QString status = window.findChild<QLabel*>(QStringLiteral("status"))->text();
+    QVERIFY2(status.startsWith(QStringLiteral("Cancelled: kept %1 timed repeat").arg(samples)), qPrintable(status));
+    QVERIFY2(status.contains(QStringLiteral(" of 1000, in ")), qPrintable(status));
+    QVERIFY2(status.endsWith(QStringLiteral(" of 2 measurements")), qPrintable(status));
     QTemporaryDir dir;
     QCOMPARE(window.exportData(dir.filePath(QStringLiteral("partial.json"))).error(), QString()); // and exportable
     QVERIFY(window.runAction()->isEnabled());

@@ -495,8 +495,7 @@ void MainWindow::onFinished(const RunResult& result)
     if (!result.error.isEmpty())
         m_status->setText(tr("Failed: %1").arg(result.error));
     else if (result.cancelled)
-        m_status->setText(
-            tr("Cancelled: %1 of %2 measurements kept").arg(result.completedRuns).arg(result.plannedRuns));
+        m_status->setText(tr("Cancelled: kept %1").arg(result.keptSummary()));
     else if (result.failedRuns() > 0)
         m_status->setText(tr("Finished with %n failed measurement(s): see the warnings", nullptr, result.failedRuns()));
     else

@@ -275,7 +275,7 @@ int runCommand(const QStringList& arguments)
                          .arg(result.failedRuns() == 1 ? QString() : QStringLiteral("s")));
             code = ExitRunFailed;
         } else if (result.cancelled) {
-            printErr(QStringLiteral("parlab run: cancelled; the results above are what was measured before\n"));
+            printErr(QStringLiteral("parlab run: cancelled; kept %1, shown above\n").arg(result.keptSummary()));
             code = ExitCancelled;
         }
         if (session.savedRunId() >= 0)

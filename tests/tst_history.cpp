@@ -384,6 +384,7 @@ private Q_SLOTS:
     void mannWhitneyNormalApproximation();
     void mannWhitneyEdgeCases();
     void compareVerdicts();
+    void compareRefusesDifferentWorkAndNamesABusyMachine();
 
     void jsonImportRoundTrip();
     void jsonImportErrorsNameTheField();
@@ -541,6 +542,49 @@ void TestHistory::compareVerdicts()
     add(a, QStringLiteral("threads"), 8, { 0.30, 0.31, 0.32, 0.33, 0.34 });
     add(b, QStringLiteral("threads"), 8, { 0.40, 0.41, 0.42, 0.43, 0.44 });
     QCOMPARE(compareRuns(a, b).overall, Verdict::Mixed);
+}
+
+void TestHistory::compareRefusesDifferentWorkAndNamesABusyMachine()
+{
+    // 0.1 said "B is faster on 3 of 3 combinations", green, comparing fib 38..33 with fib 34x8.
+    RunResult a, b;
+    a.spec.kernel = b.spec.kernel = QStringLiteral("fib");
+    a.spec.inputs = { 38, 37, 36, 35, 34, 33 };
+    b.spec.inputs = QList<qint64>(8, 34);
+    a.measurements.append(testsupport::measurement(QStringLiteral("threads"), 2, { 0.60, 0.61, 0.62, 0.63, 0.64 }));
+    b.measurements.append(testsupport::measurement(QStringLiteral("threads"), 2, { 0.30, 0.31, 0.32, 0.33, 0.34 }));
+    Comparison c = compareRuns(a, b);
+    QVERIFY(!c.comparable());
+    QCOMPARE(c.overall, Verdict::NotComparable);
+    QCOMPARE(c.rows.size(), 1);
+    QCOMPARE(c.rows[0].verdict, Verdict::NotComparable);
+    QCOMPARE(c.faster, 0);
+    QVERIFY(std::isfinite(c.rows[0].ratio)); // the figures stay for whoever wants them
+    QCOMPARE(c.differences,
+        QStringList { QStringLiteral("inputs: 38,37,36,35,34,33 in A, 34,34,34,34,34,34,… (8 inputs) in B") });
+    QVERIFY2(c.summary.startsWith(QStringLiteral("not comparable: the runs measured different work (inputs: ")),
+        qPrintable(c.summary));
+    QCOMPARE(verdictName(c.overall), QStringLiteral("not comparable"));
+
+    // Another kernel, or the same kernel set otherwise, is other work too.
+    b.spec.inputs = a.spec.inputs;
+    QVERIFY(compareRuns(a, b).comparable());
+    b.spec.kernel = QStringLiteral("spin");
+    QCOMPARE(compareRuns(a, b).differences, QStringList { QStringLiteral("kernel: fib in A, spin in B") });
+    b.spec.kernel = a.spec.kernel = QStringLiteral("spin");
+    a.spec.options.kernelSettings.insert(QStringLiteral("spin_unit"), QStringLiteral("ms"));
+    QCOMPARE(
+        compareRuns(a, b).differences, QStringList { QStringLiteral("spin setting spin_unit: ms in A, unset in B") });
+
+    // The same work: a verdict, with the busy machine of either run named beside it.
+    a.spec.options.kernelSettings.clear();
+    b.environment.logicalCores = 2;
+    b.environment.loadAverage = 3.1;
+    c = compareRuns(a, b);
+    QCOMPARE(c.overall, Verdict::Faster);
+    QCOMPARE(c.cautions,
+        QStringList { QStringLiteral("B ran on a busy machine (load average 3.10 on 2 logical cores at the start): "
+                                     "its times may be slower than the work") });
 }
 
 void TestHistory::jsonImportRoundTrip()
@@ -1311,6 +1355,20 @@ void TestHistory::migratesASchema1History()
                 QVERIFY2(superlinear && superlinear->speedup > superlinear->workers, qPrintable(w.toString()));
             }
             got.insert(QStringLiteral("warnings"), warnings);
+            // And a third: a cancelled or failed run's warning counts what it kept in the table's units (0.1 counted
+            // warm-ups and repeats as measurements); the old wording is not kept beside it.
+            QJsonArray expectedWarnings;
+            for (const auto& w : expected.value(QStringLiteral("warnings")).toArray()) {
+                if (!isEarlierWording(w.toString()))
+                    expectedWarnings.append(w);
+                else if (w.toString().startsWith(QStringLiteral("the run was cancelled")))
+                    expectedWarnings.append(QStringLiteral("the run was cancelled: it kept %1; the figures are partial")
+                                                .arg(loaded->keptSummary()));
+                else
+                    expectedWarnings.append(
+                        QStringLiteral("the run failed, having kept %1: %2").arg(loaded->keptSummary(), loaded->error));
+            }
+            expected.insert(QStringLiteral("warnings"), expectedWarnings);
             const QString differs = difference(got, expected, run);
             QVERIFY2(differs.isEmpty(), qPrintable(differs));
             // The list's best speedup is the one the run shows (0.1's list could disagree for an unfinished run).
@@ -1612,6 +1670,36 @@ void TestHistory::cliImportAndCompare()
     const QJsonObject cmp = json(out.out).object();
     QCOMPARE(cmp.value(QStringLiteral("overall")).toString(), QStringLiteral("no change"));
     QCOMPARE(cmp.value(QStringLiteral("geometric_mean_ratio")).toDouble(), 1.0);
+    QVERIFY(cmp.value(QStringLiteral("comparable")).toBool());
+    // The same samples for other inputs: other work, not comparable; --strict makes that exit 2.
+    {
+        RunResult other = r;
+        other.spec.inputs.append(other.spec.inputs.first());
+        const QString otherFile = dir.filePath(QStringLiteral("other.json"));
+        QFile f(otherFile);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(JsonExport::toJson(other));
+        f.close();
+        QCOMPARE(
+            runParlab(QStringList { QStringLiteral("history"), QStringLiteral("import"), otherFile } + dbArg).code, 0);
+    }
+    out = runParlab(
+        QStringList { QStringLiteral("history"), QStringLiteral("compare"), QStringLiteral("1"), QStringLiteral("3") }
+        + dbArg);
+    QCOMPARE(out.code, 0);
+    QVERIFY2(out.out.contains(QStringLiteral("differs: inputs: ")), qPrintable(out.out));
+    QVERIFY2(out.out.contains(QStringLiteral("not comparable: the runs measured different work")), qPrintable(out.out));
+    QVERIFY(!out.out.contains(QStringLiteral("B is faster")));
+    out = runParlab(QStringList { QStringLiteral("history"), QStringLiteral("compare"), QStringLiteral("1"),
+                        QStringLiteral("3"), QStringLiteral("--strict") }
+        + dbArg);
+    QCOMPARE(out.code, 2);
+    QVERIFY2(out.err.contains(QStringLiteral("runs 1 and 3 are not comparable (--strict)")), qPrintable(out.err));
+    QCOMPARE(runParlab(QStringList { QStringLiteral("history"), QStringLiteral("compare"), QStringLiteral("1"),
+                           QStringLiteral("2"), QStringLiteral("--strict") }
+                 + dbArg)
+                 .code,
+        0);
 
     // An export of the import is the file again (what the schema carries).
     out = runParlab(QStringList { QStringLiteral("history"), QStringLiteral("export"), QStringLiteral("1") } + dbArg);

@@ -50,6 +50,7 @@ private Q_SLOTS:
     void bootstrapKnownCase();
     void bootstrapAgainstExactDistribution();
     void liveAnalysisMatchesFullAnalysis();
+    void oversubscriptionWarnsOnlyWorkThatKeepsCoresBusy();
 
     void amdahlSpeedup();
     void amdahlRecoversSerialFraction_data();
@@ -260,6 +261,12 @@ void TestStatistics::outliers_data()
     QTest::newRow("zero MAD") << QList<double> { 5, 5, 5, 5, 6 } << QList<int> { 4 };
     QTest::newRow("zero MAD, below") << QList<double> { 4, 5, 5, 5 } << QList<int> { 0 };
     QTest::newRow("all equal") << QList<double> { 3, 3, 3 } << QList<int> {};
+    // Sleeps of 100 ms: MAD 0.05 ms, so 100.9 scores 12 but is 0.9% off the median: under kOutlierFloor, kept.
+    // 105.1 is 5.1% off: flagged.
+    QTest::newRow("tight cluster, 0.9% off")
+        << QList<double> { 100, 100.05, 99.95, 100, 100.1, 100.9 } << QList<int> {};
+    QTest::newRow("tight cluster, 5.1% off")
+        << QList<double> { 100, 100.05, 99.95, 100, 100.1, 105.1 } << QList<int> { 5 };
     QTest::newRow("one sample") << QList<double> { 3 } << QList<int> {};
 }
 
@@ -456,6 +463,34 @@ void TestStatistics::bootstrapAgainstExactDistribution()
     QVERIFY2(
         below(ci.high, false) <= 0.975 + tolerance && below(ci.high, true) >= 0.975 - tolerance, qPrintable(where));
     QVERIFY2(ci.low < ci.high, qPrintable(where)); // an interval, not a point: the data vary
+}
+
+void TestStatistics::oversubscriptionWarnsOnlyWorkThatKeepsCoresBusy()
+{
+    // 0.1 printed "threads x4: oversubscribed: CPU-bound speedup cannot exceed 2" beside the I/O lesson's 15.9x.
+    auto warnings = [](double cpuPerRepeat) {
+        RunResult r;
+        r.spec.kernel = QStringLiteral("sleep");
+        r.spec.repeats = 3;
+        r.environment.logicalCores = 2;
+        Measurement sequential;
+        sequential.backend = QStringLiteral("sequential");
+        sequential.samplesS = sequential.cpuS = { 0.8, 0.8, 0.8 };
+        r.measurements.append(sequential);
+        Measurement threads;
+        threads.backend = QStringLiteral("threads");
+        threads.workers = 4;
+        threads.samplesS = { 0.2, 0.2, 0.2 };
+        threads.cpuS = { cpuPerRepeat, cpuPerRepeat, cpuPerRepeat };
+        r.measurements.append(threads);
+        analyse(r, Intervals::Skip);
+        return r.warnings.join(QLatin1Char('\n'));
+    };
+    // Waiting: 2 ms of CPU in 0.2 s on 2 cores is 0.5% of them.
+    QVERIFY2(!warnings(0.002).contains(QStringLiteral("oversubscribed")), qPrintable(warnings(0.002)));
+    // Computing: 0.4 s of CPU in 0.2 s is both cores, all the time.
+    QVERIFY2(warnings(0.4).contains(QStringLiteral("threads x4: 4 workers on 2 logical cores is oversubscribed")),
+        qPrintable(warnings(0.4)));
 }
 
 void TestStatistics::liveAnalysisMatchesFullAnalysis()

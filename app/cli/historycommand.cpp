@@ -33,7 +33,9 @@ Actions:
   list                 every run, newest first: id, date, status, kernel, inputs, backends, best speedup, name
   show ID              one run's results (as `parlab run` prints them), with status, name and note
   compare A B          B against A per backend x workers: ratio of medians B/A, Mann-Whitney U p-value and a
-                       verdict (faster / slower beyond 1% noise with p < 0.05, no change within 1%, inconclusive)
+                       verdict (faster / slower beyond 1% noise with p < 0.05, no change within 1%, inconclusive);
+                       runs of different work (kernel, inputs, kernel settings) are "not comparable", and a run
+                       on a busy machine is named; --strict makes "not comparable" exit 2
   export ID            the run as JSON (the schema of `parlab run --format json`) on stdout or to --output FILE;
                        --html FILE writes a self-contained HTML report (charts, timeline) instead
   delete ID...         remove runs and all their samples
@@ -47,7 +49,7 @@ A run whose process was killed before it finished shows as interrupted, with eve
 list, show, compare and export only read: they open the history read-only (a read-only copy works) and never
 create, rewrite or move a file. A file that is not a ParLab run history is refused and left as it is.
 Exit codes: 0 ok, 1 the action failed (no such run, the history cannot be read or written, a file cannot be
-imported, stdout cannot be written), 2 bad usage.)";
+imported, stdout cannot be written), 2 bad usage, or compare --strict of runs that are not comparable.)";
 
 using JsonExport::number;
 
@@ -117,8 +119,13 @@ QString comparisonText(const Comparison& c, qint64 a, qint64 b)
         rows.append({ r.backend, QString::number(r.workers), Format::duration(r.medianA), Format::duration(r.medianB),
             Format::ratio(r.ratio, 3), pValueText(r.pValue), verdictName(r.verdict) });
     }
-    return columns(rows, { false, true, true, true, true, true, false })
-        + QStringLiteral("\n%1\np: two-sided Mann-Whitney U over the wall-time samples (exact without ties and up to "
+    QString notes;
+    for (const QString& difference : c.differences)
+        notes += QStringLiteral("differs: %1\n").arg(difference);
+    for (const QString& caution : c.cautions)
+        notes += QStringLiteral("caution: %1\n").arg(caution);
+    return columns(rows, { false, true, true, true, true, true, false }) + QLatin1Char('\n') + notes
+        + QStringLiteral("%1\np: two-sided Mann-Whitney U over the wall-time samples (exact without ties and up to "
                          "%2 samples, else normal approximation); faster/slower need |B/A - 1| > 1% and p < 0.05\n")
               .arg(c.summary)
               .arg(60);
@@ -153,6 +160,9 @@ QJsonObject comparisonJson(const Comparison& c, qint64 a, qint64 b)
         { QStringLiteral("inconclusive"), c.inconclusive },
         { QStringLiteral("missing"), c.missing },
         { QStringLiteral("summary"), c.summary },
+        { QStringLiteral("comparable"), c.comparable() },
+        { QStringLiteral("differences"), QJsonArray::fromStringList(c.differences) },
+        { QStringLiteral("cautions"), QJsonArray::fromStringList(c.cautions) },
     };
 }
 
@@ -226,7 +236,9 @@ int historyCommand(const QStringList& arguments)
         QStringLiteral("export: write the JSON to this file instead of stdout."), QStringLiteral("file"));
     const QCommandLineOption html(QStringLiteral("html"),
         QStringLiteral("export: write a self-contained HTML report to this file."), QStringLiteral("file"));
-    parser.addOptions({ historyDb, format, output, html });
+    const QCommandLineOption strict(QStringLiteral("strict"),
+        QStringLiteral("compare: exit 2 when the runs measured different work (not comparable)."));
+    parser.addOptions({ historyDb, format, output, html, strict });
 
     bool handled = false;
     int exitCode = ExitOk;
@@ -275,6 +287,8 @@ int historyCommand(const QStringList& arguments)
         return exitCode;
     if (action == QStringLiteral("import") && !expect(1, 1, QStringLiteral("import FILE")))
         return exitCode;
+    if (parser.isSet(strict) && action != QStringLiteral("compare"))
+        return usageError(kHistoryCommand, QStringLiteral("--strict is for compare"));
     if ((parser.isSet(output) || parser.isSet(html)) && action != QStringLiteral("export"))
         return usageError(kHistoryCommand, QStringLiteral("--output and --html are for export"));
     if (parser.isSet(output) && parser.isSet(html))
@@ -373,6 +387,13 @@ int historyCommand(const QStringList& arguments)
         const Comparison c = compareRuns(*resultA, *resultB);
         printOut(
             json ? QString::fromUtf8(QJsonDocument(comparisonJson(c, *a, *b)).toJson()) : comparisonText(c, *a, *b));
+        if (!c.comparable() && parser.isSet(strict)) {
+            printErr(QStringLiteral("parlab %1: runs %2 and %3 are not comparable (--strict)\n")
+                         .arg(kHistoryCommand)
+                         .arg(*a)
+                         .arg(*b));
+            return ExitUsage;
+        }
         return ExitOk;
     }
 

@@ -2,6 +2,7 @@
 
 #include "export/formatting.h"
 #include "measurement.h"
+#include "stats/analysis.h"
 #include "stats/mannwhitney.h"
 #include "stats/statistics.h"
 
@@ -24,11 +25,53 @@ QString verdictName(Verdict verdict)
         return QStringLiteral("mixed");
     case Verdict::Missing:
         return QStringLiteral("missing");
+    case Verdict::NotComparable:
+        return QStringLiteral("not comparable");
     }
     return {};
 }
 
 namespace {
+// "38,37,36,35,34,33"; "34,34,34,34,34,… (8 inputs)".
+QString inputsText(const QList<qint64>& inputs)
+{
+    constexpr qsizetype kShown = 6;
+    QStringList shown;
+    for (qsizetype i = 0; i < std::min(inputs.size(), kShown); ++i)
+        shown << QString::number(inputs[i]);
+    if (inputs.size() > kShown)
+        return QStringLiteral("%1,… (%2 inputs)").arg(shown.join(QLatin1Char(',')), QString::number(inputs.size()));
+    return shown.join(QLatin1Char(','));
+}
+
+// What makes the work of run A differ from B's: the kernel, its inputs or its settings.
+QStringList workDifferences(const RunResult& a, const RunResult& b)
+{
+    QStringList differences;
+    if (a.spec.kernel != b.spec.kernel)
+        differences << QStringLiteral("kernel: %1 in A, %2 in B").arg(a.spec.kernel, b.spec.kernel);
+    if (a.spec.inputs != b.spec.inputs)
+        differences
+            << QStringLiteral("inputs: %1 in A, %2 in B").arg(inputsText(a.spec.inputs), inputsText(b.spec.inputs));
+    const QVariantMap& settingsA = a.spec.options.kernelSettings;
+    const QVariantMap& settingsB = b.spec.options.kernelSettings;
+    if (a.spec.kernel == b.spec.kernel && settingsA != settingsB) {
+        QStringList keys = settingsA.keys() + settingsB.keys();
+        keys.removeDuplicates();
+        keys.sort();
+        for (const QString& key : std::as_const(keys)) {
+            if (settingsA.value(key) != settingsB.value(key))
+                differences << QStringLiteral("%1 setting %2: %3 in A, %4 in B")
+                                   .arg(a.spec.kernel, key,
+                                       settingsA.contains(key) ? settingsA.value(key).toString()
+                                                               : QStringLiteral("unset"),
+                                       settingsB.contains(key) ? settingsB.value(key).toString()
+                                                               : QStringLiteral("unset"));
+        }
+    }
+    return differences;
+}
+
 ComparisonRow compareOne(const Measurement* a, const Measurement* b, double noise, double alpha)
 {
     ComparisonRow row;
@@ -65,6 +108,7 @@ ComparisonRow compareOne(const Measurement* a, const Measurement* b, double nois
 Comparison compareRuns(const RunResult& a, const RunResult& b, double noise, double alpha)
 {
     Comparison c;
+    c.differences = workDifferences(a, b);
     for (const Measurement& m : a.measurements) {
         if (!m.samplesS.isEmpty() || b.find(m.backend, m.workers))
             c.rows.append(compareOne(&m, b.find(m.backend, m.workers), noise, alpha));
@@ -72,6 +116,17 @@ Comparison compareRuns(const RunResult& a, const RunResult& b, double noise, dou
     for (const Measurement& m : b.measurements) {
         if (!a.find(m.backend, m.workers) && !m.samplesS.isEmpty())
             c.rows.append(compareOne(nullptr, &m, noise, alpha));
+    }
+    if (!c.comparable()) {
+        for (ComparisonRow& row : c.rows) {
+            if (row.verdict != Verdict::Missing)
+                row.verdict = Verdict::NotComparable;
+        }
+    }
+    for (const auto& [name, run] : { std::pair { QStringLiteral("A"), &a }, std::pair { QStringLiteral("B"), &b } }) {
+        if (const QString busy = busyMachine(*run); !busy.isEmpty())
+            c.cautions << QStringLiteral("%1 ran on a busy machine (%2): its times may be slower than the work")
+                              .arg(name, busy);
     }
 
     double logSum = 0;
@@ -94,6 +149,8 @@ Comparison compareRuns(const RunResult& a, const RunResult& b, double noise, dou
         case Verdict::Mixed:
             ++c.missing;
             break;
+        case Verdict::NotComparable:
+            break;
         }
         if (std::isfinite(row.ratio) && row.ratio > 0) {
             logSum += std::log(row.ratio);
@@ -103,7 +160,9 @@ Comparison compareRuns(const RunResult& a, const RunResult& b, double noise, dou
     if (compared > 0)
         c.geometricMeanRatio = std::exp(logSum / compared);
 
-    if (c.faster > 0 && c.slower > 0)
+    if (!c.comparable())
+        c.overall = Verdict::NotComparable;
+    else if (c.faster > 0 && c.slower > 0)
         c.overall = Verdict::Mixed;
     else if (c.faster > 0)
         c.overall = Verdict::Faster;
@@ -156,6 +215,11 @@ Comparison compareRuns(const RunResult& a, const RunResult& b, double noise, dou
         break;
     case Verdict::Missing:
         c.summary = QStringLiteral("nothing to compare: the runs share no measured combination");
+        break;
+    case Verdict::NotComparable:
+        c.summary = QStringLiteral("not comparable: the runs measured different work (%1), so their times say "
+                                   "nothing about each other")
+                        .arg(c.differences.join(QStringLiteral("; ")));
         break;
     }
     return c;

@@ -16,8 +16,10 @@ enum class Verdict {
     Inconclusive, // beyond the noise band but not significant (too few samples or too much spread)
     Mixed, // overall only: some combinations faster, others slower
     Missing, // the combination was measured in only one of the runs
+    NotComparable, // the runs measured different work (kernel, inputs or the kernel's settings): no verdict
 };
-QString verdictName(Verdict verdict); // "faster", "slower", "no change", "inconclusive", "mixed", "missing"
+// "faster", "slower", "no change", "inconclusive", "mixed", "missing", "not comparable"
+QString verdictName(Verdict verdict);
 
 struct ComparisonRow {
     QString backend;
@@ -42,12 +44,20 @@ struct Comparison {
     double geometricMeanRatio = kUnknown; // over rows measured in both
     Verdict overall = Verdict::NoChange;
     QString summary; // one sentence: "B is faster on 3 of 4 combinations (geometric mean ratio 0.81)"
+    // What makes the two runs' work differ, one line each ("inputs: 38,37,36,35,34,33 in A, 34 x8 in B"): when any,
+    // no row and not the whole get a verdict (NotComparable), whatever the times say.
+    QStringList differences;
+    // What weakens a verdict without voiding it: "A ran on a busy machine (load average 3.10 on 2 logical cores
+    // at the start)".
+    QStringList cautions;
+    bool comparable() const { return differences.isEmpty(); }
 };
 
 // Compares run B against run A, combination by combination. A row is Faster / Slower when its median ratio
 // is outside [1 - noise, 1 + noise] and the Mann-Whitney p-value is below alpha; NoChange when inside that
 // band; Inconclusive otherwise. Overall: Faster or Slower when every decided row agrees, Mixed when they
-// disagree, NoChange when none is decided either way (Inconclusive if some rows are).
+// disagree, NoChange when none is decided either way (Inconclusive if some rows are). Runs of different work
+// (differences) are NotComparable, every row too; the medians and ratios are kept for whoever wants to look.
 Comparison compareRuns(const RunResult& a, const RunResult& b, double noise = 0.01, double alpha = 0.05);
 
 } // namespace parlab

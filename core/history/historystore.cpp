@@ -869,7 +869,7 @@ Beyond beyondAnalysis(const RunResult& shown, const RunResult* analysed = nullpt
     }
     Beyond beyond;
     for (const QString& w : shown.warnings) {
-        if (!derived.warnings.contains(w))
+        if (!derived.warnings.contains(w) && !isEarlierWording(w))
             beyond.warnings.append(w);
     }
     QJsonObject results; // by measurement: the figures shown that analyse() leaves unknown

@@ -12,6 +12,7 @@
 #include "unknown.h"
 
 #include <QMap>
+#include <QRegularExpression>
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -109,23 +110,32 @@ void fitAmdahl(RunResult& result)
     }
 }
 
+// Other programs competed for the cores: at the start (the load average over half the cores), or during the run
+// (the busiest measurement's workers waited for a core beyond Accounting::kBusyShare of their time).
+bool busyAtStart(const Environment& env)
+{
+    return env.logicalCores > 0 && env.loadAverage > 0.5 * env.logicalCores;
+}
+
+const Measurement* busyDuring(const RunResult& result)
+{
+    const Measurement* busiest = Accounting::busiest(result.measurements, result.environment.logicalCores);
+    return busiest && busiest->losses.waited > Accounting::kBusyShare ? busiest : nullptr;
+}
+
 // What concerns the run as a whole: how it ended, the build and the machine.
 QStringList runWarnings(const RunResult& result)
 {
     QStringList warnings;
     const Environment& env = result.environment;
     if (result.cancelled)
-        warnings << QStringLiteral("the run was cancelled after %1 of %2 measurements; the figures are partial")
-                        .arg(result.completedRuns)
-                        .arg(result.plannedRuns);
+        warnings
+            << QStringLiteral("the run was cancelled: it kept %1; the figures are partial").arg(result.keptSummary());
     if (!result.error.isEmpty())
-        warnings << QStringLiteral("the run failed after %1 of %2 measurements: %3")
-                        .arg(result.completedRuns)
-                        .arg(result.plannedRuns)
-                        .arg(result.error);
+        warnings << QStringLiteral("the run failed, having kept %1: %2").arg(result.keptSummary(), result.error);
     if (env.buildType.compare(QStringLiteral("Debug"), Qt::CaseInsensitive) == 0)
         warnings << QStringLiteral("this is a Debug build: timings are not representative of optimised code");
-    if (env.logicalCores > 0 && env.loadAverage > 0.5 * env.logicalCores)
+    if (busyAtStart(env))
         warnings << QStringLiteral("the machine was busy at the start (load average %1 on %2 logical cores): "
                                    "other programs compete for the cores")
                         .arg(env.loadAverage, 0, 'f', 2)
@@ -141,8 +151,7 @@ QStringList runWarnings(const RunResult& result)
 QStringList lossWarnings(const RunResult& result)
 {
     QStringList warnings;
-    const Measurement* busiest = Accounting::busiest(result.measurements, result.environment.logicalCores);
-    if (busiest && busiest->losses.waited > Accounting::kBusyShare)
+    if (const Measurement* busiest = busyDuring(result))
         warnings << QStringLiteral("the machine was busy during the run: other programs kept the workers waiting "
                                    "for a core %1 of their time (%2); run again on a quiet machine")
                         .arg(percent(busiest->losses.waited), busiest->label());
@@ -192,6 +201,10 @@ QStringList lossWarnings(const RunResult& result)
     return warnings;
 }
 
+// A measurement whose CPU time is at least this share of what the machine's cores could give in its wall time is
+// bound by the cores (oversubscribing them cannot help it).
+constexpr double kCpuBoundShare = 0.5;
+
 // What one measurement's own figures show: failed repeats, oversubscription, noise, a slow first run, outliers.
 QStringList measurementWarnings(const Measurement& m, const Environment& env)
 {
@@ -203,7 +216,13 @@ QStringList measurementWarnings(const Measurement& m, const Environment& env)
                         .arg(m.failedRuns == 1 ? QString() : QStringLiteral("s"),
                             m.failedRuns == 1 ? QStringLiteral("is") : QStringLiteral("are"), m.lastError);
     const BackendFacts* facts = BackendRegistry::find(m.backend);
-    if (facts && facts->usesWorkers && env.logicalCores > 0 && m.workers > env.logicalCores)
+    // Only work that keeps cores busy is bound by them: tasks that wait (a sleep, I/O) scale past the cores, and
+    // their CPU time, a small share of what the cores could give, says so. Unknown CPU time warns.
+    const double coreShare = m.cpuS.isEmpty() || !(m.wall.median > 0) || env.logicalCores <= 0
+        ? 1.0
+        : Statistics::median(m.cpuS) / (m.wall.median * env.logicalCores);
+    if (facts && facts->usesWorkers && env.logicalCores > 0 && m.workers > env.logicalCores
+        && coreShare >= kCpuBoundShare)
         warnings << QStringLiteral("%1: %2 workers on %3 logical cores is oversubscribed: CPU-bound speedup "
                                    "cannot exceed %3")
                         .arg(m.label())
@@ -225,6 +244,7 @@ QStringList measurementWarnings(const Measurement& m, const Environment& env)
                             .arg(m.samplesS.first() / restMedian, 0, 'f', 1);
     }
     for (int index : m.wall.outliers)
+        // The wording of 0.1, whose histories kept it: a migrated run's stored warning is then this one again.
         warnings << QStringLiteral("%1: repeat %2 (%3 s) is an outlier (modified z-score above 10); kept")
                         .arg(m.label())
                         .arg(index + 1)
@@ -256,6 +276,26 @@ bool intervalDue(qsizetype baselineSamples, qsizetype samples, qsizetype lastBas
 
 std::atomic<qint64> g_analyseCalls { 0 };
 } // namespace
+
+QString busyMachine(const RunResult& result)
+{
+    QStringList how;
+    if (busyAtStart(result.environment))
+        how << QStringLiteral("load average %1 on %2 logical cores at the start")
+                   .arg(result.environment.loadAverage, 0, 'f', 2)
+                   .arg(result.environment.logicalCores);
+    if (const Measurement* busiest = busyDuring(result))
+        how << QStringLiteral("%1 waited for a core %2 of its time")
+                   .arg(busiest->label(), percent(busiest->losses.waited));
+    return how.join(QStringLiteral("; "));
+}
+
+bool isEarlierWording(const QString& warning)
+{
+    static const QRegularExpression earlier(QStringLiteral(
+        R"(^the run (was cancelled after \d+ of \d+ measurements; the figures are partial$|failed after \d+ of \d+ measurements: ))"));
+    return earlier.match(warning).hasMatch();
+}
 
 qint64 analyseCalls()
 {

@@ -22,6 +22,16 @@ void analyse(RunResult& result, Intervals intervals = Intervals::Bootstrap);
 // tests hold each path to one analysis per run with it.
 qint64 analyseCalls();
 
+// How other programs competed for the cores during an analysed run, the same tests its warnings apply: "load
+// average 3.10 on 2 logical cores at the start", "threads x2 waited for a core 25% of its time"; empty when they
+// did not. A comparison names it: a busy machine's times drift by more than a quiet one's.
+QString busyMachine(const RunResult& result);
+
+// Whether `warning` is one analyse() raised in an earlier wording and words otherwise now ("the run was cancelled
+// after 3 of 100 measurements", which counted warm-ups and repeats as measurements). A stored or imported run's copy
+// of it is no warning of its own beyond the analysis, which raises the current wording.
+bool isEarlierWording(const QString& warning);
+
 // analyse() for a run in progress, at a cost that does not grow with the number of repeats so far: after a
 // repeat of one measurement it derives again only what that repeat changed. analyse() after every repeat
 // recomputed every measurement's statistics and interval, so a run's analysis grew with the square of

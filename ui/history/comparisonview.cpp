@@ -49,6 +49,7 @@ QColor verdictColor(Verdict verdict, const QPalette& palette)
         return dark ? QColor(0xef, 0x53, 0x50) : QColor(0xc6, 0x28, 0x28);
     case Verdict::Inconclusive:
     case Verdict::Mixed:
+    case Verdict::NotComparable:
         return dark ? QColor(0xff, 0xb7, 0x4d) : QColor(0xb2, 0x6a, 0x00);
     case Verdict::NoChange:
     case Verdict::Missing:
@@ -80,6 +81,8 @@ QString verdictExplanation(const ComparisonRow& row)
             .arg(percentChange(row.ratio), QString::number(kAlpha));
     case Verdict::Mixed:
         return {};
+    case Verdict::NotComparable:
+        return ComparisonView::tr("The runs measured different work: no verdict");
     case Verdict::Missing:
         return row.samplesA == 0 ? ComparisonView::tr("Measured only in run B")
                                  : ComparisonView::tr("Measured only in run A");
@@ -211,7 +214,11 @@ void ComparisonView::recompute()
 {
     m_comparison = compareRuns(m_a, m_b, kNoise, kAlpha);
     m_heading->setText(tr("Run A: %1\nvs run B: %2").arg(m_labelA, m_labelB));
-    m_summary->setText(m_comparison.summary);
+    // The verdict, then what weakens it (a busy machine), each on a line of its own.
+    QStringList summary { m_comparison.summary };
+    for (const QString& caution : std::as_const(m_comparison.cautions))
+        summary << QStringLiteral("⚠ ") + caution;
+    m_summary->setText(summary.join(QLatin1Char('\n')));
     fillTable();
     fillChart();
     restyle();

@@ -824,6 +824,13 @@ void TestTimeline::captionSummarises()
 
     panel.setResult(resultOf({ handMade() }));
     QVERIFY(!panel.caption().contains(QStringLiteral("lock")));
+    // MPI ranks on hosts: the caption says where they ran, as the run's notes do.
+    Measurement ranks = handMade(false, QStringLiteral("mpi"), 2);
+    for (TaskSpan& span : ranks.spans)
+        span.host = span.worker == 0 ? QStringLiteral("node-a") : QStringLiteral("node-b");
+    panel.setResult(resultOf({ ranks }));
+    QVERIFY2(panel.caption().startsWith(QStringLiteral("mpi x2: 6 tasks on 2 ranks on 2 hosts (node-a, node-b)")),
+        qPrintable(panel.caption()));
     panel.clear();
     QVERIFY(panel.view()->isEmpty());
     QCOMPARE(panel.caption(), QStringLiteral("No measurement yet."));

@@ -99,25 +99,31 @@ Report::Table Report::losses(const RunResult& result)
     return table;
 }
 
-QString Report::placement(const Measurement& m)
+QString Report::workersOnHosts(const QString& backend, const QList<TaskSpan>& spans)
 {
     QStringList hosts;
     QSet<int> workers;
-    for (const TaskSpan& s : m.spans) {
+    for (const TaskSpan& s : spans) {
         workers.insert(s.worker);
         if (!s.host.isEmpty() && !hosts.contains(s.host))
             hosts.append(s.host);
     }
+    if (hosts.isEmpty())
+        return {};
     hosts.sort();
+    const QString noun = BackendRegistry::factsOf(backend).workerNoun;
+    return QStringLiteral("%1 %2%3 on %4 host%5 (%6)")
+        .arg(workers.size())
+        .arg(noun, workers.size() == 1 ? QString() : QStringLiteral("s"))
+        .arg(hosts.size())
+        .arg(hosts.size() == 1 ? QString() : QStringLiteral("s"), hosts.join(QStringLiteral(", ")));
+}
+
+QString Report::placement(const Measurement& m)
+{
     QStringList parts;
-    if (!hosts.isEmpty()) {
-        const QString noun = BackendRegistry::factsOf(m.backend).workerNoun;
-        parts << QStringLiteral("%1 %2%3 on %4 host%5 (%6)")
-                     .arg(workers.size())
-                     .arg(noun, workers.size() == 1 ? QString() : QStringLiteral("s"))
-                     .arg(hosts.size())
-                     .arg(hosts.size() == 1 ? QString() : QStringLiteral("s"), hosts.join(QStringLiteral(", ")));
-    }
+    if (const QString where = workersOnHosts(m.backend, m.spans); !where.isEmpty())
+        parts << where;
     if (std::isfinite(m.launchMedianS))
         parts << QStringLiteral("its launch took %1%2, apart from the repeats' times")
                      .arg(Format::duration(m.launchMedianS))

@@ -7,6 +7,7 @@
 namespace parlab {
 
 struct Measurement;
+struct TaskSpan;
 struct RunResult;
 
 // The summary a person reads: one row per backend x workers, then bounds, fits and warnings. The terminal
@@ -27,6 +28,9 @@ Table losses(const RunResult& result);
 // hosts, mpirun's launch): "mpi x3: 3 ranks on 3 hosts (a, b, c); its launch took 412 ms, once,
 // apart from the repeats' times". Empty otherwise.
 QString placement(const Measurement& m);
+// "3 ranks on 3 hosts (node-a, node-b, node-c)" for the workers and hosts of `spans`; empty when no span names its
+// host (a backend whose workers are all on this machine).
+QString workersOnHosts(const QString& backend, const QList<TaskSpan>& spans);
 // What the Amdahl fit of `backend` says: "behaves as if 12% of its work were serial", or, for a fitted fraction
 // outside 0-100% (speedups below 1, or above the worker count), why no serial fraction describes it.
 QString amdahlFit(double serialFraction);

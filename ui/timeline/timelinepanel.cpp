@@ -4,6 +4,7 @@
 #include "backends/backendregistry.h"
 #include "charts/chartstyle.h"
 #include "export/formatting.h"
+#include "export/texttable.h"
 #include "measurement.h"
 #include "timeline/timelinemodel.h"
 #include "timelineview.h"
@@ -251,9 +252,11 @@ void TimelinePanel::updateCaption()
     double busyNs = 0;
     int tasks = 0;
     QSet<int> workers;
+    QList<TaskSpan> recorded;
     for (const TaskSpan& span : m.spans) {
         if (!TimelineModel::isRecorded(span))
             continue;
+        recorded.append(span);
         first = std::min(first, span.startNs);
         last = std::max(last, span.endNs);
         busyNs += double(span.endNs - span.startNs);
@@ -261,9 +264,13 @@ void TimelinePanel::updateCaption()
         ++tasks;
     }
     QStringList parts;
+    // Ranks on hosts where the backend says where its workers ran: "9 tasks on 3 ranks on 3 hosts (a, b, c)".
+    const QString onHosts = Report::workersOnHosts(m.backend, recorded);
     parts << tr("%1 on %2")
                  .arg(tasks == 1 ? tr("1 task") : tr("%1 tasks").arg(tasks),
-                     workers.size() == 1 ? tr("1 worker") : tr("%1 workers").arg(workers.size()));
+                     !onHosts.isEmpty()        ? onHosts
+                         : workers.size() == 1 ? tr("1 worker")
+                                               : tr("%1 workers").arg(workers.size()));
     if (tasks > 0) {
         const double spanNs = double(last - first);
         parts << tr("span %1").arg(Format::duration(spanNs * 1e-9));

@@ -9,6 +9,7 @@
 #include "charts/speedupchart.h"
 #include "charts/walltimechart.h"
 #include "export/formatting.h"
+#include "export/htmlreport.h"
 #include "measurement.h"
 #include "palette.h"
 #include "runresult.h"
@@ -235,8 +236,24 @@ void TestCharts::speedupSeriesFollowTheResult()
     QVERIFY(!expectedLpt.isEmpty());
     QCOMPARE(lpt->points(), expectedLpt);
     QVERIFY(chart.chart()->title().contains(QStringLiteral("fib")));
+    QVERIFY(!chart.chart()->title().contains(QStringLiteral("against"))); // one baseline: nothing to say
     QCOMPARE(axis(chart, Qt::Horizontal)->titleText(), QStringLiteral("workers"));
     QCOMPARE(axis(chart, Qt::Vertical)->titleText(), QStringLiteral("speedup (x)"));
+
+    // Native and Python backends on one chart: two baselines, and the title says which speedup is against which.
+    RunResult mixed = r;
+    Measurement python = testsupport::measurement(QStringLiteral("python-sequential"), 1, { 2.0, 2.0, 2.0 });
+    mixed.measurements.append(python);
+    mixed.measurements.append(testsupport::measurement(QStringLiteral("python-threads"), 2, { 1.9, 1.9, 2.0 }));
+    mixed.spec.backends << QStringLiteral("python-sequential") << QStringLiteral("python-threads");
+    analyse(mixed, Intervals::Skip);
+    chart.setResult(mixed);
+    QVERIFY2(chart.chart()->title().contains(
+                 QStringLiteral("python-threads against python-sequential; threads, processes against sequential")),
+        qPrintable(chart.chart()->title()));
+    QVERIFY(QString::fromUtf8(HtmlReport::toHtml(mixed))
+                .contains(QStringLiteral(
+                    "Speedup of python-threads against python-sequential; threads, processes against sequential.")));
 }
 
 void TestCharts::speedupWhiskersSpanTheInterval()

@@ -220,9 +220,12 @@ QString chartsSection(const RunResult& result)
         html += QStringLiteral("<figure>\n") + speedup
             + element(QStringLiteral("figcaption"),
                 QStringLiteral("Speedup against workers with 95% intervals; %1: the lpt bound; %2: ideal "
-                               "(speedup = workers).")
+                               "(speedup = workers).%3")
                     .arg(Palette::styleName(Palette::reference(Palette::Reference::LptBound).style),
-                        Palette::styleName(Palette::reference(Palette::Reference::Ideal).style)))
+                        Palette::styleName(Palette::reference(Palette::Reference::Ideal).style),
+                        Report::baselines(result).isEmpty()
+                            ? QString()
+                            : QStringLiteral(" Speedup of %1.").arg(Report::baselines(result))))
             + QStringLiteral("\n</figure>\n");
     if (!wall.isEmpty())
         html += QStringLiteral("<figure>\n") + wall

@@ -99,6 +99,24 @@ Report::Table Report::losses(const RunResult& result)
     return table;
 }
 
+QString Report::baselines(const RunResult& result)
+{
+    QMap<QString, QStringList> byBaseline; // baseline -> the backends measured against it, in the run's order
+    for (const Measurement& m : result.measurements) {
+        if (!BackendRegistry::usesWorkers(m.backend) || !std::isfinite(m.speedup))
+            continue;
+        QStringList& backends = byBaseline[BackendRegistry::factsOf(m.backend).baseline];
+        if (!backends.contains(m.backend))
+            backends.append(m.backend);
+    }
+    if (byBaseline.size() < 2)
+        return {};
+    QStringList parts;
+    for (auto it = byBaseline.cbegin(); it != byBaseline.cend(); ++it)
+        parts << QStringLiteral("%1 against %2").arg(it.value().join(QStringLiteral(", ")), it.key());
+    return parts.join(QStringLiteral("; "));
+}
+
 QString Report::workersOnHosts(const QString& backend, const QList<TaskSpan>& spans)
 {
     QStringList hosts;

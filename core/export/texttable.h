@@ -35,6 +35,10 @@ QString workersOnHosts(const QString& backend, const QList<TaskSpan>& spans);
 // outside 0-100% (speedups below 1, or above the worker count), why no serial fraction describes it.
 QString amdahlFit(double serialFraction);
 bool amdahlFits(double serialFraction);
+// Which baseline each charted speedup is against, where a run has more than one: "python-threads against
+// python-sequential; threads, processes against sequential". Empty when every speedup has the same baseline:
+// the charts then need no word on it.
+QString baselines(const RunResult& result);
 // Bounds and scaling fits, one sentence each; a line per measurement that lost more than 10%.
 QStringList notes(const RunResult& result);
 // Aligned columns for a terminal; with `explain`, the whole losses table too (parlab run --explain).

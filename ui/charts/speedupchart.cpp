@@ -2,6 +2,7 @@
 
 #include "chartexport.h"
 #include "chartstyle.h"
+#include "export/texttable.h"
 #include "measurement.h"
 #include "runresult.h"
 
@@ -113,7 +114,10 @@ void SpeedupChart::setResult(const RunResult& result)
     ChartStyle::setWorkersRange(m_chart, m_x, xTop);
     ChartStyle::setValueRange(m_chart, m_y, std::max(maxY, double(xTop)));
 
-    const QString title = ChartStyle::title(tr("Speedup vs workers"), result);
+    // Speedups against two baselines (native and Python backends) on one chart: the title says which is which.
+    QString title = ChartStyle::title(tr("Speedup vs workers"), result);
+    if (const QString baselines = Report::baselines(result); !baselines.isEmpty())
+        title += QStringLiteral("<br><small>%1</small>").arg(tr("speedup of %1").arg(baselines).toHtmlEscaped());
     if (m_chart->title() != title)
         m_chart->setTitle(title);
     ChartStyle::placeLegend(m_chart);

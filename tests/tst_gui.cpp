@@ -32,6 +32,8 @@
 #include <QLineEdit>
 #include <QLineSeries>
 #include <QListWidget>
+#include <QMenu>
+#include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QScopeGuard>
@@ -44,6 +46,7 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QWheelEvent>
 #include <QXmlStreamReader>
 #include <unistd.h>
 
@@ -106,6 +109,8 @@ private Q_SLOTS:
     void runFillsTableAndCharts();
     void invalidInputDisablesRun();
     void hostfileIsCheckedOffTheWindowsThread();
+    void wheelScrollsTheFormNotItsFields();
+    void exportsWaitForSomethingToExport();
     void cancelStopsFastAndKeepsResults();
     void nextRunShowsOnlyItsOwnResults();
     void exportsWriteValidFiles();
@@ -250,6 +255,63 @@ void TestGui::hostfileIsCheckedOffTheWindowsThread()
     hostfile->setText(write(QStringLiteral("good"), "localhost slots=2\n"));
     QTRY_VERIFY_WITH_TIMEOUT(window.runAction()->isEnabled(), 30'000);
     QVERIFY2(check->text().contains(QStringLiteral("2 slots")), qPrintable(check->text()));
+}
+
+void TestGui::wheelScrollsTheFormNotItsFields()
+{
+    MainWindow window;
+    window.resize(1024, 500); // the form scrolls
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    auto* repeats = window.experimentPanel()->findChild<QSpinBox*>(QStringLiteral("repeats"));
+    QVERIFY(repeats);
+    repeats->setValue(5);
+    auto wheel = [&](QWidget* target) {
+        const QPoint at = target->rect().center();
+        QWheelEvent event(at, target->mapToGlobal(at), QPoint(), QPoint(0, -120), Qt::NoButton, Qt::NoModifier,
+            Qt::NoScrollPhase, false);
+        QApplication::sendEvent(target, &event);
+    };
+    // Passing over it while scrolling: the field keeps its value.
+    window.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+    window.experimentPanel()->findChild<QLineEdit*>(QStringLiteral("inputs"))->setFocus();
+    QVERIFY(!repeats->hasFocus());
+    wheel(repeats);
+    QCOMPARE(repeats->value(), 5);
+    // Clicked into (focused), the wheel steps it, as a user who means it expects.
+    repeats->setFocus();
+    QTRY_VERIFY(repeats->hasFocus());
+    wheel(repeats);
+    QCOMPARE(repeats->value(), 4);
+}
+
+void TestGui::exportsWaitForSomethingToExport()
+{
+    MainWindow window;
+    window.show();
+    QCOMPARE(window.resultActions().size(), 5);
+    for (QAction* action : window.resultActions())
+        QVERIFY2(!action->isEnabled(), qPrintable(action->text()));
+    fill(window, QStringLiteral("noop"), QStringLiteral("1,2"), { QStringLiteral("sequential") }, QStringLiteral("1"),
+        1, 0);
+    QSignalSpy ended(&window, &MainWindow::runEnded);
+    window.runAction()->trigger();
+    QVERIFY(ended.wait(60'000));
+    for (QAction* action : window.resultActions())
+        QVERIFY2(action->isEnabled(), qPrintable(action->text()));
+    // Help › About names the version; F1 opens the lessons.
+    QAction* lessons = nullptr;
+    for (QAction* menu : window.menuBar()->actions()) {
+        if (menu->text() == QStringLiteral("&Help"))
+            for (QAction* item : menu->menu()->actions())
+                if (item->text() == QStringLiteral("&Lessons"))
+                    lessons = item;
+    }
+    QVERIFY(lessons);
+    QCOMPARE(lessons->shortcut(), QKeySequence(QKeySequence::HelpContents));
+    lessons->trigger();
+    QVERIFY(window.lessonPanel()->isVisible());
 }
 
 void TestGui::cancelStopsFastAndKeepsResults()

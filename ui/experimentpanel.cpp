@@ -9,9 +9,13 @@
 #include "optiondescriptor.h"
 #include "runoptions.h"
 
+#include <QAbstractScrollArea>
+#include <QAbstractSpinBox>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QCoreApplication>
 #include <QDoubleSpinBox>
+#include <QEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
@@ -289,7 +293,34 @@ ExperimentPanel::ExperimentPanel(QWidget* parent)
     connect(m_inputs, &QLineEdit::textChanged, this, &ExperimentPanel::revalidate);
     connect(m_workers, &QLineEdit::textChanged, this, &ExperimentPanel::revalidate);
     connect(m_backends, &QListWidget::itemChanged, this, &ExperimentPanel::revalidate);
+    // Scrolling the form with the wheel went through whatever field passed under the pointer, changing repeats or
+    // the kernel on the way: fields take the wheel only once they have the focus, from a click or Tab.
+    const QList<QWidget*> fields = findChildren<QWidget*>();
+    for (QWidget* field : fields) {
+        if (qobject_cast<QAbstractSpinBox*>(field) || qobject_cast<QComboBox*>(field)) {
+            field->setFocusPolicy(Qt::StrongFocus);
+            field->installEventFilter(this);
+        }
+    }
     kernelChanged();
+}
+
+bool ExperimentPanel::eventFilter(QObject* watched, QEvent* event)
+{
+    if (event->type() == QEvent::Wheel) {
+        auto* field = qobject_cast<QWidget*>(watched);
+        if (field && !field->hasFocus()) {
+            // On to the scroll area around the form, which the field would otherwise keep it from.
+            for (QWidget* w = parentWidget(); w; w = w->parentWidget()) {
+                if (auto* area = qobject_cast<QAbstractScrollArea*>(w)) {
+                    QCoreApplication::sendEvent(area->viewport(), event);
+                    break;
+                }
+            }
+            return true;
+        }
+    }
+    return QWidget::eventFilter(watched, event);
 }
 
 void ExperimentPanel::kernelChanged()

@@ -45,6 +45,10 @@ Q_SIGNALS:
     // After every edit: whether the experiment can run, and if not why.
     void validityChanged(bool valid, const QString& error);
 
+protected:
+    // The wheel scrolls the form: a spin box or list under the pointer changes only once clicked into.
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
     // One run option's widget and its label (none for a check box, whose text is the label).
     struct OptionEditor {

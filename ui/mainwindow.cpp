@@ -50,6 +50,7 @@
 #include <QTimer>
 #include <QToolBar>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <future>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -223,7 +224,7 @@ MainWindow::MainWindow(QWidget* parent)
     m_historyPanel->setObjectName(QStringLiteral("history"));
     if (!m_historyProblem.isEmpty())
         m_historyPanel->setWarning(m_historyProblem);
-    m_pages->addTab(m_historyPanel, tr("&History"));
+    m_pages->addTab(m_historyPanel, tr("Histor&y"));
     connect(m_historyPanel, &HistoryPanel::openRequested, this, &MainWindow::openHistoryRun);
 
     connect(m_lessons, &LessonPanel::runRequested, this, &MainWindow::startLesson);
@@ -289,6 +290,9 @@ void MainWindow::createMenus()
             tr("Self-contained HTML report (*.html)"), &MainWindow::exportReport);
     });
     exportReport->setShortcut(QKeySequence(tr("Ctrl+Shift+R")));
+    m_resultActions = { exportChart, copyChart, exportData, exportTrace, exportReport };
+    for (QAction* action : std::as_const(m_resultActions))
+        action->setEnabled(false); // until something is measured or opened
     file->addSeparator();
     QAction* importRun = file->addAction(tr("&Import run into history…"), this, [this] {
         m_pages->setCurrentWidget(m_historyPanel);
@@ -322,6 +326,29 @@ void MainWindow::createMenus()
     toolbar->addSeparator();
     toolbar->addAction(exportChart);
     toolbar->addAction(exportData);
+
+    // Alt+H: the History page is Histor&y.
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    QAction* lessons = help->addAction(tr("&Lessons"), this, [this] {
+        m_pages->setCurrentIndex(0);
+        m_leftTabs->setCurrentWidget(m_lessons);
+    });
+    lessons->setShortcut(QKeySequence::HelpContents);
+    lessons->setStatusTip(tr("Seven guided experiments, each with a claim and a verdict from your own run"));
+    help->addSeparator();
+    help->addAction(tr("&About ParLab"), this, [this] {
+        QMessageBox::about(this, tr("About ParLab"),
+            tr("<h3>ParLab %1</h3>"
+               "<p>A lab for parallel speedup: run a kernel on threads, processes, a simulated and a real Python "
+               "GIL and MPI, and see how much faster it ran, next to the best any schedule could reach, and where "
+               "the rest went.</p>"
+               "<p>New here? Start with <b>Help › Lessons</b> (F1) or a preset from the <b>Presets</b> menu. The "
+               "same engine runs without the window: <tt>parlab --help</tt>.</p>"
+               "<p>Built %2 with Qt %3, running on Qt %4.</p>")
+                .arg(QStringLiteral(PARLAB_VERSION), QStringLiteral(PARLAB_BUILD_TYPE), QStringLiteral(QT_VERSION_STR),
+                    QString::fromLatin1(qVersion())));
+    });
+    help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
 }
 
 bool MainWindow::applyPreset(const QString& name)
@@ -509,6 +536,10 @@ void MainWindow::onFinished(const RunResult& result)
 
 void MainWindow::redraw()
 {
+    const bool measured = std::any_of(m_result.measurements.cbegin(), m_result.measurements.cend(),
+        [](const Measurement& m) { return !m.samplesS.isEmpty(); });
+    for (QAction* action : std::as_const(m_resultActions))
+        action->setEnabled(measured);
     m_model->setResult(m_result);
     m_speedup->setResult(m_result);
     m_wallTime->setResult(m_result);

@@ -69,6 +69,8 @@ public:
     bool openLesson(const QString& id, bool run = false);
     QAction* runAction() const { return m_runAction; }
     QAction* cancelAction() const { return m_cancelAction; }
+    // File's exports and copies of the run shown, in menu order.
+    const QList<QAction*>& resultActions() const { return m_resultActions; }
 
     // Writes the current results in the format the suffix names (.csv, .json, .md); on failure, why not.
     Result<void> exportData(const QString& path) const;
@@ -132,6 +134,7 @@ private:
     QLabel* m_environment = nullptr; // the shown run's cores: their speeds, where the baseline ran
     QAction* m_runAction = nullptr;
     QAction* m_cancelAction = nullptr;
+    QList<QAction*> m_resultActions; // exports and copies of the run shown: off while it has nothing measured
     QTimer* m_redrawTimer = nullptr;
 
     std::unique_ptr<HistoryStore> m_history; // the UI thread's connection: the History page, opening runs

@@ -22,6 +22,9 @@ namespace parlab::lifeline {
 namespace {
 const QByteArray kGreeting = "parlab-lifeline";
 constexpr int kMaxLine = 64 * 1024; // a member's line beyond this is not ParLab's protocol: the connection is dropped
+// A connection that has not greeted by then is not a member's (a member greets as it connects): dropped, so that
+// strangers on the network cannot pile up descriptors.
+constexpr qint64 kGreetingNs = 5'000'000'000;
 
 bool isLoopback(const QByteArray& address)
 {
@@ -242,6 +245,13 @@ QList<Listener::Event> Listener::service(const pollfd* polled, size_t count)
         if (closed)
             lost.push_back(i - 1);
     }
+    const qint64 now = monotonicNs();
+    for (size_t i = 0; i < m_connections.size(); ++i) {
+        const Connection& c = m_connections[i];
+        if (c.member < 0 && now - c.acceptedNs > kGreetingNs && std::find(lost.cbegin(), lost.cend(), i) == lost.cend())
+            lost.push_back(i);
+    }
+    std::sort(lost.begin(), lost.end());
     for (auto it = lost.rbegin(); it != lost.rend(); ++it) {
         Connection& c = m_connections[*it];
         if (c.member >= 0)
@@ -257,7 +267,7 @@ QList<Listener::Event> Listener::service(const pollfd* polled, size_t count)
             ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
             ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
             ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes);
-            m_connections.push_back({ fd, -1, {} });
+            m_connections.push_back({ fd, -1, {}, monotonicNs() });
         }
     }
     return events;

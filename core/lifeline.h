@@ -63,6 +63,7 @@ private:
         int fd = -1;
         int member = -1; // -1 until its greeting came
         QByteArray buffer;
+        qint64 acceptedNs = 0;
     };
     int m_listenFd = -1;
     std::vector<Connection> m_connections;

@@ -306,6 +306,7 @@ Result<int> join(const Invitation& invitation, int member, int timeoutMs)
         if (left <= 0)
             break;
         std::vector<pollfd> fds;
+        fds.reserve(attempts.size());
         for (const Attempt& a : attempts)
             fds.push_back({ a.fd, POLLOUT, 0 });
         if (::poll(fds.data(), fds.size(), int(std::max<qint64>(1, left / 1'000'000))) <= 0)

@@ -664,7 +664,7 @@ constexpr int kBusyTimeoutMs = 2000;
 
 // What a file's first bytes say it is, read before SQLite touches it.
 struct FileHeader {
-    qint64 size = 0; // 0 also when there is no file
+    qint64 size = 0; // bytes of it read (at most 100): 0 when there is no file, or it is empty
     bool sqlite = false; // starts with SQLite's magic string
     int userVersion = 0; // PRAGMA user_version, from the header: readable even when the rest is damaged
 };
@@ -677,10 +677,14 @@ Result<FileHeader> readHeader(const QString& path)
         return header;
     if (!file.open(QIODevice::ReadOnly))
         return fail(QStringLiteral("cannot read the run history '%1': %2").arg(path, file.errorString()));
+    // The size is what was there when the header was read: another process may be creating the file meanwhile
+    // (SQLite makes it empty, then writes its first page), and a size taken after the read saw an empty read of a
+    // file that had since grown as "not an SQLite database" (1 of 370 concurrent runs under UBSan's slower start).
+    // A read that ends inside the magic is such a file being written.
     const QByteArray head = file.read(100);
-    header.size = file.size();
+    header.size = head.size();
     static const QByteArray magic("SQLite format 3\0", 16);
-    header.sqlite = head.startsWith(magic);
+    header.sqlite = head.startsWith(magic) || (head.size() < magic.size() && magic.startsWith(head));
     if (header.sqlite && head.size() >= 64)
         header.userVersion = qFromBigEndian<qint32>(head.constData() + 60);
     return header;

@@ -1,13 +1,14 @@
 #include "hostfile.h"
 
 #include "experimentspec.h"
+#include "netif.h"
 
 #include <QFile>
 #include <QFileInfo>
 #include <QProcess>
 #include <QRegularExpression>
+#include <algorithm>
 #include <arpa/inet.h>
-#include <ifaddrs.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -61,23 +62,9 @@ bool namesThisMachine(const QString& host)
         return true;
     if (address == QByteArray(reinterpret_cast<const char*>(&in6addr_loopback), sizeof(in6_addr)))
         return true;
-    ifaddrs* interfaces = nullptr;
-    if (::getifaddrs(&interfaces) != 0)
-        return false;
-    bool found = false;
-    for (const ifaddrs* i = interfaces; i && !found; i = i->ifa_next) {
-        if (!i->ifa_addr)
-            continue;
-        if (i->ifa_addr->sa_family == AF_INET) {
-            const auto* in = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
-            found = address == QByteArray(reinterpret_cast<const char*>(&in->sin_addr), sizeof(in_addr));
-        } else if (i->ifa_addr->sa_family == AF_INET6) {
-            const auto* in6 = reinterpret_cast<const sockaddr_in6*>(i->ifa_addr);
-            found = address == QByteArray(reinterpret_cast<const char*>(&in6->sin6_addr), sizeof(in6_addr));
-        }
-    }
-    ::freeifaddrs(interfaces);
-    return found;
+    const QList<netif::Address> interfaces = netif::all();
+    return std::any_of(interfaces.cbegin(), interfaces.cend(),
+        [&address](const netif::Address& interface) { return interface.raw == address; });
 }
 
 // The node mpirun 4.1 files `host` under: every name of this machine is one node, and a name that is not an

@@ -1,6 +1,7 @@
 #include "lifeline.h"
 
 #include "clock.h"
+#include "netif.h"
 #include "procfs.h"
 
 #include <QRandomGenerator>
@@ -10,8 +11,6 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
-#include <ifaddrs.h>
-#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -34,52 +33,30 @@ bool isLoopback(const QByteArray& address)
 // This host's addresses, numeric: IPv4 and global IPv6 of interfaces that are up; loopback ones last.
 QList<QByteArray> hostAddresses()
 {
-    QList<QByteArray> outside, loopback;
-    ifaddrs* list = nullptr;
-    if (::getifaddrs(&list) != 0)
+    const QList<netif::Address> interfaces = netif::all();
+    if (interfaces.isEmpty())
         return { "127.0.0.1" };
-    for (const ifaddrs* a = list; a; a = a->ifa_next) {
-        if (!a->ifa_addr || !(a->ifa_flags & IFF_UP))
+    QList<QByteArray> outside, loopback;
+    for (const netif::Address& a : interfaces) {
+        if (!a.up || a.linkLocal()) // link-local needs an interface to be reached: not an address for another host
             continue;
-        char text[INET6_ADDRSTRLEN] = {};
-        if (a->ifa_addr->sa_family == AF_INET) {
-            ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(a->ifa_addr)->sin_addr, text, sizeof text);
-        } else if (a->ifa_addr->sa_family == AF_INET6) {
-            const in6_addr& six = reinterpret_cast<const sockaddr_in6*>(a->ifa_addr)->sin6_addr;
-            if (IN6_IS_ADDR_LINKLOCAL(&six)) // needs an interface to be reached: not an address for another host
-                continue;
-            ::inet_ntop(AF_INET6, &six, text, sizeof text);
-        } else {
-            continue;
-        }
-        const QByteArray address(text);
+        const QByteArray address = a.text();
         QList<QByteArray>& into = isLoopback(address) ? loopback : outside;
-        if (!into.contains(address))
+        if (!address.isEmpty() && !into.contains(address))
             into.append(address);
     }
-    ::freeifaddrs(list);
     return outside + loopback;
 }
 
-// Whether IPv4 `address` lies on a network one of this host's interfaces is on: such an address is tried first.
-bool onLocalNetwork(const QByteArray& address)
+// Whether IPv4 `address` lies on a network one of `interfaces` is on: such an address is tried first.
+bool onLocalNetwork(const QByteArray& address, const QList<netif::Address>& interfaces)
 {
     in_addr target {};
     if (::inet_pton(AF_INET, address.constData(), &target) != 1)
         return false;
-    ifaddrs* list = nullptr;
-    if (::getifaddrs(&list) != 0)
-        return false;
-    bool found = false;
-    for (const ifaddrs* a = list; a && !found; a = a->ifa_next) {
-        if (!a->ifa_addr || !a->ifa_netmask || a->ifa_addr->sa_family != AF_INET || (a->ifa_flags & IFF_LOOPBACK))
-            continue;
-        const in_addr_t mine = reinterpret_cast<const sockaddr_in*>(a->ifa_addr)->sin_addr.s_addr;
-        const in_addr_t mask = reinterpret_cast<const sockaddr_in*>(a->ifa_netmask)->sin_addr.s_addr;
-        found = (mine & mask) == (target.s_addr & mask);
-    }
-    ::freeifaddrs(list);
-    return found;
+    const QByteArray raw(reinterpret_cast<const char*>(&target), sizeof target);
+    return std::any_of(interfaces.cbegin(), interfaces.cend(),
+        [&raw](const netif::Address& a) { return a.family == AF_INET && !a.loopback && a.sameNetwork(raw); });
 }
 
 void closeFd(int& fd)
@@ -284,11 +261,12 @@ Result<int> join(const Invitation& invitation, int member, int timeoutMs)
     // Loopback reaches ParLab only from its own machine (and not from another network namespace of it, where the
     // connection is refused at once); an address on one of our networks is the likeliest route.
     const bool sameMachine = !invitation.bootId.isEmpty() && invitation.bootId == procfs::bootId().toLatin1();
+    const QList<netif::Address> interfaces = netif::all();
     QList<QByteArray> near, far;
     for (const QByteArray& a : invitation.addresses) {
         if (isLoopback(a) && !sameMachine)
             continue;
-        (onLocalNetwork(a) ? near : far).append(a);
+        (onLocalNetwork(a, interfaces) ? near : far).append(a);
     }
     // All at once: an address a firewall drops would otherwise hold the others up until it timed out.
     struct Attempt {

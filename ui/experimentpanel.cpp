@@ -516,8 +516,9 @@ void ExperimentPanel::revalidate()
         error = validateSpec(spec(), SpecCheck::RunHereWithoutLookups).error();
     // The hostfile's hosts, looked up off this thread (checkHostfile), bind the backends that use it.
     if (error.isEmpty() && !m_hostfileProblem.isEmpty()) {
+        const QStringList checked = checkedBackends();
         for (const QString& id : BackendRegistry::idsUsing(Option::Hostfile)) {
-            if (checkedBackends().contains(id)) {
+            if (checked.contains(id)) {
                 error = tr("backend '%1': %2").arg(id, m_hostfileProblem);
                 break;
             }

@@ -212,6 +212,7 @@ QString resultsSection(const RunResult& result)
 QString chartsSection(const RunResult& result)
 {
     const QString speedup = SvgCharts::speedupChart(result);
+    const QString baselines = Report::baselines(result); // which speedup is against which, where they differ
     const QString wall = SvgCharts::wallTimeChart(result);
     if (speedup.isEmpty() && wall.isEmpty())
         return {};
@@ -223,9 +224,7 @@ QString chartsSection(const RunResult& result)
                                "(speedup = workers).%3")
                     .arg(Palette::styleName(Palette::reference(Palette::Reference::LptBound).style),
                         Palette::styleName(Palette::reference(Palette::Reference::Ideal).style),
-                        Report::baselines(result).isEmpty()
-                            ? QString()
-                            : QStringLiteral(" Speedup of %1.").arg(Report::baselines(result))))
+                        baselines.isEmpty() ? QString() : QStringLiteral(" Speedup of %1.").arg(baselines)))
             + QStringLiteral("\n</figure>\n");
     if (!wall.isEmpty())
         html += QStringLiteral("<figure>\n") + wall

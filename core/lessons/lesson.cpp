@@ -11,6 +11,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <algorithm>
 #include <cmath>
 
 namespace parlab {
@@ -31,6 +32,12 @@ LessonVerdict notRun(const QString& text, const QString& why)
 QString onOff(bool value)
 {
     return value ? QStringLiteral("on") : QStringLiteral("off");
+}
+
+// The window's name of an option, without its shortcut marker: what a user knows it by (never the JSON key).
+QString plainLabel(const OptionDescriptor& d)
+{
+    return QString(d.label).remove(QLatin1Char('&'));
 }
 } // namespace
 
@@ -78,6 +85,28 @@ LessonPlan Lesson::planHere(const AvailabilityCheck& check) const
     return plan;
 }
 
+QString Lesson::otherWork(const ExperimentSpec& spec) const
+{
+    if (spec.kernel != experiment.spec.kernel)
+        return QStringLiteral("it measured kernel '%1', while this lesson's experiment runs '%2'")
+            .arg(spec.kernel, experiment.spec.kernel);
+    for (const Option flag : { Option::ReleaseGil, Option::PythonNative }) {
+        // A flag no backend of the run reads changed nothing that ran (lesson 4 without python3 never calls
+        // through ctypes).
+        const bool read = std::any_of(spec.backends.cbegin(), spec.backends.cend(),
+            [&](const QString& backend) { return BackendRegistry::factsOf(backend).options.contains(flag); });
+        if (!read)
+            continue;
+        const OptionDescriptor& d = RunOptions::descriptor(flag);
+        const bool wanted = experiment.spec.options.value(d).toBool();
+        const bool got = spec.options.value(d).toBool();
+        if (wanted != got)
+            return QStringLiteral("it was measured with “%1” %2, while this lesson's experiment has it %3")
+                .arg(plainLabel(d), onOff(got), onOff(wanted));
+    }
+    return {};
+}
+
 LessonVerdict Lesson::verdict(const RunResult& result) const
 {
     bool measured = false;
@@ -98,21 +127,9 @@ LessonVerdict Lesson::verdict(const RunResult& result) const
     }
 
     // A verdict on another experiment would be a verdict on the wrong claim.
-    if (result.spec.kernel != experiment.spec.kernel)
+    if (const QString other = otherWork(result.spec); !other.isEmpty())
         return notRun(QStringLiteral("Cannot judge this result"),
-            QStringLiteral("it measured kernel '%1', while this lesson's experiment runs '%2': run the lesson's own "
-                           "experiment")
-                .arg(result.spec.kernel, experiment.spec.kernel));
-    for (const Option flag : { Option::ReleaseGil, Option::PythonNative }) {
-        const OptionDescriptor& d = RunOptions::descriptor(flag);
-        const bool wanted = experiment.spec.options.value(d).toBool();
-        const bool got = result.spec.options.value(d).toBool();
-        if (wanted != got)
-            return notRun(QStringLiteral("Cannot judge this result"),
-                QStringLiteral("it was measured with %1 %2, while this lesson's experiment has it %3: run the "
-                               "lesson's own experiment")
-                    .arg(d.key, onOff(got), onOff(wanted)));
-    }
+            QStringLiteral("%1: run the lesson's own experiment").arg(other));
     if (!judge)
         return notRun(QStringLiteral("Cannot judge this result"),
             QStringLiteral("lesson '%1' has no verdict rule in this build").arg(id));
@@ -138,7 +155,8 @@ Result<Lesson> Lesson::fromJson(const QString& id, const QByteArray& json)
 
     const Result<QJsonObject> parsed = ResourceJson::object(where, json,
         { QStringLiteral("id"), QStringLiteral("number"), QStringLiteral("title"), QStringLiteral("claim"),
-            QStringLiteral("look_at"), QStringLiteral("optional_backends"), QStringLiteral("experiment") });
+            QStringLiteral("look_at"), QStringLiteral("timeline"), QStringLiteral("optional_backends"),
+            QStringLiteral("experiment") });
     if (!parsed)
         return fail(parsed.error());
     const QJsonObject& object = *parsed;
@@ -214,6 +232,37 @@ Result<Lesson> Lesson::fromJson(const QString& id, const QByteArray& json)
         if (lesson.optionalBackends.size() == backends.size())
             return fieldError(QStringLiteral("optional_backends"),
                 QStringLiteral("at least one backend must be required, or the lesson could run nothing"));
+    }
+
+    // "gil-threads x2": a required backend (an optional one may be left out) at a worker count the experiment runs.
+    const QJsonValue timeline = object.value(QStringLiteral("timeline"));
+    if (!timeline.isUndefined()) {
+        const QString label = timeline.toString().trimmed();
+        const qsizetype cut = label.lastIndexOf(QStringLiteral(" x"));
+        const QString backend = cut > 0 ? label.left(cut) : QString();
+        bool isNumber = false;
+        const int workers = cut > 0 ? label.mid(cut + 2).toInt(&isNumber) : 0;
+        QStringList required;
+        for (const QString& b : std::as_const(backends)) {
+            if (!lesson.optionalBackends.contains(b))
+                required.append(b);
+        }
+        const bool oneWorker = !BackendRegistry::usesWorkers(backend);
+        if (!timeline.isString() || !isNumber)
+            return fieldError(QStringLiteral("timeline"),
+                QStringLiteral("must name a measurement as the timeline does: a backend, a space, x and the "
+                               "workers (\"threads x2\")"));
+        if (!required.contains(backend))
+            return fieldError(QStringLiteral("timeline"),
+                QStringLiteral("'%1' is not one of the experiment's required backends (%2)")
+                    .arg(backend, required.join(QStringLiteral(", "))));
+        if (oneWorker ? workers != 1 : !lesson.experiment.spec.workers.contains(workers))
+            return fieldError(QStringLiteral("timeline"),
+                QStringLiteral("the experiment does not run %1 at %2 workers (it runs workers %3)")
+                    .arg(backend)
+                    .arg(workers)
+                    .arg(oneWorker ? QStringLiteral("1") : lesson.experiment.workersText));
+        lesson.timeline = label;
     }
 
     return lesson;

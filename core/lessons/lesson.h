@@ -15,7 +15,7 @@ namespace parlab {
 struct LessonVerdict {
     enum class Outcome { Holds, Contradicted, Inconclusive, NotRun };
     Outcome outcome = Outcome::NotRun;
-    // The numbers the verdict used and what they say: "gil-threads: 0.97x at 2 workers (95% CI 0.95–0.99),
+    // The numbers the verdict used and what they say: "gil-threads: 0.97x at 2 workers (0.95–0.99 with 95% confidence),
     // at most 1.15 expected; native threads: 1.92x at 2 — the claim holds on this machine".
     QString text;
     // Why the claim did not hold, could not be decided or could not be judged (one core, noisy timings, a
@@ -59,11 +59,19 @@ struct Lesson {
     Preset experiment; // in the preset format; experiment.spec is what runs
     // Backends left out (with a note) where they cannot run, instead of blocking the whole lesson.
     QStringList optionalBackends;
+    // The measurement the lesson's text points at in the timeline, as the timeline labels it ("gil-threads x2"):
+    // one of the experiment's required backends at one of its worker counts. Empty: the lesson shows none.
+    QString timeline;
     QString rule; // the verdict rule in words, with its thresholds
     VerdictRule judge;
 
-    // The verdict on `result`. NotRun when the result is empty, of another experiment (kernel, release_gil,
-    // python_native differ) or lacks the measurements the rule needs.
+    // Why `spec` is not a run of this lesson's work (another kernel, or the lock released where the lesson keeps
+    // it, for a backend that reads that), in words a user reads; empty when it is. Inputs, workers and backends
+    // may differ.
+    QString otherWork(const ExperimentSpec& spec) const;
+
+    // The verdict on `result`. NotRun when the result is empty, of other work (otherWork) or lacks the
+    // measurements the rule needs.
     LessonVerdict verdict(const RunResult& result) const;
 
     // The experiment as it can run here, asking `check` (backendAvailability when empty) about each backend.

@@ -123,12 +123,13 @@ QString noSpeedupReason(const Measurement& m)
     return QStringLiteral("%1 has no speedup: its baseline %2 was not measured").arg(m.label(), baselineOf(m.backend));
 }
 
-// "1.83x at 2 workers (95% CI 1.80–1.86)".
+// "1.83x at 2 workers (1.80–1.86 with 95% confidence)".
 QString speedupText(const Measurement& m)
 {
     QString text = QStringLiteral("%1 at %2").arg(times(m.speedup), workersPhrase(m.workers));
     if (std::isfinite(m.speedupLow) && std::isfinite(m.speedupHigh))
-        text += QStringLiteral(" (95% CI %1–%2)").arg(Format::ratio(m.speedupLow), Format::ratio(m.speedupHigh));
+        text += QStringLiteral(" (%1–%2 with 95% confidence)")
+                    .arg(Format::ratio(m.speedupLow), Format::ratio(m.speedupHigh));
     return text;
 }
 
@@ -153,8 +154,9 @@ Judged judge(const Check& c)
     const bool claimSide = c.atLeast ? c.value >= c.threshold : c.value <= c.threshold;
     if (std::isfinite(c.low) && std::isfinite(c.high) && c.low < c.threshold && c.threshold < c.high)
         return { Outcome::Inconclusive,
-            QStringLiteral("the 95% interval of %1, %2–%3, contains the threshold %4: run it again with more repeats")
-                .arg(c.what, Format::ratio(c.low), Format::ratio(c.high), Format::ratio(c.threshold)) };
+            QStringLiteral("with 95% confidence %1 lies between %2 and %3, on both sides of the %4 line: run it "
+                           "again with more repeats")
+                .arg(c.what, times(c.low), times(c.high), times(c.threshold)) };
     // An interval clear of the threshold has weighed the noise already (0.1 called 1.74x [1.24–2.38] noisy and
     // "cannot be told apart from 1.15"). Without one, noise scales a time, so it stretches a ratio by a factor
     // either way (a difference could go below zero).
@@ -162,9 +164,9 @@ Judged judge(const Check& c)
     const double stretch = 1 + 2 * c.cv;
     if (!interval && c.cv > kNoisyCv && c.value / stretch < c.threshold && c.threshold < c.value * stretch)
         return { Outcome::Inconclusive,
-            QStringLiteral("the wall times behind %1 vary by %2 (coefficient of variation): with that much noise %3 "
-                           "cannot be told apart from %4; close other programs and run it again")
-                .arg(c.what, Format::percent(c.cv), Format::ratio(c.value), Format::ratio(c.threshold)) };
+            QStringLiteral("the repeats' times behind %1 vary by %2: with that much noise %3 cannot be told apart "
+                           "from %4; close other programs and run it again")
+                .arg(c.what, Format::percent(c.cv), times(c.value), times(c.threshold)) };
     return { claimSide ? Outcome::Holds : Outcome::Contradicted, {} };
 }
 
@@ -342,7 +344,7 @@ LessonVerdict processesRule(const Lesson&, const RunResult& result)
 
     QString numbers = QStringLiteral("processes: %1 against sequential").arg(speedupText(*p));
     if (std::isfinite(lpt) && lpt > 0)
-        numbers += QStringLiteral(", %1 of the lpt bound %2 for these tasks on %3")
+        numbers += QStringLiteral(", %1 of the best %2 any schedule of these tasks allows on %3 (the lpt bound)")
                        .arg(Format::percent(p->speedup / lpt), times(lpt), workersPhrase(w));
     numbers += QStringLiteral("; at least %1 expected").arg(times(threshold));
     if (const Measurement* gil = result.find(QStringLiteral("gil-threads"), w);
@@ -530,8 +532,8 @@ LessonVerdict loadImbalanceRule(const Lesson&, const RunResult& result)
         return notMeasured(missingReason(result, QStringLiteral("threads")));
     const double critical = result.bounds.critical;
     if (!std::isfinite(critical) || critical <= 0)
-        return notMeasured(QStringLiteral("the sequential run's task costs are missing, so the bound sum / max cannot "
-                                          "be computed"));
+        return notMeasured(QStringLiteral("the sequential run's task times are missing, so the limit the longest "
+                                          "task sets cannot be computed"));
     const Measurement* best = *std::max_element(
         runs.cbegin(), runs.cend(), [](const Measurement* a, const Measurement* b) { return a->speedup < b->speedup; });
     const Measurement* most = runs.last();
@@ -574,9 +576,9 @@ LessonVerdict loadImbalanceRule(const Lesson&, const RunResult& result)
                     .arg(usable);
         whys << machineReasons(result, usable, false);
     } else if (outcome == Outcome::Contradicted) {
-        whys << QStringLiteral("no schedule beats sum / max without splitting a task, which no backend does, so the "
-                               "sequential task costs behind the bound were measured low (the sequential wall times "
-                               "vary by %1)")
+        whys << QStringLiteral("no schedule beats the limit the longest task sets without splitting a task, which "
+                               "no backend does, so the sequential task times behind the limit were measured low "
+                               "(the sequential repeats vary by %1)")
                     .arg(Format::percent(cvOf(result.find(QStringLiteral("sequential"), 1))));
     }
     return finish(outcome, numbers, whys, result);
@@ -642,59 +644,71 @@ struct Rule {
 
 const QHash<QString, Rule>& rules()
 {
+    // Written for a teacher: plain words, backends by the names the charts use, no option keys; every figure
+    // comes from the constants above, so the words cannot drift from what the rule does.
     const QString inconclusive
-        = QStringLiteral(" Inconclusive when the 95% interval contains the threshold, or when the wall times vary by "
-                         "more than %1 and the threshold lies within a factor of 1 + 2 × that variation of the "
-                         "figure.")
+        = QStringLiteral(" When the repeats scatter too much to tell which side of the line the run is on (the range "
+                         "the speedup lies in with 95% confidence crosses it, or the repeats' times differ by more "
+                         "than %1), the verdict is \"inconclusive\": run it again on a quiet machine.")
               .arg(Format::percent(kNoisyCv));
     static const QHash<QString, Rule> table {
         { QStringLiteral("gil-threads"),
             { gilThreadsRule,
-                QStringLiteral("Holds when gil-threads at the most workers (from 2, within the cores) stays at or "
-                               "below %1 against sequential. Inconclusive on one core, or when native threads in the "
-                               "same run did not scale either.")
+                QStringLiteral("The claim holds when threads under the lock (gil-threads), with as many threads as "
+                               "the machine has cores (at least 2), run at most %1 as fast as the tasks one after "
+                               "another (sequential). On a machine with one core, or when native threads in the same "
+                               "run did not get faster either, the run cannot show the lock's effect: inconclusive.")
                         .arg(Format::speedup(kFlatSpeedup))
                     + inconclusive } },
         { QStringLiteral("processes-scale"),
             { processesRule,
-                QStringLiteral("Holds when processes at the most workers (from 2, within the cores) reach at least "
-                               "%1 of the lpt bound of these tasks (or of the worker count without one): %2 for the "
-                               "six classic tasks on 2 workers.")
+                QStringLiteral("The claim holds when the process pool (processes), with as many workers as the "
+                               "machine has cores (at least 2), reaches at least %1 of the best speedup any schedule "
+                               "of these tasks allows (the table's lpt bound): %2 for the six classic tasks on 2 "
+                               "workers.")
                         .arg(Format::percent(kScalingShare), Format::speedup(kScalingShare * 2))
                     + inconclusive } },
         { QStringLiteral("io-threads"),
             { ioThreadsRule,
-                QStringLiteral("Holds when gil-threads at the most workers reach at least %1 of the worker count "
-                               "against sequential (%2 at 4), whatever the number of cores.")
+                QStringLiteral("The claim holds when threads under the lock (gil-threads), at the most threads, "
+                               "reach at least %1 of the ideal speedup, which is the number of threads: %2 with 4, "
+                               "however many cores the machine has.")
                         .arg(Format::percent(kScalingShare), Format::speedup(kScalingShare * 4))
                     + inconclusive } },
         { QStringLiteral("release-gil"),
             { releaseGilRule,
-                QStringLiteral("Holds when gil-threads with release_gil reach at least %1 of the worker count (%2 at "
-                               "2), and, where python-threads ran with python_native, it reaches at least %3 of the "
-                               "worker count against python-sequential (%4 at 2).")
+                QStringLiteral("The claim holds when threads whose work runs with the lock released (gil-threads) "
+                               "reach at least %1 of the ideal speedup, the number of threads (%2 with 2); and, where "
+                               "real Python ran, when Python threads calling the C++ kernel (python-threads) reach at "
+                               "least %3 of it (%4 with 2) against Python doing the tasks one after another "
+                               "(python-sequential).")
                         .arg(Format::percent(kReleasedShare), Format::speedup(kReleasedShare * 2),
                             Format::percent(kScalingShare), Format::speedup(kScalingShare * 2))
                     + inconclusive } },
         { QStringLiteral("real-python"),
             { realPythonRule,
-                QStringLiteral("Holds when python-threads stays at or below %1 and python-processes reaches at least "
-                               "%2 of the worker count (%3 at 2), both against python-sequential.")
+                QStringLiteral("The claim holds when Python threads (python-threads) run at most %1 as fast as "
+                               "Python doing the tasks one after another (python-sequential), while Python processes "
+                               "(python-processes) reach at least %2 of the ideal speedup, the number of processes (%3 "
+                               "with 2).")
                         .arg(Format::speedup(kFlatSpeedup), Format::percent(kScalingShare),
                             Format::speedup(kScalingShare * 2))
                     + inconclusive } },
         { QStringLiteral("load-imbalance"),
             { loadImbalanceRule,
-                QStringLiteral("Holds when the best threads speedup over all worker counts stays at or below %1 the "
-                               "bound sum / max of the sequentially measured task costs. Inconclusive when the run "
-                               "had no more usable cores than that bound, or when the threads stayed below %2 of it.")
+                QStringLiteral("The claim holds when native threads, at their best over all the worker counts, stay "
+                               "within %1 the limit the longest task sets: all the work divided by the longest task, "
+                               "both timed one after another. Inconclusive when the machine has too few cores to "
+                               "reach that limit, or when the threads stayed below %2 of it (something else held "
+                               "them back).")
                         .arg(Format::speedup(kBoundSlack), Format::percent(kScalingShare))
                     + inconclusive } },
         { QStringLiteral("startup-cost"),
             { startupCostRule,
-                QStringLiteral("Holds when process-per-task takes at least %1 the wall time of the processes pool at "
-                               "the same worker count; the start-up cost per task is (T process-per-task − T "
-                               "processes) / tasks.")
+                QStringLiteral("The claim holds when starting a fresh process for every task (process-per-task) "
+                               "takes at least %1 as long as handing the same tasks to a pool of running processes "
+                               "(processes) with as many workers. The price of one process start is the difference "
+                               "of the two times divided by the number of tasks.")
                         .arg(Format::speedup(kStartupRatio, 1))
                     + inconclusive } },
     };
@@ -766,6 +780,28 @@ const Lesson* find(const QString& id)
             return &lesson;
     }
     return nullptr;
+}
+
+const Lesson* matching(const RunResult& result)
+{
+    const QStringList& ran = result.spec.backends;
+    const Lesson* sameBackends = nullptr;
+    for (const Lesson& lesson : all()) {
+        if (!lesson.otherWork(result.spec).isEmpty())
+            continue;
+        bool requiredRan = true;
+        for (const QString& backend : lesson.experiment.spec.backends)
+            requiredRan = requiredRan && (ran.contains(backend) || lesson.optionalBackends.contains(backend));
+        if (!requiredRan)
+            continue;
+        if (result.spec.inputs == lesson.experiment.spec.inputs)
+            return &lesson;
+        const bool onlyItsBackends = std::all_of(ran.cbegin(), ran.cend(),
+            [&](const QString& backend) { return lesson.experiment.spec.backends.contains(backend); });
+        if (onlyItsBackends && !sameBackends)
+            sameBackends = &lesson;
+    }
+    return sameBackends;
 }
 
 QString ruleText(const QString& id)

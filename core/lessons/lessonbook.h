@@ -20,6 +20,12 @@ const QList<Lesson>& all();
 // The lesson `id`, or nullptr.
 const Lesson* find(const QString& id);
 
+// The lesson whose experiment `result` is, or nullptr: the same work (Lesson::otherWork is empty) and every
+// required backend run, with the lesson's inputs; or, with other inputs (a teacher tuned them), exactly the
+// lesson's backends. So lesson 1's run (fib 34x8 on sequential, threads, gil-threads) is lesson 1's, not lesson
+// 6's, whose rule could judge its threads too.
+const Lesson* matching(const RunResult& result);
+
 // The ids of the lesson files shipped, sorted.
 QStringList ids();
 

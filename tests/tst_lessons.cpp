@@ -11,16 +11,23 @@
 #include "lessons/lessonbook.h"
 #include "lessons/lessonpanel.h"
 #include "measurement.h"
+#include "optiondescriptor.h"
 #include "runner.h"
 #include "runoptions.h"
 #include "runresult.h"
+#include "runsession.h"
 #include "taskspan.h"
 #include "testsupport.h"
 #include "unknown.h"
 
+#include <QCoreApplication>
+#include <QFontMetrics>
 #include <QLabel>
 #include <QListWidget>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QScrollBar>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QStyle>
 #include <QTest>
@@ -118,11 +125,30 @@ Availability everythingRuns(const QString&, const RunOptions&)
     return {};
 }
 
+// The option keys a text for a teacher must not show ("release_gil"): the JSON spelling, never the window's.
+QString optionKeyIn(const QString& text)
+{
+    for (const OptionDescriptor& d : RunOptions::descriptors()) {
+        if (d.key.contains(QLatin1Char('_')) && text.contains(d.key))
+            return d.key;
+    }
+    return {};
+}
+
+// Whether `widget` lies wholly inside the viewport of `scroll`: seen without scrolling.
+bool wholeInView(const QWidget* widget, const QScrollArea* scroll)
+{
+    const QRect inViewport(widget->mapTo(scroll->viewport(), QPoint(0, 0)), widget->size());
+    return widget->isVisible() && scroll->viewport()->rect().contains(inViewport);
+}
+
 } // namespace
 
 class TestLessons : public QObject {
     Q_OBJECT
 private Q_SLOTS:
+    void initTestCase();
+    void init();
     void shipsSevenNumberedLessons();
     void experimentNamesWhatExists_data();
     void experimentNamesWhatExists();
@@ -133,12 +159,29 @@ private Q_SLOTS:
     void brokenLessonFileNamesField_data();
     void brokenLessonFileNamesField();
     void planLeavesOutOptionalBackendsAndBlocksRequiredOnes();
+    void runsAreMatchedToTheirLesson();
     void panelShowsTheSelectedLessonsClaim();
     void panelRunEmitsTheLessonsSpec();
     void panelRendersTheVerdict();
+    void panelDescribesTheRunOnScreen();
+    void progressSurvivesARestart();
+    void panelSaysRunningWhileTheLessonRuns();
+    void verdictIsSeenWithoutScrolling();
     void panelDisablesRunForAnUnavailableBackend();
     void realRunIsJudgedFromItsNumbers();
 };
+
+void TestLessons::initTestCase()
+{
+    // The tests' own settings (each lesson's progress), away from a real user's.
+    QCoreApplication::setOrganizationName(QStringLiteral("ParLabTests"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_lessons"));
+}
+
+void TestLessons::init()
+{
+    QSettings().clear();
+}
 
 void TestLessons::shipsSevenNumberedLessons()
 {
@@ -152,7 +195,15 @@ void TestLessons::shipsSevenNumberedLessons()
         QVERIFY(!lesson.lookAt.isEmpty());
         QVERIFY(!lesson.title.isEmpty());
         QVERIFY(lesson.judge);
-        QVERIFY2(lesson.rule.contains(QStringLiteral("Holds when")), qPrintable(lesson.rule));
+        QVERIFY2(lesson.rule.startsWith(QStringLiteral("The claim holds when")), qPrintable(lesson.rule));
+        // Written for a teacher: no option keys in anything the panel shows.
+        for (const QString& text : { lesson.title, lesson.claim, lesson.lookAt, lesson.rule, lesson.experiment.title,
+                 lesson.experiment.description })
+            QVERIFY2(optionKeyIn(text).isEmpty(), qPrintable(QStringLiteral("%1 in: %2").arg(optionKeyIn(text), text)));
+        // The timeline opens on the measurement the text describes.
+        QVERIFY2(!lesson.timeline.isEmpty(), qPrintable(lesson.id));
+        QVERIFY2(lesson.lookAt.contains(QStringLiteral("timeline opens on %1:").arg(lesson.timeline)),
+            qPrintable(lesson.lookAt));
         QCOMPARE(Lessons::ruleText(lesson.id), lesson.rule);
         QCOMPARE(Lessons::find(lesson.id), &lesson);
     }
@@ -232,7 +283,7 @@ void TestLessons::verdicts_data()
                                             measured(gil, 1, 0.28, 1.0, 0.98, 1.02),
                                             measured(gil, 2, 0.289, 0.97, 0.95, 0.99, 0.01, 1.0) })
                                  << H
-                                 << QStringList { QStringLiteral("0.97x at 2 workers (95% CI 0.95–0.99)"),
+                                 << QStringList { QStringLiteral("0.97x at 2 workers (0.95–0.99 with 95% confidence)"),
                                         QStringLiteral("at most 1.15 expected"),
                                         QStringLiteral("native threads: 1.92x at 2"),
                                         QStringLiteral("the claim holds on this machine") }
@@ -247,7 +298,7 @@ void TestLessons::verdicts_data()
         QTest::newRow("1 inconclusive: interval straddles 1.15")
             << id << with(base, { sequential(), native2, measured(gil, 2, 0.25, 1.10, 1.02, 1.25) }) << I
             << QStringList { QStringLiteral("1.10x"), QStringLiteral("inconclusive on this machine") }
-            << QStringList { QStringLiteral("1.02–1.25, contains the threshold 1.15") };
+            << QStringList { QStringLiteral("between 1.02x and 1.25x, on both sides of the 1.15x line") };
         QTest::newRow("1 holds: quotes the lock wait")
             << id
             << with(base, { sequential(), native2, withLosses(measured(gil, 2, 0.289, 0.97, 0.95, 0.99), 0.48, 0.02) })
@@ -302,7 +353,8 @@ void TestLessons::verdicts_data()
         released.spec.options.releaseGil = true;
         QTest::newRow("1 not run: released lock")
             << id << released << N << QStringList {}
-            << QStringList { QStringLiteral("release_gil on, while this lesson's experiment has it off") };
+            << QStringList { QStringLiteral(
+                   "“CPU kernels release the GIL (a C extension)” on, while this lesson's experiment has it off") };
     }
 
     // 2. Processes scale, against the lpt bound.
@@ -311,17 +363,16 @@ void TestLessons::verdicts_data()
         RunResult base = resultOf(id);
         base.bounds.critical = 2.47;
         base.bounds.lpt = { { 1, 1.0 }, { 2, 2.0 } };
-        QTest::newRow("2 holds") << id
-                                 << with(base,
-                                        { sequential(0.6), measured(processes, 1, 0.61, 0.98, 0.96, 1.0),
-                                            measured(processes, 2, 0.326, 1.84, 1.81, 1.87),
-                                            measured(gil, 2, 0.6, 1.0, 0.98, 1.02) })
-                                 << H
-                                 << QStringList { QStringLiteral("processes: 1.84x at 2 workers (95% CI 1.81–1.87)"),
-                                        QStringLiteral("92% of the lpt bound 2.00x"),
-                                        QStringLiteral("at least 1.50x expected"),
-                                        QStringLiteral("threads under the GIL: 1.00x at 2") }
-                                 << QStringList {};
+        QTest::newRow("2 holds")
+            << id
+            << with(base,
+                   { sequential(0.6), measured(processes, 1, 0.61, 0.98, 0.96, 1.0),
+                       measured(processes, 2, 0.326, 1.84, 1.81, 1.87), measured(gil, 2, 0.6, 1.0, 0.98, 1.02) })
+            << H
+            << QStringList { QStringLiteral("processes: 1.84x at 2 workers (1.81–1.87 with 95% confidence)"),
+                   QStringLiteral("92% of the best 2.00x any schedule of these tasks allows"),
+                   QStringLiteral("at least 1.50x expected"), QStringLiteral("threads under the GIL: 1.00x at 2") }
+            << QStringList {};
         RunResult oneCore = resultOf(id, 1);
         oneCore.bounds = base.bounds;
         QTest::newRow("2 contradicted: one core")
@@ -333,13 +384,13 @@ void TestLessons::verdicts_data()
                                         << with(base,
                                                { sequential(0.6), measured(processes, 2, 0.39, 1.52, 1.40, 1.70) })
                                         << I << QStringList { QStringLiteral("1.52x") }
-                                        << QStringList { QStringLiteral("contains the threshold 1.50") };
+                                        << QStringList { QStringLiteral("on both sides of the 1.50x line") };
         RunResult busy = base;
         busy.environment.loadAverage = 4.6;
         QTest::newRow("2 inconclusive, and the machine was busy")
             << id << with(busy, { sequential(0.6), measured(processes, 2, 0.6, 1.0, 0.9, 1.55) }) << I
-            << QStringList { QStringLiteral("50% of the lpt bound 2.00x") }
-            << QStringList { QStringLiteral("contains the threshold 1.50"),
+            << QStringList { QStringLiteral("50% of the best 2.00x") }
+            << QStringList { QStringLiteral("on both sides of the 1.50x line"),
                    QStringLiteral("the machine was busy when the run started (load average 4.60 on 2 logical cores)") };
         RunResult failed = with(base, { sequential(0.6) });
         failed.error = QStringLiteral("processes x2: worker 1 exited with code 1");
@@ -370,7 +421,8 @@ void TestLessons::verdicts_data()
             << QStringList { QStringLiteral("released only 10% of the time") };
         QTest::newRow("3 inconclusive") << id << with(base, { sequential(0.8), measured(gil, 4, 0.26, 3.1, 2.8, 3.3) })
                                         << I << QStringList {}
-                                        << QStringList { QStringLiteral("2.80–3.30, contains the threshold 3.00") };
+                                        << QStringList { QStringLiteral(
+                                               "between 2.80x and 3.30x, on both sides of the 3.00x line") };
         QTest::newRow("3 not run: no parallel measurement")
             << id << with(base, { sequential(0.8), measured(gil, 1, 0.8, 1.0, 0.98, 1.02) }) << N << QStringList {}
             << QStringList { QStringLiteral("no measurement of gil-threads at 2 or more workers") };
@@ -396,8 +448,9 @@ void TestLessons::verdicts_data()
                    { sequential(), model, measured(pySeq, 1, 0.3, 1.0, 1.0, 1.0),
                        measured(pyThreads, 1, 0.31, 0.97, 0.95, 0.99), measured(pyThreads, 2, 0.162, 1.85, 1.8, 1.9) })
             << H
-            << QStringList { QStringLiteral("through ctypes: 1.85x at 2 workers (95% CI 1.80–1.90) against "
-                                            "python-sequential"),
+            << QStringList { QStringLiteral(
+                                 "through ctypes: 1.85x at 2 workers (1.80–1.90 with 95% confidence) against "
+                                 "python-sequential"),
                    QStringLiteral("Python 3.11.2") }
             << QStringList {};
         QTest::newRow("4 contradicted: CPython threads did not scale")
@@ -413,12 +466,13 @@ void TestLessons::verdicts_data()
         QTest::newRow("4 inconclusive") << id
                                         << with(modelOnly, { sequential(), measured(gil, 2, 0.17, 1.62, 1.5, 1.75) })
                                         << I << QStringList {}
-                                        << QStringList { QStringLiteral("contains the threshold 1.60") };
+                                        << QStringList { QStringLiteral("on both sides of the 1.60x line") };
         RunResult locked = with(modelOnly, { sequential(), model });
         locked.spec.options.releaseGil = false;
         QTest::newRow("4 not run: lock not released")
             << id << locked << N << QStringList {}
-            << QStringList { QStringLiteral("release_gil off, while this lesson's experiment has it on") };
+            << QStringList { QStringLiteral(
+                   "“CPU kernels release the GIL (a C extension)” off, while this lesson's experiment has it on") };
     }
 
     // 5. Real CPython agrees with the model.
@@ -442,7 +496,7 @@ void TestLessons::verdicts_data()
                                                { seq, measured(pyThreads, 2, 0.84, 1.01, 0.98, 1.04),
                                                    measured(pyProcesses, 2, 0.55, 1.55, 1.4, 1.7) })
                                         << I << QStringList {}
-                                        << QStringList { QStringLiteral("contains the threshold 1.50") };
+                                        << QStringList { QStringLiteral("on both sides of the 1.50x line") };
         QTest::newRow("5 not run: processes missing")
             << id << with(base, { seq, measured(pyThreads, 2, 0.84, 1.01, 0.98, 1.04) }) << N << QStringList {}
             << QStringList { QStringLiteral("no measurement of python-processes at 2 or more workers") };
@@ -471,14 +525,14 @@ void TestLessons::verdicts_data()
                                  << QStringList {};
         QTest::newRow("6 contradicted: above the bound")
             << id << with(base, curve(2.3)) << C << QStringList { QStringLiteral("best 2.30x") }
-            << QStringList { QStringLiteral("no schedule beats sum / max") };
+            << QStringList { QStringLiteral("no schedule beats the limit the longest task sets") };
         RunResult classic = resultOf(id);
         classic.bounds.critical = 2.47;
         QTest::newRow("6 inconclusive: too few cores to show the bound")
             << id << with(classic, curve(1.9)) << I << QStringList { QStringLiteral("at most 2.47x") }
             << QStringList { QStringLiteral("with 2 usable cores (2 logical, up to 16 workers) the cores run out") };
         QTest::newRow("6 inconclusive: interval") << id << with(base, curve(1.70)) << I << QStringList {}
-                                                  << QStringList { QStringLiteral("contains the threshold 1.72") };
+                                                  << QStringList { QStringLiteral("on both sides of the 1.72x line") };
         RunResult busy = base;
         busy.environment.loadAverage = 2.4;
         QTest::newRow("6 inconclusive: far below the bound")
@@ -493,7 +547,7 @@ void TestLessons::verdicts_data()
         RunResult noBound = resultOf(id);
         QTest::newRow("6 not run: no task costs")
             << id << with(noBound, curve(1.53)) << N << QStringList {}
-            << QStringList { QStringLiteral("bound sum / max cannot be computed") };
+            << QStringList { QStringLiteral("the limit the longest task sets cannot be computed") };
     }
 
     // 7. Start-up cost per task.
@@ -546,6 +600,7 @@ void TestLessons::verdicts()
         QVERIFY2(v.text.contains(part), qPrintable(QStringLiteral("'%1' not in: %2").arg(part, shown)));
     for (const QString& part : inWhy)
         QVERIFY2(v.why.contains(part), qPrintable(QStringLiteral("'%1' not in: %2").arg(part, shown)));
+    QVERIFY2(optionKeyIn(shown).isEmpty(), qPrintable(shown));
     if (v.outcome == Outcome::Holds)
         QVERIFY2(v.why.isEmpty(), qPrintable(shown));
     if (v.outcome == Outcome::Contradicted || v.outcome == Outcome::Inconclusive)
@@ -562,7 +617,7 @@ void TestLessons::noiseDoesNotOverruleAClearInterval()
     const LessonVerdict v = Lessons::find(QStringLiteral("gil-threads"))->verdict(r);
     QCOMPARE(v.outcome, Outcome::Contradicted);
     QVERIFY2(!v.why.contains(QStringLiteral("cannot be told apart")), qPrintable(v.why));
-    QVERIFY2(v.text.contains(QStringLiteral("1.74x at 2 workers (95% CI 1.24–2.38)")), qPrintable(v.text));
+    QVERIFY2(v.text.contains(QStringLiteral("1.74x at 2 workers (1.24–2.38 with 95% confidence)")), qPrintable(v.text));
 }
 
 void TestLessons::verdictTextNamesLessonAndNumbers()
@@ -624,6 +679,24 @@ void TestLessons::brokenLessonFileNamesField_data()
     QTest::newRow("number") << QStringLiteral("gil-threads")
                             << QByteArray(lesson(experiment)).replace("\"number\": 1", "\"number\": 1.5")
                             << QStringLiteral("field 'number': 1.5 is not a whole number");
+    QTest::newRow("good, with a timeline")
+        << QStringLiteral("gil-threads") << lesson(experiment + R"(, "timeline": "threads x2")") << QString();
+    QTest::newRow("timeline not a label")
+        << QStringLiteral("gil-threads") << lesson(experiment + R"(, "timeline": "threads")")
+        << QStringLiteral("field 'timeline': must name a measurement as the timeline does");
+    QTest::newRow("timeline of another backend")
+        << QStringLiteral("gil-threads") << lesson(experiment + R"(, "timeline": "processes x2")")
+        << QStringLiteral("field 'timeline': 'processes' is not one of the experiment's required backends "
+                          "(sequential, threads)");
+    QTest::newRow("timeline of an optional backend")
+        << QStringLiteral("gil-threads")
+        << lesson(experiment + R"(, "optional_backends": ["threads"], "timeline": "threads x2")")
+        << QStringLiteral("'threads' is not one of the experiment's required backends (sequential)");
+    QTest::newRow("timeline at workers not run")
+        << QStringLiteral("gil-threads") << lesson(experiment + R"(, "timeline": "threads x4")")
+        << QStringLiteral("field 'timeline': the experiment does not run threads at 4 workers (it runs workers 1,2)");
+    QTest::newRow("timeline of the baseline")
+        << QStringLiteral("gil-threads") << lesson(experiment + R"(, "timeline": "sequential x1")") << QString();
     QTest::newRow("no rule for the id") << QStringLiteral("lesson-8")
                                         << QByteArray(lesson(experiment)).replace("gil-threads", "lesson-8")
                                         << QStringLiteral("lesson 'lesson-8': no verdict rule for this id");
@@ -738,6 +811,47 @@ void TestLessons::panelRunEmitsTheLessonsSpec()
         (QStringList { QStringLiteral("sequential"), QStringLiteral("gil-threads") }));
 }
 
+void TestLessons::runsAreMatchedToTheirLesson()
+{
+    for (const Lesson& lesson : Lessons::all()) {
+        // The lesson's own experiment, and what Run starts where its optional backends cannot run.
+        RunResult own;
+        own.spec = lesson.experiment.spec;
+        QCOMPARE(Lessons::matching(own), &lesson);
+        own.spec = lesson
+                       .planHere([&](const QString& id, const RunOptions&) -> Availability {
+                           return lesson.optionalBackends.contains(id) ? Availability { false, QStringLiteral("no") }
+                                                                       : Availability {};
+                       })
+                       .spec;
+        QCOMPARE(Lessons::matching(own), &lesson);
+        // Tuned inputs (a slower interpreter, a quicker demonstration) on the same backends: still the lesson's.
+        RunResult tuned;
+        tuned.spec = lesson.experiment.spec;
+        tuned.spec.inputs = { 7, 8, 9 };
+        QCOMPARE(Lessons::matching(tuned), &lesson);
+    }
+    // Lesson 1's run is lesson 1's, though lesson 6's rule could judge its native threads.
+    RunResult first;
+    first.spec = Lessons::find(QStringLiteral("gil-threads"))->experiment.spec;
+    first.spec.workers = { 1, 2, 4 };
+    QCOMPARE(Lessons::matching(first)->id, QStringLiteral("gil-threads"));
+    // The lock released: lesson 4, not lesson 1.
+    first.spec.options.releaseGil = true;
+    first.spec.backends.removeAll(QStringLiteral("threads"));
+    QCOMPARE(Lessons::matching(first)->id, QStringLiteral("release-gil"));
+    // No lesson's: another kernel, or a required backend missing with other inputs.
+    RunResult other;
+    other.spec = Lessons::find(QStringLiteral("gil-threads"))->experiment.spec;
+    other.spec.kernel = QStringLiteral("primes");
+    QCOMPARE(Lessons::matching(other), nullptr);
+    other.spec = Lessons::find(QStringLiteral("startup-cost"))->experiment.spec;
+    other.spec.backends = { QStringLiteral("sequential"), QStringLiteral("processes") };
+    other.spec.inputs = { 1, 2 };
+    QCOMPARE(Lessons::matching(other), nullptr);
+    QCOMPARE(Lessons::matching(RunResult {}), nullptr);
+}
+
 void TestLessons::panelRendersTheVerdict()
 {
     LessonPanel panel(nullptr, everythingRuns);
@@ -746,7 +860,7 @@ void TestLessons::panelRendersTheVerdict()
             measured(QStringLiteral("gil-threads"), 2, 0.289, 0.97, 0.95, 0.99) });
     QVERIFY(panel.selectLesson(QStringLiteral("gil-threads")));
     QVERIFY(!panel.whyLabel()->isVisibleTo(&panel));
-    panel.showResult(QStringLiteral("gil-threads"), holds);
+    QCOMPARE(panel.showRun(holds), Lessons::find(QStringLiteral("gil-threads")));
     QCOMPARE(panel.verdict(QStringLiteral("gil-threads")).outcome, Outcome::Holds);
     QCOMPARE(panel.verdictHeadline()->text(), QStringLiteral("The claim holds on this machine"));
     QVERIFY2(panel.verdictLabel()->text().contains(QStringLiteral("0.97x at 2 workers")),
@@ -757,12 +871,11 @@ void TestLessons::panelRendersTheVerdict()
         panel.style()->standardIcon(QStyle::SP_DialogApplyButton).pixmap(16, 16).toImage());
     const QColor holdsColour = panel.verdictHeadline()->palette().color(QPalette::WindowText);
 
-    // A result for another lesson is kept for it and does not change what is shown.
+    // A run of another lesson's experiment selects that lesson and shows its verdict.
     RunResult oneCore = with(resultOf(QStringLiteral("processes-scale"), 1),
         { sequential(0.6), measured(QStringLiteral("processes"), 2, 0.61, 0.98, 0.96, 1.0, 0.01, 1.0) });
-    panel.showResult(QStringLiteral("processes-scale"), oneCore);
-    QCOMPARE(panel.verdictHeadline()->text(), QStringLiteral("The claim holds on this machine"));
-    QVERIFY(panel.selectLesson(QStringLiteral("processes-scale")));
+    panel.showRun(oneCore);
+    QCOMPARE(panel.currentLessonId(), QStringLiteral("processes-scale"));
     QCOMPARE(panel.verdictHeadline()->text(), QStringLiteral("The claim does not hold on this machine"));
     QVERIFY(panel.whyLabel()->isVisibleTo(&panel));
     QVERIFY2(panel.whyLabel()->text().contains(QStringLiteral("1 logical core")), qPrintable(panel.whyLabel()->text()));
@@ -777,16 +890,207 @@ void TestLessons::panelRendersTheVerdict()
     QVERIFY(panel.verdictHeadline()->palette().color(QPalette::WindowText).lightness() > light.lightness());
 
     // A result that lacks what the rule needs says why there is no verdict.
-    panel.showResult(
-        QStringLiteral("processes-scale"), with(resultOf(QStringLiteral("processes-scale")), { sequential(0.6) }));
+    panel.showRun(with(resultOf(QStringLiteral("processes-scale")), { sequential(0.6) }));
     QCOMPARE(panel.verdictHeadline()->text(), QStringLiteral("No verdict from this run"));
     QVERIFY2(panel.whyLabel()->text().contains(QStringLiteral("no measurement of processes at 2 or more workers")),
         qPrintable(panel.whyLabel()->text()));
 
-    // Not run yet, before any result.
+    // Not run yet, for a lesson never run.
     QVERIFY(panel.selectLesson(QStringLiteral("startup-cost")));
     QCOMPARE(panel.verdictHeadline()->text(), QStringLiteral("Not run yet"));
     QCOMPARE(panel.verdict(QStringLiteral("startup-cost")).outcome, Outcome::NotRun);
+    QVERIFY(!panel.whyLabel()->isVisibleTo(&panel));
+}
+
+void TestLessons::panelDescribesTheRunOnScreen()
+{
+    LessonPanel panel(nullptr, everythingRuns);
+    RunResult first = with(resultOf(QStringLiteral("gil-threads")),
+        { sequential(), measured(QStringLiteral("threads"), 2, 0.146, 1.92, 1.88, 1.95),
+            measured(QStringLiteral("gil-threads"), 2, 0.289, 0.97, 0.95, 0.99) });
+    first.created = QDateTime(QDate(2026, 12, 1), QTime(10, 0));
+    QVERIFY(panel.selectLesson(QStringLiteral("io-threads")));
+    panel.showRun(first);
+    QCOMPARE(panel.shownLessonId(), QStringLiteral("gil-threads"));
+    QCOMPARE(panel.currentLessonId(), QStringLiteral("gil-threads"));
+
+    // Another lesson does not borrow the verdict of the run on screen: it needs a run of its own.
+    QVERIFY(panel.selectLesson(QStringLiteral("processes-scale")));
+    QCOMPARE(panel.verdict(QStringLiteral("processes-scale")).outcome, Outcome::NotRun);
+    QCOMPARE(panel.verdictHeadline()->text(), QStringLiteral("Not run yet"));
+    QVERIFY2(panel.verdictLabel()->text().contains(
+                 QStringLiteral("This lesson's verdict needs a run of its experiment: press Run."))
+            && panel.verdictLabel()->text().contains(QStringLiteral("The run on screen is lesson 1's experiment.")),
+        qPrintable(panel.verdictLabel()->text()));
+
+    // A new run starts: lesson 1's verdict described the old one, so it goes.
+    panel.setRunning(true);
+    QVERIFY(panel.shownLessonId().isEmpty());
+    QCOMPARE(panel.verdict(QStringLiteral("gil-threads")).outcome, Outcome::NotRun);
+    QVERIFY(panel.selectLesson(QStringLiteral("gil-threads")));
+    QCOMPARE(panel.verdictHeadline()->text(), QStringLiteral("No run of this lesson on screen"));
+    QVERIFY2(panel.verdictLabel()->text().contains(QStringLiteral("the claim held")),
+        qPrintable(panel.verdictLabel()->text())); // its last run, with its date
+    panel.setRunning(false);
+
+    // It was no lesson's run: no lesson shows a verdict.
+    RunResult plain = with(resultOf(QStringLiteral("gil-threads")), { sequential() });
+    plain.spec.kernel = QStringLiteral("primes");
+    QCOMPARE(panel.showRun(plain), nullptr);
+    QCOMPARE(panel.currentLessonId(), QStringLiteral("gil-threads")); // the selection stays
+    QCOMPARE(panel.verdict(QStringLiteral("gil-threads")).outcome, Outcome::NotRun);
+    QCOMPARE(panel.verdictHeadline()->text(), QStringLiteral("No run of this lesson on screen"));
+
+    // Lesson 1's run reopened from the history: its verdict again, not "Not run yet".
+    QVERIFY(panel.selectLesson(QStringLiteral("load-imbalance")));
+    panel.showRun(first);
+    QCOMPARE(panel.currentLessonId(), QStringLiteral("gil-threads"));
+    QCOMPARE(panel.verdictHeadline()->text(), QStringLiteral("The claim holds on this machine"));
+}
+
+void TestLessons::progressSurvivesARestart()
+{
+    const QDateTime monday(QDate(2026, 11, 30), QTime(9, 0));
+    RunResult holds = with(resultOf(QStringLiteral("gil-threads")),
+        { sequential(), measured(QStringLiteral("threads"), 2, 0.146, 1.92, 1.88, 1.95),
+            measured(QStringLiteral("gil-threads"), 2, 0.289, 0.97, 0.95, 0.99) });
+    holds.created = monday;
+    RunResult contradicted = with(resultOf(QStringLiteral("processes-scale"), 1),
+        { sequential(0.6), measured(QStringLiteral("processes"), 2, 0.61, 0.98, 0.96, 1.0, 0.01, 1.0) });
+    contradicted.created = monday.addDays(1);
+    {
+        LessonPanel panel(nullptr, everythingRuns);
+        QCOMPARE(panel.progress(QStringLiteral("gil-threads")).outcome, Outcome::NotRun);
+        panel.showRun(holds);
+        panel.showRun(contradicted);
+    }
+
+    // The next session's panel marks both lessons as they ended, with the runs' dates.
+    LessonPanel later(nullptr, everythingRuns);
+    const LessonProgress first = later.progress(QStringLiteral("gil-threads"));
+    QCOMPARE(first.outcome, Outcome::Holds);
+    QCOMPARE(first.measured, monday);
+    QVERIFY2(first.text.contains(QStringLiteral("0.97x at 2 workers")), qPrintable(first.text));
+    QCOMPARE(later.progress(QStringLiteral("processes-scale")).outcome, Outcome::Contradicted);
+    QCOMPARE(later.lessonList()->item(0)->icon().pixmap(16, 16).toImage(),
+        later.style()->standardIcon(QStyle::SP_DialogApplyButton).pixmap(16, 16).toImage());
+    QCOMPARE(later.lessonList()->item(1)->icon().pixmap(16, 16).toImage(),
+        later.style()->standardIcon(QStyle::SP_MessageBoxCritical).pixmap(16, 16).toImage());
+    QVERIFY(later.lessonList()->item(0)->toolTip().contains(QStringLiteral("the claim held")));
+    QCOMPARE(later.progress(QStringLiteral("io-threads")).outcome, Outcome::NotRun);
+    QCOMPARE(later.verdictHeadline()->text(), QStringLiteral("No run of this lesson on screen")); // nothing shown yet
+
+    // An older run of lesson 1 reopened from the history shows its own verdict, but is not the lesson's progress.
+    RunResult older = with(resultOf(QStringLiteral("gil-threads")),
+        { sequential(), measured(QStringLiteral("gil-threads"), 2, 0.175, 1.60, 1.55, 1.65) });
+    older.created = monday.addDays(-7);
+    later.showRun(older);
+    QCOMPARE(later.verdict(QStringLiteral("gil-threads")).outcome, Outcome::Contradicted);
+    QCOMPARE(later.progress(QStringLiteral("gil-threads")).outcome, Outcome::Holds);
+    // A run that judged nothing (cancelled at once) keeps the last outcome too.
+    RunResult cancelled = resultOf(QStringLiteral("processes-scale"));
+    cancelled.cancelled = true;
+    cancelled.created = monday.addDays(2);
+    later.showRun(cancelled);
+    QCOMPARE(later.progress(QStringLiteral("processes-scale")).outcome, Outcome::Contradicted);
+    QCOMPARE(LessonPanel(nullptr, everythingRuns).progress(QStringLiteral("gil-threads")).measured, monday);
+}
+
+void TestLessons::panelSaysRunningWhileTheLessonRuns()
+{
+    // A real run of the I/O lesson's experiment, made small: the panel counts its measurements as they land.
+    LessonPanel panel(nullptr, everythingRuns);
+    ExperimentSpec spec = panel.plan(QStringLiteral("io-threads")).spec;
+    spec.inputs = QList<qint64>(4, 20);
+    spec.workers = { 1, 2 };
+    spec.repeats = 2;
+    spec.warmup = 0;
+    RunSession session;
+    QSignalSpy finished(&session, &RunSession::finished);
+    QSignalSpy changed(&session, &RunSession::resultChanged);
+    QVERIFY(session.start(spec));
+    panel.setRunning(true);
+    panel.showRunning(QStringLiteral("io-threads"), &session);
+    QCOMPARE(panel.currentLessonId(), QStringLiteral("io-threads"));
+    QVERIFY2(panel.verdictHeadline()->text().startsWith(QStringLiteral("Running…")),
+        qPrintable(panel.verdictHeadline()->text()));
+    QVERIFY(changed.wait(30'000 * testsupport::kSlowdown));
+    QTRY_VERIFY2(panel.verdictHeadline()->text().contains(QStringLiteral(" of 3 measurements)")),
+        qPrintable(panel.verdictHeadline()->text()));
+    QVERIFY(finished.wait(60'000 * testsupport::kSlowdown));
+    QCOMPARE(panel.verdictHeadline()->text(), QStringLiteral("Running… (3 of 3 measurements)"));
+    // Another lesson, meanwhile, is not running.
+    QVERIFY(panel.selectLesson(QStringLiteral("gil-threads")));
+    QCOMPARE(panel.verdictHeadline()->text(), QStringLiteral("Not run yet"));
+
+    panel.setRunning(false);
+    const auto result = finished.at(0).at(0).value<RunResult>();
+    QCOMPARE(panel.showRun(result), Lessons::find(QStringLiteral("io-threads")));
+    QVERIFY2(!panel.verdictHeadline()->text().startsWith(QStringLiteral("Running")),
+        qPrintable(panel.verdictHeadline()->text()));
+    QVERIFY2(panel.verdict(QStringLiteral("io-threads")).outcome != Outcome::NotRun,
+        qPrintable(panel.verdict(QStringLiteral("io-threads")).why));
+}
+
+void TestLessons::verdictIsSeenWithoutScrolling()
+{
+    // The side panel a teacher projects: about 330 x 600 pixels.
+    LessonPanel panel(nullptr, everythingRuns);
+    panel.resize(330, 600);
+    panel.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&panel));
+
+    // Every title whole: wrapped, not cut off, and no part of the list hidden.
+    QListWidget* list = panel.lessonList();
+    QCOMPARE(list->count(), 7);
+    QTRY_VERIFY(list->viewport()->width() < 330);
+    for (int row = 0; row < list->count(); ++row) {
+        const QRect rect = list->visualItemRect(list->item(row));
+        QVERIFY2(list->viewport()->rect().contains(rect),
+            qPrintable(QStringLiteral("%1: %2,%3 %4x%5 in a viewport of %6x%7")
+                           .arg(list->item(row)->text())
+                           .arg(rect.x())
+                           .arg(rect.y())
+                           .arg(rect.width())
+                           .arg(rect.height())
+                           .arg(list->viewport()->width())
+                           .arg(list->viewport()->height())));
+        const int textWidth = rect.width() - list->iconSize().width() - 12; // the icon and the margins
+        const QRect text = QFontMetrics(list->font())
+                               .boundingRect(QRect(0, 0, textWidth, 10'000), Qt::TextWordWrap, list->item(row)->text());
+        QVERIFY2(rect.height() >= text.height(),
+            qPrintable(QStringLiteral("%1: %2 px for %3 px of text")
+                           .arg(list->item(row)->text())
+                           .arg(rect.height())
+                           .arg(text.height())));
+    }
+
+    // After a run the verdict, headline and numbers, is in view: the long ones, of lessons 6 and 2.
+    RunResult imbalance = resultOf(QStringLiteral("load-imbalance"));
+    imbalance.bounds.critical = 1.56;
+    panel.showRun(with(imbalance,
+        { sequential(0.36), measured(QStringLiteral("threads"), 1, 0.36, 1.0, 0.98, 1.02),
+            measured(QStringLiteral("threads"), 2, 0.237, 1.52, 1.50, 1.54),
+            measured(QStringLiteral("threads"), 4, 0.235, 1.53, 1.51, 1.55),
+            withLosses(measured(QStringLiteral("threads"), 16, 0.24, 1.50, 1.48, 1.52), 0, 0, 0.88) }));
+    QCOMPARE(panel.verdict(QStringLiteral("load-imbalance")).outcome, Outcome::Holds);
+    QTest::qWait(50); // the layout follows the new texts
+    QVERIFY(list->geometry().bottom() < panel.runButton()->geometry().top()); // the list covers nothing
+    QVERIFY(wholeInView(panel.verdictHeadline(), panel.scrollArea()));
+    QVERIFY(wholeInView(panel.verdictLabel(), panel.scrollArea()));
+    RunResult oneCore = resultOf(QStringLiteral("processes-scale"), 1);
+    oneCore.bounds.lpt = { { 1, 1.0 }, { 2, 2.0 } };
+    panel.showRun(with(oneCore,
+        { sequential(0.6), measured(QStringLiteral("processes"), 2, 0.61, 0.98, 0.96, 1.0, 0.01, 1.0),
+            measured(QStringLiteral("gil-threads"), 2, 0.6, 1.0, 0.98, 1.02) }));
+    QCOMPARE(panel.verdict(QStringLiteral("processes-scale")).outcome, Outcome::Contradicted);
+    QTest::qWait(50);
+    QVERIFY(wholeInView(panel.verdictHeadline(), panel.scrollArea()));
+    QVERIFY(wholeInView(panel.verdictLabel(), panel.scrollArea()));
+    QCOMPARE(panel.scrollArea()->verticalScrollBar()->value(), 0); // seen as the panel opens, not scrolled to
+
+    if (const QString out = qEnvironmentVariable("PARLAB_LESSON_PNG"); !out.isEmpty())
+        QVERIFY(panel.grab().save(out));
 }
 
 void TestLessons::panelDisablesRunForAnUnavailableBackend()

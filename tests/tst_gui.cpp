@@ -9,6 +9,7 @@
 #include "history/historypanel.h"
 #include "history/historyrecorder.h"
 #include "history/historystore.h"
+#include "lessons/lessonbook.h"
 #include "lessons/lessonpanel.h"
 #include "mainwindow.h"
 #include "measurement.h"
@@ -640,9 +641,16 @@ void TestGui::lessonRunShowsItsVerdict()
     QTest::mouseClick(lessons->runButton(), Qt::LeftButton);
     QVERIFY(window.isRunning());
     QVERIFY(!lessons->runButton()->isEnabled()); // one run at a time
+    // It says it is running, not "Not run yet".
+    QVERIFY2(lessons->verdictHeadline()->text().startsWith(QStringLiteral("Running…")),
+        qPrintable(lessons->verdictHeadline()->text()));
     // The form shows the lesson's experiment while it runs.
     QCOMPARE(window.experimentPanel()->spec().kernel, QStringLiteral("sleep"));
     QVERIFY(ended.wait(120'000 * testsupport::kSlowdown));
+    // The timeline shows the measurement the lesson's text describes.
+    const Lesson* lesson = Lessons::find(QStringLiteral("io-threads"));
+    QCOMPARE(window.timelinePanel()->currentLabel(), lesson->timeline);
+    QCOMPARE(window.findChild<QTabWidget*>(QStringLiteral("charts"))->currentWidget(), window.timelinePanel());
 
     // The verdict is worked out from this run's numbers: the measured speedup of the most workers is quoted.
     const Measurement* gil = window.result().find(QStringLiteral("gil-threads"), 4);
@@ -654,6 +662,30 @@ void TestGui::lessonRunShowsItsVerdict()
         qPrintable(verdict.text));
     QCOMPARE(lessons->verdictLabel()->text(), verdict.text);
     QVERIFY(lessons->runButton()->isEnabled());
+    HistoryStore* store = window.historyStore();
+    QTRY_VERIFY_WITH_TIMEOUT(!store->runs().value_or({}).isEmpty()
+            && store->runs().value_or({}).constFirst().status == RunStatus::Finished
+            && store->runs().value_or({}).constFirst().measurements == window.result().measurements.size(),
+        10'000);
+    const qint64 lessonRun = store->runs().value_or({}).constFirst().id;
+
+    // Another run on screen: the lesson's verdict went with its run.
+    fill(window, QStringLiteral("fib"), QStringLiteral("20,21"), { QStringLiteral("sequential") }, QStringLiteral("1"),
+        1, 0);
+    window.runAction()->trigger();
+    QVERIFY(ended.wait(60'000));
+    QCOMPARE(lessons->verdict(QStringLiteral("io-threads")).outcome, LessonVerdict::Outcome::NotRun);
+    QVERIFY(lessons->selectLesson(QStringLiteral("io-threads")));
+    QVERIFY2(lessons->verdictLabel()->text().contains(QStringLiteral("needs a run of its experiment")),
+        qPrintable(lessons->verdictLabel()->text()));
+
+    // The lesson's run reopened from the history: its verdict again, with the lesson selected.
+    QVERIFY(lessons->selectLesson(QStringLiteral("gil-threads")));
+    QVERIFY(window.openHistoryRun(lessonRun));
+    QCOMPARE(lessons->currentLessonId(), QStringLiteral("io-threads"));
+    QCOMPARE(lessons->verdict(QStringLiteral("io-threads")).outcome, verdict.outcome);
+    QCOMPARE(lessons->verdictLabel()->text(), lessons->verdict(QStringLiteral("io-threads")).text);
+    QCOMPARE(window.timelinePanel()->currentLabel(), lesson->timeline);
 }
 
 QTEST_MAIN(TestGui)

@@ -389,7 +389,9 @@ void MainWindow::startLesson(const QString& lessonId, const ExperimentSpec& spec
     if (const Result<void> started = run(spec); !started) {
         m_lessonId.clear();
         m_status->setText(tr("Lesson cannot run: %1").arg(started.error()));
+        return;
     }
+    m_lessons->showRunning(lessonId, m_session.get());
 }
 
 Result<void> MainWindow::run(const ExperimentSpec& spec)
@@ -448,6 +450,8 @@ bool MainWindow::openHistoryRun(qint64 id)
     redraw();
     // Its experiment in the form, so that Ctrl+R measures it again on this machine.
     m_panel->setExperiment(m_result.spec, summary ? summary->inputs : QString(), QString());
+    if (const Lesson* lesson = m_lessons->showRun(m_result); lesson && !lesson->timeline.isEmpty())
+        m_timeline->showMeasurement(lesson->timeline);
     m_pages->setCurrentWidget(m_splitter);
     m_status->setText(tr("Run #%1 from the history, measured %2")
                           .arg(id)
@@ -527,9 +531,12 @@ void MainWindow::onFinished(const RunResult& result)
         m_status->setText(tr("Finished with %n failed measurement(s): see the warnings", nullptr, result.failedRuns()));
     else
         m_status->setText(tr("Finished: %n measurement(s)", nullptr, result.completedRuns));
+    // The lessons describe the run on screen; after a lesson's run the timeline shows what its text points at.
+    const Lesson* lesson = m_lessons->showRun(result);
     if (!m_lessonId.isEmpty()) {
-        m_lessons->showResult(m_lessonId, result);
         m_leftTabs->setCurrentWidget(m_lessons);
+        if (lesson && !lesson->timeline.isEmpty() && m_timeline->showMeasurement(lesson->timeline))
+            m_charts->setCurrentWidget(m_timeline);
     }
     Q_EMIT runEnded();
 }

@@ -16,6 +16,7 @@
 #include "export/jsonexport.h"
 #include "export/texttable.h"
 #include "export/traceexport.h"
+#include "guidedialog.h"
 #include "history/historypanel.h"
 #include "history/historystore.h"
 #include "lessons/lessonbook.h"
@@ -480,6 +481,20 @@ void MainWindow::createMenus()
     lessons->setShortcut(QKeySequence::HelpContents);
     lessons->setObjectName(QStringLiteral("helpLessons"));
     lessons->setStatusTip(tr("Seven guided experiments, each with a claim and a verdict from your own run"));
+    // The README's sections, shown in the window (GuideDialog).
+    QMenu* guide = help->addMenu(tr("&Guide"));
+    guide->setObjectName(QStringLiteral("guideMenu"));
+    for (const QString& section : GuideDialog::sections()) {
+        guide->addAction(section, this, [this, section] {
+            if (!m_guide) {
+                m_guide = new GuideDialog(this);
+                m_guide->setModal(false);
+            }
+            m_guide->show();
+            m_guide->raise();
+            m_guide->showSection(section);
+        });
+    }
     help->addSeparator();
     help->addAction(tr("&About ParLab"), this, [this] {
         QMessageBox::about(this, tr("About ParLab"),
@@ -487,8 +502,9 @@ void MainWindow::createMenus()
                "<p>A lab for parallel speedup: run a kernel on threads, processes, a simulated and a real Python "
                "GIL and MPI, and see how much faster it ran, next to the best any schedule could reach, and where "
                "the rest went.</p>"
-               "<p>New here? Start with <b>Help › Lessons</b> (F1) or a preset from the <b>Presets</b> menu. The "
-               "same engine runs without the window: <tt>parlab --help</tt>.</p>"
+               "<p>New here? Start with <b>Help › Lessons</b> (F1) or a preset from the <b>Presets</b> menu; "
+               "<b>Help › Guide</b> has the manual. The same engine runs without the window: "
+               "<tt>parlab --help</tt>.</p>"
                "<p>Built %2 with Qt %3, running on Qt %4.</p>")
                 .arg(QStringLiteral(PARLAB_VERSION), QStringLiteral(PARLAB_BUILD_TYPE), QStringLiteral(QT_VERSION_STR),
                     QString::fromLatin1(qVersion())));

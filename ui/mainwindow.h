@@ -32,6 +32,7 @@ class HistoryStore;
 class ExperimentPanel;
 class ResultsModel;
 class RunSession;
+class GuideDialog;
 class SpeedupChart;
 class StartPage;
 class WarningsBar;
@@ -158,6 +159,7 @@ private:
     qint64 m_shownRunId = 0; // the history's id of the run shown, 0 when it has none (yet)
     WarningsBar* m_warnings = nullptr;
     QShortcut* m_invalidRun = nullptr; // Ctrl+R while the form cannot run: says why
+    GuideDialog* m_guide = nullptr; // Help › Guide, made on first use
     QTableView* m_table = nullptr;
     ResultsModel* m_model = nullptr;
     QSortFilterProxyModel* m_proxy = nullptr;

@@ -306,6 +306,7 @@ MainWindow::MainWindow(QWidget* parent)
         m_historyPanel->setWarning(m_historyProblem);
     m_modes->addWidget(m_historyPanel);
     connect(m_historyPanel, &HistoryPanel::openRequested, this, &MainWindow::openHistoryRun);
+    m_historyPanel->installEventFilter(this); // a list left stale while out of sight is read when shown
 
     connect(m_lessons, &LessonPanel::runRequested, this, &MainWindow::startLesson);
     connect(m_panel, &ExperimentPanel::validityChanged, this, [this](bool valid, const QString& error) {
@@ -578,12 +579,14 @@ Result<void> MainWindow::run(const ExperimentSpec& spec)
         box->setModal(false);
         box->show();
     });
-    connect(session.get(), &RunSession::historyRunStarted, m_historyPanel, &HistoryPanel::refresh);
+    // The history's list is read again when it is in sight; otherwise when it is next shown (reading every run's
+    // line from SQLite is work the window need not do while a run streams into charts the user is watching).
+    connect(session.get(), &RunSession::historyRunStarted, this, &MainWindow::refreshHistoryWhenSeen);
     connect(session.get(), &RunSession::historyRunStarted, this, [this](qint64 id) {
         m_shownRunId = id;
         showRunTitle();
     });
-    connect(session.get(), &RunSession::historyRunSaved, m_historyPanel, &HistoryPanel::refresh);
+    connect(session.get(), &RunSession::historyRunSaved, this, &MainWindow::refreshHistoryWhenSeen);
     if (Result<void> started = session->start(spec); !started)
         return started;
     // The last run's session (ended: one run at a time) goes, and with it anything it still had queued.
@@ -759,8 +762,22 @@ void MainWindow::updateView(QWidget* view)
         m_timeline->setResult(m_result);
 }
 
+void MainWindow::refreshHistoryWhenSeen()
+{
+    if (m_historyPanel->isVisible()) {
+        m_historyPanel->refresh();
+        m_historyStale = false;
+    } else {
+        m_historyStale = true;
+    }
+}
+
 bool MainWindow::eventFilter(QObject* watched, QEvent* event)
 {
+    if (event->type() == QEvent::Show && watched == m_historyPanel && m_historyStale) {
+        m_historyStale = false;
+        m_historyPanel->refresh();
+    }
     if (event->type() == QEvent::Show) {
         if (auto* view = qobject_cast<QWidget*>(watched); view && m_staleViews.contains(view))
             updateView(view);

@@ -113,6 +113,8 @@ private:
     // The charts and the timeline, each fed the result shown.
     QList<QWidget*> views() const;
     void updateView(QWidget* view);
+    // A run was added or saved: the History page reads its list now if it is shown, else when it next is.
+    void refreshHistoryWhenSeen();
     void showWarnings();
     void showEnvironment();
     // "Run #12 · Speedup vs workers: fib on 6 inputs · measured …": which run every view below shows.
@@ -181,6 +183,7 @@ private:
     HistoryPanel* m_historyPanel = nullptr;
     QString m_historyProblem; // why runs are not being saved, shown with the warnings
     bool m_historyLost = false; // the last run could not be stored: m_historyProblem says where it went
+    bool m_historyStale = false; // runs were added while the History page was out of sight
 
     std::unique_ptr<RunSession> m_session;
     bool m_running = false;

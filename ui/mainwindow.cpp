@@ -58,6 +58,7 @@
 #include <QStyle>
 #include <QTabWidget>
 #include <QTableView>
+#include <QThreadPool>
 #include <QTimer>
 #include <QToolBar>
 #include <QToolButton>
@@ -342,6 +343,9 @@ MainWindow::~MainWindow()
 {
     // A run in flight is cancelled and its thread joined; its last results are queued to its recorder by then.
     m_session.reset();
+    // So are the threads of sessions retired but not yet deleted, and their recorders' last writes queued.
+    for (const QPointer<RunSession>& old : std::as_const(m_retired))
+        delete old.data();
     // Store them, close, then stop the thread. The writer is deleted here once its thread says it is closed,
     // through a future: an order ThreadSanitizer sees, where QThread::wait() on a thread already ended is not.
     std::promise<void> closed;
@@ -589,13 +593,25 @@ Result<void> MainWindow::run(const ExperimentSpec& spec)
     connect(session.get(), &RunSession::historyRunSaved, this, &MainWindow::refreshHistoryWhenSeen);
     if (Result<void> started = session->start(spec); !started)
         return started;
-    // The last run's session (ended: one run at a time) goes, and with it anything it still had queued.
+    // The last run's session (ended: one run at a time) goes, and with it anything it still had queued; it is
+    // deleted once its thread has freed what the run kept, not waited for here.
+    if (m_session) {
+        RunSession* old = m_session.release();
+        // Only the history still has something to say about the old run (saved, or not).
+        disconnect(old, &RunSession::resultChanged, this, nullptr);
+        disconnect(old, &RunSession::progress, this, nullptr);
+        disconnect(old, &RunSession::finished, this, nullptr);
+        disconnect(old, &RunSession::historyRunStarted, this, nullptr);
+        m_retired.removeAll(nullptr);
+        m_retired.append(old);
+        old->retire();
+    }
     m_session = std::move(session);
 
-    m_result = RunResult();
-    m_result.spec = spec;
+    RunResult next;
+    next.spec = spec;
+    replaceResult(std::move(next));
     m_shownRunId = 0;
-    m_model->clear();
     setRunning(true);
     redraw();
     if (m_history->isOpen() && !m_history->isReadOnly()) {
@@ -618,9 +634,8 @@ bool MainWindow::openHistoryRun(qint64 id)
         return false;
     }
     const Result<RunSummary> summary = m_history->summary(id);
-    m_result = std::move(*loaded);
+    replaceResult(std::move(*loaded)); // another run: the table starts over
     m_shownRunId = id;
-    m_model->clear(); // another run: the table starts over
     redraw();
     // Its experiment in the form, so that Ctrl+R measures it again on this machine.
     m_panel->setExperiment(m_result.spec, summary ? summary->inputs : QString(), QString());
@@ -740,6 +755,19 @@ void MainWindow::redraw()
     showRunTitle();
     m_resultStack->setCurrentWidget(
         m_running || !m_result.measurements.isEmpty() ? static_cast<QWidget*>(m_rightSplitter) : m_startPage);
+}
+
+void MainWindow::replaceResult(RunResult next)
+{
+    // Every view lets go of the result shown (the empty one costs nothing to draw), so that the copy kept here is
+    // the last: it then goes to a pool thread, where freeing a run of 100,000-task measurements (tens of
+    // milliseconds) does not stall the window.
+    RunResult old = std::exchange(m_result, RunResult());
+    m_model->clear();
+    for (QWidget* view : views())
+        updateView(view);
+    QThreadPool::globalInstance()->start([old = std::move(old)]() mutable { old = RunResult(); });
+    m_result = std::move(next);
 }
 
 QList<QWidget*> MainWindow::views() const
@@ -873,9 +901,8 @@ void MainWindow::showExperiment()
 
 void MainWindow::showNothingMeasured(const QString& headline, const QString& text)
 {
-    m_result = RunResult();
+    replaceResult(RunResult());
     m_shownRunId = 0;
-    m_model->clear();
     redraw();
     m_startPage->setMessage(headline, text);
 }

@@ -4,6 +4,7 @@
 #include "runresult.h"
 
 #include <QMainWindow>
+#include <QPointer>
 #include <QSet>
 #include <QThread>
 #include <memory>
@@ -112,6 +113,8 @@ private:
     void redraw();
     // The charts and the timeline, each fed the result shown.
     QList<QWidget*> views() const;
+    // Shows `next` instead of the result on screen, whose memory is freed off the UI thread.
+    void replaceResult(RunResult next);
     void updateView(QWidget* view);
     // A run was added or saved: the History page reads its list now if it is shown, else when it next is.
     void refreshHistoryWhenSeen();
@@ -186,6 +189,7 @@ private:
     bool m_historyStale = false; // runs were added while the History page was out of sight
 
     std::unique_ptr<RunSession> m_session;
+    QList<QPointer<RunSession>> m_retired; // ended sessions deleted once their threads are gone (RunSession::retire)
     bool m_running = false;
     RunResult m_result;
 };

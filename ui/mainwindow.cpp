@@ -337,6 +337,13 @@ MainWindow::MainWindow(QWidget* parent)
     if (!m_history->notice().isEmpty())
         m_status->setText(m_history->notice());
     showWarnings();
+    // Once the window is up and idle, the charts page (behind the start page) is laid out and painted once off
+    // screen: the fonts, glyphs and chart layouts it needs are then ready when the first run shows it, instead
+    // of costing that run's first frames.
+    QTimer::singleShot(0, this, [this] {
+        if (isVisible() && m_resultStack->currentWidget() == m_startPage)
+            (void)m_rightSplitter->grab();
+    });
 }
 
 MainWindow::~MainWindow()

@@ -16,6 +16,7 @@
 #include "export/jsonexport.h"
 #include "export/texttable.h"
 #include "export/traceexport.h"
+#include "guidedialog.h"
 #include "history/historypanel.h"
 #include "history/historystore.h"
 #include "lessons/lessonbook.h"
@@ -164,6 +165,8 @@ MainWindow::MainWindow(QWidget* parent)
     for (QChartView* view : { static_cast<QChartView*>(m_speedup), static_cast<QChartView*>(m_wallTime),
              static_cast<QChartView*>(m_efficiency), static_cast<QChartView*>(m_losses) })
         ChartExport::installContextMenu(view);
+    for (QWidget* view : views())
+        view->installEventFilter(this); // a view left stale while hidden catches up when shown
 
     m_warnings = new WarningsBar;
     m_runTitle = new QLabel;
@@ -303,6 +306,7 @@ MainWindow::MainWindow(QWidget* parent)
         m_historyPanel->setWarning(m_historyProblem);
     m_modes->addWidget(m_historyPanel);
     connect(m_historyPanel, &HistoryPanel::openRequested, this, &MainWindow::openHistoryRun);
+    m_historyPanel->installEventFilter(this); // a list left stale while out of sight is read when shown
 
     connect(m_lessons, &LessonPanel::runRequested, this, &MainWindow::startLesson);
     connect(m_panel, &ExperimentPanel::validityChanged, this, [this](bool valid, const QString& error) {
@@ -478,6 +482,20 @@ void MainWindow::createMenus()
     lessons->setShortcut(QKeySequence::HelpContents);
     lessons->setObjectName(QStringLiteral("helpLessons"));
     lessons->setStatusTip(tr("Seven guided experiments, each with a claim and a verdict from your own run"));
+    // The README's sections, shown in the window (GuideDialog).
+    QMenu* guide = help->addMenu(tr("&Guide"));
+    guide->setObjectName(QStringLiteral("guideMenu"));
+    for (const QString& section : GuideDialog::sections()) {
+        guide->addAction(section, this, [this, section] {
+            if (!m_guide) {
+                m_guide = new GuideDialog(this);
+                m_guide->setModal(false);
+            }
+            m_guide->show();
+            m_guide->raise();
+            m_guide->showSection(section);
+        });
+    }
     help->addSeparator();
     help->addAction(tr("&About ParLab"), this, [this] {
         QMessageBox::about(this, tr("About ParLab"),
@@ -485,8 +503,9 @@ void MainWindow::createMenus()
                "<p>A lab for parallel speedup: run a kernel on threads, processes, a simulated and a real Python "
                "GIL and MPI, and see how much faster it ran, next to the best any schedule could reach, and where "
                "the rest went.</p>"
-               "<p>New here? Start with <b>Help › Lessons</b> (F1) or a preset from the <b>Presets</b> menu. The "
-               "same engine runs without the window: <tt>parlab --help</tt>.</p>"
+               "<p>New here? Start with <b>Help › Lessons</b> (F1) or a preset from the <b>Presets</b> menu; "
+               "<b>Help › Guide</b> has the manual. The same engine runs without the window: "
+               "<tt>parlab --help</tt>.</p>"
                "<p>Built %2 with Qt %3, running on Qt %4.</p>")
                 .arg(QStringLiteral(PARLAB_VERSION), QStringLiteral(PARLAB_BUILD_TYPE), QStringLiteral(QT_VERSION_STR),
                     QString::fromLatin1(qVersion())));
@@ -560,12 +579,14 @@ Result<void> MainWindow::run(const ExperimentSpec& spec)
         box->setModal(false);
         box->show();
     });
-    connect(session.get(), &RunSession::historyRunStarted, m_historyPanel, &HistoryPanel::refresh);
+    // The history's list is read again when it is in sight; otherwise when it is next shown (reading every run's
+    // line from SQLite is work the window need not do while a run streams into charts the user is watching).
+    connect(session.get(), &RunSession::historyRunStarted, this, &MainWindow::refreshHistoryWhenSeen);
     connect(session.get(), &RunSession::historyRunStarted, this, [this](qint64 id) {
         m_shownRunId = id;
         showRunTitle();
     });
-    connect(session.get(), &RunSession::historyRunSaved, m_historyPanel, &HistoryPanel::refresh);
+    connect(session.get(), &RunSession::historyRunSaved, this, &MainWindow::refreshHistoryWhenSeen);
     if (Result<void> started = session->start(spec); !started)
         return started;
     // The last run's session (ended: one run at a time) goes, and with it anything it still had queued.
@@ -681,8 +702,9 @@ void MainWindow::onFinished(const RunResult& result)
     Q_ASSERT(QThread::currentThread() == thread());
     m_result = result;
     m_redrawTimer->stop();
+    redraw(); // still as part of the run: the views out of sight catch up when shown
     setRunning(false);
-    redraw();
+    showRunTitle();
     if (!result.error.isEmpty())
         m_status->setText(tr("Failed: %1").arg(result.error));
     else if (result.cancelled)
@@ -705,16 +727,62 @@ void MainWindow::redraw()
     for (QAction* action : std::as_const(m_resultActions))
         action->setEnabled(measured);
     m_model->setResult(m_result);
-    m_speedup->setResult(m_result);
-    m_wallTime->setResult(m_result);
-    m_efficiency->setResult(m_result);
-    m_losses->setResult(m_result);
-    m_timeline->setResult(m_result);
+    // Only the views on screen follow a streaming run: a hidden chart or timeline (a timeline of 100,000 tasks
+    // takes a while to lay out) catches up when it is shown, so the window keeps up with the display.
+    for (QWidget* view : views()) {
+        if (view->isVisible() || !m_running)
+            updateView(view);
+        else
+            m_staleViews.insert(view);
+    }
     showWarnings();
     showEnvironment();
     showRunTitle();
     m_resultStack->setCurrentWidget(
         m_running || !m_result.measurements.isEmpty() ? static_cast<QWidget*>(m_rightSplitter) : m_startPage);
+}
+
+QList<QWidget*> MainWindow::views() const
+{
+    return { m_speedup, m_wallTime, m_efficiency, m_losses, m_timeline };
+}
+
+void MainWindow::updateView(QWidget* view)
+{
+    m_staleViews.remove(view);
+    if (view == m_speedup)
+        m_speedup->setResult(m_result);
+    else if (view == m_wallTime)
+        m_wallTime->setResult(m_result);
+    else if (view == m_efficiency)
+        m_efficiency->setResult(m_result);
+    else if (view == m_losses)
+        m_losses->setResult(m_result);
+    else if (view == m_timeline)
+        m_timeline->setResult(m_result);
+}
+
+void MainWindow::refreshHistoryWhenSeen()
+{
+    if (m_historyPanel->isVisible()) {
+        m_historyPanel->refresh();
+        m_historyStale = false;
+    } else {
+        m_historyStale = true;
+    }
+}
+
+bool MainWindow::eventFilter(QObject* watched, QEvent* event)
+{
+    if (event->type() == QEvent::Show && watched == m_historyPanel && m_historyStale) {
+        m_historyStale = false;
+        m_historyPanel->refresh();
+    }
+    if (event->type() == QEvent::Show) {
+        if (auto* view = qobject_cast<QWidget*>(watched); view && m_staleViews.contains(view))
+            updateView(view);
+    }
+    return QMainWindow::eventFilter(watched, event);
 }
 
 void MainWindow::showEnvironment()

@@ -56,6 +56,8 @@ WorkersChart::WorkersChart(
 {
     setRenderHint(QPainter::Antialiasing);
     setMinimumSize(420, 300);
+    // The read-out follows the pointer with no button pressed.
+    viewport()->setMouseTracking(true);
 
     m_chart->setTitle(title);
     ChartStyle::detachLegend(m_chart);

@@ -743,8 +743,10 @@ void MainWindow::onFinished(const RunResult& result)
     const Lesson* lesson = m_lessons->showRun(result);
     if (!m_lessonId.isEmpty()) {
         showLessons();
-        if (lesson && !lesson->timeline.isEmpty() && m_timeline->showMeasurement(lesson->timeline))
-            m_charts->setCurrentWidget(m_timeline);
+        if (lesson && !lesson->timeline.isEmpty()) {
+            m_charts->setCurrentWidget(m_timeline); // shown, it catches up with the run
+            m_timeline->showMeasurement(lesson->timeline);
+        }
     }
     Q_EMIT runEnded();
 }

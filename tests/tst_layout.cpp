@@ -132,6 +132,7 @@ private Q_SLOTS:
     void warningsCollapseAndFollowTheTheme();
     void darkThemeKeepsEveryControlVisible();
     void guideOpensAtTheReadmesSections();
+    void viewMenuTurnsAxesLogarithmic();
 };
 
 void TestLayout::initTestCase()
@@ -424,6 +425,28 @@ void TestLayout::guideOpensAtTheReadmesSections()
     if (const QString shots = qEnvironmentVariable("PARLAB_TEST_SHOTS"); !shots.isEmpty())
         dialog->grab().save(shots + QStringLiteral("/guide.png"));
     QVERIFY(!dialog->showSection(QStringLiteral("No such section")));
+}
+
+void TestLayout::viewMenuTurnsAxesLogarithmic()
+{
+    MainWindow window;
+    QMenu* scales = nullptr;
+    for (QMenu* menu : window.findChildren<QMenu*>()) {
+        if (menu->title() == QStringLiteral("Logarithmic &axes"))
+            scales = menu;
+    }
+    QVERIFY(scales);
+    QStringList charts;
+    for (QAction* action : scales->actions())
+        charts.append(action->text());
+    QCOMPARE(
+        charts, (QStringList { QStringLiteral("Speedup"), QStringLiteral("Wall time"), QStringLiteral("Efficiency") }));
+    QMenu* speedup = scales->actions().first()->menu();
+    QVERIFY(speedup && speedup->actions().size() == 2);
+    QCOMPARE(speedup->actions().first(), window.speedupChart()->logScaleAction(Qt::Horizontal));
+    QVERIFY(!window.speedupChart()->logScale(Qt::Vertical));
+    speedup->actions().last()->trigger();
+    QVERIFY(window.speedupChart()->logScale(Qt::Vertical));
 }
 
 QTEST_MAIN(TestLayout)

@@ -7,6 +7,7 @@
 #include "charts/losschart.h"
 #include "charts/speedupchart.h"
 #include "charts/walltimechart.h"
+#include "charts/workerschart.h"
 #include "environment.h"
 #include "experimentpanel.h"
 #include "experimentspec.h"
@@ -463,6 +464,16 @@ void MainWindow::createMenus()
             m_charts->setCurrentIndex(i);
         });
         chart->setShortcut(QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + i)));
+    }
+    // Each chart's logarithmic axes: the same checkable actions as its context menu.
+    QMenu* scales = view->addMenu(tr("Logarithmic &axes"));
+    for (WorkersChart* chart : { static_cast<WorkersChart*>(m_speedup), static_cast<WorkersChart*>(m_wallTime),
+             static_cast<WorkersChart*>(m_efficiency) }) {
+        QMenu* ofChart = scales->addMenu(m_charts->tabText(m_charts->indexOf(chart)));
+        for (const Qt::Orientation axis : { Qt::Horizontal, Qt::Vertical }) {
+            if (QAction* action = chart->logScaleAction(axis))
+                ofChart->addAction(action);
+        }
     }
     QAction* allWarnings = view->addAction(tr("All &warnings"), this, [this](bool on) { m_warnings->setExpanded(on); });
     allWarnings->setCheckable(true);

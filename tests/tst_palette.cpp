@@ -526,7 +526,7 @@ void TestPalette::windowAndReportDrawReferenceLinesAlike()
     QVERIFY(svg);
     const QList<std::tuple<QString, QString, Palette::Reference>> lines {
         { QStringLiteral("ideal (y = x)"), QStringLiteral("ideal"), Palette::Reference::Ideal },
-        { QStringLiteral("lpt bound (longest-first schedule of these tasks)"), QStringLiteral("bound"),
+        { QStringLiteral("lpt bound (best schedule of these tasks)"), QStringLiteral("bound"),
             Palette::Reference::LptBound },
     };
     for (const bool dark : { false, true }) {

@@ -22,10 +22,12 @@
 #include "models/resultsmodel.h"
 #include "presets.h"
 #include "queuedcall.h"
+#include "runestimate.h"
 #include "runsession.h"
 #include "timeline/timelinepanel.h"
 #include "timeline/timelineview.h"
 
+#include <QAbstractButton>
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
@@ -369,6 +371,22 @@ void MainWindow::startRun()
 {
     if (m_running || !m_panel->isValid())
         return;
+    // A run estimated above kConfirmAboveS asks first (50x10000 typed for 50,10000 costs weeks). The figure is the
+    // calibration the form's estimate made off this thread; before that is done there is none, and no question.
+    const std::optional<RunEstimate> estimate = RunEstimator::estimateIfCalibrated(m_panel->spec());
+    if (estimate && estimate->known && estimate->seconds > RunEstimator::kConfirmAboveS) {
+        QMessageBox ask(QMessageBox::Warning, tr("Run for %1?").arg(estimate->label()),
+            tr("This run should take %1.").arg(estimate->label()), QMessageBox::Ok | QMessageBox::Cancel, this);
+        ask.setObjectName(QStringLiteral("longRunConfirmation"));
+        ask.setInformativeText(tr("The most: %1.\nRun it anyway?").arg(estimate->biggestText()));
+        ask.setDetailedText(estimate->planText());
+        ask.button(QMessageBox::Ok)->setText(tr("Run anyway"));
+        ask.setDefaultButton(QMessageBox::Cancel);
+        if (ask.exec() != QMessageBox::Ok) {
+            m_status->setText(tr("Not run: it should take %1").arg(estimate->label()));
+            return;
+        }
+    }
     m_lessonId.clear();
     if (const Result<void> started = run(m_panel->spec()); !started)
         m_status->setText(tr("Cannot run: %1").arg(started.error()));

@@ -22,6 +22,7 @@
 #include <cmath>
 #include <exception>
 #include <numeric>
+#include <stdlib.h>
 
 namespace parlab {
 
@@ -129,6 +130,23 @@ int cores()
     return std::max(1, QThread::idealThreadCount());
 }
 
+// The 1-minute load average: other programs' runnable threads (and, for a minute after a run, that run's own); 0
+// where it cannot be read.
+double loadAverage()
+{
+    double load = 0;
+    return getloadavg(&load, 1) == 1 && std::isfinite(load) ? std::max(0.0, load) : 0.0;
+}
+
+// How much longer CPU work on `parallel` threads takes beside `load` other runnable threads on `cores` cores than
+// alone: the scheduler shares the cores evenly, so the threads get cores x parallel / (load + parallel) of them.
+double busyFactor(int parallel, int cores, double load)
+{
+    const double alone = std::min(parallel, cores);
+    const double shared = double(cores) * parallel / (load + parallel);
+    return alone / std::min(alone, shared);
+}
+
 // The spec's kernel, configured, or why there is no estimate.
 std::unique_ptr<Kernel> kernelFor(const ExperimentSpec& spec, RunEstimate& unknown)
 {
@@ -185,6 +203,12 @@ QString RunEstimate::planText() const
                          .arg(p.startS > 0 ? RunEstimator::durationText(p.startS) : QStringLiteral("-"), -16)
                          .arg(RunEstimator::durationText(p.totalS())));
     }
+    if (busyFactor > 1.1)
+        lines.append(QStringLiteral("this machine is busy (%1 other threads want its %2 cores): CPU work is estimated "
+                                    "%3x slower than on an idle machine")
+                         .arg(load, 0, 'f', 1)
+                         .arg(cores)
+                         .arg(busyFactor, 0, 'f', 1));
     lines.append(
         QStringLiteral("estimated duration: %1%2")
             .arg(label(), biggestText().isEmpty() ? QString() : QStringLiteral(" (the most: %1)").arg(biggestText())));
@@ -222,22 +246,32 @@ KernelCalibration RunEstimator::calibrate(const Kernel& kernel)
     RunControl control;
     Context context(control, 0);
     const qint64 t0 = monotonicNs();
+    const qint64 cpu0 = threadCpuNs();
     auto elapsed = [t0] { return double(monotonicNs() - t0) * 1e-9; };
+    // CPU work is timed in this thread's CPU time: on a busy machine a 50 ms wall-clock sample holds a few of the
+    // scheduler's time slices at most, and one more or less made two estimates a minute apart differ threefold.
+    // The figure is then what the kernel takes with a core to itself, as a run on an idle machine gets. I/O work
+    // (sleep) uses no CPU: its wall time is the figure.
+    qint64 (*const clock)() = kernel.kind() == KernelKind::Io ? monotonicNs : threadCpuNs;
     // Seconds per run of `input`: the median of `batches` batches, each repeating the input until it ran `batchS`
-    // (once, for 0). The median keeps a run that waited for the core, or woke late, from setting the figure.
+    // (once, for 0), reading the clock after 1, 1, 2, 4, ... runs so that reading it costs a tiny input little.
+    // The median keeps a run that woke late from setting the figure.
     int runs = 0;
     auto measure = [&](qint64 input, double batchS, int batches) {
         QList<double> perRun;
         runs = 0;
         for (int b = 0; b < batches; ++b) {
-            const qint64 start = monotonicNs();
+            const qint64 start = clock();
             int n = 0;
+            int group = 1;
             double spent = 0;
             do {
-                kernel.run(input, context);
-                ++n;
-                spent = double(monotonicNs() - start) * 1e-9;
-            } while (spent < batchS && n < kMaxRunsPerStep);
+                for (int i = 0; i < group; ++i)
+                    kernel.run(input, context);
+                n += group;
+                group = std::min(2 * group, kMaxRunsPerStep - n);
+                spent = double(clock() - start) * 1e-9;
+            } while (spent < batchS && group > 0);
             perRun.append(spent / n);
             runs += n;
         }
@@ -249,7 +283,7 @@ KernelCalibration RunEstimator::calibrate(const Kernel& kernel)
     double perRun = measure(x, kStepSampleS, 1);
     for (;;) {
         if (perRun >= kStepEnoughS) {
-            // A run that waited for the core or woke late looks long too: only a second one confirms it.
+            // A run that woke late looks long too: only a second one confirms it.
             perRun = std::min(perRun, measure(x, kStepSampleS, 1));
             if (perRun >= kStepEnoughS)
                 break;
@@ -274,14 +308,12 @@ KernelCalibration RunEstimator::calibrate(const Kernel& kernel)
                 (predicted(mid) <= kStepMaxS ? low : high) = mid;
             }
         }
-        if (low == x) {
-            // The next input would take too long, as far as a figure this small tells: one mostly of fixed costs,
-            // which a cost model need not know (sleep 0 is 0.01 ms to it, but takes 0.06 ms), says little about
-            // the next input. Only a figure of some length stops the climb.
-            if (perRun >= kStepEnoughS / 10)
-                break;
+        // The next input would take too long, as far as this figure tells; but a figure below kStepEnoughS is
+        // mostly fixed costs, which a cost model need not know (sleep 0 is 0.01 ms to it, but takes 0.06 ms, or a
+        // millisecond when it wakes late), and says little about the next input: one step up is the least the
+        // climb can do.
+        if (low == x)
             low = x + 1;
-        }
         x = low;
         perRun = measure(x, kStepSampleS, 1);
     }
@@ -289,11 +321,14 @@ KernelCalibration RunEstimator::calibrate(const Kernel& kernel)
     // takes longer than a step may (sha256's 1 MiB), whose two runs above are the figure.
     if (perRun < kStepMaxS)
         perRun = measure(x, kStepEnoughS / kFinalBatches, kFinalBatches);
-    return { perRun / cost(x), x, runs, elapsed(), monotonicNs() };
+    const double wallS = elapsed();
+    const double cpuS = double(threadCpuNs() - cpu0) * 1e-9;
+    const double busy = kernel.kind() == KernelKind::Io || cpuS <= 0 ? 1.0 : std::max(1.0, wallS / cpuS);
+    return { perRun / cost(x), x, runs, wallS, monotonicNs(), busy };
 }
 
 RunEstimate RunEstimator::estimateWith(
-    const ExperimentSpec& spec, const Kernel& kernel, double secondsPerCost, int cores)
+    const ExperimentSpec& spec, const Kernel& kernel, double secondsPerCost, int cores, double load)
 {
     RunEstimate e;
     e.known = true;
@@ -301,6 +336,9 @@ RunEstimate RunEstimator::estimateWith(
     // Before its first round a run times each core's speed: a few milliseconds a core, up to the budget on a busy
     // machine; the budget, as the estimate rather errs long.
     e.setupS = Environment::kRunCalibrationBudgetS;
+    e.load = load;
+    e.cores = cores;
+    e.busyFactor = busyFactor(1, cores, load);
     const int n = int(spec.inputs.size());
     QList<double> taskS;
     taskS.reserve(n);
@@ -325,8 +363,10 @@ RunEstimate RunEstimator::estimateWith(
         QList<double> tasks = taskS;
         for (double& t : tasks)
             t = t * m.slowdown + m.perTaskS;
-        const double own = parallel == 1 ? std::accumulate(tasks.cbegin(), tasks.cend(), 0.0)
-                                         : SpeedupBounds::lptMakespan(tasks, parallel);
+        double own = parallel == 1 ? std::accumulate(tasks.cbegin(), tasks.cend(), 0.0)
+                                   : SpeedupBounds::lptMakespan(tasks, parallel);
+        if (m.coreBound)
+            own *= busyFactor(parallel, cores, load);
         part.roundS = own;
         part.startS = m.startS + m.perWorkerStartS * (m.serial ? 1 : std::min(workers, std::max(n, 1)));
         workS += part.rounds * own;
@@ -347,6 +387,16 @@ RunEstimate RunEstimator::estimateWith(
     }
     e.biggestS = totalCost > 0 ? workS * biggestCost / totalCost : 0;
     return e;
+}
+
+RunEstimate RunEstimator::estimateWith(
+    const ExperimentSpec& spec, const Kernel& kernel, const KernelCalibration& calibration)
+{
+    // A thread that got 1/busy of a core shared the cores with busy x cores - 1 other runnable threads (the even
+    // shares busyFactor assumes); one that got a whole core says only that fewer than the cores were taken.
+    const int n = cores();
+    const double others = calibration.busy > 1.05 ? calibration.busy * n - 1 : std::min(loadAverage(), n - 1.0);
+    return estimateWith(spec, kernel, calibration.secondsPerCost, n, others);
 }
 
 RunEstimate RunEstimator::estimate(const ExperimentSpec& spec)
@@ -375,7 +425,7 @@ RunEstimate RunEstimator::estimate(const ExperimentSpec& spec)
             s_cache.insert(key, *calibration);
         }
     }
-    return estimateWith(spec, *kernel, calibration->secondsPerCost, cores());
+    return estimateWith(spec, *kernel, *calibration);
 }
 
 QFuture<RunEstimate> RunEstimator::estimateAsync(const ExperimentSpec& spec)
@@ -392,7 +442,7 @@ std::optional<RunEstimate> RunEstimator::estimateIfCalibrated(const ExperimentSp
     const std::optional<KernelCalibration> calibration = cached(cacheKey(spec));
     if (!calibration)
         return std::nullopt;
-    return estimateWith(spec, *kernel, calibration->secondsPerCost, cores());
+    return estimateWith(spec, *kernel, *calibration);
 }
 
 } // namespace parlab

@@ -12,13 +12,17 @@ namespace parlab {
 class Kernel;
 
 // How long one kernel takes here, per unit of its cost model (Kernel::cost): the kernel timed on a cheap input of
-// the calibration's own choosing (never the user's expensive one), in this process, on one thread.
+// the calibration's own choosing (never the user's expensive one), in this process, on one thread, in that
+// thread's CPU time (wall time for I/O kernels): what it takes with a core to itself.
 struct KernelCalibration {
     double secondsPerCost = 0;
     qint64 input = 0; // the input the figure comes from
     int runs = 0; // how often that input ran for it
     double elapsedS = 0; // what the whole calibration took, every step of its ladder included
     qint64 atNs = 0; // when it ended (monotonicNs)
+    // For CPU work, the calibration's wall time over its CPU time: 1 when it had a core to itself, 3 when it got a
+    // third of one (the scheduler's share, nice levels included, which the load average does not see).
+    double busy = 1;
 };
 
 // One (backend, workers) combination of the plan, as the estimate sees it.
@@ -35,13 +39,19 @@ struct EstimatedPart {
 // calibration, scaled per backend (a sum for the sequential ones and for CPU work under a lock; for parallel
 // ones the longest-task-first schedule of the tasks on min(workers, cores) workers, or on every worker for I/O
 // work), plus process and interpreter start-ups, for every warm-up and measured round. Aimed at catching
-// hours-long mistakes, within about a factor of two for CPU kernels, not at predicting a figure.
+// hours-long mistakes, within about a factor of two for CPU kernels, not at predicting a figure. On a machine busy
+// with other programs (its load average) CPU work gets a share of the cores, as the scheduler hands them out.
 struct RunEstimate {
     bool known = false;
     double seconds = 0;
     QString why; // when unknown: why ("the command kernel runs your own program, whose cost ParLab cannot know")
     QList<EstimatedPart> parts; // in plan order
     double setupS = 0; // once per run, before the first round (each core's speed is timed)
+    // The other programs' runnable threads the estimate allowed for, and how much longer they make sequential CPU
+    // work.
+    double load = 0;
+    int cores = 1;
+    double busyFactor = 1;
     // The input that costs the most in all, and its share of the estimate.
     QString kernel;
     qint64 biggestInput = 0;
@@ -71,8 +81,15 @@ QString durationText(double seconds);
 // within about 50 ms in all. Blocks: call it off a window's thread.
 KernelCalibration calibrate(const Kernel& kernel);
 
-// The estimate from a calibration's figure, with `cores` logical cores: no timing, cheap.
-RunEstimate estimateWith(const ExperimentSpec& spec, const Kernel& kernel, double secondsPerCost, int cores);
+// The estimate from a calibration's figure, with `cores` logical cores and other programs keeping `load` threads
+// runnable: no timing, cheap.
+RunEstimate estimateWith(
+    const ExperimentSpec& spec, const Kernel& kernel, double secondsPerCost, int cores, double load = 0);
+
+// The estimate from `calibration` on this machine: its cores, and the other programs that kept them busy during
+// the calibration (their share from calibration.busy; where the calibration had a core to itself, the load average
+// up to the cores left over). No timing, cheap.
+RunEstimate estimateWith(const ExperimentSpec& spec, const Kernel& kernel, const KernelCalibration& calibration);
 
 // The estimate for `spec` here. Calibrates its kernel and settings the first time (blocking, about 50 ms), then
 // reuses the figure for kRecalibrateAfterS, after which it times the kernel again: the machine's load drifts.

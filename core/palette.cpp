@@ -118,6 +118,17 @@ Palette::Line Palette::reference(Reference which)
     return { kReference, LineStyle::Dashed, 2 };
 }
 
+Palette::Colour Palette::noticeBackground(Notice notice)
+{
+    // The dark shades are dim enough not to glare on a dark window, bright enough to read as amber and red.
+    return notice == Notice::Problem ? Colour { 0xf8d7da, 0x4a1c20 } : Colour { 0xfff3cd, 0x3d3417 };
+}
+
+Palette::Colour Palette::noticeText(Notice notice)
+{
+    return notice == Notice::Problem ? Colour { 0x58151c, 0xf5c2c7 } : Colour { 0x533f03, 0xffe69c };
+}
+
 Palette::Colour Palette::referenceColour()
 {
     return kReference;

@@ -69,6 +69,12 @@ Colour task(bool alternate);
 // the neutral too.
 Colour lossPart(const QString& key);
 
+// The strip of warnings above the charts: amber for cautions (the figures stand, read them with care), red for
+// problems (something failed or was lost). Background and text, each in a light and a dark shade.
+enum class Notice { Caution, Problem };
+Colour noticeBackground(Notice notice);
+Colour noticeText(Notice notice);
+
 // "#1764bb" for CSS and SVG.
 QString hex(Rgb rgb);
 // The dash pattern of a style in units of the line's width (Qt's own patterns for Qt::DashLine and

@@ -10,6 +10,8 @@
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonObject>
+#include <algorithm>
+#include <cmath>
 #include <tuple>
 
 // The presets live in a static library: nothing else references rcc's object file, so register it by hand.
@@ -51,12 +53,17 @@ Result<Preset> fromJson(const QString& name, const QByteArray& json)
     const Result<QJsonObject> parsed = ResourceJson::object(where, json,
         { QStringLiteral("name"), QStringLiteral("title"), QStringLiteral("description"), QStringLiteral("kernel"),
             QStringLiteral("inputs"), QStringLiteral("backends"), QStringLiteral("workers"), QStringLiteral("repeats"),
-            QStringLiteral("warmup"), QStringLiteral("options") });
+            QStringLiteral("warmup"), QStringLiteral("options"), QStringLiteral("order") });
     if (!parsed)
         return fail(parsed.error());
     const QJsonObject& object = *parsed;
 
     Preset preset;
+    if (const QJsonValue order = object.value(QStringLiteral("order")); !order.isUndefined()) {
+        if (!order.isDouble() || order.toDouble() != std::floor(order.toDouble()) || order.toDouble() < 0)
+            return fieldError(QStringLiteral("order"), QStringLiteral("not a whole number of at least 0"));
+        preset.order = order.toInt();
+    }
     for (const auto& [field, target] :
         { std::pair { QStringLiteral("name"), &preset.name }, std::pair { QStringLiteral("title"), &preset.title },
             std::pair { QStringLiteral("description"), &preset.description },
@@ -155,6 +162,8 @@ QList<Preset> all()
         else
             qWarning("%s", qPrintable(preset.error()));
     }
+    std::stable_sort(result.begin(), result.end(),
+        [](const Preset& a, const Preset& b) { return std::tie(a.order, a.title) < std::tie(b.order, b.title); });
     return result;
 }
 

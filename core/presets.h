@@ -17,6 +17,9 @@ struct Preset {
     ExperimentSpec spec;
     // The inputs and workers as written in the preset ("38,37,36", "auto"), for showing in a form.
     QString inputsText, workersText;
+    // Where it is listed (menus, the start page, `parlab list presets`): the order a newcomer meets them in, set
+    // by the file's optional "order"; the rest follow by title.
+    int order = 1000;
 };
 
 namespace Presets {
@@ -28,7 +31,8 @@ QStringList names();
 // message names the preset and the field).
 Result<Preset> find(const QString& name);
 
-// Every shipped preset that loads, in the order of names(); a broken one is skipped with a warning.
+// Every shipped preset that loads, in listing order (Preset::order, then title); a broken one is skipped with a
+// warning.
 QList<Preset> all();
 
 // Parses one preset file's text; `name` is the file's base name, which the "name" field must match.

@@ -13,10 +13,13 @@
 #include "mainwindow.h"
 #include "measurement.h"
 #include "models/resultsmodel.h"
+#include "palette.h"
+#include "presets.h"
 #include "runresult.h"
 #include "runsession.h"
 #include "testsupport.h"
 #include "timeline/timelinepanel.h"
+#include "warningsbar.h"
 
 #include <QAbstractItemModelTester>
 #include <QAction>
@@ -117,6 +120,7 @@ private Q_SLOTS:
     void closingMidRunLeavesNoChild();
     void lastExperimentIsRestored();
     void presetsFillTheForm();
+    void presetClearsTheLastRun();
     void runIsSavedInHistory();
     void unsavedRunSaysWhereItWent();
     void lessonRunShowsItsVerdict();
@@ -186,13 +190,22 @@ void TestGui::invalidInputDisablesRun()
     f.inputs->selectAll();
     QTest::keyClicks(f.inputs, QStringLiteral("38,37.."));
     QVERIFY(!window.runAction()->isEnabled());
-    const QString problem = window.experimentPanel()->findChild<QLabel*>(QStringLiteral("problem"))->text();
+    // The problem shows under the form, beside the Run button, however far the form is scrolled.
+    const QLabel* problemLabel = window.experimentPanel()->problemLabel();
+    QVERIFY(problemLabel->isVisible());
+    QCOMPARE(problemLabel->parentWidget(), window.findChild<QWidget*>(QStringLiteral("formFooter")));
+    const QString problem = problemLabel->text();
     QVERIFY2(problem.contains(QStringLiteral("the range has no end")), qPrintable(problem));
     const QString marked = window.experimentPanel()->findChild<QLabel*>(QStringLiteral("inputsProblem"))->text();
     QVERIFY2(marked.contains(QStringLiteral(">37..</span>")), qPrintable(marked)); // the bad part highlighted
-    // Pressing Ctrl+R anyway does nothing.
+    // Pressing Ctrl+R anyway runs nothing, and says why in the status bar.
+    window.activateWindow(); // as the user's window is while they type
+    QVERIFY(QTest::qWaitForWindowActive(&window));
     QTest::keyClick(&window, Qt::Key_R, Qt::ControlModifier);
     QVERIFY(!window.isRunning());
+    const QString status = window.findChild<QLabel*>(QStringLiteral("status"))->text();
+    QVERIFY2(status.startsWith(QStringLiteral("Cannot run: ")) && status.contains(QStringLiteral("no end")),
+        qPrintable(status));
 
     QTest::keyClick(f.inputs, Qt::Key_Backspace);
     QTest::keyClick(f.inputs, Qt::Key_Backspace);
@@ -225,7 +238,7 @@ void TestGui::hostfileIsCheckedOffTheWindowsThread()
     };
     auto* hostfile = window.experimentPanel()->findChild<QLineEdit*>(QStringLiteral("hostfile"));
     auto* check = window.experimentPanel()->findChild<QLabel*>(QStringLiteral("hostfileCheck"));
-    auto* problem = window.experimentPanel()->findChild<QLabel*>(QStringLiteral("problem"));
+    QLabel* problem = window.experimentPanel()->problemLabel();
     QVERIFY(hostfile && check && problem);
 
     // A host that does not resolve: found by the check on a pool thread, and then Run is off, the reason shown.
@@ -335,7 +348,10 @@ void TestGui::cancelStopsFastAndKeepsResults()
     QVERIFY(window.result().cancelled);
     QCOMPARE(window.resultsView()->model()->rowCount(), 2); // still on screen
     QVERIFY(!window.result().measurements.first().samplesS.isEmpty());
-    QVERIFY(window.findChild<QLabel*>(QStringLiteral("warnings"))->text().contains(QStringLiteral("cancelled")));
+    QVERIFY(window.findChild<WarningsBar*>(QStringLiteral("warnings"))
+                ->warnings()
+                .join(QLatin1Char('\n'))
+                .contains(QStringLiteral("cancelled")));
     // The status counts what the table shows: its samples, of the timed repeats planned (warm-ups are not kept).
     QAbstractItemModel* table = window.resultsView()->model();
     const int samples = table->index(0, ResultsModel::Samples).data(ResultsModel::SortRole).toInt()
@@ -515,6 +531,42 @@ void TestGui::presetsFillTheForm()
     QVERIFY(!window.applyPreset(QStringLiteral("no-such-preset")));
 }
 
+void TestGui::presetClearsTheLastRun()
+{
+    MainWindow window;
+    window.show();
+    fill(window, QStringLiteral("noop"), QStringLiteral("1..50"), { QStringLiteral("sequential") }, QStringLiteral("1"),
+        2, 0);
+    QSignalSpy ended(&window, &MainWindow::runEnded);
+    window.startRun();
+    QVERIFY(ended.wait(60'000));
+    QVERIFY(window.speedupChart()->isVisible());
+    QVERIFY(window.resultActions().first()->isEnabled());
+
+    // The Presets menu: the classic first (the order the presets' files give), each description on hover.
+    QMenu* presets = window.findChild<QMenu*>(QStringLiteral("presetsMenu"));
+    QVERIFY(presets && presets->toolTipsVisible());
+    const Preset classic = *Presets::find(QStringLiteral("classic"));
+    QAction* first = presets->actions().first();
+    QCOMPARE(first->text(), classic.title);
+    QCOMPARE(first->toolTip(), classic.description);
+    first->trigger();
+
+    // The last run's charts, table and warnings go: they were of another experiment. The start page says which
+    // one the form holds now.
+    QVERIFY(window.result().measurements.isEmpty());
+    QCOMPARE(window.resultsModel()->rowCount(), 0);
+    QVERIFY(!window.speedupChart()->isVisible());
+    QVERIFY(!window.findChild<QWidget*>(QStringLiteral("warnings"))->isVisible());
+    for (QAction* action : window.resultActions())
+        QVERIFY(!action->isEnabled());
+    auto* headline = window.findChild<QLabel*>(QStringLiteral("startHeadline"));
+    QVERIFY(headline && headline->isVisible());
+    QCOMPARE(headline->text(), classic.title);
+    QVERIFY(window.findChild<QLabel*>(QStringLiteral("startText"))->text().contains(classic.description));
+    QCOMPARE(window.experimentPanel()->spec().kernel, QStringLiteral("fib"));
+}
+
 void TestGui::runIsSavedInHistory()
 {
     MainWindow window;
@@ -611,11 +663,17 @@ void TestGui::unsavedRunSaysWhereItWent()
     QCOMPARE(box->windowTitle(), QStringLiteral("Run not saved"));
     QVERIFY2(box->text().contains(recovery), qPrintable(box->text()));
     QVERIFY2(box->text().contains(QStringLiteral("disk is full")), qPrintable(box->text())); // and why
-    const auto* warnings = window.findChild<QLabel*>(QStringLiteral("warnings"));
+    const auto* warnings = window.findChild<WarningsBar*>(QStringLiteral("warnings"));
     QVERIFY(warnings && warnings->isVisible());
-    QVERIFY2(warnings->text().contains(recovery), qPrintable(warnings->text()));
+    const QStringList listed = warnings->warnings();
+    QVERIFY2(!listed.isEmpty() && listed.last().contains(recovery), qPrintable(listed.join(QLatin1Char('\n'))));
+    // Collapsed, the strip's one line shows this one, the worst of them.
+    QVERIFY2(warnings->summaryLabel()->text().contains(listed.last().left(20)),
+        qPrintable(warnings->summaryLabel()->text()));
     // Red, as for a failed run, not the yellow of a warning about the measurement.
-    QVERIFY2(warnings->styleSheet().contains(QStringLiteral("#f8d7da")), qPrintable(warnings->styleSheet()));
+    QVERIFY(warnings->isProblem());
+    QVERIFY2(warnings->styleSheet().contains(Palette::hex(Palette::noticeBackground(Palette::Notice::Problem).light)),
+        qPrintable(warnings->styleSheet()));
     const auto* status = window.historyPanel()->findChild<QLabel*>(QStringLiteral("historyStatus"));
     QVERIFY(status);
     QVERIFY2(status->text().contains(recovery), qPrintable(status->text()));

@@ -196,6 +196,10 @@ void TestPresets::brokenFileNamesPresetAndField_data()
                                << QStringLiteral("preset 'demo': field 'repeats': 0 is out of range, use 1 to 10000");
     QTest::newRow("repeats text") << with(R"("repeats": 2)", R"("repeats": "2")")
                                   << QStringLiteral("preset 'demo': field 'repeats'");
+    QTest::newRow("order negative") << with(R"("repeats": 2)", R"("repeats": 2, "order": -1)")
+                                    << QStringLiteral("preset 'demo': field 'order': not a whole number of at least 0");
+    QTest::newRow("order text") << with(R"("repeats": 2)", R"("repeats": 2, "order": "first")")
+                                << QStringLiteral("preset 'demo': field 'order': not a whole number of at least 0");
     QTest::newRow("warmup fraction") << with(R"("warmup": 0)", R"("warmup": 0.5)")
                                      << QStringLiteral("preset 'demo': field 'warmup'");
     QTest::newRow("option out of range")
@@ -260,7 +264,15 @@ void TestPresets::cliListsPresets()
             QVERIFY2(o.contains(QLatin1String(key)), key);
         QVERIFY(!o.value(QStringLiteral("backends")).toArray().isEmpty());
     }
-    QCOMPARE(names, Presets::names());
+    // Listed in the order a newcomer meets them, the classic first; every preset once.
+    QStringList listed;
+    for (const Preset& p : Presets::all())
+        listed.append(p.name);
+    QCOMPARE(names, listed);
+    QCOMPARE(names.first(), QStringLiteral("classic"));
+    QStringList sorted = names;
+    sorted.sort();
+    QCOMPARE(sorted, Presets::names());
 
     const testsupport::Result bad = runParlab({ QStringLiteral("list"), QStringLiteral("colours") });
     QCOMPARE(bad.code, 2);

@@ -234,11 +234,11 @@ ExperimentPanel::ExperimentPanel(QWidget* parent)
     m_repeats = new QSpinBox(how);
     m_repeats->setObjectName(QStringLiteral("repeats"));
     m_repeats->setRange(1, ExperimentSpec::kMaxRepeats);
-    howLayout->addRow(tr("&Repeats:"), m_repeats);
+    howLayout->addRow(tr("Rep&eats:"), m_repeats);
     m_warmup = new QSpinBox(how);
     m_warmup->setObjectName(QStringLiteral("warmup"));
     m_warmup->setRange(0, ExperimentSpec::kMaxRepeats);
-    howLayout->addRow(tr("W&armup rounds:"), m_warmup);
+    howLayout->addRow(tr("Warm&up rounds:"), m_warmup);
     layout->addWidget(how);
 
     auto* processGroup = new QGroupBox(tr("Process options"), this);
@@ -377,7 +377,7 @@ void ExperimentPanel::addOptionEditor(const OptionDescriptor& descriptor, QFormL
             fieldLayout->setContentsMargins(0, 0, 0, 0);
             editor.widget->setParent(field);
             fieldLayout->addWidget(editor.widget, 1);
-            auto* browse = new QPushButton(tr("Br&owse…"), field);
+            auto* browse = new QPushButton(tr("Browse…"), field);
             browse->setObjectName(descriptor.key + QStringLiteral("Browse"));
             const QString title = QString(descriptor.label).remove(QLatin1Char('&')).toLower();
             browse->setToolTip(tr("Choose the %1 in a file dialog").arg(title));

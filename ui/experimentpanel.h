@@ -30,6 +30,9 @@ public:
     ExperimentSpec spec() const;
     bool isValid() const { return m_error.isEmpty(); }
     QString error() const { return m_error; }
+    // "⚠ " and the error, in red, empty while the form can run. It starts at the form's end; the window moves it
+    // under the scrolled form, beside the Run button, where it stays in sight.
+    QLabel* problemLabel() const { return m_problem; }
 
     // Fills the form (from a preset or the last session); the texts keep the user's own notation.
     void setExperiment(const ExperimentSpec& spec, const QString& inputsText, const QString& workersText);

@@ -2,6 +2,7 @@
 
 #include "atomicfile.h"
 #include "charts/chartexport.h"
+#include "charts/chartstyle.h"
 #include "charts/efficiencychart.h"
 #include "charts/losschart.h"
 #include "charts/speedupchart.h"
@@ -24,12 +25,17 @@
 #include "queuedcall.h"
 #include "runestimate.h"
 #include "runsession.h"
+#include "startpage.h"
+#include "theme.h"
 #include "timeline/timelinepanel.h"
 #include "timeline/timelineview.h"
+#include "warningsbar.h"
 
 #include <QAbstractButton>
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
+#include <QButtonGroup>
 #include <QClipboard>
 #include <QCloseEvent>
 #include <QFileDialog>
@@ -42,15 +48,20 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QProgressBar>
+#include <QScreen>
 #include <QScrollArea>
 #include <QSettings>
+#include <QShortcut>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QStatusBar>
+#include <QStyle>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTimer>
 #include <QToolBar>
+#include <QToolButton>
 #include <QVBoxLayout>
 #include <algorithm>
 #include <future>
@@ -60,6 +71,7 @@
 namespace parlab {
 
 namespace {
+const QKeySequence kRunKey(Qt::CTRL | Qt::Key_R);
 constexpr int kRedrawIntervalMs = 33; // at most ~30 redraws a second, however fast results stream
 
 QString clockTime(double seconds)
@@ -79,39 +91,90 @@ MainWindow::MainWindow(QWidget* parent)
     auto* panelScroll = new QScrollArea;
     panelScroll->setWidget(m_panel);
     panelScroll->setWidgetResizable(true);
-    panelScroll->setMinimumWidth(320);
+    panelScroll->setFrameShape(QFrame::NoFrame);
     m_lessons = new LessonPanel;
     m_lessons->setObjectName(QStringLiteral("lessons"));
-    m_leftTabs = new QTabWidget;
-    m_leftTabs->setObjectName(QStringLiteral("leftTabs"));
-    m_leftTabs->addTab(panelScroll, tr("E&xperiment"));
-    m_leftTabs->addTab(m_lessons, tr("Less&ons"));
+
+    // The side panel: the experiment form or the lessons, switched by two buttons at its top, with the Run
+    // button and the form's problem always in sight under the form however far it is scrolled.
+    m_side = new QWidget;
+    m_side->setObjectName(QStringLiteral("sidePanel"));
+    m_side->setMinimumWidth(320);
+    auto* sideLayout = new QVBoxLayout(m_side);
+    sideLayout->setContentsMargins(0, 0, 0, 0);
+    sideLayout->setSpacing(4);
+    auto* switchRow = new QHBoxLayout;
+    switchRow->setSpacing(0);
+    auto* sideButtons = new QButtonGroup(m_side);
+    auto addSwitch = [&](const QString& text, const QString& name) {
+        auto* button = new QToolButton;
+        button->setObjectName(name);
+        button->setText(text);
+        button->setCheckable(true);
+        button->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+        sideButtons->addButton(button);
+        switchRow->addWidget(button);
+        return button;
+    };
+    m_experimentButton = addSwitch(tr("E&xperiment"), QStringLiteral("showExperiment"));
+    m_lessonsButton = addSwitch(tr("&Lessons"), QStringLiteral("showLessons"));
+    m_experimentButton->setChecked(true);
+    sideLayout->addLayout(switchRow);
+    m_sideStack = new QStackedWidget;
+    m_sideStack->addWidget(panelScroll);
+    m_sideStack->addWidget(m_lessons);
+    sideLayout->addWidget(m_sideStack, 1);
+    connect(m_experimentButton, &QToolButton::toggled, this, [this, panelScroll](bool on) {
+        if (on)
+            m_sideStack->setCurrentWidget(panelScroll);
+        m_formFooter->setVisible(on);
+    });
+    connect(m_lessonsButton, &QToolButton::toggled, this, [this](bool on) {
+        if (on)
+            m_sideStack->setCurrentWidget(m_lessons);
+    });
+    m_formFooter = new QWidget;
+    m_formFooter->setObjectName(QStringLiteral("formFooter"));
+    auto* footerLayout = new QVBoxLayout(m_formFooter);
+    footerLayout->setContentsMargins(6, 0, 6, 4);
+    QLabel* problem = m_panel->problemLabel();
+    m_panel->layout()->removeWidget(problem);
+    footerLayout->addWidget(problem);
+    m_runButton = new QToolButton;
+    m_runButton->setObjectName(QStringLiteral("runButton"));
+    m_runButton->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    m_runButton->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+    m_runButton->setMinimumHeight(32);
+    footerLayout->addWidget(m_runButton);
+    sideLayout->addWidget(m_formFooter);
 
     m_charts = new QTabWidget;
     m_charts->setObjectName(QStringLiteral("charts"));
     m_speedup = new SpeedupChart;
     m_wallTime = new WallTimeChart;
     m_efficiency = new EfficiencyChart;
-    m_charts->addTab(m_speedup, tr("&Speedup"));
-    m_charts->addTab(m_wallTime, tr("Wall &time"));
-    m_charts->addTab(m_efficiency, tr("&Efficiency"));
+    // No mnemonics on the tabs: the form's fields own the letters; View › Charts opens each with Alt+1..5.
+    m_charts->addTab(m_speedup, tr("Speedup"));
+    m_charts->addTab(m_wallTime, tr("Wall time"));
+    m_charts->addTab(m_efficiency, tr("Efficiency"));
     m_losses = new LossChart;
     m_losses->setObjectName(QStringLiteral("lossChart"));
-    // Alt+N: every other letter of the name already opens something in the Lab page.
-    m_charts->addTab(m_losses, tr("Where the time we&nt"));
+    m_charts->addTab(m_losses, tr("Where the time went"));
     m_timeline = new TimelinePanel;
     m_timeline->setObjectName(QStringLiteral("timeline"));
-    m_charts->addTab(m_timeline, tr("Time&line"));
+    m_charts->addTab(m_timeline, tr("Timeline"));
     for (QChartView* view : { static_cast<QChartView*>(m_speedup), static_cast<QChartView*>(m_wallTime),
              static_cast<QChartView*>(m_efficiency), static_cast<QChartView*>(m_losses) })
         ChartExport::installContextMenu(view);
 
-    m_warnings = new QLabel;
-    m_warnings->setObjectName(QStringLiteral("warnings"));
-    m_warnings->setWordWrap(true);
-    m_warnings->setTextFormat(Qt::PlainText);
-    m_warnings->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_warnings->setVisible(false);
+    m_warnings = new WarningsBar;
+    m_runTitle = new QLabel;
+    m_runTitle->setObjectName(QStringLiteral("runTitle"));
+    m_runTitle->setTextFormat(Qt::PlainText);
+    m_runTitle->setMinimumWidth(1);
+    m_runTitle->setContentsMargins(8, 0, 4, 0);
+    // Beside the chart tabs, in the room they leave: which run every view below shows, costing no height.
+    m_charts->setCornerWidget(m_runTitle, Qt::TopRightCorner);
 
     m_model = new ResultsModel(this);
     m_proxy = new QSortFilterProxyModel(this);
@@ -150,29 +213,43 @@ MainWindow::MainWindow(QWidget* parent)
     m_table->addAction(copyRows);
     m_table->setContextMenuPolicy(Qt::ActionsContextMenu);
 
-    auto* chartsAndWarnings = new QWidget;
-    auto* chartsLayout = new QVBoxLayout(chartsAndWarnings);
-    chartsLayout->setContentsMargins(0, 0, 0, 0);
-    chartsLayout->addWidget(m_warnings);
-    chartsLayout->addWidget(m_charts, 1);
-
+    // The charts get the space first: the table under them starts at a quarter of the height.
     m_rightSplitter = new QSplitter(Qt::Vertical);
     m_rightSplitter->setObjectName(QStringLiteral("rightSplitter"));
-    m_rightSplitter->addWidget(chartsAndWarnings);
+    m_rightSplitter->addWidget(m_charts);
     m_rightSplitter->addWidget(m_table);
     m_rightSplitter->setStretchFactor(0, 3);
-    m_rightSplitter->setStretchFactor(1, 2);
+    m_rightSplitter->setStretchFactor(1, 1);
+    m_rightSplitter->setSizes({ 750, 250 });
+    m_rightSplitter->setChildrenCollapsible(false);
+
+    m_startPage = new StartPage;
+    connect(m_startPage, &StartPage::runRequested, this, &MainWindow::startRun);
+    connect(m_startPage, &StartPage::lessonsRequested, this, &MainWindow::showLessons);
+    connect(m_startPage, &StartPage::presetRequested, this, &MainWindow::applyPreset);
+    m_resultStack = new QStackedWidget;
+    m_resultStack->setObjectName(QStringLiteral("resultStack"));
+    m_resultStack->addWidget(m_startPage);
+    m_resultStack->addWidget(m_rightSplitter);
+
+    // Which run every view shows, its warnings, then the views.
+    auto* resultArea = new QWidget;
+    auto* resultLayout = new QVBoxLayout(resultArea);
+    resultLayout->setContentsMargins(0, 0, 0, 0);
+    resultLayout->setSpacing(2);
+    resultLayout->addWidget(m_warnings);
+    resultLayout->addWidget(m_resultStack, 1);
 
     m_splitter = new QSplitter(Qt::Horizontal);
     m_splitter->setObjectName(QStringLiteral("mainSplitter"));
-    m_splitter->addWidget(m_leftTabs);
-    m_splitter->addWidget(m_rightSplitter);
+    m_splitter->addWidget(m_side);
+    m_splitter->addWidget(resultArea);
     m_splitter->setStretchFactor(1, 1);
-    m_pages = new QTabWidget;
-    m_pages->setObjectName(QStringLiteral("pages"));
-    m_pages->setDocumentMode(true);
-    m_pages->addTab(m_splitter, tr("La&b"));
-    setCentralWidget(m_pages);
+    m_splitter->setChildrenCollapsible(false);
+    m_modes = new QStackedWidget;
+    m_modes->setObjectName(QStringLiteral("modes"));
+    m_modes->addWidget(m_splitter);
+    setCentralWidget(m_modes);
 
     m_progress = new QProgressBar;
     m_progress->setObjectName(QStringLiteral("progress"));
@@ -226,22 +303,33 @@ MainWindow::MainWindow(QWidget* parent)
     m_historyPanel->setObjectName(QStringLiteral("history"));
     if (!m_historyProblem.isEmpty())
         m_historyPanel->setWarning(m_historyProblem);
-    m_pages->addTab(m_historyPanel, tr("Histor&y"));
+    m_modes->addWidget(m_historyPanel);
     connect(m_historyPanel, &HistoryPanel::openRequested, this, &MainWindow::openHistoryRun);
 
     connect(m_lessons, &LessonPanel::runRequested, this, &MainWindow::startLesson);
     connect(m_panel, &ExperimentPanel::validityChanged, this, [this](bool valid, const QString& error) {
-        m_runAction->setEnabled(valid && !m_running);
         m_runAction->setToolTip(valid ? tr("Run the experiment (Ctrl+R)") : error);
+        updateRunEnabled();
+    });
+    // Ctrl+R on a form that cannot run is not silent: it says why, and shows the form with the problem under it.
+    m_invalidRun = new QShortcut(this);
+    connect(m_invalidRun, &QShortcut::activated, this, [this] {
+        showExperiment();
+        m_status->setText(tr("Cannot run: %1").arg(m_panel->error()));
     });
 
     QSettings settings;
     m_panel->restoreSettings(settings);
-    if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
-        resize(1400, 900);
+    if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray())) {
+        // A first start fills most of the screen it opens on, at any scale, and never runs off it.
+        const QSize room = screen()->availableSize();
+        resize(std::min(1400, room.width() * 9 / 10), std::min(900, room.height() * 9 / 10));
+    }
     m_splitter->restoreState(settings.value(QStringLiteral("window/splitter")).toByteArray());
     m_rightSplitter->restoreState(settings.value(QStringLiteral("window/rightSplitter")).toByteArray());
-    m_runAction->setEnabled(m_panel->isValid());
+    updateRunEnabled();
+    Theme::apply(Theme::fromName(settings.value(QStringLiteral("window/theme")).toString()));
+    redraw();
     m_status->setText(m_panel->isValid() ? tr("Ready: press Ctrl+R to run") : m_panel->error());
     if (!m_history->notice().isEmpty())
         m_status->setText(m_history->notice());
@@ -297,7 +385,7 @@ void MainWindow::createMenus()
         action->setEnabled(false); // until something is measured or opened
     file->addSeparator();
     QAction* importRun = file->addAction(tr("&Import run into history…"), this, [this] {
-        m_pages->setCurrentWidget(m_historyPanel);
+        showHistory();
         m_historyPanel->importInteractively();
     });
     importRun->setShortcut(QKeySequence(tr("Ctrl+I")));
@@ -308,34 +396,89 @@ void MainWindow::createMenus()
     QMenu* run = menuBar()->addMenu(tr("&Run"));
     m_runAction = run->addAction(tr("&Run"), this, &MainWindow::startRun);
     m_runAction->setObjectName(QStringLiteral("runAction"));
-    m_runAction->setShortcut(QKeySequence(tr("Ctrl+R")));
+    m_runAction->setShortcut(kRunKey);
     m_cancelAction = run->addAction(tr("&Cancel"), this, &MainWindow::cancelRun);
     m_cancelAction->setObjectName(QStringLiteral("cancelAction"));
     m_cancelAction->setShortcut(QKeySequence(Qt::Key_Escape));
     m_cancelAction->setEnabled(false);
 
     QMenu* presets = menuBar()->addMenu(tr("&Presets"));
+    presets->setObjectName(QStringLiteral("presetsMenu"));
+    presets->setToolTipsVisible(true); // the description, in full, as the pointer rests on a title
     for (const Preset& preset : Presets::all()) {
         QAction* action = presets->addAction(preset.title, this, [this, name = preset.name] { applyPreset(name); });
         action->setToolTip(preset.description);
         action->setStatusTip(preset.description);
     }
 
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    auto* modes = new QActionGroup(this);
+    m_labAction = view->addAction(
+        style()->standardIcon(QStyle::SP_FileDialogContentsView), tr("&Lab"), this, &MainWindow::showLab);
+    m_labAction->setObjectName(QStringLiteral("labAction"));
+    m_labAction->setShortcut(QKeySequence(tr("Ctrl+1")));
+    m_labAction->setToolTip(tr("The experiment, its charts and its table (Ctrl+1)"));
+    m_historyAction = view->addAction(
+        style()->standardIcon(QStyle::SP_FileDialogDetailedView), tr("&History"), this, &MainWindow::showHistory);
+    m_historyAction->setObjectName(QStringLiteral("historyAction"));
+    m_historyAction->setShortcut(QKeySequence(tr("Ctrl+2")));
+    m_historyAction->setToolTip(tr("Every run measured here: open, compare, import (Ctrl+2)"));
+    for (QAction* mode : { m_labAction, m_historyAction }) {
+        mode->setCheckable(true);
+        modes->addAction(mode);
+    }
+    m_labAction->setChecked(true);
+    view->addSeparator();
+    QMenu* charts = view->addMenu(tr("&Charts"));
+    for (int i = 0; i < m_charts->count(); ++i) {
+        QAction* chart = charts->addAction(m_charts->tabText(i), this, [this, i] {
+            showLab();
+            m_resultStack->setCurrentWidget(m_rightSplitter);
+            m_charts->setCurrentIndex(i);
+        });
+        chart->setShortcut(QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + i)));
+    }
+    QAction* allWarnings = view->addAction(tr("All &warnings"), this, [this](bool on) { m_warnings->setExpanded(on); });
+    allWarnings->setCheckable(true);
+    allWarnings->setShortcut(QKeySequence(tr("Ctrl+Shift+W")));
+    connect(m_warnings->toggleButton(), &QToolButton::toggled, allWarnings, &QAction::setChecked);
+    QMenu* theme = view->addMenu(tr("&Theme"));
+    auto* themes = new QActionGroup(this);
+    const Theme::Choice current = Theme::fromName(QSettings().value(QStringLiteral("window/theme")).toString());
+    for (const auto& [choice, text] : { std::pair { Theme::Choice::System, tr("As the &desktop") },
+             std::pair { Theme::Choice::Light, tr("&Light") }, std::pair { Theme::Choice::Dark, tr("Dar&k") } }) {
+        QAction* action = theme->addAction(text, this, [choice] {
+            Theme::apply(choice);
+            QSettings().setValue(QStringLiteral("window/theme"), Theme::name(choice));
+        });
+        action->setCheckable(true);
+        action->setChecked(choice == current);
+        themes->addAction(action);
+    }
+
     QToolBar* toolbar = addToolBar(tr("Run"));
     toolbar->setObjectName(QStringLiteral("runToolbar"));
+    toolbar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    toolbar->setMovable(false);
+    toolbar->setIconSize(QSize(16, 16));
+    m_runAction->setIcon(style()->standardIcon(QStyle::SP_MediaPlay));
+    m_cancelAction->setIcon(style()->standardIcon(QStyle::SP_MediaStop));
+    exportChart->setIcon(style()->standardIcon(QStyle::SP_DialogSaveButton));
+    exportData->setIcon(style()->standardIcon(QStyle::SP_FileIcon));
     toolbar->addAction(m_runAction);
     toolbar->addAction(m_cancelAction);
     toolbar->addSeparator();
     toolbar->addAction(exportChart);
     toolbar->addAction(exportData);
+    toolbar->addSeparator();
+    toolbar->addAction(m_labAction);
+    toolbar->addAction(m_historyAction);
+    m_runButton->setDefaultAction(m_runAction);
 
-    // Alt+H: the History page is Histor&y.
     QMenu* help = menuBar()->addMenu(tr("&Help"));
-    QAction* lessons = help->addAction(tr("&Lessons"), this, [this] {
-        m_pages->setCurrentIndex(0);
-        m_leftTabs->setCurrentWidget(m_lessons);
-    });
+    QAction* lessons = help->addAction(tr("&Lessons"), this, &MainWindow::showLessons);
     lessons->setShortcut(QKeySequence::HelpContents);
+    lessons->setObjectName(QStringLiteral("helpLessons"));
     lessons->setStatusTip(tr("Seven guided experiments, each with a claim and a verdict from your own run"));
     help->addSeparator();
     help->addAction(tr("&About ParLab"), this, [this] {
@@ -363,7 +506,13 @@ bool MainWindow::applyPreset(const QString& name)
     // "auto" (powers of two up to the cores) is shown as the counts it stands for here.
     const bool autoWorkers = preset->workersText.trimmed() == QStringLiteral("auto");
     m_panel->setExperiment(preset->spec, preset->inputsText, autoWorkers ? QString() : preset->workersText);
-    m_status->setText(tr("Preset %1: %2").arg(preset->title, preset->description));
+    m_status->setText(tr("Preset: %1").arg(preset->title));
+    if (!m_running) {
+        // The last run's charts and warnings were of another experiment: beside this form they would mislead.
+        showNothingMeasured(preset->title,
+            tr("%1\n\nThe form holds this experiment now: press Ctrl+R to run it.").arg(preset->description));
+    }
+    showExperiment();
     return true;
 }
 
@@ -430,6 +579,10 @@ Result<void> MainWindow::run(const ExperimentSpec& spec)
         box->show();
     });
     connect(session.get(), &RunSession::historyRunStarted, m_historyPanel, &HistoryPanel::refresh);
+    connect(session.get(), &RunSession::historyRunStarted, this, [this](qint64 id) {
+        m_shownRunId = id;
+        showRunTitle();
+    });
     connect(session.get(), &RunSession::historyRunSaved, m_historyPanel, &HistoryPanel::refresh);
     if (Result<void> started = session->start(spec); !started)
         return started;
@@ -438,9 +591,10 @@ Result<void> MainWindow::run(const ExperimentSpec& spec)
 
     m_result = RunResult();
     m_result.spec = spec;
+    m_shownRunId = 0;
     m_model->clear();
-    redraw();
     setRunning(true);
+    redraw();
     if (m_history->isOpen() && !m_history->isReadOnly()) {
         m_historyProblem.clear(); // a write that failed last time may work now: the recorder says again if not
         m_historyLost = false;
@@ -462,11 +616,12 @@ bool MainWindow::openHistoryRun(qint64 id)
     }
     const Result<RunSummary> summary = m_history->summary(id);
     m_result = std::move(*loaded);
+    m_shownRunId = id;
     m_model->clear(); // another run: the table starts over
     redraw();
     // Its experiment in the form, so that Ctrl+R measures it again on this machine.
     m_panel->setExperiment(m_result.spec, summary ? summary->inputs : QString(), QString());
-    m_pages->setCurrentWidget(m_splitter);
+    showLab();
     m_status->setText(tr("Run #%1 from the history, measured %2")
                           .arg(id)
                           .arg(QLocale().toString(m_result.created, QLocale::ShortFormat)));
@@ -479,7 +634,7 @@ bool MainWindow::openLesson(const QString& id, bool run)
         m_status->setText(tr("No lesson '%1': there are %2").arg(id, Lessons::ids().join(QStringLiteral(", "))));
         return false;
     }
-    m_leftTabs->setCurrentWidget(m_lessons);
+    showLessons();
     if (!run)
         return true;
     const LessonPlan plan = m_lessons->plan(id);
@@ -504,11 +659,20 @@ void MainWindow::setRunning(bool running)
     m_running = running;
     m_panel->setRunning(running);
     m_lessons->setRunning(running);
-    m_runAction->setEnabled(!running && m_panel->isValid());
+    updateRunEnabled();
     m_cancelAction->setEnabled(running);
     m_progress->setVisible(running);
     if (running)
         m_progress->setRange(0, 0);
+}
+
+void MainWindow::updateRunEnabled()
+{
+    const bool canRun = !m_running && m_panel->isValid();
+    m_runAction->setEnabled(canRun);
+    // Ctrl+R belongs to one of the two at a time: two shortcuts on one key would be ambiguous and neither fire.
+    m_runAction->setShortcut(canRun || m_running ? kRunKey : QKeySequence());
+    m_invalidRun->setKey(canRun || m_running ? QKeySequence() : kRunKey);
 }
 
 void MainWindow::onResultChanged(const RunResult& result)
@@ -535,8 +699,8 @@ void MainWindow::onFinished(const RunResult& result)
     Q_ASSERT(QThread::currentThread() == thread());
     m_result = result;
     m_redrawTimer->stop();
-    redraw();
     setRunning(false);
+    redraw();
     if (!result.error.isEmpty())
         m_status->setText(tr("Failed: %1").arg(result.error));
     else if (result.cancelled)
@@ -547,7 +711,7 @@ void MainWindow::onFinished(const RunResult& result)
         m_status->setText(tr("Finished: %n measurement(s)", nullptr, result.completedRuns));
     if (!m_lessonId.isEmpty()) {
         m_lessons->showResult(m_lessonId, result);
-        m_leftTabs->setCurrentWidget(m_lessons);
+        showLessons();
     }
     Q_EMIT runEnded();
 }
@@ -566,6 +730,9 @@ void MainWindow::redraw()
     m_timeline->setResult(m_result);
     showWarnings();
     showEnvironment();
+    showRunTitle();
+    m_resultStack->setCurrentWidget(
+        m_running || !m_result.measurements.isEmpty() ? static_cast<QWidget*>(m_rightSplitter) : m_startPage);
 }
 
 void MainWindow::showEnvironment()
@@ -587,16 +754,80 @@ void MainWindow::showEnvironment()
 
 void MainWindow::showWarnings()
 {
-    QStringList lines;
-    for (const QString& w : m_result.warnings)
-        lines.append(QStringLiteral("⚠ ") + w);
+    QStringList lines = m_result.warnings;
     if (!m_historyProblem.isEmpty())
-        lines.append(QStringLiteral("⚠ ") + m_historyProblem);
-    m_warnings->setText(lines.join(QLatin1Char('\n')));
-    m_warnings->setVisible(!lines.isEmpty());
+        lines.append(m_historyProblem);
     const bool bad = !m_result.error.isEmpty() || m_result.failedRuns() > 0 || m_historyLost;
-    m_warnings->setStyleSheet(bad ? QStringLiteral("QLabel { background: #f8d7da; color: #58151c; padding: 6px; }")
-                                  : QStringLiteral("QLabel { background: #fff3cd; color: #533f03; padding: 6px; }"));
+    // The worst first: a run that failed, a run that was not saved, a measurement with failed repeats; otherwise
+    // the first, which analysis lists machine-wide before per measurement.
+    int worst = 0;
+    if (m_historyLost)
+        worst = int(lines.size()) - 1;
+    else if (bad) {
+        const auto failed = std::find_if(
+            lines.cbegin(), lines.cend(), [](const QString& line) { return line.contains(QStringLiteral("failed")); });
+        worst = failed == lines.cend() ? 0 : int(failed - lines.cbegin());
+    }
+    m_warnings->setWarnings(lines, worst, bad);
+}
+
+void MainWindow::showRunTitle()
+{
+    if (m_result.measurements.isEmpty() && !m_running) {
+        m_runTitle->clear();
+        m_runTitle->setVisible(false);
+        return;
+    }
+    QString which;
+    if (m_running)
+        which = m_shownRunId > 0 ? tr("Run #%1, in progress").arg(m_shownRunId) : tr("This run, in progress");
+    else if (m_shownRunId > 0)
+        which = tr("Run #%1").arg(m_shownRunId);
+    else
+        which = tr("This run (not in the history)");
+    QStringList parts { which,
+        m_result.spec.inputs.size() == 1
+            ? tr("%1 on 1 input").arg(m_result.spec.kernel)
+            : tr("%1 on %2 inputs").arg(m_result.spec.kernel).arg(m_result.spec.inputs.size()) };
+    if (m_result.created.isValid())
+        parts.append(QLocale().toString(m_result.created.toLocalTime(), QLocale::ShortFormat));
+    const QString text = parts.join(QStringLiteral(" · "));
+    m_runTitle->setToolTip(text);
+    m_runTitle->setText(m_runTitle->fontMetrics().elidedText(text, Qt::ElideRight, std::max(80, m_runTitle->width())));
+    m_runTitle->setVisible(true);
+}
+
+void MainWindow::showLab()
+{
+    m_modes->setCurrentWidget(m_splitter);
+    m_labAction->setChecked(true);
+}
+
+void MainWindow::showHistory()
+{
+    m_modes->setCurrentWidget(m_historyPanel);
+    m_historyAction->setChecked(true);
+}
+
+void MainWindow::showLessons()
+{
+    showLab();
+    m_lessonsButton->setChecked(true);
+}
+
+void MainWindow::showExperiment()
+{
+    showLab();
+    m_experimentButton->setChecked(true);
+}
+
+void MainWindow::showNothingMeasured(const QString& headline, const QString& text)
+{
+    m_result = RunResult();
+    m_shownRunId = 0;
+    m_model->clear();
+    redraw();
+    m_startPage->setMessage(headline, text);
 }
 
 QChartView* MainWindow::currentChart() const

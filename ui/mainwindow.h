@@ -11,6 +11,9 @@ class QAction;
 class QChartView;
 class QLabel;
 class QProgressBar;
+class QShortcut;
+class QStackedWidget;
+class QToolButton;
 class QSortFilterProxyModel;
 class QSplitter;
 class QTabWidget;
@@ -29,6 +32,8 @@ class ExperimentPanel;
 class ResultsModel;
 class RunSession;
 class SpeedupChart;
+class StartPage;
+class WarningsBar;
 class TimelinePanel;
 class WallTimeChart;
 
@@ -104,7 +109,17 @@ private:
     void redraw();
     void showWarnings();
     void showEnvironment();
+    // "Run #12 · Speedup vs workers: fib on 6 inputs · measured …": which run every view below shows.
+    void showRunTitle();
+    void showLab();
+    void showHistory();
+    void showLessons();
+    void showExperiment();
+    // No run on screen (the form holds an experiment not measured yet): the start page with this message.
+    void showNothingMeasured(const QString& headline, const QString& text);
     void setRunning(bool running);
+    // The Run action on while the form can run and nothing runs; Ctrl+R otherwise explains why not.
+    void updateRunEnabled();
     void exportDataInteractively();
     void exportChartInteractively();
     // Asks for a file name, then writes it with `write`; the outcome goes to the status bar or a message box.
@@ -113,11 +128,20 @@ private:
     QChartView* currentChart() const;
 
     ExperimentPanel* m_panel = nullptr;
-    QTabWidget* m_leftTabs = nullptr; // the experiment form and the lessons
+    QWidget* m_side = nullptr; // the form or the lessons, the Run button under the form
+    QToolButton* m_experimentButton = nullptr;
+    QToolButton* m_lessonsButton = nullptr;
+    QStackedWidget* m_sideStack = nullptr;
+    QWidget* m_formFooter = nullptr;
+    QToolButton* m_runButton = nullptr;
     LessonPanel* m_lessons = nullptr;
     QString m_lessonId; // the lesson whose experiment is running, if any
-    QTabWidget* m_pages = nullptr; // the lab (form, charts, table) and the history
+    QStackedWidget* m_modes = nullptr; // the lab (form, charts, table) or the history
+    QAction* m_labAction = nullptr;
+    QAction* m_historyAction = nullptr;
     QSplitter* m_splitter = nullptr;
+    QStackedWidget* m_resultStack = nullptr; // the start page, or the charts and table
+    StartPage* m_startPage = nullptr;
     QSplitter* m_rightSplitter = nullptr;
     QTabWidget* m_charts = nullptr;
     SpeedupChart* m_speedup = nullptr;
@@ -125,7 +149,10 @@ private:
     EfficiencyChart* m_efficiency = nullptr;
     LossChart* m_losses = nullptr;
     TimelinePanel* m_timeline = nullptr;
-    QLabel* m_warnings = nullptr;
+    QLabel* m_runTitle = nullptr;
+    qint64 m_shownRunId = 0; // the history's id of the run shown, 0 when it has none (yet)
+    WarningsBar* m_warnings = nullptr;
+    QShortcut* m_invalidRun = nullptr; // Ctrl+R while the form cannot run: says why
     QTableView* m_table = nullptr;
     ResultsModel* m_model = nullptr;
     QSortFilterProxyModel* m_proxy = nullptr;

@@ -778,6 +778,23 @@ QList<TimelineView::LegendLine> TimelineView::wrappedLegend(double left, double 
     return wrapped;
 }
 
+QList<QPair<QString, QRectF>> TimelineView::legendEntries() const
+{
+    const Layout layout = viewportLayout();
+    const QFontMetricsF metrics(ChartStyle::labelFont());
+    QList<QPair<QString, QRectF>> entries;
+    const QList<LegendLine> lines = wrappedLegend(layout.plot.left(), layout.legend.right() - kMargin);
+    for (int n = 0; n < int(lines.size()); ++n) {
+        const double top = layout.legend.top() + 3 + n * layout.legendLineHeight;
+        for (qsizetype i = 0; i < lines[n].entries.size(); ++i) {
+            const QString& label = lines[n].entries[i].second;
+            entries.append(
+                { label, QRectF(lines[n].entryX[i], top, legendEntryWidth(metrics, label), layout.legendLineHeight) });
+        }
+    }
+    return entries;
+}
+
 void TimelineView::paintLegend(QPainter& painter, const Layout& layout) const
 {
     const QColor text = palette().color(QPalette::WindowText);

@@ -106,6 +106,10 @@ public:
     void paintPicture(QPainter& painter, QSize size) const;
     QImage renderImage(qreal devicePixelRatio = 2.0) const;
 
+    // Each legend entry's label and where it is drawn in the viewport, for checking that none is cut off: wrapped
+    // to the width, and below the rows that fit.
+    QList<QPair<QString, QRectF>> legendEntries() const;
+
     // The Palette's lock-state colour in the shade for this widget's QPalette.
     QColor stateColor(LockState state) const;
     // The fill of a task's bar: the Palette's task blue (never the lock states' red or green), every other task

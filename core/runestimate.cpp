@@ -52,6 +52,11 @@ constexpr double kPythonStartS = 0.15;
 constexpr double kPythonWorkerStartS = 0.05;
 // A task handed to the interpreter and its result back (JSON lines).
 constexpr double kPythonTaskS = 0.0001;
+// What every run does before its first round: its thread, the environment, then each core's speed timed in rounds
+// of about this much CPU per core (calibrateCpus): a run of one noop took 54 ms in all on the idle 2-core machine,
+// 0.15 to 0.2 s while it was busy; too little to matter beside the hours an estimate is for.
+constexpr double kRunStartS = 0.03;
+constexpr double kCoreRoundS = 0.004;
 
 // How many times longer pure-Python kernels take than ParLab's C++ ones: CPU time of python-sequential against
 // sequential in one run on the development machine (CPython 3.11: fib 24x4 53 ms against 1.26 ms, primes
@@ -333,12 +338,14 @@ RunEstimate RunEstimator::estimateWith(
     RunEstimate e;
     e.known = true;
     e.kernel = kernel.name();
-    // Before its first round a run times each core's speed: a few milliseconds a core, up to the budget on a busy
-    // machine; the budget, as the estimate rather errs long.
-    e.setupS = Environment::kRunCalibrationBudgetS;
     e.load = load;
     e.cores = cores;
     e.busyFactor = busyFactor(1, cores, load);
+    // Before its first round a run times each core's speed (calibrateCpus: about 4 ms of CPU a round and core, no
+    // round started after the budget), starts its thread and captures the environment.
+    e.setupS = kRunStartS
+        + std::min(Environment::kRunCalibrationBudgetS,
+            Environment::kRunCalibrationRounds * cores * kCoreRoundS * e.busyFactor);
     const int n = int(spec.inputs.size());
     QList<double> taskS;
     taskS.reserve(n);

@@ -200,9 +200,6 @@ void TestEstimate::estimateIsWithinThreeOfARealRun_data()
         << makeSpec(QStringLiteral("fib"), copies(30, 8), { QStringLiteral("threads") }, { 1, 2 }, 2, 1);
     QTest::newRow("primes 200000..400000:100000, sequential + qtconcurrent 2") << makeSpec(
         QStringLiteral("primes"), { 200'000, 300'000, 400'000 }, { QStringLiteral("qtconcurrent") }, { 2 }, 2, 1);
-    // What any run costs: each core's speed timed, a thread started, the analysis.
-    QTest::newRow("noop 1, sequential") << makeSpec(
-        QStringLiteral("noop"), { 1 }, { QStringLiteral("sequential") }, { 1 }, 1, 0);
     QTest::newRow("spin 40x4, sequential + processes 2")
         << makeSpec(QStringLiteral("spin"), copies(40, 4), { QStringLiteral("processes") }, { 2 }, 2, 1);
 }

@@ -5,6 +5,8 @@
 #                                     (--quick: only the unit tests, seconds instead of minutes)
 #   ./dev.sh bench                    build, then run the benchmarks (figures, not pass/fail; a few minutes)
 #   ./dev.sh build                    install what is missing and build
+#   ./dev.sh screenshots [DIR]        build, then take the README's pictures of the window under Xvfb
+#                                     (classic preset, lesson 1, a comparison; light and dark; default docs/screenshots)
 #   ./dev.sh sanitize asan|ubsan|tsan [ctest args]  build the sanitizer preset in build/NAME and run the suite
 #                                     under it, with the preset's sanitizer options and suppressions (long)
 #   ./dev.sh coverage [ctest args]    build with --coverage in build-coverage, run the suite, print line
@@ -124,6 +126,11 @@ case "$cmd" in
     "$BUILD_DIR/bin/bench_analysis"
     "$BUILD_DIR/bin/bench_losses"
     QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen} "$BUILD_DIR/bin/bench_ui_stall" ;;
+  screenshots)
+    build
+    out=${1:-docs/screenshots}
+    say "running the classic preset and lesson 1 in a real window under Xvfb (a minute or two)"
+    QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1280x800x24 -dpi 96" "$BUILD_DIR/bin/parlab_screenshots" "$out" ;;
   *)
-    die "unknown command '$cmd' (use run, test, sanitize, coverage, bench or build)" ;;
+    die "unknown command '$cmd' (use run, test, sanitize, coverage, bench, screenshots or build)" ;;
 esac

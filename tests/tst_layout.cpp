@@ -283,13 +283,39 @@ void TestLayout::noMnemonicAnswersTwice()
     for (QGroupBox* group : window.experimentPanel()->findChildren<QGroupBox*>())
         group->setVisible(true);
     QApplication::processEvents();
-    const QString experiment = clashes(visibleMnemonics(window));
-    QVERIFY2(experiment.isEmpty(), qPrintable(QStringLiteral("with the form: ") + experiment));
-    QVERIFY(window.findChild<QAbstractButton*>(QStringLiteral("showLessons")));
+    QString found = clashes(visibleMnemonics(window));
+    QVERIFY2(found.isEmpty(), qPrintable(QStringLiteral("with the form: ") + found));
+
+    // With a run on screen, under each chart tab in turn (the timeline has fields of its own).
+    auto* kernel = window.experimentPanel()->findChild<QComboBox*>(QStringLiteral("kernel"));
+    kernel->setCurrentIndex(kernel->findData(QStringLiteral("noop")));
+    window.experimentPanel()->findChild<QLineEdit*>(QStringLiteral("inputs"))->setText(QStringLiteral("1..20"));
+    window.experimentPanel()->findChild<QLineEdit*>(QStringLiteral("workers"))->setText(QStringLiteral("1"));
+    QSignalSpy ended(&window, &MainWindow::runEnded);
+    window.startRun();
+    QVERIFY(ended.wait(60'000 * testsupport::kSlowdown));
+    auto* charts = window.findChild<QTabWidget*>(QStringLiteral("charts"));
+    for (int i = 0; i < charts->count(); ++i) {
+        charts->setCurrentIndex(i);
+        QApplication::processEvents();
+        found = clashes(visibleMnemonics(window));
+        QVERIFY2(found.isEmpty(), qPrintable(charts->tabText(i) + QStringLiteral(": ") + found));
+    }
+
+    // The command kernel's own field.
+    kernel->setCurrentIndex(kernel->findData(QStringLiteral("command")));
+    QApplication::processEvents();
+    found = clashes(visibleMnemonics(window));
+    QVERIFY2(found.isEmpty(), qPrintable(QStringLiteral("with the command kernel: ") + found));
+
     window.findChild<QAbstractButton*>(QStringLiteral("showLessons"))->click();
     QApplication::processEvents();
-    const QString lessons = clashes(visibleMnemonics(window));
-    QVERIFY2(lessons.isEmpty(), qPrintable(QStringLiteral("with the lessons: ") + lessons));
+    found = clashes(visibleMnemonics(window));
+    QVERIFY2(found.isEmpty(), qPrintable(QStringLiteral("with the lessons: ") + found));
+    window.findChild<QAction*>(QStringLiteral("historyAction"))->trigger();
+    QApplication::processEvents();
+    found = clashes(visibleMnemonics(window));
+    QVERIFY2(found.isEmpty(), qPrintable(QStringLiteral("in the history: ") + found));
 }
 
 void TestLayout::warningsCollapseAndFollowTheTheme()

@@ -166,6 +166,8 @@ MainWindow::MainWindow(QWidget* parent)
     for (QChartView* view : { static_cast<QChartView*>(m_speedup), static_cast<QChartView*>(m_wallTime),
              static_cast<QChartView*>(m_efficiency), static_cast<QChartView*>(m_losses) })
         ChartExport::installContextMenu(view);
+    for (QWidget* view : views())
+        view->installEventFilter(this); // a view left stale while hidden catches up when shown
 
     m_warnings = new WarningsBar;
     m_runTitle = new QLabel;
@@ -699,8 +701,9 @@ void MainWindow::onFinished(const RunResult& result)
     Q_ASSERT(QThread::currentThread() == thread());
     m_result = result;
     m_redrawTimer->stop();
+    redraw(); // still as part of the run: the views out of sight catch up when shown
     setRunning(false);
-    redraw();
+    showRunTitle();
     if (!result.error.isEmpty())
         m_status->setText(tr("Failed: %1").arg(result.error));
     else if (result.cancelled)
@@ -723,16 +726,48 @@ void MainWindow::redraw()
     for (QAction* action : std::as_const(m_resultActions))
         action->setEnabled(measured);
     m_model->setResult(m_result);
-    m_speedup->setResult(m_result);
-    m_wallTime->setResult(m_result);
-    m_efficiency->setResult(m_result);
-    m_losses->setResult(m_result);
-    m_timeline->setResult(m_result);
+    // Only the views on screen follow a streaming run: a hidden chart or timeline (a timeline of 100,000 tasks
+    // takes a while to lay out) catches up when it is shown, so the window keeps up with the display.
+    for (QWidget* view : views()) {
+        if (view->isVisible() || !m_running)
+            updateView(view);
+        else
+            m_staleViews.insert(view);
+    }
     showWarnings();
     showEnvironment();
     showRunTitle();
     m_resultStack->setCurrentWidget(
         m_running || !m_result.measurements.isEmpty() ? static_cast<QWidget*>(m_rightSplitter) : m_startPage);
+}
+
+QList<QWidget*> MainWindow::views() const
+{
+    return { m_speedup, m_wallTime, m_efficiency, m_losses, m_timeline };
+}
+
+void MainWindow::updateView(QWidget* view)
+{
+    m_staleViews.remove(view);
+    if (view == m_speedup)
+        m_speedup->setResult(m_result);
+    else if (view == m_wallTime)
+        m_wallTime->setResult(m_result);
+    else if (view == m_efficiency)
+        m_efficiency->setResult(m_result);
+    else if (view == m_losses)
+        m_losses->setResult(m_result);
+    else if (view == m_timeline)
+        m_timeline->setResult(m_result);
+}
+
+bool MainWindow::eventFilter(QObject* watched, QEvent* event)
+{
+    if (event->type() == QEvent::Show) {
+        if (auto* view = qobject_cast<QWidget*>(watched); view && m_staleViews.contains(view))
+            updateView(view);
+    }
+    return QMainWindow::eventFilter(watched, event);
 }
 
 void MainWindow::showEnvironment()

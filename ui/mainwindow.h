@@ -4,6 +4,7 @@
 #include "runresult.h"
 
 #include <QMainWindow>
+#include <QSet>
 #include <QThread>
 #include <memory>
 
@@ -98,6 +99,7 @@ Q_SIGNALS:
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
     void createMenus();
@@ -107,6 +109,9 @@ private:
     void onProgress(int done, int total, double etaS, const QString& current);
     void onFinished(const RunResult& result);
     void redraw();
+    // The charts and the timeline, each fed the result shown.
+    QList<QWidget*> views() const;
+    void updateView(QWidget* view);
     void showWarnings();
     void showEnvironment();
     // "Run #12 · Speedup vs workers: fib on 6 inputs · measured …": which run every view below shows.
@@ -163,6 +168,7 @@ private:
     QAction* m_cancelAction = nullptr;
     QList<QAction*> m_resultActions; // exports and copies of the run shown: off while it has nothing measured
     QTimer* m_redrawTimer = nullptr;
+    QSet<QWidget*> m_staleViews; // hidden while a run streamed: updated when shown
 
     std::unique_ptr<HistoryStore> m_history; // the UI thread's connection: the History page, opening runs
     // Writes happen on their own thread with their own connection to the same file: a measurement of

@@ -39,7 +39,7 @@ public:
     {
         return { { .key = kCommand,
             .flag = kCommand,
-            .label = QStringLiteral("Co&mmand"),
+            .label = QStringLiteral("Comman&d"),
             .type = OptionDescriptor::Type::Text,
             .defaultValue = QString(),
             .valueName = QStringLiteral("line"),

@@ -54,6 +54,9 @@ Stalls measure(MainWindow& window, const QString& kernel, const QString& inputs,
     QObject::connect(&ticker, &QTimer::timeout, &window, [&] {
         const qint64 now = clock.nsecsElapsed();
         gaps.append(std::max(0.0, double(now - last) * 1e-6 - 2.0));
+        if (qEnvironmentVariableIsSet("PARLAB_STALL_TRACE") && gaps.last() > 16)
+            std::fprintf(stderr, "    stall %.1f ms at %.3f s, %d measurements done\n", gaps.last(), double(now) * 1e-9,
+                window.result().completedRuns);
         last = now;
     });
     QEventLoop loop;

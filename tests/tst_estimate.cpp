@@ -164,7 +164,7 @@ void TestEstimate::calibrationIsQuickAndKept()
             c.input, c.runs, ms);
         QVERIFY2(c.secondsPerCost > 0, qPrintable(name));
         // About 50 ms by design; the last step may finish above it.
-        QVERIFY2(ms < 150 * testsupport::kSlowdown, qPrintable(QStringLiteral("%1: %2 ms").arg(name).arg(ms)));
+        QVERIFY2(ms < qint64(150) * testsupport::kSlowdown, qPrintable(QStringLiteral("%1: %2 ms").arg(name).arg(ms)));
     }
     // Calibrated once, the estimate is arithmetic: the window's thread may ask for it.
     const ExperimentSpec spec
@@ -238,7 +238,7 @@ void TestEstimate::dryRunPrintsThePlanAndRunsNothing()
     QVERIFY2(r.out.contains(QStringLiteral("fib(50) × 10000 inputs")), qPrintable(r.out));
     QVERIFY2(r.out.contains(QLatin1String("sequential")), qPrintable(r.out));
     QVERIFY2(r.err.contains(QLatin1String("nothing was run (--dry-run)")), qPrintable(r.err));
-    QVERIFY2(r.ms < 10'000 * testsupport::kSlowdown, qPrintable(QString::number(r.ms)));
+    QVERIFY2(r.ms < qint64(10'000) * testsupport::kSlowdown, qPrintable(QString::number(r.ms)));
     QVERIFY(!QFile::exists(history)); // not even the history was opened
     // --help names it, from the one declaration.
     const testsupport::Result help = testsupport::runParlab({ QStringLiteral("run"), QStringLiteral("--help") });

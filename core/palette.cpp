@@ -42,6 +42,9 @@ constexpr Palette::Colour kSpare[] = {
 };
 
 constexpr Palette::Colour kReference { 0x636c76, 0x8d96a0 };
+// The lpt bound: near-black ink on a light background (near-white on a dark one), a hue no backend has, so the
+// bound reads as a limit, not as one more backend, and stands apart from the grey of the ideal line it often meets.
+constexpr Palette::Colour kBound { 0x24292f, 0xd0d7de };
 
 constexpr Palette::Colour kRunning { 0x2ea043, 0x3fb950 };
 constexpr Palette::Colour kWaiting { 0xd93a30, 0xf85149 };
@@ -106,16 +109,17 @@ double Palette::whiskerWidth()
 
 Palette::Line Palette::reference(Reference which)
 {
+    // Ideal and bound often coincide (equal tasks that divide evenly among the workers): the ideal is a thin solid
+    // grey line, the bound a wider dashed line in another colour drawn over it, so both show where they meet (the
+    // ideal in the dashes' gaps). 100% efficiency is the ideal of the efficiency chart: drawn alike.
     switch (which) {
     case Reference::Ideal:
-        return { kReference, LineStyle::Dashed, 2 };
-    case Reference::LptBound:
-        // Dotted: the bound is known only at the measured worker counts, a line of points.
-        return { kReference, LineStyle::Dotted, 2 };
     case Reference::FullEfficiency:
-        return { kReference, LineStyle::Dashed, 2 };
+        return { kReference, LineStyle::Solid, 1.5 };
+    case Reference::LptBound:
+        return { kBound, LineStyle::Dashed, 2.5 };
     }
-    return { kReference, LineStyle::Dashed, 2 };
+    return { kReference, LineStyle::Solid, 1.5 };
 }
 
 Palette::Colour Palette::noticeBackground(Notice notice)
@@ -132,6 +136,11 @@ Palette::Colour Palette::noticeText(Notice notice)
 Palette::Colour Palette::referenceColour()
 {
     return kReference;
+}
+
+Palette::Paper Palette::paper()
+{
+    return {};
 }
 
 Palette::Colour Palette::lockState(LockState state)

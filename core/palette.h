@@ -53,9 +53,20 @@ Line baseline(const QString& backendId);
 // Confidence-interval and min..max whiskers: thinner than the line they belong to.
 double whiskerWidth();
 
+// Each reference line's look, told apart from the others by style, width and colour (ideal: thin solid grey; lpt bound:
+// wider, dashed, in ink), so a line drawn over another still shows both.
 Line reference(Reference which);
 // The quiet grey of reference lines, also used for "nothing to say" (a cancelled run, no change).
 Colour referenceColour();
+
+// What an exported chart is printed on, whatever the window's theme: white paper, near-black ink and a muted grey for
+// the caption under it (the report's light page), so a picture pasted into a document or a slide looks printed.
+struct Paper {
+    Rgb background = 0xffffff;
+    Rgb text = 0x1f2328;
+    Rgb muted = 0x636c76;
+};
+Paper paper();
 
 // Green running, red waiting, grey released: the lock states under the GIL model.
 Colour lockState(LockState state);

@@ -113,6 +113,16 @@ void RunSession::cancel()
         m_runner->cancel();
 }
 
+void RunSession::retire()
+{
+    Q_ASSERT(QThread::currentThread() == thread());
+    cancel();
+    if (m_thread.isFinished() || !m_thread.isRunning())
+        deleteLater();
+    else
+        connect(&m_thread, &QThread::finished, this, &QObject::deleteLater);
+}
+
 void RunSession::onFinished(const RunResult& result)
 {
     Q_ASSERT(QThread::currentThread() == thread());

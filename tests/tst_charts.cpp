@@ -8,6 +8,7 @@
 #include "charts/losschart.h"
 #include "charts/speedupchart.h"
 #include "charts/walltimechart.h"
+#include "charts/workerschart.h"
 #include "export/formatting.h"
 #include "export/htmlreport.h"
 #include "measurement.h"
@@ -22,6 +23,7 @@
 #include <QApplication>
 #include <QAreaSeries>
 #include <QBarSet>
+#include <QCategoryAxis>
 #include <QChart>
 #include <QElapsedTimer>
 #include <QFile>
@@ -29,6 +31,8 @@
 #include <QLegend>
 #include <QLegendMarker>
 #include <QLineSeries>
+#include <QMouseEvent>
+#include <QSignalSpy>
 #include <QStackedBarSeries>
 #include <QTemporaryDir>
 #include <QTest>
@@ -134,6 +138,8 @@ QStringList legendEntries(QChartView& view)
     view.show();
     if (!QTest::qWaitForWindowExposed(&view))
         return { QStringLiteral("chart not exposed") };
+    // QLegend hides its entries while a series is added, until its layout request is handled.
+    QCoreApplication::processEvents();
     QStringList entries;
     const auto markers = view.chart()->legend()->markers();
     for (QLegendMarker* marker : markers) {
@@ -141,6 +147,27 @@ QStringList legendEntries(QChartView& view)
             entries.append(marker->label());
     }
     return entries;
+}
+
+// Backends are drawn a few pixels apart (the dodge): a point's worker count is its x rounded, and every point of a
+// series is moved alike.
+QList<QPointF> undodged(const QList<QPointF>& points)
+{
+    QList<QPointF> plain;
+    for (const QPointF& p : points)
+        plain.append(QPointF(std::round(p.x()), p.y()));
+    return plain;
+}
+
+bool dodgedAlike(const QList<QPointF>& points)
+{
+    for (const QPointF& p : points) {
+        const double offset = p.x() - std::round(p.x());
+        if (std::abs(offset - (points.constFirst().x() - std::round(points.constFirst().x()))) > 1e-9
+            || std::abs(offset) > 0.2)
+            return false;
+    }
+    return true;
 }
 
 QList<QPointF> expectedPoints(const RunResult& r, const QString& backend, double (*figure)(const Measurement&))
@@ -166,6 +193,59 @@ QPalette darkPalette()
     dark.setColor(QPalette::Base, QColor(20, 20, 24));
     dark.setColor(QPalette::Text, QColor(230, 230, 230));
     return dark;
+}
+
+// Two backends with the same samples at every worker count: their figures are equal.
+RunResult twinResult(const QList<int>& workers = { 1, 2, 4 })
+{
+    RunResult r;
+    r.spec.kernel = QStringLiteral("spin");
+    r.spec.inputs = { 100, 100, 100, 100 };
+    r.spec.backends = { QStringLiteral("sequential"), QStringLiteral("threads"), QStringLiteral("qtconcurrent") };
+    r.spec.workers = workers;
+    r.spec.repeats = 3;
+    r.measurements = { measurement(QStringLiteral("sequential"), 1, { 0.40, 0.41, 0.40 }) };
+    for (const QString& backend : { QStringLiteral("threads"), QStringLiteral("qtconcurrent") }) {
+        for (int w : workers)
+            r.measurements.append(measurement(backend, w, { 0.40 / w, 0.42 / w, 0.41 / w }));
+    }
+    // Four equal tasks: the best schedule at 1, 2 and 4 workers is exactly the ideal.
+    r.bounds.taskCostsS = { 0.1, 0.1, 0.1, 0.1 };
+    analyse(r);
+    return r;
+}
+
+// A start-up cost swamps the work: every backend is two hundred times slower than sequential.
+RunResult startupCostResult()
+{
+    RunResult r;
+    r.spec.kernel = QStringLiteral("noop");
+    r.spec.inputs = { 1, 2, 3, 4 };
+    r.spec.backends = { QStringLiteral("sequential"), QStringLiteral("process-per-task") };
+    r.spec.workers = { 1, 2, 4 };
+    r.spec.repeats = 3;
+    r.measurements = {
+        measurement(QStringLiteral("sequential"), 1, { 0.010, 0.010, 0.010 }),
+        measurement(QStringLiteral("process-per-task"), 1, { 2.0, 2.0, 2.0 }),
+        measurement(QStringLiteral("process-per-task"), 2, { 1.0, 1.0, 1.0 }),
+        measurement(QStringLiteral("process-per-task"), 4, { 0.5, 0.5, 0.5 }),
+    };
+    analyse(r);
+    return r;
+}
+
+QLegendMarker* markerOf(QChartView& view, const QString& name)
+{
+    QAbstractSeries* series = lineNamed(view, name);
+    const auto markers = view.chart()->legend()->markers(series);
+    return markers.value(0);
+}
+
+void moveMouse(QChartView& view, QPointF position)
+{
+    QMouseEvent move(QEvent::MouseMove, position, view.viewport()->mapToGlobal(position), Qt::NoButton, Qt::NoButton,
+        Qt::NoModifier);
+    QCoreApplication::sendEvent(view.viewport(), &move);
 }
 
 QPalette lightPalette()
@@ -200,6 +280,14 @@ private Q_SLOTS:
     void exportErrorsNameThePath();
     void contextMenuOffersSaveAndCopy();
     void setResultIsCheap();
+    void equalBackendsSitSideBySide();
+    void idealAndBoundStayVisibleWhereTheyMeet();
+    void doublingWorkersGetALogAxis();
+    void tinySpeedupsGetALogAxisWithReadableLabels();
+    void logAxesToggleFromTheMenu();
+    void legendClickHidesASeriesThroughUpdates();
+    void hoverReadsThePoint();
+    void exportIsOnPaperWithACaption();
 };
 
 void TestCharts::speedupSeriesFollowTheResult()
@@ -218,18 +306,19 @@ void TestCharts::speedupSeriesFollowTheResult()
     for (const QString& backend : { QStringLiteral("threads"), QStringLiteral("processes") }) {
         QLineSeries* series = lineNamed(chart, backend);
         QVERIFY(series);
-        QCOMPARE(series->points(), expectedPoints(r, backend, speedup));
+        QCOMPARE(undodged(series->points()), expectedPoints(r, backend, speedup));
+        QVERIFY(dodgedAlike(series->points()));
         QVERIFY(series->pointsVisible());
     }
 
     QLineSeries* ideal = lineNamed(chart, QStringLiteral("ideal (y = x)"));
     QVERIFY(ideal);
     QCOMPARE(ideal->points(), (QList<QPointF> { QPointF(1, 1), QPointF(4, 4) }));
-    QCOMPARE(ideal->pen().style(), Qt::DashLine);
+    QCOMPARE(ideal->pen().style(), Qt::SolidLine);
 
     QLineSeries* lpt = lineNamed(chart, QStringLiteral("lpt bound (longest-first schedule of these tasks)"));
     QVERIFY(lpt);
-    QCOMPARE(lpt->pen().style(), Qt::DotLine);
+    QCOMPARE(lpt->pen().style(), Qt::DashLine);
     QList<QPointF> expectedLpt;
     for (auto it = r.bounds.lpt.cbegin(); it != r.bounds.lpt.cend(); ++it)
         expectedLpt.append(QPointF(it.key(), it.value()));
@@ -280,7 +369,7 @@ void TestCharts::speedupWhiskersSpanTheInterval()
         QCOMPARE(points.at(2).x(), points.at(3).x());
         QCOMPARE(points.constFirst().y(), points.at(2).y());
         QCOMPARE(points.constLast().y(), points.at(3).y());
-        drawn.append({ points.at(2).x(), points.at(2).y(), points.at(3).y() });
+        drawn.append({ std::round(points.at(2).x()), points.at(2).y(), points.at(3).y() });
     }
     std::sort(expected.begin(), expected.end());
     std::sort(drawn.begin(), drawn.end());
@@ -374,7 +463,7 @@ void TestCharts::wallTimeMediansBandsAndBaseline()
         if (a.size() != b.size())
             return false;
         for (qsizetype i = 0; i < a.size(); ++i) {
-            if (a.at(i).x() != b.at(i).x() || std::abs(a.at(i).y() - b.at(i).y()) > 1e-9)
+            if (std::round(a.at(i).x()) != b.at(i).x() || std::abs(a.at(i).y() - b.at(i).y()) > 1e-9)
                 return false;
         }
         return true;
@@ -442,8 +531,8 @@ void TestCharts::efficiencyInPercentUnderFullLine()
     for (const QString& backend : { QStringLiteral("threads"), QStringLiteral("processes") }) {
         QLineSeries* series = lineNamed(chart, backend);
         QVERIFY(series);
-        QCOMPARE(
-            series->points(), expectedPoints(r, backend, [](const Measurement& m) { return m.efficiency * 100.0; }));
+        QCOMPARE(undodged(series->points()),
+            expectedPoints(r, backend, [](const Measurement& m) { return m.efficiency * 100.0; }));
     }
     QLineSeries* full = lineNamed(chart, QStringLiteral("100% (every worker fully used)"));
     QVERIFY(full);
@@ -610,7 +699,9 @@ void TestCharts::contextMenuOffersSaveAndCopy()
     const auto actions = chart.actions();
     for (QAction* action : actions)
         texts.append(action->text());
-    QCOMPARE(texts, (QStringList { QStringLiteral("Save chart as…"), QStringLiteral("Copy chart") }));
+    QCOMPARE(texts,
+        (QStringList { QStringLiteral("Logarithmic workers axis"), QStringLiteral("Logarithmic wall time axis"),
+            QString(), QStringLiteral("Save chart as…"), QStringLiteral("Copy chart") }));
 }
 
 void TestCharts::setResultIsCheap()
@@ -823,6 +914,396 @@ void TestCharts::lossChartSaysWhatItNeedsBeforeASplit()
     chart.clear();
     QCOMPARE(chart.emptyText(), needs);
     QVERIFY(chart.barLabels().isEmpty());
+}
+
+void TestCharts::equalBackendsSitSideBySide()
+{
+    // threads and qtconcurrent measured the same: on screen their points, whiskers and bands sit apart, in legend
+    // order.
+    const RunResult r = twinResult();
+    SpeedupChart speedup;
+    WallTimeChart wall;
+    EfficiencyChart efficiency;
+    speedup.setResult(r);
+    wall.setResult(r);
+    efficiency.setResult(r);
+    for (WorkersChart* view : std::initializer_list<WorkersChart*> { &speedup, &wall, &efficiency }) {
+        view->resize(800, 500);
+        view->show();
+        QVERIFY(QTest::qWaitForWindowExposed(view));
+        for (int workers : { 1, 2, 4 }) {
+            const QPointF threads = view->pointPosition(QStringLiteral("threads"), workers);
+            const QPointF qtconcurrent = view->pointPosition(QStringLiteral("qtconcurrent"), workers);
+            QVERIFY(!threads.isNull() && !qtconcurrent.isNull());
+            QCOMPARE(threads.y(), qtconcurrent.y());
+            // Apart by more than a marker's radius, in the legend's order, and still over their worker count.
+            QVERIFY2(qtconcurrent.x() - threads.x() >= ChartStyle::kMarkerSize,
+                qPrintable(QStringLiteral("%1 vs %2").arg(threads.x()).arg(qtconcurrent.x())));
+            QVERIFY(qtconcurrent.x() - threads.x() < 30);
+        }
+    }
+    // A whisker stands at its own backend's point, not at the bare worker count.
+    for (const QString& backend : { QStringLiteral("threads"), QStringLiteral("qtconcurrent") }) {
+        const QList<QPointF> line = lineNamed(speedup, backend)->points();
+        int matched = 0;
+        for (QLineSeries* whisker : unnamedLines(speedup)) {
+            for (const QPointF& p : line)
+                matched += whisker->at(2).x() == p.x() ? 1 : 0;
+        }
+        QCOMPARE(matched, 3);
+    }
+}
+
+void TestCharts::idealAndBoundStayVisibleWhereTheyMeet()
+{
+    // Four equal tasks: the lpt bound is exactly the ideal line at 1, 2 and 4 workers.
+    const RunResult r = twinResult();
+    QCOMPARE(r.bounds.lpt.value(4), 4.0);
+    for (const QPalette& palette : { lightPalette(), darkPalette() }) {
+        SpeedupChart chart;
+        chart.setPalette(palette);
+        chart.setResult(r);
+        QLineSeries* ideal = lineNamed(chart, QStringLiteral("ideal (y = x)"));
+        QLineSeries* bound = lineNamed(chart, QStringLiteral("lpt bound (longest-first schedule of these tasks)"));
+        QVERIFY(ideal && bound);
+        // Told apart by style, width and colour, from the palette the report reads too.
+        QCOMPARE(ideal->pen().style(), Qt::SolidLine);
+        QCOMPARE(bound->pen().style(), Qt::DashLine);
+        QVERIFY(bound->pen().widthF() > ideal->pen().widthF());
+        QVERIFY(bound->pen().color() != ideal->pen().color());
+        QCOMPARE(bound->pen(), ChartStyle::pen(Palette::reference(Palette::Reference::LptBound), palette));
+        QCOMPARE(ideal->pen(), ChartStyle::pen(Palette::reference(Palette::Reference::Ideal), palette));
+        // Drawn after the ideal, so its dashes lie over it; the ideal shows in the gaps.
+        const auto all = chart.chart()->series();
+        QVERIFY(all.indexOf(bound) > all.indexOf(ideal));
+
+        // On screen, both colours are there along the shared line.
+        chart.resize(800, 500);
+        chart.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&chart));
+        const QImage image = chart.grab().toImage();
+        auto pixelsNear = [&image](const QColor& colour) {
+            int count = 0;
+            for (int y = 0; y < image.height(); ++y) {
+                for (int x = 0; x < image.width(); ++x) {
+                    const QColor c = image.pixelColor(x, y);
+                    count += std::abs(c.red() - colour.red()) + std::abs(c.green() - colour.green())
+                            + std::abs(c.blue() - colour.blue())
+                        < 30;
+                }
+            }
+            return count;
+        };
+        QVERIFY2(pixelsNear(bound->pen().color()) > 100, "the bound is not visible");
+        QVERIFY2(pixelsNear(ideal->pen().color()) > 50, "the ideal line is hidden under the bound");
+    }
+}
+
+void TestCharts::doublingWorkersGetALogAxis()
+{
+    const RunResult r = twinResult({ 1, 2, 4, 8, 16 });
+    SpeedupChart chart;
+    chart.resize(900, 600);
+    chart.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&chart));
+    chart.setResult(r);
+    // Powers of two up to 16: a log2 workers axis, picked by the chart.
+    QVERIFY(chart.logScale(Qt::Horizontal));
+    QVERIFY(!chart.logScale(Qt::Vertical));
+    auto* workersAxis = qobject_cast<QCategoryAxis*>(chart.chart()->axes(Qt::Horizontal).value(0));
+    QVERIFY(workersAxis);
+    QCOMPARE(workersAxis->categoriesLabels(),
+        (QStringList { QStringLiteral("1"), QStringLiteral("2"), QStringLiteral("4"), QStringLiteral("8"),
+            QStringLiteral("16") }));
+    QVERIFY(chart.logScaleAction(Qt::Horizontal)->isChecked());
+
+    // Evenly spaced on screen: each doubling takes the same width.
+    auto gaps = [&chart] {
+        QList<double> widths;
+        double previous = chart.pointPosition(QStringLiteral("threads"), 1).x();
+        for (int workers : { 2, 4, 8, 16 }) {
+            const double x = chart.pointPosition(QStringLiteral("threads"), workers).x();
+            widths.append(x - previous);
+            previous = x;
+        }
+        return widths;
+    };
+    QTRY_VERIFY(gaps().constFirst() > 50);
+    for (double gap : gaps())
+        QVERIFY2(std::abs(gap - gaps().constFirst()) < 0.5, qPrintable(QString::number(gap)));
+    // y = x on a log workers axis and a linear speedup axis is a curve: drawn through many points, each on it.
+    QLineSeries* ideal = lineNamed(chart, QStringLiteral("ideal (y = x)"));
+    QVERIFY(ideal->count() > 10);
+    for (const QPointF& p : ideal->points())
+        QVERIFY(std::abs(std::exp2(p.x()) - p.y()) < 1e-9);
+    QCOMPARE(ideal->points().constLast(), QPointF(4, 16));
+
+    // The user's choice wins over the chart's, and survives updates; linear: 1 to 2 is a sixteenth of 1 to 16.
+    chart.setLogScale(Qt::Horizontal, false);
+    chart.setResult(r);
+    QVERIFY(!chart.logScale(Qt::Horizontal));
+    QVERIFY(!qobject_cast<QCategoryAxis*>(chart.chart()->axes(Qt::Horizontal).value(0)));
+    QTRY_VERIFY(gaps().constLast() > 6 * gaps().constFirst());
+
+    // Worker counts that are not doublings stay linear.
+    SpeedupChart other;
+    other.setResult(twinResult({ 1, 3, 6, 12, 24 }));
+    QVERIFY(!other.logScale(Qt::Horizontal));
+}
+
+void TestCharts::tinySpeedupsGetALogAxisWithReadableLabels()
+{
+    // Labels never round a small figure to nothing.
+    QCOMPARE(ChartStyle::number(0.005), QStringLiteral("0.005"));
+    QCOMPARE(ChartStyle::number(0.0123456), QStringLiteral("0.0123"));
+    QCOMPARE(ChartStyle::number(2.5), QStringLiteral("2.5"));
+    QCOMPARE(ChartStyle::number(16), QStringLiteral("16"));
+    QCOMPARE(ChartStyle::number(1234.5), QStringLiteral("1235"));
+    QCOMPARE(ChartStyle::logTicks(1, 16, ChartStyle::Scale::Log2, 10), (QList<double> { 1, 2, 4, 8, 16 }));
+    QCOMPARE(ChartStyle::logTicks(1, 1024, ChartStyle::Scale::Log2, 4), (QList<double> { 1, 16, 256 }));
+    QCOMPARE(ChartStyle::logTicks(0.004, 3, ChartStyle::Scale::Log10, 12),
+        (QList<double> { 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2 }));
+
+    const RunResult r = startupCostResult();
+    QCOMPARE(ChartStyle::number(r.measurements[1].speedup), QStringLiteral("0.005"));
+    SpeedupChart chart;
+    chart.resize(900, 600);
+    chart.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&chart));
+    chart.setResult(r);
+    // 0.005x to the ideal's 4x: more than two decades, a logarithmic speedup axis.
+    QVERIFY(chart.logScale(Qt::Vertical));
+    auto* y = qobject_cast<QCategoryAxis*>(chart.chart()->axes(Qt::Vertical).value(0));
+    QVERIFY(y);
+    const QStringList labels = y->categoriesLabels();
+    QVERIFY2(labels.contains(QStringLiteral("0.005")) && labels.contains(QStringLiteral("0.01"))
+            && labels.contains(QStringLiteral("1")),
+        qPrintable(labels.join(QLatin1Char(' '))));
+    QVERIFY(!labels.contains(QStringLiteral("0.00")));
+    QCOMPARE(y->titleText(), QStringLiteral("speedup (x) (log scale)"));
+    // The points sit where their labels say: 0.005x on the "0.005" line.
+    const QPointF point = chart.pointPosition(QStringLiteral("process-per-task"), 1);
+    const QPointF label = chart.chart()->mapToPosition(QPointF(0, y->endValue(QStringLiteral("0.005"))));
+    QVERIFY2(std::abs(chart.mapFromScene(chart.chart()->mapToScene(label)).y() - point.y()) < 1.5,
+        qPrintable(QStringLiteral("%1 vs %2").arg(label.y()).arg(point.y())));
+
+    // Speedups within two decades keep a linear axis.
+    SpeedupChart classic;
+    classic.setResult(classicResult());
+    QVERIFY(!classic.logScale(Qt::Vertical));
+}
+
+void TestCharts::logAxesToggleFromTheMenu()
+{
+    SpeedupChart speedup;
+    speedup.setResult(classicResult());
+    QStringList texts;
+    for (QAction* action : speedup.actions())
+        texts.append(action->text());
+    QVERIFY(texts.contains(QStringLiteral("Logarithmic workers axis")));
+    QVERIFY(texts.contains(QStringLiteral("Logarithmic speedup axis")));
+    QAction* logY = speedup.logScaleAction(Qt::Vertical);
+    QVERIFY(logY && logY->isCheckable() && !logY->isChecked());
+    QVERIFY(speedup.actions().contains(logY));
+
+    QSignalSpy changed(&speedup, &WorkersChart::logScaleChanged);
+    logY->trigger();
+    QVERIFY(speedup.logScale(Qt::Vertical));
+    QVERIFY(logY->isChecked());
+    QCOMPARE(changed.size(), 1);
+    QCOMPARE(changed.at(0).at(0).value<Qt::Orientation>(), Qt::Vertical);
+    QVERIFY(qobject_cast<QCategoryAxis*>(speedup.chart()->axes(Qt::Vertical).value(0)));
+    // Every series moved to the new axis: the threads line is drawn at log10 of its speedups.
+    const Measurement* threads4 = classicResult().find(QStringLiteral("threads"), 4);
+    QCOMPARE(lineNamed(speedup, QStringLiteral("threads"))->at(2).y(), std::log10(threads4->speedup));
+    const auto all = speedup.chart()->series();
+    for (QAbstractSeries* series : all)
+        QCOMPARE(series->attachedAxes().size(), 2);
+
+    speedup.logScaleAction(Qt::Horizontal)->trigger();
+    QVERIFY(speedup.logScale(Qt::Horizontal));
+    // Streaming on keeps the user's choice, and back.
+    speedup.setResult(classicResult());
+    QVERIFY(speedup.logScale(Qt::Vertical) && speedup.logScale(Qt::Horizontal));
+    speedup.setLogScale(Qt::Vertical, false);
+    QVERIFY(!logY->isChecked());
+    QVERIFY(!qobject_cast<QCategoryAxis*>(speedup.chart()->axes(Qt::Vertical).value(0)));
+    QCOMPARE(lineNamed(speedup, QStringLiteral("threads"))->at(2).y(), threads4->speedup);
+
+    // Efficiency lives between 0 and 100%: only its workers axis can be logarithmic.
+    EfficiencyChart efficiency;
+    QVERIFY(efficiency.logScaleAction(Qt::Horizontal));
+    QVERIFY(!efficiency.logScaleAction(Qt::Vertical));
+    efficiency.setLogScale(Qt::Vertical, true);
+    QVERIFY(!efficiency.logScale(Qt::Vertical));
+}
+
+void TestCharts::legendClickHidesASeriesThroughUpdates()
+{
+    const RunResult full = classicResult();
+    RunResult partial = full;
+    partial.measurements.removeLast();
+    analyse(partial);
+    SpeedupChart chart;
+    chart.setResult(partial);
+    chart.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&chart));
+    QLineSeries* processes = lineNamed(chart, QStringLiteral("processes"));
+    QLegendMarker* marker = markerOf(chart, QStringLiteral("processes"));
+    QVERIFY(processes && marker);
+    auto visibleWhiskers = [&chart] {
+        const QList<QLineSeries*> whiskers = unnamedLines(chart);
+        return int(std::count_if(whiskers.cbegin(), whiskers.cend(), [](QLineSeries* s) { return s->isVisible(); }));
+    };
+    QCOMPARE(visibleWhiskers(), 5);
+
+    // A click on the legend entry (what QLegend emits for it) hides the line and its whiskers; the entry stays,
+    // faded, so it can be clicked again.
+    Q_EMIT marker->clicked();
+    QVERIFY(!processes->isVisible());
+    QVERIFY(!chart.isSeriesVisible(QStringLiteral("processes")));
+    QVERIFY(marker->isVisible());
+    QVERIFY(marker->labelBrush().color().alpha() < 128);
+    QVERIFY(processes->pen().color().alpha() < 128); // the entry's line sample
+    QVERIFY(markerOf(chart, QStringLiteral("threads"))->labelBrush().color().alpha() == 255);
+    QCOMPARE(visibleWhiskers(), 3);
+    QVERIFY(legendEntries(chart).contains(QStringLiteral("processes")));
+
+    // The run streams on: the new point and its whisker arrive hidden, many updates later still hidden.
+    for (int i = 0; i < 5; ++i)
+        chart.setResult(full);
+    QCOMPARE(lineNamed(chart, QStringLiteral("processes")), processes);
+    QCOMPARE(processes->count(), 3);
+    QVERIFY(!processes->isVisible());
+    QCOMPARE(visibleWhiskers(), 3);
+    QCOMPARE(unnamedLines(chart).size(), 6);
+    // Hovering a hidden point does not read it.
+    QVERIFY(!chart.readoutAt(chart.pointPosition(QStringLiteral("processes"), 4).toPoint())
+                 .contains(QStringLiteral("processes")));
+    // A palette change restyles the legend, and keeps the entry faded.
+    chart.setPalette(darkPalette());
+    QVERIFY(marker->labelBrush().color().alpha() < 128);
+
+    // A second click shows it all again.
+    Q_EMIT marker->clicked();
+    QVERIFY(processes->isVisible());
+    QCOMPARE(visibleWhiskers(), 6);
+    QCOMPARE(marker->labelBrush().color().alpha(), 255);
+    QCOMPARE(processes->pen().color(), ChartStyle::backendColor(QStringLiteral("processes"), darkPalette()));
+    // Whiskers never come into the legend.
+    QCOMPARE(legendEntries(chart).size(), 4);
+
+    // The reference lines toggle too.
+    Q_EMIT markerOf(chart, QStringLiteral("ideal (y = x)"))->clicked();
+    QVERIFY(!lineNamed(chart, QStringLiteral("ideal (y = x)"))->isVisible());
+}
+
+void TestCharts::hoverReadsThePoint()
+{
+    const RunResult r = classicResult();
+    const Measurement* threads2 = r.find(QStringLiteral("threads"), 2);
+    SpeedupChart speedup;
+    speedup.resize(900, 600);
+    speedup.setResult(r);
+    speedup.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&speedup));
+
+    // The pointer over the threads x2 point, where QChart maps it on screen; no button needs to be held.
+    QVERIFY(speedup.viewport()->hasMouseTracking());
+    QLineSeries* threads = lineNamed(speedup, QStringLiteral("threads"));
+    const QPointF inChart = speedup.chart()->mapToPosition(threads->at(1), threads);
+    const QPointF onScreen = speedup.mapFromScene(speedup.chart()->mapToScene(inChart));
+    moveMouse(speedup, onScreen + QPointF(2, -1));
+    const QString expected = QStringLiteral("threads, 2 workers\nspeedup %1x (95% CI %2x–%3x)\n3 samples")
+                                 .arg(ChartStyle::number(threads2->speedup), ChartStyle::number(threads2->speedupLow),
+                                     ChartStyle::number(threads2->speedupHigh));
+    QTRY_COMPARE(QToolTip::text(), expected);
+    QVERIFY(QToolTip::isVisible());
+    // Away from every point: the read-out goes.
+    moveMouse(speedup, QPointF(5, 5));
+    QTRY_VERIFY(!QToolTip::isVisible());
+
+    // The other charts read their own figure.
+    speedup.hide();
+    WallTimeChart wall;
+    wall.resize(900, 600);
+    wall.setResult(r);
+    wall.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&wall));
+    // Through the window system this time, as a real pointer arrives.
+    QTest::mouseMove(wall.viewport(), wall.pointPosition(QStringLiteral("threads"), 2).toPoint());
+    QTRY_COMPARE(QToolTip::text(),
+        QStringLiteral("threads, 2 workers\nmedian wall time %1 (fastest %2, slowest %3)\n3 samples")
+            .arg(Format::duration(threads2->wall.median), Format::duration(threads2->wall.min),
+                Format::duration(threads2->wall.max)));
+
+    EfficiencyChart efficiency;
+    efficiency.resize(900, 600);
+    efficiency.setResult(r);
+    efficiency.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&efficiency));
+    const QString text = efficiency.readoutAt(efficiency.pointPosition(QStringLiteral("processes"), 4).toPoint());
+    QVERIFY2(text.startsWith(QStringLiteral("processes, 4 workers\nefficiency %1% (95% CI ")
+                                 .arg(ChartStyle::number(r.find(QStringLiteral("processes"), 4)->efficiency * 100))),
+        qPrintable(text));
+}
+
+void TestCharts::exportIsOnPaperWithACaption()
+{
+    RunResult r = classicResult();
+    r.environment.cpu = QStringLiteral("Test CPU 3000");
+    r.environment.logicalCores = 8;
+    r.warnings = { QStringLiteral("CV above 10%"), QStringLiteral("debug build") };
+    r.created = QDateTime(QDate(2026, 12, 3), QTime(14, 32));
+    const QString caption = ChartExport::caption(r);
+    QCOMPARE(caption,
+        QStringLiteral("ParLab · measured 2026-12-03 14:32 on Test CPU 3000 (8 logical cores) · 2 warnings: see the "
+                       "report"));
+
+    SpeedupChart chart;
+    chart.setPalette(darkPalette());
+    chart.resize(600, 400);
+    chart.setResult(r);
+    chart.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&chart));
+    QCOMPARE(ChartExport::captionOf(&chart), caption);
+    QTemporaryDir dir;
+    const QString png = dir.filePath(QStringLiteral("chart.png"));
+    QVERIFY(ChartExport::save(&chart, png, QSize(800, 500)));
+    QImage image(png);
+    QCOMPARE(image.size(), QSize(1600, 1000));
+    // White paper however dark the window, and dark ink on it: the title, and the caption at the foot.
+    QCOMPARE(image.pixelColor(2, 2), QColor(Qt::white));
+    QCOMPARE(image.pixelColor(image.width() - 3, image.height() - 3), QColor(Qt::white));
+    auto darkPixels = [&image](int top, int bottom) {
+        int count = 0;
+        for (int y = top; y < bottom; ++y) {
+            for (int x = 0; x < image.width(); ++x)
+                count += image.pixelColor(x, y).lightness() < 160;
+        }
+        return count;
+    };
+    QVERIFY(darkPixels(image.height() - 40, image.height()) > 200);
+    QVERIFY(darkPixels(0, 80) > 200);
+    // The window is as it was.
+    QCOMPARE(chart.chart()->backgroundBrush().color(), QColor(30, 30, 34));
+    QCOMPARE(chart.palette().color(QPalette::Window), QColor(30, 30, 34));
+    QCOMPARE(lineNamed(chart, QStringLiteral("threads"))->pen().color(),
+        ChartStyle::backendColor(QStringLiteral("threads"), darkPalette()));
+
+    // The vector formats carry the caption as text.
+    const QString svg = dir.filePath(QStringLiteral("chart.svg"));
+    QVERIFY(ChartExport::save(&chart, svg));
+    QFile file(svg);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QString text = QString::fromUtf8(file.readAll());
+    QVERIFY2(text.contains(QStringLiteral("2 warnings: see the report")), "no caption in the SVG");
+    QVERIFY(text.contains(QStringLiteral("Test CPU 3000 (8 logical cores)")));
+    QVERIFY(!text.contains(QStringLiteral("#1e1e22"))); // no trace of the window's dark background
+
+    // A chart with nothing measured has no caption.
+    chart.clear();
+    QVERIFY(ChartExport::captionOf(&chart).isEmpty());
 }
 
 QTEST_MAIN(TestCharts)

@@ -121,6 +121,7 @@ private Q_SLOTS:
     void lastExperimentIsRestored();
     void presetsFillTheForm();
     void presetClearsTheLastRun();
+    void historyPageListsTheRunWhenShown();
     void runIsSavedInHistory();
     void unsavedRunSaysWhereItWent();
     void lessonRunShowsItsVerdict();
@@ -565,6 +566,30 @@ void TestGui::presetClearsTheLastRun()
     QCOMPARE(headline->text(), classic.title);
     QVERIFY(window.findChild<QLabel*>(QStringLiteral("startText"))->text().contains(classic.description));
     QCOMPARE(window.experimentPanel()->spec().kernel, QStringLiteral("fib"));
+}
+
+void TestGui::historyPageListsTheRunWhenShown()
+{
+    MainWindow window;
+    window.show();
+    QAction* history = window.findChild<QAction*>(QStringLiteral("historyAction"));
+    QAction* lab = window.findChild<QAction*>(QStringLiteral("labAction"));
+    QVERIFY(history && lab);
+    history->trigger();
+    QAbstractItemModel* runs = window.historyPanel()->findChild<QTableView*>()->model();
+    const int before = runs->rowCount();
+    lab->trigger();
+    fill(window, QStringLiteral("noop"), QStringLiteral("1..20"), { QStringLiteral("sequential") }, QStringLiteral("1"),
+        1, 0);
+    QSignalSpy ended(&window, &MainWindow::runEnded);
+    window.startRun();
+    QSignalSpy saved(window.session(), &RunSession::historyRunSaved);
+    QVERIFY(ended.wait(60'000));
+    QVERIFY(saved.count() == 1 || saved.wait(30'000));
+    // Read while out of sight or when shown: either way the page lists the run when the user looks.
+    history->trigger();
+    QVERIFY(window.historyPanel()->isVisible());
+    QCOMPARE(runs->rowCount(), before + 1);
 }
 
 void TestGui::runIsSavedInHistory()

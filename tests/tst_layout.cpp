@@ -5,6 +5,7 @@
 
 #include "charts/speedupchart.h"
 #include "experimentpanel.h"
+#include "guidedialog.h"
 #include "lessons/lessonpanel.h"
 #include "mainwindow.h"
 #include "palette.h"
@@ -23,6 +24,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMenu>
 #include <QMenuBar>
 #include <QScopeGuard>
 #include <QScreen>
@@ -32,6 +34,8 @@
 #include <QTabBar>
 #include <QTabWidget>
 #include <QTest>
+#include <QTextBlock>
+#include <QTextBrowser>
 #include <QThread>
 #include <QToolButton>
 
@@ -125,6 +129,7 @@ private Q_SLOTS:
     void noMnemonicAnswersTwice();
     void warningsCollapseAndFollowTheTheme();
     void darkThemeKeepsEveryControlVisible();
+    void guideOpensAtTheReadmesSections();
 };
 
 void TestLayout::initTestCase()
@@ -186,6 +191,7 @@ void TestLayout::chartsGetTheRoomAtEverySize()
     QVERIFY(warnings);
     auto* charts = window.findChild<QTabWidget*>(QStringLiteral("charts"));
     TimelinePanel* timeline = window.timelinePanel();
+    charts->setCurrentWidget(timeline); // shown, it catches up with the run
     QVERIFY(timeline->showMeasurement(QStringLiteral("gil-threads x%1").arg(over)));
     const qreal scale = window.devicePixelRatio();
     QStringList tooSmall;
@@ -379,6 +385,31 @@ void TestLayout::darkThemeKeepsEveryControlVisible()
     const int text = std::abs(p.color(QPalette::Text).lightness() - p.color(QPalette::Base).lightness());
     QVERIFY2(
         placeholder >= 100 && placeholder < text, qPrintable(QStringLiteral("%1 vs %2").arg(placeholder).arg(text)));
+}
+
+void TestLayout::guideOpensAtTheReadmesSections()
+{
+    MainWindow window;
+    window.show();
+    QMenu* guide = window.findChild<QMenu*>(QStringLiteral("guideMenu"));
+    QVERIFY(guide);
+    QStringList titles;
+    for (QAction* action : guide->actions())
+        titles.append(action->text());
+    // The README's own headings, compiled in.
+    for (const char* section : { "Quick start (Debian 12)", "The window", "The GIL lesson", "Run history" })
+        QVERIFY2(titles.contains(QLatin1String(section)), qPrintable(titles.join(QStringLiteral(" | "))));
+    guide->actions().at(titles.indexOf(QStringLiteral("Run history")))->trigger();
+    auto* dialog = window.findChild<GuideDialog*>(QStringLiteral("guide"));
+    QVERIFY(dialog && dialog->isVisible());
+    QCOMPARE(dialog->currentSection(), QStringLiteral("Run history"));
+    QTextBrowser* text = dialog->browser();
+    QCOMPARE(text->textCursor().block().text(), QStringLiteral("Run history"));
+    QVERIFY(text->viewport()->rect().contains(text->cursorRect()));
+    QVERIFY(text->toPlainText().contains(QStringLiteral("Every measurement is saved the moment it lands")));
+    if (const QString shots = qEnvironmentVariable("PARLAB_TEST_SHOTS"); !shots.isEmpty())
+        dialog->grab().save(shots + QStringLiteral("/guide.png"));
+    QVERIFY(!dialog->showSection(QStringLiteral("No such section")));
 }
 
 QTEST_MAIN(TestLayout)

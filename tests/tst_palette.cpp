@@ -320,11 +320,12 @@ QColor cssColour(const QString& value)
     return colour.isValid() ? colour : QColor();
 }
 
-// The dash pattern a pen draws, in pixels, as SVG's stroke-dasharray writes it ("8 4"); "none" for solid.
+// The dash pattern a pen draws, in pixels, as SVG's stroke-dasharray writes it ("8 4"); empty for solid, which the
+// report's style sheet leaves unset.
 QString dashArray(const QPen& pen)
 {
     if (pen.style() == Qt::SolidLine)
-        return QStringLiteral("none");
+        return {};
     QStringList lengths;
     const QList<qreal> pattern = pen.dashPattern();
     for (qreal length : pattern)
@@ -438,7 +439,7 @@ void TestPalette::backendColoursAreStableForAnyId()
     // Lines and their patterns.
     QCOMPARE(Palette::hex(0x0a0b0c), QStringLiteral("#0a0b0c"));
     QCOMPARE(Palette::dashPattern(Palette::LineStyle::Solid), QList<double>());
-    QCOMPARE(ChartStyle::pen(Palette::reference(Palette::Reference::Ideal), lightPalette()).dashPattern(),
+    QCOMPARE(ChartStyle::pen(Palette::reference(Palette::Reference::LptBound), lightPalette()).dashPattern(),
         QList<qreal>({ 4, 2 }));
 }
 
@@ -544,9 +545,13 @@ void TestPalette::windowAndReportDrawReferenceLinesAlike()
             QCOMPARE(m_css->value(drawn.first(), QStringLiteral("stroke-dasharray"), dark), dashArray(pen));
             QCOMPARE(m_css->value(drawn.first(), QStringLiteral("stroke-width"), dark), QString::number(pen.widthF()));
         }
-        // Ideal and bound are told apart by their style, in both.
-        QVERIFY(Palette::reference(Palette::Reference::Ideal).style
-            != Palette::reference(Palette::Reference::LptBound).style);
+        // Ideal and bound are told apart by their style, width and colour, in both, so one drawn over the other
+        // still shows both.
+        const Palette::Line ideal = Palette::reference(Palette::Reference::Ideal);
+        const Palette::Line bound = Palette::reference(Palette::Reference::LptBound);
+        QVERIFY(ideal.style != bound.style);
+        QVERIFY(ideal.width != bound.width);
+        QVERIFY(ideal.colour.on(dark) != bound.colour.on(dark));
         const QPen full = lineNamed(efficiency, QStringLiteral("100% (every worker fully used)"))->pen();
         QCOMPARE(full.color(), QColor(QRgb(Palette::reference(Palette::Reference::FullEfficiency).colour.on(dark))));
         QCOMPARE(full.style(), ChartStyle::penStyle(Palette::reference(Palette::Reference::FullEfficiency).style));
@@ -557,8 +562,8 @@ void TestPalette::windowAndReportDrawReferenceLinesAlike()
         const QString text = caption->allText();
         if (text.startsWith(QStringLiteral("Speedup against workers"))) {
             captioned = true;
-            QVERIFY2(text.contains(QStringLiteral("dotted: the lpt bound")), qPrintable(text));
-            QVERIFY2(text.contains(QStringLiteral("dashed: ideal")), qPrintable(text));
+            QVERIFY2(text.contains(QStringLiteral("dashed: the lpt bound")), qPrintable(text));
+            QVERIFY2(text.contains(QStringLiteral("solid: ideal")), qPrintable(text));
         }
     }
     QVERIFY(captioned);

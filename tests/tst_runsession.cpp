@@ -11,6 +11,7 @@
 #include "testsupport.h"
 
 #include <QElapsedTimer>
+#include <QPointer>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -57,6 +58,7 @@ private Q_SLOTS:
     void failingRunRecordsItsMessage();
     void oldSessionNeverReachesTheNewOne();
     void historyInAnotherThread();
+    void retiredSessionGoesWithoutBeingWaitedFor();
 
 private:
     QString dbPath() const { return m_dir->filePath(QStringLiteral("history.sqlite")); }
@@ -371,6 +373,29 @@ void TestRunSession::historyInAnotherThread()
     QVERIFY(summary);
     QCOMPARE(summary->status, RunStatus::Finished);
     QCOMPARE(summary->samples, 2 * 2); // sequential and threads x2, two repeats each
+}
+
+void TestRunSession::retiredSessionGoesWithoutBeingWaitedFor()
+{
+    // Ended: retire() returns at once and the session is deleted from the event loop.
+    auto* ended = new RunSession;
+    QSignalSpy finished(ended, &RunSession::finished);
+    QVERIFY(ended->start(makeSpec(QStringLiteral("fib"), { 20 }, { QStringLiteral("sequential") }, { 1 }, 1, 0))
+                .has_value());
+    QVERIFY(finished.wait(10'000));
+    QPointer<RunSession> first(ended);
+    ended->retire();
+    QTRY_VERIFY_WITH_TIMEOUT(first.isNull(), 5000);
+
+    // Still running: retire() cancels it, its processes end, and it goes once its thread has.
+    auto* running = new RunSession;
+    QSignalSpy started(running, &RunSession::started);
+    QVERIFY(running->start(longSpec(QStringLiteral("process-per-task"))).has_value());
+    QVERIFY(started.wait(5000));
+    QPointer<RunSession> second(running);
+    running->retire();
+    QTRY_VERIFY_WITH_TIMEOUT(second.isNull(), 5000 * testsupport::kSlowdown);
+    QTRY_COMPARE_WITH_TIMEOUT(descendants(), QList<qint64> {}, 5000);
 }
 
 QTEST_GUILESS_MAIN(TestRunSession)

@@ -16,6 +16,7 @@
 #include "export/jsonexport.h"
 #include "export/texttable.h"
 #include "export/traceexport.h"
+#include "guidedialog.h"
 #include "history/historypanel.h"
 #include "history/historystore.h"
 #include "lessons/lessonbook.h"
@@ -59,6 +60,7 @@
 #include <QStyle>
 #include <QTabWidget>
 #include <QTableView>
+#include <QThreadPool>
 #include <QTimer>
 #include <QToolBar>
 #include <QToolButton>
@@ -307,6 +309,7 @@ MainWindow::MainWindow(QWidget* parent)
         m_historyPanel->setWarning(m_historyProblem);
     m_modes->addWidget(m_historyPanel);
     connect(m_historyPanel, &HistoryPanel::openRequested, this, &MainWindow::openHistoryRun);
+    m_historyPanel->installEventFilter(this); // a list left stale while out of sight is read when shown
 
     connect(m_lessons, &LessonPanel::runRequested, this, &MainWindow::startLesson);
     connect(m_panel, &ExperimentPanel::validityChanged, this, [this](bool valid, const QString& error) {
@@ -336,12 +339,22 @@ MainWindow::MainWindow(QWidget* parent)
     if (!m_history->notice().isEmpty())
         m_status->setText(m_history->notice());
     showWarnings();
+    // Once the window is up and idle, the charts page (behind the start page) is laid out and painted once off
+    // screen: the fonts, glyphs and chart layouts it needs are then ready when the first run shows it, instead
+    // of costing that run's first frames.
+    QTimer::singleShot(0, this, [this] {
+        if (isVisible() && m_resultStack->currentWidget() == m_startPage)
+            (void)m_rightSplitter->grab();
+    });
 }
 
 MainWindow::~MainWindow()
 {
     // A run in flight is cancelled and its thread joined; its last results are queued to its recorder by then.
     m_session.reset();
+    // So are the threads of sessions retired but not yet deleted, and their recorders' last writes queued.
+    for (const QPointer<RunSession>& old : std::as_const(m_retired))
+        delete old.data();
     // Store them, close, then stop the thread. The writer is deleted here once its thread says it is closed,
     // through a future: an order ThreadSanitizer sees, where QThread::wait() on a thread already ended is not.
     std::promise<void> closed;
@@ -482,6 +495,20 @@ void MainWindow::createMenus()
     lessons->setShortcut(QKeySequence::HelpContents);
     lessons->setObjectName(QStringLiteral("helpLessons"));
     lessons->setStatusTip(tr("Seven guided experiments, each with a claim and a verdict from your own run"));
+    // The README's sections, shown in the window (GuideDialog).
+    QMenu* guide = help->addMenu(tr("&Guide"));
+    guide->setObjectName(QStringLiteral("guideMenu"));
+    for (const QString& section : GuideDialog::sections()) {
+        guide->addAction(section, this, [this, section] {
+            if (!m_guide) {
+                m_guide = new GuideDialog(this);
+                m_guide->setModal(false);
+            }
+            m_guide->show();
+            m_guide->raise();
+            m_guide->showSection(section);
+        });
+    }
     help->addSeparator();
     help->addAction(tr("&About ParLab"), this, [this] {
         QMessageBox::about(this, tr("About ParLab"),
@@ -489,8 +516,9 @@ void MainWindow::createMenus()
                "<p>A lab for parallel speedup: run a kernel on threads, processes, a simulated and a real Python "
                "GIL and MPI, and see how much faster it ran, next to the best any schedule could reach, and where "
                "the rest went.</p>"
-               "<p>New here? Start with <b>Help › Lessons</b> (F1) or a preset from the <b>Presets</b> menu. The "
-               "same engine runs without the window: <tt>parlab --help</tt>.</p>"
+               "<p>New here? Start with <b>Help › Lessons</b> (F1) or a preset from the <b>Presets</b> menu; "
+               "<b>Help › Guide</b> has the manual. The same engine runs without the window: "
+               "<tt>parlab --help</tt>.</p>"
                "<p>Built %2 with Qt %3, running on Qt %4.</p>")
                 .arg(QStringLiteral(PARLAB_VERSION), QStringLiteral(PARLAB_BUILD_TYPE), QStringLiteral(QT_VERSION_STR),
                     QString::fromLatin1(qVersion())));
@@ -580,21 +608,35 @@ Result<void> MainWindow::run(const ExperimentSpec& spec)
         box->setModal(false);
         box->show();
     });
-    connect(session.get(), &RunSession::historyRunStarted, m_historyPanel, &HistoryPanel::refresh);
+    // The history's list is read again when it is in sight; otherwise when it is next shown (reading every run's
+    // line from SQLite is work the window need not do while a run streams into charts the user is watching).
+    connect(session.get(), &RunSession::historyRunStarted, this, &MainWindow::refreshHistoryWhenSeen);
     connect(session.get(), &RunSession::historyRunStarted, this, [this](qint64 id) {
         m_shownRunId = id;
         showRunTitle();
     });
-    connect(session.get(), &RunSession::historyRunSaved, m_historyPanel, &HistoryPanel::refresh);
+    connect(session.get(), &RunSession::historyRunSaved, this, &MainWindow::refreshHistoryWhenSeen);
     if (Result<void> started = session->start(spec); !started)
         return started;
-    // The last run's session (ended: one run at a time) goes, and with it anything it still had queued.
+    // The last run's session (ended: one run at a time) goes, and with it anything it still had queued; it is
+    // deleted once its thread has freed what the run kept, not waited for here.
+    if (m_session) {
+        RunSession* old = m_session.release();
+        // Only the history still has something to say about the old run (saved, or not).
+        disconnect(old, &RunSession::resultChanged, this, nullptr);
+        disconnect(old, &RunSession::progress, this, nullptr);
+        disconnect(old, &RunSession::finished, this, nullptr);
+        disconnect(old, &RunSession::historyRunStarted, this, nullptr);
+        m_retired.removeAll(nullptr);
+        m_retired.append(old);
+        old->retire();
+    }
     m_session = std::move(session);
 
-    m_result = RunResult();
-    m_result.spec = spec;
+    RunResult next;
+    next.spec = spec;
+    replaceResult(std::move(next));
     m_shownRunId = 0;
-    m_model->clear();
     setRunning(true);
     redraw();
     if (m_history->isOpen() && !m_history->isReadOnly()) {
@@ -617,9 +659,8 @@ bool MainWindow::openHistoryRun(qint64 id)
         return false;
     }
     const Result<RunSummary> summary = m_history->summary(id);
-    m_result = std::move(*loaded);
+    replaceResult(std::move(*loaded)); // another run: the table starts over
     m_shownRunId = id;
-    m_model->clear(); // another run: the table starts over
     redraw();
     // Its experiment in the form, so that Ctrl+R measures it again on this machine.
     m_panel->setExperiment(m_result.spec, summary ? summary->inputs : QString(), QString());
@@ -741,6 +782,19 @@ void MainWindow::redraw()
         m_running || !m_result.measurements.isEmpty() ? static_cast<QWidget*>(m_rightSplitter) : m_startPage);
 }
 
+void MainWindow::replaceResult(RunResult next)
+{
+    // Every view lets go of the result shown (the empty one costs nothing to draw), so that the copy kept here is
+    // the last: it then goes to a pool thread, where freeing a run of 100,000-task measurements (tens of
+    // milliseconds) does not stall the window.
+    RunResult old = std::exchange(m_result, RunResult());
+    m_model->clear();
+    for (QWidget* view : views())
+        updateView(view);
+    QThreadPool::globalInstance()->start([old = std::move(old)]() mutable { old = RunResult(); });
+    m_result = std::move(next);
+}
+
 QList<QWidget*> MainWindow::views() const
 {
     return { m_speedup, m_wallTime, m_efficiency, m_losses, m_timeline };
@@ -761,8 +815,22 @@ void MainWindow::updateView(QWidget* view)
         m_timeline->setResult(m_result);
 }
 
+void MainWindow::refreshHistoryWhenSeen()
+{
+    if (m_historyPanel->isVisible()) {
+        m_historyPanel->refresh();
+        m_historyStale = false;
+    } else {
+        m_historyStale = true;
+    }
+}
+
 bool MainWindow::eventFilter(QObject* watched, QEvent* event)
 {
+    if (event->type() == QEvent::Show && watched == m_historyPanel && m_historyStale) {
+        m_historyStale = false;
+        m_historyPanel->refresh();
+    }
     if (event->type() == QEvent::Show) {
         if (auto* view = qobject_cast<QWidget*>(watched); view && m_staleViews.contains(view))
             updateView(view);
@@ -858,9 +926,8 @@ void MainWindow::showExperiment()
 
 void MainWindow::showNothingMeasured(const QString& headline, const QString& text)
 {
-    m_result = RunResult();
+    replaceResult(RunResult());
     m_shownRunId = 0;
-    m_model->clear();
     redraw();
     m_startPage->setMessage(headline, text);
 }

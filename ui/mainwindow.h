@@ -4,6 +4,7 @@
 #include "runresult.h"
 
 #include <QMainWindow>
+#include <QPointer>
 #include <QSet>
 #include <QThread>
 #include <memory>
@@ -32,6 +33,7 @@ class HistoryStore;
 class ExperimentPanel;
 class ResultsModel;
 class RunSession;
+class GuideDialog;
 class SpeedupChart;
 class StartPage;
 class WarningsBar;
@@ -111,7 +113,11 @@ private:
     void redraw();
     // The charts and the timeline, each fed the result shown.
     QList<QWidget*> views() const;
+    // Shows `next` instead of the result on screen, whose memory is freed off the UI thread.
+    void replaceResult(RunResult next);
     void updateView(QWidget* view);
+    // A run was added or saved: the History page reads its list now if it is shown, else when it next is.
+    void refreshHistoryWhenSeen();
     void showWarnings();
     void showEnvironment();
     // "Run #12 · Speedup vs workers: fib on 6 inputs · measured …": which run every view below shows.
@@ -158,6 +164,7 @@ private:
     qint64 m_shownRunId = 0; // the history's id of the run shown, 0 when it has none (yet)
     WarningsBar* m_warnings = nullptr;
     QShortcut* m_invalidRun = nullptr; // Ctrl+R while the form cannot run: says why
+    GuideDialog* m_guide = nullptr; // Help › Guide, made on first use
     QTableView* m_table = nullptr;
     ResultsModel* m_model = nullptr;
     QSortFilterProxyModel* m_proxy = nullptr;
@@ -179,8 +186,10 @@ private:
     HistoryPanel* m_historyPanel = nullptr;
     QString m_historyProblem; // why runs are not being saved, shown with the warnings
     bool m_historyLost = false; // the last run could not be stored: m_historyProblem says where it went
+    bool m_historyStale = false; // runs were added while the History page was out of sight
 
     std::unique_ptr<RunSession> m_session;
+    QList<QPointer<RunSession>> m_retired; // ended sessions deleted once their threads are gone (RunSession::retire)
     bool m_running = false;
     RunResult m_result;
 };

@@ -782,6 +782,8 @@ QString paletteProperties(const QStringList& backends, bool dark)
     for (qsizetype i = 0; i < backends.size(); ++i)
         properties.append(QStringLiteral("--b%1:%2").arg(i).arg(Palette::hex(Palette::backend(backends[i]).on(dark))));
     properties.append(QStringLiteral("--ref:") + Palette::hex(Palette::referenceColour().on(dark)));
+    properties.append(
+        QStringLiteral("--bound:") + Palette::hex(Palette::reference(Palette::Reference::LptBound).colour.on(dark)));
     for (LockState state : { LockState::Running, LockState::Waiting, LockState::Released })
         properties.append(
             QStringLiteral("--%1:%2").arg(lockStateName(state), Palette::hex(Palette::lockState(state).on(dark))));
@@ -820,8 +822,8 @@ QString SvgCharts::styleSheet(const RunResult& result)
     css += cssLine(
         QStringLiteral(".ideal"), Palette::reference(Palette::Reference::Ideal), QStringLiteral("var(--ref)"));
     css += cssLine(
-        QStringLiteral(".bound"), Palette::reference(Palette::Reference::LptBound), QStringLiteral("var(--ref)"));
-    css += QStringLiteral("svg.chart .bounddot{fill:var(--ref)}\n"
+        QStringLiteral(".bound"), Palette::reference(Palette::Reference::LptBound), QStringLiteral("var(--bound)"));
+    css += QStringLiteral("svg.chart .bounddot{fill:var(--bound)}\n"
                           "svg.chart .bar{fill:var(--task);stroke:var(--bg);stroke-width:1}\n"
                           "svg.chart .bar.alt{fill:var(--task-alt)}\n"
                           "svg.chart .bar:hover,svg.chart .dot:hover{opacity:.75}\n"

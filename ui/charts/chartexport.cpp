@@ -1,15 +1,19 @@
 #include "chartexport.h"
 
 #include "atomicfile.h"
+#include "chartstyle.h"
+#include "runresult.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QChart>
 #include <QChartView>
 #include <QClipboard>
+#include <QDateTime>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFontMetricsF>
 #include <QGraphicsLayout>
 #include <QImage>
 #include <QMessageBox>
@@ -19,13 +23,53 @@
 #include <QPdfWriter>
 #include <QStandardPaths>
 #include <QSvgGenerator>
+#include <algorithm>
+#include <cmath>
 
 namespace parlab {
 
 namespace {
-// Lays the chart out for `size`, paints it, and restores the on-screen layout: labels, legend and tick counts
-// are computed for the exported shape, not stretched from the widget's. Large exports are laid out smaller
-// and scaled up, so text keeps the proportion it has on screen (a 1600 px slide still reads from the back).
+constexpr char kCaption[] = "parlabExportCaption";
+
+// The chart drawn on paper for as long as it lives: the view gets the paper palette (ParLab's charts restyle
+// themselves on the change), a chart that does not follow its view's palette gets the paper's background, axes and
+// legend directly; both are given back after.
+class OnPaper {
+public:
+    explicit OnPaper(QChartView* view)
+        : m_view(view)
+        , m_chart(view->chart())
+        , m_ownPalette(view->testAttribute(Qt::WA_SetPalette))
+        , m_palette(view->palette())
+    {
+        const QPalette paper = ChartStyle::paperPalette();
+        m_view->setPalette(paper);
+        if (m_chart->backgroundBrush().color() != paper.color(QPalette::Window)) {
+            ChartStyle::applyPalette(m_chart, paper);
+            m_restyle = true;
+        }
+    }
+    ~OnPaper()
+    {
+        m_view->setPalette(m_ownPalette ? m_palette : QPalette());
+        if (m_restyle)
+            ChartStyle::applyPalette(m_chart, m_view->palette());
+    }
+    OnPaper(const OnPaper&) = delete;
+    OnPaper& operator=(const OnPaper&) = delete;
+
+private:
+    QChartView* m_view;
+    QChart* m_chart;
+    bool m_ownPalette;
+    QPalette m_palette;
+    bool m_restyle = false;
+};
+
+// Lays the chart out for `size` on paper, paints it with its caption under it, and restores the on-screen layout and
+// colours: labels, legend and tick counts are computed for the exported shape, not stretched from the widget's.
+// Large exports are laid out smaller and scaled up, so text keeps the proportion it has on screen (a 1600 px slide
+// still reads from the back).
 void paintChart(QChartView* view, QPainter& painter, QSizeF size)
 {
     constexpr QSizeF kComfortable(1100, 700);
@@ -33,18 +77,35 @@ void paintChart(QChartView* view, QPainter& painter, QSizeF size)
         = std::max(1.0, std::min(size.width() / kComfortable.width(), size.height() / kComfortable.height()));
     const QSizeF layoutSize = size / scale;
 
+    const OnPaper paper(view);
+    const QString caption = ChartExport::captionOf(view);
+    // In pixels of the layout, so it keeps its size beside the chart's labels on every device (the PDF's 300 dpi too).
+    QFont captionFont = ChartStyle::labelFont();
+    captionFont.setPixelSize(int(std::lround(captionFont.pointSizeF() * 0.9 * 96.0 / 72.0)));
+    const QFontMetricsF captionMetrics(captionFont);
+    const double captionHeight = caption.isEmpty() ? 0 : std::ceil(captionMetrics.height() * 2);
+    const QSizeF chartSize(layoutSize.width(), layoutSize.height() - captionHeight);
+
     QChart* chart = view->chart();
     const QRectF onScreen = chart->geometry();
-    chart->resize(layoutSize);
+    chart->resize(chartSize);
     if (chart->layout())
         chart->layout()->activate();
-    painter.fillRect(QRectF(QPointF(0, 0), size), chart->backgroundBrush());
+    painter.fillRect(QRectF(QPointF(0, 0), size), QColor(QRgb(Palette::paper().background)));
     painter.setRenderHint(QPainter::Antialiasing);
     painter.setRenderHint(QPainter::TextAntialiasing);
     painter.save();
     painter.scale(scale, scale);
     view->scene()->render(
-        &painter, QRectF(QPointF(0, 0), layoutSize), chart->sceneBoundingRect(), Qt::IgnoreAspectRatio);
+        &painter, QRectF(QPointF(0, 0), chartSize), chart->sceneBoundingRect(), Qt::IgnoreAspectRatio);
+    if (!caption.isEmpty()) {
+        painter.setFont(captionFont);
+        painter.setPen(QColor(QRgb(Palette::paper().muted)));
+        const double margin = std::max(12.0, double(chart->margins().left()) + 8);
+        const QRectF box(margin, chartSize.height(), layoutSize.width() - 2 * margin, captionHeight);
+        painter.drawText(
+            box, Qt::AlignLeft | Qt::AlignVCenter, captionMetrics.elidedText(caption, Qt::ElideRight, box.width()));
+    }
     painter.restore();
     chart->setGeometry(onScreen);
     if (chart->layout())
@@ -55,7 +116,7 @@ QImage renderImage(QChartView* view, QSize size, qreal devicePixelRatio)
 {
     QImage image(size * devicePixelRatio, QImage::Format_ARGB32_Premultiplied);
     image.setDevicePixelRatio(devicePixelRatio);
-    image.fill(view->chart()->backgroundBrush().color());
+    image.fill(QColor(QRgb(Palette::paper().background)));
     QPainter painter(&image);
     paintChart(view, painter, size);
     painter.end();
@@ -183,6 +244,48 @@ QStringList ChartExport::fileFilters()
         QApplication::translate("ChartExport", "SVG drawing (*.svg)"),
         QApplication::translate("ChartExport", "PDF document (*.pdf)"),
     };
+}
+
+QString ChartExport::caption(const RunResult& result)
+{
+    if (result.measurements.isEmpty())
+        return {};
+    const QDateTime when = result.created.isValid() ? result.created : QDateTime::currentDateTime();
+    QStringList parts { QStringLiteral("ParLab") };
+    QString measured = QApplication::translate("ChartExport", "measured %1")
+                           .arg(when.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm")));
+    const QString cpu = result.environment.cpu.simplified();
+    const int cores = result.environment.logicalCores;
+    if (!cpu.isEmpty() && cores > 0)
+        measured += QApplication::translate("ChartExport", " on %1 (%2 logical cores)").arg(cpu).arg(cores);
+    else if (!cpu.isEmpty())
+        measured += QApplication::translate("ChartExport", " on %1").arg(cpu);
+    else if (cores > 0)
+        measured += QApplication::translate("ChartExport", " on %1 logical cores").arg(cores);
+    parts.append(measured);
+    const qsizetype warnings = result.warnings.size();
+    if (warnings == 0)
+        parts.append(QApplication::translate("ChartExport", "no warnings"));
+    else if (warnings == 1)
+        parts.append(QApplication::translate("ChartExport", "1 warning: see the report"));
+    else
+        parts.append(QApplication::translate("ChartExport", "%1 warnings: see the report").arg(warnings));
+    return parts.join(QStringLiteral(" · "));
+}
+
+void ChartExport::setCaption(QChartView* view, const RunResult& result)
+{
+    setCaption(view, caption(result));
+}
+
+void ChartExport::setCaption(QChartView* view, const QString& caption)
+{
+    view->setProperty(kCaption, caption);
+}
+
+QString ChartExport::captionOf(const QChartView* view)
+{
+    return view->property(kCaption).toString();
 }
 
 void ChartExport::installContextMenu(QChartView* view)

@@ -4,6 +4,7 @@
 #include "runresult.h"
 
 #include <QAbstractAxis>
+#include <QCategoryAxis>
 #include <QChart>
 #include <QCoreApplication>
 #include <QFontMetricsF>
@@ -65,6 +66,19 @@ QColor ChartStyle::backendColor(const QString& backendId, const QPalette& palett
 QColor ChartStyle::referenceColor(const QPalette& palette)
 {
     return color(Palette::referenceColour(), palette);
+}
+
+QPalette ChartStyle::paperPalette()
+{
+    const Palette::Paper paper = Palette::paper();
+    const QColor background(QRgb(paper.background));
+    const QColor text(QRgb(paper.text));
+    QPalette palette;
+    for (QPalette::ColorRole role : { QPalette::Window, QPalette::Base, QPalette::Button })
+        palette.setColor(role, background);
+    for (QPalette::ColorRole role : { QPalette::WindowText, QPalette::Text, QPalette::ButtonText })
+        palette.setColor(role, text);
+    return palette;
 }
 
 QFont ChartStyle::titleFont()
@@ -135,6 +149,11 @@ void ChartStyle::hideFromLegend(QChart* chart, QAbstractSeries* series)
         marker->setVisible(false);
 }
 
+bool ChartStyle::isHiddenFromLegend(const QAbstractSeries* series)
+{
+    return series->property(kHiddenFromLegend).toBool();
+}
+
 void ChartStyle::detachLegend(QChart* chart)
 {
     QLegend* legend = chart->legend();
@@ -202,6 +221,11 @@ namespace {
 constexpr char kWorkersMax[] = "parlabWorkersMax";
 constexpr char kValueMax[] = "parlabValueMax";
 constexpr char kValueMin[] = "parlabValueMin";
+constexpr char kWorkersPad[] = "parlabWorkersPad";
+constexpr char kLogScale[] = "parlabLogScale";
+constexpr char kLogMin[] = "parlabLogMin";
+constexpr char kLogMax[] = "parlabLogMax";
+constexpr char kLogPad[] = "parlabLogPad";
 
 // How many tick labels fit along the plot without QtCharts eliding them to "...".
 int tickBudget(const QChart* chart, const QValueAxis* axis, Qt::Orientation orientation)
@@ -231,7 +255,7 @@ void setTicks(QValueAxis* axis, double min, double max, double anchor, double in
     axis->setTickType(QValueAxis::TicksDynamic);
 }
 
-void applyWorkersRange(const QChart* chart, QValueAxis* axis, int maxWorkers)
+void applyWorkersRange(const QChart* chart, QValueAxis* axis, int maxWorkers, double padFraction)
 {
     // A single worker count still needs a width to draw lines over.
     const int top = std::max(2, maxWorkers);
@@ -240,7 +264,7 @@ void applyWorkersRange(const QChart* chart, QValueAxis* axis, int maxWorkers)
     while ((top - 1) / step > budget)
         step *= 2;
     // A little room either side so the first and last markers are not cut in half by the plot's edge.
-    const double pad = 0.03 * (top - 1);
+    const double pad = padFraction * (top - 1);
     // Anchored at 0 so wide ranges tick at 2, 4, 8, ..., the worker counts people pick.
     setTicks(axis, 1 - pad, top + pad, step == 1 ? 1 : 0, step);
     axis->setLabelFormat(QStringLiteral("%d"));
@@ -274,12 +298,146 @@ void applyValueRange(const QChart* chart, QValueAxis* axis, double maxValue, dou
         ++decimals;
     axis->setLabelFormat(QStringLiteral("%.%1f").arg(decimals));
 }
+
+void applyLogRange(
+    const QChart* chart, QCategoryAxis* axis, ChartStyle::Scale scale, double minValue, double maxValue, double pad)
+{
+    const Qt::Orientation orientation = axis->orientation();
+    const double low = ChartStyle::toAxis(minValue, scale);
+    const double high = ChartStyle::toAxis(maxValue, scale);
+    // At least a third of a decade (or one doubling): a single value still gets an axis around it.
+    const double minimumSpan = scale == ChartStyle::Scale::Log2 ? 1.0 : 0.5;
+    const double centre = (low + high) / 2;
+    const double span = std::max(high - low, minimumSpan);
+    const double from = centre - span / 2 - pad * span;
+    const double to = centre + span / 2 + pad * span;
+    const QList<double> ticks = ChartStyle::logTicks(ChartStyle::fromAxis(from, scale), ChartStyle::fromAxis(to, scale),
+        scale, tickBudget(chart, axis, orientation));
+
+    // Relabelled only when the labels change: a streaming run sets the same range many times a second.
+    QStringList labels;
+    for (double tick : ticks)
+        labels.append(ChartStyle::number(tick));
+    if (axis->categoriesLabels() != labels || axis->startValue() != from) {
+        const QStringList old = axis->categoriesLabels();
+        for (const QString& label : old)
+            axis->remove(label);
+        axis->setStartValue(from);
+        for (qsizetype i = 0; i < ticks.size(); ++i)
+            axis->append(labels.at(i), ChartStyle::toAxis(ticks.at(i), scale));
+    }
+    if (axis->min() != from || axis->max() != to)
+        axis->setRange(from, to);
+}
 } // namespace
 
-void ChartStyle::setWorkersRange(QChart* chart, QValueAxis* axis, int maxWorkers)
+double ChartStyle::toAxis(double value, Scale scale)
+{
+    switch (scale) {
+    case Scale::Linear:
+        return value;
+    case Scale::Log2:
+        return std::log2(value);
+    case Scale::Log10:
+        return std::log10(value);
+    }
+    return value;
+}
+
+double ChartStyle::fromAxis(double axisValue, Scale scale)
+{
+    switch (scale) {
+    case Scale::Linear:
+        return axisValue;
+    case Scale::Log2:
+        return std::exp2(axisValue);
+    case Scale::Log10:
+        return std::pow(10.0, axisValue);
+    }
+    return axisValue;
+}
+
+QList<double> ChartStyle::logTicks(double minValue, double maxValue, Scale scale, int budget)
+{
+    QList<double> ticks;
+    if (!(minValue > 0) || !(maxValue >= minValue) || !std::isfinite(maxValue) || scale == Scale::Linear)
+        return ticks;
+    // A hair of tolerance, so that a range ending exactly at 16 keeps its 16.
+    const double low = minValue * (1 - 1e-9);
+    const double high = maxValue * (1 + 1e-9);
+    if (scale == Scale::Log2) {
+        // Whole workers only: powers of two from 1, every second or fourth one when they do not fit.
+        const int first = std::max(0, int(std::ceil(std::log2(low))));
+        const int last = int(std::floor(std::log2(high)));
+        int stride = 1;
+        while ((last - first) / stride + 1 > std::max(2, budget))
+            stride *= 2;
+        for (int k = first; k <= last; k += stride)
+            ticks.append(std::exp2(k));
+        return ticks;
+    }
+    const int first = int(std::floor(std::log10(low)));
+    const int last = int(std::ceil(std::log10(high)));
+    auto collect = [&](std::initializer_list<double> mantissas, int stride) {
+        QList<double> values;
+        for (int k = first; k <= last; ++k) {
+            if ((k - first) % stride != 0 && mantissas.size() == 1)
+                continue;
+            for (double mantissa : mantissas) {
+                const double value = mantissa * std::pow(10.0, k);
+                if (value >= low && value <= high)
+                    values.append(value);
+            }
+        }
+        return values;
+    };
+    // The finest set that fits: every digit in a short range, then 1-2-5, then the decades, then every other one.
+    ticks = collect({ 1, 2, 3, 4, 5, 6, 7, 8, 9 }, 1);
+    if (ticks.size() > budget)
+        ticks = collect({ 1, 2, 5 }, 1);
+    if (ticks.size() > budget)
+        ticks = collect({ 1 }, 1);
+    for (int stride = 2; ticks.size() > budget && stride < 64; stride *= 2)
+        ticks = collect({ 1 }, stride);
+    return ticks;
+}
+
+QString ChartStyle::number(double value)
+{
+    if (!std::isfinite(value))
+        return QStringLiteral("–");
+    if (value == 0)
+        return QStringLiteral("0");
+    if (value < 0)
+        return QStringLiteral("-") + number(-value);
+    const int magnitude = int(std::floor(std::log10(value)));
+    const int decimals = std::clamp(2 - magnitude, 0, 12);
+    QString text = QString::number(value, 'f', decimals);
+    if (text.contains(QLatin1Char('.'))) {
+        while (text.endsWith(QLatin1Char('0')))
+            text.chop(1);
+        if (text.endsWith(QLatin1Char('.')))
+            text.chop(1);
+    }
+    return text;
+}
+
+void ChartStyle::setLogRange(
+    QChart* chart, QCategoryAxis* axis, Scale scale, double minValue, double maxValue, double pad)
+{
+    axis->setProperty(kLogScale, int(scale));
+    axis->setProperty(kLogMin, minValue);
+    axis->setProperty(kLogMax, maxValue);
+    axis->setProperty(kLogPad, pad);
+    axis->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
+    applyLogRange(chart, axis, scale, minValue, maxValue, pad);
+}
+
+void ChartStyle::setWorkersRange(QChart* chart, QValueAxis* axis, int maxWorkers, double pad)
 {
     axis->setProperty(kWorkersMax, maxWorkers);
-    applyWorkersRange(chart, axis, maxWorkers);
+    axis->setProperty(kWorkersPad, pad);
+    applyWorkersRange(chart, axis, maxWorkers, pad);
 }
 
 void ChartStyle::setValueRange(QChart* chart, QValueAxis* axis, double maxValue, double minValue)
@@ -298,11 +456,16 @@ void ChartStyle::refitAxes(QChart* chart)
     refitting = true;
     const auto axes = chart->axes();
     for (QAbstractAxis* abstractAxis : axes) {
+        if (auto* log = qobject_cast<QCategoryAxis*>(abstractAxis); log && log->property(kLogScale).isValid()) {
+            applyLogRange(chart, log, Scale(log->property(kLogScale).toInt()), log->property(kLogMin).toDouble(),
+                log->property(kLogMax).toDouble(), log->property(kLogPad).toDouble());
+            continue;
+        }
         auto* axis = qobject_cast<QValueAxis*>(abstractAxis);
         if (!axis)
             continue;
         if (const QVariant workers = axis->property(kWorkersMax); workers.isValid())
-            applyWorkersRange(chart, axis, workers.toInt());
+            applyWorkersRange(chart, axis, workers.toInt(), axis->property(kWorkersPad).toDouble());
         else if (const QVariant value = axis->property(kValueMax); value.isValid())
             applyValueRange(chart, axis, value.toDouble(), axis->property(kValueMin).toDouble());
     }

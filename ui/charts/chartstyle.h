@@ -8,6 +8,7 @@
 #include <QString>
 
 class QAbstractSeries;
+class QCategoryAxis;
 class QChart;
 class QPalette;
 class QValueAxis;
@@ -38,6 +39,9 @@ bool isDark(const QPalette& palette);
 // `t` of the way from one colour to another: grid lines, axes and zebra rows from the window and text colours.
 QColor mix(const QColor& from, const QColor& to, double t);
 
+// What exports are printed on: the palette's paper (white, near-black text) as a QPalette, whatever the window's.
+QPalette paperPalette();
+
 QFont titleFont();
 QFont axisTitleFont();
 QFont labelFont();
@@ -46,16 +50,32 @@ QFont labelFont();
 void applyPalette(QChart* chart, const QPalette& palette);
 // Data series drawn as helpers (CI whiskers, bands) stay out of the legend.
 void hideFromLegend(QChart* chart, QAbstractSeries* series);
+bool isHiddenFromLegend(const QAbstractSeries* series);
 // Takes the legend out of QChart's one-row layout, which truncates long labels ("lpt bound (best schedule
 // of these tasks)") on a narrow chart. placeLegend then lays it out under the plot in as many centred rows
 // as the width needs; call it after series change and whenever the chart is resized.
 void detachLegend(QChart* chart);
 void placeLegend(QChart* chart);
-// Integer ticks for a worker axis covering 1 to maxWorkers (at least 2), with a sliver of padding.
-void setWorkersRange(QChart* chart, QValueAxis* axis, int maxWorkers);
+// Integer ticks for a worker axis covering 1 to maxWorkers (at least 2), with `pad` of the span either side so the
+// first and last markers (and the backends dodged beside them) are not cut by the plot's edge.
+void setWorkersRange(QChart* chart, QValueAxis* axis, int maxWorkers, double pad = 0.03);
 // A range from 0 (or a round number a little below a negative minValue) to a round number a little above
 // maxValue, with round tick steps.
 void setValueRange(QChart* chart, QValueAxis* axis, double maxValue, double minValue = 0);
+// How an axis maps values: linear, or logarithmic. A logarithmic axis is a QCategoryAxis over toAxis(value): series
+// hold their points in those coordinates, and the labels (placed by setLogRange) say the values.
+enum class Scale { Linear, Log2, Log10 };
+double toAxis(double value, Scale scale);
+double fromAxis(double axisValue, Scale scale);
+// A logarithmic axis from minValue to maxValue (both > 0), with `pad` of its span either side: labels at the round
+// values logTicks picks, as many as the plot fits. Call refitAxes when the plot changes size.
+void setLogRange(QChart* chart, QCategoryAxis* axis, Scale scale, double minValue, double maxValue, double pad);
+// Round values between minValue and maxValue for a logarithmic axis, at most `budget` of them where possible: powers
+// of two for Log2 (workers: 1, 2, 4, 8, 16), 1-2-5 (or only 1, or finer) times powers of ten for Log10.
+QList<double> logTicks(double minValue, double maxValue, Scale scale, int budget);
+// A figure as an axis label or a read-out writes it: three significant digits, never rounded to nothing (0.005,
+// 0.0123, 0.25, 2.5, 16, 1234), without trailing zeros.
+QString number(double value);
 // Tick steps are chosen for the plot's size (labels QtCharts cannot fit become "..."): call again when the
 // plot area changes.
 void refitAxes(QChart* chart);

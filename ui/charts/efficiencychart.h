@@ -1,19 +1,17 @@
 #pragma once
 
-#include <QChartView>
-#include <QHash>
-#include <QStringList>
+#include "workerschart.h"
 
 class QLineSeries;
-class QValueAxis;
 
 namespace parlab {
 
 struct RunResult;
 
-// Parallel efficiency (speedup / workers, in percent) against workers per scaling backend, under a 100%
-// line: where the speedup chart shows "faster", this one shows "what each extra worker bought".
-class EfficiencyChart final : public QChartView {
+// Parallel efficiency (speedup / workers, in percent) against workers per scaling backend, with the speedup's 95%
+// interval divided alike, under a 100% line: where the speedup chart shows "faster", this one shows "what each extra
+// worker bought".
+class EfficiencyChart final : public WorkersChart {
     Q_OBJECT
 public:
     explicit EfficiencyChart(QWidget* parent = nullptr);
@@ -23,19 +21,10 @@ public:
     void clear();
 
 protected:
-    void changeEvent(QEvent* event) override;
+    QString readout(const Curve& curve, const Point& point) const override;
 
 private:
-    QLineSeries* seriesFor(const QString& backend);
-    void removeBackend(const QString& backend);
-    void restyle();
-
-    QChart* m_chart = nullptr;
-    QValueAxis* m_x = nullptr;
-    QValueAxis* m_y = nullptr;
     QLineSeries* m_full = nullptr; // the 100% reference
-    QHash<QString, QLineSeries*> m_backends;
-    QStringList m_order;
 };
 
 } // namespace parlab

@@ -186,6 +186,7 @@ void LossChart::setResult(const RunResult& result)
         m_chart->setTitle(title);
     showEmptyState(m_bars.isEmpty());
     ChartStyle::placeLegend(m_chart);
+    ChartExport::setCaption(this, result);
 }
 
 void LossChart::clear()

@@ -1,12 +1,6 @@
 #pragma once
 
-#include <QChartView>
-#include <QHash>
-#include <QStringList>
-
-class QAreaSeries;
-class QLineSeries;
-class QValueAxis;
+#include "workerschart.h"
 
 namespace parlab {
 
@@ -14,8 +8,8 @@ struct RunResult;
 
 // Wall time against workers: per scaling backend the median line over a translucent min–max band, and each
 // non-scaling baseline (sequential) as a horizontal line, so "below the line" reads as "faster". The time
-// unit (s, ms, µs) follows the data so the axis labels stay short.
-class WallTimeChart final : public QChartView {
+// unit (s, ms, µs) follows the data so the axis labels stay short; times spanning decades get a logarithmic axis.
+class WallTimeChart final : public WorkersChart {
     Q_OBJECT
 public:
     explicit WallTimeChart(QWidget* parent = nullptr);
@@ -27,28 +21,13 @@ public:
     QString unit() const { return m_unit; }
 
 protected:
-    void changeEvent(QEvent* event) override;
+    QString readout(const Curve& curve, const Point& point) const override;
 
 private:
-    struct BackendSeries {
-        QLineSeries* median = nullptr;
-        QLineSeries* upper = nullptr; // band edges: owned by the area series' chart, not added to it
-        QLineSeries* lower = nullptr;
-        QAreaSeries* band = nullptr;
-        bool reference = false; // a horizontal baseline rather than a curve
-    };
+    void setUnit(const QString& unit, double scale);
 
-    BackendSeries& seriesFor(const QString& backend, bool reference);
-    void removeBackend(const QString& backend);
-    void styleSeries(const QString& backend, BackendSeries& series);
-    void restyle();
-
-    QChart* m_chart = nullptr;
-    QValueAxis* m_x = nullptr;
-    QValueAxis* m_y = nullptr;
-    QHash<QString, BackendSeries> m_backends;
-    QStringList m_order;
     QString m_unit = QStringLiteral("s");
+    double m_scale = 1; // seconds -> unit
 };
 
 } // namespace parlab

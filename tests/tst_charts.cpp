@@ -300,7 +300,7 @@ void TestCharts::speedupSeriesFollowTheResult()
     QVERIFY(!lineNamed(chart, QStringLiteral("sequential")));
     QCOMPARE(legendEntries(chart),
         (QStringList { QStringLiteral("ideal (y = x)"),
-            QStringLiteral("lpt bound (longest-first schedule of these tasks)"), QStringLiteral("threads"),
+            QStringLiteral("lpt bound (best schedule of these tasks)"), QStringLiteral("threads"),
             QStringLiteral("processes") }));
     auto speedup = [](const Measurement& m) { return m.speedup; };
     for (const QString& backend : { QStringLiteral("threads"), QStringLiteral("processes") }) {
@@ -316,7 +316,7 @@ void TestCharts::speedupSeriesFollowTheResult()
     QCOMPARE(ideal->points(), (QList<QPointF> { QPointF(1, 1), QPointF(4, 4) }));
     QCOMPARE(ideal->pen().style(), Qt::SolidLine);
 
-    QLineSeries* lpt = lineNamed(chart, QStringLiteral("lpt bound (longest-first schedule of these tasks)"));
+    QLineSeries* lpt = lineNamed(chart, QStringLiteral("lpt bound (best schedule of these tasks)"));
     QVERIFY(lpt);
     QCOMPARE(lpt->pen().style(), Qt::DashLine);
     QList<QPointF> expectedLpt;
@@ -543,7 +543,7 @@ void TestCharts::efficiencyInPercentUnderFullLine()
 
 void TestCharts::legendWrapsBelowThePlot()
 {
-    // QChart's own legend is one row that truncates "lpt bound (longest-first schedule of these tasks)" on a narrow
+    // QChart's own legend is one row that truncates "lpt bound (best schedule of these tasks)" on a narrow
     // chart; ParLab's wraps into rows under the plot instead, inside the chart.
     SpeedupChart chart;
     chart.setResult(classicResult());
@@ -964,7 +964,7 @@ void TestCharts::idealAndBoundStayVisibleWhereTheyMeet()
         chart.setPalette(palette);
         chart.setResult(r);
         QLineSeries* ideal = lineNamed(chart, QStringLiteral("ideal (y = x)"));
-        QLineSeries* bound = lineNamed(chart, QStringLiteral("lpt bound (longest-first schedule of these tasks)"));
+        QLineSeries* bound = lineNamed(chart, QStringLiteral("lpt bound (best schedule of these tasks)"));
         QVERIFY(ideal && bound);
         // Told apart by style, width and colour, from the palette the report reads too.
         QCOMPARE(ideal->pen().style(), Qt::SolidLine);

@@ -20,6 +20,7 @@
 #include <QChart>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QFile>
 #include <QGroupBox>
 #include <QLabel>
 #include <QLineEdit>
@@ -33,6 +34,7 @@
 #include <QSpinBox>
 #include <QTabBar>
 #include <QTabWidget>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTextBlock>
 #include <QTextBrowser>
@@ -130,6 +132,7 @@ private Q_SLOTS:
     void warningsCollapseAndFollowTheTheme();
     void darkThemeKeepsEveryControlVisible();
     void guideOpensAtTheReadmesSections();
+    void viewMenuTurnsAxesLogarithmic();
 };
 
 void TestLayout::initTestCase()
@@ -249,6 +252,18 @@ void TestLayout::chartsGetTheRoomAtEverySize()
     }
 
     QVERIFY2(tooSmall.isEmpty(), qPrintable(tooSmall.join(QStringLiteral("; "))));
+
+    // The room came partly from the chart's title, which the window leaves out (the tab names the chart, the line
+    // beside the tabs the run) and every export draws.
+    charts->setCurrentWidget(window.speedupChart());
+    QVERIFY(window.speedupChart()->chart()->title().isEmpty());
+    QTemporaryDir dir;
+    const QString svg = dir.filePath(QStringLiteral("speedup.svg"));
+    QVERIFY(window.exportCurrentChart(svg).has_value());
+    QFile file(svg);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QVERIFY(QString::fromUtf8(file.readAll()).contains(QStringLiteral("Speedup vs workers: spin on 8 inputs")));
+    QVERIFY(window.speedupChart()->chart()->title().isEmpty()); // and the window's stays without
 
     // Opened, the list shows every warning.
     warnings->setExpanded(true);
@@ -410,6 +425,28 @@ void TestLayout::guideOpensAtTheReadmesSections()
     if (const QString shots = qEnvironmentVariable("PARLAB_TEST_SHOTS"); !shots.isEmpty())
         dialog->grab().save(shots + QStringLiteral("/guide.png"));
     QVERIFY(!dialog->showSection(QStringLiteral("No such section")));
+}
+
+void TestLayout::viewMenuTurnsAxesLogarithmic()
+{
+    MainWindow window;
+    QMenu* scales = nullptr;
+    for (QMenu* menu : window.findChildren<QMenu*>()) {
+        if (menu->title() == QStringLiteral("Logarithmic &axes"))
+            scales = menu;
+    }
+    QVERIFY(scales);
+    QStringList charts;
+    for (QAction* action : scales->actions())
+        charts.append(action->text());
+    QCOMPARE(
+        charts, (QStringList { QStringLiteral("Speedup"), QStringLiteral("Wall time"), QStringLiteral("Efficiency") }));
+    QMenu* speedup = scales->actions().first()->menu();
+    QVERIFY(speedup && speedup->actions().size() == 2);
+    QCOMPARE(speedup->actions().first(), window.speedupChart()->logScaleAction(Qt::Horizontal));
+    QVERIFY(!window.speedupChart()->logScale(Qt::Vertical));
+    speedup->actions().last()->trigger();
+    QVERIFY(window.speedupChart()->logScale(Qt::Vertical));
 }
 
 QTEST_MAIN(TestLayout)

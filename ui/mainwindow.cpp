@@ -7,6 +7,7 @@
 #include "charts/losschart.h"
 #include "charts/speedupchart.h"
 #include "charts/walltimechart.h"
+#include "charts/workerschart.h"
 #include "environment.h"
 #include "experimentpanel.h"
 #include "experimentspec.h"
@@ -37,10 +38,12 @@
 #include <QActionGroup>
 #include <QApplication>
 #include <QButtonGroup>
+#include <QChart>
 #include <QClipboard>
 #include <QCloseEvent>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QGraphicsLayout>
 #include <QHeaderView>
 #include <QImage>
 #include <QKeySequence>
@@ -170,6 +173,16 @@ MainWindow::MainWindow(QWidget* parent)
         ChartExport::installContextMenu(view);
     for (QWidget* view : views())
         view->installEventFilter(this); // a view left stale while hidden catches up when shown
+    // No titles on screen: the tab names each chart and the line beside the tabs the run, and the plots get the
+    // height; exports draw them.
+    for (QChartView* view : { static_cast<QChartView*>(m_speedup), static_cast<QChartView*>(m_wallTime),
+             static_cast<QChartView*>(m_efficiency), static_cast<QChartView*>(m_losses) }) {
+        ChartStyle::setTitleShown(view->chart(), false);
+        // Nor the room a title would need above the plot (placeLegend keeps the top and sides it finds).
+        QChart* chart = view->chart();
+        chart->layout()->setContentsMargins(0, 0, 0, 0);
+        chart->setMargins(QMargins(chart->margins().left(), 8, chart->margins().right(), chart->margins().bottom()));
+    }
 
     m_warnings = new WarningsBar;
     m_runTitle = new QLabel;
@@ -217,14 +230,15 @@ MainWindow::MainWindow(QWidget* parent)
     m_table->addAction(copyRows);
     m_table->setContextMenuPolicy(Qt::ActionsContextMenu);
 
-    // The charts get the space first: the table under them starts at a quarter of the height.
+    // The charts get the space first: the table under them starts at a fifth of the height (four rows on a
+    // projector), and keeps what the user drags it to.
     m_rightSplitter = new QSplitter(Qt::Vertical);
     m_rightSplitter->setObjectName(QStringLiteral("rightSplitter"));
     m_rightSplitter->addWidget(m_charts);
     m_rightSplitter->addWidget(m_table);
-    m_rightSplitter->setStretchFactor(0, 3);
+    m_rightSplitter->setStretchFactor(0, 4);
     m_rightSplitter->setStretchFactor(1, 1);
-    m_rightSplitter->setSizes({ 750, 250 });
+    m_rightSplitter->setSizes({ 800, 200 });
     m_rightSplitter->setChildrenCollapsible(false);
 
     m_startPage = new StartPage;
@@ -453,6 +467,16 @@ void MainWindow::createMenus()
         });
         chart->setShortcut(QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + i)));
     }
+    // Each chart's logarithmic axes: the same checkable actions as its context menu.
+    QMenu* scales = view->addMenu(tr("Logarithmic &axes"));
+    for (WorkersChart* chart : { static_cast<WorkersChart*>(m_speedup), static_cast<WorkersChart*>(m_wallTime),
+             static_cast<WorkersChart*>(m_efficiency) }) {
+        QMenu* ofChart = scales->addMenu(m_charts->tabText(m_charts->indexOf(chart)));
+        for (const Qt::Orientation axis : { Qt::Horizontal, Qt::Vertical }) {
+            if (QAction* action = chart->logScaleAction(axis))
+                ofChart->addAction(action);
+        }
+    }
     QAction* allWarnings = view->addAction(tr("All &warnings"), this, [this](bool on) { m_warnings->setExpanded(on); });
     allWarnings->setCheckable(true);
     allWarnings->setShortcut(QKeySequence(tr("Ctrl+Shift+W")));
@@ -471,11 +495,12 @@ void MainWindow::createMenus()
         themes->addAction(action);
     }
 
-    QToolBar* toolbar = addToolBar(tr("Run"));
+    // In the menu bar's row, on its right: a toolbar row of its own would take 30 px of the charts' height.
+    auto* toolbar = new QToolBar(tr("Run"), this);
     toolbar->setObjectName(QStringLiteral("runToolbar"));
     toolbar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
-    toolbar->setMovable(false);
     toolbar->setIconSize(QSize(16, 16));
+    menuBar()->setCornerWidget(toolbar, Qt::TopRightCorner);
     m_runAction->setIcon(style()->standardIcon(QStyle::SP_MediaPlay));
     m_cancelAction->setIcon(style()->standardIcon(QStyle::SP_MediaStop));
     exportChart->setIcon(style()->standardIcon(QStyle::SP_DialogSaveButton));
@@ -892,11 +917,11 @@ void MainWindow::showRunTitle()
         m_result.spec.inputs.size() == 1
             ? tr("%1 on 1 input").arg(m_result.spec.kernel)
             : tr("%1 on %2 inputs").arg(m_result.spec.kernel).arg(m_result.spec.inputs.size()) };
-    if (m_result.created.isValid())
-        parts.append(QLocale().toString(m_result.created.toLocalTime(), QLocale::ShortFormat));
-    const QString text = parts.join(QStringLiteral(" · "));
-    m_runTitle->setToolTip(text);
-    m_runTitle->setText(m_runTitle->fontMetrics().elidedText(text, Qt::ElideRight, std::max(80, m_runTitle->width())));
+    m_runTitle->setText(parts.join(QStringLiteral(" · ")));
+    // When, in full, on hover: the tab bar leaves the line little room.
+    m_runTitle->setToolTip(m_result.created.isValid()
+            ? tr("Measured %1").arg(QLocale().toString(m_result.created.toLocalTime(), QLocale::LongFormat))
+            : QString());
     m_runTitle->setVisible(true);
 }
 

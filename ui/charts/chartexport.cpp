@@ -41,7 +41,11 @@ public:
         , m_chart(view->chart())
         , m_ownPalette(view->testAttribute(Qt::WA_SetPalette))
         , m_palette(view->palette())
+        , m_titleShown(ChartStyle::isTitleShown(m_chart))
     {
+        // On paper the chart says what it is: the window's tab and run line are not there.
+        if (!m_titleShown)
+            ChartStyle::setTitleShown(m_chart, true);
         const QPalette paper = ChartStyle::paperPalette();
         m_view->setPalette(paper);
         if (m_chart->backgroundBrush().color() != paper.color(QPalette::Window)) {
@@ -54,6 +58,8 @@ public:
         m_view->setPalette(m_ownPalette ? m_palette : QPalette());
         if (m_restyle)
             ChartStyle::applyPalette(m_chart, m_view->palette());
+        if (!m_titleShown)
+            ChartStyle::setTitleShown(m_chart, false);
     }
     OnPaper(const OnPaper&) = delete;
     OnPaper& operator=(const OnPaper&) = delete;
@@ -63,6 +69,7 @@ private:
     QChart* m_chart;
     bool m_ownPalette;
     QPalette m_palette;
+    bool m_titleShown;
     bool m_restyle = false;
 };
 
@@ -125,7 +132,7 @@ QImage renderImage(QChartView* view, QSize size, qreal devicePixelRatio)
 
 QString chartTitle(QChartView* view)
 {
-    const QString title = view->chart()->title();
+    const QString title = ChartStyle::titleOf(view->chart());
     return title.isEmpty() ? QStringLiteral("ParLab chart") : title;
 }
 

@@ -472,6 +472,44 @@ void ChartStyle::refitAxes(QChart* chart)
     refitting = false;
 }
 
+namespace {
+constexpr char kTitle[] = "parlabTitle";
+constexpr char kTitleHidden[] = "parlabTitleHidden";
+constexpr char kTitleNote[] = "parlabTitleNote";
+} // namespace
+
+void ChartStyle::setTitle(QChart* chart, const QString& title, const QString& note)
+{
+    chart->setProperty(kTitle, title);
+    chart->setProperty(kTitleNote, note);
+    const QString small = note.isEmpty() ? QString() : QStringLiteral("<small>%1</small>").arg(note.toHtmlEscaped());
+    QString drawn;
+    if (isTitleShown(chart))
+        drawn = small.isEmpty() ? title : title.toHtmlEscaped() + QStringLiteral("<br>") + small;
+    else
+        drawn = small;
+    if (chart->title() != drawn) // an unchanged title costs no new layout while a run streams
+        chart->setTitle(drawn);
+}
+
+QString ChartStyle::titleOf(const QChart* chart)
+{
+    const QVariant kept = chart->property(kTitle);
+    return kept.isValid() ? kept.toString() : chart->title();
+}
+
+void ChartStyle::setTitleShown(QChart* chart, bool shown)
+{
+    const QString title = titleOf(chart);
+    chart->setProperty(kTitleHidden, !shown);
+    setTitle(chart, title, chart->property(kTitleNote).toString());
+}
+
+bool ChartStyle::isTitleShown(const QChart* chart)
+{
+    return !chart->property(kTitleHidden).toBool();
+}
+
 QString ChartStyle::title(const QString& subject, const RunResult& result)
 {
     if (result.spec.kernel.isEmpty())

@@ -82,6 +82,14 @@ void refitAxes(QChart* chart);
 // "Speedup vs workers: fib on 6 inputs": the chart's subject plus what ran, so an exported picture explains
 // itself.
 QString title(const QString& subject, const RunResult& result);
+// The chart's title, kept even while it is not drawn: the window's charts leave it out (the tab names the chart and
+// the line beside the tabs names the run, and the plot gets the height), every export draws it.
+// A `note` (what the chart is measured against, when that could mislead) is drawn under the title, and alone when
+// the title is left out.
+void setTitle(QChart* chart, const QString& title, const QString& note = {});
+QString titleOf(const QChart* chart);
+void setTitleShown(QChart* chart, bool shown);
+bool isTitleShown(const QChart* chart);
 // Whether the backend scales with workers (false for sequential baselines); unknown ids count as scaling.
 bool usesWorkers(const QString& backendId);
 } // namespace ChartStyle

@@ -54,8 +54,7 @@ void EfficiencyChart::setResult(const RunResult& result)
     redraw();
 
     const QString title = ChartStyle::title(tr("Parallel efficiency vs workers"), result);
-    if (m_chart->title() != title)
-        m_chart->setTitle(title);
+    ChartStyle::setTitle(m_chart, title);
     ChartExport::setCaption(this, result);
 }
 

@@ -54,7 +54,7 @@ LossChart::LossChart(QWidget* parent)
     setRenderHint(QPainter::Antialiasing);
     setMinimumSize(420, 300);
 
-    m_chart->setTitle(tr("Where the time went"));
+    ChartStyle::setTitle(m_chart, tr("Where the time went"));
     ChartStyle::detachLegend(m_chart);
     connect(m_chart, &QGraphicsWidget::geometryChanged, this, [this] {
         ChartStyle::placeLegend(m_chart);
@@ -182,8 +182,7 @@ void LossChart::setResult(const RunResult& result)
     ChartStyle::setValueRange(m_chart, m_y, top, bottom);
 
     const QString title = ChartStyle::title(tr("Where the time went"), result);
-    if (m_chart->title() != title)
-        m_chart->setTitle(title);
+    ChartStyle::setTitle(m_chart, title);
     showEmptyState(m_bars.isEmpty());
     ChartStyle::placeLegend(m_chart);
     ChartExport::setCaption(this, result);

@@ -17,7 +17,7 @@ SpeedupChart::SpeedupChart(QWidget* parent)
 {
     // The bound after the ideal: drawn over it, dashed, so both show where they meet.
     m_ideal = addReference(tr("ideal (y = x)"), Palette::Reference::Ideal);
-    m_lpt = addReference(tr("lpt bound (longest-first schedule of these tasks)"), Palette::Reference::LptBound);
+    m_lpt = addReference(tr("lpt bound (best schedule of these tasks)"), Palette::Reference::LptBound);
     redraw();
 }
 
@@ -65,11 +65,10 @@ void SpeedupChart::setResult(const RunResult& result)
     redraw();
 
     // Speedups against two baselines (native and Python backends) on one chart: the title says which is which.
-    QString title = ChartStyle::title(tr("Speedup vs workers"), result);
-    if (const QString baselines = Report::baselines(result); !baselines.isEmpty())
-        title += QStringLiteral("<br><small>%1</small>").arg(tr("speedup of %1").arg(baselines).toHtmlEscaped());
-    if (m_chart->title() != title)
-        m_chart->setTitle(title);
+    // The note stays on the chart in the window too, where the title itself is left out.
+    const QString baselines = Report::baselines(result);
+    ChartStyle::setTitle(m_chart, ChartStyle::title(tr("Speedup vs workers"), result),
+        baselines.isEmpty() ? QString() : tr("speedup of %1").arg(baselines));
     ChartExport::setCaption(this, result);
 }
 

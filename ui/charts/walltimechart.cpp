@@ -72,8 +72,7 @@ void WallTimeChart::setResult(const RunResult& result)
     redraw();
 
     const QString title = ChartStyle::title(tr("Wall time vs workers"), result);
-    if (m_chart->title() != title)
-        m_chart->setTitle(title);
+    ChartStyle::setTitle(m_chart, title);
     ChartExport::setCaption(this, result);
 }
 

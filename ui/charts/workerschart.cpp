@@ -59,7 +59,7 @@ WorkersChart::WorkersChart(
     // The read-out follows the pointer with no button pressed.
     viewport()->setMouseTracking(true);
 
-    m_chart->setTitle(title);
+    ChartStyle::setTitle(m_chart, title);
     ChartStyle::detachLegend(m_chart);
     connect(m_chart, &QGraphicsWidget::geometryChanged, this, [this] { ChartStyle::placeLegend(m_chart); });
     connect(m_chart, &QChart::plotAreaChanged, this, [this] { ChartStyle::refitAxes(m_chart); });

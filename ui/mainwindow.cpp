@@ -142,9 +142,11 @@ MainWindow::MainWindow(QWidget* parent)
     m_formFooter->setObjectName(QStringLiteral("formFooter"));
     auto* footerLayout = new QVBoxLayout(m_formFooter);
     footerLayout->setContentsMargins(6, 0, 6, 4);
-    QLabel* problem = m_panel->problemLabel();
-    m_panel->layout()->removeWidget(problem);
-    footerLayout->addWidget(problem);
+    // The form's problem and its run's estimate move here, beside Run, where they stay in sight.
+    for (QLabel* label : { m_panel->problemLabel(), m_panel->estimateLabel() }) {
+        m_panel->layout()->removeWidget(label);
+        footerLayout->addWidget(label);
+    }
     m_runButton = new QToolButton;
     m_runButton->setObjectName(QStringLiteral("runButton"));
     m_runButton->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
@@ -484,9 +486,10 @@ void MainWindow::createMenus()
     QMenu* theme = view->addMenu(tr("&Theme"));
     auto* themes = new QActionGroup(this);
     const Theme::Choice current = Theme::fromName(QSettings().value(QStringLiteral("window/theme")).toString());
-    for (const auto& [choice, text] : { std::pair { Theme::Choice::System, tr("As the &desktop") },
+    for (const auto& entry : { std::pair { Theme::Choice::System, tr("As the &desktop") },
              std::pair { Theme::Choice::Light, tr("&Light") }, std::pair { Theme::Choice::Dark, tr("Dar&k") } }) {
-        QAction* action = theme->addAction(text, this, [choice] {
+        const Theme::Choice choice = entry.first;
+        QAction* action = theme->addAction(entry.second, this, [choice] {
             Theme::apply(choice);
             QSettings().setValue(QStringLiteral("window/theme"), Theme::name(choice));
         });

@@ -21,7 +21,7 @@ QList<OptionDescriptor> runDescriptors()
         { .option = Option::Chunksize,
             .key = QStringLiteral("chunksize"),
             .flag = QStringLiteral("chunksize"),
-            .label = QStringLiteral("&Chunk size"),
+            .label = QStringLiteral("Chunk si&ze"),
             .type = Type::Integer,
             .minimum = 1,
             .maximum = 1'000'000,

@@ -299,9 +299,8 @@ void TestCharts::speedupSeriesFollowTheResult()
     // Sequential is the baseline (always 1x), not a curve.
     QVERIFY(!lineNamed(chart, QStringLiteral("sequential")));
     QCOMPARE(legendEntries(chart),
-        (QStringList { QStringLiteral("ideal (y = x)"),
-            QStringLiteral("lpt bound (best schedule of these tasks)"), QStringLiteral("threads"),
-            QStringLiteral("processes") }));
+        (QStringList { QStringLiteral("ideal (y = x)"), QStringLiteral("lpt bound (best schedule of these tasks)"),
+            QStringLiteral("threads"), QStringLiteral("processes") }));
     auto speedup = [](const Measurement& m) { return m.speedup; };
     for (const QString& backend : { QStringLiteral("threads"), QStringLiteral("processes") }) {
         QLineSeries* series = lineNamed(chart, backend);

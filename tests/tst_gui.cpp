@@ -196,6 +196,7 @@ void TestGui::invalidInputDisablesRun()
     const QLabel* problemLabel = window.experimentPanel()->problemLabel();
     QVERIFY(problemLabel->isVisible());
     QCOMPARE(problemLabel->parentWidget(), window.findChild<QWidget*>(QStringLiteral("formFooter")));
+    QCOMPARE(window.experimentPanel()->estimateLabel()->parentWidget(), problemLabel->parentWidget()); // so is this
     const QString problem = problemLabel->text();
     QVERIFY2(problem.contains(QStringLiteral("the range has no end")), qPrintable(problem));
     const QString marked = window.experimentPanel()->findChild<QLabel*>(QStringLiteral("inputsProblem"))->text();

@@ -23,6 +23,7 @@
 #include "timeline/taskstates.h"
 #include "timeline/timelinepanel.h"
 #include "timeline/timelineview.h"
+#include "warningsbar.h"
 
 #include <QAbstractSeries>
 #include <QBarSet>
@@ -392,6 +393,7 @@ private Q_SLOTS:
     void windowAndReportDrawTheTimelineAlike();
     void windowAndReportSplitTheTasksAlike();
     void windowAndReportColourTheLossPartsAlike();
+    void windowAndReportColourWarningsAlike();
 
 private:
     RunResult m_run;
@@ -717,6 +719,25 @@ void TestPalette::windowAndReportSplitTheTasksAlike()
     // Both legends name the strip's parts in the strip's order.
     for (qsizetype k = 0; k < parts.size(); ++k)
         QCOMPARE(legend[k]->attributes.value(QStringLiteral("data-part")), TaskStates::lossKey(parts[k]));
+}
+
+void TestPalette::windowAndReportColourWarningsAlike()
+{
+    // The window's strip, amber and red, in the light palette the test runs with.
+    WarningsBar bar;
+    bar.setWarnings({ QStringLiteral("a caution") }, 0, false);
+    const QString caution = Palette::hex(Palette::noticeBackground(Palette::Notice::Caution).light);
+    QVERIFY2(bar.styleSheet().contains(caution), qPrintable(bar.styleSheet()));
+    bar.setWarnings({ QStringLiteral("a failure") }, 0, true);
+    const QString problem = Palette::hex(Palette::noticeBackground(Palette::Notice::Problem).light);
+    QVERIFY(bar.styleSheet().contains(problem));
+    // The report's boxes of warnings and failures, in both of its schemes, and its page the exports' paper.
+    const QString html = QString::fromUtf8(HtmlReport::toHtml(m_run));
+    for (const QString& declared : { QStringLiteral("--warn-bg:") + caution, QStringLiteral("--bad-bg:") + problem,
+             QStringLiteral("--warn-bg:") + Palette::hex(Palette::noticeBackground(Palette::Notice::Caution).dark),
+             QStringLiteral("--bad-bg:") + Palette::hex(Palette::noticeBackground(Palette::Notice::Problem).dark),
+             QStringLiteral("--bg:") + Palette::hex(Palette::paper().background) })
+        QVERIFY2(html.contains(declared), qPrintable(declared));
 }
 
 void TestPalette::windowAndReportColourTheLossPartsAlike()

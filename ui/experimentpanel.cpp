@@ -7,6 +7,7 @@
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
 #include "optiondescriptor.h"
+#include "runestimate.h"
 #include "runoptions.h"
 
 #include <QAbstractScrollArea>
@@ -31,6 +32,7 @@
 #include <QSettings>
 #include <QSpinBox>
 #include <QThread>
+#include <QTimer>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -271,6 +273,14 @@ ExperimentPanel::ExperimentPanel(QWidget* parent)
     m_problem->setObjectName(QStringLiteral("problem"));
     m_problem->setWordWrap(true);
     layout->addWidget(m_problem);
+    m_estimate = new QLabel(this);
+    m_estimate->setObjectName(QStringLiteral("estimate"));
+    m_estimate->setWordWrap(true);
+    layout->addWidget(m_estimate);
+    m_estimateTimer = new QTimer(this);
+    m_estimateTimer->setSingleShot(true);
+    m_estimateTimer->setInterval(kEstimateDelayMs);
+    connect(m_estimateTimer, &QTimer::timeout, this, &ExperimentPanel::updateEstimate);
     layout->addStretch(1);
 
     // Defaults: the classic example on the in-process backends.
@@ -293,6 +303,9 @@ ExperimentPanel::ExperimentPanel(QWidget* parent)
     connect(m_inputs, &QLineEdit::textChanged, this, &ExperimentPanel::revalidate);
     connect(m_workers, &QLineEdit::textChanged, this, &ExperimentPanel::revalidate);
     connect(m_backends, &QListWidget::itemChanged, this, &ExperimentPanel::revalidate);
+    // Repeats and warm-ups are always valid, but change how long the run takes.
+    for (QSpinBox* rounds : { m_repeats, m_warmup })
+        connect(rounds, &QSpinBox::valueChanged, m_estimateTimer, qOverload<>(&QTimer::start));
     // Scrolling the form with the wheel went through whatever field passed under the pointer, changing repeats or
     // the kernel on the way: fields take the wheel only once they have the focus, from a click or Tab.
     const QList<QWidget*> fields = findChildren<QWidget*>();
@@ -531,6 +544,27 @@ void ExperimentPanel::revalidate()
         m_error = error;
         Q_EMIT validityChanged(m_error.isEmpty(), m_error);
     }
+    m_estimateTimer->start();
+}
+
+void ExperimentPanel::updateEstimate()
+{
+    const quint64 generation = ++m_estimateGeneration;
+    if (!isValid()) {
+        m_estimate->setText(tr("Estimated: –"));
+        m_estimate->setToolTip(tr("The estimate follows once the experiment can run"));
+        return;
+    }
+    auto* watcher = new QFutureWatcher<RunEstimate>(this);
+    connect(watcher, &QFutureWatcher<RunEstimate>::finished, this, [this, watcher, generation] {
+        watcher->deleteLater();
+        if (generation != m_estimateGeneration)
+            return; // the form changed since: a newer estimate is on its way
+        const RunEstimate estimate = watcher->result();
+        m_estimate->setText(tr("Estimated: %1").arg(estimate.label()));
+        m_estimate->setToolTip(estimate.planText().trimmed());
+    });
+    watcher->setFuture(RunEstimator::estimateAsync(spec()));
 }
 
 void ExperimentPanel::setExperiment(const ExperimentSpec& spec, const QString& inputsText, const QString& workersText)

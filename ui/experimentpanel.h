@@ -9,6 +9,7 @@ class QLineEdit;
 class QListWidget;
 class QSettings;
 class QSpinBox;
+class QTimer;
 
 namespace parlab {
 
@@ -44,6 +45,11 @@ public:
     // While a run is in flight the form is read-only.
     void setRunning(bool running);
 
+    // "Estimated: about 2 min": how long the experiment should take (RunEstimator), worked out off the UI thread
+    // kEstimateDelayMs after the last edit; its tooltip shows the plan. Public so that a layout can place it.
+    QLabel* estimateLabel() const { return m_estimate; }
+    static constexpr int kEstimateDelayMs = 300;
+
 Q_SIGNALS:
     // After every edit: whether the experiment can run, and if not why.
     void validityChanged(bool valid, const QString& error);
@@ -73,6 +79,8 @@ private:
     // beside the field, then revalidates; a newer edit drops an older check's outcome. False when there was
     // nothing to check (no hostfile): the caller revalidates.
     [[nodiscard]] bool checkHostfile(const OptionEditor& editor);
+    // Estimates the experiment as it stands on a pool thread and shows it; an older estimate's outcome is dropped.
+    void updateEstimate();
 
     QComboBox* m_kernel = nullptr;
     QLabel* m_kernelInfo = nullptr;
@@ -87,6 +95,9 @@ private:
     QString m_error;
     quint64 m_hostfileCheck = 0; // the latest hostfile check started
     QString m_hostfileProblem; // what the latest finished check of the hostfile found wrong (its hosts resolved)
+    QLabel* m_estimate = nullptr;
+    QTimer* m_estimateTimer = nullptr; // restarted by every edit: the estimate follows once the typing stops
+    quint64 m_estimateGeneration = 0; // the latest estimate started
 };
 
 } // namespace parlab

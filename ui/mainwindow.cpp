@@ -25,6 +25,7 @@
 #include "models/resultsmodel.h"
 #include "presets.h"
 #include "queuedcall.h"
+#include "runestimate.h"
 #include "runsession.h"
 #include "startpage.h"
 #include "theme.h"
@@ -32,6 +33,7 @@
 #include "timeline/timelineview.h"
 #include "warningsbar.h"
 
+#include <QAbstractButton>
 #include <QAction>
 #include <QActionGroup>
 #include <QApplication>
@@ -140,9 +142,11 @@ MainWindow::MainWindow(QWidget* parent)
     m_formFooter->setObjectName(QStringLiteral("formFooter"));
     auto* footerLayout = new QVBoxLayout(m_formFooter);
     footerLayout->setContentsMargins(6, 0, 6, 4);
-    QLabel* problem = m_panel->problemLabel();
-    m_panel->layout()->removeWidget(problem);
-    footerLayout->addWidget(problem);
+    // The form's problem and its run's estimate move here, beside Run, where they stay in sight.
+    for (QLabel* label : { m_panel->problemLabel(), m_panel->estimateLabel() }) {
+        m_panel->layout()->removeWidget(label);
+        footerLayout->addWidget(label);
+    }
     m_runButton = new QToolButton;
     m_runButton->setObjectName(QStringLiteral("runButton"));
     m_runButton->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
@@ -482,9 +486,10 @@ void MainWindow::createMenus()
     QMenu* theme = view->addMenu(tr("&Theme"));
     auto* themes = new QActionGroup(this);
     const Theme::Choice current = Theme::fromName(QSettings().value(QStringLiteral("window/theme")).toString());
-    for (const auto& [choice, text] : { std::pair { Theme::Choice::System, tr("As the &desktop") },
+    for (const auto& entry : { std::pair { Theme::Choice::System, tr("As the &desktop") },
              std::pair { Theme::Choice::Light, tr("&Light") }, std::pair { Theme::Choice::Dark, tr("Dar&k") } }) {
-        QAction* action = theme->addAction(text, this, [choice] {
+        const Theme::Choice choice = entry.first;
+        QAction* action = theme->addAction(entry.second, this, [choice] {
             Theme::apply(choice);
             QSettings().setValue(QStringLiteral("window/theme"), Theme::name(choice));
         });
@@ -573,6 +578,22 @@ void MainWindow::startRun()
 {
     if (m_running || !m_panel->isValid())
         return;
+    // A run estimated above kConfirmAboveS asks first (50x10000 typed for 50,10000 costs weeks). The figure is the
+    // calibration the form's estimate made off this thread; before that is done there is none, and no question.
+    const std::optional<RunEstimate> estimate = RunEstimator::estimateIfCalibrated(m_panel->spec());
+    if (estimate && estimate->known && estimate->seconds > RunEstimator::kConfirmAboveS) {
+        QMessageBox ask(QMessageBox::Warning, tr("Run for %1?").arg(estimate->label()),
+            tr("This run should take %1.").arg(estimate->label()), QMessageBox::Ok | QMessageBox::Cancel, this);
+        ask.setObjectName(QStringLiteral("longRunConfirmation"));
+        ask.setInformativeText(tr("The most: %1.\nRun it anyway?").arg(estimate->biggestText()));
+        ask.setDetailedText(estimate->planText());
+        ask.button(QMessageBox::Ok)->setText(tr("Run anyway"));
+        ask.setDefaultButton(QMessageBox::Cancel);
+        if (ask.exec() != QMessageBox::Ok) {
+            m_status->setText(tr("Not run: it should take %1").arg(estimate->label()));
+            return;
+        }
+    }
     m_lessonId.clear();
     if (const Result<void> started = run(m_panel->spec()); !started)
         m_status->setText(tr("Cannot run: %1").arg(started.error()));

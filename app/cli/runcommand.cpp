@@ -13,6 +13,7 @@
 #include "kernels/kernelregistry.h"
 #include "optionflags.h"
 #include "presets.h"
+#include "runestimate.h"
 #include "runresult.h"
 #include "runsession.h"
 #include "signalwatcher.h"
@@ -26,6 +27,8 @@ namespace parlab::cli {
 
 namespace {
 const QString kCommand = QStringLiteral("run");
+// A run estimated to take longer says so on stderr before it starts; a shorter one starts without a word.
+constexpr double kMentionEstimateAboveS = 10;
 
 struct Exports {
     QString json, csv, markdown, trace, html;
@@ -115,13 +118,18 @@ int runCommand(const QStringList& arguments)
     const QCommandLineOption exportHtml(QStringLiteral("export-html"),
         QStringLiteral("Also write a self-contained HTML report (table, charts, timeline) to a file."),
         QStringLiteral("file"));
+    const QCommandLineOption dryRun(QStringLiteral("dry-run"),
+        QStringLiteral("Print the plan (each backend x workers, its rounds) and how long the run should take, from the "
+                       "kernel's cost model and a quick timing of the kernel on a cheap input, then exit without "
+                       "running. A run estimated above %1 s prints its estimate on stderr before it starts.")
+            .arg(kMentionEstimateAboveS));
     const QCommandLineOption historyDb(QStringLiteral("history-db"),
         QStringLiteral("Save the run in this history database instead of %1 (see `parlab history`).")
             .arg(HistoryStore::defaultPath()),
         QStringLiteral("path"));
     const QCommandLineOption noHistory(
         QStringLiteral("no-history"), QStringLiteral("Do not save the run in the history."));
-    parser.addOptions({ preset, kernel, inputs, backends, workers, repeat, warmup, format, explain, exportJson,
+    parser.addOptions({ preset, kernel, inputs, backends, workers, repeat, warmup, format, explain, dryRun, exportJson,
         exportCsv, exportMarkdown, exportTrace, exportHtml });
     // The run options' flags (--chunksize, --switch-interval, --command, ...), declared in RunOptions.
     const OptionFlags optionFlags;
@@ -215,6 +223,18 @@ int runCommand(const QStringList& arguments)
 
     if (parser.isSet(historyDb) && parser.isSet(noHistory))
         return usageError(kCommand, QStringLiteral("--history-db and --no-history contradict each other"));
+
+    // The estimate catches a run of hours typed by mistake (50x10000): --dry-run shows it and the plan, and
+    // stops before the history is even opened.
+    const RunEstimate estimate = RunEstimator::estimate(spec);
+    if (parser.isSet(dryRun)) {
+        printOut(estimate.planText());
+        printErr(QStringLiteral("nothing was run (--dry-run)\n"));
+        return ExitOk;
+    }
+    if (estimate.known && estimate.seconds > kMentionEstimateAboveS)
+        printErr(
+            QStringLiteral("estimated duration: %1 (the most: %2)\n").arg(estimate.label(), estimate.biggestText()));
 
     // Each measurement is saved the moment it lands. A history that cannot be used stops the run before it
     // starts (nothing measured is lost); a run that cannot be stored goes to a recovery file and exits 3.

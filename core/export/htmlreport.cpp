@@ -24,10 +24,11 @@ using SvgCharts::escape;
 QString pageStyle(const RunResult& result)
 {
     return QStringLiteral(
-               ":root{color-scheme:light dark;--bg:#ffffff;--fg:#1f2328;--muted:#636c76;--rule:#d8dee4;--panel:#f6f8fa;"
-               "--warn-bg:#fff8c5;--warn-border:#d4a72c;--bad-bg:#ffebe9;--bad-border:#cf222e}\n"
+               // The light page is the paper exported charts are printed on; the warnings' fills are the window's.
+               ":root{color-scheme:light dark;--bg:%1;--fg:%2;--muted:%3;--rule:#d8dee4;--panel:#f6f8fa;"
+               "--warn-bg:%4;--warn-border:#d4a72c;--bad-bg:%5;--bad-border:#cf222e}\n"
                "@media (prefers-color-scheme: dark){:root{--bg:#0d1117;--fg:#e6edf3;--muted:#8d96a0;--rule:#30363d;"
-               "--panel:#161b22;--warn-bg:#3b2e00;--warn-border:#9e6a03;--bad-bg:#3c1618;--bad-border:#f85149}}\n"
+               "--panel:#161b22;--warn-bg:%6;--warn-border:#9e6a03;--bad-bg:%7;--bad-border:#f85149}}\n"
                "body{margin:0 auto;max-width:960px;padding:24px;background:var(--bg);color:var(--fg);"
                "font:15px/1.5 system-ui,-apple-system,\"Segoe UI\",Roboto,\"Noto Sans\",sans-serif}\n"
                "h1{font-size:1.6em;margin:0 0 .2em}\n"
@@ -55,6 +56,12 @@ QString pageStyle(const RunResult& result)
                "margin-right:6px}\n"
                ".muted{color:var(--muted)}\n"
                "footer{margin-top:3em;color:var(--muted);font-size:.85em}\n")
+               .arg(Palette::hex(Palette::paper().background), Palette::hex(Palette::paper().text),
+                   Palette::hex(Palette::paper().muted),
+                   Palette::hex(Palette::noticeBackground(Palette::Notice::Caution).light),
+                   Palette::hex(Palette::noticeBackground(Palette::Notice::Problem).light),
+                   Palette::hex(Palette::noticeBackground(Palette::Notice::Caution).dark),
+                   Palette::hex(Palette::noticeBackground(Palette::Notice::Problem).dark))
         + SvgCharts::styleSheet(result);
 }
 

@@ -33,6 +33,7 @@ public:
             QStringLiteral("inputs are passed to the program as text") };
     }
     double cost(qint64) const override { return 1.0; }
+    bool costIsKnown() const override { return false; } // the user's program: anything from microseconds to days
 
     QList<OptionDescriptor> settings() const override
     {

@@ -35,6 +35,9 @@ public:
     virtual InputRange range() const = 0;
     // Relative cost of one input (any unit, only ratios matter): for ETAs before anything was measured.
     virtual double cost(qint64 input) const = 0;
+    // Whether cost() predicts run time at all: false where nobody knows what an input costs (a user's program),
+    // so that an estimate says "unknown" instead of inventing a figure.
+    virtual bool costIsKnown() const { return true; }
     virtual quint64 run(qint64 input, Context& context) const = 0;
 
     // The settings this kernel reads, declared here so that a kernel with settings stays one file: each

@@ -33,7 +33,7 @@ namespace parlab {
 TimelinePanel::TimelinePanel(QWidget* parent)
     : QWidget(parent)
     , m_chooser(new QComboBox(this))
-    , m_sameScale(new QCheckBox(tr("Same time scale for all measurements"), this))
+    , m_sameScale(new QCheckBox(tr("Same time s&cale for all measurements"), this))
     , m_view(new TimelineView(this))
     , m_caption(new QLabel(this))
     , m_exportPng(new QPushButton(tr("Export PNG…"), this))

@@ -561,10 +561,19 @@ void ExperimentPanel::updateEstimate()
         if (generation != m_estimateGeneration)
             return; // the form changed since: a newer estimate is on its way
         const RunEstimate estimate = watcher->result();
+        m_lastEstimate = estimate;
+        m_estimatedGeneration = generation;
         m_estimate->setText(tr("Estimated: %1").arg(estimate.label()));
         m_estimate->setToolTip(estimate.planText().trimmed());
     });
     watcher->setFuture(RunEstimator::estimateAsync(spec()));
+}
+
+std::optional<RunEstimate> ExperimentPanel::currentEstimate() const
+{
+    if (m_estimateTimer->isActive() || m_estimatedGeneration != m_estimateGeneration)
+        return std::nullopt;
+    return m_lastEstimate;
 }
 
 void ExperimentPanel::setExperiment(const ExperimentSpec& spec, const QString& inputsText, const QString& workersText)

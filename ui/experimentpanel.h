@@ -1,6 +1,9 @@
 #pragma once
 
+#include "runestimate.h"
+
 #include <QWidget>
+#include <optional>
 
 class QComboBox;
 class QFormLayout;
@@ -48,6 +51,8 @@ public:
     // "Estimated: about 2 min": how long the experiment should take (RunEstimator), worked out off the UI thread
     // kEstimateDelayMs after the last edit; its tooltip shows the plan. Public so that a layout can place it.
     QLabel* estimateLabel() const { return m_estimate; }
+    // The estimate the label shows, while it is of the form as it stands (none while an edit's is on its way).
+    std::optional<RunEstimate> currentEstimate() const;
     static constexpr int kEstimateDelayMs = 300;
 
 Q_SIGNALS:
@@ -98,6 +103,8 @@ private:
     QLabel* m_estimate = nullptr;
     QTimer* m_estimateTimer = nullptr; // restarted by every edit: the estimate follows once the typing stops
     quint64 m_estimateGeneration = 0; // the latest estimate started
+    std::optional<RunEstimate> m_lastEstimate; // the latest that arrived, of generation m_estimatedGeneration
+    quint64 m_estimatedGeneration = 0;
 };
 
 } // namespace parlab

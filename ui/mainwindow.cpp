@@ -579,8 +579,12 @@ void MainWindow::startRun()
     if (m_running || !m_panel->isValid())
         return;
     // A run estimated above kConfirmAboveS asks first (50x10000 typed for 50,10000 costs weeks). The figure is the
-    // calibration the form's estimate made off this thread; before that is done there is none, and no question.
-    const std::optional<RunEstimate> estimate = RunEstimator::estimateIfCalibrated(m_panel->spec());
+    // form's own, worked out off this thread (for 100,000 inputs the schedules take tens of milliseconds); only
+    // when Run follows an edit before that arrives is it worked out here, from the calibration already made (before
+    // any is done there is none, and no question).
+    std::optional<RunEstimate> estimate = m_panel->currentEstimate();
+    if (!estimate)
+        estimate = RunEstimator::estimateIfCalibrated(m_panel->spec());
     if (estimate && estimate->known && estimate->seconds > RunEstimator::kConfirmAboveS) {
         QMessageBox ask(QMessageBox::Warning, tr("Run for %1?").arg(estimate->label()),
             tr("This run should take %1.").arg(estimate->label()), QMessageBox::Ok | QMessageBox::Cancel, this);

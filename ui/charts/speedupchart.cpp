@@ -26,28 +26,21 @@ SpeedupChart::~SpeedupChart() = default;
 void SpeedupChart::setResult(const RunResult& result)
 {
     // Which backends are drawn, with their points; the chart keeps copies, never the result.
-    QList<Curve> curves;
-    QHash<QString, qsizetype> index;
     int maxWorkers = 1;
-    for (const Measurement& m : result.measurements) {
-        maxWorkers = std::max(maxWorkers, m.workers);
-        if (!ChartStyle::usesWorkers(m.backend) || !std::isfinite(m.speedup))
-            continue;
-        auto found = index.constFind(m.backend);
-        if (found == index.cend()) {
-            found = index.insert(m.backend, curves.size());
-            curves.append({ m.backend, m.backend, false, {} });
-        }
-        Point point;
-        point.workers = m.workers;
-        point.value = m.speedup;
-        if (std::isfinite(m.speedupLow) && std::isfinite(m.speedupHigh)) {
-            point.low = m.speedupLow;
-            point.high = m.speedupHigh;
-        }
-        point.samples = int(m.samplesS.size());
-        curves[*found].points.append(point);
-    }
+    const QList<Curve> curves = scalingCurves(
+        result,
+        [](const Measurement& m) -> std::optional<Point> {
+            if (!std::isfinite(m.speedup))
+                return std::nullopt;
+            Point point;
+            point.value = m.speedup;
+            if (std::isfinite(m.speedupLow) && std::isfinite(m.speedupHigh)) {
+                point.low = m.speedupLow;
+                point.high = m.speedupHigh;
+            }
+            return point;
+        },
+        maxWorkers);
     for (auto it = result.bounds.lpt.cbegin(); it != result.bounds.lpt.cend(); ++it)
         maxWorkers = std::max(maxWorkers, it.key());
     for (int workers : result.spec.workers)
@@ -83,12 +76,7 @@ void SpeedupChart::clear()
 
 QString SpeedupChart::readout(const Curve& curve, const Point& point) const
 {
-    QString text
-        = pointHeading(curve, point) + QLatin1Char('\n') + tr("speedup %1x").arg(ChartStyle::number(point.value));
-    if (std::isfinite(point.low) && std::isfinite(point.high))
-        text += QLatin1Char(' ')
-            + tr("(95% CI %1x–%2x)").arg(ChartStyle::number(point.low), ChartStyle::number(point.high));
-    return text + QLatin1Char('\n') + samplesText(point.samples);
+    return intervalReadout(curve, point, tr("speedup"), QStringLiteral("x"));
 }
 
 } // namespace parlab

@@ -1,6 +1,8 @@
 #include "workerschart.h"
 
 #include "chartexport.h"
+#include "measurement.h"
+#include "runresult.h"
 
 #include <QAction>
 #include <QAreaSeries>
@@ -158,6 +160,41 @@ void WorkersChart::setValueTitle(const QString& title)
 QString WorkersChart::samplesText(int samples)
 {
     return samples == 1 ? tr("1 sample") : tr("%1 samples").arg(samples);
+}
+
+QList<WorkersChart::Curve> WorkersChart::scalingCurves(
+    const RunResult& result, const std::function<std::optional<Point>(const Measurement&)>& pointOf, int& maxWorkers)
+{
+    QList<Curve> curves;
+    QHash<QString, qsizetype> index;
+    maxWorkers = 1;
+    for (const Measurement& m : result.measurements) {
+        maxWorkers = std::max(maxWorkers, m.workers);
+        if (!ChartStyle::usesWorkers(m.backend))
+            continue;
+        std::optional<Point> point = pointOf(m);
+        if (!point)
+            continue;
+        auto found = index.constFind(m.backend);
+        if (found == index.cend()) {
+            found = index.insert(m.backend, curves.size());
+            curves.append({ m.backend, m.backend, false, {} });
+        }
+        point->workers = m.workers;
+        point->samples = int(m.samplesS.size());
+        curves[*found].points.append(*point);
+    }
+    return curves;
+}
+
+QString WorkersChart::intervalReadout(const Curve& curve, const Point& point, const QString& what, const QString& unit)
+{
+    QString text = pointHeading(curve, point) + QLatin1Char('\n') + what + QLatin1Char(' ')
+        + ChartStyle::number(point.value) + unit;
+    if (std::isfinite(point.low) && std::isfinite(point.high))
+        text += QLatin1Char(' ')
+            + tr("(95% CI %1–%2)").arg(ChartStyle::number(point.low) + unit, ChartStyle::number(point.high) + unit);
+    return text + QLatin1Char('\n') + samplesText(point.samples);
 }
 
 void WorkersChart::setCurves(const QList<Curve>& curves, int maxWorkers)

@@ -11,6 +11,8 @@
 #include <QSet>
 #include <QString>
 #include <QStringList>
+#include <functional>
+#include <optional>
 
 class QAction;
 class QAbstractAxis;
@@ -21,6 +23,8 @@ class QLineSeries;
 class QValueAxis;
 
 namespace parlab {
+
+struct Measurement;
 
 // What the speedup, wall-time and efficiency charts share: one figure per backend against workers, drawn as a line
 // with markers (with 95% CI whiskers or a min–max band where the chart has them) beside reference lines, and what a
@@ -98,6 +102,14 @@ protected:
     static QString pointHeading(const Curve& curve, const Point& point);
     // Its last line: "3 samples".
     static QString samplesText(int samples);
+    // One curve per backend that scales with workers, in the order they first appear, with the point `pointOf`
+    // makes of each of its measurements (none: the measurement lacks the figure); `maxWorkers` becomes the largest
+    // worker count measured, at least 1.
+    static QList<Curve> scalingCurves(const RunResult& result,
+        const std::function<std::optional<Point>(const Measurement&)>& pointOf, int& maxWorkers);
+    // The whole read-out of a figure with its 95% interval: heading, "speedup 1.74x (95% CI 1.61x–1.86x)",
+    // samples. `what` names the figure ("speedup"), `unit` follows each number ("x", "%").
+    static QString intervalReadout(const Curve& curve, const Point& point, const QString& what, const QString& unit);
 
     void changeEvent(QEvent* event) override;
     void mouseMoveEvent(QMouseEvent* event) override;

@@ -117,10 +117,10 @@ void RunSession::retire()
 {
     Q_ASSERT(QThread::currentThread() == thread());
     cancel();
-    if (m_thread.isFinished() || !m_thread.isRunning())
+    // Connected before the check, so a thread that ends in between is not missed; deleteLater twice is harmless.
+    connect(&m_thread, &QThread::finished, this, &QObject::deleteLater);
+    if (!m_thread.isRunning())
         deleteLater();
-    else
-        connect(&m_thread, &QThread::finished, this, &QObject::deleteLater);
 }
 
 void RunSession::onFinished(const RunResult& result)

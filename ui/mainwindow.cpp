@@ -170,17 +170,15 @@ MainWindow::MainWindow(QWidget* parent)
     m_timeline = new TimelinePanel;
     m_timeline->setObjectName(QStringLiteral("timeline"));
     m_charts->addTab(m_timeline, tr("Timeline"));
-    for (QChartView* view : { static_cast<QChartView*>(m_speedup), static_cast<QChartView*>(m_wallTime),
-             static_cast<QChartView*>(m_efficiency), static_cast<QChartView*>(m_losses) })
-        ChartExport::installContextMenu(view);
     for (QWidget* view : views())
         view->installEventFilter(this); // a view left stale while hidden catches up when shown
-    // No titles on screen: the tab names each chart and the line beside the tabs the run, and the plots get the
-    // height; exports draw them.
     for (QChartView* view : { static_cast<QChartView*>(m_speedup), static_cast<QChartView*>(m_wallTime),
              static_cast<QChartView*>(m_efficiency), static_cast<QChartView*>(m_losses) }) {
+        ChartExport::installContextMenu(view);
+        // No titles on screen: the tab names each chart and the line beside the tabs the run, and the plots get
+        // the height; exports draw them. Nor the room a title would need above the plot (placeLegend keeps the
+        // top and sides it finds).
         ChartStyle::setTitleShown(view->chart(), false);
-        // Nor the room a title would need above the plot (placeLegend keeps the top and sides it finds).
         QChart* chart = view->chart();
         chart->layout()->setContentsMargins(0, 0, 0, 0);
         chart->setMargins(QMargins(chart->margins().left(), 8, chart->margins().right(), chart->margins().bottom()));
@@ -243,7 +241,9 @@ MainWindow::MainWindow(QWidget* parent)
     m_rightSplitter->setSizes({ 800, 200 });
     m_rightSplitter->setChildrenCollapsible(false);
 
-    m_startPage = new StartPage;
+    // Read once for the start page and the Presets menu.
+    const QList<Preset> presets = Presets::all();
+    m_startPage = new StartPage(presets);
     connect(m_startPage, &StartPage::runRequested, this, &MainWindow::startRun);
     connect(m_startPage, &StartPage::lessonsRequested, this, &MainWindow::showLessons);
     connect(m_startPage, &StartPage::presetRequested, this, &MainWindow::applyPreset);
@@ -288,7 +288,7 @@ MainWindow::MainWindow(QWidget* parent)
     m_redrawTimer->setInterval(kRedrawIntervalMs);
     connect(m_redrawTimer, &QTimer::timeout, this, &MainWindow::redraw);
 
-    createMenus();
+    createMenus(presets);
 
     // Every measurement is saved the moment it lands; without a usable database everything else still works.
     m_history = std::make_unique<HistoryStore>();
@@ -384,7 +384,7 @@ MainWindow::~MainWindow()
     delete m_historyAnchor;
 }
 
-void MainWindow::createMenus()
+void MainWindow::createMenus(const QList<Preset>& presets)
 {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     QAction* exportChart = file->addAction(tr("Export &chart…"), this, &MainWindow::exportChartInteractively);
@@ -433,11 +433,11 @@ void MainWindow::createMenus()
     m_cancelAction->setShortcut(QKeySequence(Qt::Key_Escape));
     m_cancelAction->setEnabled(false);
 
-    QMenu* presets = menuBar()->addMenu(tr("&Presets"));
-    presets->setObjectName(QStringLiteral("presetsMenu"));
-    presets->setToolTipsVisible(true); // the description, in full, as the pointer rests on a title
-    for (const Preset& preset : Presets::all()) {
-        QAction* action = presets->addAction(preset.title, this, [this, name = preset.name] { applyPreset(name); });
+    QMenu* presetsMenu = menuBar()->addMenu(tr("&Presets"));
+    presetsMenu->setObjectName(QStringLiteral("presetsMenu"));
+    presetsMenu->setToolTipsVisible(true); // the description, in full, as the pointer rests on a title
+    for (const Preset& preset : presets) {
+        QAction* action = presetsMenu->addAction(preset.title, this, [this, name = preset.name] { applyPreset(name); });
         action->setToolTip(preset.description);
         action->setStatusTip(preset.description);
     }
@@ -582,9 +582,10 @@ void MainWindow::startRun()
     // form's own, worked out off this thread (for 100,000 inputs the schedules take tens of milliseconds); only
     // when Run follows an edit before that arrives is it worked out here, from the calibration already made (before
     // any is done there is none, and no question).
+    const ExperimentSpec spec = m_panel->spec(); // parsed once: 100,000 inputs take a while
     std::optional<RunEstimate> estimate = m_panel->currentEstimate();
     if (!estimate)
-        estimate = RunEstimator::estimateIfCalibrated(m_panel->spec());
+        estimate = RunEstimator::estimateIfCalibrated(spec);
     if (estimate && estimate->known && estimate->seconds > RunEstimator::kConfirmAboveS) {
         QMessageBox ask(QMessageBox::Warning, tr("Run for %1?").arg(estimate->label()),
             tr("This run should take %1.").arg(estimate->label()), QMessageBox::Ok | QMessageBox::Cancel, this);
@@ -599,7 +600,7 @@ void MainWindow::startRun()
         }
     }
     m_lessonId.clear();
-    if (const Result<void> started = run(m_panel->spec()); !started)
+    if (const Result<void> started = run(spec); !started)
         m_status->setText(tr("Cannot run: %1").arg(started.error()));
 }
 

@@ -27,6 +27,7 @@ namespace parlab {
 class EfficiencyChart;
 class LossChart;
 struct ExperimentSpec;
+struct Preset;
 class HistoryPanel;
 class LessonPanel;
 class HistoryStore;
@@ -104,7 +105,7 @@ protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
-    void createMenus();
+    void createMenus(const QList<Preset>& presets);
     // Starts `spec` in a new session; the reason when it cannot start (nothing changes then).
     Result<void> run(const ExperimentSpec& spec);
     void onResultChanged(const RunResult& result);

@@ -10,7 +10,7 @@
 
 namespace parlab {
 
-StartPage::StartPage(QWidget* parent)
+StartPage::StartPage(const QList<Preset>& presets, QWidget* parent)
     : QWidget(parent)
 {
     setObjectName(QStringLiteral("startPage"));
@@ -59,7 +59,7 @@ StartPage::StartPage(QWidget* parent)
     layout->addWidget(presetsTitle);
     auto* grid = new QGridLayout;
     int i = 0;
-    for (const Preset& preset : Presets::all()) {
+    for (const Preset& preset : presets) {
         auto* button = new QCommandLinkButton(preset.title, preset.description, content);
         button->setObjectName(QStringLiteral("startPreset-") + preset.name);
         connect(button, &QCommandLinkButton::clicked, this, [this, name = preset.name] { presetRequested(name); });

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QList>
 #include <QWidget>
 
 class QLabel;
@@ -7,13 +8,16 @@ class QPushButton;
 
 namespace parlab {
 
+struct Preset;
+
 // What the chart area shows while it has no run to show: at first start, and after a preset or a lesson filled
 // the form with an experiment not measured yet. It says what to do next (run the form's experiment, follow a
 // lesson, start from a preset, with each preset's description) instead of leaving empty axes.
 class StartPage final : public QWidget {
     Q_OBJECT
 public:
-    explicit StartPage(QWidget* parent = nullptr);
+    // `presets` in the order they are offered (Presets::all()).
+    explicit StartPage(const QList<Preset>& presets, QWidget* parent = nullptr);
 
     // The headline and the line under it: "Nothing measured yet" and the first-start text by default.
     void setMessage(const QString& headline, const QString& text);

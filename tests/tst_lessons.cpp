@@ -523,9 +523,16 @@ void TestLessons::verdicts_data()
                                         QStringLiteral("88% of the workers' time at 16 workers went idle after their "
                                                        "last task (imbalance)") }
                                  << QStringList {};
-        QTest::newRow("6 contradicted: above the bound")
-            << id << with(base, curve(2.3)) << C << QStringList { QStringLiteral("best 2.30x") }
-            << QStringList { QStringLiteral("no schedule beats the limit the longest task sets") };
+        // Beating a limit no schedule can beat is noise, not evidence against the claim (CI once measured 2.13x
+        // on 2 cores against a 1.56x limit under load average 3.2).
+        RunResult loaded = base;
+        loaded.environment.loadAverage = 3.16;
+        QTest::newRow("6 inconclusive: above the bound")
+            << id << with(loaded, curve(2.3)) << I
+            << QStringList { QStringLiteral("best 2.30x"), QStringLiteral("inconclusive on this machine") }
+            << QStringList { QStringLiteral("no schedule beats the limit the longest task sets"),
+                   QStringLiteral("so the times behind 2.30x or behind the limit were measured wrong"),
+                   QStringLiteral("the machine was busy when the run started (load average 3.16") };
         RunResult classic = resultOf(id);
         classic.bounds.critical = 2.47;
         QTest::newRow("6 inconclusive: too few cores to show the bound")
@@ -1148,8 +1155,13 @@ void TestLessons::realRunIsJudgedFromItsNumbers()
         if (id == QStringLiteral("load-imbalance")) {
             QVERIFY(v.text.contains(
                 QStringLiteral("at most %1x however many cores").arg(Format::ratio(result.bounds.critical))));
-            // No schedule beats the bound: a contradiction here would be a wrong rule or a broken runner.
-            QVERIFY2(v.outcome != Outcome::Contradicted, qPrintable(v.text + QStringLiteral(" | ") + v.why));
+            // No schedule beats the bound, so a real run either shows the claim or says why it cannot: a busy
+            // machine makes it inconclusive, never contradicted.
+            QVERIFY2(v.outcome == Outcome::Holds || v.outcome == Outcome::Inconclusive,
+                qPrintable(v.text + QStringLiteral(" | ") + v.why));
+            if (v.outcome == Outcome::Inconclusive)
+                QVERIFY2(
+                    !v.why.isEmpty() && !v.why.contains(QStringLiteral("see the run's warnings")), qPrintable(v.why));
         } else {
             const Measurement* fresh = result.find(QStringLiteral("process-per-task"), 1);
             QVERIFY(fresh);

@@ -576,10 +576,13 @@ LessonVerdict loadImbalanceRule(const Lesson&, const RunResult& result)
                     .arg(usable);
         whys << machineReasons(result, usable, false);
     } else if (outcome == Outcome::Contradicted) {
+        // A speedup past a limit no schedule can beat does not speak against the claim: it says the run's own
+        // times disagree with each other, which is noise, not a finding.
+        outcome = Outcome::Inconclusive;
         whys << QStringLiteral("no schedule beats the limit the longest task sets without splitting a task, which "
-                               "no backend does, so the sequential task times behind the limit were measured low "
-                               "(the sequential repeats vary by %1)")
-                    .arg(Format::percent(cvOf(result.find(QStringLiteral("sequential"), 1))));
+                               "no backend does, so the times behind %1 or behind the limit were measured wrong "
+                               "(the sequential repeats vary by %2): close other programs and run it again")
+                    .arg(times(best->speedup), Format::percent(cvOf(result.find(QStringLiteral("sequential"), 1))));
     }
     return finish(outcome, numbers, whys, result);
 }
@@ -699,8 +702,9 @@ const QHash<QString, Rule>& rules()
                 QStringLiteral("The claim holds when native threads, at their best over all the worker counts, stay "
                                "within %1 the limit the longest task sets: all the work divided by the longest task, "
                                "both timed one after another. Inconclusive when the machine has too few cores to "
-                               "reach that limit, or when the threads stayed below %2 of it (something else held "
-                               "them back).")
+                               "reach that limit, when the threads stayed below %2 of it (something else held "
+                               "them back), or when they beat it by more than that, which no schedule can: the "
+                               "times were measured wrong.")
                         .arg(Format::speedup(kBoundSlack), Format::percent(kScalingShare))
                     + inconclusive } },
         { QStringLiteral("startup-cost"),

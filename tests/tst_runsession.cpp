@@ -55,6 +55,7 @@ private Q_SLOTS:
     void secondStartIsRefused();
     void cancelEndsEveryProcess_data();
     void cancelEndsEveryProcess();
+    void cancelOrEndBeforeTheThreadStarts();
     void failingRunRecordsItsMessage();
     void oldSessionNeverReachesTheNewOne();
     void historyInAnotherThread();
@@ -233,6 +234,44 @@ void TestRunSession::cancelEndsEveryProcess()
     QVERIFY(summary);
     QCOMPARE(summary->status, RunStatus::Cancelled);
     QCOMPARE(summary->samples, totalSamples(result));
+}
+
+void TestRunSession::cancelOrEndBeforeTheThreadStarts()
+{
+    // start() returns before the run's thread starts (that waits for the event loop, so that a window paints the
+    // run's start first). A cancel in between still ends the run, with finished() and the history row.
+    HistoryStore store;
+    QCOMPARE(store.open(dbPath()).error(), QString());
+    {
+        RunSession session;
+        session.setHistory(&store);
+        QSignalSpy finished(&session, &RunSession::finished);
+        QVERIFY(session.start(longSpec(QStringLiteral("processes"))).has_value());
+        QVERIFY(session.isRunning());
+        session.cancel(); // no event loop has run yet
+        QVERIFY(finished.wait(5000));
+        const RunResult result = finished.first().at(0).value<RunResult>();
+        QVERIFY(result.cancelled);
+        QCOMPARE(totalSamples(result), 0);
+        QVERIFY(!session.isRunning());
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(descendants(), QList<qint64> {}, 2000);
+
+    // A session that goes before its thread ever started (a window closed in that instant) ran nothing and leaves
+    // nothing: no process, no thread waited for, and its runner freed (the sanitizer builds would see a leak).
+    QElapsedTimer timer;
+    timer.start();
+    {
+        RunSession session;
+        session.setHistory(&store);
+        QVERIFY(session.start(longSpec(QStringLiteral("processes"))).has_value());
+    }
+    QVERIFY2(timer.elapsed() < 1000, qPrintable(QString::number(timer.elapsed())));
+    QTest::qWait(200); // the timer that would have started the thread went with the session
+    QCOMPARE(descendants(), QList<qint64> {});
+    const auto runs = store.runs();
+    QVERIFY(runs);
+    QCOMPARE(runs->size(), 1); // the cancelled run above; the one that never started left no row
 }
 
 void TestRunSession::failingRunRecordsItsMessage()

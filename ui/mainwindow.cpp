@@ -274,6 +274,11 @@ MainWindow::MainWindow(QWidget* parent)
     m_progress = new QProgressBar;
     m_progress->setObjectName(QStringLiteral("progress"));
     m_progress->setMaximumWidth(240);
+    // Its room stays when it is hidden: a run's start then changes no geometry in the window, and the whole
+    // window is not laid out again in the frame that shows the run starting.
+    QSizePolicy progressPolicy = m_progress->sizePolicy();
+    progressPolicy.setRetainSizeWhenHidden(true);
+    m_progress->setSizePolicy(progressPolicy);
     m_progress->setVisible(false);
     m_status = new QLabel;
     m_status->setObjectName(QStringLiteral("status"));
@@ -668,12 +673,11 @@ Result<void> MainWindow::run(const ExperimentSpec& spec)
     }
     m_session = std::move(session);
 
+    m_shownRunId = 0;
+    setRunning(true);
     RunResult next;
     next.spec = spec;
     replaceResult(std::move(next));
-    m_shownRunId = 0;
-    setRunning(true);
-    redraw();
     if (m_history->isOpen() && !m_history->isReadOnly()) {
         m_historyProblem.clear(); // a write that failed last time may work now: the recorder says again if not
         m_historyLost = false;
@@ -694,9 +698,8 @@ bool MainWindow::openHistoryRun(qint64 id)
         return false;
     }
     const Result<RunSummary> summary = m_history->summary(id);
-    replaceResult(std::move(*loaded)); // another run: the table starts over
     m_shownRunId = id;
-    redraw();
+    replaceResult(std::move(*loaded)); // another run: the table starts over
     // Its experiment in the form, so that Ctrl+R measures it again on this machine.
     m_panel->setExperiment(m_result.spec, summary ? summary->inputs : QString(), QString());
     if (const Lesson* lesson = m_lessons->showRun(m_result); lesson && !lesson->timeline.isEmpty())
@@ -743,7 +746,17 @@ void MainWindow::setRunning(bool running)
     m_cancelAction->setEnabled(running);
     m_progress->setVisible(running);
     if (running)
-        m_progress->setRange(0, 0);
+        setProgress(0, 0);
+}
+
+void MainWindow::setProgress(int done, int total)
+{
+    // QProgressBar paints itself at once, outside the event loop, whenever its value moves by a visible step:
+    // milliseconds of the UI thread per report. Held, it is painted with the rest of the window's next frame.
+    m_progress->setUpdatesEnabled(false);
+    m_progress->setRange(0, total);
+    m_progress->setValue(done);
+    m_progress->setUpdatesEnabled(true);
 }
 
 void MainWindow::updateRunEnabled()
@@ -767,8 +780,7 @@ void MainWindow::onProgress(int done, int total, double etaS, const QString& cur
 {
     if (!m_running)
         return;
-    m_progress->setRange(0, total);
-    m_progress->setValue(done);
+    setProgress(done, total);
     m_status->setText(etaS >= 0
             ? tr("%1 · %2 of %3 · about %4 left").arg(current).arg(done).arg(total).arg(clockTime(etaS))
             : tr("%1 · %2 of %3").arg(current).arg(done).arg(total));
@@ -804,11 +816,6 @@ void MainWindow::onFinished(const RunResult& result)
 
 void MainWindow::redraw()
 {
-    const bool measured = std::any_of(m_result.measurements.cbegin(), m_result.measurements.cend(),
-        [](const Measurement& m) { return !m.samplesS.isEmpty(); });
-    for (QAction* action : std::as_const(m_resultActions))
-        action->setEnabled(measured);
-    m_model->setResult(m_result);
     // Only the views on screen follow a streaming run: a hidden chart or timeline (a timeline of 100,000 tasks
     // takes a while to lay out) catches up when it is shown, so the window keeps up with the display.
     for (QWidget* view : views()) {
@@ -817,6 +824,16 @@ void MainWindow::redraw()
         else
             m_staleViews.insert(view);
     }
+    showResultState();
+}
+
+void MainWindow::showResultState()
+{
+    const bool measured = std::any_of(m_result.measurements.cbegin(), m_result.measurements.cend(),
+        [](const Measurement& m) { return !m.samplesS.isEmpty(); });
+    for (QAction* action : std::as_const(m_resultActions))
+        action->setEnabled(measured);
+    m_model->setResult(m_result);
     showWarnings();
     showEnvironment();
     showRunTitle();
@@ -826,15 +843,16 @@ void MainWindow::redraw()
 
 void MainWindow::replaceResult(RunResult next)
 {
-    // Every view lets go of the result shown (the empty one costs nothing to draw), so that the copy kept here is
-    // the last: it then goes to a pool thread, where freeing a run of 100,000-task measurements (tens of
-    // milliseconds) does not stall the window.
-    RunResult old = std::exchange(m_result, RunResult());
+    // Every view, shown or not, lets go of the result shown for the next one (once each: a chart's reset is a
+    // good part of the frame that shows a run starting), so that the copy kept here is the last: it then goes to
+    // a pool thread, where freeing a run of 100,000-task measurements (tens of milliseconds) does not stall the
+    // window.
+    RunResult old = std::exchange(m_result, std::move(next));
     m_model->clear();
     for (QWidget* view : views())
         updateView(view);
     QThreadPool::globalInstance()->start([old = std::move(old)]() mutable { old = RunResult(); });
-    m_result = std::move(next);
+    showResultState();
 }
 
 QList<QWidget*> MainWindow::views() const
@@ -968,9 +986,8 @@ void MainWindow::showExperiment()
 
 void MainWindow::showNothingMeasured(const QString& headline, const QString& text)
 {
-    replaceResult(RunResult());
     m_shownRunId = 0;
-    redraw();
+    replaceResult(RunResult());
     m_startPage->setMessage(headline, text);
 }
 

@@ -111,10 +111,13 @@ private:
     void onResultChanged(const RunResult& result);
     void onProgress(int done, int total, double etaS, const QString& current);
     void onFinished(const RunResult& result);
+    // Every view on screen shows m_result (the hidden ones when next shown), and so does everything around them.
     void redraw();
+    // The table, warnings, status line, run title and page for m_result; the views are left as they are.
+    void showResultState();
     // The charts and the timeline, each fed the result shown.
     QList<QWidget*> views() const;
-    // Shows `next` instead of the result on screen, whose memory is freed off the UI thread.
+    // Shows `next` instead of the result on screen, in every view, whose memory is freed off the UI thread.
     void replaceResult(RunResult next);
     void updateView(QWidget* view);
     // A run was added or saved: the History page reads its list now if it is shown, else when it next is.
@@ -130,6 +133,7 @@ private:
     // No run on screen (the form holds an experiment not measured yet): the start page with this message.
     void showNothingMeasured(const QString& headline, const QString& text);
     void setRunning(bool running);
+    void setProgress(int done, int total);
     // The Run action on while the form can run and nothing runs; Ctrl+R otherwise explains why not.
     void updateRunEnabled();
     void exportDataInteractively();

@@ -3,12 +3,15 @@
 #include "clock.h"
 
 #include <QStringList>
+#include <QThreadPool>
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/resource.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace parlab {
@@ -94,6 +97,26 @@ QList<int> allowedCpus()
             cpus.append(cpu);
     }
     return cpus;
+}
+
+void lowerCurrentThreadPriority()
+{
+    constexpr int kBackgroundNice = 10;
+    // Per thread on Linux: PRIO_PROCESS with a thread id. Already there (a pool thread's next task), it stays.
+    setpriority(PRIO_PROCESS, id_t(gettid()), kBackgroundNice);
+}
+
+QThreadPool& backgroundPool()
+{
+    // Made on first use and never deleted: a pool destroyed with the program's statics would outlive the
+    // QCoreApplication its jobs may still post to.
+    static QThreadPool* const pool = [] {
+        auto* p = new QThreadPool;
+        p->setMaxThreadCount(1);
+        p->setObjectName(QStringLiteral("background"));
+        return p;
+    }();
+    return *pool;
 }
 
 Result<void> pinCurrentThread(int cpu)

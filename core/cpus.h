@@ -4,6 +4,8 @@
 
 #include <QList>
 #include <QString>
+#include <QThreadPool>
+#include <QtConcurrent/QtConcurrentRun>
 
 namespace parlab {
 
@@ -59,6 +61,23 @@ Result<void> pinCurrentThread(int cpu);
 Result<void> setThreadAffinity(qint64 tid, const QList<int>& cpus);
 // The CPUs thread `tid` (0: the calling thread) may run on; empty when that cannot be read (the thread is gone).
 QList<int> threadAffinity(qint64 tid);
+
+// Lowers the calling thread to nice 10 for good (an unprivileged thread cannot take it back): for the window's
+// background work (storing a run, working out a timeline), which then yields to the window and to the
+// measurement in flight instead of competing with them for the cores.
+void lowerCurrentThreadPriority();
+// The one thread of runInBackground().
+QThreadPool& backgroundPool();
+// Runs `job` on one thread at that priority, kept for the window's work in the background (freeing a run of
+// 100,000 tasks, working out a timeline): it yields to the window and to the measurement in flight (on two cores
+// a run keeps both busy), and a job done a moment late hurts neither. Jobs run one at a time, in order.
+template<typename Job> auto runInBackground(Job job)
+{
+    return QtConcurrent::run(&backgroundPool(), [job = std::move(job)]() mutable {
+        lowerCurrentThreadPriority();
+        return job();
+    });
+}
 
 // Pins one thread to one CPU until release() or the end of this object, then gives it back the CPUs it had:
 // a baseline measured on the fastest core (option baseline_core) leaves nothing pinned for what runs after it.

@@ -8,6 +8,7 @@
 
 #include <QObject>
 #include <QThread>
+#include <chrono>
 
 namespace parlab {
 
@@ -40,6 +41,10 @@ public:
     // loop; nullptr: this session's thread). The store must outlive the session's last write; it may be closed,
     // then the run goes to a recovery file (historyFailed). Call before start(); without it nothing is recorded.
     void setHistory(HistoryStore* store, QThread* storeThread = nullptr);
+    // How long after start() the run's thread starts, from this thread's event loop (0: once the loop runs). A
+    // window waits a couple of frames: the frame that shows the run starting (10-20 ms of layout and painting
+    // on a slow machine) then has a core the run's workers have not taken. Call before start().
+    void setStartDelay(std::chrono::milliseconds delay);
 
     // Starts the run off this thread and returns at once. Refused, with the reason and nothing started (no
     // thread, no history row), when the spec is invalid or this session has already run: the caller is
@@ -92,6 +97,7 @@ private:
     const BackendFactory m_factory;
     HistoryStore* m_store = nullptr;
     QThread* m_storeThread = nullptr;
+    std::chrono::milliseconds m_startDelay { 0 };
     State m_state = State::Idle;
     QThread m_thread;
     Runner* m_runner = nullptr; // lives in m_thread; deleted there as the thread ends (after the run)

@@ -93,6 +93,42 @@ Measurement handMade(bool withStates = false, const QString& backend = QStringLi
     return m;
 }
 
+// `tasks` tiny tasks of gil-threads on `workers` threads, each with its lock states: a live run's worth.
+Measurement manyTasks(int tasks, int workers)
+{
+    Measurement m;
+    m.backend = QStringLiteral("gil-threads");
+    m.workers = workers;
+    m.samplesS = { 1.0 };
+    m.spans.reserve(tasks);
+    m.states.reserve(qsizetype(2) * tasks);
+    QList<qint64> clock(workers, kClock);
+    for (int i = 0; i < tasks; ++i) {
+        const int worker = i % workers;
+        TaskSpan span;
+        span.input = 20 + i % 7;
+        span.index = i;
+        span.worker = worker;
+        span.pid = 1;
+        span.startNs = clock[worker];
+        span.endNs = span.startNs + 20'000 + qint64(i % 13) * 1'000;
+        clock[worker] = span.endNs + 500;
+        m.spans.append(span);
+        StateSpan waiting;
+        waiting.worker = worker;
+        waiting.state = LockState::Waiting;
+        waiting.startNs = span.startNs;
+        waiting.endNs = span.startNs + 5'000;
+        StateSpan running = waiting;
+        running.state = LockState::Running;
+        running.startNs = waiting.endNs;
+        running.endNs = span.endNs;
+        m.states.append(waiting);
+        m.states.append(running);
+    }
+    return m;
+}
+
 RunResult resultOf(const QList<Measurement>& measurements)
 {
     RunResult r;
@@ -178,6 +214,7 @@ private Q_SLOTS:
     void sharedScaleComparesBarAgainstBar();
     void realRunHasOneRowPerWorker();
     void hundredThousandSpansPaintFast();
+    void bigResultsArePreparedOffTheUiThread();
     void lockStripSaysHowItWasMade();
 };
 
@@ -1038,39 +1075,61 @@ void TestTimeline::realRunHasOneRowPerWorker()
     QCOMPARE(view->rowCount(), 1);
 }
 
+void TestTimeline::bigResultsArePreparedOffTheUiThread()
+{
+    TimelinePanel panel;
+    showAt(panel, QSize(1000, 420));
+    panel.setResult(resultOf({ handMade(true) })); // small: shown at once
+    QVERIFY(!panel.isPreparing());
+    QCOMPARE(panel.view()->measurement().spans.size(), 6);
+
+    // 100,000 tasks: worked out on another thread; until then the view keeps the picture it had.
+    const Measurement big = manyTasks(100'000, 4);
+    panel.setResult(resultOf({ big }));
+    QVERIFY(panel.isPreparing());
+    QCOMPARE(panel.view()->measurement().spans.size(), 6);
+    QCOMPARE(panel.currentLabel(), big.label()); // the chooser follows at once
+    QTRY_VERIFY_WITH_TIMEOUT(!panel.isPreparing(), 10'000);
+    QCOMPARE(panel.view()->measurement().spans.size(), 100'000);
+    QCOMPARE(panel.view()->rowCount(), 4);
+    QVERIFY2(panel.caption().startsWith(QStringLiteral("gil-threads x4: 100000 tasks on 4 workers")),
+        qPrintable(panel.caption()));
+    QVERIFY(panel.view()->sharedScale().has_value());
+    QVERIFY(panel.view()->title().contains(QStringLiteral("Timeline of gil-threads x4")));
+
+    // Results arriving while one is worked out are coalesced: the newest is what ends up shown.
+    Measurement next = manyTasks(60'000, 3);
+    panel.setResult(resultOf({ manyTasks(80'000, 2) }));
+    panel.setResult(resultOf({ next }));
+    panel.setResult(resultOf({ handMade(), next }));
+    QVERIFY(panel.isPreparing());
+    QTRY_VERIFY_WITH_TIMEOUT(!panel.isPreparing(), 10'000);
+    QCOMPARE(panel.currentLabel(), next.label()); // the most workers
+    QCOMPARE(panel.view()->measurement().spans.size(), 60'000);
+    QCOMPARE(panel.labels(), (QStringList { QStringLiteral("threads x2"), next.label() }));
+
+    // An export right after a new result draws that result, not the one before.
+    panel.setResult(resultOf({ big }));
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QCOMPARE(panel.exportTo(dir.filePath(QStringLiteral("big.png"))).error(), QString());
+    QVERIFY(!panel.isPreparing());
+    QCOMPARE(panel.view()->rowCount(), 4);
+    QCOMPARE(QImage(dir.filePath(QStringLiteral("big.png"))).size(), panel.view()->pictureSize() * 2);
+
+    // Back to a small result at once, even straight after a big one.
+    panel.setResult(resultOf({ big }));
+    panel.setResult(resultOf({ handMade(true) }));
+    panel.settle();
+    QVERIFY(!panel.isPreparing());
+    QCOMPARE(panel.view()->measurement().spans.size(), 6);
+}
+
 void TestTimeline::hundredThousandSpansPaintFast()
 {
     constexpr int kTasks = 100'000;
     constexpr int kWorkers = 4;
-    Measurement m;
-    m.backend = QStringLiteral("gil-threads");
-    m.workers = kWorkers;
-    m.spans.reserve(kTasks);
-    m.states.reserve(qsizetype(2) * kTasks);
-    QList<qint64> clock(kWorkers, kClock);
-    for (int i = 0; i < kTasks; ++i) {
-        const int worker = i % kWorkers;
-        TaskSpan span;
-        span.input = 20 + i % 7;
-        span.index = i;
-        span.worker = worker;
-        span.pid = 1;
-        span.startNs = clock[worker];
-        span.endNs = span.startNs + 20'000 + qint64(i % 13) * 1'000;
-        clock[worker] = span.endNs + 500;
-        m.spans.append(span);
-        StateSpan waiting;
-        waiting.worker = worker;
-        waiting.state = LockState::Waiting;
-        waiting.startNs = span.startNs;
-        waiting.endNs = span.startNs + 5'000;
-        StateSpan running = waiting;
-        running.state = LockState::Running;
-        running.startNs = waiting.endNs;
-        running.endNs = span.endNs;
-        m.states.append(waiting);
-        m.states.append(running);
-    }
+    const Measurement m = manyTasks(kTasks, kWorkers);
 
     TimelineView view;
     showAt(view, QSize(1200, 500));

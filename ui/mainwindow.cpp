@@ -8,6 +8,7 @@
 #include "charts/speedupchart.h"
 #include "charts/walltimechart.h"
 #include "charts/workerschart.h"
+#include "cpus.h"
 #include "environment.h"
 #include "experimentpanel.h"
 #include "experimentspec.h"
@@ -70,14 +71,15 @@
 #include <QVBoxLayout>
 #include <algorithm>
 #include <future>
-#include <sys/resource.h>
-#include <unistd.h>
 
 namespace parlab {
 
 namespace {
 const QKeySequence kRunKey(Qt::CTRL | Qt::Key_R);
 constexpr int kRedrawIntervalMs = 33; // at most ~30 redraws a second, however fast results stream
+// The run's thread starts this long after Run: two frames, in which the window shows the run starting on a core
+// the run's workers have not taken (on two busy cores that frame took half as long again).
+constexpr std::chrono::milliseconds kRunStartDelay { 33 };
 
 QString clockTime(double seconds)
 {
@@ -160,6 +162,9 @@ MainWindow::MainWindow(QWidget* parent)
     m_speedup = new SpeedupChart;
     m_wallTime = new WallTimeChart;
     m_efficiency = new EfficiencyChart;
+    m_speedup->setObjectName(QStringLiteral("speedupChart"));
+    m_wallTime->setObjectName(QStringLiteral("wallTimeChart"));
+    m_efficiency->setObjectName(QStringLiteral("efficiencyChart"));
     // No mnemonics on the tabs: the form's fields own the letters; View › Charts opens each with Alt+1..5.
     m_charts->addTab(m_speedup, tr("Speedup"));
     m_charts->addTab(m_wallTime, tr("Wall time"));
@@ -316,9 +321,8 @@ MainWindow::MainWindow(QWidget* parent)
     QMetaObject::invokeMethod(
         m_historyAnchor,
         [writer = m_writer.get(), historyPath] {
-            // Nice 10 for this thread alone: storing a large measurement (compressing its spans) then yields
-            // to the window and to the measurement in flight instead of competing with them for the cores.
-            setpriority(PRIO_PROCESS, id_t(gettid()), 10);
+            // Storing a large measurement (compressing its spans) yields to the window and the run.
+            lowerCurrentThreadPriority();
             // A failure is kept by the store: each run's recorder then warns that it was not saved, and why.
             (void)writer->open(historyPath);
         },
@@ -396,6 +400,7 @@ void MainWindow::createMenus(const QList<Preset>& presets)
     exportChart->setShortcut(QKeySequence(tr("Ctrl+Shift+S")));
     QAction* copyChart = file->addAction(tr("Cop&y chart"), this, [this] {
         if (m_charts->currentWidget() == m_timeline) {
+            m_timeline->settle(); // the picture of the result shown, not of the one before
             QImage image = m_timeline->view()->renderImage(2.0);
             image.setDevicePixelRatio(1.0);
             QApplication::clipboard()->setImage(image);
@@ -633,6 +638,7 @@ Result<void> MainWindow::run(const ExperimentSpec& spec)
 {
     auto session = std::make_unique<RunSession>();
     session->setHistory(m_writer.get(), &m_historyThread);
+    session->setStartDelay(kRunStartDelay);
     connect(session.get(), &RunSession::resultChanged, this, &MainWindow::onResultChanged);
     connect(session.get(), &RunSession::progress, this, &MainWindow::onProgress);
     connect(session.get(), &RunSession::finished, this, &MainWindow::onFinished);
@@ -843,15 +849,20 @@ void MainWindow::showResultState()
 
 void MainWindow::replaceResult(RunResult next)
 {
-    // Every view, shown or not, lets go of the result shown for the next one (once each: a chart's reset is a
-    // good part of the frame that shows a run starting), so that the copy kept here is the last: it then goes to
-    // a pool thread, where freeing a run of 100,000-task measurements (tens of milliseconds) does not stall the
-    // window.
+    // The timeline lets go of the result shown for the next one (the charts keep no copy), so that the copy kept
+    // here is the last: it then goes to a background thread, where freeing a run of 100,000-task measurements
+    // (tens of milliseconds) does not stall the window. The views on screen show the next result; while a run
+    // streams, a hidden chart catches up when shown (resetting one is a good part of the frame that shows a run
+    // starting).
     RunResult old = std::exchange(m_result, std::move(next));
     m_model->clear();
-    for (QWidget* view : views())
-        updateView(view);
-    QThreadPool::globalInstance()->start([old = std::move(old)]() mutable { old = RunResult(); });
+    for (QWidget* view : views()) {
+        if (view->isVisible() || view == m_timeline || !m_running)
+            updateView(view);
+        else
+            m_staleViews.insert(view);
+    }
+    runInBackground([old = std::move(old)]() mutable { old = RunResult(); });
     showResultState();
 }
 

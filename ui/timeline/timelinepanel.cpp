@@ -3,6 +3,7 @@
 #include "atomicfile.h"
 #include "backends/backendregistry.h"
 #include "charts/chartstyle.h"
+#include "cpus.h"
 #include "export/formatting.h"
 #include "export/texttable.h"
 #include "measurement.h"
@@ -29,6 +30,18 @@
 #include <limits>
 
 namespace parlab {
+
+struct TimelinePanel::Prepared {
+    QHash<QString, ScaleShare> shares;
+    std::optional<TimeRange> sharedExtent; // under the shared scale, the extent that holds every measurement
+    QStringList sharedLabels;
+    bool changed = false; // a measurement other than the view's, or another repeat of it: what follows is new
+    QString key;
+    std::optional<TimelineModel> model; // none: nothing to show
+    QString title;
+    QString kernel;
+    QString caption;
+};
 
 TimelinePanel::TimelinePanel(QWidget* parent)
     : QWidget(parent)
@@ -76,7 +89,7 @@ TimelinePanel::TimelinePanel(QWidget* parent)
         m_chosen = m_chooser->itemText(index);
         showCurrent();
     });
-    connect(m_sameScale, &QCheckBox::toggled, this, [this] { updateSharedScale(); });
+    connect(m_sameScale, &QCheckBox::toggled, this, [this] { showCurrent(); });
     connect(m_exportPng, &QPushButton::clicked, this, [this] { exportWithDialog(QStringLiteral("png")); });
     connect(m_exportSvg, &QPushButton::clicked, this, [this] { exportWithDialog(QStringLiteral("svg")); });
 
@@ -90,16 +103,12 @@ void TimelinePanel::setResult(const RunResult& result)
 {
     m_result = result;
     updateChooser();
-    updateSharedScale();
     showCurrent();
 }
 
 void TimelinePanel::clear()
 {
-    m_result = RunResult {};
-    updateChooser();
-    updateSharedScale();
-    showCurrent();
+    setResult(RunResult {});
 }
 
 bool TimelinePanel::sharesTimeScale() const
@@ -112,33 +121,24 @@ void TimelinePanel::setSharesTimeScale(bool shared)
     m_sameScale->setChecked(shared);
 }
 
-void TimelinePanel::updateSharedScale()
+bool TimelinePanel::isPreparing() const
 {
-    if (!m_sameScale->isChecked()) {
-        m_view->setSharedScale(std::nullopt);
-        return;
+    return m_preparing || m_behind;
+}
+
+void TimelinePanel::settle()
+{
+    if (m_preparing) {
+        QFutureWatcher<Prepared>* watcher = std::exchange(m_preparing, nullptr);
+        watcher->disconnect(this);
+        Prepared prepared = watcher->future().takeResult();
+        watcher->deleteLater();
+        apply(std::move(prepared));
     }
-    // Every measurement's extent relative to its first task: a scale that holds the longest. A pass over the
-    // spans, cheap next to drawing them, and done only when a result arrives.
-    TimeRange shared;
-    QStringList labels;
-    bool any = false;
-    QHash<QString, ScaleShare> shares;
-    for (const Measurement& m : std::as_const(m_result.measurements)) {
-        ScaleShare share = m_scaleShares.value(m.label());
-        if (share.spans.constData() != m.spans.constData() || share.spans.size() != m.spans.size()
-            || share.states.constData() != m.states.constData() || share.states.size() != m.states.size())
-            share = { m.spans, m.states, TimelineModel::relativeExtentOf(m), TimelineModel::rowLabelsOf(m) };
-        shares.insert(m.label(), share);
-        if (share.extent.isEmpty())
-            continue;
-        shared.startNs = any ? std::min(shared.startNs, share.extent.startNs) : share.extent.startNs;
-        shared.endNs = any ? std::max(shared.endNs, share.extent.endNs) : share.extent.endNs;
-        labels += share.labels;
-        any = true;
+    if (m_behind) {
+        m_behind = false;
+        apply(prepare(m_result, currentLabel(), m_shownKey, m_scaleShares, m_sameScale->isChecked()));
     }
-    m_scaleShares = shares;
-    m_view->setSharedScale(any ? std::optional<TimeRange>(shared) : std::nullopt, labels);
 }
 
 bool TimelinePanel::showMeasurement(const QString& label)
@@ -202,51 +202,46 @@ void TimelinePanel::updateChooser()
     m_chooser->setEnabled(!wanted.isEmpty());
 }
 
-void TimelinePanel::showCurrent()
+namespace {
+
+// Redraws during a run repeat the same result many times over: handing the view the same repeat of the same
+// measurement again would index up to 100,000 spans (~50 ms) for nothing. (The lists are shared, not copied,
+// between results of the same repeat; the view keeps its copy, so the addresses of the lists it shows cannot be
+// reused for new ones: another run's tasks make another key.)
+QString keyOf(const Measurement* shown)
 {
-    const QString label = currentLabel();
-    const Measurement* shown = nullptr;
-    for (const Measurement& m : m_result.measurements) {
-        if (m.label() == label) {
-            shown = &m;
-            break;
-        }
-    }
-    // Redraws during a run repeat the same result many times over: handing the view the same repeat of the
-    // same measurement again would re-index up to 100,000 spans (~50 ms) for nothing.
-    // (The lists are shared, not copied, between results of the same repeat; the view keeps its copy, so the
-    // addresses of the lists it shows cannot be reused for new ones: another run's tasks make another key.)
-    const QString key = shown ? QStringLiteral("%1|%2|%3|%4|%5")
-                                    .arg(label)
-                                    .arg(shown->samplesS.size() + shown->failedRuns)
-                                    .arg(quintptr(shown->spans.constData()))
-                                    .arg(quintptr(shown->states.constData()))
-                                    .arg(shown->switches.size())
-                              : QString();
-    if (!key.isEmpty() && key == m_shownKey)
-        return;
-    m_shownKey = key;
-    if (shown) {
-        m_view->setTitle(ChartStyle::title(tr("Timeline of %1").arg(label), m_result));
-        m_view->setKernel(m_result.spec.kernel);
-        m_view->setMeasurement(*shown);
-    } else {
-        m_view->setTitle({});
-        m_view->clear();
-    }
-    m_exportPng->setEnabled(!m_view->isEmpty());
-    m_exportSvg->setEnabled(!m_view->isEmpty());
-    updateCaption();
+    return shown ? QStringLiteral("%1|%2|%3|%4|%5")
+                       .arg(shown->label())
+                       .arg(shown->samplesS.size() + shown->failedRuns)
+                       .arg(quintptr(shown->spans.constData()))
+                       .arg(quintptr(shown->states.constData()))
+                       .arg(shown->switches.size())
+                 : QString();
 }
 
-void TimelinePanel::updateCaption()
+const Measurement* measurementOf(const RunResult& result, const QString& label)
 {
-    const Measurement& m = m_view->measurement();
-    if (m_view->isEmpty()) {
-        m_caption->setText(m.backend.isEmpty() ? tr("No measurement yet.")
-                                               : tr("%1 has no tasks recorded in its latest repeat.").arg(m.label()));
-        return;
+    for (const Measurement& m : result.measurements) {
+        if (m.label() == label)
+            return &m;
     }
+    return nullptr;
+}
+
+// Whether a measurement's share of the shared scale is still the one kept for it (the same spans and states).
+template<typename Share> bool isCurrent(const Share& share, const Measurement& m)
+{
+    return share.spans.constData() == m.spans.constData() && share.spans.size() == m.spans.size()
+        && share.states.constData() == m.states.constData() && share.states.size() == m.states.size();
+}
+
+// What the caption says of a model: tasks, workers, span, busy share, lock switches and waiting.
+QString captionOf(const TimelineModel& model)
+{
+    const Measurement& m = model.measurement();
+    if (model.isEmpty())
+        return m.backend.isEmpty() ? TimelinePanel::tr("No measurement yet.")
+                                   : TimelinePanel::tr("%1 has no tasks recorded in its latest repeat.").arg(m.label());
     qint64 first = std::numeric_limits<qint64>::max();
     qint64 last = std::numeric_limits<qint64>::min();
     double busyNs = 0;
@@ -266,20 +261,20 @@ void TimelinePanel::updateCaption()
     QStringList parts;
     // Ranks on hosts where the backend says where its workers ran: "9 tasks on 3 ranks on 3 hosts (a, b, c)".
     const QString onHosts = Report::workersOnHosts(m.backend, recorded);
-    parts << tr("%1 on %2")
-                 .arg(tasks == 1 ? tr("1 task") : tr("%1 tasks").arg(tasks),
+    parts << TimelinePanel::tr("%1 on %2")
+                 .arg(tasks == 1 ? TimelinePanel::tr("1 task") : TimelinePanel::tr("%1 tasks").arg(tasks),
                      !onHosts.isEmpty()        ? onHosts
-                         : workers.size() == 1 ? tr("1 worker")
-                                               : tr("%1 workers").arg(workers.size()));
+                         : workers.size() == 1 ? TimelinePanel::tr("1 worker")
+                                               : TimelinePanel::tr("%1 workers").arg(workers.size()));
     if (tasks > 0) {
         const double spanNs = double(last - first);
-        parts << tr("span %1").arg(Format::duration(spanNs * 1e-9));
+        parts << TimelinePanel::tr("span %1").arg(Format::duration(spanNs * 1e-9));
         // Busy: the share of the workers' time (first task to last) spent in tasks.
         if (spanNs > 0)
-            parts << tr("busy %1").arg(Format::percent(busyNs / (spanNs * double(workers.size()))));
+            parts << TimelinePanel::tr("busy %1").arg(Format::percent(busyNs / (spanNs * double(workers.size()))));
     }
     if (!m.switches.isEmpty())
-        parts << tr("%1 lock switches").arg(m.switches.constLast());
+        parts << TimelinePanel::tr("%1 lock switches").arg(m.switches.constLast());
     if (!m.states.isEmpty()) {
         double waitingNs = 0;
         double allNs = 0;
@@ -291,11 +286,114 @@ void TimelinePanel::updateCaption()
         }
         const QString how = BackendRegistry::factsOf(m.backend).lockStrip;
         if (allNs > 0)
-            parts << tr("waiting for the lock %1 of the threads' time%2")
+            parts << TimelinePanel::tr("waiting for the lock %1 of the threads' time%2")
                          .arg(Format::percent(waitingNs / allNs),
                              how.isEmpty() ? QString() : QStringLiteral(", ") + how);
     }
-    m_caption->setText(tr("%1: %2").arg(m.label(), parts.join(QStringLiteral(" · "))));
+    return TimelinePanel::tr("%1: %2").arg(m.label(), parts.join(QStringLiteral(" · ")));
+}
+
+// Up to this many spans and states a picture is worked out at once (a few milliseconds); more go to a pool thread.
+constexpr qsizetype kInlineWork = 20'000;
+
+} // namespace
+
+qsizetype TimelinePanel::workOf(const RunResult& result, const QString& label, const QString& shownKey,
+    const QHash<QString, ScaleShare>& shares, bool sameScale)
+{
+    qsizetype work = 0;
+    for (const Measurement& m : result.measurements) {
+        const bool shown = m.label() == label && keyOf(&m) != shownKey;
+        const bool scaled = sameScale && !isCurrent(shares.value(m.label()), m);
+        work += (int(shown) + int(scaled)) * (m.spans.size() + m.states.size());
+    }
+    return work;
+}
+
+TimelinePanel::Prepared TimelinePanel::prepare(const RunResult& result, const QString& label, const QString& shownKey,
+    const QHash<QString, ScaleShare>& shares, bool sameScale)
+{
+    Prepared p;
+    // Every measurement's extent relative to its first task: a scale that holds the longest. A pass over the
+    // spans of each measurement whose spans changed.
+    if (sameScale) {
+        TimeRange extent;
+        bool any = false;
+        for (const Measurement& m : result.measurements) {
+            ScaleShare share = shares.value(m.label());
+            if (!isCurrent(share, m))
+                share = { m.spans, m.states, TimelineModel::relativeExtentOf(m), TimelineModel::rowLabelsOf(m) };
+            p.shares.insert(m.label(), share);
+            if (share.extent.isEmpty())
+                continue;
+            extent.startNs = any ? std::min(extent.startNs, share.extent.startNs) : share.extent.startNs;
+            extent.endNs = any ? std::max(extent.endNs, share.extent.endNs) : share.extent.endNs;
+            p.sharedLabels += share.labels;
+            any = true;
+        }
+        if (any)
+            p.sharedExtent = extent;
+    } else {
+        p.shares = shares;
+    }
+    const Measurement* shown = measurementOf(result, label);
+    p.key = keyOf(shown);
+    p.changed = p.key.isEmpty() || p.key != shownKey;
+    if (p.changed && shown) {
+        p.model.emplace(*shown);
+        p.title = ChartStyle::title(tr("Timeline of %1").arg(label), result);
+        p.kernel = result.spec.kernel;
+        p.caption = captionOf(*p.model);
+    } else if (p.changed) {
+        p.caption = captionOf(TimelineModel());
+    }
+    return p;
+}
+
+void TimelinePanel::showCurrent()
+{
+    if (m_preparing) {
+        m_behind = true; // the pass in flight shows something older; one more follows it, for the newest
+        return;
+    }
+    m_behind = false;
+    const QString label = currentLabel();
+    const bool sameScale = m_sameScale->isChecked();
+    if (workOf(m_result, label, m_shownKey, m_scaleShares, sameScale) <= kInlineWork) {
+        apply(prepare(m_result, label, m_shownKey, m_scaleShares, sameScale));
+        return;
+    }
+    m_preparing = new QFutureWatcher<Prepared>(this);
+    connect(m_preparing, &QFutureWatcherBase::finished, this, [this] {
+        QFutureWatcher<Prepared>* watcher = std::exchange(m_preparing, nullptr);
+        Prepared prepared = watcher->future().takeResult();
+        watcher->deleteLater();
+        apply(std::move(prepared));
+        if (m_behind)
+            showCurrent();
+    });
+    m_preparing->setFuture(runInBackground([result = m_result, label, key = m_shownKey, shares = m_scaleShares,
+                                               sameScale] { return prepare(result, label, key, shares, sameScale); }));
+}
+
+void TimelinePanel::apply(Prepared prepared)
+{
+    m_scaleShares = std::move(prepared.shares);
+    m_view->setSharedScale(m_sameScale->isChecked() ? prepared.sharedExtent : std::nullopt, prepared.sharedLabels);
+    if (!prepared.changed)
+        return;
+    m_shownKey = prepared.key;
+    if (prepared.model) {
+        m_view->setTitle(prepared.title);
+        m_view->setKernel(prepared.kernel);
+        m_view->setModel(std::move(*prepared.model));
+    } else {
+        m_view->setTitle({});
+        m_view->clear();
+    }
+    m_exportPng->setEnabled(!m_view->isEmpty());
+    m_exportSvg->setEnabled(!m_view->isEmpty());
+    m_caption->setText(prepared.caption);
 }
 
 QStringList TimelinePanel::fileFilters()
@@ -305,6 +403,7 @@ QStringList TimelinePanel::fileFilters()
 
 Result<void> TimelinePanel::exportTo(const QString& path)
 {
+    settle();
     const QString what = tr("Cannot save the timeline to %1").arg(QDir::toNativeSeparators(path));
     if (m_view->isEmpty())
         return fail(what + QStringLiteral(": ") + tr("there is no timeline to save yet (run an experiment first)"));
@@ -337,6 +436,7 @@ Result<void> TimelinePanel::exportTo(const QString& path)
 
 void TimelinePanel::exportWithDialog(const QString& suffix)
 {
+    settle();
     if (m_view->isEmpty()) {
         QMessageBox::information(
             this, tr("Export timeline"), tr("There is no timeline to export yet: run an experiment first."));

@@ -5,6 +5,7 @@
 #include "taskspan.h"
 #include "timeline/timewindow.h"
 
+#include <QFutureWatcher>
 #include <QHash>
 #include <QString>
 #include <QStringList>
@@ -27,6 +28,11 @@ class TimelineView;
 // "Same time scale" (on by default) gives every measurement of the run one scale and one zoom, so switching
 // from threads to gil-threads compares them bar against bar: a run that took twice as long draws twice as wide.
 // Off, each measurement fills the width.
+//
+// What a result takes to draw (each measurement's extent and row labels for the shared scale, the shown one's
+// TimelineModel and caption) is worked out here when it is small, and on a pool thread when it is big (a live
+// run of 100,000 tasks: tens of milliseconds a repeat), the view showing the picture before until then; results
+// that arrive meanwhile are coalesced into one more pass, for the newest.
 class TimelinePanel final : public QWidget {
     Q_OBJECT
 public:
@@ -43,6 +49,10 @@ public:
     QString caption() const;
     TimelineView* view() const { return m_view; }
     bool sharesTimeScale() const;
+    // Whether the picture of the latest result or choice is still being worked out off the UI thread.
+    bool isPreparing() const;
+    // Waits for that and shows it (an export, a copy, a test: they draw what the panel was last given).
+    void settle();
     void setSharesTimeScale(bool shared);
 
     // Writes the timeline in the format named by the suffix (.png at twice the pixels, .svg); on failure a
@@ -61,9 +71,10 @@ private:
     // workers, ties going to the one measured last.
     QString defaultLabel() const;
     void updateChooser();
+    struct Prepared;
+    // Shows the result and the choice: worked out here when that is quick, else on a pool thread.
     void showCurrent();
-    void updateCaption();
-    void updateSharedScale();
+    void apply(Prepared prepared);
 
     // What one measurement adds to a shared scale, kept while its spans are the same (a live run hands the
     // panel the same lists many times a second). The lists are held, not just their addresses, so that an
@@ -75,8 +86,17 @@ private:
         QStringList labels;
     };
 
+    // Everything a picture needs, from a result and the choice, without the panel: what runs off the UI thread.
+    static Prepared prepare(const RunResult& result, const QString& label, const QString& shownKey,
+        const QHash<QString, ScaleShare>& shares, bool sameScale);
+    // Roughly how many spans prepare() would go through: the measure of "quick".
+    static qsizetype workOf(const RunResult& result, const QString& label, const QString& shownKey,
+        const QHash<QString, ScaleShare>& shares, bool sameScale);
+
     RunResult m_result;
     QHash<QString, ScaleShare> m_scaleShares;
+    QFutureWatcher<Prepared>* m_preparing = nullptr; // the pass in flight on a pool thread
+    bool m_behind = false; // the result or the choice changed since that pass began
     QString m_chosen; // the user's choice, kept across results
     QString m_shownKey; // which repeat of which measurement the view holds
     QComboBox* m_chooser = nullptr;

@@ -90,12 +90,19 @@ void TimelineView::setMeasurement(const Measurement& measurement)
     // The same repeat again (a result refreshed for another measurement): nothing moved.
     if (sameLabel && m_model.refresh(measurement))
         return;
+    setModel(TimelineModel(measurement));
+}
+
+void TimelineView::setModel(TimelineModel model)
+{
+    const Measurement& shown = m_model.measurement();
+    const bool sameLabel = !shown.backend.isEmpty() && model.measurement().label() == shown.label();
     // A new repeat of the same measurement, or any measurement under a shared scale: the same window.
     const bool keepWindow = (sameLabel || m_sharedScale) && !isEmpty() && !isFitted();
     const double relativeStart = m_window.start() - double(originNs());
     const double span = m_window.span();
 
-    m_model = TimelineModel(measurement);
+    m_model = std::move(model);
     m_hoverSpan = -1;
     const QFontMetricsF metrics(ChartStyle::labelFont());
     m_labelWidth = 0;

@@ -133,6 +133,22 @@ Palette::Colour Palette::noticeText(Notice notice)
     return notice == Notice::Problem ? Colour { 0x58151c, 0xf5c2c7 } : Colour { 0x533f03, 0xffe69c };
 }
 
+Palette::Colour Palette::judgement(Judgement which)
+{
+    // Readable as text on white and on a dark window alike (contrast 4.5:1 or more either way).
+    switch (which) {
+    case Judgement::Good:
+        return { 0x2e7d32, 0x81c784 };
+    case Judgement::Bad:
+        return { 0xc62828, 0xef9a9a };
+    case Judgement::Unsure:
+        return { 0x9c5d00, 0xffcc80 };
+    case Judgement::UnderWay:
+        return { 0x1565c0, 0x64b5f6 };
+    }
+    return kReference;
+}
+
 Palette::Colour Palette::referenceColour()
 {
     return kReference;

@@ -86,6 +86,11 @@ enum class Notice { Caution, Problem };
 Colour noticeBackground(Notice notice);
 Colour noticeText(Notice notice);
 
+// The text colour of a judgement, the same wherever one is made: green good (a lesson's claim holds, a run got
+// faster, a run finished), red bad (the claim does not hold, slower, failed), amber unsure (inconclusive, mixed, a
+// run interrupted), blue under way (a run still running).
+enum class Judgement { Good, Bad, Unsure, UnderWay };
+Colour judgement(Judgement which);
 // "#1764bb" for CSS and SVG.
 QString hex(Rgb rgb);
 // The dash pattern of a style in units of the line's width (Qt's own patterns for Qt::DashLine and

@@ -3,6 +3,7 @@
 // and compare, JSON export and import (a bad file names the field), and a panel over an unusable history
 // that says why. Everything runs against a real HistoryStore in a temporary folder.
 
+#include "charts/chartstyle.h"
 #include "export/jsonexport.h"
 #include "history/comparison.h"
 #include "history/comparisonview.h"
@@ -10,6 +11,7 @@
 #include "history/historystore.h"
 #include "measurement.h"
 #include "models/historymodel.h"
+#include "palette.h"
 #include "runresult.h"
 #include "stats/analysis.h"
 #include "testsupport.h"
@@ -601,9 +603,26 @@ private Q_SLOTS:
         QVERIFY(markdown.contains(expected.summary));
         QVERIFY(!view->saveTable(m_dir->filePath(QStringLiteral("comparison.txt"))).error().isEmpty());
 
+        // Exported on paper whatever the window's palette (still the dark one here): the bars in their light
+        // shade, the chart's background white; the window keeps its dark shades.
         const QString pngPath = m_dir->filePath(QStringLiteral("comparison.png"));
-        QCOMPARE(view->saveChart(pngPath).error(), QString());
-        QVERIFY(!QImage(pngPath).isNull());
+        QColor exportedFaster;
+        QColor exportedBackground;
+        {
+            QMetaObject::Connection spy = connect(faster, &QBarSet::colorChanged, this, [&](const QColor& c) {
+                if (!exportedFaster.isValid())
+                    exportedFaster = c;
+            });
+            QCOMPARE(view->saveChart(pngPath).error(), QString());
+            disconnect(spy);
+        }
+        QCOMPARE(exportedFaster, light);
+        QCOMPARE(faster->color().lightness(),
+            ChartStyle::color(Palette::judgement(Palette::Judgement::Good), dark).lightness());
+        const QImage png(pngPath);
+        QVERIFY(!png.isNull());
+        exportedBackground = png.pixelColor(2, 2);
+        QCOMPARE(exportedBackground, QColor(QRgb(Palette::paper().background)));
         const QString svgPath = m_dir->filePath(QStringLiteral("comparison.svg"));
         QCOMPARE(view->saveChart(svgPath).error(), QString());
         QFile svg(svgPath);

@@ -394,6 +394,7 @@ private Q_SLOTS:
     void windowAndReportSplitTheTasksAlike();
     void windowAndReportColourTheLossPartsAlike();
     void windowAndReportColourWarningsAlike();
+    void judgementsReadOnEitherBackground();
 
 private:
     RunResult m_run;
@@ -738,6 +739,35 @@ void TestPalette::windowAndReportColourWarningsAlike()
              QStringLiteral("--bad-bg:") + Palette::hex(Palette::noticeBackground(Palette::Notice::Problem).dark),
              QStringLiteral("--bg:") + Palette::hex(Palette::paper().background) })
         QVERIFY2(html.contains(declared), qPrintable(declared));
+}
+
+void TestPalette::judgementsReadOnEitherBackground()
+{
+    // A lesson's verdict, a comparison's and a run's status are text in these colours: each readable (WCAG's
+    // 4.5:1 for text) on the light and on the dark window, and no two alike.
+    const auto luminance = [](const QColor& c) {
+        const auto channel = [](double v) { return v <= 0.03928 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4); };
+        return 0.2126 * channel(c.redF()) + 0.7152 * channel(c.greenF()) + 0.0722 * channel(c.blueF());
+    };
+    const auto contrast = [&](const QColor& a, const QColor& b) {
+        const double la = luminance(a);
+        const double lb = luminance(b);
+        return (std::max(la, lb) + 0.05) / (std::min(la, lb) + 0.05);
+    };
+    using J = Palette::Judgement;
+    for (const QPalette& palette : { lightPalette(), darkPalette() }) {
+        QList<QColor> seen;
+        for (const J j : { J::Good, J::Bad, J::Unsure, J::UnderWay }) {
+            const QColor colour = ChartStyle::color(Palette::judgement(j), palette);
+            const double ratio = contrast(colour, palette.color(QPalette::Window));
+            QVERIFY2(ratio >= 4.5,
+                qPrintable(QStringLiteral("%1 on %2: %3:1")
+                               .arg(colour.name(), palette.color(QPalette::Window).name())
+                               .arg(ratio, 0, 'f', 2)));
+            QVERIFY(!seen.contains(colour));
+            seen << colour;
+        }
+    }
 }
 
 void TestPalette::windowAndReportColourTheLossPartsAlike()

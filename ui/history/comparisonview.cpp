@@ -41,16 +41,15 @@ constexpr char kVerdictProperty[] = "parlabVerdict";
 // undecided, grey no change; lighter on a dark palette.
 QColor verdictColor(Verdict verdict, const QPalette& palette)
 {
-    const bool dark = ChartStyle::isDark(palette);
     switch (verdict) {
     case Verdict::Faster:
-        return dark ? QColor(0x66, 0xbb, 0x6a) : QColor(0x2e, 0x7d, 0x32);
+        return ChartStyle::color(Palette::judgement(Palette::Judgement::Good), palette);
     case Verdict::Slower:
-        return dark ? QColor(0xef, 0x53, 0x50) : QColor(0xc6, 0x28, 0x28);
+        return ChartStyle::color(Palette::judgement(Palette::Judgement::Bad), palette);
     case Verdict::Inconclusive:
     case Verdict::Mixed:
     case Verdict::NotComparable:
-        return dark ? QColor(0xff, 0xb7, 0x4d) : QColor(0xb2, 0x6a, 0x00);
+        return ChartStyle::color(Palette::judgement(Palette::Judgement::Unsure), palette);
     case Verdict::NoChange:
     case Verdict::Missing:
         break;
@@ -171,6 +170,8 @@ ComparisonView::ComparisonView(
     connect(m_chart, &QGraphicsWidget::geometryChanged, this, [this] { ChartStyle::placeLegend(m_chart); });
     connect(m_chart, &QChart::plotAreaChanged, this, [this] { ChartStyle::refitAxes(m_chart); });
     ChartExport::installContextMenu(m_chartView);
+    // The chart follows its own view's palette: an export puts the view alone on paper.
+    m_chartView->installEventFilter(this);
 
     auto* splitter = new QSplitter(Qt::Vertical);
     splitter->addWidget(m_table);
@@ -369,7 +370,22 @@ void ComparisonView::fillChart()
 
 void ComparisonView::restyle()
 {
+    restyleChart();
     const QPalette& pal = palette();
+    for (int r = 0; r < m_table->rowCount() && r < m_comparison.rows.size(); ++r) {
+        if (QTableWidgetItem* item = m_table->item(r, VerdictColumn))
+            item->setForeground(verdictColor(m_comparison.rows.at(r).verdict, pal));
+    }
+    QPalette summaryPalette = m_summary->palette();
+    summaryPalette.setColor(QPalette::WindowText,
+        m_comparison.overall == Verdict::NoChange ? pal.color(QPalette::WindowText)
+                                                  : verdictColor(m_comparison.overall, pal));
+    m_summary->setPalette(summaryPalette);
+}
+
+void ComparisonView::restyleChart()
+{
+    const QPalette& pal = m_chartView->palette();
     ChartStyle::applyPalette(m_chart, pal);
     const auto series = m_chart->series();
     for (QAbstractSeries* s : series) {
@@ -398,15 +414,13 @@ void ComparisonView::restyle()
             || marker->type() == QLegendMarker::LegendMarkerTypeArea)
             marker->setShape(QLegend::MarkerShapeRectangle);
     }
-    for (int r = 0; r < m_table->rowCount() && r < m_comparison.rows.size(); ++r) {
-        if (QTableWidgetItem* item = m_table->item(r, VerdictColumn))
-            item->setForeground(verdictColor(m_comparison.rows.at(r).verdict, pal));
-    }
-    QPalette summaryPalette = m_summary->palette();
-    summaryPalette.setColor(QPalette::WindowText,
-        m_comparison.overall == Verdict::NoChange ? pal.color(QPalette::WindowText)
-                                                  : verdictColor(m_comparison.overall, pal));
-    m_summary->setPalette(summaryPalette);
+}
+
+bool ComparisonView::eventFilter(QObject* watched, QEvent* event)
+{
+    if (watched == m_chartView && event->type() == QEvent::PaletteChange)
+        restyleChart();
+    return QDialog::eventFilter(watched, event);
 }
 
 void ComparisonView::changeEvent(QEvent* event)

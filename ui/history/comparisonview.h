@@ -59,12 +59,15 @@ public:
 
 protected:
     void changeEvent(QEvent* event) override;
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
     void recompute();
     void fillTable();
     void fillChart();
     void restyle();
+    // The chart's colours, for its view's palette (an export sets the paper's on the view alone).
+    void restyleChart();
     void exportTableInteractively();
     void saveChartInteractively();
     QStringList rowCells(const ComparisonRow& row) const;

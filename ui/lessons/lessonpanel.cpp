@@ -1,8 +1,10 @@
 #include "lessonpanel.h"
 
+#include "charts/chartstyle.h"
 #include "experimentspec.h"
 #include "lessons/lessonbook.h"
 #include "optiondescriptor.h"
+#include "palette.h"
 #include "runoptions.h"
 #include "runresult.h"
 #include "runsession.h"
@@ -144,17 +146,16 @@ QString pastTense(LessonVerdict::Outcome outcome)
     return {};
 }
 
-// Green, red and amber that stay readable on the current palette's background.
+// The judgement's colour (Palette::judgement), in the shade for the current palette's background.
 QColor colourFor(LessonVerdict::Outcome outcome, const QPalette& palette)
 {
-    const bool dark = palette.color(QPalette::Window).lightness() < 128;
     switch (outcome) {
     case LessonVerdict::Outcome::Holds:
-        return dark ? QColor(0x81, 0xc7, 0x84) : QColor(0x2e, 0x7d, 0x32);
+        return ChartStyle::color(Palette::judgement(Palette::Judgement::Good), palette);
     case LessonVerdict::Outcome::Contradicted:
-        return dark ? QColor(0xef, 0x9a, 0x9a) : QColor(0xc6, 0x28, 0x28);
+        return ChartStyle::color(Palette::judgement(Palette::Judgement::Bad), palette);
     case LessonVerdict::Outcome::Inconclusive:
-        return dark ? QColor(0xff, 0xcc, 0x80) : QColor(0xb2, 0x6a, 0x00);
+        return ChartStyle::color(Palette::judgement(Palette::Judgement::Unsure), palette);
     case LessonVerdict::Outcome::NotRun:
         break;
     }

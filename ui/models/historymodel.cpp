@@ -30,18 +30,17 @@ bool standsOut(RunStatus status)
 
 QColor statusColor(RunStatus status, const QPalette& palette)
 {
-    const bool dark = ChartStyle::isDark(palette);
     switch (status) {
     case RunStatus::Running:
-        return dark ? QColor(0x64, 0xb5, 0xf6) : QColor(0x15, 0x65, 0xc0);
+        return ChartStyle::color(Palette::judgement(Palette::Judgement::UnderWay), palette);
     case RunStatus::Finished:
-        return dark ? QColor(0x66, 0xbb, 0x6a) : QColor(0x2e, 0x7d, 0x32);
+        return ChartStyle::color(Palette::judgement(Palette::Judgement::Good), palette);
     case RunStatus::Cancelled:
         return ChartStyle::referenceColor(palette);
     case RunStatus::Failed:
-        return dark ? QColor(0xef, 0x53, 0x50) : QColor(0xc6, 0x28, 0x28);
+        return ChartStyle::color(Palette::judgement(Palette::Judgement::Bad), palette);
     case RunStatus::Interrupted:
-        return dark ? QColor(0xff, 0xa0, 0x40) : QColor(0xc4, 0x4e, 0x00);
+        return ChartStyle::color(Palette::judgement(Palette::Judgement::Unsure), palette);
     }
     return palette.color(QPalette::Text);
 }

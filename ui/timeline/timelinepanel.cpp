@@ -129,11 +129,8 @@ bool TimelinePanel::isPreparing() const
 void TimelinePanel::settle()
 {
     if (m_preparing) {
-        QFutureWatcher<Prepared>* watcher = std::exchange(m_preparing, nullptr);
-        watcher->disconnect(this);
-        Prepared prepared = watcher->future().takeResult();
-        watcher->deleteLater();
-        apply(std::move(prepared));
+        m_preparing->disconnect(this);
+        applyPrepared(); // waits for the result
     }
     if (m_behind) {
         m_behind = false;
@@ -365,15 +362,20 @@ void TimelinePanel::showCurrent()
     }
     m_preparing = new QFutureWatcher<Prepared>(this);
     connect(m_preparing, &QFutureWatcherBase::finished, this, [this] {
-        QFutureWatcher<Prepared>* watcher = std::exchange(m_preparing, nullptr);
-        Prepared prepared = watcher->future().takeResult();
-        watcher->deleteLater();
-        apply(std::move(prepared));
+        applyPrepared();
         if (m_behind)
             showCurrent();
     });
     m_preparing->setFuture(runInBackground([result = m_result, label, key = m_shownKey, shares = m_scaleShares,
                                                sameScale] { return prepare(result, label, key, shares, sameScale); }));
+}
+
+void TimelinePanel::applyPrepared()
+{
+    QFutureWatcher<Prepared>* watcher = std::exchange(m_preparing, nullptr);
+    Prepared prepared = watcher->future().takeResult();
+    watcher->deleteLater();
+    apply(std::move(prepared));
 }
 
 void TimelinePanel::apply(Prepared prepared)

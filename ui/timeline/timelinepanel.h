@@ -75,6 +75,8 @@ private:
     // Shows the result and the choice: worked out here when that is quick, else on a pool thread.
     void showCurrent();
     void apply(Prepared prepared);
+    // Takes the result of the pass in flight (waiting for it if need be) and applies it.
+    void applyPrepared();
 
     // What one measurement adds to a shared scale, kept while its spans are the same (a live run hands the
     // panel the same lists many times a second). The lists are held, not just their addresses, so that an

@@ -1,6 +1,7 @@
 // parlab: the GUI, or with a command word the same engine headless.
 
 #include "cli/cliutil.h"
+#include "cli/enginecommand.h"
 #include "cli/historycommand.h"
 #include "cli/listcommand.h"
 #include "cli/overheadcommand.h"
@@ -54,8 +55,11 @@ int dispatch(const QString& command, const QStringList& arguments)
         return overheadCommand(arguments);
     if (command == QStringLiteral("history"))
         return historyCommand(arguments);
+    // Internal, left out of the usage: ParLab starts these, with what they read on stdin.
     if (command == QStringLiteral("worker"))
         return workerCommand(arguments);
+    if (command == QStringLiteral("engine"))
+        return engineCommand(arguments);
     printErr(QStringLiteral("parlab: error: unknown command '%1'\n").arg(command));
     printErr(QString::fromUtf8(kUsage));
     return ExitUsage;

@@ -9,7 +9,7 @@ namespace parlab {
 // relative path finds a helper from build/bin, from /usr/bin and from any prefix an install was moved to,
 // and an installed ParLab never reaches back into its build folder.
 enum class Helper {
-    Worker, // `parlab` itself, started as `parlab worker` by the process backends
+    Worker, // `parlab` itself, started as `parlab worker` by the process backends, as `parlab engine` by a Runner
     MpiWorker, // parlab-mpi-worker, the mpi backend's rank program
     KernelLibrary, // libparlab_kernels.so, the C ABI the python-* backends load through ctypes
 };

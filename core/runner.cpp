@@ -3,6 +3,7 @@
 #include "backends/backend.h"
 #include "backends/backendregistry.h"
 #include "clock.h"
+#include "enginerun.h"
 #include "environment.h"
 #include "experimentspec.h"
 #include "kernels/kernel.h"
@@ -359,6 +360,20 @@ QList<QPair<QString, int>> Runner::plan(const ExperimentSpec& spec)
     return combinations;
 }
 
+bool Runner::runsInEngine(const ExperimentSpec& spec, Isolation isolation)
+{
+    switch (isolation) {
+    case Isolation::Engine:
+        return true;
+    case Isolation::InProcess:
+        return false;
+    case Isolation::ByKernel:
+        break;
+    }
+    const std::unique_ptr<Kernel> kernel = KernelRegistry::create(spec.kernel);
+    return kernel && kernel->isUsersCode();
+}
+
 int Runner::plannedRuns(const ExperimentSpec& spec)
 {
     return (spec.warmup + spec.repeats) * int(plan(spec).size());
@@ -369,7 +384,10 @@ void Runner::start(const ExperimentSpec& spec)
     Q_ASSERT(QThread::currentThread() == thread());
     // The switches are cleared after a run, not before: a cancel() made while this start() was still queued
     // is kept, and the run ends at once.
-    Run(*this, m_control, m_factory, spec).exec();
+    if (runsInEngine(spec, m_isolation))
+        EngineRun(*this, m_control, spec).exec();
+    else
+        Run(*this, m_control, m_factory, spec).exec();
     // The run's backends are gone; anything they started that still runs is a stray.
     ProcessGuard::endStrays();
     m_control.reset();

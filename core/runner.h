@@ -22,6 +22,11 @@ struct RunResult;
 // every measurement made before that.
 //
 // The backends come from a factory: the registry's, or one a test passes in to reach the failure paths.
+//
+// A run of a user's code goes to an engine process (`parlab engine`, EngineRun) that runs it with a Runner of its
+// own and streams every event back; this Runner emits them as its own, with a RunResult assembled and analysed
+// here as a run in this process would be. A crash of the user's code then ends the engine, not this process: the
+// run fails naming the backend, the input and the signal, and keeps what was measured before.
 class Runner final : public QObject {
     Q_OBJECT
 public:
@@ -34,6 +39,14 @@ public:
     // again; a cancel() that lands between two runs stops the next one, which is why RunSession gives each run
     // a Runner of its own rather than telling runs apart by number.
     void cancel();
+
+    // Where a run goes: by its kernel (the rule, runsInEngine), or always to an engine process (tests of the
+    // engine with built-in kernels), or always here (the engine process itself). Call before start().
+    enum class Isolation { ByKernel, Engine, InProcess };
+    void setIsolation(Isolation isolation) { m_isolation = isolation; }
+    // The one rule: a kernel that runs a user's code (Kernel::isUsersCode) runs in an engine process, so that its
+    // crash cannot take down the window or the history. A spec whose kernel is unknown runs here (and fails there).
+    static bool runsInEngine(const ExperimentSpec& spec, Isolation isolation = Isolation::ByKernel);
 
     // The sequential baseline is added when missing: speedups and checksums need it.
     static QList<QPair<QString, int>> plan(const ExperimentSpec& spec);
@@ -58,6 +71,7 @@ Q_SIGNALS:
 private:
     const BackendFactory m_factory;
     RunControl m_control;
+    Isolation m_isolation = Isolation::ByKernel;
 };
 
 } // namespace parlab

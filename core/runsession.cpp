@@ -53,6 +53,12 @@ void RunSession::setStartDelay(std::chrono::milliseconds delay)
     m_startDelay = delay;
 }
 
+void RunSession::setIsolation(Runner::Isolation isolation)
+{
+    Q_ASSERT(m_state == State::Idle);
+    m_isolation = isolation;
+}
+
 void RunSession::setHistory(HistoryStore* store, QThread* storeThread)
 {
     Q_ASSERT(m_state == State::Idle);
@@ -75,6 +81,7 @@ Result<void> RunSession::start(const ExperimentSpec& spec)
     m_result.spec = spec;
 
     m_runner = new Runner(m_factory);
+    m_runner->setIsolation(m_isolation);
     m_runner->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, m_runner, &QObject::deleteLater);
 

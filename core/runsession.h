@@ -4,6 +4,7 @@
 #include "experimentspec.h"
 #include "measurement.h"
 #include "result.h"
+#include "runner.h"
 #include "runresult.h"
 
 #include <QObject>
@@ -14,7 +15,6 @@ namespace parlab {
 
 class HistoryRecorder;
 class HistoryStore;
-class Runner;
 
 // One run from start to end, the same for the window and the CLI: a Runner of its own on a thread of its own,
 // progress, cancel, the results as they land, the final RunResult, and the run's record in the history
@@ -24,6 +24,10 @@ class Runner;
 // hears only its own Runner, and a session that is gone delivers nothing (Qt drops what was queued for it), so
 // whoever replaces a session can never receive the old run's results as the new one's, and no result carries
 // a run number.
+//
+// A run of a user's code goes to an engine process (Runner::runsInEngine): the same signals, the same result, and
+// the history recorded here as measurements stream in, so a crash of that code ends the engine, not the window, and
+// loses nothing measured before it.
 //
 // Lives in the thread that creates it (the window's, the CLI's main thread) and is used only there; its
 // signals are emitted there. The Runner's signals reach it queued.
@@ -45,6 +49,9 @@ public:
     // window waits a couple of frames: the frame that shows the run starting (10-20 ms of layout and painting
     // on a slow machine) then has a core the run's workers have not taken. Call before start().
     void setStartDelay(std::chrono::milliseconds delay);
+    // Where the run goes (Runner::Isolation): by default by its kernel, a user's code to an engine process. The
+    // engine process runs its own run here; tests send built-in kernels to an engine. Call before start().
+    void setIsolation(Runner::Isolation isolation);
 
     // Starts the run off this thread and returns at once. Refused, with the reason and nothing started (no
     // thread, no history row), when the spec is invalid or this session has already run: the caller is
@@ -98,6 +105,7 @@ private:
     HistoryStore* m_store = nullptr;
     QThread* m_storeThread = nullptr;
     std::chrono::milliseconds m_startDelay { 0 };
+    Runner::Isolation m_isolation = Runner::Isolation::ByKernel;
     State m_state = State::Idle;
     QThread m_thread;
     Runner* m_runner = nullptr; // lives in m_thread; deleted there as the thread ends (after the run)

@@ -7,6 +7,7 @@
 #include "backends/backend.h"
 #include "backends/backendregistry.h"
 #include "context.h"
+#include "experimentspec.h"
 #include "measurement.h"
 #include "procfs.h"
 #include "runoptions.h"
@@ -63,6 +64,20 @@ inline Outcome execute(parlab::Backend& backend, const parlab::Kernel& kernel, c
         meanwhile();
     runner.join();
     return outcome;
+}
+
+// A spec as the tests write them: what to run, where, how often.
+inline parlab::ExperimentSpec makeSpec(const QString& kernel, const QList<qint64>& inputs, const QStringList& backends,
+    const QList<int>& workers, int repeats, int warmup)
+{
+    parlab::ExperimentSpec s;
+    s.kernel = kernel;
+    s.inputs = inputs;
+    s.backends = backends;
+    s.workers = workers;
+    s.repeats = repeats;
+    s.warmup = warmup;
+    return s;
 }
 
 // Options as a file writes them ({"chunksize": 3}), read through the one codec, so the keys are checked too.

@@ -31,21 +31,9 @@
 #include <QTimer>
 
 using namespace parlab;
+using testsupport::makeSpec;
 
 namespace {
-ExperimentSpec makeSpec(const QString& kernel, const QList<qint64>& inputs, const QStringList& backends,
-    const QList<int>& workers, int repeats, int warmup)
-{
-    ExperimentSpec spec;
-    spec.kernel = kernel;
-    spec.inputs = inputs;
-    spec.backends = backends;
-    spec.workers = workers;
-    spec.repeats = repeats;
-    spec.warmup = warmup;
-    return spec;
-}
-
 QList<qint64> copies(qint64 input, int count)
 {
     return QList<qint64>(count, input);

@@ -20,6 +20,7 @@
 #include <memory>
 
 using namespace parlab;
+using testsupport::makeSpec;
 using testsupport::totalSamples;
 
 namespace {
@@ -147,19 +148,6 @@ public:
     QSignalSpy failed;
     QSignalSpy finished;
 };
-
-ExperimentSpec makeSpec(const QString& kernel, const QList<qint64>& inputs, const QStringList& backends,
-    const QList<int>& workers, int repeats, int warmup)
-{
-    ExperimentSpec s;
-    s.kernel = kernel;
-    s.inputs = inputs;
-    s.backends = backends;
-    s.workers = workers;
-    s.repeats = repeats;
-    s.warmup = warmup;
-    return s;
-}
 
 QString labelOf(const QPair<QString, int>& combination)
 {

@@ -21,22 +21,10 @@
 
 using namespace parlab;
 using testsupport::descendants;
+using testsupport::makeSpec;
 using testsupport::totalSamples;
 
 namespace {
-
-ExperimentSpec makeSpec(const QString& kernel, const QList<qint64>& inputs, const QStringList& backends,
-    const QList<int>& workers, int repeats, int warmup)
-{
-    ExperimentSpec s;
-    s.kernel = kernel;
-    s.inputs = inputs;
-    s.backends = backends;
-    s.workers = workers;
-    s.repeats = repeats;
-    s.warmup = warmup;
-    return s;
-}
 
 // Long enough that a run is surely still going when the test acts on it.
 ExperimentSpec longSpec(const QString& backend)

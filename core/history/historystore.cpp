@@ -274,6 +274,22 @@ double jsonNumber(const QJsonValue& value)
     return value.isDouble() ? value.toDouble() : kUnknown;
 }
 
+QJsonArray numbersJson(const QList<double>& values)
+{
+    QJsonArray array;
+    for (double v : values)
+        array.append(JsonExport::number(v));
+    return array;
+}
+
+QList<double> numbersFrom(const QJsonValue& value)
+{
+    QList<double> values;
+    for (const auto& v : value.toArray())
+        values.append(jsonNumber(v));
+    return values;
+}
+
 QString toJsonText(const QJsonObject& object)
 {
     return QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact));
@@ -308,10 +324,7 @@ QVariant taskCostsJson(const QList<double>& costs)
 {
     if (costs.isEmpty())
         return QVariant(QMetaType(QMetaType::QString));
-    QJsonArray array;
-    for (double c : costs)
-        array.append(JsonExport::number(c));
-    return toJsonText(array);
+    return toJsonText(numbersJson(costs));
 }
 
 QString joinInts(const QList<int>& values)
@@ -1764,66 +1777,64 @@ QString recoveryPrefix(const QString& path)
     return QFileInfo(path).fileName() + QStringLiteral(".unsaved-");
 }
 
-// What a run measured beyond the export's schema (per-sample CPU and launch times, lock switches, the latest
-// repeat's spans and lock states, the bounds' task costs), so a recovered run is the run, timeline included.
+// What a measurement measured beyond the export's schema (per-sample CPU and launch times, lock switches, where
+// each repeat's time went, failed repeats, the latest repeat's spans and lock states).
+QJsonObject rawMeasurement(const Measurement& m)
+{
+    QJsonArray switches;
+    for (qint64 s : m.switches)
+        switches.append(s);
+    QJsonArray accounts;
+    for (const RepeatAccount& a : m.accounts) {
+        QJsonObject account;
+        for (const auto& [c, member] : Samples::accounts)
+            account.insert(c.name, JsonExport::number(a.*member));
+        accounts.append(account);
+    }
+    return { { QStringLiteral("cpu_samples_s"), numbersJson(m.cpuS) }, { QStringLiteral("accounts"), accounts },
+        { QStringLiteral("launch_samples_s"), numbersJson(m.launchS) }, { QStringLiteral("switches"), switches },
+        { QStringLiteral("failed_runs"), m.failedRuns }, { QStringLiteral("last_error"), m.lastError },
+        { QStringLiteral("spans"), QString::fromLatin1(spansBlob(m.spans).toBase64()) },
+        { QStringLiteral("states"), QString::fromLatin1(statesBlob(m.states).toBase64()) } };
+}
+
+void applyRawMeasurement(Measurement& m, const QJsonObject& given)
+{
+    m.cpuS = numbersFrom(given.value(QStringLiteral("cpu_samples_s")));
+    m.launchS = numbersFrom(given.value(QStringLiteral("launch_samples_s")));
+    m.switches.clear();
+    for (const auto& v : given.value(QStringLiteral("switches")).toArray())
+        m.switches.append(v.toInteger());
+    m.accounts.clear();
+    for (const auto& v : given.value(QStringLiteral("accounts")).toArray()) {
+        RepeatAccount account;
+        for (const auto& [c, member] : Samples::accounts)
+            account.*member = jsonNumber(v.toObject().value(c.name));
+        m.accounts.append(account);
+    }
+    m.failedRuns = std::max(0, given.value(QStringLiteral("failed_runs")).toInt(m.failedRuns));
+    m.lastError = given.value(QStringLiteral("last_error")).toString(m.lastError);
+    m.spans = spansFrom(QByteArray::fromBase64(given.value(QStringLiteral("spans")).toString().toLatin1()));
+    m.states = statesFrom(QByteArray::fromBase64(given.value(QStringLiteral("states")).toString().toLatin1()));
+}
+
+// What a run measured beyond the export's schema: each measurement's raw data, the bounds' task costs; so a
+// recovered run is the run, timeline included.
 QJsonObject rawOf(const RunResult& result)
 {
-    const auto numbers = [](const QList<double>& values) {
-        QJsonArray array;
-        for (double v : values)
-            array.append(JsonExport::number(v));
-        return array;
-    };
     QJsonObject measurements;
-    for (const Measurement& m : result.measurements) {
-        QJsonArray switches;
-        for (qint64 s : m.switches)
-            switches.append(s);
-        QJsonArray accounts;
-        for (const RepeatAccount& a : m.accounts) {
-            QJsonObject account;
-            for (const auto& [c, member] : Samples::accounts)
-                account.insert(c.name, JsonExport::number(a.*member));
-            accounts.append(account);
-        }
-        measurements.insert(m.label(),
-            QJsonObject { { QStringLiteral("cpu_samples_s"), numbers(m.cpuS) },
-                { QStringLiteral("accounts"), accounts }, { QStringLiteral("launch_samples_s"), numbers(m.launchS) },
-                { QStringLiteral("switches"), switches },
-                { QStringLiteral("spans"), QString::fromLatin1(spansBlob(m.spans).toBase64()) },
-                { QStringLiteral("states"), QString::fromLatin1(statesBlob(m.states).toBase64()) } });
-    }
+    for (const Measurement& m : result.measurements)
+        measurements.insert(m.label(), rawMeasurement(m));
     return { { QStringLiteral("measurements"), measurements },
-        { QStringLiteral("task_costs_s"), numbers(result.bounds.taskCostsS) } };
+        { QStringLiteral("task_costs_s"), numbersJson(result.bounds.taskCostsS) } };
 }
 
 void applyRaw(RunResult& result, const QJsonObject& raw)
 {
-    const auto numbers = [](const QJsonValue& value) {
-        QList<double> values;
-        for (const auto& v : value.toArray())
-            values.append(jsonNumber(v));
-        return values;
-    };
     const QJsonObject measurements = raw.value(QStringLiteral("measurements")).toObject();
-    for (Measurement& m : result.measurements) {
-        const QJsonObject given = measurements.value(m.label()).toObject();
-        m.cpuS = numbers(given.value(QStringLiteral("cpu_samples_s")));
-        m.launchS = numbers(given.value(QStringLiteral("launch_samples_s")));
-        m.switches.clear();
-        for (const auto& v : given.value(QStringLiteral("switches")).toArray())
-            m.switches.append(v.toInteger());
-        m.accounts.clear();
-        for (const auto& v : given.value(QStringLiteral("accounts")).toArray()) {
-            RepeatAccount account;
-            for (const auto& [c, member] : Samples::accounts)
-                account.*member = jsonNumber(v.toObject().value(c.name));
-            m.accounts.append(account);
-        }
-        m.spans = spansFrom(QByteArray::fromBase64(given.value(QStringLiteral("spans")).toString().toLatin1()));
-        m.states = statesFrom(QByteArray::fromBase64(given.value(QStringLiteral("states")).toString().toLatin1()));
-    }
-    result.bounds.taskCostsS = numbers(raw.value(QStringLiteral("task_costs_s")));
+    for (Measurement& m : result.measurements)
+        applyRawMeasurement(m, measurements.value(m.label()).toObject());
+    result.bounds.taskCostsS = numbersFrom(raw.value(QStringLiteral("task_costs_s")));
 }
 
 QStringList recoveryFiles(const QString& path, const QString& suffix = QStringLiteral(".json"))
@@ -1837,6 +1848,40 @@ QStringList recoveryFiles(const QString& path, const QString& suffix = QStringLi
     return files;
 }
 } // namespace
+
+QJsonObject HistoryJson::environmentObject(const Environment& environment)
+{
+    return environmentJson(environment);
+}
+
+Result<Environment> HistoryJson::environmentFromObject(const QJsonObject& object)
+{
+    return JsonImport::environmentFromObject(object);
+}
+
+QJsonObject HistoryJson::measurementObject(const Measurement& measurement)
+{
+    QJsonObject object = JsonExport::measurementObject(measurement);
+    object.insert(QStringLiteral("raw"), rawMeasurement(measurement));
+    return object;
+}
+
+Result<Measurement> HistoryJson::measurementFromObject(const QJsonObject& object)
+{
+    Measurement raw;
+    applyRawMeasurement(raw, object.value(QStringLiteral("raw")).toObject());
+    return JsonImport::measurementFromObject(object, raw);
+}
+
+QJsonArray HistoryJson::numbers(const QList<double>& values)
+{
+    return numbersJson(values);
+}
+
+QList<double> HistoryJson::numbersFrom(const QJsonValue& value)
+{
+    return parlab::numbersFrom(value);
+}
 
 void HistoryStore::Private::importRecoveries()
 {

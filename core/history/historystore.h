@@ -13,6 +13,12 @@
 #include <QStringList>
 #include <optional>
 
+QT_BEGIN_NAMESPACE
+class QJsonArray;
+class QJsonObject;
+class QJsonValue;
+QT_END_NAMESPACE
+
 namespace parlab {
 
 // Where a stored run stands. A run is `Running` while the process that records it is alive; once that
@@ -21,6 +27,23 @@ namespace parlab {
 enum class RunStatus { Running, Finished, Cancelled, Failed, Interrupted };
 QString runStatusName(RunStatus status); // "running", "finished", "cancelled", "failed", "interrupted"
 std::optional<RunStatus> runStatusFromName(const QString& name);
+
+// The JSON shapes the history keeps a run's parts in beyond the export's schema (recovery files), for whatever
+// else carries a run as JSON: the engine process streams its run to the window in them, so a measurement arrives
+// whole, raw data and all, as a recovery file keeps it, and one codec reads both.
+namespace HistoryJson {
+// The export's environment plus the governor.
+QJsonObject environmentObject(const Environment& environment);
+Result<Environment> environmentFromObject(const QJsonObject& object);
+// A measurement's entry in the export's `results` (JsonExport::measurementObject) with, under "raw", what the
+// schema leaves out: per-repeat CPU and launch times, lock switches and accounts, failed repeats and the last
+// error, the latest repeat's spans and lock states.
+QJsonObject measurementObject(const Measurement& measurement);
+Result<Measurement> measurementFromObject(const QJsonObject& object);
+// Seconds as JSON numbers, an unknown one as null, and back.
+QJsonArray numbers(const QList<double>& values);
+QList<double> numbersFrom(const QJsonValue& value);
+} // namespace HistoryJson
 
 // One line of the history list: enough to pick a run without loading its samples.
 struct RunSummary {

@@ -38,6 +38,9 @@ public:
     // Whether cost() predicts run time at all: false where nobody knows what an input costs (a user's program),
     // so that an estimate says "unknown" instead of inventing a figure.
     virtual bool costIsKnown() const { return true; }
+    // Whether this kernel runs code a user brought (a Python function, a shared library): such code may crash the
+    // process it runs in, so a run of it goes to an engine process of its own (Runner::runsInEngine).
+    virtual bool isUsersCode() const { return false; }
     virtual quint64 run(qint64 input, Context& context) const = 0;
 
     // The settings this kernel reads, declared here so that a kernel with settings stays one file: each

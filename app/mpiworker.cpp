@@ -13,6 +13,7 @@
 #include "backends/backend.h"
 #include "clock.h"
 #include "context.h"
+#include "crashreport.h"
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
 #include "lifeline.h"
@@ -582,17 +583,19 @@ int main(int argc, char* argv[])
     if (provided < MPI_THREAD_FUNNELED)
         error = QStringLiteral("this MPI library offers no thread support (MPI_THREAD_FUNNELED)");
     auto kernel = KernelRegistry::create(option(args, QStringLiteral("--kernel")));
+    // Configured with or without options: a user's library is loaded here, in every rank.
+    Result<RunOptions> options = RunOptions();
+    if (const QString json = option(args, QStringLiteral("--options")); !json.isEmpty()) {
+        const QJsonDocument doc = QJsonDocument::fromJson(json.toUtf8());
+        options = doc.isObject() ? RunOptions::fromJson(doc.object(), QStringLiteral("--options"))
+                                 : Result<RunOptions>(fail(QStringLiteral("--options is not a JSON object")));
+    }
     if (!kernel) {
         error = QStringLiteral("unknown kernel '%1'").arg(option(args, QStringLiteral("--kernel")));
-    } else if (const QString json = option(args, QStringLiteral("--options")); !json.isEmpty()) {
-        const QJsonDocument doc = QJsonDocument::fromJson(json.toUtf8());
-        if (!doc.isObject()) {
-            error = QStringLiteral("--options is not a JSON object");
-        } else if (auto options = RunOptions::fromJson(doc.object(), QStringLiteral("--options")); !options) {
-            error = options.error();
-        } else if (const Result<void> configured = kernel->configure(*options); !configured) {
-            error = configured.error();
-        }
+    } else if (!options) {
+        error = options.error();
+    } else if (const Result<void> configured = kernel->configure(*options); !configured) {
+        error = configured.error();
     }
     bool timeoutOk = true;
     const double taskTimeoutS = args.contains(QStringLiteral("--task-timeout"))
@@ -625,6 +628,13 @@ int main(int argc, char* argv[])
             std::fprintf(stderr, "parlab-mpi-worker: rank %d on %s goes without a lifeline: %s\n", rank, host,
                 qPrintable(joined.error()));
     }
+
+    // A crash in the kernel (a user's library) says on stderr, which mpirun passes on, which input it ran.
+    installCrashReport(QStringLiteral("parlab-mpi-worker rank %1 on %2")
+                           .arg(rank)
+                           .arg(QString::fromLocal8Bit(host, hostLength))
+                           .toLocal8Bit()
+                           .constData());
 
     const std::vector<ClockOffset> clocks = measureClocks(rank, size);
     // Every rank's ready line, printed by rank 0 once all are up, with the clock offset rank 0 measured.

@@ -77,7 +77,7 @@ public:
     // background) and reaps those that became ours. Cheap when the group is empty.
     void endGroup();
 
-    // After exit: "exited with code 3" or "was killed by signal 9 (Killed)".
+    // After exit: "exited with code 3" or "was killed by signal 9 (SIGKILL: Killed)".
     QString exitDescription() const;
     bool exitedNormally() const { return m_exited && m_signal == 0; }
     int exitCode() const { return m_exitCode; }

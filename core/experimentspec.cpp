@@ -61,7 +61,7 @@ QString CountRange::outOfRange(const QString& value) const
 
 Result<void> checkKernelName(const QString& name)
 {
-    if (!KernelRegistry::names().contains(name))
+    if (!KernelRegistry::create(name))
         return fail(unknown(QStringLiteral("kernel"), name, KernelRegistry::names()));
     return {};
 }

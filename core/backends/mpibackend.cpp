@@ -3,6 +3,7 @@
 #include "childprocess.h"
 #include "clock.h"
 #include "context.h"
+#include "crashreport.h"
 #include "hostfile.h"
 #include "installlayout.h"
 #include "kernels/kernel.h"
@@ -27,6 +28,7 @@ namespace parlab {
 
 namespace {
 constexpr int kPollMs = 20;
+constexpr qint64 kCrashReportWaitNs = 200'000'000; // for a dead rank's last words, from mpirun
 constexpr int kExitWaitMs = 5000; // mpirun tears its ranks down before it exits
 constexpr int kClockProbes = 5; // round trips to rank 0 through mpirun; the shortest gives the offset
 constexpr qint64 kSilenceSlackNs = 5'000'000'000; // beyond the task timeout, a batch that says nothing is hung
@@ -305,8 +307,10 @@ void MpiBackend::pump(RunControl& control, const std::function<bool(const Worker
         if (m_lifelines)
             takeLifelines(m_lifelines->service(fds.data() + 3, fds.size() - 3));
         // A rank without a lifeline: mpirun's report of its death, before mpirun has ended the others.
-        if (const QString rank = deadRank(m_job->stderrTail(), m_ranks); !rank.isEmpty())
+        if (const QString rank = deadRank(m_job->stderrTail(), m_ranks); !rank.isEmpty()) {
+            awaitCrashReport();
             abandon(QStringLiteral("%1; mpirun (pid %2) ends the job").arg(rank).arg(m_job->pid()));
+        }
         const bool open = m_job->readStdout();
         QByteArray line;
         while (m_job->takeLine(line)) {
@@ -357,6 +361,7 @@ void MpiBackend::takeLifelines(const QList<lifeline::Listener::Event>& events)
                                                                     .arg(m_ranks[event.member].host)
                                                                     .arg(m_ranks[event.member].pid)
                                                               : QStringLiteral("rank %1").arg(event.member);
+            awaitCrashReport();
             abandon(QStringLiteral("%1 died (its connection to ParLab closed); mpirun (pid %2) ends the job")
                         .arg(who)
                         .arg(m_job->pid()));
@@ -364,10 +369,25 @@ void MpiBackend::takeLifelines(const QList<lifeline::Listener::Event>& events)
     }
 }
 
+void MpiBackend::awaitCrashReport()
+{
+    // A rank that died in the kernel (a user's library) says which task it ran on its stderr (crashreport.h), which
+    // mpirun passes on a moment after ParLab sees the rank gone.
+    const qint64 until = monotonicNs() + kCrashReportWaitNs;
+    while (m_job && !CrashReport::find(m_job->stderrTail()) && monotonicNs() < until) {
+        pollfd fd { m_job->stderrFd(), POLLIN, 0 };
+        ::poll(&fd, 1, kPollMs);
+        if (!m_job->readStderr())
+            break;
+    }
+}
+
 void MpiBackend::abandon(const QString& message)
 {
     // What the job said first (a task past its timeout, a rank that could not start) explains its end best.
-    const QString why = m_failure.isEmpty() ? message : m_failure;
+    QString why = m_failure.isEmpty() ? message : m_failure;
+    if (const std::optional<CrashReport> crash = m_job ? CrashReport::find(m_job->stderrTail()) : std::nullopt)
+        why += QStringLiteral("; its last words: %1").arg(crash->text);
     dropJob();
     throw BackendError(why);
 }

@@ -64,6 +64,10 @@ private:
     void pump(RunControl& control, const std::function<bool(const WorkerProtocol::Message&)>& take);
     // A rank's lifeline closed (it died, on whatever host) or rank 0 sent its fatal message on it: the job ends.
     void takeLifelines(const QList<lifeline::Listener::Event>& events);
+    // Waits a moment for a dead rank's crash report to come through mpirun, which abandon() then quotes.
+    void awaitCrashReport();
+    // Ends the job and throws `message` (the job's own first complaint instead, when it made one), with the crash
+    // report of a rank that died in the kernel.
     [[noreturn]] void abandon(const QString& message);
     // Ends the job at once (cancel, failure); endJob() lets it finish and exit.
     void dropJob();

@@ -263,7 +263,8 @@ void WorkerProcesses::run(const Kernel& kernel, const QList<qint64>& inputs, int
                     || child.exitCode() != 0) {
                     const QString what = slot.assigned.isEmpty()
                         ? QStringLiteral("while idle")
-                        : QStringLiteral("while running %1").arg(describeTask(slot.assigned.first()));
+                        : QStringLiteral("while running %1 of %2")
+                              .arg(describeTask(slot.assigned.first()), kernel.name());
                     failWith(
                         QStringLiteral("worker pid %1 %2 %3%4")
                             .arg(child.pid())

@@ -2,6 +2,7 @@
 
 #include "builtinkernels.h"
 #include "kernel.h"
+#include "library.h"
 
 #include <functional>
 #include <vector>
@@ -26,6 +27,15 @@ const std::vector<Factory>& factories()
     };
     return all;
 }
+
+// Kernels made from the user's code, by the prefix of their name.
+struct UserKernel {
+    QLatin1StringView prefix;
+    std::unique_ptr<Kernel> (*make)(const QString& name);
+};
+constexpr UserKernel kUserKernels[] = {
+    { LibraryKernel::kPrefix, makeLibraryKernel },
+};
 } // namespace
 
 QStringList KernelRegistry::names()
@@ -38,12 +48,22 @@ QStringList KernelRegistry::names()
 
 std::unique_ptr<Kernel> KernelRegistry::create(const QString& name)
 {
+    for (const UserKernel& user : kUserKernels) {
+        if (name.startsWith(user.prefix))
+            return user.make(name);
+    }
     for (const auto& factory : factories()) {
         auto kernel = factory();
         if (kernel->name() == name)
             return kernel;
     }
     return nullptr;
+}
+
+QString KernelRegistry::resolvedName(const QString& name)
+{
+    const auto kernel = create(name);
+    return kernel ? kernel->name() : name;
 }
 
 } // namespace parlab

@@ -2,6 +2,7 @@
 
 #include "clock.h"
 #include "context.h"
+#include "crashreport.h"
 #include "kernels/kernel.h"
 #include "processguard.h"
 #include "taskclock.h"
@@ -117,6 +118,9 @@ int runWorkerLoop(const Kernel& kernel, int worker)
     // the watcher finds them.
     ::prctl(PR_SET_CHILD_SUBREAPER, 1);
     std::thread(watchParent, parent, stopSignals).detach();
+
+    // A crash in the kernel (a user's library) says on stderr, which ParLab keeps, which input it ran.
+    installCrashReport("parlab worker");
 
     if (!writeAll(WorkerProtocol::ready(QCoreApplication::applicationPid(), QSysInfo::machineHostName())))
         return 1;

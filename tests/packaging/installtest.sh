@@ -50,6 +50,7 @@ libexec=$(find "$prefix" -path '*/libexec/parlab/parlab-mpi-worker' | head -n 1)
 kernels=$(find "$prefix" -path '*/lib*/parlab/libparlab_kernels.so' | head -n 1)
 for f in "$prefix/bin/parlab" "$libexec" "$kernels" "$prefix/share/applications/org.parlab.ParLab.desktop" \
   "$prefix/share/metainfo/org.parlab.ParLab.metainfo.xml" "$prefix/share/man/man1/parlab.1" \
+  "$prefix/include/parlab/kernel_abi.h" "$prefix/share/doc/parlab/examples/c/collatz.c" \
   "$prefix/share/icons/hicolor/scalable/apps/org.parlab.ParLab.svg" \
   "$prefix/share/icons/hicolor/48x48/apps/org.parlab.ParLab.png" \
   "$prefix/share/icons/hicolor/256x256/apps/org.parlab.ParLab.png"; do
@@ -80,22 +81,28 @@ fi
 run="$hide && cd / && export XDG_DATA_HOME='$scratch/data' && test ! -e '$build/CMakeCache.txt' &&
   '$prefix/bin/parlab' --version >'$scratch/version' &&
   '$prefix/bin/parlab' run --kernel fib --inputs 30x4 --backends processes,process-per-task,python-threads,mpi \
-    --python-native --workers 2 --repeat 1 --warmup 0 --format json >'$scratch/run.json'"
+    --python-native --workers 2 --repeat 1 --warmup 0 --format json >'$scratch/run.json' &&
+  cc -O2 -shared -fPIC -I'$prefix/include' '$prefix/share/doc/parlab/examples/c/collatz.c' -o '$scratch/libcollatz.so' &&
+  '$prefix/bin/parlab' run --kernel 'lib:$scratch/libcollatz.so:collatz' --inputs 20000x4 \
+    --backends threads,processes,mpi --workers 2 --repeat 1 --warmup 0 --format json >'$scratch/lib.json'"
 unshare "${unshare_args[@]}" bash -c "$run" 2>"$scratch/run.err" \
   || { cat "$scratch/run.err"; fail "the installed parlab failed with $source and $build hidden"; }
 version=$(cat "$scratch/version")
 [[ $version == "parlab "* ]] || fail "parlab --version printed '$version'"
-python3 - "$scratch/run.json" <<'PY'
+# ParLab's own kernel on every process backend, then the shipped C example built against the installed header.
+python3 - "$scratch/run.json" "$scratch/lib.json" <<'PY'
 import json, sys
-doc = json.load(open(sys.argv[1]))
-seen = {(r["backend"], r["workers"]) for r in doc["results"]}
-want = {("processes", 2), ("process-per-task", 2), ("python-threads", 2), ("mpi", 2)}
-missing = want - seen
-if missing:
-    sys.exit(f"FAIL: the installed run measured {sorted(seen)}, not {sorted(missing)}")
-bad = [r["backend"] for r in doc["results"] if r["checksum"] != doc["reference_checksum"]]
-if bad:
-    sys.exit(f"FAIL: checksums differ from the sequential reference for {bad}")
-print("installed run:", ", ".join(f"{r['backend']} x{r['workers']} {r['median_s'] * 1000:.1f} ms" for r in doc["results"]))
+for path, want in ((sys.argv[1], {("processes", 2), ("process-per-task", 2), ("python-threads", 2), ("mpi", 2)}),
+                   (sys.argv[2], {("threads", 2), ("processes", 2), ("mpi", 2)})):
+    doc = json.load(open(path))
+    seen = {(r["backend"], r["workers"]) for r in doc["results"]}
+    missing = want - seen
+    if missing:
+        sys.exit(f"FAIL: the installed run of {doc['spec']['kernel']} measured {sorted(seen)}, not {sorted(missing)}")
+    bad = [r["backend"] for r in doc["results"] if r["checksum"] != doc["reference_checksum"]]
+    if bad:
+        sys.exit(f"FAIL: {doc['spec']['kernel']}: checksums differ from the sequential reference for {bad}")
+    print(f"installed run of {doc['spec']['kernel']}:",
+          ", ".join(f"{r['backend']} x{r['workers']} {r['median_s'] * 1000:.1f} ms" for r in doc["results"]))
 PY
 echo "PASS: $mode"

@@ -1,0 +1,183 @@
+#include "crashreport.h"
+
+#include <QRegularExpression>
+#include <array>
+#include <atomic>
+#include <csignal>
+#include <cstring>
+#include <memory>
+#include <unistd.h>
+
+namespace parlab {
+
+namespace {
+// What the handler may touch: plain data, set before any signal can come.
+char g_who[128] = "parlab";
+
+struct TaskSlot {
+    const char* kernel = nullptr;
+    qint64 input = 0;
+};
+// Initial-exec TLS in the program itself: reading it in a signal handler allocates nothing.
+thread_local TaskSlot t_task;
+
+// One alternate signal stack per thread that runs user code, freed when the thread ends.
+class AltStack final {
+public:
+    AltStack()
+        : m_memory(new char[kSize])
+    {
+        stack_t stack {};
+        stack.ss_sp = m_memory.get();
+        stack.ss_size = kSize;
+        m_installed = ::sigaltstack(&stack, nullptr) == 0;
+    }
+    ~AltStack()
+    {
+        if (m_installed) {
+            stack_t off {};
+            off.ss_flags = SS_DISABLE;
+            ::sigaltstack(&off, nullptr);
+        }
+    }
+    AltStack(const AltStack&) = delete;
+    AltStack& operator=(const AltStack&) = delete;
+
+private:
+    static constexpr size_t kSize = 64 * 1024;
+    std::unique_ptr<char[]> m_memory;
+    bool m_installed = false;
+};
+
+struct FatalSignal {
+    int number;
+    const char* name;
+    const char* meaning;
+};
+constexpr std::array<FatalSignal, 5> kFatalSignals { {
+    { SIGSEGV, "SIGSEGV", "segmentation fault" },
+    { SIGBUS, "SIGBUS", "bus error" },
+    { SIGFPE, "SIGFPE", "arithmetic exception" },
+    { SIGILL, "SIGILL", "illegal instruction" },
+    { SIGABRT, "SIGABRT", "aborted" },
+} };
+
+// A line assembled in a fixed buffer: no allocation, no locale, no stdio.
+struct Line {
+    char text[512];
+    size_t size = 0;
+    void add(const char* s)
+    {
+        while (*s && size < sizeof text - 1)
+            text[size++] = *s++;
+    }
+    void add(qint64 value)
+    {
+        char digits[24];
+        int n = 0;
+        quint64 magnitude = value < 0 ? 0 - quint64(value) : quint64(value);
+        do {
+            digits[n++] = char('0' + magnitude % 10);
+            magnitude /= 10;
+        } while (magnitude != 0);
+        if (value < 0)
+            add("-");
+        while (n > 0 && size < sizeof text - 1)
+            text[size++] = digits[--n];
+    }
+};
+
+void onFatalSignal(int number)
+{
+    const FatalSignal* which = nullptr;
+    for (const FatalSignal& s : kFatalSignals) {
+        if (s.number == number)
+            which = &s;
+    }
+    Line line;
+    line.add(g_who);
+    line.add(": ");
+    line.add(which ? which->name : "a fatal signal");
+    line.add(" (");
+    line.add(which ? which->meaning : "?");
+    line.add(")");
+    if (t_task.kernel) {
+        line.add(" while running input ");
+        line.add(t_task.input);
+        line.add(" of ");
+        line.add(t_task.kernel);
+    } else {
+        line.add(" outside any task");
+    }
+    line.add("\n");
+    for (size_t written = 0; written < line.size;) {
+        const ssize_t n = ::write(STDERR_FILENO, line.text + written, line.size - written);
+        if (n <= 0)
+            break;
+        written += size_t(n);
+    }
+    // SA_RESETHAND put the default action back and the signal stays blocked until this returns: raised again here,
+    // it kills the process as soon as the handler is done (a fault would also recur on its own, an abort might not).
+    ::raise(number);
+}
+} // namespace
+
+void installCrashReport(const char* who)
+{
+    ::strncpy(g_who, who, sizeof g_who - 1);
+    static thread_local AltStack mainStack;
+    struct sigaction action { };
+    action.sa_handler = onFatalSignal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESETHAND | SA_ONSTACK;
+    for (const FatalSignal& s : kFatalSignals)
+        ::sigaction(s.number, &action, nullptr);
+}
+
+CurrentTask::CurrentTask(const char* kernel, qint64 input) noexcept
+    : m_previousKernel(t_task.kernel)
+    , m_previousInput(t_task.input)
+{
+    static thread_local AltStack stack;
+    t_task.input = input;
+    // The signal handler reads the slot on this thread: the kernel goes in last, once the input is there.
+    std::atomic_signal_fence(std::memory_order_release);
+    t_task.kernel = kernel;
+}
+
+CurrentTask::~CurrentTask()
+{
+    t_task.kernel = m_previousKernel;
+    std::atomic_signal_fence(std::memory_order_release);
+    t_task.input = m_previousInput;
+}
+
+std::optional<CrashReport> CrashReport::find(const QString& text)
+{
+    static const QRegularExpression line(
+        QStringLiteral(
+            R"(([^:\s][^:\n]*): (SIG[A-Z]+) \([^)]*\) (?:while running input (-?\d+) of (.+)|outside any task)$)"),
+        QRegularExpression::MultilineOption);
+    std::optional<CrashReport> last;
+    for (auto it = line.globalMatch(text); it.hasNext();) {
+        const QRegularExpressionMatch m = it.next();
+        CrashReport report;
+        report.who = m.captured(1);
+        report.signal = m.captured(2);
+        if (m.capturedLength(3) > 0)
+            report.input = m.captured(3).toLongLong();
+        report.kernel = m.captured(4);
+        report.text = m.captured(0);
+        last = report;
+    }
+    return last;
+}
+
+QString CrashReport::describe() const
+{
+    if (!input)
+        return QStringLiteral("%1 outside any task").arg(signal);
+    return QStringLiteral("%1 while running input %2 of %3").arg(signal).arg(*input).arg(kernel);
+}
+
+} // namespace parlab

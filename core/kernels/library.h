@@ -1,0 +1,53 @@
+#pragma once
+
+#include "kernel.h"
+
+#include <QByteArray>
+#include <memory>
+#include <parlab/kernel_abi.h>
+
+namespace parlab {
+
+// A user's function in a shared library, `--kernel lib:PATH:SYMBOL`, with the C ABI of <parlab/kernel_abi.h>:
+// `uint64_t SYMBOL(int64_t input)`, whose result is the task's checksum. configure() checks the file before
+// anything runs (it exists, is a shared library this machine can load, loads, has the function: each error names
+// the file) and loads it with dlopen; every process that runs tasks (a worker, an mpi rank) makes its own from the
+// name. Nothing about the function's cost is known. On the GIL model the call holds the lock, as a C extension that
+// does not release the GIL does; the lock is offered again when it returns.
+class LibraryKernel final : public Kernel {
+public:
+    static constexpr QLatin1StringView kPrefix { "lib:" };
+
+    // `name` is "lib:PATH:SYMBOL", the symbol after the last ':' (so the path may hold ':'); a relative path is
+    // taken from the working directory now, and name() says it absolute from then on, for every process.
+    explicit LibraryKernel(const QString& name);
+    ~LibraryKernel() override;
+
+    QString name() const override;
+    QString description() const override;
+    KernelKind kind() const override { return KernelKind::Mixed; }
+    QString inputMeaning() const override { return QStringLiteral("the int64_t your function takes"); }
+    InputRange range() const override;
+    double cost(qint64) const override { return 1.0; }
+    bool costIsKnown() const override { return false; }
+    Result<void> configure(const RunOptions& options) override;
+    quint64 run(qint64 input, Context& context) const override;
+
+    QString path() const { return m_path; }
+    QString symbol() const { return m_symbol; }
+
+private:
+    Result<void> load();
+    void unload();
+
+    QString m_given; // the name as given, for the message when it cannot be parsed
+    QString m_path; // absolute; empty when the name cannot be parsed
+    QString m_symbol;
+    QByteArray m_label; // name() in UTF-8, for the crash report
+    void* m_handle = nullptr;
+    parlab_kernel_fn m_function = nullptr;
+};
+
+std::unique_ptr<Kernel> makeLibraryKernel(const QString& name);
+
+} // namespace parlab

@@ -318,8 +318,9 @@ void TestLibraryKernel::aCrashInAWorkerNamesBackendInputAndSignal()
     QFETCH(qint64, crashing);
     QFETCH(QString, signal);
     const QString kernel = QStringLiteral("lib:%1:kernel").arg(userKernel(QStringLiteral("libcrashing_kernel.so")));
-    // The fixture spares the parlab that runs the sequential baseline in its own process (the shell's pid, which
-    // exec hands on), so that the crash comes in a worker, after the baseline's results.
+    // The fixture spares the parlab run (the shell's pid, which exec hands on) and the engine process it starts for
+    // a user's code, which runs the sequential baseline, so that the crash comes in a worker, after the baseline's
+    // results.
     const Run run = runParlab(
         { QStringLiteral("--kernel"), kernel, QStringLiteral("--inputs"), inputs, QStringLiteral("--backends"),
             QStringLiteral("sequential,") + backend, QStringLiteral("--workers"), QStringLiteral("2"),

@@ -30,6 +30,7 @@ public:
     InputRange range() const override;
     double cost(qint64) const override { return 1.0; }
     bool costIsKnown() const override { return false; }
+    bool isUsersCode() const override { return true; }
     Result<void> configure(const RunOptions& options) override;
     quint64 run(qint64 input, Context& context) const override;
 

@@ -93,6 +93,7 @@ private Q_SLOTS:
     void cancelEndsTheEngineAndAllItStarted();
     void killedEngineFailsAndKeepsWhatLanded();
     void engineEndsWhenItsParentGoes();
+    void sessionGoneEndsTheEngine();
     void usersCodeGoesToTheEngine();
 
 private:
@@ -308,6 +309,23 @@ void TestEngine::engineEndsWhenItsParentGoes()
     QVERIFY(engine.waitForFinished(3000));
     qInfo("the engine ended %lld ms after its stdin closed", timer.elapsed());
     QTRY_COMPARE_WITH_TIMEOUT(processesCarrying(mark), QList<qint64> {}, 2000);
+}
+
+void TestEngine::sessionGoneEndsTheEngine()
+{
+    // What a window closed mid-run does: its session goes, and with it the engine and its workers.
+    auto session = std::make_unique<RunSession>();
+    session->setIsolation(Runner::Isolation::Engine);
+    QVERIFY(
+        session->start(makeSpec(QStringLiteral("sleep"), { 400, 400 }, { QStringLiteral("processes") }, { 2 }, 100, 0))
+            .has_value());
+    QTRY_VERIFY_WITH_TIMEOUT(processesCarrying(ProcessGuard::ownerEntry()).size() >= 3, 15'000);
+    QElapsedTimer timer;
+    timer.start();
+    session.reset();
+    qInfo("session destroyed %lld ms into the run", timer.elapsed());
+    QVERIFY(timer.elapsed() < 2000 * testsupport::kSlowdown);
+    QTRY_COMPARE_WITH_TIMEOUT(processesCarrying(ProcessGuard::ownerEntry()), QList<qint64> {}, 1000);
 }
 
 void TestEngine::usersCodeGoesToTheEngine()

@@ -410,14 +410,21 @@ void ChildProcess::endGroup()
     }
 }
 
+QString ChildProcess::signalName(int signal)
+{
+    if (const char* abbreviation = sigabbrev_np(signal))
+        return QStringLiteral("SIG") + QString::fromLatin1(abbreviation);
+    return QStringLiteral("signal %1").arg(signal);
+}
+
 QString ChildProcess::exitDescription() const
 {
     if (!m_exited)
         return QStringLiteral("is still running");
     if (m_signal != 0)
-        return QStringLiteral("was killed by signal %1 (SIG%2: %3)")
+        return QStringLiteral("was killed by signal %1 (%2: %3)")
             .arg(m_signal)
-            .arg(QString::fromLatin1(sigabbrev_np(m_signal)), QString::fromLocal8Bit(strsignal(m_signal)));
+            .arg(signalName(m_signal), QString::fromLocal8Bit(strsignal(m_signal)));
     return QStringLiteral("exited with code %1").arg(m_exitCode);
 }
 

@@ -82,6 +82,8 @@ public:
     bool exitedNormally() const { return m_exited && m_signal == 0; }
     int exitCode() const { return m_exitCode; }
     int exitSignal() const { return m_signal; }
+    // "SIGSEGV": a signal as people look it up.
+    static QString signalName(int signal);
 
 private:
     void closeAll();

@@ -1,6 +1,7 @@
 #include "enginerun.h"
 
 #include "clock.h"
+#include "crashreport.h"
 #include "engineprotocol.h"
 #include "installlayout.h"
 #include "kernels/kernel.h"
@@ -15,14 +16,6 @@
 namespace parlab {
 
 namespace {
-// "SIGSEGV", or "signal 42" for one without a name.
-QString signalName(int signal)
-{
-    if (const char* abbreviation = sigabbrev_np(signal))
-        return QStringLiteral("SIG") + QString::fromLatin1(abbreviation);
-    return QStringLiteral("signal %1").arg(signal);
-}
-
 // How long, after the engine died, its last words on stderr (a crash report) may take to arrive.
 constexpr int kLastWordsMs = 200;
 } // namespace
@@ -188,21 +181,25 @@ QString EngineRun::deathMessage() const
     const QString measuring = m_started && combinations > 0
         ? m_result.measurements.at(m_done % combinations).label() + QStringLiteral(": ")
         : QString();
-    const QString while_ = m_started ? QStringLiteral("while running %1").arg(m_spec.kernel)
-                                     : QStringLiteral("while preparing to run %1").arg(m_spec.kernel);
+    // The task its crash report names, if it wrote one before it died.
+    const std::optional<CrashReport> report = CrashReport::find(m_engine.stderrTail());
+    QString task = m_started ? QStringLiteral("while running %1").arg(m_spec.kernel)
+                             : QStringLiteral("while preparing to run %1").arg(m_spec.kernel);
+    if (report && report->input)
+        task = QStringLiteral("while running input %1 of %2").arg(*report->input).arg(m_spec.kernel);
     const bool measured = std::any_of(m_result.measurements.cbegin(), m_result.measurements.cend(),
         [](const Measurement& m) { return !m.samplesS.isEmpty(); });
     const QString kept = measured ? QStringLiteral("; the results measured before are kept") : QString();
     if (m_engine.exitSignal() != 0) {
-        const QString signal = signalName(m_engine.exitSignal());
+        const QString signal = ChildProcess::signalName(m_engine.exitSignal());
         if (usersCode)
             return QStringLiteral("%1your code crashed the engine process (%2) %3%4")
-                .arg(measuring, signal, while_, kept);
-        return QStringLiteral("%1the engine process was killed by %2 %3%4").arg(measuring, signal, while_, kept);
+                .arg(measuring, signal, task, kept);
+        return QStringLiteral("%1the engine process was killed by %2 %3%4").arg(measuring, signal, task, kept);
     }
     const QString said = m_engine.stderrTail().section(QLatin1Char('\n'), -1);
     return QStringLiteral("%1the engine process %2 %3 without finishing the run%4%5")
-        .arg(measuring, m_engine.exitDescription(), while_,
+        .arg(measuring, m_engine.exitDescription(), task,
             said.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(said), kept);
 }
 

@@ -18,6 +18,7 @@
 #include <QFile>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -95,6 +96,7 @@ private Q_SLOTS:
     void engineEndsWhenItsParentGoes();
     void sessionGoneEndsTheEngine();
     void usersCodeGoesToTheEngine();
+    void crashingLibraryFailsTheRunNotParlab();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -335,6 +337,33 @@ void TestEngine::usersCodeGoesToTheEngine()
     QVERIFY(!Runner::runsInEngine(spec));
     QVERIFY(Runner::runsInEngine(spec, Runner::Isolation::Engine));
     QVERIFY(!Runner::runsInEngine(spec, Runner::Isolation::InProcess));
+    ExperimentSpec library = spec;
+    library.kernel = QStringLiteral("lib:" PARLAB_USER_KERNELS "/libcrashing_kernel.so:kernel");
+    QVERIFY(Runner::runsInEngine(library));
+    QVERIFY(!Runner::runsInEngine(library, Runner::Isolation::InProcess));
+}
+
+void TestEngine::crashingLibraryFailsTheRunNotParlab()
+{
+    // The fixture segfaults on input 13, except in its first 4 calls in a process: the engine's sequential baseline
+    // computes, then threads x2 crashes the engine.
+    const QString kernel = QStringLiteral("lib:" PARLAB_USER_KERNELS "/libcrashing_kernel.so:kernel");
+    qputenv("CRASHING_KERNEL_SPARE_CALLS", "4");
+    const auto unset = qScopeGuard([] { qunsetenv("CRASHING_KERNEL_SPARE_CALLS"); });
+    const testsupport::Result run = testsupport::runParlab(
+        { QStringLiteral("run"), QStringLiteral("--kernel"), kernel, QStringLiteral("--inputs"),
+            QStringLiteral("10..13"), QStringLiteral("--backends"), QStringLiteral("sequential,threads"),
+            QStringLiteral("--workers"), QStringLiteral("2"), QStringLiteral("--repeat"), QStringLiteral("1"),
+            QStringLiteral("--warmup"), QStringLiteral("0"), QStringLiteral("--no-history") });
+    qInfo("stderr: %s", qPrintable(run.err));
+    QCOMPARE(run.code, 1); // the run failed; parlab itself did not crash
+    const QString expected = QStringLiteral(
+        "parlab run: error: threads x2: your code crashed the engine process (SIGSEGV) while running input 13 of %1; "
+        "the results measured before are kept")
+                                 .arg(kernel);
+    QVERIFY2(run.err.contains(expected), qPrintable(run.err));
+    // The baseline measured before the crash is in the table.
+    QVERIFY2(run.out.contains(QStringLiteral("sequential")), qPrintable(run.out));
 }
 
 QTEST_GUILESS_MAIN(TestEngine)

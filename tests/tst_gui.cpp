@@ -126,6 +126,7 @@ private Q_SLOTS:
     void runIsSavedInHistory();
     void unsavedRunSaysWhereItWent();
     void lessonRunShowsItsVerdict();
+    void crashingLibraryLeavesTheWindowAndHistory();
 };
 
 void TestGui::initTestCase()
@@ -771,6 +772,66 @@ void TestGui::lessonRunShowsItsVerdict()
     QCOMPARE(lessons->verdict(QStringLiteral("io-threads")).outcome, verdict.outcome);
     QCOMPARE(lessons->verdictLabel()->text(), lessons->verdict(QStringLiteral("io-threads")).text);
     QCOMPARE(window.timelinePanel()->currentLabel(), lesson->timeline);
+}
+
+void TestGui::crashingLibraryLeavesTheWindowAndHistory()
+{
+    MainWindow window;
+    window.show();
+    HistoryStore* store = window.historyStore();
+    QVERIFY(store->isOpen());
+    QSignalSpy ended(&window, &MainWindow::runEnded);
+    // An earlier run, in the history.
+    fill(window, QStringLiteral("noop"), QStringLiteral("1..20"), { QStringLiteral("sequential") }, QStringLiteral("1"),
+        1, 0);
+    window.runAction()->trigger();
+    QVERIFY(ended.wait(60'000));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        !store->runs().value_or({}).isEmpty() && store->runs().value_or({}).constFirst().status == RunStatus::Finished,
+        10'000);
+    const qint64 earlier = store->runs().value_or({}).constFirst().id;
+
+    // A user's library that segfaults on input 13, past its first 4 calls in a process: the sequential baseline
+    // computes, then threads x2 crashes in the same process. Added to the kernel list as the kernel picker adds a
+    // user's choice; without the engine it would crash this test.
+    const QString kernel = QStringLiteral("lib:" PARLAB_USER_KERNELS "/libcrashing_kernel.so:kernel");
+    qputenv("CRASHING_KERNEL_SPARE_CALLS", "4");
+    const auto unset = qScopeGuard([] { qunsetenv("CRASHING_KERNEL_SPARE_CALLS"); });
+    form(window).kernel->addItem(QStringLiteral("crashing_kernel"), kernel);
+    fill(window, kernel, QStringLiteral("10..13"), { QStringLiteral("sequential"), QStringLiteral("threads") },
+        QStringLiteral("2"), 1, 0);
+    QCOMPARE(window.experimentPanel()->spec().kernel, kernel);
+    QVERIFY2(window.runAction()->isEnabled(), qPrintable(window.experimentPanel()->error()));
+    window.runAction()->trigger();
+    QVERIFY(ended.wait(60'000));
+
+    // The window is still here, and says what happened, where a failed run says it.
+    QVERIFY(window.isVisible());
+    const QString error = window.result().error;
+    qInfo("%s", qPrintable(error));
+    for (const QString& part : { QStringLiteral("threads x2"), QStringLiteral("SIGSEGV"), QStringLiteral("input 13") })
+        QVERIFY2(error.contains(part), qPrintable(error));
+    const QString status = window.findChild<QLabel*>(QStringLiteral("status"))->text();
+    QCOMPARE(status, QStringLiteral("Failed: %1").arg(error));
+    QVERIFY(
+        window.findChild<WarningsBar*>(QStringLiteral("warnings"))->warnings().join(QLatin1Char('\n')).contains(error));
+    // The baseline measured before the crash is on screen.
+    QVERIFY(window.result().find(QStringLiteral("sequential"), 1));
+    QCOMPARE(window.result().find(QStringLiteral("sequential"), 1)->samplesS.size(), 1);
+    QVERIFY(window.runAction()->isEnabled()); // and the next run can start
+
+    // The history: the earlier run, and this one, failed, with what it measured before the crash.
+    QTRY_VERIFY_WITH_TIMEOUT(store->runs().value_or({}).constFirst().status == RunStatus::Failed, 10'000);
+    const QList<RunSummary> runs = store->runs().value_or({});
+    QCOMPARE(runs.constFirst().kernel, kernel);
+    QCOMPARE(runs.constFirst().error, error);
+    QVERIFY(std::any_of(runs.cbegin(), runs.cend(), [earlier](const RunSummary& r) { return r.id == earlier; }));
+    const Result<RunResult> crashed = store->load(runs.constFirst().id);
+    QVERIFY2(crashed.has_value(), qPrintable(crashed.error()));
+    QVERIFY(crashed->find(QStringLiteral("sequential"), 1));
+    QCOMPARE(crashed->find(QStringLiteral("sequential"), 1)->samplesS,
+        window.result().find(QStringLiteral("sequential"), 1)->samplesS);
+    QVERIFY(store->load(earlier).has_value());
 }
 
 QTEST_MAIN(TestGui)

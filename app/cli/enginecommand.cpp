@@ -1,14 +1,16 @@
 #include "enginecommand.h"
 
 #include "cliutil.h"
+#include "crashreport.h"
 #include "engineprotocol.h"
+#include "measurement.h"
 #include "processguard.h"
 #include "runner.h"
 #include "runresult.h"
-#include "runsession.h"
 
 #include <QCoreApplication>
 #include <QSocketNotifier>
+#include <QThread>
 #include <cerrno>
 #include <csignal>
 #include <fcntl.h>
@@ -66,13 +68,16 @@ int engineCommand(const QStringList& arguments)
     }
     // A write to a parent that is gone fails with EPIPE, and the engine ends its run's processes before it goes.
     ::signal(SIGPIPE, SIG_IGN);
+    // A user's code that crashes here ends the engine with a line on stderr naming the input it ran, which the
+    // parent quotes (EngineRun).
+    installCrashReport("parlab engine");
 
     const QByteArray specLine = readSpecLine();
     if (specLine.isEmpty())
         orphaned();
-    RunResult refused;
     const Result<ExperimentSpec> spec = EngineProtocol::readSpec(specLine);
     if (!spec) {
+        RunResult refused;
         refused.error = QStringLiteral("the engine process could not read its spec: %1").arg(spec.error());
         send(stream, EngineProtocol::failed(refused.error) + EngineProtocol::finished(refused));
         return ExitUsage;
@@ -90,38 +95,56 @@ int engineCommand(const QStringList& arguments)
             orphaned();
     });
 
-    RunSession session;
-    session.setIsolation(Runner::Isolation::InProcess); // this is the engine: the run is here
-    QString landed; // the measurement whose repeat landed, sent with the result that follows it at once
-    QObject::connect(&session, &RunSession::started, &session,
-        [stream](int planned) { send(stream, EngineProtocol::started(planned)); });
+    // The runner's signals are written from its own thread as they are emitted, before its next step: a crash of
+    // the user's code a moment later cannot take with it what landed before (a queued hop to this thread could).
+    QThread thread;
+    thread.setObjectName(QStringLiteral("runner"));
+    auto* runner = new Runner;
+    runner->setIsolation(Runner::Isolation::InProcess); // this is the engine: the run is here
+    runner->moveToThread(&thread);
+    const auto direct = Qt::DirectConnection;
     QObject::connect(
-        &session, &RunSession::progress, &session, [stream](int done, int total, double eta, const QString& current) {
+        runner, &Runner::started, runner, [stream](int planned) { send(stream, EngineProtocol::started(planned)); },
+        direct);
+    QObject::connect(
+        runner, &Runner::progress, runner,
+        [stream](int done, int total, double eta, const QString& current) {
             send(stream, EngineProtocol::progress(done, total, eta, current));
-        });
+        },
+        direct);
+    // The measurement whose repeat landed, sent with the result that follows it at once.
+    QString landed;
     QObject::connect(
-        &session, &RunSession::measurementReady, &session, [&landed](const Measurement& m) { landed = m.label(); });
-    QObject::connect(&session, &RunSession::resultChanged, &session, [stream, &landed](const RunResult& result) {
-        for (qsizetype i = 0; i < result.measurements.size(); ++i) {
-            if (result.measurements.at(i).label() == landed)
-                send(stream, EngineProtocol::measurement(i, result));
-        }
-    });
-    QObject::connect(&session, &RunSession::failed, &session,
-        [stream](const QString& error) { send(stream, EngineProtocol::failed(error)); });
+        runner, &Runner::measurementReady, runner, [&landed](const Measurement& m) { landed = m.label(); }, direct);
+    QObject::connect(
+        runner, &Runner::resultChanged, runner,
+        [stream, &landed](const RunResult& result) {
+            for (qsizetype i = 0; i < result.measurements.size(); ++i) {
+                if (result.measurements.at(i).label() == landed)
+                    send(stream, EngineProtocol::measurement(i, result));
+            }
+        },
+        direct);
+    QObject::connect(
+        runner, &Runner::failed, runner,
+        [stream](const QString& error) { send(stream, EngineProtocol::failed(error)); }, direct);
     int code = ExitOk;
-    QObject::connect(&session, &RunSession::finished, &session, [stream, &code](const RunResult& result) {
-        send(stream, EngineProtocol::finished(result));
-        code = result.succeeded() ? ExitOk : ExitRunFailed;
-        QCoreApplication::quit();
-    });
-    if (const Result<void> started = session.start(*spec); !started) {
-        refused.spec = *spec;
-        refused.error = started.error();
-        send(stream, EngineProtocol::failed(refused.error) + EngineProtocol::finished(refused));
-        return ExitUsage;
-    }
+    QObject::connect(
+        runner, &Runner::finished, runner,
+        [stream, &code](const RunResult& result) {
+            send(stream, EngineProtocol::finished(result));
+            code = result.succeeded() ? ExitOk : ExitRunFailed;
+            QMetaObject::invokeMethod(QCoreApplication::instance(), &QCoreApplication::quit, Qt::QueuedConnection);
+        },
+        direct);
+    // A spec the runner refuses (it checks it as it starts) fails the run with the reason, like any other failure.
+    QMetaObject::invokeMethod(
+        runner, [runner, spec = *spec] { runner->start(spec); }, Qt::QueuedConnection);
+    thread.start();
     QCoreApplication::exec();
+    thread.quit();
+    thread.wait();
+    delete runner;
     return code;
 }
 

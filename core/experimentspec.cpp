@@ -38,12 +38,13 @@ int editDistance(const QString& a, const QString& b)
     return previous[b.size()];
 }
 
-QString unknown(const QString& what, const QString& name, const QStringList& known)
+// "unknown kernel 'fibb': did you mean 'fib'? (known: fib, ...)", `more` added inside the parentheses.
+QString unknown(const QString& what, const QString& name, const QStringList& known, const QString& more = {})
 {
     QString message = QStringLiteral("unknown %1 '%2'").arg(what, name);
     if (const QString guess = closestName(name, known); !guess.isEmpty())
         message += QStringLiteral(": did you mean '%1'?").arg(guess);
-    return message + QStringLiteral(" (known: %1)").arg(known.join(QStringLiteral(", ")));
+    return message + QStringLiteral(" (known: %1%2)").arg(known.join(QStringLiteral(", ")), more);
 }
 } // namespace
 
@@ -61,8 +62,15 @@ QString CountRange::outOfRange(const QString& value) const
 
 Result<void> checkKernelName(const QString& name)
 {
-    if (!KernelRegistry::create(name))
-        return fail(unknown(QStringLiteral("kernel"), name, KernelRegistry::names()));
+    if (KernelRegistry::isUserCode(name)) {
+        if (const auto kernel = KernelRegistry::make(name); !kernel)
+            return fail(kernel.error());
+        return {};
+    }
+    if (!KernelRegistry::names().contains(name)) {
+        return fail(unknown(QStringLiteral("kernel"), name, KernelRegistry::names(),
+            QStringLiteral("; or your own code: %1").arg(KernelRegistry::userForms().join(QStringLiteral("; ")))));
+    }
     return {};
 }
 
@@ -153,6 +161,13 @@ Result<void> validateSpec(const ExperimentSpec& spec, SpecCheck check)
         return fail(QStringLiteral("repeats: ") + inRange.error());
     if (const Result<void> inRange = kWarmupRange.check(spec.warmup); !inRange)
         return fail(QStringLiteral("warmup: ") + inRange.error());
+    // Last: it may take seconds.
+    if (check == SpecCheck::RunHere) {
+        for (const QString& id : spec.backends) {
+            if (Result<void> loads = BackendRegistry::checkCode(id, *kernel, spec.options); !loads)
+                return loads;
+        }
+    }
     return {};
 }
 

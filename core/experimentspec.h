@@ -55,15 +55,17 @@ QList<int> defaultWorkerCounts();
 // error, "--workers: 0 is out of range, use 1 to 1024").
 Result<QList<int>> parseWorkerCounts(const QString& text, const QString& label);
 
-// What validateSpec asks of a spec: that it can run here (before a run); the same without looking up the
-// hostfile's hosts, which may wait seconds on a DNS server (on a window's thread: the run's own check, on the
-// runner's thread, looks them up); or only that it could have run somewhere (a run recorded elsewhere, read from
+// What validateSpec asks of a spec: that it can run here (before a run: the user's code is loaded in what will run
+// it); the same without looking up the hostfile's hosts, which may wait seconds on a DNS server, nor loading the
+// user's code, which may take seconds too (on a window's thread: the run's own check, on the runner's thread, does
+// both); or only that it could have run somewhere (a run recorded elsewhere, read from
 // a file: a backend this machine lacks, such as mpi, is fine).
 enum class SpecCheck { RunHere, RunHereWithoutLookups, Recorded };
 
 // Everything wrong with the spec that would stop it from running, as one message naming what and where
 // ("workers: 0 is out of range, use 1 to 1024"). Checks names, ranges, the options, every input against the
-// kernel, each backend against the kernel and, for RunHere, that each backend is available.
+// kernel, each backend against the kernel and, for RunHere, that each backend is available and loads the user's
+// code (BackendRegistry::checkCode).
 Result<void> validateSpec(const ExperimentSpec& spec, SpecCheck check = SpecCheck::RunHere);
 
 // The closest of `candidates` to `name` (for "did you mean"), or an empty string when none is close.

@@ -206,7 +206,7 @@ private:
         }
         const qint64 t1 = monotonicNs();
         const double cpu = processCpuSeconds() + c.backend->liveChildCpuSeconds() - cpuBefore;
-        if (const Result<void> same = checkChecksums(m, spans); !same) {
+        if (const Result<void> same = checkChecksums(c, m, spans); !same) {
             failRun(same.error());
             return false;
         }
@@ -219,25 +219,52 @@ private:
         return true;
     }
 
-    // Every run of every backend must reproduce the first run's checksums (the baseline's), task by task.
-    Result<void> checkChecksums(const Measurement& m, const QList<TaskSpan>& spans)
+    // Every run of every backend must reproduce the first run's checksums (the baseline's), task by task. For the
+    // user's own code a difference is their function's doing (it is not deterministic, or it races), and the
+    // message lists a few of the inputs that differed, to look at.
+    Result<void> checkChecksums(const Combination& c, const Measurement& m, const QList<TaskSpan>& spans)
     {
+        const QString label = c.usesWorkers ? m.label() : m.backend;
         if (m_referenceTasks.isEmpty()) {
             for (const TaskSpan& s : spans)
                 m_referenceTasks.append(s.checksum);
             m_result.referenceChecksum = combine(spans);
+            m_referenceLabel = label;
             return {};
         }
+        QList<const TaskSpan*> differing;
         for (const TaskSpan& s : spans) {
             if (s.checksum != m_referenceTasks[s.index])
-                return fail(QStringLiteral("checksum mismatch: %1 gave %2 for input %3 (#%4), sequential gave %5: "
-                                           "the backend computed something else")
-                                .arg(m.label(), QString::number(s.checksum, 16))
-                                .arg(s.input)
-                                .arg(s.index + 1)
-                                .arg(QString::number(m_referenceTasks[s.index], 16)));
+                differing.append(&s);
         }
-        return {};
+        if (differing.isEmpty())
+            return {};
+        const QString reference = label == m_referenceLabel
+            ? QStringLiteral("%1 in an earlier round").arg(m_referenceLabel)
+            : m_referenceLabel;
+        const TaskSpan& first = *differing.constFirst();
+        if (!m_kernel->isUsersCode()) {
+            return fail(QStringLiteral("checksum mismatch: %1 gave %2 for input %3 (#%4), %5 gave %6: "
+                                       "the backend computed something else")
+                            .arg(label, QString::number(first.checksum, 16))
+                            .arg(first.input)
+                            .arg(first.index + 1)
+                            .arg(reference, QString::number(m_referenceTasks[first.index], 16)));
+        }
+        constexpr int kListed = 3;
+        QStringList listed;
+        for (const TaskSpan* s : differing.first(std::min<qsizetype>(kListed, differing.size()))) {
+            listed.append(QStringLiteral("input %1 (#%2) gave %3 on %4 but %5 on %6")
+                              .arg(s->input)
+                              .arg(s->index + 1)
+                              .arg(QString::number(s->checksum, 16), label,
+                                  QString::number(m_referenceTasks[s->index], 16), reference));
+        }
+        const QString more = differing.size() > kListed
+            ? QStringLiteral("; and %1 more of %2 inputs").arg(differing.size() - kListed).arg(spans.size())
+            : QString();
+        return fail(QStringLiteral("your function is not deterministic, or races: %1%2 (checksums of what it returned)")
+                        .arg(listed.join(QStringLiteral("; ")), more));
     }
 
     // A measured (not warm-up) repeat: its samples, and the bounds when it is the bounds' backend.
@@ -301,6 +328,7 @@ private:
     QString m_boundsBackend;
     QList<QList<double>> m_taskSamples; // sequential per-task durations of every recorded round, for the bounds
     QList<quint64> m_referenceTasks;
+    QString m_referenceLabel; // the run that gave them: "sequential", "python-sequential"
     qint64 m_startNs = 0;
     int m_done = 0;
     double m_doneWeight = 0;

@@ -5,6 +5,7 @@
 #include "experimentspec.h"
 #include "history/historyrecorder.h"
 #include "history/historystore.h"
+#include "kernels/kernelregistry.h"
 #include "runner.h"
 
 #include <QCoreApplication>
@@ -66,15 +67,20 @@ void RunSession::setHistory(HistoryStore* store, QThread* storeThread)
     m_storeThread = storeThread;
 }
 
-Result<void> RunSession::start(const ExperimentSpec& spec)
+Result<void> RunSession::start(const ExperimentSpec& given)
 {
     Q_ASSERT(QThread::currentThread() == thread());
     if (m_state != State::Idle)
         return fail(m_state == State::Running ? QStringLiteral("a run is already going: cancel it or wait for its end")
                                               : QStringLiteral("this session has run its experiment: start a new one"));
     // On the caller's thread (a window's): the runner checks again on its own, the hostfile's hosts looked up too.
-    if (Result<void> valid = validateSpec(spec, SpecCheck::RunHereWithoutLookups); !valid)
+    if (Result<void> valid = validateSpec(given, SpecCheck::RunHereWithoutLookups); !valid)
         return valid;
+    // The run, its history and its exports name the kernel as it names itself: the user's code by an absolute path
+    // (a relative one is resolved against this process's working directory, here and only here), so that a rerun
+    // or a look at the code later finds it from any folder.
+    ExperimentSpec spec = given;
+    spec.kernel = KernelRegistry::resolvedName(given.kernel);
 
     m_state = State::Running;
     m_result = RunResult();

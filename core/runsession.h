@@ -56,6 +56,7 @@ public:
     // Starts the run off this thread and returns at once. Refused, with the reason and nothing started (no
     // thread, no history row), when the spec is invalid or this session has already run: the caller is
     // right there to say so (the CLI exits 2, the window shows it), and there is no run to cancel or record.
+    // The run records the kernel by KernelRegistry::resolvedName (a relative path to the user's code made absolute).
     // What goes wrong once the run is going (a backend fails, checksums differ) comes as failed(), then
     // finished() with what was measured before.
     Result<void> start(const ExperimentSpec& spec);

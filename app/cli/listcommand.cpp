@@ -43,7 +43,10 @@ QString kernels(bool json)
         rows.append({ name, kernelKindName(k->kind()), k->inputMeaning(),
             QStringLiteral("%1..%2").arg(r.min).arg(r.max), k->description() });
     }
-    return json ? QString::fromUtf8(QJsonDocument(array).toJson()) : columns(rows);
+    if (json)
+        return QString::fromUtf8(QJsonDocument(array).toJson());
+    return columns(rows)
+        + QStringLiteral("\nand your own code: %1\n").arg(KernelRegistry::userForms().join(QStringLiteral("; ")));
 }
 
 // The hosts and slots a hostfile gives, for the backends that read one: per host its slots, or null where mpirun

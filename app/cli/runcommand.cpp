@@ -76,9 +76,9 @@ int runCommand(const QStringList& arguments)
             .arg(Presets::names().join(QStringLiteral(", "))),
         QStringLiteral("name"));
     const QCommandLineOption kernel(QStringLiteral("kernel"),
-        QStringLiteral("Kernel to run: %1; or your own C function, lib:PATH.so:SYMBOL (uint64_t SYMBOL(int64_t), "
-                       "<parlab/kernel_abi.h>).")
-            .arg(KernelRegistry::names().join(QStringLiteral(", "))),
+        QStringLiteral("Kernel to run: %1; or your own code: %2.")
+            .arg(KernelRegistry::names().join(QStringLiteral(", ")),
+                KernelRegistry::userForms().join(QStringLiteral("; "))),
         QStringLiteral("name"));
     const QCommandLineOption inputs(QStringLiteral("inputs"),
         QStringLiteral("Inputs: comma-separated numbers, ranges a..b or a..b:step, repeats NxK (e.g. 38,37,36 or "
@@ -162,8 +162,7 @@ int runCommand(const QStringList& arguments)
             return usageError(kCommand,
                 QStringLiteral("--kernel is required (one of %1)")
                     .arg(KernelRegistry::names().join(QStringLiteral(", "))));
-        // A user's file given relative to here is named absolute, for workers, the history and exports.
-        spec.kernel = KernelRegistry::resolvedName(parser.value(kernel).trimmed());
+        spec.kernel = parser.value(kernel).trimmed(); // made absolute by the run (RunSession::start)
     }
     if (given(inputs)) {
         if (!parser.isSet(inputs))

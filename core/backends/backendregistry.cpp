@@ -3,6 +3,7 @@
 #include "experimentspec.h"
 #include "gilthreadsbackend.h"
 #include "hostfile.h"
+#include "kernels/kernel.h"
 #include "mpibackend.h"
 #include "optiondescriptor.h"
 #include "processpertaskbackend.h"
@@ -78,7 +79,22 @@ Availability BackendRegistry::availability(const QString& id, const RunOptions& 
 Result<void> BackendRegistry::checkKernel(const QString& id, const Kernel& kernel, const RunOptions& options)
 {
     const BackendFacts* facts = find(id);
+    if (facts && !facts->runsPython && !kernel.runsNatively()) {
+        QStringList python;
+        for (const BackendFacts& f : all()) {
+            if (f.runsPython)
+                python.append(f.id);
+        }
+        return fail(QStringLiteral("%1 is a Python function: it runs on %2, not on %3")
+                        .arg(kernel.name(), python.join(QStringLiteral(", ")), id));
+    }
     return facts && facts->checkKernel ? facts->checkKernel(id, kernel, options) : Result<void>();
+}
+
+Result<void> BackendRegistry::checkCode(const QString& id, const Kernel& kernel, const RunOptions& options)
+{
+    const BackendFacts* facts = find(id);
+    return facts && facts->checkCode && kernel.isUsersCode() ? facts->checkCode(kernel, options) : Result<void>();
 }
 
 Result<void> BackendRegistry::checkWorkers(

@@ -36,6 +36,9 @@ struct BackendFacts {
     QString baseline = QStringLiteral("sequential"); // the backend whose median is this one's speedup baseline
     QList<Option> options {}; // the RunOptions it reads (their descriptors' Scope::Backend)
     TaskLock lock = TaskLock::None; // what its tasks may wait for, for the accounting of lost speedup
+    // Whether its tasks run in a Python interpreter: the only backends that run a kernel that does not run natively
+    // (Kernel::runsNatively(), a py: function).
+    bool runsPython = false;
     // How the lock states it records (the timeline's strip under each worker) are made, for the timeline's legend,
     // tooltips and caption: "simulated (...)" or "measured (...)"; empty where it records none.
     QString lockStrip {};
@@ -45,6 +48,11 @@ struct BackendFacts {
     // Why backend `id` cannot run `kernel` with `options` (a message naming both), when it cannot; null when it
     // runs every kernel.
     Result<void> (*checkKernel)(const QString& id, const Kernel& kernel, const RunOptions& options) = nullptr;
+    // Whether the user's code in `kernel` (Kernel::isUsersCode()) loads here, in what will run it with `options`,
+    // and can be called: the file, the function and its signature (a message naming what is wrong). May take
+    // seconds (it starts an interpreter, which imports the code), so only a run about to start here asks it; null
+    // where there is nothing to load.
+    Result<void> (*checkCode)(const Kernel& kernel, const RunOptions& options) = nullptr;
     // What runs the tasks when it is not this program, with `options` ("Python 3.11.2 (/usr/bin/python3)");
     // null, or an empty string, otherwise.
     QString (*runtime)(const RunOptions& options) = nullptr;
@@ -67,8 +75,11 @@ const BackendFacts* find(const QString& id);
 BackendFacts factsOf(const QString& id);
 // Whether `id` can run here with `options`; an unknown id cannot, with a "did you mean".
 Availability availability(const QString& id, const RunOptions& options);
-// Why `id` cannot run `kernel` with `options`, when it cannot.
+// Why `id` cannot run `kernel` with `options`, when it cannot: a kernel that does not run natively (a Python
+// function) on a backend that does not run Python, then the backend's own check.
 Result<void> checkKernel(const QString& id, const Kernel& kernel, const RunOptions& options);
+// Why the user's code in `kernel` cannot run on `id` here, when it cannot (BackendFacts::checkCode).
+Result<void> checkCode(const QString& id, const Kernel& kernel, const RunOptions& options);
 // Why `id` cannot start `workers` workers for `inputs` inputs here (a message naming the cap and the limit
 // behind it), when it cannot: ProcessLimits::cap of its footprint. Ranks on the hosts of a hostfile are not
 // capped by this machine but by the file (Hostfile::check, then fits): one that cannot be read, is malformed or

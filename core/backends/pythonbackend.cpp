@@ -6,6 +6,7 @@
 #include "installlayout.h"
 #include "jsonfield.h"
 #include "kernels/kernel.h"
+#include "kernels/pythonfunction.h"
 #include "optiondescriptor.h"
 #include "processguard.h"
 #include "procfs.h"
@@ -13,6 +14,7 @@
 #include "threadstatesampler.h"
 #include "worker/workerprotocol.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -39,6 +41,8 @@ namespace parlab {
 
 namespace {
 constexpr int kProbeTimeoutMs = 10'000;
+// Loading the user's module may import large libraries: a minute before the check gives up.
+constexpr int kCheckTimeoutMs = 60'000;
 const QVersionNumber kMinimumVersion(3, 7); // time.thread_time_ns, time.monotonic_ns
 
 // What the interpreter at a path is, asked once: it costs an interpreter start-up.
@@ -55,15 +59,22 @@ constexpr char kProbe[] = "import sys\n"
                           "g = getattr(sys, '_is_gil_enabled', None)\n"
                           "print('free-threaded' if g is not None and not g() else 'gil')\n";
 
-// The interpreter at `path`, or why it cannot run the worker.
-Result<Interpreter> probe(const QString& path)
+// A short run of `program` to its end, stdin closed: what it wrote on stdout, or why it did not end well (`what`
+// names it in the message: "the Python interpreter '/usr/bin/python3'"). The exit status is the caller's to judge.
+struct ShortRun {
+    QByteArray out;
+    QString stderrTail;
+    bool succeeded = false; // exited normally with code 0
+    QString exitDescription;
+};
+Result<ShortRun> runToEnd(const QString& program, const QStringList& arguments, int timeoutMs, const QString& what)
 {
-    Interpreter result;
     ChildProcess child;
-    if (const Result<void> started = child.start(path, { QStringLiteral("-c"), QString::fromLatin1(kProbe) }); !started)
+    if (const Result<void> started = child.start(program, arguments, { QStringLiteral("PYTHONDONTWRITEBYTECODE=1") });
+        !started)
         return fail(QStringLiteral("the Python interpreter %1").arg(started.error()));
     child.closeStdin();
-    const qint64 deadline = monotonicNs() + qint64(kProbeTimeoutMs) * 1'000'000;
+    const qint64 deadline = monotonicNs() + qint64(timeoutMs) * 1'000'000;
     bool open = true;
     while (open && monotonicNs() < deadline) {
         pollfd fds[2] = { { child.stdoutFd(), POLLIN, 0 }, { child.stderrFd(), POLLIN, 0 } };
@@ -73,18 +84,28 @@ Result<Interpreter> probe(const QString& path)
     }
     if (open) {
         child.stop();
-        return fail(QStringLiteral("the Python interpreter '%1' did not say its version within %2 s")
-                        .arg(path)
-                        .arg(kProbeTimeoutMs / 1000));
+        return fail(QStringLiteral("%1 did not finish within %2 s").arg(what).arg(timeoutMs / 1000));
     }
     child.waitForExit(ChildProcess::kExitWaitMs);
-    const QStringList lines = QString::fromLocal8Bit(child.stdoutBuffer()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
-    if (!child.exitedNormally() || child.exitCode() != 0 || lines.size() < 3) {
+    return ShortRun { child.stdoutBuffer(), child.stderrTail(), child.exitedNormally() && child.exitCode() == 0,
+        child.exitDescription() };
+}
+
+// The interpreter at `path`, or why it cannot run the worker.
+Result<Interpreter> probe(const QString& path)
+{
+    const Result<ShortRun> run = runToEnd(path, { QStringLiteral("-c"), QString::fromLatin1(kProbe) }, kProbeTimeoutMs,
+        QStringLiteral("the Python interpreter '%1', asked its version,").arg(path));
+    if (!run)
+        return fail(run.error());
+    const QStringList lines = QString::fromLocal8Bit(run->out).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    if (!run->succeeded || lines.size() < 3) {
         const QString tail
-            = child.stderrTail().isEmpty() ? QString() : QStringLiteral(": %1").arg(child.stderrTail().right(300));
+            = run->stderrTail.isEmpty() ? QString() : QStringLiteral(": %1").arg(run->stderrTail.right(300));
         return fail(QStringLiteral("'%1' is not a working Python interpreter: asked for its version, it %2%3")
-                        .arg(path, child.exitDescription(), tail));
+                        .arg(path, run->exitDescription, tail));
     }
+    Interpreter result;
     result.version = lines[0].trimmed();
     result.executable = lines[1].trimmed().isEmpty() ? path : lines[1].trimmed();
     result.freeThreaded = lines[2].trimmed() == QStringLiteral("free-threaded");
@@ -148,6 +169,20 @@ Result<QString> workerScript()
     return path;
 }
 
+// The batch's "call" for the user's Python function (parlab_worker.py's CALL); empty for ParLab's own kernels.
+QJsonObject callOf(const Kernel& kernel)
+{
+    const auto* user = dynamic_cast<const PythonFunctionKernel*>(&kernel);
+    if (!user)
+        return {};
+    QJsonObject call { { QStringLiteral("function"), user->function() } };
+    if (user->file().isEmpty())
+        call.insert(QStringLiteral("module"), user->module());
+    else
+        call.insert(QStringLiteral("file"), user->file());
+    return call;
+}
+
 QString lastLine(const QString& text)
 {
     const QStringList lines = text.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
@@ -184,7 +219,9 @@ BackendFacts PythonBackend::facts(Mode mode)
     BackendFacts facts { .options = { Option::Python, Option::PythonNative },
         .availability = &PythonBackend::availabilityWith,
         .checkKernel = &PythonBackend::checkKernel,
+        .checkCode = &PythonBackend::checkCode,
         .runtime = &PythonBackend::runtimeWith };
+    facts.runsPython = true;
     facts.baseline = QStringLiteral("python-sequential");
     switch (mode) {
     case Mode::Sequential:
@@ -292,6 +329,10 @@ Availability PythonBackend::availability() const
 
 Result<void> PythonBackend::checkKernel(const QString& id, const Kernel& kernel, const RunOptions& options)
 {
+    if (options.pythonNative && !kernel.runsNatively())
+        return parlab::fail(QStringLiteral("%1: python_native calls ParLab's C++ kernels, and %2 is your Python "
+                                           "function: run it without python_native")
+                                .arg(id, kernel.name()));
     if (options.pythonNative) {
         // The library makes kernels with default settings; one that needs settings cannot come through it.
         if (!kernel.settings().isEmpty())
@@ -300,12 +341,65 @@ Result<void> PythonBackend::checkKernel(const QString& id, const Kernel& kernel,
                                     .arg(id, kernel.name()));
         return {};
     }
+    if (!kernel.runsNatively())
+        return {}; // the user's function: checkCode asks the interpreter
     if (!pythonKernels().contains(kernel.name()))
         return parlab::fail(
             QStringLiteral("%1: the kernel '%2' has no Python version (python-* run %3; with python_native "
                            "they call the C++ kernel instead)")
                 .arg(id, kernel.name(), pythonKernels().join(QStringLiteral(", "))));
     return {};
+}
+
+Result<void> PythonBackend::checkCode(const Kernel& kernel, const RunOptions& options)
+{
+    const QJsonObject call = callOf(kernel);
+    if (call.isEmpty())
+        return {};
+    const Result<QString> python = resolvePython(options.python);
+    if (!python)
+        return parlab::fail(QStringLiteral("%1: %2").arg(kernel.name(), python.error()));
+    const Result<QString> script = workerScript();
+    if (!script)
+        return parlab::fail(script.error());
+    const QString callText = QString::fromUtf8(QJsonDocument(call).toJson(QJsonDocument::Compact));
+
+    // One check per interpreter, function and PYTHONPATH while the file stays as it was: validateSpec asks for each
+    // python-* backend of a run, and again as the run starts.
+    struct Checked {
+        QString file;
+        QDateTime modified;
+        qint64 size = 0;
+    };
+    static std::mutex mutex;
+    static QHash<QString, Checked> passed;
+    const QString key = QStringList { *python, callText, qEnvironmentVariable("PYTHONPATH") }.join(QLatin1Char('\n'));
+    {
+        std::lock_guard lock(mutex);
+        if (const auto it = passed.constFind(key); it != passed.cend()) {
+            const QFileInfo now(it->file);
+            if (now.lastModified() == it->modified && now.size() == it->size)
+                return {};
+        }
+    }
+
+    const Result<ShortRun> run = runToEnd(*python, { *script, QStringLiteral("--check"), callText }, kCheckTimeoutMs,
+        QStringLiteral("%1: the Python interpreter, loading the function,").arg(kernel.name()));
+    if (!run)
+        return parlab::fail(run.error());
+    const QByteArray reply = run->out.trimmed().split('\n').constLast();
+    const QJsonObject answer = QJsonDocument::fromJson(reply).object();
+    if (answer.value(QStringLiteral("ok")).toBool()) {
+        const QFileInfo file(answer.value(QStringLiteral("file")).toString());
+        std::lock_guard lock(mutex);
+        passed.insert(key, { file.filePath(), file.lastModified(), file.size() });
+        return {};
+    }
+    if (const QString error = answer.value(QStringLiteral("error")).toString(); !error.isEmpty())
+        return parlab::fail(QStringLiteral("%1: %2").arg(kernel.name(), error));
+    const QString tail = run->stderrTail.isEmpty() ? QString() : QStringLiteral(": %1").arg(run->stderrTail.right(600));
+    return parlab::fail(QStringLiteral("%1: the Python interpreter, loading the function, %2%3")
+                            .arg(kernel.name(), run->exitDescription, tail));
 }
 
 QString PythonBackend::runtimeWith(const RunOptions& options)
@@ -487,8 +581,10 @@ void PythonBackend::execute(
     QJsonArray list;
     for (qint64 input : inputs)
         list.append(input);
-    const QJsonObject batch { { QStringLiteral("kernel"), kernel.name() }, { QStringLiteral("inputs"), list },
+    QJsonObject batch { { QStringLiteral("kernel"), kernel.name() }, { QStringLiteral("inputs"), list },
         { QStringLiteral("chunksize"), m_chunkSize } };
+    if (const QJsonObject call = callOf(kernel); !call.isEmpty())
+        batch.insert(QStringLiteral("call"), call);
     // Watches the threads from before the batch to its end message; however the batch ends otherwise, it stops
     // when it goes.
     std::optional<ThreadStateSampler> sampler;

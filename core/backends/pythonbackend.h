@@ -43,7 +43,13 @@ public:
     static Availability availabilityWith(const RunOptions& options);
     // Why python-* backend `id` cannot run `kernel`: one without a Python version, or with python_native one
     // that has settings (the library makes kernels with default settings).
+    // A user's Python function (py:) runs without python_native only; whether it loads is checkCode's question.
     static Result<void> checkKernel(const QString& id, const Kernel& kernel, const RunOptions& options);
+    // For a user's Python function: runs the interpreter with the worker script's --check, which imports the file or
+    // module and finds the function as a run would, and returns what it found wrong (no file, a syntax error and
+    // its line, an import that raised, no such function, not callable, not callable with one argument). Remembered
+    // per interpreter, function and PYTHONPATH while the file is unchanged.
+    static Result<void> checkCode(const Kernel& kernel, const RunOptions& options);
     // "Python 3.11.2 (/usr/bin/python3)", plus whether it is free-threaded and whether kernels are native;
     // empty when there is no working interpreter.
     static QString runtimeWith(const RunOptions& options);

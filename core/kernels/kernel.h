@@ -38,9 +38,16 @@ public:
     // Whether cost() predicts run time at all: false where nobody knows what an input costs (a user's program),
     // so that an estimate says "unknown" instead of inventing a figure.
     virtual bool costIsKnown() const { return true; }
-    // Whether this kernel runs code a user brought (a Python function, a shared library): such code may crash the
-    // process it runs in, so a run of it goes to an engine process of its own (Runner::runsInEngine).
+    // Whether this kernel runs code a user brought (a Python function, a shared library) rather than ParLab's. Such
+    // code may crash the process it runs in, so a run of it goes to an engine process of its own
+    // (Runner::runsInEngine); and its results are the user's to get right, so a checksum that differs between
+    // backends is reported as their function being non-deterministic or racy, not as a backend that computed
+    // something else.
     virtual bool isUsersCode() const { return false; }
+    // Whether run() can execute it in this program, so that ParLab's native backends (sequential, threads,
+    // processes, mpi, ...) can run it. False for a Python function (py:), which only an interpreter runs: the
+    // python-* backends; the registry refuses every other backend for it before anything runs.
+    virtual bool runsNatively() const { return true; }
     virtual quint64 run(qint64 input, Context& context) const = 0;
 
     // The settings this kernel reads, declared here so that a kernel with settings stays one file: each

@@ -3,7 +3,9 @@
 #include "builtinkernels.h"
 #include "kernel.h"
 #include "library.h"
+#include "pythonfunction.h"
 
+#include <algorithm>
 #include <functional>
 #include <vector>
 
@@ -28,14 +30,23 @@ const std::vector<Factory>& factories()
     return all;
 }
 
-// Kernels made from the user's code, by the prefix of their name.
-struct UserKernel {
-    QLatin1StringView prefix;
-    std::unique_ptr<Kernel> (*make)(const QString& name);
+// User code, named by a prefix: the rest of the name says where it lies. A new kind is one line here.
+struct UserKernelForm {
+    QString prefix;
+    QString syntax; // how to write one, for help texts
+    Result<std::unique_ptr<Kernel>> (*make)(const QString& name);
 };
-constexpr UserKernel kUserKernels[] = {
-    { LibraryKernel::kPrefix, makeLibraryKernel },
-};
+
+const std::vector<UserKernelForm>& userKernelForms()
+{
+    static const std::vector<UserKernelForm> all {
+        { PythonFunctionKernel::kPrefix, PythonFunctionKernel::syntax(), &PythonFunctionKernel::make },
+        { LibraryKernel::kPrefix,
+            QStringLiteral("lib:PATH.so:SYMBOL (your C function uint64_t SYMBOL(int64_t), <parlab/kernel_abi.h>)"),
+            [](const QString& name) -> Result<std::unique_ptr<Kernel>> { return makeLibraryKernel(name); } },
+    };
+    return all;
+}
 } // namespace
 
 QStringList KernelRegistry::names()
@@ -46,18 +57,38 @@ QStringList KernelRegistry::names()
     return result;
 }
 
-std::unique_ptr<Kernel> KernelRegistry::create(const QString& name)
+bool KernelRegistry::isUserCode(const QString& name)
 {
-    for (const UserKernel& user : kUserKernels) {
-        if (name.startsWith(user.prefix))
-            return user.make(name);
+    return std::any_of(userKernelForms().cbegin(), userKernelForms().cend(),
+        [&name](const UserKernelForm& form) { return name.startsWith(form.prefix); });
+}
+
+QStringList KernelRegistry::userForms()
+{
+    QStringList result;
+    for (const UserKernelForm& form : userKernelForms())
+        result.append(form.syntax);
+    return result;
+}
+
+Result<std::unique_ptr<Kernel>> KernelRegistry::make(const QString& name)
+{
+    for (const UserKernelForm& form : userKernelForms()) {
+        if (name.startsWith(form.prefix))
+            return form.make(name);
     }
     for (const auto& factory : factories()) {
         auto kernel = factory();
         if (kernel->name() == name)
             return kernel;
     }
-    return nullptr;
+    return fail(QStringLiteral("unknown kernel '%1'").arg(name)); // checkKernelName says more
+}
+
+std::unique_ptr<Kernel> KernelRegistry::create(const QString& name)
+{
+    Result<std::unique_ptr<Kernel>> kernel = make(name);
+    return kernel ? std::move(*kernel) : nullptr;
 }
 
 QString KernelRegistry::resolvedName(const QString& name)

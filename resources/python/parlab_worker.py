@@ -4,6 +4,7 @@ One long-lived interpreter per backend, started by core/backends/pythonbackend.c
 
     python3 -u parlab_worker.py --mode sequential|threads|processes --workers N
                                 [--native LIBRARY] [--switch-interval SECONDS]
+    python3 parlab_worker.py --check CALL        checks a user's function before a run (below)
 
 It runs each batch of inputs the way a Python programmer would: a plain loop, ThreadPoolExecutor.map, or
 multiprocessing.Pool.map, and times every task with time.monotonic_ns() (CLOCK_MONOTONIC, the clock ParLab
@@ -15,6 +16,7 @@ reports -1 for both.
 
 The protocol, one JSON object per line:
   parent -> worker  {"kernel": "fib", "inputs": [27, 26], "chunksize": 1}     run one batch
+                    {"kernel": "py:/p/cpu.py:steps", "call": CALL, ...}   the same with the user's function
   worker -> parent  {"ready": PID, "threads": [TID, ...]}  once, when the executor or pool is up; in threads mode
                                                             every executor thread is started by then, and
                                                             "threads" gives their native (Linux) thread ids, of
@@ -29,6 +31,16 @@ The protocol, one JSON object per line:
                     {"fatal": MESSAGE}                      the worker cannot go on; it exits with code 2
 End of stdin tells the worker to exit.
 
+The user's own function (ParLab's py: kernels): CALL is {"file": "/abs/path.py", "function": "f"} or
+{"module": "package.module", "function": "f"} (a module found on sys.path, PYTHONPATH included). Each process
+loads it once, before its first task's clock starts (load_function; pool processes load it themselves, by path),
+calls f(n) and hashes what it returns into the task's checksum (checksum_of: BLAKE2b over a canonical encoding,
+the same in every process and run, unlike hash()). An exception in f fails the task with the end of its
+traceback. --check CALL loads it the same way and prints one JSON line: {"ok": true, "file": PATH,
+"functions": [...]} (the module's file and its top-level functions), or {"error": MESSAGE} naming what is
+wrong: no file, a syntax error and its line, an import that failed, no such function, not callable, or a
+function that cannot be called with one argument.
+
 The kernels return the same checksums as ParLab's C++ kernels (core/kernels/*.cpp), bit for bit:
 64-bit unsigned arithmetic is done with masks. With --native the task calls ParLab's own C++ kernel
 through ctypes instead (libparlab_kernels.so), and ctypes releases the GIL during the call, as a C
@@ -37,10 +49,16 @@ Needs Python 3.7 or newer (time.thread_time_ns, time.monotonic_ns).
 """
 
 import argparse
+import difflib
+import hashlib
+import importlib
+import importlib.util
+import inspect
 import json
 import multiprocessing
 import os
 import resource
+import struct
 import sys
 import threading
 import time
@@ -141,6 +159,216 @@ def run_native(path, kernel, n):
     return checksum
 
 
+# --- The user's own function -------------------------------------------------------------------------------------
+
+
+class UserCodeError(Exception):
+    """The user's code cannot be loaded or called as a kernel; the message says why, for the user."""
+
+
+def import_file(path):
+    """Imports the .py file at `path` as a module of its own. Its folder goes on sys.path (at the end, so that it
+    cannot shadow what this worker imports later), so that it can import its neighbours."""
+    if not os.path.isfile(path):
+        raise UserCodeError("the file %s does not exist" % path if not os.path.exists(path) else "%s is not a file" % path)
+    folder = os.path.dirname(path)
+    if folder not in sys.path:
+        sys.path.append(folder)
+    stem = os.path.splitext(os.path.basename(path))[0]
+    # Registered under its own name where that is free, so that what it defines (classes, functions) has a
+    # module pickle can find; where that name is taken (a file called json.py), under a private one.
+    name = stem if stem.isidentifier() and stem not in sys.modules else "parlab_user_%d_%s" % (len(sys.modules), stem)
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise UserCodeError("%s cannot be imported as a Python module" % path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as e:
+        del sys.modules[name]
+        where = "%s line %s" % (e.filename or path, e.lineno) if e.lineno else (e.filename or path)
+        text = (e.text or "").rstrip()
+        raise UserCodeError("syntax error in %s: %s%s" % (where, e.msg, "\n    " + text.strip() if text else ""))
+    except BaseException as e:
+        del sys.modules[name]
+        raise UserCodeError("importing %s raised %s" % (path, traceback_end(e, skip=0)))
+    return module
+
+
+def import_module(name):
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as e:
+        if e.name and (name == e.name or name.startswith(e.name + ".")):
+            raise UserCodeError(
+                "no module named %r on the Python path (PYTHONPATH=%s)" % (name, os.environ.get("PYTHONPATH", ""))
+            )
+        raise UserCodeError("importing %s raised %s" % (name, traceback_end(e, skip=0)))
+    except SyntaxError as e:
+        raise UserCodeError("syntax error in %s line %s: %s" % (e.filename, e.lineno, e.msg))
+    except BaseException as e:
+        raise UserCodeError("importing %s raised %s" % (name, traceback_end(e, skip=0)))
+
+
+def top_level_functions(module):
+    """The functions the module itself defines (not those it imports), in their order in the file."""
+    found = [
+        (getattr(getattr(value, "__code__", None), "co_firstlineno", 0), key)
+        for key, value in vars(module).items()
+        if inspect.isfunction(value) and value.__module__ == module.__name__ and not key.startswith("_")
+    ]
+    return [key for _, key in sorted(found)]
+
+
+def import_function(call):
+    """The user's callable for `call` (a tuple: ("file", path, function) or ("module", name, function)), checked
+    that it can be called as function(n); raises UserCodeError naming what is wrong."""
+    kind, where, name = call
+    module = import_file(where) if kind == "file" else import_module(where)
+    source = where if kind == "file" else "module %s" % where
+    if not hasattr(module, name):
+        functions = top_level_functions(module)
+        close = difflib.get_close_matches(name, functions, n=1)
+        hint = "did you mean %r? " % close[0] if close else ""
+        known = "its functions: %s" % ", ".join(functions) if functions else "it defines no functions"
+        raise UserCodeError("%s has no function %r (%s%s)" % (source, name, hint, known))
+    function = getattr(module, name)
+    if not callable(function):
+        raise UserCodeError("%r in %s is a value of type %s, not a function" % (name, source, type(function).__name__))
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        return function  # a builtin without a signature: its call says
+    try:
+        signature.bind(0)
+    except TypeError:
+        raise UserCodeError(
+            "%s%s does not take exactly one positional argument: ParLab calls %s(n) with each input"
+            % (name, signature, name)
+        )
+    return function
+
+
+_functions = {}
+_functions_lock = threading.Lock()
+
+
+def load_function(call):
+    """The user's callable, loaded once per process (each pool process loads its own, by path): the first task of a
+    process pays for the import before its clock starts."""
+    function = _functions.get(call)
+    if function is None:
+        with _functions_lock:
+            function = _functions.get(call)
+            if function is None:
+                function = _functions[call] = import_function(call)
+    return function
+
+
+def call_of(message):
+    """The batch's CALL object as load_function's key: ("file", path, function) or ("module", name, function)."""
+    if not message:
+        return None
+    if "file" in message:
+        return ("file", str(message["file"]), str(message["function"]))
+    return ("module", str(message["module"]), str(message["function"]))
+
+
+def traceback_end(error, skip=1, lines=12):
+    """The end of `error`'s traceback: its last frames and the exception line, without the first `skip` frames (this
+    worker's own), at most `lines` lines after the header."""
+    tb = error.__traceback__
+    for _ in range(skip):
+        if tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+    text = "".join(traceback.format_exception(type(error), error, tb)).rstrip("\n").split("\n")
+    if len(text) > lines + 1:
+        text = [text[0], "  ..."] + text[-lines:]
+    return "\n".join(text)
+
+
+def _encode(value, h):
+    """Feeds `value` into the BLAKE2b `h` in a canonical, typed encoding (checksum_of says which)."""
+    if value is None:
+        h.update(b"N")
+    elif value is True or value is False:
+        h.update(b"T" if value else b"F")
+    elif isinstance(value, int):
+        text = str(int(value)).encode()
+        h.update(b"i%d:" % len(text) + text)
+    elif isinstance(value, float):
+        text = repr(float(value)).encode()
+        h.update(b"f%d:" % len(text) + text)
+    elif isinstance(value, str):
+        data = value.encode("utf-8", "surrogatepass")
+        h.update(b"s%d:" % len(data))
+        h.update(data)
+    elif isinstance(value, (bytes, bytearray)):
+        h.update(b"b%d:" % len(value))
+        h.update(value)
+    elif isinstance(value, (tuple, list)):
+        h.update((b"t%d:" if isinstance(value, tuple) else b"l%d:") % len(value))
+        for item in value:
+            _encode(item, h)
+    elif isinstance(value, dict):
+        # Sorted by the items' own digests: any keys, comparable or not, in any insertion order.
+        h.update(b"d%d:" % len(value))
+        for digest in sorted(_digest((k, v)) for k, v in value.items()):
+            h.update(digest)
+    elif isinstance(value, (set, frozenset)):
+        h.update(b"e%d:" % len(value))
+        for digest in sorted(_digest(item) for item in value):
+            h.update(digest)
+    else:
+        try:
+            view = memoryview(value)  # numpy arrays, array.array, memoryview: their bytes, shape and type
+        except TypeError:
+            view = None
+        if view is not None:
+            data = view.tobytes()
+            h.update(b"m%s:%r:%d:" % (view.format.encode(), view.shape, len(data)))
+            h.update(data)
+        else:
+            text = repr(value).encode("utf-8", "surrogatepass")
+            h.update(b"r%d:" % len(text) + text)
+
+
+def _digest(value):
+    h = hashlib.blake2b(digest_size=16)
+    _encode(value, h)
+    return h.digest()
+
+
+def checksum_of(value):
+    """A 64-bit checksum of what the user's function returned, the same in every process, thread and run (Python's
+    hash() is salted per process). Encoded by type: None, bool, int (in decimal), float (repr), str (UTF-8),
+    bytes and bytearray, tuple and list item by item, dict and set/frozenset independent of their order, objects
+    with the buffer protocol (numpy arrays) by their bytes, shape and format; anything else by its repr(), so an
+    object whose repr shows its address (<Foo object at 0x...>) differs between processes and runs: return values,
+    not objects."""
+    h = hashlib.blake2b(digest_size=8)
+    _encode(value, h)
+    return struct.unpack("<Q", h.digest())[0]
+
+
+def check(call_json):
+    """--check: loads the user's function as a run would and says what is wrong, as one JSON line on stdout."""
+    try:
+        call = call_of(json.loads(call_json))
+        function = import_function(call)
+        module = sys.modules.get(getattr(function, "__module__", None) or "")
+        path = getattr(module, "__file__", None) if module is not None else None
+        result = {"ok": True, "file": os.path.abspath(path) if path else "", "functions": top_level_functions(module) if module else []}
+    except UserCodeError as e:
+        result = {"error": str(e)}
+    except BaseException as e:
+        result = {"error": "checking %s raised %s" % (call_json, traceback_end(e, skip=0))}
+    sys.stdout.write(json.dumps(result) + "\n")
+    sys.stdout.flush()
+    return 0
+
+
 # A thread samples its counters at most this often (core/taskclock.h: kSampleIntervalNs): reading them costs a
 # few microseconds, as much as a short task.
 SAMPLE_INTERVAL_NS = 1000000
@@ -221,13 +449,25 @@ def sample_since(begun):
 
 def run_task(job):
     """One task, timed where it runs. Returns a tuple (picklable, for Pool.map); never raises."""
-    index, kernel, n, native = job
-    start = time.monotonic_ns()
-    begun = sample_begin(start)
+    index, kernel, n, native, call = job
+    start = None
     try:
-        checksum = run_native(native, kernel, n) if native else KERNELS[kernel](n)
-    except Exception:
-        failure = traceback.format_exc()
+        # The user's function is loaded before the clock starts: once per process, not part of any task.
+        function = load_function(call) if call else None
+        start = time.monotonic_ns()
+        begun = sample_begin(start)
+        if function is not None:
+            checksum = checksum_of(function(n))
+        else:
+            checksum = run_native(native, kernel, n) if native else KERNELS[kernel](n)
+    except BaseException as e:  # the user's function may raise anything, SystemExit included
+        if isinstance(e, UserCodeError):
+            failure = str(e)
+        elif call:
+            failure = "%s(%d) raised %s" % (call[2], n, traceback_end(e))
+        else:
+            failure = traceback.format_exc()
+        start = time.monotonic_ns() if start is None else start
         return (index, os.getpid(), threading.get_ident(), start, time.monotonic_ns(), 0, failure, -1, -1)
     cpu, wait = sample_since(begun)
     return (index, os.getpid(), threading.get_ident(), start, time.monotonic_ns(), checksum & MASK, None, cpu, wait)
@@ -285,8 +525,8 @@ class Worker:
             self.worker_ids[key] = len(self.worker_ids)
         return self.worker_ids[key]
 
-    def run(self, kernel, inputs, chunksize):
-        jobs = [(index, kernel, n, self.native) for index, n in enumerate(inputs)]
+    def run(self, kernel, inputs, chunksize, call):
+        jobs = [(index, kernel, n, self.native, call) for index, n in enumerate(inputs)]
         if self.mode == "sequential":
             return [run_task(job) for job in jobs]
         if self.mode == "threads":
@@ -332,6 +572,8 @@ def watch_parent(parent):
 
 
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--check":
+        return check(sys.argv[2])
     parser = argparse.ArgumentParser(description="ParLab's CPython worker (started by ParLab).")
     parser.add_argument("--mode", choices=["sequential", "threads", "processes"], required=True)
     parser.add_argument("--workers", type=int, default=1)
@@ -344,6 +586,12 @@ def main():
     protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
+    # The same for stdin: a user's function that reads it (input()) reads nothing, instead of the next batch.
+    batches = os.fdopen(os.dup(0), "r", encoding="utf-8")
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    sys.stdin = open(os.devnull, "r")
 
     def send(message):
         protocol.write(json.dumps(message, separators=(",", ":")) + "\n")
@@ -366,7 +614,7 @@ def main():
     send(ready)
 
     try:
-        for line in iter(sys.stdin.readline, ""):
+        for line in iter(batches.readline, ""):
             if not line.strip():
                 continue
             try:
@@ -374,14 +622,15 @@ def main():
                 kernel = batch["kernel"]
                 inputs = [int(n) for n in batch["inputs"]]
                 chunksize = max(1, int(batch.get("chunksize", 1)))
+                call = call_of(batch.get("call"))
             except (ValueError, KeyError, TypeError) as e:
                 send({"fatal": "malformed batch %r: %s" % (line[:200], e)})
                 sys.exit(2)
-            if not args.native and kernel not in KERNELS:
+            if not call and not args.native and kernel not in KERNELS:
                 send({"fatal": "the kernel %r has no Python version (known: %s)" % (kernel, ", ".join(KERNELS))})
                 sys.exit(2)
             try:
-                results = worker.run(kernel, inputs, chunksize)
+                results = worker.run(kernel, inputs, chunksize, call)
             except PoolWorkerDied as e:
                 send({"fatal": str(e)})
                 sys.exit(2)
@@ -409,4 +658,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

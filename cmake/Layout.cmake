@@ -13,6 +13,8 @@ endforeach()
 
 set(PARLAB_INSTALL_LIBEXECDIR ${CMAKE_INSTALL_LIBEXECDIR}/parlab)
 set(PARLAB_INSTALL_PKGLIBDIR ${CMAKE_INSTALL_LIBDIR}/parlab)
+# The examples of a user's own code (examples/), which users copy, build and run: the package's documentation.
+set(PARLAB_INSTALL_EXAMPLESDIR ${CMAKE_INSTALL_DATADIR}/doc/parlab/examples)
 
 # The relative paths from bin/ that core/installlayout.cpp compiles in.
 file(RELATIVE_PATH PARLAB_LIBEXEC_FROM_BIN /prefix/${CMAKE_INSTALL_BINDIR} /prefix/${PARLAB_INSTALL_LIBEXECDIR})

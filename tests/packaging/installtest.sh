@@ -53,7 +53,8 @@ for f in "$prefix/bin/parlab" "$libexec" "$kernels" "$prefix/share/applications/
   "$prefix/include/parlab/kernel_abi.h" "$prefix/share/doc/parlab/examples/c/collatz.c" \
   "$prefix/share/icons/hicolor/scalable/apps/org.parlab.ParLab.svg" \
   "$prefix/share/icons/hicolor/48x48/apps/org.parlab.ParLab.png" \
-  "$prefix/share/icons/hicolor/256x256/apps/org.parlab.ParLab.png"; do
+  "$prefix/share/icons/hicolor/256x256/apps/org.parlab.ParLab.png" \
+  "$prefix/share/doc/parlab/examples/python/hashing.py"; do
   [[ -n $f && -s $f ]] || fail "not installed: ${f:-a helper} (installed: $(cd "$prefix" && find . -type f | sort | tr '\n' ' '))"
 done
 echo "installed under $prefix: $(cd "$prefix" && find . -type f | wc -l) files"
@@ -84,7 +85,9 @@ run="$hide && cd / && export XDG_DATA_HOME='$scratch/data' && test ! -e '$build/
     --python-native --workers 2 --repeat 1 --warmup 0 --format json >'$scratch/run.json' &&
   cc -O2 -shared -fPIC -I'$prefix/include' '$prefix/share/doc/parlab/examples/c/collatz.c' -o '$scratch/libcollatz.so' &&
   '$prefix/bin/parlab' run --kernel 'lib:$scratch/libcollatz.so:collatz' --inputs 20000x4 \
-    --backends threads,processes,mpi --workers 2 --repeat 1 --warmup 0 --format json >'$scratch/lib.json'"
+    --backends threads,processes,mpi --workers 2 --repeat 1 --warmup 0 --format json >'$scratch/lib.json' &&
+  '$prefix/bin/parlab' run --kernel 'py:$prefix/share/doc/parlab/examples/python/cpu.py:collatz' --inputs 1x2 \
+    --backends python-processes --workers 2 --repeat 1 --warmup 0 >'$scratch/example.txt'"
 unshare "${unshare_args[@]}" bash -c "$run" 2>"$scratch/run.err" \
   || { cat "$scratch/run.err"; fail "the installed parlab failed with $source and $build hidden"; }
 version=$(cat "$scratch/version")

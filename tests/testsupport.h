@@ -104,6 +104,30 @@ struct Result {
     qint64 ms = 0;
 };
 
+// Sets an environment variable for the life of the object.
+class ScopedEnvironment final {
+public:
+    ScopedEnvironment(const char* name, const QByteArray& value)
+        : m_name(name)
+        , m_had(qEnvironmentVariableIsSet(name))
+        , m_old(qgetenv(name))
+    {
+        qputenv(name, value);
+    }
+    ~ScopedEnvironment()
+    {
+        if (m_had)
+            qputenv(m_name, m_old);
+        else
+            qunsetenv(m_name);
+    }
+
+private:
+    const char* m_name;
+    bool m_had;
+    QByteArray m_old;
+};
+
 // Runs `parlab ARGUMENTS` to the end (or kills it after timeoutMs) and collects what it printed.
 inline Result runParlab(const QStringList& arguments, int timeoutMs = 60'000)
 {

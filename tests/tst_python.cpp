@@ -49,6 +49,7 @@ using testsupport::backend;
 using testsupport::descendants;
 using testsupport::execute;
 using testsupport::Outcome;
+using testsupport::ScopedEnvironment;
 
 // The C++ kernel's checksum, in this process.
 quint64 cppChecksum(const Kernel& kernel, qint64 input)
@@ -109,29 +110,6 @@ double median(QList<double> values)
     return values.isEmpty() ? 0.0 : values[values.size() / 2];
 }
 
-// Sets an environment variable for the life of the object.
-class ScopedEnvironment final {
-public:
-    ScopedEnvironment(const char* name, const QByteArray& value)
-        : m_name(name)
-        , m_had(qEnvironmentVariableIsSet(name))
-        , m_old(qgetenv(name))
-    {
-        qputenv(name, value);
-    }
-    ~ScopedEnvironment()
-    {
-        if (m_had)
-            qputenv(m_name, m_old);
-        else
-            qunsetenv(m_name);
-    }
-
-private:
-    const char* m_name;
-    bool m_had;
-    QByteArray m_old;
-};
 } // namespace
 
 class TestPython final : public QObject {

@@ -192,7 +192,7 @@ def import_file(path):
         raise UserCodeError("syntax error in %s: %s%s" % (where, e.msg, "\n    " + text.strip() if text else ""))
     except BaseException as e:
         del sys.modules[name]
-        raise UserCodeError("importing %s raised %s" % (path, traceback_end(e, skip=0)))
+        raise UserCodeError("importing %s raised %s" % (path, traceback_end(e)))
     return module
 
 
@@ -204,11 +204,11 @@ def import_module(name):
             raise UserCodeError(
                 "no module named %r on the Python path (PYTHONPATH=%s)" % (name, os.environ.get("PYTHONPATH", ""))
             )
-        raise UserCodeError("importing %s raised %s" % (name, traceback_end(e, skip=0)))
+        raise UserCodeError("importing %s raised %s" % (name, traceback_end(e)))
     except SyntaxError as e:
         raise UserCodeError("syntax error in %s line %s: %s" % (e.filename, e.lineno, e.msg))
     except BaseException as e:
-        raise UserCodeError("importing %s raised %s" % (name, traceback_end(e, skip=0)))
+        raise UserCodeError("importing %s raised %s" % (name, traceback_end(e)))
 
 
 def top_level_functions(module):
@@ -275,14 +275,19 @@ def call_of(message):
     return ("module", str(message["module"]), str(message["function"]))
 
 
-def traceback_end(error, skip=1, lines=12):
-    """The end of `error`'s traceback: its last frames and the exception line, without the first `skip` frames (this
-    worker's own), at most `lines` lines after the header."""
-    tb = error.__traceback__
-    for _ in range(skip):
-        if tb is not None and tb.tb_next is not None:
-            tb = tb.tb_next
-    text = "".join(traceback.format_exception(type(error), error, tb)).rstrip("\n").split("\n")
+def traceback_end(error, lines=12):
+    """The end of `error`'s traceback as the user needs it: the frames of their code (not this worker's, nor
+    importlib's), then the exception line; at most `lines` lines after the header."""
+    here = os.path.abspath(__file__)
+    frames = [
+        f
+        for f in traceback.extract_tb(error.__traceback__)
+        if os.path.abspath(f.filename) != here and not f.filename.startswith("<frozen importlib")
+    ]
+    text = ["Traceback (most recent call last):"] if frames else []
+    text += "".join(traceback.format_list(frames) + traceback.format_exception_only(type(error), error)).rstrip(
+        "\n"
+    ).split("\n")
     if len(text) > lines + 1:
         text = [text[0], "  ..."] + text[-lines:]
     return "\n".join(text)
@@ -363,7 +368,7 @@ def check(call_json):
     except UserCodeError as e:
         result = {"error": str(e)}
     except BaseException as e:
-        result = {"error": "checking %s raised %s" % (call_json, traceback_end(e, skip=0))}
+        result = {"error": "checking %s raised %s" % (call_json, traceback_end(e))}
     sys.stdout.write(json.dumps(result) + "\n")
     sys.stdout.flush()
     return 0

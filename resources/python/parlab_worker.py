@@ -49,11 +49,7 @@ Needs Python 3.7 or newer (time.thread_time_ns, time.monotonic_ns).
 """
 
 import argparse
-import difflib
 import hashlib
-import importlib
-import importlib.util
-import inspect
 import json
 import multiprocessing
 import os
@@ -169,6 +165,8 @@ class UserCodeError(Exception):
 def import_file(path):
     """Imports the .py file at `path` as a module of its own. Its folder goes on sys.path (at the end, so that it
     cannot shadow what this worker imports later), so that it can import its neighbours."""
+    import importlib.util  # here, not above: a worker for ParLab's own kernels stays as small as it was
+
     if not os.path.isfile(path):
         raise UserCodeError("the file %s does not exist" % path if not os.path.exists(path) else "%s is not a file" % path)
     folder = os.path.dirname(path)
@@ -197,6 +195,8 @@ def import_file(path):
 
 
 def import_module(name):
+    import importlib
+
     try:
         return importlib.import_module(name)
     except ModuleNotFoundError as e:
@@ -213,6 +213,8 @@ def import_module(name):
 
 def top_level_functions(module):
     """The functions the module itself defines (not those it imports), in their order in the file."""
+    import inspect
+
     found = [
         (getattr(getattr(value, "__code__", None), "co_firstlineno", 0), key)
         for key, value in vars(module).items()
@@ -224,6 +226,9 @@ def top_level_functions(module):
 def import_function(call):
     """The user's callable for `call` (a tuple: ("file", path, function) or ("module", name, function)), checked
     that it can be called as function(n); raises UserCodeError naming what is wrong."""
+    import difflib
+    import inspect
+
     kind, where, name = call
     module = import_file(where) if kind == "file" else import_module(where)
     source = where if kind == "file" else "module %s" % where

@@ -39,8 +39,9 @@ QList<OptionDescriptor> runDescriptors()
             .unsetMeans = QStringLiteral("no limit"),
             .unit = QStringLiteral("s"),
             .valueName = QStringLiteral("seconds"),
-            .help = QStringLiteral("kill a task that runs longer than this and fail it (python-* do not time single "
-                                   "tasks; cancelling still stops them)."),
+            .help
+            = QStringLiteral("kill a task that runs longer than this and fail it (python-* end their interpreter; "
+                             "a call into C that keeps the GIL is caught when it returns)."),
             .scope = Scope::Backend },
         { .option = Option::OnError,
             .key = QStringLiteral("on_error"),

@@ -2,8 +2,8 @@
 // the PATH): the shipped examples run on every python-* backend with the same checksums, a function's result is
 // hashed the same in every process; every kind of bad code is refused before anything runs with words a user can
 // act on, and native backends refuse the kernel; an exception fails the task with the end of its traceback and the
-// input; a racy function is reported as such; a relative path is recorded absolute; a cancel ends a sleeping or a
-// looping function at once, leaving no process; and the README's command works.
+// input; a racy function is reported as such; a relative path is recorded absolute; a cancel or the task timeout
+// ends a sleeping or a looping function at once, leaving no process; and the README's command works.
 
 #include "experimentspec.h"
 #include "kernels/kernel.h"
@@ -88,6 +88,8 @@ private Q_SLOTS:
     void relativePathIsRecordedAbsolute();
     void cancelEndsTheFunctionAtOnce_data();
     void cancelEndsTheFunctionAtOnce();
+    void taskTimeoutEndsTheFunction_data();
+    void taskTimeoutEndsTheFunction();
     void readmeCommandRuns();
 };
 
@@ -332,6 +334,33 @@ void TestPythonFunction::cancelEndsTheFunctionAtOnce()
     QVERIFY2(ms < 1500 * testsupport::kSlowdown, qPrintable(QStringLiteral("%1 ms").arg(ms)));
     QVERIFY(finished.first().first().value<RunResult>().cancelled);
     QVERIFY2(descendants().isEmpty(), "the interpreter or a pool process outlived the cancel");
+}
+
+void TestPythonFunction::taskTimeoutEndsTheFunction_data()
+{
+    cancelEndsTheFunctionAtOnce_data();
+}
+
+void TestPythonFunction::taskTimeoutEndsTheFunction()
+{
+    QFETCH(QString, backend);
+    QFETCH(QByteArray, body);
+    QTemporaryDir folder;
+    // Input 2 runs forever; input 1 and 3 end at once.
+    const QString path = write(
+        folder, QStringLiteral("stuck.py"), "import time\n\ndef stuck(n):\n    if n != 2:\n        return n\n" + body);
+    ExperimentSpec spec = specOf(QStringLiteral("py:%1:stuck").arg(path), { 1, 2, 3 }, { backend }, { 2 });
+    spec.options.taskTimeoutS = 0.5;
+    QCOMPARE(validateSpec(spec).error(), QString());
+    QElapsedTimer timer;
+    timer.start();
+    const RunResult result = run(spec);
+    const qint64 ms = timer.elapsed();
+    QVERIFY2(result.error.endsWith(QStringLiteral("input 2 (#2) ran longer than the task timeout of 0.5 s")),
+        qPrintable(result.error));
+    // The timeout, the watch's period (50 ms), the interpreter's start and end, the engine's.
+    QVERIFY2(ms < 4000 * testsupport::kSlowdown, qPrintable(QStringLiteral("%1 ms").arg(ms)));
+    QVERIFY2(descendants().isEmpty(), "the interpreter or a pool process outlived the timeout");
 }
 
 void TestPythonFunction::readmeCommandRuns()

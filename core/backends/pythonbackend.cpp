@@ -216,7 +216,7 @@ QString PythonBackend::id() const
 
 BackendFacts PythonBackend::facts(Mode mode)
 {
-    BackendFacts facts { .options = { Option::Python, Option::PythonNative },
+    BackendFacts facts { .options = { Option::Python, Option::PythonNative, Option::TaskTimeout },
         .availability = &PythonBackend::availabilityWith,
         .checkKernel = &PythonBackend::checkKernel,
         .checkCode = &PythonBackend::checkCode,
@@ -315,6 +315,7 @@ void PythonBackend::configure(const RunOptions& options)
     m_native = options.pythonNative;
     m_chunkSize = options.chunksize;
     m_switchIntervalS = options.switchIntervalMs / 1000.0;
+    m_taskTimeoutS = options.taskTimeoutS;
 }
 
 Availability PythonBackend::availabilityWith(const RunOptions& options)
@@ -461,6 +462,8 @@ void PythonBackend::startInterpreter(int workers, RunControl& control)
         arguments << QStringLiteral("--native") << kernelLibrary();
     if (m_mode == Mode::Threads)
         arguments << QStringLiteral("--switch-interval") << QString::number(m_switchIntervalS, 'g', 17);
+    if (m_taskTimeoutS > 0)
+        arguments << QStringLiteral("--task-timeout") << QString::number(m_taskTimeoutS, 'g', 17);
     m_child = std::make_unique<ChildProcess>();
     // Kept between batches, which different threads may run; it watches its parent itself, and the watchdog
     // ends it with ParLab.
@@ -649,6 +652,12 @@ void PythonBackend::execute(
                                    .arg(index + 1)
                                    .arg(message.value(QStringLiteral("pid")).toInteger())
                                    .arg(lastLine(traceback), traceback.right(2000)));
+        } else if (message.contains(QStringLiteral("timeout"))) {
+            // A task ran too long; the interpreter cannot stop it, so it goes, with its pool.
+            const int index = message.value(QStringLiteral("timeout")).toInt(-1);
+            if (index < 0 || index >= count)
+                protocolError(message, QStringLiteral("a timeout of a task it was not given"));
+            fail(taskTimeoutMessage(inputs[index], index, m_taskTimeoutS));
         } else if (message.contains(QStringLiteral("end"))) {
             if (done != count)
                 protocolError(message, QStringLiteral("the batch ended with %1 of %2 results").arg(done).arg(count));

@@ -56,7 +56,8 @@ public:
 
     QString id() const override;
     Availability availability() const override;
-    // python (interpreter), python_native, chunksize (Pool.map's), switch_interval_ms (sys.setswitchinterval).
+    // python (interpreter), python_native, chunksize (Pool.map's), switch_interval_ms (sys.setswitchinterval),
+    // task_timeout_s (a task that runs longer ends the interpreter and its pool, and fails the batch).
     void configure(const RunOptions& options) override;
 
     QString runtime() const override { return runtimeWith(m_options); }
@@ -102,6 +103,7 @@ private:
     bool m_native = false;
     int m_chunkSize = 1;
     double m_switchIntervalS = 0.005;
+    double m_taskTimeoutS = 0; // the worker script watches its tasks and reports one that runs longer
     std::unique_ptr<ChildProcess> m_child;
     int m_childWorkers = 0;
     QList<qint64> m_threadIds; // python-threads: worker k's thread id, from the interpreter's ready message

@@ -3,7 +3,7 @@
 One long-lived interpreter per backend, started by core/backends/pythonbackend.cpp as
 
     python3 -u parlab_worker.py --mode sequential|threads|processes --workers N
-                                [--native LIBRARY] [--switch-interval SECONDS]
+                                [--native LIBRARY] [--switch-interval SECONDS] [--task-timeout SECONDS]
     python3 parlab_worker.py --check CALL        checks a user's function before a run (below)
 
 It runs each batch of inputs the way a Python programmer would: a plain loop, ThreadPoolExecutor.map, or
@@ -27,6 +27,8 @@ The protocol, one JSON object per line:
                      "cpu": NS, "wait": NS}                 one per task, after the batch's map returned; cpu and
                                                             wait are -1 where the task was not sampled
                     {"failed": INDEX, "pid": P, "error": TRACEBACK}   the first failed task, instead
+                    {"timeout": INDEX, "pid": P, "seconds": S}   with --task-timeout, at once: a task has run
+                                                            longer (ParLab then ends the interpreter)
                     {"end": COUNT}                          the batch is complete
                     {"fatal": MESSAGE}                      the worker cannot go on; it exits with code 2
 End of stdin tells the worker to exit.
@@ -457,14 +459,64 @@ def sample_since(begun):
     return (cpu, -1 if wait < 0 else wait - begun[2])
 
 
+class TaskWatch:
+    """--task-timeout, in each process that runs tasks: the tasks running now, and a thread that reports the first
+    one that runs longer than the timeout, once (ParLab then kills the interpreter and its pool). It needs the GIL
+    to look, which pure Python gives up every switch interval: a call into C code that keeps the GIL is caught when
+    it returns, or stopped by a cancel."""
+
+    def __init__(self):
+        self.timeout_ns = 0
+        self.report = None  # report(index, seconds)
+        self.running = {}  # index -> start (ns)
+        self.pid = None  # the process whose thread watches: a forked pool process starts its own
+
+    def arm(self, timeout_s, report):
+        self.timeout_ns = int(timeout_s * 1e9)
+        self.report = report
+
+    def started(self, index, start):
+        if self.pid != os.getpid():
+            self.pid = os.getpid()
+            self.running = {}
+            threading.Thread(target=self.watch, name="parlab-task-watch", daemon=True).start()
+        self.running[index] = start
+
+    def ended(self, index):
+        self.running.pop(index, None)
+
+    def watch(self):
+        period = min(0.05, self.timeout_ns / 4e9)
+        while True:
+            time.sleep(period)
+            now = time.monotonic_ns()
+            for index, start in list(self.running.items()):
+                if now - start > self.timeout_ns:
+                    self.report(index, (now - start) / 1e9)
+                    return
+
+
+_watch = TaskWatch()
+
+
 def run_task(job):
     """One task, timed where it runs. Returns a tuple (picklable, for Pool.map); never raises."""
+    try:
+        return run_timed(job)
+    finally:
+        if _watch.timeout_ns:
+            _watch.ended(job[0])
+
+
+def run_timed(job):
     index, kernel, n, native, call = job
     start = None
     try:
         # The user's function is loaded before the clock starts: once per process, not part of any task.
         function = load_function(call) if call else None
         start = time.monotonic_ns()
+        if _watch.timeout_ns:
+            _watch.started(index, start)
         begun = sample_begin(start)
         if function is not None:
             checksum = checksum_of(function(n))
@@ -483,9 +535,17 @@ def run_task(job):
     return (index, os.getpid(), threading.get_ident(), start, time.monotonic_ns(), checksum & MASK, None, cpu, wait)
 
 
+def start_pool_process(parent, timeouts, timeout_s):
+    """Pool initializer: dies with the parent, and with --task-timeout reports a task that runs too long on the
+    `timeouts` queue, which the interpreter's main thread reads while it waits for the batch."""
+    die_with_parent(parent)
+    if timeout_s > 0:
+        _watch.arm(timeout_s, lambda index, seconds: timeouts.put((index, os.getpid(), seconds)))
+
+
 def die_with_parent(parent):
-    """Pool initializer: a pool process dies with the interpreter that started it (Linux's parent-death signal),
-    as every process ParLab starts does, so that a killed run leaves none behind."""
+    """A pool process dies with the interpreter that started it (Linux's parent-death signal), as every process
+    ParLab starts does, so that a killed run leaves none behind."""
     try:
         import ctypes
         import signal
@@ -499,11 +559,12 @@ def die_with_parent(parent):
 
 
 class Worker:
-    def __init__(self, mode, workers, native):
+    def __init__(self, mode, workers, native, timeout_s):
         self.mode = mode
         self.native = native
         self.executor = None
         self.pool = None
+        self.timeouts = None  # processes mode with --task-timeout: (index, pid, seconds) from the pool processes
         # Stable, dense worker numbers: (pid, thread) in order of first appearance (threads: start order).
         self.worker_ids = {}
         self.native_ids = []  # threads mode: each worker's native thread id
@@ -513,7 +574,10 @@ class Worker:
                 self.worker_id(os.getpid(), ident)
                 self.native_ids.append(native_id)
         elif mode == "processes":
-            self.pool = multiprocessing.Pool(processes=workers, initializer=die_with_parent, initargs=(os.getpid(),))
+            self.timeouts = multiprocessing.SimpleQueue() if timeout_s > 0 else None
+            self.pool = multiprocessing.Pool(
+                processes=workers, initializer=start_pool_process, initargs=(os.getpid(), self.timeouts, timeout_s)
+            )
 
     def start_threads(self, workers):
         """Starts all the executor's threads now, as multiprocessing.Pool starts its processes, and returns their
@@ -547,6 +611,8 @@ class Worker:
         pending = self.pool.map_async(run_task, jobs, chunksize)
         while not pending.ready():
             pending.wait(0.1)
+            if self.timeouts is not None and not self.timeouts.empty():
+                raise TaskTimedOut(*self.timeouts.get())
             dead = [p for p in processes if p.exitcode is not None]
             if dead and not pending.ready():
                 p = dead[0]
@@ -566,6 +632,14 @@ class Worker:
 
 class PoolWorkerDied(Exception):
     pass
+
+
+class TaskTimedOut(Exception):
+    """A pool process's task ran longer than --task-timeout: (index, pid, seconds)."""
+
+
+def timed_out(index, pid, seconds):
+    return {"timeout": index, "pid": pid, "seconds": seconds}
 
 
 def watch_parent(parent):
@@ -589,6 +663,7 @@ def main():
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--native", default="")
     parser.add_argument("--switch-interval", type=float, default=0.0)
+    parser.add_argument("--task-timeout", type=float, default=0.0)
     args = parser.parse_args()
 
     # The protocol gets its own copy of stdout; anything else printed (by a library, a pool worker) goes to
@@ -603,9 +678,12 @@ def main():
     os.close(devnull)
     sys.stdin = open(os.devnull, "r")
 
+    sending = threading.Lock()  # the task watch reports from a thread of its own
+
     def send(message):
-        protocol.write(json.dumps(message, separators=(",", ":")) + "\n")
-        protocol.flush()
+        with sending:
+            protocol.write(json.dumps(message, separators=(",", ":")) + "\n")
+            protocol.flush()
 
     if args.switch_interval > 0:
         sys.setswitchinterval(args.switch_interval)
@@ -613,7 +691,9 @@ def main():
     try:
         if args.native:
             load_native(args.native)
-        worker = Worker(args.mode, max(1, args.workers), args.native)
+        if args.task_timeout > 0:
+            _watch.arm(args.task_timeout, lambda index, seconds: send(timed_out(index, os.getpid(), seconds)))
+        worker = Worker(args.mode, max(1, args.workers), args.native, args.task_timeout)
     except Exception as e:
         what = "cannot load the ParLab kernel library %r" % args.native if args.native else "cannot start"
         send({"fatal": "%s: %s: %s" % (what, type(e).__name__, e)})
@@ -644,6 +724,9 @@ def main():
             except PoolWorkerDied as e:
                 send({"fatal": str(e)})
                 sys.exit(2)
+            except TaskTimedOut as e:
+                send(timed_out(*e.args))
+                continue  # ParLab ends this interpreter and its pool now
             failures = [r for r in results if r[6] is not None]
             if failures:
                 index, pid = failures[0][0], failures[0][1]

@@ -162,7 +162,7 @@ std::unique_ptr<Kernel> kernelFor(const ExperimentSpec& spec, RunEstimate& unkno
     }
     if (!kernel->costIsKnown()) {
         unknown.why
-            = QStringLiteral("the %1 kernel runs your own program, whose cost ParLab cannot know").arg(kernel->name());
+            = QStringLiteral("the %1 kernel runs your own code, whose cost ParLab cannot know").arg(kernel->name());
         return nullptr;
     }
     if (const Result<void> configured = kernel->configure(spec.options); !configured) {

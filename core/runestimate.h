@@ -44,7 +44,7 @@ struct EstimatedPart {
 struct RunEstimate {
     bool known = false;
     double seconds = 0;
-    QString why; // when unknown: why ("the command kernel runs your own program, whose cost ParLab cannot know")
+    QString why; // when unknown: why ("the command kernel runs your own code, whose cost ParLab cannot know")
     QList<EstimatedPart> parts; // in plan order
     double setupS = 0; // once per run, before the first round (each core's speed is timed)
     // The other programs' runnable threads the estimate allowed for, and how much longer they make sequential CPU

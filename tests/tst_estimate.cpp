@@ -133,7 +133,7 @@ void TestEstimate::commandKernelIsUnknown()
     const RunEstimate e = RunEstimator::estimate(spec);
     QVERIFY(!e.known);
     QCOMPARE(e.label(), QStringLiteral("unknown"));
-    QVERIFY2(e.why.contains(QLatin1String("your own program")), qPrintable(e.why));
+    QVERIFY2(e.why.contains(QLatin1String("your own code")), qPrintable(e.why));
     QVERIFY(e.biggestText().isEmpty());
     QVERIFY(e.planText().contains(QLatin1String("estimated duration: unknown")));
 }

@@ -215,6 +215,14 @@ void TestPythonFunction::nativeBackendsRefuseIt()
                            "not on %2")
                 .arg(kernel, id));
     }
+    // Nor through python_native, which calls ParLab's C++ kernels.
+    ExperimentSpec native = specOf(kernel, { 1 }, { QStringLiteral("python-threads") });
+    native.options.pythonNative = true;
+    const QString nativeError = validateSpec(native).error();
+    QVERIFY2(nativeError.contains(QStringLiteral("python_native calls ParLab's C++ kernels, and %1 is your Python "
+                                                 "function: run it without python_native")
+                                      .arg(kernel)),
+        qPrintable(nativeError));
     // Written wrongly: said before anything else.
     const QString noFunction = validateSpec(specOf(QStringLiteral("py:cpu.py"), { 1 })).error();
     QVERIFY2(

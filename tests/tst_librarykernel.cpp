@@ -125,6 +125,7 @@ private Q_SLOTS:
     void exportedFunctionsListsTheLibrarysFunctions();
     void everyNativeBackendGetsTheSameChecksums();
     void gilThreadsHoldTheLockDuringTheCallUnlessReleased();
+    void pythonBackendsCallItThroughCtypes();
     void badLibrariesAreRefusedBeforeAnythingRuns_data();
     void badLibrariesAreRefusedBeforeAnythingRuns();
     void aCrashInAWorkerNamesBackendInputAndSignal_data();
@@ -226,6 +227,33 @@ void TestLibraryKernel::gilThreadsHoldTheLockDuringTheCallUnlessReleased()
     }
 }
 
+void TestLibraryKernel::pythonBackendsCallItThroughCtypes()
+{
+    if (const Availability a = BackendRegistry::availability(QStringLiteral("python-threads"), RunOptions());
+        !a.available)
+        QSKIP(qPrintable(a.reason));
+    const QStringList backends { QStringLiteral("sequential"), QStringLiteral("python-sequential"),
+        QStringLiteral("python-threads"), QStringLiteral("python-processes") };
+    // With and without python_native, which is about ParLab's own kernels: the user's function is called either way.
+    for (const QStringList& extra : { QStringList(), QStringList { QStringLiteral("--python-native") } }) {
+        const Run run = runParlab(
+            QStringList { QStringLiteral("--kernel"), collatzKernel(), QStringLiteral("--inputs"),
+                QStringLiteral("20000..20005"), QStringLiteral("--backends"), backends.join(QLatin1Char(',')),
+                QStringLiteral("--workers"), QStringLiteral("2"), QStringLiteral("--repeat"), QStringLiteral("1"),
+                QStringLiteral("--warmup"), QStringLiteral("0") }
+            + extra);
+        QVERIFY2(run.code == 0, qPrintable(describe(run)));
+        QSet<QString> measured;
+        for (const QJsonValue& r : run.json[QStringLiteral("results")].toArray()) {
+            // Every one against the native sequential's checksums, task by task (the run fails otherwise).
+            QCOMPARE(
+                r[QStringLiteral("checksum")].toString(), run.json[QStringLiteral("reference_checksum")].toString());
+            measured.insert(r[QStringLiteral("backend")].toString());
+        }
+        QCOMPARE(measured, QSet<QString>(backends.cbegin(), backends.cend()));
+    }
+}
+
 void TestLibraryKernel::badLibrariesAreRefusedBeforeAnythingRuns_data()
 {
     QTest::addColumn<QString>("kernel");
@@ -280,7 +308,7 @@ void TestLibraryKernel::badLibrariesAreRefusedBeforeAnythingRuns_data()
                           "under the mangled name '_Z6kernell'; declare it PARLAB_KERNEL (extern \"C\")")
                .arg(mangled);
     QTest::newRow("no function named") << QStringLiteral("lib:%1").arg(collatzLibrary)
-                                       << QStringLiteral("give your library's function as lib:PATH:SYMBOL");
+                                       << QStringLiteral("name the library and its function; write lib:PATH.so:SYMBOL");
 }
 
 void TestLibraryKernel::badLibrariesAreRefusedBeforeAnythingRuns()

@@ -6,6 +6,7 @@
 #include "installlayout.h"
 #include "jsonfield.h"
 #include "kernels/kernel.h"
+#include "kernels/library.h"
 #include "kernels/pythonfunction.h"
 #include "optiondescriptor.h"
 #include "processguard.h"
@@ -169,9 +170,12 @@ Result<QString> workerScript()
     return path;
 }
 
-// The batch's "call" for the user's Python function (parlab_worker.py's CALL); empty for ParLab's own kernels.
+// The batch's "call" for the user's Python function or C function (parlab_worker.py's CALL); empty for ParLab's
+// own kernels.
 QJsonObject callOf(const Kernel& kernel)
 {
+    if (const auto* library = dynamic_cast<const LibraryKernel*>(&kernel))
+        return { { QStringLiteral("library"), library->path() }, { QStringLiteral("symbol"), library->symbol() } };
     const auto* user = dynamic_cast<const PythonFunctionKernel*>(&kernel);
     if (!user)
         return {};
@@ -330,6 +334,10 @@ Availability PythonBackend::availability() const
 
 Result<void> PythonBackend::checkKernel(const QString& id, const Kernel& kernel, const RunOptions& options)
 {
+    // The user's C function: the worker calls it through ctypes, with or without python_native; checkCode asks the
+    // interpreter whether it loads.
+    if (kernel.isUsersCode() && kernel.runsNatively())
+        return {};
     if (options.pythonNative && !kernel.runsNatively())
         return parlab::fail(QStringLiteral("%1: python_native calls ParLab's C++ kernels, and %2 is your Python "
                                            "function: run it without python_native")

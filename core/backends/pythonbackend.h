@@ -20,8 +20,9 @@ class ChildProcess;
 // map. The script runs pure-Python fib, sleep, spin and primes with the C++ kernels' checksums and reports
 // per-task spans on CLOCK_MONOTONIC. With python_native every python-* backend calls ParLab's own C++
 // kernel through ctypes (libparlab_kernels.so) instead, which releases the GIL during the call: the C
-// extension lesson, in real CPython. The interpreter runs in a process group of its own, so a cancel stops
-// its pool processes too.
+// extension lesson, in real CPython. A user's Python function (py:) runs as it is; a user's C function (lib:) is
+// called through ctypes the same way, native or not. The interpreter runs in a process group of its own, so a
+// cancel stops its pool processes too.
 //
 // python-threads records its threads' lock states, measured: the interpreter starts its executor's threads
 // before it says it is ready and names their thread ids, and while a batch runs a ThreadStateSampler reads each
@@ -43,12 +44,14 @@ public:
     static Availability availabilityWith(const RunOptions& options);
     // Why python-* backend `id` cannot run `kernel`: one without a Python version, or with python_native one
     // that has settings (the library makes kernels with default settings).
-    // A user's Python function (py:) runs without python_native only; whether it loads is checkCode's question.
+    // A user's Python function (py:) runs without python_native only, a user's C function (lib:) with or without;
+    // whether either loads is checkCode's question.
     static Result<void> checkKernel(const QString& id, const Kernel& kernel, const RunOptions& options);
     // For a user's Python function: runs the interpreter with the worker script's --check, which imports the file or
     // module and finds the function as a run would, and returns what it found wrong (no file, a syntax error and
-    // its line, an import that raised, no such function, not callable, not callable with one argument). Remembered
-    // per interpreter, function and PYTHONPATH while the file is unchanged.
+    // its line, an import that raised, no such function, not callable, not callable with one argument). For a
+    // user's C function, whether ctypes loads the library into that interpreter. Remembered per interpreter,
+    // function and PYTHONPATH while the file is unchanged.
     static Result<void> checkCode(const Kernel& kernel, const RunOptions& options);
     // "Python 3.11.2 (/usr/bin/python3)", plus whether it is free-threaded and whether kernels are native;
     // empty when there is no working interpreter.

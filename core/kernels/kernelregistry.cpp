@@ -41,9 +41,7 @@ const std::vector<UserKernelForm>& userKernelForms()
 {
     static const std::vector<UserKernelForm> all {
         { PythonFunctionKernel::kPrefix, PythonFunctionKernel::syntax(), &PythonFunctionKernel::make },
-        { LibraryKernel::kPrefix,
-            QStringLiteral("lib:PATH.so:SYMBOL (your C function uint64_t SYMBOL(int64_t), <parlab/kernel_abi.h>)"),
-            [](const QString& name) -> Result<std::unique_ptr<Kernel>> { return makeLibraryKernel(name); } },
+        { LibraryKernel::kPrefix, LibraryKernel::syntax(), &LibraryKernel::make },
     };
     return all;
 }

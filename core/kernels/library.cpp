@@ -5,6 +5,7 @@
 #include "elffile.h"
 #include "experimentspec.h"
 
+#include <QDir>
 #include <QFileInfo>
 #include <cxxabi.h>
 #include <dlfcn.h>
@@ -60,26 +61,37 @@ QString missingFunction(const QString& library, const QString& symbol, const QSt
 }
 } // namespace
 
-LibraryKernel::LibraryKernel(const QString& name)
-    : m_given(name)
-{
-    const QString rest = name.mid(kPrefix.size());
-    const qsizetype colon = rest.lastIndexOf(QLatin1Char(':'));
-    if (!name.startsWith(kPrefix) || colon <= 0 || colon == rest.size() - 1)
-        return;
-    m_path = QFileInfo(rest.left(colon)).absoluteFilePath();
-    m_symbol = rest.mid(colon + 1);
-    m_label = this->name().toUtf8();
-}
+LibraryKernel::LibraryKernel(QString path, QString symbol)
+    : m_path(std::move(path))
+    , m_symbol(std::move(symbol))
+    , m_label(name().toUtf8())
+{ }
 
 LibraryKernel::~LibraryKernel()
 {
     unload();
 }
 
+QString LibraryKernel::syntax()
+{
+    return QStringLiteral("lib:PATH.so:SYMBOL (your C function uint64_t SYMBOL(int64_t), <parlab/kernel_abi.h>)");
+}
+
+Result<std::unique_ptr<Kernel>> LibraryKernel::make(const QString& name)
+{
+    Q_ASSERT(name.startsWith(kPrefix));
+    const QString rest = name.mid(kPrefix.size());
+    const qsizetype colon = rest.lastIndexOf(QLatin1Char(':'));
+    if (colon <= 0 || colon == rest.size() - 1)
+        return fail(QStringLiteral("'%1': name the library and its function; write %2").arg(name, syntax()));
+    // Made absolute once, here: the run records this name.
+    return std::unique_ptr<Kernel>(
+        new LibraryKernel(QDir::cleanPath(QDir::current().absoluteFilePath(rest.left(colon))), rest.mid(colon + 1)));
+}
+
 QString LibraryKernel::name() const
 {
-    return m_path.isEmpty() ? m_given : kPrefix + m_path + QLatin1Char(':') + m_symbol;
+    return kPrefix + m_path + QLatin1Char(':') + m_symbol;
 }
 
 QString LibraryKernel::description() const
@@ -104,10 +116,6 @@ Result<void> LibraryKernel::configure(const RunOptions& options)
 
 Result<void> LibraryKernel::load()
 {
-    if (m_path.isEmpty())
-        return fail(QStringLiteral("'%1': give your library's function as lib:PATH:SYMBOL, e.g. "
-                                   "lib:./libcollatz.so:collatz (the function's name after the last ':')")
-                        .arg(m_given));
     // Read before dlopen, whose messages for a file of another architecture ("wrong ELF class") do not say which.
     if (Result<void> loadable = ElfFile::checkLoadable(m_path); !loadable)
         return fail(QStringLiteral("the library ") + loadable.error());
@@ -155,11 +163,6 @@ quint64 LibraryKernel::run(qint64 input, Context& context) const
     // cancel takes effect (nothing can stop the call itself halfway).
     context.poll();
     return checksum;
-}
-
-std::unique_ptr<Kernel> makeLibraryKernel(const QString& name)
-{
-    return std::make_unique<LibraryKernel>(name);
 }
 
 } // namespace parlab

@@ -13,14 +13,18 @@ namespace parlab {
 // anything runs (it exists, is a shared library this machine can load, loads, has the function: each error names
 // the file) and loads it with dlopen; every process that runs tasks (a worker, an mpi rank) makes its own from the
 // name. Nothing about the function's cost is known. On the GIL model the call holds the lock, as a C extension that
-// does not release the GIL does; the lock is offered again when it returns.
+// does not release the GIL does; the lock is offered again when it returns. The python-* backends call it from
+// CPython through ctypes (resources/python/parlab_worker.py), which releases the real GIL during the call.
 class LibraryKernel final : public Kernel {
 public:
-    static constexpr QLatin1StringView kPrefix { "lib:" };
+    static inline const QString kPrefix = QStringLiteral("lib:");
 
-    // `name` is "lib:PATH:SYMBOL", the symbol after the last ':' (so the path may hold ':'); a relative path is
-    // taken from the working directory now, and name() says it absolute from then on, for every process.
-    explicit LibraryKernel(const QString& name);
+    // How to write one, for help texts and errors.
+    static QString syntax();
+    // The kernel "lib:PATH:SYMBOL" names (the symbol after the last ':', so the path may hold ':'), or why it is
+    // written wrongly. A relative path is taken from the working directory now, and name() says it absolute from
+    // then on, for every process.
+    static Result<std::unique_ptr<Kernel>> make(const QString& name);
     ~LibraryKernel() override;
 
     QString name() const override;
@@ -34,21 +38,20 @@ public:
     Result<void> configure(const RunOptions& options) override;
     quint64 run(qint64 input, Context& context) const override;
 
-    QString path() const { return m_path; }
-    QString symbol() const { return m_symbol; }
+    // The absolute path of the library, and the function's name in it.
+    const QString& path() const { return m_path; }
+    const QString& symbol() const { return m_symbol; }
 
 private:
+    LibraryKernel(QString path, QString symbol);
     Result<void> load();
     void unload();
 
-    QString m_given; // the name as given, for the message when it cannot be parsed
-    QString m_path; // absolute; empty when the name cannot be parsed
+    QString m_path;
     QString m_symbol;
     QByteArray m_label; // name() in UTF-8, for the crash report
     void* m_handle = nullptr;
     parlab_kernel_fn m_function = nullptr;
 };
-
-std::unique_ptr<Kernel> makeLibraryKernel(const QString& name);
 
 } // namespace parlab

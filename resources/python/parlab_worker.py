@@ -34,7 +34,9 @@ The protocol, one JSON object per line:
 End of stdin tells the worker to exit.
 
 The user's own function (ParLab's py: kernels): CALL is {"file": "/abs/path.py", "function": "f"} or
-{"module": "package.module", "function": "f"} (a module found on sys.path, PYTHONPATH included). Each process
+{"module": "package.module", "function": "f"} (a module found on sys.path, PYTHONPATH included); a user's C
+function (lib: kernels) is {"library": "/abs/libk.so", "symbol": "k"}, called through ctypes with ParLab's kernel
+ABI (uint64_t k(int64_t)), its result the task's checksum as is. Each process
 loads it once, before its first task's clock starts (load_function; pool processes load it themselves, by path),
 calls f(n) and hashes what it returns into the task's checksum (checksum_of: BLAKE2b over a canonical encoding,
 the same in every process and run, unlike hash()). An exception in f fails the task with the end of its
@@ -225,13 +227,37 @@ def top_level_functions(module):
     return [key for _, key in sorted(found)]
 
 
+def import_library_function(path, symbol):
+    """The user's C function `symbol` in the shared library at `path` (ParLab's lib: kernels), as a ctypes function
+    of ParLab's kernel ABI (include/parlab/kernel_abi.h): uint64_t symbol(int64_t). ParLab checked the library
+    before the run (its architecture, its dependencies, the symbol, with a "did you mean"); this says what still
+    goes wrong in this interpreter, such as a library that needs a runtime a plain python3 lacks."""
+    import ctypes
+
+    try:
+        library = ctypes.CDLL(path)
+    except OSError as e:
+        raise UserCodeError("the library %s cannot be loaded into %s: %s" % (path, sys.executable, e))
+    try:
+        function = getattr(library, symbol)
+    except AttributeError:
+        raise UserCodeError("the library %s has no function %r" % (path, symbol))
+    function.argtypes = [ctypes.c_int64]
+    function.restype = ctypes.c_uint64
+    return function
+
+
 def import_function(call):
-    """The user's callable for `call` (a tuple: ("file", path, function) or ("module", name, function)), checked
-    that it can be called as function(n); raises UserCodeError naming what is wrong."""
+    """The user's callable for `call` (a tuple: ("file", path, function), ("module", name, function) or
+    ("library", path, symbol)), checked that it can be called as function(n); raises UserCodeError naming what is
+    wrong."""
+    kind, where, name = call
+    if kind == "library":
+        return import_library_function(where, name)
+
     import difflib
     import inspect
 
-    kind, where, name = call
     module = import_file(where) if kind == "file" else import_module(where)
     source = where if kind == "file" else "module %s" % where
     if not hasattr(module, name):
@@ -274,9 +300,12 @@ def load_function(call):
 
 
 def call_of(message):
-    """The batch's CALL object as load_function's key: ("file", path, function) or ("module", name, function)."""
+    """The batch's CALL object as load_function's key: ("file", path, function), ("module", name, function) or
+    ("library", path, symbol)."""
     if not message:
         return None
+    if "library" in message:
+        return ("library", str(message["library"]), str(message["symbol"]))
     if "file" in message:
         return ("file", str(message["file"]), str(message["function"]))
     return ("module", str(message["module"]), str(message["function"]))
@@ -369,9 +398,13 @@ def check(call_json):
     try:
         call = call_of(json.loads(call_json))
         function = import_function(call)
-        module = sys.modules.get(getattr(function, "__module__", None) or "")
-        path = getattr(module, "__file__", None) if module is not None else None
-        result = {"ok": True, "file": os.path.abspath(path) if path else "", "functions": top_level_functions(module) if module else []}
+        if call[0] == "library":
+            # ParLab lists a library's functions itself (core/kernels/elffile.h).
+            result = {"ok": True, "file": call[1], "functions": []}
+        else:
+            module = sys.modules.get(getattr(function, "__module__", None) or "")
+            path = getattr(module, "__file__", None) if module is not None else None
+            result = {"ok": True, "file": os.path.abspath(path) if path else "", "functions": top_level_functions(module) if module else []}
     except UserCodeError as e:
         result = {"error": str(e)}
     except BaseException as e:
@@ -518,7 +551,11 @@ def run_timed(job):
         if _watch.timeout_ns:
             _watch.started(index, start)
         begun = sample_begin(start)
-        if function is not None:
+        if call and call[0] == "library":
+            # A C function's result is its checksum, as on ParLab's own backends. ctypes lets the GIL go during
+            # the call, as a C extension between Py_BEGIN_ALLOW_THREADS and Py_END_ALLOW_THREADS does.
+            checksum = function(n)
+        elif function is not None:
             checksum = checksum_of(function(n))
         else:
             checksum = run_native(native, kernel, n) if native else KERNELS[kernel](n)

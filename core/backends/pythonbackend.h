@@ -17,8 +17,9 @@ class ChildProcess;
 // (concurrent.futures.ThreadPoolExecutor.map) and `python-processes` (multiprocessing.Pool.map), each a
 // long-lived interpreter running resources/python/parlab_worker.py, started on the first execute and kept
 // for the life of this object, as a program keeps its Pool: warmup pays the start-up, repeats measure the
-// map. The script runs pure-Python fib, sleep, spin and primes with the C++ kernels' checksums and reports
-// per-task spans on CLOCK_MONOTONIC. With python_native every python-* backend calls ParLab's own C++
+// map. The script runs pure-Python fib, sleep, spin and primes with the C++ kernels' checksums, or the user's own
+// function (a py: kernel, PythonFunctionKernel: each process loads it by path, its results hashed into checksums),
+// and reports per-task spans on CLOCK_MONOTONIC. With python_native every python-* backend calls ParLab's own C++
 // kernel through ctypes (libparlab_kernels.so) instead, which releases the GIL during the call: the C
 // extension lesson, in real CPython. A user's Python function (py:) runs as it is; a user's C function (lib:) is
 // called through ctypes the same way, native or not. The interpreter runs in a process group of its own, so a

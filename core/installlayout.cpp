@@ -21,6 +21,8 @@ HelperPlace place(Helper helper)
         return { "PARLAB_MPI_WORKER", PARLAB_LIBEXEC_FROM_BIN, "parlab-mpi-worker" };
     case Helper::KernelLibrary:
         return { "PARLAB_KERNEL_LIBRARY", PARLAB_PKGLIB_FROM_BIN, "libparlab_kernels.so" };
+    case Helper::Examples:
+        return { "PARLAB_EXAMPLES", PARLAB_EXAMPLES_FROM_BIN, "" };
     }
     Q_UNREACHABLE();
 }

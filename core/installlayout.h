@@ -12,10 +12,12 @@ enum class Helper {
     Worker, // `parlab` itself, started as `parlab worker` by the process backends, as `parlab engine` by a Runner
     MpiWorker, // parlab-mpi-worker, the mpi backend's rank program
     KernelLibrary, // libparlab_kernels.so, the C ABI the python-* backends load through ctypes
+    Examples, // the folder of examples/ (share/doc/parlab/examples), which presets and lessons name as {examples}
 };
 
-// The helper's path: $PARLAB_WORKER_EXECUTABLE, $PARLAB_MPI_WORKER or $PARLAB_KERNEL_LIBRARY when set (for tests
-// and unusual installs), otherwise its place relative to this program's folder. The file need not exist.
+// The helper's path: $PARLAB_WORKER_EXECUTABLE, $PARLAB_MPI_WORKER, $PARLAB_KERNEL_LIBRARY or $PARLAB_EXAMPLES when
+// set (for tests and unusual installs), otherwise its place relative to this program's folder. The file need not
+// exist.
 QString helperPath(Helper helper);
 
 } // namespace parlab

@@ -1,6 +1,7 @@
 #include "presets.h"
 
 #include "inputparser.h"
+#include "installlayout.h"
 #include "jsonfield.h"
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
@@ -74,6 +75,8 @@ Result<Preset> fromJson(const QString& name, const QByteArray& json)
             return fieldError(field, QStringLiteral("missing, or not a non-empty string"));
         *target = value.toString().trimmed();
     }
+    // A shipped example, named where this program finds its examples (an install, or the build tree).
+    preset.spec.kernel.replace(kExamplesPlace, helperPath(Helper::Examples));
     if (preset.name != name)
         return fieldError(
             QStringLiteral("name"), QStringLiteral("'%1' differs from the file name '%2.json'").arg(preset.name, name));

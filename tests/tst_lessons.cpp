@@ -7,6 +7,7 @@
 #include "cpus.h"
 #include "experimentspec.h"
 #include "export/formatting.h"
+#include "installlayout.h"
 #include "kernels/kernelregistry.h"
 #include "lessons/lessonbook.h"
 #include "lessons/lessonpanel.h"
@@ -21,6 +22,7 @@
 #include "unknown.h"
 
 #include <QCoreApplication>
+#include <QFile>
 #include <QFontMetrics>
 #include <QLabel>
 #include <QListWidget>
@@ -30,6 +32,7 @@
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStyle>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace parlab;
@@ -43,7 +46,7 @@ const QStringList kPendingBackends { QStringLiteral("gil-threads"), QStringLiter
 
 const QStringList kLessonIds { QStringLiteral("gil-threads"), QStringLiteral("processes-scale"),
     QStringLiteral("io-threads"), QStringLiteral("release-gil"), QStringLiteral("real-python"),
-    QStringLiteral("load-imbalance"), QStringLiteral("startup-cost") };
+    QStringLiteral("load-imbalance"), QStringLiteral("startup-cost"), QStringLiteral("stdlib-releases-gil") };
 
 // A measurement as the runner's analysis leaves it: three equal samples (so CV `cv` is set by hand), CPU time
 // `cpuPerWall` times the wall time, and the speedup with its interval.
@@ -149,7 +152,7 @@ class TestLessons : public QObject {
 private Q_SLOTS:
     void initTestCase();
     void init();
-    void shipsSevenNumberedLessons();
+    void shipsEightNumberedLessons();
     void experimentNamesWhatExists_data();
     void experimentNamesWhatExists();
     void verdicts_data();
@@ -160,6 +163,7 @@ private Q_SLOTS:
     void brokenLessonFileNamesField();
     void planLeavesOutOptionalBackendsAndBlocksRequiredOnes();
     void runsAreMatchedToTheirLesson();
+    void cliPrintsTheVerdictOfALessonsRun();
     void panelShowsTheSelectedLessonsClaim();
     void panelRunEmitsTheLessonsSpec();
     void panelRendersTheVerdict();
@@ -183,7 +187,7 @@ void TestLessons::init()
     QSettings().clear();
 }
 
-void TestLessons::shipsSevenNumberedLessons()
+void TestLessons::shipsEightNumberedLessons()
 {
     QCOMPARE(Lessons::ids().size(), kLessonIds.size());
     QCOMPARE(Lessons::all().size(), kLessonIds.size()); // every file loads
@@ -207,7 +211,7 @@ void TestLessons::shipsSevenNumberedLessons()
         QCOMPARE(Lessons::ruleText(lesson.id), lesson.rule);
         QCOMPARE(Lessons::find(lesson.id), &lesson);
     }
-    QCOMPARE(numbers, (QList<int> { 1, 2, 3, 4, 5, 6, 7 })); // in order, none missing or twice
+    QCOMPARE(numbers, (QList<int> { 1, 2, 3, 4, 5, 6, 7, 8 })); // in order, none missing or twice
     QCOMPARE(Lessons::find(QStringLiteral("no-such-lesson")), nullptr);
     QCOMPARE(Lessons::all().first().id, QStringLiteral("gil-threads"));
 }
@@ -225,7 +229,10 @@ void TestLessons::experimentNamesWhatExists()
     const auto lesson = Lessons::load(id);
     QVERIFY2(lesson, qPrintable(lesson.error()));
     const ExperimentSpec& spec = lesson->experiment.spec;
-    QVERIFY2(KernelRegistry::names().contains(spec.kernel), qPrintable(spec.kernel));
+    // A built-in kernel, or one of the shipped examples where this program finds them, checked as a run checks it.
+    QVERIFY2(KernelRegistry::names().contains(spec.kernel) || spec.kernel.contains(helperPath(Helper::Examples)),
+        qPrintable(spec.kernel));
+    QVERIFY2(validateSpec(spec, SpecCheck::RunHere), qPrintable(validateSpec(spec, SpecCheck::RunHere).error()));
     QVERIFY(!spec.backends.isEmpty());
     for (const QString& backend : spec.backends)
         QVERIFY2(BackendRegistry::ids().contains(backend) || kPendingBackends.contains(backend), qPrintable(backend));
@@ -588,6 +595,34 @@ void TestLessons::verdicts_data()
             << id << cancelled << N << QStringList {}
             << QStringList { QStringLiteral("the run was cancelled before process-per-task was measured") };
     }
+
+    // 8. The standard library's C code releases the GIL: python-threads scale on hashlib and zlib.
+    {
+        const QString id = QStringLiteral("stdlib-releases-gil");
+        RunResult base = resultOf(id);
+        base.runtimes.insert(pyThreads, QStringLiteral("Python 3.11.2 (/usr/bin/python3)"));
+        const Measurement seq = measured(pySeq, 1, 1.6, 1.0, 1.0, 1.0);
+        const Measurement pool = measured(pyProcesses, 2, 0.84, 1.90, 1.85, 1.95);
+        QTest::newRow("8 holds") << id << with(base, { seq, measured(pyThreads, 2, 0.87, 1.84, 1.80, 1.88), pool }) << H
+                                 << QStringList { QStringLiteral("python-threads: 1.84x at 2 workers"),
+                                        QStringLiteral("at least 1.50x expected on Python 3.11.2"),
+                                        QStringLiteral("python-processes: 1.90x at 2 workers") }
+                                 << QStringList {};
+        QTest::newRow("8 holds without processes")
+            << id << with(base, { seq, measured(pyThreads, 2, 0.87, 1.84, 1.80, 1.88) }) << H
+            << QStringList { QStringLiteral("python-threads: 1.84x") } << QStringList {};
+        QTest::newRow("8 contradicted: threads took turns")
+            << id << with(base, { seq, measured(pyThreads, 2, 1.55, 1.03, 1.0, 1.06), pool }) << C
+            << QStringList { QStringLiteral("python-threads: 1.03x") }
+            << QStringList { QStringLiteral("python-threads reached only 1.03x at 2 workers, though hashlib and zlib "
+                                            "release the GIL") };
+        QTest::newRow("8 inconclusive") << id << with(base, { seq, measured(pyThreads, 2, 1.1, 1.45, 1.3, 1.6), pool })
+                                        << I << QStringList {}
+                                        << QStringList { QStringLiteral("on both sides of the 1.50x line") };
+        QTest::newRow("8 not run: threads missing")
+            << id << with(base, { seq, pool }) << N << QStringList {}
+            << QStringList { QStringLiteral("no measurement of python-threads at 2 or more workers") };
+    }
 }
 
 void TestLessons::verdicts()
@@ -857,6 +892,50 @@ void TestLessons::runsAreMatchedToTheirLesson()
     other.spec.inputs = { 1, 2 };
     QCOMPARE(Lessons::matching(other), nullptr);
     QCOMPARE(Lessons::matching(RunResult {}), nullptr);
+
+    // Lesson 8 runs the installed copy of examples/python/hashing.py; the copy in the source folder (or a user's copy
+    // of it) is the same work, another function in it or an edited copy is not.
+    RunResult fromSource;
+    fromSource.spec = Lessons::find(QStringLiteral("stdlib-releases-gil"))->experiment.spec;
+    fromSource.spec.kernel = QStringLiteral("py:" PARLAB_SOURCE_DIR "/examples/python/hashing.py:digest");
+    QCOMPARE(Lessons::matching(fromSource)->id, QStringLiteral("stdlib-releases-gil"));
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QFile source(QStringLiteral(PARLAB_SOURCE_DIR "/examples/python/hashing.py"));
+    QVERIFY(source.open(QIODevice::ReadOnly));
+    QFile edited(dir.filePath(QStringLiteral("hashing.py")));
+    QVERIFY(edited.open(QIODevice::WriteOnly));
+    edited.write(source.readAll() + "\n# tuned\n");
+    edited.close();
+    fromSource.spec.kernel = QStringLiteral("py:%1:digest").arg(edited.fileName());
+    QCOMPARE(Lessons::matching(fromSource), nullptr);
+    fromSource.spec.kernel = QStringLiteral("py:" PARLAB_SOURCE_DIR "/examples/python/hashing.py:SIZE");
+    QCOMPARE(Lessons::matching(fromSource), nullptr);
+}
+
+// `parlab run` of a lesson's experiment prints the lesson's verdict under the table, as the window shows it.
+void TestLessons::cliPrintsTheVerdictOfALessonsRun()
+{
+    QTemporaryDir home;
+    QVERIFY(home.isValid());
+    const QString db = home.filePath(QStringLiteral("history.sqlite"));
+    const testsupport::Result r = testsupport::runParlab(
+        { QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("sleep"), QStringLiteral("--inputs"),
+            QStringLiteral("20x4"), QStringLiteral("--backends"), QStringLiteral("sequential,gil-threads"),
+            QStringLiteral("--workers"), QStringLiteral("1,4"), QStringLiteral("--repeat"), QStringLiteral("2"),
+            QStringLiteral("--warmup"), QStringLiteral("0"), QStringLiteral("--history-db"), db });
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(r.out.contains(QStringLiteral("\nLesson 3, %1: ").arg(Lessons::find(QStringLiteral("io-threads"))->title)),
+        qPrintable(r.out));
+    QVERIFY2(r.out.contains(QStringLiteral("gil-threads")), qPrintable(r.out));
+    // Not in a format for programs.
+    const testsupport::Result json = testsupport::runParlab({ QStringLiteral("run"), QStringLiteral("--kernel"),
+        QStringLiteral("sleep"), QStringLiteral("--inputs"), QStringLiteral("20x4"), QStringLiteral("--backends"),
+        QStringLiteral("sequential,gil-threads"), QStringLiteral("--workers"), QStringLiteral("1,4"),
+        QStringLiteral("--repeat"), QStringLiteral("1"), QStringLiteral("--warmup"), QStringLiteral("0"),
+        QStringLiteral("--history-db"), db, QStringLiteral("--format"), QStringLiteral("json") });
+    QVERIFY2(json.code == 0, qPrintable(json.err));
+    QVERIFY(!json.out.contains(QStringLiteral("Lesson 3")));
 }
 
 void TestLessons::panelRendersTheVerdict()
@@ -1049,7 +1128,7 @@ void TestLessons::verdictIsSeenWithoutScrolling()
 
     // Every title whole: wrapped, not cut off, and no part of the list hidden.
     QListWidget* list = panel.lessonList();
-    QCOMPARE(list->count(), 7);
+    QCOMPARE(list->count(), kLessonIds.size());
     QTRY_VERIFY(list->viewport()->width() < 330);
     for (int row = 0; row < list->count(); ++row) {
         const QRect rect = list->visualItemRect(list->item(row));

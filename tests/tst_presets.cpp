@@ -4,6 +4,7 @@
 #include "backends/backend.h"
 #include "backends/backendregistry.h"
 #include "experimentspec.h"
+#include "installlayout.h"
 #include "presets.h"
 #include "testsupport.h"
 
@@ -58,6 +59,7 @@ private Q_SLOTS:
     void cliListsPresets();
     void cliRunsAPresetWithOverrides();
     void cliRejectsAnUnknownPreset();
+    void examplePresetsRunTheShippedExamples();
 };
 
 void TestPresets::shipsTheLessonPresets()
@@ -325,6 +327,25 @@ void TestPresets::cliRejectsAnUnknownPreset()
             10'000);
     QCOMPARE(bad.code, 2);
     QVERIFY2(bad.err.contains(QStringLiteral("fib: input 90 is above 50")), qPrintable(bad.err));
+}
+
+// The presets of examples/ name them where this program finds them (the build tree mirrors an install), and each
+// passes the check a run makes first: the file is there and the interpreter finds the function in it.
+void TestPresets::examplePresetsRunTheShippedExamples()
+{
+    const QString examples = helperPath(Helper::Examples);
+    QVERIFY2(QFileInfo(examples + QStringLiteral("/python/hashing.py")).isFile(), qPrintable(examples));
+    int seen = 0;
+    for (const Preset& preset : Presets::all()) {
+        if (!preset.spec.kernel.contains(QStringLiteral("/python/")))
+            continue;
+        ++seen;
+        QVERIFY2(!preset.spec.kernel.contains(Presets::kExamplesPlace), qPrintable(preset.spec.kernel));
+        QVERIFY2(preset.spec.kernel.startsWith(QStringLiteral("py:") + examples), qPrintable(preset.spec.kernel));
+        const Result<void> valid = validateSpec(preset.spec, SpecCheck::RunHere);
+        QVERIFY2(valid, qPrintable(preset.name + QStringLiteral(": ") + valid.error()));
+    }
+    QCOMPARE(seen, 3); // python-function, python-hashing, python-racy
 }
 
 QTEST_GUILESS_MAIN(TestPresets)

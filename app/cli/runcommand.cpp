@@ -11,6 +11,7 @@
 #include "history/historystore.h"
 #include "inputparser.h"
 #include "kernels/kernelregistry.h"
+#include "lessons/lessonbook.h"
 #include "optionflags.h"
 #include "presets.h"
 #include "runestimate.h"
@@ -276,6 +277,10 @@ int runCommand(const QStringList& arguments)
     QObject::connect(&session, &RunSession::finished, &session, [&](const RunResult& result) {
         progressBar.clear();
         printOut(QString::fromUtf8(render(result, outputFormat, parser.isSet(explain))));
+        // A run of a lesson's experiment gets the lesson's verdict, as in the window (for people, not for parsers).
+        if (const Lesson* lesson = Lessons::matching(result);
+            lesson && (outputFormat == QStringLiteral("table") || outputFormat == QStringLiteral("markdown")))
+            printOut(QStringLiteral("\n%1\n").arg(Lessons::verdictText(lesson->id, result)));
         for (const auto& [path, data] : { std::pair { exports.json, JsonExport::toJson(result) },
                  std::pair { exports.csv, CsvExport::toCsv(result) },
                  std::pair { exports.markdown, MarkdownExport::toMarkdown(result).toUtf8() },

@@ -2,12 +2,14 @@
 
 #include "backends/backendregistry.h"
 #include "jsonfield.h"
+#include "kernels/pythonfunction.h"
 #include "measurement.h"
 #include "optiondescriptor.h"
 #include "resourcejson.h"
 #include "runoptions.h"
 #include "runresult.h"
 
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -85,9 +87,30 @@ LessonPlan Lesson::planHere(const AvailabilityCheck& check) const
     return plan;
 }
 
+namespace {
+// Whether `a` and `b` are one Python function in two copies of the same file: a lesson runs the installed copy of
+// an example, and a user runs the one in the source folder, or their own copy of it. The same work.
+bool samePythonFunction(const QString& a, const QString& b)
+{
+    const auto ka = PythonFunctionKernel::make(a);
+    const auto kb = PythonFunctionKernel::make(b);
+    if (!ka || !kb)
+        return false;
+    const auto& fa = static_cast<const PythonFunctionKernel&>(**ka);
+    const auto& fb = static_cast<const PythonFunctionKernel&>(**kb);
+    if (fa.function() != fb.function() || fa.file().isEmpty() || fb.file().isEmpty())
+        return false;
+    QFile one(fa.file());
+    QFile other(fb.file());
+    constexpr qint64 kMaxBytes = 1 << 20; // a script, not data: larger files are not compared
+    return one.open(QIODevice::ReadOnly) && other.open(QIODevice::ReadOnly) && one.size() == other.size()
+        && one.size() <= kMaxBytes && one.readAll() == other.readAll();
+}
+} // namespace
+
 QString Lesson::otherWork(const ExperimentSpec& spec) const
 {
-    if (spec.kernel != experiment.spec.kernel)
+    if (spec.kernel != experiment.spec.kernel && !samePythonFunction(spec.kernel, experiment.spec.kernel))
         return QStringLiteral("it measured kernel '%1', while this lesson's experiment runs '%2'")
             .arg(spec.kernel, experiment.spec.kernel);
     for (const Option flag : { Option::ReleaseGil, Option::PythonNative }) {

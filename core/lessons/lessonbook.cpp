@@ -640,6 +640,42 @@ LessonVerdict startupCostRule(const Lesson&, const RunResult& result)
     return finish(j.outcome, numbers, whys, result);
 }
 
+// 8. Some of Python's own C functions release the GIL: python-threads scale on hashlib and zlib.
+LessonVerdict stdlibReleasesGilRule(const Lesson&, const RunResult& result)
+{
+    const Measurement* threads = pickParallel(result, QStringLiteral("python-threads"), true);
+    if (!threads)
+        return notMeasured(
+            missingReason(result, QStringLiteral("python-threads"), QStringLiteral("at 2 or more workers")));
+    if (!std::isfinite(threads->speedup))
+        return notMeasured(noSpeedupReason(*threads));
+
+    const int w = threads->workers;
+    const double threshold = kScalingShare * taskCount(result, w);
+    QString numbers = QStringLiteral("python-threads: %1 against python-sequential, at least %2 expected")
+                          .arg(speedupText(*threads), times(threshold));
+    if (const QString runtime = result.runtimes.value(QStringLiteral("python-threads")); !runtime.isEmpty())
+        numbers += QStringLiteral(" on %1").arg(runtime);
+    // The processes beside it, where they ran: what threads are measured against in the claim, not judged.
+    if (const Measurement* processes = result.find(QStringLiteral("python-processes"), w);
+        isMeasured(processes) && std::isfinite(processes->speedup))
+        numbers += QStringLiteral("; python-processes: %1").arg(speedupText(*processes));
+
+    const Judged j = judgeSpeedup(result, *threads, threshold, true);
+    QStringList whys;
+    if (j.outcome == Outcome::Inconclusive)
+        whys << j.why;
+    if (j.outcome == Outcome::Contradicted) {
+        whys << QStringLiteral("python-threads reached only %1 at %2, though hashlib and zlib release the GIL while "
+                               "they work on the buffer")
+                    .arg(times(threads->speedup), workersPhrase(w));
+        whys << machineReasons(result, w, true);
+        if (const QString turns = turnTakingReason(*threads, QStringLiteral("python-threads")); !turns.isEmpty())
+            whys << turns;
+    }
+    return finish(j.outcome, numbers, whys, result);
+}
+
 struct Rule {
     VerdictRule judge;
     QString text;
@@ -714,6 +750,14 @@ const QHash<QString, Rule>& rules()
                                "(processes) with as many workers. The price of one process start is the difference "
                                "of the two times divided by the number of tasks.")
                         .arg(Format::speedup(kStartupRatio, 1))
+                    + inconclusive } },
+        { QStringLiteral("stdlib-releases-gil"),
+            { stdlibReleasesGilRule,
+                QStringLiteral("The claim holds when Python threads (python-threads) running the standard library's "
+                               "hashing and compression reach at least %1 of the ideal speedup, the number of threads "
+                               "(%2 with 2), against Python doing the tasks one after another (python-sequential). "
+                               "Python processes, where they ran, are shown beside them but not judged.")
+                        .arg(Format::percent(kScalingShare), Format::speedup(kScalingShare * 2))
                     + inconclusive } },
     };
     return table;

@@ -8,6 +8,7 @@
 #include "cli/runcommand.h"
 #include "cli/workercommand.h"
 #include "gui.h"
+#include "kernels/library.h"
 #include "processguard.h"
 
 #include <QCoreApplication>
@@ -82,6 +83,10 @@ int main(int argc, char* argv[])
     // program that dies with them (`list backends` asks python3 its version: its parent-death signal ends it).
     if (startsRunProcesses(argc, argv))
         parlab::ProcessGuard::install();
+    // The window and `parlab run` hand a user's code to the engine process, and only check it here: a library whose
+    // constructors crash must not take them down.
+    if (argc < 2 || QByteArrayView(argv[1]) == "gui" || QByteArrayView(argv[1]) == "run")
+        parlab::LibraryKernel::setLoadsHere(false);
     // The window needs a QApplication (and a display); every command runs headless on QCoreApplication.
     if (argc < 2 || QByteArrayView(argv[1]) == "gui")
         return parlab::runGui(argc, argv);

@@ -130,6 +130,7 @@ private Q_SLOTS:
     void badLibrariesAreRefusedBeforeAnythingRuns();
     void aCrashInAWorkerNamesBackendInputAndSignal_data();
     void aCrashInAWorkerNamesBackendInputAndSignal();
+    void aLibraryThatCrashesWhenLoadedCrashesOnlyTheEngine();
 };
 
 void TestLibraryKernel::theLibraryComputesWhatItsSourceSays()
@@ -337,6 +338,20 @@ void TestLibraryKernel::aCrashInAWorkerNamesBackendInputAndSignal_data()
     if (mpiAvailable())
         QTest::newRow("mpi, SIGSEGV") << QStringLiteral("mpi") << QStringLiteral("1..13") << 13LL
                                       << QStringLiteral("SIGSEGV");
+}
+
+// dlopen runs a library's constructors: `parlab run` (and the window, the same way) only reads the file, and the
+// engine process, which loads it, is what dies; parlab reports it and exits 1, not with a segfault of its own.
+void TestLibraryKernel::aLibraryThatCrashesWhenLoadedCrashesOnlyTheEngine()
+{
+    const QString kernel = QStringLiteral("lib:%1:kernel").arg(userKernel(QStringLiteral("libloading_crashes.so")));
+    const Run run = runParlab({ QStringLiteral("--kernel"), kernel, QStringLiteral("--inputs"), QStringLiteral("1,2"),
+        QStringLiteral("--backends"), QStringLiteral("sequential,threads"), QStringLiteral("--workers"),
+        QStringLiteral("2"), QStringLiteral("--repeat"), QStringLiteral("1"), QStringLiteral("--warmup"),
+        QStringLiteral("0") });
+    QVERIFY2(run.code == 1, qPrintable(describe(run)));
+    QVERIFY2(run.err.contains(QStringLiteral("parlab run: error: ")), qPrintable(describe(run)));
+    QVERIFY2(run.err.contains(QStringLiteral("SIGSEGV")), qPrintable(describe(run)));
 }
 
 void TestLibraryKernel::aCrashInAWorkerNamesBackendInputAndSignal()

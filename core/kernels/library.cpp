@@ -7,6 +7,7 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <atomic>
 #include <cxxabi.h>
 #include <dlfcn.h>
 #include <limits>
@@ -106,12 +107,28 @@ InputRange LibraryKernel::range() const
         QStringLiteral("your function takes any int64_t") };
 }
 
+namespace {
+std::atomic<bool> g_loadsHere { true };
+} // namespace
+
+void LibraryKernel::setLoadsHere(bool loads)
+{
+    g_loadsHere = loads;
+}
+
 Result<void> LibraryKernel::configure(const RunOptions& options)
 {
     Q_UNUSED(options);
     if (m_handle)
         return {};
-    return load();
+    if (g_loadsHere)
+        return load();
+    if (Result<void> loadable = ElfFile::checkLoadable(m_path); !loadable)
+        return fail(QStringLiteral("the library ") + loadable.error());
+    const Result<QStringList> exports = ElfFile::exportedFunctions(m_path);
+    if (exports && !exports->contains(m_symbol))
+        return fail(missingFunction(m_path, m_symbol, *exports));
+    return {};
 }
 
 Result<void> LibraryKernel::load()

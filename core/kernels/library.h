@@ -38,6 +38,13 @@ public:
     Result<void> configure(const RunOptions& options) override;
     quint64 run(qint64 input, Context& context) const override;
 
+    // Whether configure() loads the library in this process: yes where tasks run (the engine, a worker, an mpi rank,
+    // a test calling a backend); no in a process that only checks specs and hands a user's code to the engine (the
+    // window, `parlab run`): dlopen runs the library's constructors, and one that crashes must not take the window
+    // down. There configure() reads the file instead (an ELF this machine loads, exporting the function), and what
+    // only dlopen can tell (a dependency missing) comes from the engine before the run's first task.
+    static void setLoadsHere(bool loads);
+
     // The absolute path of the library, and the function's name in it.
     const QString& path() const { return m_path; }
     const QString& symbol() const { return m_symbol; }

@@ -23,6 +23,8 @@ HelperPlace place(Helper helper)
         return { "PARLAB_KERNEL_LIBRARY", PARLAB_PKGLIB_FROM_BIN, "libparlab_kernels.so" };
     case Helper::Examples:
         return { "PARLAB_EXAMPLES", PARLAB_EXAMPLES_FROM_BIN, "" };
+    case Helper::ExampleLibraries:
+        return { "PARLAB_EXAMPLE_LIBRARIES", PARLAB_EXAMPLELIB_FROM_BIN, "" };
     }
     Q_UNREACHABLE();
 }

@@ -13,11 +13,12 @@ enum class Helper {
     MpiWorker, // parlab-mpi-worker, the mpi backend's rank program
     KernelLibrary, // libparlab_kernels.so, the C ABI the python-* backends load through ctypes
     Examples, // the folder of examples/ (share/doc/parlab/examples), which presets and lessons name as {examples}
+    ExampleLibraries, // the examples' built libraries (lib/parlab/examples), {example-libraries} in presets
 };
 
-// The helper's path: $PARLAB_WORKER_EXECUTABLE, $PARLAB_MPI_WORKER, $PARLAB_KERNEL_LIBRARY or $PARLAB_EXAMPLES when
-// set (for tests and unusual installs), otherwise its place relative to this program's folder. The file need not
-// exist.
+// The helper's path: $PARLAB_WORKER_EXECUTABLE, $PARLAB_MPI_WORKER, $PARLAB_KERNEL_LIBRARY, $PARLAB_EXAMPLES or
+// $PARLAB_EXAMPLE_LIBRARIES when set (for tests and unusual installs), otherwise its place relative to this program's
+// folder. The file need not exist.
 QString helperPath(Helper helper);
 
 } // namespace parlab

@@ -77,6 +77,7 @@ Result<Preset> fromJson(const QString& name, const QByteArray& json)
     }
     // A shipped example, named where this program finds its examples (an install, or the build tree).
     preset.spec.kernel.replace(kExamplesPlace, helperPath(Helper::Examples));
+    preset.spec.kernel.replace(kExampleLibrariesPlace, helperPath(Helper::ExampleLibraries));
     if (preset.name != name)
         return fieldError(
             QStringLiteral("name"), QStringLiteral("'%1' differs from the file name '%2.json'").arg(preset.name, name));

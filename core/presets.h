@@ -36,8 +36,11 @@ Result<Preset> find(const QString& name);
 QList<Preset> all();
 
 // What a preset's kernel writes for the folder of ParLab's examples (examples/ in the source, installed under
-// share/doc/parlab/examples): "py:{examples}/python/hashing.py:digest". Made the folder's path when the preset loads.
+// share/doc/parlab/examples), "py:{examples}/python/hashing.py:digest", and for their built libraries
+// (lib/parlab/examples), "lib:{example-libraries}/libcollatz.so:collatz". Made the folders' paths when the preset
+// loads.
 inline const QString kExamplesPlace = QStringLiteral("{examples}");
+inline const QString kExampleLibrariesPlace = QStringLiteral("{example-libraries}");
 
 // Parses one preset file's text; `name` is the file's base name, which the "name" field must match.
 // Checks the file's shape, the names in it and its inputs against the kernel; not whether every backend

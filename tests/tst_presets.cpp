@@ -335,17 +335,26 @@ void TestPresets::examplePresetsRunTheShippedExamples()
 {
     const QString examples = helperPath(Helper::Examples);
     QVERIFY2(QFileInfo(examples + QStringLiteral("/python/hashing.py")).isFile(), qPrintable(examples));
-    int seen = 0;
+    const QString libraries = helperPath(Helper::ExampleLibraries);
+    QVERIFY2(QFileInfo(libraries + QStringLiteral("/libcollatz.so")).isFile(), qPrintable(libraries));
+    QStringList seen;
     for (const Preset& preset : Presets::all()) {
-        if (!preset.spec.kernel.contains(QStringLiteral("/python/")))
+        if (!preset.spec.kernel.startsWith(QStringLiteral("py:"))
+            && !preset.spec.kernel.startsWith(QStringLiteral("lib:")))
             continue;
-        ++seen;
-        QVERIFY2(!preset.spec.kernel.contains(Presets::kExamplesPlace), qPrintable(preset.spec.kernel));
-        QVERIFY2(preset.spec.kernel.startsWith(QStringLiteral("py:") + examples), qPrintable(preset.spec.kernel));
+        seen << preset.name;
+        for (const QString& place : { Presets::kExamplesPlace, Presets::kExampleLibrariesPlace })
+            QVERIFY2(!preset.spec.kernel.contains(place), qPrintable(preset.spec.kernel));
+        QVERIFY2(preset.spec.kernel.startsWith(QStringLiteral("py:") + examples)
+                || preset.spec.kernel.startsWith(QStringLiteral("lib:") + libraries),
+            qPrintable(preset.spec.kernel));
         const Result<void> valid = validateSpec(preset.spec, SpecCheck::RunHere);
         QVERIFY2(valid, qPrintable(preset.name + QStringLiteral(": ") + valid.error()));
     }
-    QCOMPARE(seen, 3); // python-function, python-hashing, python-racy
+    seen.sort();
+    QCOMPARE(seen,
+        (QStringList { QStringLiteral("c-collatz"), QStringLiteral("python-function"), QStringLiteral("python-hashing"),
+            QStringLiteral("python-racy") }));
 }
 
 QTEST_GUILESS_MAIN(TestPresets)

@@ -54,7 +54,7 @@ for f in "$prefix/bin/parlab" "$libexec" "$kernels" "$prefix/share/applications/
   "$prefix/share/icons/hicolor/scalable/apps/org.parlab.ParLab.svg" \
   "$prefix/share/icons/hicolor/48x48/apps/org.parlab.ParLab.png" \
   "$prefix/share/icons/hicolor/256x256/apps/org.parlab.ParLab.png" \
-  "$prefix/share/doc/parlab/examples/python/hashing.py"; do
+  "$prefix/share/doc/parlab/examples/python/hashing.py" "$(dirname "$kernels")/examples/libcollatz.so"; do
   [[ -n $f && -s $f ]] || fail "not installed: ${f:-a helper} (installed: $(cd "$prefix" && find . -type f | sort | tr '\n' ' '))"
 done
 echo "installed under $prefix: $(cd "$prefix" && find . -type f | wc -l) files"
@@ -87,7 +87,11 @@ run="$hide && cd / && export XDG_DATA_HOME='$scratch/data' && test ! -e '$build/
   '$prefix/bin/parlab' run --kernel 'lib:$scratch/libcollatz.so:collatz' --inputs 20000x4 \
     --backends threads,processes,mpi --workers 2 --repeat 1 --warmup 0 --format json >'$scratch/lib.json' &&
   '$prefix/bin/parlab' run --kernel 'py:$prefix/share/doc/parlab/examples/python/cpu.py:collatz' --inputs 1x2 \
-    --backends python-processes --workers 2 --repeat 1 --warmup 0 >'$scratch/example.txt'"
+    --backends python-processes --workers 2 --repeat 1 --warmup 0 >'$scratch/example.txt' &&
+  '$prefix/bin/parlab' run --preset python-hashing --inputs 1x2 --backends python-sequential,python-threads \
+    --workers 2 --repeat 1 --warmup 0 >>'$scratch/example.txt' &&
+  '$prefix/bin/parlab' run --preset c-collatz --inputs 1000x2 --backends sequential,threads --workers 2 --repeat 1 \
+    --warmup 0 >>'$scratch/example.txt'"
 unshare "${unshare_args[@]}" bash -c "$run" 2>"$scratch/run.err" \
   || { cat "$scratch/run.err"; fail "the installed parlab failed with $source and $build hidden"; }
 version=$(cat "$scratch/version")

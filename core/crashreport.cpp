@@ -44,7 +44,7 @@ public:
     AltStack& operator=(const AltStack&) = delete;
 
 private:
-    static constexpr size_t kSize = 64 * 1024;
+    static constexpr size_t kSize = size_t(64) * 1024;
     std::unique_ptr<char[]> m_memory;
     bool m_installed = false;
 };
@@ -64,7 +64,7 @@ constexpr std::array<FatalSignal, 5> kFatalSignals { {
 
 // A line assembled in a fixed buffer: no allocation, no locale, no stdio.
 struct Line {
-    char text[512];
+    char text[512] = {};
     size_t size = 0;
     void add(const char* s)
     {

@@ -181,7 +181,7 @@ void TestLibraryKernel::everyNativeBackendGetsTheSameChecksums()
     // Stored absolute: the workers, the history and an export elsewhere find the same file.
     QCOMPARE(run.json[QStringLiteral("spec")][QStringLiteral("kernel")].toString(), collatzKernel());
     QSet<QString> measured;
-    for (const QJsonValue& r : run.json[QStringLiteral("results")].toArray()) {
+    for (const auto& r : run.json[QStringLiteral("results")].toArray()) {
         QCOMPARE(r[QStringLiteral("checksum")].toString(), run.json[QStringLiteral("reference_checksum")].toString());
         measured.insert(r[QStringLiteral("backend")].toString());
     }
@@ -245,7 +245,7 @@ void TestLibraryKernel::pythonBackendsCallItThroughCtypes()
             + extra);
         QVERIFY2(run.code == 0, qPrintable(describe(run)));
         QSet<QString> measured;
-        for (const QJsonValue& r : run.json[QStringLiteral("results")].toArray()) {
+        for (const auto& r : run.json[QStringLiteral("results")].toArray()) {
             // Every one against the native sequential's checksums, task by task (the run fails otherwise).
             QCOMPARE(
                 r[QStringLiteral("checksum")].toString(), run.json[QStringLiteral("reference_checksum")].toString());
@@ -395,7 +395,7 @@ void TestLibraryKernel::aCrashInAWorkerNamesBackendInputAndSignal()
     QVERIFY(signal.contains(report->signal));
     // The baseline measured before the crash is in the results.
     bool baseline = false;
-    for (const QJsonValue& r : run.json[QStringLiteral("results")].toArray()) {
+    for (const auto& r : run.json[QStringLiteral("results")].toArray()) {
         if (r[QStringLiteral("backend")].toString() == QLatin1String("sequential"))
             baseline = r[QStringLiteral("samples_s")].toArray().size() == 1;
     }

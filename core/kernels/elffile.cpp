@@ -73,7 +73,7 @@ Result<QStringList> dynamicFunctions(const uchar* data, qint64 size, const QStri
     const QString broken = QStringLiteral("%1 is a damaged ELF file (%2)").arg(quoted(path));
     if (size < qint64(sizeof(Ehdr)))
         return fail(broken.arg(QStringLiteral("its header is cut short")));
-    Ehdr header;
+    Ehdr header {};
     std::memcpy(&header, data, sizeof header);
     if (header.e_shoff == 0 || header.e_shnum == 0)
         return fail(QStringLiteral("%1 has no section table, so its functions cannot be listed").arg(quoted(path)));
@@ -81,7 +81,7 @@ Result<QStringList> dynamicFunctions(const uchar* data, qint64 size, const QStri
         || (quint64(size) - header.e_shoff) / sizeof(Shdr) < header.e_shnum)
         return fail(broken.arg(QStringLiteral("its section table lies outside the file")));
     auto section = [&](size_t index) {
-        Shdr s;
+        Shdr s {};
         std::memcpy(&s, data + header.e_shoff + index * sizeof(Shdr), sizeof s);
         return s;
     };
@@ -99,7 +99,7 @@ Result<QStringList> dynamicFunctions(const uchar* data, qint64 size, const QStri
             return fail(broken.arg(QStringLiteral("its symbol names lie outside the file")));
         const auto* text = reinterpret_cast<const char*>(data + strings.sh_offset);
         for (quint64 k = 0; k < symbols.sh_size / sizeof(Sym); ++k) {
-            Sym symbol;
+            Sym symbol {};
             std::memcpy(&symbol, data + symbols.sh_offset + k * sizeof(Sym), sizeof symbol);
             const int type = symbol.st_info & 0xf;
             const int binding = symbol.st_info >> 4;

@@ -24,7 +24,7 @@ QString demangled(const QString& symbol)
 {
     int status = 0;
     char* text = abi::__cxa_demangle(symbol.toUtf8().constData(), nullptr, nullptr, &status);
-    const QString result = status == 0 && text ? QString::fromUtf8(text) : QString();
+    QString result = status == 0 && text ? QString::fromUtf8(text) : QString();
     std::free(text);
     return result;
 }

@@ -1,11 +1,15 @@
 #include "crashreport.h"
 
+#include "clock.h"
+
 #include <QRegularExpression>
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <memory>
+#include <thread>
 #include <unistd.h>
 
 namespace parlab {
@@ -20,6 +24,20 @@ struct TaskSlot {
 };
 // Initial-exec TLS in the program itself: reading it in a signal handler allocates nothing.
 thread_local TaskSlot t_task;
+
+// The tasks on this process's threads as watchTaskTimeouts sees them: a slot per thread that ran one, for the first
+// kWatchedThreads threads (a run has at most 1024 workers; more threads than slots go unwatched, never wrong).
+struct WatchedTask {
+    std::atomic<const char*> kernel { nullptr }; // none: no task on that thread
+    std::atomic<qint64> input { 0 };
+    std::atomic<qint64> startNs { 0 };
+};
+constexpr int kWatchedThreads = 1100;
+std::array<WatchedTask, kWatchedThreads> g_watched;
+std::atomic<int> g_threadsWatched { 0 };
+std::atomic<bool> g_watching { false };
+thread_local int t_watchSlot = -1;
+constexpr char kTimeoutWords[] = " ran longer than the task timeout of ";
 
 // One alternate signal stack per thread that runs user code, freed when the thread ends.
 class AltStack final {
@@ -143,6 +161,16 @@ CurrentTask::CurrentTask(const char* kernel, qint64 input) noexcept
     // The signal handler reads the slot on this thread: the kernel goes in last, once the input is there.
     std::atomic_signal_fence(std::memory_order_release);
     t_task.kernel = kernel;
+    if (g_watching.load(std::memory_order_relaxed)) {
+        if (t_watchSlot < 0)
+            t_watchSlot = g_threadsWatched.fetch_add(1);
+        if (t_watchSlot < kWatchedThreads) {
+            WatchedTask& watched = g_watched[size_t(t_watchSlot)];
+            watched.input.store(input, std::memory_order_relaxed);
+            watched.startNs.store(monotonicNs(), std::memory_order_relaxed);
+            watched.kernel.store(kernel, std::memory_order_release);
+        }
+    }
 }
 
 CurrentTask::~CurrentTask()
@@ -150,6 +178,51 @@ CurrentTask::~CurrentTask()
     t_task.kernel = m_previousKernel;
     std::atomic_signal_fence(std::memory_order_release);
     t_task.input = m_previousInput;
+    if (t_watchSlot >= 0 && t_watchSlot < kWatchedThreads)
+        g_watched[size_t(t_watchSlot)].kernel.store(nullptr, std::memory_order_release);
+}
+
+void watchTaskTimeouts(double timeoutS)
+{
+    if (timeoutS <= 0 || g_watching.exchange(true))
+        return;
+    const qint64 limitNs = qint64(timeoutS * 1e9);
+    std::thread([limitNs, timeoutS] {
+        constexpr auto kEvery = std::chrono::milliseconds(20);
+        for (;;) {
+            std::this_thread::sleep_for(kEvery);
+            const qint64 now = monotonicNs();
+            const int threads = std::min(g_threadsWatched.load(), kWatchedThreads);
+            for (int i = 0; i < threads; ++i) {
+                const WatchedTask& watched = g_watched[size_t(i)];
+                const char* kernel = watched.kernel.load(std::memory_order_acquire);
+                if (!kernel || now - watched.startNs.load(std::memory_order_relaxed) <= limitNs)
+                    continue;
+                // Nothing can stop a call into user code halfway: this process ends, the parent says why.
+                const QByteArray line = QByteArray(g_who) + ": input "
+                    + QByteArray::number(watched.input.load(std::memory_order_relaxed)) + " of " + kernel
+                    + kTimeoutWords + QByteArray::number(timeoutS, 'g', 6) + " s\n";
+                for (qsizetype written = 0; written < line.size();) {
+                    const ssize_t n = ::write(STDERR_FILENO, line.constData() + written, size_t(line.size() - written));
+                    if (n <= 0)
+                        break;
+                    written += n;
+                }
+                ::raise(SIGKILL);
+            }
+        }
+    }).detach();
+}
+
+std::optional<QString> findTaskTimeout(const QString& text)
+{
+    static const QRegularExpression line(QStringLiteral(R"(^[^:\n]+: (input -?\d+ of .+%1\S+ s)$)")
+                                             .arg(QRegularExpression::escape(QLatin1String(kTimeoutWords))),
+        QRegularExpression::MultilineOption);
+    std::optional<QString> last;
+    for (auto it = line.globalMatch(text); it.hasNext();)
+        last = it.next().captured(1);
+    return last;
 }
 
 std::optional<CrashReport> CrashReport::find(const QString& text)

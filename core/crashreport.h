@@ -32,6 +32,14 @@ private:
     qint64 m_previousInput;
 };
 
+// In a process that runs user code on its own threads (the engine): ends the process when a task (a CurrentTask)
+// runs longer than `timeoutS`, which nothing else can stop halfway, after writing one line to stderr that
+// findTaskTimeout reads back: "parlab engine: input 7 of lib:/x/hang.so:kernel ran longer than the task timeout of
+// 2 s". Watches from a thread of its own, every 20 ms; a second call changes nothing.
+void watchTaskTimeouts(double timeoutS);
+// "input 7 of lib:/x/hang.so:kernel ran longer than the task timeout of 2 s", from the last such line in `text`.
+std::optional<QString> findTaskTimeout(const QString& text);
+
 // A crash report line read back from a process's stderr.
 struct CrashReport {
     QString who; // what installCrashReport was given

@@ -190,6 +190,8 @@ QString EngineRun::deathMessage() const
     const bool measured = std::any_of(m_result.measurements.cbegin(), m_result.measurements.cend(),
         [](const Measurement& m) { return !m.samplesS.isEmpty(); });
     const QString kept = measured ? QStringLiteral("; the results measured before are kept") : QString();
+    if (const std::optional<QString> late = findTaskTimeout(m_engine.stderrTail()))
+        return QStringLiteral("%1%2: the engine process running it was ended%3").arg(measuring, *late, kept);
     if (m_engine.exitSignal() != 0) {
         const QString signal = ChildProcess::signalName(m_engine.exitSignal());
         if (usersCode)

@@ -163,6 +163,8 @@ Result<void> validateSpec(const ExperimentSpec& spec, SpecCheck check)
         return fail(QStringLiteral("warmup: ") + inRange.error());
     // Last: it may take seconds.
     if (check == SpecCheck::RunHere) {
+        if (Result<void> loads = kernel->checkLoads(); !loads)
+            return loads;
         for (const QString& id : spec.backends) {
             if (Result<void> loads = BackendRegistry::checkCode(id, *kernel, spec.options); !loads)
                 return loads;

@@ -17,6 +17,7 @@
 #include "testsupport.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -131,6 +132,7 @@ private Q_SLOTS:
     void aCrashInAWorkerNamesBackendInputAndSignal_data();
     void aCrashInAWorkerNamesBackendInputAndSignal();
     void aLibraryThatCrashesWhenLoadedCrashesOnlyTheEngine();
+    void aCallThatNeverReturnsEndsAtTheTaskTimeout();
 };
 
 void TestLibraryKernel::theLibraryComputesWhatItsSourceSays()
@@ -319,15 +321,8 @@ void TestLibraryKernel::badLibrariesAreRefusedBeforeAnythingRuns()
     const Run run = runParlab({ QStringLiteral("--kernel"), kernel, QStringLiteral("--inputs"), QStringLiteral("1,2"),
         QStringLiteral("--backends"), QStringLiteral("sequential,processes") });
     QVERIFY2(run.err.contains(error), qPrintable(describe(run)));
-    // What the file shows is refused by the spec check (exit 2, nothing printed); what only loading it shows (a
-    // dependency the loader cannot find) by the engine process, which loads it before the first task (exit 1, the
-    // run's results printed, none measured).
-    if (run.code == 1) {
-        QVERIFY2(qstrcmp(QTest::currentDataTag(), "dependency not found") == 0, qPrintable(describe(run)));
-        for (const auto& r : run.json[QStringLiteral("results")].toArray())
-            QVERIFY2(r[QStringLiteral("samples_s")].toArray().isEmpty(), qPrintable(describe(run)));
-        return;
-    }
+    // What only loading it shows (a dependency the loader cannot find) too: parlab run, which only reads the file,
+    // has a worker process load it (LibraryKernel::checkLoads).
     QVERIFY2(run.code == 2, qPrintable(describe(run)));
     QVERIFY2(run.out.isEmpty(), qPrintable(describe(run))); // nothing ran
 }
@@ -349,8 +344,8 @@ void TestLibraryKernel::aCrashInAWorkerNamesBackendInputAndSignal_data()
                                       << QStringLiteral("SIGSEGV");
 }
 
-// dlopen runs a library's constructors: `parlab run` (and the window, the same way) only reads the file, and the
-// engine process, which loads it, is what dies; parlab reports it and exits 1, not with a segfault of its own.
+// dlopen runs a library's constructors: `parlab run` (and the window, the same way) only reads the file, and has a
+// worker process load it before anything runs; that process is what dies, and parlab says so (it died itself before).
 void TestLibraryKernel::aLibraryThatCrashesWhenLoadedCrashesOnlyTheEngine()
 {
     const QString kernel = QStringLiteral("lib:%1:kernel").arg(userKernel(QStringLiteral("libloading_crashes.so")));
@@ -358,9 +353,43 @@ void TestLibraryKernel::aLibraryThatCrashesWhenLoadedCrashesOnlyTheEngine()
         QStringLiteral("--backends"), QStringLiteral("sequential,threads"), QStringLiteral("--workers"),
         QStringLiteral("2"), QStringLiteral("--repeat"), QStringLiteral("1"), QStringLiteral("--warmup"),
         QStringLiteral("0") });
+    QVERIFY2(run.code == 2, qPrintable(describe(run)));
+    QVERIFY2(run.err.contains(QStringLiteral("parlab run: error: the library '%1' crashes when it is loaded (in its "
+                                             "constructors): SIGSEGV")
+                                  .arg(userKernel(QStringLiteral("libloading_crashes.so")))),
+        qPrintable(describe(run)));
+    QVERIFY2(run.out.isEmpty(), qPrintable(describe(run))); // nothing ran
+}
+
+// A call into user code cannot be stopped halfway: on the threads that run it in the engine process, --task-timeout
+// ends the engine, as it ends a worker process, and says which input ran too long; what was measured stays.
+void TestLibraryKernel::aCallThatNeverReturnsEndsAtTheTaskTimeout()
+{
+    const QString kernel = QStringLiteral("lib:%1:kernel").arg(userKernel(QStringLiteral("libcrashing_kernel.so")));
+    QElapsedTimer clock;
+    clock.start();
+    // The baseline's 3 calls are spared (they compute); threads x2 then meets input 15, which never returns.
+    const Run run = runParlab(
+        { QStringLiteral("--kernel"), kernel, QStringLiteral("--inputs"), QStringLiteral("1,15,2"),
+            QStringLiteral("--backends"), QStringLiteral("sequential,threads"), QStringLiteral("--workers"),
+            QStringLiteral("2"), QStringLiteral("--repeat"), QStringLiteral("1"), QStringLiteral("--warmup"),
+            QStringLiteral("0"), QStringLiteral("--task-timeout"), QStringLiteral("1") },
+        {}, { QStringLiteral("CRASHING_KERNEL_SPARE_CALLS=3") });
     QVERIFY2(run.code == 1, qPrintable(describe(run)));
-    QVERIFY2(run.err.contains(QStringLiteral("parlab run: error: ")), qPrintable(describe(run)));
-    QVERIFY2(run.err.contains(QStringLiteral("SIGSEGV")), qPrintable(describe(run)));
+    QVERIFY2(run.err.contains(QStringLiteral("parlab run: error: threads x2: input 15 of %1 ran longer than the task "
+                                             "timeout of 1 s: the engine process running it was ended; the results "
+                                             "measured before are kept")
+                                  .arg(kernel)),
+        qPrintable(describe(run)));
+    QVERIFY2(clock.elapsed() < 20'000, "ended at the timeout, not left hanging");
+    bool baseline = false;
+    for (const auto& v : run.json.value(QStringLiteral("results")).toArray()) {
+        const QJsonObject r = v.toObject();
+        baseline = baseline
+            || (r.value(QStringLiteral("backend")).toString() == QLatin1String("sequential")
+                && !r.value(QStringLiteral("samples_s")).toArray().isEmpty());
+    }
+    QVERIFY2(baseline, qPrintable(describe(run)));
 }
 
 void TestLibraryKernel::aCrashInAWorkerNamesBackendInputAndSignal()

@@ -83,6 +83,10 @@ int engineCommand(const QStringList& arguments)
         return ExitUsage;
     }
 
+    // --task-timeout on the threads here too: a user's call that never returns ends the engine, as a worker process
+    // past the limit is ended (the backends' own watch can only ask a task to stop, which user code never hears).
+    watchTaskTimeouts(spec->options.taskTimeoutS);
+
     // The end of stdin: the parent died (or ended the run); the run ends with it, at once.
     QSocketNotifier parent(STDIN_FILENO, QSocketNotifier::Read);
     QObject::connect(&parent, &QSocketNotifier::activated, &parent, [] {

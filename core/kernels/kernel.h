@@ -61,6 +61,10 @@ public:
         Q_UNUSED(options);
         return {};
     }
+    // After configure(), where finding out whether the user's code loads takes a process of its own (a library
+    // that this process only reads, LibraryKernel::setLoadsHere): the error a user can act on. The last and
+    // slowest check before a run here (validateSpec's SpecCheck::RunHere), never on a window's thread.
+    virtual Result<void> checkLoads() const { return {}; }
 
     // An error a user can act on when `input` is outside the range.
     Result<void> checkInput(qint64 input) const;

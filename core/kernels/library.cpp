@@ -1,12 +1,15 @@
 #include "library.h"
 
+#include "childprocess.h"
 #include "context.h"
 #include "crashreport.h"
 #include "elffile.h"
 #include "experimentspec.h"
+#include "installlayout.h"
 
 #include <QDir>
 #include <QFileInfo>
+#include <QProcess>
 #include <atomic>
 #include <cxxabi.h>
 #include <dlfcn.h>
@@ -128,6 +131,36 @@ Result<void> LibraryKernel::configure(const RunOptions& options)
     const Result<QStringList> exports = ElfFile::exportedFunctions(m_path);
     if (exports && !exports->contains(m_symbol))
         return fail(missingFunction(m_path, m_symbol, *exports));
+    return {};
+}
+
+Result<void> LibraryKernel::checkLoads() const
+{
+    if (g_loadsHere)
+        return {}; // configure() loaded it
+    // A worker loads its kernel before it reads a task: with no task to come, it loads the library and ends.
+    QProcess worker;
+    worker.start(helperPath(Helper::Worker), { QStringLiteral("worker"), QStringLiteral("--kernel"), name() });
+    worker.closeWriteChannel();
+    constexpr int kLoadMs = 30'000; // a library with heavy constructors, on a loaded machine
+    if (!worker.waitForFinished(kLoadMs)) {
+        worker.kill();
+        worker.waitForFinished();
+        if (worker.error() == QProcess::FailedToStart)
+            return fail(QStringLiteral("cannot check the library '%1': %2 does not start (%3)")
+                            .arg(m_path, helperPath(Helper::Worker), worker.errorString()));
+        return fail(QStringLiteral("the library '%1' did not finish loading in %2 s").arg(m_path).arg(kLoadMs / 1000));
+    }
+    const QString said = QString::fromLocal8Bit(worker.readAllStandardError());
+    if (worker.exitStatus() == QProcess::CrashExit) // on Unix QProcess keeps the signal as the exit code
+        return fail(QStringLiteral("the library '%1' crashes when it is loaded (in its constructors): %2")
+                        .arg(m_path, ChildProcess::signalName(worker.exitCode())));
+    if (worker.exitCode() != 0) {
+        static const QString kError = QStringLiteral("parlab worker: error: ");
+        const qsizetype at = said.lastIndexOf(kError);
+        return fail(at >= 0 ? said.mid(at + kError.size()).trimmed()
+                            : QStringLiteral("the library '%1' cannot be loaded: %2").arg(m_path, said.trimmed()));
+    }
     return {};
 }
 

@@ -36,6 +36,9 @@ public:
     bool costIsKnown() const override { return false; }
     bool isUsersCode() const override { return true; }
     Result<void> configure(const RunOptions& options) override;
+    // Where this process does not load the library: loads it in a `parlab worker` of its own, which says what
+    // dlopen said (a dependency missing) or dies in the library's constructors, and says which.
+    Result<void> checkLoads() const override;
     quint64 run(qint64 input, Context& context) const override;
 
     // Whether configure() loads the library in this process: yes where tasks run (the engine, a worker, an mpi rank,

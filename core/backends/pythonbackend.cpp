@@ -187,6 +187,26 @@ QJsonObject callOf(const Kernel& kernel)
     return call;
 }
 
+// One question to the worker script (--check, --list) with one JSON argument, answered by one JSON line on stdout
+// (the last: the user's code may print as it loads): the answer, or why the interpreter gave none. `what` names the
+// asker in the message ("py:/p/f.py:f: the Python interpreter, loading the function,").
+Result<QJsonObject> askWorker(
+    const QString& python, const QString& question, const QJsonObject& argument, const QString& what)
+{
+    const Result<QString> script = workerScript();
+    if (!script)
+        return fail(script.error());
+    const QString argumentText = QString::fromUtf8(QJsonDocument(argument).toJson(QJsonDocument::Compact));
+    const Result<ShortRun> run = runToEnd(python, { *script, question, argumentText }, kCheckTimeoutMs, what);
+    if (!run)
+        return fail(run.error());
+    const QJsonObject answer = QJsonDocument::fromJson(run->out.trimmed().split('\n').constLast()).object();
+    if (!answer.isEmpty())
+        return answer;
+    const QString tail = run->stderrTail.isEmpty() ? QString() : QStringLiteral(": %1").arg(run->stderrTail.right(600));
+    return fail(QStringLiteral("%1 %2%3").arg(what, run->exitDescription, tail));
+}
+
 QString lastLine(const QString& text)
 {
     const QStringList lines = text.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
@@ -368,9 +388,6 @@ Result<void> PythonBackend::checkCode(const Kernel& kernel, const RunOptions& op
     const Result<QString> python = resolvePython(options.python);
     if (!python)
         return parlab::fail(QStringLiteral("%1: %2").arg(kernel.name(), python.error()));
-    const Result<QString> script = workerScript();
-    if (!script)
-        return parlab::fail(script.error());
     const QString callText = QString::fromUtf8(QJsonDocument(call).toJson(QJsonDocument::Compact));
 
     // One check per interpreter, function and PYTHONPATH while the file stays as it was: validateSpec asks for each
@@ -392,23 +409,48 @@ Result<void> PythonBackend::checkCode(const Kernel& kernel, const RunOptions& op
         }
     }
 
-    const Result<ShortRun> run = runToEnd(*python, { *script, QStringLiteral("--check"), callText }, kCheckTimeoutMs,
+    const Result<QJsonObject> answer = askWorker(*python, QStringLiteral("--check"), call,
         QStringLiteral("%1: the Python interpreter, loading the function,").arg(kernel.name()));
-    if (!run)
-        return parlab::fail(run.error());
-    const QByteArray reply = run->out.trimmed().split('\n').constLast();
-    const QJsonObject answer = QJsonDocument::fromJson(reply).object();
-    if (answer.value(QStringLiteral("ok")).toBool()) {
-        const QFileInfo file(answer.value(QStringLiteral("file")).toString());
-        std::lock_guard lock(mutex);
-        passed.insert(key, { file.filePath(), file.lastModified(), file.size() });
-        return {};
+    if (!answer)
+        return parlab::fail(answer.error());
+    if (!answer->value(QStringLiteral("ok")).toBool())
+        return parlab::fail(
+            QStringLiteral("%1: %2").arg(kernel.name(), answer->value(QStringLiteral("error")).toString()));
+    const QFileInfo file(answer->value(QStringLiteral("file")).toString());
+    std::lock_guard lock(mutex);
+    passed.insert(key, { file.filePath(), file.lastModified(), file.size() });
+    return {};
+}
+
+Result<CodeListing> PythonBackend::listFunctions(const QString& location, const RunOptions& options)
+{
+    const Result<PythonFunctionKernel::Location> where = PythonFunctionKernel::locate(location);
+    if (!where)
+        return parlab::fail(where.error());
+    const Result<QString> python = resolvePython(options.python);
+    if (!python)
+        return parlab::fail(python.error());
+    const QJsonObject argument = where->file.isEmpty() ? QJsonObject { { QStringLiteral("module"), where->module } }
+                                                       : QJsonObject { { QStringLiteral("file"), where->file } };
+    const Result<QJsonObject> answer = askWorker(*python, QStringLiteral("--list"), argument,
+        QStringLiteral("the Python interpreter, reading %1,").arg(where->file.isEmpty() ? where->module : where->file));
+    if (!answer)
+        return parlab::fail(answer.error());
+    if (!answer->value(QStringLiteral("ok")).toBool())
+        return parlab::fail(answer->value(QStringLiteral("error")).toString());
+    CodeListing listing;
+    listing.file = answer->value(QStringLiteral("file")).toString();
+    for (const QJsonValue& value : answer->value(QStringLiteral("functions")).toArray()) {
+        const QJsonObject function = value.toObject();
+        CodeFunction f;
+        f.name = function.value(QStringLiteral("name")).toString();
+        const QString parameters = function.value(QStringLiteral("parameters")).toString();
+        f.signature = f.name + parameters;
+        f.whyNot = function.value(QStringLiteral("why_not")).toString();
+        f.callable = f.whyNot.isEmpty();
+        listing.functions.append(f);
     }
-    if (const QString error = answer.value(QStringLiteral("error")).toString(); !error.isEmpty())
-        return parlab::fail(QStringLiteral("%1: %2").arg(kernel.name(), error));
-    const QString tail = run->stderrTail.isEmpty() ? QString() : QStringLiteral(": %1").arg(run->stderrTail.right(600));
-    return parlab::fail(QStringLiteral("%1: the Python interpreter, loading the function, %2%3")
-                            .arg(kernel.name(), run->exitDescription, tail));
+    return listing;
 }
 
 QString PythonBackend::runtimeWith(const RunOptions& options)

@@ -2,6 +2,7 @@
 
 #include "backend.h"
 #include "cpus.h"
+#include "kernels/usercode.h"
 #include "result.h"
 #include "runoptions.h"
 
@@ -54,6 +55,10 @@ public:
     // user's C function, whether ctypes loads the library into that interpreter. Remembered per interpreter,
     // function and PYTHONPATH while the file is unchanged.
     static Result<void> checkCode(const Kernel& kernel, const RunOptions& options);
+    // The top-level functions of the user's Python code at `location` (a .py file or a module, as in
+    // py:LOCATION:FUNC), read by the interpreter `options` name with the worker script's --list: parsed, not run, so
+    // that a file is listed even where importing it takes long or fails; each says whether it takes one argument.
+    static Result<CodeListing> listFunctions(const QString& location, const RunOptions& options);
     // "Python 3.11.2 (/usr/bin/python3)", plus whether it is free-threaded and whether kernels are native;
     // empty when there is no working interpreter.
     static QString runtimeWith(const RunOptions& options);

@@ -48,17 +48,20 @@ Result<std::unique_ptr<Kernel>> PythonFunctionKernel::make(const QString& name)
     if (!isIdentifier(function))
         return wrong(function.isEmpty() ? QStringLiteral("the function's name is missing")
                                         : QStringLiteral("'%1' is not a Python function name").arg(function));
-    std::unique_ptr<Kernel> kernel;
-    if (location.endsWith(QStringLiteral(".py")) || location.contains(QLatin1Char('/'))) {
-        // Made absolute once, here: the run records this name.
-        const QString file = QDir::cleanPath(QDir::current().absoluteFilePath(location));
-        kernel.reset(new PythonFunctionKernel(file, QString(), function));
-    } else if (isModuleName(location)) {
-        kernel.reset(new PythonFunctionKernel(QString(), location, function));
-    } else {
-        return wrong(QStringLiteral("'%1' is neither a .py file nor a module name").arg(location));
-    }
-    return kernel;
+    Result<Location> where = locate(location);
+    if (!where)
+        return wrong(where.error());
+    return std::unique_ptr<Kernel>(new PythonFunctionKernel(where->file, where->module, function));
+}
+
+Result<PythonFunctionKernel::Location> PythonFunctionKernel::locate(const QString& location)
+{
+    // Made absolute once, here: the run records this name.
+    if (location.endsWith(QStringLiteral(".py")) || location.contains(QLatin1Char('/')))
+        return Location { QDir::cleanPath(QDir::current().absoluteFilePath(location)), QString() };
+    if (isModuleName(location))
+        return Location { QString(), location };
+    return fail(QStringLiteral("'%1' is neither a .py file nor a module name").arg(location));
 }
 
 QString PythonFunctionKernel::name() const

@@ -21,6 +21,13 @@ public:
     static QString syntax();
     // The kernel `name` (kPrefix and the rest) names, or why it is written wrongly.
     static Result<std::unique_ptr<Kernel>> make(const QString& name);
+    // Where LOCATION, the part of a name before the function, points: a .py file (made absolute against the working
+    // directory) or a module; or why it is neither.
+    struct Location {
+        QString file;
+        QString module;
+    };
+    static Result<Location> locate(const QString& location);
 
     QString name() const override;
     QString description() const override;

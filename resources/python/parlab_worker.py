@@ -5,6 +5,7 @@ One long-lived interpreter per backend, started by core/backends/pythonbackend.c
     python3 -u parlab_worker.py --mode sequential|threads|processes --workers N
                                 [--native LIBRARY] [--switch-interval SECONDS] [--task-timeout SECONDS]
     python3 parlab_worker.py --check CALL        checks a user's function before a run (below)
+    python3 parlab_worker.py --list WHERE        lists the functions in a user's file or module (below)
 
 It runs each batch of inputs the way a Python programmer would: a plain loop, ThreadPoolExecutor.map, or
 multiprocessing.Pool.map, and times every task with time.monotonic_ns() (CLOCK_MONOTONIC, the clock ParLab
@@ -43,7 +44,11 @@ the same in every process and run, unlike hash()). An exception in f fails the t
 traceback. --check CALL loads it the same way and prints one JSON line: {"ok": true, "file": PATH,
 "functions": [...]} (the module's file and its top-level functions), or {"error": MESSAGE} naming what is
 wrong: no file, a syntax error and its line, an import that failed, no such function, not callable, or a
-function that cannot be called with one argument.
+function that cannot be called with one argument. --list WHERE (CALL without "function") reads the file, or the
+module's file, with ast, running nothing of it, and prints {"ok": true, "file": PATH, "functions": [{"name": F,
+"line": L, "parameters": "(n)"}, ...]} (the top-level functions not named _private, in the order of the file;
+one that F(n) cannot call has "why_not": MESSAGE, the words --check gives), or {"error": MESSAGE}: no file or
+module, a syntax error and its line.
 
 The kernels return the same checksums as ParLab's C++ kernels (core/kernels/*.cpp), bit for bit:
 64-bit unsigned arithmetic is done with masks. With --native the task calls ParLab's own C++ kernel
@@ -166,13 +171,26 @@ class UserCodeError(Exception):
     """The user's code cannot be loaded or called as a kernel; the message says why, for the user."""
 
 
+def check_file(path):
+    """Raises UserCodeError when `path` is not a file to read."""
+    if not os.path.isfile(path):
+        raise UserCodeError("the file %s does not exist" % path if not os.path.exists(path) else "%s is not a file" % path)
+
+
+def syntax_error_text(error, path):
+    """A syntax error in the user's code as the user needs it, its file and line first: the same words whether an
+    import (a run, --check) or the parser (--list) found it."""
+    where = "%s line %s" % (error.filename or path, error.lineno) if error.lineno else (error.filename or path)
+    text = (error.text or "").strip()
+    return "syntax error in %s: %s%s" % (where, error.msg, "\n    " + text if text else "")
+
+
 def import_file(path):
     """Imports the .py file at `path` as a module of its own. Its folder goes on sys.path (at the end, so that it
     cannot shadow what this worker imports later), so that it can import its neighbours."""
     import importlib.util  # here, not above: a worker for ParLab's own kernels stays as small as it was
 
-    if not os.path.isfile(path):
-        raise UserCodeError("the file %s does not exist" % path if not os.path.exists(path) else "%s is not a file" % path)
+    check_file(path)
     folder = os.path.dirname(path)
     if folder not in sys.path:
         sys.path.append(folder)
@@ -189,9 +207,7 @@ def import_file(path):
         spec.loader.exec_module(module)
     except SyntaxError as e:
         del sys.modules[name]
-        where = "%s line %s" % (e.filename or path, e.lineno) if e.lineno else (e.filename or path)
-        text = (e.text or "").rstrip()
-        raise UserCodeError("syntax error in %s: %s%s" % (where, e.msg, "\n    " + text.strip() if text else ""))
+        raise UserCodeError(syntax_error_text(e, path))
     except BaseException as e:
         del sys.modules[name]
         raise UserCodeError("importing %s raised %s" % (path, traceback_end(e)))
@@ -210,7 +226,7 @@ def import_module(name):
             )
         raise UserCodeError("importing %s raised %s" % (name, traceback_end(e)))
     except SyntaxError as e:
-        raise UserCodeError("syntax error in %s line %s: %s" % (e.filename, e.lineno, e.msg))
+        raise UserCodeError(syntax_error_text(e, name))
     except BaseException as e:
         raise UserCodeError("importing %s raised %s" % (name, traceback_end(e)))
 
@@ -276,11 +292,17 @@ def import_function(call):
     try:
         signature.bind(0)
     except TypeError:
-        raise UserCodeError(
-            "%s%s does not take exactly one positional argument: ParLab calls %s(n) with each input"
-            % (name, signature, name)
-        )
+        raise UserCodeError(not_one_argument(name, str(signature)))
     return function
+
+
+def not_one_argument(name, parameters):
+    """Why a function with these parameters ("(a, b)") cannot be a kernel: the same words from --check and --list."""
+    return "%s%s does not take exactly one positional argument: ParLab calls %s(n) with each input" % (
+        name,
+        parameters,
+        name,
+    )
 
 
 _functions = {}
@@ -395,23 +417,108 @@ def checksum_of(value):
 
 def check(call_json):
     """--check: loads the user's function as a run would and says what is wrong, as one JSON line on stdout."""
-    try:
+
+    def loaded():
         call = call_of(json.loads(call_json))
         function = import_function(call)
         if call[0] == "library":
             # ParLab lists a library's functions itself (core/kernels/elffile.h).
-            result = {"ok": True, "file": call[1], "functions": []}
-        else:
-            module = sys.modules.get(getattr(function, "__module__", None) or "")
-            path = getattr(module, "__file__", None) if module is not None else None
-            result = {"ok": True, "file": os.path.abspath(path) if path else "", "functions": top_level_functions(module) if module else []}
+            return {"file": call[1], "functions": []}
+        module = sys.modules.get(getattr(function, "__module__", None) or "")
+        path = getattr(module, "__file__", None) if module is not None else None
+        return {"file": os.path.abspath(path) if path else "", "functions": top_level_functions(module) if module else []}
+
+    return answer("checking %s" % call_json, loaded)
+
+
+def answer(what, work):
+    """Prints as one JSON line on stdout what work() found, {"ok": true, ...}, or what it found wrong: the
+    UserCodeError it raised, {"error": MESSAGE}, or anything else it raised, named with `what` ("checking ...")."""
+    try:
+        result = dict(work(), ok=True)
     except UserCodeError as e:
         result = {"error": str(e)}
     except BaseException as e:
-        result = {"error": "checking %s raised %s" % (call_json, traceback_end(e))}
+        result = {"error": "%s raised %s" % (what, traceback_end(e))}
     sys.stdout.write(json.dumps(result) + "\n")
     sys.stdout.flush()
     return 0
+
+
+def module_source(name):
+    """The .py file of the module `name` on sys.path, found without running it (for a dotted name Python imports the
+    packages above it, as it must to find it)."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(name)
+    except ModuleNotFoundError:
+        spec = None
+    except BaseException as e:
+        raise UserCodeError("importing %s raised %s" % (name, traceback_end(e)))
+    if spec is None:
+        raise UserCodeError(
+            "no module named %r on the Python path (PYTHONPATH=%s)" % (name, os.environ.get("PYTHONPATH", ""))
+        )
+    if not spec.origin or not spec.origin.endswith(".py"):
+        raise UserCodeError("the module %s has no Python source to read (%s)" % (name, spec.origin or "a namespace"))
+    return spec.origin
+
+
+def parameters_text(args):
+    """A function's parameters as written, defaults elided: "(n)", "(data, rounds=..., *rest)"."""
+    positional = list(getattr(args, "posonlyargs", [])) + list(args.args)
+    first_default = len(positional) - len(args.defaults)
+    words = [a.arg + ("=..." if i >= first_default else "") for i, a in enumerate(positional)]
+    if args.vararg is not None:
+        words.append("*" + args.vararg.arg)
+    elif args.kwonlyargs:
+        words.append("*")
+    words += [a.arg + ("" if d is None else "=...") for a, d in zip(args.kwonlyargs, args.kw_defaults)]
+    if args.kwarg is not None:
+        words.append("**" + args.kwarg.arg)
+    return "(%s)" % ", ".join(words)
+
+
+def takes_one_argument(args):
+    """Whether a function with these parameters can be called as f(n): inspect's signature.bind(0), which --check
+    and a run ask, read from the source instead."""
+    positional = list(getattr(args, "posonlyargs", [])) + list(args.args)
+    required = len(positional) - len(args.defaults)
+    if any(default is None for default in args.kw_defaults):
+        return False  # a keyword-only parameter without a default
+    return required <= 1 and (len(positional) >= 1 or args.vararg is not None)
+
+
+def list_functions(where_json):
+    """--list: the top-level functions of the user's file or module, read with ast (nothing in it runs), as one JSON
+    line on stdout, in the order of the file (a name defined twice where it is defined last)."""
+    import ast
+
+    def listed():
+        where = json.loads(where_json)
+        path = str(where["file"]) if "file" in where else module_source(str(where["module"]))
+        check_file(path)
+        try:
+            with open(path, "rb") as f:
+                tree = ast.parse(f.read(), filename=path)
+        except SyntaxError as e:
+            raise UserCodeError(syntax_error_text(e, path))
+        except ValueError as e:  # a null byte: not Python source at all
+            raise UserCodeError("%s is not Python source: %s" % (path, e))
+        except OSError as e:
+            raise UserCodeError("%s cannot be read: %s" % (path, e.strerror))
+        found = {}
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+                found.pop(node.name, None)
+                parameters = parameters_text(node.args)
+                found[node.name] = {"name": node.name, "line": node.lineno, "parameters": parameters}
+                if not takes_one_argument(node.args):
+                    found[node.name]["why_not"] = not_one_argument(node.name, parameters)
+        return {"file": os.path.abspath(path), "functions": list(found.values())}
+
+    return answer("listing the functions of %s" % where_json, listed)
 
 
 # A thread samples its counters at most this often (core/taskclock.h: kSampleIntervalNs): reading them costs a
@@ -695,6 +802,8 @@ def watch_parent(parent):
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--check":
         return check(sys.argv[2])
+    if len(sys.argv) == 3 and sys.argv[1] == "--list":
+        return list_functions(sys.argv[2])
     parser = argparse.ArgumentParser(description="ParLab's CPython worker (started by ParLab).")
     parser.add_argument("--mode", choices=["sequential", "threads", "processes"], required=True)
     parser.add_argument("--workers", type=int, default=1)

@@ -123,8 +123,13 @@ Result<void> validateSpec(const ExperimentSpec& spec, SpecCheck check)
     const auto kernel = KernelRegistry::create(spec.kernel);
     if (Result<void> valid = spec.options.validate(); !valid)
         return valid;
-    if (Result<void> configured = kernel->configure(spec.options); !configured)
-        return configured;
+    // A user's code is checked by configure (a library's file read, or loaded where tasks run) only before a run
+    // here: a window validating its form at each keystroke leaves that to its pool thread (UserCode::inspect), and a
+    // run recorded elsewhere need not find the file here.
+    if (check == SpecCheck::RunHere || !kernel->isUsersCode()) {
+        if (Result<void> configured = kernel->configure(spec.options); !configured)
+            return configured;
+    }
     if (spec.inputs.isEmpty())
         return fail(QStringLiteral("the input list is empty: give at least one input"));
     if (Result<void> inputs = kernel->checkInputs(spec.inputs); !inputs)

@@ -1,7 +1,9 @@
 // The real window on the offscreen platform, driven as a user drives it: fill the form, press Run, wait,
 // read the table and the charts; cancel; mistype; export; close mid-run; come back to the last session.
 
+#include "backends/backendregistry.h"
 #include "backends/mpibackend.h"
+#include "backends/pythonbackend.h"
 #include "charts/speedupchart.h"
 #include "experimentpanel.h"
 #include "experimentspec.h"
@@ -29,6 +31,7 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -46,6 +49,7 @@
 #include <QSpinBox>
 #include <QSqlDatabase>
 #include <QSqlQuery>
+#include <QStandardItemModel>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -95,6 +99,40 @@ void fill(MainWindow& window, const QString& kernel, const QString& inputs, cons
 
 using testsupport::descendants;
 
+// Chooses the user's code as a user does: its kind in the kernel list ("py:", "lib:"), its file typed into the Code
+// field, then (when given) one of the functions the picker lists. False when the picker's check, off the window's
+// thread, did not finish in time.
+bool chooseUserCode(MainWindow& window, const QString& kind, const QString& file, const QString& function = {})
+{
+    ExperimentPanel* panel = window.experimentPanel();
+    QComboBox* kernel = form(window).kernel;
+    kernel->setCurrentIndex(kernel->findData(kind));
+    auto* code = panel->findChild<QLineEdit*>(QStringLiteral("userCode"));
+    auto* functions = panel->findChild<QComboBox*>(QStringLiteral("userFunction"));
+    if (!code || !functions || !code->isVisible())
+        return false;
+    const auto checked = [panel] {
+        return QTest::qWaitFor([panel] { return !panel->error().contains(QStringLiteral("being checked")); }, 60'000);
+    };
+    code->selectAll();
+    QTest::keyClicks(code, file);
+    if (!panel->error().contains(QStringLiteral("being checked")) || !checked())
+        return false; // the form must wait for the check before it can run
+    if (!function.isEmpty() && functions->currentData().toString() != function) {
+        functions->setCurrentIndex(functions->findData(function));
+        return checked() && functions->currentData().toString() == function;
+    }
+    return true;
+}
+
+QString writeFile(const QTemporaryDir& dir, const QString& name, const QByteArray& text)
+{
+    QFile file(dir.filePath(name));
+    if (!file.open(QIODevice::WriteOnly) || file.write(text) != text.size())
+        return {};
+    return file.fileName();
+}
+
 QLineSeries* seriesNamed(QChartView* view, const QString& name)
 {
     for (QAbstractSeries* s : view->chart()->series()) {
@@ -127,6 +165,9 @@ private Q_SLOTS:
     void unsavedRunSaysWhereItWent();
     void lessonRunShowsItsVerdict();
     void crashingLibraryLeavesTheWindowAndHistory();
+    void pythonFunctionIsListedAndChecked();
+    void pythonFunctionRunsAndComesBack();
+    void libraryListsItsFunctions();
 };
 
 void TestGui::initTestCase()
@@ -792,14 +833,15 @@ void TestGui::crashingLibraryLeavesTheWindowAndHistory()
     const qint64 earlier = store->runs().value_or({}).constFirst().id;
 
     // A user's library that segfaults on input 13, past its first 4 calls in a process: the sequential baseline
-    // computes, then threads x2 crashes in the same process. Added to the kernel list as the kernel picker adds a
-    // user's choice; without the engine it would crash this test.
+    // computes, then threads x2 crashes in the same process. Chosen in the kernel picker; without the engine it
+    // would crash this test.
     const QString kernel = QStringLiteral("lib:" PARLAB_USER_KERNELS "/libcrashing_kernel.so:kernel");
     qputenv("CRASHING_KERNEL_SPARE_CALLS", "4");
     const auto unset = qScopeGuard([] { qunsetenv("CRASHING_KERNEL_SPARE_CALLS"); });
-    form(window).kernel->addItem(QStringLiteral("crashing_kernel"), kernel);
-    fill(window, kernel, QStringLiteral("10..13"), { QStringLiteral("sequential"), QStringLiteral("threads") },
-        QStringLiteral("2"), 1, 0);
+    fill(window, QStringLiteral("lib:"), QStringLiteral("10..13"),
+        { QStringLiteral("sequential"), QStringLiteral("threads") }, QStringLiteral("2"), 1, 0);
+    QVERIFY(chooseUserCode(window, QStringLiteral("lib:"), QStringLiteral(PARLAB_USER_KERNELS "/libcrashing_kernel.so"),
+        QStringLiteral("kernel")));
     QCOMPARE(window.experimentPanel()->spec().kernel, kernel);
     QVERIFY2(window.runAction()->isEnabled(), qPrintable(window.experimentPanel()->error()));
     window.runAction()->trigger();
@@ -832,6 +874,205 @@ void TestGui::crashingLibraryLeavesTheWindowAndHistory()
     QCOMPARE(crashed->find(QStringLiteral("sequential"), 1)->samplesS,
         window.result().find(QStringLiteral("sequential"), 1)->samplesS);
     QVERIFY(store->load(earlier).has_value());
+}
+
+void TestGui::pythonFunctionIsListedAndChecked()
+{
+    if (const Availability python = PythonBackend::availabilityWith(RunOptions()); !python.available)
+        QSKIP(qPrintable(python.reason));
+    MainWindow window;
+    window.show();
+    ExperimentPanel* panel = window.experimentPanel();
+    Form f = form(window);
+    f.inputs->setText(QStringLiteral("1,2"));
+    f.workers->setText(QStringLiteral("1,2"));
+    f.kernel->setCurrentIndex(f.kernel->findData(QStringLiteral("py:")));
+    QCOMPARE(f.kernel->currentText(), QStringLiteral("Your Python function…"));
+
+    // Only the python-* backends run a Python function: the others are greyed out, saying why, and python-* ticked.
+    for (int i = 0; i < f.backends->count(); ++i) {
+        QListWidgetItem* item = f.backends->item(i);
+        if (!BackendRegistry::availability(item->text(), RunOptions()).available)
+            continue;
+        const bool python = BackendRegistry::factsOf(item->text()).runsPython;
+        QCOMPARE(bool(item->flags() & Qt::ItemIsEnabled), python);
+        QCOMPARE(item->checkState(), python ? Qt::Checked : Qt::Unchecked);
+        if (!python)
+            QVERIFY2(item->toolTip().contains(QStringLiteral("is a Python function: it runs on python-sequential")),
+                qPrintable(item->toolTip()));
+    }
+    // No file yet: Run is off, and the form says what to do.
+    QVERIFY(!window.runAction()->isEnabled());
+    QVERIFY2(panel->error().contains(QStringLiteral("choose your Python file")), qPrintable(panel->error()));
+
+    // The example, typed: once the typing stops Python reads it, and its function is chosen and checked.
+    auto* functions = panel->findChild<QComboBox*>(QStringLiteral("userFunction"));
+    auto* check = panel->findChild<QLabel*>(QStringLiteral("userCodeCheck"));
+    const QString hashing = QStringLiteral(PARLAB_SOURCE_DIR "/examples/python/hashing.py");
+    QVERIFY(chooseUserCode(window, QStringLiteral("py:"), hashing));
+    QCOMPARE(functions->currentData().toString(), QStringLiteral("digest"));
+    QCOMPARE(functions->currentText(), QStringLiteral("digest(n)"));
+    QCOMPARE(check->text(),
+        QStringLiteral("✓ digest(n) in hashing.py, checked with %1").arg(PythonBackend::runtimeWith(RunOptions())));
+    QVERIFY2(window.runAction()->isEnabled(), qPrintable(panel->error()));
+    QCOMPARE(panel->spec().kernel, QStringLiteral("py:%1:digest").arg(hashing));
+
+    // A file of several functions: its own top-level ones in the file's order (not what it imports, nor _private
+    // ones); one that does not take one argument listed but not choosable, saying why; the first that does chosen.
+    QTemporaryDir dir;
+    const QString several = writeFile(dir, QStringLiteral("several.py"),
+        "from os.path import join\n\ndef first(n):\n    return n\n\ndef pair(a, b):\n    return a\n\n"
+        "def _hidden(n):\n    return n\n\ndef second(n, scale=2):\n    return n * scale\n");
+    QVERIFY(chooseUserCode(window, QStringLiteral("py:"), several));
+    QStringList listed;
+    for (int i = 0; i < functions->count(); ++i)
+        listed.append(functions->itemText(i));
+    QCOMPARE(listed,
+        (QStringList {
+            QStringLiteral("first(n)"), QStringLiteral("pair(a, b)"), QStringLiteral("second(n, scale=...)") }));
+    const auto* items = qobject_cast<QStandardItemModel*>(functions->model());
+    QVERIFY(!items->item(1)->isEnabled());
+    QCOMPARE(items->item(1)->toolTip(),
+        QStringLiteral("pair(a, b) does not take exactly one positional argument: ParLab calls pair(n) with each "
+                       "input"));
+    QCOMPARE(functions->currentData().toString(), QStringLiteral("first"));
+    QVERIFY(chooseUserCode(window, QStringLiteral("py:"), several, QStringLiteral("second")));
+    QCOMPARE(panel->spec().kernel, QStringLiteral("py:%1:second").arg(several));
+    QVERIFY(window.runAction()->isEnabled());
+
+    // A syntax error: the line names it, in the words `parlab run` gives, and Run is off with it as the reason.
+    const QString broken
+        = writeFile(dir, QStringLiteral("broken.py"), "def ok(n):\n    return n\n\ndef bad(n)\n    return n\n");
+    auto* code = panel->findChild<QLineEdit*>(QStringLiteral("userCode"));
+    code->selectAll();
+    QTest::keyClicks(code, broken);
+    // While it is being checked Run waits, saying so.
+    QVERIFY(!window.runAction()->isEnabled());
+    QVERIFY2(panel->error().contains(QStringLiteral("being checked")), qPrintable(panel->error()));
+    QTRY_VERIFY_WITH_TIMEOUT(!panel->error().contains(QStringLiteral("being checked")), 60'000);
+    QVERIFY(!window.runAction()->isEnabled());
+    QVERIFY2(
+        check->text().startsWith(QStringLiteral("syntax error in %1 line 4: ").arg(broken)), qPrintable(check->text()));
+    QCOMPARE(panel->error(), check->text());
+    QVERIFY(panel->problemLabel()->text().contains(QStringLiteral("line 4")));
+    ExperimentSpec cli = panel->spec();
+    cli.kernel = QStringLiteral("py:%1:ok").arg(broken);
+    QCOMPARE(validateSpec(cli).error(), QStringLiteral("%1: %2").arg(cli.kernel, check->text()));
+
+    // A file that is not there.
+    code->selectAll();
+    QTest::keyClicks(code, dir.filePath(QStringLiteral("nowhere.py")));
+    QTRY_VERIFY_WITH_TIMEOUT(!panel->error().contains(QStringLiteral("being checked")), 60'000);
+    QCOMPARE(
+        check->text(), QStringLiteral("the file %1 does not exist").arg(dir.filePath(QStringLiteral("nowhere.py"))));
+    QVERIFY(!window.runAction()->isEnabled());
+
+    // Back to a kernel of ParLab's: the picker goes, the native backends come back as they were ticked.
+    f.kernel->setCurrentIndex(f.kernel->findData(QStringLiteral("fib")));
+    QVERIFY(!code->isVisible());
+    QVERIFY(
+        f.backends->findItems(QStringLiteral("threads"), Qt::MatchExactly).constFirst()->flags() & Qt::ItemIsEnabled);
+    QVERIFY2(window.runAction()->isEnabled(), qPrintable(panel->error()));
+}
+
+void TestGui::pythonFunctionRunsAndComesBack()
+{
+    if (const Availability python = PythonBackend::availabilityWith(RunOptions()); !python.available)
+        QSKIP(qPrintable(python.reason));
+    const QString cpu = QStringLiteral(PARLAB_SOURCE_DIR "/examples/python/cpu.py");
+    const QString kernel = QStringLiteral("py:%1:collatz").arg(cpu);
+    auto shows = [&](MainWindow& window) {
+        ExperimentPanel* panel = window.experimentPanel();
+        QCOMPARE(form(window).kernel->currentData().toString(), QStringLiteral("py:"));
+        QCOMPARE(panel->findChild<QLineEdit*>(QStringLiteral("userCode"))->text(), cpu);
+        QCOMPARE(panel->findChild<QComboBox*>(QStringLiteral("userFunction"))->currentData().toString(),
+            QStringLiteral("collatz"));
+        QTRY_VERIFY_WITH_TIMEOUT(window.runAction()->isEnabled(), 60'000);
+        QCOMPARE(panel->spec().kernel, kernel);
+    };
+    qint64 id = 0;
+    {
+        MainWindow window;
+        window.show();
+        fill(window, QStringLiteral("py:"), QStringLiteral("3,4"), { QStringLiteral("python-sequential") },
+            QStringLiteral("1"), 1, 0);
+        QVERIFY(chooseUserCode(window, QStringLiteral("py:"), cpu));
+        QVERIFY2(window.runAction()->isEnabled(), qPrintable(window.experimentPanel()->error()));
+        QSignalSpy ended(&window, &MainWindow::runEnded);
+        window.runAction()->trigger();
+        QVERIFY(ended.wait(60'000));
+        QVERIFY2(window.result().succeeded(), qPrintable(window.result().error));
+        QCOMPARE(window.result().spec.kernel, kernel);
+        HistoryStore* store = window.historyStore();
+        QTRY_VERIFY_WITH_TIMEOUT(!store->runs().value_or({}).isEmpty()
+                && store->runs().value_or({}).constFirst().status == RunStatus::Finished,
+            10'000);
+        id = store->runs().value_or({}).constFirst().id;
+        QCOMPARE(store->runs().value_or({}).constFirst().kernel, kernel);
+        window.close();
+    }
+    // The next session's form holds it, from the settings.
+    MainWindow later;
+    later.show();
+    shows(later);
+    // Another kernel, then the run reopened from the history: the form holds the user's file and function again.
+    Form f = form(later);
+    f.kernel->setCurrentIndex(f.kernel->findData(QStringLiteral("fib")));
+    QVERIFY(later.openHistoryRun(id));
+    shows(later);
+    QCOMPARE(later.experimentPanel()->spec().backends, QStringList { QStringLiteral("python-sequential") });
+
+    // A preset of a shipped example: the picker holds the example's file and function.
+    QVERIFY(later.applyPreset(QStringLiteral("python-hashing")));
+    QCOMPARE(f.kernel->currentData().toString(), QStringLiteral("py:"));
+    const QString example = later.experimentPanel()->findChild<QLineEdit*>(QStringLiteral("userCode"))->text();
+    QVERIFY2(example.endsWith(QStringLiteral("/python/hashing.py")) && QFileInfo::exists(example), qPrintable(example));
+    QCOMPARE(later.experimentPanel()->findChild<QComboBox*>(QStringLiteral("userFunction"))->currentData().toString(),
+        QStringLiteral("digest"));
+    QTRY_VERIFY_WITH_TIMEOUT(later.runAction()->isEnabled(), 60'000);
+}
+
+void TestGui::libraryListsItsFunctions()
+{
+    MainWindow window;
+    window.show();
+    ExperimentPanel* panel = window.experimentPanel();
+    fill(window, QStringLiteral("lib:"), QStringLiteral("27,97"), { QStringLiteral("sequential") }, QStringLiteral("1"),
+        1, 0);
+    // The library's exported functions that look like kernels, the one there chosen and loaded.
+    const QString library = QStringLiteral(PARLAB_USER_KERNELS "/libcollatz.so");
+    QVERIFY(chooseUserCode(window, QStringLiteral("lib:"), library));
+    auto* functions = panel->findChild<QComboBox*>(QStringLiteral("userFunction"));
+    QVERIFY2(functions->count() == 1, qPrintable(panel->error()));
+    QCOMPARE(functions->currentData().toString(), QStringLiteral("collatz"));
+    // Checked here, and by Python (the python-* backends call it through ctypes) where there is one.
+    const QString python = PythonBackend::availabilityWith(RunOptions()).available
+        ? QStringLiteral(" and with %1").arg(PythonBackend::runtimeWith(RunOptions()))
+        : QString();
+    QCOMPARE(panel->findChild<QLabel*>(QStringLiteral("userCodeCheck"))->text(),
+        QStringLiteral("✓ collatz in libcollatz.so, checked here%1").arg(python));
+    QVERIFY2(window.runAction()->isEnabled(), qPrintable(panel->error()));
+    QCOMPARE(panel->spec().kernel, QStringLiteral("lib:%1:collatz").arg(library));
+    // The native backends run it.
+    const Form f = form(window);
+    QVERIFY(
+        f.backends->findItems(QStringLiteral("threads"), Qt::MatchExactly).constFirst()->flags() & Qt::ItemIsEnabled);
+
+    // A file that is not a shared library: the form says so, in the words `parlab run` gives, and Run is off.
+    const QString notALibrary = QStringLiteral(PARLAB_SOURCE_DIR "/examples/python/cpu.py");
+    QVERIFY(chooseUserCode(window, QStringLiteral("lib:"), notALibrary));
+    QVERIFY(!window.runAction()->isEnabled());
+    ExperimentSpec cli = panel->spec();
+    cli.kernel = QStringLiteral("lib:%1:collatz").arg(notALibrary);
+    QCOMPARE(panel->error(), validateSpec(cli).error());
+
+    // Python and the library each keep their own choice.
+    QVERIFY(chooseUserCode(window, QStringLiteral("lib:"), library));
+    f.kernel->setCurrentIndex(f.kernel->findData(QStringLiteral("py:")));
+    QCOMPARE(panel->findChild<QLineEdit*>(QStringLiteral("userCode"))->text(), QString());
+    f.kernel->setCurrentIndex(f.kernel->findData(QStringLiteral("lib:")));
+    QCOMPARE(panel->findChild<QLineEdit*>(QStringLiteral("userCode"))->text(), library);
+    QTRY_VERIFY_WITH_TIMEOUT(window.runAction()->isEnabled(), 60'000);
 }
 
 QTEST_MAIN(TestGui)

@@ -323,11 +323,19 @@ void TestLayout::noMnemonicAnswersTwice()
         QVERIFY2(found.isEmpty(), qPrintable(charts->tabText(i) + QStringLiteral(": ") + found));
     }
 
-    // The command kernel's own field.
+    // The command kernel's own field; the picker of the user's own code, under each chart tab.
     kernel->setCurrentIndex(kernel->findData(QStringLiteral("command")));
     QApplication::processEvents();
     found = clashes(visibleMnemonics(window));
     QVERIFY2(found.isEmpty(), qPrintable(QStringLiteral("with the command kernel: ") + found));
+    kernel->setCurrentIndex(kernel->findData(QStringLiteral("py:")));
+    for (int i = 0; i < charts->count(); ++i) {
+        charts->setCurrentIndex(i);
+        QApplication::processEvents();
+        found = clashes(visibleMnemonics(window));
+        QVERIFY2(found.isEmpty(),
+            qPrintable(QStringLiteral("with your own code, ") + charts->tabText(i) + QStringLiteral(": ") + found));
+    }
 
     window.findChild<QAbstractButton*>(QStringLiteral("showLessons"))->click();
     QApplication::processEvents();

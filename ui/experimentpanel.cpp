@@ -9,6 +9,7 @@
 #include "optiondescriptor.h"
 #include "runestimate.h"
 #include "runoptions.h"
+#include "usercodepicker.h"
 
 #include <QAbstractScrollArea>
 #include <QAbstractSpinBox>
@@ -189,11 +190,17 @@ ExperimentPanel::ExperimentPanel(QWidget* parent)
     m_kernel->setObjectName(QStringLiteral("kernel"));
     for (const QString& name : KernelRegistry::names())
         m_kernel->addItem(name, name);
+    // The user's own code last, by its language's prefix: the picker's rows under the kernel's say where it lies.
+    m_kernel->insertSeparator(m_kernel->count());
+    m_kernel->addItem(tr("Your Python function…"), UserCode::prefix(UserCode::Language::Python));
+    m_kernel->addItem(tr("Your shared library…"), UserCode::prefix(UserCode::Language::Library));
     form->addRow(tr("&Kernel:"), m_kernel);
     m_kernelInfo = new QLabel(what);
     m_kernelInfo->setWordWrap(true);
     m_kernelInfo->setObjectName(QStringLiteral("kernelInfo"));
     form->addRow(m_kernelInfo);
+    m_picker = new UserCodePicker(form, this);
+    connect(m_picker, &UserCodePicker::changed, this, &ExperimentPanel::revalidate);
     m_inputs = new QLineEdit(what);
     m_inputs->setObjectName(QStringLiteral("inputs"));
     m_inputs->setToolTip(tr("Comma-separated numbers, ranges a..b or a..b:step, repeats NxK"));
@@ -213,12 +220,14 @@ ExperimentPanel::ExperimentPanel(QWidget* parent)
         auto* item = new QListWidgetItem(backend.id, m_backends);
         item->setData(Qt::UserRole, backend.id);
         const Availability availability = BackendRegistry::availability(backend.id, RunOptions());
+        item->setData(kAvailableRole, availability.available);
         if (availability.available) {
             item->setFlags(Qt::ItemIsUserCheckable | Qt::ItemIsEnabled);
             // the interpreter python-* run on, and its version
             const QString runtime = backend.runtime ? backend.runtime(RunOptions()) : QString();
             item->setToolTip(
                 runtime.isEmpty() ? backend.description : tr("%1\nRuns on %2").arg(backend.description, runtime));
+            item->setData(kToolTipRole, item->toolTip());
         } else {
             item->setFlags(Qt::ItemIsUserCheckable); // shown, greyed out, not checkable
             item->setToolTip(tr("Not available here: %1").arg(availability.reason));
@@ -336,10 +345,30 @@ bool ExperimentPanel::eventFilter(QObject* watched, QEvent* event)
     return QWidget::eventFilter(watched, event);
 }
 
+std::optional<UserCode::Language> ExperimentPanel::chosenLanguage() const
+{
+    const std::optional<UserCode::Choice> user = UserCode::parse(m_kernel->currentData().toString());
+    return user ? std::optional(user->language) : std::nullopt;
+}
+
+QString ExperimentPanel::kernelName() const
+{
+    return chosenLanguage() ? m_picker->kernelName() : m_kernel->currentData().toString();
+}
+
 void ExperimentPanel::kernelChanged()
 {
+    const std::optional<UserCode::Language> language = chosenLanguage();
+    m_picker->setLanguage(language);
     const auto kernel = KernelRegistry::create(m_kernel->currentData().toString());
-    if (kernel) {
+    if (language == UserCode::Language::Python) {
+        m_kernelInfo->setText(tr("Your own function f(n), in a .py file or a module: ParLab calls it with each input "
+                                 "on the python-* backends and hashes what it returns into the task's checksum."));
+    } else if (language == UserCode::Language::Library) {
+        m_kernelInfo->setText(tr("Your own C function uint64_t f(int64_t) in a shared library "
+                                 "(<parlab/kernel_abi.h>): ParLab's backends call it with each input, and what it "
+                                 "returns is the task's checksum."));
+    } else if (kernel) {
         const InputRange r = kernel->range();
         m_kernelInfo->setText(tr("%1.\nKind: %2 · input: %3, %4 to %5 (%6)")
                                   .arg(kernel->description(), kernelKindName(kernel->kind()), kernel->inputMeaning())
@@ -355,7 +384,59 @@ void ExperimentPanel::kernelChanged()
         if (editor.label)
             editor.label->setVisible(shown);
     }
+    updateBackends();
+    // A Python function runs only on the python-* backends: with none of them ticked it would not run at all.
+    const auto user = language ? KernelRegistry::create(backendsKernelName()) : nullptr;
+    if (user && !user->runsNatively() && checkedBackends().isEmpty()) {
+        const QSignalBlocker blocker(m_backends);
+        for (int i = 0; i < m_backends->count(); ++i) {
+            QListWidgetItem* item = m_backends->item(i);
+            if ((item->flags() & Qt::ItemIsEnabled)
+                && BackendRegistry::factsOf(item->data(Qt::UserRole).toString()).runsPython)
+                item->setCheckState(Qt::Checked);
+        }
+    }
     revalidate();
+}
+
+QString ExperimentPanel::backendsKernelName() const
+{
+    const std::optional<UserCode::Language> language = chosenLanguage();
+    if (!language)
+        return m_kernel->currentData().toString();
+    // Which backends run this kind of code does not depend on the file: a stand-in until one is chosen.
+    const QString name = m_picker->kernelName();
+    return !name.isEmpty() ? name
+        : *language == UserCode::Language::Python
+        ? UserCode::prefix(*language) + QStringLiteral("your_module:your_function")
+        : UserCode::prefix(*language) + QStringLiteral("your_library.so:your_function");
+}
+
+void ExperimentPanel::updateBackends()
+{
+    // Only the user's code is refused by whole backends (a Python function runs only in an interpreter); for
+    // ParLab's own kernels the form says which backend cannot run one with these options, as it says all else.
+    const auto kernel = chosenLanguage() ? KernelRegistry::create(backendsKernelName()) : nullptr;
+    const QSignalBlocker blocker(m_backends); // no revalidation from here: this is part of one
+    for (int i = 0; i < m_backends->count(); ++i) {
+        QListWidgetItem* item = m_backends->item(i);
+        if (!item->data(kAvailableRole).toBool())
+            continue; // greyed out already, saying why
+        // The backend's own verdict on this kind of kernel, whatever the options: they are the form's to check.
+        const Result<void> runs = kernel
+            ? BackendRegistry::checkKernel(item->data(Qt::UserRole).toString(), *kernel, RunOptions())
+            : Result<void>();
+        const bool enabled = item->flags() & Qt::ItemIsEnabled;
+        if (!runs && enabled) {
+            item->setData(kWantedRole, item->checkState() == Qt::Checked); // ticked again for a kernel it runs
+            item->setCheckState(Qt::Unchecked);
+            item->setFlags(Qt::ItemIsUserCheckable);
+        } else if (runs && !enabled) {
+            item->setFlags(Qt::ItemIsUserCheckable | Qt::ItemIsEnabled);
+            item->setCheckState(item->data(kWantedRole).toBool() ? Qt::Checked : Qt::Unchecked);
+        }
+        item->setToolTip(runs ? item->data(kToolTipRole).toString() : tr("Not for this kernel: %1").arg(runs.error()));
+    }
 }
 
 void ExperimentPanel::addOptionEditor(const OptionDescriptor& descriptor, QFormLayout* form, int row)
@@ -491,7 +572,7 @@ QStringList ExperimentPanel::checkedBackends() const
 ExperimentSpec ExperimentPanel::spec() const
 {
     ExperimentSpec spec;
-    spec.kernel = m_kernel->currentData().toString();
+    spec.kernel = kernelName();
     spec.inputs = parseInputs(m_inputs->text()).values;
     spec.backends = checkedBackends();
     spec.workers = parseWorkerCounts(m_workers->text(), QString()).value_or({});
@@ -504,8 +585,10 @@ ExperimentSpec ExperimentPanel::spec() const
 void ExperimentPanel::revalidate()
 {
     QString error;
+    m_picker->setOptions(options(QString()));
+    updateBackends();
     const ParsedInputs inputs = parseInputs(m_inputs->text());
-    const auto kernel = KernelRegistry::create(m_kernel->currentData().toString());
+    const auto kernel = KernelRegistry::create(kernelName());
     if (!inputs.ok()) {
         error = tr("Inputs %1").arg(inputs.error->message());
         m_inputsProblem->setText(markedText(m_inputs->text(), *inputs.error) + QStringLiteral("<br>")
@@ -525,6 +608,9 @@ void ExperimentPanel::revalidate()
         workersError.isEmpty() ? QString() : QStringLiteral("QLineEdit { border: 2px solid #e0484f; }"));
     if (error.isEmpty())
         error = workersError;
+    // The user's code, checked off this thread (UserCodePicker): pending, or what its check found.
+    if (error.isEmpty())
+        error = m_picker->problem();
     if (error.isEmpty())
         error = validateSpec(spec(), SpecCheck::RunHereWithoutLookups).error();
     // The hostfile's hosts, looked up off this thread (checkHostfile), bind the backends that use it.
@@ -578,7 +664,11 @@ std::optional<RunEstimate> ExperimentPanel::currentEstimate() const
 
 void ExperimentPanel::setExperiment(const ExperimentSpec& spec, const QString& inputsText, const QString& workersText)
 {
-    const int kernelIndex = m_kernel->findData(spec.kernel);
+    // The user's code by its language, its file and function in the picker's fields (checked when shown).
+    const std::optional<UserCode::Choice> user = UserCode::parse(spec.kernel);
+    if (user)
+        m_picker->setChoice(*user);
+    const int kernelIndex = m_kernel->findData(user ? UserCode::prefix(user->language) : spec.kernel);
     if (kernelIndex >= 0)
         m_kernel->setCurrentIndex(kernelIndex);
     m_inputs->setText(inputsText);
@@ -590,6 +680,7 @@ void ExperimentPanel::setExperiment(const ExperimentSpec& spec, const QString& i
         QListWidgetItem* item = m_backends->item(i);
         const bool wanted = spec.backends.contains(item->data(Qt::UserRole).toString());
         item->setCheckState(wanted && (item->flags() & Qt::ItemIsEnabled) ? Qt::Checked : Qt::Unchecked);
+        item->setData(kWantedRole, wanted);
     }
     revalidate();
 }
@@ -606,7 +697,15 @@ QString ExperimentPanel::workersText() const
 
 void ExperimentPanel::saveSettings(QSettings& settings) const
 {
-    settings.setValue(QStringLiteral("experiment/kernel"), m_kernel->currentData().toString());
+    // The user's code as its kernel name, or as much of one as is chosen ("py:/home/me/f.py:"): setExperiment
+    // takes either.
+    const std::optional<UserCode::Language> language = chosenLanguage();
+    const UserCode::Choice choice = m_picker->choice(language.value_or(UserCode::Language::Python));
+    settings.setValue(QStringLiteral("experiment/kernel"),
+        !language ? m_kernel->currentData().toString()
+            : !kernelName().isEmpty()
+            ? kernelName()
+            : UserCode::prefix(*language) + choice.location + QLatin1Char(':') + choice.function);
     settings.setValue(QStringLiteral("experiment/inputs"), m_inputs->text());
     settings.setValue(QStringLiteral("experiment/backends"), checkedBackends());
     settings.setValue(QStringLiteral("experiment/workers"), m_workers->text());
@@ -645,6 +744,7 @@ void ExperimentPanel::setRunning(bool running)
         { static_cast<QWidget*>(m_kernel), static_cast<QWidget*>(m_inputs), static_cast<QWidget*>(m_backends),
             static_cast<QWidget*>(m_workers), static_cast<QWidget*>(m_repeats), static_cast<QWidget*>(m_warmup) })
         w->setEnabled(!running);
+    m_picker->setEnabled(!running);
     for (const OptionEditor& editor : std::as_const(m_optionEditors)) {
         editor.widget->setEnabled(!running);
         if (editor.browse)

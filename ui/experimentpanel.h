@@ -1,5 +1,6 @@
 #pragma once
 
+#include "kernels/usercode.h"
 #include "runestimate.h"
 
 #include <QWidget>
@@ -15,6 +16,8 @@ class QSpinBox;
 class QTimer;
 
 namespace parlab {
+
+class UserCodePicker;
 
 struct ExperimentSpec;
 struct OptionDescriptor;
@@ -74,6 +77,16 @@ private:
     };
 
     void kernelChanged();
+    // The language of the user's code chosen in the kernel list; none for a built-in kernel.
+    std::optional<UserCode::Language> chosenLanguage() const;
+    // The kernel's name: a built-in one's, or the user's code's (empty until its file and function are chosen).
+    QString kernelName() const;
+    // The name whose kernel decides which backends can run it: kernelName(), or for user code not chosen yet a
+    // stand-in of its language.
+    QString backendsKernelName() const;
+    // Greys out, with the backend's reason, the backends that cannot run the user's code at all (a Python function
+    // on a native backend), remembering their ticks for a kernel they run; enables the rest.
+    void updateBackends();
     void revalidate();
     QStringList checkedBackends() const;
     void addOptionEditor(const OptionDescriptor& descriptor, QFormLayout* form, int row);
@@ -87,7 +100,14 @@ private:
     // Estimates the experiment as it stands on a pool thread and shows it; an older estimate's outcome is dropped.
     void updateEstimate();
 
+    // The backend list's roles: whether the backend can run here at all, its tooltip then, and whether the user
+    // ticked it before it was greyed out for a kernel it cannot run.
+    static constexpr int kAvailableRole = Qt::UserRole + 1;
+    static constexpr int kToolTipRole = Qt::UserRole + 2;
+    static constexpr int kWantedRole = Qt::UserRole + 3;
+
     QComboBox* m_kernel = nullptr;
+    UserCodePicker* m_picker = nullptr;
     QLabel* m_kernelInfo = nullptr;
     QLineEdit* m_inputs = nullptr;
     QLabel* m_inputsProblem = nullptr;

@@ -1,21 +1,30 @@
-// The README's and docs/'s pictures of the window, taken from the real thing: the classic preset, lesson 1 and a
-// comparison of two runs in the history, each at 1280x800 in the light and the dark theme. Run by
+// The README's and docs/'s pictures of the window, taken from the real thing: the classic preset, lesson 1, a
+// comparison of two runs in the history and the user's own Python function (the hashing example, chosen in the
+// kernel picker, run on the python-* backends), each at 1280x800 in the light and the dark theme. Run by
 // `./dev.sh screenshots` under Xvfb (a real X server, the xcb platform), with a history and settings of its own.
 //
 //   parlab_screenshots OUTPUT_DIR
 
+#include "experimentpanel.h"
 #include "history/comparisonview.h"
 #include "history/historypanel.h"
 #include "history/historystore.h"
+#include "installlayout.h"
 #include "lessons/lessonpanel.h"
 #include "mainwindow.h"
 #include "theme.h"
 
+#include <QAbstractButton>
 #include <QAction>
 #include <QApplication>
+#include <QComboBox>
 #include <QDir>
 #include <QEventLoop>
+#include <QLineEdit>
+#include <QListWidget>
 #include <QSettings>
+#include <QSpinBox>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <algorithm>
@@ -123,5 +132,31 @@ int main(int argc, char* argv[])
     (*comparison)->resize(kSize);
     settle();
     ok = shoot(**comparison, out, QStringLiteral("history-compare")) && ok;
+
+    // Your own function: the example that releases the GIL, picked as a user picks it, and its run.
+    window.findChild<QAction*>(QStringLiteral("labAction"))->trigger();
+    window.findChild<QAbstractButton*>(QStringLiteral("showExperiment"))->click();
+    window.findChild<QTabWidget*>(QStringLiteral("charts"))->setCurrentIndex(0);
+    ExperimentPanel* panel = window.experimentPanel();
+    auto* kernel = panel->findChild<QComboBox*>(QStringLiteral("kernel"));
+    kernel->setCurrentIndex(kernel->findData(QStringLiteral("py:")));
+    panel->findChild<QLineEdit*>(QStringLiteral("userCode"))
+        ->setText(QDir(helperPath(Helper::Examples)).filePath(QStringLiteral("python/hashing.py")));
+    panel->findChild<QLineEdit*>(QStringLiteral("inputs"))->setText(QStringLiteral("4x8"));
+    panel->findChild<QLineEdit*>(QStringLiteral("workers"))->setText(QStringLiteral("1,2"));
+    panel->findChild<QSpinBox*>(QStringLiteral("repeats"))->setValue(3);
+    auto* backends = panel->findChild<QListWidget*>(QStringLiteral("backends"));
+    for (int i = 0; i < backends->count(); ++i) {
+        if (backends->item(i)->flags() & Qt::ItemIsEnabled)
+            backends->item(i)->setCheckState(
+                backends->item(i)->text().startsWith(QStringLiteral("python-")) ? Qt::Checked : Qt::Unchecked);
+    }
+    if (!QTest::qWaitFor([panel] { return panel->isValid(); }, 60'000)) {
+        std::fprintf(stderr, "parlab_screenshots: your function cannot run: %s\n", qPrintable(panel->error()));
+        return 1;
+    }
+    window.startRun();
+    ok = waitForRun(window) && ok;
+    ok = shoot(window, out, QStringLiteral("your-function")) && ok;
     return ok ? 0 : 1;
 }

@@ -6,7 +6,8 @@
 #   ./dev.sh bench                    build, then run the benchmarks (figures, not pass/fail; a few minutes)
 #   ./dev.sh build                    install what is missing and build
 #   ./dev.sh screenshots [DIR]        build, then take the README's pictures of the window under Xvfb
-#                                     (classic preset, lesson 1, a comparison; light and dark; default docs/screenshots)
+#                                     (classic preset, lesson 1, a comparison, your own function; light and dark;
+#                                     default docs/screenshots)
 #   ./dev.sh sanitize asan|ubsan|tsan [ctest args]  build the sanitizer preset in build/NAME and run the suite
 #                                     under it, with the preset's sanitizer options and suppressions (long)
 #   ./dev.sh coverage [ctest args]    build with --coverage in build-coverage, run the suite, print line

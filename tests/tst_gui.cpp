@@ -901,6 +901,27 @@ void TestGui::pythonFunctionIsListedAndChecked()
             QVERIFY2(item->toolTip().contains(QStringLiteral("is a Python function: it runs on python-sequential")),
                 qPrintable(item->toolTip()));
     }
+    // The picker's fields follow the kernel's on Tab, each named by a label with its own Alt+letter.
+    window.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+    f.kernel->setFocus();
+    QStringList tabbed;
+    for (int i = 0; i < 4; ++i) {
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
+        tabbed.append(QApplication::focusWidget()->objectName());
+    }
+    QCOMPARE(tabbed,
+        (QStringList { QStringLiteral("userCode"), QStringLiteral("userCodeBrowse"), QStringLiteral("userFunction"),
+            QStringLiteral("inputs") }));
+    for (const QString& field : { QStringLiteral("userCode"), QStringLiteral("userFunction") }) {
+        const auto labels = panel->findChildren<QLabel*>();
+        QVERIFY2(std::any_of(labels.cbegin(), labels.cend(),
+                     [&](const QLabel* l) {
+                         return l->buddy() && l->buddy()->objectName() == field && l->text().contains(u'&');
+                     }),
+            qPrintable(field));
+    }
+
     // No file yet: Run is off, and the form says what to do.
     QVERIFY(!window.runAction()->isEnabled());
     QVERIFY2(panel->error().contains(QStringLiteral("choose your Python file")), qPrintable(panel->error()));

@@ -282,6 +282,7 @@ class TestImports : public QObject {
 private Q_SLOTS:
     void initTestCase();
     void mutatedExportsImportExactlyOrNameTheField();
+    void aRunOfALibraryElsewhereImports();
     void auditedValuesAreRefused_data();
     void auditedValuesAreRefused();
     void refusesWhatIsNoExportBeforeReading_data();
@@ -340,6 +341,19 @@ void TestImports::mutatedExportsImportExactlyOrNameTheField()
     // Both outcomes occur often: a corpus of only refusals (or only harmless edits) would prove little.
     QVERIFY(figures.exact > figures.tried / 10);
     QVERIFY(figures.refused > figures.tried / 4);
+}
+
+void TestImports::aRunOfALibraryElsewhereImports()
+{
+    // Measured on another machine with the user's library there: this one need not have the file (nothing runs).
+    QJsonObject run = QJsonDocument::fromJson(m_realRun).object();
+    QJsonObject spec = run.value(QStringLiteral("spec")).toObject();
+    const QString kernel = QStringLiteral("lib:/nowhere/on/this/machine/libgone.so:kernel");
+    spec.insert(QStringLiteral("kernel"), kernel);
+    run.insert(QStringLiteral("spec"), spec);
+    const Result<RunResult> imported = JsonImport::fromObject(run);
+    QVERIFY2(imported, qPrintable(imported.error()));
+    QCOMPARE(imported->spec.kernel, kernel);
 }
 
 void TestImports::auditedValuesAreRefused_data()

@@ -241,7 +241,9 @@ void UserCodePicker::showOutcome(const Outcome& outcome)
     m_check->setText(outcome.ok && !outcome.text.isEmpty() && m_appliedGeneration == m_generation
             ? QStringLiteral("✓ ") + outcome.text
             : outcome.text);
-    m_check->setStyleSheet(outcome.ok ? QString() : QStringLiteral("color: #e0484f;"));
+    // Red for what is wrong with the code; not for a field still to be filled in.
+    const bool wrong = !outcome.ok && !shownChoice().location.isEmpty();
+    m_check->setStyleSheet(wrong ? QStringLiteral("color: #e0484f;") : QString());
 }
 
 void UserCodePicker::browse()

@@ -440,7 +440,7 @@ Result<CodeListing> PythonBackend::listFunctions(const QString& location, const 
         return parlab::fail(answer->value(QStringLiteral("error")).toString());
     CodeListing listing;
     listing.file = answer->value(QStringLiteral("file")).toString();
-    for (const QJsonValue& value : answer->value(QStringLiteral("functions")).toArray()) {
+    for (const QJsonValue value : answer->value(QStringLiteral("functions")).toArray()) {
         const QJsonObject function = value.toObject();
         CodeFunction f;
         f.name = function.value(QStringLiteral("name")).toString();

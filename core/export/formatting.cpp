@@ -1,5 +1,7 @@
 #include "formatting.h"
 
+#include <QStringList>
+#include <algorithm>
 #include <cmath>
 
 namespace parlab {
@@ -47,6 +49,18 @@ QString Format::percent(double fraction)
 QString Format::checksum(quint64 value)
 {
     return QStringLiteral("%1").arg(value, 16, 16, QLatin1Char('0'));
+}
+
+QString Format::inputs(const QList<qint64>& inputs, qsizetype shown, bool countAlways)
+{
+    QStringList texts;
+    for (qsizetype i = 0; i < std::min(inputs.size(), shown); ++i)
+        texts << QString::number(inputs[i]);
+    const bool more = inputs.size() > shown;
+    QString text = texts.join(QLatin1Char(',')) + (more ? QStringLiteral(",…") : QString());
+    if (more || countAlways)
+        text += QStringLiteral(" (%1 input%2)").arg(inputs.size()).arg(inputs.size() == 1 ? QString() : QStringLiteral("s"));
+    return text;
 }
 
 QString Format::printable(const QString& text)

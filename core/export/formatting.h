@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QList>
 #include <QString>
 
 namespace parlab {
@@ -14,6 +15,9 @@ QString ratio(double value, int decimals = 2);
 QString speedup(double value, int decimals = 2);
 // "93%", or "–" for NaN.
 QString percent(double fraction);
+// A run's inputs: the first `shown`, then ",…" and the count, "34,34,34,34,34,… (8 inputs)", when there are more;
+// with `countAlways` the count follows either way, "38,37,36 (3 inputs)".
+QString inputs(const QList<qint64>& inputs, qsizetype shown, bool countAlways = false);
 // Sixteen hex digits: checksums are 64-bit and must survive JSON readers that use doubles.
 QString checksum(quint64 value);
 // `text` safe to print on a terminal: every control character (C0, DEL, C1) but newline, tab and the carriage

@@ -107,17 +107,6 @@ QString table(const QStringList& header, const QList<QStringList>& rows, const Q
     return html + QStringLiteral("</tbody>\n</table></div>\n");
 }
 
-QString inputsText(const QList<qint64>& inputs)
-{
-    QStringList shown;
-    for (qsizetype i = 0; i < std::min<qsizetype>(inputs.size(), kMaxInputsShown); ++i)
-        shown.append(QString::number(inputs[i]));
-    QString text = shown.join(QLatin1Char(','));
-    if (inputs.size() > kMaxInputsShown)
-        text += QStringLiteral(",… (%1 in all)").arg(inputs.size());
-    return text;
-}
-
 QString optionsHtml(const RunOptions& options)
 {
     const auto changed = options.changed(); // the defaults go without saying
@@ -385,8 +374,7 @@ QString specSection(const RunResult& result)
     return QStringLiteral("<h2 id=\"experiment\">Experiment</h2>\n")
         + facts({
             { QStringLiteral("kernel"), element(QStringLiteral("code"), escape(spec.kernel)) },
-            { QStringLiteral("inputs"),
-                escape(QStringLiteral("%1 (%2 in all)").arg(inputsText(spec.inputs)).arg(spec.inputs.size())) },
+            { QStringLiteral("inputs"), escape(Format::inputs(spec.inputs, kMaxInputsShown, true)) },
             { QStringLiteral("backends"), escape(spec.backends.join(QStringLiteral(", "))) },
             { QStringLiteral("workers"), escape(workers.join(QStringLiteral(", "))) },
             { QStringLiteral("repeats"), QString::number(spec.repeats) },

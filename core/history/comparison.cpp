@@ -32,17 +32,7 @@ QString verdictName(Verdict verdict)
 }
 
 namespace {
-// "38,37,36,35,34,33"; "34,34,34,34,34,… (8 inputs)".
-QString inputsText(const QList<qint64>& inputs)
-{
-    constexpr qsizetype kShown = 6;
-    QStringList shown;
-    for (qsizetype i = 0; i < std::min(inputs.size(), kShown); ++i)
-        shown << QString::number(inputs[i]);
-    if (inputs.size() > kShown)
-        return QStringLiteral("%1,… (%2 inputs)").arg(shown.join(QLatin1Char(',')), QString::number(inputs.size()));
-    return shown.join(QLatin1Char(','));
-}
+constexpr qsizetype kInputsShown = 6; // in a line of differences
 
 // What makes the work of run A differ from B's: the kernel, its inputs or its settings.
 QStringList workDifferences(const RunResult& a, const RunResult& b)
@@ -51,8 +41,9 @@ QStringList workDifferences(const RunResult& a, const RunResult& b)
     if (a.spec.kernel != b.spec.kernel)
         differences << QStringLiteral("kernel: %1 in A, %2 in B").arg(a.spec.kernel, b.spec.kernel);
     if (a.spec.inputs != b.spec.inputs)
-        differences
-            << QStringLiteral("inputs: %1 in A, %2 in B").arg(inputsText(a.spec.inputs), inputsText(b.spec.inputs));
+        differences << QStringLiteral("inputs: %1 in A, %2 in B")
+                           .arg(Format::inputs(a.spec.inputs, kInputsShown),
+                               Format::inputs(b.spec.inputs, kInputsShown));
     const QVariantMap& settingsA = a.spec.options.kernelSettings;
     const QVariantMap& settingsB = b.spec.options.kernelSettings;
     if (a.spec.kernel == b.spec.kernel && settingsA != settingsB) {

@@ -251,8 +251,10 @@ void TestPython::tasksRecordTheirCpuAndWait_data()
     QTest::addColumn<QString>("kernel");
     QTest::addColumn<QList<qint64>>("inputs");
     QTest::addColumn<QString>("expect"); // computing, sleeping or locked (testsupport)
-    // fib 22 takes a few ms in CPython, fib 31 in C++: every task is longer than the sampling interval.
-    const QList<qint64> fib { 22, 22, 22, 22, 22, 22 };
+    // fib 25 takes about 10 ms in CPython, fib 31 a few in C++: every task is longer than the sampling interval, and
+    // a Python task longer than the GIL's 5 ms switch interval, so that two threads take turns inside their tasks
+    // (fib 22, 2 ms on a fast machine, could end before the other thread asked for the lock: no waits in tasks).
+    const QList<qint64> fib { 25, 25, 25, 25, 25, 25 };
     const QList<qint64> sleep { 15, 15, 15, 15 };
     QTest::newRow("python-sequential fib") << QStringLiteral("python-sequential") << 1 << false << QStringLiteral("fib")
                                            << fib << QStringLiteral("computing");

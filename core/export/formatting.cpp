@@ -59,7 +59,9 @@ QString Format::inputs(const QList<qint64>& inputs, qsizetype shown, bool countA
     const bool more = inputs.size() > shown;
     QString text = texts.join(QLatin1Char(',')) + (more ? QStringLiteral(",…") : QString());
     if (more || countAlways)
-        text += QStringLiteral(" (%1 input%2)").arg(inputs.size()).arg(inputs.size() == 1 ? QString() : QStringLiteral("s"));
+        text += QStringLiteral(" (%1 input%2)")
+                    .arg(inputs.size())
+                    .arg(inputs.size() == 1 ? QString() : QStringLiteral("s"));
     return text;
 }
 

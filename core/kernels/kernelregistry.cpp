@@ -89,6 +89,14 @@ std::unique_ptr<Kernel> KernelRegistry::create(const QString& name)
     return kernel ? std::move(*kernel) : nullptr;
 }
 
+KernelRegistry::CodeAndFunction KernelRegistry::splitCodeAndFunction(const QString& afterPrefix)
+{
+    const qsizetype colon = afterPrefix.lastIndexOf(QLatin1Char(':'));
+    if (colon < 0)
+        return { afterPrefix, QString() };
+    return { afterPrefix.left(colon), afterPrefix.mid(colon + 1) };
+}
+
 QString KernelRegistry::resolvedName(const QString& name)
 {
     const auto kernel = create(name);

@@ -25,6 +25,14 @@ QStringList userForms();
 Result<std::unique_ptr<Kernel>> make(const QString& name);
 // make()'s kernel, or nullptr where there is none.
 std::unique_ptr<Kernel> create(const QString& name);
+// A user's code named after its prefix ("PATH.py:FUNC", "PATH.so:SYMBOL") taken apart: where the code is and the
+// function, which follows the last colon (a path may hold colons, a function's name cannot). No colon: all of it is
+// the location and the function is empty.
+struct CodeAndFunction {
+    QString location;
+    QString function;
+};
+CodeAndFunction splitCodeAndFunction(const QString& afterPrefix);
 // The name as every process of a run must see it: the kernel's own name() (a user's file given by a relative path
 // made absolute against the working directory); `name` itself when there is no such kernel. RunSession::start
 // applies it, so the run, its history and exports find the code from any folder.

@@ -6,6 +6,7 @@
 #include "elffile.h"
 #include "experimentspec.h"
 #include "installlayout.h"
+#include "kernelregistry.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -84,13 +85,12 @@ QString LibraryKernel::syntax()
 Result<std::unique_ptr<Kernel>> LibraryKernel::make(const QString& name)
 {
     Q_ASSERT(name.startsWith(kPrefix));
-    const QString rest = name.mid(kPrefix.size());
-    const qsizetype colon = rest.lastIndexOf(QLatin1Char(':'));
-    if (colon <= 0 || colon == rest.size() - 1)
+    const auto [location, function] = KernelRegistry::splitCodeAndFunction(name.mid(kPrefix.size()));
+    if (location.isEmpty() || function.isEmpty())
         return fail(QStringLiteral("'%1': name the library and its function; write %2").arg(name, syntax()));
     // Made absolute once, here: the run records this name.
     return std::unique_ptr<Kernel>(
-        new LibraryKernel(QDir::cleanPath(QDir::current().absoluteFilePath(rest.left(colon))), rest.mid(colon + 1)));
+        new LibraryKernel(QDir::cleanPath(QDir::current().absoluteFilePath(location)), function));
 }
 
 QString LibraryKernel::name() const

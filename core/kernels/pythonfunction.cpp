@@ -1,5 +1,7 @@
 #include "pythonfunction.h"
 
+#include "kernelregistry.h"
+
 #include <QDir>
 #include <algorithm>
 #include <stdexcept>
@@ -37,13 +39,10 @@ Result<std::unique_ptr<Kernel>> PythonFunctionKernel::make(const QString& name)
 {
     Q_ASSERT(name.startsWith(kPrefix));
     const QString rest = name.mid(kPrefix.size());
-    // The function is after the last colon: a path may hold colons, a function name cannot.
-    const qsizetype colon = rest.lastIndexOf(QLatin1Char(':'));
-    const QString location = colon < 0 ? rest : rest.left(colon);
-    const QString function = colon < 0 ? QString() : rest.mid(colon + 1);
+    const auto [location, function] = KernelRegistry::splitCodeAndFunction(rest);
     const auto wrong
         = [&](const QString& why) { return fail(QStringLiteral("'%1': %2; write %3").arg(name, why, syntax())); };
-    if (colon < 0 || location.isEmpty())
+    if (!rest.contains(QLatin1Char(':')) || location.isEmpty())
         return wrong(QStringLiteral("name the file or module and the function"));
     if (!isIdentifier(function))
         return wrong(function.isEmpty() ? QStringLiteral("the function's name is missing")

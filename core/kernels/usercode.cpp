@@ -65,10 +65,8 @@ std::optional<UserCode::Choice> UserCode::parse(const QString& kernelName)
     for (const Language language : { Language::Python, Language::Library }) {
         if (!kernelName.startsWith(prefix(language)))
             continue;
-        // The function is after the last colon, in both forms (a path may hold colons, a function's name cannot).
-        const QString rest = kernelName.mid(prefix(language).size());
-        const qsizetype colon = rest.lastIndexOf(QLatin1Char(':'));
-        return Choice { language, colon < 0 ? rest : rest.left(colon), colon < 0 ? QString() : rest.mid(colon + 1) };
+        const auto [location, function] = KernelRegistry::splitCodeAndFunction(kernelName.mid(prefix(language).size()));
+        return Choice { language, location, function };
     }
     return std::nullopt;
 }

@@ -92,6 +92,8 @@ namespace {
 // an example, and a user runs the one in the source folder, or their own copy of it. The same work.
 bool samePythonFunction(const QString& a, const QString& b)
 {
+    if (!a.startsWith(PythonFunctionKernel::kPrefix) || !b.startsWith(PythonFunctionKernel::kPrefix))
+        return false;
     const auto ka = PythonFunctionKernel::make(a);
     const auto kb = PythonFunctionKernel::make(b);
     if (!ka || !kb)

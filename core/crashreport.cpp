@@ -25,18 +25,49 @@ struct TaskSlot {
 // Initial-exec TLS in the program itself: reading it in a signal handler allocates nothing.
 thread_local TaskSlot t_task;
 
-// The tasks on this process's threads as watchTaskTimeouts sees them: a slot per thread that ran one, for the first
-// kWatchedThreads threads (a run has at most 1024 workers; more threads than slots go unwatched, never wrong).
+// The tasks on this process's threads as watchTaskTimeouts sees them: a slot per thread that runs one while a watch
+// is on, given back when the thread ends (the thread backends start new threads for every batch), for at most
+// kWatchedThreads threads at once (a run has at most 1024 workers).
 struct WatchedTask {
+    std::atomic<bool> taken { false };
     std::atomic<const char*> kernel { nullptr }; // none: no task on that thread
     std::atomic<qint64> input { 0 };
     std::atomic<qint64> startNs { 0 };
 };
 constexpr int kWatchedThreads = 1100;
 std::array<WatchedTask, kWatchedThreads> g_watched;
-std::atomic<int> g_threadsWatched { 0 };
 std::atomic<bool> g_watching { false };
-thread_local int t_watchSlot = -1;
+
+// This thread's slot: taken at its first task under a watch, given back when the thread ends.
+class WatchSlot final {
+public:
+    WatchSlot() = default;
+    ~WatchSlot()
+    {
+        if (m_task) {
+            m_task->kernel.store(nullptr, std::memory_order_release);
+            m_task->taken.store(false, std::memory_order_release);
+        }
+    }
+    WatchSlot(const WatchSlot&) = delete;
+    WatchSlot& operator=(const WatchSlot&) = delete;
+
+    // nullptr while every slot is taken: this thread's tasks go unwatched.
+    WatchedTask* task()
+    {
+        for (size_t i = 0; !m_task && i < g_watched.size(); ++i) {
+            bool free = false;
+            if (g_watched[i].taken.compare_exchange_strong(free, true, std::memory_order_acq_rel))
+                m_task = &g_watched[i];
+        }
+        return m_task;
+    }
+    WatchedTask* taken() const { return m_task; }
+
+private:
+    WatchedTask* m_task = nullptr;
+};
+thread_local WatchSlot t_watchSlot;
 constexpr char kTimeoutWords[] = " ran longer than the task timeout of ";
 
 // One alternate signal stack per thread that runs user code, freed when the thread ends.
@@ -162,13 +193,10 @@ CurrentTask::CurrentTask(const char* kernel, qint64 input) noexcept
     std::atomic_signal_fence(std::memory_order_release);
     t_task.kernel = kernel;
     if (g_watching.load(std::memory_order_relaxed)) {
-        if (t_watchSlot < 0)
-            t_watchSlot = g_threadsWatched.fetch_add(1);
-        if (t_watchSlot < kWatchedThreads) {
-            WatchedTask& watched = g_watched[size_t(t_watchSlot)];
-            watched.input.store(input, std::memory_order_relaxed);
-            watched.startNs.store(monotonicNs(), std::memory_order_relaxed);
-            watched.kernel.store(kernel, std::memory_order_release);
+        if (WatchedTask* watched = t_watchSlot.task()) {
+            watched->input.store(input, std::memory_order_relaxed);
+            watched->startNs.store(monotonicNs(), std::memory_order_relaxed);
+            watched->kernel.store(kernel, std::memory_order_release);
         }
     }
 }
@@ -178,8 +206,8 @@ CurrentTask::~CurrentTask()
     t_task.kernel = m_previousKernel;
     std::atomic_signal_fence(std::memory_order_release);
     t_task.input = m_previousInput;
-    if (t_watchSlot >= 0 && t_watchSlot < kWatchedThreads)
-        g_watched[size_t(t_watchSlot)].kernel.store(nullptr, std::memory_order_release);
+    if (WatchedTask* watched = t_watchSlot.taken())
+        watched->kernel.store(nullptr, std::memory_order_release);
 }
 
 void watchTaskTimeouts(double timeoutS)
@@ -192,9 +220,7 @@ void watchTaskTimeouts(double timeoutS)
         for (;;) {
             std::this_thread::sleep_for(kEvery);
             const qint64 now = monotonicNs();
-            const int threads = std::min(g_threadsWatched.load(), kWatchedThreads);
-            for (int i = 0; i < threads; ++i) {
-                const WatchedTask& watched = g_watched[size_t(i)];
+            for (const WatchedTask& watched : g_watched) {
                 const char* kernel = watched.kernel.load(std::memory_order_acquire);
                 if (!kernel || now - watched.startNs.load(std::memory_order_relaxed) <= limitNs)
                     continue;

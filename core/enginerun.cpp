@@ -172,10 +172,7 @@ void EngineRun::engineEnded()
 
 QString EngineRun::deathMessage() const
 {
-    const bool usersCode = [this] {
-        const auto kernel = KernelRegistry::create(m_spec.kernel);
-        return kernel && kernel->isUsersCode();
-    }();
+    const bool usersCode = KernelRegistry::isUserCode(m_spec.kernel);
     // The combination the engine was measuring: it runs them in plan order, round after round.
     const qsizetype combinations = m_result.measurements.size();
     const QString measuring = m_started && combinations > 0

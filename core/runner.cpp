@@ -398,8 +398,7 @@ bool Runner::runsInEngine(const ExperimentSpec& spec, Isolation isolation)
     case Isolation::ByKernel:
         break;
     }
-    const std::unique_ptr<Kernel> kernel = KernelRegistry::create(spec.kernel);
-    return kernel && kernel->isUsersCode();
+    return KernelRegistry::isUserCode(spec.kernel);
 }
 
 int Runner::plannedRuns(const ExperimentSpec& spec)

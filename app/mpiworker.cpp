@@ -578,6 +578,14 @@ int main(int argc, char* argv[])
         return 0;
     }
 
+    // A crash in the kernel (a user's library, from its constructors on: configure() loads it below) says on
+    // stderr, which mpirun passes on, which input it ran.
+    installCrashReport(QStringLiteral("parlab-mpi-worker rank %1 on %2")
+                           .arg(rank)
+                           .arg(QString::fromLocal8Bit(host, hostLength))
+                           .toLocal8Bit()
+                           .constData());
+
     // Every rank builds the kernel itself; a rank that cannot reports why on rank 0's output.
     QString error;
     if (provided < MPI_THREAD_FUNNELED)
@@ -628,13 +636,6 @@ int main(int argc, char* argv[])
             std::fprintf(stderr, "parlab-mpi-worker: rank %d on %s goes without a lifeline: %s\n", rank, host,
                 qPrintable(joined.error()));
     }
-
-    // A crash in the kernel (a user's library) says on stderr, which mpirun passes on, which input it ran.
-    installCrashReport(QStringLiteral("parlab-mpi-worker rank %1 on %2")
-                           .arg(rank)
-                           .arg(QString::fromLocal8Bit(host, hostLength))
-                           .toLocal8Bit()
-                           .constData());
 
     const std::vector<ClockOffset> clocks = measureClocks(rank, size);
     // Every rank's ready line, printed by rank 0 once all are up, with the clock offset rank 0 measured.

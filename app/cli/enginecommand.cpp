@@ -124,8 +124,10 @@ int engineCommand(const QStringList& arguments)
         runner, &Runner::resultChanged, runner,
         [stream, &landed](const RunResult& result) {
             for (qsizetype i = 0; i < result.measurements.size(); ++i) {
-                if (result.measurements.at(i).label() == landed)
+                if (result.measurements.at(i).label() == landed) {
                     send(stream, EngineProtocol::measurement(i, result));
+                    break; // labels are unique
+                }
             }
         },
         direct);

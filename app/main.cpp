@@ -5,6 +5,7 @@
 #include "cli/historycommand.h"
 #include "cli/listcommand.h"
 #include "cli/overheadcommand.h"
+#include "cli/predictcommand.h"
 #include "cli/runcommand.h"
 #include "cli/workercommand.h"
 #include "gui.h"
@@ -24,6 +25,7 @@ Commands:
   run      measure an experiment and print the results (parlab run --help)
   list     list kernels, backends (with availability) or presets (parlab list --help)
   overhead measure what threads, processes and MPI cost here, next to raw floors
+  predict  the speedup a run's backends would reach at other worker counts and on more cores (parlab predict --help)
   history  the saved runs: list, show, compare, export, delete, rename, note, import (parlab history --help)
 
 Options:
@@ -54,6 +56,8 @@ int dispatch(const QString& command, const QStringList& arguments)
         return listCommand(arguments);
     if (command == QStringLiteral("overhead"))
         return overheadCommand(arguments);
+    if (command == QStringLiteral("predict"))
+        return predictCommand(arguments);
     if (command == QStringLiteral("history"))
         return historyCommand(arguments);
     // Internal, left out of the usage: ParLab starts these, with what they read on stdin.

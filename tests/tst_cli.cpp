@@ -64,6 +64,9 @@ private Q_SLOTS:
     void ctrlCCancelsAndKeepsResults();
     void overheadMeasuresEveryCostAgainstAFloor();
     void overheadRejectsBadClusterOptions();
+    void predictReadsAStoredOrExportedRun();
+    void predictExplainsBadRunsAndFlags_data();
+    void predictExplainsBadRunsAndFlags();
     void guiExplainsBadStarts();
 };
 
@@ -90,6 +93,11 @@ void TestCli::commandHelpListsItsOwnOptions_data()
                                 QStringLiteral("--export-csv"), QStringLiteral("--export-markdown"),
                                 QStringLiteral("--export-trace"), QStringLiteral("--export-html") }
                          << QStringList {};
+    QTest::newRow("predict") << QStringLiteral("predict")
+                             << QStringList { QStringLiteral("--workers"), QStringLiteral("--cores"),
+                                    QStringLiteral("--from-workers"), QStringLiteral("--format"),
+                                    QStringLiteral("--history-db") }
+                             << QStringList { QStringLiteral("--repeat") };
     QTest::newRow("list") << QStringLiteral("list")
                           << QStringList { QStringLiteral("--format"), QStringLiteral("kernels") }
                           << QStringList { QStringLiteral("--kernel "), QStringLiteral("--repeat") };
@@ -360,6 +368,115 @@ void TestCli::runWritesExports()
     QFile mdFile(md);
     QVERIFY(mdFile.open(QIODevice::ReadOnly));
     QVERIFY(mdFile.readAll().contains("| sequential | 1 |"));
+}
+
+namespace {
+// What `parlab predict --format json` said of one backend at one worker count.
+QJsonObject predictionRow(const QString& json, const QString& backend, int workers)
+{
+    const QJsonArray backends
+        = QJsonDocument::fromJson(json.toUtf8()).object().value(QStringLiteral("predictions")).toArray();
+    for (const auto& b : backends) {
+        if (b.toObject().value(QStringLiteral("backend")).toString() != backend)
+            continue;
+        for (const auto& row : b.toObject().value(QStringLiteral("rows")).toArray()) {
+            if (row.toObject().value(QStringLiteral("workers")).toInt() == workers)
+                return row.toObject();
+        }
+    }
+    return {};
+}
+} // namespace
+
+void TestCli::predictReadsAStoredOrExportedRun()
+{
+    QTemporaryDir dir;
+    const QString db = dir.filePath(QStringLiteral("history.sqlite"));
+    const QString file = dir.filePath(QStringLiteral("run.json"));
+    const Result run = runParlab({ QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("spin"),
+        QStringLiteral("--inputs"), QStringLiteral("20x4"), QStringLiteral("--backends"),
+        QStringLiteral("sequential,threads"), QStringLiteral("--workers"), QStringLiteral("1,2"),
+        QStringLiteral("--repeat"), QStringLiteral("2"), QStringLiteral("--warmup"), QStringLiteral("0"),
+        QStringLiteral("--history-db"), db, QStringLiteral("--export-json"), file });
+    QVERIFY2(run.code == 0, qPrintable(run.err));
+    // The export carries the prediction of each measurement beside it.
+    QFile exported(file);
+    QVERIFY(exported.open(QIODevice::ReadOnly));
+    const QJsonArray results
+        = QJsonDocument::fromJson(exported.readAll()).object().value(QStringLiteral("results")).toArray();
+    for (const auto& r : results) {
+        if (r.toObject().value(QStringLiteral("backend")).toString() == QStringLiteral("threads"))
+            QVERIFY(r.toObject().value(QStringLiteral("predicted_speedup")).toDouble() > 0);
+    }
+
+    for (const QString& source : { QStringLiteral("last"), file }) {
+        const Result json = runParlab({ QStringLiteral("predict"), source, QStringLiteral("--history-db"), db,
+            QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--workers"), QStringLiteral("1,2,4") });
+        QVERIFY2(json.code == 0, qPrintable(source + QLatin1Char(' ') + json.err));
+        // Calibrated on one worker, the prediction there is the measurement itself; the other counts are predicted
+        // and checked.
+        const QJsonObject one = predictionRow(json.out, QStringLiteral("threads"), 1);
+        QVERIFY2(std::abs(one.value(QStringLiteral("error")).toDouble()) < 0.001, qPrintable(json.out));
+        const QJsonObject two = predictionRow(json.out, QStringLiteral("threads"), 2);
+        QVERIFY(two.value(QStringLiteral("measured_speedup")).toDouble() > 0);
+        QVERIFY(two.value(QStringLiteral("error")).isDouble());
+        const QJsonObject four = predictionRow(json.out, QStringLiteral("threads"), 4);
+        QVERIFY(four.value(QStringLiteral("measured_speedup")).isNull());
+        QVERIFY(four.value(QStringLiteral("predicted_speedup")).toDouble() > 0);
+    }
+    // On a machine of 4 cores 4 workers run the 4 tasks at once: well beyond 2 workers on it.
+    const Result bigger = runParlab({ QStringLiteral("predict"), QStringLiteral("last"), QStringLiteral("--history-db"),
+        db, QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--cores"), QStringLiteral("4") });
+    QVERIFY2(bigger.code == 0, qPrintable(bigger.err));
+    const double at2
+        = predictionRow(bigger.out, QStringLiteral("threads"), 2).value(QStringLiteral("predicted_speedup")).toDouble();
+    const double at4
+        = predictionRow(bigger.out, QStringLiteral("threads"), 4).value(QStringLiteral("predicted_speedup")).toDouble();
+    QVERIFY2(at4 > 1.4 * at2, qPrintable(bigger.out));
+    // Measured on 2 cores, the measurements are no check of a 4-core prediction: none is shown.
+    QVERIFY(predictionRow(bigger.out, QStringLiteral("threads"), 2).value(QStringLiteral("measured_speedup")).isNull());
+
+    const Result table
+        = runParlab({ QStringLiteral("predict"), QStringLiteral("last"), QStringLiteral("--history-db"), db });
+    QVERIFY2(table.code == 0, qPrintable(table.err));
+    QVERIFY2(table.out.contains(QStringLiteral("backend")) && table.out.contains(QStringLiteral("threads  x1")),
+        qPrintable(table.out));
+    const Result md = runParlab({ QStringLiteral("predict"), QStringLiteral("last"), QStringLiteral("--history-db"), db,
+        QStringLiteral("--format"), QStringLiteral("markdown") });
+    QVERIFY2(md.out.contains(QStringLiteral("| threads | x1 | 1 |")), qPrintable(md.out));
+}
+
+void TestCli::predictExplainsBadRunsAndFlags_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<int>("code");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("no run") << QStringList {} << 2 << QStringLiteral("usage: parlab predict RUN");
+    QTest::newRow("no such id") << QStringList { QStringLiteral("9999") } << 1 << QStringLiteral("9999");
+    QTest::newRow("no such file") << QStringList { QStringLiteral("nothere.json") } << 1
+                                  << QStringLiteral("nothere.json");
+    QTest::newRow("bad format") << QStringList { QStringLiteral("last"), QStringLiteral("--format"),
+        QStringLiteral("xml") } << 2
+                                << QStringLiteral("unknown format 'xml'");
+    QTest::newRow("zero cores") << QStringList { QStringLiteral("last"), QStringLiteral("--cores"),
+        QStringLiteral("0") } << 2
+                                << QStringLiteral("--cores: 0 is out of range");
+    QTest::newRow("bad workers") << QStringList { QStringLiteral("last"), QStringLiteral("--workers"),
+        QStringLiteral("1..2000") }
+                                 << 2 << QStringLiteral("--workers");
+}
+
+void TestCli::predictExplainsBadRunsAndFlags()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(int, code);
+    QFETCH(QString, message);
+    QTemporaryDir dir;
+    // An empty history: ids are looked up in it, and not found.
+    const Result r = runParlab(QStringList { QStringLiteral("predict") } + arguments
+        + QStringList { QStringLiteral("--history-db"), dir.filePath(QStringLiteral("h.sqlite")) });
+    QCOMPARE(r.code, code);
+    QVERIFY2(r.err.contains(message), qPrintable(r.err));
 }
 
 void TestCli::runWritesTraceAndHtmlReport()

@@ -295,13 +295,16 @@ void TestExports::jsonFollowsTheSchema()
     const QJsonArray results = top.value(QStringLiteral("results")).toArray();
     QCOMPARE(results.size(), 3);
     for (const auto& value : results) {
-        QCOMPARE(sortedKeys(value.toObject()),
-            sorted({ QStringLiteral("backend"), QStringLiteral("workers"), QStringLiteral("samples_s"),
-                QStringLiteral("median_s"), QStringLiteral("mean_s"), QStringLiteral("stddev_s"),
-                QStringLiteral("min_s"), QStringLiteral("max_s"), QStringLiteral("cv"), QStringLiteral("cpu_s"),
-                QStringLiteral("launch_s"), QStringLiteral("speedup"), QStringLiteral("speedup_ci"),
-                QStringLiteral("efficiency"), QStringLiteral("useful"), QStringLiteral("losses"),
-                QStringLiteral("checksum"), QStringLiteral("outliers") }));
+        QStringList keys { QStringLiteral("backend"), QStringLiteral("workers"), QStringLiteral("samples_s"),
+            QStringLiteral("median_s"), QStringLiteral("mean_s"), QStringLiteral("stddev_s"), QStringLiteral("min_s"),
+            QStringLiteral("max_s"), QStringLiteral("cv"), QStringLiteral("cpu_s"), QStringLiteral("launch_s"),
+            QStringLiteral("speedup"), QStringLiteral("speedup_ci"), QStringLiteral("efficiency"),
+            QStringLiteral("useful"), QStringLiteral("losses"), QStringLiteral("checksum"),
+            QStringLiteral("outliers") };
+        // Beside each scaling measurement, the schedule simulator's prediction of it.
+        if (value.toObject().value(QStringLiteral("backend")).toString() != QStringLiteral("sequential"))
+            keys.append(QStringLiteral("predicted_speedup"));
+        QCOMPARE(sortedKeys(value.toObject()), sorted(keys));
         QCOMPARE(sortedKeys(value.toObject().value(QStringLiteral("losses")).toObject()),
             sorted({ QStringLiteral("startup"), QStringLiteral("dispatch"), QStringLiteral("imbalance"),
                 QStringLiteral("slowdown"), QStringLiteral("lock_wait"), QStringLiteral("cpu_wait"),
@@ -314,6 +317,9 @@ void TestExports::jsonFollowsTheSchema()
     QVERIFY(qFuzzyCompare(two.value(QStringLiteral("speedup")).toDouble(), 1.0 / 0.55));
     QCOMPARE(two.value(QStringLiteral("speedup_ci")).toArray().size(), 2);
     QVERIFY(qFuzzyCompare(two.value(QStringLiteral("cpu_s")).toDouble(), 1.1));
+    // Tasks of 0.4 and 0.6 s, one each on two workers, with no start-up or hand-out measured: 1.0 / 0.6.
+    QVERIFY(qFuzzyCompare(two.value(QStringLiteral("predicted_speedup")).toDouble(), 1.0 / 0.6));
+    QCOMPARE(bounds.value(QStringLiteral("task_costs_s")).toArray(), (QJsonArray { 0.4, 0.6 }));
     // 64-bit checksums survive as hex strings (a double would round them).
     QCOMPARE(two.value(QStringLiteral("checksum")).toString(), QStringLiteral("0123456789abcdef"));
     QCOMPARE(top.value(QStringLiteral("reference_checksum")).toString(), QStringLiteral("0123456789abcdef"));

@@ -121,13 +121,17 @@ bool exactInteger(const QJsonValue& v)
 
 // Where `output` differs from `input` in a field both have: the import changed what the file said. Fields only
 // one side has are not compared (removed or renamed in the input, or derived on import); `tool` and `version`
-// describe the program that wrote a file, which the import does not read and the export writes as itself.
+// describe the program that wrote a file, which the import does not read and the export writes as itself, and
+// `predicted_speedup` is the schedule simulator's, which every export derives again from the figures around it
+// (from a run's per-repeat accounts, which a file does not carry, or from the file's losses).
 void differences(const QJsonValue& in, const QJsonValue& out, const QString& path, QStringList& found)
 {
     if (in.isObject() && out.isObject()) {
         const QJsonObject a = in.toObject(), b = out.toObject();
         for (auto it = a.constBegin(); it != a.constEnd(); ++it) {
             if (path.isEmpty() && (it.key() == QStringLiteral("tool") || it.key() == QStringLiteral("version")))
+                continue;
+            if (it.key() == QStringLiteral("predicted_speedup"))
                 continue;
             if (b.contains(it.key()))
                 differences(it.value(), b.value(it.key()), path + QLatin1Char('.') + it.key(), found);

@@ -177,34 +177,9 @@ class Session {
 public:
     HistoryStore store;
 
-    // A run id as typed ("12", "#12" or "last"); prints the error and returns nullopt when there is none.
     std::optional<qint64> resolve(const QString& text, int& code)
     {
-        QString t = text.trimmed();
-        if (t == QStringLiteral("last") || t == QStringLiteral("latest")) {
-            const Result<QList<RunSummary>> all = store.runs();
-            if (!all) {
-                code = failure(all.error());
-                return std::nullopt;
-            }
-            if (all->isEmpty()) {
-                code = failure(QStringLiteral("there are no runs in '%1'").arg(store.path()));
-                return std::nullopt;
-            }
-            return all->constFirst().id;
-        }
-        if (t.startsWith(QLatin1Char('#')))
-            t.remove(0, 1);
-        bool ok = false;
-        const qint64 id = t.toLongLong(&ok);
-        if (!ok || id <= 0) {
-            code = usageError(kHistoryCommand,
-                QStringLiteral("'%1' is not a run id (a number from `parlab history list`, "
-                               "or last)")
-                    .arg(text));
-            return std::nullopt;
-        }
-        return id;
+        return resolveRunId(store, text, kHistoryCommand, code);
     }
 
     std::optional<RunResult> load(qint64 id, int& code)
@@ -218,6 +193,33 @@ public:
     }
 };
 } // namespace
+
+std::optional<qint64> resolveRunId(HistoryStore& store, const QString& text, const QString& command, int& code)
+{
+    QString t = text.trimmed();
+    if (t == QStringLiteral("last") || t == QStringLiteral("latest")) {
+        const Result<QList<RunSummary>> all = store.runs();
+        const QString error = !all ? all.error()
+            : all->isEmpty()       ? QStringLiteral("there are no runs in '%1'").arg(store.path())
+                                   : QString();
+        if (!error.isEmpty()) {
+            printErr(QStringLiteral("parlab %1: error: %2\n").arg(command, error));
+            code = ExitRunFailed;
+            return std::nullopt;
+        }
+        return all->constFirst().id;
+    }
+    if (t.startsWith(QLatin1Char('#')))
+        t.remove(0, 1);
+    bool ok = false;
+    const qint64 id = t.toLongLong(&ok);
+    if (!ok || id <= 0) {
+        code = usageError(
+            command, QStringLiteral("'%1' is not a run id (a number from `parlab history list`, or last)").arg(text));
+        return std::nullopt;
+    }
+    return id;
+}
 
 int historyCommand(const QStringList& arguments)
 {

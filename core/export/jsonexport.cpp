@@ -1,11 +1,13 @@
 #include "jsonexport.h"
 
+#include "backends/backendregistry.h"
 #include "environment.h"
 #include "experimentspec.h"
 #include "formatting.h"
 #include "measurement.h"
 #include "runresult.h"
 #include "stats/losses.h"
+#include "stats/schedule.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -149,8 +151,23 @@ QJsonObject JsonExport::toObject(const RunResult& result)
 {
     QJsonArray results;
     for (const Measurement& m : result.measurements) {
-        if (!m.samplesS.isEmpty())
-            results.append(measurementObject(m));
+        if (m.samplesS.isEmpty())
+            continue;
+        // Beside what was measured, what the schedule simulator predicts from the backend's smallest count, so that
+        // the prediction's error is there to see; not stored in the history, which derives it again.
+        QJsonObject entry = measurementObject(m);
+        if (BackendRegistry::usesWorkers(m.backend))
+            entry.insert(
+                QStringLiteral("predicted_speedup"), number(Schedule::predictedSpeedup(result, m.backend, m.workers)));
+        results.append(entry);
+    }
+    // Each input's sequential cost, which `parlab predict` simulates the schedule with.
+    QJsonObject bounds = boundsObject(result.bounds);
+    if (!result.bounds.taskCostsS.isEmpty()) {
+        QJsonArray costs;
+        for (double cost : result.bounds.taskCostsS)
+            costs.append(number(cost));
+        bounds.insert(QStringLiteral("task_costs_s"), costs);
     }
     return {
         { QStringLiteral("tool"), QStringLiteral("parlab") },
@@ -159,7 +176,7 @@ QJsonObject JsonExport::toObject(const RunResult& result)
         { QStringLiteral("environment"), environmentObject(result.environment) },
         { QStringLiteral("spec"), specObject(result.spec) },
         { QStringLiteral("warnings"), QJsonArray::fromStringList(result.warnings) },
-        { QStringLiteral("bounds"), boundsObject(result.bounds) },
+        { QStringLiteral("bounds"), bounds },
         { QStringLiteral("results"), results },
         { QStringLiteral("reference_checksum"), Format::checksum(result.referenceChecksum) },
     };

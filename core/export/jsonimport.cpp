@@ -289,6 +289,13 @@ Bounds bounds(const QJsonObject& o)
             b.lpt.insert(int(workers), figure(it.value(), field));
         }
     }
+    // Each input's sequential cost (exports since 0.2): what `parlab predict` simulates the schedule with.
+    if (o.contains(QStringLiteral("task_costs_s"))) {
+        const QString costsPath = join(path, QStringLiteral("task_costs_s"));
+        const QJsonArray costs = array(o.value(QStringLiteral("task_costs_s")), costsPath);
+        for (qsizetype i = 0; i < costs.size(); ++i)
+            b.taskCostsS.append(figure(costs.at(i), indexed(costsPath, i)));
+    }
     return b;
 }
 

@@ -23,6 +23,7 @@
 #include "presets.h"
 #include "runner.h"
 #include "runresult.h"
+#include "runtoend.h"
 #include "stats/losses.h"
 #include "stats/statistics.h"
 
@@ -39,15 +40,6 @@ using namespace parlab;
 
 namespace {
 constexpr int kRounds = 5;
-
-RunResult run(const ExperimentSpec& spec)
-{
-    Runner runner;
-    RunResult result;
-    QObject::connect(&runner, &Runner::finished, [&result](const RunResult& r) { result = r; });
-    runner.start(spec);
-    return result;
-}
 
 ExperimentSpec spec(const QString& kernel, const QList<qint64>& inputs, const QString& backend)
 {
@@ -90,7 +82,7 @@ double injected(const char* name, const ExperimentSpec& s, double Losses::*part,
         QList<pid_t> loops;
         for (int i = 0; i < busyLoops; ++i)
             loops << busyLoop();
-        const RunResult r = run(s);
+        const RunResult r = runToEnd(s);
         for (const pid_t pid : std::as_const(loops)) {
             kill(pid, SIGKILL);
             waitpid(pid, nullptr, 0);
@@ -152,7 +144,7 @@ int presets()
             std::printf("%s: not run here: %s\n", qPrintable(preset.name), qPrintable(valid.error()));
             continue;
         }
-        const RunResult r = run(preset.spec);
+        const RunResult r = runToEnd(preset.spec);
         std::printf(
             "%s%s\n", qPrintable(preset.name), r.error.isEmpty() ? "" : qPrintable(QStringLiteral(": ") + r.error));
         for (const Measurement& m : r.measurements) {
@@ -191,7 +183,7 @@ int classic(int runs)
         for (int pinned = 0; pinned < 2; ++pinned) {
             ExperimentSpec s = preset->spec;
             s.options.baselineCore = pinned ? BaselineCore::Fastest : BaselineCore::Any;
-            const RunResult r = run(s);
+            const RunResult r = runToEnd(s);
             Tally& t = tallies[pinned];
             QStringList line;
             for (const Measurement& m : r.measurements) {

@@ -1,0 +1,309 @@
+#include "schedule.h"
+
+#include "backends/backendregistry.h"
+#include "measurement.h"
+#include "optiondescriptor.h"
+#include "runresult.h"
+#include "stats/statistics.h"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <queue>
+#include <vector>
+
+namespace parlab {
+
+namespace Schedule {
+
+namespace {
+// One piece of work on a core: a task, a worker's own start-up or hand-out, or the dispatcher's part of one.
+struct Activity {
+    double end = 0; // on the shared work clock (see wallTime)
+    int worker = 0; // -1: the dispatcher
+    bool operator>(const Activity& other) const { return end > other.end; }
+};
+
+enum class Phase { Serial, Own, Task };
+
+struct Worker {
+    Phase phase = Phase::Serial;
+    bool started = false; // past its start-up
+    int nextTask = 0; // within its chunk
+    int chunkEnd = 0;
+};
+} // namespace
+
+double wallTime(const Setup& setup)
+{
+    const int count = int(setup.costsS.size());
+    const int chunk = std::max(1, setup.chunk);
+    const int workers = std::clamp(setup.workers, 1, std::max(1, (count + chunk - 1) / chunk));
+    const double cores = std::max(1, setup.cores);
+    const Costs& c = setup.costs;
+    if (count == 0)
+        return c.startupS + c.finishS;
+
+    // Processor sharing with a work clock: while k activities run, each gets min(1, cores / k) of a core, the same
+    // for all, so every running activity advances the same amount of work; an activity of w seconds started when
+    // the clock read v ends when it reads v + w. One heap of those ends is the whole simulation.
+    double now = 0;
+    double clock = 0;
+    std::priority_queue<Activity, std::vector<Activity>, std::greater<>> running;
+    const auto rate = [&] { return std::min(1.0, cores / double(std::max<size_t>(1, running.size()))); };
+    const auto start = [&](int worker, double work) { running.push({ clock + std::max(0.0, work), worker }); };
+
+    std::vector<Worker> state(size_t(workers), Worker {});
+    std::deque<int> queue; // workers waiting for the dispatcher, in turn
+    bool dispatching = false;
+    int next = 0; // the next input to hand out
+    double lastEnd = 0;
+
+    const auto serialPart = [&](const Worker& w) {
+        return w.started ? c.dispatchS * c.dispatchSerialShare : c.startupS * c.startupSerialShare;
+    };
+    const auto ownPart = [&](const Worker& w) {
+        return w.started ? c.dispatchS * (1 - c.dispatchSerialShare) : c.startupS * (1 - c.startupSerialShare);
+    };
+    const auto serve = [&] {
+        if (dispatching || queue.empty())
+            return;
+        dispatching = true;
+        start(-1, serialPart(state[size_t(queue.front())]));
+    };
+    // A worker that wants its next chunk: in line at the dispatcher, then its own part.
+    const auto ask = [&](int worker) {
+        Worker& w = state[size_t(worker)];
+        if (serialPart(w) > 0) {
+            w.phase = Phase::Serial;
+            queue.push_back(worker);
+            serve();
+        } else {
+            w.phase = Phase::Own;
+            start(worker, ownPart(w));
+        }
+    };
+    const auto runNext = [&](int worker) {
+        Worker& w = state[size_t(worker)];
+        w.phase = Phase::Task;
+        start(worker, setup.costsS[w.nextTask] * c.slowdown);
+        ++w.nextTask;
+    };
+
+    for (int w = 0; w < workers; ++w)
+        ask(w);
+    while (!running.empty()) {
+        const Activity done = running.top();
+        now += (done.end - clock) / rate();
+        clock = done.end;
+        running.pop();
+        if (done.worker < 0) {
+            // The dispatcher handed the first in line its chunk: that worker goes on with its own part.
+            dispatching = false;
+            const int worker = queue.front();
+            queue.pop_front();
+            state[size_t(worker)].phase = Phase::Own;
+            start(worker, ownPart(state[size_t(worker)]));
+            serve();
+            continue;
+        }
+        Worker& w = state[size_t(done.worker)];
+        if (w.phase == Phase::Own) {
+            w.started = true;
+            if (next >= count)
+                continue; // nothing left: the worker stops
+            w.nextTask = next;
+            w.chunkEnd = std::min(count, next + chunk);
+            next = w.chunkEnd;
+            runNext(done.worker);
+            continue;
+        }
+        // A task ended: the chunk's next one, or the next chunk.
+        lastEnd = std::max(lastEnd, now);
+        if (w.nextTask < w.chunkEnd)
+            runNext(done.worker);
+        else if (next < count)
+            ask(done.worker);
+    }
+    return lastEnd + c.finishS;
+}
+
+namespace {
+bool fedByParent(const QString& backendId)
+{
+    // Workers that are processes are started, fed and reaped by one parent (ParLab's worker loop, CPython's task
+    // handler, rank 0): every hand-out goes through it.
+    return BackendRegistry::factsOf(backendId).footprint.processes > 0;
+}
+} // namespace
+
+double startupSerialShare(const QString& backendId)
+{
+    // The parent's fork and exec of a process against the child's own loading; the creating thread's clone against
+    // a new thread's first scheduling. Measured here (bench_predict): a process's start is mostly its own, a
+    // thread's mostly its creator's.
+    return fedByParent(backendId) ? 0.25 : 0.5;
+}
+
+double dispatchSerialShare(const QString& backendId)
+{
+    // The parent's reading of a result and writing of the next task, against the worker's own; threads take their
+    // next task with one atomic increment each.
+    return fedByParent(backendId) ? 0.5 : 0.0;
+}
+
+namespace {
+double medianOf(const QList<RepeatAccount>& accounts, double RepeatAccount::*field)
+{
+    QList<double> values;
+    for (const RepeatAccount& a : accounts) {
+        if (std::isfinite(a.*field))
+            values.append(a.*field);
+    }
+    return values.isEmpty() ? kUnknown : Statistics::median(values);
+}
+
+// The seconds a measurement spent before, between and after its tasks, and in them: its accounts' medians, or what
+// its losses (the shares of its median repeat beyond the baseline's, all a JSON export has) give back, with the
+// baseline's own idle time taken as nothing.
+struct Spent {
+    double startup = kUnknown;
+    double dispatch = kUnknown;
+    double tail = kUnknown;
+    double task = kUnknown;
+};
+
+Spent spent(const Measurement& m)
+{
+    Spent s;
+    if (!m.accounts.isEmpty()) {
+        s.startup = medianOf(m.accounts, &RepeatAccount::startupS);
+        s.dispatch = medianOf(m.accounts, &RepeatAccount::dispatchS);
+        s.tail = medianOf(m.accounts, &RepeatAccount::tailS);
+        s.task = medianOf(m.accounts, &RepeatAccount::taskS);
+        return s;
+    }
+    const double nw = double(std::max(1, m.workers)) * m.wall.median;
+    if (!std::isfinite(nw) || !std::isfinite(m.losses.useful))
+        return s;
+    s.startup = std::max(0.0, m.losses.startup * nw);
+    s.dispatch = std::max(0.0, m.losses.dispatch * nw);
+    s.tail = std::max(0.0, m.losses.imbalance * nw);
+    return s;
+}
+} // namespace
+
+Calibration calibrate(const RunResult& result, const QString& backendId, int fromWorkers)
+{
+    Calibration cal;
+    cal.fromWorkers = fromWorkers;
+    const BackendFacts facts = BackendRegistry::factsOf(backendId);
+    const Measurement* m = result.find(backendId, fromWorkers);
+    const Measurement* base = result.find(facts.baseline, 1);
+    if (!m || m->samplesS.isEmpty()) {
+        cal.error = QStringLiteral("%1 has no measurement at %2 worker%3")
+                        .arg(backendId)
+                        .arg(fromWorkers)
+                        .arg(fromWorkers == 1 ? QString() : QStringLiteral("s"));
+        return cal;
+    }
+    if (!base || !std::isfinite(base->wall.median)) {
+        cal.error = QStringLiteral("the run has no %1 baseline to predict %2's speedup against")
+                        .arg(facts.baseline, backendId);
+        return cal;
+    }
+    cal.baselineS = base->wall.median;
+    cal.measuredS = m->wall.median;
+
+    const int count = int(result.spec.inputs.size());
+    QList<double> costs = result.bounds.taskCostsS;
+    if (costs.size() != count || count == 0) {
+        // A JSON export does not carry the tasks' costs: equal shares of what the baseline spent in tasks.
+        const Spent b = spent(*base);
+        const double inTasks = std::isfinite(b.task) ? b.task : base->wall.median;
+        costs = QList<double>(std::max(count, 1), inTasks / std::max(count, 1));
+        cal.note = QStringLiteral("each input's cost is not known: equal tasks assumed");
+    }
+    double sum = 0;
+    for (double& cost : costs) {
+        if (!std::isfinite(cost) || cost < 0)
+            cost = 0;
+        sum += cost;
+    }
+
+    Setup& s = cal.setup;
+    s.costsS = costs;
+    s.chunk = facts.options.contains(Option::Chunksize) ? std::max(1, result.spec.options.chunksize) : 1;
+    Costs& c = s.costs;
+    c.startupSerialShare = startupSerialShare(backendId);
+    c.dispatchSerialShare = dispatchSerialShare(backendId);
+
+    // Per worker and per hand-out, inverting what the model itself spends at fromWorkers: the k-th worker started
+    // waits for k earlier ones' serial parts, and each worker's first chunk is its start-up, not a hand-out.
+    const Spent here = spent(*m);
+    const int handOuts = (int(costs.size()) + s.chunk - 1) / s.chunk;
+    const int busy = std::clamp(fromWorkers, 1, std::max(1, handOuts));
+    const double starts = busy + c.startupSerialShare * busy * (busy - 1) / 2.0;
+    c.startupS = std::isfinite(here.startup) ? here.startup / starts : 0;
+    c.dispatchS = std::isfinite(here.dispatch) && handOuts > busy ? here.dispatch / (handOuts - busy) : 0;
+    // After the last task: at one worker all of the tail; with several, the imbalance is in it too, and the one that
+    // ended last had the least of it, the finish alone.
+    c.finishS = std::isfinite(here.tail) ? (busy == 1 ? here.tail : here.tail / busy) : 0;
+    if (busy > 1 && fromWorkers > 1) {
+        if (const Measurement* one = result.find(backendId, 1); one && one->samplesS.size() > 0) {
+            if (const Spent single = spent(*one); std::isfinite(single.tail))
+                c.finishS = single.tail;
+        }
+    }
+    // What the figures above leave of the calibration's own median wall time is the tasks' (slower on this backend
+    // than alone: another process's caches, a cold start, cores taken by other programs): their slowdown is the one
+    // with which the model spends exactly that median at fromWorkers. The wall time grows with it, so halving finds
+    // it.
+    s.workers = fromWorkers;
+    s.cores = std::max(1, result.environment.logicalCores);
+    if (std::isfinite(cal.measuredS) && sum > 0) {
+        const auto wallAt = [&s](double slowdown) {
+            s.costs.slowdown = slowdown;
+            return wallTime(s);
+        };
+        double low = 0, high = 1;
+        while (wallAt(high) < cal.measuredS && high < 1e9)
+            high *= 2;
+        for (int i = 0; i < 40; ++i) {
+            const double middle = (low + high) / 2;
+            (wallAt(middle) < cal.measuredS ? low : high) = middle;
+        }
+        c.slowdown = (low + high) / 2;
+    }
+    return cal;
+}
+
+double speedup(const Calibration& calibration, int workers, int cores)
+{
+    if (!calibration.error.isEmpty() || !std::isfinite(calibration.baselineS))
+        return kUnknown;
+    Setup setup = calibration.setup;
+    setup.workers = workers;
+    setup.cores = cores;
+    const double wall = wallTime(setup);
+    return wall > 0 ? calibration.baselineS / wall : kUnknown;
+}
+
+double predictedSpeedup(const RunResult& result, const QString& backendId, int workers)
+{
+    if (!BackendRegistry::usesWorkers(backendId))
+        return kUnknown;
+    int smallest = 0;
+    for (const Measurement& m : result.measurements) {
+        if (m.backend == backendId && !m.samplesS.isEmpty() && (smallest == 0 || m.workers < smallest))
+            smallest = m.workers;
+    }
+    if (smallest == 0)
+        return kUnknown;
+    const int cores = result.environment.logicalCores > 0 ? result.environment.logicalCores : 1;
+    return speedup(calibrate(result, backendId, smallest), workers, cores);
+}
+
+} // namespace Schedule
+
+} // namespace parlab

@@ -1,0 +1,80 @@
+#pragma once
+
+#include "unknown.h"
+
+#include <QList>
+#include <QString>
+
+namespace parlab {
+
+struct RunResult;
+
+// A simulator of the schedule our backends run, to predict the wall time (and so the speedup) of worker counts
+// that were not measured, on this machine or a bigger one. Every worker-using backend self-schedules from one queue
+// in input order: a free worker takes the next `chunk` inputs. Besides the tasks' own costs the model has what the
+// accounting of lost speedup (Accounting::account) measures of each repeat: the start-up before each worker's first
+// task, the hand-out between its tasks and the finish after the last one. Starting the workers is always done by
+// one thread, one worker after another (the runner's thread creates threads, spawns processes, writes the first
+// chunks); handing out tasks is, where workers are processes the parent feeds, spawns or serves as rank 0. With more
+// busy workers than cores everything runnable shares the cores equally (processor sharing): tasks, the dispatcher's
+// work and the workers' own start-up and hand-out work.
+namespace Schedule {
+
+// What a backend costs beside its tasks, in seconds.
+struct Costs {
+    double startupS = 0; // one worker: the batch's start to its first task, when nothing else is started
+    double dispatchS = 0; // one hand-out after a worker's first: its last task's end to its next task's start
+    double finishS = 0; // the last task's end to the batch's end (joining threads, reaping the last process)
+    // Of startupS and dispatchS, the part that the one dispatcher spends, for one worker at a time; the rest the
+    // worker spends on its own, beside the others.
+    double startupSerialShare = 0;
+    double dispatchSerialShare = 0;
+    double slowdown = 1; // a task's time on this backend over its cost in the baseline (calibrate: what is left)
+};
+
+struct Setup {
+    QList<double> costsS; // each input's cost alone, in input order
+    int workers = 1;
+    int cores = 1; // logical cores that run them
+    int chunk = 1; // inputs per hand-out
+    Costs costs;
+};
+
+// The batch's wall time, in seconds.
+double wallTime(const Setup& setup);
+
+// Of a starting or handing-out cost, the share that one thread spends for one worker at a time. Start-up is
+// always started by one thread (the runner's creates the threads, spawns the processes, writes the first chunk),
+// but a worker's own start (a thread's first scheduling, a process's exec and library loading) runs beside the
+// others. Hand-outs go through one dispatcher where the workers are processes that the parent feeds, spawns or
+// rank 0 serves; threads take their next task themselves.
+double startupSerialShare(const QString& backendId);
+double dispatchSerialShare(const QString& backendId);
+
+// What a run measured of backend `backendId`, made into the simulator's figures, from its measurement at
+// `fromWorkers` (the one calibrated on; the other counts are only checked against). Reads the per-repeat accounts
+// (the median of each figure over the repeats) or, in a run read from a JSON export, the losses of its median
+// repeat; the tasks' costs are the run's bounds (each input's sequential median), or equal shares of the baseline's
+// median where a file does not have them. The tasks' slowdown is what makes the model spend the measurement's own
+// median wall time at fromWorkers: a prediction at the calibration's count is the measurement.
+struct Calibration {
+    Setup setup; // as calibrated: at fromWorkers, on the run's logical cores
+    double baselineS = kUnknown; // the baseline's median wall time: speedup = baselineS / wallTime
+    double measuredS = kUnknown; // the calibration measurement's own median
+    int fromWorkers = 0;
+    QString note; // what was assumed, when something was ("task costs unknown: equal shares assumed")
+    QString error; // why it cannot predict, when it cannot ("threads has no measurement at 1 worker")
+};
+Calibration calibrate(const RunResult& result, const QString& backendId, int fromWorkers);
+
+// The predicted speedup of `calibration` at `workers` on `cores`; NaN when it cannot predict.
+double speedup(const Calibration& calibration, int workers, int cores);
+
+// The predicted speedup of every worker-using measurement of `result` at its own worker count, calibrated on the
+// smallest count its backend measured (the prediction that JSON export and the charts show beside the
+// measurement), on the run's logical cores; NaN where it cannot predict.
+double predictedSpeedup(const RunResult& result, const QString& backendId, int workers);
+
+} // namespace Schedule
+
+} // namespace parlab

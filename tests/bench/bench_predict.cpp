@@ -1,0 +1,125 @@
+// How good the schedule simulator's predictions are (issue 17's first "done when", for a machine without a bigger
+// one lent): each case runs sequential and the backends at 1 and 2 workers interleaved by round in one run (the
+// machine drifts by more between minutes than within one), predicts the 2-worker speedup from the 1-worker figures
+// alone (the run is cut to them before the simulator sees it, so the prediction cannot peek), and prints predicted,
+// measured and the error against the target of 10%. A benchmark, not a test: figures depend on the machine, and it
+// always exits 0.
+//
+//   bench_predict            spin 20x16, fib 30..36 and noop x300 on threads, processes and process-per-task
+//   bench_predict REPEATS    the same with REPEATS repeats (default 7)
+//
+// Beside each row, what the calibration took from the 1-worker run (start-up per worker, hand-out per task, finish,
+// slowdown) and where the 2-worker run's time went, so a miss says which figure was wrong.
+
+#include "experimentspec.h"
+#include "measurement.h"
+#include "runner.h"
+#include "runresult.h"
+#include "runtoend.h"
+#include "stats/losses.h"
+#include "stats/schedule.h"
+#include "stats/statistics.h"
+
+#include <QCoreApplication>
+#include <QThread>
+#include <cmath>
+#include <cstdio>
+
+using namespace parlab;
+
+namespace {
+constexpr double kTarget = 0.10;
+
+// The run as if only `workers` had been measured: what the prediction may read.
+RunResult cutTo(RunResult result, int workers)
+{
+    result.measurements.removeIf(
+        [workers](const Measurement& m) { return BackendRegistry::usesWorkers(m.backend) && m.workers != workers; });
+    result.spec.workers = { workers };
+    return result;
+}
+
+double us(double seconds)
+{
+    return seconds * 1e6;
+}
+
+struct Row {
+    QString kernel;
+    QString backend;
+    double predicted = kUnknown;
+    double measured = kUnknown;
+};
+} // namespace
+
+int main(int argc, char** argv)
+{
+    QCoreApplication app(argc, argv);
+    const int repeats = argc > 1 ? std::max(1, QByteArray(argv[1]).toInt()) : 7;
+    const int cores = QThread::idealThreadCount();
+    std::printf("predicted 2-worker speedups from the 1-worker figures alone, against the 2-worker measurement of the "
+                "same run (%d logical cores, %d repeats, target within %.0f%%)\n\n",
+        cores, repeats, kTarget * 100);
+
+    struct Case {
+        const char* kernel;
+        QList<qint64> inputs;
+        const char* label;
+    };
+    QList<qint64> fib;
+    for (qint64 n = 30; n <= 36; ++n)
+        fib.append(n);
+    const QList<Case> cases { { "spin", QList<qint64>(16, 20), "spin 20x16" }, { "fib", fib, "fib 30..36" },
+        { "noop", QList<qint64>(300, 0), "noop 0x300" } };
+    const QStringList backends { QStringLiteral("threads"), QStringLiteral("processes"),
+        QStringLiteral("process-per-task") };
+
+    QList<Row> rows;
+    for (const Case& c : cases) {
+        ExperimentSpec spec;
+        spec.kernel = QString::fromLatin1(c.kernel);
+        spec.inputs = c.inputs;
+        spec.backends = QStringList { QStringLiteral("sequential") } + backends;
+        spec.workers = { 1, 2 };
+        spec.repeats = repeats;
+        spec.warmup = 1;
+        const RunResult full = runToEnd(spec);
+        if (!full.error.isEmpty()) {
+            std::printf("%s: the run failed: %s\n", c.label, qPrintable(full.error));
+            continue;
+        }
+        const RunResult one = cutTo(full, 1);
+        const Measurement* base = full.find(QStringLiteral("sequential"), 1);
+        std::printf("%s: sequential %.2f ms\n", c.label, base ? base->wall.median * 1e3 : kUnknown);
+        for (const QString& backend : backends) {
+            const Measurement* two = full.find(backend, 2);
+            const Schedule::Calibration cal = Schedule::calibrate(one, backend, 1);
+            Row row { QString::fromLatin1(c.label), backend, Schedule::speedup(cal, 2, cores),
+                two ? two->speedup : kUnknown };
+            rows.append(row);
+            const Schedule::Costs& k = cal.setup.costs;
+            std::printf("  %-16s predicted %.3fx, measured %.3fx, error %+.1f%%  (from x1 %.3fx: start-up %.0f us, "
+                        "hand-out %.1f us, finish %.0f us, slowdown %.3f)\n",
+                qPrintable(backend), row.predicted, row.measured, (row.predicted / row.measured - 1) * 100,
+                Schedule::speedup(cal, 1, cores), us(k.startupS), us(k.dispatchS), us(k.finishS), k.slowdown);
+            if (two && two->medianRepeat >= 0 && two->medianRepeat < two->accounts.size()) {
+                const RepeatAccount& a = two->accounts[two->medianRepeat];
+                std::printf("  %-16s x2 measured: wall %.0f us; summed over workers start-up %.0f us, hand-outs %.0f "
+                            "us, tail %.0f us, in tasks %.0f us; %s\n",
+                    "", us(two->samplesS[two->medianRepeat]), us(a.startupS), us(a.dispatchS), us(a.tailS), us(a.taskS),
+                    qPrintable(Accounting::summary(two->losses)));
+            }
+        }
+        std::printf("\n");
+    }
+
+    std::printf(
+        "| kernel | backend | predicted x2 | measured x2 | error | within %.0f%% |\n|---|---|---|---|---|---|\n",
+        kTarget * 100);
+    for (const Row& r : std::as_const(rows)) {
+        const double error = r.predicted / r.measured - 1;
+        std::printf("| %s | %s | %.3fx | %.3fx | %+.1f%% | %s |\n", qPrintable(r.kernel), qPrintable(r.backend),
+            r.predicted, r.measured, error * 100, std::abs(error) <= kTarget ? "yes" : "NO");
+    }
+    return 0;
+}

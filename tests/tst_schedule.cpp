@@ -1,0 +1,193 @@
+// Tests the schedule simulator that predicts unmeasured worker counts: self-scheduling in input order, chunks,
+// processor sharing beyond the cores, a dispatcher that serves one worker at a time, and the calibration from a
+// run's accounts, on cases scheduled by hand in the comments.
+
+#include "measurement.h"
+#include "runresult.h"
+#include "stats/analysis.h"
+#include "stats/schedule.h"
+
+#include <QTest>
+#include <cmath>
+
+using namespace parlab;
+
+Q_DECLARE_METATYPE(parlab::Schedule::Setup)
+
+class TestSchedule final : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void wallTime_data();
+    void wallTime();
+    void inputOrderIsNotLongestFirst();
+    void calibrationReproducesItsOwnMeasurement();
+    void calibrationNeedsTheMeasurementAndBaseline();
+    void predictionFromLossesWhenNoAccounts();
+};
+
+namespace {
+Schedule::Setup setup(QList<double> costs, int workers, int cores, Schedule::Costs c = {}, int chunk = 1)
+{
+    Schedule::Setup s;
+    s.costsS = std::move(costs);
+    s.workers = workers;
+    s.cores = cores;
+    s.chunk = chunk;
+    s.costs = c;
+    return s;
+}
+
+Schedule::Costs costs(double startup, double startupShare, double dispatch, double dispatchShare, double finish = 0)
+{
+    Schedule::Costs c;
+    c.startupS = startup;
+    c.startupSerialShare = startupShare;
+    c.dispatchS = dispatch;
+    c.dispatchSerialShare = dispatchShare;
+    c.finishS = finish;
+    return c;
+}
+} // namespace
+
+void TestSchedule::wallTime_data()
+{
+    QTest::addColumn<Schedule::Setup>("setup");
+    QTest::addColumn<double>("expected");
+
+    // 16 x 20 ms: 8 each on 2 workers.
+    QTest::newRow("spin 20x16, 2 workers") << setup(QList<double>(16, 0.020), 2, 2) << 0.160;
+    // More workers than inputs: one input each, the rest idle.
+    QTest::newRow("more workers than inputs") << setup(QList<double>(3, 1.0), 8, 8) << 1.0;
+    // 4 workers on 2 cores: all four tasks run at half speed, 2 s.
+    QTest::newRow("4 workers share 2 cores") << setup(QList<double>(4, 1.0), 4, 2) << 2.0;
+    // 3 workers on 2 cores, 3 tasks: 1.5 s, every task at two thirds of a core.
+    QTest::newRow("3 workers share 2 cores") << setup(QList<double>(3, 1.0), 3, 2) << 1.5;
+    // Start-up 1 s, all at the dispatcher: worker 0 starts at 1, worker 1 at 2; tasks of 1 s: ends 2 and 3.
+    QTest::newRow("serial start-up") << setup({ 1, 1 }, 2, 2, costs(1, 1, 0, 0)) << 3.0;
+    // Start-up all the worker's own: both start at 1, end at 2; then a finish of 0.5.
+    QTest::newRow("own start-up, finish") << setup({ 1, 1 }, 2, 2, costs(1, 0, 0, 0, 0.5)) << 2.5;
+    // 100 empty tasks, a hand-out of 10 ms all at the dispatcher: the 96 after each worker's first (its start-up,
+    // free here) one at a time, whatever the workers: 0.96 s. The dispatcher is the bottleneck that noop shows.
+    QTest::newRow("serial dispatch, 4 workers") << setup(QList<double>(100, 0.0), 4, 8, costs(0, 0, 0.010, 1)) << 0.96;
+    // The same hand-outs done by the workers themselves: 96 after the 4 first, 24 each, 0.24 s.
+    QTest::newRow("own dispatch, 4 workers") << setup(QList<double>(100, 0.0), 4, 8, costs(0, 0, 0.010, 0)) << 0.24;
+    // Chunks of 4 of 8 inputs on 2 workers: one hand-out each, 4 x 1 s each.
+    QTest::newRow("chunks") << setup(QList<double>(8, 1.0), 2, 2, costs(0, 0, 0.5, 1), 4) << 4.0;
+    // Chunks of 3 of 8: 3 hand-outs (0..2, 3..5, 6..7) on 2 workers; the third after worker 0's first chunk ends at
+    // 3 s, plus 0.5 s hand-out, plus 2 tasks: 5.5 s.
+    QTest::newRow("uneven chunks") << setup(QList<double>(8, 1.0), 2, 2, costs(0, 0, 0.5, 1), 3) << 5.5;
+    // Slowdown 1.5: 3 s of tasks on one worker take 4.5 s.
+    Schedule::Costs slower;
+    slower.slowdown = 1.5;
+    QTest::newRow("slowdown") << setup({ 1, 1, 1 }, 1, 1, slower) << 4.5;
+    QTest::newRow("no inputs") << setup({}, 4, 4, costs(0.25, 0, 0, 0, 0.5)) << 0.75;
+}
+
+void TestSchedule::wallTime()
+{
+    QFETCH(Schedule::Setup, setup);
+    QFETCH(double, expected);
+    QVERIFY2(std::abs(Schedule::wallTime(setup) - expected) < 1e-9,
+        qPrintable(QStringLiteral("%1 s, expected %2 s").arg(Schedule::wallTime(setup)).arg(expected)));
+}
+
+void TestSchedule::inputOrderIsNotLongestFirst()
+{
+    // fib 30..36 in input order on 2 workers (costs in fib(30)s, rounded to the golden ratio): w0 takes 30 (1),
+    // w1 31 (1.618); w0 32 at 1 -> 3.618; w1 33 at 1.618 -> 5.854; w0 34 at 3.618 -> 10.472; w1 35 at 5.854
+    // -> 16.944; w0 36 at 10.472 -> 28.416. Longest first would end at 27.4: self-scheduling in input order does
+    // not find that schedule, and the prediction must not either.
+    const QList<double> fib { 1, 1.618, 2.618, 4.236, 6.854, 11.090, 17.944 };
+    QCOMPARE(std::round(Schedule::wallTime(setup(fib, 2, 2)) * 1000), 28416.0);
+}
+
+namespace {
+// A run of `workers` of backend `id` over 16 x 20 ms tasks: the baseline's repeats at 0.33 s, and accounts of
+// 10 ms start-up, 1 ms per hand-out and 2 ms after the last task per repeat at one worker.
+RunResult spinRun(const QString& id)
+{
+    RunResult r;
+    r.spec.kernel = QStringLiteral("spin");
+    r.spec.inputs = QList<qint64>(16, 20);
+    r.spec.backends = { QStringLiteral("sequential"), id };
+    r.spec.workers = { 1, 2 };
+    r.environment.logicalCores = 2;
+    r.bounds.taskCostsS = QList<double>(16, 0.020);
+    Measurement base;
+    base.backend = QStringLiteral("sequential");
+    base.samplesS = { 0.33, 0.33, 0.33 };
+    RepeatAccount b; // 10 ms between its tasks, recording them
+    b.startupS = 0;
+    b.dispatchS = 0.010;
+    b.tailS = 0;
+    b.taskS = 0.320;
+    base.accounts = { b, b, b };
+    Measurement one;
+    one.backend = id;
+    one.workers = 1;
+    RepeatAccount a;
+    a.startupS = 0.010;
+    a.dispatchS = 0.015;
+    a.tailS = 0.002;
+    a.taskS = 0.320;
+    one.accounts = { a, a, a };
+    one.samplesS = { 0.347, 0.347, 0.347 };
+    r.measurements = { base, one };
+    r.completedRuns = r.plannedRuns = 6;
+    analyse(r, Intervals::Skip);
+    return r;
+}
+} // namespace
+
+void TestSchedule::calibrationReproducesItsOwnMeasurement()
+{
+    // At one worker the model spends what was measured: 10 + 320 + 15 + 2 ms = 347 ms. At two, on 2 cores, 8 tasks
+    // and 7 hand-outs of 1 ms each, and the second worker's start waits for the first's serial part:
+    // - threads (half of a start serial, hand-outs their own): starts at 10 and 15 ms, the later one ends at
+    //   15 + 160 + 7 = 182 ms, then 2 ms: 184 ms;
+    // - processes (a quarter of a start serial, half of each hand-out the parent's, the two never colliding): starts
+    //   at 10 and 12.5 ms, ends 12.5 + 167 = 179.5 ms, then 2 ms: 181.5 ms.
+    const QList<QPair<QString, double>> cases { { QStringLiteral("threads"), 0.184 },
+        { QStringLiteral("processes"), 0.1815 } };
+    for (const auto& [id, twoS] : cases) {
+        const RunResult r = spinRun(id);
+        const Schedule::Calibration cal = Schedule::calibrate(r, id, 1);
+        QVERIFY2(cal.error.isEmpty(), qPrintable(cal.error));
+        QCOMPARE(std::round(Schedule::speedup(cal, 1, 2) * 1e4), std::round(0.330 / 0.347 * 1e4));
+        QCOMPARE(std::round(Schedule::predictedSpeedup(r, id, 1) * 1e4), std::round(0.330 / 0.347 * 1e4));
+        QCOMPARE(std::round(Schedule::speedup(cal, 2, 2) * 1e4), std::round(0.330 / twoS * 1e4));
+        // On one core two workers share it: no faster than one.
+        QVERIFY(Schedule::speedup(cal, 2, 1) <= Schedule::speedup(cal, 1, 1) + 1e-9);
+    }
+}
+
+void TestSchedule::calibrationNeedsTheMeasurementAndBaseline()
+{
+    RunResult r = spinRun(QStringLiteral("threads"));
+    const Schedule::Calibration missing = Schedule::calibrate(r, QStringLiteral("threads"), 4);
+    QCOMPARE(missing.error, QStringLiteral("threads has no measurement at 4 workers"));
+    QVERIFY(std::isnan(Schedule::speedup(missing, 4, 4)));
+    r.measurements.removeFirst();
+    const Schedule::Calibration noBase = Schedule::calibrate(r, QStringLiteral("threads"), 1);
+    QCOMPARE(noBase.error, QStringLiteral("the run has no sequential baseline to predict threads's speedup against"));
+}
+
+void TestSchedule::predictionFromLossesWhenNoAccounts()
+{
+    // A run read from a JSON export has its median repeat's losses and no task costs: equal tasks from the
+    // baseline, start-up and hand-outs from the shares, and the same prediction within a percent.
+    const RunResult full = spinRun(QStringLiteral("threads"));
+    RunResult file = full;
+    file.bounds.taskCostsS.clear();
+    file.measurements[1].accounts.clear();
+    const Schedule::Calibration cal = Schedule::calibrate(file, QStringLiteral("threads"), 1);
+    QVERIFY(!cal.note.isEmpty());
+    const double fromFile = Schedule::speedup(cal, 2, 2);
+    const double fromRun = Schedule::predictedSpeedup(full, QStringLiteral("threads"), 2);
+    QVERIFY2(
+        std::abs(fromFile / fromRun - 1) < 0.05, qPrintable(QStringLiteral("%1 vs %2").arg(fromFile).arg(fromRun)));
+}
+
+QTEST_GUILESS_MAIN(TestSchedule)
+#include "tst_schedule.moc"

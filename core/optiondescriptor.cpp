@@ -107,7 +107,7 @@ QStringList OptionDescriptor::appliesTo() const
     case Scope::Run:
         return {};
     case Scope::Kernel:
-        return { kernel };
+        return kernels;
     case Scope::Backend:
         return BackendRegistry::idsUsing(option);
     }
@@ -131,7 +131,7 @@ QString OptionDescriptor::helpText() const
     }
     QString text = where.isEmpty() ? QString() : where.join(QStringLiteral(", ")) + QStringLiteral(": ");
     if (scope == Scope::Kernel)
-        text = QStringLiteral("for --kernel %1: ").arg(kernel);
+        text = QStringLiteral("for --kernel %1: ").arg(kernels.join(QStringLiteral(", ")));
     text += help;
     if (type == Type::Boolean)
         return text + QStringLiteral(" Default: %1.").arg(valueText(defaultValue));

@@ -57,7 +57,9 @@ struct OptionDescriptor {
     QString valueName {}; // --help's name for the value: "N", "path"
     QString help {}; // one line: what it does
     Scope scope = Scope::Run;
-    QString kernel {}; // Scope::Kernel: the kernel that declares it
+    // Scope::Kernel: the kernels that declare it. Several kernels may declare one setting (spin and sleep share
+    // serial_ms): it is one option, one flag and one widget, read by whichever of them runs.
+    QStringList kernels {};
 
     // The value types, in a QVariant: Integer int, Number double, Boolean bool, Text/File/Choice QString.
 
@@ -67,7 +69,7 @@ struct OptionDescriptor {
     // The value as the user would write it: "5", "0.5", "true", "stop"; `unsetMeans` for a special 0 or empty
     // value ("no limit").
     QString valueText(const QVariant& value) const;
-    // The backends (Scope::Backend, from the backend table), the kernel (Scope::Kernel) or nothing (every run).
+    // The backends (Scope::Backend, from the backend table), the kernels (Scope::Kernel) or nothing (every run).
     QStringList appliesTo() const;
     // For --help and tooltips: "gil-threads, python-*: <help> Default: 5 ms; a number from 0.01 to 1000 ms."
     QString helpText() const;

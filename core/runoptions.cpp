@@ -7,6 +7,7 @@
 
 #include <QJsonObject>
 #include <QJsonValue>
+#include <algorithm>
 
 namespace parlab {
 
@@ -277,9 +278,20 @@ const QList<OptionDescriptor>& RunOptions::descriptors()
         QList<OptionDescriptor> list = runDescriptors();
         for (const QString& name : KernelRegistry::names()) {
             for (OptionDescriptor d : KernelRegistry::create(name)->settings()) {
+                // A setting several kernels declare (serial_ms) is one option: their declarations are one
+                // function's (serialSetting()), so only the list of kernels grows.
+                const auto same = std::find_if(
+                    list.begin(), list.end(), [&](const OptionDescriptor& known) { return known.key == d.key; });
+                if (same != list.end()) {
+                    Q_ASSERT_X(same->scope == OptionDescriptor::Scope::Kernel && same->flag == d.flag
+                            && same->type == d.type && same->defaultValue == d.defaultValue,
+                        "RunOptions::descriptors", qPrintable(d.key));
+                    same->kernels.append(name);
+                    continue;
+                }
                 d.option = Option::KernelSetting;
                 d.scope = OptionDescriptor::Scope::Kernel;
-                d.kernel = name;
+                d.kernels = { name };
                 list.append(d);
             }
         }

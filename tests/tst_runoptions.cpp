@@ -7,6 +7,8 @@
 #include "experimentspec.h"
 #include "export/jsonexport.h"
 #include "export/jsonimport.h"
+#include "kernels/kernel.h"
+#include "kernels/kernelregistry.h"
 #include "optiondescriptor.h"
 #include "runoptions.h"
 
@@ -26,6 +28,7 @@
 #include <QSpinBox>
 #include <QTemporaryDir>
 #include <QTest>
+#include <algorithm>
 
 using namespace parlab;
 
@@ -305,9 +308,19 @@ void TestRunOptions::descriptorsAreConsistent()
         // A backend option is read by some backend; which ones is the backend table's to say.
         if (d.scope == OptionDescriptor::Scope::Backend)
             QVERIFY2(!d.appliesTo().isEmpty(), qPrintable(d.key));
-        if (d.scope == OptionDescriptor::Scope::Kernel)
-            QCOMPARE(d.appliesTo(), QStringList { d.kernel });
+        // A kernel setting is read by the kernels that declare it, and one declared by several is one option.
+        if (d.scope == OptionDescriptor::Scope::Kernel) {
+            QCOMPARE(d.appliesTo(), d.kernels);
+            for (const QString& kernel : d.kernels) {
+                const QList<OptionDescriptor> declared = KernelRegistry::create(kernel)->settings();
+                QVERIFY2(std::any_of(declared.cbegin(), declared.cend(),
+                             [&](const OptionDescriptor& own) { return own.key == d.key; }),
+                    qPrintable(kernel + QLatin1Char(' ') + d.key));
+            }
+        }
     }
+    QCOMPARE(RunOptions::find(QStringLiteral("serial_ms"))->appliesTo(),
+        (QStringList { QStringLiteral("sleep"), QStringLiteral("spin") }));
     // The struct's defaults are the descriptors' defaults.
     const RunOptions defaults;
     for (const OptionDescriptor& d : RunOptions::descriptors())
@@ -383,12 +396,23 @@ void TestRunOptions::windowSpecCarriesEveryOption()
     ExperimentSpec spec = panel.spec();
     spec.kernel = QStringLiteral("command");
     for (const OptionDescriptor& d : RunOptions::descriptors()) {
+        if (d.scope == OptionDescriptor::Scope::Kernel && !d.kernels.contains(spec.kernel))
+            continue; // another kernel's, below
         if (d.type != Type::File) // a hostfile must exist to be valid; the value still round-trips
             spec.options.setValue(d, otherThanDefault(d));
     }
     spec.options.hostfile = QStringLiteral("/etc/hostname");
     panel.setExperiment(spec, QStringLiteral("1,2"), QStringLiteral("1,2"));
     QVERIFY(panel.spec().options == spec.options);
+    // A setting two kernels declare is one widget, shown and carried for either of them.
+    for (const QString& kernel : { QStringLiteral("spin"), QStringLiteral("sleep") }) {
+        ExperimentSpec serial = panel.spec();
+        serial.kernel = kernel;
+        serial.options.kernelSettings = { { QStringLiteral("serial_ms"), 4.0 } };
+        panel.setExperiment(serial, QStringLiteral("20x16"), QStringLiteral("1,2"));
+        QCOMPARE(panel.spec().options.kernelSetting(QStringLiteral("serial_ms")).toDouble(), 4.0);
+        QVERIFY(panel.findChild<QDoubleSpinBox*>(QStringLiteral("serial_ms"))->isVisibleTo(&panel));
+    }
     // Another kernel's settings are not part of its experiment.
     spec.kernel = QStringLiteral("fib");
     panel.setExperiment(spec, QStringLiteral("1,2"), QStringLiteral("1,2"));

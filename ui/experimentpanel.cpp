@@ -379,7 +379,7 @@ void ExperimentPanel::kernelChanged()
     for (const OptionEditor& editor : std::as_const(m_optionEditors)) {
         if (editor.descriptor->scope != OptionDescriptor::Scope::Kernel)
             continue;
-        const bool shown = editor.descriptor->kernel == m_kernel->currentData().toString();
+        const bool shown = editor.descriptor->kernels.contains(m_kernel->currentData().toString());
         editor.widget->setVisible(shown);
         if (editor.label)
             editor.label->setVisible(shown);
@@ -546,7 +546,7 @@ RunOptions ExperimentPanel::options(const QString& kernel) const
     RunOptions options;
     for (const OptionEditor& editor : m_optionEditors) {
         const OptionDescriptor& d = *editor.descriptor;
-        if (d.scope == OptionDescriptor::Scope::Kernel && !kernel.isEmpty() && d.kernel != kernel)
+        if (d.scope == OptionDescriptor::Scope::Kernel && !kernel.isEmpty() && !d.kernels.contains(kernel))
             continue; // another kernel's setting: not part of this experiment
         options.setValue(d, editorValue(d, editor.widget));
     }

@@ -362,14 +362,15 @@ Result<void> PythonBackend::checkKernel(const QString& id, const Kernel& kernel,
         return parlab::fail(QStringLiteral("%1: python_native calls ParLab's C++ kernels, and %2 is your Python "
                                            "function: run it without python_native")
                                 .arg(id, kernel.name()));
-    if (options.pythonNative) {
-        // The library makes kernels with default settings; one that needs settings cannot come through it.
-        if (!kernel.settings().isEmpty())
-            return parlab::fail(QStringLiteral("%1: the kernel '%2' cannot run through ParLab's kernel library with "
-                                               "python_native, which takes no settings")
-                                    .arg(id, kernel.name()));
-        return {};
+    // The library makes kernels with default settings, and the Python versions read none.
+    if (const QStringList set = kernel.settingsInUse(options); !set.isEmpty()) {
+        return parlab::fail(
+            QStringLiteral("%1: the kernel '%2' cannot run with %3 set: python-* pass no kernel settings "
+                           "on, neither to its Python version nor through python_native")
+                .arg(id, kernel.name(), set.join(QStringLiteral(", "))));
     }
+    if (options.pythonNative)
+        return {};
     if (!kernel.runsNatively())
         return {}; // the user's function: checkCode asks the interpreter
     if (!pythonKernels().contains(kernel.name()))

@@ -1,6 +1,7 @@
 #include "kernel.h"
 
 #include "optiondescriptor.h"
+#include "runoptions.h"
 
 namespace parlab {
 
@@ -9,6 +10,16 @@ Kernel::~Kernel() = default;
 QList<OptionDescriptor> Kernel::settings() const
 {
     return {};
+}
+
+QStringList Kernel::settingsInUse(const RunOptions& options) const
+{
+    QStringList keys;
+    for (const OptionDescriptor& d : settings()) {
+        if (options.kernelSetting(d.key) != d.defaultValue)
+            keys.append(d.key);
+    }
+    return keys;
 }
 
 QString kernelKindName(KernelKind kind)

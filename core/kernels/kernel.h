@@ -4,6 +4,7 @@
 
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 namespace parlab {
 
@@ -61,6 +62,9 @@ public:
         Q_UNUSED(options);
         return {};
     }
+    // The keys of this kernel's settings that `options` sets away from their defaults: what a backend that cannot
+    // pass settings on (python-*) must refuse rather than ignore.
+    QStringList settingsInUse(const RunOptions& options) const;
     // After configure(), where finding out whether the user's code loads takes a process of its own (a library
     // that this process only reads, LibraryKernel::setLoadsHere): the error a user can act on. The last and
     // slowest check before a run here (validateSpec's SpecCheck::RunHere), never on a window's thread.

@@ -2,6 +2,8 @@
 #include "clock.h"
 #include "context.h"
 #include "kernel.h"
+#include "optiondescriptor.h"
+#include "serialsection.h"
 
 namespace parlab {
 
@@ -18,11 +20,19 @@ public:
     QString inputMeaning() const override { return QStringLiteral("milliseconds"); }
     InputRange range() const override { return { 0, 600'000, QStringLiteral("one task may wait at most 10 minutes") }; }
     double cost(qint64 input) const override { return double(input) + 0.01; }
+    QList<OptionDescriptor> settings() const override { return { SerialSection::setting() }; }
+    Result<void> configure(const RunOptions& options) override { return m_serial.configure(options); }
     quint64 run(qint64 input, Context& context) const override
     {
-        context.sleepFor(std::chrono::milliseconds(input));
+        m_serial.run(context, input * 1'000'000, monotonicNs, [&](qint64 until) {
+            if (const qint64 left = until - monotonicNs(); left > 0)
+                context.sleepFor(std::chrono::nanoseconds(left));
+        });
         return mix64(quint64(input));
     }
+
+private:
+    SerialSection m_serial;
 };
 } // namespace
 

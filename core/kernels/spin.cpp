@@ -2,6 +2,8 @@
 #include "clock.h"
 #include "context.h"
 #include "kernel.h"
+#include "optiondescriptor.h"
+#include "serialsection.h"
 
 namespace parlab {
 
@@ -19,20 +21,28 @@ public:
     QString inputMeaning() const override { return QStringLiteral("milliseconds of CPU"); }
     InputRange range() const override { return { 0, 600'000, QStringLiteral("one task may spin at most 10 minutes") }; }
     double cost(qint64 input) const override { return double(input) + 0.01; }
+    QList<OptionDescriptor> settings() const override { return { SerialSection::setting() }; }
+    Result<void> configure(const RunOptions& options) override { return m_serial.configure(options); }
     quint64 run(qint64 input, Context& context) const override
     {
-        const qint64 deadline = threadCpuNs() + input * 1'000'000;
         quint64 x = quint64(input);
-        while (threadCpuNs() < deadline) {
-            // About 10 us of dependent arithmetic between clock reads keeps the reads below 2%.
-            for (int i = 0; i < 8192; ++i)
-                x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-            asm volatile("" : "+r"(x));
-            context.poll();
-        }
+        const auto spinUntil = [&](qint64 deadline) {
+            while (threadCpuNs() < deadline) {
+                // About 10 us of dependent arithmetic between clock reads keeps the reads below 2%.
+                for (int i = 0; i < 8192; ++i)
+                    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+                asm volatile("" : "+r"(x));
+                context.poll();
+            }
+        };
+        // Waiting for the serial part's lock is off the CPU, so the thread's CPU time stays the input.
+        m_serial.run(context, input * 1'000'000, threadCpuNs, spinUntil);
         // The loop count depends on timing, so the checksum comes from the input alone.
         return mix64(quint64(input));
     }
+
+private:
+    SerialSection m_serial;
 };
 } // namespace
 

@@ -58,6 +58,16 @@ private Q_SLOTS:
     void amdahlLeastSquares();
     void amdahlIgnoresPointsWithoutInformation();
     void amdahlWithoutParallelPoints();
+    void gustafsonRecoversSerialFraction_data();
+    void gustafsonRecoversSerialFraction();
+    void gustafsonLeastSquares();
+    void gustafsonWithoutParallelPoints();
+    void uslRecoversItsParameters_data();
+    void uslRecoversItsParameters();
+    void uslNeedsThreeWorkerCounts();
+    void uslHoldsNoiseAtItsBounds();
+    void uslSaysWhyItDoesNotFit_data();
+    void uslSaysWhyItDoesNotFit();
     void karpFlatt_data();
     void karpFlatt();
     void karpFlattInvalid();
@@ -619,6 +629,119 @@ void TestStatistics::amdahlWithoutParallelPoints()
     QVERIFY(std::isnan(Scaling::amdahlSerialFraction({})));
     QVERIFY(std::isnan(Scaling::amdahlSerialFraction({ { 1, 1.0 } })));
     QVERIFY(std::isnan(Scaling::amdahlSerialFraction({ { 1, 1.0 }, { 1, 0.9 } })));
+}
+
+void TestStatistics::gustafsonRecoversSerialFraction_data()
+{
+    QTest::addColumn<double>("alpha");
+    QTest::newRow("alpha = 0.2") << 0.2;
+    QTest::newRow("alpha = 0") << 0.0;
+    QTest::newRow("alpha = 1") << 1.0;
+}
+
+void TestStatistics::gustafsonRecoversSerialFraction()
+{
+    QFETCH(double, alpha);
+    // Scaled speedups exactly on Gustafson's line S = N - alpha (N - 1) (alpha = 0.2: 1.8, 3.4, 6.6).
+    QList<QPair<int, double>> points;
+    for (int n : { 1, 2, 4, 8 })
+        points.append({ n, n - alpha * (n - 1) });
+    const double fitted = Scaling::gustafsonSerialFraction(points);
+    QVERIFY2(std::abs(fitted - alpha) < 1e-12, qPrintable(QString::number(fitted, 'g', 17)));
+}
+
+void TestStatistics::gustafsonLeastSquares()
+{
+    // x = N - 1, y = N - S; alpha = sum(xy) / sum(xx). (2, 1.8): x = 1, y = 0.2; (4, 3.1): x = 3, y = 0.9.
+    // alpha = (0.2 + 2.7) / (1 + 9) = 0.29.
+    QVERIFY(std::abs(Scaling::gustafsonSerialFraction({ { 1, 1.0 }, { 2, 1.8 }, { 4, 3.1 } }) - 0.29) < 1e-12);
+}
+
+void TestStatistics::gustafsonWithoutParallelPoints()
+{
+    QVERIFY(std::isnan(Scaling::gustafsonSerialFraction({})));
+    QVERIFY(std::isnan(Scaling::gustafsonSerialFraction({ { 1, 1.0 } })));
+    QVERIFY(std::isnan(Scaling::gustafsonSerialFraction({ { 2, kInf } })));
+}
+
+void TestStatistics::uslRecoversItsParameters_data()
+{
+    QTest::addColumn<double>("sigma");
+    QTest::addColumn<double>("kappa");
+    QTest::addColumn<int>("peak"); // 0: none
+    QTest::newRow("Amdahl, 20% serial") << 0.2 << 0.0 << 0;
+    // sqrt((1 - 0.05) / 0.001) = 30.8: the speedup is highest at 31 workers.
+    QTest::newRow("contention and coherency") << 0.05 << 0.001 << 31;
+    // sqrt(1 / 0.01) = 10.
+    QTest::newRow("coherency only") << 0.0 << 0.01 << 10;
+    QTest::newRow("linear") << 0.0 << 0.0 << 0;
+}
+
+void TestStatistics::uslRecoversItsParameters()
+{
+    QFETCH(double, sigma);
+    QFETCH(double, kappa);
+    QFETCH(int, peak);
+    QList<QPair<int, double>> points;
+    for (int n : { 1, 2, 4, 8, 16 })
+        points.append({ n, Scaling::uslSpeedup(sigma, kappa, n) });
+    const UslFit fit = Scaling::uslFit(points);
+    QVERIFY2(fit.fits(), qPrintable(fit.why));
+    QVERIFY2(std::abs(fit.sigma - sigma) < 1e-9, qPrintable(QString::number(fit.sigma, 'g', 17)));
+    QVERIFY2(std::abs(fit.kappa - kappa) < 1e-12, qPrintable(QString::number(fit.kappa, 'g', 17)));
+    QCOMPARE(fit.peakWorkers.value_or(0), peak);
+}
+
+void TestStatistics::uslNeedsThreeWorkerCounts()
+{
+    // Two unknowns from the points with N > 1, anchored at N = 1: two worker counts cannot separate them.
+    const UslFit fit = Scaling::uslFit({ { 1, 1.0 }, { 2, 1.67 }, { 2, 1.66 } });
+    QCOMPARE(fit.why, QStringLiteral("the USL fit needs at least three worker counts; this run has 2"));
+    QVERIFY(!fit.fits());
+    QVERIFY(std::isnan(fit.sigma) && std::isnan(fit.kappa) && !fit.peakWorkers);
+    // Unusable speedups are no worker count.
+    QCOMPARE(Scaling::uslFit({ { 1, 1.0 }, { 2, 1.6 }, { 4, kInf }, { 8, 0.0 } }).why,
+        QStringLiteral("the USL fit needs at least three worker counts; this run has 2"));
+}
+
+void TestStatistics::uslHoldsNoiseAtItsBounds()
+{
+    // Amdahl's speedups for 20% serial, measured 1% fast at 8 workers: fitted freely, the coherency comes out
+    // slightly negative; its term is far under 5% of N/S there, so it is held at 0 and the contention refitted.
+    const QList<QPair<int, double>> points { { 1, 1.0 }, { 2, Scaling::amdahlSpeedup(0.2, 2) },
+        { 4, Scaling::amdahlSpeedup(0.2, 4) }, { 8, 1.01 * Scaling::amdahlSpeedup(0.2, 8) } };
+    const UslFit fit = Scaling::uslFit(points);
+    QVERIFY2(fit.fits(), qPrintable(fit.why));
+    QCOMPARE(fit.kappa, 0.0);
+    QVERIFY(!fit.peakWorkers);
+    QVERIFY2(std::abs(fit.sigma - 0.2) < 0.01, qPrintable(QString::number(fit.sigma)));
+    QVERIFY2(
+        std::abs(fit.sigma - Scaling::amdahlSerialFraction(points)) < 0.01, qPrintable(QString::number(fit.sigma)));
+}
+
+void TestStatistics::uslSaysWhyItDoesNotFit_data()
+{
+    QTest::addColumn<QList<double>>("speedups"); // at 2, 4 and 8 workers
+    QTest::addColumn<QString>("why");
+    QTest::newRow("superlinear") << QList<double> { 2.5, 5.5, 12.0 }
+                                 << QStringLiteral("the speedups are above linear, which the USL cannot describe (its "
+                                                   "contention would be below 0)");
+    QTest::newRow("curving upwards") << QList<double> { 1.2, 2.5, 6.0 }
+                                     << QStringLiteral("the speedups rise faster with more workers than the USL allows "
+                                                       "(its coherency would be below 0)");
+    QTest::newRow("slower than one worker") << QList<double> { 0.3, 0.3, 0.3 }
+                                            << QStringLiteral("the speedups fall faster than contention can explain "
+                                                              "(its share would be above 1)");
+}
+
+void TestStatistics::uslSaysWhyItDoesNotFit()
+{
+    QFETCH(QList<double>, speedups);
+    QFETCH(QString, why);
+    const UslFit fit
+        = Scaling::uslFit({ { 1, 1.0 }, { 2, speedups.at(0) }, { 4, speedups.at(1) }, { 8, speedups.at(2) } });
+    QCOMPARE(fit.why, why);
+    QVERIFY(std::isnan(fit.sigma) && std::isnan(fit.kappa) && !fit.peakWorkers);
 }
 
 void TestStatistics::karpFlatt_data()

@@ -102,6 +102,11 @@ Palette::Line Palette::baseline(const QString& backendId)
     return { backend(backendId), LineStyle::Dashed, 2.5 };
 }
 
+Palette::Line Palette::predicted(const QString& backendId)
+{
+    return { backend(backendId), LineStyle::Dashed, 1.5 };
+}
+
 double Palette::whiskerWidth()
 {
     return 1.5;

@@ -50,6 +50,9 @@ Colour backend(const QString& backendId);
 // as a flat dashed line at its median: see baseline().
 Line series(const QString& backendId);
 Line baseline(const QString& backendId);
+// The schedule simulator's prediction of a backend's speedup (Schedule::predictedCurve): its colour, dashed and
+// thinner than the measured line it follows, so the two read as one backend, measured and predicted.
+Line predicted(const QString& backendId);
 // Confidence-interval and min..max whiskers: thinner than the line they belong to.
 double whiskerWidth();
 

@@ -16,6 +16,7 @@
 #include "runresult.h"
 #include "stats/analysis.h"
 #include "stats/losses.h"
+#include "stats/schedule.h"
 #include "testsupport.h"
 
 #include <QAbstractAxis>
@@ -300,8 +301,41 @@ void TestCharts::speedupSeriesFollowTheResult()
     QVERIFY(!lineNamed(chart, QStringLiteral("sequential")));
     QCOMPARE(legendEntries(chart),
         (QStringList { QStringLiteral("ideal (y = x)"), QStringLiteral("lpt bound (best schedule of these tasks)"),
-            QStringLiteral("threads"), QStringLiteral("processes") }));
+            QStringLiteral("threads"), QStringLiteral("processes"), QStringLiteral("threads predicted"),
+            QStringLiteral("processes predicted") }));
     auto speedup = [](const Measurement& m) { return m.speedup; };
+    // Beside each backend, dashed in its colour and without markers, the schedule simulator's prediction from its
+    // 1-worker measurement: at 1, 2 and 4 workers, where it can be checked, and at 8, twice the largest measured.
+    for (const QString& backend : { QStringLiteral("threads"), QStringLiteral("processes") }) {
+        QLineSeries* predicted = lineNamed(chart, backend + QStringLiteral(" predicted"));
+        QVERIFY(predicted);
+        QCOMPARE(predicted->pen().style(), Qt::DashLine);
+        QCOMPARE(predicted->pen().color(), ChartStyle::backendColor(backend, chart.palette()));
+        QVERIFY(!predicted->pointsVisible());
+        QList<QPointF> expected;
+        for (const Schedule::CurvePoint& p : Schedule::predictedCurve(r, backend))
+            expected.append(QPointF(p.workers, p.speedup));
+        QCOMPARE(predicted->points(), expected);
+        QCOMPARE(expected.size(), 4);
+        QCOMPARE(expected.constLast().x(), 8.0);
+        // Calibrated on one worker, the prediction there is the measurement; 6 tasks of fib 38..33 in input order on
+        // 4 cores are past 2x at 4 workers and gain nothing from 8 (38 alone is half the work: at most 2.6x).
+        QVERIFY(qFuzzyCompare(expected.at(0).y(), r.find(backend, 1)->speedup));
+        QVERIFY2(expected.at(2).y() > 2 && expected.at(2).y() <= 2.7, qPrintable(QString::number(expected.at(2).y())));
+        QVERIFY(expected.at(3).y() < 2.7);
+    }
+    // Hovering a predicted point says it is one.
+    chart.resize(900, 600);
+    chart.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&chart));
+    QLineSeries* threadsPredicted = lineNamed(chart, QStringLiteral("threads predicted"));
+    const QPointF at8 = chart.viewportTransform().map(chart.chart()->mapToScene(
+        chart.chart()->mapToPosition(threadsPredicted->points().constLast(), threadsPredicted)));
+    const QString readout = chart.readoutAt(at8.toPoint());
+    // (threads' and processes' predictions meet there: either may be the one read)
+    QVERIFY2(readout.contains(QStringLiteral(", 8 workers\npredicted speedup "))
+            && readout.endsWith(QStringLiteral("x (schedule simulation)")),
+        qPrintable(readout));
     for (const QString& backend : { QStringLiteral("threads"), QStringLiteral("processes") }) {
         QLineSeries* series = lineNamed(chart, backend);
         QVERIFY(series);
@@ -312,7 +346,7 @@ void TestCharts::speedupSeriesFollowTheResult()
 
     QLineSeries* ideal = lineNamed(chart, QStringLiteral("ideal (y = x)"));
     QVERIFY(ideal);
-    QCOMPARE(ideal->points(), (QList<QPointF> { QPointF(1, 1), QPointF(4, 4) }));
+    QCOMPARE(ideal->points(), (QList<QPointF> { QPointF(1, 1), QPointF(8, 8) })); // as far as the predictions
     QCOMPARE(ideal->pen().style(), Qt::SolidLine);
 
     QLineSeries* lpt = lineNamed(chart, QStringLiteral("lpt bound (best schedule of these tasks)"));
@@ -374,8 +408,9 @@ void TestCharts::speedupWhiskersSpanTheInterval()
     std::sort(drawn.begin(), drawn.end());
     QCOMPARE(drawn, expected);
 
-    // Whiskers are drawn in their backend's colour and stay out of the legend.
-    QCOMPARE(legendEntries(chart).size(), 4);
+    // Whiskers are drawn in their backend's colour and stay out of the legend (ideal, bound, 2 backends and their
+    // predictions).
+    QCOMPARE(legendEntries(chart).size(), 6);
 }
 
 void TestCharts::speedupAxesFitTheData()
@@ -386,14 +421,18 @@ void TestCharts::speedupAxesFitTheData()
     chart.setResult(r);
     QValueAxis* x = axis(chart, Qt::Horizontal);
     QValueAxis* y = axis(chart, Qt::Vertical);
-    // 1 to 4 workers, with a sliver of padding so edge markers are not cut.
-    QVERIFY(x->min() < 1.0 && x->min() > 0.8);
-    QVERIFY(x->max() > 4.0 && x->max() < 4.2);
+    // 1 to 8 workers (the predictions go on to twice the largest measured count), with a sliver of padding so edge
+    // markers are not cut.
+    QVERIFY2(x->min() < 1.0 && x->min() > 0.7, qPrintable(QString::number(x->min())));
+    QVERIFY2(x->max() > 8.0 && x->max() < 8.4, qPrintable(QString::number(x->max())));
     QCOMPARE(y->min(), 0.0);
-    QVERIFY2(y->max() > 6.3 && y->max() < 9, qPrintable(QString::number(y->max())));
+    QVERIFY2(y->max() > 8 && y->max() <= 10, qPrintable(QString::number(y->max())));
 
+    // Without the predictions, 1 to 4 workers, and the ideal's 4x at the top.
+    chart.setPredictionsShown(false);
     r = classicResult();
     chart.setResult(r);
+    QVERIFY(x->max() > 4.0 && x->max() < 4.2);
     QVERIFY2(y->max() >= 4.0 && y->max() < 6, qPrintable(QString::number(y->max())));
 }
 
@@ -546,9 +585,9 @@ void TestCharts::legendWrapsBelowThePlot()
     // chart; ParLab's wraps into rows under the plot instead, inside the chart.
     SpeedupChart chart;
     chart.setResult(classicResult());
-    for (const QSize& size : { QSize(1200, 700), QSize(430, 320) }) {
+    for (const QSize& size : { QSize(1700, 700), QSize(430, 320) }) {
         chart.resize(size);
-        QCOMPARE(legendEntries(chart).size(), 4);
+        QCOMPARE(legendEntries(chart).size(), 6);
         QTRY_COMPARE(chart.chart()->size(), QSizeF(chart.viewport()->size()));
         const QRectF legend = chart.chart()->legend()->geometry();
         const QRectF plot = chart.chart()->plotArea();
@@ -1006,14 +1045,14 @@ void TestCharts::doublingWorkersGetALogAxis()
     chart.show();
     QVERIFY(QTest::qWaitForWindowExposed(&chart));
     chart.setResult(r);
-    // Powers of two up to 16: a log2 workers axis, picked by the chart.
+    // Powers of two up to 16: a log2 workers axis, picked by the chart; the predictions go on to 32.
     QVERIFY(chart.logScale(Qt::Horizontal));
     QVERIFY(!chart.logScale(Qt::Vertical));
     auto* workersAxis = qobject_cast<QCategoryAxis*>(chart.chart()->axes(Qt::Horizontal).value(0));
     QVERIFY(workersAxis);
     QCOMPARE(workersAxis->categoriesLabels(),
         (QStringList { QStringLiteral("1"), QStringLiteral("2"), QStringLiteral("4"), QStringLiteral("8"),
-            QStringLiteral("16") }));
+            QStringLiteral("16"), QStringLiteral("32") }));
     QVERIFY(chart.logScaleAction(Qt::Horizontal)->isChecked());
 
     // Evenly spaced on screen: each doubling takes the same width.
@@ -1035,7 +1074,7 @@ void TestCharts::doublingWorkersGetALogAxis()
     QVERIFY(ideal->count() > 10);
     for (const QPointF& p : ideal->points())
         QVERIFY(std::abs(std::exp2(p.x()) - p.y()) < 1e-9);
-    QCOMPARE(ideal->points().constLast(), QPointF(4, 16));
+    QCOMPARE(ideal->points().constLast(), QPointF(5, 32)); // as far as the predictions go
 
     // The user's choice wins over the chart's, and survives updates; linear: 1 to 2 is a sixteenth of 1 to 16.
     chart.setLogScale(Qt::Horizontal, false);
@@ -1066,6 +1105,7 @@ void TestCharts::tinySpeedupsGetALogAxisWithReadableLabels()
     const RunResult r = startupCostResult();
     QCOMPARE(ChartStyle::number(r.measurements[1].speedup), QStringLiteral("0.005"));
     SpeedupChart chart;
+    chart.setPredictionsShown(false); // the ideal to 8 workers beside them would make this three decades
     chart.resize(900, 600);
     chart.show();
     QVERIFY(QTest::qWaitForWindowExposed(&chart));
@@ -1190,7 +1230,7 @@ void TestCharts::legendClickHidesASeriesThroughUpdates()
     QCOMPARE(marker->labelBrush().color().alpha(), 255);
     QCOMPARE(processes->pen().color(), ChartStyle::backendColor(QStringLiteral("processes"), darkPalette()));
     // Whiskers never come into the legend.
-    QCOMPARE(legendEntries(chart).size(), 4);
+    QCOMPARE(legendEntries(chart).size(), 6);
 
     // The reference lines toggle too.
     Q_EMIT markerOf(chart, QStringLiteral("ideal (y = x)"))->clicked();

@@ -13,6 +13,7 @@
 #include "export/texttable.h"
 #include "export/traceexport.h"
 #include "measurement.h"
+#include "palette.h"
 #include "runner.h"
 #include "runresult.h"
 #include "stats/analysis.h"
@@ -237,6 +238,7 @@ private Q_SLOTS:
     void htmlIsWellFormedAndSelfContained();
     void htmlShowsTheTableChartsAndTimeline();
     void htmlDrawsLockStates();
+    void htmlDrawsEachBackendsPredictionDashed();
     void htmlSaysWhenARunWasCancelledOrFailed();
     void htmlStaysSmallForLargeRuns();
     void speedupsPrintOneWay();
@@ -854,6 +856,29 @@ void TestExports::htmlShowsTheTableChartsAndTimeline()
     analyse(single);
     const QString singleHtml = QString::fromUtf8(HtmlReport::toHtml(single));
     QCOMPARE(singleHtml.count(QStringLiteral("aria-label=\"Timeline of")), 1);
+}
+
+void TestExports::htmlDrawsEachBackendsPredictionDashed()
+{
+    const RunResult r = resultWithSpans();
+    const QString html = QString::fromUtf8(HtmlReport::toHtml(r));
+    // threads, calibrated on its 1-worker measurement (1.0 s, the baseline's median): tasks of 0.4 and 0.6 s end at
+    // 0.6 s on 2 workers or more, 1.67x, and the line goes on to 4 workers, twice the largest measured count.
+    QVERIFY(html.contains(QStringLiteral(
+        "<title>threads predicted (schedule simulation): x1 1.00x, x2 1.67x, x4 1.67x</title></polyline>")));
+    // processes measured 2 workers only: calibrated there, the prediction at 2 is its measurement.
+    QVERIFY(html.contains(QStringLiteral("<title>processes predicted (schedule simulation): x2 %1, x4 ")
+                              .arg(Format::speedup(r.find(QStringLiteral("processes"), 2)->speedup))));
+    QCOMPARE(html.count(QStringLiteral("<polyline class=\"predicted\"")), 2);
+    // In the legend beside the measured lines, and dashed in the backend's colour, as the palette says.
+    QVERIFY(html.contains(QStringLiteral(">threads predicted</text>")));
+    const Palette::Line look = Palette::predicted(QStringLiteral("threads"));
+    QCOMPARE(look.style, Palette::LineStyle::Dashed);
+    QVERIFY(
+        html.contains(QStringLiteral("svg.chart .predicted{fill:none;stroke:var(--s);stroke-width:%1;stroke-dasharray:")
+                          .arg(look.width)));
+    // The workers axis reaches 4.
+    QVERIFY(html.contains(QStringLiteral("text-anchor=\"middle\">4</text>")));
 }
 
 void TestExports::htmlDrawsLockStates()

@@ -6,6 +6,7 @@
 #include "palette.h"
 #include "runresult.h"
 #include "stats/losses.h"
+#include "stats/schedule.h"
 #include "taskspan.h"
 #include "timeline/taskstates.h"
 #include "timeline/timeaxis.h"
@@ -13,6 +14,7 @@
 #include "timeline/timewindow.h"
 #include "unknown.h"
 
+#include <QHash>
 #include <QMap>
 #include <algorithm>
 #include <cmath>
@@ -295,6 +297,19 @@ QString SvgCharts::speedupChart(const RunResult& result)
     if (!any)
         return {};
     QList<int> counts = workerCounts(result);
+    // Each backend's predicted speedups, drawn dashed beside its measured ones, a little beyond them.
+    QHash<QString, QList<Schedule::CurvePoint>> predicted;
+    for (const QString& backend : backendsInOrder(result)) {
+        const QList<Schedule::CurvePoint> curve = Schedule::predictedCurve(result, backend);
+        for (const Schedule::CurvePoint& p : curve) {
+            if (std::isfinite(p.speedup)) {
+                counts.append(p.workers);
+                top = std::max(top, p.speedup);
+            }
+        }
+        if (!curve.isEmpty())
+            predicted.insert(backend, curve);
+    }
     for (auto it = result.bounds.lpt.cbegin(); it != result.bounds.lpt.cend(); ++it) {
         if (std::isfinite(it.value()) && counts.contains(it.key()))
             top = std::max(top, it.value());
@@ -356,6 +371,20 @@ QString SvgCharts::speedupChart(const RunResult& result)
             [](const Measurement* a, const Measurement* b) { return a->workers < b->workers; });
         const QString cls = seriesClass(result, backend);
         body += QStringLiteral("<g class=\"%1\">\n").arg(cls);
+        // Under the measured line: the prediction, one dashed line whose title lists its figures.
+        QStringList dashed, figures;
+        for (const Schedule::CurvePoint& p : predicted.value(backend)) {
+            if (!std::isfinite(p.speedup))
+                continue;
+            dashed.append(num(x.map(p.workers)) + QLatin1Char(',') + num(y.map(p.speedup)));
+            figures.append(QStringLiteral("x%1 %2").arg(p.workers).arg(Format::speedup(p.speedup)));
+        }
+        const bool drawsPrediction = dashed.size() > 1;
+        if (drawsPrediction)
+            body += QStringLiteral("<polyline class=\"predicted\" points=\"%1\">%2</polyline>\n")
+                        .arg(dashed.join(QLatin1Char(' ')),
+                            tooltip(QStringLiteral("%1 predicted (schedule simulation): %2")
+                                        .arg(backend, figures.join(QStringLiteral(", ")))));
         QStringList polyline;
         for (const Measurement* m : std::as_const(points))
             polyline.append(num(x.map(m->workers)) + QLatin1Char(',') + num(y.map(m->speedup)));
@@ -375,6 +404,8 @@ QString SvgCharts::speedupChart(const RunResult& result)
         }
         body += QStringLiteral("</g>\n");
         items.append({ backend, cls, QStringLiteral("line") });
+        if (drawsPrediction)
+            items.append({ QStringLiteral("%1 predicted").arg(backend), cls, QStringLiteral("predicted") });
     }
     if (!bound.isEmpty())
         items.append({ QStringLiteral("lpt bound"), QString(), QStringLiteral("bound") });
@@ -814,6 +845,7 @@ QString SvgCharts::styleSheet(const RunResult& result)
                           "svg.chart .grid{stroke:var(--rule);stroke-width:1}\n"
                           "svg.chart .axis{stroke:var(--muted);stroke-width:1}\n");
     css += cssLine(QStringLiteral(".line"), series, QStringLiteral("var(--s)"));
+    css += cssLine(QStringLiteral(".predicted"), Palette::predicted(QString()), QStringLiteral("var(--s)"));
     // A baseline in its backend's colour, in the palette's baseline style (the same for every backend).
     css += cssLine(QStringLiteral(".baseline"), Palette::baseline(QString()), QStringLiteral("var(--s)"));
     css += QStringLiteral("svg.chart .whisker{stroke:var(--s);stroke-width:%1}\n")

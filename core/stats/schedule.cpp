@@ -1,6 +1,7 @@
 #include "schedule.h"
 
 #include "backends/backendregistry.h"
+#include "experimentspec.h"
 #include "measurement.h"
 #include "optiondescriptor.h"
 #include "runresult.h"
@@ -261,7 +262,11 @@ Calibration calibrate(const RunResult& result, const QString& backendId, int fro
     // it.
     s.workers = fromWorkers;
     s.cores = std::max(1, result.environment.logicalCores);
-    if (std::isfinite(cal.measuredS) && sum > 0) {
+    if (std::isfinite(cal.measuredS) && sum > 0 && busy == 1) {
+        // One worker runs one thing at a time, whatever the cores: start-up, tasks and hand-outs add up.
+        const double around = c.startupS + c.dispatchS * (handOuts - 1) + c.finishS;
+        c.slowdown = std::max(0.0, (cal.measuredS - around) / sum);
+    } else if (std::isfinite(cal.measuredS) && sum > 0) {
         const auto wallAt = [&s](double slowdown) {
             s.costs.slowdown = slowdown;
             return wallTime(s);
@@ -289,19 +294,52 @@ double speedup(const Calibration& calibration, int workers, int cores)
     return wall > 0 ? calibration.baselineS / wall : kUnknown;
 }
 
+namespace {
+// The worker counts `backendId` measured in `result`, ascending.
+QList<int> measuredCounts(const RunResult& result, const QString& backendId)
+{
+    QList<int> counts;
+    if (!BackendRegistry::usesWorkers(backendId))
+        return counts;
+    for (const Measurement& m : result.measurements) {
+        if (m.backend == backendId && !m.samplesS.isEmpty() && !counts.contains(m.workers))
+            counts.append(m.workers);
+    }
+    std::sort(counts.begin(), counts.end());
+    return counts;
+}
+
+int runCores(const RunResult& result)
+{
+    return std::max(1, result.environment.logicalCores);
+}
+} // namespace
+
 double predictedSpeedup(const RunResult& result, const QString& backendId, int workers)
 {
-    if (!BackendRegistry::usesWorkers(backendId))
+    const QList<int> counts = measuredCounts(result, backendId);
+    if (counts.isEmpty())
         return kUnknown;
-    int smallest = 0;
-    for (const Measurement& m : result.measurements) {
-        if (m.backend == backendId && !m.samplesS.isEmpty() && (smallest == 0 || m.workers < smallest))
-            smallest = m.workers;
+    return speedup(calibrate(result, backendId, counts.constFirst()), workers, runCores(result));
+}
+
+QList<CurvePoint> predictedCurve(const RunResult& result, const QString& backendId)
+{
+    QList<int> counts = measuredCounts(result, backendId);
+    if (counts.isEmpty())
+        return {};
+    const Calibration cal = calibrate(result, backendId, counts.constFirst());
+    if (!cal.error.isEmpty())
+        return {};
+    const int largest = counts.constLast();
+    for (int w = 1; w <= 2 * largest && w <= ExperimentSpec::kMaxWorkers; w *= 2) {
+        if (w > largest)
+            counts.append(w);
     }
-    if (smallest == 0)
-        return kUnknown;
-    const int cores = result.environment.logicalCores > 0 ? result.environment.logicalCores : 1;
-    return speedup(calibrate(result, backendId, smallest), workers, cores);
+    QList<CurvePoint> curve;
+    for (int w : std::as_const(counts))
+        curve.append({ w, speedup(cal, w, runCores(result)) });
+    return curve;
 }
 
 } // namespace Schedule

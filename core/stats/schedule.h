@@ -75,6 +75,15 @@ double speedup(const Calibration& calibration, int workers, int cores);
 // measurement), on the run's logical cores; NaN where it cannot predict.
 double predictedSpeedup(const RunResult& result, const QString& backendId, int workers);
 
+// What the charts draw beside each backend's measured speedups: the prediction at every count it measured and at
+// the doublings beyond, up to twice the largest (how far it goes on), on the run's logical cores, calibrated on the
+// smallest count it measured; by workers. Empty where it cannot predict.
+struct CurvePoint {
+    int workers = 1;
+    double speedup = kUnknown;
+};
+QList<CurvePoint> predictedCurve(const RunResult& result, const QString& backendId);
+
 } // namespace Schedule
 
 } // namespace parlab

@@ -5,6 +5,7 @@
 #include "export/texttable.h"
 #include "measurement.h"
 #include "runresult.h"
+#include "stats/schedule.h"
 
 #include <QLineSeries>
 #include <algorithm>
@@ -45,7 +46,15 @@ void SpeedupChart::setResult(const RunResult& result)
         maxWorkers = std::max(maxWorkers, it.key());
     for (int workers : result.spec.workers)
         maxWorkers = std::max(maxWorkers, workers);
-    setCurves(curves, maxWorkers);
+    QList<Curve> drawn = curves;
+    for (const Curve& measured : m_predictionsShown ? curves : QList<Curve>()) {
+        const Curve& predicted = prediction(result, measured.backend);
+        if (predicted.points.size() > 1) {
+            drawn.append(predicted);
+            maxWorkers = std::max(maxWorkers, predicted.points.constLast().workers);
+        }
+    }
+    setCurves(drawn, maxWorkers);
 
     const int xTop = std::max(2, maxWorkers);
     setReference(m_ideal, { QPointF(1, 1), QPointF(xTop, xTop) }, true);
@@ -67,6 +76,7 @@ void SpeedupChart::setResult(const RunResult& result)
 
 void SpeedupChart::clear()
 {
+    m_predictions.clear();
     clearCurves();
     setReference(m_ideal, {}, true);
     setReference(m_lpt, {}, false);
@@ -74,8 +84,40 @@ void SpeedupChart::clear()
     ChartExport::setCaption(this, QString());
 }
 
+const WorkersChart::Curve& SpeedupChart::prediction(const RunResult& result, const QString& backend)
+{
+    // What the simulation reads changes with a new repeat of the backend or of its baseline (another run has other
+    // medians).
+    QString from = QString::number(result.spec.inputs.size());
+    for (const Measurement& m : result.measurements) {
+        if (m.backend == backend || !ChartStyle::usesWorkers(m.backend))
+            from += QStringLiteral(" %1x%2:%3:%4")
+                        .arg(m.backend)
+                        .arg(m.workers)
+                        .arg(m.samplesS.size())
+                        .arg(m.wall.median);
+    }
+    Prediction& cached = m_predictions[backend];
+    if (cached.from != from || cached.curve.backend != backend) {
+        cached.from = from;
+        cached.curve = { backend, tr("%1 predicted").arg(backend), false, {}, true };
+        for (const Schedule::CurvePoint& p : Schedule::predictedCurve(result, backend)) {
+            if (!std::isfinite(p.speedup))
+                continue;
+            Point point;
+            point.workers = p.workers;
+            point.value = p.speedup;
+            cached.curve.points.append(point);
+        }
+    }
+    return cached.curve;
+}
+
 QString SpeedupChart::readout(const Curve& curve, const Point& point) const
 {
+    if (curve.predicted)
+        return pointHeading(curve, point) + QLatin1Char('\n')
+            + tr("predicted speedup %1x (schedule simulation)").arg(ChartStyle::number(point.value));
     return intervalReadout(curve, point, tr("speedup"), QStringLiteral("x"));
 }
 

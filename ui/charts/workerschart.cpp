@@ -202,16 +202,16 @@ void WorkersChart::setCurves(const QList<Curve>& curves, int maxWorkers)
     m_maxWorkers = std::max(1, maxWorkers);
     QSet<QString> present;
     for (const Curve& curve : curves)
-        present.insert(curve.backend);
+        present.insert(seriesKey(curve));
     const QStringList known = m_order;
-    for (const QString& backend : known) {
-        if (!present.contains(backend))
-            removeBackend(backend);
+    for (const QString& key : known) {
+        if (!present.contains(key))
+            removeBackend(key);
     }
     for (const Curve& curve : curves) {
-        if (const auto found = m_backends.constFind(curve.backend);
+        if (const auto found = m_backends.constFind(seriesKey(curve));
             found != m_backends.cend() && found->curve.baseline != curve.baseline)
-            removeBackend(curve.backend);
+            removeBackend(seriesKey(curve));
         BackendSeries& series = seriesFor(curve);
         const bool renamed = series.curve.name != curve.name;
         series.curve = curve;
@@ -352,8 +352,10 @@ void WorkersChart::redraw()
             xTop = std::max(xTop, int(std::ceil(p.x())));
     }
     int dodged = 0;
-    for (const QString& backend : std::as_const(m_order))
-        dodged += m_backends.value(backend).curve.baseline ? 0 : 1;
+    for (const QString& key : std::as_const(m_order)) {
+        const Curve& curve = m_backends[key].curve;
+        dodged += curve.baseline || curve.predicted ? 0 : 1;
+    }
     const double xSpan = logX ? std::log2(double(xTop)) : double(xTop - 1);
     const double stepFraction = dodged > 1 ? std::min(kDodgeStep, kDodgeTotal / (dodged - 1)) : 0;
     const double step = stepFraction * xSpan;
@@ -416,8 +418,9 @@ void WorkersChart::redraw()
                 series.line->clear();
             continue;
         }
-        const double offset = (index - (dodged - 1) / 2.0) * step;
-        ++index;
+        // A prediction is a model's figure at exactly these counts: drawn where they are, not dodged.
+        const double offset = curve.predicted ? 0.0 : (index - (dodged - 1) / 2.0) * step;
+        index += curve.predicted ? 0 : 1;
         const double cap = dodged > 1 ? 0.45 * step : 0.012 * xSpan;
         QList<QPointF> whiskers; // low, high pairs
         QList<QPointF> upper;
@@ -523,14 +526,19 @@ void WorkersChart::leaveEvent(QEvent* event)
     }
 }
 
+QString WorkersChart::seriesKey(const Curve& curve)
+{
+    return curve.predicted ? curve.backend + QStringLiteral(" predicted") : curve.backend;
+}
+
 WorkersChart::BackendSeries& WorkersChart::seriesFor(const Curve& curve)
 {
-    auto found = m_backends.find(curve.backend);
+    auto found = m_backends.find(seriesKey(curve));
     if (found != m_backends.end())
         return *found;
     BackendSeries series;
     series.curve = curve;
-    if (m_bands && !curve.baseline) {
+    if (m_bands && !curve.baseline && !curve.predicted) {
         // The band goes in first so the line is drawn over it.
         series.upper = new QLineSeries(m_chart);
         series.lower = new QLineSeries(m_chart);
@@ -542,14 +550,14 @@ WorkersChart::BackendSeries& WorkersChart::seriesFor(const Curve& curve)
     }
     series.line = new QLineSeries(m_chart);
     series.line->setName(curve.name);
-    series.line->setPointsVisible(!curve.baseline);
+    series.line->setPointsVisible(!curve.baseline && !curve.predicted);
     series.line->setMarkerSize(ChartStyle::kMarkerSize);
     m_chart->addSeries(series.line);
     attach(series.line);
     connectMarkers(series.line);
     styleBackend(series);
-    m_order.append(curve.backend);
-    BackendSeries& inserted = *m_backends.insert(curve.backend, series);
+    m_order.append(seriesKey(curve));
+    BackendSeries& inserted = *m_backends.insert(seriesKey(curve), series);
     if (m_hidden.contains(curve.name))
         applyVisibility(curve.name);
     else
@@ -658,7 +666,10 @@ void WorkersChart::styleBackend(BackendSeries& series)
     const QPalette pal = palette();
     const QString& backend = series.curve.backend;
     const QColor colour = ChartStyle::backendColor(backend, pal);
-    QPen pen = ChartStyle::pen(series.curve.baseline ? Palette::baseline(backend) : Palette::series(backend), pal);
+    QPen pen = ChartStyle::pen(series.curve.baseline ? Palette::baseline(backend)
+            : series.curve.predicted                 ? Palette::predicted(backend)
+                                                     : Palette::series(backend),
+        pal);
     // A hidden line's pen is its legend entry's sample: faded with the entry.
     const bool hidden = m_hidden.contains(series.curve.name);
     if (hidden)
@@ -712,7 +723,8 @@ WorkersChart::Hit WorkersChart::hitAt(const QPoint& viewportPos) const
             continue;
         for (qsizetype i = 0; i < series.drawn.size(); ++i) {
             const QPointF delta = toViewport(series.drawn.at(i), series.line) - QPointF(viewportPos);
-            const double distance = delta.x() * delta.x() + delta.y() * delta.y();
+            // Where a prediction meets its measurement, hovering reads the measurement.
+            const double distance = delta.x() * delta.x() + delta.y() * delta.y() + (series.curve.predicted ? 4 : 0);
             if (distance <= bestDistance) {
                 bestDistance = distance;
                 best = { &series, series.drawnIndex.at(i) };

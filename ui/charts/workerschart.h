@@ -78,6 +78,9 @@ protected:
         // A baseline is drawn flat at its first point's value across all workers, without markers or dodge.
         bool baseline = false;
         QList<Point> points; // by workers
+        // A prediction (the schedule simulator's) of the backend's figure: in its colour, dashed, without markers
+        // or dodge, beside its measured curve.
+        bool predicted = false;
     };
 
     // `valueName` names the figure in the toggle ("speedup": "Logarithmic speedup axis"); empty: the value axis stays
@@ -139,6 +142,8 @@ private:
         int point = -1;
     };
 
+    // A curve's series are kept under its backend, or its backend and " predicted" for a prediction.
+    static QString seriesKey(const Curve& curve);
     BackendSeries& seriesFor(const Curve& curve);
     void removeBackend(const QString& backend);
     void attach(QAbstractSeries* series);
@@ -166,8 +171,8 @@ private:
     QAction* m_logXAction = nullptr;
     QAction* m_logYAction = nullptr;
     int m_maxWorkers = 1;
-    QHash<QString, BackendSeries> m_backends;
-    QStringList m_order; // backends in the order they first appeared: the legend's, and the dodge's
+    QHash<QString, BackendSeries> m_backends; // by seriesKey
+    QStringList m_order; // series keys in the order they first appeared: the legend's, and the dodge's
     QList<Reference> m_references;
     QSet<QString> m_hidden; // legend labels the user hid: kept across updates and new series of the same name
     QString m_shownReadout;

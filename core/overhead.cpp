@@ -339,4 +339,9 @@ QList<OverheadRow> measureOverhead(const RunOptions& cluster, const std::functio
     return rows;
 }
 
+OverheadRow measureHostHop(const RunOptions& cluster)
+{
+    return ringBetweenHosts(cluster, kUnknown, BackendRegistry::availability(QStringLiteral("mpi"), cluster));
+}
+
 } // namespace parlab

@@ -40,5 +40,8 @@ struct RunOptions;
 // between the first two hosts it names (one rank on each, launched with cluster's mpirun arguments) beside the
 // hop on this machine. `progress` hears what is being measured.
 QList<OverheadRow> measureOverhead(const RunOptions& cluster, const std::function<void(const QString&)>& progress = {});
+// Only the last of those rows: the MPI token's hop between the first two hosts of cluster's hostfile, without the
+// same ring on this machine as its floor (`parlab predict --hostfile` charges it to ranks on other hosts).
+OverheadRow measureHostHop(const RunOptions& cluster);
 
 } // namespace parlab

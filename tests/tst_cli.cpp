@@ -67,6 +67,7 @@ private Q_SLOTS:
     void predictReadsAStoredOrExportedRun();
     void predictExplainsBadRunsAndFlags_data();
     void predictExplainsBadRunsAndFlags();
+    void predictPlacesMpiRanksOnAHostfilesSlots();
     void guiExplainsBadStarts();
 };
 
@@ -477,6 +478,63 @@ void TestCli::predictExplainsBadRunsAndFlags()
         + QStringList { QStringLiteral("--history-db"), dir.filePath(QStringLiteral("h.sqlite")) });
     QCOMPARE(r.code, code);
     QVERIFY2(r.err.contains(message), qPrintable(r.err));
+}
+
+void TestCli::predictPlacesMpiRanksOnAHostfilesSlots()
+{
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("run.json"));
+    const Result run = runParlab({ QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("spin"),
+        QStringLiteral("--inputs"), QStringLiteral("10x8"), QStringLiteral("--backends"),
+        QStringLiteral("sequential,threads,mpi"), QStringLiteral("--workers"), QStringLiteral("1"),
+        QStringLiteral("--repeat"), QStringLiteral("2"), QStringLiteral("--warmup"), QStringLiteral("0"),
+        QStringLiteral("--no-history"), QStringLiteral("--export-json"), file });
+    QVERIFY2(run.code == 0, qPrintable(run.err));
+    // Two hosts of 4 slots: ranks 4..7 are on the second, each hand-out to them two hops of 50 ms away from rank 0,
+    // longer than their 10 ms tasks: 8 ranks do worse there than on one machine of 8 cores.
+    const QString hosts = writeHostfile(dir, QStringLiteral("hosts"), "localhost slots=4\nnodeb slots=4\n");
+    auto predicted = [&](const QStringList& extra) {
+        const Result r = runParlab(
+            QStringList { QStringLiteral("predict"), file, QStringLiteral("--backends"), QStringLiteral("mpi"),
+                QStringLiteral("--workers"), QStringLiteral("8"), QStringLiteral("--format"), QStringLiteral("json") }
+            + extra);
+        [&] { QVERIFY2(r.code == 0, qPrintable(r.err)); }();
+        return std::pair {
+            predictionRow(r.out, QStringLiteral("mpi"), 8).value(QStringLiteral("predicted_speedup")).toDouble(),
+            QJsonDocument::fromJson(r.out.toUtf8())
+                .object()
+                .value(QStringLiteral("predictions"))
+                .toArray()
+                .at(0)
+                .toObject()
+                .value(QStringLiteral("note"))
+                .toString()
+        };
+    };
+    const auto [oneMachine, noNote] = predicted({ QStringLiteral("--cores"), QStringLiteral("8") });
+    const auto [near, nearNote]
+        = predicted({ QStringLiteral("--hostfile"), hosts, QStringLiteral("--hop-us"), QStringLiteral("0") });
+    const auto [far, farNote]
+        = predicted({ QStringLiteral("--hostfile"), hosts, QStringLiteral("--hop-us"), QStringLiteral("50000") });
+    QVERIFY(noNote.isEmpty());
+    QVERIFY2(std::abs(near / oneMachine - 1) < 0.01, qPrintable(QStringLiteral("%1 vs %2").arg(near).arg(oneMachine)));
+    QVERIFY2(far < 0.8 * near, qPrintable(QStringLiteral("%1 vs %2").arg(far).arg(near)));
+    QCOMPARE(farNote, QStringLiteral("ranks placed by slot on 2 hosts (4, 4 slots), 50.00 ms a hop between them"));
+
+    const Result noHostfile
+        = runParlab({ QStringLiteral("predict"), file, QStringLiteral("--hop-us"), QStringLiteral("5") });
+    QCOMPARE(noHostfile.code, 2);
+    QVERIFY2(noHostfile.err.contains(QStringLiteral("--hop-us is the hop between the hosts of --hostfile")),
+        qPrintable(noHostfile.err));
+    const Result noMpi = runParlab({ QStringLiteral("predict"), file, QStringLiteral("--backends"),
+        QStringLiteral("threads"), QStringLiteral("--hostfile"), hosts });
+    QCOMPARE(noMpi.code, 2);
+    QVERIFY2(noMpi.err.contains(QStringLiteral("--hostfile places mpi's ranks")), qPrintable(noMpi.err));
+    const Result badFile = runParlab({ QStringLiteral("predict"), file, QStringLiteral("--hostfile"),
+        writeHostfile(dir, QStringLiteral("bad"), "nodea slots=abc\n"), QStringLiteral("--hop-us"),
+        QStringLiteral("5") });
+    QCOMPARE(badFile.code, 2);
+    QVERIFY2(badFile.err.contains(QStringLiteral("bad:1")), qPrintable(badFile.err));
 }
 
 void TestCli::runWritesTraceAndHtmlReport()

@@ -38,6 +38,13 @@ Schedule::Setup setup(QList<double> costs, int workers, int cores, Schedule::Cos
     return s;
 }
 
+Schedule::Setup hosts(Schedule::Setup s, QList<int> hostCores, double hopS)
+{
+    s.hostCores = std::move(hostCores);
+    s.hopS = hopS;
+    return s;
+}
+
 Schedule::Costs costs(double startup, double startupShare, double dispatch, double dispatchShare, double finish = 0)
 {
     Schedule::Costs c;
@@ -82,6 +89,17 @@ void TestSchedule::wallTime_data()
     slower.slowdown = 1.5;
     QTest::newRow("slowdown") << setup({ 1, 1, 1 }, 1, 1, slower) << 4.5;
     QTest::newRow("no inputs") << setup({}, 4, 4, costs(0.25, 0, 0, 0, 0.5)) << 0.75;
+    // Two hosts of one core: each worker has a core of its own, where one host of one core shares it.
+    QTest::newRow("two hosts") << hosts(setup({ 1, 1 }, 2, 1), { 1, 1 }, 0) << 1.0;
+    QTest::newRow("one host") << setup({ 1, 1 }, 2, 1) << 2.0;
+    // The second worker's host is a hop of 0.5 s away from the dispatcher: its request and the reply take 1 s, so
+    // it starts input 1 at 1 s; the first runs 0, 2 and 3 (ends 3 s) while the second's next request is under way.
+    QTest::newRow("a hop away") << hosts(setup(QList<double>(4, 1.0), 2, 1), { 1, 1 }, 0.5) << 3.0;
+    QTest::newRow("no hop") << hosts(setup(QList<double>(4, 1.0), 2, 1), { 1, 1 }, 0) << 2.0;
+    // By slot: 3 workers on hosts of 2 and 1 cores, the first two on the first host; 3 tasks each on a core.
+    QTest::newRow("placed by slot") << hosts(setup(QList<double>(3, 1.0), 3, 1), { 2, 1 }, 0) << 1.0;
+    // 4 workers on those 3 slots: the fourth goes round to the first host again, 3 tasks on its 2 cores there.
+    QTest::newRow("round again") << hosts(setup(QList<double>(4, 1.0), 4, 1), { 2, 1 }, 0) << 1.5;
 }
 
 void TestSchedule::wallTime()

@@ -8,6 +8,9 @@
 #include "export/jsonimport.h"
 #include "history/historystore.h"
 #include "historycommand.h"
+#include "hostfile.h"
+#include "overhead.h"
+#include "runoptions.h"
 #include "runresult.h"
 #include "stats/schedule.h"
 
@@ -187,10 +190,19 @@ int predictCommand(const QStringList& arguments)
     const QCommandLineOption format(QStringLiteral("format"),
         QStringLiteral("Output on stdout: table, json or markdown. Default: table."), QStringLiteral("format"),
         QStringLiteral("table"));
+    const QCommandLineOption hostfile(QStringLiteral("hostfile"),
+        QStringLiteral("mpi: predict its ranks on the hosts of this OpenMPI hostfile, placed by slot (a host without "
+                       "slots= gets --cores); a rank on another host than rank 0 waits a hop between hosts for every "
+                       "task it is handed."),
+        QStringLiteral("file"));
+    const QCommandLineOption hop(QStringLiteral("hop-us"),
+        QStringLiteral("With --hostfile: the hop between two hosts, in microseconds. Default: measured now, as "
+                       "`parlab overhead --hostfile` does (an MPI token passed between the first two hosts)."),
+        QStringLiteral("us"));
     const QCommandLineOption historyDb(QStringLiteral("history-db"),
         QStringLiteral("The history database to read a run id from. Default: %1.").arg(HistoryStore::defaultPath()),
         QStringLiteral("path"));
-    parser.addOptions({ workers, cores, from, backends, format, historyDb });
+    parser.addOptions({ workers, cores, from, backends, format, hostfile, hop, historyDb });
 
     bool handled = false;
     int exitCode = ExitOk;
@@ -279,6 +291,42 @@ int predictCommand(const QStringList& arguments)
     }
     const int machineCores = coreCount.value_or(std::max(1, run.environment.logicalCores));
 
+    // mpi over several hosts: their slots, and the hop between them.
+    QList<int> hostCores;
+    double hopS = 0;
+    if (parser.isSet(hop) && !parser.isSet(hostfile))
+        return usageError(kCommand, QStringLiteral("--hop-us is the hop between the hosts of --hostfile: give it too"));
+    if (parser.isSet(hostfile)) {
+        if (!chosen.contains(QStringLiteral("mpi")))
+            return usageError(kCommand,
+                QStringLiteral("--hostfile places mpi's ranks, and the run has no mpi measurement to predict from"));
+        const Result<Hostfile> hosts = Hostfile::read(parser.value(hostfile));
+        if (!hosts)
+            return usageError(kCommand, QStringLiteral("--hostfile: %1").arg(hosts.error()));
+        for (const HostfileHost& host : hosts->hosts())
+            hostCores.append(host.slotsGiven ? host.slots : machineCores);
+        if (parser.isSet(hop)) {
+            bool ok = false;
+            const double us = parser.value(hop).toDouble(&ok);
+            if (!ok || !(us >= 0) || us > 1e9)
+                return usageError(kCommand,
+                    QStringLiteral("--hop-us: '%1' is not a number of microseconds from 0 to 1e9")
+                        .arg(parser.value(hop)));
+            hopS = us * 1e-6;
+        } else if (hostCores.size() > 1) {
+            RunOptions cluster = run.spec.options;
+            cluster.hostfile = parser.value(hostfile);
+            const OverheadRow ring = measureHostHop(cluster);
+            if (!ring.skipped.isEmpty() || !std::isfinite(ring.microseconds)) {
+                printErr(QStringLiteral("parlab %1: error: cannot measure the hop between the hosts of %2: %3; give "
+                                        "it with --hop-us\n")
+                             .arg(kCommand, parser.value(hostfile), ring.skipped));
+                return ExitRunFailed;
+            }
+            hopS = ring.microseconds * 1e-6;
+        }
+    }
+
     QList<BackendPrediction> predictions;
     for (const QString& backend : std::as_const(chosen)) {
         BackendPrediction p;
@@ -293,6 +341,16 @@ int predictCommand(const QStringList& arguments)
         const Schedule::Calibration cal = Schedule::calibrate(run, backend, p.fromWorkers);
         p.note = cal.note;
         p.error = cal.error;
+        if (backend == QStringLiteral("mpi") && !hostCores.isEmpty()) {
+            QStringList slots;
+            for (int c : std::as_const(hostCores))
+                slots.append(QString::number(c));
+            const QString hosts = QStringLiteral("ranks placed by slot on %1 host%2 (%3 slots), %4 a hop between them")
+                                      .arg(hostCores.size())
+                                      .arg(hostCores.size() == 1 ? QString() : QStringLiteral("s"))
+                                      .arg(slots.join(QStringLiteral(", ")), Format::duration(hopS));
+            p.note = p.note.isEmpty() ? hosts : p.note + QStringLiteral("; ") + hosts;
+        }
         QList<int> shown = counts;
         if (shown.isEmpty()) {
             const int handOuts = int((cal.setup.costsS.size() + cal.setup.chunk - 1) / std::max(1, cal.setup.chunk));
@@ -307,9 +365,12 @@ int predictCommand(const QStringList& arguments)
             for (int w : std::as_const(shown)) {
                 Row r;
                 r.workers = w;
-                r.predicted = Schedule::speedup(cal, w, machineCores);
-                // A measurement on another number of cores is no check of this prediction.
-                if (const Measurement* m = run.find(backend, w); m && machineCores == run.environment.logicalCores)
+                const bool spread = backend == QStringLiteral("mpi") && !hostCores.isEmpty();
+                r.predicted = spread ? Schedule::speedup(cal, w, machineCores, hostCores, hopS)
+                                     : Schedule::speedup(cal, w, machineCores);
+                // A measurement on another machine is no check of this prediction.
+                if (const Measurement* m = run.find(backend, w);
+                    m && !spread && machineCores == run.environment.logicalCores)
                     r.measured = m->speedup;
                 p.rows.append(r);
             }

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <limits>
 #include <queue>
 #include <vector>
 
@@ -20,9 +21,33 @@ namespace Schedule {
 namespace {
 // One piece of work on a core: a task, a worker's own start-up or hand-out, or the dispatcher's part of one.
 struct Activity {
-    double end = 0; // on the shared work clock (see wallTime)
+    double end = 0; // on its host's work clock (see wallTime)
     int worker = 0; // -1: the dispatcher
     bool operator>(const Activity& other) const { return end > other.end; }
+};
+
+// A message between hosts, arriving at a time.
+struct Message {
+    double at = 0;
+    int worker = 0;
+    bool toDispatcher = false; // a worker's request; else the dispatcher's reply
+    bool operator>(const Message& other) const { return at > other.at; }
+};
+
+// Processor sharing on one host with a work clock: while k activities run there, each gets min(1, cores / k) of a
+// core, the same for all, so every running activity advances the same amount of work; an activity of w seconds
+// started when the clock read v ends when it reads v + w.
+struct Host {
+    double cores = 1;
+    double clock = 0;
+    std::priority_queue<Activity, std::vector<Activity>, std::greater<>> running;
+
+    double rate() const { return std::min(1.0, cores / double(std::max<size_t>(1, running.size()))); }
+    // When its next activity ends, from `now`; infinite when none runs.
+    double nextEnd(double now) const
+    {
+        return running.empty() ? std::numeric_limits<double>::infinity() : now + (running.top().end - clock) / rate();
+    }
 };
 
 enum class Phase { Serial, Own, Task };
@@ -30,9 +55,31 @@ enum class Phase { Serial, Own, Task };
 struct Worker {
     Phase phase = Phase::Serial;
     bool started = false; // past its start-up
+    int host = 0;
     int nextTask = 0; // within its chunk
     int chunkEnd = 0;
 };
+
+// Which host each worker runs on: mpirun's placement by slot, the first host's slots first, round again when
+// the workers outnumber the slots.
+std::vector<int> placement(const QList<int>& hostCores, int workers)
+{
+    std::vector<int> host(size_t(workers), 0);
+    int slots = 0;
+    for (int c : hostCores)
+        slots += std::max(1, c);
+    for (int w = 0; w < workers && hostCores.size() > 1; ++w) {
+        int slot = w % slots;
+        for (int h = 0; h < hostCores.size(); ++h) {
+            if (slot < std::max(1, hostCores[h])) {
+                host[size_t(w)] = h;
+                break;
+            }
+            slot -= std::max(1, hostCores[h]);
+        }
+    }
+    return host;
+}
 } // namespace
 
 double wallTime(const Setup& setup)
@@ -40,22 +87,25 @@ double wallTime(const Setup& setup)
     const int count = int(setup.costsS.size());
     const int chunk = std::max(1, setup.chunk);
     const int workers = std::clamp(setup.workers, 1, std::max(1, (count + chunk - 1) / chunk));
-    const double cores = std::max(1, setup.cores);
     const Costs& c = setup.costs;
     if (count == 0)
         return c.startupS + c.finishS;
 
-    // Processor sharing with a work clock: while k activities run, each gets min(1, cores / k) of a core, the same
-    // for all, so every running activity advances the same amount of work; an activity of w seconds started when
-    // the clock read v ends when it reads v + w. One heap of those ends is the whole simulation.
+    std::vector<Host> hosts;
+    for (int cores : setup.hostCores.isEmpty() ? QList<int> { setup.cores } : setup.hostCores)
+        hosts.push_back(Host { double(std::max(1, cores)), 0, {} });
+    std::priority_queue<Message, std::vector<Message>, std::greater<>> messages;
     double now = 0;
-    double clock = 0;
-    std::priority_queue<Activity, std::vector<Activity>, std::greater<>> running;
-    const auto rate = [&] { return std::min(1.0, cores / double(std::max<size_t>(1, running.size()))); };
-    const auto start = [&](int worker, double work) { running.push({ clock + std::max(0.0, work), worker }); };
+    const auto start = [&](int host, int worker, double work) {
+        Host& h = hosts[size_t(host)];
+        h.running.push({ h.clock + std::max(0.0, work), worker });
+    };
 
     std::vector<Worker> state(size_t(workers), Worker {});
-    std::deque<int> queue; // workers waiting for the dispatcher, in turn
+    const std::vector<int> placed = placement(setup.hostCores, workers);
+    for (int w = 0; w < workers; ++w)
+        state[size_t(w)].host = placed[size_t(w)];
+    std::deque<int> queue; // workers waiting for the dispatcher (on the first host), in turn
     bool dispatching = false;
     int next = 0; // the next input to hand out
     double lastEnd = 0;
@@ -70,41 +120,81 @@ double wallTime(const Setup& setup)
         if (dispatching || queue.empty())
             return;
         dispatching = true;
-        start(-1, serialPart(state[size_t(queue.front())]));
+        start(0, -1, serialPart(state[size_t(queue.front())]));
     };
-    // A worker that wants its next chunk: in line at the dispatcher, then its own part.
+    const auto remote = [&](int worker) { return state[size_t(worker)].host != 0 && setup.hopS > 0; };
+    // A worker that wants its next chunk: in line at the dispatcher (a hop away on another host), then its own part.
     const auto ask = [&](int worker) {
         Worker& w = state[size_t(worker)];
-        if (serialPart(w) > 0) {
+        if (serialPart(w) > 0 || remote(worker)) {
             w.phase = Phase::Serial;
+            if (remote(worker)) {
+                messages.push({ now + setup.hopS, worker, true });
+                return;
+            }
             queue.push_back(worker);
             serve();
         } else {
             w.phase = Phase::Own;
-            start(worker, ownPart(w));
+            start(w.host, worker, ownPart(w));
         }
     };
     const auto runNext = [&](int worker) {
         Worker& w = state[size_t(worker)];
         w.phase = Phase::Task;
-        start(worker, setup.costsS[w.nextTask] * c.slowdown);
+        start(w.host, worker, setup.costsS[w.nextTask] * c.slowdown);
         ++w.nextTask;
     };
 
     for (int w = 0; w < workers; ++w)
         ask(w);
-    while (!running.empty()) {
-        const Activity done = running.top();
-        now += (done.end - clock) / rate();
-        clock = done.end;
-        running.pop();
+    for (;;) {
+        // The next event: an activity ending on some host, or a message arriving.
+        size_t first = 0;
+        double at = std::numeric_limits<double>::infinity();
+        for (size_t h = 0; h < hosts.size(); ++h) {
+            if (const double end = hosts[h].nextEnd(now); end < at) {
+                at = end;
+                first = h;
+            }
+        }
+        const bool message = !messages.empty() && messages.top().at <= at;
+        if (message)
+            at = messages.top().at;
+        if (!std::isfinite(at))
+            break;
+        for (Host& h : hosts)
+            h.clock += (at - now) * h.rate();
+        now = at;
+        if (message) {
+            const Message m = messages.top();
+            messages.pop();
+            if (m.toDispatcher) {
+                queue.push_back(m.worker);
+                serve();
+            } else {
+                Worker& w = state[size_t(m.worker)];
+                w.phase = Phase::Own;
+                start(w.host, m.worker, ownPart(w));
+            }
+            continue;
+        }
+        Host& host = hosts[first];
+        const Activity done = host.running.top();
+        host.clock = done.end; // exactly, whatever the rounding above
+        host.running.pop();
         if (done.worker < 0) {
-            // The dispatcher handed the first in line its chunk: that worker goes on with its own part.
+            // The dispatcher handed the first in line its chunk: that worker goes on with its own part, a hop later
+            // on another host.
             dispatching = false;
             const int worker = queue.front();
             queue.pop_front();
-            state[size_t(worker)].phase = Phase::Own;
-            start(worker, ownPart(state[size_t(worker)]));
+            if (remote(worker)) {
+                messages.push({ now + setup.hopS, worker, false });
+            } else {
+                state[size_t(worker)].phase = Phase::Own;
+                start(state[size_t(worker)].host, worker, ownPart(state[size_t(worker)]));
+            }
             serve();
             continue;
         }
@@ -283,13 +373,15 @@ Calibration calibrate(const RunResult& result, const QString& backendId, int fro
     return cal;
 }
 
-double speedup(const Calibration& calibration, int workers, int cores)
+double speedup(const Calibration& calibration, int workers, int cores, const QList<int>& hostCores, double hopS)
 {
     if (!calibration.error.isEmpty() || !std::isfinite(calibration.baselineS))
         return kUnknown;
     Setup setup = calibration.setup;
     setup.workers = workers;
     setup.cores = cores;
+    setup.hostCores = hostCores;
+    setup.hopS = hopS;
     const double wall = wallTime(setup);
     return wall > 0 ? calibration.baselineS / wall : kUnknown;
 }

@@ -38,6 +38,12 @@ struct Setup {
     int cores = 1; // logical cores that run them
     int chunk = 1; // inputs per hand-out
     Costs costs;
+    // Several machines (an MPI hostfile): each host's cores, which its workers share; the workers fill the hosts'
+    // cores in order (mpirun's placement by slot), the dispatcher runs on the first. Empty: one host of `cores`.
+    QList<int> hostCores;
+    // One message between two hosts: a worker on another host than the dispatcher's waits one for its request to
+    // arrive and one for the reply, at start-up and at every hand-out.
+    double hopS = 0;
 };
 
 // The batch's wall time, in seconds.
@@ -67,8 +73,10 @@ struct Calibration {
 };
 Calibration calibrate(const RunResult& result, const QString& backendId, int fromWorkers);
 
-// The predicted speedup of `calibration` at `workers` on `cores`; NaN when it cannot predict.
-double speedup(const Calibration& calibration, int workers, int cores);
+// The predicted speedup of `calibration` at `workers` on `cores`, or on the hosts of `hostCores` with `hopS` between
+// them (Setup's); NaN when it cannot predict.
+double speedup(
+    const Calibration& calibration, int workers, int cores, const QList<int>& hostCores = {}, double hopS = 0);
 
 // The predicted speedup of every worker-using measurement of `result` at its own worker count, calibrated on the
 // smallest count its backend measured (the prediction that JSON export and the charts show beside the

@@ -60,6 +60,12 @@ void RunSession::setIsolation(Runner::Isolation isolation)
     m_isolation = isolation;
 }
 
+void RunSession::setRunName(const QString& name)
+{
+    Q_ASSERT(m_state == State::Idle);
+    m_runName = name;
+}
+
 void RunSession::setHistory(HistoryStore* store, QThread* storeThread)
 {
     Q_ASSERT(m_state == State::Idle);
@@ -95,7 +101,7 @@ Result<void> RunSession::start(const ExperimentSpec& given)
     // thread (the CLI) the run's end is stored by the time finished() is emitted.
     if (m_store) {
         m_recorder = new HistoryRecorder(m_store);
-        m_recorder->expect(spec); // before it moves: nothing else touches it yet
+        m_recorder->expect(spec, m_runName); // before it moves: nothing else touches it yet
         connect(m_recorder, &HistoryRecorder::runStarted, this, [this](qint64 id) {
             m_historyRunId = id;
             Q_EMIT historyRunStarted(id);

@@ -49,6 +49,8 @@ public:
     // window waits a couple of frames: the frame that shows the run starting (10-20 ms of layout and painting
     // on a slow machine) then has a core the run's workers have not taken. Call before start().
     void setStartDelay(std::chrono::milliseconds delay);
+    // The name the run is stored under in the history (a sweep names each of its runs). Call before start().
+    void setRunName(const QString& name);
     // Where the run goes (Runner::Isolation): by default by its kernel, a user's code to an engine process. The
     // engine process runs its own run here; tests send built-in kernels to an engine. Call before start().
     void setIsolation(Runner::Isolation isolation);
@@ -107,6 +109,7 @@ private:
     QThread* m_storeThread = nullptr;
     std::chrono::milliseconds m_startDelay { 0 };
     Runner::Isolation m_isolation = Runner::Isolation::ByKernel;
+    QString m_runName;
     State m_state = State::Idle;
     QThread m_thread;
     Runner* m_runner = nullptr; // lives in m_thread; deleted there as the thread ends (after the run)

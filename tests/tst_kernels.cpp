@@ -11,6 +11,7 @@
 #include <QSet>
 #include <QStringList>
 #include <QTest>
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <memory>
@@ -58,6 +59,9 @@ private Q_SLOTS:
     void noopIsDistinct();
     void sleepWaitsWithoutCpu();
     void spinBurnsCpu();
+    void spinUsBurnsMicroseconds();
+    void taskOfSize_data();
+    void taskOfSize();
     void cancelFromAnotherThread_data();
     void cancelFromAnotherThread();
     void alreadyCancelled_data();
@@ -124,6 +128,7 @@ void TestKernels::costIncreases_data()
     QTest::newRow("primes") << QStringLiteral("primes") << QList<qint64> { 3, 4, 10, 100, 1000, 100'000, 100'000'000 };
     QTest::newRow("sleep") << QStringLiteral("sleep") << QList<qint64> { 0, 1, 30, 1000, 600'000 };
     QTest::newRow("spin") << QStringLiteral("spin") << QList<qint64> { 0, 1, 50, 1000, 600'000 };
+    QTest::newRow("spin-us") << QStringLiteral("spin-us") << QList<qint64> { 0, 1, 50, 1000, 600'000'000 };
     QTest::newRow("sha256") << QStringLiteral("sha256") << QList<qint64> { 1, 2, 64, 4096 };
     QTest::newRow("stream") << QStringLiteral("stream") << QList<qint64> { 1, 2, 64, 2048 };
 }
@@ -144,8 +149,8 @@ void TestKernels::costIncreases()
                            .arg(before)));
     }
     // Only ratios matter, but they must be the right ones where the cost is known exactly.
-    if (name == QStringLiteral("spin") || name == QStringLiteral("sleep") || name == QStringLiteral("sha256")
-        || name == QStringLiteral("stream"))
+    if (name == QStringLiteral("spin") || name == QStringLiteral("spin-us") || name == QStringLiteral("sleep")
+        || name == QStringLiteral("sha256") || name == QStringLiteral("stream"))
         QVERIFY(std::abs(kernel->cost(1000) / kernel->cost(100) - 10.0) < 0.01);
     if (name == QStringLiteral("fib"))
         QVERIFY(std::abs(kernel->cost(31) / kernel->cost(30) - 1.618) < 0.01);
@@ -317,6 +322,63 @@ void TestKernels::spinBurnsCpu()
     QVERIFY2(wallMs >= 50, qPrintable(QString::number(wallMs))); // one thread cannot use CPU faster than time
     QVERIFY2(wallMs < 500, qPrintable(QString::number(wallMs))); // loose: the machine may be loaded
     QVERIFY2(cpuMs < 100, qPrintable(QString::number(cpuMs))); // stops close to its budget
+}
+
+void TestKernels::spinUsBurnsMicroseconds()
+{
+    // A sweep's smallest tasks: 10 µs must cost about 10 µs of CPU, not a millisecond or one clock read's worth.
+    const auto kernel = kernelNamed(QStringLiteral("spin-us"));
+    RunControl control;
+    Context context(control, 0);
+    QList<double> cpuUs;
+    for (int i = 0; i < 200; ++i) {
+        const qint64 before = threadCpuNs();
+        kernel->run(10, context);
+        cpuUs.append(double(threadCpuNs() - before) * 1e-3);
+    }
+    std::sort(cpuUs.begin(), cpuUs.end());
+    const double median = cpuUs[cpuUs.size() / 2];
+    qInfo("spin-us(10): median %.2f µs of CPU", median);
+    QVERIFY2(median >= 10 && median < 15, qPrintable(QString::number(median)));
+    QCOMPARE(kernel->run(10, context), kernelNamed(QStringLiteral("spin"))->run(10, context)); // checksum of the input
+}
+
+void TestKernels::taskOfSize_data()
+{
+    QTest::addColumn<QString>("kernel");
+    QTest::addColumn<double>("ms");
+    QTest::addColumn<QString>("runs"); // the kernel that runs it, empty: refused
+    QTest::addColumn<qint64>("input");
+    QTest::addColumn<QString>("error"); // a part of the refusal
+
+    // spin's sizes go to spin-us whatever they are: every point of a sweep runs the same kernel.
+    QTest::newRow("spin 0.01 ms") << "spin" << 0.01 << "spin-us" << qint64(10) << QString();
+    QTest::newRow("spin 100 ms") << "spin" << 100.0 << "spin-us" << qint64(100'000) << QString();
+    QTest::newRow("spin-us 2.5 ms") << "spin-us" << 2.5 << "spin-us" << qint64(2500) << QString();
+    QTest::newRow("spin half a µs") << "spin" << 0.0005 << QString() << qint64(0) << "counts whole microseconds";
+    QTest::newRow("spin 11 minutes") << "spin" << 660'000.0 << QString() << qint64(0) << "at most 10 minutes";
+    QTest::newRow("spin 0 ms") << "spin" << 0.0 << QString() << qint64(0) << "positive";
+    QTest::newRow("sleep 5 ms") << "sleep" << 5.0 << "sleep" << qint64(5) << QString();
+    QTest::newRow("sleep 0.5 ms") << "sleep" << 0.5 << QString() << qint64(0) << "whole milliseconds";
+    QTest::newRow("fib") << "fib" << 1.0 << QString() << qint64(0) << "fib has no task-size rule";
+}
+
+void TestKernels::taskOfSize()
+{
+    QFETCH(QString, kernel);
+    QFETCH(double, ms);
+    QFETCH(QString, runs);
+    QFETCH(qint64, input);
+    QFETCH(QString, error);
+    const Result<SizedTask> task = kernelNamed(kernel)->taskOfSize(ms);
+    if (runs.isEmpty()) {
+        QVERIFY(!task);
+        QVERIFY2(task.error().contains(error), qPrintable(task.error()));
+        return;
+    }
+    QVERIFY2(task, qPrintable(task.error()));
+    QCOMPARE(task->kernel, runs);
+    QCOMPARE(task->input, input);
 }
 
 void TestKernels::cancelFromAnotherThread_data()

@@ -168,6 +168,7 @@ void TestPython::checksumsMatchCpp_data()
         { QStringLiteral("fib"), { 20, 0, 1, 24, 21, 2 } },
         { QStringLiteral("sleep"), { 5, 0, 20, 10 } },
         { QStringLiteral("spin"), { 10, 0, 30, 5 } },
+        { QStringLiteral("spin-us"), { 100, 0, 10, 2000 } },
         { QStringLiteral("primes"), { 3000, 0, 2, 3, 10007 } },
     };
     for (const QString& id :
@@ -389,7 +390,7 @@ void TestPython::kernelWithoutPythonVersionIsRefused()
     spec.workers = { 2 };
     QCOMPARE(validateSpec(spec).error(),
         QStringLiteral("python-threads: the kernel 'mandelbrot' has no Python version (python-* run fib, sleep, spin, "
-                       "primes; with python_native they call the C++ kernel instead)"));
+                       "spin-us, primes; with python_native they call the C++ kernel instead)"));
 
     // With the C++ kernel through ctypes it runs; the command kernel, which needs its settings, still cannot.
     spec.options.pythonNative = true;

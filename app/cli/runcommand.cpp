@@ -18,6 +18,8 @@
 #include "runresult.h"
 #include "runsession.h"
 #include "signalwatcher.h"
+#include "sweep.h"
+#include "sweeprun.h"
 #include "terminalprogress.h"
 
 #include <QCommandLineParser>
@@ -126,14 +128,25 @@ int runCommand(const QStringList& arguments)
                        "kernel's cost model and a quick timing of the kernel on a cheap input, then exit without "
                        "running. A run estimated above %1 s prints its estimate on stderr before it starts.")
             .arg(kMentionEstimateAboveS));
+    const QCommandLineOption sweep(QStringLiteral("sweep"),
+        QStringLiteral("Run the experiment once per task size, in milliseconds of work per task (e.g. "
+                       "0.01,0.1,1,10,100), on --tasks tasks of that size each, and print each backend's speedup "
+                       "against task size, where it breaks even and where it reaches 90% of ideal. For kernels whose "
+                       "input is a duration (spin, whose sizes run on spin-us; sleep). Instead of --inputs; "
+                       "--format table or json; --export-json and --export-html write the sweep. Each size's run is "
+                       "saved in the history, named after the sweep."),
+        QStringLiteral("sizes"));
+    const QCommandLineOption tasks(QStringLiteral("tasks"),
+        QStringLiteral("With --sweep: tasks of each size. Default: %1.").arg(SweepSpec::kDefaultTasks),
+        QStringLiteral("N"), QString::number(SweepSpec::kDefaultTasks));
     const QCommandLineOption historyDb(QStringLiteral("history-db"),
         QStringLiteral("Save the run in this history database instead of %1 (see `parlab history`).")
             .arg(HistoryStore::defaultPath()),
         QStringLiteral("path"));
     const QCommandLineOption noHistory(
         QStringLiteral("no-history"), QStringLiteral("Do not save the run in the history."));
-    parser.addOptions({ preset, kernel, inputs, backends, workers, repeat, warmup, format, explain, dryRun, exportJson,
-        exportCsv, exportMarkdown, exportTrace, exportHtml });
+    parser.addOptions({ preset, kernel, inputs, sweep, tasks, backends, workers, repeat, warmup, format, explain,
+        dryRun, exportJson, exportCsv, exportMarkdown, exportTrace, exportHtml });
     // The run options' flags (--chunksize, --switch-interval, --command, ...), declared in RunOptions.
     const OptionFlags optionFlags;
     parser.addOptions(optionFlags.flags());
@@ -165,7 +178,14 @@ int runCommand(const QStringList& arguments)
                     .arg(KernelRegistry::names().join(QStringLiteral(", "))));
         spec.kernel = parser.value(kernel).trimmed(); // made absolute by the run (RunSession::start)
     }
-    if (given(inputs)) {
+    // A sweep makes its own inputs: --tasks tasks of each size.
+    const bool sweeping = parser.isSet(sweep);
+    if (sweeping && parser.isSet(inputs))
+        return usageError(
+            kCommand, QStringLiteral("--sweep makes the inputs (--tasks tasks of each size): leave out --inputs"));
+    if (!sweeping && parser.isSet(tasks))
+        return usageError(kCommand, QStringLiteral("--tasks is the task count of a --sweep"));
+    if (given(inputs) && !sweeping) {
         if (!parser.isSet(inputs))
             return usageError(kCommand, QStringLiteral("--inputs is required, e.g. --inputs 38,37,36,35,34,33"));
         const ParsedInputs parsedInputs = parseInputs(parser.value(inputs));
@@ -207,8 +227,31 @@ int runCommand(const QStringList& arguments)
         return usageError(kCommand,
             QStringLiteral("--format: unknown format '%1' (use %2)")
                 .arg(parser.value(format), formats.join(QStringLiteral(", "))));
-    if (const Result<void> valid = validateSpec(spec); !valid)
+    SweepSpec sweepSpec;
+    if (sweeping) {
+        const Result<QList<double>> sizes = parseSweepSizes(parser.value(sweep), QStringLiteral("--sweep"));
+        if (!sizes)
+            return usageError(kCommand, sizes.error());
+        const Result<int> count = parseCount(QStringLiteral("tasks"), parser.value(tasks), { 1, 100'000 });
+        if (!count)
+            return usageError(kCommand, count.error());
+        sweepSpec.base = spec;
+        sweepSpec.sizesMs = *sizes;
+        sweepSpec.tasks = *count;
+        if (const Result<void> valid = sweepSpec.validate(); !valid)
+            return usageError(kCommand, valid.error());
+        if (outputFormat != QStringLiteral("table") && outputFormat != QStringLiteral("json"))
+            return usageError(kCommand, QStringLiteral("--sweep prints a table or json, not %1").arg(outputFormat));
+        for (const QCommandLineOption& option : { exportCsv, exportMarkdown, exportTrace, explain }) {
+            if (parser.isSet(option))
+                return usageError(kCommand,
+                    QStringLiteral("--%1 is not written for a sweep: each size's run is in the history, where "
+                                   "`parlab history export` writes it")
+                        .arg(option.names().constFirst()));
+        }
+    } else if (const Result<void> valid = validateSpec(spec); !valid) {
         return usageError(kCommand, valid.error());
+    }
 
     const Exports exports { parser.value(exportJson), parser.value(exportCsv), parser.value(exportMarkdown),
         parser.value(exportTrace), parser.value(exportHtml) };
@@ -229,9 +272,21 @@ int runCommand(const QStringList& arguments)
 
     // The estimate catches a run of hours typed by mistake (50x10000): --dry-run shows it and the plan, and
     // stops before the history is even opened.
-    const RunEstimate estimate = RunEstimator::estimate(spec);
+    // A sweep: the largest size's plan, its estimate the sum of every size's.
+    RunEstimate estimate = RunEstimator::estimate(sweeping ? *sweepSpec.specAt(sweepSpec.sizesMs.size() - 1) : spec);
+    for (qsizetype i = 0; sweeping && i + 1 < sweepSpec.sizesMs.size(); ++i) {
+        const RunEstimate size = RunEstimator::estimate(*sweepSpec.specAt(i));
+        estimate.known = estimate.known && size.known;
+        estimate.seconds += size.seconds;
+        if (parser.isSet(dryRun))
+            printOut(QStringLiteral("%1 ms: %2\n").arg(formatSize(sweepSpec.sizesMs[i]), size.label()));
+    }
     if (parser.isSet(dryRun)) {
+        if (sweeping)
+            printOut(QStringLiteral("%1 ms:\n").arg(formatSize(sweepSpec.sizesMs.last())));
         printOut(estimate.planText());
+        if (sweeping)
+            printOut(QStringLiteral("the whole sweep: %1\n").arg(estimate.label()));
         printErr(QStringLiteral("nothing was run (--dry-run)\n"));
         return ExitOk;
     }
@@ -256,6 +311,8 @@ int runCommand(const QStringList& arguments)
 
     // The session measures off this thread; this thread prints progress and reacts to Ctrl+C.
     TerminalProgress progressBar;
+    if (sweeping)
+        return runSweep(sweepSpec, history, progressBar, { outputFormat, exports.json, exports.html });
     RunSession session;
     if (history.isOpen())
         session.setHistory(&history); // written here, in this thread: the run's end is stored before it is reported

@@ -285,7 +285,8 @@ BackendFacts PythonBackend::facts(Mode mode)
 
 QStringList PythonBackend::pythonKernels()
 {
-    return { QStringLiteral("fib"), QStringLiteral("sleep"), QStringLiteral("spin"), QStringLiteral("primes") };
+    return { QStringLiteral("fib"), QStringLiteral("sleep"), QStringLiteral("spin"), QStringLiteral("spin-us"),
+        QStringLiteral("primes") };
 }
 
 QString PythonBackend::kernelLibrary()

@@ -28,6 +28,25 @@ QString Format::duration(double seconds)
     return QString::number(seconds * 1e9, 'f', 0) + QStringLiteral(" ns");
 }
 
+QString Format::number(double value, int significant)
+{
+    if (!std::isfinite(value))
+        return QStringLiteral("–");
+    if (value == 0)
+        return QStringLiteral("0");
+    if (value < 0)
+        return QStringLiteral("-") + number(-value, significant);
+    const int magnitude = int(std::floor(std::log10(value)));
+    QString text = QString::number(value, 'f', std::clamp(significant - 1 - magnitude, 0, 12));
+    if (text.contains(QLatin1Char('.'))) {
+        while (text.endsWith(QLatin1Char('0')))
+            text.chop(1);
+        if (text.endsWith(QLatin1Char('.')))
+            text.chop(1);
+    }
+    return text;
+}
+
 QString Format::ratio(double value, int decimals)
 {
     return std::isfinite(value) ? QString::number(value, 'f', decimals) : QStringLiteral("–");

@@ -9,6 +9,9 @@ namespace parlab {
 namespace Format {
 // "1.234 s", "12.35 ms", "45.6 µs", "820 ns"; "–" for NaN.
 QString duration(double seconds);
+// `value` to `significant` digits, in fixed notation without trailing zeros: "0.01", "2.5", "1500", "-3"; "–" for
+// NaN or infinity.
+QString number(double value, int significant);
 // "1.85", or "–" for NaN.
 QString ratio(double value, int decimals = 2);
 // A speedup or a bound: "1.85x", or "–" for NaN (no "x" after a dash).

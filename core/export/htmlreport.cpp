@@ -8,6 +8,8 @@
 #include "runoptions.h"
 #include "runresult.h"
 #include "svgcharts.h"
+#include "sweep.h"
+#include "sweepreport.h"
 #include "texttable.h"
 
 #include <algorithm>
@@ -159,20 +161,24 @@ QList<QStringList> escapedRows(const QList<QStringList>& rows)
     return escaped;
 }
 
+// A table whose first column names backends, each with a swatch of the colour of its line in the charts.
+QString backendTable(const Report::Table& t, const RunResult& styleSource)
+{
+    QList<QStringList> rows = escapedRows(t.rows);
+    for (qsizetype i = 0; i < rows.size(); ++i)
+        rows[i][0]
+            = QStringLiteral("<span class=\"swatch %1\"></span>").arg(SvgCharts::seriesClass(styleSource, t.rows[i][0]))
+            + rows[i][0];
+    return table(t.header, rows, t.rightAligned);
+}
+
 QString resultsSection(const RunResult& result)
 {
     const Report::Table summary = Report::summary(result);
     QString html = QStringLiteral("<h2 id=\"results\">Results</h2>\n");
     if (summary.rows.isEmpty())
         return html + element(QStringLiteral("p"), QStringLiteral("Nothing was measured."), QStringLiteral("muted"));
-    QList<QStringList> rows = escapedRows(summary.rows);
-    for (qsizetype i = 0; i < rows.size(); ++i) {
-        // Same colour as the backend's line in the charts.
-        rows[i][0] = QStringLiteral("<span class=\"swatch %1\"></span>")
-                         .arg(SvgCharts::seriesClass(result, summary.rows[i][0]))
-            + rows[i][0];
-    }
-    html += table(summary.header, rows, summary.rightAligned);
+    html += backendTable(summary, result);
     html += element(QStringLiteral("p"),
                 QStringLiteral("Medians of %1 repeat%2 each; speedup against the median of the baseline, its 95% "
                                "interval by bootstrap; the lpt bound is the best any schedule of these tasks can "
@@ -430,11 +436,13 @@ QString warningsSection(const RunResult& result)
 }
 } // namespace
 
-QByteArray HtmlReport::toHtml(const RunResult& result, const QString& title)
+namespace {
+// The page up to its first section: head, style (the colours of `styleSource`'s backends), title and subtitle.
+QString pageTop(const QString& heading, const QString& subtitle, const RunResult& styleSource)
 {
-    const QString heading = title.trimmed().isEmpty() ? defaultTitle(result) : title.trimmed();
-    const QString created = result.created.isValid() ? result.created.toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))
-                                                     : QStringLiteral("at an unknown time");
+    const QString created = styleSource.created.isValid()
+        ? styleSource.created.toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))
+        : QStringLiteral("at an unknown time");
     QString html = QStringLiteral("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n"
                                   "<meta charset=\"utf-8\"/>\n"
                                   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
@@ -442,13 +450,29 @@ QByteArray HtmlReport::toHtml(const RunResult& result, const QString& title)
                                   "<meta name=\"generator\" content=\"ParLab %1\"/>\n")
                        .arg(QStringLiteral(PARLAB_VERSION));
     html += element(QStringLiteral("title"), escape(heading)) + QLatin1Char('\n');
-    html += QStringLiteral("<style>\n") + pageStyle(result) + QStringLiteral("</style>\n</head>\n<body>\n<header>\n");
+    html += QStringLiteral("<style>\n") + pageStyle(styleSource)
+        + QStringLiteral("</style>\n</head>\n<body>\n<header>\n");
     html += element(QStringLiteral("h1"), escape(heading)) + QLatin1Char('\n');
-    html += element(QStringLiteral("p"), escape(Report::title(result)), QStringLiteral("subtitle")) + QLatin1Char('\n');
+    html += element(QStringLiteral("p"), escape(subtitle), QStringLiteral("subtitle")) + QLatin1Char('\n');
     html += element(QStringLiteral("p"),
                 escape(QStringLiteral("Created %1 with ParLab %2").arg(created, QStringLiteral(PARLAB_VERSION))),
                 QStringLiteral("subtitle"))
         + QStringLiteral("\n</header>\n");
+    return html;
+}
+
+QString pageEnd()
+{
+    return QStringLiteral("<footer>ParLab %1 · self-contained report: no scripts, nothing fetched.</footer>\n"
+                          "</body>\n</html>\n")
+        .arg(QStringLiteral(PARLAB_VERSION));
+}
+} // namespace
+
+QByteArray HtmlReport::toHtml(const RunResult& result, const QString& title)
+{
+    const QString heading = title.trimmed().isEmpty() ? defaultTitle(result) : title.trimmed();
+    QString html = pageTop(heading, Report::title(result), result);
     html += banner(result);
     html += specSection(result);
     html += resultsSection(result);
@@ -458,9 +482,72 @@ QByteArray HtmlReport::toHtml(const RunResult& result, const QString& title)
     html += timelinesSection(result);
     html += runtimesSection(result);
     html += environmentSection(result);
-    html += QStringLiteral("<footer>ParLab %1 · self-contained report: no scripts, nothing fetched.</footer>\n")
-                .arg(QStringLiteral(PARLAB_VERSION));
-    html += QStringLiteral("</body>\n</html>\n");
+    html += pageEnd();
+    return html.toUtf8();
+}
+
+QByteArray HtmlReport::toHtml(const SweepResult& sweep, const QString& title)
+{
+    // The first size's run stands for the machine and the backends' colours: every size ran the same backends.
+    const RunResult first = sweep.points.isEmpty() ? RunResult() : sweep.points.constFirst().run;
+    const QString heading = title.trimmed().isEmpty()
+        ? QStringLiteral("Task-size sweep of %1 on %2")
+              .arg(sweep.spec.base.kernel, sweep.spec.base.backends.join(QStringLiteral(", ")))
+        : title.trimmed();
+    QString html = pageTop(heading, SweepReport::title(sweep), first);
+    if (sweep.cancelled || !sweep.error.isEmpty())
+        html += element(QStringLiteral("div"),
+                    escape(sweep.error.isEmpty() ? QStringLiteral("Cancelled: %1 of %2 sizes measured.")
+                                                       .arg(sweep.points.size())
+                                                       .arg(sweep.spec.sizesMs.size())
+                                                 : QStringLiteral("The sweep stopped: %1").arg(sweep.error)),
+                    sweep.error.isEmpty() ? QStringLiteral("banner cancelled") : QStringLiteral("banner failed"))
+            + QLatin1Char('\n');
+
+    QStringList workers;
+    for (int w : sweep.spec.base.workers)
+        workers.append(QString::number(w));
+    html += QStringLiteral("<h2 id=\"experiment\">Experiment</h2>\n")
+        + facts({
+            { QStringLiteral("kernel"), element(QStringLiteral("code"), escape(sweep.spec.base.kernel)) },
+            { QStringLiteral("task sizes"), escape(sweep.spec.sizesText()) },
+            { QStringLiteral("tasks of each size"), QString::number(sweep.spec.tasks) },
+            { QStringLiteral("backends"), escape(sweep.spec.base.backends.join(QStringLiteral(", "))) },
+            { QStringLiteral("workers"), escape(workers.join(QStringLiteral(", "))) },
+            { QStringLiteral("repeats"), QString::number(sweep.spec.base.repeats) },
+            { QStringLiteral("warmup"), QString::number(sweep.spec.base.warmup) },
+            { QStringLiteral("options"), optionsHtml(sweep.spec.base.options) },
+            { QStringLiteral("in the history as"), escape(sweep.tag + QStringLiteral(" …")) },
+        });
+
+    html += QStringLiteral("<h2 id=\"sweep\">Speedup against task size</h2>\n");
+    html += backendTable(SweepReport::table(sweep), first);
+    for (const QString& note : SweepReport::notes(sweep))
+        html += element(QStringLiteral("p"), escape(note), QStringLiteral("muted")) + QLatin1Char('\n');
+    if (const QString chart = SvgCharts::sweepChart(sweep); !chart.isEmpty())
+        html += QStringLiteral("<figure>\n") + chart
+            + element(QStringLiteral("figcaption"),
+                escape(
+                    QStringLiteral("Both axes logarithmic. Each backend's speedup in its colour, one line per worker "
+                                   "count; a filled diamond where it breaks even, a ring where it reaches 90% of "
+                                   "ideal; %1: ideal (the lpt bound of the equal tasks).")
+                        .arg(Palette::styleName(Palette::reference(Palette::Reference::Ideal).style))))
+            + QStringLiteral("\n</figure>\n");
+
+    for (const SweepPoint& point : sweep.points) {
+        const Report::Table summary = Report::summary(point.run);
+        html += element(QStringLiteral("h3"),
+                    escape(QStringLiteral("%1 ms per task (%2(%3) × %4)")
+                               .arg(formatSize(point.sizeMs), point.run.spec.kernel)
+                               .arg(point.run.spec.inputs.value(0))
+                               .arg(point.run.spec.inputs.size())))
+            + QLatin1Char('\n');
+        if (!summary.rows.isEmpty())
+            html += backendTable(summary, first);
+    }
+    if (!sweep.points.isEmpty())
+        html += environmentSection(first);
+    html += pageEnd();
     return html.toUtf8();
 }
 

@@ -7,6 +7,7 @@
 #include "runresult.h"
 #include "stats/losses.h"
 #include "stats/schedule.h"
+#include "sweep.h"
 #include "taskspan.h"
 #include "timeline/taskstates.h"
 #include "timeline/timeaxis.h"
@@ -412,6 +413,139 @@ QString SvgCharts::speedupChart(const RunResult& result)
     items.append({ QStringLiteral("ideal"), QString(), QStringLiteral("ideal") });
     return finishChart(
         body, QStringLiteral("Speedup against workers"), items, QStringLiteral("workers"), QStringLiteral("speedup"));
+}
+
+namespace {
+// A logarithmic axis over whole decades around [lo, hi], mapped to pixels from `from` to `to`.
+struct LogAxis {
+    double lo = 0, hi = 1; // log10 of the ends
+    double from = 0, to = 1;
+
+    LogAxis(double dataLo, double dataHi, double pixelFrom, double pixelTo)
+        : lo(std::floor(std::log10(dataLo) + 1e-9))
+        , hi(std::ceil(std::log10(dataHi) - 1e-9))
+        , from(pixelFrom)
+        , to(pixelTo)
+    {
+        if (hi <= lo)
+            hi = lo + 1;
+    }
+    double map(double v) const { return from + (to - from) * (std::log10(v) - lo) / (hi - lo); }
+    // 1, 2 and 5 times each power of ten while there are few decades, else the powers alone.
+    QList<double> ticks() const
+    {
+        QList<double> result;
+        for (int e = int(lo); e <= int(hi); ++e) {
+            for (double m : { 1.0, 2.0, 5.0 }) {
+                if ((m == 1.0 || hi - lo <= 2) && e + std::log10(m) <= hi + 1e-9)
+                    result.append(m * std::pow(10.0, e));
+            }
+        }
+        return result;
+    }
+};
+
+QString tickText(double v)
+{
+    return QString::number(v, 'g', 6);
+}
+} // namespace
+
+QString SvgCharts::sweepChart(const SweepResult& sweep)
+{
+    const QList<SweepSeries> all = sweep.series();
+    double lo = std::numeric_limits<double>::infinity(), hi = 1;
+    for (const SweepSeries& s : all) {
+        for (qsizetype i = 0; i < s.speedup.size(); ++i) {
+            if (std::isfinite(s.speedup[i]) && s.speedup[i] > 0) {
+                lo = std::min(lo, s.speedup[i]);
+                hi = std::max({ hi, s.speedup[i], s.ideal[i] });
+            }
+        }
+    }
+    if (!std::isfinite(lo) || sweep.spec.sizesMs.isEmpty() || sweep.points.isEmpty())
+        return {};
+    const RunResult& styleSource = sweep.points.constFirst().run;
+    const LogAxis x(sweep.spec.sizesMs.constFirst(), sweep.spec.sizesMs.constLast(), kPlotLeft + 16, kPlotRight - 24);
+    const LogAxis y(std::min(lo, 1.0), hi * 1.1, kPlotBottom, kPlotTop);
+
+    QString body;
+    for (double tick : y.ticks()) {
+        body += line(kPlotLeft, y.map(tick), kPlotRight, y.map(tick), QStringLiteral("grid"));
+        body += text(kPlotLeft - 6, y.map(tick) + 4, tickText(tick) + QStringLiteral("x"), QStringLiteral("tick"),
+            QStringLiteral("end"));
+    }
+    body += line(kPlotLeft, kPlotBottom, kPlotRight, kPlotBottom, QStringLiteral("axis"));
+    for (double tick : x.ticks()) {
+        body += line(x.map(tick), kPlotBottom, x.map(tick), kPlotBottom + 4, QStringLiteral("axis"));
+        body += text(x.map(tick), kPlotBottom + 17, tickText(tick), QStringLiteral("tick"), QStringLiteral("middle"));
+    }
+
+    // The ideal of each worker count: the same at every size (the tasks' count does not change).
+    QList<int> idealDrawn;
+    for (const SweepSeries& s : all) {
+        if (s.ideal.isEmpty() || idealDrawn.contains(s.workers) || !std::isfinite(s.ideal.constFirst()))
+            continue;
+        idealDrawn.append(s.workers);
+        const double iy = y.map(s.ideal.constFirst());
+        body += QStringLiteral("<polyline class=\"ideal\" points=\"%1,%2 %3,%2\">%4</polyline>\n")
+                    .arg(num(x.map(sweep.spec.sizesMs.constFirst())), num(iy),
+                        num(x.map(sweep.spec.sizesMs.constLast())),
+                        tooltip(QStringLiteral("ideal at %1 worker%2: %3")
+                                    .arg(s.workers)
+                                    .arg(s.workers == 1 ? QString() : QStringLiteral("s"))
+                                    .arg(Format::speedup(s.ideal.constFirst()))));
+    }
+
+    QList<LegendItem> items;
+    QStringList legendBackends;
+    for (const SweepSeries& s : all) {
+        const QString cls = seriesClass(styleSource, s.backend);
+        const QString label = QStringLiteral("%1 x%2").arg(s.backend).arg(s.workers);
+        QStringList points;
+        QString dots;
+        double lastX = 0, lastY = 0;
+        for (qsizetype i = 0; i < s.speedup.size(); ++i) {
+            if (!(std::isfinite(s.speedup[i]) && s.speedup[i] > 0))
+                continue;
+            lastX = x.map(sweep.spec.sizesMs[i]);
+            lastY = y.map(s.speedup[i]);
+            points.append(num(lastX) + QLatin1Char(',') + num(lastY));
+            dots += QStringLiteral("<circle class=\"dot\" cx=\"%1\" cy=\"%2\" r=\"3\">%3</circle>\n")
+                        .arg(num(lastX), num(lastY),
+                            tooltip(QStringLiteral("%1 at %2 ms: speedup %3")
+                                        .arg(label, formatSize(sweep.spec.sizesMs[i]), Format::speedup(s.speedup[i]))));
+        }
+        if (points.isEmpty())
+            continue;
+        body += QStringLiteral("<g class=\"%1\">\n").arg(cls);
+        if (points.size() > 1)
+            body += QStringLiteral("<polyline class=\"line\" points=\"%1\"/>\n").arg(points.join(QLatin1Char(' ')));
+        body += dots;
+        body += text(lastX + 4, lastY + 4, QStringLiteral("x%1").arg(s.workers), QStringLiteral("tick"));
+        if (s.breakEven.where == Crossing::Where::At) {
+            const double mx = x.map(s.breakEven.ms), my = y.map(1.0);
+            body += QStringLiteral("<path class=\"dot\" d=\"M%1 %2 l5 5 l-5 5 l-5 -5 z\">%3</path>\n")
+                        .arg(num(mx), num(my - 5),
+                            tooltip(QStringLiteral("%1 breaks even at %2").arg(label, s.breakEven.text())));
+        }
+        if (s.ninetyPercent.where == Crossing::Where::At) {
+            const double mx = x.map(s.ninetyPercent.ms);
+            const double my = y.map(SweepResult::kNearIdeal * s.ideal.constFirst());
+            body
+                += QStringLiteral("<circle class=\"mark\" cx=\"%1\" cy=\"%2\" r=\"5\">%3</circle>\n")
+                       .arg(num(mx), num(my),
+                           tooltip(QStringLiteral("%1 reaches 90% of ideal at %2").arg(label, s.ninetyPercent.text())));
+        }
+        body += QStringLiteral("</g>\n");
+        if (!legendBackends.contains(s.backend)) {
+            legendBackends.append(s.backend);
+            items.append({ s.backend, cls, QStringLiteral("line") });
+        }
+    }
+    items.append({ QStringLiteral("ideal"), QString(), QStringLiteral("ideal") });
+    return finishChart(body, QStringLiteral("Speedup against task size"), items,
+        QStringLiteral("task size (ms, log scale)"), QStringLiteral("speedup (log scale)"));
 }
 
 QString SvgCharts::wallTimeChart(const RunResult& result)
@@ -850,7 +984,8 @@ QString SvgCharts::styleSheet(const RunResult& result)
     css += cssLine(QStringLiteral(".baseline"), Palette::baseline(QString()), QStringLiteral("var(--s)"));
     css += QStringLiteral("svg.chart .whisker{stroke:var(--s);stroke-width:%1}\n")
                .arg(QString::number(Palette::whiskerWidth()));
-    css += QStringLiteral("svg.chart .dot{fill:var(--s);stroke:var(--bg);stroke-width:1}\n");
+    css += QStringLiteral("svg.chart .dot{fill:var(--s);stroke:var(--bg);stroke-width:1}\n"
+                          "svg.chart .mark{fill:none;stroke:var(--s);stroke-width:2}\n");
     css += cssLine(
         QStringLiteral(".ideal"), Palette::reference(Palette::Reference::Ideal), QStringLiteral("var(--ref)"));
     css += cssLine(

@@ -7,6 +7,7 @@ namespace parlab {
 
 struct Measurement;
 struct RunResult;
+struct SweepResult;
 
 // The HTML report's charts as inline SVG text (no widgets, no files): speedup and wall time against workers,
 // and a task timeline. Colours and line styles come from the Palette, through classes that
@@ -42,6 +43,12 @@ QString partClass(const QString& key);
 // time axis as the window's TimeAxis ticks it. At most `maxTasks` bars (the earliest); empty without spans.
 QString timeline(const Measurement& measurement, const QString& kernel, int maxTasks = 1000);
 
+// A task-size sweep's speedup against task size, both axes logarithmic: a line per backend x workers in the
+// backend's colour (series classes of the sweep's first run, labelled "x2" at its end), the ideal of each worker
+// count as a reference line, speedup 1 as a grid line; each series' break-even size as a filled diamond on speedup
+// 1 and its 90%-of-ideal size as a ring (class "mark"), each with a <title> naming the size. Empty when nothing is
+// known.
+QString sweepChart(const SweepResult& sweep);
 // CSS for the classes above and the run's backends (series0.. in backendsInOrder), following
 // prefers-color-scheme; it expects the page to define --fg, --bg, --muted and --rule (HtmlReport does).
 QString styleSheet(const RunResult& result);

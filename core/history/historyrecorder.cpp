@@ -21,9 +21,10 @@ void HistoryRecorder::watch(Runner* runner)
     connect(runner, &Runner::finished, this, &HistoryRecorder::onFinished, Qt::QueuedConnection);
 }
 
-void HistoryRecorder::expect(const ExperimentSpec& spec)
+void HistoryRecorder::expect(const ExperimentSpec& spec, const QString& name)
 {
     m_spec = spec;
+    m_name = name;
     m_expected = true;
 }
 
@@ -42,7 +43,15 @@ void HistoryRecorder::onStarted(int plannedRuns)
     if (!id)
         return;
     m_runId = *id;
+    nameRun(m_runId);
     Q_EMIT runStarted(m_runId);
+}
+
+void HistoryRecorder::nameRun(qint64 runId)
+{
+    // A name is a label on what is stored: a write of it that fails loses no measurement, so it is not reported.
+    if (!m_name.isEmpty())
+        (void)m_store->rename(runId, m_name);
 }
 
 void HistoryRecorder::onMeasurementReady(const Measurement& measurement)
@@ -64,8 +73,8 @@ void HistoryRecorder::onFinished(const RunResult& result)
     m_runId = -1;
     m_recording = false;
     Result<qint64> stored = began;
-    if (began < 0)
-        stored = m_store->importResult(result);
+    if (began < 0 && (stored = m_store->importResult(result)))
+        nameRun(*stored);
     else if (const Result<void> finished = m_store->finishRun(began, result); !finished)
         stored = fail(finished.error());
     if (stored) {

@@ -30,8 +30,9 @@ public:
 
     // Connects to the runner's started, measurementReady and finished signals.
     void watch(Runner* runner);
-    // The next run the runner starts runs `spec`: record it (that run only). A later expect() replaces it.
-    void expect(const ExperimentSpec& spec);
+    // The next run the runner starts runs `spec`: record it (that run only), named `name` when one is given (a
+    // sweep's runs are named so they are found together). A later expect() replaces it.
+    void expect(const ExperimentSpec& spec, const QString& name = {});
 
     // The id of the run being recorded (from started to finished), or -1.
     qint64 currentRunId() const { return m_runId; }
@@ -53,8 +54,11 @@ Q_SIGNALS:
     void saveFailed(const QString& message);
 
 private:
+    void nameRun(qint64 runId);
+
     HistoryStore* m_store;
     ExperimentSpec m_spec;
+    QString m_name;
     bool m_expected = false; // expect() named the next run
     bool m_recording = false; // from that run's start to its end
     qint64 m_runId = -1;

@@ -10,6 +10,7 @@ class Kernel;
 std::unique_ptr<Kernel> makeFibKernel();
 std::unique_ptr<Kernel> makeSleepKernel();
 std::unique_ptr<Kernel> makeSpinKernel();
+std::unique_ptr<Kernel> makeSpinUsKernel();
 std::unique_ptr<Kernel> makePrimesKernel();
 std::unique_ptr<Kernel> makeMandelbrotKernel();
 std::unique_ptr<Kernel> makeSha256Kernel();

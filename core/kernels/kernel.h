@@ -12,6 +12,12 @@ class Context;
 struct OptionDescriptor;
 struct RunOptions;
 
+// A task of a given size as a kernel runs it (Kernel::taskOfSize): the kernel to run and its input.
+struct SizedTask {
+    QString kernel;
+    qint64 input = 0;
+};
+
 enum class KernelKind { Cpu, Io, Memory, Mixed };
 QString kernelKindName(KernelKind kind);
 
@@ -51,6 +57,12 @@ public:
     virtual bool runsNatively() const { return true; }
     virtual quint64 run(qint64 input, Context& context) const = 0;
 
+    // A task of `ms` milliseconds of work, for a task-size sweep (parlab run --sweep): the kernel that runs it, this
+    // one or a finer-grained sibling (spin's input is whole milliseconds, so spin sends sizes to spin-us), and its
+    // input. Only kernels whose input is a duration have one; the rest say so ("fib has no task-size rule: ...").
+    // A size the kernel cannot ask for exactly (0.5 ms of sleep) is an error, never rounded.
+    virtual Result<SizedTask> taskOfSize(double ms) const;
+
     // The settings this kernel reads, declared here so that a kernel with settings stays one file: each
     // becomes an option in files (RunOptions::kernelSettings), on the command line and in the window. Only
     // key, flag, label, type, defaultValue, valueName and help need filling; the registry adds the rest.
@@ -74,6 +86,11 @@ public:
     Result<void> checkInput(qint64 input) const;
     // The same for a whole list: the first input out of range, named with its position ("(input #2 of 6)").
     Result<void> checkInputs(const QList<qint64>& inputs) const;
+
+protected:
+    // For taskOfSize: `count` of `unit` (1000 "µs" for 1 ms) as `kernel`'s input when it is a whole number in
+    // `kernel`'s range, else why not ("spin-us counts whole microseconds: 0.0005 ms is 0.5 of them").
+    Result<SizedTask> sizedTask(const QString& kernel, double ms, double count, const QString& unit) const;
 };
 
 } // namespace parlab

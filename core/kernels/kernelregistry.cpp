@@ -20,6 +20,7 @@ const std::vector<Factory>& factories()
         makeFibKernel,
         makeSleepKernel,
         makeSpinKernel,
+        makeSpinUsKernel,
         makePrimesKernel,
         makeMandelbrotKernel,
         makeSha256Kernel,

@@ -30,6 +30,11 @@ public:
         });
         return mix64(quint64(input));
     }
+    // Whole milliseconds only: a sleep shorter than one is mostly the timer's slack, not the task asked for.
+    Result<SizedTask> taskOfSize(double ms) const override
+    {
+        return sizedTask(name(), ms, ms, QStringLiteral("milliseconds"));
+    }
 
 private:
     SerialSection m_serial;

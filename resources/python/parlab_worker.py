@@ -96,16 +96,26 @@ def kernel_sleep(ms):
     return mix64(ms & MASK)
 
 
-def kernel_spin(ms):
-    """Burns ms milliseconds of this thread's CPU time. A thread waiting for the GIL uses none, so under the
-    GIL spinning threads take turns: N tasks take N times as long in wall time, never less work."""
-    deadline = time.thread_time_ns() + ms * 1000000
-    x = ms & MASK
+def spin_for(n, unit_ns, steps):
+    """Burns n units of this thread's CPU time, reading the clock every `steps` steps. A thread waiting for the
+    GIL uses none, so under the GIL spinning threads take turns: N tasks take N times as long in wall time, never
+    less work."""
+    deadline = time.thread_time_ns() + n * unit_ns
+    x = n & MASK
     while time.thread_time_ns() < deadline:
-        for _ in range(256):
+        for _ in range(steps):
             x = (x * 6364136223846793005 + 1442695040888963407) & MASK
     # The loop count depends on timing, so the checksum comes from the input alone.
-    return mix64(ms & MASK)
+    return mix64(n & MASK)
+
+
+def kernel_spin(ms):
+    return spin_for(ms, 1000000, 256)
+
+
+def kernel_spin_us(us):
+    # A step of Python arithmetic takes tens of nanoseconds: 16 between reads let a 10 us task overrun by little.
+    return spin_for(us, 1000, 16)
 
 
 def is_prime(n):
@@ -134,6 +144,7 @@ KERNELS = {
     "fib": kernel_fib,
     "sleep": kernel_sleep,
     "spin": kernel_spin,
+    "spin-us": kernel_spin_us,
     "primes": kernel_primes,
 }
 

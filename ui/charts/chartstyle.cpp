@@ -1,6 +1,7 @@
 #include "chartstyle.h"
 
 #include "backends/backendregistry.h"
+#include "export/formatting.h"
 #include "runresult.h"
 
 #include <QAbstractAxis>
@@ -404,22 +405,7 @@ QList<double> ChartStyle::logTicks(double minValue, double maxValue, Scale scale
 
 QString ChartStyle::number(double value)
 {
-    if (!std::isfinite(value))
-        return QStringLiteral("–");
-    if (value == 0)
-        return QStringLiteral("0");
-    if (value < 0)
-        return QStringLiteral("-") + number(-value);
-    const int magnitude = int(std::floor(std::log10(value)));
-    const int decimals = std::clamp(2 - magnitude, 0, 12);
-    QString text = QString::number(value, 'f', decimals);
-    if (text.contains(QLatin1Char('.'))) {
-        while (text.endsWith(QLatin1Char('0')))
-            text.chop(1);
-        if (text.endsWith(QLatin1Char('.')))
-            text.chop(1);
-    }
-    return text;
+    return Format::number(value, 3);
 }
 
 void ChartStyle::setLogRange(

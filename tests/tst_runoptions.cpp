@@ -320,7 +320,7 @@ void TestRunOptions::descriptorsAreConsistent()
         }
     }
     QCOMPARE(RunOptions::find(QStringLiteral("serial_ms"))->appliesTo(),
-        (QStringList { QStringLiteral("sleep"), QStringLiteral("spin") }));
+        (QStringList { QStringLiteral("sleep"), QStringLiteral("spin"), QStringLiteral("spin-us") }));
     // The struct's defaults are the descriptors' defaults.
     const RunOptions defaults;
     for (const OptionDescriptor& d : RunOptions::descriptors())

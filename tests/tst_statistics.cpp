@@ -707,7 +707,7 @@ void TestStatistics::uslNeedsThreeWorkerCounts()
 void TestStatistics::uslHoldsNoiseAtItsBounds()
 {
     // Amdahl's speedups for 20% serial, measured 1% fast at 8 workers: fitted freely, the coherency comes out
-    // slightly negative; its term is far under 5% of N/S there, so it is held at 0 and the contention refitted.
+    // slightly negative; its term is far under 10% of N/S there, so it is held at 0 and the contention refitted.
     const QList<QPair<int, double>> points { { 1, 1.0 }, { 2, Scaling::amdahlSpeedup(0.2, 2) },
         { 4, Scaling::amdahlSpeedup(0.2, 4) }, { 8, 1.01 * Scaling::amdahlSpeedup(0.2, 8) } };
     const UslFit fit = Scaling::uslFit(points);

@@ -41,7 +41,7 @@ double amdahlSpeedup(double serialFraction, int workers);
 double gustafsonSerialFraction(const QList<QPair<int, double>>& points);
 
 // Fits the USL to (workers, speedup) points by least squares on N/S - 1 = sigma (N - 1) + kappa N (N - 1). A
-// parameter fitted just outside its range by noise (its term changes N/S at the most workers by under 5%) is held
+// parameter fitted just outside its range by noise (its term changes N/S at the most workers by under 10%) is held
 // at its bound and the other refitted; one far outside means the law does not describe these speedups, and `why`
 // says how.
 UslFit uslFit(const QList<QPair<int, double>>& points);

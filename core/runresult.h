@@ -3,6 +3,7 @@
 #include "environment.h"
 #include "experimentspec.h"
 #include "measurement.h"
+#include "stats/scaling.h"
 #include "unknown.h"
 
 #include <QDateTime>
@@ -30,6 +31,8 @@ struct RunResult {
     QList<Measurement> measurements;
     Bounds bounds;
     QMap<QString, double> amdahlSerialFraction; // backend -> fitted serial fraction
+    // backend -> the Universal Scalability Law's fit, or why there is none; for every backend with an Amdahl fit
+    QMap<QString, UslFit> usl;
     QStringList warnings;
     // What ran a backend where it is not this program: "Python 3.11.2 (/usr/bin/python3)", by backend id.
     QMap<QString, QString> runtimes;

@@ -231,6 +231,7 @@ private Q_SLOTS:
     void csvHasOneRowPerSample();
     void markdownAndTextShowTheSameRows();
     void amdahlFitOutsideAFractionIsNoFit();
+    void uslFitIsShownOrSaysWhyNot();
     void notesNameLockHandOversAndInterpreters();
     void traceHasEveryTaskOnItsWorkersTrack();
     void traceNestsLockStatesInsideTasks();
@@ -275,7 +276,7 @@ void TestExports::jsonFollowsTheSchema()
     QCOMPARE(sortedKeys(top),
         sorted({ QStringLiteral("tool"), QStringLiteral("version"), QStringLiteral("created"),
             QStringLiteral("environment"), QStringLiteral("spec"), QStringLiteral("warnings"), QStringLiteral("bounds"),
-            QStringLiteral("results"), QStringLiteral("reference_checksum") }));
+            QStringLiteral("fits"), QStringLiteral("results"), QStringLiteral("reference_checksum") }));
     QCOMPARE(top.value(QStringLiteral("tool")).toString(), QStringLiteral("parlab"));
     QCOMPARE(sortedKeys(top.value(QStringLiteral("environment")).toObject()),
         sorted({ QStringLiteral("cpu"), QStringLiteral("logical_cores"), QStringLiteral("os"), QStringLiteral("qt"),
@@ -575,6 +576,60 @@ void TestExports::markdownAndTextShowTheSameRows()
     QVERIFY(row->contains(QStringLiteral("1.82x")));
     QVERIFY(row->contains(QStringLiteral("91%")));
     QVERIFY(text.contains(QStringLiteral("Amdahl fit: threads behaves as if 10% of its work were serial")));
+}
+
+// The USL beside Amdahl in the table's notes, the JSON and the report: its figures where it fits, its reason where
+// it does not; derived by analyse(), so a run read back from the history or a file shows the same.
+void TestExports::uslFitIsShownOrSaysWhyNot()
+{
+    RunResult r = sampleResult();
+    r.spec.backends.append(QStringLiteral("processes"));
+    r.spec.workers = { 1, 2, 4, 8 };
+    // processes on the USL's curve for contention 0.05, coherency 0.01 (sequential 1.0 s): peak at
+    // sqrt(0.95 / 0.01) = 9.7, so 10 workers, where the speedup is 10 / (1 + 0.45 + 0.9) = 4.26x.
+    for (int n : { 1, 2, 4, 8 }) {
+        const double wall = 1.0 / Scaling::uslSpeedup(0.05, 0.01, n);
+        r.measurements.append(
+            testsupport::measurement(QStringLiteral("processes"), n, { wall, wall, wall }, 0x0123456789abcdefULL));
+    }
+    analyse(r);
+    const QString text = Report::toText(r);
+    QVERIFY2(text.contains(QStringLiteral(
+                 "USL fit: processes has contention 0.05 and coherency 0.01: its speedup peaks at 10 workers (4.26x)")),
+        qPrintable(text));
+    // threads measured on 1 and 2 workers only.
+    QVERIFY2(text.contains(QStringLiteral(
+                 "USL fit: threads has none: the USL fit needs at least three worker counts; this run has 2")),
+        qPrintable(text));
+    QVERIFY(!text.contains(QStringLiteral("USL fit: sequential")));
+
+    const QJsonObject fits = JsonExport::toObject(r).value(QStringLiteral("fits")).toObject();
+    QCOMPARE(sortedKeys(fits), sorted({ QStringLiteral("processes"), QStringLiteral("threads") }));
+    const QJsonObject usl = fits.value(QStringLiteral("processes")).toObject().value(QStringLiteral("usl")).toObject();
+    QVERIFY(std::abs(usl.value(QStringLiteral("contention")).toDouble() - 0.05) < 1e-9);
+    QVERIFY(std::abs(usl.value(QStringLiteral("coherency")).toDouble() - 0.01) < 1e-9);
+    QCOMPARE(usl.value(QStringLiteral("peak_workers")).toInt(), 10);
+    QVERIFY(
+        std::abs(
+            fits.value(QStringLiteral("threads")).toObject().value(QStringLiteral("amdahl_serial_fraction")).toDouble()
+            - 0.1)
+        < 1e-9);
+    QCOMPARE(fits.value(QStringLiteral("threads")).toObject().value(QStringLiteral("usl")).toObject(),
+        (QJsonObject { { QStringLiteral("why"),
+            QStringLiteral("the USL fit needs at least three worker counts; this run has 2") } }));
+
+    const QString html = QString::fromUtf8(HtmlReport::toHtml(r));
+    QVERIFY(html.contains(QStringLiteral("Universal Scalability Law fits")));
+    QVERIFY2(html.contains(QStringLiteral(
+                 "processes</td><td class=\"num\">0.05</td><td class=\"num\">0.01</td><td class=\"num\">10</td>")),
+        qPrintable(html));
+    QVERIFY(html.contains(QStringLiteral("needs at least three worker counts; this run has 2")));
+
+    // A file read back derives the fits again.
+    auto back = JsonImport::fromJson(JsonExport::toJson(r));
+    QVERIFY2(back, qPrintable(back.error()));
+    QCOMPARE(back->usl.value(QStringLiteral("processes")).peakWorkers, std::optional<int>(10));
+    QCOMPARE(back->usl.value(QStringLiteral("threads")).why, r.usl.value(QStringLiteral("threads")).why);
 }
 
 void TestExports::amdahlFitOutsideAFractionIsNoFit()

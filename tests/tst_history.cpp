@@ -243,6 +243,9 @@ QJsonObject figures(const RunResult& r)
         lpt.insert(QString::number(it.key()), number(it.value()));
     for (auto it = r.amdahlSerialFraction.cbegin(); it != r.amdahlSerialFraction.cend(); ++it)
         amdahl.insert(it.key(), number(it.value()));
+    QJsonObject usl;
+    for (auto it = r.usl.cbegin(); it != r.usl.cend(); ++it)
+        usl.insert(it.key(), QJsonArray { number(it->sigma), number(it->kappa), it->peakWorkers.value_or(0), it->why });
     for (auto it = r.runtimes.cbegin(); it != r.runtimes.cend(); ++it)
         runtimes.insert(it.key(), it.value());
     return {
@@ -252,6 +255,7 @@ QJsonObject figures(const RunResult& r)
         { QStringLiteral("critical"), number(r.bounds.critical) },
         { QStringLiteral("lpt"), lpt },
         { QStringLiteral("amdahl"), amdahl },
+        { QStringLiteral("usl"), usl },
         { QStringLiteral("runtimes"), runtimes },
         { QStringLiteral("reference_checksum"), hex(r.referenceChecksum) },
         { QStringLiteral("cancelled"), r.cancelled },
@@ -1369,6 +1373,8 @@ void TestHistory::migratesASchema1History()
                         QStringLiteral("the run failed, having kept %1: %2").arg(loaded->keptSummary(), loaded->error));
             }
             expected.insert(QStringLiteral("warnings"), expectedWarnings);
+            // A fit 0.1 did not make: derived on load like the rest (the live-run test compares it).
+            got.remove(QStringLiteral("usl"));
             const QString differs = difference(got, expected, run);
             QVERIFY2(differs.isEmpty(), qPrintable(differs));
             // The list's best speedup is the one the run shows (0.1's list could disagree for an unfinished run).

@@ -52,6 +52,11 @@ QString Format::ratio(double value, int decimals)
     return std::isfinite(value) ? QString::number(value, 'f', decimals) : QStringLiteral("–");
 }
 
+QString Format::significant(double value, int digits)
+{
+    return std::isfinite(value) ? QString::number(value, 'g', digits) : QStringLiteral("–");
+}
+
 QString Format::speedup(double value, int decimals)
 {
     return std::isfinite(value) ? ratio(value, decimals) + QLatin1Char('x') : ratio(value, decimals);

@@ -14,6 +14,8 @@ QString duration(double seconds);
 QString number(double value, int significant);
 // "1.85", or "–" for NaN.
 QString ratio(double value, int decimals = 2);
+// A small coefficient to `digits` significant digits: "0.0012", "3.4e-06", "0"; "–" for NaN (the USL's coherency).
+QString significant(double value, int digits = 2);
 // A speedup or a bound: "1.85x", or "–" for NaN (no "x" after a dash).
 QString speedup(double value, int decimals = 2);
 // "93%", or "–" for NaN.

@@ -249,15 +249,17 @@ QString boundsSection(const RunResult& result)
         html += QStringLiteral("<h3>Speedup bounds</h3>\n")
             + table({ QStringLiteral("workers"), QStringLiteral("lpt bound") }, rows, { true, true });
     }
+    // A backend's name beside the swatch of its series in the charts.
+    const auto backendCell = [&](const QString& backend) {
+        return QStringLiteral("<span class=\"swatch %1\"></span>").arg(SvgCharts::seriesClass(result, backend))
+            + escape(backend);
+    };
     if (!result.amdahlSerialFraction.isEmpty()) {
         QList<QStringList> rows;
         for (auto it = result.amdahlSerialFraction.cbegin(); it != result.amdahlSerialFraction.cend(); ++it) {
-            QStringList row {
-                QStringLiteral("<span class=\"swatch %1\"></span>").arg(SvgCharts::seriesClass(result, it.key()))
-                    + escape(it.key()),
-                escape(
-                    Report::amdahlFits(it.value()) ? Format::percent(it.value()) : QStringLiteral("none (see below)"))
-            };
+            QStringList row { backendCell(it.key()),
+                escape(Report::amdahlFits(it.value()) ? Format::percent(it.value())
+                                                      : QStringLiteral("none (see below)")) };
             QStringList karpFlatt;
             for (const Measurement& m : result.measurements) {
                 if (m.backend == it.key() && std::isfinite(m.karpFlatt))
@@ -270,6 +272,20 @@ QString boundsSection(const RunResult& result)
             + table({ QStringLiteral("backend"), QStringLiteral("serial fraction"),
                         QStringLiteral("Karp–Flatt by workers") },
                 rows, { false, true, false });
+    }
+    if (!result.usl.isEmpty()) {
+        QList<QStringList> rows;
+        for (auto it = result.usl.cbegin(); it != result.usl.cend(); ++it) {
+            const UslFit& fit = it.value();
+            rows.append({ backendCell(it.key()),
+                escape(fit.fits() ? Format::ratio(fit.sigma) : QStringLiteral("none (see below)")),
+                escape(Format::significant(fit.kappa)),
+                escape(fit.peakWorkers ? QString::number(*fit.peakWorkers) : QStringLiteral("–")) });
+        }
+        html += QStringLiteral("<h3>Universal Scalability Law fits</h3>\n")
+            + table({ QStringLiteral("backend"), QStringLiteral("contention σ"), QStringLiteral("coherency κ"),
+                        QStringLiteral("peak at workers") },
+                rows, { false, true, true, true });
     }
     const QStringList notes = Report::notes(result);
     if (!notes.isEmpty()) {

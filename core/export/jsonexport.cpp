@@ -147,6 +147,24 @@ QJsonObject JsonExport::boundsObject(const Bounds& bounds)
     return { { QStringLiteral("critical"), number(bounds.critical) }, { QStringLiteral("lpt"), lpt } };
 }
 
+QJsonObject JsonExport::fitsObject(const RunResult& result)
+{
+    QJsonObject fits;
+    for (auto it = result.amdahlSerialFraction.cbegin(); it != result.amdahlSerialFraction.cend(); ++it) {
+        QJsonObject backend { { QStringLiteral("amdahl_serial_fraction"), number(it.value()) } };
+        if (const auto usl = result.usl.constFind(it.key()); usl != result.usl.cend()) {
+            backend.insert(QStringLiteral("usl"),
+                usl->fits() ? QJsonObject { { QStringLiteral("contention"), number(usl->sigma) },
+                    { QStringLiteral("coherency"), number(usl->kappa) },
+                    { QStringLiteral("peak_workers"),
+                        usl->peakWorkers ? QJsonValue(*usl->peakWorkers) : QJsonValue() } }
+                            : QJsonObject { { QStringLiteral("why"), usl->why } });
+        }
+        fits.insert(it.key(), backend);
+    }
+    return fits;
+}
+
 QJsonObject JsonExport::toObject(const RunResult& result)
 {
     QJsonArray results;
@@ -177,6 +195,7 @@ QJsonObject JsonExport::toObject(const RunResult& result)
         { QStringLiteral("spec"), specObject(result.spec) },
         { QStringLiteral("warnings"), QJsonArray::fromStringList(result.warnings) },
         { QStringLiteral("bounds"), bounds },
+        { QStringLiteral("fits"), fitsObject(result) },
         { QStringLiteral("results"), results },
         { QStringLiteral("reference_checksum"), Format::checksum(result.referenceChecksum) },
     };

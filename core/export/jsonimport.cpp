@@ -422,6 +422,7 @@ RunResult read(const QJsonObject& root, Intervals intervals = Intervals::Skip, R
         result.measurements[i] = std::move(m);
     }
     result.amdahlSerialFraction = derived.amdahlSerialFraction;
+    result.usl = derived.usl;
     if (derivedOut)
         *derivedOut = std::move(derived);
     return result;

@@ -7,6 +7,7 @@
 #include "measurement.h"
 #include "runresult.h"
 #include "stats/losses.h"
+#include "stats/scaling.h"
 #include "stats/statistics.h"
 #include "taskspan.h"
 #include "unknown.h"
@@ -212,6 +213,8 @@ QStringList Report::notes(const RunResult& result)
         notes << QStringLiteral("%1 ran on %2").arg(it.value().join(QStringLiteral(", ")), it.key());
     for (auto it = result.amdahlSerialFraction.cbegin(); it != result.amdahlSerialFraction.cend(); ++it)
         notes << QStringLiteral("Amdahl fit: %1 %2").arg(it.key(), amdahlFit(it.value()));
+    for (auto it = result.usl.cbegin(); it != result.usl.cend(); ++it)
+        notes << QStringLiteral("USL fit: %1 %2").arg(it.key(), uslFit(it.value()));
     return notes;
 }
 
@@ -224,6 +227,28 @@ QString Report::amdahlFit(double serialFraction)
         .arg(serialFraction > 1 ? QStringLiteral("ran slower than its baseline")
                                 : QStringLiteral("sped up more than its workers, superlinearly"),
             Format::percent(serialFraction));
+}
+
+QString Report::uslFit(const UslFit& fit)
+{
+    if (!fit.fits())
+        return QStringLiteral("has none: ") + fit.why;
+    const QString contention = Format::ratio(fit.sigma);
+    if (fit.kappa == 0) {
+        if (fit.sigma == 0)
+            return QStringLiteral(
+                "has no contention and no coherency cost: its speedup grows linearly, without a peak");
+        return QStringLiteral("has contention %1 and no coherency cost: its speedup rises towards %2 without a peak")
+            .arg(contention, Format::speedup(1.0 / fit.sigma));
+    }
+    const QString has
+        = QStringLiteral("has contention %1 and coherency %2").arg(contention, Format::significant(fit.kappa));
+    if (!fit.peakWorkers)
+        return has + QStringLiteral(": its speedup peaks beyond a million workers");
+    return has
+        + QStringLiteral(": its speedup peaks at %1 workers (%2)")
+              .arg(*fit.peakWorkers)
+              .arg(Format::speedup(Scaling::uslSpeedup(fit.sigma, fit.kappa, *fit.peakWorkers)));
 }
 
 bool Report::amdahlFits(double serialFraction)

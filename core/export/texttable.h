@@ -9,6 +9,7 @@ namespace parlab {
 struct Measurement;
 struct TaskSpan;
 struct RunResult;
+struct UslFit;
 
 // The summary a person reads: one row per backend x workers, then bounds, fits and warnings. The terminal
 // table and the Markdown export both render these rows, so they always agree.
@@ -35,6 +36,9 @@ QString workersOnHosts(const QString& backend, const QList<TaskSpan>& spans);
 // outside 0-100% (speedups below 1, or above the worker count), why no serial fraction describes it.
 QString amdahlFit(double serialFraction);
 bool amdahlFits(double serialFraction);
+// What the USL fit of a backend says: "has contention 0.19 and coherency 0.001: its speedup peaks at 31 workers
+// (4.2x)", or "has none: " and why (UslFit::why).
+QString uslFit(const UslFit& fit);
 // Which baseline each charted speedup is against, where a run has more than one: "python-threads against
 // python-sequential; threads, processes against sequential". Empty when every speedup has the same baseline:
 // the charts then need no word on it.

@@ -95,9 +95,11 @@ void computeBounds(RunResult& result)
     b.lpt.insert(1, SpeedupBounds::lpt(b.taskCostsS, 1));
 }
 
-void fitAmdahl(RunResult& result)
+// Amdahl's serial fraction and the USL, per backend, from its (workers, speedup) points.
+void fitScaling(RunResult& result)
 {
     result.amdahlSerialFraction.clear();
+    result.usl.clear();
     QMap<QString, QList<QPair<int, double>>> points;
     for (const Measurement& m : result.measurements) {
         if (std::isfinite(m.speedup))
@@ -105,8 +107,10 @@ void fitAmdahl(RunResult& result)
     }
     for (auto it = points.cbegin(); it != points.cend(); ++it) {
         const double f = Scaling::amdahlSerialFraction(it.value());
-        if (std::isfinite(f))
-            result.amdahlSerialFraction.insert(it.key(), f);
+        if (!std::isfinite(f))
+            continue; // a baseline, or a backend measured on one worker only: nothing to fit
+        result.amdahlSerialFraction.insert(it.key(), f);
+        result.usl.insert(it.key(), Scaling::uslFit(it.value()));
     }
 }
 
@@ -310,7 +314,7 @@ void analyse(RunResult& result, Intervals intervals)
     computeSpeedups(result);
     computeIntervals(result, intervals);
     computeBounds(result);
-    fitAmdahl(result);
+    fitScaling(result);
     result.warnings = warningsFor(result);
 }
 
@@ -347,7 +351,7 @@ void LiveAnalysis::update(RunResult& result, qsizetype index)
         m.speedupHigh = known ? interval.high : kUnknown;
     }
     computeBounds(result);
-    fitAmdahl(result);
+    fitScaling(result);
     result.warnings = runWarnings(result);
     for (const QStringList& warnings : std::as_const(m_warnings))
         result.warnings << warnings;

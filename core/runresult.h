@@ -33,6 +33,8 @@ struct RunResult {
     QMap<QString, double> amdahlSerialFraction; // backend -> fitted serial fraction
     // backend -> the Universal Scalability Law's fit, or why there is none; for every backend with an Amdahl fit
     QMap<QString, UslFit> usl;
+    // backend -> Gustafson's serial fraction fitted to a weak run's scaled speedups (strong runs have none)
+    QMap<QString, double> gustafsonSerialFraction;
     QStringList warnings;
     // What ran a backend where it is not this program: "Python 3.11.2 (/usr/bin/python3)", by backend id.
     QMap<QString, QString> runtimes;

@@ -232,6 +232,7 @@ private Q_SLOTS:
     void markdownAndTextShowTheSameRows();
     void amdahlFitOutsideAFractionIsNoFit();
     void uslFitIsShownOrSaysWhyNot();
+    void gustafsonFitIsShown();
     void notesNameLockHandOversAndInterpreters();
     void traceHasEveryTaskOnItsWorkersTrack();
     void traceNestsLockStatesInsideTasks();
@@ -630,6 +631,31 @@ void TestExports::uslFitIsShownOrSaysWhyNot()
     QVERIFY2(back, qPrintable(back.error()));
     QCOMPARE(back->usl.value(QStringLiteral("processes")).peakWorkers, std::optional<int>(10));
     QCOMPARE(back->usl.value(QStringLiteral("threads")).why, r.usl.value(QStringLiteral("threads")).why);
+}
+
+// A weak run's fit, where a strong run shows Amdahl's: the same three places.
+void TestExports::gustafsonFitIsShown()
+{
+    RunResult r = sampleResult();
+    r.amdahlSerialFraction.clear();
+    r.usl.clear();
+    r.gustafsonSerialFraction.insert(QStringLiteral("threads"), 0.2);
+    r.gustafsonSerialFraction.insert(QStringLiteral("processes"), -0.3);
+    const QString text = Report::toText(r);
+    QVERIFY2(text.contains(QStringLiteral("Gustafson fit: threads behaves as if 20% of its work were serial")),
+        qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("Gustafson fit: processes has no Gustafson fit: it did more work than its "
+                                          "workers account for, superlinearly (a fitted serial fraction of -30% is no "
+                                          "fraction)")),
+        qPrintable(text));
+    QVERIFY(!text.contains(QStringLiteral("Amdahl fit")) && !text.contains(QStringLiteral("USL fit")));
+    const QJsonObject fits = JsonExport::toObject(r).value(QStringLiteral("fits")).toObject();
+    QCOMPARE(fits.value(QStringLiteral("threads")).toObject(),
+        (QJsonObject { { QStringLiteral("gustafson_serial_fraction"), 0.2 } }));
+    const QString html = QString::fromUtf8(HtmlReport::toHtml(r));
+    QVERIFY(html.contains(QStringLiteral("Gustafson fits")));
+    QVERIFY2(html.contains(QStringLiteral("threads</td><td class=\"num\">20%</td>")), qPrintable(html));
+    QVERIFY(!html.contains(QStringLiteral("Amdahl fits")));
 }
 
 void TestExports::amdahlFitOutsideAFractionIsNoFit()

@@ -258,8 +258,8 @@ QString boundsSection(const RunResult& result)
         QList<QStringList> rows;
         for (auto it = result.amdahlSerialFraction.cbegin(); it != result.amdahlSerialFraction.cend(); ++it) {
             QStringList row { backendCell(it.key()),
-                escape(Report::amdahlFits(it.value()) ? Format::percent(it.value())
-                                                      : QStringLiteral("none (see below)")) };
+                escape(Report::fractionFits(it.value()) ? Format::percent(it.value())
+                                                        : QStringLiteral("none (see below)")) };
             QStringList karpFlatt;
             for (const Measurement& m : result.measurements) {
                 if (m.backend == it.key() && std::isfinite(m.karpFlatt))
@@ -286,6 +286,16 @@ QString boundsSection(const RunResult& result)
             + table({ QStringLiteral("backend"), QStringLiteral("contention σ"), QStringLiteral("coherency κ"),
                         QStringLiteral("peak at workers") },
                 rows, { false, true, true, true });
+    }
+    if (!result.gustafsonSerialFraction.isEmpty()) {
+        QList<QStringList> rows;
+        for (auto it = result.gustafsonSerialFraction.cbegin(); it != result.gustafsonSerialFraction.cend(); ++it)
+            rows.append({ backendCell(it.key()),
+                escape(Report::fractionFits(it.value()) ? Format::percent(it.value())
+                                                        : QStringLiteral("none (see below)")) });
+        html += QStringLiteral("<h3>Gustafson fits</h3>\n")
+            + table(
+                { QStringLiteral("backend"), QStringLiteral("serial fraction (weak scaling)") }, rows, { false, true });
     }
     const QStringList notes = Report::notes(result);
     if (!notes.isEmpty()) {

@@ -149,20 +149,24 @@ QJsonObject JsonExport::boundsObject(const Bounds& bounds)
 
 QJsonObject JsonExport::fitsObject(const RunResult& result)
 {
-    QJsonObject fits;
-    for (auto it = result.amdahlSerialFraction.cbegin(); it != result.amdahlSerialFraction.cend(); ++it) {
-        QJsonObject backend { { QStringLiteral("amdahl_serial_fraction"), number(it.value()) } };
-        if (const auto usl = result.usl.constFind(it.key()); usl != result.usl.cend()) {
-            backend.insert(QStringLiteral("usl"),
-                usl->fits() ? QJsonObject { { QStringLiteral("contention"), number(usl->sigma) },
-                    { QStringLiteral("coherency"), number(usl->kappa) },
-                    { QStringLiteral("peak_workers"),
-                        usl->peakWorkers ? QJsonValue(*usl->peakWorkers) : QJsonValue() } }
-                            : QJsonObject { { QStringLiteral("why"), usl->why } });
-        }
-        fits.insert(it.key(), backend);
+    // A backend's entry holds the fits it has: Amdahl's and the USL in a strong run, Gustafson's in a weak one.
+    QMap<QString, QJsonObject> fits;
+    for (auto it = result.amdahlSerialFraction.cbegin(); it != result.amdahlSerialFraction.cend(); ++it)
+        fits[it.key()].insert(QStringLiteral("amdahl_serial_fraction"), number(it.value()));
+    for (auto it = result.usl.cbegin(); it != result.usl.cend(); ++it) {
+        const UslFit& usl = it.value();
+        fits[it.key()].insert(QStringLiteral("usl"),
+            usl.fits() ? QJsonObject { { QStringLiteral("contention"), number(usl.sigma) },
+                { QStringLiteral("coherency"), number(usl.kappa) },
+                { QStringLiteral("peak_workers"), usl.peakWorkers ? QJsonValue(*usl.peakWorkers) : QJsonValue() } }
+                       : QJsonObject { { QStringLiteral("why"), usl.why } });
     }
-    return fits;
+    for (auto it = result.gustafsonSerialFraction.cbegin(); it != result.gustafsonSerialFraction.cend(); ++it)
+        fits[it.key()].insert(QStringLiteral("gustafson_serial_fraction"), number(it.value()));
+    QJsonObject object;
+    for (auto it = fits.cbegin(); it != fits.cend(); ++it)
+        object.insert(it.key(), it.value());
+    return object;
 }
 
 QJsonObject JsonExport::toObject(const RunResult& result)

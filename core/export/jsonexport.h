@@ -29,7 +29,8 @@ QJsonObject specObject(const ExperimentSpec& spec);
 QJsonObject environmentObject(const Environment& environment); // without the governor, as the schema has it
 QJsonObject boundsObject(const Bounds& bounds); // critical and lpt, without the task costs
 // By backend, the scaling fits: {"threads": {"amdahl_serial_fraction": 0.2, "usl": {"contention", "coherency",
-// "peak_workers"} or {"why"}}}. Derived from the speedups, so a reader derives them again rather than reading them.
+// "peak_workers"} or {"why"}}} in a strong run, {"threads": {"gustafson_serial_fraction": 0.2}} in a weak one. Derived
+// from the speedups, so a reader derives them again rather than reading them.
 QJsonObject fitsObject(const RunResult& result);
 // One entry of `results`: a measurement's samples and figures.
 QJsonObject measurementObject(const Measurement& measurement);

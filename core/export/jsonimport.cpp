@@ -423,6 +423,7 @@ RunResult read(const QJsonObject& root, Intervals intervals = Intervals::Skip, R
     }
     result.amdahlSerialFraction = derived.amdahlSerialFraction;
     result.usl = derived.usl;
+    result.gustafsonSerialFraction = derived.gustafsonSerialFraction;
     if (derivedOut)
         *derivedOut = std::move(derived);
     return result;

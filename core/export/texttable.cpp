@@ -215,18 +215,36 @@ QStringList Report::notes(const RunResult& result)
         notes << QStringLiteral("Amdahl fit: %1 %2").arg(it.key(), amdahlFit(it.value()));
     for (auto it = result.usl.cbegin(); it != result.usl.cend(); ++it)
         notes << QStringLiteral("USL fit: %1 %2").arg(it.key(), uslFit(it.value()));
+    for (auto it = result.gustafsonSerialFraction.cbegin(); it != result.gustafsonSerialFraction.cend(); ++it)
+        notes << QStringLiteral("Gustafson fit: %1 %2").arg(it.key(), gustafsonFit(it.value()));
     return notes;
 }
 
+namespace {
+// What a fitted serial fraction says, by Amdahl's law or Gustafson's: a fraction of 0-100%, or, beyond, why none
+// describes the speedups (`slower`: what a fraction above 1 means, `faster`: one below 0).
+QString serialFit(double fraction, const QString& law, const QString& slower, const QString& faster)
+{
+    if (Report::fractionFits(fraction))
+        return QStringLiteral("behaves as if %1 of its work were serial").arg(Format::percent(fraction));
+    return QStringLiteral("has no %1 fit: it %2 (a fitted serial fraction of %3 is no fraction)")
+        .arg(law, fraction > 1 ? slower : faster, Format::percent(fraction));
+}
+} // namespace
+
 QString Report::amdahlFit(double serialFraction)
 {
-    if (amdahlFits(serialFraction))
-        return QStringLiteral("behaves as if %1 of its work were serial").arg(Format::percent(serialFraction));
     // 1/S = f + (1 - f)/p: f above 1 means speedups below 1, f below 0 speedups above p.
-    return QStringLiteral("has no Amdahl fit: it %1 (a fitted serial fraction of %2 is no fraction)")
-        .arg(serialFraction > 1 ? QStringLiteral("ran slower than its baseline")
-                                : QStringLiteral("sped up more than its workers, superlinearly"),
-            Format::percent(serialFraction));
+    return serialFit(serialFraction, QStringLiteral("Amdahl"), QStringLiteral("ran slower than its baseline"),
+        QStringLiteral("sped up more than its workers, superlinearly"));
+}
+
+QString Report::gustafsonFit(double serialFraction)
+{
+    // S = N - alpha (N - 1): alpha above 1 means scaled speedups below 1, below 0 scaled speedups above N.
+    return serialFit(serialFraction, QStringLiteral("Gustafson"),
+        QStringLiteral("did less work in its time with more workers than its baseline did alone"),
+        QStringLiteral("did more work than its workers account for, superlinearly"));
 }
 
 QString Report::uslFit(const UslFit& fit)
@@ -251,7 +269,7 @@ QString Report::uslFit(const UslFit& fit)
               .arg(Format::speedup(Scaling::uslSpeedup(fit.sigma, fit.kappa, *fit.peakWorkers)));
 }
 
-bool Report::amdahlFits(double serialFraction)
+bool Report::fractionFits(double serialFraction)
 {
     // A fraction is 0-100%: beyond, the speedups do not have Amdahl's shape.
     return serialFraction >= 0 && serialFraction <= 1;

@@ -35,7 +35,10 @@ QString workersOnHosts(const QString& backend, const QList<TaskSpan>& spans);
 // What the Amdahl fit of `backend` says: "behaves as if 12% of its work were serial", or, for a fitted fraction
 // outside 0-100% (speedups below 1, or above the worker count), why no serial fraction describes it.
 QString amdahlFit(double serialFraction);
-bool amdahlFits(double serialFraction);
+// The same for Gustafson's serial fraction, fitted to a weak run's scaled speedups.
+QString gustafsonFit(double serialFraction);
+// Whether a fitted serial fraction is one (0-100%).
+bool fractionFits(double serialFraction);
 // What the USL fit of a backend says: "has contention 0.19 and coherency 0.001: its speedup peaks at 31 workers
 // (4.2x)", or "has none: " and why (UslFit::why).
 QString uslFit(const UslFit& fit);

@@ -21,6 +21,61 @@ QList<int> defaultWorkerCounts()
     return counts;
 }
 
+int workScale(const ExperimentSpec& spec, const QString& backend, int workers)
+{
+    return spec.options.scaling == ScalingKind::Weak && BackendRegistry::usesWorkers(backend) ? std::max(1, workers)
+                                                                                              : 1;
+}
+
+namespace {
+// Whether `kernel` grows an input by its size rule (else a weak run repeats the inputs); false for a name no kernel
+// has, whose costs are then repeated like any kernel's without a rule.
+bool scalesBySize(const QString& kernel)
+{
+    const auto made = KernelRegistry::create(kernel);
+    return made && made->scalesBySize();
+}
+
+template<typename T, typename Grow> QList<T> scaled(const QList<T>& base, int scale, bool bySize, Grow grow)
+{
+    if (scale <= 1)
+        return base;
+    QList<T> out;
+    out.reserve(bySize ? base.size() : base.size() * scale);
+    if (bySize) {
+        for (const T& value : base)
+            out.append(grow(value));
+    } else {
+        for (int copy = 0; copy < scale; ++copy)
+            out.append(base);
+    }
+    return out;
+}
+} // namespace
+
+QList<qint64> scaledInputs(const ExperimentSpec& spec, const Kernel& kernel, int scale)
+{
+    return scaled(
+        spec.inputs, scale, kernel.scalesBySize(), [&](qint64 input) { return kernel.scaledInput(input, scale); });
+}
+
+QString scaledInputsRule(const ExperimentSpec& spec)
+{
+    if (spec.options.scaling != ScalingKind::Weak)
+        return {};
+    if (const auto kernel = KernelRegistry::create(spec.kernel); kernel && kernel->scalesBySize())
+        return QStringLiteral("at N workers each input is N times as many %1 (%2's size rule)")
+            .arg(kernel->inputMeaning(), kernel->name());
+    return QStringLiteral("at N workers the %1 input%2 N times over")
+        .arg(spec.inputs.size())
+        .arg(spec.inputs.size() == 1 ? QString() : QStringLiteral("s"));
+}
+
+QList<double> scaledCosts(const ExperimentSpec& spec, const QList<double>& costs, int scale)
+{
+    return scaled(costs, scale, scale > 1 && scalesBySize(spec.kernel), [&](double cost) { return cost * scale; });
+}
+
 namespace {
 int editDistance(const QString& a, const QString& b)
 {
@@ -152,12 +207,39 @@ Result<void> validateSpec(const ExperimentSpec& spec, SpecCheck check)
         if (const Result<void> inRange = kWorkerRange.check(w); !inRange)
             return fail(QStringLiteral("workers: ") + inRange.error());
     }
+    const int mostWorkers = *std::max_element(spec.workers.cbegin(), spec.workers.cend());
+    // A weak run's largest measurement grows its inputs the most: they must be inputs the kernel takes, and not
+    // more tasks than an input list may hold.
+    const int mostScale = spec.options.scaling == ScalingKind::Weak ? mostWorkers : 1;
+    if (mostScale > 1) {
+        if (!kernel->scalesBySize() && spec.inputs.size() * mostScale > kMaxInputs)
+            return fail(QStringLiteral("scaling weak: at %1 workers the %2 inputs grow to %3 tasks, more than the %4 "
+                                       "one measurement may run: use fewer inputs or workers")
+                            .arg(mostScale)
+                            .arg(spec.inputs.size())
+                            .arg(spec.inputs.size() * mostScale)
+                            .arg(kMaxInputs));
+        if (kernel->scalesBySize()) {
+            for (qint64 input : spec.inputs) {
+                if (input > kernel->range().max / mostScale)
+                    return fail(QStringLiteral("scaling weak: at %1 workers input %2 grows to %3 %4, above %5's "
+                                               "limit of %6 (%7): use smaller inputs or fewer workers")
+                                    .arg(mostScale)
+                                    .arg(input)
+                                    .arg(double(input) * mostScale, 0, 'f', 0)
+                                    .arg(kernel->inputMeaning(), kernel->name())
+                                    .arg(kernel->range().max)
+                                    .arg(kernel->range().reason));
+            }
+        }
+    }
     // This machine's process limits bind a run here, not one recorded elsewhere.
     if (check != SpecCheck::Recorded) {
-        const int mostWorkers = *std::max_element(spec.workers.cbegin(), spec.workers.cend());
         for (const QString& id : spec.backends) {
-            if (Result<void> fits = BackendRegistry::checkWorkers(
-                    id, mostWorkers, int(spec.inputs.size()), spec.options, check == SpecCheck::RunHere);
+            // The tasks its largest measurement runs: a weak run without a size rule repeats the inputs.
+            const int tasks = int(spec.inputs.size()) * (kernel->scalesBySize() ? 1 : workScale(spec, id, mostWorkers));
+            if (Result<void> fits
+                = BackendRegistry::checkWorkers(id, mostWorkers, tasks, spec.options, check == SpecCheck::RunHere);
                 !fits)
                 return fits;
         }

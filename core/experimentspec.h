@@ -27,6 +27,21 @@ struct ExperimentSpec {
     static constexpr int kMaxRepeats = 10'000;
 };
 
+class Kernel;
+
+// How many times the base inputs' work a measurement of backend `backend` at `workers` does: `workers` under weak
+// scaling for a backend that uses workers, else 1 (a strong run; a baseline, which has no workers).
+int workScale(const ExperimentSpec& spec, const QString& backend, int workers);
+// The inputs a measurement at work scale `scale` runs: the spec's own at 1; above it (weak scaling) the kernel's
+// size rule applied to each input (Kernel::scaledInput), or, for a kernel without one, the inputs `scale` times
+// over.
+QList<qint64> scaledInputs(const ExperimentSpec& spec, const Kernel& kernel, int scale);
+// That rule in words, for a weak run's notes: "at N workers each input is N times as many milliseconds (spin's size
+// rule)", "at N workers the 6 inputs N times over"; empty for a strong run.
+QString scaledInputsRule(const ExperimentSpec& spec);
+// The same rule for the base inputs' measured costs (one per input): what a weak measurement's bounds read.
+QList<double> scaledCosts(const ExperimentSpec& spec, const QList<double>& costs, int scale);
+
 // The range of one whole-number field, declared once for `parlab run`'s flags, presets, the window and imported
 // files; each caller puts the field's name as its user knows it before the message ("--workers",
 // "spec.workers[2]", "preset 'x': field 'repeats'").

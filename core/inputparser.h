@@ -22,8 +22,11 @@ struct ParsedInputs {
     bool ok() const { return !error.has_value(); }
 };
 
+// The most inputs a list may hold, and so the most tasks one measurement runs (a weak run's grown inputs too).
+inline constexpr qsizetype kMaxInputs = 1'000'000;
+
 // Parses the input language: comma-separated items, each `N`, `a..b`, `a..b:step` or `NxK` (N repeated K
 // times). Ranges may count down (`38..33`). Nothing is returned with an error.
-ParsedInputs parseInputs(const QString& text, qsizetype maxCount = 1'000'000);
+ParsedInputs parseInputs(const QString& text, qsizetype maxCount = kMaxInputs);
 
 } // namespace parlab

@@ -364,10 +364,17 @@ RunEstimate RunEstimator::estimateWith(
         part.backend = id;
         part.workers = workers;
         part.rounds = spec.warmup + spec.repeats;
-        int parallel = m.serial ? 1 : std::max(1, std::min(workers, n));
+        // A weak run's measurement at N workers runs N times the work.
+        const int scale = workScale(spec, id, workers);
+        QList<double> tasks = taskS;
+        if (scale > 1) {
+            tasks.clear();
+            for (qint64 input : scaledInputs(spec, kernel, scale))
+                tasks.append(kernel.cost(input) * secondsPerCost);
+        }
+        int parallel = m.serial ? 1 : std::max(1, std::min(workers, int(tasks.size())));
         if (m.coreBound)
             parallel = std::min(parallel, cores);
-        QList<double> tasks = taskS;
         for (double& t : tasks)
             t = t * m.slowdown + m.perTaskS;
         double own = parallel == 1 ? std::accumulate(tasks.cbegin(), tasks.cend(), 0.0)
@@ -375,7 +382,7 @@ RunEstimate RunEstimator::estimateWith(
         if (m.coreBound)
             own *= busyFactor(parallel, cores, load);
         part.roundS = own;
-        part.startS = m.startS + m.perWorkerStartS * (m.serial ? 1 : std::min(workers, std::max(n, 1)));
+        part.startS = m.startS + m.perWorkerStartS * (m.serial ? 1 : std::min(workers, std::max(int(tasks.size()), 1)));
         workS += part.rounds * own;
         e.parts.append(part);
     }

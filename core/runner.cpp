@@ -40,6 +40,8 @@ struct Combination {
     bool usesWorkers = true; // the backend's facts
     TaskLock lock = TaskLock::None;
     int workers = 1;
+    int scale = 1; // times the base inputs' work (workScale): above 1 only in a weak run
+    QList<qint64> inputs; // what it runs: the spec's inputs at its scale (scaledInputs)
     double weight = 1; // expected cost, for the ETA
     int measurementIndex = -1;
 };
@@ -87,9 +89,6 @@ private:
         if (Result<void> configured = m_kernel->configure(m_spec.options); !configured)
             return configured;
 
-        double totalCost = 0;
-        for (qint64 input : m_spec.inputs)
-            totalCost += m_kernel->cost(input);
         const int cores = std::max(1, m_result.environment.logicalCores);
 
         const QList<QPair<QString, int>> planned = Runner::plan(m_spec);
@@ -109,8 +108,13 @@ private:
             c.workers = workers;
             c.usesWorkers = BackendRegistry::factsOf(id).usesWorkers;
             c.lock = BackendRegistry::factsOf(id).lock;
-            const int parallel = c.usesWorkers ? std::min({ workers, cores, int(m_spec.inputs.size()) }) : 1;
-            c.weight = totalCost / parallel;
+            c.scale = workScale(m_spec, id, workers);
+            c.inputs = scaledInputs(m_spec, *m_kernel, c.scale);
+            double cost = 0;
+            for (qint64 input : std::as_const(c.inputs))
+                cost += m_kernel->cost(input);
+            const int parallel = c.usesWorkers ? std::min({ workers, cores, int(c.inputs.size()) }) : 1;
+            c.weight = cost / parallel;
             c.measurementIndex = int(m_result.measurements.size());
             Measurement m;
             m.backend = id;
@@ -183,7 +187,7 @@ private:
         const double cpuBefore = processCpuSeconds() + c.backend->liveChildCpuSeconds();
         const qint64 t0 = monotonicNs();
         if (error.isEmpty() && !m_result.cancelled)
-            attempt([&] { c.backend->execute(*m_kernel, m_spec.inputs, c.workers, m_control, spans); });
+            attempt([&] { c.backend->execute(*m_kernel, c.inputs, c.workers, m_control, spans); });
         if (m_result.cancelled || m_control.isCancelled()) {
             m_result.cancelled = true;
             finish();
@@ -221,27 +225,35 @@ private:
 
     // Every run of every backend must reproduce the first run's checksums (the baseline's), task by task. For the
     // user's own code a difference is their function's doing (it is not deterministic, or it races), and the
-    // message lists a few of the inputs that differed, to look at.
+    // message lists a few of the inputs that differed, to look at. A weak run's grown inputs are checked against
+    // the base inputs' checksums where they repeat them, else against the first run at the same scale.
     Result<void> checkChecksums(const Combination& c, const Measurement& m, const QList<TaskSpan>& spans)
     {
         const QString label = c.usesWorkers ? m.label() : m.backend;
-        if (m_referenceTasks.isEmpty()) {
+        Reference& ref = m_references[c.scale];
+        if (ref.tasks.isEmpty() && c.scale > 1 && !m_kernel->scalesBySize() && m_references.contains(1)) {
+            const Reference& base = m_references[1];
+            for (int copy = 0; copy < c.scale; ++copy)
+                ref.tasks.append(base.tasks);
+            ref.label = base.label;
+        }
+        if (ref.tasks.isEmpty()) {
             for (const TaskSpan& s : spans)
-                m_referenceTasks.append(s.checksum);
-            m_result.referenceChecksum = combine(spans);
-            m_referenceLabel = label;
+                ref.tasks.append(s.checksum);
+            if (c.scale == 1)
+                m_result.referenceChecksum = combine(spans);
+            ref.label = label;
             return {};
         }
         QList<const TaskSpan*> differing;
         for (const TaskSpan& s : spans) {
-            if (s.checksum != m_referenceTasks[s.index])
+            if (s.checksum != ref.tasks[s.index])
                 differing.append(&s);
         }
         if (differing.isEmpty())
             return {};
-        const QString reference = label == m_referenceLabel
-            ? QStringLiteral("%1 in an earlier round").arg(m_referenceLabel)
-            : m_referenceLabel;
+        const QString reference
+            = label == ref.label ? QStringLiteral("%1 in an earlier round").arg(ref.label) : ref.label;
         const TaskSpan& first = *differing.constFirst();
         if (!m_kernel->isUsersCode()) {
             return fail(QStringLiteral("checksum mismatch: %1 gave %2 for input %3 (#%4), %5 gave %6: "
@@ -249,16 +261,16 @@ private:
                             .arg(label, QString::number(first.checksum, 16))
                             .arg(first.input)
                             .arg(first.index + 1)
-                            .arg(reference, QString::number(m_referenceTasks[first.index], 16)));
+                            .arg(reference, QString::number(ref.tasks[first.index], 16)));
         }
         constexpr int kListed = 3;
         QStringList listed;
         for (const TaskSpan* s : differing.first(std::min<qsizetype>(kListed, differing.size()))) {
-            listed.append(QStringLiteral("input %1 (#%2) gave %3 on %4 but %5 on %6")
-                              .arg(s->input)
-                              .arg(s->index + 1)
-                              .arg(QString::number(s->checksum, 16), label,
-                                  QString::number(m_referenceTasks[s->index], 16), reference));
+            listed.append(
+                QStringLiteral("input %1 (#%2) gave %3 on %4 but %5 on %6")
+                    .arg(s->input)
+                    .arg(s->index + 1)
+                    .arg(QString::number(s->checksum, 16), label, QString::number(ref.tasks[s->index], 16), reference));
         }
         const QString more = differing.size() > kListed
             ? QStringLiteral("; and %1 more of %2 inputs").arg(differing.size() - kListed).arg(spans.size())
@@ -327,8 +339,13 @@ private:
     std::vector<Combination> m_combinations;
     QString m_boundsBackend;
     QList<QList<double>> m_taskSamples; // sequential per-task durations of every recorded round, for the bounds
-    QList<quint64> m_referenceTasks;
-    QString m_referenceLabel; // the run that gave them: "sequential", "python-sequential"
+    // The checksums every run at one work scale must reproduce, task by task, and the run that gave them
+    // ("sequential", "python-sequential"); by scale (1 but in a weak run).
+    struct Reference {
+        QList<quint64> tasks;
+        QString label;
+    };
+    QMap<int, Reference> m_references;
     qint64 m_startNs = 0;
     int m_done = 0;
     double m_doneWeight = 0;

@@ -123,6 +123,18 @@ QList<OptionDescriptor> runDescriptors()
                                    "fastest, so that unequal cores (a slow core, an efficiency core) cannot "
                                    "inflate speedups; any lets them run where the scheduler puts them."),
             .scope = Scope::Backend },
+        { .option = Option::Scaling,
+            .key = QStringLiteral("scaling"),
+            .flag = QStringLiteral("scaling"),
+            .label = QStringLiteral("Scaling"),
+            .type = Type::Choice,
+            .choices = { QStringLiteral("strong"), QStringLiteral("weak") },
+            .valueName = QStringLiteral("kind"),
+            .help = QStringLiteral("strong shares the same inputs among more workers (Amdahl: how much faster); "
+                                   "weak grows them with the workers, N copies at N workers (spin and sleep "
+                                   "instead take N times the milliseconds), so each worker's share stays the same "
+                                   "(Gustafson: scaled speedup N.T1/TN, weak efficiency T1/TN)."),
+            .scope = Scope::Run },
     };
     const RunOptions defaults;
     for (OptionDescriptor& d : table)
@@ -154,6 +166,8 @@ QVariant RunOptions::value(const OptionDescriptor& d) const
         return mpirunArgs;
     case Option::BaselineCore:
         return baselineCore == BaselineCore::Fastest ? QStringLiteral("fastest") : QStringLiteral("any");
+    case Option::Scaling:
+        return scaling == ScalingKind::Weak ? QStringLiteral("weak") : QStringLiteral("strong");
     case Option::KernelSetting:
         return kernelSettings.value(d.key, d.defaultValue);
     }
@@ -192,6 +206,9 @@ void RunOptions::setValue(const OptionDescriptor& d, const QVariant& v)
         return;
     case Option::BaselineCore:
         baselineCore = v.toString() == QStringLiteral("fastest") ? BaselineCore::Fastest : BaselineCore::Any;
+        return;
+    case Option::Scaling:
+        scaling = v.toString() == QStringLiteral("weak") ? ScalingKind::Weak : ScalingKind::Strong;
         return;
     case Option::KernelSetting:
         kernelSettings.insert(d.key, v);

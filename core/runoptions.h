@@ -27,6 +27,11 @@ enum class OnError { Stop, Continue };
 // pinned to the core the run's calibration found fastest, so that speedups are against the best single core.
 enum class BaselineCore { Any, Fastest };
 
+// What the worker counts scale: strong, the same inputs shared by more workers (Amdahl's question: how much faster);
+// weak, the inputs grown with the workers so that each worker's share stays the same (Gustafson's: how much more
+// work in the same time). scaledInputs() (experimentspec.h) says what a weak run's inputs are at N workers.
+enum class ScalingKind { Strong, Weak };
+
 // How a run runs, beyond what it measures (ExperimentSpec): the options every run, backend and kernel reads,
 // typed. Defaults are the member initialisers; names, ranges and help are in descriptors(). The JSON codec keeps
 // 0.1's keys, so presets, exports and history written by 0.1 still load.
@@ -41,6 +46,7 @@ struct RunOptions {
     QString hostfile; // mpi: an OpenMPI hostfile
     QString mpirunArgs; // mpi: extra arguments for mpirun, as a shell would split them
     BaselineCore baselineCore = BaselineCore::Any; // sequential, python-sequential: the core they run on
+    ScalingKind scaling = ScalingKind::Strong;
     // The settings kernels declare (Kernel::settings()), by key, each checked against its descriptor by the
     // codec: e.g. the command kernel's "command". Kept apart from the fields above so that a kernel with a
     // setting stays one new file plus one registry line.

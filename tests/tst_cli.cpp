@@ -57,6 +57,7 @@ private Q_SLOTS:
     void baselineCorePinsTheSequentialTasks();
     void runWritesExports();
     void runWritesTraceAndHtmlReport();
+    void weakScalingIsSaidEverywhere();
     void badInputIsRejectedBeforeRunning_data();
     void badInputIsRejectedBeforeRunning();
     void hostfileIsCheckedBeforeRunning();
@@ -535,6 +536,80 @@ void TestCli::predictPlacesMpiRanksOnAHostfilesSlots()
         QStringLiteral("5") });
     QCOMPARE(badFile.code, 2);
     QVERIFY2(badFile.err.contains(QStringLiteral("bad:1")), qPrintable(badFile.err));
+}
+
+// A weak run's figures are scaled speedup and weak efficiency: the table, the JSON, the HTML report and the history
+// say so, the history recomputes them alike, and a comparison with a strong run of the same inputs refuses.
+void TestCli::weakScalingIsSaidEverywhere()
+{
+    QTemporaryDir dir;
+    const QString db = dir.filePath(QStringLiteral("history.sqlite"));
+    const QString html = dir.filePath(QStringLiteral("r.html"));
+    const QString json = dir.filePath(QStringLiteral("r.json"));
+    auto run = [&](const QString& scaling, const QStringList& more) {
+        return runParlab(QStringList { QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("fib"),
+                             QStringLiteral("--inputs"), QStringLiteral("20x4"), QStringLiteral("--backends"),
+                             QStringLiteral("threads"), QStringLiteral("--workers"), QStringLiteral("1,2"),
+                             QStringLiteral("--repeat"), QStringLiteral("2"), QStringLiteral("--scaling"), scaling,
+                             QStringLiteral("--history-db"), db }
+            + more);
+    };
+    const Result weak = run(QStringLiteral("weak"),
+        { QStringLiteral("--export-html"), html, QStringLiteral("--export-json"), json, QStringLiteral("--format"),
+            QStringLiteral("table") });
+    QVERIFY2(weak.code == 0, qPrintable(weak.err));
+    QVERIFY2(weak.out.contains(QStringLiteral("· weak scaling ·")), qPrintable(weak.out));
+    QVERIFY2(weak.out.contains(QStringLiteral("scaled speedup [95% CI]  weak efficiency")), qPrintable(weak.out));
+    QVERIFY2(weak.out.contains(QStringLiteral("weak scaling: at N workers the 4 inputs N times over")),
+        qPrintable(weak.out));
+    QVERIFY2(!weak.out.contains(QStringLiteral("Amdahl fit")), qPrintable(weak.out));
+
+    QFile jsonFile(json);
+    QVERIFY(jsonFile.open(QIODevice::ReadOnly));
+    const QJsonObject top = QJsonDocument::fromJson(jsonFile.readAll()).object();
+    QCOMPARE(top.value(QStringLiteral("scaling")).toObject().value(QStringLiteral("kind")).toString(),
+        QStringLiteral("weak"));
+    QCOMPARE(top.value(QStringLiteral("spec"))
+                 .toObject()
+                 .value(QStringLiteral("options"))
+                 .toObject()
+                 .value(QStringLiteral("scaling")),
+        QJsonValue(QStringLiteral("weak")));
+    double baseline = 0, atTwo = 0, speedupAtTwo = 0;
+    for (const auto& v : top.value(QStringLiteral("results")).toArray()) {
+        const QJsonObject r = v.toObject();
+        if (r.value(QStringLiteral("backend")).toString() == QStringLiteral("sequential"))
+            baseline = r.value(QStringLiteral("median_s")).toDouble();
+        if (r.value(QStringLiteral("workers")).toInt() == 2) {
+            atTwo = r.value(QStringLiteral("median_s")).toDouble();
+            speedupAtTwo = r.value(QStringLiteral("speedup")).toDouble();
+        }
+    }
+    QVERIFY(baseline > 0 && atTwo > 0);
+    QVERIFY(qFuzzyCompare(speedupAtTwo, 2 * baseline / atTwo));
+
+    QFile htmlFile(html);
+    QVERIFY(htmlFile.open(QIODevice::ReadOnly));
+    const QString report = QString::fromUtf8(htmlFile.readAll());
+    QVERIFY(report.contains(QStringLiteral("Scaled speedup against workers")));
+    QVERIFY(report.contains(QStringLiteral("Weak efficiency against workers")));
+
+    // The history reads the run back through the same analysis: the same scaled speedup.
+    const Result shown = runParlab({ QStringLiteral("history"), QStringLiteral("show"), QStringLiteral("1"),
+        QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--history-db"), db });
+    QVERIFY2(shown.code == 0, qPrintable(shown.err));
+    for (const auto& v :
+        QJsonDocument::fromJson(shown.out.toUtf8()).object().value(QStringLiteral("results")).toArray()) {
+        if (v.toObject().value(QStringLiteral("workers")).toInt() == 2)
+            QVERIFY(qFuzzyCompare(v.toObject().value(QStringLiteral("speedup")).toDouble(), speedupAtTwo));
+    }
+
+    // Strong and weak runs of the same inputs did different work at 2 workers.
+    QCOMPARE(run(QStringLiteral("strong"), {}).code, 0);
+    const Result compared = runParlab({ QStringLiteral("history"), QStringLiteral("compare"), QStringLiteral("1"),
+        QStringLiteral("2"), QStringLiteral("--history-db"), db });
+    QVERIFY2(compared.out.contains(QStringLiteral("scaling: weak in A, strong in B")), qPrintable(compared.out));
+    QVERIFY2(compared.out.contains(QStringLiteral("not comparable")), qPrintable(compared.out));
 }
 
 void TestCli::runWritesTraceAndHtmlReport()

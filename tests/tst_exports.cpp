@@ -277,7 +277,11 @@ void TestExports::jsonFollowsTheSchema()
     QCOMPARE(sortedKeys(top),
         sorted({ QStringLiteral("tool"), QStringLiteral("version"), QStringLiteral("created"),
             QStringLiteral("environment"), QStringLiteral("spec"), QStringLiteral("warnings"), QStringLiteral("bounds"),
-            QStringLiteral("fits"), QStringLiteral("results"), QStringLiteral("reference_checksum") }));
+            QStringLiteral("fits"), QStringLiteral("scaling"), QStringLiteral("results"),
+            QStringLiteral("reference_checksum") }));
+    // A strong run's figures, said so for a reader who does not know the option's default.
+    QCOMPARE(top.value(QStringLiteral("scaling")).toObject().value(QStringLiteral("kind")).toString(),
+        QStringLiteral("strong"));
     QCOMPARE(top.value(QStringLiteral("tool")).toString(), QStringLiteral("parlab"));
     QCOMPARE(sortedKeys(top.value(QStringLiteral("environment")).toObject()),
         sorted({ QStringLiteral("cpu"), QStringLiteral("logical_cores"), QStringLiteral("os"), QStringLiteral("qt"),

@@ -131,6 +131,9 @@ void differences(const QJsonValue& in, const QJsonValue& out, const QString& pat
         for (auto it = a.constBegin(); it != a.constEnd(); ++it) {
             if (path.isEmpty() && (it.key() == QStringLiteral("tool") || it.key() == QStringLiteral("version")))
                 continue;
+            // The fits are derived from the speedups on import (JsonExport::fitsObject): a changed sample moves them.
+            if (path.isEmpty() && it.key() == QStringLiteral("fits"))
+                continue;
             if (it.key() == QStringLiteral("predicted_speedup"))
                 continue;
             if (b.contains(it.key()))

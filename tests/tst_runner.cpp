@@ -175,6 +175,8 @@ private Q_SLOTS:
     void backendFailureStopsTheRun();
     void backendFailureWithContinueGoesOn();
     void factoryWithoutTheBackendFails();
+    void weakScalingGrowsTheInputs_data();
+    void weakScalingGrowsTheInputs();
 };
 
 void TestRunner::initTestCase()
@@ -326,6 +328,19 @@ void TestRunner::invalidSpec_data()
     s = good;
     s.backends = {};
     QTest::newRow("no backends") << s << QStringLiteral("no backend");
+    // Weak scaling grows the inputs with the workers: the grown ones must be inputs the kernel takes.
+    s = makeSpec(QStringLiteral("spin"), { 10, 400'000 }, { QStringLiteral("threads") }, { 1, 2 }, 1, 0);
+    s.options.scaling = ScalingKind::Weak;
+    QTest::newRow("weak spin beyond its range")
+        << s
+        << QStringLiteral("scaling weak: at 2 workers input 400000 grows to 800000 milliseconds of CPU, above "
+                          "spin's limit of 600000");
+    s = makeSpec(QStringLiteral("noop"), QList<qint64>(600'000, 1), { QStringLiteral("threads") }, { 1, 2 }, 1, 0);
+    s.options.scaling = ScalingKind::Weak;
+    QTest::newRow("weak repeats too many inputs")
+        << s
+        << QStringLiteral("scaling weak: at 2 workers the 600000 inputs grow to 1200000 tasks, more than the "
+                          "1000000 one measurement may run");
 }
 
 void TestRunner::invalidSpec()
@@ -551,4 +566,81 @@ void TestRunner::factoryWithoutTheBackendFails()
 }
 
 QTEST_GUILESS_MAIN(TestRunner)
+void TestRunner::weakScalingGrowsTheInputs_data()
+{
+    QTest::addColumn<QString>("kernel");
+    QTest::addColumn<QList<qint64>>("inputs");
+    QTest::addColumn<QList<qint64>>("atTwo"); // the inputs the 2-worker measurements ran, in input order
+    QTest::addColumn<QString>("backend");
+
+    // spin has a size rule: N times the milliseconds at N workers, as many tasks.
+    QTest::newRow("spin, by its size rule, threads")
+        << QStringLiteral("spin") << QList<qint64> { 3, 5 } << QList<qint64> { 6, 10 } << QStringLiteral("threads");
+    QTest::newRow("spin, by its size rule, processes")
+        << QStringLiteral("spin") << QList<qint64> { 3, 5 } << QList<qint64> { 6, 10 } << QStringLiteral("processes");
+    // fib has none: the inputs N times over.
+    QTest::newRow("fib, repeated, threads") << QStringLiteral("fib") << QList<qint64> { 18, 20 }
+                                            << QList<qint64> { 18, 20, 18, 20 } << QStringLiteral("threads");
+    QTest::newRow("fib, repeated, process-per-task")
+        << QStringLiteral("fib") << QList<qint64> { 18, 20 } << QList<qint64> { 18, 20, 18, 20 }
+        << QStringLiteral("process-per-task");
+}
+
+// A weak run: what each measurement ran, its checksums, and its figures: scaled speedup N.T1/TN and weak efficiency
+// T1/TN, read from the medians the user sees.
+void TestRunner::weakScalingGrowsTheInputs()
+{
+    QFETCH(QString, kernel);
+    QFETCH(QList<qint64>, inputs);
+    QFETCH(QList<qint64>, atTwo);
+    QFETCH(QString, backend);
+
+    ExperimentSpec s = makeSpec(kernel, inputs, { backend }, { 1, 2 }, 3, 0);
+    s.options.scaling = ScalingKind::Weak;
+    RunnerHarness h;
+    h.start(s);
+    QVERIFY(h.finished.wait(60'000));
+    const RunResult r = h.result();
+    QVERIFY2(r.succeeded(), qPrintable(r.error));
+
+    const Measurement* base = r.find(QStringLiteral("sequential"), 1);
+    const Measurement* one = r.find(backend, 1);
+    const Measurement* two = r.find(backend, 2);
+    QVERIFY(base && one && two);
+    auto ran = [](const Measurement& m) {
+        QList<qint64> byIndex(m.spans.size());
+        for (const TaskSpan& span : m.spans)
+            byIndex[span.index] = span.input;
+        return byIndex;
+    };
+    QCOMPARE(ran(*base), inputs);
+    QCOMPARE(ran(*one), inputs);
+    QCOMPARE(ran(*two), atTwo);
+    // Checksums follow the inputs: the base inputs' where they repeat, others where the size rule made new inputs.
+    QCOMPARE(one->checksum, base->checksum);
+    if (atTwo.size() > inputs.size())
+        QVERIFY(two->checksum != base->checksum);
+
+    QCOMPARE(two->speedup, 2 * base->wall.median / two->wall.median);
+    QCOMPARE(two->efficiency, base->wall.median / two->wall.median);
+    QCOMPARE(one->speedup, base->wall.median / one->wall.median);
+    QVERIFY(std::isfinite(two->speedupLow) && two->speedupLow <= two->speedup && two->speedup <= two->speedupHigh);
+    // Where the time went is split against the baseline's work done twice over: the parts still make 100%.
+    double parts = two->losses.useful;
+    for (double part : { two->losses.startup, two->losses.dispatch, two->losses.imbalance, two->losses.slowdown,
+             two->losses.lockWait, two->losses.cpuWait, two->losses.blocked, two->losses.unexplained })
+        parts += std::isfinite(part) ? part : 0.0;
+    QVERIFY2(std::abs(parts - 1.0) < 1e-9, qPrintable(QString::number(parts)));
+    QCOMPARE(two->losses.useful,
+        two->efficiency * base->samplesS[base->medianRepeat] / base->wall.median * two->wall.median
+            / two->samplesS[two->medianRepeat]);
+    // Amdahl's law is a strong-scaling model: a weak run is not fitted by it.
+    QVERIFY(r.amdahlSerialFraction.isEmpty());
+    QVERIFY(r.usl.isEmpty());
+    // Gustafson's law is fitted to the scaled speedups instead: N - S = alpha (N - 1).
+    QVERIFY(r.gustafsonSerialFraction.contains(backend));
+    QCOMPARE(r.gustafsonSerialFraction.value(backend), 2 - two->speedup);
+    QVERIFY(!std::isfinite(two->karpFlatt));
+}
+
 #include "tst_runner.moc"

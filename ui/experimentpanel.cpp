@@ -154,7 +154,7 @@ void setEditorValue(const OptionDescriptor& d, QWidget* widget, const QVariant& 
 }
 
 // Where the form shows each option: a layout choice, so it is made here; what the options are is not.
-enum class Group { Kernel, Process, Interpreter, Mpi };
+enum class Group { Kernel, Workers, Process, Interpreter, Mpi };
 
 Group groupOf(const OptionDescriptor& d)
 {
@@ -172,6 +172,8 @@ Group groupOf(const OptionDescriptor& d)
     case Option::Hostfile:
     case Option::MpirunArgs:
         return Group::Mpi;
+    case Option::Scaling:
+        return Group::Workers;
     case Option::KernelSetting:
         return Group::Kernel;
     }
@@ -240,6 +242,7 @@ ExperimentPanel::ExperimentPanel(QWidget* parent)
     m_workers->setObjectName(QStringLiteral("workers"));
     m_workers->setToolTip(tr("Worker counts: a list or a range, e.g. 1,2,4 or 1..16"));
     howLayout->addRow(tr("&Workers:"), m_workers);
+    int workersRow = howLayout->rowCount(); // what the worker counts scale goes right after them
     m_repeats = new QSpinBox(how);
     m_repeats->setObjectName(QStringLiteral("repeats"));
     m_repeats->setRange(1, ExperimentSpec::kMaxRepeats);
@@ -262,6 +265,9 @@ ExperimentPanel::ExperimentPanel(QWidget* parent)
         case Group::Kernel:
             // Kernel settings go right after the kernel, before the inputs they often shape.
             addOptionEditor(d, form, kernelRow++);
+            break;
+        case Group::Workers:
+            addOptionEditor(d, howLayout, workersRow++);
             break;
         case Group::Process:
             addOptionEditor(d, optionsLayout, -1);

@@ -1,5 +1,7 @@
 #include "formatting.h"
 
+#include "runoptions.h"
+
 #include <QStringList>
 #include <algorithm>
 #include <cmath>
@@ -112,6 +114,24 @@ QString Format::printable(const QString& text)
         return text;
     safe += QStringView(text).mid(copied);
     return safe;
+}
+
+QString Format::capitalised(QString text)
+{
+    if (!text.isEmpty())
+        text[0] = text[0].toUpper();
+    return text;
+}
+
+const Format::FigureNames& Format::figureNames(ScalingKind scaling)
+{
+    static const FigureNames strong { QStringLiteral("speedup"), QStringLiteral("efficiency"),
+        QStringLiteral("T1 / TN, the baseline's median time over this one's"), QStringLiteral("speedup / workers"),
+        QString() };
+    static const FigureNames weak { QStringLiteral("scaled speedup"), QStringLiteral("weak efficiency"),
+        QStringLiteral("N.T1 / TN, N workers having done N times the baseline's work (Gustafson)"),
+        QStringLiteral("T1 / TN, each worker having done the baseline's work"), QStringLiteral("weak scaling") };
+    return scaling == ScalingKind::Weak ? weak : strong;
 }
 
 } // namespace parlab

@@ -5,6 +5,8 @@
 
 namespace parlab {
 
+enum class ScalingKind; // runoptions.h
+
 // Human-readable figures shared by the text, Markdown, HTML and SVG exports, the CLI and the window.
 namespace Format {
 // "1.234 s", "12.35 ms", "45.6 µs", "820 ns"; "–" for NaN.
@@ -31,6 +33,20 @@ QString checksum(quint64 value);
 // JSON's own escape, so JSON output stays JSON that reads back to the same text (QJsonDocument escapes C0 itself
 // but writes DEL and C1 as they are).
 QString printable(const QString& text);
+
+// `text` with its first letter upper case: a name at the start of a sentence or title.
+QString capitalised(QString text);
+
+// What a run's speedup and efficiency are, by what its worker counts scale (option scaling): the names every table,
+// chart, report and export shows them under.
+struct FigureNames {
+    QString speedup; // "speedup", "scaled speedup"
+    QString efficiency; // "efficiency", "weak efficiency"
+    QString speedupMeaning; // one line for tooltips and captions
+    QString efficiencyMeaning;
+    QString scaling; // "" for strong scaling (the default, not named), "weak scaling: …"
+};
+const FigureNames& figureNames(ScalingKind scaling);
 } // namespace Format
 
 } // namespace parlab

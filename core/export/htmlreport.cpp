@@ -213,6 +213,8 @@ QString resultsSection(const RunResult& result)
 
 QString chartsSection(const RunResult& result)
 {
+    const Format::FigureNames& names = Format::figureNames(result.spec.options.scaling);
+    const bool weak = result.spec.options.scaling == ScalingKind::Weak;
     const QString speedup = SvgCharts::speedupChart(result);
     const QString baselines = Report::baselines(result); // which speedup is against which, where they differ
     const QString wall = SvgCharts::wallTimeChart(result);
@@ -222,11 +224,23 @@ QString chartsSection(const RunResult& result)
     if (!speedup.isEmpty())
         html += QStringLiteral("<figure>\n") + speedup
             + element(QStringLiteral("figcaption"),
-                QStringLiteral("Speedup against workers with 95% intervals; %1: the lpt bound; %2: ideal "
-                               "(speedup = workers).%3")
-                    .arg(Palette::styleName(Palette::reference(Palette::Reference::LptBound).style),
+                QStringLiteral("%1 against workers with 95% intervals (%2); %3: the lpt bound; %4: ideal "
+                               "(= workers).%5")
+                    .arg(Format::capitalised(names.speedup), names.speedupMeaning,
+                        Palette::styleName(Palette::reference(Palette::Reference::LptBound).style),
                         Palette::styleName(Palette::reference(Palette::Reference::Ideal).style),
-                        baselines.isEmpty() ? QString() : QStringLiteral(" Speedup of %1.").arg(baselines)))
+                        baselines.isEmpty()
+                            ? QString()
+                            : QStringLiteral(" %1 of %2.").arg(Format::capitalised(names.speedup), baselines)))
+            + QStringLiteral("\n</figure>\n");
+    // A weak run's other question: does each worker's share still take the baseline's time?
+    if (const QString efficiency = weak ? SvgCharts::efficiencyChart(result) : QString(); !efficiency.isEmpty())
+        html += QStringLiteral("<figure>\n") + efficiency
+            + element(QStringLiteral("figcaption"),
+                QStringLiteral("%1 against workers: %2; %3: ideal (100%). %4.")
+                    .arg(Format::capitalised(names.efficiency), names.efficiencyMeaning,
+                        Palette::styleName(Palette::reference(Palette::Reference::Ideal).style),
+                        Format::capitalised(scaledInputsRule(result.spec))))
             + QStringLiteral("\n</figure>\n");
     if (!wall.isEmpty())
         html += QStringLiteral("<figure>\n") + wall

@@ -5,6 +5,7 @@
 #include "experimentspec.h"
 #include "formatting.h"
 #include "measurement.h"
+#include "optiondescriptor.h"
 #include "runresult.h"
 #include "stats/losses.h"
 #include "stats/schedule.h"
@@ -169,6 +170,20 @@ QJsonObject JsonExport::fitsObject(const RunResult& result)
     return object;
 }
 
+QJsonObject JsonExport::scalingObject(const ExperimentSpec& spec)
+{
+    // What "speedup" and "efficiency" in the results are: a reader of a weak run's file must not take its scaled
+    // speedups for strong ones. The kind itself is spec.options.scaling; this says what follows from it.
+    const Format::FigureNames& names = Format::figureNames(spec.options.scaling);
+    QJsonObject object { { QStringLiteral("kind"),
+                             spec.options.value(RunOptions::descriptor(Option::Scaling)).toString() },
+        { QStringLiteral("speedup"), names.speedup + QStringLiteral(": ") + names.speedupMeaning },
+        { QStringLiteral("efficiency"), names.efficiency + QStringLiteral(": ") + names.efficiencyMeaning } };
+    if (const QString rule = scaledInputsRule(spec); !rule.isEmpty())
+        object.insert(QStringLiteral("inputs"), rule);
+    return object;
+}
+
 QJsonObject JsonExport::toObject(const RunResult& result)
 {
     QJsonArray results;
@@ -200,6 +215,7 @@ QJsonObject JsonExport::toObject(const RunResult& result)
         { QStringLiteral("warnings"), QJsonArray::fromStringList(result.warnings) },
         { QStringLiteral("bounds"), bounds },
         { QStringLiteral("fits"), fitsObject(result) },
+        { QStringLiteral("scaling"), scalingObject(result.spec) },
         { QStringLiteral("results"), results },
         { QStringLiteral("reference_checksum"), Format::checksum(result.referenceChecksum) },
     };

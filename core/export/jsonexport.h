@@ -32,6 +32,7 @@ QJsonObject boundsObject(const Bounds& bounds); // critical and lpt, without the
 // "peak_workers"} or {"why"}}} in a strong run, {"threads": {"gustafson_serial_fraction": 0.2}} in a weak one. Derived
 // from the speedups, so a reader derives them again rather than reading them.
 QJsonObject fitsObject(const RunResult& result);
+QJsonObject scalingObject(const ExperimentSpec& spec); // strong or weak, and what speedup and efficiency mean
 // One entry of `results`: a measurement's samples and figures.
 QJsonObject measurementObject(const Measurement& measurement);
 

@@ -384,6 +384,21 @@ RunResult read(const QJsonObject& root, Intervals intervals = Intervals::Skip, R
     }
     if (root.contains(QStringLiteral("bounds")))
         result.bounds = bounds(object(root.value(QStringLiteral("bounds")), QStringLiteral("bounds")));
+    // What the spec's scaling makes the figures mean, written for readers: a file that says otherwise contradicts
+    // its own spec (a weak run's speedups read as strong ones), and is refused rather than half believed.
+    if (root.contains(QStringLiteral("scaling"))) {
+        const QJsonObject stated = object(root.value(QStringLiteral("scaling")), QStringLiteral("scaling"));
+        const QJsonObject implied = JsonExport::scalingObject(result.spec);
+        for (auto it = stated.constBegin(); it != stated.constEnd(); ++it) {
+            const QString field = join(QStringLiteral("scaling"), it.key());
+            if (!implied.contains(it.key()))
+                refuse(field, QStringLiteral("unknown field"));
+            if (it.value() != implied.value(it.key()))
+                refuse(field,
+                    QStringLiteral("contradicts spec.options.scaling '%1', which makes it \"%2\"")
+                        .arg(implied.value(QStringLiteral("kind")).toString(), implied.value(it.key()).toString()));
+        }
+    }
     if (root.contains(QStringLiteral("runtimes"))) {
         const QJsonObject runtimes = object(root.value(QStringLiteral("runtimes")), QStringLiteral("runtimes"));
         for (auto it = runtimes.constBegin(); it != runtimes.constEnd(); ++it) {

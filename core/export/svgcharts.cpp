@@ -393,13 +393,16 @@ QString SvgCharts::speedupChart(const RunResult& result)
             body += QStringLiteral("<polyline class=\"line\" points=\"%1\"/>\n").arg(polyline.join(QLatin1Char(' ')));
         for (const Measurement* m : std::as_const(points)) {
             const double px = x.map(m->workers);
-            QString tip = QStringLiteral("%1: speedup %2").arg(m->label(), Format::speedup(m->speedup));
+            QString tip = QStringLiteral("%1: %2 %3")
+                              .arg(m->label(), Format::figureNames(result.spec.options.scaling).speedup,
+                                  Format::speedup(m->speedup));
             if (std::isfinite(m->speedupLow) && std::isfinite(m->speedupHigh)) {
                 body += line(px, y.map(m->speedupLow), px, y.map(m->speedupHigh), QStringLiteral("whisker"));
                 tip += QStringLiteral(" [95% CI %1, %2]")
                            .arg(Format::ratio(m->speedupLow), Format::ratio(m->speedupHigh));
             }
-            tip += QStringLiteral(", efficiency %1").arg(Format::percent(m->efficiency));
+            tip += QStringLiteral(", %1 %2").arg(
+                Format::figureNames(result.spec.options.scaling).efficiency, Format::percent(m->efficiency));
             body += QStringLiteral("<circle class=\"dot\" cx=\"%1\" cy=\"%2\" r=\"4\">%3</circle>\n")
                         .arg(num(px), num(y.map(m->speedup)), tooltip(tip));
         }
@@ -411,8 +414,62 @@ QString SvgCharts::speedupChart(const RunResult& result)
     if (!bound.isEmpty())
         items.append({ QStringLiteral("lpt bound"), QString(), QStringLiteral("bound") });
     items.append({ QStringLiteral("ideal"), QString(), QStringLiteral("ideal") });
-    return finishChart(
-        body, QStringLiteral("Speedup against workers"), items, QStringLiteral("workers"), QStringLiteral("speedup"));
+    const Format::FigureNames& names = Format::figureNames(result.spec.options.scaling);
+    return finishChart(body, Format::capitalised(names.speedup) + QStringLiteral(" against workers"), items,
+        QStringLiteral("workers"), names.speedup);
+}
+
+QString SvgCharts::efficiencyChart(const RunResult& result)
+{
+    const Format::FigureNames& names = Format::figureNames(result.spec.options.scaling);
+    double top = 1;
+    QMap<QString, QList<const Measurement*>> byBackend;
+    for (const Measurement& m : result.measurements) {
+        if (BackendRegistry::usesWorkers(m.backend) && std::isfinite(m.efficiency)) {
+            byBackend[m.backend].append(&m);
+            top = std::max({ top, m.efficiency, std::isfinite(m.speedupHigh) ? m.speedupHigh / m.workers : 0.0 });
+        }
+    }
+    if (byBackend.isEmpty())
+        return {};
+    const WorkerAxis x(workerCounts(result), kPlotLeft + 16, kPlotRight - 16);
+    const ValueAxis y(top * 100 * 1.08, kPlotBottom, kPlotTop);
+    QString body;
+    valueGrid(body, y, kPlotLeft, kPlotRight, [](double v) { return QString::number(v) + QLatin1Char('%'); });
+    workerTicks(body, x, kPlotBottom);
+    body += QStringLiteral("<polyline class=\"ideal\" points=\"%1,%2 %3,%2\">%4</polyline>\n")
+                .arg(num(x.pixelLeft - 12), num(y.map(100)), num(x.pixelRight + 12),
+                    tooltip(QStringLiteral("ideal: 100%")));
+    QList<LegendItem> items;
+    for (const QString& backend : backendsInOrder(result)) {
+        QList<const Measurement*> points = byBackend.value(backend);
+        if (points.isEmpty())
+            continue;
+        std::sort(points.begin(), points.end(),
+            [](const Measurement* a, const Measurement* b) { return a->workers < b->workers; });
+        const QString cls = seriesClass(result, backend);
+        body += QStringLiteral("<g class=\"%1\">\n").arg(cls);
+        QStringList polyline;
+        for (const Measurement* m : std::as_const(points))
+            polyline.append(num(x.map(m->workers)) + QLatin1Char(',') + num(y.map(100 * m->efficiency)));
+        if (points.size() > 1)
+            body += QStringLiteral("<polyline class=\"line\" points=\"%1\"/>\n").arg(polyline.join(QLatin1Char(' ')));
+        for (const Measurement* m : std::as_const(points)) {
+            const double px = x.map(m->workers);
+            if (std::isfinite(m->speedupLow) && std::isfinite(m->speedupHigh))
+                body += line(px, y.map(100 * m->speedupLow / m->workers), px, y.map(100 * m->speedupHigh / m->workers),
+                    QStringLiteral("whisker"));
+            body += QStringLiteral("<circle class=\"dot\" cx=\"%1\" cy=\"%2\" r=\"4\">%3</circle>\n")
+                        .arg(num(px), num(y.map(100 * m->efficiency)),
+                            tooltip(QStringLiteral("%1: %2 %3")
+                                        .arg(m->label(), names.efficiency, Format::percent(m->efficiency))));
+        }
+        body += QStringLiteral("</g>\n");
+        items.append({ backend, cls, QStringLiteral("line") });
+    }
+    items.append({ QStringLiteral("ideal"), QString(), QStringLiteral("ideal") });
+    return finishChart(body, Format::capitalised(names.efficiency) + QStringLiteral(" against workers"), items,
+        QStringLiteral("workers"), names.efficiency + QStringLiteral(" (%)"));
 }
 
 namespace {

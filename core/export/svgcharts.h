@@ -25,6 +25,9 @@ QString seriesClass(const RunResult& result, const QString& backend);
 // Speedup against workers: one line per backend that scales with workers, with its 95% interval, the lpt bound
 // and ideal linear speedup in the palette's reference styles. Empty when no speedup is known.
 QString speedupChart(const RunResult& result);
+// Efficiency against workers, in percent (a weak run's weak efficiency T1/TN): one line per backend that scales with
+// workers, its 95% interval as whiskers, and 100% in the palette's ideal style. Empty when none is known.
+QString efficiencyChart(const RunResult& result);
 // Median wall time against workers, min..max as whiskers; a baseline (sequential) as a flat line at its median
 // in the palette's baseline style, as the window draws it. Empty when nothing was measured.
 QString wallTimeChart(const RunResult& result);

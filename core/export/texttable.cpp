@@ -34,7 +34,8 @@ QString inputsSummary(const QList<qint64>& inputs)
 QString Report::title(const RunResult& result)
 {
     const ExperimentSpec& spec = result.spec;
-    return QStringLiteral("%1 over %2 input%3 (%4) · %5 repeat%6, %7 warmup · %8 logical cores · %9")
+    const QString scaling = Format::figureNames(spec.options.scaling).scaling;
+    return QStringLiteral("%1 over %2 input%3 (%4)%10 · %5 repeat%6, %7 warmup · %8 logical cores · %9")
         .arg(spec.kernel)
         .arg(spec.inputs.size())
         .arg(spec.inputs.size() == 1 ? QString() : QStringLiteral("s"), inputsSummary(spec.inputs))
@@ -42,15 +43,16 @@ QString Report::title(const RunResult& result)
         .arg(spec.repeats == 1 ? QString() : QStringLiteral("s"))
         .arg(spec.warmup)
         .arg(result.environment.logicalCores)
-        .arg(result.environment.cpu);
+        .arg(result.environment.cpu, scaling.isEmpty() ? QString() : QStringLiteral(" · ") + scaling);
 }
 
 Report::Table Report::summary(const RunResult& result)
 {
     Table table;
+    const Format::FigureNames& names = Format::figureNames(result.spec.options.scaling);
     table.header = { QStringLiteral("backend"), QStringLiteral("workers"), QStringLiteral("median ± stddev"),
-        QStringLiteral("min … max"), QStringLiteral("cpu"), QStringLiteral("speedup [95% CI]"),
-        QStringLiteral("efficiency"), QStringLiteral("lpt bound") };
+        QStringLiteral("min … max"), QStringLiteral("cpu"), names.speedup + QStringLiteral(" [95% CI]"),
+        names.efficiency, QStringLiteral("lpt bound") };
     table.rightAligned = { false, true, true, true, true, true, true, true };
     for (const Measurement& m : result.measurements) {
         if (m.samplesS.isEmpty())
@@ -171,7 +173,8 @@ QStringList Report::notes(const RunResult& result)
         }
     }
     const Bounds& b = result.bounds;
-    if (std::isfinite(b.critical)) {
+    // Unlimited workers is a strong-scaling question: a weak run's work grows with its workers.
+    if (std::isfinite(b.critical) && result.spec.options.scaling == ScalingKind::Strong) {
         double sum = 0, longest = 0;
         for (double c : b.taskCostsS) {
             sum += c;
@@ -180,6 +183,12 @@ QStringList Report::notes(const RunResult& result)
         notes << QStringLiteral("bounds: with unlimited workers at most %1 (all tasks %2, the longest %3); the lpt "
                                 "column is what the longest-task-first schedule reaches at that worker count")
                      .arg(Format::speedup(b.critical), Format::duration(sum), Format::duration(longest));
+    }
+    if (const QString rule = scaledInputsRule(result.spec); !rule.isEmpty()) {
+        const Format::FigureNames& weak = Format::figureNames(ScalingKind::Weak);
+        notes << QStringLiteral("%1: %2; %3 = %4; %5 = %6")
+                     .arg(weak.scaling, rule, weak.speedup, weak.speedupMeaning, weak.efficiency,
+                         weak.efficiencyMeaning);
     }
     for (const Measurement& m : result.measurements) {
         if (const QString where = placement(m); !where.isEmpty())

@@ -2,6 +2,8 @@
 
 #include "export/formatting.h"
 #include "measurement.h"
+#include "optiondescriptor.h"
+#include "runoptions.h"
 #include "stats/analysis.h"
 #include "stats/mannwhitney.h"
 #include "stats/statistics.h"
@@ -34,7 +36,7 @@ QString verdictName(Verdict verdict)
 namespace {
 constexpr qsizetype kInputsShown = 6; // in a line of differences
 
-// What makes the work of run A differ from B's: the kernel, its inputs or its settings.
+// What makes the work of run A differ from B's: the kernel, its inputs, its settings or how the inputs scale.
 QStringList workDifferences(const RunResult& a, const RunResult& b)
 {
     QStringList differences;
@@ -44,6 +46,12 @@ QStringList workDifferences(const RunResult& a, const RunResult& b)
         differences << QStringLiteral("inputs: %1 in A, %2 in B")
                            .arg(Format::inputs(a.spec.inputs, kInputsShown),
                                Format::inputs(b.spec.inputs, kInputsShown));
+    // Weak scaling grows the inputs with the workers: at 2 workers and up the two runs did different work.
+    if (a.spec.options.scaling != b.spec.options.scaling) {
+        const OptionDescriptor& scaling = RunOptions::descriptor(Option::Scaling);
+        differences << QStringLiteral("scaling: %1 in A, %2 in B")
+                           .arg(a.spec.options.value(scaling).toString(), b.spec.options.value(scaling).toString());
+    }
     const QVariantMap& settingsA = a.spec.options.kernelSettings;
     const QVariantMap& settingsB = b.spec.options.kernelSettings;
     if (a.spec.kernel == b.spec.kernel && settingsA != settingsB) {

@@ -56,6 +56,12 @@ public:
     // python-* backends; the registry refuses every other backend for it before anything runs.
     virtual bool runsNatively() const { return true; }
     virtual quint64 run(qint64 input, Context& context) const = 0;
+    // Weak scaling's size rule (option scaling weak): the one input that is `scale` times `input`'s work, where
+    // the kernel has such an input (spin and sleep: `scale` times the milliseconds). Without one (the default),
+    // a weak run repeats the inputs `scale` times instead. Either way the work is exactly `scale` times the
+    // base inputs', which scaled speedup (N.T1/TN) assumes.
+    virtual bool scalesBySize() const { return false; }
+    virtual qint64 scaledInput(qint64 input, int scale) const { return input * scale; }
 
     // A task of `ms` milliseconds of work, for a task-size sweep (parlab run --sweep): the kernel that runs it, this
     // one or a finer-grained sibling (spin's input is whole milliseconds, so spin sends sizes to spin-us), and its

@@ -22,6 +22,7 @@ public:
     double cost(qint64 input) const override { return double(input) + 0.01; }
     QList<OptionDescriptor> settings() const override { return { SerialSection::setting() }; }
     Result<void> configure(const RunOptions& options) override { return m_serial.configure(options); }
+    bool scalesBySize() const override { return true; }
     quint64 run(qint64 input, Context& context) const override
     {
         m_serial.run(context, input * 1'000'000, monotonicNs, [&](qint64 until) {

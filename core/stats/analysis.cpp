@@ -3,6 +3,7 @@
 #include "backends/backendregistry.h"
 #include "bounds.h"
 #include "environment.h"
+#include "experimentspec.h"
 #include "losses.h"
 #include "measurement.h"
 #include "runresult.h"
@@ -54,20 +55,31 @@ const Measurement* baselineOf(const RunResult& result, const Measurement& m)
     return nullptr;
 }
 
-// Every measurement's point figures that read other measurements: O(measurements), no sample is read.
+// How many times its baseline's work m did (workScale): a weak run's speedups are scaled speedups, N.T1/TN.
+int scaleOf(const RunResult& result, const Measurement& m)
+{
+    return workScale(result.spec, m.backend, m.workers);
+}
+
+// Every measurement's point figures that read other measurements: O(measurements), no sample is read. In a weak
+// run `speedup` is the scaled speedup N.T1/TN and `efficiency` the weak efficiency T1/TN; Karp-Flatt, a strong
+// scaling metric, is not computed.
 void computeSpeedups(RunResult& result)
 {
+    const bool weak = result.spec.options.scaling == ScalingKind::Weak;
     for (Measurement& m : result.measurements) {
         m.speedup = m.efficiency = m.selfSpeedup = m.karpFlatt = kUnknown;
         m.losses = {};
+        const int scale = scaleOf(result, m);
         if (const Measurement* baseline = baselineOf(result, m)) {
-            m.speedup = baseline->wall.median / m.wall.median;
+            m.speedup = scale * baseline->wall.median / m.wall.median;
             m.efficiency = m.speedup / m.workers;
-            m.karpFlatt = Scaling::karpFlatt(m.speedup, m.workers);
-            m.losses = Accounting::losses(m, *baseline, BackendRegistry::factsOf(m.backend).lock);
+            if (!weak)
+                m.karpFlatt = Scaling::karpFlatt(m.speedup, m.workers);
+            m.losses = Accounting::losses(m, *baseline, BackendRegistry::factsOf(m.backend).lock, scale);
         }
         if (const Measurement* one = result.find(m.backend, 1); one && m.wall.median > 0)
-            m.selfSpeedup = one->wall.median / m.wall.median;
+            m.selfSpeedup = scale * one->wall.median / m.wall.median;
     }
 }
 
@@ -77,8 +89,8 @@ void computeIntervals(RunResult& result, Intervals intervals)
         m.speedupLow = m.speedupHigh = kUnknown;
         if (const Measurement* baseline = baselineOf(result, m); baseline && intervals == Intervals::Bootstrap) {
             const auto ci = Statistics::bootstrapSpeedupCi(baseline->samplesS, m.samplesS);
-            m.speedupLow = ci.low;
-            m.speedupHigh = ci.high;
+            m.speedupLow = scaleOf(result, m) * ci.low;
+            m.speedupHigh = scaleOf(result, m) * ci.high;
         }
     }
 }
@@ -90,22 +102,32 @@ void computeBounds(RunResult& result)
     b.critical = SpeedupBounds::critical(b.taskCostsS);
     if (b.taskCostsS.isEmpty())
         return;
+    // A weak run's bound at N workers is that of its grown tasks: what its scaled speedup can reach.
+    const bool weak = result.spec.options.scaling == ScalingKind::Weak;
     for (int w : result.spec.workers)
-        b.lpt.insert(w, SpeedupBounds::lpt(b.taskCostsS, w));
+        b.lpt.insert(w, SpeedupBounds::lpt(weak ? scaledCosts(result.spec, b.taskCostsS, w) : b.taskCostsS, w));
     b.lpt.insert(1, SpeedupBounds::lpt(b.taskCostsS, 1));
 }
 
-// Amdahl's serial fraction and the USL, per backend, from its (workers, speedup) points.
+// Per backend, from its (workers, speedup) points: in a strong run Amdahl's serial fraction and the USL; in a weak
+// run, whose speedups are scaled speedups, Gustafson's serial fraction (the strong-scaling models do not apply).
 void fitScaling(RunResult& result)
 {
     result.amdahlSerialFraction.clear();
     result.usl.clear();
+    result.gustafsonSerialFraction.clear();
+    const bool weak = result.spec.options.scaling == ScalingKind::Weak;
     QMap<QString, QList<QPair<int, double>>> points;
     for (const Measurement& m : result.measurements) {
         if (std::isfinite(m.speedup))
             points[m.backend].append({ m.workers, m.speedup });
     }
     for (auto it = points.cbegin(); it != points.cend(); ++it) {
+        if (weak) {
+            if (const double g = Scaling::gustafsonSerialFraction(it.value()); std::isfinite(g))
+                result.gustafsonSerialFraction.insert(it.key(), g);
+            continue;
+        }
         const double f = Scaling::amdahlSerialFraction(it.value());
         if (!std::isfinite(f))
             continue; // a baseline, or a backend measured on one worker only: nothing to fit
@@ -347,8 +369,8 @@ void LiveAnalysis::update(RunResult& result, qsizetype index)
             interval = { ci.low, ci.high, baseline->samplesS.size(), m.samplesS.size() };
         }
         const bool known = baseline && interval.samples >= 0;
-        m.speedupLow = known ? interval.low : kUnknown;
-        m.speedupHigh = known ? interval.high : kUnknown;
+        m.speedupLow = known ? scaleOf(result, m) * interval.low : kUnknown;
+        m.speedupHigh = known ? scaleOf(result, m) * interval.high : kUnknown;
     }
     computeBounds(result);
     fitScaling(result);

@@ -161,6 +161,16 @@ double idleLock(const RepeatAccount& a)
     return std::isfinite(a.lockIdleS) ? a.lockIdleS : 0.0;
 }
 
+// `a` as if its repeat had run `scale` times one after another: every time in it `scale` times over.
+RepeatAccount scaled(RepeatAccount a, int scale)
+{
+    for (double RepeatAccount::*field :
+        { &RepeatAccount::startupS, &RepeatAccount::dispatchS, &RepeatAccount::tailS, &RepeatAccount::taskS,
+            &RepeatAccount::taskCpuS, &RepeatAccount::taskWaitS, &RepeatAccount::lockWaitS, &RepeatAccount::lockIdleS })
+        a.*field *= scale;
+    return a;
+}
+
 InTask inTask(const RepeatAccount& a)
 {
     InTask t;
@@ -174,7 +184,7 @@ InTask inTask(const RepeatAccount& a)
 }
 } // namespace
 
-Losses losses(const Measurement& m, const Measurement& baseline, TaskLock lock)
+Losses losses(const Measurement& m, const Measurement& baseline, TaskLock lock, int scale)
 {
     Losses l;
     const qsizetype r = m.medianRepeat;
@@ -183,11 +193,11 @@ Losses losses(const Measurement& m, const Measurement& baseline, TaskLock lock)
         || baseline.accounts.size() != baseline.samplesS.size() || rb >= baseline.accounts.size())
         return l;
     const RepeatAccount& a = m.accounts[r];
-    const RepeatAccount& b = baseline.accounts[rb];
+    const RepeatAccount b = scaled(baseline.accounts[rb], scale);
     const double nw = double(std::max(1, m.workers)) * m.samplesS[r];
     if (!(nw > 0) || !std::isfinite(a.taskS))
         return l;
-    l.useful = baseline.samplesS[rb] / nw;
+    l.useful = scale * baseline.samplesS[rb] / nw;
     // Every part is what this repeat spent beyond the baseline's repeat, whose whole wall time is the useful
     // share: a baseline of 100,000 tiny tasks spends most of its time between them, and counting those gaps
     // again as this backend's dispatch left them as a negative unexplained (-70% for startup-cost's sequential).

@@ -35,8 +35,10 @@ RepeatAccount account(
 // The repeat whose wall time is the median: the lower middle of an even count; -1 for none.
 qsizetype medianRepeat(const QList<double>& samplesS);
 
-// The split of `m` against `baseline` (which may be m itself); every part unknown when either has no account.
-Losses losses(const Measurement& m, const Measurement& baseline, TaskLock lock);
+// The split of `m` against `baseline` (which may be m itself); every part unknown when either has no account. `scale`:
+// how many times the baseline's work m did (a weak run, workScale): the baseline's repeat counts that many times
+// over, as if it had run the grown inputs one copy after another.
+Losses losses(const Measurement& m, const Measurement& baseline, TaskLock lock, int scale = 1);
 
 // One named part: its key in JSON and CSV, its share in Losses, and what a user reads.
 struct Part {

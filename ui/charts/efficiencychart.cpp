@@ -2,6 +2,7 @@
 
 #include "chartexport.h"
 #include "chartstyle.h"
+#include "export/formatting.h"
 #include "measurement.h"
 #include "runresult.h"
 
@@ -46,7 +47,13 @@ void EfficiencyChart::setResult(const RunResult& result)
     setReference(m_full, { QPointF(1, 100), QPointF(std::max(2, maxWorkers), 100) }, true);
     redraw();
 
-    const QString title = ChartStyle::title(tr("Parallel efficiency vs workers"), result);
+    // A weak run's is the weak efficiency T1/TN, under its own name (Format::figureNames).
+    m_names = &Format::figureNames(result.spec.options.scaling);
+    setValueTitle(m_names->efficiency + QStringLiteral(" (%)"));
+    const bool weak = result.spec.options.scaling == ScalingKind::Weak;
+    const QString title = ChartStyle::title(
+        weak ? Format::capitalised(m_names->efficiency) + tr(" vs workers") : tr("Parallel efficiency vs workers"),
+        result);
     ChartStyle::setTitle(m_chart, title);
     ChartExport::setCaption(this, result);
 }
@@ -61,7 +68,7 @@ void EfficiencyChart::clear()
 
 QString EfficiencyChart::readout(const Curve& curve, const Point& point) const
 {
-    return intervalReadout(curve, point, tr("efficiency"), QStringLiteral("%"));
+    return intervalReadout(curve, point, m_names->efficiency, QStringLiteral("%"));
 }
 
 } // namespace parlab

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "export/formatting.h"
+#include "runoptions.h"
 #include "workerschart.h"
 
 class QLineSeries;
@@ -25,6 +27,7 @@ protected:
 
 private:
     QLineSeries* m_full = nullptr; // the 100% reference
+    const Format::FigureNames* m_names = &Format::figureNames(ScalingKind::Strong); // the result's
 };
 
 } // namespace parlab

@@ -2,6 +2,7 @@
 
 #include "chartexport.h"
 #include "chartstyle.h"
+#include "export/formatting.h"
 #include "export/texttable.h"
 #include "measurement.h"
 #include "runresult.h"
@@ -68,9 +69,12 @@ void SpeedupChart::setResult(const RunResult& result)
 
     // Speedups against two baselines (native and Python backends) on one chart: the title says which is which.
     // The note stays on the chart in the window too, where the title itself is left out.
+    // A weak run's is the scaled speedup, under its own name (Format::figureNames).
     const QString baselines = Report::baselines(result);
-    ChartStyle::setTitle(m_chart, ChartStyle::title(tr("Speedup vs workers"), result),
-        baselines.isEmpty() ? QString() : tr("speedup of %1").arg(baselines));
+    m_names = &Format::figureNames(result.spec.options.scaling);
+    setValueTitle(m_names->speedup + QStringLiteral(" (x)"));
+    ChartStyle::setTitle(m_chart, ChartStyle::title(Format::capitalised(m_names->speedup) + tr(" vs workers"), result),
+        baselines.isEmpty() ? QString() : tr("%1 of %2").arg(m_names->speedup, baselines));
     ChartExport::setCaption(this, result);
 }
 
@@ -117,8 +121,8 @@ QString SpeedupChart::readout(const Curve& curve, const Point& point) const
 {
     if (curve.predicted)
         return pointHeading(curve, point) + QLatin1Char('\n')
-            + tr("predicted speedup %1x (schedule simulation)").arg(ChartStyle::number(point.value));
-    return intervalReadout(curve, point, tr("speedup"), QStringLiteral("x"));
+            + tr("predicted %1 %2x (schedule simulation)").arg(m_names->speedup, ChartStyle::number(point.value));
+    return intervalReadout(curve, point, m_names->speedup, QStringLiteral("x"));
 }
 
 } // namespace parlab

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "export/formatting.h"
+#include "runoptions.h"
 #include "workerschart.h"
 
 #include <QHash>
@@ -43,6 +45,7 @@ private:
     QLineSeries* m_lpt = nullptr;
     QHash<QString, Prediction> m_predictions;
     bool m_predictionsShown = true;
+    const Format::FigureNames* m_names = &Format::figureNames(ScalingKind::Strong); // the result's
 };
 
 } // namespace parlab

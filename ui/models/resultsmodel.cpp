@@ -316,6 +316,10 @@ void ResultsModel::setResult(const RunResult& result)
     // Rows that stay keep their place (selections and scroll positions survive); changed ones are reported.
     const bool lptChanged = !sameLpt(m_lpt, result.bounds.lpt);
     m_lpt = result.bounds.lpt;
+    if (result.spec.options.scaling != m_scaling) {
+        m_scaling = result.spec.options.scaling;
+        Q_EMIT headerDataChanged(Qt::Horizontal, Speedup, Efficiency);
+    }
     int firstChanged = -1;
     int lastChanged = -1;
     QList<Measurement> added;
@@ -408,10 +412,18 @@ QVariant ResultsModel::headerData(int section, Qt::Orientation orientation, int 
     if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount)
         return QAbstractTableModel::headerData(section, orientation, role);
     const ColumnInfo& c = columnInfo(section);
+    // A weak run's speedup and efficiency are other figures, under their own names (Format::figureNames).
+    const Format::FigureNames& weak = Format::figureNames(ScalingKind::Weak);
+    const bool renamed = m_scaling == ScalingKind::Weak && (section == Speedup || section == Efficiency);
     switch (role) {
     case Qt::DisplayRole:
+        if (renamed)
+            return section == Speedup ? Format::capitalised(weak.speedup) + QStringLiteral(" (x)")
+                                      : Format::capitalised(weak.efficiency) + QStringLiteral(" (%)");
         return tr(c.header);
     case Qt::ToolTipRole:
+        if (renamed)
+            return Format::capitalised(section == Speedup ? weak.speedupMeaning : weak.efficiencyMeaning);
         return tr(c.toolTip);
     case Qt::TextAlignmentRole:
         return columnAlignment(c);

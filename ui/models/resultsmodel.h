@@ -1,6 +1,7 @@
 #pragma once
 
 #include "measurement.h"
+#include "runoptions.h"
 
 #include <QAbstractTableModel>
 #include <QList>
@@ -54,6 +55,7 @@ public:
 private:
     QList<Measurement> m_rows;
     QMap<int, double> m_lpt; // workers -> lpt bound of the current result
+    ScalingKind m_scaling {}; // of the current result: what its speedup and efficiency columns are called
 };
 
 } // namespace parlab

@@ -1,6 +1,7 @@
-// The README's and docs/'s pictures of the window, taken from the real thing: the classic preset, lesson 1, a
-// comparison of two runs in the history and the user's own Python function (the hashing example, chosen in the
-// kernel picker, run on the python-* backends), each at 1280x800 in the light and the dark theme. Run by
+// The README's and docs/'s pictures of the window, taken from the real thing: the classic preset, the weak-scaling
+// preset (its weak efficiency chart), lesson 1, a comparison of two runs in the history and the user's own Python
+// function (the hashing example, chosen in the kernel picker, run on the python-* backends), each at 1280x800 in
+// the light and the dark theme. Run by
 // `./dev.sh screenshots` under Xvfb (a real X server, the xcb platform), with a history and settings of its own.
 //
 //   parlab_screenshots OUTPUT_DIR
@@ -104,6 +105,16 @@ int main(int argc, char* argv[])
     ok = waitForRun(window) && ok;
     ok = shoot(window, out, QStringLiteral("classic")) && ok;
 
+    // Weak scaling (Gustafson), with its weak efficiency chart in view.
+    window.applyPreset(QStringLiteral("weak-scaling"));
+    window.startRun();
+    ok = waitForRun(window) && ok;
+    auto* charts = window.findChild<QTabWidget*>(QStringLiteral("charts"));
+    charts->setCurrentWidget(window.findChild<QWidget*>(QStringLiteral("efficiencyChart")));
+    settle();
+    ok = shoot(window, out, QStringLiteral("weak-scaling")) && ok;
+    charts->setCurrentIndex(0);
+
     // Lesson 1, with its verdict; then its experiment once more, for the comparison.
     window.openLesson(QStringLiteral("gil-threads"), true);
     ok = waitForRun(window) && ok;
@@ -136,7 +147,7 @@ int main(int argc, char* argv[])
     // Your own function: the example that releases the GIL, picked as a user picks it, and its run.
     window.findChild<QAction*>(QStringLiteral("labAction"))->trigger();
     window.findChild<QAbstractButton*>(QStringLiteral("showExperiment"))->click();
-    window.findChild<QTabWidget*>(QStringLiteral("charts"))->setCurrentIndex(0);
+    charts->setCurrentIndex(0);
     ExperimentPanel* panel = window.experimentPanel();
     auto* kernel = panel->findChild<QComboBox*>(QStringLiteral("kernel"));
     kernel->setCurrentIndex(kernel->findData(QStringLiteral("py:")));

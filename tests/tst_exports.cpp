@@ -10,6 +10,7 @@
 #include "export/htmlreport.h"
 #include "export/jsonexport.h"
 #include "export/jsonimport.h"
+#include "export/svgcharts.h"
 #include "export/texttable.h"
 #include "export/traceexport.h"
 #include "measurement.h"
@@ -239,6 +240,7 @@ private Q_SLOTS:
     void traceOfARealRunIsProperlyNested();
     void htmlIsWellFormedAndSelfContained();
     void htmlShowsTheTableChartsAndTimeline();
+    void htmlShowsAWeakRunsEfficiency();
     void htmlDrawsLockStates();
     void htmlDrawsEachBackendsPredictionDashed();
     void htmlSaysWhenARunWasCancelledOrFailed();
@@ -941,6 +943,30 @@ void TestExports::htmlShowsTheTableChartsAndTimeline()
     analyse(single);
     const QString singleHtml = QString::fromUtf8(HtmlReport::toHtml(single));
     QCOMPARE(singleHtml.count(QStringLiteral("aria-label=\"Timeline of")), 1);
+}
+
+// A weak run's report: the scaled speedup under its name, and a chart of the weak efficiency T1/TN beside it.
+void TestExports::htmlShowsAWeakRunsEfficiency()
+{
+    RunResult r = resultWithSpans();
+    r.spec.options.scaling = ScalingKind::Weak;
+    analyse(r);
+    const Measurement* two = r.find(QStringLiteral("threads"), 2);
+    QVERIFY(two);
+    const double baseline = r.find(QStringLiteral("sequential"), 1)->wall.median;
+    QCOMPARE(two->speedup, 2 * baseline / two->wall.median);
+    const QString html = QString::fromUtf8(HtmlReport::toHtml(r));
+    QVERIFY(html.contains(QStringLiteral("aria-label=\"Scaled speedup against workers\"")));
+    QVERIFY(html.contains(QStringLiteral("aria-label=\"Weak efficiency against workers\"")));
+    QVERIFY(html.contains(QStringLiteral("<title>threads x2: weak efficiency %1</title>")
+                              .arg(Format::percent(baseline / two->wall.median))));
+    QVERIFY(html.contains(QStringLiteral("at N workers the 2 inputs N times over")));
+    // One dot per measurement of a backend with workers: the baseline is the yardstick, 100% by definition.
+    const QString chart = SvgCharts::efficiencyChart(r);
+    QCOMPARE(chart.count(QStringLiteral("<circle class=\"dot\"")), 3);
+    QVERIFY(chart.contains(QStringLiteral("<title>ideal: 100%</title>")));
+    // A strong run's report has no such chart: its efficiency is read off the speedup chart.
+    QVERIFY(!QString::fromUtf8(HtmlReport::toHtml(resultWithSpans())).contains(QStringLiteral("efficiency against")));
 }
 
 void TestExports::htmlDrawsEachBackendsPredictionDashed()

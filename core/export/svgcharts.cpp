@@ -216,6 +216,19 @@ constexpr double kPlotRight = kChartWidth - 14;
 constexpr double kPlotTop = 14;
 constexpr double kPlotBottom = 250;
 
+// The measurements of `backend` whose `figure` is known, by worker count: one line of a chart against workers.
+QList<const Measurement*> pointsOf(const RunResult& result, const QString& backend, double Measurement::*figure)
+{
+    QList<const Measurement*> points;
+    for (const Measurement& m : result.measurements) {
+        if (m.backend == backend && std::isfinite(m.*figure))
+            points.append(&m);
+    }
+    std::sort(points.begin(), points.end(),
+        [](const Measurement* a, const Measurement* b) { return a->workers < b->workers; });
+    return points;
+}
+
 QString finishChart(const QString& body, const QString& label, const QList<LegendItem>& items, const QString& xTitle,
     const QString& yTitle)
 {
@@ -361,15 +374,9 @@ QString SvgCharts::speedupChart(const RunResult& result)
         // A baseline's speedup is 1 by definition: the window leaves it out of this chart too.
         if (!BackendRegistry::usesWorkers(backend))
             continue;
-        QList<const Measurement*> points;
-        for (const Measurement& m : result.measurements) {
-            if (m.backend == backend && std::isfinite(m.speedup))
-                points.append(&m);
-        }
+        const QList<const Measurement*> points = pointsOf(result, backend, &Measurement::speedup);
         if (points.isEmpty())
             continue;
-        std::sort(points.begin(), points.end(),
-            [](const Measurement* a, const Measurement* b) { return a->workers < b->workers; });
         const QString cls = seriesClass(result, backend);
         body += QStringLiteral("<g class=\"%1\">\n").arg(cls);
         // Under the measured line: the prediction, one dashed line whose title lists its figures.
@@ -423,14 +430,14 @@ QString SvgCharts::efficiencyChart(const RunResult& result)
 {
     const Format::FigureNames& names = Format::figureNames(result.spec.options.scaling);
     double top = 1;
-    QMap<QString, QList<const Measurement*>> byBackend;
+    bool any = false;
     for (const Measurement& m : result.measurements) {
         if (BackendRegistry::usesWorkers(m.backend) && std::isfinite(m.efficiency)) {
-            byBackend[m.backend].append(&m);
+            any = true;
             top = std::max({ top, m.efficiency, std::isfinite(m.speedupHigh) ? m.speedupHigh / m.workers : 0.0 });
         }
     }
-    if (byBackend.isEmpty())
+    if (!any)
         return {};
     const WorkerAxis x(workerCounts(result), kPlotLeft + 16, kPlotRight - 16);
     const ValueAxis y(top * 100 * 1.08, kPlotBottom, kPlotTop);
@@ -442,11 +449,12 @@ QString SvgCharts::efficiencyChart(const RunResult& result)
                     tooltip(QStringLiteral("ideal: 100%")));
     QList<LegendItem> items;
     for (const QString& backend : backendsInOrder(result)) {
-        QList<const Measurement*> points = byBackend.value(backend);
+        // A baseline's efficiency is 100% by definition, as its speedup is 1: left out like the speedup chart's.
+        if (!BackendRegistry::usesWorkers(backend))
+            continue;
+        const QList<const Measurement*> points = pointsOf(result, backend, &Measurement::efficiency);
         if (points.isEmpty())
             continue;
-        std::sort(points.begin(), points.end(),
-            [](const Measurement* a, const Measurement* b) { return a->workers < b->workers; });
         const QString cls = seriesClass(result, backend);
         body += QStringLiteral("<g class=\"%1\">\n").arg(cls);
         QStringList polyline;

@@ -24,6 +24,7 @@ private Q_SLOTS:
     void calibrationReproducesItsOwnMeasurement();
     void calibrationNeedsTheMeasurementAndBaseline();
     void predictionFromLossesWhenNoAccounts();
+    void weakRunsPredictTheGrownTasks();
 };
 
 namespace {
@@ -205,6 +206,27 @@ void TestSchedule::predictionFromLossesWhenNoAccounts()
     const double fromRun = Schedule::predictedSpeedup(full, QStringLiteral("threads"), 2);
     QVERIFY2(
         std::abs(fromFile / fromRun - 1) < 0.05, qPrintable(QStringLiteral("%1 vs %2").arg(fromFile).arg(fromRun)));
+}
+
+void TestSchedule::weakRunsPredictTheGrownTasks()
+{
+    // A weak run's 2 workers run twice the work: spin's 16 tasks of 40 ms (its size rule), fib's 32 tasks (its inputs
+    // twice over), and the prediction is a scaled speedup, 2 x 330 ms over the wall time. threads on 2 cores, as in
+    // calibrationReproducesItsOwnMeasurement: the later worker starts at 15 ms.
+    // - spin: 8 tasks of 40 ms and 7 hand-outs of 1 ms, then 2 ms: 15 + 320 + 7 + 2 = 344 ms;
+    // - fib: 16 tasks of 20 ms and 15 hand-outs: 15 + 320 + 15 + 2 = 352 ms.
+    const QList<QPair<QString, double>> cases { { QStringLiteral("spin"), 0.344 }, { QStringLiteral("fib"), 0.352 } };
+    for (const auto& [kernel, twoS] : cases) {
+        RunResult r = spinRun(QStringLiteral("threads"));
+        r.spec.kernel = kernel;
+        r.spec.options.scaling = ScalingKind::Weak;
+        analyse(r, Intervals::Skip);
+        const Schedule::Calibration cal = Schedule::calibrate(r, QStringLiteral("threads"), 1);
+        QVERIFY2(cal.error.isEmpty(), qPrintable(cal.error));
+        // At its own count the calibration is the measurement; at two, the grown tasks.
+        QCOMPARE(std::round(Schedule::speedup(cal, 1, 2) * 1e4), std::round(0.330 / 0.347 * 1e4));
+        QCOMPARE(std::round(Schedule::speedup(cal, 2, 2) * 1e4), std::round(2 * 0.330 / twoS * 1e4));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestSchedule)

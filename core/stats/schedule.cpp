@@ -322,6 +322,14 @@ Calibration calibrate(const RunResult& result, const QString& backendId, int fro
         sum += cost;
     }
 
+    cal.spec = result.spec;
+    cal.backendId = backendId;
+    cal.baseCostsS = costs;
+    // A weak run's measurement at fromWorkers ran the base tasks grown to it.
+    costs = scaledCosts(result.spec, costs, workScale(result.spec, backendId, fromWorkers));
+    sum = 0;
+    for (double cost : std::as_const(costs))
+        sum += cost;
     Setup& s = cal.setup;
     s.costsS = costs;
     s.chunk = facts.options.contains(Option::Chunksize) ? std::max(1, result.spec.options.chunksize) : 1;
@@ -382,8 +390,11 @@ double speedup(const Calibration& calibration, int workers, int cores, const QLi
     setup.cores = cores;
     setup.hostCores = hostCores;
     setup.hopS = hopS;
+    // A weak run's N workers run the base tasks grown N times over, and did N times the baseline's work.
+    const int scale = workScale(calibration.spec, calibration.backendId, workers);
+    setup.costsS = scaledCosts(calibration.spec, calibration.baseCostsS, scale);
     const double wall = wallTime(setup);
-    return wall > 0 ? calibration.baselineS / wall : kUnknown;
+    return wall > 0 ? scale * calibration.baselineS / wall : kUnknown;
 }
 
 namespace {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "experimentspec.h"
 #include "unknown.h"
 
 #include <QList>
@@ -68,6 +69,11 @@ struct Calibration {
     double baselineS = kUnknown; // the baseline's median wall time: speedup = baselineS / wallTime
     double measuredS = kUnknown; // the calibration measurement's own median
     int fromWorkers = 0;
+    // What it predicts for: in a weak run (scaledInputs) the tasks at N workers are the base tasks grown N times over,
+    // and the speedup is the scaled speedup N.T1/TN.
+    ExperimentSpec spec;
+    QString backendId;
+    QList<double> baseCostsS; // each base input's cost; setup.costsS are those grown to fromWorkers
     QString note; // what was assumed, when something was ("task costs unknown: equal shares assumed")
     QString error; // why it cannot predict, when it cannot ("threads has no measurement at 1 worker")
 };

@@ -64,12 +64,17 @@ QString signedPercent(double fraction)
 
 QString heading(const RunResult& run, int cores)
 {
-    return QStringLiteral("Predicted speedup of %1 on %2, on %3 logical core%4 (the run had %5), each backend "
-                          "calibrated on its measurement at the worker count named\n")
+    // A weak run's is the scaled speedup of the grown inputs.
+    const Format::FigureNames& names = Format::figureNames(run.spec.options.scaling);
+    return QStringLiteral("Predicted %6 of %1 on %2, on %3 logical core%4 (the run had %5), each backend "
+                          "calibrated on its measurement at the worker count named%7\n")
         .arg(run.spec.kernel, Format::inputs(run.spec.inputs, 5, true))
         .arg(cores)
         .arg(cores == 1 ? QString() : QStringLiteral("s"))
-        .arg(run.environment.logicalCores);
+        .arg(run.environment.logicalCores)
+        .arg(names.speedup,
+            names.scaling.isEmpty() ? QString()
+                                    : QStringLiteral(" (%1: %2)").arg(names.scaling, scaledInputsRule(run.spec)));
 }
 
 QString table(const RunResult& run, int cores, const QList<BackendPrediction>& predictions)

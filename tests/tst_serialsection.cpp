@@ -91,6 +91,7 @@ private Q_SLOTS:
     void amdahlHoldsForSleep();
     void amdahlHoldsForSpin_data();
     void amdahlHoldsForSpin();
+    void gustafsonHoldsForSleepUnderWeakScaling();
     void checksumsDoNotDependOnTheSetting();
     void aKilledHolderLeavesNoLock();
     void cancelEndsAWaitForTheLock();
@@ -188,6 +189,24 @@ void TestSerialSection::amdahlHoldsForSpin()
         QSKIP(qPrintable(QStringLiteral("the machine is busy: the workers waited for a core %1% of their time")
                              .arg(qRound(100 * cpuWait))));
     QVERIFY2(std::abs(r.amdahl(backend) - 0.2) <= 0.05, qPrintable(QString::number(r.amdahl(backend))));
+}
+
+// Weak scaling grows each task's ms with the workers while its 4 serial ms stay: at N workers the run takes
+// 16 x 4 ms serial + 16 x (20N - 4) / N ms parallel, so Gustafson's fraction, the serial share of that time, is
+// 64 / (384 - 64 / N): 0.2 at 1 worker, 0.18 at 2, 0.17 at 8.
+void TestSerialSection::gustafsonHoldsForSleepUnderWeakScaling()
+{
+    const Run r = run({ QStringLiteral("--kernel"), QStringLiteral("sleep"), QStringLiteral("--inputs"),
+        QStringLiteral("20x16"), QStringLiteral("--serial-ms"), QStringLiteral("4"), QStringLiteral("--scaling"),
+        QStringLiteral("weak"), QStringLiteral("--backends"), QStringLiteral("sequential,threads"),
+        QStringLiteral("--workers"), QStringLiteral("1,2,4,8"), QStringLiteral("--repeat"), QStringLiteral("3") });
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const QJsonObject fits
+        = r.json.value(QStringLiteral("fits")).toObject().value(QStringLiteral("threads")).toObject();
+    QVERIFY2(!fits.contains(QStringLiteral("amdahl_serial_fraction")), QJsonDocument(fits).toJson().constData());
+    const double alpha = fits.value(QStringLiteral("gustafson_serial_fraction")).toDouble(-1);
+    qInfo("Gustafson fit: %.3f", alpha);
+    QVERIFY2(std::abs(alpha - 0.2) <= 0.05, qPrintable(QString::number(alpha)));
 }
 
 // The checksum is the input's: the same with and without a serial part (and the run checks every backend's).

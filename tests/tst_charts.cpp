@@ -11,6 +11,7 @@
 #include "charts/workerschart.h"
 #include "export/formatting.h"
 #include "export/htmlreport.h"
+#include "export/texttable.h"
 #include "measurement.h"
 #include "palette.h"
 #include "runresult.h"
@@ -360,6 +361,22 @@ void TestCharts::speedupSeriesFollowTheResult()
     QVERIFY(chart.chart()->title().contains(QStringLiteral("fib")));
     QVERIFY(!chart.chart()->title().contains(QStringLiteral("against"))); // one baseline: nothing to say
     QCOMPARE(axis(chart, Qt::Horizontal)->titleText(), QStringLiteral("workers"));
+    QCOMPARE(axis(chart, Qt::Vertical)->titleText(), QStringLiteral("speedup (x)"));
+    // Under the title, the fits of each backend's curve, in the words of the table's notes.
+    for (const QString& fit : Report::fits(r))
+        QVERIFY2(chart.chart()->title().contains(fit.toHtmlEscaped()), qPrintable(fit));
+    QVERIFY(chart.chart()->title().contains(QStringLiteral("Amdahl fit: threads")));
+    QVERIFY(chart.chart()->title().contains(QStringLiteral("USL fit: threads")));
+
+    // A weak run's curve is a scaled speedup, and Gustafson's law is fitted to it.
+    RunResult weak = r;
+    weak.spec.options.scaling = ScalingKind::Weak;
+    analyse(weak, Intervals::Skip);
+    chart.setResult(weak);
+    QCOMPARE(axis(chart, Qt::Vertical)->titleText(), QStringLiteral("scaled speedup (x)"));
+    QVERIFY(chart.chart()->title().contains(QStringLiteral("Gustafson fit: threads")));
+    QVERIFY(!chart.chart()->title().contains(QStringLiteral("Amdahl fit")));
+    chart.setResult(r);
     QCOMPARE(axis(chart, Qt::Vertical)->titleText(), QStringLiteral("speedup (x)"));
 
     // Native and Python backends on one chart: two baselines, and the title says which speedup is against which.

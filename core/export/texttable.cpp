@@ -220,13 +220,20 @@ QStringList Report::notes(const RunResult& result)
         byRuntime[it.value()].append(it.key());
     for (auto it = byRuntime.cbegin(); it != byRuntime.cend(); ++it)
         notes << QStringLiteral("%1 ran on %2").arg(it.value().join(QStringLiteral(", ")), it.key());
-    for (auto it = result.amdahlSerialFraction.cbegin(); it != result.amdahlSerialFraction.cend(); ++it)
-        notes << QStringLiteral("Amdahl fit: %1 %2").arg(it.key(), amdahlFit(it.value()));
-    for (auto it = result.usl.cbegin(); it != result.usl.cend(); ++it)
-        notes << QStringLiteral("USL fit: %1 %2").arg(it.key(), uslFit(it.value()));
-    for (auto it = result.gustafsonSerialFraction.cbegin(); it != result.gustafsonSerialFraction.cend(); ++it)
-        notes << QStringLiteral("Gustafson fit: %1 %2").arg(it.key(), gustafsonFit(it.value()));
+    notes << fits(result);
     return notes;
+}
+
+QStringList Report::fits(const RunResult& result)
+{
+    QStringList lines;
+    for (auto it = result.amdahlSerialFraction.cbegin(); it != result.amdahlSerialFraction.cend(); ++it)
+        lines << QStringLiteral("Amdahl fit: %1 %2").arg(it.key(), amdahlFit(it.value()));
+    for (auto it = result.usl.cbegin(); it != result.usl.cend(); ++it)
+        lines << QStringLiteral("USL fit: %1 %2").arg(it.key(), uslFit(it.value()));
+    for (auto it = result.gustafsonSerialFraction.cbegin(); it != result.gustafsonSerialFraction.cend(); ++it)
+        lines << QStringLiteral("Gustafson fit: %1 %2").arg(it.key(), gustafsonFit(it.value()));
+    return lines;
 }
 
 namespace {

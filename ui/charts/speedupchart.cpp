@@ -73,8 +73,12 @@ void SpeedupChart::setResult(const RunResult& result)
     const QString baselines = Report::baselines(result);
     m_names = &Format::figureNames(result.spec.options.scaling);
     setValueTitle(m_names->speedup + QStringLiteral(" (x)"));
+    // Under the title, what the fits make of the curves: a serial fraction, the USL's peak (Report::fits).
+    QStringList note = Report::fits(result);
+    if (!baselines.isEmpty())
+        note.prepend(tr("%1 of %2").arg(m_names->speedup, baselines));
     ChartStyle::setTitle(m_chart, ChartStyle::title(Format::capitalised(m_names->speedup) + tr(" vs workers"), result),
-        baselines.isEmpty() ? QString() : tr("%1 of %2").arg(m_names->speedup, baselines));
+        note.join(QLatin1Char('\n')));
     ChartExport::setCaption(this, result);
 }
 

@@ -63,6 +63,23 @@ QString SweepSpec::sizesText() const
     return sizes.join(QStringLiteral(", ")) + QStringLiteral(" ms");
 }
 
+RunEstimate SweepSpec::estimate() const
+{
+    if (sizesMs.isEmpty())
+        return {};
+    const Result<ExperimentSpec> largest = specAt(sizesMs.size() - 1);
+    if (!largest)
+        return {};
+    RunEstimate all = RunEstimator::estimate(*largest);
+    for (qsizetype i = 0; i + 1 < sizesMs.size(); ++i) {
+        const Result<ExperimentSpec> spec = specAt(i);
+        const RunEstimate size = spec ? RunEstimator::estimate(*spec) : RunEstimate();
+        all.known = all.known && size.known;
+        all.seconds += size.seconds;
+    }
+    return all;
+}
+
 Result<QList<double>> parseSweepSizes(const QString& text, const QString& label)
 {
     QList<double> sizes;

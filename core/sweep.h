@@ -2,6 +2,7 @@
 
 #include "experimentspec.h"
 #include "result.h"
+#include "runestimate.h"
 #include "runresult.h"
 #include "unknown.h"
 
@@ -35,6 +36,9 @@ struct SweepSpec {
     Result<void> validate(SpecCheck check = SpecCheck::RunHere) const;
     // "0.01, 0.1, 1, 10, 100 ms".
     QString sizesText() const;
+    // How long the whole sweep should take (RunEstimator::estimate of every size, summed; unknown when one is), with
+    // the plan of its largest size, which takes most of it. Thread-safe, as RunEstimator::estimate.
+    RunEstimate estimate() const;
 };
 
 // "0.01,0.1,1,10,100" (milliseconds, any order, positive) to an ascending list without repeats; an error names the

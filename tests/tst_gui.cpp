@@ -5,6 +5,7 @@
 #include "backends/mpibackend.h"
 #include "backends/pythonbackend.h"
 #include "charts/speedupchart.h"
+#include "charts/sweepchart.h"
 #include "experimentpanel.h"
 #include "experimentspec.h"
 #include "export/formatting.h"
@@ -20,6 +21,7 @@
 #include "presets.h"
 #include "runresult.h"
 #include "runsession.h"
+#include "sweep.h"
 #include "testsupport.h"
 #include "timeline/timelinepanel.h"
 #include "warningsbar.h"
@@ -162,6 +164,7 @@ private Q_SLOTS:
     void presetClearsTheLastRun();
     void historyPageListsTheRunWhenShown();
     void runIsSavedInHistory();
+    void sweepRunsEachSizeAndChartsIt();
     void unsavedRunSaysWhereItWent();
     void lessonRunShowsItsVerdict();
     void crashingLibraryLeavesTheWindowAndHistory();
@@ -635,6 +638,57 @@ void TestGui::historyPageListsTheRunWhenShown()
     history->trigger();
     QVERIFY(window.historyPanel()->isVisible());
     QCOMPARE(runs->rowCount(), before + 1);
+}
+
+void TestGui::sweepRunsEachSizeAndChartsIt()
+{
+    MainWindow window;
+    window.show();
+    fill(window, QStringLiteral("spin"), QStringLiteral("5"),
+        { QStringLiteral("sequential"), QStringLiteral("threads") }, QStringLiteral("1,2"), 2, 0);
+    auto* sweep = window.experimentPanel()->findChild<QLineEdit*>(QStringLiteral("sweepSizes"));
+    QVERIFY(sweep);
+    auto* charts = window.findChild<QTabWidget*>(QStringLiteral("charts"));
+    auto* chart = window.findChild<SweepChart*>(QStringLiteral("sweepChart"));
+    QVERIFY(!charts->isTabVisible(charts->indexOf(chart))); // nothing to show before a sweep
+    // A size the kernel cannot ask for: the form says so, and nothing can run.
+    QTest::keyClicks(sweep, QStringLiteral("0.0005"));
+    QVERIFY(!window.runAction()->isEnabled());
+    QVERIFY2(window.experimentPanel()->error().contains(QStringLiteral("whole microseconds")),
+        qPrintable(window.experimentPanel()->error()));
+    sweep->selectAll();
+    QTest::keyClicks(sweep, QStringLiteral("0.05,2"));
+    QTRY_VERIFY(window.runAction()->isEnabled());
+    QSignalSpy ended(&window, &MainWindow::runEnded);
+    window.runAction()->trigger();
+    QVERIFY(ended.wait(60'000));
+    QCOMPARE(ended.size(), 1); // one end for the whole sweep, not one per size
+
+    // The chart of the whole sweep, in sight; the views show the last size's run.
+    QVERIFY(charts->isTabVisible(charts->indexOf(chart)));
+    QCOMPARE(charts->currentWidget(), chart);
+    QCOMPARE(chart->lineNames(), (QStringList { QStringLiteral("threads x1"), QStringLiteral("threads x2") }));
+    QCOMPARE(window.result().spec.kernel, QStringLiteral("spin-us"));
+    QCOMPARE(window.result().spec.inputs, QList<qint64>(SweepSpec::kDefaultTasks, 2000));
+    const QString status = window.findChild<QLabel*>(QStringLiteral("status"))->text();
+    QVERIFY2(status.startsWith(QStringLiteral("Sweep finished: threads x2 breaks even: ")), qPrintable(status));
+
+    // Each size is a run in the history (the two newest), named after the sweep.
+    HistoryStore* store = window.historyStore();
+    QTRY_VERIFY_WITH_TIMEOUT(store->runs().value_or({}).size() >= 2
+            && store->runs().value_or({}).constFirst().status == RunStatus::Finished
+            && store->runs().value_or({}).constFirst().name.contains(QStringLiteral("(2 of 2)")),
+        10'000);
+    const QList<RunSummary> runs = store->runs().value_or({}).mid(0, 2);
+    QCOMPARE(runs[1].name.section(QLatin1Char(':'), 0, 2), runs[0].name.section(QLatin1Char(':'), 0, 2)); // one tag
+    QVERIFY2(
+        runs[1].name.startsWith(QStringLiteral("sweep ")) && runs[1].name.endsWith(QStringLiteral("0.05 ms (1 of 2)")),
+        qPrintable(runs[1].name));
+
+    // A preset is one run of its inputs: the sweep field empties, the inputs are back.
+    QVERIFY(window.applyPreset(QStringLiteral("classic")));
+    QVERIFY(sweep->text().isEmpty());
+    QVERIFY(form(window).inputs->isEnabled());
 }
 
 void TestGui::runIsSavedInHistory()

@@ -9,6 +9,7 @@
 #include "optiondescriptor.h"
 #include "runestimate.h"
 #include "runoptions.h"
+#include "sweep.h"
 #include "usercodepicker.h"
 
 #include <QAbstractScrollArea>
@@ -212,6 +213,21 @@ ExperimentPanel::ExperimentPanel(QWidget* parent)
     m_inputsProblem->setWordWrap(true);
     m_inputsProblem->setTextFormat(Qt::RichText);
     form->addRow(m_inputsProblem);
+    m_sweep = new QLineEdit(what);
+    m_sweep->setObjectName(QStringLiteral("sweepSizes"));
+    m_sweep->setPlaceholderText(tr("empty: one run of the inputs"));
+    m_sweep->setToolTip(
+        tr("Task sizes in milliseconds, e.g. 0.01,0.1,1,10,100: runs the experiment once per size on %1 "
+           "tasks of that size (instead of the inputs) and charts each backend's speedup against task "
+           "size, with where it breaks even and where it reaches 90% of ideal. For kernels whose input "
+           "is a duration: spin, sleep.")
+            .arg(SweepSpec::kDefaultTasks));
+    form->addRow(tr("Sweep task size (ms):"), m_sweep);
+    connect(m_sweep, &QLineEdit::textChanged, this, [this] {
+        // A sweep makes its own inputs: the field stays as typed, for the next plain run.
+        m_inputs->setEnabled(m_sweep->text().trimmed().isEmpty() && m_kernel->isEnabled());
+        revalidate();
+    });
     layout->addWidget(what);
 
     auto* how = new QGroupBox(tr("Backends and workers"), this);
@@ -588,6 +604,26 @@ ExperimentSpec ExperimentPanel::spec() const
     return spec;
 }
 
+std::optional<SweepSpec> ExperimentPanel::sweepSpec() const
+{
+    if (m_sweep->text().trimmed().isEmpty())
+        return std::nullopt;
+    SweepSpec sweep;
+    sweep.base = spec();
+    sweep.sizesMs = parseSweepSizes(m_sweep->text(), QString()).value_or({});
+    return sweep;
+}
+
+QString ExperimentPanel::sweepText() const
+{
+    return m_sweep->text();
+}
+
+void ExperimentPanel::setSweepText(const QString& sizes)
+{
+    m_sweep->setText(sizes);
+}
+
 void ExperimentPanel::revalidate()
 {
     QString error;
@@ -595,7 +631,10 @@ void ExperimentPanel::revalidate()
     updateBackends();
     const ParsedInputs inputs = parseInputs(m_inputs->text());
     const auto kernel = KernelRegistry::create(kernelName());
-    if (!inputs.ok()) {
+    const bool sweeping = !m_sweep->text().trimmed().isEmpty();
+    if (sweeping) {
+        m_inputsProblem->setText(tr("the sweep makes the inputs: %1 tasks of each size").arg(SweepSpec::kDefaultTasks));
+    } else if (!inputs.ok()) {
         error = tr("Inputs %1").arg(inputs.error->message());
         m_inputsProblem->setText(markedText(m_inputs->text(), *inputs.error) + QStringLiteral("<br>")
             + inputs.error->reason.toHtmlEscaped());
@@ -617,8 +656,13 @@ void ExperimentPanel::revalidate()
     // The user's code, checked off this thread (UserCodePicker): pending, or what its check found.
     if (error.isEmpty())
         error = m_picker->problem();
-    if (error.isEmpty())
+    if (error.isEmpty() && sweeping) {
+        const Result<QList<double>> sizes = parseSweepSizes(m_sweep->text(), tr("Sweep task size"));
+        error = sizes ? sweepSpec()->validate(SpecCheck::RunHereWithoutLookups).error() : sizes.error();
+        m_sweep->setStyleSheet(sizes ? QString() : QStringLiteral("QLineEdit { border: 2px solid #e0484f; }"));
+    } else if (error.isEmpty()) {
         error = validateSpec(spec(), SpecCheck::RunHereWithoutLookups).error();
+    }
     // The hostfile's hosts, looked up off this thread (checkHostfile), bind the backends that use it.
     if (error.isEmpty() && !m_hostfileProblem.isEmpty()) {
         const QStringList checked = checkedBackends();
@@ -658,7 +702,10 @@ void ExperimentPanel::updateEstimate()
         m_estimate->setText(tr("Estimated: %1").arg(estimate.label()));
         m_estimate->setToolTip(estimate.planText().trimmed());
     });
-    watcher->setFuture(RunEstimator::estimateAsync(spec()));
+    if (const std::optional<SweepSpec> sweep = sweepSpec())
+        watcher->setFuture(QtConcurrent::run([sweep = *sweep] { return sweep.estimate(); }));
+    else
+        watcher->setFuture(RunEstimator::estimateAsync(spec()));
 }
 
 std::optional<RunEstimate> ExperimentPanel::currentEstimate() const
@@ -678,6 +725,7 @@ void ExperimentPanel::setExperiment(const ExperimentSpec& spec, const QString& i
     if (kernelIndex >= 0)
         m_kernel->setCurrentIndex(kernelIndex);
     m_inputs->setText(inputsText);
+    m_sweep->clear();
     m_workers->setText(workersText.isEmpty() ? joined(spec.workers) : workersText);
     m_repeats->setValue(spec.repeats);
     m_warmup->setValue(spec.warmup);
@@ -713,6 +761,7 @@ void ExperimentPanel::saveSettings(QSettings& settings) const
             ? kernelName()
             : UserCode::prefix(*language) + choice.location + QLatin1Char(':') + choice.function);
     settings.setValue(QStringLiteral("experiment/inputs"), m_inputs->text());
+    settings.setValue(QStringLiteral("experiment/sweep"), m_sweep->text());
     settings.setValue(QStringLiteral("experiment/backends"), checkedBackends());
     settings.setValue(QStringLiteral("experiment/workers"), m_workers->text());
     settings.setValue(QStringLiteral("experiment/repeats"), m_repeats->value());
@@ -742,14 +791,16 @@ void ExperimentPanel::restoreSettings(const QSettings& settings)
     }
     setExperiment(spec, settings.value(QStringLiteral("experiment/inputs")).toString(),
         settings.value(QStringLiteral("experiment/workers")).toString());
+    setSweepText(settings.value(QStringLiteral("experiment/sweep")).toString());
 }
 
 void ExperimentPanel::setRunning(bool running)
 {
     for (QWidget* w :
-        { static_cast<QWidget*>(m_kernel), static_cast<QWidget*>(m_inputs), static_cast<QWidget*>(m_backends),
+        { static_cast<QWidget*>(m_kernel), static_cast<QWidget*>(m_sweep), static_cast<QWidget*>(m_backends),
             static_cast<QWidget*>(m_workers), static_cast<QWidget*>(m_repeats), static_cast<QWidget*>(m_warmup) })
         w->setEnabled(!running);
+    m_inputs->setEnabled(!running && m_sweep->text().trimmed().isEmpty());
     m_picker->setEnabled(!running);
     for (const OptionEditor& editor : std::as_const(m_optionEditors)) {
         editor.widget->setEnabled(!running);

@@ -22,6 +22,7 @@ class UserCodePicker;
 struct ExperimentSpec;
 struct OptionDescriptor;
 struct RunOptions;
+struct SweepSpec;
 
 // The left-hand form: what to measure. Validates as the user types (the bad part of the inputs shown
 // and the reason given) and says whether the experiment can run; it never runs anything itself. Each run
@@ -40,7 +41,15 @@ public:
     // under the scrolled form, beside the Run button, where it stays in sight.
     QLabel* problemLabel() const { return m_problem; }
 
-    // Fills the form (from a preset or the last session); the texts keep the user's own notation.
+    // The task-size sweep the form asks for (its "Sweep task size" field filled: a sweep of the experiment, on
+    // SweepSpec::kDefaultTasks tasks of each size, instead of one run of the inputs); none while the field is empty.
+    // Only meaningful while isValid().
+    std::optional<SweepSpec> sweepSpec() const;
+    QString sweepText() const;
+    void setSweepText(const QString& sizes);
+
+    // Fills the form (from a preset or the last session); the texts keep the user's own notation. A plain
+    // experiment: the sweep field is emptied.
     void setExperiment(const ExperimentSpec& spec, const QString& inputsText, const QString& workersText);
     QString inputsText() const;
     QString workersText() const;
@@ -111,6 +120,7 @@ private:
     QLabel* m_kernelInfo = nullptr;
     QLineEdit* m_inputs = nullptr;
     QLabel* m_inputsProblem = nullptr;
+    QLineEdit* m_sweep = nullptr;
     QListWidget* m_backends = nullptr;
     QLineEdit* m_workers = nullptr;
     QSpinBox* m_repeats = nullptr;

@@ -6,6 +6,7 @@
 #include "charts/efficiencychart.h"
 #include "charts/losschart.h"
 #include "charts/speedupchart.h"
+#include "charts/sweepchart.h"
 #include "charts/walltimechart.h"
 #include "charts/workerschart.h"
 #include "cpus.h"
@@ -29,6 +30,8 @@
 #include "runestimate.h"
 #include "runsession.h"
 #include "startpage.h"
+#include "sweep.h"
+#include "sweepsession.h"
 #include "theme.h"
 #include "timeline/timelinepanel.h"
 #include "timeline/timelineview.h"
@@ -175,10 +178,15 @@ MainWindow::MainWindow(QWidget* parent)
     m_timeline = new TimelinePanel;
     m_timeline->setObjectName(QStringLiteral("timeline"));
     m_charts->addTab(m_timeline, tr("Timeline"));
+    // Shown once a sweep has run: until then it would have nothing to say.
+    m_sweepChart = new SweepChart;
+    m_sweepChart->setObjectName(QStringLiteral("sweepChart"));
+    m_charts->setTabVisible(m_charts->addTab(m_sweepChart, tr("Task size")), false);
     for (QWidget* view : views())
         view->installEventFilter(this); // a view left stale while hidden catches up when shown
     for (QChartView* view : { static_cast<QChartView*>(m_speedup), static_cast<QChartView*>(m_wallTime),
-             static_cast<QChartView*>(m_efficiency), static_cast<QChartView*>(m_losses) }) {
+             static_cast<QChartView*>(m_efficiency), static_cast<QChartView*>(m_losses),
+             static_cast<QChartView*>(m_sweepChart) }) {
         ChartExport::installContextMenu(view);
         // No titles on screen: the tab names each chart and the line beside the tabs the run, and the plots get
         // the height; exports draw them. Nor the room a title would need above the plot (placeLegend keeps the
@@ -610,8 +618,62 @@ void MainWindow::startRun()
         }
     }
     m_lessonId.clear();
-    if (const Result<void> started = run(spec); !started)
+    const std::optional<SweepSpec> sweep = m_panel->sweepSpec();
+    if (const Result<void> started = sweep ? runSweep(*sweep) : run(spec); !started)
         m_status->setText(tr("Cannot run: %1").arg(started.error()));
+}
+
+Result<void> MainWindow::runSweep(const SweepSpec& sweep)
+{
+    auto session = std::make_unique<SweepSession>();
+    session->setHistory(m_writer.get(), &m_historyThread);
+    connect(session.get(), &SweepSession::progress, this, &MainWindow::onProgress);
+    connect(session.get(), &SweepSession::resultChanged, this, [this](const SweepResult& result) {
+        // The views follow the size running, as they follow a plain run; the Task size chart the whole sweep.
+        m_sweepChart->setSweep(result);
+        if (!result.points.isEmpty())
+            onResultChanged(result.points.constLast().run);
+    });
+    connect(session.get(), &SweepSession::historyFailed, this, &MainWindow::onHistoryFailed);
+    connect(session.get(), &SweepSession::finished, this, &MainWindow::onSweepFinished);
+    if (Result<void> started = session->start(sweep); !started)
+        return started;
+    m_sweepSession = std::move(session); // the last one has ended: one run or sweep at a time
+    m_shownRunId = 0;
+    setRunning(true);
+    RunResult next;
+    next.spec = *sweep.specAt(0);
+    replaceResult(std::move(next));
+    m_sweepChart->clear();
+    m_charts->setTabVisible(m_charts->indexOf(m_sweepChart), true);
+    m_charts->setCurrentWidget(m_sweepChart);
+    m_status->setText(tr("Starting the sweep of %1…").arg(sweep.sizesText()));
+    return {};
+}
+
+void MainWindow::onSweepFinished(const SweepResult& sweep)
+{
+    Q_ASSERT(QThread::currentThread() == thread());
+    m_sweepChart->setSweep(sweep);
+    if (!sweep.points.isEmpty())
+        onFinished(sweep.points.constLast().run);
+    else
+        setRunning(false);
+    refreshHistoryWhenSeen();
+    QStringList breakEven;
+    for (const SweepSeries& s : sweep.series()) {
+        if (s.workers > 1)
+            breakEven.append(tr("%1 x%2 breaks even: %3").arg(s.backend).arg(s.workers).arg(s.breakEven.text()));
+    }
+    if (!sweep.error.isEmpty())
+        m_status->setText(tr("Sweep failed: %1").arg(sweep.error));
+    else if (sweep.cancelled)
+        m_status->setText(
+            tr("Sweep cancelled after %1 of %2 sizes").arg(sweep.points.size()).arg(sweep.spec.sizesMs.size()));
+    else
+        m_status->setText(tr("Sweep finished: %1")
+                              .arg(breakEven.isEmpty() ? tr("no backend scales with workers")
+                                                       : breakEven.join(QStringLiteral("; "))));
 }
 
 void MainWindow::startLesson(const QString& lessonId, const ExperimentSpec& spec)
@@ -642,18 +704,7 @@ Result<void> MainWindow::run(const ExperimentSpec& spec)
     connect(session.get(), &RunSession::resultChanged, this, &MainWindow::onResultChanged);
     connect(session.get(), &RunSession::progress, this, &MainWindow::onProgress);
     connect(session.get(), &RunSession::finished, this, &MainWindow::onFinished);
-    connect(session.get(), &RunSession::historyFailed, this, [this](const QString& message) {
-        // Not a status-bar line: the run is not in the history, and the user must learn where it is.
-        m_historyProblem = message;
-        m_historyLost = true;
-        m_historyPanel->setWarning(message);
-        showWarnings();
-        auto* box = new QMessageBox(QMessageBox::Warning, tr("Run not saved"), message, QMessageBox::Ok, this);
-        box->setObjectName(QStringLiteral("historyNotSaved"));
-        box->setAttribute(Qt::WA_DeleteOnClose);
-        box->setModal(false);
-        box->show();
-    });
+    connect(session.get(), &RunSession::historyFailed, this, &MainWindow::onHistoryFailed);
     // The history's list is read again when it is in sight; otherwise when it is next shown (reading every run's
     // line from SQLite is work the window need not do while a run streams into charts the user is watching).
     connect(session.get(), &RunSession::historyRunStarted, this, &MainWindow::refreshHistoryWhenSeen);
@@ -690,6 +741,20 @@ Result<void> MainWindow::run(const ExperimentSpec& spec)
     }
     m_status->setText(m_lessonId.isEmpty() ? tr("Starting…") : tr("Starting the lesson's experiment…"));
     return {};
+}
+
+void MainWindow::onHistoryFailed(const QString& message)
+{
+    // Not a status-bar line: the run is not in the history, and the user must learn where it is.
+    m_historyProblem = message;
+    m_historyLost = true;
+    m_historyPanel->setWarning(message);
+    showWarnings();
+    auto* box = new QMessageBox(QMessageBox::Warning, tr("Run not saved"), message, QMessageBox::Ok, this);
+    box->setObjectName(QStringLiteral("historyNotSaved"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setModal(false);
+    box->show();
 }
 
 bool MainWindow::openHistoryRun(qint64 id)
@@ -739,7 +804,10 @@ void MainWindow::cancelRun()
 {
     if (!m_running)
         return;
-    m_session->cancel();
+    if (m_sweepSession && m_sweepSession->isRunning())
+        m_sweepSession->cancel();
+    else
+        m_session->cancel();
     m_status->setText(tr("Cancelling…"));
 }
 
@@ -1076,7 +1144,7 @@ void MainWindow::closeEvent(QCloseEvent* event)
     settings.setValue(QStringLiteral("window/rightSplitter"), m_rightSplitter->saveState());
     // A run in flight is cancelled; its kernels stop within milliseconds and its children are ended.
     if (m_running)
-        m_session->cancel();
+        cancelRun();
     event->accept();
 }
 

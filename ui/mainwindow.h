@@ -34,6 +34,10 @@ class HistoryStore;
 class ExperimentPanel;
 class ResultsModel;
 class RunSession;
+class SweepChart;
+class SweepSession;
+struct SweepResult;
+struct SweepSpec;
 class GuideDialog;
 class SpeedupChart;
 class StartPage;
@@ -108,6 +112,12 @@ private:
     void createMenus(const QList<Preset>& presets);
     // Starts `spec` in a new session; the reason when it cannot start (nothing changes then).
     Result<void> run(const ExperimentSpec& spec);
+    // Starts a task-size sweep (the form's "Sweep task size"): each size's run shows in the views as it runs, the
+    // whole sweep in the Task size chart.
+    Result<void> runSweep(const SweepSpec& sweep);
+    void onSweepFinished(const SweepResult& sweep);
+    // A run's end could not be stored: said where the user cannot miss it.
+    void onHistoryFailed(const QString& message);
     void onResultChanged(const RunResult& result);
     void onProgress(int done, int total, double etaS, const QString& current);
     void onFinished(const RunResult& result);
@@ -194,6 +204,8 @@ private:
     bool m_historyStale = false; // runs were added while the History page was out of sight
 
     std::unique_ptr<RunSession> m_session;
+    std::unique_ptr<SweepSession> m_sweepSession; // the last sweep's: a plain run leaves it ended
+    SweepChart* m_sweepChart = nullptr;
     QList<QPointer<RunSession>> m_retired; // ended sessions deleted once their threads are gone (RunSession::retire)
     bool m_running = false;
     RunResult m_result;

@@ -272,21 +272,19 @@ int runCommand(const QStringList& arguments)
 
     // The estimate catches a run of hours typed by mistake (50x10000): --dry-run shows it and the plan, and
     // stops before the history is even opened.
-    // A sweep: the largest size's plan, its estimate the sum of every size's.
-    RunEstimate estimate = RunEstimator::estimate(sweeping ? *sweepSpec.specAt(sweepSpec.sizesMs.size() - 1) : spec);
-    for (qsizetype i = 0; sweeping && i + 1 < sweepSpec.sizesMs.size(); ++i) {
-        const RunEstimate size = RunEstimator::estimate(*sweepSpec.specAt(i));
-        estimate.known = estimate.known && size.known;
-        estimate.seconds += size.seconds;
-        if (parser.isSet(dryRun))
-            printOut(QStringLiteral("%1 ms: %2\n").arg(formatSize(sweepSpec.sizesMs[i]), size.label()));
-    }
+    // A sweep: the largest size's plan, and the whole sweep's estimate.
+    const RunEstimate estimate = sweeping ? sweepSpec.estimate() : RunEstimator::estimate(spec);
     if (parser.isSet(dryRun)) {
         if (sweeping)
-            printOut(QStringLiteral("%1 ms:\n").arg(formatSize(sweepSpec.sizesMs.last())));
-        printOut(estimate.planText());
+            printOut(QStringLiteral("The largest size, %1 ms:\n%2")
+                         .arg(formatSize(sweepSpec.sizesMs.last()),
+                             RunEstimator::estimate(*sweepSpec.specAt(sweepSpec.sizesMs.size() - 1)).planText()));
+        else
+            printOut(estimate.planText());
         if (sweeping)
-            printOut(QStringLiteral("the whole sweep: %1\n").arg(estimate.label()));
+            printOut(QStringLiteral("The whole sweep of %1 sizes: %2\n")
+                         .arg(sweepSpec.sizesMs.size())
+                         .arg(estimate.label()));
         printErr(QStringLiteral("nothing was run (--dry-run)\n"));
         return ExitOk;
     }

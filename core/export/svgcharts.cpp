@@ -583,7 +583,13 @@ QString SvgCharts::sweepChart(const SweepResult& sweep)
         }
         if (points.isEmpty())
             continue;
-        body += QStringLiteral("<g class=\"%1\">\n").arg(cls);
+        // A backend's smaller worker counts lighter, as the window draws them; each line's end names its count.
+        int belowLargest = 0;
+        for (int w : sweep.spec.base.workers)
+            belowLargest += w > s.workers ? 1 : 0;
+        body += belowLargest == 0
+            ? QStringLiteral("<g class=\"%1\">\n").arg(cls)
+            : QStringLiteral("<g class=\"%1\" opacity=\"%2\">\n").arg(cls, num(std::max(0.4, 1 - 0.35 * belowLargest)));
         if (points.size() > 1)
             body += QStringLiteral("<polyline class=\"line\" points=\"%1\"/>\n").arg(points.join(QLatin1Char(' ')));
         body += dots;

@@ -17,6 +17,7 @@
 #include "runoptions.h"
 #include "runresult.h"
 #include "runsession.h"
+#include "sweep.h"
 #include "taskspan.h"
 #include "testsupport.h"
 #include "unknown.h"
@@ -44,9 +45,10 @@ namespace {
 const QStringList kPendingBackends { QStringLiteral("gil-threads"), QStringLiteral("python-sequential"),
     QStringLiteral("python-threads"), QStringLiteral("python-processes") };
 
-const QStringList kLessonIds { QStringLiteral("gil-threads"), QStringLiteral("processes-scale"),
-    QStringLiteral("io-threads"), QStringLiteral("release-gil"), QStringLiteral("real-python"),
-    QStringLiteral("load-imbalance"), QStringLiteral("startup-cost"), QStringLiteral("stdlib-releases-gil") };
+const QStringList kLessonIds { QStringLiteral("gil-threads"), QStringLiteral("granularity"),
+    QStringLiteral("processes-scale"), QStringLiteral("io-threads"), QStringLiteral("release-gil"),
+    QStringLiteral("real-python"), QStringLiteral("load-imbalance"), QStringLiteral("startup-cost"),
+    QStringLiteral("stdlib-releases-gil") };
 
 // A measurement as the runner's analysis leaves it: three equal samples (so CV `cv` is set by hand), CPU time
 // `cpuPerWall` times the wall time, and the speedup with its interval.
@@ -153,6 +155,8 @@ private Q_SLOTS:
     void initTestCase();
     void init();
     void shipsEightNumberedLessons();
+    void granularityIsJudgedOnTheSweep_data();
+    void granularityIsJudgedOnTheSweep();
     void experimentNamesWhatExists_data();
     void experimentNamesWhatExists();
     void verdicts_data();
@@ -187,6 +191,52 @@ void TestLessons::init()
     QSettings().clear();
 }
 
+void TestLessons::granularityIsJudgedOnTheSweep_data()
+{
+    QTest::addColumn<QList<double>>("threads"); // speedup at 2 workers at sizes 0.01, 0.1, 1, 10 ms
+    QTest::addColumn<QList<double>>("processes");
+    QTest::addColumn<int>("outcome");
+    QTest::addColumn<QString>("says");
+
+    using O = LessonVerdict::Outcome;
+    QTest::newRow("processes need 10x the size") << QList<double> { 0.5, 2, 2, 2 } << QList<double> { 0.1, 0.5, 2, 2 }
+                                                 << int(O::Holds) << QStringLiteral("processes need tasks 10.00x");
+    QTest::newRow("side by side") << QList<double> { 0.5, 2, 2, 2 } << QList<double> { 0.5, 1.9, 2, 2 }
+                                  << int(O::Contradicted) << QStringLiteral("the claim does not hold");
+    QTest::newRow("processes never pay off") << QList<double> { 0.5, 2, 2, 2 } << QList<double> { 0.1, 0.2, 0.5, 0.9 }
+                                             << int(O::Inconclusive) << QStringLiteral("sweep larger tasks");
+    QTest::newRow("no free cores") << QList<double> { 0.5, 0.9, 0.95, 0.97 } << QList<double> { 0.1, 0.2, 0.5, 0.9 }
+                                   << int(O::Inconclusive) << QStringLiteral("threads never paid off");
+}
+
+void TestLessons::granularityIsJudgedOnTheSweep()
+{
+    QFETCH(QList<double>, threads);
+    QFETCH(QList<double>, processes);
+    QFETCH(int, outcome);
+    QFETCH(QString, says);
+    const Lesson* lesson = Lessons::find(QStringLiteral("granularity"));
+    QVERIFY(lesson);
+    SweepResult sweep;
+    sweep.spec.base = lesson->experiment.spec;
+    sweep.spec.sizesMs = { 0.01, 0.1, 1, 10 };
+    for (qsizetype i = 0; i < sweep.spec.sizesMs.size(); ++i) {
+        SweepPoint point;
+        point.sizeMs = sweep.spec.sizesMs[i];
+        point.run.spec = *sweep.spec.specAt(i);
+        point.run.measurements = { measured(QStringLiteral("sequential"), 1, 1.0, 1.0),
+            measured(QStringLiteral("threads"), 2, 1.0 / threads[i], threads[i]),
+            measured(QStringLiteral("processes"), 2, 1.0 / processes[i], processes[i]) };
+        sweep.points.append(point);
+    }
+    QCOMPARE(Lessons::matching(sweep), lesson);
+    const LessonVerdict v = lesson->verdict(sweep);
+    QCOMPARE(int(v.outcome), outcome);
+    QVERIFY2((v.text + v.why).contains(says), qPrintable(v.text + QStringLiteral(" / ") + v.why));
+    // One run of the experiment is not what it judges.
+    QCOMPARE(lesson->verdict(sweep.points.constFirst().run).outcome, LessonVerdict::Outcome::NotRun);
+}
+
 void TestLessons::shipsEightNumberedLessons()
 {
     QCOMPARE(Lessons::ids().size(), kLessonIds.size());
@@ -198,7 +248,7 @@ void TestLessons::shipsEightNumberedLessons()
         QVERIFY(!lesson.claim.isEmpty());
         QVERIFY(!lesson.lookAt.isEmpty());
         QVERIFY(!lesson.title.isEmpty());
-        QVERIFY(lesson.judge);
+        QVERIFY(lesson.isSweep() ? bool(lesson.judgeSweep) : bool(lesson.judge)); // one rule, for what it runs
         QVERIFY2(lesson.rule.startsWith(QStringLiteral("The claim holds when")), qPrintable(lesson.rule));
         // Written for a teacher: no option keys in anything the panel shows.
         for (const QString& text : { lesson.title, lesson.claim, lesson.lookAt, lesson.rule, lesson.experiment.title,
@@ -211,7 +261,7 @@ void TestLessons::shipsEightNumberedLessons()
         QCOMPARE(Lessons::ruleText(lesson.id), lesson.rule);
         QCOMPARE(Lessons::find(lesson.id), &lesson);
     }
-    QCOMPARE(numbers, (QList<int> { 1, 2, 3, 4, 5, 6, 7, 8 })); // in order, none missing or twice
+    QCOMPARE(numbers, (QList<int> { 1, 2, 3, 4, 5, 6, 7, 8, 9 })); // in order, none missing or twice
     QCOMPARE(Lessons::find(QStringLiteral("no-such-lesson")), nullptr);
     QCOMPARE(Lessons::all().first().id, QStringLiteral("gil-threads"));
 }
@@ -859,6 +909,14 @@ void TestLessons::runsAreMatchedToTheirLesson()
         // The lesson's own experiment, and what Run starts where its optional backends cannot run.
         RunResult own;
         own.spec = lesson.experiment.spec;
+        if (lesson.isSweep()) {
+            // A sweep lesson is a sweep's, never one run's.
+            QCOMPARE(Lessons::matching(own), nullptr);
+            SweepResult sweep;
+            sweep.spec.base = lesson.experiment.spec;
+            QCOMPARE(Lessons::matching(sweep), &lesson);
+            continue;
+        }
         QCOMPARE(Lessons::matching(own), &lesson);
         own.spec = lesson
                        .planHere([&](const QString& id, const RunOptions&) -> Availability {

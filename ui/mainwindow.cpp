@@ -659,6 +659,13 @@ void MainWindow::onSweepFinished(const SweepResult& sweep)
         onFinished(sweep.points.constLast().run);
     else
         setRunning(false);
+    // The lesson panel judges the whole sweep; after a lesson's sweep its chart stays in sight beside the verdict.
+    if (const Lesson* lesson = m_lessons->showSweep(sweep); lesson && !m_lessonId.isEmpty()) {
+        showLessons();
+        if (!lesson->timeline.isEmpty())
+            m_timeline->showMeasurement(lesson->timeline); // the last size's run, shown when its tab is chosen
+        m_charts->setCurrentWidget(m_sweepChart);
+    }
     refreshHistoryWhenSeen();
     QStringList breakEven;
     for (const SweepSeries& s : sweep.series()) {
@@ -688,6 +695,21 @@ void MainWindow::startLesson(const QString& lessonId, const ExperimentSpec& spec
     const Lesson* lesson = Lessons::find(lessonId);
     m_panel->setExperiment(spec, lesson ? lesson->experiment.inputsText : QString(), QString());
     m_lessonId = lessonId;
+    if (lesson && lesson->isSweep()) {
+        // A lesson about task size runs its experiment as a sweep, as the form's Sweep task size would.
+        m_panel->setSweepText(lesson->sweepText());
+        SweepSpec sweep;
+        sweep.base = spec;
+        sweep.sizesMs = lesson->sweepSizesMs;
+        sweep.tasks = lesson->sweepTasks;
+        if (const Result<void> started = runSweep(sweep); !started) {
+            m_lessonId.clear();
+            m_status->setText(tr("Lesson cannot run: %1").arg(started.error()));
+            return;
+        }
+        m_lessons->showRunning(lessonId, nullptr);
+        return;
+    }
     if (const Result<void> started = run(spec); !started) {
         m_lessonId.clear();
         m_status->setText(tr("Lesson cannot run: %1").arg(started.error()));

@@ -4,6 +4,7 @@
 #include "export/htmlreport.h"
 #include "export/sweepreport.h"
 #include "history/historystore.h"
+#include "lessons/lessonbook.h"
 #include "signalwatcher.h"
 #include "sweep.h"
 #include "sweepsession.h"
@@ -35,6 +36,9 @@ int runSweep(const SweepSpec& sweep, HistoryStore& history, TerminalProgress& pr
         progress.clear();
         printOut(output.format == QStringLiteral("json") ? QString::fromUtf8(SweepReport::toJson(result))
                                                          : SweepReport::toText(result));
+        // A sweep of a lesson's experiment gets the lesson's verdict, as a run of one does (for people, not parsers).
+        if (const Lesson* lesson = Lessons::matching(result); lesson && output.format == QStringLiteral("table"))
+            printOut(QStringLiteral("\n%1\n").arg(Lessons::verdictText(*lesson, result)));
         for (const auto& [path, data] : { std::pair { output.json, SweepReport::toJson(result) },
                  std::pair { output.html, output.html.isEmpty() ? QByteArray() : HtmlReport::toHtml(result) } }) {
             if (path.isEmpty())

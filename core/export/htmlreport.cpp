@@ -3,6 +3,7 @@
 #include "environment.h"
 #include "experimentspec.h"
 #include "formatting.h"
+#include "lessons/lessonbook.h"
 #include "measurement.h"
 #include "palette.h"
 #include "runoptions.h"
@@ -564,6 +565,8 @@ QByteArray HtmlReport::toHtml(const SweepResult& sweep, const QString& title)
     html += backendTable(SweepReport::table(sweep), first);
     for (const QString& note : SweepReport::notes(sweep))
         html += element(QStringLiteral("p"), escape(note), QStringLiteral("muted")) + QLatin1Char('\n');
+    if (const Lesson* lesson = Lessons::matching(sweep))
+        html += element(QStringLiteral("p"), escape(Lessons::verdictText(*lesson, sweep))) + QLatin1Char('\n');
     if (const QString chart = SvgCharts::sweepChart(sweep); !chart.isEmpty())
         html += QStringLiteral("<figure>\n") + chart
             + element(QStringLiteral("figcaption"),

@@ -8,6 +8,7 @@
 #include "resourcejson.h"
 #include "runoptions.h"
 #include "runresult.h"
+#include "sweep.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -155,6 +156,11 @@ LessonVerdict Lesson::verdict(const RunResult& result) const
     if (const QString other = otherWork(result.spec); !other.isEmpty())
         return notRun(QStringLiteral("Cannot judge this result"),
             QStringLiteral("%1: run the lesson's own experiment").arg(other));
+    if (isSweep())
+        return notRun(QStringLiteral("Cannot judge one run"),
+            QStringLiteral("this lesson is judged on a sweep of task sizes (%1 ms): press Run in the lesson, or fill "
+                           "Sweep task size")
+                .arg(sweepText()));
     if (!judge)
         return notRun(QStringLiteral("Cannot judge this result"),
             QStringLiteral("lesson '%1' has no verdict rule in this build").arg(id));
@@ -171,6 +177,36 @@ LessonVerdict Lesson::verdict(const RunResult& result) const
     return v;
 }
 
+LessonVerdict Lesson::verdict(const SweepResult& sweep) const
+{
+    if (!isSweep() || !judgeSweep)
+        return notRun(QStringLiteral("Cannot judge a sweep"),
+            QStringLiteral("lesson '%1' is judged on one run of its experiment, not on a sweep").arg(id));
+    const bool measured = std::any_of(sweep.points.cbegin(), sweep.points.cend(), [](const SweepPoint& point) {
+        return std::any_of(point.run.measurements.cbegin(), point.run.measurements.cend(),
+            [](const Measurement& m) { return !m.samplesS.isEmpty(); });
+    });
+    if (!measured)
+        return notRun(QStringLiteral("Not run yet"), sweep.error);
+    if (const QString other = otherWork(sweep.spec.base); !other.isEmpty())
+        return notRun(QStringLiteral("Cannot judge this sweep"),
+            QStringLiteral("%1: run the lesson's own experiment").arg(other));
+    LessonVerdict v = judgeSweep(*this, sweep);
+    if (v.outcome != LessonVerdict::Outcome::NotRun && (sweep.cancelled || !sweep.error.isEmpty()))
+        v.text += QStringLiteral(" (from a sweep that stopped after %1 of %2 sizes)")
+                      .arg(sweep.points.size())
+                      .arg(sweep.spec.sizesMs.size());
+    return v;
+}
+
+QString Lesson::sweepText() const
+{
+    QStringList sizes;
+    for (double ms : sweepSizesMs)
+        sizes.append(formatSize(ms));
+    return sizes.join(QLatin1Char(','));
+}
+
 Result<Lesson> Lesson::fromJson(const QString& id, const QByteArray& json)
 {
     const QString where = QStringLiteral("lesson '%1'").arg(id);
@@ -181,7 +217,7 @@ Result<Lesson> Lesson::fromJson(const QString& id, const QByteArray& json)
     const Result<QJsonObject> parsed = ResourceJson::object(where, json,
         { QStringLiteral("id"), QStringLiteral("number"), QStringLiteral("title"), QStringLiteral("claim"),
             QStringLiteral("look_at"), QStringLiteral("timeline"), QStringLiteral("optional_backends"),
-            QStringLiteral("experiment") });
+            QStringLiteral("experiment"), QStringLiteral("sweep") });
     if (!parsed)
         return fail(parsed.error());
     const QJsonObject& object = *parsed;
@@ -240,6 +276,29 @@ Result<Lesson> Lesson::fromJson(const QString& id, const QByteArray& json)
         return fail(QStringLiteral("%1, experiment: %2").arg(where, preset.error()));
     preset->spec.backends = backends;
     lesson.experiment = *preset;
+
+    // A sweep: its sizes checked as --sweep checks them, against the experiment's kernel.
+    if (const QJsonValue sweep = object.value(QStringLiteral("sweep")); !sweep.isUndefined()) {
+        const QJsonObject sweepObject = sweep.toObject();
+        QStringList sizes;
+        for (const QJsonValue& size : sweepObject.value(QStringLiteral("sizes_ms")).toArray())
+            sizes.append(QString::number(size.toDouble(-1)));
+        const Result<QList<double>> swept = parseSweepSizes(sizes.join(QLatin1Char(',')), QStringLiteral("sizes_ms"));
+        const Result<qint64> tasks = JsonField::count(sweepObject.value(QStringLiteral("tasks")), { 1, 100'000 });
+        if (!sweep.isObject() || sizes.isEmpty() || !swept || !tasks)
+            return fieldError(QStringLiteral("sweep"),
+                !swept      ? swept.error()
+                    : !tasks ? QStringLiteral("tasks: %1").arg(tasks.error())
+                             : QStringLiteral("an object with sizes_ms (task sizes in milliseconds) and tasks"));
+        SweepSpec check;
+        check.base = lesson.experiment.spec;
+        check.sizesMs = *swept;
+        check.tasks = int(*tasks);
+        if (const Result<void> valid = check.validate(SpecCheck::Recorded); !valid)
+            return fieldError(QStringLiteral("sweep"), valid.error());
+        lesson.sweepSizesMs = *swept;
+        lesson.sweepTasks = int(*tasks);
+    }
 
     const QJsonValue optional = object.value(QStringLiteral("optional_backends"));
     if (!optional.isUndefined()) {

@@ -29,8 +29,11 @@ QString outcomeName(LessonVerdict::Outcome outcome);
 struct Lesson;
 struct RunOptions;
 struct RunResult;
+struct SweepResult;
 // A lesson's verdict rule, applied to a result of its own experiment (Lesson::verdict checks that first).
 using VerdictRule = std::function<LessonVerdict(const Lesson& lesson, const RunResult& result)>;
+// The same for a lesson whose experiment is a task-size sweep.
+using SweepVerdictRule = std::function<LessonVerdict(const Lesson& lesson, const SweepResult& sweep)>;
 
 // Whether a backend can run here, with the experiment's options (the python path changes the answer).
 using AvailabilityCheck = std::function<Availability(const QString& backendId, const RunOptions& options)>;
@@ -64,6 +67,14 @@ struct Lesson {
     QString timeline;
     QString rule; // the verdict rule in words, with its thresholds
     VerdictRule judge;
+    // A lesson whose claim is about task size runs its experiment as a task-size sweep (the file's "sweep":
+    // {"sizes_ms": [...], "tasks": N}) and is judged on the sweep by judgeSweep; empty for the others.
+    QList<double> sweepSizesMs;
+    int sweepTasks = 0;
+    SweepVerdictRule judgeSweep;
+    bool isSweep() const { return !sweepSizesMs.isEmpty(); }
+    // "0.01,0.1,1": the sizes as the Sweep task size field takes them.
+    QString sweepText() const;
 
     // Why `spec` is not a run of this lesson's work (another kernel, or the lock released where the lesson keeps
     // it, for a backend that reads that), in words a user reads; empty when it is. Inputs, workers and backends
@@ -73,6 +84,9 @@ struct Lesson {
     // The verdict on `result`. NotRun when the result is empty, of other work (otherWork) or lacks the
     // measurements the rule needs.
     LessonVerdict verdict(const RunResult& result) const;
+    // The verdict on a sweep of the lesson's experiment: NotRun for a lesson that is not a sweep's, a sweep of other
+    // work, or one where nothing was measured.
+    LessonVerdict verdict(const SweepResult& sweep) const;
 
     // The experiment as it can run here, asking `check` (backendAvailability when empty) about each backend.
     LessonPlan planHere(const AvailabilityCheck& check = {}) const;

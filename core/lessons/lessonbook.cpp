@@ -7,6 +7,7 @@
 #include "resourcejson.h"
 #include "runresult.h"
 #include "stats/losses.h"
+#include "sweep.h"
 #include "taskspan.h"
 #include "unknown.h"
 
@@ -37,6 +38,8 @@ constexpr double kReleasedShare = 0.80; // the lock-released model has no interp
 constexpr double kBoundSlack = 1.10; // a measured speedup above sum / max by more than this is impossible
 constexpr double kStartupRatio = 2.0; // a process per task takes at least this many times the pool's time
 constexpr double kTurnTaking = 1.2; // CPU time / wall time below this: the workers took turns on one core
+constexpr double kGranularityRatio = 4.0; // processes break even on tasks at least this many times threads' size
+constexpr double kGranularityContradicted = 1.5; // closer than this, per-task overhead did not set them apart
 
 bool isMeasured(const Measurement* m)
 {
@@ -676,9 +679,71 @@ LessonVerdict stdlibReleasesGilRule(const Lesson&, const RunResult& result)
     return finish(j.outcome, numbers, whys, result);
 }
 
+// 9. Granularity: the task size where each backend breaks even, along a sweep of sizes.
+LessonVerdict granularityRule(const Lesson&, const SweepResult& sweep)
+{
+    // The largest worker count both ran: where per-task overhead is spread over the most workers.
+    const SweepSeries* threads = nullptr;
+    const SweepSeries* processes = nullptr;
+    const QList<SweepSeries> all = sweep.series();
+    for (const SweepSeries& s : all) {
+        if (s.workers < 2)
+            continue;
+        for (const SweepSeries& t : all) {
+            if (s.backend == QStringLiteral("processes") && t.backend == QStringLiteral("threads")
+                && t.workers == s.workers && (!processes || s.workers > processes->workers)) {
+                processes = &s;
+                threads = &t;
+            }
+        }
+    }
+    if (!processes)
+        return notMeasured(QStringLiteral("the sweep needs threads and processes at the same worker count, 2 or more"));
+    const RunResult& last = sweep.points.constLast().run;
+    const double smallest = sweep.spec.sizesMs.constFirst();
+    const QString numbers
+        = QStringLiteral("at %1, threads break even %2, processes %3")
+              .arg(workersPhrase(processes->workers), threads->breakEven.text(), processes->breakEven.text());
+    QStringList whys;
+    using Where = Crossing::Where;
+    if (threads->breakEven.where == Where::NotReached || threads->breakEven.where == Where::Unknown) {
+        whys << QStringLiteral("threads never paid off, not even on the largest tasks: the workers had no cores to "
+                               "run on");
+        whys << machineReasons(last, processes->workers, true);
+        return finish(Outcome::Inconclusive, numbers, whys, last);
+    }
+    if (processes->breakEven.where == Where::NotReached || processes->breakEven.where == Where::Unknown) {
+        whys << QStringLiteral("processes did not pay off up to %1 ms: sweep larger tasks")
+                    .arg(formatSize(sweep.spec.sizesMs.constLast()));
+        return finish(Outcome::Inconclusive, numbers, whys, last);
+    }
+    if (processes->breakEven.where == Where::BelowSmallest) {
+        whys << QStringLiteral("processes paid off even on %1 ms tasks, as threads did").arg(formatSize(smallest));
+        return finish(Outcome::Contradicted, numbers, whys, last);
+    }
+    // Threads already paying off at the smallest size: their break-even is at most that size, so the ratio is at
+    // least what it says.
+    const bool threadsBelow = threads->breakEven.where == Where::BelowSmallest;
+    const double ratio = processes->breakEven.ms / (threadsBelow ? smallest : threads->breakEven.ms);
+    const QString withRatio = numbers
+        + QStringLiteral(": processes need tasks %1%2 the size, at least %3 expected")
+              .arg(threadsBelow ? QStringLiteral("at least ") : QString(), times(ratio), times(kGranularityRatio));
+    if (ratio >= kGranularityRatio)
+        return finish(Outcome::Holds, withRatio, whys, last);
+    if (!threadsBelow && ratio < kGranularityContradicted) {
+        whys << QStringLiteral("handing a task to a worker process cost about what handing it to a thread did");
+        return finish(Outcome::Contradicted, withRatio, whys, last);
+    }
+    whys << (threadsBelow ? QStringLiteral("threads paid off even at the smallest size: sweep smaller tasks to see "
+                                           "where they break even")
+                          : QStringLiteral("the two break-even sizes are apart, but by less than expected"));
+    return finish(Outcome::Inconclusive, withRatio, whys, last);
+}
+
 struct Rule {
     VerdictRule judge;
     QString text;
+    SweepVerdictRule judgeSweep = {};
 };
 
 const QHash<QString, Rule>& rules()
@@ -751,6 +816,18 @@ const QHash<QString, Rule>& rules()
                                "of the two times divided by the number of tasks.")
                         .arg(Format::speedup(kStartupRatio, 1))
                     + inconclusive } },
+        { QStringLiteral("granularity"),
+            { {},
+                QStringLiteral("The claim holds when, along the sweep of task sizes and at the most workers both ran, "
+                               "the pool of processes (processes) breaks even (speedup 1 against sequential) only on "
+                               "tasks at least %1 the size on which threads break even. Each break-even size is "
+                               "interpolated on log size between the two sizes swept around it. It does not hold when "
+                               "processes already pay off at the smallest size, or break even within %2 of threads. "
+                               "Inconclusive when threads never pay off (no free cores), when processes do not pay "
+                               "off by the largest size, or when threads pay off at every size and the ratio is "
+                               "only a lower bound below %1.")
+                    .arg(times(kGranularityRatio), times(kGranularityContradicted)),
+                granularityRule } },
         { QStringLiteral("stdlib-releases-gil"),
             { stdlibReleasesGilRule,
                 QStringLiteral("The claim holds when Python threads (python-threads) running the standard library's "
@@ -790,7 +867,13 @@ Result<Lesson> fromJson(const QString& id, const QByteArray& json)
     if (rule == rules().cend())
         return fail(QStringLiteral("lesson '%1': no verdict rule for this id (rules exist for: %2)")
                         .arg(id, QStringList(rules().keys()).join(QStringLiteral(", "))));
+    if (lesson->isSweep() != bool(rule->judgeSweep))
+        return fail(
+            QStringLiteral("lesson '%1': its rule judges %2, but its file %3")
+                .arg(id, rule->judgeSweep ? QStringLiteral("a sweep") : QStringLiteral("one run"),
+                    lesson->isSweep() ? QStringLiteral("asks for a sweep") : QStringLiteral("asks for no sweep")));
     lesson->judge = rule->judge;
+    lesson->judgeSweep = rule->judgeSweep;
     lesson->rule = rule->text;
     return lesson;
 }
@@ -835,7 +918,7 @@ const Lesson* matching(const RunResult& result)
     const QStringList& ran = result.spec.backends;
     const Lesson* sameBackends = nullptr;
     for (const Lesson& lesson : all()) {
-        if (!lesson.otherWork(result.spec).isEmpty())
+        if (lesson.isSweep() || !lesson.otherWork(result.spec).isEmpty())
             continue;
         bool requiredRan = true;
         for (const QString& backend : lesson.experiment.spec.backends)
@@ -852,6 +935,21 @@ const Lesson* matching(const RunResult& result)
     return sameBackends;
 }
 
+const Lesson* matching(const SweepResult& sweep)
+{
+    for (const Lesson& lesson : all()) {
+        if (!lesson.isSweep() || !lesson.otherWork(sweep.spec.base).isEmpty())
+            continue;
+        const bool requiredRan = std::all_of(lesson.experiment.spec.backends.cbegin(),
+            lesson.experiment.spec.backends.cend(), [&](const QString& backend) {
+                return sweep.spec.base.backends.contains(backend) || lesson.optionalBackends.contains(backend);
+            });
+        if (requiredRan)
+            return &lesson;
+    }
+    return nullptr;
+}
+
 QString ruleText(const QString& id)
 {
     return rules().value(id).text;
@@ -866,8 +964,17 @@ QString verdictText(const QString& lessonId, const RunResult& result)
             known << l.id;
         return QStringLiteral("unknown lesson '%1' (known: %2)").arg(lessonId, known.join(QStringLiteral(", ")));
     }
-    const LessonVerdict v = lesson->verdict(result);
-    QString text = QStringLiteral("Lesson %1, %2: %3.").arg(lesson->number).arg(lesson->title, outcomeName(v.outcome));
+    return verdictParagraph(*lesson, lesson->verdict(result));
+}
+
+QString verdictText(const Lesson& lesson, const SweepResult& sweep)
+{
+    return verdictParagraph(lesson, lesson.verdict(sweep));
+}
+
+QString verdictParagraph(const Lesson& lesson, const LessonVerdict& v)
+{
+    QString text = QStringLiteral("Lesson %1, %2: %3.").arg(lesson.number).arg(lesson.title, outcomeName(v.outcome));
     if (!v.text.isEmpty())
         text += QLatin1Char(' ') + v.text + QLatin1Char('.');
     if (!v.why.isEmpty())

@@ -9,6 +9,7 @@
 namespace parlab {
 
 struct RunResult;
+struct SweepResult;
 
 // The shipped lessons (resources/lessons/ID.json, compiled in as :/lessons/ID.json), each with its verdict
 // rule attached.
@@ -41,6 +42,13 @@ QString ruleText(const QString& id);
 // The verdict of lesson `lessonId` on `result` as one paragraph, for a terminal or a report:
 // "Lesson 1, CPU-bound threads under the GIL do not scale: holds. gil-threads: 0.97x at 2 workers ..."
 QString verdictText(const QString& lessonId, const RunResult& result);
+// The same for a lesson judged on a sweep (Lesson::isSweep), and the paragraph of any verdict.
+QString verdictText(const Lesson& lesson, const SweepResult& sweep);
+QString verdictParagraph(const Lesson& lesson, const LessonVerdict& verdict);
+
+// The sweep lesson whose experiment `sweep` is (the same work, every required backend swept), or nullptr. A run
+// lesson never matches a sweep, nor a sweep lesson a run (matching above).
+const Lesson* matching(const SweepResult& sweep);
 
 } // namespace Lessons
 

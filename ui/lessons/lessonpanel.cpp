@@ -8,6 +8,7 @@
 #include "runoptions.h"
 #include "runresult.h"
 #include "runsession.h"
+#include "sweep.h"
 
 #include <QEvent>
 #include <QFrame>
@@ -347,11 +348,24 @@ void LessonPanel::showRunning(const QString& lessonId, const RunSession* session
 const Lesson* LessonPanel::showRun(const RunResult& result)
 {
     const Lesson* lesson = Lessons::matching(result);
+    return showJudged(lesson, lesson ? lesson->verdict(result) : LessonVerdict {},
+        result.created.isValid() ? result.created : QDateTime::currentDateTime());
+}
+
+const Lesson* LessonPanel::showSweep(const SweepResult& sweep)
+{
+    const Lesson* lesson = Lessons::matching(sweep);
+    const QDateTime created = sweep.points.isEmpty() ? QDateTime() : sweep.points.constFirst().run.created;
+    return showJudged(lesson, lesson ? lesson->verdict(sweep) : LessonVerdict {},
+        created.isValid() ? created : QDateTime::currentDateTime());
+}
+
+const Lesson* LessonPanel::showJudged(const Lesson* lesson, const LessonVerdict& verdict, const QDateTime& measured)
+{
     m_shownId = lesson ? lesson->id : QString();
-    m_shownVerdict = lesson ? lesson->verdict(result) : LessonVerdict {};
+    m_shownVerdict = verdict;
     if (lesson && m_shownVerdict.outcome != LessonVerdict::Outcome::NotRun) {
         // The lesson's progress is its latest judged run: reopening an older one from the history keeps it.
-        const QDateTime measured = result.created.isValid() ? result.created : QDateTime::currentDateTime();
         const LessonProgress last = m_progress.value(lesson->id);
         if (!last.measured.isValid() || measured >= last.measured) {
             const LessonProgress now { m_shownVerdict.outcome, measured, m_shownVerdict.text };

@@ -17,6 +17,7 @@ namespace parlab {
 
 struct ExperimentSpec;
 struct RunResult;
+struct SweepResult;
 class RunSession;
 
 // A lesson's last judged outcome, kept across sessions in QSettings ("lessons/ID/outcome", ".../measured",
@@ -64,6 +65,9 @@ public:
     // it is (Lessons::matching) is selected and shows its verdict, which becomes its progress when the run is the
     // latest judged one of it. Returns that lesson, or nullptr when the run is no lesson's.
     const Lesson* showRun(const RunResult& result);
+    // The same for a task-size sweep that ended: the sweep lesson whose experiment it is (Lessons::matching) shows
+    // its verdict on it.
+    const Lesson* showSweep(const SweepResult& sweep);
 
     QListWidget* lessonList() const { return m_list; }
     QScrollArea* scrollArea() const { return m_scroll; }
@@ -86,6 +90,8 @@ protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
+    // Shows `verdict` of `lesson` (or none) on the result on screen, measured at `measured`.
+    const Lesson* showJudged(const Lesson* lesson, const LessonVerdict& verdict, const QDateTime& measured);
     void showLesson();
     void showVerdict();
     void updateRunButton();

@@ -224,15 +224,22 @@ QStringList Report::notes(const RunResult& result)
     return notes;
 }
 
-QStringList Report::fits(const RunResult& result)
+QStringList Report::fits(const RunResult& result, const QString& backend)
 {
     QStringList lines;
-    for (auto it = result.amdahlSerialFraction.cbegin(); it != result.amdahlSerialFraction.cend(); ++it)
-        lines << QStringLiteral("Amdahl fit: %1 %2").arg(it.key(), amdahlFit(it.value()));
-    for (auto it = result.usl.cbegin(); it != result.usl.cend(); ++it)
-        lines << QStringLiteral("USL fit: %1 %2").arg(it.key(), uslFit(it.value()));
-    for (auto it = result.gustafsonSerialFraction.cbegin(); it != result.gustafsonSerialFraction.cend(); ++it)
-        lines << QStringLiteral("Gustafson fit: %1 %2").arg(it.key(), gustafsonFit(it.value()));
+    const auto of = [&backend](const QString& key) { return backend.isEmpty() || key == backend; };
+    for (auto it = result.amdahlSerialFraction.cbegin(); it != result.amdahlSerialFraction.cend(); ++it) {
+        if (of(it.key()))
+            lines << QStringLiteral("Amdahl fit: %1 %2").arg(it.key(), amdahlFit(it.value()));
+    }
+    for (auto it = result.usl.cbegin(); it != result.usl.cend(); ++it) {
+        if (of(it.key()))
+            lines << QStringLiteral("USL fit: %1 %2").arg(it.key(), uslFit(it.value()));
+    }
+    for (auto it = result.gustafsonSerialFraction.cbegin(); it != result.gustafsonSerialFraction.cend(); ++it) {
+        if (of(it.key()))
+            lines << QStringLiteral("Gustafson fit: %1 %2").arg(it.key(), gustafsonFit(it.value()));
+    }
     return lines;
 }
 

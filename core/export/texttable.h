@@ -46,8 +46,9 @@ QString uslFit(const UslFit& fit);
 // python-sequential; threads, processes against sequential". Empty when every speedup has the same baseline:
 // the charts then need no word on it.
 QString baselines(const RunResult& result);
-// The scaling fits, one sentence each: Amdahl's and the USL's (a strong run), Gustafson's (a weak one), by backend.
-QStringList fits(const RunResult& result);
+// The scaling fits, one sentence each: Amdahl's and the USL's (a strong run), Gustafson's (a weak one), by backend;
+// of `backend` alone when one is named.
+QStringList fits(const RunResult& result, const QString& backend = {});
 // Bounds and scaling fits, one sentence each; a line per measurement that lost more than 10%.
 QStringList notes(const RunResult& result);
 // Aligned columns for a terminal; with `explain`, the whole losses table too (parlab run --explain).

@@ -468,10 +468,7 @@ void ChartStyle::setTitle(QChart* chart, const QString& title, const QString& no
 {
     chart->setProperty(kTitle, title);
     chart->setProperty(kTitleNote, note);
-    const QString small = note.isEmpty()
-        ? QString()
-        : QStringLiteral("<small>%1</small>")
-              .arg(note.toHtmlEscaped().replace(QLatin1Char('\n'), QStringLiteral("<br>")));
+    const QString small = note.isEmpty() ? QString() : QStringLiteral("<small>%1</small>").arg(note.toHtmlEscaped());
     QString drawn;
     if (isTitleShown(chart))
         drawn = small.isEmpty() ? title : title.toHtmlEscaped() + QStringLiteral("<br>") + small;

@@ -85,7 +85,7 @@ QString title(const QString& subject, const RunResult& result);
 // The chart's title, kept even while it is not drawn: the window's charts leave it out (the tab names the chart and
 // the line beside the tabs names the run, and the plot gets the height), every export draws it.
 // A `note` (what the chart is measured against, when that could mislead) is drawn under the title, and alone when
-// the title is left out; a note of several lines (separated by newlines) is drawn as they are.
+// the title is left out.
 void setTitle(QChart* chart, const QString& title, const QString& note = {});
 QString titleOf(const QChart* chart);
 void setTitleShown(QChart* chart, bool shown);

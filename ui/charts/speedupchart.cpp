@@ -73,12 +73,13 @@ void SpeedupChart::setResult(const RunResult& result)
     const QString baselines = Report::baselines(result);
     m_names = &Format::figureNames(result.spec.options.scaling);
     setValueTitle(m_names->speedup + QStringLiteral(" (x)"));
-    // Under the title, what the fits make of the curves: a serial fraction, the USL's peak (Report::fits).
-    QStringList note = Report::fits(result);
-    if (!baselines.isEmpty())
-        note.prepend(tr("%1 of %2").arg(m_names->speedup, baselines));
     ChartStyle::setTitle(m_chart, ChartStyle::title(Format::capitalised(m_names->speedup) + tr(" vs workers"), result),
-        note.join(QLatin1Char('\n')));
+        baselines.isEmpty() ? QString() : tr("%1 of %2").arg(m_names->speedup, baselines));
+    // What the fits make of each backend's curve (a serial fraction, the USL's peak), read where its points are
+    // hovered: under the title they would take the plot's height.
+    m_fits.clear();
+    for (const Curve& curve : curves)
+        m_fits.insert(curve.backend, Report::fits(result, curve.backend));
     ChartExport::setCaption(this, result);
 }
 
@@ -126,7 +127,9 @@ QString SpeedupChart::readout(const Curve& curve, const Point& point) const
     if (curve.predicted)
         return pointHeading(curve, point) + QLatin1Char('\n')
             + tr("predicted %1 %2x (schedule simulation)").arg(m_names->speedup, ChartStyle::number(point.value));
-    return intervalReadout(curve, point, m_names->speedup, QStringLiteral("x"));
+    const QStringList fits = m_fits.value(curve.backend);
+    return intervalReadout(curve, point, m_names->speedup, QStringLiteral("x"))
+        + (fits.isEmpty() ? QString() : QLatin1Char('\n') + fits.join(QLatin1Char('\n')));
 }
 
 } // namespace parlab

@@ -44,6 +44,7 @@ private:
     QLineSeries* m_ideal = nullptr;
     QLineSeries* m_lpt = nullptr;
     QHash<QString, Prediction> m_predictions;
+    QHash<QString, QStringList> m_fits; // by backend: Report::fits, for the readout of its points
     bool m_predictionsShown = true;
     const Format::FigureNames* m_names = &Format::figureNames(ScalingKind::Strong); // the result's
 };

@@ -165,7 +165,7 @@ void TestSchedule::calibrationReproducesItsOwnMeasurement()
     // and 7 hand-outs of 1 ms each, and the second worker's start waits for the first's serial part:
     // - threads (half of a start serial, hand-outs their own): starts at 10 and 15 ms, the later one ends at
     //   15 + 160 + 7 = 182 ms, then 2 ms: 184 ms;
-    // - processes (a quarter of a start serial, most of each hand-out the parent's, the two never colliding): starts
+    // - processes (a quarter of a start serial, each hand-out the parent's, the two never colliding): starts
     //   at 10 and 12.5 ms, ends 12.5 + 167 = 179.5 ms, then 2 ms: 181.5 ms.
     const QList<QPair<QString, double>> cases { { QStringLiteral("threads"), 0.184 },
         { QStringLiteral("processes"), 0.1815 } };

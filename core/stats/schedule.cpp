@@ -220,30 +220,47 @@ double wallTime(const Setup& setup)
 }
 
 namespace {
-bool fedByParent(const QString& backendId)
+// How a backend's workers get their tasks, from its facts: threads take the next themselves; worker processes are
+// served by one parent thread, which hands out every task over a pipe or a message (a pool, rank 0), or starts a
+// fresh process for each (a worker process that takes no chunks and is started one per input: process-per-task;
+// mpirun starts every rank up front).
+enum class HandOut { Themselves, Served, Spawned };
+
+HandOut handOutOf(const QString& backendId)
 {
-    // Workers that are processes are started, fed and reaped by one parent (ParLab's worker loop, CPython's task
-    // handler, rank 0): every hand-out goes through it.
-    return BackendRegistry::factsOf(backendId).footprint.processes > 0;
+    const BackendFacts facts = BackendRegistry::factsOf(backendId);
+    if (facts.footprint.processes <= 0)
+        return HandOut::Themselves;
+    if (facts.footprint.onePerInput && !facts.options.contains(Option::Chunksize))
+        return HandOut::Spawned;
+    return HandOut::Served;
 }
 } // namespace
 
 double startupSerialShare(const QString& backendId)
 {
     // The parent's fork and exec of a process against the child's own loading; the creating thread's clone against
-    // a new thread's first scheduling. Measured here (bench_predict): a process's start is mostly its own, a
-    // thread's mostly its creator's.
-    return fedByParent(backendId) ? 0.25 : 0.5;
+    // a new thread's first scheduling: a process's start is mostly its own, a thread's as much its creator's.
+    return handOutOf(backendId) == HandOut::Themselves ? 0.5 : 0.25;
 }
 
 double dispatchSerialShare(const QString& backendId)
 {
-    // One parent thread serves every worker process in one poll loop: it reads each result, records it and writes
-    // the next task (a pool, rank 0), or waits for a finished process to exit and forks the next (process-per-task),
-    // while the worker only reads a line or starts. Measured here (bench_predict, noop): two pool workers hand out no
-    // faster than one, and two processes per task about 1.2 times as fast. Threads take their next task with one
-    // atomic increment each.
-    return fedByParent(backendId) ? 0.9 : 0.0;
+    switch (handOutOf(backendId)) {
+    case HandOut::Themselves: // one atomic increment each
+        return 0.0;
+    case HandOut::Served:
+        // The parent's one poll loop reads each result, records it and writes the next task; the worker only reads
+        // and writes a line. Measured here (bench_predict, noop): two pool workers hand out no faster than one.
+        return 1.0;
+    case HandOut::Spawned:
+        // The parent waits for each finished process to exit and forks the next (about 40% of a hand-out: the
+        // 1-worker run's finish and the fork), and two processes starting at once slow each other (each start took
+        // 30% longer at 2 workers, bench_predict's spans): measured here, 0.7 of a hand-out is as if in the
+        // parent's queue.
+        return 0.7;
+    }
+    return 0.0;
 }
 
 namespace {

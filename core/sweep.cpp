@@ -49,7 +49,7 @@ Result<void> SweepSpec::validate(SpecCheck check) const
             return fail(spec.error());
         // Every size runs the same backends and kernel: what is wrong with one is wrong with all, so the rest are
         // checked without the slow parts (looking up hosts, loading code).
-        if (const Result<void> valid = validateSpec(*spec, i == 0 ? check : SpecCheck::RunHereWithoutLookups); !valid)
+        if (Result<void> valid = validateSpec(*spec, i == 0 ? check : SpecCheck::RunHereWithoutLookups); !valid)
             return valid;
     }
     return {};

@@ -540,7 +540,8 @@ void MainWindow::createMenus(const QList<Preset>& presets)
     QAction* lessons = help->addAction(tr("&Lessons"), this, &MainWindow::showLessons);
     lessons->setShortcut(QKeySequence::HelpContents);
     lessons->setObjectName(QStringLiteral("helpLessons"));
-    lessons->setStatusTip(tr("Seven guided experiments, each with a claim and a verdict from your own run"));
+    lessons->setStatusTip(
+        tr("%1 guided experiments, each with a claim and a verdict from your own run").arg(Lessons::all().size()));
     // The README's sections, shown in the window (GuideDialog).
     QMenu* guide = help->addMenu(tr("&Guide"));
     guide->setObjectName(QStringLiteral("guideMenu"));

@@ -1,5 +1,6 @@
 #include "startpage.h"
 
+#include "lessons/lessonbook.h"
 #include "presets.h"
 
 #include <QCommandLinkButton>
@@ -47,8 +48,9 @@ StartPage::StartPage(const QList<Preset>& presets, QWidget* parent)
     connect(run, &QCommandLinkButton::clicked, this, &StartPage::runRequested);
     layout->addWidget(run);
     auto* lessons = new QCommandLinkButton(tr("Follow a lesson"),
-        tr("Seven guided experiments, each a claim about parallelism (\"Python threads do not speed up CPU-bound "
-           "work\") with a verdict worked out from your own run. F1 opens them."),
+        tr("%1 guided experiments, each a claim about parallelism (\"Python threads do not speed up CPU-bound "
+           "work\") with a verdict worked out from your own run. F1 opens them.")
+            .arg(Lessons::all().size()),
         content);
     lessons->setObjectName(QStringLiteral("startLessons"));
     connect(lessons, &QCommandLinkButton::clicked, this, &StartPage::lessonsRequested);

@@ -26,7 +26,7 @@
 namespace parlab::cli {
 
 namespace {
-const QString kCommand = QStringLiteral("predict");
+const QString kPredict = QStringLiteral("predict");
 
 struct Row {
     int workers = 1;
@@ -211,21 +211,21 @@ int predictCommand(const QStringList& arguments)
 
     bool handled = false;
     int exitCode = ExitOk;
-    if (!parseArguments(parser, kCommand, arguments, handled, exitCode))
+    if (!parseArguments(parser, kPredict, arguments, handled, exitCode))
         return exitCode;
     const QStringList args = parser.positionalArguments();
     if (args.size() != 1)
         return usageError(
-            kCommand, QStringLiteral("usage: parlab predict RUN (a run id, last, or a JSON export file)"));
+            kPredict, QStringLiteral("usage: parlab predict RUN (a run id, last, or a JSON export file)"));
     const QString fmt = parser.value(format).trimmed().toLower();
     if (fmt != QStringLiteral("table") && fmt != QStringLiteral("json") && fmt != QStringLiteral("markdown"))
         return usageError(
-            kCommand, QStringLiteral("--format: unknown format '%1' (use table, json or markdown)").arg(fmt));
+            kPredict, QStringLiteral("--format: unknown format '%1' (use table, json or markdown)").arg(fmt));
     QList<int> counts;
     if (parser.isSet(workers)) {
         const Result<QList<int>> parsed = parseWorkerCounts(parser.value(workers), QStringLiteral("--workers"));
         if (!parsed)
-            return usageError(kCommand, parsed.error());
+            return usageError(kPredict, parsed.error());
         counts = *parsed;
     }
     std::optional<int> coreCount, fromCount;
@@ -235,19 +235,19 @@ int predictCommand(const QStringList& arguments)
         const Result<int> value
             = count(option->names().constFirst(), parser.value(*option), ExperimentSpec::kMaxWorkers * 64);
         if (!value)
-            return usageError(kCommand, value.error());
+            return usageError(kPredict, value.error());
         *target = *value;
     }
 
     // The run: a file that exists is an export; otherwise the argument must be a run id.
-    const QString source = args.constFirst();
+    const QString& source = args.constFirst();
     RunResult run;
     if (QFileInfo(source).isFile()
         || !QRegularExpression(QStringLiteral("^\\s*(#?\\d+|last|latest)\\s*$")).match(source).hasMatch()) {
         const Result<QByteArray> bytes = JsonImport::readFile(source);
         Result<RunResult> read = bytes ? JsonImport::fromJson(*bytes) : Result<RunResult>(fail(bytes.error()));
         if (!read) {
-            printErr(QStringLiteral("parlab %1: error: %2: %3\n").arg(kCommand, source, read.error()));
+            printErr(QStringLiteral("parlab %1: error: %2: %3\n").arg(kPredict, source, read.error()));
             return ExitRunFailed;
         }
         run = std::move(read).value();
@@ -255,15 +255,15 @@ int predictCommand(const QStringList& arguments)
         HistoryStore store;
         const QString path = parser.isSet(historyDb) ? parser.value(historyDb) : HistoryStore::defaultPath();
         if (const Result<void> opened = store.open(path, HistoryStore::Access::ReadOnly); !opened) {
-            printErr(QStringLiteral("parlab %1: error: %2\n").arg(kCommand, opened.error()));
+            printErr(QStringLiteral("parlab %1: error: %2\n").arg(kPredict, opened.error()));
             return ExitRunFailed;
         }
-        const std::optional<qint64> id = resolveRunId(store, source, kCommand, exitCode);
+        const std::optional<qint64> id = resolveRunId(store, source, kPredict, exitCode);
         if (!id)
             return exitCode;
         Result<RunResult> loaded = store.load(*id);
         if (!loaded) {
-            printErr(QStringLiteral("parlab %1: error: %2\n").arg(kCommand, loaded.error()));
+            printErr(QStringLiteral("parlab %1: error: %2\n").arg(kPredict, loaded.error()));
             return ExitRunFailed;
         }
         run = std::move(loaded).value();
@@ -281,7 +281,7 @@ int predictCommand(const QStringList& arguments)
         for (const QString& id : parser.value(backends).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
             const QString b = id.trimmed();
             if (!measured.contains(b))
-                return usageError(kCommand,
+                return usageError(kPredict,
                     QStringLiteral("--backends: the run has no measurement of '%1' (it measured %2)")
                         .arg(b,
                             measured.isEmpty() ? QStringLiteral("no scaling backend")
@@ -291,7 +291,7 @@ int predictCommand(const QStringList& arguments)
     }
     if (chosen.isEmpty()) {
         printErr(QStringLiteral("parlab %1: error: the run measured no backend that uses workers: nothing to predict\n")
-                     .arg(kCommand));
+                     .arg(kPredict));
         return ExitRunFailed;
     }
     const int machineCores = coreCount.value_or(std::max(1, run.environment.logicalCores));
@@ -300,21 +300,21 @@ int predictCommand(const QStringList& arguments)
     QList<int> hostCores;
     double hopS = 0;
     if (parser.isSet(hop) && !parser.isSet(hostfile))
-        return usageError(kCommand, QStringLiteral("--hop-us is the hop between the hosts of --hostfile: give it too"));
+        return usageError(kPredict, QStringLiteral("--hop-us is the hop between the hosts of --hostfile: give it too"));
     if (parser.isSet(hostfile)) {
         if (!chosen.contains(QStringLiteral("mpi")))
-            return usageError(kCommand,
+            return usageError(kPredict,
                 QStringLiteral("--hostfile places mpi's ranks, and the run has no mpi measurement to predict from"));
         const Result<Hostfile> hosts = Hostfile::read(parser.value(hostfile));
         if (!hosts)
-            return usageError(kCommand, QStringLiteral("--hostfile: %1").arg(hosts.error()));
+            return usageError(kPredict, QStringLiteral("--hostfile: %1").arg(hosts.error()));
         for (const HostfileHost& host : hosts->hosts())
             hostCores.append(host.slotsGiven ? host.slots : machineCores);
         if (parser.isSet(hop)) {
             bool ok = false;
             const double us = parser.value(hop).toDouble(&ok);
             if (!ok || !(us >= 0) || us > 1e9)
-                return usageError(kCommand,
+                return usageError(kPredict,
                     QStringLiteral("--hop-us: '%1' is not a number of microseconds from 0 to 1e9")
                         .arg(parser.value(hop)));
             hopS = us * 1e-6;
@@ -325,7 +325,7 @@ int predictCommand(const QStringList& arguments)
             if (!ring.skipped.isEmpty() || !std::isfinite(ring.microseconds)) {
                 printErr(QStringLiteral("parlab %1: error: cannot measure the hop between the hosts of %2: %3; give "
                                         "it with --hop-us\n")
-                             .arg(kCommand, parser.value(hostfile), ring.skipped));
+                             .arg(kPredict, parser.value(hostfile), ring.skipped));
                 return ExitRunFailed;
             }
             hopS = ring.microseconds * 1e-6;

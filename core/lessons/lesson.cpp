@@ -281,13 +281,14 @@ Result<Lesson> Lesson::fromJson(const QString& id, const QByteArray& json)
     if (const QJsonValue sweep = object.value(QStringLiteral("sweep")); !sweep.isUndefined()) {
         const QJsonObject sweepObject = sweep.toObject();
         QStringList sizes;
-        for (const QJsonValue& size : sweepObject.value(QStringLiteral("sizes_ms")).toArray())
+        const QJsonArray sizesMs = sweepObject.value(QStringLiteral("sizes_ms")).toArray();
+        for (const QJsonValue size : sizesMs)
             sizes.append(QString::number(size.toDouble(-1)));
         const Result<QList<double>> swept = parseSweepSizes(sizes.join(QLatin1Char(',')), QStringLiteral("sizes_ms"));
         const Result<qint64> tasks = JsonField::count(sweepObject.value(QStringLiteral("tasks")), { 1, 100'000 });
         if (!sweep.isObject() || sizes.isEmpty() || !swept || !tasks)
             return fieldError(QStringLiteral("sweep"),
-                !swept      ? swept.error()
+                !swept       ? swept.error()
                     : !tasks ? QStringLiteral("tasks: %1").arg(tasks.error())
                              : QStringLiteral("an object with sizes_ms (task sizes in milliseconds) and tasks"));
         SweepSpec check;

@@ -128,6 +128,7 @@ case "$cmd" in
     "$BUILD_DIR/bin/bench_losses"
     "$BUILD_DIR/bin/bench_userfunction"
     "$BUILD_DIR/bin/bench_predict"
+    "$BUILD_DIR/bin/bench_fits"
     QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen} "$BUILD_DIR/bin/bench_ui_stall" ;;
   screenshots)
     build

@@ -183,12 +183,8 @@ void TestSerialSection::amdahlHoldsForSpin()
     qInfo("%s x2: %.2fx, Amdahl fit %.3f", qPrintable(backend), sequential / wall, r.amdahl(backend));
     // The lock's promise holds on any machine: the 16 serial parts of 4 ms never overlap anything.
     QVERIFY2(wall >= 0.95 * (16 * 0.004 + 16 * 0.016 / 2), qPrintable(QString::number(wall)));
-    // The fit needs the two cores: on a machine busy with other programs, the losses say so.
-    const double cpuWait = two.value(QStringLiteral("losses")).toObject().value(QStringLiteral("cpu_wait")).toDouble();
-    if (cpuWait > 0.10)
-        QSKIP(qPrintable(QStringLiteral("the machine is busy: the workers waited for a core %1% of their time")
-                             .arg(qRound(100 * cpuWait))));
-    QVERIFY2(std::abs(r.amdahl(backend) - 0.2) <= 0.05, qPrintable(QString::number(r.amdahl(backend))));
+    // Its fit needs both cores to itself, which a test cannot promise: bench_fits (./dev.sh bench) prints it, with
+    // what other programs took. amdahlHoldsForSleep checks the fit where no core is needed.
 }
 
 // Weak scaling grows each task's ms with the workers while its 4 serial ms stay: at N workers the run takes

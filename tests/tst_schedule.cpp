@@ -90,6 +90,12 @@ void TestSchedule::wallTime_data()
     slower.slowdown = 1.5;
     QTest::newRow("slowdown") << setup({ 1, 1, 1 }, 1, 1, slower) << 4.5;
     QTest::newRow("no inputs") << setup({}, 4, 4, costs(0.25, 0, 0, 0, 0.5)) << 0.75;
+    // Two empty tasks, 2 workers whose start-up of 1 s is half the creator's: the first runs both at 1 s; the second
+    // starts at 1.5 s and finds nothing. Threads are joined: 1.5 s; a pool's batch ends with its last task: 1 s.
+    Schedule::Costs joined = costs(1, 0.5, 0, 0);
+    joined.joinsWorkers = true;
+    QTest::newRow("joins every worker") << setup({ 0, 0 }, 2, 2, joined) << 1.5;
+    QTest::newRow("ends with the last task") << setup({ 0, 0 }, 2, 2, costs(1, 0.5, 0, 0)) << 1.0;
     // Two hosts of one core: each worker has a core of its own, where one host of one core shares it.
     QTest::newRow("two hosts") << hosts(setup({ 1, 1 }, 2, 1), { 1, 1 }, 0) << 1.0;
     QTest::newRow("one host") << setup({ 1, 1 }, 2, 1) << 2.0;

@@ -109,6 +109,7 @@ double wallTime(const Setup& setup)
     bool dispatching = false;
     int next = 0; // the next input to hand out
     double lastEnd = 0;
+    double lastStop = 0; // when the last worker that found nothing left stopped
 
     const auto serialPart = [&](const Worker& w) {
         return w.started ? c.dispatchS * c.dispatchSerialShare : c.startupS * c.startupSerialShare;
@@ -201,8 +202,10 @@ double wallTime(const Setup& setup)
         Worker& w = state[size_t(done.worker)];
         if (w.phase == Phase::Own) {
             w.started = true;
-            if (next >= count)
-                continue; // nothing left: the worker stops
+            if (next >= count) {
+                lastStop = std::max(lastStop, now); // nothing left: the worker stops
+                continue;
+            }
             w.nextTask = next;
             w.chunkEnd = std::min(count, next + chunk);
             next = w.chunkEnd;
@@ -216,7 +219,7 @@ double wallTime(const Setup& setup)
         else if (next < count)
             ask(done.worker);
     }
-    return lastEnd + c.finishS;
+    return std::max(lastEnd, c.joinsWorkers ? lastStop : 0.0) + c.finishS;
 }
 
 namespace {
@@ -256,9 +259,9 @@ double dispatchSerialShare(const QString& backendId)
     case HandOut::Spawned:
         // The parent waits for each finished process to exit and forks the next (about 40% of a hand-out: the
         // 1-worker run's finish and the fork), and two processes starting at once slow each other (each start took
-        // 30% longer at 2 workers, bench_predict's spans): measured here, 0.7 of a hand-out is as if in the
-        // parent's queue.
-        return 0.7;
+        // 30% longer at 2 workers, bench_predict's spans): measured here, with noop tasks two processes per task are
+        // 1.8 times as fast as one, as if 0.55 of each hand-out waited in the parent's queue.
+        return 0.55;
     }
     return 0.0;
 }
@@ -356,6 +359,7 @@ Calibration calibrate(const RunResult& result, const QString& backendId, int fro
     Costs& c = s.costs;
     c.startupSerialShare = startupSerialShare(backendId);
     c.dispatchSerialShare = dispatchSerialShare(backendId);
+    c.joinsWorkers = handOutOf(backendId) == HandOut::Themselves;
 
     // Per worker and per hand-out, inverting what the model itself spends at fromWorkers: the k-th worker started
     // waits for k earlier ones' serial parts, and each worker's first chunk is its start-up, not a hand-out.

@@ -31,6 +31,10 @@ struct Costs {
     double startupSerialShare = 0;
     double dispatchSerialShare = 0;
     double slowdown = 1; // a task's time on this backend over its cost in the baseline (calibrate: what is left)
+    // Whether the batch ends only when every worker started has ended, a worker that found nothing left included
+    // (threads are joined); else when the last task ends (a pool's processes stay, a slot without a task is no
+    // process).
+    bool joinsWorkers = false;
 };
 
 struct Setup {

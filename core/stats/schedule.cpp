@@ -260,8 +260,9 @@ double dispatchSerialShare(const QString& backendId)
         // The parent waits for each finished process to exit and forks the next (about 40% of a hand-out: the
         // 1-worker run's finish and the fork), and two processes starting at once slow each other (each start took
         // 30% longer at 2 workers, bench_predict's spans): measured here, with noop tasks two processes per task are
-        // 1.8 times as fast as one, as if 0.55 of each hand-out waited in the parent's queue.
-        return 0.55;
+        // 1.6 to 1.8 times as fast as one, as if 0.6 of each hand-out waited in the parent's queue (0.55 predicted
+        // 11-15% too fast, 0.7 8-27% too slow).
+        return 0.6;
     }
     return 0.0;
 }

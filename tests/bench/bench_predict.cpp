@@ -156,7 +156,7 @@ int main(int argc, char** argv)
     for (const Row& r : std::as_const(rows)) {
         const double error = r.predicted / r.measured - 1;
         const char* verdict = r.waited > kBusy ? "busy: no check" : std::abs(error) <= kTarget ? "yes" : "NO";
-        std::printf("| %s | %s | %.3fx | %.3fx | %+.1f%% | %.0f%% | %s |\n", qPrintable(r.kernel),
+        std::printf("| %s | %s | %.3gx | %.3gx | %+.1f%% | %.0f%% | %s |\n", qPrintable(r.kernel),
             qPrintable(r.backend), r.predicted, r.measured, error * 100, r.waited * 100, verdict);
     }
     return 0;

@@ -374,7 +374,7 @@ Calibration calibrate(const RunResult& result, const QString& backendId, int fro
     // ended last had the least of it, the finish alone.
     c.finishS = std::isfinite(here.tail) ? (busy == 1 ? here.tail : here.tail / busy) : 0;
     if (busy > 1 && fromWorkers > 1) {
-        if (const Measurement* one = result.find(backendId, 1); one && one->samplesS.size() > 0) {
+        if (const Measurement* one = result.find(backendId, 1); one && !one->samplesS.isEmpty()) {
             if (const Spent single = spent(*one); std::isfinite(single.tail))
                 c.finishS = single.tail;
         }

@@ -27,6 +27,7 @@ PACKAGES=(
   qt6-base-dev qt6-base-dev-tools libqt6concurrent6 libqt6sql6-sqlite
   qt6-charts-dev qt6-svg-dev libqt6opengl6-dev libgl-dev
   openmpi-bin libopenmpi-dev
+  libhwloc-dev # the topology: physical cores, SMT, NUMA nodes (core/topology.h)
   python3
   xvfb xauth
   iproute2 util-linux # tst_cluster's hosts: ip netns, unshare

@@ -270,6 +270,10 @@ private Q_SLOTS:
             const double relative = core.value(QStringLiteral("relative_speed")).toDouble();
             QVERIFY(relative > 0 && relative <= 1);
             sawFastest = sawFastest || relative == 1;
+            // Where it sits, from hwloc: a physical core within the machine's count.
+            const int physical = core.value(QStringLiteral("core")).toInt(-1);
+            QVERIFY(physical >= 0 && physical < cores.size());
+            QVERIFY(core.value(QStringLiteral("numa_node")).toInt(-1) >= 0);
         }
         QVERIFY(sawFastest);
 
@@ -277,6 +281,8 @@ private Q_SLOTS:
         QVERIFY2(table.code == 0, qPrintable(table.err));
         QVERIFY(table.out.startsWith(QStringLiteral("CPU  LOOP")));
         QVERIFY(table.out.contains(QStringLiteral("(fastest)")));
+        QVERIFY(table.out.contains(QStringLiteral("PHYSICAL CORE")));
+        QVERIFY(table.out.contains(QStringLiteral("Topology (hwloc): %1 logical core").arg(cores.size())));
         QVERIFY(table.out.contains(QStringLiteral("slower than the fastest"))
             || table.out.contains(QStringLiteral("within 5% of each other")));
     }

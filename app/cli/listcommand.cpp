@@ -10,12 +10,14 @@
 #include "optiondescriptor.h"
 #include "presets.h"
 #include "runoptions.h"
+#include "topology.h"
 
 #include <QCommandLineParser>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <algorithm>
 #include <optional>
 
 namespace parlab::cli {
@@ -156,21 +158,38 @@ Result<QString> cpus(bool json)
     const Result<CpuCalibration> calibration = calibrateCpus();
     if (!calibration)
         return fail(calibration.error());
+    const Result<Topology>& topology = Topology::machine();
+    if (!topology)
+        return fail(topology.error());
     const int fastest = calibration->fastest();
     QJsonArray array;
-    QList<QStringList> rows { { QStringLiteral("CPU"), QStringLiteral("LOOP"), QStringLiteral("RELATIVE SPEED") } };
+    QList<QStringList> rows { { QStringLiteral("CPU"), QStringLiteral("LOOP"), QStringLiteral("RELATIVE SPEED"),
+        QStringLiteral("PHYSICAL CORE"), QStringLiteral("PACKAGE"), QStringLiteral("NUMA NODE") } };
     for (const CoreSpeed& core : calibration->cores) {
+        const auto unit = std::find_if(topology->units.begin(), topology->units.end(),
+            [&core](const Topology::Unit& u) { return u.cpu == core.cpu; });
+        const auto place = [&unit, &topology](int Topology::Unit::*member) {
+            return unit == topology->units.end() ? QJsonValue() : QJsonValue((*unit).*member);
+        };
+        const auto text = [](const QJsonValue& value) {
+            return value.isNull() ? QStringLiteral("?") : QString::number(value.toInt());
+        };
         array.append(QJsonObject {
             { QStringLiteral("cpu"), core.cpu },
             { QStringLiteral("loop_s"), core.loopS },
             { QStringLiteral("relative_speed"), core.relative },
+            { QStringLiteral("core"), place(&Topology::Unit::core) },
+            { QStringLiteral("package"), place(&Topology::Unit::package) },
+            { QStringLiteral("numa_node"), place(&Topology::Unit::numaNode) },
         });
         rows.append({ QString::number(core.cpu), Format::duration(core.loopS),
-            Format::ratio(core.relative) + (core.cpu == fastest ? QStringLiteral(" (fastest)") : QString()) });
+            Format::ratio(core.relative) + (core.cpu == fastest ? QStringLiteral(" (fastest)") : QString()),
+            text(place(&Topology::Unit::core)), text(place(&Topology::Unit::package)),
+            text(place(&Topology::Unit::numaNode)) });
     }
     if (json)
         return QString::fromUtf8(QJsonDocument(array).toJson());
-    QString text = columns(rows);
+    QString text = columns(rows) + QStringLiteral("Topology (hwloc): %1.\n").arg(topology->summary());
     const double spread = calibration->spread();
     text += calibration->unequal() ? QStringLiteral(
                 "The slowest core is %1 slower than the fastest: a baseline measured there overstates speedups "

@@ -20,6 +20,7 @@
 #include "taskspan.h"
 
 #include <QThread>
+#include <array>
 #include <cmath>
 #include <memory>
 #include <vector>
@@ -48,34 +49,67 @@ struct Combination {
 
 // One run from its first round to its last: Runner::start makes one and calls exec(). Every way a run ends
 // (success, failure, cancel) goes through finish(), so `finished` is emitted exactly once.
+//
+// With an interleaved baseline (Runner::setInterleavedWith) a second Run, its partner, measures the baseline's spec
+// in the same rounds: each combination once in each, the order alternating, so the machine's drift falls on both
+// alike. The partner emits no signal of its own but its progress; its result goes with this one's
+// (RunResult::interleavedBaseline), and its failure or cancel ends this run too.
 class Run final {
 public:
-    Run(Runner& runner, RunControl& control, const BackendFactory& factory, const ExperimentSpec& spec)
+    Run(Runner& runner, RunControl& control, const BackendFactory& factory, const ExperimentSpec& spec,
+        Run* measuredFor = nullptr)
         : m_runner(runner)
         , m_control(control)
         , m_factory(factory)
         , m_spec(spec)
         , m_rounds(spec.warmup + spec.repeats)
+        , m_partner(measuredFor)
+        , m_silent(measuredFor != nullptr)
     {
         m_result.spec = spec;
         m_result.created = QDateTime::currentDateTime();
         // With the cores' speeds: what option baseline_core pins to, and what tells a speedup from a slow
-        // baseline core.
-        m_result.environment = Environment::captureWithCores();
+        // baseline core. A partner was measured on the same machine at the same time.
+        m_result.environment = measuredFor ? measuredFor->m_result.environment : Environment::captureWithCores();
+        if (measuredFor)
+            measuredFor->m_partner = this;
     }
 
     void exec()
     {
         if (const Result<void> prepared = prepare(); !prepared)
             return failRun(prepared.error());
-        Q_EMIT m_runner.started(m_result.plannedRuns);
+        if (m_partner) {
+            if (const Result<void> prepared = m_partner->prepare(); !prepared)
+                return failRun(QStringLiteral("the interleaved baseline: %1").arg(prepared.error()));
+            if (m_partner->m_combinations.size() != m_combinations.size())
+                return failRun(QStringLiteral("the interleaved baseline plans other combinations than the run"));
+        }
+        Q_EMIT m_runner.started(m_result.plannedRuns + (m_partner ? m_partner->m_result.plannedRuns : 0));
         m_startNs = monotonicNs();
+        if (m_partner)
+            m_partner->m_startNs = m_startNs;
         for (int round = 0; round < m_rounds; ++round) {
-            for (Combination& c : m_combinations) {
-                if (!runOnce(c, round))
-                    return; // finish() ran
+            for (size_t i = 0; i < m_combinations.size(); ++i) {
+                if (!m_partner) {
+                    if (!runOnce(m_combinations[i], round))
+                        return; // finish() ran
+                    continue;
+                }
+                // Baseline first in every other step: neither program always runs right after the other.
+                const bool partnerFirst = (size_t(round) + i) % 2 == 1;
+                for (Run* arm :
+                    partnerFirst ? std::array<Run*, 2> { m_partner, this } : std::array<Run*, 2> { this, m_partner }) {
+                    if (!arm->runOnce(arm->m_combinations[i], round)) {
+                        if (arm == this)
+                            return; // finish() ran
+                        return endWithPartner();
+                    }
+                }
             }
         }
+        if (m_partner)
+            m_partner->finish();
         finish();
     }
 
@@ -203,9 +237,11 @@ private:
             ++m.failedRuns;
             m.lastError = error;
             m_analysis.update(m_result, c.measurementIndex);
-            Q_EMIT m_runner.measurementReady(m);
-            Q_EMIT m_runner.resultChanged(m_result);
-            Q_EMIT m_runner.progress(m_done, m_result.plannedRuns, -1.0, current);
+            if (!m_silent) {
+                Q_EMIT m_runner.measurementReady(m);
+                Q_EMIT m_runner.resultChanged(m_result);
+            }
+            reportProgress(-1.0, current);
             return true;
         }
         const qint64 t1 = monotonicNs();
@@ -218,8 +254,10 @@ private:
         if (!warmup)
             record(c, m, std::move(spans), t0, t1, cpu);
         const double elapsed = double(monotonicNs() - m_startNs) * 1e-9;
-        const double eta = m_doneWeight > 0 ? elapsed * (m_totalWeight - m_doneWeight) / m_doneWeight : -1.0;
-        Q_EMIT m_runner.progress(m_done, m_result.plannedRuns, eta, current);
+        const Run& run = m_silent ? *m_partner : *this; // what the progress is of: the run, both arms
+        const double doneWeight = run.m_doneWeight + (run.m_partner ? run.m_partner->m_doneWeight : 0);
+        const double totalWeight = run.m_totalWeight + (run.m_partner ? run.m_partner->m_totalWeight : 0);
+        reportProgress(doneWeight > 0 ? elapsed * (totalWeight - doneWeight) / doneWeight : -1.0, current);
         return true;
     }
 
@@ -302,8 +340,20 @@ private:
         m.spans = std::move(spans);
         m_result.completedRuns = m_done;
         m_analysis.update(m_result, c.measurementIndex);
-        Q_EMIT m_runner.measurementReady(m);
-        Q_EMIT m_runner.resultChanged(m_result);
+        if (!m_silent) {
+            Q_EMIT m_runner.measurementReady(m);
+            Q_EMIT m_runner.resultChanged(m_result);
+        }
+    }
+
+    // Progress over both arms of an interleaved run, the baseline's repeats named as such.
+    void reportProgress(double etaS, const QString& current)
+    {
+        const Run& run = m_silent ? *m_partner : *this;
+        const Run* other = run.m_partner;
+        Q_EMIT m_runner.progress(run.m_done + (other ? other->m_done : 0),
+            run.m_result.plannedRuns + (other ? other->m_result.plannedRuns : 0), etaS,
+            m_silent ? QStringLiteral("interleaved baseline: %1").arg(current) : current);
     }
 
     void countDone(const Combination& c)
@@ -317,14 +367,44 @@ private:
     void failRun(const QString& error)
     {
         m_result.error = error;
-        Q_EMIT m_runner.failed(error);
+        if (!m_silent)
+            Q_EMIT m_runner.failed(error);
         finish();
+    }
+
+    // The partner's repeat failed or was cancelled (it finished itself): this run ends the same way.
+    void endWithPartner()
+    {
+        if (m_partner->m_result.cancelled) {
+            m_result.cancelled = true;
+            return finish();
+        }
+        failRun(QStringLiteral("the interleaved baseline failed: %1").arg(m_partner->m_result.error));
     }
 
     void finish()
     {
         m_result.completedRuns = m_done;
         m_analysis.finish(m_result);
+        m_finished = true;
+        if (m_silent)
+            return;
+        if (m_partner) {
+            // Whatever the partner measured goes with this run, a failed one's too: nothing measured is lost.
+            if (!m_partner->m_finished) {
+                m_partner->m_result.cancelled = m_result.cancelled; // a cancel ends both
+                m_partner->finish();
+            }
+            m_result.interleavedBaseline = std::make_shared<const RunResult>(m_partner->m_result);
+            if (const quint64 other = m_partner->m_result.referenceChecksum;
+                other != 0 && m_result.referenceChecksum != 0 && other != m_result.referenceChecksum) {
+                m_result.warnings.append(
+                    QStringLiteral(
+                        "the interleaved baseline's output differs from this run's (checksum %1 against %2): the two "
+                        "programs do not compute the same thing")
+                        .arg(QString::number(other, 16), QString::number(m_result.referenceChecksum, 16)));
+            }
+        }
         Q_EMIT m_runner.finished(m_result);
     }
 
@@ -346,6 +426,9 @@ private:
         QString label;
     };
     QMap<int, Reference> m_references;
+    Run* m_partner = nullptr; // the other arm of an interleaved run: the baseline's, or the run it is measured for
+    const bool m_silent; // the baseline's arm: its result goes with the run's
+    bool m_finished = false;
     qint64 m_startNs = 0;
     int m_done = 0;
     double m_doneWeight = 0;
@@ -368,6 +451,11 @@ Runner::Runner(BackendFactory factory, QObject* parent)
         return 0;
     }();
     Q_UNUSED(registered);
+}
+
+void Runner::setInterleavedWith(const ExperimentSpec& baseline)
+{
+    m_interleaved = std::make_shared<const ExperimentSpec>(baseline);
 }
 
 void Runner::cancel()
@@ -428,10 +516,17 @@ void Runner::start(const ExperimentSpec& spec)
     Q_ASSERT(QThread::currentThread() == thread());
     // The switches are cleared after a run, not before: a cancel() made while this start() was still queued
     // is kept, and the run ends at once.
-    if (runsInEngine(spec, m_isolation))
+    if (m_interleaved) {
+        // Both arms here: an engine process streams one run. Only built-in kernels get a partner (the CLI's
+        // --interleave-with runs the command kernel), which run here anyway.
+        Run run(*this, m_control, m_factory, spec);
+        Run partner(*this, m_control, m_factory, *m_interleaved, &run);
+        run.exec();
+    } else if (runsInEngine(spec, m_isolation)) {
         EngineRun(*this, m_control, spec).exec();
-    else
+    } else {
         Run(*this, m_control, m_factory, spec).exec();
+    }
     // The run's backends are gone; anything they started that still runs is a stray.
     ProcessGuard::endStrays();
     m_control.reset();

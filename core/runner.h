@@ -4,6 +4,7 @@
 #include "context.h"
 
 #include <QObject>
+#include <memory>
 
 namespace parlab {
 
@@ -48,6 +49,13 @@ public:
     // crash cannot take down the window or the history. A spec whose kernel is unknown runs here (and fails there).
     static bool runsInEngine(const ExperimentSpec& spec, Isolation isolation = Isolation::ByKernel);
 
+    // Measures `baseline` in the same rounds as the run start() is given, combination by combination, the order
+    // alternating: two programs compared without the machine's drift between runs minutes apart coming in between
+    // (`parlab run --interleave-with`). Both must plan the same combinations; the baseline's result comes with the
+    // run's (RunResult::interleavedBaseline), and only the run's measurements are signalled. Runs in this process,
+    // whatever the kernel. Call before start().
+    void setInterleavedWith(const ExperimentSpec& baseline);
+
     // The sequential baseline is added when missing: speedups and checksums need it.
     static QList<QPair<QString, int>> plan(const ExperimentSpec& spec);
     // How many executes a run of `spec` makes, warm-up rounds included: (warmup + repeats) x plan(spec).size().
@@ -72,6 +80,7 @@ private:
     const BackendFactory m_factory;
     RunControl m_control;
     Isolation m_isolation = Isolation::ByKernel;
+    std::shared_ptr<const ExperimentSpec> m_interleaved;
 };
 
 } // namespace parlab

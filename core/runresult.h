@@ -12,6 +12,7 @@
 #include <QMetaType>
 #include <QString>
 #include <QStringList>
+#include <memory>
 
 namespace parlab {
 
@@ -43,6 +44,9 @@ struct RunResult {
     QString error; // empty when the run succeeded (or was cancelled)
     int completedRuns = 0;
     int plannedRuns = 0;
+    // A run measured interleaved with a baseline program (Runner::setInterleavedWith): the baseline's run, measured
+    // in the same rounds; null otherwise. Not stored with this run: the history keeps it as a run of its own.
+    std::shared_ptr<const RunResult> interleavedBaseline;
 
     bool succeeded() const { return !cancelled && error.isEmpty() && failedRuns() == 0; }
     int failedRuns() const;

@@ -54,6 +54,12 @@ void RunSession::setStartDelay(std::chrono::milliseconds delay)
     m_startDelay = delay;
 }
 
+void RunSession::setInterleavedWith(const ExperimentSpec& baseline)
+{
+    Q_ASSERT(m_state == State::Idle);
+    m_interleaved = baseline;
+}
+
 void RunSession::setIsolation(Runner::Isolation isolation)
 {
     Q_ASSERT(m_state == State::Idle);
@@ -94,6 +100,8 @@ Result<void> RunSession::start(const ExperimentSpec& given)
 
     m_runner = new Runner(m_factory);
     m_runner->setIsolation(m_isolation);
+    if (m_interleaved)
+        m_runner->setInterleavedWith(*m_interleaved);
     m_runner->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, m_runner, &QObject::deleteLater);
 

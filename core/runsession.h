@@ -10,6 +10,7 @@
 #include <QObject>
 #include <QThread>
 #include <chrono>
+#include <optional>
 
 namespace parlab {
 
@@ -54,6 +55,8 @@ public:
     // Where the run goes (Runner::Isolation): by default by its kernel, a user's code to an engine process. The
     // engine process runs its own run here; tests send built-in kernels to an engine. Call before start().
     void setIsolation(Runner::Isolation isolation);
+    // A baseline measured in the same rounds (Runner::setInterleavedWith). Call before start().
+    void setInterleavedWith(const ExperimentSpec& baseline);
 
     // Starts the run off this thread and returns at once. Refused, with the reason and nothing started (no
     // thread, no history row), when the spec is invalid or this session has already run: the caller is
@@ -109,6 +112,7 @@ private:
     QThread* m_storeThread = nullptr;
     std::chrono::milliseconds m_startDelay { 0 };
     Runner::Isolation m_isolation = Runner::Isolation::ByKernel;
+    std::optional<ExperimentSpec> m_interleaved;
     QString m_runName;
     State m_state = State::Idle;
     QThread m_thread;

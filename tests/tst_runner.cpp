@@ -175,6 +175,9 @@ private Q_SLOTS:
     void backendFailureStopsTheRun();
     void backendFailureWithContinueGoesOn();
     void factoryWithoutTheBackendFails();
+    void interleavedBaselineIsMeasuredInTheSameRounds();
+    void interleavedBaselinesFailureEndsTheRun();
+    void cancelEndsBothArmsKeepingWhatTheyMeasured();
     void weakScalingGrowsTheInputs_data();
     void weakScalingGrowsTheInputs();
 };
@@ -447,6 +450,92 @@ void TestRunner::cancelKeepsMeasurements()
     for (const QString& warning : r.warnings)
         warned = warned || warning.contains(QStringLiteral("cancelled"));
     QVERIFY2(warned, qPrintable(r.warnings.join(QLatin1Char('\n'))));
+}
+
+void TestRunner::interleavedBaselineIsMeasuredInTheSameRounds()
+{
+    // The candidate's tasks 10 ms, the baseline's 20 ms: the baseline's medians come out about twice as long, both
+    // measured every round, and only the candidate's measurements are announced.
+    RunnerHarness h;
+    const ExperimentSpec spec
+        = makeSpec(QStringLiteral("sleep"), { 10, 10 }, { QStringLiteral("threads") }, { 2 }, 3, 1);
+    ExperimentSpec baseline = spec;
+    baseline.inputs = { 20, 20 };
+    h.runner()->setInterleavedWith(baseline);
+    h.start(spec);
+    QVERIFY(h.finished.wait(20'000));
+    const RunResult r = h.result();
+    QVERIFY2(r.succeeded(), qPrintable(r.error));
+    QCOMPARE(h.started.first().at(0).toInt(), 2 * Runner::plannedRuns(spec));
+    QCOMPARE(h.progress.last().at(0).toInt(), 2 * Runner::plannedRuns(spec));
+    QCOMPARE(h.measurementReady.size(), 3 * 2); // sequential and threads x2, three repeats: the candidate's only
+    QCOMPARE(r.plannedRuns, Runner::plannedRuns(spec));
+    QVERIFY(r.interleavedBaseline);
+    const RunResult& b = *r.interleavedBaseline;
+    QVERIFY2(b.succeeded(), qPrintable(b.error));
+    QCOMPARE(b.spec.inputs, baseline.inputs);
+    QCOMPARE(b.environment.cpu, r.environment.cpu);
+    for (const Measurement& m : r.measurements) {
+        const Measurement* other = b.find(m.backend, m.workers);
+        QVERIFY(other);
+        QCOMPARE(other->samplesS.size(), 3);
+        const double ratio = other->wall.median / m.wall.median;
+        QVERIFY2(ratio > 1.6 && ratio < 2.4, qPrintable(QString::number(ratio)));
+    }
+    // The same rounds, the order alternating by step: in the last round (3 of 0..3) the baseline's sequential runs
+    // before the candidate's, the candidate's threads x2 before the baseline's. Spans are the latest repeat's.
+    const auto firstStart = [](const RunResult& run, const QString& backend, int workers) {
+        return run.find(backend, workers)->spans.first().startNs;
+    };
+    const QString sequential = QStringLiteral("sequential"), threads = QStringLiteral("threads");
+    QVERIFY(firstStart(b, sequential, 1) < firstStart(r, sequential, 1));
+    QVERIFY(firstStart(r, sequential, 1) < firstStart(r, threads, 2));
+    QVERIFY(firstStart(r, threads, 2) < firstStart(b, threads, 2));
+    // Sleeping 20 ms is not what sleeping 10 ms computes (sleep's checksum is its input's): the run says so.
+    QVERIFY2(r.warnings.join(QLatin1Char('\n')).contains(QStringLiteral("the interleaved baseline's output differs")),
+        qPrintable(r.warnings.join(QLatin1Char('\n'))));
+}
+
+void TestRunner::interleavedBaselinesFailureEndsTheRun()
+{
+    RunnerHarness h;
+    ExperimentSpec spec = makeSpec(QStringLiteral("command"), { 1, 2 }, { QStringLiteral("processes") }, { 2 }, 3, 0);
+    spec.options.kernelSettings.insert(QStringLiteral("command"), QStringLiteral("echo {}"));
+    ExperimentSpec baseline = spec;
+    baseline.options.kernelSettings.insert(QStringLiteral("command"), QStringLiteral("exit 3"));
+    h.runner()->setInterleavedWith(baseline);
+    h.start(spec);
+    QVERIFY(h.finished.wait(20'000));
+    QCOMPARE(h.failed.size(), 1);
+    const RunResult r = h.result();
+    QVERIFY2(r.error.startsWith(QStringLiteral("the interleaved baseline failed: sequential")), qPrintable(r.error));
+    // What the candidate measured before is kept: its sequential repeat ran first.
+    QCOMPARE(r.find(QStringLiteral("sequential"), 1)->samplesS.size(), 1);
+    QVERIFY(r.interleavedBaseline);
+    QVERIFY(!r.interleavedBaseline->error.isEmpty());
+}
+
+void TestRunner::cancelEndsBothArmsKeepingWhatTheyMeasured()
+{
+    RunnerHarness h;
+    const ExperimentSpec spec
+        = makeSpec(QStringLiteral("spin"), { 20, 20 }, { QStringLiteral("threads") }, { 2 }, 50, 0);
+    h.runner()->setInterleavedWith(spec);
+    h.start(spec);
+    QTRY_VERIFY_WITH_TIMEOUT(h.measurementReady.size() >= 3, 10'000);
+    h.runner()->cancel();
+    QVERIFY(h.finished.wait(5000));
+    const RunResult r = h.result();
+    QVERIFY(r.cancelled);
+    QCOMPARE(h.failed.size(), 0);
+    QVERIFY(r.interleavedBaseline);
+    QVERIFY(r.interleavedBaseline->cancelled);
+    const Measurement* base = r.interleavedBaseline->find(QStringLiteral("sequential"), 1);
+    QVERIFY(base && base->samplesS.size() >= 1);
+    QVERIFY(totalSamples(r) < 100);
+    // The same program on both arms: no warning that their outputs differ.
+    for (const QString& warning : r.warnings)
+        QVERIFY2(!warning.contains(QStringLiteral("output differs")), qPrintable(warning));
 }
 
 void TestRunner::runsAgainAfterCancel()

@@ -10,6 +10,7 @@
 #include "export/traceexport.h"
 #include "history/historystore.h"
 #include "inputparser.h"
+#include "interleave.h"
 #include "kernels/kernelregistry.h"
 #include "lessons/lessonbook.h"
 #include "optionflags.h"
@@ -151,6 +152,8 @@ int runCommand(const QStringList& arguments)
     const OptionFlags optionFlags;
     parser.addOptions(optionFlags.flags());
     parser.addOptions({ historyDb, noHistory });
+    const Interleave interleave;
+    parser.addOption(interleave.option());
 
     bool handled = false;
     int exitCode = ExitOk;
@@ -252,6 +255,11 @@ int runCommand(const QStringList& arguments)
     } else if (const Result<void> valid = validateSpec(spec); !valid) {
         return usageError(kCommand, valid.error());
     }
+    const Result<std::optional<ExperimentSpec>> interleaved = interleave.baselineSpec(parser, spec);
+    if (!interleaved)
+        return usageError(kCommand, interleaved.error());
+    if (*interleaved && sweeping)
+        return usageError(kCommand, QStringLiteral("--interleave-with compares two programs in one run, not a sweep"));
 
     const Exports exports { parser.value(exportJson), parser.value(exportCsv), parser.value(exportMarkdown),
         parser.value(exportTrace), parser.value(exportHtml) };
@@ -312,6 +320,8 @@ int runCommand(const QStringList& arguments)
     if (sweeping)
         return runSweep(sweepSpec, history, progressBar, { outputFormat, exports.json, exports.html });
     RunSession session;
+    if (*interleaved)
+        session.setInterleavedWith(**interleaved);
     if (history.isOpen())
         session.setHistory(&history); // written here, in this thread: the run's end is stored before it is reported
     QString notSaved; // why the run is not in the history, where it went instead
@@ -362,6 +372,12 @@ int runCommand(const QStringList& arguments)
         }
         if (session.savedRunId() >= 0)
             printErr(QStringLiteral("saved as run %1 in %2\n").arg(session.savedRunId()).arg(history.path()));
+        if (const Result<qint64> baseline = Interleave::record(result, session.savedRunId(), history); !baseline) {
+            printErr(QStringLiteral("parlab run: error: the interleaved baseline is not in the history: %1\n")
+                         .arg(baseline.error()));
+            if (code == ExitOk)
+                code = ExitNotSaved;
+        }
         if (!notSaved.isEmpty()) {
             printErr(QStringLiteral("parlab run: error: %1\n").arg(notSaved));
             if (code == ExitOk)

@@ -57,6 +57,7 @@ Environment Environment::capture()
     if (getloadavg(load, 1) == 1)
         env.loadAverage = load[0];
     env.governor = readFirstLine(QStringLiteral("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"));
+    env.hostname = QSysInfo::machineHostName();
     return env;
 }
 

@@ -17,6 +17,9 @@ struct Environment {
     QString buildType;
     double loadAverage = 0; // 1-minute load average at capture time
     QString governor; // cpufreq scaling governor of CPU 0, empty when unreadable
+    // The machine's host name: runs on the same host are the ones whose run-to-run spread is this machine's noise.
+    // Empty: recorded before ParLab kept it.
+    QString hostname;
     // Each core's speed relative to the fastest, measured as the run started; no cores: not measured (a run
     // recorded before ParLab measured them, or one whose affinity could not be read).
     CpuCalibration cores;

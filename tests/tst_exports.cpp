@@ -286,9 +286,9 @@ void TestExports::jsonFollowsTheSchema()
         QStringLiteral("strong"));
     QCOMPARE(top.value(QStringLiteral("tool")).toString(), QStringLiteral("parlab"));
     QCOMPARE(sortedKeys(top.value(QStringLiteral("environment")).toObject()),
-        sorted({ QStringLiteral("cpu"), QStringLiteral("logical_cores"), QStringLiteral("os"), QStringLiteral("qt"),
-            QStringLiteral("compiler"), QStringLiteral("build_type"), QStringLiteral("load_avg"),
-            QStringLiteral("baseline_cpu") }));
+        sorted({ QStringLiteral("hostname"), QStringLiteral("cpu"), QStringLiteral("logical_cores"),
+            QStringLiteral("os"), QStringLiteral("qt"), QStringLiteral("compiler"), QStringLiteral("build_type"),
+            QStringLiteral("load_avg"), QStringLiteral("baseline_cpu") }));
     // Neither pinned nor measured: null, and no core_speeds (as 0.1 wrote it, which reads back as unknown).
     QVERIFY(top.value(QStringLiteral("environment")).toObject().value(QStringLiteral("baseline_cpu")).isNull());
     const QJsonObject spec = top.value(QStringLiteral("spec")).toObject();

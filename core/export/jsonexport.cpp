@@ -100,6 +100,7 @@ QJsonValue JsonExport::number(double value)
 QJsonObject JsonExport::environmentObject(const Environment& env)
 {
     QJsonObject object {
+        { QStringLiteral("hostname"), env.hostname },
         { QStringLiteral("cpu"), env.cpu },
         { QStringLiteral("logical_cores"), env.logicalCores },
         { QStringLiteral("os"), env.os },

@@ -181,6 +181,7 @@ Environment environment(const QJsonObject& o)
 {
     const QString path = QStringLiteral("environment");
     Environment env;
+    env.hostname = string(o, path, QStringLiteral("hostname"), false);
     env.cpu = string(o, path, QStringLiteral("cpu"), false);
     if (o.contains(QStringLiteral("logical_cores")))
         env.logicalCores = int(

@@ -14,7 +14,16 @@ namespace parlab::cli {
 // ExitNotSaved: `parlab run` measured (or would have measured) but the run is not in the history: the history
 // cannot be used (nothing runs), or the run's end could not be stored (it went to a recovery file, added at the
 // history's next open). A run that failed or was cancelled keeps 1 or 130.
-enum ExitCode { ExitOk = 0, ExitRunFailed = 1, ExitUsage = 2, ExitNotSaved = 3, ExitCancelled = 130 };
+// ExitRegression: the regression gate (--fail-on) found a combination slower than the baseline beyond the allowed
+// slowdown and the machine's run-to-run noise; it outranks ExitNotSaved, as the run itself was measured whole.
+enum ExitCode {
+    ExitOk = 0,
+    ExitRunFailed = 1,
+    ExitUsage = 2,
+    ExitNotSaved = 3,
+    ExitRegression = 4,
+    ExitCancelled = 130,
+};
 
 // Print to stdout and stderr, every control character but newline and tab escaped (Format::printable): names,
 // notes and errors come from files and databases, and must not drive the terminal. A failed write to stdout is

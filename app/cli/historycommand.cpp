@@ -3,10 +3,12 @@
 #include "cliutil.h"
 #include "experimentspec.h"
 #include "export/formatting.h"
+#include "export/gatereport.h"
 #include "export/htmlreport.h"
 #include "export/jsonexport.h"
 #include "export/jsonimport.h"
 #include "export/texttable.h"
+#include "gatecheck.h"
 #include "history/comparison.h"
 #include "history/historystore.h"
 #include "runresult.h"
@@ -35,7 +37,9 @@ Actions:
   compare A B          B against A per backend x workers: ratio of medians B/A, Mann-Whitney U p-value and a
                        verdict (faster / slower beyond 1% noise with p < 0.05, no change within 1%, inconclusive);
                        runs of different work (kernel, inputs, kernel settings) are "not comparable", and a run
-                       on a busy machine is named; --strict makes "not comparable" exit 2
+                       on a busy machine is named; --strict makes "not comparable" exit 2;
+                       --fail-on slower[:PCT] gates B against A as `parlab run --baseline` does (exit 4 on a
+                       regression beyond PCT and this machine's run-to-run noise), --summary FILE writes its Markdown
   export ID            the run as JSON (the schema of `parlab run --format json`) on stdout or to --output FILE;
                        --html FILE writes a self-contained HTML report (charts, timeline) instead
   delete ID...         remove runs and all their samples
@@ -49,18 +53,10 @@ A run whose process was killed before it finished shows as interrupted, with eve
 list, show, compare and export only read: they open the history read-only (a read-only copy works) and never
 create, rewrite or move a file. A file that is not a ParLab run history is refused and left as it is.
 Exit codes: 0 ok, 1 the action failed (no such run, the history cannot be read or written, a file cannot be
-imported, stdout cannot be written), 2 bad usage, or compare --strict of runs that are not comparable.)";
+imported, stdout cannot be written), 2 bad usage, or compare --strict or --fail-on of runs that are not comparable,
+4 compare --fail-on found a regression.)";
 
 using JsonExport::number;
-
-QString pValueText(double p)
-{
-    if (!std::isfinite(p))
-        return QStringLiteral("–");
-    if (p < 0.0001)
-        return QStringLiteral("<0.0001");
-    return QString::number(p, 'f', 4);
-}
 
 QString speedupText(const RunSummary& s)
 {
@@ -117,7 +113,7 @@ QString comparisonText(const Comparison& c, qint64 a, qint64 b)
         QStringLiteral("P"), QStringLiteral("VERDICT") } };
     for (const ComparisonRow& r : c.rows) {
         rows.append({ r.backend, QString::number(r.workers), Format::duration(r.medianA), Format::duration(r.medianB),
-            Format::ratio(r.ratio, 3), pValueText(r.pValue), verdictName(r.verdict) });
+            Format::ratio(r.ratio, 3), Format::pValue(r.pValue), verdictName(r.verdict) });
     }
     QString notes;
     for (const QString& difference : c.differences)
@@ -241,6 +237,8 @@ int historyCommand(const QStringList& arguments)
     const QCommandLineOption strict(QStringLiteral("strict"),
         QStringLiteral("compare: exit 2 when the runs measured different work (not comparable)."));
     parser.addOptions({ historyDb, format, output, html, strict });
+    GateCheck gateCheck;
+    parser.addOptions(gateCheck.options());
 
     bool handled = false;
     int exitCode = ExitOk;
@@ -291,6 +289,10 @@ int historyCommand(const QStringList& arguments)
         return exitCode;
     if (parser.isSet(strict) && action != QStringLiteral("compare"))
         return usageError(kHistoryCommand, QStringLiteral("--strict is for compare"));
+    if (const Result<void> read = gateCheck.read(parser, true); !read)
+        return usageError(kHistoryCommand, read.error());
+    if (gateCheck.wanted() && action != QStringLiteral("compare"))
+        return usageError(kHistoryCommand, QStringLiteral("--fail-on and --summary are for compare"));
     if ((parser.isSet(output) || parser.isSet(html)) && action != QStringLiteral("export"))
         return usageError(kHistoryCommand, QStringLiteral("--output and --html are for export"));
     if (parser.isSet(output) && parser.isSet(html))
@@ -387,8 +389,20 @@ int historyCommand(const QStringList& arguments)
         if (!resultB)
             return exitCode;
         const Comparison c = compareRuns(*resultA, *resultB);
-        printOut(
-            json ? QString::fromUtf8(QJsonDocument(comparisonJson(c, *a, *b)).toJson()) : comparisonText(c, *a, *b));
+        std::optional<Gate> gate;
+        if (gateCheck.wanted()) {
+            Result<Gate> judged
+                = gateCheck.evaluate(*resultA, QStringLiteral("run %1").arg(*a), *a, *resultB, *b, &store);
+            if (!judged)
+                return failure(judged.error());
+            gate = std::move(judged).value();
+        }
+        QJsonObject object = comparisonJson(c, *a, *b);
+        if (gate)
+            object.insert(QStringLiteral("gate"), GateReport::toObject(*gate));
+        printOut(json ? QString::fromUtf8(QJsonDocument(object).toJson()) : comparisonText(c, *a, *b));
+        if (gate && gateCheck.exitCode(*gate) != ExitOk)
+            return gateCheck.exitCode(*gate);
         if (!c.comparable() && parser.isSet(strict)) {
             printErr(QStringLiteral("parlab %1: runs %2 and %3 are not comparable (--strict)\n")
                          .arg(kHistoryCommand)

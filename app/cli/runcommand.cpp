@@ -4,11 +4,15 @@
 #include "cliutil.h"
 #include "experimentspec.h"
 #include "export/csvexport.h"
+#include "export/gatereport.h"
 #include "export/htmlreport.h"
 #include "export/jsonexport.h"
+#include "export/jsonimport.h"
 #include "export/texttable.h"
 #include "export/traceexport.h"
+#include "gatecheck.h"
 #include "history/historystore.h"
+#include "historycommand.h"
 #include "inputparser.h"
 #include "interleave.h"
 #include "kernels/kernelregistry.h"
@@ -26,6 +30,8 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QFileInfo>
+#include <QJsonDocument>
+#include <QRegularExpression>
 
 namespace parlab::cli {
 
@@ -37,6 +43,20 @@ constexpr double kMentionEstimateAboveS = 10;
 struct Exports {
     QString json, csv, markdown, trace, html;
 };
+
+// The run a gate compares against: from the history or from an exported file.
+struct Baseline {
+    RunResult run;
+    QString name; // "run 12", or the file's path
+    qint64 id = -1; // -1 for a file
+};
+
+// --baseline ID|FILE: a run id (digits, #digits, last) from the history, else a JSON export's path.
+bool namesRunId(const QString& text)
+{
+    static const QRegularExpression id(QStringLiteral("^\\s*(#?\\d+|last|latest)\\s*$"));
+    return id.match(text).hasMatch();
+}
 
 // A count flag's value, in the range the spec allows: "--repeat: 0 is out of range, use 1 to 10000".
 Result<int> parseCount(const QString& option, const QString& text, const CountRange& range)
@@ -50,10 +70,20 @@ Result<int> parseCount(const QString& option, const QString& text, const CountRa
     return int(value);
 }
 
-QByteArray render(const RunResult& result, const QString& format, bool explain)
+// The run's JSON export, with the regression gate's verdict when there is one.
+QByteArray jsonWithGate(const RunResult& result, const std::optional<Gate>& gate)
+{
+    if (!gate)
+        return JsonExport::toJson(result);
+    QJsonObject object = JsonExport::toObject(result);
+    object.insert(QStringLiteral("gate"), GateReport::toObject(*gate));
+    return QJsonDocument(object).toJson(QJsonDocument::Indented);
+}
+
+QByteArray render(const RunResult& result, const QString& format, bool explain, const std::optional<Gate>& gate)
 {
     if (format == QStringLiteral("json"))
-        return JsonExport::toJson(result);
+        return jsonWithGate(result, gate);
     if (format == QStringLiteral("csv"))
         return CsvExport::toCsv(result);
     if (format == QStringLiteral("markdown"))
@@ -72,7 +102,9 @@ int runCommand(const QStringList& arguments)
         "Exit codes: 0 ok, 1 the run failed (a task failed or checksums differ, an export or stdout could not be "
         "written), 2 bad usage or input, "
         "3 the run is not in the history (the history cannot be used, so nothing ran; or the run could not be "
-        "stored and went to a recovery file beside it, added at its next open), 130 cancelled (Ctrl+C).\n"
+        "stored and went to a recovery file beside it, added at its next open), 4 a regression: with --baseline and "
+        "--fail-on, slower than the baseline beyond the allowed slowdown and this machine's run-to-run noise, 130 "
+        "cancelled (Ctrl+C).\n"
         "--preset NAME starts from a ready-made experiment (see `parlab list presets`); options given as well "
         "override the preset's."));
     const QCommandLineOption preset(QStringLiteral("preset"),
@@ -146,12 +178,19 @@ int runCommand(const QStringList& arguments)
         QStringLiteral("path"));
     const QCommandLineOption noHistory(
         QStringLiteral("no-history"), QStringLiteral("Do not save the run in the history."));
+    const QCommandLineOption baseline(QStringLiteral("baseline"),
+        QStringLiteral("Compare the run with a baseline when it ends: a run id from the history (a number, or last) "
+                       "or a file exported with --export-json. Prints the verdict on stderr and adds \"gate\" to the "
+                       "JSON; --fail-on makes a regression fail the command."),
+        QStringLiteral("ID|FILE"));
+    GateCheck gateCheck;
     parser.addOptions({ preset, kernel, inputs, sweep, tasks, backends, workers, repeat, warmup, format, explain,
         dryRun, exportJson, exportCsv, exportMarkdown, exportTrace, exportHtml });
     // The run options' flags (--chunksize, --switch-interval, --command, ...), declared in RunOptions.
     const OptionFlags optionFlags;
     parser.addOptions(optionFlags.flags());
-    parser.addOptions({ historyDb, noHistory });
+    parser.addOptions({ historyDb, noHistory, baseline });
+    parser.addOptions(gateCheck.options());
     const Interleave interleave;
     parser.addOption(interleave.option());
 
@@ -277,6 +316,29 @@ int runCommand(const QStringList& arguments)
 
     if (parser.isSet(historyDb) && parser.isSet(noHistory))
         return usageError(kCommand, QStringLiteral("--history-db and --no-history contradict each other"));
+    if (const Result<void> read = gateCheck.read(parser, parser.isSet(baseline)); !read)
+        return usageError(kCommand, read.error());
+    const bool gated = parser.isSet(baseline);
+    if (gated && sweeping)
+        return usageError(kCommand, QStringLiteral("--baseline compares one run: not for a --sweep"));
+    if (gated && parser.isSet(noHistory) && namesRunId(parser.value(baseline)))
+        return usageError(kCommand,
+            QStringLiteral("--baseline %1 is a run of the history, which --no-history leaves closed: give an exported "
+                           "file instead")
+                .arg(parser.value(baseline)));
+    std::optional<Baseline> baselineRun;
+    if (gated && !namesRunId(parser.value(baseline))) {
+        const QString file = parser.value(baseline);
+        Result<RunResult> read = [&]() -> Result<RunResult> {
+            const Result<QByteArray> bytes = JsonImport::readFile(file);
+            if (!bytes)
+                return fail(bytes.error());
+            return JsonImport::fromJson(*bytes);
+        }();
+        if (!read)
+            return usageError(kCommand, QStringLiteral("--baseline: %1: %2").arg(file, read.error()));
+        baselineRun = Baseline { std::move(read).value(), file, -1 };
+    }
 
     // The estimate catches a run of hours typed by mistake (50x10000): --dry-run shows it and the plan, and
     // stops before the history is even opened.
@@ -314,6 +376,16 @@ int runCommand(const QStringList& arguments)
         if (!history.notice().isEmpty())
             printErr(QStringLiteral("parlab run: warning: %1\n").arg(history.notice()));
     }
+    // A baseline from the history is read before the run, so a wrong id stops it before anything is measured.
+    if (gated && !baselineRun) {
+        const std::optional<qint64> id = resolveRunId(history, parser.value(baseline), kCommand, exitCode);
+        if (!id)
+            return exitCode;
+        Result<RunResult> read = history.load(*id);
+        if (!read)
+            return usageError(kCommand, QStringLiteral("--baseline: %1").arg(read.error()));
+        baselineRun = Baseline { std::move(read).value(), QStringLiteral("run %1").arg(*id), *id };
+    }
 
     // The session measures off this thread; this thread prints progress and reacts to Ctrl+C.
     TerminalProgress progressBar;
@@ -341,12 +413,22 @@ int runCommand(const QStringList& arguments)
     int code = ExitOk;
     QObject::connect(&session, &RunSession::finished, &session, [&](const RunResult& result) {
         progressBar.clear();
-        printOut(QString::fromUtf8(render(result, outputFormat, parser.isSet(explain))));
+        // The gate judges a whole run only; its verdict goes to stderr before the results, its JSON with them.
+        std::optional<Gate> gate;
+        if (baselineRun && result.succeeded()) {
+            Result<Gate> judged = gateCheck.evaluate(baselineRun->run, baselineRun->name, baselineRun->id, result,
+                session.savedRunId(), history.isOpen() ? &history : nullptr);
+            if (judged)
+                gate = std::move(judged).value();
+            else
+                printErr(QStringLiteral("parlab run: error: gate: %1\n").arg(judged.error()));
+        }
+        printOut(QString::fromUtf8(render(result, outputFormat, parser.isSet(explain), gate)));
         // A run of a lesson's experiment gets the lesson's verdict, as in the window (for people, not for parsers).
         if (const Lesson* lesson = Lessons::matching(result);
             lesson && (outputFormat == QStringLiteral("table") || outputFormat == QStringLiteral("markdown")))
             printOut(QStringLiteral("\n%1\n").arg(Lessons::verdictText(lesson->id, result)));
-        for (const auto& [path, data] : { std::pair { exports.json, JsonExport::toJson(result) },
+        for (const auto& [path, data] : { std::pair { exports.json, jsonWithGate(result, gate) },
                  std::pair { exports.csv, CsvExport::toCsv(result) },
                  std::pair { exports.markdown, MarkdownExport::toMarkdown(result).toUtf8() },
                  std::pair { exports.trace, exports.trace.isEmpty() ? QByteArray() : TraceExport::toJson(result) },
@@ -382,6 +464,12 @@ int runCommand(const QStringList& arguments)
             printErr(QStringLiteral("parlab run: error: %1\n").arg(notSaved));
             if (code == ExitOk)
                 code = ExitNotSaved;
+        }
+        if (baselineRun && result.succeeded() && (code == ExitOk || code == ExitNotSaved)) {
+            // A gate that could not be evaluated (the history unreadable, the summary unwritten) fails the command.
+            const int gateCode = gate ? gateCheck.exitCode(*gate) : ExitRunFailed;
+            if (gateCode != ExitOk)
+                code = gateCode;
         }
         QCoreApplication::quit();
     });

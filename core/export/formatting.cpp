@@ -64,12 +64,22 @@ QString Format::speedup(double value, int decimals)
     return std::isfinite(value) ? ratio(value, decimals) + QLatin1Char('x') : ratio(value, decimals);
 }
 
-QString Format::percent(double fraction)
+QString Format::percent(double fraction, int decimals)
 {
     if (!std::isfinite(fraction))
         return QStringLiteral("–");
-    const double rounded = std::round(fraction * 100.0);
-    return QString::number(rounded == 0 ? 0.0 : rounded, 'f', 0) + QLatin1Char('%'); // never "-0%"
+    const double scale = std::pow(10.0, decimals);
+    const double rounded = std::round(fraction * 100.0 * scale) / scale;
+    return QString::number(rounded == 0 ? 0.0 : rounded, 'f', decimals) + QLatin1Char('%'); // never "-0%"
+}
+
+QString Format::pValue(double p)
+{
+    if (!std::isfinite(p))
+        return QStringLiteral("–");
+    if (p < 0.0001)
+        return QStringLiteral("<0.0001");
+    return QString::number(p, 'f', 4);
 }
 
 QString Format::checksum(quint64 value)

@@ -20,8 +20,10 @@ QString ratio(double value, int decimals = 2);
 QString significant(double value, int digits = 2);
 // A speedup or a bound: "1.85x", or "–" for NaN (no "x" after a dash).
 QString speedup(double value, int decimals = 2);
-// "93%", or "–" for NaN.
-QString percent(double fraction);
+// "93%", or "–" for NaN; with decimals, "12.3%" (a slowdown against a 5% threshold needs the tenths).
+QString percent(double fraction, int decimals = 0);
+// A p-value: "0.0123", "<0.0001", or "–" for NaN.
+QString pValue(double p);
 // A run's inputs: the first `shown`, then ",…" and the count, "34,34,34,34,34,… (8 inputs)", when there are more;
 // with `countAlways` the count follows either way, "38,37,36 (3 inputs)".
 QString inputs(const QList<qint64>& inputs, qsizetype shown, bool countAlways = false);

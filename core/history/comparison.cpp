@@ -35,8 +35,8 @@ QString verdictName(Verdict verdict)
 
 namespace {
 constexpr qsizetype kInputsShown = 6; // in a line of differences
+} // namespace
 
-// What makes the work of run A differ from B's: the kernel, its inputs, its settings or how the inputs scale.
 QStringList workDifferences(const RunResult& a, const RunResult& b)
 {
     QStringList differences;
@@ -71,6 +71,7 @@ QStringList workDifferences(const RunResult& a, const RunResult& b)
     return differences;
 }
 
+namespace {
 ComparisonRow compareOne(const Measurement* a, const Measurement* b, double noise, double alpha)
 {
     ComparisonRow row;

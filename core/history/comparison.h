@@ -53,11 +53,18 @@ struct Comparison {
     bool comparable() const { return differences.isEmpty(); }
 };
 
+// What makes the work of run A differ from B's, one line each ("inputs: 38,37,36,35,34,33 in A, 34 x8 in B"): the
+// kernel, its inputs, its settings or how the inputs scale. Empty: the two runs measured the same work.
+QStringList workDifferences(const RunResult& a, const RunResult& b);
+
 // Compares run B against run A, combination by combination. A row is Faster / Slower when its median ratio
 // is outside [1 - noise, 1 + noise] and the Mann-Whitney p-value is below alpha; NoChange when inside that
 // band; Inconclusive otherwise. Overall: Faster or Slower when every decided row agrees, Mixed when they
 // disagree, NoChange when none is decided either way (Inconclusive if some rows are). Runs of different work
 // (differences) are NotComparable, every row too; the medians and ratios are kept for whoever wants to look.
-Comparison compareRuns(const RunResult& a, const RunResult& b, double noise = 0.01, double alpha = 0.05);
+inline constexpr double kComparisonNoise = 0.01; // the band within which medians count as unchanged
+inline constexpr double kSignificance = 0.05; // alpha: the p-value below which a difference counts
+Comparison compareRuns(
+    const RunResult& a, const RunResult& b, double noise = kComparisonNoise, double alpha = kSignificance);
 
 } // namespace parlab

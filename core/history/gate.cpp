@@ -1,0 +1,259 @@
+#include "gate.h"
+
+#include "export/formatting.h"
+#include "historystore.h"
+#include "measurement.h"
+#include "stats/statistics.h"
+
+#include <algorithm>
+
+namespace parlab {
+
+namespace {
+// The largest --fail-on percentage: a gate that allows a tenfold slowdown is a typo.
+constexpr double kMaxSlowerByPercent = 1000;
+
+QString label(const ComparisonRow& row)
+{
+    return QStringLiteral("%1 x%2").arg(row.backend).arg(row.workers);
+}
+
+// "12.3%": a slowdown or a noise band, to a tenth of a percent (whole ones are too coarse for a 5% threshold).
+QString tenths(double fraction)
+{
+    return Format::percent(fraction, 1);
+}
+
+QString pText(double p)
+{
+    return p < 0.0001 ? QStringLiteral("p < 0.0001") : QStringLiteral("p = %1").arg(Format::pValue(p));
+}
+
+// The row the reason names among those with `verdict`: the largest slowdown.
+const GateRow* worst(const QList<GateRow>& rows, GateRow::Verdict verdict)
+{
+    const GateRow* found = nullptr;
+    for (const GateRow& row : rows) {
+        if (row.verdict == verdict && (!found || row.comparison.ratio > found->comparison.ratio))
+            found = &row;
+    }
+    return found;
+}
+
+int count(const QList<GateRow>& rows, GateRow::Verdict verdict)
+{
+    return int(std::count_if(rows.cbegin(), rows.cend(), [verdict](const GateRow& r) { return r.verdict == verdict; }));
+}
+
+GateRow::Verdict judge(const ComparisonRow& row, double slowerBy, double threshold)
+{
+    if (row.verdict == Verdict::Missing)
+        return GateRow::Verdict::Missing;
+    if (row.verdict == Verdict::NotComparable)
+        return GateRow::Verdict::NotComparable;
+    const double slowdown = row.ratio - 1;
+    if (slowdown > threshold)
+        return row.verdict == Verdict::Slower ? GateRow::Verdict::Slower : GateRow::Verdict::NotSignificant;
+    if (slowdown > slowerBy)
+        return GateRow::Verdict::WithinNoise; // threshold > slowerBy: the noise is the larger
+    if (row.verdict == Verdict::Slower)
+        return GateRow::Verdict::WithinAllowance;
+    if (row.verdict == Verdict::Faster)
+        return GateRow::Verdict::Faster;
+    return GateRow::Verdict::NoChange; // within the comparison's band, or a difference the samples do not show
+}
+} // namespace
+
+QString RunNoise::text() const
+{
+    const QString where = host.isEmpty() ? QString() : QStringLiteral(" on %1").arg(host);
+    if (known())
+        return QStringLiteral("±%1 from %2 earlier runs%3").arg(tenths(noise)).arg(runs).arg(where);
+    if (host.isEmpty())
+        return QStringLiteral("not measured: the run does not name its host");
+    return QStringLiteral("not measured: %1 earlier run%2 of this experiment%3, %4 needed")
+        .arg(runs)
+        .arg(runs == 1 ? QString() : QStringLiteral("s"))
+        .arg(where)
+        .arg(kMinRuns);
+}
+
+RunNoise RunNoise::of(const QList<RunResult>& earlier, const QString& host)
+{
+    RunNoise n;
+    n.host = host;
+    n.runs = int(earlier.size());
+    QList<double> changes; // |log ratio| of a combination's medians in consecutive runs
+    for (qsizetype i = 1; i < earlier.size(); ++i) {
+        const RunResult& before = earlier[i - 1];
+        const RunResult& after = earlier[i];
+        bool paired = false;
+        for (const Measurement& m : after.measurements) {
+            const Measurement* previous = before.find(m.backend, m.workers);
+            if (!previous || previous->samplesS.isEmpty() || m.samplesS.isEmpty())
+                continue;
+            const double ratio = Statistics::median(m.samplesS) / Statistics::median(previous->samplesS);
+            if (std::isfinite(ratio) && ratio > 0) {
+                changes.append(std::abs(std::log(ratio)));
+                paired = true;
+            }
+        }
+        n.pairs += paired ? 1 : 0;
+    }
+    if (n.runs >= kMinRuns && !changes.isEmpty())
+        n.noise = std::exp(Statistics::quantile(changes, kQuantile)) - 1;
+    return n;
+}
+
+Result<RunNoise> RunNoise::fromHistory(HistoryStore& store, const RunResult& candidate, qint64 candidateId)
+{
+    const QString host = candidate.environment.hostname;
+    if (host.isEmpty())
+        return of({}, host);
+    const Result<QList<RunSummary>> summaries = store.runs(); // newest first
+    if (!summaries)
+        return fail(summaries.error());
+    QList<RunResult> earlier;
+    QList<qint64> ids;
+    for (const RunSummary& s : *summaries) {
+        if (earlier.size() >= kMaxRuns)
+            break;
+        // Cheap checks first: loading a run derives all its figures.
+        if (s.id == candidateId || (candidateId >= 0 && s.id > candidateId) || s.status != RunStatus::Finished
+            || s.kernel != candidate.spec.kernel)
+            continue;
+        Result<RunResult> run = store.load(s.id);
+        if (!run)
+            return fail(run.error());
+        if (run->environment.hostname != host || !workDifferences(*run, candidate).isEmpty())
+            continue;
+        earlier.prepend(std::move(run).value());
+        ids.prepend(s.id);
+    }
+    RunNoise n = of(earlier, host);
+    n.runIds = ids;
+    return n;
+}
+
+QString gateVerdictName(GateRow::Verdict verdict)
+{
+    switch (verdict) {
+    case GateRow::Verdict::Slower:
+        return QStringLiteral("slower");
+    case GateRow::Verdict::WithinNoise:
+        return QStringLiteral("within noise");
+    case GateRow::Verdict::WithinAllowance:
+        return QStringLiteral("within allowance");
+    case GateRow::Verdict::NotSignificant:
+        return QStringLiteral("not significant");
+    case GateRow::Verdict::Faster:
+        return QStringLiteral("faster");
+    case GateRow::Verdict::NoChange:
+        return QStringLiteral("no change");
+    case GateRow::Verdict::Missing:
+        return QStringLiteral("missing");
+    case GateRow::Verdict::NotComparable:
+        return QStringLiteral("not comparable");
+    }
+    return {};
+}
+
+QString gateOutcomeName(Gate::Outcome outcome)
+{
+    switch (outcome) {
+    case Gate::Outcome::Pass:
+        return QStringLiteral("pass");
+    case Gate::Outcome::Fail:
+        return QStringLiteral("fail");
+    case Gate::Outcome::NotComparable:
+        return QStringLiteral("not comparable");
+    }
+    return {};
+}
+
+Gate Gate::evaluate(const RunResult& baseline, const QString& baselineName, const RunResult& candidate, double slowerBy,
+    const RunNoise& noise)
+{
+    Gate g;
+    g.baseline = baselineName;
+    g.slowerBy = slowerBy;
+    g.noise = noise;
+    g.threshold = noise.known() ? std::max(slowerBy, noise.noise) : slowerBy;
+    g.comparison = compareRuns(baseline, candidate);
+    for (const ComparisonRow& row : std::as_const(g.comparison.rows))
+        g.rows.append({ row, judge(row, slowerBy, g.threshold) });
+
+    const int compared = int(g.rows.size()) - count(g.rows, GateRow::Verdict::Missing);
+    // What the reason adds about the noise: it is either part of the threshold or missing from the verdict.
+    const QString oneRun = noise.known()
+        ? QString()
+        : QStringLiteral("; the verdict rests on one run (run-to-run noise %1)").arg(noise.text());
+    if (!g.comparison.comparable() || compared == 0 || count(g.rows, GateRow::Verdict::NotComparable) > 0) {
+        g.outcome = Outcome::NotComparable;
+        g.reason = !g.comparison.comparable() ? QStringLiteral("the baseline measured different work (%1)")
+                                                    .arg(g.comparison.differences.join(QStringLiteral("; ")))
+            : compared == 0 ? QStringLiteral("the runs share no measured combination")
+                            : g.comparison.summary;
+        return g;
+    }
+
+    const QString allowed = QStringLiteral("the %1 allowed").arg(tenths(slowerBy));
+    if (const GateRow* r = worst(g.rows, GateRow::Verdict::Slower)) {
+        g.outcome = Outcome::Fail;
+        const int more = count(g.rows, GateRow::Verdict::Slower) - 1;
+        g.reason = QStringLiteral("%1 is %2 slower than the baseline (%3), beyond %4%5, %6%7%8")
+                       .arg(label(r->comparison), tenths(r->comparison.ratio - 1), baselineName)
+                       .arg(allowed,
+                           noise.known() ? QStringLiteral(" and this machine's run-to-run noise (%1)").arg(noise.text())
+                                         : QString(),
+                           pText(r->comparison.pValue),
+                           more > 0 ? QStringLiteral("; %1 more combination%2 slower")
+                                          .arg(more)
+                                          .arg(more == 1 ? QString() : QStringLiteral("s"))
+                                    : QString(),
+                           oneRun);
+        return g;
+    }
+    g.outcome = Outcome::Pass;
+    const GateRow* notSignificant = worst(g.rows, GateRow::Verdict::NotSignificant);
+    const GateRow* withinNoise = worst(g.rows, GateRow::Verdict::WithinNoise);
+    const GateRow* withinAllowance = worst(g.rows, GateRow::Verdict::WithinAllowance);
+    auto slowdown = [](const GateRow* r) {
+        return QStringLiteral("%1 is %2 slower").arg(label(r->comparison), tenths(r->comparison.ratio - 1));
+    };
+    if (notSignificant)
+        g.reason = QStringLiteral("%1, but not significantly (%2): no regression shown")
+                       .arg(slowdown(notSignificant), pText(notSignificant->comparison.pValue));
+    else if (withinNoise)
+        g.reason = QStringLiteral("%1, within this machine's run-to-run noise (%2): no regression shown")
+                       .arg(slowdown(withinNoise), noise.text());
+    else if (withinAllowance)
+        g.reason = QStringLiteral("%1, within %2").arg(slowdown(withinAllowance), allowed);
+    else
+        g.reason = QStringLiteral("no combination is slower beyond %1 (%2)").arg(allowed, g.comparison.summary);
+    g.reason += oneRun;
+    return g;
+}
+
+Result<double> parseFailOn(const QString& text)
+{
+    const QString t = text.trimmed().toLower();
+    const QString what = QStringLiteral("slower");
+    if (t == what)
+        return Gate::kDefaultSlowerBy;
+    if (!t.startsWith(what + QLatin1Char(':')))
+        return fail(
+            QStringLiteral("'%1' is not slower or slower:PCT (e.g. slower:5 fails on a slowdown beyond 5%)").arg(text));
+    QString number = t.mid(what.size() + 1).trimmed();
+    if (number.endsWith(QLatin1Char('%')))
+        number.chop(1);
+    bool ok = false;
+    const double percent = number.toDouble(&ok);
+    if (!ok || !std::isfinite(percent))
+        return fail(QStringLiteral("'%1' is not a percentage (slower:5 fails on a slowdown beyond 5%)").arg(number));
+    if (percent <= 0 || percent > kMaxSlowerByPercent)
+        return fail(QStringLiteral("%1% is out of range, use above 0 to %2").arg(number).arg(kMaxSlowerByPercent));
+    return percent / 100;
+}
+
+} // namespace parlab

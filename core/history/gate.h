@@ -1,0 +1,100 @@
+#pragma once
+
+#include "comparison.h"
+#include "result.h"
+#include "runresult.h"
+#include "unknown.h"
+
+#include <QList>
+#include <QString>
+#include <cmath>
+
+namespace parlab {
+
+class HistoryStore;
+
+// How much the same experiment's medians move from one run to the next on one machine, from the runs the history
+// holds: the regression gate's allowance for drift that no single run can see in its own samples (on a shared VM
+// the same work drifts by tens of percent between minutes, while the samples of one run agree to a percent).
+//
+// Definition: take the earlier finished runs of the same work (Comparison's work differences empty) on the same
+// host, oldest first, at most kMaxRuns of the newest; for each pair of consecutive runs and each (backend, workers)
+// both measured, |log(median of the later / median of the earlier)|; the noise is exp(the kQuantile-quantile of
+// these) - 1. So a run's median lands beyond ±noise of the previous run's in about 1 - kQuantile of the pairs, half
+// of them slower. Fewer than kMinRuns such runs: unknown, and a verdict rests on the one run it compares.
+struct RunNoise {
+    static constexpr int kMinRuns = 5; // 4 consecutive pairs: below that a quantile is one run's accident
+    static constexpr int kMaxRuns = 31; // the newest 30 pairs: the machine as it is now, not a year ago
+    static constexpr double kQuantile = 0.95;
+
+    QString host; // the host the runs ran on ("" when the candidate's host is not known: no noise then)
+    QList<qint64> runIds; // the runs it rests on, oldest first (history ids; none for runs given directly)
+    int runs = 0;
+    int pairs = 0;
+    double noise = kUnknown; // a fraction: 0.08 for ±8%; unknown below kMinRuns runs
+
+    bool known() const { return std::isfinite(noise); }
+    // "±8.1% from 12 earlier runs on host vm1", "not measured: 2 earlier runs of this experiment on vm1, 5 needed"
+    QString text() const;
+
+    // The noise of `earlier` (oldest first, runs of the candidate's work on its host: the caller chose them).
+    static RunNoise of(const QList<RunResult>& earlier, const QString& host);
+    // The noise of the runs in `store` before run `candidateId` (every run when -1, as for a candidate not
+    // stored) that measured the same work as `candidate` on its host.
+    static Result<RunNoise> fromHistory(HistoryStore& store, const RunResult& candidate, qint64 candidateId);
+};
+
+// A regression gate: the candidate run against a baseline, failing when a combination is slower by more than
+// the allowed fraction and the machine's run-to-run noise, and significantly so (Mann-Whitney, as compareRuns).
+struct GateRow {
+    enum class Verdict {
+        Slower, // beyond max(allowed, noise) and significant: fails the gate
+        WithinNoise, // slower beyond the allowed fraction but not beyond this machine's run-to-run noise
+        WithinAllowance, // slower, but not beyond the allowed fraction
+        NotSignificant, // beyond the threshold, but the samples do not show it (p >= alpha)
+        Faster,
+        NoChange,
+        Missing, // measured in only one of the runs: not gated
+        NotComparable,
+    };
+    ComparisonRow comparison; // A = baseline, B = candidate
+    Verdict verdict = Verdict::Missing;
+    bool fails() const { return verdict == Verdict::Slower; }
+};
+// "slower", "within noise", "within allowance", "not significant", "faster", "no change", "missing",
+// "not comparable"
+QString gateVerdictName(GateRow::Verdict verdict);
+
+struct Gate {
+    enum class Outcome { Pass, Fail, NotComparable };
+    static constexpr double kDefaultSlowerBy = 0.05;
+
+    double slowerBy = kDefaultSlowerBy; // the allowed slowdown, a fraction (--fail-on slower:5 is 0.05)
+    RunNoise noise;
+    double threshold = kDefaultSlowerBy; // max(slowerBy, noise): what a slowdown must exceed to fail
+    QString baseline; // "run 12" or the file's path
+    qint64 baselineId = -1; // the baseline's history id, -1 for a file
+    qint64 candidateId = -1; // the candidate's history id, -1 when not stored
+    Comparison comparison;
+    QList<GateRow> rows;
+    Outcome outcome = Outcome::Pass;
+    // One sentence that says why: "threads x2 is 12.3% slower than the baseline (run 4), beyond the 5% allowed and
+    // this machine's run-to-run noise (±3.1% from 12 earlier runs), p = 0.0002".
+    QString reason;
+
+    bool failed() const { return outcome == Outcome::Fail; }
+
+    // Evaluates `candidate` against `baseline` (named `baselineName` in the reason: "run 12", a file's path) with
+    // `noise` from the history (unknown: the verdict rests on the one pair of runs). `slowerBy` is a fraction (0.05).
+    // The ids are the caller's to set.
+    static Gate evaluate(const RunResult& baseline, const QString& baselineName, const RunResult& candidate,
+        double slowerBy, const RunNoise& noise);
+};
+// "pass", "fail", "not comparable"
+QString gateOutcomeName(Gate::Outcome outcome);
+
+// `--fail-on slower[:PCT]`: the allowed slowdown as a fraction, PCT in percent (default 5, above 0, at most 1000);
+// an error that says what is wrong with the text.
+Result<double> parseFailOn(const QString& text);
+
+} // namespace parlab

@@ -1,0 +1,358 @@
+#include "history/gate.h"
+#include "testsupport.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QTest>
+
+using parlab::RunNoise;
+using parlab::RunResult;
+using testsupport::Result;
+using testsupport::runParlab;
+
+// The regression gate: `parlab run --baseline ... --fail-on slower[:PCT]` and `parlab history compare --fail-on`,
+// with real runs of a program, a real history, and runs of known medians imported into it where the test needs
+// the history's run-to-run noise to be a known figure.
+class TestGate : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+
+    void noiseIsTheHighQuantileOfConsecutiveChanges();
+    void failOnParsesThePercentage_data();
+    void failOnParsesThePercentage();
+
+    void slowerProgramFailsTheGate();
+    void sameProgramPassesAgainstARunOfTheHistory();
+    void noiseDowngradesASlowerVerdict();
+    void differentWorkIsNotComparable();
+    void usageErrors_data();
+    void usageErrors();
+
+private:
+    // `parlab run` of `sleep $(cat delay)`: one program whose duration the test sets by the file, with the spec
+    // (and so the experiment) the same whatever the delay, as a program under test changes while its spec stays.
+    Result runProgram(double delayS, const QStringList& more);
+    // Imports a copy of m_template whose samples are `samples`; returns the new run id.
+    qint64 importRun(const QList<double>& samples);
+    QJsonObject gateOf(const QString& jsonFile);
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    QString m_db;
+    QJsonObject m_template; // a real run's export, for importing runs of chosen medians
+};
+
+void TestGate::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+    m_db = m_dir->filePath(QStringLiteral("history.sqlite"));
+}
+
+Result TestGate::runProgram(double delayS, const QStringList& more)
+{
+    const QString delay = m_dir->filePath(QStringLiteral("delay"));
+    QFile file(delay);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        return { -1, {}, QStringLiteral("cannot write %1").arg(delay), 0 };
+    file.write(QByteArray::number(delayS, 'f', 4));
+    file.close();
+    return runParlab(
+        QStringList { QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("command"),
+            QStringLiteral("--command"), QStringLiteral("sleep $(cat '%1')").arg(delay), QStringLiteral("--inputs"),
+            QStringLiteral("1"), QStringLiteral("--backends"), QStringLiteral("sequential"),
+            QStringLiteral("--workers"), QStringLiteral("1"), QStringLiteral("--repeat"), QStringLiteral("5"),
+            QStringLiteral("--warmup"), QStringLiteral("0") }
+        + more);
+}
+
+qint64 TestGate::importRun(const QList<double>& samples)
+{
+    QJsonObject run = m_template;
+    QJsonArray results = run.value(QStringLiteral("results")).toArray();
+    QJsonObject first = results.at(0).toObject();
+    first.insert(QStringLiteral("samples_s"), QJsonArray::fromVariantList([&] {
+        QVariantList list;
+        for (double s : samples)
+            list.append(s);
+        return list;
+    }()));
+    QList<double> sorted = samples;
+    std::sort(sorted.begin(), sorted.end());
+    first.insert(QStringLiteral("median_s"), sorted.at(sorted.size() / 2));
+    first.insert(QStringLiteral("min_s"), sorted.first());
+    first.insert(QStringLiteral("max_s"), sorted.last());
+    results.replace(0, first);
+    run.insert(QStringLiteral("results"), results);
+    const QString file = m_dir->filePath(QStringLiteral("import.json"));
+    QFile out(file);
+    if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        return -1;
+    out.write(QJsonDocument(run).toJson());
+    out.close();
+    const Result r = runParlab(
+        { QStringLiteral("history"), QStringLiteral("import"), file, QStringLiteral("--history-db"), m_db });
+    if (r.code != 0)
+        qWarning("%s", qPrintable(r.err));
+    return r.code == 0 ? r.out.trimmed().toLongLong() : -1;
+}
+
+QJsonObject TestGate::gateOf(const QString& jsonFile)
+{
+    QFile file(jsonFile);
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    return QJsonDocument::fromJson(file.readAll()).object().value(QStringLiteral("gate")).toObject();
+}
+
+// Runs whose medians alternate between 1 and 1.2: every consecutive pair moves by 20%, so the noise is 20%;
+// fewer runs than the minimum: no noise, whatever they say.
+void TestGate::noiseIsTheHighQuantileOfConsecutiveChanges()
+{
+    QList<RunResult> runs;
+    for (int i = 0; i < RunNoise::kMinRuns + 1; ++i) {
+        RunResult r;
+        const double scale = i % 2 == 0 ? 1.0 : 1.2;
+        r.measurements.append(
+            testsupport::measurement(QStringLiteral("sequential"), 1, { 0.100 * scale, 0.101 * scale, 0.099 * scale }));
+        runs.append(r);
+    }
+    const RunNoise noise = RunNoise::of(runs, QStringLiteral("vm1"));
+    QVERIFY(noise.known());
+    QCOMPARE(noise.pairs, RunNoise::kMinRuns);
+    QVERIFY2(std::abs(noise.noise - 0.2) < 1e-9, qPrintable(noise.text()));
+    QVERIFY2(noise.text().startsWith(QStringLiteral("±20.0% from 6 earlier runs on vm1")), qPrintable(noise.text()));
+
+    const RunNoise few = RunNoise::of(runs.mid(0, RunNoise::kMinRuns - 1), QStringLiteral("vm1"));
+    QVERIFY(!few.known());
+    QCOMPARE(few.text(), QStringLiteral("not measured: 4 earlier runs of this experiment on vm1, 5 needed"));
+}
+
+void TestGate::failOnParsesThePercentage_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<double>("fraction"); // NaN: refused
+    QTest::newRow("default") << QStringLiteral("slower") << 0.05;
+    QTest::newRow("percent") << QStringLiteral("slower:12.5") << 0.125;
+    QTest::newRow("percent sign") << QStringLiteral("slower:3%") << 0.03;
+    QTest::newRow("zero") << QStringLiteral("slower:0") << qQNaN();
+    QTest::newRow("faster") << QStringLiteral("faster:5") << qQNaN();
+    QTest::newRow("word") << QStringLiteral("slower:five") << qQNaN();
+}
+
+void TestGate::failOnParsesThePercentage()
+{
+    QFETCH(QString, text);
+    QFETCH(double, fraction);
+    const parlab::Result<double> parsed = parlab::parseFailOn(text);
+    if (std::isnan(fraction)) {
+        QVERIFY(!parsed);
+        QVERIFY(!parsed.error().isEmpty());
+    } else {
+        QVERIFY2(parsed, qPrintable(parsed.error()));
+        QCOMPARE(*parsed, fraction);
+    }
+}
+
+// The same program made twice as slow, against an exported baseline, with no history beside it: exit 4, the
+// reason on stderr, in the JSON and in the summary, which says the verdict rests on one run.
+void TestGate::slowerProgramFailsTheGate()
+{
+    const QString baseline = m_dir->filePath(QStringLiteral("baseline.json"));
+    const Result before
+        = runProgram(0.02, { QStringLiteral("--no-history"), QStringLiteral("--export-json"), baseline });
+    QVERIFY2(before.code == 0, qPrintable(before.err));
+
+    const QString json = m_dir->filePath(QStringLiteral("candidate.json"));
+    const QString summary = m_dir->filePath(QStringLiteral("summary.md"));
+    const Result after = runProgram(0.05,
+        { QStringLiteral("--history-db"), m_db, QStringLiteral("--baseline"), baseline, QStringLiteral("--fail-on"),
+            QStringLiteral("slower:5"), QStringLiteral("--export-json"), json, QStringLiteral("--summary"), summary });
+    QCOMPARE(after.code, 4);
+    QVERIFY2(after.err.contains(QStringLiteral("gate: fail: sequential x1 is ")), qPrintable(after.err));
+    QVERIFY2(after.err.contains(QStringLiteral("slower than the baseline (%1), beyond the 5.0% allowed").arg(baseline)),
+        qPrintable(after.err));
+    QVERIFY2(after.err.contains(QStringLiteral("the verdict rests on one run")), qPrintable(after.err));
+    QVERIFY2(
+        after.err.contains(QStringLiteral("not measured: 0 earlier runs of this experiment")), qPrintable(after.err));
+
+    const QJsonObject gate = gateOf(json);
+    QCOMPARE(gate.value(QStringLiteral("outcome")).toString(), QStringLiteral("fail"));
+    QCOMPARE(gate.value(QStringLiteral("slower_by")).toDouble(), 0.05);
+    QCOMPARE(gate.value(QStringLiteral("threshold")).toDouble(), 0.05);
+    QVERIFY(gate.value(QStringLiteral("rests_on_one_run")).toBool());
+    QVERIFY(gate.value(QStringLiteral("baseline_id")).isNull());
+    QCOMPARE(gate.value(QStringLiteral("candidate_id")).toInt(), 1);
+    QVERIFY(gate.value(QStringLiteral("noise")).toObject().value(QStringLiteral("fraction")).isNull());
+    const QJsonObject row = gate.value(QStringLiteral("rows")).toArray().at(0).toObject();
+    QCOMPARE(row.value(QStringLiteral("verdict")).toString(), QStringLiteral("slower"));
+    // 5 sleeps of 50 ms against 5 of 20 ms, plus the same start-up each: well above 1.5.
+    QVERIFY2(row.value(QStringLiteral("ratio")).toDouble() > 1.5, QJsonDocument(row).toJson().constData());
+    QVERIFY(row.value(QStringLiteral("p_value")).toDouble() < 0.05);
+
+    QFile md(summary);
+    QVERIFY(md.open(QIODevice::ReadOnly));
+    const QString text = QString::fromUtf8(md.readAll());
+    QVERIFY2(text.startsWith(QStringLiteral("### ❌ ParLab regression gate: fail")), qPrintable(text));
+    QVERIFY2(text.contains(
+                 QStringLiteral("| backend | workers | baseline median | candidate median | ratio | p | verdict |")),
+        qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("| sequential | 1 | ")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("| slower |")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("the verdict rests on one run")), qPrintable(text));
+}
+
+// The same program again, against the history's run by id: the gate passes (50% allowed: two runs of a 20 ms
+// sleep on a busy machine may differ by more than 5%, which is what the noise is for) and exits 0.
+void TestGate::sameProgramPassesAgainstARunOfTheHistory()
+{
+    const Result first = runProgram(0.02, { QStringLiteral("--history-db"), m_db });
+    QVERIFY2(first.code == 0, qPrintable(first.err));
+    const QString json = m_dir->filePath(QStringLiteral("candidate.json"));
+    const Result second = runProgram(0.02,
+        { QStringLiteral("--history-db"), m_db, QStringLiteral("--baseline"), QStringLiteral("1"),
+            QStringLiteral("--fail-on"), QStringLiteral("slower:50"), QStringLiteral("--format"),
+            QStringLiteral("json") });
+    QVERIFY2(second.code == 0, qPrintable(second.err));
+    QVERIFY2(second.err.contains(QStringLiteral("gate: pass: ")), qPrintable(second.err));
+    const QJsonObject gate
+        = QJsonDocument::fromJson(second.out.toUtf8()).object().value(QStringLiteral("gate")).toObject();
+    QCOMPARE(gate.value(QStringLiteral("outcome")).toString(), QStringLiteral("pass"));
+    QCOMPARE(gate.value(QStringLiteral("baseline")).toString(), QStringLiteral("run 1"));
+    QCOMPARE(gate.value(QStringLiteral("baseline_id")).toInt(), 1);
+    QCOMPARE(gate.value(QStringLiteral("candidate_id")).toInt(), 2);
+    QCOMPARE(gate.value(QStringLiteral("noise")).toObject().value(QStringLiteral("runs")).toInt(), 1);
+
+    // history compare judges the same two runs alike.
+    const Result compared
+        = runParlab({ QStringLiteral("history"), QStringLiteral("compare"), QStringLiteral("1"), QStringLiteral("2"),
+            QStringLiteral("--fail-on"), QStringLiteral("slower:50"), QStringLiteral("--history-db"), m_db });
+    QVERIFY2(compared.code == 0, qPrintable(compared.err));
+    QVERIFY2(compared.err.contains(QStringLiteral("gate: pass: ")), qPrintable(compared.err));
+}
+
+// A history whose runs of this experiment move by 20% from one to the next: a candidate 12% slower than its
+// baseline is within that noise (exit 0, said so), one 50% slower is beyond it (exit 4).
+void TestGate::noiseDowngradesASlowerVerdict()
+{
+    const QString exported = m_dir->filePath(QStringLiteral("template.json"));
+    const Result real
+        = runProgram(0.001, { QStringLiteral("--no-history"), QStringLiteral("--export-json"), exported });
+    QVERIFY2(real.code == 0, qPrintable(real.err));
+    QFile file(exported);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    m_template = QJsonDocument::fromJson(file.readAll()).object();
+
+    const QList<double> samples { 0.100, 0.101, 0.099, 0.1005, 0.0995 };
+    auto scaled = [&](double factor) {
+        QList<double> out;
+        for (double s : samples)
+            out.append(s * factor);
+        return out;
+    };
+    for (double factor : { 1.0, 1.2, 1.0, 1.2, 1.0 })
+        QVERIFY(importRun(scaled(factor)) > 0);
+    const qint64 baseline = importRun(scaled(1.0));
+    const qint64 within = importRun(scaled(1.12));
+    QVERIFY(baseline > 0 && within > 0);
+
+    const QString summary = m_dir->filePath(QStringLiteral("summary.md"));
+    const Result pass = runParlab({ QStringLiteral("history"), QStringLiteral("compare"), QString::number(baseline),
+        QString::number(within), QStringLiteral("--fail-on"), QStringLiteral("slower:5"), QStringLiteral("--summary"),
+        summary, QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--history-db"), m_db });
+    QVERIFY2(pass.code == 0, qPrintable(pass.err));
+    QVERIFY2(pass.err.contains(QStringLiteral("gate: pass: sequential x1 is 12.0% slower, within this machine's "
+                                              "run-to-run noise (±20.0% from 6 earlier runs on ")),
+        qPrintable(pass.err));
+    QVERIFY2(!pass.err.contains(QStringLiteral("rests on one run")), qPrintable(pass.err));
+    const QJsonObject gate
+        = QJsonDocument::fromJson(pass.out.toUtf8()).object().value(QStringLiteral("gate")).toObject();
+    QCOMPARE(gate.value(QStringLiteral("outcome")).toString(), QStringLiteral("pass"));
+    QVERIFY(std::abs(gate.value(QStringLiteral("threshold")).toDouble() - 0.2) < 1e-9);
+    QCOMPARE(gate.value(QStringLiteral("rows")).toArray().at(0).toObject().value(QStringLiteral("verdict")).toString(),
+        QStringLiteral("within noise"));
+    const QJsonObject noise = gate.value(QStringLiteral("noise")).toObject();
+    QCOMPARE(noise.value(QStringLiteral("runs")).toInt(), 6);
+    QCOMPARE(noise.value(QStringLiteral("run_ids")).toArray().size(), 6);
+    QFile md(summary);
+    QVERIFY(md.open(QIODevice::ReadOnly));
+    const QString text = QString::fromUtf8(md.readAll());
+    QVERIFY2(text.startsWith(QStringLiteral("### ✅ ParLab regression gate: pass")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("| within noise |")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("fails beyond 20.0% = max(allowed 5.0%, run-to-run noise ±20.0%")),
+        qPrintable(text));
+
+    // The noise is from the runs before the candidate: this one's history is the seven runs before it.
+    const qint64 beyond = importRun(scaled(1.5));
+    const Result failed = runParlab(
+        { QStringLiteral("history"), QStringLiteral("compare"), QString::number(baseline), QString::number(beyond),
+            QStringLiteral("--fail-on"), QStringLiteral("slower:5"), QStringLiteral("--history-db"), m_db });
+    QCOMPARE(failed.code, 4);
+    QVERIFY2(failed.err.contains(QStringLiteral("gate: fail: sequential x1 is 50.0% slower than the baseline (run %1), "
+                                                "beyond the 5.0% allowed and this machine's run-to-run noise (±")
+                                     .arg(baseline)),
+        qPrintable(failed.err));
+}
+
+// A baseline of other inputs measured other work: no verdict, exit 2, said why.
+void TestGate::differentWorkIsNotComparable()
+{
+    const Result first = runParlab({ QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("spin"),
+        QStringLiteral("--inputs"), QStringLiteral("1"), QStringLiteral("--backends"), QStringLiteral("sequential"),
+        QStringLiteral("--workers"), QStringLiteral("1"), QStringLiteral("--repeat"), QStringLiteral("3"),
+        QStringLiteral("--history-db"), m_db });
+    QVERIFY2(first.code == 0, qPrintable(first.err));
+    const Result second = runParlab({ QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("spin"),
+        QStringLiteral("--inputs"), QStringLiteral("2"), QStringLiteral("--backends"), QStringLiteral("sequential"),
+        QStringLiteral("--workers"), QStringLiteral("1"), QStringLiteral("--repeat"), QStringLiteral("3"),
+        QStringLiteral("--history-db"), m_db, QStringLiteral("--baseline"), QStringLiteral("last"),
+        QStringLiteral("--fail-on"), QStringLiteral("slower") });
+    QCOMPARE(second.code, 2);
+    QVERIFY2(second.err.contains(QStringLiteral("gate: not comparable: the baseline measured different work (inputs: "
+                                                "1 in A, 2 in B)")),
+        qPrintable(second.err));
+}
+
+void TestGate::usageErrors_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("message");
+    const QStringList run { QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("spin"),
+        QStringLiteral("--inputs"), QStringLiteral("1") };
+    QTest::newRow("fail-on without baseline")
+        << run + QStringList { QStringLiteral("--fail-on"), QStringLiteral("slower") }
+        << QStringLiteral("--fail-on and --summary judge a run against a baseline: give --baseline ID|FILE");
+    QTest::newRow("faster") << run
+            + QStringList { QStringLiteral("--baseline"), QStringLiteral("1"), QStringLiteral("--fail-on"),
+                  QStringLiteral("faster") }
+                            << QStringLiteral("--fail-on: 'faster' is not slower or slower:PCT");
+    QTest::newRow("no such run") << run + QStringList { QStringLiteral("--baseline"), QStringLiteral("7") }
+                                 << QStringLiteral("--baseline: ");
+    QTest::newRow("id without history") << run
+            + QStringList { QStringLiteral("--baseline"), QStringLiteral("7"), QStringLiteral("--no-history") }
+                                        << QStringLiteral("give an exported file instead");
+    QTest::newRow("missing file") << run
+            + QStringList { QStringLiteral("--baseline"), QStringLiteral("/nonexistent/run.json") }
+                                  << QStringLiteral("--baseline: /nonexistent/run.json: ");
+    QTest::newRow("summary on list") << QStringList { QStringLiteral("history"), QStringLiteral("list"),
+        QStringLiteral("--fail-on"), QStringLiteral("slower") }
+                                     << QStringLiteral("--fail-on and --summary are for compare");
+}
+
+// Nothing runs when the gate's options are wrong: exit 2 and the reason.
+void TestGate::usageErrors()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, message);
+    const Result r = runParlab(arguments.contains(QStringLiteral("--no-history"))
+            ? arguments
+            : arguments + QStringList { QStringLiteral("--history-db"), m_db });
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains(message), qPrintable(r.err));
+}
+
+QTEST_GUILESS_MAIN(TestGate)
+#include "tst_gate.moc"

@@ -13,7 +13,7 @@ namespace {
 // The largest --fail-on percentage: a gate that allows a tenfold slowdown is a typo.
 constexpr double kMaxSlowerByPercent = 1000;
 
-QString label(const ComparisonRow& row)
+QString rowLabel(const ComparisonRow& row)
 {
     return QStringLiteral("%1 x%2").arg(row.backend).arg(row.workers);
 }
@@ -40,7 +40,7 @@ const GateRow* worst(const QList<GateRow>& rows, GateRow::Verdict verdict)
     return found;
 }
 
-int count(const QList<GateRow>& rows, GateRow::Verdict verdict)
+int countVerdict(const QList<GateRow>& rows, GateRow::Verdict verdict)
 {
     return int(std::count_if(rows.cbegin(), rows.cend(), [verdict](const GateRow& r) { return r.verdict == verdict; }));
 }
@@ -183,12 +183,12 @@ Gate Gate::evaluate(const RunResult& baseline, const QString& baselineName, cons
     for (const ComparisonRow& row : std::as_const(g.comparison.rows))
         g.rows.append({ row, judge(row, slowerBy, g.threshold) });
 
-    const int compared = int(g.rows.size()) - count(g.rows, GateRow::Verdict::Missing);
+    const int compared = int(g.rows.size()) - countVerdict(g.rows, GateRow::Verdict::Missing);
     // What the reason adds about the noise: it is either part of the threshold or missing from the verdict.
     const QString oneRun = noise.known()
         ? QString()
         : QStringLiteral("; the verdict rests on one run (run-to-run noise %1)").arg(noise.text());
-    if (!g.comparison.comparable() || compared == 0 || count(g.rows, GateRow::Verdict::NotComparable) > 0) {
+    if (!g.comparison.comparable() || compared == 0 || countVerdict(g.rows, GateRow::Verdict::NotComparable) > 0) {
         g.outcome = Outcome::NotComparable;
         g.reason = !g.comparison.comparable() ? QStringLiteral("the baseline measured different work (%1)")
                                                     .arg(g.comparison.differences.join(QStringLiteral("; ")))
@@ -200,9 +200,9 @@ Gate Gate::evaluate(const RunResult& baseline, const QString& baselineName, cons
     const QString allowed = QStringLiteral("the %1 allowed").arg(tenths(slowerBy));
     if (const GateRow* r = worst(g.rows, GateRow::Verdict::Slower)) {
         g.outcome = Outcome::Fail;
-        const int more = count(g.rows, GateRow::Verdict::Slower) - 1;
+        const int more = countVerdict(g.rows, GateRow::Verdict::Slower) - 1;
         g.reason = QStringLiteral("%1 is %2 slower than the baseline (%3), beyond %4%5, %6%7%8")
-                       .arg(label(r->comparison), tenths(r->comparison.ratio - 1), baselineName)
+                       .arg(rowLabel(r->comparison), tenths(r->comparison.ratio - 1), baselineName)
                        .arg(allowed,
                            noise.known() ? QStringLiteral(" and this machine's run-to-run noise (%1)").arg(noise.text())
                                          : QString(),
@@ -219,7 +219,7 @@ Gate Gate::evaluate(const RunResult& baseline, const QString& baselineName, cons
     const GateRow* withinNoise = worst(g.rows, GateRow::Verdict::WithinNoise);
     const GateRow* withinAllowance = worst(g.rows, GateRow::Verdict::WithinAllowance);
     auto slowdown = [](const GateRow* r) {
-        return QStringLiteral("%1 is %2 slower").arg(label(r->comparison), tenths(r->comparison.ratio - 1));
+        return QStringLiteral("%1 is %2 slower").arg(rowLabel(r->comparison), tenths(r->comparison.ratio - 1));
     };
     if (notSignificant)
         g.reason = QStringLiteral("%1, but not significantly (%2): no regression shown")

@@ -178,7 +178,7 @@ int runCommand(const QStringList& arguments)
         QStringLiteral("path"));
     const QCommandLineOption noHistory(
         QStringLiteral("no-history"), QStringLiteral("Do not save the run in the history."));
-    const QCommandLineOption baseline(QStringLiteral("baseline"),
+    const QCommandLineOption baselineOption(QStringLiteral("baseline"),
         QStringLiteral("Compare the run with a baseline when it ends: a run id from the history (a number, or last) "
                        "or a file exported with --export-json. Prints the verdict on stderr and adds \"gate\" to the "
                        "JSON; --fail-on makes a regression fail the command."),
@@ -189,7 +189,7 @@ int runCommand(const QStringList& arguments)
     // The run options' flags (--chunksize, --switch-interval, --command, ...), declared in RunOptions.
     const OptionFlags optionFlags;
     parser.addOptions(optionFlags.flags());
-    parser.addOptions({ historyDb, noHistory, baseline });
+    parser.addOptions({ historyDb, noHistory, baselineOption });
     parser.addOptions(gateCheck.options());
     const Interleave interleave;
     parser.addOption(interleave.option());
@@ -316,19 +316,19 @@ int runCommand(const QStringList& arguments)
 
     if (parser.isSet(historyDb) && parser.isSet(noHistory))
         return usageError(kCommand, QStringLiteral("--history-db and --no-history contradict each other"));
-    if (const Result<void> read = gateCheck.read(parser, parser.isSet(baseline)); !read)
+    if (const Result<void> read = gateCheck.read(parser, parser.isSet(baselineOption)); !read)
         return usageError(kCommand, read.error());
-    const bool gated = parser.isSet(baseline);
+    const bool gated = parser.isSet(baselineOption);
     if (gated && sweeping)
         return usageError(kCommand, QStringLiteral("--baseline compares one run: not for a --sweep"));
-    if (gated && parser.isSet(noHistory) && namesRunId(parser.value(baseline)))
+    if (gated && parser.isSet(noHistory) && namesRunId(parser.value(baselineOption)))
         return usageError(kCommand,
             QStringLiteral("--baseline %1 is a run of the history, which --no-history leaves closed: give an exported "
                            "file instead")
-                .arg(parser.value(baseline)));
+                .arg(parser.value(baselineOption)));
     std::optional<Baseline> baselineRun;
-    if (gated && !namesRunId(parser.value(baseline))) {
-        const QString file = parser.value(baseline);
+    if (gated && !namesRunId(parser.value(baselineOption))) {
+        const QString file = parser.value(baselineOption);
         Result<RunResult> read = [&]() -> Result<RunResult> {
             const Result<QByteArray> bytes = JsonImport::readFile(file);
             if (!bytes)
@@ -378,7 +378,7 @@ int runCommand(const QStringList& arguments)
     }
     // A baseline from the history is read before the run, so a wrong id stops it before anything is measured.
     if (gated && !baselineRun) {
-        const std::optional<qint64> id = resolveRunId(history, parser.value(baseline), kCommand, exitCode);
+        const std::optional<qint64> id = resolveRunId(history, parser.value(baselineOption), kCommand, exitCode);
         if (!id)
             return exitCode;
         Result<RunResult> read = history.load(*id);

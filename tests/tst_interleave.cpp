@@ -5,6 +5,9 @@
 #include "runresult.h"
 #include "testsupport.h"
 
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
@@ -56,6 +59,61 @@ private Q_SLOTS:
         }
         // Measured in the same span of time: the baseline's run ended within the candidate's.
         QVERIFY(qAbs(baseline->created.secsTo(candidate->created)) <= 1);
+    }
+
+    void gatesTheRunOnItsInterleavedBaseline()
+    {
+        // The candidate sleeps 30 ms, the baseline 20: 50% slower, beyond --fail-on slower:5, exit 4; the other way
+        // round it passes. No run-to-run noise is asked of the history: the two ran in the same rounds.
+        QTemporaryDir dir;
+        const QString db = dir.filePath(QStringLiteral("history.db"));
+        const QString summary = dir.filePath(QStringLiteral("summary.md"));
+        const auto gated = [&](const QString& candidate, const QString& baseline) {
+            return runParlab({ QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("command"),
+                QStringLiteral("--command"), candidate, QStringLiteral("--interleave-with"), baseline,
+                QStringLiteral("--inputs"), QStringLiteral("1,2"), QStringLiteral("--backends"),
+                QStringLiteral("threads"), QStringLiteral("--workers"), QStringLiteral("2"), QStringLiteral("--repeat"),
+                QStringLiteral("5"), QStringLiteral("--warmup"), QStringLiteral("0"), QStringLiteral("--fail-on"),
+                QStringLiteral("slower:5"), QStringLiteral("--summary"), summary, QStringLiteral("--format"),
+                QStringLiteral("json"), QStringLiteral("--history-db"), db });
+        };
+        const testsupport::Result slower
+            = gated(QStringLiteral("sleep 0.03; echo {}"), QStringLiteral("sleep 0.02; echo {}"));
+        QVERIFY2(slower.code == 4, qPrintable(slower.err));
+        const QJsonObject gate
+            = QJsonDocument::fromJson(slower.out.toUtf8()).object().value(QStringLiteral("gate")).toObject();
+        QCOMPARE(gate.value(QStringLiteral("outcome")).toString(), QStringLiteral("fail"));
+        QVERIFY2(
+            gate.value(QStringLiteral("reason")).toString().contains(QStringLiteral("the interleaved baseline, run 2")),
+            qPrintable(gate.value(QStringLiteral("reason")).toString()));
+        QVERIFY(!gate.value(QStringLiteral("reason")).toString().contains(QStringLiteral("rests on one run")));
+        QCOMPARE(gate.value(QStringLiteral("noise")).toObject().value(QStringLiteral("interleaved")).toBool(), true);
+        QFile markdown(summary);
+        QVERIFY(markdown.open(QIODevice::ReadOnly));
+        const QByteArray text = markdown.readAll();
+        QVERIFY2(text.contains(
+                     "run-to-run noise none: the two were measured interleaved in one run, so none is allowed for"),
+            text.constData());
+        QVERIFY(!slower.err.contains(QStringLiteral("rests on one run")));
+
+        const testsupport::Result faster
+            = gated(QStringLiteral("sleep 0.02; echo {}"), QStringLiteral("sleep 0.03; echo {}"));
+        QVERIFY2(faster.code == 0, qPrintable(faster.err));
+        QCOMPARE(QJsonDocument::fromJson(faster.out.toUtf8())
+                     .object()
+                     .value(QStringLiteral("gate"))
+                     .toObject()
+                     .value(QStringLiteral("outcome"))
+                     .toString(),
+            QStringLiteral("pass"));
+
+        const testsupport::Result both = runParlab({ QStringLiteral("run"), QStringLiteral("--kernel"),
+            QStringLiteral("command"), QStringLiteral("--command"), QStringLiteral("echo {}"),
+            QStringLiteral("--interleave-with"), QStringLiteral("echo {}"), QStringLiteral("--baseline"),
+            QStringLiteral("1"), QStringLiteral("--inputs"), QStringLiteral("1"), QStringLiteral("--history-db"), db });
+        QCOMPARE(both.code, 2);
+        QVERIFY2(both.err.contains(QStringLiteral("--baseline and --interleave-with name two baselines")),
+            qPrintable(both.err));
     }
 
     void refusesWhatItCannotCompare()

@@ -37,7 +37,8 @@ Result<void> GateCheck::read(const QCommandLineParser& parser, bool gated)
     if (parser.isSet(m_summary) && m_summaryPath.isEmpty())
         return fail(QStringLiteral("--summary needs a file name"));
     if (!gated && wanted())
-        return fail(QStringLiteral("--fail-on and --summary judge a run against a baseline: give --baseline ID|FILE"));
+        return fail(QStringLiteral("--fail-on and --summary judge a run against a baseline: give --baseline ID|FILE "
+                                   "(or, with --kernel command, --interleave-with CMD)"));
     if (!m_summaryPath.isEmpty()) {
         if (const Result<void> writable = checkWritable(m_summaryPath); !writable)
             return fail(QStringLiteral("--summary: %1").arg(writable.error()));
@@ -46,10 +47,11 @@ Result<void> GateCheck::read(const QCommandLineParser& parser, bool gated)
 }
 
 Result<Gate> GateCheck::evaluate(const RunResult& baseline, const QString& baselineName, qint64 baselineId,
-    const RunResult& candidate, qint64 candidateId, HistoryStore* history) const
+    const RunResult& candidate, qint64 candidateId, HistoryStore* history, bool interleaved) const
 {
     RunNoise noise = RunNoise::of({}, candidate.environment.hostname);
-    if (history && history->isOpen()) {
+    noise.interleaved = interleaved;
+    if (history && history->isOpen() && !interleaved) {
         Result<RunNoise> measured = RunNoise::fromHistory(*history, candidate, candidateId);
         if (!measured)
             return fail(measured.error());

@@ -31,10 +31,10 @@ public:
     bool wanted() const { return enforced() || !m_summaryPath.isEmpty(); }
 
     // Evaluates `candidate` (history id `candidateId`, -1 when not stored) against the baseline, with the run-to-run
-    // noise from `history` when it is open; prints the verdict to stderr and writes the summary. An error when the
-    // history cannot be read or the summary not written.
+    // noise from `history` when it is open (none when the two were measured `interleaved` in one run); prints the
+    // verdict to stderr and writes the summary. An error when the history cannot be read or the summary not written.
     Result<Gate> evaluate(const RunResult& baseline, const QString& baselineName, qint64 baselineId,
-        const RunResult& candidate, qint64 candidateId, HistoryStore* history) const;
+        const RunResult& candidate, qint64 candidateId, HistoryStore* history, bool interleaved = false) const;
 
     // The exit code the gate adds when enforced: ExitRegression on a failed gate, ExitUsage when the runs are not
     // comparable; ExitOk otherwise (and whenever not enforced).

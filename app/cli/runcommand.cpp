@@ -316,7 +316,11 @@ int runCommand(const QStringList& arguments)
 
     if (parser.isSet(historyDb) && parser.isSet(noHistory))
         return usageError(kCommand, QStringLiteral("--history-db and --no-history contradict each other"));
-    if (const Result<void> read = gateCheck.read(parser, parser.isSet(baselineOption)); !read)
+    if (parser.isSet(baselineOption) && *interleaved)
+        return usageError(kCommand,
+            QStringLiteral("--baseline and --interleave-with name two baselines: the interleaved one is measured in "
+                           "this run, give one or the other"));
+    if (const Result<void> read = gateCheck.read(parser, parser.isSet(baselineOption) || *interleaved); !read)
         return usageError(kCommand, read.error());
     const bool gated = parser.isSet(baselineOption);
     if (gated && sweeping)
@@ -415,9 +419,21 @@ int runCommand(const QStringList& arguments)
         progressBar.clear();
         // The gate judges a whole run only; its verdict goes to stderr before the results, its JSON with them.
         std::optional<Gate> gate;
+        // The interleaved baseline is stored first: the gate names it by its id.
+        const Result<qint64> interleavedId = Interleave::record(result, session.savedRunId(), history);
         if (baselineRun && result.succeeded()) {
             Result<Gate> judged = gateCheck.evaluate(baselineRun->run, baselineRun->name, baselineRun->id, result,
                 session.savedRunId(), history.isOpen() ? &history : nullptr);
+            if (judged)
+                gate = std::move(judged).value();
+            else
+                printErr(QStringLiteral("parlab run: error: gate: %1\n").arg(judged.error()));
+        } else if (result.interleavedBaseline && result.succeeded() && gateCheck.wanted()) {
+            const qint64 id = interleavedId ? *interleavedId : -1;
+            Result<Gate> judged = gateCheck.evaluate(Interleave::comparableBaseline(result),
+                id >= 0 ? QStringLiteral("the interleaved baseline, run %1").arg(id)
+                        : QStringLiteral("the interleaved baseline"),
+                id, result, session.savedRunId(), nullptr, true);
             if (judged)
                 gate = std::move(judged).value();
             else
@@ -454,9 +470,9 @@ int runCommand(const QStringList& arguments)
         }
         if (session.savedRunId() >= 0)
             printErr(QStringLiteral("saved as run %1 in %2\n").arg(session.savedRunId()).arg(history.path()));
-        if (const Result<qint64> baseline = Interleave::record(result, session.savedRunId(), history); !baseline) {
+        if (!interleavedId) {
             printErr(QStringLiteral("parlab run: error: the interleaved baseline is not in the history: %1\n")
-                         .arg(baseline.error()));
+                         .arg(interleavedId.error()));
             if (code == ExitOk)
                 code = ExitNotSaved;
         }
@@ -465,7 +481,8 @@ int runCommand(const QStringList& arguments)
             if (code == ExitOk)
                 code = ExitNotSaved;
         }
-        if (baselineRun && result.succeeded() && (code == ExitOk || code == ExitNotSaved)) {
+        if ((baselineRun || (result.interleavedBaseline && gateCheck.wanted())) && result.succeeded()
+            && (code == ExitOk || code == ExitNotSaved)) {
             // A gate that could not be evaluated (the history unreadable, the summary unwritten) fails the command.
             const int gateCode = gate ? gateCheck.exitCode(*gate) : ExitRunFailed;
             if (gateCode != ExitOk)

@@ -19,6 +19,9 @@ QString percentText(double fraction)
 // What the threshold was made of, one sentence: for the terminal and the summary alike.
 QString thresholdText(const Gate& g)
 {
+    if (g.noise.interleaved)
+        return QStringLiteral("fails beyond %1 (the allowed slowdown); run-to-run noise %2, so none is allowed for")
+            .arg(percentText(g.slowerBy), g.noise.text());
     if (!g.noise.known())
         return QStringLiteral("fails beyond %1 (the allowed slowdown); run-to-run noise %2, so the verdict rests on "
                               "one run")
@@ -54,6 +57,7 @@ QJsonObject GateReport::toObject(const Gate& g)
         { QStringLiteral("quantile"), RunNoise::kQuantile },
         { QStringLiteral("min_runs"), RunNoise::kMinRuns },
         { QStringLiteral("host"), g.noise.host },
+        { QStringLiteral("interleaved"), g.noise.interleaved },
         { QStringLiteral("run_ids"), runIds },
         { QStringLiteral("text"), g.noise.text() },
     };

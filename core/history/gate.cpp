@@ -67,6 +67,8 @@ GateRow::Verdict judge(const ComparisonRow& row, double slowerBy, double thresho
 QString RunNoise::text() const
 {
     const QString where = host.isEmpty() ? QString() : QStringLiteral(" on %1").arg(host);
+    if (interleaved)
+        return QStringLiteral("none: the two were measured interleaved in one run");
     if (known())
         return QStringLiteral("±%1 from %2 earlier runs%3").arg(tenths(noise)).arg(runs).arg(where);
     if (host.isEmpty())
@@ -185,7 +187,7 @@ Gate Gate::evaluate(const RunResult& baseline, const QString& baselineName, cons
 
     const int compared = int(g.rows.size()) - countVerdict(g.rows, GateRow::Verdict::Missing);
     // What the reason adds about the noise: it is either part of the threshold or missing from the verdict.
-    const QString oneRun = noise.known()
+    const QString oneRun = noise.known() || noise.interleaved
         ? QString()
         : QStringLiteral("; the verdict rests on one run (run-to-run noise %1)").arg(noise.text());
     if (!g.comparison.comparable() || compared == 0 || countVerdict(g.rows, GateRow::Verdict::NotComparable) > 0) {

@@ -32,6 +32,10 @@ struct RunNoise {
     int runs = 0;
     int pairs = 0;
     double noise = kUnknown; // a fraction: 0.08 for ±8%; unknown below kMinRuns runs
+    // The baseline was measured interleaved with the candidate in one run (`parlab run --interleave-with`): the
+    // machine's drift between runs never came between them, so there is no run-to-run noise to allow for, and the
+    // verdict does not rest on one run of each.
+    bool interleaved = false;
 
     bool known() const { return std::isfinite(noise); }
     // "±8.1% from 12 earlier runs on host vm1", "not measured: 2 earlier runs of this experiment on vm1, 5 needed"

@@ -28,6 +28,7 @@ private Q_SLOTS:
     void slowerProgramFailsTheGate();
     void sameProgramPassesAgainstARunOfTheHistory();
     void noiseDowngradesASlowerVerdict();
+    void cpuTimeGatesACpuBoundProgram();
     void differentWorkIsNotComparable();
     void usageErrors_data();
     void usageErrors();
@@ -297,6 +298,45 @@ void TestGate::noiseDowngradesASlowerVerdict()
         qPrintable(failed.err));
 }
 
+// A shell loop of three times the count costs three times the CPU time: --gate-on cpu judges the CPU times (the JSON's
+// rows hold them, and say so), and fails the gate.
+void TestGate::cpuTimeGatesACpuBoundProgram()
+{
+    const QString count = m_dir->filePath(QStringLiteral("count"));
+    auto run = [&](int loops, const QStringList& more) {
+        QFile file(count);
+        if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
+            return Result { -1, {}, QStringLiteral("cannot write %1").arg(count), 0 };
+        file.write(QByteArray::number(loops));
+        file.close();
+        return runParlab(QStringList { QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("command"),
+                             QStringLiteral("--command"),
+                             QStringLiteral("n=$(cat '%1'); i=0; while [ $i -lt $n ]; do i=$((i+1)); done").arg(count),
+                             QStringLiteral("--inputs"), QStringLiteral("1"), QStringLiteral("--backends"),
+                             QStringLiteral("sequential"), QStringLiteral("--workers"), QStringLiteral("1"),
+                             QStringLiteral("--repeat"), QStringLiteral("5"), QStringLiteral("--warmup"),
+                             QStringLiteral("0"), QStringLiteral("--history-db"), m_db }
+            + more);
+    };
+    const Result before = run(20'000, {});
+    QVERIFY2(before.code == 0, qPrintable(before.err));
+    const Result after = run(60'000,
+        { QStringLiteral("--baseline"), QStringLiteral("last"), QStringLiteral("--fail-on"), QStringLiteral("slower:5"),
+            QStringLiteral("--gate-on"), QStringLiteral("cpu"), QStringLiteral("--format"), QStringLiteral("json") });
+    QCOMPARE(after.code, 4);
+    QVERIFY2(after.err.contains(QStringLiteral("gate: fail (CPU time): sequential x1 is ")), qPrintable(after.err));
+    const QJsonObject run2 = QJsonDocument::fromJson(after.out.toUtf8()).object();
+    const QJsonObject gate = run2.value(QStringLiteral("gate")).toObject();
+    QCOMPARE(gate.value(QStringLiteral("time")).toString(), QStringLiteral("cpu"));
+    const QJsonObject row = gate.value(QStringLiteral("rows")).toArray().at(0).toObject();
+    QVERIFY2(row.value(QStringLiteral("ratio")).toDouble() > 2, QJsonDocument(row).toJson().constData());
+    // The candidate's median there is its median CPU time, not its wall time.
+    const double cpu
+        = run2.value(QStringLiteral("results")).toArray().at(0).toObject().value(QStringLiteral("cpu_s")).toDouble();
+    QVERIFY2(std::abs(row.value(QStringLiteral("median_candidate_s")).toDouble() - cpu) <= 1e-9 * cpu,
+        QJsonDocument(row).toJson().constData());
+}
+
 // A baseline of other inputs measured other work: no verdict, exit 2, said why.
 void TestGate::differentWorkIsNotComparable()
 {
@@ -337,6 +377,10 @@ void TestGate::usageErrors_data()
     QTest::newRow("missing file") << run
             + QStringList { QStringLiteral("--baseline"), QStringLiteral("/nonexistent/run.json") }
                                   << QStringLiteral("--baseline: /nonexistent/run.json: ");
+    QTest::newRow("gate-on") << run
+            + QStringList { QStringLiteral("--baseline"), QStringLiteral("1"), QStringLiteral("--gate-on"),
+                  QStringLiteral("user") }
+                             << QStringLiteral("--gate-on: 'user' is not wall or cpu");
     QTest::newRow("summary on list") << QStringList { QStringLiteral("history"), QStringLiteral("list"),
         QStringLiteral("--fail-on"), QStringLiteral("slower") }
                                      << QStringLiteral("--fail-on and --summary are for compare");

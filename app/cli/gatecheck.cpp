@@ -19,6 +19,11 @@ GateCheck::GateCheck()
             .arg(kSignificance)
             .arg(ExitUsage),
         QStringLiteral("slower[:PCT]"))
+    , m_gateOn(QStringLiteral("gate-on"),
+          QStringLiteral("The time the gate judges: wall (default) or cpu, the CPU time of the run's processes (user + "
+                         "system, children included). For a CPU-bound program on a shared machine: another program on "
+                         "the core stretches its wall time from one run to the next, not its CPU time."),
+          QStringLiteral("wall|cpu"), QStringLiteral("wall"))
     , m_summary(QStringLiteral("summary"),
           QStringLiteral("Write the gate's verdict as Markdown to this file (e.g. $GITHUB_STEP_SUMMARY): the "
                          "combinations' medians and ratios, the noise used, the reason."),
@@ -33,6 +38,12 @@ Result<void> GateCheck::read(const QCommandLineParser& parser, bool gated)
             return fail(QStringLiteral("--fail-on: %1").arg(slowerBy.error()));
         m_slowerBy = *slowerBy;
     }
+    const QString time = parser.value(m_gateOn).trimmed().toLower();
+    if (time != gateTimeName(GateTime::Wall) && time != gateTimeName(GateTime::Cpu))
+        return fail(QStringLiteral("--gate-on: '%1' is not wall or cpu").arg(parser.value(m_gateOn)));
+    m_time = time == gateTimeName(GateTime::Cpu) ? GateTime::Cpu : GateTime::Wall;
+    if (parser.isSet(m_gateOn) && !gated)
+        return fail(QStringLiteral("--gate-on says what a gate judges: give --baseline ID|FILE"));
     m_summaryPath = parser.value(m_summary);
     if (parser.isSet(m_summary) && m_summaryPath.isEmpty())
         return fail(QStringLiteral("--summary needs a file name"));
@@ -52,12 +63,13 @@ Result<Gate> GateCheck::evaluate(const RunResult& baseline, const QString& basel
     RunNoise noise = RunNoise::of({}, candidate.environment.hostname);
     noise.interleaved = interleaved;
     if (history && history->isOpen() && !interleaved) {
-        Result<RunNoise> measured = RunNoise::fromHistory(*history, candidate, candidateId);
+        Result<RunNoise> measured = RunNoise::fromHistory(*history, candidate, candidateId, m_time);
         if (!measured)
             return fail(measured.error());
         noise = std::move(measured).value();
     }
-    Gate gate = Gate::evaluate(baseline, baselineName, candidate, m_slowerBy.value_or(Gate::kDefaultSlowerBy), noise);
+    Gate gate
+        = Gate::evaluate(baseline, baselineName, candidate, m_slowerBy.value_or(Gate::kDefaultSlowerBy), noise, m_time);
     gate.baselineId = baselineId;
     gate.candidateId = candidateId;
     printErr(GateReport::toText(gate));

@@ -20,7 +20,7 @@ namespace parlab::cli {
 class GateCheck final {
 public:
     GateCheck();
-    QList<QCommandLineOption> options() const { return { m_failOn, m_summary }; }
+    QList<QCommandLineOption> options() const { return { m_failOn, m_gateOn, m_summary }; }
 
     // Reads the options; an error for a usage message. `gated`: whether the command compares against a baseline at
     // all (run: --baseline given; compare: always), as --summary needs a verdict to write.
@@ -42,8 +42,10 @@ public:
 
 private:
     QCommandLineOption m_failOn;
+    QCommandLineOption m_gateOn;
     QCommandLineOption m_summary;
     std::optional<double> m_slowerBy;
+    GateTime m_time = GateTime::Wall;
     QString m_summaryPath;
 };
 

@@ -68,6 +68,7 @@ QJsonObject GateReport::toObject(const Gate& g)
         { QStringLiteral("baseline"), g.baseline },
         { QStringLiteral("baseline_id"), id(g.baselineId) },
         { QStringLiteral("candidate_id"), id(g.candidateId) },
+        { QStringLiteral("time"), gateTimeName(g.time) },
         { QStringLiteral("slower_by"), g.slowerBy },
         { QStringLiteral("threshold"), g.threshold },
         { QStringLiteral("noise"), noise },
@@ -101,6 +102,9 @@ QString GateReport::toMarkdown(const Gate& g)
     out += QStringLiteral("- Baseline: %1; candidate: %2\n")
                .arg(escape(g.baseline),
                    g.candidateId >= 0 ? QStringLiteral("run %1").arg(g.candidateId) : QStringLiteral("this run"));
+    out += QStringLiteral("- Time judged: %1\n")
+               .arg(g.time == GateTime::Cpu ? QStringLiteral("CPU time (user + system, children included)")
+                                            : QStringLiteral("wall time"));
     out += QStringLiteral("- Threshold: %1\n").arg(escape(thresholdText(g)));
     out += QStringLiteral("- Verdicts: slower only beyond the threshold with p < %1 (two-sided Mann–Whitney U over "
                           "the wall-time samples)\n")
@@ -114,7 +118,9 @@ QString GateReport::toMarkdown(const Gate& g)
 
 QString GateReport::toText(const Gate& g)
 {
-    QString out = QStringLiteral("gate: %1: %2\n").arg(gateOutcomeName(g.outcome), g.reason);
+    QString out = QStringLiteral("gate: %1%2: %3\n")
+                      .arg(gateOutcomeName(g.outcome),
+                          g.time == GateTime::Cpu ? QStringLiteral(" (CPU time)") : QString(), g.reason);
     if (g.outcome != Gate::Outcome::NotComparable) // no threshold was applied
         out += QStringLiteral("gate: %1\n").arg(thresholdText(g));
     for (const QString& c : g.comparison.cautions)

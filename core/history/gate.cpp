@@ -64,6 +64,24 @@ GateRow::Verdict judge(const ComparisonRow& row, double slowerBy, double thresho
 }
 } // namespace
 
+QString gateTimeName(GateTime time)
+{
+    return time == GateTime::Cpu ? QStringLiteral("cpu") : QStringLiteral("wall");
+}
+
+RunResult timedBy(const RunResult& run, GateTime time)
+{
+    if (time == GateTime::Wall)
+        return run;
+    RunResult timed = run;
+    for (Measurement& m : timed.measurements) {
+        const bool known = m.cpuS.size() == m.samplesS.size()
+            && std::all_of(m.cpuS.cbegin(), m.cpuS.cend(), [](double s) { return std::isfinite(s) && s > 0; });
+        m.samplesS = known ? m.cpuS : QList<double>();
+    }
+    return timed;
+}
+
 QString RunNoise::text() const
 {
     const QString where = host.isEmpty() ? QString() : QStringLiteral(" on %1").arg(host);
@@ -107,7 +125,8 @@ RunNoise RunNoise::of(const QList<RunResult>& earlier, const QString& host)
     return n;
 }
 
-Result<RunNoise> RunNoise::fromHistory(HistoryStore& store, const RunResult& candidate, qint64 candidateId)
+Result<RunNoise> RunNoise::fromHistory(
+    HistoryStore& store, const RunResult& candidate, qint64 candidateId, GateTime time)
 {
     const QString host = candidate.environment.hostname;
     if (host.isEmpty())
@@ -129,7 +148,7 @@ Result<RunNoise> RunNoise::fromHistory(HistoryStore& store, const RunResult& can
             return fail(run.error());
         if (run->environment.hostname != host || !workDifferences(*run, candidate).isEmpty())
             continue;
-        earlier.prepend(std::move(run).value());
+        earlier.prepend(timedBy(*run, time));
         ids.prepend(s.id);
     }
     RunNoise n = of(earlier, host);
@@ -174,14 +193,15 @@ QString gateOutcomeName(Gate::Outcome outcome)
 }
 
 Gate Gate::evaluate(const RunResult& baseline, const QString& baselineName, const RunResult& candidate, double slowerBy,
-    const RunNoise& noise)
+    const RunNoise& noise, GateTime time)
 {
     Gate g;
+    g.time = time;
     g.baseline = baselineName;
     g.slowerBy = slowerBy;
     g.noise = noise;
     g.threshold = noise.known() ? std::max(slowerBy, noise.noise) : slowerBy;
-    g.comparison = compareRuns(baseline, candidate);
+    g.comparison = compareRuns(timedBy(baseline, time), timedBy(candidate, time));
     for (const ComparisonRow& row : std::as_const(g.comparison.rows))
         g.rows.append({ row, judge(row, slowerBy, g.threshold) });
 

@@ -13,6 +13,16 @@ namespace parlab {
 
 class HistoryStore;
 
+// The time a gate judges. Wall time is what a user waits for; CPU time (user + system, children included) is what a
+// CPU-bound program costs, and it does not stretch when another program shares the core: on a shared machine two
+// runs minutes apart differ in wall time by who else ran (on the 2-core VM ParLab is built on, medians of the same
+// program moved between 72 and 160 ms while their CPU times stayed within 2%), in CPU time hardly at all.
+enum class GateTime { Wall, Cpu };
+QString gateTimeName(GateTime time); // "wall", "cpu"
+// `run` with each measurement's samples replaced by the time the gate judges: for Cpu, its per-repeat CPU times (a
+// measurement without them, as an import of the JSON export, keeps none and is not gated).
+RunResult timedBy(const RunResult& run, GateTime time);
+
 // How much the same experiment's medians move from one run to the next on one machine, from the runs the history
 // holds: the regression gate's allowance for drift that no single run can see in its own samples (on a shared VM
 // the same work drifts by tens of percent between minutes, while the samples of one run agree to a percent).
@@ -44,8 +54,9 @@ struct RunNoise {
     // The noise of `earlier` (oldest first, runs of the candidate's work on its host: the caller chose them).
     static RunNoise of(const QList<RunResult>& earlier, const QString& host);
     // The noise of the runs in `store` before run `candidateId` (every run when -1, as for a candidate not
-    // stored) that measured the same work as `candidate` on its host.
-    static Result<RunNoise> fromHistory(HistoryStore& store, const RunResult& candidate, qint64 candidateId);
+    // stored) that measured the same work as `candidate` on its host, in the time the gate judges.
+    static Result<RunNoise> fromHistory(
+        HistoryStore& store, const RunResult& candidate, qint64 candidateId, GateTime time = GateTime::Wall);
 };
 
 // A regression gate: the candidate run against a baseline, failing when a combination is slower by more than
@@ -74,6 +85,7 @@ struct Gate {
     static constexpr double kDefaultSlowerBy = 0.05;
 
     double slowerBy = kDefaultSlowerBy; // the allowed slowdown, a fraction (--fail-on slower:5 is 0.05)
+    GateTime time = GateTime::Wall;
     RunNoise noise;
     double threshold = kDefaultSlowerBy; // max(slowerBy, noise): what a slowdown must exceed to fail
     QString baseline; // "run 12" or the file's path
@@ -89,10 +101,10 @@ struct Gate {
     bool failed() const { return outcome == Outcome::Fail; }
 
     // Evaluates `candidate` against `baseline` (named `baselineName` in the reason: "run 12", a file's path) with
-    // `noise` from the history (unknown: the verdict rests on the one pair of runs). `slowerBy` is a fraction (0.05).
-    // The ids are the caller's to set.
+    // `noise` from the history (unknown: the verdict rests on the one pair of runs), in `time` (the noise must be of
+    // the same time). `slowerBy` is a fraction (0.05). The ids are the caller's to set.
     static Gate evaluate(const RunResult& baseline, const QString& baselineName, const RunResult& candidate,
-        double slowerBy, const RunNoise& noise);
+        double slowerBy, const RunNoise& noise, GateTime time = GateTime::Wall);
 };
 // "pass", "fail", "not comparable"
 QString gateOutcomeName(Gate::Outcome outcome);

@@ -13,6 +13,7 @@
 #include "backends/backend.h"
 #include "clock.h"
 #include "context.h"
+#include "cpus.h"
 #include "crashreport.h"
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
@@ -20,6 +21,7 @@
 #include "procfs.h"
 #include "result.h"
 #include "runoptions.h"
+#include "topology.h"
 #include "worker/workerloop.h"
 #include "worker/workerprotocol.h"
 
@@ -37,6 +39,7 @@
 #include <map>
 #include <mpi.h>
 #include <mutex>
+#include <optional>
 #include <poll.h>
 #include <sys/prctl.h>
 #include <thread>
@@ -455,7 +458,7 @@ private:
             m_estimateNs = m_estimateNs <= 0 ? took : m_estimateNs + (took - m_estimateNs) / 4;
             const qint64 offset = m_clocks[size_t(rank)].offsetNs;
             print(WorkerProtocol::done(message->index, message->checksum, message->startNs - offset,
-                message->endNs - offset, message->cpuNs, message->waitNs, rank));
+                message->endNs - offset, message->cpuNs, message->waitNs, rank, message->cpu));
         } else {
             print(line);
         }
@@ -611,6 +614,31 @@ int main(int argc, char* argv[])
         : 0;
     if (!timeoutOk || taskTimeoutS < 0)
         error = QStringLiteral("--task-timeout is not a number of seconds");
+    // Option pin (MpiBackend): this rank's CPU is its place among the ranks on its host (in rank order) in that
+    // host's placement; before rank 0 starts its computing thread, which inherits it. Collective: every rank takes
+    // part, whatever it found wrong above.
+    if (const QString pin = option(args, QStringLiteral("--pin")); !pin.isEmpty()) {
+        MPI_Comm local = MPI_COMM_NULL;
+        MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &local);
+        int localRank = 0, localSize = 1;
+        MPI_Comm_rank(local, &localRank);
+        MPI_Comm_size(local, &localSize);
+        MPI_Comm_free(&local);
+        const std::optional<Pinning> pinning = pinningFromName(pin);
+        const Result<Topology> topology = Topology::load();
+        QString pinError;
+        if (!pinning || *pinning == Pinning::None) {
+            pinError = QStringLiteral("--pin must be compact or scatter, not '%1'").arg(pin);
+        } else if (!topology) {
+            pinError = QStringLiteral("pin %1: %2").arg(pin, topology.error());
+        } else {
+            const int cpu = topology->placement(*pinning, localSize).value(localRank, -1);
+            if (const Result<void> pinned = pinCurrentThread(cpu); !pinned)
+                pinError = pinFailure(rank, cpu, pinned.error());
+        }
+        if (error.isEmpty())
+            error = pinError;
+    }
     int failed = error.isEmpty() ? 0 : 1, anyFailed = 0;
     MPI_Allreduce(&failed, &anyFailed, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
     if (anyFailed) {

@@ -170,6 +170,12 @@ QList<int> threadAffinity(qint64 tid)
     return cpus;
 }
 
+int currentCpu()
+{
+    const int cpu = sched_getcpu();
+    return cpu >= 0 ? cpu : -1;
+}
+
 Result<void> ScopedPin::pin(qint64 tid, int cpu)
 {
     release();

@@ -61,6 +61,9 @@ Result<void> pinCurrentThread(int cpu);
 Result<void> setThreadAffinity(qint64 tid, const QList<int>& cpus);
 // The CPUs thread `tid` (0: the calling thread) may run on; empty when that cannot be read (the thread is gone).
 QList<int> threadAffinity(qint64 tid);
+// The CPU the calling thread runs on at this instant (sched_getcpu, a vDSO call of some nanoseconds); -1 when the
+// kernel cannot say.
+int currentCpu();
 
 // Lowers the calling thread to nice 10 for good (an unprivileged thread cannot take it back): for the window's
 // background work (storing a run, working out a timeline), which then yields to the window and to the

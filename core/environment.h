@@ -24,7 +24,8 @@ struct Environment {
     // recorded before ParLab measured them, or one whose affinity could not be read).
     CpuCalibration cores;
     // The CPU the baselines' tasks (sequential, python-sequential) were pinned to by option baseline_core
-    // `fastest`; -1: not pinned (they ran wherever the scheduler put them) or not known.
+    // `fastest` or option pin (WorkerPlacement); -1: not pinned (they ran wherever the scheduler put them) or not
+    // known.
     int baselineCpu = -1;
 
     // The machine as it is now, without the cores' speeds: cheap, for wherever it is called.

@@ -21,6 +21,7 @@ enum class Option {
     Hostfile,
     MpirunArgs,
     BaselineCore,
+    Pin,
     Scaling,
     KernelSetting,
 };

@@ -18,6 +18,8 @@
 #include "stats/losses.h"
 #include "stats/statistics.h"
 #include "taskspan.h"
+#include "topology.h"
+#include "workerplacement.h"
 
 #include <QThread>
 #include <array>
@@ -157,8 +159,8 @@ private:
             m_combinations.push_back(std::move(c));
         }
 
-        if (Result<void> pinned = pinBaselines(); !pinned)
-            return pinned;
+        if (Result<void> placed = placeWorkers(); !placed)
+            return placed;
 
         m_result.plannedRuns = Runner::plannedRuns(m_spec);
         Q_ASSERT(m_result.plannedRuns == m_rounds * int(m_combinations.size()));
@@ -168,21 +170,31 @@ private:
         return {};
     }
 
-    // Option baseline_core fastest: the baselines' tasks run on the fastest core of the run's calibration, and
-    // the environment records which.
-    Result<void> pinBaselines()
+    // Options pin and baseline_core (WorkerPlacement's rule): the CPU of each worker of each combination, given to
+    // its backend before the first execute; the environment records the baselines' CPU.
+    Result<void> placeWorkers()
     {
-        if (m_spec.options.baselineCore != BaselineCore::Fastest)
+        const RunOptions& options = m_spec.options;
+        if (options.baselineCore != BaselineCore::Fastest && options.pin == Pinning::None)
             return {};
         const int fastest = m_result.environment.cores.fastest();
-        if (fastest < 0)
+        if (options.baselineCore == BaselineCore::Fastest && fastest < 0)
             return fail(QStringLiteral("baseline_core fastest: the cores' speeds could not be measured, so there is no "
                                        "fastest core to pin the baseline to (run with baseline_core any)"));
+        const Result<Topology>& topology = Topology::machine();
+        if (options.pin != Pinning::None && !topology)
+            return fail(QStringLiteral("pin %1: the machine's topology could not be read, so there is no placement "
+                                       "(run with pin none): %2")
+                            .arg(pinningName(options.pin), topology.error()));
         for (Combination& c : m_combinations) {
-            if (BackendRegistry::factsOf(c.backend->id()).options.contains(Option::BaselineCore)) {
-                c.backend->pinTasks(fastest);
-                m_result.environment.baselineCpu = fastest;
-            }
+            const QString id = c.backend->id();
+            const QList<int> cpus
+                = WorkerPlacement::cpus(options, id, c.workers, topology ? *topology : Topology(), fastest);
+            if (cpus.isEmpty())
+                continue;
+            c.backend->pinWorkers(cpus);
+            if (!c.usesWorkers)
+                m_result.environment.baselineCpu = cpus.constFirst();
         }
         return {};
     }
@@ -337,6 +349,8 @@ private:
             for (const QList<double>& samples : std::as_const(m_taskSamples))
                 m_result.bounds.taskCostsS.append(Statistics::median(samples));
         }
+        if (const Result<Topology>& topology = Topology::machine())
+            WorkerPlacement::locateCores(spans, *topology);
         m.spans = std::move(spans);
         m_result.completedRuns = m_done;
         m_analysis.update(m_result, c.measurementIndex);

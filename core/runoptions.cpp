@@ -123,6 +123,21 @@ QList<OptionDescriptor> runDescriptors()
                                    "fastest, so that unequal cores (a slow core, an efficiency core) cannot "
                                    "inflate speedups; any lets them run where the scheduler puts them."),
             .scope = Scope::Backend },
+        { .option = Option::Pin,
+            .key = QStringLiteral("pin"),
+            .flag = QStringLiteral("pin"),
+            .label = QStringLiteral("Pin workers"),
+            .type = Type::Choice,
+            .choices = { pinningName(Pinning::None), pinningName(Pinning::Compact), pinningName(Pinning::Scatter) },
+            .valueName = QStringLiteral("placement"),
+            .help = QStringLiteral("pins each worker (thread, process, rank) to one CPU by the machine's topology: "
+                                   "scatter gives every worker a physical core of its own (taking packages and NUMA "
+                                   "nodes in turn) before any core gets a second; compact fills a core's hardware "
+                                   "threads before the next core; none leaves them where the scheduler puts them. "
+                                   "More workers than CPUs share them, the placement starting over. The baselines "
+                                   "run where worker 0 does, unless baseline_core is fastest. The notes say where "
+                                   "each worker ran."),
+            .scope = Scope::Backend },
         { .option = Option::Scaling,
             .key = QStringLiteral("scaling"),
             .flag = QStringLiteral("scaling"),
@@ -166,6 +181,8 @@ QVariant RunOptions::value(const OptionDescriptor& d) const
         return mpirunArgs;
     case Option::BaselineCore:
         return baselineCore == BaselineCore::Fastest ? QStringLiteral("fastest") : QStringLiteral("any");
+    case Option::Pin:
+        return pinningName(pin);
     case Option::Scaling:
         return scaling == ScalingKind::Weak ? QStringLiteral("weak") : QStringLiteral("strong");
     case Option::KernelSetting:
@@ -206,6 +223,10 @@ void RunOptions::setValue(const OptionDescriptor& d, const QVariant& v)
         return;
     case Option::BaselineCore:
         baselineCore = v.toString() == QStringLiteral("fastest") ? BaselineCore::Fastest : BaselineCore::Any;
+        return;
+    case Option::Pin:
+        // check() has kept it to the choices, which are pinningName's.
+        pin = pinningFromName(v.toString()).value_or(Pinning::None);
         return;
     case Option::Scaling:
         scaling = v.toString() == QStringLiteral("weak") ? ScalingKind::Weak : ScalingKind::Strong;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "result.h"
+#include "topology.h"
 
 #include <QList>
 #include <QPair>
@@ -46,6 +47,7 @@ struct RunOptions {
     QString hostfile; // mpi: an OpenMPI hostfile
     QString mpirunArgs; // mpi: extra arguments for mpirun, as a shell would split them
     BaselineCore baselineCore = BaselineCore::Any; // sequential, python-sequential: the core they run on
+    Pinning pin = Pinning::None; // where worker threads, processes and ranks run (Topology::placement)
     ScalingKind scaling = ScalingKind::Strong;
     // The settings kernels declare (Kernel::settings()), by key, each checked against its descriptor by the
     // codec: e.g. the command kernel's "command". Kept apart from the fields above so that a kernel with a

@@ -24,6 +24,11 @@ struct TaskSpan {
     // How far startNs/endNs may be off ParLab's clock: a task that ran on another machine's clock was moved onto
     // this one by an offset measured at launch (MPI ranks); 0 where one clock timed it.
     qint64 clockUncertaintyNs = 0;
+    // Where the task ran: the CPU its thread was on as the task ended (sched_getcpu in the worker, so a pinned
+    // worker's CPU shows that the pin held), and that CPU's physical core in the topology of the machine it ran on
+    // (Topology::Unit::core); -1 where not known (older records, a CPython without the call, another host's core).
+    int cpu = -1;
+    int core = -1;
 
     double seconds() const { return double(endNs - startNs) * 1e-9; }
 };

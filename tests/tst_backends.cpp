@@ -144,7 +144,10 @@ void TestBackends::registry()
     QVERIFY(BackendRegistry::find(QStringLiteral("threads"))->usesWorkers);
     QVERIFY(BackendRegistry::find(QStringLiteral("qtconcurrent"))->usesWorkers);
     QCOMPARE(BackendRegistry::find(QStringLiteral("gil-threads"))->options,
-        (QList<Option> { Option::SwitchInterval, Option::ReleaseGil }));
+        (QList<Option> { Option::SwitchInterval, Option::ReleaseGil, Option::Pin }));
+    // Option pin places the workers of every backend that has workers, and the baselines.
+    for (const QString& id : ids)
+        QVERIFY2(BackendRegistry::find(id)->options.contains(Option::Pin), qPrintable(id));
     QVERIFY(!BackendRegistry::create(QStringLiteral("thread")));
     QVERIFY(!BackendRegistry::find(QStringLiteral("thread")));
     const Availability unknown = BackendRegistry::availability(QStringLiteral("thread"), RunOptions());

@@ -457,7 +457,7 @@ void TestPython::baselineCorePinsTheInterpreterDuringEachBatch()
     QVERIFY(interpreter > 0);
     QCOMPARE(threadAffinity(interpreter), cpus);
 
-    b->pinTasks(cpus.last());
+    b->pinWorkers({ cpus.last() });
     QList<int> during;
     const Outcome o = execute(*b, *k, { 400 }, 1, control, spans, [&] {
         QThread::msleep(200); // the task spins 400 ms
@@ -468,7 +468,7 @@ void TestPython::baselineCorePinsTheInterpreterDuringEachBatch()
     QCOMPARE(during, QList<int> { cpus.last() });
     QCOMPARE(threadAffinity(interpreter), cpus); // given back when the batch ended
 
-    b->pinTasks(-1);
+    b->pinWorkers({});
     const Outcome unpinned = execute(*b, *k, { 400 }, 1, control, spans, [&] {
         QThread::msleep(200);
         during = threadAffinity(interpreter);

@@ -174,6 +174,7 @@ Group groupOf(const OptionDescriptor& d)
     case Option::MpirunArgs:
         return Group::Mpi;
     case Option::Scaling:
+    case Option::Pin:
         return Group::Workers;
     case Option::KernelSetting:
         return Group::Kernel;

@@ -1,6 +1,8 @@
 #include "workercommand.h"
 
+#include "backends/backend.h"
 #include "cliutil.h"
+#include "cpus.h"
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
 #include "runoptions.h"
@@ -26,7 +28,10 @@ int workerCommand(const QStringList& arguments)
         QStringLiteral("n"), QStringLiteral("0"));
     const QCommandLineOption optionsOption(
         QStringLiteral("options"), QStringLiteral("Experiment options as a JSON object."), QStringLiteral("json"));
-    parser.addOptions({ kernelOption, workerOption, optionsOption });
+    const QCommandLineOption cpuOption(QStringLiteral("cpu"),
+        QStringLiteral("Run on this CPU alone (option pin); the worker ends with an error line if it cannot."),
+        QStringLiteral("n"));
+    parser.addOptions({ kernelOption, workerOption, optionsOption, cpuOption });
     bool handled = false;
     int exitCode = ExitOk;
     if (!parseArguments(parser, command, arguments, handled, exitCode))
@@ -58,6 +63,15 @@ int workerCommand(const QStringList& arguments)
     const int worker = parser.value(workerOption).toInt(&ok);
     if (!ok || worker < 0)
         return fatal(QStringLiteral("--worker must be a whole number of at least 0"));
+    if (parser.isSet(cpuOption)) {
+        // Before the worker loop starts its watcher thread, so that every thread of the worker, and every program a
+        // task starts, inherits the one CPU.
+        const int cpu = parser.value(cpuOption).toInt(&ok);
+        if (!ok)
+            return fatal(QStringLiteral("--cpu must be a CPU number, not '%1'").arg(parser.value(cpuOption)));
+        if (const Result<void> pinned = pinCurrentThread(cpu); !pinned)
+            return fatal(pinFailure(worker, cpu, pinned.error()));
+    }
     return runWorkerLoop(*kernel, worker);
 }
 

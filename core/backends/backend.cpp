@@ -2,6 +2,7 @@
 
 #include "clock.h"
 #include "context.h"
+#include "cpus.h"
 #include "kernels/kernel.h"
 #include "taskclock.h"
 
@@ -31,9 +32,24 @@ TaskSpan runTask(const Kernel& kernel, const QList<qint64>& inputs, int index, C
     }
     const TaskClock::Usage used = TaskClock::since(begun);
     span.endNs = monotonicNs();
+    span.cpu = currentCpu();
     span.cpuNs = used.cpuNs;
     span.waitNs = used.waitNs;
     return span;
+}
+
+void pinWorkerThread(const QList<int>& cpus, int worker)
+{
+    if (cpus.isEmpty())
+        return;
+    const int cpu = cpus.value(worker, -1);
+    if (const Result<void> pinned = pinCurrentThread(cpu); !pinned)
+        throw BackendError(pinFailure(worker, cpu, pinned.error()));
+}
+
+QString pinFailure(int worker, int cpu, const QString& why)
+{
+    return QStringLiteral("cannot pin worker %1 to CPU %2: %3").arg(worker).arg(cpu).arg(why);
 }
 
 QString taskTimeoutMessage(qint64 input, int index, double timeoutS)

@@ -63,11 +63,12 @@ public:
     // What runs the tasks when it is not this program (an interpreter and its version); empty otherwise.
     // Called after configure().
     virtual QString runtime() const { return {}; }
-    // Runs the tasks of every following execute on CPU `cpu` alone and lets them run anywhere again when that
-    // execute ends (option baseline_core `fastest`: a baseline measured on the fastest core); -1 lifts the pin.
-    // The runner asks only the backends whose facts list Option::BaselineCore; an execute that cannot pin throws
-    // BackendError naming the CPU.
-    virtual void pinTasks(int cpu) { Q_UNUSED(cpu); }
+    // Runs worker i's tasks in every following execute on CPU cpus[i] alone, and lets them run anywhere again when
+    // that execute ends; empty lifts the pins. Option pin places the workers (Topology::placement, as many CPUs as
+    // workers); a baseline's one worker goes where option baseline_core says. The runner asks only the backends
+    // whose facts list Option::Pin or Option::BaselineCore; an execute that cannot pin throws BackendError naming
+    // the worker and the CPU.
+    virtual void pinWorkers(const QList<int>& cpus) { Q_UNUSED(cpus); }
 
     virtual void execute(
         const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control, QList<TaskSpan>& spans)
@@ -78,6 +79,12 @@ public:
 // kernel from. The span gets the task's thread CPU time and run-queue delay where TaskClock samples it.
 // A kernel's own exception becomes a BackendError naming the input; Cancelled passes through.
 TaskSpan runTask(const Kernel& kernel, const QList<qint64>& inputs, int index, Context& context, qint64 pid);
+
+// Pins the calling thread, which runs worker `worker`'s tasks, to that worker's CPU in `cpus` (pinWorkers); nothing
+// when `cpus` is empty. Throws BackendError "cannot pin worker 1 to CPU 5: ...".
+void pinWorkerThread(const QList<int>& cpus, int worker);
+// "cannot pin worker 1 to CPU 5: <why>": how every backend says a pin failed.
+QString pinFailure(int worker, int cpu, const QString& why);
 
 // "input 60000 (#2) ran longer than the task timeout of 0.3 s": how every backend that times tasks says so.
 QString taskTimeoutMessage(qint64 input, int index, double timeoutS);

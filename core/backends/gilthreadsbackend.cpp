@@ -21,7 +21,7 @@ BackendFacts GilThreadsBackend::facts()
         .description = QStringLiteral("threads under a simulated GIL (CPython's new GIL): one runs kernel code at a "
                                       "time, a waiter asks for the lock after each switch interval, sleeps release it"),
         .workerNoun = QStringLiteral("thread"),
-        .options = { Option::SwitchInterval, Option::ReleaseGil },
+        .options = { Option::SwitchInterval, Option::ReleaseGil, Option::Pin },
         .lock = TaskLock::Simulated,
         .lockStrip = QStringLiteral("simulated (the GIL model's own record)"),
         .create = [] { return std::unique_ptr<Backend>(std::make_unique<GilThreadsBackend>()); } };
@@ -59,6 +59,7 @@ void GilThreadsBackend::execute(
         if (!m_releaseGil)
             context.setLock(&thread);
         try {
+            pinWorkerThread(m_cpus, worker);
             // Picking up a task and finishing it are interpreter code: both happen under the lock.
             thread.acquire();
             for (int i = next.fetch_add(1, std::memory_order_relaxed); i < count && !control.shouldStop();

@@ -19,6 +19,8 @@ public:
 
     QString id() const override { return QStringLiteral("gil-threads"); }
     void configure(const RunOptions& options) override;
+    // Each thread pins itself as it starts.
+    void pinWorkers(const QList<int>& cpus) override { m_cpus = cpus; }
     QList<StateSpan> lastStates() const override { return m_states; }
     qint64 lastSwitches() const override { return m_switches; }
     void execute(const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
@@ -35,6 +37,7 @@ private:
     QList<StateSpan> m_states;
     qint64 m_switches = -1;
     qint64 m_dropRequests = 0;
+    QList<int> m_cpus;
 };
 
 } // namespace parlab

@@ -77,7 +77,7 @@ BackendFacts MpiBackend::facts()
     return { .id = QStringLiteral("mpi"),
         .description = QStringLiteral("OpenMPI ranks (mpirun -np N, one job for all repeats) asking rank 0 for tasks"),
         .workerNoun = QStringLiteral("rank"),
-        .options = { Option::Hostfile, Option::MpirunArgs, Option::TaskTimeout },
+        .options = { Option::Hostfile, Option::MpirunArgs, Option::TaskTimeout, Option::Pin },
         .availability = [](const RunOptions&) { return availabilityHere(); },
         // A rank with OpenMPI's shared-memory transport holds tens of MiB of its own; mpirun keeps a few pipes
         // and sockets per local rank. -np N starts N ranks whatever the number of inputs.
@@ -103,6 +103,7 @@ void MpiBackend::configure(const RunOptions& options)
     m_hostfile = options.hostfile;
     m_extraArguments = QProcess::splitCommand(options.mpirunArgs);
     m_taskTimeoutS = options.taskTimeoutS;
+    m_pin = options.pin;
 }
 
 QStringList MpiBackend::mpirunArguments(int workers) const
@@ -164,6 +165,12 @@ void MpiBackend::launch(const Kernel& kernel, int workers, RunControl& control)
              << QString::fromUtf8(QJsonDocument(m_kernelSettings).toJson(QJsonDocument::Compact));
     if (m_taskTimeoutS > 0)
         args << QStringLiteral("--task-timeout") << QString::number(m_taskTimeoutS, 'g', 17);
+    // Option pin: not mpirun's binding (--bind-to stays none), whose core orders are OpenMPI's own and which refuses
+    // more ranks than cores unless told otherwise; each rank pins itself by the one placement every backend uses
+    // (Topology::placement), taken over the ranks on its own host and that host's topology, so it holds on any
+    // host of a hostfile and wraps past the cores like the threads' placement does.
+    if (m_pin != Pinning::None)
+        args << QStringLiteral("--pin") << pinningName(m_pin);
 
     // Every rank connects back to ParLab, so that the death of one on any host is seen at once. Without a socket the
     // ranks go unwatched, and a dead one is known when mpirun reports it.
@@ -272,6 +279,7 @@ void MpiBackend::execute(
         span.clockUncertaintyNs = rank.clockUncertaintyNs + (m.worker == 0 ? 0 : rank0UncertaintyNs);
         span.cpuNs = m.cpuNs;
         span.waitNs = m.waitNs;
+        span.cpu = m.cpu;
         span.checksum = m.checksum;
         ++done;
         return false;

@@ -2,6 +2,7 @@
 
 #include "backend.h"
 #include "lifeline.h"
+#include "topology.h"
 
 #include <QJsonObject>
 #include <QStringList>
@@ -77,6 +78,7 @@ private:
     QString m_hostfile;
     QStringList m_extraArguments;
     double m_taskTimeoutS = 0;
+    Pinning m_pin = Pinning::None; // each rank pins itself (parlab-mpi-worker --pin)
     std::unique_ptr<ChildProcess> m_job;
     std::unique_ptr<lifeline::Listener> m_lifelines; // the job's ranks' connections to ParLab
     QString m_jobKernel;

@@ -11,7 +11,7 @@ BackendFacts ProcessPerTaskBackend::facts()
         .description
         = QStringLiteral("a fresh worker process for every input, at most N at once (like os.system(\"... &\"))"),
         .workerNoun = QStringLiteral("process slot"),
-        .options = { Option::TaskTimeout },
+        .options = { Option::TaskTimeout, Option::Pin },
         .availability = [](const RunOptions&) { return WorkerLauncher::availability(); },
         .footprint = WorkerLauncher::footprint(),
         .create = [] { return std::unique_ptr<Backend>(std::make_unique<ProcessPerTaskBackend>()); } };

@@ -16,6 +16,8 @@ public:
     QString id() const override { return QStringLiteral("process-per-task"); }
     Availability availability() const override { return WorkerLauncher::availability(); }
     void configure(const RunOptions& options) override;
+    // Each worker process pins itself as it starts (WorkerLauncher::arguments).
+    void pinWorkers(const QList<int>& cpus) override { m_options.cpus = cpus; }
     void execute(const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
         QList<TaskSpan>& spans) override;
 

@@ -11,7 +11,7 @@ BackendFacts ProcessPoolBackend::facts()
         .description
         = QStringLiteral("a pool of long-lived worker processes fed over pipes (like multiprocessing.Pool)"),
         .workerNoun = QStringLiteral("process"),
-        .options = { Option::Chunksize, Option::TaskTimeout },
+        .options = { Option::Chunksize, Option::TaskTimeout, Option::Pin },
         .availability = [](const RunOptions&) { return WorkerLauncher::availability(); },
         .footprint = WorkerLauncher::footprint(),
         .create = [] { return std::unique_ptr<Backend>(std::make_unique<ProcessPoolBackend>()); } };

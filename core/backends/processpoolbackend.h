@@ -17,6 +17,8 @@ public:
     QString id() const override { return QStringLiteral("processes"); }
     Availability availability() const override { return WorkerLauncher::availability(); }
     void configure(const RunOptions& options) override;
+    // Each worker process pins itself as it starts (WorkerLauncher::arguments).
+    void pinWorkers(const QList<int>& cpus) override { m_options.cpus = cpus; }
     void execute(const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
         QList<TaskSpan>& spans) override;
     double liveChildCpuSeconds() const override { return m_processes.liveCpuSeconds(); }

@@ -254,7 +254,7 @@ BackendFacts PythonBackend::facts(Mode mode)
                                            "the python-* baseline");
         facts.workerNoun = QStringLiteral("thread");
         facts.usesWorkers = false;
-        facts.options.append(Option::BaselineCore);
+        facts.options << Option::BaselineCore << Option::Pin;
         facts.create = [] { return std::unique_ptr<Backend>(std::make_unique<PythonBackend>(Mode::Sequential)); };
         break;
     case Mode::Threads:
@@ -262,7 +262,7 @@ BackendFacts PythonBackend::facts(Mode mode)
         facts.description = QStringLiteral("real CPython: concurrent.futures.ThreadPoolExecutor.map; the GIL lets "
                                            "one thread run Python at a time");
         facts.workerNoun = QStringLiteral("thread");
-        facts.options.append(Option::SwitchInterval);
+        facts.options << Option::SwitchInterval << Option::Pin;
         facts.lock = TaskLock::Interpreter;
         facts.lockStrip
             = QStringLiteral("measured (each thread's state, sampled every %1 ms)").arg(double(kStateSampleNs) * 1e-6);
@@ -273,7 +273,7 @@ BackendFacts PythonBackend::facts(Mode mode)
         facts.description
             = QStringLiteral("real CPython: multiprocessing.Pool.map, an interpreter (and a GIL) per process");
         facts.workerNoun = QStringLiteral("process");
-        facts.options.append(Option::Chunksize);
+        facts.options << Option::Chunksize << Option::Pin;
         // A pool process: an interpreter of its own (about 5 MiB not shared with the others; 10 MiB allowed) and
         // its pipes in the parent interpreter.
         facts.footprint = { .processes = 1, .memoryBytes = 10 << 20, .launcherFiles = 3 };
@@ -492,6 +492,7 @@ void PythonBackend::stopInterpreter()
     m_childWorkers = 0;
     m_childEof = false;
     m_threadIds.clear();
+    m_processIds.clear();
 }
 
 void PythonBackend::fail(const QString& message)
@@ -536,18 +537,41 @@ void PythonBackend::startInterpreter(int workers, RunControl& control)
     };
     if (!ready.contains(QStringLiteral("ready")))
         protocolError(QStringLiteral("its ready message"));
-    // python-threads: its workers' thread ids, in worker order (absent from a Python without them).
-    if (const QJsonValue threads = ready.value(QStringLiteral("threads")); !threads.isUndefined()) {
-        constexpr CountRange kThreadId { 1, std::numeric_limits<qint32>::max() };
-        const QJsonArray ids = threads.toArray();
+    // python-threads: its workers' thread ids, python-processes: their process ids, in worker order (absent from
+    // a Python without native thread ids, and from older scripts).
+    const auto workerIds = [&](const QString& key, const QString& what) {
+        QList<qint64> found;
+        const QJsonValue given = ready.value(key);
+        if (given.isUndefined())
+            return found;
+        constexpr CountRange kId { 1, std::numeric_limits<qint32>::max() };
+        const QJsonArray ids = given.toArray();
         for (const auto& id : ids) {
-            const Result<qint64> tid = JsonField::count(id, kThreadId);
-            if (!tid)
+            const Result<qint64> number = JsonField::count(id, kId);
+            if (!number)
                 break;
-            m_threadIds.append(*tid);
+            found.append(*number);
         }
-        if (!threads.isArray() || m_threadIds.size() != workers || m_threadIds.size() != ids.size())
-            protocolError(QStringLiteral("%1 thread id(s) in its ready message").arg(workers));
+        if (!given.isArray() || found.size() != workers || found.size() != ids.size())
+            protocolError(QStringLiteral("%1 %2 id(s) in its ready message").arg(workers).arg(what));
+        return found;
+    };
+    m_threadIds = workerIds(QStringLiteral("threads"), QStringLiteral("thread"));
+    m_processIds = workerIds(QStringLiteral("processes"), QStringLiteral("process"));
+}
+
+void PythonBackend::pinPoolWorkers()
+{
+    const QList<qint64>& ids = m_mode == Mode::Threads ? m_threadIds : m_processIds;
+    if (ids.size() != m_childWorkers)
+        fail(QStringLiteral("cannot pin the workers of %1: the interpreter did not name its worker %2")
+                 .arg(id(),
+                     m_mode == Mode::Threads ? QStringLiteral("threads (Python 3.8 or newer does)")
+                                             : QStringLiteral("processes")));
+    for (int worker = 0; worker < ids.size(); ++worker) {
+        const int cpu = m_cpus.value(worker, -1);
+        if (const Result<void> pinned = setThreadAffinity(ids[worker], { cpu }); !pinned)
+            fail(pinFailure(worker, cpu, pinned.error()));
     }
 }
 
@@ -625,12 +649,15 @@ void PythonBackend::execute(
         ScopedPin& pin;
         ~Unpin() { pin.release(); }
     } unpin { m_pin };
-    if (m_taskCpu >= 0) {
-        if (const Result<void> pinned = m_pin.pin(m_child->pid(), m_taskCpu); !pinned)
-            fail(QStringLiteral("cannot pin the Python interpreter (pid %1) to core %2: %3")
+    if (m_mode == Mode::Sequential && !m_cpus.isEmpty()) {
+        if (const Result<void> pinned = m_pin.pin(m_child->pid(), m_cpus.constFirst()); !pinned)
+            fail(QStringLiteral("cannot pin the Python interpreter (pid %1) to CPU %2: %3")
                      .arg(m_child->pid())
-                     .arg(m_taskCpu)
+                     .arg(m_cpus.constFirst())
                      .arg(pinned.error()));
+    } else if (!m_cpus.isEmpty()) {
+        // A pool's threads or processes live as long as the interpreter and stay on their CPUs between batches.
+        pinPoolWorkers();
     }
 
     QJsonArray list;
@@ -676,7 +703,11 @@ void PythonBackend::execute(
             };
             const std::optional<qint64> cpu = measured(QStringLiteral("cpu"));
             const std::optional<qint64> wait = measured(QStringLiteral("wait"));
-            if (index < 0 || index >= count || !ok || !start.isDouble() || !end.isDouble() || !cpu || !wait)
+            // The CPU the task ended on: -1 where the interpreter cannot say, absent from older scripts.
+            const QJsonValue on = message.value(QStringLiteral("on"));
+            const int ranOn = on.isUndefined() ? -1 : on.toInt(-2);
+            if (index < 0 || index >= count || !ok || !start.isDouble() || !end.isDouble() || !cpu || !wait
+                || ranOn < -1)
                 protocolError(message, QStringLiteral("malformed result"));
             if (seen[index])
                 protocolError(message, QStringLiteral("a second result for the same task"));
@@ -689,6 +720,7 @@ void PythonBackend::execute(
             span.endNs = end.toInteger();
             span.cpuNs = *cpu;
             span.waitNs = *wait;
+            span.cpu = ranOn;
             span.checksum = checksum;
             seen[index] = true;
             ++done;

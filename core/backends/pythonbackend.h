@@ -70,8 +70,9 @@ public:
     void configure(const RunOptions& options) override;
 
     QString runtime() const override { return runtimeWith(m_options); }
-    // python-sequential: pins the interpreter's main thread, which runs its loop, for each execute.
-    void pinTasks(int cpu) override { m_taskCpu = cpu; }
+    // python-sequential: pins the interpreter's main thread, which runs its loop, for each execute; python-threads
+    // and python-processes: the pool's threads or processes, which the interpreter names when it starts.
+    void pinWorkers(const QList<int>& cpus) override { m_cpus = cpus; }
     double liveChildCpuSeconds() const override;
     // python-threads: its threads' states in the latest batch (see lockStates()); empty for the others, and where
     // the interpreter did not name its threads (Python 3.7).
@@ -101,6 +102,8 @@ public:
 private:
     void startInterpreter(int workers, RunControl& control);
     void stopInterpreter();
+    // Pins worker k's thread or process to m_cpus[k]; fails the batch naming the worker and the CPU.
+    void pinPoolWorkers();
     // The next JSON message from the interpreter; throws Cancelled, or BackendError (after stopping it) when
     // it died, gave up or wrote something that is not the protocol. `doing` completes "... while %1".
     QJsonObject nextMessage(RunControl& control, const QString& doing);
@@ -116,11 +119,12 @@ private:
     std::unique_ptr<ChildProcess> m_child;
     int m_childWorkers = 0;
     QList<qint64> m_threadIds; // python-threads: worker k's thread id, from the interpreter's ready message
+    QList<qint64> m_processIds; // python-processes: worker k's process id, likewise
     bool m_sampleStates = true;
     QList<StateSpan> m_states;
     qint64 m_samplingCpuNs = 0;
     bool m_childEof = false;
-    int m_taskCpu = -1;
+    QList<int> m_cpus; // pinWorkers'
     // The interpreter's pin during a batch, given back at its end and before the interpreter stops (so a pid
     // reused after it cannot be touched).
     ScopedPin m_pin;

@@ -42,15 +42,19 @@ void QtConcurrentBackend::execute(
         return s;
     }();
     auto task = [&](int index) -> TaskSpan {
+        bool first = false;
         if (t_slot.batch != batch) {
             t_slot.batch = batch;
             t_slot.worker = nextWorker.fetch_add(1, std::memory_order_relaxed);
+            first = true;
         }
         if (control.shouldStop())
             return skipped;
         // On this thread's stack, as in the other backends: the kernel's tick counter stays local.
         Context context(control, t_slot.worker);
         try {
+            if (first)
+                pinWorkerThread(m_cpus, t_slot.worker);
             return runTask(kernel, inputs, index, context, pid);
         } catch (...) {
             failure.capture(std::current_exception());

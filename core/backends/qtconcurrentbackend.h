@@ -1,6 +1,7 @@
 #pragma once
 
 #include "backend.h"
+#include "optiondescriptor.h"
 
 namespace parlab {
 
@@ -12,12 +13,19 @@ public:
         return { .id = QStringLiteral("qtconcurrent"),
             .description = QStringLiteral("QtConcurrent::mapped on a private QThreadPool of N threads"),
             .workerNoun = QStringLiteral("pool thread"),
+            .options = { Option::Pin },
             .create = [] { return std::unique_ptr<Backend>(std::make_unique<QtConcurrentBackend>()); } };
     }
 
     QString id() const override { return QStringLiteral("qtconcurrent"); }
+    // Each pool thread pins itself when it takes its first task of a batch: the pool is the batch's own, so its
+    // threads end with it.
+    void pinWorkers(const QList<int>& cpus) override { m_cpus = cpus; }
     void execute(const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
         QList<TaskSpan>& spans) override;
+
+private:
+    QList<int> m_cpus;
 };
 
 } // namespace parlab

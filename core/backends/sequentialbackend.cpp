@@ -95,7 +95,7 @@ BackendFacts SequentialBackend::facts()
         .description = QStringLiteral("the baseline: inputs one after another in the runner thread"),
         .workerNoun = QStringLiteral("thread"),
         .usesWorkers = false,
-        .options = { Option::TaskTimeout, Option::BaselineCore },
+        .options = { Option::TaskTimeout, Option::BaselineCore, Option::Pin },
         .create = [] { return std::unique_ptr<Backend>(std::make_unique<SequentialBackend>()); } };
 }
 
@@ -115,8 +115,7 @@ void SequentialBackend::execute(
     ScopedPin pin;
     if (m_taskCpu >= 0) {
         if (const Result<void> pinned = pin.pin(0, m_taskCpu); !pinned)
-            throw BackendError(
-                QStringLiteral("cannot pin the baseline to core %1: %2").arg(m_taskCpu).arg(pinned.error()));
+            throw BackendError(pinFailure(0, m_taskCpu, pinned.error()));
     }
     for (int i = 0; i < inputs.size(); ++i) {
         if (control.shouldStop())

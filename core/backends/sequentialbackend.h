@@ -14,7 +14,7 @@ public:
     QString id() const override { return QStringLiteral("sequential"); }
     void configure(const RunOptions& options) override;
     // Pins the calling (runner) thread, which runs the tasks, for each execute.
-    void pinTasks(int cpu) override { m_taskCpu = cpu; }
+    void pinWorkers(const QList<int>& cpus) override { m_taskCpu = cpus.value(0, -1); }
     void execute(const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
         QList<TaskSpan>& spans) override;
 

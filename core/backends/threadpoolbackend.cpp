@@ -22,6 +22,7 @@ void ThreadPoolBackend::execute(
     auto work = [&](int worker) {
         Context context(control, worker);
         try {
+            pinWorkerThread(m_cpus, worker);
             for (int i = next.fetch_add(1, std::memory_order_relaxed); i < count && !control.shouldStop();
                  i = next.fetch_add(1, std::memory_order_relaxed)) {
                 spans[i] = runTask(kernel, inputs, i, context, pid);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "backend.h"
+#include "optiondescriptor.h"
 
 namespace parlab {
 
@@ -13,12 +14,18 @@ public:
         return { .id = QStringLiteral("threads"),
             .description = QStringLiteral("a pool of std::threads taking the next input from a shared queue"),
             .workerNoun = QStringLiteral("thread"),
+            .options = { Option::Pin },
             .create = [] { return std::unique_ptr<Backend>(std::make_unique<ThreadPoolBackend>()); } };
     }
 
     QString id() const override { return QStringLiteral("threads"); }
+    // Each thread pins itself as it starts.
+    void pinWorkers(const QList<int>& cpus) override { m_cpus = cpus; }
     void execute(const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
         QList<TaskSpan>& spans) override;
+
+private:
+    QList<int> m_cpus;
 };
 
 } // namespace parlab

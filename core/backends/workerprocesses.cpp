@@ -24,10 +24,12 @@ QString WorkerLauncher::executable()
     return helperPath(Helper::Worker);
 }
 
-QStringList WorkerLauncher::arguments(const QString& kernel, const QJsonObject& kernelSettings, int worker)
+QStringList WorkerLauncher::arguments(const QString& kernel, const QJsonObject& kernelSettings, int worker, int cpu)
 {
     QStringList args { QStringLiteral("worker"), QStringLiteral("--kernel"), kernel, QStringLiteral("--worker"),
         QString::number(worker) };
+    if (cpu >= 0)
+        args << QStringLiteral("--cpu") << QString::number(cpu);
     if (!kernelSettings.isEmpty())
         args << QStringLiteral("--options")
              << QString::fromUtf8(QJsonDocument(kernelSettings).toJson(QJsonDocument::Compact));
@@ -95,8 +97,8 @@ std::unique_ptr<ChildProcess> WorkerProcesses::spawn(const QString& kernel, cons
 {
     auto child = std::make_unique<ChildProcess>();
     const QString program = WorkerLauncher::executable();
-    if (const Result<void> started
-        = child->start(program, WorkerLauncher::arguments(kernel, options.kernelSettings, worker));
+    if (const Result<void> started = child->start(
+            program, WorkerLauncher::arguments(kernel, options.kernelSettings, worker, options.cpus.value(worker, -1)));
         !started)
         throw BackendError(QStringLiteral("cannot start a worker process: %1").arg(started.error()));
     return child;
@@ -105,13 +107,14 @@ std::unique_ptr<ChildProcess> WorkerProcesses::spawn(const QString& kernel, cons
 void WorkerProcesses::startPool(const QString& kernel, const ProcessOptions& options, int count)
 {
     const bool reusable = int(m_slots.size()) == count && m_poolKernel == kernel
-        && m_poolSettings == options.kernelSettings
+        && m_poolSettings == options.kernelSettings && m_poolCpus == options.cpus
         && std::all_of(m_slots.cbegin(), m_slots.cend(), [](const auto& s) { return s->child && !s->child->poll(); });
     if (reusable)
         return;
     stopAll();
     m_poolKernel = kernel;
     m_poolSettings = options.kernelSettings;
+    m_poolCpus = options.cpus;
     for (int w = 0; w < count; ++w) {
         auto slot = std::make_unique<Slot>();
         slot->worker = w;
@@ -237,6 +240,7 @@ void WorkerProcesses::run(const Kernel& kernel, const QList<qint64>& inputs, int
                     span.endNs = message->endNs;
                     span.cpuNs = message->cpuNs;
                     span.waitNs = message->waitNs;
+                    span.cpu = message->cpu;
                     span.checksum = message->checksum;
                     slot.assigned.removeOne(message->index);
                     slot.taskStartNs = now;

@@ -14,8 +14,9 @@ class ChildProcess;
 namespace WorkerLauncher {
 // helperPath(Helper::Worker): $PARLAB_WORKER_EXECUTABLE, else the `parlab` beside the running program.
 QString executable();
-// `kernelSettings`: RunOptions' kernel settings in JSON, which the worker reads with the same codec.
-QStringList arguments(const QString& kernel, const QJsonObject& kernelSettings, int worker);
+// `kernelSettings`: RunOptions' kernel settings in JSON, which the worker reads with the same codec. `cpu` >= 0:
+// the worker pins itself to that CPU before it reads a task (option pin), or ends with a fatal line saying why not.
+QStringList arguments(const QString& kernel, const QJsonObject& kernelSettings, int worker, int cpu = -1);
 Availability availability();
 // A `parlab worker`: one process, about 2 MiB of its own beside the libraries all workers share (8 MiB allowed,
 // for page tables, pipe buffers and the kernel's heap), three pipes in ParLab.
@@ -30,6 +31,7 @@ struct ProcessOptions {
     int chunkSize = 1; // tasks handed to a pool worker at once (multiprocessing's chunksize)
     double taskTimeoutS = 0; // a task running longer is killed; 0 = no limit
     QJsonObject kernelSettings; // the kernel's settings (RunOptions::kernelSettings), passed on to each worker
+    QList<int> cpus; // worker i's CPU (Backend::pinWorkers); empty: not pinned
 
     static ProcessOptions from(const RunOptions& options);
 };
@@ -61,6 +63,7 @@ private:
     std::vector<std::unique_ptr<Slot>> m_slots;
     QString m_poolKernel;
     QJsonObject m_poolSettings;
+    QList<int> m_poolCpus;
 };
 
 } // namespace parlab

@@ -9,6 +9,7 @@
 #include "runresult.h"
 #include "stats/losses.h"
 #include "stats/schedule.h"
+#include "workerplacement.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -22,6 +23,15 @@ namespace parlab {
 
 namespace {
 using JsonExport::number;
+
+// Numbers that are -1 where unknown: null then.
+QJsonArray cpuNumbers(const QList<int>& values)
+{
+    QJsonArray array;
+    for (int v : values)
+        array.append(v >= 0 ? QJsonValue(v) : QJsonValue(QJsonValue::Null));
+    return array;
+}
 
 QJsonArray numbers(const QList<double>& values)
 {
@@ -89,6 +99,17 @@ QJsonObject JsonExport::measurementObject(const Measurement& m)
     }
     for (auto it = groups.cbegin(); it != groups.cend(); ++it)
         object.insert(it.key(), it.value());
+    // Where each worker's tasks ran in the latest repeat (spec.options.pin says how they were placed).
+    QJsonArray placement;
+    for (const WorkerPlacement::Worker& w : WorkerPlacement::workers(m.spans)) {
+        QJsonObject worker { { QStringLiteral("worker"), w.worker }, { QStringLiteral("cpus"), cpuNumbers(w.cpus) },
+            { QStringLiteral("cores"), cpuNumbers(w.cores) } };
+        if (!w.host.isEmpty())
+            worker.insert(QStringLiteral("host"), w.host);
+        placement.append(worker);
+    }
+    if (!placement.isEmpty())
+        object.insert(QStringLiteral("placement"), placement);
     return object;
 }
 

@@ -11,6 +11,7 @@
 #include "stats/statistics.h"
 #include "taskspan.h"
 #include "unknown.h"
+#include "workerplacement.h"
 
 #include <QMap>
 #include <QSet>
@@ -193,6 +194,10 @@ QStringList Report::notes(const RunResult& result)
     for (const Measurement& m : result.measurements) {
         if (const QString where = placement(m); !where.isEmpty())
             notes << where;
+    }
+    for (const Measurement& m : result.measurements) {
+        if (const QString cpus = WorkerPlacement::note(m, result.spec.options); !cpus.isEmpty())
+            notes << cpus;
     }
     for (const Measurement& m : result.measurements) {
         if (m.switches.isEmpty())

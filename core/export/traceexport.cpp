@@ -250,6 +250,15 @@ private:
                     events += ",\"wait_ns\":";
                     appendNumber(events, t.waitNs);
                 }
+                // Where it ran: the CPU it ended on, and that CPU's physical core.
+                if (t.cpu >= 0) {
+                    events += ",\"on_cpu\":";
+                    appendNumber(events, t.cpu);
+                }
+                if (t.core >= 0) {
+                    events += ",\"on_core\":";
+                    appendNumber(events, t.core);
+                }
                 events += '}';
             }
             events += "},\n";

@@ -386,10 +386,12 @@ QString compactInputs(const QList<qint64>& inputs)
 
 // Spans and lock states as compact blobs: many thousands of rows per repeat would make every append slow.
 // PLS2 added each task's CPU time and run-queue delay; PLS1 blobs (older runs) read with both -1, not measured.
-// PLS3 added the clock uncertainty of tasks timed on another machine (0 in older blobs: one clock).
+// PLS3 added the clock uncertainty of tasks timed on another machine (0 in older blobs: one clock); PLS4 the CPU
+// each task ended on and its core (-1 in older blobs: not known).
 constexpr quint32 kSpansMagicV1 = 0x504c5331; // "PLS1"
 constexpr quint32 kSpansMagicV2 = 0x504c5332; // "PLS2"
-constexpr quint32 kSpansMagic = 0x504c5333; // "PLS3"
+constexpr quint32 kSpansMagicV3 = 0x504c5333; // "PLS3"
+constexpr quint32 kSpansMagic = 0x504c5334; // "PLS4"
 constexpr quint32 kStatesMagic = 0x504c4c31; // "PLL1"
 
 // The framing both blobs share: magic, count, the records, compressed. A blob with a magic its reader does not
@@ -431,24 +433,31 @@ QByteArray spansBlob(const QList<TaskSpan>& spans)
 {
     return encodeBlob(kSpansMagic, spans, [](QDataStream& out, const TaskSpan& s) {
         out << s.input << qint32(s.index) << qint32(s.worker) << s.pid << s.host << s.startNs << s.endNs << s.checksum
-            << s.cpuNs << s.waitNs << s.clockUncertaintyNs;
+            << s.cpuNs << s.waitNs << s.clockUncertaintyNs << qint32(s.cpu) << qint32(s.core);
     });
 }
 
 QList<TaskSpan> spansFrom(const QByteArray& blob)
 {
     return decodeBlob<TaskSpan>(
-        blob, [](quint32 magic) { return magic == kSpansMagic || magic == kSpansMagicV2 || magic == kSpansMagicV1; },
+        blob,
+        [](quint32 magic) {
+            return magic == kSpansMagic || magic == kSpansMagicV3 || magic == kSpansMagicV2 || magic == kSpansMagicV1;
+        },
         [](QDataStream& in, quint32 magic) {
             TaskSpan s;
-            qint32 index = 0, worker = 0;
+            qint32 index = 0, worker = 0, cpu = -1, core = -1;
             in >> s.input >> index >> worker >> s.pid >> s.host >> s.startNs >> s.endNs >> s.checksum;
             if (magic != kSpansMagicV1)
                 in >> s.cpuNs >> s.waitNs;
-            if (magic == kSpansMagic)
+            if (magic == kSpansMagic || magic == kSpansMagicV3)
                 in >> s.clockUncertaintyNs;
+            if (magic == kSpansMagic)
+                in >> cpu >> core;
             s.index = index;
             s.worker = worker;
+            s.cpu = cpu;
+            s.core = core;
             return s;
         });
 }

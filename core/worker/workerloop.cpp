@@ -2,6 +2,7 @@
 
 #include "clock.h"
 #include "context.h"
+#include "cpus.h"
 #include "crashreport.h"
 #include "kernels/kernel.h"
 #include "processguard.h"
@@ -96,7 +97,8 @@ QByteArray runTaskLine(const Kernel& kernel, Context& context, int index, qint64
     try {
         const quint64 checksum = kernel.run(input, context);
         const TaskClock::Usage used = TaskClock::since(begun);
-        return WorkerProtocol::done(index, checksum, start, monotonicNs(), used.cpuNs, used.waitNs, worker);
+        const qint64 end = monotonicNs();
+        return WorkerProtocol::done(index, checksum, start, end, used.cpuNs, used.waitNs, worker, currentCpu());
     } catch (const std::exception& e) {
         return WorkerProtocol::failed(index, QString::fromLocal8Bit(e.what()));
     }

@@ -85,11 +85,11 @@ std::optional<WorkerProtocol::Command> WorkerProtocol::parseCommand(const QByteA
 }
 
 QByteArray WorkerProtocol::done(
-    int index, quint64 checksum, qint64 startNs, qint64 endNs, qint64 cpuNs, qint64 waitNs, int worker)
+    int index, quint64 checksum, qint64 startNs, qint64 endNs, qint64 cpuNs, qint64 waitNs, int worker, int cpu)
 {
     return "D " + QByteArray::number(index) + ' ' + QByteArray::number(checksum, 16) + ' ' + QByteArray::number(startNs)
         + ' ' + QByteArray::number(endNs) + ' ' + QByteArray::number(cpuNs) + ' ' + QByteArray::number(waitNs) + ' '
-        + QByteArray::number(worker) + '\n';
+        + QByteArray::number(worker) + ' ' + QByteArray::number(cpu) + '\n';
 }
 
 QByteArray WorkerProtocol::failed(int index, const QString& message)
@@ -151,9 +151,10 @@ Result<WorkerProtocol::Message> WorkerProtocol::parse(const QByteArray& line)
     case 'D': {
         const QList<QByteArray> f = rest.split(' ');
         m.kind = Message::Kind::Done;
-        if (f.size() != 7 || !number(f[0], m.index) || !number(f[1], m.checksum, 16) || !number(f[2], m.startNs)
-            || !number(f[3], m.endNs) || !number(f[4], m.cpuNs) || !number(f[5], m.waitNs) || !number(f[6], m.worker)
-            || m.index < 0 || m.cpuNs < -1 || m.waitNs < -1)
+        if ((f.size() != 7 && f.size() != 8) || !number(f[0], m.index) || !number(f[1], m.checksum, 16)
+            || !number(f[2], m.startNs) || !number(f[3], m.endNs) || !number(f[4], m.cpuNs) || !number(f[5], m.waitNs)
+            || !number(f[6], m.worker) || (f.size() == 8 && !number(f[7], m.cpu)) || m.index < 0 || m.cpuNs < -1
+            || m.waitNs < -1 || m.cpu < -1)
             return bad("malformed result line");
         return m;
     }

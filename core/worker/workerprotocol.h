@@ -17,9 +17,10 @@ namespace parlab {
 //                                                  per rank, with the rank's clock offset against rank 0 in ns
 //                                                  (subtracted from its times already) and half the round trip
 //                                                  that measured it
-//                      D <index> <checksum> <start> <end> <cpu> <wait> <worker>   done: checksum in hex,
+//                      D <index> <checksum> <start> <end> <cpu> <wait> <worker> <on>   done: checksum in hex,
 //                                                  start/end on CLOCK_MONOTONIC in ns; the task's thread CPU
-//                                                  time and run-queue delay in ns, -1 where not sampled
+//                                                  time and run-queue delay in ns, -1 where not sampled; the
+//                                                  CPU the task ended on, -1 where unknown (absent before 0.2)
 //                      F <index> <message>                       the task failed (message to end of line)
 //                      E <message>                               the worker cannot run at all
 //   rank 0 -> parent   B                                         every task of the batch reported
@@ -36,6 +37,7 @@ struct Message {
     qint64 cpuNs = -1;
     qint64 waitNs = -1;
     int worker = 0;
+    int cpu = -1; // done: the CPU the task ended on
     qint64 pid = 0;
     QString host;
     qint64 clockOffsetNs = 0; // ready: the rank's clock minus rank 0's
@@ -62,7 +64,8 @@ QByteArray clockProbe();
 QByteArray clockReply(qint64 nowNs, const QByteArray& bootId);
 QByteArray batchEnd();
 std::optional<Command> parseCommand(const QByteArray& line);
-QByteArray done(int index, quint64 checksum, qint64 startNs, qint64 endNs, qint64 cpuNs, qint64 waitNs, int worker);
+QByteArray done(
+    int index, quint64 checksum, qint64 startNs, qint64 endNs, qint64 cpuNs, qint64 waitNs, int worker, int cpu);
 QByteArray failed(int index, const QString& message);
 QByteArray fatal(const QString& message);
 

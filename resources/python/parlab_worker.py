@@ -23,10 +23,14 @@ The protocol, one JSON object per line:
                                                             "threads" gives their native (Linux) thread ids, of
                                                             worker 0, 1, ...: ParLab samples their states from
                                                             /proc (absent where Python has no
-                                                            threading.get_native_id, before 3.8)
+                                                            threading.get_native_id, before 3.8); in processes
+                                                            mode "processes" gives the pool's process ids, of
+                                                            worker 0, 1, ... (ParLab pins both with option pin)
                     {"done": INDEX, "worker": W, "pid": P, "start": NS, "end": NS, "checksum": "HEX",
-                     "cpu": NS, "wait": NS}                 one per task, after the batch's map returned; cpu and
-                                                            wait are -1 where the task was not sampled
+                     "cpu": NS, "wait": NS, "on": CPU}      one per task, after the batch's map returned; cpu and
+                                                            wait are -1 where the task was not sampled; on is
+                                                            the CPU the task ended on (sched_getcpu), -1 where
+                                                            the C library has no sched_getcpu
                     {"failed": INDEX, "pid": P, "error": TRACEBACK}   the first failed task, instead
                     {"timeout": INDEX, "pid": P, "seconds": S}   with --task-timeout, at once: a task has run
                                                             longer (ParLab then ends the interpreter)
@@ -585,6 +589,31 @@ def voluntary_switches():
     return resource.getrusage(resource.RUSAGE_THREAD).ru_nvcsw
 
 
+def sched_getcpu():
+    """glibc's sched_getcpu through ctypes (a vDSO call: a microsecond with ctypes' overhead), or a function that
+    says -1 where there is none. Python itself has no os.sched_getcpu."""
+    try:
+        import ctypes
+
+        function = ctypes.CDLL(None).sched_getcpu
+        function.restype = ctypes.c_int
+        function.argtypes = []
+        return function
+    except (OSError, AttributeError):
+        return lambda: -1
+
+
+_sched_getcpu = None
+
+
+def current_cpu():
+    """The CPU this thread runs on now; loaded on first use, in each process (a forked pool process inherits it)."""
+    global _sched_getcpu
+    if _sched_getcpu is None:
+        _sched_getcpu = sched_getcpu()
+    return _sched_getcpu()
+
+
 def sample_begin(start):
     """At a task's start: this thread's counters when the task is to be sampled, else None."""
     counters = _counters
@@ -685,9 +714,10 @@ def run_timed(job):
         else:
             failure = traceback.format_exc()
         start = time.monotonic_ns() if start is None else start
-        return (index, os.getpid(), threading.get_ident(), start, time.monotonic_ns(), 0, failure, -1, -1)
+        return (index, os.getpid(), threading.get_ident(), start, time.monotonic_ns(), 0, failure, -1, -1, -1)
     cpu, wait = sample_since(begun)
-    return (index, os.getpid(), threading.get_ident(), start, time.monotonic_ns(), checksum & MASK, None, cpu, wait)
+    end = time.monotonic_ns()
+    return (index, os.getpid(), threading.get_ident(), start, end, checksum & MASK, None, cpu, wait, current_cpu())
 
 
 def start_pool_process(parent, timeouts, timeout_s):
@@ -720,9 +750,11 @@ class Worker:
         self.executor = None
         self.pool = None
         self.timeouts = None  # processes mode with --task-timeout: (index, pid, seconds) from the pool processes
-        # Stable, dense worker numbers: (pid, thread) in order of first appearance (threads: start order).
+        # Stable, dense worker numbers: (pid, thread) in order of first appearance (threads: start order;
+        # processes: the pool's order, one thread each, so the pid alone).
         self.worker_ids = {}
         self.native_ids = []  # threads mode: each worker's native thread id
+        self.process_ids = []  # processes mode: each worker's pid
         if mode == "threads":
             self.executor = ThreadPoolExecutor(max_workers=workers)
             for ident, native_id in self.start_threads(workers):
@@ -733,6 +765,9 @@ class Worker:
             self.pool = multiprocessing.Pool(
                 processes=workers, initializer=start_pool_process, initargs=(os.getpid(), self.timeouts, timeout_s)
             )
+            for process in getattr(self.pool, "_pool", []):
+                self.worker_id(process.pid, None)
+                self.process_ids.append(process.pid)
 
     def start_threads(self, workers):
         """Starts all the executor's threads now, as multiprocessing.Pool starts its processes, and returns their
@@ -749,7 +784,7 @@ class Worker:
         return list(self.executor.map(hello, range(workers)))
 
     def worker_id(self, pid, thread):
-        key = (pid, thread)
+        key = pid if self.mode == "processes" else (pid, thread)
         if key not in self.worker_ids:
             self.worker_ids[key] = len(self.worker_ids)
         return self.worker_ids[key]
@@ -858,6 +893,8 @@ def main():
     ready = {"ready": os.getpid()}
     if worker.native_ids and all(worker.native_ids):
         ready["threads"] = worker.native_ids
+    if worker.process_ids:
+        ready["processes"] = worker.process_ids
     send(ready)
 
     try:
@@ -889,7 +926,7 @@ def main():
                 index, pid = failures[0][0], failures[0][1]
                 send({"failed": index, "pid": pid, "error": failures[0][6]})
                 continue
-            for index, pid, thread, start, end, checksum, _, cpu, wait in results:
+            for index, pid, thread, start, end, checksum, _, cpu, wait, on in results:
                 send(
                     {
                         "done": index,
@@ -900,6 +937,7 @@ def main():
                         "checksum": "%x" % checksum,
                         "cpu": cpu,
                         "wait": wait,
+                        "on": on,
                     }
                 )
             send({"end": len(results)})

@@ -31,8 +31,8 @@ int main(int argc, char* argv[])
     target.name = "fuzz_workerprotocol";
     target.corpus = { line(WorkerProtocol::task(3, 38)), line(WorkerProtocol::ready(4242, QStringLiteral("node1"))),
         line(WorkerProtocol::ready(7, QString())),
-        line(WorkerProtocol::done(5, 0xdeadbeefcafeULL, 1'000'000'000, 1'500'000'000, 480'000'000, 12'000'000, 1)),
-        line(WorkerProtocol::done(6, 0x1ULL, 1'000'000'000, 1'000'000'400, -1, -1, 0)),
+        line(WorkerProtocol::done(5, 0xdeadbeefcafeULL, 1'000'000'000, 1'500'000'000, 480'000'000, 12'000'000, 1, 3)),
+        line(WorkerProtocol::done(6, 0x1ULL, 1'000'000'000, 1'000'000'400, -1, -1, 0, -1)),
         line(WorkerProtocol::failed(2, QStringLiteral("fib: input 90 is above 50"))),
         line(WorkerProtocol::fatal(QStringLiteral("unknown kernel 'fob'"))),
         line(WorkerProtocol::ready(4243, QStringLiteral("node-b"), -1'500, 42'000)), line(WorkerProtocol::go()),
@@ -76,7 +76,8 @@ int main(int argc, char* argv[])
             written = WorkerProtocol::clockReply(m->nowNs, m->bootId);
             break;
         case Message::Kind::Done:
-            written = WorkerProtocol::done(m->index, m->checksum, m->startNs, m->endNs, m->cpuNs, m->waitNs, m->worker);
+            written = WorkerProtocol::done(
+                m->index, m->checksum, m->startNs, m->endNs, m->cpuNs, m->waitNs, m->worker, m->cpu);
             break;
         case Message::Kind::Failed:
             written = WorkerProtocol::failed(m->index, m->message);
@@ -90,7 +91,7 @@ int main(int argc, char* argv[])
             return QStringLiteral("the writer's own line is rejected: %1").arg(again.error());
         const bool same = again->kind == m->kind && again->index == m->index && again->checksum == m->checksum
             && again->startNs == m->startNs && again->endNs == m->endNs && again->cpuNs == m->cpuNs
-            && again->waitNs == m->waitNs && again->worker == m->worker && again->pid == m->pid
+            && again->waitNs == m->waitNs && again->worker == m->worker && again->cpu == m->cpu && again->pid == m->pid
             && hostOf(again->host) == hostOf(m->host) && again->message == oneLine(m->message)
             && again->clockOffsetNs == m->clockOffsetNs && again->clockUncertaintyNs == m->clockUncertaintyNs
             && again->nowNs == m->nowNs && again->bootId == m->bootId;

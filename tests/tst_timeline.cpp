@@ -23,6 +23,7 @@
 #include <QFile>
 #include <QImage>
 #include <QKeyEvent>
+#include <QMap>
 #include <QPainter>
 #include <QRegularExpression>
 #include <QScrollBar>
@@ -213,6 +214,7 @@ private Q_SLOTS:
     void chosenMeasurementSurvivesNewResults();
     void sharedScaleComparesBarAgainstBar();
     void realRunHasOneRowPerWorker();
+    void tooltipSaysWhereAPinnedTaskRan();
     void hundredThousandSpansPaintFast();
     void bigResultsArePreparedOffTheUiThread();
     void lockStripSaysHowItWasMade();
@@ -1073,6 +1075,43 @@ void TestTimeline::realRunHasOneRowPerWorker()
     // The sequential baseline is there too, on one row.
     QVERIFY(panel.showMeasurement(QStringLiteral("sequential x1")));
     QCOMPARE(view->rowCount(), 1);
+}
+
+// A run with option pin scatter: each task's tooltip names the CPU (and its core) the task ended on, the one its
+// worker was pinned to.
+void TestTimeline::tooltipSaysWhereAPinnedTaskRan()
+{
+    ExperimentSpec spec;
+    spec.kernel = QStringLiteral("spin");
+    spec.inputs = QList<qint64>(8, 5);
+    spec.backends = { QStringLiteral("threads") };
+    spec.workers = { 2 };
+    spec.repeats = 1;
+    spec.warmup = 0;
+    spec.options.pin = Pinning::Scatter;
+    Runner runner;
+    QSignalSpy finished(&runner, &Runner::finished);
+    runner.start(spec);
+    QCOMPARE(finished.size(), 1);
+    const RunResult result = finished.first().at(0).value<RunResult>();
+    QVERIFY2(result.succeeded(), qPrintable(result.error));
+    const Measurement* m = result.find(QStringLiteral("threads"), 2);
+    QVERIFY(m);
+
+    TimelineView view;
+    showAt(view, QSize(1000, 300));
+    view.setMeasurement(*m);
+    QMap<int, int> cpuOfWorker;
+    for (int i = 0; i < m->spans.size(); ++i) {
+        const TaskSpan& span = m->spans.at(i);
+        QVERIFY(span.cpu >= 0 && span.core >= 0);
+        // Pinned: every task of a worker on that worker's one CPU.
+        QCOMPARE(cpuOfWorker.value(span.worker, span.cpu), span.cpu);
+        cpuOfWorker.insert(span.worker, span.cpu);
+        const QString tip = view.toolTipAt(view.taskRect(i).center().toPoint());
+        QVERIFY2(
+            tip.contains(QStringLiteral("ended on CPU %1 (core %2)").arg(span.cpu).arg(span.core)), qPrintable(tip));
+    }
 }
 
 void TestTimeline::bigResultsArePreparedOffTheUiThread()

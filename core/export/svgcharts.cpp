@@ -14,6 +14,7 @@
 #include "timeline/timelinemodel.h"
 #include "timeline/timewindow.h"
 #include "unknown.h"
+#include "workerplacement.h"
 
 #include <QHash>
 #include <QMap>
@@ -897,6 +898,8 @@ QString SvgCharts::timeline(const Measurement& m, const QString& kernel, int max
                 tip += QStringLiteral(" @ ") + s.host;
             if (const QString clock = TimelineModel::clockNote(s); !clock.isEmpty())
                 tip += QStringLiteral(", ") + clock;
+            if (const QString cpu = WorkerPlacement::taskText(s); !cpu.isEmpty())
+                tip += QStringLiteral(", ") + cpu;
             tip += QStringLiteral("; ") + states.summary();
             body += QStringLiteral("<rect class=\"bar%1\" x=\"%2\" y=\"%3\" width=\"%4\" height=\"%5\">%6</rect>\n")
                         .arg(TimelineModel::isAlternate(s) ? QStringLiteral(" alt") : QString(), num(x0), num(y0),

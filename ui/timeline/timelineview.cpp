@@ -5,6 +5,7 @@
 #include "export/formatting.h"
 #include "palette.h"
 #include "timeline/timeaxis.h"
+#include "workerplacement.h"
 
 #include <QFontMetricsF>
 #include <QHelpEvent>
@@ -392,8 +393,11 @@ QString TimelineView::toolTipAt(QPoint pos) const
             lines << tr("host %1").arg(span.host);
         if (const QString clock = TimelineModel::clockNote(span); !clock.isEmpty())
             lines << clock;
-        lines << tr("pid %1").arg(span.pid) << tr("start %1").arg(since(span.startNs))
-              << tr("duration %1").arg(Format::duration(span.seconds())) << m_model.taskStates(item.span).summary();
+        lines << tr("pid %1").arg(span.pid);
+        if (const QString cpu = WorkerPlacement::taskText(span); !cpu.isEmpty())
+            lines << cpu;
+        lines << tr("start %1").arg(since(span.startNs)) << tr("duration %1").arg(Format::duration(span.seconds()))
+              << m_model.taskStates(item.span).summary();
     } else {
         lines << rowLabel(item.row);
     }

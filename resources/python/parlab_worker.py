@@ -591,11 +591,12 @@ def voluntary_switches():
 
 def sched_getcpu():
     """glibc's sched_getcpu through ctypes (a vDSO call: a microsecond with ctypes' overhead), or a function that
-    says -1 where there is none. Python itself has no os.sched_getcpu."""
+    says -1 where there is none. Python itself has no os.sched_getcpu. Through PyDLL, which keeps the GIL during the
+    call: CDLL's release and retake at every task's end would add lock hand-overs to python-threads' picture."""
     try:
         import ctypes
 
-        function = ctypes.CDLL(None).sched_getcpu
+        function = ctypes.PyDLL(None).sched_getcpu
         function.restype = ctypes.c_int
         function.argtypes = []
         return function

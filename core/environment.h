@@ -1,9 +1,12 @@
 #pragma once
 
+#include "cpufrequency.h"
 #include "cpus.h"
 
+#include <QList>
 #include <QMetaType>
 #include <QString>
+#include <utility>
 
 namespace parlab {
 
@@ -28,6 +31,27 @@ struct Environment {
     // known.
     int baselineCpu = -1;
 
+    // What issue 18 added; each empty (0 for a count) when not known: recorded before ParLab kept it, or not
+    // readable here.
+    QString kernel; // the kernel's release, as `uname -r` prints it
+    // The topology (Topology::machine(), hwloc) of the units this process may run on.
+    int physicalCores = 0;
+    int threadsPerCore = 0; // 2 with SMT (hyper-threading) on, 1 without
+    int packages = 0;
+    int numaNodes = 0;
+    // "on", "off": whether the cores may boost above their base clock (cpufreq's boost, intel_pstate's no_turbo);
+    // empty when neither file is readable (most VMs): never guessed.
+    QString turbo;
+    CpuFrequency frequency; // the busy cores' clock while the run measured (Runner samples it)
+    QString parlabVersion; // the ParLab that measured ("0.2.0"); its build is buildType and compiler
+    // The interpreter the python-* backends ran, with its build: "Python 3.11.7 (/usr/bin/python3), with the GIL",
+    // "..., free-threaded: no GIL" (PythonBackend::runtimeWith); empty when none ran.
+    QString python;
+    // What the user calls the run (option label) and the commit of the program under test (option commit, else
+    // the working folder's `git rev-parse HEAD` when it is a git repository; empty otherwise).
+    QString label;
+    QString commit;
+
     // The machine as it is now, without the cores' speeds: cheap, for wherever it is called.
     static Environment capture();
     // capture() and every core's speed (calibrateCpus, kRunCalibrationRounds rounds, none started after
@@ -35,6 +59,9 @@ struct Environment {
     // of CPU; on a busy machine the wall time grows with the wait for each core, which the budget caps at about
     // one more round (`cores.wallS` says what it took).
     static Environment captureWithCores();
+    // The commit checked out in the working folder (`git rev-parse HEAD`), or empty: not a git repository, no
+    // commit yet, no git. Starts git and waits for it (milliseconds, at most 2 s): call it off a window's thread.
+    static QString workingCommit();
     static constexpr int kRunCalibrationRounds = 3;
     static constexpr double kRunCalibrationBudgetS = 0.15;
 
@@ -53,7 +80,28 @@ struct Environment {
     // 1.00, 0.88); baseline pinned to core 0 (fastest)", "2 cores within 5% of each other (...)", "core speeds
     // not measured".
     QString coresText() const;
+
+    // The machine in a line for the terminal: "host vm · Linux 6.1.0 · 2 physical cores, no SMT, 1 NUMA node ·
+    // governor not readable · turbo not readable · 2596 MHz median (...)".
+    QString machineText() const;
+    // Every recorded fact as (name, value) for the report's table, unknown ones as "not readable" or "not recorded".
+    QList<std::pair<QString, QString>> facts() const;
 };
+
+// Where two runs' environments differ, one line each, A's value first: "host: alpha in A, beta in B", "turbo was on
+// in A, off in B", "median frequency 2400 MHz in A, 1800 MHz in B (-25%)", "commit: 1a2b3c4 in A, 5d6e7f8 in B".
+// A fact one of them did not record (an old run) is no difference. Lines that change what the same work takes
+// (another host, governor or turbo, a clock moved by more than kFrequencyChangeThreshold) are `changesSpeed`: a
+// comparison calls the runs' times not comparable for them unless asked to compare across machines.
+struct EnvironmentDifference {
+    QString text;
+    bool changesSpeed = false;
+};
+QList<EnvironmentDifference> environmentDifferences(const Environment& a, const Environment& b);
+// A median clock that moved by more than this fraction between two runs moves CPU-bound times about as much: 5% is
+// the regression a gate fails on by default (issue 18), so a clock change that alone could make one is a different
+// machine for the comparison. Below it the change is named, and the times stay comparable.
+inline constexpr double kFrequencyChangeThreshold = 0.05;
 
 } // namespace parlab
 

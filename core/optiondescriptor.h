@@ -23,6 +23,8 @@ enum class Option {
     BaselineCore,
     Pin,
     Scaling,
+    Label,
+    Commit,
     KernelSetting,
 };
 

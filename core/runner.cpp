@@ -3,6 +3,7 @@
 #include "backends/backend.h"
 #include "backends/backendregistry.h"
 #include "clock.h"
+#include "cpufrequency.h"
 #include "enginerun.h"
 #include "environment.h"
 #include "experimentspec.h"
@@ -73,8 +74,13 @@ public:
         // With the cores' speeds: what option baseline_core pins to, and what tells a speedup from a slow
         // baseline core. A partner was measured on the same machine at the same time.
         m_result.environment = measuredFor ? measuredFor->m_result.environment : Environment::captureWithCores();
-        if (measuredFor)
+        if (measuredFor) {
             measuredFor->m_partner = this;
+        } else {
+            m_result.environment.label = spec.options.label;
+            m_result.environment.commit
+                = spec.options.commit.isEmpty() ? Environment::workingCommit() : spec.options.commit;
+        }
     }
 
     void exec()
@@ -88,6 +94,7 @@ public:
                 return failRun(QStringLiteral("the interleaved baseline plans other combinations than the run"));
         }
         Q_EMIT m_runner.started(m_result.plannedRuns + (m_partner ? m_partner->m_result.plannedRuns : 0));
+        m_frequency = std::make_unique<FrequencySampler>(); // the partner's rounds are this run's: one clock for both
         m_startNs = monotonicNs();
         if (m_partner)
             m_partner->m_startNs = m_startNs;
@@ -139,8 +146,11 @@ private:
             if (!c.backend)
                 return fail(QStringLiteral("no backend '%1' to run").arg(id));
             c.backend->configure(m_spec.options);
-            if (const QString runtime = c.backend->runtime(); !runtime.isEmpty())
+            if (const QString runtime = c.backend->runtime(); !runtime.isEmpty()) {
                 m_result.runtimes.insert(id, runtime);
+                if (BackendRegistry::factsOf(id).runsPython)
+                    m_result.environment.python = runtime; // the interpreter's build: free-threaded or not
+            }
             c.workers = workers;
             c.usesWorkers = BackendRegistry::factsOf(id).usesWorkers;
             c.lock = BackendRegistry::factsOf(id).lock;
@@ -398,6 +408,8 @@ private:
 
     void finish()
     {
+        if (m_frequency)
+            m_result.environment.frequency = m_frequency->stop();
         m_result.completedRuns = m_done;
         m_analysis.finish(m_result);
         m_finished = true;
@@ -405,6 +417,7 @@ private:
             return;
         if (m_partner) {
             // Whatever the partner measured goes with this run, a failed one's too: nothing measured is lost.
+            m_partner->m_result.environment.frequency = m_result.environment.frequency;
             if (!m_partner->m_finished) {
                 m_partner->m_result.cancelled = m_result.cancelled; // a cancel ends both
                 m_partner->finish();
@@ -443,6 +456,7 @@ private:
     Run* m_partner = nullptr; // the other arm of an interleaved run: the baseline's, or the run it is measured for
     const bool m_silent; // the baseline's arm: its result goes with the run's
     bool m_finished = false;
+    std::unique_ptr<FrequencySampler> m_frequency; // from the first round to the end
     qint64 m_startNs = 0;
     int m_done = 0;
     double m_doneWeight = 0;

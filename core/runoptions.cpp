@@ -150,6 +150,26 @@ QList<OptionDescriptor> runDescriptors()
                                    "instead take N times the milliseconds), so each worker's share stays the same "
                                    "(Gustafson: scaled speedup N.T1/TN, weak efficiency T1/TN)."),
             .scope = Scope::Run },
+        { .option = Option::Label,
+            .key = QStringLiteral("label"),
+            .flag = QStringLiteral("label"),
+            .label = QStringLiteral("Run label"),
+            .type = Type::Text,
+            .valueName = QStringLiteral("text"),
+            .help = QStringLiteral("a name for the run, recorded with its environment (the history, the JSON "
+                                   "export, history compare): e.g. the build or change under test."),
+            .scope = Scope::Run },
+        { .option = Option::Commit,
+            .key = QStringLiteral("commit"),
+            .flag = QStringLiteral("commit"),
+            .label = QStringLiteral("Commit"),
+            .type = Type::Text,
+            .unsetMeans = QStringLiteral("git HEAD of the working folder"),
+            .valueName = QStringLiteral("id"),
+            .help = QStringLiteral("the commit of the program under test, recorded with the run's environment; "
+                                   "unset: `git rev-parse HEAD` of the working folder when it is a git "
+                                   "repository, else none."),
+            .scope = Scope::Run },
     };
     const RunOptions defaults;
     for (OptionDescriptor& d : table)
@@ -185,6 +205,10 @@ QVariant RunOptions::value(const OptionDescriptor& d) const
         return pinningName(pin);
     case Option::Scaling:
         return scaling == ScalingKind::Weak ? QStringLiteral("weak") : QStringLiteral("strong");
+    case Option::Label:
+        return label;
+    case Option::Commit:
+        return commit;
     case Option::KernelSetting:
         return kernelSettings.value(d.key, d.defaultValue);
     }
@@ -230,6 +254,12 @@ void RunOptions::setValue(const OptionDescriptor& d, const QVariant& v)
         return;
     case Option::Scaling:
         scaling = v.toString() == QStringLiteral("weak") ? ScalingKind::Weak : ScalingKind::Strong;
+        return;
+    case Option::Label:
+        label = v.toString();
+        return;
+    case Option::Commit:
+        commit = v.toString();
         return;
     case Option::KernelSetting:
         kernelSettings.insert(d.key, v);

@@ -49,6 +49,10 @@ struct RunOptions {
     BaselineCore baselineCore = BaselineCore::Any; // sequential, python-sequential: the core they run on
     Pinning pin = Pinning::None; // where worker threads, processes and ranks run (Topology::placement)
     ScalingKind scaling = ScalingKind::Strong;
+    // What the run is recorded as (Environment::label, commit): the user's name for it, and the commit of the
+    // program under test; empty commit: the working folder's git HEAD, if any.
+    QString label;
+    QString commit;
     // The settings kernels declare (Kernel::settings()), by key, each checked against its descriptor by the
     // codec: e.g. the command kernel's "command". Kept apart from the fields above so that a kernel with a
     // setting stays one new file plus one registry line.

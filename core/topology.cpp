@@ -94,17 +94,23 @@ int Topology::threadsPerCore() const
     return most;
 }
 
-QString Topology::summary() const
+QString topologySummary(int logicalCores, int physicalCores, int packages, int numaNodes, int threadsPerCore)
 {
     const auto plural = [](int n, const QString& one, const QString& many) {
         return QStringLiteral("%1 %2").arg(n).arg(n == 1 ? one : many);
     };
     return QStringLiteral("%1 on %2, %3, %4, %5")
-        .arg(plural(logicalCores(), QStringLiteral("logical core"), QStringLiteral("logical cores")),
+        .arg(plural(logicalCores, QStringLiteral("logical core"), QStringLiteral("logical cores")),
             plural(physicalCores, QStringLiteral("physical core"), QStringLiteral("physical cores")),
             plural(packages, QStringLiteral("package"), QStringLiteral("packages")),
             plural(numaNodes, QStringLiteral("NUMA node"), QStringLiteral("NUMA nodes")),
-            smt() ? QStringLiteral("SMT %1 threads per core").arg(threadsPerCore()) : QStringLiteral("no SMT"));
+            threadsPerCore > 1 ? QStringLiteral("SMT %1 threads per core").arg(threadsPerCore)
+                               : QStringLiteral("no SMT"));
+}
+
+QString Topology::summary() const
+{
+    return topologySummary(logicalCores(), physicalCores, packages, numaNodes, threadsPerCore());
 }
 
 QList<int> Topology::placement(Pinning pinning, int workers) const

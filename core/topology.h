@@ -15,6 +15,10 @@ enum class Pinning { None, Compact, Scatter };
 QString pinningName(Pinning pinning); // "none", "compact", "scatter"
 std::optional<Pinning> pinningFromName(const QString& name);
 
+// "2 logical cores on 2 physical cores, 1 package, 1 NUMA node, no SMT": Topology::summary's words, for a topology
+// recorded as counts (Environment).
+QString topologySummary(int logicalCores, int physicalCores, int packages, int numaNodes, int threadsPerCore);
+
 // The machine's processing units (hardware threads) as hwloc sees them, restricted to those this process may run
 // on: which physical core, package and NUMA node each belongs to. hwloc reads it from sysfs, /proc/cpuinfo and
 // cpuid, and knows the corner cases (offline CPUs, cgroups, hybrid cores, VMs without a cache hierarchy) that

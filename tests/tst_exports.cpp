@@ -288,7 +288,14 @@ void TestExports::jsonFollowsTheSchema()
     QCOMPARE(sortedKeys(top.value(QStringLiteral("environment")).toObject()),
         sorted({ QStringLiteral("hostname"), QStringLiteral("cpu"), QStringLiteral("logical_cores"),
             QStringLiteral("os"), QStringLiteral("qt"), QStringLiteral("compiler"), QStringLiteral("build_type"),
-            QStringLiteral("load_avg"), QStringLiteral("baseline_cpu") }));
+            QStringLiteral("load_avg"), QStringLiteral("baseline_cpu"), QStringLiteral("kernel"),
+            QStringLiteral("physical_cores"), QStringLiteral("threads_per_core"), QStringLiteral("packages"),
+            QStringLiteral("numa_nodes"), QStringLiteral("governor"), QStringLiteral("turbo"),
+            QStringLiteral("frequency"), QStringLiteral("parlab_version"), QStringLiteral("python"),
+            QStringLiteral("label"), QStringLiteral("commit") }));
+    // Issue 18's facts, not known in this made-up run: null, never an empty string or a 0.
+    for (const char* key : { "kernel", "physical_cores", "governor", "turbo", "frequency", "label", "commit" })
+        QVERIFY2(top.value(QStringLiteral("environment")).toObject().value(QString::fromLatin1(key)).isNull(), key);
     // Neither pinned nor measured: null, and no core_speeds (as 0.1 wrote it, which reads back as unknown).
     QVERIFY(top.value(QStringLiteral("environment")).toObject().value(QStringLiteral("baseline_cpu")).isNull());
     const QJsonObject spec = top.value(QStringLiteral("spec")).toObject();

@@ -57,6 +57,18 @@ RunResult sampleResult(double scale = 1.0)
     r.environment.os = QStringLiteral("Debian");
     r.environment.governor = QStringLiteral("performance");
     r.environment.loadAverage = 0.25;
+    r.environment.hostname = QStringLiteral("alpha");
+    r.environment.kernel = QStringLiteral("6.1.0-18-amd64");
+    r.environment.physicalCores = 2;
+    r.environment.threadsPerCore = 1;
+    r.environment.packages = 1;
+    r.environment.numaNodes = 1;
+    r.environment.turbo = QStringLiteral("on");
+    r.environment.frequency = { 2300, 2400, 2500, 40, true, QStringLiteral("scaling_cur_freq") };
+    r.environment.parlabVersion = QStringLiteral("0.2.0");
+    r.environment.python = QStringLiteral("Python 3.11.2 (/usr/bin/python3), with the GIL");
+    r.environment.label = QStringLiteral("baseline");
+    r.environment.commit = QStringLiteral("0123456789abcdef0123456789abcdef01234567");
     r.created = QDateTime::fromString(QStringLiteral("2024-05-01T12:00:03.250+02:00"), Qt::ISODateWithMs);
     r.measurements = {
         testsupport::measurement(QStringLiteral("sequential"), 1,
@@ -768,6 +780,11 @@ void TestHistory::storeRoundTrip()
     QCOMPARE(loaded->spec.options.chunksize, 2);
     QCOMPARE(loaded->environment.cpu, original.environment.cpu);
     QCOMPARE(loaded->environment.governor, original.environment.governor);
+    // Every fact of the environment, issue 18's too, as stored.
+    QCOMPARE(JsonExport::environmentObject(loaded->environment), JsonExport::environmentObject(original.environment));
+    QCOMPARE(loaded->environment.frequency, original.environment.frequency);
+    QCOMPARE(loaded->environment.commit, original.environment.commit);
+    QCOMPARE(loaded->environment.label, QStringLiteral("baseline"));
     QCOMPARE(loaded->environment.loadAverage, original.environment.loadAverage);
     QCOMPARE(loaded->environment.cores, original.environment.cores);
     QCOMPARE(loaded->environment.baselineCpu, 1);

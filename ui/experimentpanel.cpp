@@ -164,6 +164,8 @@ Group groupOf(const OptionDescriptor& d)
     case Option::TaskTimeout:
     case Option::OnError:
     case Option::BaselineCore:
+    case Option::Label:
+    case Option::Commit:
         return Group::Process;
     case Option::SwitchInterval:
     case Option::ReleaseGil:

@@ -39,7 +39,11 @@ Actions:
                        runs of different work (kernel, inputs, kernel settings) are "not comparable", and a run
                        on a busy machine is named; --strict makes "not comparable" exit 2;
                        --fail-on slower[:PCT] gates B against A as `parlab run --baseline` does (exit 4 on a
-                       regression beyond PCT and this machine's run-to-run noise), --summary FILE writes its Markdown
+                       regression beyond PCT and this machine's run-to-run noise), --summary FILE writes its Markdown.
+                       Every difference of the two runs' environments comes first (host, kernel, topology,
+                       governor, turbo, clock, ParLab, Python, label, commit); runs on another host or CPU, with
+                       another governor or turbo, or a median clock 5% apart are "not comparable" unless
+                       --across-machines
   export ID            the run as JSON (the schema of `parlab run --format json`) on stdout or to --output FILE;
                        --html FILE writes a self-contained HTML report (charts, timeline) instead
   delete ID...         remove runs and all their samples
@@ -108,6 +112,12 @@ QString listText(const QList<RunSummary>& runs)
 
 QString comparisonText(const Comparison& c, qint64 a, qint64 b)
 {
+    // What differed around the runs comes before their times: it says how far to trust them.
+    QString environment;
+    for (const QString& difference : c.environment)
+        environment += QStringLiteral("environment: %1\n").arg(difference);
+    if (!environment.isEmpty())
+        environment += QLatin1Char('\n');
     QList<QStringList> rows { { QStringLiteral("BACKEND"), QStringLiteral("WORKERS"),
         QStringLiteral("MEDIAN A (#%1)").arg(a), QStringLiteral("MEDIAN B (#%1)").arg(b), QStringLiteral("B/A"),
         QStringLiteral("P"), QStringLiteral("VERDICT") } };
@@ -120,7 +130,7 @@ QString comparisonText(const Comparison& c, qint64 a, qint64 b)
         notes += QStringLiteral("differs: %1\n").arg(difference);
     for (const QString& caution : c.cautions)
         notes += QStringLiteral("caution: %1\n").arg(caution);
-    return columns(rows, { false, true, true, true, true, true, false }) + QLatin1Char('\n') + notes
+    return environment + columns(rows, { false, true, true, true, true, true, false }) + QLatin1Char('\n') + notes
         + QStringLiteral("%1\np: two-sided Mann-Whitney U over the wall-time samples (exact without ties and up to "
                          "%2 samples, else normal approximation); faster/slower need |B/A - 1| > 1% and p < 0.05\n")
               .arg(c.summary)
@@ -158,6 +168,8 @@ QJsonObject comparisonJson(const Comparison& c, qint64 a, qint64 b)
         { QStringLiteral("summary"), c.summary },
         { QStringLiteral("comparable"), c.comparable() },
         { QStringLiteral("differences"), QJsonArray::fromStringList(c.differences) },
+        { QStringLiteral("environment"), QJsonArray::fromStringList(c.environment) },
+        { QStringLiteral("machine_differences"), QJsonArray::fromStringList(c.machineDifferences) },
         { QStringLiteral("cautions"), QJsonArray::fromStringList(c.cautions) },
     };
 }
@@ -236,7 +248,10 @@ int historyCommand(const QStringList& arguments)
         QStringLiteral("export: write a self-contained HTML report to this file."), QStringLiteral("file"));
     const QCommandLineOption strict(QStringLiteral("strict"),
         QStringLiteral("compare: exit 2 when the runs measured different work (not comparable)."));
-    parser.addOptions({ historyDb, format, output, html, strict });
+    const QCommandLineOption acrossMachines(QStringLiteral("across-machines"),
+        QStringLiteral("compare: judge the times of runs measured on different machines or settings (host, CPU, "
+                       "governor, turbo, clock) instead of calling them not comparable."));
+    parser.addOptions({ historyDb, format, output, html, strict, acrossMachines });
     GateCheck gateCheck;
     parser.addOptions(gateCheck.options());
 
@@ -293,6 +308,8 @@ int historyCommand(const QStringList& arguments)
         return usageError(kHistoryCommand, read.error());
     if (gateCheck.wanted() && action != QStringLiteral("compare"))
         return usageError(kHistoryCommand, QStringLiteral("--fail-on and --summary are for compare"));
+    if (parser.isSet(acrossMachines) && action != QStringLiteral("compare"))
+        return usageError(kHistoryCommand, QStringLiteral("--across-machines is for compare"));
     if ((parser.isSet(output) || parser.isSet(html)) && action != QStringLiteral("export"))
         return usageError(kHistoryCommand, QStringLiteral("--output and --html are for export"));
     if (parser.isSet(output) && parser.isSet(html))
@@ -388,7 +405,8 @@ int historyCommand(const QStringList& arguments)
         const auto resultB = session.load(*b, exitCode);
         if (!resultB)
             return exitCode;
-        const Comparison c = compareRuns(*resultA, *resultB);
+        const Comparison c
+            = compareRuns(*resultA, *resultB, kComparisonNoise, kSignificance, parser.isSet(acrossMachines));
         std::optional<Gate> gate;
         if (gateCheck.wanted()) {
             Result<Gate> judged

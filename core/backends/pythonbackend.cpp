@@ -464,8 +464,8 @@ QString PythonBackend::runtimeWith(const RunOptions& options)
     if (!i)
         return {};
     QString text = QStringLiteral("Python %1 (%2)").arg(i->version, i->executable);
-    if (i->freeThreaded)
-        text += QStringLiteral(", free-threaded: no GIL");
+    // Said either way: the environment records it, and a comparison tells a free-threaded build from a GIL one.
+    text += i->freeThreaded ? QStringLiteral(", free-threaded: no GIL") : QStringLiteral(", with the GIL");
     if (options.pythonNative)
         text += QStringLiteral(", kernels in C++ through ctypes");
     return text;

@@ -59,7 +59,7 @@ public:
     // py:LOCATION:FUNC), read by the interpreter `options` name with the worker script's --list: parsed, not run, so
     // that a file is listed even where importing it takes long or fails; each says whether it takes one argument.
     static Result<CodeListing> listFunctions(const QString& location, const RunOptions& options);
-    // "Python 3.11.2 (/usr/bin/python3)", plus whether it is free-threaded and whether kernels are native;
+    // "Python 3.11.2 (/usr/bin/python3), with the GIL" (or ", free-threaded: no GIL"), and whether kernels are native;
     // empty when there is no working interpreter.
     static QString runtimeWith(const RunOptions& options);
 

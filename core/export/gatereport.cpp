@@ -111,6 +111,8 @@ QString GateReport::toMarkdown(const Gate& g)
                .arg(kSignificance);
     for (const QString& d : g.comparison.differences)
         out += QStringLiteral("- Differs: %1\n").arg(escape(d));
+    for (const QString& e : g.comparison.environment)
+        out += QStringLiteral("- Environment: %1\n").arg(escape(e));
     for (const QString& c : g.comparison.cautions)
         out += QStringLiteral("- Caution: %1\n").arg(escape(c));
     return out;

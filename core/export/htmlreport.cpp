@@ -446,17 +446,9 @@ QString runtimesSection(const RunResult& result)
 QString environmentSection(const RunResult& result)
 {
     const Environment& env = result.environment;
-    QList<std::pair<QString, QString>> rows {
-        { QStringLiteral("CPU"), escape(env.cpu) },
-        { QStringLiteral("logical cores"), QString::number(env.logicalCores) },
-        { QStringLiteral("operating system"), escape(env.os) },
-        { QStringLiteral("Qt"), escape(env.qt) },
-        { QStringLiteral("compiler"), escape(env.compiler) },
-        { QStringLiteral("build type"), escape(env.buildType) },
-        { QStringLiteral("load average at start"), escape(Format::ratio(env.loadAverage)) },
-    };
-    if (!env.governor.isEmpty())
-        rows.append({ QStringLiteral("CPU governor"), escape(env.governor) });
+    QList<std::pair<QString, QString>> rows;
+    for (const auto& [name, value] : env.facts())
+        rows.append({ name, escape(value) });
     rows.append({ QStringLiteral("core speeds"), escape(env.coresText()) });
     for (const CoreSpeed& core : env.cores.cores)
         rows.append({ QStringLiteral("core %1").arg(core.cpu),

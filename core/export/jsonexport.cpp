@@ -131,6 +131,31 @@ QJsonObject JsonExport::environmentObject(const Environment& env)
         { QStringLiteral("load_avg"), number(env.loadAverage) },
         { QStringLiteral("baseline_cpu"), env.baselineCpu >= 0 ? QJsonValue(env.baselineCpu) : QJsonValue() },
     };
+    // Issue 18's facts: an empty text or a 0 count is not known (not readable here, or recorded before ParLab kept
+    // it), written as null so that a reader never takes it for a value.
+    const auto text = [](const QString& value) { return value.isEmpty() ? QJsonValue() : QJsonValue(value); };
+    const auto count = [](int value) { return value > 0 ? QJsonValue(value) : QJsonValue(); };
+    object.insert(QStringLiteral("kernel"), text(env.kernel));
+    object.insert(QStringLiteral("physical_cores"), count(env.physicalCores));
+    object.insert(QStringLiteral("threads_per_core"), count(env.threadsPerCore));
+    object.insert(QStringLiteral("packages"), count(env.packages));
+    object.insert(QStringLiteral("numa_nodes"), count(env.numaNodes));
+    object.insert(QStringLiteral("governor"), text(env.governor));
+    object.insert(QStringLiteral("turbo"), text(env.turbo));
+    object.insert(QStringLiteral("parlab_version"), text(env.parlabVersion));
+    object.insert(QStringLiteral("python"), text(env.python));
+    object.insert(QStringLiteral("label"), text(env.label));
+    object.insert(QStringLiteral("commit"), text(env.commit));
+    if (env.frequency.measured()) {
+        const CpuFrequency& f = env.frequency;
+        object.insert(QStringLiteral("frequency"),
+            QJsonObject { { QStringLiteral("min_mhz"), number(f.minMhz) },
+                { QStringLiteral("median_mhz"), number(f.medianMhz) }, { QStringLiteral("max_mhz"), number(f.maxMhz) },
+                { QStringLiteral("readings"), f.readings }, { QStringLiteral("busy_only"), f.busyOnly },
+                { QStringLiteral("source"), f.source } });
+    } else {
+        object.insert(QStringLiteral("frequency"), QJsonValue());
+    }
     // Left out when not measured, as in an export of 0.1: a reader then knows the speeds are unknown.
     if (!env.cores.cores.isEmpty()) {
         QJsonArray cores;

@@ -26,7 +26,7 @@ QByteArray toJson(const RunResult& result);
 // The parts of the schema, for what else stores them as JSON (the run history keeps the spec, environment and
 // bounds of every run in this shape, so one reader, JsonImport's, reads both).
 QJsonObject specObject(const ExperimentSpec& spec);
-QJsonObject environmentObject(const Environment& environment); // without the governor, as the schema has it
+QJsonObject environmentObject(const Environment& environment);
 QJsonObject boundsObject(const Bounds& bounds); // critical and lpt, without the task costs
 // By backend, the scaling fits: {"threads": {"amdahl_serial_fraction": 0.2, "usl": {"contention", "coherency",
 // "peak_workers"} or {"why"}}} in a strong run, {"threads": {"gustafson_serial_fraction": 0.2}} in a weak one. Derived

@@ -177,6 +177,25 @@ CpuCalibration coreSpeeds(const QJsonObject& o, const QString& path)
     return calibration;
 }
 
+// environment.frequency: the busy cores' clock while the run measured; written only when sampled.
+CpuFrequency frequency(const QJsonObject& o, const QString& path)
+{
+    CpuFrequency f;
+    f.minMhz = figure(o.value(QStringLiteral("min_mhz")), join(path, QStringLiteral("min_mhz")));
+    f.medianMhz = figure(o.value(QStringLiteral("median_mhz")), join(path, QStringLiteral("median_mhz")));
+    f.maxMhz = figure(o.value(QStringLiteral("max_mhz")), join(path, QStringLiteral("max_mhz")));
+    f.readings = int(count(o.value(QStringLiteral("readings")), join(path, QStringLiteral("readings")),
+        { 1, std::numeric_limits<int>::max() }));
+    const QJsonValue busy = o.value(QStringLiteral("busy_only"));
+    if (!busy.isUndefined() && !busy.isBool())
+        throwMismatch(join(path, QStringLiteral("busy_only")), QStringLiteral("true or false"), busy);
+    f.busyOnly = busy.toBool(true);
+    f.source = string(o, path, QStringLiteral("source"), false);
+    if (!(f.minMhz <= f.medianMhz && f.medianMhz <= f.maxMhz))
+        refuse(path, QStringLiteral("expected min_mhz <= median_mhz <= max_mhz"));
+    return f;
+}
+
 Environment environment(const QJsonObject& o)
 {
     const QString path = QStringLiteral("environment");
@@ -192,7 +211,33 @@ Environment environment(const QJsonObject& o)
     env.buildType = string(o, path, QStringLiteral("build_type"), false);
     if (o.contains(QStringLiteral("load_avg"))) // null: not known where the run was measured
         env.loadAverage = figure(o.value(QStringLiteral("load_avg")), join(path, QStringLiteral("load_avg")));
-    env.governor = string(o, path, QStringLiteral("governor"), false);
+    // Issue 18's facts: absent (an older file) or null, not known.
+    const auto text = [&](const char* key) {
+        const QString name = QString::fromLatin1(key);
+        return o.value(name).isNull() ? QString() : string(o, path, name, false);
+    };
+    const auto countOf = [&](const char* key) {
+        const QString name = QString::fromLatin1(key);
+        const QJsonValue value = o.value(name);
+        return value.isNull() || value.isUndefined() ? 0 : int(count(value, join(path, name), kCountInInt));
+    };
+    env.governor = text("governor");
+    env.kernel = text("kernel");
+    env.physicalCores = countOf("physical_cores");
+    env.threadsPerCore = countOf("threads_per_core");
+    env.packages = countOf("packages");
+    env.numaNodes = countOf("numa_nodes");
+    env.turbo = text("turbo");
+    if (!env.turbo.isEmpty() && env.turbo != QLatin1String("on") && env.turbo != QLatin1String("off"))
+        refuse(join(path, QStringLiteral("turbo")),
+            QStringLiteral("'%1' is not a turbo state: use \"on\", \"off\" or null (not readable)").arg(env.turbo));
+    env.parlabVersion = text("parlab_version");
+    env.python = text("python");
+    env.label = text("label");
+    env.commit = text("commit");
+    if (const QJsonValue f = o.value(QStringLiteral("frequency")); !f.isNull() && !f.isUndefined())
+        env.frequency
+            = frequency(object(f, join(path, QStringLiteral("frequency"))), join(path, QStringLiteral("frequency")));
     if (o.contains(QStringLiteral("core_speeds")))
         env.cores
             = coreSpeeds(object(o.value(QStringLiteral("core_speeds")), join(path, QStringLiteral("core_speeds"))),

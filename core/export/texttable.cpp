@@ -327,8 +327,14 @@ QString Report::alignedText(const Table& table)
 
 QString Report::toText(const RunResult& result, bool explain)
 {
-    QString out = title(result) + QStringLiteral("\ncores: ") + result.environment.coresText() + QStringLiteral("\n\n")
-        + alignedText(summary(result));
+    const Environment& env = result.environment;
+    QString out = title(result) + QStringLiteral("\ncores: ") + env.coresText() + QStringLiteral("\nmachine: ")
+        + env.machineText() + QLatin1Char('\n');
+    if (!env.label.isEmpty() || !env.commit.isEmpty())
+        out += QStringLiteral("recorded as: label %1 · commit %2\n")
+                   .arg(env.label.isEmpty() ? QStringLiteral("none") : env.label,
+                       env.commit.isEmpty() ? QStringLiteral("none") : env.commit);
+    out += QLatin1Char('\n') + alignedText(summary(result));
     if (const Table lost = losses(result); explain && !lost.rows.isEmpty())
         out += QStringLiteral("\nwhere the time went (% of workers x wall time, the median repeat):\n")
             + alignedText(lost);

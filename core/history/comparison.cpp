@@ -1,5 +1,6 @@
 #include "comparison.h"
 
+#include "environment.h"
 #include "export/formatting.h"
 #include "measurement.h"
 #include "optiondescriptor.h"
@@ -105,10 +106,19 @@ ComparisonRow compareOne(const Measurement* a, const Measurement* b, double nois
 }
 } // namespace
 
-Comparison compareRuns(const RunResult& a, const RunResult& b, double noise, double alpha)
+Comparison compareRuns(const RunResult& a, const RunResult& b, double noise, double alpha, bool acrossMachines)
 {
     Comparison c;
     c.differences = workDifferences(a, b);
+    QStringList acrossLines;
+    for (const EnvironmentDifference& d : environmentDifferences(a.environment, b.environment)) {
+        c.environment << d.text;
+        if (d.changesSpeed)
+            (acrossMachines ? acrossLines : c.machineDifferences) << d.text;
+    }
+    if (!acrossLines.isEmpty())
+        c.cautions << QStringLiteral("compared across machines: the times differ by the machines too (%1)")
+                          .arg(acrossLines.join(QStringLiteral("; ")));
     for (const Measurement& m : a.measurements) {
         if (!m.samplesS.isEmpty() || b.find(m.backend, m.workers))
             c.rows.append(compareOne(&m, b.find(m.backend, m.workers), noise, alpha));
@@ -217,9 +227,13 @@ Comparison compareRuns(const RunResult& a, const RunResult& b, double noise, dou
         c.summary = QStringLiteral("nothing to compare: the runs share no measured combination");
         break;
     case Verdict::NotComparable:
-        c.summary = QStringLiteral("not comparable: the runs measured different work (%1), so their times say "
-                                   "nothing about each other")
-                        .arg(c.differences.join(QStringLiteral("; ")));
+        c.summary = !c.differences.isEmpty()
+            ? QStringLiteral("not comparable: the runs measured different work (%1), so their times say "
+                             "nothing about each other")
+                  .arg(c.differences.join(QStringLiteral("; ")))
+            : QStringLiteral("not comparable: the runs were measured on different machines or settings (%1), which "
+                             "change what the same work takes; compare across machines to judge the times anyway")
+                  .arg(c.machineDifferences.join(QStringLiteral("; ")));
         break;
     }
     return c;

@@ -50,7 +50,14 @@ struct Comparison {
     // What weakens a verdict without voiding it: "A ran on a busy machine (load average 3.10 on 2 logical cores
     // at the start)".
     QStringList cautions;
-    bool comparable() const { return differences.isEmpty(); }
+    // Every difference between the two runs' environments, one line each (environmentDifferences: "host: alpha in
+    // A, beta in B"); shown before anything else.
+    QStringList environment;
+    // Those of them that change what the same work takes (another host or CPU, governor, turbo, a clock moved by
+    // more than kFrequencyChangeThreshold): unless compared across machines, they void every verdict as
+    // `differences` do (NotComparable). Empty when compared across machines.
+    QStringList machineDifferences;
+    bool comparable() const { return differences.isEmpty() && machineDifferences.isEmpty(); }
 };
 
 // What makes the work of run A differ from B's, one line each ("inputs: 38,37,36,35,34,33 in A, 34 x8 in B"): the
@@ -61,10 +68,12 @@ QStringList workDifferences(const RunResult& a, const RunResult& b);
 // is outside [1 - noise, 1 + noise] and the Mann-Whitney p-value is below alpha; NoChange when inside that
 // band; Inconclusive otherwise. Overall: Faster or Slower when every decided row agrees, Mixed when they
 // disagree, NoChange when none is decided either way (Inconclusive if some rows are). Runs of different work
-// (differences) are NotComparable, every row too; the medians and ratios are kept for whoever wants to look.
+// (differences) are NotComparable, every row too; the medians and ratios are kept for whoever wants to look. So are
+// runs measured on different machines or settings (machineDifferences), unless `acrossMachines`: then the times are
+// judged and a caution says what else differed.
 inline constexpr double kComparisonNoise = 0.01; // the band within which medians count as unchanged
 inline constexpr double kSignificance = 0.05; // alpha: the p-value below which a difference counts
-Comparison compareRuns(
-    const RunResult& a, const RunResult& b, double noise = kComparisonNoise, double alpha = kSignificance);
+Comparison compareRuns(const RunResult& a, const RunResult& b, double noise = kComparisonNoise,
+    double alpha = kSignificance, bool acrossMachines = false);
 
 } // namespace parlab

@@ -212,10 +212,11 @@ Gate Gate::evaluate(const RunResult& baseline, const QString& baselineName, cons
         : QStringLiteral("; the verdict rests on one run (run-to-run noise %1)").arg(noise.text());
     if (!g.comparison.comparable() || compared == 0 || countVerdict(g.rows, GateRow::Verdict::NotComparable) > 0) {
         g.outcome = Outcome::NotComparable;
-        g.reason = !g.comparison.comparable() ? QStringLiteral("the baseline measured different work (%1)")
-                                                    .arg(g.comparison.differences.join(QStringLiteral("; ")))
-            : compared == 0 ? QStringLiteral("the runs share no measured combination")
-                            : g.comparison.summary;
+        // Another machine or its settings (host, governor, turbo, clock): the comparison's summary names them.
+        g.reason = !g.comparison.differences.isEmpty() ? QStringLiteral("the baseline measured different work (%1)")
+                                                             .arg(g.comparison.differences.join(QStringLiteral("; ")))
+            : compared == 0 && g.comparison.comparable() ? QStringLiteral("the runs share no measured combination")
+                                                         : g.comparison.summary;
         return g;
     }
 

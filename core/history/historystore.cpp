@@ -87,7 +87,7 @@ const Column Inputs = column("inputs", "TEXT NOT NULL"); // compact input-langua
 const Column Backends = column("backends", "TEXT NOT NULL"); // comma-separated, for the list
 const Column Workers = column("workers", "TEXT NOT NULL"); // comma-separated, for the list
 const Column Spec = column("spec", "TEXT NOT NULL"); // JSON, the export's shape
-const Column Env = column("environment", "TEXT NOT NULL"); // JSON, the export's shape plus the governor
+const Column Env = column("environment", "TEXT NOT NULL"); // JSON, the export's shape
 // JSON array: the median sequential duration of each input (measured), which the bounds are computed from.
 const Column TaskCosts = column("task_costs", "TEXT");
 // JSON array: the warnings analyse() does not derive, i.e. an imported file's own; the runner raises none.
@@ -308,15 +308,6 @@ QJsonObject objectFrom(const QVariant& text)
 QJsonArray arrayFrom(const QVariant& text)
 {
     return QJsonDocument::fromJson(text.toString().toUtf8()).array();
-}
-
-// The spec and environment are stored in the JSON export's shapes and read back by its reader, plus what the
-// export schema leaves out: the environment's governor.
-QJsonObject environmentJson(const Environment& env)
-{
-    QJsonObject object = JsonExport::environmentObject(env);
-    object.insert(QStringLiteral("governor"), env.governor);
-    return object;
 }
 
 // NULL when the run has none (it never ran its bounds' backend, or it was imported).
@@ -1257,10 +1248,10 @@ qint64 HistoryStore::Private::insertRun(const ExperimentSpec& spec, const Enviro
             { Runs::Kernel, text(spec.kernel) }, { Runs::Inputs, text(compactInputs(spec.inputs)) },
             { Runs::Backends, text(spec.backends.join(QLatin1Char(','))) },
             { Runs::Workers, text(joinInts(spec.workers)) }, { Runs::Spec, toJsonText(JsonExport::specObject(spec)) },
-            { Runs::Env, toJsonText(environmentJson(env)) }, { Runs::PlannedRuns, Runner::plannedRuns(spec) },
-            { Runs::Version, QStringLiteral(PARLAB_VERSION) }, { Runs::Source, text(source) },
-            { Runs::OwnerHost, text(owner.host) }, { Runs::OwnerBoot, text(owner.boot) }, { Runs::OwnerPid, owner.pid },
-            { Runs::OwnerStart, owner.start } });
+            { Runs::Env, toJsonText(JsonExport::environmentObject(env)) },
+            { Runs::PlannedRuns, Runner::plannedRuns(spec) }, { Runs::Version, QStringLiteral(PARLAB_VERSION) },
+            { Runs::Source, text(source) }, { Runs::OwnerHost, text(owner.host) },
+            { Runs::OwnerBoot, text(owner.boot) }, { Runs::OwnerPid, owner.pid }, { Runs::OwnerStart, owner.start } });
 }
 
 void HistoryStore::Private::upsertMeasurement(qint64 runId, int position, const Measurement& m)
@@ -1325,7 +1316,7 @@ void HistoryStore::Private::storeEnd(qint64 runId, const RunResult& result, RunS
     for (auto it = result.runtimes.cbegin(); it != result.runtimes.cend(); ++it)
         runtimes.insert(it.key(), it.value());
     const Row values { { Runs::Status, runStatusName(status) },
-        { Runs::Env, toJsonText(environmentJson(result.environment)) },
+        { Runs::Env, toJsonText(JsonExport::environmentObject(result.environment)) },
         { Runs::TaskCosts, taskCostsJson(result.bounds.taskCostsS) },
         { Runs::ExtraWarnings, toJsonText(QJsonArray::fromStringList(beyond.warnings)) },
         { Runs::Stated, beyond.stated.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : toJsonText(beyond.stated) },
@@ -1860,7 +1851,7 @@ QStringList recoveryFiles(const QString& path, const QString& suffix = QStringLi
 
 QJsonObject HistoryJson::environmentObject(const Environment& environment)
 {
-    return environmentJson(environment);
+    return JsonExport::environmentObject(environment);
 }
 
 Result<Environment> HistoryJson::environmentFromObject(const QJsonObject& object)

@@ -32,7 +32,7 @@ std::optional<RunStatus> runStatusFromName(const QString& name);
 // else carries a run as JSON: the engine process streams its run to the window in them, so a measurement arrives
 // whole, raw data and all, as a recovery file keeps it, and one codec reads both.
 namespace HistoryJson {
-// The export's environment plus the governor.
+// The export's environment (JsonExport's, JsonImport's): a run recorded before a fact was kept reads it as unknown.
 QJsonObject environmentObject(const Environment& environment);
 Result<Environment> environmentFromObject(const QJsonObject& object);
 // A measurement's entry in the export's `results` (JsonExport::measurementObject) with, under "raw", what the

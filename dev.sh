@@ -29,6 +29,7 @@ PACKAGES=(
   openmpi-bin libopenmpi-dev
   libhwloc-dev # the topology: physical cores, SMT, NUMA nodes (core/topology.h)
   python3
+  time # tst_usage compares the peak memory with /usr/bin/time -v's
   xvfb xauth
   iproute2 util-linux # tst_cluster's hosts: ip netns, unshare
   desktop-file-utils appstream groff-base dpkg-dev file

@@ -6,6 +6,7 @@
 #include <QList>
 #include <QMetaType>
 #include <QString>
+#include <algorithm>
 
 namespace parlab {
 
@@ -35,6 +36,67 @@ struct RepeatAccount {
     // Outside tasks (before a worker's first, between two, after its last, or a worker with none), waiting for the
     // simulated GIL: taken out of startupS, dispatchS and tailS, so those hold only idle time of other causes.
     double lockIdleS = kUnknown;
+};
+
+// What one worker used in one repeat, measured where it ran (getrusage and /proc of its own thread or process);
+// -1 where not measured.
+struct WorkerUsage {
+    int worker = 0;
+    qint64 pid = 0; // the process it ran in
+    // A worker process's own peak resident memory in the repeat (its high-water mark, reset as the repeat began);
+    // -1 for a thread, whose memory is its process's.
+    qint64 peakRssBytes = -1;
+    qint64 voluntarySwitches = -1; // times it gave up its core: it blocked (sleep, I/O, a lock, waiting for work)
+    qint64 involuntarySwitches = -1; // times it was preempted: its time slice ended while another thread could run
+
+    friend bool operator==(const WorkerUsage&, const WorkerUsage&) = default;
+};
+
+// Memory and context switches of one repeat: raw data, recorded by the runner and stored with its sample.
+struct RepeatUsage {
+    // The peak resident memory of the process that ran the repeat (ParLab, or its engine process): its high-water
+    // mark (VmHWM) reset just before the repeat, so the tasks of every in-process backend are in it; -1 where the
+    // kernel does not let a process reset it.
+    qint64 processPeakRssBytes = -1;
+    QList<WorkerUsage> workers; // in worker order; empty where the backend measures none
+
+    // The repeat's peak resident memory: the process's own plus each worker process's own, -1 when the process's
+    // is unknown. A sum of peaks: what they held at once if they peaked together (a pool's workers run like tasks
+    // side by side), more than that if not. Pages shared between processes (libraries) count in each.
+    qint64 peakRssBytes() const
+    {
+        if (processPeakRssBytes < 0)
+            return -1;
+        qint64 total = processPeakRssBytes;
+        for (const WorkerUsage& w : workers)
+            total += std::max<qint64>(0, w.peakRssBytes);
+        return total;
+    }
+    // The largest one process held: what `/usr/bin/time -v` reports as its "Maximum resident set size" for the
+    // whole tree of processes; -1 when unknown.
+    qint64 largestProcessRssBytes() const
+    {
+        qint64 largest = processPeakRssBytes;
+        for (const WorkerUsage& w : workers)
+            largest = std::max(largest, w.peakRssBytes);
+        return largest;
+    }
+    // Over all workers; -1 when none measured it.
+    qint64 voluntarySwitches() const { return sum(&WorkerUsage::voluntarySwitches); }
+    qint64 involuntarySwitches() const { return sum(&WorkerUsage::involuntarySwitches); }
+
+    friend bool operator==(const RepeatUsage&, const RepeatUsage&) = default;
+
+private:
+    qint64 sum(qint64 WorkerUsage::*field) const
+    {
+        qint64 total = -1;
+        for (const WorkerUsage& w : workers) {
+            if (w.*field >= 0)
+                total = std::max<qint64>(total, 0) + w.*field;
+        }
+        return total;
+    }
 };
 
 // Where a measurement's lost speedup went, as fractions of its workers x wall time (N.W) in the repeat whose wall
@@ -79,7 +141,13 @@ struct Measurement {
     QList<qint64> switches; // lock hand-overs of each repeat (gil-threads), else empty
     QList<double> launchS; // each launch of what the backend keeps for all repeats (mpirun's job), apart from them
     QList<RepeatAccount> accounts; // of each repeat, beside samplesS (empty for runs recorded before 0.2)
+    QList<RepeatUsage> usage; // of each repeat, beside samplesS (empty for runs recorded before 0.3)
     double launchMedianS = kUnknown;
+    // Derived from `usage` (NaN where no repeat measured it): the largest repeat's peak resident memory in bytes
+    // (RepeatUsage::peakRssBytes), and the median repeat's context switches, all workers together.
+    double peakRssBytes = kUnknown;
+    double voluntarySwitches = kUnknown;
+    double involuntarySwitches = kUnknown;
     int failedRuns = 0; // repeats that failed (with on_error continue), not in samplesS
     QString lastError;
 

@@ -12,6 +12,7 @@
 #include "measurement.h"
 #include "optiondescriptor.h"
 #include "processguard.h"
+#include "resourceusage.h"
 #include "result.h"
 #include "runoptions.h"
 #include "runresult.h"
@@ -43,6 +44,7 @@ struct Combination {
     std::unique_ptr<Backend> backend;
     bool usesWorkers = true; // the backend's facts
     TaskLock lock = TaskLock::None;
+    bool tasksApart = false; // its tasks run in processes of their own (the facts' footprint)
     int workers = 1;
     int scale = 1; // times the base inputs' work (workScale): above 1 only in a weak run
     QList<qint64> inputs; // what it runs: the spec's inputs at its scale (scaledInputs)
@@ -154,6 +156,7 @@ private:
             c.workers = workers;
             c.usesWorkers = BackendRegistry::factsOf(id).usesWorkers;
             c.lock = BackendRegistry::factsOf(id).lock;
+            c.tasksApart = BackendRegistry::factsOf(id).footprint.processes > 0;
             c.scale = workScale(m_spec, id, workers);
             c.inputs = scaledInputs(m_spec, *m_kernel, c.scale);
             double cost = 0;
@@ -241,6 +244,7 @@ private:
                 m.launchS.append(launch);
         }
         const double cpuBefore = processCpuSeconds() + c.backend->liveChildCpuSeconds();
+        const bool peakReset = ResourceUsage::resetPeakRss();
         const qint64 t0 = monotonicNs();
         if (error.isEmpty() && !m_result.cancelled)
             attempt([&] { c.backend->execute(*m_kernel, c.inputs, c.workers, m_control, spans); });
@@ -268,13 +272,14 @@ private:
         }
         const qint64 t1 = monotonicNs();
         const double cpu = processCpuSeconds() + c.backend->liveChildCpuSeconds() - cpuBefore;
+        RepeatUsage usage = measureUsage(c, peakReset);
         if (const Result<void> same = checkChecksums(c, m, spans); !same) {
             failRun(same.error());
             return false;
         }
         countDone(c);
         if (!warmup)
-            record(c, m, std::move(spans), t0, t1, cpu);
+            record(c, m, std::move(spans), t0, t1, cpu, std::move(usage));
         const double elapsed = double(monotonicNs() - m_startNs) * 1e-9;
         const Run& run = m_silent ? *m_partner : *this; // what the progress is of: the run, both arms
         const double doneWeight = run.m_doneWeight + (run.m_partner ? run.m_partner->m_doneWeight : 0);
@@ -339,11 +344,29 @@ private:
                         .arg(listed.join(QStringLiteral("; ")), more));
     }
 
+    // The memory and context switches of the execute that just ended, read after the clock stopped (warm-ups too: a
+    // pool's workers count afresh from each report). This process's peak is known when its high-water mark could be
+    // reset before the execute (`peakReset`), and, for a backend whose tasks run in processes of their own, when
+    // those reported theirs: ParLab's alone would understate what the repeat held (python3's, mpirun's ranks).
+    static RepeatUsage measureUsage(Combination& c, bool peakReset)
+    {
+        RepeatUsage usage;
+        const qint64 peak = ResourceUsage::peakRssBytes();
+        usage.workers = c.backend->collectUsage();
+        const bool reported = std::any_of(
+            usage.workers.cbegin(), usage.workers.cend(), [](const WorkerUsage& w) { return w.peakRssBytes >= 0; });
+        if (peakReset && (!c.tasksApart || reported))
+            usage.processPeakRssBytes = peak;
+        return usage;
+    }
+
     // A measured (not warm-up) repeat: its samples, and the bounds when it is the bounds' backend.
-    void record(const Combination& c, Measurement& m, QList<TaskSpan> spans, qint64 t0, qint64 t1, double cpu)
+    void record(const Combination& c, Measurement& m, QList<TaskSpan> spans, qint64 t0, qint64 t1, double cpu,
+        RepeatUsage usage)
     {
         m.samplesS.append(double(t1 - t0) * 1e-9);
         m.cpuS.append(cpu);
+        m.usage.append(std::move(usage));
         m.checksum = combine(spans);
         if (const qint64 switches = c.backend->lastSwitches(); switches >= 0)
             m.switches.append(switches);

@@ -226,6 +226,7 @@ private Q_SLOTS:
     void jsonWritesNullForUnknownFigures();
     void everyFigureRoundTripsByItsKey();
     void importKeepsStatedFiguresAndDerivesTheRest();
+    void usageRoundTripsAndDerivesItsFigures();
     void coreSpeedsRoundTrip();
     void coreSpeedsAreRangeChecked_data();
     void coreSpeedsAreRangeChecked();
@@ -316,8 +317,9 @@ void TestExports::jsonFollowsTheSchema()
             QStringLiteral("median_s"), QStringLiteral("mean_s"), QStringLiteral("stddev_s"), QStringLiteral("min_s"),
             QStringLiteral("max_s"), QStringLiteral("cv"), QStringLiteral("cpu_s"), QStringLiteral("launch_s"),
             QStringLiteral("speedup"), QStringLiteral("speedup_ci"), QStringLiteral("efficiency"),
-            QStringLiteral("useful"), QStringLiteral("losses"), QStringLiteral("checksum"),
-            QStringLiteral("outliers") };
+            QStringLiteral("useful"), QStringLiteral("losses"), QStringLiteral("checksum"), QStringLiteral("outliers"),
+            QStringLiteral("peak_rss_bytes"), QStringLiteral("voluntary_switches"),
+            QStringLiteral("involuntary_switches") };
         // Beside each scaling measurement, the schedule simulator's prediction of it.
         if (value.toObject().value(QStringLiteral("backend")).toString() != QStringLiteral("sequential"))
             keys.append(QStringLiteral("predicted_speedup"));
@@ -406,6 +408,34 @@ void TestExports::importKeepsStatedFiguresAndDerivesTheRest()
     QCOMPARE(m.selfSpeedup, r.measurements.at(2).selfSpeedup);
     QCOMPARE(m.speedup, r.measurements.at(2).speedup);
     QCOMPARE(m.speedupLow, r.measurements.at(2).speedupLow);
+}
+
+void TestExports::usageRoundTripsAndDerivesItsFigures()
+{
+    RunResult r = sampleResult();
+    // processes x2 as a run records it: ParLab's own peak, each worker process's, their switches; the second repeat's
+    // process peak unknown, so the largest known repeat's sum stands.
+    Measurement& m = r.measurements[2];
+    m.samplesS = { 0.5, 0.6 };
+    m.usage = { { 30 << 20, { { 0, 101, 200 << 20, 10, 3 }, { 1, 102, 210 << 20, 12, 5 } } },
+        { -1, { { 0, 101, 201 << 20, 20, 4 }, { 1, 102, -1, -1, -1 } } } };
+    const QJsonObject entry = JsonExport::measurementObject(m);
+    QCOMPARE(
+        entry.value(QStringLiteral("usage")).toArray().at(1).toObject().value(QStringLiteral("process_peak_rss_bytes")),
+        QJsonValue(QJsonValue::Null));
+    const Result<Measurement> back = JsonImport::measurementFromObject(entry, Measurement {});
+    QVERIFY2(back, qPrintable(back.error()));
+    QCOMPARE(back->usage, m.usage);
+    analyse(r);
+    QCOMPARE(r.measurements[2].peakRssBytes, double((30 + 200 + 210) << 20));
+    QCOMPARE(r.measurements[2].voluntarySwitches, 21.0); // the median of 22 and 20
+    QCOMPARE(r.measurements[2].involuntarySwitches, 6.0); // of 8 and 4
+    // One entry per sample, or the file is refused with where it is wrong.
+    QJsonObject oneShort = entry;
+    oneShort.insert(QStringLiteral("usage"), QJsonArray { entry.value(QStringLiteral("usage")).toArray().at(0) });
+    const Result<Measurement> refused = JsonImport::measurementFromObject(oneShort, Measurement {});
+    QVERIFY(!refused);
+    QCOMPARE(refused.error(), QStringLiteral("result.usage: expected one entry per sample (2), got 1"));
 }
 
 namespace {
@@ -571,14 +601,15 @@ void TestExports::markdownAndTextShowTheSameRows()
 {
     const RunResult r = sampleResult();
     const QStringList markdown = MarkdownExport::toMarkdown(r).split(QLatin1Char('\n'));
-    const qsizetype header = markdown.indexOf(QStringLiteral(
-        "| backend | workers | median ± stddev | min … max | cpu | speedup [95% CI] | efficiency | lpt bound |"));
+    const qsizetype header = markdown.indexOf(QStringLiteral("| backend | workers | median ± stddev | min … max | cpu "
+                                                             "| speedup [95% CI] | efficiency | lpt bound | peak RSS | "
+                                                             "switches v/i |"));
     QVERIFY(header >= 0);
-    QCOMPARE(markdown.at(header + 1), QStringLiteral("|:--|--:|--:|--:|--:|--:|--:|--:|"));
+    QCOMPARE(markdown.at(header + 1), QStringLiteral("|:--|--:|--:|--:|--:|--:|--:|--:|--:|--:|"));
     QVERIFY(markdown.at(header + 4)
                 .startsWith(QStringLiteral("| threads | 2 | 550.0 ms ± 50.00 ms | 500.0 ms … 600.0 ms")));
     QVERIFY(markdown.at(header + 4).contains(QStringLiteral("| 1.82x [")));
-    QVERIFY(markdown.at(header + 4).endsWith(QStringLiteral("| 91% | 1.67x |")));
+    QVERIFY(markdown.at(header + 4).endsWith(QStringLiteral("| 91% | 1.67x | – | – |"))); // memory not measured
 
     const QString text = Report::toText(r);
     QVERIFY(text.contains(QStringLiteral("lpt bound")));

@@ -95,6 +95,9 @@ RunResult sampleResult(double scale = 1.0)
                 each.accounts.append({ 0, 0, 0, wall * each.workers, wall * each.workers * 0.9, 0.0, kUnknown });
         }
     }
+    // Memory and switches of each repeat, the third's process peak unknown (-1 must stay so).
+    for (int i = 0; i < 5; ++i)
+        m.usage.append({ i == 2 ? -1 : (40 << 20) + i, { { 0, 11, -1, 3 + i, 1 }, { 1, 11, -1, 4, 2 * i } } });
     m.failedRuns = 1;
     m.lastError = QStringLiteral("threads x2: task 3 failed");
     r.bounds.taskCostsS = { 0.02, 0.019, 0.018, 0.017, 0.017, 0.017 };
@@ -134,6 +137,9 @@ void compareMeasurement(const Measurement& got, const Measurement& want)
              &Losses::cpuWait, &Losses::lockWait, &Losses::blocked, &Losses::unexplained })
         QVERIFY(
             got.losses.*part == want.losses.*part || (std::isnan(got.losses.*part) && std::isnan(want.losses.*part)));
+    QCOMPARE(got.usage, want.usage);
+    QCOMPARE(got.peakRssBytes, want.peakRssBytes); // derived again on load
+    QCOMPARE(got.voluntarySwitches, want.voluntarySwitches);
     QCOMPARE(got.failedRuns, want.failedRuns);
     QCOMPARE(got.lastError, want.lastError);
     QCOMPARE(got.spans.size(), want.spans.size());
@@ -688,13 +694,14 @@ void TestHistory::jsonImportErrorsNameTheField()
 // stands, with the losses unknown; recording into it adds the columns, every run and sample kept.
 void TestHistory::migratesASchema2History()
 {
-    // Schema 2 had no account columns; schema 3 had all but the lock waits outside tasks.
+    // Schema 2 had no account columns; schema 3 had all but the lock waits outside tasks; schema 4 no usage.
     const QList<std::pair<int, QStringList>> olders {
         { 2,
             { QStringLiteral("startup_s"), QStringLiteral("dispatch_s"), QStringLiteral("tail_s"),
                 QStringLiteral("task_s"), QStringLiteral("task_cpu_s"), QStringLiteral("task_wait_s"),
-                QStringLiteral("lock_wait_s"), QStringLiteral("lock_idle_s") } },
-        { 3, { QStringLiteral("lock_idle_s") } },
+                QStringLiteral("lock_wait_s"), QStringLiteral("lock_idle_s"), QStringLiteral("usage") } },
+        { 3, { QStringLiteral("lock_idle_s"), QStringLiteral("usage") } },
+        { 4, { QStringLiteral("usage") } },
     };
     for (const auto& older : olders) {
         const int version = older.first; // a plain variable: lambdas may not capture a structured binding
@@ -721,6 +728,8 @@ void TestHistory::migratesASchema2History()
             QCOMPARE(threads->accounts.size(), threads->samplesS.size());
             QVERIFY(std::isnan(threads->accounts.first().lockIdleS)); // missing: unknown, not made up
             QCOMPARE(std::isnan(threads->accounts.first().taskS), version == 2);
+            QVERIFY(threads->usage.isEmpty()); // memory and switches unknown, in a repeat recorded before them
+            QVERIFY(std::isnan(threads->peakRssBytes));
         };
         {
             HistoryStore store;
@@ -731,7 +740,8 @@ void TestHistory::migratesASchema2History()
         {
             HistoryStore store;
             QCOMPARE(store.open(path).error(), QString());
-            QCOMPARE(column(path, QStringLiteral("PRAGMA user_version")).value(0).toInt(), 4);
+            QCOMPARE(
+                column(path, QStringLiteral("PRAGMA user_version")).value(0).toInt(), HistoryStore::schemaVersion());
             check(store);
         }
     }
@@ -934,7 +944,7 @@ void TestHistory::schemaIsVersionedAndWal()
     HistoryStore store;
     QCOMPARE(store.open(path).error(), QString());
     QCOMPARE(column(path, QStringLiteral("PRAGMA user_version")).value(0).toInt(), HistoryStore::schemaVersion());
-    QCOMPARE(HistoryStore::schemaVersion(), 4);
+    QCOMPARE(HistoryStore::schemaVersion(), 5);
     QCOMPARE(column(path, QStringLiteral("PRAGMA journal_mode")).value(0).toString(), QStringLiteral("wal"));
     const QVariantList tables
         = column(path, QStringLiteral("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"));
@@ -1236,7 +1246,7 @@ void TestHistory::storesOnlyWhatWasMeasured()
             QStringLiteral("cpu_s"), QStringLiteral("launch_s"), QStringLiteral("switches"),
             QStringLiteral("startup_s"), QStringLiteral("dispatch_s"), QStringLiteral("tail_s"),
             QStringLiteral("task_s"), QStringLiteral("task_cpu_s"), QStringLiteral("task_wait_s"),
-            QStringLiteral("lock_wait_s"), QStringLiteral("lock_idle_s") }));
+            QStringLiteral("lock_wait_s"), QStringLiteral("lock_idle_s"), QStringLiteral("usage") }));
     QCOMPARE(columnsOf(QStringLiteral("measurements")),
         QStringList(
             { QStringLiteral("id"), QStringLiteral("run_id"), QStringLiteral("position"), QStringLiteral("backend"),
@@ -1310,7 +1320,7 @@ void TestHistory::migratesASchema1History()
         HistoryStore store;
         QCOMPARE(store.open(path).error(), QString());
         QVERIFY(store.notice().isEmpty());
-        QCOMPARE(column(path, QStringLiteral("PRAGMA user_version")).value(0).toInt(), 4);
+        QCOMPARE(column(path, QStringLiteral("PRAGMA user_version")).value(0).toInt(), HistoryStore::schemaVersion());
         const QList<RunSummary> summaries = store.runs().value_or({});
         QCOMPARE(summaries.size(), runs.size());
         for (const auto& value : runs) {
@@ -1435,7 +1445,7 @@ void TestHistory::failedMigrationLeavesTheFileAsItWas()
     for (int attempt = 0; attempt < 2; ++attempt) { // and it stays so: not half migrated
         HistoryStore store;
         const QString error = store.open(path).error();
-        QVERIFY2(error.contains(QStringLiteral("could not be updated from schema 1 to 4, so it was left as it was")),
+        QVERIFY2(error.contains(QStringLiteral("could not be updated from schema 1 to 5, so it was left as it was")),
             qPrintable(error));
         QVERIFY2(error.contains(QStringLiteral("spans")), qPrintable(error));
         QVERIFY(error.contains(path));
@@ -1542,6 +1552,12 @@ void TestHistory::recorderRecoversWhatItCannotStore()
     QVERIFY2(loaded, qPrintable(loaded.error()));
     const QString differs = difference(figures(*loaded), figures(finished));
     QVERIFY2(differs.isEmpty(), qPrintable(differs));
+    // The raw memory and switches of every repeat too, through the recovery file's JSON (HistoryJson).
+    QCOMPARE(loaded->measurements.size(), finished.measurements.size());
+    for (qsizetype i = 0; i < finished.measurements.size(); ++i) {
+        QVERIFY(!finished.measurements[i].usage.isEmpty());
+        QCOMPARE(loaded->measurements[i].usage, finished.measurements[i].usage);
+    }
 }
 
 void TestHistory::cliRunSavesAndHistoryCommands()

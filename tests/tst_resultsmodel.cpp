@@ -332,10 +332,16 @@ void TestResultsModel::everyColumnHasHeaderToolTipAndValue()
     r.measurements[3].losses.useful = 0.8;
     r.measurements[3].losses.imbalance = 0.125;
     r.measurements[3].losses.unexplained = 0.075;
+    r.measurements[3].usage = { { 300 << 20, { { 0, 42, -1, 5, 2 }, { 1, 42, -1, 7, 1 } } } };
+    r.measurements[3].peakRssBytes = 300 << 20;
     ResultsModel model;
     model.setResult(r);
     const int row = rowOf(model, QStringLiteral("threads"), 4);
     QVERIFY(row >= 0);
+    QCOMPARE(model.index(row, ResultsModel::PeakRss).data().toString(), QStringLiteral("300 MiB"));
+    const QString memoryTip = model.index(row, ResultsModel::PeakRss).data(Qt::ToolTipRole).toString();
+    QVERIFY2(
+        memoryTip.contains(QStringLiteral("worker 1 (pid 42); context switches 7 voluntary")), qPrintable(memoryTip));
     for (int column = 0; column < ResultsModel::ColumnCount; ++column) {
         const QString header = model.headerData(column, Qt::Horizontal).toString();
         QVERIFY2(!header.isEmpty(), qPrintable(QStringLiteral("column %1 has no header").arg(column)));

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "backendregistry.h"
+#include "measurement.h"
 #include "taskspan.h"
 #include "unknown.h"
 
@@ -60,6 +61,11 @@ public:
     // empty and -1 for backends without a lock.
     virtual QList<StateSpan> lastStates() const { return {}; }
     virtual qint64 lastSwitches() const { return -1; }
+    // What each worker used during the last execute (context switches; a worker process's peak memory), in worker
+    // order; empty where the backend does not measure it. The runner asks after every execute, warm-ups included,
+    // outside the timing: a backend whose workers outlive an execute (a pool) has them report here, and they count
+    // afresh from their next task.
+    virtual QList<WorkerUsage> collectUsage() { return {}; }
     // What runs the tasks when it is not this program (an interpreter and its version); empty otherwise.
     // Called after configure().
     virtual QString runtime() const { return {}; }

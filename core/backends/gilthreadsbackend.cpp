@@ -4,6 +4,7 @@
 #include "gil/gilthreadstate.h"
 #include "gil/interpreterlock.h"
 #include "optiondescriptor.h"
+#include "resourceusage.h"
 #include "runoptions.h"
 
 #include <QCoreApplication>
@@ -51,9 +52,11 @@ void GilThreadsBackend::execute(
     FirstFailure failure(control);
     const int threads = std::clamp(workers, 1, std::max(count, 1));
     std::vector<QList<StateSpan>> states(size_t(threads), QList<StateSpan> {});
+    std::vector<WorkerUsage> usage(static_cast<size_t>(threads));
     const int maxSpansPerThread = std::max(64, kMaxStates / threads);
 
     auto work = [&](int worker) {
+        const ResourceUsage::Switches start = ResourceUsage::threadSwitches();
         GilThreadState thread(lock, worker, maxSpansPerThread);
         Context context(control, worker);
         if (!m_releaseGil)
@@ -77,6 +80,7 @@ void GilThreadsBackend::execute(
             failure.capture(std::current_exception());
         }
         states[size_t(worker)] = thread.finish();
+        usage[size_t(worker)] = ResourceUsage::workerSince(worker, start);
     };
 
     std::vector<std::jthread> pool;
@@ -88,6 +92,7 @@ void GilThreadsBackend::execute(
     for (const QList<StateSpan>& perThread : states)
         m_states.append(perThread);
     m_switches = lock.switches();
+    m_usage = QList<WorkerUsage>(usage.cbegin(), usage.cend());
     m_dropRequests = lock.dropRequests();
 
     failure.rethrow();

@@ -23,6 +23,7 @@ public:
     void pinWorkers(const QList<int>& cpus) override { m_cpus = cpus; }
     QList<StateSpan> lastStates() const override { return m_states; }
     qint64 lastSwitches() const override { return m_switches; }
+    QList<WorkerUsage> collectUsage() override { return m_usage; }
     void execute(const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
         QList<TaskSpan>& spans) override;
 
@@ -36,6 +37,7 @@ private:
     bool m_releaseGil = false;
     QList<StateSpan> m_states;
     qint64 m_switches = -1;
+    QList<WorkerUsage> m_usage; // each thread's, of the last execute
     qint64 m_dropRequests = 0;
     QList<int> m_cpus;
 };

@@ -1,12 +1,16 @@
 #include "qtconcurrentbackend.h"
 
 #include "context.h"
+#include "resourceusage.h"
 
 #include <QCoreApplication>
+#include <QMap>
+#include <QScopeGuard>
 #include <QThreadPool>
 #include <QtConcurrent/QtConcurrentMap>
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <numeric>
 #include <optional>
 
@@ -20,6 +24,7 @@ std::atomic<quint64> g_batches { 0 };
 struct ThreadSlot {
     quint64 batch = 0;
     int worker = 0;
+    ResourceUsage::Switches start; // the thread's switches at its first task of the batch
 };
 thread_local ThreadSlot t_slot;
 } // namespace
@@ -31,6 +36,8 @@ void QtConcurrentBackend::execute(
     const quint64 batch = ++g_batches;
     std::atomic<int> nextWorker { 0 };
     FirstFailure failure(control);
+    std::mutex usageMutex;
+    QMap<int, WorkerUsage> usage; // by worker
 
     QList<int> indices(inputs.size());
     std::iota(indices.begin(), indices.end(), 0);
@@ -47,7 +54,15 @@ void QtConcurrentBackend::execute(
             t_slot.batch = batch;
             t_slot.worker = nextWorker.fetch_add(1, std::memory_order_relaxed);
             first = true;
+            t_slot.start = ResourceUsage::threadSwitches();
         }
+        // A pool thread's switches are counted from its first task to the end of its latest one: what it did between
+        // tasks inside QtConcurrent is not seen. One reading per task, which a QtConcurrent task's dispatch dwarfs.
+        const auto counted = qScopeGuard([&] {
+            const WorkerUsage used = ResourceUsage::workerSince(t_slot.worker, t_slot.start);
+            std::lock_guard lock(usageMutex);
+            usage.insert(used.worker, used);
+        });
         if (control.shouldStop())
             return skipped;
         // On this thread's stack, as in the other backends: the kernel's tick counter stays local.
@@ -69,6 +84,7 @@ void QtConcurrentBackend::execute(
     // this thread, which would add a worker the user did not ask for.
     pool.waitForDone();
     future.waitForFinished();
+    m_usage = usage.values();
 
     failure.rethrow();
     spans = future.results();

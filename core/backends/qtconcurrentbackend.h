@@ -23,9 +23,11 @@ public:
     void pinWorkers(const QList<int>& cpus) override { m_cpus = cpus; }
     void execute(const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
         QList<TaskSpan>& spans) override;
+    QList<WorkerUsage> collectUsage() override { return m_usage; }
 
 private:
     QList<int> m_cpus;
+    QList<WorkerUsage> m_usage; // each pool thread's, from its first task of the last execute to its last
 };
 
 } // namespace parlab

@@ -3,6 +3,7 @@
 #include "context.h"
 #include "cpus.h"
 #include "optiondescriptor.h"
+#include "resourceusage.h"
 #include "runoptions.h"
 
 #include <QCoreApplication>
@@ -110,6 +111,7 @@ void SequentialBackend::execute(
     const qint64 pid = QCoreApplication::applicationPid();
     Context context(control, 0);
     spans.resize(inputs.size());
+    m_usage.clear();
     TaskWatchdog watchdog(control, m_taskTimeoutS);
     // After the watchdog started: a thread inherits its starter's CPUs, and the watchdog need not share the core.
     ScopedPin pin;
@@ -117,6 +119,7 @@ void SequentialBackend::execute(
         if (const Result<void> pinned = pin.pin(0, m_taskCpu); !pinned)
             throw BackendError(pinFailure(0, m_taskCpu, pinned.error()));
     }
+    const ResourceUsage::Switches start = ResourceUsage::threadSwitches();
     for (int i = 0; i < inputs.size(); ++i) {
         if (control.shouldStop())
             throw Cancelled();
@@ -132,6 +135,7 @@ void SequentialBackend::execute(
         if (watchdog.fired()) // it finished, but only after the deadline
             throw BackendError(taskTimeoutMessage(inputs[i], i, m_taskTimeoutS));
     }
+    m_usage = { ResourceUsage::workerSince(0, start) };
 }
 
 } // namespace parlab

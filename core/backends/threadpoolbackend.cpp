@@ -1,6 +1,7 @@
 #include "threadpoolbackend.h"
 
 #include "context.h"
+#include "resourceusage.h"
 
 #include <QCoreApplication>
 #include <algorithm>
@@ -18,8 +19,12 @@ void ThreadPoolBackend::execute(
     spans.resize(count);
     std::atomic<int> next { 0 };
     FirstFailure failure(control);
+    // No point starting more threads than there are tasks.
+    const int threads = std::clamp(workers, 1, std::max(count, 1));
+    std::vector<WorkerUsage> usage(static_cast<size_t>(threads));
 
     auto work = [&](int worker) {
+        const ResourceUsage::Switches start = ResourceUsage::threadSwitches();
         Context context(control, worker);
         try {
             pinWorkerThread(m_cpus, worker);
@@ -30,15 +35,15 @@ void ThreadPoolBackend::execute(
         } catch (...) {
             failure.capture(std::current_exception());
         }
+        usage[size_t(worker)] = ResourceUsage::workerSince(worker, start);
     };
 
-    // No point starting more threads than there are tasks.
-    const int threads = std::clamp(workers, 1, std::max(count, 1));
     std::vector<std::jthread> pool;
     pool.reserve(size_t(threads));
     for (int w = 0; w < threads; ++w)
         pool.emplace_back(work, w);
     pool.clear(); // joins
+    m_usage = QList<WorkerUsage>(usage.cbegin(), usage.cend());
 
     failure.rethrow();
     if (next.load() < count)

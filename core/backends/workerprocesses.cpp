@@ -60,7 +60,21 @@ struct WorkerProcesses::Slot {
     int worker = 0;
     QList<int> assigned; // indices sent and not yet answered, in order
     qint64 taskStartNs = 0;
+    WorkerUsage usage; // what its processes reported in this run (per-task)
 };
+
+namespace {
+// Adds a worker process's report to what its slot used: the processes of a slot run one after another, so its
+// peak is the largest of theirs and its switches their sum.
+void add(WorkerUsage& slot, const WorkerProtocol::Message& report)
+{
+    slot.peakRssBytes = std::max(slot.peakRssBytes, report.peakRssBytes);
+    if (report.voluntarySwitches >= 0)
+        slot.voluntarySwitches = std::max<qint64>(slot.voluntarySwitches, 0) + report.voluntarySwitches;
+    if (report.involuntarySwitches >= 0)
+        slot.involuntarySwitches = std::max<qint64>(slot.involuntarySwitches, 0) + report.involuntarySwitches;
+}
+} // namespace
 
 WorkerProcesses::WorkerProcesses(Mode mode)
     : m_mode(mode)
@@ -91,6 +105,49 @@ double WorkerProcesses::liveCpuSeconds() const
             total += stat->cpuSeconds();
     }
     return total;
+}
+
+QList<WorkerUsage> WorkerProcesses::collectUsage()
+{
+    if (m_mode == Mode::PerTask)
+        return m_perTaskUsage;
+    QList<WorkerUsage> usage;
+    QList<Slot*> asked;
+    for (auto& slot : m_slots) {
+        WorkerUsage unknown;
+        unknown.worker = slot->worker;
+        unknown.pid = slot->child ? slot->child->pid() : 0;
+        usage.append(unknown);
+        if (slot->child && slot->child->running() && slot->child->write(WorkerProtocol::usageRequest()))
+            asked.append(slot.get());
+    }
+    const qint64 deadline = monotonicNs() + qint64(kUsageWaitMs) * 1'000'000;
+    std::vector<pollfd> fds;
+    while (!asked.isEmpty() && monotonicNs() < deadline) {
+        fds.clear();
+        for (const Slot* slot : std::as_const(asked))
+            fds.push_back({ slot->child->stdoutFd(), POLLIN, 0 });
+        ::poll(fds.data(), nfds_t(fds.size()), ChildProcess::kPollMs);
+        asked.removeIf([&](Slot* slot) {
+            ChildProcess& child = *slot->child;
+            child.readStderr();
+            if (!child.readStdout())
+                return true; // gone: its figures stay unknown, and the next run finds it dead
+            QByteArray line;
+            while (child.takeLine(line)) {
+                const Result<WorkerProtocol::Message> message = WorkerProtocol::parse(line);
+                if (message && message->kind == WorkerProtocol::Message::Kind::Usage) {
+                    WorkerUsage& used = usage[qsizetype(slot->worker)];
+                    used.peakRssBytes = message->peakRssBytes;
+                    used.voluntarySwitches = message->voluntarySwitches;
+                    used.involuntarySwitches = message->involuntarySwitches;
+                    return true;
+                }
+            }
+            return false;
+        });
+    }
+    return usage;
 }
 
 std::unique_ptr<ChildProcess> WorkerProcesses::spawn(const QString& kernel, const ProcessOptions& options, int worker)
@@ -139,6 +196,7 @@ void WorkerProcesses::run(const Kernel& kernel, const QList<qint64>& inputs, int
     };
     auto describeTask = [&](int index) { return QStringLiteral("input %1 (#%2)").arg(inputs[index]).arg(index + 1); };
 
+    m_perTaskUsage.clear();
     if (m_mode == Mode::Pool) {
         startPool(kernel.name(), options, parallel);
     } else {
@@ -146,6 +204,7 @@ void WorkerProcesses::run(const Kernel& kernel, const QList<qint64>& inputs, int
         for (int w = 0; w < parallel; ++w) {
             auto slot = std::make_unique<Slot>();
             slot->worker = w;
+            slot->usage.worker = w;
             m_slots.push_back(std::move(slot));
         }
     }
@@ -171,8 +230,19 @@ void WorkerProcesses::run(const Kernel& kernel, const QList<qint64>& inputs, int
     for (auto& slot : m_slots)
         feed(*slot);
 
+    // A per-task run also waits for its last processes to report what they used as they end, but no longer than
+    // kUsageWaitMs after its last task: one whose output stays open (a program it started holds it) is stopped.
+    qint64 reportUntil = 0;
+    auto reporting = [&] {
+        if (m_mode != Mode::PerTask
+            || std::none_of(m_slots.cbegin(), m_slots.cend(), [](const auto& s) { return s->child != nullptr; }))
+            return false;
+        if (reportUntil == 0)
+            reportUntil = monotonicNs() + qint64(kUsageWaitMs) * 1'000'000;
+        return monotonicNs() < reportUntil;
+    };
     std::vector<pollfd> fds;
-    while (done < count) {
+    while (done < count || reporting()) {
         if (control.shouldStop()) {
             stopAll();
             throw Cancelled();
@@ -205,6 +275,10 @@ void WorkerProcesses::run(const Kernel& kernel, const QList<qint64>& inputs, int
                         QStringLiteral("protocol error from worker pid %1: %2").arg(child.pid()).arg(message.error()));
                 switch (message->kind) {
                 case WorkerProtocol::Message::Kind::Ready:
+                    break;
+                case WorkerProtocol::Message::Kind::Usage:
+                    slot.usage.pid = child.pid();
+                    add(slot.usage, *message);
                     break;
                 case WorkerProtocol::Message::Kind::BatchEnd:
                 case WorkerProtocol::Message::Kind::Clock:
@@ -288,8 +362,11 @@ void WorkerProcesses::run(const Kernel& kernel, const QList<qint64>& inputs, int
             }
         }
     }
-    if (m_mode == Mode::PerTask)
+    if (m_mode == Mode::PerTask) {
+        for (const auto& slot : m_slots)
+            m_perTaskUsage.append(slot->usage);
         stopAll();
+    }
 }
 
 } // namespace parlab

@@ -52,6 +52,11 @@ public:
         QList<TaskSpan>& spans, const ProcessOptions& options);
     // CPU seconds used so far by the workers that are still alive (not yet counted by getrusage).
     double liveCpuSeconds() const;
+    // What each worker used during the last run() (Backend::collectUsage): a pool's workers are asked (a round trip
+    // each, at most kUsageWaitMs, after which a silent one's figures are unknown); the processes of
+    // a per-task run reported as they ended, and a slot's figures are those of the processes it ran.
+    QList<WorkerUsage> collectUsage();
+    static constexpr int kUsageWaitMs = 2000;
     void stopAll();
 
 private:
@@ -61,6 +66,7 @@ private:
 
     Mode m_mode;
     std::vector<std::unique_ptr<Slot>> m_slots;
+    QList<WorkerUsage> m_perTaskUsage; // of the last per-task run, by slot
     QString m_poolKernel;
     QJsonObject m_poolSettings;
     QList<int> m_poolCpus;

@@ -30,6 +30,19 @@ QString Format::duration(double seconds)
     return QString::number(seconds * 1e9, 'f', 0) + QStringLiteral(" ns");
 }
 
+QString Format::bytes(double bytes)
+{
+    if (!std::isfinite(bytes) || bytes < 0)
+        return QStringLiteral("–");
+    static const char* const kUnits[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+    int unit = 0;
+    while (bytes >= 1024 && unit < 4) {
+        bytes /= 1024;
+        ++unit;
+    }
+    return number(bytes, 3) + QLatin1Char(' ') + QLatin1String(kUnits[unit]);
+}
+
 QString Format::number(double value, int significant)
 {
     if (!std::isfinite(value))

@@ -14,6 +14,9 @@ QString duration(double seconds);
 // `value` to `significant` digits, in fixed notation without trailing zeros: "0.01", "2.5", "1500", "-3"; "–" for
 // NaN or infinity.
 QString number(double value, int significant);
+// An amount of memory in binary units to three significant digits: "612 MiB", "1.25 GiB", "980 KiB", "512 B"; "–"
+// for NaN or a negative amount (-1: not measured).
+QString bytes(double bytes);
 // "1.85", or "–" for NaN.
 QString ratio(double value, int decimals = 2);
 // A small coefficient to `digits` significant digits: "0.0012", "3.4e-06", "0"; "–" for NaN (the USL's coherency).

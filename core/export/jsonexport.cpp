@@ -40,6 +40,12 @@ QJsonArray numbers(const QList<double>& values)
         array.append(number(v));
     return array;
 }
+
+// A count or size measured as -1 where not known: null then.
+QJsonValue measured(qint64 value)
+{
+    return value >= 0 ? QJsonValue(value) : QJsonValue(QJsonValue::Null);
+}
 } // namespace
 
 const QList<JsonExport::Figure>& JsonExport::figures()
@@ -54,6 +60,9 @@ const QList<JsonExport::Figure>& JsonExport::figures()
             { "cv", &SampleStats::cv },
             { "cpu_s", nullptr, &Measurement::cpuMedianS },
             { "launch_s", nullptr, &Measurement::launchMedianS },
+            { "peak_rss_bytes", nullptr, &Measurement::peakRssBytes },
+            { "voluntary_switches", nullptr, &Measurement::voluntarySwitches },
+            { "involuntary_switches", nullptr, &Measurement::involuntarySwitches },
             { "speedup", nullptr, &Measurement::speedup },
             { "efficiency", nullptr, &Measurement::efficiency },
             { "useful", nullptr, nullptr, &Losses::useful },
@@ -110,7 +119,26 @@ QJsonObject JsonExport::measurementObject(const Measurement& m)
     }
     if (!placement.isEmpty())
         object.insert(QStringLiteral("placement"), placement);
+    if (!m.usage.isEmpty()) {
+        QJsonArray usage;
+        for (const RepeatUsage& u : m.usage)
+            usage.append(usageObject(u));
+        object.insert(QStringLiteral("usage"), usage);
+    }
     return object;
+}
+
+QJsonObject JsonExport::usageObject(const RepeatUsage& usage)
+{
+    QJsonArray workers;
+    for (const WorkerUsage& w : usage.workers) {
+        workers.append(QJsonObject { { QStringLiteral("worker"), w.worker }, { QStringLiteral("pid"), w.pid },
+            { QStringLiteral("peak_rss_bytes"), measured(w.peakRssBytes) },
+            { QStringLiteral("voluntary_switches"), measured(w.voluntarySwitches) },
+            { QStringLiteral("involuntary_switches"), measured(w.involuntarySwitches) } });
+    }
+    return { { QStringLiteral("process_peak_rss_bytes"), measured(usage.processPeakRssBytes) },
+        { QStringLiteral("workers"), workers } };
 }
 
 QJsonValue JsonExport::number(double value)

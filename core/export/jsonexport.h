@@ -15,6 +15,7 @@ struct Environment;
 struct ExperimentSpec;
 struct Losses;
 struct Measurement;
+struct RepeatUsage;
 struct RunResult;
 struct SampleStats;
 
@@ -35,6 +36,9 @@ QJsonObject fitsObject(const RunResult& result);
 QJsonObject scalingObject(const ExperimentSpec& spec); // strong or weak, and what speedup and efficiency mean
 // One entry of `results`: a measurement's samples and figures.
 QJsonObject measurementObject(const Measurement& measurement);
+// One repeat's memory and context switches, an entry of a result's `usage` (one per sample): {"process_peak_rss_bytes",
+// "workers": [{"worker", "pid", "peak_rss_bytes", "voluntary_switches", "involuntary_switches"}]}, null where unknown.
+QJsonObject usageObject(const RepeatUsage& usage);
 
 // A figure of a measurement that an entry of `results` carries as one number (null when unknown): the list
 // measurementObject writes and JsonImport reads, so that a new figure is one line here besides the struct and

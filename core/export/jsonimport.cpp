@@ -117,6 +117,36 @@ double figure(const QJsonValue& value, const QString& field, double minimum = 0)
     return orRefuse(JsonField::number(value, minimum), field);
 }
 
+// A count or size measured as -1 where not known (WorkerUsage, RepeatUsage): a whole number of 0 or more, or null.
+qint64 measuredCount(const QJsonObject& parent, const QString& path, const QString& key)
+{
+    const QJsonValue value = parent.value(key);
+    if (value.isNull() || value.isUndefined())
+        return -1;
+    return count(value, join(path, key), { 0, std::numeric_limits<qint64>::max() });
+}
+
+RepeatUsage usage(const QJsonObject& o, const QString& path)
+{
+    RepeatUsage u;
+    u.processPeakRssBytes = measuredCount(o, path, QStringLiteral("process_peak_rss_bytes"));
+    const QString workersPath = join(path, QStringLiteral("workers"));
+    const QJsonArray workers
+        = o.contains(QStringLiteral("workers")) ? array(o.value(QStringLiteral("workers")), workersPath) : QJsonArray();
+    for (qsizetype i = 0; i < workers.size(); ++i) {
+        const QString at = indexed(workersPath, i);
+        const QJsonObject w = object(workers.at(i), at);
+        WorkerUsage worker;
+        worker.worker = int(count(w.value(QStringLiteral("worker")), join(at, QStringLiteral("worker")), kCountInInt));
+        worker.pid = measuredCount(w, at, QStringLiteral("pid"));
+        worker.peakRssBytes = measuredCount(w, at, QStringLiteral("peak_rss_bytes"));
+        worker.voluntarySwitches = measuredCount(w, at, QStringLiteral("voluntary_switches"));
+        worker.involuntarySwitches = measuredCount(w, at, QStringLiteral("involuntary_switches"));
+        u.workers.append(worker);
+    }
+    return u;
+}
+
 // Format::checksum's form: up to 16 hex digits.
 quint64 checksum(const QJsonValue& value, const QString& field)
 {
@@ -366,6 +396,19 @@ void measured(const QJsonObject& o, const QString& path, Measurement& m, Names n
     }
     if (o.contains(QStringLiteral("checksum")))
         m.checksum = checksum(o.value(QStringLiteral("checksum")), join(path, QStringLiteral("checksum")));
+    // Memory and switches per repeat, since 0.3; a file without them leaves them unknown.
+    if (o.contains(QStringLiteral("usage"))) {
+        const QString usagePath = join(path, QStringLiteral("usage"));
+        const QJsonArray repeats = array(o.value(QStringLiteral("usage")), usagePath);
+        if (repeats.size() != m.samplesS.size())
+            refuse(usagePath,
+                QStringLiteral("expected one entry per sample (%1), got %2")
+                    .arg(m.samplesS.size())
+                    .arg(repeats.size()));
+        m.usage.clear();
+        for (qsizetype i = 0; i < repeats.size(); ++i)
+            m.usage.append(usage(object(repeats.at(i), indexed(usagePath, i)), indexed(usagePath, i)));
+    }
 }
 
 // The figures one entry of `results` states, over those `m` has: each one present replaces m's.
@@ -582,6 +625,11 @@ Result<Measurement> JsonImport::measurementFromObject(const QJsonObject& object,
         stated(object, path, m);
         return m;
     });
+}
+
+Result<RepeatUsage> JsonImport::usageFromObject(const QJsonObject& object)
+{
+    return caught([&] { return usage(object, QStringLiteral("usage")); });
 }
 
 Result<Bounds> JsonImport::boundsFromObject(const QJsonObject& object)

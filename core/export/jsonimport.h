@@ -60,6 +60,8 @@ Result<Bounds> boundsFromObject(const QJsonObject& object);
 // One entry of `results` read over `over`, which keeps what the schema does not carry (spans, states, per-repeat
 // CPU times) and every figure the object does not state; a figure stated as null is unknown.
 Result<Measurement> measurementFromObject(const QJsonObject& object, const Measurement& over);
+// One repeat's memory and switches (JsonExport::usageObject); null or absent figures read as unknown (-1).
+Result<RepeatUsage> usageFromObject(const QJsonObject& object);
 
 } // namespace JsonImport
 

@@ -32,6 +32,16 @@ QString inputsSummary(const QList<qint64>& inputs)
 }
 } // namespace
 
+namespace {
+// "12/3": voluntary/involuntary context switches; "–" when not measured.
+QString switchesText(double voluntary, double involuntary)
+{
+    if (!std::isfinite(voluntary) || voluntary < 0 || !std::isfinite(involuntary) || involuntary < 0)
+        return QStringLiteral("–");
+    return QStringLiteral("%1/%2").arg(qRound64(voluntary)).arg(qRound64(involuntary));
+}
+} // namespace
+
 QString Report::title(const RunResult& result)
 {
     const ExperimentSpec& spec = result.spec;
@@ -53,8 +63,8 @@ Report::Table Report::summary(const RunResult& result)
     const Format::FigureNames& names = Format::figureNames(result.spec.options.scaling);
     table.header = { QStringLiteral("backend"), QStringLiteral("workers"), QStringLiteral("median ± stddev"),
         QStringLiteral("min … max"), QStringLiteral("cpu"), names.speedup + QStringLiteral(" [95% CI]"),
-        names.efficiency, QStringLiteral("lpt bound") };
-    table.rightAligned = { false, true, true, true, true, true, true, true };
+        names.efficiency, QStringLiteral("lpt bound"), QStringLiteral("peak RSS"), QStringLiteral("switches v/i") };
+    table.rightAligned = { false, true, true, true, true, true, true, true, true, true };
     for (const Measurement& m : result.measurements) {
         if (m.samplesS.isEmpty())
             continue;
@@ -71,7 +81,32 @@ Report::Table Report::summary(const RunResult& result)
             speedup,
             Format::percent(m.efficiency),
             Format::speedup(bound),
+            Format::bytes(m.peakRssBytes),
+            switchesText(m.voluntarySwitches, m.involuntarySwitches),
         });
+    }
+    return table;
+}
+
+Report::Table Report::usage(const RunResult& result)
+{
+    Table table;
+    table.header = { QStringLiteral("backend"), QStringLiteral("workers"), QStringLiteral("worker"),
+        QStringLiteral("pid"), QStringLiteral("peak RSS"), QStringLiteral("switches v/i") };
+    table.rightAligned = { false, true, true, true, true, true };
+    for (const Measurement& m : result.measurements) {
+        if (m.usage.isEmpty())
+            continue;
+        const RepeatUsage& latest = m.usage.constLast();
+        // The process that ran the repeat (ParLab or its engine), which every in-process worker shares, then each
+        // worker: a thread's memory is its process's.
+        table.rows.append({ m.backend, QString::number(m.workers), QStringLiteral("runner"), QString(),
+            Format::bytes(double(latest.processPeakRssBytes)), QString() });
+        for (const WorkerUsage& w : latest.workers) {
+            table.rows.append({ m.backend, QString::number(m.workers), QString::number(w.worker),
+                QString::number(w.pid), w.peakRssBytes >= 0 ? Format::bytes(double(w.peakRssBytes)) : QString(),
+                switchesText(double(w.voluntarySwitches), double(w.involuntarySwitches)) });
+        }
     }
     return table;
 }
@@ -338,6 +373,9 @@ QString Report::toText(const RunResult& result, bool explain)
     if (const Table lost = losses(result); explain && !lost.rows.isEmpty())
         out += QStringLiteral("\nwhere the time went (% of workers x wall time, the median repeat):\n")
             + alignedText(lost);
+    if (const Table used = usage(result); explain && !used.rows.isEmpty())
+        out += QStringLiteral("\nmemory and context switches (voluntary/involuntary) by worker, the latest repeat:\n")
+            + alignedText(used);
     const QStringList notesList = notes(result);
     if (!notesList.isEmpty())
         out += QLatin1Char('\n');

@@ -42,7 +42,7 @@
 namespace parlab {
 
 namespace {
-constexpr int kSchemaVersion = 4;
+constexpr int kSchemaVersion = 5;
 // The oldest schema a read-only open reads as it is (its missing columns read as unknown).
 constexpr int kOldestReadable = 2;
 
@@ -153,14 +153,19 @@ const QList<std::pair<Column, double RepeatAccount::*>> accounts {
     { column("lock_wait_s", "REAL"), &RepeatAccount::lockWaitS },
     { column("lock_idle_s", "REAL"), &RepeatAccount::lockIdleS },
 };
-QList<Column> accountColumns()
+// The repeat's memory and context switches (JsonExport::usageObject's JSON), added in schema 5: null in older rows.
+const Column Usage = column("usage", "TEXT");
+// The columns added after schema 2 (the accounts, then Usage): a migration adds each one a file lacks, and an older
+// file opened read-only reads without them.
+QList<Column> laterColumns()
 {
     QList<Column> columns;
     for (const auto& [c, member] : accounts)
         columns.append(c);
+    columns.append(Usage);
     return columns;
 }
-const Table table { name, QList<Column> { MeasurementId, Repeat, Wall, Cpu, Launch, Switches } + accountColumns(),
+const Table table { name, QList<Column> { MeasurementId, Repeat, Wall, Cpu, Launch, Switches } + laterColumns(),
     QStringLiteral("PRIMARY KEY (%1, %2)").arg(MeasurementId.name, Repeat.name), QStringLiteral("WITHOUT ROWID") };
 } // namespace Samples
 
@@ -653,14 +658,14 @@ int knownVersion(const QSqlDatabase& db)
     return version;
 }
 
-// The names of the account columns (Samples::accounts) the file's samples table has.
-QStringList accountColumnsIn(const QSqlDatabase& db)
+// The names of the later columns (Samples::laterColumns) the file's samples table has.
+QStringList laterColumnsIn(const QSqlDatabase& db)
 {
     QStringList present;
     QSqlQuery q = run(db, QStringLiteral("SELECT name FROM pragma_table_info('%1')").arg(Samples::name));
     while (q.next())
         present.append(q.value(0).toString());
-    QStringList names = namesOf(Samples::accountColumns());
+    QStringList names = namesOf(Samples::laterColumns());
     names.removeIf([&present](const QString& name) { return !present.contains(name); });
     return names;
 }
@@ -1039,10 +1044,10 @@ struct HistoryStore::Private {
     // These throw SqlFailure; the public methods run them through attempt() inside a transaction.
     void prepareSchema(const QSqlDatabase& db);
     void migrateFrom1(const QSqlDatabase& db);
-    void addAccountColumns(const QSqlDatabase& db);
-    // The account columns the open file's samples have: all of them once it is at the current schema; fewer in an
+    void addLaterColumns(const QSqlDatabase& db);
+    // The later columns the open file's samples have: all of them once it is at the current schema; fewer in an
     // older file opened read-only, whose missing ones read as unknown.
-    QStringList storedAccounts = namesOf(Samples::accountColumns()); // their names
+    QStringList storedLater = namesOf(Samples::laterColumns()); // their names
     void markInterrupted(const QList<qint64>& ids);
     void refreshInterrupted(qint64 onlyRun = -1);
     qint64 insertRun(const ExperimentSpec& spec, const Environment& env, const QDateTime& created, RunStatus status,
@@ -1075,7 +1080,7 @@ void HistoryStore::Private::prepareSchema(const QSqlDatabase& db)
                 if (version == 1)
                     migrateFrom1(db);
                 else
-                    addAccountColumns(db);
+                    addLaterColumns(db);
             } catch (const SqlFailure& e) {
                 throw SqlFailure { QStringLiteral("it could not be updated from schema %1 to %2, so it was left as it "
                                                   "was: %3")
@@ -1090,11 +1095,12 @@ void HistoryStore::Private::prepareSchema(const QSqlDatabase& db)
 }
 
 // Schemas 3 and 4 add where each repeat's worker-seconds went (Samples::accounts: 3 the first seven, 4 the lock
-// waits outside tasks), unknown for the repeats before them: each missing column is added, nothing else moves.
-void HistoryStore::Private::addAccountColumns(const QSqlDatabase& db)
+// waits outside tasks), 5 its memory and switches (Samples::Usage), unknown for the repeats before them: each missing
+// column is added, nothing else moves.
+void HistoryStore::Private::addLaterColumns(const QSqlDatabase& db)
 {
-    const QStringList present = accountColumnsIn(db);
-    for (const Column& c : Samples::accountColumns()) {
+    const QStringList present = laterColumnsIn(db);
+    for (const Column& c : Samples::laterColumns()) {
         if (!present.contains(c.name))
             run(db, QStringLiteral("ALTER TABLE %1 ADD COLUMN %2 %3").arg(Samples::name, c.name, c.definition));
     }
@@ -1114,7 +1120,7 @@ void HistoryStore::Private::migrateFrom1(const QSqlDatabase& db)
     // Every later column was a schema-1 column of the same name and meaning, but for three of runs and the
     // accounts of samples.
     const QList<Column> added
-        = QList<Column> { Runs::TaskCosts, Runs::ExtraWarnings, Runs::Stated } + Samples::accountColumns();
+        = QList<Column> { Runs::TaskCosts, Runs::ExtraWarnings, Runs::Stated } + Samples::laterColumns();
     for (const Table* table : kSchema) {
         QList<Column> kept = table->columns;
         kept.removeIf([&added](const Column& c) { return added.contains(c); });
@@ -1295,6 +1301,10 @@ void HistoryStore::Private::upsertMeasurement(qint64 runId, int position, const 
         const RepeatAccount account = i < m.accounts.size() ? m.accounts[i] : RepeatAccount {};
         for (const auto& [c, member] : Samples::accounts)
             values.append({ c, real(account.*member) });
+        values.append({ Samples::Usage,
+            i < m.usage.size() ? QVariant(
+                QString::fromUtf8(QJsonDocument(JsonExport::usageObject(m.usage[i])).toJson(QJsonDocument::Compact)))
+                               : QVariant(QMetaType(QMetaType::QString)) });
         execute(insert, values);
     }
 }
@@ -1373,8 +1383,8 @@ StoredRun HistoryStore::Private::readRun(qint64 runId)
                 .arg(equals(Measurements::RunId), Measurements::Position.name, Measurements::Id.name)),
         { { Measurements::RunId, runId } });
     QList<Column> sampleColumns { Samples::Wall, Samples::Cpu, Samples::Launch, Samples::Switches };
-    for (const Column& c : Samples::accountColumns()) {
-        if (storedAccounts.contains(c.name))
+    for (const Column& c : Samples::laterColumns()) {
+        if (storedLater.contains(c.name))
             sampleColumns.append(c);
     }
     QSqlQuery samples = prepare(db(),
@@ -1390,6 +1400,8 @@ StoredRun HistoryStore::Private::readRun(qint64 runId)
         m.spans = spansFrom(q.value(Measurements::Spans.name).toByteArray());
         m.states = statesFrom(q.value(Measurements::States.name).toByteArray());
         execute(samples, { { Samples::MeasurementId, q.value(Measurements::Id.name) } });
+        QList<RepeatUsage> usage; // kept when a repeat has it: a run recorded before schema 5 has none
+        bool usageKnown = false;
         while (samples.next()) {
             m.samplesS.append(samples.value(Samples::Wall.name).toDouble());
             if (const QVariant cpu = samples.value(Samples::Cpu.name); !cpu.isNull())
@@ -1400,12 +1412,23 @@ StoredRun HistoryStore::Private::readRun(qint64 runId)
                 m.switches.append(switches.toLongLong());
             RepeatAccount account;
             for (const auto& [c, member] : Samples::accounts) {
-                if (const QVariant value = storedAccounts.contains(c.name) ? samples.value(c.name) : QVariant();
+                if (const QVariant value = storedLater.contains(c.name) ? samples.value(c.name) : QVariant();
                     !value.isNull())
                     account.*member = value.toDouble();
             }
             m.accounts.append(account);
+            usage.append(RepeatUsage {});
+            if (const QVariant value
+                = storedLater.contains(Samples::Usage.name) ? samples.value(Samples::Usage.name) : QVariant();
+                !value.isNull()) {
+                if (const Result<RepeatUsage> read
+                    = JsonImport::usageFromObject(QJsonDocument::fromJson(value.toString().toUtf8()).object()))
+                    usage.last() = *read;
+                usageKnown = true;
+            }
         }
+        if (usageKnown)
+            m.usage = usage;
         r.measurements.append(m);
     }
     return stored;
@@ -1645,10 +1668,10 @@ Result<void> HistoryStore::Private::openReadOnly(int userVersion)
         version = now->first; // another process gave it its schema meanwhile
     }
     if (*version >= kOldestReadable) {
-        const Result<QStringList> columns = attempt([&] { return accountColumnsIn(db()); });
+        const Result<QStringList> columns = attempt([&] { return laterColumnsIn(db()); });
         if (!columns)
             return refuse(columns.error());
-        storedAccounts = *columns;
+        storedLater = *columns;
     }
     if (*version < kOldestReadable)
         return refuse(QStringLiteral("it has schema %1 of an older ParLab; record a run into it once (parlab run, or "
@@ -1661,7 +1684,7 @@ Result<void> HistoryStore::Private::openReadOnly(int userVersion)
 
 Result<void> HistoryStore::Private::openReadWrite(int userVersion)
 {
-    storedAccounts = namesOf(Samples::accountColumns()); // brought up to the current schema, or refused
+    storedLater = namesOf(Samples::laterColumns()); // brought up to the current schema, or refused
     // Three tries: a damaged file is moved aside and a fresh one made; another process may do that first.
     for (int tries = 0; tries < 3; ++tries) {
         struct stat checked { };

@@ -31,6 +31,24 @@ QString percent(double fraction)
     return QString::number(fraction * 100.0, 'f', 0) + QLatin1Char('%');
 }
 
+// The measurement's memory and switches from its repeats' (Measurement::usage): the largest peak, the median
+// repeat's switches.
+void describeUsage(Measurement& m)
+{
+    m.peakRssBytes = m.voluntarySwitches = m.involuntarySwitches = kUnknown;
+    QList<double> voluntary, involuntary;
+    for (const RepeatUsage& u : std::as_const(m.usage)) {
+        if (const qint64 peak = u.peakRssBytes(); peak >= 0)
+            m.peakRssBytes = std::isfinite(m.peakRssBytes) ? std::max(m.peakRssBytes, double(peak)) : double(peak);
+        if (const qint64 v = u.voluntarySwitches(); v >= 0)
+            voluntary.append(double(v));
+        if (const qint64 v = u.involuntarySwitches(); v >= 0)
+            involuntary.append(double(v));
+    }
+    m.voluntarySwitches = Statistics::median(voluntary);
+    m.involuntarySwitches = Statistics::median(involuntary);
+}
+
 void describe(Measurement& m)
 {
     m.wall = Statistics::describe(m.samplesS);
@@ -44,6 +62,7 @@ void describe(Measurement& m)
         = taskCpu.size() >= 3 ? Statistics::quantile(taskCpu, 0.75) - Statistics::quantile(taskCpu, 0.25) : kUnknown;
     m.cpuMedianS = Statistics::median(m.cpuS);
     m.launchMedianS = Statistics::median(m.launchS);
+    describeUsage(m);
 }
 
 // The measurement m's speedup is against, when both have samples to compare; else null.

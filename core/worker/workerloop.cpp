@@ -6,6 +6,7 @@
 #include "crashreport.h"
 #include "kernels/kernel.h"
 #include "processguard.h"
+#include "resourceusage.h"
 #include "taskclock.h"
 #include "workerprotocol.h"
 
@@ -18,6 +19,7 @@
 #include <sys/prctl.h>
 #include <thread>
 #include <unistd.h>
+#include <utility>
 
 namespace parlab {
 
@@ -61,6 +63,24 @@ bool readLine(QByteArray& line)
         }
         buffer.append(chunk, n);
     }
+}
+
+// What this worker used since `since`, as a usage line: the peak memory of the whole process, the switches of this
+// thread, which runs the tasks (the watcher's wake-ups are not the tasks' doing).
+QByteArray usageSince(const ResourceUsage::Switches& since)
+{
+    const WorkerUsage used = ResourceUsage::workerSince(0, since);
+    return WorkerProtocol::usage(ResourceUsage::peakRssBytes(), used.voluntarySwitches, used.involuntarySwitches);
+}
+
+// Where the counts of usageSince() start: at the worker's start, and again at the first task after a report. Not at
+// the report itself, so the peak of a worker's last batch is still its high-water mark when it exits, which is what
+// the kernel hands its parent (wait4's ru_maxrss, as /usr/bin/time -v shows it), and the idle time between two
+// batches is neither's.
+ResourceUsage::Switches countAfresh()
+{
+    ResourceUsage::resetPeakRss();
+    return ResourceUsage::threadSwitches();
 }
 
 // Ends the worker and everything it started when ParLab stops it (SIGTERM), a terminal hangs up, or ParLab dies
@@ -128,8 +148,19 @@ int runWorkerLoop(const Kernel& kernel, int worker)
         return 1;
     RunControl control; // never cancelled here: the parent stops a worker by ending it
     Context context(control, worker);
+    // Counted from here: what starting up took is not a task's.
+    ResourceUsage::Switches counted = countAfresh();
+    bool reported = false;
     QByteArray line;
     while (readLine(line)) {
+        if (WorkerProtocol::isUsageRequest(line)) {
+            if (!writeAll(usageSince(counted)))
+                return 1;
+            reported = true;
+            continue;
+        }
+        if (std::exchange(reported, false))
+            counted = countAfresh();
         const auto task = WorkerProtocol::parseTask(line);
         if (!task) {
             writeAll(WorkerProtocol::fatal(
@@ -140,6 +171,9 @@ int runWorkerLoop(const Kernel& kernel, int worker)
         if (!writeAll(runTaskLine(kernel, context, index, input, worker)))
             return 1;
     }
+    // A worker that runs one task and ends (process-per-task) reports what it used as it goes; a pool's ParLab has
+    // stopped listening by now, so this line may find no reader.
+    writeAll(usageSince(counted));
     ProcessGuard::endDescendants();
     return 0;
 }

@@ -40,6 +40,22 @@ std::optional<std::pair<int, qint64>> WorkerProtocol::parseTask(const QByteArray
     return std::pair { index, input };
 }
 
+QByteArray WorkerProtocol::usageRequest()
+{
+    return "U\n";
+}
+
+bool WorkerProtocol::isUsageRequest(const QByteArray& line)
+{
+    return line.trimmed() == "U";
+}
+
+QByteArray WorkerProtocol::usage(qint64 peakRssBytes, qint64 voluntarySwitches, qint64 involuntarySwitches)
+{
+    return "M " + QByteArray::number(peakRssBytes) + ' ' + QByteArray::number(voluntarySwitches) + ' '
+        + QByteArray::number(involuntarySwitches) + '\n';
+}
+
 QByteArray WorkerProtocol::ready(qint64 pid, const QString& host)
 {
     return "R " + QByteArray::number(pid) + ' ' + (host.isEmpty() ? QByteArray("-") : host.toUtf8()) + '\n';
@@ -156,6 +172,15 @@ Result<WorkerProtocol::Message> WorkerProtocol::parse(const QByteArray& line)
             || !number(f[6], m.worker) || (f.size() == 8 && !number(f[7], m.cpu)) || m.index < 0 || m.cpuNs < -1
             || m.waitNs < -1 || m.cpu < -1)
             return bad("malformed result line");
+        return m;
+    }
+    case 'M': {
+        const QList<QByteArray> f = rest.split(' ');
+        m.kind = Message::Kind::Usage;
+        if (f.size() != 3 || !number(f[0], m.peakRssBytes) || !number(f[1], m.voluntarySwitches)
+            || !number(f[2], m.involuntarySwitches) || m.peakRssBytes < -1 || m.voluntarySwitches < -1
+            || m.involuntarySwitches < -1)
+            return bad("malformed usage line");
         return m;
     }
     case 'F': {

@@ -11,6 +11,7 @@ namespace parlab {
 // The line protocol between ParLab and its worker processes (`parlab worker`, `parlab-mpi-worker`).
 // One line per message, ASCII, space-separated, flushed after each:
 //   parent -> worker   T <index> <input>                         run one task
+//                      U                                         report usage (M); the next task counts afresh
 //   parent -> rank 0   T ... lines, then G                       run this batch (the mpi job, which stays up)
 //                      C                                         clock probe
 //   worker -> parent   R <pid> <host> [<offset> <uncertainty>]   ready (sent once, at start); from the mpi job one
@@ -23,13 +24,18 @@ namespace parlab {
 //                                                  CPU the task ended on, -1 where unknown (absent before 0.2)
 //                      F <index> <message>                       the task failed (message to end of line)
 //                      E <message>                               the worker cannot run at all
+//                      M <peak rss> <voluntary> <involuntary>    usage since the worker's start or the first task
+//                                                  after its last report:
+//                                                  its peak resident memory in bytes (VmHWM), its task thread's
+//                                                  context switches; -1 where not measured. Sent when asked (U)
+//                                                  and once more when its input ends, before it exits
 //   rank 0 -> parent   B                                         every task of the batch reported
 //                      K <now> <boot id>                         clock reply: rank 0's CLOCK_MONOTONIC, and the
 //                                                  kernel's boot id (equal ids share that clock)
 // End of stdin tells a worker to exit.
 namespace WorkerProtocol {
 struct Message {
-    enum class Kind { Ready, Done, Failed, Fatal, BatchEnd, Clock } kind = Kind::Done;
+    enum class Kind { Ready, Done, Failed, Fatal, BatchEnd, Clock, Usage } kind = Kind::Done;
     int index = -1;
     quint64 checksum = 0;
     qint64 startNs = 0;
@@ -44,6 +50,9 @@ struct Message {
     qint64 clockUncertaintyNs = -1; // ready: how far that offset may be off; -1 when not measured
     qint64 nowNs = 0; // clock reply
     QByteArray bootId; // clock reply
+    qint64 peakRssBytes = -1; // usage
+    qint64 voluntarySwitches = -1; // usage
+    qint64 involuntarySwitches = -1; // usage
     QString message;
 };
 
@@ -56,6 +65,9 @@ struct Command {
 
 QByteArray task(int index, qint64 input);
 std::optional<std::pair<int, qint64>> parseTask(const QByteArray& line);
+QByteArray usageRequest();
+bool isUsageRequest(const QByteArray& line);
+QByteArray usage(qint64 peakRssBytes, qint64 voluntarySwitches, qint64 involuntarySwitches);
 
 QByteArray ready(qint64 pid, const QString& host);
 QByteArray ready(qint64 pid, const QString& host, qint64 clockOffsetNs, qint64 clockUncertaintyNs);

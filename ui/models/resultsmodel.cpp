@@ -31,6 +31,7 @@ enum class Shown {
     Duration, // seconds, as "550.0 ms"
     Speedup, // times faster, as "1.87x"
     Percent, // a fraction, as "93%"
+    Bytes, // memory, as "612 MiB"
 };
 
 QString speedupToolTip(const Measurement& m)
@@ -45,6 +46,30 @@ QString speedupToolTip(const Measurement& m)
 QString lptToolTip(const Measurement& m)
 {
     return ResultsModel::tr("No schedule of these tasks on %n worker(s) can beat this speedup", nullptr, m.workers);
+}
+
+// What the peak is made of, in the latest repeat: the process that ran it, each worker process's own peak, and each
+// worker's context switches.
+QString peakRssToolTip(const Measurement& m)
+{
+    if (m.usage.isEmpty())
+        return ResultsModel::tr("Not measured (a run recorded before memory was, or a backend that cannot report it)");
+    const RepeatUsage& latest = m.usage.constLast();
+    QStringList lines { ResultsModel::tr("Largest repeat's peak resident memory: %1, all processes together")
+                            .arg(Format::bytes(m.peakRssBytes)),
+        ResultsModel::tr("In the latest repeat, the process that ran it (ParLab): %1")
+            .arg(Format::bytes(double(latest.processPeakRssBytes))) };
+    for (const WorkerUsage& w : latest.workers) {
+        QString line = ResultsModel::tr("worker %1 (pid %2)").arg(w.worker).arg(w.pid);
+        if (w.peakRssBytes >= 0)
+            line += ResultsModel::tr(": %1 of its own").arg(Format::bytes(double(w.peakRssBytes)));
+        if (w.voluntarySwitches >= 0)
+            line += ResultsModel::tr("; context switches %1 voluntary (it blocked), %2 involuntary (preempted)")
+                        .arg(w.voluntarySwitches)
+                        .arg(w.involuntarySwitches);
+        lines << line;
+    }
+    return lines.join(QLatin1Char('\n'));
 }
 
 QString samplesText(const Measurement& m)
@@ -188,6 +213,15 @@ constexpr ColumnInfo kColumns[] = {
         .value = [](const Measurement& m, const Lpt& lpt) { return QVariant(lpt.value(m.workers, kUnknown)); },
         .figure = false,
         .cellToolTip = lptToolTip },
+    { .column = ResultsModel::PeakRss,
+        .shown = Shown::Bytes,
+        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Peak RSS"),
+        .toolTip = QT_TRANSLATE_NOOP("parlab::ResultsModel",
+            "Peak resident memory of the largest repeat: ParLab's own plus each worker process's; the cell's tooltip "
+            "has each worker's, with its context switches"),
+        .value = [](const Measurement& m, const Lpt&) { return QVariant(m.peakRssBytes); },
+        .figure = true,
+        .cellToolTip = peakRssToolTip },
     { .column = ResultsModel::Samples,
         .shown = Shown::Count,
         .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Samples"),
@@ -230,6 +264,8 @@ QString cellText(const ColumnInfo& c, const Measurement& m, const Lpt& lpt)
         return Format::speedup(value.toDouble());
     case Shown::Percent:
         return Format::percent(value.toDouble());
+    case Shown::Bytes:
+        return Format::bytes(value.toDouble());
     }
     return {};
 }

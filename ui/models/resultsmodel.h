@@ -32,6 +32,7 @@ public:
         Efficiency,
         Lost,
         LptBound,
+        PeakRss,
         Samples,
         ColumnCount
     };

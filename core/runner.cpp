@@ -44,7 +44,7 @@ struct Combination {
     std::unique_ptr<Backend> backend;
     bool usesWorkers = true; // the backend's facts
     TaskLock lock = TaskLock::None;
-    bool tasksApart = false; // its tasks run in processes of their own (the facts' footprint)
+    bool tasksApart = false; // its tasks run in other processes than this one
     int workers = 1;
     int scale = 1; // times the base inputs' work (workScale): above 1 only in a weak run
     QList<qint64> inputs; // what it runs: the spec's inputs at its scale (scaledInputs)
@@ -148,7 +148,8 @@ private:
             if (!c.backend)
                 return fail(QStringLiteral("no backend '%1' to run").arg(id));
             c.backend->configure(m_spec.options);
-            if (const QString runtime = c.backend->runtime(); !runtime.isEmpty()) {
+            const QString runtime = c.backend->runtime();
+            if (!runtime.isEmpty()) {
                 m_result.runtimes.insert(id, runtime);
                 if (BackendRegistry::factsOf(id).runsPython)
                     m_result.environment.python = runtime; // the interpreter's build: free-threaded or not
@@ -156,7 +157,8 @@ private:
             c.workers = workers;
             c.usesWorkers = BackendRegistry::factsOf(id).usesWorkers;
             c.lock = BackendRegistry::factsOf(id).lock;
-            c.tasksApart = BackendRegistry::factsOf(id).footprint.processes > 0;
+            // Worker processes, or an interpreter of its own (python-sequential, python-threads).
+            c.tasksApart = BackendRegistry::factsOf(id).footprint.processes > 0 || !runtime.isEmpty();
             c.scale = workScale(m_spec, id, workers);
             c.inputs = scaledInputs(m_spec, *m_kernel, c.scale);
             double cost = 0;

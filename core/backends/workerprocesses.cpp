@@ -66,7 +66,7 @@ struct WorkerProcesses::Slot {
 namespace {
 // Adds a worker process's report to what its slot used: the processes of a slot run one after another, so its
 // peak is the largest of theirs and its switches their sum.
-void add(WorkerUsage& slot, const WorkerProtocol::Message& report)
+void addReport(WorkerUsage& slot, const WorkerProtocol::Message& report)
 {
     slot.peakRssBytes = std::max(slot.peakRssBytes, report.peakRssBytes);
     if (report.voluntarySwitches >= 0)
@@ -278,7 +278,7 @@ void WorkerProcesses::run(const Kernel& kernel, const QList<qint64>& inputs, int
                     break;
                 case WorkerProtocol::Message::Kind::Usage:
                     slot.usage.pid = child.pid();
-                    add(slot.usage, *message);
+                    addReport(slot.usage, *message);
                     break;
                 case WorkerProtocol::Message::Kind::BatchEnd:
                 case WorkerProtocol::Message::Kind::Clock:

@@ -209,6 +209,18 @@ QString resultsSection(const RunResult& result)
                         .arg(Palette::styleName(Palette::reference(Palette::Reference::Ideal).style)))
                 + QStringLiteral("\n</figure>\n");
     }
+    if (const Report::Table used = Report::usage(result); !used.rows.isEmpty()) {
+        html += QStringLiteral("<h3 id=\"memory\">Memory and context switches</h3>\n")
+            + table(used.header, escapedRows(used.rows), used.rightAligned)
+            + element(QStringLiteral("p"),
+                QStringLiteral("Each measurement's latest repeat: the peak resident memory of the process that ran it "
+                               "(its high-water mark, reset as the repeat began), then each worker: a worker "
+                               "process's own peak, and the context switches of the thread that ran its tasks, "
+                               "voluntary (it blocked) / involuntary (it was preempted). The results' peak RSS is "
+                               "the largest repeat's sum of these peaks."),
+                QStringLiteral("muted"))
+            + QLatin1Char('\n');
+    }
     return html;
 }
 

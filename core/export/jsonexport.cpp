@@ -42,7 +42,7 @@ QJsonArray numbers(const QList<double>& values)
 }
 
 // A count or size measured as -1 where not known: null then.
-QJsonValue measured(qint64 value)
+QJsonValue countOrNull(qint64 value)
 {
     return value >= 0 ? QJsonValue(value) : QJsonValue(QJsonValue::Null);
 }
@@ -133,11 +133,11 @@ QJsonObject JsonExport::usageObject(const RepeatUsage& usage)
     QJsonArray workers;
     for (const WorkerUsage& w : usage.workers) {
         workers.append(QJsonObject { { QStringLiteral("worker"), w.worker }, { QStringLiteral("pid"), w.pid },
-            { QStringLiteral("peak_rss_bytes"), measured(w.peakRssBytes) },
-            { QStringLiteral("voluntary_switches"), measured(w.voluntarySwitches) },
-            { QStringLiteral("involuntary_switches"), measured(w.involuntarySwitches) } });
+            { QStringLiteral("peak_rss_bytes"), countOrNull(w.peakRssBytes) },
+            { QStringLiteral("voluntary_switches"), countOrNull(w.voluntarySwitches) },
+            { QStringLiteral("involuntary_switches"), countOrNull(w.involuntarySwitches) } });
     }
-    return { { QStringLiteral("process_peak_rss_bytes"), measured(usage.processPeakRssBytes) },
+    return { { QStringLiteral("process_peak_rss_bytes"), countOrNull(usage.processPeakRssBytes) },
         { QStringLiteral("workers"), workers } };
 }
 

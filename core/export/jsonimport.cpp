@@ -126,7 +126,7 @@ qint64 measuredCount(const QJsonObject& parent, const QString& path, const QStri
     return count(value, join(path, key), { 0, std::numeric_limits<qint64>::max() });
 }
 
-RepeatUsage usage(const QJsonObject& o, const QString& path)
+RepeatUsage repeatUsage(const QJsonObject& o, const QString& path)
 {
     RepeatUsage u;
     u.processPeakRssBytes = measuredCount(o, path, QStringLiteral("process_peak_rss_bytes"));
@@ -407,7 +407,7 @@ void measured(const QJsonObject& o, const QString& path, Measurement& m, Names n
                     .arg(repeats.size()));
         m.usage.clear();
         for (qsizetype i = 0; i < repeats.size(); ++i)
-            m.usage.append(usage(object(repeats.at(i), indexed(usagePath, i)), indexed(usagePath, i)));
+            m.usage.append(repeatUsage(object(repeats.at(i), indexed(usagePath, i)), indexed(usagePath, i)));
     }
 }
 
@@ -629,7 +629,7 @@ Result<Measurement> JsonImport::measurementFromObject(const QJsonObject& object,
 
 Result<RepeatUsage> JsonImport::usageFromObject(const QJsonObject& object)
 {
-    return caught([&] { return usage(object, QStringLiteral("usage")); });
+    return caught([&] { return repeatUsage(object, QStringLiteral("usage")); });
 }
 
 Result<Bounds> JsonImport::boundsFromObject(const QJsonObject& object)

@@ -97,7 +97,7 @@ RunResult sampleResult(double scale = 1.0)
     }
     // Memory and switches of each repeat, the third's process peak unknown (-1 must stay so).
     for (int i = 0; i < 5; ++i)
-        m.usage.append({ i == 2 ? -1 : (40 << 20) + i, { { 0, 11, -1, 3 + i, 1 }, { 1, 11, -1, 4, 2 * i } } });
+        m.usage.append({ i == 2 ? -1 : (40 << 20) + i, { { 0, 11, -1, 3 + i, 1 }, { 1, 11, -1, 4, qint64(2) * i } } });
     m.failedRuns = 1;
     m.lastError = QStringLiteral("threads x2: task 3 failed");
     r.bounds.taskCostsS = { 0.02, 0.019, 0.018, 0.017, 0.017, 0.017 };

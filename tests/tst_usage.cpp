@@ -19,10 +19,10 @@
 using namespace parlab;
 
 namespace {
-constexpr qint64 kMiB = 1024 * 1024;
+constexpr qint64 kMiB = qint64(1024) * 1024;
 // stream allocates three arrays of its input in MiB per task.
 constexpr int kStreamMiB = 64;
-constexpr qint64 kStreamTaskBytes = 3 * kStreamMiB * kMiB;
+constexpr qint64 kStreamTaskBytes = qint64(3) * kStreamMiB * kMiB;
 
 QStringList runArguments(const QString& kernel, const QString& inputs, const QString& backends, const QString& workers)
 {

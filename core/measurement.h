@@ -36,6 +36,10 @@ struct RepeatAccount {
     // Outside tasks (before a worker's first, between two, after its last, or a worker with none), waiting for the
     // simulated GIL: taken out of startupS, dispatchS and tailS, so those hold only idle time of other causes.
     double lockIdleS = kUnknown;
+    // Of startupS and dispatchS, what the dispatching thread spent blocked for one worker at a time (a process per
+    // task: fork and exec, reaping the finished one), where the backend measures it (Backend::lastSerialWork).
+    double startupSerialS = kUnknown;
+    double dispatchSerialS = kUnknown;
 };
 
 // What one worker used in one repeat, measured where it ran (getrusage and /proc of its own thread or process);

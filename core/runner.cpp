@@ -377,6 +377,9 @@ private:
         // tasks already measured (their off-CPU time), which would otherwise count twice.
         m.accounts.append(Accounting::account(spans, c.lock == TaskLock::Simulated ? m.states : QList<StateSpan>(), t0,
             t1, c.usesWorkers ? c.workers : 1));
+        const Backend::SerialWork serial = c.backend->lastSerialWork();
+        m.accounts.last().startupSerialS = serial.startupS;
+        m.accounts.last().dispatchSerialS = serial.dispatchS;
         if (!c.usesWorkers && c.backend->id() == m_boundsBackend) {
             for (const TaskSpan& s : std::as_const(spans))
                 m_taskSamples[s.index].append(s.seconds());

@@ -944,7 +944,7 @@ void TestHistory::schemaIsVersionedAndWal()
     HistoryStore store;
     QCOMPARE(store.open(path).error(), QString());
     QCOMPARE(column(path, QStringLiteral("PRAGMA user_version")).value(0).toInt(), HistoryStore::schemaVersion());
-    QCOMPARE(HistoryStore::schemaVersion(), 5);
+    QCOMPARE(HistoryStore::schemaVersion(), 6);
     QCOMPARE(column(path, QStringLiteral("PRAGMA journal_mode")).value(0).toString(), QStringLiteral("wal"));
     const QVariantList tables
         = column(path, QStringLiteral("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"));

@@ -66,6 +66,15 @@ public:
     // outside the timing: a backend whose workers outlive an execute (a pool) has them report here, and they count
     // afresh from their next task.
     virtual QList<WorkerUsage> collectUsage() { return {}; }
+    // Seconds the dispatching thread spent blocked for the workers during the last execute, one worker at a time:
+    // starting each one (before its first task) and between a worker's tasks (handing out, spawning the next). What
+    // the schedule simulator takes as the serial share of start-up and hand-out (Schedule::calibrate); NaN where a
+    // backend does not measure it.
+    struct SerialWork {
+        double startupS = kUnknown;
+        double dispatchS = kUnknown;
+    };
+    virtual SerialWork lastSerialWork() const { return {}; }
     // What runs the tasks when it is not this program (an interpreter and its version); empty otherwise.
     // Called after configure().
     virtual QString runtime() const { return {}; }

@@ -21,6 +21,7 @@ public:
     void execute(const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
         QList<TaskSpan>& spans) override;
     QList<WorkerUsage> collectUsage() override { return m_processes.collectUsage(); }
+    SerialWork lastSerialWork() const override { return m_processes.lastSerialWork(); }
 
 private:
     ProcessOptions m_options;

@@ -186,6 +186,7 @@ void WorkerProcesses::run(const Kernel& kernel, const QList<qint64>& inputs, int
     const int count = int(inputs.size());
     const int parallel = std::clamp(workers, 1, std::max(count, 1));
     spans = QList<TaskSpan>(count);
+    m_serialWork = {};
     int next = 0;
     int done = 0;
 
@@ -209,11 +210,18 @@ void WorkerProcesses::run(const Kernel& kernel, const QList<qint64>& inputs, int
         }
     }
 
+    // The parent's blocking work for one worker per input: a start waits for fork and exec, a hand-out for the
+    // finished worker's exit and the next one's start (the schedule simulator's serial share, Schedule::calibrate).
+    qint64 serialStartupNs = 0, serialDispatchNs = 0;
+    bool firstFeeds = true;
     auto feed = [&](Slot& slot) {
         if (!slot.assigned.isEmpty() || next >= count)
             return;
-        if (m_mode == Mode::PerTask)
+        if (m_mode == Mode::PerTask) {
+            const qint64 before = monotonicNs();
             slot.child = spawn(kernel.name(), options, slot.worker);
+            (firstFeeds ? serialStartupNs : serialDispatchNs) += monotonicNs() - before;
+        }
         const int chunk = m_mode == Mode::Pool ? std::min(options.chunkSize, count - next) : 1;
         QByteArray lines;
         for (int k = 0; k < chunk; ++k) {
@@ -229,6 +237,7 @@ void WorkerProcesses::run(const Kernel& kernel, const QList<qint64>& inputs, int
     };
     for (auto& slot : m_slots)
         feed(*slot);
+    firstFeeds = false;
 
     // A per-task run also waits for its last processes to report what they used as they end, but no longer than
     // kUsageWaitMs after its last task: one whose output stays open (a program it started holds it) is stopped.
@@ -328,7 +337,10 @@ void WorkerProcesses::run(const Kernel& kernel, const QList<qint64>& inputs, int
             if (!open) {
                 // The worker closed its stdout: it exited or was killed.
                 child.readStderr();
+                const qint64 reapStart = monotonicNs();
                 const bool exited = child.waitForExit(ChildProcess::kExitWaitMs);
+                if (next < count) // a hand-out follows; the last workers' reaping is the batch's finish
+                    serialDispatchNs += monotonicNs() - reapStart;
                 const QString tail = child.stderrTail().isEmpty()
                     ? QString()
                     : QStringLiteral("; its last words: %1").arg(child.stderrTail().right(300));
@@ -366,6 +378,7 @@ void WorkerProcesses::run(const Kernel& kernel, const QList<qint64>& inputs, int
         for (const auto& slot : m_slots)
             m_perTaskUsage.append(slot->usage);
         stopAll();
+        m_serialWork = { double(serialStartupNs) * 1e-9, double(serialDispatchNs) * 1e-9 };
     }
 }
 

@@ -50,6 +50,10 @@ public:
 
     void run(const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
         QList<TaskSpan>& spans, const ProcessOptions& options);
+    // One worker per input only: how long the last run() waited in fork-and-exec and in reaping each finished
+    // worker, the parent's serial part of a process's start and hand-out (NaN for a pool, whose hand-out is a
+    // write and a read of a line).
+    Backend::SerialWork lastSerialWork() const { return m_serialWork; }
     // CPU seconds used so far by the workers that are still alive (not yet counted by getrusage).
     double liveCpuSeconds() const;
     // What each worker used during the last run() (Backend::collectUsage): a pool's workers are asked (a round trip
@@ -65,6 +69,7 @@ private:
     std::unique_ptr<ChildProcess> spawn(const QString& kernel, const ProcessOptions& options, int worker);
 
     Mode m_mode;
+    Backend::SerialWork m_serialWork;
     std::vector<std::unique_ptr<Slot>> m_slots;
     QList<WorkerUsage> m_perTaskUsage; // of the last per-task run, by slot
     QString m_poolKernel;

@@ -42,7 +42,7 @@
 namespace parlab {
 
 namespace {
-constexpr int kSchemaVersion = 5;
+constexpr int kSchemaVersion = 6;
 // The oldest schema a read-only open reads as it is (its missing columns read as unknown).
 constexpr int kOldestReadable = 2;
 
@@ -152,6 +152,8 @@ const QList<std::pair<Column, double RepeatAccount::*>> accounts {
     { column("task_wait_s", "REAL"), &RepeatAccount::taskWaitS },
     { column("lock_wait_s", "REAL"), &RepeatAccount::lockWaitS },
     { column("lock_idle_s", "REAL"), &RepeatAccount::lockIdleS },
+    { column("startup_serial_s", "REAL"), &RepeatAccount::startupSerialS },
+    { column("dispatch_serial_s", "REAL"), &RepeatAccount::dispatchSerialS },
 };
 // The repeat's memory and context switches (JsonExport::usageObject's JSON), added in schema 5: null in older rows.
 const Column Usage = column("usage", "TEXT");
@@ -1095,8 +1097,9 @@ void HistoryStore::Private::prepareSchema(const QSqlDatabase& db)
 }
 
 // Schemas 3 and 4 add where each repeat's worker-seconds went (Samples::accounts: 3 the first seven, 4 the lock
-// waits outside tasks), 5 its memory and switches (Samples::Usage), unknown for the repeats before them: each missing
-// column is added, nothing else moves.
+// waits outside tasks), 5 its memory and switches (Samples::Usage), 6 the dispatcher's serial part of start-up and
+// hand-out (the last two accounts), unknown for the repeats before them: each missing column is added, nothing else
+// moves.
 void HistoryStore::Private::addLaterColumns(const QSqlDatabase& db)
 {
     const QStringList present = laterColumnsIn(db);

@@ -288,6 +288,13 @@ struct Spent {
     double task = kUnknown;
 };
 
+// The dispatcher's shares of start-up and hand-out as the run measured them, where its backend measures the
+// dispatcher's blocking work (Backend::lastSerialWork: a process per task's fork, exec and reaping), instead of the
+// kind's constants: they differ between machines (a spawn's parent part against the child's library loading).
+// Start-up: the serial work P over all `busy` workers' start-up S, where the k-th worker started also waited for
+// the k-1 before it (calibrate's inversion): s = (P/S) / (1 - (P/S)(busy-1)/2), which is P/S at one worker.
+void measuredShares(const Measurement& m, const Spent& here, int busy, Costs& c);
+
 Spent spent(const Measurement& m)
 {
     Spent s;
@@ -305,6 +312,18 @@ Spent spent(const Measurement& m)
     s.dispatch = std::max(0.0, m.losses.dispatch * nw);
     s.tail = std::max(0.0, m.losses.imbalance * nw);
     return s;
+}
+void measuredShares(const Measurement& m, const Spent& here, int busy, Costs& c)
+{
+    const double startupSerial = medianOf(m.accounts, &RepeatAccount::startupSerialS);
+    if (std::isfinite(startupSerial) && std::isfinite(here.startup) && here.startup > 0) {
+        const double ratio = startupSerial / here.startup;
+        const double denominator = 1 - ratio * (busy - 1) / 2.0;
+        c.startupSerialShare = denominator > 0 ? std::clamp(ratio / denominator, 0.0, 1.0) : 1.0;
+    }
+    const double dispatchSerial = medianOf(m.accounts, &RepeatAccount::dispatchSerialS);
+    if (std::isfinite(dispatchSerial) && std::isfinite(here.dispatch) && here.dispatch > 0)
+        c.dispatchSerialShare = std::clamp(dispatchSerial / here.dispatch, 0.0, 1.0);
 }
 } // namespace
 
@@ -367,6 +386,7 @@ Calibration calibrate(const RunResult& result, const QString& backendId, int fro
     const Spent here = spent(*m);
     const int handOuts = (int(costs.size()) + s.chunk - 1) / s.chunk;
     const int busy = std::clamp(fromWorkers, 1, std::max(1, handOuts));
+    measuredShares(*m, here, busy, c);
     const double starts = busy + c.startupSerialShare * busy * (busy - 1) / 2.0;
     c.startupS = std::isfinite(here.startup) ? here.startup / starts : 0;
     c.dispatchS = std::isfinite(here.dispatch) && handOuts > busy ? here.dispatch / (handOuts - busy) : 0;

@@ -114,10 +114,11 @@ int main(int argc, char** argv)
                 two ? two->speedup : kUnknown, std::isfinite(waited) ? waited : 0.0 };
             rows.append(row);
             const Schedule::Costs& k = cal.setup.costs;
-            std::printf("  %-16s predicted %.3fx, measured %.3fx, error %+.1f%%  (from x1 %.3fx: start-up %.0f us, "
-                        "hand-out %.1f us, finish %.0f us, slowdown %.3f)\n",
+            std::printf("  %-16s predicted %.3fx, measured %.3fx, error %+.1f%%  (from x1 %.3fx: start-up %.0f us "
+                        "(%.2f serial), hand-out %.1f us (%.2f serial), finish %.0f us, slowdown %.3f)\n",
                 qPrintable(backend), row.predicted, row.measured, (row.predicted / row.measured - 1) * 100,
-                Schedule::speedup(cal, 1, cores), us(k.startupS), us(k.dispatchS), us(k.finishS), k.slowdown);
+                Schedule::speedup(cal, 1, cores), us(k.startupS), k.startupSerialShare, us(k.dispatchS),
+                k.dispatchSerialShare, us(k.finishS), k.slowdown);
             // The spans of the latest 2-worker repeat, per worker: where a miss comes from.
             if (two && !two->spans.isEmpty()) {
                 qint64 origin = two->spans.constFirst().startNs;

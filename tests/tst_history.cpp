@@ -89,6 +89,11 @@ RunResult sampleResult(double scale = 1.0)
     // Where each repeat's worker-seconds went, the lock waits of the third unknown (a NaN must stay one).
     for (int i = 0; i < 5; ++i)
         m.accounts.append({ 0.001 * i, 0.002, 0.003, 0.09 + 0.001 * i, 0.08, 0.004 * i, i == 2 ? kUnknown : 0.001 });
+    // The dispatcher's serial parts (a process per task measures them), the fourth repeat's hand-out part unknown.
+    for (int i = 0; i < 5; ++i) {
+        m.accounts[i].startupSerialS = 0.0001 * i;
+        m.accounts[i].dispatchSerialS = i == 3 ? kUnknown : 0.0005;
+    }
     for (Measurement& each : r.measurements) {
         if (each.accounts.isEmpty()) {
             for (double wall : each.samplesS)
@@ -127,9 +132,10 @@ void compareMeasurement(const Measurement& got, const Measurement& want)
     for (qsizetype i = 0; i < got.accounts.size(); ++i) {
         const RepeatAccount& g = got.accounts[i];
         const RepeatAccount& w = want.accounts[i];
-        for (double RepeatAccount::*member : { &RepeatAccount::startupS, &RepeatAccount::dispatchS,
-                 &RepeatAccount::tailS, &RepeatAccount::taskS, &RepeatAccount::taskCpuS, &RepeatAccount::taskWaitS,
-                 &RepeatAccount::lockWaitS, &RepeatAccount::lockIdleS })
+        for (double RepeatAccount::*member :
+            { &RepeatAccount::startupS, &RepeatAccount::dispatchS, &RepeatAccount::tailS, &RepeatAccount::taskS,
+                &RepeatAccount::taskCpuS, &RepeatAccount::taskWaitS, &RepeatAccount::lockWaitS,
+                &RepeatAccount::lockIdleS, &RepeatAccount::startupSerialS, &RepeatAccount::dispatchSerialS })
             QVERIFY(g.*member == w.*member || (std::isnan(g.*member) && std::isnan(w.*member)));
     }
     // Derived on load from the stored accounts, like every figure.
@@ -694,14 +700,18 @@ void TestHistory::jsonImportErrorsNameTheField()
 // stands, with the losses unknown; recording into it adds the columns, every run and sample kept.
 void TestHistory::migratesASchema2History()
 {
-    // Schema 2 had no account columns; schema 3 had all but the lock waits outside tasks; schema 4 no usage.
+    // Schema 2 had no account columns; schema 3 had all but the lock waits outside tasks; schema 4 no usage; schema 5
+    // not the dispatcher's serial parts.
+    const QStringList serialParts { QStringLiteral("startup_serial_s"), QStringLiteral("dispatch_serial_s") };
     const QList<std::pair<int, QStringList>> olders {
         { 2,
-            { QStringLiteral("startup_s"), QStringLiteral("dispatch_s"), QStringLiteral("tail_s"),
+            QStringList { QStringLiteral("startup_s"), QStringLiteral("dispatch_s"), QStringLiteral("tail_s"),
                 QStringLiteral("task_s"), QStringLiteral("task_cpu_s"), QStringLiteral("task_wait_s"),
-                QStringLiteral("lock_wait_s"), QStringLiteral("lock_idle_s"), QStringLiteral("usage") } },
-        { 3, { QStringLiteral("lock_idle_s"), QStringLiteral("usage") } },
-        { 4, { QStringLiteral("usage") } },
+                QStringLiteral("lock_wait_s"), QStringLiteral("lock_idle_s"), QStringLiteral("usage") }
+                + serialParts },
+        { 3, QStringList { QStringLiteral("lock_idle_s"), QStringLiteral("usage") } + serialParts },
+        { 4, QStringList { QStringLiteral("usage") } + serialParts },
+        { 5, serialParts },
     };
     for (const auto& older : olders) {
         const int version = older.first; // a plain variable: lambdas may not capture a structured binding
@@ -728,8 +738,10 @@ void TestHistory::migratesASchema2History()
             QCOMPARE(threads->accounts.size(), threads->samplesS.size());
             QVERIFY(std::isnan(threads->accounts.first().lockIdleS)); // missing: unknown, not made up
             QCOMPARE(std::isnan(threads->accounts.first().taskS), version == 2);
-            QVERIFY(threads->usage.isEmpty()); // memory and switches unknown, in a repeat recorded before them
-            QVERIFY(std::isnan(threads->peakRssBytes));
+            // Memory and switches unknown, in a repeat recorded before them.
+            QCOMPARE(threads->usage.isEmpty(), version <= 4);
+            QCOMPARE(std::isnan(threads->peakRssBytes), version <= 4);
+            QVERIFY(std::isnan(threads->accounts.first().dispatchSerialS));
         };
         {
             HistoryStore store;
@@ -1246,7 +1258,8 @@ void TestHistory::storesOnlyWhatWasMeasured()
             QStringLiteral("cpu_s"), QStringLiteral("launch_s"), QStringLiteral("switches"),
             QStringLiteral("startup_s"), QStringLiteral("dispatch_s"), QStringLiteral("tail_s"),
             QStringLiteral("task_s"), QStringLiteral("task_cpu_s"), QStringLiteral("task_wait_s"),
-            QStringLiteral("lock_wait_s"), QStringLiteral("lock_idle_s"), QStringLiteral("usage") }));
+            QStringLiteral("lock_wait_s"), QStringLiteral("lock_idle_s"), QStringLiteral("startup_serial_s"),
+            QStringLiteral("dispatch_serial_s"), QStringLiteral("usage") }));
     QCOMPARE(columnsOf(QStringLiteral("measurements")),
         QStringList(
             { QStringLiteral("id"), QStringLiteral("run_id"), QStringLiteral("position"), QStringLiteral("backend"),
@@ -1445,7 +1458,7 @@ void TestHistory::failedMigrationLeavesTheFileAsItWas()
     for (int attempt = 0; attempt < 2; ++attempt) { // and it stays so: not half migrated
         HistoryStore store;
         const QString error = store.open(path).error();
-        QVERIFY2(error.contains(QStringLiteral("could not be updated from schema 1 to 5, so it was left as it was")),
+        QVERIFY2(error.contains(QStringLiteral("could not be updated from schema 1 to 6, so it was left as it was")),
             qPrintable(error));
         QVERIFY2(error.contains(QStringLiteral("spans")), qPrintable(error));
         QVERIFY(error.contains(path));

@@ -22,6 +22,7 @@ private Q_SLOTS:
     void init();
 
     void noiseIsTheHighQuantileOfConsecutiveChanges();
+    void labelsKeepTwoProgramsApart();
     void failOnParsesThePercentage_data();
     void failOnParsesThePercentage();
 
@@ -130,6 +131,30 @@ void TestGate::noiseIsTheHighQuantileOfConsecutiveChanges()
     const RunNoise few = RunNoise::of(runs.mid(0, RunNoise::kMinRuns - 1), QStringLiteral("vm1"));
     QVERIFY(!few.known());
     QCOMPARE(few.text(), QStringLiteral("not measured: 4 earlier runs of this experiment on vm1, 5 needed"));
+}
+
+// Runs of two programs in turn, labelled apart: each is paired with the previous run of its own label, so the 15%
+// between the programs is not taken for noise; unlabelled, it is.
+void TestGate::labelsKeepTwoProgramsApart()
+{
+    QList<RunResult> runs;
+    for (int i = 0; i < 2 * RunNoise::kMinRuns; ++i) {
+        RunResult r;
+        const bool slower = i % 2 == 1;
+        r.environment.label = slower ? QStringLiteral("pr") : QStringLiteral("main");
+        const double scale = slower ? 1.15 : 1.0;
+        r.measurements.append(
+            testsupport::measurement(QStringLiteral("sequential"), 1, { 0.100 * scale, 0.101 * scale, 0.099 * scale }));
+        runs.append(r);
+    }
+    const RunNoise labelled = RunNoise::of(runs, QStringLiteral("vm1"));
+    QCOMPARE(labelled.pairs, 2 * RunNoise::kMinRuns - 2);
+    QVERIFY2(labelled.known() && labelled.noise < 1e-9, qPrintable(labelled.text()));
+
+    for (RunResult& r : runs)
+        r.environment.label.clear();
+    const RunNoise unlabelled = RunNoise::of(runs, QStringLiteral("vm1"));
+    QVERIFY2(std::abs(unlabelled.noise - 0.15) < 1e-9, qPrintable(unlabelled.text()));
 }
 
 void TestGate::failOnParsesThePercentage_data()

@@ -58,7 +58,7 @@ Result<void> GateCheck::read(const QCommandLineParser& parser, bool gated)
 }
 
 Result<Gate> GateCheck::evaluate(const RunResult& baseline, const QString& baselineName, qint64 baselineId,
-    const RunResult& candidate, qint64 candidateId, HistoryStore* history, bool interleaved) const
+    const RunResult& candidate, qint64 candidateId, HistoryStore* history, bool interleaved, bool acrossMachines) const
 {
     RunNoise noise = RunNoise::of({}, candidate.environment.hostname);
     noise.interleaved = interleaved;
@@ -68,8 +68,8 @@ Result<Gate> GateCheck::evaluate(const RunResult& baseline, const QString& basel
             return fail(measured.error());
         noise = std::move(measured).value();
     }
-    Gate gate
-        = Gate::evaluate(baseline, baselineName, candidate, m_slowerBy.value_or(Gate::kDefaultSlowerBy), noise, m_time);
+    Gate gate = Gate::evaluate(
+        baseline, baselineName, candidate, m_slowerBy.value_or(Gate::kDefaultSlowerBy), noise, m_time, acrossMachines);
     gate.baselineId = baselineId;
     gate.candidateId = candidateId;
     printErr(GateReport::toText(gate));

@@ -34,7 +34,8 @@ public:
     // noise from `history` when it is open (none when the two were measured `interleaved` in one run); prints the
     // verdict to stderr and writes the summary. An error when the history cannot be read or the summary not written.
     Result<Gate> evaluate(const RunResult& baseline, const QString& baselineName, qint64 baselineId,
-        const RunResult& candidate, qint64 candidateId, HistoryStore* history, bool interleaved = false) const;
+        const RunResult& candidate, qint64 candidateId, HistoryStore* history, bool interleaved = false,
+        bool acrossMachines = false) const;
 
     // The exit code the gate adds when enforced: ExitRegression on a failed gate, ExitUsage when the runs are not
     // comparable; ExitOk otherwise (and whenever not enforced).

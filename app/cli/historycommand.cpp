@@ -409,8 +409,8 @@ int historyCommand(const QStringList& arguments)
             = compareRuns(*resultA, *resultB, kComparisonNoise, kSignificance, parser.isSet(acrossMachines));
         std::optional<Gate> gate;
         if (gateCheck.wanted()) {
-            Result<Gate> judged
-                = gateCheck.evaluate(*resultA, QStringLiteral("run %1").arg(*a), *a, *resultB, *b, &store);
+            Result<Gate> judged = gateCheck.evaluate(*resultA, QStringLiteral("run %1").arg(*a), *a, *resultB, *b,
+                &store, false, parser.isSet(acrossMachines));
             if (!judged)
                 return failure(judged.error());
             gate = std::move(judged).value();

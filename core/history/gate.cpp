@@ -5,6 +5,7 @@
 #include "measurement.h"
 #include "stats/statistics.h"
 
+#include <QHash>
 #include <algorithm>
 
 namespace parlab {
@@ -91,6 +92,13 @@ QString RunNoise::text() const
         return QStringLiteral("±%1 from %2 earlier runs%3").arg(tenths(noise)).arg(runs).arg(where);
     if (host.isEmpty())
         return QStringLiteral("not measured: the run does not name its host");
+    if (runs >= kMinRuns)
+        return QStringLiteral("not measured: %1 earlier runs of this experiment%2, but %3 consecutive pairs of one "
+                              "label, %4 needed")
+            .arg(runs)
+            .arg(where)
+            .arg(pairs)
+            .arg(kMinRuns - 1);
     return QStringLiteral("not measured: %1 earlier run%2 of this experiment%3, %4 needed")
         .arg(runs)
         .arg(runs == 1 ? QString() : QStringLiteral("s"))
@@ -104,9 +112,13 @@ RunNoise RunNoise::of(const QList<RunResult>& earlier, const QString& host)
     n.host = host;
     n.runs = int(earlier.size());
     QList<double> changes; // |log ratio| of a combination's medians in consecutive runs
-    for (qsizetype i = 1; i < earlier.size(); ++i) {
-        const RunResult& before = earlier[i - 1];
-        const RunResult& after = earlier[i];
+    QHash<QString, const RunResult*> previousOfLabel;
+    for (const RunResult& after : earlier) {
+        const RunResult* found = previousOfLabel.value(after.environment.label);
+        previousOfLabel.insert(after.environment.label, &after);
+        if (!found)
+            continue;
+        const RunResult& before = *found;
         bool paired = false;
         for (const Measurement& m : after.measurements) {
             const Measurement* previous = before.find(m.backend, m.workers);
@@ -120,7 +132,7 @@ RunNoise RunNoise::of(const QList<RunResult>& earlier, const QString& host)
         }
         n.pairs += paired ? 1 : 0;
     }
-    if (n.runs >= kMinRuns && !changes.isEmpty())
+    if (n.pairs >= kMinRuns - 1 && !changes.isEmpty())
         n.noise = std::exp(Statistics::quantile(changes, kQuantile)) - 1;
     return n;
 }
@@ -193,7 +205,7 @@ QString gateOutcomeName(Gate::Outcome outcome)
 }
 
 Gate Gate::evaluate(const RunResult& baseline, const QString& baselineName, const RunResult& candidate, double slowerBy,
-    const RunNoise& noise, GateTime time)
+    const RunNoise& noise, GateTime time, bool acrossMachines)
 {
     Gate g;
     g.time = time;
@@ -201,7 +213,8 @@ Gate Gate::evaluate(const RunResult& baseline, const QString& baselineName, cons
     g.slowerBy = slowerBy;
     g.noise = noise;
     g.threshold = noise.known() ? std::max(slowerBy, noise.noise) : slowerBy;
-    g.comparison = compareRuns(timedBy(baseline, time), timedBy(candidate, time));
+    g.comparison = compareRuns(
+        timedBy(baseline, time), timedBy(candidate, time), kComparisonNoise, kSignificance, acrossMachines);
     for (const ComparisonRow& row : std::as_const(g.comparison.rows))
         g.rows.append({ row, judge(row, slowerBy, g.threshold) });
 

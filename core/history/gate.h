@@ -28,10 +28,12 @@ RunResult timedBy(const RunResult& run, GateTime time);
 // the same work drifts by tens of percent between minutes, while the samples of one run agree to a percent).
 //
 // Definition: take the earlier finished runs of the same work (Comparison's work differences empty) on the same
-// host, oldest first, at most kMaxRuns of the newest; for each pair of consecutive runs and each (backend, workers)
-// both measured, |log(median of the later / median of the earlier)|; the noise is exp(the kQuantile-quantile of
-// these) - 1. So a run's median lands beyond ±noise of the previous run's in about 1 - kQuantile of the pairs, half
-// of them slower. Fewer than kMinRuns such runs: unknown, and a verdict rests on the one run it compares.
+// host, oldest first, at most kMaxRuns of the newest; for each pair of consecutive runs of one label (the user's
+// --label: "main", "pr"; a run is paired with the previous run of its own label, so the step from one program to
+// another is not taken for noise) and each (backend, workers) both measured, |log(median of the later / median of
+// the earlier)|; the noise is exp(the kQuantile-quantile of these) - 1. So a run's median lands beyond ±noise of the
+// previous run's in about 1 - kQuantile of the pairs, half of them slower. Fewer than kMinRuns - 1 such pairs:
+// unknown, and a verdict rests on the one run it compares.
 struct RunNoise {
     static constexpr int kMinRuns = 5; // 4 consecutive pairs: below that a quantile is one run's accident
     static constexpr int kMaxRuns = 31; // the newest 30 pairs: the machine as it is now, not a year ago
@@ -102,9 +104,10 @@ struct Gate {
 
     // Evaluates `candidate` against `baseline` (named `baselineName` in the reason: "run 12", a file's path) with
     // `noise` from the history (unknown: the verdict rests on the one pair of runs), in `time` (the noise must be of
-    // the same time). `slowerBy` is a fraction (0.05). The ids are the caller's to set.
+    // the same time). `slowerBy` is a fraction (0.05). `acrossMachines`: judge runs of different machines or settings
+    // too (compareRuns). The ids are the caller's to set.
     static Gate evaluate(const RunResult& baseline, const QString& baselineName, const RunResult& candidate,
-        double slowerBy, const RunNoise& noise, GateTime time = GateTime::Wall);
+        double slowerBy, const RunNoise& noise, GateTime time = GateTime::Wall, bool acrossMachines = false);
 };
 // "pass", "fail", "not comparable"
 QString gateOutcomeName(Gate::Outcome outcome);

@@ -447,7 +447,10 @@ private:
             // Whatever the partner measured goes with this run, a failed one's too: nothing measured is lost.
             m_partner->m_result.environment.frequency = m_result.environment.frequency;
             if (!m_partner->m_finished) {
-                m_partner->m_result.cancelled = m_result.cancelled; // a cancel ends both
+                m_partner->m_result.cancelled = m_result.cancelled; // a cancel ends both, a failure too
+                if (!m_result.error.isEmpty())
+                    m_partner->m_result.error
+                        = QStringLiteral("ended with the run it is the baseline of: %1").arg(m_result.error);
                 m_partner->finish();
             }
             m_result.interleavedBaseline = std::make_shared<const RunResult>(m_partner->m_result);

@@ -32,21 +32,25 @@ private Q_SLOTS:
             QStringLiteral("--workers"), QStringLiteral("2"), QStringLiteral("--repeat"), QStringLiteral("5"),
             QStringLiteral("--warmup"), QStringLiteral("0"), QStringLiteral("--history-db"), db });
         QVERIFY2(run.code == 0, qPrintable(run.err));
-        QVERIFY2(run.err.contains(QStringLiteral("saved as run 1 in")), qPrintable(run.err));
+        QVERIFY2(run.err.contains(QStringLiteral("saved as run 2 in")), qPrintable(run.err));
         // B (this run) is faster; on a busy machine one of the two combinations may miss significance.
         QVERIFY2(
             run.err.contains(QRegularExpression(QStringLiteral(
-                R"(interleaved with the baseline 'sleep 0\.04; echo \{\}' \(saved as run 2; A: the baseline, B: this run\): )"
+                R"(interleaved with the baseline 'sleep 0\.04; echo \{\}' \(saved as run 1; A: the baseline, B: this run\): )"
                 R"(B is faster on [12] of )"
                 R"(2 combinations, slower on none)"))),
             qPrintable(run.err));
 
         HistoryStore history;
         QVERIFY(history.open(db));
-        const Result<RunResult> candidate = history.load(1);
-        const Result<RunResult> baseline = history.load(2);
+        // The baseline's run is begun first, so the run under test is the history's latest (--baseline last).
+        const Result<QList<RunSummary>> runs = history.runs();
+        QVERIFY(runs && runs->size() == 2);
+        QCOMPARE(runs->constFirst().id, qint64(2));
+        const Result<RunResult> candidate = history.load(2);
+        const Result<RunResult> baseline = history.load(1);
         QVERIFY(candidate && baseline);
-        QCOMPARE(history.summary(2)->name, QStringLiteral("interleaved baseline of run 1"));
+        QCOMPARE(history.summary(1)->name, QStringLiteral("interleaved baseline of run 2"));
         QCOMPARE(baseline->spec.options.kernelSetting(QStringLiteral("command")).toString(),
             QStringLiteral("sleep 0.04; echo {}"));
         QCOMPARE(baseline->spec.inputs, candidate->spec.inputs);
@@ -84,7 +88,7 @@ private Q_SLOTS:
             = QJsonDocument::fromJson(slower.out.toUtf8()).object().value(QStringLiteral("gate")).toObject();
         QCOMPARE(gate.value(QStringLiteral("outcome")).toString(), QStringLiteral("fail"));
         QVERIFY2(
-            gate.value(QStringLiteral("reason")).toString().contains(QStringLiteral("the interleaved baseline, run 2")),
+            gate.value(QStringLiteral("reason")).toString().contains(QStringLiteral("the interleaved baseline, run 1")),
             qPrintable(gate.value(QStringLiteral("reason")).toString()));
         QVERIFY(!gate.value(QStringLiteral("reason")).toString().contains(QStringLiteral("rests on one run")));
         QCOMPARE(gate.value(QStringLiteral("noise")).toObject().value(QStringLiteral("interleaved")).toBool(), true);
@@ -148,9 +152,13 @@ private Q_SLOTS:
         QVERIFY2(run.err.contains(QStringLiteral("the interleaved baseline failed: sequential")), qPrintable(run.err));
         HistoryStore history;
         QVERIFY(history.open(db));
-        const Result<RunResult> candidate = history.load(1);
+        const Result<RunResult> candidate = history.load(2);
         QVERIFY(candidate);
         QCOMPARE(candidate->find(QStringLiteral("sequential"), 1)->samplesS.size(), 1);
+        // The baseline's run ended failed, with its error, not interrupted.
+        const Result<RunSummary> baseline = history.summary(1);
+        QVERIFY(baseline);
+        QCOMPARE(baseline->status, RunStatus::Failed);
     }
 };
 

@@ -5,6 +5,7 @@
 #include "history/historystore.h"
 
 #include <QCommandLineParser>
+#include <QDateTime>
 
 namespace parlab::cli {
 
@@ -51,20 +52,28 @@ RunResult Interleave::comparableBaseline(const RunResult& run)
     return baseline;
 }
 
-Result<qint64> Interleave::record(const RunResult& run, qint64 runId, HistoryStore& history)
+Result<qint64> Interleave::reserve(HistoryStore& history, const ExperimentSpec& baseline)
+{
+    if (!history.isOpen())
+        return qint64(-1);
+    return history.beginRun(baseline, Environment::capture(), QDateTime::currentDateTime());
+}
+
+Result<qint64> Interleave::record(const RunResult& run, qint64 runId, HistoryStore& history, qint64 baselineId)
 {
     if (!run.interleavedBaseline)
         return qint64(-1);
     const RunResult& baseline = *run.interleavedBaseline;
     const QString program = baseline.spec.options.kernelSetting(kProgramSetting).toString();
-    qint64 baselineId = -1;
-    if (history.isOpen() && !baseline.measurements.isEmpty()) {
+    if (baselineId >= 0) {
+        for (const Measurement& m : baseline.measurements) {
+            if (const Result<void> stored = history.appendMeasurement(baselineId, m); !stored)
+                return fail(stored.error());
+        }
+        if (const Result<void> ended = history.finishRun(baselineId, baseline); !ended)
+            return fail(ended.error());
         const QString name = runId >= 0 ? QStringLiteral("interleaved baseline of run %1").arg(runId)
                                         : QStringLiteral("interleaved baseline");
-        const Result<qint64> stored = history.importResult(baseline, name);
-        if (!stored)
-            return fail(stored.error());
-        baselineId = *stored;
         if (const Result<void> named = history.rename(baselineId, name); !named)
             return fail(named.error());
     }

@@ -29,10 +29,14 @@ public:
     Result<std::optional<ExperimentSpec>> baselineSpec(
         const QCommandLineParser& parser, const ExperimentSpec& spec) const;
 
-    // After the run: stores the baseline's arm in `history` (when open) as a run of its own, named after run
+    // Before the run: the baseline's run in `history` (when open), begun ahead of the run itself so that the run is
+    // the history's latest (`--baseline last` afterwards means the program under test, not its baseline). It reads
+    // as interrupted should this process die before record(). -1 when the history is not open.
+    static Result<qint64> reserve(HistoryStore& history, const ExperimentSpec& baseline);
+    // After the run: stores the baseline's arm in its reserved run `baselineId` (-1: none), names it after run
     // `runId`, and says so on stderr with the comparison of the two. The baseline's id, -1 when not stored; an error
     // when the history would not take it.
-    static Result<qint64> record(const RunResult& run, qint64 runId, HistoryStore& history);
+    static Result<qint64> record(const RunResult& run, qint64 runId, HistoryStore& history, qint64 baselineId);
 
     // The baseline's arm as a comparison of the two should see it: the same work as `run`'s but for the program, which
     // differs by construction (else every row would be "not comparable": command differs).

@@ -396,8 +396,16 @@ int runCommand(const QStringList& arguments)
     if (sweeping)
         return runSweep(sweepSpec, history, progressBar, { outputFormat, exports.json, exports.html });
     RunSession session;
-    if (*interleaved)
+    qint64 interleavedRun = -1; // the baseline arm's run in the history, begun first: the run is the latest
+    if (*interleaved) {
         session.setInterleavedWith(**interleaved);
+        const Result<qint64> reserved = Interleave::reserve(history, **interleaved);
+        if (!reserved) {
+            printErr(QStringLiteral("parlab run: error: %1; nothing was run\n").arg(reserved.error()));
+            return ExitNotSaved;
+        }
+        interleavedRun = *reserved;
+    }
     if (history.isOpen())
         session.setHistory(&history); // written here, in this thread: the run's end is stored before it is reported
     QString notSaved; // why the run is not in the history, where it went instead
@@ -420,7 +428,7 @@ int runCommand(const QStringList& arguments)
         // The gate judges a whole run only; its verdict goes to stderr before the results, its JSON with them.
         std::optional<Gate> gate;
         // The interleaved baseline is stored first: the gate names it by its id.
-        const Result<qint64> interleavedId = Interleave::record(result, session.savedRunId(), history);
+        const Result<qint64> interleavedId = Interleave::record(result, session.savedRunId(), history, interleavedRun);
         if (baselineRun && result.succeeded()) {
             Result<Gate> judged = gateCheck.evaluate(baselineRun->run, baselineRun->name, baselineRun->id, result,
                 session.savedRunId(), history.isOpen() ? &history : nullptr);

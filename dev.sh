@@ -29,6 +29,7 @@ PACKAGES=(
   openmpi-bin libopenmpi-dev
   libhwloc-dev # the topology: physical cores, SMT, NUMA nodes (core/topology.h)
   python3
+  git # parlab run records the working folder's commit (git rev-parse HEAD); tst_environment makes a repository
   time # tst_usage compares the peak memory with /usr/bin/time -v's
   xvfb xauth
   iproute2 util-linux # tst_cluster's hosts: ip netns, unshare

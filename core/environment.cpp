@@ -258,6 +258,16 @@ QList<EnvironmentDifference> environmentDifferences(const Environment& a, const 
         line(QStringLiteral("governor"), a.governor, b.governor, true);
     if (differ(a.turbo, b.turbo))
         differences.append({ QStringLiteral("turbo was %1 in A, %2 in B").arg(a.turbo, b.turbo), true });
+    // Read in one run only (a VM hides them, an older ParLab did not record them): said, since the other run's setting
+    // may have been anything, but no reason to void a verdict on what is not known.
+    const auto oneSided = [&](const QString& name, const QString& x, const QString& y) {
+        if (x.isEmpty() != y.isEmpty() && a.parlabVersion.size() > 0 && b.parlabVersion.size() > 0) {
+            const QString unread = QStringLiteral("not readable");
+            line(name, x.isEmpty() ? unread : x, y.isEmpty() ? unread : y, false);
+        }
+    };
+    oneSided(QStringLiteral("governor"), a.governor, b.governor);
+    oneSided(QStringLiteral("turbo"), a.turbo, b.turbo);
     if (a.frequency.measured() && b.frequency.measured()
         && qRound(a.frequency.medianMhz) != qRound(b.frequency.medianMhz)) {
         const double change = b.frequency.medianMhz / a.frequency.medianMhz - 1;

@@ -23,6 +23,8 @@ namespace parlab {
 namespace {
 // Tasks that needed this much less CPU than the baseline's (a share of the workers' time) ran on a faster core.
 constexpr double kFasterShare = 0.02;
+// An overstated speedup below this (rounding to 0%) is not worth a warning.
+constexpr double kSmallestOverstatement = 0.005;
 // A slowdown above this share is worth telling apart from the machine's drift.
 constexpr double kDriftShare = 0.05;
 
@@ -208,34 +210,42 @@ QStringList lossWarnings(const RunResult& result)
             const double overstated = l.slowdown < 0 && l.useful + l.slowdown > 0
                 ? l.useful / (l.useful + l.slowdown) - 1.0
                 : m.speedup / m.workers - 1.0;
-            const Environment& env = result.environment;
-            // What was seen, stated only where true: a speedup at 0.92x is not above the worker count.
-            QStringList seen;
-            if (superlinear)
-                seen << QStringLiteral("its speedup is above the worker count");
-            if (l.slowdown < -kFasterShare)
-                seen << QStringLiteral("its tasks needed %1 less CPU than the baseline's").arg(percent(-l.slowdown));
-            const QString what = seen.join(QStringLiteral(" and "));
-            if (env.baselineCpu >= 0 && env.baselineCpu == env.cores.fastest()) {
-                // Pinned to the fastest core, the baseline's core is not what made the tasks faster.
-                warnings << QStringLiteral("%1: %2 although the baseline ran on the fastest core (%3): caches the "
-                                           "workers share, or the machine's speed drifted; speedups may be overstated "
-                                           "by up to %4")
-                                .arg(m.label(), what)
-                                .arg(env.baselineCpu)
-                                .arg(percent(overstated));
-            } else {
-                // What the calibration says the cores can account for, and the option that takes it away.
-                const double inflation = env.maxSpeedupInflation();
-                const QString cores = std::isfinite(inflation) && inflation > 1.0
-                    ? QStringLiteral("; the calibration found the cores up to %1 apart").arg(percent(inflation - 1.0))
-                    : QString();
-                warnings << QStringLiteral("%1: the baseline ran on a slower core: speedups are overstated by up to %2 "
-                                           "(%3%4)%5")
-                                .arg(m.label(), percent(overstated), what, cores,
-                                    env.baselineCpu < 0
-                                        ? QStringLiteral("; --baseline-core fastest measures against the fastest core")
-                                        : QString());
+            // Below half a percent there is nothing to tell ("overstated by up to 0%"): a command's tasks wait for
+            // their program, and their own CPU says nothing of its speed.
+            if (overstated >= kSmallestOverstatement) {
+                const Environment& env = result.environment;
+                // What was seen, stated only where true: a speedup at 0.92x is not above the worker count.
+                QStringList seen;
+                if (superlinear)
+                    seen << QStringLiteral("its speedup is above the worker count");
+                if (l.slowdown < -kFasterShare)
+                    seen
+                        << QStringLiteral("its tasks needed %1 less CPU than the baseline's").arg(percent(-l.slowdown));
+                const QString what = seen.join(QStringLiteral(" and "));
+                if (env.baselineCpu >= 0 && env.baselineCpu == env.cores.fastest()) {
+                    // Pinned to the fastest core, the baseline's core is not what made the tasks faster.
+                    warnings << QStringLiteral(
+                        "%1: %2 although the baseline ran on the fastest core (%3): caches the "
+                        "workers share, or the machine's speed drifted; speedups may be overstated "
+                        "by up to %4")
+                                    .arg(m.label(), what)
+                                    .arg(env.baselineCpu)
+                                    .arg(percent(overstated));
+                } else {
+                    // What the calibration says the cores can account for, and the option that takes it away.
+                    const double inflation = env.maxSpeedupInflation();
+                    const QString cores = std::isfinite(inflation) && inflation - 1.0 >= kSmallestOverstatement
+                        ? QStringLiteral("; the calibration found the cores up to %1 apart")
+                              .arg(percent(inflation - 1.0))
+                        : QString();
+                    warnings << QStringLiteral(
+                        "%1: the baseline ran on a slower core: speedups are overstated by up to %2 "
+                        "(%3%4)%5")
+                                    .arg(m.label(), percent(overstated), what, cores,
+                                        env.baselineCpu < 0 ? QStringLiteral(
+                                            "; --baseline-core fastest measures against the fastest core")
+                                                            : QString());
+                }
             }
         }
         if (std::abs(l.slowdown) > kDriftShare && l.slowdownSpread > std::abs(l.slowdown))

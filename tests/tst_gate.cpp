@@ -31,6 +31,7 @@ private Q_SLOTS:
     void noiseDowngradesASlowerVerdict();
     void cpuTimeGatesACpuBoundProgram();
     void differentWorkIsNotComparable();
+    void tooFewSamplesCannotPassTheGate();
     void usageErrors_data();
     void usageErrors();
 
@@ -87,6 +88,14 @@ qint64 TestGate::importRun(const QList<double>& samples)
     first.insert(QStringLiteral("median_s"), sorted.at(sorted.size() / 2));
     first.insert(QStringLiteral("min_s"), sorted.first());
     first.insert(QStringLiteral("max_s"), sorted.last());
+    // One usage entry per sample: the template's, cut to the samples given.
+    const QJsonArray usage = first.value(QStringLiteral("usage")).toArray();
+    if (usage.size() > samples.size()) {
+        QJsonArray cut;
+        for (qsizetype i = 0; i < samples.size(); ++i)
+            cut.append(usage.at(i));
+        first.insert(QStringLiteral("usage"), cut);
+    }
     results.replace(0, first);
     run.insert(QStringLiteral("results"), results);
     const QString file = m_dir->filePath(QStringLiteral("import.json"));
@@ -262,6 +271,30 @@ void TestGate::sameProgramPassesAgainstARunOfTheHistory()
 
 // A history whose runs of this experiment move by 20% from one to the next: a candidate 12% slower than its
 // baseline is within that noise (exit 0, said so), one 50% slower is beyond it (exit 4).
+void TestGate::tooFewSamplesCannotPassTheGate()
+{
+    // Three samples against three: the exact Mann-Whitney p is never below 0.1, so an 80% slowdown could not fail the
+    // gate. It says it cannot judge instead of passing (exit 2), and names how many repeats would do.
+    const QString exported = m_dir->filePath(QStringLiteral("template.json"));
+    const Result real
+        = runProgram(0.001, { QStringLiteral("--no-history"), QStringLiteral("--export-json"), exported });
+    QVERIFY2(real.code == 0, qPrintable(real.err));
+    QFile file(exported);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    m_template = QJsonDocument::fromJson(file.readAll()).object();
+    const qint64 baseline = importRun({ 0.100, 0.101, 0.099 });
+    const qint64 slower = importRun({ 0.180, 0.181, 0.179 });
+    QVERIFY(baseline > 0 && slower > 0);
+    const Result gate = runParlab(
+        { QStringLiteral("history"), QStringLiteral("compare"), QString::number(baseline), QString::number(slower),
+            QStringLiteral("--fail-on"), QStringLiteral("slower:5"), QStringLiteral("--history-db"), m_db });
+    QCOMPARE(gate.code, 2);
+    QVERIFY2(gate.err.contains(QStringLiteral("too few samples to judge sequential x1 (3 in the baseline, 3 in this "
+                                              "run): a Mann-Whitney test of so few cannot reach p < 0.05, so no "
+                                              "slowdown could fail the gate; measure at least 4 repeats in each")),
+        qPrintable(gate.err));
+}
+
 void TestGate::noiseDowngradesASlowerVerdict()
 {
     const QString exported = m_dir->filePath(QStringLiteral("template.json"));

@@ -519,6 +519,16 @@ void TestHistory::mannWhitneyNormalApproximation()
 
 void TestHistory::mannWhitneyEdgeCases()
 {
+    // The smallest p the exact test can give: one sample wholly above the other, 2 / C(n1 + n2, n1); and it is what
+    // test() gives for such samples.
+    QCOMPARE(MannWhitney::smallestPValue(3, 3), 0.1);
+    QVERIFY(std::abs(MannWhitney::smallestPValue(4, 4) - 2.0 / 70) < 1e-12);
+    QCOMPARE(MannWhitney::smallestPValue(0, 5), 1.0);
+    QVERIFY(
+        std::abs(MannWhitney::test({ 1, 2, 3, 4 }, { 5, 6, 7, 8 }).pValue - MannWhitney::smallestPValue(4, 4)) < 1e-12);
+    QCOMPARE(MannWhitney::fewestForSignificance(0.05), 4);
+    QCOMPARE(MannWhitney::fewestForSignificance(0.01), 5);
+
     QVERIFY(std::isnan(MannWhitney::test({}, { 1, 2 }).pValue));
     // Every value the same: no evidence either way.
     QCOMPARE(MannWhitney::test({ 3, 3, 3 }, { 3, 3 }).pValue, 1.0);

@@ -3,6 +3,7 @@
 #include "export/formatting.h"
 #include "historystore.h"
 #include "measurement.h"
+#include "stats/mannwhitney.h"
 #include "stats/statistics.h"
 
 #include <QHash>
@@ -233,6 +234,33 @@ Gate Gate::evaluate(const RunResult& baseline, const QString& baselineName, cons
         return g;
     }
 
+    // Too few samples for the test to ever be significant: such a gate could not fail whatever the slowdown.
+    for (const GateRow& r : std::as_const(g.rows)) {
+        const ComparisonRow& c = r.comparison;
+        if (r.verdict == GateRow::Verdict::Missing
+            || MannWhitney::smallestPValue(c.samplesA, c.samplesB) < kSignificance)
+            continue;
+        g.outcome = Outcome::NotComparable;
+        g.reason = QStringLiteral("too few samples to judge %1 (%2 in the baseline, %3 in this run): a Mann-Whitney "
+                                  "test of so few cannot reach p < %4, so no slowdown could fail the gate; measure "
+                                  "at least %5 repeats in each")
+                       .arg(rowLabel(c))
+                       .arg(c.samplesA)
+                       .arg(c.samplesB)
+                       .arg(kSignificance)
+                       .arg(MannWhitney::fewestForSignificance(kSignificance));
+        return g;
+    }
+    // What the gate leaves out, said in every verdict: a combination one run did not measure is not gated.
+    QStringList ungated;
+    for (const GateRow& r : std::as_const(g.rows)) {
+        if (r.verdict == GateRow::Verdict::Missing)
+            ungated << rowLabel(r.comparison);
+    }
+    const QString missing = ungated.isEmpty() ? QString()
+                                              : QStringLiteral("; measured in only one of the runs, so not gated: %1")
+                                                    .arg(ungated.join(QStringLiteral(", ")));
+
     const QString allowed = QStringLiteral("the %1 allowed").arg(tenths(slowerBy));
     if (const GateRow* r = worst(g.rows, GateRow::Verdict::Slower)) {
         g.outcome = Outcome::Fail;
@@ -247,7 +275,7 @@ Gate Gate::evaluate(const RunResult& baseline, const QString& baselineName, cons
                                           .arg(more)
                                           .arg(more == 1 ? QString() : QStringLiteral("s"))
                                     : QString(),
-                           oneRun);
+                           oneRun + missing);
         return g;
     }
     g.outcome = Outcome::Pass;
@@ -267,7 +295,7 @@ Gate Gate::evaluate(const RunResult& baseline, const QString& baselineName, cons
         g.reason = QStringLiteral("%1, within %2").arg(slowdown(withinAllowance), allowed);
     else
         g.reason = QStringLiteral("no combination is slower beyond %1 (%2)").arg(allowed, g.comparison.summary);
-    g.reason += oneRun;
+    g.reason += oneRun + missing;
     return g;
 }
 

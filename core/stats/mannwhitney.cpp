@@ -106,4 +106,22 @@ MannWhitney::Result MannWhitney::test(const QList<double>& first, const QList<do
     return result;
 }
 
+double MannWhitney::smallestPValue(int n1, int n2)
+{
+    if (n1 <= 0 || n2 <= 0)
+        return 1;
+    double ways = 1; // C(n1 + n2, n1), built up as a product of ratios
+    for (int k = 1; k <= n1; ++k)
+        ways = ways * double(n2 + k) / double(k);
+    return std::min(1.0, 2 / ways);
+}
+
+int MannWhitney::fewestForSignificance(double alpha)
+{
+    int n = 1;
+    while (smallestPValue(n, n) >= alpha && n < kExactLimit)
+        ++n;
+    return n;
+}
+
 } // namespace parlab

@@ -28,6 +28,12 @@ struct Result {
 };
 
 Result test(const QList<double>& first, const QList<double>& second);
+
+// The smallest two-sided p-value the exact test can give for samples of n1 and n2 values: 2 / C(n1 + n2, n1), one
+// sample wholly above the other (3 against 3: 0.1, so never below 0.05); 1 when either is empty.
+double smallestPValue(int n1, int n2);
+// The fewest values in each of two equal samples for which a p-value below `alpha` is possible (4 for 0.05).
+int fewestForSignificance(double alpha);
 } // namespace MannWhitney
 
 } // namespace parlab

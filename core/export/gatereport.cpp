@@ -20,14 +20,17 @@ QString percentText(double fraction)
 QString thresholdText(const Gate& g)
 {
     if (g.noise.interleaved)
-        return QStringLiteral("fails beyond %1 (the allowed slowdown); run-to-run noise %2, so none is allowed for")
+        return QStringLiteral("a slowdown fails beyond %1 (the allowed slowdown); run-to-run noise %2, so none is "
+                              "allowed for")
             .arg(percentText(g.slowerBy), g.noise.text());
     if (!g.noise.known())
-        return QStringLiteral("fails beyond %1 (the allowed slowdown); run-to-run noise %2, so the verdict rests on "
+        return QStringLiteral("a slowdown fails beyond %1 (the allowed slowdown); run-to-run noise %2, so the verdict "
+                              "rests on "
                               "one run")
             .arg(percentText(g.slowerBy), g.noise.text());
-    return QStringLiteral("fails beyond %1 = max(allowed %2, run-to-run noise %3; the %4th percentile of the change "
-                          "between consecutive runs)")
+    return QStringLiteral(
+        "a slowdown fails beyond %1 = max(allowed %2, run-to-run noise %3; the %4th percentile of the change "
+        "between consecutive runs)")
         .arg(percentText(g.threshold), percentText(g.slowerBy), g.noise.text())
         .arg(qRound(100 * RunNoise::kQuantile));
 }
@@ -124,7 +127,7 @@ QString GateReport::toText(const Gate& g)
                       .arg(gateOutcomeName(g.outcome),
                           g.time == GateTime::Cpu ? QStringLiteral(" (CPU time)") : QString(), g.reason);
     if (g.outcome != Gate::Outcome::NotComparable) // no threshold was applied
-        out += QStringLiteral("gate: %1\n").arg(thresholdText(g));
+        out += QStringLiteral("gate: threshold: %1\n").arg(thresholdText(g));
     for (const QString& c : g.comparison.cautions)
         out += QStringLiteral("gate: caution: %1\n").arg(c);
     return out;

@@ -231,6 +231,10 @@ Gate Gate::evaluate(const RunResult& baseline, const QString& baselineName, cons
                                                              .arg(g.comparison.differences.join(QStringLiteral("; ")))
             : compared == 0 && g.comparison.comparable() ? QStringLiteral("the runs share no measured combination")
                                                          : g.comparison.summary;
+        // The outcome is said before the reason already ("gate: not comparable: ...").
+        const QString prefix = QStringLiteral("not comparable: ");
+        if (g.reason.startsWith(prefix))
+            g.reason.remove(0, prefix.size());
         return g;
     }
 

@@ -179,7 +179,11 @@ bool namesField(const QString& error, const QString& path)
         return true;
     static const QRegularExpression measurement(QStringLiteral("^(results\\[\\d+\\])\\.samples_s"));
     const QRegularExpressionMatch m = measurement.match(path);
-    return m.hasMatch() && field.startsWith(m.captured(1) + QStringLiteral(".outliers"));
+    // A sample taken away or added is refused where the measurement's parts that count its samples no longer agree:
+    // its outliers' indices, its usage's one entry per sample.
+    return m.hasMatch()
+        && (field.startsWith(m.captured(1) + QStringLiteral(".outliers"))
+            || field.startsWith(m.captured(1) + QStringLiteral(".usage")));
 }
 
 struct CorpusFigures {

@@ -132,10 +132,11 @@ QJsonObject JsonExport::usageObject(const RepeatUsage& usage)
 {
     QJsonArray workers;
     for (const WorkerUsage& w : usage.workers) {
-        workers.append(QJsonObject { { QStringLiteral("worker"), w.worker }, { QStringLiteral("pid"), w.pid },
-            { QStringLiteral("peak_rss_bytes"), countOrNull(w.peakRssBytes) },
-            { QStringLiteral("voluntary_switches"), countOrNull(w.voluntarySwitches) },
-            { QStringLiteral("involuntary_switches"), countOrNull(w.involuntarySwitches) } });
+        workers.append(
+            QJsonObject { { QStringLiteral("worker"), w.worker }, { QStringLiteral("pid"), countOrNull(w.pid) },
+                { QStringLiteral("peak_rss_bytes"), countOrNull(w.peakRssBytes) },
+                { QStringLiteral("voluntary_switches"), countOrNull(w.voluntarySwitches) },
+                { QStringLiteral("involuntary_switches"), countOrNull(w.involuntarySwitches) } });
     }
     return { { QStringLiteral("process_peak_rss_bytes"), countOrNull(usage.processPeakRssBytes) },
         { QStringLiteral("workers"), workers } };

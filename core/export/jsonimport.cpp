@@ -38,6 +38,8 @@ enum class Names { Unchecked, Checked };
 constexpr CountRange kAnyInteger { std::numeric_limits<qint64>::min(), std::numeric_limits<qint64>::max() };
 // A count stored in an int with no range of its own, 0 for unknown (environment.logical_cores).
 constexpr CountRange kCountInInt { 0, std::numeric_limits<int>::max() };
+// A machine's cores, packages, nodes: at least one of each where known (null where not).
+constexpr CountRange kTopologyCount { 1, std::numeric_limits<int>::max() };
 // A CPU number (environment.core_speeds, environment.baseline_cpu).
 constexpr CountRange kCpuNumber { 0, kCpuSetSize - 1 };
 // Rounds of a core calibration: at least one.
@@ -249,7 +251,7 @@ Environment environment(const QJsonObject& o)
     const auto countOf = [&](const char* key) {
         const QString name = QString::fromLatin1(key);
         const QJsonValue value = o.value(name);
-        return value.isNull() || value.isUndefined() ? 0 : int(count(value, join(path, name), kCountInInt));
+        return value.isNull() || value.isUndefined() ? 0 : int(count(value, join(path, name), kTopologyCount));
     };
     env.governor = text("governor");
     env.kernel = text("kernel");

@@ -39,6 +39,8 @@ private:
     // `parlab run` of `sleep $(cat delay)`: one program whose duration the test sets by the file, with the spec
     // (and so the experiment) the same whatever the delay, as a program under test changes while its spec stays.
     Result runProgram(double delayS, const QStringList& more);
+    // Exports a real run of the program into m_template; false when it could not.
+    bool loadTemplate();
     // Imports a copy of m_template whose samples are `samples`; returns the new run id.
     qint64 importRun(const QList<double>& samples);
     QJsonObject gateOf(const QString& jsonFile);
@@ -70,6 +72,22 @@ Result TestGate::runProgram(double delayS, const QStringList& more)
             QStringLiteral("--workers"), QStringLiteral("1"), QStringLiteral("--repeat"), QStringLiteral("5"),
             QStringLiteral("--warmup"), QStringLiteral("0") }
         + more);
+}
+
+bool TestGate::loadTemplate()
+{
+    const QString exported = m_dir->filePath(QStringLiteral("template.json"));
+    const Result real
+        = runProgram(0.001, { QStringLiteral("--no-history"), QStringLiteral("--export-json"), exported });
+    if (real.code != 0) {
+        qWarning("%s", qPrintable(real.err));
+        return false;
+    }
+    QFile file(exported);
+    if (!file.open(QIODevice::ReadOnly))
+        return false;
+    m_template = QJsonDocument::fromJson(file.readAll()).object();
+    return !m_template.isEmpty();
 }
 
 qint64 TestGate::importRun(const QList<double>& samples)
@@ -269,19 +287,11 @@ void TestGate::sameProgramPassesAgainstARunOfTheHistory()
     QVERIFY2(compared.err.contains(QStringLiteral("gate: pass: ")), qPrintable(compared.err));
 }
 
-// A history whose runs of this experiment move by 20% from one to the next: a candidate 12% slower than its
-// baseline is within that noise (exit 0, said so), one 50% slower is beyond it (exit 4).
 void TestGate::tooFewSamplesCannotPassTheGate()
 {
     // Three samples against three: the exact Mann-Whitney p is never below 0.1, so an 80% slowdown could not fail the
     // gate. It says it cannot judge instead of passing (exit 2), and names how many repeats would do.
-    const QString exported = m_dir->filePath(QStringLiteral("template.json"));
-    const Result real
-        = runProgram(0.001, { QStringLiteral("--no-history"), QStringLiteral("--export-json"), exported });
-    QVERIFY2(real.code == 0, qPrintable(real.err));
-    QFile file(exported);
-    QVERIFY(file.open(QIODevice::ReadOnly));
-    m_template = QJsonDocument::fromJson(file.readAll()).object();
+    QVERIFY(loadTemplate());
     const qint64 baseline = importRun({ 0.100, 0.101, 0.099 });
     const qint64 slower = importRun({ 0.180, 0.181, 0.179 });
     QVERIFY(baseline > 0 && slower > 0);
@@ -295,15 +305,11 @@ void TestGate::tooFewSamplesCannotPassTheGate()
         qPrintable(gate.err));
 }
 
+// A history whose runs of this experiment move by 20% from one to the next: a candidate 12% slower than its
+// baseline is within that noise (exit 0, said so), one 50% slower is beyond it (exit 4).
 void TestGate::noiseDowngradesASlowerVerdict()
 {
-    const QString exported = m_dir->filePath(QStringLiteral("template.json"));
-    const Result real
-        = runProgram(0.001, { QStringLiteral("--no-history"), QStringLiteral("--export-json"), exported });
-    QVERIFY2(real.code == 0, qPrintable(real.err));
-    QFile file(exported);
-    QVERIFY(file.open(QIODevice::ReadOnly));
-    m_template = QJsonDocument::fromJson(file.readAll()).object();
+    QVERIFY(loadTemplate());
 
     const QList<double> samples { 0.100, 0.101, 0.099, 0.1005, 0.0995 };
     auto scaled = [&](double factor) {

@@ -13,6 +13,7 @@
 #include "runner.h"
 #include "runresult.h"
 #include "taskspan.h"
+#include "testsupport.h"
 #include "timeline/taskstates.h"
 #include "timeline/timelinepanel.h"
 #include "timeline/timelineview.h"
@@ -1031,13 +1032,8 @@ void TestTimeline::sharedScaleComparesBarAgainstBar()
 
 void TestTimeline::realRunHasOneRowPerWorker()
 {
-    ExperimentSpec spec;
-    spec.kernel = QStringLiteral("fib");
-    spec.inputs = QList<qint64>(8, 20);
-    spec.backends = { QStringLiteral("threads") };
-    spec.workers = { 2 };
-    spec.repeats = 1;
-    spec.warmup = 0;
+    const ExperimentSpec spec = testsupport::makeSpec(
+        QStringLiteral("fib"), QList<qint64>(8, 20), { QStringLiteral("threads") }, { 2 }, 1, 0);
 
     // Run in this thread: start() returns when the run has finished.
     Runner runner;
@@ -1081,13 +1077,8 @@ void TestTimeline::realRunHasOneRowPerWorker()
 // worker was pinned to.
 void TestTimeline::tooltipSaysWhereAPinnedTaskRan()
 {
-    ExperimentSpec spec;
-    spec.kernel = QStringLiteral("spin");
-    spec.inputs = QList<qint64>(8, 5);
-    spec.backends = { QStringLiteral("threads") };
-    spec.workers = { 2 };
-    spec.repeats = 1;
-    spec.warmup = 0;
+    ExperimentSpec spec = testsupport::makeSpec(
+        QStringLiteral("spin"), QList<qint64>(8, 5), { QStringLiteral("threads") }, { 2 }, 1, 0);
     spec.options.pin = Pinning::Scatter;
     Runner runner;
     QSignalSpy finished(&runner, &Runner::finished);

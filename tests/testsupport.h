@@ -151,6 +151,18 @@ inline QList<qint64> descendants(qint64 parent = ::getpid())
     return parlab::procfs::descendants(parent);
 }
 
+// Descendants of `parent` whose command name (/proc/PID/comm) is `name`: how a test waits for the children of its
+// run, not for a short-lived probe (`git rev-parse`) that a run starts first and that is gone again a moment later.
+inline QList<qint64> descendantsNamed(const QByteArray& name, qint64 parent = ::getpid())
+{
+    QList<qint64> named;
+    for (const qint64 pid : parlab::procfs::descendants(parent)) {
+        if (parlab::procfs::readFile(QStringLiteral("/proc/%1/comm").arg(pid)).trimmed() == name)
+            named.append(pid);
+    }
+    return named;
+}
+
 // Every live (not zombie) process whose environment holds exactly `entry` ("NAME=value"), wherever it was
 // reparented to: how a test finds the processes of its own run, and only those.
 inline QList<qint64> processesCarrying(const QByteArray& entry)

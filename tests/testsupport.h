@@ -175,6 +175,15 @@ inline QList<qint64> processesCarrying(const QByteArray& entry)
     return found;
 }
 
+// The PARLAB_OWNER entry that the processes started by the ParLab process `pid` carry (its pid and start time, as
+// ProcessGuard writes it); empty when there is no such process.
+inline QByteArray ownerEntryOf(qint64 pid)
+{
+    const auto stat = parlab::procfs::stat(pid);
+    return stat ? "PARLAB_OWNER=" + QByteArray::number(stat->pid) + '.' + QByteArray::number(stat->startTicks)
+                : QByteArray();
+}
+
 // Successful repeats across every measurement of a run.
 inline int totalSamples(const parlab::RunResult& result)
 {

@@ -17,7 +17,10 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QXmlStreamReader>
+#include <algorithm>
 #include <csignal>
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace {
 using testsupport::Result;
@@ -30,6 +33,56 @@ QString writeHostfile(const QTemporaryDir& dir, const QString& name, const QByte
     if (!file.open(QIODevice::WriteOnly) || file.write(text) != text.size())
         qFatal("cannot write %s", qPrintable(file.fileName()));
     return file.fileName();
+}
+
+// The results a cancelled run printed as JSON on `out`, after checking what every cancel keeps: the JSON says it
+// was cancelled, stderr says where it was saved, and the history holds it as cancelled with every sample printed.
+QJsonArray cancelledRunKept(const QByteArray& out, const QByteArray& err, const QString& db)
+{
+    const QJsonObject top = QJsonDocument::fromJson(out).object();
+    QJsonArray results = top.value(QStringLiteral("results")).toArray(); // not const: returned, moved
+    [&] {
+        QVERIFY2(
+            top.value(QStringLiteral("warnings")).toArray().first().toString().contains(QStringLiteral("cancelled")),
+            out.left(2000).constData());
+        QVERIFY2(err.contains("cancelled"), err.constData());
+        // Stored before the exit, as cancelled, with every sample printed.
+        QVERIFY2(err.contains(QStringLiteral("saved as run 1 in %1").arg(db).toUtf8()), err.constData());
+        parlab::HistoryStore history;
+        QCOMPARE(history.open(db).error(), QString());
+        const auto summary = history.summary(1);
+        QVERIFY(summary);
+        QCOMPARE(summary->status, parlab::RunStatus::Cancelled);
+        int printed = 0;
+        for (const auto& r : results)
+            printed += int(r.toObject().value(QStringLiteral("samples_s")).toArray().size());
+        QCOMPARE(summary->samples, printed);
+    }();
+    return results;
+}
+
+// Whether process `pid` has a SIGINT pending, sent but not yet taken by one of its threads (/proc/PID/status,
+// ShdPnd): a second SIGINT sent then would merge with it, and the process would see one.
+bool sigintPending(qint64 pid)
+{
+    const QByteArray status = parlab::procfs::readFile(QStringLiteral("/proc/%1/status").arg(pid));
+    const qsizetype at = status.indexOf("\nShdPnd:");
+    if (at < 0)
+        return false; // gone
+    const qsizetype end = status.indexOf('\n', at + 1);
+    return status.mid(at + 8, end - at - 8).trimmed().toULongLong(nullptr, 16) & (1ULL << (SIGINT - 1));
+}
+
+// Sends SIGINT twice, `gapMs` apart from when parlab took the first: two signals, not one merged.
+void interruptTwice(qint64 pid, int gapMs)
+{
+    ::kill(pid_t(pid), SIGINT);
+    QElapsedTimer taking;
+    taking.start();
+    while (sigintPending(pid) && taking.elapsed() < 1000)
+        ::usleep(200);
+    ::usleep(gapMs * 1000);
+    ::kill(pid_t(pid), SIGINT);
 }
 
 QStringList smallRun(const QString& format)
@@ -63,6 +116,9 @@ private Q_SLOTS:
     void hostfileIsCheckedBeforeRunning();
     void listBackendsSaysWhatTheHostfileGives();
     void ctrlCCancelsAndKeepsResults();
+    void aSecondSignalAtOnceKeepsTheResults_data();
+    void aSecondSignalAtOnceKeepsTheResults();
+    void aLaterSignalAbortsAStuckWindDown();
     void overheadMeasuresEveryCostAgainstAFloor();
     void overheadRejectsBadClusterOptions();
     void predictReadsAStoredOrExportedRun();
@@ -188,7 +244,7 @@ void TestCli::runPrintsJson()
     const QJsonObject top = QJsonDocument::fromJson(r.out.toUtf8(), &error).object();
     QCOMPARE(error.error, QJsonParseError::NoError);
     QCOMPARE(top.value(QStringLiteral("tool")).toString(), QStringLiteral("parlab"));
-    const QJsonArray results = top.value(QStringLiteral("results")).toArray();
+    QJsonArray results = top.value(QStringLiteral("results")).toArray(); // not const: returned, moved
     QCOMPARE(results.size(), 5); // sequential once, two backends at two worker counts
     const QString reference = top.value(QStringLiteral("reference_checksum")).toString();
     QCOMPARE(reference.size(), 16);
@@ -854,24 +910,124 @@ void TestCli::ctrlCCancelsAndKeepsResults()
     QVERIFY2(stopMs < 1'000, "Ctrl+C must stop the run within a fraction of a second");
     QCOMPARE(process.exitStatus(), QProcess::NormalExit);
     QCOMPARE(process.exitCode(), 130);
-    const QJsonObject top = QJsonDocument::fromJson(process.readAllStandardOutput()).object();
-    const QJsonArray results = top.value(QStringLiteral("results")).toArray();
+    const QJsonArray results = cancelledRunKept(process.readAllStandardOutput(), process.readAllStandardError(), db);
+    if (QTest::currentTestFailed())
+        return;
     QCOMPARE(results.size(), 2);
     QVERIFY(results.at(0).toObject().value(QStringLiteral("samples_s")).toArray().size() >= 3);
-    QVERIFY(top.value(QStringLiteral("warnings")).toArray().first().toString().contains(QStringLiteral("cancelled")));
-    const QString err = QString::fromUtf8(process.readAllStandardError());
-    QVERIFY2(err.contains(QStringLiteral("cancelled")), qPrintable(err));
-    // Stored before the exit, as cancelled, with every sample printed.
-    QVERIFY2(err.contains(QStringLiteral("saved as run 1 in %1").arg(db)), qPrintable(err));
+}
+
+void TestCli::aSecondSignalAtOnceKeepsTheResults_data()
+{
+    QTest::addColumn<bool>("byTimeout");
+    // A user who presses Ctrl+C twice: the second 10 ms after the first, while the run winds down.
+    QTest::newRow("two SIGINTs 10 ms apart") << false;
+    // `timeout -s INT` signals parlab, then its own process group, parlab again: two signals within microseconds.
+    QTest::newRow("timeout -s INT") << true;
+}
+
+void TestCli::aSecondSignalAtOnceKeepsTheResults()
+{
+    QFETCH(bool, byTimeout);
+    // 20 ms tasks in rounds of five combinations with child processes: after two seconds every combination has
+    // samples and the run has processes up.
+    QTemporaryDir dir;
+    const QString db = dir.filePath(QStringLiteral("history.sqlite"));
+    const QString exported = dir.filePath(QStringLiteral("run.json"));
+    const QStringList run { QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("spin"),
+        QStringLiteral("--inputs"), QStringLiteral("20x2"), QStringLiteral("--backends"),
+        QStringLiteral("sequential,processes,process-per-task"), QStringLiteral("--workers"), QStringLiteral("1,2"),
+        QStringLiteral("--repeat"), QStringLiteral("2000"), QStringLiteral("--format"), QStringLiteral("json"),
+        QStringLiteral("--export-json"), exported, QStringLiteral("--history-db"), db };
+    const int measureMs = 2000 * testsupport::kSlowdown;
+    QProcess process;
+    if (byTimeout)
+        process.start(QStringLiteral("timeout"),
+            QStringList { QStringLiteral("-s"), QStringLiteral("INT"), QStringLiteral("--preserve-status"),
+                QString::number(measureMs / 1000.0), QStringLiteral(PARLAB_EXECUTABLE) }
+                + run);
+    else
+        process.start(QStringLiteral(PARLAB_EXECUTABLE), run);
+    QVERIFY(process.waitForStarted());
+    QElapsedTimer started;
+    started.start();
+    qint64 parlab = process.processId();
+    if (byTimeout) {
+        QTRY_VERIFY(!testsupport::descendants(parlab).isEmpty());
+        parlab = testsupport::descendants(parlab).first(); // parents first: timeout's child
+    }
+    const QByteArray owner = testsupport::ownerEntryOf(parlab);
+    QVERIFY(!owner.isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(!testsupport::processesCarrying(owner).isEmpty(), measureMs / 2);
+    if (!byTimeout) {
+        QTest::qWait(int(std::max<qint64>(0, measureMs - started.elapsed())));
+        interruptTwice(parlab, 10);
+    }
+    QVERIFY(process.waitForFinished(10'000));
+    // Exit code 130 from parlab itself (timeout --preserve-status passes it on): a parlab ended by the second
+    // signal would be a crash here.
+    QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(process.exitCode(), 130);
+    const QByteArray err = process.readAllStandardError();
+    QVERIFY2(err.contains("parlab run: cancelling the run: ending its processes and keeping the results measured so "
+                          "far (Ctrl+C again within 2 s is ignored; after that it aborts without them)"),
+        err.constData());
+    const QJsonArray results = cancelledRunKept(process.readAllStandardOutput(), err, db);
+    if (QTest::currentTestFailed())
+        return;
+    QCOMPARE(results.size(), 5);
+    for (const auto& r : results)
+        QVERIFY2(!r.toObject().value(QStringLiteral("samples_s")).toArray().isEmpty(),
+            qPrintable(r.toObject().value(QStringLiteral("backend")).toString()));
+    QFile file(exported);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QCOMPARE(QJsonDocument::fromJson(file.readAll()).object().value(QStringLiteral("results")).toArray(), results);
+    QTRY_COMPARE_WITH_TIMEOUT(testsupport::processesCarrying(owner), QList<qint64> {}, 1000);
+}
+
+void TestCli::aLaterSignalAbortsAStuckWindDown()
+{
+    // stdout is a pipe nobody reads: the cancelled run's JSON fills it and parlab blocks writing it, as under a
+    // pager that stopped. A second signal within the grace period is ignored; a third after it ends parlab.
+    QTemporaryDir dir;
+    const QString db = dir.filePath(QStringLiteral("history.sqlite"));
+    const QString exported = dir.filePath(QStringLiteral("run.json"));
+    int stalled[2];
+    QVERIFY(::pipe2(stalled, O_CLOEXEC) == 0);
+    ::fcntl(stalled[1], F_SETPIPE_SZ, 4096);
+    QProcess process;
+    process.setChildProcessModifier([&stalled] { ::dup2(stalled[1], STDOUT_FILENO); });
+    process.start(QStringLiteral(PARLAB_EXECUTABLE),
+        { QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("spin"), QStringLiteral("--inputs"),
+            QStringLiteral("20x2"), QStringLiteral("--backends"), QStringLiteral("sequential,processes"),
+            QStringLiteral("--workers"), QStringLiteral("2"), QStringLiteral("--repeat"), QStringLiteral("2000"),
+            QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--export-json"), exported,
+            QStringLiteral("--history-db"), db });
+    QVERIFY(process.waitForStarted());
+    ::close(stalled[1]);
+    const auto pid = pid_t(process.processId());
+    const QByteArray owner = testsupport::ownerEntryOf(pid);
+    QTRY_VERIFY_WITH_TIMEOUT(!testsupport::processesCarrying(owner).isEmpty(), 1000 * testsupport::kSlowdown);
+    QTest::qWait(1000);
+    interruptTwice(pid, 10);
+    // Past the grace period, still stuck on stdout; its processes ended already, and the run is stored.
+    QVERIFY(!process.waitForFinished(2500));
+    QCOMPARE(testsupport::processesCarrying(owner), QList<qint64> {});
+    ::kill(pid, SIGINT);
+    QVERIFY(process.waitForFinished(5'000));
+    ::close(stalled[0]);
+    QCOMPARE(process.exitStatus(), QProcess::CrashExit);
+    QCOMPARE(process.exitCode(), SIGINT);
+    // The second was said to be ignored although the main thread was stuck: the handler says it.
+    const QByteArray err = process.readAllStandardError();
+    QVERIFY2(err.contains("parlab run: ignored a second signal within 2 s of the first: still writing the results\n"),
+        err.constData());
+    QVERIFY2(!QFile::exists(exported), "aborted before the exports, as the notice says");
     parlab::HistoryStore history;
     QCOMPARE(history.open(db).error(), QString());
     const auto summary = history.summary(1);
     QVERIFY(summary);
     QCOMPARE(summary->status, parlab::RunStatus::Cancelled);
-    int printed = 0;
-    for (const auto& r : results)
-        printed += int(r.toObject().value(QStringLiteral("samples_s")).toArray().size());
-    QCOMPARE(summary->samples, printed);
 }
 
 void TestCli::overheadMeasuresEveryCostAgainstAFloor()

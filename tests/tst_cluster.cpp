@@ -39,9 +39,7 @@ public:
         m_process.start(QStringLiteral(PARLAB_EXECUTABLE), arguments);
         if (!m_process.waitForStarted())
             return;
-        const auto stat = parlab::procfs::stat(m_process.processId());
-        if (stat)
-            m_owner = "PARLAB_OWNER=" + QByteArray::number(stat->pid) + '.' + QByteArray::number(stat->startTicks);
+        m_owner = testsupport::ownerEntryOf(m_process.processId());
     }
     ~ParlabProcess()
     {

@@ -104,9 +104,13 @@ int runCommand(const QStringList& arguments)
         "3 the run is not in the history (the history cannot be used, so nothing ran; or the run could not be "
         "stored and went to a recovery file beside it, added at its next open), 4 a regression: with --baseline and "
         "--fail-on, slower than the baseline beyond the allowed slowdown and this machine's run-to-run noise, 130 "
-        "cancelled (Ctrl+C).\n"
+        "cancelled (Ctrl+C or SIGTERM).\n"
+        "Ctrl+C or SIGTERM cancels: every process of the run ends, and the results measured so far are printed, "
+        "exported and stored as cancelled. More signals within %1 s of the first are ignored (`timeout -s INT` "
+        "signals twice); one after that aborts at once, without them.\n"
         "--preset NAME starts from a ready-made experiment (see `parlab list presets`); options given as well "
-        "override the preset's."));
+        "override the preset's.")
+                                         .arg(SignalWatcher::kGraceMs / 1000));
     const QCommandLineOption preset(QStringLiteral("preset"),
         QStringLiteral("Start from a preset: %1. Other options override its settings.")
             .arg(Presets::names().join(QStringLiteral(", "))),
@@ -412,12 +416,8 @@ int runCommand(const QStringList& arguments)
     QObject::connect(&session, &RunSession::historyFailed, &session, [&notSaved](const QString& message) {
         notSaved = message; // reported after the results, with the exit code
     });
-    SignalWatcher interrupt;
-    QObject::connect(&interrupt, &SignalWatcher::interrupted, &session, [&session, &progressBar] {
-        progressBar.clear();
-        printErr(QStringLiteral("parlab run: cancelling (Ctrl+C again to abort at once)…\n"));
-        session.cancel();
-    });
+    SignalWatcher interrupt(QStringLiteral("the run"), progressBar);
+    QObject::connect(&interrupt, &SignalWatcher::interrupted, &session, &RunSession::cancel);
     QObject::connect(&session, &RunSession::progress, &session,
         [&progressBar](int done, int total, double eta, const QString& current) {
             progressBar.update(done, total, eta, current);

@@ -22,12 +22,8 @@ int runSweep(const SweepSpec& sweep, HistoryStore& history, TerminalProgress& pr
     QString notSaved;
     QObject::connect(
         &session, &SweepSession::historyFailed, &session, [&notSaved](const QString& message) { notSaved = message; });
-    SignalWatcher interrupt;
-    QObject::connect(&interrupt, &SignalWatcher::interrupted, &session, [&session, &progress] {
-        progress.clear();
-        printErr(QStringLiteral("parlab run: cancelling the sweep (Ctrl+C again to abort at once)…\n"));
-        session.cancel();
-    });
+    SignalWatcher interrupt(QStringLiteral("the sweep"), progress);
+    QObject::connect(&interrupt, &SignalWatcher::interrupted, &session, &SweepSession::cancel);
     QObject::connect(&session, &SweepSession::progress, &session,
         [&progress](
             int done, int total, double eta, const QString& current) { progress.update(done, total, eta, current); });

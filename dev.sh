@@ -4,6 +4,8 @@
 #   ./dev.sh test [--quick] [ctest args]  install what is missing, build, run the whole test suite
 #                                     (--quick: only the unit tests, seconds instead of minutes)
 #   ./dev.sh bench                    build, then run the benchmarks (figures, not pass/fail; a few minutes)
+#   ./dev.sh bench gate               build, then the regression gate's A/A and A/B figures (tests/bench/bench_gate.sh:
+#                                     45 runs with 44 pauses of GAP s, over 18 minutes at GAP=25; its variables pass on)
 #   ./dev.sh build                    install what is missing and build
 #   ./dev.sh screenshots [DIR]        build, then take the README's pictures of the window under Xvfb
 #                                     (classic preset, lesson 1, a comparison, your own function; light and dark;
@@ -126,13 +128,19 @@ case "$cmd" in
     ctest --preset "$preset" "$@" ;;
   bench)
     build
+    if [[ ${1:-} == gate ]]; then
+      say "the regression gate's A/A and A/B figures (tests/bench/bench_gate.sh; over 18 minutes at its default GAP=25)"
+      exec tests/bench/bench_gate.sh "$BUILD_DIR"
+    fi
+    [[ -z ${1:-} ]] || die "unknown benchmark '$1' (./dev.sh bench runs the quick ones, ./dev.sh bench gate the gate's)"
     "$BUILD_DIR/bin/bench_dispatch"
     "$BUILD_DIR/bin/bench_analysis"
     "$BUILD_DIR/bin/bench_losses"
     "$BUILD_DIR/bin/bench_userfunction"
     "$BUILD_DIR/bin/bench_predict"
     "$BUILD_DIR/bin/bench_fits"
-    QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen} "$BUILD_DIR/bin/bench_ui_stall" ;;
+    QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen} "$BUILD_DIR/bin/bench_ui_stall"
+    say "not run: the regression gate's A/A and A/B figures (over 18 minutes; on a machine without other work): ./dev.sh bench gate" ;;
   screenshots)
     build
     out=${1:-docs/screenshots}

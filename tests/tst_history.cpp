@@ -711,7 +711,7 @@ void TestHistory::jsonImportErrorsNameTheField()
 void TestHistory::migratesASchema2History()
 {
     // Schema 2 had no account columns; schema 3 had all but the lock waits outside tasks; schema 4 no usage; schema 5
-    // not the dispatcher's serial parts.
+    // not the dispatcher's serial parts; none before 7 had the runs' gate outcome.
     const QStringList serialParts { QStringLiteral("startup_serial_s"), QStringLiteral("dispatch_serial_s") };
     const QList<std::pair<int, QStringList>> olders {
         { 2,
@@ -722,6 +722,7 @@ void TestHistory::migratesASchema2History()
         { 3, QStringList { QStringLiteral("lock_idle_s"), QStringLiteral("usage") } + serialParts },
         { 4, QStringList { QStringLiteral("usage") } + serialParts },
         { 5, serialParts },
+        { 6, {} },
     };
     for (const auto& older : olders) {
         const int version = older.first; // a plain variable: lambdas may not capture a structured binding
@@ -737,6 +738,7 @@ void TestHistory::migratesASchema2History()
         }
         for (const QString& name : missing)
             column(path, QStringLiteral("ALTER TABLE samples DROP COLUMN %1").arg(name));
+        column(path, QStringLiteral("ALTER TABLE runs DROP COLUMN gate"));
         column(path, QStringLiteral("PRAGMA user_version = %1").arg(version));
         const auto check = [&](HistoryStore& store) {
             const auto loaded = store.load(id);
@@ -751,7 +753,10 @@ void TestHistory::migratesASchema2History()
             // Memory and switches unknown, in a repeat recorded before them.
             QCOMPARE(threads->usage.isEmpty(), version <= 4);
             QCOMPARE(std::isnan(threads->peakRssBytes), version <= 4);
-            QVERIFY(std::isnan(threads->accounts.first().dispatchSerialS));
+            QCOMPARE(std::isnan(threads->accounts.first().dispatchSerialS), version <= 5);
+            const Result<RunSummary> summary = store.summary(id);
+            QVERIFY2(summary, qPrintable(summary.error()));
+            QCOMPARE(summary->gate, QString()); // not gated: the runs before schema 7 were never marked
         };
         {
             HistoryStore store;
@@ -765,6 +770,9 @@ void TestHistory::migratesASchema2History()
             QCOMPARE(
                 column(path, QStringLiteral("PRAGMA user_version")).value(0).toInt(), HistoryStore::schemaVersion());
             check(store);
+            // The column is there now: a gate's outcome is kept.
+            QCOMPARE(store.setGate(id, QStringLiteral("fail")).error(), QString());
+            QCOMPARE(store.summary(id).value_or(RunSummary {}).gate, QStringLiteral("fail"));
         }
     }
 }
@@ -966,7 +974,7 @@ void TestHistory::schemaIsVersionedAndWal()
     HistoryStore store;
     QCOMPARE(store.open(path).error(), QString());
     QCOMPARE(column(path, QStringLiteral("PRAGMA user_version")).value(0).toInt(), HistoryStore::schemaVersion());
-    QCOMPARE(HistoryStore::schemaVersion(), 6);
+    QCOMPARE(HistoryStore::schemaVersion(), 7);
     QCOMPARE(column(path, QStringLiteral("PRAGMA journal_mode")).value(0).toString(), QStringLiteral("wal"));
     const QVariantList tables
         = column(path, QStringLiteral("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"));
@@ -1283,7 +1291,8 @@ void TestHistory::storesOnlyWhatWasMeasured()
             QStringLiteral("runtimes"), QStringLiteral("reference_checksum"), QStringLiteral("error"),
             QStringLiteral("completed_runs"), QStringLiteral("planned_runs"), QStringLiteral("finished"),
             QStringLiteral("version"), QStringLiteral("source"), QStringLiteral("owner_host"),
-            QStringLiteral("owner_boot"), QStringLiteral("owner_pid"), QStringLiteral("owner_start") }));
+            QStringLiteral("owner_boot"), QStringLiteral("owner_pid"), QStringLiteral("owner_start"),
+            QStringLiteral("gate") }));
 
     // A recorded run keeps nothing beyond its data: no extra warning, no stated figure.
     const RunResult original = [] {
@@ -1468,7 +1477,8 @@ void TestHistory::failedMigrationLeavesTheFileAsItWas()
     for (int attempt = 0; attempt < 2; ++attempt) { // and it stays so: not half migrated
         HistoryStore store;
         const QString error = store.open(path).error();
-        QVERIFY2(error.contains(QStringLiteral("could not be updated from schema 1 to 6, so it was left as it was")),
+        QVERIFY2(error.contains(QStringLiteral("could not be updated from schema 1 to %1, so it was left as it was")
+                                    .arg(HistoryStore::schemaVersion())),
             qPrintable(error));
         QVERIFY2(error.contains(QStringLiteral("spans")), qPrintable(error));
         QVERIFY(error.contains(path));

@@ -90,6 +90,7 @@ QJsonObject summaryJson(const RunSummary& s)
         { QStringLiteral("best"), s.bestLabel },
         { QStringLiteral("error"), s.error },
         { QStringLiteral("source"), s.source },
+        { QStringLiteral("gate"), s.gate },
     };
 }
 
@@ -105,7 +106,10 @@ QString listText(const QList<RunSummary>& runs)
         if (inputs.size() > 24)
             inputs = inputs.left(23) + QStringLiteral("…");
         rows.append({ QString::number(s.id), s.created.toString(QStringLiteral("yyyy-MM-dd hh:mm:ss")),
-            runStatusName(s.status), s.kernel, inputs, s.backends.join(QLatin1Char(',')), speedupText(s), s.name });
+            // A gated run says how its gate ended: a failed one is left out of later gates' run-to-run noise.
+            s.gate.isEmpty() ? runStatusName(s.status)
+                             : QStringLiteral("%1, gate %2").arg(runStatusName(s.status), s.gate),
+            s.kernel, inputs, s.backends.join(QLatin1Char(',')), speedupText(s), s.name });
     }
     return columns(rows, { true });
 }

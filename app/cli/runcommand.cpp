@@ -11,6 +11,7 @@
 #include "export/texttable.h"
 #include "export/traceexport.h"
 #include "gatecheck.h"
+#include "history/comparison.h"
 #include "history/historystore.h"
 #include "historycommand.h"
 #include "inputparser.h"
@@ -394,6 +395,17 @@ int runCommand(const QStringList& arguments)
             return usageError(kCommand, QStringLiteral("--baseline: %1").arg(read.error()));
         baselineRun = Baseline { std::move(read).value(), QStringLiteral("run %1").arg(*id), *id };
     }
+    // Other work than the baseline's can only be "not comparable": said before anything is measured.
+    if (baselineRun) {
+        RunResult planned;
+        planned.spec = spec;
+        if (const QStringList differences = workDifferences(baselineRun->run, planned); !differences.isEmpty())
+            return usageError(kCommand,
+                QStringLiteral("--baseline %1 measured other work than this run would (A: the baseline, B: this run; "
+                               "%2), so the gate could only say not comparable; nothing was run. To compare two "
+                               "programs, measure them in one run with --interleave-with")
+                    .arg(baselineRun->name, differences.join(QStringLiteral("; "))));
+    }
 
     // The session measures off this thread; this thread prints progress and reacts to Ctrl+C.
     TerminalProgress progressBar;
@@ -446,6 +458,11 @@ int runCommand(const QStringList& arguments)
                 gate = std::move(judged).value();
             else
                 printErr(QStringLiteral("parlab run: error: gate: %1\n").arg(judged.error()));
+        }
+        // The verdict stays with the run: the run-to-run noise of later gates leaves out the runs that failed one.
+        if (gate && history.isOpen() && session.savedRunId() >= 0) {
+            if (const Result<void> kept = history.setGate(session.savedRunId(), gateOutcomeName(gate->outcome)); !kept)
+                printErr(QStringLiteral("parlab run: warning: %1\n").arg(kept.error()));
         }
         printOut(QString::fromUtf8(render(result, outputFormat, parser.isSet(explain), gate)));
         // A run of a lesson's experiment gets the lesson's verdict, as in the window (for people, not for parsers).

@@ -26,6 +26,11 @@ QString tenths(double fraction)
     return Format::percent(fraction, 1);
 }
 
+QString plural(int count)
+{
+    return count == 1 ? QString() : QStringLiteral("s");
+}
+
 QString pText(double p)
 {
     return p < 0.0001 ? QStringLiteral("p < 0.0001") : QStringLiteral("p = %1").arg(Format::pValue(p));
@@ -89,8 +94,16 @@ QString RunNoise::text() const
     const QString where = host.isEmpty() ? QString() : QStringLiteral(" on %1").arg(host);
     if (interleaved)
         return QStringLiteral("none: the two were measured interleaved in one run");
+    // What the figure leaves out, so a user sees why a slow run of the history is not in it.
+    QStringList leftOut;
+    if (failedGateRuns > 0)
+        leftOut << QStringLiteral("%1 run%2 that failed a gate").arg(failedGateRuns).arg(plural(failedGateRuns));
+    if (steps > 0)
+        leftOut << QStringLiteral("%1 lasting step%2").arg(steps).arg(plural(steps));
+    const QString without
+        = leftOut.isEmpty() ? QString() : QStringLiteral(", leaving out %1").arg(leftOut.join(QStringLiteral(" and ")));
     if (known())
-        return QStringLiteral("±%1 from %2 earlier runs%3").arg(tenths(noise)).arg(runs).arg(where);
+        return QStringLiteral("±%1 from %2 earlier runs%3%4").arg(tenths(noise)).arg(runs).arg(where, without);
     if (host.isEmpty())
         return QStringLiteral("not measured: the run does not name its host");
     if (runs >= kMinRuns)
@@ -100,11 +113,12 @@ QString RunNoise::text() const
             .arg(where)
             .arg(pairs)
             .arg(kMinRuns - 1);
-    return QStringLiteral("not measured: %1 earlier run%2 of this experiment%3, %4 needed")
+    return QStringLiteral("not measured: %1 earlier run%2 of this experiment%3, %4 needed%5")
         .arg(runs)
-        .arg(runs == 1 ? QString() : QStringLiteral("s"))
+        .arg(plural(runs))
         .arg(where)
-        .arg(kMinRuns);
+        .arg(kMinRuns)
+        .arg(without);
 }
 
 RunNoise RunNoise::of(const QList<RunResult>& earlier, const QString& host)
@@ -112,28 +126,55 @@ RunNoise RunNoise::of(const QList<RunResult>& earlier, const QString& host)
     RunNoise n;
     n.host = host;
     n.runs = int(earlier.size());
-    QList<double> changes; // |log ratio| of a combination's medians in consecutive runs
+    // Each label's runs of each combination, oldest first: the log of its median in each run that measured it.
+    QHash<QString, QList<double>> series;
     QHash<QString, const RunResult*> previousOfLabel;
     for (const RunResult& after : earlier) {
-        const RunResult* found = previousOfLabel.value(after.environment.label);
-        previousOfLabel.insert(after.environment.label, &after);
-        if (!found)
-            continue;
-        const RunResult& before = *found;
+        const QString label = after.environment.label;
+        const RunResult* before = previousOfLabel.value(label);
+        previousOfLabel.insert(label, &after);
         bool paired = false;
         for (const Measurement& m : after.measurements) {
-            const Measurement* previous = before.find(m.backend, m.workers);
-            if (!previous || previous->samplesS.isEmpty() || m.samplesS.isEmpty())
+            const double median = m.samplesS.isEmpty() ? kUnknown : Statistics::median(m.samplesS);
+            if (!std::isfinite(median) || median <= 0)
                 continue;
-            const double ratio = Statistics::median(m.samplesS) / Statistics::median(previous->samplesS);
-            if (std::isfinite(ratio) && ratio > 0) {
-                changes.append(std::abs(std::log(ratio)));
-                paired = true;
-            }
+            series[QStringLiteral("%1\n%2 x%3").arg(label, m.backend).arg(m.workers)].append(std::log(median));
+            const Measurement* previous = before ? before->find(m.backend, m.workers) : nullptr;
+            paired = paired || (previous && !previous->samplesS.isEmpty());
         }
         n.pairs += paired ? 1 : 0;
     }
-    if (n.pairs >= kMinRuns - 1 && !changes.isEmpty())
+    QList<double> all; // |log ratio| of every consecutive pair
+    for (const QList<double>& logs : std::as_const(series)) {
+        for (qsizetype k = 1; k < logs.size(); ++k)
+            all.append(std::abs(logs[k] - logs[k - 1]));
+    }
+    if (n.pairs < kMinRuns - 1 || all.isEmpty())
+        return n;
+    const double stepAbove = kStepFactor * Statistics::median(all);
+    QList<double> changes;
+    for (const QList<double>& logs : std::as_const(series)) {
+        // Whether run j is on the side of run `near` rather than of run `far`.
+        const auto sides = [&logs](qsizetype j, qsizetype near, qsizetype far) {
+            return std::abs(logs[j] - logs[near]) < std::abs(logs[j] - logs[far]);
+        };
+        for (qsizetype k = 1; k < logs.size(); ++k) {
+            const double change = std::abs(logs[k] - logs[k - 1]);
+            // Up to kStepRuns runs on each side, at least one: a change at either end of the runs is kept.
+            const qsizetype before = std::min<qsizetype>(kStepRuns, k - 1);
+            const qsizetype after = std::min<qsizetype>(kStepRuns, logs.size() - 1 - k);
+            bool step = change > stepAbove && before > 0 && after > 0;
+            for (qsizetype j = k - 1 - before; step && j < k - 1; ++j)
+                step = sides(j, k - 1, k); // the old level was there before it
+            for (qsizetype j = k + 1; step && j <= k + after; ++j)
+                step = sides(j, k, k - 1); // and the new one stays
+            if (step)
+                ++n.steps;
+            else
+                changes.append(change);
+        }
+    }
+    if (!changes.isEmpty())
         n.noise = std::exp(Statistics::quantile(changes, kQuantile)) - 1;
     return n;
 }
@@ -149,6 +190,7 @@ Result<RunNoise> RunNoise::fromHistory(
         return fail(summaries.error());
     QList<RunResult> earlier;
     QList<qint64> ids;
+    int failedGate = 0;
     for (const RunSummary& s : *summaries) {
         if (earlier.size() >= kMaxRuns)
             break;
@@ -161,11 +203,16 @@ Result<RunNoise> RunNoise::fromHistory(
             return fail(run.error());
         if (run->environment.hostname != host || !workDifferences(*run, candidate).isEmpty())
             continue;
+        if (s.gate == gateOutcomeName(Gate::Outcome::Fail)) {
+            ++failedGate;
+            continue;
+        }
         earlier.prepend(timedBy(*run, time));
         ids.prepend(s.id);
     }
     RunNoise n = of(earlier, host);
     n.runIds = ids;
+    n.failedGateRuns = failedGate;
     return n;
 }
 
@@ -275,9 +322,7 @@ Gate Gate::evaluate(const RunResult& baseline, const QString& baselineName, cons
                            noise.known() ? QStringLiteral(" and this machine's run-to-run noise (%1)").arg(noise.text())
                                          : QString(),
                            pText(r->comparison.pValue),
-                           more > 0 ? QStringLiteral("; %1 more combination%2 slower")
-                                          .arg(more)
-                                          .arg(more == 1 ? QString() : QStringLiteral("s"))
+                           more > 0 ? QStringLiteral("; %1 more combination%2 slower").arg(more).arg(plural(more))
                                     : QString(),
                            oneRun + missing);
         return g;

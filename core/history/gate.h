@@ -28,21 +28,36 @@ RunResult timedBy(const RunResult& run, GateTime time);
 // the same work drifts by tens of percent between minutes, while the samples of one run agree to a percent).
 //
 // Definition: take the earlier finished runs of the same work (Comparison's work differences empty) on the same
-// host, oldest first, at most kMaxRuns of the newest; for each pair of consecutive runs of one label (the user's
-// --label: "main", "pr"; a run is paired with the previous run of its own label, so the step from one program to
-// another is not taken for noise) and each (backend, workers) both measured, |log(median of the later / median of
-// the earlier)|; the noise is exp(the kQuantile-quantile of these) - 1. So a run's median lands beyond ±noise of the
-// previous run's in about 1 - kQuantile of the pairs, half of them slower. Fewer than kMinRuns - 1 such pairs:
-// unknown, and a verdict rests on the one run it compares.
+// host, oldest first, at most kMaxRuns of the newest, leaving out the runs that failed a gate (a regression, by the
+// verdict given when it ran: another program's time, not this machine's noise). For each label (the user's --label:
+// "main", "pr"; a run is paired with the previous run of its own label, so the step from one program to another is
+// not taken for noise) and each (backend, workers), the changes |log(median of a run / median of the previous run)|
+// between its consecutive runs. A lasting step is left out: a change above kStepFactor times the median change from
+// a level that the runs before it share to one that the runs after it keep (up to kStepRuns on each side, at least
+// one), as a regression that landed makes; a change that comes back, as a machine's flip between busy and quiet or
+// one slow run does, stays in, and so does a change at either end of the runs, which nothing tells apart yet. The noise
+// is exp(the kQuantile-quantile of the changes) - 1: a run's median lands beyond ±noise of the previous run's in about
+// 1 - kQuantile of the pairs, half of them slower. Fewer than kMinRuns - 1 pairs: unknown, and a verdict rests on
+// the one run it compares.
+//
+// Why not a robust spread (the median change) alone: a machine whose time flips between two levels in some of the
+// runs has that flip as its noise, which the median of the changes does not see.
 struct RunNoise {
     static constexpr int kMinRuns = 5; // 4 consecutive pairs: below that a quantile is one run's accident
     static constexpr int kMaxRuns = 31; // the newest 30 pairs: the machine as it is now, not a year ago
     static constexpr double kQuantile = 0.95;
+    // A change beyond this multiple of the median change, after which the level stays, is a step of the program.
+    // Three: a normal spread of the changes exceeds 3x its median in about 4% of the pairs, and such a change in
+    // noise comes back in the next runs about as often as it stays, so little noise is taken for a step.
+    static constexpr double kStepFactor = 3.0;
+    static constexpr int kStepRuns = 2; // the next runs that must stay on the far side of a step
 
     QString host; // the host the runs ran on ("" when the candidate's host is not known: no noise then)
     QList<qint64> runIds; // the runs it rests on, oldest first (history ids; none for runs given directly)
     int runs = 0;
     int pairs = 0;
+    int failedGateRuns = 0; // earlier runs of the same work left out because they failed a gate
+    int steps = 0; // lasting steps left out of the changes
     double noise = kUnknown; // a fraction: 0.08 for ±8%; unknown below kMinRuns runs
     // The baseline was measured interleaved with the candidate in one run (`parlab run --interleave-with`): the
     // machine's drift between runs never came between them, so there is no run-to-run noise to allow for, and the
@@ -53,7 +68,8 @@ struct RunNoise {
     // "±8.1% from 12 earlier runs on host vm1", "not measured: 2 earlier runs of this experiment on vm1, 5 needed"
     QString text() const;
 
-    // The noise of `earlier` (oldest first, runs of the candidate's work on its host: the caller chose them).
+    // The noise of `earlier` (oldest first, runs of the candidate's work on its host that did not fail a gate: the
+    // caller chose them).
     static RunNoise of(const QList<RunResult>& earlier, const QString& host);
     // The noise of the runs in `store` before run `candidateId` (every run when -1, as for a candidate not
     // stored) that measured the same work as `candidate` on its host, in the time the gate judges.

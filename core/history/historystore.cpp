@@ -42,7 +42,7 @@
 namespace parlab {
 
 namespace {
-constexpr int kSchemaVersion = 6;
+constexpr int kSchemaVersion = 7;
 // The oldest schema a read-only open reads as it is (its missing columns read as unknown).
 constexpr int kOldestReadable = 2;
 
@@ -108,10 +108,19 @@ const Column OwnerHost = column("owner_host", "TEXT NOT NULL DEFAULT ''");
 const Column OwnerBoot = column("owner_boot", "TEXT NOT NULL DEFAULT ''");
 const Column OwnerPid = column("owner_pid", "INTEGER NOT NULL DEFAULT 0");
 const Column OwnerStart = column("owner_start", "INTEGER NOT NULL DEFAULT 0");
+// The regression gate's outcome on the run when it ran with --baseline (gateOutcomeName: "pass", "fail", "not
+// comparable"), '' when it was not gated; added in schema 7. The run-to-run noise leaves out the runs that failed.
+const Column Gate = column("gate", "TEXT NOT NULL DEFAULT ''");
+// The columns added after schema 2, as Samples::laterColumns.
+QList<Column> laterColumns()
+{
+    return { Gate };
+}
 const Table table { name,
-    { Id, Created, Name, Note, Status, Kernel, Inputs, Backends, Workers, Spec, Env, TaskCosts, ExtraWarnings, Stated,
-        Runtimes, ReferenceChecksum, Error, CompletedRuns, PlannedRuns, Finished, Version, Source, OwnerHost, OwnerBoot,
-        OwnerPid, OwnerStart },
+    QList<Column> { Id, Created, Name, Note, Status, Kernel, Inputs, Backends, Workers, Spec, Env, TaskCosts,
+        ExtraWarnings, Stated, Runtimes, ReferenceChecksum, Error, CompletedRuns, PlannedRuns, Finished, Version,
+        Source, OwnerHost, OwnerBoot, OwnerPid, OwnerStart }
+        + laterColumns(),
     {}, {} };
 } // namespace Runs
 
@@ -660,15 +669,41 @@ int knownVersion(const QSqlDatabase& db)
     return version;
 }
 
-// The names of the later columns (Samples::laterColumns) the file's samples table has.
+// Every column added after schema 2, with its table: a migration adds those a file lacks.
+QList<std::pair<QString, Column>> allLaterColumns()
+{
+    QList<std::pair<QString, Column>> columns;
+    for (const Column& c : Runs::laterColumns())
+        columns.append({ Runs::name, c });
+    for (const Column& c : Samples::laterColumns())
+        columns.append({ Samples::name, c });
+    return columns;
+}
+
+// "samples.usage", "runs.gate": a later column's name in storedLater (two tables may one day share a name).
+QString qualified(const QString& table, const Column& c)
+{
+    return table + QLatin1Char('.') + c.name;
+}
+
+QStringList allLaterColumnNames()
+{
+    QStringList names;
+    for (const auto& [table, c] : allLaterColumns())
+        names.append(qualified(table, c));
+    return names;
+}
+
+// The later columns (allLaterColumns(), qualified) the file's tables have.
 QStringList laterColumnsIn(const QSqlDatabase& db)
 {
-    QStringList present;
-    QSqlQuery q = run(db, QStringLiteral("SELECT name FROM pragma_table_info('%1')").arg(Samples::name));
-    while (q.next())
-        present.append(q.value(0).toString());
-    QStringList names = namesOf(Samples::laterColumns());
-    names.removeIf([&present](const QString& name) { return !present.contains(name); });
+    QStringList names;
+    for (const auto& [table, c] : allLaterColumns()) {
+        QSqlQuery q
+            = run(db, QStringLiteral("SELECT 1 FROM pragma_table_info('%1') WHERE name = '%2'").arg(table, c.name));
+        if (q.next())
+            names.append(qualified(table, c));
+    }
     return names;
 }
 
@@ -1049,7 +1084,7 @@ struct HistoryStore::Private {
     void addLaterColumns(const QSqlDatabase& db);
     // The later columns the open file's samples have: all of them once it is at the current schema; fewer in an
     // older file opened read-only, whose missing ones read as unknown.
-    QStringList storedLater = namesOf(Samples::laterColumns()); // their names
+    QStringList storedLater = allLaterColumnNames(); // their qualified names
     void markInterrupted(const QList<qint64>& ids);
     void refreshInterrupted(qint64 onlyRun = -1);
     qint64 insertRun(const ExperimentSpec& spec, const Environment& env, const QDateTime& created, RunStatus status,
@@ -1098,14 +1133,14 @@ void HistoryStore::Private::prepareSchema(const QSqlDatabase& db)
 
 // Schemas 3 and 4 add where each repeat's worker-seconds went (Samples::accounts: 3 the first seven, 4 the lock
 // waits outside tasks), 5 its memory and switches (Samples::Usage), 6 the dispatcher's serial part of start-up and
-// hand-out (the last two accounts), unknown for the repeats before them: each missing column is added, nothing else
-// moves.
+// hand-out (the last two accounts), unknown for the repeats before them; 7 a run's gate outcome (Runs::Gate), none
+// for the runs before it: each missing column is added, nothing else moves.
 void HistoryStore::Private::addLaterColumns(const QSqlDatabase& db)
 {
     const QStringList present = laterColumnsIn(db);
-    for (const Column& c : Samples::laterColumns()) {
-        if (!present.contains(c.name))
-            run(db, QStringLiteral("ALTER TABLE %1 ADD COLUMN %2 %3").arg(Samples::name, c.name, c.definition));
+    for (const auto& [table, c] : allLaterColumns()) {
+        if (!present.contains(qualified(table, c)))
+            run(db, QStringLiteral("ALTER TABLE %1 ADD COLUMN %2 %3").arg(table, c.name, c.definition));
     }
 }
 
@@ -1122,8 +1157,8 @@ void HistoryStore::Private::migrateFrom1(const QSqlDatabase& db)
         run(db, createStatement(*table));
     // Every later column was a schema-1 column of the same name and meaning, but for three of runs and the
     // accounts of samples.
-    const QList<Column> added
-        = QList<Column> { Runs::TaskCosts, Runs::ExtraWarnings, Runs::Stated } + Samples::laterColumns();
+    const QList<Column> added = QList<Column> { Runs::TaskCosts, Runs::ExtraWarnings, Runs::Stated }
+        + Runs::laterColumns() + Samples::laterColumns();
     for (const Table* table : kSchema) {
         QList<Column> kept = table->columns;
         kept.removeIf([&added](const Column& c) { return added.contains(c); });
@@ -1387,7 +1422,7 @@ StoredRun HistoryStore::Private::readRun(qint64 runId)
         { { Measurements::RunId, runId } });
     QList<Column> sampleColumns { Samples::Wall, Samples::Cpu, Samples::Launch, Samples::Switches };
     for (const Column& c : Samples::laterColumns()) {
-        if (storedLater.contains(c.name))
+        if (storedLater.contains(qualified(Samples::name, c)))
             sampleColumns.append(c);
     }
     QSqlQuery samples = prepare(db(),
@@ -1415,14 +1450,16 @@ StoredRun HistoryStore::Private::readRun(qint64 runId)
                 m.switches.append(switches.toLongLong());
             RepeatAccount account;
             for (const auto& [c, member] : Samples::accounts) {
-                if (const QVariant value = storedLater.contains(c.name) ? samples.value(c.name) : QVariant();
+                if (const QVariant value
+                    = storedLater.contains(qualified(Samples::name, c)) ? samples.value(c.name) : QVariant();
                     !value.isNull())
                     account.*member = value.toDouble();
             }
             m.accounts.append(account);
             usage.append(RepeatUsage {});
-            if (const QVariant value
-                = storedLater.contains(Samples::Usage.name) ? samples.value(Samples::Usage.name) : QVariant();
+            if (const QVariant value = storedLater.contains(qualified(Samples::name, Samples::Usage))
+                    ? samples.value(Samples::Usage.name)
+                    : QVariant();
                 !value.isNull()) {
                 if (const Result<RepeatUsage> read
                     = JsonImport::usageFromObject(QJsonDocument::fromJson(value.toString().toUtf8()).object()))
@@ -1442,10 +1479,13 @@ QList<RunSummary> HistoryStore::Private::readSummaries(qint64 onlyRun)
     const bool one = onlyRun >= 0;
     QList<RunSummary> list;
     {
+        QList<Column> columns { Runs::Id, Runs::Created, Runs::Name, Runs::Note, Runs::Kernel, Runs::Inputs,
+            Runs::Backends, Runs::Workers, Runs::Status, Runs::Error, Runs::Source };
+        const bool gated = storedLater.contains(qualified(Runs::name, Runs::Gate));
+        if (gated)
+            columns.append(Runs::Gate);
         QSqlQuery q = run(db(),
-            selectStatement(Runs::table,
-                { Runs::Id, Runs::Created, Runs::Name, Runs::Note, Runs::Kernel, Runs::Inputs, Runs::Backends,
-                    Runs::Workers, Runs::Status, Runs::Error, Runs::Source },
+            selectStatement(Runs::table, columns,
                 (one ? QStringLiteral("WHERE ") + equals(Runs::Id) : QString()) + QStringLiteral(" ORDER BY ")
                     + Runs::Id.name + QStringLiteral(" DESC")),
             one ? Row { { Runs::Id, onlyRun } } : Row {});
@@ -1464,6 +1504,8 @@ QList<RunSummary> HistoryStore::Private::readSummaries(qint64 onlyRun)
                 s.status = RunStatus::Interrupted;
             s.error = q.value(Runs::Error.name).toString();
             s.source = q.value(Runs::Source.name).toString();
+            if (gated)
+                s.gate = q.value(Runs::Gate.name).toString();
             list.append(s);
         }
     }
@@ -1687,7 +1729,7 @@ Result<void> HistoryStore::Private::openReadOnly(int userVersion)
 
 Result<void> HistoryStore::Private::openReadWrite(int userVersion)
 {
-    storedLater = namesOf(Samples::laterColumns()); // brought up to the current schema, or refused
+    storedLater = allLaterColumnNames(); // brought up to the current schema, or refused
     // Three tries: a damaged file is moved aside and a fresh one made; another process may do that first.
     for (int tries = 0; tries < 3; ++tries) {
         struct stat checked { };
@@ -2202,6 +2244,14 @@ Result<void> HistoryStore::setNote(qint64 runId, const QString& note)
 {
     return d->change(QStringLiteral("cannot set the note of run %1").arg(runId), [&] {
         if (updateRow(d->db(), Runs::table, { { Runs::Note, text(note) } }, Runs::Id, runId) != 1)
+            throw SqlFailure { QStringLiteral("there is no run %1").arg(runId) };
+    });
+}
+
+Result<void> HistoryStore::setGate(qint64 runId, const QString& outcome)
+{
+    return d->change(QStringLiteral("cannot record the gate's outcome on run %1").arg(runId), [&] {
+        if (updateRow(d->db(), Runs::table, { { Runs::Gate, text(outcome) } }, Runs::Id, runId) != 1)
             throw SqlFailure { QStringLiteral("there is no run %1").arg(runId) };
     });
 }

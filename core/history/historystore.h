@@ -62,6 +62,9 @@ struct RunSummary {
     RunStatus status = RunStatus::Running;
     QString error; // why a failed run failed
     QString source; // "" for a run recorded here, else where it was imported from
+    // The regression gate's outcome when the run ran with --baseline ("pass", "fail", "not comparable":
+    // gateOutcomeName), "" when it was not gated.
+    QString gate;
 };
 
 // The run history: an SQLite database (QtSql, WAL journal, synchronous=FULL, foreign keys on) holding what
@@ -158,6 +161,8 @@ public:
 
     Result<void> rename(qint64 runId, const QString& name);
     Result<void> setNote(qint64 runId, const QString& note);
+    // Records the gate's outcome on the run it judged (RunSummary::gate).
+    Result<void> setGate(qint64 runId, const QString& outcome);
     Result<void> remove(qint64 runId);
 
     // Stores a complete result (e.g. read back from a JSON export) as a new run with status finished (or

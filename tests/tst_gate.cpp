@@ -409,10 +409,11 @@ void TestGate::earlierRegressionsDoNotWidenTheNoise()
     const double fast = 0.05;
     const double slow = 0.0915; // 83% slower
     const double slower = 0.07; // 40% slower
-    auto gated = [this](double delay, qint64 baseline) {
+    auto gated = [this](double delay, qint64 baseline, const QStringList& more = {}) {
         return runProgram(delay,
-            { QStringLiteral("--history-db"), m_db, QStringLiteral("--baseline"), QString::number(baseline),
-                QStringLiteral("--fail-on"), QStringLiteral("slower:5") });
+            QStringList { QStringLiteral("--history-db"), m_db, QStringLiteral("--baseline"), QString::number(baseline),
+                QStringLiteral("--fail-on"), QStringLiteral("slower:5") }
+                + more);
     };
     auto plain = [this](double delay) { return runProgram(delay, { QStringLiteral("--history-db"), m_db }); };
 
@@ -441,9 +442,14 @@ void TestGate::earlierRegressionsDoNotWidenTheNoise()
         QCOMPARE(plain(fast).code, 0); // runs 1..5
     for (int i = 0; i < 3; ++i)
         QCOMPARE(plain(slow).code, 0); // runs 6..8
-    const Result stepped = gated(slower, 1);
+    const QString json = m_dir->filePath(QStringLiteral("stepped.json"));
+    const Result stepped = gated(slower, 1, { QStringLiteral("--export-json"), json });
     QVERIFY2(stepped.code == 4, qPrintable(stepped.err));
     QVERIFY2(stepped.err.contains(QStringLiteral("leaving out 1 lasting step")), qPrintable(stepped.err));
+    const QJsonObject noise = gateOf(json).value(QStringLiteral("noise")).toObject();
+    QCOMPARE(noise.value(QStringLiteral("steps_left_out")).toInt(), 1);
+    QCOMPARE(noise.value(QStringLiteral("failed_gate_runs_left_out")).toInt(), 0);
+    QCOMPARE(noise.value(QStringLiteral("runs")).toInt(), RunNoise::kMinRuns + 3);
 }
 
 // A shell loop of three times the count costs three times the CPU time: --gate-on cpu judges the CPU times (the JSON's

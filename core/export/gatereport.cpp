@@ -57,6 +57,8 @@ QJsonObject GateReport::toObject(const Gate& g)
         { QStringLiteral("fraction"), number(g.noise.noise) },
         { QStringLiteral("runs"), g.noise.runs },
         { QStringLiteral("pairs"), g.noise.pairs },
+        { QStringLiteral("failed_gate_runs_left_out"), g.noise.failedGateRuns },
+        { QStringLiteral("steps_left_out"), g.noise.steps },
         { QStringLiteral("quantile"), RunNoise::kQuantile },
         { QStringLiteral("min_runs"), RunNoise::kMinRuns },
         { QStringLiteral("host"), g.noise.host },

@@ -1,8 +1,8 @@
 #pragma once
 
-// What several test binaries need: running the real parlab executable, running one backend batch on a
-// thread of its own, finding the child processes a test must prove are gone, and hand-made measurements
-// for the exports, models and charts.
+// What several test binaries (and the benchmarks) need: running the real parlab executable, running one backend
+// batch on a thread of its own, running a whole experiment on the caller's thread, finding the child processes a test
+// must prove are gone, and hand-made measurements for the exports, models and charts.
 
 #include "backends/backend.h"
 #include "backends/backendregistry.h"
@@ -10,6 +10,7 @@
 #include "experimentspec.h"
 #include "measurement.h"
 #include "procfs.h"
+#include "runner.h"
 #include "runoptions.h"
 #include "runresult.h"
 #include "taskspan.h"
@@ -19,6 +20,7 @@
 #include <QFile>
 #include <QJsonObject>
 #include <QMap>
+#include <QObject>
 #include <QProcess>
 #include <QString>
 #include <QStringList>
@@ -64,6 +66,27 @@ inline Outcome execute(parlab::Backend& backend, const parlab::Kernel& kernel, c
         meanwhile();
     runner.join();
     return outcome;
+}
+
+// How a whole experiment run on this thread ended: the RunResult `finished` carried (the first, where it came more
+// than once) and how many times it came: exactly once is the Runner's contract.
+struct RunEnd {
+    parlab::RunResult result;
+    int finishedCount = 0;
+};
+
+// A whole experiment through the Runner, as the window and `parlab run` run it, on this thread: start() returns when
+// the run is over.
+inline RunEnd runToEnd(const parlab::ExperimentSpec& spec)
+{
+    parlab::Runner runner;
+    RunEnd end;
+    QObject::connect(&runner, &parlab::Runner::finished, &runner, [&end](const parlab::RunResult& r) {
+        if (end.finishedCount++ == 0)
+            end.result = r;
+    });
+    runner.start(spec);
+    return end;
 }
 
 // A spec as the tests write them: what to run, where, how often.

@@ -15,7 +15,6 @@
 #include "export/traceexport.h"
 #include "measurement.h"
 #include "palette.h"
-#include "runner.h"
 #include "runresult.h"
 #include "stats/analysis.h"
 #include "stats/scaling.h"
@@ -877,10 +876,7 @@ void TestExports::traceOfARealRunIsProperlyNested()
     spec.workers = { 1, 2 };
     spec.repeats = 2;
     spec.warmup = 0;
-    Runner runner;
-    RunResult result;
-    connect(&runner, &Runner::finished, &runner, [&result](const RunResult& r) { result = r; });
-    runner.start(spec); // blocks until the run ends
+    const RunResult result = testsupport::runToEnd(spec).result;
     QVERIFY2(result.succeeded(), qPrintable(result.error));
     QCOMPARE(result.measurements.size(), 5);
 

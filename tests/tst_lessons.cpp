@@ -13,7 +13,6 @@
 #include "lessons/lessonpanel.h"
 #include "measurement.h"
 #include "optiondescriptor.h"
-#include "runner.h"
 #include "runoptions.h"
 #include "runresult.h"
 #include "runsession.h"
@@ -1277,10 +1276,7 @@ void TestLessons::realRunIsJudgedFromItsNumbers()
         } else {
             spec.inputs = QList<qint64>(20, 0);
         }
-        Runner runner;
-        RunResult result;
-        connect(&runner, &Runner::finished, &runner, [&](const RunResult& r) { result = r; });
-        runner.start(spec); // in this thread: returns when the run is over
+        const RunResult result = testsupport::runToEnd(spec).result;
         QVERIFY2(result.error.isEmpty(), qPrintable(result.error));
         // The baseline ran pinned to the calibration's fastest core, in this thread, which has its CPUs back.
         QVERIFY(result.environment.baselineCpu >= 0);

@@ -7,12 +7,12 @@
 #include "export/jsonexport.h"
 #include "export/jsonimport.h"
 #include "measurement.h"
-#include "runner.h"
 #include "runoptions.h"
 #include "runresult.h"
 #include "stats/analysis.h"
 #include "stats/losses.h"
 #include "taskspan.h"
+#include "testsupport.h"
 
 #include <QJsonObject>
 #include <QTest>
@@ -442,10 +442,7 @@ void TestLosses::realRunPutsUnevenTasksInImbalance()
     spec.workers = { 2 };
     spec.repeats = 3;
     spec.warmup = 0;
-    Runner runner;
-    RunResult result;
-    connect(&runner, &Runner::finished, this, [&result](const RunResult& r) { result = r; });
-    runner.start(spec);
+    const RunResult result = testsupport::runToEnd(spec).result;
     QVERIFY2(result.error.isEmpty(), qPrintable(result.error));
     const Measurement* threads = result.find(QStringLiteral("threads"), 2);
     QVERIFY(threads);
@@ -472,10 +469,7 @@ void TestLosses::everyBackendAccountsForEveryWorkerSecond()
         spec.workers = { 2 };
         spec.repeats = 2;
         spec.warmup = 0;
-        Runner runner;
-        RunResult result;
-        connect(&runner, &Runner::finished, this, [&result](const RunResult& r) { result = r; });
-        runner.start(spec);
+        const RunResult result = testsupport::runToEnd(spec).result;
         QVERIFY2(result.error.isEmpty(), qPrintable(facts.id + QStringLiteral(": ") + result.error));
         const Measurement* m = result.find(facts.id, facts.usesWorkers ? 2 : 1);
         QVERIFY2(m, qPrintable(facts.id));

@@ -55,16 +55,6 @@ int coreOf(int cpu)
     return -1;
 }
 
-// Runs `spec` in this thread, as the CLI's runner does, and returns how it ended.
-RunResult run(const ExperimentSpec& spec)
-{
-    Runner runner;
-    RunResult result;
-    QObject::connect(&runner, &Runner::finished, &runner, [&](const RunResult& r) { result = r; });
-    runner.start(spec);
-    return result;
-}
-
 // Each worker's CPUs, from the CPUs its tasks ended on.
 QMap<int, QSet<int>> cpusByWorker(const QList<TaskSpan>& spans)
 {
@@ -140,7 +130,7 @@ void TestPinning::eachWorkerStaysOnItsCpu()
     ExperimentSpec spec
         = makeSpec(QStringLiteral("spin"), QList<qint64>(6 * qsizetype(workers), 15), { backendId }, { workers }, 2, 0);
     spec.options.pin = pinning;
-    const RunResult result = run(spec);
+    const RunResult result = testsupport::runToEnd(spec).result;
     QVERIFY2(result.error.isEmpty(), qPrintable(result.error));
 
     const QList<int> expected = machine().placement(pinning, workers);
@@ -195,7 +185,7 @@ void TestPinning::moreWorkersThanCpusWrap()
     ExperimentSpec spec
         = makeSpec(QStringLiteral("spin"), QList<qint64>(3 * qsizetype(workers), 10), { backendId }, { workers }, 1, 0);
     spec.options.pin = Pinning::Scatter;
-    const RunResult result = run(spec);
+    const RunResult result = testsupport::runToEnd(spec).result;
     QVERIFY2(result.error.isEmpty(), qPrintable(result.error));
     const QList<int> expected = machine().placement(Pinning::Scatter, workers);
     for (int w = cpus; w < workers; ++w)
@@ -356,7 +346,7 @@ void TestPinning::historyKeepsWhereTasksRan()
     ExperimentSpec spec
         = makeSpec(QStringLiteral("spin"), QList<qint64>(4, 5), { QStringLiteral("processes") }, { 2 }, 1, 0);
     spec.options.pin = Pinning::Scatter;
-    const RunResult result = run(spec);
+    const RunResult result = testsupport::runToEnd(spec).result;
     QVERIFY2(result.error.isEmpty(), qPrintable(result.error));
     const Measurement* m = result.find(QStringLiteral("processes"), 2);
     QVERIFY(m);

@@ -17,7 +17,6 @@
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
 #include "measurement.h"
-#include "runner.h"
 #include "runoptions.h"
 #include "runresult.h"
 #include "stats/losses.h"
@@ -28,7 +27,6 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
-#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
@@ -312,11 +310,9 @@ void TestPython::runnerMeasuresAgainstPythonSequential()
     spec.warmup = 1;
     QCOMPARE(validateSpec(spec).error(), QString());
 
-    Runner runner;
-    QSignalSpy finished(&runner, &Runner::finished);
-    runner.start(spec);
-    QCOMPARE(finished.size(), 1);
-    const RunResult result = finished.first().first().value<RunResult>();
+    const testsupport::RunEnd end = testsupport::runToEnd(spec);
+    QCOMPARE(end.finishedCount, 1);
+    const RunResult& result = end.result;
     QVERIFY2(result.succeeded(), qPrintable(result.error));
     // The baseline of the family was added and measured first.
     QCOMPARE(result.measurements.first().backend, QStringLiteral("python-sequential"));
@@ -875,11 +871,9 @@ void TestPython::measuredStatesLeaveTheAccountingAsItWas()
     spec.repeats = 5;
     spec.warmup = 1;
     QCOMPARE(validateSpec(spec).error(), QString());
-    Runner runner;
-    QSignalSpy finished(&runner, &Runner::finished);
-    runner.start(spec);
-    QCOMPARE(finished.size(), 1);
-    const RunResult result = finished.first().first().value<RunResult>();
+    const testsupport::RunEnd end = testsupport::runToEnd(spec);
+    QCOMPARE(end.finishedCount, 1);
+    const RunResult& result = end.result;
     QVERIFY2(result.succeeded(), qPrintable(result.error));
     const Measurement* threads = nullptr;
     for (const Measurement& m : result.measurements) {

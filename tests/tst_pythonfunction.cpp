@@ -9,7 +9,6 @@
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
 #include "measurement.h"
-#include "runner.h"
 #include "runresult.h"
 #include "runsession.h"
 #include "taskspan.h"
@@ -49,13 +48,12 @@ ExperimentSpec specOf(const QString& kernel, const QList<qint64>& inputs, const 
     return spec;
 }
 
-// Runs `spec` to its end in this thread, as the runner's thread would.
+// Runs `spec` to its end in this thread, as the runner's thread would; an empty (failed) result unless `finished`
+// came exactly once.
 RunResult run(const ExperimentSpec& spec)
 {
-    Runner runner;
-    QSignalSpy finished(&runner, &Runner::finished);
-    runner.start(spec);
-    return finished.size() == 1 ? finished.first().first().value<RunResult>() : RunResult();
+    const testsupport::RunEnd end = testsupport::runToEnd(spec);
+    return end.finishedCount == 1 ? end.result : RunResult();
 }
 
 // Writes `text` to `name` in `folder`; the file's path.

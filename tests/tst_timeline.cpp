@@ -29,7 +29,6 @@
 #include <QRegularExpression>
 #include <QScrollBar>
 #include <QSet>
-#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QWheelEvent>
@@ -1035,12 +1034,9 @@ void TestTimeline::realRunHasOneRowPerWorker()
     const ExperimentSpec spec = testsupport::makeSpec(
         QStringLiteral("fib"), QList<qint64>(8, 20), { QStringLiteral("threads") }, { 2 }, 1, 0);
 
-    // Run in this thread: start() returns when the run has finished.
-    Runner runner;
-    QSignalSpy finished(&runner, &Runner::finished);
-    runner.start(spec);
-    QCOMPARE(finished.size(), 1);
-    const RunResult result = finished.first().at(0).value<RunResult>();
+    const testsupport::RunEnd end = testsupport::runToEnd(spec);
+    QCOMPARE(end.finishedCount, 1);
+    const RunResult& result = end.result;
     QVERIFY2(result.succeeded(), qPrintable(result.error));
 
     TimelinePanel panel;
@@ -1080,11 +1076,9 @@ void TestTimeline::tooltipSaysWhereAPinnedTaskRan()
     ExperimentSpec spec = testsupport::makeSpec(
         QStringLiteral("spin"), QList<qint64>(8, 5), { QStringLiteral("threads") }, { 2 }, 1, 0);
     spec.options.pin = Pinning::Scatter;
-    Runner runner;
-    QSignalSpy finished(&runner, &Runner::finished);
-    runner.start(spec);
-    QCOMPARE(finished.size(), 1);
-    const RunResult result = finished.first().at(0).value<RunResult>();
+    const testsupport::RunEnd end = testsupport::runToEnd(spec);
+    QCOMPARE(end.finishedCount, 1);
+    const RunResult& result = end.result;
     QVERIFY2(result.succeeded(), qPrintable(result.error));
     const Measurement* m = result.find(QStringLiteral("threads"), 2);
     QVERIFY(m);

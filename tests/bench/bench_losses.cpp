@@ -21,11 +21,10 @@
 #include "experimentspec.h"
 #include "measurement.h"
 #include "presets.h"
-#include "runner.h"
 #include "runresult.h"
-#include "runtoend.h"
 #include "stats/losses.h"
 #include "stats/statistics.h"
+#include "testsupport.h"
 
 #include <QCoreApplication>
 #include <QThread>
@@ -82,7 +81,7 @@ double injected(const char* name, const ExperimentSpec& s, double Losses::*part,
         QList<pid_t> loops;
         for (int i = 0; i < busyLoops; ++i)
             loops << busyLoop();
-        const RunResult r = runToEnd(s);
+        const RunResult r = testsupport::runToEnd(s).result;
         for (const pid_t pid : std::as_const(loops)) {
             kill(pid, SIGKILL);
             waitpid(pid, nullptr, 0);
@@ -144,7 +143,7 @@ int presets()
             std::printf("%s: not run here: %s\n", qPrintable(preset.name), qPrintable(valid.error()));
             continue;
         }
-        const RunResult r = runToEnd(preset.spec);
+        const RunResult r = testsupport::runToEnd(preset.spec).result;
         std::printf(
             "%s%s\n", qPrintable(preset.name), r.error.isEmpty() ? "" : qPrintable(QStringLiteral(": ") + r.error));
         for (const Measurement& m : r.measurements) {
@@ -183,7 +182,7 @@ int classic(int runs)
         for (int pinned = 0; pinned < 2; ++pinned) {
             ExperimentSpec s = preset->spec;
             s.options.baselineCore = pinned ? BaselineCore::Fastest : BaselineCore::Any;
-            const RunResult r = runToEnd(s);
+            const RunResult r = testsupport::runToEnd(s).result;
             Tally& t = tallies[pinned];
             QStringList line;
             for (const Measurement& m : r.measurements) {

@@ -17,13 +17,12 @@
 
 #include "experimentspec.h"
 #include "measurement.h"
-#include "runner.h"
 #include "runresult.h"
-#include "runtoend.h"
 #include "stats/losses.h"
 #include "stats/schedule.h"
 #include "stats/statistics.h"
 #include "taskspan.h"
+#include "testsupport.h"
 
 #include <QCoreApplication>
 #include <QMap>
@@ -96,7 +95,7 @@ int main(int argc, char** argv)
         spec.workers = { 1, 2 };
         spec.repeats = repeats;
         spec.warmup = 1;
-        const RunResult full = runToEnd(spec);
+        const RunResult full = testsupport::runToEnd(spec).result;
         if (!full.error.isEmpty()) {
             std::printf("%s: the run failed: %s\n", c.label, qPrintable(full.error));
             continue;

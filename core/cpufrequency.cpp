@@ -7,9 +7,7 @@
 #include <QFile>
 #include <QHash>
 #include <algorithm>
-#include <chrono>
 #include <cmath>
-#include <sched.h>
 
 namespace parlab {
 
@@ -110,65 +108,63 @@ FrequencyReading readFrequencies()
     return readFrequencies(allowedCpus());
 }
 
-FrequencySampler::FrequencySampler(qint64 intervalNs)
-{
-    m_thread = std::thread(&FrequencySampler::run, this, std::max<qint64>(intervalNs, 1'000'000));
-}
+// What the sampling thread has read so far.
+struct FrequencySampler::Readings {
+    QList<int> cpus;
+    QHash<int, CpuTimes> before;
+    QList<double> busy, all;
+    QString source;
+};
 
-FrequencySampler::~FrequencySampler()
-{
-    stop();
-}
+FrequencySampler::FrequencySampler(qint64 intervalNs)
+    : m_readings(std::make_unique<Readings>())
+    , m_sampling(std::max<qint64>(intervalNs, 1'000'000),
+          { .begin = [this] { start(); }, .tick = [this] { read(); }, .end = [this] { finish(); } })
+{ }
+
+FrequencySampler::~FrequencySampler() = default;
 
 CpuFrequency FrequencySampler::stop()
 {
-    {
-        const std::lock_guard lock(m_mutex);
-        m_stopping = true;
-    }
-    m_wake.notify_all();
-    if (m_thread.joinable())
-        m_thread.join();
+    m_sampling.stop();
     return m_result;
 }
 
-void FrequencySampler::run(qint64 intervalNs)
+void FrequencySampler::start()
 {
-    // SCHED_BATCH, as ThreadStateSampler: its wake-ups never preempt the run's workers; a late reading is still
-    // one of the interval's clocks.
-    sched_param batch {};
-    sched_setscheduler(0, SCHED_BATCH, &batch);
-    const QList<int> cpus = allowedCpus();
-    QList<double> busy, all;
-    QString source;
-    QHash<int, CpuTimes> before = readCpuTimes();
-    bool stopping = false;
-    while (!stopping) {
-        {
-            std::unique_lock lock(m_mutex);
-            stopping = m_wake.wait_for(lock, std::chrono::nanoseconds(intervalNs), [this] { return m_stopping; });
-        }
-        const FrequencyReading reading = readFrequencies(cpus);
-        const QHash<int, CpuTimes> after = readCpuTimes();
-        if (!reading.source.isEmpty())
-            source = reading.source;
-        for (const auto& [cpu, mhz] : reading.mhz) {
-            all.append(mhz);
-            const CpuTimes t0 = before.value(cpu), t1 = after.value(cpu);
-            if (t1.total > t0.total && double(t1.busy - t0.busy) >= kBusyShare * double(t1.total - t0.total))
-                busy.append(mhz);
-        }
-        before = after;
+    m_readings->cpus = allowedCpus();
+    m_readings->before = readCpuTimes();
+}
+
+void FrequencySampler::read()
+{
+    Readings& r = *m_readings;
+    const FrequencyReading reading = readFrequencies(r.cpus);
+    const QHash<int, CpuTimes> after = readCpuTimes();
+    if (!reading.source.isEmpty())
+        r.source = reading.source;
+    for (const auto& [cpu, mhz] : reading.mhz) {
+        r.all.append(mhz);
+        const CpuTimes t0 = r.before.value(cpu), t1 = after.value(cpu);
+        if (t1.total > t0.total && double(t1.busy - t0.busy) >= kBusyShare * double(t1.total - t0.total))
+            r.busy.append(mhz);
     }
-    const QList<double>& used = busy.isEmpty() ? all : busy;
+    r.before = after;
+}
+
+void FrequencySampler::finish()
+{
+    read();
+    const Readings& r = *m_readings;
+    const QList<double>& used = r.busy.isEmpty() ? r.all : r.busy;
     if (used.isEmpty())
         return;
     m_result.minMhz = *std::min_element(used.cbegin(), used.cend());
     m_result.maxMhz = *std::max_element(used.cbegin(), used.cend());
     m_result.medianMhz = Statistics::median(used);
     m_result.readings = int(used.size());
-    m_result.busyOnly = !busy.isEmpty();
-    m_result.source = source;
+    m_result.busyOnly = !r.busy.isEmpty();
+    m_result.source = r.source;
 }
 
 } // namespace parlab

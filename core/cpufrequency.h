@@ -1,13 +1,12 @@
 #pragma once
 
+#include "periodicthread.h"
 #include "unknown.h"
 
 #include <QList>
 #include <QPair>
 #include <QString>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
+#include <memory>
 
 namespace parlab {
 
@@ -61,13 +60,17 @@ public:
     CpuFrequency stop();
 
 private:
-    void run(qint64 intervalNs);
+    struct Readings;
+    // On the sampling thread: the cores' times at the start; each interval's clocks; at the end, one last reading
+    // for the interval in progress, and the figures.
+    void start();
+    void read();
+    void finish();
 
-    std::mutex m_mutex;
-    std::condition_variable m_wake;
-    bool m_stopping = false; // guarded by m_mutex
-    CpuFrequency m_result; // written by m_thread only, read after it joined
-    std::thread m_thread; // last: started in the constructor's body, once the members above exist
+    std::unique_ptr<Readings> m_readings; // used by the sampling thread only
+    CpuFrequency m_result; // written by the sampling thread only, read after it joined
+    // Last: its thread starts as it is made, once the members above exist, and is joined first on destruction.
+    PeriodicThread m_sampling;
 };
 
 } // namespace parlab

@@ -1,12 +1,11 @@
 #pragma once
 
+#include "periodicthread.h"
 #include "taskspan.h"
 
 #include <QList>
 #include <QtGlobal>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
+#include <vector>
 
 namespace parlab {
 
@@ -21,8 +20,8 @@ namespace parlab {
 //
 // Cost: about 6-12 us of this process's CPU per thread per reading on a 2-core VM, 1-3% of a core for two
 // threads (tst_python's samplerSeesLockSleepAndRun and stateSamplingCost print it); nothing in the watched
-// process, whose threads it never preempts (SCHED_BATCH). On a machine with no core to spare it reads when it gets
-// one, so readings come less often there.
+// process, whose threads it never preempts (PeriodicThread: SCHED_BATCH). On a machine with no core to spare it
+// reads when it gets one, so readings come less often there.
 class ThreadStateSampler final {
 public:
     // `threads` are thread ids of process `pid`; the intervals of threads[i] carry worker i. A thread that cannot
@@ -44,17 +43,22 @@ public:
     qint64 cpuNs() const { return m_cpuNs; }
 
 private:
-    void run(qint64 pid, QList<qint64> threads, qint64 intervalNs, int maxSpans);
+    struct Watched;
+    // On the sampling thread: opens the threads' files and reads them all once; reads them again each interval; at
+    // the end turns the readings into m_states.
+    void start(qint64 pid, const QList<qint64>& threads);
+    void readRound();
+    void collect();
 
-    // stop() wakes the sampling thread at once rather than after its sleep: the batch waits for it to end.
-    std::mutex m_mutex;
-    std::condition_variable m_wake;
-    bool m_stopping = false; // guarded by m_mutex
-    // Written by m_thread only, read after it joined.
+    const int m_maxSpans;
+    // Written by the sampling thread only, read after it joined.
+    std::vector<Watched> m_watched;
+    qint64 m_cpuAtStart = 0;
     QList<StateSpan> m_states;
     qint64 m_rounds = 0;
     qint64 m_cpuNs = 0;
-    std::thread m_thread; // last: started in the constructor's body, once the members above exist
+    // Last: its thread starts as it is made, once the members above exist, and is joined first on destruction.
+    PeriodicThread m_sampling;
 };
 
 } // namespace parlab

@@ -18,7 +18,7 @@ using namespace parlab;
 namespace {
 constexpr qint64 kHourNs = 3'600'000'000'000;
 // How long a stop may take: one wake-up and a join, never the interval (an hour in these tests).
-constexpr qint64 kPromptMs = 1'000 * testsupport::kSlowdown;
+constexpr qint64 kPromptMs = qint64(1'000) * testsupport::kSlowdown;
 
 // What the callbacks saw, from the periodic thread.
 struct Seen {

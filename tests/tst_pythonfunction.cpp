@@ -59,7 +59,7 @@ RunResult run(const ExperimentSpec& spec)
 // Writes `text` to `name` in `folder`; the file's path.
 QString write(const QTemporaryDir& folder, const QString& name, const QByteArray& text)
 {
-    const QString path = folder.filePath(name);
+    QString path = folder.filePath(name);
     QDir().mkpath(QFileInfo(path).path());
     QFile file(path);
     if (!file.open(QIODevice::WriteOnly) || file.write(text) != text.size())
@@ -337,7 +337,7 @@ void TestPythonFunction::cancelEndsTheFunctionAtOnce()
     session.cancel();
     QVERIFY(finished.wait(10'000));
     const qint64 ms = sinceCancel.elapsed();
-    QVERIFY2(ms < 1500 * testsupport::kSlowdown, qPrintable(QStringLiteral("%1 ms").arg(ms)));
+    QVERIFY2(ms < qint64(1500) * testsupport::kSlowdown, qPrintable(QStringLiteral("%1 ms").arg(ms)));
     QVERIFY(finished.first().first().value<RunResult>().cancelled);
     QVERIFY2(descendants().isEmpty(), "the interpreter or a pool process outlived the cancel");
 }
@@ -365,7 +365,7 @@ void TestPythonFunction::taskTimeoutEndsTheFunction()
     QVERIFY2(result.error.endsWith(QStringLiteral("input 2 (#2) ran longer than the task timeout of 0.5 s")),
         qPrintable(result.error));
     // The timeout, the watch's period (50 ms), the interpreter's start and end, the engine's.
-    QVERIFY2(ms < 4000 * testsupport::kSlowdown, qPrintable(QStringLiteral("%1 ms").arg(ms)));
+    QVERIFY2(ms < qint64(4000) * testsupport::kSlowdown, qPrintable(QStringLiteral("%1 ms").arg(ms)));
     QVERIFY2(descendants().isEmpty(), "the interpreter or a pool process outlived the timeout");
 }
 

@@ -12,6 +12,7 @@
 #include <QStringList>
 #include <QSysInfo>
 #include <QThread>
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -121,6 +122,13 @@ Environment Environment::captureWithCores()
     if (Result<CpuCalibration> measured = calibrateCpus(kRunCalibrationRounds, kRunCalibrationBudgetS))
         env.cores = std::move(measured).value();
     return env;
+}
+
+const WorkerStarts* Environment::workerStartsOf(const QString& backendId) const
+{
+    const auto found = std::find_if(workerStarts.cbegin(), workerStarts.cend(),
+        [&backendId](const WorkerStarts& w) { return w.backend == backendId; });
+    return found == workerStarts.cend() ? nullptr : &*found;
 }
 
 double Environment::coreSpeedRatio() const

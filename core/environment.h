@@ -2,6 +2,7 @@
 
 #include "cpufrequency.h"
 #include "cpus.h"
+#include "workerstarts.h"
 
 #include <QList>
 #include <QMetaType>
@@ -51,6 +52,10 @@ struct Environment {
     // the working folder's `git rev-parse HEAD` when it is a git repository; empty otherwise).
     QString label;
     QString commit;
+    // What starting several workers at once costs here, for each of the run's backends that WorkerStarts measures,
+    // measured after the run's last round (Runner); empty: none of them in the run, or recorded before ParLab measured
+    // it.
+    QList<WorkerStarts> workerStarts;
 
     // The machine as it is now, without the cores' speeds: cheap, for wherever it is called.
     static Environment capture();
@@ -64,6 +69,9 @@ struct Environment {
     static QString workingCommit();
     static constexpr int kRunCalibrationRounds = 3;
     static constexpr double kRunCalibrationBudgetS = 0.15;
+
+    // The start costs measured for `backendId`, or nullptr.
+    const WorkerStarts* workerStartsOf(const QString& backendId) const;
 
     // For telling a speedup from the cores' differences (the analysis's "baseline on a slower core" warning):
     // the fastest core's speed over the slowest's, 1.12 when the slowest is 12% slower (1 for equal cores and

@@ -22,6 +22,7 @@
 #include "taskspan.h"
 #include "topology.h"
 #include "workerplacement.h"
+#include "workerstarts.h"
 
 #include <QThread>
 #include <array>
@@ -119,8 +120,11 @@ public:
                 }
             }
         }
-        if (m_partner)
+        measureWorkerStarts();
+        if (m_partner) {
+            m_partner->m_result.environment.workerStarts = m_result.environment.workerStarts; // the same backends
             m_partner->finish();
+        }
         finish();
     }
 
@@ -183,6 +187,28 @@ private:
             m_totalWeight += c.weight * m_rounds;
         m_taskSamples.resize(m_spec.inputs.size());
         return {};
+    }
+
+    // What starting several workers at once costs here (WorkerStarts: the schedule simulator's start-up beyond one
+    // worker), for each backend of the run that starts its workers in this process: once, after the last round, while
+    // the process is as the run's batches had it (its pools, its children and its clock sampler still there; at a
+    // fresh start two threads took half as long again to start). The registry's backend, not the factory's: it is
+    // this machine's cost. One that fails here is left unmeasured; the run's own executes went through.
+    void measureWorkerStarts()
+    {
+        const int cores = std::max(1, m_result.environment.logicalCores);
+        for (const Combination& c : m_combinations) {
+            const QString id = c.backend->id();
+            if (!WorkerStarts::measuredFor(id) || m_result.environment.workerStartsOf(id) || m_control.isCancelled())
+                continue;
+            try {
+                const std::unique_ptr<Backend> backend = BackendRegistry::create(id);
+                backend->configure(m_spec.options);
+                m_result.environment.workerStarts.append(WorkerStarts::measure(*backend, cores));
+            } catch (const std::exception&) {
+                continue;
+            }
+        }
     }
 
     // Options pin and baseline_core (WorkerPlacement's rule): the CPU of each worker of each combination, given to

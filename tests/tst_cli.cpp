@@ -5,6 +5,7 @@
 #include "optiondescriptor.h"
 #include "runoptions.h"
 #include "testsupport.h"
+#include "workerstarts.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -16,6 +17,7 @@
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 #include <QXmlStreamReader>
 #include <algorithm>
 #include <csignal>
@@ -498,6 +500,11 @@ void TestCli::predictReadsAStoredOrExportedRun()
         = runParlab({ QStringLiteral("predict"), QStringLiteral("last"), QStringLiteral("--history-db"), db });
     QVERIFY2(table.code == 0, qPrintable(table.err));
     QVERIFY2(table.out.contains(QStringLiteral("backend")) && table.out.contains(QStringLiteral("threads  x1")),
+        qPrintable(table.out));
+    // The run measured its threads workers started at once, up to the cores, and the prediction says it grows the
+    // start-up with them.
+    QVERIFY2(table.out.contains(QStringLiteral("threads: start-up measured with 1 to %1 workers started at once")
+                                    .arg(parlab::WorkerStarts::countsFor(QThread::idealThreadCount()).constLast())),
         qPrintable(table.out));
     const Result md = runParlab({ QStringLiteral("predict"), QStringLiteral("last"), QStringLiteral("--history-db"), db,
         QStringLiteral("--format"), QStringLiteral("markdown") });

@@ -229,6 +229,7 @@ private Q_SLOTS:
     void coreSpeedsRoundTrip();
     void coreSpeedsAreRangeChecked_data();
     void coreSpeedsAreRangeChecked();
+    void workerStartsRoundTrip();
     void csvHasOneRowPerSample();
     void markdownAndTextShowTheSameRows();
     void amdahlFitOutsideAFractionIsNoFit();
@@ -560,6 +561,49 @@ void TestExports::coreSpeedsAreRangeChecked()
     const Result<RunResult> read = JsonImport::fromObject(top);
     QVERIFY(!read);
     QVERIFY2(read.error().startsWith(message), qPrintable(read.error()));
+}
+
+void TestExports::workerStartsRoundTrip()
+{
+    // What the run measured of its threads workers started at once (WorkerStarts) goes out and comes back as it was:
+    // `parlab predict` on an export grows the start-up as on the run.
+    RunResult r = sampleResult();
+    WorkerStarts starts;
+    starts.backend = QStringLiteral("threads");
+    starts.rounds = 11;
+    starts.counts = { { 1, 31e-6, 13e-6 }, { 2, 52e-6, kUnknown } };
+    r.environment.workerStarts = { starts };
+    const QJsonObject env = JsonExport::toObject(r).value(QStringLiteral("environment")).toObject();
+    const QJsonArray written = env.value(QStringLiteral("worker_starts")).toArray();
+    QCOMPARE(written.size(), 1);
+    QCOMPARE(sortedKeys(written.at(0).toObject()),
+        sorted({ QStringLiteral("backend"), QStringLiteral("rounds"), QStringLiteral("counts") }));
+    const Result<RunResult> back = JsonImport::fromJson(JsonExport::toJson(r));
+    QVERIFY2(back, qPrintable(back.error()));
+    QCOMPARE(back->environment.workerStarts.size(), 1);
+    const WorkerStarts& read = back->environment.workerStarts.constFirst();
+    QCOMPARE(read.backend, starts.backend);
+    QCOMPARE(read.rounds, 11);
+    QCOMPARE(read.counts.size(), 2);
+    QCOMPARE(read.counts[1].wallS, 52e-6);
+    QVERIFY(std::isnan(read.counts[1].finishS)); // null: not known
+    // Counts that are no curve from one worker up are refused, naming the field.
+    for (const auto& [counts, message] : { std::pair { QJsonArray { 2 }, "the first count must be 1" },
+             std::pair { QJsonArray { 1, 1 }, "1 is not above the count before it (1)" } }) {
+        QJsonArray list;
+        for (const auto& workers : counts)
+            list.append(QJsonObject { { QStringLiteral("workers"), workers }, { QStringLiteral("wall_s"), 3e-5 },
+                { QStringLiteral("finish_s"), 1e-5 } });
+        QJsonObject bad = env;
+        bad.insert(QStringLiteral("worker_starts"),
+            QJsonArray { QJsonObject { { QStringLiteral("backend"), QStringLiteral("threads") },
+                { QStringLiteral("rounds"), 11 }, { QStringLiteral("counts"), list } } });
+        const Result<Environment> refused = JsonImport::environmentFromObject(bad);
+        QVERIFY(!refused);
+        QVERIFY2(refused.error().startsWith(QStringLiteral("environment.worker_starts[0].counts[")),
+            qPrintable(refused.error()));
+        QVERIFY2(refused.error().contains(QString::fromUtf8(message)), qPrintable(refused.error()));
+    }
 }
 
 void TestExports::jsonWritesNullForUnknownFigures()

@@ -6,6 +6,7 @@
 #include "runresult.h"
 #include "stats/analysis.h"
 #include "stats/schedule.h"
+#include "workerstarts.h"
 
 #include <QTest>
 #include <cmath>
@@ -25,6 +26,9 @@ private Q_SLOTS:
     void calibrationNeedsTheMeasurementAndBaseline();
     void predictionFromLossesWhenNoAccounts();
     void weakRunsPredictTheGrownTasks();
+    void startupGrowsAsMeasuredBetweenCounts();
+    void startupGrowthFromWorkersStartedAtOnce();
+    void calibrationGrowsTheStartupItMeasured();
 };
 
 namespace {
@@ -35,7 +39,7 @@ Schedule::Setup setup(QList<double> costs, int workers, int cores, Schedule::Cos
     s.workers = workers;
     s.cores = cores;
     s.chunk = chunk;
-    s.costs = c;
+    s.costs = std::move(c);
     return s;
 }
 
@@ -107,6 +111,14 @@ void TestSchedule::wallTime_data()
     QTest::newRow("placed by slot") << hosts(setup(QList<double>(3, 1.0), 3, 1), { 2, 1 }, 0) << 1.0;
     // 4 workers on those 3 slots: the fourth goes round to the first host again, 3 tasks on its 2 cores there.
     QTest::newRow("round again") << hosts(setup(QList<double>(4, 1.0), 4, 1), { 2, 1 }, 0) << 1.5;
+    // A start-up of 1 s alone, 0.5 s more each when two start at once, all their own: both start at 1.5, end at 2.5;
+    // one worker alone still starts at 1.
+    Schedule::Costs grown = costs(1, 0, 0, 0);
+    grown.startupGrowthS = { { 1, 0.0 }, { 2, 0.5 } };
+    QTest::newRow("start-up grown at 2 workers") << setup({ 1, 1 }, 2, 2, grown) << 2.5;
+    QTest::newRow("start-up alone at 1 worker") << setup({ 1, 1 }, 1, 2, grown) << 3.0;
+    // More workers than inputs start only as many as there are inputs: 2, at 1.5 each.
+    QTest::newRow("start-up grown by the workers started") << setup({ 1, 1 }, 8, 8, grown) << 2.5;
 }
 
 void TestSchedule::wallTime()
@@ -233,6 +245,96 @@ void TestSchedule::weakRunsPredictTheGrownTasks()
         QCOMPARE(std::round(Schedule::speedup(cal, 1, 2) * 1e4), std::round(0.330 / 0.347 * 1e4));
         QCOMPARE(std::round(Schedule::speedup(cal, 2, 2) * 1e4), std::round(2 * 0.330 / twoS * 1e4));
     }
+}
+
+void TestSchedule::startupGrowsAsMeasuredBetweenCounts()
+{
+    Schedule::Costs c;
+    c.startupS = 0.010;
+    QCOMPARE(Schedule::startupAt(c, 64), 0.010); // nothing measured: a start never slows another
+    c.startupGrowthS = { { 1, 0.0 }, { 2, 0.004 }, { 4, 0.006 } };
+    const auto ms = [&c](int workers) { return std::round(Schedule::startupAt(c, workers) * 1e6) / 1e3; };
+    QCOMPARE(ms(1), 10.0);
+    QCOMPARE(ms(2), 14.0);
+    QCOMPARE(ms(3), 15.0); // between two counts measured: linear
+    QCOMPARE(ms(4), 16.0);
+    QCOMPARE(ms(8), 20.0); // beyond the last: 1 ms a worker more, as between the last two
+    // Growth that fell between the last two counts (noise, or starts that overlap better) is not carried beyond:
+    // more workers never start faster than the most measured.
+    c.startupGrowthS = { { 1, 0.0 }, { 2, 0.004 }, { 4, 0.002 } };
+    QCOMPARE(ms(3), 13.0);
+    QCOMPARE(ms(16), 12.0);
+    // Never below nothing.
+    c.startupGrowthS = { { 1, 0.0 }, { 2, -0.020 } };
+    QCOMPARE(Schedule::startupAt(c, 2), 0.0);
+}
+
+namespace {
+// A probe of `id`'s starts: at one worker a batch of 30 ms, 10 of them after its task; at two, 55 ms.
+WorkerStarts probe(const QString& id)
+{
+    WorkerStarts w;
+    w.backend = id;
+    w.rounds = 11;
+    w.counts = { { 1, 0.030, 0.010 }, { 2, 0.055, 0.012 } };
+    return w;
+}
+} // namespace
+
+void TestSchedule::startupGrowthFromWorkersStartedAtOnce()
+{
+    // One worker alone: 30 - 10 = 20 ms to its task. Two, the second waiting for the first's serial part s x c:
+    // c (1 + s) + 10 = 55 ms. All its own (s = 0): c = 45 ms, 25 more than alone; half the creator's: c = 30 ms.
+    const auto grown = [](double share) {
+        const QList<QPair<int, double>> g = Schedule::startupGrowth(probe(QStringLiteral("threads")), share);
+        return g.size() == 2 && g[0] == QPair<int, double>(1, 0.0) ? std::round(g[1].second * 1e6) / 1e3 : kUnknown;
+    };
+    QCOMPARE(grown(0.0), 25.0);
+    QCOMPARE(grown(0.5), 10.0);
+    // One count is no growth.
+    WorkerStarts one = probe(QStringLiteral("threads"));
+    one.counts.removeLast();
+    QVERIFY(Schedule::startupGrowth(one, 0.5).isEmpty());
+}
+
+void TestSchedule::calibrationGrowsTheStartupItMeasured()
+{
+    // spinRun's threads, with the probe above in its environment: 10 ms more a worker when two start at once (half
+    // a start serial). At one worker nothing changes: 347 ms, the measurement. At two, 20 ms each: the first starts
+    // at 20, the second's serial half waits for the first's, so it starts at 30 and ends 30 + 160 + 7 = 197 ms, then
+    // 2 ms: 199 ms, where without the probe it was 184 ms.
+    RunResult r = spinRun(QStringLiteral("threads"));
+    r.environment.workerStarts = { probe(QStringLiteral("threads")) };
+    const Schedule::Calibration cal = Schedule::calibrate(r, QStringLiteral("threads"), 1);
+    QVERIFY2(cal.error.isEmpty(), qPrintable(cal.error));
+    QCOMPARE(std::round(Schedule::speedup(cal, 1, 2) * 1e4), std::round(0.330 / 0.347 * 1e4));
+    QCOMPARE(std::round(Schedule::speedup(cal, 2, 2) * 1e4), std::round(0.330 / 0.199 * 1e4));
+    QVERIFY2(cal.note.contains(QStringLiteral("start-up measured with 1 to 2 workers started at once")),
+        qPrintable(cal.note));
+    QVERIFY2(cal.note.contains(QStringLiteral("+10000.0 µs a worker at 2")), qPrintable(cal.note));
+    // Another backend's probe is not this one's.
+    r.environment.workerStarts = { probe(QStringLiteral("qtconcurrent")) };
+    QCOMPARE(
+        std::round(Schedule::predictedSpeedup(r, QStringLiteral("threads"), 2) * 1e4), std::round(0.330 / 0.184 * 1e4));
+
+    // Calibrated at two workers, the prediction there is still the measurement, and one worker starts 10 ms sooner.
+    r.environment.workerStarts = { probe(QStringLiteral("threads")) };
+    Measurement two = r.measurements[1];
+    two.workers = 2;
+    RepeatAccount a;
+    a.startupS = 0.050; // 20 and 30 ms, as above
+    a.dispatchS = 0.014;
+    a.tailS = 0.004;
+    a.taskS = 0.320;
+    two.accounts = { a, a, a };
+    two.samplesS = { 0.199, 0.199, 0.199 };
+    r.measurements.append(two);
+    analyse(r, Intervals::Skip);
+    const Schedule::Calibration atTwo = Schedule::calibrate(r, QStringLiteral("threads"), 2);
+    QVERIFY2(atTwo.error.isEmpty(), qPrintable(atTwo.error));
+    QCOMPARE(std::round(atTwo.setup.costs.startupS * 1e6), 10000.0);
+    QCOMPARE(std::round(Schedule::startupAt(atTwo.setup.costs, 2) * 1e6), 20000.0);
+    QCOMPARE(std::round(Schedule::speedup(atTwo, 2, 2) * 1e4), std::round(0.330 / 0.199 * 1e4));
 }
 
 QTEST_GUILESS_MAIN(TestSchedule)

@@ -195,6 +195,19 @@ QJsonObject JsonExport::environmentObject(const Environment& env)
             QJsonObject { { QStringLiteral("rounds"), env.cores.rounds },
                 { QStringLiteral("wall_s"), number(env.cores.wallS) }, { QStringLiteral("cores"), cores } });
     }
+    // Left out when none was measured (no backend of the run starts its workers in this process).
+    if (!env.workerStarts.isEmpty()) {
+        QJsonArray starts;
+        for (const WorkerStarts& w : env.workerStarts) {
+            QJsonArray counts;
+            for (const WorkerStartCost& c : w.counts)
+                counts.append(QJsonObject { { QStringLiteral("workers"), c.workers },
+                    { QStringLiteral("wall_s"), number(c.wallS) }, { QStringLiteral("finish_s"), number(c.finishS) } });
+            starts.append(QJsonObject { { QStringLiteral("backend"), w.backend },
+                { QStringLiteral("rounds"), w.rounds }, { QStringLiteral("counts"), counts } });
+        }
+        object.insert(QStringLiteral("worker_starts"), starts);
+    }
     return object;
 }
 

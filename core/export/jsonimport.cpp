@@ -228,6 +228,43 @@ CpuFrequency frequency(const QJsonObject& o, const QString& path)
     return f;
 }
 
+// environment.worker_starts: per backend, the batches of 1, 2, ... workers started at once (WorkerStarts).
+QList<WorkerStarts> workerStarts(const QJsonArray& list, const QString& path)
+{
+    QList<WorkerStarts> all;
+    for (qsizetype i = 0; i < list.size(); ++i) {
+        const QString field = indexed(path, i);
+        const QJsonObject o = object(list.at(i), field);
+        WorkerStarts w;
+        w.backend = string(o, field, QStringLiteral("backend"));
+        w.rounds
+            = int(count(o.value(QStringLiteral("rounds")), join(field, QStringLiteral("rounds")), kCalibrationRounds));
+        const QString countsPath = join(field, QStringLiteral("counts"));
+        const QJsonArray counts = array(o.value(QStringLiteral("counts")), countsPath);
+        for (qsizetype j = 0; j < counts.size(); ++j) {
+            const QString at = indexed(countsPath, j);
+            const QJsonObject c = object(counts.at(j), at);
+            WorkerStartCost cost;
+            cost.workers
+                = int(count(c.value(QStringLiteral("workers")), join(at, QStringLiteral("workers")), kWorkerRange));
+            cost.wallS = figure(c.value(QStringLiteral("wall_s")), join(at, QStringLiteral("wall_s")));
+            cost.finishS = figure(c.value(QStringLiteral("finish_s")), join(at, QStringLiteral("finish_s")));
+            // Schedule reads them as a curve from one worker up: the first at 1, each above the one before.
+            const int after = w.counts.isEmpty() ? 0 : w.counts.constLast().workers;
+            if ((after == 0 && cost.workers != 1) || (after > 0 && cost.workers <= after))
+                refuse(join(at, QStringLiteral("workers")),
+                    after == 0
+                        ? QStringLiteral("%1: the first count must be 1").arg(cost.workers)
+                        : QStringLiteral("%1 is not above the count before it (%2)").arg(cost.workers).arg(after));
+            w.counts.append(cost);
+        }
+        if (w.counts.isEmpty())
+            refuse(countsPath, QStringLiteral("expected at least one count, got none"));
+        all.append(w);
+    }
+    return all;
+}
+
 Environment environment(const QJsonObject& o)
 {
     const QString path = QStringLiteral("environment");
@@ -274,6 +311,10 @@ Environment environment(const QJsonObject& o)
         env.cores
             = coreSpeeds(object(o.value(QStringLiteral("core_speeds")), join(path, QStringLiteral("core_speeds"))),
                 join(path, QStringLiteral("core_speeds")));
+    if (o.contains(QStringLiteral("worker_starts")))
+        env.workerStarts
+            = workerStarts(array(o.value(QStringLiteral("worker_starts")), join(path, QStringLiteral("worker_starts"))),
+                join(path, QStringLiteral("worker_starts")));
     // null: not pinned; absent: written before ParLab pinned baselines, which ran unpinned.
     if (const QJsonValue pinned = o.value(QStringLiteral("baseline_cpu")); !pinned.isNull() && !pinned.isUndefined()) {
         const QString field = join(path, QStringLiteral("baseline_cpu"));

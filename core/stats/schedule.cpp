@@ -6,6 +6,7 @@
 #include "optiondescriptor.h"
 #include "runresult.h"
 #include "stats/statistics.h"
+#include "workerstarts.h"
 
 #include <algorithm>
 #include <cmath>
@@ -82,6 +83,51 @@ std::vector<int> placement(const QList<int>& hostCores, int workers)
 }
 } // namespace
 
+namespace {
+// A start-up's growth at `workers` (Costs::startupGrowthS), which may be below 0.
+double growthAt(const QList<QPair<int, double>>& g, int workers)
+{
+    double growth = 0;
+    if (g.size() >= 2 && workers > g.constFirst().first) {
+        qsizetype upper = 1;
+        while (upper < g.size() - 1 && g[upper].first < workers)
+            ++upper;
+        const QPair<int, double>& a = g[upper - 1];
+        const QPair<int, double>& b = g[upper];
+        const double rate = (b.second - a.second) / double(b.first - a.first);
+        // Beyond the counts measured (more than the machine's cores), at the last rate, never shrinking: the workers
+        // can start no faster than at the largest count measured.
+        growth = workers > b.first ? b.second + std::max(0.0, rate) * (workers - b.first)
+                                   : a.second + rate * (workers - a.first);
+    }
+    return growth;
+}
+} // namespace
+
+double startupAt(const Costs& costs, int workers)
+{
+    return std::max(0.0, costs.startupS + growthAt(costs.startupGrowthS, workers));
+}
+
+QList<QPair<int, double>> startupGrowth(const WorkerStarts& starts, double startupSerialShare)
+{
+    if (starts.counts.size() < 2 || starts.counts.constFirst().workers != 1)
+        return {};
+    const double finish = starts.counts.constFirst().finishS;
+    if (!std::isfinite(finish))
+        return {};
+    const double alone = starts.counts.constFirst().wallS - finish;
+    QList<QPair<int, double>> growth { { 1, 0.0 } };
+    for (qsizetype i = 1; i < starts.counts.size(); ++i) {
+        const WorkerStartCost& c = starts.counts[i];
+        if (!std::isfinite(c.wallS))
+            continue;
+        const double each = (c.wallS - finish) / (1 + startupSerialShare * (c.workers - 1));
+        growth.append({ c.workers, each - alone });
+    }
+    return growth.size() < 2 ? QList<QPair<int, double>> {} : growth;
+}
+
 double wallTime(const Setup& setup)
 {
     const int count = int(setup.costsS.size());
@@ -90,6 +136,7 @@ double wallTime(const Setup& setup)
     const Costs& c = setup.costs;
     if (count == 0)
         return c.startupS + c.finishS;
+    const double startup = startupAt(c, workers); // of each worker, started with the others
 
     std::vector<Host> hosts;
     for (int cores : setup.hostCores.isEmpty() ? QList<int> { setup.cores } : setup.hostCores)
@@ -112,10 +159,10 @@ double wallTime(const Setup& setup)
     double lastStop = 0; // when the last worker that found nothing left stopped
 
     const auto serialPart = [&](const Worker& w) {
-        return w.started ? c.dispatchS * c.dispatchSerialShare : c.startupS * c.startupSerialShare;
+        return w.started ? c.dispatchS * c.dispatchSerialShare : startup * c.startupSerialShare;
     };
     const auto ownPart = [&](const Worker& w) {
-        return w.started ? c.dispatchS * (1 - c.dispatchSerialShare) : c.startupS * (1 - c.startupSerialShare);
+        return w.started ? c.dispatchS * (1 - c.dispatchSerialShare) : startup * (1 - c.startupSerialShare);
     };
     const auto serve = [&] {
         if (dispatching || queue.empty())
@@ -389,6 +436,22 @@ Calibration calibrate(const RunResult& result, const QString& backendId, int fro
     measuredShares(*m, here, busy, c);
     const double starts = busy + c.startupSerialShare * busy * (busy - 1) / 2.0;
     c.startupS = std::isfinite(here.startup) ? here.startup / starts : 0;
+    // What `busy` workers started at once measured is one worker's start-up and its growth there.
+    if (const WorkerStarts* measured = result.environment.workerStartsOf(backendId)) {
+        c.startupGrowthS = startupGrowth(*measured, c.startupSerialShare);
+        c.startupS = std::max(0.0, c.startupS - growthAt(c.startupGrowthS, busy));
+    }
+    if (c.startupGrowthS.size() >= 2) {
+        const QPair<int, double>& top = c.startupGrowthS.constLast();
+        const QString grown
+            = QStringLiteral("start-up measured with 1 to %1 workers started at once after the run's rounds "
+                             "(%2%3 µs a worker at %1); beyond %1 it grows at the rate between the "
+                             "last two counts")
+                  .arg(top.first)
+                  .arg(top.second >= 0 ? QStringLiteral("+") : QString())
+                  .arg(top.second * 1e6, 0, 'f', 1);
+        cal.note = cal.note.isEmpty() ? grown : cal.note + QStringLiteral("; ") + grown;
+    }
     c.dispatchS = std::isfinite(here.dispatch) && handOuts > busy ? here.dispatch / (handOuts - busy) : 0;
     // After the last task: at one worker all of the tail; with several, the imbalance is in it too, and the one that
     // ended last had the least of it, the finish alone.

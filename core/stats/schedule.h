@@ -4,11 +4,13 @@
 #include "unknown.h"
 
 #include <QList>
+#include <QPair>
 #include <QString>
 
 namespace parlab {
 
 struct RunResult;
+struct WorkerStarts;
 
 // A simulator of the schedule our backends run, to predict the wall time (and so the speedup) of worker counts
 // that were not measured, on this machine or a bigger one. Every worker-using backend self-schedules from one queue
@@ -30,6 +32,10 @@ struct Costs {
     // worker spends on its own, beside the others.
     double startupSerialShare = 0;
     double dispatchSerialShare = 0;
+    // What a worker's start-up grows by when several are started at once, by how many: (workers, seconds more per
+    // worker than startupS) at the counts measured, ascending from (1, 0) (startupGrowth); empty: starts that never
+    // slow each other. Linear between two counts; beyond the last, growing at the rate between the last two.
+    QList<QPair<int, double>> startupGrowthS;
     double slowdown = 1; // a task's time on this backend over its cost in the baseline (calibrate: what is left)
     // Whether the batch ends only when every worker started has ended, a worker that found nothing left included
     // (threads are joined); else when the last task ends (a pool's processes stay, a slot without a task is no
@@ -54,6 +60,17 @@ struct Setup {
 // The batch's wall time, in seconds.
 double wallTime(const Setup& setup);
 
+// A worker's start-up in a batch of `workers` started at once: startupS and its growth there (startupGrowthS), never
+// below 0.
+double startupAt(const Costs& costs, int workers);
+
+// The growth of a worker's start-up that WorkerStarts measured: at each count k, the start-up per worker with which
+// this model's own schedule spends the measured batch (one noop task each: the last of k started waits for k-1
+// serial parts, so the batch is c_k (1 + s (k-1)) and the finish of one worker alone), less that of one worker
+// alone. With `startupSerialShare` s the share the model gives the dispatcher; empty when fewer than two counts were
+// measured.
+QList<QPair<int, double>> startupGrowth(const WorkerStarts& starts, double startupSerialShare);
+
 // Of a starting or handing-out cost, the share that one thread spends for one worker at a time. Start-up is
 // always started by one thread (the runner's creates the threads, spawns the processes, writes the first chunk),
 // but a worker's own start (a thread's first scheduling, a process's exec and library loading) runs beside the
@@ -67,7 +84,9 @@ double dispatchSerialShare(const QString& backendId);
 // (the median of each figure over the repeats) or, in a run read from a JSON export, the losses of its median
 // repeat; the tasks' costs are the run's bounds (each input's sequential median), or equal shares of the baseline's
 // median where a file does not have them. The tasks' slowdown is what makes the model spend the measurement's own
-// median wall time at fromWorkers: a prediction at the calibration's count is the measurement.
+// median wall time at fromWorkers: a prediction at the calibration's count is the measurement. Where the run measured
+// its backend's start with several workers at once (Environment::workerStarts), the start-up grows with the workers
+// as measured (startupGrowth), from what the calibration's count measured.
 struct Calibration {
     Setup setup; // as calibrated: at fromWorkers, on the run's logical cores
     double baselineS = kUnknown; // the baseline's median wall time: speedup = baselineS / wallTime

@@ -1,9 +1,11 @@
 // How good the schedule simulator's predictions are (issue 17's first "done when", for a machine without a bigger
 // one lent): each case runs sequential and the backends at 1 and 2 workers interleaved by round in one run (the
 // machine drifts by more between minutes than within one), predicts the 2-worker speedup from the 1-worker figures
-// alone (the run is cut to them before the simulator sees it, so the prediction cannot peek), and prints predicted,
-// measured and the error against the target of 10%. A benchmark, not a test: figures depend on the machine, and it
-// always exits 0.
+// alone (the run is cut to them before the simulator sees it, so the prediction cannot peek; it keeps the run's
+// environment, with the run's probe of workers started at once: WorkerStarts, batches of noop tasks measured after the
+// last round), and prints predicted, measured and the error against the target of 10%; beside it, the prediction
+// from the same figures without that probe (as before ParLab measured it), so the probe's effect is read within one
+// run. A benchmark, not a test: figures depend on the machine, and it always exits 0.
 //
 //   bench_predict                   spin 20x16, fib 30..36 and noop x300 on threads, processes and process-per-task
 //   bench_predict REPEATS [KERNEL]  with REPEATS repeats (default 7), of KERNEL alone (spin, fib or noop)
@@ -12,8 +14,9 @@
 // 1- and 2-worker measurements waited for a core (the loss accounting's run-queue delay, of workers x wall): above
 // 5%, other programs took cores during the run, and the row is marked busy, no check of the model.
 //
-// Beside each row, what the calibration took from the 1-worker run (start-up per worker, hand-out per task, finish,
-// slowdown) and where the 2-worker run's time went, so a miss says which figure was wrong.
+// Beside each row, what the calibration took from the 1-worker run (start-up per worker and its growth at 2 workers
+// started at once, from the run's probe, hand-out per task, finish, slowdown) and where the 2-worker run's time went,
+// so a miss says which figure was wrong.
 
 #include "experimentspec.h"
 #include "measurement.h"
@@ -56,6 +59,7 @@ struct Row {
     QString kernel;
     QString backend;
     double predicted = kUnknown;
+    double withoutProbe = kUnknown; // predicted without the run's probe of workers started at once
     double measured = kUnknown;
     double waited = kUnknown; // the larger of the two measurements' core waits
 };
@@ -101,8 +105,16 @@ int main(int argc, char** argv)
             continue;
         }
         const RunResult one = cutTo(full, 1);
+        RunResult unprobed = one;
+        unprobed.environment.workerStarts.clear();
         const Measurement* base = full.find(QStringLiteral("sequential"), 1);
         std::printf("%s: sequential %.2f ms\n", c.label, base ? base->wall.median * 1e3 : kUnknown);
+        for (const WorkerStarts& w : full.environment.workerStarts) {
+            std::printf("  %s started at once after the last round (noop batches):", qPrintable(w.backend));
+            for (const WorkerStartCost& k : w.counts)
+                std::printf(" x%d %.0f us (finish %.0f us)", k.workers, us(k.wallS), us(k.finishS));
+            std::printf("\n");
+        }
         for (const QString& backend : backends) {
             const Measurement* two = full.find(backend, 2);
             const Schedule::Calibration cal = Schedule::calibrate(one, backend, 1);
@@ -110,14 +122,17 @@ int main(int argc, char** argv)
             const double waited
                 = std::max(oneWorker ? oneWorker->losses.waited : kUnknown, two ? two->losses.waited : kUnknown);
             Row row { QString::fromLatin1(c.label), backend, Schedule::speedup(cal, 2, cores),
-                two ? two->speedup : kUnknown, std::isfinite(waited) ? waited : 0.0 };
+                Schedule::speedup(Schedule::calibrate(unprobed, backend, 1), 2, cores), two ? two->speedup : kUnknown,
+                std::isfinite(waited) ? waited : 0.0 };
             rows.append(row);
             const Schedule::Costs& k = cal.setup.costs;
             std::printf("  %-16s predicted %.3fx, measured %.3fx, error %+.1f%%  (from x1 %.3fx: start-up %.0f us "
-                        "(%.2f serial), hand-out %.1f us (%.2f serial), finish %.0f us, slowdown %.3f)\n",
+                        "(%.2f serial, %+.1f us at x2), hand-out %.1f us (%.2f serial), finish %.0f us, slowdown "
+                        "%.3f)\n",
                 qPrintable(backend), row.predicted, row.measured, (row.predicted / row.measured - 1) * 100,
-                Schedule::speedup(cal, 1, cores), us(k.startupS), k.startupSerialShare, us(k.dispatchS),
-                k.dispatchSerialShare, us(k.finishS), k.slowdown);
+                Schedule::speedup(cal, 1, cores), us(k.startupS), k.startupSerialShare,
+                us(Schedule::startupAt(k, 2) - Schedule::startupAt(k, 1)), us(k.dispatchS), k.dispatchSerialShare,
+                us(k.finishS), k.slowdown);
             // The spans of the latest 2-worker repeat, per worker: where a miss comes from.
             if (two && !two->spans.isEmpty()) {
                 qint64 origin = two->spans.constFirst().startNs;
@@ -150,14 +165,16 @@ int main(int argc, char** argv)
         std::printf("\n");
     }
 
-    std::printf("| kernel | backend | predicted x2 | measured x2 | error | waited for a core | within %.0f%% |\n"
-                "|---|---|---|---|---|---|---|\n",
+    std::printf("| kernel | backend | predicted x2 | measured x2 | error | error without the probe | waited for a core "
+                "| within %.0f%% |\n"
+                "|---|---|---|---|---|---|---|---|\n",
         kTarget * 100);
     for (const Row& r : std::as_const(rows)) {
         const double error = r.predicted / r.measured - 1;
         const char* verdict = r.waited > kBusy ? "busy: no check" : std::abs(error) <= kTarget ? "yes" : "NO";
-        std::printf("| %s | %s | %.3gx | %.3gx | %+.1f%% | %.0f%% | %s |\n", qPrintable(r.kernel),
-            qPrintable(r.backend), r.predicted, r.measured, error * 100, r.waited * 100, verdict);
+        std::printf("| %s | %s | %.3gx | %.3gx | %+.1f%% | %+.1f%% | %.0f%% | %s |\n", qPrintable(r.kernel),
+            qPrintable(r.backend), r.predicted, r.measured, error * 100, (r.withoutProbe / r.measured - 1) * 100,
+            r.waited * 100, verdict);
     }
     return 0;
 }

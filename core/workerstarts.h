@@ -1,0 +1,50 @@
+#pragma once
+
+#include "unknown.h"
+
+#include <QList>
+#include <QString>
+
+namespace parlab {
+
+class Backend;
+
+// What starting several workers of one backend at once costs on this machine, against starting one: the schedule
+// simulator's start-up at more than one worker (Schedule::Costs::startupGrowthS). On a 2-core VM, two threads started
+// together each take longer to reach their first task and to be joined than one alone (waking an idle core, the
+// creator and the new threads contending); a run at one worker cannot see that, so each run measures it as it
+// starts, for its backends that start their workers in every batch, on the machine it runs on.
+//
+// Raw data, kept with the run's environment (JSON `worker_starts`); Schedule derives the start-up growth from it.
+struct WorkerStartCost {
+    int workers = 1;
+    double wallS = kUnknown; // median wall time of a batch: `workers` workers started, one noop task each, ended
+    double finishS = kUnknown; // of that, the median from the batch's last task's end to its end
+
+    bool operator==(const WorkerStartCost&) const = default;
+};
+
+struct WorkerStarts {
+    QString backend;
+    int rounds = 0;
+    QList<WorkerStartCost> counts; // ascending worker counts, the first at 1
+
+    bool operator==(const WorkerStarts&) const = default;
+
+    // Whether a run measures it for `backendId`: a backend that uses workers and runs them in this process
+    // (threads, qtconcurrent, gil-threads). Process backends measure their start-up's serial share in the run itself
+    // (Backend::lastSerialWork); a probe of them would spawn processes for every count, seconds at a run's start.
+    static bool measuredFor(const QString& backendId);
+    // The counts measured on `cores`: 1, 2, 4, ... below it, and `cores` itself (at most ExperimentSpec::kMaxWorkers):
+    // where the workers still have a core each, so what grows is the start, not the sharing of cores (which the
+    // simulator models).
+    static QList<int> countsFor(int cores);
+    // Measures `backend` (one made for it alone, configured, not pinned): in each of `rounds` rounds, a batch at
+    // every count in turn (drift hits all alike), each after kIdleGapUs of sleep so that the cores are as idle as
+    // between a run's batches, after one unmeasured batch at each. Throws what the backend's execute throws.
+    static WorkerStarts measure(Backend& backend, int cores, int rounds = kRounds);
+    static constexpr int kRounds = 11;
+    static constexpr int kIdleGapUs = 1000;
+};
+
+} // namespace parlab

@@ -12,14 +12,17 @@
 #include "kernels/kernelregistry.h"
 #include "processguard.h"
 #include "runoptions.h"
+#include "stats/schedule.h"
 #include "stats/statistics.h"
 #include "taskspan.h"
 #include "unknown.h"
+#include "workerstarts.h"
 
 #include <QCoreApplication>
 #include <QFile>
 #include <QFileInfo>
 #include <QTemporaryDir>
+#include <QThread>
 #include <poll.h>
 #include <thread>
 #include <unistd.h>
@@ -231,6 +234,38 @@ QList<OverheadRow> measureOverhead(const RunOptions& cluster, const std::functio
         rows.append(row);
     }
 
+    // Several at once, through the threads backend: what `parlab predict` grows a worker's start-up by
+    // (WorkerStarts, Schedule::startupGrowth), up to this machine's cores.
+    say(QStringLiteral("threads started at once"));
+    {
+        const QString threads = QStringLiteral("threads");
+        const auto backend = BackendRegistry::create(threads);
+        const WorkerStarts starts = WorkerStarts::measure(*backend, QThread::idealThreadCount());
+        const QList<QPair<int, double>> growth = Schedule::startupGrowth(starts, Schedule::startupSerialShare(threads));
+        const double oneThread = rows.constLast().microseconds;
+        for (qsizetype i = 0; i < starts.counts.size(); ++i) {
+            const WorkerStartCost& c = starts.counts[i];
+            OverheadRow row;
+            row.per = QStringLiteral("batch");
+            row.microseconds = c.wallS * 1e6;
+            if (i == 0) {
+                row.what = QStringLiteral("start 1 threads worker, a noop task, and join it");
+                row.floorWhat = QStringLiteral("start + join a std::thread");
+                row.floorMicroseconds = oneThread;
+            } else {
+                const double more = i < growth.size() ? growth[i].second * 1e6 : kUnknown;
+                row.what = QStringLiteral("start %1 threads workers at once, a noop task each, and join them (a "
+                                          "worker's start-up %2%3 µs over one alone, as parlab predict models it)")
+                               .arg(c.workers)
+                               .arg(more >= 0 ? QStringLiteral("+") : QString())
+                               .arg(more, 0, 'f', 1);
+                row.floorWhat = QStringLiteral("the same with 1 worker");
+                row.floorMicroseconds = starts.counts.constFirst().wallS * 1e6;
+            }
+            rows.append(row);
+        }
+    }
+
     say(QStringLiteral("in-process dispatch"));
     constexpr int kTasks = 100'000;
     const QList<qint64> inputs = zeros(kTasks);
@@ -253,12 +288,13 @@ QList<OverheadRow> measureOverhead(const RunOptions& cluster, const std::functio
 
     const Availability workers = WorkerLauncher::availability();
     say(QStringLiteral("process pool round trip"));
+    const double pipeRoundTrip = pipeRoundTripMicroseconds(2000);
     {
         OverheadRow row;
         row.what = QStringLiteral("round trip of a noop task through a processes worker");
         row.per = QStringLiteral("task");
         row.floorWhat = QStringLiteral("one line to /bin/cat and back through the same kind of pipes");
-        row.floorMicroseconds = pipeRoundTripMicroseconds(2000);
+        row.floorMicroseconds = pipeRoundTrip;
         row.target = QStringLiteral("<= 100 us");
         if (workers.available) {
             row.microseconds = backendMicroseconds(QStringLiteral("processes"), *noop, zeros(2000), 5);
@@ -323,7 +359,7 @@ QList<OverheadRow> measureOverhead(const RunOptions& cluster, const std::functio
         row.what = QStringLiteral("MPI token passed around a ring of 2 ranks");
         row.per = QStringLiteral("hop");
         row.floorWhat = QStringLiteral("one line one way through a pipe (half a /bin/cat round trip)");
-        row.floorMicroseconds = rows[3].floorMicroseconds / 2;
+        row.floorMicroseconds = pipeRoundTrip / 2;
         if (mpi.available)
             row.microseconds = ringHopMicroseconds(*static_cast<MpiBackend*>(mpiBackend.get()), row.skipped);
         else

@@ -35,7 +35,9 @@ double loopFloorMicroseconds(const Kernel& kernel, const QList<qint64>& inputs, 
 
 struct RunOptions;
 
-// What `parlab overhead` prints: starting threads, dispatching to each backend, starting processes,
+// What `parlab overhead` prints: starting threads (one at a time, and 1, 2, 4, ... up to the cores at once through the
+// threads backend: WorkerStarts, what `parlab predict` grows a worker's start-up by), dispatching to each backend,
+// starting processes,
 // launching mpirun, passing an MPI token around a ring. With a hostfile in `cluster`, also the token's hop
 // between the first two hosts it names (one rank on each, launched with cluster's mpirun arguments) beside the
 // hop on this machine. `progress` hears what is being measured.

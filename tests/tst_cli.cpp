@@ -1043,7 +1043,16 @@ void TestCli::overheadMeasuresEveryCostAgainstAFloor()
         = runParlab({ QStringLiteral("overhead"), QStringLiteral("--format"), QStringLiteral("json") }, 120'000);
     QVERIFY2(r.code == 0, qPrintable(r.err));
     const QJsonArray rows = QJsonDocument::fromJson(r.out.toUtf8()).array();
-    QCOMPARE(rows.size(), 7);
+    // The 7 costs, and a batch of threads workers at each count WorkerStarts measures up to the cores.
+    const QList<int> counts = parlab::WorkerStarts::countsFor(QThread::idealThreadCount());
+    QCOMPARE(rows.size(), 7 + counts.size());
+    const auto named = [&rows](const QString& start) {
+        for (const auto& v : rows) {
+            if (v.toObject().value(QStringLiteral("what")).toString().startsWith(start))
+                return v.toObject();
+        }
+        return QJsonObject {};
+    };
     QStringList what;
     for (const auto& v : rows) {
         const QJsonObject row = v.toObject();
@@ -1058,8 +1067,22 @@ void TestCli::overheadMeasuresEveryCostAgainstAFloor()
     QVERIFY(what.join(QLatin1Char('\n')).contains(QStringLiteral("mpirun")));
     QVERIFY(what.join(QLatin1Char('\n')).contains(QStringLiteral("ring")));
     // Spawning a process costs far more than handing a task to a thread: the lesson the table teaches.
-    QVERIFY(rows.at(4).toObject().value(QStringLiteral("us")).toDouble()
-        > 10 * rows.at(1).toObject().value(QStringLiteral("us")).toDouble());
+    QVERIFY(
+        named(QStringLiteral("a noop task in a fresh process-per-task worker")).value(QStringLiteral("us")).toDouble()
+        > 10 * named(QStringLiteral("hand a noop task to threads")).value(QStringLiteral("us")).toDouble());
+    // Several threads workers started at once: each count's batch beside the batch of one, with the growth of a
+    // worker's start-up that `parlab predict` reads from a run's own probe.
+    const QJsonObject one = named(QStringLiteral("start 1 threads worker"));
+    QCOMPARE(one.value(QStringLiteral("per")).toString(), QStringLiteral("batch"));
+    for (int workers : counts.mid(1)) {
+        const QJsonObject several = named(QStringLiteral("start %1 threads workers at once").arg(workers));
+        QVERIFY2(
+            several.value(QStringLiteral("what"))
+                .toString()
+                .contains(QRegularExpression(QStringLiteral("a worker's start-up [+-]?\\d+\\.\\d µs over one alone"))),
+            qPrintable(several.value(QStringLiteral("what")).toString()));
+        QCOMPARE(several.value(QStringLiteral("floor_us")).toDouble(), one.value(QStringLiteral("us")).toDouble());
+    }
 }
 
 void TestCli::overheadRejectsBadClusterOptions()

@@ -32,7 +32,9 @@ int overheadCommand(const QStringList& arguments)
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
         "Measures what parallelism costs on this machine, each figure next to the raw floor it cannot go below, "
-        "measured in the same run: starting a thread, handing a task to each backend, a round trip through a "
+        "measured in the same run: starting a thread, starting 1, 2, 4, ... threads workers at once up to the cores "
+        "(what a worker's start-up grows by when several start together, as parlab predict models it), handing a "
+        "task to each backend, a round trip through a "
         "worker process's pipes, starting a process per task, launching mpirun, and an MPI token around a ring. "
         "With --hostfile, also the token's hop between the first two hosts it names (one rank on each, launched "
         "with --mpirun-args), beside the hop on this machine. Takes about half a minute."));

@@ -176,7 +176,7 @@ int endStrays()
     const QByteArray entry = ownerEntry();
     const bool ownsToken = ownerToken() == ownToken();
     const qint64 self = ::getpid();
-    QList<qint64> killed;
+    QList<procfs::ProcessStat> killed;
     {
         std::lock_guard lock(g_registryMutex);
         const QList<procfs::ProcessStat> all = procfs::processes();
@@ -197,15 +197,19 @@ int endStrays()
             if (!procfs::carries(procfs::environment(s.pid), entry))
                 continue;
             if (::kill(pid_t(s.pid), SIGKILL) == 0)
-                killed.append(s.pid);
+                killed.append(s);
         }
     }
-    // Those that were our children (a subreaper's adopted orphans) are ours to reap.
+    // Until each is gone: SIGKILL takes effect only when the process next gets a core, which on a busy machine can
+    // be milliseconds after kill() returned, and a caller (a run that says it ended) must not leave it running.
+    // Those that were our children (a subreaper's adopted orphans) are ours to reap; others' parents reap theirs.
     const qint64 deadline = monotonicNs() + qint64(kReapWaitMs) * 1'000'000;
-    for (qint64 pid : std::as_const(killed)) {
+    for (const procfs::ProcessStat& k : std::as_const(killed)) {
         while (monotonicNs() < deadline) {
-            const auto stat = procfs::stat(pid);
-            if (!stat || stat->parent != self || ::waitpid(pid_t(pid), nullptr, WNOHANG) != 0)
+            const auto stat = procfs::stat(k.pid);
+            if (!stat || stat->startTicks != k.startTicks) // reaped (its number may be another's by now)
+                break;
+            if (stat->parent == self ? ::waitpid(pid_t(k.pid), nullptr, WNOHANG) != 0 : stat->gone())
                 break;
             ::usleep(1000);
         }

@@ -43,8 +43,9 @@ void adopt(pid_t pid); // with the lock held
 void release(pid_t pid); // takes the lock
 
 // Kills (SIGKILL) every live process that carries ownerEntry() and is neither a registered child nor below one,
-// and reaps those that were this process's children. Where the token is inherited (a worker), only this
-// process's descendants count: its sibling workers carry the same token. Returns how many it killed.
+// waits (up to a second) until each is gone, and reaps those that were this process's children. Where the token is
+// inherited (a worker), only this process's descendants count: its sibling workers carry the same token. Returns how
+// many it killed.
 int endStrays();
 
 // Kills every descendant of this process and reaps its children: for a worker that must stop now.

@@ -85,7 +85,7 @@ void ThreadStateSampler::readRound()
                 w.spans = coarsened(w.spans);
         }
     }
-    ++m_rounds;
+    m_rounds.fetch_add(1, std::memory_order_relaxed);
 }
 
 void ThreadStateSampler::collect()

@@ -5,6 +5,7 @@
 
 #include <QList>
 #include <QtGlobal>
+#include <atomic>
 #include <vector>
 
 namespace parlab {
@@ -38,8 +39,9 @@ public:
     // from its first reading to its last (a thread that ended stops there). Past `maxSpansPerThread` a thread's
     // record is coarsened (coarsened()) rather than cut.
     const QList<StateSpan>& states() const { return m_states; }
-    // After stop(): how many rounds of readings were taken, and the CPU time the sampling thread used.
-    qint64 rounds() const { return m_rounds; }
+    // How many rounds of readings were taken so far (also while it samples: a caller may wait for enough).
+    qint64 rounds() const { return m_rounds.load(std::memory_order_relaxed); }
+    // After stop(): the CPU time the sampling thread used.
     qint64 cpuNs() const { return m_cpuNs; }
 
 private:
@@ -55,7 +57,7 @@ private:
     std::vector<Watched> m_watched;
     qint64 m_cpuAtStart = 0;
     QList<StateSpan> m_states;
-    qint64 m_rounds = 0;
+    std::atomic<qint64> m_rounds { 0 }; // the one member read while the thread runs
     qint64 m_cpuNs = 0;
     // Last: its thread starts as it is made, once the members above exist, and is joined first on destruction.
     PeriodicThread m_sampling;

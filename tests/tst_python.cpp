@@ -17,6 +17,7 @@
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
 #include "measurement.h"
+#include "procfs.h"
 #include "runoptions.h"
 #include "runresult.h"
 #include "stats/losses.h"
@@ -27,6 +28,7 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
@@ -35,8 +37,10 @@
 #include <atomic>
 #include <condition_variable>
 #include <csignal>
+#include <fcntl.h>
 #include <functional>
 #include <mutex>
+#include <poll.h>
 #include <thread>
 #include <unistd.h>
 
@@ -656,12 +660,18 @@ void TestPython::lockStatesKeepWaitsInsideTasks()
 void TestPython::samplerSeesLockSleepAndRun()
 {
     // Three real threads of this process: one blocked on a mutex (a futex wait, as a thread waiting for the GIL),
-    // one in a timer sleep, one computing.
+    // one asleep until a timer or a pipe wakes it, one computing.
     std::mutex held;
     std::unique_lock hold(held);
     std::atomic<bool> stop { false };
     std::atomic<int> ready { 0 };
     std::array<std::atomic<qint64>, 3> tids {};
+    std::array<int, 2> wake {};
+    QCOMPARE(::pipe2(wake.data(), O_CLOEXEC), 0);
+    const auto closeWake = qScopeGuard([&] {
+        ::close(wake[0]);
+        ::close(wake[1]);
+    });
     std::thread locked([&] {
         tids[0] = ::gettid();
         ready.fetch_add(1);
@@ -670,10 +680,11 @@ void TestPython::samplerSeesLockSleepAndRun()
     std::thread sleeping([&] {
         tids[1] = ::gettid();
         ready.fetch_add(1);
-        // One sleep past the whole sampled window: a thread woken every 20 ms waited for a core after each wake on
-        // a busy machine, which the sampler rightly saw as runnable (sleep share 0.84 to 0.89 under load).
-        while (!stop.load())
-            std::this_thread::sleep_for(std::chrono::milliseconds(400));
+        // One sleep past the whole sampled window, however long a busy machine makes it: a thread woken every
+        // 20 ms waited for a core after each wake, which the sampler rightly saw as runnable (sleep share 0.84 to
+        // 0.89 under load). The pipe ends it.
+        pollfd fd { wake[0], POLLIN, 0 };
+        ::poll(&fd, 1, 600'000);
     });
     std::thread computing([&] {
         tids[2] = ::gettid();
@@ -682,21 +693,30 @@ void TestPython::samplerSeesLockSleepAndRun()
     });
     while (ready.load() < 3)
         std::this_thread::yield();
-    QThread::msleep(20);
+    // Until the two are asleep where they will stay (a busy machine may not have run them there yet).
+    const auto asleep = [](qint64 tid) {
+        QFile stat(QStringLiteral("/proc/self/task/%1/stat").arg(tid));
+        return stat.open(QIODevice::ReadOnly) && procfs::parseState(stat.readAll()) == 'S';
+    };
+    QVERIFY(QTest::qWaitFor([&] { return asleep(tids[0]) && asleep(tids[1]); }, 60'000));
     const qint64 from = monotonicNs();
     ThreadStateSampler sampler(::getpid(), { tids[0], tids[1], tids[2] }, 1'000'000, 1000);
+    // Every millisecond on a quiet machine, 150 in 150 ms; on one with no core to spare the sampler (SCHED_BATCH,
+    // never preempting) reads only when it gets a core, its start included (beside 4 busy loops on 2 cores a
+    // 150 ms window had 13 readings now and then): the window lasts until it read 20 times.
     QThread::msleep(150);
+    QVERIFY2(
+        QTest::qWaitFor([&] { return sampler.rounds() >= 20; }, 60'000), qPrintable(QString::number(sampler.rounds())));
     sampler.stop();
     const qint64 to = monotonicNs();
     stop = true;
     hold.unlock();
+    QCOMPARE(::write(wake[1], "x", 1), ssize_t(1));
     locked.join();
     sleeping.join();
     computing.join();
 
     const QList<StateSpan> states = sampler.states();
-    // Every millisecond on a quiet machine; on a busy one the sampler (SCHED_BATCH) reads when it gets a core.
-    QVERIFY2(sampler.rounds() >= 20, qPrintable(QString::number(sampler.rounds())));
     for (const StateSpan& s : states)
         QVERIFY(from <= s.startNs && s.startNs < s.endNs && s.endNs <= to);
     const auto share = [&](int worker, LockState state) {
@@ -712,8 +732,8 @@ void TestPython::samplerSeesLockSleepAndRun()
     QVERIFY2(share(0, LockState::Waiting) > 0.95, qPrintable(shares));
     QVERIFY2(share(1, LockState::Released) > 0.9, qPrintable(shares));
     QVERIFY2(share(2, LockState::Running) > 0.95, qPrintable(shares));
-    qInfo("sampler: %lld rounds of 3 threads in 150 ms, %.1f us of CPU per round", qlonglong(sampler.rounds()),
-        double(sampler.cpuNs()) * 1e-3 / double(std::max<qint64>(1, sampler.rounds())));
+    qInfo("sampler: %lld rounds of 3 threads in %.0f ms, %.1f us of CPU per round", qlonglong(sampler.rounds()),
+        double(to - from) * 1e-6, double(sampler.cpuNs()) * 1e-3 / double(std::max<qint64>(1, sampler.rounds())));
 }
 
 void TestPython::threadsRecordMeasuredLockStates_data()

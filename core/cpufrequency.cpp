@@ -11,6 +11,13 @@
 
 namespace parlab {
 
+// Each CPU's busy and total time so far, in clock ticks, from the "cpuN" lines of /proc/stat. Outside the anonymous
+// namespace: FrequencySampler::Readings, of external linkage, holds it (a unity build warns otherwise).
+struct CpuTimes {
+    qint64 busy = 0;
+    qint64 total = 0;
+};
+
 namespace {
 QString curFreqPath(int cpu)
 {
@@ -58,11 +65,6 @@ FrequencyReading readFrequencies(const QList<int>& cpus)
     return reading;
 }
 
-// Each CPU's busy and total time so far, in clock ticks, from the "cpuN" lines of /proc/stat.
-struct CpuTimes {
-    qint64 busy = 0;
-    qint64 total = 0;
-};
 QHash<int, CpuTimes> readCpuTimes()
 {
     QHash<int, CpuTimes> times;

@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
@@ -221,6 +222,7 @@ Result<void> ChildProcess::start(
     m_exited = false;
     m_groupEnded = false;
     m_exitCode = m_signal = 0;
+    m_used = {};
     m_outBuffer.clear();
     m_errTail.clear();
     m_inPending.clear();
@@ -321,10 +323,14 @@ bool ChildProcess::poll()
     if (m_pid <= 0)
         return true;
     int status = 0;
-    const pid_t r = ::waitpid(m_pid, &status, WNOHANG);
+    rusage usage {};
+    const pid_t r = ::wait4(m_pid, &status, WNOHANG, &usage);
     if (r != m_pid)
         return false;
     m_exited = true;
+    m_used = { .peakRssBytes = qint64(usage.ru_maxrss) * 1024, // kilobytes on Linux
+        .voluntarySwitches = usage.ru_nvcsw,
+        .involuntarySwitches = usage.ru_nivcsw };
     ProcessGuard::release(m_pid);
     if (WIFSIGNALED(status))
         m_signal = WTERMSIG(status);

@@ -77,6 +77,15 @@ public:
     // background) and reaps those that became ours. Cheap when the group is empty.
     void endGroup();
 
+    // What the child used, as wait4 reported it when it was reaped: its own use with that of the children it waited
+    // for, what /usr/bin/time -v shows of a program. -1 each until then.
+    struct Used {
+        qint64 peakRssBytes = -1;
+        qint64 voluntarySwitches = -1;
+        qint64 involuntarySwitches = -1;
+    };
+    const Used& used() const { return m_used; }
+
     // After exit: "exited with code 3" or "was killed by signal 9 (SIGKILL: Killed)".
     QString exitDescription() const;
     bool exitedNormally() const { return m_exited && m_signal == 0; }
@@ -97,6 +106,7 @@ private:
     int m_parentDeathSignal = SIGKILL;
     int m_exitCode = 0;
     int m_signal = 0;
+    Used m_used;
     QByteArray m_inPending;
     bool m_closeRequested = false;
     QByteArray m_outBuffer;

@@ -50,8 +50,12 @@ struct WorkerUsage {
     // A worker process's own peak resident memory in the repeat (its high-water mark, reset as the repeat began);
     // -1 for a thread, whose memory is its process's.
     qint64 peakRssBytes = -1;
+    // Its own and those of the programs its tasks ran (wait4's), where they ran any:
     qint64 voluntarySwitches = -1; // times it gave up its core: it blocked (sleep, I/O, a lock, waiting for work)
     qint64 involuntarySwitches = -1; // times it was preempted: its time slice ended while another thread could run
+    // The largest peak resident memory of the programs its tasks ran and waited for (the command kernel's), each as
+    // wait4 reported it when it was reaped (what /usr/bin/time -v shows for that program); -1 where they ran none.
+    qint64 programPeakRssBytes = -1;
 
     friend bool operator==(const WorkerUsage&, const WorkerUsage&) = default;
 };
@@ -62,28 +66,42 @@ struct RepeatUsage {
     // mark (VmHWM) reset just before the repeat, so the tasks of every in-process backend are in it; -1 where the
     // kernel does not let a process reset it.
     qint64 processPeakRssBytes = -1;
-    QList<WorkerUsage> workers; // in worker order; empty where the backend measures none
+    QList<WorkerUsage> workers {}; // in worker order; empty where the backend measures none
+    // The peak of the process the backend's tasks run under, apart from ParLab and the worker processes: the Python
+    // interpreter (its threads are python-threads' workers; python-processes' pool is its children), mpirun. -1 where
+    // there is none or it was not measured.
+    qint64 runtimePeakRssBytes = -1;
+    // Why the repeat's peak memory is not known, in words a user can act on; empty where it is known.
+    QString whyUnknown {};
 
-    // The repeat's peak resident memory: the process's own plus each worker process's own, -1 when the process's
-    // is unknown. A sum of peaks: what they held at once if they peaked together (a pool's workers run like tasks
-    // side by side), more than that if not. Pages shared between processes (libraries) count in each.
+    // The repeat's peak resident memory: the process's own plus the runtime's, each worker process's own and each
+    // worker's largest program's, -1 when the process's is unknown. A sum of peaks: what they held at once if they
+    // peaked together (a pool's workers run like tasks side by side; a worker's programs run one after another,
+    // beside it), more than that if not. Pages shared between processes (libraries) count in each.
     qint64 peakRssBytes() const
     {
         if (processPeakRssBytes < 0)
             return -1;
-        qint64 total = processPeakRssBytes;
+        qint64 total = processPeakRssBytes + std::max<qint64>(0, runtimePeakRssBytes);
         for (const WorkerUsage& w : workers)
-            total += std::max<qint64>(0, w.peakRssBytes);
+            total += std::max<qint64>(0, w.peakRssBytes) + std::max<qint64>(0, w.programPeakRssBytes);
         return total;
     }
     // The largest one process held: what `/usr/bin/time -v` reports as its "Maximum resident set size" for the
     // whole tree of processes; -1 when unknown.
     qint64 largestProcessRssBytes() const
     {
-        qint64 largest = processPeakRssBytes;
+        qint64 largest = std::max(processPeakRssBytes, runtimePeakRssBytes);
         for (const WorkerUsage& w : workers)
-            largest = std::max(largest, w.peakRssBytes);
+            largest = std::max({ largest, w.peakRssBytes, w.programPeakRssBytes });
         return largest;
+    }
+    // Whether the memory of tasks that run outside ParLab's process was measured: the runtime's, or a worker
+    // process's own.
+    bool tasksApartMeasured() const
+    {
+        return runtimePeakRssBytes >= 0
+            || std::any_of(workers.cbegin(), workers.cend(), [](const WorkerUsage& w) { return w.peakRssBytes >= 0; });
     }
     // Over all workers; -1 when none measured it.
     qint64 voluntarySwitches() const { return sum(&WorkerUsage::voluntarySwitches); }

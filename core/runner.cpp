@@ -375,16 +375,17 @@ private:
     // The memory and context switches of the execute that just ended, read after the clock stopped (warm-ups too: a
     // pool's workers count afresh from each report). This process's peak is known when its high-water mark could be
     // reset before the execute (`peakReset`), and, for a backend whose tasks run in processes of their own, when
-    // those reported theirs: ParLab's alone would understate what the repeat held (python3's, mpirun's ranks).
+    // those were measured: ParLab's alone would understate what the repeat held. Otherwise the repeat says why not.
     static RepeatUsage measureUsage(Combination& c, bool peakReset)
     {
-        RepeatUsage usage;
         const qint64 peak = ResourceUsage::peakRssBytes();
-        usage.workers = c.backend->collectUsage();
-        const bool reported = std::any_of(
-            usage.workers.cbegin(), usage.workers.cend(), [](const WorkerUsage& w) { return w.peakRssBytes >= 0; });
-        if (peakReset && (!c.tasksApart || reported))
+        RepeatUsage usage = c.backend->collectUsage();
+        if (!peakReset)
+            usage.whyUnknown = ResourceUsage::cannotResetPeak();
+        else if (!c.tasksApart || usage.tasksApartMeasured())
             usage.processPeakRssBytes = peak;
+        else if (usage.whyUnknown.isEmpty())
+            usage.whyUnknown = ResourceUsage::tasksApartUnmeasured();
         return usage;
     }
 

@@ -319,11 +319,17 @@ void TestExports::jsonFollowsTheSchema()
             QStringLiteral("speedup"), QStringLiteral("speedup_ci"), QStringLiteral("efficiency"),
             QStringLiteral("useful"), QStringLiteral("losses"), QStringLiteral("checksum"), QStringLiteral("outliers"),
             QStringLiteral("peak_rss_bytes"), QStringLiteral("voluntary_switches"),
-            QStringLiteral("involuntary_switches") };
+            QStringLiteral("involuntary_switches"), QStringLiteral("usage_note") };
         // Beside each scaling measurement, the schedule simulator's prediction of it.
         if (value.toObject().value(QStringLiteral("backend")).toString() != QStringLiteral("sequential"))
             keys.append(QStringLiteral("predicted_speedup"));
         QCOMPARE(sortedKeys(value.toObject()), sorted(keys));
+        // This made-up run measured no memory: beside the null peak, why (ResourceUsage::whyUnknown).
+        QVERIFY(value.toObject().value(QStringLiteral("peak_rss_bytes")).isNull());
+        QVERIFY(value.toObject()
+                    .value(QStringLiteral("usage_note"))
+                    .toString()
+                    .startsWith(QStringLiteral("recorded before")));
         QCOMPARE(sortedKeys(value.toObject().value(QStringLiteral("losses")).toObject()),
             sorted({ QStringLiteral("startup"), QStringLiteral("dispatch"), QStringLiteral("imbalance"),
                 QStringLiteral("slowdown"), QStringLiteral("lock_wait"), QStringLiteral("cpu_wait"),
@@ -436,6 +442,24 @@ void TestExports::usageRoundTripsAndDerivesItsFigures()
     const Result<Measurement> refused = JsonImport::measurementFromObject(oneShort, Measurement {});
     QVERIFY(!refused);
     QCOMPARE(refused.error(), QStringLiteral("result.usage: expected one entry per sample (2), got 1"));
+    // The runtime's peak, a worker's programs' and a repeat's reason come back as they were written; the programs'
+    // peak adds to the repeat's.
+    const RepeatUsage python { .processPeakRssBytes = 20 << 20,
+        .workers = { { .worker = 0, .pid = 7, .peakRssBytes = -1, .programPeakRssBytes = 100 << 20 } },
+        .runtimePeakRssBytes = 120 << 20 };
+    QCOMPARE(python.peakRssBytes(), qint64((20 + 120 + 100) << 20));
+    const RepeatUsage elsewhere { .whyUnknown = QStringLiteral("rank 1 @ node-b ran elsewhere") };
+    for (const RepeatUsage& u : { python, elsewhere }) {
+        const Result<RepeatUsage> again = JsonImport::usageFromObject(JsonExport::usageObject(u));
+        QVERIFY2(again, qPrintable(again.error()));
+        QCOMPARE(*again, u);
+    }
+    // An empty reason would come back as none: refused, as the other facts' empty texts are.
+    QJsonObject noReason = JsonExport::usageObject(elsewhere);
+    noReason.insert(QStringLiteral("why_unknown"), QString());
+    const Result<RepeatUsage> empty = JsonImport::usageFromObject(noReason);
+    QVERIFY(!empty);
+    QVERIFY2(empty.error().contains(QStringLiteral("why_unknown: empty")), qPrintable(empty.error()));
 }
 
 namespace {

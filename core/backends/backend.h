@@ -61,11 +61,12 @@ public:
     // empty and -1 for backends without a lock.
     virtual QList<StateSpan> lastStates() const { return {}; }
     virtual qint64 lastSwitches() const { return -1; }
-    // What each worker used during the last execute (context switches; a worker process's peak memory), in worker
-    // order; empty where the backend does not measure it. The runner asks after every execute, warm-ups included,
-    // outside the timing: a backend whose workers outlive an execute (a pool) has them report here, and they count
-    // afresh from their next task.
-    virtual QList<WorkerUsage> collectUsage() { return {}; }
+    // What the last execute used, as far as the backend measures it: each worker's context switches and, for a
+    // worker process, its peak memory, in worker order; the peak of the process its tasks run under (its runtime);
+    // or why it could not measure them (RepeatUsage::whyUnknown). The runner adds its own process's peak. It asks
+    // after every execute, warm-ups included, outside the timing: a backend whose workers outlive an execute (a pool)
+    // has them report here, and they count afresh from their next task.
+    virtual RepeatUsage collectUsage() { return {}; }
     // Seconds the dispatching thread spent blocked for the workers during the last execute, one worker at a time:
     // starting each one (before its first task) and between a worker's tasks (handing out, spawning the next). What
     // the schedule simulator takes as the serial share of start-up and hand-out (Schedule::calibrate); NaN where a

@@ -56,7 +56,7 @@ void GilThreadsBackend::execute(
     const int maxSpansPerThread = std::max(64, kMaxStates / threads);
 
     auto work = [&](int worker) {
-        const ResourceUsage::Switches start = ResourceUsage::threadSwitches();
+        const ResourceUsage::Switches start = ResourceUsage::startWorker();
         GilThreadState thread(lock, worker, maxSpansPerThread);
         Context context(control, worker);
         if (!m_releaseGil)

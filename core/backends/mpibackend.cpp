@@ -146,12 +146,35 @@ double MpiBackend::liveChildCpuSeconds() const
     return total;
 }
 
+RepeatUsage MpiBackend::collectUsage()
+{
+    if (!m_job || !m_job->running())
+        return {};
+    const QList<qint64> here = procfs::descendants(m_job->pid());
+    QList<ProcessUsageProbe::Worker> ranks;
+    QStringList elsewhere;
+    for (int rank = 0; rank < m_ranks.size(); ++rank) {
+        const Rank& r = m_ranks[rank];
+        if (here.contains(r.pid))
+            ranks.append({ .worker = rank, .pid = r.pid, .tid = r.pid, .ownProcess = true });
+        else
+            elsewhere << QStringLiteral("rank %1 @ %2").arg(rank).arg(r.host);
+    }
+    if (!elsewhere.isEmpty())
+        return { .whyUnknown = QStringLiteral("ParLab reads a rank's memory and switches through /proc on this "
+                                              "machine, and %1 ran elsewhere")
+                                   .arg(elsewhere.join(QStringLiteral(", "))) };
+    return m_usageProbe.take(m_job->pid(), ranks);
+}
+
 void MpiBackend::start(const Kernel& kernel, int workers, RunControl& control)
 {
     m_lastLaunchS = kUnknown;
     // poll() reaps a job that ended between repeats (a rank killed while it waited), which is then launched again.
-    if (m_job && !m_job->poll() && m_jobKernel == kernel.name() && m_jobWorkers == workers)
+    if (m_job && !m_job->poll() && m_jobKernel == kernel.name() && m_jobWorkers == workers) {
+        m_usageProbe.restart();
         return;
+    }
     endJob();
     launch(kernel, workers, control);
 }

@@ -2,6 +2,7 @@
 
 #include "backend.h"
 #include "lifeline.h"
+#include "processusageprobe.h"
 #include "topology.h"
 
 #include <QJsonObject>
@@ -39,6 +40,10 @@ public:
         QList<TaskSpan>& spans) override;
     double lastLaunchSeconds() const override { return m_lastLaunchS; }
     double liveChildCpuSeconds() const override;
+    // Read through /proc (ProcessUsageProbe) where every rank runs on this machine: mpirun's peak as the runtime's,
+    // each rank's own peak and its main thread's switches. A rank on another machine is out of reach, and the job's
+    // memory is then not known (whyUnknown says so) rather than understated.
+    RepeatUsage collectUsage() override;
 
     // $PARLAB_MPIRUN or mpirun on the PATH; helperPath(Helper::MpiWorker).
     static QString mpirun();
@@ -86,6 +91,7 @@ private:
     QList<Rank> m_ranks;
     QString m_failure; // the first task failure or fatal message of the current batch
     double m_lastLaunchS = kUnknown;
+    ProcessUsageProbe m_usageProbe;
 };
 
 } // namespace parlab

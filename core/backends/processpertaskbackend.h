@@ -20,7 +20,7 @@ public:
     void pinWorkers(const QList<int>& cpus) override { m_options.cpus = cpus; }
     void execute(const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
         QList<TaskSpan>& spans) override;
-    QList<WorkerUsage> collectUsage() override { return m_processes.collectUsage(); }
+    RepeatUsage collectUsage() override { return { .workers = m_processes.collectUsage() }; }
     SerialWork lastSerialWork() const override { return m_processes.lastSerialWork(); }
 
 private:

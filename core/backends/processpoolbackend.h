@@ -22,7 +22,7 @@ public:
     void execute(const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
         QList<TaskSpan>& spans) override;
     double liveChildCpuSeconds() const override { return m_processes.liveCpuSeconds(); }
-    QList<WorkerUsage> collectUsage() override { return m_processes.collectUsage(); }
+    RepeatUsage collectUsage() override { return { .workers = m_processes.collectUsage() }; }
 
 private:
     ProcessOptions m_options;

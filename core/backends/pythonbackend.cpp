@@ -483,6 +483,33 @@ double PythonBackend::liveChildCpuSeconds() const
     return total;
 }
 
+RepeatUsage PythonBackend::collectUsage()
+{
+    if (!m_child || !m_child->running())
+        return {};
+    const qint64 interpreter = m_child->pid();
+    QList<ProcessUsageProbe::Worker> workers;
+    switch (m_mode) {
+    case Mode::Sequential:
+        workers.append({ .worker = 0, .pid = interpreter, .tid = interpreter, .ownProcess = false });
+        break;
+    case Mode::Threads:
+        for (int k = 0; k < m_threadIds.size(); ++k)
+            workers.append({ .worker = k, .pid = interpreter, .tid = m_threadIds[k], .ownProcess = false });
+        break;
+    case Mode::Processes:
+        for (int k = 0; k < m_processIds.size(); ++k)
+            workers.append({ .worker = k, .pid = m_processIds[k], .tid = m_processIds[k], .ownProcess = true });
+        break;
+    }
+    return m_usageProbe.take(interpreter, workers);
+}
+
+void PythonBackend::start(const Kernel&, int, RunControl&)
+{
+    m_usageProbe.restart();
+}
+
 void PythonBackend::stopInterpreter()
 {
     m_pin.release(); // while the pid is still the interpreter's

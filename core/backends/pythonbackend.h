@@ -3,6 +3,7 @@
 #include "backend.h"
 #include "cpus.h"
 #include "kernels/usercode.h"
+#include "processusageprobe.h"
 #include "result.h"
 #include "runoptions.h"
 
@@ -74,6 +75,12 @@ public:
     // and python-processes: the pool's threads or processes, which the interpreter names when it starts.
     void pinWorkers(const QList<int>& cpus) override { m_cpus = cpus; }
     double liveChildCpuSeconds() const override;
+    // Read through /proc (ProcessUsageProbe): the interpreter's peak as the runtime's, each worker's switches (its
+    // thread's: python-sequential's main thread, python-threads' executor threads), python-processes' pool
+    // processes' own peaks.
+    RepeatUsage collectUsage() override;
+    // Outside the timing, before each execute: the counts of collectUsage() start afresh.
+    void start(const Kernel& kernel, int workers, RunControl& control) override;
     // python-threads: its threads' states in the latest batch (see lockStates()); empty for the others, and where
     // the interpreter did not name its threads (Python 3.7).
     QList<StateSpan> lastStates() const override { return m_states; }
@@ -125,6 +132,7 @@ private:
     qint64 m_samplingCpuNs = 0;
     bool m_childEof = false;
     QList<int> m_cpus; // pinWorkers'
+    ProcessUsageProbe m_usageProbe;
     // The interpreter's pin during a batch, given back at its end and before the interpreter stops (so a pid
     // reused after it cannot be touched).
     ScopedPin m_pin;

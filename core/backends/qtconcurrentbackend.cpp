@@ -54,7 +54,7 @@ void QtConcurrentBackend::execute(
             t_slot.batch = batch;
             t_slot.worker = nextWorker.fetch_add(1, std::memory_order_relaxed);
             first = true;
-            t_slot.start = ResourceUsage::threadSwitches();
+            t_slot.start = ResourceUsage::startWorker();
         }
         // A pool thread's switches are counted from its first task to the end of its latest one: what it did between
         // tasks inside QtConcurrent is not seen. One reading per task, which a QtConcurrent task's dispatch dwarfs.

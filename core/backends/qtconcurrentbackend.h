@@ -23,7 +23,7 @@ public:
     void pinWorkers(const QList<int>& cpus) override { m_cpus = cpus; }
     void execute(const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
         QList<TaskSpan>& spans) override;
-    QList<WorkerUsage> collectUsage() override { return m_usage; }
+    RepeatUsage collectUsage() override { return { .workers = m_usage }; }
 
 private:
     QList<int> m_cpus;

@@ -119,7 +119,7 @@ void SequentialBackend::execute(
         if (const Result<void> pinned = pin.pin(0, m_taskCpu); !pinned)
             throw BackendError(pinFailure(0, m_taskCpu, pinned.error()));
     }
-    const ResourceUsage::Switches start = ResourceUsage::threadSwitches();
+    const ResourceUsage::Switches start = ResourceUsage::startWorker();
     for (int i = 0; i < inputs.size(); ++i) {
         if (control.shouldStop())
             throw Cancelled();

@@ -17,7 +17,7 @@ public:
     void pinWorkers(const QList<int>& cpus) override { m_taskCpu = cpus.value(0, -1); }
     void execute(const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
         QList<TaskSpan>& spans) override;
-    QList<WorkerUsage> collectUsage() override { return m_usage; }
+    RepeatUsage collectUsage() override { return { .workers = m_usage }; }
 
 private:
     QList<WorkerUsage> m_usage; // the runner thread's, of the last execute

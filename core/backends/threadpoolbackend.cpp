@@ -24,7 +24,7 @@ void ThreadPoolBackend::execute(
     std::vector<WorkerUsage> usage(static_cast<size_t>(threads));
 
     auto work = [&](int worker) {
-        const ResourceUsage::Switches start = ResourceUsage::threadSwitches();
+        const ResourceUsage::Switches start = ResourceUsage::startWorker();
         Context context(control, worker);
         try {
             pinWorkerThread(m_cpus, worker);

@@ -65,10 +65,11 @@ struct WorkerProcesses::Slot {
 
 namespace {
 // Adds a worker process's report to what its slot used: the processes of a slot run one after another, so its
-// peak is the largest of theirs and its switches their sum.
+// peak is the largest of theirs (of their programs' likewise) and its switches their sum.
 void addReport(WorkerUsage& slot, const WorkerProtocol::Message& report)
 {
     slot.peakRssBytes = std::max(slot.peakRssBytes, report.peakRssBytes);
+    slot.programPeakRssBytes = std::max(slot.programPeakRssBytes, report.programPeakRssBytes);
     if (report.voluntarySwitches >= 0)
         slot.voluntarySwitches = std::max<qint64>(slot.voluntarySwitches, 0) + report.voluntarySwitches;
     if (report.involuntarySwitches >= 0)
@@ -139,6 +140,7 @@ QList<WorkerUsage> WorkerProcesses::collectUsage()
                 if (message && message->kind == WorkerProtocol::Message::Kind::Usage) {
                     WorkerUsage& used = usage[qsizetype(slot->worker)];
                     used.peakRssBytes = message->peakRssBytes;
+                    used.programPeakRssBytes = message->programPeakRssBytes;
                     used.voluntarySwitches = message->voluntarySwitches;
                     used.involuntarySwitches = message->involuntarySwitches;
                     return true;

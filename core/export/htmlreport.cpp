@@ -214,10 +214,12 @@ QString resultsSection(const RunResult& result)
             + table(used.header, escapedRows(used.rows), used.rightAligned)
             + element(QStringLiteral("p"),
                 QStringLiteral("Each measurement's latest repeat: the peak resident memory of the process that ran it "
-                               "(its high-water mark, reset as the repeat began), then each worker: a worker "
-                               "process's own peak, and the context switches of the thread that ran its tasks, "
-                               "voluntary (it blocked) / involuntary (it was preempted). The results' peak RSS is "
-                               "the largest repeat's sum of these peaks."),
+                               "(its high-water mark, reset as the repeat began) and of the runtime its tasks ran "
+                               "under (the Python interpreter, mpirun), then each worker: a worker process's own "
+                               "peak, the largest of the programs its tasks ran (a command's, from wait4), and the "
+                               "context switches of the thread that ran its tasks with its programs', voluntary (it "
+                               "blocked) / involuntary (it was preempted). The results' peak RSS is the largest "
+                               "repeat's sum of these peaks."),
                 QStringLiteral("muted"))
             + QLatin1Char('\n');
     }

@@ -6,6 +6,7 @@
 #include "formatting.h"
 #include "measurement.h"
 #include "optiondescriptor.h"
+#include "resourceusage.h"
 #include "runresult.h"
 #include "stats/losses.h"
 #include "stats/schedule.h"
@@ -125,6 +126,9 @@ QJsonObject JsonExport::measurementObject(const Measurement& m)
             usage.append(usageObject(u));
         object.insert(QStringLiteral("usage"), usage);
     }
+    // Beside a null peak_rss_bytes, why it is null.
+    if (const QString why = ResourceUsage::whyUnknown(m); !why.isEmpty())
+        object.insert(QStringLiteral("usage_note"), why);
     return object;
 }
 
@@ -135,11 +139,16 @@ QJsonObject JsonExport::usageObject(const RepeatUsage& usage)
         workers.append(
             QJsonObject { { QStringLiteral("worker"), w.worker }, { QStringLiteral("pid"), countOrNull(w.pid) },
                 { QStringLiteral("peak_rss_bytes"), countOrNull(w.peakRssBytes) },
+                { QStringLiteral("program_peak_rss_bytes"), countOrNull(w.programPeakRssBytes) },
                 { QStringLiteral("voluntary_switches"), countOrNull(w.voluntarySwitches) },
                 { QStringLiteral("involuntary_switches"), countOrNull(w.involuntarySwitches) } });
     }
-    return { { QStringLiteral("process_peak_rss_bytes"), countOrNull(usage.processPeakRssBytes) },
+    QJsonObject object { { QStringLiteral("process_peak_rss_bytes"), countOrNull(usage.processPeakRssBytes) },
+        { QStringLiteral("runtime_peak_rss_bytes"), countOrNull(usage.runtimePeakRssBytes) },
         { QStringLiteral("workers"), workers } };
+    if (!usage.whyUnknown.isEmpty())
+        object.insert(QStringLiteral("why_unknown"), usage.whyUnknown);
+    return object;
 }
 
 QJsonValue JsonExport::number(double value)

@@ -132,6 +132,10 @@ RepeatUsage repeatUsage(const QJsonObject& o, const QString& path)
 {
     RepeatUsage u;
     u.processPeakRssBytes = measuredCount(o, path, QStringLiteral("process_peak_rss_bytes"));
+    u.runtimePeakRssBytes = measuredCount(o, path, QStringLiteral("runtime_peak_rss_bytes"));
+    u.whyUnknown = string(o, path, QStringLiteral("why_unknown"), false);
+    if (u.whyUnknown.isEmpty() && o.contains(QStringLiteral("why_unknown")))
+        refuse(join(path, QStringLiteral("why_unknown")), QStringLiteral("empty: a repeat with no reason has none"));
     const QString workersPath = join(path, QStringLiteral("workers"));
     const QJsonArray workers
         = o.contains(QStringLiteral("workers")) ? array(o.value(QStringLiteral("workers")), workersPath) : QJsonArray();
@@ -142,6 +146,7 @@ RepeatUsage repeatUsage(const QJsonObject& o, const QString& path)
         worker.worker = int(count(w.value(QStringLiteral("worker")), join(at, QStringLiteral("worker")), kCountInInt));
         worker.pid = measuredCount(w, at, QStringLiteral("pid"));
         worker.peakRssBytes = measuredCount(w, at, QStringLiteral("peak_rss_bytes"));
+        worker.programPeakRssBytes = measuredCount(w, at, QStringLiteral("program_peak_rss_bytes"));
         worker.voluntarySwitches = measuredCount(w, at, QStringLiteral("voluntary_switches"));
         worker.involuntarySwitches = measuredCount(w, at, QStringLiteral("involuntary_switches"));
         u.workers.append(worker);

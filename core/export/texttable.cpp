@@ -5,6 +5,7 @@
 #include "experimentspec.h"
 #include "formatting.h"
 #include "measurement.h"
+#include "resourceusage.h"
 #include "runresult.h"
 #include "stats/losses.h"
 #include "stats/scaling.h"
@@ -32,15 +33,12 @@ QString inputsSummary(const QList<qint64>& inputs)
 }
 } // namespace
 
-namespace {
-// "12/3": voluntary/involuntary context switches; "–" when not measured.
-QString switchesText(double voluntary, double involuntary)
+QString Report::switches(double voluntary, double involuntary)
 {
     if (!std::isfinite(voluntary) || voluntary < 0 || !std::isfinite(involuntary) || involuntary < 0)
         return QStringLiteral("–");
     return QStringLiteral("%1/%2").arg(qRound64(voluntary)).arg(qRound64(involuntary));
 }
-} // namespace
 
 QString Report::title(const RunResult& result)
 {
@@ -82,7 +80,7 @@ Report::Table Report::summary(const RunResult& result)
             Format::percent(m.efficiency),
             Format::speedup(bound),
             Format::bytes(m.peakRssBytes),
-            switchesText(m.voluntarySwitches, m.involuntarySwitches),
+            switches(m.voluntarySwitches, m.involuntarySwitches),
         });
     }
     return table;
@@ -91,9 +89,10 @@ Report::Table Report::summary(const RunResult& result)
 Report::Table Report::usage(const RunResult& result)
 {
     Table table;
-    table.header = { QStringLiteral("backend"), QStringLiteral("workers"), QStringLiteral("worker"),
-        QStringLiteral("pid"), QStringLiteral("peak RSS"), QStringLiteral("switches v/i") };
-    table.rightAligned = { false, true, true, true, true, true };
+    table.header
+        = { QStringLiteral("backend"), QStringLiteral("workers"), QStringLiteral("worker"), QStringLiteral("pid"),
+              QStringLiteral("peak RSS"), QStringLiteral("its programs' peak"), QStringLiteral("switches v/i") };
+    table.rightAligned = { false, true, true, true, true, true, true };
     for (const Measurement& m : result.measurements) {
         if (m.usage.isEmpty())
             continue;
@@ -101,11 +100,16 @@ Report::Table Report::usage(const RunResult& result)
         // The process that ran the repeat (ParLab or its engine), which every in-process worker shares, then each
         // worker: a thread's memory is its process's.
         table.rows.append({ m.backend, QString::number(m.workers), QStringLiteral("runner"), QString(),
-            Format::bytes(double(latest.processPeakRssBytes)), QString() });
+            Format::bytes(double(latest.processPeakRssBytes)), QString(), QString() });
+        const auto bytesIfKnown = [](qint64 bytes) { return bytes >= 0 ? Format::bytes(double(bytes)) : QString(); };
+        // The process the tasks ran under (the Python interpreter, mpirun), where the backend has one.
+        if (latest.runtimePeakRssBytes >= 0)
+            table.rows.append({ m.backend, QString::number(m.workers), QStringLiteral("runtime"), QString(),
+                bytesIfKnown(latest.runtimePeakRssBytes), QString(), QString() });
         for (const WorkerUsage& w : latest.workers) {
             table.rows.append({ m.backend, QString::number(m.workers), QString::number(w.worker),
-                QString::number(w.pid), w.peakRssBytes >= 0 ? Format::bytes(double(w.peakRssBytes)) : QString(),
-                switchesText(double(w.voluntarySwitches), double(w.involuntarySwitches)) });
+                QString::number(w.pid), bytesIfKnown(w.peakRssBytes), bytesIfKnown(w.programPeakRssBytes),
+                switches(double(w.voluntarySwitches), double(w.involuntarySwitches)) });
         }
     }
     return table;
@@ -254,6 +258,14 @@ QStringList Report::notes(const RunResult& result)
                                           .arg(Format::percent(waiting / total))
                                     : QString());
     }
+    // Why a peak RSS reads "–", one line per reason.
+    QMap<QString, QStringList> unknownUsage;
+    for (const Measurement& m : result.measurements) {
+        if (const QString why = ResourceUsage::whyUnknown(m); !m.samplesS.isEmpty() && !why.isEmpty())
+            unknownUsage[why].append(m.label());
+    }
+    for (auto it = unknownUsage.cbegin(); it != unknownUsage.cend(); ++it)
+        notes << QStringLiteral("%1: peak RSS not known: %2").arg(it.value().join(QStringLiteral(", ")), it.key());
     // Who ran the tasks where it was not this program, one line per interpreter.
     QMap<QString, QStringList> byRuntime;
     for (auto it = result.runtimes.cbegin(); it != result.runtimes.cend(); ++it)

@@ -26,8 +26,11 @@ Table summary(const RunResult& result);
 // workers x wall time (Accounting::parts(), in their order); the measurements with a known split.
 Table losses(const RunResult& result);
 // Memory and context switches by worker in each measurement's latest repeat: a row for the process that ran it
-// (its peak RSS), then one per worker (a worker process's own peak RSS; its voluntary/involuntary switches).
+// (its peak RSS), one for the runtime its tasks ran under where there is one, then one per worker (a worker
+// process's own peak RSS, its programs' largest; its voluntary/involuntary switches).
 Table usage(const RunResult& result);
+// "12/3": voluntary/involuntary context switches; "–" when not measured.
+QString switches(double voluntary, double involuntary);
 // Where a measurement's workers ran and what launching them took, where a backend reports either (MPI ranks on
 // hosts, mpirun's launch): "mpi x3: 3 ranks on 3 hosts (a, b, c); its launch took 412 ms, once,
 // apart from the repeats' times". Empty otherwise.

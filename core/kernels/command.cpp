@@ -4,6 +4,7 @@
 #include "context.h"
 #include "kernel.h"
 #include "optiondescriptor.h"
+#include "resourceusage.h"
 #include "runoptions.h"
 
 #include <poll.h>
@@ -82,6 +83,9 @@ public:
         }
         while (!child.waitForExit(20))
             context.poll();
+        // The program's memory and switches are the task's: its worker counts them (ParLab's own figures miss them).
+        const ChildProcess::Used& used = child.used();
+        ResourceUsage::countProgram(used.peakRssBytes, used.voluntarySwitches, used.involuntarySwitches);
         // The task ends with its program: what it left running in the background ends too.
         child.endGroup();
         if (!child.exitedNormally() || child.exitCode() != 0) {

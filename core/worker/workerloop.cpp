@@ -66,11 +66,12 @@ bool readLine(QByteArray& line)
 }
 
 // What this worker used since `since`, as a usage line: the peak memory of the whole process, the switches of this
-// thread, which runs the tasks (the watcher's wake-ups are not the tasks' doing).
+// thread, which runs the tasks (the watcher's wake-ups are not the tasks' doing), and of the programs it ran.
 QByteArray usageSince(const ResourceUsage::Switches& since)
 {
     const WorkerUsage used = ResourceUsage::workerSince(0, since);
-    return WorkerProtocol::usage(ResourceUsage::peakRssBytes(), used.voluntarySwitches, used.involuntarySwitches);
+    return WorkerProtocol::usage(
+        ResourceUsage::peakRssBytes(), used.voluntarySwitches, used.involuntarySwitches, used.programPeakRssBytes);
 }
 
 // Where the counts of usageSince() start: at the worker's start, and again at the first task after a report. Not at
@@ -80,7 +81,7 @@ QByteArray usageSince(const ResourceUsage::Switches& since)
 ResourceUsage::Switches countAfresh()
 {
     ResourceUsage::resetPeakRss();
-    return ResourceUsage::threadSwitches();
+    return ResourceUsage::startWorker();
 }
 
 // Ends the worker and everything it started when ParLab stops it (SIGTERM), a terminal hangs up, or ParLab dies

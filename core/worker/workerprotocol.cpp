@@ -50,10 +50,11 @@ bool WorkerProtocol::isUsageRequest(const QByteArray& line)
     return line.trimmed() == "U";
 }
 
-QByteArray WorkerProtocol::usage(qint64 peakRssBytes, qint64 voluntarySwitches, qint64 involuntarySwitches)
+QByteArray WorkerProtocol::usage(
+    qint64 peakRssBytes, qint64 voluntarySwitches, qint64 involuntarySwitches, qint64 programPeakRssBytes)
 {
     return "M " + QByteArray::number(peakRssBytes) + ' ' + QByteArray::number(voluntarySwitches) + ' '
-        + QByteArray::number(involuntarySwitches) + '\n';
+        + QByteArray::number(involuntarySwitches) + ' ' + QByteArray::number(programPeakRssBytes) + '\n';
 }
 
 QByteArray WorkerProtocol::ready(qint64 pid, const QString& host)
@@ -177,9 +178,9 @@ Result<WorkerProtocol::Message> WorkerProtocol::parse(const QByteArray& line)
     case 'M': {
         const QList<QByteArray> f = rest.split(' ');
         m.kind = Message::Kind::Usage;
-        if (f.size() != 3 || !number(f[0], m.peakRssBytes) || !number(f[1], m.voluntarySwitches)
-            || !number(f[2], m.involuntarySwitches) || m.peakRssBytes < -1 || m.voluntarySwitches < -1
-            || m.involuntarySwitches < -1)
+        if (f.size() != 4 || !number(f[0], m.peakRssBytes) || !number(f[1], m.voluntarySwitches)
+            || !number(f[2], m.involuntarySwitches) || !number(f[3], m.programPeakRssBytes) || m.peakRssBytes < -1
+            || m.voluntarySwitches < -1 || m.involuntarySwitches < -1 || m.programPeakRssBytes < -1)
             return bad("malformed usage line");
         return m;
     }

@@ -24,11 +24,13 @@ namespace parlab {
 //                                                  CPU the task ended on, -1 where unknown (absent before 0.2)
 //                      F <index> <message>                       the task failed (message to end of line)
 //                      E <message>                               the worker cannot run at all
-//                      M <peak rss> <voluntary> <involuntary>    usage since the worker's start or the first task
-//                                                  after its last report:
+//                      M <peak rss> <voluntary> <involuntary> <program peak rss>   usage since the worker's start or
+//                                                  the first task after its last report:
 //                                                  its peak resident memory in bytes (VmHWM), its task thread's
-//                                                  context switches; -1 where not measured. Sent when asked (U)
-//                                                  and once more when its input ends, before it exits
+//                                                  context switches with those of the programs its tasks ran, the
+//                                                  largest peak of those programs (wait4's); -1 where not measured.
+//                                                  Sent when asked (U) and once more when its input ends, before
+//                                                  it exits
 //   rank 0 -> parent   B                                         every task of the batch reported
 //                      K <now> <boot id>                         clock reply: rank 0's CLOCK_MONOTONIC, and the
 //                                                  kernel's boot id (equal ids share that clock)
@@ -53,6 +55,7 @@ struct Message {
     qint64 peakRssBytes = -1; // usage
     qint64 voluntarySwitches = -1; // usage
     qint64 involuntarySwitches = -1; // usage
+    qint64 programPeakRssBytes = -1; // usage
     QString message;
 };
 
@@ -67,7 +70,7 @@ QByteArray task(int index, qint64 input);
 std::optional<std::pair<int, qint64>> parseTask(const QByteArray& line);
 QByteArray usageRequest();
 bool isUsageRequest(const QByteArray& line);
-QByteArray usage(qint64 peakRssBytes, qint64 voluntarySwitches, qint64 involuntarySwitches);
+QByteArray usage(qint64 peakRssBytes, qint64 voluntarySwitches, qint64 involuntarySwitches, qint64 programPeakRssBytes);
 
 QByteArray ready(qint64 pid, const QString& host);
 QByteArray ready(qint64 pid, const QString& host, qint64 clockOffsetNs, qint64 clockUncertaintyNs);

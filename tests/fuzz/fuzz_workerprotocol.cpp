@@ -38,7 +38,7 @@ int main(int argc, char* argv[])
         line(WorkerProtocol::ready(4243, QStringLiteral("node-b"), -1'500, 42'000)), line(WorkerProtocol::go()),
         line(WorkerProtocol::clockProbe()), line(WorkerProtocol::batchEnd()),
         line(WorkerProtocol::clockReply(123'456'789, "0f8e7d6c-5b4a-3928-1706-f5e4d3c2b1a0")),
-        line(WorkerProtocol::usage(335'544'320, 12, 3)), line(WorkerProtocol::usage(-1, -1, -1)),
+        line(WorkerProtocol::usage(335'544'320, 12, 3, 209'715'200)), line(WorkerProtocol::usage(-1, -1, -1, -1)),
         line(WorkerProtocol::usageRequest()) };
     target.dictionary = { "T ", "R ", "D ", "F ", "E ", "G", "C", "B", "K ", "M ", "U", " ", "-", "0",
         "ffffffffffffffff", "\n", "\r", "\xff" };
@@ -88,7 +88,8 @@ int main(int argc, char* argv[])
             written = WorkerProtocol::fatal(m->message);
             break;
         case Message::Kind::Usage:
-            written = WorkerProtocol::usage(m->peakRssBytes, m->voluntarySwitches, m->involuntarySwitches);
+            written = WorkerProtocol::usage(
+                m->peakRssBytes, m->voluntarySwitches, m->involuntarySwitches, m->programPeakRssBytes);
             break;
         }
         const Result<Message> again = WorkerProtocol::parse(line(written));
@@ -100,7 +101,8 @@ int main(int argc, char* argv[])
             && hostOf(again->host) == hostOf(m->host) && again->message == oneLine(m->message)
             && again->clockOffsetNs == m->clockOffsetNs && again->clockUncertaintyNs == m->clockUncertaintyNs
             && again->nowNs == m->nowNs && again->bootId == m->bootId && again->peakRssBytes == m->peakRssBytes
-            && again->voluntarySwitches == m->voluntarySwitches && again->involuntarySwitches == m->involuntarySwitches;
+            && again->voluntarySwitches == m->voluntarySwitches && again->involuntarySwitches == m->involuntarySwitches
+            && again->programPeakRssBytes == m->programPeakRssBytes;
         return same ? QString() : QStringLiteral("a message does not survive a round trip: %1").arg(quoted);
     };
     return fuzz::run(argc, argv, target);

@@ -6,6 +6,7 @@
 #include "backends/pythonbackend.h"
 #include "charts/speedupchart.h"
 #include "charts/sweepchart.h"
+#include "columnchooser.h"
 #include "experimentpanel.h"
 #include "experimentspec.h"
 #include "export/formatting.h"
@@ -34,6 +35,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QHeaderView>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -45,7 +47,9 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QScopeGuard>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -151,6 +155,8 @@ private Q_SLOTS:
     void initTestCase();
     void init();
     void runFillsTableAndCharts();
+    void memoryColumnsFitWithoutScrolling();
+    void headerMenuShowsAndHidesColumns();
     void invalidInputDisablesRun();
     void hostfileIsCheckedOffTheWindowsThread();
     void wheelScrollsTheFormNotItsFields();
@@ -227,6 +233,81 @@ void TestGui::runFillsTableAndCharts()
     // The environment line: the cores the run measured at its start, as the report and the terminal say it.
     QVERIFY(!result.environment.cores.cores.isEmpty());
     QCOMPARE(window.findChild<QLabel*>(QStringLiteral("environment"))->text(), result.environment.coresText());
+}
+
+void TestGui::memoryColumnsFitWithoutScrolling()
+{
+    // At 1280x800, as a fresh window opens, the memory and switches columns are in view beside the figures, with no
+    // scrolling; their cells show what was measured.
+    MainWindow window;
+    window.resize(1280, 800);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    fill(window, QStringLiteral("sleep"), QStringLiteral("5,5"),
+        { QStringLiteral("sequential"), QStringLiteral("threads"), QStringLiteral("processes") }, QStringLiteral("1,2"),
+        2, 0);
+    QSignalSpy ended(&window, &MainWindow::runEnded);
+    window.runAction()->trigger();
+    QVERIFY(ended.wait(60'000));
+    QVERIFY(window.result().succeeded());
+    QTableView* table = window.resultsView();
+    QHeaderView* header = table->horizontalHeader();
+    QCOMPARE(table->model()->rowCount(), 5);
+    QApplication::processEvents(); // the header sizes its sections to the new contents
+    for (const int column : { ResultsModel::PeakRss, ResultsModel::Switches }) {
+        const QString name = table->model()->headerData(column, Qt::Horizontal).toString();
+        QVERIFY2(!header->isSectionHidden(column), qPrintable(name));
+        const int right = header->sectionViewportPosition(column) + header->sectionSize(column);
+        QVERIFY2(header->sectionViewportPosition(column) >= 0 && right <= table->viewport()->width(),
+            qPrintable(QStringLiteral("%1 ends at %2 of %3 px").arg(name).arg(right).arg(table->viewport()->width())));
+    }
+    QVERIFY(!table->horizontalScrollBar()->isVisible());
+    static const QRegularExpression switches(QStringLiteral(R"(^\d+/\d+$)"));
+    for (int row = 0; row < table->model()->rowCount(); ++row) {
+        QVERIFY(table->model()->index(row, ResultsModel::PeakRss).data().toString().endsWith(QStringLiteral("iB")));
+        QVERIFY(switches.match(table->model()->index(row, ResultsModel::Switches).data().toString()).hasMatch());
+    }
+}
+
+void TestGui::headerMenuShowsAndHidesColumns()
+{
+    // The spread and the bounds start hidden; a right-click on the header brings one back and hides another, and the
+    // next window keeps that choice until "Default columns".
+    const auto entry = [](QMenu* menu, const QString& text) -> QAction* {
+        for (QAction* action : menu->actions()) {
+            if (action->text() == text)
+                return action;
+        }
+        return nullptr;
+    };
+    const QString stddev = ResultsModel().headerData(ResultsModel::StdDev, Qt::Horizontal).toString();
+    const QString peak = ResultsModel().headerData(ResultsModel::PeakRss, Qt::Horizontal).toString();
+    {
+        MainWindow window;
+        QHeaderView* header = window.resultsView()->horizontalHeader();
+        QVERIFY(header->isSectionHidden(ResultsModel::StdDev));
+        QVERIFY(!header->isSectionHidden(ResultsModel::PeakRss));
+        QCOMPARE(header->contextMenuPolicy(), Qt::CustomContextMenu);
+        auto* chooser = header->findChild<ColumnChooser*>();
+        QVERIFY(chooser);
+        QAction* shown = entry(chooser->menu(), stddev);
+        QVERIFY(shown && shown->isCheckable() && !shown->isChecked());
+        shown->trigger();
+        QVERIFY(!header->isSectionHidden(ResultsModel::StdDev));
+        QAction* hidden = entry(chooser->menu(), peak);
+        QVERIFY(hidden && hidden->isChecked());
+        hidden->trigger();
+        QVERIFY(header->isSectionHidden(ResultsModel::PeakRss));
+    }
+    MainWindow again;
+    QHeaderView* header = again.resultsView()->horizontalHeader();
+    QVERIFY(!header->isSectionHidden(ResultsModel::StdDev));
+    QVERIFY(header->isSectionHidden(ResultsModel::PeakRss));
+    QAction* defaults = entry(header->findChild<ColumnChooser*>()->menu(), QStringLiteral("Default columns"));
+    QVERIFY(defaults);
+    defaults->trigger();
+    QVERIFY(header->isSectionHidden(ResultsModel::StdDev));
+    QVERIFY(!header->isSectionHidden(ResultsModel::PeakRss));
 }
 
 void TestGui::invalidInputDisablesRun()

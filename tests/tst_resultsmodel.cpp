@@ -75,6 +75,7 @@ private Q_SLOTS:
     void headersNameTheColumns();
     void everyColumnHasHeaderToolTipAndValue();
     void everyColumnSortsByItsValue();
+    void unknownPeakSaysWhy();
     void proxySortsSpeedupNumerically();
 };
 
@@ -321,8 +322,9 @@ void TestResultsModel::headersNameTheColumns()
         headers.append(model.headerData(column, Qt::Horizontal).toString());
     QCOMPARE(headers.removeDuplicates(), 0);
     QVERIFY(!headers.contains(QString()));
-    QCOMPARE(model.headerData(ResultsModel::Speedup, Qt::Horizontal).toString(), QStringLiteral("Speedup (x)"));
-    QCOMPARE(model.headerData(ResultsModel::Efficiency, Qt::Horizontal).toString(), QStringLiteral("Efficiency (%)"));
+    // Short, so that the memory columns fit beside the figures: the cells carry the units ("1.87x", "93%").
+    QCOMPARE(model.headerData(ResultsModel::Speedup, Qt::Horizontal).toString(), QStringLiteral("Speedup"));
+    QCOMPARE(model.headerData(ResultsModel::Efficiency, Qt::Horizontal).toString(), QStringLiteral("Efficiency"));
 }
 
 void TestResultsModel::everyColumnHasHeaderToolTipAndValue()
@@ -332,16 +334,22 @@ void TestResultsModel::everyColumnHasHeaderToolTipAndValue()
     r.measurements[3].losses.useful = 0.8;
     r.measurements[3].losses.imbalance = 0.125;
     r.measurements[3].losses.unexplained = 0.075;
-    r.measurements[3].usage = { { 300 << 20, { { 0, 42, -1, 5, 2 }, { 1, 42, -1, 7, 1 } } } };
+    r.measurements[3].usage = { { 300 << 20, { { 0, 42, -1, 5, 2 }, { 1, 42, -1, 7, 1, 200 << 20 } } } };
     r.measurements[3].peakRssBytes = 300 << 20;
+    r.measurements[3].voluntarySwitches = 12;
+    r.measurements[3].involuntarySwitches = 3;
     ResultsModel model;
     model.setResult(r);
     const int row = rowOf(model, QStringLiteral("threads"), 4);
     QVERIFY(row >= 0);
     QCOMPARE(model.index(row, ResultsModel::PeakRss).data().toString(), QStringLiteral("300 MiB"));
     const QString memoryTip = model.index(row, ResultsModel::PeakRss).data(Qt::ToolTipRole).toString();
-    QVERIFY2(
-        memoryTip.contains(QStringLiteral("worker 1 (pid 42); context switches 7 voluntary")), qPrintable(memoryTip));
+    QVERIFY2(memoryTip.contains(QStringLiteral("worker 1 (pid 42); the programs its tasks ran: up to 200 MiB; context "
+                                               "switches 7 voluntary")),
+        qPrintable(memoryTip));
+    QCOMPARE(model.index(row, ResultsModel::Switches).data().toString(), QStringLiteral("12/3"));
+    QCOMPARE(model.index(row, ResultsModel::Switches).data(ResultsModel::SortRole).toDouble(), 15.0);
+    QCOMPARE(model.index(row, ResultsModel::Switches).data(Qt::ToolTipRole).toString(), memoryTip);
     for (int column = 0; column < ResultsModel::ColumnCount; ++column) {
         const QString header = model.headerData(column, Qt::Horizontal).toString();
         QVERIFY2(!header.isEmpty(), qPrintable(QStringLiteral("column %1 has no header").arg(column)));
@@ -359,6 +367,25 @@ void TestResultsModel::everyColumnHasHeaderToolTipAndValue()
     const QString where = model.index(row, ResultsModel::Lost).data(Qt::ToolTipRole).toString();
     QVERIFY2(where.startsWith(QStringLiteral("lost 20%: imbalance 13%, unexplained 8%")), qPrintable(where));
     QVERIFY2(where.contains(QStringLiteral("waiting for a core: –")), qPrintable(where));
+}
+
+void TestResultsModel::unknownPeakSaysWhy()
+{
+    // A "–" in the memory columns comes with the reason the report's notes give (ResourceUsage::whyUnknown).
+    RunResult r = streamed(2);
+    r.measurements[1].usage = { RepeatUsage { .whyUnknown = QStringLiteral("rank 1 @ node-b ran elsewhere") } };
+    ResultsModel model;
+    model.setResult(r);
+    const int row = rowOf(model, r.measurements[1].backend, r.measurements[1].workers);
+    QVERIFY(row >= 0);
+    QCOMPARE(model.index(row, ResultsModel::PeakRss).data().toString(), QStringLiteral("–"));
+    QCOMPARE(model.index(row, ResultsModel::Switches).data().toString(), QStringLiteral("–"));
+    for (const int column : { ResultsModel::PeakRss, ResultsModel::Switches }) {
+        const QString tip = model.index(row, column).data(Qt::ToolTipRole).toString();
+        QCOMPARE(tip, QStringLiteral("Peak memory not known: rank 1 @ node-b ran elsewhere"));
+    }
+    const QString old = model.index(0, ResultsModel::PeakRss).data(Qt::ToolTipRole).toString();
+    QVERIFY2(old.startsWith(QStringLiteral("Peak memory not known: recorded before")), qPrintable(old));
 }
 
 void TestResultsModel::everyColumnSortsByItsValue()
@@ -384,6 +411,9 @@ void TestResultsModel::everyColumnSortsByItsValue()
         m.speedupHigh = m.speedup + 0.1 * (4 - i);
         m.efficiency = 0.2 * ((i + 2) % 4 + 1);
         m.losses.useful = 1.0 - 0.05 * ((i * 3 + 2) % 4 + 1);
+        m.peakRssBytes = double((i * 5 + 1) % 4 + 1) * (1 << 20);
+        m.voluntarySwitches = 10.0 * ((i + 3) % 4 + 1);
+        m.involuntarySwitches = 1;
         r.measurements.append(m);
     }
     ResultsModel model;

@@ -9,6 +9,7 @@
 #include "charts/sweepchart.h"
 #include "charts/walltimechart.h"
 #include "charts/workerschart.h"
+#include "columnchooser.h"
 #include "cpus.h"
 #include "environment.h"
 #include "experimentpanel.h"
@@ -219,6 +220,9 @@ MainWindow::MainWindow(QWidget* parent)
     m_table->setAlternatingRowColors(true);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->verticalHeader()->setVisible(false);
+    // Right-click on the header: the spread and the bounds, hidden at first so the memory columns fit, come back.
+    new ColumnChooser(m_table->horizontalHeader(), QStringLiteral("window/resultColumns"), &ResultsModel::columnKey,
+        &ResultsModel::shownByDefault);
     auto* copyRows = new QAction(tr("&Copy"), m_table);
     copyRows->setShortcut(QKeySequence::Copy);
     copyRows->setShortcutContext(Qt::WidgetShortcut);

@@ -4,6 +4,7 @@
 #include "export/formatting.h"
 #include "export/texttable.h"
 #include "measurement.h"
+#include "resourceusage.h"
 #include "runresult.h"
 #include "stats/losses.h"
 #include "unknown.h"
@@ -27,7 +28,7 @@ bool keep(const Measurement& m)
 // How a column's value reads; its display format, the type of its sort value and its alignment follow.
 enum class Shown {
     Text, // a QString, left-aligned
-    Count, // an int
+    Count, // a whole number: an int, or a double where it may be unknown (NaN)
     Duration, // seconds, as "550.0 ms"
     Speedup, // times faster, as "1.87x"
     Percent, // a fraction, as "93%"
@@ -43,26 +44,47 @@ QString speedupToolTip(const Measurement& m)
         .arg(Format::speedup(m.speedup), Format::speedup(m.speedupLow), Format::speedup(m.speedupHigh));
 }
 
+// The spread beside the median, whose own columns are hidden at first.
+QString medianToolTip(const Measurement& m)
+{
+    return ResultsModel::tr(
+        "Median %1 ± %2 (standard deviation); fastest %3, slowest %4; %n repeat(s)", nullptr, int(m.samplesS.size()))
+        .arg(Format::duration(m.wall.median), Format::duration(m.wall.stddev), Format::duration(m.wall.min),
+            Format::duration(m.wall.max));
+}
+
 QString lptToolTip(const Measurement& m)
 {
     return ResultsModel::tr("No schedule of these tasks on %n worker(s) can beat this speedup", nullptr, m.workers);
 }
 
-// What the peak is made of, in the latest repeat: the process that ran it, each worker process's own peak, and each
-// worker's context switches.
-QString peakRssToolTip(const Measurement& m)
+// What the peak and the switches are made of, in the latest repeat: the process that ran it, the runtime its tasks
+// ran under, each worker process's own peak and its programs', and each worker's context switches; or why the peak
+// is not known (the report's note).
+QString usageToolTip(const Measurement& m)
 {
+    QStringList lines;
+    if (const QString why = ResourceUsage::whyUnknown(m); !why.isEmpty())
+        lines << ResultsModel::tr("Peak memory not known: %1").arg(why);
+    else
+        lines << ResultsModel::tr("Largest repeat's peak resident memory: %1, all processes together")
+                     .arg(Format::bytes(m.peakRssBytes));
     if (m.usage.isEmpty())
-        return ResultsModel::tr("Not measured (a run recorded before memory was, or a backend that cannot report it)");
+        return lines.constFirst();
     const RepeatUsage& latest = m.usage.constLast();
-    QStringList lines { ResultsModel::tr("Largest repeat's peak resident memory: %1, all processes together")
-                            .arg(Format::bytes(m.peakRssBytes)),
-        ResultsModel::tr("In the latest repeat, the process that ran it (ParLab): %1")
-            .arg(Format::bytes(double(latest.processPeakRssBytes))) };
+    if (latest.processPeakRssBytes >= 0)
+        lines << ResultsModel::tr("In the latest repeat, the process that ran it (ParLab): %1")
+                     .arg(Format::bytes(double(latest.processPeakRssBytes)));
+    if (latest.runtimePeakRssBytes >= 0)
+        lines << ResultsModel::tr("the process its tasks ran under (the interpreter, mpirun): %1")
+                     .arg(Format::bytes(double(latest.runtimePeakRssBytes)));
     for (const WorkerUsage& w : latest.workers) {
         QString line = ResultsModel::tr("worker %1 (pid %2)").arg(w.worker).arg(w.pid);
         if (w.peakRssBytes >= 0)
             line += ResultsModel::tr(": %1 of its own").arg(Format::bytes(double(w.peakRssBytes)));
+        if (w.programPeakRssBytes >= 0)
+            line += ResultsModel::tr("; the programs its tasks ran: up to %1")
+                        .arg(Format::bytes(double(w.programPeakRssBytes)));
         if (w.voluntarySwitches >= 0)
             line += ResultsModel::tr("; context switches %1 voluntary (it blocked), %2 involuntary (preempted)")
                         .arg(w.voluntarySwitches)
@@ -70,6 +92,12 @@ QString peakRssToolTip(const Measurement& m)
         lines << line;
     }
     return lines.join(QLatin1Char('\n'));
+}
+
+// "1234/56": the median repeat's voluntary and involuntary switches, as the report's table shows them.
+QString switchesText(const Measurement& m)
+{
+    return Report::switches(m.voluntarySwitches, m.involuntarySwitches);
 }
 
 QString samplesText(const Measurement& m)
@@ -105,6 +133,7 @@ using Lpt = QMap<int, double>;
 // its measurement, how it is shown, and whether it is a figure (a change of it, of its text or of its cell's
 // tooltip repaints the row; keys and the bound, which comes from the run's bounds, are not figures). Adding a
 // column is its name in ResultsModel::Column and one entry in kColumns.
+// NOLINTNEXTLINE(clang-analyzer-optin.performance.Padding): one table of 16 entries, its fields in the order they read
 struct ColumnInfo {
     ResultsModel::Column column = ResultsModel::Backend;
     Shown shown = Shown::Text;
@@ -117,6 +146,9 @@ struct ColumnInfo {
     QString (*text)(const Measurement& m) = nullptr;
     // The cell's tooltip; nullptr: none.
     QString (*cellToolTip)(const Measurement& m) = nullptr;
+    // Hidden until the user shows it (ResultsModel::shownByDefault): a figure another column or a tooltip already
+    // gives in part.
+    bool hiddenByDefault = false;
 };
 
 constexpr ColumnInfo kColumns[] = {
@@ -137,68 +169,74 @@ constexpr ColumnInfo kColumns[] = {
         .figure = false },
     { .column = ResultsModel::Median,
         .shown = Shown::Duration,
-        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Median (wall)"),
+        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Median"),
         .toolTip
         = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Median wall-clock time of one repeat (s, ms or µs as shown)"),
         .value = [](const Measurement& m, const Lpt&) { return QVariant(m.wall.median); },
-        .figure = true },
+        .figure = true,
+        .cellToolTip = medianToolTip },
     { .column = ResultsModel::StdDev,
         .shown = Shown::Duration,
-        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Std dev (wall)"),
+        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Std dev"),
         .toolTip = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Standard deviation of the repeats' wall-clock times"),
         .value = [](const Measurement& m, const Lpt&) { return QVariant(m.wall.stddev); },
-        .figure = true },
+        .figure = true,
+        .hiddenByDefault = true },
     { .column = ResultsModel::Min,
         .shown = Shown::Duration,
-        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Min (wall)"),
+        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Min"),
         .toolTip = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Fastest repeat's wall-clock time"),
         .value = [](const Measurement& m, const Lpt&) { return QVariant(m.wall.min); },
-        .figure = true },
+        .figure = true,
+        .hiddenByDefault = true },
     { .column = ResultsModel::Max,
         .shown = Shown::Duration,
-        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Max (wall)"),
+        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Max"),
         .toolTip = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Slowest repeat's wall-clock time"),
         .value = [](const Measurement& m, const Lpt&) { return QVariant(m.wall.max); },
-        .figure = true },
+        .figure = true,
+        .hiddenByDefault = true },
     { .column = ResultsModel::Cpu,
         .shown = Shown::Duration,
-        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "CPU (median)"),
+        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "CPU"),
         .toolTip = QT_TRANSLATE_NOOP(
             "parlab::ResultsModel", "Median CPU time (user + system, child processes included) of one repeat"),
         .value = [](const Measurement& m, const Lpt&) { return QVariant(m.cpuMedianS); },
         .figure = true },
     { .column = ResultsModel::Speedup,
         .shown = Shown::Speedup,
-        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Speedup (x)"),
+        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Speedup"),
         .toolTip = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Median sequential time / median time (times faster)"),
         .value = [](const Measurement& m, const Lpt&) { return QVariant(m.speedup); },
         .figure = true,
         .cellToolTip = speedupToolTip },
     { .column = ResultsModel::SpeedupLow,
         .shown = Shown::Speedup,
-        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "CI low (x)"),
+        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "CI low"),
         .toolTip
         = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Lower end of the speedup's 95% confidence interval (bootstrap)"),
         .value = [](const Measurement& m, const Lpt&) { return QVariant(m.speedupLow); },
         .figure = true,
-        .cellToolTip = speedupToolTip },
+        .cellToolTip = speedupToolTip,
+        .hiddenByDefault = true },
     { .column = ResultsModel::SpeedupHigh,
         .shown = Shown::Speedup,
-        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "CI high (x)"),
+        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "CI high"),
         .toolTip
         = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Upper end of the speedup's 95% confidence interval (bootstrap)"),
         .value = [](const Measurement& m, const Lpt&) { return QVariant(m.speedupHigh); },
         .figure = true,
-        .cellToolTip = speedupToolTip },
+        .cellToolTip = speedupToolTip,
+        .hiddenByDefault = true },
     { .column = ResultsModel::Efficiency,
         .shown = Shown::Percent,
-        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Efficiency (%)"),
+        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Efficiency"),
         .toolTip = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Speedup / workers, in percent"),
         .value = [](const Measurement& m, const Lpt&) { return QVariant(m.efficiency); },
         .figure = true },
     { .column = ResultsModel::Lost,
         .shown = Shown::Percent,
-        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Lost (%)"),
+        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Lost"),
         .toolTip = QT_TRANSLATE_NOOP("parlab::ResultsModel",
             "Share of workers × wall time that did not do the baseline's work, in the median repeat; the cell's "
             "tooltip says where it went"),
@@ -207,21 +245,33 @@ constexpr ColumnInfo kColumns[] = {
         .cellToolTip = lostToolTip },
     { .column = ResultsModel::LptBound,
         .shown = Shown::Speedup,
-        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "LPT bound (x)"),
+        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "LPT bound"),
         .toolTip = QT_TRANSLATE_NOOP(
             "parlab::ResultsModel", "Best speedup any schedule of these tasks could reach (longest task first)"),
         .value = [](const Measurement& m, const Lpt& lpt) { return QVariant(lpt.value(m.workers, kUnknown)); },
         .figure = false,
-        .cellToolTip = lptToolTip },
+        .cellToolTip = lptToolTip,
+        .hiddenByDefault = true },
     { .column = ResultsModel::PeakRss,
         .shown = Shown::Bytes,
         .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Peak RSS"),
         .toolTip = QT_TRANSLATE_NOOP("parlab::ResultsModel",
-            "Peak resident memory of the largest repeat: ParLab's own plus each worker process's; the cell's tooltip "
-            "has each worker's, with its context switches"),
+            "Peak resident memory of the largest repeat: ParLab's own plus each worker process's and the programs "
+            "its tasks ran; the cell's tooltip has each worker's, or why it is not known"),
         .value = [](const Measurement& m, const Lpt&) { return QVariant(m.peakRssBytes); },
         .figure = true,
-        .cellToolTip = peakRssToolTip },
+        .cellToolTip = usageToolTip },
+    { .column = ResultsModel::Switches,
+        .shown = Shown::Count,
+        .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Switches v/i"),
+        .toolTip = QT_TRANSLATE_NOOP("parlab::ResultsModel",
+            "Context switches in the median repeat, all workers together: voluntary (a worker blocked: sleep, I/O, a "
+            "lock, waiting for work) / involuntary (preempted); sorted by their sum; the cell's tooltip has each "
+            "worker's"),
+        .value = [](const Measurement& m, const Lpt&) { return QVariant(m.voluntarySwitches + m.involuntarySwitches); },
+        .figure = true,
+        .text = switchesText,
+        .cellToolTip = usageToolTip },
     { .column = ResultsModel::Samples,
         .shown = Shown::Count,
         .header = QT_TRANSLATE_NOOP("parlab::ResultsModel", "Samples"),
@@ -310,6 +360,16 @@ bool sameLpt(const Lpt& a, const Lpt& b)
     return true;
 }
 } // namespace
+
+QString ResultsModel::columnKey(int column)
+{
+    return QLatin1String(columnInfo(column).header);
+}
+
+bool ResultsModel::shownByDefault(int column)
+{
+    return !columnInfo(column).hiddenByDefault;
+}
 
 ResultsModel::ResultsModel(QObject* parent)
     : QAbstractTableModel(parent)
@@ -454,8 +514,7 @@ QVariant ResultsModel::headerData(int section, Qt::Orientation orientation, int 
     switch (role) {
     case Qt::DisplayRole:
         if (renamed)
-            return section == Speedup ? Format::capitalised(weak.speedup) + QStringLiteral(" (x)")
-                                      : Format::capitalised(weak.efficiency) + QStringLiteral(" (%)");
+            return Format::capitalised(section == Speedup ? weak.speedup : weak.efficiency);
         return tr(c.header);
     case Qt::ToolTipRole:
         if (renamed)

@@ -33,10 +33,18 @@ public:
         Lost,
         LptBound,
         PeakRss,
+        Switches,
         Samples,
         ColumnCount
     };
     static constexpr int SortRole = Qt::UserRole;
+
+    // The name a column's choice (shown or hidden) is kept under in the settings: its header's untranslated text.
+    static QString columnKey(int column);
+    // Whether a column shows until the user chooses: the figures a reader compares first, which fit beside each
+    // other in the window at 1280x800; the spread and the bounds are a right-click on the header away (and in the
+    // cells' tooltips).
+    static bool shownByDefault(int column);
 
     explicit ResultsModel(QObject* parent = nullptr);
     ~ResultsModel() override;

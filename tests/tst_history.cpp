@@ -5,9 +5,11 @@
 
 #include "environment.h"
 #include "experimentspec.h"
+#include "export/gatereport.h"
 #include "export/jsonexport.h"
 #include "export/jsonimport.h"
 #include "history/comparison.h"
+#include "history/gate.h"
 #include "history/historyrecorder.h"
 #include "history/historystore.h"
 #include "inputparser.h"
@@ -623,6 +625,22 @@ void TestHistory::compareRefusesDifferentWorkAndNamesABusyMachine()
     QCOMPARE(c.cautions,
         QStringList { QStringLiteral("B ran on a busy machine (load average 3.10 on 2 logical cores at the start): "
                                      "its times may be slower than the work") });
+
+    // Run otherwise (pinned, another chunk size): a verdict, since comparing two settings is a question of its own,
+    // with the settings named; the label and commit are what is compared, not a setting.
+    b.environment.loadAverage = 0;
+    b.spec.options.pin = Pinning::Scatter;
+    b.spec.options.chunksize = 4;
+    b.spec.options.label = QStringLiteral("pr");
+    b.spec.options.commit = QStringLiteral("abc123");
+    QCOMPARE(settingDifferences(a, b),
+        QStringList({ QStringLiteral("chunksize: 1 in A, 4 in B"), QStringLiteral("pin: none in A, scatter in B") }));
+    c = compareRuns(a, b);
+    QVERIFY(c.comparable());
+    QCOMPARE(c.overall, Verdict::Faster);
+    QCOMPARE(c.cautions,
+        QStringList { QStringLiteral("the runs' settings differ (chunksize: 1 in A, 4 in B; pin: none in A, scatter in "
+                                     "B): the times differ by them too") });
 }
 
 void TestHistory::jsonImportRoundTrip()
@@ -966,6 +984,29 @@ void TestHistory::importStoresAFinishedRun()
     QVERIFY(!empty);
     QCOMPARE(
         empty.error(), QStringLiteral("empty.json: created: expected a string, got nothing (the field is missing)"));
+
+    // The outcome of an enforced gate in the file stays with the run; an informative one (not enforced) does not; an
+    // outcome the gate never gives is refused, by its field.
+    const auto withGate = [&](const QJsonObject& gate) {
+        QJsonObject object = JsonExport::toObject(r);
+        object.insert(QStringLiteral("gate"), gate);
+        return store.importJson(QJsonDocument(object).toJson(), QStringLiteral("gated.json"));
+    };
+    const Result<qint64> failed = withGate(GateReport::recordedObject(gateOutcomeName(Gate::Outcome::Fail)));
+    QVERIFY2(failed, qPrintable(failed.error()));
+    QCOMPARE(store.summary(*failed)->gate, QStringLiteral("fail"));
+    const Result<qint64> informative
+        = withGate({ { QStringLiteral("outcome"), QStringLiteral("fail") }, { QStringLiteral("enforced"), false } });
+    QVERIFY2(informative, qPrintable(informative.error()));
+    QCOMPARE(store.summary(*informative)->gate, QString());
+    const Result<qint64> unknown = withGate(GateReport::recordedObject(QStringLiteral("maybe")));
+    QVERIFY(!unknown);
+    QCOMPARE(unknown.error(), QStringLiteral("gated.json: gate.outcome: 'maybe' is not pass, fail or not comparable"));
+    const Result<qint64> notABool
+        = withGate({ { QStringLiteral("outcome"), QStringLiteral("fail") }, { QStringLiteral("enforced"), 1 } });
+    QVERIFY(!notABool);
+    QVERIFY2(notABool.error().startsWith(QStringLiteral("gated.json: gate.enforced: expected true or false")),
+        qPrintable(notABool.error()));
 }
 
 void TestHistory::schemaIsVersionedAndWal()

@@ -279,6 +279,29 @@ private Q_SLOTS:
             finishedStatus.data(Qt::DecorationRole).value<QColor>() != status.data(Qt::DecorationRole).value<QColor>());
     }
 
+    // A run's regression gate is shown where its status is: the outcome in the column, a failed one in colour, what
+    // it means in the tooltip; a verdict recorded after the list was read shows on the next refresh.
+    void gatedRunSaysHowItsGateEnded()
+    {
+        const qint64 passed = importRun(older());
+        const qint64 regressed = importRun(newer());
+        QVERIFY(m_store->setGate(passed, QStringLiteral("pass")));
+        HistoryPanel panel(m_store.get());
+        QAbstractItemModelTester tester(panel.model(), QAbstractItemModelTester::FailureReportingMode::Fatal);
+        QCOMPARE(cell(panel, passed, HistoryModel::Status), QStringLiteral("finished, gate pass"));
+        QCOMPARE(cell(panel, regressed, HistoryModel::Status), QStringLiteral("finished"));
+        QVERIFY(m_store->setGate(regressed, QStringLiteral("fail")));
+        panel.refresh();
+        QCOMPARE(cell(panel, regressed, HistoryModel::Status), QStringLiteral("finished, gate fail"));
+        const QModelIndex failed = panel.model()->index(rowOf(panel, regressed), HistoryModel::Status);
+        QVERIFY(failed.data(Qt::ForegroundRole).value<QColor>().isValid());
+        QVERIFY2(failed.data(Qt::ToolTipRole).toString().contains(QStringLiteral("later gates leave this run out")),
+            qPrintable(failed.data(Qt::ToolTipRole).toString()));
+        const QModelIndex passedStatus = panel.model()->index(rowOf(panel, passed), HistoryModel::Status);
+        QVERIFY(!passedStatus.data(Qt::ForegroundRole).isValid());
+        QVERIFY(failed.data(HistoryModel::FilterRole).toString().contains(QStringLiteral("gate fail")));
+    }
+
     void refreshKeepsSelectionAndInsertsInPlace()
     {
         const qint64 idA = importRun(older());

@@ -72,12 +72,21 @@ Result<Gate> GateCheck::evaluate(const RunResult& baseline, const QString& basel
         baseline, baselineName, candidate, m_slowerBy.value_or(Gate::kDefaultSlowerBy), noise, m_time, acrossMachines);
     gate.baselineId = baselineId;
     gate.candidateId = candidateId;
+    gate.enforced = enforced();
     printErr(GateReport::toText(gate));
     if (!m_summaryPath.isEmpty()) {
         if (const Result<void> written = writeFile(m_summaryPath, GateReport::toMarkdown(gate).toUtf8()); !written)
             return fail(written.error());
     }
     return gate;
+}
+
+void GateCheck::notJudged(const QString& why) const
+{
+    if (m_summaryPath.isEmpty())
+        return;
+    if (const Result<void> written = writeFile(m_summaryPath, GateReport::notJudgedMarkdown(why).toUtf8()); !written)
+        printErr(QStringLiteral("parlab: error: --summary: %1\n").arg(written.error()));
 }
 
 int GateCheck::exitCode(const Gate& gate) const

@@ -37,6 +37,9 @@ public:
         const RunResult& candidate, qint64 candidateId, HistoryStore* history, bool interleaved = false,
         bool acrossMachines = false) const;
 
+    // Writes the summary (when asked for) of a gate that could not judge: why, and that nothing was gated.
+    void notJudged(const QString& why) const;
+
     // The exit code the gate adds when enforced: ExitRegression on a failed gate, ExitUsage when the runs are not
     // comparable; ExitOk otherwise (and whenever not enforced).
     int exitCode(const Gate& gate) const;

@@ -44,21 +44,23 @@ Actions:
                        governor, turbo, clock, ParLab, Python, label, commit); runs on another host or CPU, with
                        another governor or turbo, or a median clock 5% apart are "not comparable" unless
                        --across-machines
-  export ID            the run as JSON (the schema of `parlab run --format json`) on stdout or to --output FILE;
-                       --html FILE writes a self-contained HTML report (charts, timeline) instead
+  export ID            the run as JSON (the schema of `parlab run --format json`, with the outcome of the
+                       enforced gate that judged it) on stdout or to --output FILE; --html FILE writes a
+                       self-contained HTML report (charts, timeline) instead
   delete ID...         remove runs and all their samples
   rename ID NAME       give a run a name (an empty NAME clears it)
   note ID TEXT         attach a note to a run (an empty TEXT clears it)
   import FILE          add a JSON export (from `parlab run --export-json` or `history export`) as a new run: a
-                       regular file of at most %1 MiB, every value checked with the ranges `parlab run` uses
+                       regular file of at most %1 MiB, every value checked with the ranges `parlab run` uses;
+                       the outcome of an enforced gate in it is kept (a failed one stays out of the noise)
 
 ID is a run number from `list`, or `last` for the newest run.
 A run whose process was killed before it finished shows as interrupted, with every measurement it completed.
 list, show, compare and export only read: they open the history read-only (a read-only copy works) and never
 create, rewrite or move a file. A file that is not a ParLab run history is refused and left as it is.
 Exit codes: 0 ok, 1 the action failed (no such run, the history cannot be read or written, a file cannot be
-imported, stdout cannot be written), 2 bad usage, or compare --strict or --fail-on of runs that are not comparable,
-4 compare --fail-on found a regression.)";
+imported, stdout cannot be written), 2 bad usage, or compare --strict or --fail-on of runs that are not comparable
+(--fail-on: or not finished), 4 compare --fail-on found a regression.)";
 
 using JsonExport::number;
 
@@ -105,10 +107,7 @@ QString listText(const QList<RunSummary>& runs)
         QString inputs = s.inputs;
         if (inputs.size() > 24)
             inputs = inputs.left(23) + QStringLiteral("…");
-        rows.append({ QString::number(s.id), s.created.toString(QStringLiteral("yyyy-MM-dd hh:mm:ss")),
-            // A gated run says how its gate ended: a failed one is left out of later gates' run-to-run noise.
-            s.gate.isEmpty() ? runStatusName(s.status)
-                             : QStringLiteral("%1, gate %2").arg(runStatusName(s.status), s.gate),
+        rows.append({ QString::number(s.id), s.created.toString(QStringLiteral("yyyy-MM-dd hh:mm:ss")), s.statusText(),
             s.kernel, inputs, s.backends.join(QLatin1Char(',')), speedupText(s), s.name });
     }
     return columns(rows, { true });
@@ -411,8 +410,22 @@ int historyCommand(const QStringList& arguments)
             return exitCode;
         const Comparison c
             = compareRuns(*resultA, *resultB, kComparisonNoise, kSignificance, parser.isSet(acrossMachines));
+        // A gate judges finished runs: a cancelled or failed run lacks the combinations it did not reach, and would
+        // pass on the ones it did.
+        QString unfinished;
+        for (const auto& [name, id] :
+            { std::pair { QStringLiteral("A"), *a }, std::pair { QStringLiteral("B"), *b } }) {
+            const Result<RunSummary> summary = store.summary(id);
+            if (!summary)
+                return failure(summary.error());
+            if (summary->status != RunStatus::Finished && unfinished.isEmpty())
+                unfinished = QStringLiteral("run %1 (%2) is %3, and a gate judges finished runs only, so it was not "
+                                            "judged")
+                                 .arg(id)
+                                 .arg(name, runStatusName(summary->status));
+        }
         std::optional<Gate> gate;
-        if (gateCheck.wanted()) {
+        if (gateCheck.wanted() && unfinished.isEmpty()) {
             Result<Gate> judged = gateCheck.evaluate(*resultA, QStringLiteral("run %1").arg(*a), *a, *resultB, *b,
                 &store, false, parser.isSet(acrossMachines));
             if (!judged)
@@ -423,6 +436,14 @@ int historyCommand(const QStringList& arguments)
         if (gate)
             object.insert(QStringLiteral("gate"), GateReport::toObject(*gate));
         printOut(json ? QString::fromUtf8(QJsonDocument(object).toJson()) : comparisonText(c, *a, *b));
+        if (gateCheck.wanted() && !unfinished.isEmpty()) {
+            gateCheck.notJudged(unfinished);
+            printErr(QStringLiteral("parlab %1: %2: %3\n")
+                         .arg(kHistoryCommand,
+                             gateCheck.enforced() ? QStringLiteral("error") : QStringLiteral("warning"), unfinished));
+            if (gateCheck.enforced())
+                return ExitUsage;
+        }
         if (gate && gateCheck.exitCode(*gate) != ExitOk)
             return gateCheck.exitCode(*gate);
         if (!c.comparable() && parser.isSet(strict)) {
@@ -442,13 +463,21 @@ int historyCommand(const QStringList& arguments)
         const auto result = session.load(*id, exitCode);
         if (!result)
             return exitCode;
+        const Result<RunSummary> summary = store.summary(*id);
+        if (!summary)
+            return failure(summary.error());
         if (parser.isSet(html)) {
             if (const Result<void> written = writeFile(parser.value(html), HtmlReport::toHtml(*result)); !written)
                 return failure(written.error());
             printErr(QStringLiteral("wrote run %1 to %2\n").arg(*id).arg(parser.value(html)));
             return ExitOk;
         }
-        const QByteArray data = JsonExport::toJson(*result);
+        // The outcome of the enforced gate that judged the run goes with it, so that an import leaves a run that
+        // failed its gate out of the run-to-run noise as this history does.
+        QJsonObject object = JsonExport::toObject(*result);
+        if (!summary->gate.isEmpty())
+            object.insert(QStringLiteral("gate"), GateReport::recordedObject(summary->gate));
+        const QByteArray data = QJsonDocument(object).toJson(QJsonDocument::Indented);
         if (!parser.isSet(output)) {
             printOut(QString::fromUtf8(data));
             return ExitOk;

@@ -52,11 +52,28 @@ struct Baseline {
     qint64 id = -1; // -1 for a file
 };
 
-// --baseline ID|FILE: a run id (digits, #digits, last) from the history, else a JSON export's path.
+// --baseline ID|FILE: a run id (digits, #digits, last, last:LABEL) from the history, else a JSON export's path.
+const QRegularExpression& runIdPattern()
+{
+    static const QRegularExpression id(
+        QStringLiteral("^\\s*(#?\\d+|(?:last|latest)(?::(.*))?)\\s*$"), QRegularExpression::CaseInsensitiveOption);
+    return id;
+}
+
 bool namesRunId(const QString& text)
 {
-    static const QRegularExpression id(QStringLiteral("^\\s*(#?\\d+|last|latest)\\s*$"));
-    return id.match(text).hasMatch();
+    return runIdPattern().match(text).hasMatch();
+}
+
+// `last` or `last:LABEL`: the label (nullopt for any), or no value when `text` names a run by its number.
+std::optional<std::optional<QString>> lastOfLabel(const QString& text)
+{
+    const QRegularExpressionMatch m = runIdPattern().match(text);
+    if (!m.hasMatch() || m.captured(1).startsWith(QLatin1Char('#')) || m.captured(1).at(0).isDigit())
+        return std::nullopt;
+    return m.capturedLength(2) > 0 || m.captured(1).contains(QLatin1Char(':'))
+        ? std::optional<QString>(m.captured(2).trimmed())
+        : std::optional<QString>();
 }
 
 // A count flag's value, in the range the spec allows: "--repeat: 0 is out of range, use 1 to 10000".
@@ -184,9 +201,11 @@ int runCommand(const QStringList& arguments)
     const QCommandLineOption noHistory(
         QStringLiteral("no-history"), QStringLiteral("Do not save the run in the history."));
     const QCommandLineOption baselineOption(QStringLiteral("baseline"),
-        QStringLiteral("Compare the run with a baseline when it ends: a run id from the history (a number, or last) "
-                       "or a file exported with --export-json. Prints the verdict on stderr and adds \"gate\" to the "
-                       "JSON; --fail-on makes a regression fail the command."),
+        QStringLiteral("Compare the run with a baseline when it ends: a run id from the history (a number; last: the "
+                       "newest finished run of the same experiment that did not fail its gate; last:LABEL: the same, "
+                       "of that --label) or a file exported with --export-json. Prints the verdict on stderr and adds "
+                       "\"gate\" to the JSON; --fail-on makes a regression fail the command and is kept with the run "
+                       "(history list), so that later gates leave it out of the run-to-run noise."),
         QStringLiteral("ID|FILE"));
     GateCheck gateCheck;
     parser.addOptions({ preset, kernel, inputs, sweep, tasks, backends, workers, repeat, warmup, format, explain,
@@ -385,26 +404,37 @@ int runCommand(const QStringList& arguments)
         if (!history.notice().isEmpty())
             printErr(QStringLiteral("parlab run: warning: %1\n").arg(history.notice()));
     }
-    // A baseline from the history is read before the run, so a wrong id stops it before anything is measured.
+    // A baseline is chosen and checked before the run: a wrong one stops it before anything is measured, with the
+    // exit code of a gate that cannot judge (2) and the CI summary saying why.
+    const auto unjudged = [&gateCheck](const QString& why) {
+        printErr(QStringLiteral("parlab run: error: %1; nothing was run\n").arg(why));
+        gateCheck.notJudged(QStringLiteral("%1; nothing was run").arg(why));
+        return ExitUsage;
+    };
+    bool baselineRunning = false;
     if (gated && !baselineRun) {
-        const std::optional<qint64> id = resolveRunId(history, parser.value(baselineOption), kCommand, exitCode);
+        const QString named = parser.value(baselineOption);
+        std::optional<qint64> id;
+        if (const std::optional<std::optional<QString>> label = lastOfLabel(named)) {
+            const Result<qint64> last = lastBaseline(history, spec, *label);
+            if (!last)
+                return unjudged(QStringLiteral("--baseline %1: %2").arg(named.trimmed(), last.error()));
+            id = *last;
+        } else {
+            id = resolveRunId(history, named, kCommand, exitCode);
+        }
         if (!id)
             return exitCode;
         Result<RunResult> read = history.load(*id);
         if (!read)
-            return usageError(kCommand, QStringLiteral("--baseline: %1").arg(read.error()));
+            return unjudged(QStringLiteral("--baseline: %1").arg(read.error()));
+        const Result<RunSummary> summary = history.summary(*id);
+        baselineRunning = summary && summary->status == RunStatus::Running;
         baselineRun = Baseline { std::move(read).value(), QStringLiteral("run %1").arg(*id), *id };
     }
-    // Other work than the baseline's can only be "not comparable": said before anything is measured.
     if (baselineRun) {
-        RunResult planned;
-        planned.spec = spec;
-        if (const QStringList differences = workDifferences(baselineRun->run, planned); !differences.isEmpty())
-            return usageError(kCommand,
-                QStringLiteral("--baseline %1 measured other work than this run would (A: the baseline, B: this run; "
-                               "%2), so the gate could only say not comparable; nothing was run. To compare two "
-                               "programs, measure them in one run with --interleave-with")
-                    .arg(baselineRun->name, differences.join(QStringLiteral("; "))));
+        if (const QString problem = baselineProblem(baselineRun->run, spec, baselineRunning); !problem.isEmpty())
+            return unjudged(QStringLiteral("--baseline %1: %2").arg(baselineRun->name, problem));
     }
 
     // The session measures off this thread; this thread prints progress and reacts to Ctrl+C.
@@ -459,8 +489,9 @@ int runCommand(const QStringList& arguments)
             else
                 printErr(QStringLiteral("parlab run: error: gate: %1\n").arg(judged.error()));
         }
-        // The verdict stays with the run: the run-to-run noise of later gates leaves out the runs that failed one.
-        if (gate && history.isOpen() && session.savedRunId() >= 0) {
+        // The verdict of an enforced gate stays with the run: the run-to-run noise of later gates and `--baseline last`
+        // leave out the runs that failed one. Without --fail-on the verdict is information, not a gate.
+        if (gate && gate->enforced && history.isOpen() && session.savedRunId() >= 0) {
             if (const Result<void> kept = history.setGate(session.savedRunId(), gateOutcomeName(gate->outcome)); !kept)
                 printErr(QStringLiteral("parlab run: warning: %1\n").arg(kept.error()));
         }
@@ -513,6 +544,11 @@ int runCommand(const QStringList& arguments)
             if (gateCode != ExitOk)
                 code = gateCode;
         }
+        if ((baselineRun || result.interleavedBaseline) && !result.succeeded())
+            gateCheck.notJudged(result.cancelled
+                    ? QStringLiteral("the run was cancelled, so it was not judged; kept %1").arg(result.keptSummary())
+                    : QStringLiteral("the run failed, so it was not judged: %1")
+                          .arg(result.error.isEmpty() ? QStringLiteral("a measurement failed") : result.error));
         QCoreApplication::quit();
     });
     if (const Result<void> started = session.start(spec); !started)

@@ -34,6 +34,17 @@ QString thresholdText(const Gate& g)
         .arg(percentText(g.threshold), percentText(g.slowerBy), g.noise.text())
         .arg(qRound(100 * RunNoise::kQuantile));
 }
+QString markdownCell(QString cell)
+{
+    return cell.replace(QLatin1Char('|'), QStringLiteral("\\|"));
+}
+
+// "### ✅ ParLab regression gate: pass" and the reason under it.
+QString gateHeading(const QString& mark, const QString& outcome, const QString& reason)
+{
+    return QStringLiteral("### %1 ParLab regression gate: %2\n\n%3\n\n")
+        .arg(mark, outcome, markdownCell(Format::capitalised(reason)));
+}
 } // namespace
 
 QJsonObject GateReport::toObject(const Gate& g)
@@ -69,6 +80,7 @@ QJsonObject GateReport::toObject(const Gate& g)
     auto id = [](qint64 value) { return value >= 0 ? QJsonValue(value) : QJsonValue(); };
     return {
         { QStringLiteral("outcome"), gateOutcomeName(g.outcome) },
+        { QStringLiteral("enforced"), g.enforced },
         { QStringLiteral("reason"), g.reason },
         { QStringLiteral("baseline"), g.baseline },
         { QStringLiteral("baseline_id"), id(g.baselineId) },
@@ -85,19 +97,27 @@ QJsonObject GateReport::toObject(const Gate& g)
     };
 }
 
+QString GateReport::notJudgedMarkdown(const QString& why)
+{
+    return gateHeading(QStringLiteral("⚠️"), QStringLiteral("not judged"), why);
+}
+
+QJsonObject GateReport::recordedObject(const QString& outcome)
+{
+    return { { QStringLiteral("outcome"), outcome }, { QStringLiteral("enforced"), true } };
+}
+
 QString GateReport::toMarkdown(const Gate& g)
 {
-    auto escape = [](QString cell) { return cell.replace(QLatin1Char('|'), QStringLiteral("\\|")); };
     const QString mark = g.outcome == Gate::Outcome::Pass ? QStringLiteral("✅")
         : g.outcome == Gate::Outcome::Fail                ? QStringLiteral("❌")
                                                           : QStringLiteral("⚠️");
-    QString out = QStringLiteral("### %1 ParLab regression gate: %2\n\n%3\n\n")
-                      .arg(mark, gateOutcomeName(g.outcome), escape(Format::capitalised(g.reason)));
+    QString out = gateHeading(mark, gateOutcomeName(g.outcome), g.reason);
     out += QStringLiteral("| backend | workers | baseline median | candidate median | ratio | p | verdict |\n"
                           "|---|---:|---:|---:|---:|---:|---|\n");
     for (const GateRow& r : g.rows) {
         out += QStringLiteral("| %1 | %2 | %3 | %4 | %5 | %6 | %7 |\n")
-                   .arg(escape(r.comparison.backend))
+                   .arg(markdownCell(r.comparison.backend))
                    .arg(r.comparison.workers)
                    .arg(Format::duration(r.comparison.medianA), Format::duration(r.comparison.medianB),
                        Format::ratio(r.comparison.ratio, 3), Format::pValue(r.comparison.pValue),
@@ -105,21 +125,21 @@ QString GateReport::toMarkdown(const Gate& g)
     }
     out += QLatin1Char('\n');
     out += QStringLiteral("- Baseline: %1; candidate: %2\n")
-               .arg(escape(g.baseline),
+               .arg(markdownCell(g.baseline),
                    g.candidateId >= 0 ? QStringLiteral("run %1").arg(g.candidateId) : QStringLiteral("this run"));
     out += QStringLiteral("- Time judged: %1\n")
                .arg(g.time == GateTime::Cpu ? QStringLiteral("CPU time (user + system, children included)")
                                             : QStringLiteral("wall time"));
-    out += QStringLiteral("- Threshold: %1\n").arg(escape(thresholdText(g)));
+    out += QStringLiteral("- Threshold: %1\n").arg(markdownCell(thresholdText(g)));
     out += QStringLiteral("- Verdicts: slower only beyond the threshold with p < %1 (two-sided Mann–Whitney U over "
                           "the wall-time samples)\n")
                .arg(kSignificance);
     for (const QString& d : g.comparison.differences)
-        out += QStringLiteral("- Differs: %1\n").arg(escape(d));
+        out += QStringLiteral("- Differs: %1\n").arg(markdownCell(d));
     for (const QString& e : g.comparison.environment)
-        out += QStringLiteral("- Environment: %1\n").arg(escape(e));
+        out += QStringLiteral("- Environment: %1\n").arg(markdownCell(e));
     for (const QString& c : g.comparison.cautions)
-        out += QStringLiteral("- Caution: %1\n").arg(escape(c));
+        out += QStringLiteral("- Caution: %1\n").arg(markdownCell(c));
     return out;
 }
 

@@ -1,5 +1,6 @@
 #include "jsonimport.h"
 
+#include "history/gate.h"
 #include "jsonexport.h"
 #include "jsonfield.h"
 #include "kernels/kernel.h"
@@ -285,10 +286,16 @@ Environment environment(const QJsonObject& o)
     env.buildType = string(o, path, QStringLiteral("build_type"), false);
     if (o.contains(QStringLiteral("load_avg"))) // null: not known where the run was measured
         env.loadAverage = figure(o.value(QStringLiteral("load_avg")), join(path, QStringLiteral("load_avg")));
-    // Issue 18's facts: absent (an older file) or null, not known.
+    // Issue 18's facts: absent (an older file) or null, not known. Never written empty: "" would read as not known and
+    // be written back as null, so it is refused rather than changed.
     const auto text = [&](const char* key) {
         const QString name = QString::fromLatin1(key);
-        return o.value(name).isNull() ? QString() : string(o, path, name, false);
+        if (o.value(name).isNull())
+            return QString();
+        QString value = string(o, path, name, false);
+        if (value.isEmpty() && o.contains(name))
+            refuse(join(path, name), QStringLiteral("an empty text: write null for a fact that is not known"));
+        return value;
     };
     const auto countOf = [&](const char* key) {
         const QString name = QString::fromLatin1(key);
@@ -493,6 +500,27 @@ void stated(const QJsonObject& o, const QString& path, Measurement& m)
             m.wall.outliers.append(int(index));
         }
     }
+}
+
+// The outcome of the enforced gate in the file's "gate" ("" when there is none or it was not enforced).
+QString enforcedGate(const QJsonObject& root)
+{
+    if (!root.contains(QStringLiteral("gate")))
+        return {};
+    const QString path = QStringLiteral("gate");
+    const QJsonObject gate = object(root.value(path), path);
+    const QJsonValue enforced = gate.value(QStringLiteral("enforced"));
+    if (!enforced.isUndefined() && !enforced.isBool())
+        throwMismatch(join(path, QStringLiteral("enforced")), QStringLiteral("true or false"), enforced);
+    if (!enforced.toBool())
+        return {};
+    QString outcome = string(gate, path, QStringLiteral("outcome"));
+    if (!gateOutcomeFromName(outcome))
+        refuse(join(path, QStringLiteral("outcome")),
+            QStringLiteral("'%1' is not %2, %3 or %4")
+                .arg(outcome, gateOutcomeName(Gate::Outcome::Pass), gateOutcomeName(Gate::Outcome::Fail),
+                    gateOutcomeName(Gate::Outcome::NotComparable)));
+    return outcome;
 }
 
 // The file's run; `derivedOut`, when given, gets what analyse() derived from its data before the file's figures
@@ -701,6 +729,7 @@ Result<JsonImport::Analysed> JsonImport::analysedFromJson(const QByteArray& json
     return caught([&] {
         Analysed analysed;
         analysed.result = read(*root, Intervals::Bootstrap, &analysed.derived);
+        analysed.gate = enforcedGate(*root);
         return analysed;
     });
 }

@@ -48,6 +48,9 @@ Result<RunResult> fromObject(const QJsonObject& object);
 struct Analysed {
     RunResult result;
     RunResult derived;
+    // The outcome of the enforced regression gate that judged the run (its "gate" object with "enforced": true, as
+    // `parlab run --fail-on` and `parlab history export` write it): gateOutcomeName(), "" when none.
+    QString gate;
 };
 Result<Analysed> analysedFromJson(const QByteArray& json);
 

@@ -72,6 +72,25 @@ QStringList workDifferences(const RunResult& a, const RunResult& b)
     return differences;
 }
 
+QStringList settingDifferences(const RunResult& a, const RunResult& b)
+{
+    QStringList differences;
+    for (const OptionDescriptor& d : RunOptions::descriptors()) {
+        // The work's (scaling, kernel settings) are workDifferences; label and commit name what is compared.
+        if (d.option == Option::Scaling || d.option == Option::KernelSetting || d.option == Option::Label
+            || d.option == Option::Commit)
+            continue;
+        const QVariant valueA = a.spec.options.value(d);
+        const QVariant valueB = b.spec.options.value(d);
+        const auto shown = [](const QVariant& value) {
+            return value.toString().isEmpty() ? QStringLiteral("unset") : value.toString();
+        };
+        if (valueA != valueB)
+            differences << QStringLiteral("%1: %2 in A, %3 in B").arg(d.key, shown(valueA), shown(valueB));
+    }
+    return differences;
+}
+
 namespace {
 ComparisonRow compareOne(const Measurement* a, const Measurement* b, double noise, double alpha)
 {
@@ -116,6 +135,9 @@ Comparison compareRuns(const RunResult& a, const RunResult& b, double noise, dou
         if (d.changesSpeed)
             (acrossMachines ? acrossLines : c.machineDifferences) << d.text;
     }
+    if (const QStringList settings = settingDifferences(a, b); !settings.isEmpty())
+        c.cautions << QStringLiteral("the runs' settings differ (%1): the times differ by them too")
+                          .arg(settings.join(QStringLiteral("; ")));
     if (!acrossLines.isEmpty())
         c.cautions << QStringLiteral("compared across machines: the times differ by the machines too (%1)")
                           .arg(acrossLines.join(QStringLiteral("; ")));

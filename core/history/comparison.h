@@ -63,6 +63,10 @@ struct Comparison {
 // What makes the work of run A differ from B's, one line each ("inputs: 38,37,36,35,34,33 in A, 34 x8 in B"): the
 // kernel, its inputs, its settings or how the inputs scale. Empty: the two runs measured the same work.
 QStringList workDifferences(const RunResult& a, const RunResult& b);
+// How run B was run differently from A, the same work aside, one line each ("pin: none in A, scatter in B"): every run
+// option but the work's and the label and commit. A caution of compareRuns: comparing two settings is what a user
+// may want to do, so they void no verdict, but a verdict between two programs must say so.
+QStringList settingDifferences(const RunResult& a, const RunResult& b);
 
 // Compares run B against run A, combination by combination. A row is Faster / Slower when its median ratio
 // is outside [1 - noise, 1 + noise] and the Mann-Whitney p-value is below alpha; NoChange when inside that

@@ -7,7 +7,10 @@
 #include "stats/statistics.h"
 
 #include <QHash>
+#include <QSet>
 #include <algorithm>
+#include <map>
+#include <tuple>
 
 namespace parlab {
 
@@ -121,13 +124,18 @@ QString RunNoise::text() const
         .arg(without);
 }
 
-RunNoise RunNoise::of(const QList<RunResult>& earlier, const QString& host)
+RunNoise RunNoise::of(const QList<RunResult>& earlier, const QString& host, const RunResult* candidate)
 {
     RunNoise n;
     n.host = host;
     n.runs = int(earlier.size());
     // Each label's runs of each combination, oldest first: the log of its median in each run that measured it.
-    QHash<QString, QList<double>> series;
+    using Series = std::tuple<QString, QString, int>; // label, backend, workers
+    std::map<Series, QList<double>> series;
+    const auto logMedian = [](const Measurement* m) {
+        const double median = m && !m->samplesS.isEmpty() ? Statistics::median(m->samplesS) : kUnknown;
+        return std::isfinite(median) && median > 0 ? std::log(median) : kUnknown;
+    };
     QHash<QString, const RunResult*> previousOfLabel;
     for (const RunResult& after : earlier) {
         const QString label = after.environment.label;
@@ -135,17 +143,16 @@ RunNoise RunNoise::of(const QList<RunResult>& earlier, const QString& host)
         previousOfLabel.insert(label, &after);
         bool paired = false;
         for (const Measurement& m : after.measurements) {
-            const double median = m.samplesS.isEmpty() ? kUnknown : Statistics::median(m.samplesS);
-            if (!std::isfinite(median) || median <= 0)
+            const double log = logMedian(&m);
+            if (!std::isfinite(log))
                 continue;
-            series[QStringLiteral("%1\n%2 x%3").arg(label, m.backend).arg(m.workers)].append(std::log(median));
-            const Measurement* previous = before ? before->find(m.backend, m.workers) : nullptr;
-            paired = paired || (previous && !previous->samplesS.isEmpty());
+            series[{ label, m.backend, m.workers }].append(log);
+            paired = paired || std::isfinite(logMedian(before ? before->find(m.backend, m.workers) : nullptr));
         }
         n.pairs += paired ? 1 : 0;
     }
     QList<double> all; // |log ratio| of every consecutive pair
-    for (const QList<double>& logs : std::as_const(series)) {
+    for (const auto& [key, logs] : series) {
         for (qsizetype k = 1; k < logs.size(); ++k)
             all.append(std::abs(logs[k] - logs[k - 1]));
     }
@@ -153,12 +160,17 @@ RunNoise RunNoise::of(const QList<RunResult>& earlier, const QString& host)
         return n;
     const double stepAbove = kStepFactor * Statistics::median(all);
     QList<double> changes;
-    for (const QList<double>& logs : std::as_const(series)) {
+    for (const auto& [key, measured] : series) {
+        // The candidate's time, where it has one, is the newest run after the last change.
+        QList<double> logs = measured;
+        if (const double now = logMedian(candidate ? candidate->find(std::get<1>(key), std::get<2>(key)) : nullptr);
+            std::isfinite(now))
+            logs.append(now);
         // Whether run j is on the side of run `near` rather than of run `far`.
         const auto sides = [&logs](qsizetype j, qsizetype near, qsizetype far) {
             return std::abs(logs[j] - logs[near]) < std::abs(logs[j] - logs[far]);
         };
-        for (qsizetype k = 1; k < logs.size(); ++k) {
+        for (qsizetype k = 1; k < measured.size(); ++k) {
             const double change = std::abs(logs[k] - logs[k - 1]);
             // Up to kStepRuns runs on each side, at least one: a change at either end of the runs is kept.
             const qsizetype before = std::min<qsizetype>(kStepRuns, k - 1);
@@ -188,11 +200,14 @@ Result<RunNoise> RunNoise::fromHistory(
     const Result<QList<RunSummary>> summaries = store.runs(); // newest first
     if (!summaries)
         return fail(summaries.error());
-    QList<RunResult> earlier;
-    QList<qint64> ids;
-    int failedGate = 0;
+    struct Earlier {
+        qint64 id;
+        RunResult run;
+        bool failedGate;
+    };
+    QList<Earlier> found; // newest first
     for (const RunSummary& s : *summaries) {
-        if (earlier.size() >= kMaxRuns)
+        if (found.size() >= kMaxRuns)
             break;
         // Cheap checks first: loading a run derives all its figures.
         if (s.id == candidateId || (candidateId >= 0 && s.id > candidateId) || s.status != RunStatus::Finished
@@ -203,17 +218,80 @@ Result<RunNoise> RunNoise::fromHistory(
             return fail(run.error());
         if (run->environment.hostname != host || !workDifferences(*run, candidate).isEmpty())
             continue;
+        found.append({ s.id, timedBy(*run, time), s.gate == gateOutcomeName(Gate::Outcome::Fail) });
+    }
+    // The commits measured without failing a gate: a failed run of one of them was the machine's doing.
+    QSet<QString> passedCommits;
+    for (const Earlier& e : std::as_const(found)) {
+        if (!e.failedGate && !e.run.environment.commit.isEmpty())
+            passedCommits.insert(e.run.environment.commit);
+    }
+    QList<RunResult> earlier;
+    QList<qint64> ids;
+    int failedGate = 0;
+    for (const Earlier& e : std::as_const(found)) {
+        if (e.failedGate && !passedCommits.contains(e.run.environment.commit)) {
+            ++failedGate;
+            continue;
+        }
+        earlier.prepend(e.run);
+        ids.prepend(e.id);
+    }
+    const RunResult timed = timedBy(candidate, time);
+    RunNoise n = of(earlier, host, &timed);
+    n.runIds = ids;
+    n.failedGateRuns = failedGate;
+    return n;
+}
+
+Result<qint64> lastBaseline(HistoryStore& store, const ExperimentSpec& spec, const std::optional<QString>& label)
+{
+    const Result<QList<RunSummary>> summaries = store.runs(); // newest first
+    if (!summaries)
+        return fail(summaries.error());
+    RunResult planned;
+    planned.spec = spec;
+    int failedGate = 0;
+    for (const RunSummary& s : *summaries) {
+        if (s.status != RunStatus::Finished || s.kernel != spec.kernel)
+            continue;
+        Result<RunResult> run = store.load(s.id);
+        if (!run)
+            return fail(run.error());
+        if (!workDifferences(*run, planned).isEmpty() || (label && run->environment.label != *label))
+            continue;
         if (s.gate == gateOutcomeName(Gate::Outcome::Fail)) {
             ++failedGate;
             continue;
         }
-        earlier.prepend(timedBy(*run, time));
-        ids.prepend(s.id);
+        return s.id;
     }
-    RunNoise n = of(earlier, host);
-    n.runIds = ids;
-    n.failedGateRuns = failedGate;
-    return n;
+    const QString of = label ? QStringLiteral(" labelled '%1'").arg(*label) : QString();
+    return fail(
+        QStringLiteral("no finished run of this experiment%1 in %2 to compare with%3; record one without "
+                       "--baseline first (or name a run: --baseline ID)")
+            .arg(of, store.path(),
+                failedGate > 0 ? QStringLiteral(" (%1 failed a gate, and a regression is no baseline)").arg(failedGate)
+                               : QString()));
+}
+
+QString baselineProblem(const RunResult& baseline, const ExperimentSpec& spec, bool running)
+{
+    RunResult planned;
+    planned.spec = spec;
+    if (const QStringList differences = workDifferences(baseline, planned); !differences.isEmpty())
+        return QStringLiteral("it measured other work than this run would (A: the baseline, B: this run; %1), so the "
+                              "gate could only say not comparable. To compare two programs, measure them in one run "
+                              "with --interleave-with")
+            .arg(differences.join(QStringLiteral("; ")));
+    if (running)
+        return QStringLiteral("it is still running (or was interrupted): its samples are not all there");
+    const bool measured = std::any_of(baseline.measurements.cbegin(), baseline.measurements.cend(),
+        [](const Measurement& m) { return !m.samplesS.isEmpty(); });
+    if (!measured)
+        return baseline.error.isEmpty() ? QStringLiteral("it measured nothing")
+                                        : QStringLiteral("it measured nothing (it failed: %1)").arg(baseline.error);
+    return {};
 }
 
 QString gateVerdictName(GateRow::Verdict verdict)
@@ -250,6 +328,15 @@ QString gateOutcomeName(Gate::Outcome outcome)
         return QStringLiteral("not comparable");
     }
     return {};
+}
+
+std::optional<Gate::Outcome> gateOutcomeFromName(const QString& name)
+{
+    for (const Gate::Outcome outcome : { Gate::Outcome::Pass, Gate::Outcome::Fail, Gate::Outcome::NotComparable }) {
+        if (name == gateOutcomeName(outcome))
+            return outcome;
+    }
+    return std::nullopt;
 }
 
 Gate Gate::evaluate(const RunResult& baseline, const QString& baselineName, const RunResult& candidate, double slowerBy,

@@ -8,6 +8,7 @@
 #include <QList>
 #include <QString>
 #include <cmath>
+#include <optional>
 
 namespace parlab {
 
@@ -29,13 +30,17 @@ RunResult timedBy(const RunResult& run, GateTime time);
 //
 // Definition: take the earlier finished runs of the same work (Comparison's work differences empty) on the same
 // host, oldest first, at most kMaxRuns of the newest, leaving out the runs that failed a gate (a regression, by the
-// verdict given when it ran: another program's time, not this machine's noise). For each label (the user's --label:
+// verdict given when it ran: another program's time, not this machine's noise) unless another of the runs measured
+// the same commit without failing one (the same program, so that failure was the machine's: left out, such slow
+// runs would never widen the noise, and the gate would fail ever more often on a machine that has them). For each
+// label (the user's --label:
 // "main", "pr"; a run is paired with the previous run of its own label, so the step from one program to another is
 // not taken for noise) and each (backend, workers), the changes |log(median of a run / median of the previous run)|
 // between its consecutive runs. A lasting step is left out: a change above kStepFactor times the median change from
 // a level that the runs before it share to one that the runs after it keep (up to kStepRuns on each side, at least
-// one), as a regression that landed makes; a change that comes back, as a machine's flip between busy and quiet or
-// one slow run does, stays in, and so does a change at either end of the runs, which nothing tells apart yet. The noise
+// one; the run being judged counts as the newest after), as a regression that landed makes; a change that comes
+// back, as a machine's flip between busy and quiet or one slow run does, stays in, and so does a change at either
+// end of the runs, which nothing tells apart yet. The noise
 // is exp(the kQuantile-quantile of the changes) - 1: a run's median lands beyond ±noise of the previous run's in about
 // 1 - kQuantile of the pairs, half of them slower. Fewer than kMinRuns - 1 pairs: unknown, and a verdict rests on
 // the one run it compares.
@@ -69,8 +74,9 @@ struct RunNoise {
     QString text() const;
 
     // The noise of `earlier` (oldest first, runs of the candidate's work on its host that did not fail a gate: the
-    // caller chose them).
-    static RunNoise of(const QList<RunResult>& earlier, const QString& host);
+    // caller chose them); `candidate`, when given, shows where each combination's time is now: the newest run after a
+    // change, never a change itself.
+    static RunNoise of(const QList<RunResult>& earlier, const QString& host, const RunResult* candidate = nullptr);
     // The noise of the runs in `store` before run `candidateId` (every run when -1, as for a candidate not
     // stored) that measured the same work as `candidate` on its host, in the time the gate judges.
     static Result<RunNoise> fromHistory(
@@ -112,6 +118,9 @@ struct Gate {
     Comparison comparison;
     QList<GateRow> rows;
     Outcome outcome = Outcome::Pass;
+    // Whether the outcome decides (--fail-on given): only an enforced gate's outcome stays with the run in the history
+    // and its exports, since without --fail-on the verdict is information, not a gate. The caller's to set.
+    bool enforced = false;
     // One sentence that says why: "threads x2 is 12.3% slower than the baseline (run 4), beyond the 5% allowed and
     // this machine's run-to-run noise (±3.1% from 12 earlier runs), p = 0.0002".
     QString reason;
@@ -127,6 +136,16 @@ struct Gate {
 };
 // "pass", "fail", "not comparable"
 QString gateOutcomeName(Gate::Outcome outcome);
+// The outcome gateOutcomeName() names, none for any other text.
+std::optional<Gate::Outcome> gateOutcomeFromName(const QString& name);
+
+// `--baseline last[:LABEL]`: the newest run of `store` a gate can judge `spec` against: finished, of the same work, not
+// failed its own gate (so a retry of a failed job is judged against the run before the regression, not the
+// regression), of `label` when one is given (`last:main` for a pull request's job). An error that says why none is.
+Result<qint64> lastBaseline(HistoryStore& store, const ExperimentSpec& spec, const std::optional<QString>& label);
+// Why run `baseline` (of the history or a file) cannot be a baseline for `spec`, before anything is measured: other
+// work, nothing measured, still `running` (the history's status). Empty when it can.
+QString baselineProblem(const RunResult& baseline, const ExperimentSpec& spec, bool running = false);
 
 // `--fail-on slower[:PCT]`: the allowed slowdown as a fraction, PCT in percent (default 5, above 0, at most 1000);
 // an error that says what is wrong with the text.

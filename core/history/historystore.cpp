@@ -1005,6 +1005,11 @@ QString runStatusName(RunStatus status)
     return {};
 }
 
+QString RunSummary::statusText() const
+{
+    return gate.isEmpty() ? runStatusName(status) : QStringLiteral("%1, gate %2").arg(runStatusName(status), gate);
+}
+
 std::optional<RunStatus> runStatusFromName(const QString& name)
 {
     for (RunStatus s :
@@ -1092,7 +1097,8 @@ struct HistoryStore::Private {
     void upsertMeasurement(qint64 runId, int position, const Measurement& m);
     // `analysed`: see beyondAnalysis().
     void storeEnd(qint64 runId, const RunResult& result, RunStatus status, const RunResult* analysed = nullptr);
-    qint64 importRun(const RunResult& result, const QString& source, const RunResult* analysed = nullptr);
+    qint64 importRun(
+        const RunResult& result, const QString& source, const RunResult* analysed = nullptr, const QString& gate = {});
     StoredRun readRun(qint64 runId);
     QList<RunSummary> readSummaries(qint64 onlyRun = -1);
 };
@@ -2271,13 +2277,16 @@ Result<void> HistoryStore::remove(qint64 runId)
     return removed;
 }
 
-qint64 HistoryStore::Private::importRun(const RunResult& result, const QString& source, const RunResult* analysed)
+qint64 HistoryStore::Private::importRun(
+    const RunResult& result, const QString& source, const RunResult* analysed, const QString& gate)
 {
     Transaction transaction(db());
     const RunStatus status = statusOf(result);
     const QDateTime created = result.created.isValid() ? result.created : QDateTime::currentDateTime();
     const qint64 runId = insertRun(result.spec, result.environment, created, status, source, false);
     storeEnd(runId, result, status, analysed);
+    if (!gate.isEmpty())
+        updateRow(db(), Runs::table, { { Runs::Gate, text(gate) } }, Runs::Id, runId);
     transaction.commit();
     return runId;
 }
@@ -2293,8 +2302,8 @@ Result<qint64> HistoryStore::importJson(const QByteArray& json, const QString& s
     const Result<JsonImport::Analysed> read = JsonImport::analysedFromJson(json);
     if (!read)
         return fail(source.isEmpty() ? read.error() : QStringLiteral("%1: %2").arg(source, read.error()));
-    return d->change(
-        QStringLiteral("cannot import a run"), [&] { return d->importRun(read->result, source, &read->derived); });
+    return d->change(QStringLiteral("cannot import a run"),
+        [&] { return d->importRun(read->result, source, &read->derived, read->gate); });
 }
 
 } // namespace parlab

@@ -62,9 +62,13 @@ struct RunSummary {
     RunStatus status = RunStatus::Running;
     QString error; // why a failed run failed
     QString source; // "" for a run recorded here, else where it was imported from
-    // The regression gate's outcome when the run ran with --baseline ("pass", "fail", "not comparable":
-    // gateOutcomeName), "" when it was not gated.
+    // The outcome of the enforced regression gate (--baseline with --fail-on) that judged the run ("pass", "fail",
+    // "not comparable": gateOutcomeName), "" when none did.
     QString gate;
+
+    // The status as a list shows it: "finished", or with the gate's outcome when the run was gated: "finished, gate
+    // fail" (a run that failed its gate is left out of later gates' run-to-run noise).
+    QString statusText() const;
 };
 
 // The run history: an SQLite database (QtSql, WAL journal, synchronous=FULL, foreign keys on) holding what
@@ -168,8 +172,9 @@ public:
     // Stores a complete result (e.g. read back from a JSON export) as a new run with status finished (or
     // cancelled / failed as the result says); `source` says where it came from. Returns the new id.
     Result<qint64> importResult(const RunResult& result, const QString& source = {});
-    // Reads a JSON export (the schema of JsonExport) and imports it; a bad file's error names the source and
-    // the field ("/x/run.json: results[2].samples_s: expected an array of numbers").
+    // Reads a JSON export (the schema of JsonExport) and imports it, with the outcome of the enforced gate that judged
+    // it when the file has one (RunSummary::gate); a bad file's error names the source and the field
+    // ("/x/run.json: results[2].samples_s: expected an array of numbers").
     Result<qint64> importJson(const QByteArray& json, const QString& source = {});
 
     // The schema version this build writes (PRAGMA user_version).

@@ -2,6 +2,7 @@
 
 #include "charts/chartstyle.h"
 #include "export/formatting.h"
+#include "history/gate.h"
 #include "unknown.h"
 
 #include <QColor>
@@ -19,7 +20,8 @@ bool sameSummary(const RunSummary& a, const RunSummary& b)
     return a.id == b.id && a.created == b.created && a.name == b.name && a.note == b.note && a.kernel == b.kernel
         && a.inputs == b.inputs && a.backends == b.backends && a.workers == b.workers
         && a.measurements == b.measurements && a.samples == b.samples && sameNumber(a.bestSpeedup, b.bestSpeedup)
-        && a.bestLabel == b.bestLabel && a.status == b.status && a.error == b.error && a.source == b.source;
+        && a.bestLabel == b.bestLabel && a.status == b.status && a.error == b.error && a.source == b.source
+        && a.gate == b.gate;
 }
 
 // Runs that did not end well stand out: in colour and in bold.
@@ -78,11 +80,21 @@ QString statusExplanation(const RunSummary& run)
     return {};
 }
 
+// What the outcome of the enforced regression gate that judged a run means for later gates.
+QString gateExplanation(const QString& gate)
+{
+    if (gate == gateOutcomeName(Gate::Outcome::Fail))
+        return HistoryModel::tr("Regression gate: fail; later gates leave this run out of the run-to-run noise");
+    return HistoryModel::tr("Regression gate: %1").arg(gate);
+}
+
 QString toolTip(const RunSummary& run)
 {
     QStringList lines;
     lines.append(HistoryModel::describe(run));
     lines.append(statusExplanation(run));
+    if (!run.gate.isEmpty())
+        lines.append(gateExplanation(run.gate));
     if (std::isfinite(run.bestSpeedup))
         lines.append(HistoryModel::tr("Best speedup %1 (%2)").arg(Format::speedup(run.bestSpeedup), run.bestLabel));
     lines.append(
@@ -247,7 +259,7 @@ QVariant HistoryModel::data(const QModelIndex& index, int role) const
         case BestSpeedup:
             return Format::speedup(run.bestSpeedup);
         case Status:
-            return runStatusName(run.status);
+            return run.statusText();
         case Note:
             return firstLine(run.note);
         default:
@@ -271,15 +283,15 @@ QVariant HistoryModel::data(const QModelIndex& index, int role) const
             // Runs without a speedup sort below every run with one.
             return std::isfinite(run.bestSpeedup) ? run.bestSpeedup : -1.0;
         case Status:
-            return runStatusName(run.status);
+            return run.statusText();
         case Note:
             return run.note;
         default:
             return {};
         }
     case FilterRole:
-        return QStringList { run.name, run.kernel, run.backends.join(QLatin1Char(' ')), runStatusName(run.status),
-            run.note, run.source }
+        return QStringList { run.name, run.kernel, run.backends.join(QLatin1Char(' ')), run.statusText(), run.note,
+            run.source }
             .join(QLatin1Char('\n'));
     case IdRole:
         return run.id;
@@ -295,6 +307,9 @@ QVariant HistoryModel::data(const QModelIndex& index, int role) const
     case Qt::ForegroundRole:
         if (standsOut(run.status))
             return statusColor(run.status, QGuiApplication::palette());
+        // A regression the gate caught stands out where the status says so.
+        if (column == Status && run.gate == gateOutcomeName(Gate::Outcome::Fail))
+            return ChartStyle::color(Palette::judgement(Palette::Judgement::Bad), QGuiApplication::palette());
         return {};
     case Qt::FontRole:
         if (column == Status && standsOut(run.status)) {

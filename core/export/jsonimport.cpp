@@ -271,7 +271,11 @@ QList<WorkerStarts> workerStarts(const QJsonArray& list, const QString& path)
     return all;
 }
 
-Environment environment(const QJsonObject& o)
+// How a recorded fact written as "" reads: refused in a file (no ParLab writes one: it would read as not known and be
+// written back as null, not as it was), not known in the history (a history migrated from 0.1 holds some).
+enum class EmptyFacts { Refused, Unknown };
+
+Environment environment(const QJsonObject& o, EmptyFacts empty)
 {
     const QString path = QStringLiteral("environment");
     Environment env;
@@ -286,14 +290,13 @@ Environment environment(const QJsonObject& o)
     env.buildType = string(o, path, QStringLiteral("build_type"), false);
     if (o.contains(QStringLiteral("load_avg"))) // null: not known where the run was measured
         env.loadAverage = figure(o.value(QStringLiteral("load_avg")), join(path, QStringLiteral("load_avg")));
-    // Issue 18's facts: absent (an older file) or null, not known. Never written empty: "" would read as not known and
-    // be written back as null, so it is refused rather than changed.
+    // Issue 18's facts: absent (an older file) or null, not known; "" as `empty` says.
     const auto text = [&](const char* key) {
         const QString name = QString::fromLatin1(key);
         if (o.value(name).isNull())
             return QString();
         QString value = string(o, path, name, false);
-        if (value.isEmpty() && o.contains(name))
+        if (value.isEmpty() && o.contains(name) && empty == EmptyFacts::Refused)
             refuse(join(path, name), QStringLiteral("an empty text: write null for a fact that is not known"));
         return value;
     };
@@ -537,7 +540,8 @@ RunResult read(const QJsonObject& root, Intervals intervals = Intervals::Skip, R
     result.created = QDateTime::fromString(created, Qt::ISODateWithMs);
     if (!result.created.isValid())
         refuse(QStringLiteral("created"), QStringLiteral("'%1' is not an ISO 8601 date and time").arg(created));
-    result.environment = environment(object(root.value(QStringLiteral("environment")), QStringLiteral("environment")));
+    result.environment = environment(
+        object(root.value(QStringLiteral("environment")), QStringLiteral("environment")), EmptyFacts::Refused);
     result.spec = spec(object(root.value(QStringLiteral("spec")), QStringLiteral("spec")), Names::Checked);
     if (root.contains(QStringLiteral("warnings"))) {
         const QJsonArray warnings = array(root.value(QStringLiteral("warnings")), QStringLiteral("warnings"));
@@ -689,7 +693,7 @@ Result<ExperimentSpec> JsonImport::specFromObject(const QJsonObject& object)
 
 Result<Environment> JsonImport::environmentFromObject(const QJsonObject& object)
 {
-    return caught([&] { return environment(object); });
+    return caught([&] { return environment(object, EmptyFacts::Unknown); });
 }
 
 Result<Measurement> JsonImport::measurementFromObject(const QJsonObject& object, const Measurement& over)

@@ -5,6 +5,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 #include <signal.h>
@@ -557,9 +558,11 @@ void TestGate::earlierRegressionsDoNotWidenTheNoise()
             QStringLiteral("--fail-on"), QStringLiteral("slower:5"), QStringLiteral("--gate-on"), QStringLiteral("cpu"),
             QStringLiteral("--export-json"), json });
     QVERIFY2(stepped.code == 4, qPrintable(stepped.err));
-    QVERIFY2(stepped.err.contains(QStringLiteral("leaving out 1 lasting step")), qPrintable(stepped.err));
+    // The landed step at least; a loaded machine's CPU times may step too, so not exactly one.
+    QVERIFY2(stepped.err.contains(QRegularExpression(QStringLiteral("leaving out \\d+ lasting steps?\\)"))),
+        qPrintable(stepped.err));
     const QJsonObject noise = gateOf(json).value(QStringLiteral("noise")).toObject();
-    QCOMPARE(noise.value(QStringLiteral("steps_left_out")).toInt(), 1);
+    QVERIFY(noise.value(QStringLiteral("steps_left_out")).toInt() >= 1);
     QCOMPARE(noise.value(QStringLiteral("failed_gate_runs_left_out")).toInt(), 0);
     QCOMPARE(noise.value(QStringLiteral("runs")).toInt(), RunNoise::kMinRuns + 1);
 

@@ -29,6 +29,41 @@ using testsupport::Result;
 using testsupport::runParlab;
 
 // A hostfile in `dir` with `text`, by its absolute path (as `parlab run` hands it on).
+// Replaces the measured figures of the spin run exported to `file` (sequential and mpi at 1 worker, eight inputs)
+// by fixed ones, so that what is predicted from it does not depend on the machine's load; false if it cannot.
+bool fixFigures(const QString& file)
+{
+    QFile in(file);
+    if (!in.open(QIODevice::ReadOnly))
+        return false;
+    QJsonObject root = QJsonDocument::fromJson(in.readAll()).object();
+    in.close();
+    QJsonObject bounds = root.value(QStringLiteral("bounds")).toObject();
+    bounds.insert(QStringLiteral("task_costs_s"), QJsonArray { 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01 });
+    root.insert(QStringLiteral("bounds"), bounds);
+    QJsonArray results;
+    for (const auto& v : root.value(QStringLiteral("results")).toArray()) {
+        QJsonObject r = v.toObject();
+        const bool sequential = r.value(QStringLiteral("backend")).toString() == QStringLiteral("sequential");
+        const double s = sequential ? 0.080 : 0.085;
+        r.insert(QStringLiteral("samples_s"), QJsonArray { s, s });
+        for (const char* key : { "median_s", "mean_s", "min_s", "max_s" })
+            r.insert(QLatin1String(key), s);
+        r.insert(QStringLiteral("stddev_s"), 0.0);
+        r.insert(QStringLiteral("losses"),
+            QJsonObject { { QStringLiteral("blocked"), 0.0 }, { QStringLiteral("cpu_wait"), 0.0 },
+                { QStringLiteral("dispatch"), sequential ? 0.0 : 0.005 },
+                { QStringLiteral("imbalance"), sequential ? 0.0 : 0.001 }, { QStringLiteral("lock_wait"), 0.0 },
+                { QStringLiteral("slowdown"), 0.0 }, { QStringLiteral("startup"), sequential ? 0.0 : 0.003 },
+                { QStringLiteral("unexplained"), 0.0 } });
+        r.insert(QStringLiteral("useful"), sequential ? 1.0 : 0.991);
+        results.append(r);
+    }
+    root.insert(QStringLiteral("results"), results);
+    QFile out(file);
+    return out.open(QIODevice::WriteOnly | QIODevice::Truncate) && out.write(QJsonDocument(root).toJson()) > 0;
+}
+
 QString writeHostfile(const QTemporaryDir& dir, const QString& name, const QByteArray& text)
 {
     QFile file(dir.filePath(name));
@@ -571,6 +606,11 @@ void TestCli::predictPlacesMpiRanksOnAHostfilesSlots()
         QStringLiteral("--repeat"), QStringLiteral("2"), QStringLiteral("--warmup"), QStringLiteral("0"),
         QStringLiteral("--no-history"), QStringLiteral("--export-json"), file });
     QVERIFY2(run.code == 0, qPrintable(run.err));
+    // The run's own figures replaced by fixed ones, the measured run kept for its shape: a prediction follows what
+    // the run measured, and a loaded machine's dispatch costs moved "two hosts, hop 0" 1-2 % from "one machine of
+    // 8" (the dispatcher shares the first host's 4 cores there, all 8 here). Eight 10 ms tasks; the baseline 80 ms;
+    // mpi at 1 worker 85 ms, of which what a quiet machine's run spends on start-up, hand-out and the tail.
+    QVERIFY(fixFigures(file));
     // Two hosts of 4 slots: ranks 4..7 are on the second, each hand-out to them two hops of 50 ms away from rank 0,
     // longer than their 10 ms tasks: 8 ranks do worse there than on one machine of 8 cores.
     const QString hosts = writeHostfile(dir, QStringLiteral("hosts"), "localhost slots=4\nnodeb slots=4\n");
@@ -598,7 +638,10 @@ void TestCli::predictPlacesMpiRanksOnAHostfilesSlots()
     const auto [far, farNote]
         = predicted({ QStringLiteral("--hostfile"), hosts, QStringLiteral("--hop-us"), QStringLiteral("50000") });
     QVERIFY(noNote.isEmpty());
-    QVERIFY2(std::abs(near / oneMachine - 1) < 0.01, qPrintable(QStringLiteral("%1 vs %2").arg(near).arg(oneMachine)));
+    // At hop 0 the two hosts are one machine of 8 but for the dispatcher, which shares the first host's 4 cores
+    // instead of all 8: a little slower, by less than its 0.5 % share of the time.
+    QVERIFY2(near <= oneMachine && near > 0.99 * oneMachine,
+        qPrintable(QStringLiteral("%1 vs %2").arg(near).arg(oneMachine)));
     QVERIFY2(far < 0.8 * near, qPrintable(QStringLiteral("%1 vs %2").arg(far).arg(near)));
     QCOMPARE(farNote, QStringLiteral("ranks placed by slot on 2 hosts (4, 4 slots), 50.00 ms a hop between them"));
 

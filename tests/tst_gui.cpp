@@ -469,25 +469,31 @@ void TestGui::cancelStopsFastAndKeepsResults()
     QSignalSpy ended(&window, &MainWindow::runEnded);
     window.runAction()->trigger();
     QTRY_VERIFY_WITH_TIMEOUT(window.resultsView()->model()->rowCount() == 2, 10'000);
+    // Stopping fast, as the table shows it: the rows stop counting samples where Esc found them, give or take the
+    // repeat in flight, out of the 500 asked for (not a wall-clock bound: a loaded machine stretches every repeat).
+    QAbstractItemModel* table = window.resultsView()->model();
+    const auto samples
+        = [table](int row) { return table->index(row, ResultsModel::Samples).data(ResultsModel::SortRole).toInt(); };
+    const int before[2] = { samples(0), samples(1) };
     QElapsedTimer timer;
     timer.start();
     QTest::keyClick(&window, Qt::Key_Escape);
-    QVERIFY(ended.wait(5'000));
-    qInfo("run ended %lld ms after Esc", timer.elapsed());
-    QVERIFY(timer.elapsed() < 1000);
+    QVERIFY(ended.wait(30'000));
+    qInfo("run ended %lld ms after Esc, %d and %d samples then, %d and %d now", timer.elapsed(), before[0], before[1],
+        samples(0), samples(1));
     QVERIFY(window.result().cancelled);
-    QCOMPARE(window.resultsView()->model()->rowCount(), 2); // still on screen
+    QCOMPARE(table->rowCount(), 2); // still on screen
+    for (int row = 0; row < 2; ++row)
+        QVERIFY2(samples(row) <= before[row] + 1, qPrintable(QStringLiteral("row %1").arg(row)));
     QVERIFY(!window.result().measurements.first().samplesS.isEmpty());
     QVERIFY(window.findChild<WarningsBar*>(QStringLiteral("warnings"))
                 ->warnings()
                 .join(QLatin1Char('\n'))
                 .contains(QStringLiteral("cancelled")));
     // The status counts what the table shows: its samples, of the timed repeats planned (warm-ups are not kept).
-    QAbstractItemModel* table = window.resultsView()->model();
-    const int samples = table->index(0, ResultsModel::Samples).data(ResultsModel::SortRole).toInt()
-        + table->index(1, ResultsModel::Samples).data(ResultsModel::SortRole).toInt();
     const QString status = window.findChild<QLabel*>(QStringLiteral("status"))->text();
-    QVERIFY2(status.startsWith(QStringLiteral("Cancelled: kept %1 timed repeat").arg(samples)), qPrintable(status));
+    QVERIFY2(status.startsWith(QStringLiteral("Cancelled: kept %1 timed repeat").arg(samples(0) + samples(1))),
+        qPrintable(status));
     QVERIFY2(status.contains(QStringLiteral(" of 1000, in ")), qPrintable(status));
     QVERIFY2(status.endsWith(QStringLiteral(" of 2 measurements")), qPrintable(status));
     QTemporaryDir dir;
@@ -619,7 +625,10 @@ void TestGui::closingMidRunLeavesNoChild()
         window->close();
         window.reset();
         qInfo("window closed and destroyed %lld ms into a running experiment", timer.elapsed());
-        QVERIFY(timer.elapsed() < 2000);
+        // The close ends the tasks rather than waiting for them: well inside their 60 s sleep. A quarter of it, for
+        // a loaded machine stretches ending and reaping the children and the history's write (2 s was once over).
+        QVERIFY2(timer.elapsed() < qint64(15'000) * testsupport::kSlowdown,
+            "closing the window waited for the run's tasks instead of ending them");
     }
     QTRY_COMPARE_WITH_TIMEOUT(descendants(), QList<qint64> {}, 2000);
     // The history keeps the run as cancelled (the window ended it), not as interrupted (a crash).

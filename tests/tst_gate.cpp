@@ -480,20 +480,19 @@ void TestGate::noiseDowngradesASlowerVerdict()
 // the noise about 80%). Judged on CPU time, which a busy machine does not stretch as it does wall time.
 void TestGate::earlierRegressionsDoNotWidenTheNoise()
 {
-    // Counts large beside the shell's own start (about 15 ms of CPU), which flattens the ratios on a loaded machine.
-    const int fast = 100'000;
-    const int slow = 183'000; // 83% slower
-    const int slower = 150'000; // 50% slower
+    // Sleeps long beside starting the shell (tens of ms on a loaded machine), three and two times the fast one: the
+    // verdicts are the programs', whatever else runs.
+    const double fast = 0.2;
+    const double slow = 0.6;
+    const double slower = 0.4;
     // Each program is a commit: a failed run is left out unless its commit also ran without failing.
-    auto gated = [this](int loops, const QString& commit, const QStringList& more = {}) {
-        return runLoops(loops,
-            QStringList { QStringLiteral("--commit"), commit, QStringLiteral("--baseline"), QStringLiteral("last"),
-                QStringLiteral("--fail-on"), QStringLiteral("slower:5"), QStringLiteral("--gate-on"),
-                QStringLiteral("cpu") }
-                + more);
+    auto gated = [this](double delay, const QString& commit) {
+        return runProgram(delay,
+            { QStringLiteral("--history-db"), m_db, QStringLiteral("--commit"), commit, QStringLiteral("--baseline"),
+                QStringLiteral("last"), QStringLiteral("--fail-on"), QStringLiteral("slower:5") });
     };
-    auto plain = [this](int loops, const QString& commit) {
-        return runLoops(loops, { QStringLiteral("--commit"), commit });
+    auto plain = [this](double delay, const QString& commit) {
+        return runProgram(delay, { QStringLiteral("--history-db"), m_db, QStringLiteral("--commit"), commit });
     };
     auto gatesOfHistory = [this] { // newest first
         const Result listed = runParlab({ QStringLiteral("history"), QStringLiteral("list"), QStringLiteral("--format"),
@@ -521,9 +520,9 @@ void TestGate::earlierRegressionsDoNotWidenTheNoise()
         QStringLiteral("fail"), QString(), QString(), QString(), QString(), QString() };
     QCOMPARE(gatesOfHistory(), gates);
     // Without --fail-on the verdict is information, not a gate: the run keeps none.
-    const Result informed = runLoops(slow,
-        { QStringLiteral("--commit"), QStringLiteral("informed"), QStringLiteral("--baseline"), QStringLiteral("last"),
-            QStringLiteral("--gate-on"), QStringLiteral("cpu") }); // run 10
+    const Result informed = runProgram(slow,
+        { QStringLiteral("--history-db"), m_db, QStringLiteral("--commit"), QStringLiteral("informed"),
+            QStringLiteral("--baseline"), QStringLiteral("last") }); // run 10
     QVERIFY2(informed.code == 0 && informed.err.contains(QStringLiteral("gate: fail")), qPrintable(informed.err));
     QCOMPARE(gatesOfHistory(), QStringList { QString() } + gates);
     // The verdicts go with the runs through `history export` and `history import`: a history rebuilt from the
@@ -547,22 +546,22 @@ void TestGate::earlierRegressionsDoNotWidenTheNoise()
     m_db = original;
 
     // A regression that landed ungated: the level steps up and stays (the run being judged is the newest after it);
-    // the step is left out of the noise.
+    // the step is left out of the noise. The earlier runs are imported with chosen medians (steady at 100 ms within
+    // 1%, then 183 ms), so the step is the only change beyond the steady level whatever the machine does; the
+    // candidate is a real run of the program sleeping 150 ms, judged against run 1.
     init(); // a new history
-    for (int i = 0; i < RunNoise::kMinRuns; ++i)
-        QCOMPARE(plain(fast, QStringLiteral("c%1").arg(i)).code, 0); // runs 1..5
-    QCOMPARE(plain(slow, QStringLiteral("landed")).code, 0); // run 6
+    QVERIFY(loadTemplate());
+    for (const double median : { 0.100, 0.101, 0.100, 0.099, 0.100 })
+        QVERIFY(importRun({ median, median, median, median, median }) > 0); // runs 1..5
+    QVERIFY(importRun({ 0.183, 0.183, 0.183, 0.183, 0.183 }) > 0); // run 6: landed
     const QString json = m_dir->filePath(QStringLiteral("stepped.json"));
-    const Result stepped = runLoops(slower,
-        { QStringLiteral("--commit"), QStringLiteral("smaller"), QStringLiteral("--baseline"), QStringLiteral("1"),
-            QStringLiteral("--fail-on"), QStringLiteral("slower:5"), QStringLiteral("--gate-on"), QStringLiteral("cpu"),
-            QStringLiteral("--export-json"), json });
+    const Result stepped = runProgram(0.15,
+        { QStringLiteral("--history-db"), m_db, QStringLiteral("--baseline"), QStringLiteral("1"),
+            QStringLiteral("--fail-on"), QStringLiteral("slower:5"), QStringLiteral("--export-json"), json });
     QVERIFY2(stepped.code == 4, qPrintable(stepped.err));
-    // The landed step at least; a loaded machine's CPU times may step too, so not exactly one.
-    QVERIFY2(stepped.err.contains(QRegularExpression(QStringLiteral("leaving out \\d+ lasting steps?\\)"))),
-        qPrintable(stepped.err));
+    QVERIFY2(stepped.err.contains(QStringLiteral("leaving out 1 lasting step)")), qPrintable(stepped.err));
     const QJsonObject noise = gateOf(json).value(QStringLiteral("noise")).toObject();
-    QVERIFY(noise.value(QStringLiteral("steps_left_out")).toInt() >= 1);
+    QCOMPARE(noise.value(QStringLiteral("steps_left_out")).toInt(), 1);
     QCOMPARE(noise.value(QStringLiteral("failed_gate_runs_left_out")).toInt(), 0);
     QCOMPARE(noise.value(QStringLiteral("runs")).toInt(), RunNoise::kMinRuns + 1);
 

@@ -3,6 +3,8 @@
 #include <QList>
 #include <QString>
 #include <QtGlobal>
+#include <array>
+#include <optional>
 
 namespace parlab {
 
@@ -49,9 +51,37 @@ struct StateSpan {
 // history stores stays bounded however long a repeat runs.
 constexpr int kMaxStateSpans = 200'000;
 
-// One worker's states (in time order, without gaps) at half the resolution: each pair of neighbours becomes one
-// interval in the state that filled more of it, and neighbours of one state merge. The record still covers the
-// same time, as a timeline drawn at a coarser scale would: how a long record is kept within a cap.
-QList<StateSpan> coarsened(const QList<StateSpan>& spans);
+// One worker's states as they come (in time order, without gaps), kept within `maxSpans` intervals at one scale for
+// the whole record, as a timeline drawn at a coarser scale would: past the cap neighbouring bins of incoming
+// intervals merge pairwise, and from then on each bin takes twice as many, so the start of a long record is not
+// squeezed while its end stays fine. A bin remembers how long each state filled it, and take() gives it to the
+// state the record owes most time so far: every state keeps its share of the whole within about one bin. (Giving
+// each merged pair to its longer half instead let rare long intervals, say a preempted release, swallow every short
+// one next to them: a thread running 70% of the time came out as running 0% or 99%.)
+class StateRecord {
+public:
+    explicit StateRecord(int maxSpans);
+
+    // The next interval (it starts where the last one ended); one of the last one's state extends it, an empty one
+    // is left out.
+    void append(const StateSpan& span);
+    // Hands the record over (at most maxSpans intervals, neighbours of one state merged) and starts an empty one.
+    QList<StateSpan> take();
+
+private:
+    struct Bin {
+        int worker = 0;
+        qint64 startNs = 0;
+        qint64 endNs = 0;
+        std::array<qint64, 3> filled {}; // by state
+        int count = 0; // incoming intervals in it
+    };
+    void addToBins(const StateSpan& span);
+
+    int m_maxSpans;
+    int m_binSize = 1; // incoming intervals a bin takes
+    std::optional<StateSpan> m_open; // the last interval, still growing while its state lasts
+    QList<Bin> m_bins;
+};
 
 } // namespace parlab

@@ -22,7 +22,9 @@ bool sleepsOnLock(QByteArrayView wchan)
 struct ThreadStateSampler::Watched {
     procfs::OpenFile stat;
     procfs::OpenFile wchan;
-    QList<StateSpan> spans;
+    StateRecord record; // the intervals before the open one
+    StateSpan open; // the state of the last reading, from where it began to the last reading
+    bool started = false; // whether it was read once
     bool gone = false;
 };
 
@@ -49,7 +51,7 @@ void ThreadStateSampler::start(qint64 pid, const QList<qint64>& threads)
     for (qint64 tid : threads) {
         const QString folder = QStringLiteral("/proc/%1/task/%2/").arg(pid).arg(tid);
         Watched w { procfs::OpenFile(folder + QStringLiteral("stat")),
-            procfs::OpenFile(folder + QStringLiteral("wchan")), {}, false };
+            procfs::OpenFile(folder + QStringLiteral("wchan")), StateRecord(m_maxSpans), {}, false, false };
         w.gone = !w.stat.isOpen();
         m_watched.push_back(std::move(w));
     }
@@ -73,16 +75,18 @@ void ThreadStateSampler::readRound()
         if (state != 'R')
             seen = state == 'S' && sleepsOnLock(w.wchan.read(buffer, sizeof buffer)) ? LockState::Waiting
                                                                                      : LockState::Released;
-        if (w.spans.isEmpty()) {
-            w.spans.append({ int(i), seen, now, now });
-        } else if (w.spans.last().state == seen) {
-            w.spans.last().endNs = now;
+        if (!w.started) {
+            w.open = { int(i), seen, now, now };
+            w.started = true;
+        } else if (w.open.state == seen) {
+            w.open.endNs = now;
         } else {
-            const qint64 middle = w.spans.last().endNs + (now - w.spans.last().endNs) / 2;
-            w.spans.last().endNs = middle;
-            w.spans.append({ int(i), seen, middle, now });
-            if (w.spans.size() > m_maxSpans)
-                w.spans = coarsened(w.spans);
+            // It changed somewhere between the two readings: the middle is the best guess.
+            const qint64 middle = w.open.endNs + (now - w.open.endNs) / 2;
+            w.open.endNs = middle;
+            if (w.open.endNs > w.open.startNs)
+                w.record.append(w.open);
+            w.open = { int(i), seen, middle, now };
         }
     }
     m_rounds.fetch_add(1, std::memory_order_relaxed);
@@ -91,10 +95,9 @@ void ThreadStateSampler::readRound()
 void ThreadStateSampler::collect()
 {
     for (Watched& w : m_watched) {
-        for (const StateSpan& s : std::as_const(w.spans)) {
-            if (s.endNs > s.startNs)
-                m_states.append(s);
-        }
+        if (w.started && w.open.endNs > w.open.startNs)
+            w.record.append(w.open);
+        m_states.append(w.record.take());
     }
     m_cpuNs = threadCpuNs() - m_cpuAtStart;
 }

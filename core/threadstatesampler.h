@@ -37,7 +37,7 @@ public:
 
     // After stop(): every watched thread's intervals, worker by worker, each worker's in time order without gaps,
     // from its first reading to its last (a thread that ended stops there). Past `maxSpansPerThread` a thread's
-    // record is coarsened (coarsened()) rather than cut.
+    // record is coarsened (StateRecord) rather than cut.
     const QList<StateSpan>& states() const { return m_states; }
     // How many rounds of readings were taken so far (also while it samples: a caller may wait for enough).
     qint64 rounds() const { return m_rounds.load(std::memory_order_relaxed); }

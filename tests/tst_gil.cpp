@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <memory>
 #include <stdexcept>
 #include <thread>
@@ -179,6 +180,7 @@ private Q_SLOTS:
     void noLostWakeups();
     void cancelWakesWaiters();
     void recordIsBounded();
+    void coarseningKeepsEachStatesShare();
     // The backend.
     void registered();
     void checksumsAndStates_data();
@@ -501,21 +503,38 @@ void TestGil::cancelWakesWaiters()
 
 void TestGil::recordIsBounded()
 {
+    // Two records of one thread's life, taken together: one capped at 64 intervals, one uncapped. The capped one is
+    // coarser, but covers the whole life without gaps and gives running the share the full record gives it,
+    // whatever preemption on a busy machine does to single intervals.
     RunControl control;
     control.beginBatch();
-    InterpreterLock lock(control);
+    InterpreterLock lock(control), fineLock(control);
     const qint64 before = monotonicNs();
     GilThreadState thread(lock, 3, 64);
-    for (int i = 0; i < 20'000; ++i) {
+    GilThreadState fine(fineLock, 3);
+    for (int i = 0; i < 10'000; ++i) {
         thread.acquire();
-        busyFor(100ns);
+        fine.acquire();
+        busyFor(900ns);
+        fine.release();
         thread.release();
         busyFor(100ns);
     }
+    const QList<StateSpan> fineStates = fine.finish();
     const QList<StateSpan> states = thread.finish();
     const qint64 after = monotonicNs();
     QVERIFY2(states.size() <= 64, qPrintable(QString::number(states.size())));
-    QVERIFY(states.size() >= 2);
+    QVERIFY2(fineStates.size() > 1000, qPrintable(QString::number(fineStates.size())));
+    const auto runningShare = [](const QList<StateSpan>& record) {
+        qint64 running = 0;
+        for (const StateSpan& s : record)
+            running += s.state == LockState::Running ? s.endNs - s.startNs : 0;
+        return double(running) / double(record.last().endNs - record.first().startNs);
+    };
+    qInfo("running %.1f%% of the thread's life in %lld intervals, %.1f%% in %lld", 100 * runningShare(fineStates),
+        qlonglong(fineStates.size()), 100 * runningShare(states), qlonglong(states.size()));
+    QVERIFY2(std::abs(runningShare(states) - runningShare(fineStates)) < 0.1,
+        qPrintable(QStringLiteral("%1 vs %2").arg(runningShare(states)).arg(runningShare(fineStates))));
     // Coarser, but still the whole life without gaps.
     QList<StateSpan> renumbered = states;
     for (StateSpan& s : renumbered) {
@@ -526,6 +545,57 @@ void TestGil::recordIsBounded()
     QVERIFY2(coverage.isEmpty(), qPrintable(coverage));
     QVERIFY(renumbered.first().startNs - before < 1'000'000);
     QVERIFY(after - renumbered.last().endNs < 1'000'000);
+}
+
+void TestGil::coarseningKeepsEachStatesShare()
+{
+    // 100,000 intervals: running 9 us, released 1 us, and every 37th release 500 us long (a preempted thread).
+    // Running fills 38% of the time; kept within 64 intervals it must still fill about that, not vanish under the
+    // long releases, and the record must cover the same time without gaps, at one scale from start to end.
+    StateRecord record(64);
+    qint64 t = 0, runningNs = 0;
+    for (int k = 0; k < 50'000; ++k) {
+        record.append({ 0, LockState::Running, t, t + 9'000 });
+        runningNs += 9'000;
+        t += 9'000;
+        const qint64 released = k % 37 ? 1'000 : 500'000;
+        record.append({ 0, LockState::Released, t, t + released });
+        t += released;
+    }
+    const QList<StateSpan> coarse = record.take();
+    QVERIFY2(coarse.size() <= 64 && coarse.size() >= 8, qPrintable(QString::number(coarse.size())));
+    QCOMPARE(coarse.first().startNs, qint64(0));
+    QCOMPARE(coarse.last().endNs, t);
+    qint64 coarseRunningNs = 0, firstHalfRunningNs = 0;
+    for (qsizetype i = 0; i < coarse.size(); ++i) {
+        if (i > 0) {
+            QCOMPARE(coarse[i].startNs, coarse[i - 1].endNs);
+            QVERIFY(coarse[i].state != coarse[i - 1].state);
+        }
+        if (coarse[i].state == LockState::Running) {
+            coarseRunningNs += coarse[i].endNs - coarse[i].startNs;
+            firstHalfRunningNs += std::max<qint64>(0, std::min(coarse[i].endNs, t / 2) - coarse[i].startNs);
+        }
+    }
+    const double share = double(runningNs) / double(t);
+    const double coarseShare = double(coarseRunningNs) / double(t);
+    const double firstHalfShare = double(firstHalfRunningNs) / double(t / 2);
+    qInfo("running %.1f%% of the time; %.1f%% in %lld intervals (%.1f%% of the first half)", 100 * share,
+        100 * coarseShare, qlonglong(coarse.size()), 100 * firstHalfShare);
+    QVERIFY2(std::abs(coarseShare - share) < 0.02, qPrintable(QString::number(coarseShare)));
+    QVERIFY2(std::abs(firstHalfShare - share) < 0.05, qPrintable(QString::number(firstHalfShare)));
+
+    // Equal halves stay half and half rather than all one state; the record starts empty again after take().
+    QCOMPARE(record.take().size(), 0);
+    for (int i = 0; i < 1000; ++i)
+        record.append({ 0, i % 2 ? LockState::Waiting : LockState::Running, i * 1000, (i + 1) * 1000 });
+    const QList<StateSpan> even = record.take();
+    qint64 waitingNs = 0;
+    for (const StateSpan& s : even)
+        waitingNs += s.state == LockState::Waiting ? s.endNs - s.startNs : 0;
+    // 1,000 intervals in at most 64 bins: 16 to a bin, so within 16 us of half.
+    QVERIFY2(std::abs(waitingNs - 500'000) <= 16'000, qPrintable(QString::number(waitingNs)));
+    QVERIFY2(even.size() >= 16, qPrintable(QString::number(even.size())));
 }
 
 void TestGil::registered()

@@ -797,15 +797,9 @@ QList<StateSpan> PythonBackend::lockStates(const QList<StateSpan>& seen, const Q
         std::sort(
             intervals.begin(), intervals.end(), [](const Interval& x, const Interval& y) { return x.from < y.from; });
 
-    std::map<int, QList<StateSpan>> byWorker;
-    const auto append = [&byWorker](const StateSpan& span) {
-        if (span.endNs <= span.startNs)
-            return;
-        QList<StateSpan>& list = byWorker[span.worker];
-        if (!list.isEmpty() && list.last().state == span.state && list.last().endNs == span.startNs)
-            list.last().endNs = span.endNs;
-        else
-            list.append(span);
+    std::map<int, StateRecord> byWorker;
+    const auto append = [&byWorker, maxPerWorker](const StateSpan& span) {
+        byWorker.try_emplace(span.worker, maxPerWorker).first->second.append(span);
     };
     static const std::vector<Interval> kNone;
     for (const StateSpan& s : seen) {
@@ -832,11 +826,8 @@ QList<StateSpan> PythonBackend::lockStates(const QList<StateSpan>& seen, const Q
         }
     }
     QList<StateSpan> result;
-    for (auto& [worker, list] : byWorker) {
-        while (list.size() > std::max(2, maxPerWorker))
-            list = coarsened(list);
-        result.append(list);
-    }
+    for (auto& [worker, record] : byWorker)
+        result.append(record.take());
     return result;
 }
 

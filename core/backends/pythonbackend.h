@@ -92,7 +92,7 @@ public:
     // lock waits for the GIL (a pure-Python task blocks on nothing else; time.sleep and C code that releases the
     // GIL sleep elsewhere or run); outside its tasks it is shown released, since waiting for work and waiting for
     // the GIL to take work look alike there. Running stays running: it holds the GIL, or it is runnable (waiting
-    // for a core or for the GIL it was just handed). At most `maxPerWorker` states per worker (coarsened()).
+    // for a core or for the GIL it was just handed). At most `maxPerWorker` states per worker (StateRecord).
     static QList<StateSpan> lockStates(const QList<StateSpan>& seen, const QList<TaskSpan>& spans, int maxPerWorker);
 
     // For the benchmark in tst_python only, to time python-threads with its state sampling against without: off,

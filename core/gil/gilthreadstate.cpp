@@ -4,15 +4,14 @@
 #include "interpreterlock.h"
 
 #include <algorithm>
-#include <utility>
 
 namespace parlab {
 
 GilThreadState::GilThreadState(InterpreterLock& lock, int thread, int maxSpans)
     : m_lock(lock)
     , m_thread(thread)
-    , m_maxSpans(std::max(2, maxSpans))
     , m_sinceNs(monotonicNs())
+    , m_record(maxSpans)
 { }
 
 void GilThreadState::acquire()
@@ -73,9 +72,9 @@ QList<StateSpan> GilThreadState::finish()
         m_state = LockState::Released;
         m_started = true;
     }
-    append({ m_thread, m_state, m_sinceNs, now });
+    m_record.append({ m_thread, m_state, m_sinceNs, now });
     m_sinceNs = now;
-    return std::exchange(m_spans, {});
+    return m_record.take();
 }
 
 void GilThreadState::enter(LockState state)
@@ -94,29 +93,10 @@ void GilThreadState::enter(LockState state)
     if (state == m_state)
         return;
     if (now > m_sinceNs) {
-        append({ m_thread, m_state, m_sinceNs, now });
+        m_record.append({ m_thread, m_state, m_sinceNs, now });
         m_sinceNs = now;
     }
     m_state = state;
-}
-
-void GilThreadState::append(const StateSpan& span)
-{
-    if (!m_spans.isEmpty() && m_spans.last().state == span.state && m_spans.last().endNs == span.startNs) {
-        m_spans.last().endNs = span.endNs;
-        return;
-    }
-    if (m_spans.size() >= m_maxSpans)
-        coarsen();
-    if (!m_spans.isEmpty() && m_spans.last().state == span.state && m_spans.last().endNs == span.startNs)
-        m_spans.last().endNs = span.endNs;
-    else
-        m_spans.append(span);
-}
-
-void GilThreadState::coarsen()
-{
-    m_spans = coarsened(m_spans);
 }
 
 } // namespace parlab

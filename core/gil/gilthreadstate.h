@@ -19,7 +19,7 @@ public:
     static constexpr int kDefaultMaxSpans = 200'000;
 
     // Starts the record now (or, when the first take finds the lock free, then). Past `maxSpans` recorded intervals the
-    // record is coarsened (neighbours merged pairwise) rather than cut, so it still covers the thread's whole life.
+    // record is coarsened (StateRecord) rather than cut, so it still covers the thread's whole life.
     GilThreadState(InterpreterLock& lock, int thread, int maxSpans = kDefaultMaxSpans);
 
     int thread() const noexcept { return m_thread; }
@@ -41,18 +41,15 @@ public:
 
 private:
     void enter(LockState state);
-    void append(const StateSpan& span);
-    void coarsen();
 
     InterpreterLock& m_lock;
     const int m_thread;
-    const int m_maxSpans;
     bool m_holding = false;
     bool m_releasedForWait = false;
     bool m_started = false; // whether m_state holds a real state yet (the first one starts at construction)
     LockState m_state = LockState::Released;
     qint64 m_sinceNs = 0;
-    QList<StateSpan> m_spans;
+    StateRecord m_record;
 };
 
 } // namespace parlab

@@ -68,6 +68,7 @@ std::optional<ProcessStat> parseStat(const QByteArray& text)
     stat.state = fields[0][0];
     stat.parent = field(4);
     stat.group = field(5);
+    stat.flags = quint64(field(9));
     stat.userTicks = field(14);
     stat.systemTicks = field(15);
     stat.childUserTicks = field(16);
@@ -133,7 +134,16 @@ QByteArray environment(qint64 pid)
 {
     if (pid <= 0)
         return {};
-    return readFile(QStringLiteral("/proc/%1/environ").arg(pid));
+    const QString path = QStringLiteral("/proc/%1/environ").arg(pid);
+    for (int attempt = 0;; ++attempt) {
+        QByteArray environment = readFile(path);
+        if (!environment.isEmpty() || attempt == 20)
+            return environment;
+        const std::optional<ProcessStat> s = stat(pid);
+        if (!s || s->gone() || s->kernelThread())
+            return environment;
+        ::usleep(500);
+    }
 }
 
 bool carries(const QByteArray& environment, const QByteArray& entry)

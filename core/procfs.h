@@ -22,6 +22,7 @@ struct ProcessStat {
     char state = '?'; // field 3: R, S, D, Z (zombie: exited, not yet reaped), X, ...
     qint64 parent = 0; // field 4
     qint64 group = 0; // field 5, the process group
+    quint64 flags = 0; // field 9, the kernel's PF_* flags
     qint64 userTicks = 0; // field 14, utime
     qint64 systemTicks = 0; // field 15, stime
     qint64 childUserTicks = 0; // field 16, cutime: children it waited for
@@ -29,6 +30,7 @@ struct ProcessStat {
     qint64 startTicks = 0; // field 22, starttime: clock ticks after boot
 
     bool gone() const { return state == 'Z' || state == 'X'; }
+    bool kernelThread() const { return flags & 0x00200000; } // PF_KTHREAD: no environment, ever
     // CPU seconds of the process and of the children it already reaped.
     double cpuSeconds() const;
 };
@@ -54,7 +56,9 @@ QList<ProcessStat> processesInGroup(qint64 group);
 QList<qint64> descendants(qint64 ancestor);
 
 // The environment process `pid` started with (/proc/PID/environ: NUL-separated NAME=value entries); empty when
-// it is gone, a zombie, or not ours to read.
+// it is gone, a zombie, a kernel thread, or not ours to read. A process in the middle of exec reads as empty for a
+// moment (the file opens on the memory exec is replacing), so an empty read of a live process is read again for up
+// to 10 ms: a scan for marked processes must not miss one that is just starting a program.
 QByteArray environment(qint64 pid);
 
 // Whether `environment` (as environment() returns it) holds exactly the entry `entry` ("NAME=value").

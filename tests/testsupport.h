@@ -198,6 +198,17 @@ inline QList<qint64> processesCarrying(const QByteArray& entry)
     return found;
 }
 
+// "pid command line" of each process, one a line, for a failure's message.
+inline QString describeProcesses(const QList<qint64>& pids)
+{
+    QString text = QStringLiteral("%1 processes:").arg(pids.size());
+    for (qint64 pid : pids) {
+        QByteArray command = parlab::procfs::readFile(QStringLiteral("/proc/%1/cmdline").arg(pid));
+        text += QStringLiteral("\n  %1 %2").arg(pid).arg(QString::fromLocal8Bit(command.replace('\0', ' ')));
+    }
+    return text;
+}
+
 // The PARLAB_OWNER entry that the processes started by the ParLab process `pid` carry (its pid and start time, as
 // ProcessGuard writes it); empty when there is no such process.
 inline QByteArray ownerEntryOf(qint64 pid)

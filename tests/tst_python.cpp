@@ -826,7 +826,9 @@ void TestPython::threadsRecordMeasuredLockStates()
         // Alone, a thread waits for the GIL only while the main thread collects a result or the parent-watch
         // thread looks up (microseconds, every 0.2 s): a few stray samples, more when the machine preempts the
         // main thread while it holds the lock (3.4 ms of 142 was seen with a core busy), far below two threads' half.
-        QVERIFY2(waiting <= std::max<qint64>(5'000'000, wall / 10), qPrintable(figures));
+        // A sampling round that comes late (the sampler preempted) stretches one such sample to half the gap: 7.9 ms
+        // of 42 was seen in a full suite run, with 0.7 ms off the CPU. A quarter still tells one thread from two.
+        QVERIFY2(waiting <= std::max<qint64>(5'000'000, wall / 4), qPrintable(figures));
         return;
     }
     // The strip and the tasks' own counters measure the same waits two ways: the strip never sees a thread asleep

@@ -190,7 +190,8 @@ private:
     }
 
     // What starting several workers at once costs here (WorkerStarts: the schedule simulator's start-up beyond one
-    // worker), for each backend of the run that starts its workers in this process: once, after the last round, while
+    // worker), for each backend of the run that starts its workers in every batch (threads in this process, a process
+    // per task): once, after the last round, while
     // the process is as the run's batches had it (its pools, its children and its clock sampler still there; at a
     // fresh start two threads took half as long again to start). The registry's backend, not the factory's: it is
     // this machine's cost. One that fails here is left unmeasured; the run's own executes went through.
@@ -204,7 +205,8 @@ private:
             try {
                 const std::unique_ptr<Backend> backend = BackendRegistry::create(id);
                 backend->configure(m_spec.options);
-                m_result.environment.workerStarts.append(WorkerStarts::measure(*backend, cores));
+                m_result.environment.workerStarts.append(
+                    WorkerStarts::measure(*backend, cores, WorkerStarts::roundsFor(id)));
             } catch (const std::exception&) {
                 continue;
             }

@@ -7,6 +7,7 @@
 #include "experimentspec.h"
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
+#include "stats/schedule.h"
 #include "stats/statistics.h"
 
 #include <algorithm>
@@ -18,7 +19,13 @@ namespace parlab {
 bool WorkerStarts::measuredFor(const QString& backendId)
 {
     const BackendFacts facts = BackendRegistry::factsOf(backendId);
-    return facts.known && facts.usesWorkers && facts.footprint.processes <= 0 && !facts.runsPython;
+    return facts.known && facts.usesWorkers && !facts.runsPython
+        && (facts.footprint.processes <= 0 || Schedule::startsAWorkerPerHandOut(backendId));
+}
+
+int WorkerStarts::roundsFor(const QString& backendId)
+{
+    return BackendRegistry::factsOf(backendId).footprint.processes > 0 ? kProcessRounds : kRounds;
 }
 
 QList<int> WorkerStarts::countsFor(int cores)

@@ -31,10 +31,13 @@ struct WorkerStarts {
 
     bool operator==(const WorkerStarts&) const = default;
 
-    // Whether a run measures it for `backendId`: a backend that uses workers and runs them in this process
-    // (threads, qtconcurrent, gil-threads). Process backends measure their start-up's serial share in the run itself
-    // (Backend::lastSerialWork); a probe of them would spawn processes for every count, seconds at a run's start.
+    // Whether a run measures it for `backendId`: a backend that starts its workers in every batch, in this process
+    // (threads, qtconcurrent, gil-threads), or a process for every task (process-per-task: with a process start of
+    // 45 ms on this VM, two started at once took 63 ms each, hand-outs 47 ms against 33, and a prediction from one
+    // worker that could not see it was 28% too fast). A pool or mpi starts its workers once per run.
     static bool measuredFor(const QString& backendId);
+    // The rounds a run measures for `backendId`: kRounds, kProcessRounds where each worker is a process to start.
+    static int roundsFor(const QString& backendId);
     // The counts measured on `cores`: 1, 2, 4, ... below it, and `cores` itself (at most ExperimentSpec::kMaxWorkers):
     // where the workers still have a core each, so what grows is the start, not the sharing of cores (which the
     // simulator models).
@@ -44,6 +47,7 @@ struct WorkerStarts {
     // between a run's batches, after one unmeasured batch at each. Throws what the backend's execute throws.
     static WorkerStarts measure(Backend& backend, int cores, int rounds = kRounds);
     static constexpr int kRounds = 11;
+    static constexpr int kProcessRounds = 5;
     static constexpr int kIdleGapUs = 1000;
 };
 

@@ -507,7 +507,7 @@ void TestCli::predictReadsAStoredOrExportedRun()
     const QString file = dir.filePath(QStringLiteral("run.json"));
     const Result run = runParlab({ QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("spin"),
         QStringLiteral("--inputs"), QStringLiteral("20x4"), QStringLiteral("--backends"),
-        QStringLiteral("sequential,threads"), QStringLiteral("--workers"), QStringLiteral("1,2"),
+        QStringLiteral("sequential,threads,process-per-task"), QStringLiteral("--workers"), QStringLiteral("1,2"),
         QStringLiteral("--repeat"), QStringLiteral("2"), QStringLiteral("--warmup"), QStringLiteral("0"),
         QStringLiteral("--history-db"), db, QStringLiteral("--export-json"), file });
     QVERIFY2(run.code == 0, qPrintable(run.err));
@@ -551,11 +551,18 @@ void TestCli::predictReadsAStoredOrExportedRun()
     const Result table
         = runParlab({ QStringLiteral("predict"), QStringLiteral("last"), QStringLiteral("--history-db"), db });
     QVERIFY2(table.code == 0, qPrintable(table.err));
-    QVERIFY2(table.out.contains(QStringLiteral("backend")) && table.out.contains(QStringLiteral("threads  x1")),
+    QVERIFY2(table.out.contains(QStringLiteral("backend"))
+            && table.out.contains(
+                QRegularExpression(QStringLiteral("^threads +x1 "), QRegularExpression::MultilineOption)),
         qPrintable(table.out));
     // The run measured its threads workers started at once, up to the cores, and the prediction says it grows the
     // start-up with them.
     QVERIFY2(table.out.contains(QStringLiteral("threads: start-up measured with 1 to %1 workers started at once")
+                                    .arg(parlab::WorkerStarts::countsFor(QThread::idealThreadCount()).constLast())),
+        qPrintable(table.out));
+    // A process per task starts one for each task: its hand-outs grow with the processes started at once too.
+    QVERIFY2(table.out.contains(QStringLiteral("process-per-task: start-up and each hand-out (it starts a process) "
+                                               "measured with 1 to %1 workers started at once")
                                     .arg(parlab::WorkerStarts::countsFor(QThread::idealThreadCount()).constLast())),
         qPrintable(table.out));
     const Result md = runParlab({ QStringLiteral("predict"), QStringLiteral("last"), QStringLiteral("--history-db"), db,

@@ -119,6 +119,17 @@ void TestSchedule::wallTime_data()
     QTest::newRow("start-up alone at 1 worker") << setup({ 1, 1 }, 1, 2, grown) << 3.0;
     // More workers than inputs start only as many as there are inputs: 2, at 1.5 each.
     QTest::newRow("start-up grown by the workers started") << setup({ 1, 1 }, 8, 8, grown) << 2.5;
+    // A process per task starts one for every hand-out too: with the same growth, four 1 s tasks on two workers,
+    // hand-outs of 1 s alone: each worker starts at 1.5, runs a task, takes 1.5 for its next and runs it: 5 s (4.5
+    // where only the start-up grows). One worker alone: 1 + 4 + 3 hand-outs of 1 s = 8 s.
+    Schedule::Costs spawned = costs(1, 0, 1, 0);
+    spawned.startupGrowthS = grown.startupGrowthS;
+    spawned.handOutStarts = true;
+    QTest::newRow("hand-outs that start a process grow") << setup(QList<double>(4, 1.0), 2, 2, spawned) << 5.0;
+    spawned.handOutStarts = false;
+    QTest::newRow("hand-outs that start nothing do not") << setup(QList<double>(4, 1.0), 2, 2, spawned) << 4.5;
+    spawned.handOutStarts = true;
+    QTest::newRow("hand-outs alone at 1 worker") << setup(QList<double>(4, 1.0), 1, 2, spawned) << 8.0;
 }
 
 void TestSchedule::wallTime()

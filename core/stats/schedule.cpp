@@ -109,6 +109,15 @@ double startupAt(const Costs& costs, int workers)
     return std::max(0.0, costs.startupS + growthAt(costs.startupGrowthS, workers));
 }
 
+namespace {
+// A hand-out in a batch of `workers`: one that starts a worker grows as a start-up does.
+double dispatchAt(const Costs& costs, int workers)
+{
+    return costs.handOutStarts ? std::max(0.0, costs.dispatchS + growthAt(costs.startupGrowthS, workers))
+                               : costs.dispatchS;
+}
+} // namespace
+
 QList<QPair<int, double>> startupGrowth(const WorkerStarts& starts, double startupSerialShare)
 {
     if (starts.counts.size() < 2 || starts.counts.constFirst().workers != 1)
@@ -137,6 +146,7 @@ double wallTime(const Setup& setup)
     if (count == 0)
         return c.startupS + c.finishS;
     const double startup = startupAt(c, workers); // of each worker, started with the others
+    const double dispatch = dispatchAt(c, workers);
 
     std::vector<Host> hosts;
     for (int cores : setup.hostCores.isEmpty() ? QList<int> { setup.cores } : setup.hostCores)
@@ -159,10 +169,10 @@ double wallTime(const Setup& setup)
     double lastStop = 0; // when the last worker that found nothing left stopped
 
     const auto serialPart = [&](const Worker& w) {
-        return w.started ? c.dispatchS * c.dispatchSerialShare : startup * c.startupSerialShare;
+        return w.started ? dispatch * c.dispatchSerialShare : startup * c.startupSerialShare;
     };
     const auto ownPart = [&](const Worker& w) {
-        return w.started ? c.dispatchS * (1 - c.dispatchSerialShare) : startup * (1 - c.startupSerialShare);
+        return w.started ? dispatch * (1 - c.dispatchSerialShare) : startup * (1 - c.startupSerialShare);
     };
     const auto serve = [&] {
         if (dispatching || queue.empty())
@@ -292,6 +302,11 @@ double startupSerialShare(const QString& backendId)
     // The parent's fork and exec of a process against the child's own loading; the creating thread's clone against
     // a new thread's first scheduling: a process's start is mostly its own, a thread's as much its creator's.
     return handOutOf(backendId) == HandOut::Themselves ? 0.5 : 0.25;
+}
+
+bool startsAWorkerPerHandOut(const QString& backendId)
+{
+    return handOutOf(backendId) == HandOut::Spawned;
 }
 
 double dispatchSerialShare(const QString& backendId)
@@ -427,6 +442,7 @@ Calibration calibrate(const RunResult& result, const QString& backendId, int fro
     c.startupSerialShare = startupSerialShare(backendId);
     c.dispatchSerialShare = dispatchSerialShare(backendId);
     c.joinsWorkers = handOutOf(backendId) == HandOut::Themselves;
+    c.handOutStarts = startsAWorkerPerHandOut(backendId);
 
     // Per worker and per hand-out, inverting what the model itself spends at fromWorkers: the k-th worker started
     // waits for k earlier ones' serial parts, and each worker's first chunk is its start-up, not a hand-out.
@@ -444,15 +460,18 @@ Calibration calibrate(const RunResult& result, const QString& backendId, int fro
     if (c.startupGrowthS.size() >= 2) {
         const QPair<int, double>& top = c.startupGrowthS.constLast();
         const QString grown
-            = QStringLiteral("start-up measured with 1 to %1 workers started at once after the run's rounds "
+            = QStringLiteral("start-up%4 measured with 1 to %1 workers started at once after the run's rounds "
                              "(%2%3 µs a worker at %1); beyond %1 it grows at the rate between the "
                              "last two counts")
                   .arg(top.first)
                   .arg(top.second >= 0 ? QStringLiteral("+") : QString())
-                  .arg(top.second * 1e6, 0, 'f', 1);
+                  .arg(top.second * 1e6, 0, 'f', 1)
+                  .arg(c.handOutStarts ? QStringLiteral(" and each hand-out (it starts a process)") : QString());
         cal.note = cal.note.isEmpty() ? grown : cal.note + QStringLiteral("; ") + grown;
     }
     c.dispatchS = std::isfinite(here.dispatch) && handOuts > busy ? here.dispatch / (handOuts - busy) : 0;
+    if (c.handOutStarts) // a hand-out starts a worker among `busy`, as the start-ups did
+        c.dispatchS = std::max(0.0, c.dispatchS - growthAt(c.startupGrowthS, busy));
     // After the last task: at one worker all of the tail; with several, the imbalance is in it too, and the one that
     // ended last had the least of it, the finish alone.
     c.finishS = std::isfinite(here.tail) ? (busy == 1 ? here.tail : here.tail / busy) : 0;

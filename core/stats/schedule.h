@@ -36,6 +36,8 @@ struct Costs {
     // worker than startupS) at the counts measured, ascending from (1, 0) (startupGrowth); empty: starts that never
     // slow each other. Linear between two counts; beyond the last, growing at the rate between the last two.
     QList<QPair<int, double>> startupGrowthS;
+    // Whether every hand-out starts a worker (a process per task): it then grows with the workers as a start-up does.
+    bool handOutStarts = false;
     double slowdown = 1; // a task's time on this backend over its cost in the baseline (calibrate: what is left)
     // Whether the batch ends only when every worker started has ended, a worker that found nothing left included
     // (threads are joined); else when the last task ends (a pool's processes stay, a slot without a task is no
@@ -78,6 +80,8 @@ QList<QPair<int, double>> startupGrowth(const WorkerStarts& starts, double start
 // rank 0 serves; threads take their next task themselves.
 double startupSerialShare(const QString& backendId);
 double dispatchSerialShare(const QString& backendId);
+// Whether `backendId` starts a fresh worker process for every hand-out (process-per-task).
+bool startsAWorkerPerHandOut(const QString& backendId);
 
 // What a run measured of backend `backendId`, made into the simulator's figures, from its measurement at
 // `fromWorkers` (the one calibrated on; the other counts are only checked against). Reads the per-repeat accounts

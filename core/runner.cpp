@@ -191,10 +191,10 @@ private:
 
     // What starting several workers at once costs here (WorkerStarts: the schedule simulator's start-up beyond one
     // worker), for each backend of the run that starts its workers in every batch (threads in this process, a process
-    // per task): once, after the last round, while
-    // the process is as the run's batches had it (its pools, its children and its clock sampler still there; at a
-    // fresh start two threads took half as long again to start). The registry's backend, not the factory's: it is
-    // this machine's cost. One that fails here is left unmeasured; the run's own executes went through.
+    // per task): once, after the last round, while the process is as the run's batches had it (its pools, its
+    // children and its clock sampler still there; at a fresh start two threads took half as long again to start). The
+    // registry's backend, not the factory's: it is this machine's cost. One that fails here is left unmeasured; the
+    // run's own executes went through.
     void measureWorkerStarts()
     {
         const int cores = std::max(1, m_result.environment.logicalCores);

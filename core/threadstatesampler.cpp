@@ -22,9 +22,9 @@ bool sleepsOnLock(QByteArrayView wchan)
 struct ThreadStateSampler::Watched {
     procfs::OpenFile stat;
     procfs::OpenFile wchan;
-    StateRecord record; // the intervals before the open one
-    StateSpan open; // the state of the last reading, from where it began to the last reading
-    bool started = false; // whether it was read once
+    StateRecord record; // up to the last reading
+    LockState state = LockState::Running; // at the last reading
+    qint64 lastNs = 0; // when the last reading was taken; 0 before the first
     bool gone = false;
 };
 
@@ -51,7 +51,7 @@ void ThreadStateSampler::start(qint64 pid, const QList<qint64>& threads)
     for (qint64 tid : threads) {
         const QString folder = QStringLiteral("/proc/%1/task/%2/").arg(pid).arg(tid);
         Watched w { procfs::OpenFile(folder + QStringLiteral("stat")),
-            procfs::OpenFile(folder + QStringLiteral("wchan")), StateRecord(m_maxSpans), {}, false, false };
+            procfs::OpenFile(folder + QStringLiteral("wchan")), StateRecord(m_maxSpans) };
         w.gone = !w.stat.isOpen();
         m_watched.push_back(std::move(w));
     }
@@ -75,30 +75,25 @@ void ThreadStateSampler::readRound()
         if (state != 'R')
             seen = state == 'S' && sleepsOnLock(w.wchan.read(buffer, sizeof buffer)) ? LockState::Waiting
                                                                                      : LockState::Released;
-        if (!w.started) {
-            w.open = { int(i), seen, now, now };
-            w.started = true;
-        } else if (w.open.state == seen) {
-            w.open.endNs = now;
-        } else {
-            // It changed somewhere between the two readings: the middle is the best guess.
-            const qint64 middle = w.open.endNs + (now - w.open.endNs) / 2;
-            w.open.endNs = middle;
-            if (w.open.endNs > w.open.startNs)
-                w.record.append(w.open);
-            w.open = { int(i), seen, middle, now };
+        // Between two readings of one state it stayed in it; where they differ, it changed somewhere between them,
+        // and the middle is the best guess. The record merges the intervals of one state.
+        if (w.lastNs > 0 && w.state == seen) {
+            w.record.append({ int(i), seen, w.lastNs, now });
+        } else if (w.lastNs > 0) {
+            const qint64 middle = w.lastNs + (now - w.lastNs) / 2;
+            w.record.append({ int(i), w.state, w.lastNs, middle });
+            w.record.append({ int(i), seen, middle, now });
         }
+        w.state = seen;
+        w.lastNs = now;
     }
     m_rounds.fetch_add(1, std::memory_order_relaxed);
 }
 
 void ThreadStateSampler::collect()
 {
-    for (Watched& w : m_watched) {
-        if (w.started && w.open.endNs > w.open.startNs)
-            w.record.append(w.open);
+    for (Watched& w : m_watched)
         m_states.append(w.record.take());
-    }
     m_cpuNs = threadCpuNs() - m_cpuAtStart;
 }
 

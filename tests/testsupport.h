@@ -198,15 +198,16 @@ inline QList<qint64> processesCarrying(const QByteArray& entry)
     return found;
 }
 
-// "pid command line" of each process, one a line, for a failure's message.
+// "pid command line" of each process (its first 120 characters), "; " between them, for a failure's message.
 inline QString describeProcesses(const QList<qint64>& pids)
 {
-    QString text = QStringLiteral("%1 processes:").arg(pids.size());
+    QStringList lines;
     for (qint64 pid : pids) {
-        QByteArray command = parlab::procfs::readFile(QStringLiteral("/proc/%1/cmdline").arg(pid));
-        text += QStringLiteral("\n  %1 %2").arg(pid).arg(QString::fromLocal8Bit(command.replace('\0', ' ')));
+        QByteArray cmdline = parlab::procfs::readFile(QStringLiteral("/proc/%1/cmdline").arg(pid));
+        cmdline.replace('\0', ' ');
+        lines.append(QStringLiteral("%1 %2").arg(pid).arg(QString::fromLocal8Bit(cmdline.left(120))));
     }
-    return text;
+    return lines.join(QStringLiteral("; "));
 }
 
 // The PARLAB_OWNER entry that the processes started by the ParLab process `pid` carry (its pid and start time, as

@@ -75,17 +75,6 @@ private:
     QString m_err;
 };
 
-QString describe(const QList<qint64>& pids)
-{
-    QStringList lines;
-    for (qint64 pid : pids) {
-        QByteArray cmdline = parlab::procfs::readFile(QStringLiteral("/proc/%1/cmdline").arg(pid));
-        cmdline.replace('\0', ' ');
-        lines.append(QStringLiteral("%1 %2").arg(pid).arg(QString::fromLocal8Bit(cmdline.left(120))));
-    }
-    return lines.join(QStringLiteral("; "));
-}
-
 bool exists(const QString& path)
 {
     return QFileInfo::exists(path);
@@ -113,9 +102,10 @@ private:
     void verifyNothingLeft(const ParlabProcess& run) const
     {
         const QList<qint64> onHosts = m_cluster->processesLeftAfter(5000 * testsupport::kSlowdown);
-        QVERIFY2(onHosts.isEmpty(), qPrintable(QStringLiteral("left on the hosts: ") + describe(onHosts)));
+        QVERIFY2(onHosts.isEmpty(),
+            qPrintable(QStringLiteral("left on the hosts: ") + testsupport::describeProcesses(onHosts)));
         const QList<qint64> here = run.processesLeft();
-        QVERIFY2(here.isEmpty(), qPrintable(QStringLiteral("left here: ") + describe(here)));
+        QVERIFY2(here.isEmpty(), qPrintable(QStringLiteral("left here: ") + testsupport::describeProcesses(here)));
     }
 
     std::unique_ptr<TestCluster> m_cluster;

@@ -531,9 +531,20 @@ void TestGil::recordIsBounded()
             running += s.state == LockState::Running ? s.endNs - s.startNs : 0;
         return double(running) / double(record.last().endNs - record.first().startNs);
     };
-    qInfo("running %.1f%% of the thread's life in %lld intervals, %.1f%% in %lld", 100 * runningShare(fineStates),
-        qlonglong(fineStates.size()), 100 * runningShare(states), qlonglong(states.size()));
-    QVERIFY2(std::abs(runningShare(states) - runningShare(fineStates)) < 0.1,
+    // The two records differ by the other lock's operations inside the outer one's running (a tenth of the life on a
+    // slow VM), so the uncapped record is also kept within 64 intervals as the capped one was: the same life's share.
+    StateRecord recapped(64);
+    for (const StateSpan& s : fineStates)
+        recapped.append(s);
+    const QList<StateSpan> fineCapped = recapped.take();
+    qInfo("running %.1f%% of the thread's life in %lld intervals, %.1f%% in %lld; the capped record %.1f%% in %lld",
+        100 * runningShare(fineStates), qlonglong(fineStates.size()), 100 * runningShare(fineCapped),
+        qlonglong(fineCapped.size()), 100 * runningShare(states), qlonglong(states.size()));
+    QVERIFY2(fineCapped.size() <= 64, qPrintable(QString::number(fineCapped.size())));
+    QVERIFY2(std::abs(runningShare(fineCapped) - runningShare(fineStates)) < 0.05,
+        qPrintable(QStringLiteral("%1 vs %2").arg(runningShare(fineCapped)).arg(runningShare(fineStates))));
+    // The capped record of the other lock: the same life, within the lock operations' tenth.
+    QVERIFY2(std::abs(runningShare(states) - runningShare(fineStates)) < 0.2,
         qPrintable(QStringLiteral("%1 vs %2").arg(runningShare(states)).arg(runningShare(fineStates))));
     // Coarser, but still the whole life without gaps.
     QList<StateSpan> renumbered = states;

@@ -474,7 +474,7 @@ void TestKernels::alreadyCancelled()
     QElapsedTimer timer;
     timer.start();
     QVERIFY_THROWS_EXCEPTION(Cancelled, kernelNamed(name)->run(input, context));
-    QVERIFY2(timer.elapsed() < 150 * testsupport::kSlowdown, qPrintable(QString::number(timer.elapsed())));
+    QVERIFY2(timer.elapsed() < qint64(150) * testsupport::kSlowdown, qPrintable(QString::number(timer.elapsed())));
 
     // A new batch (or a reset) lets the same control run again.
     if (abortBatch)

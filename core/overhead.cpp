@@ -234,14 +234,14 @@ QList<OverheadRow> measureOverhead(const RunOptions& cluster, const std::functio
         rows.append(row);
     }
 
-    // Several at once, through the threads backend: what `parlab predict` grows a worker's start-up by
-    // (WorkerStarts, Schedule::startupGrowth), up to this machine's cores.
+    // Several at once, through the threads backend: how much later `parlab predict` starts the last of them
+    // (WorkerStarts, Schedule::startupLag), up to this machine's cores.
     say(QStringLiteral("threads started at once"));
     {
         const QString threads = QStringLiteral("threads");
         const auto backend = BackendRegistry::create(threads);
         const WorkerStarts starts = WorkerStarts::measure(*backend, QThread::idealThreadCount());
-        const QList<QPair<int, double>> growth = Schedule::startupGrowth(starts, Schedule::startupSerialShare(threads));
+        const QList<QPair<int, double>> lags = Schedule::startupLag(starts);
         const double oneThread = rows.constLast().microseconds;
         for (qsizetype i = 0; i < starts.counts.size(); ++i) {
             const WorkerStartCost& c = starts.counts[i];
@@ -253,9 +253,9 @@ QList<OverheadRow> measureOverhead(const RunOptions& cluster, const std::functio
                 row.floorWhat = QStringLiteral("start + join a std::thread");
                 row.floorMicroseconds = oneThread;
             } else {
-                const double more = i < growth.size() ? growth[i].second * 1e6 : kUnknown;
-                row.what = QStringLiteral("start %1 threads workers at once, a noop task each, and join them (a "
-                                          "worker's start-up %2%3 µs over one alone, as parlab predict models it)")
+                const double more = i < lags.size() ? lags[i].second * 1e6 : kUnknown;
+                row.what = QStringLiteral("start %1 threads workers at once, a noop task each, and join them (the "
+                                          "last started %2%3 µs later than one alone, as parlab predict models it)")
                                .arg(c.workers)
                                .arg(more >= 0 ? QStringLiteral("+") : QString())
                                .arg(more, 0, 'f', 1);

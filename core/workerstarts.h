@@ -10,12 +10,13 @@ namespace parlab {
 class Backend;
 
 // What starting several workers of one backend at once costs on this machine, against starting one: the schedule
-// simulator's start-up at more than one worker (Schedule::Costs::startupGrowthS). On a 2-core VM, two threads started
+// simulator's start-up at more than one worker (Schedule::Costs::startupLagS). On a 2-core VM, two threads started
 // together each take longer to reach their first task and to be joined than one alone (waking an idle core, the
 // creator and the new threads contending); a run at one worker cannot see that, so each run measures it as it
 // starts, for its backends that start their workers in every batch, on the machine it runs on.
 //
-// Raw data, kept with the run's environment (JSON `worker_starts`); Schedule derives the start-up growth from it.
+// Raw data, kept with the run's environment (JSON `worker_starts`); Schedule derives each worker's start-up lag from
+// it.
 struct WorkerStartCost {
     int workers = 1;
     double wallS = kUnknown; // median wall time of a batch: `workers` workers started, one noop task each, ended

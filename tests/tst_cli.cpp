@@ -555,12 +555,12 @@ void TestCli::predictReadsAStoredOrExportedRun()
             && table.out.contains(
                 QRegularExpression(QStringLiteral("^threads +x1 "), QRegularExpression::MultilineOption)),
         qPrintable(table.out));
-    // The run measured its threads workers started at once, up to the cores, and the prediction says it grows the
-    // start-up with them.
+    // The run measured its threads workers started at once, up to the cores, and the prediction says it starts the
+    // later ones as late as measured.
     QVERIFY2(table.out.contains(QStringLiteral("threads: start-up measured with 1 to %1 workers started at once")
                                     .arg(parlab::WorkerStarts::countsFor(QThread::idealThreadCount()).constLast())),
         qPrintable(table.out));
-    // A process per task starts one for each task: its hand-outs grow with the processes started at once too.
+    // A process per task starts one for each task: its hand-outs take what one more start at once adds too.
     QVERIFY2(table.out.contains(QStringLiteral("process-per-task: start-up and each hand-out (it starts a process) "
                                                "measured with 1 to %1 workers started at once")
                                     .arg(parlab::WorkerStarts::countsFor(QThread::idealThreadCount()).constLast())),

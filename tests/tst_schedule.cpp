@@ -26,9 +26,9 @@ private Q_SLOTS:
     void calibrationNeedsTheMeasurementAndBaseline();
     void predictionFromLossesWhenNoAccounts();
     void weakRunsPredictTheGrownTasks();
-    void startupGrowsAsMeasuredBetweenCounts();
-    void startupGrowthFromWorkersStartedAtOnce();
-    void calibrationGrowsTheStartupItMeasured();
+    void startupLagsAsMeasuredBetweenCounts();
+    void startupLagFromWorkersStartedAtOnce();
+    void calibrationStartsWorkersAsLateAsMeasured();
 };
 
 namespace {
@@ -111,21 +111,22 @@ void TestSchedule::wallTime_data()
     QTest::newRow("placed by slot") << hosts(setup(QList<double>(3, 1.0), 3, 1), { 2, 1 }, 0) << 1.0;
     // 4 workers on those 3 slots: the fourth goes round to the first host again, 3 tasks on its 2 cores there.
     QTest::newRow("round again") << hosts(setup(QList<double>(4, 1.0), 4, 1), { 2, 1 }, 0) << 1.5;
-    // A start-up of 1 s alone, 0.5 s more each when two start at once, all their own: both start at 1.5, end at 2.5;
-    // one worker alone still starts at 1.
-    Schedule::Costs grown = costs(1, 0, 0, 0);
-    grown.startupGrowthS = { { 1, 0.0 }, { 2, 0.5 } };
-    QTest::newRow("start-up grown at 2 workers") << setup({ 1, 1 }, 2, 2, grown) << 2.5;
-    QTest::newRow("start-up alone at 1 worker") << setup({ 1, 1 }, 1, 2, grown) << 3.0;
-    // More workers than inputs start only as many as there are inputs: 2, at 1.5 each.
-    QTest::newRow("start-up grown by the workers started") << setup({ 1, 1 }, 8, 8, grown) << 2.5;
-    // A process per task starts one for every hand-out too: with the same growth, four 1 s tasks on two workers,
-    // hand-outs of 1 s alone: each worker starts at 1.5, runs a task, takes 1.5 for its next and runs it: 5 s (4.5
-    // where only the start-up grows). One worker alone: 1 + 4 + 3 hand-outs of 1 s = 8 s.
+    // A start-up of 1 s alone, and the second of two started at once 0.5 s later, all their own: the first starts at
+    // 1 and ends at 2, the second starts at 1.5 and ends at 2.5; one worker alone still starts at 1.
+    Schedule::Costs lagged = costs(1, 0, 0, 0);
+    lagged.startupLagS = { { 1, 0.0 }, { 2, 0.5 } };
+    QTest::newRow("the second of 2 starts later") << setup({ 1, 1 }, 2, 2, lagged) << 2.5;
+    QTest::newRow("start-up alone at 1 worker") << setup({ 1, 1 }, 1, 2, lagged) << 3.0;
+    // More workers than inputs start only as many as there are inputs: 2, at 1 and 1.5.
+    QTest::newRow("as late as the workers started") << setup({ 1, 1 }, 8, 8, lagged) << 2.5;
+    // A process per task starts one for every hand-out too, which takes what one more start at once adds: with the
+    // same lag, four 1 s tasks on two workers, hand-outs of 1 s alone: the first starts at 1, runs a task, takes 1.5
+    // for its next and ends at 4.5; the second starts at 1.5 and ends at 5 (at 4.5 where only the start lags). One
+    // worker alone: 1 + 4 + 3 hand-outs of 1 s = 8 s.
     Schedule::Costs spawned = costs(1, 0, 1, 0);
-    spawned.startupGrowthS = grown.startupGrowthS;
+    spawned.startupLagS = lagged.startupLagS;
     spawned.handOutStarts = true;
-    QTest::newRow("hand-outs that start a process grow") << setup(QList<double>(4, 1.0), 2, 2, spawned) << 5.0;
+    QTest::newRow("hand-outs that start a process lag") << setup(QList<double>(4, 1.0), 2, 2, spawned) << 5.0;
     spawned.handOutStarts = false;
     QTest::newRow("hand-outs that start nothing do not") << setup(QList<double>(4, 1.0), 2, 2, spawned) << 4.5;
     spawned.handOutStarts = true;
@@ -258,25 +259,26 @@ void TestSchedule::weakRunsPredictTheGrownTasks()
     }
 }
 
-void TestSchedule::startupGrowsAsMeasuredBetweenCounts()
+void TestSchedule::startupLagsAsMeasuredBetweenCounts()
 {
     Schedule::Costs c;
     c.startupS = 0.010;
-    QCOMPARE(Schedule::startupAt(c, 64), 0.010); // nothing measured: a start never slows another
-    c.startupGrowthS = { { 1, 0.0 }, { 2, 0.004 }, { 4, 0.006 } };
-    const auto ms = [&c](int workers) { return std::round(Schedule::startupAt(c, workers) * 1e6) / 1e3; };
+    QCOMPARE(Schedule::startupAt(c, 64), 0.010); // nothing measured: a start never delays another
+    c.startupLagS = { { 1, 0.0 }, { 2, 0.004 }, { 4, 0.006 } };
+    // The k-th worker started.
+    const auto ms = [&c](int k) { return std::round(Schedule::startupAt(c, k) * 1e6) / 1e3; };
     QCOMPARE(ms(1), 10.0);
     QCOMPARE(ms(2), 14.0);
     QCOMPARE(ms(3), 15.0); // between two counts measured: linear
     QCOMPARE(ms(4), 16.0);
     QCOMPARE(ms(8), 20.0); // beyond the last: 1 ms a worker more, as between the last two
-    // Growth that fell between the last two counts (noise, or starts that overlap better) is not carried beyond:
-    // more workers never start faster than the most measured.
-    c.startupGrowthS = { { 1, 0.0 }, { 2, 0.004 }, { 4, 0.002 } };
+    // A lag that fell between the last two counts (noise, or starts that overlap better) is not carried beyond: a
+    // later worker never starts sooner than the last one measured.
+    c.startupLagS = { { 1, 0.0 }, { 2, 0.004 }, { 4, 0.002 } };
     QCOMPARE(ms(3), 13.0);
     QCOMPARE(ms(16), 12.0);
     // Never below nothing.
-    c.startupGrowthS = { { 1, 0.0 }, { 2, -0.020 } };
+    c.startupLagS = { { 1, 0.0 }, { 2, -0.020 } };
     QCOMPARE(Schedule::startupAt(c, 2), 0.0);
 }
 
@@ -292,60 +294,67 @@ WorkerStarts probe(const QString& id)
 }
 } // namespace
 
-void TestSchedule::startupGrowthFromWorkersStartedAtOnce()
+void TestSchedule::startupLagFromWorkersStartedAtOnce()
 {
-    // One worker alone: 30 - 10 = 20 ms to its task. Two, the second waiting for the first's serial part s x c:
-    // c (1 + s) + 10 = 55 ms. All its own (s = 0): c = 45 ms, 25 more than alone; half the creator's: c = 30 ms.
-    const auto grown = [](double share) {
-        const QList<QPair<int, double>> g = Schedule::startupGrowth(probe(QStringLiteral("threads")), share);
-        return g.size() == 2 && g[0] == QPair<int, double>(1, 0.0) ? std::round(g[1].second * 1e6) / 1e3 : kUnknown;
-    };
-    QCOMPARE(grown(0.0), 25.0);
-    QCOMPARE(grown(0.5), 10.0);
-    // One count is no growth.
+    // One worker alone: a batch of 30 ms. Two: 55 ms, the last of them to start 25 ms later than one alone.
+    const QList<QPair<int, double>> lags = Schedule::startupLag(probe(QStringLiteral("threads")));
+    QCOMPARE(lags.size(), 2);
+    QCOMPARE(lags[0], (QPair<int, double>(1, 0.0)));
+    QCOMPARE(lags[1].first, 2);
+    QCOMPARE(std::round(lags[1].second * 1e6), 25000.0);
+    // One count is no lag; nor is a batch of one that was not measured.
     WorkerStarts one = probe(QStringLiteral("threads"));
     one.counts.removeLast();
-    QVERIFY(Schedule::startupGrowth(one, 0.5).isEmpty());
+    QVERIFY(Schedule::startupLag(one).isEmpty());
+    WorkerStarts unmeasured = probe(QStringLiteral("threads"));
+    unmeasured.counts.first().wallS = kUnknown;
+    QVERIFY(Schedule::startupLag(unmeasured).isEmpty());
 }
 
-void TestSchedule::calibrationGrowsTheStartupItMeasured()
+void TestSchedule::calibrationStartsWorkersAsLateAsMeasured()
 {
-    // spinRun's threads, with the probe above in its environment: 10 ms more a worker when two start at once (half
-    // a start serial). At one worker nothing changes: 347 ms, the measurement. At two, 20 ms each: the first starts
-    // at 20, the second's serial half waits for the first's, so it starts at 30 and ends 30 + 160 + 7 = 197 ms, then
-    // 2 ms: 199 ms, where without the probe it was 184 ms.
+    // spinRun's threads, with the probe above in its environment: the second of two started at once 25 ms later
+    // than one alone. At one worker nothing changes: 347 ms, the measurement. At two, the first starts at 10 ms and
+    // the second at 35, all their own (the lag holds the creator's part); each takes its next task 1 ms after its
+    // last ends: the first takes them at 10, 31, 52, ..., the second at 35, 56, ..., so the first takes the 16th at
+    // 178 and ends at 198, while the second finds nothing at 182: 198 + 2 = 200 ms, where without the probe (half a
+    // start the creator's: 10 and 15 ms) it was 184 ms.
     RunResult r = spinRun(QStringLiteral("threads"));
     r.environment.workerStarts = { probe(QStringLiteral("threads")) };
     const Schedule::Calibration cal = Schedule::calibrate(r, QStringLiteral("threads"), 1);
     QVERIFY2(cal.error.isEmpty(), qPrintable(cal.error));
+    QCOMPARE(cal.setup.costs.startupSerialShare, 0.0);
     QCOMPARE(std::round(Schedule::speedup(cal, 1, 2) * 1e4), std::round(0.330 / 0.347 * 1e4));
-    QCOMPARE(std::round(Schedule::speedup(cal, 2, 2) * 1e4), std::round(0.330 / 0.199 * 1e4));
+    QCOMPARE(std::round(Schedule::speedup(cal, 2, 2) * 1e4), std::round(0.330 / 0.200 * 1e4));
     QVERIFY2(cal.note.contains(QStringLiteral("start-up measured with 1 to 2 workers started at once")),
         qPrintable(cal.note));
-    QVERIFY2(cal.note.contains(QStringLiteral("+10000.0 µs a worker at 2")), qPrintable(cal.note));
+    QVERIFY2(cal.note.contains(QStringLiteral("the last of 2 reached its task +25000.0 µs after one alone")),
+        qPrintable(cal.note));
     // Another backend's probe is not this one's.
     r.environment.workerStarts = { probe(QStringLiteral("qtconcurrent")) };
     QCOMPARE(
         std::round(Schedule::predictedSpeedup(r, QStringLiteral("threads"), 2) * 1e4), std::round(0.330 / 0.184 * 1e4));
 
-    // Calibrated at two workers, the prediction there is still the measurement, and one worker starts 10 ms sooner.
+    // Calibrated at two workers, the prediction there is still the measurement, and the start-ups measured there
+    // (10 and 35 ms) are one alone's and the second's lag.
     r.environment.workerStarts = { probe(QStringLiteral("threads")) };
     Measurement two = r.measurements[1];
     two.workers = 2;
     RepeatAccount a;
-    a.startupS = 0.050; // 20 and 30 ms, as above
+    a.startupS = 0.045;
     a.dispatchS = 0.014;
-    a.tailS = 0.004;
+    a.tailS = 0.021; // 2 ms after the first's last task, 19 after the second's
     a.taskS = 0.320;
     two.accounts = { a, a, a };
-    two.samplesS = { 0.199, 0.199, 0.199 };
+    two.samplesS = { 0.200, 0.200, 0.200 };
     r.measurements.append(two);
     analyse(r, Intervals::Skip);
     const Schedule::Calibration atTwo = Schedule::calibrate(r, QStringLiteral("threads"), 2);
     QVERIFY2(atTwo.error.isEmpty(), qPrintable(atTwo.error));
     QCOMPARE(std::round(atTwo.setup.costs.startupS * 1e6), 10000.0);
-    QCOMPARE(std::round(Schedule::startupAt(atTwo.setup.costs, 2) * 1e6), 20000.0);
-    QCOMPARE(std::round(Schedule::speedup(atTwo, 2, 2) * 1e4), std::round(0.330 / 0.199 * 1e4));
+    QCOMPARE(std::round(Schedule::startupAt(atTwo.setup.costs, 2) * 1e6), 35000.0);
+    QCOMPARE(std::round(Schedule::speedup(atTwo, 2, 2) * 1e4), std::round(0.330 / 0.200 * 1e4));
+    QCOMPARE(atTwo.setup.costs.slowdown, cal.setup.costs.slowdown); // the same tasks' cost, seen from either count
 }
 
 QTEST_GUILESS_MAIN(TestSchedule)

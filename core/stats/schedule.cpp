@@ -56,6 +56,7 @@ enum class Phase { Serial, Own, Task };
 struct Worker {
     Phase phase = Phase::Serial;
     bool started = false; // past its start-up
+    double startupS = 0; // its start-up: the later it is started, the longer (Costs::startupLagS)
     int host = 0;
     int nextTask = 0; // within its chunk
     int chunkEnd = 0;
@@ -84,57 +85,69 @@ std::vector<int> placement(const QList<int>& hostCores, int workers)
 } // namespace
 
 namespace {
-// A start-up's growth at `workers` (Costs::startupGrowthS), which may be below 0.
-double growthAt(const QList<QPair<int, double>>& g, int workers)
+// The lag of the k-th worker started (Costs::startupLagS), which may be below 0.
+double lagAt(const QList<QPair<int, double>>& lags, int k)
 {
-    double growth = 0;
-    if (g.size() >= 2 && workers > g.constFirst().first) {
+    double lag = 0;
+    if (lags.size() >= 2 && k > lags.constFirst().first) {
         qsizetype upper = 1;
-        while (upper < g.size() - 1 && g[upper].first < workers)
+        while (upper < lags.size() - 1 && lags[upper].first < k)
             ++upper;
-        const QPair<int, double>& a = g[upper - 1];
-        const QPair<int, double>& b = g[upper];
+        const QPair<int, double>& a = lags[upper - 1];
+        const QPair<int, double>& b = lags[upper];
         const double rate = (b.second - a.second) / double(b.first - a.first);
-        // Beyond the counts measured (more than the machine's cores), at the last rate, never shrinking: the workers
-        // can start no faster than at the largest count measured.
-        growth = workers > b.first ? b.second + std::max(0.0, rate) * (workers - b.first)
-                                   : a.second + rate * (workers - a.first);
+        // Beyond the counts measured (more than the machine's cores), at the last rate, never shrinking: a later
+        // worker starts no sooner than the last one measured.
+        lag = k > b.first ? b.second + std::max(0.0, rate) * (k - b.first) : a.second + rate * (k - a.first);
     }
-    return growth;
+    return lag;
+}
+
+// The lags of the first `workers` started, summed: what their start-ups hold beyond startupS each.
+double lagsUpTo(const QList<QPair<int, double>>& lags, int workers)
+{
+    double sum = 0;
+    for (int k = 1; k <= workers; ++k)
+        sum += lagAt(lags, k);
+    return sum;
+}
+
+// What one more start at once adds to the last one's lag, at `workers`: what a hand-out that starts a worker among
+// `workers` running takes beyond one alone.
+double lagAdded(const QList<QPair<int, double>>& lags, int workers)
+{
+    return lagAt(lags, workers) - lagAt(lags, workers - 1);
 }
 } // namespace
 
-double startupAt(const Costs& costs, int workers)
+double startupAt(const Costs& costs, int k)
 {
-    return std::max(0.0, costs.startupS + growthAt(costs.startupGrowthS, workers));
+    return std::max(0.0, costs.startupS + lagAt(costs.startupLagS, k));
 }
 
 namespace {
-// A hand-out in a batch of `workers`: one that starts a worker grows as a start-up does.
+// A hand-out in a batch of `workers`: one that starts a worker takes what a start among them adds.
 double dispatchAt(const Costs& costs, int workers)
 {
-    return costs.handOutStarts ? std::max(0.0, costs.dispatchS + growthAt(costs.startupGrowthS, workers))
+    return costs.handOutStarts ? std::max(0.0, costs.dispatchS + lagAdded(costs.startupLagS, workers))
                                : costs.dispatchS;
 }
 } // namespace
 
-QList<QPair<int, double>> startupGrowth(const WorkerStarts& starts, double startupSerialShare)
+QList<QPair<int, double>> startupLag(const WorkerStarts& starts)
 {
     if (starts.counts.size() < 2 || starts.counts.constFirst().workers != 1)
         return {};
-    const double finish = starts.counts.constFirst().finishS;
-    if (!std::isfinite(finish))
+    const double alone = starts.counts.constFirst().wallS;
+    if (!std::isfinite(alone))
         return {};
-    const double alone = starts.counts.constFirst().wallS - finish;
-    QList<QPair<int, double>> growth { { 1, 0.0 } };
+    QList<QPair<int, double>> lags { { 1, 0.0 } };
     for (qsizetype i = 1; i < starts.counts.size(); ++i) {
         const WorkerStartCost& c = starts.counts[i];
-        if (!std::isfinite(c.wallS))
-            continue;
-        const double each = (c.wallS - finish) / (1 + startupSerialShare * (c.workers - 1));
-        growth.append({ c.workers, each - alone });
+        if (std::isfinite(c.wallS))
+            lags.append({ c.workers, c.wallS - alone });
     }
-    return growth.size() < 2 ? QList<QPair<int, double>> {} : growth;
+    return lags.size() < 2 ? QList<QPair<int, double>> {} : lags;
 }
 
 double wallTime(const Setup& setup)
@@ -145,7 +158,6 @@ double wallTime(const Setup& setup)
     const Costs& c = setup.costs;
     if (count == 0)
         return c.startupS + c.finishS;
-    const double startup = startupAt(c, workers); // of each worker, started with the others
     const double dispatch = dispatchAt(c, workers);
 
     std::vector<Host> hosts;
@@ -160,8 +172,10 @@ double wallTime(const Setup& setup)
 
     std::vector<Worker> state(size_t(workers), Worker {});
     const std::vector<int> placed = placement(setup.hostCores, workers);
-    for (int w = 0; w < workers; ++w)
+    for (int w = 0; w < workers; ++w) {
         state[size_t(w)].host = placed[size_t(w)];
+        state[size_t(w)].startupS = startupAt(c, w + 1);
+    }
     std::deque<int> queue; // workers waiting for the dispatcher (on the first host), in turn
     bool dispatching = false;
     int next = 0; // the next input to hand out
@@ -169,10 +183,10 @@ double wallTime(const Setup& setup)
     double lastStop = 0; // when the last worker that found nothing left stopped
 
     const auto serialPart = [&](const Worker& w) {
-        return w.started ? dispatch * c.dispatchSerialShare : startup * c.startupSerialShare;
+        return w.started ? dispatch * c.dispatchSerialShare : w.startupS * c.startupSerialShare;
     };
     const auto ownPart = [&](const Worker& w) {
-        return w.started ? dispatch * (1 - c.dispatchSerialShare) : startup * (1 - c.startupSerialShare);
+        return w.started ? dispatch * (1 - c.dispatchSerialShare) : w.startupS * (1 - c.startupSerialShare);
     };
     const auto serve = [&] {
         if (dispatching || queue.empty())
@@ -450,28 +464,30 @@ Calibration calibrate(const RunResult& result, const QString& backendId, int fro
     const int handOuts = (int(costs.size()) + s.chunk - 1) / s.chunk;
     const int busy = std::clamp(fromWorkers, 1, std::max(1, handOuts));
     measuredShares(*m, here, busy, c);
+    if (const WorkerStarts* measured = result.environment.workerStartsOf(backendId))
+        c.startupLagS = startupLag(*measured);
+    const bool lagged = c.startupLagS.size() >= 2;
+    if (lagged)
+        c.startupSerialShare = 0; // the lags hold it
+    // The `busy` start-ups measured are each one's own and the lags of the first `busy` started.
     const double starts = busy + c.startupSerialShare * busy * (busy - 1) / 2.0;
-    c.startupS = std::isfinite(here.startup) ? here.startup / starts : 0;
-    // What `busy` workers started at once measured is one worker's start-up and its growth there.
-    if (const WorkerStarts* measured = result.environment.workerStartsOf(backendId)) {
-        c.startupGrowthS = startupGrowth(*measured, c.startupSerialShare);
-        c.startupS = std::max(0.0, c.startupS - growthAt(c.startupGrowthS, busy));
-    }
-    if (c.startupGrowthS.size() >= 2) {
-        const QPair<int, double>& top = c.startupGrowthS.constLast();
-        const QString grown
+    c.startupS
+        = std::isfinite(here.startup) ? std::max(0.0, (here.startup - lagsUpTo(c.startupLagS, busy)) / starts) : 0;
+    if (lagged) {
+        const QPair<int, double>& top = c.startupLagS.constLast();
+        const QString lag
             = QStringLiteral("start-up%4 measured with 1 to %1 workers started at once after the run's rounds "
-                             "(%2%3 µs a worker at %1); beyond %1 it grows at the rate between the "
-                             "last two counts")
+                             "(the last of %1 reached its task %2%3 µs after one alone); beyond %1 it grows at the "
+                             "rate between the last two counts")
                   .arg(top.first)
                   .arg(top.second >= 0 ? QStringLiteral("+") : QString())
                   .arg(top.second * 1e6, 0, 'f', 1)
                   .arg(c.handOutStarts ? QStringLiteral(" and each hand-out (it starts a process)") : QString());
-        cal.note = cal.note.isEmpty() ? grown : cal.note + QStringLiteral("; ") + grown;
+        cal.note = cal.note.isEmpty() ? lag : cal.note + QStringLiteral("; ") + lag;
     }
     c.dispatchS = std::isfinite(here.dispatch) && handOuts > busy ? here.dispatch / (handOuts - busy) : 0;
-    if (c.handOutStarts) // a hand-out starts a worker among `busy`, as the start-ups did
-        c.dispatchS = std::max(0.0, c.dispatchS - growthAt(c.startupGrowthS, busy));
+    if (c.handOutStarts) // a hand-out starts a worker among `busy` running
+        c.dispatchS = std::max(0.0, c.dispatchS - lagAdded(c.startupLagS, busy));
     // After the last task: at one worker all of the tail; with several, the imbalance is in it too, and the one that
     // ended last had the least of it, the finish alone.
     c.finishS = std::isfinite(here.tail) ? (busy == 1 ? here.tail : here.tail / busy) : 0;

@@ -32,11 +32,13 @@ struct Costs {
     // worker spends on its own, beside the others.
     double startupSerialShare = 0;
     double dispatchSerialShare = 0;
-    // What a worker's start-up grows by when several are started at once, by how many: (workers, seconds more per
-    // worker than startupS) at the counts measured, ascending from (1, 0) (startupGrowth); empty: starts that never
-    // slow each other. Linear between two counts; beyond the last, growing at the rate between the last two.
-    QList<QPair<int, double>> startupGrowthS;
-    // Whether every hand-out starts a worker (a process per task): it then grows with the workers as a start-up does.
+    // How much later than a worker started alone the k-th started at once reaches its first task: (k, seconds) at the
+    // counts measured, ascending from (1, 0) (startupLag); empty: starts that never delay each other. Linear between
+    // two counts; beyond the last, growing at the rate between the last two. Where it is known, the k-th worker's
+    // start-up is startupS and the lag at k, all its own: the lag holds the one thread's starting of the others.
+    QList<QPair<int, double>> startupLagS;
+    // Whether every hand-out starts a worker (a process per task): it then takes what one more start at once adds to
+    // the last one's lag.
     bool handOutStarts = false;
     double slowdown = 1; // a task's time on this backend over its cost in the baseline (calibrate: what is left)
     // Whether the batch ends only when every worker started has ended, a worker that found nothing left included
@@ -62,16 +64,14 @@ struct Setup {
 // The batch's wall time, in seconds.
 double wallTime(const Setup& setup);
 
-// A worker's start-up in a batch of `workers` started at once: startupS and its growth there (startupGrowthS), never
-// below 0.
-double startupAt(const Costs& costs, int workers);
+// The start-up of the k-th worker started (from 1) in a batch: startupS and the lag at k (startupLagS), never below 0.
+double startupAt(const Costs& costs, int k);
 
-// The growth of a worker's start-up that WorkerStarts measured: at each count k, the start-up per worker with which
-// this model's own schedule spends the measured batch (one noop task each: the last of k started waits for k-1
-// serial parts, so the batch is c_k (1 + s (k-1)) and the finish of one worker alone), less that of one worker
-// alone. With `startupSerialShare` s the share the model gives the dispatcher; empty when fewer than two counts were
-// measured.
-QList<QPair<int, double>> startupGrowth(const WorkerStarts& starts, double startupSerialShare);
+// The lag that WorkerStarts measured: at each count k, how much longer its batch of k workers (one noop task each)
+// took than the batch of one, which the model gives the last of the k to start; empty when fewer than two counts were
+// measured. The lag, not a share of each start-up: on a 2-core VM a thread's start-up in a run (72 µs) was three
+// times the probe's (20 µs), while the second of two started about 15 µs after the first in both.
+QList<QPair<int, double>> startupLag(const WorkerStarts& starts);
 
 // Of a starting or handing-out cost, the share that one thread spends for one worker at a time. Start-up is
 // always started by one thread (the runner's creates the threads, spawns the processes, writes the first chunk),
@@ -89,8 +89,8 @@ bool startsAWorkerPerHandOut(const QString& backendId);
 // repeat; the tasks' costs are the run's bounds (each input's sequential median), or equal shares of the baseline's
 // median where a file does not have them. The tasks' slowdown is what makes the model spend the measurement's own
 // median wall time at fromWorkers: a prediction at the calibration's count is the measurement. Where the run measured
-// its backend's start with several workers at once (Environment::workerStarts), the start-up grows with the workers
-// as measured (startupGrowth), from what the calibration's count measured.
+// its backend's start with several workers at once (Environment::workerStarts), each worker starts as late as
+// measured (startupLag), from what the calibration's count measured.
 struct Calibration {
     Setup setup; // as calibrated: at fromWorkers, on the run's logical cores
     double baselineS = kUnknown; // the baseline's median wall time: speedup = baselineS / wallTime

@@ -14,9 +14,9 @@
 // 1- and 2-worker measurements waited for a core (the loss accounting's run-queue delay, of workers x wall): above
 // 5%, other programs took cores during the run, and the row is marked busy, no check of the model.
 //
-// Beside each row, what the calibration took from the 1-worker run (start-up per worker and its growth at 2 workers
-// started at once, from the run's probe, hand-out per task, finish, slowdown) and where the 2-worker run's time went,
-// so a miss says which figure was wrong.
+// Beside each row, what the calibration took from the 1-worker run (start-up per worker and how much later the second
+// of 2 started at once starts, from the run's probe; hand-out per task, finish, slowdown) and where the 2-worker run's
+// time went, so a miss says which figure was wrong.
 
 #include "experimentspec.h"
 #include "measurement.h"
@@ -126,9 +126,10 @@ int main(int argc, char** argv)
                 std::isfinite(waited) ? waited : 0.0 };
             rows.append(row);
             const Schedule::Costs& k = cal.setup.costs;
-            std::printf("  %-16s predicted %.3fx, measured %.3fx, error %+.1f%%  (from x1 %.3fx: start-up %.0f us "
-                        "(%.2f serial, %+.1f us at x2), hand-out %.1f us (%.2f serial), finish %.0f us, slowdown "
-                        "%.3f)\n",
+            std::printf(
+                "  %-16s predicted %.3fx, measured %.3fx, error %+.1f%%  (from x1 %.3fx: start-up %.0f us "
+                "(%.2f serial, the 2nd %+.1f us later), hand-out %.1f us (%.2f serial), finish %.0f us, slowdown "
+                "%.3f)\n",
                 qPrintable(backend), row.predicted, row.measured, (row.predicted / row.measured - 1) * 100,
                 Schedule::speedup(cal, 1, cores), us(k.startupS), k.startupSerialShare,
                 us(Schedule::startupAt(k, 2) - Schedule::startupAt(k, 1)), us(k.dispatchS), k.dispatchSerialShare,

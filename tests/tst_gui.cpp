@@ -147,6 +147,30 @@ QLineSeries* seriesNamed(QChartView* view, const QString& name)
     }
     return nullptr;
 }
+
+// The history's newest run; a default one (id 0, still running) when it lists none or cannot be read.
+RunSummary newestRun(HistoryStore* store)
+{
+    const QList<RunSummary> runs = store->runs().value_or({});
+    return runs.isEmpty() ? RunSummary {} : runs.constFirst();
+}
+
+// What a wait on the history found instead: its newest run's status, measurements and error, so that a run that
+// failed or was never saved says so in the test's log.
+QString newestRunText(HistoryStore* store)
+{
+    const Result<QList<RunSummary>> runs = store->runs();
+    if (!runs)
+        return QStringLiteral("the history cannot be read: ") + runs.error();
+    if (runs->isEmpty())
+        return QStringLiteral("the history lists no run");
+    const RunSummary& r = runs->constFirst();
+    return QStringLiteral("the newest run, #%1 (%2 %3), is %4 with %5 measurements%6")
+        .arg(r.id)
+        .arg(r.kernel, r.inputs, r.statusText())
+        .arg(r.measurements)
+        .arg(r.error.isEmpty() ? QString() : QStringLiteral(": ") + r.error);
+}
 } // namespace
 
 class TestGui : public QObject {
@@ -768,10 +792,9 @@ void TestGui::sweepRunsEachSizeAndChartsIt()
 
     // Each size is a run in the history (the two newest), named after the sweep.
     HistoryStore* store = window.historyStore();
-    QTRY_VERIFY_WITH_TIMEOUT(store->runs().value_or({}).size() >= 2
-            && store->runs().value_or({}).constFirst().status == RunStatus::Finished
-            && store->runs().value_or({}).constFirst().name.contains(QStringLiteral("(2 of 2)")),
-        10'000);
+    QTRY_VERIFY2_WITH_TIMEOUT(store->runs().value_or({}).size() >= 2 && newestRun(store).status == RunStatus::Finished
+            && newestRun(store).name.contains(QStringLiteral("(2 of 2)")),
+        qPrintable(newestRunText(store)), 10'000);
     const QList<RunSummary> runs = store->runs().value_or({}).mid(0, 2);
     QCOMPARE(runs[1].name.section(QLatin1Char(':'), 0, 2), runs[0].name.section(QLatin1Char(':'), 0, 2)); // one tag
     QVERIFY2(
@@ -796,11 +819,10 @@ void TestGui::runIsSavedInHistory()
     QVERIFY(ended.wait(60'000));
     // The history thread stores the last measurement and the final state right after.
     HistoryStore* store = window.historyStore();
-    QTRY_VERIFY_WITH_TIMEOUT(!store->runs().value_or({}).isEmpty()
-            && store->runs().value_or({}).constFirst().status == RunStatus::Finished
-            && store->runs().value_or({}).constFirst().measurements == window.result().measurements.size(),
-        10'000);
-    const qint64 id = store->runs().value_or({}).constFirst().id;
+    QTRY_VERIFY2_WITH_TIMEOUT(newestRun(store).status == RunStatus::Finished
+            && newestRun(store).measurements == window.result().measurements.size(),
+        qPrintable(newestRunText(store)), 10'000);
+    const qint64 id = newestRun(store).id;
 
     // What the window shows is what the history holds.
     const auto stored = window.historyStore()->load(id);
@@ -937,11 +959,10 @@ void TestGui::lessonRunShowsItsVerdict()
     QCOMPARE(lessons->verdictLabel()->text(), verdict.text);
     QVERIFY(lessons->runButton()->isEnabled());
     HistoryStore* store = window.historyStore();
-    QTRY_VERIFY_WITH_TIMEOUT(!store->runs().value_or({}).isEmpty()
-            && store->runs().value_or({}).constFirst().status == RunStatus::Finished
-            && store->runs().value_or({}).constFirst().measurements == window.result().measurements.size(),
-        10'000);
-    const qint64 lessonRun = store->runs().value_or({}).constFirst().id;
+    QTRY_VERIFY2_WITH_TIMEOUT(newestRun(store).status == RunStatus::Finished
+            && newestRun(store).measurements == window.result().measurements.size(),
+        qPrintable(newestRunText(store)), 10'000);
+    const qint64 lessonRun = newestRun(store).id;
 
     // Another run on screen: the lesson's verdict went with its run.
     fill(window, QStringLiteral("fib"), QStringLiteral("20,21"), { QStringLiteral("sequential") }, QStringLiteral("1"),
@@ -974,10 +995,8 @@ void TestGui::crashingLibraryLeavesTheWindowAndHistory()
         1, 0);
     window.runAction()->trigger();
     QVERIFY(ended.wait(60'000));
-    QTRY_VERIFY_WITH_TIMEOUT(
-        !store->runs().value_or({}).isEmpty() && store->runs().value_or({}).constFirst().status == RunStatus::Finished,
-        10'000);
-    const qint64 earlier = store->runs().value_or({}).constFirst().id;
+    QTRY_VERIFY2_WITH_TIMEOUT(newestRun(store).status == RunStatus::Finished, qPrintable(newestRunText(store)), 10'000);
+    const qint64 earlier = newestRun(store).id;
 
     // A user's library that segfaults on input 13, past its first 4 calls in a process: the sequential baseline
     // computes, then threads x2 crashes in the same process. Chosen in the kernel picker; without the engine it
@@ -1010,7 +1029,7 @@ void TestGui::crashingLibraryLeavesTheWindowAndHistory()
     QVERIFY(window.runAction()->isEnabled()); // and the next run can start
 
     // The history: the earlier run, and this one, failed, with what it measured before the crash.
-    QTRY_VERIFY_WITH_TIMEOUT(store->runs().value_or({}).constFirst().status == RunStatus::Failed, 10'000);
+    QTRY_VERIFY2_WITH_TIMEOUT(newestRun(store).status == RunStatus::Failed, qPrintable(newestRunText(store)), 10'000);
     const QList<RunSummary> runs = store->runs().value_or({});
     QCOMPARE(runs.constFirst().kernel, kernel);
     QCOMPARE(runs.constFirst().error, error);
@@ -1172,11 +1191,10 @@ void TestGui::pythonFunctionRunsAndComesBack()
         QVERIFY2(window.result().succeeded(), qPrintable(window.result().error));
         QCOMPARE(window.result().spec.kernel, kernel);
         HistoryStore* store = window.historyStore();
-        QTRY_VERIFY_WITH_TIMEOUT(!store->runs().value_or({}).isEmpty()
-                && store->runs().value_or({}).constFirst().status == RunStatus::Finished,
-            10'000);
-        id = store->runs().value_or({}).constFirst().id;
-        QCOMPARE(store->runs().value_or({}).constFirst().kernel, kernel);
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            newestRun(store).status == RunStatus::Finished, qPrintable(newestRunText(store)), 10'000);
+        id = newestRun(store).id;
+        QCOMPARE(newestRun(store).kernel, kernel);
         window.close();
     }
     // The next session's form holds it, from the settings.

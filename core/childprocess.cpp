@@ -245,6 +245,12 @@ bool ChildProcess::flushStdin()
 {
     if (m_in < 0)
         return false;
+    if (m_inPending.isEmpty()) {
+        // Nothing to write: no signal mask to change (a pool's parent asks after every poll).
+        if (m_closeRequested)
+            closeFd(m_in);
+        return true;
+    }
     // Writing to a child that died raises SIGPIPE in this thread. Block it around the write and swallow
     // a pending one, so the write fails with EPIPE instead of killing the process, whatever its handlers.
     sigset_t pipeSignal, previous;

@@ -11,8 +11,6 @@
 #include "stats/statistics.h"
 
 #include <algorithm>
-#include <chrono>
-#include <thread>
 
 namespace parlab {
 
@@ -64,7 +62,6 @@ WorkerStarts WorkerStarts::measure(Backend& backend, int cores, int rounds)
     QList<QList<double>> walls(counts.size()), finishes(counts.size());
     for (int r = 0; r < starts.rounds; ++r) {
         for (qsizetype i = 0; i < counts.size(); ++i) {
-            std::this_thread::sleep_for(std::chrono::microseconds(kIdleGapUs));
             const auto [wall, finish] = batch(counts[i]);
             walls[i].append(wall);
             finishes[i].append(finish);

@@ -68,7 +68,7 @@ WorkerStarts WorkerStarts::measure(Backend& backend, int cores, int rounds)
         }
     }
     for (qsizetype i = 0; i < counts.size(); ++i)
-        starts.counts.append({ counts[i], Statistics::median(walls[i]), Statistics::median(finishes[i]) });
+        starts.counts.append({ counts[i], Statistics::median(walls[i]), Statistics::median(finishes[i]), walls[i] });
     return starts;
 }
 

@@ -21,6 +21,7 @@ struct WorkerStartCost {
     int workers = 1;
     double wallS = kUnknown; // median wall time of a batch: `workers` workers started, one noop task each, ended
     double finishS = kUnknown; // of that, the median from the batch's last task's end to its end
+    QList<double> wallSamplesS; // each round's batch wall time; empty in a file written before they were kept
 
     bool operator==(const WorkerStartCost&) const = default;
 };

@@ -590,12 +590,12 @@ void TestExports::coreSpeedsAreRangeChecked()
 void TestExports::workerStartsRoundTrip()
 {
     // What the run measured of its threads workers started at once (WorkerStarts) goes out and comes back as it was:
-    // `parlab predict` on an export grows the start-up as on the run.
+    // `parlab predict` on an export starts the workers as late as on the run.
     RunResult r = sampleResult();
     WorkerStarts starts;
     starts.backend = QStringLiteral("threads");
     starts.rounds = 11;
-    starts.counts = { { 1, 31e-6, 13e-6 }, { 2, 52e-6, kUnknown } };
+    starts.counts = { { 1, 31e-6, 13e-6, { 30e-6, 31e-6, 33e-6 } }, { 2, 52e-6, kUnknown, {} } };
     r.environment.workerStarts = { starts };
     const QJsonObject env = JsonExport::toObject(r).value(QStringLiteral("environment")).toObject();
     const QJsonArray written = env.value(QStringLiteral("worker_starts")).toArray();
@@ -611,6 +611,32 @@ void TestExports::workerStartsRoundTrip()
     QCOMPARE(read.counts.size(), 2);
     QCOMPARE(read.counts[1].wallS, 52e-6);
     QVERIFY(std::isnan(read.counts[1].finishS)); // null: not known
+    QCOMPARE(read.counts[0].wallSamplesS, starts.counts[0].wallSamplesS);
+    QVERIFY(read.counts[1].wallSamplesS.isEmpty());
+    // A file written before the rounds were kept reads without them; one whose round is no time is refused there.
+    QJsonObject older = env;
+    QJsonArray olderStarts = older.value(QStringLiteral("worker_starts")).toArray();
+    QJsonObject threads = olderStarts.at(0).toObject();
+    QJsonArray olderCounts = threads.value(QStringLiteral("counts")).toArray();
+    QJsonObject first = olderCounts.at(0).toObject();
+    first.remove(QStringLiteral("wall_samples_s"));
+    olderCounts[0] = first;
+    threads.insert(QStringLiteral("counts"), olderCounts);
+    olderStarts[0] = threads;
+    older.insert(QStringLiteral("worker_starts"), olderStarts);
+    const Result<Environment> withoutRounds = JsonImport::environmentFromObject(older);
+    QVERIFY2(withoutRounds, qPrintable(withoutRounds.error()));
+    QCOMPARE(withoutRounds->workerStarts.constFirst().counts[0].wallS, 31e-6);
+    QVERIFY(withoutRounds->workerStarts.constFirst().counts[0].wallSamplesS.isEmpty());
+    first.insert(QStringLiteral("wall_samples_s"), QJsonArray { 30e-6, QStringLiteral("soon") });
+    olderCounts[0] = first;
+    threads.insert(QStringLiteral("counts"), olderCounts);
+    olderStarts[0] = threads;
+    older.insert(QStringLiteral("worker_starts"), olderStarts);
+    const Result<Environment> badRound = JsonImport::environmentFromObject(older);
+    QVERIFY(!badRound);
+    QVERIFY2(badRound.error().startsWith(QStringLiteral("environment.worker_starts[0].counts[0].wall_samples_s[1]")),
+        qPrintable(badRound.error()));
     // Counts that are no curve from one worker up are refused, naming the field.
     for (const auto& [counts, message] : { std::pair { QJsonArray { 2 }, "the first count must be 1" },
              std::pair { QJsonArray { 1, 1 }, "1 is not above the count before it (1)" } }) {

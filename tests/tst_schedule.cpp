@@ -289,7 +289,8 @@ WorkerStarts probe(const QString& id)
     WorkerStarts w;
     w.backend = id;
     w.rounds = 11;
-    w.counts = { { 1, 0.030, 0.010 }, { 2, 0.055, 0.012 } };
+    w.counts = { { 1, 0.030, 0.010, {} },
+        { 2, 0.055, 0.012, {} } }; // medians alone, as a file written before the rounds were kept
     return w;
 }
 } // namespace
@@ -309,6 +310,16 @@ void TestSchedule::startupLagFromWorkersStartedAtOnce()
     WorkerStarts unmeasured = probe(QStringLiteral("threads"));
     unmeasured.counts.first().wallS = kUnknown;
     QVERIFY(Schedule::startupLag(unmeasured).isEmpty());
+
+    // With each round's batch kept (5 rounds, a process per task's): every batch of two after every batch of one is
+    // a lag (a rank-sum p of 0.008); batches of two among those of one are none, whatever their medians say.
+    WorkerStarts rounds = probe(QStringLiteral("process-per-task"));
+    rounds.counts[0].wallSamplesS = { 0.028, 0.029, 0.030, 0.031, 0.032 };
+    rounds.counts[1].wallSamplesS = { 0.053, 0.054, 0.055, 0.056, 0.057 };
+    QCOMPARE(std::round(Schedule::startupLag(rounds).value(1).second * 1e6), 25000.0);
+    rounds.counts[1].wallS = 0.031;
+    rounds.counts[1].wallSamplesS = { 0.027, 0.029, 0.031, 0.033, 0.035 };
+    QCOMPARE(Schedule::startupLag(rounds).value(1), (QPair<int, double>(2, 0.0)));
 }
 
 void TestSchedule::calibrationStartsWorkersAsLateAsMeasured()

@@ -211,7 +211,8 @@ QJsonObject JsonExport::environmentObject(const Environment& env)
             QJsonArray counts;
             for (const WorkerStartCost& c : w.counts)
                 counts.append(QJsonObject { { QStringLiteral("workers"), c.workers },
-                    { QStringLiteral("wall_s"), number(c.wallS) }, { QStringLiteral("finish_s"), number(c.finishS) } });
+                    { QStringLiteral("wall_s"), number(c.wallS) }, { QStringLiteral("finish_s"), number(c.finishS) },
+                    { QStringLiteral("wall_samples_s"), numbers(c.wallSamplesS) } });
             starts.append(QJsonObject { { QStringLiteral("backend"), w.backend },
                 { QStringLiteral("rounds"), w.rounds }, { QStringLiteral("counts"), counts } });
         }

@@ -255,6 +255,17 @@ QList<WorkerStarts> workerStarts(const QJsonArray& list, const QString& path)
                 = int(count(c.value(QStringLiteral("workers")), join(at, QStringLiteral("workers")), kWorkerRange));
             cost.wallS = figure(c.value(QStringLiteral("wall_s")), join(at, QStringLiteral("wall_s")));
             cost.finishS = figure(c.value(QStringLiteral("finish_s")), join(at, QStringLiteral("finish_s")));
+            // Each round's batch; a file written before they were kept has the medians alone.
+            const QString samplesPath = join(at, QStringLiteral("wall_samples_s"));
+            const QJsonArray samples = c.contains(QStringLiteral("wall_samples_s"))
+                ? array(c.value(QStringLiteral("wall_samples_s")), samplesPath)
+                : QJsonArray();
+            for (qsizetype k = 0; k < samples.size(); ++k) {
+                const QString sample = indexed(samplesPath, k);
+                if (!samples.at(k).isDouble())
+                    throwMismatch(sample, QStringLiteral("a number of seconds"), samples.at(k));
+                cost.wallSamplesS.append(orRefuse(JsonField::number(samples.at(k), 0), sample));
+            }
             // Schedule reads them as a curve from one worker up: the first at 1, each above the one before.
             const int after = w.counts.isEmpty() ? 0 : w.counts.constLast().workers;
             if ((after == 0 && cost.workers != 1) || (after > 0 && cost.workers <= after))

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "runresult.h"
+#include "stats/mannwhitney.h" // kSignificance
 #include "unknown.h"
 
 #include <QList>
@@ -76,7 +77,6 @@ QStringList settingDifferences(const RunResult& a, const RunResult& b);
 // runs measured on different machines or settings (machineDifferences), unless `acrossMachines`: then the times are
 // judged and a caution says what else differed.
 inline constexpr double kComparisonNoise = 0.01; // the band within which medians count as unchanged
-inline constexpr double kSignificance = 0.05; // alpha: the p-value below which a difference counts
 Comparison compareRuns(const RunResult& a, const RunResult& b, double noise = kComparisonNoise,
     double alpha = kSignificance, bool acrossMachines = false);
 

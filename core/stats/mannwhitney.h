@@ -17,6 +17,9 @@ namespace parlab {
 //    correction of 0.5, as scipy.stats.mannwhitneyu(method="asymptotic", use_continuity=True):
 //    z = (|U - n1 n2 / 2| - 0.5) / sigma, sigma^2 = n1 n2 / 12 ((n + 1) - sum(t^3 - t) / (n (n - 1))),
 //    p = erfc(z / sqrt 2), capped at 1.
+// alpha: the p-value below which a difference counts (a comparison's, a gate's, a probe's lag: Schedule::startupLag).
+inline constexpr double kSignificance = 0.05;
+
 namespace MannWhitney {
 inline constexpr int kExactLimit = 60;
 

@@ -71,6 +71,8 @@ double startupAt(const Costs& costs, int k);
 // took than the batch of one, which the model gives the last of the k to start; empty when fewer than two counts were
 // measured. The lag, not a share of each start-up: on a 2-core VM a thread's start-up in a run (72 µs) was three
 // times the probe's (20 µs), while the second of two started about 15 µs after the first in both.
+// Where the probe kept each round's batch, a count whose batches a rank-sum test cannot tell from one worker's (p at or
+// above kSignificance) lags by nothing.
 QList<QPair<int, double>> startupLag(const WorkerStarts& starts);
 
 // Of a starting or handing-out cost, the share that one thread spends for one worker at a time. Start-up is

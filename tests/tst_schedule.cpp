@@ -320,6 +320,13 @@ void TestSchedule::startupLagFromWorkersStartedAtOnce()
     rounds.counts[1].wallS = 0.031;
     rounds.counts[1].wallSamplesS = { 0.027, 0.029, 0.031, 0.033, 0.035 };
     QCOMPARE(Schedule::startupLag(rounds).value(1), (QPair<int, double>(2, 0.0)));
+    // And the prediction says so.
+    RunResult r = spinRun(QStringLiteral("process-per-task"));
+    r.environment.workerStarts = { rounds };
+    const Schedule::Calibration cal = Schedule::calibrate(r, QStringLiteral("process-per-task"), 1);
+    QVERIFY2(cal.note.contains(
+                 QStringLiteral("the last of 2 reached its task no later than one alone, within the rounds' spread")),
+        qPrintable(cal.note));
 }
 
 void TestSchedule::calibrationStartsWorkersAsLateAsMeasured()

@@ -32,6 +32,7 @@
 #include <QTest>
 #include <QXmlStreamReader>
 #include <cmath>
+#include <functional>
 
 using namespace parlab;
 
@@ -614,26 +615,27 @@ void TestExports::workerStartsRoundTrip()
     QCOMPARE(read.counts[0].wallSamplesS, starts.counts[0].wallSamplesS);
     QVERIFY(read.counts[1].wallSamplesS.isEmpty());
     // A file written before the rounds were kept reads without them; one whose round is no time is refused there.
-    QJsonObject older = env;
-    QJsonArray olderStarts = older.value(QStringLiteral("worker_starts")).toArray();
-    QJsonObject threads = olderStarts.at(0).toObject();
-    QJsonArray olderCounts = threads.value(QStringLiteral("counts")).toArray();
-    QJsonObject first = olderCounts.at(0).toObject();
-    first.remove(QStringLiteral("wall_samples_s"));
-    olderCounts[0] = first;
-    threads.insert(QStringLiteral("counts"), olderCounts);
-    olderStarts[0] = threads;
-    older.insert(QStringLiteral("worker_starts"), olderStarts);
-    const Result<Environment> withoutRounds = JsonImport::environmentFromObject(older);
+    const auto withFirstCount = [&env](const std::function<void(QJsonObject&)>& change) {
+        QJsonObject edited = env;
+        QJsonArray list = edited.value(QStringLiteral("worker_starts")).toArray();
+        QJsonObject threads = list.at(0).toObject();
+        QJsonArray counts = threads.value(QStringLiteral("counts")).toArray();
+        QJsonObject first = counts.at(0).toObject();
+        change(first);
+        counts[0] = first;
+        threads.insert(QStringLiteral("counts"), counts);
+        list[0] = threads;
+        edited.insert(QStringLiteral("worker_starts"), list);
+        return JsonImport::environmentFromObject(edited);
+    };
+    const Result<Environment> withoutRounds
+        = withFirstCount([](QJsonObject& first) { first.remove(QStringLiteral("wall_samples_s")); });
     QVERIFY2(withoutRounds, qPrintable(withoutRounds.error()));
     QCOMPARE(withoutRounds->workerStarts.constFirst().counts[0].wallS, 31e-6);
     QVERIFY(withoutRounds->workerStarts.constFirst().counts[0].wallSamplesS.isEmpty());
-    first.insert(QStringLiteral("wall_samples_s"), QJsonArray { 30e-6, QStringLiteral("soon") });
-    olderCounts[0] = first;
-    threads.insert(QStringLiteral("counts"), olderCounts);
-    olderStarts[0] = threads;
-    older.insert(QStringLiteral("worker_starts"), olderStarts);
-    const Result<Environment> badRound = JsonImport::environmentFromObject(older);
+    const Result<Environment> badRound = withFirstCount([](QJsonObject& first) {
+        first.insert(QStringLiteral("wall_samples_s"), QJsonArray { 30e-6, QStringLiteral("soon") });
+    });
     QVERIFY(!badRound);
     QVERIFY2(badRound.error().startsWith(QStringLiteral("environment.worker_starts[0].counts[0].wall_samples_s[1]")),
         qPrintable(badRound.error()));

@@ -234,6 +234,19 @@ CpuFrequency frequency(const QJsonObject& o, const QString& path)
     return f;
 }
 
+// An array of times in seconds, none below 0; refused at the first that is not one.
+QList<double> seconds(const QJsonArray& values, const QString& path)
+{
+    QList<double> list;
+    for (qsizetype i = 0; i < values.size(); ++i) {
+        const QString field = indexed(path, i);
+        if (!values.at(i).isDouble())
+            throwMismatch(field, QStringLiteral("a number of seconds"), values.at(i));
+        list.append(orRefuse(JsonField::number(values.at(i), 0), field));
+    }
+    return list;
+}
+
 // environment.worker_starts: per backend, the batches of 1, 2, ... workers started at once (WorkerStarts).
 QList<WorkerStarts> workerStarts(const QJsonArray& list, const QString& path)
 {
@@ -256,15 +269,9 @@ QList<WorkerStarts> workerStarts(const QJsonArray& list, const QString& path)
             cost.wallS = figure(c.value(QStringLiteral("wall_s")), join(at, QStringLiteral("wall_s")));
             cost.finishS = figure(c.value(QStringLiteral("finish_s")), join(at, QStringLiteral("finish_s")));
             // Each round's batch; a file written before they were kept has the medians alone.
-            const QString samplesPath = join(at, QStringLiteral("wall_samples_s"));
-            const QJsonArray samples = c.contains(QStringLiteral("wall_samples_s"))
-                ? array(c.value(QStringLiteral("wall_samples_s")), samplesPath)
-                : QJsonArray();
-            for (qsizetype k = 0; k < samples.size(); ++k) {
-                const QString sample = indexed(samplesPath, k);
-                if (!samples.at(k).isDouble())
-                    throwMismatch(sample, QStringLiteral("a number of seconds"), samples.at(k));
-                cost.wallSamplesS.append(orRefuse(JsonField::number(samples.at(k), 0), sample));
+            if (c.contains(QStringLiteral("wall_samples_s"))) {
+                const QString samplesPath = join(at, QStringLiteral("wall_samples_s"));
+                cost.wallSamplesS = seconds(array(c.value(QStringLiteral("wall_samples_s")), samplesPath), samplesPath);
             }
             // Schedule reads them as a curve from one worker up: the first at 1, each above the one before.
             const int after = w.counts.isEmpty() ? 0 : w.counts.constLast().workers;
@@ -456,13 +463,7 @@ void measured(const QJsonObject& o, const QString& path, Measurement& m, Names n
     // The export leaves out what measured nothing; the history keeps a measurement whose every repeat failed.
     if (samples.isEmpty() && names == Names::Checked)
         refuse(samplesPath, QStringLiteral("expected at least one sample, got none"));
-    m.samplesS.clear();
-    for (qsizetype i = 0; i < samples.size(); ++i) {
-        const QString field = indexed(samplesPath, i);
-        if (!samples.at(i).isDouble())
-            throwMismatch(field, QStringLiteral("a number of seconds"), samples.at(i));
-        m.samplesS.append(orRefuse(JsonField::number(samples.at(i), 0), field));
-    }
+    m.samplesS = seconds(samples, samplesPath);
     if (o.contains(QStringLiteral("checksum")))
         m.checksum = checksum(o.value(QStringLiteral("checksum")), join(path, QStringLiteral("checksum")));
     // Memory and switches per repeat, since 0.3; a file without them leaves them unknown.

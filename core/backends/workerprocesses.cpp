@@ -252,9 +252,6 @@ void WorkerProcesses::run(const Kernel& kernel, const QList<qint64>& inputs, int
             reportUntil = monotonicNs() + qint64(kUsageWaitMs) * 1'000'000;
         return monotonicNs() < reportUntil;
     };
-    // Only the workers whose pipes poll found ready are read and written: a hand-out then costs the parent the same
-    // system calls at any worker count (reading every worker's pipes after each wake-up made a pool's noop hand-out
-    // 12% slower at two workers than at one here, and grew with every worker).
     auto checkTimeout = [&](const Slot& slot, qint64 now) {
         if (options.taskTimeoutS > 0 && !slot.assigned.isEmpty()
             && double(now - slot.taskStartNs) * 1e-9 > options.taskTimeoutS) {
@@ -264,6 +261,9 @@ void WorkerProcesses::run(const Kernel& kernel, const QList<qint64>& inputs, int
                          .arg(slot.child->pid()));
         }
     };
+    // Only the workers whose pipes poll found ready are read and written: a hand-out then costs the parent the same
+    // system calls at any worker count (reading every worker's pipes after each wake-up made a pool's noop hand-out
+    // 12% slower at two workers than at one here, and grew with every worker).
     std::vector<pollfd> fds;
     std::vector<size_t> fdSlot; // the slot of each of fds
     std::vector<char> ready(m_slots.size());

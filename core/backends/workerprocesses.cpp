@@ -262,8 +262,7 @@ void WorkerProcesses::run(const Kernel& kernel, const QList<qint64>& inputs, int
         }
     };
     // Only the workers whose pipes poll found ready are read and written: a hand-out then costs the parent the same
-    // system calls at any worker count (reading every worker's pipes after each wake-up made a pool's noop hand-out
-    // 12% slower at two workers than at one here, and grew with every worker).
+    // system calls at any worker count, where it used to read and write every worker's pipes after each wake-up.
     std::vector<pollfd> fds;
     std::vector<size_t> fdSlot; // the slot of each of fds
     std::vector<char> ready(m_slots.size());

@@ -155,6 +155,16 @@ RunSummary newestRun(HistoryStore* store)
     return runs.isEmpty() ? RunSummary {} : runs.constFirst();
 }
 
+// Whether the history's newest run is `result`'s, stored finished with every measurement. The window learns that a
+// run ended before the history's thread may have stored its start: until then the newest run is the one before it
+// (often the last test's, finished too).
+bool newestIsFinished(HistoryStore* store, const RunResult& result)
+{
+    const RunSummary newest = newestRun(store);
+    return newest.status == RunStatus::Finished && newest.kernel == result.spec.kernel
+        && newest.measurements == result.measurements.size();
+}
+
 // What a wait on the history found instead: its newest run's status, measurements and error, so that a run that
 // failed or was never saved says so in the test's log.
 QString newestRunText(HistoryStore* store)
@@ -819,9 +829,7 @@ void TestGui::runIsSavedInHistory()
     QVERIFY(ended.wait(60'000));
     // The history thread stores the last measurement and the final state right after.
     HistoryStore* store = window.historyStore();
-    QTRY_VERIFY2_WITH_TIMEOUT(newestRun(store).status == RunStatus::Finished
-            && newestRun(store).measurements == window.result().measurements.size(),
-        qPrintable(newestRunText(store)), 10'000);
+    QTRY_VERIFY2_WITH_TIMEOUT(newestIsFinished(store, window.result()), qPrintable(newestRunText(store)), 10'000);
     const qint64 id = newestRun(store).id;
 
     // What the window shows is what the history holds.
@@ -959,9 +967,7 @@ void TestGui::lessonRunShowsItsVerdict()
     QCOMPARE(lessons->verdictLabel()->text(), verdict.text);
     QVERIFY(lessons->runButton()->isEnabled());
     HistoryStore* store = window.historyStore();
-    QTRY_VERIFY2_WITH_TIMEOUT(newestRun(store).status == RunStatus::Finished
-            && newestRun(store).measurements == window.result().measurements.size(),
-        qPrintable(newestRunText(store)), 10'000);
+    QTRY_VERIFY2_WITH_TIMEOUT(newestIsFinished(store, window.result()), qPrintable(newestRunText(store)), 10'000);
     const qint64 lessonRun = newestRun(store).id;
 
     // Another run on screen: the lesson's verdict went with its run.
@@ -995,11 +1001,7 @@ void TestGui::crashingLibraryLeavesTheWindowAndHistory()
         1, 0);
     window.runAction()->trigger();
     QVERIFY(ended.wait(60'000));
-    // The window learns that a run ended before the history's thread may have stored its start: until then the
-    // newest run is the one before it (the last test's), finished too.
-    QTRY_VERIFY2_WITH_TIMEOUT(
-        newestRun(store).kernel == QStringLiteral("noop") && newestRun(store).status == RunStatus::Finished,
-        qPrintable(newestRunText(store)), 10'000);
+    QTRY_VERIFY2_WITH_TIMEOUT(newestIsFinished(store, window.result()), qPrintable(newestRunText(store)), 10'000);
     const qint64 earlier = newestRun(store).id;
 
     // A user's library that segfaults on input 13, past its first 4 calls in a process: the sequential baseline
@@ -1195,8 +1197,7 @@ void TestGui::pythonFunctionRunsAndComesBack()
         QVERIFY2(window.result().succeeded(), qPrintable(window.result().error));
         QCOMPARE(window.result().spec.kernel, kernel);
         HistoryStore* store = window.historyStore();
-        QTRY_VERIFY2_WITH_TIMEOUT(
-            newestRun(store).status == RunStatus::Finished, qPrintable(newestRunText(store)), 10'000);
+        QTRY_VERIFY2_WITH_TIMEOUT(newestIsFinished(store, window.result()), qPrintable(newestRunText(store)), 10'000);
         id = newestRun(store).id;
         QCOMPARE(newestRun(store).kernel, kernel);
         window.close();

@@ -14,6 +14,7 @@
 #include <cmath>
 #include <sched.h>
 #include <thread>
+#include <unistd.h>
 
 using namespace parlab;
 
@@ -305,6 +306,20 @@ private Q_SLOTS:
         QCOMPARE(cores.size(), 1);
         QCOMPARE(cores.first().toObject().value(QStringLiteral("cpu")).toInt(), 0);
         QCOMPARE(cores.first().toObject().value(QStringLiteral("relative_speed")).toDouble(), 1.0);
+        // The table says the CPU it lists is one of several, where the machine has several: its "physical core 0"
+        // is the first the process may use.
+        process.start(QStringLiteral(PARLAB_EXECUTABLE), { QStringLiteral("list"), QStringLiteral("cpus") });
+        QVERIFY(process.waitForFinished(30'000));
+        QCOMPARE(process.exitCode(), 0);
+        const QString table = QString::fromUtf8(process.readAllStandardOutput());
+        const long online = ::sysconf(_SC_NPROCESSORS_ONLN);
+        const QString note = QStringLiteral("This process may use 1 of the machine's %1 online CPUs").arg(online);
+        QVERIFY2(online > 1 ? table.contains(note) : !table.contains(QStringLiteral("This process may use")),
+            qPrintable(table));
+        // Not pinned, it may use them all: no such line.
+        const testsupport::Result all = testsupport::runParlab({ QStringLiteral("list"), QStringLiteral("cpus") });
+        QVERIFY2(all.code == 0, qPrintable(all.err));
+        QCOMPARE(all.out.contains(QStringLiteral("This process may use")), allowedCpus().size() < online);
     }
 
     void listNamesCpusAmongWhatItLists()

@@ -19,6 +19,7 @@
 #include <QJsonObject>
 #include <algorithm>
 #include <optional>
+#include <unistd.h>
 
 namespace parlab::cli {
 
@@ -190,6 +191,12 @@ Result<QString> cpus(bool json)
     if (json)
         return QString::fromUtf8(QJsonDocument(array).toJson());
     QString text = columns(rows) + QStringLiteral("Topology (hwloc): %1.\n").arg(topology->summary());
+    // Under `taskset -c 1` the one CPU listed sits on "physical core 0": hwloc numbers what this process may use.
+    if (const long online = ::sysconf(_SC_NPROCESSORS_ONLN); online > topology->logicalCores())
+        text += QStringLiteral("This process may use %1 of the machine's %2 online CPUs (its affinity: taskset, a "
+                               "cgroup's cpuset); cores, packages and NUMA nodes are numbered among those.\n")
+                    .arg(topology->logicalCores())
+                    .arg(online);
     const double spread = calibration->spread();
     text += calibration->unequal() ? QStringLiteral(
                 "The slowest core is %1 slower than the fastest: a baseline measured there overstates speedups "

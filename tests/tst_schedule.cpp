@@ -283,7 +283,7 @@ void TestSchedule::startupLagsAsMeasuredBetweenCounts()
 }
 
 namespace {
-// A probe of `id`'s starts: at one worker a batch of 30 ms, 10 of them after its task; at two, 55 ms.
+// A probe of `id`'s starts: at one worker a batch of 30 ms, 10 of them after its task; at two, 55 ms, 12 after.
 WorkerStarts probe(const QString& id)
 {
     WorkerStarts w;
@@ -297,12 +297,22 @@ WorkerStarts probe(const QString& id)
 
 void TestSchedule::startupLagFromWorkersStartedAtOnce()
 {
-    // One worker alone: a batch of 30 ms. Two: 55 ms, the last of them to start 25 ms later than one alone.
+    // One worker alone: a batch of 30 ms, its task done at 20. Two: 55 ms, the tasks done at 43: the last of them
+    // started 23 ms later than one alone, and the two took 2 ms longer to end after it (joining both).
     const QList<QPair<int, double>> lags = Schedule::startupLag(probe(QStringLiteral("threads")));
     QCOMPARE(lags.size(), 2);
     QCOMPARE(lags[0], (QPair<int, double>(1, 0.0)));
     QCOMPARE(lags[1].first, 2);
-    QCOMPARE(std::round(lags[1].second * 1e6), 25000.0);
+    QCOMPARE(std::round(lags[1].second * 1e6), 23000.0);
+    const QList<QPair<int, double>> finish = Schedule::finishGrowth(probe(QStringLiteral("threads")));
+    QCOMPARE(finish.size(), 2);
+    QCOMPARE(finish[0], (QPair<int, double>(1, 0.0)));
+    QCOMPARE(std::round(finish[1].second * 1e6), 2000.0);
+    // A file without the finishes: the whole batch's difference is the lag, and the finish does not grow.
+    WorkerStarts unfinished = probe(QStringLiteral("threads"));
+    unfinished.counts[0].finishS = kUnknown;
+    QCOMPARE(std::round(Schedule::startupLag(unfinished).value(1).second * 1e6), 25000.0);
+    QCOMPARE(Schedule::finishGrowth(unfinished).value(1).second, 0.0);
     // One count is no lag; nor is a batch of one that was not measured.
     WorkerStarts one = probe(QStringLiteral("threads"));
     one.counts.removeLast();
@@ -312,14 +322,16 @@ void TestSchedule::startupLagFromWorkersStartedAtOnce()
     QVERIFY(Schedule::startupLag(unmeasured).isEmpty());
 
     // With each round's batch kept (5 rounds, a process per task's): every batch of two after every batch of one is
-    // a lag (a rank-sum p of 0.008); batches of two among those of one are none, whatever their medians say.
+    // a lag (a rank-sum p of 0.008); batches of two among those of one are none, whatever their medians say, and
+    // neither is their finish's growth.
     WorkerStarts rounds = probe(QStringLiteral("process-per-task"));
     rounds.counts[0].wallSamplesS = { 0.028, 0.029, 0.030, 0.031, 0.032 };
     rounds.counts[1].wallSamplesS = { 0.053, 0.054, 0.055, 0.056, 0.057 };
-    QCOMPARE(std::round(Schedule::startupLag(rounds).value(1).second * 1e6), 25000.0);
+    QCOMPARE(std::round(Schedule::startupLag(rounds).value(1).second * 1e6), 23000.0);
     rounds.counts[1].wallS = 0.031;
     rounds.counts[1].wallSamplesS = { 0.027, 0.029, 0.031, 0.033, 0.035 };
     QCOMPARE(Schedule::startupLag(rounds).value(1), (QPair<int, double>(2, 0.0)));
+    QCOMPARE(Schedule::finishGrowth(rounds).value(1), (QPair<int, double>(2, 0.0)));
     // And the prediction says so.
     RunResult r = spinRun(QStringLiteral("process-per-task"));
     r.environment.workerStarts = { rounds };
@@ -331,22 +343,23 @@ void TestSchedule::startupLagFromWorkersStartedAtOnce()
 
 void TestSchedule::calibrationStartsWorkersAsLateAsMeasured()
 {
-    // spinRun's threads, with the probe above in its environment: the second of two started at once 25 ms later
-    // than one alone. At one worker nothing changes: 347 ms, the measurement. At two, the first starts at 10 ms and
-    // the second at 35, all their own (the lag holds the creator's part); each takes its next task 1 ms after its
-    // last ends: the first takes them at 10, 31, 52, ..., the second at 35, 56, ..., so the first takes the 16th at
-    // 178 and ends at 198, while the second finds nothing at 182: 198 + 2 = 200 ms, where without the probe (half a
-    // start the creator's: 10 and 15 ms) it was 184 ms.
+    // spinRun's threads, with the probe above in its environment: the second of two started at once 23 ms later
+    // than one alone, and two end 2 ms later than one after their last task. At one worker nothing changes: 347 ms,
+    // the measurement. At two, the first starts at 10 ms and the second at 33, all their own (the lag holds the
+    // creator's part); each takes its next task 1 ms after its last ends: the first takes them at 10, 31, 52, ...,
+    // the second at 33, 54, ..., so the first takes the 16th at 178 and ends at 198, while the second finds nothing
+    // at 180: 198 + 2 + 2 = 202 ms, where without the probe (half a start the creator's: 10 and 15 ms) it was 184 ms.
     RunResult r = spinRun(QStringLiteral("threads"));
     r.environment.workerStarts = { probe(QStringLiteral("threads")) };
     const Schedule::Calibration cal = Schedule::calibrate(r, QStringLiteral("threads"), 1);
     QVERIFY2(cal.error.isEmpty(), qPrintable(cal.error));
     QCOMPARE(cal.setup.costs.startupSerialShare, 0.0);
     QCOMPARE(std::round(Schedule::speedup(cal, 1, 2) * 1e4), std::round(0.330 / 0.347 * 1e4));
-    QCOMPARE(std::round(Schedule::speedup(cal, 2, 2) * 1e4), std::round(0.330 / 0.200 * 1e4));
+    QCOMPARE(std::round(Schedule::speedup(cal, 2, 2) * 1e4), std::round(0.330 / 0.202 * 1e4));
     QVERIFY2(cal.note.contains(QStringLiteral("start-up measured with 1 to 2 workers started at once")),
         qPrintable(cal.note));
-    QVERIFY2(cal.note.contains(QStringLiteral("the last of 2 reached its task +25000.0 µs after one alone")),
+    QVERIFY2(cal.note.contains(QStringLiteral("the last of 2 reached its task +23000.0 µs after one alone, and "
+                                              "ended +2000.0 µs later after its last task")),
         qPrintable(cal.note));
     // Another backend's probe is not this one's.
     r.environment.workerStarts = { probe(QStringLiteral("qtconcurrent")) };
@@ -354,24 +367,24 @@ void TestSchedule::calibrationStartsWorkersAsLateAsMeasured()
         std::round(Schedule::predictedSpeedup(r, QStringLiteral("threads"), 2) * 1e4), std::round(0.330 / 0.184 * 1e4));
 
     // Calibrated at two workers, the prediction there is still the measurement, and the start-ups measured there
-    // (10 and 35 ms) are one alone's and the second's lag.
+    // (10 and 33 ms) are one alone's and the second's lag.
     r.environment.workerStarts = { probe(QStringLiteral("threads")) };
     Measurement two = r.measurements[1];
     two.workers = 2;
     RepeatAccount a;
-    a.startupS = 0.045;
+    a.startupS = 0.043;
     a.dispatchS = 0.014;
-    a.tailS = 0.021; // 2 ms after the first's last task, 19 after the second's
+    a.tailS = 0.027; // 4 ms after the first's last task, 23 after the second's
     a.taskS = 0.320;
     two.accounts = { a, a, a };
-    two.samplesS = { 0.200, 0.200, 0.200 };
+    two.samplesS = { 0.202, 0.202, 0.202 };
     r.measurements.append(two);
     analyse(r, Intervals::Skip);
     const Schedule::Calibration atTwo = Schedule::calibrate(r, QStringLiteral("threads"), 2);
     QVERIFY2(atTwo.error.isEmpty(), qPrintable(atTwo.error));
     QCOMPARE(std::round(atTwo.setup.costs.startupS * 1e6), 10000.0);
-    QCOMPARE(std::round(Schedule::startupAt(atTwo.setup.costs, 2) * 1e6), 35000.0);
-    QCOMPARE(std::round(Schedule::speedup(atTwo, 2, 2) * 1e4), std::round(0.330 / 0.200 * 1e4));
+    QCOMPARE(std::round(Schedule::startupAt(atTwo.setup.costs, 2) * 1e6), 33000.0);
+    QCOMPARE(std::round(Schedule::speedup(atTwo, 2, 2) * 1e4), std::round(0.330 / 0.202 * 1e4));
     QCOMPARE(atTwo.setup.costs.slowdown, cal.setup.costs.slowdown); // the same tasks' cost, seen from either count
 }
 

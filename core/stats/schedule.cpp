@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <functional>
 #include <limits>
 #include <queue>
 #include <vector>
@@ -86,7 +87,8 @@ std::vector<int> placement(const QList<int>& hostCores, int workers)
 } // namespace
 
 namespace {
-// The lag of the k-th worker started (Costs::startupLagS), which may be below 0.
+// The lag of the k-th worker started (Costs::startupLagS), or the growth of the finish of k (finishGrowthS), which
+// may be below 0.
 double lagAt(const QList<QPair<int, double>>& lags, int k)
 {
     double lag = 0;
@@ -98,7 +100,7 @@ double lagAt(const QList<QPair<int, double>>& lags, int k)
         const QPair<int, double>& b = lags[upper];
         const double rate = (b.second - a.second) / double(b.first - a.first);
         // Beyond the counts measured (more than the machine's cores), at the last rate, never shrinking: a later
-        // worker starts no sooner than the last one measured.
+        // worker starts, and more of them end, no sooner than the last ones measured.
         lag = k > b.first ? b.second + std::max(0.0, rate) * (k - b.first) : a.second + rate * (k - a.first);
     }
     return lag;
@@ -121,6 +123,11 @@ double lagAdded(const QList<QPair<int, double>>& lags, int workers)
 }
 } // namespace
 
+double finishAt(const Costs& costs, int workers)
+{
+    return std::max(0.0, costs.finishS + lagAt(costs.finishGrowthS, workers));
+}
+
 double startupAt(const Costs& costs, int k)
 {
     return std::max(0.0, costs.startupS + lagAt(costs.startupLagS, k));
@@ -135,27 +142,51 @@ double dispatchAt(const Costs& costs, int workers)
 }
 } // namespace
 
-QList<QPair<int, double>> startupLag(const WorkerStarts& starts)
+namespace {
+// Each count's batches against the batch of one, by `against` (one's figures, the count's), from (1, 0).
+QList<QPair<int, double>> againstOne(const WorkerStarts& starts,
+    const std::function<double(const WorkerStartCost& one, const WorkerStartCost& k)>& against)
 {
     if (starts.counts.size() < 2 || starts.counts.constFirst().workers != 1)
         return {};
     const WorkerStartCost& one = starts.counts.constFirst();
     if (!std::isfinite(one.wallS))
         return {};
-    QList<QPair<int, double>> lags { { 1, 0.0 } };
+    QList<QPair<int, double>> curve { { 1, 0.0 } };
     for (qsizetype i = 1; i < starts.counts.size(); ++i) {
         const WorkerStartCost& c = starts.counts[i];
         if (!std::isfinite(c.wallS))
             continue;
-        // A lag the rounds cannot tell from their own spread (a rank-sum test of the batches against those of one
-        // worker) is none: on this VM 5 rounds of a process per task put the second of two anywhere from 0.7 ms
-        // sooner to 4.7 ms later than one alone (starts of 42-45 ms), and the predictions that took it as measured
-        // missed noop by up to 22% where those without it were within 10%.
+        // A difference the rounds cannot tell from their own spread (a rank-sum test of the batches against those
+        // of one worker) is none: on this VM 5 rounds of a process per task put the second of two anywhere from
+        // 0.7 ms sooner to 4.7 ms later than one alone (starts of 42-45 ms), and the predictions that took it as
+        // measured missed noop by up to 22% where those without it were within 10%.
         const bool told = one.wallSamplesS.isEmpty() || c.wallSamplesS.isEmpty()
             || MannWhitney::test(one.wallSamplesS, c.wallSamplesS).pValue < kSignificance;
-        lags.append({ c.workers, told ? c.wallS - one.wallS : 0.0 });
+        curve.append({ c.workers, told ? against(one, c) : 0.0 });
     }
-    return lags.size() < 2 ? QList<QPair<int, double>> {} : lags;
+    return curve.size() < 2 ? QList<QPair<int, double>> {} : curve;
+}
+
+// Both finishes, where both were measured; else none (a file with medians of the whole batch alone).
+bool finishes(const WorkerStartCost& one, const WorkerStartCost& k)
+{
+    return std::isfinite(one.finishS) && std::isfinite(k.finishS);
+}
+} // namespace
+
+QList<QPair<int, double>> startupLag(const WorkerStarts& starts)
+{
+    return againstOne(starts, [](const WorkerStartCost& one, const WorkerStartCost& k) {
+        return finishes(one, k) ? (k.wallS - k.finishS) - (one.wallS - one.finishS) : k.wallS - one.wallS;
+    });
+}
+
+QList<QPair<int, double>> finishGrowth(const WorkerStarts& starts)
+{
+    return againstOne(starts, [](const WorkerStartCost& one, const WorkerStartCost& k) {
+        return finishes(one, k) ? k.finishS - one.finishS : 0.0;
+    });
 }
 
 double wallTime(const Setup& setup)
@@ -165,7 +196,7 @@ double wallTime(const Setup& setup)
     const int workers = std::clamp(setup.workers, 1, std::max(1, (count + chunk - 1) / chunk));
     const Costs& c = setup.costs;
     if (count == 0)
-        return c.startupS + c.finishS;
+        return c.startupS + finishAt(c, 1);
     const double dispatch = dispatchAt(c, workers);
 
     std::vector<Host> hosts;
@@ -298,7 +329,7 @@ double wallTime(const Setup& setup)
         else if (next < count)
             ask(done.worker);
     }
-    return std::max(lastEnd, c.joinsWorkers ? lastStop : 0.0) + c.finishS;
+    return std::max(lastEnd, c.joinsWorkers ? lastStop : 0.0) + finishAt(c, workers);
 }
 
 namespace {
@@ -472,8 +503,10 @@ Calibration calibrate(const RunResult& result, const QString& backendId, int fro
     const int handOuts = (int(costs.size()) + s.chunk - 1) / s.chunk;
     const int busy = std::clamp(fromWorkers, 1, std::max(1, handOuts));
     measuredShares(*m, here, busy, c);
-    if (const WorkerStarts* measured = result.environment.workerStartsOf(backendId))
+    if (const WorkerStarts* measured = result.environment.workerStartsOf(backendId)) {
         c.startupLagS = startupLag(*measured);
+        c.finishGrowthS = finishGrowth(*measured);
+    }
     const bool lagged = c.startupLagS.size() >= 2;
     if (lagged)
         c.startupSerialShare = 0; // the lags hold it
@@ -490,19 +523,27 @@ Calibration calibrate(const RunResult& result, const QString& backendId, int fro
                   .arg(top.first)
                   .arg(top.second > 0 ? QStringLiteral("+") : QString())
                   .arg(top.second * 1e6, 0, 'f', 1);
+        const double grown = lagAt(c.finishGrowthS, top.first);
+        const QString finish = grown == 0 ? QString()
+                                          : QStringLiteral(", and ended %1%2 µs later after its last task")
+                                                .arg(grown > 0 ? QStringLiteral("+") : QString())
+                                                .arg(grown * 1e6, 0, 'f', 1);
         const QString lag
             = QStringLiteral("start-up%3 measured with 1 to %1 workers started at once after the run's "
                              "rounds (%2); beyond %1 it grows at the rate between the last two counts")
                   .arg(top.first)
-                  .arg(last, c.handOutStarts ? QStringLiteral(" and each hand-out (it starts a process)") : QString());
+                  .arg(last + finish,
+                      c.handOutStarts ? QStringLiteral(" and each hand-out (it starts a process)") : QString());
         cal.note = cal.note.isEmpty() ? lag : cal.note + QStringLiteral("; ") + lag;
     }
     c.dispatchS = std::isfinite(here.dispatch) && handOuts > busy ? here.dispatch / (handOuts - busy) : 0;
     if (c.handOutStarts) // a hand-out starts a worker among `busy` running
         c.dispatchS = std::max(0.0, c.dispatchS - lagAdded(c.startupLagS, busy));
     // After the last task: at one worker all of the tail; with several, the imbalance is in it too, and the one that
-    // ended last had the least of it, the finish alone.
-    c.finishS = std::isfinite(here.tail) ? (busy == 1 ? here.tail : here.tail / busy) : 0;
+    // ended last had the least of it, the finish alone, grown as the probe's batch of `busy` grew.
+    c.finishS = std::isfinite(here.tail)
+        ? (busy == 1 ? here.tail : std::max(0.0, here.tail / busy - lagAt(c.finishGrowthS, busy)))
+        : 0;
     if (busy > 1 && fromWorkers > 1) {
         if (const Measurement* one = result.find(backendId, 1); one && !one->samplesS.isEmpty()) {
             if (const Spent single = spent(*one); std::isfinite(single.tail))

@@ -40,6 +40,9 @@ struct Costs {
     // Whether every hand-out starts a worker (a process per task): it then takes what one more start at once adds to
     // the last one's lag.
     bool handOutStarts = false;
+    // How much longer than one worker's the finish of k started at once takes (joining or reaping them all): (k,
+    // seconds) at the counts measured, ascending from (1, 0) (finishGrowth); as startupLagS between and beyond them.
+    QList<QPair<int, double>> finishGrowthS;
     double slowdown = 1; // a task's time on this backend over its cost in the baseline (calibrate: what is left)
     // Whether the batch ends only when every worker started has ended, a worker that found nothing left included
     // (threads are joined); else when the last task ends (a pool's processes stay, a slot without a task is no
@@ -66,14 +69,24 @@ double wallTime(const Setup& setup);
 
 // The start-up of the k-th worker started (from 1) in a batch: startupS and the lag at k (startupLagS), never below 0.
 double startupAt(const Costs& costs, int k);
+// The finish of a batch of `workers`: finishS and its growth there (finishGrowthS), never below 0.
+double finishAt(const Costs& costs, int workers);
 
-// The lag that WorkerStarts measured: at each count k, how much longer its batch of k workers (one noop task each)
-// took than the batch of one, which the model gives the last of the k to start; empty when fewer than two counts were
-// measured. The lag, not a share of each start-up: on a 2-core VM a thread's start-up in a run (72 µs) was three
-// times the probe's (20 µs), while the second of two started about 15 µs after the first in both.
-// Where the probe kept each round's batch, a count whose batches a rank-sum test cannot tell from one worker's (p at or
-// above kSignificance) lags by nothing.
+// The lag that WorkerStarts measured: at each count k, how much later than in the batch of one the batch of k workers
+// (one noop task each) reached its end less its finish (the last task's end to the batch's end), which the model
+// gives the last of the k to start; empty when fewer than two counts were measured. Without the finish: the longer
+// finish of more workers (joining or reaping them, 1.5 ms of a 2.5 ms lag between two processes started per task and
+// one) is the batch's, once, where a lag is paid at every hand-out of a process per task (which it made 16% too slow
+// on noop); finishGrowth has it. The lag, not a share of each start-up: on a 2-core VM a thread's start-up in a run (72
+// µs) was three times the probe's (20 µs), while the second of two started about 15 µs after the first in both. Where
+// the probe kept each round's batch, a count whose batches a rank-sum test cannot tell from one worker's (p at or above
+// kSignificance) lags by nothing.
 QList<QPair<int, double>> startupLag(const WorkerStarts& starts);
+
+// What WorkerStarts measured of the finish: at each count k, how much longer the batch of k took from its last task's
+// end to its end than the batch of one; empty as startupLag. A count whose batches a rank-sum test cannot tell from one
+// worker's grows by nothing, as it lags by nothing.
+QList<QPair<int, double>> finishGrowth(const WorkerStarts& starts);
 
 // Of a starting or handing-out cost, the share that one thread spends for one worker at a time. Start-up is
 // always started by one thread (the runner's creates the threads, spawns the processes, writes the first chunk),

@@ -129,14 +129,14 @@ int main(int argc, char** argv)
                 std::isfinite(waited) ? waited : 0.0 };
             rows.append(row);
             const Schedule::Costs& k = cal.setup.costs;
-            std::printf(
-                "  %-16s predicted %.3fx, measured %.3fx, error %+.1f%%  (from x1 %.3fx: start-up %.0f us "
-                "(%.2f serial, the 2nd %+.1f us later), hand-out %.1f us (%.2f serial), finish %.0f us, slowdown "
-                "%.3f)\n",
+            std::printf("  %-16s predicted %.3fx, measured %.3fx, error %+.1f%%  (from x1 %.3fx: start-up %.0f us "
+                        "(%.2f serial, the 2nd %+.1f us later), hand-out %.1f us (%.2f serial), finish %.0f us (%+.1f "
+                        "us at 2), "
+                        "slowdown %.3f)\n",
                 qPrintable(backend), row.predicted, row.measured, (row.predicted / row.measured - 1) * 100,
                 Schedule::speedup(cal, 1, cores), us(k.startupS), k.startupSerialShare,
                 us(Schedule::startupAt(k, 2) - Schedule::startupAt(k, 1)), us(k.dispatchS), k.dispatchSerialShare,
-                us(k.finishS), k.slowdown);
+                us(k.finishS), us(Schedule::finishAt(k, 2) - Schedule::finishAt(k, 1)), k.slowdown);
             // The spans of the latest 2-worker repeat, per worker: where a miss comes from.
             if (two && !two->spans.isEmpty()) {
                 qint64 origin = two->spans.constFirst().startNs;

@@ -36,6 +36,12 @@ QString verdictName(Verdict verdict)
 
 namespace {
 constexpr qsizetype kInputsShown = 6; // in a line of differences
+
+// A setting's value in a line of differences: "unset" where a run has none.
+QString shown(const QVariant& value)
+{
+    return value.toString().isEmpty() ? QStringLiteral("unset") : value.toString();
+}
 } // namespace
 
 QStringList workDifferences(const RunResult& a, const RunResult& b)
@@ -62,11 +68,7 @@ QStringList workDifferences(const RunResult& a, const RunResult& b)
         for (const QString& key : std::as_const(keys)) {
             if (settingsA.value(key) != settingsB.value(key))
                 differences << QStringLiteral("%1 setting %2: %3 in A, %4 in B")
-                                   .arg(a.spec.kernel, key,
-                                       settingsA.contains(key) ? settingsA.value(key).toString()
-                                                               : QStringLiteral("unset"),
-                                       settingsB.contains(key) ? settingsB.value(key).toString()
-                                                               : QStringLiteral("unset"));
+                                   .arg(a.spec.kernel, key, shown(settingsA.value(key)), shown(settingsB.value(key)));
         }
     }
     return differences;
@@ -82,9 +84,6 @@ QStringList settingDifferences(const RunResult& a, const RunResult& b)
             continue;
         const QVariant valueA = a.spec.options.value(d);
         const QVariant valueB = b.spec.options.value(d);
-        const auto shown = [](const QVariant& value) {
-            return value.toString().isEmpty() ? QStringLiteral("unset") : value.toString();
-        };
         if (valueA != valueB)
             differences << QStringLiteral("%1: %2 in A, %3 in B").arg(d.key, shown(valueA), shown(valueB));
     }

@@ -130,9 +130,8 @@ int main(int argc, char** argv)
             rows.append(row);
             const Schedule::Costs& k = cal.setup.costs;
             std::printf("  %-16s predicted %.3fx, measured %.3fx, error %+.1f%%  (from x1 %.3fx: start-up %.0f us "
-                        "(%.2f serial, the 2nd %+.1f us later), hand-out %.1f us (%.2f serial), finish %.0f us (%+.1f "
-                        "us at 2), "
-                        "slowdown %.3f)\n",
+                        "(%.2f serial, the 2nd %+.1f us later), hand-out %.1f us (%.2f serial), "
+                        "finish %.0f us (%+.1f us at 2), slowdown %.3f)\n",
                 qPrintable(backend), row.predicted, row.measured, (row.predicted / row.measured - 1) * 100,
                 Schedule::speedup(cal, 1, cores), us(k.startupS), k.startupSerialShare,
                 us(Schedule::startupAt(k, 2) - Schedule::startupAt(k, 1)), us(k.dispatchS), k.dispatchSerialShare,

@@ -8,7 +8,9 @@
 // run. A benchmark, not a test: figures depend on the machine, and it always exits 0.
 //
 //   bench_predict                   spin 20x16, fib 30..36 and noop x300 on threads, processes and process-per-task
-//   bench_predict REPEATS [KERNEL]  with REPEATS repeats (default 7), of KERNEL alone (spin, fib or noop)
+//   bench_predict REPEATS [KERNEL [PIN]]
+//                                   with REPEATS repeats (default 7), of KERNEL alone (spin, fib or noop; all: each),
+//                                   its workers placed by option pin PIN (none, compact or scatter; default none)
 //
 // The check needs the machine's cores: the model predicts for free cores. Each row says how long the tasks of its
 // 1- and 2-worker measurements waited for a core (the loss accounting's run-queue delay, of workers x wall): above
@@ -26,6 +28,7 @@
 #include "stats/statistics.h"
 #include "taskspan.h"
 #include "testsupport.h"
+#include "topology.h"
 
 #include <QCoreApplication>
 #include <QMap>
@@ -33,6 +36,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <optional>
 
 using namespace parlab;
 
@@ -71,11 +75,16 @@ int main(int argc, char** argv)
 {
     QCoreApplication app(argc, argv);
     const int repeats = argc > 1 ? std::max(1, QByteArray(argv[1]).toInt()) : 7;
-    const QByteArray only = argc > 2 ? QByteArray(argv[2]) : QByteArray();
+    const QByteArray only = argc > 2 && QByteArray(argv[2]) != "all" ? QByteArray(argv[2]) : QByteArray();
+    const std::optional<Pinning> pin = pinningFromName(QString::fromLatin1(argc > 3 ? argv[3] : "none"));
+    if (!pin) {
+        std::fprintf(stderr, "bench_predict: pin %s is none, compact or scatter\n", argv[3]);
+        return 2;
+    }
     const int cores = QThread::idealThreadCount();
     std::printf("predicted 2-worker speedups from the 1-worker figures alone, against the 2-worker measurement of the "
-                "same run (%d logical cores, %d repeats, target within %.0f%%)\n\n",
-        cores, repeats, kTarget * 100);
+                "same run (%d logical cores, %d repeats, workers pinned: %s, target within %.0f%%)\n\n",
+        cores, repeats, qPrintable(pinningName(*pin)), kTarget * 100);
 
     struct Case {
         const char* kernel;
@@ -101,6 +110,7 @@ int main(int argc, char** argv)
         spec.workers = { 1, 2 };
         spec.repeats = repeats;
         spec.warmup = 1;
+        spec.options.pin = *pin;
         const RunResult full = testsupport::runToEnd(spec).result;
         if (!full.error.isEmpty()) {
             std::printf("%s: the run failed: %s\n", c.label, qPrintable(full.error));

@@ -205,6 +205,14 @@ private:
             try {
                 const std::unique_ptr<Backend> backend = BackendRegistry::create(id);
                 backend->configure(m_spec.options);
+                // Placed as the run's workers are: a pinned run's second thread starts on the core the run gave it.
+                // Worker i's CPU is the same at every count (Topology::placement), so the largest count's places
+                // all.
+                if (WorkerPlacement::pinnedBy(m_spec.options, id) == WorkerPlacement::PinnedBy::Pin) {
+                    if (const Result<Topology>& topology = Topology::machine(); topology)
+                        backend->pinWorkers(WorkerPlacement::cpus(
+                            m_spec.options, id, WorkerStarts::countsFor(cores).constLast(), *topology, -1));
+                }
                 m_result.environment.workerStarts.append(
                     WorkerStarts::measure(*backend, cores, WorkerStarts::roundsFor(id)));
             } catch (const std::exception&) {

@@ -44,11 +44,11 @@ struct WorkerStarts {
     // where the workers still have a core each, so what grows is the start, not the sharing of cores (which the
     // simulator models).
     static QList<int> countsFor(int cores);
-    // Measures `backend` (one made for it alone, configured, not pinned): in each of `rounds` rounds, a batch at
-    // every count in turn (drift hits all alike), after one unmeasured batch at each. Back to back, as a run's
-    // batches follow each other: after 1 ms of sleep before each batch, the cores idle, two threads here started
-    // 40-50 µs later than one, where in a run's batches (traced) and in back-to-back ones the second started 12-20 µs
-    // after the first. Throws what the backend's execute throws.
+    // Measures `backend` (one made for it alone, configured, placed as the run's workers are): in each of `rounds`
+    // rounds, a batch at every count in turn (drift hits all alike), after one unmeasured batch at each. Back to back,
+    // as a run's batches follow each other: after 1 ms of sleep before each batch, the cores idle, two threads here
+    // started 40-50 µs later than one, where in a run's batches (traced) and in back-to-back ones the second started
+    // 12-20 µs after the first. Throws what the backend's execute throws.
     static WorkerStarts measure(Backend& backend, int cores, int rounds = kRounds);
     static constexpr int kRounds = 11;
     static constexpr int kProcessRounds = 5;

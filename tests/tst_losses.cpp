@@ -98,6 +98,7 @@ private Q_SLOTS:
     void jsonCarriesEveryPart();
     void summaryNamesTheLargestFirst();
     void fasterTasksWarnOfASlowerBaselineCore();
+    void slowRoundTripsAtFewerWorkersWarnOfPlacement();
     void waitingForACoreWarnsOfABusyMachine();
     void slowdownThatVariesIsTheMachine();
     void realRunPutsUnevenTasksInImbalance();
@@ -346,6 +347,51 @@ void TestLosses::summaryNamesTheLargestFirst()
     l.blocked = 0.006;
     l.unexplained = 0.0;
     QCOMPARE(Accounting::summary(l), QStringLiteral("lost 19%: waiting for a core 12%, imbalance 5%, slowdown 2%"));
+}
+
+void TestLosses::slowRoundTripsAtFewerWorkersWarnOfPlacement()
+{
+    // 300 noop tasks on a pool, as a run on this VM drew them: 45 µs a hand-out at one worker, a worker waiting 20 µs
+    // between its tasks at two (its own round trip and the other's): the one worker's round trips crossed cores.
+    const auto run
+        = [](const QString& backend, qint64 input, double oneEach, double oneWall, double twoEach, double twoWall) {
+              RunResult r;
+              r.spec.kernel = input == 0 ? QStringLiteral("noop") : QStringLiteral("spin");
+              r.spec.inputs = QList<qint64>(300, input);
+              r.environment.logicalCores = 2;
+              const double task = input * 1e-3;
+              r.measurements = { measurement(QStringLiteral("sequential"), 1, 300 * task + 5e-5,
+                                     account(0, 0, 0, 300 * task + 5e-5, 300 * task + 5e-5, 0)),
+                  measurement(backend, 1, oneWall, account(1e-4, 299 * oneEach, 1e-5, 300 * task, 300 * task, 0)),
+                  measurement(backend, 2, twoWall, account(2e-4, 298 * twoEach, 2e-5, 300 * task, 300 * task, 0)) };
+              analyse(r);
+              return r.warnings.filter(QStringLiteral("each hand-out took"));
+          };
+    const QStringList slow = run(QStringLiteral("processes"), 0, 45e-6, 0.0136, 20e-6, 0.0031);
+    QCOMPARE(slow.size(), 1);
+    QVERIFY2(
+        slow.first().startsWith(QStringLiteral("processes x1: each hand-out took 45.00 µs, 2.3 times as long as at 2 "
+                                               "workers (20.00 µs, waits while the others were served included), "
+                                               "which cost it 55% of its time")),
+        qPrintable(slow.first()));
+    QVERIFY2(slow.first().contains(QStringLiteral("--pin compact")), qPrintable(slow.first()));
+    // The fast round trip at one worker, a worker at two waiting for both: as it should be.
+    QVERIFY(run(QStringLiteral("processes"), 0, 10.5e-6, 0.0032, 21e-6, 0.0032).isEmpty());
+    // Two workers that each waited 45 µs, where one worker's 13 µs round trips served in turn take at most 26: the
+    // 2-worker pool drew the slow places.
+    const QStringList slowTwo = run(QStringLiteral("processes"), 0, 13e-6, 0.0039, 45e-6, 0.0068);
+    QCOMPARE(slowTwo.size(), 1);
+    QVERIFY2(
+        slowTwo.first().startsWith(QStringLiteral("processes x2: each hand-out took 45.00 µs, 1.7 times as long as "
+                                                  "2 workers served in turn at the 13.00 µs one took at 1 worker "
+                                                  "(26.00 µs), which cost it 42% of its time")),
+        qPrintable(slowTwo.first()));
+    // MPI's rank 0 serves its ranks the same way.
+    QCOMPARE(run(QStringLiteral("mpi"), 0, 45e-6, 0.0136, 20e-6, 0.0031).size(), 1);
+    // Threads take their tasks themselves: no round trip to place.
+    QVERIFY(run(QStringLiteral("threads"), 0, 45e-6, 0.0136, 20e-6, 0.0031).isEmpty());
+    // The slow round trip under 20 ms tasks costs the measurement too little to tell (0.1% of its time).
+    QVERIFY(run(QStringLiteral("processes"), 20, 45e-6, 6.0136, 20e-6, 3.0031).isEmpty());
 }
 
 void TestLosses::fasterTasksWarnOfASlowerBaselineCore()

@@ -4,10 +4,12 @@
 #include "bounds.h"
 #include "environment.h"
 #include "experimentspec.h"
+#include "export/formatting.h"
 #include "losses.h"
 #include "measurement.h"
 #include "runresult.h"
 #include "scaling.h"
+#include "schedule.h"
 #include "statistics.h"
 #include "taskspan.h"
 #include "unknown.h"
@@ -256,6 +258,71 @@ QStringList lossWarnings(const RunResult& result)
     return warnings;
 }
 
+// A hand-out that one dispatcher serves (a pool's parent, rank 0) is a message and its reply between two processes,
+// whose cost depends on where the scheduler put them, decided as the processes start and kept for their life: on
+// this project's 2-core VM a pipe's round trip took 10 µs with both on one core and 45-60 µs across the two, every
+// message waking the other core (parlab overhead; a plain run of 300 noop tasks on one pool worker drew the slow one
+// in 3 of 8 runs, 13 ms against 3). A worker waits between two of its tasks for its own round trip and, with more
+// workers, for the dispatcher serving the others, each at most a round trip: so at n workers a hand-out takes at
+// least what one took at fewer, and at most n/m times what one took at m. A measurement beyond either bound drew
+// slower places than the other; warned of where it is kPlacementFactor times the bound and that cost
+// kPlacementShare of its workers' time.
+constexpr double kPlacementFactor = 1.5;
+constexpr double kPlacementShare = 0.05;
+
+QStringList placementWarnings(const RunResult& result)
+{
+    // A worker's wait between two of its tasks, on average over the median repeat's hand-outs after the first ones.
+    const auto after = [&result](const Measurement& m) {
+        const int handOuts = Schedule::handOuts(result.spec, m.backend, m.workers);
+        return handOuts - std::min(m.workers, handOuts);
+    };
+    const auto perHandOut = [&after](const Measurement& m) {
+        if (after(m) <= 0 || m.medianRepeat < 0 || m.medianRepeat >= m.accounts.size())
+            return kUnknown;
+        return m.accounts[m.medianRepeat].dispatchS / after(m);
+    };
+    QStringList warnings;
+    for (const Measurement& m : result.measurements) {
+        if (!Schedule::servesHandOuts(m.backend) || !(m.wall.median > 0))
+            continue;
+        const double mine = perHandOut(m);
+        // The other worker count whose hand-outs bound this one's most tightly.
+        const Measurement* other = nullptr;
+        double bound = kUnknown;
+        for (const Measurement& o : result.measurements) {
+            const double theirs = perHandOut(o);
+            if (o.backend != m.backend || o.workers == m.workers || !(theirs > 0))
+                continue;
+            const double most = theirs * std::max(1.0, double(m.workers) / o.workers);
+            if (!(most >= bound)) {
+                bound = most;
+                other = &o;
+            }
+        }
+        if (!other || !(mine > kPlacementFactor * bound))
+            continue;
+        const double cost = (mine - bound) * after(m) / (m.workers * m.wall.median);
+        if (cost < kPlacementShare)
+            continue;
+        const QString against = other->workers > m.workers
+            ? QStringLiteral("as long as at %1 workers (%2, waits while the others were served included)")
+                  .arg(other->workers)
+                  .arg(Format::duration(bound))
+            : QStringLiteral("as long as %1 workers served in turn at the %2 one took at %3 worker%4 (%5)")
+                  .arg(m.workers)
+                  .arg(Format::duration(perHandOut(*other)))
+                  .arg(other->workers)
+                  .arg(other->workers == 1 ? QString() : QStringLiteral("s"), Format::duration(bound));
+        warnings << QStringLiteral("%1: each hand-out took %2, %3 times %4, which cost it %5 of its time: the "
+                                   "scheduler places processes as they start, for their life, and a message that "
+                                   "crosses cores can cost several times one that stays on a core; run again, or pin "
+                                   "the workers (--pin compact) to place them the same way every run")
+                        .arg(m.label(), Format::duration(mine), Format::ratio(mine / bound, 1), against, percent(cost));
+    }
+    return warnings;
+}
+
 // A measurement whose CPU time is at least this share of what the machine's cores could give in its wall time is
 // bound by the cores (oversubscribing them cannot help it).
 constexpr double kCpuBoundShare = 0.5;
@@ -312,7 +379,7 @@ QStringList warningsFor(const RunResult& result)
     QStringList warnings = runWarnings(result);
     for (const Measurement& m : result.measurements)
         warnings << measurementWarnings(m, result.environment);
-    warnings << lossWarnings(result);
+    warnings << lossWarnings(result) << placementWarnings(result);
     return warnings;
 }
 

@@ -362,6 +362,28 @@ bool startsAWorkerPerHandOut(const QString& backendId)
     return handOutOf(backendId) == HandOut::Spawned;
 }
 
+bool servesHandOuts(const QString& backendId)
+{
+    return handOutOf(backendId) == HandOut::Served;
+}
+
+namespace {
+// Inputs per hand-out: option chunksize where the backend takes it.
+int chunkOf(const ExperimentSpec& spec, const QString& backendId)
+{
+    return BackendRegistry::factsOf(backendId).options.contains(Option::Chunksize) ? std::max(1, spec.options.chunksize)
+                                                                                   : 1;
+}
+} // namespace
+
+int handOuts(const ExperimentSpec& spec, const QString& backendId, int workers)
+{
+    const qsizetype tasks
+        = scaledCosts(spec, QList<double>(spec.inputs.size(), 0.0), workScale(spec, backendId, workers)).size();
+    const int chunk = chunkOf(spec, backendId);
+    return int((tasks + chunk - 1) / chunk);
+}
+
 double dispatchSerialShare(const QString& backendId)
 {
     switch (handOutOf(backendId)) {
@@ -490,7 +512,7 @@ Calibration calibrate(const RunResult& result, const QString& backendId, int fro
         sum += cost;
     Setup& s = cal.setup;
     s.costsS = costs;
-    s.chunk = facts.options.contains(Option::Chunksize) ? std::max(1, result.spec.options.chunksize) : 1;
+    s.chunk = chunkOf(result.spec, backendId);
     Costs& c = s.costs;
     c.startupSerialShare = startupSerialShare(backendId);
     c.dispatchSerialShare = dispatchSerialShare(backendId);
@@ -500,7 +522,7 @@ Calibration calibrate(const RunResult& result, const QString& backendId, int fro
     // Per worker and per hand-out, inverting what the model itself spends at fromWorkers: the k-th worker started
     // waits for k earlier ones' serial parts, and each worker's first chunk is its start-up, not a hand-out.
     const Spent here = spent(*m);
-    const int handOuts = (int(costs.size()) + s.chunk - 1) / s.chunk;
+    const int handOuts = Schedule::handOuts(result.spec, backendId, fromWorkers);
     const int busy = std::clamp(fromWorkers, 1, std::max(1, handOuts));
     measuredShares(*m, here, busy, c);
     if (const WorkerStarts* measured = result.environment.workerStartsOf(backendId)) {

@@ -97,6 +97,12 @@ double startupSerialShare(const QString& backendId);
 double dispatchSerialShare(const QString& backendId);
 // Whether `backendId` starts a fresh worker process for every hand-out (process-per-task).
 bool startsAWorkerPerHandOut(const QString& backendId);
+// Whether one dispatcher serves every hand-out of `backendId` with a message and its reply (a pool's parent, MPI's
+// rank 0).
+bool servesHandOuts(const QString& backendId);
+// The hand-outs of a measurement of `backendId` at `workers` in a run of `spec`: one per chunk of the inputs it ran
+// (the spec's, grown in a weak run), a worker's first among them.
+int handOuts(const ExperimentSpec& spec, const QString& backendId, int workers);
 
 // What a run measured of backend `backendId`, made into the simulator's figures, from its measurement at
 // `fromWorkers` (the one calibrated on; the other counts are only checked against). Reads the per-repeat accounts

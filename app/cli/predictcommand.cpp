@@ -12,6 +12,7 @@
 #include "overhead.h"
 #include "runoptions.h"
 #include "runresult.h"
+#include "stats/analysis.h"
 #include "stats/schedule.h"
 
 #include <QCommandLineParser>
@@ -346,6 +347,11 @@ int predictCommand(const QStringList& arguments)
         const Schedule::Calibration cal = Schedule::calibrate(run, backend, p.fromWorkers);
         p.note = cal.note;
         p.error = cal.error;
+        // Predictions from hand-outs that drew slow places carry them to every count.
+        if (const Measurement* calibratedOn = run.find(backend, p.fromWorkers)) {
+            if (const QString slow = slowPlacement(run, *calibratedOn); !slow.isEmpty())
+                p.note = p.note.isEmpty() ? slow : p.note + QStringLiteral("; ") + slow;
+        }
         if (backend == QStringLiteral("mpi") && !hostCores.isEmpty()) {
             QStringList slots;
             for (int c : std::as_const(hostCores))
@@ -358,8 +364,7 @@ int predictCommand(const QStringList& arguments)
         }
         QList<int> shown = counts;
         if (shown.isEmpty()) {
-            const int handOuts = int((cal.setup.costsS.size() + cal.setup.chunk - 1) / std::max(1, cal.setup.chunk));
-            shown = defaultCounts(handOuts);
+            shown = defaultCounts(Schedule::handOuts(run.spec, backend, p.fromWorkers));
             for (int w : std::as_const(own)) {
                 if (!shown.contains(w))
                     shown.append(w);

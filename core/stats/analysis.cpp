@@ -270,55 +270,64 @@ QStringList lossWarnings(const RunResult& result)
 constexpr double kPlacementFactor = 1.5;
 constexpr double kPlacementShare = 0.05;
 
-QStringList placementWarnings(const RunResult& result)
+} // namespace
+
+QString slowPlacement(const RunResult& result, const Measurement& m)
 {
     // A worker's wait between two of its tasks, on average over the median repeat's hand-outs after the first ones.
-    const auto after = [&result](const Measurement& m) {
-        const int handOuts = Schedule::handOuts(result.spec, m.backend, m.workers);
-        return handOuts - std::min(m.workers, handOuts);
+    const auto after = [&result](const Measurement& of) {
+        const int handOuts = Schedule::handOuts(result.spec, of.backend, of.workers);
+        return handOuts - std::min(of.workers, handOuts);
     };
-    const auto perHandOut = [&after](const Measurement& m) {
-        if (after(m) <= 0 || m.medianRepeat < 0 || m.medianRepeat >= m.accounts.size())
+    const auto perHandOut = [&after](const Measurement& of) {
+        if (after(of) <= 0 || of.medianRepeat < 0 || of.medianRepeat >= of.accounts.size())
             return kUnknown;
-        return m.accounts[m.medianRepeat].dispatchS / after(m);
+        return of.accounts[of.medianRepeat].dispatchS / after(of);
     };
+    if (!Schedule::servesHandOuts(m.backend) || !(m.wall.median > 0))
+        return {};
+    const double mine = perHandOut(m);
+    // The other worker count whose hand-outs bound this one's most tightly.
+    const Measurement* other = nullptr;
+    double bound = kUnknown;
+    for (const Measurement& o : result.measurements) {
+        const double theirs = perHandOut(o);
+        if (o.backend != m.backend || o.workers == m.workers || !(theirs > 0))
+            continue;
+        const double most = theirs * std::max(1.0, double(m.workers) / o.workers);
+        if (!(most >= bound)) {
+            bound = most;
+            other = &o;
+        }
+    }
+    if (!other || !(mine > kPlacementFactor * bound))
+        return {};
+    const double cost = (mine - bound) * after(m) / (m.workers * m.wall.median);
+    if (cost < kPlacementShare)
+        return {};
+    const QString against = other->workers > m.workers
+        ? QStringLiteral("as long as at %1 workers (%2, waits while the others were served included)")
+              .arg(other->workers)
+              .arg(Format::duration(bound))
+        : QStringLiteral("as long as %1 workers served in turn at the %2 one took at %3 worker%4 (%5)")
+              .arg(m.workers)
+              .arg(Format::duration(perHandOut(*other)))
+              .arg(other->workers)
+              .arg(other->workers == 1 ? QString() : QStringLiteral("s"), Format::duration(bound));
+    return QStringLiteral("%1: each hand-out took %2, %3 times %4, which cost it %5 of its time: the scheduler places "
+                          "processes as they start, for their life, and a message that crosses cores can cost "
+                          "several times one that stays on a core; run again, or pin the workers (--pin compact) to "
+                          "place them the same way every run")
+        .arg(m.label(), Format::duration(mine), Format::ratio(mine / bound, 1), against, percent(cost));
+}
+
+namespace {
+QStringList placementWarnings(const RunResult& result)
+{
     QStringList warnings;
     for (const Measurement& m : result.measurements) {
-        if (!Schedule::servesHandOuts(m.backend) || !(m.wall.median > 0))
-            continue;
-        const double mine = perHandOut(m);
-        // The other worker count whose hand-outs bound this one's most tightly.
-        const Measurement* other = nullptr;
-        double bound = kUnknown;
-        for (const Measurement& o : result.measurements) {
-            const double theirs = perHandOut(o);
-            if (o.backend != m.backend || o.workers == m.workers || !(theirs > 0))
-                continue;
-            const double most = theirs * std::max(1.0, double(m.workers) / o.workers);
-            if (!(most >= bound)) {
-                bound = most;
-                other = &o;
-            }
-        }
-        if (!other || !(mine > kPlacementFactor * bound))
-            continue;
-        const double cost = (mine - bound) * after(m) / (m.workers * m.wall.median);
-        if (cost < kPlacementShare)
-            continue;
-        const QString against = other->workers > m.workers
-            ? QStringLiteral("as long as at %1 workers (%2, waits while the others were served included)")
-                  .arg(other->workers)
-                  .arg(Format::duration(bound))
-            : QStringLiteral("as long as %1 workers served in turn at the %2 one took at %3 worker%4 (%5)")
-                  .arg(m.workers)
-                  .arg(Format::duration(perHandOut(*other)))
-                  .arg(other->workers)
-                  .arg(other->workers == 1 ? QString() : QStringLiteral("s"), Format::duration(bound));
-        warnings << QStringLiteral("%1: each hand-out took %2, %3 times %4, which cost it %5 of its time: the "
-                                   "scheduler places processes as they start, for their life, and a message that "
-                                   "crosses cores can cost several times one that stays on a core; run again, or pin "
-                                   "the workers (--pin compact) to place them the same way every run")
-                        .arg(m.label(), Format::duration(mine), Format::ratio(mine / bound, 1), against, percent(cost));
+        if (const QString slow = slowPlacement(result, m); !slow.isEmpty())
+            warnings << slow;
     }
     return warnings;
 }
@@ -374,12 +383,18 @@ QStringList measurementWarnings(const Measurement& m, const Environment& env)
     return warnings;
 }
 
+// The warnings that read several measurements at once: raised again after every repeat of any of them.
+QStringList acrossMeasurements(const RunResult& result)
+{
+    return lossWarnings(result) << placementWarnings(result);
+}
+
 QStringList warningsFor(const RunResult& result)
 {
     QStringList warnings = runWarnings(result);
     for (const Measurement& m : result.measurements)
         warnings << measurementWarnings(m, result.environment);
-    warnings << lossWarnings(result) << placementWarnings(result);
+    warnings << acrossMeasurements(result);
     return warnings;
 }
 
@@ -473,7 +488,7 @@ void LiveAnalysis::update(RunResult& result, qsizetype index)
     result.warnings = runWarnings(result);
     for (const QStringList& warnings : std::as_const(m_warnings))
         result.warnings << warnings;
-    result.warnings << lossWarnings(result);
+    result.warnings << acrossMeasurements(result);
 }
 
 void LiveAnalysis::finish(RunResult& result)

@@ -6,6 +6,7 @@
 
 namespace parlab {
 
+struct Measurement;
 struct RunResult;
 
 // Whether analyse() computes the speedups' bootstrap intervals (linear in the samples: about 3 ms a measurement
@@ -26,6 +27,12 @@ qint64 analyseCalls();
 // average 3.10 on 2 logical cores at the start", "threads x2 waited for a core 25% of its time"; empty when they
 // did not. A comparison names it: a busy machine's times drift by more than a quiet one's.
 QString busyMachine(const RunResult& result);
+
+// Where a dispatcher served `m`'s hand-outs (a pool's parent, MPI's rank 0) and each took longer than its backend's
+// other worker counts allow, the warning analyse() raises for it: the scheduler placed its processes where every
+// round trip crosses cores ("processes x1: each hand-out took 51.26 µs, 2.4 times as long as at 2 workers …"); empty
+// where they did not.
+QString slowPlacement(const RunResult& result, const Measurement& m);
 
 // Whether `warning` is one analyse() raised in an earlier wording and words otherwise now ("the run was cancelled
 // after 3 of 100 measurements", which counted warm-ups and repeats as measurements). A stored or imported run's copy

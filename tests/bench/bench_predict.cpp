@@ -8,14 +8,19 @@
 // run. A benchmark, not a test: figures depend on the machine, and it always exits 0.
 //
 //   bench_predict                   spin 20x16, fib 30..36 and noop x300 on threads, processes and process-per-task
-//   bench_predict REPEATS [KERNEL [PIN]]
+//   bench_predict REPEATS [KERNEL [PIN [BACKENDS]]]
 //                                   with REPEATS repeats (default 7; noop five times as many), of KERNEL alone
 //                                   (spin, fib or noop; all: each),
-//                                   its workers placed by option pin PIN (none, compact or scatter; default none)
+//                                   its workers placed by option pin PIN (none, compact or scatter; default none),
+//                                   on BACKENDS alone (comma-separated; default threads,processes,process-per-task)
 //
 // The check needs the machine's cores: the model predicts for free cores. Each row says how long the tasks of its
 // 1- and 2-worker measurements waited for a core (the loss accounting's run-queue delay, of workers x wall): above
-// 5%, other programs took cores during the run, and the row is marked busy, no check of the model.
+// 5%, other programs took cores during the run, and the row is marked busy, no check of the model. A row whose 1- or
+// 2-worker measurement the run warned of slow places (a dispatcher's hand-outs beyond what the other count allows:
+// slowPlacement) is marked so too: the scheduler put that pool's processes where each round trip crosses cores, which
+// the other count's pool did not draw, and no model of one count's figures can know the other's draw (pin the workers
+// to take it away).
 //
 // Beside each row, what the calibration took from the 1-worker run (start-up per worker and how much later the second
 // of 2 started at once starts, from the run's probe; hand-out per task, finish, slowdown) and where the 2-worker run's
@@ -24,6 +29,7 @@
 #include "experimentspec.h"
 #include "measurement.h"
 #include "runresult.h"
+#include "stats/analysis.h"
 #include "stats/losses.h"
 #include "stats/schedule.h"
 #include "stats/statistics.h"
@@ -69,6 +75,7 @@ struct Row {
     double measuredLow = kUnknown; // the measurement's 95% interval
     double measuredHigh = kUnknown;
     double waited = kUnknown; // the larger of the two measurements' core waits
+    bool slowPlaces = false; // the run warned of slow places at 1 or 2 workers
 };
 } // namespace
 
@@ -102,8 +109,9 @@ int main(int argc, char** argv)
         fib.append(n);
     const QList<Case> cases { { "spin", QList<qint64>(16, 20), "spin 20x16" }, { "fib", fib, "fib 30..36" },
         { "noop", QList<qint64>(300, 0), "noop 0x300", 5 } };
-    const QStringList backends { QStringLiteral("threads"), QStringLiteral("processes"),
-        QStringLiteral("process-per-task") };
+    const QStringList backends = argc > 4
+        ? QString::fromLatin1(argv[4]).split(QLatin1Char(','), Qt::SkipEmptyParts)
+        : QStringList { QStringLiteral("threads"), QStringLiteral("processes"), QStringLiteral("process-per-task") };
 
     QList<Row> rows;
     for (const Case& c : cases) {
@@ -144,6 +152,12 @@ int main(int argc, char** argv)
                 Schedule::speedup(Schedule::calibrate(unprobed, backend, 1), 2, cores), two ? two->speedup : kUnknown,
                 two ? two->speedupLow : kUnknown, two ? two->speedupHigh : kUnknown,
                 std::isfinite(waited) ? waited : 0.0 };
+            for (const Measurement* m : { oneWorker, two }) {
+                if (const QString slow = m ? slowPlacement(full, *m) : QString(); !slow.isEmpty()) {
+                    row.slowPlaces = true;
+                    std::printf("  %-16s %s\n", qPrintable(backend), qPrintable(slow));
+                }
+            }
             rows.append(row);
             const Schedule::Costs& k = cal.setup.costs;
             std::printf("  %-16s predicted %.3fx, measured %.3fx, error %+.1f%%  (from x1 %.3fx: start-up %.0f us "
@@ -193,7 +207,10 @@ int main(int argc, char** argv)
         kTarget * 100);
     for (const Row& r : std::as_const(rows)) {
         const double error = r.predicted / r.measured - 1;
-        const char* verdict = r.waited > kBusy ? "busy: no check" : std::abs(error) <= kTarget ? "yes" : "NO";
+        const char* verdict = r.waited > kBusy ? "busy: no check"
+            : r.slowPlaces                     ? "slow places: no check"
+            : std::abs(error) <= kTarget       ? "yes"
+                                               : "NO";
         std::printf("| %s | %s | %.3gx | %.3gx | %+.1f%% | %+.1f%% .. %+.1f%% | %+.1f%% | %.0f%% | %s |\n",
             qPrintable(r.kernel), qPrintable(r.backend), r.predicted, r.measured, error * 100,
             (r.predicted / r.measuredHigh - 1) * 100, (r.predicted / r.measuredLow - 1) * 100,

@@ -353,20 +353,21 @@ void TestLosses::slowRoundTripsAtFewerWorkersWarnOfPlacement()
 {
     // 300 noop tasks on a pool, as a run on this VM drew them: 45 µs a hand-out at one worker, a worker waiting 20 µs
     // between its tasks at two (its own round trip and the other's): the one worker's round trips crossed cores.
-    const auto run
-        = [](const QString& backend, qint64 input, double oneEach, double oneWall, double twoEach, double twoWall) {
-              RunResult r;
-              r.spec.kernel = input == 0 ? QStringLiteral("noop") : QStringLiteral("spin");
-              r.spec.inputs = QList<qint64>(300, input);
-              r.environment.logicalCores = 2;
-              const double task = input * 1e-3;
-              r.measurements = { measurement(QStringLiteral("sequential"), 1, 300 * task + 5e-5,
-                                     account(0, 0, 0, 300 * task + 5e-5, 300 * task + 5e-5, 0)),
-                  measurement(backend, 1, oneWall, account(1e-4, 299 * oneEach, 1e-5, 300 * task, 300 * task, 0)),
-                  measurement(backend, 2, twoWall, account(2e-4, 298 * twoEach, 2e-5, 300 * task, 300 * task, 0)) };
-              analyse(r);
-              return r.warnings.filter(QStringLiteral("each hand-out took"));
-          };
+    const auto run = [](const QString& backend, qint64 input, double oneEach, double oneWall, double twoEach,
+                         double twoWall, const QString& hostfile = {}) {
+        RunResult r;
+        r.spec.options.hostfile = hostfile;
+        r.spec.kernel = input == 0 ? QStringLiteral("noop") : QStringLiteral("spin");
+        r.spec.inputs = QList<qint64>(300, input);
+        r.environment.logicalCores = 2;
+        const double task = input * 1e-3;
+        r.measurements = { measurement(QStringLiteral("sequential"), 1, 300 * task + 5e-5,
+                               account(0, 0, 0, 300 * task + 5e-5, 300 * task + 5e-5, 0)),
+            measurement(backend, 1, oneWall, account(1e-4, 299 * oneEach, 1e-5, 300 * task, 300 * task, 0)),
+            measurement(backend, 2, twoWall, account(2e-4, 298 * twoEach, 2e-5, 300 * task, 300 * task, 0)) };
+        analyse(r);
+        return r.warnings.filter(QStringLiteral("each hand-out took"));
+    };
     // One warning, for that measurement, saying what and why.
     const auto warnedOnce = [](const QStringList& found, const QString& start) {
         return found.size() == 1 && found.first().startsWith(start) && found.first().contains(u"--pin compact");
@@ -385,8 +386,9 @@ void TestLosses::slowRoundTripsAtFewerWorkersWarnOfPlacement()
                  QStringLiteral("processes x2: each hand-out took 45.00 µs, 1.7 times as long as 2 workers served in "
                                 "turn at the 13.00 µs one took at 1 worker (26.00 µs), which cost it 42% of its time")),
         qPrintable(slowTwo.join(u'\n')));
-    // MPI's rank 0 serves its ranks the same way.
+    // MPI's rank 0 serves its ranks the same way; across a hostfile's hosts a hand-out also crosses the network.
     QCOMPARE(run(QStringLiteral("mpi"), 0, 45e-6, 0.0136, 20e-6, 0.0031).size(), 1);
+    QVERIFY(run(QStringLiteral("mpi"), 0, 13e-6, 0.0039, 45e-6, 0.0068, QStringLiteral("hosts")).isEmpty());
     // Threads take their tasks themselves: no round trip to place.
     QVERIFY(run(QStringLiteral("threads"), 0, 45e-6, 0.0136, 20e-6, 0.0031).isEmpty());
     // The slow round trip under 20 ms tasks costs the measurement too little to tell (0.1% of its time).

@@ -7,6 +7,7 @@
 #include "export/formatting.h"
 #include "losses.h"
 #include "measurement.h"
+#include "optiondescriptor.h"
 #include "runresult.h"
 #include "scaling.h"
 #include "schedule.h"
@@ -284,7 +285,10 @@ QString slowPlacement(const RunResult& result, const Measurement& m)
             return kUnknown;
         return of.accounts[of.medianRepeat].dispatchS / after(of);
     };
-    if (!Schedule::servesHandOuts(m.backend) || !(m.wall.median > 0))
+    // Across hosts (a hostfile's), a hand-out to a rank elsewhere also crosses the network: no sign of placement.
+    const bool acrossHosts = BackendRegistry::factsOf(m.backend).options.contains(Option::Hostfile)
+        && !result.spec.options.hostfile.isEmpty();
+    if (!Schedule::servesHandOuts(m.backend) || acrossHosts || !(m.wall.median > 0))
         return {};
     const double mine = perHandOut(m);
     // The other worker count whose hand-outs bound this one's most tightly.

@@ -295,8 +295,10 @@ QString slowPlacement(const RunResult& result, const Measurement& m)
     const Measurement* other = nullptr;
     double bound = kUnknown;
     for (const Measurement& o : result.measurements) {
+        if (o.backend != m.backend || o.workers == m.workers)
+            continue;
         const double theirs = perHandOut(o);
-        if (o.backend != m.backend || o.workers == m.workers || !(theirs > 0))
+        if (!(theirs > 0))
             continue;
         const double most = theirs * std::max(1.0, double(m.workers) / o.workers);
         if (!(most >= bound)) {

@@ -378,8 +378,9 @@ int chunkOf(const ExperimentSpec& spec, const QString& backendId)
 
 int handOuts(const ExperimentSpec& spec, const QString& backendId, int workers)
 {
+    // What one input becomes at this scale (itself grown, or itself so many times over), for every input.
     const qsizetype tasks
-        = scaledCosts(spec, QList<double>(spec.inputs.size(), 0.0), workScale(spec, backendId, workers)).size();
+        = spec.inputs.size() * scaledCosts(spec, QList<double> { 0.0 }, workScale(spec, backendId, workers)).size();
     const int chunk = chunkOf(spec, backendId);
     return int((tasks + chunk - 1) / chunk);
 }

@@ -48,7 +48,8 @@ struct WorkerStarts {
     // rounds, a batch at every count in turn (drift hits all alike), after one unmeasured batch at each. Back to back,
     // as a run's batches follow each other: after 1 ms of sleep before each batch, the cores idle, two threads here
     // started 40-50 µs later than one, where in a run's batches (traced) and in back-to-back ones the second started
-    // 12-20 µs after the first. Throws what the backend's execute throws.
+    // 12-20 µs after the first (a later session's back-to-back probe: within 2.5 µs of each other, where that run's
+    // own 2-worker batches put it 3-13 µs after; README, "bench_predict"). Throws what the backend's execute throws.
     static WorkerStarts measure(Backend& backend, int cores, int rounds = kRounds);
     static constexpr int kRounds = 11;
     static constexpr int kProcessRounds = 5;

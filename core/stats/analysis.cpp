@@ -281,9 +281,10 @@ QString slowPlacement(const RunResult& result, const Measurement& m)
         return handOuts - std::min(of.workers, handOuts);
     };
     const auto perHandOut = [&after](const Measurement& of) {
-        if (after(of) <= 0 || of.medianRepeat < 0 || of.medianRepeat >= of.accounts.size())
+        const int count = after(of);
+        if (count <= 0 || of.medianRepeat < 0 || of.medianRepeat >= of.accounts.size())
             return kUnknown;
-        return of.accounts[of.medianRepeat].dispatchS / after(of);
+        return of.accounts[of.medianRepeat].dispatchS / count;
     };
     // Across hosts (a hostfile's), a hand-out to a rank elsewhere also crosses the network: no sign of placement.
     const bool acrossHosts = BackendRegistry::factsOf(m.backend).options.contains(Option::Hostfile)
@@ -293,6 +294,7 @@ QString slowPlacement(const RunResult& result, const Measurement& m)
     const double mine = perHandOut(m);
     // The other worker count whose hand-outs bound this one's most tightly.
     const Measurement* other = nullptr;
+    double otherEach = kUnknown; // its hand-outs
     double bound = kUnknown;
     for (const Measurement& o : result.measurements) {
         if (o.backend != m.backend || o.workers == m.workers)
@@ -304,6 +306,7 @@ QString slowPlacement(const RunResult& result, const Measurement& m)
         if (!(most >= bound)) {
             bound = most;
             other = &o;
+            otherEach = theirs;
         }
     }
     if (!other || !(mine > kPlacementFactor * bound))
@@ -317,7 +320,7 @@ QString slowPlacement(const RunResult& result, const Measurement& m)
               .arg(Format::duration(bound))
         : QStringLiteral("as long as %1 workers served in turn at the %2 one took at %3 worker%4 (%5)")
               .arg(m.workers)
-              .arg(Format::duration(perHandOut(*other)))
+              .arg(Format::duration(otherEach))
               .arg(other->workers)
               .arg(other->workers == 1 ? QString() : QStringLiteral("s"), Format::duration(bound));
     return QStringLiteral("%1: each hand-out took %2, %3 times %4, which cost it %5 of its time: the scheduler places "

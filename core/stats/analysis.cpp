@@ -292,6 +292,8 @@ QString slowPlacement(const RunResult& result, const Measurement& m)
     if (!Schedule::servesHandOuts(m.backend) || acrossHosts || !(m.wall.median > 0))
         return {};
     const double mine = perHandOut(m);
+    if (!(mine > 0))
+        return {};
     // The other worker count whose hand-outs bound this one's most tightly.
     const Measurement* other = nullptr;
     double otherEach = kUnknown; // its hand-outs

@@ -40,6 +40,11 @@ struct RepeatAccount {
     // task: fork and exec, reaping the finished one), where the backend measures it (Backend::lastSerialWork).
     double startupSerialS = kUnknown;
     double dispatchSerialS = kUnknown;
+    // How many workers ran their first task on another CPU than the one the starting thread was on as the repeat
+    // began (Accounting::startedAway), where the backend starts its workers as threads of this process; NaN
+    // elsewhere. On two cores a 1-worker repeat of threads draws its starter's core or the other, idle one, and the
+    // other's start-up and finish are twice as long (Schedule::calibrate).
+    double startedAway = kUnknown;
 };
 
 // What one worker used in one repeat, measured where it ran (getrusage and /proc of its own thread or process);

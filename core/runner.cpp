@@ -284,6 +284,7 @@ private:
         const double cpuBefore = processCpuSeconds() + c.backend->liveChildCpuSeconds();
         const bool peakReset = ResourceUsage::resetPeakRss();
         const qint64 t0 = monotonicNs();
+        const int starterCpu = currentCpu(); // where this thread starts the workers (threads of this process)
         if (error.isEmpty() && !m_result.cancelled)
             attempt([&] { c.backend->execute(*m_kernel, c.inputs, c.workers, m_control, spans); });
         if (m_result.cancelled || m_control.isCancelled()) {
@@ -317,7 +318,7 @@ private:
         }
         countDone(c);
         if (!warmup)
-            record(c, m, std::move(spans), t0, t1, cpu, std::move(usage));
+            record(c, m, std::move(spans), t0, t1, cpu, std::move(usage), starterCpu);
         const double elapsed = double(monotonicNs() - m_startNs) * 1e-9;
         const Run& run = m_silent ? *m_partner : *this; // what the progress is of: the run, both arms
         const double doneWeight = run.m_doneWeight + (run.m_partner ? run.m_partner->m_doneWeight : 0);
@@ -401,7 +402,7 @@ private:
 
     // A measured (not warm-up) repeat: its samples, and the bounds when it is the bounds' backend.
     void record(const Combination& c, Measurement& m, QList<TaskSpan> spans, qint64 t0, qint64 t1, double cpu,
-        RepeatUsage usage)
+        RepeatUsage usage, int starterCpu)
     {
         m.samplesS.append(double(t1 - t0) * 1e-9);
         m.cpuS.append(cpu);
@@ -417,6 +418,8 @@ private:
         const Backend::SerialWork serial = c.backend->lastSerialWork();
         m.accounts.last().startupSerialS = serial.startupS;
         m.accounts.last().dispatchSerialS = serial.dispatchS;
+        if (c.usesWorkers && !c.tasksApart)
+            m.accounts.last().startedAway = Accounting::startedAway(spans, starterCpu);
         if (!c.usesWorkers && c.backend->id() == m_boundsBackend) {
             for (const TaskSpan& s : std::as_const(spans))
                 m_taskSamples[s.index].append(s.seconds());

@@ -95,6 +95,7 @@ RunResult sampleResult(double scale = 1.0)
     for (int i = 0; i < 5; ++i) {
         m.accounts[i].startupSerialS = 0.0001 * i;
         m.accounts[i].dispatchSerialS = i == 3 ? kUnknown : 0.0005;
+        m.accounts[i].startedAway = i == 1 ? kUnknown : double(i % 2); // threads: where each repeat's worker began
     }
     for (Measurement& each : r.measurements) {
         if (each.accounts.isEmpty()) {
@@ -134,10 +135,10 @@ void compareMeasurement(const Measurement& got, const Measurement& want)
     for (qsizetype i = 0; i < got.accounts.size(); ++i) {
         const RepeatAccount& g = got.accounts[i];
         const RepeatAccount& w = want.accounts[i];
-        for (double RepeatAccount::*member :
-            { &RepeatAccount::startupS, &RepeatAccount::dispatchS, &RepeatAccount::tailS, &RepeatAccount::taskS,
-                &RepeatAccount::taskCpuS, &RepeatAccount::taskWaitS, &RepeatAccount::lockWaitS,
-                &RepeatAccount::lockIdleS, &RepeatAccount::startupSerialS, &RepeatAccount::dispatchSerialS })
+        for (double RepeatAccount::*member : { &RepeatAccount::startupS, &RepeatAccount::dispatchS,
+                 &RepeatAccount::tailS, &RepeatAccount::taskS, &RepeatAccount::taskCpuS, &RepeatAccount::taskWaitS,
+                 &RepeatAccount::lockWaitS, &RepeatAccount::lockIdleS, &RepeatAccount::startupSerialS,
+                 &RepeatAccount::dispatchSerialS, &RepeatAccount::startedAway })
             QVERIFY(g.*member == w.*member || (std::isnan(g.*member) && std::isnan(w.*member)));
     }
     // Derived on load from the stored accounts, like every figure.
@@ -1015,7 +1016,7 @@ void TestHistory::schemaIsVersionedAndWal()
     HistoryStore store;
     QCOMPARE(store.open(path).error(), QString());
     QCOMPARE(column(path, QStringLiteral("PRAGMA user_version")).value(0).toInt(), HistoryStore::schemaVersion());
-    QCOMPARE(HistoryStore::schemaVersion(), 7);
+    QCOMPARE(HistoryStore::schemaVersion(), 8);
     QCOMPARE(column(path, QStringLiteral("PRAGMA journal_mode")).value(0).toString(), QStringLiteral("wal"));
     const QVariantList tables
         = column(path, QStringLiteral("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"));
@@ -1318,7 +1319,7 @@ void TestHistory::storesOnlyWhatWasMeasured()
             QStringLiteral("startup_s"), QStringLiteral("dispatch_s"), QStringLiteral("tail_s"),
             QStringLiteral("task_s"), QStringLiteral("task_cpu_s"), QStringLiteral("task_wait_s"),
             QStringLiteral("lock_wait_s"), QStringLiteral("lock_idle_s"), QStringLiteral("startup_serial_s"),
-            QStringLiteral("dispatch_serial_s"), QStringLiteral("usage") }));
+            QStringLiteral("dispatch_serial_s"), QStringLiteral("started_away"), QStringLiteral("usage") }));
     QCOMPARE(columnsOf(QStringLiteral("measurements")),
         QStringList(
             { QStringLiteral("id"), QStringLiteral("run_id"), QStringLiteral("position"), QStringLiteral("backend"),

@@ -85,6 +85,7 @@ class TestLosses final : public QObject {
 private Q_SLOTS:
     void accountSplitsEveryWorkerSecond();
     void accountWithoutMeasuredCpuLeavesItUnknown();
+    void startedAwayCountsFirstTasksOnAnotherCpu();
     void accountCountsTheModelsLockWaits();
     void medianRepeat();
     void partsAgainstTheBaseline();
@@ -130,6 +131,25 @@ void TestLosses::accountSplitsEveryWorkerSecond()
     QVERIFY(near(cut.tailS, 0));
     QVERIFY(near(cut.taskS, 10));
     QVERIFY(near(cut.taskCpuS, 10));
+}
+
+// Three workers started from CPU 1: worker 0's first task (the earliest, not the first listed) ran on CPU 0, worker
+// 1's on CPU 1, worker 2's on CPU 3; later tasks elsewhere do not count.
+void TestLosses::startedAwayCountsFirstTasksOnAnotherCpu()
+{
+    const auto on = [](TaskSpan s, int cpu) {
+        s.cpu = cpu;
+        return s;
+    };
+    const QList<TaskSpan> spans { on(span(0, 2, 3), 1), on(span(0, 0, 1), 0), on(span(1, 0, 1), 1),
+        on(span(1, 1, 2), 0), on(span(2, 1, 2), 3) };
+    QCOMPARE(Accounting::startedAway(spans, 1), 2.0);
+    QCOMPARE(Accounting::startedAway(spans, 0), 2.0);
+    QCOMPARE(Accounting::startedAway(spans.first(4), 1), 1.0);
+    QCOMPARE(Accounting::startedAway({ on(span(0, 0, 1), 1) }, 1), 0.0);
+    QVERIFY(std::isnan(Accounting::startedAway(spans, -1))); // the starter's CPU not known
+    QVERIFY(std::isnan(Accounting::startedAway({ on(span(0, 0, 1), 1), span(1, 0, 1) }, 1))); // nor a first task's
+    QVERIFY(std::isnan(Accounting::startedAway({}, 1)));
 }
 
 void TestLosses::accountWithoutMeasuredCpuLeavesItUnknown()
@@ -531,6 +551,12 @@ void TestLosses::everyBackendAccountsForEveryWorkerSecond()
                                .arg(m->label())
                                .arg(accounted)
                                .arg(workerSeconds)));
+        }
+        // Threads of this process count the workers that began on another CPU than the runner's thread.
+        const bool threadsHere = facts.usesWorkers && facts.footprint.processes <= 0 && !facts.runsPython;
+        for (const RepeatAccount& a : std::as_const(m->accounts)) {
+            QVERIFY2(threadsHere ? a.startedAway >= 0 && a.startedAway <= m->workers : std::isnan(a.startedAway),
+                qPrintable(QStringLiteral("%1: %2 started away").arg(m->label()).arg(a.startedAway)));
         }
         QVERIFY2(std::isfinite(m->losses.useful), qPrintable(m->label()));
         QVERIFY2(near(partsAndUseful(m->losses), 1), qPrintable(m->label()));

@@ -42,7 +42,7 @@
 namespace parlab {
 
 namespace {
-constexpr int kSchemaVersion = 7;
+constexpr int kSchemaVersion = 8;
 // The oldest schema a read-only open reads as it is (its missing columns read as unknown).
 constexpr int kOldestReadable = 2;
 
@@ -163,6 +163,7 @@ const QList<std::pair<Column, double RepeatAccount::*>> accounts {
     { column("lock_idle_s", "REAL"), &RepeatAccount::lockIdleS },
     { column("startup_serial_s", "REAL"), &RepeatAccount::startupSerialS },
     { column("dispatch_serial_s", "REAL"), &RepeatAccount::dispatchSerialS },
+    { column("started_away", "REAL"), &RepeatAccount::startedAway },
 };
 // The repeat's memory and context switches (JsonExport::usageObject's JSON), added in schema 5: null in older rows.
 const Column Usage = column("usage", "TEXT");
@@ -1139,8 +1140,9 @@ void HistoryStore::Private::prepareSchema(const QSqlDatabase& db)
 
 // Schemas 3 and 4 add where each repeat's worker-seconds went (Samples::accounts: 3 the first seven, 4 the lock
 // waits outside tasks), 5 its memory and switches (Samples::Usage), 6 the dispatcher's serial part of start-up and
-// hand-out (the last two accounts), unknown for the repeats before them; 7 a run's gate outcome (Runs::Gate), none
-// for the runs before it: each missing column is added, nothing else moves.
+// hand-out (the next two accounts), unknown for the repeats before them; 7 a run's gate outcome (Runs::Gate), none
+// for the runs before it; 8 how many workers started on another CPU than their starter's (the last account),
+// unknown before it: each missing column is added, nothing else moves.
 void HistoryStore::Private::addLaterColumns(const QSqlDatabase& db)
 {
     const QStringList present = laterColumnsIn(db);

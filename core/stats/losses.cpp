@@ -125,6 +125,25 @@ RepeatAccount account(
     return a;
 }
 
+double startedAway(const QList<TaskSpan>& spans, int starterCpu)
+{
+    if (starterCpu < 0 || spans.isEmpty())
+        return kUnknown;
+    std::map<int, const TaskSpan*> first; // each worker's earliest task
+    for (const TaskSpan& s : spans) {
+        const auto [at, added] = first.try_emplace(s.worker, &s);
+        if (!added && s.startNs < at->second->startNs)
+            at->second = &s;
+    }
+    int away = 0;
+    for (const auto& [worker, task] : first) {
+        if (task->cpu < 0)
+            return kUnknown;
+        away += task->cpu != starterCpu ? 1 : 0;
+    }
+    return away;
+}
+
 qsizetype medianRepeat(const QList<double>& samplesS)
 {
     if (samplesS.isEmpty())

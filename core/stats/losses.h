@@ -32,6 +32,10 @@ constexpr double kBusyShare = 0.10;
 RepeatAccount account(
     const QList<TaskSpan>& spans, const QList<StateSpan>& states, qint64 startNs, qint64 endNs, int workers);
 
+// How many of the workers in `spans` ran their first task (the earliest to start) on another CPU than
+// `starterCpu`, the CPU the thread that started them was on: NaN where that or a first task's CPU is not known.
+double startedAway(const QList<TaskSpan>& spans, int starterCpu);
+
 // The repeat whose wall time is the median: the lower middle of an even count; -1 for none.
 qsizetype medianRepeat(const QList<double>& samplesS);
 

@@ -29,6 +29,7 @@ private Q_SLOTS:
     void startupLagsAsMeasuredBetweenCounts();
     void startupLagFromWorkersStartedAtOnce();
     void calibrationStartsWorkersAsLateAsMeasured();
+    void workersAfterTheFirstStartAsTheRepeatsAway();
 };
 
 namespace {
@@ -386,6 +387,52 @@ void TestSchedule::calibrationStartsWorkersAsLateAsMeasured()
     QCOMPARE(std::round(Schedule::startupAt(atTwo.setup.costs, 2) * 1e6), 33000.0);
     QCOMPARE(std::round(Schedule::speedup(atTwo, 2, 2) * 1e4), std::round(0.330 / 0.202 * 1e4));
     QCOMPARE(atTwo.setup.costs.slowdown, cal.setup.costs.slowdown); // the same tasks' cost, seen from either count
+}
+
+void TestSchedule::workersAfterTheFirstStartAsTheRepeatsAway()
+{
+    // spinRun's threads and the probe, over 7 repeats at one worker: 4 whose thread ran on its starter's core (start-up
+    // 10 ms, 2 ms after the last task: 347 ms, the median) and 3 on another (40 ms and 6 ms: 381 ms). At one worker
+    // the prediction is the median, 347 ms. At two the second starts as those 3 did, 40 ms, and the probe's 23 ms
+    // later: at 63 ms. The first takes tasks at 10, 31, 52, 73, ..., 178 (the 15th, ending 198), the second at 63,
+    // 84, ..., 189 (the 16th, ending 209), then a finish of 6 ms and the probe's 2 more: 217 ms (202 with every worker
+    // starting as the median, calibrationStartsWorkersAsLateAsMeasured).
+    RunResult r = spinRun(QStringLiteral("threads"));
+    r.environment.workerStarts = { probe(QStringLiteral("threads")) };
+    Measurement& one = r.measurements[1];
+    RepeatAccount home = one.accounts.constFirst();
+    home.startedAway = 0;
+    RepeatAccount away = home;
+    away.startedAway = 1;
+    away.startupS = 0.040;
+    away.tailS = 0.006;
+    one.accounts = { home, away, home, away, home, away, home };
+    one.samplesS = { 0.347, 0.381, 0.347, 0.381, 0.347, 0.381, 0.347 };
+    analyse(r, Intervals::Skip);
+    const Schedule::Calibration cal = Schedule::calibrate(r, QStringLiteral("threads"), 1);
+    QVERIFY2(cal.error.isEmpty(), qPrintable(cal.error));
+    QCOMPARE(std::round(Schedule::speedup(cal, 1, 2) * 1e4), std::round(0.330 / 0.347 * 1e4));
+    QCOMPARE(std::round(Schedule::speedup(cal, 2, 2) * 1e4), std::round(0.330 / 0.217 * 1e4));
+    QVERIFY2(cal.note.contains(QStringLiteral("the workers after the first start as the 3 of 7 repeats at 1 worker "
+                                              "whose thread ran on another core than its starter's (start-up "
+                                              "40000.0 µs, finish 6000.0 µs)")),
+        qPrintable(cal.note));
+
+    // Two repeats away are too few to tell: every worker starts as the median.
+    one.accounts[5].startedAway = 0;
+    QCOMPARE(
+        std::round(Schedule::predictedSpeedup(r, QStringLiteral("threads"), 2) * 1e4), std::round(0.330 / 0.202 * 1e4));
+    // Unknown (a run before the count was kept) is not away.
+    one.accounts[5].startedAway = kUnknown;
+    QVERIFY(!Schedule::calibrate(r, QStringLiteral("threads"), 1).note.contains(QStringLiteral("repeats at 1 worker")));
+    // A pool's workers are not started per batch: its repeats away change nothing.
+    RunResult pool = r;
+    pool.spec.backends[1] = QStringLiteral("processes");
+    pool.measurements[1].backend = QStringLiteral("processes");
+    pool.measurements[1].accounts[5].startedAway = 1;
+    pool.environment.workerStarts = {};
+    const Schedule::Calibration served = Schedule::calibrate(pool, QStringLiteral("processes"), 1);
+    QVERIFY(std::isnan(served.setup.costs.awayStartupS));
 }
 
 QTEST_GUILESS_MAIN(TestSchedule)

@@ -125,12 +125,14 @@ double lagAdded(const QList<QPair<int, double>>& lags, int workers)
 
 double finishAt(const Costs& costs, int workers)
 {
-    return std::max(0.0, costs.finishS + lagAt(costs.finishGrowthS, workers));
+    const double finish = workers > 1 && std::isfinite(costs.awayFinishS) ? costs.awayFinishS : costs.finishS;
+    return std::max(0.0, finish + lagAt(costs.finishGrowthS, workers));
 }
 
 double startupAt(const Costs& costs, int k)
 {
-    return std::max(0.0, costs.startupS + lagAt(costs.startupLagS, k));
+    const double startup = k > 1 && std::isfinite(costs.awayStartupS) ? costs.awayStartupS : costs.startupS;
+    return std::max(0.0, startup + lagAt(costs.startupLagS, k));
 }
 
 namespace {
@@ -463,6 +465,38 @@ void measuredShares(const Measurement& m, const Spent& here, int busy, Costs& c)
     if (std::isfinite(dispatchSerial) && std::isfinite(here.dispatch) && here.dispatch > 0)
         c.dispatchSerialShare = std::clamp(dispatchSerial / here.dispatch, 0.0, 1.0);
 }
+
+// A 1-worker run of threads draws, repeat by repeat, its starter's core or the other, idle one (this 2-core VM:
+// start-up about 21 µs against 40-77, finish 17 against 30-35, the idle core waking), and its median follows the more
+// frequent draw; with more workers, the first holds the starter's core and every later one starts on another. Where
+// enough repeats drew another core (RepeatAccount::startedAway), the workers after the first start and finish as those
+// did.
+void startsAway(const Measurement& m, Costs& c, QString& note)
+{
+    constexpr qsizetype kEnough = 3;
+    QList<double> startups, finishes;
+    qsizetype known = 0;
+    for (const RepeatAccount& a : m.accounts) {
+        if (!std::isfinite(a.startedAway))
+            continue;
+        ++known;
+        if (a.startedAway >= 1 && std::isfinite(a.startupS) && std::isfinite(a.tailS)) {
+            startups.append(a.startupS);
+            finishes.append(a.tailS);
+        }
+    }
+    if (startups.size() < kEnough)
+        return;
+    c.awayStartupS = Statistics::median(startups);
+    c.awayFinishS = Statistics::median(finishes);
+    const QString away = QStringLiteral("the workers after the first start as the %1 of %2 repeats at 1 worker whose "
+                                        "thread ran on another core than its starter's (start-up %3 µs, finish %4 µs)")
+                             .arg(startups.size())
+                             .arg(known)
+                             .arg(c.awayStartupS * 1e6, 0, 'f', 1)
+                             .arg(c.awayFinishS * 1e6, 0, 'f', 1);
+    note = note.isEmpty() ? away : note + QStringLiteral("; ") + away;
+}
 } // namespace
 
 Calibration calibrate(const RunResult& result, const QString& backendId, int fromWorkers)
@@ -573,6 +607,8 @@ Calibration calibrate(const RunResult& result, const QString& backendId, int fro
                 c.finishS = single.tail;
         }
     }
+    if (fromWorkers == 1 && c.joinsWorkers)
+        startsAway(*m, c, cal.note);
     // What the figures above leave of the calibration's own median wall time is the tasks' (slower on this backend
     // than alone: another process's caches, a cold start, cores taken by other programs): their slowdown is the one
     // with which the model spends exactly that median at fromWorkers. The wall time grows with it, so halving finds

@@ -28,6 +28,11 @@ struct Costs {
     double startupS = 0; // one worker: the batch's start to its first task, when nothing else is started
     double dispatchS = 0; // one hand-out after a worker's first: its last task's end to its next task's start
     double finishS = 0; // the last task's end to the batch's end (joining threads, reaping the last process)
+    // A worker that starts on another core than the thread starting it, where the run measured such starts apart
+    // from the rest (calibrate): its start-up, and the finish of a batch that had one. Every worker after the first
+    // starts so, as the first worker holds its starter's core; NaN where not known: as the first.
+    double awayStartupS = kUnknown;
+    double awayFinishS = kUnknown;
     // Of startupS and dispatchS, the part that the one dispatcher spends, for one worker at a time; the rest the
     // worker spends on its own, beside the others.
     double startupSerialShare = 0;
@@ -67,9 +72,11 @@ struct Setup {
 // The batch's wall time, in seconds.
 double wallTime(const Setup& setup);
 
-// The start-up of the k-th worker started (from 1) in a batch: startupS and the lag at k (startupLagS), never below 0.
+// The start-up of the k-th worker started (from 1) in a batch: startupS (awayStartupS after the first, where known)
+// and the lag at k (startupLagS), never below 0.
 double startupAt(const Costs& costs, int k);
-// The finish of a batch of `workers`: finishS and its growth there (finishGrowthS), never below 0.
+// The finish of a batch of `workers`: finishS (awayFinishS with more than one, where known) and its growth there
+// (finishGrowthS), never below 0.
 double finishAt(const Costs& costs, int workers);
 
 // The lag that WorkerStarts measured: at each count k, how much later than in the batch of one the batch of k workers

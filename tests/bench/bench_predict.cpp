@@ -167,6 +167,14 @@ int main(int argc, char** argv)
                 Schedule::speedup(cal, 1, cores), us(k.startupS), k.startupSerialShare,
                 us(Schedule::startupAt(k, 2) - Schedule::startupAt(k, 1)), us(k.dispatchS), k.dispatchSerialShare,
                 us(k.finishS), us(Schedule::finishAt(k, 2) - Schedule::finishAt(k, 1)), k.slowdown);
+            if (!cal.note.isEmpty())
+                std::printf("  %-16s %s\n", "", qPrintable(cal.note));
+            if (std::isfinite(cal.setup.costs.awayStartupS)) {
+                Schedule::Calibration home = cal; // every worker starting as the 1-worker median did
+                home.setup.costs.awayStartupS = home.setup.costs.awayFinishS = kUnknown;
+                std::printf("  %-16s without the starts away: predicted %.3fx, error %+.1f%%\n", "",
+                    Schedule::speedup(home, 2, cores), (Schedule::speedup(home, 2, cores) / row.measured - 1) * 100);
+            }
             // The spans of the latest 2-worker repeat, per worker: where a miss comes from.
             if (two && !two->spans.isEmpty()) {
                 qint64 origin = two->spans.constFirst().startNs;

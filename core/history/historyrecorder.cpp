@@ -5,13 +5,18 @@
 #include "runner.h"
 
 #include <QThread>
+#include <algorithm>
 
 namespace parlab {
 
 HistoryRecorder::HistoryRecorder(HistoryStore* store, QObject* parent)
     : QObject(parent)
     , m_store(store)
-{ }
+{
+    m_storeTimer.setSingleShot(true);
+    m_storeTimer.setInterval(kStoreEvery);
+    connect(&m_storeTimer, &QTimer::timeout, this, &HistoryRecorder::storePending);
+}
 
 void HistoryRecorder::watch(Runner* runner)
 {
@@ -59,9 +64,27 @@ void HistoryRecorder::onMeasurementReady(const Measurement& measurement)
     Q_ASSERT(QThread::currentThread() == thread());
     if (m_runId < 0 || !m_recording)
         return;
+    const auto same = [&measurement](const Measurement& m) {
+        return m.backend == measurement.backend && m.workers == measurement.workers;
+    };
+    if (const auto at = std::find_if(m_pending.begin(), m_pending.end(), same); at != m_pending.end())
+        *at = measurement;
+    else
+        m_pending.append(measurement);
+    if (!m_storeTimer.isActive())
+        m_storeTimer.start(); // stored within kStoreEvery of being measured, with whatever arrives meanwhile
+}
+
+void HistoryRecorder::storePending()
+{
+    if (m_pending.isEmpty() || m_runId < 0 || !m_recording)
+        return;
     // A measurement whose write fails is stored with the run's end, which stores every measurement.
-    if (m_store->appendMeasurement(m_runId, measurement))
-        Q_EMIT measurementSaved(m_runId, measurement.label());
+    for (const Measurement& m : std::as_const(m_pending)) {
+        if (m_store->appendMeasurement(m_runId, m))
+            Q_EMIT measurementSaved(m_runId, m.label());
+    }
+    m_pending.clear();
 }
 
 void HistoryRecorder::onFinished(const RunResult& result)
@@ -72,6 +95,8 @@ void HistoryRecorder::onFinished(const RunResult& result)
     const qint64 began = m_runId;
     m_runId = -1;
     m_recording = false;
+    m_pending.clear(); // the end stores every measurement
+    m_storeTimer.stop();
     Result<qint64> stored = began;
     if (began < 0 && (stored = m_store->importResult(result)))
         nameRun(*stored);

@@ -466,11 +466,11 @@ void measuredShares(const Measurement& m, const Spent& here, int busy, Costs& c)
         c.dispatchSerialShare = std::clamp(dispatchSerial / here.dispatch, 0.0, 1.0);
 }
 
-// A 1-worker run of threads draws, repeat by repeat, its starter's core or the other, idle one (this 2-core VM:
-// start-up about 21 µs against 40-77, finish 17 against 30-35, the idle core waking), and its median follows the more
-// frequent draw; with more workers, the first holds the starter's core and every later one starts on another. Where
-// enough repeats drew another core (RepeatAccount::startedAway), the workers after the first start and finish as those
-// did.
+// A 1-worker run of threads draws, repeat by repeat, its starter's core or the other, idle one (16 noop runs on this
+// 2-core VM: start-up 18-25 µs against 50-88, finish 11-18 against 46-67, the idle core waking), and its median follows
+// the more frequent draw (3 to 17 of 35 repeats away); with more workers, the first holds the starter's core and a
+// later one starts on another. Where enough repeats drew another core (RepeatAccount::startedAway), the workers after
+// the first start and finish as those did.
 void startsAway(const Measurement& m, Costs& c, QString& note)
 {
     constexpr qsizetype kEnough = 3;

@@ -382,9 +382,20 @@ void TestRunSession::historyInAnotherThread()
         session.setHistory(&writer, &historyThread);
         QSignalSpy finished(&session, &RunSession::finished);
         QSignalSpy saved(&session, &RunSession::historyRunSaved);
-        QVERIFY(session.start(makeSpec(QStringLiteral("spin"), { 2, 2 }, { QStringLiteral("threads") }, { 2 }, 2, 0))
+        QSignalSpy historyStarted(&session, &RunSession::historyRunStarted);
+        // 2 x 30 repeats of a 40 ms sleep, 2.4 s at least: the history thread stores what landed while the run goes
+        // on (its store timer moved there with the recorder; one left behind never fired there).
+        QVERIFY(session.start(makeSpec(QStringLiteral("sleep"), { 40 }, { QStringLiteral("threads") }, { 2 }, 30, 0))
                     .has_value());
-        QVERIFY(finished.wait(10'000));
+        QVERIFY(historyStarted.wait(10'000));
+        const qint64 runningId = historyStarted.first().first().toLongLong();
+        HistoryStore watcher;
+        QCOMPARE(watcher.open(dbPath()).error(), QString());
+        QVERIFY(QTest::qWaitFor(
+            [&] { return session.isRunning() && watcher.summary(runningId).value_or(RunSummary {}).samples > 0; },
+            10'000));
+        QVERIFY(session.isRunning());
+        QVERIFY(finished.wait(20'000));
         QVERIFY(finished.first().at(0).value<RunResult>().succeeded());
         QVERIFY(saved.size() == 1 || saved.wait(10'000));
         savedId = saved.first().first().toLongLong();
@@ -400,7 +411,7 @@ void TestRunSession::historyInAnotherThread()
     const auto summary = reader.summary(savedId);
     QVERIFY(summary);
     QCOMPARE(summary->status, RunStatus::Finished);
-    QCOMPARE(summary->samples, 2 * 2); // sequential and threads x2, two repeats each
+    QCOMPARE(summary->samples, 2 * 30); // sequential and threads x2, 30 repeats each
 }
 
 void TestRunSession::retiredSessionGoesWithoutBeingWaitedFor()

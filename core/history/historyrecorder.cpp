@@ -12,6 +12,7 @@ namespace parlab {
 HistoryRecorder::HistoryRecorder(HistoryStore* store, QObject* parent)
     : QObject(parent)
     , m_store(store)
+    , m_storeTimer(this) // a child: it moves with the recorder to the store's thread
 {
     m_storeTimer.setSingleShot(true);
     m_storeTimer.setInterval(kStoreEvery);

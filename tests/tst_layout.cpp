@@ -433,7 +433,7 @@ void TestLayout::guideOpensAtTheReadmesSections()
     QTextBrowser* text = dialog->browser();
     QCOMPARE(text->textCursor().block().text(), QStringLiteral("Run history"));
     QVERIFY(text->viewport()->rect().contains(text->cursorRect()));
-    QVERIFY(text->toPlainText().contains(QStringLiteral("Every measurement is saved the moment it lands")));
+    QVERIFY(text->toPlainText().contains(QStringLiteral("Every measurement is saved within a second of landing")));
     if (const QString shots = qEnvironmentVariable("PARLAB_TEST_SHOTS"); !shots.isEmpty())
         dialog->grab().save(shots + QStringLiteral("/guide.png"));
     QVERIFY(!dialog->showSection(QStringLiteral("No such section")));

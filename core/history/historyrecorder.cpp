@@ -65,9 +65,7 @@ void HistoryRecorder::onMeasurementReady(const Measurement& measurement)
     Q_ASSERT(QThread::currentThread() == thread());
     if (m_runId < 0 || !m_recording)
         return;
-    const auto same = [&measurement](const Measurement& m) {
-        return m.backend == measurement.backend && m.workers == measurement.workers;
-    };
+    const auto same = [label = measurement.label()](const Measurement& m) { return m.label() == label; };
     if (const auto at = std::find_if(m_pending.begin(), m_pending.end(), same); at != m_pending.end())
         *at = measurement;
     else

@@ -100,6 +100,7 @@ private Q_SLOTS:
     void summaryNamesTheLargestFirst();
     void fasterTasksWarnOfASlowerBaselineCore();
     void slowRoundTripsAtFewerWorkersWarnOfPlacement();
+    void threadsDrawingTwoPlacementsWarn();
     void waitingForACoreWarnsOfABusyMachine();
     void slowdownThatVariesIsTheMachine();
     void realRunPutsUnevenTasksInImbalance();
@@ -413,6 +414,49 @@ void TestLosses::slowRoundTripsAtFewerWorkersWarnOfPlacement()
     QVERIFY(run(QStringLiteral("threads"), 0, 45e-6, 0.0136, 20e-6, 0.0031).isEmpty());
     // The slow round trip under 20 ms tasks costs the measurement too little to tell (0.1% of its time).
     QVERIFY(run(QStringLiteral("processes"), 20, 45e-6, 6.0136, 20e-6, 3.0031).isEmpty());
+}
+
+void TestLosses::threadsDrawingTwoPlacementsWarn()
+{
+    // 300 noop tasks on one thread, 35 repeats, as `parlab run` drew them on this VM: some repeats started the thread
+    // on the runner's core (52 µs), `away` of them on the other, idle core (157 µs); `startedAway` NaN: not known.
+    const auto run = [](const QString& backend, int away, double homeS, double awayS, bool known = true) {
+        RunResult r;
+        r.spec.kernel = QStringLiteral("noop");
+        r.spec.inputs = QList<qint64>(300, 0);
+        r.environment.logicalCores = 2;
+        Measurement base = measurement(QStringLiteral("sequential"), 1, 40e-6, account(0, 0, 0, 40e-6, 40e-6, 0));
+        Measurement m;
+        m.backend = backend;
+        m.workers = 1;
+        for (int i = 0; i < 35; ++i) {
+            const bool isAway = (i * away) % 35 < away; // `away` of the 35, spread through the run
+            const double wall = isAway ? awayS : homeS;
+            RepeatAccount a = account(wall - 20e-6, 0, 10e-6, 10e-6, 10e-6, 0);
+            a.startedAway = !known ? kUnknown : isAway ? 1.0 : 0.0;
+            m.samplesS.append(wall);
+            m.cpuS.append(wall);
+            m.accounts.append(a);
+        }
+        r.measurements = { base, m };
+        analyse(r);
+        return r.warnings.filter(QStringLiteral("ran a worker's first task on another core"));
+    };
+    const QStringList drawn = run(QStringLiteral("threads"), 8, 52e-6, 157e-6);
+    QVERIFY2(drawn.size() == 1
+            && drawn.first().startsWith(
+                QStringLiteral("threads x1: 8 of 35 repeats ran a worker's first task on another core "
+                               "than the one starting it and took 157.0 µs, the other 27 "
+                               "took 52.00 µs (medians)"))
+            && drawn.first().contains(u"--pin compact"),
+        qPrintable(drawn.join(u'\n')));
+    // 3 of 35 is under a tenth: the median is firmly the other draw's.
+    QVERIFY(run(QStringLiteral("threads"), 3, 52e-6, 157e-6).isEmpty());
+    // Two draws within 1.5 times of each other, and 20 ms tasks whose start is lost in them: nothing to tell.
+    QVERIFY(run(QStringLiteral("threads"), 8, 52e-6, 70e-6).isEmpty());
+    QVERIFY(run(QStringLiteral("threads"), 8, 20.000e-3, 20.100e-3).isEmpty());
+    // Where nothing was kept of the starts (a pool's processes, a run before it was kept): no word.
+    QVERIFY(run(QStringLiteral("threads"), 8, 52e-6, 157e-6, false).isEmpty());
 }
 
 void TestLosses::fasterTasksWarnOfASlowerBaselineCore()

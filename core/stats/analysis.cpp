@@ -332,6 +332,39 @@ QString slowPlacement(const RunResult& result, const Measurement& m)
         .arg(m.label(), Format::duration(mine), Format::ratio(mine / bound, 1), against, percent(cost));
 }
 
+QString twoPlacements(const Measurement& m)
+{
+    // Each group: at least this many repeats, and this share of those whose placement is known.
+    constexpr qsizetype kGroup = 3;
+    constexpr double kGroupShare = 0.10;
+    QList<double> home, away; // the wall times of the repeats whose workers all began on the starter's CPU, and not
+    for (qsizetype i = 0; i < m.accounts.size() && i < m.samplesS.size(); ++i) {
+        if (const double started = m.accounts[i].startedAway; std::isfinite(started))
+            (started >= 1 ? away : home).append(m.samplesS[i]);
+    }
+    const qsizetype known = home.size() + away.size();
+    const qsizetype least = std::max(kGroup, qsizetype(std::ceil(kGroupShare * double(known))));
+    if (home.size() < least || away.size() < least || !(m.wall.median > 0))
+        return {};
+    const double homeS = Statistics::median(home);
+    const double awayS = Statistics::median(away);
+    const double slower = std::max(homeS, awayS), faster = std::min(homeS, awayS);
+    if (!(slower > kPlacementFactor * faster) || (slower - faster) / m.wall.median < kPlacementShare)
+        return {};
+    return QStringLiteral(
+        "%1: %2 of %3 repeats ran a worker's first task on another core than the one starting it and took %4, "
+        "the other %5 took %6 (medians): a new thread starts on its starter's core or on an idle one "
+        "that must first wake, the share of each changes from run to run, and the median falls "
+        "with the more frequent; pin the workers (--pin compact) to start them the same way every "
+        "repeat, or give the tasks more work")
+        .arg(m.label())
+        .arg(away.size())
+        .arg(known)
+        .arg(Format::duration(awayS))
+        .arg(home.size())
+        .arg(Format::duration(homeS));
+}
+
 namespace {
 QStringList placementWarnings(const RunResult& result)
 {
@@ -339,6 +372,8 @@ QStringList placementWarnings(const RunResult& result)
     for (const Measurement& m : result.measurements) {
         if (const QString slow = slowPlacement(result, m); !slow.isEmpty())
             warnings << slow;
+        if (const QString drawn = twoPlacements(m); !drawn.isEmpty())
+            warnings << drawn;
     }
     return warnings;
 }

@@ -420,8 +420,10 @@ void TestLosses::threadsDrawingTwoPlacementsWarn()
 {
     // 300 noop tasks on one thread, 35 repeats, as `parlab run` drew them on this VM: some repeats started the thread
     // on the runner's core (52 µs), `away` of them on the other, idle core (157 µs); `startedAway` NaN: not known.
-    const auto run = [](const QString& backend, int away, double homeS, double awayS, bool known = true) {
+    const auto run = [](const QString& backend, int away, double homeS, double awayS, bool known = true,
+                         Pinning pin = Pinning::None) {
         RunResult r;
+        r.spec.options.pin = pin;
         r.spec.kernel = QStringLiteral("noop");
         r.spec.inputs = QList<qint64>(300, 0);
         r.environment.logicalCores = 2;
@@ -457,6 +459,8 @@ void TestLosses::threadsDrawingTwoPlacementsWarn()
     QVERIFY(run(QStringLiteral("threads"), 8, 20.000e-3, 20.100e-3).isEmpty());
     // Where nothing was kept of the starts (a pool's processes, a run before it was kept): no word.
     QVERIFY(run(QStringLiteral("threads"), 8, 52e-6, 157e-6, false).isEmpty());
+    // Pinned, where a worker starts is no draw (a worker at two that found no task left is counted as not away).
+    QVERIFY(run(QStringLiteral("threads"), 8, 52e-6, 157e-6, true, Pinning::Compact).isEmpty());
 }
 
 void TestLosses::fasterTasksWarnOfASlowerBaselineCore()

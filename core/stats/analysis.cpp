@@ -332,8 +332,11 @@ QString slowPlacement(const RunResult& result, const Measurement& m)
         .arg(m.label(), Format::duration(mine), Format::ratio(mine / bound, 1), against, percent(cost));
 }
 
-QString twoPlacements(const Measurement& m)
+QString twoPlacements(const RunResult& result, const Measurement& m)
 {
+    // Pinned, the workers start where they are pinned: a worker at two that found no task left is no placement.
+    if (result.spec.options.pin != Pinning::None && BackendRegistry::factsOf(m.backend).options.contains(Option::Pin))
+        return {};
     // Each group: at least this many repeats, and this share of those whose placement is known.
     constexpr qsizetype kGroup = 3;
     constexpr double kGroupShare = 0.10;
@@ -372,7 +375,7 @@ QStringList placementWarnings(const RunResult& result)
     for (const Measurement& m : result.measurements) {
         if (const QString slow = slowPlacement(result, m); !slow.isEmpty())
             warnings << slow;
-        if (const QString drawn = twoPlacements(m); !drawn.isEmpty())
+        if (const QString drawn = twoPlacements(result, m); !drawn.isEmpty())
             warnings << drawn;
     }
     return warnings;

@@ -37,8 +37,8 @@ QString slowPlacement(const RunResult& result, const Measurement& m);
 // another core than the runner's thread, some did not), each in at least 3 repeats and a tenth of them, and the
 // slower draw's median is 1.5 times the faster's and apart by 5% of the measurement's median, the warning analyse()
 // raises for it ("threads x1: 8 of 35 repeats ran a worker's first task on another core … and took 157 µs, the other 27
-// took 52 µs …"); empty elsewhere.
-QString twoPlacements(const Measurement& m);
+// took 52 µs …"); empty elsewhere, and where the run pinned the workers.
+QString twoPlacements(const RunResult& result, const Measurement& m);
 
 // Whether `warning` is one analyse() raised in an earlier wording and words otherwise now ("the run was cancelled
 // after 3 of 100 measurements", which counted warm-ups and repeats as measurements). A stored or imported run's copy

@@ -23,6 +23,7 @@ void RunControl::reset()
 {
     m_cancelled.store(false, std::memory_order_relaxed);
     m_batchAborted.store(false, std::memory_order_relaxed);
+    m_taken.store(m_landed.load(std::memory_order_relaxed), std::memory_order_relaxed);
 }
 
 void RunControl::wakeSleepers()
@@ -37,6 +38,19 @@ bool RunControl::sleepUntil(std::chrono::steady_clock::time_point deadline) cons
 {
     std::unique_lock lock(m_mutex);
     return !m_wake.wait_until(lock, deadline, [this] { return shouldStop(); });
+}
+
+void RunControl::take()
+{
+    m_taken.store(m_landed.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    wakeSleepers();
+}
+
+void RunControl::awaitTaken(std::uint64_t landed, std::chrono::milliseconds most) const
+{
+    std::unique_lock lock(m_mutex);
+    m_wake.wait_for(
+        lock, most, [this, landed] { return shouldStop() || m_taken.load(std::memory_order_relaxed) >= landed; });
 }
 
 void Context::poll()

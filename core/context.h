@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <exception>
 #include <mutex>
 
@@ -39,6 +40,13 @@ public:
     // Sleeps until `deadline` or until the run stops, whichever comes first; returns false when stopped.
     bool sleepUntil(std::chrono::steady_clock::time_point deadline) const;
 
+    // Pacing, for a watcher that shows what lands (the window): the runner numbers each repeat that lands (land())
+    // and, before it times the next, waits until the watcher has taken in everything landed (take(), any thread), at
+    // most `most`, or until the run stops. The watcher's work then falls between two timed repeats, not inside one.
+    std::uint64_t land() noexcept { return m_landed.fetch_add(1, std::memory_order_relaxed) + 1; }
+    void take();
+    void awaitTaken(std::uint64_t landed, std::chrono::milliseconds most) const;
+
     void reset();
 
 private:
@@ -46,6 +54,8 @@ private:
 
     std::atomic<bool> m_cancelled { false };
     std::atomic<bool> m_batchAborted { false };
+    std::atomic<std::uint64_t> m_landed { 0 };
+    std::atomic<std::uint64_t> m_taken { 0 };
     mutable std::mutex m_mutex;
     mutable std::condition_variable m_wake;
 };

@@ -292,6 +292,8 @@ private:
             finish();
             return false;
         }
+        // Numbered before anything of it is signalled: a watcher that takes it in at once is not waited for again.
+        const std::uint64_t landed = m_control.land();
         if (!error.isEmpty()) {
             if (!m_spec.continueOnError()) {
                 failRun(error);
@@ -307,6 +309,7 @@ private:
                 Q_EMIT m_runner.resultChanged(m_result);
             }
             reportProgress(-1.0, current);
+            pace(landed);
             return true;
         }
         const qint64 t1 = monotonicNs();
@@ -324,7 +327,15 @@ private:
         const double doneWeight = run.m_doneWeight + (run.m_partner ? run.m_partner->m_doneWeight : 0);
         const double totalWeight = run.m_totalWeight + (run.m_partner ? run.m_partner->m_totalWeight : 0);
         reportProgress(doneWeight > 0 ? elapsed * (totalWeight - doneWeight) / doneWeight : -1.0, current);
+        pace(landed);
         return true;
+    }
+
+    // A paced run (Runner::setPaced) waits here, between two timed repeats, for its watcher to take in what landed.
+    void pace(std::uint64_t landed) const
+    {
+        if (m_runner.paced())
+            m_control.awaitTaken(landed, Runner::kPaceWait);
     }
 
     // Every run of every backend must reproduce the first run's checksums (the baseline's), task by task. For the
@@ -560,6 +571,11 @@ void Runner::setInterleavedWith(const ExperimentSpec& baseline)
 void Runner::cancel()
 {
     m_control.cancel();
+}
+
+void Runner::taken()
+{
+    m_control.take();
 }
 
 QList<QPair<QString, int>> Runner::plan(const ExperimentSpec& spec)

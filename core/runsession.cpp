@@ -66,6 +66,19 @@ void RunSession::setIsolation(Runner::Isolation isolation)
     m_isolation = isolation;
 }
 
+void RunSession::setPaced(bool paced)
+{
+    Q_ASSERT(m_state == State::Idle);
+    m_paced = paced;
+}
+
+void RunSession::taken()
+{
+    Q_ASSERT(QThread::currentThread() == thread());
+    if (m_state == State::Running)
+        m_runner->taken();
+}
+
 void RunSession::setRunName(const QString& name)
 {
     Q_ASSERT(m_state == State::Idle);
@@ -100,6 +113,7 @@ Result<void> RunSession::start(const ExperimentSpec& given)
 
     m_runner = new Runner(m_factory);
     m_runner->setIsolation(m_isolation);
+    m_runner->setPaced(m_paced);
     if (m_interleaved)
         m_runner->setInterleavedWith(*m_interleaved);
     m_runner->moveToThread(&m_thread);

@@ -57,6 +57,11 @@ public:
     void setIsolation(Runner::Isolation isolation);
     // A baseline measured in the same rounds (Runner::setInterleavedWith). Call before start().
     void setInterleavedWith(const ExperimentSpec& baseline);
+    // Paced (Runner::setPaced): after each repeat's signals the run waits for taken() before it times the next, so
+    // that what a window does with them falls between timed repeats. Call before start().
+    void setPaced(bool paced);
+    // What landed so far is taken in (drawn, or set aside to draw later): the paced run may go on.
+    void taken();
 
     // Starts the run off this thread and returns at once. Refused, with the reason and nothing started (no
     // thread, no history row), when the spec is invalid or this session has already run: the caller is
@@ -112,6 +117,7 @@ private:
     QThread* m_storeThread = nullptr;
     std::chrono::milliseconds m_startDelay { 0 };
     Runner::Isolation m_isolation = Runner::Isolation::ByKernel;
+    bool m_paced = false;
     std::optional<ExperimentSpec> m_interleaved;
     QString m_runName;
     State m_state = State::Idle;

@@ -47,6 +47,7 @@ private Q_SLOTS:
     void failingRunRecordsItsMessage();
     void oldSessionNeverReachesTheNewOne();
     void historyInAnotherThread();
+    void pacedRunWaitsForItsWatcher();
     void retiredSessionGoesWithoutBeingWaitedFor();
 
 private:
@@ -412,6 +413,50 @@ void TestRunSession::historyInAnotherThread()
     QVERIFY(summary);
     QCOMPARE(summary->status, RunStatus::Finished);
     QCOMPARE(summary->samples, 2 * 30); // sequential and threads x2, 30 repeats each
+}
+
+void TestRunSession::pacedRunWaitsForItsWatcher()
+{
+    // A paced run times its next repeat only once its watcher (the window) has taken in the last one, or after
+    // Runner::kPaceWait; a cancel meanwhile ends it at once.
+    static_assert(Runner::kPaceWait >= std::chrono::milliseconds(600));
+    const ExperimentSpec spec
+        = makeSpec(QStringLiteral("sleep"), { 10 }, { QStringLiteral("sequential") }, { 1 }, 6, 0);
+    {
+        RunSession session;
+        session.setPaced(true);
+        QSignalSpy progress(&session, &RunSession::progress);
+        QSignalSpy finished(&session, &RunSession::finished);
+        QVERIFY(session.start(spec).has_value());
+        QVERIFY(progress.wait(10'000));
+        QTest::qWait(300); // untaken: the runner waits
+        QCOMPARE(progress.size(), 1);
+        session.taken();
+        QVERIFY(progress.wait(2'000));
+        // Taken as each lands: the other repeats follow without waiting.
+        connect(&session, &RunSession::progress, &session, [&session] { session.taken(); });
+        session.taken();
+        QElapsedTimer rest;
+        rest.start();
+        QVERIFY(finished.wait(10'000));
+        QCOMPARE(progress.size(), 6);
+        QVERIFY2(rest.elapsed() < 500, qPrintable(QString::number(rest.elapsed())));
+        QCOMPARE(finished.first().at(0).value<RunResult>().measurements.value(0).samplesS.size(), 6);
+    }
+    {
+        RunSession session;
+        session.setPaced(true);
+        QSignalSpy progress(&session, &RunSession::progress);
+        QSignalSpy finished(&session, &RunSession::finished);
+        QVERIFY(session.start(spec).has_value());
+        QVERIFY(progress.wait(10'000));
+        QElapsedTimer clock;
+        clock.start();
+        session.cancel();
+        QVERIFY(finished.wait(10'000));
+        QVERIFY2(clock.elapsed() < 300, qPrintable(QString::number(clock.elapsed())));
+        QVERIFY(finished.first().at(0).value<RunResult>().cancelled);
+    }
 }
 
 void TestRunSession::retiredSessionGoesWithoutBeingWaitedFor()

@@ -3,11 +3,13 @@
 #include "result.h"
 #include "runresult.h"
 
+#include <QElapsedTimer>
 #include <QMainWindow>
 #include <QPointer>
 #include <QSet>
 #include <QThread>
 #include <memory>
+#include <optional>
 
 class QAction;
 class QChartView;
@@ -120,6 +122,12 @@ private:
     void onHistoryFailed(const QString& message);
     void onResultChanged(const RunResult& result);
     void onProgress(int done, int total, double etaS, const QString& current);
+    // A paced run (RunSession::setPaced) waits for this after each repeat: what landed is drawn now, between two
+    // timed repeats, where the last drawing is kRedrawIntervalMs old; else it is drawn later; then the run goes on.
+    void takeIn();
+    // Draws what came since the last drawing: the progress and the result.
+    void drawDue();
+    void showProgress(int done, int total, double etaS, const QString& current);
     void onFinished(const RunResult& result);
     // Every view on screen shows m_result (the hidden ones when next shown), and so does everything around them.
     void redraw();
@@ -190,6 +198,16 @@ private:
     QAction* m_cancelAction = nullptr;
     QList<QAction*> m_resultActions; // exports and copies of the run shown: off while it has nothing measured
     QTimer* m_redrawTimer = nullptr;
+    bool m_paced = false; // the run shown is paced by this window (a plain run; a sweep's runs are not)
+    bool m_redrawDue = false; // a result landed that is not drawn yet
+    struct Progress {
+        int done = 0;
+        int total = 0;
+        double etaS = -1;
+        QString current;
+    };
+    std::optional<Progress> m_progressDue; // the latest progress, not shown yet
+    QElapsedTimer m_sinceDraw;
     QSet<QWidget*> m_staleViews; // hidden while a run streamed: updated when shown
 
     std::unique_ptr<HistoryStore> m_history; // the UI thread's connection: the History page, opening runs

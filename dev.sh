@@ -140,6 +140,7 @@ case "$cmd" in
     "$BUILD_DIR/bin/bench_predict"
     "$BUILD_DIR/bin/bench_fits"
     QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen} "$BUILD_DIR/bin/bench_ui_stall"
+    QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen} "$BUILD_DIR/bin/bench_window_cost"
     say "not run: the regression gate's A/A and A/B figures (over 18 minutes; on a machine without other work): ./dev.sh bench gate" ;;
   screenshots)
     build

@@ -45,7 +45,7 @@ public:
     // Paced: after each repeat lands (its measurementReady, resultChanged and progress emitted), the runner waits
     // until taken() before it times the next, at most kPaceWait: a window that draws each result, on a machine whose
     // cores the run's workers fill, then draws between timed repeats instead of taking a core from one (on 2 cores
-    // its table, charts and progress bar made a run of 64 fib(25) tasks on 2 threads 20-60% slower than the same run
+    // its table, charts and progress bar made a run of 64 fib(25) tasks on 2 threads 27-64% slower than the same run
     // headless). A run in an engine process is not paced. Call before start().
     static constexpr std::chrono::milliseconds kPaceWait { 1000 };
     void setPaced(bool paced) { m_paced = paced; }

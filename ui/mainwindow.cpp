@@ -733,7 +733,7 @@ Result<void> MainWindow::run(const ExperimentSpec& spec)
     session->setHistory(m_writer.get(), &m_historyThread);
     session->setStartDelay(kRunStartDelay);
     // On a machine whose cores the run's workers fill, drawing each result as it lands took a core from the next
-    // repeat: 64 fib(25) tasks on 2 threads ran 20-60% slower here than headless (bench_window_cost).
+    // repeat: 64 fib(25) tasks on 2 threads ran 27-64% slower here than headless (bench_window_cost).
     session->setPaced(true);
     connect(session.get(), &RunSession::resultChanged, this, &MainWindow::onResultChanged);
     connect(session.get(), &RunSession::progress, this, &MainWindow::onProgress);

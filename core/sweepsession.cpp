@@ -50,6 +50,18 @@ void SweepSession::cancel()
         m_current->cancel();
 }
 
+void SweepSession::setPaced(bool paced)
+{
+    Q_ASSERT(!m_started);
+    m_paced = paced;
+}
+
+void SweepSession::taken()
+{
+    if (m_current)
+        m_current->taken();
+}
+
 void SweepSession::startSize(qsizetype index)
 {
     const Result<ExperimentSpec> spec = m_result.spec.specAt(index);
@@ -59,6 +71,7 @@ void SweepSession::startSize(qsizetype index)
     if (m_store)
         session->setHistory(m_store, m_storeThread);
     session->setRunName(m_result.runName(index));
+    session->setPaced(m_paced);
     m_result.points.append(SweepPoint { m_result.spec.sizesMs.at(index), RunResult(), -1 });
 
     const QString size = formatSize(m_result.spec.sizesMs.at(index)) + QStringLiteral(" ms");

@@ -29,6 +29,9 @@ public:
 
     // As RunSession::setHistory, for every size's run. Call before start().
     void setHistory(HistoryStore* store, QThread* storeThread = nullptr);
+    // As RunSession::setPaced, for every size's run, and taken() for the size running. Call before start().
+    void setPaced(bool paced);
+    void taken();
 
     // Checks the whole sweep (every size's experiment) and starts its first size; refused, nothing started, when
     // any size cannot run, or this session has run.
@@ -55,6 +58,7 @@ private:
 
     HistoryStore* m_store = nullptr;
     QThread* m_storeThread = nullptr;
+    bool m_paced = false;
     bool m_started = false;
     bool m_running = false;
     bool m_cancelled = false;

@@ -310,7 +310,7 @@ MainWindow::MainWindow(QWidget* parent)
 
     m_redrawTimer = new QTimer(this);
     m_redrawTimer->setSingleShot(true);
-    m_redrawTimer->setInterval(kRedrawIntervalMs);
+    m_redrawTimer->setInterval(kLateRedrawMs); // a result takeIn() left for later
     connect(m_redrawTimer, &QTimer::timeout, this, &MainWindow::drawDue);
 
     createMenus(presets);
@@ -635,10 +635,11 @@ Result<void> MainWindow::runSweep(const SweepSpec& sweep)
 {
     auto session = std::make_unique<SweepSession>();
     session->setHistory(m_writer.get(), &m_historyThread);
+    session->setPaced(true); // as a plain run's: drawn between timed repeats
     connect(session.get(), &SweepSession::progress, this, &MainWindow::onProgress);
     connect(session.get(), &SweepSession::resultChanged, this, [this](const SweepResult& result) {
         // The views follow the size running, as they follow a plain run; the Task size chart the whole sweep.
-        m_sweepChart->setSweep(result);
+        m_sweepDue = true;
         if (!result.points.isEmpty())
             onResultChanged(result.points.constLast().run);
     });
@@ -647,7 +648,6 @@ Result<void> MainWindow::runSweep(const SweepSpec& sweep)
     if (Result<void> started = session->start(sweep); !started)
         return started;
     m_sweepSession = std::move(session); // the last one has ended: one run or sweep at a time
-    m_paced = false;
     m_shownRunId = 0;
     setRunning(true);
     RunResult next;
@@ -763,7 +763,6 @@ Result<void> MainWindow::run(const ExperimentSpec& spec)
         old->retire();
     }
     m_session = std::move(session);
-    m_paced = true;
 
     m_shownRunId = 0;
     setRunning(true);
@@ -881,9 +880,7 @@ void MainWindow::onResultChanged(const RunResult& result)
 {
     Q_ASSERT(QThread::currentThread() == thread());
     m_result = result;
-    m_redrawDue = true;
-    if (!m_paced && !m_redrawTimer->isActive())
-        m_redrawTimer->start(kRedrawIntervalMs);
+    m_redrawDue = true; // drawn as the run's progress for the repeat comes (takeIn)
 }
 
 void MainWindow::onProgress(int done, int total, double etaS, const QString& current)
@@ -891,10 +888,7 @@ void MainWindow::onProgress(int done, int total, double etaS, const QString& cur
     if (!m_running)
         return;
     m_progressDue = Progress { done, total, etaS, current };
-    if (m_paced)
-        takeIn(); // after the repeat's result: the run's last signal for it
-    else if (!m_redrawTimer->isActive())
-        m_redrawTimer->start(kRedrawIntervalMs);
+    takeIn(); // after the repeat's result: the run's last signal for it
 }
 
 void MainWindow::takeIn()
@@ -905,9 +899,11 @@ void MainWindow::takeIn()
         // Painted now, not from the event loop once the run has gone on.
         QCoreApplication::sendPostedEvents(nullptr, QEvent::UpdateRequest);
     } else if (!m_redrawTimer->isActive()) {
-        m_redrawTimer->start(kLateRedrawMs);
+        m_redrawTimer->start();
     }
-    if (m_session)
+    if (m_sweepSession && m_sweepSession->isRunning())
+        m_sweepSession->taken();
+    else if (m_session)
         m_session->taken();
 }
 
@@ -916,6 +912,9 @@ void MainWindow::drawDue()
     if (m_progressDue && m_running)
         showProgress(m_progressDue->done, m_progressDue->total, m_progressDue->etaS, m_progressDue->current);
     m_progressDue.reset();
+    if (m_sweepDue && m_sweepSession)
+        m_sweepChart->setSweep(m_sweepSession->result());
+    m_sweepDue = false;
     if (m_redrawDue)
         redraw();
     m_redrawDue = false;
@@ -936,6 +935,7 @@ void MainWindow::onFinished(const RunResult& result)
     m_result = result;
     m_redrawTimer->stop();
     m_redrawDue = false;
+    m_sweepDue = false; // a sweep's end draws its chart itself
     m_progressDue.reset();
     redraw(); // still as part of the run: the views out of sight catch up when shown
     setRunning(false);

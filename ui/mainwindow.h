@@ -122,8 +122,9 @@ private:
     void onHistoryFailed(const QString& message);
     void onResultChanged(const RunResult& result);
     void onProgress(int done, int total, double etaS, const QString& current);
-    // A paced run (RunSession::setPaced) waits for this after each repeat: what landed is drawn now, between two
-    // timed repeats, where the last drawing is kRedrawIntervalMs old; else it is drawn later; then the run goes on.
+    // Every run and sweep the window starts is paced (RunSession::setPaced): it waits for this after each repeat: what
+    // landed is drawn now, between two timed repeats, where the last drawing is kRedrawIntervalMs old; else it is drawn
+    // later; then the run goes on.
     void takeIn();
     // Draws what came since the last drawing: the progress and the result.
     void drawDue();
@@ -198,8 +199,8 @@ private:
     QAction* m_cancelAction = nullptr;
     QList<QAction*> m_resultActions; // exports and copies of the run shown: off while it has nothing measured
     QTimer* m_redrawTimer = nullptr;
-    bool m_paced = false; // the run shown is paced by this window (a plain run; a sweep's runs are not)
     bool m_redrawDue = false; // a result landed that is not drawn yet
+    bool m_sweepDue = false; // the sweep running changed since its Task size chart was drawn
     struct Progress {
         int done = 0;
         int total = 0;

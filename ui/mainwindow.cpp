@@ -880,7 +880,9 @@ void MainWindow::onResultChanged(const RunResult& result)
 {
     Q_ASSERT(QThread::currentThread() == thread());
     m_result = result;
-    m_redrawDue = true; // drawn as the run's progress for the repeat comes (takeIn)
+    m_redrawDue = true; // drawn as the run's progress for the repeat comes (takeIn), or kLateRedrawMs from now
+    if (!m_redrawTimer->isActive())
+        m_redrawTimer->start(); // a result with no progress after it: a sweep's size that ended
 }
 
 void MainWindow::onProgress(int done, int total, double etaS, const QString& current)

@@ -422,13 +422,23 @@ void TestRunSession::pacedRunWaitsForItsWatcher()
     static_assert(Runner::kPaceWait >= std::chrono::milliseconds(600));
     const ExperimentSpec spec
         = makeSpec(QStringLiteral("sleep"), { 10 }, { QStringLiteral("sequential") }, { 1 }, 6, 0);
-    {
+    // A paced session, started and its first repeat landed.
+    struct Paced {
         RunSession session;
-        session.setPaced(true);
-        QSignalSpy progress(&session, &RunSession::progress);
-        QSignalSpy finished(&session, &RunSession::finished);
-        QVERIFY(session.start(spec).has_value());
-        QVERIFY(progress.wait(10'000));
+        QSignalSpy progress { &session, &RunSession::progress };
+        QSignalSpy finished { &session, &RunSession::finished };
+        bool start(const ExperimentSpec& spec)
+        {
+            session.setPaced(true);
+            return session.start(spec).has_value() && progress.wait(10'000);
+        }
+    };
+    {
+        Paced paced;
+        QVERIFY(paced.start(spec));
+        RunSession& session = paced.session;
+        QSignalSpy& progress = paced.progress;
+        QSignalSpy& finished = paced.finished;
         QTest::qWait(300); // untaken: the runner waits
         QCOMPARE(progress.size(), 1);
         session.taken();
@@ -444,18 +454,14 @@ void TestRunSession::pacedRunWaitsForItsWatcher()
         QCOMPARE(finished.first().at(0).value<RunResult>().measurements.value(0).samplesS.size(), 6);
     }
     {
-        RunSession session;
-        session.setPaced(true);
-        QSignalSpy progress(&session, &RunSession::progress);
-        QSignalSpy finished(&session, &RunSession::finished);
-        QVERIFY(session.start(spec).has_value());
-        QVERIFY(progress.wait(10'000));
+        Paced paced;
+        QVERIFY(paced.start(spec));
         QElapsedTimer clock;
         clock.start();
-        session.cancel();
-        QVERIFY(finished.wait(10'000));
+        paced.session.cancel();
+        QVERIFY(paced.finished.wait(10'000));
         QVERIFY2(clock.elapsed() < 300, qPrintable(QString::number(clock.elapsed())));
-        QVERIFY(finished.first().at(0).value<RunResult>().cancelled);
+        QVERIFY(paced.finished.first().at(0).value<RunResult>().cancelled);
     }
 }
 

@@ -6,18 +6,12 @@
 // and two frames at 60 Hz). Each longest stall is split into the UI thread's own CPU time and the rest, time it
 // waited for a core while the run's workers held both (PARLAB_STALL_TRACE=1 prints every stall over 16 ms).
 
-#include "experimentpanel.h"
-#include "mainwindow.h"
+#include "benchwindow.h"
 #include "stats/statistics.h"
 
 #include <QApplication>
-#include <QComboBox>
 #include <QElapsedTimer>
 #include <QEventLoop>
-#include <QLineEdit>
-#include <QListWidget>
-#include <QSettings>
-#include <QSpinBox>
 #include <QTabWidget>
 #include <QTimer>
 #include <cstdio>
@@ -46,20 +40,8 @@ Stalls measure(MainWindow& window, const QString& kernel, const QString& inputs,
     }
     if (tabs->currentWidget()->objectName() != tab)
         qFatal("no chart tab named %s", qPrintable(tab));
-    ExperimentPanel* panel = window.experimentPanel();
-    auto* kernelBox = panel->findChild<QComboBox*>(QStringLiteral("kernel"));
-    kernelBox->setCurrentIndex(kernelBox->findData(kernel));
-    panel->findChild<QLineEdit*>(QStringLiteral("inputs"))->setText(inputs);
-    panel->findChild<QLineEdit*>(QStringLiteral("workers"))->setText(workers);
-    panel->findChild<QSpinBox*>(QStringLiteral("repeats"))->setValue(repeats);
-    panel->findChild<QSpinBox*>(QStringLiteral("warmup"))->setValue(0);
-    auto* backends = panel->findChild<QListWidget*>(QStringLiteral("backends"));
-    for (int i = 0; i < backends->count(); ++i) {
-        const QString id = backends->item(i)->text();
-        const bool wanted = id == QStringLiteral("sequential") || id == QStringLiteral("threads")
-            || id == QStringLiteral("qtconcurrent");
-        backends->item(i)->setCheckState(wanted ? Qt::Checked : Qt::Unchecked);
-    }
+    benchwindow::setExperiment(window, kernel, inputs, workers, repeats, 0,
+        { QStringLiteral("sequential"), QStringLiteral("threads"), QStringLiteral("qtconcurrent") });
 
     QList<double> gaps;
     QList<double> gapCpu;
@@ -112,16 +94,9 @@ Stalls measure(MainWindow& window, const QString& kernel, const QString& inputs,
 int main(int argc, char* argv[])
 {
     QApplication app(argc, argv);
-    QCoreApplication::setOrganizationName(QStringLiteral("ParLabBench"));
-    QSettings().clear();
+    benchwindow::freshSettings();
     MainWindow window;
-    window.resize(1280, 800);
-    window.show();
-    // Up and idle for a moment, as a window is before anyone presses Run: what it prepares once it is shown
-    // (the charts page's first layout) is done by then.
-    QEventLoop settle;
-    QTimer::singleShot(500, &settle, &QEventLoop::quit);
-    settle.exec();
+    benchwindow::show(window);
 
     struct Case {
         const char* name;

@@ -4,21 +4,14 @@
 // each pair's 2-worker speedup and median times and the window's over the headless one's; on 2 cores the window's
 // thread shares the cores with the run's workers.
 
-#include "experimentpanel.h"
-#include "mainwindow.h"
+#include "benchwindow.h"
 #include "measurement.h"
 #include "runresult.h"
 #include "stats/statistics.h"
 #include "testsupport.h"
 
 #include <QApplication>
-#include <QComboBox>
 #include <QEventLoop>
-#include <QLineEdit>
-#include <QListWidget>
-#include <QSettings>
-#include <QSpinBox>
-#include <QTimer>
 #include <cstdio>
 
 using namespace parlab;
@@ -44,19 +37,8 @@ Figures figuresOf(const RunResult& r)
 
 RunResult inWindow(MainWindow& window, const QString& kernel, const QString& inputs, int repeats)
 {
-    ExperimentPanel* panel = window.experimentPanel();
-    auto* kernelBox = panel->findChild<QComboBox*>(QStringLiteral("kernel"));
-    kernelBox->setCurrentIndex(kernelBox->findData(kernel));
-    panel->findChild<QLineEdit*>(QStringLiteral("inputs"))->setText(inputs);
-    panel->findChild<QLineEdit*>(QStringLiteral("workers"))->setText(QStringLiteral("2"));
-    panel->findChild<QSpinBox*>(QStringLiteral("repeats"))->setValue(repeats);
-    panel->findChild<QSpinBox*>(QStringLiteral("warmup"))->setValue(1);
-    auto* backends = panel->findChild<QListWidget*>(QStringLiteral("backends"));
-    for (int i = 0; i < backends->count(); ++i) {
-        const QString id = backends->item(i)->text();
-        const bool wanted = id == QStringLiteral("sequential") || id == QStringLiteral("threads");
-        backends->item(i)->setCheckState(wanted ? Qt::Checked : Qt::Unchecked);
-    }
+    benchwindow::setExperiment(window, kernel, inputs, QStringLiteral("2"), repeats, 1,
+        { QStringLiteral("sequential"), QStringLiteral("threads") });
     QEventLoop loop;
     QObject::connect(&window, &MainWindow::runEnded, &loop, &QEventLoop::quit);
     window.startRun();
@@ -68,14 +50,9 @@ RunResult inWindow(MainWindow& window, const QString& kernel, const QString& inp
 int main(int argc, char* argv[])
 {
     QApplication app(argc, argv);
-    QCoreApplication::setOrganizationName(QStringLiteral("ParLabBench"));
-    QSettings().clear();
+    benchwindow::freshSettings();
     MainWindow window;
-    window.resize(1280, 800);
-    window.show();
-    QEventLoop settle;
-    QTimer::singleShot(500, &settle, &QEventLoop::quit);
-    settle.exec();
+    benchwindow::show(window);
 
     struct Case {
         const char* name;

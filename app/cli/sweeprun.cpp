@@ -24,9 +24,12 @@ int runSweep(const SweepSpec& sweep, HistoryStore& history, TerminalProgress& pr
         &session, &SweepSession::historyFailed, &session, [&notSaved](const QString& message) { notSaved = message; });
     SignalWatcher interrupt(QStringLiteral("the sweep"), progress);
     QObject::connect(&interrupt, &SignalWatcher::interrupted, &session, &SweepSession::cancel);
+    session.setPaced(true); // as a plain run's (runcommand.cpp)
     QObject::connect(&session, &SweepSession::progress, &session,
-        [&progress](
-            int done, int total, double eta, const QString& current) { progress.update(done, total, eta, current); });
+        [&progress, &session](int done, int total, double eta, const QString& current) {
+            progress.update(done, total, eta, current);
+            session.taken();
+        });
     int code = ExitOk;
     QObject::connect(&session, &SweepSession::finished, &session, [&](const SweepResult& result) {
         progress.clear();

@@ -14,6 +14,7 @@
 #include "statistics.h"
 #include "taskspan.h"
 #include "unknown.h"
+#include "workerplacement.h"
 
 #include <QMap>
 #include <QRegularExpression>
@@ -335,7 +336,7 @@ QString slowPlacement(const RunResult& result, const Measurement& m)
 QString twoPlacements(const RunResult& result, const Measurement& m)
 {
     // Pinned, the workers start where they are pinned: a worker at two that found no task left is no placement.
-    if (result.spec.options.pin != Pinning::None && BackendRegistry::factsOf(m.backend).options.contains(Option::Pin))
+    if (WorkerPlacement::pinnedBy(result.spec.options, m.backend) == WorkerPlacement::PinnedBy::Pin)
         return {};
     // Each group: at least this many repeats, and this share of those whose placement is known.
     constexpr qsizetype kGroup = 3;

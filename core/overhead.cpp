@@ -264,6 +264,27 @@ QList<OverheadRow> measureOverhead(const RunOptions& cluster, const std::functio
             }
             rows.append(row);
         }
+        // The same probe's hand-out batches: what a noop task and its hand-out take on each of k workers taking
+        // theirs from the one queue at once (Schedule::handOutGrowth), against one worker alone.
+        const QList<QPair<int, double>> growth = Schedule::handOutGrowth(starts);
+        for (qsizetype i = 1; i < growth.size(); ++i) {
+            const WorkerStartCost* c = nullptr;
+            for (const WorkerStartCost& k : starts.counts) {
+                if (k.workers == growth[i].first)
+                    c = &k;
+            }
+            OverheadRow row;
+            row.what = QStringLiteral("a noop task and its hand-out on each of %1 threads workers taking theirs at "
+                                      "once (%2%3 µs each, as parlab predict models it)")
+                           .arg(growth[i].first)
+                           .arg(growth[i].second >= 0 ? QStringLiteral("+") : QString())
+                           .arg(growth[i].second * 1e6, 0, 'f', 3);
+            row.per = QStringLiteral("task");
+            row.microseconds = c ? c->handOutS * 1e6 : kUnknown;
+            row.floorWhat = QStringLiteral("the same on 1 worker");
+            row.floorMicroseconds = starts.counts.constFirst().handOutS * 1e6;
+            rows.append(row);
+        }
     }
 
     say(QStringLiteral("in-process dispatch"));

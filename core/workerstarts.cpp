@@ -11,6 +11,8 @@
 #include "stats/statistics.h"
 
 #include <algorithm>
+#include <limits>
+#include <vector>
 
 namespace parlab {
 
@@ -57,18 +59,52 @@ WorkerStarts WorkerStarts::measure(Backend& backend, int cores, int rounds)
             lastEnd = std::max(lastEnd, span.endNs);
         return std::pair { double(t1 - t0) * 1e-9, double(t1 - std::min(lastEnd, t1)) * 1e-9 };
     };
+    // A batch of kHandOutTasks noop tasks per worker from the one queue: each worker's time from one task's start to
+    // its next, where both starts fall while every worker takes tasks (after the last one's first, before the first
+    // one's last), appended to `cycles`.
+    const bool handsOut = !Schedule::startsAWorkerPerHandOut(backend.id());
+    const auto handOutBatch = [&](int workers, QList<double>& cycles) {
+        const QList<qint64> inputs(qsizetype(workers) * kHandOutTasks, 0);
+        control.beginBatch();
+        backend.execute(*noop, inputs, workers, control, spans);
+        std::vector<std::vector<qint64>> byWorker(static_cast<size_t>(workers));
+        for (const TaskSpan& span : std::as_const(spans)) {
+            if (span.worker >= 0 && span.worker < workers)
+                byWorker[size_t(span.worker)].push_back(span.startNs);
+        }
+        qint64 from = std::numeric_limits<qint64>::min(), to = std::numeric_limits<qint64>::max();
+        for (std::vector<qint64>& startsNs : byWorker) {
+            if (startsNs.empty())
+                return; // a worker that took no task: they never all ran at once
+            std::sort(startsNs.begin(), startsNs.end());
+            from = std::max(from, startsNs.front());
+            to = std::min(to, startsNs.back());
+        }
+        for (const std::vector<qint64>& startsNs : byWorker) {
+            for (size_t i = 1; i < startsNs.size(); ++i) {
+                if (startsNs[i - 1] >= from && startsNs[i] <= to)
+                    cycles.append(double(startsNs[i] - startsNs[i - 1]) * 1e-9);
+            }
+        }
+    };
     for (int k : counts)
         batch(k);
-    QList<QList<double>> walls(counts.size()), finishes(counts.size());
+    QList<QList<double>> walls(counts.size()), finishes(counts.size()), cycles(counts.size());
     for (int r = 0; r < starts.rounds; ++r) {
         for (qsizetype i = 0; i < counts.size(); ++i) {
             const auto [wall, finish] = batch(counts[i]);
             walls[i].append(wall);
             finishes[i].append(finish);
         }
+        if (handsOut) {
+            for (qsizetype i = 0; i < counts.size(); ++i)
+                handOutBatch(counts[i], cycles[i]);
+        }
     }
-    for (qsizetype i = 0; i < counts.size(); ++i)
-        starts.counts.append({ counts[i], Statistics::median(walls[i]), Statistics::median(finishes[i]), walls[i] });
+    for (qsizetype i = 0; i < counts.size(); ++i) {
+        starts.counts.append({ counts[i], Statistics::median(walls[i]), Statistics::median(finishes[i]), walls[i],
+            cycles[i].size() >= kHandOutCycles ? Statistics::median(cycles[i]) : kUnknown });
+    }
     return starts;
 }
 

@@ -596,7 +596,7 @@ void TestExports::workerStartsRoundTrip()
     WorkerStarts starts;
     starts.backend = QStringLiteral("threads");
     starts.rounds = 11;
-    starts.counts = { { 1, 31e-6, 13e-6, { 30e-6, 31e-6, 33e-6 } }, { 2, 52e-6, kUnknown, {} } };
+    starts.counts = { { 1, 31e-6, 13e-6, { 30e-6, 31e-6, 33e-6 }, 56e-9 }, { 2, 52e-6, kUnknown, {} } };
     r.environment.workerStarts = { starts };
     const QJsonObject env = JsonExport::toObject(r).value(QStringLiteral("environment")).toObject();
     const QJsonArray written = env.value(QStringLiteral("worker_starts")).toArray();
@@ -614,6 +614,8 @@ void TestExports::workerStartsRoundTrip()
     QVERIFY(std::isnan(read.counts[1].finishS)); // null: not known
     QCOMPARE(read.counts[0].wallSamplesS, starts.counts[0].wallSamplesS);
     QVERIFY(read.counts[1].wallSamplesS.isEmpty());
+    QCOMPARE(read.counts[0].handOutS, 56e-9);
+    QVERIFY(std::isnan(read.counts[1].handOutS)); // not measured there
     // A file written before the rounds were kept reads without them; one whose round is no time is refused there.
     const auto withFirstCount = [&env](const std::function<void(QJsonObject&)>& change) {
         QJsonObject edited = env;
@@ -633,6 +635,16 @@ void TestExports::workerStartsRoundTrip()
     QVERIFY2(withoutRounds, qPrintable(withoutRounds.error()));
     QCOMPARE(withoutRounds->workerStarts.constFirst().counts[0].wallS, 31e-6);
     QVERIFY(withoutRounds->workerStarts.constFirst().counts[0].wallSamplesS.isEmpty());
+    // Nor the hand-outs, before they were measured; a hand-out that is no time is refused.
+    const Result<Environment> withoutHandOuts
+        = withFirstCount([](QJsonObject& first) { first.remove(QStringLiteral("hand_out_s")); });
+    QVERIFY2(withoutHandOuts, qPrintable(withoutHandOuts.error()));
+    QVERIFY(std::isnan(withoutHandOuts->workerStarts.constFirst().counts[0].handOutS));
+    const Result<Environment> badHandOut
+        = withFirstCount([](QJsonObject& first) { first.insert(QStringLiteral("hand_out_s"), -1e-9); });
+    QVERIFY(!badHandOut);
+    QVERIFY2(badHandOut.error().startsWith(QStringLiteral("environment.worker_starts[0].counts[0].hand_out_s")),
+        qPrintable(badHandOut.error()));
     const Result<Environment> badRound = withFirstCount([](QJsonObject& first) {
         first.insert(QStringLiteral("wall_samples_s"), QJsonArray { 30e-6, QStringLiteral("soon") });
     });

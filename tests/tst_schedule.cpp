@@ -30,6 +30,7 @@ private Q_SLOTS:
     void startupLagFromWorkersStartedAtOnce();
     void calibrationStartsWorkersAsLateAsMeasured();
     void workersAfterTheFirstStartAsTheRepeatsAway();
+    void handOutsSlowWhereWorkersTakeThemAtOnce();
 };
 
 namespace {
@@ -433,6 +434,68 @@ void TestSchedule::workersAfterTheFirstStartAsTheRepeatsAway()
     pool.environment.workerStarts = {};
     const Schedule::Calibration served = Schedule::calibrate(pool, QStringLiteral("processes"), 1);
     QVERIFY(std::isnan(served.setup.costs.awayStartupS));
+}
+
+void TestSchedule::handOutsSlowWhereWorkersTakeThemAtOnce()
+{
+    // The probe's hand-out batches: a noop task and its hand-out took 0.5 ms on one worker, 3.5 ms on each of two
+    // taking theirs at once and 8.5 ms on each of four: 3 ms longer at two, 8 at four. A count without the figure is
+    // left out of the curve; without one worker's there is none, nor with one count alone.
+    WorkerStarts starts = probe(QStringLiteral("threads"));
+    starts.counts = { { 1, 0.030, 0.010, {}, 0.0005 }, { 2, 0.055, 0.012, {}, 0.0035 }, { 3, 0.060, 0.012, {} },
+        { 4, 0.070, 0.013, {}, 0.0085 } };
+    const QList<QPair<int, double>> growth = Schedule::handOutGrowth(starts);
+    QCOMPARE(growth.size(), 3);
+    QCOMPARE(growth[0], (QPair<int, double>(1, 0.0)));
+    QCOMPARE(growth[1].first, 2);
+    QCOMPARE(std::round(growth[1].second * 1e6), 3000.0);
+    QCOMPARE(growth[2].first, 4);
+    QCOMPARE(std::round(growth[2].second * 1e6), 8000.0);
+    WorkerStarts unknownAlone = starts;
+    unknownAlone.counts[0].handOutS = kUnknown;
+    QVERIFY(Schedule::handOutGrowth(unknownAlone).isEmpty());
+    WorkerStarts alone = starts;
+    alone.counts = { starts.counts[0] };
+    QVERIFY(Schedule::handOutGrowth(alone).isEmpty());
+
+    // spinRun's threads with that probe at 1 and 2 (the start lag of 23 ms, the finish 2 ms longer): at one worker
+    // nothing changes, 347 ms. At two each hand-out takes 1 + 3 ms: the first takes tasks at 10, 34, 58, ..., 178,
+    // the second at 33, 57, ..., 177 and the 16th at 201, ending at 221; then 2 + 2 ms: 225 ms (202 without).
+    RunResult r = spinRun(QStringLiteral("threads"));
+    starts.counts.remove(2, 2);
+    r.environment.workerStarts = { starts };
+    const Schedule::Calibration cal = Schedule::calibrate(r, QStringLiteral("threads"), 1);
+    QVERIFY2(cal.error.isEmpty(), qPrintable(cal.error));
+    QCOMPARE(cal.setup.costs.handOutGrowthS.size(), 2);
+    QVERIFY2(cal.note.contains(QStringLiteral("a noop task and its hand-out took +3000.000 µs longer on each of 2 "
+                                              "workers taking theirs at once than on one")),
+        qPrintable(cal.note));
+    QCOMPARE(std::round(Schedule::speedup(cal, 1, 2) * 1e4), std::round(0.330 / 0.347 * 1e4));
+    QCOMPARE(std::round(Schedule::speedup(cal, 2, 2) * 1e4), std::round(0.330 / 0.225 * 1e4));
+
+    // Calibrated at two, the hand-outs measured there (4 ms each, 14 of them) are one alone's and the growth.
+    Measurement two = r.measurements[1];
+    two.workers = 2;
+    RepeatAccount a;
+    a.startupS = 0.043;
+    a.dispatchS = 0.056;
+    a.tailS = 0.031; // 27 ms after the first's last task, 4 after the second's
+    a.taskS = 0.320;
+    two.accounts = { a, a, a };
+    two.samplesS = { 0.225, 0.225, 0.225 };
+    r.measurements.append(two);
+    analyse(r, Intervals::Skip);
+    const Schedule::Calibration atTwo = Schedule::calibrate(r, QStringLiteral("threads"), 2);
+    QVERIFY2(atTwo.error.isEmpty(), qPrintable(atTwo.error));
+    QCOMPARE(std::round(atTwo.setup.costs.dispatchS * 1e6), 1000.0);
+
+    // A process per task starts a process for each hand-out: the start-up lag holds what two at once cost.
+    RunResult spawned = spinRun(QStringLiteral("process-per-task"));
+    spawned.environment.workerStarts = { starts };
+    spawned.environment.workerStarts[0].backend = QStringLiteral("process-per-task");
+    const Schedule::Calibration spawnedCal = Schedule::calibrate(spawned, QStringLiteral("process-per-task"), 1);
+    QVERIFY(spawnedCal.setup.costs.handOutGrowthS.isEmpty());
+    QVERIFY2(!spawnedCal.note.contains(QStringLiteral("hand-out took")), qPrintable(spawnedCal.note));
 }
 
 QTEST_GUILESS_MAIN(TestSchedule)

@@ -212,7 +212,8 @@ QJsonObject JsonExport::environmentObject(const Environment& env)
             for (const WorkerStartCost& c : w.counts)
                 counts.append(QJsonObject { { QStringLiteral("workers"), c.workers },
                     { QStringLiteral("wall_s"), number(c.wallS) }, { QStringLiteral("finish_s"), number(c.finishS) },
-                    { QStringLiteral("wall_samples_s"), numbers(c.wallSamplesS) } });
+                    { QStringLiteral("wall_samples_s"), numbers(c.wallSamplesS) },
+                    { QStringLiteral("hand_out_s"), number(c.handOutS) } });
             starts.append(QJsonObject { { QStringLiteral("backend"), w.backend },
                 { QStringLiteral("rounds"), w.rounds }, { QStringLiteral("counts"), counts } });
         }

@@ -273,6 +273,9 @@ QList<WorkerStarts> workerStarts(const QJsonArray& list, const QString& path)
                 const QString samplesPath = join(at, QStringLiteral("wall_samples_s"));
                 cost.wallSamplesS = seconds(array(c.value(QStringLiteral("wall_samples_s")), samplesPath), samplesPath);
             }
+            // A file written before the hand-outs were measured has none.
+            if (c.contains(QStringLiteral("hand_out_s")))
+                cost.handOutS = figure(c.value(QStringLiteral("hand_out_s")), join(at, QStringLiteral("hand_out_s")));
             // Schedule reads them as a curve from one worker up: the first at 1, each above the one before.
             const int after = w.counts.isEmpty() ? 0 : w.counts.constLast().workers;
             if ((after == 0 && cost.workers != 1) || (after > 0 && cost.workers <= after))

@@ -136,11 +136,13 @@ double startupAt(const Costs& costs, int k)
 }
 
 namespace {
-// A hand-out in a batch of `workers`: one that starts a worker takes what a start among them adds.
+// A hand-out in a batch of `workers`: one that starts a worker takes what a start among them adds; another, what
+// that many taking theirs at once add.
 double dispatchAt(const Costs& costs, int workers)
 {
-    return costs.handOutStarts ? std::max(0.0, costs.dispatchS + lagAdded(costs.startupLagS, workers))
-                               : costs.dispatchS;
+    return std::max(0.0,
+        costs.dispatchS
+            + (costs.handOutStarts ? lagAdded(costs.startupLagS, workers) : lagAt(costs.handOutGrowthS, workers)));
 }
 } // namespace
 
@@ -189,6 +191,20 @@ QList<QPair<int, double>> finishGrowth(const WorkerStarts& starts)
     return againstOne(starts, [](const WorkerStartCost& one, const WorkerStartCost& k) {
         return finishes(one, k) ? k.finishS - one.finishS : 0.0;
     });
+}
+
+QList<QPair<int, double>> handOutGrowth(const WorkerStarts& starts)
+{
+    if (starts.counts.isEmpty() || starts.counts.constFirst().workers != 1
+        || !std::isfinite(starts.counts.constFirst().handOutS))
+        return {};
+    const double one = starts.counts.constFirst().handOutS;
+    QList<QPair<int, double>> curve { { 1, 0.0 } };
+    for (qsizetype i = 1; i < starts.counts.size(); ++i) {
+        if (const WorkerStartCost& c = starts.counts[i]; std::isfinite(c.handOutS))
+            curve.append({ c.workers, c.handOutS - one });
+    }
+    return curve.size() < 2 ? QList<QPair<int, double>> {} : curve;
 }
 
 double wallTime(const Setup& setup)
@@ -563,6 +579,8 @@ Calibration calibrate(const RunResult& result, const QString& backendId, int fro
     if (const WorkerStarts* measured = result.environment.workerStartsOf(backendId)) {
         c.startupLagS = startupLag(*measured);
         c.finishGrowthS = finishGrowth(*measured);
+        if (!c.handOutStarts)
+            c.handOutGrowthS = handOutGrowth(*measured);
     }
     const bool lagged = c.startupLagS.size() >= 2;
     if (lagged)
@@ -593,9 +611,19 @@ Calibration calibrate(const RunResult& result, const QString& backendId, int fro
                       c.handOutStarts ? QStringLiteral(" and each hand-out (it starts a process)") : QString());
         cal.note = cal.note.isEmpty() ? lag : cal.note + QStringLiteral("; ") + lag;
     }
+    if (c.handOutGrowthS.size() >= 2) {
+        const QPair<int, double>& top = c.handOutGrowthS.constLast();
+        const QString handOut = QStringLiteral("a noop task and its hand-out took %1%2 µs longer on each of %3 workers "
+                                               "taking theirs at once than on one (after the run's rounds)")
+                                    .arg(top.second >= 0 ? QStringLiteral("+") : QString())
+                                    .arg(top.second * 1e6, 0, 'f', 3)
+                                    .arg(top.first);
+        cal.note = cal.note.isEmpty() ? handOut : cal.note + QStringLiteral("; ") + handOut;
+    }
     c.dispatchS = std::isfinite(here.dispatch) && handOuts > busy ? here.dispatch / (handOuts - busy) : 0;
-    if (c.handOutStarts) // a hand-out starts a worker among `busy` running
-        c.dispatchS = std::max(0.0, c.dispatchS - lagAdded(c.startupLagS, busy));
+    // A hand-out measured among `busy` running: what starting one more among them, or taking one beside them, added.
+    c.dispatchS = std::max(
+        0.0, c.dispatchS - (c.handOutStarts ? lagAdded(c.startupLagS, busy) : lagAt(c.handOutGrowthS, busy)));
     // After the last task: at one worker all of the tail; with several, the imbalance is in it too, and the one that
     // ended last had the least of it, the finish alone, grown as the probe's batch of `busy` grew.
     c.finishS = std::isfinite(here.tail)

@@ -48,6 +48,11 @@ struct Costs {
     // How much longer than one worker's the finish of k started at once takes (joining or reaping them all): (k,
     // seconds) at the counts measured, ascending from (1, 0) (finishGrowth); as startupLagS between and beyond them.
     QList<QPair<int, double>> finishGrowthS;
+    // How much longer than one worker's alone a hand-out takes while k workers take theirs from the one queue (a
+    // shared counter's cache line and the tasks' records crossing cores): (k, seconds) at the counts measured,
+    // ascending from (1, 0) (handOutGrowth); as startupLagS between and beyond them. Not where a hand-out starts a
+    // worker (the start-up lag holds that).
+    QList<QPair<int, double>> handOutGrowthS;
     double slowdown = 1; // a task's time on this backend over its cost in the baseline (calibrate: what is left)
     // Whether the batch ends only when every worker started has ended, a worker that found nothing left included
     // (threads are joined); else when the last task ends (a pool's processes stay, a slot without a task is no
@@ -94,6 +99,12 @@ QList<QPair<int, double>> startupLag(const WorkerStarts& starts);
 // end to its end than the batch of one; empty as startupLag. A count whose batches a rank-sum test cannot tell from one
 // worker's grows by nothing, as it lags by nothing.
 QList<QPair<int, double>> finishGrowth(const WorkerStarts& starts);
+
+// What WorkerStarts measured of the hand-outs: at each count k whose handOutS it has, how much longer a worker's
+// noop task and hand-out took while k took theirs than while one did; empty where fewer than two counts have it. On
+// this 2-core VM 51-57 ns alone and 139-220 ns on each of two threads: a noop batch of 300 on two threads spent as
+// long in its tasks as on one.
+QList<QPair<int, double>> handOutGrowth(const WorkerStarts& starts);
 
 // Of a starting or handing-out cost, the share that one thread spends for one worker at a time. Start-up is
 // always started by one thread (the runner's creates the threads, spawns the processes, writes the first chunk),

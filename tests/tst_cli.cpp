@@ -560,6 +560,12 @@ void TestCli::predictReadsAStoredOrExportedRun()
     QVERIFY2(table.out.contains(QStringLiteral("threads: start-up measured with 1 to %1 workers started at once")
                                     .arg(parlab::WorkerStarts::countsFor(QThread::idealThreadCount()).constLast())),
         qPrintable(table.out));
+    // And how much longer a hand-out took with that many taking theirs at once.
+    QVERIFY2(table.out.contains(QRegularExpression(
+                 QStringLiteral("a noop task and its hand-out took [+-]\\d+\\.\\d{3} µs longer on each of %1 workers "
+                                "taking theirs at once than on one")
+                     .arg(parlab::WorkerStarts::countsFor(QThread::idealThreadCount()).constLast()))),
+        qPrintable(table.out));
     // A process per task starts one for each task: its hand-outs take what one more start at once adds too.
     QVERIFY2(table.out.contains(QStringLiteral("process-per-task: start-up and each hand-out (it starts a process) "
                                                "measured with 1 to %1 workers started at once")
@@ -1110,9 +1116,10 @@ void TestCli::overheadMeasuresEveryCostAgainstAFloor()
         = runParlab({ QStringLiteral("overhead"), QStringLiteral("--format"), QStringLiteral("json") }, 120'000);
     QVERIFY2(r.code == 0, qPrintable(r.err));
     const QJsonArray rows = QJsonDocument::fromJson(r.out.toUtf8()).array();
-    // The 7 costs, and a batch of threads workers at each count WorkerStarts measures up to the cores.
+    // The 7 costs, a batch of threads workers at each count WorkerStarts measures up to the cores, and above one
+    // worker each count's hand-out.
     const QList<int> counts = parlab::WorkerStarts::countsFor(QThread::idealThreadCount());
-    QCOMPARE(rows.size(), 7 + counts.size());
+    QCOMPARE(rows.size(), 7 + counts.size() + (counts.size() - 1));
     const auto named = [&rows](const QString& start) {
         for (const auto& v : rows) {
             if (v.toObject().value(QStringLiteral("what")).toString().startsWith(start))
@@ -1149,6 +1156,20 @@ void TestCli::overheadMeasuresEveryCostAgainstAFloor()
                          QStringLiteral("the last started [+-]?\\d+\\.\\d µs later than one alone"))),
             qPrintable(several.value(QStringLiteral("what")).toString()));
         QCOMPARE(several.value(QStringLiteral("floor_us")).toDouble(), one.value(QStringLiteral("us")).toDouble());
+        // And a noop task with its hand-out while that many take theirs from the one queue, beside one worker's.
+        const QJsonObject handOut
+            = named(QStringLiteral("a noop task and its hand-out on each of %1 threads workers").arg(workers));
+        QCOMPARE(handOut.value(QStringLiteral("per")).toString(), QStringLiteral("task"));
+        const QString text = handOut.value(QStringLiteral("what")).toString();
+        const QRegularExpressionMatch growth
+            = QRegularExpression(QStringLiteral("\\(([+-]?\\d+\\.\\d{3}) µs each, as parlab predict models it\\)"))
+                  .match(text);
+        QVERIFY2(growth.hasMatch(), qPrintable(text));
+        // The growth is the row's figure less its floor's, to the nanosecond printed.
+        QCOMPARE(std::round(growth.captured(1).toDouble() * 1e3),
+            std::round(
+                (handOut.value(QStringLiteral("us")).toDouble() - handOut.value(QStringLiteral("floor_us")).toDouble())
+                * 1e3));
     }
 }
 

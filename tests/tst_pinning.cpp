@@ -91,6 +91,7 @@ private Q_SLOTS:
     void failedPinIsAnError();
     void workerRefusesACpuItCannotHave();
     void historyKeepsWhereTasksRan();
+    void runnerThreadGetsItsCpusBack();
 };
 
 void TestPinning::initTestCase()
@@ -359,6 +360,28 @@ void TestPinning::historyKeepsWhereTasksRan()
         QCOMPARE(back->spans[i].core, m->spans[i].core);
     }
     QCOMPARE(WorkerPlacement::note(*back, spec.options), WorkerPlacement::note(*m, spec.options));
+}
+
+// A pinned baseline runs in the runner's thread, which moves to the baseline's CPU before each timed repeat: the
+// tasks run there, and the thread has every CPU again after the run (the threads it starts, an unpinned backend's
+// workers among them, inherit its CPUs).
+void TestPinning::runnerThreadGetsItsCpusBack()
+{
+    if (machine().physicalCores < 2)
+        QSKIP("one physical core: a pin moves nothing");
+    const QList<int> before = threadAffinity(0);
+    ExperimentSpec spec = makeSpec(QStringLiteral("noop"), QList<qint64>(50, 0),
+        { QStringLiteral("sequential"), QStringLiteral("threads") }, { 2 }, 3, 1);
+    spec.options.baselineCore = BaselineCore::Fastest;
+    const RunResult result = testsupport::runToEnd(spec).result;
+    QVERIFY2(result.error.isEmpty(), qPrintable(result.error));
+    const Measurement* baseline = result.find(QStringLiteral("sequential"), 1);
+    QVERIFY(baseline);
+    QVERIFY(result.environment.baselineCpu >= 0);
+    QCOMPARE(baseline->spans.size(), spec.inputs.size());
+    for (const TaskSpan& s : baseline->spans)
+        QCOMPARE(s.cpu, result.environment.baselineCpu);
+    QCOMPARE(threadAffinity(0), before);
 }
 
 QTEST_GUILESS_MAIN(TestPinning)

@@ -54,16 +54,17 @@ struct WorkerStarts {
     // as a run's batches follow each other: after 1 ms of sleep before each batch, the cores idle, two threads here
     // started 40-50 µs later than one, where in a run's batches (traced) and in back-to-back ones the second started
     // 12-20 µs after the first (a later session's back-to-back probe: within 2.5 µs of each other, where that run's
-    // own 2-worker batches put it 3-13 µs after; README, "bench_predict"). Where a hand-out does not start a process,
-    // each round also runs a batch of kHandOutTasks noop tasks per worker at every count (handOutS). Throws what the
-    // backend's execute throws.
+    // own 2-worker batches put it 3-13 µs after; README, "bench_predict"). Then, where a hand-out does not start a
+    // process, as many rounds of a batch of kHandOutTasks noop tasks per worker at every count (handOutS). Throws
+    // what the backend's execute throws.
     static WorkerStarts measure(Backend& backend, int cores, int rounds = kRounds);
     static constexpr int kRounds = 11;
     static constexpr int kProcessRounds = 5;
     // Noop tasks per worker in a round's hand-out batch at each count, and the fewest cycles of all rounds at a count
-    // that give its handOutS: on this 2-core VM a noop task and its hand-out take about 55 ns alone and two threads
-    // start up to 50 µs apart, so 1000 each leave both running together for several hundred.
-    static constexpr int kHandOutTasks = 1000;
+    // that give its handOutS: on this 2-core VM a noop task and its hand-out take about 55 ns alone and a second
+    // thread may start 100 µs after the first, so 4000 each (220 µs alone) leave both running together (at 1000,
+    // one run's second threads started too late in most rounds and its figure at two was unknown).
+    static constexpr int kHandOutTasks = 4000;
     static constexpr int kHandOutCycles = 100;
 };
 

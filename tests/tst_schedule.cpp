@@ -286,6 +286,23 @@ void TestSchedule::startupLagsAsMeasuredBetweenCounts()
 
 namespace {
 // A probe of `id`'s starts: at one worker a batch of 30 ms, 10 of them after its task; at two, 55 ms, 12 after.
+// spinRun's backend measured at 2 workers as well, 3 repeats of `wallS` whose accounts sum over the workers the
+// start-ups, hand-outs and finishes given.
+void addTwoWorkers(RunResult& r, double startupS, double dispatchS, double tailS, double wallS)
+{
+    Measurement two = r.measurements[1];
+    two.workers = 2;
+    RepeatAccount a;
+    a.startupS = startupS;
+    a.dispatchS = dispatchS;
+    a.tailS = tailS;
+    a.taskS = 0.320;
+    two.accounts = { a, a, a };
+    two.samplesS = { wallS, wallS, wallS };
+    r.measurements.append(two);
+    analyse(r, Intervals::Skip);
+}
+
 WorkerStarts probe(const QString& id)
 {
     WorkerStarts w;
@@ -371,17 +388,7 @@ void TestSchedule::calibrationStartsWorkersAsLateAsMeasured()
     // Calibrated at two workers, the prediction there is still the measurement, and the start-ups measured there
     // (10 and 33 ms) are one alone's and the second's lag.
     r.environment.workerStarts = { probe(QStringLiteral("threads")) };
-    Measurement two = r.measurements[1];
-    two.workers = 2;
-    RepeatAccount a;
-    a.startupS = 0.043;
-    a.dispatchS = 0.014;
-    a.tailS = 0.027; // 4 ms after the first's last task, 23 after the second's
-    a.taskS = 0.320;
-    two.accounts = { a, a, a };
-    two.samplesS = { 0.202, 0.202, 0.202 };
-    r.measurements.append(two);
-    analyse(r, Intervals::Skip);
+    addTwoWorkers(r, 0.043, 0.014, 0.027, 0.202); // finish: 4 ms after the first's last task, 23 after the second's
     const Schedule::Calibration atTwo = Schedule::calibrate(r, QStringLiteral("threads"), 2);
     QVERIFY2(atTwo.error.isEmpty(), qPrintable(atTwo.error));
     QCOMPARE(std::round(atTwo.setup.costs.startupS * 1e6), 10000.0);
@@ -474,17 +481,7 @@ void TestSchedule::handOutsSlowWhereWorkersTakeThemAtOnce()
     QCOMPARE(std::round(Schedule::speedup(cal, 2, 2) * 1e4), std::round(0.330 / 0.225 * 1e4));
 
     // Calibrated at two, the hand-outs measured there (4 ms each, 14 of them) are one alone's and the growth.
-    Measurement two = r.measurements[1];
-    two.workers = 2;
-    RepeatAccount a;
-    a.startupS = 0.043;
-    a.dispatchS = 0.056;
-    a.tailS = 0.031; // 27 ms after the first's last task, 4 after the second's
-    a.taskS = 0.320;
-    two.accounts = { a, a, a };
-    two.samplesS = { 0.225, 0.225, 0.225 };
-    r.measurements.append(two);
-    analyse(r, Intervals::Skip);
+    addTwoWorkers(r, 0.043, 0.056, 0.031, 0.225); // finish: 27 ms after the first's last task, 4 after the second's
     const Schedule::Calibration atTwo = Schedule::calibrate(r, QStringLiteral("threads"), 2);
     QVERIFY2(atTwo.error.isEmpty(), qPrintable(atTwo.error));
     QCOMPARE(std::round(atTwo.setup.costs.dispatchS * 1e6), 1000.0);

@@ -23,6 +23,7 @@
 #include <QFileInfo>
 #include <QTemporaryDir>
 #include <QThread>
+#include <algorithm>
 #include <poll.h>
 #include <thread>
 #include <unistd.h>
@@ -268,11 +269,8 @@ QList<OverheadRow> measureOverhead(const RunOptions& cluster, const std::functio
         // theirs from the one queue at once (Schedule::handOutGrowth), against one worker alone.
         const QList<QPair<int, double>> growth = Schedule::handOutGrowth(starts);
         for (qsizetype i = 1; i < growth.size(); ++i) {
-            const WorkerStartCost* c = nullptr;
-            for (const WorkerStartCost& k : starts.counts) {
-                if (k.workers == growth[i].first)
-                    c = &k;
-            }
+            const auto c = std::find_if(starts.counts.cbegin(), starts.counts.cend(),
+                [&](const WorkerStartCost& k) { return k.workers == growth[i].first; });
             OverheadRow row;
             row.what = QStringLiteral("a noop task and its hand-out on each of %1 threads workers taking theirs at "
                                       "once (%2%3 µs each, as parlab predict models it)")
@@ -280,7 +278,7 @@ QList<OverheadRow> measureOverhead(const RunOptions& cluster, const std::functio
                            .arg(growth[i].second >= 0 ? QStringLiteral("+") : QString())
                            .arg(growth[i].second * 1e6, 0, 'f', 3);
             row.per = QStringLiteral("task");
-            row.microseconds = c ? c->handOutS * 1e6 : kUnknown;
+            row.microseconds = c->handOutS * 1e6; // the curve holds only counts measured
             row.floorWhat = QStringLiteral("the same on 1 worker");
             row.floorMicroseconds = starts.counts.constFirst().handOutS * 1e6;
             rows.append(row);

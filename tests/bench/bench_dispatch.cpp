@@ -164,12 +164,12 @@ int main(int argc, char* argv[])
     // a baseline): the same run through the Runner in this program moved its thread far less (1.13x before the fix).
     constexpr int kPinPairs = 10;
     const QString parlab = QCoreApplication::applicationDirPath() + QStringLiteral("/parlab");
-    const auto baselineUs = [&parlab](const char* pin) {
+    const auto baselineUs = [&parlab](Pinning pin) {
         QProcess run;
         run.start(parlab,
             { QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("noop"), QStringLiteral("--inputs"),
                 QStringLiteral("0x300"), QStringLiteral("--backends"), QStringLiteral("sequential"),
-                QStringLiteral("--repeat"), QStringLiteral("50"), QStringLiteral("--pin"), QString::fromLatin1(pin),
+                QStringLiteral("--repeat"), QStringLiteral("50"), QStringLiteral("--pin"), pinningName(pin),
                 QStringLiteral("--no-history"), QStringLiteral("--format"), QStringLiteral("json") });
         if (!run.waitForFinished(60'000) || run.exitCode() != 0)
             return kUnknown;
@@ -182,7 +182,7 @@ int main(int argc, char* argv[])
     for (int i = 0; i < kPinPairs; ++i) {
         for (const Pinning pin :
             i % 2 == 0 ? QList { Pinning::Compact, Pinning::None } : QList { Pinning::None, Pinning::Compact })
-            (pin == Pinning::None ? unpinned : pinned).append(baselineUs(pin == Pinning::None ? "none" : "compact"));
+            (pin == Pinning::None ? unpinned : pinned).append(baselineUs(pin));
     }
     const double ratio = Statistics::median(pinned) / Statistics::median(unpinned);
     std::printf("\nsequential noop x 300 as parlab run runs it, %d alternating runs of 50 repeats each\n"

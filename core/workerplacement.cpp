@@ -37,6 +37,11 @@ QList<int> WorkerPlacement::cpus(
     return {};
 }
 
+int WorkerPlacement::servingCpu(const QString& backend, const QList<int>& cpus)
+{
+    return BackendRegistry::factsOf(backend).servesInCaller && !cpus.isEmpty() ? cpus.constFirst() : -1;
+}
+
 void WorkerPlacement::locateCores(QList<TaskSpan>& spans, const Topology& topology)
 {
     const QString here = QSysInfo::machineHostName();

@@ -3,6 +3,7 @@
 // tasks start may run on, the notes, the JSON export and the history's codec.
 
 #include "backends/backend.h"
+#include "backends/backendregistry.h"
 #include "cpus.h"
 #include "experimentspec.h"
 #include "export/texttable.h"
@@ -72,6 +73,32 @@ QString expectedWorkers(const QList<int>& cpus)
         parts << QStringLiteral("worker %1 → CPU %2 (core %3)").arg(w).arg(cpus[w]).arg(coreOf(cpus[w]));
     return parts.join(QStringLiteral(", "));
 }
+
+// The registry's pool, noting at each execute the CPUs its caller's thread may run on: where its parent serves the
+// hand-outs from.
+class WatchedPool final : public Backend {
+public:
+    explicit WatchedPool(QList<QList<int>>& seen)
+        : m_real(BackendRegistry::create(QStringLiteral("processes")))
+        , m_seen(seen)
+    { }
+
+    QString id() const override { return m_real->id(); }
+    void configure(const RunOptions& options) override { m_real->configure(options); }
+    void pinWorkers(const QList<int>& cpus) override { m_real->pinWorkers(cpus); }
+    double liveChildCpuSeconds() const override { return m_real->liveChildCpuSeconds(); }
+    RepeatUsage collectUsage() override { return m_real->collectUsage(); }
+    void execute(const Kernel& kernel, const QList<qint64>& inputs, int workers, RunControl& control,
+        QList<TaskSpan>& spans) override
+    {
+        m_seen.append(threadAffinity(0));
+        m_real->execute(kernel, inputs, workers, control, spans);
+    }
+
+private:
+    std::unique_ptr<Backend> m_real;
+    QList<QList<int>>& m_seen;
+};
 } // namespace
 
 class TestPinning final : public QObject {
@@ -92,6 +119,7 @@ private Q_SLOTS:
     void workerRefusesACpuItCannotHave();
     void historyKeepsWhereTasksRan();
     void runnerThreadGetsItsCpusBack();
+    void poolParentServesFromItsFirstWorkersCpu();
 };
 
 void TestPinning::initTestCase()
@@ -382,6 +410,34 @@ void TestPinning::runnerThreadGetsItsCpusBack()
     for (const TaskSpan& s : baseline->spans)
         QCOMPARE(s.cpu, result.environment.baselineCpu);
     QCOMPARE(threadAffinity(0), before);
+}
+
+// Pinned, a pool's parent (the runner's thread, which serves every hand-out) runs on its first worker's CPU through
+// each execute, and gets every CPU back after it; not pinned, it stays where the scheduler puts it.
+void TestPinning::poolParentServesFromItsFirstWorkersCpu()
+{
+    if (machine().physicalCores < 2)
+        QSKIP("one physical core: a pin moves nothing");
+    const QList<int> before = threadAffinity(0);
+    for (const Pinning pin : { Pinning::Compact, Pinning::None }) {
+        QList<QList<int>> seen;
+        Runner runner([&seen](const QString& id) {
+            return id == QStringLiteral("processes") ? std::unique_ptr<Backend>(std::make_unique<WatchedPool>(seen))
+                                                     : BackendRegistry::create(id);
+        });
+        RunResult result;
+        connect(&runner, &Runner::finished, &runner, [&result](const RunResult& r) { result = r; });
+        ExperimentSpec spec
+            = makeSpec(QStringLiteral("noop"), QList<qint64>(50, 0), { QStringLiteral("processes") }, { 2 }, 3, 1);
+        spec.options.pin = pin;
+        runner.start(spec);
+        QVERIFY2(result.error.isEmpty(), qPrintable(result.error));
+        QCOMPARE(seen.size(), spec.warmup + spec.repeats);
+        const QList<int> expected = pin == Pinning::None ? before : QList<int> { machine().placement(pin, 2).at(0) };
+        for (const QList<int>& cpus : std::as_const(seen))
+            QCOMPARE(cpus, expected);
+        QCOMPARE(threadAffinity(0), before);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestPinning)

@@ -58,6 +58,10 @@ struct BackendFacts {
     QString (*runtime)(const RunOptions& options) = nullptr;
     // What each worker costs when workers are processes: the cap on workers derives from it. None for threads.
     WorkerFootprint footprint {};
+    // Whether the thread that calls execute serves every hand-out to the workers (a pool's parent reads each result
+    // and writes the next task): a pinned run keeps that thread on its first worker's CPU through each execute
+    // (WorkerPlacement::servingCpu), and a run probes its hand-outs at several workers (WorkerStarts).
+    bool servesInCaller = false;
     std::unique_ptr<Backend> (*create)() = nullptr;
     bool known = true; // false for BackendRegistry::factsOf's guess about an id this build does not have
 };

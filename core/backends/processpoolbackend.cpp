@@ -14,6 +14,7 @@ BackendFacts ProcessPoolBackend::facts()
         .options = { Option::Chunksize, Option::TaskTimeout, Option::Pin },
         .availability = [](const RunOptions&) { return WorkerLauncher::availability(); },
         .footprint = WorkerLauncher::footprint(),
+        .servesInCaller = true,
         .create = [] { return std::unique_ptr<Backend>(std::make_unique<ProcessPoolBackend>()); } };
 }
 

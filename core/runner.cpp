@@ -27,6 +27,7 @@
 #include <QThread>
 #include <array>
 #include <cmath>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -196,10 +197,10 @@ private:
 
     // What starting several workers at once costs here (WorkerStarts: the schedule simulator's start-up beyond one
     // worker), for each backend of the run that starts its workers in every batch (threads in this process, a process
-    // per task): once, after the last round, while the process is as the run's batches had it (its pools, its
-    // children and its clock sampler still there; at a fresh start two threads took half as long again to start). The
-    // registry's backend, not the factory's: it is this machine's cost. One that fails here is left unmeasured; the
-    // run's own executes went through.
+    // per task), and what a pool's parent's hand-outs cost with several workers: once, after the last round, while the
+    // process is as the run's batches had it (its pools, its children and its clock sampler still there; at a fresh
+    // start two threads took half as long again to start). The registry's backend, not the factory's: it is this
+    // machine's cost. One that fails here is left unmeasured; the run's own executes went through.
     void measureWorkerStarts()
     {
         const int cores = std::max(1, m_result.environment.logicalCores);
@@ -208,18 +209,37 @@ private:
             if (!WorkerStarts::measuredFor(id) || m_result.environment.workerStartsOf(id) || m_control.isCancelled())
                 continue;
             try {
-                const std::unique_ptr<Backend> backend = BackendRegistry::create(id);
-                backend->configure(m_spec.options);
                 // Placed as the run's workers are: a pinned run's second thread starts on the core the run gave it.
                 // Worker i's CPU is the same at every count (Topology::placement), so the largest count's places
-                // all.
-                if (WorkerPlacement::pinnedBy(m_spec.options, id) == WorkerPlacement::PinnedBy::Pin) {
-                    if (const Result<Topology>& topology = Topology::machine(); topology)
-                        backend->pinWorkers(WorkerPlacement::cpus(
-                            m_spec.options, id, WorkerStarts::countsFor(cores).constLast(), *topology, -1));
+                // all. A pool not pinned is placed as scatter puts it, its parent on its first worker's CPU (the
+                // serving thread's place, as a pinned run's): the scheduler places a pool's processes for its life,
+                // and fresh pools drew their parent and worker on two cores in 10 of 12 tries, a round trip of 45-64
+                // µs against 7-10 on one, where the run's own pool of one had shared its parent's.
+                const QList<int> counts = WorkerStarts::countsFor(cores);
+                const bool served = BackendRegistry::factsOf(id).servesInCaller;
+                const bool pinned = WorkerPlacement::pinnedBy(m_spec.options, id) == WorkerPlacement::PinnedBy::Pin;
+                QList<int> cpus;
+                if (const Result<Topology>& topology = Topology::machine(); topology && (pinned || served)) {
+                    cpus = pinned ? WorkerPlacement::cpus(m_spec.options, id, counts.constLast(), *topology, -1)
+                                  : topology->placement(Pinning::Scatter, counts.constLast());
                 }
+                // One backend for every count, but a pool for each count (one of another size starts afresh).
+                std::map<int, std::unique_ptr<Backend>> backends;
+                const auto backendFor = [&](int workers) -> Backend& {
+                    std::unique_ptr<Backend>& backend = backends[served ? workers : 0];
+                    if (!backend) {
+                        backend = BackendRegistry::create(id);
+                        backend->configure(m_spec.options);
+                        if (!cpus.isEmpty())
+                            backend->pinWorkers(cpus);
+                    }
+                    return *backend;
+                };
+                ScopedPin serving;
+                if (const int cpu = WorkerPlacement::servingCpu(id, cpus); cpu >= 0)
+                    (void)serving.pin(0, cpu);
                 m_result.environment.workerStarts.append(
-                    WorkerStarts::measure(*backend, cores, WorkerStarts::roundsFor(id)));
+                    WorkerStarts::measure(backendFor, cores, WorkerStarts::roundsFor(id)));
             } catch (const std::exception&) {
                 continue;
             }

@@ -11,6 +11,7 @@
 #include "stats/statistics.h"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <vector>
 
@@ -20,12 +21,17 @@ bool WorkerStarts::measuredFor(const QString& backendId)
 {
     const BackendFacts facts = BackendRegistry::factsOf(backendId);
     return facts.known && facts.usesWorkers && !facts.runsPython
-        && (facts.footprint.processes <= 0 || Schedule::startsAWorkerPerHandOut(backendId));
+        && (facts.footprint.processes <= 0 || Schedule::startsAWorkerPerHandOut(backendId) || facts.servesInCaller);
 }
 
 int WorkerStarts::roundsFor(const QString& backendId)
 {
     return BackendRegistry::factsOf(backendId).footprint.processes > 0 ? kProcessRounds : kRounds;
+}
+
+int WorkerStarts::handOutTasks(const QString& backendId)
+{
+    return BackendRegistry::factsOf(backendId).servesInCaller ? kServedHandOutTasks : kHandOutTasks;
 }
 
 QList<int> WorkerStarts::countsFor(int cores)
@@ -40,8 +46,14 @@ QList<int> WorkerStarts::countsFor(int cores)
 
 WorkerStarts WorkerStarts::measure(Backend& backend, int cores, int rounds)
 {
+    return measure([&](int) -> Backend& { return backend; }, cores, rounds);
+}
+
+WorkerStarts WorkerStarts::measure(const std::function<Backend&(int workers)>& backendFor, int cores, int rounds)
+{
     WorkerStarts starts;
-    starts.backend = backend.id();
+    const QString id = backendFor(1).id();
+    starts.backend = id;
     starts.rounds = std::max(1, rounds);
     const auto noop = KernelRegistry::create(QStringLiteral("noop"));
     const QList<int> counts = countsFor(cores);
@@ -52,21 +64,25 @@ WorkerStarts WorkerStarts::measure(Backend& backend, int cores, int rounds)
         const QList<qint64> inputs(workers, 0);
         control.beginBatch();
         const qint64 t0 = monotonicNs();
-        backend.execute(*noop, inputs, workers, control, spans);
+        backendFor(workers).execute(*noop, inputs, workers, control, spans);
         const qint64 t1 = monotonicNs();
         qint64 lastEnd = t0;
         for (const TaskSpan& span : std::as_const(spans))
             lastEnd = std::max(lastEnd, span.endNs);
         return std::pair { double(t1 - t0) * 1e-9, double(t1 - std::min(lastEnd, t1)) * 1e-9 };
     };
-    // A batch of kHandOutTasks noop tasks per worker from the one queue: each worker's time from one task's start to
-    // its next, where both starts fall while every worker takes tasks (after the last one's first, before the first
-    // one's last), appended to `cycles`.
-    const bool handsOut = !Schedule::startsAWorkerPerHandOut(backend.id());
+    // A batch of noop tasks (handOutTasks(id) per worker) from the one queue: each worker's time from one task's
+    // start to its next, where both starts fall while every worker takes tasks (after the last one's first, before
+    // the first one's last), appended to `cycles`. Where one thread serves every hand-out, each worker's cycle holds
+    // the others' hand-outs served in turn, and those of the worker on the server's core are shorter than the rest's:
+    // the mean cycle of the stretch, `workers` times its mean interval between any two starts, once for the batch,
+    // weighted by the intervals it holds (the rounds' medians of those are the figure).
+    const bool handsOut = !Schedule::startsAWorkerPerHandOut(id);
+    const bool served = BackendRegistry::factsOf(id).servesInCaller;
     const auto handOutBatch = [&](int workers, QList<double>& cycles) {
-        const QList<qint64> inputs(qsizetype(workers) * kHandOutTasks, 0);
+        const QList<qint64> inputs(qsizetype(workers) * handOutTasks(id), 0);
         control.beginBatch();
-        backend.execute(*noop, inputs, workers, control, spans);
+        backendFor(workers).execute(*noop, inputs, workers, control, spans);
         std::vector<std::vector<qint64>> byWorker(static_cast<size_t>(workers));
         for (const TaskSpan& span : std::as_const(spans)) {
             if (span.worker >= 0 && span.worker < workers)
@@ -80,6 +96,15 @@ WorkerStarts WorkerStarts::measure(Backend& backend, int cores, int rounds)
             from = std::max(from, startsNs.front());
             to = std::min(to, startsNs.back());
         }
+        if (served) {
+            qsizetype within = 0;
+            for (const std::vector<qint64>& startsNs : byWorker)
+                within += std::count_if(
+                    startsNs.cbegin(), startsNs.cend(), [&](qint64 at) { return at >= from && at <= to; });
+            if (within >= 2)
+                cycles.append(QList<double>(within - 1, double(to - from) * 1e-9 * workers / double(within - 1)));
+            return;
+        }
         for (const std::vector<qint64>& startsNs : byWorker) {
             for (size_t i = 1; i < startsNs.size(); ++i) {
                 if (startsNs[i - 1] >= from && startsNs[i] <= to)
@@ -90,7 +115,9 @@ WorkerStarts WorkerStarts::measure(Backend& backend, int cores, int rounds)
     for (int k : counts)
         batch(k);
     QList<QList<double>> walls(counts.size()), finishes(counts.size()), cycles(counts.size());
-    for (int r = 0; r < starts.rounds; ++r) {
+    // A pool starts its workers once for all its batches: what its batches of k start is no process (and each
+    // batch at another count than the pool's would start a pool afresh).
+    for (int r = 0; !served && r < starts.rounds; ++r) {
         for (qsizetype i = 0; i < counts.size(); ++i) {
             const auto [wall, finish] = batch(counts[i]);
             walls[i].append(wall);
@@ -104,7 +131,8 @@ WorkerStarts WorkerStarts::measure(Backend& backend, int cores, int rounds)
             handOutBatch(counts[i], cycles[i]);
     }
     for (qsizetype i = 0; i < counts.size(); ++i) {
-        starts.counts.append({ counts[i], Statistics::median(walls[i]), Statistics::median(finishes[i]), walls[i],
+        starts.counts.append({ counts[i], walls[i].isEmpty() ? kUnknown : Statistics::median(walls[i]),
+            finishes[i].isEmpty() ? kUnknown : Statistics::median(finishes[i]), walls[i],
             cycles[i].size() >= kHandOutCycles ? Statistics::median(cycles[i]) : kUnknown });
     }
     return starts;

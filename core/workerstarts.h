@@ -4,6 +4,7 @@
 
 #include <QList>
 #include <QString>
+#include <functional>
 
 namespace parlab {
 
@@ -19,13 +20,16 @@ class Backend;
 // it.
 struct WorkerStartCost {
     int workers = 1;
-    double wallS = kUnknown; // median wall time of a batch: `workers` workers started, one noop task each, ended
+    // Median wall time of a batch: `workers` workers started, one noop task each, ended; NaN for a pool (its
+    // workers start once for all its batches).
+    double wallS = kUnknown;
     double finishS = kUnknown; // of that, the median from the batch's last task's end to its end
     QList<double> wallSamplesS; // each round's batch wall time; empty in a file written before they were kept
     // The median time from one task's start to the next one's on a worker, while all `workers` take noop tasks from
-    // the one queue (a batch of kHandOutTasks per worker; only the stretch where every one of them runs): the
-    // hand-out and the task's own recording, as contended as the counts' workers make them. NaN where not measured
-    // (a backend that starts a process per task, a file written before it was, fewer than kHandOutCycles stretches).
+    // the one queue (a batch of handOutTasks per worker; only the stretch where every one of them runs): the
+    // hand-out and the task's own recording, as contended as the counts' workers make them, and where one thread
+    // serves every hand-out, the others' served in turn (the stretch's mean, see measure). NaN where not measured (a
+    // backend that starts a process per task, a file written before it was, fewer than kHandOutCycles cycles).
     double handOutS = kUnknown;
 
     bool operator==(const WorkerStartCost&) const = default;
@@ -41,7 +45,9 @@ struct WorkerStarts {
     // Whether a run measures it for `backendId`: a backend that starts its workers in every batch, in this process
     // (threads, qtconcurrent, gil-threads), or a process for every task (process-per-task: with a process start of
     // 45 ms on this VM, two started at once took 63 ms each, hand-outs 47 ms against 33, and a prediction from one
-    // worker that could not see it was 28% too fast). A pool or mpi starts its workers once per run.
+    // worker that could not see it was 28% too fast), or whose hand-outs the calling thread serves (a pool: its
+    // hand-outs alone, its workers start once per run: a noop hand-out took 7.9-9.1 µs of the parent at one worker
+    // and 9.3-9.6 at two). mpi starts its ranks once per run and serves from rank 0.
     static bool measuredFor(const QString& backendId);
     // The rounds a run measures for `backendId`: kRounds, kProcessRounds where each worker is a process to start.
     static int roundsFor(const QString& backendId);
@@ -58,6 +64,11 @@ struct WorkerStarts {
     // process, as many rounds of a batch of kHandOutTasks noop tasks per worker at every count (handOutS). Throws
     // what the backend's execute throws.
     static WorkerStarts measure(Backend& backend, int cores, int rounds = kRounds);
+    // The same with the backend that runs the batches of each count: where one thread serves every hand-out
+    // (BackendFacts::servesInCaller, a pool), one whose pool has that many workers, kept for the probe (a pool of
+    // another size would start afresh), and only the hand-out batches: a pool starts its workers once for all its
+    // batches. The caller places that thread (WorkerPlacement::servingCpu).
+    static WorkerStarts measure(const std::function<Backend&(int workers)>& backendFor, int cores, int rounds);
     static constexpr int kRounds = 11;
     static constexpr int kProcessRounds = 5;
     // Noop tasks per worker in a round's hand-out batch at each count, and the fewest cycles of all rounds at a count
@@ -65,6 +76,10 @@ struct WorkerStarts {
     // thread may start 100 µs after the first, so 4000 each (220 µs alone) leave both running together (at 1000,
     // one run's second threads started too late in most rounds and its figure at two was unknown).
     static constexpr int kHandOutTasks = 4000;
+    // Where one thread serves every hand-out, kServedHandOutTasks per worker: about 8 µs each here (a pipe's round
+    // trip), so 250 of them take 2 ms.
+    static constexpr int kServedHandOutTasks = 250;
+    static int handOutTasks(const QString& backendId);
     static constexpr int kHandOutCycles = 100;
 };
 

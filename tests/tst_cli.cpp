@@ -507,9 +507,9 @@ void TestCli::predictReadsAStoredOrExportedRun()
     const QString file = dir.filePath(QStringLiteral("run.json"));
     const Result run = runParlab({ QStringLiteral("run"), QStringLiteral("--kernel"), QStringLiteral("spin"),
         QStringLiteral("--inputs"), QStringLiteral("20x4"), QStringLiteral("--backends"),
-        QStringLiteral("sequential,threads,process-per-task"), QStringLiteral("--workers"), QStringLiteral("1,2"),
-        QStringLiteral("--repeat"), QStringLiteral("2"), QStringLiteral("--warmup"), QStringLiteral("0"),
-        QStringLiteral("--history-db"), db, QStringLiteral("--export-json"), file });
+        QStringLiteral("sequential,threads,processes,process-per-task"), QStringLiteral("--workers"),
+        QStringLiteral("1,2"), QStringLiteral("--repeat"), QStringLiteral("2"), QStringLiteral("--warmup"),
+        QStringLiteral("0"), QStringLiteral("--history-db"), db, QStringLiteral("--export-json"), file });
     QVERIFY2(run.code == 0, qPrintable(run.err));
     // The export carries the prediction of each measurement beside it.
     QFile exported(file);
@@ -566,6 +566,16 @@ void TestCli::predictReadsAStoredOrExportedRun()
                                 "taking theirs at once than on one")
                      .arg(parlab::WorkerStarts::countsFor(QThread::idealThreadCount()).constLast()))),
         qPrintable(table.out));
+    // A pool's parent serves every hand-out: how much longer each took it with that many workers served at once (its
+    // workers start once per run, so no start-up was measured), both from the history and from the export.
+    const QString served = QStringLiteral("processes: a noop task's hand-out took its one server [+-]\\d+\\.\\d{3} µs "
+                                          "longer with %1 workers served at once than with one")
+                               .arg(parlab::WorkerStarts::countsFor(QThread::idealThreadCount()).constLast());
+    QVERIFY2(table.out.contains(QRegularExpression(served)), qPrintable(table.out));
+    QVERIFY2(!table.out.contains(QStringLiteral("processes: start-up measured")), qPrintable(table.out));
+    const Result fromFile = runParlab({ QStringLiteral("predict"), file });
+    QVERIFY2(fromFile.code == 0, qPrintable(fromFile.err));
+    QVERIFY2(fromFile.out.contains(QRegularExpression(served)), qPrintable(fromFile.out));
     // A process per task starts one for each task: its hand-outs take what one more start at once adds too.
     QVERIFY2(table.out.contains(QStringLiteral("process-per-task: start-up and each hand-out (it starts a process) "
                                                "measured with 1 to %1 workers started at once")

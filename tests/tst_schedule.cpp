@@ -31,6 +31,7 @@ private Q_SLOTS:
     void calibrationStartsWorkersAsLateAsMeasured();
     void workersAfterTheFirstStartAsTheRepeatsAway();
     void handOutsSlowWhereWorkersTakeThemAtOnce();
+    void servedHandOutsSlowWithMoreWorkersServed();
 };
 
 namespace {
@@ -493,6 +494,44 @@ void TestSchedule::handOutsSlowWhereWorkersTakeThemAtOnce()
     const Schedule::Calibration spawnedCal = Schedule::calibrate(spawned, QStringLiteral("process-per-task"), 1);
     QVERIFY(spawnedCal.setup.costs.handOutGrowthS.isEmpty());
     QVERIFY2(!spawnedCal.note.contains(QStringLiteral("hand-out took")), qPrintable(spawnedCal.note));
+}
+
+void TestSchedule::servedHandOutsSlowWithMoreWorkersServed()
+{
+    // A pool's probe: no batches of starts (its workers start once), hand-outs alone. One worker took a noop task
+    // every 1 ms; each of two every 8 ms, the parent serving both in turn: 4 ms a hand-out, 3 longer than with one.
+    WorkerStarts starts;
+    starts.backend = QStringLiteral("processes");
+    starts.rounds = 5;
+    starts.counts = { { 1, kUnknown, kUnknown, {}, 0.001 }, { 2, kUnknown, kUnknown, {}, 0.008 } };
+    QVERIFY(Schedule::startupLag(starts).isEmpty());
+    QVERIFY(Schedule::finishGrowth(starts).isEmpty());
+    const QList<QPair<int, double>> growth = Schedule::handOutGrowth(starts);
+    QCOMPARE(growth.size(), 2);
+    QCOMPARE(std::round(growth[1].second * 1e6), 3000.0);
+    // Threads take theirs themselves: the same cycles are each worker's own hand-out, 7 ms longer.
+    WorkerStarts threads = starts;
+    threads.backend = QStringLiteral("threads");
+    QCOMPARE(std::round(Schedule::handOutGrowth(threads).value(1).second * 1e6), 7000.0);
+
+    // spinRun on a pool: 10 ms start-up (a quarter of it the parent's), 1 ms a hand-out, 2 ms finish. At two workers
+    // the parent starts the first at 0-2.5 (its task at 10) and the second at 2.5-5 (its task at 12.5); then each
+    // hand-out takes the parent 4 ms: the first worker's tasks start at 10, 34, 58, ..., its 8th at 178; the second's
+    // at 12.5, 38, 62, ..., its 8th at 182, ending at 202; with the finish 204 ms. Without the probe a hand-out is 1
+    // ms: 12.5, 33.5, ..., 159.5, ending at 179.5: 181.5 ms.
+    RunResult r = spinRun(QStringLiteral("processes"));
+    const Schedule::Calibration without = Schedule::calibrate(r, QStringLiteral("processes"), 1);
+    QVERIFY2(without.error.isEmpty(), qPrintable(without.error));
+    QCOMPARE(std::round(Schedule::speedup(without, 2, 2) * 1e4), std::round(0.330 / 0.1815 * 1e4));
+    r.environment.workerStarts = { starts };
+    const Schedule::Calibration cal = Schedule::calibrate(r, QStringLiteral("processes"), 1);
+    QVERIFY2(cal.error.isEmpty(), qPrintable(cal.error));
+    QVERIFY2(cal.note.contains(QStringLiteral("a noop task's hand-out took its one server +3000.000 µs longer with 2 "
+                                              "workers served at once than with one")),
+        qPrintable(cal.note));
+    QVERIFY2(!cal.note.contains(QStringLiteral("start-up measured")), qPrintable(cal.note));
+    QCOMPARE(std::round(Schedule::speedup(cal, 1, 2) * 1e4), std::round(0.330 / 0.347 * 1e4));
+    QCOMPARE(std::round(Schedule::speedup(cal, 2, 2) * 1e4), std::round(0.330 / 0.204 * 1e4));
 }
 
 QTEST_GUILESS_MAIN(TestSchedule)

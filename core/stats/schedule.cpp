@@ -198,11 +198,16 @@ QList<QPair<int, double>> handOutGrowth(const WorkerStarts& starts)
     if (starts.counts.isEmpty() || starts.counts.constFirst().workers != 1
         || !std::isfinite(starts.counts.constFirst().handOutS))
         return {};
-    const double one = starts.counts.constFirst().handOutS;
+    // A worker's cycle at k holds the hand-outs it waits for: where the model has a share s of each hand-out spent by
+    // the one dispatcher, k workers past k.s >= 1 wait k.s of them each (the dispatcher is never idle), so the
+    // hand-out at k is the cycle over k.s; threads (s = 0) wait for none.
+    const double share = dispatchSerialShare(starts.backend);
+    const auto handOut = [&](const WorkerStartCost& c) { return c.handOutS / std::max(1.0, c.workers * share); };
+    const double one = handOut(starts.counts.constFirst());
     QList<QPair<int, double>> curve { { 1, 0.0 } };
     for (qsizetype i = 1; i < starts.counts.size(); ++i) {
         if (const WorkerStartCost& c = starts.counts[i]; std::isfinite(c.handOutS))
-            curve.append({ c.workers, c.handOutS - one });
+            curve.append({ c.workers, handOut(c) - one });
     }
     return curve.size() < 2 ? QList<QPair<int, double>> {} : curve;
 }
@@ -613,8 +618,11 @@ Calibration calibrate(const RunResult& result, const QString& backendId, int fro
     }
     if (c.handOutGrowthS.size() >= 2) {
         const QPair<int, double>& top = c.handOutGrowthS.constLast();
-        const QString handOut = QStringLiteral("a noop task and its hand-out took %1%2 µs longer on each of %3 workers "
-                                               "taking theirs at once than on one (after the run's rounds)")
+        const QString handOut = (servesHandOuts(backendId)
+                ? QStringLiteral("a noop task's hand-out took its one server %1%2 µs longer with %3 workers "
+                                 "served at once than with one (after the run's rounds)")
+                : QStringLiteral("a noop task and its hand-out took %1%2 µs longer on each of %3 workers taking "
+                                 "theirs at once than on one (after the run's rounds)"))
                                     .arg(top.second >= 0 ? QStringLiteral("+") : QString())
                                     .arg(top.second * 1e6, 0, 'f', 3)
                                     .arg(top.first);

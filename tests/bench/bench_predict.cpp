@@ -188,10 +188,15 @@ int main(int argc, char** argv)
             std::printf("%s (%d repeats): sequential %.2f ms\n", c.label, spec.repeats,
                 base ? base->wall.median * 1e3 : kUnknown);
             for (const WorkerStarts& w : full.environment.workerStarts) {
-                std::printf("  %s started at once after the last round (noop batches):", qPrintable(w.backend));
-                for (const WorkerStartCost& k : w.counts)
-                    std::printf(" x%d %.0f us (finish %.0f us, hand-out %.0f ns)", k.workers, us(k.wallS),
-                        us(k.finishS), k.handOutS * 1e9);
+                std::printf("  %s probed after the last round (noop batches):", qPrintable(w.backend));
+                for (const WorkerStartCost& k : w.counts) {
+                    // A pool's probe starts no workers: its hand-outs alone.
+                    if (std::isfinite(k.wallS))
+                        std::printf(" x%d started %.0f us (finish %.0f us, hand-out %.0f ns)", k.workers, us(k.wallS),
+                            us(k.finishS), k.handOutS * 1e9);
+                    else
+                        std::printf(" x%d hand-out %.0f ns", k.workers, k.handOutS * 1e9);
+                }
                 std::printf("\n");
             }
             for (const QString& backend : backends) {

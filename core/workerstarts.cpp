@@ -26,7 +26,8 @@ bool WorkerStarts::measuredFor(const QString& backendId)
 
 int WorkerStarts::roundsFor(const QString& backendId)
 {
-    return BackendRegistry::factsOf(backendId).footprint.processes > 0 ? kProcessRounds : kRounds;
+    const BackendFacts facts = BackendRegistry::factsOf(backendId);
+    return facts.footprint.processes > 0 && !facts.servesInCaller ? kProcessRounds : kRounds;
 }
 
 int WorkerStarts::handOutTasks(const QString& backendId)

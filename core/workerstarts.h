@@ -49,7 +49,8 @@ struct WorkerStarts {
     // hand-outs alone, its workers start once per run: a noop hand-out took 7.9-9.1 µs of the parent at one worker
     // and 9.3-9.6 at two). mpi starts its ranks once per run and serves from rank 0.
     static bool measuredFor(const QString& backendId);
-    // The rounds a run measures for `backendId`: kRounds, kProcessRounds where each worker is a process to start.
+    // The rounds a run measures for `backendId`: kRounds, kProcessRounds where each worker is a process to start (a
+    // pool's start none).
     static int roundsFor(const QString& backendId);
     // The counts measured on `cores`: 1, 2, 4, ... below it, and `cores` itself (at most ExperimentSpec::kMaxWorkers):
     // where the workers still have a core each, so what grows is the start, not the sharing of cores (which the

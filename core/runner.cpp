@@ -18,6 +18,7 @@
 #include "runresult.h"
 #include "stats/analysis.h"
 #include "stats/losses.h"
+#include "stats/schedule.h"
 #include "stats/statistics.h"
 #include "taskspan.h"
 #include "topology.h"
@@ -238,8 +239,8 @@ private:
                 ScopedPin serving;
                 if (const int cpu = WorkerPlacement::servingCpu(id, cpus); cpu >= 0)
                     (void)serving.pin(0, cpu);
-                m_result.environment.workerStarts.append(
-                    WorkerStarts::measure(backendFor, cores, WorkerStarts::roundsFor(id)));
+                m_result.environment.workerStarts.append(WorkerStarts::measure(
+                    backendFor, cores, WorkerStarts::roundsFor(id), Schedule::chunkOf(m_spec, id)));
             } catch (const std::exception&) {
                 continue;
             }

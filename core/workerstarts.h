@@ -28,7 +28,8 @@ struct WorkerStartCost {
     // The median time from one task's start to the next one's on a worker, while all `workers` take noop tasks from
     // the one queue (a batch of handOutTasks per worker; only the stretch where every one of them runs): the
     // hand-out and the task's own recording, as contended as the counts' workers make them, and where one thread
-    // serves every hand-out, the others' served in turn (the stretch's mean, see measure). NaN where not measured (a
+    // serves every hand-out, the others' served in turn, from one hand-out's start to the next, a chunk's tasks
+    // included (the stretch's mean, see measure). NaN where not measured (a
     // backend that starts a process per task, a file written before it was, fewer than kHandOutCycles cycles).
     double handOutS = kUnknown;
 
@@ -69,7 +70,9 @@ struct WorkerStarts {
     // (BackendFacts::servesInCaller, a pool), one whose pool has that many workers, kept for the probe (a pool of
     // another size would start afresh), and only the hand-out batches: a pool starts its workers once for all its
     // batches. The caller places that thread (WorkerPlacement::servingCpu).
-    static WorkerStarts measure(const std::function<Backend&(int workers)>& backendFor, int cores, int rounds);
+    // Its hand-outs are of `chunk` inputs each (Schedule::chunkOf), and so are the figures.
+    static WorkerStarts measure(
+        const std::function<Backend&(int workers)>& backendFor, int cores, int rounds, int chunk = 1);
     static constexpr int kRounds = 11;
     static constexpr int kProcessRounds = 5;
     // Noop tasks per worker in a round's hand-out batch at each count, and the fewest cycles of all rounds at a count
@@ -77,10 +80,10 @@ struct WorkerStarts {
     // thread may start 100 µs after the first, so 4000 each (220 µs alone) leave both running together (at 1000,
     // one run's second threads started too late in most rounds and its figure at two was unknown).
     static constexpr int kHandOutTasks = 4000;
-    // Where one thread serves every hand-out, kServedHandOutTasks per worker: about 8 µs each here (a pipe's round
-    // trip), so 250 of them take 2 ms.
-    static constexpr int kServedHandOutTasks = 250;
-    static int handOutTasks(const QString& backendId);
+    // Where one thread serves every hand-out, kServedHandOuts per worker (of `chunk` tasks each, at most
+    // kHandOutTasks tasks): a noop hand-out takes about 8 µs here (a pipe's round trip), so 250 of them 2 ms.
+    static constexpr int kServedHandOuts = 250;
+    static int handOutTasks(const QString& backendId, int chunk);
     static constexpr int kHandOutCycles = 100;
 };
 

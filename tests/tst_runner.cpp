@@ -11,6 +11,7 @@
 #include "runresult.h"
 #include "taskspan.h"
 #include "testsupport.h"
+#include "workerstarts.h"
 
 #include <QElapsedTimer>
 #include <QSignalSpy>
@@ -180,6 +181,7 @@ private Q_SLOTS:
     void cancelEndsBothArmsKeepingWhatTheyMeasured();
     void weakScalingGrowsTheInputs_data();
     void weakScalingGrowsTheInputs();
+    void poolProbeTimesTheRunsHandOuts();
 };
 
 void TestRunner::initTestCase()
@@ -652,6 +654,35 @@ void TestRunner::factoryWithoutTheBackendFails()
     QVERIFY(h.finished.wait(5000));
     QCOMPARE(h.result().error, QStringLiteral("no backend 'threads' to run"));
     QCOMPARE(h.started.size(), 0);
+}
+
+// After its last round a run probes what its pool's parent spends a hand-out with 1, 2, ... workers served at once
+// (WorkerStarts): no starts (a pool starts its workers once), its hand-outs, each of the run's chunk. A chunk as big as
+// a probe batch's tasks per worker leaves one hand-out each, too few to time: no figure, rather than one of a task's.
+void TestRunner::poolProbeTimesTheRunsHandOuts()
+{
+    const QList<int> counts = WorkerStarts::countsFor(QThread::idealThreadCount());
+    for (const int chunk : { 1, WorkerStarts::kHandOutTasks }) {
+        ExperimentSpec spec = makeSpec(QStringLiteral("noop"), QList<qint64>(40, 0),
+            { QStringLiteral("threads"), QStringLiteral("processes") }, { 1, 2 }, 2, 0);
+        spec.options.chunksize = chunk;
+        const RunResult r = testsupport::runToEnd(spec).result;
+        QVERIFY2(r.error.isEmpty(), qPrintable(r.error));
+        const WorkerStarts* pool = r.environment.workerStartsOf(QStringLiteral("processes"));
+        QVERIFY(pool);
+        QCOMPARE(pool->rounds, WorkerStarts::kRounds);
+        QCOMPARE(pool->counts.size(), counts.size());
+        for (qsizetype i = 0; i < counts.size(); ++i) {
+            const WorkerStartCost& c = pool->counts[i];
+            QCOMPARE(c.workers, counts[i]);
+            QVERIFY(std::isnan(c.wallS) && c.wallSamplesS.isEmpty());
+            QVERIFY2(chunk == 1 ? c.handOutS > 0 : std::isnan(c.handOutS), qPrintable(QString::number(c.handOutS)));
+        }
+        // Threads, started in every batch, have their starts probed beside.
+        const WorkerStarts* threads = r.environment.workerStartsOf(QStringLiteral("threads"));
+        QVERIFY(threads);
+        QVERIFY(threads->counts.constFirst().wallS > 0);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestRunner)

@@ -526,12 +526,21 @@ void TestSchedule::servedHandOutsSlowWithMoreWorkersServed()
     r.environment.workerStarts = { starts };
     const Schedule::Calibration cal = Schedule::calibrate(r, QStringLiteral("processes"), 1);
     QVERIFY2(cal.error.isEmpty(), qPrintable(cal.error));
-    QVERIFY2(cal.note.contains(QStringLiteral("a noop task's hand-out took its one server +3000.000 µs longer with 2 "
-                                              "workers served at once than with one")),
+    QVERIFY2(cal.note.contains(QStringLiteral("a hand-out of a noop task took the one dispatcher 3000.000 µs longer "
+                                              "with 2 workers served at once than with one")),
         qPrintable(cal.note));
     QVERIFY2(!cal.note.contains(QStringLiteral("start-up measured")), qPrintable(cal.note));
     QCOMPARE(std::round(Schedule::speedup(cal, 1, 2) * 1e4), std::round(0.330 / 0.347 * 1e4));
     QCOMPARE(std::round(Schedule::speedup(cal, 2, 2) * 1e4), std::round(0.330 / 0.204 * 1e4));
+
+    // Hand-outs of 4 tasks each, which two workers took at 1 ms each: 0.5 ms of the dispatcher a hand-out, 0.5 less
+    // than with one.
+    r.spec.options.chunksize = 4;
+    r.environment.workerStarts[0].counts[1].handOutS = 0.001;
+    const Schedule::Calibration chunked = Schedule::calibrate(r, QStringLiteral("processes"), 1);
+    QVERIFY2(chunked.note.contains(QStringLiteral("a hand-out of 4 noop tasks took the one dispatcher 500.000 µs less "
+                                                  "with 2 workers served at once than with one")),
+        qPrintable(chunked.note));
 }
 
 QTEST_GUILESS_MAIN(TestSchedule)

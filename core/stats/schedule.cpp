@@ -390,14 +390,11 @@ bool servesHandOuts(const QString& backendId)
     return handOutOf(backendId) == HandOut::Served;
 }
 
-namespace {
-// Inputs per hand-out: option chunksize where the backend takes it.
 int chunkOf(const ExperimentSpec& spec, const QString& backendId)
 {
     return BackendRegistry::factsOf(backendId).options.contains(Option::Chunksize) ? std::max(1, spec.options.chunksize)
                                                                                    : 1;
 }
-} // namespace
 
 int handOuts(const ExperimentSpec& spec, const QString& backendId, int workers)
 {
@@ -618,14 +615,18 @@ Calibration calibrate(const RunResult& result, const QString& backendId, int fro
     }
     if (c.handOutGrowthS.size() >= 2) {
         const QPair<int, double>& top = c.handOutGrowthS.constLast();
-        const QString handOut = (servesHandOuts(backendId)
-                ? QStringLiteral("a noop task's hand-out took its one server %1%2 µs longer with %3 workers "
-                                 "served at once than with one (after the run's rounds)")
-                : QStringLiteral("a noop task and its hand-out took %1%2 µs longer on each of %3 workers taking "
-                                 "theirs at once than on one (after the run's rounds)"))
-                                    .arg(top.second >= 0 ? QStringLiteral("+") : QString())
-                                    .arg(top.second * 1e6, 0, 'f', 3)
-                                    .arg(top.first);
+        const QString handOut = servesHandOuts(backendId)
+            ? QStringLiteral("a hand-out of %1 took the one dispatcher %2 µs %3 with %4 workers served at once than "
+                             "with one (after the run's rounds)")
+                  .arg(s.chunk == 1 ? QStringLiteral("a noop task") : QStringLiteral("%1 noop tasks").arg(s.chunk))
+                  .arg(std::abs(top.second) * 1e6, 0, 'f', 3)
+                  .arg(top.second >= 0 ? QStringLiteral("longer") : QStringLiteral("less"))
+                  .arg(top.first)
+            : QStringLiteral("a noop task and its hand-out took %1%2 µs longer on each of %3 workers taking theirs at "
+                             "once than on one (after the run's rounds)")
+                  .arg(top.second >= 0 ? QStringLiteral("+") : QString())
+                  .arg(top.second * 1e6, 0, 'f', 3)
+                  .arg(top.first);
         cal.note = cal.note.isEmpty() ? handOut : cal.note + QStringLiteral("; ") + handOut;
     }
     c.dispatchS = std::isfinite(here.dispatch) && handOuts > busy ? here.dispatch / (handOuts - busy) : 0;

@@ -122,6 +122,8 @@ bool startsAWorkerPerHandOut(const QString& backendId);
 // Whether one dispatcher serves every hand-out of `backendId` with a message and its reply (a pool's parent, MPI's
 // rank 0).
 bool servesHandOuts(const QString& backendId);
+// Inputs per hand-out of `backendId` in a run of `spec`: option chunksize where the backend takes it, else 1.
+int chunkOf(const ExperimentSpec& spec, const QString& backendId);
 // The hand-outs of a measurement of `backendId` at `workers` in a run of `spec`: one per chunk of the inputs it ran
 // (the spec's, grown in a weak run), a worker's first among them.
 int handOuts(const ExperimentSpec& spec, const QString& backendId, int workers);

@@ -7,6 +7,7 @@
 #include "childprocess.h"
 #include "clock.h"
 #include "context.h"
+#include "experimentspec.h"
 #include "hostfile.h"
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
@@ -205,6 +206,35 @@ OverheadRow ringBetweenHosts(const RunOptions& cluster, double oneHostMicrosecon
     row.microseconds = ringHopMicroseconds(backend, row.skipped);
     return row;
 }
+// The rows of a probe's hand-out batches (WorkerStarts, as a run probes them): what a noop task's hand-out took at
+// each count above one, against one worker alone, grown as parlab predict grows a hand-out (Schedule::handOutGrowth):
+// threads take theirs from the one queue, each on its own; a pool's parent serves every worker's in turn.
+QList<OverheadRow> handOutRows(const WorkerStarts& starts)
+{
+    QList<OverheadRow> rows;
+    const QList<QPair<int, double>> growth = Schedule::handOutGrowth(starts);
+    const bool served = Schedule::servesHandOuts(starts.backend);
+    for (qsizetype i = 1; i < growth.size(); ++i) {
+        const QString grown = QStringLiteral("%1%2 µs each, as parlab predict models it")
+                                  .arg(growth[i].second >= 0 ? QStringLiteral("+") : QString())
+                                  .arg(growth[i].second * 1e6, 0, 'f', 3);
+        OverheadRow row;
+        row.what = served
+            ? QStringLiteral("a noop task handed out by the one parent of %1 %2 workers served at once, the parent "
+                             "on the first one's CPU (%3)")
+                  .arg(growth[i].first)
+                  .arg(starts.backend, grown)
+            : QStringLiteral("a noop task and its hand-out on each of %1 %2 workers taking theirs at once (%3)")
+                  .arg(growth[i].first)
+                  .arg(starts.backend, grown);
+        row.per = QStringLiteral("task");
+        row.floorWhat = QStringLiteral("the same with 1 worker");
+        row.floorMicroseconds = starts.counts.constFirst().handOutS * 1e6;
+        row.microseconds = row.floorMicroseconds + growth[i].second * 1e6;
+        rows.append(row);
+    }
+    return rows;
+}
 } // namespace
 
 QList<OverheadRow> measureOverhead(const RunOptions& cluster, const std::function<void(const QString&)>& progress)
@@ -239,9 +269,8 @@ QList<OverheadRow> measureOverhead(const RunOptions& cluster, const std::functio
     // (WorkerStarts, Schedule::startupLag), up to this machine's cores.
     say(QStringLiteral("threads started at once"));
     {
-        const QString threads = QStringLiteral("threads");
-        const auto backend = BackendRegistry::create(threads);
-        const WorkerStarts starts = WorkerStarts::measure(*backend, QThread::idealThreadCount());
+        const WorkerStarts starts
+            = WorkerStarts::probe(QStringLiteral("threads"), ExperimentSpec(), QThread::idealThreadCount());
         const QList<QPair<int, double>> lags = Schedule::startupLag(starts);
         const double oneThread = rows.constLast().microseconds;
         for (qsizetype i = 0; i < starts.counts.size(); ++i) {
@@ -265,24 +294,7 @@ QList<OverheadRow> measureOverhead(const RunOptions& cluster, const std::functio
             }
             rows.append(row);
         }
-        // The same probe's hand-out batches: what a noop task and its hand-out take on each of k workers taking
-        // theirs from the one queue at once (Schedule::handOutGrowth), against one worker alone.
-        const QList<QPair<int, double>> growth = Schedule::handOutGrowth(starts);
-        for (qsizetype i = 1; i < growth.size(); ++i) {
-            const auto c = std::find_if(starts.counts.cbegin(), starts.counts.cend(),
-                [&](const WorkerStartCost& k) { return k.workers == growth[i].first; });
-            OverheadRow row;
-            row.what = QStringLiteral("a noop task and its hand-out on each of %1 threads workers taking theirs at "
-                                      "once (%2%3 µs each, as parlab predict models it)")
-                           .arg(growth[i].first)
-                           .arg(growth[i].second >= 0 ? QStringLiteral("+") : QString())
-                           .arg(growth[i].second * 1e6, 0, 'f', 3);
-            row.per = QStringLiteral("task");
-            row.microseconds = c->handOutS * 1e6; // the curve holds only counts measured
-            row.floorWhat = QStringLiteral("the same on 1 worker");
-            row.floorMicroseconds = starts.counts.constFirst().handOutS * 1e6;
-            rows.append(row);
-        }
+        rows.append(handOutRows(starts));
     }
 
     say(QStringLiteral("in-process dispatch"));
@@ -322,6 +334,12 @@ QList<OverheadRow> measureOverhead(const RunOptions& cluster, const std::functio
             row.skipped = workers.reason;
         }
         rows.append(row);
+    }
+    // Its parent serving several workers at once: the probe a run with processes makes.
+    if (workers.available) {
+        say(QStringLiteral("process pool hand-outs at once"));
+        rows.append(handOutRows(
+            WorkerStarts::probe(QStringLiteral("processes"), ExperimentSpec(), QThread::idealThreadCount())));
     }
 
     say(QStringLiteral("process per task start-up"));

@@ -18,7 +18,6 @@
 #include "runresult.h"
 #include "stats/analysis.h"
 #include "stats/losses.h"
-#include "stats/schedule.h"
 #include "stats/statistics.h"
 #include "taskspan.h"
 #include "topology.h"
@@ -28,7 +27,6 @@
 #include <QThread>
 #include <array>
 #include <cmath>
-#include <map>
 #include <memory>
 #include <vector>
 
@@ -210,37 +208,7 @@ private:
             if (!WorkerStarts::measuredFor(id) || m_result.environment.workerStartsOf(id) || m_control.isCancelled())
                 continue;
             try {
-                // Placed as the run's workers are: a pinned run's second thread starts on the core the run gave it.
-                // Worker i's CPU is the same at every count (Topology::placement), so the largest count's places
-                // all. A pool not pinned is placed as scatter puts it, its parent on its first worker's CPU (the
-                // serving thread's place, as a pinned run's): the scheduler places a pool's processes for its life,
-                // and fresh pools drew their parent and worker on two cores in 10 of 12 tries, a round trip of 45-64
-                // µs against 7-10 on one, where the run's own pool of one had shared its parent's.
-                const QList<int> counts = WorkerStarts::countsFor(cores);
-                const bool served = BackendRegistry::factsOf(id).servesInCaller;
-                const bool pinned = WorkerPlacement::pinnedBy(m_spec.options, id) == WorkerPlacement::PinnedBy::Pin;
-                QList<int> cpus;
-                if (const Result<Topology>& topology = Topology::machine(); topology && (pinned || served)) {
-                    cpus = pinned ? WorkerPlacement::cpus(m_spec.options, id, counts.constLast(), *topology, -1)
-                                  : topology->placement(Pinning::Scatter, counts.constLast());
-                }
-                // One backend for every count, but a pool for each count (one of another size starts afresh).
-                std::map<int, std::unique_ptr<Backend>> backends;
-                const auto backendFor = [&](int workers) -> Backend& {
-                    std::unique_ptr<Backend>& backend = backends[served ? workers : 0];
-                    if (!backend) {
-                        backend = BackendRegistry::create(id);
-                        backend->configure(m_spec.options);
-                        if (!cpus.isEmpty())
-                            backend->pinWorkers(cpus);
-                    }
-                    return *backend;
-                };
-                ScopedPin serving;
-                if (const int cpu = WorkerPlacement::servingCpu(id, cpus); cpu >= 0)
-                    (void)serving.pin(0, cpu);
-                m_result.environment.workerStarts.append(WorkerStarts::measure(
-                    backendFor, cores, WorkerStarts::roundsFor(id), Schedule::chunkOf(m_spec, id)));
+                m_result.environment.workerStarts.append(WorkerStarts::probe(id, m_spec, cores));
             } catch (const std::exception&) {
                 continue;
             }

@@ -4,15 +4,21 @@
 #include "backends/backendregistry.h"
 #include "clock.h"
 #include "context.h"
+#include "cpus.h"
 #include "experimentspec.h"
 #include "kernels/kernel.h"
 #include "kernels/kernelregistry.h"
 #include "stats/schedule.h"
 #include "stats/statistics.h"
+#include "topology.h"
+#include "workerplacement.h"
 
 #include <algorithm>
 #include <functional>
 #include <limits>
+#include <map>
+#include <memory>
+#include <stdexcept>
 #include <vector>
 
 namespace parlab {
@@ -47,9 +53,40 @@ QList<int> WorkerStarts::countsFor(int cores)
     return counts;
 }
 
-WorkerStarts WorkerStarts::measure(Backend& backend, int cores, int rounds)
+WorkerStarts WorkerStarts::probe(const QString& id, const ExperimentSpec& spec, int cores)
 {
-    return measure([&](int) -> Backend& { return backend; }, cores, rounds);
+    // Placed as the run's workers are: a pinned run's second thread starts on the core the run gave it. Worker i's
+    // CPU is the same at every count (Topology::placement), so the largest count's places all. A pool not pinned is
+    // placed as scatter puts it, its parent on its first worker's CPU (the serving thread's place, as a pinned
+    // run's): the scheduler places a pool's processes for its life, and fresh pools drew their parent and worker on
+    // two cores in 10 of 12 tries, a round trip of 45-64 µs against 7-10 on one, where the run's own pool of one had
+    // shared its parent's.
+    const QList<int> counts = countsFor(cores);
+    const bool served = BackendRegistry::factsOf(id).servesInCaller;
+    const bool pinned = WorkerPlacement::pinnedBy(spec.options, id) == WorkerPlacement::PinnedBy::Pin;
+    QList<int> cpus;
+    if (const Result<Topology>& topology = Topology::machine(); topology && (pinned || served)) {
+        cpus = pinned ? WorkerPlacement::cpus(spec.options, id, counts.constLast(), *topology, -1)
+                      : topology->placement(Pinning::Scatter, counts.constLast());
+    }
+    // One backend for every count, but a pool for each count (one of another size starts afresh).
+    std::map<int, std::unique_ptr<Backend>> backends;
+    const auto backendFor = [&](int workers) -> Backend& {
+        std::unique_ptr<Backend>& backend = backends[served ? workers : 0];
+        if (!backend) {
+            backend = BackendRegistry::create(id);
+            if (!backend)
+                throw std::runtime_error("no backend to probe");
+            backend->configure(spec.options);
+            if (!cpus.isEmpty())
+                backend->pinWorkers(cpus);
+        }
+        return *backend;
+    };
+    ScopedPin serving;
+    if (const int cpu = WorkerPlacement::servingCpu(id, cpus); cpu >= 0)
+        (void)serving.pin(0, cpu);
+    return measure(backendFor, cores, roundsFor(id), Schedule::chunkOf(spec, id));
 }
 
 WorkerStarts WorkerStarts::measure(

@@ -9,6 +9,7 @@
 namespace parlab {
 
 class Backend;
+struct ExperimentSpec;
 
 // What starting several workers of one backend at once costs on this machine, against starting one: the schedule
 // simulator's start-up at more than one worker (Schedule::Costs::startupLagS). On a 2-core VM, two threads started
@@ -57,20 +58,23 @@ struct WorkerStarts {
     // where the workers still have a core each, so what grows is the start, not the sharing of cores (which the
     // simulator models).
     static QList<int> countsFor(int cores);
-    // Measures `backend` (one made for it alone, configured, placed as the run's workers are): in each of `rounds`
-    // rounds, a batch at every count in turn (drift hits all alike), after one unmeasured batch at each. Back to back,
-    // as a run's batches follow each other: after 1 ms of sleep before each batch, the cores idle, two threads here
-    // started 40-50 µs later than one, where in a run's batches (traced) and in back-to-back ones the second started
-    // 12-20 µs after the first (a later session's back-to-back probe: within 2.5 µs of each other, where that run's
-    // own 2-worker batches put it 3-13 µs after; README, "bench_predict"). Then, where a hand-out does not start a
-    // process, as many rounds of a batch of kHandOutTasks noop tasks per worker at every count (handOutS). Throws
-    // what the backend's execute throws.
-    static WorkerStarts measure(Backend& backend, int cores, int rounds = kRounds);
-    // The same with the backend that runs the batches of each count: where one thread serves every hand-out
-    // (BackendFacts::servesInCaller, a pool), one whose pool has that many workers, kept for the probe (a pool of
-    // another size would start afresh), and only the hand-out batches: a pool starts its workers once for all its
-    // batches. The caller places that thread (WorkerPlacement::servingCpu).
-    // Its hand-outs are of `chunk` inputs each (Schedule::chunkOf), and so are the figures.
+    // What a run of `spec` measures of backend `id` after its last round (Runner; `parlab overhead` for a spec of
+    // defaults): a backend made for the probe alone (the registry's), configured with the run's options, its
+    // workers placed as the run's (option pin; a pool not pinned by scatter, with the calling thread, its parent, on
+    // its first worker's CPU for the probe), a pool for each count, hand-outs of the run's chunk (Schedule::chunkOf),
+    // roundsFor(id) rounds (measure). Throws what the backend's execute throws.
+    static WorkerStarts probe(const QString& id, const ExperimentSpec& spec, int cores);
+    // Measures with `backendFor(k)`, the backend that runs the batches of k workers (one made for the probe alone,
+    // configured, placed as the run's workers are; where one thread serves every hand-out, BackendFacts::
+    // servesInCaller, one whose pool has k workers, kept for the probe, since a pool of another size starts afresh):
+    // in each of `rounds` rounds, a batch at every count in turn (drift hits all alike), after one unmeasured batch
+    // at each. Back to back, as a run's batches follow each other: after 1 ms of sleep before each batch, the cores
+    // idle, two threads here started 40-50 µs later than one, where in a run's batches (traced) and in back-to-back
+    // ones the second started 12-20 µs after the first (a later session's back-to-back probe: within 2.5 µs of each
+    // other, where that run's own 2-worker batches put it 3-13 µs after; README, "bench_predict"). A pool's batches
+    // start no workers (it starts them once for all its batches) and are left out. Then, where a hand-out does not
+    // start a process, as many rounds of a batch of handOutTasks noop tasks per worker at every count, handed out
+    // `chunk` at a time (handOutS). Throws what the backend's execute throws.
     static WorkerStarts measure(
         const std::function<Backend&(int workers)>& backendFor, int cores, int rounds, int chunk = 1);
     static constexpr int kRounds = 11;

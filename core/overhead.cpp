@@ -338,8 +338,16 @@ QList<OverheadRow> measureOverhead(const RunOptions& cluster, const std::functio
     // Its parent serving several workers at once: the probe a run with processes makes.
     if (workers.available) {
         say(QStringLiteral("process pool hand-outs at once"));
-        rows.append(handOutRows(
-            WorkerStarts::probe(QStringLiteral("processes"), ExperimentSpec(), QThread::idealThreadCount())));
+        try {
+            rows.append(handOutRows(
+                WorkerStarts::probe(QStringLiteral("processes"), ExperimentSpec(), QThread::idealThreadCount())));
+        } catch (const std::exception& e) {
+            OverheadRow row;
+            row.what = QStringLiteral("a noop task handed out by the one parent of several processes workers");
+            row.per = QStringLiteral("task");
+            row.skipped = QString::fromLocal8Bit(e.what());
+            rows.append(row);
+        }
     }
 
     say(QStringLiteral("process per task start-up"));

@@ -208,7 +208,8 @@ private:
             if (!WorkerStarts::measuredFor(id) || m_result.environment.workerStartsOf(id) || m_control.isCancelled())
                 continue;
             try {
-                m_result.environment.workerStarts.append(WorkerStarts::probe(id, m_spec, cores));
+                m_result.environment.workerStarts.append(
+                    WorkerStarts::probe(id, m_spec, cores, [this] { return m_control.isCancelled(); }));
             } catch (const std::exception&) {
                 continue;
             }
@@ -298,6 +299,8 @@ private:
         const int starterCpu = currentCpu(); // where this thread starts the workers (threads of this process)
         if (error.isEmpty() && !m_result.cancelled)
             attempt([&] { c.backend->execute(*m_kernel, c.inputs, c.workers, m_control, spans); });
+        if (!error.isEmpty() || m_result.cancelled || m_control.isCancelled())
+            serving.release(); // nothing more to time: what follows (the run's end, the signals) runs anywhere
         if (m_result.cancelled || m_control.isCancelled()) {
             m_result.cancelled = true;
             finish();

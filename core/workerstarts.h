@@ -59,24 +59,14 @@ struct WorkerStarts {
     // simulator models).
     static QList<int> countsFor(int cores);
     // What a run of `spec` measures of backend `id` after its last round (Runner; `parlab overhead` for a spec of
-    // defaults): a backend made for the probe alone (the registry's), configured with the run's options, its
-    // workers placed as the run's (option pin; a pool not pinned by scatter, with the calling thread, its parent, on
-    // its first worker's CPU for the probe), a pool for each count, hand-outs of the run's chunk (Schedule::chunkOf),
-    // roundsFor(id) rounds (measure). Throws what the backend's execute throws.
-    static WorkerStarts probe(const QString& id, const ExperimentSpec& spec, int cores);
-    // Measures with `backendFor(k)`, the backend that runs the batches of k workers (one made for the probe alone,
-    // configured, placed as the run's workers are; where one thread serves every hand-out, BackendFacts::
-    // servesInCaller, one whose pool has k workers, kept for the probe, since a pool of another size starts afresh):
-    // in each of `rounds` rounds, a batch at every count in turn (drift hits all alike), after one unmeasured batch
-    // at each. Back to back, as a run's batches follow each other: after 1 ms of sleep before each batch, the cores
-    // idle, two threads here started 40-50 µs later than one, where in a run's batches (traced) and in back-to-back
-    // ones the second started 12-20 µs after the first (a later session's back-to-back probe: within 2.5 µs of each
-    // other, where that run's own 2-worker batches put it 3-13 µs after; README, "bench_predict"). A pool's batches
-    // start no workers (it starts them once for all its batches) and are left out. Then, where a hand-out does not
-    // start a process, as many rounds of a batch of handOutTasks noop tasks per worker at every count, handed out
-    // `chunk` at a time (handOutS). Throws what the backend's execute throws.
-    static WorkerStarts measure(
-        const std::function<Backend&(int workers)>& backendFor, int cores, int rounds, int chunk = 1);
+    // defaults), at countsFor(cores): a backend made for the probe alone (the registry's), configured with the run's
+    // options, its workers placed as the run's (option pin; a pool not pinned by scatter, with the calling thread,
+    // its parent, on its first worker's CPU for the probe: without the machine's topology a pool is not probed), a
+    // pool for each count, hand-outs of the run's chunk (Schedule::chunkOf), roundsFor(id) rounds (measure).
+    // `cancelled`, where given, is asked before each batch. Throws what the backend's execute throws, Cancelled, or
+    // std::runtime_error where there is no backend `id` or no topology for a pool.
+    static WorkerStarts probe(
+        const QString& id, const ExperimentSpec& spec, int cores, const std::function<bool()>& cancelled = {});
     static constexpr int kRounds = 11;
     static constexpr int kProcessRounds = 5;
     // Noop tasks per worker in a round's hand-out batch at each count, and the fewest cycles of all rounds at a count
@@ -89,6 +79,28 @@ struct WorkerStarts {
     static constexpr int kServedHandOuts = 250;
     static int handOutTasks(const QString& backendId, int chunk);
     static constexpr int kHandOutCycles = 100;
+
+    struct Measure {
+        std::function<Backend&(int workers)> backendFor;
+        std::function<void(int workers)> release; // lets go of backendFor(workers)'s; may be null
+        QList<int> counts; // ascending, the first 1 (countsFor)
+        int rounds = kRounds;
+        int chunk = 1; // inputs per hand-out
+        std::function<bool()> cancelled; // may be null
+    };
+    // Measures with `m.backendFor(k)`, the backend that runs the batches of k workers (one made for the probe alone,
+    // configured, placed as the run's workers are; where one thread serves every hand-out, BackendFacts::
+    // servesInCaller, one whose pool has k workers, kept for the probe, since a pool of another size starts afresh):
+    // in each of `m.rounds` rounds, a batch at every count of `m.counts` in turn (drift hits all alike), after one
+    // unmeasured batch at each. Back to back, as a run's batches follow each other: after 1 ms of sleep before each
+    // batch, the cores idle, two threads here started 40-50 µs later than one, where in a run's batches (traced) and in
+    // back-to-back ones the second started 12-20 µs after the first (a later session's back-to-back probe: within 2.5
+    // µs of each other, where that run's own 2-worker batches put it 3-13 µs after; README, "bench_predict"). A pool's
+    // batches start no workers (it starts them once for all its batches) and are left out. Then, where a hand-out does
+    // not start a process, as many rounds of a batch of handOutTasks noop tasks per worker at every count, handed out
+    // `m.chunk` at a time (handOutS); a pool's count by count, each beside the batches of one worker, its pool let go
+    // of after them (m.release). Throws what the backend's execute throws, and Cancelled where m.cancelled says so.
+    static WorkerStarts measure(const Measure& m);
 };
 
 } // namespace parlab

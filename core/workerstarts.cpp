@@ -211,8 +211,8 @@ WorkerStarts WorkerStarts::measure(const Measure& m)
         }
     }
     for (qsizetype i = 0; i < counts.size(); ++i) {
-        starts.counts.append({ counts[i], walls[i].isEmpty() ? kUnknown : Statistics::median(walls[i]),
-            finishes[i].isEmpty() ? kUnknown : Statistics::median(finishes[i]), walls[i],
+        // No batches of starts at a count (a pool's): the medians are unknown (Statistics::median of none).
+        starts.counts.append({ counts[i], Statistics::median(walls[i]), Statistics::median(finishes[i]), walls[i],
             cycles[i].size() >= kHandOutCycles ? Statistics::median(cycles[i]) : kUnknown });
     }
     return starts;
